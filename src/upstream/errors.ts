@@ -1,0 +1,53 @@
+/**
+ * The one error type of the upstream client. `code` is stable and comes from a closed set; the
+ * gateway maps it to `extensions.code` unchanged. `message` is meant for users: it keeps the
+ * upstream's own sentence where the upstream wrote one for users, and never holds a token.
+ */
+
+export const UPSTREAM_ERROR_CODES = [
+  'BAD_USER_INPUT',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'RATE_LIMITED',
+  'INSUFFICIENT_CREDIT',
+  'UPSTREAM_ERROR',
+  'UPSTREAM_UNAVAILABLE',
+  'UPSTREAM_OUTCOME_UNKNOWN',
+] as const;
+export type UpstreamErrorCode = (typeof UPSTREAM_ERROR_CODES)[number];
+
+export interface UpstreamErrorDetails {
+  /** HTTP status of the upstream answer, when there was one. */
+  status?: number;
+  /** The upstream envelope's `code` (`invalid_argument`, `not_found`, …), when there was one. */
+  upstreamCode?: string;
+  /** Seconds the upstream asked us to wait (from `Retry-After`), when it did. */
+  retryAfterSeconds?: number;
+  /** `METHOD /route-template` of the call, for logs. Never carries ids' owners or tokens. */
+  operation?: string;
+  cause?: unknown;
+}
+
+export class UpstreamError extends Error {
+  override readonly name = 'UpstreamError';
+  readonly code: UpstreamErrorCode;
+  readonly status: number | undefined;
+  readonly upstreamCode: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
+  readonly operation: string | undefined;
+
+  constructor(code: UpstreamErrorCode, message: string, details: UpstreamErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    this.status = details.status;
+    this.upstreamCode = details.upstreamCode;
+    this.retryAfterSeconds = details.retryAfterSeconds;
+    this.operation = details.operation;
+  }
+}
+
+export function isUpstreamError(error: unknown): error is UpstreamError {
+  return error instanceof UpstreamError;
+}
