@@ -1,0 +1,126 @@
+/**
+ * The gateway's configuration: one object, read once from the environment and validated. A bad value
+ * stops start-up with a message naming the variable; every setting is documented here with its
+ * default (the README's table mirrors this file).
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
+
+const envSchema = z.object({
+  /** Port of the gateway's HTTP and WebSocket server. @default 4000 */
+  PORT: port.default(4000),
+  /** Interface to listen on. @default 0.0.0.0 */
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * Base URL of the upstream fine-tuning API, up to `/api/v1` (paths continue with
+   * `/organizations/{org}/…`). Unset: the gateway starts the embedded simulator and serves the demo tenant.
+   */
+  NSCALE_API_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as http://127.0.0.1:4010/api/v1' }).optional(),
+  /** Operator credentials, used for callers without credentials only with GATEWAY_SINGLE_TENANT=true. */
+  NSCALE_API_TOKEN: z.string().min(1).optional(),
+  NSCALE_ORGANIZATION_ID: z.string().min(1).optional(),
+  /**
+   * Serve callers that send no credentials with NSCALE_API_TOKEN / NSCALE_ORGANIZATION_ID. They would
+   * spend the operator's credit, so it must be turned on explicitly. @default false
+   */
+  GATEWAY_SINGLE_TENANT: bool.default(false),
+  /** Pace of the embedded simulator: seconds from a job's creation to its completion. @default 30 */
+  SIMULATOR_JOB_SECONDS: z.coerce.number().positive().default(30),
+  /** Timeout of one upstream call including its retries, in milliseconds. @default 15000 */
+  UPSTREAM_DEADLINE_MS: positiveInt.default(15_000),
+  /** Seconds a caller's base-model catalogue is reused before it is asked again. 0 disables. @default 60 */
+  BASE_MODEL_CACHE_SECONDS: nonNegativeInt.default(60),
+  /** Largest CSV upload accepted, in bytes; the upload is streamed, never held whole. @default 104857600 (100 MiB) */
+  MAX_UPLOAD_BYTES: positiveInt.default(100 * 1024 * 1024),
+  /** Redis for multi-instance subscriptions (pub/sub and poll leases). Unset: in-process only. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }).optional(),
+  /** Subscription poll interval while a job runs, in milliseconds. @default 2000 */
+  POLL_INTERVAL_RUNNING_MS: positiveInt.default(2000),
+  /** Subscription poll interval while a job is queued or starting, in milliseconds. @default 5000 */
+  POLL_INTERVAL_QUEUED_MS: positiveInt.default(5000),
+  /** Poll interval of the organization's job list for `jobsUpdated`, in milliseconds. @default 5000 */
+  POLL_INTERVAL_LIST_MS: positiveInt.default(5000),
+  /** Longest wait between polls while the upstream fails, in milliseconds. @default 30000 */
+  POLL_MAX_BACKOFF_MS: positiveInt.default(30_000),
+  /** pino log level. @default info */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.output<typeof envSchema>;
+
+export interface GatewayConfig {
+  port: number;
+  host: string;
+  upstream:
+    | { kind: 'embedded'; jobSeconds: number }
+    | { kind: 'remote'; baseUrl: string };
+  /** Credentials for callers who send none: the demo tenant (embedded) or the operator's (single-tenant). */
+  fallbackCredentials: { token: string; organizationId: string } | null;
+  upstreamDeadlineMs: number;
+  baseModelCacheMs: number;
+  maxUploadBytes: number;
+  redisUrl: string | null;
+  polling: { runningMs: number; queuedMs: number; listMs: number; maxBackoffMs: number };
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Demo tenant of the embedded simulator. */
+export const DEMO_CREDENTIALS = { token: 'demo-token', organizationId: 'demo-org' } as const;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
+  // Empty strings count as unset, as shells and compose files often export `VAR=`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '(environment)');
+      return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+
+  if (e.GATEWAY_SINGLE_TENANT && (!e.NSCALE_API_TOKEN || !e.NSCALE_ORGANIZATION_ID)) {
+    throw new ConfigError('Invalid configuration:\n  GATEWAY_SINGLE_TENANT=true needs NSCALE_API_TOKEN and NSCALE_ORGANIZATION_ID');
+  }
+  if (e.GATEWAY_SINGLE_TENANT && !e.NSCALE_API_URL) {
+    throw new ConfigError('Invalid configuration:\n  GATEWAY_SINGLE_TENANT=true needs NSCALE_API_URL (the embedded simulator always serves the demo tenant)');
+  }
+
+  const upstream: GatewayConfig['upstream'] = e.NSCALE_API_URL
+    ? { kind: 'remote', baseUrl: e.NSCALE_API_URL.replace(/\/+$/, '') }
+    : { kind: 'embedded', jobSeconds: e.SIMULATOR_JOB_SECONDS };
+
+  let fallbackCredentials: GatewayConfig['fallbackCredentials'] = null;
+  if (upstream.kind === 'embedded') fallbackCredentials = { ...DEMO_CREDENTIALS };
+  else if (e.GATEWAY_SINGLE_TENANT) fallbackCredentials = { token: e.NSCALE_API_TOKEN!, organizationId: e.NSCALE_ORGANIZATION_ID! };
+
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    upstream,
+    fallbackCredentials,
+    upstreamDeadlineMs: e.UPSTREAM_DEADLINE_MS,
+    baseModelCacheMs: e.BASE_MODEL_CACHE_SECONDS * 1000,
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    redisUrl: e.REDIS_URL ?? null,
+    polling: {
+      runningMs: e.POLL_INTERVAL_RUNNING_MS,
+      queuedMs: e.POLL_INTERVAL_QUEUED_MS,
+      listMs: e.POLL_INTERVAL_LIST_MS,
+      maxBackoffMs: e.POLL_MAX_BACKOFF_MS,
+    },
+    logLevel: e.LOG_LEVEL,
+  };
+}

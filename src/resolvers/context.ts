@@ -1,0 +1,42 @@
+/**
+ * What every resolver receives: the caller's credentials (or why there are none), their own loaders,
+ * and the gateway's services. Built once per HTTP request, and once per subscription.
+ */
+import type { GraphQLError } from 'graphql';
+import type { LiveUpdates } from '../subscriptions/hub.js';
+import type { CallOptions, Credentials, UpstreamClient } from '../upstream/types.js';
+import type { BaseModelCatalogue } from './base-model-catalogue.js';
+import { createLoaders, type Loaders } from './loaders.js';
+
+export interface GatewayServices {
+  client: UpstreamClient;
+  catalogue: BaseModelCatalogue;
+  /** Live updates for subscriptions; null where the gateway runs without them. */
+  live: LiveUpdates | null;
+}
+
+export interface GatewayContext {
+  services: GatewayServices;
+  /** The caller's credentials; throws UNAUTHENTICATED (with the reason) when there are none. */
+  credentials(): Credentials;
+  /** The caller's loaders, made on first use; throws like `credentials()`. */
+  loaders(): Loaders;
+  /** Options for upstream calls: the caller's AbortSignal, so that calls stop when the caller goes away. */
+  call: CallOptions;
+}
+
+export type CredentialsOutcome = { ok: true; credentials: Credentials } | { ok: false; error: GraphQLError };
+
+export function createGatewayContext(services: GatewayServices, outcome: CredentialsOutcome, signal?: AbortSignal): GatewayContext {
+  let loaders: Loaders | undefined;
+  const credentials = () => {
+    if (!outcome.ok) throw outcome.error;
+    return outcome.credentials;
+  };
+  return {
+    services,
+    credentials,
+    loaders: () => (loaders ??= createLoaders(services.client, credentials(), services.catalogue, signal)),
+    call: signal ? { signal } : {},
+  };
+}

@@ -1,0 +1,34 @@
+import type { BaseModel } from '../upstream/schemas.js';
+import { builder } from './builder.js';
+import { gatewayError } from '../server/errors.js';
+
+export const BaseModelRef = builder.objectRef<BaseModel>('BaseModel').implement({
+  description: 'A pre-trained model that a fine-tuning job starts from.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The upstream id of the model, used as `baseModelId` when creating a job.' }),
+    name: t.exposeString('name', { description: 'The model name, such as `Meta-Llama-3-8B-Instruct`.' }),
+    organization: t.exposeString('organization', { description: 'Who published the model, such as `Meta` or `Mistral AI`.' }),
+    contextLength: t.exposeInt('contextLength', { description: 'Longest sequence the model takes, in tokens.' }),
+    supportedBatchSizes: t.exposeIntList('supportedBatchSizes', { description: 'Batch sizes a job on this model may use.' }),
+    trainingPrecision: t.exposeString('trainingPrecision', { description: 'Numeric precision of training, such as `float16`.' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  baseModels: t.field({
+    type: [BaseModelRef],
+    description: 'The base models a job can fine-tune.',
+    resolve: (_root, _args, ctx) => ctx.loaders().baseModels(),
+  }),
+  baseModel: t.field({
+    type: BaseModelRef,
+    nullable: true,
+    description: 'One base model by id; null with a NOT_FOUND error when there is no such model.',
+    args: { id: t.arg.id({ required: true, description: 'The base model id.' }) },
+    resolve: async (_root, args, ctx) => {
+      const model = await ctx.loaders().baseModel.load(String(args.id));
+      if (!model) throw gatewayError('NOT_FOUND', `No base model with id ${JSON.stringify(String(args.id))}.`);
+      return model;
+    },
+  }),
+}));

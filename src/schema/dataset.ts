@@ -1,0 +1,75 @@
+import type { Dataset } from '../upstream/schemas.js';
+import { builder } from './builder.js';
+import { FileRef } from './file.js';
+
+export const DatasetRef = builder.objectRef<Dataset>('Dataset').implement({
+  description: 'Training data for jobs: a training file and, optionally, a validation file.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The upstream id of the dataset, used in `CreateJobInput.dataset.id`.' }),
+    name: t.exposeString('name', { description: 'The dataset name.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the dataset was created.' }),
+    trainingFile: t.field({
+      type: FileRef,
+      nullable: true,
+      description: 'The CSV file training reads.',
+      resolve: (dataset, _args, ctx) => ctx.loaders().file.load(dataset.trainingFileId),
+    }),
+    validationFile: t.field({
+      type: FileRef,
+      nullable: true,
+      description: 'The CSV file evaluation reads; null when the service holds out 1% of the training rows instead.',
+      resolve: (dataset, _args, ctx) => (dataset.validationFileId ? ctx.loaders().file.load(dataset.validationFileId) : null),
+    }),
+  }),
+});
+
+const CreateDatasetInput = builder.inputType('CreateDatasetInput', {
+  description: 'A new dataset made of uploaded files.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'The dataset name.' }),
+    trainingFileId: t.id({ required: true, description: 'Id of an uploaded CSV file to train on.' }),
+    validationFileId: t.id({ required: false, description: 'Id of an uploaded CSV file to evaluate on; without it, 1% of the training rows are held out.' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  datasets: t.field({
+    type: [DatasetRef],
+    description: "The organization's datasets.",
+    resolve: async (_root, _args, ctx) => {
+      const datasets = await ctx.services.client.listDatasets(ctx.credentials(), ctx.call);
+      const loader = ctx.loaders().dataset;
+      for (const dataset of datasets) loader.prime(dataset.id, dataset);
+      return datasets;
+    },
+  }),
+  dataset: t.field({
+    type: DatasetRef,
+    nullable: true,
+    description: 'One dataset by id; null with a NOT_FOUND error when the caller cannot see it.',
+    args: { id: t.arg.id({ required: true, description: 'The dataset id.' }) },
+    resolve: (_root, args, ctx) => ctx.loaders().dataset.load(String(args.id)),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createDataset: t.field({
+    type: DatasetRef,
+    description: 'Create a dataset from uploaded files. Unknown file ids are refused with BAD_USER_INPUT.',
+    args: { input: t.arg({ type: CreateDatasetInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      ctx.services.client.createDataset(
+        ctx.credentials(),
+        { name: input.name, trainingFileId: String(input.trainingFileId), validationFileId: input.validationFileId == null ? null : String(input.validationFileId) },
+        ctx.call,
+      ),
+  }),
+  deleteDataset: t.id({
+    description: 'Delete a dataset; returns its id. Jobs that used it keep running.',
+    args: { id: t.arg.id({ required: true, description: 'The dataset id.' }) },
+    resolve: async (_root, args, ctx) => {
+      await ctx.services.client.deleteDataset(ctx.credentials(), String(args.id), ctx.call);
+      return String(args.id);
+    },
+  }),
+}));

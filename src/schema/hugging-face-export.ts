@@ -1,0 +1,38 @@
+import type { HuggingFaceExport } from '../upstream/schemas.js';
+import { builder } from './builder.js';
+
+const HuggingFaceExportRef = builder.objectRef<HuggingFaceExport>('HuggingFaceExport').implement({
+  description: "A copy of a job's adapter to a Hugging Face repository, as the upstream accepted it.",
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The upstream id of the export.' }),
+    jobId: t.exposeID('jobId', { description: 'The job whose adapter is exported.' }),
+    status: t.exposeString('status', { description: 'The upstream\'s status of the export, such as `pending`.' }),
+    repositoryId: t.exposeString('repositoryId', { description: 'The Hugging Face repository, `user/repo`.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the export was requested.' }),
+  }),
+});
+
+const ExportJobToHuggingFaceInput = builder.inputType('ExportJobToHuggingFaceInput', {
+  description: 'Where to export a completed job. The access token is passed to the upstream and never stored, logged or returned.',
+  fields: (t) => ({
+    jobId: t.id({ required: true, description: 'The job, which must be COMPLETED.' }),
+    userId: t.string({ required: true, description: 'The Hugging Face user name.' }),
+    accessToken: t.string({ required: true, description: 'A Hugging Face access token with write access (`hf_…`).' }),
+    repositoryId: t.string({ required: true, description: 'The target repository, `user/repo`.' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  exportJobToHuggingFace: t.field({
+    type: HuggingFaceExportRef,
+    description: 'Export the adapter of a COMPLETED job to a Hugging Face repository; any other status gives CONFLICT.',
+    args: { input: t.arg({ type: ExportJobToHuggingFaceInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      ctx.services.client.exportToHuggingFace(
+        ctx.credentials(),
+        String(input.jobId),
+        { userId: input.userId, accessToken: input.accessToken, repositoryId: input.repositoryId },
+        ctx.call,
+      ),
+  }),
+}));

@@ -1,0 +1,172 @@
+import { cursorToOffset, offsetToCursor } from '@pothos/plugin-relay';
+import { JOB_STATUSES, type JobStatusWire } from '../contract/hyperparameters.js';
+import { checkedJob } from '../resolvers/checked-job.js';
+import { badUserInput } from '../server/errors.js';
+import { isUpstreamError } from '../upstream/errors.js';
+import type { Job, Metrics } from '../upstream/schemas.js';
+import { BaseModelRef } from './base-model.js';
+import { builder } from './builder.js';
+import { DatasetRef } from './dataset.js';
+import { CreateJobInput, HyperparametersRef } from './hyperparameters.js';
+import { MetricsRef } from './metrics.js';
+
+/**
+ * A job as resolvers see it. A subscription event carries the metrics its poller already fetched, so
+ * that `metrics` costs no upstream call per subscriber.
+ */
+export type JobShape = Job & { metricsSnapshot?: Metrics | null };
+
+const STATUS_TEXT: Record<JobStatusWire, string> = {
+  queued: 'Waiting for capacity.',
+  starting: 'Capacity found; training is being set up.',
+  running: 'Training; metrics grow step by step.',
+  completed: 'Finished; the adapter can be downloaded or exported.',
+  failed: 'Stopped by an error; see `error`.',
+  cancelled: 'Stopped at the caller\'s request.',
+};
+
+export const JobStatusEnum = builder.enumType('JobStatus', {
+  description: 'Where a job is in its life: QUEUED → STARTING → RUNNING → COMPLETED, or FAILED, or CANCELLED.',
+  values: Object.fromEntries(JOB_STATUSES.map((status) => [status.toUpperCase(), { value: status, description: STATUS_TEXT[status] }])) as Record<
+    Uppercase<JobStatusWire>,
+    { value: JobStatusWire; description: string }
+  >,
+});
+
+const JobErrorRef = builder.objectRef<NonNullable<Job['error']>>('JobError').implement({
+  description: 'Why a job failed.',
+  fields: (t) => ({
+    code: t.exposeString('code', { description: 'The upstream\'s code for the failure.' }),
+    message: t.exposeString('message', { nullable: true, description: 'What went wrong, when the upstream says.' }),
+  }),
+});
+
+export const JobRef = builder.objectRef<JobShape>('Job').implement({
+  description: 'A LoRA fine-tuning job: a base model trained on a dataset.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The upstream id of the job.' }),
+    name: t.exposeString('name', { description: 'The job name.' }),
+    status: t.field({ type: JobStatusEnum, description: 'Where the job is in its life.', resolve: (job) => job.status }),
+    baseModelId: t.exposeID('baseModelId', { description: 'Id of the base model being fine-tuned.' }),
+    baseModel: t.field({
+      type: BaseModelRef,
+      nullable: true,
+      description: 'The base model being fine-tuned; null if the catalogue no longer lists it.',
+      resolve: (job, _args, ctx) => ctx.loaders().baseModel.load(job.baseModelId),
+    }),
+    dataset: t.field({
+      type: DatasetRef,
+      nullable: true,
+      description: 'The dataset the job trains on; null once that dataset has been deleted.',
+      resolve: async (job, _args, ctx) => {
+        try {
+          return await ctx.loaders().dataset.load(job.dataset.id);
+        } catch (error) {
+          if (isUpstreamError(error) && error.code === 'NOT_FOUND') return null;
+          throw error;
+        }
+      },
+    }),
+    datasetId: t.id({ description: 'Id of the dataset the job trains on.', resolve: (job) => job.dataset.id }),
+    promptColumn: t.string({ nullable: true, description: 'Column of the dataset holding the prompts, if any.', resolve: (job) => job.dataset.promptColumn }),
+    answerColumn: t.string({ description: 'Column of the dataset holding the answers.', resolve: (job) => job.dataset.answerColumn }),
+    hyperparameters: t.field({ type: HyperparametersRef, description: 'The training settings.', resolve: (job) => job.hyperparameters }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the job was created.' }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true, description: 'When training started; null before.' }),
+    completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true, description: 'When the job reached a final status; null before.' }),
+    error: t.field({ type: JobErrorRef, nullable: true, description: 'Why the job failed; null unless FAILED.', resolve: (job) => job.error }),
+    metrics: t.field({
+      type: MetricsRef,
+      nullable: true,
+      description: 'Training progress: the loss curve and totals.',
+      resolve: (job, _args, ctx) => (job.metricsSnapshot !== undefined ? job.metricsSnapshot : ctx.loaders().metrics.load(job.id)),
+    }),
+    downloadUrl: t.string({
+      nullable: true,
+      description: 'A short-lived URL of the trained adapter (a .tar.gz); null until the job is COMPLETED. Ask again when it has expired.',
+      resolve: async (job, _args, ctx) =>
+        job.status === 'completed' ? (await ctx.services.client.getDownloadUrl(ctx.credentials(), job.id, ctx.call)).href : null,
+    }),
+  }),
+});
+
+const JobConnection = builder.connectionObject(
+  { type: JobRef, name: 'JobConnection', description: 'A page of jobs, newest first.' },
+  { name: 'JobEdge', description: 'A job in a page of jobs.' },
+);
+builder.objectField(JobConnection, 'totalCount', (t) =>
+  t.int({ description: 'How many jobs match, across all pages.', resolve: (connection) => connection.totalCount }),
+);
+
+const MAX_PAGE = 100;
+
+builder.queryFields((t) => ({
+  jobs: t.field({
+    type: JobConnection,
+    description: "The organization's jobs, newest first, a page at a time.",
+    args: {
+      first: t.arg.int({ defaultValue: 20, required: true, description: `How many jobs, from 1 to ${MAX_PAGE}; default 20.` }),
+      after: t.arg.string({ description: 'The `endCursor` of the previous page.' }),
+      status: t.arg({ type: JobStatusEnum, description: 'Only jobs with this status.' }),
+    },
+    resolve: async (_root, args, ctx) => {
+      if (args.first < 1 || args.first > MAX_PAGE) throw badUserInput('first', `first: ${args.first} is not an integer from 1 to ${MAX_PAGE}`);
+      const offset = args.after == null ? 0 : afterOffset(args.after);
+      const page = await ctx.services.client.listJobs(ctx.credentials(), {
+        ...ctx.call,
+        limit: args.first,
+        offset,
+        ...(args.status ? { status: args.status } : {}),
+      });
+      const loader = ctx.loaders().job;
+      for (const job of page.jobs) loader.prime(job.id, job);
+      const edges = page.jobs.map((job, i) => ({ cursor: offsetToCursor(offset + i), node: job }));
+      return {
+        edges,
+        totalCount: page.total,
+        pageInfo: {
+          hasNextPage: offset + page.jobs.length < page.total,
+          hasPreviousPage: offset > 0,
+          startCursor: edges[0]?.cursor ?? null,
+          endCursor: edges.at(-1)?.cursor ?? null,
+        },
+      };
+    },
+  }),
+  job: t.field({
+    type: JobRef,
+    nullable: true,
+    description: 'One job by id; null with a NOT_FOUND error when the caller cannot see it.',
+    args: { id: t.arg.id({ required: true, description: 'The job id.' }) },
+    resolve: (_root, args, ctx) => ctx.loaders().job.load(String(args.id)),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createJob: t.field({
+    type: JobRef,
+    description:
+      'Start a fine-tuning job (it costs at least $2.00). The input is checked in full first: an invalid job never reaches the upstream, and each problem comes back as its own BAD_USER_INPUT error.',
+    args: { input: t.arg({ type: CreateJobInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => ctx.services.client.createJob(ctx.credentials(), await checkedJob(input, ctx), ctx.call),
+  }),
+  cancelJob: t.field({
+    type: JobRef,
+    description: 'Cancel a job that is QUEUED, STARTING or RUNNING; a job already finished gives CONFLICT.',
+    args: { id: t.arg.id({ required: true, description: 'The job id.' }) },
+    resolve: (_root, args, ctx) => ctx.services.client.cancelJob(ctx.credentials(), String(args.id), ctx.call),
+  }),
+}));
+
+function afterOffset(cursor: string): number {
+  let offset: number;
+  try {
+    offset = cursorToOffset(cursor) + 1;
+  } catch {
+    throw badUserInput('after', `after: ${JSON.stringify(cursor)} is not a cursor of this connection (use a page's endCursor)`);
+  }
+  if (!Number.isInteger(offset) || offset < 1) {
+    throw badUserInput('after', `after: ${JSON.stringify(cursor)} is not a cursor of this connection (use a page's endCursor)`);
+  }
+  return offset;
+}

@@ -1,0 +1,45 @@
+/**
+ * Whose request this is. Credentials pass through to the upstream as the caller's own: over HTTP
+ * from `Authorization: Bearer …` and `X-Organization-Id`, over WebSocket from `connectionParams`
+ * (`authorization`, `organizationId`). A caller who sends none gets the fallback credentials when the
+ * gateway has any (the demo tenant of the embedded simulator, or an operator's in explicit
+ * single-tenant mode), and otherwise an UNAUTHENTICATED error when a field needs the upstream.
+ */
+import type { GraphQLError } from 'graphql';
+import type { Credentials } from '../upstream/types.js';
+import { gatewayError } from './errors.js';
+
+export type CredentialsResult = { ok: true; credentials: Credentials } | { ok: false; error: GraphQLError };
+
+export interface PresentedCredentials {
+  /** The raw `Authorization` value (`Bearer …`). */
+  authorization?: string | null | undefined;
+  organizationId?: string | null | undefined;
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+export function resolveCredentials(presented: PresentedCredentials, fallback: Credentials | null): CredentialsResult {
+  const authorization = presented.authorization?.trim() || undefined;
+  const organizationId = presented.organizationId?.trim() || undefined;
+
+  if (!authorization && !organizationId) {
+    if (fallback) return { ok: true, credentials: fallback };
+    return refuse('Credentials are required: send "Authorization: Bearer <service token>" and "X-Organization-Id: <organization id>" (over WebSocket, connectionParams "authorization" and "organizationId").');
+  }
+  if (!authorization) {
+    return refuse('An organization id was sent without a token: send "Authorization: Bearer <service token>" with it.');
+  }
+  const token = BEARER.exec(authorization)?.[1];
+  if (!token) {
+    return refuse('The Authorization value must have the form "Bearer <service token>".');
+  }
+  if (!organizationId) {
+    return refuse('A token was sent without an organization id: send "X-Organization-Id: <organization id>" with it (over WebSocket, connectionParams "organizationId").');
+  }
+  return { ok: true, credentials: { token, organizationId } };
+}
+
+function refuse(message: string): CredentialsResult {
+  return { ok: false, error: gatewayError('UNAUTHENTICATED', message) };
+}

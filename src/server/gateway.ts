@@ -1,0 +1,106 @@
+/**
+ * The composition root of the GraphQL side: one yoga instance over the schema, with the context that
+ * carries the caller's credentials, the streaming upload parser, error reporting, GraphiQL served
+ * with no CDN, and health checks. Transports (HTTP, WebSocket, SSE) are wired around it in http.ts.
+ */
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import { BaseModelCatalogue } from '../resolvers/base-model-catalogue.js';
+import { createGatewayContext, type GatewayContext, type GatewayServices } from '../resolvers/context.js';
+import { schema } from '../schema/index.js';
+import type { LiveUpdates } from '../subscriptions/hub.js';
+import type { Credentials, UpstreamClient } from '../upstream/types.js';
+import { resolveCredentials, type PresentedCredentials } from './credentials.js';
+import { toClientError } from './errors.js';
+import { GRAPHIQL_TABS } from './graphiql-examples.js';
+import { useInputProblems } from './use-input-problems.js';
+import { useStreamingUploads } from './use-streaming-uploads.js';
+
+export interface GatewayOptions {
+  client: UpstreamClient;
+  /** Credentials for callers who send none (demo tenant, or explicit single-tenant mode); null refuses them. */
+  fallbackCredentials: Credentials | null;
+  /** How long a caller's base-model catalogue is reused. @default 60_000 */
+  baseModelCacheMs?: number;
+  /** Largest upload accepted, in bytes. @default 104_857_600 */
+  maxUploadBytes?: number;
+  live?: LiveUpdates | null;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** What transports put in the server context: a WebSocket brings its connectionParams. */
+export interface TransportContext {
+  connectionParams?: Readonly<Record<string, unknown>>;
+  /** Aborted when the subscription or connection ends. */
+  signal?: AbortSignal;
+}
+
+export interface Gateway {
+  yoga: YogaServerInstance<TransportContext, GatewayContext>;
+  services: GatewayServices;
+  /** Turns `/readyz` to 503 (while draining on shutdown). */
+  setReady(ready: boolean): void;
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const services: GatewayServices = {
+    client: options.client,
+    catalogue: new BaseModelCatalogue({ ttlMs: options.baseModelCacheMs ?? 60_000, ...(options.now ? { now: options.now } : {}) }),
+    live: options.live ?? null,
+  };
+  let ready = true;
+  const log = options.logger;
+
+  const yoga = createYoga<TransportContext, GatewayContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/healthz',
+    landingPage: false,
+    multipart: false, // useStreamingUploads parses multipart requests without buffering them.
+    renderGraphiQL,
+    graphiql: {
+      title: 'Fine-tuning gateway',
+      subscriptionsProtocol: 'WS',
+      defaultTabs: GRAPHIQL_TABS,
+      defaultQuery: GRAPHIQL_TABS[0]!.query,
+    },
+    maskedErrors: {
+      maskError: (error) => toClientError(error, (internal) => log.error({ err: internal }, 'internal error (masked for the client)')),
+    },
+    logging: {
+      debug: (...args) => log.debug(args.map(String).join(' ')),
+      info: (...args) => log.info(args.map(String).join(' ')),
+      warn: (...args) => log.warn(args.map(String).join(' ')),
+      error: (...args) => log.error(args.map(String).join(' ')),
+    },
+    context: ({ request, connectionParams, signal }): GatewayContext => {
+      const presented: PresentedCredentials = connectionParams
+        ? { authorization: stringParam(connectionParams, 'authorization', 'Authorization'), organizationId: stringParam(connectionParams, 'organizationId', 'organization_id', 'X-Organization-Id') }
+        : { authorization: request.headers.get('authorization'), organizationId: request.headers.get('x-organization-id') };
+      return createGatewayContext(services, resolveCredentials(presented, options.fallbackCredentials), signal ?? request.signal);
+    },
+    plugins: [
+      useStreamingUploads({ maxFileBytes: options.maxUploadBytes ?? 100 * 1024 * 1024 }),
+      useInputProblems(),
+      useReadinessCheck({ endpoint: '/readyz', check: () => ready }),
+    ],
+  });
+
+  return {
+    yoga,
+    services,
+    setReady(value) {
+      ready = value;
+    },
+  };
+}
+
+function stringParam(params: Readonly<Record<string, unknown>>, ...names: string[]): string | undefined {
+  for (const name of names) {
+    const value = params[name];
+    if (typeof value === 'string') return value;
+  }
+  return undefined;
+}

@@ -1,0 +1,55 @@
+/** `npm start`: the gateway, configured from the environment (see config.ts and the README). */
+import { pino } from 'pino';
+import { ConfigError, loadConfig } from '../config.js';
+import { startFromConfig } from './start.js';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const logger = pino({
+  level: config.logLevel,
+  // Belt and braces: nothing logs credentials, and these paths are censored if anything ever tries.
+  redact: { paths: ['token', '*.token', 'authorization', '*.authorization', 'headers.authorization', 'accessToken', '*.accessToken'], censor: '[redacted]' },
+});
+
+const running = await startFromConfig(config, logger);
+const graphiql = `${running.url.replace('127.0.0.1', 'localhost')}/graphql`;
+if (running.simulator) {
+  logger.info(`upstream: embedded simulator at ${running.simulator.apiBaseUrl} (jobs take ${config.upstream.kind === 'embedded' ? config.upstream.jobSeconds : 0} s); requests without credentials act as the demo tenant`);
+} else {
+  logger.info(`upstream: ${config.upstream.kind === 'remote' ? config.upstream.baseUrl : ''}; credentials come from each request${config.fallbackCredentials ? ' (single-tenant mode: requests without them use the operator\'s)' : ''}`);
+}
+logger.info(`GraphQL gateway ready: open GraphiQL at ${graphiql}`);
+console.log(`\n  GraphiQL: ${graphiql}\n`);
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal}: draining`);
+    const force = setTimeout(() => {
+      logger.error('shutdown took longer than 10 s; exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    running.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}

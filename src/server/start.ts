@@ -1,0 +1,60 @@
+/**
+ * Starts the whole gateway from its configuration: the embedded simulator when no upstream is
+ * configured, the upstream client, live updates (with Redis when REDIS_URL is set), the GraphQL
+ * gateway and its transports. `close()` shuts them down in order; main.ts calls it on SIGTERM.
+ */
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config.js';
+import { startSimulator, type Simulator } from '../simulator/index.js';
+import { createUpstreamClient } from '../upstream/client.js';
+import { createGateway, type Gateway } from './gateway.js';
+import { startHttpServer, type RunningServer } from './http.js';
+import { startLiveUpdates } from './live-updates.js';
+
+export interface RunningGateway {
+  url: string;
+  gateway: Gateway;
+  server: RunningServer;
+  /** The embedded simulator, when the gateway runs on one. */
+  simulator: Simulator | null;
+  close(): Promise<void>;
+}
+
+export async function startFromConfig(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+  const simulator =
+    config.upstream.kind === 'embedded'
+      ? await startSimulator({ port: 0, host: '127.0.0.1', jobSeconds: config.upstream.jobSeconds })
+      : null;
+  const baseUrl = simulator ? simulator.apiBaseUrl : (config.upstream as { baseUrl: string }).baseUrl;
+  const client = createUpstreamClient({ baseUrl, deadlineMs: config.upstreamDeadlineMs, logger: logger.child({ component: 'upstream' }) });
+  const live = await startLiveUpdates(config, client, logger.child({ component: 'live-updates' }));
+
+  const gateway = createGateway({
+    client,
+    fallbackCredentials: config.fallbackCredentials,
+    baseModelCacheMs: config.baseModelCacheMs,
+    maxUploadBytes: config.maxUploadBytes,
+    live: live.hub,
+    logger,
+  });
+  const server = await startHttpServer(gateway, { port: config.port, host: config.host });
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: server.url,
+    gateway,
+    server,
+    simulator,
+    close() {
+      closing ??= (async () => {
+        gateway.setReady(false);
+        // Ending the live streams first lets SSE responses and WebSocket subscriptions complete cleanly.
+        await live.close();
+        await server.close();
+        await client.close();
+        await simulator?.close();
+      })();
+      return closing;
+    },
+  };
+}

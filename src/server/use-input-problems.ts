@@ -1,0 +1,36 @@
+/**
+ * Reports each problem of an invalid input as its own GraphQL error (with `extensions.field`), so that
+ * a client can put every message beside its form field. Resolvers throw one `InputProblems`; this
+ * plugin expands it in the execution result.
+ */
+import { GraphQLError } from 'graphql';
+import { handleStreamOrSingleExecutionResult, type Plugin } from 'graphql-yoga';
+import { InputProblems } from './errors.js';
+
+export function useInputProblems(): Plugin {
+  return {
+    onExecute() {
+      return {
+        onExecuteDone(payload) {
+          return handleStreamOrSingleExecutionResult(payload, ({ result, setResult }) => {
+            if (!result.errors?.some((e) => e.originalError instanceof InputProblems)) return;
+            setResult({ ...result, errors: result.errors.flatMap(expand) });
+          });
+        },
+      };
+    },
+  };
+}
+
+function expand(error: GraphQLError): GraphQLError[] {
+  const original = error.originalError;
+  if (!(original instanceof InputProblems)) return [error];
+  return original.problems.map(
+    (problem) =>
+      new GraphQLError(problem.message, {
+        nodes: error.nodes,
+        path: error.path,
+        extensions: { code: 'BAD_USER_INPUT', field: problem.field },
+      }),
+  );
+}

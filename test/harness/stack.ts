@@ -1,0 +1,88 @@
+/**
+ * A simulator and a gateway wired together for a test, on port 0, disposed afterwards. Most tests run
+ * in-process through `yoga.fetch`; `http: true` also starts the real HTTP/WebSocket server.
+ */
+import { pino } from 'pino';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/server/gateway.js';
+import { startHttpServer, type RunningServer } from '../../src/server/http.js';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { createUpstreamClient, type ClosableUpstreamClient } from '../../src/upstream/client.js';
+import type { Credentials } from '../../src/upstream/types.js';
+
+export const DEMO: Credentials = { token: 'demo-token', organizationId: 'demo-org' };
+export const OTHER: Credentials = { token: 'other-token', organizationId: 'other-org' };
+
+export function headersFor(creds: Credentials): Record<string, string> {
+  return { authorization: `Bearer ${creds.token}`, 'x-organization-id': creds.organizationId };
+}
+
+export interface GraphQLResponse<T = Record<string, any>> {
+  status: number;
+  data?: T | null;
+  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }>;
+}
+
+export interface Stack {
+  simulator: Simulator;
+  client: ClosableUpstreamClient;
+  gateway: Gateway;
+  server: RunningServer | null;
+  /** Runs one operation in-process (through yoga.fetch) as `creds` (none: no credential headers). */
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, creds?: Credentials | null): Promise<GraphQLResponse<T>>;
+  /** Request counts of the simulator since the last `resetStats`, only the non-zero ones. */
+  calls(): Record<string, number>;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  simulator?: SimulatorOptions;
+  gateway?: Partial<Omit<GatewayOptions, 'client' | 'logger'>>;
+  http?: boolean;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const simulator = await startSimulator({ port: 0, jobSeconds: 2, ...options.simulator });
+  const client = createUpstreamClient({ baseUrl: simulator.apiBaseUrl, deadlineMs: 5_000, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
+  const gateway = createGateway({
+    client,
+    fallbackCredentials: null,
+    logger: pino({ level: 'silent' }),
+    ...options.gateway,
+  });
+  const server = options.http ? await startHttpServer(gateway, { port: 0, host: '127.0.0.1' }) : null;
+
+  return {
+    simulator,
+    client,
+    gateway,
+    server,
+    async gql(query, variables, creds = DEMO) {
+      const response = await gateway.yoga.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...(creds ? headersFor(creds) : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as Omit<GraphQLResponse, 'status'>;
+      return { status: response.status, ...body } as never;
+    },
+    calls() {
+      return Object.fromEntries(Object.entries(simulator.stats()).filter(([, n]) => n > 0));
+    },
+    async close() {
+      await server?.close();
+      await client.close();
+      await simulator.close();
+    },
+  };
+}
+
+/** Waits until `check` returns a value that is not undefined (polling every 20 ms), or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
