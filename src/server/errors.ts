@@ -68,10 +68,11 @@ export function toClientError(error: unknown, onInternal?: (error: unknown) => v
     // A GraphQLError without a code comes from graphql-js itself (variable coercion, for example):
     // it describes the client's document, so it is theirs to read.
     if (!(original.originalError && !(original.originalError instanceof GraphQLError))) {
-      return new GraphQLError(original.message, {
-        nodes: original.nodes,
-        path: original.path,
-        extensions: { ...original.extensions, code: 'BAD_USER_INPUT' },
+      const outer = error as GraphQLError;
+      return new GraphQLError(outer.message, {
+        nodes: outer.nodes,
+        path: outer.path,
+        extensions: { ...outer.extensions, code: 'BAD_USER_INPUT' },
       });
     }
   }
