@@ -26,7 +26,7 @@ builder.queryFields((t) => ({
   costEstimate: t.field({
     type: CostEstimateRef,
     description: 'What a job would cost, from the upstream\'s dry run. The input is checked exactly as `createJob` checks it; nothing is created.',
-    args: { input: t.arg({ type: CreateJobInput, required: true }) },
+    args: { input: t.arg({ type: CreateJobInput, required: true, description: 'The job to estimate, exactly as createJob would take it.' }) },
     resolve: async (_root, { input }, ctx) => {
       const job = await checkedJob(input, ctx);
       return ctx.services.client.estimateJob(ctx.credentials(), job, ctx.call);

@@ -56,7 +56,7 @@ builder.mutationFields((t) => ({
   createDataset: t.field({
     type: DatasetRef,
     description: 'Create a dataset from uploaded files. Unknown file ids are refused with BAD_USER_INPUT.',
-    args: { input: t.arg({ type: CreateDatasetInput, required: true }) },
+    args: { input: t.arg({ type: CreateDatasetInput, required: true, description: 'The dataset to create.' }) },
     resolve: (_root, { input }, ctx) =>
       ctx.services.client.createDataset(
         ctx.credentials(),

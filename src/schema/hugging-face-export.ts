@@ -26,7 +26,7 @@ builder.mutationFields((t) => ({
   exportJobToHuggingFace: t.field({
     type: HuggingFaceExportRef,
     description: 'Export the adapter of a COMPLETED job to a Hugging Face repository; any other status gives CONFLICT.',
-    args: { input: t.arg({ type: ExportJobToHuggingFaceInput, required: true }) },
+    args: { input: t.arg({ type: ExportJobToHuggingFaceInput, required: true, description: 'The job and the repository to export it to.' }) },
     resolve: (_root, { input }, ctx) =>
       ctx.services.client.exportToHuggingFace(
         ctx.credentials(),

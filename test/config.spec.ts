@@ -1,0 +1,48 @@
+/** Configuration: one validated object; a bad value stops start-up naming the variable. */
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('defaults to the embedded simulator, serving the demo tenant to callers without credentials', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(4000);
+    expect(config.upstream).toEqual({ kind: 'embedded', jobSeconds: 30 });
+    expect(config.fallbackCredentials).toEqual({ token: 'demo-token', organizationId: 'demo-org' });
+    expect(config.redisUrl).toBeNull();
+  });
+
+  it('with a real upstream, credentials come from each request: no demo fallback', () => {
+    const config = loadConfig({ NSCALE_API_URL: 'https://fine-tuning.example/api/v1/' });
+    expect(config.upstream).toEqual({ kind: 'remote', baseUrl: 'https://fine-tuning.example/api/v1' });
+    expect(config.fallbackCredentials).toBeNull();
+  });
+
+  it('operator credentials serve callers only in explicit single-tenant mode', () => {
+    const env = { NSCALE_API_URL: 'http://127.0.0.1:4010/api/v1', NSCALE_API_TOKEN: 'op-token', NSCALE_ORGANIZATION_ID: 'op-org' };
+    expect(loadConfig(env).fallbackCredentials).toBeNull();
+    expect(loadConfig({ ...env, GATEWAY_SINGLE_TENANT: 'true' }).fallbackCredentials).toEqual({ token: 'op-token', organizationId: 'op-org' });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT="eighty"'],
+    [{ PORT: '70000' }, 'PORT="70000"'],
+    [{ NSCALE_API_URL: 'ftp://example' }, 'NSCALE_API_URL="ftp://example": must be an http(s) URL'],
+    [{ REDIS_URL: 'http://localhost' }, 'REDIS_URL="http://localhost": must be a redis:// or rediss:// URL'],
+    [{ GATEWAY_SINGLE_TENANT: 'maybe' }, 'GATEWAY_SINGLE_TENANT="maybe": must be true or false'],
+    [{ GATEWAY_SINGLE_TENANT: 'true', NSCALE_API_URL: 'http://x/api/v1' }, 'GATEWAY_SINGLE_TENANT=true needs NSCALE_API_TOKEN and NSCALE_ORGANIZATION_ID'],
+    [{ POLL_INTERVAL_RUNNING_MS: '0' }, 'POLL_INTERVAL_RUNNING_MS="0"'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL="loud"'],
+  ])('refuses %j with a message naming the variable', (env, expected) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(expected);
+  });
+
+  it('never echoes the operator token in a configuration error', () => {
+    try {
+      loadConfig({ NSCALE_API_TOKEN: 'secret-operator-token', PORT: 'x' });
+      expect.unreachable();
+    } catch (error) {
+      expect(String(error)).not.toContain('secret-operator-token');
+    }
+  });
+});
