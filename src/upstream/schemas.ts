@@ -6,10 +6,14 @@
 import { z } from 'zod';
 import { JOB_STATUSES, TRAINABLE_MODULES } from '../contract/hyperparameters.js';
 
-/** ISO-8601 timestamps with fractional seconds of any length ("2026-01-14T14:57:45.376538Z"). */
+/**
+ * ISO-8601 timestamps with fractional seconds of any length ("2026-01-14T14:57:45.376538Z"). The
+ * shape is checked before `new Date`, which would otherwise read "5" as May 2001.
+ */
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
 const timestamp = z.string().transform((value, ctx) => {
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) {
+  if (!ISO_TIMESTAMP.test(value) || Number.isNaN(date.getTime())) {
     ctx.addIssue({ code: 'custom', message: `not an ISO-8601 timestamp: ${JSON.stringify(value)}` });
     return z.NEVER;
   }

@@ -25,7 +25,10 @@ export interface Credentials {
 }
 
 export interface CallOptions {
+  /** Aborting rejects the call at once with `signal.reason` (an "AbortError" DOMException by default). */
   signal?: AbortSignal;
+  /** Overall deadline of this call, retries included; defaults to the client's `deadlineMs`. */
+  deadlineMs?: number;
 }
 
 export interface FileUpload {
@@ -65,4 +68,6 @@ export interface UpstreamClient {
   /** The short-lived download URL, read from the redirect (not followed) and checked. */
   getDownloadUrl(creds: Credentials, id: string, opts?: CallOptions): Promise<URL>;
   exportToHuggingFace(creds: Credentials, id: string, input: HuggingFaceExportInput, opts?: CallOptions): Promise<HuggingFaceExport>;
+  /** Releases the client's own connection pool (not an injected dispatcher). */
+  close?(): Promise<void>;
 }

@@ -1,0 +1,76 @@
+/**
+ * The upstream simulator: a stateful HTTP server that speaks the fine-tuning REST contract
+ * (/work/shared/upstream-contract.md) for several organizations at once. This file only composes.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SEED_BASE_MODELS } from '../contract/base-models.js';
+import type { SimulatorDeps } from './api-context.js';
+import { createAuthenticator } from './auth.js';
+import { createDownloadRegistry } from './downloads.js';
+import { createFaultInjector, faultOptionsSchema, type FaultOptions } from './faults.js';
+import { resolveOptions, type SimulatorOptions } from './options.js';
+import { createRequestListener } from './server.js';
+import { createRequestStats } from './stats.js';
+import { createStore } from './store.js';
+
+export type { FaultOptions, FaultRule } from './faults.js';
+export type { SimulatorLogger, SimulatorOptions, TenantOption } from './options.js';
+
+export interface Simulator {
+  /** `http://127.0.0.1:PORT` */
+  origin: string;
+  /** `origin + '/api/v1'`; the organization base is `apiBaseUrl + '/organizations/{id}'`. */
+  apiBaseUrl: string;
+  /** Request counts keyed `METHOD /route-template`, e.g. `{ "GET /jobs/{id}": 12 }`; absent keys are 0. */
+  stats(): Record<string, number>;
+  resetStats(): void;
+  /** Replaces the faults in force (`{}` clears them). */
+  setFaults(faults: FaultOptions): void;
+  /** Stops listening and ends open connections, keep-alive ones included. */
+  close(): Promise<void>;
+}
+
+export async function startSimulator(options?: SimulatorOptions): Promise<Simulator> {
+  const resolved = resolveOptions(options);
+  const credit = new Map<string, number>();
+  for (const tenant of resolved.tenants) {
+    if (tenant.creditUsd !== undefined && !credit.has(tenant.organizationId)) credit.set(tenant.organizationId, tenant.creditUsd);
+  }
+  let origin = '';
+  const deps: SimulatorDeps = {
+    options: resolved,
+    store: createStore(credit),
+    downloads: createDownloadRegistry(resolved.downloadUrlTtlSeconds * 1000),
+    models: SEED_BASE_MODELS,
+    origin: () => origin,
+  };
+  const stats = createRequestStats();
+  const faults = createFaultInjector(resolved.faults);
+  const server = createServer(createRequestListener({ deps, stats, faults, auth: createAuthenticator(resolved.tenants, resolved.jwtSecret) }));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(resolved.port, resolved.host, () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const host = address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address.includes(':') ? `[${address}]` : address;
+  origin = `http://${host}:${port}`;
+
+  return {
+    origin,
+    apiBaseUrl: `${origin}/api/v1`,
+    stats: () => stats.snapshot(),
+    resetStats: () => stats.reset(),
+    setFaults(next) {
+      const parsed = faultOptionsSchema.safeParse(next);
+      if (!parsed.success) throw new TypeError(`setFaults: ${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      faults.set(parsed.data);
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

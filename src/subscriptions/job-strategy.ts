@@ -1,0 +1,76 @@
+/**
+ * Polling one job: `GET /jobs/{id}` every interval, and `GET /jobs/{id}/metrics` only while the job
+ * runs or on its move to a terminal status (so the terminal snapshot holds the final metrics): at
+ * most one of each per interval per job, however many subscribers watch it. A subscriber sees the
+ * current state first, then each change, and the stream finishes after the terminal snapshot.
+ */
+import { isUpstreamError } from '../upstream/errors.js';
+import type { Job, Metrics } from '../upstream/schemas.js';
+import type { Credentials, UpstreamClient } from '../upstream/types.js';
+import type { Intervals } from './options.js';
+import type { PollStrategy } from './shared-poller.js';
+import { isTerminal, makeSnapshot, supersedes, type JobSnapshot } from './snapshot.js';
+
+export interface JobStrategy extends PollStrategy {
+  /**
+   * A state of the job just read by a joining subscriber's access check. The first poll uses it
+   * instead of reading the job again, if it is still recent (younger than the running interval).
+   */
+  offerSeed(job: Job): void;
+}
+
+export interface JobStrategyOptions {
+  client: UpstreamClient;
+  jobId: string;
+  intervals: Intervals;
+  now: () => number;
+}
+
+export function createJobStrategy({ client, jobId, intervals, now }: JobStrategyOptions): JobStrategy {
+  let last: JobSnapshot | undefined;
+  let seed: { job: Job; at: number } | undefined;
+
+  const readMetrics = async (creds: Credentials, signal: AbortSignal): Promise<Metrics | null> => {
+    try {
+      return await client.getMetrics(creds, jobId, { signal });
+    } catch (error) {
+      // A job cancelled before it ran may have no metrics at all: the job's own state still counts.
+      if (isUpstreamError(error) && error.code === 'NOT_FOUND') return null;
+      throw error;
+    }
+  };
+
+  return {
+    offerSeed(job) {
+      if (last === undefined) seed = { job, at: now() };
+    },
+    async fetch(creds, signal, fresh) {
+      const recent = seed !== undefined && now() - seed.at < intervals.runningMs ? seed.job : undefined;
+      seed = undefined;
+      const job = recent ?? (await client.getJob(creds, jobId, { signal }));
+      // The poller is gone once a terminal snapshot is delivered, so a terminal status here is the
+      // transition: the one time metrics are read after the run.
+      const metrics = job.status === 'running' || isTerminal(job.status) ? await readMetrics(creds, signal) : null;
+      const snapshot = makeSnapshot(job, metrics);
+      return fresh || snapshot.version !== last?.version ? [snapshot] : [];
+    },
+    receive(snapshots, members) {
+      for (const snapshot of snapshots) {
+        if (snapshot.job.id !== jobId || !supersedes(snapshot, last)) continue;
+        last = snapshot;
+        for (const member of members) member.deliver(snapshot);
+        if (isTerminal(snapshot.job.status)) return true;
+      }
+      return false;
+    },
+    welcome(member) {
+      if (last) member.deliver(last);
+    },
+    baseDelay() {
+      const status = last?.job.status ?? seed?.job.status;
+      if (status === undefined) return intervals.runningMs;
+      if (isTerminal(status)) return null;
+      return status === 'running' ? intervals.runningMs : intervals.queuedMs;
+    },
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * Options of `createLiveUpdates`, each documented with its default where it is declared, and their
+ * resolution into one validated, fully defaulted value. A bad interval throws at creation, naming it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { UpstreamClient } from '../upstream/types.js';
+
+/** Subset of pino's Logger, so a pino logger can be passed as is. */
+export interface LiveUpdatesLogger {
+  debug(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface RedisConnections {
+  /** Runs commands: lease SET/renew/release, the last-state key and PUBLISH. The hub never closes it. */
+  publisher: Redis;
+  /**
+   * Put in subscriber mode by the hub. Give each hub its own: a hub unsubscribes channels when its
+   * last local subscriber leaves, which would cut off another hub sharing the connection. Never closed by the hub.
+   */
+  subscriber: Redis;
+}
+
+export interface IntervalOptions {
+  /** Poll interval of a job that is `running` (job and metrics). @default 2_000 */
+  runningMs?: number;
+  /** Poll interval of a job that is `queued` or `starting`, or not yet seen (job only). @default 5_000 */
+  queuedMs?: number;
+  /** Poll interval of an organization's job list (`jobsUpdated`). @default 5_000 */
+  listMs?: number;
+  /** Upper bound of the exponential backoff while the upstream fails; a longer Retry-After still wins. @default 30_000 */
+  maxBackoffMs?: number;
+  /**
+   * How long the upstream may fail without a break before the poller gives up and ends its
+   * subscriptions with the last error (coded). Until then subscribers just wait, and get the
+   * changes once the upstream answers again. @default 300_000 // 5 minutes
+   */
+  giveUpAfterMs?: number;
+  /**
+   * Lifetime of a Redis poll lease; the holder renews it every third of this. An instance that dies
+   * holding it is replaced after at most this long plus one interval. @default 10_000
+   */
+  leaseMs?: number;
+}
+
+export interface LiveUpdatesOptions {
+  /** The upstream client; every call carries one subscriber's own credentials. */
+  client: UpstreamClient;
+  /**
+   * With Redis, events travel through pub/sub and one instance at a time polls each job (a lease).
+   * Pass two connections, or `{ url }` to have the hub open (and close) its own two. @default in-process only
+   */
+  redis?: RedisConnections | { url: string };
+  /** Prefix of every Redis key and channel; lets tests and deployments share a server. @default 'ftgw:live:' */
+  keyPrefix?: string;
+  /** Names this instance in lease values and logs. @default a random UUID */
+  instanceId?: string;
+  /** Milliseconds since the epoch; compared with tokens' `exp`. @default Date.now */
+  now?: () => number;
+  /** Schedules polls, lease renewals and token-expiry endings. @default setTimeout */
+  setTimer?: (callback: () => void, ms: number) => unknown;
+  /** @default clearTimeout */
+  clearTimer?: (handle: unknown) => void;
+  intervals?: IntervalOptions;
+  /**
+   * Snapshots kept per subscriber that reads slower than changes arrive; past it the oldest are
+   * dropped. Safe because each snapshot is the whole state (all metric points so far) and the
+   * terminal one is always last, so a slow reader skips intermediate states, never the outcome. @default 64
+   */
+  bufferSize?: number;
+  /** `limit` of each `GET /jobs` call of `jobsUpdated`; the upstream accepts at most 100. @default 100 */
+  listPageSize?: number;
+  /**
+   * The most jobs a list poll reads (pages of `listPageSize`, newest first, until `total` or this):
+   * older jobs past it are not watched by `jobsUpdated`. @default 1_000
+   */
+  listMaxJobs?: number;
+  /** @default silent */
+  logger?: LiveUpdatesLogger;
+}
+
+const positiveMs = z.number().int().positive();
+const intervalsSchema = z.object({
+  runningMs: positiveMs.default(2_000),
+  queuedMs: positiveMs.default(5_000),
+  listMs: positiveMs.default(5_000),
+  maxBackoffMs: positiveMs.default(30_000),
+  giveUpAfterMs: positiveMs.default(300_000),
+  leaseMs: z.number().int().min(30).default(10_000),
+});
+const restSchema = z.object({
+  keyPrefix: z.string().default('ftgw:live:'),
+  instanceId: z.string().min(1).optional(),
+  bufferSize: z.number().int().min(1).default(64),
+  listPageSize: z.number().int().min(1).max(100).default(100),
+  listMaxJobs: z.number().int().min(1).default(1_000),
+});
+
+export type Intervals = z.output<typeof intervalsSchema>;
+
+export interface ResolvedOptions extends z.output<typeof restSchema> {
+  client: UpstreamClient;
+  redis: LiveUpdatesOptions['redis'];
+  instanceId: string;
+  intervals: Intervals;
+  now: () => number;
+  setTimer: (callback: () => void, ms: number) => unknown;
+  clearTimer: (handle: unknown) => void;
+  logger: LiveUpdatesLogger;
+}
+
+const silent: LiveUpdatesLogger = { debug() {}, warn() {}, error() {} };
+
+export function resolveOptions(options: LiveUpdatesOptions): ResolvedOptions {
+  const intervals = parse(intervalsSchema, options.intervals ?? {}, 'intervals.');
+  const rest = parse(restSchema, {
+    keyPrefix: options.keyPrefix,
+    instanceId: options.instanceId,
+    bufferSize: options.bufferSize,
+    listPageSize: options.listPageSize,
+    listMaxJobs: options.listMaxJobs,
+  }, '');
+  return {
+    ...rest,
+    client: options.client,
+    redis: options.redis,
+    instanceId: rest.instanceId ?? randomUUID(),
+    intervals,
+    now: options.now ?? Date.now,
+    setTimer: options.setTimer ?? ((callback, ms) => setTimeout(callback, ms)),
+    clearTimer: options.clearTimer ?? ((handle) => clearTimeout(handle as NodeJS.Timeout)),
+    logger: options.logger ?? silent,
+  };
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, prefix: string): z.output<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TypeError(`live updates option ${prefix}${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,185 @@
+/**
+ * The Redis transport: a channel per topic, a poll lease per topic (see redis-lease.ts) and, for
+ * jobs, the last published snapshot under a key, so that a subscriber joining on an instance that
+ * does not poll gets the current state at once instead of waiting for the next change.
+ *
+ * Why ioredis pub/sub directly rather than `createRedisEventTarget` + `createPubSub`: the event
+ * target sends SUBSCRIBE without waiting for it, so an instance could read the last state, then miss
+ * a change published before its SUBSCRIBE landed; here `listen` resolves only once Redis acknowledged
+ * it, and the last state is read after. Publishing also has to be fenced by the lease (one Lua
+ * script checks the lease, records the state and publishes), which a generic event target cannot do.
+ *
+ * Keys and channels, with `{…}` hash tags so that a topic's keys share one cluster slot (the script
+ * touches the lease and the state together); ids are percent-encoded, so no id can forge another's key:
+ *   <prefix>events:{job:<org>:<job>}  channel, JSON array of snapshots (one per message for a job)
+ *   <prefix>lease:{job:<org>:<job>}   lease, value "<instanceId>:<uuid>", PX leaseMs
+ *   <prefix>state:{job:<org>:<job>}   last snapshot published, PX 6 × leaseMs, renewed with the lease
+ *   and the same with `{jobs:<org>}` for an organization's list (no state key: list subscribers
+ *   read the current list with their own token when they join).
+ */
+import type { Redis } from 'ioredis';
+import type { LiveUpdatesLogger } from './options.js';
+import { createRedisLease, type RedisLease } from './redis-lease.js';
+import type { JobSnapshot } from './snapshot.js';
+import { decodeSnapshots, encodeSnapshots } from './snapshot-codec.js';
+import type { Lease, Topic, Transport } from './transport.js';
+
+// KEYS[1] lease, KEYS[2] state; ARGV[1] our lease value, ARGV[2] channel, ARGV[3] payload,
+// ARGV[4] lease ms, ARGV[5] state ms ('0': keep no state).
+const PUBLISH = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+if ARGV[5] ~= '0' then redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[5]) end
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1`;
+
+export interface RedisTransportOptions {
+  publisher: Redis;
+  subscriber: Redis;
+  keyPrefix: string;
+  instanceId: string;
+  leaseMs: number;
+  setTimer: (callback: () => void, ms: number) => unknown;
+  clearTimer: (handle: unknown) => void;
+  logger: LiveUpdatesLogger;
+}
+
+type Listener = (snapshots: JobSnapshot[]) => void;
+
+export function createRedisTransport(opts: RedisTransportOptions): Transport {
+  const { publisher, subscriber, keyPrefix, logger } = opts;
+  const stateTtlMs = opts.leaseMs * 6;
+  const listeners = new Map<string, Set<Listener>>();
+  const subscribed = new Map<string, Promise<unknown>>();
+  const resyncs = new Map<string, Set<() => void>>();
+  const leases = new WeakMap<Lease, RedisLease>();
+
+  const keysOf = (topic: Topic) => {
+    const org = encodeURIComponent(topic.organizationId);
+    const tag = topic.kind === 'job' ? `{job:${org}:${encodeURIComponent(topic.jobId)}}` : `{jobs:${org}}`;
+    return { channel: `${keyPrefix}events:${tag}`, lease: `${keyPrefix}lease:${tag}`, state: `${keyPrefix}state:${tag}` };
+  };
+
+  const onMessage = (channel: string, message: string) => {
+    const set = listeners.get(channel);
+    if (!set) return;
+    let snapshots: JobSnapshot[];
+    try {
+      snapshots = decodeSnapshots(message);
+    } catch (error) {
+      logger.warn({ err: error, channel }, 'live updates: dropped a malformed message');
+      return;
+    }
+    for (const listener of [...set]) listener(snapshots);
+  };
+  // After a reconnection ioredis resubscribes by itself, but what was published meanwhile is gone.
+  const onReady = () => {
+    for (const set of resyncs.values()) for (const callback of [...set]) callback();
+  };
+  subscriber.on('message', onMessage);
+  subscriber.on('ready', onReady);
+
+  const unsubscribe = (channel: string) => {
+    subscribed.delete(channel);
+    subscriber.unsubscribe(channel).catch((error: unknown) => logger.warn({ err: error, channel }, 'live updates: UNSUBSCRIBE failed'));
+  };
+
+  return {
+    async listen(topic, onSnapshots) {
+      const { channel } = keysOf(topic);
+      let set = listeners.get(channel);
+      if (!set) {
+        const fresh = new Set<Listener>();
+        set = fresh;
+        listeners.set(channel, fresh);
+        subscribed.set(
+          channel,
+          subscriber.subscribe(channel).catch((error: unknown) => {
+            // Let the next listener try again rather than inherit a failed subscription.
+            if (listeners.get(channel) === fresh) {
+              listeners.delete(channel);
+              subscribed.delete(channel);
+            }
+            throw error;
+          }),
+        );
+      }
+      set.add(onSnapshots);
+      const owner = set;
+      const stop = () => {
+        owner.delete(onSnapshots);
+        if (owner.size === 0 && listeners.get(channel) === owner) {
+          listeners.delete(channel);
+          unsubscribe(channel);
+        }
+      };
+      try {
+        await subscribed.get(channel);
+      } catch (error) {
+        stop();
+        throw error;
+      }
+      return stop;
+    },
+    onResync(topic, callback) {
+      const key = keysOf(topic).channel;
+      const set = resyncs.get(key) ?? new Set();
+      set.add(callback);
+      resyncs.set(key, set);
+      return () => {
+        set.delete(callback);
+        if (set.size === 0 && resyncs.get(key) === set) resyncs.delete(key);
+      };
+    },
+    lease(topic) {
+      const keys = keysOf(topic);
+      const lease = createRedisLease({
+        redis: publisher,
+        leaseKey: keys.lease,
+        stateKey: keys.state,
+        instanceId: opts.instanceId,
+        leaseMs: opts.leaseMs,
+        stateTtlMs,
+        setTimer: opts.setTimer,
+        clearTimer: opts.clearTimer,
+        logger,
+      });
+      leases.set(lease, lease);
+      return lease;
+    },
+    async publish(lease, topic, snapshots) {
+      const redisLease = leases.get(lease);
+      if (!redisLease?.held) return false;
+      const keys = keysOf(topic);
+      const keepState = topic.kind === 'job' ? stateTtlMs : 0;
+      const ok = await publisher.eval(PUBLISH, 2, keys.lease, keys.state, redisLease.value, keys.channel, encodeSnapshots(snapshots), opts.leaseMs, keepState);
+      if (ok !== 1) {
+        redisLease.markLost();
+        return false;
+      }
+      return true;
+    },
+    async lastState(topic) {
+      if (topic.kind !== 'job') return null;
+      const text = await publisher.get(keysOf(topic).state);
+      if (text === null) return null;
+      try {
+        return decodeSnapshots(text)[0] ?? null;
+      } catch (error) {
+        logger.warn({ err: error }, 'live updates: ignored a malformed last state');
+        return null;
+      }
+    },
+    async close() {
+      subscriber.off('message', onMessage);
+      subscriber.off('ready', onReady);
+      const channels = [...listeners.keys()];
+      listeners.clear();
+      subscribed.clear();
+      resyncs.clear();
+      if (channels.length > 0 && subscriber.status === 'ready') {
+        await subscriber.unsubscribe(...channels).catch((error: unknown) => logger.warn({ err: error }, 'live updates: UNSUBSCRIBE failed'));
+      }
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * One HTTP exchange with the upstream through undici's `request()` on the client's dispatcher: send,
+ * then read the whole (small, JSON) answer. The body is always consumed, or destroyed when too large
+ * or when the exchange fails, so that keep-alive connections go back to the pool instead of leaking.
+ */
+import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import { UpstreamError } from './errors.js';
+import type { RawResponse } from './map-error.js';
+
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Always the configured upstream's origin: the only place a token is sent. */
+  origin: string;
+  /** Absolute path with the query, every id already percent-encoded. Sent as is, not re-parsed. */
+  path: string;
+  headers: Record<string, string>;
+  body?: string | Readable;
+  signal: AbortSignal;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  maxResponseBytes: number;
+  /** `METHOD /route` for the too-large message. */
+  operation: string;
+}
+
+export async function sendOnce(dispatcher: Dispatcher, req: HttpRequest): Promise<RawResponse> {
+  const res = await dispatcher.request({
+    origin: req.origin,
+    path: req.path,
+    method: req.method,
+    headers: req.headers,
+    body: req.body ?? null,
+    signal: req.signal,
+    headersTimeout: req.headersTimeoutMs,
+    bodyTimeout: req.bodyTimeoutMs,
+    // Job creation must not be replayed by undici on a stale keep-alive socket either.
+    idempotent: req.method !== 'POST',
+  });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of res.body) {
+      const buffer = chunk as Buffer;
+      size += buffer.length;
+      if (size > req.maxResponseBytes) {
+        throw new UpstreamError(
+          'UPSTREAM_ERROR',
+          `${req.operation}: the response is larger than ${req.maxResponseBytes} bytes.`,
+          { status: res.statusCode, operation: req.operation },
+        );
+      }
+      chunks.push(buffer);
+    }
+  } catch (error) {
+    // Leaving the loop early does not always destroy undici's body; do it, or the socket stays busy.
+    res.body.destroy();
+    throw error;
+  }
+  return { status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') };
+}

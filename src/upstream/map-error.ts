@@ -1,0 +1,147 @@
+/**
+ * The one place that turns what the upstream answered (a status and the `{ code, message }`
+ * envelope) or how the connection failed into an `UpstreamError` with a stable code.
+ *
+ * Whose words reach the user: a 4xx answer describes the caller's own request ("n_epochs: 25 is not
+ * an integer from 1 to 20"), so its message is kept; a 5xx message describes the upstream's
+ * internals, so it is replaced by a generic sentence. Envelope codes are not used to choose the
+ * error code: `resource_exhausted` means both 402 (no credit) and 429 (slow down), so the status decides.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { UpstreamError } from './errors.js';
+import { errorEnvelopeSchema } from './schemas.js';
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+/** An upstream sentence longer than this is cut: it is shown to users and logged. */
+const MAX_MESSAGE_LENGTH = 1_000;
+
+export function errorFromResponse(res: RawResponse, operation: string, retryAfterSeconds: number | undefined): UpstreamError {
+  const envelope = readEnvelope(res.text);
+  const details = { status: res.status, upstreamCode: envelope.code, operation, retryAfterSeconds };
+  const own = (fallback: string): string => envelope.message ?? fallback;
+  const { status } = res;
+  switch (status) {
+    case 400:
+    case 422:
+      return new UpstreamError('BAD_USER_INPUT', own('The fine-tuning service refused the request as invalid.'), details);
+    case 413:
+      return new UpstreamError('BAD_USER_INPUT', own('The upload is larger than the fine-tuning service accepts.'), details);
+    case 415:
+      return new UpstreamError('BAD_USER_INPUT', own('The fine-tuning service does not accept this content type.'), details);
+    case 401:
+      return new UpstreamError('UNAUTHENTICATED', own('The fine-tuning service did not accept the credentials.'), details);
+    case 402:
+      return new UpstreamError('INSUFFICIENT_CREDIT', own('Not enough credit for this operation.'), details);
+    case 403:
+      return new UpstreamError('FORBIDDEN', own('These credentials may not access this resource.'), details);
+    case 404:
+      return new UpstreamError('NOT_FOUND', own('Not found.'), details);
+    case 409:
+      return new UpstreamError('CONFLICT', own('The resource is not in a state that allows this operation.'), details);
+    case 429: {
+      const after = retryAfterSeconds === undefined ? '' : ` Retry after ${retryAfterSeconds} s.`;
+      return new UpstreamError('RATE_LIMITED', `Too many requests to the fine-tuning service.${after}`, details);
+    }
+    case 408:
+    case 502:
+    case 503:
+    case 504:
+      return new UpstreamError('UPSTREAM_UNAVAILABLE', `${operation}: the fine-tuning service is unavailable (HTTP ${status}).`, details);
+    default:
+      return new UpstreamError('UPSTREAM_ERROR', `${operation}: the fine-tuning service failed to handle the request (HTTP ${status}).`, details);
+  }
+}
+
+/** The envelope when the body is one; an unreadable error body still maps by its status. */
+function readEnvelope(text: string): { code: string | undefined; message: string | undefined } {
+  try {
+    const parsed = errorEnvelopeSchema.safeParse(JSON.parse(text));
+    if (!parsed.success) return { code: undefined, message: undefined };
+    const message = parsed.data.message?.trim();
+    return {
+      code: parsed.data.code,
+      message: message ? message.slice(0, MAX_MESSAGE_LENGTH) : undefined,
+    };
+  } catch {
+    return { code: undefined, message: undefined };
+  }
+}
+
+/**
+ * How a failed exchange failed. `connect`: the request never left this process (nothing happened
+ * upstream, safe to report as unavailable even for a job creation). `transport`: the connection broke
+ * or timed out at some point after connecting, so the upstream may have acted on the request.
+ * `other`: not a network failure at all (a bug, a refused argument).
+ */
+export type FailureKind = 'connect' | 'transport' | 'other';
+
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+const TRANSPORT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+]);
+
+export function failureKind(error: unknown): FailureKind {
+  const code = errorCode(error);
+  if (code === undefined) return 'other';
+  if (CONNECT_CODES.has(code)) return 'connect';
+  if (TRANSPORT_CODES.has(code) || code.startsWith('HPE_')) return 'transport';
+  return 'other';
+}
+
+/** `code` of the error, of its cause, or of the first of an AggregateError (happy-eyeballs connects). */
+export function errorCode(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e !== null && typeof e === 'object' && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = e instanceof AggregateError ? e.errors[0] : (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export interface NetworkFailure {
+  operation: string;
+  kind: FailureKind;
+  /** The request may have reached the upstream, and its effect matters (a job creation). */
+  outcomeUnknown: boolean;
+  /** Human reason for logs and the message: "ECONNRESET", "no answer within 30000 ms". */
+  reason: string;
+  cause: unknown;
+}
+
+export function errorFromFailure(f: NetworkFailure): UpstreamError {
+  const details = { operation: f.operation, cause: f.cause };
+  if (f.outcomeUnknown && f.kind !== 'connect') {
+    return new UpstreamError(
+      'UPSTREAM_OUTCOME_UNKNOWN',
+      `${f.operation}: the request was sent but no answer came back (${f.reason}); it may or may not have taken effect. Check before repeating it.`,
+      details,
+    );
+  }
+  if (f.kind === 'other') {
+    return new UpstreamError('UPSTREAM_ERROR', `${f.operation}: the call to the fine-tuning service failed (${f.reason}).`, details);
+  }
+  return new UpstreamError('UPSTREAM_UNAVAILABLE', `${f.operation}: the fine-tuning service is unreachable (${f.reason}).`, details);
+}

@@ -1,0 +1,145 @@
+/**
+ * Options of `createUpstreamClient`, with their defaults in one place. undici's own defaults (300 s
+ * header and body timeouts, no overall deadline) suit a download manager, not a gateway that answers
+ * a person waiting on a GraphQL query: the defaults here fail within seconds and say why.
+ */
+import type { Dispatcher } from 'undici';
+import { sleep } from './sleep.js';
+
+/** Pino-compatible: `logger.warn({ operation, attempt }, 'message')`. A pino logger fits as is. */
+export type UpstreamLogFn = (fields: Record<string, unknown>, message?: string) => void;
+
+export interface UpstreamLogger {
+  debug: UpstreamLogFn;
+  info: UpstreamLogFn;
+  warn: UpstreamLogFn;
+  error: UpstreamLogFn;
+}
+
+export interface RetryOptions {
+  /**
+   * Attempts in all, the first included, for idempotent calls (GET, DELETE, cancel, dry run).
+   * Job creation, dataset creation, exports and uploads always make exactly one attempt.
+   * @default 3
+   */
+  maxAttempts?: number;
+  /** Backoff ceiling of the first retry; doubles on each retry ("full jitter": a random delay below it). @default 200 */
+  baseDelayMs?: number;
+  /** Upper bound of the exponential backoff. Does not shorten a `Retry-After` the upstream asked for. @default 2_000 */
+  maxDelayMs?: number;
+}
+
+export interface UpstreamClientOptions {
+  /**
+   * The upstream's API root, without the organization: `http://127.0.0.1:4010/api/v1`. Paths are
+   * `baseUrl + /organizations/{org}/…`. Its origin is the only one that ever receives a caller's token.
+   */
+  baseUrl: string;
+  /**
+   * undici dispatcher for every call (an `Agent`, a `MockAgent` in tests). When absent the client
+   * builds its own keep-alive `Agent` from the timeouts below and closes it in `close()`; an injected
+   * dispatcher is the caller's to close, and `connectTimeoutMs` does not apply to it.
+   */
+  dispatcher?: Dispatcher;
+  /** TCP (and TLS) connect timeout of the default Agent. @default 5_000 */
+  connectTimeoutMs?: number;
+  /** Longest wait for the response headers once the request is sent (undici `headersTimeout`). @default 15_000 */
+  headersTimeoutMs?: number;
+  /** Longest silence between two chunks of a response body (undici `bodyTimeout`). @default 15_000 */
+  bodyTimeoutMs?: number;
+  /**
+   * Overall deadline of one client call, retries and their sleeps included. When it passes, the call
+   * fails with `UPSTREAM_UNAVAILABLE` (or `UPSTREAM_OUTCOME_UNKNOWN` for a job creation already sent).
+   * A call may shorten it with `CallOptions.deadlineMs`.
+   * @default 30_000
+   */
+  deadlineMs?: number;
+  /** Deadline of `uploadFile`, which streams a whole CSV and so may legitimately take longer. @default 300_000 */
+  uploadDeadlineMs?: number;
+  /** Largest response body read into memory; a bigger one fails with `UPSTREAM_ERROR`. @default 8 MiB */
+  maxResponseBytes?: number;
+  retry?: RetryOptions;
+  /** Where retries, give-ups and refused download URLs are logged. Never receives tokens. @default no logging */
+  logger?: UpstreamLogger;
+  /** Random source of the backoff jitter, in [0, 1). Tests pin it. @default Math.random */
+  random?: () => number;
+  /**
+   * Sleeps between retries; must reject promptly with `signal.reason` when `signal` aborts.
+   * Tests replace it to observe the delays without waiting them out. @default a cancellable setTimeout
+   */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Clock used for deadlines and HTTP-date `Retry-After` values, in epoch milliseconds. @default Date.now */
+  now?: () => number;
+}
+
+export interface ResolvedOptions {
+  baseUrl: URL;
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  deadlineMs: number;
+  uploadDeadlineMs: number;
+  maxResponseBytes: number;
+  retry: Required<RetryOptions>;
+  logger: UpstreamLogger;
+  random: () => number;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  now: () => number;
+}
+
+const noop: UpstreamLogFn = () => {};
+const silentLogger: UpstreamLogger = { debug: noop, info: noop, warn: noop, error: noop };
+
+export function resolveOptions(options: UpstreamClientOptions): ResolvedOptions {
+  const resolved: ResolvedOptions = {
+    baseUrl: parseBaseUrl(options.baseUrl),
+    connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+    headersTimeoutMs: options.headersTimeoutMs ?? 15_000,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? 15_000,
+    deadlineMs: options.deadlineMs ?? 30_000,
+    uploadDeadlineMs: options.uploadDeadlineMs ?? 300_000,
+    maxResponseBytes: options.maxResponseBytes ?? 8 * 1024 * 1024,
+    retry: {
+      maxAttempts: options.retry?.maxAttempts ?? 3,
+      baseDelayMs: options.retry?.baseDelayMs ?? 200,
+      maxDelayMs: options.retry?.maxDelayMs ?? 2_000,
+    },
+    logger: options.logger ?? silentLogger,
+    random: options.random ?? Math.random,
+    sleep: options.sleep ?? sleep,
+    now: options.now ?? Date.now,
+  };
+  for (const [name, value] of Object.entries({ ...resolved.retry, ...pickNumbers(resolved) })) {
+    if (!Number.isFinite(value) || value < 0) throw new TypeError(`upstream client option ${name}: ${value} is not a number ≥ 0`);
+  }
+  if (!Number.isInteger(resolved.retry.maxAttempts) || resolved.retry.maxAttempts < 1) {
+    throw new TypeError(`upstream client option retry.maxAttempts: ${resolved.retry.maxAttempts} is not an integer ≥ 1`);
+  }
+  return resolved;
+}
+
+function pickNumbers(o: ResolvedOptions): Record<string, number> {
+  const { connectTimeoutMs, headersTimeoutMs, bodyTimeoutMs, deadlineMs, uploadDeadlineMs, maxResponseBytes } = o;
+  return { connectTimeoutMs, headersTimeoutMs, bodyTimeoutMs, deadlineMs, uploadDeadlineMs, maxResponseBytes };
+}
+
+/**
+ * The base URL must be plain http(s) with no credentials, query or fragment: its origin decides where
+ * tokens may go, and a userinfo part would put a secret into every request line we log.
+ */
+function parseBaseUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new TypeError(`upstream client option baseUrl: ${JSON.stringify(raw)} is not an absolute URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`upstream client option baseUrl: protocol ${url.protocol} is not http: or https:`);
+  }
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw new TypeError('upstream client option baseUrl: must not hold credentials, a query or a fragment');
+  }
+  url.pathname = url.pathname.replace(/\/+$/, '');
+  return url;
+}

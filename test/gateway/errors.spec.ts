@@ -1,0 +1,103 @@
+/** What a client sees when things go wrong: one vocabulary of codes, nothing internal, no secrets. */
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway } from '../../src/server/gateway.js';
+import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
+import { DEMO, startStack, type Stack } from '../harness/stack.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack.close());
+afterEach(() => stack.simulator.setFaults({}));
+
+describe('errors', () => {
+  it('a malformed document is GRAPHQL_PARSE_FAILED and an unknown field GRAPHQL_VALIDATION_FAILED', async () => {
+    const parse = await stack.gql('{ baseModels { id ');
+    expect(parse.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+    const validation = await stack.gql('{ baseModels { price } }');
+    expect(validation.errors?.[0]).toMatchObject({
+      message: 'Cannot query field "price" on type "BaseModel".',
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
+  });
+
+  it('an upstream that stays down is UPSTREAM_UNAVAILABLE, after retries', async () => {
+    stack.simulator.resetStats();
+    stack.simulator.setFaults({ route: 'GET /datasets', error: { rate: 1, status: 503 } });
+    const res = await stack.gql('{ datasets { id } }');
+    expect(res.data).toBeNull();
+    expect(res.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(stack.calls()['GET /datasets']).toBe(3);
+  });
+
+  it('a brief upstream fault is retried away for reads', async () => {
+    stack.simulator.setFaults({ route: 'GET /datasets', error: { count: 1, status: 503 }, rules: [{ route: 'GET /datasets', drop: { count: 1 } }] });
+    const res = await stack.gql('{ datasets { id } }');
+    expect(res.errors).toBeUndefined();
+  });
+
+  it('a rate limit that outlasts the deadline is RATE_LIMITED with the wait the upstream asked for', async () => {
+    stack.simulator.setFaults({ route: 'GET /datasets', rateLimit: { rate: 1, retryAfterSeconds: 30 } });
+    const res = await stack.gql('{ datasets { id } }');
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 30 });
+  });
+
+  it('cancelling a finished job is CONFLICT with the upstream\'s message', async () => {
+    const { datasetId } = await seedDataset(stack, DEMO);
+    const job = await stack.client.createJob(DEMO, { name: 'to cancel', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    const first = await stack.gql('mutation($id: ID!) { cancelJob(id: $id) { status } }', { id: job.id });
+    expect(first.data?.cancelJob.status).toBe('CANCELLED');
+    const again = await stack.gql('mutation($id: ID!) { cancelJob(id: $id) { status } }', { id: job.id });
+    expect(again.data).toBeNull();
+    expect(again.errors?.[0]).toMatchObject({
+      message: `job ${job.id} is already cancelled; only queued, starting or running jobs can be cancelled`,
+      extensions: { code: 'CONFLICT' },
+    });
+  });
+
+  it('a job that is not completed has no download URL, and exports of it are CONFLICT', async () => {
+    const { datasetId } = await seedDataset(stack, DEMO);
+    const job = await stack.client.createJob(DEMO, { name: 'young', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    const res = await stack.gql('query($id: ID!) { job(id: $id) { status downloadUrl } }', { id: job.id });
+    expect(res.data?.job).toEqual({ status: 'QUEUED', downloadUrl: null });
+    const token = `hf_${'a'.repeat(34)}`;
+    const exported = await stack.gql(
+      'mutation($i: ExportJobToHuggingFaceInput!) { exportJobToHuggingFace(input: $i) { id } }',
+      { i: { jobId: job.id, userId: 'someone', accessToken: token, repositoryId: 'someone/adapter' } },
+    );
+    expect(exported.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    expect(JSON.stringify(exported)).not.toContain(token);
+  });
+
+  it('a Hugging Face token of the wrong form is BAD_USER_INPUT, and the token is never echoed', async () => {
+    const { datasetId } = await seedDataset(stack, DEMO);
+    const job = await stack.client.createJob(DEMO, { name: 'x', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    const token = 'not-a-hugging-face-token-123';
+    const res = await stack.gql(
+      'mutation($i: ExportJobToHuggingFaceInput!) { exportJobToHuggingFace(input: $i) { id } }',
+      { i: { jobId: job.id, userId: 'someone', accessToken: token, repositoryId: 'someone/adapter' } },
+    );
+    expect(res.errors?.[0]?.extensions?.code).toMatch(/BAD_USER_INPUT|CONFLICT/);
+    expect(JSON.stringify(res)).not.toContain(token);
+  });
+
+  it('a bug is masked as INTERNAL_SERVER_ERROR and logged with its detail, never shown', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'error' }, new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }));
+    const broken = { ...stack.client, listDatasets: async () => { throw new TypeError('cannot read properties of undefined (secret detail)'); } };
+    const gateway = createGateway({ client: broken, fallbackCredentials: DEMO, logger });
+    const response = await gateway.yoga.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ datasets { id } }' }),
+    });
+    const body = (await response.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    expect(body.errors[0]).toEqual({ message: 'Unexpected error.', locations: [{ line: 1, column: 3 }], path: ['datasets'], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(JSON.stringify(body)).not.toContain('secret detail');
+    expect(lines.join('')).toContain('secret detail');
+    expect(lines.join('')).not.toContain('demo-token');
+  });
+});
