@@ -10,7 +10,7 @@ import './metrics.js';
 import './job.js';
 import './cost-estimate.js';
 import './hugging-face-export.js';
-// import './subscription.js'; (live updates: wired with issue 4)
+import './subscription.js';
 
 export const schema = builder.toSchema({ sortSchema: false });
 /** The schema as `schema.graphql` holds it: printed sorted, so that a diff shows only real changes. */

@@ -9,7 +9,7 @@
  * joining the shared poller. Errors end the stream with a coded error (an UpstreamError): the
  * check's own error, UNAUTHENTICATED when the token expires, or what the poller ended with.
  */
-import { Repeater, SlidingBuffer } from 'graphql-yoga';
+import { Repeater, type RepeaterBuffer } from 'graphql-yoga';
 import { UpstreamError } from '../upstream/errors.js';
 import { jwtExpiry } from '../upstream/jwt-expiry.js';
 import type { Credentials } from '../upstream/types.js';
@@ -29,13 +29,14 @@ export interface StreamDeps {
   now: () => number;
   setTimer: (callback: () => void, ms: number) => unknown;
   clearTimer: (handle: unknown) => void;
-  bufferSize: number;
   /** Registers a live stream with the hub so that `close()` can end it; returns the unregistering function. */
   track(end: () => void): () => void;
 }
 
 export interface StreamSpec<V> {
   creds: Credentials;
+  /** Where snapshots wait for a slow reader: what may be dropped depends on the stream's kind. */
+  buffer: RepeaterBuffer;
   signal?: AbortSignal | undefined;
   /** The access check with the caller's own credentials. Its rejection ends the stream. */
   verify(signal: AbortSignal): Promise<V>;
@@ -97,7 +98,7 @@ export function openStream<V>(deps: StreamDeps, spec: StreamSpec<V>): AsyncItera
         creds: spec.creds,
         expiresAt,
         push: (snapshot) => {
-          // With a sliding buffer a push never waits, and a push after the end is ignored.
+          // The buffers used never fill, so a push never waits; a push after the end is ignored.
           push(snapshot).catch(() => {});
         },
         end: (error) => stop(error),
@@ -111,5 +112,5 @@ export function openStream<V>(deps: StreamDeps, spec: StreamSpec<V>): AsyncItera
       untrack();
       stop();
     }
-  }, new SlidingBuffer(deps.bufferSize));
+  }, spec.buffer);
 }

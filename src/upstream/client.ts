@@ -64,7 +64,13 @@ export function createUpstreamClient(options: UpstreamClientOptions): ClosableUp
 
   async function json<T>(creds: Credentials, ex: Exchange, opts: CallOptions | undefined, parse: (res: RawResponse, op: string) => T): Promise<T> {
     const { response } = await call(creds, ex, opts);
-    return parse(response, `${ex.method} ${ex.route}`);
+    try {
+      return parse(response, `${ex.method} ${ex.route}`);
+    } catch (error) {
+      // A mismatch message may quote a value of the body; the body may (absurdly) quote the token.
+      if (error instanceof UpstreamError) error.message = error.message.replaceAll(creds.token, '[redacted]');
+      throw error;
+    }
   }
 
   const get = (route: string, path: string, query?: URLSearchParams): Exchange => ({ method: 'GET', route, path, query, retry: true });

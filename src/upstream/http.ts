@@ -34,8 +34,6 @@ export async function sendOnce(dispatcher: Dispatcher, req: HttpRequest): Promis
     signal: req.signal,
     headersTimeout: req.headersTimeoutMs,
     bodyTimeout: req.bodyTimeoutMs,
-    // Job creation must not be replayed by undici on a stale keep-alive socket either.
-    idempotent: req.method !== 'POST',
   });
   const chunks: Buffer[] = [];
   let size = 0;

@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/server/gateway.js';
 import { startHttpServer, type RunningServer } from '../../src/server/http.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { createLiveUpdates, type LiveUpdates, type LiveUpdatesOptions } from '../../src/subscriptions/hub.js';
 import { createUpstreamClient, type ClosableUpstreamClient } from '../../src/upstream/client.js';
 import type { Credentials } from '../../src/upstream/types.js';
 
@@ -26,6 +27,7 @@ export interface Stack {
   simulator: Simulator;
   client: ClosableUpstreamClient;
   gateway: Gateway;
+  live: LiveUpdates;
   server: RunningServer | null;
   /** Runs one operation in-process (through yoga.fetch) as `creds` (none: no credential headers). */
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, creds?: Credentials | null): Promise<GraphQLResponse<T>>;
@@ -37,14 +39,22 @@ export interface Stack {
 export interface StackOptions {
   simulator?: SimulatorOptions;
   gateway?: Partial<Omit<GatewayOptions, 'client' | 'logger'>>;
+  /** Options of the live-updates hub; its intervals default to 50 ms here. */
+  live?: Partial<Omit<LiveUpdatesOptions, 'client'>>;
   http?: boolean;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const simulator = await startSimulator({ port: 0, jobSeconds: 2, ...options.simulator });
   const client = createUpstreamClient({ baseUrl: simulator.apiBaseUrl, deadlineMs: 5_000, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
+  const live = createLiveUpdates({
+    client,
+    ...options.live,
+    intervals: { runningMs: 50, queuedMs: 50, listMs: 50, maxBackoffMs: 200, ...options.live?.intervals },
+  });
   const gateway = createGateway({
     client,
+    live,
     fallbackCredentials: null,
     logger: pino({ level: 'silent' }),
     ...options.gateway,
@@ -55,6 +65,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     simulator,
     client,
     gateway,
+    live,
     server,
     async gql(query, variables, creds = DEMO) {
       const response = await gateway.yoga.fetch('http://gateway.test/graphql', {
@@ -69,6 +80,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return Object.fromEntries(Object.entries(simulator.stats()).filter(([, n]) => n > 0));
     },
     async close() {
+      await live.close();
       await server?.close();
       await client.close();
       await simulator.close();

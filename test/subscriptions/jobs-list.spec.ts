@@ -57,4 +57,17 @@ describe('jobsUpdated', () => {
     expect(running.events.filter((e) => e.job.status !== 'running').map((e) => e.job.id)).toEqual([early.id]);
     await running.iterator.return?.();
   });
+
+  it('keeps every job when many arrive at once (a sliding buffer dropped all but the last 64)', async () => {
+    const hub = stack.hub({ listPageSize: 25 });
+    const jobs = [];
+    for (let i = 0; i < 70; i += 1) jobs.push(await stack.createJob());
+    stack.sim.resetStats();
+    const reader = read(hub.watchJobs(DEMO));
+    await until(() => reader.events.length === 70, 'all 70 jobs');
+    expect(new Set(reader.events.map((e) => e.job.id))).toEqual(new Set(jobs.map((j) => j.id)));
+    // The access check pages through the list: 25 + 25 + 20.
+    expect(stack.sim.stats()['GET /jobs']).toBeGreaterThanOrEqual(3);
+    await reader.iterator.return?.();
+  });
 });

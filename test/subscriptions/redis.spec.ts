@@ -143,4 +143,22 @@ describe('two instances with Redis', () => {
     expect(lastStatus(onB)).toBe('completed');
     expect(b.polls()).toBeGreaterThan(0);
   });
+
+  it('shares one organization’s list between instances, the hubs opening their own connections from a url', async () => {
+    const hubs = ['a', 'b'].map((name) =>
+      stack.hub({ redis: { url: REDIS_URL }, keyPrefix, instanceId: name, intervals: { runningMs: 20, queuedMs: 20, listMs: 20, leaseMs: 2_000 } }),
+    );
+    const job = await stack.createJob();
+    const readers = hubs.map((hub) => read(hub.watchJobs(DEMO)));
+    await until(() => readers.every((r) => r.events.length === 1), 'the current job on both');
+    const added = await stack.createJob();
+    stack.at(job, 1.5);
+    for (const r of readers) {
+      await until(() => r.events.filter((e) => e.job.status === 'completed').length === 2, 'both jobs completed');
+      expect(new Set(r.events.map((e) => e.version)).size).toBe(r.events.length);
+      expect(r.events.some((e) => e.job.id === added.id)).toBe(true);
+      await r.iterator.return?.();
+    }
+    await until(() => hubs.every((hub) => hub.listPollerCount() === 0), 'no list pollers');
+  });
 });

@@ -34,6 +34,12 @@ describe('token in errors and logs', () => {
     expect(await rejectionOf(up.client.getJob(CREDS, 'j'))).toMatchObject({ code: 'BAD_USER_INPUT', message: 'bad token [redacted]' });
   });
 
+  it('a mismatch message quoting a body value that holds the token is redacted', async () => {
+    up.pool.intercept({ path: `${ORG_PATH}/jobs/j`, method: 'GET' }).reply(200, wireJob({ created_at: TOKEN }));
+    const error = await rejectionOf(up.client.getJob(CREDS, 'j'));
+    expect((error as Error).message).toBe('GET /jobs/{id}: unexpected response at created_at: not an ISO-8601 timestamp: "[redacted]"');
+  });
+
   it('a Hugging Face token echoed in a refusal is replaced too', async () => {
     up.pool
       .intercept({ path: `${ORG_PATH}/jobs/j/exports/hugging-face`, method: 'POST' })

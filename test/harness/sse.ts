@@ -1,0 +1,50 @@
+/** Reads a GraphQL-over-SSE subscription (yoga's "distinct connections" mode) event by event. */
+import { headersFor } from './stack.js';
+import type { Credentials } from '../../src/upstream/types.js';
+
+export interface SseEvents {
+  /** Every `next` payload received so far. */
+  events: Array<{ data?: any; errors?: Array<{ message: string; extensions?: Record<string, any> }> }>;
+  /** Resolves when the server completes the stream (or it fails). */
+  done: Promise<void>;
+  abort(): void;
+}
+
+export function subscribeSse(
+  fetchImpl: (url: string, init: RequestInit) => Promise<Response>,
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+  creds: Credentials | null,
+): SseEvents {
+  const controller = new AbortController();
+  const events: SseEvents['events'] = [];
+  const done = (async () => {
+    const response = await fetchImpl(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(creds ? headersFor(creds) : {}) },
+      body: JSON.stringify({ query, variables }),
+      signal: controller.signal,
+    });
+    if (!response.body) throw new Error(`no SSE body (HTTP ${response.status})`);
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let cut: number;
+        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+          if (event === 'complete') return;
+          if (data) events.push(JSON.parse(data));
+        }
+      }
+    } catch (error) {
+      if (!controller.signal.aborted) throw error;
+    }
+  })();
+  return { events, done, abort: () => controller.abort() };
+}

@@ -1,0 +1,58 @@
+/** `jobUpdated` over SSE, in-process: events from the current state to the terminal one. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
+import { subscribeSse } from '../harness/sse.js';
+import { DEMO, OTHER, eventually, startStack, type Stack } from '../harness/stack.js';
+
+let stack: Stack;
+let datasetId: string;
+const fetchInProcess = (url: string, init: RequestInit) => stack.gateway.yoga.fetch(url, init) as Promise<Response>;
+
+beforeAll(async () => {
+  stack = await startStack({ simulator: { jobSeconds: 1 } });
+  ({ datasetId } = await seedDataset(stack, DEMO));
+});
+afterAll(() => stack.close());
+
+const WATCH = `subscription($id: ID!) { jobUpdated(id: $id) { id status completedAt metrics { points { step } } baseModel { name } } }`;
+
+describe('jobUpdated over SSE', () => {
+  it('delivers the current state, each change, and the terminal status, then completes', async () => {
+    const job = await stack.client.createJob(DEMO, { name: 'watched', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    const sub = subscribeSse(fetchInProcess, 'http://gateway.test', WATCH, { id: job.id }, DEMO);
+    await sub.done;
+    const statuses = sub.events.map((e) => e.data?.jobUpdated.status);
+    expect(sub.events.every((e) => e.errors === undefined)).toBe(true);
+    const order = ['QUEUED', 'STARTING', 'RUNNING', 'COMPLETED'];
+    expect(statuses.map((s) => order.indexOf(s))).toEqual([...statuses.map((s) => order.indexOf(s))].sort());
+    expect(statuses.at(-1)).toBe('COMPLETED');
+    expect(new Set(statuses).size).toBeGreaterThanOrEqual(2);
+    // Each event differs from the one before (status or new metric points).
+    const shapes = sub.events.map((e) => JSON.stringify(e.data));
+    expect(new Set(shapes).size).toBe(shapes.length);
+    const last = sub.events.at(-1)!.data.jobUpdated;
+    expect(last.completedAt).toEqual(expect.any(String));
+    expect(last.metrics.points.length).toBeGreaterThan(0);
+    expect(last.baseModel.name).toBe('Meta-Llama-3-8B-Instruct');
+    expect(stack.live.pollerCount()).toBe(0);
+  });
+
+  it('another tenant\'s job: one NOT_FOUND error, no event, and the stream ends', async () => {
+    const job = await stack.client.createJob(DEMO, { name: 'private', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    const sub = subscribeSse(fetchInProcess, 'http://gateway.test', WATCH, { id: job.id }, OTHER);
+    await sub.done;
+    expect(sub.events).toHaveLength(1);
+    expect(sub.events[0]!.data ?? null).toBeNull();
+    expect(sub.events[0]!.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
+  });
+
+  it('aborting the request stops the poller', async () => {
+    const slow = await stack.client.createJob(DEMO, { name: 'slow', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    // A job that will not finish while we watch: cancel nothing, just leave early.
+    const sub = subscribeSse(fetchInProcess, 'http://gateway.test', WATCH, { id: slow.id }, DEMO);
+    await eventually(() => (sub.events.length > 0 ? true : undefined));
+    sub.abort();
+    await sub.done.catch(() => {});
+    await eventually(() => (stack.live.pollerCount() === 0 ? true : undefined), 5_000, 'the poller to stop');
+  });
+});
