@@ -39,6 +39,7 @@ function parseMultipart(contentType: string, body: Readable | null, options: Str
   try {
     parser = busboy({
       headers: { 'content-type': contentType },
+      defParamCharset: 'utf8', // Browsers send non-ASCII file names as raw UTF-8.
       limits: { fileSize: options.maxFileBytes, files: options.maxFiles ?? 10, fields: 2, fieldSize: 1024 * 1024 },
     });
   } catch (error) {

@@ -39,7 +39,7 @@ export function readCsvUpload(req: IncomingMessage, maxBytes: number): Promise<U
 
   let bb: busboy.Busboy;
   try {
-    bb = busboy({ headers: req.headers, limits: { files: 1, fileSize: maxBytes, fields: 20, parts: 25 } });
+    bb = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fileSize: maxBytes, fields: 20, parts: 25 } });
   } catch {
     return Promise.reject(invalidArgument('request body must be multipart/form-data with a boundary'));
   }

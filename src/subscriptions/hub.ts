@@ -39,12 +39,11 @@
  * arrives twice however many instances publish or replay it, and the terminal snapshot reaches
  * every instance that still has subscribers (each keeps polling until it has seen it).
  */
-import { Repeater, SlidingBuffer } from 'graphql-yoga';
+import { Repeater } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import type { JobStatus } from '../upstream/schemas.js';
 import type { Credentials } from '../upstream/types.js';
 import { createJobStrategy, type JobStrategy } from './job-strategy.js';
-import { LatestPerJobBuffer } from './latest-per-job-buffer.js';
 import { createListStrategy, listAllJobs, listDelivery, type ListStrategy } from './list-strategy.js';
 import { openStream, type StreamDeps, type StreamEnds } from './open-stream.js';
 import { resolveOptions, type LiveUpdatesOptions, type RedisConnections } from './options.js';
@@ -109,6 +108,7 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
     now: o.now,
     setTimer: o.setTimer,
     clearTimer: o.clearTimer,
+    bufferSize: o.bufferSize,
     track(end) {
       streams.add(end);
       return () => streams.delete(end);
@@ -156,8 +156,7 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
       return openStream(deps, {
         creds,
         signal: opts.signal,
-        // Each snapshot is the job's whole state: a slow reader may skip old ones, never the last.
-        buffer: new SlidingBuffer(o.bufferSize),
+        kind: 'job',
         verify: (signal) => o.client.getJob(creds, jobId, { signal }),
         join(job, ends) {
           if (closed) {
@@ -180,7 +179,7 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
       return openStream(deps, {
         creds,
         signal: opts.signal,
-        buffer: new LatestPerJobBuffer(),
+        kind: 'list',
         verify: (signal) => listAllJobs(o.client, creds, paging, signal),
         join(jobs, ends) {
           if (closed) {

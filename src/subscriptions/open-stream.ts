@@ -9,10 +9,11 @@
  * joining the shared poller. Errors end the stream with a coded error (an UpstreamError): the
  * check's own error, UNAUTHENTICATED when the token expires, or what the poller ended with.
  */
-import { Repeater, type RepeaterBuffer } from 'graphql-yoga';
+import { Repeater, SlidingBuffer } from 'graphql-yoga';
 import { UpstreamError } from '../upstream/errors.js';
 import { jwtExpiry } from '../upstream/jwt-expiry.js';
 import type { Credentials } from '../upstream/types.js';
+import { latestPerJobQueue } from './latest-per-job-queue.js';
 import type { JobSnapshot } from './snapshot.js';
 
 /** What joining gives the poller: a way to reach this stream. */
@@ -29,14 +30,20 @@ export interface StreamDeps {
   now: () => number;
   setTimer: (callback: () => void, ms: number) => unknown;
   clearTimer: (handle: unknown) => void;
+  /** Snapshots a `job` stream keeps for a slow reader (a sliding buffer). */
+  bufferSize: number;
   /** Registers a live stream with the hub so that `close()` can end it; returns the unregistering function. */
   track(end: () => void): () => void;
 }
 
 export interface StreamSpec<V> {
   creds: Credentials;
-  /** Where snapshots wait for a slow reader: what may be dropped depends on the stream's kind. */
-  buffer: RepeaterBuffer;
+  /**
+   * How snapshots wait for a slow reader. `job`: a sliding buffer of `bufferSize` (each snapshot is
+   * the job's whole state, the terminal one last, so skipping old ones loses nothing that matters).
+   * `list`: the latest state of each job (latest-per-job-queue.ts).
+   */
+  kind: 'job' | 'list';
   signal?: AbortSignal | undefined;
   /** The access check with the caller's own credentials. Its rejection ends the stream. */
   verify(signal: AbortSignal): Promise<V>;
@@ -94,13 +101,12 @@ export function openStream<V>(deps: StreamDeps, spec: StreamSpec<V>): AsyncItera
         arm();
       }
 
+      // With a sliding buffer a push never waits; a push after the end is ignored.
+      const deliver = spec.kind === 'list' ? latestPerJobQueue(push) : (snapshot: JobSnapshot) => void push(snapshot).catch(() => {});
       leave = spec.join(outcome.value, {
         creds: spec.creds,
         expiresAt,
-        push: (snapshot) => {
-          // The buffers used never fill, so a push never waits; a push after the end is ignored.
-          push(snapshot).catch(() => {});
-        },
+        push: deliver,
         end: (error) => stop(error),
       });
       await stopped;
@@ -112,5 +118,5 @@ export function openStream<V>(deps: StreamDeps, spec: StreamSpec<V>): AsyncItera
       untrack();
       stop();
     }
-  }, spec.buffer);
+  }, spec.kind === 'job' ? new SlidingBuffer(deps.bufferSize) : undefined);
 }

@@ -69,7 +69,7 @@ export interface LiveUpdatesOptions {
    * Snapshots kept per `jobUpdated` subscriber that reads slower than changes arrive; past it the
    * oldest are dropped. Safe because each snapshot is the whole state (all metric points so far) and
    * the terminal one is always last, so a slow reader skips intermediate states, never the outcome.
-   * (`jobsUpdated` streams keep the latest state of each job instead: see latest-per-job-buffer.ts.) @default 64
+   * (`jobsUpdated` streams keep the latest state of each job instead: see latest-per-job-queue.ts.) @default 64
    */
   bufferSize?: number;
   /** `limit` of each `GET /jobs` call of `jobsUpdated`; the upstream accepts at most 100. @default 100 */

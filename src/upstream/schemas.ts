@@ -1,7 +1,7 @@
 /**
  * Wire shapes of the upstream REST contract, parsed with zod into the camelCase types the rest of
  * the gateway uses (losses as numbers, dates as Dates). A response that does not match fails with an
- * error naming the path (see `parseResponse` in client.ts), not with a crash somewhere later.
+ * error naming the path (see `parseResponse` in parse-response.ts), not with a crash somewhere later.
  */
 import { z } from 'zod';
 import { JOB_STATUSES, TRAINABLE_MODULES } from '../contract/hyperparameters.js';
