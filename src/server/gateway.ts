@@ -15,6 +15,7 @@ import { resolveCredentials, type PresentedCredentials } from './credentials.js'
 import { toClientError } from './errors.js';
 import { GRAPHIQL_TABS } from './graphiql-examples.js';
 import { useInputProblems } from './use-input-problems.js';
+import { useOperationLimits, type OperationLimits } from './use-operation-limits.js';
 import { useStreamingUploads } from './use-streaming-uploads.js';
 
 export interface GatewayOptions {
@@ -26,6 +27,8 @@ export interface GatewayOptions {
   /** Largest upload accepted, in bytes. @default 104_857_600 */
   maxUploadBytes?: number;
   live?: LiveUpdates | null;
+  /** Depth, alias, token and cost limits of one operation (see use-operation-limits.ts for defaults). */
+  operationLimits?: OperationLimits;
   logger: Logger;
   now?: () => number;
 }
@@ -82,6 +85,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       return createGatewayContext(services, resolveCredentials(presented, options.fallbackCredentials), signal ?? request.signal);
     },
     plugins: [
+      useOperationLimits(options.operationLimits),
       useStreamingUploads({ maxFileBytes: options.maxUploadBytes ?? 100 * 1024 * 1024 }),
       useInputProblems(),
       useReadinessCheck({ endpoint: '/readyz', check: () => ready }),
