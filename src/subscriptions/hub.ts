@@ -92,6 +92,9 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
   if (o.redis && 'url' in o.redis) {
     connections = { publisher: new Redis(o.redis.url), subscriber: new Redis(o.redis.url) };
     owned.push(connections.publisher, connections.subscriber);
+    // ioredis reconnects by itself; without a listener its connection errors would be thrown as
+    // unhandled 'error' events. Failed commands still reach the pollers, which back off and end coded.
+    for (const redis of owned) redis.on('error', (error: unknown) => o.logger.warn({ err: error }, 'live updates: Redis connection error'));
   } else {
     connections = o.redis;
   }

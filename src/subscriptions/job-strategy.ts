@@ -9,12 +9,13 @@ import type { Job, Metrics } from '../upstream/schemas.js';
 import type { Credentials, UpstreamClient } from '../upstream/types.js';
 import type { Intervals } from './options.js';
 import type { PollStrategy } from './shared-poller.js';
-import { isTerminal, makeSnapshot, supersedes, type JobSnapshot } from './snapshot.js';
+import { isTerminal, makeSnapshot, statusRank, supersedes, type JobSnapshot } from './snapshot.js';
 
 export interface JobStrategy extends PollStrategy {
   /**
-   * A state of the job just read by a joining subscriber's access check. The first poll uses it
-   * instead of reading the job again, if it is still recent (younger than the running interval).
+   * A state of the job just read by a joining subscriber's access check. The next poll uses it
+   * instead of reading the job again, if it is still recent (younger than the running interval):
+   * taken when nothing was polled yet, or when it is ahead of the last snapshot.
    */
   offerSeed(job: Job): void;
 }
@@ -29,6 +30,7 @@ export interface JobStrategyOptions {
 export function createJobStrategy({ client, jobId, intervals, now }: JobStrategyOptions): JobStrategy {
   let last: JobSnapshot | undefined;
   let seed: { job: Job; at: number } | undefined;
+  const seedIsAhead = () => seed !== undefined && last !== undefined && statusRank(seed.job.status) > statusRank(last.job.status);
 
   const readMetrics = async (creds: Credentials, signal: AbortSignal): Promise<Metrics | null> => {
     try {
@@ -42,7 +44,7 @@ export function createJobStrategy({ client, jobId, intervals, now }: JobStrategy
 
   return {
     offerSeed(job) {
-      if (last === undefined) seed = { job, at: now() };
+      if (last === undefined || statusRank(job.status) > statusRank(last.job.status)) seed = { job, at: now() };
     },
     async fetch(creds, signal, fresh) {
       const recent = seed !== undefined && now() - seed.at < intervals.runningMs ? seed.job : undefined;
@@ -64,7 +66,10 @@ export function createJobStrategy({ client, jobId, intervals, now }: JobStrategy
       return false;
     },
     welcome(member) {
-      if (last) member.deliver(last);
+      // A joiner whose own check saw a later status (say, the job completed since the last poll)
+      // waits for the next poll rather than start with a state it knows is past: a job already
+      // terminal when subscribed to yields its terminal state once, nothing before it.
+      if (last && !seedIsAhead()) member.deliver(last);
     },
     baseDelay() {
       const status = last?.job.status ?? seed?.job.status;

@@ -79,6 +79,31 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
   subscriber.on('message', onMessage);
   subscriber.on('ready', onReady);
 
+  // ioredis writes SUBSCRIBE even before its connection is ready (the command may run while Redis
+  // loads), which puts the connection in subscriber mode before its own ready check (INFO) is sent:
+  // that check then fails, and ioredis reports an error and reconnects. Subscribing only once the
+  // connection is ready avoids it. Bounded, so that a Redis that cannot be reached fails the
+  // subscription (coded) instead of leaving it waiting.
+  const readyTimeoutMs = Math.max(opts.leaseMs, 5_000);
+  const whenReady = async (): Promise<void> => {
+    if (subscriber.status === 'ready') return;
+    if (subscriber.status === 'wait') subscriber.connect().catch(() => {});
+    await new Promise<void>((resolve, reject) => {
+      const done = (error?: Error) => {
+        opts.clearTimer(timer);
+        subscriber.off('ready', onReadyOnce);
+        subscriber.off('end', onEnd);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onReadyOnce = () => done();
+      const onEnd = () => done(new Error('the Redis subscriber connection was closed'));
+      const timer = opts.setTimer(() => done(new Error(`the Redis subscriber connection was not ready within ${readyTimeoutMs} ms`)), readyTimeoutMs);
+      subscriber.on('ready', onReadyOnce);
+      subscriber.on('end', onEnd);
+    });
+  };
+
   const unsubscribe = (channel: string) => {
     subscribed.delete(channel);
     subscriber.unsubscribe(channel).catch((error: unknown) => logger.warn({ err: error, channel }, 'live updates: UNSUBSCRIBE failed'));
@@ -94,7 +119,7 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
         listeners.set(channel, fresh);
         subscribed.set(
           channel,
-          subscriber.subscribe(channel).catch((error: unknown) => {
+          whenReady().then(() => subscriber.subscribe(channel)).catch((error: unknown) => {
             // Let the next listener try again rather than inherit a failed subscription.
             if (listeners.get(channel) === fresh) {
               listeners.delete(channel);

@@ -39,6 +39,11 @@ const STATUS_RANK: Record<JobStatus, number> = {
   cancelled: 3,
 };
 
+/** Order of the lifecycle: queued, starting, running, then the terminal statuses, all equal. */
+export function statusRank(status: JobStatus): number {
+  return STATUS_RANK[status];
+}
+
 /**
  * Negative when `a` is behind `b`: an earlier status, or the same status with fewer metric points.
  * A job only moves forward, so a snapshot behind the last one delivered is stale (a slow upstream

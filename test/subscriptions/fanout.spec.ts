@@ -44,7 +44,8 @@ describe('one job, many subscribers', () => {
     const stats = stack.sim.stats();
     const bound = Math.ceil(elapsed / FAST.runningMs) + 2;
     expect(stats['GET /jobs/{id}'] ?? 0).toBeLessThanOrEqual(bound);
-    expect(stats['GET /jobs/{id}/metrics'] ?? 0).toBeLessThanOrEqual(stats['GET /jobs/{id}'] ?? 0);
+    // At most one metrics read per job read (plus one, if a poll straddled the reset).
+    expect(stats['GET /jobs/{id}/metrics'] ?? 0).toBeLessThanOrEqual((stats['GET /jobs/{id}'] ?? 0) + 1);
 
     const expected = readers[0]!.events.map((e) => e.version);
     expect(new Set(expected).size).toBe(expected.length);

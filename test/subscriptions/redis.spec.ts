@@ -77,7 +77,9 @@ describe('two instances with Redis', () => {
     }
     // The lease never changed hands: one instance did all the polling.
     expect(Math.min(a.polls(), b.polls())).toBe(0);
-    expect(Math.max(a.polls(), b.polls())).toBe(stack.sim.stats()['GET /jobs/{id}']);
+    // And the simulator saw those polls only (give or take the one in flight when both were reset).
+    const upstream = stack.sim.stats()['GET /jobs/{id}'] ?? 0;
+    expect(Math.abs(upstream - Math.max(a.polls(), b.polls()))).toBeLessThanOrEqual(1);
     expect(a.hub.pollerCount() + b.hub.pollerCount()).toBe(0);
   });
 
