@@ -1,8 +1,11 @@
 /** The operations GraphiQL opens with: the whole journey of a new user, one tab each. */
 export const GRAPHIQL_TABS = [
   {
-    query: `# Welcome! This gateway puts one GraphQL API in front of a LoRA fine-tuning service.
-# Run this, then look at the other tabs: upload, dataset, job, live updates, cost estimate.
+    query: `# Welcome! One GraphQL API in front of a LoRA
+# fine-tuning service. Run this (the ▶ button), then
+# follow the tabs: dataset, estimate and job, the
+# job list, and live updates. The Docs panel (top
+# left) describes every type and field.
 query BaseModels {
   baseModels {
     id
