@@ -48,9 +48,11 @@ export async function startFromConfig(config: GatewayConfig, logger: Logger): Pr
     close() {
       closing ??= (async () => {
         gateway.setReady(false);
-        // Ending the live streams first lets SSE responses and WebSocket subscriptions complete cleanly.
-        await live.close();
+        // The transports first: they end each subscription without reporting it complete (a
+        // shutdown is not the end of a job), so that clients resubscribe to another instance. Live
+        // updates after: their streams are gone by then; close() stops what is left and releases leases.
         await server.close();
+        await live.close();
         await client.close();
         await simulator?.close();
       })();

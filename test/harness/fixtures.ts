@@ -1,7 +1,6 @@
 /** Small CSV datasets and the GraphQL calls that turn them into datasets, through the simulator. */
-import type { Credentials } from '../../src/upstream/types.js';
+import type { Credentials, UpstreamClient } from '../../src/upstream/types.js';
 import { Readable } from 'node:stream';
-import type { Stack } from './stack.js';
 
 export const QA_CSV = [
   'question,answer',
@@ -13,7 +12,7 @@ export const QA_CSV = [
 ].join('\n');
 
 /** Uploads `csv` through the client (not the gateway) and makes a dataset of it: setup for job tests. */
-export async function seedDataset(stack: Stack, creds: Credentials, name = 'qa', csv = QA_CSV): Promise<{ datasetId: string; fileId: string }> {
+export async function seedDataset(stack: { client: UpstreamClient }, creds: Credentials, name = 'qa', csv = QA_CSV): Promise<{ datasetId: string; fileId: string }> {
   const file = await stack.client.uploadFile(creds, { filename: `${name}.csv`, body: Readable.from([csv]), contentType: 'text/csv' });
   const dataset = await stack.client.createDataset(creds, { name, trainingFileId: file.id });
   return { datasetId: dataset.id, fileId: file.id };

@@ -5,8 +5,10 @@ import type { Credentials } from '../../src/upstream/types.js';
 export interface SseEvents {
   /** Every `next` payload received so far. */
   events: Array<{ data?: any; errors?: Array<{ message: string; extensions?: Record<string, any> }> }>;
-  /** Resolves when the server completes the stream (or it fails). */
+  /** Resolves when the server completes the stream, or its response ends; rejects if it is cut. */
   done: Promise<void>;
+  /** Whether the server sent `event: complete` (not just ended the response). */
+  readonly completed: boolean;
   abort(): void;
 }
 
@@ -19,6 +21,7 @@ export function subscribeSse(
 ): SseEvents {
   const controller = new AbortController();
   const events: SseEvents['events'] = [];
+  let completed = false;
   const done = (async () => {
     const response = await fetchImpl(`${url}/graphql`, {
       method: 'POST',
@@ -38,7 +41,10 @@ export function subscribeSse(
           buffer = buffer.slice(cut + 2);
           const event = /^event: (.*)$/m.exec(block)?.[1];
           const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
-          if (event === 'complete') return;
+          if (event === 'complete') {
+            completed = true;
+            return;
+          }
           if (data) events.push(JSON.parse(data));
         }
       }
@@ -46,5 +52,12 @@ export function subscribeSse(
       if (!controller.signal.aborted) throw error;
     }
   })();
-  return { events, done, abort: () => controller.abort() };
+  return {
+    events,
+    done,
+    get completed() {
+      return completed;
+    },
+    abort: () => controller.abort(),
+  };
 }

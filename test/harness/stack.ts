@@ -38,6 +38,11 @@ export interface Stack {
 
 export interface StackOptions {
   simulator?: SimulatorOptions;
+  /**
+   * Runs on this simulator instead of starting one (two gateway instances on one upstream); `close()`
+   * leaves it running for its owner. `simulator` options are then ignored.
+   */
+  sharedSimulator?: Simulator;
   gateway?: Partial<Omit<GatewayOptions, 'client' | 'logger'>>;
   /** Options of the live-updates hub; its intervals default to 50 ms here. */
   live?: Partial<Omit<LiveUpdatesOptions, 'client'>>;
@@ -45,7 +50,7 @@ export interface StackOptions {
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const simulator = await startSimulator({ port: 0, jobSeconds: 2, ...options.simulator });
+  const simulator = options.sharedSimulator ?? (await startSimulator({ port: 0, jobSeconds: 2, ...options.simulator }));
   const client = createUpstreamClient({ baseUrl: simulator.apiBaseUrl, deadlineMs: 5_000, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
   const live = createLiveUpdates({
     client,
@@ -83,7 +88,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await live.close();
       await server?.close();
       await client.close();
-      await simulator.close();
+      if (!options.sharedSimulator) await simulator.close();
     },
   };
 }

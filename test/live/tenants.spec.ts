@@ -1,0 +1,76 @@
+/**
+ * Another tenant's token never sees a job's events, on either transport, even while the job is
+ * being polled for its owner: the refusal comes from the upstream's answer to the caller's own
+ * token (NOT_FOUND for a job of another organization, FORBIDDEN for a token used with an
+ * organization it does not belong to, UNAUTHENTICATED for a token the upstream does not know), as one
+ * coded error and no data, and the owner's subscription goes on. Over the real server.
+ */
+import type { Client } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Credentials } from '../../src/upstream/types.js';
+import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
+import { manualClock } from '../harness/manual-clock.js';
+import { subscribeSse } from '../harness/sse.js';
+import { DEMO, OTHER, eventually, startStack, type Stack } from '../harness/stack.js';
+import { subscribeWs, wsClient } from '../harness/ws.js';
+
+const JOB_SECONDS = 1_000;
+const clock = manualClock(JOB_SECONDS);
+let stack: Stack;
+let datasetId: string;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  stack = await startStack({ http: true, simulator: { jobSeconds: JOB_SECONDS, now: clock.now } });
+  ({ datasetId } = await seedDataset(stack, DEMO));
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.dispose()));
+  await stack.close();
+});
+
+const WATCH = `subscription($id: ID!) { jobUpdated(id: $id) { id status name metrics { latest { step } } } }`;
+
+const intruders: Array<[string, Credentials, string]> = [
+  ['another organization', OTHER, 'NOT_FOUND'],
+  ["another organization's token with the owner's organization id", { token: OTHER.token, organizationId: DEMO.organizationId }, 'FORBIDDEN'],
+  ['an unknown token', { token: 'stolen-or-made-up', organizationId: DEMO.organizationId }, 'UNAUTHENTICATED'],
+];
+
+describe('a subscriber with the wrong credentials for a job', () => {
+  it('gets one coded error and no event, on WebSocket and SSE, while the owner keeps receiving', async () => {
+    const job = await stack.client.createJob(DEMO, { name: 'confidential', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    clock.at(job, 0.3);
+    const url = stack.server!.url;
+    const ownerClient = wsClient(url, DEMO);
+    clients.push(ownerClient);
+    const owner = subscribeWs(ownerClient, WATCH, { id: job.id });
+    await eventually(() => (owner.events.length > 0 ? true : undefined));
+    expect(stack.live.pollerCount()).toBe(1);
+
+    const attempts = intruders.flatMap(([who, creds, code]) => {
+      const client = wsClient(url, creds);
+      clients.push(client);
+      return [
+        { who: `${who} (WebSocket)`, code, sub: subscribeWs(client, WATCH, { id: job.id }) },
+        { who: `${who} (SSE)`, code, sub: subscribeSse(fetch, url, WATCH, { id: job.id }, creds) },
+      ];
+    });
+    await Promise.all(attempts.map((a) => a.sub.done));
+    // No poller was made for the refused callers (pollers are per organization and job): the owner's only.
+    expect(stack.live.pollerCount()).toBe(1);
+
+    // The job changes and finishes while the refused streams are long over: none of it reaches them.
+    clock.at(job, 0.6);
+    await eventually(() => (owner.events.length >= 2 ? true : undefined));
+    clock.at(job, 1.5);
+    await owner.done;
+    expect(owner.events.map((e) => e.data?.jobUpdated.status)).toEqual(['RUNNING', 'RUNNING', 'COMPLETED']);
+
+    for (const { who, code, sub } of attempts) {
+      expect({ who, events: sub.events }).toEqual({ who, events: [{ data: null, errors: [expect.objectContaining({ extensions: { code } })] }] });
+      expect(JSON.stringify(sub.events)).not.toContain('confidential');
+    }
+    expect(stack.live.pollerCount()).toBe(0);
+  });
+});
