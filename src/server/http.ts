@@ -1,19 +1,23 @@
 /**
  * The transports around one gateway: HTTP (queries, mutations, uploads, SSE subscriptions, GraphiQL,
- * health) through yoga, and graphql-ws on the same port and path. Only yoga's envelop runs over
- * WebSocket, so credentials there come from `connectionParams` (see gateway.ts).
+ * health) through yoga, and graphql-ws on the same port and path (its options, and the grouping of
+ * identical subscriptions, in graphql-ws-options.ts).
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Gateway } from './gateway.js';
-import { toClientError } from './errors.js';
+import { graphqlWsOptions } from './graphql-ws-options.js';
 
 export interface HttpServerOptions {
   port: number;
   host?: string;
+  /**
+   * Identical `jobUpdated` subscriptions over WebSocket (same query, variables and connection
+   * parameters) share one execution and one serialisation per event (graphql-ws-options.ts). @default true
+   */
+  subscriptionGroups?: boolean;
 }
 
 export interface RunningServer {
@@ -21,57 +25,26 @@ export interface RunningServer {
   /** `http://host:port` as bound (port 0 resolved). */
   url: string;
   /**
-   * Graceful stop: refuse new work, close WebSockets with 1001, end SSE streams, and close connections.
-   * Live updates (pollers, leases) are stopped by whoever owns them, before or after.
+   * Graceful stop: refuse new connections, close WebSockets with 1001 and cut SSE streams (neither
+   * reports a subscription complete, so clients resubscribe elsewhere), let requests in flight
+   * finish for up to 2 s, then cut what remains. Live updates (pollers, leases) are stopped by whoever
+   * owns them, after: the subscriptions ended here leave their pollers by themselves.
    */
   close(): Promise<void>;
 }
 
-interface RootValue {
-  execute: (args: ExecutionArgs) => unknown;
-  subscribe: (args: ExecutionArgs) => unknown;
-}
-
 export async function startHttpServer(gateway: Gateway, options: HttpServerOptions): Promise<RunningServer> {
   const { yoga } = gateway;
-  const server = createServer(yoga);
+  const streams = eventStreams();
+  const server = createServer((req, res) => {
+    streams.track(req, res);
+    yoga.requestListener(req, res);
+  });
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
 
-  const ws = useServer<Record<string, unknown>>(
-    {
-      execute: (args) => (args.rootValue as RootValue).execute(args) as never,
-      subscribe: (args) => (args.rootValue as RootValue).subscribe(args) as never,
-      onSubscribe: async (ctx, _id, payload) => {
-        const abort = new AbortController();
-        ctx.extra.socket.once('close', () => abort.abort());
-        const enveloped = yoga.getEnveloped({
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-          connectionParams: ctx.connectionParams ?? {},
-          signal: abort.signal,
-        } as never);
-        let document;
-        try {
-          document = enveloped.parse(payload.query);
-        } catch (error) {
-          return [toClientError(error)];
-        }
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors.map((e: Error) => toClientError(e));
-        const args: ExecutionArgs = {
-          schema: enveloped.schema,
-          operationName: payload.operationName ?? null,
-          document,
-          variableValues: payload.variables ?? null,
-          contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe } satisfies RootValue,
-        };
-        return args;
-      },
-      // Errors thrown mid-stream would reach the client as they are: give them the gateway's codes.
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => toClientError(e).toJSON()),
-    },
+  const operations = socketOperations();
+  const ws = useServer(
+    graphqlWsOptions(gateway, { operations, ...(options.subscriptionGroups === undefined ? {} : { subscriptionGroups: options.subscriptionGroups }) }),
     wss,
   );
 
@@ -94,15 +67,78 @@ export async function startHttpServer(gateway: Gateway, options: HttpServerOptio
       closing ??= (async () => {
         gateway.setReady(false);
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        await ws.dispose(); // Closes every socket with 1001 "Going away".
+        // Requests in flight get a moment to finish; then whatever remains is cut, WebSockets that
+        // never answer the close frame included (ws would wait 30 s for them, past main.ts's 10 s).
+        const deadline = setTimeout(() => {
+          server.closeAllConnections();
+          for (const socket of wss.clients) socket.terminate();
+        }, 2_000);
+        // 1001 "Going away" (sent at once; resolves when every socket has closed), and no `complete`
+        // before it: a shutdown is not the end of a job, and a graphql-ws client resubscribes (to
+        // another instance) only the operations it still has open.
+        const socketsClosed = ws.dispose();
+        // Likewise SSE: a stream cut without `event: complete` is retried by its client.
+        streams.cut();
         await gateway.yoga.dispose();
         server.closeIdleConnections();
-        // SSE responses and long requests end when their sources end; whatever remains is cut.
-        const deadline = setTimeout(() => server.closeAllConnections(), 2_000);
-        await stopped;
+        await Promise.all([socketsClosed, stopped]);
         clearTimeout(deadline);
       })();
       return closing;
+    },
+  };
+}
+
+/**
+ * The SSE responses in progress (requests that accept `text/event-stream` and whose stream has
+ * begun), so that a shutdown can cut them: they never become idle by themselves. A request whose
+ * answer has not begun (a mutation still running) is left to finish.
+ */
+function eventStreams() {
+  const open = new Set<ServerResponse>();
+  return {
+    track(req: IncomingMessage, res: ServerResponse): void {
+      if (!req.headers.accept?.includes('text/event-stream')) return;
+      open.add(res);
+      res.once('close', () => open.delete(res));
+    },
+    cut(): void {
+      for (const res of open) if (res.headersSent) res.destroy();
+    },
+  };
+}
+
+/**
+ * The abort signal of each operation on each socket: aborted when the operation ends or its socket
+ * closes. One `close` listener per socket, not one per operation: a socket multiplexing many
+ * subscriptions, or opening and completing them for hours, would otherwise pile up listeners
+ * (and trip Node's MaxListenersExceededWarning past ten).
+ */
+function socketOperations() {
+  const bySocket = new WeakMap<WebSocket, Map<string, AbortController>>();
+  return {
+    start(socket: WebSocket, id: string): AbortController {
+      let running = bySocket.get(socket);
+      if (!running) {
+        const ops = new Map<string, AbortController>();
+        running = ops;
+        bySocket.set(socket, ops);
+        socket.once('close', () => {
+          for (const controller of ops.values()) controller.abort();
+          ops.clear();
+        });
+      }
+      const controller = new AbortController();
+      running.get(id)?.abort(); // An id reused after its operation ended.
+      running.set(id, controller);
+      return controller;
+    },
+    end(socket: WebSocket, id: string): void {
+      const running = bySocket.get(socket);
+      const controller = running?.get(id);
+      if (!controller) return;
+      running!.delete(id);
+      controller.abort();
     },
   };
 }
