@@ -9,9 +9,11 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const port = z.coerce.number().int().min(0).max(65535);
-const positiveInt = z.coerce.number().int().positive();
-const nonNegativeInt = z.coerce.number().int().min(0);
+const integer = (min: number, max: number, what: string) =>
+  z.string().trim().regex(/^\d+$/, { message: `must be ${what}` }).transform(Number).pipe(z.number().int().min(min, { message: `must be ${what}` }).max(max, { message: `must be ${what}` }));
+const port = integer(0, 65535, 'a port number from 0 to 65535');
+const positiveInt = integer(1, Number.MAX_SAFE_INTEGER, 'a whole number greater than 0');
+const nonNegativeInt = integer(0, Number.MAX_SAFE_INTEGER, 'a whole number, 0 or more');
 
 const envSchema = z.object({
   /** Port of the gateway's HTTP and WebSocket server. @default 4000 */
@@ -32,7 +34,7 @@ const envSchema = z.object({
    */
   GATEWAY_SINGLE_TENANT: bool.default(false),
   /** Pace of the embedded simulator: seconds from a job's creation to its completion. @default 30 */
-  SIMULATOR_JOB_SECONDS: z.coerce.number().positive().default(30),
+  SIMULATOR_JOB_SECONDS: z.string().trim().regex(/^\d+(\.\d+)?$/, { message: 'must be a number of seconds greater than 0' }).transform(Number).pipe(z.number().positive({ message: 'must be a number of seconds greater than 0' })).default(30),
   /** Timeout of one upstream call including its retries, in milliseconds. @default 15000 */
   UPSTREAM_DEADLINE_MS: positiveInt.default(15_000),
   /** Seconds a caller's base-model catalogue is reused before it is asked again. 0 disables. @default 60 */

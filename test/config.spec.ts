@@ -24,7 +24,7 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    [{ PORT: 'eighty' }, 'PORT="eighty"'],
+    [{ PORT: 'eighty' }, 'PORT="eighty": must be a port number from 0 to 65535'],
     [{ PORT: '70000' }, 'PORT="70000"'],
     [{ NSCALE_API_URL: 'ftp://example' }, 'NSCALE_API_URL="ftp://example": must be an http(s) URL'],
     [{ REDIS_URL: 'http://localhost' }, 'REDIS_URL="http://localhost": must be a redis:// or rediss:// URL'],
