@@ -85,6 +85,15 @@ describe('malformed multipart requests', () => {
     expect(body.errors[0]?.message).toBe('Multipart "map": "variables.nope.deeper" is not a variable path of the operations.');
   });
 
+  it('an upload refused before its file is read (no credentials) is answered, and the connection stays usable', async () => {
+    const big = `question,answer\n${'"q","a"\n'.repeat(20_000)}`;
+    const res = await uploadCsv(fresh.server!.url, 'anon.csv', big, null);
+    expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(fresh.calls()).toEqual({});
+    const after = await uploadCsv(fresh.server!.url, 'ok.csv', 'a,b\n1,2\n', DEMO);
+    expect(after.errors).toBeUndefined();
+  });
+
   it('refuses an Upload variable sent as JSON instead of a file part', async () => {
     const res = await fresh.gql('mutation($file: Upload!) { uploadFile(file: $file) { id } }', { file: 'a,b\n1,2' });
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
