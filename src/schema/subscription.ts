@@ -46,7 +46,9 @@ builder.subscriptionFields((t) => ({
     type: JobRef,
     description:
       "The organization's jobs as they are created and change: each current job first, then one event per job per change. " +
-      'With `status`, only jobs in that status (and the event of a job leaving it). Runs until the client leaves.',
+      'With `status`, only jobs in that status (and the event of a job leaving it). Runs until the client leaves. ' +
+      'Events carry no metrics snapshot: `metrics` here is read from the upstream for each subscriber and event, so dashboards ' +
+      'that chart losses should subscribe to `jobUpdated` for the jobs they show.',
     args: { status: t.arg({ type: JobStatusEnum, description: 'Only jobs with this status.' }) },
     subscribe: (_root, args, ctx) =>
       liveSource(() =>
