@@ -24,7 +24,13 @@ const envSchema = z.object({
    * Base URL of the upstream fine-tuning API, up to `/api/v1` (paths continue with
    * `/organizations/{org}/…`). Unset: the gateway starts the embedded simulator and serves the demo tenant.
    */
-  NSCALE_API_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as http://127.0.0.1:4010/api/v1' }).optional(),
+  NSCALE_API_URL: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL such as http://127.0.0.1:4010/api/v1' })
+    .refine((value) => {
+      const url = new URL(value);
+      return !url.username && !url.password && !url.search && !url.hash;
+    }, { message: 'must be a plain base URL: no credentials (tokens come from each request), query or fragment' })
+    .optional(),
   /** Operator credentials, used for callers without credentials only with GATEWAY_SINGLE_TENANT=true. */
   NSCALE_API_TOKEN: z.string().min(1).optional(),
   NSCALE_ORGANIZATION_ID: z.string().min(1).optional(),
@@ -77,6 +83,15 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/**
+ * A setting's value as an error message may show it: never a token, and never the credentials a URL
+ * may carry (`redis://:password@host`).
+ */
+function shown(name: string, value: string): string {
+  if (/TOKEN|SECRET|PASSWORD/.test(name)) return '[redacted]';
+  return value.replace(/[^/@]*@/, '[redacted]@');
+}
+
 /** Demo tenant of the embedded simulator. */
 export const DEMO_CREDENTIALS = { token: 'demo-token', organizationId: 'demo-org' } as const;
 
@@ -87,7 +102,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '(environment)');
-      return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+      return `${name}=${JSON.stringify(shown(name, env[name] ?? ''))}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }

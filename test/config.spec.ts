@@ -37,12 +37,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(expected);
   });
 
-  it('never echoes the operator token in a configuration error', () => {
-    try {
-      loadConfig({ NSCALE_API_TOKEN: 'secret-operator-token', PORT: 'x' });
-      expect.unreachable();
-    } catch (error) {
-      expect(String(error)).not.toContain('secret-operator-token');
-    }
+  it.each([
+    [{ REDIS_URL: 'redis//:s3cretpw@redis.internal:6379' }, 'REDIS_URL="redis//[redacted]@redis.internal:6379"'],
+    [{ REDIS_URL: 'http://user:s3cretpw@redis.internal' }, 'REDIS_URL="http://[redacted]@redis.internal"'],
+    [{ NSCALE_API_URL: 'https://op:s3cretpw@api.example/api/v1' }, 'NSCALE_API_URL="https://[redacted]@api.example/api/v1": must be a plain base URL'],
+  ])('never shows the credentials a URL carries: %j', (env, expected) => {
+    expect(() => loadConfig(env)).toThrow(expected);
+    expect(() => loadConfig(env)).not.toThrow(/s3cretpw/);
+  });
+
+  it('refuses an upstream URL with a query or fragment, naming the variable', () => {
+    expect(() => loadConfig({ NSCALE_API_URL: 'http://127.0.0.1:4010/api/v1?x=1' })).toThrow('NSCALE_API_URL="http://127.0.0.1:4010/api/v1?x=1": must be a plain base URL');
   });
 });

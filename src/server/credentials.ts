@@ -15,6 +15,28 @@ export interface PresentedCredentials {
   /** The raw `Authorization` value (`Bearer …`). */
   authorization?: string | null | undefined;
   organizationId?: string | null | undefined;
+  /**
+   * The page's origin when a browser sent the request from another site (`Origin` not matching the
+   * host the request was sent to). Such a request never gets the fallback credentials: otherwise any
+   * web page a user visits could spend the demo tenant's or, in single-tenant mode, the operator's
+   * credit (a cross-site form post or WebSocket needs no preflight).
+   */
+  crossSiteOrigin?: string | null | undefined;
+}
+
+/**
+ * The `Origin` of a browser request made from another site, or null. Same-site pages (GraphiQL
+ * served by the gateway itself) and clients that send no `Origin` (curl, servers) give null.
+ */
+export function crossSiteOrigin(origin: string | null | undefined, ...hosts: Array<string | null | undefined>): string | null {
+  if (!origin) return null;
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    return origin; // "null" (sandboxed frames, file:// pages) and malformed values are foreign.
+  }
+  return hosts.some((host) => host && host.split(',')[0]!.trim().toLowerCase() === originHost.toLowerCase()) ? null : origin;
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -24,6 +46,9 @@ export function resolveCredentials(presented: PresentedCredentials, fallback: Cr
   const organizationId = presented.organizationId?.trim() || undefined;
 
   if (!authorization && !organizationId) {
+    if (fallback && presented.crossSiteOrigin) {
+      return refuse(`A request from another site (${presented.crossSiteOrigin}) must carry its own credentials: this gateway's default credentials serve only its own pages and clients that are not browsers.`);
+    }
     if (fallback) return { ok: true, credentials: fallback };
     return refuse('Credentials are required: send "Authorization: Bearer <service token>" and "X-Organization-Id: <organization id>" (over WebSocket, connectionParams "authorization" and "organizationId").');
   }

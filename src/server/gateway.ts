@@ -3,6 +3,7 @@
  * carries the caller's credentials, the streaming upload parser, error reporting, GraphiQL served
  * with no CDN, and health checks. Transports (HTTP, WebSocket, SSE) are wired around it in http.ts.
  */
+import type { IncomingMessage } from 'node:http';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
@@ -11,7 +12,7 @@ import { createGatewayContext, type GatewayContext, type GatewayServices } from 
 import { schema } from '../schema/index.js';
 import type { LiveUpdates } from '../subscriptions/hub.js';
 import type { Credentials, UpstreamClient } from '../upstream/types.js';
-import { resolveCredentials, type PresentedCredentials } from './credentials.js';
+import { crossSiteOrigin, resolveCredentials, type PresentedCredentials } from './credentials.js';
 import { toClientError } from './errors.js';
 import { GRAPHIQL_TABS } from './graphiql-examples.js';
 import { useInputProblems } from './use-input-problems.js';
@@ -36,6 +37,8 @@ export interface GatewayOptions {
 /** What transports put in the server context: a WebSocket brings its connectionParams. */
 export interface TransportContext {
   connectionParams?: Readonly<Record<string, unknown>>;
+  /** The HTTP request (the WebSocket upgrade request, over WebSocket). */
+  req?: IncomingMessage;
   /** Aborted when the subscription or connection ends. */
   signal?: AbortSignal;
 }
@@ -70,18 +73,30 @@ export function createGateway(options: GatewayOptions): Gateway {
       defaultQuery: GRAPHIQL_TABS[0]!.query,
     },
     maskedErrors: {
+      isDev: false, // Never stack traces or inner errors in responses, whatever NODE_ENV says.
       maskError: (error) => toClientError(error, (internal) => log.error({ err: internal }, 'internal error (masked for the client)')),
     },
     logging: {
       debug: (...args) => log.debug(args.map(String).join(' ')),
       info: (...args) => log.info(args.map(String).join(' ')),
       warn: (...args) => log.warn(args.map(String).join(' ')),
-      error: (...args) => log.error(args.map(String).join(' ')),
+      // yoga logs every error it sees, the client's own mistakes included; what is really internal is
+      // logged once, at error level, by maskError above. Its copies go to debug.
+      error: (...args) => log.debug(args.map(String).join(' ')),
     },
-    context: ({ request, connectionParams, signal }): GatewayContext => {
+    context: ({ request, req, connectionParams, signal }): GatewayContext => {
       const presented: PresentedCredentials = connectionParams
-        ? { authorization: stringParam(connectionParams, 'authorization', 'Authorization'), organizationId: stringParam(connectionParams, 'organizationId', 'organization_id', 'X-Organization-Id') }
-        : { authorization: request.headers.get('authorization'), organizationId: request.headers.get('x-organization-id') };
+        ? {
+            authorization: stringParam(connectionParams, 'authorization', 'Authorization'),
+            organizationId: stringParam(connectionParams, 'organizationId', 'organization_id', 'X-Organization-Id'),
+            // Over WebSocket the page's origin is on the upgrade request.
+            crossSiteOrigin: crossSiteOrigin(req?.headers.origin, req?.headers.host, header(req?.headers['x-forwarded-host'])),
+          }
+        : {
+            authorization: request.headers.get('authorization'),
+            organizationId: request.headers.get('x-organization-id'),
+            crossSiteOrigin: crossSiteOrigin(request.headers.get('origin'), request.headers.get('host'), request.headers.get('x-forwarded-host')),
+          };
       return createGatewayContext(services, resolveCredentials(presented, options.fallbackCredentials), signal ?? request.signal);
     },
     plugins: [
@@ -99,6 +114,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       ready = value;
     },
   };
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function stringParam(params: Readonly<Record<string, unknown>>, ...names: string[]): string | undefined {

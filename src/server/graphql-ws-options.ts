@@ -4,11 +4,12 @@
  *
  * Grouping (on by default): identical `jobUpdated` subscriptions share one execution per event and
  * one serialisation (subscription-groups.ts). Identical means the same query text, operation name,
- * variables, extensions AND connection parameters. Over WebSocket the context is built from the
- * connection parameters alone (gateway.ts), so members of a group have the same credentials and
- * would have got byte-identical results each on their own: nothing crosses tenants or tokens, and
- * per-caller fields (`downloadUrl`) stay per caller. Should the context ever read anything else
- * (the upgrade request's headers, say), it must go into the key too.
+ * variables, extensions AND connection parameters, and the same `Origin`/`Host` of the upgrade
+ * request. Over WebSocket the context is built from exactly these (gateway.ts: the credentials from
+ * the connection parameters, and, for callers without credentials, whether the page is on another
+ * site), so members of a group would have got byte-identical results each on their own: nothing
+ * crosses tenants or tokens, and per-caller fields (`downloadUrl`) stay per caller. Should the context
+ * ever read anything else, it must go into the key too.
  *
  * A member that joins a live group does not repeat the group's upstream access check: the very same
  * token was checked for the very same job when the group opened, and every poll re-checks it. Every
@@ -97,7 +98,7 @@ export function graphqlWsOptions(gateway: Gateway, options: GraphqlWsOptions): S
 
       const field = groups ? groupableField(document, operationName) : undefined;
       if (groups && field) {
-        const key = groupKey(connectionParams, payload);
+        const key = groupKey(connectionParams, ctx.extra.request, payload);
         const open = async (signal: AbortSignal) => {
           const shared = envelopedFor(signal);
           return shared.subscribe({ ...args, contextValue: await shared.contextFactory() }) as Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;
@@ -135,8 +136,9 @@ function groupableField(document: Parameters<typeof getOperationAST>[0], operati
   return GROUPABLE_FIELDS.has(first.name.value) ? first.name.value : undefined;
 }
 
-function groupKey(connectionParams: Readonly<Record<string, unknown>>, payload: { query: string; operationName?: string | null; variables?: unknown; extensions?: unknown }): string {
-  const identity = stableJson([connectionParams, payload.query, payload.operationName ?? null, payload.variables ?? null, payload.extensions ?? null]);
+function groupKey(connectionParams: Readonly<Record<string, unknown>>, request: IncomingMessage, payload: { query: string; operationName?: string | null; variables?: unknown; extensions?: unknown }): string {
+  const site = [request.headers.origin ?? null, request.headers.host ?? null, request.headers['x-forwarded-host'] ?? null];
+  const identity = stableJson([connectionParams, site, payload.query, payload.operationName ?? null, payload.variables ?? null, payload.extensions ?? null]);
   // A digest, so that the map of groups holds no token in clear.
   return createHash('sha256').update(identity).digest('base64url');
 }

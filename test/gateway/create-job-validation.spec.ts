@@ -116,7 +116,7 @@ describe('createJob validation', () => {
 
   it('refuses values of the wrong type before execution (GraphQL validation), without calling the upstream', async () => {
     const res = await stack.gql(CREATE, { input: input({ hyperparameters: { nEpochs: 'three' } }) });
-    expect(res.errors?.[0]?.message).toBe('Variable "$input" got invalid value "three" at "input.hyperparameters.nEpochs"; Int cannot represent non-integer value: "three"');
+    expect(res.errors?.[0]?.message).toBe('Variable "$input" got an invalid value at "input.hyperparameters.nEpochs"; Int cannot represent non-integer value: "three"');
     expect(res.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     expect(stack.calls()).toEqual({});
   });

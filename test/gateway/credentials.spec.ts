@@ -61,3 +61,41 @@ describe('credentials', () => {
     }
   });
 });
+
+describe('default credentials and other sites', () => {
+  let demo: Stack;
+  beforeAll(async () => {
+    demo = await startStack({ gateway: { fallbackCredentials: DEMO } });
+  });
+  afterAll(() => demo.close());
+
+  const ask = (headers: Record<string, string>) =>
+    demo.gateway.yoga.fetch('http://localhost:4000/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', host: 'localhost:4000', ...headers },
+      body: JSON.stringify({ query: 'mutation { createDataset(input: { name: "x", trainingFileId: "file-1" }) { id } }' }),
+    }).then((r) => r.json() as Promise<{ errors?: Array<{ message: string; extensions: { code: string } }> }>);
+
+  it('a page on another site gets UNAUTHENTICATED instead of the default credentials, and reaches no upstream', async () => {
+    demo.simulator.resetStats();
+    const res = await ask({ origin: 'https://evil.example' });
+    expect(res.errors?.[0]).toMatchObject({
+      message: "A request from another site (https://evil.example) must carry its own credentials: this gateway's default credentials serve only its own pages and clients that are not browsers.",
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+    expect(demo.calls()).toEqual({});
+  });
+
+  it('the gateway\'s own pages (GraphiQL) and clients without an Origin still get them', async () => {
+    for (const headers of [{ origin: 'http://localhost:4000' }, {}]) {
+      const res = await ask(headers);
+      // The default credentials were used: the upstream answered (the file id is unknown to it).
+      expect(res.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    }
+  });
+
+  it('a page on another site with its own credentials is served', async () => {
+    const res = await ask({ origin: 'https://app.example', authorization: 'Bearer demo-token', 'x-organization-id': 'demo-org' });
+    expect(res.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+  });
+});

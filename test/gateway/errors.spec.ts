@@ -84,6 +84,36 @@ describe('errors', () => {
     expect(JSON.stringify(res)).not.toContain(token);
   });
 
+  it('a Hugging Face token in an input that fails coercion is not echoed (regression: graphql-js printed the whole variable)', async () => {
+    const token = `hf_${'s'.repeat(34)}`;
+    const res = await stack.gql(
+      'mutation($i: ExportJobToHuggingFaceInput!) { exportJobToHuggingFace(input: $i) { id } }',
+      { i: { jobId: 'job-1', userId: 'someone', accessToken: token } },
+    );
+    expect(res.errors?.[0]).toMatchObject({
+      message: 'Variable "$i" got an invalid value; Field "repositoryId" of required type "String!" was not provided.',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    expect(JSON.stringify(res)).not.toContain(token);
+  });
+
+  it('a body that is not JSON is a 400 BAD_USER_INPUT that does not quote the body back', async () => {
+    const response = await stack.gateway.yoga.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": "{ baseModels { id } }", "token": "secret-in-body',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ errors: [{ message: 'POST body sent invalid JSON.', extensions: { code: 'BAD_USER_INPUT' } }] });
+  });
+
+  it('a mutation over GET is refused with 405 and BAD_USER_INPUT', async () => {
+    const query = encodeURIComponent('mutation { cancelJob(id: "job-1") { id } }');
+    const response = await stack.gateway.yoga.fetch(`http://gateway.test/graphql?query=${query}`, { headers: { accept: 'application/json' } });
+    expect(response.status).toBe(405);
+    expect(((await response.json()) as any).errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT' });
+  });
+
   it('a bug is masked as INTERNAL_SERVER_ERROR and logged with its detail, never shown', async () => {
     const lines: string[] = [];
     const logger = pino({ level: 'error' }, new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }));

@@ -1,0 +1,49 @@
+/**
+ * Over WebSocket too, a page on another site never gets the default credentials (a WebSocket needs
+ * no CORS preflight, so any page could otherwise open one to a demo or single-tenant gateway).
+ */
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO, startStack, type Stack } from '../harness/stack.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ http: true, gateway: { fallbackCredentials: DEMO } });
+});
+afterAll(() => stack.close());
+
+function clientFrom(origin: string | null) {
+  const url = stack.server!.url;
+  class FromPage extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      super(address, protocols, origin ? { origin } : {});
+    }
+  }
+  return createClient({ url: `${url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: FromPage, retryAttempts: 0, lazy: true });
+}
+
+function first(origin: string | null) {
+  const client = clientFrom(origin);
+  return new Promise<any>((resolve, reject) => {
+    client.subscribe({ query: '{ datasets { id } }' }, { next: resolve, error: reject, complete: () => {} });
+  }).finally(() => client.dispose());
+}
+
+describe('WebSocket from another site', () => {
+  it('gets UNAUTHENTICATED without credentials of its own', async () => {
+    stack.simulator.resetStats();
+    const result = await first('https://evil.example');
+    expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('the gateway\'s own page and non-browser clients are served with the default credentials', async () => {
+    const host = new URL(stack.server!.url).host;
+    for (const origin of [`http://${host}`, null]) {
+      const result = await first(origin);
+      expect(result.errors).toBeUndefined();
+      expect(result.data?.datasets).toEqual(expect.any(Array));
+    }
+  });
+});
