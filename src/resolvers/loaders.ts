@@ -25,11 +25,34 @@ export interface Loaders {
 export function createLoaders(client: UpstreamClient, creds: Credentials, catalogue: BaseModelCatalogue, signal?: AbortSignal): Loaders {
   const opts = signal ? { signal } : {};
   let catalogueOnce: Promise<BaseModel[]> | null = null;
-  const baseModels = () => (catalogueOnce ??= catalogue.get(creds, () => client.listBaseModels(creds)));
+  const baseModels = () => {
+    if (!catalogueOnce) {
+      const once = catalogue.get(creds, () => client.listBaseModels(creds));
+      catalogueOnce = once;
+      // A failure is not remembered: a subscription's next event (or a retry) asks again.
+      once.catch(() => {
+        if (catalogueOnce === once) catalogueOnce = null;
+      });
+    }
+    return catalogueOnce;
+  };
 
   // The upstream has no batch endpoints: a batch is the distinct keys of one tick, fetched in parallel.
-  const each = <V>(get: (id: string) => Promise<V>) =>
-    new DataLoader<string, V>((ids) => Promise.all(ids.map((id) => get(id).catch((error: unknown) => toError(error)))));
+  // DataLoader would keep a failed key's rejection for the loader's life (a subscription's whole life):
+  // failed keys are forgotten, so only successes are reused.
+  const each = <V>(get: (id: string) => Promise<V>) => {
+    const loader: DataLoader<string, V> = new DataLoader<string, V>((ids) =>
+      Promise.all(
+        ids.map((id) =>
+          get(id).catch((error: unknown) => {
+            loader.clear(id);
+            return toError(error);
+          }),
+        ),
+      ),
+    );
+    return loader;
+  };
 
   const loaders: Loaders = {
     baseModels,

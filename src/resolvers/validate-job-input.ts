@@ -62,6 +62,14 @@ const inputSchema = z.object({
       error: () => 'dataset.promptColumn: must not be empty (omit it to train without a prompt column)',
     }),
     answerColumn: nonBlank('dataset.answerColumn'),
+  }).superRefine((dataset, ctx) => {
+    if (dataset.promptColumn != null && dataset.promptColumn === dataset.answerColumn) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['promptColumn'],
+        message: `dataset.promptColumn: ${formatValue(dataset.promptColumn)} is also the answer column; the prompt and the answer must be different columns`,
+      });
+    }
   }),
   hyperparameters: z
     .object({

@@ -40,14 +40,6 @@ export async function startHttpServer(gateway: Gateway, options: HttpServerOptio
     streams.track(req, res);
     yoga.requestListener(req, res);
   });
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
-
-  const operations = socketOperations();
-  const ws = useServer(
-    graphqlWsOptions(gateway, { operations, ...(options.subscriptionGroups === undefined ? {} : { subscriptionGroups: options.subscriptionGroups }) }),
-    wss,
-  );
-
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', () => {
@@ -55,6 +47,14 @@ export async function startHttpServer(gateway: Gateway, options: HttpServerOptio
       resolve();
     });
   });
+  // Attached once listening: a WebSocketServer re-emits its HTTP server's errors, and a failure to
+  // listen (a port in use) is the caller's to report, not graphql-ws's "internal error".
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const operations = socketOperations();
+  const ws = useServer(
+    graphqlWsOptions(gateway, { operations, ...(options.subscriptionGroups === undefined ? {} : { subscriptionGroups: options.subscriptionGroups }) }),
+    wss,
+  );
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;

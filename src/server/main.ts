@@ -1,7 +1,7 @@
 /** `npm start`: the gateway, configured from the environment (see config.ts and the README). */
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../config.js';
-import { startFromConfig } from './start.js';
+import { StartError, startFromConfig } from './start.js';
 
 let config;
 try {
@@ -20,7 +20,16 @@ const logger = pino({
   redact: { paths: ['token', '*.token', 'authorization', '*.authorization', 'headers.authorization', 'accessToken', '*.accessToken'], censor: '[redacted]' },
 });
 
-const running = await startFromConfig(config, logger);
+let running;
+try {
+  running = await startFromConfig(config, logger);
+} catch (error) {
+  if (error instanceof StartError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
 const graphiql = `${running.url.replace('127.0.0.1', 'localhost')}/graphql`;
 if (running.simulator) {
   logger.info(`upstream: embedded simulator at ${running.simulator.apiBaseUrl} (jobs take ${config.upstream.kind === 'embedded' ? config.upstream.jobSeconds : 0} s); requests without credentials act as the demo tenant`);

@@ -11,6 +11,11 @@ import { createGateway, type Gateway } from './gateway.js';
 import { startHttpServer, type RunningServer } from './http.js';
 import { startLiveUpdates } from './live-updates.js';
 
+/** A start-up failure the user can fix, with a message naming the setting. */
+export class StartError extends Error {
+  override readonly name = 'StartError';
+}
+
 export interface RunningGateway {
   url: string;
   gateway: Gateway;
@@ -23,7 +28,7 @@ export interface RunningGateway {
 export async function startFromConfig(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
   const simulator =
     config.upstream.kind === 'embedded'
-      ? await startSimulator({ port: 0, host: '127.0.0.1', jobSeconds: config.upstream.jobSeconds })
+      ? await startSimulator({ port: 0, host: '127.0.0.1', jobSeconds: config.upstream.jobSeconds, maxUploadBytes: config.maxUploadBytes })
       : null;
   const baseUrl = simulator ? simulator.apiBaseUrl : (config.upstream as { baseUrl: string }).baseUrl;
   const client = createUpstreamClient({ baseUrl, deadlineMs: config.upstreamDeadlineMs, logger: logger.child({ component: 'upstream' }) });
@@ -37,7 +42,20 @@ export async function startFromConfig(config: GatewayConfig, logger: Logger): Pr
     live: live.hub,
     logger,
   });
-  const server = await startHttpServer(gateway, { port: config.port, host: config.host });
+  let server: RunningServer;
+  try {
+    server = await startHttpServer(gateway, { port: config.port, host: config.host });
+  } catch (error) {
+    // Whatever started must stop, or the process would hang on with a simulator and pollers.
+    await live.close();
+    await client.close();
+    await simulator?.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new StartError(`PORT=${config.port}: the port is already in use on ${config.host}`);
+    if (code === 'EACCES') throw new StartError(`PORT=${config.port}: not allowed to listen on this port (ports below 1024 need privileges)`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new StartError(`HOST=${config.host}: no such interface on this machine`);
+    throw error;
+  }
 
   let closing: Promise<void> | null = null;
   return {

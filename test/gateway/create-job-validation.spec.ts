@@ -102,6 +102,16 @@ describe('createJob validation', () => {
     ]);
   });
 
+  it('refuses the same column as prompt and answer', async () => {
+    expect(await refused(input({ dataset: { promptColumn: 'answer', answerColumn: 'answer' } }))).toEqual([
+      {
+        field: 'dataset.promptColumn',
+        code: 'BAD_USER_INPUT',
+        message: 'dataset.promptColumn: "answer" is also the answer column; the prompt and the answer must be different columns',
+      },
+    ]);
+  });
+
   it('refuses blank names and duplicated modules', async () => {
     const errors = await refused(input({ name: '  ', hyperparameters: { lora: { trainableModules: ['Q_PROJ', 'Q_PROJ'] } } }));
     expect(errors).toEqual([

@@ -69,12 +69,14 @@ describe('default credentials and other sites', () => {
   });
   afterAll(() => demo.close());
 
-  const ask = (headers: Record<string, string>) =>
-    demo.gateway.yoga.fetch('http://localhost:4000/graphql', {
+  const ask = async (headers: Record<string, string>) => {
+    const response = await demo.gateway.yoga.fetch('http://localhost:4000/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', host: 'localhost:4000', ...headers },
       body: JSON.stringify({ query: 'mutation { createDataset(input: { name: "x", trainingFileId: "file-1" }) { id } }' }),
-    }).then((r) => r.json() as Promise<{ errors?: Array<{ message: string; extensions: { code: string } }> }>);
+    });
+    return (await response.json()) as { errors?: Array<{ message: string; extensions: { code: string } }> };
+  };
 
   it('a page on another site gets UNAUTHENTICATED instead of the default credentials, and reaches no upstream', async () => {
     demo.simulator.resetStats();
@@ -87,7 +89,7 @@ describe('default credentials and other sites', () => {
   });
 
   it('the gateway\'s own pages (GraphiQL) and clients without an Origin still get them', async () => {
-    for (const headers of [{ origin: 'http://localhost:4000' }, {}]) {
+    for (const headers of [{ origin: 'http://localhost:4000' }, {}] as Array<Record<string, string>>) {
       const res = await ask(headers);
       // The default credentials were used: the upstream answered (the file id is unknown to it).
       expect(res.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
