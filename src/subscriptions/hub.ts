@@ -21,7 +21,9 @@
  * - Expiry: each subscription ends with UNAUTHENTICATED at its token's `exp` (read from the JWT
  *   payload without verifying it; the upstream verifies), and pollers skip expired tokens.
  * - With Redis, only the lease holder polls, with tokens of its own subscribers; other instances'
- *   subscribers were checked with their own tokens when they joined and end at their own `exp`.
+ *   subscribers were checked with their own tokens when they joined, end at their own `exp`, and
+ *   are re-checked now and then (`intervals.standbyRecheckMs`, one token at a time, round robin):
+ *   a token the upstream stops accepting ends its subscriptions on every instance.
  *
  * Failures. Transient upstream failures (5xx, 429, timeouts) are retried with exponential backoff
  * (honouring Retry-After) while subscribers wait; since every snapshot is the whole state, the

@@ -46,6 +46,9 @@ export function createJobStrategy({ client, jobId, intervals, now }: JobStrategy
     offerSeed(job) {
       if (last === undefined || statusRank(job.status) > statusRank(last.job.status)) seed = { job, at: now() };
     },
+    async verify(creds, signal) {
+      await client.getJob(creds, jobId, { signal });
+    },
     async fetch(creds, signal, fresh) {
       const recent = seed !== undefined && now() - seed.at < intervals.runningMs ? seed.job : undefined;
       seed = undefined;

@@ -51,6 +51,9 @@ export function createListStrategy({ client, intervals, paging, now }: ListStrat
     offerSeed(jobs) {
       if (versions.size === 0) seed = { jobs, at: now() };
     },
+    async verify(creds, signal) {
+      await client.listJobs(creds, { limit: 1, signal });
+    },
     async fetch(creds, signal, fresh) {
       const recent = seed !== undefined && now() - seed.at < intervals.listMs ? seed.jobs : undefined;
       seed = undefined;

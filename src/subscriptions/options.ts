@@ -44,6 +44,12 @@ export interface IntervalOptions {
    * holding it is replaced after at most this long plus one interval. @default 10_000
    */
   leaseMs?: number;
+  /**
+   * On an instance that does not hold a topic's lease (it does not poll), how often one of its
+   * subscribers' tokens is re-checked with the upstream, round robin, so that a revoked token stops
+   * receiving another instance's events there too. 0 turns it off. @default 60_000
+   */
+  standbyRecheckMs?: number;
 }
 
 export interface LiveUpdatesOptions {
@@ -91,6 +97,7 @@ const intervalsSchema = z.object({
   maxBackoffMs: positiveMs.default(30_000),
   giveUpAfterMs: positiveMs.default(300_000),
   leaseMs: z.number().int().min(30).default(10_000),
+  standbyRecheckMs: z.number().int().min(0).default(60_000),
 });
 const restSchema = z.object({
   keyPrefix: z.string().default('ftgw:live:'),

@@ -38,6 +38,8 @@ export interface PollStrategy {
   welcome(member: PollerMember): void;
   /** The healthy poll interval now, or null when nothing more is to be polled. */
   baseDelay(): number | null;
+  /** Asks the upstream whether `creds` may still see the topic, reading as little as it can; throws the client's UpstreamError. */
+  verify(creds: Credentials, signal: AbortSignal): Promise<void>;
 }
 
 export interface SharedPoller {
@@ -78,6 +80,7 @@ export function createSharedPoller(opts: SharedPollerOptions): SharedPoller {
   let failures = 0;
   let failingSince: number | undefined;
   let retryAfterSeconds: number | undefined;
+  let lastRecheck = opts.now();
 
   const receive = (snapshots: readonly JobSnapshot[]) => {
     if (disposed) return;
@@ -109,6 +112,7 @@ export function createSharedPoller(opts: SharedPollerOptions): SharedPoller {
     try {
       if (!lease.held && (await lease.claim())) fresh = true;
       if (lease.held && !disposed) await poll();
+      else if (!disposed) await recheckStandby();
     } catch (error) {
       if (!disposed) fail(error);
     }
@@ -147,6 +151,24 @@ export function createSharedPoller(opts: SharedPollerOptions): SharedPoller {
       }
       // Not published: the lease went to another instance meanwhile, which will publish instead.
       return;
+    }
+  };
+
+  /**
+   * Without the lease this instance never polls, so its subscribers' tokens would be checked only when
+   * they joined and at their `exp`: now and then, one of them (round robin) is asked about again. A
+   * refusal ends that token's subscriptions here; any other failure is the holder's to handle.
+   */
+  const recheckStandby = async () => {
+    const every = opts.intervals.standbyRecheckMs;
+    if (every === 0 || opts.now() - lastRecheck < every) return;
+    lastRecheck = opts.now();
+    const creds = pool.next(opts.now());
+    if (!creds) return;
+    try {
+      await strategy.verify(creds, abort.signal);
+    } catch (error) {
+      if (!disposed && isUpstreamError(error) && TOKEN_CODES.has(error.code)) dropToken(creds.token, error);
     }
   };
 

@@ -1,0 +1,104 @@
+/**
+ * An instance without the lease never polls, so its subscribers' tokens would be checked only at
+ * join and at `exp`. It re-checks them now and then: a token the upstream stops accepting ends its
+ * subscriptions there too, while other subscribers carry on. The revocation is played by a wrapper
+ * around the real client (the simulator has no way to revoke a token).
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UpstreamError } from '../../src/upstream/errors.js';
+import type { Credentials, UpstreamClient } from '../../src/upstream/types.js';
+import { DEMO, read, startLiveStack, until, type LiveStack } from './harness.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const keyPrefix = `test:standby:${randomUUID()}:`;
+let stack: LiveStack;
+let connections: Redis[] = [];
+
+beforeEach(async () => {
+  stack = await startLiveStack();
+});
+afterEach(async () => {
+  await stack.close();
+  await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+  connections = [];
+});
+
+function revoking(client: UpstreamClient, revoked: Set<string>): UpstreamClient {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (creds: Credentials, ...rest: unknown[]) => {
+        if (revoked.has(creds.token)) return Promise.reject(new UpstreamError('UNAUTHENTICATED', 'the token was revoked', { status: 401 }));
+        return (value as (...args: unknown[]) => unknown).call(target, creds, ...rest);
+      };
+    },
+  });
+}
+
+function hubOn(client: UpstreamClient, name: string, standbyRecheckMs: number) {
+  const publisher = new Redis(REDIS_URL);
+  const subscriber = new Redis(REDIS_URL);
+  connections.push(publisher, subscriber);
+  return stack.hub({
+    client,
+    redis: { publisher, subscriber },
+    keyPrefix,
+    instanceId: name,
+    intervals: { runningMs: 20, queuedMs: 20, listMs: 20, maxBackoffMs: 80, leaseMs: 2_000, standbyRecheckMs },
+  });
+}
+
+describe('standby instances re-check their subscribers\' tokens', () => {
+  it('a revoked token ends its subscriptions on an instance that does not poll; the others go on', async () => {
+    const job = await stack.createJob();
+    stack.at(job, 0.5);
+    const revoked = new Set<string>();
+    const holder = hubOn(stack.client, 'holder', 50);
+    const first = read(holder.watchJob(DEMO, job.id));
+    await until(() => first.events.length === 1, 'the holder to start polling');
+
+    const standby = hubOn(revoking(stack.client, revoked), 'standby', 50);
+    const other: Credentials = { token: await stack.jwt('demo-org', Date.now() + 3_600_000), organizationId: 'demo-org' };
+    const kept = read(standby.watchJob(DEMO, job.id));
+    const doomed = read(standby.watchJob(other, job.id));
+    await until(() => kept.events.length === 1 && doomed.events.length === 1, 'both standby subscribers to start');
+
+    revoked.add(other.token);
+    await until(() => doomed.ended !== undefined, 'the revoked token\'s subscription to end');
+    expect(doomed.ended).toEqual({ error: expect.objectContaining({ code: 'UNAUTHENTICATED' }) });
+
+    stack.at(job, 1.5);
+    await until(() => kept.statuses().at(-1) === 'completed', 'the other standby subscriber to get the terminal event');
+    await until(() => first.statuses().at(-1) === 'completed', 'the holder\'s subscriber to get it');
+  });
+
+  it('with re-checks off, the standby instance asks the upstream nothing while it waits', async () => {
+    const job = await stack.createJob();
+    stack.at(job, 0.5);
+    const holder = hubOn(stack.client, 'holder', 0);
+    const first = read(holder.watchJob(DEMO, job.id));
+    await until(() => first.events.length === 1, 'the holder to start polling');
+    let standbyCalls = 0;
+    const counting = new Proxy(stack.client, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          standbyCalls += 1;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const standby = hubOn(counting, 'standby', 0);
+    const waiting = read(standby.watchJob(DEMO, job.id));
+    await until(() => waiting.events.length === 1, 'the standby subscriber to start');
+    const afterJoin = standbyCalls;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(standbyCalls).toBe(afterJoin);
+    void first.iterator.return?.();
+    void waiting.iterator.return?.();
+  });
+});
