@@ -107,6 +107,14 @@ describe('errors', () => {
     expect(await response.json()).toEqual({ errors: [{ message: 'POST body sent invalid JSON.', extensions: { code: 'BAD_USER_INPUT' } }] });
   });
 
+  it('a body of an unsupported type is a 415 that says which types are accepted', async () => {
+    const response = await stack.gateway.yoga.fetch('http://gateway.test/graphql', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{ baseModels { id } }' });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toEqual({
+      errors: [{ message: 'Content-Type text/plain is not supported: send application/json (a GraphQL request) or multipart/form-data (a GraphQL multipart upload).', extensions: { code: 'BAD_USER_INPUT' } }],
+    });
+  });
+
   it('a mutation over GET is refused with 405 and BAD_USER_INPUT', async () => {
     const query = encodeURIComponent('mutation { cancelJob(id: "job-1") { id } }');
     const response = await stack.gateway.yoga.fetch(`http://gateway.test/graphql?query=${query}`, { headers: { accept: 'application/json' } });
