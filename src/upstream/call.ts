@@ -66,7 +66,7 @@ const TOKEN = /^[\x21-\x7e]+$/;
 
 export function createCall(dispatcher: Dispatcher, o: ResolvedOptions): Call {
   const origin = o.baseUrl.origin;
-  const basePath = o.baseUrl.pathname;
+  const basePath = o.basePath;
 
   return async function call(creds, ex, opts) {
     const operation = `${ex.method} ${ex.route}`;
@@ -164,8 +164,9 @@ export function createCall(dispatcher: Dispatcher, o: ResolvedOptions): Call {
           const delay = retryAfter === undefined ? backoffDelayMs(attempt, o.retry, o.random) : retryAfter * 1000;
           if (await pause(delay, attempt, { status: res.status })) continue;
         }
-        const mapped = errorFromResponse(res, operation, retryAfter);
-        if (mapped.code === 'UPSTREAM_ERROR' || mapped.code === 'UPSTREAM_UNAVAILABLE') {
+        // A 502/504 (or 500) on a job creation is not "unavailable": the upstream may have acted.
+        const mapped = errorFromResponse(res, operation, retryAfter, { outcomeUnknown: ex.outcomeUnknownOnLostAnswer === true, afterLostAttempt: lostAttempt });
+        if (mapped.code === 'UPSTREAM_ERROR' || mapped.code === 'UPSTREAM_UNAVAILABLE' || mapped.code === 'UPSTREAM_OUTCOME_UNKNOWN') {
           o.logger.warn({ operation, attempt, status: res.status, upstreamCode: mapped.upstreamCode }, 'upstream call failed');
         }
         throw mapped;
@@ -174,7 +175,8 @@ export function createCall(dispatcher: Dispatcher, o: ResolvedOptions): Call {
       // A retry sleep cut short: by the caller (rethrow its reason) or by the deadline.
       if (signal?.aborted && error === signal.reason) throw error;
       if (error === deadline) {
-        throw errorFromFailure({ operation, kind: 'transport', outcomeUnknown: false, reason: deadline.message, cause: error });
+        // The deadline ended a retry sleep: only an earlier lost attempt can have acted.
+        throw errorFromFailure({ operation, kind: 'transport', outcomeUnknown: ex.outcomeUnknownOnLostAnswer === true && lostAttempt, reason: deadline.message, cause: error });
       }
       throw error;
     } finally {

@@ -17,14 +17,46 @@ export interface RawResponse {
   text: string;
 }
 
+/** The advice of every UPSTREAM_OUTCOME_UNKNOWN (only job creation has that semantics). */
+const CHECK_BEFORE_RETRYING = 'Check `jobs` before retrying.';
+
 /** An upstream sentence longer than this is cut: it is shown to users and logged. */
 const MAX_MESSAGE_LENGTH = 1_000;
 
-export function errorFromResponse(res: RawResponse, operation: string, retryAfterSeconds: number | undefined): UpstreamError {
+/**
+ * Answers that came after the request was received and do not say that nothing was done, on an
+ * exchange whose effect must not be repeated blindly (job creation): a 502 or 504 from a proxy in
+ * front of the service (its own attempt may have reached the service, which may have acted before
+ * the proxy gave up on it), and a 500 from the service itself (it failed while handling the
+ * request, possibly after creating the job: failing to write the answer is a 500 too). A duplicate
+ * job costs the caller credit; checking `jobs` first costs one query. Not among them: 503 and 408
+ * (the service or its proxy refused, or never got the whole request, before acting), and 501/505
+ * (refused by nature).
+ */
+const MAY_HAVE_ACTED_STATUSES: ReadonlySet<number> = new Set([500, 502, 504]);
+
+export interface ResponseContext {
+  /** The exchange's effect matters if it happened (job creation): `Exchange.outcomeUnknownOnLostAnswer`. */
+  outcomeUnknown?: boolean;
+  /**
+   * An earlier attempt of the same call may have acted before its answer was lost: then an answer
+   * that only says "not now" (5xx, 408, 429) does not tell either, and is outcome-unknown too.
+   */
+  afterLostAttempt?: boolean;
+}
+
+export function errorFromResponse(res: RawResponse, operation: string, retryAfterSeconds: number | undefined, context: ResponseContext = {}): UpstreamError {
   const envelope = readEnvelope(res.text);
   const details = { status: res.status, upstreamCode: envelope.code, operation, retryAfterSeconds };
   const own = (fallback: string): string => envelope.message ?? fallback;
   const { status } = res;
+  if (context.outcomeUnknown && (MAY_HAVE_ACTED_STATUSES.has(status) || (context.afterLostAttempt && (status >= 500 || status === 408 || status === 429)))) {
+    return new UpstreamError(
+      'UPSTREAM_OUTCOME_UNKNOWN',
+      `${operation}: the fine-tuning service answered HTTP ${status} after receiving the request; it may or may not have taken effect. ${CHECK_BEFORE_RETRYING}`,
+      details,
+    );
+  }
   switch (status) {
     case 400:
     case 422:
@@ -136,7 +168,7 @@ export function errorFromFailure(f: NetworkFailure): UpstreamError {
   if (f.outcomeUnknown && f.kind !== 'connect') {
     return new UpstreamError(
       'UPSTREAM_OUTCOME_UNKNOWN',
-      `${f.operation}: the request was sent but no answer came back (${f.reason}); it may or may not have taken effect. Check before repeating it.`,
+      `${f.operation}: the request was sent but no answer came back (${f.reason}); it may or may not have taken effect. ${CHECK_BEFORE_RETRYING}`,
       details,
     );
   }

@@ -74,6 +74,12 @@ export interface UpstreamClientOptions {
 
 export interface ResolvedOptions {
   baseUrl: URL;
+  /**
+   * The path of `baseUrl` that every request path is appended to: no trailing slash, and '' when the
+   * API sits at the root (`http://h:1` or `http://h:1/`, whose URL pathname is "/"), so that requests
+   * go to `/organizations/…`, never `//organizations/…`.
+   */
+  basePath: string;
   connectTimeoutMs: number;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
@@ -91,8 +97,10 @@ const noop: UpstreamLogFn = () => {};
 const silentLogger: UpstreamLogger = { debug: noop, info: noop, warn: noop, error: noop };
 
 export function resolveOptions(options: UpstreamClientOptions): ResolvedOptions {
+  const baseUrl = parseBaseUrl(options.baseUrl);
   const resolved: ResolvedOptions = {
-    baseUrl: parseBaseUrl(options.baseUrl),
+    baseUrl,
+    basePath: baseUrl.pathname.replace(/\/+$/, ''),
     connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
     headersTimeoutMs: options.headersTimeoutMs ?? 15_000,
     bodyTimeoutMs: options.bodyTimeoutMs ?? 15_000,
@@ -140,6 +148,7 @@ function parseBaseUrl(raw: string): URL {
   if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
     throw new TypeError('upstream client option baseUrl: must not hold credentials, a query or a fragment');
   }
+  // An http(s) URL's pathname is never empty: "/" stays "/" (basePath is the form to append to).
   url.pathname = url.pathname.replace(/\/+$/, '');
   return url;
 }

@@ -57,7 +57,7 @@ export interface UpstreamClient {
   listDatasets(creds: Credentials, opts?: CallOptions): Promise<Dataset[]>;
   getDataset(creds: Credentials, id: string, opts?: CallOptions): Promise<Dataset>;
   deleteDataset(creds: Credentials, id: string, opts?: CallOptions): Promise<void>;
-  /** Creates a job. Never retried: a timeout after the request was sent is `UPSTREAM_OUTCOME_UNKNOWN`. */
+  /** Creates a job. Never retried: a timeout after the request was sent, or a 500, 502 or 504 answer, is `UPSTREAM_OUTCOME_UNKNOWN`. */
   createJob(creds: Credentials, input: CreateJobInput, opts?: CallOptions): Promise<Job>;
   /** The upstream's dry run: the cost of a would-be job, creating nothing. */
   estimateJob(creds: Credentials, input: CreateJobInput, opts?: CallOptions): Promise<CreateJobResponse['estimatedUsage']>;

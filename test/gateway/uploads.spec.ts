@@ -1,8 +1,9 @@
 /** `uploadFile` over real HTTP: GraphQL multipart requests streamed to the upstream. */
+import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { QA_CSV } from '../harness/fixtures.js';
 import { uploadCsv } from '../harness/http-client.js';
-import { DEMO, headersFor, startStack, type Stack } from '../harness/stack.js';
+import { DEMO, headersFor, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
 
 let stack: Stack;
 let url: string;
@@ -98,5 +99,87 @@ describe('malformed multipart requests', () => {
     const res = await fresh.gql('mutation($file: Upload!) { uploadFile(file: $file) { id } }', { file: 'a,b\n1,2' });
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0]?.message).toContain('expected a file part of a multipart request');
+  });
+});
+
+// Its own stack: a request refused midway may leave an upload arriving upstream after its test ended.
+describe('several file parts in one request', () => {
+  let fresh: Stack;
+  beforeAll(async () => {
+    fresh = await startStack({ http: true });
+  });
+  afterAll(() => fresh.close());
+
+  /** A CSV of about `bytes` bytes, large enough to fill the socket buffers and stall an unread part. */
+  function csvOf(bytes: number, tag: string): string {
+    const row = `"${tag} question with some words","${tag} answer with a few more words"\n`;
+    return `question,answer\n${row.repeat(Math.ceil(bytes / row.length))}`;
+  }
+
+  async function uploadTwo(query: string, map: Record<string, string[]>, a: string, b: string) {
+    const form = new FormData();
+    form.set('operations', JSON.stringify({ query, variables: { a: null, b: null } }));
+    form.set('map', JSON.stringify(map));
+    form.set('0', new Blob([a], { type: 'text/csv' }), 'a.csv');
+    form.set('1', new Blob([b], { type: 'text/csv' }), 'b.csv');
+    // Without the order rule this request hung until Node's requestTimeout (300 s).
+    const response = await fetch(`${fresh.server!.url}/graphql`, { method: 'POST', headers: headersFor(DEMO), body: form, signal: AbortSignal.timeout(15_000) });
+    return { status: response.status, ...((await response.json()) as Omit<GraphQLResponse, 'status'>) };
+  }
+  const BOTH = { 0: ['variables.a'], 1: ['variables.b'] };
+
+  /** Resolves when the gateway has read the body of the next request to its end (fails after 5 s). */
+  function nextBodyRead(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the request body was never read to its end')), 5_000);
+      fresh.server!.server.once('request', (req: IncomingMessage) =>
+        req.once('end', () => {
+          clearTimeout(timer);
+          resolve();
+        }),
+      );
+    });
+  }
+  const a = csvOf(1_600_000, 'first');
+  const b = csvOf(1_600_000, 'second');
+
+  it('uploads two files used in the order they are sent', async () => {
+    fresh.simulator.resetStats();
+    const res = await uploadTwo('mutation($a: Upload!, $b: Upload!) { first: uploadFile(file: $a) { name bytes } second: uploadFile(file: $b) { name bytes } }', BOTH, a, b);
+    expect(res.errors).toBeUndefined();
+    expect(res.data).toEqual({ first: { name: 'a.csv', bytes: Buffer.byteLength(a) }, second: { name: 'b.csv', bytes: Buffer.byteLength(b) } });
+    expect(fresh.calls()).toEqual({ 'POST /files': 2 });
+  });
+
+  it('file parts used out of order are refused with BAD_USER_INPUT naming both parts, instead of hanging', async () => {
+    fresh.simulator.resetStats();
+    const bodyRead = nextBodyRead();
+    const res = await uploadTwo('mutation($a: Upload!, $b: Upload!) { first: uploadFile(file: $b) { name } second: uploadFile(file: $a) { name } }', BOTH, a, b);
+    expect(res.status).toBe(200);
+    // uploadFile is non-null, so the failed first field nulls `data` and graphql-js runs no further
+    // mutation field: `second` is not attempted (upload-order.spec.ts shows a later field opening part "0").
+    expect(res.data).toBeNull();
+    expect(res.errors).toEqual([
+      expect.objectContaining({
+        message: 'file: part "1" is used before part "0", which was sent first; file parts must be sent in the order the operation uses them',
+        path: ['first'],
+        extensions: { code: 'BAD_USER_INPUT', field: 'file' },
+      }),
+    ]);
+    expect(fresh.calls()).toEqual({});
+    await bodyRead; // Both unread parts were drained.
+    const after = await uploadCsv(fresh.server!.url, 'ok.csv', 'a,b\n1,2\n', DEMO);
+    expect(after.errors).toBeUndefined();
+  });
+
+  it('a file part that no field opens does not keep the request from being answered', async () => {
+    fresh.simulator.resetStats();
+    const bodyRead = nextBodyRead();
+    // Part "1" goes to a variable the operation does not declare: nobody ever reads it.
+    const res = await uploadTwo('mutation($a: Upload!) { only: uploadFile(file: $a) { name bytes } }', { 0: ['variables.a'], 1: ['variables.b'] }, a, b);
+    expect(res.errors).toBeUndefined();
+    expect(res.data).toEqual({ only: { name: 'a.csv', bytes: Buffer.byteLength(a) } });
+    expect(fresh.calls()).toEqual({ 'POST /files': 1 });
+    await bodyRead;
   });
 });

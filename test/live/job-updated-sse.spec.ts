@@ -1,6 +1,7 @@
 /** `jobUpdated` over SSE, in-process: events from the current state to the terminal one. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
+import { manualClock } from '../harness/manual-clock.js';
 import { subscribeSse } from '../harness/sse.js';
 import { DEMO, OTHER, eventually, startStack, type Stack } from '../harness/stack.js';
 
@@ -45,14 +46,41 @@ describe('jobUpdated over SSE', () => {
     expect(sub.events[0]!.data ?? null).toBeNull();
     expect(sub.events[0]!.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
   });
+});
+
+// Its own stack, on a manual clock: the job stays running for as long as the test needs, so only the
+// abort can stop the poller (a job that completes would stop it anyway).
+describe('jobUpdated over SSE, leaving early', () => {
+  const JOB_SECONDS = 1_000;
+  const clock = manualClock(JOB_SECONDS);
+  let held: Stack;
+  beforeAll(async () => {
+    held = await startStack({ simulator: { jobSeconds: JOB_SECONDS, now: clock.now } });
+  });
+  afterAll(() => held.close());
+  const jobPolls = () => held.simulator.stats()['GET /jobs/{id}'] ?? 0;
 
   it('aborting the request stops the poller', async () => {
-    const slow = await stack.client.createJob(DEMO, { name: 'slow', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
-    // A job that will not finish while we watch: cancel nothing, just leave early.
-    const sub = subscribeSse(fetchInProcess, 'http://gateway.test', WATCH, { id: slow.id }, DEMO);
+    const { datasetId: heldDataset } = await seedDataset(held, DEMO);
+    const job = await held.client.createJob(DEMO, { name: 'left early', baseModelId: LLAMA_INSTRUCT, dataset: { id: heldDataset, answerColumn: 'answer' } });
+    clock.at(job, 0.5); // Running, and it stays so: the clock does not move.
+    const fetchHeld = (url: string, init: RequestInit) => held.gateway.yoga.fetch(url, init) as Promise<Response>;
+    const sub = subscribeSse(fetchHeld, 'http://gateway.test', WATCH, { id: job.id }, DEMO);
     await eventually(() => (sub.events.length > 0 ? true : undefined));
+    expect(sub.events[0]!.data.jobUpdated.status).toBe('RUNNING');
+    // While the subscriber stays, the poller stays and polls.
+    const before = jobPolls();
+    await eventually(() => (jobPolls() >= before + 2 ? true : undefined), 5_000, 'polling to go on');
+    expect(held.live.pollerCount()).toBe(1);
+
     sub.abort();
     await sub.done.catch(() => {});
-    await eventually(() => (stack.live.pollerCount() === 0 ? true : undefined), 5_000, 'the poller to stop');
+    await eventually(() => (held.live.pollerCount() === 0 ? true : undefined), 5_000, 'the poller to stop');
+    await sleep(30); // A poll already on the wire when the poller stopped may still land.
+    const after = jobPolls();
+    await sleep(300); // Six polling intervals.
+    expect(jobPolls()).toBe(after);
   });
 });
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,7 @@
 /** `jobUpdated` over graphql-ws on the same port and path as HTTP, credentials from connectionParams. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
+import { manualClock } from '../harness/manual-clock.js';
 import { DEMO, OTHER, eventually, startStack, type Stack } from '../harness/stack.js';
 import { subscribeWs, wsClient } from '../harness/ws.js';
 
@@ -57,18 +58,44 @@ describe('jobUpdated over WebSocket', () => {
       await client.dispose();
     }
   });
+});
+
+// Its own stack, on a manual clock: the job stays running for as long as the test needs, so only the
+// unsubscription can stop the poller (a job that completes would stop it anyway).
+describe('jobUpdated over WebSocket, leaving early', () => {
+  const JOB_SECONDS = 1_000;
+  const clock = manualClock(JOB_SECONDS);
+  let held: Stack;
+  beforeAll(async () => {
+    held = await startStack({ http: true, simulator: { jobSeconds: JOB_SECONDS, now: clock.now } });
+  });
+  afterAll(() => held.close());
+  const jobPolls = () => held.simulator.stats()['GET /jobs/{id}'] ?? 0;
 
   it('unsubscribing stops the poller', async () => {
-    const job = await stack.client.createJob(DEMO, { name: 'left', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
-    const client = wsClient(stack.server!.url, DEMO);
+    const { datasetId: heldDataset } = await seedDataset(held, DEMO);
+    const job = await held.client.createJob(DEMO, { name: 'left', baseModelId: LLAMA_INSTRUCT, dataset: { id: heldDataset, answerColumn: 'answer' } });
+    clock.at(job, 0.5); // Running, and it stays so: the clock does not move.
+    const client = wsClient(held.server!.url, DEMO);
     try {
       const sub = subscribeWs(client, WATCH, { id: job.id });
       await eventually(() => (sub.events.length > 0 ? true : undefined));
-      expect(stack.live.pollerCount()).toBe(1);
+      expect(sub.events[0]!.data.jobUpdated.status).toBe('RUNNING');
+      // While the subscriber stays, the poller stays and polls.
+      const before = jobPolls();
+      await eventually(() => (jobPolls() >= before + 2 ? true : undefined), 5_000, 'polling to go on');
+      expect(held.live.pollerCount()).toBe(1);
+
       sub.unsubscribe();
-      await eventually(() => (stack.live.pollerCount() === 0 ? true : undefined), 5_000, 'the poller to stop');
+      await eventually(() => (held.live.pollerCount() === 0 ? true : undefined), 5_000, 'the poller to stop');
+      await sleep(30); // A poll already on the wire when the poller stopped may still land.
+      const after = jobPolls();
+      await sleep(300); // Six polling intervals.
+      expect(jobPolls()).toBe(after);
     } finally {
       await client.dispose();
     }
   });
 });
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

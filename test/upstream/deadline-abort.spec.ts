@@ -53,6 +53,36 @@ describe('job creation whose answer is lost', () => {
     expect(await rejectionOf(up.client.createJob(CREDS, JOB_INPUT))).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
   });
 
+  it.each([502, 504, 500])('an HTTP %i answer (the upstream may have acted) → UPSTREAM_OUTCOME_UNKNOWN telling to check jobs, one attempt', async (status) => {
+    let count = 0;
+    up.pool
+      .intercept({ path: jobsPath, method: 'POST' })
+      .reply(() => (count++, { statusCode: status, data: { code: 'unavailable', message: 'backend pool drained' }, responseOptions: JSON_HEADERS }))
+      .persist();
+    const error = await rejectionOf(up.client.createJob(CREDS, JOB_INPUT));
+    expect(error).toMatchObject({ code: 'UPSTREAM_OUTCOME_UNKNOWN', status, operation: 'POST /jobs' });
+    expect((error as Error).message).toBe(
+      `POST /jobs: the fine-tuning service answered HTTP ${status} after receiving the request; it may or may not have taken effect. Check \`jobs\` before retrying.`,
+    );
+    expect(count).toBe(1);
+  });
+
+  it.each([
+    [503, 'UPSTREAM_UNAVAILABLE'], // refused before acting: safe to retry
+    [408, 'UPSTREAM_UNAVAILABLE'], // the request never arrived whole
+    [501, 'UPSTREAM_ERROR'],
+  ] as const)('an HTTP %i answer said nothing was done → %s', async (status, code) => {
+    up.pool.intercept({ path: jobsPath, method: 'POST' }).reply(status, { code: 'unavailable', message: null }, JSON_HEADERS);
+    expect(await rejectionOf(up.client.createJob(CREDS, JOB_INPUT))).toMatchObject({ code, status });
+  });
+
+  it('a dry run answered 502 is retried, and ends UPSTREAM_UNAVAILABLE: it creates nothing', async () => {
+    let count = 0;
+    up.pool.intercept({ path: jobsPath, method: 'POST' }).reply(() => (count++, { statusCode: 502, data: '{}' })).persist();
+    expect(await rejectionOf(up.client.estimateJob(CREDS, JOB_INPUT))).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', status: 502 });
+    expect(count).toBe(3);
+  });
+
   it('a dry run that times out is merely unavailable: it creates nothing', async () => {
     await withOptions({ deadlineMs: 20 });
     up.pool.intercept({ path: jobsPath, method: 'POST' }).reply(200, {}).delay(FOREVER);
