@@ -17,6 +17,7 @@ import { toClientError } from './errors.js';
 import { GRAPHIQL_TABS } from './graphiql-examples.js';
 import { useInputProblems } from './use-input-problems.js';
 import { useOperationLimits, type OperationLimits } from './use-operation-limits.js';
+import { useRequestLog } from './use-request-log.js';
 import { useStreamingUploads } from './use-streaming-uploads.js';
 import { useUnsupportedMediaType } from './use-unsupported-media-type.js';
 
@@ -101,6 +102,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       return createGatewayContext(services, resolveCredentials(presented, options.fallbackCredentials), signal ?? request.signal);
     },
     plugins: [
+      useRequestLog(log),
       useOperationLimits(options.operationLimits),
       useStreamingUploads({ maxFileBytes: options.maxUploadBytes ?? 100 * 1024 * 1024 }),
       useUnsupportedMediaType(), // after every request parser: it answers only what none of them took

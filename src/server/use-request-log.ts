@@ -1,0 +1,59 @@
+/**
+ * One log line per HTTP request, for operators: method, path, operation name and type, status and
+ * duration. Never headers, variables or bodies (they carry tokens and Hugging Face secrets). Health
+ * and readiness probes log at debug, so that they do not drown the rest.
+ */
+import { getOperationAST, type DocumentNode } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Logger } from 'pino';
+
+interface Entry {
+  startedAt: number;
+  operationName?: string | undefined;
+  operationType?: string | undefined;
+}
+
+export function useRequestLog(logger: Logger, probePaths: readonly string[] = ['/healthz', '/readyz']): Plugin {
+  const entries = new WeakMap<Request, Entry>();
+  const note = (args: { document: DocumentNode; operationName?: string | null | undefined; contextValue: unknown }) => {
+    const request = (args.contextValue as { request?: Request } | null)?.request;
+    const entry = request && entries.get(request);
+    if (!entry) return;
+    const operation = getOperationAST(args.document, args.operationName ?? undefined);
+    entry.operationType = operation?.operation;
+    entry.operationName ??= operation?.name?.value;
+  };
+  return {
+    onRequest({ request }) {
+      entries.set(request, { startedAt: performance.now() });
+    },
+    onParams({ request, params }) {
+      const entry = entries.get(request);
+      if (entry) entry.operationName = params.operationName ?? undefined;
+    },
+    // The document yoga already parsed tells the operation's type; nothing is parsed twice.
+    onExecute({ args }) {
+      note(args);
+    },
+    onSubscribe({ args }) {
+      note(args);
+    },
+    onResponse({ request, response }) {
+      const entry = entries.get(request);
+      if (!entry) return;
+      const path = new URL(request.url).pathname;
+      const line = {
+        method: request.method,
+        path,
+        status: response.status,
+        ms: Math.round((performance.now() - entry.startedAt) * 10) / 10,
+        ...(entry.operationType ? { operation: entry.operationType } : {}),
+        ...(entry.operationName ? { operationName: entry.operationName } : {}),
+        ...(response.headers.get('content-type')?.startsWith('text/event-stream') ? { stream: 'sse' } : {}),
+      };
+      if (probePaths.includes(path)) logger.debug(line, 'request');
+      else logger.info(line, 'request');
+    },
+  };
+}
+
