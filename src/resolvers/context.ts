@@ -25,6 +25,7 @@ export interface GatewayContext {
   call: CallOptions;
 }
 
+/** The caller's credentials, or the error that says why there are none. */
 export type CredentialsOutcome = { ok: true; credentials: Credentials } | { ok: false; error: GraphQLError };
 
 export function createGatewayContext(services: GatewayServices, outcome: CredentialsOutcome, signal?: AbortSignal): GatewayContext {

@@ -159,11 +159,11 @@ builder.mutationFields((t) => ({
 }));
 
 function afterOffset(cursor: string): number {
-  let offset: number;
+  let offset = Number.NaN;
   try {
     offset = cursorToOffset(cursor) + 1;
   } catch {
-    throw badUserInput('after', `after: ${JSON.stringify(cursor)} is not a cursor of this connection (use a page's endCursor)`);
+    // Not a cursor of ours: refused below like any other value that is not one.
   }
   if (!Number.isInteger(offset) || offset < 1) {
     throw badUserInput('after', `after: ${JSON.stringify(cursor)} is not a cursor of this connection (use a page's endCursor)`);

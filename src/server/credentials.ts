@@ -5,11 +5,10 @@
  * gateway has any (the demo tenant of the embedded simulator, or an operator's in explicit
  * single-tenant mode), and otherwise an UNAUTHENTICATED error when a field needs the upstream.
  */
-import type { GraphQLError } from 'graphql';
+import type { CredentialsOutcome } from '../resolvers/context.js';
 import type { Credentials } from '../upstream/types.js';
 import { gatewayError } from './errors.js';
 
-export type CredentialsResult = { ok: true; credentials: Credentials } | { ok: false; error: GraphQLError };
 
 export interface PresentedCredentials {
   /** The raw `Authorization` value (`Bearer …`). */
@@ -41,7 +40,7 @@ export function crossSiteOrigin(origin: string | null | undefined, ...hosts: Arr
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
-export function resolveCredentials(presented: PresentedCredentials, fallback: Credentials | null): CredentialsResult {
+export function resolveCredentials(presented: PresentedCredentials, fallback: Credentials | null): CredentialsOutcome {
   const authorization = presented.authorization?.trim() || undefined;
   const organizationId = presented.organizationId?.trim() || undefined;
 
@@ -65,6 +64,6 @@ export function resolveCredentials(presented: PresentedCredentials, fallback: Cr
   return { ok: true, credentials: { token, organizationId } };
 }
 
-function refuse(message: string): CredentialsResult {
+function refuse(message: string): CredentialsOutcome {
   return { ok: false, error: gatewayError('UNAUTHENTICATED', message) };
 }

@@ -42,14 +42,18 @@ export async function startFromConfig(config: GatewayConfig, logger: Logger): Pr
     live: live.hub,
     logger,
   });
+  // Live updates, the upstream client and the embedded simulator, in that order.
+  const stopBackends = async () => {
+    await live.close();
+    await client.close();
+    await simulator?.close();
+  };
   let server: RunningServer;
   try {
     server = await startHttpServer(gateway, { port: config.port, host: config.host });
   } catch (error) {
     // Whatever started must stop, or the process would hang on with a simulator and pollers.
-    await live.close();
-    await client.close();
-    await simulator?.close();
+    await stopBackends();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new StartError(`PORT=${config.port}: the port is already in use on ${config.host}`);
     if (code === 'EACCES') throw new StartError(`PORT=${config.port}: not allowed to listen on this port (ports below 1024 need privileges)`);
@@ -70,9 +74,7 @@ export async function startFromConfig(config: GatewayConfig, logger: Logger): Pr
         // shutdown is not the end of a job), so that clients resubscribe to another instance. Live
         // updates after: their streams are gone by then; close() stops what is left and releases leases.
         await server.close();
-        await live.close();
-        await client.close();
-        await simulator?.close();
+        await stopBackends();
       })();
       return closing;
     },

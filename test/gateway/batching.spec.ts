@@ -1,7 +1,7 @@
 /** Upstream requests a query costs, counted by the simulator: no N+1, no duplicates. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LLAMA_INSTRUCT, QWEN_SMALL, seedDataset } from '../harness/fixtures.js';
-import { DEMO, startStack, type Stack } from '../harness/stack.js';
+import { DEMO, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
 
 let stack: Stack;
 const datasetIds: string[] = [];
@@ -52,6 +52,37 @@ describe('batching', () => {
     } finally {
       await fresh.close();
     }
+  });
+
+  it('pages through the jobs with first/after, and refuses a cursor that is not one', async () => {
+    const PAGE = `query($after: String) { jobs(first: 10, after: $after) { totalCount edges { node { id } } pageInfo { hasNextPage hasPreviousPage endCursor } } }`;
+    const seen: string[] = [];
+    let after: string | null = null;
+    const pages: Array<{ hasNextPage: boolean; hasPreviousPage: boolean }> = [];
+    do {
+      const res: GraphQLResponse = await stack.gql(PAGE, { after });
+      expect(res.errors).toBeUndefined();
+      seen.push(...res.data?.jobs.edges.map((e: any) => e.node.id));
+      pages.push({ hasNextPage: res.data?.jobs.pageInfo.hasNextPage, hasPreviousPage: res.data?.jobs.pageInfo.hasPreviousPage });
+      after = res.data?.jobs.pageInfo.hasNextPage ? res.data.jobs.pageInfo.endCursor : null;
+    } while (after);
+    expect(seen).toHaveLength(24);
+    expect(new Set(seen).size).toBe(24);
+    expect(pages).toEqual([
+      { hasNextPage: true, hasPreviousPage: false },
+      { hasNextPage: true, hasPreviousPage: true },
+      { hasNextPage: false, hasPreviousPage: true },
+    ]);
+
+    for (const bad of ['garbage', 'T2Zmc2V0Q29ubmVjdGlvbjotNQ==']) {
+      const res = await stack.gql(PAGE, { after: bad });
+      expect(res.errors?.[0]).toMatchObject({
+        message: `after: ${JSON.stringify(bad)} is not a cursor of this connection (use a page's endCursor)`,
+        extensions: { code: 'BAD_USER_INPUT', field: 'after' },
+      });
+    }
+    const tooMany = await stack.gql('{ jobs(first: 500) { totalCount } }');
+    expect(tooMany.errors?.[0]?.message).toBe('first: 500 is not an integer from 1 to 100');
   });
 
   it('datasets and their files: one list and one request per distinct file', async () => {
