@@ -1,4 +1,4 @@
-import { InputProblems } from '../server/errors.js';
+import { InputProblems } from '../errors/input-problems.js';
 import type { GatewayContext } from './context.js';
 import { validateJobInput, type CreateJobArgs, type NormalizedJob } from './validate-job-input.js';
 

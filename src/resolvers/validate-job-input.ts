@@ -17,7 +17,7 @@ import {
   satisfiesRule,
   type NumericRule,
 } from '../contract/hyperparameters.js';
-import type { Problem } from '../server/errors.js';
+import type { Problem } from '../errors/input-problems.js';
 import { isUpstreamError } from '../upstream/errors.js';
 import type { CreateJobInput } from '../upstream/schemas.js';
 import type { Loaders } from './loaders.js';

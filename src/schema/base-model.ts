@@ -1,6 +1,6 @@
 import type { BaseModel } from '../upstream/schemas.js';
 import { builder } from './builder.js';
-import { gatewayError } from '../server/errors.js';
+import { gatewayError } from '../errors/gateway-error.js';
 
 export const BaseModelRef = builder.objectRef<BaseModel>('BaseModel').implement({
   description: 'A pre-trained model that a fine-tuning job starts from.',

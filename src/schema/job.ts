@@ -1,7 +1,7 @@
 import { cursorToOffset, offsetToCursor } from '@pothos/plugin-relay';
 import { JOB_STATUSES, type JobStatusWire } from '../contract/hyperparameters.js';
 import { checkedJob } from '../resolvers/checked-job.js';
-import { badUserInput } from '../server/errors.js';
+import { badUserInput } from '../errors/bad-user-input.js';
 import { isUpstreamError } from '../upstream/errors.js';
 import type { Job, Metrics } from '../upstream/schemas.js';
 import { BaseModelRef } from './base-model.js';

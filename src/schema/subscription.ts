@@ -1,6 +1,6 @@
 import { liveSource, unwrap, type LiveItem } from '../resolvers/live-source.js';
 import type { GatewayContext } from '../resolvers/context.js';
-import { gatewayError } from '../server/errors.js';
+import { gatewayError } from '../errors/gateway-error.js';
 import type { JobSnapshot } from '../subscriptions/hub.js';
 import type { Metrics } from '../upstream/schemas.js';
 import { builder } from './builder.js';

@@ -7,7 +7,7 @@
  */
 import type { CredentialsOutcome } from '../resolvers/context.js';
 import type { Credentials } from '../upstream/types.js';
-import { gatewayError } from './errors.js';
+import { gatewayError } from '../errors/gateway-error.js';
 
 
 export interface PresentedCredentials {

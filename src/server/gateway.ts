@@ -13,7 +13,7 @@ import { schema } from '../schema/index.js';
 import type { LiveUpdates } from '../subscriptions/hub.js';
 import type { Credentials, UpstreamClient } from '../upstream/types.js';
 import { crossSiteOrigin, resolveCredentials, type PresentedCredentials } from './credentials.js';
-import { toClientError } from './errors.js';
+import { toClientError } from './to-client-error.js';
 import { GRAPHIQL_TABS } from './graphiql-examples.js';
 import { useInputProblems } from './use-input-problems.js';
 import { useOperationLimits, type OperationLimits } from './use-operation-limits.js';

@@ -28,7 +28,7 @@ import type { Socket } from 'node:net';
 import { getOperationAST, Kind, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import type { WebSocket } from 'ws';
-import { toClientError } from './errors.js';
+import { toClientError } from './to-client-error.js';
 import type { Gateway } from './gateway.js';
 import { createSubscriptionGroups, type GroupEvent, type SubscriptionGroups } from './subscription-groups.js';
 

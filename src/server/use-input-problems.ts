@@ -5,7 +5,7 @@
  */
 import { GraphQLError } from 'graphql';
 import { handleStreamOrSingleExecutionResult, type Plugin } from 'graphql-yoga';
-import { InputProblems } from './errors.js';
+import { InputProblems } from '../errors/input-problems.js';
 
 export function useInputProblems(): Plugin {
   return {

@@ -18,7 +18,7 @@ import { Readable } from 'node:stream';
 import busboy from 'busboy';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { UploadedFile } from '../resolvers/upload.js';
-import { badUserInput } from './errors.js';
+import { badUserInput } from '../errors/bad-user-input.js';
 
 export interface StreamingUploadsOptions {
   /** Largest file part accepted, in bytes. */

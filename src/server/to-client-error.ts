@@ -1,56 +1,17 @@
 /**
  * What clients see when something goes wrong: this file decides, nowhere else.
  *
- * Every error a client receives carries `extensions.code` from one closed vocabulary. Upstream
- * failures keep the client's code and its user-facing message; the gateway's own refusals are
- * GraphQLErrors created here; anything else (a bug, a library's internal error) is masked as
- * INTERNAL_SERVER_ERROR and logged, never shown.
+ * Every error a client receives carries `extensions.code` from the closed vocabulary of src/errors.
+ * Upstream failures go through its one mapping (`fromUpstreamError`); the gateway's own refusals
+ * (`gatewayError`, `badUserInput`, `InputProblems`) already speak it; anything else (a bug, a
+ * library's internal error) is masked as INTERNAL_SERVER_ERROR and logged, never shown.
  */
 import { GraphQLError } from 'graphql';
-import { isUpstreamError, type UpstreamErrorCode } from '../upstream/errors.js';
-
-export type ErrorCode =
-  | UpstreamErrorCode
-  | 'OPERATION_LIMIT_EXCEEDED'
-  | 'INTERNAL_SERVER_ERROR'
-  | 'GRAPHQL_PARSE_FAILED'
-  | 'GRAPHQL_VALIDATION_FAILED';
-
-export interface Problem {
-  /** Path inside the input, such as `hyperparameters.batchSize`. */
-  field: string;
-  /** Sentence naming the field, the value and the rule. */
-  message: string;
-}
-
-/** A refusal by the gateway itself, with a code from the vocabulary above. */
-export function gatewayError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { ...extensions, code } });
-}
-
-export function badUserInput(field: string, message: string): GraphQLError {
-  return gatewayError('BAD_USER_INPUT', message, { field });
-}
-
-/**
- * Several problems with one input, reported together: `useInputProblems` turns this one error into
- * one GraphQL error per problem, each with its own `extensions.field`.
- */
-export class InputProblems extends GraphQLError {
-  readonly problems: readonly Problem[];
-  constructor(problems: readonly Problem[]) {
-    super(problems.map((p) => p.message).join('; '), { extensions: { code: 'BAD_USER_INPUT' } });
-    this.problems = problems;
-  }
-}
+import { isErrorCode } from '../errors/error-code.js';
+import { fromUpstreamError } from '../errors/from-upstream-error.js';
+import { isUpstreamError } from '../upstream/errors.js';
 
 const MASKED_MESSAGE = 'Unexpected error.';
-
-const VOCABULARY: ReadonlySet<string> = new Set<ErrorCode>([
-  'BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'INSUFFICIENT_CREDIT',
-  'UPSTREAM_ERROR', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_OUTCOME_UNKNOWN', 'OPERATION_LIMIT_EXCEEDED', 'INTERNAL_SERVER_ERROR',
-  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED',
-]);
 
 /**
  * graphql-js writes the whole value of a variable it could not coerce into its message
@@ -79,19 +40,13 @@ export function toClientError(error: unknown, onInternal?: (error: unknown) => v
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
 
   if (isUpstreamError(original)) {
-    const extensions: Record<string, unknown> = { code: original.code };
-    if (original.retryAfterSeconds !== undefined) extensions.retryAfterSeconds = original.retryAfterSeconds;
-    return new GraphQLError(original.message, {
-      nodes: error instanceof GraphQLError ? error.nodes : undefined,
-      path: error instanceof GraphQLError ? error.path : undefined,
-      extensions,
-    });
+    return fromUpstreamError(original, error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {});
   }
   if (original instanceof GraphQLError) {
     const outer = error as GraphQLError;
     const code = original.extensions.code;
     // Our own refusals and yoga's parse/validation errors already speak the vocabulary.
-    if (typeof code === 'string' && VOCABULARY.has(code)) return outer;
+    if (isErrorCode(code)) return outer;
     // yoga's refusals of the request itself (BAD_REQUEST: no query, invalid JSON, a mutation over
     // GET) are the client's input too; their HTTP status stays, their inner error does not.
     if (typeof code === 'string') {
