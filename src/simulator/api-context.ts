@@ -1,6 +1,6 @@
 /** What an API handler receives: the request, its route parameters, the caller's organization and the shared parts. */
 import type { IncomingMessage } from 'node:http';
-import type { BaseModelSeed } from '../contract/base-models.js';
+import type { BaseModelSeed } from './seed-base-models.js';
 import type { DownloadRegistry } from './downloads.js';
 import type { ResolvedOptions } from './options.js';
 import type { Reply } from './reply.js';

@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SEED_BASE_MODELS } from '../contract/base-models.js';
+import { SEED_BASE_MODELS } from './seed-base-models.js';
 import type { SimulatorDeps } from './api-context.js';
 import { createAuthenticator } from './auth.js';
 import { createDownloadRegistry } from './downloads.js';

@@ -12,7 +12,7 @@
  *   warms up, one in epochs and one as a share of steps, so it must lie between 0 and n_epochs.
  * Giving both names of one setting with different values is refused rather than guessed.
  */
-import type { BaseModelSeed } from '../contract/base-models.js';
+import type { BaseModelSeed } from './seed-base-models.js';
 import {
   DEFAULT_BATCH_SIZE,
   HYPERPARAMETER_RULES,

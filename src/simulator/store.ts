@@ -2,7 +2,7 @@
  * The simulator's state, one partition per organization. Every lookup goes through the caller's
  * organization, so a resource of another organization is simply not found (404), never leaked.
  */
-import type { BaseModelSeed } from '../contract/base-models.js';
+import type { BaseModelSeed } from './seed-base-models.js';
 import type { ColumnPreview } from './csv-table.js';
 import type { JobPlan } from './job-plan.js';
 import type { WireHyperparameters } from './job-request.js';

@@ -1,5 +1,5 @@
 /** The stored records as the contract's snake_case wire shapes (those src/upstream/schemas.ts parses). */
-import type { BaseModelSeed } from '../contract/base-models.js';
+import type { BaseModelSeed } from './seed-base-models.js';
 import { jobStateAt } from './job-lifecycle.js';
 import type { StoredDataset, StoredExport, StoredFile, StoredJob } from './store.js';
 import { formatTimestamp } from './timestamps.js';

@@ -4,7 +4,6 @@
  * error naming the path (see `parseResponse` in parse-response.ts), not with a crash somewhere later.
  */
 import { z } from 'zod';
-import { JOB_STATUSES, TRAINABLE_MODULES } from '../contract/hyperparameters.js';
 
 /**
  * ISO-8601 timestamps with fractional seconds of any length ("2026-01-14T14:57:45.376538Z"). The
@@ -101,8 +100,15 @@ export const datasetSchema = z
   }));
 export type Dataset = z.output<typeof datasetSchema>;
 
-export const jobStatusSchema = z.enum(JOB_STATUSES);
+/**
+ * The wire's enums, spelled out here rather than imported from src/contract (which the simulator
+ * uses): if the simulator's statuses or modules drift from these, test/upstream/wire-enums.spec.ts
+ * fails, instead of both sides silently agreeing on a changed list.
+ */
+export const jobStatusSchema = z.enum(['queued', 'starting', 'running', 'completed', 'failed', 'cancelled']);
 export type JobStatus = z.output<typeof jobStatusSchema>;
+
+export const trainableModuleSchema = z.enum(['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']);
 
 const loraSchema = z
   .object({
@@ -110,7 +116,7 @@ const loraSchema = z
     r: z.number().int(),
     alpha: z.number().int(),
     dropout: z.number(),
-    trainable_modules: z.array(z.enum(TRAINABLE_MODULES)),
+    trainable_modules: z.array(trainableModuleSchema),
   })
   .transform((l) => ({ enabled: l.enabled, r: l.r, alpha: l.alpha, dropout: l.dropout, trainableModules: l.trainable_modules }));
 

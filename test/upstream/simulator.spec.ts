@@ -4,7 +4,7 @@
  */
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SEED_BASE_MODELS } from '../../src/contract/base-models.js';
+import { SEED_BASE_MODELS } from '../../src/simulator/seed-base-models.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import type { Simulator } from '../../src/simulator/index.js';
 import { createUpstreamClient } from '../../src/upstream/client.js';

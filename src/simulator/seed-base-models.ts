@@ -1,4 +1,7 @@
-/** The eight base models of the seed guide, with the seed's ids. Data of the simulator's catalogue. */
+/**
+ * The eight base models of the seed guide, with the seed's ids: the simulator's catalogue. Data of the
+ * simulator, not a rule of the contract: the gateway learns the catalogue through `GET /base-models`.
+ */
 export interface BaseModelSeed {
   id: string;
   organization: string;
