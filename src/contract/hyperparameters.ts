@@ -35,6 +35,14 @@ export const LORA_RULES = {
 
 export const DEFAULT_BATCH_SIZE = 4;
 
+/** The seed's defaults of the settings that are not numeric ranges. */
+export const DEFAULT_BEST_CHECKPOINTS = false;
+export const DEFAULT_MASK_PROMPT_LABELS = false;
+/** LoRA is on: it is the only kind of fine-tuning offered. */
+export const DEFAULT_LORA_ENABLED = true;
+/** No module named means every linear layer is adapted. */
+export const DEFAULT_TRAINABLE_MODULES: readonly TrainableModule[] = [];
+
 export interface NumericRule {
   wire: string;
   integer: boolean;

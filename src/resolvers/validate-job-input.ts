@@ -5,29 +5,25 @@
  * one zod schema so that every problem is reported, not just the first; then the rules that need the
  * upstream (the base model exists and supports the batch size, the dataset exists, its files have the
  * named columns), read through the caller's loaders. The result is every problem with its field path
- * and a message naming the value and the rule, or the complete request with defaults applied.
+ * and a message naming the value and the rule, or the request to send.
+ *
+ * The input arrives complete: the GraphQL input's defaults (schema/hyperparameters.ts) are the only
+ * ones, so nothing is filled here. A problem's `field` and the prefix of its message are its path in
+ * the input, taken from zod's issue path (or, for the upstream pass, from the same path notation).
  */
 import { z } from 'zod';
-import {
-  DEFAULT_BATCH_SIZE,
-  HYPERPARAMETER_RULES,
-  LORA_RULES,
-  describeBatchSizes,
-  describeRule,
-  satisfiesRule,
-  type NumericRule,
-} from '../contract/hyperparameters.js';
+import { describeBatchSizes, describeRule, HYPERPARAMETER_RULES, LORA_RULES, satisfiesRule, type NumericRule } from '../contract/hyperparameters.js';
 import type { Problem } from '../errors/input-problems.js';
 import { isUpstreamError } from '../upstream/errors.js';
 import type { CreateJobInput } from '../upstream/schemas.js';
 import type { Loaders } from './loaders.js';
 
-/** The GraphQL input after coercion (schema defaults applied where the client omitted a field). */
+/** The GraphQL input after coercion: complete, since every field has its default in the schema. */
 export interface CreateJobArgs {
   name: string;
   baseModelId: string | number;
   dataset: { id: string | number; promptColumn?: string | null; answerColumn: string };
-  hyperparameters?: {
+  hyperparameters: {
     nEpochs: number;
     nEvals: number;
     batchSize: number;
@@ -36,125 +32,92 @@ export interface CreateJobArgs {
     weightDecay: number;
     bestCheckpoints: boolean;
     maskPromptLabels: boolean;
-    lora?: { enabled: boolean; r: number; alpha: number; dropout: number; trainableModules: string[] } | null;
-  } | null;
+    lora: { enabled: boolean; r: number; alpha: number; dropout: number; trainableModules: string[] };
+  };
 }
 
-export type NormalizedJob = CreateJobInput & { hyperparameters: Required<NonNullable<CreateJobInput['hyperparameters']>> };
+export type NormalizedJob = CreateJobInput & { hyperparameters: CreateJobArgs['hyperparameters'] };
 
-const ruled = (rule: NumericRule, path: string) =>
-  z.number().refine((value) => satisfiesRule(rule, value), {
-    error: (issue) => `${path}: ${formatValue(issue.input)} is not ${describeRule(rule)}`,
-  });
+// Messages below hold the value and the rule; `problem` puts the field's path in front.
+const ruled = (rule: NumericRule) =>
+  z.number().refine((value) => satisfiesRule(rule, value), { error: (issue) => `${formatValue(issue.input)} is not ${describeRule(rule)}` });
 
-const nonBlank = (path: string) =>
-  z.string().refine((value) => value.trim() !== '', { error: () => `${path}: must not be empty` });
+const nonBlank = () => z.string().refine((value) => value.trim() !== '', { error: () => 'must not be empty' });
 
 const h = HYPERPARAMETER_RULES;
 const l = LORA_RULES;
 
 const inputSchema = z.object({
-  name: nonBlank('name'),
-  baseModelId: z.coerce.string().pipe(nonBlank('baseModelId')),
+  name: nonBlank(),
+  baseModelId: z.coerce.string().pipe(nonBlank()),
   dataset: z.object({
-    id: z.coerce.string().pipe(nonBlank('dataset.id')),
+    id: z.coerce.string().pipe(nonBlank()),
     promptColumn: z.string().nullish().refine((v) => v == null || v.trim() !== '', {
-      error: () => 'dataset.promptColumn: must not be empty (omit it to train without a prompt column)',
+      error: () => 'must not be empty (omit it to train without a prompt column)',
     }),
-    answerColumn: nonBlank('dataset.answerColumn'),
+    answerColumn: nonBlank(),
   }).superRefine((dataset, ctx) => {
     if (dataset.promptColumn != null && dataset.promptColumn === dataset.answerColumn) {
       ctx.addIssue({
         code: 'custom',
         path: ['promptColumn'],
-        message: `dataset.promptColumn: ${formatValue(dataset.promptColumn)} is also the answer column; the prompt and the answer must be different columns`,
+        message: `${formatValue(dataset.promptColumn)} is also the answer column; the prompt and the answer must be different columns`,
       });
     }
   }),
-  hyperparameters: z
-    .object({
-      nEpochs: ruled(h.nEpochs, 'hyperparameters.nEpochs'),
-      nEvals: ruled(h.nEvals, 'hyperparameters.nEvals'),
-      batchSize: z.number().int({ error: (i) => `hyperparameters.batchSize: ${formatValue(i.input)} is not an integer` }),
-      learningRate: ruled(h.learningRate, 'hyperparameters.learningRate'),
-      warmupRatio: ruled(h.warmupRatio, 'hyperparameters.warmupRatio'),
-      weightDecay: ruled(h.weightDecay, 'hyperparameters.weightDecay'),
-      bestCheckpoints: z.boolean(),
-      maskPromptLabels: z.boolean(),
-      lora: z
-        .object({
-          enabled: z.boolean().refine((v) => v, {
-            error: () => 'hyperparameters.lora.enabled: false is not supported: only LoRA fine-tuning is offered (full fine-tuning is not available yet)',
-          }),
-          r: ruled(l.r, 'hyperparameters.lora.r'),
-          alpha: ruled(l.alpha, 'hyperparameters.lora.alpha'),
-          dropout: ruled(l.dropout, 'hyperparameters.lora.dropout'),
-          trainableModules: z.array(z.string()).refine((m) => new Set(m).size === m.length, {
-            error: (i) => `hyperparameters.lora.trainableModules: ${formatValue(i.input)} names a module more than once`,
-          }),
-        })
-        .nullish(),
-    })
-    .nullish(),
+  hyperparameters: z.object({
+    nEpochs: ruled(h.nEpochs),
+    nEvals: ruled(h.nEvals),
+    batchSize: z.number().int({ error: (i) => `${formatValue(i.input)} is not an integer` }),
+    learningRate: ruled(h.learningRate),
+    warmupRatio: ruled(h.warmupRatio),
+    weightDecay: ruled(h.weightDecay),
+    bestCheckpoints: z.boolean(),
+    maskPromptLabels: z.boolean(),
+    lora: z.object({
+      enabled: z.boolean().refine((v) => v, {
+        error: () => 'false is not supported: only LoRA fine-tuning is offered (full fine-tuning is not available yet)',
+      }),
+      r: ruled(l.r),
+      alpha: ruled(l.alpha),
+      dropout: ruled(l.dropout),
+      trainableModules: z.array(z.string()).refine((m) => new Set(m).size === m.length, {
+        error: (i) => `${formatValue(i.input)} names a module more than once`,
+      }),
+    }),
+  }),
 });
 
 /** Every problem of `args`, or the request to send. Reads base models, the dataset and its files. */
 export async function validateJobInput(args: CreateJobArgs, loaders: Loaders): Promise<{ ok: true; job: NormalizedJob } | { ok: false; problems: Problem[] }> {
-  const problems: Problem[] = [];
   const parsed = inputSchema.safeParse(args);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push({ field: fieldOf(issue.path), message: issue.message });
-  }
+  const problems: Problem[] = parsed.success ? [] : parsed.error.issues.map((issue) => problem(issue.path, issue.message));
 
-  const hp = args.hyperparameters ?? undefined;
-  const batchSize = hp?.batchSize ?? DEFAULT_BATCH_SIZE;
   const baseModelId = String(args.baseModelId);
   const datasetId = String(args.dataset.id);
-
   const [modelProblems, datasetProblems] = await Promise.all([
-    checkBaseModel(loaders, baseModelId, batchSize),
+    checkBaseModel(loaders, baseModelId, args.hyperparameters.batchSize),
     checkDataset(loaders, datasetId, args.dataset),
   ]);
   problems.push(...modelProblems, ...datasetProblems);
-  if (problems.length > 0) return { ok: false, problems };
+  if (!parsed.success || problems.length > 0) return { ok: false, problems };
 
-  const lora = hp?.lora ?? undefined;
-  return {
-    ok: true,
-    job: {
-      name: args.name,
-      baseModelId,
-      dataset: { id: datasetId, promptColumn: args.dataset.promptColumn ?? null, answerColumn: args.dataset.answerColumn },
-      hyperparameters: {
-        nEpochs: hp?.nEpochs ?? h.nEpochs.default,
-        nEvals: hp?.nEvals ?? h.nEvals.default,
-        batchSize,
-        learningRate: hp?.learningRate ?? h.learningRate.default,
-        warmupRatio: hp?.warmupRatio ?? h.warmupRatio.default,
-        weightDecay: hp?.weightDecay ?? h.weightDecay.default,
-        bestCheckpoints: hp?.bestCheckpoints ?? false,
-        maskPromptLabels: hp?.maskPromptLabels ?? false,
-        lora: {
-          enabled: lora?.enabled ?? true,
-          r: lora?.r ?? l.r.default,
-          alpha: lora?.alpha ?? l.alpha.default,
-          dropout: lora?.dropout ?? l.dropout.default,
-          trainableModules: lora?.trainableModules ?? [],
-        },
-      },
-    },
-  };
+  const { dataset } = parsed.data;
+  return { ok: true, job: { ...parsed.data, dataset: { ...dataset, promptColumn: dataset.promptColumn ?? null } } };
+}
+
+/** A problem at `path` in the input: its field is the path, and the message starts with it. */
+function problem(path: readonly PropertyKey[], message: string): Problem {
+  const field = path.filter((p) => typeof p !== 'number').map(String).join('.');
+  return { field, message: `${field}: ${message}` };
 }
 
 async function checkBaseModel(loaders: Loaders, id: string, batchSize: number): Promise<Problem[]> {
   if (id.trim() === '') return [];
   const model = await loaders.baseModel.load(id);
-  if (!model) return [{ field: 'baseModelId', message: `baseModelId: ${formatValue(id)} is not a known base model (see the baseModels query)` }];
+  if (!model) return [problem(['baseModelId'], `${formatValue(id)} is not a known base model (see the baseModels query)`)];
   if (Number.isInteger(batchSize) && !model.supportedBatchSizes.includes(batchSize)) {
-    return [{
-      field: 'hyperparameters.batchSize',
-      message: `hyperparameters.batchSize: ${batchSize} is not one of ${describeBatchSizes(model.supportedBatchSizes)} for ${model.name}`,
-    }];
+    return [problem(['hyperparameters', 'batchSize'], `${batchSize} is not one of ${describeBatchSizes(model.supportedBatchSizes)} for ${model.name}`)];
   }
   return [];
 }
@@ -162,29 +125,27 @@ async function checkBaseModel(loaders: Loaders, id: string, batchSize: number): 
 async function checkDataset(loaders: Loaders, id: string, columns: CreateJobArgs['dataset']): Promise<Problem[]> {
   if (id.trim() === '') return [];
   const dataset = await orNotFound(loaders.dataset.load(id));
-  if (!dataset) return [{ field: 'dataset.id', message: `dataset.id: ${formatValue(id)} is not a dataset of this organization` }];
+  if (!dataset) return [problem(['dataset', 'id'], `${formatValue(id)} is not a dataset of this organization`)];
 
   const fileIds = [dataset.trainingFileId, ...(dataset.validationFileId ? [dataset.validationFileId] : [])];
   const files = await Promise.all(fileIds.map((fileId) => orNotFound(loaders.file.load(fileId))));
   const problems: Problem[] = [];
-  const wanted: Array<[string, string | null | undefined]> = [
-    ['dataset.answerColumn', columns.answerColumn],
-    ['dataset.promptColumn', columns.promptColumn],
+  const wanted: Array<[keyof CreateJobArgs['dataset'], string | null | undefined]> = [
+    ['answerColumn', columns.answerColumn],
+    ['promptColumn', columns.promptColumn],
   ];
   files.forEach((file, index) => {
     const role = index === 0 ? 'training' : 'validation';
     if (!file) {
-      problems.push({ field: 'dataset.id', message: `dataset.id: the ${role} file ${formatValue(fileIds[index])} of dataset ${formatValue(id)} no longer exists` });
+      problems.push(problem(['dataset', 'id'], `the ${role} file ${formatValue(fileIds[index])} of dataset ${formatValue(id)} no longer exists`));
       return;
     }
     if (!file.columns) return; // The upstream has not read the file yet; it checks the columns itself.
     const names = file.columns.map((c) => c.name);
-    for (const [field, column] of wanted) {
+    for (const [key, column] of wanted) {
       if (column == null || column.trim() === '' || names.includes(column)) continue;
-      problems.push({
-        field,
-        message: `${field}: ${formatValue(column)} is not a column of the ${role} file ${formatValue(file.name)} (columns: ${names.map((n) => formatValue(n)).join(', ')})`,
-      });
+      const listed = names.map((n) => formatValue(n)).join(', ');
+      problems.push(problem(['dataset', key], `${formatValue(column)} is not a column of the ${role} file ${formatValue(file.name)} (columns: ${listed})`));
     }
   });
   return problems;
@@ -198,10 +159,6 @@ async function orNotFound<T>(promise: Promise<T>): Promise<T | null> {
     if (isUpstreamError(error) && (error.code === 'NOT_FOUND' || error.code === 'FORBIDDEN')) return null;
     throw error;
   }
-}
-
-function fieldOf(path: readonly PropertyKey[]): string {
-  return path.filter((p) => typeof p !== 'number').map(String).join('.');
 }
 
 function formatValue(value: unknown): string {

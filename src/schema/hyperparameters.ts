@@ -1,4 +1,24 @@
-import { HYPERPARAMETER_RULES, LORA_RULES, TRAINABLE_MODULES, describeRule, type TrainableModule } from '../contract/hyperparameters.js';
+/**
+ * Job settings as GraphQL shows them: the `Hyperparameters` a job has, and the inputs of a new job.
+ *
+ * The inputs own the job defaults, in one place, where clients see them (GraphiQL, schema.graphql):
+ * every default comes from the contract's constants, and the two nested inputs default to the whole
+ * object, so that graphql-js hands resolvers a complete job. Nothing after this fills a default
+ * again: the validator checks what it gets and the upstream client sends every field it is given.
+ */
+import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_BEST_CHECKPOINTS,
+  DEFAULT_LORA_ENABLED,
+  DEFAULT_MASK_PROMPT_LABELS,
+  DEFAULT_TRAINABLE_MODULES,
+  HYPERPARAMETER_RULES,
+  LORA_RULES,
+  TRAINABLE_MODULES,
+  describeRule,
+  type NumericRule,
+  type TrainableModule,
+} from '../contract/hyperparameters.js';
 import type { Hyperparameters, LoraConfig } from '../upstream/schemas.js';
 import { builder } from './builder.js';
 
@@ -39,20 +59,43 @@ export const HyperparametersRef = builder.objectRef<Hyperparameters>('Hyperparam
   }),
 });
 
-const range = (rule: { min: number; max: number | undefined; integer: boolean; wire: string; default: number }) =>
-  `${describeRule(rule)[0]!.toUpperCase()}${describeRule(rule).slice(1)}; default ${rule.default}.`;
+const range = (rule: NumericRule) => `${describeRule(rule)[0]!.toUpperCase()}${describeRule(rule).slice(1)}; default ${rule.default}.`;
+
+const h = HYPERPARAMETER_RULES;
+const l = LORA_RULES;
+
+/** graphql-js uses an input field's default as given (it does not apply nested defaults): so, whole. */
+const DEFAULT_LORA = {
+  enabled: DEFAULT_LORA_ENABLED,
+  r: l.r.default,
+  alpha: l.alpha.default,
+  dropout: l.dropout.default,
+  trainableModules: [...DEFAULT_TRAINABLE_MODULES],
+};
+
+const DEFAULT_HYPERPARAMETERS = {
+  nEpochs: h.nEpochs.default,
+  nEvals: h.nEvals.default,
+  batchSize: DEFAULT_BATCH_SIZE,
+  learningRate: h.learningRate.default,
+  warmupRatio: h.warmupRatio.default,
+  weightDecay: h.weightDecay.default,
+  bestCheckpoints: DEFAULT_BEST_CHECKPOINTS,
+  maskPromptLabels: DEFAULT_MASK_PROMPT_LABELS,
+  lora: DEFAULT_LORA,
+};
 
 export const LoraInput = builder.inputType('LoraInput', {
   description: 'LoRA settings of a new job. Only LoRA is offered: `enabled: false` is refused.',
   fields: (t) => ({
-    enabled: t.boolean({ required: true, defaultValue: true, description: 'Must be true: full fine-tuning is not offered yet.' }),
-    r: t.int({ required: true, defaultValue: LORA_RULES.r.default, description: `Rank of the adaptation. ${range(LORA_RULES.r)}` }),
-    alpha: t.int({ required: true, defaultValue: LORA_RULES.alpha.default, description: `Scaling factor of the updates. ${range(LORA_RULES.alpha)}` }),
-    dropout: t.float({ required: true, defaultValue: LORA_RULES.dropout.default, description: `Dropout probability of the LoRA layers. ${range(LORA_RULES.dropout)}` }),
+    enabled: t.boolean({ required: true, defaultValue: DEFAULT_LORA.enabled, description: 'Must be true: full fine-tuning is not offered yet.' }),
+    r: t.int({ required: true, defaultValue: DEFAULT_LORA.r, description: `Rank of the adaptation. ${range(l.r)}` }),
+    alpha: t.int({ required: true, defaultValue: DEFAULT_LORA.alpha, description: `Scaling factor of the updates. ${range(l.alpha)}` }),
+    dropout: t.float({ required: true, defaultValue: DEFAULT_LORA.dropout, description: `Dropout probability of the LoRA layers. ${range(l.dropout)}` }),
     trainableModules: t.field({
       type: [TrainableModuleEnum],
       required: true,
-      defaultValue: [],
+      defaultValue: DEFAULT_LORA.trainableModules,
       description: 'Layers to adapt; empty (the default) means all linear layers.',
     }),
   }),
@@ -61,15 +104,31 @@ export const LoraInput = builder.inputType('LoraInput', {
 export const HyperparametersInput = builder.inputType('HyperparametersInput', {
   description: 'Training settings of a new job; every field has the service\'s default.',
   fields: (t) => ({
-    nEpochs: t.int({ required: true, defaultValue: HYPERPARAMETER_RULES.nEpochs.default, description: `Complete passes through the training data. ${range(HYPERPARAMETER_RULES.nEpochs)}` }),
-    nEvals: t.int({ required: true, defaultValue: HYPERPARAMETER_RULES.nEvals.default, description: `Evaluation runs on the validation data. ${range(HYPERPARAMETER_RULES.nEvals)}` }),
-    batchSize: t.int({ required: true, defaultValue: 4, description: 'Training examples per step: one of the base model\'s `supportedBatchSizes`; default 4.' }),
-    learningRate: t.float({ required: true, defaultValue: HYPERPARAMETER_RULES.learningRate.default, description: `Step size of the optimizer. ${range(HYPERPARAMETER_RULES.learningRate)}` }),
-    warmupRatio: t.float({ required: true, defaultValue: HYPERPARAMETER_RULES.warmupRatio.default, description: `Share of the steps over which the learning rate rises linearly. ${range(HYPERPARAMETER_RULES.warmupRatio)}` }),
-    weightDecay: t.float({ required: true, defaultValue: HYPERPARAMETER_RULES.weightDecay.default, description: `Weight decay of the optimizer. ${range(HYPERPARAMETER_RULES.weightDecay)}` }),
-    bestCheckpoints: t.boolean({ required: true, defaultValue: false, description: 'Keep the checkpoint with the best validation metric instead of the last; default false.' }),
-    maskPromptLabels: t.boolean({ required: true, defaultValue: false, description: 'Leave the prompt tokens out of the loss; default false.' }),
-    lora: t.field({ type: LoraInput, description: 'LoRA settings; defaults apply when omitted.' }),
+    nEpochs: t.int({ required: true, defaultValue: DEFAULT_HYPERPARAMETERS.nEpochs, description: `Complete passes through the training data. ${range(h.nEpochs)}` }),
+    nEvals: t.int({ required: true, defaultValue: DEFAULT_HYPERPARAMETERS.nEvals, description: `Evaluation runs on the validation data. ${range(h.nEvals)}` }),
+    batchSize: t.int({
+      required: true,
+      defaultValue: DEFAULT_HYPERPARAMETERS.batchSize,
+      description: `Training examples per step: one of the base model's \`supportedBatchSizes\`; default ${DEFAULT_BATCH_SIZE}.`,
+    }),
+    learningRate: t.float({ required: true, defaultValue: DEFAULT_HYPERPARAMETERS.learningRate, description: `Step size of the optimizer. ${range(h.learningRate)}` }),
+    warmupRatio: t.float({
+      required: true,
+      defaultValue: DEFAULT_HYPERPARAMETERS.warmupRatio,
+      description: `Share of the steps over which the learning rate rises linearly. ${range(h.warmupRatio)}`,
+    }),
+    weightDecay: t.float({ required: true, defaultValue: DEFAULT_HYPERPARAMETERS.weightDecay, description: `Weight decay of the optimizer. ${range(h.weightDecay)}` }),
+    bestCheckpoints: t.boolean({
+      required: true,
+      defaultValue: DEFAULT_HYPERPARAMETERS.bestCheckpoints,
+      description: `Keep the checkpoint with the best validation metric instead of the last; default ${DEFAULT_BEST_CHECKPOINTS}.`,
+    }),
+    maskPromptLabels: t.boolean({
+      required: true,
+      defaultValue: DEFAULT_HYPERPARAMETERS.maskPromptLabels,
+      description: `Leave the prompt tokens out of the loss; default ${DEFAULT_MASK_PROMPT_LABELS}.`,
+    }),
+    lora: t.field({ type: LoraInput, required: true, defaultValue: DEFAULT_LORA, description: 'LoRA settings; defaults apply when omitted.' }),
   }),
 });
 
@@ -88,6 +147,11 @@ export const CreateJobInput = builder.inputType('CreateJobInput', {
     name: t.string({ required: true, description: 'The job name.' }),
     baseModelId: t.id({ required: true, description: 'Id of the base model to fine-tune (see `baseModels`).' }),
     dataset: t.field({ type: JobDatasetInput, required: true, description: 'The training data.' }),
-    hyperparameters: t.field({ type: HyperparametersInput, description: 'Training settings; defaults apply when omitted.' }),
+    hyperparameters: t.field({
+      type: HyperparametersInput,
+      required: true,
+      defaultValue: DEFAULT_HYPERPARAMETERS,
+      description: 'Training settings; defaults apply when omitted.',
+    }),
   }),
 });

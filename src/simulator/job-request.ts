@@ -15,6 +15,10 @@
 import type { BaseModelSeed } from './seed-base-models.js';
 import {
   DEFAULT_BATCH_SIZE,
+  DEFAULT_BEST_CHECKPOINTS,
+  DEFAULT_LORA_ENABLED,
+  DEFAULT_MASK_PROMPT_LABELS,
+  DEFAULT_TRAINABLE_MODULES,
   HYPERPARAMETER_RULES,
   LORA_RULES,
   TRAINABLE_MODULES,
@@ -90,7 +94,7 @@ function objectAt(obj: Obj, key: string, path: string): Obj {
 
 function trainableModules(lora: Obj): TrainableModule[] {
   const raw = lora['trainable_modules'];
-  if (absent(raw)) return [];
+  if (absent(raw)) return [...DEFAULT_TRAINABLE_MODULES];
   // The seed describes the list as "separated by a comma": accept that spelling too.
   const list = typeof raw === 'string' ? raw.split(',').map((m) => m.trim()).filter((m) => m !== '') : raw;
   if (!Array.isArray(list)) throw invalidArgument(`hyperparameters.lora.trainable_modules: ${show(raw)} is not a list of module names`);
@@ -133,7 +137,7 @@ function hyperparameters(body: Obj, model: BaseModelSeed): WireHyperparameters {
   }
 
   const lora = objectAt(hp, 'lora', at('lora'));
-  if (!booleanAt(lora, 'enabled', true, at('lora.enabled'))) {
+  if (!booleanAt(lora, 'enabled', DEFAULT_LORA_ENABLED, at('lora.enabled'))) {
     throw invalidArgument(`${at('lora.enabled')}: false is refused: full model fine-tuning is not supported yet; only LoRA`);
   }
   return {
@@ -143,8 +147,8 @@ function hyperparameters(body: Obj, model: BaseModelSeed): WireHyperparameters {
     learning_rate: numberAt(hp, 'learning_rate', HYPERPARAMETER_RULES.learningRate, at('learning_rate')),
     warmup_ratio,
     weight_decay: numberAt(hp, 'weight_decay', HYPERPARAMETER_RULES.weightDecay, at('weight_decay')),
-    best_checkpoints: booleanAt(hp, 'best_checkpoints', false, at('best_checkpoints')),
-    mask_prompt_labels: booleanAt(hp, 'mask_prompt_labels', false, at('mask_prompt_labels')),
+    best_checkpoints: booleanAt(hp, 'best_checkpoints', DEFAULT_BEST_CHECKPOINTS, at('best_checkpoints')),
+    mask_prompt_labels: booleanAt(hp, 'mask_prompt_labels', DEFAULT_MASK_PROMPT_LABELS, at('mask_prompt_labels')),
     lora: {
       enabled: true,
       r: numberAt(lora, 'r', LORA_RULES.r, at('lora.r')),

@@ -2,9 +2,10 @@
  * Request bodies, camelCase in and snake_case on the wire, in the newer generation of the contract's
  * names (`n_evals`, `warmup_ratio`; never `evaluation_epochs`, `warmup_epochs`).
  *
- * Absent optional fields are left out, not filled with defaults: the upstream owns its defaults
- * (the seed's table today, and a default batch size that may come to depend on the model), and a
- * copy here would silently drift from it. `null` for an optional id is sent as null, meaning "none".
+ * The client sends what it is given: a field left undefined is left out, since the contract makes each
+ * optional. It fills no default: the gateway's defaults have one owner, its GraphQL input
+ * (src/schema/hyperparameters.ts), and the gateway always passes a complete job. `null` for an
+ * optional id is sent as null, meaning "none".
  */
 import type { CreateDatasetInput, CreateJobInput, HuggingFaceExportInput } from './schemas.js';
 
