@@ -57,6 +57,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     client: options.client,
     catalogue: new BaseModelCatalogue({ ttlMs: options.baseModelCacheMs ?? 60_000, ...(options.now ? { now: options.now } : {}) }),
     live: options.live ?? null,
+    now: options.now ?? Date.now,
   };
   let ready = true;
   const log = options.logger;
