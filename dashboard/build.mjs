@@ -1,7 +1,7 @@
 // Builds the dashboard into dist/dashboard/: the operations' types from schema.graphql (GraphQL Code
 // Generator), then one bundle (esbuild) with the page and its styles. Nothing is fetched at run time
 // from anywhere but the gateway itself. Run with `npm run build:dashboard`.
-import { cp, mkdir, rm } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { generate } from '@graphql-codegen/cli';
@@ -10,7 +10,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const out = fileURLToPath(new URL('../dist/dashboard/', import.meta.url));
 process.chdir(root);
 
-await generate({ ...JSON.parse(await import('node:fs').then((fs) => fs.readFileSync('dashboard/codegen.json', 'utf8'))), silent: true }, true);
+await generate({ ...JSON.parse(await readFile('dashboard/codegen.json', 'utf8')), silent: true }, true);
 await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
 await build({
