@@ -13,6 +13,8 @@ export interface GatewayServices {
   catalogue: BaseModelCatalogue;
   /** Live updates for subscriptions; null where the gateway runs without them. */
   live: LiveUpdates | null;
+  /** The gateway's clock (ms since the epoch): what estimates such as `Job.estimatedSecondsLeft` count from. */
+  now: () => number;
 }
 
 export interface GatewayContext {

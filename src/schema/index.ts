@@ -8,6 +8,7 @@ import './dataset.js';
 import './hyperparameters.js';
 import './metrics.js';
 import './job.js';
+import './job-progress.js';
 import './cost-estimate.js';
 import './hugging-face-export.js';
 import './subscription.js';

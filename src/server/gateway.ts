@@ -14,6 +14,7 @@ import type { LiveUpdates } from '../subscriptions/hub.js';
 import type { Credentials, UpstreamClient } from '../upstream/types.js';
 import { crossSiteOrigin, resolveCredentials, type PresentedCredentials } from './credentials.js';
 import { toClientError } from './to-client-error.js';
+import { useDashboard } from './use-dashboard.js';
 import { GRAPHIQL_TABS } from './graphiql-examples.js';
 import { useInputProblems } from './use-input-problems.js';
 import { useOperationLimits, type OperationLimits } from './use-operation-limits.js';
@@ -34,6 +35,8 @@ export interface GatewayOptions {
   operationLimits?: OperationLimits;
   logger: Logger;
   now?: () => number;
+  /** Where the built dashboard is served from (see use-dashboard.ts). @default dist/dashboard/ */
+  dashboardDir?: string;
 }
 
 /** What transports put in the server context: a WebSocket brings its connectionParams. */
@@ -57,6 +60,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     client: options.client,
     catalogue: new BaseModelCatalogue({ ttlMs: options.baseModelCacheMs ?? 60_000, ...(options.now ? { now: options.now } : {}) }),
     live: options.live ?? null,
+    now: options.now ?? Date.now,
   };
   let ready = true;
   const log = options.logger;
@@ -102,6 +106,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       return createGatewayContext(services, resolveCredentials(presented, options.fallbackCredentials), signal ?? request.signal);
     },
     plugins: [
+      useDashboard(options.dashboardDir ? { dir: options.dashboardDir } : {}),
       useRequestLog(log),
       useOperationLimits(options.operationLimits),
       useStreamingUploads({ maxFileBytes: options.maxUploadBytes ?? 100 * 1024 * 1024 }),

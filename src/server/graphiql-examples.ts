@@ -5,7 +5,8 @@ export const GRAPHIQL_TABS = [
 # fine-tuning service. Run this (the ▶ button), then
 # follow the tabs: dataset, estimate and job, the
 # job list, and live updates. The Docs panel (top
-# left) describes every type and field.
+# left) describes every type and field. To watch
+# jobs train as loss curves: /dashboard
 query BaseModels {
   baseModels {
     id

@@ -1,0 +1,78 @@
+/** One CSV file input: uploads the chosen file at once, with a progress bar, and previews its columns. */
+import { useState } from 'preact/hooks';
+import { ApiError, upload } from './api';
+import type { UploadFileMutation } from './gql/graphql';
+import { UploadFile } from './operations';
+
+export type UploadedFile = UploadFileMutation['uploadFile'];
+
+let nextId = 0;
+
+export function CsvUpload(props: { label: string; onUploaded(file: UploadedFile | null): void }) {
+  const [id] = useState(() => `upload-${++nextId}`);
+  const [fraction, setFraction] = useState<number | null>(null);
+  const [file, setFile] = useState<UploadedFile | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const choose = async (chosen: File | undefined) => {
+    setFile(null);
+    setError(null);
+    props.onUploaded(null);
+    if (!chosen) return;
+    setFraction(0);
+    try {
+      const { uploadFile } = await upload(UploadFile, { file: chosen }, setFraction);
+      setFile(uploadFile);
+      props.onUploaded(uploadFile);
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : String(e));
+    } finally {
+      setFraction(null);
+    }
+  };
+
+  return (
+    <div class="upload">
+      <label for={id}>{props.label}</label>
+      <input id={id} type="file" accept=".csv,text/csv" onChange={(e) => void choose(e.currentTarget.files?.[0])} />
+      {fraction !== null ? (
+        <progress max={100} value={Math.round(fraction * 100)} aria-label={`Uploading: ${Math.round(fraction * 100)} %`} />
+      ) : null}
+      {error ? <p class="error" role="alert">{error}</p> : null}
+      {file ? (
+        <div class="preview">
+          <p>
+            {file.name}: {file.bytes.toLocaleString()} bytes, uploaded.
+          </p>
+          {file.columns ? (
+            <div class="table-wrap">
+              <table>
+                <caption>Columns and their first values</caption>
+                <thead>
+                  <tr>
+                    {file.columns.map((c) => (
+                      <th scope="col">
+                        {c.name} <span class="muted">({c.type})</span>
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {Array.from({ length: Math.min(3, Math.max(0, ...file.columns.map((c) => c.sampleValues.length))) }, (_, row) => (
+                    <tr>
+                      {file.columns!.map((c) => (
+                        <td>{c.sampleValues[row] ?? ''}</td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : (
+            <p class="muted">The service has not read its columns yet.</p>
+          )}
+        </div>
+      ) : null}
+    </div>
+  );
+}

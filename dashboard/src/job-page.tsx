@@ -1,0 +1,143 @@
+/**
+ * One job, live through `jobUpdated`: status and progress, the loss chart, hyperparameters, dataset,
+ * timestamps, the error of a failed job; cancel, download the adapter, export to Hugging Face.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, request, subscribe } from './api';
+import { formatTime, statusLabel } from './format';
+import type { JobDetailSubscription } from './gql/graphql';
+import { HuggingFaceExportForm } from './hugging-face-export-form';
+import { LossChart } from './loss-chart';
+import { CancelJob, JobDetail as JobDetailDocument } from './operations';
+import { ProgressBar } from './progress-bar';
+
+type Job = JobDetailSubscription['jobUpdated'];
+const ACTIVE = new Set(['QUEUED', 'STARTING', 'RUNNING']);
+
+export function JobPage({ id }: { id: string }) {
+  const [job, setJob] = useState<Job | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [live, setLive] = useState(true);
+  const [cancelling, setCancelling] = useState(false);
+
+  useEffect(() => {
+    const subscription = subscribe(
+      JobDetailDocument,
+      { id },
+      { onData: (data) => setJob(data.jobUpdated), onError: (e) => setError(e.message), onComplete: () => setLive(false) },
+    );
+    return () => subscription.stop();
+  }, [id]);
+
+  const cancel = async () => {
+    setCancelling(true);
+    try {
+      await request(CancelJob, { id });
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : String(e));
+    } finally {
+      setCancelling(false);
+    }
+  };
+
+  if (!job) {
+    return (
+      <section>
+        <p><a href="#/jobs">← Jobs</a></p>
+        {error ? <p class="error" role="alert">{error}</p> : <p role="status">Loading the job…</p>}
+      </section>
+    );
+  }
+  const m = job.metrics;
+  const h = job.hyperparameters;
+  const best = m?.bestValidationLoss != null && m.bestValidationLossStep != null ? { loss: m.bestValidationLoss, step: m.bestValidationLossStep } : null;
+  return (
+    <section aria-labelledby="job-title">
+      <p><a href="#/jobs">← Jobs</a></p>
+      <div class="heading">
+        <h1 id="job-title">{job.name}</h1>
+        <span class={`status status-${job.status.toLowerCase()}`} data-testid="job-status">{statusLabel(job.status)}</span>
+      </div>
+      <p class="muted">{live ? 'Live: updates as the job changes.' : 'Final state.'}</p>
+      {error ? <p class="error" role="alert">{error}</p> : null}
+      {job.error ? (
+        <div class="error" role="alert">
+          <strong>Failed ({job.error.code}):</strong> {job.error.message ?? 'the service gave no reason.'}
+        </div>
+      ) : null}
+      <ProgressBar
+        fraction={job.progress ?? null}
+        step={m?.latest?.step ?? (job.status === 'RUNNING' ? 0 : null)}
+        total={m?.trainingSteps ?? null}
+        secondsLeft={job.estimatedSecondsLeft ?? null}
+        label="Training progress"
+      />
+      <div class="actions">
+        {ACTIVE.has(job.status) ? (
+          <button type="button" class="danger" disabled={cancelling} onClick={cancel}>
+            {cancelling ? 'Cancelling…' : 'Cancel job'}
+          </button>
+        ) : null}
+        {job.downloadUrl ? (
+          <a class="button" href={job.downloadUrl} download>
+            Download the adapter (.tar.gz)
+          </a>
+        ) : null}
+      </div>
+      <h2>Loss</h2>
+      <LossChart points={m?.points ?? []} totalSteps={m?.trainingSteps ?? null} best={best} />
+      <div class="grid">
+        <div class="card">
+          <h2>Details</h2>
+          <dl>
+            <dt>Model</dt>
+            <dd>{job.baseModel?.name ?? job.baseModelId}</dd>
+            <dt>Dataset</dt>
+            <dd>
+              {job.dataset ? job.dataset.name : `${job.datasetId} (deleted)`}
+              {job.dataset?.trainingFile ? ` · training ${job.dataset.trainingFile.name}` : ''}
+              {job.dataset?.validationFile ? ` · validation ${job.dataset.validationFile.name}` : ''}
+            </dd>
+            <dt>Columns</dt>
+            <dd>
+              prompt {job.promptColumn ?? '—'}, answer {job.answerColumn}
+            </dd>
+            <dt>Created</dt>
+            <dd>{formatTime(job.createdAt)}</dd>
+            <dt>Started</dt>
+            <dd>{formatTime(job.startedAt)}</dd>
+            <dt>Finished</dt>
+            <dd>{formatTime(job.completedAt)}</dd>
+          </dl>
+        </div>
+        <div class="card">
+          <h2>Hyperparameters</h2>
+          <dl>
+            <dt>Epochs</dt>
+            <dd>{h.nEpochs}</dd>
+            <dt>Evaluations</dt>
+            <dd>{h.nEvals}</dd>
+            <dt>Batch size</dt>
+            <dd>{h.batchSize}</dd>
+            <dt>Learning rate</dt>
+            <dd>{h.learningRate}</dd>
+            <dt>Warmup ratio</dt>
+            <dd>{h.warmupRatio}</dd>
+            <dt>Weight decay</dt>
+            <dd>{h.weightDecay}</dd>
+            <dt>Best checkpoint kept</dt>
+            <dd>{h.bestCheckpoints ? 'yes' : 'no'}</dd>
+            <dt>Prompt masked in loss</dt>
+            <dd>{h.maskPromptLabels ? 'yes' : 'no'}</dd>
+            <dt>LoRA</dt>
+            <dd>
+              r {h.lora.r}, alpha {h.lora.alpha}, dropout {h.lora.dropout}, modules{' '}
+              {h.lora.trainableModules.length ? h.lora.trainableModules.join(', ').toLowerCase() : 'all linear'}
+            </dd>
+          </dl>
+        </div>
+      </div>
+      {job.status === 'COMPLETED' ? <HuggingFaceExportForm jobId={job.id} /> : null}
+    </section>
+  );
+}

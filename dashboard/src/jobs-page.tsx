@@ -1,0 +1,136 @@
+/**
+ * The organization's jobs, live through `jobsUpdated`: one subscription for the whole list (its
+ * events carry no metrics, so the upstream is polled once for everyone's list), newest first, a page
+ * at a time. A RUNNING job's row shows its steps and time left from `jobUpdated`, which the gateway
+ * polls once per job however many browsers watch it.
+ */
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { subscribe, type ApiError } from './api';
+import { formatTime, STATUSES, statusLabel } from './format';
+import type { JobStatus, JobsListSubscription, JobRowProgressSubscription } from './gql/graphql';
+import { JobRowProgress, JobsList } from './operations';
+import { ProgressBar } from './progress-bar';
+
+type Row = JobsListSubscription['jobsUpdated'];
+const PAGE_SIZE = 20;
+
+export function JobsPage() {
+  const [status, setStatus] = useState<JobStatus | ''>('');
+  const [jobs, setJobs] = useState<Map<string, Row>>(new Map());
+  const [error, setError] = useState<ApiError | null>(null);
+  const [loaded, setLoaded] = useState(false);
+  const [page, setPage] = useState(0);
+
+  useEffect(() => {
+    setJobs(new Map());
+    setLoaded(false);
+    setPage(0);
+    const subscription = subscribe(JobsList, status ? { status } : {}, {
+      onData: ({ jobsUpdated: job }) => {
+        setLoaded(true);
+        setError(null);
+        setJobs((current) => new Map(current).set(job.id, job));
+      },
+      onError: setError,
+    });
+    return () => subscription.stop();
+  }, [status]);
+
+  // A filtered view is told when a job leaves its status; such a job drops out of it.
+  const visible = useMemo(
+    () => [...jobs.values()].filter((job) => !status || job.status === status).sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
+    [jobs, status],
+  );
+  const pages = Math.max(1, Math.ceil(visible.length / PAGE_SIZE));
+  const shown = visible.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+
+  return (
+    <section aria-labelledby="jobs-title">
+      <div class="heading">
+        <h1 id="jobs-title">Jobs</h1>
+        <a class="button" href="#/new">New job</a>
+      </div>
+      <label class="inline">
+        Status
+        <select value={status} onChange={(e) => setStatus(e.currentTarget.value as JobStatus | '')}>
+          <option value="">All</option>
+          {STATUSES.map((s) => (
+            <option value={s}>{statusLabel(s)}</option>
+          ))}
+        </select>
+      </label>
+      {error ? <p class="error" role="alert">{error.message}</p> : null}
+      <p role="status" class="muted">
+        {loaded ? `${visible.length} job${visible.length === 1 ? '' : 's'}, live` : 'Waiting for the job list…'}
+      </p>
+      <div class="table-wrap">
+        <table class="jobs">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Model</th>
+              <th scope="col">Status</th>
+              <th scope="col">Progress</th>
+              <th scope="col">Created</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((job) => (
+              <tr key={job.id} data-job-id={job.id}>
+                <td data-label="Name">
+                  <a href={`#/jobs/${encodeURIComponent(job.id)}`}>{job.name}</a>
+                </td>
+                <td data-label="Model">{job.baseModel?.name ?? job.baseModelId}</td>
+                <td data-label="Status">
+                  <span class={`status status-${job.status.toLowerCase()}`}>{statusLabel(job.status)}</span>
+                </td>
+                <td data-label="Progress">
+                  <RowProgress job={job} />
+                </td>
+                <td data-label="Created">{formatTime(job.createdAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {pages > 1 ? (
+        <nav class="pager" aria-label="Pages of jobs">
+          <button type="button" disabled={page === 0} onClick={() => setPage(page - 1)}>
+            Newer
+          </button>
+          <span>
+            Page {page + 1} of {pages}
+          </span>
+          <button type="button" disabled={page + 1 >= pages} onClick={() => setPage(page + 1)}>
+            Older
+          </button>
+        </nav>
+      ) : null}
+    </section>
+  );
+}
+
+function RowProgress({ job }: { job: Row }) {
+  const label = `Progress of ${job.name}`;
+  if (job.status === 'RUNNING') return <LiveProgress id={job.id} label={label} />;
+  if (job.status === 'COMPLETED') return <ProgressBar fraction={1} label={label} secondsLeft={0} />;
+  if (job.status === 'QUEUED' || job.status === 'STARTING') return <ProgressBar fraction={0} label={label} />;
+  return <span class="muted">stopped</span>;
+}
+
+function LiveProgress({ id, label }: { id: string; label: string }) {
+  const [job, setJob] = useState<JobRowProgressSubscription['jobUpdated'] | null>(null);
+  useEffect(() => {
+    const subscription = subscribe(JobRowProgress, { id }, { onData: (data) => setJob(data.jobUpdated), onError: () => setJob(null) });
+    return () => subscription.stop();
+  }, [id]);
+  return (
+    <ProgressBar
+      fraction={job?.progress ?? null}
+      step={job?.metrics?.latest?.step ?? (job ? 0 : null)}
+      total={job?.metrics?.trainingSteps ?? null}
+      secondsLeft={job?.estimatedSecondsLeft ?? null}
+      label={label}
+    />
+  );
+}

@@ -1,0 +1,196 @@
+/**
+ * Every operation the dashboard sends, typed from schema.graphql by GraphQL Code Generator
+ * (`npm run build:dashboard` writes src/gql/; `npm test` regenerates it and type-checks the dashboard,
+ * so a schema change that breaks one of these fails the tests).
+ */
+import { graphql } from './gql';
+
+/** Whether the gateway serves this browser without typed credentials (it does on its embedded simulator). */
+export const Probe = graphql(`
+  query Probe {
+    jobs(first: 1) {
+      totalCount
+    }
+  }
+`);
+
+/** The list: job fields only. Its events carry no metrics, so the list costs the upstream one poll for all. */
+export const JobsList = graphql(`
+  subscription JobsList($status: JobStatus) {
+    jobsUpdated(status: $status) {
+      id
+      name
+      status
+      baseModelId
+      baseModel {
+        name
+      }
+      createdAt
+      startedAt
+      completedAt
+    }
+  }
+`);
+
+/** A running job's row: its progress from the job's own shared poller (the one its chart would use). */
+export const JobRowProgress = graphql(`
+  subscription JobRowProgress($id: ID!) {
+    jobUpdated(id: $id) {
+      id
+      status
+      completedAt
+      progress
+      estimatedSecondsLeft
+      metrics {
+        trainingSteps
+        latest {
+          step
+        }
+      }
+    }
+  }
+`);
+
+export const JobDetail = graphql(`
+  subscription JobDetail($id: ID!) {
+    jobUpdated(id: $id) {
+      id
+      name
+      status
+      baseModelId
+      baseModel {
+        name
+      }
+      createdAt
+      startedAt
+      completedAt
+      progress
+      estimatedSecondsLeft
+      downloadUrl
+      error {
+        code
+        message
+      }
+      promptColumn
+      answerColumn
+      dataset {
+        id
+        name
+        trainingFile {
+          name
+        }
+        validationFile {
+          name
+        }
+      }
+      datasetId
+      hyperparameters {
+        batchSize
+        learningRate
+        nEpochs
+        nEvals
+        warmupRatio
+        weightDecay
+        bestCheckpoints
+        maskPromptLabels
+        lora {
+          r
+          alpha
+          dropout
+          trainableModules
+        }
+      }
+      metrics {
+        trainingSteps
+        bestValidationLoss
+        bestValidationLossStep
+        latest {
+          step
+          trainingLoss
+          validationLoss
+        }
+        points {
+          step
+          trainingLoss
+          validationLoss
+        }
+      }
+    }
+  }
+`);
+
+export const CancelJob = graphql(`
+  mutation CancelJob($id: ID!) {
+    cancelJob(id: $id) {
+      id
+      status
+    }
+  }
+`);
+
+export const ExportJob = graphql(`
+  mutation ExportJob($input: ExportJobToHuggingFaceInput!) {
+    exportJobToHuggingFace(input: $input) {
+      id
+      status
+      repositoryId
+    }
+  }
+`);
+
+export const BaseModels = graphql(`
+  query BaseModels {
+    baseModels {
+      id
+      name
+      organization
+      contextLength
+      supportedBatchSizes
+    }
+  }
+`);
+
+export const UploadFile = graphql(`
+  mutation UploadFile($file: Upload!) {
+    uploadFile(file: $file) {
+      id
+      name
+      bytes
+      columns {
+        name
+        type
+        sampleValues
+      }
+    }
+  }
+`);
+
+export const CreateDataset = graphql(`
+  mutation CreateDataset($input: CreateDatasetInput!) {
+    createDataset(input: $input) {
+      id
+      name
+    }
+  }
+`);
+
+export const Estimate = graphql(`
+  query Estimate($input: CreateJobInput!) {
+    costEstimate(input: $input) {
+      cost
+      currency
+      tokens
+      minimumApplied
+    }
+  }
+`);
+
+export const CreateJob = graphql(`
+  mutation CreateJob($input: CreateJobInput!) {
+    createJob(input: $input) {
+      id
+      name
+      status
+    }
+  }
+`);

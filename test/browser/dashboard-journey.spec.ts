@@ -1,0 +1,100 @@
+/**
+ * The dashboard in real headless Chromium on the embedded-simulator setup (default credentials, short
+ * jobs): upload a CSV, fix a problem shown beside its field, see the estimate, start the job, watch
+ * its chart gain points until COMPLETED, find the download link. Another organization's jobs never show.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LLAMA_INSTRUCT, QA_CSV, seedDataset } from '../harness/fixtures.js';
+import { DEMO, OTHER, startStack, type Stack } from '../harness/stack.js';
+import { CHROMIUM, SKIP_REASON, ensureDashboardBuilt, launchChromium } from './chromium.js';
+
+let stack: Stack;
+let browser: Browser;
+const blocked: string[] = [];
+
+beforeAll(async () => {
+  if (!CHROMIUM) return;
+  ensureDashboardBuilt();
+  stack = await startStack({ http: true, simulator: { jobSeconds: 12 }, gateway: { fallbackCredentials: DEMO } });
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+async function open(path: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('requestfailed', (request) => blocked.push(request.url()));
+  page.on('console', (message) => {
+    if (message.type() === 'error') blocked.push(`console: ${message.text()} ${message.location().url}`);
+  });
+  await page.goto(`${stack.server!.url}${path}`);
+  return page;
+}
+
+/** 200 examples: about 50 steps at batch size 4, so the curve has points to grow by. */
+const CSV = [QA_CSV, ...Array.from({ length: 195 }, (_, i) => `"Question ${i}?","Answer number ${i}, in a sentence or two."`)].join('\n');
+
+const points = (page: Page) => page.locator('.chart-canvas').getAttribute('data-points').then(Number);
+
+describe.skipIf(!CHROMIUM)(`dashboard in Chromium${SKIP_REASON}`, () => {
+  it('uploads a CSV, fixes a problem beside its field, sees the estimate, starts the job and watches it complete', async () => {
+    const page = await open('/dashboard/#/new');
+    await page.locator('input[type=file]').first().setInputFiles({ name: 'support.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) });
+    await page.getByRole('cell', { name: 'What is LoRA?' }).waitFor(); // the file's preview
+    expect(await page.getByLabel('Answer column').inputValue()).toBe('answer');
+    expect(await page.getByLabel('Prompt column').inputValue()).toBe('question');
+
+    await page.getByLabel('Job name').fill('browser journey');
+    await page.getByLabel('Evaluations').fill('4');
+    await page.getByLabel('Learning rate').fill('0.5');
+    const problem = page.locator('[data-field="hyperparameters.learningRate"]');
+    await problem.waitFor();
+    expect(await problem.textContent()).toContain('hyperparameters.learningRate: 0.5');
+    expect(await page.getByTestId('estimate').count()).toBe(0);
+
+    await page.getByLabel('Learning rate').fill('0.0001');
+    await page.getByTestId('estimate').waitFor();
+    expect(await page.getByTestId('estimate').textContent()).toMatch(/^\$\d+\.\d\d for [\d,]+ tokens/);
+    expect(await problem.count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Start the job' }).click();
+    await page.waitForURL(/#\/jobs\/.+/);
+    await page.getByRole('heading', { name: 'browser journey' }).waitFor();
+    // The chart's frame is there before its first point.
+    await page.locator('.chart-canvas canvas').waitFor();
+
+    await page.waitForFunction(() => Number(document.querySelector('.chart-canvas')?.getAttribute('data-points')) > 0, null, { timeout: 20_000 });
+    const first = await points(page);
+    if (process.env.DASHBOARD_SCREENSHOT) {
+      await page.waitForFunction(() => Number(document.querySelector('.chart-canvas')?.getAttribute('data-points')) >= 25, null, { timeout: 20_000 });
+      await mkdir('docs', { recursive: true });
+      await page.screenshot({ path: process.env.DASHBOARD_SCREENSHOT, fullPage: false });
+    }
+    await page.getByTestId('job-status').filter({ hasText: 'Completed' }).waitFor({ timeout: 30_000 });
+    expect(await points(page)).toBeGreaterThan(first);
+    expect(await page.locator('#loss-summary').textContent()).toMatch(/Best validation loss \d\.\d{4} at step \d+\./);
+
+    const download = page.getByRole('link', { name: /Download the adapter/ });
+    expect(await download.getAttribute('href')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+    expect(blocked).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it("never shows another organization's jobs", async () => {
+    const { datasetId: theirs } = await seedDataset(stack, OTHER, 'theirs');
+    const { datasetId: ours } = await seedDataset(stack, DEMO, 'ours');
+    await stack.client.createJob(OTHER, { name: 'their secret job', baseModelId: LLAMA_INSTRUCT, dataset: { id: theirs, answerColumn: 'answer' } });
+    // Created after theirs: once it shows, the list was read after their job existed.
+    await stack.client.createJob(DEMO, { name: 'our later job', baseModelId: LLAMA_INSTRUCT, dataset: { id: ours, answerColumn: 'answer' } });
+
+    const page = await open('/dashboard/#/jobs');
+    await page.getByRole('link', { name: 'our later job' }).waitFor();
+    expect(await page.getByText('their secret job').count()).toBe(0);
+    expect(await page.locator('table.jobs').textContent()).not.toContain('their');
+    await page.close();
+  });
+});
