@@ -30,10 +30,12 @@ export interface LiveFixtureOptions extends Omit<StackOptions, 'sharedSimulator'
   jobSeconds?: number;
   /** The hub's running, queued and list poll interval. @default 50 (stack.ts) */
   intervalMs?: number;
+  /** Name of the seeded dataset. @default 'qa' */
+  datasetName?: string;
 }
 
 export function useLiveStack(options: LiveFixtureOptions = {}): LiveFixture {
-  const { jobSeconds = 1_000, intervalMs, ...stackOptions } = options;
+  const { jobSeconds = 1_000, intervalMs, datasetName = 'qa', ...stackOptions } = options;
   const clock = manualClock(jobSeconds);
   const clients: Client[] = [];
   let stack: Stack | undefined;
@@ -46,7 +48,7 @@ export function useLiveStack(options: LiveFixtureOptions = {}): LiveFixture {
       simulator: { jobSeconds, now: clock.now, ...stackOptions.simulator },
       live: { ...stackOptions.live, intervals: { ...intervals, ...stackOptions.live?.intervals } },
     });
-    ({ datasetId } = await seedDataset(stack, DEMO));
+    ({ datasetId } = await seedDataset(stack, DEMO, datasetName));
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.dispose()));
