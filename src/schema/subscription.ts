@@ -1,7 +1,7 @@
-import { liveSource, unwrap, type LiveItem } from '../resolvers/live-source.js';
 import type { GatewayContext } from '../resolvers/context.js';
 import { gatewayError } from '../errors/gateway-error.js';
 import type { JobSnapshot } from '../subscriptions/hub.js';
+import { liveSource, unwrap, type LiveItem } from '../subscriptions/live-source.js';
 import type { Metrics } from '../upstream/schemas.js';
 import { builder } from './builder.js';
 import { JobRef, JobStatusEnum, type JobShape } from './job.js';

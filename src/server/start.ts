@@ -6,10 +6,10 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
+import { startLiveUpdates } from '../subscriptions/configured-hub.js';
 import { createUpstreamClient } from '../upstream/client.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { startHttpServer, type RunningServer } from './http.js';
-import { startLiveUpdates } from './live-updates.js';
 
 /** A start-up failure the user can fix, with a message naming the setting. */
 export class StartError extends Error {

@@ -1,45 +1,7 @@
 /**
  * The live-update core: turns upstream status polling into pushed events for `jobUpdated(id)` and
- * `jobsUpdated(status?)`. This file only composes; each concern has its own file.
- *
- * Sharing. One poller per (organization, job) per instance, and one list poller per organization,
- * shared by all the instance's subscribers to it and disposed when the last one leaves. Pollers are
- * keyed by organization AND job, so data read with one organization's token can only reach
- * subscribers of that organization, each of whom the upstream has already let see that very job.
- *
- * Whose token a shared poller uses (credential-pool.ts):
- * - A subscriber joins only after the upstream answered ITS OWN token for the job (`getJob`; for
- *   the list, `listJobs`, which also gives it its first events). Until then it sees nothing and
- *   holds no place in any poller; a refusal ends its stream with the upstream's coded error.
- * - Each poll uses the next distinct token among the poller's current subscribers, in join order,
- *   round robin. A token is used only while one of its subscribers is present: when a subscriber
- *   leaves, its token leaves the rotation with it (if no other subscriber holds it), and the next
- *   poll simply uses another's: that is the handover. Rotating also re-checks every member's token
- *   with the upstream at no extra cost, so a revoked token is found within N polls for N tokens.
- * - A poll answered 401/403 ends the subscriptions of that token only, with that coded error, and
- *   the poll is retried at once with the next token; the poller ends when no subscriber is left.
- * - Expiry: each subscription ends with UNAUTHENTICATED at its token's `exp` (read from the JWT
- *   payload without verifying it; the upstream verifies), and pollers skip expired tokens.
- * - With Redis, only the lease holder polls, with tokens of its own subscribers; other instances'
- *   subscribers were checked with their own tokens when they joined, end at their own `exp`, and
- *   are re-checked now and then (`intervals.standbyRecheckMs`, one token at a time, round robin):
- *   a token the upstream stops accepting ends its subscriptions on every instance.
- *
- * Failures. Transient upstream failures (5xx, 429, timeouts) are retried with exponential backoff
- * (honouring Retry-After) while subscribers wait; since every snapshot is the whole state, the
- * first answer after an outage carries all that changed, terminal status included. NOT_FOUND and
- * other final refusals end the poller's subscriptions with that error; an outage longer than
- * `giveUpAfterMs` ends them with the last error. A stream never hangs: it completes after the
- * terminal snapshot, on `close()`, or when the client leaves, or fails with an UpstreamError.
- *
- * Instances (redis-transport.ts): snapshots travel on a Redis channel per topic; a lease per topic
- * (SET NX PX, renewed by a Lua compare-and-set, released on stop) makes one instance at a time
- * poll. Instances that have subscribers but not the lease try to take it every interval, so when
- * the holder stops (releases) or dies (the lease expires), one of them takes over, and its first
- * poll publishes the full state. Each snapshot carries a content version: a subscriber gets a
- * snapshot only if its version is new and it is not behind the last one delivered, so nothing
- * arrives twice however many instances publish or replay it, and the terminal snapshot reaches
- * every instance that still has subscribers (each keeps polling until it has seen it).
+ * `jobsUpdated(status?)`. This file only composes; each concern has its own file. The design, from a
+ * poll to a frame on the socket, is written once, in README.md in this folder.
  */
 import { Repeater } from 'graphql-yoga';
 import { Redis } from 'ioredis';
@@ -101,7 +63,7 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
     connections = o.redis;
   }
   const transport: Transport = connections
-    ? createRedisTransport({ ...connections, keyPrefix: o.keyPrefix, instanceId: o.instanceId, leaseMs: o.intervals.leaseMs, setTimer: o.setTimer, clearTimer: o.clearTimer, logger: o.logger })
+    ? createRedisTransport({ ...connections, keyPrefix: o.keyPrefix, instanceId: o.instanceId, leaseMs: o.intervals.leaseMs, clock: o.clock, logger: o.logger })
     : createLocalTransport();
 
   const jobPollers = new Map<string, Entry<JobStrategy>>();
@@ -110,9 +72,7 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
   let closed = false;
 
   const deps: StreamDeps = {
-    now: o.now,
-    setTimer: o.setTimer,
-    clearTimer: o.clearTimer,
+    clock: o.clock,
     bufferSize: o.bufferSize,
     track(end) {
       streams.add(end);
@@ -132,9 +92,7 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
         strategy,
         transport,
         intervals: o.intervals,
-        now: o.now,
-        setTimer: o.setTimer,
-        clearTimer: o.clearTimer,
+        clock: o.clock,
         logger: o.logger,
         onDisposed: () => {
           if (registry.get(key) === entry) registry.delete(key);
@@ -168,7 +126,7 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
             ends.end();
             return () => {};
           }
-          const { poller, strategy } = entryFor(jobPollers, topic, () => createJobStrategy({ client: o.client, jobId, intervals: o.intervals, now: o.now }));
+          const { poller, strategy } = entryFor(jobPollers, topic, () => createJobStrategy({ client: o.client, jobId, intervals: o.intervals, clock: o.clock }));
           strategy.offerSeed(job);
           const member = memberOf(ends, ends.push);
           poller.join(member);
@@ -193,7 +151,7 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
           }
           const deliver = listDelivery(filter.status, ends.push);
           for (const job of jobs) deliver(makeSnapshot(job, null));
-          const { poller, strategy } = entryFor(listPollers, topic, () => createListStrategy({ client: o.client, intervals: o.intervals, paging, now: o.now }));
+          const { poller, strategy } = entryFor(listPollers, topic, () => createListStrategy({ client: o.client, intervals: o.intervals, paging, clock: o.clock }));
           strategy.offerSeed(jobs);
           const member = memberOf(ends, deliver);
           poller.join(member);

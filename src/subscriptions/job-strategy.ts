@@ -7,6 +7,7 @@
 import { isUpstreamError } from '../upstream/errors.js';
 import type { Job, Metrics } from '../upstream/schemas.js';
 import type { Credentials, UpstreamClient } from '../upstream/types.js';
+import type { Clock } from './clock.js';
 import type { Intervals } from './options.js';
 import type { PollStrategy } from './shared-poller.js';
 import { isTerminal, makeSnapshot, statusRank, supersedes, type JobSnapshot } from './snapshot.js';
@@ -24,10 +25,10 @@ export interface JobStrategyOptions {
   client: UpstreamClient;
   jobId: string;
   intervals: Intervals;
-  now: () => number;
+  clock: Clock;
 }
 
-export function createJobStrategy({ client, jobId, intervals, now }: JobStrategyOptions): JobStrategy {
+export function createJobStrategy({ client, jobId, intervals, clock }: JobStrategyOptions): JobStrategy {
   let last: JobSnapshot | undefined;
   let seed: { job: Job; at: number } | undefined;
   const seedIsAhead = () => seed !== undefined && last !== undefined && statusRank(seed.job.status) > statusRank(last.job.status);
@@ -44,13 +45,13 @@ export function createJobStrategy({ client, jobId, intervals, now }: JobStrategy
 
   return {
     offerSeed(job) {
-      if (last === undefined || statusRank(job.status) > statusRank(last.job.status)) seed = { job, at: now() };
+      if (last === undefined || statusRank(job.status) > statusRank(last.job.status)) seed = { job, at: clock.now() };
     },
     async verify(creds, signal) {
       await client.getJob(creds, jobId, { signal });
     },
     async fetch(creds, signal, fresh) {
-      const recent = seed !== undefined && now() - seed.at < intervals.runningMs ? seed.job : undefined;
+      const recent = seed !== undefined && clock.now() - seed.at < intervals.runningMs ? seed.job : undefined;
       seed = undefined;
       const job = recent ?? (await client.getJob(creds, jobId, { signal }));
       // The poller is gone once a terminal snapshot is delivered, so a terminal status here is the

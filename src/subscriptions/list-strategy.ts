@@ -6,6 +6,7 @@
  */
 import type { Job, JobStatus } from '../upstream/schemas.js';
 import type { Credentials, UpstreamClient } from '../upstream/types.js';
+import type { Clock } from './clock.js';
 import type { Intervals } from './options.js';
 import type { PollStrategy } from './shared-poller.js';
 import { makeSnapshot, supersedes, type JobSnapshot } from './snapshot.js';
@@ -40,22 +41,22 @@ export interface ListStrategyOptions {
   client: UpstreamClient;
   intervals: Intervals;
   paging: ListPaging;
-  now: () => number;
+  clock: Clock;
 }
 
-export function createListStrategy({ client, intervals, paging, now }: ListStrategyOptions): ListStrategy {
+export function createListStrategy({ client, intervals, paging, clock }: ListStrategyOptions): ListStrategy {
   const versions = new Map<string, string>();
   let seed: { jobs: Job[]; at: number } | undefined;
 
   return {
     offerSeed(jobs) {
-      if (versions.size === 0) seed = { jobs, at: now() };
+      if (versions.size === 0) seed = { jobs, at: clock.now() };
     },
     async verify(creds, signal) {
       await client.listJobs(creds, { limit: 1, signal });
     },
     async fetch(creds, signal, fresh) {
-      const recent = seed !== undefined && now() - seed.at < intervals.listMs ? seed.jobs : undefined;
+      const recent = seed !== undefined && clock.now() - seed.at < intervals.listMs ? seed.jobs : undefined;
       seed = undefined;
       const jobs = recent ?? (await listAllJobs(client, creds, paging, signal));
       return jobs.map((job) => makeSnapshot(job, null)).filter((s) => fresh || versions.get(s.job.id) !== s.version);

@@ -13,6 +13,7 @@ import { Repeater, SlidingBuffer } from 'graphql-yoga';
 import { UpstreamError } from '../upstream/errors.js';
 import { jwtExpiry } from '../upstream/jwt-expiry.js';
 import type { Credentials } from '../upstream/types.js';
+import type { Clock } from './clock.js';
 import { latestPerJobQueue } from './latest-per-job-queue.js';
 import type { JobSnapshot } from './snapshot.js';
 
@@ -27,9 +28,7 @@ export interface StreamEnds {
 }
 
 export interface StreamDeps {
-  now: () => number;
-  setTimer: (callback: () => void, ms: number) => unknown;
-  clearTimer: (handle: unknown) => void;
+  clock: Clock;
   /** Snapshots a `job` stream keeps for a slow reader (a sliding buffer). */
   bufferSize: number;
   /** Registers a live stream with the hub so that `close()` can end it; returns the unregistering function. */
@@ -86,17 +85,17 @@ export function openStream<V>(deps: StreamDeps, spec: StreamSpec<V>): AsyncItera
 
       const expiresAt = jwtExpiry(spec.creds.token);
       if (expiresAt !== null) {
-        if (expiresAt <= deps.now()) {
+        if (expiresAt <= deps.clock.now()) {
           stop(tokenExpiredError());
           return;
         }
         const arm = () => {
-          const remaining = expiresAt - deps.now();
+          const remaining = expiresAt - deps.clock.now();
           if (remaining <= 0) {
             stop(tokenExpiredError());
             return;
           }
-          expiryTimer = deps.setTimer(arm, Math.min(remaining, MAX_TIMER_MS));
+          expiryTimer = deps.clock.setTimer(arm, Math.min(remaining, MAX_TIMER_MS));
         };
         arm();
       }
@@ -113,7 +112,7 @@ export function openStream<V>(deps: StreamDeps, spec: StreamSpec<V>): AsyncItera
     } finally {
       checking.abort();
       spec.signal?.removeEventListener('abort', onAbort);
-      if (expiryTimer !== undefined) deps.clearTimer(expiryTimer);
+      if (expiryTimer !== undefined) deps.clock.clearTimer(expiryTimer);
       leave?.();
       untrack();
       stop();

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { UpstreamClient } from '../upstream/types.js';
+import { systemClock, type Clock } from './clock.js';
 
 /** Subset of pino's Logger, so a pino logger can be passed as is. */
 export interface LiveUpdatesLogger {
@@ -64,12 +65,8 @@ export interface LiveUpdatesOptions {
   keyPrefix?: string;
   /** Names this instance in lease values and logs. @default a random UUID */
   instanceId?: string;
-  /** Milliseconds since the epoch; compared with tokens' `exp`. @default Date.now */
-  now?: () => number;
-  /** Schedules polls, lease renewals and token-expiry endings. @default setTimeout */
-  setTimer?: (callback: () => void, ms: number) => unknown;
-  /** @default clearTimeout */
-  clearTimer?: (handle: unknown) => void;
+  /** The time (compared with tokens' `exp`) and the timers of polls, lease renewals and token-expiry endings. @default systemClock (Date.now, setTimeout) */
+  clock?: Clock;
   intervals?: IntervalOptions;
   /**
    * Snapshots kept per `jobUpdated` subscriber that reads slower than changes arrive; past it the
@@ -114,9 +111,7 @@ export interface ResolvedOptions extends z.output<typeof restSchema> {
   redis: LiveUpdatesOptions['redis'];
   instanceId: string;
   intervals: Intervals;
-  now: () => number;
-  setTimer: (callback: () => void, ms: number) => unknown;
-  clearTimer: (handle: unknown) => void;
+  clock: Clock;
   logger: LiveUpdatesLogger;
 }
 
@@ -137,9 +132,7 @@ export function resolveOptions(options: LiveUpdatesOptions): ResolvedOptions {
     redis: options.redis,
     instanceId: rest.instanceId ?? randomUUID(),
     intervals,
-    now: options.now ?? Date.now,
-    setTimer: options.setTimer ?? ((callback, ms) => setTimeout(callback, ms)),
-    clearTimer: options.clearTimer ?? ((handle) => clearTimeout(handle as NodeJS.Timeout)),
+    clock: options.clock ?? systemClock,
     logger: options.logger ?? silent,
   };
 }

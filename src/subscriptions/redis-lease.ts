@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { Clock } from './clock.js';
 import type { LiveUpdatesLogger } from './options.js';
 import type { Lease } from './transport.js';
 
@@ -34,8 +35,7 @@ export interface RedisLeaseOptions {
   instanceId: string;
   leaseMs: number;
   stateTtlMs: number;
-  setTimer: (callback: () => void, ms: number) => unknown;
-  clearTimer: (handle: unknown) => void;
+  clock: Clock;
   logger: LiveUpdatesLogger;
 }
 
@@ -53,12 +53,12 @@ export function createRedisLease(opts: RedisLeaseOptions): RedisLease {
   let timer: unknown;
 
   const stopRenewing = () => {
-    if (timer !== undefined) opts.clearTimer(timer);
+    if (timer !== undefined) opts.clock.clearTimer(timer);
     timer = undefined;
   };
 
   const scheduleRenewal = () => {
-    timer = opts.setTimer(() => void renew(), Math.max(10, Math.floor(opts.leaseMs / 3)));
+    timer = opts.clock.setTimer(() => void renew(), Math.max(10, Math.floor(opts.leaseMs / 3)));
   };
 
   const renew = async () => {

@@ -18,6 +18,7 @@
  *   read the current list with their own token when they join).
  */
 import type { Redis } from 'ioredis';
+import type { Clock } from './clock.js';
 import type { LiveUpdatesLogger } from './options.js';
 import { createRedisLease, type RedisLease } from './redis-lease.js';
 import type { JobSnapshot } from './snapshot.js';
@@ -39,8 +40,7 @@ export interface RedisTransportOptions {
   keyPrefix: string;
   instanceId: string;
   leaseMs: number;
-  setTimer: (callback: () => void, ms: number) => unknown;
-  clearTimer: (handle: unknown) => void;
+  clock: Clock;
   logger: LiveUpdatesLogger;
 }
 
@@ -90,7 +90,7 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
     if (subscriber.status === 'wait') subscriber.connect().catch(() => {});
     await new Promise<void>((resolve, reject) => {
       const done = (error?: Error) => {
-        opts.clearTimer(timer);
+        opts.clock.clearTimer(timer);
         subscriber.off('ready', onReadyOnce);
         subscriber.off('end', onEnd);
         if (error) reject(error);
@@ -98,7 +98,7 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
       };
       const onReadyOnce = () => done();
       const onEnd = () => done(new Error('the Redis subscriber connection was closed'));
-      const timer = opts.setTimer(() => done(new Error(`the Redis subscriber connection was not ready within ${readyTimeoutMs} ms`)), readyTimeoutMs);
+      const timer = opts.clock.setTimer(() => done(new Error(`the Redis subscriber connection was not ready within ${readyTimeoutMs} ms`)), readyTimeoutMs);
       subscriber.on('ready', onReadyOnce);
       subscriber.on('end', onEnd);
     });
@@ -165,8 +165,7 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
         instanceId: opts.instanceId,
         leaseMs: opts.leaseMs,
         stateTtlMs,
-        setTimer: opts.setTimer,
-        clearTimer: opts.clearTimer,
+        clock: opts.clock,
         logger,
       });
       leases.set(lease, lease);

@@ -2,19 +2,22 @@
  * One poller per topic (a job, or an organization's job list) per instance, shared by all of the
  * instance's subscribers to it. It polls only while it holds the topic's lease (always, in-process;
  * with Redis, one instance at a time), with the credentials of one of its own subscribers at a
- * time (see credential-pool.ts and the design notes in hub.ts), and publishes what changed; every
+ * time (see credential-pool.ts and the design notes in README.md), and publishes what changed; every
  * instance's poller, this one included, delivers what it receives to its own subscribers. An
  * instance without the lease retries taking it every interval, so that when the holder stops or
  * dies, one of the instances that still have subscribers takes over.
  *
  * What to fetch, what counts as a change and when the topic is finished are the strategy's
- * (job-strategy.ts, list-strategy.ts); leases, backoff, token handling and shutdown are here.
+ * (job-strategy.ts, list-strategy.ts); what a failure leads to is poll-failure-policy.ts's; leases,
+ * scheduling and shutdown are here.
  */
-import { isUpstreamError, UpstreamError } from '../upstream/errors.js';
+import { UpstreamError } from '../upstream/errors.js';
 import type { Credentials } from '../upstream/types.js';
+import type { Clock } from './clock.js';
 import { createCredentialPool, type PoolMember } from './credential-pool.js';
 import type { Intervals, LiveUpdatesLogger } from './options.js';
 import { nextPollDelay } from './poll-delay.js';
+import { decideAfterFailure, HEALTHY, type PollFailure } from './poll-failure-policy.js';
 import type { JobSnapshot } from './snapshot.js';
 import type { Topic, Transport } from './transport.js';
 
@@ -54,21 +57,14 @@ export interface SharedPollerOptions {
   strategy: PollStrategy;
   transport: Transport;
   intervals: Intervals;
-  now: () => number;
-  setTimer: (callback: () => void, ms: number) => unknown;
-  clearTimer: (handle: unknown) => void;
+  clock: Clock;
   logger: LiveUpdatesLogger;
   /** Called once, synchronously, when the poller starts disposing: the registry forgets it then. */
   onDisposed: () => void;
 }
 
-/** Failures after which polling again cannot help: the job is gone, or the request itself is refused. */
-const FINAL_CODES = new Set(['NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT', 'INSUFFICIENT_CREDIT']);
-/** Failures that belong to one token, not to the topic: that token's subscribers go, the others stay. */
-const TOKEN_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN']);
-
 export function createSharedPoller(opts: SharedPollerOptions): SharedPoller {
-  const { topic, strategy, transport, logger } = opts;
+  const { topic, strategy, transport, clock, logger } = opts;
   const members = new Set<PollerMember>();
   const pool = createCredentialPool<PollerMember>();
   const lease = transport.lease(topic);
@@ -77,10 +73,10 @@ export function createSharedPoller(opts: SharedPollerOptions): SharedPoller {
   let disposed: Promise<void> | undefined;
   let timer: unknown;
   let fresh = false;
-  let failures = 0;
-  let failingSince: number | undefined;
-  let retryAfterSeconds: number | undefined;
-  let lastRecheck = opts.now();
+  let record = HEALTHY;
+  let lastRecheck = clock.now();
+  const decide = (error: unknown, during: PollFailure['during']) =>
+    decideAfterFailure({ error, during, record, now: clock.now(), giveUpAfterMs: opts.intervals.giveUpAfterMs });
 
   const receive = (snapshots: readonly JobSnapshot[]) => {
     if (disposed) return;
@@ -98,12 +94,13 @@ export function createSharedPoller(opts: SharedPollerOptions): SharedPoller {
 
   const schedule = () => {
     if (disposed) return;
+    const { failures, retryAfterSeconds } = record;
     const delay = nextPollDelay({ baseMs: strategy.baseDelay(), failures, retryAfterSeconds, maxBackoffMs: opts.intervals.maxBackoffMs });
     if (delay === null) {
       void dispose();
       return;
     }
-    timer = opts.setTimer(() => void tick(), delay);
+    timer = clock.setTimer(() => void tick(), delay);
   };
 
   const tick = async () => {
@@ -122,7 +119,7 @@ export function createSharedPoller(opts: SharedPollerOptions): SharedPoller {
   const poll = async () => {
     // Each pass either returns or drops one token, so this ends.
     for (;;) {
-      const creds = pool.next(opts.now());
+      const creds = pool.next(clock.now());
       // Only expired tokens left: their own timers are ending those subscriptions.
       if (!creds) return;
       let snapshots: JobSnapshot[];
@@ -130,17 +127,14 @@ export function createSharedPoller(opts: SharedPollerOptions): SharedPoller {
         snapshots = await strategy.fetch(creds, abort.signal, fresh);
       } catch (error) {
         if (disposed) return;
-        if (isUpstreamError(error) && TOKEN_CODES.has(error.code)) {
-          dropToken(creds.token, error);
-          if (disposed) return;
-          continue;
-        }
-        throw error;
+        const decision = decide(error, 'poll');
+        if (decision.action !== 'drop-token') throw error;
+        dropToken(creds.token, decision.error);
+        if (disposed) return;
+        continue;
       }
       if (disposed) return;
-      failures = 0;
-      failingSince = undefined;
-      retryAfterSeconds = undefined;
+      record = HEALTHY;
       if (snapshots.length === 0) {
         fresh = false;
         return;
@@ -161,14 +155,15 @@ export function createSharedPoller(opts: SharedPollerOptions): SharedPoller {
    */
   const recheckStandby = async () => {
     const every = opts.intervals.standbyRecheckMs;
-    if (every === 0 || opts.now() - lastRecheck < every) return;
-    lastRecheck = opts.now();
-    const creds = pool.next(opts.now());
+    if (every === 0 || clock.now() - lastRecheck < every) return;
+    lastRecheck = clock.now();
+    const creds = pool.next(lastRecheck);
     if (!creds) return;
     try {
       await strategy.verify(creds, abort.signal);
     } catch (error) {
-      if (!disposed && isUpstreamError(error) && TOKEN_CODES.has(error.code)) dropToken(creds.token, error);
+      const decision = decide(error, 'recheck');
+      if (!disposed && decision.action === 'drop-token') dropToken(creds.token, decision.error);
     }
   };
 
@@ -182,22 +177,13 @@ export function createSharedPoller(opts: SharedPollerOptions): SharedPoller {
   };
 
   const fail = (error: unknown) => {
-    if (isUpstreamError(error) && FINAL_CODES.has(error.code)) {
-      void dispose(error);
-      return;
-    }
-    const now = opts.now();
-    failures += 1;
-    failingSince ??= now;
-    retryAfterSeconds = isUpstreamError(error) ? error.retryAfterSeconds : undefined;
-    logger.warn({ err: error, failures }, 'live updates: poll failed; retrying with backoff');
-    if (now - failingSince >= opts.intervals.giveUpAfterMs) {
-      const seconds = Math.round((now - failingSince) / 1000);
-      void dispose(
-        isUpstreamError(error)
-          ? error
-          : new UpstreamError('UPSTREAM_UNAVAILABLE', `Live updates stopped: the upstream could not be polled for ${seconds} s.`, { cause: error }),
-      );
+    const decision = decide(error, 'poll');
+    if (decision.action === 'back-off') {
+      record = decision.record;
+      logger.warn({ err: error, failures: record.failures }, 'live updates: poll failed; retrying with backoff');
+    } else if (decision.action === 'end' || decision.action === 'drop-token') {
+      // A token refused outside a fetch (never, today) would still end only what it must: everything.
+      void dispose(decision.error);
     }
   };
 
@@ -223,7 +209,7 @@ export function createSharedPoller(opts: SharedPollerOptions): SharedPoller {
   const dispose = (error?: Error): Promise<void> => {
     if (disposed) return disposed;
     opts.onDisposed();
-    if (timer !== undefined) opts.clearTimer(timer);
+    if (timer !== undefined) clock.clearTimer(timer);
     timer = undefined;
     abort.abort();
     runCleanups();

@@ -3,30 +3,22 @@
  * that context's whole life, so one upstream blip on a linked object (the dataset) repeated on every
  * later event without another upstream call. Failed loads are now forgotten.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
-import { manualClock } from '../harness/manual-clock.js';
+import { describe, expect, it } from 'vitest';
+import { LLAMA_INSTRUCT } from '../harness/fixtures.js';
+import { useLiveStack } from '../harness/live-stack.js';
 import { subscribeSse } from '../harness/sse.js';
-import { DEMO, eventually, startStack, type Stack } from '../harness/stack.js';
+import { DEMO, eventually } from '../harness/stack.js';
 
-const JOB_SECONDS = 1_000;
-const clock = manualClock(JOB_SECONDS);
-let stack: Stack;
-let datasetId: string;
-
-beforeAll(async () => {
-  stack = await startStack({ simulator: { jobSeconds: JOB_SECONDS, now: clock.now } });
-  ({ datasetId } = await seedDataset(stack, DEMO, 'blip'));
-});
-afterAll(() => stack.close());
+const live = useLiveStack({ datasetName: 'blip' });
+const { clock } = live;
 
 describe('failed loads in a subscription', () => {
   it('an upstream failure on a linked object shows on one event only; the next event reads it again', async () => {
-    const job = await stack.client.createJob(DEMO, { name: 'blip', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    const job = await live.stack.client.createJob(DEMO, { name: 'blip', baseModelId: LLAMA_INSTRUCT, dataset: { id: live.datasetId, answerColumn: 'answer' } });
     clock.at(job, 0.3);
-    stack.simulator.setFaults({ route: 'GET /datasets/{id}', error: { count: 3, status: 503 } }); // the client's 3 attempts
+    live.stack.simulator.setFaults({ route: 'GET /datasets/{id}', error: { count: 3, status: 503 } }); // the client's 3 attempts
     const sub = subscribeSse(
-      (url, init) => stack.gateway.yoga.fetch(url, init) as Promise<Response>,
+      (url, init) => live.stack.gateway.yoga.fetch(url, init) as Promise<Response>,
       'http://gateway.test',
       'subscription($id: ID!) { jobUpdated(id: $id) { status dataset { name } } }',
       { id: job.id },

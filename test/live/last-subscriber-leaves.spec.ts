@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
 import { manualClock } from '../harness/manual-clock.js';
 import { subscribeSse } from '../harness/sse.js';
+import { pollingStopped } from '../harness/live-stack.js';
 import { DEMO, eventually, startStack, type Stack } from '../harness/stack.js';
 import { subscribeWs, wsClient } from '../harness/ws.js';
 
@@ -35,7 +36,6 @@ afterEach(async () => {
 afterAll(() => stack.close());
 
 const WATCH = `subscription($id: ID!) { jobUpdated(id: $id) { id status metrics { latest { step } } } }`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const jobPolls = () => stack.simulator.stats()['GET /jobs/{id}'] ?? 0;
 
 async function runningJob(name: string) {
@@ -51,13 +51,9 @@ async function stillPolling(): Promise<void> {
   await eventually(() => (jobPolls() >= before + 2 ? true : undefined), 5_000, 'polling to go on for the remaining subscriber');
 }
 
-/** No poller, and no upstream call over several intervals. */
+/** No poller, and no job poll while a list poller on the same interval polls several times (see pollingStopped). */
 async function stoppedPolling(): Promise<void> {
-  await eventually(() => (stack.live.pollerCount() === 0 ? true : undefined), 5_000, 'the poller registry to empty');
-  await sleep(INTERVAL_MS / 2); // A request already on the wire when the poller stopped may still land.
-  const before = stack.simulator.stats();
-  await sleep(INTERVAL_MS * 6);
-  expect(stack.simulator.stats()).toEqual(before);
+  await pollingStopped(stack);
   expect(stack.live.pollerCount()).toBe(0);
 }
 
@@ -119,7 +115,17 @@ describe('polling stops when the last subscriber leaves', () => {
         for (const sub of subs) sub.unsubscribe();
         await stoppedPollingQuickly();
       }
-      await sleep(10); // Warnings are emitted on a later tick.
+      // Warnings are emitted on a later tick, in order: once one of ours arrives, any earlier one has.
+      const flushed = new Promise<void>((resolve) => {
+        const onFlush = (warning: Error) => {
+          if (warning.name !== 'FlushWarning') return;
+          process.off('warning', onFlush);
+          resolve();
+        };
+        process.on('warning', onFlush);
+      });
+      process.emitWarning('every warning emitted before this one has been delivered', 'FlushWarning');
+      await flushed;
     } finally {
       process.off('warning', onWarning);
     }

@@ -4,37 +4,19 @@
  * starts from the current state, a member leaving does not end the others, the last one leaving
  * stops polling, and nothing crosses from one caller's group to another's.
  */
-import type { Client } from 'graphql-ws';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
-import { manualClock } from '../harness/manual-clock.js';
-import { DEMO, OTHER, eventually, startStack, type Stack } from '../harness/stack.js';
-import { subscribeWs, wsClient, type WsSubscription } from '../harness/ws.js';
+import { describe, expect, it } from 'vitest';
+import { LLAMA_INSTRUCT } from '../harness/fixtures.js';
+import { useLiveStack } from '../harness/live-stack.js';
+import { DEMO, OTHER, eventually } from '../harness/stack.js';
+import { subscribeWs, type WsSubscription } from '../harness/ws.js';
 
-const JOB_SECONDS = 1_000;
-const clock = manualClock(JOB_SECONDS);
-let stack: Stack;
-let datasetId: string;
-let clients: Client[] = [];
-
-beforeAll(async () => {
-  stack = await startStack({ http: true, simulator: { jobSeconds: JOB_SECONDS, now: clock.now } });
-  ({ datasetId } = await seedDataset(stack, DEMO));
-});
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.dispose()));
-  clients = [];
-});
-afterAll(() => stack.close());
+const live = useLiveStack({ http: true });
+const { clock } = live;
 
 const WATCH = `subscription($id: ID!) { jobUpdated(id: $id) { id status metrics { latest { step } } } }`;
-const client = (creds = DEMO) => {
-  const c = wsClient(stack.server!.url, creds);
-  clients.push(c);
-  return c;
-};
+const client = (creds = DEMO) => live.ws(creds);
 const steps = (sub: WsSubscription) => sub.events.map((e) => e.data?.jobUpdated?.metrics?.latest?.step ?? null);
-const newJob = () => stack.client.createJob(DEMO, { name: 'grouped', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+const newJob = () => live.stack.client.createJob(DEMO, { name: 'grouped', baseModelId: LLAMA_INSTRUCT, dataset: { id: live.datasetId, answerColumn: 'answer' } });
 
 describe('subscription groups', () => {
   it('a late joiner starts from the current state, and a member leaving does not end the others', async () => {
@@ -58,7 +40,7 @@ describe('subscription groups', () => {
     clock.at(job, 1.1);
     await late.done;
     expect(late.events.at(-1)?.data?.jobUpdated.status).toBe('COMPLETED');
-    await eventually(() => (stack.live.pollerCount() === 0 ? true : undefined), 5_000, 'the poller to stop');
+    await eventually(() => (live.stack.live.pollerCount() === 0 ? true : undefined), 5_000, 'the poller to stop');
   });
 
   it('fifty identical subscriptions cost one access check, not fifty', async () => {
@@ -67,13 +49,13 @@ describe('subscription groups', () => {
     const c = client();
     const head = subscribeWs(c, WATCH, { id: job.id });
     await eventually(() => (head.events.length === 1 ? true : undefined));
-    stack.simulator.resetStats();
+    live.stack.simulator.resetStats();
     const rest = Array.from({ length: 49 }, () => subscribeWs(c, WATCH, { id: job.id }));
     await eventually(() => (rest.every((s) => s.events.length === 1) ? true : undefined));
     // Polls go on at the hub's interval; what must not happen is one `GET /jobs/{id}` per joiner.
-    expect(stack.simulator.stats()['GET /jobs/{id}'] ?? 0).toBeLessThan(10);
+    expect(live.stack.simulator.stats()['GET /jobs/{id}'] ?? 0).toBeLessThan(10);
     for (const s of [head, ...rest]) s.unsubscribe();
-    await eventually(() => (stack.live.pollerCount() === 0 ? true : undefined), 5_000, 'the poller to stop');
+    await eventually(() => (live.stack.live.pollerCount() === 0 ? true : undefined), 5_000, 'the poller to stop');
   });
 
   it('another tenant asking for the same job with the same document gets NOT_FOUND, not the group\'s events', async () => {

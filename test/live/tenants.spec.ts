@@ -5,29 +5,16 @@
  * organization it does not belong to, UNAUTHENTICATED for a token the upstream does not know), as one
  * coded error and no data, and the owner's subscription goes on. Over the real server.
  */
-import type { Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Credentials } from '../../src/upstream/types.js';
-import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
-import { manualClock } from '../harness/manual-clock.js';
+import { LLAMA_INSTRUCT } from '../harness/fixtures.js';
+import { useLiveStack } from '../harness/live-stack.js';
 import { subscribeSse } from '../harness/sse.js';
-import { DEMO, OTHER, eventually, startStack, type Stack } from '../harness/stack.js';
-import { subscribeWs, wsClient } from '../harness/ws.js';
+import { DEMO, OTHER, eventually } from '../harness/stack.js';
+import { subscribeWs } from '../harness/ws.js';
 
-const JOB_SECONDS = 1_000;
-const clock = manualClock(JOB_SECONDS);
-let stack: Stack;
-let datasetId: string;
-const clients: Client[] = [];
-
-beforeAll(async () => {
-  stack = await startStack({ http: true, simulator: { jobSeconds: JOB_SECONDS, now: clock.now } });
-  ({ datasetId } = await seedDataset(stack, DEMO));
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.dispose()));
-  await stack.close();
-});
+const live = useLiveStack({ http: true });
+const { clock } = live;
 
 const WATCH = `subscription($id: ID!) { jobUpdated(id: $id) { id status name metrics { latest { step } } } }`;
 
@@ -39,18 +26,16 @@ const intruders: Array<[string, Credentials, string]> = [
 
 describe('a subscriber with the wrong credentials for a job', () => {
   it('gets one coded error and no event, on WebSocket and SSE, while the owner keeps receiving', async () => {
-    const job = await stack.client.createJob(DEMO, { name: 'confidential', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    const job = await live.stack.client.createJob(DEMO, { name: 'confidential', baseModelId: LLAMA_INSTRUCT, dataset: { id: live.datasetId, answerColumn: 'answer' } });
     clock.at(job, 0.3);
-    const url = stack.server!.url;
-    const ownerClient = wsClient(url, DEMO);
-    clients.push(ownerClient);
+    const url = live.stack.server!.url;
+    const ownerClient = live.ws(DEMO);
     const owner = subscribeWs(ownerClient, WATCH, { id: job.id });
     await eventually(() => (owner.events.length > 0 ? true : undefined));
-    expect(stack.live.pollerCount()).toBe(1);
+    expect(live.stack.live.pollerCount()).toBe(1);
 
     const attempts = intruders.flatMap(([who, creds, code]) => {
-      const client = wsClient(url, creds);
-      clients.push(client);
+      const client = live.ws(creds);
       return [
         { who: `${who} (WebSocket)`, code, sub: subscribeWs(client, WATCH, { id: job.id }) },
         { who: `${who} (SSE)`, code, sub: subscribeSse(fetch, url, WATCH, { id: job.id }, creds) },
@@ -58,7 +43,7 @@ describe('a subscriber with the wrong credentials for a job', () => {
     });
     await Promise.all(attempts.map((a) => a.sub.done));
     // No poller was made for the refused callers (pollers are per organization and job): the owner's only.
-    expect(stack.live.pollerCount()).toBe(1);
+    expect(live.stack.live.pollerCount()).toBe(1);
 
     // The job changes and finishes while the refused streams are long over: none of it reaches them.
     clock.at(job, 0.6);
@@ -71,6 +56,6 @@ describe('a subscriber with the wrong credentials for a job', () => {
       expect({ who, events: sub.events }).toEqual({ who, events: [{ data: null, errors: [expect.objectContaining({ extensions: { code } })] }] });
       expect(JSON.stringify(sub.events)).not.toContain('confidential');
     }
-    expect(stack.live.pollerCount()).toBe(0);
+    expect(live.stack.live.pollerCount()).toBe(0);
   });
 });

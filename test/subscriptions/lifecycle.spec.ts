@@ -4,7 +4,8 @@
  * everything.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO, FAST, read, sleep, startLiveStack, until, type LiveStack } from './harness.js';
+import { manualClock, type ManualClock } from '../harness/manual-clock.js';
+import { DEMO, FAST, JOB_SECONDS, read, startLiveStack, until, type LiveStack } from './harness.js';
 
 let stack: LiveStack;
 beforeEach(async () => {
@@ -14,15 +15,24 @@ afterEach(async () => {
   await stack.close();
 });
 
+/**
+ * The absence tests run their hub on a manual clock: its pollers poll once when they start, then
+ * only when the test advances the clock. With no poll in flight (`idle`), a poller gone and no timer
+ * left, advancing the clock by many intervals and seeing no upstream call is exact.
+ */
+const idle = (clock: ManualClock, pollers: number) => until(() => clock.pendingTimers() === pollers, `${pollers} poller(s) to wait for their next poll`);
+
 describe('subscribers leaving', () => {
   it('stops polling when the last subscriber leaves, by return() or by its abort signal', async () => {
-    const hub = stack.hub();
+    const clock = manualClock(JOB_SECONDS);
+    const hub = stack.hub({ clock });
     const job = await stack.createJob();
     stack.at(job, 0.5);
     const controller = new AbortController();
     const byReturn = read(hub.watchJob(DEMO, job.id));
     const byAbort = read(hub.watchJob(DEMO, job.id, { signal: controller.signal }));
     await until(() => byReturn.events.length > 0 && byAbort.events.length > 0, 'first events');
+    await idle(clock, 1);
 
     await byReturn.iterator.return?.();
     await byReturn.finished;
@@ -33,28 +43,33 @@ describe('subscribers leaving', () => {
     expect(byAbort.ended).toEqual({ done: true });
     await until(() => hub.pollerCount() === 0, 'the poller to go');
 
-    // A request cancelled on its way may still land: let it, then count from zero.
-    await sleep(FAST.runningMs * 2);
+    // No poll was in flight when they left, and none may follow: eight intervals pass, and a change.
+    expect(clock.pendingTimers()).toBe(0);
     stack.sim.resetStats();
     stack.at(job, 0.9);
-    await sleep(FAST.runningMs * 8);
+    clock.advance(FAST.runningMs * 8);
+    expect(clock.pendingTimers()).toBe(0);
     expect(stack.sim.stats()).toEqual({});
   });
 
   it('stops a poll that is still waiting for the upstream when the last subscriber leaves', async () => {
-    const hub = stack.hub();
+    const clock = manualClock(JOB_SECONDS);
+    const hub = stack.hub({ clock });
     const job = await stack.createJob();
     stack.at(job, 0.5);
     const reader = read(hub.watchJob(DEMO, job.id));
     await until(() => reader.events.length > 0, 'first event');
+    await idle(clock, 1);
     stack.sim.setFaults({ route: 'GET /jobs/{id}', latencyMs: 5_000 });
     stack.sim.resetStats();
+    clock.advance(FAST.runningMs);
     await until(() => (stack.sim.stats()['GET /jobs/{id}'] ?? 0) === 1, 'a slow poll');
     await reader.iterator.return?.();
     await reader.finished;
     expect(hub.pollerCount()).toBe(0);
     stack.sim.setFaults({});
-    await sleep(FAST.runningMs * 8);
+    clock.advance(FAST.runningMs * 8);
+    expect(clock.pendingTimers()).toBe(0);
     expect(stack.sim.stats()['GET /jobs/{id}']).toBe(1);
   });
 
@@ -99,13 +114,15 @@ describe('subscribers leaving', () => {
 
 describe('close()', () => {
   it('completes every stream, stops every poller, and later watches end at once', async () => {
-    const hub = stack.hub();
+    const clock = manualClock(JOB_SECONDS);
+    const hub = stack.hub({ clock });
     const job = await stack.createJob();
     stack.at(job, 0.5);
     const jobReader = read(hub.watchJob(DEMO, job.id));
     const listReader = read(hub.watchJobs(DEMO));
     await until(() => jobReader.events.length > 0 && listReader.events.length > 0, 'first events');
     expect(hub.listPollerCount()).toBe(1);
+    await idle(clock, 2);
 
     await hub.close();
     await Promise.all([jobReader.finished, listReader.finished]);
@@ -117,9 +134,10 @@ describe('close()', () => {
     const late = read(hub.watchJob(DEMO, job.id));
     await late.finished;
     expect(late.events).toEqual([]);
-    await sleep(FAST.runningMs * 2);
+    expect(clock.pendingTimers()).toBe(0);
     stack.sim.resetStats();
-    await sleep(FAST.runningMs * 5);
+    clock.advance(FAST.runningMs * 5);
+    expect(clock.pendingTimers()).toBe(0);
     expect(stack.sim.stats()).toEqual({});
   });
 });

@@ -4,7 +4,8 @@
  * streams with a coded error instead of leaving them hanging; a Retry-After is honoured.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { codeOf, DEMO, read, sleep, startLiveStack, until, type LiveStack } from './harness.js';
+import { manualClock } from '../harness/manual-clock.js';
+import { codeOf, DEMO, FAST, JOB_SECONDS, read, startLiveStack, until, type LiveStack } from './harness.js';
 
 let stack: LiveStack;
 beforeEach(async () => {
@@ -59,18 +60,27 @@ describe('upstream outage', () => {
   });
 
   it('waits as long as a Retry-After asks before polling again', async () => {
-    const hub = stack.hub();
+    // The hub's timers on a manual clock: a poll happens only when the test moves it.
+    const clock = manualClock(JOB_SECONDS);
+    const hub = stack.hub({ clock });
     const job = await stack.createJob();
     stack.at(job, 0.5);
     const reader = read(hub.watchJob(DEMO, job.id));
     await until(() => reader.events.length === 1, 'first event');
+    await until(() => clock.pendingTimers() === 1, 'the first poll to finish');
     stack.sim.setFaults({ route: 'GET /jobs/{id}', rateLimit: { count: 1, retryAfterSeconds: 1 } });
     stack.sim.resetStats();
-    await until(() => polls() === 1, 'the rate-limited poll');
-    // At 20 ms intervals, ignoring the Retry-After would mean a dozen polls here.
-    await sleep(500);
+    clock.advance(FAST.runningMs);
+    await until(() => polls() === 1 && clock.pendingTimers() === 1, 'the rate-limited poll, and the next one scheduled');
+    // At 20 ms intervals (80 ms at most with backoff), ignoring the Retry-After would poll within
+    // this second many times; a timer firing would leave none pending until its poll was answered.
+    for (let elapsed = 0; elapsed < 1_000 - FAST.runningMs; elapsed += FAST.runningMs) {
+      clock.advance(FAST.runningMs);
+      expect(clock.pendingTimers()).toBe(1);
+    }
     expect(polls()).toBe(1);
     stack.at(job, 1.5);
+    clock.advance(FAST.runningMs);
     await reader.finished;
     expect(reader.statuses()).toEqual(['running', 'completed']);
   });

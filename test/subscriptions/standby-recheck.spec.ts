@@ -9,7 +9,9 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../src/upstream/errors.js';
 import type { Credentials, UpstreamClient } from '../../src/upstream/types.js';
-import { DEMO, read, startLiveStack, until, type LiveStack } from './harness.js';
+import type { Clock } from '../../src/subscriptions/clock.js';
+import { manualClock } from '../harness/manual-clock.js';
+import { DEMO, JOB_SECONDS, read, startLiveStack, until, type LiveStack } from './harness.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const keyPrefix = `test:standby:${randomUUID()}:`;
@@ -38,7 +40,7 @@ function revoking(client: UpstreamClient, revoked: Set<string>): UpstreamClient 
   });
 }
 
-function hubOn(client: UpstreamClient, name: string, standbyRecheckMs: number) {
+function hubOn(client: UpstreamClient, name: string, standbyRecheckMs: number, clock?: Clock) {
   const publisher = new Redis(REDIS_URL);
   const subscriber = new Redis(REDIS_URL);
   connections.push(publisher, subscriber);
@@ -47,6 +49,7 @@ function hubOn(client: UpstreamClient, name: string, standbyRecheckMs: number) {
     redis: { publisher, subscriber },
     keyPrefix,
     instanceId: name,
+    ...(clock ? { clock } : {}),
     intervals: { runningMs: 20, queuedMs: 20, listMs: 20, maxBackoffMs: 80, leaseMs: 2_000, standbyRecheckMs },
   });
 }
@@ -92,11 +95,18 @@ describe('standby instances re-check their subscribers\' tokens', () => {
         };
       },
     });
-    const standby = hubOn(counting, 'standby', 0);
+    // The standby's timers on a manual clock: each advance is one turn of its poller, exactly.
+    const clock = manualClock(JOB_SECONDS);
+    const standby = hubOn(counting, 'standby', 0, clock);
     const waiting = read(standby.watchJob(DEMO, job.id));
     await until(() => waiting.events.length === 1, 'the standby subscriber to start');
     const afterJoin = standbyCalls;
-    await new Promise((r) => setTimeout(r, 300));
+    // Fifteen turns (the 300 ms the holder polls in): each tries the lease, finds it held, and waits again.
+    for (let turn = 0; turn < 15; turn++) {
+      await until(() => clock.pendingTimers() === 1, 'the standby poller to wait for its next turn');
+      clock.advance(20);
+    }
+    await until(() => clock.pendingTimers() === 1, 'the last turn to end');
     expect(standbyCalls).toBe(afterJoin);
     void first.iterator.return?.();
     void waiting.iterator.return?.();

@@ -1,7 +1,7 @@
 /**
  * Groups of identical subscriptions: one source (one GraphQL execution per event) shared by every
  * member of a group, with each event serialised once for all of them. Transport-agnostic: the key
- * is the caller's to build, and it alone decides who may share what (see graphql-ws-options.ts:
+ * is the caller's to build, and it alone decides who may share what (see group-key.ts:
  * same document, operation, variables and connection parameters, so the same credentials).
  *
  * Why: the fan-out benchmark (bench/RESULTS.md) showed that with thousands of subscribers per job,
