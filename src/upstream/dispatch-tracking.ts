@@ -53,6 +53,7 @@ export class NotSentError extends Error {
  */
 export function sendWhenDispatched<T>(signal: AbortSignal, start: (onDispatched: () => void) => Promise<T>): Promise<T> {
   let dispatched = false;
+  if (signal.aborted) return Promise.reject(new NotSentError(signal.reason));
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => {
       if (!dispatched) reject(new NotSentError(signal.reason));
