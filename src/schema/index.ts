@@ -1,6 +1,7 @@
 /** The gateway's GraphQL schema: each import adds a domain type with its root fields. */
 import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
+import { guardIdsAndNames } from './guard-ids-and-names.js';
 import './scalars.js';
 import './base-model.js';
 import './file.js';
@@ -13,6 +14,6 @@ import './cost-estimate.js';
 import './hugging-face-export.js';
 import './subscription.js';
 
-export const schema = builder.toSchema({ sortSchema: false });
+export const schema = guardIdsAndNames(builder.toSchema({ sortSchema: false }));
 /** The schema as `schema.graphql` holds it: printed sorted, so that a diff shows only real changes. */
 export const sortedSchema = lexicographicSortSchema(schema);

@@ -1,6 +1,7 @@
-import { cursorToOffset, offsetToCursor } from '@pothos/plugin-relay';
 import { JOB_STATUSES, type JobStatusWire } from '../contract/hyperparameters.js';
 import { checkedJob } from '../resolvers/checked-job.js';
+import { decodeJobCursor, encodeJobCursor } from '../resolvers/job-cursor.js';
+import { MAX_LIST_CALLS, jobPageAfter, type JobPage } from '../resolvers/job-page.js';
 import { badUserInput } from '../errors/bad-user-input.js';
 import { isUpstreamError } from '../upstream/errors.js';
 import type { Job, Metrics } from '../upstream/schemas.js';
@@ -103,30 +104,51 @@ const MAX_PAGE = 100;
 builder.queryFields((t) => ({
   jobs: t.field({
     type: JobConnection,
-    description: "The organization's jobs, newest first, a page at a time.",
+    description: [
+      "The organization's jobs, newest first, a page at a time.",
+      'Paging forward with `after` is stable: each job that existed when the first page was read is seen exactly once, however many jobs are created meanwhile (with `status`, jobs that leave or enter that status meanwhile may be missed or appear).',
+      `Finding a cursor's place costs at most ${MAX_LIST_CALLS} upstream calls.`,
+      '`totalCount` and `hasNextPage` describe the list as it is now.',
+    ].join(' '),
     args: {
       first: t.arg.int({ defaultValue: 20, required: true, description: `How many jobs, from 1 to ${MAX_PAGE}; default 20.` }),
-      after: t.arg.string({ description: 'The `endCursor` of the previous page.' }),
-      status: t.arg({ type: JobStatusEnum, description: 'Only jobs with this status.' }),
+      after: t.arg.string({
+        description: [
+          'The `endCursor` of the previous page, read with the same `status`: the page starts right after that job, wherever new jobs have pushed it.',
+          "If that job has since left the list (it changed status), the page starts at the first job created before it.",
+          `A cursor that is not one of this connection, that was read with another \`status\`, or whose place cannot be found within ${MAX_LIST_CALLS - 1} upstream calls (the list changed by hundreds of jobs) is BAD_USER_INPUT naming \`after\`: start again from the first page.`,
+        ].join(' '),
+      }),
+      status: t.arg({ type: JobStatusEnum, description: 'Only jobs with this status (now: a job is listed by the status it has when the page is read).' }),
     },
     resolve: async (_root, args, ctx) => {
       if (args.first < 1 || args.first > MAX_PAGE) throw badUserInput('first', `first: ${args.first} is not an integer from 1 to ${MAX_PAGE}`);
-      const offset = args.after == null ? 0 : afterOffset(args.after);
-      const page = await ctx.services.client.listJobs(ctx.credentials(), {
-        ...ctx.call,
-        limit: args.first,
-        offset,
-        ...(args.status ? { status: args.status } : {}),
-      });
+      const status = args.status ?? null;
+      const list = async (offset: number, limit: number) =>
+        ctx.services.client.listJobs(ctx.credentials(), { ...ctx.call, limit, offset, ...(status ? { status } : {}) });
+      let page: JobPage;
+      if (args.after == null) {
+        page = { offset: 0, ...(await list(0, args.first)) };
+      } else {
+        const cursor = decodeJobCursor(args.after);
+        if (cursor.status !== status) {
+          const named = (s: string | null) => (s === null ? 'jobs without a status filter' : `jobs(status: ${s.toUpperCase()})`);
+          throw badUserInput('after', `after: this cursor was read from ${named(cursor.status)}, not from ${named(status)}; page with the same status, or start again from the first page`);
+        }
+        page = await jobPageAfter(list, cursor, args.first);
+      }
       const loader = ctx.loaders().job;
       for (const job of page.jobs) loader.prime(job.id, job);
-      const edges = page.jobs.map((job, i) => ({ cursor: offsetToCursor(offset + i), node: job }));
+      const edges = page.jobs.map((job, i) => ({
+        cursor: encodeJobCursor({ status, createdAt: job.createdAt.getTime(), id: job.id, position: page.offset + i, total: page.total }),
+        node: job,
+      }));
       return {
         edges,
         totalCount: page.total,
         pageInfo: {
-          hasNextPage: offset + page.jobs.length < page.total,
-          hasPreviousPage: offset > 0,
+          hasNextPage: page.offset + page.jobs.length < page.total,
+          hasPreviousPage: page.offset > 0,
           startCursor: edges[0]?.cursor ?? null,
           endCursor: edges.at(-1)?.cursor ?? null,
         },
@@ -157,16 +179,3 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, ctx) => ctx.services.client.cancelJob(ctx.credentials(), String(args.id), ctx.call),
   }),
 }));
-
-function afterOffset(cursor: string): number {
-  let offset = Number.NaN;
-  try {
-    offset = cursorToOffset(cursor) + 1;
-  } catch {
-    // Not a cursor of ours: refused below like any other value that is not one.
-  }
-  if (!Number.isInteger(offset) || offset < 1) {
-    throw badUserInput('after', `after: ${JSON.stringify(cursor)} is not a cursor of this connection (use a page's endCursor)`);
-  }
-  return offset;
-}

@@ -11,6 +11,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { NotSentError, trackDispatch } from './dispatch-tracking.js';
 import { UpstreamError } from './errors.js';
 import { sendOnce } from './http.js';
 import { errorCode, errorFromFailure, errorFromResponse, failureKind } from './map-error.js';
@@ -64,7 +65,8 @@ class DeadlineExceeded extends Error {
 /** A JWT, or any bearer token we would put in a header: visible ASCII only, so never a header injection. */
 const TOKEN = /^[\x21-\x7e]+$/;
 
-export function createCall(dispatcher: Dispatcher, o: ResolvedOptions): Call {
+export function createCall(untracked: Dispatcher, o: ResolvedOptions): Call {
+  const dispatcher = trackDispatch(untracked);
   const origin = o.baseUrl.origin;
   const basePath = o.basePath;
 
@@ -132,15 +134,17 @@ export function createCall(dispatcher: Dispatcher, o: ResolvedOptions): Call {
           });
         } catch (error) {
           if (signal?.aborted) {
-            if (ex.outcomeUnknownOnLostAnswer) o.logger.warn({ operation }, 'caller aborted after sending; the outcome upstream is unknown');
+            if (ex.outcomeUnknownOnLostAnswer && !(error instanceof NotSentError)) o.logger.warn({ operation }, 'caller aborted after sending; the outcome upstream is unknown');
             throw signal.reason;
           }
           if (sourceError !== undefined) throw sourceError;
           if (error instanceof UpstreamError) throw error;
           const timedOut = controller.signal.aborted && controller.signal.reason === deadline;
-          // A deadline that fires mid-exchange cannot tell whether the request left: assume it did.
-          const kind = timedOut ? 'transport' : failureKind(error);
-          const reason = timedOut ? deadline.message : errorName(error);
+          // A request still queued for a connection never reached the upstream, whatever ended it. A
+          // deadline that fires mid-exchange cannot tell whether the upstream acted: assume it did.
+          const notSent = error instanceof NotSentError;
+          const kind = notSent ? 'connect' : timedOut ? 'transport' : failureKind(error);
+          const reason = notSent ? `no connection free within ${deadlineMs} ms` : timedOut ? deadline.message : errorName(error);
           if (kind !== 'other' && attempt < maxAttempts && !timedOut) {
             lostAttempt ||= kind === 'transport';
             if (await pause(backoffDelayMs(attempt, o.retry, o.random), attempt, { reason })) continue;

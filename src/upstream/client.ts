@@ -56,7 +56,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): ClosableUp
           // Keep-alive pool: a subscription polls the same job every few seconds.
           keepAliveTimeout: 10_000,
           keepAliveMaxTimeout: 60_000,
-          connections: 64,
+          connections: o.connections,
         })
       : undefined;
   const dispatcher: Dispatcher = options.dispatcher ?? (ownAgent as Agent);

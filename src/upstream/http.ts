@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { sendWhenDispatched, type TrackedOptions } from './dispatch-tracking.js';
 import { UpstreamError } from './errors.js';
 import type { RawResponse } from './map-error.js';
 
@@ -24,16 +25,24 @@ export interface HttpRequest {
   operation: string;
 }
 
+/**
+ * `dispatcher` must be wrapped by `trackDispatch`: a failure before the request left the connection
+ * queue (an abort included, answered at once) rejects with `NotSentError`.
+ */
 export async function sendOnce(dispatcher: Dispatcher, req: HttpRequest): Promise<RawResponse> {
-  const res = await dispatcher.request({
-    origin: req.origin,
-    path: req.path,
-    method: req.method,
-    headers: req.headers,
-    body: req.body ?? null,
-    signal: req.signal,
-    headersTimeout: req.headersTimeoutMs,
-    bodyTimeout: req.bodyTimeoutMs,
+  const res = await sendWhenDispatched(req.signal, (onDispatched) => {
+    const options: Dispatcher.RequestOptions & TrackedOptions = {
+      origin: req.origin,
+      path: req.path,
+      method: req.method,
+      headers: req.headers,
+      body: req.body ?? null,
+      signal: req.signal,
+      headersTimeout: req.headersTimeoutMs,
+      bodyTimeout: req.bodyTimeoutMs,
+      onDispatched,
+    };
+    return dispatcher.request(options);
   });
   const chunks: Buffer[] = [];
   let size = 0;

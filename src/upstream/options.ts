@@ -41,6 +41,11 @@ export interface UpstreamClientOptions {
    * dispatcher is the caller's to close, and `connectTimeoutMs` does not apply to it.
    */
   dispatcher?: Dispatcher;
+  /**
+   * Connections the default Agent opens to the upstream; calls beyond them wait in its queue (within
+   * their deadline, and a call that never left the queue is never reported as sent). @default 64
+   */
+  connections?: number;
   /** TCP (and TLS) connect timeout of the default Agent. @default 5_000 */
   connectTimeoutMs?: number;
   /** Longest wait for the response headers once the request is sent (undici `headersTimeout`). @default 15_000 */
@@ -80,6 +85,7 @@ export interface ResolvedOptions {
    * go to `/organizations/…`, never `//organizations/…`.
    */
   basePath: string;
+  connections: number;
   connectTimeoutMs: number;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
@@ -101,6 +107,7 @@ export function resolveOptions(options: UpstreamClientOptions): ResolvedOptions 
   const resolved: ResolvedOptions = {
     baseUrl,
     basePath: baseUrl.pathname.replace(/\/+$/, ''),
+    connections: options.connections ?? 64,
     connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
     headersTimeoutMs: options.headersTimeoutMs ?? 15_000,
     bodyTimeoutMs: options.bodyTimeoutMs ?? 15_000,
@@ -119,6 +126,9 @@ export function resolveOptions(options: UpstreamClientOptions): ResolvedOptions 
   };
   for (const [name, value] of Object.entries({ ...resolved.retry, ...pickNumbers(resolved) })) {
     if (!Number.isFinite(value) || value < 0) throw new TypeError(`upstream client option ${name}: ${value} is not a number ≥ 0`);
+  }
+  if (!Number.isInteger(resolved.connections) || resolved.connections < 1) {
+    throw new TypeError(`upstream client option connections: ${resolved.connections} is not an integer ≥ 1`);
   }
   if (!Number.isInteger(resolved.retry.maxAttempts) || resolved.retry.maxAttempts < 1) {
     throw new TypeError(`upstream client option retry.maxAttempts: ${resolved.retry.maxAttempts} is not an integer ≥ 1`);

@@ -7,7 +7,7 @@ import { createGateway, type Gateway, type GatewayOptions } from '../../src/serv
 import { startHttpServer, type RunningServer } from '../../src/server/http.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { createLiveUpdates, type LiveUpdates, type LiveUpdatesOptions } from '../../src/subscriptions/hub.js';
-import { createUpstreamClient, type ClosableUpstreamClient } from '../../src/upstream/client.js';
+import { createUpstreamClient, type ClosableUpstreamClient, type UpstreamClientOptions } from '../../src/upstream/client.js';
 import type { Credentials } from '../../src/upstream/types.js';
 
 export const DEMO: Credentials = { token: 'demo-token', organizationId: 'demo-org' };
@@ -47,11 +47,13 @@ export interface StackOptions {
   /** Options of the live-updates hub; its intervals default to 50 ms here. */
   live?: Partial<Omit<LiveUpdatesOptions, 'client'>>;
   http?: boolean;
+  /** Options of the upstream client, over the harness's (5 s deadline, fast retries). */
+  client?: Partial<Omit<UpstreamClientOptions, 'baseUrl'>>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const simulator = options.sharedSimulator ?? (await startSimulator({ port: 0, jobSeconds: 2, ...options.simulator }));
-  const client = createUpstreamClient({ baseUrl: simulator.apiBaseUrl, deadlineMs: 5_000, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
+  const client = createUpstreamClient({ baseUrl: simulator.apiBaseUrl, deadlineMs: 5_000, retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...options.client });
   const live = createLiveUpdates({
     client,
     ...options.live,

@@ -1,0 +1,117 @@
+/**
+ * Every argument that is an id or a name, on every root field (query, mutation, subscription), is
+ * checked before the field's resolver runs, so that a refused value never costs an upstream call:
+ * at most 256 characters, and no control character. Ids are opaque, so nothing else is asked of them;
+ * a 100,000-character id would otherwise travel upstream and come back as an unexplained 431.
+ *
+ * What counts as an id or a name, found from the types rather than listed by hand, so that a new
+ * field is covered when it is added: a value of type `ID`, or a `String` argument or input field
+ * called `id`, `name` or `…Id` (`repositoryId`, `userId`).
+ *
+ * Done on the built schema (graphql-js field objects are mutable) rather than in each resolver:
+ * one place, and no field can forget it.
+ */
+import {
+  GraphQLID,
+  GraphQLString,
+  defaultFieldResolver,
+  getNamedType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  type GraphQLArgument,
+  type GraphQLInputType,
+  type GraphQLSchema,
+} from 'graphql';
+import { badUserInput } from '../errors/bad-user-input.js';
+import { InputProblems, type Problem } from '../errors/input-problems.js';
+
+export const MAX_ID_OR_NAME_LENGTH = 256;
+
+// C0 controls, DEL and C1 controls: never part of an id or a name, and trouble in a header or a log line.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+function isIdOrName(name: string, type: GraphQLInputType): boolean {
+  const named = getNamedType(type);
+  return named === GraphQLID || (named === GraphQLString && (name === 'id' || name === 'name' || /Id$/.test(name)));
+}
+
+/** The problem with one id or name, if any; the value is never quoted (it may be huge). */
+export function idOrNameProblem(field: string, value: string): Problem | undefined {
+  if (value.length > MAX_ID_OR_NAME_LENGTH) {
+    return { field, message: `${field}: ${value.length} characters is more than the ${MAX_ID_OR_NAME_LENGTH} an id or a name may have` };
+  }
+  const control = CONTROL.exec(value);
+  if (control) {
+    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    return { field, message: `${field}: holds a control character (U+${code}) at position ${control.index}; an id or a name may not` };
+  }
+  return undefined;
+}
+
+function collect(name: string, type: GraphQLInputType, value: unknown, path: string, out: Problem[]): void {
+  if (value === null || value === undefined) return;
+  if (isNonNullType(type)) return collect(name, type.ofType, value, path, out);
+  if (isListType(type)) {
+    if (Array.isArray(value)) value.forEach((item, i) => collect(name, type.ofType, item, `${path}.${i}`, out));
+    return;
+  }
+  if (isInputObjectType(type)) {
+    for (const field of Object.values(type.getFields())) {
+      collect(field.name, field.type, (value as Record<string, unknown>)[field.name], path === '' ? field.name : `${path}.${field.name}`, out);
+    }
+    return;
+  }
+  if (typeof value === 'string' && isIdOrName(name, type)) {
+    const problem = idOrNameProblem(path, value);
+    if (problem) out.push(problem);
+  }
+}
+
+/** Problems of a field's arguments; an input object's fields are named by their path inside it (`dataset.id`). */
+function problemsOf(defs: readonly GraphQLArgument[], args: Record<string, unknown>): Problem[] {
+  const out: Problem[] = [];
+  for (const def of defs) collect(def.name, def.type, args[def.name], isInputObjectType(getNamedType(def.type)) ? '' : def.name, out);
+  return out;
+}
+
+function check(defs: readonly GraphQLArgument[], args: Record<string, unknown>): void {
+  const problems = problemsOf(defs, args);
+  const [first] = problems;
+  if (first === undefined) return;
+  throw problems.length === 1 ? badUserInput(first.field, first.message) : new InputProblems(problems);
+}
+
+/** Wraps the root fields that take an id or a name; returns the same schema. */
+export function guardIdsAndNames(schema: GraphQLSchema): GraphQLSchema {
+  for (const root of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
+    for (const field of Object.values(root?.getFields() ?? {})) {
+      const defs = field.args;
+      if (!defs.some((def) => holdsIdOrName(def.name, def.type))) continue;
+      const { subscribe } = field;
+      if (subscribe) {
+        // The check runs once, when the subscription starts, not for each event.
+        field.subscribe = (source, args, context, info) => {
+          check(defs, args);
+          return subscribe(source, args, context, info);
+        };
+      } else {
+        const resolve = field.resolve ?? defaultFieldResolver;
+        field.resolve = (source, args, context, info) => {
+          check(defs, args);
+          return resolve(source, args, context, info);
+        };
+      }
+    }
+  }
+  return schema;
+}
+
+function holdsIdOrName(name: string, type: GraphQLInputType, seen = new Set<unknown>()): boolean {
+  const named = getNamedType(type);
+  if (!isInputObjectType(named)) return isIdOrName(name, type);
+  if (seen.has(named)) return false;
+  seen.add(named);
+  return Object.values(named.getFields()).some((field) => holdsIdOrName(field.name, field.type, seen));
+}
