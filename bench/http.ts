@@ -21,6 +21,7 @@ import type { FixedUpstreamConfig, UpstreamReply, UpstreamRequest } from './fixe
 import { FLAT_QUERY, flatPageBody, PAGE_PATH } from './flat-page.js';
 import { closedLoop, createChecker, createPool, openLoop, type LoadTarget } from './http-load.js';
 import { parseHttpOptions, type TargetName } from './http-options.js';
+import { transpileToPlainJs } from './plain-js.js';
 import { renderHttpReport, type Measurement, type ProcessMemory } from './http-report.js';
 import { summarizeProfile, type ProfileSummary } from './profile-summary.js';
 import { fmt } from './report.js';
@@ -82,6 +83,7 @@ const { apiBaseUrl, organizationId, token } = await upstreamReady(upstreamChild)
 const pageUrl = `${apiBaseUrl}/organizations/${organizationId}${PAGE_PATH}`;
 const flatBody = flatPageBody(await (await fetch(pageUrl, { headers: { authorization: `Bearer ${token}` } })).text());
 
+const referenceDir = await transpileToPlainJs(root, ['reference-server.ts', 'flat-page.ts']);
 const gatewayCommand = options.gatewayCommand ?? startScript();
 const gatewayEnv = Object.fromEntries((options.gatewayEnv?.split(',') ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 console.log(`gateway: \`${gatewayCommand}\` with NSCALE_API_URL=${apiBaseUrl}${options.gatewayEnv ? ` and ${options.gatewayEnv}` : ''}`);
@@ -191,7 +193,7 @@ async function start(kind: Kind, extraEnv: Record<string, string> = {}): Promise
     kind === 'gateway'
       ? await startServer({ command: gatewayCommand, cwd: root, env: { ...base, ...gatewayEnv, ...extraEnv }, cpus: serverCpus, port, readyTimeoutMs: 60_000 })
       : await startServer({
-          command: 'node --import tsx bench/reference-server.ts',
+          command: `node ${JSON.stringify(join(referenceDir, 'reference-server.js'))}`,
           cwd: root,
           env: { ...base, BENCH_MODE: kind, BENCH_BODY: flatBody },
           cpus: serverCpus,
