@@ -70,12 +70,13 @@ function routes(reps: readonly Measurement[]): string {
 export function renderHttpReport(ms: readonly Measurement[], memories: readonly ProcessMemory[], profile?: ProfileSummary & { path: string }): string {
   const direct = (latencyMs: number, pick: (m: Measurement) => number) => med(ms, 'direct', latencyMs, pick);
   const main = table(
-    ['target', 'upstream ms', 'req/s', 'server CPU ms/req', 'closed p50 ms', 'closed p99 ms', 'open-loop req/s', 'open p50 ms', 'open p99 ms', 'open p99 − direct', 'upstream calls/req', 'RSS after load MiB', 'load-gen CPU ms/req', 'checked / sent (failed)'],
+    ['target', 'upstream ms', 'req/s', 'server CPU ms/req', 'server core busy %', 'closed p50 ms', 'closed p99 ms', 'open-loop req/s', 'open p50 ms', 'open p99 ms', 'open p99 − direct', 'upstream calls/req', 'RSS after load MiB', 'load-gen CPU ms/req', 'checked / sent (failed)'],
     groups(ms).map(({ target, latencyMs, reps }) => [
       target,
       String(latencyMs),
       spread(reps.map((m) => m.throughput), 0),
       spread(reps.map((m) => m.cpuMsPerRequest), 3),
+      spread(reps.map((m) => (m.cpuMsPerRequest * m.throughput) / 10), 0),
       spread(reps.map((m) => m.closedLatencies.p50)),
       spread(reps.map((m) => m.closedLatencies.p99)),
       spread(reps.map((m) => m.openRate), 0),

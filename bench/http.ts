@@ -101,24 +101,32 @@ try {
     const shapes = (['flat', 'base-model', 'linked'] as const).filter(wanted);
     if (shapes.length) await withServer('gateway', rep, options.latencies, shapes);
   }
-  if (options.cpuProf) profile = await profileGateway();
+  // The tables are written before profiling, so that a failed profile loses no measurement.
+  await report();
+  if (options.cpuProf) {
+    profile = await profileGateway();
+    await report();
+  }
 } finally {
   for (const server of servers) await server.stop();
   await closeUpstream(upstreamChild);
   clearTimeout(watchdog);
 }
 
-const settings = { ...options, gatewayCommand, pinning, seconds: Math.round((performance.now() - startedAt) / 1000) };
-const finished = { ...machine, uptimeAtEnd: uptime(), loadAtEnd: loadavg().map((l) => Number(l.toFixed(2))) };
-const markdown = renderHttpReport(measurements, memories, profile);
-console.log(`\n${markdown}\n\nload at end: ${finished.uptimeAtEnd}; run took ${settings.seconds} s`);
-if (options.out) {
-  await writeFile(`${options.out}.md`, `${JSON.stringify(finished)}\n\n${pinning}\n\n${markdown}\n`);
-  await writeFile(`${options.out}.json`, JSON.stringify({ machine: finished, settings, measurements, memories, profile }, null, 2));
-}
 process.exit(measurements.some((m) => m.failures > 0) ? 1 : 0);
 
 // ---------------------------------------------------------------------------------------------
+
+async function report(): Promise<void> {
+  const settings = { ...options, gatewayCommand, pinning, seconds: Math.round((performance.now() - startedAt) / 1000) };
+  const finished = { ...machine, uptimeAtEnd: uptime(), loadAtEnd: loadavg().map((l) => Number(l.toFixed(2))) };
+  const markdown = renderHttpReport(measurements, memories, profile);
+  console.log(`\n${markdown}\n\nload at end: ${finished.uptimeAtEnd}; run took ${settings.seconds} s`);
+  if (options.out) {
+    await writeFile(`${options.out}.md`, `${JSON.stringify(finished)}\n\n${pinning}\n\n${markdown}\n`);
+    await writeFile(`${options.out}.json`, JSON.stringify({ machine: finished, settings, measurements, memories, profile }, null, 2));
+  }
+}
 
 function wanted(target: TargetName): boolean {
   return options.targets.includes(target);
@@ -186,12 +194,12 @@ async function withServer(kind: Kind, rep: number, latencies: readonly number[],
   }
 }
 
-async function start(kind: Kind, extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
+async function start(kind: Kind, extraEnv: Record<string, string> = {}, command = gatewayCommand): Promise<ServerProcess> {
   const port = await freePort();
   const base = { PATH: `${join(root, 'node_modules', '.bin')}:${process.env['PATH'] ?? ''}`, HOME: process.env['HOME'] ?? root, PORT: String(port), NSCALE_API_URL: apiBaseUrl };
   const server =
     kind === 'gateway'
-      ? await startServer({ command: gatewayCommand, cwd: root, env: { ...base, ...gatewayEnv, ...extraEnv }, cpus: serverCpus, port, readyTimeoutMs: 60_000 })
+      ? await startServer({ command, cwd: root, env: { ...base, ...gatewayEnv, ...extraEnv }, cpus: serverCpus, port, readyTimeoutMs: 60_000 })
       : await startServer({
           command: `node ${JSON.stringify(join(referenceDir, 'reference-server.js'))}`,
           cwd: root,
@@ -302,7 +310,16 @@ function summarize(latencies: Float64Array): { p50: number; p99: number; max: nu
 async function profileGateway(): Promise<ProfileSummary & { path: string }> {
   const dir = options.profileDir ?? (await mkdtemp(join(tmpdir(), 'bench-http-prof-')));
   console.log(`\nprofiling the gateway under the flat query at 0 ms (${options.profileSeconds} s); profiles in ${dir}`);
-  const server = await start('gateway', { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` });
+  // Node 20 refuses --cpu-prof in NODE_OPTIONS: the flag goes on the node that serves, which for
+  // `tsx file` is `node --import tsx file` (what tsx runs), and for `node …` is that node.
+  const flags = `--cpu-prof --cpu-prof-dir=${JSON.stringify(dir)}`;
+  const command = /^tsx\s/.test(gatewayCommand)
+    ? gatewayCommand.replace(/^tsx\s/, `node ${flags} --import tsx `)
+    : /^node\s/.test(gatewayCommand)
+      ? gatewayCommand.replace(/^node\s/, `node ${flags} `)
+      : undefined;
+  if (!command) throw new Error(`--cpu-prof needs a gateway command that starts with tsx or node, not \`${gatewayCommand}\``);
+  const server = await start('gateway', {}, command);
   let from = 0;
   let to = 0;
   try {

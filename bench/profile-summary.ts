@@ -23,15 +23,15 @@ function originOf(url: string, name: string): string {
   if (name === '(program)') return '(program: V8/native, no JS frame)';
   const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
   if (pkg) return pkg[1]!;
-  const src = /\/(src|bench)\/([^/]+)\//.exec(url);
-  if (src) return `${src[1]}/${src[2]}`;
+  const src = /\/(src\/[^/]+|bench)\/[^/]+$/.exec(url);
+  if (src) return src[1]!;
   if (url.startsWith('node:')) return 'node internals';
   if (url === '') return `native: ${name || '(anonymous)'}`;
   return url.replace(/^.*\//, '');
 }
 
 function shortWhere(url: string, line: number | undefined): string {
-  const short = url.replace(/^.*\/node_modules\//, '').replace(/^file:\/\/.*?\/(src|bench)\//, '$1/');
+  const short = url.replace(/^.*\/node_modules\//, '').replace(/^file:\/\/.*\/(src|bench)\//, '$1/');
   return short ? `${short}:${(line ?? 0) + 1}` : '(native)';
 }
 
