@@ -1,5 +1,5 @@
 /**
- * The subscription fan-out benchmark (`npm run bench -- --help` lists nothing: see options.ts).
+ * The subscription fan-out benchmark (`npm run bench -- --help` lists the options).
  *
  * This process is the load generator and the upstream: it runs the simulator (on a clock it holds
  * still and moves by hand, so that a "change" is one new metric point on every job, made visible

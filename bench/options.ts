@@ -5,6 +5,9 @@
  * `--grouping` mode, each in a fresh gateway process.
  */
 import { z } from 'zod';
+import { parseArgs } from './cli.js';
+
+const USAGE = `npm run bench -- [options]: the subscription fan-out benchmark (bench/fanout.ts, results in bench/RESULTS.md).\nLists (--jobs 10,1,100) are swept one factor at a time around the first value of each; --cross runs every combination.`;
 
 const list = z
   .string()
@@ -13,38 +16,38 @@ const list = z
   .refine((ns) => ns.every((n) => n > 0), 'every value must be positive');
 
 const schema = z.object({
-  /** Subscriptions in all, spread over the sockets. @default 10000,1000 */
-  subscribers: list.default([10_000, 1_000]),
-  /** Distinct jobs the subscriptions watch (subscriber i watches job ⌊i / sockets⌋ mod jobs). @default 10,1,100 */
-  jobs: list.default([10, 1, 100]),
-  /** WebSocket connections the subscriptions share (never more than subscribers). @default 100,10000 */
-  sockets: list.default([100, 10_000]),
-  /** Distinct tokens of one organization, one per socket round robin (socket s uses token s mod tokens). @default 1,100 */
-  tokens: list.default([1, 100]),
-  /** `off`: the gateway as it was (one execution per subscriber); `on`: grouped. @default off,on */
+  subscribers: list.default([10_000, 1_000])
+    .describe('Subscriptions in all, spread over the sockets. @default 10000,1000'),
+  jobs: list.default([10, 1, 100])
+    .describe('Distinct jobs the subscriptions watch (subscriber i watches job ⌊i / sockets⌋ mod jobs). @default 10,1,100'),
+  sockets: list.default([100, 10_000])
+    .describe('WebSocket connections the subscriptions share (never more than subscribers). @default 100,10000'),
+  tokens: list.default([1, 100])
+    .describe('Distinct tokens of one organization, one per socket round robin (socket s uses token s mod tokens). @default 1,100'),
   grouping: z
     .string()
     .regex(/^(off|on)(,(off|on))*$/, 'off, on or off,on')
     .transform((s) => s.split(',') as Array<'off' | 'on'>)
-    .default(['off', 'on']),
-  /** Changes made visible upstream per scenario (one new metric point on every job). @default 4 */
-  changes: z.coerce.number().int().min(1).max(50).default(4),
-  /** Selection of the subscription: `latest` (status and the latest metric point) or `points` (every point so far). @default latest */
-  query: z.enum(['latest', 'points']).default('latest'),
-  /** The gateway's poll interval of a running job, in ms. @default 1000 */
-  intervalMs: z.coerce.number().int().min(50).default(1_000),
-  /** Longest wait for one change to reach every subscriber before the scenario is marked incomplete. @default 30000 */
-  changeTimeoutMs: z.coerce.number().int().min(1_000).default(30_000),
-  /** Run every combination of the lists instead of one factor at a time. @default false */
-  cross: z.boolean().default(false),
-  /** Take a V8 CPU profile of the gateway over the changes and print where the time went. @default false */
-  cpuProf: z.boolean().default(false),
-  /** Where `.cpuprofile` files go (open them in Chrome DevTools). @default the OS temp directory */
-  profileDir: z.string().optional(),
-  /** Also write the tables (markdown) and raw numbers (JSON) to this path prefix. @default none */
-  out: z.string().optional(),
-  /** The whole run is killed after this many seconds. @default 900 */
-  maxSeconds: z.coerce.number().int().min(10).default(900),
+    .default(['off', 'on'])
+    .describe('`off`: the gateway as it was (one execution per subscriber); `on`: grouped. @default off,on'),
+  changes: z.coerce.number().int().min(1).max(50).default(4)
+    .describe('Changes made visible upstream per scenario (one new metric point on every job). @default 4'),
+  query: z.enum(['latest', 'points']).default('latest')
+    .describe('Selection of the subscription: `latest` (status and the latest metric point) or `points` (every point so far). @default latest'),
+  intervalMs: z.coerce.number().int().min(50).default(1_000)
+    .describe('The gateway\'s poll interval of a running job, in ms. @default 1000'),
+  changeTimeoutMs: z.coerce.number().int().min(1_000).default(30_000)
+    .describe('Longest wait for one change to reach every subscriber before the scenario is marked incomplete. @default 30000'),
+  cross: z.boolean().default(false)
+    .describe('Run every combination of the lists instead of one factor at a time. @default false'),
+  cpuProf: z.boolean().default(false)
+    .describe('Take a V8 CPU profile of the gateway over the changes and print where the time went. @default false'),
+  profileDir: z.string().optional()
+    .describe('Where `.cpuprofile` files go (open them in Chrome DevTools). @default the OS temp directory'),
+  out: z.string().optional()
+    .describe('Also write the tables (markdown) and raw numbers (JSON) to this path prefix. @default none'),
+  maxSeconds: z.coerce.number().int().min(10).default(900)
+    .describe('The whole run is killed after this many seconds. @default 900'),
 });
 
 export type BenchOptions = z.output<typeof schema>;
@@ -60,27 +63,7 @@ export interface Scenario {
 const BOOLEAN_FLAGS = new Set(['cross', 'cpu-prof']);
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
-  const raw: Record<string, unknown> = {};
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i]!;
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!match) throw new TypeError(`bench: unexpected argument ${JSON.stringify(arg)} (flags look like --subscribers 10000,1000)`);
-    const name = match[1]!;
-    const key = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (BOOLEAN_FLAGS.has(name)) {
-      raw[key] = match[2] === undefined ? true : match[2] !== 'false';
-      continue;
-    }
-    const value = match[2] ?? argv[++i];
-    if (value === undefined) throw new TypeError(`bench: --${name} needs a value`);
-    raw[key] = value;
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new TypeError(`bench: --${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`);
-  }
-  return parsed.data;
+  return parseArgs('bench', USAGE, argv, schema, BOOLEAN_FLAGS);
 }
 
 export function scenariosOf(o: BenchOptions): Scenario[] {

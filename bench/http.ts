@@ -1,0 +1,344 @@
+/**
+ * The throughput benchmark (`npm run bench:http`, options: `--help`): what a GraphQL query costs
+ * through the gateway, against what the same answer costs from a bare REST pass-through (node:http +
+ * undici, no GraphQL: the baseline) and from a bare node:http server returning the same bytes (the
+ * ceiling), measured in one run.
+ *
+ * Processes: the server under test (the gateway as `npm start` runs it, or a reference server from
+ * reference-server.ts) alone on --server-cpus; this process (the load generator) and the fixed-data
+ * upstream (fixed-upstream.ts, its own process) on --client-cpus. CPU time and memory of the server
+ * are read from /proc from outside (server-process.ts), upstream calls are counted by the upstream,
+ * and every answer is checked (http-load.ts). Results: tables on stdout, and with --out a markdown
+ * and a JSON file. Traffic stays on 127.0.0.1; --max-seconds stops the run at worst.
+ */
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { FixedUpstreamConfig, UpstreamReply, UpstreamRequest } from './fixed-upstream.js';
+import { FLAT_QUERY, flatPageBody, PAGE_PATH } from './flat-page.js';
+import { closedLoop, createChecker, createPool, openLoop, type LoadTarget } from './http-load.js';
+import { parseHttpOptions, type TargetName } from './http-options.js';
+import { transpileToPlainJs } from './plain-js.js';
+import { renderHttpReport, type Measurement, type ProcessMemory } from './http-report.js';
+import { summarizeProfile, type ProfileSummary } from './profile-summary.js';
+import { fmt } from './report.js';
+import { freePort, hasProc, hasTaskset, pin, startServer, type ServerProcess } from './server-process.js';
+
+const options = parseHttpOptions(process.argv.slice(2));
+const root = fileURLToPath(new URL('..', import.meta.url));
+const startedAt = performance.now();
+const servers = new Set<ServerProcess>();
+let upstreamChild: ChildProcess | undefined;
+const watchdog = setTimeout(() => {
+  console.error(`bench:http: still running after ${options.maxSeconds} s; stopping.`);
+  for (const server of servers) void server.stop(0);
+  upstreamChild?.kill('SIGKILL');
+  setTimeout(() => process.exit(2), 500);
+}, options.maxSeconds * 1000);
+watchdog.unref();
+
+const QUERIES: Record<'flat' | 'base-model' | 'linked', string> = {
+  flat: FLAT_QUERY,
+  'base-model': 'query BaseModel { jobs(first: 20) { totalCount edges { node { id name status createdAt baseModel { name } } } } }',
+  linked:
+    'query Linked { jobs(first: 20) { totalCount edges { node { id name status createdAt baseModel { name } dataset { name } metrics { latest { step trainingLoss } } } } } }',
+};
+
+// ---- pinning ----------------------------------------------------------------------------------
+const cores = availableParallelism();
+let serverCpus: string | undefined;
+let pinning: string;
+if (options.noPin) pinning = 'not pinned (--no-pin): server, load generator and upstream share every core';
+else if (cores < 2) pinning = `not pinned: ${cores} core available, so server, load generator and upstream share it (figures are indicative only)`;
+else if (!hasTaskset()) pinning = 'not pinned: taskset not found (util-linux); server, load generator and upstream share every core';
+else if (!pin(process.pid, options.clientCpus)) pinning = `not pinned: taskset could not pin this process to CPU ${options.clientCpus}`;
+else {
+  serverCpus = options.serverCpus;
+  pinning = `server under test on CPU ${options.serverCpus}; load generator and upstream on CPU ${options.clientCpus}`;
+}
+if (!hasProc) pinning += '; no /proc: CPU time and RSS of the server are not measured';
+
+const machine = {
+  cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
+  memoryGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
+  node: process.version,
+  platform: process.platform,
+  uptimeAtStart: uptime(),
+  loadAtStart: loadavg().map((l) => Number(l.toFixed(2))),
+};
+console.log(`machine: ${machine.cpus}, ${machine.memoryGiB} GiB, Node ${machine.node}; load at start: ${machine.uptimeAtStart}`);
+console.log(pinning);
+
+// ---- upstream ---------------------------------------------------------------------------------
+const upstreamConfig: FixedUpstreamConfig = { jobs: options.jobs, datasets: options.datasets, baseModels: options.baseModels };
+upstreamChild = fork(fileURLToPath(new URL('./fixed-upstream.ts', import.meta.url)), [], {
+  execArgv: ['--import', 'tsx'],
+  env: { ...process.env, BENCH_UPSTREAM: JSON.stringify(upstreamConfig) },
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
+const { apiBaseUrl, organizationId, token } = await upstreamReady(upstreamChild);
+const pageUrl = `${apiBaseUrl}/organizations/${organizationId}${PAGE_PATH}`;
+const flatBody = flatPageBody(await (await fetch(pageUrl, { headers: { authorization: `Bearer ${token}` } })).text());
+
+const referenceDir = await transpileToPlainJs(root, ['reference-server.ts', 'flat-page.ts']);
+const gatewayCommand = options.gatewayCommand ?? startScript();
+const gatewayEnv = Object.fromEntries((options.gatewayEnv?.split(',') ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+console.log(`gateway: \`${gatewayCommand}\` with NSCALE_API_URL=${apiBaseUrl}${options.gatewayEnv ? ` and ${options.gatewayEnv}` : ''}`);
+
+// ---- the run ----------------------------------------------------------------------------------
+const measurements: Measurement[] = [];
+const memories: ProcessMemory[] = [];
+let profile: (ProfileSummary & { path: string }) | undefined;
+try {
+  for (let rep = 1; rep <= options.reps; rep += 1) {
+    console.log(`\nrepetition ${rep} of ${options.reps}`);
+    if (wanted('ceiling')) await withServer('ceiling', rep, [0], ['ceiling']);
+    if (wanted('direct')) for (const latencyMs of options.latencies) await measure(rep, 'direct', latencyMs, undefined);
+    if (wanted('passthrough')) await withServer('passthrough', rep, options.latencies, ['passthrough']);
+    const shapes = (['flat', 'base-model', 'linked'] as const).filter(wanted);
+    if (shapes.length) await withServer('gateway', rep, options.latencies, shapes);
+  }
+  // The tables are written before profiling, so that a failed profile loses no measurement.
+  await report();
+  if (options.cpuProf) {
+    profile = await profileGateway();
+    await report();
+  }
+} finally {
+  for (const server of servers) await server.stop();
+  await closeUpstream(upstreamChild);
+  clearTimeout(watchdog);
+}
+
+process.exit(measurements.some((m) => m.failures > 0) ? 1 : 0);
+
+// ---------------------------------------------------------------------------------------------
+
+async function report(): Promise<void> {
+  const settings = { ...options, gatewayCommand, pinning, seconds: Math.round((performance.now() - startedAt) / 1000) };
+  const finished = { ...machine, uptimeAtEnd: uptime(), loadAtEnd: loadavg().map((l) => Number(l.toFixed(2))) };
+  const markdown = renderHttpReport(measurements, memories, profile);
+  console.log(`\n${markdown}\n\nload at end: ${finished.uptimeAtEnd}; run took ${settings.seconds} s`);
+  if (options.out) {
+    await writeFile(`${options.out}.md`, `${JSON.stringify(finished)}\n\n${pinning}\n\n${markdown}\n`);
+    await writeFile(`${options.out}.json`, JSON.stringify({ machine: finished, settings, measurements, memories, profile }, null, 2));
+  }
+}
+
+function wanted(target: TargetName): boolean {
+  return options.targets.includes(target);
+}
+
+function uptime(): string {
+  const out = spawnSync('uptime', { encoding: 'utf8' }).stdout?.trim();
+  return out || `load average: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`;
+}
+
+function startScript(): string {
+  const pkg = JSON.parse(spawnSync('cat', [join(root, 'package.json')], { encoding: 'utf8' }).stdout) as { scripts?: Record<string, string> };
+  const start = pkg.scripts?.['start'];
+  if (!start) throw new Error('package.json has no start script; pass --gateway-command');
+  return start;
+}
+
+function upstreamReady(child: ChildProcess): Promise<Extract<UpstreamReply, { type: 'ready' }>> {
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the upstream process exited (${code}) before it was ready`)));
+    child.once('message', (m: UpstreamReply) => (m.type === 'ready' ? resolve(m) : reject(new Error(`unexpected ${m.type}`))));
+  });
+}
+
+async function closeUpstream(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.send({ type: 'close' } satisfies UpstreamRequest);
+  await Promise.race([gone, sleep(5_000)]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+function ask<T extends UpstreamReply['type']>(message: UpstreamRequest, reply: T): Promise<Extract<UpstreamReply, { type: T }>> {
+  const child = upstreamChild!;
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`the upstream process exited (${code})`));
+    const onMessage = (m: UpstreamReply) => {
+      if (m.type !== reply) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(m as Extract<UpstreamReply, { type: T }>);
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+    child.send(message);
+  });
+}
+
+async function setLatency(ms: number): Promise<void> {
+  await ask({ type: 'latency', ms }, 'latency-set');
+}
+
+type Kind = 'ceiling' | 'passthrough' | 'gateway';
+
+async function withServer(kind: Kind, rep: number, latencies: readonly number[], targets: readonly TargetName[]): Promise<void> {
+  const server = await start(kind);
+  try {
+    await sleep(options.idleWait * 1000);
+    const idle = server.memory();
+    for (const latencyMs of latencies) for (const target of targets) await measure(rep, target, latencyMs, server);
+    memories.push({ rep, process: kind, idleRss: idle.rss, peakRss: server.memory().peak });
+  } finally {
+    await server.stop();
+    servers.delete(server);
+  }
+}
+
+async function start(kind: Kind, extraEnv: Record<string, string> = {}, command = gatewayCommand): Promise<ServerProcess> {
+  const port = await freePort();
+  const base = { PATH: `${join(root, 'node_modules', '.bin')}:${process.env['PATH'] ?? ''}`, HOME: process.env['HOME'] ?? root, PORT: String(port), NSCALE_API_URL: apiBaseUrl };
+  const server =
+    kind === 'gateway'
+      ? await startServer({ command, cwd: root, env: { ...base, ...gatewayEnv, ...extraEnv }, cpus: serverCpus, port, readyTimeoutMs: 60_000 })
+      : await startServer({
+          command: `node ${JSON.stringify(join(referenceDir, 'reference-server.js'))}`,
+          cwd: root,
+          env: { ...base, BENCH_MODE: kind, BENCH_BODY: flatBody },
+          cpus: serverCpus,
+          port,
+          readyTimeoutMs: 30_000,
+        });
+  servers.add(server);
+  return server;
+}
+
+function loadTarget(target: TargetName): LoadTarget {
+  const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}`, 'x-organization-id': organizationId };
+  if (target === 'direct') {
+    return {
+      method: 'GET',
+      path: new URL(pageUrl).pathname + new URL(pageUrl).search,
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+      validate: (body) => (flatPageBody(body) === flatBody ? undefined : `the upstream page changed: ${body.slice(0, 200)}`),
+    };
+  }
+  const query = target === 'ceiling' || target === 'passthrough' ? FLAT_QUERY : QUERIES[target];
+  return { method: 'POST', path: '/graphql', headers, body: JSON.stringify({ query }), validate: (body) => validateAnswer(target, body) };
+}
+
+/** A problem with a GraphQL answer of `target`, or undefined. The flat answer must be the pass-through's bytes. */
+function validateAnswer(target: TargetName, body: string): string | undefined {
+  if (target === 'ceiling' || target === 'passthrough' || target === 'flat') {
+    return body === flatBody ? undefined : `not the expected page: ${body.slice(0, 300)}`;
+  }
+  let parsed: { data?: { jobs?: { totalCount?: number; edges?: Array<{ node?: Record<string, unknown> }> } }; errors?: unknown };
+  try {
+    parsed = JSON.parse(body) as typeof parsed;
+  } catch {
+    return `not JSON: ${body.slice(0, 300)}`;
+  }
+  if (parsed.errors) return `errors: ${JSON.stringify(parsed.errors).slice(0, 300)}`;
+  const edges = parsed.data?.jobs?.edges;
+  if (parsed.data?.jobs?.totalCount !== options.jobs || edges?.length !== 20) return `not a page of 20 of ${options.jobs} jobs: ${body.slice(0, 300)}`;
+  for (const { node } of edges) {
+    const n = node as { id?: unknown; name?: unknown; status?: unknown; createdAt?: unknown; baseModel?: { name?: unknown }; dataset?: { name?: unknown }; metrics?: { latest?: { step?: unknown; trainingLoss?: unknown } } };
+    if (typeof n.id !== 'string' || typeof n.name !== 'string' || n.status !== 'RUNNING' || typeof n.createdAt !== 'string') return `a job lacks its fields: ${JSON.stringify(n).slice(0, 300)}`;
+    if (typeof n.baseModel?.name !== 'string' || n.baseModel.name === '') return `a job lacks baseModel.name: ${JSON.stringify(n).slice(0, 300)}`;
+    if (target === 'linked') {
+      if (typeof n.dataset?.name !== 'string' || !n.dataset.name.startsWith('bench-dataset-')) return `a job lacks dataset.name: ${JSON.stringify(n).slice(0, 300)}`;
+      if (typeof n.metrics?.latest?.step !== 'number' || typeof n.metrics.latest.trainingLoss !== 'number') return `a job lacks its latest metrics: ${JSON.stringify(n).slice(0, 300)}`;
+    }
+  }
+  return undefined;
+}
+
+async function measure(rep: number, target: TargetName, latencyMs: number, server: ServerProcess | undefined): Promise<void> {
+  await setLatency(latencyMs);
+  const url = server?.url ?? new URL(apiBaseUrl).origin;
+  const pool = createPool(url, options.connections);
+  const spec = loadTarget(target);
+  const checker = createChecker(spec);
+  try {
+    const warm = await closedLoop(pool, spec, checker, options.connections, options.warmup * 1000);
+    await ask({ type: 'reset' }, 'reset-done');
+    const cpuBefore = server?.cpuMs() ?? Number.NaN;
+    const clientBefore = process.cpuUsage();
+    const closed = await closedLoop(pool, spec, checker, options.connections, options.duration * 1000);
+    const client = process.cpuUsage(clientBefore);
+    const cpuAfter = server?.cpuMs() ?? Number.NaN;
+    const { byRoute } = await ask({ type: 'calls' }, 'calls');
+    const rssAfterLoad = server?.memory().rss ?? Number.NaN;
+    const throughput = closed.requests / closed.seconds;
+    const open = options.openDuration > 0 ? await openLoop(pool, spec, checker, throughput * options.openFraction, options.openDuration * 1000) : undefined;
+    const calls = Object.values(byRoute).reduce((a, b) => a + b, 0);
+    const m: Measurement = {
+      rep,
+      target,
+      latencyMs,
+      requests: closed.requests,
+      throughput,
+      cpuMsPerRequest: (cpuAfter - cpuBefore) / closed.requests,
+      clientCpuMsPerRequest: (client.user + client.system) / 1000 / closed.requests,
+      closedLatencies: summarize(closed.latencies),
+      openRate: open ? throughput * options.openFraction : Number.NaN,
+      openLatencies: open ? summarize(open.latencies) : { p50: Number.NaN, p99: Number.NaN, max: Number.NaN },
+      upstreamCallsPerRequest: target === 'ceiling' ? 0 : calls / closed.requests,
+      upstreamCallsByRoute: Object.fromEntries(Object.entries(byRoute).map(([route, n]) => [route, n / closed.requests])),
+      rssAfterLoad,
+      checked: warm.checked + closed.checked + (open?.checked ?? 0),
+      sent: warm.requests + closed.requests + (open?.requests ?? 0),
+      failures: warm.failures + closed.failures + (open?.failures ?? 0),
+      ...((warm.firstFailure ?? closed.firstFailure ?? open?.firstFailure) ? { firstFailure: warm.firstFailure ?? closed.firstFailure ?? open?.firstFailure } : {}),
+    };
+    measurements.push(m);
+    console.log(
+      `  ${target.padEnd(11)} @${String(latencyMs).padStart(3)} ms: ${fmt(m.throughput)} req/s, CPU ${fmt(m.cpuMsPerRequest, 3)} ms/req, ` +
+        `p50/p99 ${fmt(m.closedLatencies.p50)}/${fmt(m.closedLatencies.p99)} ms; open ${fmt(m.openRate)} req/s p50/p99 ${fmt(m.openLatencies.p50)}/${fmt(m.openLatencies.p99)} ms; ` +
+        `${fmt(m.upstreamCallsPerRequest, 2)} upstream calls/req; checked ${m.checked}/${m.sent}${m.failures ? `, ${m.failures} FAILED: ${m.firstFailure}` : ''}`,
+    );
+  } finally {
+    await pool.close();
+  }
+}
+
+function summarize(latencies: Float64Array): { p50: number; p99: number; max: number } {
+  const sorted = Float64Array.from(latencies).sort();
+  const at = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]! : Number.NaN);
+  return { p50: at(50), p99: at(99), max: at(100) };
+}
+
+async function profileGateway(): Promise<ProfileSummary & { path: string }> {
+  const dir = options.profileDir ?? (await mkdtemp(join(tmpdir(), 'bench-http-prof-')));
+  console.log(`\nprofiling the gateway under the flat query at 0 ms (${options.profileSeconds} s); profiles in ${dir}`);
+  // Node 20 refuses --cpu-prof in NODE_OPTIONS: the flag goes on the node that serves, which for
+  // `tsx file` is `node --import tsx file` (what tsx runs), and for `node …` is that node.
+  const flags = `--cpu-prof --cpu-prof-dir=${JSON.stringify(dir)}`;
+  const command = /^tsx\s/.test(gatewayCommand)
+    ? gatewayCommand.replace(/^tsx\s/, `node ${flags} --import tsx `)
+    : /^node\s/.test(gatewayCommand)
+      ? gatewayCommand.replace(/^node\s/, `node ${flags} `)
+      : undefined;
+  if (!command) throw new Error(`--cpu-prof needs a gateway command that starts with tsx or node, not \`${gatewayCommand}\``);
+  const server = await start('gateway', {}, command);
+  let from = 0;
+  let to = 0;
+  try {
+    await setLatency(0);
+    const pool = createPool(server.url, options.connections);
+    const spec = loadTarget('flat');
+    const checker = createChecker(spec);
+    await closedLoop(pool, spec, checker, options.connections, options.warmup * 1000);
+    from = Number(process.hrtime.bigint() / 1000n);
+    const run = await closedLoop(pool, spec, checker, options.connections, options.profileSeconds * 1000);
+    to = Number(process.hrtime.bigint() / 1000n);
+    await pool.close();
+    if (run.failures) throw new Error(`profiled run: ${run.failures} answers failed their check: ${run.firstFailure}`);
+  } finally {
+    await server.stop();
+    servers.delete(server);
+  }
+  const file = (await readdir(dir)).find((f) => f.includes(`.${server.pid}.`) && f.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no .cpuprofile of process ${server.pid} in ${dir} (did the gateway exit cleanly on SIGTERM?)`);
+  const path = join(dir, file);
+  return { ...summarizeProfile(JSON.parse(await readFile(path, 'utf8')) as Parameters<typeof summarizeProfile>[0], from, to), path };
+}

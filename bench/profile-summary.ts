@@ -1,0 +1,76 @@
+/**
+ * Where a process's CPU time went, from a V8 CPU profile (`node --cpu-prof`): self time per
+ * function and per origin (an npm package, a folder of src/, Node's internals, the garbage
+ * collector), over a time window so that start-up and shutdown are left out. Shares are of the busy
+ * (non-idle) samples in the window.
+ */
+import type { CpuProfile } from './cpu-profile.js';
+
+export interface ProfileSummary {
+  busyMs: number;
+  windowed: boolean;
+  functions: Array<{ name: string; where: string; share: number }>;
+  origins: Array<{ origin: string; share: number }>;
+}
+
+interface TimedProfile extends CpuProfile {
+  startTime: number;
+  nodes: Array<CpuProfile['nodes'][number] & { callFrame: { functionName: string; url: string; lineNumber?: number } }>;
+}
+
+function originOf(url: string, name: string): string {
+  if (name === '(garbage collector)') return 'garbage collection';
+  if (name === '(program)') return '(program: V8/native, no JS frame)';
+  const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+  if (pkg) return pkg[1]!;
+  const src = /\/(src\/[^/]+|bench)\/[^/]+$/.exec(url);
+  if (src) return src[1]!;
+  if (url.startsWith('node:')) return 'node internals';
+  if (url === '') return `native: ${name || '(anonymous)'}`;
+  return url.replace(/^.*\//, '');
+}
+
+function shortWhere(url: string, line: number | undefined): string {
+  const short = url.replace(/^.*\/node_modules\//, '').replace(/^file:\/\/.*\/(src|bench)\//, '$1/');
+  return short ? `${short}:${(line ?? 0) + 1}` : '(native)';
+}
+
+/** `fromUs`/`toUs`: the window in the profile's clock (CLOCK_MONOTONIC µs, as process.hrtime). */
+export function summarizeProfile(profile: TimedProfile, fromUs?: number, toUs?: number, top = 25): ProfileSummary {
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const inWindow: boolean[] = [];
+  let t = profile.startTime;
+  let any = false;
+  profile.samples.forEach((_, i) => {
+    t += profile.timeDeltas[i] ?? 0;
+    const inside = fromUs === undefined || toUs === undefined || (t >= fromUs && t <= toUs);
+    inWindow.push(inside);
+    any ||= inside;
+  });
+  const windowed = any && fromUs !== undefined;
+  const byFunction = new Map<string, { name: string; where: string; us: number }>();
+  const byOrigin = new Map<string, number>();
+  let busyUs = 0;
+  profile.samples.forEach((id, i) => {
+    if (windowed && !inWindow[i]) return;
+    const node = nodes.get(id)!;
+    const { functionName, url, lineNumber } = node.callFrame;
+    if (functionName === '(idle)') return;
+    const us = profile.timeDeltas[i + 1] ?? 0;
+    busyUs += us;
+    const where = shortWhere(url, lineNumber);
+    const key = `${functionName} ${where}`;
+    const entry = byFunction.get(key) ?? { name: functionName || '(anonymous)', where, us: 0 };
+    entry.us += us;
+    byFunction.set(key, entry);
+    const origin = originOf(url, functionName);
+    byOrigin.set(origin, (byOrigin.get(origin) ?? 0) + us);
+  });
+  const share = (us: number) => (busyUs === 0 ? 0 : us / busyUs);
+  return {
+    busyMs: busyUs / 1000,
+    windowed,
+    functions: [...byFunction.values()].sort((a, b) => b.us - a.us).slice(0, top).map((f) => ({ name: f.name, where: f.where, share: share(f.us) })),
+    origins: [...byOrigin].sort((a, b) => b[1] - a[1]).slice(0, top).map(([origin, us]) => ({ origin, share: share(us) })),
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * The two reference servers of the throughput benchmark, each a bare node:http server on `PORT`:
+ *
+ * - `ceiling`: answers every POST with the bytes of `BENCH_BODY` (the flat query's answer), no
+ *   upstream, no parsing: the most a process on this core can serve at all;
+ * - `passthrough`: for every POST, fetches the page of jobs from `NSCALE_API_URL` with undici
+ *   (the caller's Authorization passed on), keeps the fields the flat query reads and returns the
+ *   same bytes the gateway should. No GraphQL: the baseline the gateway is compared with.
+ *
+ * `GET /healthz` answers 200 in both, for the harness's readiness poll.
+ */
+import { createServer } from 'node:http';
+import { Agent, request } from 'undici';
+import { flatPageBody, PAGE_PATH } from './flat-page.js';
+
+const mode = process.env['BENCH_MODE'];
+const port = Number(process.env['PORT'] ?? 0);
+const headers = { 'content-type': 'application/json; charset=utf-8' };
+
+let handle: (authorization: string, organizationId: string) => Promise<Buffer>;
+if (mode === 'ceiling') {
+  const body = Buffer.from(process.env['BENCH_BODY'] ?? '{}');
+  handle = () => Promise.resolve(body);
+} else if (mode === 'passthrough') {
+  const base = process.env['NSCALE_API_URL'] ?? '';
+  const dispatcher = new Agent({ connections: 128, keepAliveTimeout: 60_000 });
+  handle = async (authorization, organizationId) => {
+    const answer = await request(`${base}/organizations/${encodeURIComponent(organizationId)}${PAGE_PATH}`, {
+      dispatcher,
+      headers: { authorization, accept: 'application/json' },
+    });
+    const text = await answer.body.text();
+    if (answer.statusCode !== 200) throw new Error(`upstream answered ${answer.statusCode}`);
+    return Buffer.from(flatPageBody(text));
+  };
+} else {
+  throw new Error(`BENCH_MODE must be ceiling or passthrough, not ${JSON.stringify(mode)}`);
+}
+
+const server = createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/healthz') {
+    res.writeHead(200, headers).end('{"status":"ok"}');
+    return;
+  }
+  // The request body (the GraphQL document) is read in full, as any server must, and not parsed.
+  req.on('data', () => {});
+  req.on('end', () => {
+    handle(String(req.headers.authorization ?? ''), String(req.headers['x-organization-id'] ?? '')).then(
+      (body) => res.writeHead(200, { ...headers, 'content-length': body.length }).end(body),
+      (error: unknown) => res.writeHead(502, headers).end(JSON.stringify({ errors: [{ message: String(error) }] })),
+    );
+  });
+});
+server.keepAliveTimeout = 120_000;
+server.listen(port, '127.0.0.1');
+process.on('SIGTERM', () => {
+  server.closeAllConnections();
+  server.close(() => process.exit(0));
+});
