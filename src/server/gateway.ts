@@ -12,7 +12,8 @@ import { createGatewayContext, type GatewayContext, type GatewayServices } from 
 import { schema } from '../schema/index.js';
 import type { LiveUpdates } from '../subscriptions/hub.js';
 import type { Credentials, UpstreamClient } from '../upstream/types.js';
-import { crossSiteOrigin, resolveCredentials, type PresentedCredentials } from './credentials.js';
+import { corsAllowList, useVaryOrigin } from './cors-allow-list.js';
+import { defaultCredentialsRefusal, requestSite, resolveCredentials, type PresentedCredentials } from './credentials.js';
 import { toClientError } from './errors.js';
 import { GRAPHIQL_TABS } from './graphiql-examples.js';
 import { useInputProblems } from './use-input-problems.js';
@@ -25,11 +26,18 @@ export interface GatewayOptions {
   client: UpstreamClient;
   /** Credentials for callers who send none (demo tenant, or explicit single-tenant mode); null refuses them. */
   fallbackCredentials: Credentials | null;
+  /**
+   * Host names (lower case, no port) besides `localhost`, `127.0.0.1` and `[::1]` whose requests may use
+   * `fallbackCredentials` (GATEWAY_ALLOWED_HOSTS; credentials.ts says why). @default []
+   */
+  allowedHosts?: readonly string[];
   /** How long a caller's base-model catalogue is reused. @default 60_000 */
   baseModelCacheMs?: number;
   /** Largest upload accepted, in bytes. @default 104_857_600 */
   maxUploadBytes?: number;
   live?: LiveUpdates | null;
+  /** Origins (`https://app.example`) whose pages may read answers (CORS). @default [] (same origin only) */
+  corsOrigins?: readonly string[];
   /** Depth, alias, token and cost limits of one operation (see use-operation-limits.ts for defaults). */
   operationLimits?: OperationLimits;
   logger: Logger;
@@ -60,12 +68,14 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
   let ready = true;
   const log = options.logger;
+  const allowedHosts = options.allowedHosts ?? [];
 
   const yoga = createYoga<TransportContext, GatewayContext>({
     schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
     landingPage: false,
+    cors: corsAllowList(options.corsOrigins ?? []),
     multipart: false, // useStreamingUploads parses multipart requests without buffering them.
     renderGraphiQL,
     graphiql: {
@@ -87,22 +97,22 @@ export function createGateway(options: GatewayOptions): Gateway {
       error: (...args) => log.debug(args.map(String).join(' ')),
     },
     context: ({ request, req, connectionParams, signal }): GatewayContext => {
-      const presented: PresentedCredentials = connectionParams
-        ? {
-            authorization: stringParam(connectionParams, 'authorization', 'Authorization'),
-            organizationId: stringParam(connectionParams, 'organizationId', 'organization_id', 'X-Organization-Id'),
-            // Over WebSocket the page's origin is on the upgrade request.
-            crossSiteOrigin: crossSiteOrigin(req?.headers.origin, req?.headers.host, header(req?.headers['x-forwarded-host'])),
-          }
-        : {
-            authorization: request.headers.get('authorization'),
-            organizationId: request.headers.get('x-organization-id'),
-            crossSiteOrigin: crossSiteOrigin(request.headers.get('origin'), request.headers.get('host'), request.headers.get('x-forwarded-host')),
-          };
+      // Over WebSocket the page's origin and the host it was sent to are on the upgrade request.
+      const site = connectionParams ? requestSite((name) => req?.headers[name]) : requestSite((name) => request.headers.get(name), new URL(request.url).host);
+      const presented: PresentedCredentials = {
+        ...(connectionParams
+          ? {
+              authorization: stringParam(connectionParams, 'authorization', 'Authorization'),
+              organizationId: stringParam(connectionParams, 'organizationId', 'organization_id', 'X-Organization-Id'),
+            }
+          : { authorization: request.headers.get('authorization'), organizationId: request.headers.get('x-organization-id') }),
+        defaultRefusal: options.fallbackCredentials ? defaultCredentialsRefusal(site, allowedHosts) : null,
+      };
       return createGatewayContext(services, resolveCredentials(presented, options.fallbackCredentials), signal ?? request.signal);
     },
     plugins: [
       useRequestLog(log),
+      useVaryOrigin(),
       useOperationLimits(options.operationLimits),
       useStreamingUploads({ maxFileBytes: options.maxUploadBytes ?? 100 * 1024 * 1024 }),
       useUnsupportedMediaType(), // after every request parser: it answers only what none of them took
@@ -118,10 +128,6 @@ export function createGateway(options: GatewayOptions): Gateway {
       ready = value;
     },
   };
-}
-
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 function stringParam(params: Readonly<Record<string, unknown>>, ...names: string[]): string | undefined {

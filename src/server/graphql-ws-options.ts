@@ -4,7 +4,7 @@
  *
  * Grouping (on by default): identical `jobUpdated` subscriptions share one execution per event and
  * one serialisation (subscription-groups.ts). Identical means the same query text, operation name,
- * variables, extensions AND connection parameters, and the same `Origin`/`Host` of the upgrade
+ * variables, extensions AND connection parameters, and the same `Origin`/`Host`/`Sec-Fetch-Site` of the upgrade
  * request. Over WebSocket the context is built from exactly these (gateway.ts: the credentials from
  * the connection parameters, and, for callers without credentials, whether the page is on another
  * site), so members of a group would have got byte-identical results each on their own: nothing
@@ -28,6 +28,7 @@ import type { Socket } from 'node:net';
 import { getOperationAST, Kind, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import type { WebSocket } from 'ws';
+import { requestSite } from './credentials.js';
 import { toClientError } from './errors.js';
 import type { Gateway } from './gateway.js';
 import { createSubscriptionGroups, type GroupEvent, type SubscriptionGroups } from './subscription-groups.js';
@@ -137,7 +138,7 @@ function groupableField(document: Parameters<typeof getOperationAST>[0], operati
 }
 
 function groupKey(connectionParams: Readonly<Record<string, unknown>>, request: IncomingMessage, payload: { query: string; operationName?: string | null; variables?: unknown; extensions?: unknown }): string {
-  const site = [request.headers.origin ?? null, request.headers.host ?? null, request.headers['x-forwarded-host'] ?? null];
+  const site = requestSite((name) => request.headers[name]); // All the context reads of the upgrade request.
   const identity = stableJson([connectionParams, site, payload.query, payload.operationName ?? null, payload.variables ?? null, payload.extensions ?? null]);
   // A digest, so that the map of groups holds no token in clear.
   return createHash('sha256').update(identity).digest('base64url');

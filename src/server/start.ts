@@ -37,6 +37,9 @@ export async function startFromConfig(config: GatewayConfig, logger: Logger): Pr
   const gateway = createGateway({
     client,
     fallbackCredentials: config.fallbackCredentials,
+    allowedHosts: config.allowedHosts,
+    corsOrigins: config.corsOrigins,
+    operationLimits: config.operationLimits,
     baseModelCacheMs: config.baseModelCacheMs,
     maxUploadBytes: config.maxUploadBytes,
     live: live.hub,
