@@ -40,6 +40,8 @@ export interface GatewayOptions {
   corsOrigins?: readonly string[];
   /** Depth, alias, token and cost limits of one operation (see use-operation-limits.ts for defaults). */
   operationLimits?: OperationLimits;
+  /** Why the gateway cannot serve right now (Redis unreachable), or null; `/readyz` answers 503 with it. */
+  readiness?: () => string | null;
   logger: Logger;
   now?: () => number;
 }
@@ -117,7 +119,16 @@ export function createGateway(options: GatewayOptions): Gateway {
       useStreamingUploads({ maxFileBytes: options.maxUploadBytes ?? 100 * 1024 * 1024 }),
       useUnsupportedMediaType(), // after every request parser: it answers only what none of them took
       useInputProblems(),
-      useReadinessCheck({ endpoint: '/readyz', check: () => ready }),
+      // A thrown Error is a 503 whose body is its message: the reason, for whoever reads the probe.
+      useReadinessCheck({
+        endpoint: '/readyz',
+        check: () => {
+          if (!ready) throw new Error('Draining: the gateway is shutting down.');
+          const problem = options.readiness?.();
+          if (problem) throw new Error(problem);
+          return true;
+        },
+      }),
     ],
   });
 

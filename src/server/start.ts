@@ -43,6 +43,7 @@ export async function startFromConfig(config: GatewayConfig, logger: Logger): Pr
     baseModelCacheMs: config.baseModelCacheMs,
     maxUploadBytes: config.maxUploadBytes,
     live: live.hub,
+    readiness: () => live.problem(),
     logger,
   });
   // Live updates, the upstream client and the embedded simulator, in that order.
