@@ -19,6 +19,7 @@ import { GRAPHIQL_TABS } from './graphiql-examples.js';
 import { useInputProblems } from './use-input-problems.js';
 import { useOperationLimits, type OperationLimits } from './use-operation-limits.js';
 import { useRequestLog } from './use-request-log.js';
+import { createShutdownDrain } from './use-shutdown-drain.js';
 import { useStreamingUploads } from './use-streaming-uploads.js';
 import { useUnsupportedMediaType } from './use-unsupported-media-type.js';
 
@@ -60,6 +61,8 @@ export interface Gateway {
   services: GatewayServices;
   /** Turns `/readyz` to 503 (while draining on shutdown). */
   setReady(ready: boolean): void;
+  /** Shutdown: ends the upstream calls of queries still running with UPSTREAM_UNAVAILABLE, so that they are answered. */
+  abortPendingQueries(): void;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -71,6 +74,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   let ready = true;
   const log = options.logger;
   const allowedHosts = options.allowedHosts ?? [];
+  const drain = createShutdownDrain();
 
   const yoga = createYoga<TransportContext, GatewayContext>({
     schema,
@@ -110,11 +114,19 @@ export function createGateway(options: GatewayOptions): Gateway {
           : { authorization: request.headers.get('authorization'), organizationId: request.headers.get('x-organization-id') }),
         defaultRefusal: options.fallbackCredentials ? defaultCredentialsRefusal(site, allowedHosts) : null,
       };
-      return createGatewayContext(services, resolveCredentials(presented, options.fallbackCredentials), signal ?? request.signal);
+      const outcome = resolveCredentials(presented, options.fallbackCredentials);
+      // A subscription's signal is its own (it ends at shutdown with its socket or stream); a request's
+      // upstream calls may also be ended by the shutdown (use-shutdown-drain.ts).
+      if (signal) return createGatewayContext(services, outcome, signal);
+      const drained = drain.signalFor(request.signal);
+      const context = createGatewayContext(services, outcome, drained.signal);
+      drained.mark(context);
+      return context;
     },
     plugins: [
       useRequestLog(log),
       useVaryOrigin(),
+      drain.plugin,
       useOperationLimits(options.operationLimits),
       useStreamingUploads({ maxFileBytes: options.maxUploadBytes ?? 100 * 1024 * 1024 }),
       useUnsupportedMediaType(), // after every request parser: it answers only what none of them took
@@ -138,6 +150,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     setReady(value) {
       ready = value;
     },
+    abortPendingQueries: () => drain.abortQueries(),
   };
 }
 
