@@ -15,11 +15,62 @@ const port = integer(0, 65535, 'a port number from 0 to 65535');
 const positiveInt = integer(1, Number.MAX_SAFE_INTEGER, 'a whole number greater than 0');
 const nonNegativeInt = integer(0, Number.MAX_SAFE_INTEGER, 'a whole number, 0 or more');
 
+/** A comma-separated list, each entry trimmed and checked by `entry` (which returns it normalised, or null). */
+const list = (what: string, entry: (value: string) => string | null) =>
+  z.string().transform((value, ctx) => {
+    const out: string[] = [];
+    for (const raw of value.split(',').map((v) => v.trim()).filter((v) => v !== '')) {
+      const normalised = entry(raw);
+      if (normalised === null) {
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(raw)} is not ${what}` });
+        return z.NEVER;
+      }
+      out.push(normalised);
+    }
+    return out;
+  });
+
+/** `gateway.example.com`, `10.0.0.5`, `[::2]`: a name as it appears in a Host header, without the port. */
+function hostName(value: string): string | null {
+  try {
+    const url = new URL(`http://${value}`);
+    return url.host === value.toLowerCase() && url.port === '' ? url.host : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `https://app.example` or `http://localhost:5173`: exactly what a browser sends in `Origin`. */
+function origin(value: string): string | null {
+  try {
+    const url = new URL(value);
+    return /^https?:$/.test(url.protocol) && url.origin === value ? value : null;
+  } catch {
+    return null;
+  }
+}
+
 const envSchema = z.object({
   /** Port of the gateway's HTTP and WebSocket server. @default 4000 */
   PORT: port.default(4000),
-  /** Interface to listen on. @default 0.0.0.0 */
-  HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * Interface to listen on. @default 127.0.0.1 on the embedded simulator (its demo tenant is for this
+   * machine only), 0.0.0.0 with NSCALE_API_URL
+   */
+  HOST: z.string().min(1).optional(),
+  /**
+   * Host names (comma-separated, no port: `gateway.example.com,10.0.0.5`) besides loopback
+   * (`localhost`, `127.0.0.1`, `[::1]`) whose requests may use the default credentials (demo tenant or
+   * single-tenant operator). A request to any other `Host` must bring its own: a page whose name was
+   * re-bound to this gateway's address (DNS rebinding) sends its own name as `Host`. Behind a
+   * proxy, list the name clients use (a forwarded `X-Forwarded-Host` must be allowed too). @default none
+   */
+  GATEWAY_ALLOWED_HOSTS: list('a host name (such as gateway.example.com, without a port)', hostName).default([]),
+  /**
+   * Origins (comma-separated: `https://app.example,http://localhost:5173`) whose pages may read the
+   * gateway's answers (CORS, with credentials). @default none: same origin only
+   */
+  CORS_ORIGINS: list('an origin (such as https://app.example, without a path)', origin).default([]),
   /**
    * Base URL of the upstream fine-tuning API, up to `/api/v1` (paths continue with
    * `/organizations/{org}/…`). Unset: the gateway starts the embedded simulator and serves the demo tenant.
@@ -27,6 +78,8 @@ const envSchema = z.object({
   NSCALE_API_URL: z
     .url({ protocol: /^https?$/, message: 'must be an http(s) URL such as http://127.0.0.1:4010/api/v1' })
     .refine((value) => {
+      // zod runs this refinement even when the value failed `url()` above: that failure is the message.
+      if (!URL.canParse(value)) return true;
       const url = new URL(value);
       return !url.username && !url.password && !url.search && !url.hash;
     }, { message: 'must be a plain base URL: no credentials (tokens come from each request), query or fragment' })
@@ -57,6 +110,18 @@ const envSchema = z.object({
   POLL_INTERVAL_LIST_MS: positiveInt.default(5000),
   /** Longest wait between polls while the upstream fails, in milliseconds. @default 30000 */
   POLL_MAX_BACKOFF_MS: positiveInt.default(30_000),
+  /** Deepest selection nesting of one operation. @default 12 */
+  MAX_OPERATION_DEPTH: positiveInt.default(12),
+  /** Most aliases in one operation, `__typename`'s included. @default 30 */
+  MAX_OPERATION_ALIASES: positiveInt.default(30),
+  /** Most field selections in one operation (repeats, `__typename` and each fragment spread count). @default 300 */
+  MAX_OPERATION_FIELDS: positiveInt.default(300),
+  /** Most directives in one operation. @default 30 */
+  MAX_OPERATION_DIRECTIVES: positiveInt.default(30),
+  /** Most lexical tokens in one GraphQL document. @default 3000 */
+  MAX_OPERATION_TOKENS: positiveInt.default(3000),
+  /** Cost budget of one operation (1 per scalar, 2 per object, times depth). @default 5000 */
+  MAX_OPERATION_COST: positiveInt.default(5000),
   /** pino log level. @default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -71,6 +136,11 @@ export interface GatewayConfig {
     | { kind: 'remote'; baseUrl: string };
   /** Credentials for callers who send none: the demo tenant (embedded) or the operator's (single-tenant). */
   fallbackCredentials: { token: string; organizationId: string } | null;
+  /** Host names besides loopback whose requests may use `fallbackCredentials`, lower case. */
+  allowedHosts: string[];
+  /** Origins allowed by CORS. */
+  corsOrigins: string[];
+  operationLimits: { maxDepth: number; maxAliases: number; maxFields: number; maxDirectives: number; maxTokens: number; maxCost: number };
   upstreamDeadlineMs: number;
   baseModelCacheMs: number;
   maxUploadBytes: number;
@@ -125,9 +195,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   return {
     port: e.PORT,
-    host: e.HOST,
+    host: e.HOST ?? (upstream.kind === 'embedded' ? '127.0.0.1' : '0.0.0.0'),
     upstream,
     fallbackCredentials,
+    allowedHosts: e.GATEWAY_ALLOWED_HOSTS,
+    corsOrigins: e.CORS_ORIGINS,
+    operationLimits: {
+      maxDepth: e.MAX_OPERATION_DEPTH,
+      maxAliases: e.MAX_OPERATION_ALIASES,
+      maxFields: e.MAX_OPERATION_FIELDS,
+      maxDirectives: e.MAX_OPERATION_DIRECTIVES,
+      maxTokens: e.MAX_OPERATION_TOKENS,
+      maxCost: e.MAX_OPERATION_COST,
+    },
     upstreamDeadlineMs: e.UPSTREAM_DEADLINE_MS,
     baseModelCacheMs: e.BASE_MODEL_CACHE_SECONDS * 1000,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,

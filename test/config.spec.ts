@@ -46,6 +46,41 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).not.toThrow(/s3cretpw/);
   });
 
+  it('an upstream URL that is not a URL at all is a configuration message, not a crash', () => {
+    expect(() => loadConfig({ NSCALE_API_URL: 'not-a-url' })).toThrow(ConfigError);
+    expect(() => loadConfig({ NSCALE_API_URL: 'not-a-url' })).toThrow('NSCALE_API_URL="not-a-url": must be an http(s) URL');
+  });
+
+  it('listens on loopback on the embedded simulator unless HOST is set; on all interfaces with a real upstream', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ NSCALE_API_URL: 'http://127.0.0.1:4010/api/v1' }).host).toBe('0.0.0.0');
+  });
+
+  it('reads the host names that get the default credentials, the CORS allow-list and the operation limits', () => {
+    const config = loadConfig({
+      GATEWAY_ALLOWED_HOSTS: 'Gateway.Example.com, 10.0.0.5,[::2]',
+      CORS_ORIGINS: 'https://app.example, http://localhost:5173',
+      MAX_OPERATION_FIELDS: '50',
+      MAX_OPERATION_ALIASES: '5',
+    });
+    expect(config.allowedHosts).toEqual(['gateway.example.com', '10.0.0.5', '[::2]']);
+    expect(config.corsOrigins).toEqual(['https://app.example', 'http://localhost:5173']);
+    expect(config.operationLimits).toEqual({ maxDepth: 12, maxAliases: 5, maxFields: 50, maxDirectives: 30, maxTokens: 3000, maxCost: 5000 });
+    expect(loadConfig({}).allowedHosts).toEqual([]);
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+  });
+
+  it.each([
+    [{ GATEWAY_ALLOWED_HOSTS: 'gateway.example.com:4000' }, 'GATEWAY_ALLOWED_HOSTS="gateway.example.com:4000": "gateway.example.com:4000" is not a host name'],
+    [{ GATEWAY_ALLOWED_HOSTS: 'http://gateway.example.com' }, 'is not a host name'],
+    [{ CORS_ORIGINS: 'https://app.example/' }, 'CORS_ORIGINS="https://app.example/": "https://app.example/" is not an origin'],
+    [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS="*": "*" is not an origin'],
+    [{ MAX_OPERATION_FIELDS: '0' }, 'MAX_OPERATION_FIELDS="0": must be a whole number greater than 0'],
+  ])('refuses %j naming the variable and the entry', (env, expected) => {
+    expect(() => loadConfig(env)).toThrow(expected);
+  });
+
   it('refuses an upstream URL with a query or fragment, naming the variable', () => {
     expect(() => loadConfig({ NSCALE_API_URL: 'http://127.0.0.1:4010/api/v1?x=1' })).toThrow('NSCALE_API_URL="http://127.0.0.1:4010/api/v1?x=1": must be a plain base URL');
   });

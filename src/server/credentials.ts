@@ -15,19 +15,76 @@ export interface PresentedCredentials {
   authorization?: string | null | undefined;
   organizationId?: string | null | undefined;
   /**
-   * The page's origin when a browser sent the request from another site (`Origin` not matching the
-   * host the request was sent to). Such a request never gets the fallback credentials: otherwise any
-   * web page a user visits could spend the demo tenant's or, in single-tenant mode, the operator's
-   * credit (a cross-site form post or WebSocket needs no preflight).
+   * Why this request may not use the fallback credentials (`defaultCredentialsRefusal`), or null.
+   * Without that rule any web page a user visits could spend the demo tenant's or, in single-tenant
+   * mode, the operator's credit (a cross-site form post or WebSocket needs no preflight).
    */
-  crossSiteOrigin?: string | null | undefined;
+  defaultRefusal?: string | null | undefined;
+}
+
+/** What a request says about where it was sent and from which page: the headers the rule reads. */
+export interface RequestSite {
+  /** `Host` (for a request made in-process without one, the host of its URL). */
+  host: string | null;
+  forwardedHost: string | null;
+  origin: string | null;
+  /** `Sec-Fetch-Site`, sent by browsers: `same-origin`, `same-site`, `cross-site` or `none`. */
+  fetchSite: string | null;
+}
+
+/** The headers `defaultCredentialsRefusal` reads, from a fetch Request or a Node request (WebSocket upgrade). */
+export function requestSite(get: (name: string) => string | string[] | null | undefined, urlHost?: string): RequestSite {
+  const one = (name: string) => {
+    const value = get(name);
+    return (Array.isArray(value) ? value[0] : value) ?? null;
+  };
+  return { host: one('host') ?? urlHost ?? null, forwardedHost: one('x-forwarded-host'), origin: one('origin'), fetchSite: one('sec-fetch-site') };
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+const OWN_PAGES = "this gateway's default credentials serve only its own pages (on localhost or a host listed in GATEWAY_ALLOWED_HOSTS) and clients that are not browsers.";
+
+/**
+ * Why the default credentials may not serve this request, or null when they may. They serve only:
+ * - requests sent to a loopback name or a host in GATEWAY_ALLOWED_HOSTS (every `Host` and
+ *   `X-Forwarded-Host` value): a page whose own name was re-bound to the gateway's address (DNS
+ *   rebinding) sends that name, and looks same-origin to the browser and to the Origin rule below;
+ * - when a browser says where the request comes from (`Sec-Fetch-Site`), its own pages (`same-origin`)
+ *   or the user's own action (`none`: typed into the address bar, a bookmark);
+ * - requests whose `Origin`, when sent, is the host they were sent to. Clients that are not browsers
+ *   (curl, servers) send neither header.
+ */
+export function defaultCredentialsRefusal(site: RequestSite, allowedHosts: readonly string[]): string | null {
+  const names = [site.host, ...(site.forwardedHost ?? '').split(',')].map((h) => h?.trim() ?? '').filter((h, i) => i === 0 || h !== '');
+  for (const name of names) {
+    const hostname = hostnameOf(name);
+    if (hostname === null || !(LOOPBACK.has(hostname) || allowedHosts.includes(hostname))) {
+      return `The default credentials serve only requests sent to localhost, 127.0.0.1, [::1] or a host listed in GATEWAY_ALLOWED_HOSTS, not to ${JSON.stringify((hostname ?? name).slice(0, 200))}: send credentials of your own (Authorization and X-Organization-Id), or list the host in GATEWAY_ALLOWED_HOSTS.`;
+    }
+  }
+  const fetchSite = site.fetchSite?.trim().toLowerCase();
+  if (fetchSite && fetchSite !== 'same-origin' && fetchSite !== 'none') {
+    return `A request from another site (Sec-Fetch-Site: ${fetchSite.slice(0, 20)}) must carry its own credentials: ${OWN_PAGES}`;
+  }
+  const foreign = crossSiteOrigin(site.origin, site.host, site.forwardedHost);
+  return foreign === null ? null : `A request from another site (${foreign.slice(0, 200)}) must carry its own credentials: ${OWN_PAGES}`;
+}
+
+/** `localhost`, `10.0.0.5`, `[::1]` (lower case, without the port) from a Host value; null when it is none. */
+function hostnameOf(host: string): string | null {
+  if (!/^[^\s/\\@?#]+$/.test(host)) return null;
+  try {
+    return new URL(`http://${host}`).hostname;
+  } catch {
+    return null;
+  }
 }
 
 /**
  * The `Origin` of a browser request made from another site, or null. Same-site pages (GraphiQL
  * served by the gateway itself) and clients that send no `Origin` (curl, servers) give null.
  */
-export function crossSiteOrigin(origin: string | null | undefined, ...hosts: Array<string | null | undefined>): string | null {
+function crossSiteOrigin(origin: string | null | undefined, ...hosts: Array<string | null | undefined>): string | null {
   if (!origin) return null;
   let originHost: string;
   try {
@@ -45,9 +102,7 @@ export function resolveCredentials(presented: PresentedCredentials, fallback: Cr
   const organizationId = presented.organizationId?.trim() || undefined;
 
   if (!authorization && !organizationId) {
-    if (fallback && presented.crossSiteOrigin) {
-      return refuse(`A request from another site (${presented.crossSiteOrigin}) must carry its own credentials: this gateway's default credentials serve only its own pages and clients that are not browsers.`);
-    }
+    if (fallback && presented.defaultRefusal) return refuse(presented.defaultRefusal);
     if (fallback) return { ok: true, credentials: fallback };
     return refuse('Credentials are required: send "Authorization: Bearer <service token>" and "X-Organization-Id: <organization id>" (over WebSocket, connectionParams "authorization" and "organizationId").');
   }

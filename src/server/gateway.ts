@@ -12,13 +12,15 @@ import { createGatewayContext, type GatewayContext, type GatewayServices } from 
 import { schema } from '../schema/index.js';
 import type { LiveUpdates } from '../subscriptions/hub.js';
 import type { Credentials, UpstreamClient } from '../upstream/types.js';
-import { crossSiteOrigin, resolveCredentials, type PresentedCredentials } from './credentials.js';
+import { corsAllowList, useVaryOrigin } from './cors-allow-list.js';
+import { defaultCredentialsRefusal, requestSite, resolveCredentials, type PresentedCredentials } from './credentials.js';
 import { toClientError } from './to-client-error.js';
 import { useDashboard } from './use-dashboard.js';
 import { GRAPHIQL_TABS } from './graphiql-examples.js';
 import { useInputProblems } from './use-input-problems.js';
 import { useOperationLimits, type OperationLimits } from './use-operation-limits.js';
 import { useRequestLog } from './use-request-log.js';
+import { createShutdownDrain } from './use-shutdown-drain.js';
 import { useStreamingUploads } from './use-streaming-uploads.js';
 import { useUnsupportedMediaType } from './use-unsupported-media-type.js';
 
@@ -26,13 +28,22 @@ export interface GatewayOptions {
   client: UpstreamClient;
   /** Credentials for callers who send none (demo tenant, or explicit single-tenant mode); null refuses them. */
   fallbackCredentials: Credentials | null;
+  /**
+   * Host names (lower case, no port) besides `localhost`, `127.0.0.1` and `[::1]` whose requests may use
+   * `fallbackCredentials` (GATEWAY_ALLOWED_HOSTS; credentials.ts says why). @default []
+   */
+  allowedHosts?: readonly string[];
   /** How long a caller's base-model catalogue is reused. @default 60_000 */
   baseModelCacheMs?: number;
   /** Largest upload accepted, in bytes. @default 104_857_600 */
   maxUploadBytes?: number;
   live?: LiveUpdates | null;
+  /** Origins (`https://app.example`) whose pages may read answers (CORS). @default [] (same origin only) */
+  corsOrigins?: readonly string[];
   /** Depth, alias, token and cost limits of one operation (see use-operation-limits.ts for defaults). */
   operationLimits?: OperationLimits;
+  /** Why the gateway cannot serve right now (Redis unreachable), or null; `/readyz` answers 503 with it. */
+  readiness?: () => string | null;
   logger: Logger;
   now?: () => number;
   /** Where the built dashboard is served from (see use-dashboard.ts). @default dist/dashboard/ */
@@ -53,6 +64,8 @@ export interface Gateway {
   services: GatewayServices;
   /** Turns `/readyz` to 503 (while draining on shutdown). */
   setReady(ready: boolean): void;
+  /** Shutdown: ends the upstream calls of queries still running with UPSTREAM_UNAVAILABLE, so that they are answered. */
+  abortPendingQueries(): void;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -64,12 +77,15 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
   let ready = true;
   const log = options.logger;
+  const allowedHosts = options.allowedHosts ?? [];
+  const drain = createShutdownDrain();
 
   const yoga = createYoga<TransportContext, GatewayContext>({
     schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
     landingPage: false,
+    cors: corsAllowList(options.corsOrigins ?? []),
     multipart: false, // useStreamingUploads parses multipart requests without buffering them.
     renderGraphiQL,
     graphiql: {
@@ -91,28 +107,45 @@ export function createGateway(options: GatewayOptions): Gateway {
       error: (...args) => log.debug(args.map(String).join(' ')),
     },
     context: ({ request, req, connectionParams, signal }): GatewayContext => {
-      const presented: PresentedCredentials = connectionParams
-        ? {
-            authorization: stringParam(connectionParams, 'authorization', 'Authorization'),
-            organizationId: stringParam(connectionParams, 'organizationId', 'organization_id', 'X-Organization-Id'),
-            // Over WebSocket the page's origin is on the upgrade request.
-            crossSiteOrigin: crossSiteOrigin(req?.headers.origin, req?.headers.host, header(req?.headers['x-forwarded-host'])),
-          }
-        : {
-            authorization: request.headers.get('authorization'),
-            organizationId: request.headers.get('x-organization-id'),
-            crossSiteOrigin: crossSiteOrigin(request.headers.get('origin'), request.headers.get('host'), request.headers.get('x-forwarded-host')),
-          };
-      return createGatewayContext(services, resolveCredentials(presented, options.fallbackCredentials), signal ?? request.signal);
+      // Over WebSocket the page's origin and the host it was sent to are on the upgrade request.
+      const site = connectionParams ? requestSite((name) => req?.headers[name]) : requestSite((name) => request.headers.get(name), new URL(request.url).host);
+      const presented: PresentedCredentials = {
+        ...(connectionParams
+          ? {
+              authorization: stringParam(connectionParams, 'authorization', 'Authorization'),
+              organizationId: stringParam(connectionParams, 'organizationId', 'organization_id', 'X-Organization-Id'),
+            }
+          : { authorization: request.headers.get('authorization'), organizationId: request.headers.get('x-organization-id') }),
+        defaultRefusal: options.fallbackCredentials ? defaultCredentialsRefusal(site, allowedHosts) : null,
+      };
+      const outcome = resolveCredentials(presented, options.fallbackCredentials);
+      // A subscription's signal is its own (it ends at shutdown with its socket or stream); a request's
+      // upstream calls may also be ended by the shutdown (use-shutdown-drain.ts).
+      if (signal) return createGatewayContext(services, outcome, signal);
+      const drained = drain.signalFor(request.signal);
+      const context = createGatewayContext(services, outcome, drained.signal);
+      drained.mark(context);
+      return context;
     },
     plugins: [
       useDashboard(options.dashboardDir ? { dir: options.dashboardDir } : {}),
       useRequestLog(log),
+      useVaryOrigin(),
+      drain.plugin,
       useOperationLimits(options.operationLimits),
       useStreamingUploads({ maxFileBytes: options.maxUploadBytes ?? 100 * 1024 * 1024 }),
       useUnsupportedMediaType(), // after every request parser: it answers only what none of them took
       useInputProblems(),
-      useReadinessCheck({ endpoint: '/readyz', check: () => ready }),
+      // A thrown Error is a 503 whose body is its message: the reason, for whoever reads the probe.
+      useReadinessCheck({
+        endpoint: '/readyz',
+        check: () => {
+          if (!ready) throw new Error('Draining: the gateway is shutting down.');
+          const problem = options.readiness?.();
+          if (problem) throw new Error(problem);
+          return true;
+        },
+      }),
     ],
   });
 
@@ -122,11 +155,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     setReady(value) {
       ready = value;
     },
+    abortPendingQueries: () => drain.abortQueries(),
   };
-}
-
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 function stringParam(params: Readonly<Record<string, unknown>>, ...names: string[]): string | undefined {

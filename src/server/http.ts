@@ -18,6 +18,14 @@ export interface HttpServerOptions {
    * parameters) share one execution and one serialisation per event (src/subscriptions/README.md). @default true
    */
   subscriptionGroups?: boolean;
+  /**
+   * Shutdown: how long requests in flight may take to finish by themselves. Then the queries still
+   * waiting for the upstream are ended with a coded error (UPSTREAM_UNAVAILABLE) and answered; what
+   * remains after `answerMs` more (a slow mutation) is cut. @default 5_000
+   */
+  drainMs?: number;
+  /** Shutdown: time given to the answers of the queries ended after `drainMs`. @default 2_000 */
+  answerMs?: number;
 }
 
 export interface RunningServer {
@@ -27,7 +35,8 @@ export interface RunningServer {
   /**
    * Graceful stop: refuse new connections, close WebSockets with 1001 and cut SSE streams (neither
    * reports a subscription complete, so clients resubscribe elsewhere), let requests in flight
-   * finish for up to 2 s, then cut what remains. Live updates (pollers, leases) are stopped by whoever
+   * finish for up to `drainMs`, then answer the queries still waiting for the upstream with a coded
+   * error, and after `answerMs` cut what remains. Live updates (pollers, leases) are stopped by whoever
    * owns them, after: the subscriptions ended here leave their pollers by themselves.
    */
   close(): Promise<void>;
@@ -36,8 +45,10 @@ export interface RunningServer {
 export async function startHttpServer(gateway: Gateway, options: HttpServerOptions): Promise<RunningServer> {
   const { yoga } = gateway;
   const streams = eventStreams();
+  const requests = inFlight();
   const server = createServer((req, res) => {
     streams.track(req, res);
+    requests.track(res);
     yoga.requestListener(req, res);
   });
   await new Promise<void>((resolve, reject) => {
@@ -67,10 +78,8 @@ export async function startHttpServer(gateway: Gateway, options: HttpServerOptio
       closing ??= (async () => {
         gateway.setReady(false);
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        // Requests in flight get a moment to finish; then whatever remains is cut, WebSockets that
-        // never answer the close frame included (ws would wait 30 s for them, past main.ts's 10 s).
+        // WebSockets that never answer the close frame are cut (ws would wait 30 s for them, past main.ts's 10 s).
         const deadline = setTimeout(() => {
-          server.closeAllConnections();
           for (const socket of wss.clients) socket.terminate();
         }, 2_000);
         // 1001 "Going away" (sent at once; resolves when every socket has closed), and no `complete`
@@ -79,8 +88,15 @@ export async function startHttpServer(gateway: Gateway, options: HttpServerOptio
         const socketsClosed = ws.dispose();
         // Likewise SSE: a stream cut without `event: complete` is retried by its client.
         streams.cut();
-        await gateway.yoga.dispose();
         server.closeIdleConnections();
+        // Requests in flight finish by themselves, or the queries among them are answered with a coded
+        // error; only then is whatever remains (a mutation slower than the grace period) cut.
+        if (!(await requests.settled(options.drainMs ?? 5_000))) {
+          gateway.abortPendingQueries();
+          await requests.settled(options.answerMs ?? 2_000);
+        }
+        server.closeAllConnections();
+        await gateway.yoga.dispose();
         await Promise.all([socketsClosed, stopped]);
         clearTimeout(deadline);
       })();
@@ -104,6 +120,36 @@ function eventStreams() {
     },
     cut(): void {
       for (const res of open) if (res.headersSent) res.destroy();
+    },
+  };
+}
+
+/** The HTTP responses not yet finished, so that a shutdown can wait for them. */
+function inFlight() {
+  const open = new Set<ServerResponse>();
+  let onEmpty: (() => void) | null = null;
+  return {
+    track(res: ServerResponse): void {
+      open.add(res);
+      res.once('close', () => {
+        open.delete(res);
+        if (open.size === 0) onEmpty?.();
+      });
+    },
+    /** Resolves true once none is left, or false after `ms`. */
+    settled(ms: number): Promise<boolean> {
+      if (open.size === 0) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          onEmpty = null;
+          resolve(false);
+        }, ms);
+        onEmpty = () => {
+          clearTimeout(timer);
+          onEmpty = null;
+          resolve(true);
+        };
+      });
     },
   };
 }

@@ -37,9 +37,13 @@ export async function startFromConfig(config: GatewayConfig, logger: Logger): Pr
   const gateway = createGateway({
     client,
     fallbackCredentials: config.fallbackCredentials,
+    allowedHosts: config.allowedHosts,
+    corsOrigins: config.corsOrigins,
+    operationLimits: config.operationLimits,
     baseModelCacheMs: config.baseModelCacheMs,
     maxUploadBytes: config.maxUploadBytes,
     live: live.hub,
+    readiness: () => live.problem(),
     logger,
   });
   // Live updates, the upstream client and the embedded simulator, in that order.

@@ -1,7 +1,7 @@
 /**
  * Which graphql-ws subscriptions may share one execution (subscription-groups.ts), and the key that
  * says which ones are identical: the same query text, operation name, variables, extensions AND
- * connection parameters, and the same `Origin`/`Host` of the upgrade request. Over WebSocket the
+ * connection parameters, and the same `Origin`/`Host`/`X-Forwarded-Host`/`Sec-Fetch-Site` of the upgrade request. Over WebSocket the
  * context is built from exactly these (gateway.ts: the credentials from the connection parameters,
  * and, for callers without credentials, whether the page is on another site), so members of a group
  * would have got byte-identical results each on their own: nothing crosses tenants or tokens, and
@@ -36,7 +36,8 @@ export interface SubscribePayload {
 }
 
 export function groupKey(connectionParams: Readonly<Record<string, unknown>>, request: IncomingMessage, payload: SubscribePayload): string {
-  const site = [request.headers.origin ?? null, request.headers.host ?? null, request.headers['x-forwarded-host'] ?? null];
+  // Every header of the upgrade request that the context reads (requestSite in src/server/credentials.ts).
+  const site = [request.headers.origin ?? null, request.headers.host ?? null, request.headers['x-forwarded-host'] ?? null, request.headers['sec-fetch-site'] ?? null];
   const identity = stableJson([connectionParams, site, payload.query, payload.operationName ?? null, payload.variables ?? null, payload.extensions ?? null]);
   // A digest, so that the map of groups holds no token in clear.
   return createHash('sha256').update(identity).digest('base64url');

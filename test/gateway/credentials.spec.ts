@@ -1,6 +1,6 @@
 /** Credentials pass through as the caller's; missing or bad ones get UNAUTHENTICATED, never data. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO, startStack, type Stack } from '../harness/stack.js';
+import { DEMO, headersFor, startStack, type Stack } from '../harness/stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -51,7 +51,8 @@ describe('credentials', () => {
   });
 
   it('the fallback credentials serve callers who send none, when configured', async () => {
-    const demo = await startStack({ gateway: { fallbackCredentials: DEMO } });
+    // The harness sends its requests to http://gateway.test: a host name like any other, so listed.
+    const demo = await startStack({ gateway: { fallbackCredentials: DEMO, allowedHosts: ['gateway.test'] } });
     try {
       const res = await demo.gql('{ baseModels { id } }', {}, null);
       expect(res.errors).toBeUndefined();
@@ -82,7 +83,8 @@ describe('default credentials and other sites', () => {
     demo.simulator.resetStats();
     const res = await ask({ origin: 'https://evil.example' });
     expect(res.errors?.[0]).toMatchObject({
-      message: "A request from another site (https://evil.example) must carry its own credentials: this gateway's default credentials serve only its own pages and clients that are not browsers.",
+      message:
+        "A request from another site (https://evil.example) must carry its own credentials: this gateway's default credentials serve only its own pages (on localhost or a host listed in GATEWAY_ALLOWED_HOSTS) and clients that are not browsers.",
       extensions: { code: 'UNAUTHENTICATED' },
     });
     expect(demo.calls()).toEqual({});
@@ -98,6 +100,74 @@ describe('default credentials and other sites', () => {
 
   it('a page on another site with its own credentials is served', async () => {
     const res = await ask({ origin: 'https://app.example', authorization: 'Bearer demo-token', 'x-organization-id': 'demo-org' });
+    expect(res.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+/**
+ * DNS rebinding: a page at http://rebind.example:4000 whose name re-resolves to the gateway's address
+ * sends `Host: rebind.example:4000` and a matching `Origin`, so it looked same-site and got the default
+ * credentials. They now serve only loopback host names and those listed in GATEWAY_ALLOWED_HOSTS.
+ */
+describe('default credentials and the Host a request was sent to', () => {
+  let demo: Stack;
+  beforeAll(async () => {
+    demo = await startStack({ gateway: { fallbackCredentials: DEMO, allowedHosts: ['gateway.example.com'] } });
+  });
+  afterAll(() => demo.close());
+  beforeEach(() => demo.simulator.resetStats());
+
+  const CREATE = 'mutation { createDataset(input: { name: "x", trainingFileId: "file-1" }) { id } }';
+  const send = async (host: string, headers: Record<string, string>, form = false) => {
+    const response = await demo.gateway.yoga.fetch(`http://${host}/graphql`, {
+      method: 'POST',
+      headers: { host, 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json', ...headers },
+      body: form ? new URLSearchParams({ query: CREATE }).toString() : JSON.stringify({ query: CREATE }),
+    });
+    return (await response.json()) as { errors?: Array<{ message: string; extensions: { code: string } }> };
+  };
+  const REBIND_MESSAGE =
+    'The default credentials serve only requests sent to localhost, 127.0.0.1, [::1] or a host listed in GATEWAY_ALLOWED_HOSTS, not to "rebind.example": send credentials of your own (Authorization and X-Organization-Id), or list the host in GATEWAY_ALLOWED_HOSTS.';
+
+  it.each([
+    ['a JSON POST', false],
+    ['a form POST', true],
+  ])('%s from a re-bound name gets UNAUTHENTICATED naming GATEWAY_ALLOWED_HOSTS, and reaches no upstream', async (_name, form) => {
+    const res = await send('rebind.example:4000', { origin: 'http://rebind.example:4000' }, form);
+    expect(res.errors).toEqual([expect.objectContaining({ message: REBIND_MESSAGE, extensions: { code: 'UNAUTHENTICATED' } })]);
+    expect(demo.calls()).toEqual({});
+  });
+
+  it('an X-Forwarded-Host the page adds itself does not help', async () => {
+    const res = await send('rebind.example:4000', { 'x-forwarded-host': 'localhost:4000' });
+    expect(res.errors?.[0]?.message).toBe(REBIND_MESSAGE);
+    expect(demo.calls()).toEqual({});
+  });
+
+  it.each([['same-site'], ['cross-site']])('a browser request whose Sec-Fetch-Site is %s gets UNAUTHENTICATED', async (site) => {
+    const res = await send('localhost:4000', { 'sec-fetch-site': site });
+    expect(res.errors?.[0]).toMatchObject({
+      message: `A request from another site (Sec-Fetch-Site: ${site}) must carry its own credentials: this gateway's default credentials serve only its own pages (on localhost or a host listed in GATEWAY_ALLOWED_HOSTS) and clients that are not browsers.`,
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+    expect(demo.calls()).toEqual({});
+  });
+
+  it.each([
+    ['localhost:4000', {}],
+    ['127.0.0.1:4000', { 'sec-fetch-site': 'same-origin', origin: 'http://127.0.0.1:4000' }],
+    ['[::1]:4000', { 'sec-fetch-site': 'none' }],
+    ['localhost', {}],
+    ['Gateway.Example.COM:8443', { origin: 'https://gateway.example.com:8443' }],
+    ['127.0.0.1:4000', { 'x-forwarded-host': 'gateway.example.com', origin: 'https://gateway.example.com' }],
+  ] as Array<[string, Record<string, string>]>)('a request sent to %s %j gets them', async (host, headers) => {
+    const res = await send(host, headers);
+    // The default credentials were used: the upstream answered (the file id is unknown to it).
+    expect(res.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('a request to any host is served with credentials of its own', async () => {
+    const res = await send('rebind.example:4000', { origin: 'http://rebind.example:4000', 'sec-fetch-site': 'cross-site', ...headersFor(DEMO) });
     expect(res.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
   });
 });

@@ -126,7 +126,7 @@ describe('errors', () => {
     const lines: string[] = [];
     const logger = pino({ level: 'error' }, new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }));
     const broken = { ...stack.client, listDatasets: async () => { throw new TypeError('cannot read properties of undefined (secret detail)'); } };
-    const gateway = createGateway({ client: broken, fallbackCredentials: DEMO, logger });
+    const gateway = createGateway({ client: broken, fallbackCredentials: DEMO, allowedHosts: ['gateway.test'], logger });
     const response = await gateway.yoga.fetch('http://gateway.test/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

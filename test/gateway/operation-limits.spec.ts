@@ -32,6 +32,38 @@ describe('operation limits', () => {
     expect(stack.calls()).toEqual({});
   });
 
+  // Probes that passed before: graphql-armor's alias limit exempts `__typename`, and nothing counted
+  // fields, so one field repeated 500 times went to validation (whose overlap check is quadratic).
+  it.each([
+    ['101 aliases of __typename', `{ baseModels { id } ${Array.from({ length: 101 }, (_, i) => `t${i}: __typename`).join(' ')} }`, 'Aliases limit of 30 exceeded: the operation has 101 aliases (__typename included; setting MAX_OPERATION_ALIASES).'],
+    ['one field repeated 500 times', `{ baseModels { ${'id '.repeat(500)} } }`, 'Field selections limit of 300 exceeded: the operation selects 501 fields (repeated fields and __typename included; setting MAX_OPERATION_FIELDS).'],
+    ['__typename repeated 500 times', `{ baseModels { id } ${'__typename '.repeat(500)} }`, 'Field selections limit of 300 exceeded: the operation selects 502 fields (repeated fields and __typename included; setting MAX_OPERATION_FIELDS).'],
+  ])('refuses %s, stating the limit, before any upstream call', async (_name, query, message) => {
+    const res = await stack.gql(query);
+    expect(res.data ?? null).toBeNull();
+    expect(res.errors?.[0]).toMatchObject({ message, extensions: { code: 'OPERATION_LIMIT_EXCEEDED' } });
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('counts fields through fragments, each time they are spread', async () => {
+    const fragment = `fragment F on BaseModel { ${'id name '.repeat(10)} }`;
+    const res = await stack.gql(`{ baseModels { ${Array.from({ length: 20 }, () => '...F').join(' ')} } } ${fragment}`);
+    expect(res.errors?.[0]?.extensions?.code).toBe('OPERATION_LIMIT_EXCEEDED');
+    expect(res.errors?.[0]?.message).toMatch(/^Field selections limit of 300 exceeded: the operation selects 401 fields/);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('takes its limits from the options', async () => {
+    const tight = await startStack({ gateway: { operationLimits: { maxFields: 3 } } });
+    try {
+      expect((await tight.gql('{ baseModels { id name } }')).errors).toBeUndefined();
+      const res = await tight.gql('{ baseModels { id name __typename } }');
+      expect(res.errors?.[0]?.message).toMatch(/^Field selections limit of 3 exceeded: the operation selects 4 fields/);
+    } finally {
+      await tight.close();
+    }
+  });
+
   it('refuses a document nested deeper than the limit', async () => {
     const deep = await startStack({ gateway: { operationLimits: { maxDepth: 3 } } });
     try {

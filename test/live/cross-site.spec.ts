@@ -13,18 +13,18 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-function clientFrom(origin: string | null) {
+function clientFrom(origin: string | null, headers: Record<string, string> = {}) {
   const url = stack.server!.url;
   class FromPage extends WebSocket {
     constructor(address: string, protocols?: string | string[]) {
-      super(address, protocols, origin ? { origin } : {});
+      super(address, protocols, { ...(origin ? { origin } : {}), headers });
     }
   }
   return createClient({ url: `${url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: FromPage, retryAttempts: 0, lazy: true });
 }
 
-function first(origin: string | null) {
-  const client = clientFrom(origin);
+function first(origin: string | null, headers: Record<string, string> = {}) {
+  const client = clientFrom(origin, headers);
   return new Promise<any>((resolve, reject) => {
     client.subscribe({ query: '{ datasets { id } }' }, { next: resolve, error: reject, complete: () => {} });
   }).finally(() => client.dispose());
@@ -34,6 +34,22 @@ describe('WebSocket from another site', () => {
   it('gets UNAUTHENTICATED without credentials of its own', async () => {
     stack.simulator.resetStats();
     const result = await first('https://evil.example');
+    expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(stack.calls()).toEqual({});
+  });
+
+  // DNS rebinding: the page's name re-resolves to the gateway, so its Origin matches the Host it sends.
+  it('a page on a re-bound name (Host and Origin rebind.example) gets UNAUTHENTICATED naming GATEWAY_ALLOWED_HOSTS', async () => {
+    stack.simulator.resetStats();
+    const result = await first('http://rebind.example:4000', { host: 'rebind.example:4000' });
+    expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(result.errors?.[0]?.message).toMatch(/GATEWAY_ALLOWED_HOSTS/);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('a handshake whose Sec-Fetch-Site is cross-site gets UNAUTHENTICATED', async () => {
+    stack.simulator.resetStats();
+    const result = await first(null, { 'sec-fetch-site': 'cross-site' });
     expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(stack.calls()).toEqual({});
   });

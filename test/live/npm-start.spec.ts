@@ -1,0 +1,76 @@
+/**
+ * `npm start` as a container stop or a process manager runs it: SIGTERM goes to the npm process.
+ * Under `tsx src/server/main.ts` that signal never reached the gateway (tsx's own child), which was
+ * left running, orphaned, its port still open. And a configuration mistake is a message, not a
+ * stack trace.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { postGraphQL } from '../harness/http-client.js';
+import { eventually } from '../harness/stack.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+function npmStart(extra: NodeJS.ProcessEnv) {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'silent', ...extra };
+  for (const name of ['REDIS_URL', 'NSCALE_API_URL', 'HOST', 'npm_lifecycle_event']) if (!(name in extra)) delete env[name];
+  // Its own process group, so that whatever it leaves behind can be found and killed afterwards.
+  const child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { child, exited, out: () => stdout, err: () => stderr };
+}
+
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // The group is gone: nothing was left behind.
+  }
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('npm start', () => {
+  it('on SIGTERM to the npm process, drains, closes its port within 10 s and exits cleanly', async () => {
+    const run = npmStart({});
+    try {
+      const url = await eventually(() => /GraphiQL: (http:\/\/[^\s]+)\/graphql/.exec(run.out())?.[1]?.replace('localhost', '127.0.0.1') ?? (run.child.exitCode !== null ? 'exited' : undefined), 60_000, 'the gateway to listen');
+      expect(url, run.err()).not.toBe('exited');
+      const port = Number(new URL(url).port);
+      expect((await postGraphQL(url, '{ baseModels { id } }', {}, null)).data?.baseModels).toHaveLength(8);
+
+      run.child.kill('SIGTERM');
+      await eventually(async () => ((await portOpen(port)) ? undefined : true), 10_000, 'the port to close');
+      expect(await run.exited).toEqual({ code: 0, signal: null });
+      expect(run.err()).toBe('');
+    } finally {
+      killGroup(run.child);
+    }
+  }, 120_000);
+
+  it('NSCALE_API_URL=not-a-url prints the configuration message naming the variable, no stack trace', async () => {
+    const run = npmStart({ NSCALE_API_URL: 'not-a-url' });
+    try {
+      expect((await run.exited).code).toBe(1);
+      expect(run.err()).toContain('NSCALE_API_URL="not-a-url": must be an http(s) URL');
+      expect(run.err()).not.toMatch(/^\s+at /m);
+    } finally {
+      killGroup(run.child);
+    }
+  }, 60_000);
+});

@@ -1,0 +1,76 @@
+/**
+ * `/readyz` says not-ready (503, with why) while the configured Redis cannot be reached: before, it
+ * said ready, and a load balancer kept sending subscriptions to an instance that could not serve them.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { startFromConfig, type RunningGateway } from '../../src/server/start.js';
+import { eventually } from '../harness/stack.js';
+
+const REDIS = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+
+/** A TCP relay to the real Redis that the test can take down and bring back on the same port. */
+function relay() {
+  const sockets = new Set<Socket>();
+  let server: Server | null = null;
+  let port = 0;
+  const open = () =>
+    new Promise<void>((resolve) => {
+      server = createServer((client) => {
+        const upstream = connect(Number(REDIS.port || 6379), REDIS.hostname);
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on('close', () => sockets.delete(s));
+          s.on('error', () => {});
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      server.listen(port, '127.0.0.1', () => {
+        port = (server!.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  const close = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server ? server.close(() => resolve()) : resolve();
+      server = null;
+    });
+  return { open, close, url: () => `redis://127.0.0.1:${port}` };
+}
+
+async function readyz(running: RunningGateway) {
+  const res = await running.gateway.yoga.fetch('http://localhost/readyz');
+  return { status: res.status, body: await res.text() };
+}
+
+describe('/readyz and Redis', () => {
+  const redis = relay();
+  let running: RunningGateway;
+  beforeAll(async () => {
+    await redis.open();
+    running = await startFromConfig(loadConfig({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: redis.url(), LOG_LEVEL: 'silent' }), pino({ level: 'silent' }));
+  });
+  afterAll(async () => {
+    await redis.close();
+    await running?.close();
+  });
+
+  it('is ready while Redis answers, 503 saying why while it cannot be reached, ready again when it is back', async () => {
+    await eventually(async () => ((await readyz(running)).status === 200 ? true : undefined), 10_000, 'ready');
+
+    await redis.close();
+    const down = await eventually(async () => {
+      const r = await readyz(running);
+      return r.status === 503 ? r : undefined;
+    }, 10_000, 'not ready');
+    expect(down.body).toMatch(/^Redis \(REDIS_URL\) cannot be reached/);
+    expect(down.body).not.toContain(redis.url());
+
+    await redis.open();
+    await eventually(async () => ((await readyz(running)).status === 200 ? true : undefined), 15_000, 'ready again');
+  }, 60_000);
+});

@@ -1,0 +1,60 @@
+/**
+ * At shutdown, queries still waiting for the upstream (behind a full connection pool, or sent and
+ * slow) are answered, with their data or a coded error, within the grace period: before, the server
+ * cut their connections after 2 s and the clients got a reset instead of an answer.
+ */
+import { pino } from 'pino';
+import { Agent } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway } from '../../src/server/gateway.js';
+import { startHttpServer } from '../../src/server/http.js';
+import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { createUpstreamClient } from '../../src/upstream/client.js';
+import { postGraphQL } from '../harness/http-client.js';
+import { DEMO, eventually } from '../harness/stack.js';
+
+let simulator: Simulator;
+beforeAll(async () => {
+  simulator = await startSimulator({ port: 0 });
+});
+afterAll(() => simulator.close());
+
+describe('shutdown with queries waiting for the upstream', () => {
+  it('answers each of them with a coded error within the grace period, none is cut', async () => {
+    // One connection: the first query is sent (and hangs upstream), the others wait in the pool.
+    const pool = new Agent({ connections: 1 });
+    const client = createUpstreamClient({ baseUrl: simulator.apiBaseUrl, dispatcher: pool, deadlineMs: 60_000 });
+    const gateway = createGateway({ client, fallbackCredentials: null, logger: pino({ level: 'silent' }) });
+    const server = await startHttpServer(gateway, { port: 0, drainMs: 300 });
+    try {
+      simulator.setFaults({ route: 'GET /jobs/{id}', latencyMs: 60_000 });
+      simulator.resetStats();
+      const answers = Array.from({ length: 4 }, (_, i) =>
+        postGraphQL(server.url, 'query($id: ID!) { job(id: $id) { id } }', { id: `job-${i}` }, DEMO).then(
+          (response) => response,
+          (error: unknown) => ({ cut: String(error) }),
+        ),
+      );
+      await eventually(() => (simulator.stats()['GET /jobs/{id}'] === 1 ? true : undefined), 10_000, 'the first query to reach the upstream');
+
+      await server.close();
+      for (const answer of await Promise.all(answers)) {
+        expect(answer).toMatchObject({
+          status: 200,
+          data: { job: null },
+          errors: [
+            {
+              message: 'The gateway is shutting down and this request could not be answered in time: send it again.',
+              extensions: { code: 'UPSTREAM_UNAVAILABLE' },
+            },
+          ],
+        });
+      }
+    } finally {
+      simulator.setFaults({});
+      await server.close();
+      await client.close();
+      await pool.destroy();
+    }
+  }, 30_000);
+});
