@@ -18,6 +18,7 @@ import { GRAPHIQL_TABS } from './graphiql-examples.js';
 import { useInputProblems } from './use-input-problems.js';
 import { useOperationLimits, type OperationLimits } from './use-operation-limits.js';
 import { useRequestLog } from './use-request-log.js';
+import { DEFAULT_MAX_UPLOAD_BYTES } from './upload-limits.js';
 import { useStreamingUploads } from './use-streaming-uploads.js';
 import { useUnsupportedMediaType } from './use-unsupported-media-type.js';
 
@@ -104,7 +105,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     plugins: [
       useRequestLog(log),
       useOperationLimits(options.operationLimits),
-      useStreamingUploads({ maxFileBytes: options.maxUploadBytes ?? 100 * 1024 * 1024 }),
+      useStreamingUploads({ maxFileBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES }),
       useUnsupportedMediaType(), // after every request parser: it answers only what none of them took
       useInputProblems(),
       useReadinessCheck({ endpoint: '/readyz', check: () => ready }),
