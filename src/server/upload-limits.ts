@@ -2,7 +2,9 @@
  * Every limit on a multipart upload, in one place: the options that set them, their defaults, the
  * limits handed to busboy, and the refusal a caller reads when a file is too large. The limits are
  * enforced while the body streams (busboy cuts a file part at `maxFileBytes` and emits `limit`), so
- * no limit here needs the whole body in memory. To change a limit, change it here only.
+ * no limit here needs the whole body in memory. To change how a limit is applied, change it here only;
+ * the deployed size comes from the configuration (`MAX_UPLOAD_BYTES` in src/config.ts, passed to
+ * `createGateway` as `maxUploadBytes`), and the simulator enforces its own, separate limit.
  */
 import type busboy from 'busboy';
 import type { GraphQLError } from 'graphql';
