@@ -17,8 +17,8 @@ export default defineConfig({
     // suite's time, and about 80 % of its CPU. Sharing is safe because nothing in src/ keeps state
     // at module level (config, clock, client, pubsub and loaders are built by factories per test)
     // and no spec mocks modules, stubs globals or installs fake timers; checked by running the suite
-    // in several shuffled orders (`npx vitest run --sequence.shuffle`). A spec that needs a fresh
-    // module graph must not be written: build what it needs through the factories instead.
+    // in several shuffled file orders (`npx vitest run --sequence.shuffle.files`). So a new spec must
+    // not rely on a fresh module graph either: it builds what it needs through the factories.
     isolate: false,
     // maxWorkers stays vitest's default (cores - 1, so one worker on a 2-core machine): the
     // real-socket specs (500 subscribers, shutdown) wait with deadlines and should not share the
