@@ -12,5 +12,16 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // One module graph per worker, not one per spec file. With isolation on, every file paid again
+    // for loading yoga, Pothos, undici, ioredis and the transformed src/ tree: more than half of the
+    // suite's time, and about 80 % of its CPU. Sharing is safe because nothing in src/ keeps state
+    // at module level (config, clock, client, pubsub and loaders are built by factories per test)
+    // and no spec mocks modules, stubs globals or installs fake timers; checked by running the suite
+    // in several shuffled file orders (`npx vitest run --sequence.shuffle.files`). So a new spec must
+    // not rely on a fresh module graph either: it builds what it needs through the factories.
+    isolate: false,
+    // maxWorkers stays vitest's default (cores - 1, so one worker on a 2-core machine): the
+    // real-socket specs (500 subscribers, shutdown) wait with deadlines and should not share the
+    // cores with another spec file.
   },
 });

@@ -18,12 +18,6 @@ import { describe, expect, it } from 'vitest';
 
 const MAX_LINES = 280;
 
-/**
- * Files over MAX_LINES that other branches of issue 7 are splitting right now. The lead empties this
- * list after merging them; a listed file that is no longer over the limit fails the test, as a reminder.
- */
-const PENDING_SPLITS_OVER_MAX_LINES: readonly string[] = ['src/server/use-streaming-uploads.ts'];
-
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'src');
 
@@ -115,9 +109,6 @@ describe('structure of src', () => {
   it(`has no file over ${MAX_LINES} lines`, () => {
     const lines = (file: string) => sources.get(file)!.split('\n').length - (sources.get(file)!.endsWith('\n') ? 1 : 0);
     const over = files.filter((file) => lines(file) > MAX_LINES).map((file) => `${repoPath(file)} (${lines(file)} lines)`);
-    const pending = (entry: string) => PENDING_SPLITS_OVER_MAX_LINES.some((path) => entry.startsWith(`${path} `));
-    expect(over.filter((entry) => !pending(entry))).toEqual([]);
-    // A pending split that has landed: take it off PENDING_SPLITS_OVER_MAX_LINES.
-    expect(PENDING_SPLITS_OVER_MAX_LINES.filter((path) => !over.some((entry) => entry.startsWith(`${path} `)))).toEqual([]);
+    expect(over).toEqual([]);
   });
 });

@@ -20,6 +20,7 @@ import { GRAPHIQL_TABS } from './graphiql-examples.js';
 import { useInputProblems } from './use-input-problems.js';
 import { useOperationLimits, type OperationLimits } from './use-operation-limits.js';
 import { useRequestLog } from './use-request-log.js';
+import { DEFAULT_MAX_UPLOAD_BYTES } from './upload-limits.js';
 import { createShutdownDrain } from './use-shutdown-drain.js';
 import { useStreamingUploads } from './use-streaming-uploads.js';
 import { useUnsupportedMediaType } from './use-unsupported-media-type.js';
@@ -133,7 +134,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useVaryOrigin(),
       drain.plugin,
       useOperationLimits(options.operationLimits),
-      useStreamingUploads({ maxFileBytes: options.maxUploadBytes ?? 100 * 1024 * 1024 }),
+      useStreamingUploads({ maxFileBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES }),
       useUnsupportedMediaType(), // after every request parser: it answers only what none of them took
       useInputProblems(),
       // A thrown Error is a 503 whose body is its message: the reason, for whoever reads the probe.

@@ -1,0 +1,90 @@
+/**
+ * One file part of a streamed multipart request, as the `Upload` scalar hands it to resolvers: its
+ * stream once busboy reaches it in the body, or why it never will. The bytes are never buffered here:
+ * the stream is busboy's own, handed on as it arrives. Whether a field may open it yet is not this
+ * file's business: `FileParts` decides that (the order rule) and is passed in as `open`.
+ */
+import type { Readable } from 'node:stream';
+import type { UploadedFile } from '../resolvers/upload.js';
+import { badUserInput } from '../errors/bad-user-input.js';
+import { fileTooLarge, type UploadLimits } from './upload-limits.js';
+
+export class FilePart {
+  readonly upload: UploadedFile;
+  private stream: Readable | undefined;
+  private opened = false;
+  private error: Error | undefined;
+  private tooLarge: Error | undefined;
+  private waiters: Array<{ resolve: (s: Readable) => void; reject: (e: Error) => void }> = [];
+  private filename = '';
+  private mimeType = 'application/octet-stream';
+
+  constructor(readonly name: string, private readonly limits: UploadLimits, open: (part: FilePart) => Promise<Readable>) {
+    const part = this;
+    this.upload = {
+      kind: 'uploaded-file',
+      // Getters: the name and type are known only once the part arrives, after the resolver got the Upload.
+      get filename() {
+        return part.filename;
+      },
+      get mimeType() {
+        return part.mimeType;
+      },
+      failure: () => this.tooLarge,
+      open: () => open(this),
+    };
+  }
+
+  /** Records the stream; hands it to the fields waiting for it. Whether any was. */
+  arrive(stream: Readable, filename: string, mimeType: string): boolean {
+    this.filename = filename;
+    this.mimeType = mimeType;
+    // busboy stops a part at the size limit and emits `limit`; failing the stream tells the reader
+    // (the upstream upload) that the file is incomplete, and `failure()` tells the resolver why.
+    stream.once('limit', () => {
+      this.tooLarge = fileTooLarge(filename, this.limits);
+      stream.destroy(this.tooLarge);
+    });
+    this.stream = stream;
+    const waiters = this.waiters.splice(0);
+    if (waiters.length > 0) this.opened = true;
+    for (const w of waiters) w.resolve(stream);
+    return waiters.length > 0;
+  }
+
+  /** The stream if it has arrived (now opened), or the failure; undefined while it is still to come. */
+  take(): Promise<Readable> | undefined {
+    if (this.stream) {
+      this.opened = true;
+      return Promise.resolve(this.stream);
+    }
+    return this.error ? Promise.reject(this.error) : undefined;
+  }
+
+  wait(): Promise<Readable> {
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  rejectWaiters(error: Error): void {
+    for (const w of this.waiters.splice(0)) w.reject(error);
+  }
+
+  /** The part will never arrive (the body failed or ended without it); a part that arrived keeps its stream. */
+  fail(error: Error): void {
+    if (this.stream) return;
+    this.error ??= error;
+    this.rejectWaiters(this.error);
+  }
+
+  /** No field will open it any more: drain it if it came unread, refuse whoever still waits. */
+  abandon(): void {
+    if (this.stream && !this.opened) drain(this.stream);
+    this.rejectWaiters(badUserInput('file', `file: part ${JSON.stringify(this.name)} was not sent before the operation ended`));
+  }
+}
+
+/** Reads a stream nobody will read to its end, so that the request body goes on (an error, the size limit, is of no interest). */
+export function drain(stream: Readable): void {
+  stream.on('error', () => {});
+  stream.resume();
+}

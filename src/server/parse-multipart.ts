@@ -1,0 +1,125 @@
+/**
+ * Parses a GraphQL multipart request (https://github.com/jaydenseric/graphql-multipart-request-spec)
+ * as a stream. The returned promise resolves with the operations as soon as the `operations` and `map`
+ * fields have arrived, each `Upload` variable already set to its part's `UploadedFile`; the file parts
+ * themselves arrive later, into `parts`, while execution runs. So a CSV flows from the caller to the
+ * upstream without ever being held whole.
+ *
+ * Every refusal is BAD_USER_INPUT with HTTP 400 and names what was wrong with the body. A failure
+ * after the operations were handed on (the body breaks, busboy errs) fails the parts still to come,
+ * and the body is drained so that the connection ends cleanly.
+ */
+import type { Readable } from 'node:stream';
+import busboy from 'busboy';
+import { createGraphQLError } from 'graphql-yoga';
+import { badUserInput } from '../errors/bad-user-input.js';
+import type { FileParts } from './file-parts.js';
+import { busboyLimits, type UploadLimits } from './upload-limits.js';
+
+export function parseMultipart(contentType: string, body: Readable | null, parts: FileParts, limits: UploadLimits): Promise<Record<string, unknown>> {
+  if (!body) return Promise.reject(refuse('The multipart request has no body.'));
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({
+      headers: { 'content-type': contentType },
+      defParamCharset: 'utf8', // Browsers send non-ASCII file names as raw UTF-8.
+      limits: busboyLimits(limits),
+    });
+  } catch (error) {
+    return Promise.reject(refuse(`The multipart request is malformed: ${(error as Error).message}`));
+  }
+
+  return new Promise((resolve, reject) => {
+    let operations: Record<string, unknown> | undefined;
+    // Settled once the operations are handed to yoga (or refused): from then on a failure reaches the
+    // parts, which the resolvers are reading, not the promise.
+    let settled = false;
+    const fail = (error: Error) => {
+      if (!settled) {
+        settled = true;
+        reject(error);
+      }
+      for (const part of parts.values()) part.fail(error);
+      body.unpipe(parser);
+      body.resume();
+    };
+
+    parser.on('field', (name, value) => {
+      if (settled && name !== 'map') return;
+      if (name === 'operations') {
+        const parsed = parseJson(value);
+        if (!parsed || typeof parsed !== 'object') return fail(refuse('Multipart field "operations" must be a JSON object (or array) of GraphQL requests.'));
+        operations = parsed as Record<string, unknown>;
+      } else if (name === 'map') {
+        if (!operations) return fail(refuse('Multipart field "map" must come after "operations".'));
+        const map = parseJson(value);
+        if (!isFileMap(map)) return fail(refuse('Multipart field "map" must be a JSON object of file part names to arrays of variable paths.'));
+        for (const [partName, paths] of Object.entries(map)) {
+          const part = parts.add(partName);
+          for (const path of paths) {
+            if (!setPath(operations, path, part.upload)) return fail(refuse(`Multipart "map": ${JSON.stringify(path)} is not a variable path of the operations.`));
+          }
+        }
+        settled = true;
+        resolve(operations);
+      } else {
+        fail(refuse(`Unexpected multipart field ${JSON.stringify(name)}: only "operations", "map" and file parts are allowed.`));
+      }
+    });
+
+    parser.on('file', (name, stream, info) => {
+      const part = parts.get(name);
+      if (!part || !settled) {
+        stream.resume();
+        if (!settled) fail(refuse(`File part ${JSON.stringify(name)} came before "operations" and "map".`));
+        return;
+      }
+      parts.arrive(part, stream, info.filename ?? name, info.mimeType);
+    });
+
+    parser.on('close', () => {
+      if (!settled) fail(refuse('The multipart request ended before its "operations" and "map" fields.'));
+      for (const part of parts.values()) part.fail(badUserInput('file', `The multipart request has no file part ${JSON.stringify(part.name)} although "map" names it.`));
+    });
+    parser.on('error', (error: Error) => fail(refuse(`The multipart request is malformed: ${error.message}`)));
+    body.on('error', (error) => fail(refuse(`The upload was interrupted: ${error.message}`)));
+    body.pipe(parser);
+  });
+}
+
+/** A refusal of the request as a whole, before execution: yoga answers it with this HTTP status. */
+function refuse(message: string, status = 400) {
+  return createGraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status } } });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isFileMap(value: unknown): value is Record<string, string[]> {
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) &&
+    Object.values(value).every((paths) => Array.isArray(paths) && paths.every((p) => typeof p === 'string'))
+  );
+}
+
+/** Sets `variables.file`-style paths; refuses paths that do not end in an existing null slot's parent. */
+function setPath(root: Record<string, unknown>, path: string, value: unknown): boolean {
+  const keys = path.split('.');
+  let current: unknown = root;
+  for (let i = 0; i < keys.length - 1; i++) {
+    const key = keys[i]!;
+    // The path comes from the caller: never let it reach an object's prototype.
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') return false;
+    if (typeof current !== 'object' || current === null || !Object.hasOwn(current, key)) return false;
+    current = (current as Record<string, unknown>)[key];
+  }
+  const last = keys.at(-1)!;
+  if (typeof current !== 'object' || current === null || last === '__proto__' || last === 'constructor' || last === 'prototype') return false;
+  (current as Record<string, unknown>)[last] = value;
+  return true;
+}
