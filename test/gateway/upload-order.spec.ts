@@ -1,5 +1,5 @@
 /**
- * The order rule of streamed file parts (src/server/use-streaming-uploads.ts), on a bare yoga with a
+ * The order rule of streamed file parts (src/server/file-parts.ts), on a bare yoga with a
  * nullable field, so that a field after a refused one runs: the part that was sent first stays
  * openable, and the part after it comes once it is read. The body is fed by hand, to reach both
  * paths: a field opening a part while an earlier one is unread, and a field already waiting when an
