@@ -15,7 +15,7 @@ const usd = (n: number): string => `$${n.toFixed(2)}`;
 
 export const createJob: Handler = async ({ req, org, deps, now }) => {
   const request = parseJobRequest(await readJsonBody(req), org, deps.models);
-  const plan = planJob(request);
+  const plan = await planJob(request);
   const estimated_usage = estimateUsage(plan, request, deps.options.pricePerMillionTokens);
   if (request.dryRun) return json(200, { dry_run: true, estimated_usage, job: null });
 
