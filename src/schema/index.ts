@@ -9,6 +9,8 @@ import './hyperparameters.js';
 import './metrics.js';
 import './job.js';
 import './cost-estimate.js';
+import './dataset-analysis.js';
+import './analyze-dataset-input.js';
 import './hugging-face-export.js';
 import './subscription.js';
 

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
+import { createTokenPool, type TokenPool } from '../preflight/token-pool.js';
 import { BaseModelCatalogue } from '../resolvers/base-model-catalogue.js';
 import { createGatewayContext, type GatewayContext, type GatewayServices } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
@@ -29,6 +30,10 @@ export interface GatewayOptions {
   baseModelCacheMs?: number;
   /** Largest upload accepted, in bytes. @default 104_857_600 */
   maxUploadBytes?: number;
+  /** Largest file `analyzeDataset` reads, in bytes. @default 209_715_200 (200 MiB) */
+  maxAnalyzeBytes?: number;
+  /** The pre-flight token pool; one is made (threads start on first use) when omitted. */
+  tokenPool?: TokenPool;
   live?: LiveUpdates | null;
   /** Depth, alias, token and cost limits of one operation (see use-operation-limits.ts for defaults). */
   operationLimits?: OperationLimits;
@@ -57,6 +62,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     client: options.client,
     catalogue: new BaseModelCatalogue({ ttlMs: options.baseModelCacheMs ?? 60_000, ...(options.now ? { now: options.now } : {}) }),
     live: options.live ?? null,
+    preflight: { pool: options.tokenPool ?? createTokenPool(), maxBytes: options.maxAnalyzeBytes ?? 200 * 1024 * 1024 },
   };
   let ready = true;
   const log = options.logger;

@@ -39,12 +39,14 @@ export async function startFromConfig(config: GatewayConfig, logger: Logger): Pr
     fallbackCredentials: config.fallbackCredentials,
     baseModelCacheMs: config.baseModelCacheMs,
     maxUploadBytes: config.maxUploadBytes,
+    maxAnalyzeBytes: config.maxAnalyzeBytes,
     live: live.hub,
     logger,
   });
   // Live updates, the upstream client and the embedded simulator, in that order.
   const stopBackends = async () => {
     await live.close();
+    await gateway.services.preflight.pool.close();
     await client.close();
     await simulator?.close();
   };
