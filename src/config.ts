@@ -100,6 +100,11 @@ const envSchema = z.object({
   BASE_MODEL_CACHE_SECONDS: nonNegativeInt.default(60),
   /** Largest CSV upload accepted, in bytes; the upload is streamed, never held whole. @default 104857600 (100 MiB) */
   MAX_UPLOAD_BYTES: positiveInt.default(100 * 1024 * 1024),
+  /**
+   * Largest CSV file `analyzeDataset` reads, in bytes; separate from MAX_UPLOAD_BYTES, as an analysis
+   * streams the file through the tokenizer and keeps only a few bytes per row. @default 209715200 (200 MiB)
+   */
+  ANALYZE_MAX_BYTES: positiveInt.default(200 * 1024 * 1024),
   /** Redis for multi-instance subscriptions (pub/sub and poll leases). Unset: in-process only. */
   REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }).optional(),
   /** Subscription poll interval while a job runs, in milliseconds. @default 2000 */
@@ -144,6 +149,7 @@ export interface GatewayConfig {
   upstreamDeadlineMs: number;
   baseModelCacheMs: number;
   maxUploadBytes: number;
+  maxAnalyzeBytes: number;
   redisUrl: string | null;
   polling: { runningMs: number; queuedMs: number; listMs: number; maxBackoffMs: number };
   logLevel: Env['LOG_LEVEL'];
@@ -211,6 +217,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     upstreamDeadlineMs: e.UPSTREAM_DEADLINE_MS,
     baseModelCacheMs: e.BASE_MODEL_CACHE_SECONDS * 1000,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    maxAnalyzeBytes: e.ANALYZE_MAX_BYTES,
     redisUrl: e.REDIS_URL ?? null,
     polling: {
       runningMs: e.POLL_INTERVAL_RUNNING_MS,

@@ -5,6 +5,7 @@
 import type { GraphQLError } from 'graphql';
 import type { LiveUpdates } from '../subscriptions/hub.js';
 import type { CallOptions, Credentials, UpstreamClient } from '../upstream/types.js';
+import type { PreflightService } from './analyze-dataset.js';
 import type { BaseModelCatalogue } from './base-model-catalogue.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
@@ -15,6 +16,8 @@ export interface GatewayServices {
   live: LiveUpdates | null;
   /** The gateway's clock (ms since the epoch): what estimates such as `Job.estimatedSecondsLeft` count from. */
   now: () => number;
+  /** The pre-flight analysis: its token pool (threads started on first use) and size limit. */
+  preflight: PreflightService;
 }
 
 export interface GatewayContext {

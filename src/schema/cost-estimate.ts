@@ -25,7 +25,9 @@ const CostEstimateRef = builder.objectRef<CostEstimate>('CostEstimate').implemen
 builder.queryFields((t) => ({
   costEstimate: t.field({
     type: CostEstimateRef,
-    description: 'What a job would cost, from the upstream\'s dry run. The input is checked exactly as `createJob` checks it; nothing is created.',
+    description:
+      'What a job would cost, from the upstream\'s dry run. The input is checked exactly as `createJob` checks it; nothing is created. ' +
+      'To check the data and see how the price is made up before uploading anything, use `analyzeDataset`.',
     args: { input: t.arg({ type: CreateJobInput, required: true, description: 'The job to estimate, exactly as createJob would take it.' }) },
     resolve: async (_root, { input }, ctx) => {
       const job = await checkedJob(input, ctx);

@@ -73,7 +73,7 @@ const DEFAULT_LORA = {
   trainableModules: [...DEFAULT_TRAINABLE_MODULES],
 };
 
-const DEFAULT_HYPERPARAMETERS = {
+export const DEFAULT_HYPERPARAMETERS = {
   nEpochs: h.nEpochs.default,
   nEvals: h.nEvals.default,
   batchSize: DEFAULT_BATCH_SIZE,

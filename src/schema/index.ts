@@ -11,6 +11,8 @@ import './metrics.js';
 import './job.js';
 import './job-progress.js';
 import './cost-estimate.js';
+import './dataset-analysis.js';
+import './analyze-dataset-input.js';
 import './hugging-face-export.js';
 import './subscription.js';
 

@@ -168,7 +168,7 @@ builder.mutationFields((t) => ({
   createJob: t.field({
     type: JobRef,
     description:
-      'Start a fine-tuning job (it costs at least $2.00). The input is checked in full first: an invalid job never reaches the upstream, and each problem comes back as its own BAD_USER_INPUT error.',
+      'Start a fine-tuning job (it costs at least $2.00). The input is checked in full first: an invalid job never reaches the upstream, and each problem comes back as its own BAD_USER_INPUT error. Check the data and the price first with `analyzeDataset`.',
     args: { input: t.arg({ type: CreateJobInput, required: true, description: 'The job to start.' }) },
     resolve: async (_root, { input }, ctx) => ctx.services.client.createJob(ctx.credentials(), await checkedJob(input, ctx), ctx.call),
   }),

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
+import { createTokenPool, type TokenPool } from '../preflight/token-pool.js';
 import { BaseModelCatalogue } from '../resolvers/base-model-catalogue.js';
 import { createGatewayContext, type GatewayContext, type GatewayServices } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
@@ -38,6 +39,10 @@ export interface GatewayOptions {
   baseModelCacheMs?: number;
   /** Largest upload accepted, in bytes. @default 104_857_600 */
   maxUploadBytes?: number;
+  /** Largest file `analyzeDataset` reads, in bytes. @default 209_715_200 (200 MiB) */
+  maxAnalyzeBytes?: number;
+  /** The pre-flight token pool; one is made (threads start on first use) when omitted. */
+  tokenPool?: TokenPool;
   live?: LiveUpdates | null;
   /** Origins (`https://app.example`) whose pages may read answers (CORS). @default [] (same origin only) */
   corsOrigins?: readonly string[];
@@ -75,6 +80,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     catalogue: new BaseModelCatalogue({ ttlMs: options.baseModelCacheMs ?? 60_000, ...(options.now ? { now: options.now } : {}) }),
     live: options.live ?? null,
     now: options.now ?? Date.now,
+    preflight: { pool: options.tokenPool ?? createTokenPool(), maxBytes: options.maxAnalyzeBytes ?? 200 * 1024 * 1024 },
   };
   let ready = true;
   const log = options.logger;

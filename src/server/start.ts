@@ -42,6 +42,7 @@ export async function startFromConfig(config: GatewayConfig, logger: Logger): Pr
     operationLimits: config.operationLimits,
     baseModelCacheMs: config.baseModelCacheMs,
     maxUploadBytes: config.maxUploadBytes,
+    maxAnalyzeBytes: config.maxAnalyzeBytes,
     live: live.hub,
     readiness: () => live.problem(),
     logger,
@@ -49,6 +50,7 @@ export async function startFromConfig(config: GatewayConfig, logger: Logger): Pr
   // Live updates, the upstream client and the embedded simulator, in that order.
   const stopBackends = async () => {
     await live.close();
+    await gateway.services.preflight.pool.close();
     await client.close();
     await simulator?.close();
   };

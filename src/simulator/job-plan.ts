@@ -3,14 +3,18 @@
  * step count and evaluation steps, and whether its data can be trained on at all. The estimate
  * (`estimated_usage`) is priced from the same plan, so a dry run and a real job always agree.
  */
+import { chatTemplateFor, type ChatTemplate } from '../contract/chat-templates.js';
+import { heldOutRows } from '../contract/hold-out.js';
 import { computeCost } from '../contract/pricing.js';
-import { countTokens } from '../contract/tokens.js';
+import { countRowTokens } from '../contract/row-tokens.js';
+import { loadTokenCounter, type TokenCounter } from '../contract/tokenizers.js';
+import { invalidArgument } from './api-error.js';
 import type { JobRequest } from './job-request.js';
 
 export interface JobPlan {
   trainingRows: number;
   validationRows: number;
-  /** Tokens of one pass over the training rows (prompt and answer columns). */
+  /** Tokens of one pass over the training rows, by the contract's row rule (`row-tokens.ts`). */
   trainingTokens: number;
   /** Tokens of one evaluation pass. */
   validationTokens: number;
@@ -24,27 +28,27 @@ export interface JobPlan {
 /** Fewer steps would make the simulated progress jump from nothing to done. */
 const MIN_STEPS = 10;
 
-function rowTokens(rows: readonly string[][], columns: readonly number[]): number {
+/** Tokens of `rows` by the shared row rule: the base model's tokenizer and chat template. */
+function fileTokens(rows: readonly string[][], header: readonly string[], request: JobRequest, counter: TokenCounter, template: ChatTemplate): number {
+  const promptIndex = request.dataset.prompt_column === null ? -1 : header.indexOf(request.dataset.prompt_column);
+  const answerIndex = header.indexOf(request.dataset.answer_column);
   let tokens = 0;
-  for (const row of rows) for (const c of columns) tokens += countTokens(row[c] ?? '');
+  for (const row of rows) {
+    const prompt = promptIndex === -1 ? null : (row[promptIndex] ?? '');
+    tokens += countRowTokens(counter, template, prompt, row[answerIndex] ?? '').total;
+  }
   return tokens;
 }
 
-/** With no validation file the service holds out 1% of the training rows (at least one, when there are two). */
-export function heldOutRows(rows: number): number {
-  return rows < 2 ? 0 : Math.max(1, Math.round(rows * 0.01));
-}
-
-export function planJob(request: JobRequest): JobPlan {
+export async function planJob(request: JobRequest): Promise<JobPlan> {
   const { trainingFile, validationFile, dataset, hyperparameters: hp } = request;
-  const indexes = (header: readonly string[]): number[] =>
-    [dataset.prompt_column, dataset.answer_column].filter((c): c is string => c !== null).map((c) => header.indexOf(c));
+  const template = chatTemplateFor(request.baseModel.id);
+  if (template === undefined) throw invalidArgument(`base_model_id: no tokenizer is known for ${request.baseModel.name}`);
+  const counter = await loadTokenCounter(template.family);
 
   const held = validationFile === null ? heldOutRows(trainingFile.rows.length) : 0;
   const trainRows = trainingFile.rows.slice(0, trainingFile.rows.length - held);
   const evalRows = validationFile === null ? trainingFile.rows.slice(trainRows.length) : validationFile.rows;
-  const trainCols = indexes(trainingFile.header);
-  const evalCols = indexes((validationFile ?? trainingFile).header);
 
   const trainingSteps = Math.max(MIN_STEPS, Math.ceil(trainRows.length / hp.batch_size) * hp.n_epochs);
   const evalSteps = [
@@ -61,8 +65,8 @@ export function planJob(request: JobRequest): JobPlan {
   return {
     trainingRows: trainRows.length,
     validationRows: evalRows.length,
-    trainingTokens: rowTokens(trainRows, trainCols),
-    validationTokens: rowTokens(evalRows, evalCols),
+    trainingTokens: fileTokens(trainRows, trainingFile.header, request, counter, template),
+    validationTokens: fileTokens(evalRows, (validationFile ?? trainingFile).header, request, counter, template),
     trainingSteps,
     evalSteps,
     dataProblem,

@@ -53,7 +53,9 @@ export interface StackOptions {
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const simulator = options.sharedSimulator ?? (await startSimulator({ port: 0, jobSeconds: 2, ...options.simulator }));
-  const client = createUpstreamClient({ baseUrl: simulator.apiBaseUrl, deadlineMs: 5_000, retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...options.client });
+  // The simulator's first job for a model loads that model's tokenizer (a second or more of CPU, far
+  // more on a loaded test machine): a deadline that tight would fail the creation, not test it.
+  const client = createUpstreamClient({ baseUrl: simulator.apiBaseUrl, deadlineMs: 30_000, retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...options.client });
   const live = createLiveUpdates({
     client,
     ...options.live,

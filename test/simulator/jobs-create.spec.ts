@@ -1,20 +1,32 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countTokens } from '../../src/contract/tokens.js';
+import { chatTemplateFor } from '../../src/contract/chat-templates.js';
+import { countRowTokens } from '../../src/contract/row-tokens.js';
+import { loadTokenCounter, type TokenCounter } from '../../src/contract/tokenizers.js';
 import { createJobResponseSchema } from '../../src/upstream/schemas.js';
 import { MISTRAL_V02, caller, createDataset, jobBody, qaCsv, startSimulator, type Simulator } from './harness.js';
 
 let sim: Simulator;
 let datasetId: string;
+let mistral: TokenCounter;
 beforeAll(async () => {
+  mistral = await loadTokenCounter('mistral');
   sim = await startSimulator();
   datasetId = await createDataset(caller(sim));
 });
 afterAll(() => sim.close());
 
-const rowTokens = (i: number): number => countTokens(`What is question ${i}?`) + countTokens(`The answer number ${i} is forty two.`);
+// The simulator bills each row by the contract's row rule: Mistral's own tokenizer and its chat
+// template (9 tokens), no longer the word-based estimate, so the expected figures follow the same rule.
+const rowTokens = (i: number): number =>
+  countRowTokens(mistral, chatTemplateFor(MISTRAL_V02)!, `What is question ${i}?`, `The answer number ${i} is forty two.`).total;
 const sum = (from: number, to: number): number => Array.from({ length: to - from }, (_, k) => rowTokens(from + k)).reduce((a, b) => a + b, 0);
 
 describe('POST /jobs', () => {
+  it('bills a row by the Mistral tokenizer and template', () => {
+    // mistral-tokenizer-js: "▁What ▁is ▁question ▁ 0 ?" (6) + "The ▁answer ▁number ▁ 0 ▁is ▁forty ▁two ." (9) + template (9).
+    expect(rowTokens(0)).toBe(24);
+  });
+
   it('creates a job with defaults applied, answering 201 and the estimate', async () => {
     const res = await caller(sim).call('POST', '/jobs', jobBody(datasetId, { hyperparameters: {} }));
     expect(res.status).toBe(201);

@@ -39,7 +39,9 @@ export async function startLiveStack(simOptions: SimulatorOptions = {}): Promise
   const clock = { now: Date.now() };
   const sim = await startSimulator({ port: 0, jobSeconds: JOB_SECONDS, jwtSecret: JWT_SECRET, now: () => clock.now, ...simOptions });
   // One attempt per call: the specs count the hub's polls, not the client's retries.
-  const client = createUpstreamClient({ baseUrl: sim.apiBaseUrl, deadlineMs: 5_000, retry: { maxAttempts: 1 } });
+  // The simulator's first job for a model loads that model's tokenizer (a second or more of CPU, far
+  // more on a loaded test machine): a deadline that tight would fail the creation, not test it.
+  const client = createUpstreamClient({ baseUrl: sim.apiBaseUrl, deadlineMs: 30_000, retry: { maxAttempts: 1 } });
   const hubs: LiveUpdates[] = [];
   const datasets = new Map<string, string>();
 

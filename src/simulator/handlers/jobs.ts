@@ -13,9 +13,12 @@ import { wireJob } from '../wire.js';
 
 const usd = (n: number): string => `$${n.toFixed(2)}`;
 
-export const createJob: Handler = async ({ req, org, deps, now }) => {
+export const createJob: Handler = async ({ req, org, deps }) => {
   const request = parseJobRequest(await readJsonBody(req), org, deps.models);
-  const plan = planJob(request);
+  const plan = await planJob(request);
+  // Read the clock after planning: the first job for a model waits for its tokenizer to load, and
+  // the job's life (queued → completed) starts when it exists, not when the request arrived.
+  const now = deps.options.now();
   const estimated_usage = estimateUsage(plan, request, deps.options.pricePerMillionTokens);
   if (request.dryRun) return json(200, { dry_run: true, estimated_usage, job: null });
 

@@ -1,0 +1,99 @@
+/**
+ * The pre-flight analysis of a dataset for one base model: each file analysed as it streams in, the
+ * training/validation split the service would make (its 1% hold-out when there is no validation
+ * file), and the cost by the contract's rule. Counting follows `src/contract/row-tokens.ts`, the rule
+ * the simulator bills by, so this figure and the simulator's dry run agree to the token.
+ */
+import type { Readable } from 'node:stream';
+import { chatTemplateFor } from '../contract/chat-templates.js';
+import { heldOutRows } from '../contract/hold-out.js';
+import { DEFAULT_PRICE_PER_MILLION_TOKENS, MINIMUM_JOB_COST_USD, computeCost } from '../contract/pricing.js';
+import { TOKENIZER_SOURCES } from '../contract/tokenizers.js';
+import { analyzeFile } from './analyze-file.js';
+import { AnalysisInputError } from './input-error.js';
+import type { CostReport, DatasetReport, SplitReport } from './report.js';
+import type { TokenPool } from './token-pool.js';
+
+export interface DatasetFile {
+  fileName: string;
+  /** Opened only when its turn comes, so a multipart request's parts are read in order. */
+  open(): Promise<Readable>;
+}
+
+export interface AnalyzeDatasetOptions {
+  baseModelId: string;
+  /** The base model's name, for messages. */
+  baseModelName?: string;
+  contextLength: number;
+  training: DatasetFile;
+  validation: DatasetFile | null;
+  promptColumn: string | null;
+  answerColumn: string;
+  nEpochs: number;
+  nEvals: number;
+  maxBytes: number;
+  pool: TokenPool;
+  signal?: AbortSignal;
+}
+
+const usd = (n: number): string => `$${n.toFixed(2)}`;
+const thousands = (n: number): string => n.toLocaleString('en-US');
+
+function explain(cost: Omit<CostReport, 'explanation'>, split: SplitReport): string {
+  const parts = `${cost.nEpochs} epoch${cost.nEpochs === 1 ? '' : 's'} × ${thousands(split.trainingTokens)} training tokens + ${cost.nEvals} evaluation${cost.nEvals === 1 ? '' : 's'} × ${thousands(split.validationTokens)} validation tokens = ${thousands(cost.tokens)} tokens`;
+  const raw = (cost.tokens * cost.pricePerMillionTokens) / 1_000_000;
+  const priced = `${parts} × ${usd(cost.pricePerMillionTokens)} per million tokens = ${usd(raw)}`;
+  return cost.minimumApplied ? `${priced}, below the ${usd(MINIMUM_JOB_COST_USD)} minimum per job: ${usd(cost.cost)}` : priced;
+}
+
+export async function analyzeDataset(options: AnalyzeDatasetOptions): Promise<DatasetReport> {
+  const template = chatTemplateFor(options.baseModelId);
+  if (template === undefined) {
+    throw new AnalysisInputError('UNKNOWN_MODEL', `input.baseModelId: no tokenizer is known for ${JSON.stringify(options.baseModelName ?? options.baseModelId)}`);
+  }
+  const common = {
+    baseModelId: options.baseModelId,
+    promptColumn: options.promptColumn,
+    answerColumn: options.answerColumn,
+    contextLength: options.contextLength,
+    maxBytes: options.maxBytes,
+    pool: options.pool,
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  const training = await analyzeFile(await options.training.open(), { ...common, fileName: options.training.fileName, label: 'input.trainingFile' });
+  const validation =
+    options.validation === null
+      ? null
+      : await analyzeFile(await options.validation.open(), { ...common, fileName: options.validation.fileName, label: 'input.validationFile' });
+
+  const rows = training.report.rowsRead;
+  const held = validation === null ? heldOutRows(rows) : 0;
+  const split: SplitReport = {
+    source: validation === null ? 'HOLD_OUT' : 'VALIDATION_FILE',
+    trainingRows: rows - held,
+    validationRows: validation === null ? held : validation.report.rowsRead,
+    heldOutRows: held,
+    trainingTokens: training.tally.sum(1, rows - held),
+    validationTokens: validation === null ? training.tally.sum(rows - held + 1, rows) : validation.report.tokens.total,
+  };
+
+  const pricePerMillionTokens = DEFAULT_PRICE_PER_MILLION_TOKENS[options.baseModelId] ?? 1;
+  const billed = computeCost({ pricePerMillionTokens, nEpochs: options.nEpochs, nEvals: options.nEvals, trainingTokens: split.trainingTokens, validationTokens: split.validationTokens });
+  const cost = {
+    nEpochs: options.nEpochs,
+    nEvals: options.nEvals,
+    pricePerMillionTokens,
+    priceSource: "the simulator's price table (src/contract/pricing.ts): the service publishes no per-model prices",
+    ...billed,
+  };
+  return {
+    baseModelId: options.baseModelId,
+    contextLength: options.contextLength,
+    tokenizer: TOKENIZER_SOURCES[template.family],
+    template,
+    training: training.report,
+    validation: validation?.report ?? null,
+    split,
+    cost: { ...cost, explanation: explain(cost, split) },
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * `analyzeDataset`: the input checked as `createJob` checks it (base model, columns, hyperparameters),
+ * the uploaded files analysed as they stream in (src/preflight), and, when the caller names a dataset
+ * already uploaded with the same data, the upstream's dry run beside the local figure.
+ */
+import type { Readable } from 'node:stream';
+import type { GraphQLError } from 'graphql';
+import { analyzeDataset, type DatasetFile } from '../preflight/analyze-dataset.js';
+import { AnalysisInputError } from '../preflight/input-error.js';
+import type { DatasetReport } from '../preflight/report.js';
+import type { TokenPool } from '../preflight/token-pool.js';
+import { badUserInput } from '../errors/bad-user-input.js';
+import { InputProblems } from '../errors/input-problems.js';
+import type { GatewayContext } from './context.js';
+import type { UploadedFile } from './upload.js';
+import { validateJobInput, type CreateJobArgs } from './validate-job-input.js';
+
+export interface PreflightService {
+  pool: TokenPool;
+  /** Largest file analysed, in bytes. */
+  maxBytes: number;
+}
+
+export interface AnalyzeDatasetArgs {
+  trainingFile: UploadedFile;
+  validationFile?: UploadedFile | null;
+  baseModelId: string | number;
+  promptColumn?: string | null;
+  answerColumn: string;
+  hyperparameters: CreateJobArgs['hyperparameters'];
+  compareWithDatasetId?: string | number | null;
+}
+
+export interface UpstreamComparison {
+  datasetId: string;
+  tokens: number;
+  cost: number;
+  matchesLocal: boolean;
+}
+
+export type AnalyzedDataset = DatasetReport & { upstream: UpstreamComparison | null };
+
+function asGraphQLError(error: AnalysisInputError): GraphQLError {
+  const field = /^input\.(\w+):/.exec(error.message)?.[1] ?? 'input';
+  return badUserInput(field, error.message);
+}
+
+export async function resolveAnalyzeDataset(args: AnalyzeDatasetArgs, ctx: GatewayContext, preflight: PreflightService): Promise<AnalyzedDataset> {
+  const compareWith = args.compareWithDatasetId == null ? null : String(args.compareWithDatasetId);
+  const checked = await validateJobInput(
+    {
+      name: 'pre-flight analysis',
+      baseModelId: args.baseModelId,
+      dataset: { id: compareWith ?? '-', promptColumn: args.promptColumn ?? null, answerColumn: args.answerColumn },
+      hyperparameters: args.hyperparameters,
+    },
+    ctx.loaders(),
+  );
+  if (!checked.ok) {
+    // With no dataset to compare with, the placeholder id is not a problem of the caller's.
+    const problems = checked.problems
+      .filter((p) => compareWith !== null || p.field !== 'dataset.id')
+      .map((p) => (p.field === 'dataset.id' ? { ...p, field: 'compareWithDatasetId', message: p.message.replace(/^dataset\.id/, 'compareWithDatasetId') } : p));
+    if (problems.length > 0) throw new InputProblems(problems);
+  }
+  // Here every problem left was the placeholder dataset's: the hyperparameters are valid as given.
+  const nEpochs = checked.ok ? checked.job.hyperparameters.nEpochs : args.hyperparameters.nEpochs;
+  const nEvals = checked.ok ? checked.job.hyperparameters.nEvals : args.hyperparameters.nEvals;
+  const model = (await ctx.loaders().baseModel.load(String(args.baseModelId)))!;
+
+  const opened: Readable[] = [];
+  const file = (upload: UploadedFile): DatasetFile => ({
+    fileName: upload.filename,
+    open: async () => {
+      const stream = await upload.open();
+      opened.push(stream);
+      return stream;
+    },
+  });
+  try {
+    const report = await analyzeDataset({
+      baseModelId: model.id,
+      baseModelName: model.name,
+      contextLength: model.contextLength,
+      training: file(args.trainingFile),
+      validation: args.validationFile ? file(args.validationFile) : null,
+      promptColumn: args.promptColumn ?? null,
+      answerColumn: args.answerColumn,
+      nEpochs,
+      nEvals,
+      maxBytes: preflight.maxBytes,
+      pool: preflight.pool,
+      ...(ctx.call.signal ? { signal: ctx.call.signal } : {}),
+    });
+    let upstream: UpstreamComparison | null = null;
+    if (compareWith !== null && checked.ok) {
+      const estimate = await ctx.services.client.estimateJob(ctx.credentials(), checked.job, ctx.call);
+      upstream = { datasetId: compareWith, ...estimate, matchesLocal: estimate.tokens === report.cost.tokens && estimate.cost === report.cost.cost };
+    }
+    return { ...report, upstream };
+  } catch (error) {
+    // A file cut off at the gateway's upload limit fails its stream: the limit is the reason to report.
+    const cut = args.trainingFile.failure() ?? args.validationFile?.failure();
+    if (cut) throw cut;
+    if (error instanceof AnalysisInputError) throw asGraphQLError(error);
+    throw error;
+  } finally {
+    for (const stream of opened) stream.resume(); // Whatever was not read is drained, so that the request body ends.
+  }
+}
