@@ -11,14 +11,18 @@ import { BaseModelCatalogue } from '../resolvers/base-model-catalogue.js';
 import { createGatewayContext, type GatewayContext, type GatewayServices } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
 import type { LiveUpdates } from '../subscriptions/hub.js';
+import { createSecretRedactor, type SecretRedactor } from '../secrets/secret-redactor.js';
 import type { Credentials, UpstreamClient } from '../upstream/types.js';
 import { crossSiteOrigin, resolveCredentials, type PresentedCredentials } from './credentials.js';
-import { toClientError } from './to-client-error.js';
+import { scrubbedError, toClientError } from './to-client-error.js';
 import { useDashboard } from './use-dashboard.js';
 import { GRAPHIQL_TABS } from './graphiql-examples.js';
 import { useInputProblems } from './use-input-problems.js';
 import { useOperationLimits, type OperationLimits } from './use-operation-limits.js';
+import { redactingLogger } from './redacting-logger.js';
+import { requestSecrets } from './request-secrets.js';
 import { useRequestLog } from './use-request-log.js';
+import { useSecretScope } from './use-secret-scope.js';
 import { useStreamingUploads } from './use-streaming-uploads.js';
 import { useUnsupportedMediaType } from './use-unsupported-media-type.js';
 
@@ -37,6 +41,11 @@ export interface GatewayOptions {
   now?: () => number;
   /** Where the built dashboard is served from (see use-dashboard.ts). @default dist/dashboard/ */
   dashboardDir?: string;
+  /**
+   * The secrets in flight, scrubbed from every log line and client error. Pass the one the rest of
+   * the process logs through (start.ts) so that their lines are scrubbed too. @default a new one
+   */
+  redactor?: SecretRedactor;
 }
 
 /** What transports put in the server context: a WebSocket brings its connectionParams. */
@@ -53,6 +62,8 @@ export interface Gateway {
   services: GatewayServices;
   /** Turns `/readyz` to 503 (while draining on shutdown). */
   setReady(ready: boolean): void;
+  /** The secrets in flight; transports scrub what they send with it (graphql-ws-options.ts). */
+  redactor: SecretRedactor;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -63,7 +74,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     now: options.now ?? Date.now,
   };
   let ready = true;
-  const log = options.logger;
+  const redactor = options.redactor ?? createSecretRedactor();
+  // The operator's token serves every caller without credentials: held for the gateway's life.
+  if (options.fallbackCredentials) redactor.hold([options.fallbackCredentials.token]);
+  const log = redactingLogger(options.logger, redactor);
 
   const yoga = createYoga<TransportContext, GatewayContext>({
     schema,
@@ -80,7 +94,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     maskedErrors: {
       isDev: false, // Never stack traces or inner errors in responses, whatever NODE_ENV says.
-      maskError: (error) => toClientError(error, (internal) => log.error({ err: internal }, 'internal error (masked for the client)')),
+      maskError: (error) =>
+        scrubbedError(toClientError(error, (internal) => log.error({ err: internal }, 'internal error (masked for the client)')), redactor),
     },
     logging: {
       debug: (...args) => log.debug(args.map(String).join(' ')),
@@ -90,7 +105,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       // logged once, at error level, by maskError above. Its copies go to debug.
       error: (...args) => log.debug(args.map(String).join(' ')),
     },
-    context: ({ request, req, connectionParams, signal }): GatewayContext => {
+    context: ({ request, req, connectionParams, signal, params }): GatewayContext => {
+      if (connectionParams) {
+        // Over WebSocket yoga's request hooks (useSecretScope) do not run: hold the operation's secrets here.
+        const release = redactor.hold(requestSecrets({ authorization: connectionParams.authorization, variables: params?.variables, query: params?.query }));
+        if (signal?.aborted) release();
+        else signal?.addEventListener('abort', release, { once: true });
+      }
       const presented: PresentedCredentials = connectionParams
         ? {
             authorization: stringParam(connectionParams, 'authorization', 'Authorization'),
@@ -113,12 +134,14 @@ export function createGateway(options: GatewayOptions): Gateway {
       useUnsupportedMediaType(), // after every request parser: it answers only what none of them took
       useInputProblems(),
       useReadinessCheck({ endpoint: '/readyz', check: () => ready }),
+      useSecretScope(redactor), // last: it releases a request's secrets after every other plugin saw its response
     ],
   });
 
   return {
     yoga,
     services,
+    redactor,
     setReady(value) {
       ready = value;
     },

@@ -11,6 +11,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { redactSecrets } from '../secrets/secret-forms.js';
 import { NotSentError, trackDispatch } from './dispatch-tracking.js';
 import { UpstreamError } from './errors.js';
 import { sendOnce } from './http.js';
@@ -158,10 +159,8 @@ export function createCall(untracked: Dispatcher, o: ResolvedOptions): Call {
         if (ok || (lostAttempt && res.status === ex.acceptAfterLostAttempt)) {
           return { response: res, afterLostAttempt: lostAttempt };
         }
-        // The upstream may echo what it was sent; what it was sent may include the token.
-        for (const secret of [creds.token, ...(ex.secrets ?? [])]) {
-          if (secret !== '') res.text = res.text.replaceAll(secret, '[redacted]');
-        }
+        // The upstream may echo what it was sent (the token, JSON-escaped, in base64…): every form goes.
+        res.text = redactSecrets(res.text, [creds.token, ...(ex.secrets ?? [])]);
         const retryAfter = parseRetryAfter(res.headers, o.now());
         if (RETRYABLE_STATUSES.has(res.status) && attempt < maxAttempts) {
           lostAttempt ||= res.status === 502 || res.status === 504;

@@ -11,6 +11,7 @@
  */
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
+import { redactSecrets } from '../secrets/secret-forms.js';
 import { createCall } from './call.js';
 import type { Exchange } from './call.js';
 import { readDownloadUrl } from './download-url.js';
@@ -68,7 +69,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): ClosableUp
       return parse(response, `${ex.method} ${ex.route}`);
     } catch (error) {
       // A mismatch message may quote a value of the body; the body may (absurdly) quote the token.
-      if (error instanceof UpstreamError) error.message = error.message.replaceAll(creds.token, '[redacted]');
+      if (error instanceof UpstreamError) error.message = redactSecrets(error.message, [creds.token, ...(ex.secrets ?? [])]);
       throw error;
     }
   }
