@@ -17,6 +17,7 @@ import type { Exchange } from './call.js';
 import { readDownloadUrl } from './download-url.js';
 import type { RawResponse } from './map-error.js';
 import { UpstreamError } from './errors.js';
+import { DATASET_INPUT_FIELDS, EXPORT_INPUT_FIELDS } from './input-fields.js';
 import { multipartFile } from './multipart.js';
 import { resolveOptions } from './options.js';
 import type { UpstreamClientOptions } from './options.js';
@@ -104,7 +105,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): ClosableUp
       json(creds, get('/files/{id}', `/files/${segment('file', id)}`), opts, (r, op) => parseResponse(fileSchema, r, op)),
 
     createDataset: async (creds, input, opts) =>
-      json(creds, { method: 'POST', route: '/datasets', path: '/datasets', json: createDatasetBody(input), retry: false }, opts, (r, op) =>
+      json(creds, { method: 'POST', route: '/datasets', path: '/datasets', json: createDatasetBody(input), inputFields: DATASET_INPUT_FIELDS, retry: false }, opts, (r, op) =>
         parseResponse(datasetSchema, r, op),
       ),
 
@@ -184,6 +185,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): ClosableUp
         path: `/jobs/${segment('job', id)}/exports/hugging-face`,
         json: huggingFaceExportBody(input),
         secrets: [input.accessToken],
+        inputFields: EXPORT_INPUT_FIELDS,
         retry: false,
       };
       return json(creds, ex, opts, (r, op) => parseResponse(exportSchema, r, op));

@@ -65,7 +65,7 @@ describe('secrets in logs, errors and responses', () => {
 
   it('an upstream echo of tokens holding quotes and backslashes is scrubbed in every encoding', async () => {
     echo.echoNext(1);
-    const body = await post(EXPORT, { i: { jobId: 'job-x', userId: 'me', accessToken: HF_TOKEN, repositoryId: 'me/adapter' } });
+    const body = await post(EXPORT, { i: { jobId: 'job-x', userId: 'me', accessToken: HF_PLAIN, repositoryId: 'me/adapter' } });
     echo.echoNext(1);
     const other = await post('mutation { createDataset(input: { name: "d", trainingFileId: "file-1" }) { id } }', {});
     for (const answer of [body, other]) {
@@ -73,6 +73,10 @@ describe('secrets in logs, errors and responses', () => {
       expect(tracesIn(answer, SECRETS)).toEqual([]);
     }
     expect(body).toContain('[redacted]');
+    // A Hugging Face token of the wrong form never leaves the gateway, and is not quoted in the refusal.
+    const refused = await post(EXPORT, { i: { jobId: 'job-x', userId: 'me', accessToken: HF_TOKEN, repositoryId: 'me/adapter' } });
+    expect(JSON.parse(refused)).toMatchObject({ errors: [{ extensions: { code: 'BAD_USER_INPUT', field: 'accessToken' } }] });
+    expect(tracesIn(refused, SECRETS)).toEqual([]);
     expect(tracesIn(lines.join('\n'), SECRETS)).toEqual([]);
   });
 });
