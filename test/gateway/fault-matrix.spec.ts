@@ -105,7 +105,7 @@ describe('job creation', () => {
 describe('subscriptions', () => {
   it('deliver the terminal event after an outage of the upstream', async () => {
     const created = await stack.client.createJob(DEMO, jobInput('watched'));
-    const sse = subscribeSse((url, init) => stack.gateway.yoga.fetch(url, init), 'http://gateway.test', 'subscription($id: ID!) { jobUpdated(id: $id) { status } }', { id: created.id }, DEMO);
+    const sse = subscribeSse(async (url, init) => stack.gateway.yoga.fetch(url, init), 'http://gateway.test', 'subscription($id: ID!) { jobUpdated(id: $id) { status } }', { id: created.id }, DEMO);
     await eventually(() => (sse.events.length > 0 ? true : undefined), 10_000, 'the first event');
     // An outage: every poll fails (503, drops, 429 mixed) until several polls have met it.
     stack.simulator.resetStats();
