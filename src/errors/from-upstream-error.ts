@@ -31,5 +31,6 @@ export interface ErrorLocation {
 export function fromUpstreamError(error: UpstreamError, at: ErrorLocation = {}): GraphQLError {
   const extensions: Record<string, unknown> = { code: CODE_OF[error.code] };
   if (error.retryAfterSeconds !== undefined) extensions.retryAfterSeconds = error.retryAfterSeconds;
+  if (error.field !== undefined) extensions.field = error.field;
   return new GraphQLError(error.message, { nodes: at.nodes, path: at.path, extensions });
 }

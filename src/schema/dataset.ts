@@ -1,4 +1,5 @@
 import type { Dataset } from '../upstream/schemas.js';
+import { datasetInputProblems, type CreateDatasetArgs } from '../resolvers/validate-dataset-input.js';
 import { builder } from './builder.js';
 import { FileRef } from './file.js';
 
@@ -55,7 +56,9 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   createDataset: t.field({
     type: DatasetRef,
-    description: 'Create a dataset from uploaded files. Unknown file ids are refused with BAD_USER_INPUT.',
+    description:
+      'Create a dataset from uploaded files. A blank name or a malformed file id is refused before any upstream call, every problem as its own BAD_USER_INPUT error with `extensions.field`; unknown file ids are refused the same way.',
+    extensions: { inputProblems: (args: { input: CreateDatasetArgs }) => datasetInputProblems(args.input) },
     args: { input: t.arg({ type: CreateDatasetInput, required: true, description: 'The dataset to create.' }) },
     resolve: (_root, { input }, ctx) =>
       ctx.services.client.createDataset(

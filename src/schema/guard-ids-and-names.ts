@@ -76,8 +76,17 @@ function problemsOf(defs: readonly GraphQLArgument[], args: Record<string, unkno
   return out;
 }
 
-function check(defs: readonly GraphQLArgument[], args: Record<string, unknown>): void {
+/**
+ * A root field's own checks of its input, run here with the id checks so that every problem comes
+ * back at once, before any call: `extensions: { inputProblems }` on the field (createDataset,
+ * exportJobToHuggingFace). A field the id check already refused is not reported twice.
+ */
+export type InputProblemsCheck = (args: Record<string, unknown>) => Problem[];
+
+function check(defs: readonly GraphQLArgument[], args: Record<string, unknown>, own: InputProblemsCheck | undefined): void {
   const problems = problemsOf(defs, args);
+  const refused = new Set(problems.map((p) => p.field));
+  problems.push(...(own?.(args) ?? []).filter((p) => !refused.has(p.field)));
   const [first] = problems;
   if (first === undefined) return;
   throw problems.length === 1 ? badUserInput(first.field, first.message) : new InputProblems(problems);
@@ -88,18 +97,19 @@ export function guardIdsAndNames(schema: GraphQLSchema): GraphQLSchema {
   for (const root of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
     for (const field of Object.values(root?.getFields() ?? {})) {
       const defs = field.args;
-      if (!defs.some((def) => holdsIdOrName(def.name, def.type))) continue;
+      const own = field.extensions['inputProblems'] as InputProblemsCheck | undefined;
+      if (!own && !defs.some((def) => holdsIdOrName(def.name, def.type))) continue;
       const { subscribe } = field;
       if (subscribe) {
         // The check runs once, when the subscription starts, not for each event.
         field.subscribe = (source, args, context, info) => {
-          check(defs, args);
+          check(defs, args, own);
           return subscribe(source, args, context, info);
         };
       } else {
         const resolve = field.resolve ?? defaultFieldResolver;
         field.resolve = (source, args, context, info) => {
-          check(defs, args);
+          check(defs, args, own);
           return resolve(source, args, context, info);
         };
       }

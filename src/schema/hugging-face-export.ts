@@ -1,4 +1,5 @@
 import type { HuggingFaceExport } from '../upstream/schemas.js';
+import { exportInputProblems, type ExportArgs } from '../resolvers/validate-export-input.js';
 import { builder } from './builder.js';
 
 const HuggingFaceExportRef = builder.objectRef<HuggingFaceExport>('HuggingFaceExport').implement({
@@ -25,7 +26,9 @@ const ExportJobToHuggingFaceInput = builder.inputType('ExportJobToHuggingFaceInp
 builder.mutationFields((t) => ({
   exportJobToHuggingFace: t.field({
     type: HuggingFaceExportRef,
-    description: 'Export the adapter of a COMPLETED job to a Hugging Face repository; any other status gives CONFLICT.',
+    description:
+      'Export the adapter of a COMPLETED job to a Hugging Face repository; any other status gives CONFLICT. The user name, repository and token form are checked first: every problem is its own BAD_USER_INPUT error with `extensions.field`.',
+    extensions: { inputProblems: (args: { input: ExportArgs }) => exportInputProblems(args.input) },
     args: { input: t.arg({ type: ExportJobToHuggingFaceInput, required: true, description: 'The job and the repository to export it to.' }) },
     resolve: (_root, { input }, ctx) =>
       ctx.services.client.exportToHuggingFace(

@@ -12,17 +12,21 @@ import { BaseModelCatalogue } from '../resolvers/base-model-catalogue.js';
 import { createGatewayContext, type GatewayContext, type GatewayServices } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
 import type { LiveUpdates } from '../subscriptions/hub.js';
+import { createSecretRedactor, type SecretRedactor } from '../secrets/secret-redactor.js';
 import type { Credentials, UpstreamClient } from '../upstream/types.js';
 import { corsAllowList, useVaryOrigin } from './cors-allow-list.js';
 import { defaultCredentialsRefusal, requestSite, resolveCredentials, type PresentedCredentials } from './credentials.js';
-import { toClientError } from './to-client-error.js';
+import { scrubbedError, toClientError } from './to-client-error.js';
 import { useDashboard } from './use-dashboard.js';
 import { GRAPHIQL_TABS } from './graphiql-examples.js';
 import { useInputProblems } from './use-input-problems.js';
 import { useOperationLimits, type OperationLimits } from './use-operation-limits.js';
+import { redactingLogger } from './redacting-logger.js';
+import { requestSecrets } from './request-secrets.js';
 import { useRequestLog } from './use-request-log.js';
 import { DEFAULT_MAX_UPLOAD_BYTES } from './upload-limits.js';
 import { createShutdownDrain } from './use-shutdown-drain.js';
+import { useSecretScope } from './use-secret-scope.js';
 import { useStreamingUploads } from './use-streaming-uploads.js';
 import { useUnsupportedMediaType } from './use-unsupported-media-type.js';
 
@@ -54,6 +58,11 @@ export interface GatewayOptions {
   now?: () => number;
   /** Where the built dashboard is served from (see use-dashboard.ts). @default dist/dashboard/ */
   dashboardDir?: string;
+  /**
+   * The secrets in flight, scrubbed from every log line and client error. Pass the one the rest of
+   * the process logs through (start.ts) so that their lines are scrubbed too. @default a new one
+   */
+  redactor?: SecretRedactor;
 }
 
 /** What transports put in the server context: a WebSocket brings its connectionParams. */
@@ -72,6 +81,8 @@ export interface Gateway {
   setReady(ready: boolean): void;
   /** Shutdown: ends the upstream calls of queries still running with UPSTREAM_UNAVAILABLE, so that they are answered. */
   abortPendingQueries(): void;
+  /** The secrets in flight; transports scrub what they send with it (graphql-ws-options.ts). */
+  redactor: SecretRedactor;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -83,9 +94,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     preflight: { pool: options.tokenPool ?? createTokenPool(), maxBytes: options.maxAnalyzeBytes ?? 200 * 1024 * 1024 },
   };
   let ready = true;
-  const log = options.logger;
   const allowedHosts = options.allowedHosts ?? [];
   const drain = createShutdownDrain();
+  const redactor = options.redactor ?? createSecretRedactor();
+  // The operator's token serves every caller without credentials: held for the gateway's life.
+  if (options.fallbackCredentials) redactor.hold([options.fallbackCredentials.token]);
+  const log = redactingLogger(options.logger, redactor);
 
   const yoga = createYoga<TransportContext, GatewayContext>({
     schema,
@@ -103,7 +117,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     maskedErrors: {
       isDev: false, // Never stack traces or inner errors in responses, whatever NODE_ENV says.
-      maskError: (error) => toClientError(error, (internal) => log.error({ err: internal }, 'internal error (masked for the client)')),
+      maskError: (error) =>
+        scrubbedError(toClientError(error, (internal) => log.error({ err: internal }, 'internal error (masked for the client)')), redactor),
     },
     logging: {
       debug: (...args) => log.debug(args.map(String).join(' ')),
@@ -113,7 +128,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       // logged once, at error level, by maskError above. Its copies go to debug.
       error: (...args) => log.debug(args.map(String).join(' ')),
     },
-    context: ({ request, req, connectionParams, signal }): GatewayContext => {
+    context: ({ request, req, connectionParams, signal, params }): GatewayContext => {
+      if (connectionParams) {
+        // Over WebSocket yoga's request hooks (useSecretScope) do not run: hold the operation's secrets here.
+        const release = redactor.hold(requestSecrets({ authorization: connectionParams.authorization, variables: params?.variables, query: params?.query }));
+        if (signal?.aborted) release();
+        else signal?.addEventListener('abort', release, { once: true });
+      }
       // Over WebSocket the page's origin and the host it was sent to are on the upgrade request.
       const site = connectionParams ? requestSite((name) => req?.headers[name]) : requestSite((name) => request.headers.get(name), new URL(request.url).host);
       const presented: PresentedCredentials = {
@@ -153,12 +174,14 @@ export function createGateway(options: GatewayOptions): Gateway {
           return true;
         },
       }),
+      useSecretScope(redactor), // last: it releases a request's secrets after every other plugin saw its response
     ],
   });
 
   return {
     yoga,
     services,
+    redactor,
     setReady(value) {
       ready = value;
     },

@@ -24,7 +24,7 @@ import type { WebSocket } from 'ws';
 import { groupableField, groupKey } from '../subscriptions/group-key.js';
 import { createSubscriptionGroups, type SubscriptionGroups } from '../subscriptions/subscription-groups.js';
 import { writeNextMessages } from '../subscriptions/ws-next-frames.js';
-import { toClientError } from './to-client-error.js';
+import { scrubbedError, toClientError } from './to-client-error.js';
 import type { Gateway } from './gateway.js';
 
 /** The abort signal of each operation (http.ts keeps them: one `close` listener per socket). */
@@ -66,7 +66,7 @@ export function graphqlWsOptions(gateway: Gateway, options: GraphqlWsOptions): S
       const enveloped = envelopedFor(abort.signal);
       const refuse = (errors: readonly unknown[]) => {
         options.operations.end(ctx.extra.socket, id);
-        return errors.map((e) => toClientError(e));
+        return errors.map((e) => scrubbedError(toClientError(e), gateway.redactor));
       };
       let document;
       try {
@@ -110,7 +110,7 @@ export function graphqlWsOptions(gateway: Gateway, options: GraphqlWsOptions): S
     // Errors thrown mid-stream would reach the client as they are: give them the gateway's codes.
     onError: (ctx, id, _payload, errors) => {
       options.operations.end(ctx.extra.socket, id);
-      return errors.map((e) => toClientError(e).toJSON());
+      return errors.map((e) => scrubbedError(toClientError(e), gateway.redactor).toJSON());
     },
   };
 }

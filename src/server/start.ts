@@ -7,9 +7,11 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import { startLiveUpdates } from '../subscriptions/configured-hub.js';
+import { createSecretRedactor } from '../secrets/secret-redactor.js';
 import { createUpstreamClient } from '../upstream/client.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { startHttpServer, type RunningServer } from './http.js';
+import { redactingLogger } from './redacting-logger.js';
 
 /** A start-up failure the user can fix, with a message naming the setting. */
 export class StartError extends Error {
@@ -25,7 +27,10 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-export async function startFromConfig(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+export async function startFromConfig(config: GatewayConfig, rootLogger: Logger): Promise<RunningGateway> {
+  // One redactor for every component's log lines: the secrets in flight are scrubbed from all of them.
+  const redactor = createSecretRedactor();
+  const logger = redactingLogger(rootLogger, redactor);
   const simulator =
     config.upstream.kind === 'embedded'
       ? await startSimulator({ port: 0, host: '127.0.0.1', jobSeconds: config.upstream.jobSeconds, maxUploadBytes: config.maxUploadBytes })
@@ -46,6 +51,7 @@ export async function startFromConfig(config: GatewayConfig, logger: Logger): Pr
     live: live.hub,
     readiness: () => live.problem(),
     logger,
+    redactor,
   });
   // Live updates, the upstream client and the embedded simulator, in that order.
   const stopBackends = async () => {

@@ -9,6 +9,7 @@
 import { GraphQLError } from 'graphql';
 import { isErrorCode } from '../errors/error-code.js';
 import { fromUpstreamError } from '../errors/from-upstream-error.js';
+import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import { isUpstreamError } from '../upstream/errors.js';
 
 const MASKED_MESSAGE = 'Unexpected error.';
@@ -75,4 +76,14 @@ export function toClientError(error: unknown, onInternal?: (error: unknown) => v
     path: error instanceof GraphQLError ? error.path : undefined,
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   });
+}
+
+/**
+ * The last step of every error a client reads: its message scrubbed of every secret in flight, in
+ * any form (an upstream sentence or a library's message may quote one however it was escaped).
+ */
+export function scrubbedError(error: GraphQLError, redactor: SecretRedactor): GraphQLError {
+  const message = redactor.scrub(error.message);
+  if (message === error.message) return error;
+  return new GraphQLError(message, { nodes: error.nodes, path: error.path, extensions: error.extensions });
 }

@@ -11,9 +11,11 @@
  */
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { redactSecrets } from '../secrets/secret-forms.js';
 import { NotSentError, trackDispatch } from './dispatch-tracking.js';
 import { UpstreamError } from './errors.js';
 import { sendOnce } from './http.js';
+import { withInputField } from './input-fields.js';
 import { errorCode, errorFromFailure, errorFromResponse, failureKind } from './map-error.js';
 import type { RawResponse } from './map-error.js';
 import type { ResolvedOptions } from './options.js';
@@ -42,6 +44,8 @@ export interface Exchange {
    * lost: DELETE's 404 (already gone, maybe by us), cancel's 409 (already cancelled, maybe by us).
    */
   acceptAfterLostAttempt?: number;
+  /** Wire names of the body's fields → the client input's, for refusals that name one (input-fields.ts). */
+  inputFields?: Readonly<Record<string, string>>;
   /** Secrets besides the token (a Hugging Face token) to scrub from echoed error bodies. */
   secrets?: string[];
   /** Overrides the client's deadline (uploads use their own). */
@@ -158,10 +162,8 @@ export function createCall(untracked: Dispatcher, o: ResolvedOptions): Call {
         if (ok || (lostAttempt && res.status === ex.acceptAfterLostAttempt)) {
           return { response: res, afterLostAttempt: lostAttempt };
         }
-        // The upstream may echo what it was sent; what it was sent may include the token.
-        for (const secret of [creds.token, ...(ex.secrets ?? [])]) {
-          if (secret !== '') res.text = res.text.replaceAll(secret, '[redacted]');
-        }
+        // The upstream may echo what it was sent (the token, JSON-escaped, in base64…): every form goes.
+        res.text = redactSecrets(res.text, [creds.token, ...(ex.secrets ?? [])]);
         const retryAfter = parseRetryAfter(res.headers, o.now());
         if (RETRYABLE_STATUSES.has(res.status) && attempt < maxAttempts) {
           lostAttempt ||= res.status === 502 || res.status === 504;
@@ -173,7 +175,7 @@ export function createCall(untracked: Dispatcher, o: ResolvedOptions): Call {
         if (mapped.code === 'UPSTREAM_ERROR' || mapped.code === 'UPSTREAM_UNAVAILABLE' || mapped.code === 'UPSTREAM_OUTCOME_UNKNOWN') {
           o.logger.warn({ operation, attempt, status: res.status, upstreamCode: mapped.upstreamCode }, 'upstream call failed');
         }
-        throw mapped;
+        throw ex.inputFields ? withInputField(mapped, ex.inputFields) : mapped;
       }
     } catch (error) {
       // A retry sleep cut short: by the caller (rethrow its reason) or by the deadline.

@@ -11,11 +11,13 @@
  */
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
+import { redactSecrets } from '../secrets/secret-forms.js';
 import { createCall } from './call.js';
 import type { Exchange } from './call.js';
 import { readDownloadUrl } from './download-url.js';
 import type { RawResponse } from './map-error.js';
 import { UpstreamError } from './errors.js';
+import { DATASET_INPUT_FIELDS, EXPORT_INPUT_FIELDS } from './input-fields.js';
 import { multipartFile } from './multipart.js';
 import { resolveOptions } from './options.js';
 import type { UpstreamClientOptions } from './options.js';
@@ -68,7 +70,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): ClosableUp
       return parse(response, `${ex.method} ${ex.route}`);
     } catch (error) {
       // A mismatch message may quote a value of the body; the body may (absurdly) quote the token.
-      if (error instanceof UpstreamError) error.message = error.message.replaceAll(creds.token, '[redacted]');
+      if (error instanceof UpstreamError) error.message = redactSecrets(error.message, [creds.token, ...(ex.secrets ?? [])]);
       throw error;
     }
   }
@@ -103,7 +105,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): ClosableUp
       json(creds, get('/files/{id}', `/files/${segment('file', id)}`), opts, (r, op) => parseResponse(fileSchema, r, op)),
 
     createDataset: async (creds, input, opts) =>
-      json(creds, { method: 'POST', route: '/datasets', path: '/datasets', json: createDatasetBody(input), retry: false }, opts, (r, op) =>
+      json(creds, { method: 'POST', route: '/datasets', path: '/datasets', json: createDatasetBody(input), inputFields: DATASET_INPUT_FIELDS, retry: false }, opts, (r, op) =>
         parseResponse(datasetSchema, r, op),
       ),
 
@@ -183,6 +185,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): ClosableUp
         path: `/jobs/${segment('job', id)}/exports/hugging-face`,
         json: huggingFaceExportBody(input),
         secrets: [input.accessToken],
+        inputFields: EXPORT_INPUT_FIELDS,
         retry: false,
       };
       return json(creds, ex, opts, (r, op) => parseResponse(exportSchema, r, op));

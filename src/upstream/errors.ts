@@ -27,6 +27,8 @@ export interface UpstreamErrorDetails {
   retryAfterSeconds?: number;
   /** `METHOD /route-template` of the call, for logs. Never carries ids' owners or tokens. */
   operation?: string;
+  /** The input field a BAD_USER_INPUT refusal names, in the client input's names (`trainingFileId`). */
+  field?: string;
   cause?: unknown;
 }
 
@@ -37,6 +39,7 @@ export class UpstreamError extends Error {
   readonly upstreamCode: string | undefined;
   readonly retryAfterSeconds: number | undefined;
   readonly operation: string | undefined;
+  readonly field: string | undefined;
 
   constructor(code: UpstreamErrorCode, message: string, details: UpstreamErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -45,6 +48,7 @@ export class UpstreamError extends Error {
     this.upstreamCode = details.upstreamCode;
     this.retryAfterSeconds = details.retryAfterSeconds;
     this.operation = details.operation;
+    this.field = details.field;
   }
 }
 

@@ -406,8 +406,9 @@ describe('bad input → BAD_USER_INPUT naming the field, nothing created', () =>
 
   it('dataset naming an unknown file', async () => {
     const error = await codeOf(client.createDataset(DEMO, { name: 'x', trainingFileId: 'file-nope' }));
-    expect(error).toMatchObject({ code: 'BAD_USER_INPUT' });
-    expect(error.message).toMatch(/^training_file_id: /);
+    // The upstream's snake_case complaint, in the client input's names, with the field (input-fields.ts).
+    expect(error).toMatchObject({ code: 'BAD_USER_INPUT', field: 'trainingFileId' });
+    expect(error.message).toMatch(/^trainingFileId: /);
   });
 
   it('export with a malformed Hugging Face token names the field and never echoes the token', async () => {
@@ -415,7 +416,8 @@ describe('bad input → BAD_USER_INPUT naming the field, nothing created', () =>
     advance(3_000);
     const accessToken = 'not-a-hf-token-SECRET';
     const error = await codeOf(client.exportToHuggingFace(DEMO, job.id, { userId: 'me', accessToken, repositoryId: 'me/repo' }));
-    expect(error.message).toMatch(/^huggingface_access_token: /);
+    expect(error).toMatchObject({ field: 'accessToken' });
+    expect(error.message).toMatch(/^accessToken: /);
     expect(everythingAbout(error)).not.toContain(accessToken);
   });
 });

@@ -48,6 +48,19 @@ describe('token in errors and logs', () => {
     expect(everythingAbout(error)).not.toContain('hf_SECRETSECRET');
   });
 
+  it('a Hugging Face token holding a quote and a backslash, echoed JSON-escaped inside the message, is replaced', async () => {
+    const hf = 'hf_QUOTE"and\\slash0123456789';
+    const body = JSON.stringify({ huggingface_access_token: hf });
+    up.pool
+      .intercept({ path: `${ORG_PATH}/jobs/j/exports/hugging-face`, method: 'POST' })
+      .reply(400, { code: 'invalid_argument', message: `cannot read ${body} (${Buffer.from(hf).toString('base64')})` });
+    const error = await rejectionOf(up.client.exportToHuggingFace(CREDS, 'j', { userId: 'u', accessToken: hf, repositoryId: 'u/r' }));
+    const escaped = JSON.stringify(hf).slice(1, -1);
+    expect(everythingAbout(error)).not.toContain(escaped);
+    expect(everythingAbout(error)).not.toContain(Buffer.from(hf).toString('base64').slice(0, 12));
+    expect((error as Error).message).toContain('[redacted]');
+  });
+
   it('a malformed token (a header injection) is refused without being echoed', async () => {
     const bad = `${TOKEN}\r\nx-evil: 1`;
     const error = await rejectionOf(up.client.getJob({ ...CREDS, token: bad }, 'j'));

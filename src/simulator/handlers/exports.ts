@@ -3,6 +3,7 @@
  * dropped: it is never stored, logged or echoed, not even in a refusal.
  */
 import { createHash } from 'node:crypto';
+import { HUGGING_FACE_TOKEN_RULE, isHuggingFaceAccessToken, isHuggingFaceName, isHuggingFaceRepositoryId } from '../../contract/hugging-face.js';
 import type { Handler } from '../api-context.js';
 import { failedPrecondition, invalidArgument, show } from '../api-error.js';
 import { newId } from '../ids.js';
@@ -12,15 +13,6 @@ import { readJsonBody } from '../request-body.js';
 import type { StoredExport } from '../store.js';
 import { wireExport } from '../wire.js';
 import { findJob } from './jobs.js';
-
-/**
- * Hugging Face's repo-id rule (huggingface_hub validate_repo_id): word characters, '-' and '.',
- * starting and ending with a word character, no '--' or '..', no '.git' suffix, name ≤ 96 characters.
- */
-const NAME_PART = /^[A-Za-z0-9_](?:[\w.-]*[A-Za-z0-9_])?$/;
-const validName = (part: string, max: number): boolean =>
-  part.length <= max && NAME_PART.test(part) && !part.includes('--') && !part.includes('..');
-const ACCESS_TOKEN = /^hf_[A-Za-z0-9]{30,}$/;
 
 function field(body: Record<string, unknown>, key: string): string {
   const value = body[key];
@@ -35,19 +27,18 @@ export const exportToHuggingFace: Handler = async ({ req, org, params, now }) =>
   const fields = body as Record<string, unknown>;
 
   const userId = field(fields, 'huggingface_user_id');
-  if (!validName(userId, 96)) {
+  if (!isHuggingFaceName(userId)) {
     throw invalidArgument(`huggingface_user_id: ${show(userId)} is not a Hugging Face user name (letters, digits, '-', '_', '.')`);
   }
   const repositoryId = field(fields, 'huggingface_repository_id');
-  const [namespace, repo, ...rest] = repositoryId.split('/');
-  if (rest.length > 0 || namespace === undefined || repo === undefined || !validName(namespace, 96) || !validName(repo, 96) || repo.endsWith('.git')) {
+  if (!isHuggingFaceRepositoryId(repositoryId)) {
     throw invalidArgument(
       `huggingface_repository_id: ${show(repositoryId)} is not a repository id of the form "user/repo" (letters, digits, '-', '_', '.'; at most 96 characters each)`,
     );
   }
   const token = field(fields, 'huggingface_access_token');
-  if (!ACCESS_TOKEN.test(token)) {
-    throw invalidArgument('huggingface_access_token: not a Hugging Face access token ("hf_" followed by at least 30 letters and digits)');
+  if (!isHuggingFaceAccessToken(token)) {
+    throw invalidArgument(`huggingface_access_token: not a Hugging Face access token (${HUGGING_FACE_TOKEN_RULE})`);
   }
 
   const { status } = jobStateAt(job, now);

@@ -1,0 +1,68 @@
+/**
+ * Every form a secret (a caller's service token, a Hugging Face access token) can take on its way
+ * into a log line, an error or a response, and the one function that scrubs them all.
+ *
+ * Why more than the raw value: an upstream that quotes the JSON body it received hands back the token
+ * JSON-escaped (`a\"b`), and a log line quoting that message escapes it once more; a URL or a form
+ * carries it percent-encoded; a `Basic`/`Bearer` header or a proxy's dump carries it in base64, at
+ * any offset (three alignments, each scrubbed by the part of the encoding that depends on the secret
+ * alone, so whatever precedes it, `Bearer ` included, does not matter).
+ */
+
+export const REDACTED = '[redacted]';
+
+/**
+ * Secrets shorter than this are not scrubbed: replacing every "abc" in every log line would destroy
+ * the logs and protect nothing (such a token is no secret). Base64 fragments shorter than it are skipped too.
+ */
+export const MIN_SECRET_LENGTH = 6;
+
+const jsonEscaped = (s: string): string => JSON.stringify(s).slice(1, -1);
+
+/** The characters of base64(prefix + secret) that depend on the secret only, for each of the three alignments. */
+function base64Fragments(secret: string, alphabet: 'base64' | 'base64url'): string[] {
+  const bytes = Buffer.from(secret);
+  const out: string[] = [];
+  for (let offset = 0; offset < 3; offset++) {
+    // `offset` bytes before the secret: its first whole 3-byte group starts at the next multiple of 3.
+    const skip = (3 - offset) % 3;
+    const whole = Math.floor((bytes.length - skip) / 3) * 3;
+    if (whole <= 0) continue;
+    const fragment = bytes.subarray(skip, skip + whole).toString(alphabet).replace(/=+$/, '');
+    if (fragment.length >= MIN_SECRET_LENGTH) out.push(fragment);
+  }
+  return out;
+}
+
+/** The forms of one secret, longest first (so that a longer form is replaced before a form inside it). */
+export function secretForms(secret: string): string[] {
+  if (secret.length < MIN_SECRET_LENGTH) return [];
+  const once = jsonEscaped(secret);
+  const twice = jsonEscaped(once);
+  const forms = new Set<string>([
+    secret,
+    once,
+    twice,
+    jsonEscaped(twice),
+    encodeURIComponent(secret),
+    encodeURI(secret),
+    new URLSearchParams({ s: secret }).toString().slice(2),
+    ...base64Fragments(secret, 'base64'),
+    ...base64Fragments(secret, 'base64url'),
+  ]);
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** One pattern matching every form of every secret; null when there is nothing to scrub. */
+export function secretsPattern(secrets: Iterable<string>): RegExp | null {
+  const forms = [...new Set([...secrets].flatMap(secretForms))].sort((a, b) => b.length - a.length);
+  return forms.length === 0 ? null : new RegExp(forms.map(escapeRegExp).join('|'), 'g');
+}
+
+/** `text` with every form of every secret replaced by `[redacted]`. */
+export function redactSecrets(text: string, secrets: Iterable<string>): string {
+  const pattern = secretsPattern(secrets);
+  return pattern === null ? text : text.replace(pattern, REDACTED);
+}

@@ -1,0 +1,50 @@
+/**
+ * The secrets in flight: each request (or WebSocket operation) holds the caller's token and any
+ * Hugging Face token it carries for as long as it runs, and everything that leaves the process
+ * (every log line, every error a client reads) is scrubbed of every form of every secret held
+ * (secret-forms.ts). Holding is counted, so two requests with one token release it once both end.
+ *
+ * Process-wide rather than per request on purpose: what logs a line (yoga's own error logging, a
+ * library) often has no request at hand, and scrubbing another caller's secret from a line is only
+ * ever a removal. The pattern is rebuilt lazily, once per change of the set, not per line.
+ */
+import { secretsPattern, REDACTED } from './secret-forms.js';
+
+export interface SecretRedactor {
+  /** Scrubs `secrets` from everything until the returned function is called (idempotent). */
+  hold(secrets: Iterable<string>): () => void;
+  /** `text` with every form of every held secret replaced by `[redacted]`. */
+  scrub(text: string): string;
+}
+
+export function createSecretRedactor(): SecretRedactor {
+  const held = new Map<string, number>();
+  let pattern: RegExp | null | undefined = null;
+
+  return {
+    hold(secrets) {
+      const mine = [...new Set(secrets)].filter((s) => s !== '');
+      for (const secret of mine) {
+        const count = held.get(secret) ?? 0;
+        held.set(secret, count + 1);
+        if (count === 0) pattern = undefined;
+      }
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        for (const secret of mine) {
+          const count = held.get(secret) ?? 0;
+          if (count <= 1) {
+            held.delete(secret);
+            pattern = undefined;
+          } else held.set(secret, count - 1);
+        }
+      };
+    },
+    scrub(text) {
+      if (pattern === undefined) pattern = secretsPattern(held.keys());
+      return pattern === null ? text : text.replace(pattern, REDACTED);
+    },
+  };
+}
