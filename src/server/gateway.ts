@@ -19,6 +19,11 @@ import { GRAPHIQL_TABS } from './graphiql-examples.js';
 import { useInputProblems } from './use-input-problems.js';
 import { useOperationLimits, type OperationLimits } from './use-operation-limits.js';
 import { useRequestLog } from './use-request-log.js';
+import { currentRequestScope } from '../telemetry/request-scope.js';
+import type { GatewayMetrics } from '../telemetry/gateway-metrics.js';
+import type { Tracing } from '../telemetry/tracing.js';
+import { useMetrics } from './use-metrics.js';
+import { useRequestId } from './use-request-id.js';
 import { useStreamingUploads } from './use-streaming-uploads.js';
 import { useUnsupportedMediaType } from './use-unsupported-media-type.js';
 
@@ -37,6 +42,12 @@ export interface GatewayOptions {
   now?: () => number;
   /** Where the built dashboard is served from (see use-dashboard.ts). @default dist/dashboard/ */
   dashboardDir?: string;
+  /** Prometheus metrics, served at `metricsPath` (src/telemetry/gateway-metrics.ts). @default none */
+  metrics?: GatewayMetrics | null;
+  /** @default /metrics */
+  metricsPath?: string;
+  /** OpenTelemetry tracing (src/telemetry/tracing.ts). @default none */
+  tracing?: Tracing | null;
 }
 
 /** What transports put in the server context: a WebSocket brings its connectionParams. */
@@ -53,12 +64,20 @@ export interface Gateway {
   services: GatewayServices;
   /** Turns `/readyz` to 503 (while draining on shutdown). */
   setReady(ready: boolean): void;
+  /** The gateway's metrics, when on: the transports report their connections to it. */
+  metrics: GatewayMetrics | null;
+  /** The gateway's logger (transports log WebSocket connections with it). */
+  logger: Logger;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
   const services: GatewayServices = {
     client: options.client,
-    catalogue: new BaseModelCatalogue({ ttlMs: options.baseModelCacheMs ?? 60_000, ...(options.now ? { now: options.now } : {}) }),
+    catalogue: new BaseModelCatalogue({
+      ttlMs: options.baseModelCacheMs ?? 60_000,
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.metrics ? { onLookup: options.metrics.catalogueLookup } : {}),
+    }),
     live: options.live ?? null,
     now: options.now ?? Date.now,
   };
@@ -80,7 +99,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     maskedErrors: {
       isDev: false, // Never stack traces or inner errors in responses, whatever NODE_ENV says.
-      maskError: (error) => toClientError(error, (internal) => log.error({ err: internal }, 'internal error (masked for the client)')),
+      maskError: (error) =>
+        toClientError(error, (internal) => (currentRequestScope()?.log ?? log).error({ err: internal }, 'internal error (masked for the client)')),
     },
     logging: {
       debug: (...args) => log.debug(args.map(String).join(' ')),
@@ -106,6 +126,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       return createGatewayContext(services, resolveCredentials(presented, options.fallbackCredentials), signal ?? request.signal);
     },
     plugins: [
+      useRequestId(log),
+      ...(options.tracing ? [options.tracing.plugin] : []),
+      ...(options.metrics ? [useMetrics({ metrics: options.metrics, ...(options.metricsPath ? { path: options.metricsPath } : {}) })] : []),
       useDashboard(options.dashboardDir ? { dir: options.dashboardDir } : {}),
       useRequestLog(log),
       useOperationLimits(options.operationLimits),
@@ -116,9 +139,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     ],
   });
 
+  if (options.metrics && services.live) options.metrics.watchLiveUpdates(services.live);
   return {
     yoga,
     services,
+    metrics: options.metrics ?? null,
+    logger: log,
     setReady(value) {
       ready = value;
     },
