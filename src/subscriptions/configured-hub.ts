@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
 import { createLiveUpdates, type LiveUpdates } from '../subscriptions/hub.js';
+import type { LiveUpdatesObserver } from './observed.js';
 import type { UpstreamClient } from '../upstream/types.js';
 
 export interface ConfiguredLiveUpdates {
@@ -12,10 +13,11 @@ export interface ConfiguredLiveUpdates {
   close(): Promise<void>;
 }
 
-export async function startLiveUpdates(config: GatewayConfig, client: UpstreamClient, logger: Logger): Promise<ConfiguredLiveUpdates> {
+export async function startLiveUpdates(config: GatewayConfig, client: UpstreamClient, logger: Logger, observer?: LiveUpdatesObserver): Promise<ConfiguredLiveUpdates> {
   const hub = createLiveUpdates({
     client,
     logger,
+    ...(observer ? { observer } : {}),
     ...(config.redisUrl ? { redis: { url: config.redisUrl } } : {}),
     intervals: {
       runningMs: config.polling.runningMs,

@@ -47,7 +47,7 @@ export function requestScope(logger: Logger, requestId: string): RequestScope {
  * that is not the request's own child (the upstream client's, the live updates'). Give it to the
  * root logger: `pino({ mixin: requestIdMixin })`.
  */
-export function requestIdMixin(_merge: object, _level: number, logger: { bindings(): Record<string, unknown> }): object {
+export function requestIdMixin(_merge: object, _level: number, logger: Logger): object {
   const scope = storage.getStore();
   if (!scope || logger.bindings()['requestId'] !== undefined) return {};
   return { requestId: scope.requestId };
