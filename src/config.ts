@@ -129,6 +129,21 @@ const envSchema = z.object({
   MAX_OPERATION_COST: positiveInt.default(5000),
   /** pino log level. @default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Serve Prometheus metrics on the main port, at METRICS_PATH. @default true */
+  METRICS_ENABLED: bool.default(true),
+  /** Path of the Prometheus metrics. @default /metrics */
+  METRICS_PATH: z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, { message: 'must be a path starting with /, such as /metrics' }).default('/metrics'),
+  /** Distinct GraphQL operation names with their own metric series; later names are reported as `other`. @default 100 */
+  METRICS_OPERATION_NAME_LIMIT: positiveInt.default(100),
+  /** Label GraphQL request and error metrics with the caller's organization id (bounded like operation names). @default false */
+  METRICS_ORGANIZATION_LABEL: bool.default(false),
+  /**
+   * OTLP/HTTP collector base URL (spans go to `<url>/v1/traces`). Setting it turns OpenTelemetry
+   * tracing on; unset, tracing is off and its SDK is never loaded. @default unset (off)
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as http://collector:4318' }).optional(),
+  /** `service.name` of the gateway's spans. @default fine-tuning-gateway */
+  OTEL_SERVICE_NAME: z.string().min(1).default('fine-tuning-gateway'),
 });
 
 export type Env = z.output<typeof envSchema>;
@@ -153,6 +168,9 @@ export interface GatewayConfig {
   redisUrl: string | null;
   polling: { runningMs: number; queuedMs: number; listMs: number; maxBackoffMs: number };
   logLevel: Env['LOG_LEVEL'];
+  metrics: { enabled: boolean; path: string; operationNameLimit: number; organizationLabel: boolean };
+  /** OpenTelemetry tracing, or null when off. */
+  tracing: { tracesUrl: string; serviceName: string } | null;
 }
 
 export class ConfigError extends Error {
@@ -226,5 +244,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxBackoffMs: e.POLL_MAX_BACKOFF_MS,
     },
     logLevel: e.LOG_LEVEL,
+    metrics: {
+      enabled: e.METRICS_ENABLED,
+      path: e.METRICS_PATH,
+      operationNameLimit: e.METRICS_OPERATION_NAME_LIMIT,
+      organizationLabel: e.METRICS_ORGANIZATION_LABEL,
+    },
+    tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? { tracesUrl: `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`, serviceName: e.OTEL_SERVICE_NAME }
+      : null,
   };
 }

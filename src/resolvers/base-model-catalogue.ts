@@ -15,6 +15,8 @@ export interface BaseModelCatalogueOptions {
   /** Entries kept at most; the oldest goes first. @default 1000 */
   maxEntries?: number;
   now?: () => number;
+  /** Told of each lookup while the cache is on: served from it (true) or fetched (false). @default none */
+  onLookup?: (hit: boolean) => void;
 }
 
 interface Entry {
@@ -27,11 +29,13 @@ export class BaseModelCatalogue {
   private readonly ttlMs: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
+  private readonly onLookup: (hit: boolean) => void;
 
   constructor(options: BaseModelCatalogueOptions) {
     this.ttlMs = options.ttlMs;
     this.maxEntries = options.maxEntries ?? 1000;
     this.now = options.now ?? Date.now;
+    this.onLookup = options.onLookup ?? (() => {});
   }
 
   /** The catalogue for `creds`, from the cache or from `fetch` (whose failure is never cached). */
@@ -40,7 +44,11 @@ export class BaseModelCatalogue {
     const key = createHash('sha256').update(creds.organizationId).update('\0').update(creds.token).digest('base64url');
     const now = this.now();
     const cached = this.entries.get(key);
-    if (cached && cached.expiresAt > now) return cached.models;
+    if (cached && cached.expiresAt > now) {
+      this.onLookup(true);
+      return cached.models;
+    }
+    this.onLookup(false);
 
     const exp = jwtExpiry(creds.token);
     const expiresAt = Math.min(now + this.ttlMs, exp ?? Number.POSITIVE_INFINITY);

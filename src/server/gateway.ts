@@ -27,6 +27,11 @@ import { useRequestLog } from './use-request-log.js';
 import { DEFAULT_MAX_UPLOAD_BYTES } from './upload-limits.js';
 import { createShutdownDrain } from './use-shutdown-drain.js';
 import { useSecretScope } from './use-secret-scope.js';
+import { currentRequestScope } from '../telemetry/request-scope.js';
+import type { GatewayMetrics } from '../telemetry/gateway-metrics.js';
+import type { Tracing } from '../telemetry/tracing.js';
+import { useMetrics } from './use-metrics.js';
+import { useRequestId } from './use-request-id.js';
 import { useStreamingUploads } from './use-streaming-uploads.js';
 import { useUnsupportedMediaType } from './use-unsupported-media-type.js';
 
@@ -63,6 +68,12 @@ export interface GatewayOptions {
    * the process logs through (start.ts) so that their lines are scrubbed too. @default a new one
    */
   redactor?: SecretRedactor;
+  /** Prometheus metrics, served at `metricsPath` (src/telemetry/gateway-metrics.ts). @default none */
+  metrics?: GatewayMetrics | null;
+  /** @default /metrics */
+  metricsPath?: string;
+  /** OpenTelemetry tracing (src/telemetry/tracing.ts). @default none */
+  tracing?: Tracing | null;
 }
 
 /** What transports put in the server context: a WebSocket brings its connectionParams. */
@@ -83,12 +94,20 @@ export interface Gateway {
   abortPendingQueries(): void;
   /** The secrets in flight; transports scrub what they send with it (graphql-ws-options.ts). */
   redactor: SecretRedactor;
+  /** The gateway's metrics, when on: the transports report their connections to it. */
+  metrics: GatewayMetrics | null;
+  /** The gateway's logger (transports log WebSocket connections with it). */
+  logger: Logger;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
   const services: GatewayServices = {
     client: options.client,
-    catalogue: new BaseModelCatalogue({ ttlMs: options.baseModelCacheMs ?? 60_000, ...(options.now ? { now: options.now } : {}) }),
+    catalogue: new BaseModelCatalogue({
+      ttlMs: options.baseModelCacheMs ?? 60_000,
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.metrics ? { onLookup: options.metrics.catalogueLookup } : {}),
+    }),
     live: options.live ?? null,
     now: options.now ?? Date.now,
     preflight: { pool: options.tokenPool ?? createTokenPool(), maxBytes: options.maxAnalyzeBytes ?? 200 * 1024 * 1024 },
@@ -118,7 +137,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     maskedErrors: {
       isDev: false, // Never stack traces or inner errors in responses, whatever NODE_ENV says.
       maskError: (error) =>
-        scrubbedError(toClientError(error, (internal) => log.error({ err: internal }, 'internal error (masked for the client)')), redactor),
+        scrubbedError(
+          toClientError(error, (internal) => (currentRequestScope()?.log ?? log).error({ err: internal }, 'internal error (masked for the client)')),
+          redactor,
+        ),
     },
     logging: {
       debug: (...args) => log.debug(args.map(String).join(' ')),
@@ -156,6 +178,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       return context;
     },
     plugins: [
+      useRequestId(log),
+      ...(options.tracing ? [options.tracing.plugin] : []),
+      ...(options.metrics ? [useMetrics({ metrics: options.metrics, ...(options.metricsPath ? { path: options.metricsPath } : {}) })] : []),
       useDashboard(options.dashboardDir ? { dir: options.dashboardDir } : {}),
       useRequestLog(log),
       useVaryOrigin(),
@@ -178,10 +203,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     ],
   });
 
+  if (options.metrics && services.live) options.metrics.watchLiveUpdates(services.live);
   return {
     yoga,
     services,
     redactor,
+    metrics: options.metrics ?? null,
+    logger: log,
     setReady(value) {
       ready = value;
     },

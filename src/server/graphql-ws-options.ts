@@ -26,6 +26,7 @@ import { createSubscriptionGroups, type SubscriptionGroups } from '../subscripti
 import { writeNextMessages } from '../subscriptions/ws-next-frames.js';
 import { scrubbedError, toClientError } from './to-client-error.js';
 import type { Gateway } from './gateway.js';
+import { requestIdFrom, requestScope, runInRequestScope, type RequestScope } from '../telemetry/request-scope.js';
 
 /** The abort signal of each operation (http.ts keeps them: one `close` listener per socket). */
 export interface SocketOperations {
@@ -46,6 +47,8 @@ interface Extra {
   request: IncomingMessage;
 }
 
+type SubscribeHook = Parameters<NonNullable<ServerOptions<Record<string, unknown>, Extra>['onSubscribe']>>;
+
 interface RootValue {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
@@ -54,63 +57,91 @@ interface RootValue {
 export function graphqlWsOptions(gateway: Gateway, options: GraphqlWsOptions): ServerOptions<Record<string, unknown>, Extra> {
   const { yoga } = gateway;
   const groups: SubscriptionGroups<ExecutionResult> | null = options.subscriptionGroups === false ? null : createSubscriptionGroups();
+  // One request id per connection: the upgrade request's X-Request-Id, or a generated one.
+  const scopes = new WeakMap<WebSocket, RequestScope>();
+  const scopeOf = (extra: Extra): RequestScope => {
+    let scope = scopes.get(extra.socket);
+    if (!scope) {
+      const header = extra.request.headers['x-request-id'];
+      scope = requestScope(gateway.logger, requestIdFrom(Array.isArray(header) ? header[0] : header));
+      scopes.set(extra.socket, scope);
+    }
+    return scope;
+  };
+  const inScope = (extra: Extra, run: (args: ExecutionArgs) => unknown) => (args: ExecutionArgs) => runInRequestScope(scopeOf(extra), () => run(args));
 
   return {
     execute: (args) => (args.rootValue as RootValue).execute(args) as never,
     subscribe: (args) => (args.rootValue as RootValue).subscribe(args) as never,
-    onSubscribe: async (ctx, id, payload) => {
-      const connectionParams = ctx.connectionParams ?? {};
-      const envelopedFor = (signal: AbortSignal) =>
-        yoga.getEnveloped({ req: ctx.extra.request, socket: ctx.extra.socket, params: payload, connectionParams, signal } as never);
-      const abort = options.operations.start(ctx.extra.socket, id);
-      const enveloped = envelopedFor(abort.signal);
-      const refuse = (errors: readonly unknown[]) => {
-        options.operations.end(ctx.extra.socket, id);
-        return errors.map((e) => scrubbedError(toClientError(e), gateway.redactor));
-      };
-      let document;
-      try {
-        document = enveloped.parse(payload.query);
-      } catch (error) {
-        return refuse([error]);
-      }
-      const errors = enveloped.validate(enveloped.schema, document);
-      if (errors.length > 0) return refuse(errors);
-      const operationName = payload.operationName ?? null;
-      const args = {
-        schema: enveloped.schema,
-        operationName,
-        document,
-        variableValues: payload.variables ?? null,
-      };
-
-      const field = groups ? groupableField(document, operationName) : undefined;
-      if (groups && field) {
-        const key = groupKey(connectionParams, ctx.extra.request, payload);
-        const open = async (signal: AbortSignal) => {
-          const shared = envelopedFor(signal);
-          return shared.subscribe({ ...args, contextValue: await shared.contextFactory() }) as Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;
-        };
-        const rootValue: RootValue = {
-          execute: () => {
-            throw new Error('unreachable: a grouped operation is a subscription');
-          },
-          subscribe: () => writeNextMessages(groups.join(key, open), ctx.extra.socket, ctx.extra.request.socket as Socket, id),
-        };
-        return { ...args, contextValue: undefined, rootValue } satisfies ExecutionArgs;
-      }
-
-      return {
-        ...args,
-        contextValue: await enveloped.contextFactory(),
-        rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe } satisfies RootValue,
-      } satisfies ExecutionArgs;
+    onConnect: (ctx) => {
+      scopeOf(ctx.extra).log.info({ transport: 'ws' }, 'websocket connected');
     },
-    onComplete: (ctx, id) => options.operations.end(ctx.extra.socket, id),
+    onClose: (ctx, code) => {
+      scopeOf(ctx.extra).log.info({ transport: 'ws', code }, 'websocket closed');
+    },
+    onSubscribe: async (ctx, id, payload) => {
+      scopeOf(ctx.extra).log.info({ transport: 'ws', id, operationName: payload.operationName ?? undefined }, 'operation started');
+      return runInRequestScope(scopeOf(ctx.extra), () => subscribeOne(ctx, id, payload));
+    },
+    onComplete: (ctx, id) => {
+      scopeOf(ctx.extra).log.info({ transport: 'ws', id }, 'operation ended');
+      options.operations.end(ctx.extra.socket, id);
+    },
     // Errors thrown mid-stream would reach the client as they are: give them the gateway's codes.
     onError: (ctx, id, _payload, errors) => {
       options.operations.end(ctx.extra.socket, id);
-      return errors.map((e) => scrubbedError(toClientError(e), gateway.redactor).toJSON());
+      const coded = errors.map((e) => scrubbedError(toClientError(e), gateway.redactor).toJSON());
+      scopeOf(ctx.extra).log.info({ transport: 'ws', id, codes: coded.map((e) => e.extensions?.['code']) }, 'operation failed');
+      return coded;
     },
   };
+
+  async function subscribeOne(ctx: SubscribeHook[0], id: string, payload: SubscribeHook[2]) {
+    const connectionParams = ctx.connectionParams ?? {};
+    const envelopedFor = (signal: AbortSignal) =>
+      yoga.getEnveloped({ req: ctx.extra.request, socket: ctx.extra.socket, params: payload, connectionParams, signal } as never);
+    const abort = options.operations.start(ctx.extra.socket, id);
+    const enveloped = envelopedFor(abort.signal);
+    const refuse = (errors: readonly unknown[]) => {
+      options.operations.end(ctx.extra.socket, id);
+      return errors.map((e) => scrubbedError(toClientError(e), gateway.redactor));
+    };
+    let document;
+    try {
+      document = enveloped.parse(payload.query);
+    } catch (error) {
+      return refuse([error]);
+    }
+    const errors = enveloped.validate(enveloped.schema, document);
+    if (errors.length > 0) return refuse(errors);
+    const operationName = payload.operationName ?? null;
+    const args = {
+      schema: enveloped.schema,
+      operationName,
+      document,
+      variableValues: payload.variables ?? null,
+    };
+
+    const field = groups ? groupableField(document, operationName) : undefined;
+    if (groups && field) {
+      const key = groupKey(connectionParams, ctx.extra.request, payload);
+      const open = async (signal: AbortSignal) => {
+        const shared = envelopedFor(signal);
+        return shared.subscribe({ ...args, contextValue: await shared.contextFactory() }) as Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;
+      };
+      const rootValue: RootValue = {
+        execute: () => {
+          throw new Error('unreachable: a grouped operation is a subscription');
+        },
+        subscribe: inScope(ctx.extra, () => writeNextMessages(groups.join(key, open), ctx.extra.socket, ctx.extra.request.socket as Socket, id)),
+      };
+      return { ...args, contextValue: undefined, rootValue } satisfies ExecutionArgs;
+    }
+
+    return {
+      ...args,
+      contextValue: await enveloped.contextFactory(),
+      rootValue: { execute: inScope(ctx.extra, enveloped.execute), subscribe: inScope(ctx.extra, enveloped.subscribe) } satisfies RootValue,
+    } satisfies ExecutionArgs;
+  }
 }

@@ -66,6 +66,7 @@ export async function startHttpServer(gateway: Gateway, options: HttpServerOptio
     graphqlWsOptions(gateway, { operations, ...(options.subscriptionGroups === undefined ? {} : { subscriptionGroups: options.subscriptionGroups }) }),
     wss,
   );
+  gateway.metrics?.watchConnections({ webSockets: () => wss.clients.size, eventStreams: () => streams.size() });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
@@ -121,6 +122,7 @@ function eventStreams() {
     cut(): void {
       for (const res of open) if (res.headersSent) res.destroy();
     },
+    size: (): number => open.size,
   };
 }
 

@@ -8,7 +8,10 @@ import type { GatewayConfig } from '../config.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import { startLiveUpdates } from '../subscriptions/configured-hub.js';
 import { createSecretRedactor } from '../secrets/secret-redactor.js';
+import { createGatewayMetrics } from '../telemetry/gateway-metrics.js';
+import { requestIdToUpstream } from '../telemetry/request-scope.js';
 import { createUpstreamClient } from '../upstream/client.js';
+import { combineObservers } from '../upstream/observer.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { startHttpServer, type RunningServer } from './http.js';
 import { redactingLogger } from './redacting-logger.js';
@@ -36,8 +39,20 @@ export async function startFromConfig(config: GatewayConfig, rootLogger: Logger)
       ? await startSimulator({ port: 0, host: '127.0.0.1', jobSeconds: config.upstream.jobSeconds, maxUploadBytes: config.maxUploadBytes })
       : null;
   const baseUrl = simulator ? simulator.apiBaseUrl : (config.upstream as { baseUrl: string }).baseUrl;
-  const client = createUpstreamClient({ baseUrl, deadlineMs: config.upstreamDeadlineMs, logger: logger.child({ component: 'upstream' }) });
-  const live = await startLiveUpdates(config, client, logger.child({ component: 'live-updates' }));
+  const metrics = config.metrics.enabled
+    ? createGatewayMetrics({ operationNameLimit: config.metrics.operationNameLimit, organizationLabel: config.metrics.organizationLabel })
+    : null;
+  // Loaded only when configured: without it the OpenTelemetry SDK is never imported.
+  const tracing = config.tracing
+    ? await (await import('../telemetry/tracing.js')).createTracing({ endpoint: config.tracing.tracesUrl, serviceName: config.tracing.serviceName })
+    : null;
+  const client = createUpstreamClient({
+    baseUrl,
+    deadlineMs: config.upstreamDeadlineMs,
+    logger: logger.child({ component: 'upstream' }),
+    observer: combineObservers(requestIdToUpstream, metrics?.upstream, tracing?.upstream),
+  });
+  const live = await startLiveUpdates(config, client, logger.child({ component: 'live-updates' }), metrics?.live);
 
   const gateway = createGateway({
     client,
@@ -52,6 +67,9 @@ export async function startFromConfig(config: GatewayConfig, rootLogger: Logger)
     readiness: () => live.problem(),
     logger,
     redactor,
+    metrics,
+    metricsPath: config.metrics.path,
+    tracing,
   });
   // Live updates, the upstream client and the embedded simulator, in that order.
   const stopBackends = async () => {
@@ -59,6 +77,7 @@ export async function startFromConfig(config: GatewayConfig, rootLogger: Logger)
     await gateway.services.preflight.pool.close();
     await client.close();
     await simulator?.close();
+    await tracing?.shutdown();
   };
   let server: RunningServer;
   try {

@@ -6,6 +6,7 @@
 import { getOperationAST, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
+import { currentRequestScope } from '../telemetry/request-scope.js';
 
 interface Entry {
   startedAt: number;
@@ -51,8 +52,10 @@ export function useRequestLog(logger: Logger, probePaths: readonly string[] = ['
         ...(entry.operationName ? { operationName: entry.operationName } : {}),
         ...(response.headers.get('content-type')?.startsWith('text/event-stream') ? { stream: 'sse' } : {}),
       };
-      if (probePaths.includes(path)) logger.debug(line, 'request');
-      else logger.info(line, 'request');
+      // The request's own logger (useRequestId), so that the line carries its request id.
+      const log = currentRequestScope()?.log ?? logger;
+      if (probePaths.includes(path)) log.debug(line, 'request');
+      else log.info(line, 'request');
     },
   };
 }

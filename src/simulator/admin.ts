@@ -1,6 +1,7 @@
 /**
  * The admin surface, outside `/api/v1` and without auth (the simulator is a test tool):
  * - `GET /__admin/stats` → `{ "GET /jobs/{id}": 12, … }`; `POST /__admin/stats/reset` → 204 (state kept);
+ * - `GET /__admin/requests` → the latest requests' route, `x-request-id` and `traceparent` (oldest first);
  * - `GET /__admin/faults` → the faults in force; `POST /__admin/faults` with a FaultOptions JSON
  *   replaces them (`{}` clears) and answers the new set;
  * - `GET /__admin/health` → `{ "status": "ok" }`, for process supervisors.
@@ -21,6 +22,8 @@ export async function handleAdmin(req: IncomingMessage, pathname: string, stats:
       return json(200, { status: 'ok' });
     case 'GET /__admin/stats':
       return json(200, stats.snapshot());
+    case 'GET /__admin/requests':
+      return json(200, stats.recent());
     case 'POST /__admin/stats/reset':
       stats.reset();
       return noContent();

@@ -11,7 +11,7 @@ import { createDownloadRegistry } from './downloads.js';
 import { createFaultInjector, faultOptionsSchema, type FaultOptions } from './faults.js';
 import { resolveOptions, type SimulatorOptions } from './options.js';
 import { createRequestListener } from './server.js';
-import { createRequestStats } from './stats.js';
+import { createRequestStats, type RecordedRequest } from './stats.js';
 import { createStore } from './store.js';
 
 export type { FaultOptions, FaultRule } from './faults.js';
@@ -25,6 +25,8 @@ export interface Simulator {
   /** Request counts keyed `METHOD /route-template`, e.g. `{ "GET /jobs/{id}": 12 }`; absent keys are 0. */
   stats(): Record<string, number>;
   resetStats(): void;
+  /** The latest requests' route and correlation headers (`x-request-id`, `traceparent`), oldest first. */
+  recentRequests(): RecordedRequest[];
   /** Replaces the faults in force (`{}` clears them). */
   setFaults(faults: FaultOptions): void;
   /** Stops listening and ends open connections, keep-alive ones included. */
@@ -62,6 +64,7 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
     apiBaseUrl: `${origin}/api/v1`,
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
+    recentRequests: () => stats.recent(),
     setFaults(next) {
       const parsed = faultOptionsSchema.safeParse(next);
       if (!parsed.success) throw new TypeError(`setFaults: ${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);

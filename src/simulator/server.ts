@@ -46,7 +46,7 @@ async function handleApi(req: IncomingMessage, url: URL, parts: PipelineParts): 
   if (match === undefined) {
     return { outcome: errorReply(new ApiError('not_found', `no route ${method} ${url.pathname}`)), route: 'unknown' };
   }
-  parts.stats.record(match.key);
+  parts.stats.record(match.key, req.headers);
   const fault = parts.faults.decide(method, match.template);
   if (fault.latencyMs > 0) await sleep(fault.latencyMs);
   if (fault.before !== undefined) return { outcome: fault.before.kind === 'drop' ? 'drop' : faultReply(fault.before), route: match.key };

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
 import { createLiveUpdates, type LiveUpdates } from '../subscriptions/hub.js';
+import type { LiveUpdatesObserver } from './observed.js';
 import type { UpstreamClient } from '../upstream/types.js';
 
 export interface ConfiguredLiveUpdates {
@@ -17,7 +18,7 @@ export interface ConfiguredLiveUpdates {
   close(): Promise<void>;
 }
 
-export async function startLiveUpdates(config: GatewayConfig, client: UpstreamClient, logger: Logger): Promise<ConfiguredLiveUpdates> {
+export async function startLiveUpdates(config: GatewayConfig, client: UpstreamClient, logger: Logger, observer?: LiveUpdatesObserver): Promise<ConfiguredLiveUpdates> {
   const connections = config.redisUrl ? { publisher: new Redis(config.redisUrl), subscriber: new Redis(config.redisUrl) } : null;
   const owned = connections ? [connections.publisher, connections.subscriber] : [];
   // ioredis reconnects by itself; without a listener its connection errors would be thrown as
@@ -26,6 +27,7 @@ export async function startLiveUpdates(config: GatewayConfig, client: UpstreamCl
   const hub = createLiveUpdates({
     client,
     logger,
+    ...(observer ? { observer } : {}),
     ...(connections ? { redis: connections } : {}),
     intervals: {
       runningMs: config.polling.runningMs,

@@ -9,6 +9,7 @@ import type { JobStatus } from '../upstream/schemas.js';
 import type { Credentials } from '../upstream/types.js';
 import { createJobStrategy, type JobStrategy } from './job-strategy.js';
 import { createListStrategy, listAllJobs, listDelivery, type ListStrategy } from './list-strategy.js';
+import { leaseCounting, observedStrategy } from './observed.js';
 import { openStream, type StreamDeps, type StreamEnds } from './open-stream.js';
 import { resolveOptions, type LiveUpdatesOptions, type RedisConnections } from './options.js';
 import { createRedisTransport } from './redis-transport.js';
@@ -40,6 +41,10 @@ export interface LiveUpdates {
   pollerCount(): number;
   /** List pollers (one per organization watched) alive in this instance. */
   listPollerCount(): number;
+  /** Subscriber streams open in this instance (identical WebSocket subscriptions grouped count once). */
+  streamCount(): number;
+  /** Topics of `kind` whose poll lease this instance holds (in-process: every poller's). */
+  heldLeaseCount(kind: 'job' | 'jobs'): number;
   /** Stops every poller, releases their leases and completes every stream. */
   close(): Promise<void>;
 }
@@ -62,9 +67,12 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
   } else {
     connections = o.redis;
   }
-  const transport: Transport = connections
-    ? createRedisTransport({ ...connections, keyPrefix: o.keyPrefix, instanceId: o.instanceId, leaseMs: o.intervals.leaseMs, clock: o.clock, logger: o.logger })
-    : createLocalTransport();
+  const leases = leaseCounting(
+    connections
+      ? createRedisTransport({ ...connections, keyPrefix: o.keyPrefix, instanceId: o.instanceId, leaseMs: o.intervals.leaseMs, clock: o.clock, logger: o.logger })
+      : createLocalTransport(),
+  );
+  const transport: Transport = leases.transport;
 
   const jobPollers = new Map<string, Entry<JobStrategy>>();
   const listPollers = new Map<string, Entry<ListStrategy>>();
@@ -89,13 +97,14 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
       strategy,
       poller: createSharedPoller({
         topic,
-        strategy,
+        strategy: observedStrategy(strategy, topic.kind, options.observer),
         transport,
         intervals: o.intervals,
         clock: o.clock,
         logger: o.logger,
         onDisposed: () => {
           if (registry.get(key) === entry) registry.delete(key);
+          leases.forget(topic);
         },
       }),
     };
@@ -162,6 +171,8 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
 
     pollerCount: () => jobPollers.size,
     listPollerCount: () => listPollers.size,
+    streamCount: () => streams.size,
+    heldLeaseCount: (kind) => leases.held(kind),
 
     async close() {
       if (closed) return;

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { UpstreamClient } from '../upstream/types.js';
 import { systemClock, type Clock } from './clock.js';
+import type { LiveUpdatesObserver } from './observed.js';
 
 /** Subset of pino's Logger, so a pino logger can be passed as is. */
 export interface LiveUpdatesLogger {
@@ -84,6 +85,8 @@ export interface LiveUpdatesOptions {
   listMaxJobs?: number;
   /** @default silent */
   logger?: LiveUpdatesLogger;
+  /** Hears of each poll (the gateway's metrics; see observed.ts). @default none */
+  observer?: LiveUpdatesObserver;
 }
 
 const positiveMs = z.number().int().positive();

@@ -123,12 +123,13 @@ export function createCall(untracked: Dispatcher, o: ResolvedOptions): Call {
       if (signal?.aborted) throw signal.reason;
       for (let attempt = 1; ; attempt++) {
         let res: RawResponse;
+        const observed = o.observer?.start({ method: ex.method, route: ex.route, attempt });
         try {
           res = await sendOnce(dispatcher, {
             method: ex.method,
             origin,
             path,
-            headers,
+            headers: observed?.headers ? { ...observed.headers, ...headers } : headers,
             body,
             signal: controller.signal,
             headersTimeoutMs: o.headersTimeoutMs,
@@ -136,7 +137,9 @@ export function createCall(untracked: Dispatcher, o: ResolvedOptions): Call {
             maxResponseBytes: o.maxResponseBytes,
             operation,
           });
+          observed?.end({ status: res.status });
         } catch (error) {
+          observed?.end({ status: error instanceof UpstreamError ? (error.status ?? null) : null });
           if (signal?.aborted) {
             if (ex.outcomeUnknownOnLostAnswer && !(error instanceof NotSentError)) o.logger.warn({ operation }, 'caller aborted after sending; the outcome upstream is unknown');
             throw signal.reason;

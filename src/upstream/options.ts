@@ -4,6 +4,7 @@
  * a person waiting on a GraphQL query: the defaults here fail within seconds and say why.
  */
 import type { Dispatcher } from 'undici';
+import type { UpstreamObserver } from './observer.js';
 import { sleep } from './sleep.js';
 
 /** Pino-compatible: `logger.warn({ operation, attempt }, 'message')`. A pino logger fits as is. */
@@ -75,6 +76,11 @@ export interface UpstreamClientOptions {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Clock used for deadlines and HTTP-date `Retry-After` values, in epoch milliseconds. @default Date.now */
   now?: () => number;
+  /**
+   * Hears of each exchange (attempt) with the upstream: metrics, trace spans, correlation headers
+   * (see observer.ts). @default none
+   */
+  observer?: UpstreamObserver;
 }
 
 export interface ResolvedOptions {
@@ -97,6 +103,7 @@ export interface ResolvedOptions {
   random: () => number;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   now: () => number;
+  observer: UpstreamObserver | null;
 }
 
 const noop: UpstreamLogFn = () => {};
@@ -123,6 +130,7 @@ export function resolveOptions(options: UpstreamClientOptions): ResolvedOptions 
     random: options.random ?? Math.random,
     sleep: options.sleep ?? sleep,
     now: options.now ?? Date.now,
+    observer: options.observer ?? null,
   };
   for (const [name, value] of Object.entries({ ...resolved.retry, ...pickNumbers(resolved) })) {
     if (!Number.isFinite(value) || value < 0) throw new TypeError(`upstream client option ${name}: ${value} is not a number ≥ 0`);

@@ -1,0 +1,53 @@
+/**
+ * What the hub tells an observer (the gateway's metrics), without this folder knowing of metrics:
+ * each poll and how it ended, and the leases this instance holds. Both are wrappers around the
+ * pieces the shared poller already uses (its strategy, its transport), so the poller is unchanged.
+ */
+import type { PollStrategy } from './shared-poller.js';
+import { topicKey, type Lease, type Topic, type Transport } from './transport.js';
+
+export interface LiveUpdatesObserver {
+  /** A poll of the upstream for a topic (`job` or `jobs`, the organization's list) ended. */
+  poll(kind: Topic['kind'], outcome: 'ok' | 'failed'): void;
+}
+
+/** `strategy` whose every fetch is reported to `observer`. */
+export function observedStrategy<S extends PollStrategy>(strategy: S, kind: Topic['kind'], observer: LiveUpdatesObserver | undefined): S {
+  if (!observer) return strategy;
+  const fetch: PollStrategy['fetch'] = async (creds, signal, fresh) => {
+    try {
+      const snapshots = await strategy.fetch(creds, signal, fresh);
+      observer.poll(kind, 'ok');
+      return snapshots;
+    } catch (error) {
+      if (!signal.aborted) observer.poll(kind, 'failed');
+      throw error;
+    }
+  };
+  return Object.assign(Object.create(strategy) as S, { fetch });
+}
+
+/**
+ * `transport` whose leases are remembered per topic, so that the ones held can be counted. The lease
+ * objects are handed on unchanged (the Redis transport knows its own by identity); the hub forgets a
+ * topic's lease when its poller is disposed.
+ */
+export function leaseCounting(transport: Transport): { transport: Transport; forget(topic: Topic): void; held(kind: Topic['kind']): number } {
+  const leases = new Map<string, { lease: Lease; kind: Topic['kind'] }>();
+  return {
+    transport: {
+      ...transport,
+      lease(topic) {
+        const lease = transport.lease(topic);
+        leases.set(topicKey(topic), { lease, kind: topic.kind });
+        return lease;
+      },
+    },
+    forget: (topic) => leases.delete(topicKey(topic)),
+    held(kind) {
+      let n = 0;
+      for (const entry of leases.values()) if (entry.kind === kind && entry.lease.held) n++;
+      return n;
+    },
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * The gateway's own metrics, on one prom-client `Registry` per gateway (never the global default, so
+ * that two gateways in one process, or tests, do not share counters). The GraphQL request metrics are
+ * the prometheus plugin's (src/server/use-metrics.ts), registered on the same registry; here are the
+ * rest: upstream exchanges, connections, live updates and the base-model cache, fed by the observers
+ * that src/upstream and src/subscriptions offer (they know nothing of prom-client).
+ *
+ * Label values are bounded: route templates (never ids), statuses, topic kinds, and operation names
+ * capped by `operationName` (the first `operationNameLimit`, then `other`). No token, and no
+ * organization id unless `organizationLabel` is on.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { LiveUpdatesObserver } from '../subscriptions/observed.js';
+import type { UpstreamObserver } from '../upstream/observer.js';
+import { boundedLabel, type BoundedLabel } from './bounded-label.js';
+
+export interface GatewayMetricsOptions {
+  /** Distinct operation names with their own series; later ones are `other`. @default 100 */
+  operationNameLimit?: number;
+  /** Adds an `organization` label to the GraphQL request and error counters (bounded like operation names). @default false */
+  organizationLabel?: boolean;
+  /** Node.js process metrics (`process_*`, `nodejs_*`). @default true */
+  processMetrics?: boolean;
+}
+
+/** What the live-updates hub shows of itself, read at each scrape. */
+export interface LiveUpdatesGauges {
+  pollerCount(): number;
+  listPollerCount(): number;
+  streamCount(): number;
+  heldLeaseCount(kind: 'job' | 'jobs'): number;
+}
+
+/** What the transports show of themselves, read at each scrape. */
+export interface ConnectionGauges {
+  webSockets(): number;
+  eventStreams(): number;
+}
+
+export interface GatewayMetrics {
+  registry: Registry;
+  operationName: BoundedLabel;
+  /** Bounded organization label, or null when the operator has not turned it on. */
+  organization: BoundedLabel | null;
+  upstream: UpstreamObserver;
+  live: LiveUpdatesObserver;
+  /** Base-model catalogue lookups: served from the cache (true) or fetched. */
+  catalogueLookup(hit: boolean): void;
+  /** Reads the hub's pollers, streams and leases at each scrape. */
+  watchLiveUpdates(hub: LiveUpdatesGauges): void;
+  /** Reads the open WebSockets and SSE streams at each scrape. */
+  watchConnections(connections: ConnectionGauges): void;
+}
+
+/** Upstream latencies are remote calls: from a few milliseconds to the 15 s deadline. */
+const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15];
+
+export function createGatewayMetrics(options: GatewayMetricsOptions = {}): GatewayMetrics {
+  const registry = new Registry();
+  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const upstreamCalls = new Counter({
+    name: 'gateway_upstream_requests_total',
+    help: 'HTTP exchanges with the upstream (each attempt), by method, route template and status ("none" when no answer came)',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers,
+  });
+  const upstreamDuration = new Histogram({
+    name: 'gateway_upstream_request_duration_seconds',
+    help: 'Duration of HTTP exchanges with the upstream, by method, route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: UPSTREAM_BUCKETS,
+    registers,
+  });
+  const polls = new Counter({
+    name: 'gateway_live_polls_total',
+    help: 'Upstream polls made for live updates, by topic kind (job, jobs) and outcome (ok, failed)',
+    labelNames: ['kind', 'outcome'] as const,
+    registers,
+  });
+  const catalogue = new Counter({
+    name: 'gateway_base_model_cache_lookups_total',
+    help: 'Base-model catalogue lookups, by result (hit: served from the cache; miss: fetched from the upstream)',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  for (const result of ['hit', 'miss']) catalogue.labels({ result }).inc(0);
+
+  let hub: LiveUpdatesGauges | null = null;
+  let connections: ConnectionGauges | null = null;
+  new Gauge({
+    name: 'gateway_live_pollers',
+    help: 'Live-update pollers alive in this instance, by topic kind (job: one per watched job; jobs: one per organization list)',
+    labelNames: ['kind'] as const,
+    registers,
+    collect() {
+      this.set({ kind: 'job' }, hub?.pollerCount() ?? 0);
+      this.set({ kind: 'jobs' }, hub?.listPollerCount() ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'gateway_live_leases_held',
+    help: 'Poll leases this instance holds, by topic kind (with Redis, one instance holds each; in-process, every poller holds its own)',
+    labelNames: ['kind'] as const,
+    registers,
+    collect() {
+      this.set({ kind: 'job' }, hub?.heldLeaseCount('job') ?? 0);
+      this.set({ kind: 'jobs' }, hub?.heldLeaseCount('jobs') ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'gateway_subscriptions_active',
+    help: 'Subscription streams open in this instance (identical WebSocket subscriptions grouped into one execution count once)',
+    registers,
+    collect() {
+      this.set(hub?.streamCount() ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'gateway_websocket_connections',
+    help: 'Open WebSocket (graphql-ws) connections',
+    registers,
+    collect() {
+      this.set(connections?.webSockets() ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'gateway_sse_connections',
+    help: 'Open SSE (text/event-stream) responses',
+    registers,
+    collect() {
+      this.set(connections?.eventStreams() ?? 0);
+    },
+  });
+
+  const limit = options.operationNameLimit ?? 100;
+  return {
+    registry,
+    operationName: boundedLabel(limit),
+    organization: options.organizationLabel ? boundedLabel(limit) : null,
+    upstream: {
+      start({ method, route }) {
+        const startedAt = performance.now();
+        return {
+          end({ status }) {
+            const labels = { method, route, status: status === null ? 'none' : String(status) };
+            upstreamCalls.inc(labels);
+            upstreamDuration.observe(labels, (performance.now() - startedAt) / 1000);
+          },
+        };
+      },
+    },
+    live: { poll: (kind, outcome) => polls.inc({ kind, outcome }) },
+    catalogueLookup: (hit) => catalogue.inc({ result: hit ? 'hit' : 'miss' }),
+    watchLiveUpdates(value) {
+      hub = value;
+    },
+    watchConnections(value) {
+      connections = value;
+    },
+  };
+}
