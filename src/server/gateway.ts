@@ -21,6 +21,7 @@ import { useInputProblems } from './use-input-problems.js';
 import { useOperationLimits, type OperationLimits } from './use-operation-limits.js';
 import { useRequestLog } from './use-request-log.js';
 import { DEFAULT_MAX_UPLOAD_BYTES } from './upload-limits.js';
+import { useRequestBodyLimit } from './use-request-body-limit.js';
 import { createShutdownDrain } from './use-shutdown-drain.js';
 import { useStreamingUploads } from './use-streaming-uploads.js';
 import { useUnsupportedMediaType } from './use-unsupported-media-type.js';
@@ -38,6 +39,8 @@ export interface GatewayOptions {
   baseModelCacheMs?: number;
   /** Largest upload accepted, in bytes. @default 104_857_600 */
   maxUploadBytes?: number;
+  /** Largest body of a request that is not a multipart upload (JSON), in bytes. @default 1_048_576 */
+  maxRequestBodyBytes?: number;
   live?: LiveUpdates | null;
   /** Origins (`https://app.example`) whose pages may read answers (CORS). @default [] (same origin only) */
   corsOrigins?: readonly string[];
@@ -88,6 +91,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     landingPage: false,
     cors: corsAllowList(options.corsOrigins ?? []),
     multipart: false, // useStreamingUploads parses multipart requests without buffering them.
+    maxRequestBodySize: false, // useRequestBodyLimit bounds other bodies, upload-limits.ts multipart ones.
     renderGraphiQL,
     graphiql: {
       title: 'Fine-tuning gateway',
@@ -135,6 +139,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       drain.plugin,
       useOperationLimits(options.operationLimits),
       useStreamingUploads({ maxFileBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES }),
+      useRequestBodyLimit(options.maxRequestBodyBytes === undefined ? {} : { maxBytes: options.maxRequestBodyBytes }),
       useUnsupportedMediaType(), // after every request parser: it answers only what none of them took
       useInputProblems(),
       // A thrown Error is a 503 whose body is its message: the reason, for whoever reads the probe.

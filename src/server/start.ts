@@ -42,6 +42,7 @@ export async function startFromConfig(config: GatewayConfig, logger: Logger): Pr
     operationLimits: config.operationLimits,
     baseModelCacheMs: config.baseModelCacheMs,
     maxUploadBytes: config.maxUploadBytes,
+    maxRequestBodyBytes: config.maxRequestBodyBytes,
     live: live.hub,
     readiness: () => live.problem(),
     logger,
