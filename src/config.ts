@@ -50,6 +50,11 @@ function origin(value: string): string | null {
   }
 }
 
+/** The default of MAX_UPLOAD_BYTES, and of the gateway's `maxUploadBytes` when it is given none: 100 MiB. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
+/** The default of MAX_REQUEST_BODY_BYTES, and of the gateway's `maxRequestBodyBytes`: 1 MiB. */
+export const DEFAULT_MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+
 const envSchema = z.object({
   /** Port of the gateway's HTTP and WebSocket server. @default 4000 */
   PORT: port.default(4000),
@@ -99,12 +104,17 @@ const envSchema = z.object({
   /** Seconds a caller's base-model catalogue is reused before it is asked again. 0 disables. @default 60 */
   BASE_MODEL_CACHE_SECONDS: nonNegativeInt.default(60),
   /** Largest CSV upload accepted, in bytes; the upload is streamed, never held whole. @default 104857600 (100 MiB) */
-  MAX_UPLOAD_BYTES: positiveInt.default(100 * 1024 * 1024),
+  MAX_UPLOAD_BYTES: positiveInt.default(DEFAULT_MAX_UPLOAD_BYTES),
   /**
    * Largest CSV file `analyzeDataset` reads, in bytes; separate from MAX_UPLOAD_BYTES, as an analysis
    * streams the file through the tokenizer and keeps only a few bytes per row. @default 209715200 (200 MiB)
    */
   ANALYZE_MAX_BYTES: positiveInt.default(200 * 1024 * 1024),
+  /**
+   * Largest body of a request that is not a multipart upload (a JSON query document and its
+   * variables), in bytes; larger ones get HTTP 413 with BAD_USER_INPUT, chunked or not. @default 1048576 (1 MiB)
+   */
+  MAX_REQUEST_BODY_BYTES: positiveInt.default(DEFAULT_MAX_REQUEST_BODY_BYTES),
   /** Redis for multi-instance subscriptions (pub/sub and poll leases). Unset: in-process only. */
   REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }).optional(),
   /** Subscription poll interval while a job runs, in milliseconds. @default 2000 */
@@ -165,6 +175,7 @@ export interface GatewayConfig {
   baseModelCacheMs: number;
   maxUploadBytes: number;
   maxAnalyzeBytes: number;
+  maxRequestBodyBytes: number;
   redisUrl: string | null;
   polling: { runningMs: number; queuedMs: number; listMs: number; maxBackoffMs: number };
   logLevel: Env['LOG_LEVEL'];
@@ -236,6 +247,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     baseModelCacheMs: e.BASE_MODEL_CACHE_SECONDS * 1000,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     maxAnalyzeBytes: e.ANALYZE_MAX_BYTES,
+    maxRequestBodyBytes: e.MAX_REQUEST_BODY_BYTES,
     redisUrl: e.REDIS_URL ?? null,
     polling: {
       runningMs: e.POLL_INTERVAL_RUNNING_MS,

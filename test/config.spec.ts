@@ -81,6 +81,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(expected);
   });
 
+  it('reads the upload and request body limits: 100 MiB and 1 MiB by default', () => {
+    expect(loadConfig({})).toMatchObject({ maxUploadBytes: 104_857_600, maxRequestBodyBytes: 1_048_576 });
+    expect(loadConfig({ MAX_UPLOAD_BYTES: '2000000', MAX_REQUEST_BODY_BYTES: '65536' })).toMatchObject({ maxUploadBytes: 2_000_000, maxRequestBodyBytes: 65_536 });
+    expect(() => loadConfig({ MAX_REQUEST_BODY_BYTES: '1MB' })).toThrow('MAX_REQUEST_BODY_BYTES="1MB": must be a whole number greater than 0');
+  });
+
   it('refuses an upstream URL with a query or fragment, naming the variable', () => {
     expect(() => loadConfig({ NSCALE_API_URL: 'http://127.0.0.1:4010/api/v1?x=1' })).toThrow('NSCALE_API_URL="http://127.0.0.1:4010/api/v1?x=1": must be a plain base URL');
   });

@@ -25,6 +25,7 @@ import { redactingLogger } from './redacting-logger.js';
 import { requestSecrets } from './request-secrets.js';
 import { useRequestLog } from './use-request-log.js';
 import { DEFAULT_MAX_UPLOAD_BYTES } from './upload-limits.js';
+import { useRequestBodyLimit } from './use-request-body-limit.js';
 import { createShutdownDrain } from './use-shutdown-drain.js';
 import { useSecretScope } from './use-secret-scope.js';
 import { currentRequestScope } from '../telemetry/request-scope.js';
@@ -52,6 +53,8 @@ export interface GatewayOptions {
   maxAnalyzeBytes?: number;
   /** The pre-flight token pool; one is made (threads start on first use) when omitted. */
   tokenPool?: TokenPool;
+  /** Largest body of a request that is not a multipart upload (JSON), in bytes. @default 1_048_576 */
+  maxRequestBodyBytes?: number;
   live?: LiveUpdates | null;
   /** Origins (`https://app.example`) whose pages may read answers (CORS). @default [] (same origin only) */
   corsOrigins?: readonly string[];
@@ -127,6 +130,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     landingPage: false,
     cors: corsAllowList(options.corsOrigins ?? []),
     multipart: false, // useStreamingUploads parses multipart requests without buffering them.
+    maxRequestBodySize: false, // useRequestBodyLimit bounds other bodies, upload-limits.ts multipart ones.
     renderGraphiQL,
     graphiql: {
       title: 'Fine-tuning gateway',
@@ -187,6 +191,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       drain.plugin,
       useOperationLimits(options.operationLimits),
       useStreamingUploads({ maxFileBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES }),
+      useRequestBodyLimit(options.maxRequestBodyBytes === undefined ? {} : { maxBytes: options.maxRequestBodyBytes }),
       useUnsupportedMediaType(), // after every request parser: it answers only what none of them took
       useInputProblems(),
       // A thrown Error is a 503 whose body is its message: the reason, for whoever reads the probe.

@@ -63,6 +63,7 @@ export async function startFromConfig(config: GatewayConfig, rootLogger: Logger)
     baseModelCacheMs: config.baseModelCacheMs,
     maxUploadBytes: config.maxUploadBytes,
     maxAnalyzeBytes: config.maxAnalyzeBytes,
+    maxRequestBodyBytes: config.maxRequestBodyBytes,
     live: live.hub,
     readiness: () => live.problem(),
     logger,

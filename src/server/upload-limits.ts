@@ -3,15 +3,20 @@
  * limits handed to busboy, and the refusal a caller reads when a file is too large. The limits are
  * enforced while the body streams (busboy cuts a file part at `maxFileBytes` and emits `limit`), so
  * no limit here needs the whole body in memory. To change how a limit is applied, change it here only;
- * the deployed size comes from the configuration (`MAX_UPLOAD_BYTES` in src/config.ts, passed to
- * `createGateway` as `maxUploadBytes`), and the simulator enforces its own, separate limit.
+ * the deployed size comes from the configuration (`MAX_UPLOAD_BYTES` in src/config.ts, the one source
+ * of its default, passed to `createGateway` as `maxUploadBytes`); the embedded simulator is given the
+ * same limit (start.ts), a remote upstream has its own.
+ *
+ * A multipart body is not counted as a whole (yoga's body limit is off, see use-request-body-limit.ts):
+ * its non-file fields and its files are each bounded here, so a body is at most about
+ * `maxFiles × maxFileBytes` plus 2 MiB of fields, and it streams.
  */
 import type busboy from 'busboy';
 import type { GraphQLError } from 'graphql';
-import { badUserInput } from '../errors/bad-user-input.js';
+import { DEFAULT_MAX_UPLOAD_BYTES } from '../config.js';
+import { gatewayError } from '../errors/gateway-error.js';
 
-/** The gateway's default for `maxFileBytes` when its options name none: 100 MiB. */
-export const DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
+export { DEFAULT_MAX_UPLOAD_BYTES };
 
 export interface UploadLimits {
   /** Largest file part accepted, in bytes. */
@@ -28,10 +33,18 @@ const DEFAULT_MAX_FILES = 10;
 
 /** The limits busboy enforces as it parses the body. */
 export function busboyLimits(limits: UploadLimits): busboy.Limits {
-  return { fileSize: limits.maxFileBytes, files: limits.maxFiles ?? DEFAULT_MAX_FILES, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES };
+  // busboy emits `limit` when a part *reaches* `fileSize`: one byte more lets a file of exactly
+  // `maxFileBytes` through, and `limit` then means "larger than the limit".
+  return { fileSize: limits.maxFileBytes + 1, files: limits.maxFiles ?? DEFAULT_MAX_FILES, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES };
 }
 
-/** The refusal of a file part that went past `maxFileBytes`: it names the file and the limit. */
+/**
+ * The refusal of a file part that went past `maxFileBytes`: it names the file, the limit and its
+ * setting. HTTP 413, as for any body too large: yoga answers with the highest status its errors carry.
+ */
 export function fileTooLarge(filename: string, limits: UploadLimits): GraphQLError {
-  return badUserInput('file', `file: ${JSON.stringify(filename)} is larger than the upload limit of ${limits.maxFileBytes} bytes`);
+  return gatewayError('BAD_USER_INPUT', `file: ${JSON.stringify(filename)} is larger than the upload limit of ${limits.maxFileBytes} bytes (MAX_UPLOAD_BYTES)`, {
+    field: 'file',
+    http: { status: 413 },
+  });
 }

@@ -13,7 +13,9 @@
  * response is ready, so that the request body ends and the connection can be reused.
  */
 import { Readable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
+import { drainRefusedBody } from './drain-refused-body.js';
 import { FileParts } from './file-parts.js';
 import { parseMultipart } from './parse-multipart.js';
 import type { UploadLimits } from './upload-limits.js';
@@ -34,11 +36,16 @@ export function useStreamingUploads(options: StreamingUploadsOptions): Plugin {
       partsOf.set(request, parts);
       setRequestParser(() => parseMultipart(request.headers.get('content-type')!, body, parts, options));
     },
-    onResponse({ request }) {
+    onResponse({ request, response, serverContext }) {
+      const parts = partsOf.get(request);
+      if (!parts) return;
       // Execution is over: no field will open a part any more. Those never opened (a field that
       // failed first, an unused variable, a skipped field) are drained, or the body would never end.
-      partsOf.get(request)?.finish();
+      parts.finish();
       partsOf.delete(request);
+      // A file past the limit (413): the rest of the body is read and dropped for a bounded time only.
+      const req = (serverContext as { req?: unknown }).req;
+      if (response.status === 413 && req instanceof Readable) drainRefusedBody(req as IncomingMessage);
     },
   };
 }

@@ -39,7 +39,8 @@ export function readCsvUpload(req: IncomingMessage, maxBytes: number): Promise<U
 
   let bb: busboy.Busboy;
   try {
-    bb = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fileSize: maxBytes, fields: 20, parts: 25 } });
+    // busboy emits `limit` when a file reaches `fileSize`: one byte more accepts a file of exactly `maxBytes`.
+    bb = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fileSize: maxBytes + 1, fields: 20, parts: 25 } });
   } catch {
     return Promise.reject(invalidArgument('request body must be multipart/form-data with a boundary'));
   }

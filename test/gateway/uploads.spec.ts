@@ -51,7 +51,7 @@ describe('uploadFile', () => {
     const res = await uploadCsv(url, 'big.csv', big, DEMO);
     expect(res.data).toBeNull();
     expect(res.errors?.[0]).toMatchObject({
-      message: 'file: "big.csv" is larger than the upload limit of 65536 bytes',
+      message: 'file: "big.csv" is larger than the upload limit of 65536 bytes (MAX_UPLOAD_BYTES)',
       extensions: { code: 'BAD_USER_INPUT', field: 'file' },
     });
   });
