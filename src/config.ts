@@ -49,6 +49,11 @@ const envSchema = z.object({
   MAX_UPLOAD_BYTES: positiveInt.default(100 * 1024 * 1024),
   /** Redis for multi-instance subscriptions (pub/sub and poll leases). Unset: in-process only. */
   REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }).optional(),
+  /**
+   * With REDIS_URL: lifetime of each instance's heartbeat in Redis, in milliseconds. An instance that
+   * dies holding poll leases is replaced within 7/6 of this (plus a Redis round trip). @default 1500
+   */
+  REDIS_HEARTBEAT_MS: integer(30, Number.MAX_SAFE_INTEGER, 'a whole number of milliseconds, 30 or more').default(1_500),
   /** Subscription poll interval while a job runs, in milliseconds. @default 2000 */
   POLL_INTERVAL_RUNNING_MS: positiveInt.default(2000),
   /** Subscription poll interval while a job is queued or starting, in milliseconds. @default 5000 */
@@ -75,6 +80,7 @@ export interface GatewayConfig {
   baseModelCacheMs: number;
   maxUploadBytes: number;
   redisUrl: string | null;
+  redisHeartbeatMs: number;
   polling: { runningMs: number; queuedMs: number; listMs: number; maxBackoffMs: number };
   logLevel: Env['LOG_LEVEL'];
 }
@@ -132,6 +138,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     baseModelCacheMs: e.BASE_MODEL_CACHE_SECONDS * 1000,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     redisUrl: e.REDIS_URL ?? null,
+    redisHeartbeatMs: e.REDIS_HEARTBEAT_MS,
     polling: {
       runningMs: e.POLL_INTERVAL_RUNNING_MS,
       queuedMs: e.POLL_INTERVAL_QUEUED_MS,

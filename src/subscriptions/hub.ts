@@ -63,7 +63,7 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
     connections = o.redis;
   }
   const transport: Transport = connections
-    ? createRedisTransport({ ...connections, keyPrefix: o.keyPrefix, instanceId: o.instanceId, leaseMs: o.intervals.leaseMs, clock: o.clock, logger: o.logger })
+    ? createRedisTransport({ ...connections, keyPrefix: o.keyPrefix, instanceId: o.instanceId, leaseMs: o.intervals.leaseMs, heartbeatMs: o.intervals.heartbeatMs, clock: o.clock, logger: o.logger })
     : createLocalTransport();
 
   const jobPollers = new Map<string, Entry<JobStrategy>>();
