@@ -30,14 +30,15 @@ end
 return 0`;
 
 // KEYS[1] lease; ARGV[1] our value, ARGV[2] lease ms, ARGV[3] the value of a holder found dead, or ''.
-// Returns the value held afterwards: ours when taken.
+// {1, 0} taken while free; {1, 1} taken over from the dead holder, its lease not yet expired;
+// {0, holder} not taken.
 const CLAIM = `
 local current = redis.call('GET', KEYS[1])
 if current == false or current == ARGV[3] then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return ARGV[1]
+  return {1, current == false and 0 or 1}
 end
-return current`;
+return {0, current}`;
 
 const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -81,7 +82,8 @@ export function createRedisLease(opts: RedisLeaseOptions): RedisLease {
   };
 
   const watchHolder = (holder: string) => {
-    if (watched?.value === holder) return;
+    // Already watched, or already found dead (while this claim was on its way): the next claim uses it.
+    if (watched?.value === holder || suspect === holder) return;
     stopWatching();
     suspect = '';
     const stop = opts.liveness.watch(instanceOfLease(holder), () => {
@@ -135,9 +137,9 @@ export function createRedisLease(opts: RedisLeaseOptions): RedisLease {
       await opts.liveness.start();
       const dead = suspect;
       suspect = '';
-      const answer = String(await opts.redis.eval(CLAIM, 1, opts.leaseKey, value, opts.leaseMs, dead));
-      if (answer !== value) {
-        if (!released) watchHolder(answer);
+      const [taken, detail] = (await opts.redis.eval(CLAIM, 1, opts.leaseKey, value, opts.leaseMs, dead)) as [number, string | number];
+      if (taken !== 1) {
+        if (!released) watchHolder(String(detail));
         return false;
       }
       stopWatching();
@@ -146,7 +148,7 @@ export function createRedisLease(opts: RedisLeaseOptions): RedisLease {
         await opts.redis.eval(RELEASE, 1, opts.leaseKey, value);
         return false;
       }
-      if (dead) opts.logger.warn({ leaseKey: opts.leaseKey, from: instanceOfLease(dead) }, 'live updates: took over the poll lease of an instance that stopped heartbeating');
+      if (detail === 1) opts.logger.warn({ leaseKey: opts.leaseKey, from: instanceOfLease(dead) }, 'live updates: took over the poll lease of an instance that stopped heartbeating, before the lease expired');
       held = true;
       scheduleRenewal();
       return true;

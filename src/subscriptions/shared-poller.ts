@@ -102,8 +102,12 @@ export function createSharedPoller(opts: SharedPollerOptions): SharedPoller {
       void dispose();
       return;
     }
-    timer = clock.setTimer(() => void tick(), woken ? 0 : delay);
-    woken = false;
+    if (woken) {
+      woken = false;
+      void tick();
+      return;
+    }
+    timer = clock.setTimer(() => void tick(), delay);
   };
 
   /** The lease's holder died: claim (and poll) now; if a tick is running, right after it. */

@@ -11,7 +11,7 @@ import { UpstreamError } from '../../src/upstream/errors.js';
 import type { Credentials, UpstreamClient } from '../../src/upstream/types.js';
 import type { Clock } from '../../src/subscriptions/clock.js';
 import { manualClock } from '../harness/manual-clock.js';
-import { DEMO, JOB_SECONDS, read, startLiveStack, until, type LiveStack } from './harness.js';
+import { DEMO, JOB_SECONDS, read, startLiveStack, until, type LiveStack } from '../harness/hub-stack.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const keyPrefix = `test:standby:${randomUUID()}:`;
