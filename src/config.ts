@@ -117,6 +117,11 @@ const envSchema = z.object({
   MAX_REQUEST_BODY_BYTES: positiveInt.default(DEFAULT_MAX_REQUEST_BODY_BYTES),
   /** Redis for multi-instance subscriptions (pub/sub and poll leases). Unset: in-process only. */
   REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }).optional(),
+  /**
+   * With REDIS_URL: lifetime of each instance's heartbeat in Redis, in milliseconds. An instance that
+   * dies holding poll leases is replaced within 7/6 of this (plus a Redis round trip). @default 1500
+   */
+  REDIS_HEARTBEAT_MS: integer(30, Number.MAX_SAFE_INTEGER, 'a whole number of milliseconds, 30 or more').default(1_500),
   /** Subscription poll interval while a job runs, in milliseconds. @default 2000 */
   POLL_INTERVAL_RUNNING_MS: positiveInt.default(2000),
   /** Subscription poll interval while a job is queued or starting, in milliseconds. @default 5000 */
@@ -177,6 +182,7 @@ export interface GatewayConfig {
   maxAnalyzeBytes: number;
   maxRequestBodyBytes: number;
   redisUrl: string | null;
+  redisHeartbeatMs: number;
   polling: { runningMs: number; queuedMs: number; listMs: number; maxBackoffMs: number };
   logLevel: Env['LOG_LEVEL'];
   metrics: { enabled: boolean; path: string; operationNameLimit: number; organizationLabel: boolean };
@@ -249,6 +255,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxAnalyzeBytes: e.ANALYZE_MAX_BYTES,
     maxRequestBodyBytes: e.MAX_REQUEST_BODY_BYTES,
     redisUrl: e.REDIS_URL ?? null,
+    redisHeartbeatMs: e.REDIS_HEARTBEAT_MS,
     polling: {
       runningMs: e.POLL_INTERVAL_RUNNING_MS,
       queuedMs: e.POLL_INTERVAL_QUEUED_MS,

@@ -34,6 +34,7 @@ export async function startLiveUpdates(config: GatewayConfig, client: UpstreamCl
       queuedMs: config.polling.queuedMs,
       listMs: config.polling.listMs,
       maxBackoffMs: config.polling.maxBackoffMs,
+      heartbeatMs: config.redisHeartbeatMs,
     },
   });
   logger.info(config.redisUrl ? 'live updates through Redis (shared across instances)' : 'live updates in-process');

@@ -69,7 +69,7 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
   }
   const leases = leaseCounting(
     connections
-      ? createRedisTransport({ ...connections, keyPrefix: o.keyPrefix, instanceId: o.instanceId, leaseMs: o.intervals.leaseMs, clock: o.clock, logger: o.logger })
+      ? createRedisTransport({ ...connections, keyPrefix: o.keyPrefix, instanceId: o.instanceId, leaseMs: o.intervals.leaseMs, heartbeatMs: o.intervals.heartbeatMs, clock: o.clock, logger: o.logger })
       : createLocalTransport(),
   );
   const transport: Transport = leases.transport;

@@ -37,8 +37,8 @@ export function leaseCounting(transport: Transport): { transport: Transport; for
   return {
     transport: {
       ...transport,
-      lease(topic) {
-        const lease = transport.lease(topic);
+      lease(topic, onVacant) {
+        const lease = transport.lease(topic, onVacant);
         leases.set(topicKey(topic), { lease, kind: topic.kind });
         return lease;
       },

@@ -42,10 +42,19 @@ export interface IntervalOptions {
    */
   giveUpAfterMs?: number;
   /**
-   * Lifetime of a Redis poll lease; the holder renews it every third of this. An instance that dies
-   * holding it is replaced after at most this long plus one interval. @default 10_000
+   * Lifetime of a Redis poll lease; the holder renews it every third of this. Only a backstop now:
+   * a holder whose instance dies is found by its heartbeat (`heartbeatMs`) long before. @default 10_000
    */
   leaseMs?: number;
+  /**
+   * Lifetime of an instance's Redis heartbeat key, refreshed every third of it; standby instances
+   * check the heartbeats of the lease holders in their way every sixth of it. An instance that dies
+   * holding leases is replaced within 7/6 of this plus a Redis round trip (1.75 s by default: under
+   * one running job's poll interval). Shorter fails over faster, but an instance whose event loop
+   * stalls for two thirds of it loses its leases (safely: it is fenced, and simply takes them back
+   * later as a standby). @default 1_500
+   */
+  heartbeatMs?: number;
   /**
    * On an instance that does not hold a topic's lease (it does not poll), how often one of its
    * subscribers' tokens is re-checked with the upstream, round robin, so that a revoked token stops
@@ -97,6 +106,7 @@ const intervalsSchema = z.object({
   maxBackoffMs: positiveMs.default(30_000),
   giveUpAfterMs: positiveMs.default(300_000),
   leaseMs: z.number().int().min(30).default(10_000),
+  heartbeatMs: z.number().int().min(30).default(1_500),
   standbyRecheckMs: z.number().int().min(0).default(60_000),
 });
 const restSchema = z.object({

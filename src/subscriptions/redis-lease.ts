@@ -1,14 +1,21 @@
 /**
- * The Redis lease that makes one instance at a time poll a topic. Taken with `SET key value NX PX`;
- * renewed every third of its lifetime by a Lua compare-and-set (extend only if the value is still
- * ours), so that an instance that was paused or cut off past its lease finds out instead of
- * extending the new holder's; released the same way, so releasing never deletes another's lease.
- * The value is unique per poller (instance id + random), never reused.
+ * The Redis lease that makes one instance at a time poll a topic. Taken by a Lua script that sets it
+ * when it is free, or when it still holds the very value of a holder whose instance was found dead
+ * (redis-liveness.ts): a compare-and-set, so that of several standbys only one takes it, and a holder
+ * that renewed or changed meanwhile is not overwritten by a stale observation. Renewed every third of
+ * its lifetime by a Lua compare-and-set (extend only if the value is still ours), so that an instance
+ * that was paused or cut off past its lease finds out instead of extending the new holder's; released
+ * the same way, so releasing never deletes another's lease. The value is unique per poller (instance
+ * id + random), never reused: it is the fencing token that the publish script compares.
+ *
+ * A poller that fails to take the lease watches the holder's instance, and is woken (`onVacant`) when
+ * that instance stops heartbeating, to take the lease over at once instead of waiting for it to expire.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Clock } from './clock.js';
 import type { LiveUpdatesLogger } from './options.js';
+import { instanceOfLease, type RedisLiveness } from './redis-liveness.js';
 import type { Lease } from './transport.js';
 
 // KEYS[1] lease, KEYS[2] last state; ARGV[1] our value, ARGV[2] lease ms, ARGV[3] state ms.
@@ -21,6 +28,17 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return 1
 end
 return 0`;
+
+// KEYS[1] lease; ARGV[1] our value, ARGV[2] lease ms, ARGV[3] the value of a holder found dead, or ''.
+// {1, 0} taken while free; {1, 1} taken over from the dead holder, its lease not yet expired;
+// {0, holder} not taken.
+const CLAIM = `
+local current = redis.call('GET', KEYS[1])
+if current == false or current == ARGV[3] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return {1, current == false and 0 or 1}
+end
+return {0, current}`;
 
 const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -37,6 +55,9 @@ export interface RedisLeaseOptions {
   stateTtlMs: number;
   clock: Clock;
   logger: LiveUpdatesLogger;
+  liveness: RedisLiveness;
+  /** Called when the instance holding the lease was found dead: claim now rather than at the next tick. */
+  onVacant?: () => void;
 }
 
 export interface RedisLease extends Lease {
@@ -51,6 +72,28 @@ export function createRedisLease(opts: RedisLeaseOptions): RedisLease {
   let held = false;
   let released = false;
   let timer: unknown;
+  // The holder we last found in our way, watched until it turns out dead (then `suspect`).
+  let watched: { value: string; stop: () => void } | undefined;
+  let suspect = '';
+
+  const stopWatching = () => {
+    watched?.stop();
+    watched = undefined;
+  };
+
+  const watchHolder = (holder: string) => {
+    // Already watched, or already found dead (while this claim was on its way): the next claim uses it.
+    if (watched?.value === holder || suspect === holder) return;
+    stopWatching();
+    suspect = '';
+    const stop = opts.liveness.watch(instanceOfLease(holder), () => {
+      if (watched?.value !== holder) return;
+      watched = undefined;
+      suspect = holder;
+      opts.onVacant?.();
+    });
+    watched = { value: holder, stop };
+  };
 
   const stopRenewing = () => {
     if (timer !== undefined) opts.clock.clearTimer(timer);
@@ -91,13 +134,21 @@ export function createRedisLease(opts: RedisLeaseOptions): RedisLease {
     async claim() {
       if (released) return false;
       if (held) return true;
-      const answer = await opts.redis.set(opts.leaseKey, value, 'PX', opts.leaseMs, 'NX');
-      if (answer !== 'OK') return false;
+      await opts.liveness.start();
+      const dead = suspect;
+      suspect = '';
+      const [taken, detail] = (await opts.redis.eval(CLAIM, 1, opts.leaseKey, value, opts.leaseMs, dead)) as [number, string | number];
+      if (taken !== 1) {
+        if (!released) watchHolder(String(detail));
+        return false;
+      }
+      stopWatching();
       if (released) {
-        // Released while the SET was on its way: give back what we just took.
+        // Released while the claim was on its way: give back what we just took.
         await opts.redis.eval(RELEASE, 1, opts.leaseKey, value);
         return false;
       }
+      if (detail === 1) opts.logger.warn({ leaseKey: opts.leaseKey, from: instanceOfLease(dead) }, 'live updates: took over the poll lease of an instance that stopped heartbeating, before the lease expired');
       held = true;
       scheduleRenewal();
       return true;
@@ -105,6 +156,7 @@ export function createRedisLease(opts: RedisLeaseOptions): RedisLease {
     async release() {
       released = true;
       stopRenewing();
+      stopWatching();
       if (!held) return;
       held = false;
       await opts.redis.eval(RELEASE, 1, opts.leaseKey, value);

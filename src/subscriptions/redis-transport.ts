@@ -1,5 +1,6 @@
 /**
- * The Redis transport: a channel per topic, a poll lease per topic (see redis-lease.ts) and, for
+ * The Redis transport: a channel per topic, a poll lease per topic (see redis-lease.ts, and
+ * redis-liveness.ts for how a dead holder is found and replaced) and, for
  * jobs, the last published snapshot under a key, so that a subscriber joining on an instance that
  * does not poll gets the current state at once instead of waiting for the next change.
  *
@@ -14,6 +15,7 @@
  *   <prefix>events:{job:<org>:<job>}  channel, JSON array of snapshots (one per message for a job)
  *   <prefix>lease:{job:<org>:<job>}   lease, value "<instanceId>:<uuid>", PX leaseMs
  *   <prefix>state:{job:<org>:<job>}   last snapshot published, PX 6 × leaseMs, renewed with the lease
+ *   <prefix>alive:{instances}:<instanceId>  an instance's heartbeat, PX heartbeatMs (one per instance)
  *   and the same with `{jobs:<org>}` for an organization's list (no state key: list subscribers
  *   read the current list with their own token when they join).
  */
@@ -21,6 +23,7 @@ import type { Redis } from 'ioredis';
 import type { Clock } from './clock.js';
 import type { LiveUpdatesLogger } from './options.js';
 import { createRedisLease, type RedisLease } from './redis-lease.js';
+import { createRedisLiveness } from './redis-liveness.js';
 import type { JobSnapshot } from './snapshot.js';
 import { decodeSnapshots, encodeSnapshots } from './snapshot-codec.js';
 import type { Lease, Topic, Transport } from './transport.js';
@@ -40,6 +43,8 @@ export interface RedisTransportOptions {
   keyPrefix: string;
   instanceId: string;
   leaseMs: number;
+  /** Lifetime of the instance's heartbeat key (see redis-liveness.ts). */
+  heartbeatMs: number;
   clock: Clock;
   logger: LiveUpdatesLogger;
 }
@@ -53,6 +58,7 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
   const subscribed = new Map<string, Promise<unknown>>();
   const resyncs = new Map<string, Set<() => void>>();
   const leases = new WeakMap<Lease, RedisLease>();
+  const liveness = createRedisLiveness({ redis: publisher, keyPrefix, instanceId: opts.instanceId, heartbeatMs: opts.heartbeatMs, clock: opts.clock, logger });
 
   const keysOf = (topic: Topic) => {
     const org = encodeURIComponent(topic.organizationId);
@@ -156,7 +162,7 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
         if (set.size === 0 && resyncs.get(key) === set) resyncs.delete(key);
       };
     },
-    lease(topic) {
+    lease(topic, onVacant) {
       const keys = keysOf(topic);
       const lease = createRedisLease({
         redis: publisher,
@@ -167,6 +173,8 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
         stateTtlMs,
         clock: opts.clock,
         logger,
+        liveness,
+        onVacant,
       });
       leases.set(lease, lease);
       return lease;
@@ -178,6 +186,7 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
       const keepState = topic.kind === 'job' ? stateTtlMs : 0;
       const ok = await publisher.eval(PUBLISH, 2, keys.lease, keys.state, redisLease.value, keys.channel, encodeSnapshots(snapshots), opts.leaseMs, keepState);
       if (ok !== 1) {
+        logger.warn({ leaseKey: keys.lease }, 'live updates: publish refused: the poll lease is another instance\'s now');
         redisLease.markLost();
         return false;
       }
@@ -201,6 +210,7 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
       listeners.clear();
       subscribed.clear();
       resyncs.clear();
+      await liveness.close();
       if (channels.length > 0 && subscriber.status === 'ready') {
         await subscriber.unsubscribe(...channels).catch((error: unknown) => logger.warn({ err: error }, 'live updates: UNSUBSCRIBE failed'));
       }

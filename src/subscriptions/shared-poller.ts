@@ -4,8 +4,9 @@
  * with Redis, one instance at a time), with the credentials of one of its own subscribers at a
  * time (see credential-pool.ts and the design notes in README.md), and publishes what changed; every
  * instance's poller, this one included, delivers what it receives to its own subscribers. An
- * instance without the lease retries taking it every interval, so that when the holder stops or
- * dies, one of the instances that still have subscribers takes over.
+ * instance without the lease retries taking it every interval, and at once when the transport finds
+ * the holder dead (`onVacant`), so that when the holder stops or dies, one of the instances that
+ * still have subscribers takes over.
  *
  * What to fetch, what counts as a change and when the topic is finished are the strategy's
  * (job-strategy.ts, list-strategy.ts); what a failure leads to is poll-failure-policy.ts's; leases,
@@ -67,11 +68,12 @@ export function createSharedPoller(opts: SharedPollerOptions): SharedPoller {
   const { topic, strategy, transport, clock, logger } = opts;
   const members = new Set<PollerMember>();
   const pool = createCredentialPool<PollerMember>();
-  const lease = transport.lease(topic);
+  const lease = transport.lease(topic, () => wake());
   const abort = new AbortController();
   const cleanups: Array<() => void> = [];
   let disposed: Promise<void> | undefined;
   let timer: unknown;
+  let woken = false;
   let fresh = false;
   let record = HEALTHY;
   let lastRecheck = clock.now();
@@ -100,7 +102,24 @@ export function createSharedPoller(opts: SharedPollerOptions): SharedPoller {
       void dispose();
       return;
     }
+    if (woken) {
+      woken = false;
+      void tick();
+      return;
+    }
     timer = clock.setTimer(() => void tick(), delay);
+  };
+
+  /** The lease's holder died: claim (and poll) now; if a tick is running, right after it. */
+  const wake = () => {
+    if (disposed) return;
+    if (timer === undefined) {
+      woken = true;
+      return;
+    }
+    clock.clearTimer(timer);
+    timer = undefined;
+    void tick();
   };
 
   const tick = async () => {

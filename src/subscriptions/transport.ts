@@ -34,7 +34,11 @@ export interface Transport {
   listen(topic: Topic, onSnapshots: (snapshots: JobSnapshot[]) => void): Promise<() => void>;
   /** Called after a reconnection, when messages may have been missed: the poller re-reads the last state. */
   onResync(topic: Topic, callback: () => void): () => void;
-  lease(topic: Topic): Lease;
+  /**
+   * A lease of `topic` for one poller. `onVacant` is called when the holder in the way was found dead
+   * (Redis: its instance stopped heartbeating), so that the poller claims at once.
+   */
+  lease(topic: Topic, onVacant?: () => void): Lease;
   /**
    * Publishes as the holder of `lease`, and (for `job` topics) records the snapshot as the last
    * state. False, and nothing published, when the lease turns out to be lost (fencing: an instance

@@ -32,11 +32,13 @@ export interface LiveFixtureOptions extends Omit<StackOptions, 'sharedSimulator'
   intervalMs?: number;
   /** Name of the seeded dataset. @default 'qa' */
   datasetName?: string;
+  /** Where the simulator's clock starts, in ms since the epoch. @default Date.now() */
+  clockStart?: number;
 }
 
 export function useLiveStack(options: LiveFixtureOptions = {}): LiveFixture {
-  const { jobSeconds = 1_000, intervalMs, datasetName = 'qa', ...stackOptions } = options;
-  const clock = manualClock(jobSeconds);
+  const { jobSeconds = 1_000, intervalMs, datasetName = 'qa', clockStart, ...stackOptions } = options;
+  const clock = manualClock(jobSeconds, clockStart);
   const clients: Client[] = [];
   let stack: Stack | undefined;
   let datasetId: string | undefined;

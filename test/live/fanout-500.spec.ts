@@ -7,13 +7,11 @@
  * one change every subscriber must receive (none can be skipped by a slow reader, none duplicated),
  * and the polling window is as long as the test needs. Counts come from the simulator's stats.
  */
-import type { Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
-import { manualClock } from '../harness/manual-clock.js';
+import { describe, expect, it } from 'vitest';
+import { useLiveStack } from '../harness/live-stack.js';
 import { subscribeSse, type SseEvents } from '../harness/sse.js';
-import { DEMO, eventually, startStack, type Stack } from '../harness/stack.js';
-import { subscribeWs, wsClient, type WsSubscription } from '../harness/ws.js';
+import { DEMO, eventually } from '../harness/stack.js';
+import { subscribeWs, type WsSubscription } from '../harness/ws.js';
 
 const JOB_SECONDS = 1_000;
 const INTERVAL_MS = 100;
@@ -23,36 +21,21 @@ const SSE_REQUESTS = 250;
 /** Polls a single poller may make in `ms`: one per interval (each timer starts after the previous poll), plus the one at the start. */
 const onePollerBudget = (ms: number) => Math.floor(ms / INTERVAL_MS) + 2;
 
-const clock = manualClock(JOB_SECONDS);
-let stack: Stack;
-let datasetId: string;
-const clients: Client[] = [];
-
-beforeAll(async () => {
-  stack = await startStack({
-    http: true,
-    simulator: { jobSeconds: JOB_SECONDS, now: clock.now },
-    live: { intervals: { runningMs: INTERVAL_MS, queuedMs: INTERVAL_MS, listMs: INTERVAL_MS } },
-  });
-  ({ datasetId } = await seedDataset(stack, DEMO));
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.dispose()));
-  await stack.close();
-});
+const live = useLiveStack({ http: true, jobSeconds: JOB_SECONDS, intervalMs: INTERVAL_MS });
+const { clock } = live;
 
 const WATCH = `subscription($id: ID!) { jobUpdated(id: $id) { id status completedAt metrics { latest { step trainingLoss } } } }`;
 
 describe('500 subscribers on one job (WebSocket and SSE)', () => {
   it('poll the upstream once per interval, and all receive every change and the terminal event', async () => {
-    const job = await stack.client.createJob(DEMO, { name: 'popular', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    const { stack } = live;
+    const job = await live.newJob('popular');
     clock.at(job, 0.3); // running, first training step done
     const url = stack.server!.url;
 
     const subscribers: Array<WsSubscription | SseEvents> = [];
     for (let s = 0; s < SOCKETS; s++) {
-      const client = wsClient(url, DEMO);
-      clients.push(client);
+      const client = live.ws(DEMO);
       for (let i = 0; i < PER_SOCKET; i++) subscribers.push(subscribeWs(client, WATCH, { id: job.id }));
     }
     for (let i = 0; i < SSE_REQUESTS; i++) subscribers.push(subscribeSse(fetch, url, WATCH, { id: job.id }, DEMO));

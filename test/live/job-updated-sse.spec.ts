@@ -1,8 +1,7 @@
 /** `jobUpdated` over SSE, in-process: events from the current state to the terminal one. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
-import { pollingStopped } from '../harness/live-stack.js';
-import { manualClock } from '../harness/manual-clock.js';
+import { pollingStopped, useLiveStack } from '../harness/live-stack.js';
 import { subscribeSse } from '../harness/sse.js';
 import { DEMO, OTHER, eventually, startStack, type Stack } from '../harness/stack.js';
 
@@ -52,32 +51,25 @@ describe('jobUpdated over SSE', () => {
 // Its own stack, on a manual clock: the job stays running for as long as the test needs, so only the
 // abort can stop the poller (a job that completes would stop it anyway).
 describe('jobUpdated over SSE, leaving early', () => {
-  const JOB_SECONDS = 1_000;
-  const clock = manualClock(JOB_SECONDS);
-  let held: Stack;
-  beforeAll(async () => {
-    held = await startStack({ simulator: { jobSeconds: JOB_SECONDS, now: clock.now } });
-  });
-  afterAll(() => held.close());
-  const jobPolls = () => held.simulator.stats()['GET /jobs/{id}'] ?? 0;
+  const held = useLiveStack({ jobSeconds: 1_000 });
+  const jobPolls = () => held.stack.simulator.stats()['GET /jobs/{id}'] ?? 0;
 
   it('aborting the request stops the poller', async () => {
-    const { datasetId: heldDataset } = await seedDataset(held, DEMO);
-    const job = await held.client.createJob(DEMO, { name: 'left early', baseModelId: LLAMA_INSTRUCT, dataset: { id: heldDataset, answerColumn: 'answer' } });
-    clock.at(job, 0.5); // Running, and it stays so: the clock does not move.
-    const fetchHeld = (url: string, init: RequestInit) => held.gateway.yoga.fetch(url, init) as Promise<Response>;
+    const job = await held.newJob('left early');
+    held.clock.at(job, 0.5); // Running, and it stays so: the clock does not move.
+    const fetchHeld = (url: string, init: RequestInit) => held.stack.gateway.yoga.fetch(url, init) as Promise<Response>;
     const sub = subscribeSse(fetchHeld, 'http://gateway.test', WATCH, { id: job.id }, DEMO);
     await eventually(() => (sub.events.length > 0 ? true : undefined));
     expect(sub.events[0]!.data.jobUpdated.status).toBe('RUNNING');
     // While the subscriber stays, the poller stays and polls.
     const before = jobPolls();
     await eventually(() => (jobPolls() >= before + 2 ? true : undefined), 5_000, 'polling to go on');
-    expect(held.live.pollerCount()).toBe(1);
+    expect(held.stack.live.pollerCount()).toBe(1);
 
     sub.abort();
     await sub.done.catch(() => {});
     // No job poll while a list poller on the same interval polls several times (see pollingStopped).
-    await pollingStopped(held);
-    expect(held.live.pollerCount()).toBe(0);
+    await pollingStopped(held.stack);
+    expect(held.stack.live.pollerCount()).toBe(0);
   });
 });

@@ -1,8 +1,7 @@
 /** `jobUpdated` over graphql-ws on the same port and path as HTTP, credentials from connectionParams. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
-import { pollingStopped } from '../harness/live-stack.js';
-import { manualClock } from '../harness/manual-clock.js';
+import { pollingStopped, useLiveStack } from '../harness/live-stack.js';
 import { DEMO, OTHER, eventually, startStack, type Stack } from '../harness/stack.js';
 import { subscribeWs, wsClient } from '../harness/ws.js';
 
@@ -64,35 +63,23 @@ describe('jobUpdated over WebSocket', () => {
 // Its own stack, on a manual clock: the job stays running for as long as the test needs, so only the
 // unsubscription can stop the poller (a job that completes would stop it anyway).
 describe('jobUpdated over WebSocket, leaving early', () => {
-  const JOB_SECONDS = 1_000;
-  const clock = manualClock(JOB_SECONDS);
-  let held: Stack;
-  beforeAll(async () => {
-    held = await startStack({ http: true, simulator: { jobSeconds: JOB_SECONDS, now: clock.now } });
-  });
-  afterAll(() => held.close());
-  const jobPolls = () => held.simulator.stats()['GET /jobs/{id}'] ?? 0;
+  const held = useLiveStack({ http: true, jobSeconds: 1_000 });
+  const jobPolls = () => held.stack.simulator.stats()['GET /jobs/{id}'] ?? 0;
 
   it('unsubscribing stops the poller', async () => {
-    const { datasetId: heldDataset } = await seedDataset(held, DEMO);
-    const job = await held.client.createJob(DEMO, { name: 'left', baseModelId: LLAMA_INSTRUCT, dataset: { id: heldDataset, answerColumn: 'answer' } });
-    clock.at(job, 0.5); // Running, and it stays so: the clock does not move.
-    const client = wsClient(held.server!.url, DEMO);
-    try {
-      const sub = subscribeWs(client, WATCH, { id: job.id });
-      await eventually(() => (sub.events.length > 0 ? true : undefined));
-      expect(sub.events[0]!.data.jobUpdated.status).toBe('RUNNING');
-      // While the subscriber stays, the poller stays and polls.
-      const before = jobPolls();
-      await eventually(() => (jobPolls() >= before + 2 ? true : undefined), 5_000, 'polling to go on');
-      expect(held.live.pollerCount()).toBe(1);
+    const job = await held.newJob('left');
+    held.clock.at(job, 0.5); // Running, and it stays so: the clock does not move.
+    const sub = subscribeWs(held.ws(DEMO), WATCH, { id: job.id });
+    await eventually(() => (sub.events.length > 0 ? true : undefined));
+    expect(sub.events[0]!.data.jobUpdated.status).toBe('RUNNING');
+    // While the subscriber stays, the poller stays and polls.
+    const before = jobPolls();
+    await eventually(() => (jobPolls() >= before + 2 ? true : undefined), 5_000, 'polling to go on');
+    expect(held.stack.live.pollerCount()).toBe(1);
 
-      sub.unsubscribe();
-      // No job poll while a list poller on the same interval polls several times (see pollingStopped).
-      await pollingStopped(held);
-      expect(held.live.pollerCount()).toBe(0);
-    } finally {
-      await client.dispose();
-    }
+    sub.unsubscribe();
+    // No job poll while a list poller on the same interval polls several times (see pollingStopped).
+    await pollingStopped(held.stack);
+    expect(held.stack.live.pollerCount()).toBe(0);
   });
 });

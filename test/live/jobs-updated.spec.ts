@@ -3,39 +3,28 @@
  * then a job created after subscribing, then its changes; with `status`, only jobs in that status,
  * plus the event of a job leaving it. Jobs move only when the test moves the simulator's clock.
  */
-import type { Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
-import { manualClock } from '../harness/manual-clock.js';
-import { DEMO, OTHER, eventually, startStack, type Stack } from '../harness/stack.js';
-import { subscribeWs, wsClient, type WsSubscription } from '../harness/ws.js';
+import { useLiveStack } from '../harness/live-stack.js';
+import { DEMO, OTHER, eventually } from '../harness/stack.js';
+import { subscribeWs, type WsSubscription } from '../harness/ws.js';
 
-const JOB_SECONDS = 1_000;
-const clock = manualClock(JOB_SECONDS);
-let stack: Stack;
-let datasetId: string;
+const live = useLiveStack({ http: true });
+const { clock } = live;
 let otherDatasetId: string;
-let client: Client;
-
 beforeAll(async () => {
-  stack = await startStack({ http: true, simulator: { jobSeconds: JOB_SECONDS, now: clock.now } });
-  ({ datasetId } = await seedDataset(stack, DEMO));
-  ({ datasetId: otherDatasetId } = await seedDataset(stack, OTHER, 'theirs'));
-  client = wsClient(stack.server!.url, DEMO);
-});
-afterAll(async () => {
-  await client.dispose();
-  await stack.close();
+  ({ datasetId: otherDatasetId } = await seedDataset(live.stack, OTHER, 'theirs'));
 });
 
 const LIST = `subscription($status: JobStatus) { jobsUpdated(status: $status) { id name status } }`;
-const createJob = (name: string) =>
-  stack.client.createJob(DEMO, { name, baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+const createJob = (name: string) => live.newJob(name);
 const seen = (sub: WsSubscription) => sub.events.map((e) => `${e.data?.jobsUpdated.name}:${e.data?.jobsUpdated.status}`);
 const has = (sub: WsSubscription, entry: string) => (seen(sub).includes(entry) ? true : undefined);
 
 describe('jobsUpdated over WebSocket', () => {
   it('shows the current jobs, a job created after subscribing and its changes; a status filter keeps to its status', async () => {
+    const { stack } = live;
+    const client = live.ws(DEMO);
     const old = await createJob('old');
     clock.at(old, 0.3); // running
 

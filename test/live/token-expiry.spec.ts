@@ -5,50 +5,38 @@
  * `exp`, so the upstream would still accept the token: the gateway itself ends the streams on time,
  * it does not wait for the upstream to refuse a poll.
  */
-import type { Client } from 'graphql-ws';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Credentials } from '../../src/upstream/types.js';
-import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
-import { manualClock } from '../harness/manual-clock.js';
+import { useLiveStack } from '../harness/live-stack.js';
 import { subscribeSse, type SseEvents } from '../harness/sse.js';
-import { DEMO, eventually, startStack, type Stack } from '../harness/stack.js';
-import { subscribeWs, wsClient, type WsSubscription } from '../harness/ws.js';
+import { DEMO, eventually } from '../harness/stack.js';
+import { subscribeWs, type WsSubscription } from '../harness/ws.js';
 
 const JOB_SECONDS = 1_000;
 const JWT_SECRET = 'token-expiry-e2e-secret';
 // The job is created 30 % of its run in the past, so that at 30 % (running) the simulator's clock
 // reads about the real time, which the gateway compares `exp` with.
-const clock = manualClock(JOB_SECONDS, Date.now() - 0.3 * JOB_SECONDS * 1000);
-let stack: Stack;
-let datasetId: string;
-const clients: Client[] = [];
-
-beforeAll(async () => {
-  stack = await startStack({ http: true, simulator: { jobSeconds: JOB_SECONDS, now: clock.now, jwtSecret: JWT_SECRET } });
-  ({ datasetId } = await seedDataset(stack, DEMO));
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.dispose()));
-  await stack.close();
-});
+const live = useLiveStack({ http: true, jobSeconds: JOB_SECONDS, clockStart: Date.now() - 0.3 * JOB_SECONDS * 1000, simulator: { jwtSecret: JWT_SECRET } });
+const { clock } = live;
 
 const WATCH = `subscription($id: ID!) { jobUpdated(id: $id) { id status metrics { latest { step } } } }`;
 type Subscriber = WsSubscription | SseEvents;
 
 function subscribeBoth(creds: Credentials, jobId: string): Subscriber[] {
-  const client = wsClient(stack.server!.url, creds);
-  clients.push(client);
+  const client = live.ws(creds);
+  const { url } = live.stack.server!;
   return [
     subscribeWs(client, WATCH, { id: jobId }),
     subscribeWs(client, WATCH, { id: jobId }),
-    subscribeSse(fetch, stack.server!.url, WATCH, { id: jobId }, creds),
+    subscribeSse(fetch, url, WATCH, { id: jobId }, creds),
   ];
 }
 
 describe('a token that expires during its subscriptions', () => {
   it("ends each of that caller's subscriptions with UNAUTHENTICATED on both transports; another caller's goes on", async () => {
-    const job = await stack.client.createJob(DEMO, { name: 'expiring', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    const { stack } = live;
+    const job = await live.newJob('expiring');
     clock.at(job, 0.3);
     const exp = Math.floor(Date.now() / 1000) + 3;
     const token = await new SignJWT({ organization_id: 'demo-org' })

@@ -3,9 +3,9 @@
  * Redis and one upstream simulator, with subscribers over WebSocket and SSE on both. One instance at
  * a time polls the job (the lease); every subscriber gets every event. Then the polling instance
  * dies: its Redis connections drop first, so it cannot release its lease (the test checks that the
- * lease is still its own afterwards), and its hub and server stop. The other instance must wait for
- * the lease to expire, take over, and deliver the terminal status, which the job reached while
- * nobody was polling.
+ * lease is still its own afterwards), and its hub and server stop. The other instance must find it
+ * dead (its heartbeat expires), take over, and deliver the terminal status, which the job reached
+ * while nobody was polling.
  *
  * Runs against the real Redis at REDIS_URL (default 127.0.0.1:6379), under a key prefix of its own.
  */

@@ -6,36 +6,19 @@
  * The job moves only when the test moves the simulator's clock; the outage lasts until the
  * simulator has refused a given number of polls (counted by its stats), not for a set time.
  */
-import type { Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FaultOptions } from '../../src/simulator/index.js';
-import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
-import { manualClock } from '../harness/manual-clock.js';
+import { useLiveStack } from '../harness/live-stack.js';
 import { subscribeSse } from '../harness/sse.js';
-import { DEMO, eventually, startStack, type Stack } from '../harness/stack.js';
-import { subscribeWs, wsClient } from '../harness/ws.js';
+import { DEMO, eventually } from '../harness/stack.js';
+import { subscribeWs } from '../harness/ws.js';
 
 const JOB_SECONDS = 1_000;
-const clock = manualClock(JOB_SECONDS);
-let stack: Stack;
-let datasetId: string;
-const clients: Client[] = [];
-
-beforeAll(async () => {
-  stack = await startStack({
-    http: true,
-    simulator: { jobSeconds: JOB_SECONDS, now: clock.now },
-    live: { intervals: { runningMs: 50, queuedMs: 50, listMs: 50, maxBackoffMs: 200 } },
-  });
-  ({ datasetId } = await seedDataset(stack, DEMO));
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.dispose()));
-  await stack.close();
-});
+const live = useLiveStack({ http: true, jobSeconds: JOB_SECONDS, intervalMs: 50, live: { intervals: { maxBackoffMs: 200 } } });
+const { clock } = live;
 
 const WATCH = `subscription($id: ID!) { jobUpdated(id: $id) { id status completedAt metrics { latest { step } } } }`;
-const polls = () => stack.simulator.stats()['GET /jobs/{id}'] ?? 0;
+const polls = () => live.stack.simulator.stats()['GET /jobs/{id}'] ?? 0;
 
 const ERRORS: FaultOptions = {
   rules: [
@@ -52,7 +35,7 @@ const DROPS: FaultOptions = {
 
 /** Faults on, the job moved to `fraction` meanwhile, and at least `failed` polls refused after the move. */
 async function outage(faults: FaultOptions, move: () => void, failed: number): Promise<void> {
-  stack.simulator.setFaults(faults);
+  live.stack.simulator.setFaults(faults);
   // A poll already past the simulator's fault check when the faults were set reads the old state:
   // move the job only once a refused poll shows the outage has begun.
   const start = polls();
@@ -64,10 +47,10 @@ async function outage(faults: FaultOptions, move: () => void, failed: number): P
 
 describe('an upstream outage during a job', () => {
   it('does not lose a change or the terminal event: subscribers get them once the upstream answers again', async () => {
-    const job = await stack.client.createJob(DEMO, { name: 'weathered', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    const { stack } = live;
+    const job = await live.newJob('weathered');
     clock.at(job, 0.3);
-    const client = wsClient(stack.server!.url, DEMO);
-    clients.push(client);
+    const client = live.ws(DEMO);
     const subs = [subscribeWs(client, WATCH, { id: job.id }), subscribeSse(fetch, stack.server!.url, WATCH, { id: job.id }, DEMO)];
     const everyoneHas = (n: number) => (subs.every((s) => s.events.length >= n) ? true : undefined);
     await eventually(() => everyoneHas(1));

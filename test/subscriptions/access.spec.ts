@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isUpstreamError } from '../../src/upstream/errors.js';
-import { codeOf, DEMO, OTHER, read, startLiveStack, until, type LiveStack } from './harness.js';
+import { codeOf, DEMO, OTHER, read, startLiveStack, until, type LiveStack } from '../harness/hub-stack.js';
 
 let stack: LiveStack;
 beforeEach(async () => {

@@ -3,7 +3,7 @@
  * metrics read) per interval, and every stream gets every change, ending with the terminal one.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO, FAST, read, startLiveStack, until, type LiveStack } from './harness.js';
+import { DEMO, FAST, read, startLiveStack, until, type LiveStack } from '../harness/hub-stack.js';
 
 let stack: LiveStack;
 beforeEach(async () => {

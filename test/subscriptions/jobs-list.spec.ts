@@ -4,7 +4,7 @@
  * filtered view can drop it).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO, FAST, read, startLiveStack, until, type LiveStack } from './harness.js';
+import { DEMO, FAST, read, startLiveStack, until, type LiveStack } from '../harness/hub-stack.js';
 
 let stack: LiveStack;
 beforeEach(async () => {

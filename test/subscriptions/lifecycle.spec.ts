@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { manualClock, type ManualClock } from '../harness/manual-clock.js';
-import { DEMO, FAST, JOB_SECONDS, read, startLiveStack, until, type LiveStack } from './harness.js';
+import { DEMO, FAST, JOB_SECONDS, read, startLiveStack, until, type LiveStack } from '../harness/hub-stack.js';
 
 let stack: LiveStack;
 beforeEach(async () => {

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { manualClock } from '../harness/manual-clock.js';
-import { codeOf, DEMO, FAST, JOB_SECONDS, read, startLiveStack, until, type LiveStack } from './harness.js';
+import { codeOf, DEMO, FAST, JOB_SECONDS, read, startLiveStack, until, type LiveStack } from '../harness/hub-stack.js';
 
 let stack: LiveStack;
 beforeEach(async () => {

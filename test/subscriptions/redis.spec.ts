@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LiveUpdates } from '../../src/subscriptions/hub.js';
-import { DEMO, read, spyClient, startLiveStack, until, type LiveStack, type Reader } from './harness.js';
+import { DEMO, read, spyClient, startLiveStack, until, type LiveStack, type Reader } from '../harness/hub-stack.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -125,13 +125,13 @@ describe('two instances with Redis', () => {
     expect(other.polls()).toBeGreaterThan(0);
   });
 
-  it('replaces an instance that dies holding the lease once the lease expires', async () => {
-    const a = instance('a', { leaseMs: 300, giveUpAfterMs: 1_000 });
+  it('replaces an instance that dies holding the lease once its heartbeat expires, long before the lease', async () => {
+    const a = instance('a', { leaseMs: 60_000, heartbeatMs: 300, giveUpAfterMs: 1_000 });
     const job = await stack.createJob();
     stack.at(job, 0.3);
     const onA = read(a.hub.watchJob(DEMO, job.id));
     await until(() => onA.events.length === 1 && a.polls() >= 3, 'a polling');
-    const b = instance('b', { leaseMs: 300 });
+    const b = instance('b', { leaseMs: 60_000, heartbeatMs: 300 });
     const onB = read(b.hub.watchJob(DEMO, job.id));
     await until(() => onB.events.length === 1, 'first event on b');
     b.resetPolls();

@@ -11,7 +11,7 @@ import { decodeSnapshots, encodeSnapshots } from '../../src/subscriptions/snapsh
 import { UpstreamError } from '../../src/upstream/errors.js';
 import type { Job, Metrics } from '../../src/upstream/schemas.js';
 import type { UpstreamClient } from '../../src/upstream/types.js';
-import { codeOf, read, until } from './harness.js';
+import { codeOf, read, until } from '../harness/hub-stack.js';
 
 const job = (status: Job['status'], id = 'job-1'): Job => ({
   id,

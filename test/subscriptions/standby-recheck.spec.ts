@@ -11,7 +11,7 @@ import { UpstreamError } from '../../src/upstream/errors.js';
 import type { Credentials, UpstreamClient } from '../../src/upstream/types.js';
 import type { Clock } from '../../src/subscriptions/clock.js';
 import { manualClock } from '../harness/manual-clock.js';
-import { DEMO, JOB_SECONDS, read, startLiveStack, until, type LiveStack } from './harness.js';
+import { DEMO, JOB_SECONDS, read, startLiveStack, until, type LiveStack } from '../harness/hub-stack.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const keyPrefix = `test:standby:${randomUUID()}:`;
@@ -101,12 +101,14 @@ describe('standby instances re-check their subscribers\' tokens', () => {
     const waiting = read(standby.watchJob(DEMO, job.id));
     await until(() => waiting.events.length === 1, 'the standby subscriber to start');
     const afterJoin = standbyCalls;
+    // Its timers when it waits: the poller's turn, the heartbeat's refresh and the check of the holder's heartbeat.
+    const waitingTimers = 3;
     // Fifteen turns (the 300 ms the holder polls in): each tries the lease, finds it held, and waits again.
     for (let turn = 0; turn < 15; turn++) {
-      await until(() => clock.pendingTimers() === 1, 'the standby poller to wait for its next turn');
+      await until(() => clock.pendingTimers() === waitingTimers, 'the standby poller to wait for its next turn');
       clock.advance(20);
     }
-    await until(() => clock.pendingTimers() === 1, 'the last turn to end');
+    await until(() => clock.pendingTimers() === waitingTimers, 'the last turn to end');
     expect(standbyCalls).toBe(afterJoin);
     void first.iterator.return?.();
     void waiting.iterator.return?.();

@@ -4,7 +4,7 @@
  * subscriptions with UNAUTHENTICATED.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { codeOf, DEMO, read, spyClient, startLiveStack, until, type LiveStack } from './harness.js';
+import { codeOf, DEMO, read, spyClient, startLiveStack, until, type LiveStack } from '../harness/hub-stack.js';
 
 let stack: LiveStack;
 beforeEach(async () => {

@@ -1,5 +1,6 @@
 /**
- * Setup for the live-update specs: a simulator on port 0 driven by a manual clock (a job's state is
+ * Setup for the hub-level live-update specs (test/subscriptions: hubs without a gateway, see
+ * live-stack.ts for whole gateways): a simulator on port 0 driven by a manual clock (a job's state is
  * a function of that clock, so a test moves a job through its phases by setting the time), the real
  * upstream client, hubs with intervals of tens of milliseconds, and helpers that read a stream in
  * the background. Everything is disposed by `close()`.

@@ -1,0 +1,133 @@
+/**
+ * Which instances are alive, as Redis sees them: what lets a standby replace a lease holder that
+ * died (`kill -9`, a lost host) within about one poll interval instead of the lease's lifetime.
+ *
+ * Each instance keeps ONE heartbeat key, `SET <prefix>alive:{instances}:<id> 1 PX heartbeatMs`,
+ * refreshed every third of `heartbeatMs`, from its first lease claim until it closes (then deleted).
+ * A poller that fails to take a lease watches the holder's instance (named in the lease value); one
+ * timer per instance reads every watched instance's key in one MGET every sixth of `heartbeatMs`,
+ * and tells the watchers of an instance whose key is gone, which then take the lease over at once
+ * (a compare-and-set on the exact lease value they saw: see redis-lease.ts). So a dead holder is
+ * replaced within `heartbeatMs` (its key expiring) + `heartbeatMs / 6` (the next check) + a Redis
+ * round trip: 1.75 s by default, under one running job's poll interval.
+ *
+ * The Redis cost does not grow with the number of jobs: per instance, 3 SETs per `heartbeatMs`,
+ * and while it has standby pollers, 6 MGETs per `heartbeatMs` over the instances it watches.
+ * The keys share the `{instances}` hash tag, so that the MGET stays in one cluster slot.
+ *
+ * An instance that looks dead but is only paused (a long GC, SIGSTOP, a partition) is safe too:
+ * its lease is taken by compare-and-set, and everything it would publish afterwards is refused by
+ * the lease check in the publish script (fencing), so two instances never publish for one job.
+ */
+import type { Redis } from 'ioredis';
+import type { Clock } from './clock.js';
+import type { LiveUpdatesLogger } from './options.js';
+
+export interface RedisLivenessOptions {
+  redis: Redis;
+  keyPrefix: string;
+  instanceId: string;
+  heartbeatMs: number;
+  clock: Clock;
+  logger: LiveUpdatesLogger;
+}
+
+export interface RedisLiveness {
+  /** Resolves once this instance's heartbeat is in Redis: no lease is taken before (the holder would look dead). */
+  start(): Promise<void>;
+  /** Calls `onDead` once, when `instanceId`'s heartbeat is found missing. Returns the function that stops watching. */
+  watch(instanceId: string, onDead: () => void): () => void;
+  /** Stops the timers and deletes this instance's heartbeat. */
+  close(): Promise<void>;
+}
+
+/** The instance named in a lease value (`<instanceId>:<uuid>`; a UUID holds no colon). */
+export function instanceOfLease(value: string): string {
+  const colon = value.lastIndexOf(':');
+  return colon < 0 ? value : value.slice(0, colon);
+}
+
+export function createRedisLiveness(opts: RedisLivenessOptions): RedisLiveness {
+  const { redis, clock, logger } = opts;
+  const keyOf = (instanceId: string) => `${opts.keyPrefix}alive:{instances}:${encodeURIComponent(instanceId)}`;
+  const ownKey = keyOf(opts.instanceId);
+  const refreshMs = Math.max(10, Math.floor(opts.heartbeatMs / 3));
+  const checkMs = Math.max(5, Math.floor(opts.heartbeatMs / 6));
+  const watchers = new Map<string, Set<() => void>>();
+  let started: Promise<void> | undefined;
+  let heartbeatTimer: unknown;
+  let checkTimer: unknown;
+  let checking = false;
+  let closed = false;
+
+  const beat = () => redis.set(ownKey, '1', 'PX', opts.heartbeatMs).then(() => undefined);
+
+  const scheduleBeat = () => {
+    if (closed) return;
+    heartbeatTimer = clock.setTimer(() => {
+      heartbeatTimer = undefined;
+      beat()
+        .catch((error: unknown) => logger.warn({ err: error }, 'live updates: heartbeat refresh failed'))
+        .finally(scheduleBeat);
+    }, refreshMs);
+  };
+
+  const scheduleCheck = () => {
+    if (closed || checkTimer !== undefined || checking || watchers.size === 0) return;
+    checkTimer = clock.setTimer(() => {
+      checkTimer = undefined;
+      void check();
+    }, checkMs);
+  };
+
+  const check = async () => {
+    const instances = [...watchers.keys()];
+    if (instances.length === 0) return;
+    checking = true;
+    try {
+      const beats = await redis.mget(...instances.map(keyOf));
+      instances.forEach((instanceId, i) => {
+        if (beats[i] !== null) return;
+        const callbacks = watchers.get(instanceId);
+        watchers.delete(instanceId);
+        logger.warn({ instance: instanceId }, 'live updates: an instance stopped heartbeating; taking over its poll leases');
+        for (const callback of callbacks ?? []) callback();
+      });
+    } catch (error) {
+      logger.warn({ err: error }, 'live updates: heartbeat check failed');
+    } finally {
+      checking = false;
+      scheduleCheck();
+    }
+  };
+
+  return {
+    start() {
+      started ??= beat().then(scheduleBeat, (error: unknown) => {
+        started = undefined; // The next claim tries again.
+        throw error;
+      });
+      return started;
+    },
+    watch(instanceId, onDead) {
+      let set = watchers.get(instanceId);
+      if (!set) watchers.set(instanceId, (set = new Set()));
+      const callback = () => onDead();
+      set.add(callback);
+      scheduleCheck();
+      const owner = set;
+      return () => {
+        owner.delete(callback);
+        if (owner.size === 0 && watchers.get(instanceId) === owner) watchers.delete(instanceId);
+      };
+    },
+    async close() {
+      closed = true;
+      if (heartbeatTimer !== undefined) clock.clearTimer(heartbeatTimer);
+      if (checkTimer !== undefined) clock.clearTimer(checkTimer);
+      heartbeatTimer = checkTimer = undefined;
+      watchers.clear();
+      if (started) await redis.del(ownKey).catch((error: unknown) => logger.warn({ err: error }, 'live updates: could not delete the heartbeat; it will expire'));
+    },
+  };
+}
