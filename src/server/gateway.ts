@@ -21,6 +21,16 @@ import { useOperationLimits, type OperationLimits } from './use-operation-limits
 import { useRequestLog } from './use-request-log.js';
 import { useStreamingUploads } from './use-streaming-uploads.js';
 import { useUnsupportedMediaType } from './use-unsupported-media-type.js';
+import { createSocketAdmission, type AdmitSocketOperation } from './admit-socket-operation.js';
+import type { DocumentStore } from './bounded-document-store.js';
+import type { RateLimit } from './create-rate-limit.js';
+import { readinessResponse } from './readiness-response.js';
+import { useAutomaticPersistedQueries } from './use-automatic-persisted-queries.js';
+import { useFieldSuggestionsSwitch } from './use-field-suggestions-switch.js';
+import { useIntrospectionSwitch } from './use-introspection-switch.js';
+import { useRateLimit } from './use-rate-limit.js';
+import { useTrustedDocuments } from './use-trusted-documents.js';
+import type { CircuitBreakerView } from '../upstream/circuit-breaker.js';
 
 export interface GatewayOptions {
   client: UpstreamClient;
@@ -37,6 +47,16 @@ export interface GatewayOptions {
   now?: () => number;
   /** Where the built dashboard is served from (see use-dashboard.ts). @default dist/dashboard/ */
   dashboardDir?: string;
+  /** Introspection, GraphiQL and "Did you mean …?" suggestions. @default all true */
+  switches?: { introspection?: boolean; graphiql?: boolean; fieldSuggestions?: boolean };
+  /** The per-caller rate limit (create-rate-limit.ts). @default none */
+  rateLimit?: RateLimit | null;
+  /** The automatic persisted queries' store; null turns APQ off. @default none (off) */
+  apqStore?: DocumentStore | null;
+  /** Trusted-documents mode: only these documents (hash → text) run, and APQ is off. @default none */
+  trustedDocuments?: ReadonlyMap<string, string> | null;
+  /** Reported in `/readyz`'s body (readiness-response.ts). @default the client's `circuitBreaker`, if any */
+  circuitBreaker?: CircuitBreakerView | null;
 }
 
 /** What transports put in the server context: a WebSocket brings its connectionParams. */
@@ -53,6 +73,8 @@ export interface Gateway {
   services: GatewayServices;
   /** Turns `/readyz` to 503 (while draining on shutdown). */
   setReady(ready: boolean): void;
+  /** Rate limit and trusted documents for WebSocket subscribes, which yoga's request hooks do not see. */
+  admitSocketOperation: AdmitSocketOperation;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -64,6 +86,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
   let ready = true;
   const log = options.logger;
+  const breaker = options.circuitBreaker !== undefined ? options.circuitBreaker : (options.client as { circuitBreaker?: CircuitBreakerView | null }).circuitBreaker;
 
   const yoga = createYoga<TransportContext, GatewayContext>({
     schema,
@@ -72,7 +95,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     landingPage: false,
     multipart: false, // useStreamingUploads parses multipart requests without buffering them.
     renderGraphiQL,
-    graphiql: {
+    graphiql: options.switches?.graphiql === false ? false : {
       title: 'Fine-tuning gateway',
       subscriptionsProtocol: 'WS',
       defaultTabs: GRAPHIQL_TABS,
@@ -106,13 +129,17 @@ export function createGateway(options: GatewayOptions): Gateway {
       return createGatewayContext(services, resolveCredentials(presented, options.fallbackCredentials), signal ?? request.signal);
     },
     plugins: [
+      useRateLimit(options.rateLimit), // first: a refused request costs nothing more
+      ...(options.trustedDocuments ? useTrustedDocuments(options.trustedDocuments) : options.apqStore ? useAutomaticPersistedQueries(options.apqStore) : []),
+      useIntrospectionSwitch(options.switches?.introspection ?? true),
+      useFieldSuggestionsSwitch(options.switches?.fieldSuggestions ?? true),
       useDashboard(options.dashboardDir ? { dir: options.dashboardDir } : {}),
       useRequestLog(log),
       useOperationLimits(options.operationLimits),
       useStreamingUploads({ maxFileBytes: options.maxUploadBytes ?? 100 * 1024 * 1024 }),
       useUnsupportedMediaType(), // after every request parser: it answers only what none of them took
       useInputProblems(),
-      useReadinessCheck({ endpoint: '/readyz', check: () => ready }),
+      useReadinessCheck({ endpoint: '/readyz', check: ({ fetchAPI }) => readinessResponse(ready, breaker, fetchAPI) }),
     ],
   });
 
@@ -122,6 +149,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     setReady(value) {
       ready = value;
     },
+    admitSocketOperation: createSocketAdmission({ rateLimit: options.rateLimit ?? null, trustedDocuments: options.trustedDocuments ?? null }),
   };
 }
 

@@ -10,6 +10,7 @@ import { startLiveUpdates } from '../subscriptions/configured-hub.js';
 import { createUpstreamClient } from '../upstream/client.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { startHttpServer, type RunningServer } from './http.js';
+import { startOperationGuards } from './start-operation-guards.js';
 
 /** A start-up failure the user can fix, with a message naming the setting. */
 export class StartError extends Error {
@@ -31,7 +32,17 @@ export async function startFromConfig(config: GatewayConfig, logger: Logger): Pr
       ? await startSimulator({ port: 0, host: '127.0.0.1', jobSeconds: config.upstream.jobSeconds, maxUploadBytes: config.maxUploadBytes })
       : null;
   const baseUrl = simulator ? simulator.apiBaseUrl : (config.upstream as { baseUrl: string }).baseUrl;
-  const client = createUpstreamClient({ baseUrl, deadlineMs: config.upstreamDeadlineMs, logger: logger.child({ component: 'upstream' }) });
+  const client = createUpstreamClient({
+    baseUrl,
+    deadlineMs: config.upstreamDeadlineMs,
+    logger: logger.child({ component: 'upstream' }),
+    circuitBreaker: config.circuitBreaker,
+  });
+  const guards = await startOperationGuards(config).catch(async (error: unknown) => {
+    await client.close();
+    await simulator?.close();
+    throw new StartError((error as Error).message);
+  });
   const live = await startLiveUpdates(config, client, logger.child({ component: 'live-updates' }));
 
   const gateway = createGateway({
@@ -41,10 +52,12 @@ export async function startFromConfig(config: GatewayConfig, logger: Logger): Pr
     maxUploadBytes: config.maxUploadBytes,
     live: live.hub,
     logger,
+    ...guards.gatewayOptions,
   });
   // Live updates, the upstream client and the embedded simulator, in that order.
   const stopBackends = async () => {
     await live.close();
+    await guards.close();
     await client.close();
     await simulator?.close();
   };

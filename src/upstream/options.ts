@@ -4,6 +4,7 @@
  * a person waiting on a GraphQL query: the defaults here fail within seconds and say why.
  */
 import type { Dispatcher } from 'undici';
+import type { CircuitBreakerOptions } from './circuit-breaker.js';
 import { sleep } from './sleep.js';
 
 /** Pino-compatible: `logger.warn({ operation, attempt }, 'message')`. A pino logger fits as is. */
@@ -75,6 +76,11 @@ export interface UpstreamClientOptions {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Clock used for deadlines and HTTP-date `Retry-After` values, in epoch milliseconds. @default Date.now */
   now?: () => number;
+  /**
+   * A circuit breaker around every call (circuit-breaker.ts, its defaults there; its clock defaults
+   * to `now`). The client exposes it as `circuitBreaker` for observers. @default none
+   */
+  circuitBreaker?: CircuitBreakerOptions;
 }
 
 export interface ResolvedOptions {
