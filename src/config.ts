@@ -142,6 +142,40 @@ const envSchema = z.object({
   MAX_OPERATION_TOKENS: positiveInt.default(3000),
   /** Cost budget of one operation (1 per scalar, 2 per object, times depth). @default 5000 */
   MAX_OPERATION_COST: positiveInt.default(5000),
+  /** Failures of the upstream in a row (5xx, timeouts, resets; never 4xx) that open its circuit breaker; 0 turns it off. @default 5 */
+  UPSTREAM_BREAKER_THRESHOLD: nonNegativeInt.default(5),
+  /** A failure more than this long after the previous one starts the breaker's count again, in milliseconds. @default 10000 */
+  UPSTREAM_BREAKER_WINDOW_MS: positiveInt.default(10_000),
+  /** How long an open breaker refuses calls before one probe goes through, in milliseconds. @default 15000 */
+  UPSTREAM_BREAKER_COOLDOWN_MS: positiveInt.default(15_000),
+  /** Limit each caller's GraphQL operations (see RATE_LIMIT_POINTS); shared through Redis when REDIS_URL is set. @default false */
+  RATE_LIMIT_ENABLED: bool.default(false),
+  /** Operations (HTTP requests or WebSocket subscribes) one caller may start per window. @default 120 */
+  RATE_LIMIT_POINTS: positiveInt.default(120),
+  /** Length of the rate-limit window, in seconds. @default 60 */
+  RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(60),
+  /**
+   * Callers without their own token are limited by client address: take it from the last
+   * `X-Forwarded-For` entry (the one a load balancer in front appended) instead of the socket. @default false
+   */
+  RATE_LIMIT_TRUST_PROXY: bool.default(false),
+  /** Answer schema introspection (`__schema`, `__type`); off refuses it with GRAPHQL_VALIDATION_FAILED. @default true */
+  GRAPHQL_INTROSPECTION: bool.default(true),
+  /** Serve GraphiQL to browsers at /graphql. @default true */
+  GRAPHIQL_ENABLED: bool.default(true),
+  /** "Did you mean …?" suggestions in validation errors (they reveal field names). @default true */
+  GRAPHQL_FIELD_SUGGESTIONS: bool.default(true),
+  /** Automatic persisted queries (the Apollo protocol). @default true */
+  APQ_ENABLED: bool.default(true),
+  /** Most documents the APQ store keeps (least recently used leave first). @default 1000 */
+  APQ_MAX_ENTRIES: positiveInt.default(1000),
+  /** Most bytes of documents the APQ store keeps, all together. @default 4194304 (4 MiB) */
+  APQ_MAX_BYTES: positiveInt.default(4 * 1024 * 1024),
+  /**
+   * Trusted-documents mode: a JSON file `{ "<sha256>": "<document>" }` (`npm run trusted-documents`
+   * writes one); only its operations run, by hash, and APQ registration is off. @default unset (any operation)
+   */
+  TRUSTED_DOCUMENTS_FILE: z.string().min(1).optional(),
   /** pino log level. @default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Serve Prometheus metrics on the main port, at METRICS_PATH. @default true */
@@ -188,6 +222,11 @@ export interface GatewayConfig {
   metrics: { enabled: boolean; path: string; operationNameLimit: number; organizationLabel: boolean };
   /** OpenTelemetry tracing, or null when off. */
   tracing: { tracesUrl: string; serviceName: string } | null;
+  circuitBreaker: { threshold: number; windowMs: number; coolDownMs: number };
+  /** Per-caller rate limit, or null when off. */
+  rateLimit: { points: number; windowSeconds: number; trustProxy: boolean } | null;
+  switches: { introspection: boolean; graphiql: boolean; fieldSuggestions: boolean };
+  persistedOperations: { apq: { maxEntries: number; maxBytes: number } | null; trustedDocumentsFile: string | null };
 }
 
 export class ConfigError extends Error {
@@ -272,5 +311,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
       ? { tracesUrl: `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`, serviceName: e.OTEL_SERVICE_NAME }
       : null,
+    circuitBreaker: { threshold: e.UPSTREAM_BREAKER_THRESHOLD, windowMs: e.UPSTREAM_BREAKER_WINDOW_MS, coolDownMs: e.UPSTREAM_BREAKER_COOLDOWN_MS },
+    rateLimit: e.RATE_LIMIT_ENABLED ? { points: e.RATE_LIMIT_POINTS, windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS, trustProxy: e.RATE_LIMIT_TRUST_PROXY } : null,
+    switches: { introspection: e.GRAPHQL_INTROSPECTION, graphiql: e.GRAPHIQL_ENABLED, fieldSuggestions: e.GRAPHQL_FIELD_SUGGESTIONS },
+    persistedOperations: {
+      apq: e.APQ_ENABLED ? { maxEntries: e.APQ_MAX_ENTRIES, maxBytes: e.APQ_MAX_BYTES } : null,
+      trustedDocumentsFile: e.TRUSTED_DOCUMENTS_FILE ?? null,
+    },
   };
 }

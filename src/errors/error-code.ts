@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   'UPSTREAM_UNAVAILABLE',
   'UPSTREAM_OUTCOME_UNKNOWN',
   'INTERNAL_SERVER_ERROR',
+  // The Apollo persisted-query protocol's: "send the document with its hash" (its clients resend at once).
+  'PERSISTED_QUERY_NOT_FOUND',
   // yoga's own, for documents that do not parse or do not validate against the schema.
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',

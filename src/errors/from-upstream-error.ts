@@ -32,5 +32,7 @@ export function fromUpstreamError(error: UpstreamError, at: ErrorLocation = {}):
   const extensions: Record<string, unknown> = { code: CODE_OF[error.code] };
   if (error.retryAfterSeconds !== undefined) extensions.retryAfterSeconds = error.retryAfterSeconds;
   if (error.field !== undefined) extensions.field = error.field;
+  // The gateway's own limit says `limitedBy: "gateway"` (src/server/create-rate-limit.ts).
+  if (error.code === 'RATE_LIMITED') extensions.limitedBy = 'upstream';
   return new GraphQLError(error.message, { nodes: at.nodes, path: at.path, extensions });
 }

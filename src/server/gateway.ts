@@ -35,6 +35,16 @@ import { useMetrics } from './use-metrics.js';
 import { useRequestId } from './use-request-id.js';
 import { useStreamingUploads } from './use-streaming-uploads.js';
 import { useUnsupportedMediaType } from './use-unsupported-media-type.js';
+import { createSocketAdmission, type AdmitSocketOperation } from './admit-socket-operation.js';
+import type { DocumentStore } from './bounded-document-store.js';
+import type { RateLimit } from './create-rate-limit.js';
+import { readinessResponse } from './readiness-response.js';
+import { useAutomaticPersistedQueries } from './use-automatic-persisted-queries.js';
+import { useFieldSuggestionsSwitch } from './use-field-suggestions-switch.js';
+import { useIntrospectionSwitch } from './use-introspection-switch.js';
+import { useRateLimit } from './use-rate-limit.js';
+import { useTrustedDocuments } from './use-trusted-documents.js';
+import type { CircuitBreakerView } from '../upstream/circuit-breaker.js';
 
 export interface GatewayOptions {
   client: UpstreamClient;
@@ -77,6 +87,16 @@ export interface GatewayOptions {
   metricsPath?: string;
   /** OpenTelemetry tracing (src/telemetry/tracing.ts). @default none */
   tracing?: Tracing | null;
+  /** Introspection, GraphiQL and "Did you mean …?" suggestions. @default all true */
+  switches?: { introspection?: boolean; graphiql?: boolean; fieldSuggestions?: boolean };
+  /** The per-caller rate limit (create-rate-limit.ts). @default none */
+  rateLimit?: RateLimit | null;
+  /** The automatic persisted queries' store; null turns APQ off. @default none (off) */
+  apqStore?: DocumentStore | null;
+  /** Trusted-documents mode: only these documents (hash → text) run, and APQ is off. @default none */
+  trustedDocuments?: ReadonlyMap<string, string> | null;
+  /** Reported in `/readyz`'s body (readiness-response.ts). @default the client's `circuitBreaker`, if any */
+  circuitBreaker?: CircuitBreakerView | null;
 }
 
 /** What transports put in the server context: a WebSocket brings its connectionParams. */
@@ -101,6 +121,8 @@ export interface Gateway {
   metrics: GatewayMetrics | null;
   /** The gateway's logger (transports log WebSocket connections with it). */
   logger: Logger;
+  /** Rate limit and trusted documents for WebSocket subscribes, which yoga's request hooks do not see. */
+  admitSocketOperation: AdmitSocketOperation;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -122,6 +144,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   // The operator's token serves every caller without credentials: held for the gateway's life.
   if (options.fallbackCredentials) redactor.hold([options.fallbackCredentials.token]);
   const log = redactingLogger(options.logger, redactor);
+  const breaker = options.circuitBreaker !== undefined ? options.circuitBreaker : (options.client as { circuitBreaker?: CircuitBreakerView | null }).circuitBreaker;
 
   const yoga = createYoga<TransportContext, GatewayContext>({
     schema,
@@ -132,7 +155,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     multipart: false, // useStreamingUploads parses multipart requests without buffering them.
     maxRequestBodySize: false, // useRequestBodyLimit bounds other bodies, upload-limits.ts multipart ones.
     renderGraphiQL,
-    graphiql: {
+    graphiql: options.switches?.graphiql === false ? false : {
       title: 'Fine-tuning gateway',
       subscriptionsProtocol: 'WS',
       defaultTabs: GRAPHIQL_TABS,
@@ -185,6 +208,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       useRequestId(log),
       ...(options.tracing ? [options.tracing.plugin] : []),
       ...(options.metrics ? [useMetrics({ metrics: options.metrics, ...(options.metricsPath ? { path: options.metricsPath } : {}) })] : []),
+      useRateLimit(options.rateLimit), // first: a refused request costs nothing more
+      ...(options.trustedDocuments ? useTrustedDocuments(options.trustedDocuments) : options.apqStore ? useAutomaticPersistedQueries(options.apqStore) : []),
+      useIntrospectionSwitch(options.switches?.introspection ?? true),
+      useFieldSuggestionsSwitch(options.switches?.fieldSuggestions ?? true),
       useDashboard(options.dashboardDir ? { dir: options.dashboardDir } : {}),
       useRequestLog(log),
       useVaryOrigin(),
@@ -194,15 +221,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       useRequestBodyLimit(options.maxRequestBodyBytes === undefined ? {} : { maxBytes: options.maxRequestBodyBytes }),
       useUnsupportedMediaType(), // after every request parser: it answers only what none of them took
       useInputProblems(),
-      // A thrown Error is a 503 whose body is its message: the reason, for whoever reads the probe.
       useReadinessCheck({
         endpoint: '/readyz',
-        check: () => {
-          if (!ready) throw new Error('Draining: the gateway is shutting down.');
-          const problem = options.readiness?.();
-          if (problem) throw new Error(problem);
-          return true;
-        },
+        check: ({ fetchAPI }) => readinessResponse(ready ? (options.readiness?.() ?? null) : 'Draining: the gateway is shutting down.', breaker, fetchAPI),
       }),
       useSecretScope(redactor), // last: it releases a request's secrets after every other plugin saw its response
     ],
@@ -219,6 +240,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       ready = value;
     },
     abortPendingQueries: () => drain.abortQueries(),
+    admitSocketOperation: createSocketAdmission({ rateLimit: options.rateLimit ?? null, trustedDocuments: options.trustedDocuments ?? null }),
   };
 }
 

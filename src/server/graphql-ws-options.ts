@@ -106,9 +106,11 @@ export function graphqlWsOptions(gateway: Gateway, options: GraphqlWsOptions): S
       options.operations.end(ctx.extra.socket, id);
       return errors.map((e) => scrubbedError(toClientError(e), gateway.redactor));
     };
+    const admission = await gateway.admitSocketOperation(payload, connectionParams, ctx.extra.request);
+    if (!admission.ok) return refuse([admission.error]);
     let document;
     try {
-      document = enveloped.parse(payload.query);
+      document = enveloped.parse(admission.query);
     } catch (error) {
       return refuse([error]);
     }

@@ -15,6 +15,7 @@ import { combineObservers } from '../upstream/observer.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { startHttpServer, type RunningServer } from './http.js';
 import { redactingLogger } from './redacting-logger.js';
+import { startOperationGuards } from './start-operation-guards.js';
 
 /** A start-up failure the user can fix, with a message naming the setting. */
 export class StartError extends Error {
@@ -51,6 +52,12 @@ export async function startFromConfig(config: GatewayConfig, rootLogger: Logger)
     deadlineMs: config.upstreamDeadlineMs,
     logger: logger.child({ component: 'upstream' }),
     observer: combineObservers(requestIdToUpstream, metrics?.upstream, tracing?.upstream),
+    circuitBreaker: config.circuitBreaker,
+  });
+  const guards = await startOperationGuards(config).catch(async (error: unknown) => {
+    await client.close();
+    await simulator?.close();
+    throw new StartError((error as Error).message);
   });
   const live = await startLiveUpdates(config, client, logger.child({ component: 'live-updates' }), metrics?.live);
 
@@ -71,11 +78,13 @@ export async function startFromConfig(config: GatewayConfig, rootLogger: Logger)
     metrics,
     metricsPath: config.metrics.path,
     tracing,
+    ...guards.gatewayOptions,
   });
   // Live updates, the upstream client and the embedded simulator, in that order.
   const stopBackends = async () => {
     await live.close();
     await gateway.services.preflight.pool.close();
+    await guards.close();
     await client.close();
     await simulator?.close();
     await tracing?.shutdown();

@@ -13,6 +13,7 @@ import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
 import { redactSecrets } from '../secrets/secret-forms.js';
 import { createCall } from './call.js';
+import { createCircuitBreaker, type CircuitBreakerView } from './circuit-breaker.js';
 import type { Exchange } from './call.js';
 import { readDownloadUrl } from './download-url.js';
 import type { RawResponse } from './map-error.js';
@@ -23,6 +24,7 @@ import { resolveOptions } from './options.js';
 import type { UpstreamClientOptions } from './options.js';
 import { parseResponse } from './parse-response.js';
 import { segment } from './path.js';
+import { withCircuitBreaker } from './with-circuit-breaker.js';
 import { createDatasetBody, createJobBody, huggingFaceExportBody } from './requests.js';
 import {
   baseModelSchema,
@@ -43,6 +45,8 @@ export type { UpstreamClientOptions } from './options.js';
 /** The client, with `close()` always present: it releases the default Agent (never an injected dispatcher). */
 export interface ClosableUpstreamClient extends UpstreamClient {
   close(): Promise<void>;
+  /** The circuit breaker, when the client was given one (`options.circuitBreaker`). */
+  circuitBreaker: CircuitBreakerView | null;
 }
 
 const isRedirect = (status: number): boolean => status >= 300 && status < 400;
@@ -62,7 +66,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): ClosableUp
         })
       : undefined;
   const dispatcher: Dispatcher = options.dispatcher ?? (ownAgent as Agent);
-  const call = createCall(dispatcher, o);
+  const breaker = options.circuitBreaker ? createCircuitBreaker({ now: o.now, ...options.circuitBreaker }) : null;
+  const call = breaker ? withCircuitBreaker(createCall(dispatcher, o), breaker) : createCall(dispatcher, o);
 
   async function json<T>(creds: Credentials, ex: Exchange, opts: CallOptions | undefined, parse: (res: RawResponse, op: string) => T): Promise<T> {
     const { response } = await call(creds, ex, opts);
@@ -194,6 +199,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): ClosableUp
     close: async () => {
       await ownAgent?.close();
     },
+    circuitBreaker: breaker,
   };
   return client;
 }

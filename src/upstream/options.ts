@@ -5,6 +5,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { UpstreamObserver } from './observer.js';
+import type { CircuitBreakerOptions } from './circuit-breaker.js';
 import { sleep } from './sleep.js';
 
 /** Pino-compatible: `logger.warn({ operation, attempt }, 'message')`. A pino logger fits as is. */
@@ -81,6 +82,11 @@ export interface UpstreamClientOptions {
    * (see observer.ts). @default none
    */
   observer?: UpstreamObserver;
+  /**
+   * A circuit breaker around every call (circuit-breaker.ts, its defaults there; its clock defaults
+   * to `now`). The client exposes it as `circuitBreaker` for observers. @default none
+   */
+  circuitBreaker?: CircuitBreakerOptions;
 }
 
 export interface ResolvedOptions {

@@ -67,7 +67,7 @@ describe('/readyz and Redis', () => {
       const r = await readyz(running);
       return r.status === 503 ? r : undefined;
     }, 10_000, 'not ready');
-    expect(down.body).toMatch(/^Redis \(REDIS_URL\) cannot be reached/);
+    expect(JSON.parse(down.body).reason).toMatch(/^Redis \(REDIS_URL\) cannot be reached/);
     expect(down.body).not.toContain(redis.url());
 
     await redis.open();

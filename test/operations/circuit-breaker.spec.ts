@@ -1,0 +1,75 @@
+/**
+ * The upstream's circuit breaker, through the gateway: it opens on the upstream's own failures (5xx,
+ * dropped connections), never on one caller's bad token; while open it answers UPSTREAM_UNAVAILABLE
+ * without calling the upstream; after the cool-down (an injected clock) one probe decides.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CircuitStateChange } from '../../src/upstream/circuit-breaker.js';
+import { DEMO, startStack, type Stack } from '../harness/stack.js';
+
+let stack: Stack;
+let now = 1_000_000;
+const changes: CircuitStateChange[] = [];
+const DATASETS = '{ datasets { id } }';
+
+async function faults(body: unknown): Promise<void> {
+  const res = await fetch(`${stack.simulator.origin}/__admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect(res.ok).toBe(true);
+}
+
+async function readyz(): Promise<{ status: number; body: any }> {
+  const res = await stack.gateway.yoga.fetch('http://gateway.test/readyz');
+  return { status: res.status, body: await res.json() };
+}
+
+beforeAll(async () => {
+  stack = await startStack({ client: { retry: { maxAttempts: 1 }, circuitBreaker: { threshold: 3, windowMs: 10_000, coolDownMs: 5_000, now: () => now } } });
+  stack.client.circuitBreaker!.onStateChange((change) => changes.push(change));
+});
+afterAll(() => stack.close());
+
+describe('circuit breaker', () => {
+  it('never opens on callers\' 401s', async () => {
+    for (let i = 0; i < 5; i++) {
+      const res = await stack.gql(DATASETS, {}, { token: 'not-a-tenant-token', organizationId: 'demo-org' });
+      expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
+    expect(stack.client.circuitBreaker!.state()).toBe('closed');
+    expect(changes).toEqual([]);
+  });
+
+  it('opens after 3 failures in a row (5xx and a dropped connection), then refuses without calling the upstream', async () => {
+    await faults({ route: 'GET /datasets', error: { count: 2, status: 503 } });
+    for (let i = 0; i < 2; i++) expect((await stack.gql(DATASETS)).errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(stack.client.circuitBreaker!.state()).toBe('closed');
+    await faults({ route: 'GET /datasets', drop: { count: 1 } });
+    expect((await stack.gql(DATASETS)).errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(changes).toEqual([{ from: 'closed', to: 'open', failures: 3 }]);
+
+    stack.simulator.resetStats();
+    const refused = await stack.gql(DATASETS);
+    expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'UPSTREAM_UNAVAILABLE', retryAfterSeconds: 5 } });
+    expect(refused.errors?.[0]?.message).toMatch(/^The fine-tuning service is failing \(3 failures in a row\)/);
+    expect(stack.calls()).toEqual({});
+    // Reported, without failing readiness: every instance sees the same upstream.
+    expect(await readyz()).toEqual({ status: 200, body: { ready: true, upstream: { circuitBreaker: 'open' } } });
+  });
+
+  it('after the cool-down a failed probe opens it again, and a good probe closes it', async () => {
+    await faults({ route: 'GET /datasets', error: { count: 1, status: 500 } });
+    now += 5_000;
+    stack.simulator.resetStats();
+    expect((await stack.gql(DATASETS)).errors?.[0]?.extensions?.code).toBe('UPSTREAM_ERROR');
+    expect(stack.calls()).toEqual({ 'GET /datasets': 1 });
+    expect(stack.client.circuitBreaker!.state()).toBe('open');
+    expect((await stack.gql(DATASETS)).errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(stack.calls()).toEqual({ 'GET /datasets': 1 });
+
+    now += 5_000;
+    const probe = await stack.gql(DATASETS, {}, DEMO);
+    expect(probe.errors).toBeUndefined();
+    expect(stack.calls()).toEqual({ 'GET /datasets': 2 });
+    expect(changes.map((c) => c.to)).toEqual(['open', 'half-open', 'open', 'half-open', 'closed']);
+    expect((await readyz()).body.upstream).toEqual({ circuitBreaker: 'closed' });
+  });
+});

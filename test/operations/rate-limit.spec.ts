@@ -1,0 +1,110 @@
+/**
+ * The per-caller rate limit: in memory (one instance), over WebSocket too, and shared by two
+ * gateways through Redis. Keys are hashes of tokens, never tokens.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRateLimit } from '../../src/server/create-rate-limit.js';
+import { DEMO, OTHER, headersFor, startStack, type Stack } from '../harness/stack.js';
+import { subscribeWs, wsClient } from '../harness/ws.js';
+
+const QUERY = '{ datasets { id } }';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function post(stack: Stack, creds = DEMO): Promise<{ status: number; retryAfter: string | null; body: any }> {
+  const res = await stack.gateway.yoga.fetch('http://gateway.test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headersFor(creds) },
+    body: JSON.stringify({ query: QUERY }),
+  });
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json() };
+}
+
+describe('rate limit in memory', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ http: true, gateway: { rateLimit: createRateLimit({ points: 2, windowSeconds: 60 }) } });
+  });
+  afterAll(() => stack.close());
+
+  it('refuses a caller past its quota with RATE_LIMITED from the gateway, without calling the upstream; other callers go on', async () => {
+    stack.simulator.resetStats();
+    expect((await post(stack)).status).toBe(200);
+    expect((await post(stack)).status).toBe(200);
+    const refused = await post(stack);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(59);
+    expect(refused.body.errors).toEqual([
+      {
+        message: expect.stringMatching(/^Rate limit of this gateway \(not the fine-tuning service's\): at most 2 operations per 60 s for each caller\. Retry after \d+ s\.$/),
+        extensions: { code: 'RATE_LIMITED', limitedBy: 'gateway', retryAfterSeconds: Number(refused.retryAfter) },
+      },
+    ]);
+    expect(stack.calls()).toEqual({ 'GET /datasets': 2 });
+    expect((await post(stack, OTHER)).status).toBe(200);
+  });
+
+  it('counts WebSocket subscribes against the same quota', async () => {
+    const client = wsClient(stack.server!.url, OTHER); // one point of OTHER's two is left
+    try {
+      const admitted = subscribeWs(client, 'subscription { jobsUpdated { id } }', {});
+      const refused = subscribeWs(client, 'subscription { jobsUpdated { id } }', {});
+      await expect(refused.done).rejects.toThrow(/"code":"RATE_LIMITED".*"limitedBy":"gateway"|"limitedBy":"gateway".*"code":"RATE_LIMITED"/);
+      expect(admitted.events.some((e) => e.errors)).toBe(false);
+      admitted.unsubscribe();
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('tells the upstream\'s own limit apart', async () => {
+    const upstream = await startStack({ gateway: { rateLimit: createRateLimit({ points: 100 }) }, client: { retry: { maxAttempts: 1 } } });
+    try {
+      upstream.simulator.setFaults({ route: 'GET /datasets', rateLimit: { count: 1, retryAfterSeconds: 7 } });
+      const res = await post(upstream);
+      expect(res.body.errors[0]).toMatchObject({
+        message: 'Too many requests to the fine-tuning service. Retry after 7 s.',
+        extensions: { code: 'RATE_LIMITED', limitedBy: 'upstream', retryAfterSeconds: 7 },
+      });
+    } finally {
+      await upstream.close();
+    }
+  });
+});
+
+describe('rate limit shared through Redis', () => {
+  const keyPrefix = `test:rate-limit:${randomUUID()}`;
+  const redis = [new Redis(REDIS_URL), new Redis(REDIS_URL)];
+  let a: Stack;
+  let b: Stack;
+  beforeAll(async () => {
+    a = await startStack({ gateway: { rateLimit: createRateLimit({ points: 3, windowSeconds: 60, redis: redis[0], keyPrefix }) } });
+    b = await startStack({ sharedSimulator: a.simulator, gateway: { rateLimit: createRateLimit({ points: 3, windowSeconds: 60, redis: redis[1], keyPrefix }) } });
+  });
+  afterAll(async () => {
+    await b.close();
+    await a.close();
+    const keys = await redis[0]!.keys(`${keyPrefix}*`);
+    if (keys.length > 0) await redis[0]!.del(...keys);
+    await Promise.all(redis.map((r) => r.quit()));
+  });
+
+  it('two gateways spend one quota per caller, keyed by a hash of the token', async () => {
+    expect((await post(a)).status).toBe(200);
+    expect((await post(b)).status).toBe(200);
+    expect((await post(a)).status).toBe(200);
+    const refused = await post(b);
+    expect(refused.status).toBe(429);
+    expect(refused.body.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', limitedBy: 'gateway' });
+    expect((await post(a, OTHER)).status).toBe(200);
+
+    const keys = await redis[0]!.keys(`${keyPrefix}*`);
+    expect(keys).toHaveLength(2);
+    for (const key of keys) {
+      expect(key).toMatch(/:token:[0-9a-f]{32}$/);
+      expect(key).not.toContain(DEMO.token);
+      expect(key).not.toContain(OTHER.token);
+    }
+  });
+});
