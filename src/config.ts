@@ -5,50 +5,7 @@
  */
 import { z } from 'zod';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
-const integer = (min: number, max: number, what: string) =>
-  z.string().trim().regex(/^\d+$/, { message: `must be ${what}` }).transform(Number).pipe(z.number().int().min(min, { message: `must be ${what}` }).max(max, { message: `must be ${what}` }));
-const port = integer(0, 65535, 'a port number from 0 to 65535');
-const positiveInt = integer(1, Number.MAX_SAFE_INTEGER, 'a whole number greater than 0');
-const nonNegativeInt = integer(0, Number.MAX_SAFE_INTEGER, 'a whole number, 0 or more');
-
-/** A comma-separated list, each entry trimmed and checked by `entry` (which returns it normalised, or null). */
-const list = (what: string, entry: (value: string) => string | null) =>
-  z.string().transform((value, ctx) => {
-    const out: string[] = [];
-    for (const raw of value.split(',').map((v) => v.trim()).filter((v) => v !== '')) {
-      const normalised = entry(raw);
-      if (normalised === null) {
-        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(raw)} is not ${what}` });
-        return z.NEVER;
-      }
-      out.push(normalised);
-    }
-    return out;
-  });
-
-/** `gateway.example.com`, `10.0.0.5`, `[::2]`: a name as it appears in a Host header, without the port. */
-function hostName(value: string): string | null {
-  try {
-    const url = new URL(`http://${value}`);
-    return url.host === value.toLowerCase() && url.port === '' ? url.host : null;
-  } catch {
-    return null;
-  }
-}
-
-/** `https://app.example` or `http://localhost:5173`: exactly what a browser sends in `Origin`. */
-function origin(value: string): string | null {
-  try {
-    const url = new URL(value);
-    return /^https?:$/.test(url.protocol) && url.origin === value ? value : null;
-  } catch {
-    return null;
-  }
-}
+import { bool, hostName, integer, list, nonNegativeInt, origin, port, positiveInt } from './env-values.js';
 
 /** The default of MAX_UPLOAD_BYTES, and of the gateway's `maxUploadBytes` when it is given none: 100 MiB. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
