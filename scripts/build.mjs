@@ -25,7 +25,7 @@ const PARTS = {
   server: {
     // Written last, after tsc succeeded: its time is the build's.
     stamp: join(dist, '.server-built'),
-    inputs: ['src', 'tsconfig.json', 'tsconfig.build.json'],
+    inputs: ['src', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs'],
     build() {
       const tsc = join(root, 'node_modules/typescript/bin/tsc');
       if (!existsSync(tsc)) throw new Error('npm run build needs the dev dependencies (typescript): run `npm install` or `npm ci` without --omit=dev');

@@ -4,8 +4,8 @@
  * left running, orphaned, its port still open. `npm start` runs the build (dist/, plain JavaScript)
  * with node as npm's only child. And a configuration mistake is a message, not a stack trace.
  *
- * The build is made once, before the tests (`npm run build`'s server part); `npm start`'s own
- * pre-step then finds it current and builds nothing.
+ * The build is brought up to date once, before the tests; `npm start`'s own pre-step then finds it
+ * current and builds nothing.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -56,9 +56,10 @@ function childCommands(pid: number): string[] | null {
   return children.map((child) => readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' '));
 }
 
+// What `npm start`'s pre-step would build, built once here: nothing after `npm ci` (whose `prepare`
+// built it all), the server part after an edit to src/.
 beforeAll(() => {
-  execFileSync(process.execPath, ['scripts/build.mjs', 'server'], { cwd: ROOT, stdio: 'pipe' });
-  execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale', 'dashboard'], { cwd: ROOT, stdio: 'pipe' });
+  execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: ROOT, stdio: 'pipe' });
 }, 180_000);
 
 describe('npm start', () => {
