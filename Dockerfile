@@ -1,0 +1,38 @@
+# The gateway's image: `docker build -t fine-tuning-gateway .` (README, Operations).
+#
+# Two stages. The build stage installs every dependency and runs the build CI's `npm ci` runs through
+# `prepare` (`npm run build`: tsc into dist/, the dashboard bundled with esbuild and GraphQL Code
+# Generator, which are dev dependencies). The runtime stage holds the production dependencies and
+# dist/ only: no TypeScript, no tsx, no sources.
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Scripts are skipped here only because the sources are not copied yet (`prepare` would build them);
+# the next step runs that same build.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY . .
+RUN npm run build
+
+FROM ${NODE_IMAGE} AS runtime
+# HOST: every interface of the container (the gateway's own default is loopback on the embedded
+# simulator). NODE_ENV: what `npm start` sets too (dist/server/main-production.js).
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=4000
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# The files stay root's and read-only to the process, which runs as the image's unprivileged user.
+USER node
+EXPOSE 4000
+# No curl in slim images: node's fetch. /readyz is 503 while draining or while Redis is unreachable.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# node is PID 1 (exec form: no shell in between). The gateway handles SIGTERM and SIGINT itself
+# (drain, then exit 0) and starts no child processes, so it needs no init to forward signals or
+# reap zombies; `docker run --init` adds tini if a policy asks for one.
+STOPSIGNAL SIGTERM
+CMD ["node", "dist/server/main-production.js"]

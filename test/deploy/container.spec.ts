@@ -1,0 +1,166 @@
+/**
+ * The container files: the Dockerfile, compose.yaml and the load balancer's configuration.
+ *
+ * Where a container engine answers (`docker info`), the image is built with the repository's own
+ * Dockerfile, started, queried, and stopped with SIGTERM. Everywhere else that test is skipped, saying
+ * why, and the files are checked for what can be checked without an engine: the build runs the
+ * commands CI runs, the runtime stage needs nothing the production dependencies lack, the compose file
+ * is a configuration the gateway accepts, and the balancer routes /graphql with WebSocket upgrades.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { postGraphQL } from '../harness/http-client.js';
+import { eventually } from '../harness/stack.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string>; dependencies: Record<string, string> };
+const dockerfile = read('Dockerfile');
+const nginx = read('deploy/nginx.conf');
+// A YAML parser the dev dependencies already bring (GraphQL Code Generator and vite depend on it).
+const yaml = await import('yaml').catch(() => null);
+
+/** The Dockerfile's stages by name, each as its instructions (continuation lines joined). */
+function stages(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let current: string[] = [];
+  for (const line of text.replace(/\\\n\s*/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))) {
+    const from = /^FROM\s+\S+\s+AS\s+(\S+)/i.exec(line);
+    if (from) out.set(from[1]!, (current = []));
+    current.push(line);
+  }
+  return out;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+/** The packages a compiled module loads at run time (type-only imports are gone after compilation). */
+function runtimeImports(file: string): string[] {
+  const js = ts.transpileModule(readFileSync(file, 'utf8'), { fileName: file, compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2023, verbatimModuleSyntax: true } }).outputText;
+  const specifiers = [...js.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
+  return specifiers.filter((s) => !s.startsWith('.')).map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!));
+}
+
+describe('the Dockerfile', () => {
+  const build = stages(dockerfile).get('build') ?? [];
+  const runtime = stages(dockerfile).get('runtime') ?? [];
+
+  it('builds with the commands CI runs: npm ci, then the build that npm ci runs as `prepare`', () => {
+    expect(read('.ci/run')).toMatch(/^npm ci\b/m);
+    expect(pkg.scripts.prepare).toBe('npm run build');
+    const runs = build.filter((l) => l.startsWith('RUN '));
+    expect(runs).toEqual([expect.stringMatching(/^RUN npm ci\b/), 'RUN npm run build']);
+  });
+
+  it('runs from dist/ on the production dependencies only, as a user that is not root, node as PID 1', () => {
+    expect(runtime).toContain('RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force');
+    expect(runtime.filter((l) => l.startsWith('COPY --from='))).toEqual(['COPY --from=build /app/dist ./dist']);
+    const user = runtime.find((l) => l.startsWith('USER '));
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/^USER (root|0)(:|$)/);
+    // Exec form: no shell between the container's signals and node.
+    const cmd = runtime.find((l) => l.startsWith('CMD '))!;
+    expect(JSON.parse(cmd.slice(4))).toEqual(['node', 'dist/server/main-production.js']);
+    expect(pkg.scripts.start).toBe('exec node dist/server/main-production.js');
+    expect(statSync(join(ROOT, 'src/server/main-production.ts')).isFile()).toBe(true);
+    expect(runtime.join('\n')).toMatch(/HOST=0\.0\.0\.0/);
+  });
+
+  it('checks health on /readyz with node (no curl in slim images)', () => {
+    const check = runtime.find((l) => l.startsWith('HEALTHCHECK '))!;
+    expect(check).toMatch(/CMD \["node", "-e", ".*fetch\('http:\/\/127\.0\.0\.1:' \+ \(process\.env\.PORT \|\| 4000\) \+ '\/readyz'\)/);
+  });
+
+  it('keeps node_modules and dist/ out of the build context', () => {
+    const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.git']));
+  });
+
+  it('needs at run time only packages listed in dependencies (the runtime stage omits dev dependencies)', () => {
+    const missing = new Set<string>();
+    const seen = new Set<string>();
+    for (const file of filesUnder(join(ROOT, 'src')).filter((f) => f.endsWith('.ts'))) {
+      for (const name of runtimeImports(file)) {
+        seen.add(name);
+        if (name.startsWith('node:') || builtinModules.includes(name)) continue;
+        if (!(name in pkg.dependencies)) missing.add(`${name} (${file.slice(ROOT.length)})`);
+      }
+    }
+    expect([...missing]).toEqual([]);
+    expect(seen).toContain('graphql-yoga'); // the scan reads the compiled imports (it cannot pass by finding none)
+  });
+});
+
+describe('compose.yaml and the load balancer', () => {
+  it.skipIf(!yaml)('parses, and its gateways are a configuration the gateway accepts, sharing one Redis and one simulator', () => {
+    const compose = yaml!.parse(read('compose.yaml'), { merge: true }) as { services: Record<string, { image?: string; command?: string[]; environment?: Record<string, string>; volumes?: string[] }> };
+    const gateways = Object.entries(compose.services).filter(([name]) => /^gateway-\d+$/.test(name));
+    expect(gateways.length).toBeGreaterThanOrEqual(2);
+    for (const [, service] of gateways) {
+      // `${VAR:-}` is what compose would substitute when VAR is not set: empty.
+      const env = Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{[^}]*\}/g, '')]));
+      const config = loadConfig(env);
+      expect(config.redisUrl).toBe('redis://redis:6379');
+      expect(config.upstream).toEqual({ kind: 'remote', baseUrl: 'http://simulator:4010/api/v1' });
+      expect(config.host).toBe('0.0.0.0');
+    }
+    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['lb', 'redis', 'simulator']));
+    // The simulator runs from the same image, the file `npm run simulator` runs.
+    expect(compose.services.simulator!.command).toEqual(['node', 'dist/simulator/main.js']);
+    expect(pkg.scripts.simulator).toBe('exec node dist/simulator/main.js');
+    expect(compose.services.lb!.volumes).toContain('./deploy/nginx.conf:/etc/nginx/nginx.conf:ro');
+    const upstreams = [...nginx.matchAll(/^\s*server\s+([\w-]+):4000;/gm)].map((m) => m[1]);
+    expect(upstreams).toEqual(gateways.map(([name]) => name));
+  });
+
+  it('routes /graphql to the gateways with the WebSocket upgrade headers, unbuffered, and the name clients used', () => {
+    const location = /location \/graphql \{([^}]*)\}/.exec(nginx)?.[1] ?? '';
+    expect(location).toContain('proxy_pass http://gateways;');
+    expect(location).toContain('proxy_set_header Upgrade $http_upgrade;');
+    expect(location).toContain('proxy_set_header Connection $connection_upgrade;');
+    expect(location).toContain('proxy_buffering off;');
+    expect(nginx).toMatch(/map \$http_upgrade \$connection_upgrade \{\s*default upgrade;/);
+    expect(nginx).toContain('proxy_http_version 1.1;');
+    expect(nginx).toContain('proxy_set_header Host $http_host;');
+    expect(nginx).toContain('proxy_set_header X-Forwarded-Host $http_host;');
+  });
+});
+
+const engine = spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 20_000 }).status === 0;
+
+describe.skipIf(!engine)('container (skipped: no container engine answers docker info)', () => {
+  const image = `fine-tuning-gateway:test-${process.pid}`;
+  let container = '';
+  const docker = (...args: string[]) => execFileSync('docker', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 2 ** 20 }).trim();
+
+  afterAll(() => {
+    if (container) spawnSync('docker', ['rm', '-f', container], { stdio: 'ignore' });
+    spawnSync('docker', ['rmi', '-f', image], { stdio: 'ignore' });
+  });
+
+  it('builds, becomes ready and healthy, answers as an unprivileged user, and exits 0 on docker stop', async () => {
+    docker('build', '-t', image, '.');
+    container = docker('run', '-d', '-p', '127.0.0.1::4000', image);
+    const port = Number(docker('port', container, '4000/tcp').split('\n')[0]!.split(':').pop());
+    const url = `http://127.0.0.1:${port}`;
+    await eventually(async () => ((await fetch(`${url}/readyz`).catch(() => null))?.ok ? true : undefined), 60_000, 'the container to be ready');
+    expect((await postGraphQL(`${url}/graphql`, '{ baseModels { id } }', {}, null)).data?.baseModels).toHaveLength(8);
+    expect(docker('exec', container, 'id', '-u')).not.toBe('0');
+    expect(docker('exec', container, 'cat', '/proc/1/cmdline').split('\0').filter(Boolean)).toEqual(['node', 'dist/server/main-production.js']);
+    await eventually(() => (docker('inspect', '-f', '{{.State.Health.Status}}', container) === 'healthy' ? true : undefined), 90_000, 'the health check to pass');
+
+    docker('stop', '-t', '15', container);
+    expect(docker('inspect', '-f', '{{.State.ExitCode}}', container)).toBe('0');
+  }, 600_000);
+});
