@@ -14,7 +14,10 @@ export const Probe = graphql(`
   }
 `);
 
-/** The list: job fields only. Its events carry no metrics, so the list costs the upstream one poll for all. */
+/**
+ * The list: job fields only. Its events carry no metrics, so the list costs the upstream one poll for
+ * all; `progress` and `estimatedSecondsLeft` are asked only by JobDetail (they read the job's metrics).
+ */
 export const JobsList = graphql(`
   subscription JobsList($status: JobStatus) {
     jobsUpdated(status: $status) {
@@ -28,25 +31,6 @@ export const JobsList = graphql(`
       createdAt
       startedAt
       completedAt
-    }
-  }
-`);
-
-/** A running job's row: its progress from the job's own shared poller (the one its chart would use). */
-export const JobRowProgress = graphql(`
-  subscription JobRowProgress($id: ID!) {
-    jobUpdated(id: $id) {
-      id
-      status
-      completedAt
-      progress
-      estimatedSecondsLeft
-      metrics {
-        trainingSteps
-        latest {
-          step
-        }
-      }
     }
   }
 `);
