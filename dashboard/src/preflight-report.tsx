@@ -29,9 +29,7 @@ function FileReport({ file, title, context, id }: { file: FileAnalysisPartsFragm
           {file.problems.length ? (
             <ul class="compact">
               {file.problems.map((p) => (
-                <li>
-                  row {p.row} (line {p.line}): {p.message}
-                </li>
+                <li>{p.message}</li>
               ))}
               {file.problemCount > file.problems.length ? <li>… and {n(file.problemCount - file.problems.length)} more</li> : null}
             </ul>
@@ -77,7 +75,7 @@ function FileReport({ file, title, context, id }: { file: FileAnalysisPartsFragm
               <tr>
                 <th scope="row">{b.toTokens === null ? `over ${n(b.fromTokens - 1)}` : `${n(b.fromTokens)}–${n(b.toTokens)}`}</th>
                 <td>
-                  <span class="bar" style={{ width: `${(b.rows / widest) * 100}%` }} aria-hidden="true" />
+                  <span class="bar" style={{ width: `${(b.rows / widest) * 12}rem` }} aria-hidden="true" />
                   {n(b.rows)}
                 </td>
               </tr>
@@ -94,7 +92,7 @@ export function PreflightReport({ analysis }: { analysis: Analysis }) {
   return (
     <div class="preflight" data-testid="preflight">
       <p class="muted">
-        Counted with {analysis.tokenizer.packageName} ({analysis.tokenizer.vocabulary}), {plural(analysis.tokenizer.templateTokens, 'chat-template token')} per row.
+        Counted with {analysis.tokenizer.packageName}: {analysis.tokenizer.vocabulary}; {plural(analysis.tokenizer.templateTokens, 'chat-template token')} per row.
       </p>
       <div class="grid">
         <FileReport file={analysis.training} title="Training" context={analysis.contextLength} id="training" />

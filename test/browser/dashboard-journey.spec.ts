@@ -141,7 +141,7 @@ describe.skipIf(!CHROMIUM)(`dashboard in Chromium${SKIP_REASON}`, () => {
     await stack.client.createJob(DEMO, { name: 'our later job', baseModelId: LLAMA_INSTRUCT, dataset: { id: ours, answerColumn: 'answer' } });
 
     const page = await open('/dashboard/#/jobs');
-    await page.getByRole('link', { name: 'our later job' }).waitFor();
+    await page.getByRole('link', { name: 'our later job', exact: true }).waitFor();
     expect(await page.getByText('their secret job').count()).toBe(0);
     expect(await page.locator('table.jobs').textContent()).not.toContain('their');
     await page.close();
