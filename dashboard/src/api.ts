@@ -50,12 +50,31 @@ export async function request<R, V>(document: TypedDocumentString<R, V>, variabl
   return answer((await response.json()) as { data?: R; errors?: ApiProblem[] });
 }
 
-/** A multipart request (https://github.com/jaydenseric/graphql-multipart-request-spec) for one file at `variables.file`. */
-export function upload<R, V extends { file: File }>(document: TypedDocumentString<R, V>, variables: V, onProgress: (fraction: number) => void): Promise<R> {
+/** The variables with each File replaced by null, and where each File was (`variables.input.trainingFile`), in order. */
+function extractFiles(value: unknown, path: string, files: Array<[string, File]>): unknown {
+  if (value instanceof File) {
+    files.push([path, value]);
+    return null;
+  }
+  if (Array.isArray(value)) return value.map((item, i) => extractFiles(item, `${path}.${i}`, files));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, extractFiles(item, `${path}.${key}`, files)]));
+  }
+  return value;
+}
+
+/**
+ * A multipart request (https://github.com/jaydenseric/graphql-multipart-request-spec) carrying every
+ * File in `variables`, its parts in the order the files appear; `onProgress` follows the upload, and
+ * `signal` aborts it (the gateway then stops the work the request started).
+ */
+export function upload<R, V>(document: TypedDocumentString<R, V>, variables: V, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<R> {
+  const files: Array<[string, File]> = [];
+  const plain = extractFiles(variables, 'variables', files);
   const form = new FormData();
-  form.append('operations', JSON.stringify({ query: document.toString(), variables: { ...variables, file: null } }));
-  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.append('0', variables.file, variables.file.name);
+  form.append('operations', JSON.stringify({ query: document.toString(), variables: plain }));
+  form.append('map', JSON.stringify(Object.fromEntries(files.map(([path], i) => [String(i), [path]]))));
+  files.forEach(([, file], i) => form.append(String(i), file, file.name));
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', ENDPOINT);
@@ -64,6 +83,10 @@ export function upload<R, V extends { file: File }>(document: TypedDocumentStrin
     xhr.upload.onprogress = (event) => {
       if (event.lengthComputable) onProgress(event.loaded / event.total);
     };
+    const aborted = () => reject(new ApiError([{ message: 'The request was cancelled.', extensions: { code: 'ABORTED' } }]));
+    if (signal?.aborted) return aborted();
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.onabort = aborted;
     xhr.onerror = () => reject(new ApiError([{ message: 'The upload could not reach the gateway.', extensions: { code: 'NETWORK' } }]));
     xhr.onload = () => {
       try {

@@ -1,4 +1,8 @@
-/** One CSV file input: uploads the chosen file at once, with a progress bar, and previews its columns. */
+/**
+ * One CSV file input: uploads the chosen file at once, with a progress bar, and previews its columns.
+ * The chosen File is handed on too (the pre-flight check sends it again); `problem` is shown beside it.
+ */
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiError, upload } from './api';
 import type { UploadFileMutation } from './gql/graphql';
@@ -8,7 +12,7 @@ export type UploadedFile = UploadFileMutation['uploadFile'];
 
 let nextId = 0;
 
-export function CsvUpload(props: { label: string; onUploaded(file: UploadedFile | null): void }) {
+export function CsvUpload(props: { label: string; problem?: ComponentChildren; problemId?: string | undefined; onUploaded(file: UploadedFile | null, chosen: File | null): void }) {
   const [id] = useState(() => `upload-${++nextId}`);
   const [fraction, setFraction] = useState<number | null>(null);
   const [file, setFile] = useState<UploadedFile | null>(null);
@@ -17,13 +21,13 @@ export function CsvUpload(props: { label: string; onUploaded(file: UploadedFile 
   const choose = async (chosen: File | undefined) => {
     setFile(null);
     setError(null);
-    props.onUploaded(null);
+    props.onUploaded(null, null);
     if (!chosen) return;
     setFraction(0);
     try {
       const { uploadFile } = await upload(UploadFile, { file: chosen }, setFraction);
       setFile(uploadFile);
-      props.onUploaded(uploadFile);
+      props.onUploaded(uploadFile, chosen);
     } catch (e) {
       setError(e instanceof ApiError ? e.message : String(e));
     } finally {
@@ -34,7 +38,8 @@ export function CsvUpload(props: { label: string; onUploaded(file: UploadedFile 
   return (
     <div class="upload">
       <label for={id}>{props.label}</label>
-      <input id={id} type="file" accept=".csv,text/csv" onChange={(e) => void choose(e.currentTarget.files?.[0])} />
+      <input id={id} type="file" accept=".csv,text/csv" aria-describedby={props.problemId} onChange={(e) => void choose(e.currentTarget.files?.[0])} />
+      {props.problem}
       {fraction !== null ? (
         <progress max={100} value={Math.round(fraction * 100)} aria-label={`Uploading: ${Math.round(fraction * 100)} %`} />
       ) : null}

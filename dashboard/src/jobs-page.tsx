@@ -1,14 +1,16 @@
 /**
  * The organization's jobs, live through `jobsUpdated`: one subscription for the whole list (its
  * events carry no metrics, so the upstream is polled once for everyone's list), newest first, a page
- * at a time. A RUNNING job's row shows its steps and time left from `jobUpdated`, which the gateway
- * polls once per job however many browsers watch it.
+ * at a time. The list costs that one poll and nothing per row: a RUNNING job's row shows how long it
+ * has run (counted here from `startedAt`), and its step of total and time left are on its own page,
+ * whose chart polls the job (`Job.progress` read through `jobsUpdated` would read the job's metrics
+ * from the upstream for every browser and event, and would not move between events anyway).
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { subscribe, type ApiError } from './api';
-import { formatTime, STATUSES, statusLabel } from './format';
-import type { JobStatus, JobsListSubscription, JobRowProgressSubscription } from './gql/graphql';
-import { JobRowProgress, JobsList } from './operations';
+import { formatDuration, formatTime, STATUSES, statusLabel } from './format';
+import type { JobStatus, JobsListSubscription } from './gql/graphql';
+import { JobsList } from './operations';
 import { ProgressBar } from './progress-bar';
 
 type Row = JobsListSubscription['jobsUpdated'];
@@ -43,6 +45,7 @@ export function JobsPage() {
   );
   const pages = Math.max(1, Math.ceil(visible.length / PAGE_SIZE));
   const shown = visible.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+  const now = useNow(shown.some((job) => job.status === 'RUNNING'));
 
   return (
     <section aria-labelledby="jobs-title">
@@ -85,7 +88,7 @@ export function JobsPage() {
                   <span class={`status status-${job.status.toLowerCase()}`}>{statusLabel(job.status)}</span>
                 </td>
                 <td data-label="Progress">
-                  <RowProgress job={job} />
+                  <RowProgress job={job} now={now} />
                 </td>
                 <td data-label="Created">{formatTime(job.createdAt)}</td>
               </tr>
@@ -110,27 +113,32 @@ export function JobsPage() {
   );
 }
 
-function RowProgress({ job }: { job: Row }) {
+/** The time, once a second while `ticking` (a running job's time so far is shown). */
+function useNow(ticking: boolean): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!ticking) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [ticking]);
+  return now;
+}
+
+function RowProgress({ job, now }: { job: Row; now: number }) {
   const label = `Progress of ${job.name}`;
-  if (job.status === 'RUNNING') return <LiveProgress id={job.id} label={label} />;
+  if (job.status === 'RUNNING') {
+    const ran = job.startedAt ? Math.max(0, Math.round((now - Date.parse(job.startedAt)) / 1000)) : null;
+    return (
+      <div class="progress">
+        <progress aria-label={label} />
+        <span class="progress-text">
+          {ran === null ? 'running' : `running for ${formatDuration(ran)}`} · <a href={`#/jobs/${encodeURIComponent(job.id)}`} aria-label={`Steps and time left of ${job.name}`}>steps and time left</a>
+        </span>
+      </div>
+    );
+  }
   if (job.status === 'COMPLETED') return <ProgressBar fraction={1} label={label} secondsLeft={0} />;
   if (job.status === 'QUEUED' || job.status === 'STARTING') return <ProgressBar fraction={0} label={label} />;
   return <span class="muted">stopped</span>;
-}
-
-function LiveProgress({ id, label }: { id: string; label: string }) {
-  const [job, setJob] = useState<JobRowProgressSubscription['jobUpdated'] | null>(null);
-  useEffect(() => {
-    const subscription = subscribe(JobRowProgress, { id }, { onData: (data) => setJob(data.jobUpdated), onError: () => setJob(null) });
-    return () => subscription.stop();
-  }, [id]);
-  return (
-    <ProgressBar
-      fraction={job?.progress ?? null}
-      step={job?.metrics?.latest?.step ?? (job ? 0 : null)}
-      total={job?.metrics?.trainingSteps ?? null}
-      secondsLeft={job?.estimatedSecondsLeft ?? null}
-      label={label}
-    />
-  );
 }

@@ -83,4 +83,6 @@ function App() {
   );
 }
 
-render(<App />, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+root.replaceChildren(); // the "Loading" text of index.html goes: Preact leaves what it did not render
+render(<App />, root);

@@ -1,7 +1,8 @@
 /**
  * A new job: upload the CSV files (with upload progress), pick the columns from their preview, pick a
  * base model and its batch size, set hyperparameters (the contract's ranges as hints), see the cost
- * estimate as the inputs settle, and every problem the gateway finds beside its field.
+ * estimate as the inputs settle, the pre-flight report of the files (`analyzeDataset`), and every
+ * problem the gateway finds beside its field.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { HYPERPARAMETER_RULES, LORA_RULES } from '../../src/contract/hyperparameters';
@@ -10,6 +11,8 @@ import { formatMoney } from './format';
 import type { BaseModelsQuery, CreateJobInput, EstimateQuery } from './gql/graphql';
 import { BaseModels, CreateDataset, CreateJob, Estimate } from './operations';
 import { CsvUpload, type UploadedFile } from './csv-upload';
+import { PreflightReport } from './preflight-report';
+import { useDatasetAnalysis, type AnalysisRequest } from './use-dataset-analysis';
 
 type Problems = Record<string, string[]>;
 type Rule = { integer: boolean; min: number; max: number | undefined; default: number };
@@ -37,7 +40,9 @@ export function NewJobPage() {
   const [models, setModels] = useState<BaseModelsQuery['baseModels']>([]);
   const [training, setTraining] = useState<UploadedFile | null>(null);
   const [validation, setValidation] = useState<UploadedFile | null>(null);
+  const [files, setFiles] = useState<{ training: File | null; validation: File | null }>({ training: null, validation: null });
   const [datasetId, setDatasetId] = useState<string | null>(null);
+  const [datasetSettled, setDatasetSettled] = useState(false);
   const [name, setName] = useState('');
   const [promptColumn, setPromptColumn] = useState('');
   const [answerColumn, setAnswerColumn] = useState('');
@@ -62,12 +67,14 @@ export function NewJobPage() {
   // The dataset of the files uploaded: made again when they change.
   useEffect(() => {
     setDatasetId(null);
+    setDatasetSettled(false);
     if (!training) return;
     let current = true;
     const input = { name: training.name.replace(/\.csv$/i, ''), trainingFileId: training.id, validationFileId: validation?.id ?? null };
     request(CreateDataset, { input })
       .then(({ createDataset }) => current && setDatasetId(createDataset.id))
-      .catch((e: unknown) => current && setProblems(e instanceof ApiError ? e.byField() : { '': [String(e)] }));
+      .catch((e: unknown) => current && setProblems(e instanceof ApiError ? e.byField() : { '': [String(e)] }))
+      .finally(() => current && setDatasetSettled(true));
     return () => {
       current = false;
     };
@@ -112,6 +119,24 @@ export function NewJobPage() {
     };
   }, [datasetId, baseModelId, answerColumn, promptColumn, name, batchSize, hyper, training?.name]);
 
+  // The pre-flight check, once the dataset is made (its upstream dry run is shown beside the local figure).
+  const analysisRequest = useMemo((): AnalysisRequest | null => {
+    const count = (key: string) => (hyper[key]?.trim() ? Number(hyper[key]) : undefined);
+    if (!files.training || !training || !datasetSettled || !baseModelId || !answerColumn) return null;
+    if (built.local['hyperparameters.nEpochs'] || built.local['hyperparameters.nEvals']) return null;
+    return {
+      training: files.training,
+      validation: validation ? files.validation : null,
+      baseModelId,
+      promptColumn: promptColumn || null,
+      answerColumn,
+      nEpochs: count('nEpochs'),
+      nEvals: count('nEvals'),
+      compareWithDatasetId: datasetId,
+    };
+  }, [files, training, validation, datasetSettled, datasetId, baseModelId, promptColumn, answerColumn, hyper, built.local]);
+  const preflight = useDatasetAnalysis(analysisRequest, Number(batchSize));
+
   // The estimate follows the inputs once they have settled for ESTIMATE_DELAY_MS; a late answer to older inputs is dropped.
   useEffect(() => {
     setEstimate(null);
@@ -150,25 +175,46 @@ export function NewJobPage() {
     }
   };
 
-  const describedBy = (field: string) => (problems[field] ? `problem-${field}` : undefined);
+  // The form's problems and the pre-flight check's, each message once.
+  const shown: Problems = { ...problems };
+  for (const [field, messages] of Object.entries(preflight.problems)) shown[field] = [...new Set([...(shown[field] ?? []), ...messages])];
+  const describedBy = (field: string) => (shown[field] ? `problem-${field}` : undefined);
   const problemOf = (field: string) =>
-    problems[field] ? (
+    shown[field] ? (
       <span class="field-error" id={`problem-${field}`} data-field={field} role="alert">
-        {problems[field]!.join(' ')}
+        {shown[field]!.join(' ')}
       </span>
     ) : null;
-  const known = new Set(['', 'name', 'baseModelId', 'dataset.id', 'dataset.answerColumn', 'dataset.promptColumn', 'hyperparameters.batchSize', ...HYPER_FIELDS.map((f) => `hyperparameters.${f.key}`)]);
-  const elsewhere = Object.entries(problems).filter(([field]) => !known.has(field) || field === '');
+  const columnOption = (name: string) => (
+    <option value={name}>{validation?.columns && !validation.columns.some((c) => c.name === name) ? `${name} (not in the validation file)` : name}</option>
+  );
+  const known = new Set(['', 'name', 'trainingFile', 'validationFile', 'baseModelId', 'dataset.id', 'dataset.answerColumn', 'dataset.promptColumn', 'hyperparameters.batchSize', ...HYPER_FIELDS.map((f) => `hyperparameters.${f.key}`)]);
+  const elsewhere = Object.entries(shown).filter(([field]) => !known.has(field) || field === '');
 
   return (
     <form class="new-job" onSubmit={start} noValidate>
       <h1>New job</h1>
       <div class="card">
         <h2>Data</h2>
-        <CsvUpload label="Training file (CSV)" onUploaded={setTraining} />
-        <CsvUpload label="Validation file (CSV, optional: without it 1 % of the training rows are held out)" onUploaded={setValidation} />
+        <CsvUpload
+          label="Training file (CSV)"
+          problem={problemOf('trainingFile')}
+          problemId={describedBy('trainingFile')}
+          onUploaded={(file, chosen) => {
+            setTraining(file);
+            setFiles((f) => ({ ...f, training: chosen }));
+          }}
+        />
+        <CsvUpload
+          label="Validation file (CSV, optional: without it 1 % of the training rows are held out)"
+          problem={problemOf('validationFile')}
+          problemId={describedBy('validationFile')}
+          onUploaded={(file, chosen) => {
+            setValidation(file);
+            setFiles((f) => ({ ...f, validation: chosen }));
+          }}
+        />
         {problemOf('dataset.id')}
-        {/* ANALYZE-DATASET PANEL: the pre-flight report of the training file (Query.analyzeDataset) goes here, once that field is in schema.graphql. */}
         {training?.columns ? (
           <>
             <div class="grid">
@@ -176,18 +222,14 @@ export function NewJobPage() {
                 Prompt column
                 <select value={promptColumn} onChange={(e) => setPromptColumn(e.currentTarget.value)} aria-describedby={describedBy('dataset.promptColumn')}>
                   <option value="">(none)</option>
-                  {training.columns.map((c) => (
-                    <option value={c.name}>{c.name}</option>
-                  ))}
+                  {training.columns.map((c) => columnOption(c.name))}
                 </select>
                 {problemOf('dataset.promptColumn')}
               </label>
               <label>
                 Answer column
                 <select value={answerColumn} onChange={(e) => setAnswerColumn(e.currentTarget.value)} aria-describedby={describedBy('dataset.answerColumn')}>
-                  {training.columns.map((c) => (
-                    <option value={c.name}>{c.name}</option>
-                  ))}
+                  {training.columns.map((c) => columnOption(c.name))}
                 </select>
                 {problemOf('dataset.answerColumn')}
               </label>
@@ -195,6 +237,24 @@ export function NewJobPage() {
           </>
         ) : null}
       </div>
+
+      {/* ANALYZE-DATASET PANEL: the pre-flight report of the chosen files (Query.analyzeDataset). */}
+      {files.training ? (
+        <div class="card" aria-live="polite" aria-busy={preflight.sending !== null}>
+          <h2>Pre-flight check</h2>
+          {preflight.sending !== null ? (
+            <p class="progress">
+              <progress max={100} value={Math.round(preflight.sending * 100)} aria-label="Sending the files for the check" />
+              <span class="progress-text">{preflight.sending < 1 ? `Sending the files for the check: ${Math.round(preflight.sending * 100)} %` : 'Counting tokens…'}</span>
+            </p>
+          ) : null}
+          {preflight.analysis ? (
+            <PreflightReport analysis={preflight.analysis} />
+          ) : preflight.sending === null ? (
+            <p class="muted">{Object.keys(preflight.problems).length ? 'The check found problems: see beside the fields above.' : 'The check runs once the file is uploaded and the columns are chosen.'}</p>
+          ) : null}
+        </div>
+      ) : null}
 
       <div class="card">
         <h2>Model</h2>
@@ -241,7 +301,7 @@ export function NewJobPage() {
                   placeholder={String(field.rule.default)}
                   value={hyper[field.key] ?? ''}
                   onInput={(e) => setHyper({ ...hyper, [field.key]: e.currentTarget.value })}
-                  aria-invalid={problems[path] ? true : undefined}
+                  aria-invalid={shown[path] ? true : undefined}
                   aria-describedby={[`hint-${path}`, describedBy(path)].filter(Boolean).join(' ')}
                 />
                 <span class="hint" id={`hint-${path}`}>

@@ -14,7 +14,10 @@ export const Probe = graphql(`
   }
 `);
 
-/** The list: job fields only. Its events carry no metrics, so the list costs the upstream one poll for all. */
+/**
+ * The list: job fields only. Its events carry no metrics, so the list costs the upstream one poll for
+ * all; `progress` and `estimatedSecondsLeft` are asked only by JobDetail (they read the job's metrics).
+ */
 export const JobsList = graphql(`
   subscription JobsList($status: JobStatus) {
     jobsUpdated(status: $status) {
@@ -28,25 +31,6 @@ export const JobsList = graphql(`
       createdAt
       startedAt
       completedAt
-    }
-  }
-`);
-
-/** A running job's row: its progress from the job's own shared poller (the one its chart would use). */
-export const JobRowProgress = graphql(`
-  subscription JobRowProgress($id: ID!) {
-    jobUpdated(id: $id) {
-      id
-      status
-      completedAt
-      progress
-      estimatedSecondsLeft
-      metrics {
-        trainingSteps
-        latest {
-          step
-        }
-      }
     }
   }
 `);
@@ -191,6 +175,89 @@ export const CreateJob = graphql(`
       id
       name
       status
+    }
+  }
+`);
+
+/** The pre-flight report of the chosen files (sent again with each run: the gateway keeps nothing of them). */
+export const AnalyzeDataset = graphql(`
+  query AnalyzeDataset($input: AnalyzeDatasetInput!) {
+    analyzeDataset(input: $input) {
+      contextLength
+      tokenizer {
+        packageName
+        vocabulary
+        templateTokens
+      }
+      training {
+        ...FileAnalysisParts
+      }
+      validation {
+        ...FileAnalysisParts
+      }
+      split {
+        trainingRows
+        trainingTokens
+        validationRows
+        validationTokens
+        heldOutRows
+        validationSource
+      }
+      cost {
+        cost
+        tokens
+        minimumApplied
+        explanation
+        priceSource
+      }
+      upstreamEstimate {
+        cost
+        tokens
+        matchesLocal
+      }
+    }
+  }
+
+  fragment FileAnalysisParts on FileAnalysis {
+    fileName
+    bytes
+    rowsRead
+    usableRows
+    problemCount
+    problems {
+      row
+      line
+      kind
+      message
+    }
+    stoppedAt {
+      row
+      message
+    }
+    duplicateCount
+    duplicates {
+      row
+      duplicateOf
+    }
+    tokens {
+      prompt
+      answer
+      template
+      total
+    }
+    histogram {
+      fromTokens
+      toTokens
+      rows
+    }
+    largestRows {
+      row
+      tokens
+    }
+    overContextCount
+    overContext {
+      row
+      tokens
     }
   }
 `);

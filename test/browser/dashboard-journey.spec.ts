@@ -1,13 +1,15 @@
 /**
  * The dashboard in real headless Chromium on the embedded-simulator setup (default credentials, short
- * jobs): upload a CSV, fix a problem shown beside its field, see the estimate, start the job, watch
- * its chart gain points until COMPLETED, find the download link. Another organization's jobs never show.
+ * jobs): upload a CSV and see its pre-flight report (the numbers `analyzeDataset` gives for the same
+ * file), see a bad validation file's problem beside it, fix a problem shown beside its field, see the
+ * estimate, start the job, watch its chart gain points until COMPLETED, find the download link.
+ * Another organization's jobs never show.
  */
 import { mkdir } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LLAMA_INSTRUCT, QA_CSV, seedDataset } from '../harness/fixtures.js';
-import { DEMO, OTHER, startStack, type Stack } from '../harness/stack.js';
+import { DEMO, OTHER, headersFor, startStack, type Stack } from '../harness/stack.js';
 import { CHROMIUM, SKIP_REASON, ensureDashboardBuilt, launchChromium } from './chromium.js';
 
 let stack: Stack;
@@ -35,8 +37,30 @@ async function open(path: string): Promise<Page> {
   return page;
 }
 
-/** 200 examples: about 50 steps at batch size 4, so the curve has points to grow by. */
-const CSV = [QA_CSV, ...Array.from({ length: 195 }, (_, i) => `"Question ${i}?","Answer number ${i}, in a sentence or two."`)].join('\n');
+/**
+ * About 200 examples (about 50 steps at batch size 4, so the curve has points to grow by), one with
+ * an empty answer and one repeating an earlier row, for the pre-flight report to find.
+ */
+const CSV = [
+  QA_CSV,
+  ...Array.from({ length: 195 }, (_, i) => `"Question ${i}?","Answer number ${i}, in a sentence or two."`),
+  '"A question nobody answered?",""',
+  '"Question 7?","Answer number 7, in a sentence or two."',
+].join('\n');
+
+/** The same file's report through GraphQL (a multipart request), as any client would ask for it. */
+async function analyzeDirectly(csv: string, baseModelId: string) {
+  const query = `query($input: AnalyzeDatasetInput!) { analyzeDataset(input: $input) {
+    training { rowsRead problemCount problems { row } duplicateCount duplicates { row duplicateOf } tokens { total } } cost { cost tokens } } }`;
+  const form = new FormData();
+  form.set('operations', JSON.stringify({ query, variables: { input: { trainingFile: null, baseModelId, promptColumn: 'question', answerColumn: 'answer' } } }));
+  form.set('map', JSON.stringify({ 0: ['variables.input.trainingFile'] }));
+  form.set('0', new Blob([csv], { type: 'text/csv' }), 'support.csv');
+  const response = await fetch(`${stack.server!.url}/graphql`, { method: 'POST', headers: headersFor(DEMO), body: form });
+  const body = (await response.json()) as { data?: { analyzeDataset: any }; errors?: unknown };
+  expect(body.errors).toBeUndefined();
+  return body.data!.analyzeDataset;
+}
 
 const points = (page: Page) => page.locator('.chart-canvas').getAttribute('data-points').then(Number);
 
@@ -47,6 +71,31 @@ describe.skipIf(!CHROMIUM)(`dashboard in Chromium${SKIP_REASON}`, () => {
     await page.getByRole('cell', { name: 'What is LoRA?' }).waitFor(); // the file's preview
     expect(await page.getByLabel('Answer column').inputValue()).toBe('answer');
     expect(await page.getByLabel('Prompt column').inputValue()).toBe('question');
+
+    // The pre-flight report: the numbers analyzeDataset answers for the same file and model.
+    await page.getByTestId('preflight').waitFor();
+    const direct = await analyzeDirectly(CSV, await page.getByLabel('Base model').inputValue());
+    expect(direct.training.rowsRead).toBe(202);
+    expect(await page.getByTestId('training-rows-read').textContent()).toBe(direct.training.rowsRead.toLocaleString('en-US'));
+    expect(await page.getByTestId('training-tokens').textContent()).toMatch(new RegExp(`^${direct.training.tokens.total.toLocaleString('en-US')} `));
+    expect(direct.training.problemCount).toBe(1);
+    expect(await page.getByTestId('training-unusable').textContent()).toContain(`row ${direct.training.problems[0].row} (line`);
+    expect(await page.getByTestId('preflight-training').textContent()).toContain(`row ${direct.training.duplicates[0].row} repeats row ${direct.training.duplicates[0].duplicateOf}`);
+    expect(await page.getByTestId('preflight-cost').textContent()).toContain(`for ${direct.cost.tokens.toLocaleString('en-US')} tokens`);
+    // Beside it, the upstream's dry run for the dataset the upload made: the same count.
+    expect(await page.getByTestId('preflight-upstream').textContent()).toContain(': the same.');
+
+    // A validation file without the answer column: the problem shows beside the answer column's field.
+    const validationInput = page.locator('input[type=file]').nth(1);
+    await validationInput.setInputFiles({ name: 'held-out.csv', mimeType: 'text/csv', buffer: Buffer.from('question,reply\n"What is LoRA?","Adapters."\n') });
+    const fileProblem = page.locator('[data-field="dataset.answerColumn"]');
+    await fileProblem.waitFor();
+    expect(await fileProblem.textContent()).toContain('"answer" is not a column of the validation file "held-out.csv"');
+    expect(await page.getByLabel('Answer column').getAttribute('aria-describedby')).toBe('problem-dataset.answerColumn');
+    await page.getByText('The check found problems').waitFor(); // analyzeDataset's own answer, not only the estimate's
+    await validationInput.setInputFiles([]);
+    await fileProblem.waitFor({ state: 'detached' });
+    await page.getByTestId('preflight').waitFor();
 
     await page.getByLabel('Job name').fill('browser journey');
     await page.getByLabel('Evaluations').fill('4');
@@ -92,7 +141,7 @@ describe.skipIf(!CHROMIUM)(`dashboard in Chromium${SKIP_REASON}`, () => {
     await stack.client.createJob(DEMO, { name: 'our later job', baseModelId: LLAMA_INSTRUCT, dataset: { id: ours, answerColumn: 'answer' } });
 
     const page = await open('/dashboard/#/jobs');
-    await page.getByRole('link', { name: 'our later job' }).waitFor();
+    await page.getByRole('link', { name: 'our later job', exact: true }).waitFor();
     expect(await page.getByText('their secret job').count()).toBe(0);
     expect(await page.locator('table.jobs').textContent()).not.toContain('their');
     await page.close();
