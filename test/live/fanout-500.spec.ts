@@ -41,7 +41,7 @@ describe('500 subscribers on one job (WebSocket and SSE)', () => {
     for (let i = 0; i < SSE_REQUESTS; i++) subscribers.push(subscribeSse(fetch, url, WATCH, { id: job.id }, DEMO));
     expect(subscribers).toHaveLength(500);
     const everyoneHas = (n: number) => (subscribers.every((s) => s.events.length >= n) ? true : undefined);
-    await eventually(() => everyoneHas(1), 20_000, 'the current state to reach all 500 subscribers');
+    await eventually(() => everyoneHas(1), 120_000, 'the current state to reach all 500 subscribers');
     expect(stack.live.pollerCount()).toBe(1);
 
     // Each subscriber's access check read the job with its own token; from now on only the poller does.
@@ -50,7 +50,7 @@ describe('500 subscribers on one job (WebSocket and SSE)', () => {
     const [polls, elapsed] = await eventually(() => {
       const n = stack.simulator.stats()['GET /jobs/{id}'] ?? 0;
       return n >= 20 ? ([n, performance.now() - from] as const) : undefined;
-    }, 20_000, '20 polls of the job');
+    }, 120_000, '20 polls of the job');
     expect(polls).toBeLessThanOrEqual(onePollerBudget(elapsed));
     expect(stack.simulator.stats()['GET /jobs/{id}/metrics'] ?? 0).toBeLessThanOrEqual(onePollerBudget(elapsed));
     // Nothing changed meanwhile: nobody got a second event.
@@ -60,7 +60,7 @@ describe('500 subscribers on one job (WebSocket and SSE)', () => {
     for (const fraction of [0.5, 0.7, 0.9]) {
       clock.at(job, fraction);
       expected += 1;
-      await eventually(() => everyoneHas(expected), 20_000, `change ${expected} to reach all 500 subscribers`);
+      await eventually(() => everyoneHas(expected), 120_000, `change ${expected} to reach all 500 subscribers`);
     }
     clock.at(job, 1.5);
     await Promise.all(subscribers.map((s) => s.done));
@@ -78,6 +78,7 @@ describe('500 subscribers on one job (WebSocket and SSE)', () => {
     expect(new Set(steps).size).toBe(steps.length);
     const differing = subscribers.filter((s) => JSON.stringify(s.events) !== JSON.stringify(reference));
     expect(differing).toHaveLength(0);
-    await eventually(() => (stack.live.pollerCount() === 0 ? true : undefined), 5_000, 'the poller to go');
-  });
+    await eventually(() => (stack.live.pollerCount() === 0 ? true : undefined), 30_000, 'the poller to go');
+    // Generous waits: on a loaded machine 500 subscribers take long to serve; what is asserted are counts and contents, never times.
+  }, 600_000);
 });
