@@ -9,6 +9,7 @@ import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-
 import type { Logger } from 'pino';
 import { createTokenPool, type TokenPool } from '../preflight/token-pool.js';
 import { BaseModelCatalogue } from '../resolvers/base-model-catalogue.js';
+import { DatasetCatalogue } from '../resolvers/dataset-catalogue.js';
 import { createGatewayContext, type GatewayContext, type GatewayServices } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
 import type { LiveUpdates } from '../subscriptions/hub.js';
@@ -37,6 +38,8 @@ export interface GatewayOptions {
   allowedHosts?: readonly string[];
   /** How long a caller's base-model catalogue is reused. @default 60_000 */
   baseModelCacheMs?: number;
+  /** How long a caller's list of datasets is reused (an id it lacks is still fetched). 0 disables. @default 30_000 */
+  datasetCacheMs?: number;
   /** Largest upload accepted, in bytes. @default 104_857_600 */
   maxUploadBytes?: number;
   /** Largest file `analyzeDataset` reads, in bytes. @default 209_715_200 (200 MiB) */
@@ -78,6 +81,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const services: GatewayServices = {
     client: options.client,
     catalogue: new BaseModelCatalogue({ ttlMs: options.baseModelCacheMs ?? 60_000, ...(options.now ? { now: options.now } : {}) }),
+    datasets: new DatasetCatalogue({ ttlMs: options.datasetCacheMs ?? 30_000, ...(options.now ? { now: options.now } : {}) }),
     live: options.live ?? null,
     now: options.now ?? Date.now,
     preflight: { pool: options.tokenPool ?? createTokenPool(), maxBytes: options.maxAnalyzeBytes ?? 200 * 1024 * 1024 },
