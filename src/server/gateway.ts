@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { createTokenPool, type TokenPool } from '../preflight/token-pool.js';
 import { BaseModelCatalogue } from '../resolvers/base-model-catalogue.js';
@@ -21,6 +21,7 @@ import { useDashboard } from './use-dashboard.js';
 import { GRAPHIQL_TABS } from './graphiql-examples.js';
 import { useInputProblems } from './use-input-problems.js';
 import { useOperationLimits, type OperationLimits } from './use-operation-limits.js';
+import { useReadiness } from './use-readiness.js';
 import { useRequestLog } from './use-request-log.js';
 import { DEFAULT_MAX_UPLOAD_BYTES } from './upload-limits.js';
 import { createShutdownDrain } from './use-shutdown-drain.js';
@@ -148,13 +149,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       useUnsupportedMediaType(), // after every request parser: it answers only what none of them took
       useInputProblems(),
       // A thrown Error is a 503 whose body is its message: the reason, for whoever reads the probe.
-      useReadinessCheck({
+      useReadiness({
         endpoint: '/readyz',
         check: () => {
           if (!ready) throw new Error('Draining: the gateway is shutting down.');
           const problem = options.readiness?.();
           if (problem) throw new Error(problem);
-          return true;
         },
       }),
     ],
