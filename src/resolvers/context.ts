@@ -7,11 +7,14 @@ import type { LiveUpdates } from '../subscriptions/hub.js';
 import type { CallOptions, Credentials, UpstreamClient } from '../upstream/types.js';
 import type { PreflightService } from './analyze-dataset.js';
 import type { BaseModelCatalogue } from './base-model-catalogue.js';
+import type { DatasetCatalogue } from './dataset-catalogue.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
 export interface GatewayServices {
   client: UpstreamClient;
   catalogue: BaseModelCatalogue;
+  /** Each caller's datasets, cached briefly; absent: every dataset is fetched by id. */
+  datasets?: DatasetCatalogue;
   /** Live updates for subscriptions; null where the gateway runs without them. */
   live: LiveUpdates | null;
   /** The gateway's clock (ms since the epoch): what estimates such as `Job.estimatedSecondsLeft` count from. */
@@ -42,7 +45,7 @@ export function createGatewayContext(services: GatewayServices, outcome: Credent
   return {
     services,
     credentials,
-    loaders: () => (loaders ??= createLoaders(services.client, credentials(), services.catalogue, signal)),
+    loaders: () => (loaders ??= createLoaders(services.client, credentials(), services.catalogue, signal, services.datasets)),
     call: signal ? { signal } : {},
   };
 }

@@ -2,19 +2,25 @@
  * Per-request loaders: one set for each GraphQL operation (and cleared per event in a subscription),
  * built around the caller's own credentials. They are never shared between requests: what one
  * caller's token fetched can never answer another caller. Within a request they batch and dedupe,
- * so that a page of jobs costs one request per distinct dataset and one catalogue, whatever its size.
+ * so that a page of jobs costs one catalogue and one list of datasets (both also cached briefly across
+ * requests, per caller), whatever its size.
  */
 import DataLoader from 'dataloader';
 import type { BaseModel, Dataset, Job, Metrics, UpstreamFile } from '../upstream/schemas.js';
+import { isUpstreamError } from '../upstream/errors.js';
 import type { Credentials, UpstreamClient } from '../upstream/types.js';
 import type { BaseModelCatalogue } from './base-model-catalogue.js';
+import { datasetsById, type DatasetCatalogue, type KnownDatasets } from './dataset-catalogue.js';
 
 export interface Loaders {
   /** The whole catalogue, fetched at most once per request (and cached briefly across them). */
   baseModels(): Promise<BaseModel[]>;
   /** A base model by id, or null when the catalogue has no such id. */
   baseModel: DataLoader<string, BaseModel | null>;
+  /** A dataset from the caller's cached list (see dataset-catalogue.ts), or by id when it lacks it. */
   dataset: DataLoader<string, Dataset>;
+  /** A dataset by id, always from the upstream (a single lookup: fresh, and one call either way). */
+  datasetById: DataLoader<string, Dataset>;
   file: DataLoader<string, UpstreamFile>;
   job: DataLoader<string, Job>;
   metrics: DataLoader<string, Metrics>;
@@ -22,7 +28,14 @@ export interface Loaders {
   clearAll(): void;
 }
 
-export function createLoaders(client: UpstreamClient, creds: Credentials, catalogue: BaseModelCatalogue, signal?: AbortSignal): Loaders {
+/** `datasets`: the caller's cached list of datasets; without it (or with a TTL of 0) each is fetched by id. */
+export function createLoaders(
+  client: UpstreamClient,
+  creds: Credentials,
+  catalogue: BaseModelCatalogue,
+  signal?: AbortSignal,
+  datasets?: DatasetCatalogue,
+): Loaders {
   const opts = signal ? { signal } : {};
   let catalogueOnce: Promise<BaseModel[]> | null = null;
   const baseModels = () => {
@@ -54,6 +67,38 @@ export function createLoaders(client: UpstreamClient, creds: Credentials, catalo
     return loader;
   };
 
+  // The caller's datasets come from their cached list; an id it lacks is asked for by id (and joins
+  // the list). The list is fetched without this request's signal: other requests may share it.
+  const datasetLoader = (): DataLoader<string, Dataset> => {
+    const cache = datasets;
+    if (cache === undefined || !cache.enabled) return each((id) => client.getDataset(creds, id, opts));
+    const loader: DataLoader<string, Dataset> = new DataLoader<string, Dataset>(async (ids) => {
+      let known: KnownDatasets;
+      try {
+        known = await cache.get(creds, async () => datasetsById(await client.listDatasets(creds)));
+      } catch (error) {
+        for (const id of ids) loader.clear(id);
+        return ids.map(() => toError(error));
+      }
+      return Promise.all(
+        ids.map(async (id) => {
+          const hit = known.byId.get(id) ?? known.missing.get(id);
+          if (hit) return hit;
+          try {
+            const found = await client.getDataset(creds, id, opts);
+            known.byId.set(id, found);
+            return found;
+          } catch (error) {
+            if (isUpstreamError(error) && error.code === 'NOT_FOUND') known.missing.set(id, error);
+            loader.clear(id);
+            return toError(error);
+          }
+        }),
+      );
+    });
+    return loader;
+  };
+
   const loaders: Loaders = {
     baseModels,
     baseModel: new DataLoader(async (ids) => {
@@ -61,13 +106,14 @@ export function createLoaders(client: UpstreamClient, creds: Credentials, catalo
       const byId = new Map(models.map((m) => [m.id, m]));
       return ids.map((id) => byId.get(id) ?? null);
     }),
-    dataset: each((id) => client.getDataset(creds, id, opts)),
+    dataset: datasetLoader(),
+    datasetById: each((id) => client.getDataset(creds, id, opts)),
     file: each((id) => client.getFile(creds, id, opts)),
     job: each((id) => client.getJob(creds, id, opts)),
     metrics: each((id) => client.getMetrics(creds, id, opts)),
     clearAll() {
       catalogueOnce = null;
-      for (const loader of [loaders.baseModel, loaders.dataset, loaders.file, loaders.job, loaders.metrics]) loader.clearAll();
+      for (const loader of [loaders.baseModel, loaders.dataset, loaders.datasetById, loaders.file, loaders.job, loaders.metrics]) loader.clearAll();
     },
   };
   return loaders;

@@ -124,7 +124,7 @@ async function checkBaseModel(loaders: Loaders, id: string, batchSize: number): 
 
 async function checkDataset(loaders: Loaders, id: string, columns: CreateJobArgs['dataset']): Promise<Problem[]> {
   if (id.trim() === '') return [];
-  const dataset = await orNotFound(loaders.dataset.load(id));
+  const dataset = await orNotFound(loaders.datasetById.load(id));
   if (!dataset) return [problem(['dataset', 'id'], `${formatValue(id)} is not a dataset of this organization`)];
 
   const fileIds = [dataset.trainingFileId, ...(dataset.validationFileId ? [dataset.validationFileId] : [])];

@@ -1,3 +1,4 @@
+import { datasetsById } from '../resolvers/dataset-catalogue.js';
 import type { Dataset } from '../upstream/schemas.js';
 import { datasetInputProblems, type CreateDatasetArgs } from '../resolvers/validate-dataset-input.js';
 import { builder } from './builder.js';
@@ -39,6 +40,7 @@ builder.queryFields((t) => ({
     description: "The organization's datasets.",
     resolve: async (_root, _args, ctx) => {
       const datasets = await ctx.services.client.listDatasets(ctx.credentials(), ctx.call);
+      ctx.services.datasets?.set(ctx.credentials(), datasetsById(datasets));
       const loader = ctx.loaders().dataset;
       for (const dataset of datasets) loader.prime(dataset.id, dataset);
       return datasets;
@@ -49,7 +51,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'One dataset by id; null with a NOT_FOUND error when the caller cannot see it.',
     args: { id: t.arg.id({ required: true, description: 'The dataset id.' }) },
-    resolve: (_root, args, ctx) => ctx.loaders().dataset.load(String(args.id)),
+    resolve: (_root, args, ctx) => ctx.loaders().datasetById.load(String(args.id)),
   }),
 }));
 
@@ -71,7 +73,12 @@ builder.mutationFields((t) => ({
     description: 'Delete a dataset; returns its id. Jobs that used it keep running.',
     args: { id: t.arg.id({ required: true, description: 'The dataset id.' }) },
     resolve: async (_root, args, ctx) => {
-      await ctx.services.client.deleteDataset(ctx.credentials(), String(args.id), ctx.call);
+      try {
+        await ctx.services.client.deleteDataset(ctx.credentials(), String(args.id), ctx.call);
+      } finally {
+        // Even a failed delete may have happened upstream: the next page reads the list again.
+        ctx.services.datasets?.forget(ctx.credentials());
+      }
       return String(args.id);
     },
   }),

@@ -5,10 +5,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { createTokenPool, type TokenPool } from '../preflight/token-pool.js';
 import { BaseModelCatalogue } from '../resolvers/base-model-catalogue.js';
+import { DatasetCatalogue } from '../resolvers/dataset-catalogue.js';
 import { createGatewayContext, type GatewayContext, type GatewayServices } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
 import type { LiveUpdates } from '../subscriptions/hub.js';
@@ -23,6 +24,7 @@ import { useInputProblems } from './use-input-problems.js';
 import { useOperationLimits, type OperationLimits } from './use-operation-limits.js';
 import { redactingLogger } from './redacting-logger.js';
 import { requestSecrets } from './request-secrets.js';
+import { useReadiness } from './use-readiness.js';
 import { useRequestLog } from './use-request-log.js';
 import { DEFAULT_MAX_UPLOAD_BYTES } from './upload-limits.js';
 import { useRequestBodyLimit } from './use-request-body-limit.js';
@@ -57,6 +59,8 @@ export interface GatewayOptions {
   allowedHosts?: readonly string[];
   /** How long a caller's base-model catalogue is reused. @default 60_000 */
   baseModelCacheMs?: number;
+  /** How long a caller's list of datasets is reused (an id it lacks is still fetched). 0 disables. @default 30_000 */
+  datasetCacheMs?: number;
   /** Largest upload accepted, in bytes. @default 104_857_600 */
   maxUploadBytes?: number;
   /** Largest file `analyzeDataset` reads, in bytes. @default 209_715_200 (200 MiB) */
@@ -133,6 +137,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...(options.now ? { now: options.now } : {}),
       ...(options.metrics ? { onLookup: options.metrics.catalogueLookup } : {}),
     }),
+    datasets: new DatasetCatalogue({ ttlMs: options.datasetCacheMs ?? 30_000, ...(options.now ? { now: options.now } : {}) }),
     live: options.live ?? null,
     now: options.now ?? Date.now,
     preflight: { pool: options.tokenPool ?? createTokenPool(), maxBytes: options.maxAnalyzeBytes ?? 200 * 1024 * 1024 },
@@ -221,9 +226,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       useRequestBodyLimit(options.maxRequestBodyBytes === undefined ? {} : { maxBytes: options.maxRequestBodyBytes }),
       useUnsupportedMediaType(), // after every request parser: it answers only what none of them took
       useInputProblems(),
-      useReadinessCheck({
+      useReadiness({
         endpoint: '/readyz',
-        check: ({ fetchAPI }) => readinessResponse(ready ? (options.readiness?.() ?? null) : 'Draining: the gateway is shutting down.', breaker, fetchAPI),
+        respond: (fetchAPI) => readinessResponse(ready ? (options.readiness?.() ?? null) : 'Draining: the gateway is shutting down.', breaker, fetchAPI),
       }),
       useSecretScope(redactor), // last: it releases a request's secrets after every other plugin saw its response
     ],

@@ -16,7 +16,7 @@ describe('failed loads in a subscription', () => {
   it('an upstream failure on a linked object shows on one event only; the next event reads it again', async () => {
     const job = await live.stack.client.createJob(DEMO, { name: 'blip', baseModelId: LLAMA_INSTRUCT, dataset: { id: live.datasetId, answerColumn: 'answer' } });
     clock.at(job, 0.3);
-    live.stack.simulator.setFaults({ route: 'GET /datasets/{id}', error: { count: 3, status: 503 } }); // the client's 3 attempts
+    live.stack.simulator.setFaults({ route: 'GET /datasets', error: { count: 3, status: 503 } }); // the client's 3 attempts at the list of datasets
     const sub = subscribeSse(
       (url, init) => live.stack.gateway.yoga.fetch(url, init) as Promise<Response>,
       'http://gateway.test',
