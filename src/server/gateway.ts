@@ -126,6 +126,8 @@ export interface Gateway {
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
+  // One figure for the analysis and for the file parts it reads (upload-limits.ts).
+  const maxAnalyzeBytes = options.maxAnalyzeBytes ?? 200 * 1024 * 1024;
   const services: GatewayServices = {
     client: options.client,
     catalogue: new BaseModelCatalogue({
@@ -135,7 +137,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     }),
     live: options.live ?? null,
     now: options.now ?? Date.now,
-    preflight: { pool: options.tokenPool ?? createTokenPool(), maxBytes: options.maxAnalyzeBytes ?? 200 * 1024 * 1024 },
+    preflight: { pool: options.tokenPool ?? createTokenPool(), maxBytes: maxAnalyzeBytes },
   };
   let ready = true;
   const allowedHosts = options.allowedHosts ?? [];
@@ -217,7 +219,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useVaryOrigin(),
       drain.plugin,
       useOperationLimits(options.operationLimits),
-      useStreamingUploads({ maxFileBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES }),
+      useStreamingUploads({ maxFileBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES, maxAnalyzeBytes }),
       useRequestBodyLimit(options.maxRequestBodyBytes === undefined ? {} : { maxBytes: options.maxRequestBodyBytes }),
       useUnsupportedMediaType(), // after every request parser: it answers only what none of them took
       useInputProblems(),
