@@ -43,7 +43,7 @@ function decoding(maxBytes: number, label: string, counted: (n: number) => void)
     transform(chunk: Buffer, _encoding, done) {
       bytes += chunk.length;
       counted(bytes);
-      if (bytes > maxBytes) return done(new AnalysisInputError('TOO_LARGE', `${label}: larger than the analysis limit of ${describeBytes(maxBytes)}`));
+      if (bytes > maxBytes) return done(new AnalysisInputError('TOO_LARGE', `${label}: larger than the analysis limit of ${describeBytes(maxBytes)} (ANALYZE_MAX_BYTES)`));
       if (chunk.includes(0)) return done(notCsv('binary'));
       try {
         done(null, decoder.decode(chunk, { stream: true }));

@@ -7,7 +7,7 @@
 import type { Readable } from 'node:stream';
 import type { UploadedFile } from '../resolvers/upload.js';
 import { badUserInput } from '../errors/bad-user-input.js';
-import { fileTooLarge, type UploadLimits } from './upload-limits.js';
+import { capped, fileTooLarge } from './upload-limits.js';
 
 export class FilePart {
   readonly upload: UploadedFile;
@@ -19,7 +19,8 @@ export class FilePart {
   private filename = '';
   private mimeType = 'application/octet-stream';
 
-  constructor(readonly name: string, private readonly limits: UploadLimits, open: (part: FilePart) => Promise<Readable>) {
+  /** `maxBytes`: what the part may hold, past which the gateway refuses it (null: no limit of the gateway's own, see upload-limits.ts). */
+  constructor(readonly name: string, private readonly maxBytes: number | null, open: (part: FilePart) => Promise<Readable>) {
     const part = this;
     this.upload = {
       kind: 'uploaded-file',
@@ -31,7 +32,12 @@ export class FilePart {
         return part.mimeType;
       },
       failure: () => this.tooLarge,
-      open: () => open(this),
+      open: async () => {
+        const stream = await open(this);
+        // Refused already (its first bytes were past the limit): no field starts reading it, nor an upstream upload.
+        if (this.tooLarge) throw this.tooLarge;
+        return stream;
+      },
     };
   }
 
@@ -39,16 +45,13 @@ export class FilePart {
   arrive(stream: Readable, filename: string, mimeType: string): boolean {
     this.filename = filename;
     this.mimeType = mimeType;
-    // busboy stops a part at the size limit and emits `limit`; failing the stream tells the reader
-    // (the upstream upload) that the file is incomplete, and `failure()` tells the resolver why.
-    stream.once('limit', () => {
-      this.tooLarge = fileTooLarge(filename, this.limits);
-      stream.destroy(this.tooLarge);
-    });
-    this.stream = stream;
+    // Past the limit the stream fails: that tells the reader (the upstream upload) that the file is
+    // incomplete, and `failure()` tells the resolver why.
+    const { maxBytes } = this;
+    this.stream = maxBytes === null ? stream : capped(stream, maxBytes, () => (this.tooLarge = fileTooLarge(filename, maxBytes)));
     const waiters = this.waiters.splice(0);
     if (waiters.length > 0) this.opened = true;
-    for (const w of waiters) w.resolve(stream);
+    for (const w of waiters) w.resolve(this.stream);
     return waiters.length > 0;
   }
 
@@ -84,7 +87,7 @@ export class FilePart {
 }
 
 /** Reads a stream nobody will read to its end, so that the request body goes on (an error, the size limit, is of no interest). */
-export function drain(stream: Readable): void {
+function drain(stream: Readable): void {
   stream.on('error', () => {});
   stream.resume();
 }

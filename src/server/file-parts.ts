@@ -13,18 +13,22 @@
  */
 import type { Readable } from 'node:stream';
 import { badUserInput } from '../errors/bad-user-input.js';
-import { drain, FilePart } from './file-part.js';
-import type { UploadLimits } from './upload-limits.js';
+import { FilePart } from './file-part.js';
 
 export class FileParts {
   private readonly parts = new Map<string, FilePart>();
   private blocking: FilePart | undefined;
   private finished = false;
 
-  constructor(private readonly limits: UploadLimits) {}
+  /** What each part may hold (upload-limits.ts `partLimit`), set once the operations are known, before any part. */
+  constructor(private maxBytes: number | null) {}
+
+  holdTo(maxBytes: number | null): void {
+    this.maxBytes = maxBytes;
+  }
 
   add(name: string): FilePart {
-    const part = new FilePart(name, this.limits, (p) => this.open(p));
+    const part = new FilePart(name, this.maxBytes, (p) => this.open(p));
     this.parts.set(name, part);
     return part;
   }
@@ -40,7 +44,7 @@ export class FileParts {
   arrive(part: FilePart, stream: Readable, filename: string, mimeType: string): void {
     const awaited = part.arrive(stream, filename, mimeType);
     if (this.finished) {
-      drain(stream);
+      part.abandon(); // nobody waits any more: drained
       return;
     }
     if (awaited) return; // A field is reading it: the parts after it will come.

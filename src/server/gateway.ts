@@ -130,6 +130,8 @@ export interface Gateway {
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
+  // One figure for the analysis and for the file parts it reads (upload-limits.ts).
+  const maxAnalyzeBytes = options.maxAnalyzeBytes ?? 200 * 1024 * 1024;
   const services: GatewayServices = {
     client: options.client,
     catalogue: new BaseModelCatalogue({
@@ -140,7 +142,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     datasets: new DatasetCatalogue({ ttlMs: options.datasetCacheMs ?? 30_000, ...(options.now ? { now: options.now } : {}) }),
     live: options.live ?? null,
     now: options.now ?? Date.now,
-    preflight: { pool: options.tokenPool ?? createTokenPool(), maxBytes: options.maxAnalyzeBytes ?? 200 * 1024 * 1024 },
+    preflight: { pool: options.tokenPool ?? createTokenPool(), maxBytes: maxAnalyzeBytes },
   };
   let ready = true;
   const allowedHosts = options.allowedHosts ?? [];
@@ -222,7 +224,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useVaryOrigin(),
       drain.plugin,
       useOperationLimits(options.operationLimits),
-      useStreamingUploads({ maxFileBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES }),
+      useStreamingUploads({ maxFileBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES, maxAnalyzeBytes }),
       useRequestBodyLimit(options.maxRequestBodyBytes === undefined ? {} : { maxBytes: options.maxRequestBodyBytes }),
       useUnsupportedMediaType(), // after every request parser: it answers only what none of them took
       useInputProblems(),

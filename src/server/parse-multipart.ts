@@ -14,7 +14,7 @@ import busboy from 'busboy';
 import { createGraphQLError } from 'graphql-yoga';
 import { badUserInput } from '../errors/bad-user-input.js';
 import type { FileParts } from './file-parts.js';
-import { busboyLimits, type UploadLimits } from './upload-limits.js';
+import { busboyLimits, partLimit, type UploadLimits } from './upload-limits.js';
 
 export function parseMultipart(contentType: string, body: Readable | null, parts: FileParts, limits: UploadLimits): Promise<Record<string, unknown>> {
   if (!body) return Promise.reject(refuse('The multipart request has no body.'));
@@ -50,6 +50,7 @@ export function parseMultipart(contentType: string, body: Readable | null, parts
         const parsed = parseJson(value);
         if (!parsed || typeof parsed !== 'object') return fail(refuse('Multipart field "operations" must be a JSON object (or array) of GraphQL requests.'));
         operations = parsed as Record<string, unknown>;
+        parts.holdTo(partLimit(operations, limits)); // before "map" adds any part
       } else if (name === 'map') {
         if (!operations) return fail(refuse('Multipart field "map" must come after "operations".'));
         const map = parseJson(value);

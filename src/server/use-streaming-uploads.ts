@@ -32,7 +32,7 @@ export function useStreamingUploads(options: StreamingUploadsOptions): Plugin {
       // adapter's copy. Elsewhere (yoga.fetch in tests, other runtimes) read the Fetch body.
       const req = (serverContext as { req?: unknown }).req;
       const body = req instanceof Readable && !req.readableDidRead ? req : request.body ? Readable.from(request.body as unknown as AsyncIterable<Uint8Array>) : null;
-      const parts = new FileParts(options);
+      const parts = new FileParts(options.maxFileBytes); // until the operations say otherwise
       partsOf.set(request, parts);
       setRequestParser(() => parseMultipart(request.headers.get('content-type')!, body, parts, options));
     },

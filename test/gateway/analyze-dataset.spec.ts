@@ -71,7 +71,7 @@ describe('analyzeDataset', () => {
     ['a binary file', new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0, 0, 0]), {}, 'trainingFile', 'input.trainingFile: not a CSV file: it holds binary data (NUL bytes)'],
     ['a 0-byte file', '', {}, 'trainingFile', 'input.trainingFile: the file is empty'],
     ['no such column', EXAMPLE, { answerColumn: 'reply' }, 'trainingFile', 'input.trainingFile: no answer column "reply"; the header row names "question", "answer"'],
-    ['a file over the analysis limit', EXAMPLE.repeat(20), {}, 'trainingFile', 'input.trainingFile: larger than the analysis limit of 65536 bytes'],
+    ['a file over the analysis limit', EXAMPLE.repeat(20), {}, 'trainingFile', 'input.trainingFile: larger than the analysis limit of 65536 bytes (ANALYZE_MAX_BYTES)'],
   ])('refuses %s with BAD_USER_INPUT naming the field', async (_name, content, input, field, message) => {
     const res = await analyze(content, { baseModelId: MODELS.mistral, ...input });
     expect(res.status).toBeLessThan(500);

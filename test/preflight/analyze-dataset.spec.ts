@@ -122,7 +122,7 @@ describe('analyzeDataset', () => {
     await expect(run('question,answer\na,b\n', { baseModelId: 'nope' })).rejects.toMatchObject({ code: 'UNKNOWN_MODEL', message: 'input.baseModelId: no tokenizer is known for "nope"' });
     await expect(run(`question,answer\n${'a,b\n'.repeat(400)}`, { maxBytes: 1000 })).rejects.toMatchObject({
       code: 'TOO_LARGE',
-      message: 'input.trainingFile: larger than the analysis limit of 1000 bytes',
+      message: 'input.trainingFile: larger than the analysis limit of 1000 bytes (ANALYZE_MAX_BYTES)',
     });
   });
 
