@@ -237,6 +237,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
 
   if (options.metrics && services.live) options.metrics.watchLiveUpdates(services.live);
+  if (options.metrics && breaker) options.metrics.watchCircuitBreaker(breaker);
   return {
     yoga,
     services,

@@ -10,6 +10,7 @@
  * organization id unless `organizationLabel` is on.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CircuitBreakerView, CircuitState } from '../upstream/circuit-breaker.js';
 import type { LiveUpdatesObserver } from '../subscriptions/observed.js';
 import type { UpstreamObserver } from '../upstream/observer.js';
 import { boundedLabel, type BoundedLabel } from './bounded-label.js';
@@ -50,7 +51,11 @@ export interface GatewayMetrics {
   watchLiveUpdates(hub: LiveUpdatesGauges): void;
   /** Reads the open WebSockets and SSE streams at each scrape. */
   watchConnections(connections: ConnectionGauges): void;
+  /** Reports the upstream's circuit breaker: its state at each scrape, and every transition. */
+  watchCircuitBreaker(breaker: CircuitBreakerView): void;
 }
+
+const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'open', 'half-open'];
 
 /** Upstream latencies are remote calls: from a few milliseconds to the 15 s deadline. */
 const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15];
@@ -134,6 +139,26 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     },
   });
 
+  let breaker: CircuitBreakerView | null = null;
+  // The usual enum encoding: one series per state, 1 for the current one.
+  new Gauge({
+    name: 'gateway_upstream_circuit_breaker_state',
+    help: 'State of the circuit breaker in front of the upstream (1 for the current state)',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      if (!breaker) return;
+      const current = breaker.state();
+      for (const state of CIRCUIT_STATES) this.set({ state }, state === current ? 1 : 0);
+    },
+  });
+  const transitions = new Counter({
+    name: 'gateway_upstream_circuit_breaker_transitions_total',
+    help: 'Changes of state of the circuit breaker in front of the upstream',
+    labelNames: ['to'],
+    registers,
+  });
+
   const limit = options.operationNameLimit ?? 100;
   return {
     registry,
@@ -158,6 +183,10 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     },
     watchConnections(value) {
       connections = value;
+    },
+    watchCircuitBreaker(value) {
+      breaker = value;
+      value.onStateChange(({ to }) => transitions.inc({ to }));
     },
   };
 }

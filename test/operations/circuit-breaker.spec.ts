@@ -4,6 +4,7 @@
  * without calling the upstream; after the cool-down (an injected clock) one probe decides.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGatewayMetrics } from '../../src/telemetry/gateway-metrics.js';
 import type { CircuitStateChange } from '../../src/upstream/circuit-breaker.js';
 import { DEMO, startStack, type Stack } from '../harness/stack.js';
 
@@ -22,8 +23,17 @@ async function readyz(): Promise<{ status: number; body: any }> {
   return { status: res.status, body: await res.json() };
 }
 
+/** The breaker's series on the gateway's /metrics. */
+async function breakerMetrics(): Promise<string[]> {
+  const text = await (await stack.gateway.yoga.fetch('http://localhost/metrics')).text();
+  return text.split('\n').filter((line) => line.startsWith('gateway_upstream_circuit_breaker_'));
+}
+
 beforeAll(async () => {
-  stack = await startStack({ client: { retry: { maxAttempts: 1 }, circuitBreaker: { threshold: 3, windowMs: 10_000, coolDownMs: 5_000, now: () => now } } });
+  stack = await startStack({
+    client: { retry: { maxAttempts: 1 }, circuitBreaker: { threshold: 3, windowMs: 10_000, coolDownMs: 5_000, now: () => now } },
+    gateway: { metrics: createGatewayMetrics({ processMetrics: false }) },
+  });
   stack.client.circuitBreaker!.onStateChange((change) => changes.push(change));
 });
 afterAll(() => stack.close());
@@ -53,6 +63,12 @@ describe('circuit breaker', () => {
     expect(stack.calls()).toEqual({});
     // Reported, without failing readiness: every instance sees the same upstream.
     expect(await readyz()).toEqual({ status: 200, body: { ready: true, upstream: { circuitBreaker: 'open' } } });
+    expect(await breakerMetrics()).toEqual([
+      'gateway_upstream_circuit_breaker_state{state="closed"} 0',
+      'gateway_upstream_circuit_breaker_state{state="open"} 1',
+      'gateway_upstream_circuit_breaker_state{state="half-open"} 0',
+      'gateway_upstream_circuit_breaker_transitions_total{to="open"} 1',
+    ]);
   });
 
   it('after the cool-down a failed probe opens it again, and a good probe closes it', async () => {
@@ -71,5 +87,13 @@ describe('circuit breaker', () => {
     expect(stack.calls()).toEqual({ 'GET /datasets': 2 });
     expect(changes.map((c) => c.to)).toEqual(['open', 'half-open', 'open', 'half-open', 'closed']);
     expect((await readyz()).body.upstream).toEqual({ circuitBreaker: 'closed' });
+    expect(await breakerMetrics()).toEqual([
+      'gateway_upstream_circuit_breaker_state{state="closed"} 1',
+      'gateway_upstream_circuit_breaker_state{state="open"} 0',
+      'gateway_upstream_circuit_breaker_state{state="half-open"} 0',
+      'gateway_upstream_circuit_breaker_transitions_total{to="open"} 2',
+      'gateway_upstream_circuit_breaker_transitions_total{to="half-open"} 2',
+      'gateway_upstream_circuit_breaker_transitions_total{to="closed"} 1',
+    ]);
   });
 });
