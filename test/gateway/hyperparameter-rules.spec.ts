@@ -61,8 +61,8 @@ const hyperparameters = fc.record({
     alpha: around(LORA_RULES.alpha),
     dropout: around(LORA_RULES.dropout),
     trainableModules: fc.array(fc.constantFrom(...TRAINABLE_MODULES), { maxLength: 8 }),
-  }),
-});
+  }, { noNullPrototype: true }),
+}, { noNullPrototype: true }); // GraphQL hands resolvers plain objects; the accepted job is compared with isDeepStrictEqual, which compares prototypes.
 
 const within = (rule: NumericRule, v: number) =>
   (!rule.integer || Number.isInteger(v)) && v >= rule.min && (rule.max === undefined || v <= rule.max);
