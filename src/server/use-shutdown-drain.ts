@@ -9,6 +9,7 @@
  * for the queries executing when `abortQueries()` is called; the upstream client rejects an aborted
  * call with the signal's reason, here the coded error.
  */
+import { setMaxListeners } from 'node:events';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { gatewayError } from '../errors/gateway-error.js';
@@ -28,8 +29,12 @@ export function createShutdownDrain(): ShutdownDrain {
   return {
     signalFor(request) {
       const drain = new AbortController();
+      const signal = AbortSignal.any([request, drain.signal]);
+      // Every upstream call of the request listens to it until the call ends, and one page fans out
+      // to one call per job (latest metrics): 20 at once by default, up to the page size. Not a leak.
+      setMaxListeners(1_000, signal);
       return {
-        signal: AbortSignal.any([request, drain.signal]),
+        signal,
         // A symbol-keyed property survives the spread by which yoga merges contexts.
         mark: (context) => Object.assign(context, { [DRAIN]: drain }),
       };
