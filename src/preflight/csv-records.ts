@@ -7,7 +7,7 @@
  */
 import type { Readable } from 'node:stream';
 import { Transform, pipeline } from 'node:stream';
-import { parse, type CsvError } from 'csv-parse';
+import type { CsvError } from 'csv-parse';
 import { AnalysisInputError, describeBytes } from './input-error.js';
 
 export interface CsvRecord {
@@ -63,6 +63,8 @@ function decoding(maxBytes: number, label: string, counted: (n: number) => void)
 
 /** Opens `input` and reads up to the header row (refusing an empty file); records follow lazily. */
 export async function readCsv(input: Readable, options: { maxBytes: number; label: string; signal?: AbortSignal }): Promise<CsvReading> {
+  // Loaded on the first analysis, not at start (the input stays paused until it is piped below).
+  const { parse } = await import('csv-parse');
   let bytes = 0;
   let stop: CsvSyntaxStop | undefined;
   // With skip_records_with_error the parser reports a quoting error as a 'skip' instead of failing the

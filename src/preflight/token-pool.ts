@@ -5,7 +5,7 @@
  * `idleTimeoutMs` without work. An aborted signal cancels a batch (its worker is replaced).
  */
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { CountTask } from './count-worker.js';
 
 export interface TokenPoolOptions {
@@ -37,28 +37,34 @@ export function workerEntry(moduleUrl: string = import.meta.url): URL {
 export function createTokenPool(options: TokenPoolOptions = {}): TokenPool {
   const maxThreads = options.maxThreads ?? Math.max(1, availableParallelism() - 1);
   let pool: Piscina | undefined;
+  let starting: Promise<Piscina> | undefined;
   let closed = false;
-  const started = (): Piscina => {
-    pool ??= new Piscina({
-      filename: workerEntry().href,
-      minThreads: 0,
-      maxThreads,
-      idleTimeout: options.idleTimeoutMs ?? 30_000,
-      // Counting is CPU-bound: one batch per thread at a time.
-      concurrentTasksPerWorker: 1,
-    });
-    return pool;
-  };
+  // piscina itself is imported on first use too: a gateway nobody asks to analyse never loads it.
+  const started = (): Promise<Piscina> =>
+    (starting ??= import('piscina').then(({ Piscina }) => {
+      pool = new Piscina({
+        filename: workerEntry().href,
+        minThreads: 0,
+        maxThreads,
+        idleTimeout: options.idleTimeoutMs ?? 30_000,
+        // Counting is CPU-bound: one batch per thread at a time.
+        concurrentTasksPerWorker: 1,
+      });
+      return pool;
+    }));
   return {
     maxThreads,
     count(task, signal) {
       if (closed) return Promise.reject(new Error('the token pool is closed'));
-      return started().run(task, signal === undefined ? {} : { signal }) as Promise<Uint32Array>;
+      return started().then((running) => {
+        if (closed) throw new Error('the token pool is closed');
+        return running.run(task, signal === undefined ? {} : { signal }) as Promise<Uint32Array>;
+      });
     },
     threads: () => pool?.threads.length ?? 0,
     async close() {
       closed = true;
-      await pool?.destroy();
+      await (starting && (await starting).destroy());
     },
   };
 }

@@ -4,7 +4,6 @@
  * with no CDN, and health checks. Transports (HTTP, WebSocket, SSE) are wired around it in http.ts.
  */
 import type { IncomingMessage } from 'node:http';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { createTokenPool, type TokenPool } from '../preflight/token-pool.js';
@@ -161,7 +160,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     cors: corsAllowList(options.corsOrigins ?? []),
     multipart: false, // useStreamingUploads parses multipart requests without buffering them.
     maxRequestBodySize: false, // useRequestBodyLimit bounds other bodies, upload-limits.ts multipart ones.
-    renderGraphiQL,
+    // GraphiQL's offline bundle is about 30 MB of strings once imported: loaded on the first page view.
+    renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     graphiql: options.switches?.graphiql === false ? false : {
       title: 'Fine-tuning gateway',
       subscriptionsProtocol: 'WS',

@@ -3,10 +3,9 @@
  * per-caller rate limit (with its own Redis connection when REDIS_URL is set), the APQ store, and the
  * trusted documents read from TRUSTED_DOCUMENTS_FILE. Throws, naming the setting, when the file is bad.
  */
-import { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config.js';
 import { createBoundedDocumentStore } from './bounded-document-store.js';
-import { createRateLimit } from './create-rate-limit.js';
+import { connectRedis } from '../subscriptions/connect-redis.js';
 import type { GatewayOptions } from './gateway.js';
 import { loadTrustedDocuments } from './load-trusted-documents.js';
 
@@ -19,12 +18,14 @@ export async function startOperationGuards(config: GatewayConfig): Promise<Opera
   const { persistedOperations: po, rateLimit: limit } = config;
   const trustedDocuments = po.trustedDocumentsFile ? await loadTrustedDocuments(po.trustedDocumentsFile) : null;
   // A failing Redis must not hold up requests: commands fail fast and the limit falls back to memory.
-  const redis = limit && config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false }) : null;
+  const redis = limit && config.redisUrl ? connectRedis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false }) : null;
   redis?.on('error', () => {}); // Reported by the live-updates connection; here the memory fallback covers it.
+  // rate-limiter-flexible is loaded only when a limit is configured (it is off by default).
+  const createRateLimit = limit ? (await import('./create-rate-limit.js')).createRateLimit : null;
   return {
     gatewayOptions: {
       switches: config.switches,
-      rateLimit: limit ? createRateLimit({ points: limit.points, windowSeconds: limit.windowSeconds, trustProxy: limit.trustProxy, redis }) : null,
+      rateLimit: limit && createRateLimit ? createRateLimit({ points: limit.points, windowSeconds: limit.windowSeconds, trustProxy: limit.trustProxy, redis }) : null,
       apqStore: po.apq && !trustedDocuments ? createBoundedDocumentStore(po.apq) : null,
       trustedDocuments,
     },

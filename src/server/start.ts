@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
-import { startSimulator, type Simulator } from '../simulator/index.js';
+import type { Simulator } from '../simulator/index.js';
 import { startLiveUpdates } from '../subscriptions/configured-hub.js';
 import { createSecretRedactor } from '../secrets/secret-redactor.js';
 import { createGatewayMetrics } from '../telemetry/gateway-metrics.js';
@@ -37,7 +37,8 @@ export async function startFromConfig(config: GatewayConfig, rootLogger: Logger)
   const logger = redactingLogger(rootLogger, redactor);
   const simulator =
     config.upstream.kind === 'embedded'
-      ? await startSimulator({ port: 0, host: '127.0.0.1', jobSeconds: config.upstream.jobSeconds, maxUploadBytes: config.maxUploadBytes })
+      ? // Imported only when embedded: a gateway in front of a real upstream never loads the simulator.
+        await (await import('../simulator/index.js')).startSimulator({ port: 0, host: '127.0.0.1', jobSeconds: config.upstream.jobSeconds, maxUploadBytes: config.maxUploadBytes })
       : null;
   const baseUrl = simulator ? simulator.apiBaseUrl : (config.upstream as { baseUrl: string }).baseUrl;
   const metrics = config.metrics.enabled

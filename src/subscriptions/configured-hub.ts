@@ -4,9 +4,9 @@
  * by the hub, so that readiness can report them: an instance that cannot reach Redis cannot serve
  * subscriptions to other instances' jobs, and says so on `/readyz`.
  */
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
+import { connectRedis } from './connect-redis.js';
 import { createLiveUpdates, type LiveUpdates } from '../subscriptions/hub.js';
 import type { LiveUpdatesObserver } from './observed.js';
 import type { UpstreamClient } from '../upstream/types.js';
@@ -19,7 +19,7 @@ export interface ConfiguredLiveUpdates {
 }
 
 export async function startLiveUpdates(config: GatewayConfig, client: UpstreamClient, logger: Logger, observer?: LiveUpdatesObserver): Promise<ConfiguredLiveUpdates> {
-  const connections = config.redisUrl ? { publisher: new Redis(config.redisUrl), subscriber: new Redis(config.redisUrl) } : null;
+  const connections = config.redisUrl ? { publisher: connectRedis(config.redisUrl), subscriber: connectRedis(config.redisUrl) } : null;
   const owned = connections ? [connections.publisher, connections.subscriber] : [];
   // ioredis reconnects by itself; without a listener its connection errors would be thrown as
   // unhandled 'error' events. Failed commands still reach the pollers, which back off and end coded.

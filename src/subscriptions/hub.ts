@@ -4,7 +4,8 @@
  * poll to a frame on the socket, is written once, in README.md in this folder.
  */
 import { Repeater } from 'graphql-yoga';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from './connect-redis.js';
 import type { JobStatus } from '../upstream/schemas.js';
 import type { Credentials } from '../upstream/types.js';
 import { createJobStrategy, type JobStrategy } from './job-strategy.js';
@@ -59,7 +60,7 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
   const owned: Redis[] = [];
   let connections: RedisConnections | undefined;
   if (o.redis && 'url' in o.redis) {
-    connections = { publisher: new Redis(o.redis.url), subscriber: new Redis(o.redis.url) };
+    connections = { publisher: connectRedis(o.redis.url), subscriber: connectRedis(o.redis.url) };
     owned.push(connections.publisher, connections.subscriber);
     // ioredis reconnects by itself; without a listener its connection errors would be thrown as
     // unhandled 'error' events. Failed commands still reach the pollers, which back off and end coded.
