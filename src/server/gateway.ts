@@ -41,6 +41,7 @@ import type { DocumentStore } from './bounded-document-store.js';
 import type { RateLimit } from './create-rate-limit.js';
 import { readinessResponse } from './readiness-response.js';
 import { useAutomaticPersistedQueries } from './use-automatic-persisted-queries.js';
+import { useGraphQLJsExecute } from './use-graphql-js-execute.js';
 import { useFieldSuggestionsSwitch } from './use-field-suggestions-switch.js';
 import { useIntrospectionSwitch } from './use-introspection-switch.js';
 import { useRateLimit } from './use-rate-limit.js';
@@ -212,6 +213,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       return context;
     },
     plugins: [
+      useGraphQLJsExecute(),
       useRequestId(log),
       ...(options.tracing ? [options.tracing.plugin] : []),
       ...(options.metrics ? [useMetrics({ metrics: options.metrics, ...(options.metricsPath ? { path: options.metricsPath } : {}) })] : []),
