@@ -139,9 +139,16 @@ builder.queryFields((t) => ({
       }
       const loader = ctx.loaders().job;
       for (const job of page.jobs) loader.prime(job.id, job);
+      // Cursors are encoded only when a query selects them (most pages read nodes alone).
+      const cursorAt = (i: number): string | null => {
+        const job = page.jobs[i];
+        return job ? encodeJobCursor({ status, createdAt: job.createdAt.getTime(), id: job.id, position: page.offset + i, total: page.total }) : null;
+      };
       const edges = page.jobs.map((job, i) => ({
-        cursor: encodeJobCursor({ status, createdAt: job.createdAt.getTime(), id: job.id, position: page.offset + i, total: page.total }),
         node: job,
+        get cursor(): string {
+          return cursorAt(i) as string;
+        },
       }));
       return {
         edges,
@@ -149,8 +156,12 @@ builder.queryFields((t) => ({
         pageInfo: {
           hasNextPage: page.offset + page.jobs.length < page.total,
           hasPreviousPage: page.offset > 0,
-          startCursor: edges[0]?.cursor ?? null,
-          endCursor: edges.at(-1)?.cursor ?? null,
+          get startCursor() {
+            return cursorAt(0);
+          },
+          get endCursor() {
+            return cursorAt(page.jobs.length - 1);
+          },
         },
       };
     },
