@@ -1,5 +1,5 @@
 /** The gateway's GraphQL schema: each import adds a domain type with its root fields. */
-import { lexicographicSortSchema } from 'graphql';
+import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
 import { guardIdsAndNames } from './guard-ids-and-names.js';
 import './scalars.js';
@@ -17,5 +17,11 @@ import './hugging-face-export.js';
 import './subscription.js';
 
 export const schema = guardIdsAndNames(builder.toSchema({ sortSchema: false }));
-/** The schema as `schema.graphql` holds it: printed sorted, so that a diff shows only real changes. */
-export const sortedSchema = lexicographicSortSchema(schema);
+let sorted: GraphQLSchema | undefined;
+/**
+ * The schema as `schema.graphql` holds it: printed sorted, so that a diff shows only real changes.
+ * A second copy of the whole schema, so built on demand (by the printer and the tests), not by every gateway.
+ */
+export function sortedSchema(): GraphQLSchema {
+  return (sorted ??= lexicographicSortSchema(schema));
+}

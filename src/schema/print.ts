@@ -4,5 +4,5 @@ import { printSchema } from 'graphql';
 import { sortedSchema } from './index.js';
 
 const target = new URL('../../schema.graphql', import.meta.url);
-writeFileSync(target, `${printSchema(sortedSchema)}\n`);
+writeFileSync(target, `${printSchema(sortedSchema())}\n`);
 console.log(`wrote ${target.pathname}`);
