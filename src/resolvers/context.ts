@@ -29,14 +29,17 @@ export interface GatewayContext {
   credentials(): Credentials;
   /** The caller's loaders, made on first use; throws like `credentials()`. */
   loaders(): Loaders;
-  /** Options for upstream calls: the caller's AbortSignal, so that calls stop when the caller goes away. */
+  /**
+   * Options for upstream calls: the caller's AbortSignal, so that calls stop when the caller goes
+   * away, and the request's id, so that the upstream and the client's log lines carry it.
+   */
   call: CallOptions;
 }
 
 /** The caller's credentials, or the error that says why there are none. */
 export type CredentialsOutcome = { ok: true; credentials: Credentials } | { ok: false; error: GraphQLError };
 
-export function createGatewayContext(services: GatewayServices, outcome: CredentialsOutcome, signal?: AbortSignal): GatewayContext {
+export function createGatewayContext(services: GatewayServices, outcome: CredentialsOutcome, call: CallOptions = {}): GatewayContext {
   let loaders: Loaders | undefined;
   const credentials = () => {
     if (!outcome.ok) throw outcome.error;
@@ -45,7 +48,7 @@ export function createGatewayContext(services: GatewayServices, outcome: Credent
   return {
     services,
     credentials,
-    loaders: () => (loaders ??= createLoaders(services.client, credentials(), services.catalogue, signal, services.datasets)),
-    call: signal ? { signal } : {},
+    loaders: () => (loaders ??= createLoaders(services.client, credentials(), services.catalogue, call, services.datasets)),
+    call,
   };
 }

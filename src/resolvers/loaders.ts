@@ -8,7 +8,7 @@
 import DataLoader from 'dataloader';
 import type { BaseModel, Dataset, Job, Metrics, UpstreamFile } from '../upstream/schemas.js';
 import { isUpstreamError } from '../upstream/errors.js';
-import type { Credentials, UpstreamClient } from '../upstream/types.js';
+import type { CallOptions, Credentials, UpstreamClient } from '../upstream/types.js';
 import type { BaseModelCatalogue } from './base-model-catalogue.js';
 import { datasetsById, type DatasetCatalogue, type KnownDatasets } from './dataset-catalogue.js';
 
@@ -28,19 +28,24 @@ export interface Loaders {
   clearAll(): void;
 }
 
-/** `datasets`: the caller's cached list of datasets; without it (or with a TTL of 0) each is fetched by id. */
+/**
+ * `opts`: the request's call options (its signal and id). `datasets`: the caller's cached list of
+ * datasets; without it (or with a TTL of 0) each is fetched by id.
+ */
 export function createLoaders(
   client: UpstreamClient,
   creds: Credentials,
   catalogue: BaseModelCatalogue,
-  signal?: AbortSignal,
+  opts: CallOptions = {},
   datasets?: DatasetCatalogue,
 ): Loaders {
-  const opts = signal ? { signal } : {};
+  // What other requests may share (the catalogue, the list of datasets) is fetched without this
+  // request's signal, but with its id: the request that asked first is the one the call serves.
+  const shared: CallOptions = opts.requestId === undefined ? {} : { requestId: opts.requestId };
   let catalogueOnce: Promise<BaseModel[]> | null = null;
   const baseModels = () => {
     if (!catalogueOnce) {
-      const once = catalogue.get(creds, () => client.listBaseModels(creds));
+      const once = catalogue.get(creds, () => client.listBaseModels(creds, shared));
       catalogueOnce = once;
       // A failure is not remembered: a subscription's next event (or a retry) asks again.
       once.catch(() => {
@@ -68,14 +73,14 @@ export function createLoaders(
   };
 
   // The caller's datasets come from their cached list; an id it lacks is asked for by id (and joins
-  // the list). The list is fetched without this request's signal: other requests may share it.
+  // the list). The list is fetched without this request's signal (`shared`): other requests may share it.
   const datasetLoader = (): DataLoader<string, Dataset> => {
     const cache = datasets;
     if (cache === undefined || !cache.enabled) return each((id) => client.getDataset(creds, id, opts));
     const loader: DataLoader<string, Dataset> = new DataLoader<string, Dataset>(async (ids) => {
       let known: KnownDatasets;
       try {
-        known = await cache.get(creds, async () => datasetsById(await client.listDatasets(creds)));
+        known = await cache.get(creds, async () => datasetsById(await client.listDatasets(creds, shared)));
       } catch (error) {
         for (const id of ids) loader.clear(id);
         return ids.map(() => toError(error));

@@ -1,6 +1,6 @@
 import type { GatewayContext } from '../resolvers/context.js';
 import { gatewayError } from '../errors/gateway-error.js';
-import type { JobSnapshot } from '../subscriptions/hub.js';
+import type { JobSnapshot, WatchOptions } from '../subscriptions/hub.js';
 import { liveSource, unwrap, type LiveItem } from '../subscriptions/live-source.js';
 import type { Metrics } from '../upstream/schemas.js';
 import { builder } from './builder.js';
@@ -16,6 +16,11 @@ function live(ctx: GatewayContext) {
   const hub = ctx.services.live;
   if (!hub) throw gatewayError('INTERNAL_SERVER_ERROR', 'This gateway runs without live updates.');
   return hub;
+}
+
+/** The subscription ends with its signal; its request id goes with the access check and the polls it starts. */
+function watchOptions(ctx: GatewayContext): WatchOptions {
+  return { signal: ctx.call.signal, requestId: ctx.call.requestId };
 }
 
 /**
@@ -39,7 +44,7 @@ builder.subscriptionFields((t) => ({
       'an expired token ends it with UNAUTHENTICATED.',
     args: { id: t.arg.id({ required: true, description: 'The job to watch.' }) },
     subscribe: (_root, args, ctx) =>
-      liveSource(() => live(ctx).watchJob(ctx.credentials(), String(args.id), ctx.call.signal ? { signal: ctx.call.signal } : {})),
+      liveSource(() => live(ctx).watchJob(ctx.credentials(), String(args.id), watchOptions(ctx))),
     resolve: (item: LiveItem<JobSnapshot>, _args, ctx) => toJob(item, ctx, true),
   }),
   jobsUpdated: t.field({
@@ -52,7 +57,7 @@ builder.subscriptionFields((t) => ({
     args: { status: t.arg({ type: JobStatusEnum, description: 'Only jobs with this status.' }) },
     subscribe: (_root, args, ctx) =>
       liveSource(() =>
-        live(ctx).watchJobs(ctx.credentials(), args.status ? { status: args.status } : {}, ctx.call.signal ? { signal: ctx.call.signal } : {}),
+        live(ctx).watchJobs(ctx.credentials(), args.status ? { status: args.status } : {}, watchOptions(ctx)),
       ),
     resolve: (item: LiveItem<JobSnapshot>, _args, ctx) => toJob(item, ctx, false),
   }),

@@ -29,11 +29,12 @@ import { DEFAULT_MAX_UPLOAD_BYTES } from './upload-limits.js';
 import { useRequestBodyLimit } from './use-request-body-limit.js';
 import { createShutdownDrain } from './use-shutdown-drain.js';
 import { useSecretScope } from './use-secret-scope.js';
-import { currentRequestScope } from '../telemetry/request-scope.js';
+import type { RequestScope } from '../telemetry/request-scope.js';
 import type { GatewayMetrics } from '../telemetry/gateway-metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { useMetrics } from './use-metrics.js';
-import { useRequestId } from './use-request-id.js';
+import { createRequestScopes, useRequestId } from './use-request-id.js';
+import { createInternalErrorLog } from './use-internal-error-log.js';
 import { useStreamingUploads } from './use-streaming-uploads.js';
 import { useUnsupportedMediaType } from './use-unsupported-media-type.js';
 import { createSocketAdmission, type AdmitSocketOperation } from './admit-socket-operation.js';
@@ -110,6 +111,8 @@ export interface TransportContext {
   req?: IncomingMessage;
   /** Aborted when the subscription or connection ends. */
   signal?: AbortSignal;
+  /** Over WebSocket, the connection's request id and logger (there is no fetch Request to key them by). */
+  requestScope?: RequestScope;
 }
 
 export interface Gateway {
@@ -151,6 +154,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   // The operator's token serves every caller without credentials: held for the gateway's life.
   if (options.fallbackCredentials) redactor.hold([options.fallbackCredentials.token]);
   const log = redactingLogger(options.logger, redactor);
+  const scopes = createRequestScopes(log);
+  const internalErrors = createInternalErrorLog(scopes, log);
   const breaker = options.circuitBreaker !== undefined ? options.circuitBreaker : (options.client as { circuitBreaker?: CircuitBreakerView | null }).circuitBreaker;
 
   const yoga = createYoga<TransportContext, GatewayContext>({
@@ -171,21 +176,19 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     maskedErrors: {
       isDev: false, // Never stack traces or inner errors in responses, whatever NODE_ENV says.
-      maskError: (error) =>
-        scrubbedError(
-          toClientError(error, (internal) => (currentRequestScope()?.log ?? log).error({ err: internal }, 'internal error (masked for the client)')),
-          redactor,
-        ),
+      // Internal errors are logged by internalErrors' plugin, with the request's logger, where it sees them.
+      maskError: (error) => scrubbedError(toClientError(error, internalErrors.logUnseen), redactor),
     },
     logging: {
       debug: (...args) => log.debug(args.map(String).join(' ')),
       info: (...args) => log.info(args.map(String).join(' ')),
       warn: (...args) => log.warn(args.map(String).join(' ')),
       // yoga logs every error it sees, the client's own mistakes included; what is really internal is
-      // logged once, at error level, by maskError above. Its copies go to debug.
+      // logged once, at error level, by internalErrors (use-internal-error-log.ts). Its copies go to debug.
       error: (...args) => log.debug(args.map(String).join(' ')),
     },
-    context: ({ request, req, connectionParams, signal, params }): GatewayContext => {
+    context: (initial): GatewayContext => {
+      const { request, req, connectionParams, signal, params } = initial;
       if (connectionParams) {
         // Over WebSocket yoga's request hooks (useSecretScope) do not run: hold the operation's secrets here.
         const release = redactor.hold(requestSecrets({ authorization: connectionParams.authorization, variables: params?.variables, query: params?.query }));
@@ -204,17 +207,19 @@ export function createGateway(options: GatewayOptions): Gateway {
         defaultRefusal: options.fallbackCredentials ? defaultCredentialsRefusal(site, allowedHosts) : null,
       };
       const outcome = resolveCredentials(presented, options.fallbackCredentials);
+      // Every upstream call of the operation carries its request's id (the upstream gets it, the client logs it).
+      const requestId = scopes.ofContext(initial)?.requestId;
       // A subscription's signal is its own (it ends at shutdown with its socket or stream); a request's
       // upstream calls may also be ended by the shutdown (use-shutdown-drain.ts).
-      if (signal) return createGatewayContext(services, outcome, signal);
+      if (signal) return createGatewayContext(services, outcome, { signal, requestId });
       const drained = drain.signalFor(request.signal);
-      const context = createGatewayContext(services, outcome, drained.signal);
+      const context = createGatewayContext(services, outcome, { signal: drained.signal, requestId });
       drained.mark(context);
       return context;
     },
     plugins: [
       useGraphQLJsExecute(),
-      useRequestId(log),
+      useRequestId(scopes),
       ...(options.tracing ? [options.tracing.plugin] : []),
       ...(options.metrics ? [useMetrics({ metrics: options.metrics, ...(options.metricsPath ? { path: options.metricsPath } : {}) })] : []),
       useRateLimit(options.rateLimit), // first: a refused request costs nothing more
@@ -222,7 +227,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useIntrospectionSwitch(options.switches?.introspection ?? true),
       useFieldSuggestionsSwitch(options.switches?.fieldSuggestions ?? true),
       useDashboard(options.dashboardDir ? { dir: options.dashboardDir } : {}),
-      useRequestLog(log),
+      useRequestLog(scopes),
       useVaryOrigin(),
       drain.plugin,
       useOperationLimits(options.operationLimits),
@@ -230,6 +235,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useRequestBodyLimit(options.maxRequestBodyBytes === undefined ? {} : { maxBytes: options.maxRequestBodyBytes }),
       useUnsupportedMediaType(), // after every request parser: it answers only what none of them took
       useInputProblems(),
+      internalErrors.plugin, // after every plugin that rewrites execution errors, before yoga masks them
       useReadiness({
         endpoint: '/readyz',
         respond: (fetchAPI) => readinessResponse(ready ? (options.readiness?.() ?? null) : 'Draining: the gateway is shutting down.', breaker, fetchAPI),

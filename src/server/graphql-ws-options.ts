@@ -10,8 +10,8 @@
  * token was checked for the very same job when the group opened, and every poll re-checks it. Every
  * member is still parsed and validated (operation limits included); only execution is shared, so a
  * plugin that acted per execution (a per-caller subscription quota, say) would have to count members
- * here. The group's context is built from its first member's connection (request, parameters) with
- * a signal of the group's own, aborted when its last member leaves.
+ * here. The group's context is built from its first member's connection (request, parameters,
+ * request id) with a signal of the group's own, aborted when its last member leaves.
  *
  * Members' events are written to the socket as graphql-ws's own `next` messages from the group's
  * serialised payload (src/subscriptions/ws-next-frames.ts).
@@ -26,7 +26,7 @@ import { createSubscriptionGroups, type SubscriptionGroups } from '../subscripti
 import { writeNextMessages } from '../subscriptions/ws-next-frames.js';
 import { scrubbedError, toClientError } from './to-client-error.js';
 import type { Gateway } from './gateway.js';
-import { requestIdFrom, requestScope, runInRequestScope, type RequestScope } from '../telemetry/request-scope.js';
+import { requestIdFrom, requestScope, type RequestScope } from '../telemetry/request-scope.js';
 
 /** The abort signal of each operation (http.ts keeps them: one `close` listener per socket). */
 export interface SocketOperations {
@@ -57,7 +57,8 @@ interface RootValue {
 export function graphqlWsOptions(gateway: Gateway, options: GraphqlWsOptions): ServerOptions<Record<string, unknown>, Extra> {
   const { yoga } = gateway;
   const groups: SubscriptionGroups<ExecutionResult> | null = options.subscriptionGroups === false ? null : createSubscriptionGroups();
-  // One request id per connection: the upgrade request's X-Request-Id, or a generated one.
+  // One request id per connection: the upgrade request's X-Request-Id, or a generated one. Each
+  // operation's context gets the scope as `requestScope` (gateway.ts), so its upstream calls carry it.
   const scopes = new WeakMap<WebSocket, RequestScope>();
   const scopeOf = (extra: Extra): RequestScope => {
     let scope = scopes.get(extra.socket);
@@ -68,7 +69,6 @@ export function graphqlWsOptions(gateway: Gateway, options: GraphqlWsOptions): S
     }
     return scope;
   };
-  const inScope = (extra: Extra, run: (args: ExecutionArgs) => unknown) => (args: ExecutionArgs) => runInRequestScope(scopeOf(extra), () => run(args));
 
   return {
     execute: (args) => (args.rootValue as RootValue).execute(args) as never,
@@ -81,7 +81,7 @@ export function graphqlWsOptions(gateway: Gateway, options: GraphqlWsOptions): S
     },
     onSubscribe: async (ctx, id, payload) => {
       scopeOf(ctx.extra).log.info({ transport: 'ws', id, operationName: payload.operationName ?? undefined }, 'operation started');
-      return runInRequestScope(scopeOf(ctx.extra), () => subscribeOne(ctx, id, payload));
+      return subscribeOne(ctx, id, payload);
     },
     onComplete: (ctx, id) => {
       scopeOf(ctx.extra).log.info({ transport: 'ws', id }, 'operation ended');
@@ -99,7 +99,7 @@ export function graphqlWsOptions(gateway: Gateway, options: GraphqlWsOptions): S
   async function subscribeOne(ctx: SubscribeHook[0], id: string, payload: SubscribeHook[2]) {
     const connectionParams = ctx.connectionParams ?? {};
     const envelopedFor = (signal: AbortSignal) =>
-      yoga.getEnveloped({ req: ctx.extra.request, socket: ctx.extra.socket, params: payload, connectionParams, signal } as never);
+      yoga.getEnveloped({ req: ctx.extra.request, socket: ctx.extra.socket, params: payload, connectionParams, signal, requestScope: scopeOf(ctx.extra) } as never);
     const abort = options.operations.start(ctx.extra.socket, id);
     const enveloped = envelopedFor(abort.signal);
     const refuse = (errors: readonly unknown[]) => {
@@ -135,7 +135,7 @@ export function graphqlWsOptions(gateway: Gateway, options: GraphqlWsOptions): S
         execute: () => {
           throw new Error('unreachable: a grouped operation is a subscription');
         },
-        subscribe: inScope(ctx.extra, () => writeNextMessages(groups.join(key, open), ctx.extra.socket, ctx.extra.request.socket as Socket, id)),
+        subscribe: () => writeNextMessages(groups.join(key, open), ctx.extra.socket, ctx.extra.request.socket as Socket, id),
       };
       return { ...args, contextValue: undefined, rootValue } satisfies ExecutionArgs;
     }
@@ -143,7 +143,7 @@ export function graphqlWsOptions(gateway: Gateway, options: GraphqlWsOptions): S
     return {
       ...args,
       contextValue: await enveloped.contextFactory(),
-      rootValue: { execute: inScope(ctx.extra, enveloped.execute), subscribe: inScope(ctx.extra, enveloped.subscribe) } satisfies RootValue,
+      rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe } satisfies RootValue,
     } satisfies ExecutionArgs;
   }
 }

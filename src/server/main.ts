@@ -1,7 +1,6 @@
 /** `npm start`: the gateway, configured from the environment (see config.ts and the README). */
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../config.js';
-import { requestIdMixin } from '../telemetry/request-scope.js';
 import { StartError, startFromConfig } from './start.js';
 
 let config;
@@ -17,8 +16,6 @@ try {
 
 const logger = pino({
   level: config.logLevel,
-  // Lines logged within a request (by the upstream client, say) carry its request id.
-  mixin: requestIdMixin,
   // Belt and braces: nothing logs credentials, and these paths are censored if anything ever tries.
   redact: { paths: ['token', '*.token', 'authorization', '*.authorization', 'headers.authorization', 'accessToken', '*.accessToken'], censor: '[redacted]' },
 });

@@ -1,18 +1,29 @@
 /**
  * Request ids over HTTP: `X-Request-Id` taken from the caller when well formed (1–128 letters, digits
- * and `._:-`), else generated; echoed on the response; the request runs in its scope
- * (src/telemetry/request-scope.ts), so that its log lines and upstream calls carry it; and the
- * context gets `requestId` and `log` (the request's child logger).
+ * and `._:-`), else generated; echoed on the response; and the context gets `requestId` and `log`
+ * (the request's child logger). The scope (src/telemetry/request-scope.ts) is kept per request here
+ * and handed on explicitly: the gateway's context puts its id in every upstream call's options, the
+ * request log and the internal-error log write with its logger.
  */
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import { currentRequestScope, requestIdFrom, requestScope, runInRequestScope, type RequestScope } from '../telemetry/request-scope.js';
+import { requestIdFrom, requestScope, type RequestScope } from '../telemetry/request-scope.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
-export function useRequestId(logger: Logger): Plugin<{ requestId?: string; log?: Logger }> {
+/** Each request's scope, made on first use, for every plugin of one gateway. */
+export interface RequestScopes {
+  of(request: Request): RequestScope;
+  /**
+   * The scope of an operation's context: its HTTP request's, or over WebSocket (no fetch Request)
+   * the one the transport put in the context as `requestScope` (graphql-ws-options.ts).
+   */
+  ofContext(context: unknown): RequestScope | undefined;
+}
+
+export function createRequestScopes(logger: Logger): RequestScopes {
   const scopes = new WeakMap<Request, RequestScope>();
-  const scopeOf = (request: Request): RequestScope => {
+  const of = (request: Request): RequestScope => {
     let scope = scopes.get(request);
     if (!scope) {
       scope = requestScope(logger, requestIdFrom(request.headers.get(REQUEST_ID_HEADER)));
@@ -21,17 +32,22 @@ export function useRequestId(logger: Logger): Plugin<{ requestId?: string; log?:
     return scope;
   };
   return {
-    instrumentation: {
-      request: ({ request }, wrapped) => runInRequestScope(scopeOf(request), wrapped),
+    of,
+    ofContext(context) {
+      const { request, requestScope: given } = (context ?? {}) as { request?: Request; requestScope?: RequestScope };
+      return request?.headers ? of(request) : given;
     },
+  };
+}
+
+export function useRequestId(scopes: RequestScopes): Plugin<{ requestId?: string; log?: Logger }> {
+  return {
     onContextBuilding({ context, extendContext }) {
-      // Over WebSocket there is no fetch Request: the operation's scope was opened by the transport.
-      const request = (context as { request?: Request }).request;
-      const scope = request?.headers ? scopeOf(request) : currentRequestScope();
+      const scope = scopes.ofContext(context);
       if (scope) extendContext({ requestId: scope.requestId, log: scope.log });
     },
     onResponse({ request, response }) {
-      response.headers.set(REQUEST_ID_HEADER, scopeOf(request).requestId);
+      response.headers.set(REQUEST_ID_HEADER, scopes.of(request).requestId);
     },
   };
 }

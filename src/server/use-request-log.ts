@@ -5,8 +5,7 @@
  */
 import { getOperationAST, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Logger } from 'pino';
-import { currentRequestScope } from '../telemetry/request-scope.js';
+import type { RequestScopes } from './use-request-id.js';
 
 interface Entry {
   startedAt: number;
@@ -14,7 +13,8 @@ interface Entry {
   operationType?: string | undefined;
 }
 
-export function useRequestLog(logger: Logger, probePaths: readonly string[] = ['/healthz', '/readyz']): Plugin {
+/** `scopes`: the gateway's request scopes (use-request-id.ts), whose loggers write each line. */
+export function useRequestLog(scopes: RequestScopes, probePaths: readonly string[] = ['/healthz', '/readyz']): Plugin {
   const entries = new WeakMap<Request, Entry>();
   const note = (args: { document: DocumentNode; operationName?: string | null | undefined; contextValue: unknown }) => {
     const request = (args.contextValue as { request?: Request } | null)?.request;
@@ -52,8 +52,8 @@ export function useRequestLog(logger: Logger, probePaths: readonly string[] = ['
         ...(entry.operationName ? { operationName: entry.operationName } : {}),
         ...(response.headers.get('content-type')?.startsWith('text/event-stream') ? { stream: 'sse' } : {}),
       };
-      // The request's own logger (useRequestId), so that the line carries its request id.
-      const log = currentRequestScope()?.log ?? logger;
+      // The request's own logger, so that the line carries its request id.
+      const log = scopes.of(request).log;
       if (probePaths.includes(path)) log.debug(line, 'request');
       else log.info(line, 'request');
     },

@@ -24,6 +24,11 @@ export type { LiveUpdatesOptions } from './options.js';
 export interface WatchOptions {
   /** Ends the stream (completes it) when aborted, like `return()`. */
   signal?: AbortSignal;
+  /**
+   * The subscription's request id: its access check carries it to the upstream, and so do the polls
+   * of a poller it starts (a poller that already runs keeps its starter's).
+   */
+  requestId?: string;
 }
 
 export interface LiveUpdates {
@@ -130,13 +135,15 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
         creds,
         signal: opts.signal,
         kind: 'job',
-        verify: (signal) => o.client.getJob(creds, jobId, { signal }),
+        verify: (signal) => o.client.getJob(creds, jobId, { signal, requestId: opts.requestId }),
         join(job, ends) {
           if (closed) {
             ends.end();
             return () => {};
           }
-          const { poller, strategy } = entryFor(jobPollers, topic, () => createJobStrategy({ client: o.client, jobId, intervals: o.intervals, clock: o.clock }));
+          const { poller, strategy } = entryFor(jobPollers, topic, () =>
+            createJobStrategy({ client: o.client, jobId, intervals: o.intervals, clock: o.clock, requestId: opts.requestId }),
+          );
           strategy.offerSeed(job);
           const member = memberOf(ends, ends.push);
           poller.join(member);
@@ -153,7 +160,7 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
         creds,
         signal: opts.signal,
         kind: 'list',
-        verify: (signal) => listAllJobs(o.client, creds, paging, signal),
+        verify: (signal) => listAllJobs(o.client, creds, paging, { signal, requestId: opts.requestId }),
         join(jobs, ends) {
           if (closed) {
             ends.end();
@@ -161,7 +168,9 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
           }
           const deliver = listDelivery(filter.status, ends.push);
           for (const job of jobs) deliver(makeSnapshot(job, null));
-          const { poller, strategy } = entryFor(listPollers, topic, () => createListStrategy({ client: o.client, intervals: o.intervals, paging, clock: o.clock }));
+          const { poller, strategy } = entryFor(listPollers, topic, () =>
+            createListStrategy({ client: o.client, intervals: o.intervals, paging, clock: o.clock, requestId: opts.requestId }),
+          );
           strategy.offerSeed(jobs);
           const member = memberOf(ends, deliver);
           poller.join(member);

@@ -26,16 +26,18 @@ export interface JobStrategyOptions {
   jobId: string;
   intervals: Intervals;
   clock: Clock;
+  /** The id of the subscription that started the poller: its calls carry it to the upstream. */
+  requestId?: string;
 }
 
-export function createJobStrategy({ client, jobId, intervals, clock }: JobStrategyOptions): JobStrategy {
+export function createJobStrategy({ client, jobId, intervals, clock, requestId }: JobStrategyOptions): JobStrategy {
   let last: JobSnapshot | undefined;
   let seed: { job: Job; at: number } | undefined;
   const seedIsAhead = () => seed !== undefined && last !== undefined && statusRank(seed.job.status) > statusRank(last.job.status);
 
   const readMetrics = async (creds: Credentials, signal: AbortSignal): Promise<Metrics | null> => {
     try {
-      return await client.getMetrics(creds, jobId, { signal });
+      return await client.getMetrics(creds, jobId, { signal, requestId });
     } catch (error) {
       // A job cancelled before it ran may have no metrics at all: the job's own state still counts.
       if (isUpstreamError(error) && error.code === 'NOT_FOUND') return null;
@@ -48,12 +50,12 @@ export function createJobStrategy({ client, jobId, intervals, clock }: JobStrate
       if (last === undefined || statusRank(job.status) > statusRank(last.job.status)) seed = { job, at: clock.now() };
     },
     async verify(creds, signal) {
-      await client.getJob(creds, jobId, { signal });
+      await client.getJob(creds, jobId, { signal, requestId });
     },
     async fetch(creds, signal, fresh) {
       const recent = seed !== undefined && clock.now() - seed.at < intervals.runningMs ? seed.job : undefined;
       seed = undefined;
-      const job = recent ?? (await client.getJob(creds, jobId, { signal }));
+      const job = recent ?? (await client.getJob(creds, jobId, { signal, requestId }));
       // The poller is gone once a terminal snapshot is delivered, so a terminal status here is the
       // transition: the one time metrics are read after the run.
       const metrics = job.status === 'running' || isTerminal(job.status) ? await readMetrics(creds, signal) : null;

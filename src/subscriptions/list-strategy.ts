@@ -5,7 +5,7 @@
  * `createListMember`), because each joined with its own view of the list.
  */
 import type { Job, JobStatus } from '../upstream/schemas.js';
-import type { Credentials, UpstreamClient } from '../upstream/types.js';
+import type { CallOptions, Credentials, UpstreamClient } from '../upstream/types.js';
 import type { Clock } from './clock.js';
 import type { Intervals } from './options.js';
 import type { PollStrategy } from './shared-poller.js';
@@ -24,12 +24,12 @@ export interface ListPaging {
 }
 
 /** The organization's jobs, page after page. A job seen twice (the list shifted between pages) counts once. */
-export async function listAllJobs(client: UpstreamClient, creds: Credentials, paging: ListPaging, signal?: AbortSignal): Promise<Job[]> {
+export async function listAllJobs(client: UpstreamClient, creds: Credentials, paging: ListPaging, call: CallOptions = {}): Promise<Job[]> {
   const byId = new Map<string, Job>();
   let offset = 0;
   while (byId.size < paging.maxJobs) {
     const limit = Math.min(paging.pageSize, paging.maxJobs - byId.size);
-    const page = await client.listJobs(creds, { limit, offset, ...(signal ? { signal } : {}) });
+    const page = await client.listJobs(creds, { ...call, limit, offset });
     for (const job of page.jobs) byId.set(job.id, job);
     offset += page.jobs.length;
     if (page.jobs.length === 0 || offset >= page.total) break;
@@ -42,9 +42,11 @@ export interface ListStrategyOptions {
   intervals: Intervals;
   paging: ListPaging;
   clock: Clock;
+  /** The id of the subscription that started the poller: its calls carry it to the upstream. */
+  requestId?: string;
 }
 
-export function createListStrategy({ client, intervals, paging, clock }: ListStrategyOptions): ListStrategy {
+export function createListStrategy({ client, intervals, paging, clock, requestId }: ListStrategyOptions): ListStrategy {
   const versions = new Map<string, string>();
   let seed: { jobs: Job[]; at: number } | undefined;
 
@@ -53,12 +55,12 @@ export function createListStrategy({ client, intervals, paging, clock }: ListStr
       if (versions.size === 0) seed = { jobs, at: clock.now() };
     },
     async verify(creds, signal) {
-      await client.listJobs(creds, { limit: 1, signal });
+      await client.listJobs(creds, { limit: 1, signal, requestId });
     },
     async fetch(creds, signal, fresh) {
       const recent = seed !== undefined && clock.now() - seed.at < intervals.listMs ? seed.jobs : undefined;
       seed = undefined;
-      const jobs = recent ?? (await listAllJobs(client, creds, paging, signal));
+      const jobs = recent ?? (await listAllJobs(client, creds, paging, { signal, requestId }));
       return jobs.map((job) => makeSnapshot(job, null)).filter((s) => fresh || versions.get(s.job.id) !== s.version);
     },
     receive(snapshots, members) {

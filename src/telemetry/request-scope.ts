@@ -1,14 +1,14 @@
 /**
- * The request a piece of work belongs to, carried through async calls (AsyncLocalStorage): its id
- * and its logger. The HTTP request (src/server/use-request-id.ts) or the WebSocket operation opens the
- * scope; what runs inside it, upstream calls and their log lines included, finds the id here
- * without it being passed through every layer.
+ * The request a piece of work belongs to: its id and its logger. Passed explicitly, never through
+ * AsyncLocalStorage: on Node 20 an entered AsyncLocalStorage turns on promise hooks for every promise
+ * of the process (measured: about 15 % of a request's CPU). The HTTP request
+ * (src/server/use-request-id.ts) or the WebSocket connection (src/server/graphql-ws-options.ts) makes
+ * the scope; the gateway's context hands its id to every upstream call (`CallOptions.requestId`).
  *
  * Request ids are echoed in responses and logs, so only a safe alphabet is accepted from callers: an
  * id outside it is replaced by a generated one (not refused: a bad correlation header is no reason
  * to fail a request).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { UpstreamObserver } from '../upstream/observer.js';
@@ -22,16 +22,6 @@ export interface RequestScope {
 /** 1 to 128 letters, digits and `._:-`. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
-const storage = new AsyncLocalStorage<RequestScope>();
-
-export function currentRequestScope(): RequestScope | undefined {
-  return storage.getStore();
-}
-
-export function runInRequestScope<T>(scope: RequestScope, fn: () => T): T {
-  return storage.run(scope, fn);
-}
-
 /** The caller's `X-Request-Id` when it is well formed, else a new UUID. */
 export function requestIdFrom(presented: string | null | undefined): string {
   return presented && REQUEST_ID_PATTERN.test(presented) ? presented : randomUUID();
@@ -42,21 +32,9 @@ export function requestScope(logger: Logger, requestId: string): RequestScope {
   return { requestId, log: logger.child({ requestId }) };
 }
 
-/**
- * pino `mixin`: adds the current request's id to every line logged within a request by a logger
- * that is not the request's own child (the upstream client's, the live updates'). Give it to the
- * root logger: `pino({ mixin: requestIdMixin })`.
- */
-export function requestIdMixin(_merge: object, _level: number, logger: Logger): object {
-  const scope = storage.getStore();
-  if (!scope || logger.bindings()['requestId'] !== undefined) return {};
-  return { requestId: scope.requestId };
-}
-
-/** Sends the current request's id to the upstream as `X-Request-Id`. */
+/** Sends the id of the request an exchange belongs to (its call's `requestId`) to the upstream as `X-Request-Id`. */
 export const requestIdToUpstream: UpstreamObserver = {
-  start() {
-    const scope = storage.getStore();
-    return scope ? { headers: { 'x-request-id': scope.requestId }, end() {} } : undefined;
+  start({ requestId }) {
+    return requestId === undefined ? undefined : { headers: { 'x-request-id': requestId }, end() {} };
   },
 };

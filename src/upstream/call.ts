@@ -77,6 +77,9 @@ export function createCall(untracked: Dispatcher, o: ResolvedOptions): Call {
   return async function call(creds, ex, opts) {
     const operation = `${ex.method} ${ex.route}`;
     const signal = opts?.signal;
+    const requestId = opts?.requestId;
+    // What every log line of the call starts with: the request's id too, when the caller gave one.
+    const about = requestId === undefined ? { operation } : { operation, requestId };
     let path: string;
     try {
       if (!TOKEN.test(creds.token)) {
@@ -116,7 +119,7 @@ export function createCall(untracked: Dispatcher, o: ResolvedOptions): Call {
     /** Sleeps before a retry unless it would end past the deadline; false means "give up now". */
     const pause = async (ms: number, attempt: number, why: Record<string, unknown>): Promise<boolean> => {
       if (o.now() + ms >= deadlineAt) return false;
-      o.logger.debug({ operation, attempt, delayMs: ms, ...why }, 'upstream call failed; retrying');
+      o.logger.debug({ ...about, attempt, delayMs: ms, ...why }, 'upstream call failed; retrying');
       await o.sleep(ms, controller.signal);
       return true;
     };
@@ -125,7 +128,7 @@ export function createCall(untracked: Dispatcher, o: ResolvedOptions): Call {
       if (signal?.aborted) throw signal.reason;
       for (let attempt = 1; ; attempt++) {
         let res: RawResponse;
-        const observed = o.observer?.start({ method: ex.method, route: ex.route, attempt });
+        const observed = o.observer?.start({ method: ex.method, route: ex.route, attempt, requestId });
         try {
           res = await sendOnce(dispatcher, {
             method: ex.method,
@@ -143,7 +146,7 @@ export function createCall(untracked: Dispatcher, o: ResolvedOptions): Call {
         } catch (error) {
           observed?.end({ status: error instanceof UpstreamError ? (error.status ?? null) : null });
           if (signal?.aborted) {
-            if (ex.outcomeUnknownOnLostAnswer && !(error instanceof NotSentError)) o.logger.warn({ operation }, 'caller aborted after sending; the outcome upstream is unknown');
+            if (ex.outcomeUnknownOnLostAnswer && !(error instanceof NotSentError)) o.logger.warn(about, 'caller aborted after sending; the outcome upstream is unknown');
             throw signal.reason;
           }
           if (sourceError !== undefined) throw sourceError;
@@ -159,7 +162,7 @@ export function createCall(untracked: Dispatcher, o: ResolvedOptions): Call {
             if (await pause(backoffDelayMs(attempt, o.retry, o.random), attempt, { reason })) continue;
           }
           const mapped = errorFromFailure({ operation, kind, outcomeUnknown: ex.outcomeUnknownOnLostAnswer === true, reason, cause: error });
-          o.logger.warn({ operation, attempt, code: mapped.code, reason }, 'upstream call failed');
+          o.logger.warn({ ...about, attempt, code: mapped.code, reason }, 'upstream call failed');
           throw mapped;
         }
 
@@ -178,7 +181,7 @@ export function createCall(untracked: Dispatcher, o: ResolvedOptions): Call {
         // A 502/504 (or 500) on a job creation is not "unavailable": the upstream may have acted.
         const mapped = errorFromResponse(res, operation, retryAfter, { outcomeUnknown: ex.outcomeUnknownOnLostAnswer === true, afterLostAttempt: lostAttempt });
         if (mapped.code === 'UPSTREAM_ERROR' || mapped.code === 'UPSTREAM_UNAVAILABLE' || mapped.code === 'UPSTREAM_OUTCOME_UNKNOWN') {
-          o.logger.warn({ operation, attempt, status: res.status, upstreamCode: mapped.upstreamCode }, 'upstream call failed');
+          o.logger.warn({ ...about, attempt, status: res.status, upstreamCode: mapped.upstreamCode }, 'upstream call failed');
         }
         throw ex.inputFields ? withInputField(mapped, ex.inputFields) : mapped;
       }

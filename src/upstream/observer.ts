@@ -10,6 +10,8 @@ export interface UpstreamExchangeInfo {
   route: string;
   /** 1 for the first attempt of a call. */
   attempt: number;
+  /** The id of the request the call serves (`CallOptions.requestId`), when it was given one. */
+  requestId?: string;
 }
 
 export interface UpstreamExchangeEnd {
@@ -28,7 +30,7 @@ export interface UpstreamExchangeObservation {
 }
 
 export interface UpstreamObserver {
-  /** Called as an exchange starts, in the async context of the caller (the GraphQL request). */
+  /** Called as an exchange starts, in the async context of the caller (what tracing's context manager follows). */
   start(info: UpstreamExchangeInfo): UpstreamExchangeObservation | undefined;
 }
 

@@ -29,6 +29,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Overall deadline of this call, retries included; defaults to the client's `deadlineMs`. */
   deadlineMs?: number;
+  /** The id of the request the call serves: told to the observer (which may send it on) and on the call's log lines. */
+  requestId?: string;
 }
 
 export interface FileUpload {

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../src/server/gateway.js';
-import { requestIdMixin, requestIdToUpstream } from '../../src/telemetry/request-scope.js';
+import { requestIdToUpstream } from '../../src/telemetry/request-scope.js';
 import { createUpstreamClient, type ClosableUpstreamClient } from '../../src/upstream/client.js';
 import { DEMO, headersFor, startStack, type Stack } from '../harness/stack.js';
 
@@ -14,7 +14,7 @@ const lines: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
   stack = await startStack();
-  const logger = pino({ level: 'debug', mixin: requestIdMixin }, new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
+  const logger = pino({ level: 'debug' }, new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
   client = createUpstreamClient({ baseUrl: stack.simulator.apiBaseUrl, observer: requestIdToUpstream, logger: logger.child({ component: 'upstream' }), retry: { maxAttempts: 1 } });
   gateway = createGateway({ client, fallbackCredentials: null, logger, baseModelCacheMs: 0 });
 });
