@@ -195,8 +195,9 @@ export function createGateway(options: GatewayOptions): Gateway {
         if (signal?.aborted) release();
         else signal?.addEventListener('abort', release, { once: true });
       }
-      // Over WebSocket the page's origin and the host it was sent to are on the upgrade request.
-      const site = connectionParams ? requestSite((name) => req?.headers[name]) : requestSite((name) => request.headers.get(name), new URL(request.url).host);
+      // Over WebSocket the page's origin and the host it was sent to are on the upgrade request. Read
+      // only when default credentials exist: it parses the request's URL.
+      const site = () => (connectionParams ? requestSite((name) => req?.headers[name]) : requestSite((name) => request.headers.get(name), new URL(request.url).host));
       const presented: PresentedCredentials = {
         ...(connectionParams
           ? {
@@ -204,7 +205,7 @@ export function createGateway(options: GatewayOptions): Gateway {
               organizationId: stringParam(connectionParams, 'organizationId', 'organization_id', 'X-Organization-Id'),
             }
           : { authorization: request.headers.get('authorization'), organizationId: request.headers.get('x-organization-id') }),
-        defaultRefusal: options.fallbackCredentials ? defaultCredentialsRefusal(site, allowedHosts) : null,
+        defaultRefusal: options.fallbackCredentials ? defaultCredentialsRefusal(site(), allowedHosts) : null,
       };
       const outcome = resolveCredentials(presented, options.fallbackCredentials);
       // Every upstream call of the operation carries its request's id (the upstream gets it, the client logs it).

@@ -42,7 +42,7 @@ export function useRequestLog(scopes: RequestScopes, probePaths: readonly string
     onResponse({ request, response }) {
       const entry = entries.get(request);
       if (!entry) return;
-      const path = new URL(request.url).pathname;
+      const path = pathOf(request.url);
       const line = {
         method: request.method,
         path,
@@ -60,3 +60,17 @@ export function useRequestLog(scopes: RequestScopes, probePaths: readonly string
   };
 }
 
+/** The path of an absolute URL (`http://host/graphql?x` → `/graphql`), without a `URL` per request. */
+export function pathOf(url: string): string {
+  const authority = url.indexOf('//') + 2;
+  let end = url.length;
+  for (let i = authority; i < url.length; i += 1) {
+    const c = url.charCodeAt(i);
+    if (c === 0x3f /* ? */ || c === 0x23 /* # */) {
+      end = i;
+      break;
+    }
+  }
+  const start = url.indexOf('/', authority);
+  return start < 0 || start > end ? '/' : url.slice(start, end);
+}

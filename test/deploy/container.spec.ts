@@ -71,8 +71,9 @@ describe('the Dockerfile', () => {
     expect(user).not.toMatch(/^USER (root|0)(:|$)/);
     // Exec form: no shell between the container's signals and node.
     const cmd = runtime.find((l) => l.startsWith('CMD '))!;
-    expect(JSON.parse(cmd.slice(4))).toEqual(['node', 'dist/server/main-production.js']);
-    expect(pkg.scripts.start).toBe('exec node dist/server/main-production.js');
+    expect(JSON.parse(cmd.slice(4))).toEqual(['node', '--max-semi-space-size=64', 'dist/server/main-production.js']);
+    // The container runs what `npm start` runs.
+    expect(pkg.scripts.start).toBe(`exec ${JSON.parse(cmd.slice(4)).join(' ')}`);
     expect(statSync(join(ROOT, 'src/server/main-production.ts')).isFile()).toBe(true);
     expect(runtime.join('\n')).toMatch(/HOST=0\.0\.0\.0/);
   });
@@ -157,7 +158,7 @@ describe.skipIf(!engine)('container (skipped: no container engine answers docker
     await eventually(async () => ((await fetch(`${url}/readyz`).catch(() => null))?.ok ? true : undefined), 60_000, 'the container to be ready');
     expect((await postGraphQL(`${url}/graphql`, '{ baseModels { id } }', {}, null)).data?.baseModels).toHaveLength(8);
     expect(docker('exec', container, 'id', '-u')).not.toBe('0');
-    expect(docker('exec', container, 'cat', '/proc/1/cmdline').split('\0').filter(Boolean)).toEqual(['node', 'dist/server/main-production.js']);
+    expect(docker('exec', container, 'cat', '/proc/1/cmdline').split('\0').filter(Boolean)).toEqual(['node', '--max-semi-space-size=64', 'dist/server/main-production.js']);
     await eventually(() => (docker('inspect', '-f', '{{.State.Health.Status}}', container) === 'healthy' ? true : undefined), 90_000, 'the health check to pass');
 
     docker('stop', '-t', '15', container);

@@ -70,7 +70,7 @@ describe('npm start', () => {
       expect(url, run.err()).not.toBe('exited');
       expect(run.out()).not.toContain('built server');
       const children = childCommands(run.child.pid!);
-      if (children) expect(children).toEqual([expect.stringMatching(/^\S*node dist\/server\/main-production\.js$/)]);
+      if (children) expect(children).toEqual([expect.stringMatching(/^\S*node --max-semi-space-size=64 dist\/server\/main-production\.js$/)]);
       const port = Number(new URL(url).port);
       expect((await postGraphQL(url, '{ baseModels { id } }', {}, null)).data?.baseModels).toHaveLength(8);
 
