@@ -313,12 +313,14 @@ async function profileGateway(): Promise<ProfileSummary & { path: string }> {
   // Node 20 refuses --cpu-prof in NODE_OPTIONS: the flag goes on the node that serves, which for
   // `tsx file` is `node --import tsx file` (what tsx runs), and for `node …` is that node.
   const flags = `--cpu-prof --cpu-prof-dir=${JSON.stringify(dir)}`;
-  const command = /^tsx\s/.test(gatewayCommand)
-    ? gatewayCommand.replace(/^tsx\s/, `node ${flags} --import tsx `)
-    : /^node\s/.test(gatewayCommand)
-      ? gatewayCommand.replace(/^node\s/, `node ${flags} `)
+  // `exec node …` (the start script) is `node …` for this purpose.
+  const served = gatewayCommand.replace(/^exec\s+/, '');
+  const command = /^tsx\s/.test(served)
+    ? served.replace(/^tsx\s/, `node ${flags} --import tsx `)
+    : /^node\s/.test(served)
+      ? served.replace(/^node\s/, `node ${flags} `)
       : undefined;
-  if (!command) throw new Error(`--cpu-prof needs a gateway command that starts with tsx or node, not \`${gatewayCommand}\``);
+  if (!command) throw new Error(`--cpu-prof needs a gateway command that starts with tsx, node or exec node, not \`${gatewayCommand}\``);
   const server = await start('gateway', {}, command);
   let from = 0;
   let to = 0;
