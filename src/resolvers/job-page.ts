@@ -47,7 +47,14 @@ export async function jobPageAfter(list: ListJobs, cursor: JobCursor, first: num
   let offset = cursor.position;
   let limit = Math.min(SEEK_WINDOW, first + 1);
 
+  // Newest first: a job created later than the cursor's is before it, earlier is after it. A job
+  // created in the same millisecond is neither, by time alone (see below).
   const isAfter = (job: Job): boolean => job.createdAt.getTime() < cursor.createdAt;
+  const isBefore = (job: Job): boolean => job.createdAt.getTime() > cursor.createdAt;
+  const allHeld = (from: number, to: number): boolean => {
+    for (let i = from; i < to; i++) if (!held.has(i)) return false;
+    return true;
+  };
 
   for (;;) {
     if (calls === MAX_LIST_CALLS - 1) {
@@ -68,9 +75,16 @@ export async function jobPageAfter(list: ListJobs, cursor: JobCursor, first: num
     }
     page.jobs.forEach((job, k) => {
       if (isAfter(job)) hi = Math.min(hi, offset + k);
-      else lo = Math.max(lo, offset + k + 1);
+      else if (isBefore(job)) lo = Math.max(lo, offset + k + 1);
     });
+    // Jobs created in the cursor's millisecond cannot be told apart by time. Once every place between
+    // `lo` and `hi` has been seen without the cursor's job, that job has left the list, and the page
+    // starts at the first of them: it may repeat one already shown, but misses none.
     if (lo >= hi) break;
+    if (hi !== Number.POSITIVE_INFINITY && allHeld(lo, hi)) {
+      hi = lo;
+      break;
+    }
     const guess = cursor.position + (total - cursor.total);
     if (!predicted && total > cursor.total && guess >= lo && guess < hi) {
       // Exact on the unfiltered list; on a filtered one, a guess worth one call.

@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeJobCursor, encodeJobCursor } from '../../src/resolvers/job-cursor.js';
-import { MAX_LIST_CALLS } from '../../src/resolvers/job-page.js';
+import { MAX_LIST_CALLS, jobPageAfter } from '../../src/resolvers/job-page.js';
+import type { Job } from '../../src/upstream/schemas.js';
 import type { Credentials } from '../../src/upstream/types.js';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
 import { DEMO, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
@@ -118,5 +119,20 @@ describe('paging jobs', () => {
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
     expect(res.errors?.[0]?.message).toMatch(/start again from the first page/);
     expect(s.calls()['GET /jobs']).toBe(MAX_LIST_CALLS - 1);
+  });
+
+  it('a cursor whose job has left the list misses none of the jobs created in the same millisecond', async () => {
+    // Newest first; "b" (the cursor's job) and "c" were created in the same millisecond, and "b" has
+    // since left the list: time alone cannot place "c", which must not be skipped.
+    const at = (ms: number, id: string) => ({ id, createdAt: new Date(ms) }) as Job;
+    const now = [at(4, 'a'), at(3, 'c'), at(2, 'd'), at(1, 'e')];
+    const calls: Array<[number, number]> = [];
+    const list = async (offset: number, limit: number) => {
+      calls.push([offset, limit]);
+      return { jobs: now.slice(offset, offset + limit), total: now.length };
+    };
+    const page = await jobPageAfter(list, { status: 'queued', createdAt: 3, id: 'b', position: 2, total: 5 }, 2);
+    expect(page.jobs.map((j) => j.id)).toEqual(['c', 'd']);
+    expect(calls.length).toBeLessThanOrEqual(MAX_LIST_CALLS);
   });
 });
