@@ -9,6 +9,7 @@ import type { RequestScopes } from './use-request-id.js';
 
 interface Entry {
   startedAt: number;
+  path: string;
   operationName?: string | undefined;
   operationType?: string | undefined;
 }
@@ -25,8 +26,9 @@ export function useRequestLog(scopes: RequestScopes, probePaths: readonly string
     entry.operationName ??= operation?.name?.value;
   };
   return {
-    onRequest({ request }) {
-      entries.set(request, { startedAt: performance.now() });
+    // `url` is the URL yoga's adapter parses once per request (the metrics and dashboard plugins read it too).
+    onRequest({ request, url }) {
+      entries.set(request, { startedAt: performance.now(), path: url.pathname });
     },
     onParams({ request, params }) {
       const entry = entries.get(request);
@@ -42,7 +44,7 @@ export function useRequestLog(scopes: RequestScopes, probePaths: readonly string
     onResponse({ request, response }) {
       const entry = entries.get(request);
       if (!entry) return;
-      const path = pathOf(request.url);
+      const { path } = entry;
       const line = {
         method: request.method,
         path,
@@ -58,19 +60,4 @@ export function useRequestLog(scopes: RequestScopes, probePaths: readonly string
       else log.info(line, 'request');
     },
   };
-}
-
-/** The path of an absolute URL (`http://host/graphql?x` → `/graphql`), without a `URL` per request. */
-export function pathOf(url: string): string {
-  const authority = url.indexOf('//') + 2;
-  let end = url.length;
-  for (let i = authority; i < url.length; i += 1) {
-    const c = url.charCodeAt(i);
-    if (c === 0x3f /* ? */ || c === 0x23 /* # */) {
-      end = i;
-      break;
-    }
-  }
-  const start = url.indexOf('/', authority);
-  return start < 0 || start > end ? '/' : url.slice(start, end);
 }

@@ -3,7 +3,6 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../src/server/gateway.js';
-import { pathOf } from '../../src/server/use-request-log.js';
 import { DEMO, headersFor, startStack, type Stack } from '../harness/stack.js';
 
 let stack: Stack;
@@ -38,19 +37,5 @@ describe('request log', () => {
   it('logs health probes at debug only', async () => {
     await gateway.yoga.fetch('http://gateway.test/readyz');
     expect(lines.find((l) => l.path === '/readyz')).toMatchObject({ level: 20, status: 200 });
-  });
-});
-
-describe('pathOf (the logged path, read without a URL per request)', () => {
-  it.each([
-    ['http://gw/graphql', '/graphql'],
-    ['http://gw:4000/graphql?query=%7B__typename%7D', '/graphql'],
-    ['http://gw', '/'],
-    ['http://gw?next=/x', '/'],
-    ['http://gw/readyz/#top', '/readyz/'],
-    ['https://user@gw/dashboard/app.js?v=1', '/dashboard/app.js'],
-  ])('%s → %s, as URL reads it', (url, path) => {
-    expect(pathOf(url)).toBe(path);
-    expect(pathOf(url)).toBe(new URL(url).pathname);
   });
 });

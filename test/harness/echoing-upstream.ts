@@ -4,8 +4,8 @@
  * the Authorization header raw and base64-encoded, and the body URL-encoded. The worst an upstream
  * could do with an error message.
  */
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { startSimulatorProxy } from './simulator-proxy.js';
 
 export interface EchoingUpstream {
   /** Base URL to give the upstream client, up to `/api/v1`. */
@@ -22,9 +22,8 @@ async function bodyOf(req: IncomingMessage): Promise<Buffer> {
 }
 
 export async function startEchoingUpstream(simulatorOrigin: string): Promise<EchoingUpstream> {
-  const target = new URL(simulatorOrigin);
   let echoes = 0;
-  const server: Server = createServer(async (req, res) => {
+  const proxy = await startSimulatorProxy(simulatorOrigin, async (req, res, forward) => {
     const body = await bodyOf(req);
     if (echoes > 0) {
       echoes -= 1;
@@ -34,27 +33,12 @@ export async function startEchoingUpstream(simulatorOrigin: string): Promise<Ech
       res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'invalid_argument', message }));
       return;
     }
-    const forward = request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-      (upstream) => {
-        res.writeHead(upstream.statusCode ?? 502, upstream.headers);
-        upstream.pipe(res);
-      },
-    );
-    forward.on('error', () => res.destroy());
-    forward.end(body);
+    forward(req, res, body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    apiBaseUrl: `http://127.0.0.1:${port}/api/v1`,
+    ...proxy,
     echoNext(n) {
       echoes = n;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
   };
 }
