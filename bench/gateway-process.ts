@@ -67,7 +67,10 @@ process.on('message', (message: ParentMessage) => {
         gc?.();
         gc?.();
         const m = process.memoryUsage();
-        send({ type: 'memory', memory: { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers } });
+        send({
+          type: 'memory',
+          memory: { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers },
+        });
         return;
       }
       case 'cpu': {

@@ -7,7 +7,8 @@ import { builder } from './builder.js';
 import { JobRef, JobStatusEnum, type JobShape } from './job.js';
 
 builder.subscriptionType({
-  description: 'Live updates, pushed as jobs change: graphql-ws over WebSocket at /graphql, or SSE (`Accept: text/event-stream`).',
+  description:
+    'Live updates, pushed as jobs change: graphql-ws over WebSocket at /graphql, or SSE (`Accept: text/event-stream`).',
 });
 
 const NO_METRICS: Metrics = { points: [], trainingSteps: null, trainingTokens: null, validationSteps: null };

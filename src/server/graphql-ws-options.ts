@@ -54,9 +54,13 @@ interface RootValue {
   subscribe: (args: ExecutionArgs) => unknown;
 }
 
-export function graphqlWsOptions(gateway: Gateway, options: GraphqlWsOptions): ServerOptions<Record<string, unknown>, Extra> {
+export function graphqlWsOptions(
+  gateway: Gateway,
+  options: GraphqlWsOptions,
+): ServerOptions<Record<string, unknown>, Extra> {
   const { yoga } = gateway;
-  const groups: SubscriptionGroups<ExecutionResult> | null = options.subscriptionGroups === false ? null : createSubscriptionGroups();
+  const groups: SubscriptionGroups<ExecutionResult> | null =
+    options.subscriptionGroups === false ? null : createSubscriptionGroups();
   // One request id per connection: the upgrade request's X-Request-Id, or a generated one. Each
   // operation's context gets the scope as `requestScope` (gateway.ts), so its upstream calls carry it.
   const scopes = new WeakMap<WebSocket, RequestScope>();
@@ -80,7 +84,10 @@ export function graphqlWsOptions(gateway: Gateway, options: GraphqlWsOptions): S
       scopeOf(ctx.extra).log.info({ transport: 'ws', code }, 'websocket closed');
     },
     onSubscribe: async (ctx, id, payload) => {
-      scopeOf(ctx.extra).log.info({ transport: 'ws', id, operationName: payload.operationName ?? undefined }, 'operation started');
+      scopeOf(ctx.extra).log.info(
+        { transport: 'ws', id, operationName: payload.operationName ?? undefined },
+        'operation started',
+      );
       return subscribeOne(ctx, id, payload);
     },
     onComplete: (ctx, id) => {
@@ -91,7 +98,10 @@ export function graphqlWsOptions(gateway: Gateway, options: GraphqlWsOptions): S
     onError: (ctx, id, _payload, errors) => {
       options.operations.end(ctx.extra.socket, id);
       const coded = errors.map((e) => scrubbedError(toClientError(e), gateway.redactor).toJSON());
-      scopeOf(ctx.extra).log.info({ transport: 'ws', id, codes: coded.map((e) => e.extensions?.['code']) }, 'operation failed');
+      scopeOf(ctx.extra).log.info(
+        { transport: 'ws', id, codes: coded.map((e) => e.extensions?.['code']) },
+        'operation failed',
+      );
       return coded;
     },
   };
@@ -99,7 +109,14 @@ export function graphqlWsOptions(gateway: Gateway, options: GraphqlWsOptions): S
   async function subscribeOne(ctx: SubscribeHook[0], id: string, payload: SubscribeHook[2]) {
     const connectionParams = ctx.connectionParams ?? {};
     const envelopedFor = (signal: AbortSignal) =>
-      yoga.getEnveloped({ req: ctx.extra.request, socket: ctx.extra.socket, params: payload, connectionParams, signal, requestScope: scopeOf(ctx.extra) } as never);
+      yoga.getEnveloped({
+        req: ctx.extra.request,
+        socket: ctx.extra.socket,
+        params: payload,
+        connectionParams,
+        signal,
+        requestScope: scopeOf(ctx.extra),
+      } as never);
     const abort = options.operations.start(ctx.extra.socket, id);
     const enveloped = envelopedFor(abort.signal);
     const refuse = (errors: readonly unknown[]) => {
@@ -129,13 +146,16 @@ export function graphqlWsOptions(gateway: Gateway, options: GraphqlWsOptions): S
       const key = groupKey(connectionParams, ctx.extra.request, payload);
       const open = async (signal: AbortSignal) => {
         const shared = envelopedFor(signal);
-        return shared.subscribe({ ...args, contextValue: await shared.contextFactory() }) as Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;
+        return shared.subscribe({ ...args, contextValue: await shared.contextFactory() }) as Promise<
+          AsyncIterable<ExecutionResult> | ExecutionResult
+        >;
       };
       const rootValue: RootValue = {
         execute: () => {
           throw new Error('unreachable: a grouped operation is a subscription');
         },
-        subscribe: () => writeNextMessages(groups.join(key, open), ctx.extra.socket, ctx.extra.request.socket as Socket, id),
+        subscribe: () =>
+          writeNextMessages(groups.join(key, open), ctx.extra.socket, ctx.extra.request.socket as Socket, id),
       };
       return { ...args, contextValue: undefined, rootValue } satisfies ExecutionArgs;
     }

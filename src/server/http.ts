@@ -63,7 +63,10 @@ export async function startHttpServer(gateway: Gateway, options: HttpServerOptio
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
   const operations = socketOperations();
   const ws = useServer(
-    graphqlWsOptions(gateway, { operations, ...(options.subscriptionGroups === undefined ? {} : { subscriptionGroups: options.subscriptionGroups }) }),
+    graphqlWsOptions(gateway, {
+      operations,
+      ...(options.subscriptionGroups === undefined ? {} : { subscriptionGroups: options.subscriptionGroups }),
+    }),
     wss,
   );
   gateway.metrics?.watchConnections({ webSockets: () => wss.clients.size, eventStreams: () => streams.size() });

@@ -13,14 +13,17 @@ import { faultOptionsSchema } from './faults.js';
 import { startSimulator } from './index.js';
 
 const json = <T extends z.ZodType>(schema: T) =>
-  z.string().transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'is not JSON' });
-      return z.NEVER;
-    }
-  }).pipe(schema);
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
 
 const envSchema = z.object({
   SIMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(4010),
@@ -30,7 +33,15 @@ const envSchema = z.object({
   SIMULATOR_JWT_SECRET: z.string().min(1).optional(),
   SIMULATOR_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().optional(),
   SIMULATOR_DOWNLOAD_TTL_SECONDS: z.coerce.number().positive().optional(),
-  SIMULATOR_TENANTS: json(z.array(z.object({ token: z.string().min(1), organizationId: z.string().min(1), creditUsd: z.number().min(0).optional() }))).optional(),
+  SIMULATOR_TENANTS: json(
+    z.array(
+      z.object({
+        token: z.string().min(1),
+        organizationId: z.string().min(1),
+        creditUsd: z.number().min(0).optional(),
+      }),
+    ),
+  ).optional(),
   SIMULATOR_FAULTS: json(faultOptionsSchema).optional(),
   SIMULATOR_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -53,12 +64,16 @@ const simulator = await startSimulator({
   logger,
   ...(config.SIMULATOR_JWT_SECRET !== undefined && { jwtSecret: config.SIMULATOR_JWT_SECRET }),
   ...(config.SIMULATOR_MAX_UPLOAD_BYTES !== undefined && { maxUploadBytes: config.SIMULATOR_MAX_UPLOAD_BYTES }),
-  ...(config.SIMULATOR_DOWNLOAD_TTL_SECONDS !== undefined && { downloadUrlTtlSeconds: config.SIMULATOR_DOWNLOAD_TTL_SECONDS }),
+  ...(config.SIMULATOR_DOWNLOAD_TTL_SECONDS !== undefined && {
+    downloadUrlTtlSeconds: config.SIMULATOR_DOWNLOAD_TTL_SECONDS,
+  }),
   ...(config.SIMULATOR_TENANTS !== undefined && { tenants: config.SIMULATOR_TENANTS }),
   ...(config.SIMULATOR_FAULTS !== undefined && { faults: config.SIMULATOR_FAULTS }),
 });
 logger.info({ apiBaseUrl: simulator.apiBaseUrl }, 'simulator listening');
-console.log(`simulator listening on ${simulator.apiBaseUrl} (organization base: ${simulator.apiBaseUrl}/organizations/{id})`);
+console.log(
+  `simulator listening on ${simulator.apiBaseUrl} (organization base: ${simulator.apiBaseUrl}/organizations/{id})`,
+);
 
 let stopping = false;
 const stop = (signal: string): void => {
