@@ -47,11 +47,9 @@ export type NormalizedJob = CreateJobInput & { hyperparameters: CreateJobArgs['h
 
 // Messages below hold the value and the rule; `problem` puts the field's path in front.
 const ruled = (rule: NumericRule) =>
-  z
-    .number()
-    .refine((value) => satisfiesRule(rule, value), {
-      error: (issue) => `${formatValue(issue.input)} is not ${describeRule(rule)}`,
-    });
+  z.number().refine((value) => satisfiesRule(rule, value), {
+    error: (issue) => `${formatValue(issue.input)} is not ${describeRule(rule)}`,
+  });
 
 const nonBlank = () => z.string().refine((value) => value.trim() !== '', { error: () => 'must not be empty' });
 

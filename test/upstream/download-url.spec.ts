@@ -80,12 +80,10 @@ describe('download URL', () => {
   });
 
   it('a job that is not completed: 409 → CONFLICT with the upstream message', async () => {
-    up.pool
-      .intercept({ path, method: 'GET' })
-      .reply(409, {
-        code: 'failed_precondition',
-        message: 'job job-1 is running; only a completed job can be downloaded',
-      });
+    up.pool.intercept({ path, method: 'GET' }).reply(409, {
+      code: 'failed_precondition',
+      message: 'job job-1 is running; only a completed job can be downloaded',
+    });
     expect(await rejectionOf(up.client.getDownloadUrl(CREDS, 'job-1'))).toMatchObject({
       code: 'CONFLICT',
       message: 'job job-1 is running; only a completed job can be downloaded',
