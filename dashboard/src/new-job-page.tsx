@@ -5,7 +5,7 @@
  * problem the gateway finds beside its field.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { HYPERPARAMETER_RULES, LORA_RULES } from '../../src/contract/hyperparameters';
+import { HYPERPARAMETER_RULES, LORA_RULES } from '#contract/browser';
 import { ApiError, request } from './api';
 import { formatMoney } from './format';
 import type { BaseModelsQuery, CreateJobInput, EstimateQuery } from './gql/graphql';
