@@ -11,7 +11,7 @@ import { loadCredentials, saveCredentials, type Credentials } from './credential
 import { CredentialsForm } from './credentials-form';
 import { JobPage } from './job-page';
 import { JobsPage } from './jobs-page';
-import { NewJobPage } from './new-job-page';
+import { NewJobPage } from './new-job/new-job-page';
 import { Probe } from './operations';
 
 type Route = { page: 'jobs' } | { page: 'job'; id: string } | { page: 'new' };

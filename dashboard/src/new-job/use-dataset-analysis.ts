@@ -5,9 +5,9 @@
  * (learning rate, LoRA, …) does not re-send them, and a run overtaken by newer inputs is aborted.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, upload } from './api';
-import type { AnalyzeDatasetQuery } from './gql/graphql';
-import { AnalyzeDataset } from './operations';
+import { ApiError, upload } from '../api';
+import type { AnalyzeDatasetQuery } from '../gql/graphql';
+import { AnalyzeDataset } from '../operations';
 
 export type Analysis = AnalyzeDatasetQuery['analyzeDataset'];
 

@@ -3,8 +3,8 @@
  * duplicates, tokens by the base model's own tokenizer (totals, histogram, largest rows, rows over the
  * context), the training/validation split, and the cost with its arithmetic beside the upstream's figure.
  */
-import { formatMoney } from './format';
-import type { FileAnalysisPartsFragment } from './gql/graphql';
+import { formatMoney } from '../format';
+import type { FileAnalysisPartsFragment } from '../gql/graphql';
 import type { Analysis } from './use-dataset-analysis';
 
 const n = (value: number) => value.toLocaleString();

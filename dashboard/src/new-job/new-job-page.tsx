@@ -6,10 +6,10 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { HYPERPARAMETER_RULES, LORA_RULES } from '#contract/browser';
-import { ApiError, request } from './api';
-import { formatMoney } from './format';
-import type { BaseModelsQuery, CreateJobInput, EstimateQuery } from './gql/graphql';
-import { BaseModels, CreateDataset, CreateJob, Estimate } from './operations';
+import { ApiError, request } from '../api';
+import { formatMoney } from '../format';
+import type { BaseModelsQuery, CreateJobInput, EstimateQuery } from '../gql/graphql';
+import { BaseModels, CreateDataset, CreateJob, Estimate } from '../operations';
 import { CsvUpload, type UploadedFile } from './csv-upload';
 import { PreflightReport } from './preflight-report';
 import { useDatasetAnalysis, type AnalysisRequest } from './use-dataset-analysis';

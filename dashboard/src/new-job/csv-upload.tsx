@@ -4,9 +4,9 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { ApiError, upload } from './api';
-import type { UploadFileMutation } from './gql/graphql';
-import { UploadFile } from './operations';
+import { ApiError, upload } from '../api';
+import type { UploadFileMutation } from '../gql/graphql';
+import { UploadFile } from '../operations';
 
 export type UploadedFile = UploadFileMutation['uploadFile'];
 
