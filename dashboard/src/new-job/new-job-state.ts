@@ -7,7 +7,7 @@ import type { UploadedFile } from './csv-upload';
 import type { NumericFieldPath } from './field-path';
 
 /** An uploaded CSV: the service's record of it, and the bytes (the pre-flight check sends them again). */
-export interface Upload {
+interface Upload {
   file: UploadedFile;
   chosen: File;
 }

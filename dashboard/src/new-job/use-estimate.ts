@@ -10,7 +10,7 @@ import type { CreateJobInput, EstimateQuery } from '../gql/graphql';
 import { Estimate } from '../operations';
 import { NO_PROBLEMS, problemsOf, type Problems } from './problems';
 
-export type CostEstimate = EstimateQuery['costEstimate'];
+type CostEstimate = EstimateQuery['costEstimate'];
 
 export interface EstimateState {
   estimate: CostEstimate | null;
