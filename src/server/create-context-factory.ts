@@ -1,7 +1,8 @@
 /**
  * The gateway's context factory: for each HTTP request, and each WebSocket operation (or shared
- * subscription group), the caller's credentials resolved (credentials.ts), the secrets the operation
- * carries held in the redactor, and the signal and request id its upstream calls run with.
+ * subscription group), the caller's credentials resolved (caller.ts reads them, credentials.ts
+ * decides), the secrets a WebSocket operation carries held in the redactor, and the signal and
+ * request id its upstream calls run with.
  */
 import type { IncomingMessage } from 'node:http';
 import type { YogaInitialContext } from 'graphql-yoga';
@@ -9,19 +10,16 @@ import { createGatewayContext, type GatewayContext, type GatewayServices } from 
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { RequestScope } from '../telemetry/request-scope.js';
 import type { Credentials } from '../upstream/types.js';
-import {
-  defaultCredentialsRefusal,
-  requestSite,
-  resolveCredentials,
-  type PresentedCredentials,
-} from './credentials.js';
+import { readCaller, type Caller } from './caller.js';
+import { resolveCredentials } from './credentials.js';
 import { requestSecrets } from './request-secrets.js';
 import type { RequestScopes } from './use-request-id.js';
 import type { ShutdownDrain } from './use-shutdown-drain.js';
 
-/** What transports put in the server context: a WebSocket brings its connectionParams. */
+/** What transports put in the server context. */
 export interface TransportContext {
-  connectionParams?: Readonly<Record<string, unknown>>;
+  /** Over WebSocket, the connection's caller (read from its connectionParams and upgrade request). */
+  caller?: Caller;
   /** The HTTP request (the WebSocket upgrade request, over WebSocket). */
   req?: IncomingMessage;
   /** Aborted when the subscription or connection ends. */
@@ -34,6 +32,7 @@ export interface ContextFactoryOptions {
   services: GatewayServices;
   /** Credentials for callers who send none, or null (see GatewayOptions). */
   fallbackCredentials: Credentials | null;
+  /** Host names whose requests may use `fallbackCredentials` (see GatewayOptions). */
   allowedHosts: readonly string[];
   redactor: SecretRedactor;
   scopes: RequestScopes;
@@ -45,38 +44,16 @@ export function createContextFactory(
 ): (initial: YogaInitialContext & TransportContext) => GatewayContext {
   const { services, fallbackCredentials, allowedHosts, redactor, scopes, drain } = options;
   return (initial) => {
-    const { request, req, connectionParams, signal, params } = initial;
-    if (connectionParams) {
-      // Over WebSocket yoga's request hooks (useSecretScope) do not run: hold the operation's secrets here.
-      const release = redactor.hold(
-        requestSecrets({
-          authorization: connectionParams.authorization,
-          variables: params?.variables,
-          query: params?.query,
-        }),
-      );
+    const { request, req, signal, params } = initial;
+    if (initial.caller) {
+      // Over WebSocket yoga's request hooks (useSecretScope) do not run: the context holds its
+      // operation's secrets for as long as it lives (a shared group's context outlives its first member).
+      const release = redactor.hold([...initial.caller.secrets, ...requestSecrets(params ?? {})]);
       if (signal?.aborted) release();
       else signal?.addEventListener('abort', release, { once: true });
     }
-    // Over WebSocket the page's origin and the host it was sent to are on the upgrade request. Read
-    // only when default credentials exist: it parses the request's URL.
-    const site = () =>
-      connectionParams
-        ? requestSite((name) => req?.headers[name])
-        : requestSite((name) => request.headers.get(name), new URL(request.url).host);
-    const presented: PresentedCredentials = {
-      ...(connectionParams
-        ? {
-            authorization: stringParam(connectionParams, 'authorization', 'Authorization'),
-            organizationId: stringParam(connectionParams, 'organizationId', 'organization_id', 'X-Organization-Id'),
-          }
-        : {
-            authorization: request.headers.get('authorization'),
-            organizationId: request.headers.get('x-organization-id'),
-          }),
-      defaultRefusal: fallbackCredentials ? defaultCredentialsRefusal(site(), allowedHosts) : null,
-    };
-    const outcome = resolveCredentials(presented, fallbackCredentials);
+    const caller = initial.caller ?? readCaller({ transport: 'http', request, req });
+    const outcome = resolveCredentials(caller, fallbackCredentials, allowedHosts);
     // Every upstream call of the operation carries its request's id (the upstream gets it, the client logs it).
     const requestId = scopes.ofContext(initial)?.requestId;
     // A subscription's signal is its own (it ends at shutdown with its socket or stream); a request's
@@ -87,12 +64,4 @@ export function createContextFactory(
     drained.mark(context);
     return context;
   };
-}
-
-function stringParam(params: Readonly<Record<string, unknown>>, ...names: string[]): string | undefined {
-  for (const name of names) {
-    const value = params[name];
-    if (typeof value === 'string') return value;
-  }
-  return undefined;
 }
