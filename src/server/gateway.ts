@@ -4,33 +4,25 @@
  * health checks. It takes services already built (compose-gateway.ts builds them from the settings)
  * and owns nothing that needs closing. Transports (HTTP, WebSocket, SSE) are wired around it in http.ts.
  */
-import type { IncomingMessage } from 'node:http';
-import { createYoga, type YogaInitialContext, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Settings } from '../config.js';
-import { createGatewayContext, type GatewayContext, type GatewayServices } from '../resolvers/context.js';
+import type { GatewayContext, GatewayServices } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { GatewayMetrics } from '../telemetry/gateway-metrics.js';
-import type { RequestScope } from '../telemetry/request-scope.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { CircuitBreakerView } from '../upstream/circuit-breaker.js';
 import { createSocketAdmission, type AdmitSocketOperation } from './admit-socket-operation.js';
 import { corsAllowList } from './cors-allow-list.js';
-import {
-  defaultCredentialsRefusal,
-  requestSite,
-  resolveCredentials,
-  type PresentedCredentials,
-} from './credentials.js';
+import { createContextFactory, type TransportContext } from './create-context-factory.js';
 import { gatewayPlugins, type OperationGuardParts } from './gateway-plugins.js';
 import { GRAPHIQL_TABS } from './graphiql-examples.js';
 import { redactingLogger } from './redacting-logger.js';
-import { requestSecrets } from './request-secrets.js';
 import { scrubbedError, toClientError } from './to-client-error.js';
 import { createInternalErrorLog } from './use-internal-error-log.js';
-import { createRequestScopes, type RequestScopes } from './use-request-id.js';
-import { createShutdownDrain, type ShutdownDrain } from './use-shutdown-drain.js';
+import { createRequestScopes } from './use-request-id.js';
+import { createShutdownDrain } from './use-shutdown-drain.js';
 
 /** The settings the GraphQL side reads (src/config.ts, with their defaults there). */
 export type GatewaySettings = Pick<
@@ -69,17 +61,6 @@ export interface GatewayParts {
   circuitBreaker: CircuitBreakerView | null;
   /** Where the built dashboard is served from (see use-dashboard.ts). @default dist/dashboard/ */
   dashboardDir?: string | undefined;
-}
-
-/** What transports put in the server context: a WebSocket brings its connectionParams. */
-export interface TransportContext {
-  connectionParams?: Readonly<Record<string, unknown>>;
-  /** The HTTP request (the WebSocket upgrade request, over WebSocket). */
-  req?: IncomingMessage;
-  /** Aborted when the subscription or connection ends. */
-  signal?: AbortSignal;
-  /** Over WebSocket, the connection's request id and logger (there is no fetch Request to key them by). */
-  requestScope?: RequestScope;
 }
 
 export interface Gateway {
@@ -127,7 +108,14 @@ export function createGateway(parts: GatewayParts): Gateway {
       maskError: (error) => scrubbedError(toClientError(error, internalErrors.logUnseen), redactor),
     },
     logging: yogaLogging(log),
-    context: contextFactory({ services, settings, redactor, scopes, drain }),
+    context: createContextFactory({
+      services,
+      fallbackCredentials: settings.fallbackCredentials,
+      allowedHosts: settings.allowedHosts,
+      redactor,
+      scopes,
+      drain,
+    }),
     plugins: gatewayPlugins(parts, {
       scopes,
       drain,
@@ -171,68 +159,4 @@ function yogaLogging(log: Logger) {
     // logged once, at error level, by internalErrors (use-internal-error-log.ts). Its copies go to debug.
     error: (...args: unknown[]) => log.debug(args.map(String).join(' ')),
   };
-}
-
-interface ContextParts {
-  services: GatewayServices;
-  settings: Pick<GatewaySettings, 'fallbackCredentials' | 'allowedHosts'>;
-  redactor: SecretRedactor;
-  scopes: RequestScopes;
-  drain: ShutdownDrain;
-}
-
-/** Each operation's context: the caller's credentials from the request or the WebSocket connection. */
-function contextFactory({ services, settings, redactor, scopes, drain }: ContextParts) {
-  const { fallbackCredentials, allowedHosts } = settings;
-  return (initial: YogaInitialContext & TransportContext): GatewayContext => {
-    const { request, req, connectionParams, signal, params } = initial;
-    if (connectionParams) {
-      // Over WebSocket yoga's request hooks (useSecretScope) do not run: hold the operation's secrets here.
-      const release = redactor.hold(
-        requestSecrets({
-          authorization: connectionParams.authorization,
-          variables: params?.variables,
-          query: params?.query,
-        }),
-      );
-      if (signal?.aborted) release();
-      else signal?.addEventListener('abort', release, { once: true });
-    }
-    // Over WebSocket the page's origin and the host it was sent to are on the upgrade request. Read
-    // only when default credentials exist: it parses the request's URL.
-    const site = () =>
-      connectionParams
-        ? requestSite((name) => req?.headers[name])
-        : requestSite((name) => request.headers.get(name), new URL(request.url).host);
-    const presented: PresentedCredentials = {
-      ...(connectionParams
-        ? {
-            authorization: stringParam(connectionParams, 'authorization', 'Authorization'),
-            organizationId: stringParam(connectionParams, 'organizationId', 'organization_id', 'X-Organization-Id'),
-          }
-        : {
-            authorization: request.headers.get('authorization'),
-            organizationId: request.headers.get('x-organization-id'),
-          }),
-      defaultRefusal: fallbackCredentials ? defaultCredentialsRefusal(site(), allowedHosts) : null,
-    };
-    const outcome = resolveCredentials(presented, fallbackCredentials);
-    // Every upstream call of the operation carries its request's id (the upstream gets it, the client logs it).
-    const requestId = scopes.ofContext(initial)?.requestId;
-    // A subscription's signal is its own (it ends at shutdown with its socket or stream); a request's
-    // upstream calls may also be ended by the shutdown (use-shutdown-drain.ts).
-    if (signal) return createGatewayContext(services, outcome, { signal, requestId });
-    const drained = drain.signalFor(request.signal);
-    const context = createGatewayContext(services, outcome, { signal: drained.signal, requestId });
-    drained.mark(context);
-    return context;
-  };
-}
-
-function stringParam(params: Readonly<Record<string, unknown>>, ...names: string[]): string | undefined {
-  for (const name of names) {
-    const value = params[name];
-    if (typeof value === 'string') return value;
-  }
-  return undefined;
 }
