@@ -37,12 +37,6 @@ export interface StoredJob {
   cancelRequestedAt: number | null;
 }
 
-export interface PendingUpload {
-  fileId: string;
-  accountId: string;
-  expiresAt: number;
-}
-
 export interface AccountState {
   id: string;
   userId: string;
@@ -57,8 +51,6 @@ export interface AccountState {
 export interface TogetherStore {
   account(id: string): AccountState;
   nextSeq(): number;
-  /** Upload targets handed out by `POST /files`, keyed by their unguessable token. */
-  uploads: Map<string, PendingUpload>;
 }
 
 export function createTogetherStore(startingBalance: (accountId: string) => number): TogetherStore {
@@ -74,6 +66,5 @@ export function createTogetherStore(startingBalance: (accountId: string) => numb
       return state;
     },
     nextSeq: () => ++seq,
-    uploads: new Map(),
   };
 }
