@@ -44,7 +44,7 @@ function records(job: StoredJob, now: number): MetricRecord[] {
       global_step: step,
       epoch: Math.round((step / job.plan.stepsPerEpoch) * 1000) / 1000,
       train_loss: trainLoss(job.id, step, job.plan.steps),
-      learning_rate: learningRate(job, step),
+      learning_rate: Number(learningRate(job, step).toPrecision(6)),
       logged_at: Math.round(stepTime(job, t, step)) / 1000,
     };
     if (evals.has(step)) record['eval_loss'] = evalLoss(job.id, step, job.plan.steps);

@@ -19,7 +19,8 @@ import { wireFile } from '../wire-file.js';
 const PURPOSES = new Set(['fine-tune', 'eval', 'batch-api']);
 
 function newFile(fields: Record<string, string | undefined>, now: number): StoredFile {
-  const filename = fields['file_name'];
+  // The SDK sends the path it read the file from: the name is its last part (ours).
+  const filename = fields['file_name']?.split(/[\\/]/).pop();
   if (filename === undefined || filename === '') throw invalidRequest('file_name is required.', 'file_name');
   const purpose = fields['purpose'] ?? 'fine-tune';
   if (!PURPOSES.has(purpose)) throw invalidRequest(`purpose must be one of fine-tune, eval, batch-api; got ${JSON.stringify(purpose)}.`, 'purpose');
