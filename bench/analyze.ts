@@ -33,16 +33,25 @@ function pinned(): boolean {
   } catch {
     return false;
   }
-  const run = spawnSync('taskset', ['-c', '0-1', process.execPath, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, BENCH_PINNED: '1' } });
+  const run = spawnSync('taskset', ['-c', '0-1', process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_PINNED: '1' },
+  });
   process.exit(run.status ?? 1);
 }
 
-const WORDS = 'the a customer account billing invoice password reset team project export settings security plan refund upload limit region data support email app'.split(' ');
+const WORDS =
+  'the a customer account billing invoice password reset team project export settings security plan refund upload limit region data support email app'.split(
+    ' ',
+  );
 /** Rows of realistic length (a 10–25 word question, a 20–80 word answer), deterministic. */
 function* rows(bytes: number): Generator<[string, string, string]> {
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-  const text = (min: number, max: number) => Array.from({ length: min + Math.floor(rand() * (max - min)) }, () => WORDS[Math.floor(rand() * WORDS.length)]).join(' ');
+  const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const text = (min: number, max: number) =>
+    Array.from({ length: min + Math.floor(rand() * (max - min)) }, () => WORDS[Math.floor(rand() * WORDS.length)]).join(
+      ' ',
+    );
   let produced = 0;
   for (let i = 0; produced < bytes; i++) {
     const q = `${text(10, 25)}?`;
@@ -54,19 +63,36 @@ function* rows(bytes: number): Generator<[string, string, string]> {
 }
 
 function csv(bytes: number): () => Promise<Readable> {
-  return async () => Readable.from((function* () {
-    yield 'question,answer\n';
-    let chunk = '';
-    for (const [, , line] of rows(bytes)) {
-      chunk += line;
-      if (chunk.length > 64 * 1024) { yield chunk; chunk = ''; }
-    }
-    yield chunk;
-  })());
+  return async () =>
+    Readable.from(
+      (function* () {
+        yield 'question,answer\n';
+        let chunk = '';
+        for (const [, , line] of rows(bytes)) {
+          chunk += line;
+          if (chunk.length > 64 * 1024) {
+            yield chunk;
+            chunk = '';
+          }
+        }
+        yield chunk;
+      })(),
+    );
 }
 
 const analyze = (family: TokenizerFamily, bytes: number, pool: ReturnType<typeof createTokenPool>) =>
-  analyzeDataset({ baseModelId: MODEL[family], contextLength: 8192, training: { fileName: 'bench.csv', open: csv(bytes) }, validation: null, promptColumn: 'question', answerColumn: 'answer', nEpochs: 1, nEvals: 0, maxBytes: 1024 ** 3, pool });
+  analyzeDataset({
+    baseModelId: MODEL[family],
+    contextLength: 8192,
+    training: { fileName: 'bench.csv', open: csv(bytes) },
+    validation: null,
+    promptColumn: 'question',
+    answerColumn: 'answer',
+    nEpochs: 1,
+    nEvals: 0,
+    maxBytes: 1024 ** 3,
+    pool,
+  });
 
 async function main(): Promise<void> {
   const isPinned = pinned();
@@ -89,7 +115,8 @@ async function main(): Promise<void> {
   const report = await analyze(family, bytes, one);
   const analysisS = (performance.now() - t) / 1000;
   await one.close();
-  if (report.training.tokens.total !== directTokens) throw new Error(`token totals differ: ${report.training.tokens.total} vs ${directTokens}`);
+  if (report.training.tokens.total !== directTokens)
+    throw new Error(`token totals differ: ${report.training.tokens.total} vs ${directTokens}`);
 
   // 2. Event-loop delay while a larger file is analysed by the pool sized to the machine.
   const pool = createTokenPool({ idleTimeoutMs: 600_000 });

@@ -23,7 +23,13 @@ export function helpText(usage: string, schema: z.ZodObject): string {
  * Parses argv against `schema`. `--help` prints `helpText` and exits 0; anything that does not
  * parse throws a TypeError naming the flag (prefixed with `program`).
  */
-export function parseArgs<S extends z.ZodObject>(program: string, usage: string, argv: readonly string[], schema: S, booleanFlags: ReadonlySet<string>): z.output<S> {
+export function parseArgs<S extends z.ZodObject>(
+  program: string,
+  usage: string,
+  argv: readonly string[],
+  schema: S,
+  booleanFlags: ReadonlySet<string>,
+): z.output<S> {
   const raw: Record<string, unknown> = {};
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]!;

@@ -46,22 +46,40 @@ const BY_NAME: Record<string, Layer> = {
 
 const BY_URL: Array<[RegExp, Layer]> = [
   [/\/src\/server\/(subscription-groups|graphql-ws-options)\./, 'subscription groups'],
-  [/\/src\/resolvers\/live-source\.|\/node_modules\/@repeaterjs\/|\/src\/subscriptions\//, 'live-updates plumbing (hub, Repeaters)'],
+  [
+    /\/src\/resolvers\/live-source\.|\/node_modules\/@repeaterjs\/|\/src\/subscriptions\//,
+    'live-updates plumbing (hub, Repeaters)',
+  ],
   [
     /\/node_modules\/(graphql|@graphql-tools\/(executor|utils)|@pothos\/[^/]+|dataloader)\/|\/src\/schema\/|\/src\/resolvers\//,
     'GraphQL execution (executor + resolvers)',
   ],
   [/\/node_modules\/graphql-ws\//, 'graphql-ws protocol'],
-  [/\/node_modules\/(@envelop\/[^/]+|graphql-yoga|@graphql-yoga\/[^/]+|@graphql-tools\/[^/]+|@whatwg-node\/[^/]+)\//, 'yoga/envelop result hooks'],
-  [/\/node_modules\/ws\/|node:net|node:internal\/(net|stream_base_commons|streams\/)|node:stream|node:buffer|node:internal\/buffer/, 'socket send (ws + net + writev)'],
-  [/\/node_modules\/(undici|zod)\/|\/src\/upstream\/|node:crypto|node:internal\/crypto/, 'upstream polling (undici, zod, hash)'],
+  [
+    /\/node_modules\/(@envelop\/[^/]+|graphql-yoga|@graphql-yoga\/[^/]+|@graphql-tools\/[^/]+|@whatwg-node\/[^/]+)\//,
+    'yoga/envelop result hooks',
+  ],
+  [
+    /\/node_modules\/ws\/|node:net|node:internal\/(net|stream_base_commons|streams\/)|node:stream|node:buffer|node:internal\/buffer/,
+    'socket send (ws + net + writev)',
+  ],
+  [
+    /\/node_modules\/(undici|zod)\/|\/src\/upstream\/|node:crypto|node:internal\/crypto/,
+    'upstream polling (undici, zod, hash)',
+  ],
 ];
 
-const SERIALISING_CALLERS = new Set<Layer | 'idle'>(['graphql-ws protocol', 'yoga/envelop result hooks', 'subscription groups', 'other']);
+const SERIALISING_CALLERS = new Set<Layer | 'idle'>([
+  'graphql-ws protocol',
+  'yoga/envelop result hooks',
+  'subscription groups',
+  'other',
+]);
 
 function layerOf(frame: ProfileNode['callFrame']): Layer | undefined {
   const named = BY_NAME[frame.functionName];
-  if (named && (frame.url === '' || frame.functionName.startsWith('(') || frame.functionName === 'stringifyMessage')) return named;
+  if (named && (frame.url === '' || frame.functionName.startsWith('(') || frame.functionName === 'stringifyMessage'))
+    return named;
   if (frame.url === '') return undefined;
   for (const [pattern, layer] of BY_URL) if (pattern.test(frame.url)) return layer;
   return undefined;

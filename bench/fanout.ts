@@ -31,7 +31,7 @@ import type { ChildMessage, GatewayProcessConfig, MemoryReport, ParentMessage } 
 import { createLoadClient, type SubscriberPlan } from './load-client.js';
 import { parseOptions, scenariosOf, type BenchOptions, type Scenario } from './options.js';
 import { fmt, median, percentile, ratio, table } from './report.js';
-import { startUpstreamProbe, type UpstreamProbe } from './upstream-probe.js';
+import { startUpstreamProbe } from './upstream-probe.js';
 
 const ORG = 'demo-org';
 const JWT_SECRET = 'fanout-bench-secret';
@@ -40,8 +40,10 @@ const JOB_SECONDS = 100_000;
 const MODEL = 'e5f6a7b8-c9d0-1234-efab-567890123456';
 
 const QUERIES: Record<BenchOptions['query'], string> = {
-  latest: 'subscription Watch($id: ID!) { jobUpdated(id: $id) { id status startedAt metrics { latest { step trainingLoss } trainingSteps } } }',
-  points: 'subscription Watch($id: ID!) { jobUpdated(id: $id) { id status startedAt metrics { points { step timestamp trainingLoss validationLoss } } } }',
+  latest:
+    'subscription Watch($id: ID!) { jobUpdated(id: $id) { id status startedAt metrics { latest { step trainingLoss } trainingSteps } } }',
+  points:
+    'subscription Watch($id: ID!) { jobUpdated(id: $id) { id status startedAt metrics { points { step timestamp trainingLoss validationLoss } } } }',
 };
 
 interface Row {
@@ -80,7 +82,13 @@ const watchdog = setTimeout(() => {
 watchdog.unref();
 
 let clock = Date.now();
-const simulator = await startSimulator({ port: 0, host: '127.0.0.1', jobSeconds: JOB_SECONDS, jwtSecret: JWT_SECRET, now: () => clock });
+const simulator = await startSimulator({
+  port: 0,
+  host: '127.0.0.1',
+  jobSeconds: JOB_SECONDS,
+  jwtSecret: JWT_SECRET,
+  now: () => clock,
+});
 const probe = await startUpstreamProbe(simulator.origin);
 const setup = createUpstreamClient({ baseUrl: simulator.apiBaseUrl, deadlineMs: 30_000 });
 const owner: Credentials = { token: 'demo-token', organizationId: ORG };
@@ -89,13 +97,17 @@ const scenarios = scenariosOf(options);
 const maxTokens = Math.max(...scenarios.map((s) => s.tokens));
 const tokens = await Promise.all(
   Array.from({ length: maxTokens }, (_, i) =>
-    new SignJWT({ organization_id: ORG, sub: `bench-user-${i}` }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(JWT_SECRET)),
+    new SignJWT({ organization_id: ORG, sub: `bench-user-${i}` })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode(JWT_SECRET)),
   ),
 );
 const datasetId = await makeDataset();
 
 console.log(machineLine());
-console.log(`query: ${options.query}; poll interval ${options.intervalMs} ms; ${options.changes} changes per scenario; ${scenarios.length} scenarios\n`);
+console.log(
+  `query: ${options.query}; poll interval ${options.intervalMs} ms; ${options.changes} changes per scenario; ${scenarios.length} scenarios\n`,
+);
 
 const rows: Row[] = [];
 for (const scenario of scenarios) {
@@ -119,8 +131,15 @@ clearTimeout(watchdog);
 
 async function makeDataset(): Promise<string> {
   // 800 rows at batch size 8, one epoch: ~99 steps, so every step is a metric point.
-  const csv = ['question,answer', ...Array.from({ length: 800 }, (_, i) => `"Question ${i}?","Answer number ${i}."`)].join('\n');
-  const file = await setup.uploadFile(owner, { filename: 'bench.csv', body: Readable.from([csv]), contentType: 'text/csv' });
+  const csv = [
+    'question,answer',
+    ...Array.from({ length: 800 }, (_, i) => `"Question ${i}?","Answer number ${i}."`),
+  ].join('\n');
+  const file = await setup.uploadFile(owner, {
+    filename: 'bench.csv',
+    body: Readable.from([csv]),
+    contentType: 'text/csv',
+  });
   return (await setup.createDataset(owner, { name: 'bench', trainingFileId: file.id })).id;
 }
 
@@ -152,11 +171,17 @@ function startGateway(grouping: boolean): Promise<{ child: ChildProcess; url: st
   child.once('exit', () => children.delete(child));
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the gateway process exited (${code}) before it was ready`)));
-    child.once('message', (m: ChildMessage) => (m.type === 'ready' ? resolve({ child, url: m.url }) : reject(new Error(`unexpected ${m.type}`))));
+    child.once('message', (m: ChildMessage) =>
+      m.type === 'ready' ? resolve({ child, url: m.url }) : reject(new Error(`unexpected ${m.type}`)),
+    );
   });
 }
 
-function ask<T extends ChildMessage['type']>(child: ChildProcess, message: ParentMessage, reply: T): Promise<Extract<ChildMessage, { type: T }>> {
+function ask<T extends ChildMessage['type']>(
+  child: ChildProcess,
+  message: ParentMessage,
+  reply: T,
+): Promise<Extract<ChildMessage, { type: T }>> {
   return new Promise((resolve) => {
     const onMessage = (m: ChildMessage) => {
       if (m.type !== reply) return;
@@ -184,7 +209,8 @@ function ownCpuMs(): number {
 
 async function waitForPollers(child: ChildProcess, count: number, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  while ((await ask(child, { type: 'pollers' }, 'pollers')).count !== count && performance.now() < deadline) await sleep(50);
+  while ((await ask(child, { type: 'pollers' }, 'pollers')).count !== count && performance.now() < deadline)
+    await sleep(50);
 }
 
 function planFor(scenario: Scenario, jobIds: readonly string[]): SubscriberPlan {
@@ -195,7 +221,10 @@ function planFor(scenario: Scenario, jobIds: readonly string[]): SubscriberPlan 
     // watched from every socket (and so with every token) once there are enough rounds, and with one
     // socket per subscriber the jobs are still spread evenly.
     jobOf: Array.from({ length: n }, (_, i) => jobIds[(i + Math.floor(i / s)) % jobIds.length]!),
-    paramsOf: Array.from({ length: s }, (_, socket) => ({ authorization: `Bearer ${tokens[socket % t]}`, organizationId: ORG })),
+    paramsOf: Array.from({ length: s }, (_, socket) => ({
+      authorization: `Bearer ${tokens[socket % t]}`,
+      organizationId: ORG,
+    })),
   };
 }
 
@@ -283,7 +312,9 @@ async function runScenario(scenario: Scenario): Promise<Row> {
     await load.close();
     return {
       scenario,
-      groups: new Set(plan.jobOf.map((job, i) => `${job} ${String(plan.paramsOf[plan.socketOf[i]!]!['authorization'])}`)).size,
+      groups: new Set(
+        plan.jobOf.map((job, i) => `${job} ${String(plan.paramsOf[plan.socketOf[i]!]!['authorization'])}`),
+      ).size,
       subscribeSeconds,
       subscribed: received,
       verifyCalls,
@@ -315,7 +346,8 @@ function label(s: Scenario): string {
 
 function summaryLine(r: Row): string {
   const p = r.problems;
-  const trouble = r.missed || p.errors || p.completed || p.closedSockets ? ` PROBLEMS missed=${r.missed} ${JSON.stringify(p)}` : '';
+  const trouble =
+    r.missed || p.errors || p.completed || p.closedSockets ? ` PROBLEMS missed=${r.missed} ${JSON.stringify(p)}` : '';
   return (
     `${label(r.scenario)} · grouping ${r.scenario.grouping}: subscribed ${r.subscribed} in ${fmt(r.subscribeSeconds)} s ` +
     `(${r.verifyCalls} GET /jobs/{id}); polls/interval ${fmt(r.jobPollsPerInterval)} + ${fmt(r.metricsPollsPerInterval)} metrics; ` +
@@ -326,7 +358,25 @@ function summaryLine(r: Row): string {
 
 function renderTables(all: readonly Row[]): string {
   const main = table(
-    ['scenario', 'grouping', '(job, token) pairs', 'subscribe s', 'GET /jobs/{id} while subscribing', 'polls / interval (job + metrics)', 'heap B/sub', 'RSS B/sub', 'fan-out p50 ms', 'p99 ms', 'max ms', 'change → last sub ms', 'gateway CPU ms/change', 'µs/sub', 'client CPU ms/change', 'client loop lag p99 ms', 'missed'],
+    [
+      'scenario',
+      'grouping',
+      '(job, token) pairs',
+      'subscribe s',
+      'GET /jobs/{id} while subscribing',
+      'polls / interval (job + metrics)',
+      'heap B/sub',
+      'RSS B/sub',
+      'fan-out p50 ms',
+      'p99 ms',
+      'max ms',
+      'change → last sub ms',
+      'gateway CPU ms/change',
+      'µs/sub',
+      'client CPU ms/change',
+      'client loop lag p99 ms',
+      'missed',
+    ],
     all.map((r) => [
       label(r.scenario),
       r.scenario.grouping,
@@ -356,7 +406,13 @@ function renderTables(all: readonly Row[]): string {
   const compared = [...pairs].filter(([, p]) => p.off && p.on);
   const grouping = compared.length
     ? table(
-        ['scenario', 'CPU/change off → on', 'fan-out p99 off → on', 'heap/sub off → on', 'GET /jobs/{id} while subscribing off → on'],
+        [
+          'scenario',
+          'CPU/change off → on',
+          'fan-out p99 off → on',
+          'heap/sub off → on',
+          'GET /jobs/{id} while subscribing off → on',
+        ],
         compared.map(([key, { off, on }]) => [
           key,
           `${fmt(off!.gatewayCpuMsPerChange)} → ${fmt(on!.gatewayCpuMsPerChange)} ms (${ratio(on!.gatewayCpuMsPerChange, off!.gatewayCpuMsPerChange)})`,
@@ -370,9 +426,18 @@ function renderTables(all: readonly Row[]): string {
   const profiled = all.filter((r) => r.layers);
   const profile = profiled.length
     ? table(
-        ['layer', ...profiled.map((r) => `${r.scenario.subscribers}/${r.scenario.jobs}/${r.scenario.sockets}/${r.scenario.tokens} ${r.scenario.grouping}`)],
         [
-          ...LAYERS.map((layer) => [layer, ...profiled.map((r) => `${fmt((100 * r.layers!.byLayer[layer]) / r.layers!.busyMs)} %`)]),
+          'layer',
+          ...profiled.map(
+            (r) =>
+              `${r.scenario.subscribers}/${r.scenario.jobs}/${r.scenario.sockets}/${r.scenario.tokens} ${r.scenario.grouping}`,
+          ),
+        ],
+        [
+          ...LAYERS.map((layer) => [
+            layer,
+            ...profiled.map((r) => `${fmt((100 * r.layers!.byLayer[layer]) / r.layers!.busyMs)} %`),
+          ]),
           ['busy ms over the changes', ...profiled.map((r) => fmt(r.layers!.busyMs))],
         ],
       )
@@ -383,7 +448,8 @@ function renderTables(all: readonly Row[]): string {
     main,
     grouping && '### Grouping off → on (same run, same scenario)',
     grouping,
-    profile && '### Where the gateway\'s busy time went during the changes (CPU profile; columns: subscribers/jobs/sockets/tokens)',
+    profile &&
+      "### Where the gateway's busy time went during the changes (CPU profile; columns: subscribers/jobs/sockets/tokens)",
     profile,
   ]
     .filter(Boolean)

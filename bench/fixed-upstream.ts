@@ -25,7 +25,8 @@ export interface FixedUpstreamConfig {
   baseModels: number;
 }
 
-export type UpstreamRequest = { type: 'latency'; ms: number } | { type: 'calls' } | { type: 'reset' } | { type: 'close' };
+export type UpstreamRequest =
+  { type: 'latency'; ms: number } | { type: 'calls' } | { type: 'reset' } | { type: 'close' };
 export type UpstreamReply =
   | { type: 'ready'; apiBaseUrl: string; organizationId: string; token: string }
   | { type: 'latency-set' }
@@ -42,10 +43,17 @@ const simulator = await startSimulator({ port: 0, host: '127.0.0.1', jobSeconds:
 const setup = createUpstreamClient({ baseUrl: simulator.apiBaseUrl, deadlineMs: 30_000 });
 
 const models = (await setup.listBaseModels(owner)).slice(0, Math.max(1, config.baseModels));
-const csv = ['question,answer', ...Array.from({ length: 800 }, (_, i) => `"Question ${i}?","Answer number ${i}."`)].join('\n');
+const csv = [
+  'question,answer',
+  ...Array.from({ length: 800 }, (_, i) => `"Question ${i}?","Answer number ${i}."`),
+].join('\n');
 const datasetIds: string[] = [];
 for (let d = 0; d < config.datasets; d += 1) {
-  const file = await setup.uploadFile(owner, { filename: `bench-${d}.csv`, body: Readable.from([csv]), contentType: 'text/csv' });
+  const file = await setup.uploadFile(owner, {
+    filename: `bench-${d}.csv`,
+    body: Readable.from([csv]),
+    contentType: 'text/csv',
+  });
   datasetIds.push((await setup.createDataset(owner, { name: `bench-dataset-${d}`, trainingFileId: file.id })).id);
 }
 for (let j = 0; j < config.jobs; j += 1) {
@@ -54,7 +62,10 @@ for (let j = 0; j < config.jobs; j += 1) {
     name: `bench-job-${j}`,
     baseModelId: model.id,
     dataset: { id: datasetIds[j % datasetIds.length]!, answerColumn: 'answer' },
-    hyperparameters: { nEpochs: 1, batchSize: model.supportedBatchSizes.includes(8) ? 8 : model.supportedBatchSizes[0]! },
+    hyperparameters: {
+      nEpochs: 1,
+      batchSize: model.supportedBatchSizes.includes(8) ? 8 : model.supportedBatchSizes[0]!,
+    },
   });
   clock += 1_000; // distinct creation times: a stable "newest first" order
 }
@@ -73,7 +84,10 @@ let latencyMs = 0;
 const ID_AFTER = new Set(['organizations', 'jobs', 'datasets', 'files', 'models']);
 function routeOf(url: string): string {
   const segments = url.split('?')[0]!.split('/');
-  return segments.map((s, i) => (i > 0 && ID_AFTER.has(segments[i - 1]!) ? '{id}' : s)).join('/').replace(/^\/api\/v1\/organizations\/\{id\}/, '');
+  return segments
+    .map((s, i) => (i > 0 && ID_AFTER.has(segments[i - 1]!) ? '{id}' : s))
+    .join('/')
+    .replace(/^\/api\/v1\/organizations\/\{id\}/, '');
 }
 
 async function record(req: IncomingMessage): Promise<Recorded> {
@@ -83,7 +97,14 @@ async function record(req: IncomingMessage): Promise<Recorded> {
   });
   const body = Buffer.from(await answer.body.arrayBuffer());
   const type = answer.headers['content-type'];
-  return { status: answer.statusCode, headers: { 'content-type': typeof type === 'string' ? type : 'application/json', 'content-length': String(body.length) }, body };
+  return {
+    status: answer.statusCode,
+    headers: {
+      'content-type': typeof type === 'string' ? type : 'application/json',
+      'content-length': String(body.length),
+    },
+    body,
+  };
 }
 
 const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -91,7 +112,9 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
   byRoute[route] = (byRoute[route] ?? 0) + 1;
   req.resume();
   if (req.method !== 'GET') {
-    res.writeHead(405, { 'content-type': 'application/json' }).end('{"error":{"code":"method_not_allowed","message":"the benchmark upstream serves GET only"}}');
+    res
+      .writeHead(405, { 'content-type': 'application/json' })
+      .end('{"error":{"code":"method_not_allowed","message":"the benchmark upstream serves GET only"}}');
     return;
   }
   const key = req.url ?? '/';
@@ -133,4 +156,9 @@ process.on('message', (m: UpstreamRequest) => {
   }
 });
 process.on('disconnect', () => process.exit(0));
-send({ type: 'ready', apiBaseUrl: `http://127.0.0.1:${port}/api/v1`, organizationId: owner.organizationId, token: owner.token });
+send({
+  type: 'ready',
+  apiBaseUrl: `http://127.0.0.1:${port}/api/v1`,
+  organizationId: owner.organizationId,
+  token: owner.token,
+});

@@ -21,7 +21,14 @@ export function flatPageBody(upstreamPage: string): string {
     data: {
       jobs: {
         totalCount: page.total,
-        edges: page.data.map((j) => ({ node: { id: j.id, name: j.name, status: j.status.toUpperCase(), createdAt: new Date(j.created_at).toISOString() } })),
+        edges: page.data.map((j) => ({
+          node: {
+            id: j.id,
+            name: j.name,
+            status: j.status.toUpperCase(),
+            createdAt: new Date(j.created_at).toISOString(),
+          },
+        })),
       },
     },
   });

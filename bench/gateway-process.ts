@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { createGateway } from '../src/server/gateway.js';
 import { startHttpServer } from '../src/server/http.js';
-import { createLiveUpdates } from '../src/subscriptions/hub.js';
+import { createLiveUpdates } from '../src/live/hub.js';
 import { createUpstreamClient } from '../src/upstream/client.js';
 
 export interface GatewayProcessConfig {
@@ -67,7 +67,10 @@ process.on('message', (message: ParentMessage) => {
         gc?.();
         gc?.();
         const m = process.memoryUsage();
-        send({ type: 'memory', memory: { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers } });
+        send({
+          type: 'memory',
+          memory: { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers },
+        });
         return;
       }
       case 'cpu': {

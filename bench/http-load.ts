@@ -54,7 +54,12 @@ export function createPool(url: string, connections: number): Pool {
 }
 
 async function once(pool: Pool, target: LoadTarget): Promise<{ status: number; body: Buffer }> {
-  const answer = await pool.request({ method: target.method, path: target.path, headers: target.headers, body: target.body ?? null });
+  const answer = await pool.request({
+    method: target.method,
+    path: target.path,
+    headers: target.headers,
+    body: target.body ?? null,
+  });
   return { status: answer.statusCode, body: Buffer.from(await answer.body.arrayBuffer()) };
 }
 
@@ -94,7 +99,13 @@ class Recorder {
 }
 
 /** `connections` loops, each sending its next request as soon as the last is answered, for `durationMs`. */
-export async function closedLoop(pool: Pool, target: LoadTarget, checker: Checker, connections: number, durationMs: number): Promise<LoadResult> {
+export async function closedLoop(
+  pool: Pool,
+  target: LoadTarget,
+  checker: Checker,
+  connections: number,
+  durationMs: number,
+): Promise<LoadResult> {
   const recorder = new Recorder(checker);
   const start = performance.now();
   const end = start + durationMs;
@@ -106,7 +117,13 @@ export async function closedLoop(pool: Pool, target: LoadTarget, checker: Checke
 }
 
 /** Requests at `rate` per second for `durationMs`, whatever the answers; latency from when each was due. */
-export async function openLoop(pool: Pool, target: LoadTarget, checker: Checker, rate: number, durationMs: number): Promise<LoadResult> {
+export async function openLoop(
+  pool: Pool,
+  target: LoadTarget,
+  checker: Checker,
+  rate: number,
+  durationMs: number,
+): Promise<LoadResult> {
   const recorder = new Recorder(checker);
   const total = Math.max(1, Math.round((rate * durationMs) / 1000));
   const gap = 1000 / rate;

@@ -26,40 +26,119 @@ const list = <T extends string>(values: readonly [T, ...T[]]) =>
     .pipe(z.array(z.enum(values)).min(1));
 
 const schema = z.object({
-  reps: z.coerce.number().int().min(1).max(20).default(3).describe('Repetitions of the whole set (a fresh process per target each time); tables give medians and min–max. @default 3'),
-  duration: seconds(8).describe('Seconds of closed-loop load per scenario (throughput, CPU per request, closed-loop latency). @default 8'),
-  openDuration: z.coerce.number().min(0).max(3_600).default(5).describe('Seconds of open-loop load per scenario (latency at a fixed rate below saturation); 0 skips it. @default 5'),
-  openFraction: z.coerce.number().gt(0).max(1).default(0.5).describe('Open-loop rate as a share of the closed-loop throughput just measured. @default 0.5'),
-  warmup: seconds(2).describe('Seconds of unmeasured closed-loop load before each scenario (JIT, caches, connections). @default 2'),
-  connections: z.coerce.number().int().min(1).max(1_000).default(50).describe('Keep-alive connections of the load generator. @default 50'),
+  reps: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(20)
+    .default(3)
+    .describe(
+      'Repetitions of the whole set (a fresh process per target each time); tables give medians and min–max. @default 3',
+    ),
+  duration: seconds(8).describe(
+    'Seconds of closed-loop load per scenario (throughput, CPU per request, closed-loop latency). @default 8',
+  ),
+  openDuration: z.coerce
+    .number()
+    .min(0)
+    .max(3_600)
+    .default(5)
+    .describe(
+      'Seconds of open-loop load per scenario (latency at a fixed rate below saturation); 0 skips it. @default 5',
+    ),
+  openFraction: z.coerce
+    .number()
+    .gt(0)
+    .max(1)
+    .default(0.5)
+    .describe('Open-loop rate as a share of the closed-loop throughput just measured. @default 0.5'),
+  warmup: seconds(2).describe(
+    'Seconds of unmeasured closed-loop load before each scenario (JIT, caches, connections). @default 2',
+  ),
+  connections: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000)
+    .default(50)
+    .describe('Keep-alive connections of the load generator. @default 50'),
   latencies: z
     .string()
     .regex(/^\d+(,\d+)*$/, 'a comma-separated list of milliseconds')
     .transform((s) => s.split(',').map(Number))
     .default([0, 20])
     .describe('Upstream latencies to run every upstream-backed target at, in ms. @default 0,20'),
-  targets: list(TARGETS).default([...TARGETS]).describe(`Which targets to run, of ${TARGETS.join(', ')}. @default all`),
+  targets: list(TARGETS)
+    .default([...TARGETS])
+    .describe(`Which targets to run, of ${TARGETS.join(', ')}. @default all`),
   idleWait: seconds(3).describe('Seconds after a server is ready before its idle RSS is read. @default 3'),
   gatewayCommand: z
     .string()
     .optional()
-    .describe('Shell command that starts the gateway (run in the repository root with node_modules/.bin on PATH, like npm does). @default the `start` script of package.json'),
+    .describe(
+      'Shell command that starts the gateway (run in the repository root with node_modules/.bin on PATH, like npm does). @default the `start` script of package.json',
+    ),
   gatewayEnv: z
     .string()
     .regex(/^([A-Z_][A-Z0-9_]*=[^,]*)(,[A-Z_][A-Z0-9_]*=[^,]*)*$/, 'NAME=value pairs separated by commas')
     .optional()
-    .describe('Extra environment of the gateway, e.g. NODE_ENV=production,LOG_LEVEL=warn. Without it the gateway gets only NSCALE_API_URL (and PORT, PATH, HOME). @default none'),
-  serverCpus: z.string().regex(/^\d+([,-]\d+)*$/).default('0').describe('taskset CPU list of the server under test. @default 0'),
-  clientCpus: z.string().regex(/^\d+([,-]\d+)*$/).default('1').describe('taskset CPU list of the load generator and the upstream. @default 1'),
-  noPin: z.boolean().default(false).describe('Do not pin anything (pinning is also skipped, with a note, without taskset or with one core). @default false'),
-  jobs: z.coerce.number().int().min(20).max(200).default(25).describe('Jobs in the upstream organization (the page shows the newest 20). @default 25'),
+    .describe(
+      'Extra environment of the gateway, e.g. NODE_ENV=production,LOG_LEVEL=warn. Without it the gateway gets only NSCALE_API_URL (and PORT, PATH, HOME). @default none',
+    ),
+  serverCpus: z
+    .string()
+    .regex(/^\d+([,-]\d+)*$/)
+    .default('0')
+    .describe('taskset CPU list of the server under test. @default 0'),
+  clientCpus: z
+    .string()
+    .regex(/^\d+([,-]\d+)*$/)
+    .default('1')
+    .describe('taskset CPU list of the load generator and the upstream. @default 1'),
+  noPin: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Do not pin anything (pinning is also skipped, with a note, without taskset or with one core). @default false',
+    ),
+  jobs: z.coerce
+    .number()
+    .int()
+    .min(20)
+    .max(200)
+    .default(25)
+    .describe('Jobs in the upstream organization (the page shows the newest 20). @default 25'),
   datasets: z.coerce.number().int().min(1).max(20).default(5).describe('Distinct datasets the jobs use. @default 5'),
-  baseModels: z.coerce.number().int().min(1).max(10).default(3).describe('Distinct base models the jobs use. @default 3'),
-  cpuProf: z.boolean().default(false).describe('After the repetitions, run the gateway once more with --cpu-prof under the flat query at 0 ms and print where its time went. @default false'),
+  baseModels: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10)
+    .default(3)
+    .describe('Distinct base models the jobs use. @default 3'),
+  cpuProf: z
+    .boolean()
+    .default(false)
+    .describe(
+      'After the repetitions, run the gateway once more with --cpu-prof under the flat query at 0 ms and print where its time went. @default false',
+    ),
   profileSeconds: seconds(10).describe('Seconds of load in the profiled run. @default 10'),
-  profileDir: z.string().optional().describe('Where the .cpuprofile goes (open it in Chrome DevTools). @default a new directory under the OS temp directory'),
-  out: z.string().optional().describe('Also write the tables (markdown) and raw numbers (JSON) to this path prefix. @default none'),
-  maxSeconds: z.coerce.number().int().min(10).default(900).describe('The whole run is stopped after this many seconds. @default 900'),
+  profileDir: z
+    .string()
+    .optional()
+    .describe(
+      'Where the .cpuprofile goes (open it in Chrome DevTools). @default a new directory under the OS temp directory',
+    ),
+  out: z
+    .string()
+    .optional()
+    .describe('Also write the tables (markdown) and raw numbers (JSON) to this path prefix. @default none'),
+  maxSeconds: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .default(900)
+    .describe('The whole run is stopped after this many seconds. @default 900'),
 });
 
 export type HttpBenchOptions = z.output<typeof schema>;

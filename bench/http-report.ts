@@ -67,25 +67,69 @@ function routes(reps: readonly Measurement[]): string {
     .join(', ');
 }
 
-export function renderHttpReport(ms: readonly Measurement[], memories: readonly ProcessMemory[], profile?: ProfileSummary & { path: string }): string {
+export function renderHttpReport(
+  ms: readonly Measurement[],
+  memories: readonly ProcessMemory[],
+  profile?: ProfileSummary & { path: string },
+): string {
   const direct = (latencyMs: number, pick: (m: Measurement) => number) => med(ms, 'direct', latencyMs, pick);
   const main = table(
-    ['target', 'upstream ms', 'req/s', 'server CPU ms/req', 'server core busy %', 'closed p50 ms', 'closed p99 ms', 'open-loop req/s', 'open p50 ms', 'open p99 ms', 'open p99 − direct', 'upstream calls/req', 'RSS after load MiB', 'load-gen CPU ms/req', 'checked / sent (failed)'],
+    [
+      'target',
+      'upstream ms',
+      'req/s',
+      'server CPU ms/req',
+      'server core busy %',
+      'closed p50 ms',
+      'closed p99 ms',
+      'open-loop req/s',
+      'open p50 ms',
+      'open p99 ms',
+      'open p99 − direct',
+      'upstream calls/req',
+      'RSS after load MiB',
+      'load-gen CPU ms/req',
+      'checked / sent (failed)',
+    ],
     groups(ms).map(({ target, latencyMs, reps }) => [
       target,
       String(latencyMs),
-      spread(reps.map((m) => m.throughput), 0),
-      spread(reps.map((m) => m.cpuMsPerRequest), 3),
-      spread(reps.map((m) => (m.cpuMsPerRequest * m.throughput) / 10), 0),
+      spread(
+        reps.map((m) => m.throughput),
+        0,
+      ),
+      spread(
+        reps.map((m) => m.cpuMsPerRequest),
+        3,
+      ),
+      spread(
+        reps.map((m) => (m.cpuMsPerRequest * m.throughput) / 10),
+        0,
+      ),
       spread(reps.map((m) => m.closedLatencies.p50)),
       spread(reps.map((m) => m.closedLatencies.p99)),
-      spread(reps.map((m) => m.openRate), 0),
+      spread(
+        reps.map((m) => m.openRate),
+        0,
+      ),
       spread(reps.map((m) => m.openLatencies.p50)),
       spread(reps.map((m) => m.openLatencies.p99)),
-      target === 'direct' ? '' : fmt(median(reps.map((m) => m.openLatencies.p99)) - direct(latencyMs, (m) => m.openLatencies.p99)),
-      spread(reps.map((m) => m.upstreamCallsPerRequest), 2),
-      spread(reps.map((m) => m.rssAfterLoad), 0, MiB),
-      spread(reps.map((m) => m.clientCpuMsPerRequest), 3),
+      target === 'direct'
+        ? ''
+        : fmt(median(reps.map((m) => m.openLatencies.p99)) - direct(latencyMs, (m) => m.openLatencies.p99)),
+      spread(
+        reps.map((m) => m.upstreamCallsPerRequest),
+        2,
+      ),
+      spread(
+        reps.map((m) => m.rssAfterLoad),
+        0,
+        MiB,
+      ),
+      spread(
+        reps.map((m) => m.clientCpuMsPerRequest),
+        3,
+      ),
       `${reps.reduce((a, m) => a + m.checked, 0)} / ${reps.reduce((a, m) => a + m.sent, 0)} (${reps.reduce((a, m) => a + m.failures, 0)})`,
     ]),
   );
@@ -102,13 +146,31 @@ export function renderHttpReport(ms: readonly Measurement[], memories: readonly 
     ['process', 'idle RSS MiB (read after --idle-wait)', 'peak RSS MiB (VmHWM, whole life)'],
     processes.map((p) => {
       const rows = memories.filter((m) => m.process === p);
-      return [p, spread(rows.map((m) => m.idleRss), 0, MiB), spread(rows.map((m) => m.peakRss), 0, MiB)];
+      return [
+        p,
+        spread(
+          rows.map((m) => m.idleRss),
+          0,
+          MiB,
+        ),
+        spread(
+          rows.map((m) => m.peakRss),
+          0,
+          MiB,
+        ),
+      ];
     }),
   );
 
   const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? a / b : Number.NaN);
-  const flatThroughput = ratio(med(ms, 'flat', 0, (m) => m.throughput), med(ms, 'passthrough', 0, (m) => m.throughput));
-  const flatCpu = ratio(med(ms, 'flat', 0, (m) => m.cpuMsPerRequest), med(ms, 'passthrough', 0, (m) => m.cpuMsPerRequest));
+  const flatThroughput = ratio(
+    med(ms, 'flat', 0, (m) => m.throughput),
+    med(ms, 'passthrough', 0, (m) => m.throughput),
+  );
+  const flatCpu = ratio(
+    med(ms, 'flat', 0, (m) => m.cpuMsPerRequest),
+    med(ms, 'passthrough', 0, (m) => m.cpuMsPerRequest),
+  );
   const latencies = [...new Set(ms.map((m) => m.latencyMs))].filter((l) => l > 0);
   const gatewayIdle = memories.filter((m) => m.process === 'gateway').map((m) => m.idleRss);
   const goals = table(
@@ -126,7 +188,10 @@ export function renderHttpReport(ms: readonly Measurement[], memories: readonly 
       ...(['flat', 'base-model', 'linked'] as const).map((t) => [
         `upstream calls per request, ${t}, warm`,
         t === 'linked' ? '1 + 20 (metrics)' : '1',
-        fmt(med(ms, t, 0, (m) => m.upstreamCallsPerRequest), 2),
+        fmt(
+          med(ms, t, 0, (m) => m.upstreamCallsPerRequest),
+          2,
+        ),
       ]),
       ['gateway idle RSS', '≤ 100 MiB', gatewayIdle.length ? `${fmt(median(gatewayIdle) / MiB, 0)} MiB` : '–'],
     ],
@@ -145,8 +210,14 @@ export function renderHttpReport(ms: readonly Measurement[], memories: readonly 
   if (profile) {
     parts.push(
       `#### Where the gateway's CPU time went (flat query, 0 ms; ${fmt(profile.busyMs, 0)} ms busy${profile.windowed ? ' in the load window' : ', whole run'}; ${profile.path})`,
-      table(['origin (self time)', 'share'], profile.origins.slice(0, 15).map((o) => [o.origin, `${fmt(o.share * 100)} %`])),
-      table(['function (self time)', 'where', 'share'], profile.functions.slice(0, 20).map((f) => [f.name, f.where, `${fmt(f.share * 100)} %`])),
+      table(
+        ['origin (self time)', 'share'],
+        profile.origins.slice(0, 15).map((o) => [o.origin, `${fmt(o.share * 100)} %`]),
+      ),
+      table(
+        ['function (self time)', 'where', 'share'],
+        profile.functions.slice(0, 20).map((f) => [f.name, f.where, `${fmt(f.share * 100)} %`]),
+      ),
     );
   }
   return parts.join('\n\n');

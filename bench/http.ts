@@ -31,6 +31,8 @@ const options = parseHttpOptions(process.argv.slice(2));
 const root = fileURLToPath(new URL('..', import.meta.url));
 const startedAt = performance.now();
 const servers = new Set<ServerProcess>();
+// Assigned once the watchdog that kills it is armed.
+// eslint-disable-next-line prefer-const
 let upstreamChild: ChildProcess | undefined;
 const watchdog = setTimeout(() => {
   console.error(`bench:http: still running after ${options.maxSeconds} s; stopping.`);
@@ -42,7 +44,8 @@ watchdog.unref();
 
 const QUERIES: Record<'flat' | 'base-model' | 'linked', string> = {
   flat: FLAT_QUERY,
-  'base-model': 'query BaseModel { jobs(first: 20) { totalCount edges { node { id name status createdAt baseModel { name } } } } }',
+  'base-model':
+    'query BaseModel { jobs(first: 20) { totalCount edges { node { id name status createdAt baseModel { name } } } } }',
   linked:
     'query Linked { jobs(first: 20) { totalCount edges { node { id name status createdAt baseModel { name } dataset { name } metrics { latest { step trainingLoss } } } } } }',
 };
@@ -52,9 +55,12 @@ const cores = availableParallelism();
 let serverCpus: string | undefined;
 let pinning: string;
 if (options.noPin) pinning = 'not pinned (--no-pin): server, load generator and upstream share every core';
-else if (cores < 2) pinning = `not pinned: ${cores} core available, so server, load generator and upstream share it (figures are indicative only)`;
-else if (!hasTaskset()) pinning = 'not pinned: taskset not found (util-linux); server, load generator and upstream share every core';
-else if (!pin(process.pid, options.clientCpus)) pinning = `not pinned: taskset could not pin this process to CPU ${options.clientCpus}`;
+else if (cores < 2)
+  pinning = `not pinned: ${cores} core available, so server, load generator and upstream share it (figures are indicative only)`;
+else if (!hasTaskset())
+  pinning = 'not pinned: taskset not found (util-linux); server, load generator and upstream share every core';
+else if (!pin(process.pid, options.clientCpus))
+  pinning = `not pinned: taskset could not pin this process to CPU ${options.clientCpus}`;
 else {
   serverCpus = options.serverCpus;
   pinning = `server under test on CPU ${options.serverCpus}; load generator and upstream on CPU ${options.clientCpus}`;
@@ -69,11 +75,17 @@ const machine = {
   uptimeAtStart: uptime(),
   loadAtStart: loadavg().map((l) => Number(l.toFixed(2))),
 };
-console.log(`machine: ${machine.cpus}, ${machine.memoryGiB} GiB, Node ${machine.node}; load at start: ${machine.uptimeAtStart}`);
+console.log(
+  `machine: ${machine.cpus}, ${machine.memoryGiB} GiB, Node ${machine.node}; load at start: ${machine.uptimeAtStart}`,
+);
 console.log(pinning);
 
 // ---- upstream ---------------------------------------------------------------------------------
-const upstreamConfig: FixedUpstreamConfig = { jobs: options.jobs, datasets: options.datasets, baseModels: options.baseModels };
+const upstreamConfig: FixedUpstreamConfig = {
+  jobs: options.jobs,
+  datasets: options.datasets,
+  baseModels: options.baseModels,
+};
 upstreamChild = fork(fileURLToPath(new URL('./fixed-upstream.ts', import.meta.url)), [], {
   execArgv: ['--import', 'tsx'],
   env: { ...process.env, BENCH_UPSTREAM: JSON.stringify(upstreamConfig) },
@@ -85,8 +97,15 @@ const flatBody = flatPageBody(await (await fetch(pageUrl, { headers: { authoriza
 
 const referenceDir = await transpileToPlainJs(root, ['reference-server.ts', 'flat-page.ts']);
 const gatewayCommand = options.gatewayCommand ?? startScript();
-const gatewayEnv = Object.fromEntries((options.gatewayEnv?.split(',') ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
-console.log(`gateway: \`${gatewayCommand}\` with NSCALE_API_URL=${apiBaseUrl}${options.gatewayEnv ? ` and ${options.gatewayEnv}` : ''}`);
+const gatewayEnv = Object.fromEntries(
+  (options.gatewayEnv?.split(',') ?? []).map((pair) => [
+    pair.slice(0, pair.indexOf('=')),
+    pair.slice(pair.indexOf('=') + 1),
+  ]),
+);
+console.log(
+  `gateway: \`${gatewayCommand}\` with NSCALE_API_URL=${apiBaseUrl}${options.gatewayEnv ? ` and ${options.gatewayEnv}` : ''}`,
+);
 
 // ---- the run ----------------------------------------------------------------------------------
 const measurements: Measurement[] = [];
@@ -124,7 +143,10 @@ async function report(): Promise<void> {
   console.log(`\n${markdown}\n\nload at end: ${finished.uptimeAtEnd}; run took ${settings.seconds} s`);
   if (options.out) {
     await writeFile(`${options.out}.md`, `${JSON.stringify(finished)}\n\n${pinning}\n\n${markdown}\n`);
-    await writeFile(`${options.out}.json`, JSON.stringify({ machine: finished, settings, measurements, memories, profile }, null, 2));
+    await writeFile(
+      `${options.out}.json`,
+      JSON.stringify({ machine: finished, settings, measurements, memories, profile }, null, 2),
+    );
   }
 }
 
@@ -134,11 +156,18 @@ function wanted(target: TargetName): boolean {
 
 function uptime(): string {
   const out = spawnSync('uptime', { encoding: 'utf8' }).stdout?.trim();
-  return out || `load average: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`;
+  return (
+    out ||
+    `load average: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')}`
+  );
 }
 
 function startScript(): string {
-  const pkg = JSON.parse(spawnSync('cat', [join(root, 'package.json')], { encoding: 'utf8' }).stdout) as { scripts?: Record<string, string> };
+  const pkg = JSON.parse(spawnSync('cat', [join(root, 'package.json')], { encoding: 'utf8' }).stdout) as {
+    scripts?: Record<string, string>;
+  };
   const start = pkg.scripts?.['start'];
   if (!start) throw new Error('package.json has no start script; pass --gateway-command');
   return start;
@@ -147,7 +176,9 @@ function startScript(): string {
 function upstreamReady(child: ChildProcess): Promise<Extract<UpstreamReply, { type: 'ready' }>> {
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the upstream process exited (${code}) before it was ready`)));
-    child.once('message', (m: UpstreamReply) => (m.type === 'ready' ? resolve(m) : reject(new Error(`unexpected ${m.type}`))));
+    child.once('message', (m: UpstreamReply) =>
+      m.type === 'ready' ? resolve(m) : reject(new Error(`unexpected ${m.type}`)),
+    );
   });
 }
 
@@ -159,7 +190,10 @@ async function closeUpstream(child: ChildProcess): Promise<void> {
   if (child.exitCode === null) child.kill('SIGKILL');
 }
 
-function ask<T extends UpstreamReply['type']>(message: UpstreamRequest, reply: T): Promise<Extract<UpstreamReply, { type: T }>> {
+function ask<T extends UpstreamReply['type']>(
+  message: UpstreamRequest,
+  reply: T,
+): Promise<Extract<UpstreamReply, { type: T }>> {
   const child = upstreamChild!;
   return new Promise((resolve, reject) => {
     const onExit = (code: number | null) => reject(new Error(`the upstream process exited (${code})`));
@@ -181,7 +215,12 @@ async function setLatency(ms: number): Promise<void> {
 
 type Kind = 'ceiling' | 'passthrough' | 'gateway';
 
-async function withServer(kind: Kind, rep: number, latencies: readonly number[], targets: readonly TargetName[]): Promise<void> {
+async function withServer(
+  kind: Kind,
+  rep: number,
+  latencies: readonly number[],
+  targets: readonly TargetName[],
+): Promise<void> {
   const server = await start(kind);
   try {
     await sleep(options.idleWait * 1000);
@@ -194,12 +233,28 @@ async function withServer(kind: Kind, rep: number, latencies: readonly number[],
   }
 }
 
-async function start(kind: Kind, extraEnv: Record<string, string> = {}, command = gatewayCommand): Promise<ServerProcess> {
+async function start(
+  kind: Kind,
+  extraEnv: Record<string, string> = {},
+  command = gatewayCommand,
+): Promise<ServerProcess> {
   const port = await freePort();
-  const base = { PATH: `${join(root, 'node_modules', '.bin')}:${process.env['PATH'] ?? ''}`, HOME: process.env['HOME'] ?? root, PORT: String(port), NSCALE_API_URL: apiBaseUrl };
+  const base = {
+    PATH: `${join(root, 'node_modules', '.bin')}:${process.env['PATH'] ?? ''}`,
+    HOME: process.env['HOME'] ?? root,
+    PORT: String(port),
+    NSCALE_API_URL: apiBaseUrl,
+  };
   const server =
     kind === 'gateway'
-      ? await startServer({ command, cwd: root, env: { ...base, ...gatewayEnv, ...extraEnv }, cpus: serverCpus, port, readyTimeoutMs: 60_000 })
+      ? await startServer({
+          command,
+          cwd: root,
+          env: { ...base, ...gatewayEnv, ...extraEnv },
+          cpus: serverCpus,
+          port,
+          readyTimeoutMs: 60_000,
+        })
       : await startServer({
           command: `node ${JSON.stringify(join(referenceDir, 'reference-server.js'))}`,
           cwd: root,
@@ -213,17 +268,29 @@ async function start(kind: Kind, extraEnv: Record<string, string> = {}, command 
 }
 
 function loadTarget(target: TargetName): LoadTarget {
-  const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}`, 'x-organization-id': organizationId };
+  const headers = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    authorization: `Bearer ${token}`,
+    'x-organization-id': organizationId,
+  };
   if (target === 'direct') {
     return {
       method: 'GET',
       path: new URL(pageUrl).pathname + new URL(pageUrl).search,
       headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-      validate: (body) => (flatPageBody(body) === flatBody ? undefined : `the upstream page changed: ${body.slice(0, 200)}`),
+      validate: (body) =>
+        flatPageBody(body) === flatBody ? undefined : `the upstream page changed: ${body.slice(0, 200)}`,
     };
   }
   const query = target === 'ceiling' || target === 'passthrough' ? FLAT_QUERY : QUERIES[target];
-  return { method: 'POST', path: '/graphql', headers, body: JSON.stringify({ query }), validate: (body) => validateAnswer(target, body) };
+  return {
+    method: 'POST',
+    path: '/graphql',
+    headers,
+    body: JSON.stringify({ query }),
+    validate: (body) => validateAnswer(target, body),
+  };
 }
 
 /** A problem with a GraphQL answer of `target`, or undefined. The flat answer must be the pass-through's bytes. */
@@ -231,7 +298,10 @@ function validateAnswer(target: TargetName, body: string): string | undefined {
   if (target === 'ceiling' || target === 'passthrough' || target === 'flat') {
     return body === flatBody ? undefined : `not the expected page: ${body.slice(0, 300)}`;
   }
-  let parsed: { data?: { jobs?: { totalCount?: number; edges?: Array<{ node?: Record<string, unknown> }> } }; errors?: unknown };
+  let parsed: {
+    data?: { jobs?: { totalCount?: number; edges?: Array<{ node?: Record<string, unknown> }> } };
+    errors?: unknown;
+  };
   try {
     parsed = JSON.parse(body) as typeof parsed;
   } catch {
@@ -239,20 +309,43 @@ function validateAnswer(target: TargetName, body: string): string | undefined {
   }
   if (parsed.errors) return `errors: ${JSON.stringify(parsed.errors).slice(0, 300)}`;
   const edges = parsed.data?.jobs?.edges;
-  if (parsed.data?.jobs?.totalCount !== options.jobs || edges?.length !== 20) return `not a page of 20 of ${options.jobs} jobs: ${body.slice(0, 300)}`;
+  if (parsed.data?.jobs?.totalCount !== options.jobs || edges?.length !== 20)
+    return `not a page of 20 of ${options.jobs} jobs: ${body.slice(0, 300)}`;
   for (const { node } of edges) {
-    const n = node as { id?: unknown; name?: unknown; status?: unknown; createdAt?: unknown; baseModel?: { name?: unknown }; dataset?: { name?: unknown }; metrics?: { latest?: { step?: unknown; trainingLoss?: unknown } } };
-    if (typeof n.id !== 'string' || typeof n.name !== 'string' || n.status !== 'RUNNING' || typeof n.createdAt !== 'string') return `a job lacks its fields: ${JSON.stringify(n).slice(0, 300)}`;
-    if (typeof n.baseModel?.name !== 'string' || n.baseModel.name === '') return `a job lacks baseModel.name: ${JSON.stringify(n).slice(0, 300)}`;
+    const n = node as {
+      id?: unknown;
+      name?: unknown;
+      status?: unknown;
+      createdAt?: unknown;
+      baseModel?: { name?: unknown };
+      dataset?: { name?: unknown };
+      metrics?: { latest?: { step?: unknown; trainingLoss?: unknown } };
+    };
+    if (
+      typeof n.id !== 'string' ||
+      typeof n.name !== 'string' ||
+      n.status !== 'RUNNING' ||
+      typeof n.createdAt !== 'string'
+    )
+      return `a job lacks its fields: ${JSON.stringify(n).slice(0, 300)}`;
+    if (typeof n.baseModel?.name !== 'string' || n.baseModel.name === '')
+      return `a job lacks baseModel.name: ${JSON.stringify(n).slice(0, 300)}`;
     if (target === 'linked') {
-      if (typeof n.dataset?.name !== 'string' || !n.dataset.name.startsWith('bench-dataset-')) return `a job lacks dataset.name: ${JSON.stringify(n).slice(0, 300)}`;
-      if (typeof n.metrics?.latest?.step !== 'number' || typeof n.metrics.latest.trainingLoss !== 'number') return `a job lacks its latest metrics: ${JSON.stringify(n).slice(0, 300)}`;
+      if (typeof n.dataset?.name !== 'string' || !n.dataset.name.startsWith('bench-dataset-'))
+        return `a job lacks dataset.name: ${JSON.stringify(n).slice(0, 300)}`;
+      if (typeof n.metrics?.latest?.step !== 'number' || typeof n.metrics.latest.trainingLoss !== 'number')
+        return `a job lacks its latest metrics: ${JSON.stringify(n).slice(0, 300)}`;
     }
   }
   return undefined;
 }
 
-async function measure(rep: number, target: TargetName, latencyMs: number, server: ServerProcess | undefined): Promise<void> {
+async function measure(
+  rep: number,
+  target: TargetName,
+  latencyMs: number,
+  server: ServerProcess | undefined,
+): Promise<void> {
   await setLatency(latencyMs);
   const url = server?.url ?? new URL(apiBaseUrl).origin;
   const pool = createPool(url, options.connections);
@@ -269,7 +362,10 @@ async function measure(rep: number, target: TargetName, latencyMs: number, serve
     const { byRoute } = await ask({ type: 'calls' }, 'calls');
     const rssAfterLoad = server?.memory().rss ?? Number.NaN;
     const throughput = closed.requests / closed.seconds;
-    const open = options.openDuration > 0 ? await openLoop(pool, spec, checker, throughput * options.openFraction, options.openDuration * 1000) : undefined;
+    const open =
+      options.openDuration > 0
+        ? await openLoop(pool, spec, checker, throughput * options.openFraction, options.openDuration * 1000)
+        : undefined;
     const calls = Object.values(byRoute).reduce((a, b) => a + b, 0);
     const m: Measurement = {
       rep,
@@ -283,12 +379,16 @@ async function measure(rep: number, target: TargetName, latencyMs: number, serve
       openRate: open ? throughput * options.openFraction : Number.NaN,
       openLatencies: open ? summarize(open.latencies) : { p50: Number.NaN, p99: Number.NaN, max: Number.NaN },
       upstreamCallsPerRequest: target === 'ceiling' ? 0 : calls / closed.requests,
-      upstreamCallsByRoute: Object.fromEntries(Object.entries(byRoute).map(([route, n]) => [route, n / closed.requests])),
+      upstreamCallsByRoute: Object.fromEntries(
+        Object.entries(byRoute).map(([route, n]) => [route, n / closed.requests]),
+      ),
       rssAfterLoad,
       checked: warm.checked + closed.checked + (open?.checked ?? 0),
       sent: warm.requests + closed.requests + (open?.requests ?? 0),
       failures: warm.failures + closed.failures + (open?.failures ?? 0),
-      ...((warm.firstFailure ?? closed.firstFailure ?? open?.firstFailure) ? { firstFailure: warm.firstFailure ?? closed.firstFailure ?? open?.firstFailure } : {}),
+      ...((warm.firstFailure ?? closed.firstFailure ?? open?.firstFailure)
+        ? { firstFailure: warm.firstFailure ?? closed.firstFailure ?? open?.firstFailure }
+        : {}),
     };
     measurements.push(m);
     console.log(
@@ -303,7 +403,10 @@ async function measure(rep: number, target: TargetName, latencyMs: number, serve
 
 function summarize(latencies: Float64Array): { p50: number; p99: number; max: number } {
   const sorted = Float64Array.from(latencies).sort();
-  const at = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]! : Number.NaN);
+  const at = (p: number) =>
+    sorted.length
+      ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
+      : Number.NaN;
   return { p50: at(50), p99: at(99), max: at(100) };
 }
 
@@ -320,10 +423,13 @@ async function profileGateway(): Promise<ProfileSummary & { path: string }> {
     : /^node\s/.test(served)
       ? served.replace(/^node\s/, `node ${flags} `)
       : undefined;
-  if (!command) throw new Error(`--cpu-prof needs a gateway command that starts with tsx, node or exec node, not \`${gatewayCommand}\``);
+  if (!command)
+    throw new Error(
+      `--cpu-prof needs a gateway command that starts with tsx, node or exec node, not \`${gatewayCommand}\``,
+    );
   const server = await start('gateway', {}, command);
-  let from = 0;
-  let to = 0;
+  let from: number;
+  let to: number;
   try {
     await setLatency(0);
     const pool = createPool(server.url, options.connections);
@@ -340,7 +446,11 @@ async function profileGateway(): Promise<ProfileSummary & { path: string }> {
     servers.delete(server);
   }
   const file = (await readdir(dir)).find((f) => f.includes(`.${server.pid}.`) && f.endsWith('.cpuprofile'));
-  if (!file) throw new Error(`no .cpuprofile of process ${server.pid} in ${dir} (did the gateway exit cleanly on SIGTERM?)`);
+  if (!file)
+    throw new Error(`no .cpuprofile of process ${server.pid} in ${dir} (did the gateway exit cleanly on SIGTERM?)`);
   const path = join(dir, file);
-  return { ...summarizeProfile(JSON.parse(await readFile(path, 'utf8')) as Parameters<typeof summarizeProfile>[0], from, to), path };
+  return {
+    ...summarizeProfile(JSON.parse(await readFile(path, 'utf8')) as Parameters<typeof summarizeProfile>[0], from, to),
+    path,
+  };
 }

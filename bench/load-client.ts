@@ -64,12 +64,15 @@ export function createLoadClient(url: string, plan: SubscriberPlan): LoadClient 
 
   const open = (params: Record<string, unknown>): Promise<WebSocket> =>
     new Promise((resolve, reject) => {
-      const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', { perMessageDeflate: false });
+      const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', {
+        perMessageDeflate: false,
+      });
       socket.once('error', reject);
       socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: params })));
       socket.on('message', function first(raw) {
         const message = JSON.parse(raw.toString()) as { type: string };
-        if (message.type !== 'connection_ack') return reject(new Error(`expected connection_ack, got ${raw.toString().slice(0, 200)}`));
+        if (message.type !== 'connection_ack')
+          return reject(new Error(`expected connection_ack, got ${raw.toString().slice(0, 200)}`));
         socket.off('message', first);
         socket.on('message', onMessage);
         socket.once('close', () => {

@@ -70,7 +70,13 @@ export function summarizeProfile(profile: TimedProfile, fromUs?: number, toUs?: 
   return {
     busyMs: busyUs / 1000,
     windowed,
-    functions: [...byFunction.values()].sort((a, b) => b.us - a.us).slice(0, top).map((f) => ({ name: f.name, where: f.where, share: share(f.us) })),
-    origins: [...byOrigin].sort((a, b) => b[1] - a[1]).slice(0, top).map(([origin, us]) => ({ origin, share: share(us) })),
+    functions: [...byFunction.values()]
+      .sort((a, b) => b.us - a.us)
+      .slice(0, top)
+      .map((f) => ({ name: f.name, where: f.where, share: share(f.us) })),
+    origins: [...byOrigin]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([origin, us]) => ({ origin, share: share(us) })),
   };
 }

@@ -57,7 +57,12 @@ export function pin(pid: number, cpus: string): boolean {
 
 export async function startServer(o: StartOptions): Promise<ServerProcess> {
   const argv = o.cpus === undefined ? ['sh', '-c', o.command] : ['taskset', '-c', o.cpus, 'sh', '-c', o.command];
-  const child: ChildProcess = spawn(argv[0]!, argv.slice(1), { cwd: o.cwd, env: o.env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(argv[0]!, argv.slice(1), {
+    cwd: o.cwd,
+    env: o.env,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     err = (err + chunk.toString()).slice(-4096);
@@ -131,7 +136,8 @@ function memoryOf(pid: number): { rss: number; peak: number } {
   if (!hasProc) return { rss: Number.NaN, peak: Number.NaN };
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
+    const kib = (name: string) =>
+      Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
     return { rss: kib('VmRSS'), peak: kib('VmHWM') };
   } catch {
     return { rss: Number.NaN, peak: Number.NaN };

@@ -18,7 +18,9 @@ const dist = join(root, 'dist');
 const args = process.argv.slice(2);
 const ifStale = args.includes('--if-stale');
 const named = args.filter((a) => a !== '--if-stale');
-for (const part of named) if (part !== 'server' && part !== 'dashboard') throw new Error(`scripts/build.mjs: unknown part ${JSON.stringify(part)} (server or dashboard)`);
+for (const part of named)
+  if (part !== 'server' && part !== 'dashboard')
+    throw new Error(`scripts/build.mjs: unknown part ${JSON.stringify(part)} (server or dashboard)`);
 const parts = named.length ? named : ['server', 'dashboard'];
 
 const PARTS = {
@@ -28,9 +30,14 @@ const PARTS = {
     inputs: ['src', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs'],
     build() {
       const tsc = join(root, 'node_modules/typescript/bin/tsc');
-      if (!existsSync(tsc)) throw new Error('npm run build needs the dev dependencies (typescript): run `npm install` or `npm ci` without --omit=dev');
+      if (!existsSync(tsc))
+        throw new Error(
+          'npm run build needs the dev dependencies (typescript): run `npm install` or `npm ci` without --omit=dev',
+        );
       // Everything but the dashboard goes, so that a source moved or deleted leaves no stale module behind.
-      if (existsSync(dist)) for (const entry of readdirSync(dist)) if (entry !== 'dashboard') rmSync(join(dist, entry), { recursive: true, force: true });
+      if (existsSync(dist))
+        for (const entry of readdirSync(dist))
+          if (entry !== 'dashboard') rmSync(join(dist, entry), { recursive: true, force: true });
       execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
       writeFileSync(this.stamp, `${new Date().toISOString()}\n`);
     },

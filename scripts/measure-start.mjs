@@ -37,11 +37,18 @@ function cpuTimeMs(pid) {
 async function once(args) {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, PORT: String(port), LOG_LEVEL: 'silent', NODE_ENV: undefined }, stdio: 'ignore' });
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'silent', NODE_ENV: undefined },
+    stdio: 'ignore',
+  });
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}`);
-      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       await sleep(10);
     }
@@ -60,6 +67,13 @@ const median = (values) => values.toSorted((a, b) => a - b)[Math.floor(values.le
 for (const [name, args] of Object.entries(COMMANDS)) {
   const results = [];
   for (let i = 0; i < runs; i += 1) results.push(await once(args));
-  console.log(`${name}: ready in ${(median(results.map((r) => r.readyMs)) / 1000).toFixed(2)} s (runs: ${results.map((r) => (r.readyMs / 1000).toFixed(2)).join(', ')}), CPU to ready ${(median(results.map((r) => r.cpuMs)) / 1000).toFixed(2)} s, idle RSS ${median(results.map((r) => r.rssMiB)).toFixed(0)} MiB (runs: ${results.map((r) => r.rssMiB.toFixed(0)).join(', ')})`);
+  console.log(
+    `${name}: ready in ${(median(results.map((r) => r.readyMs)) / 1000).toFixed(2)} s (runs: ${results.map((r) => (r.readyMs / 1000).toFixed(2)).join(', ')}), CPU to ready ${(median(results.map((r) => r.cpuMs)) / 1000).toFixed(2)} s, idle RSS ${median(results.map((r) => r.rssMiB)).toFixed(0)} MiB (runs: ${results.map((r) => r.rssMiB.toFixed(0)).join(', ')})`,
+  );
 }
-console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores, load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `node ${process.version}, ${(await import('node:os')).cpus().length} cores, load average ${(await import('node:os'))
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);

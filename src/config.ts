@@ -39,12 +39,15 @@ const envSchema = z.object({
    */
   NSCALE_API_URL: z
     .url({ protocol: /^https?$/, message: 'must be an http(s) URL such as http://127.0.0.1:4010/api/v1' })
-    .refine((value) => {
-      // zod runs this refinement even when the value failed `url()` above: that failure is the message.
-      if (!URL.canParse(value)) return true;
-      const url = new URL(value);
-      return !url.username && !url.password && !url.search && !url.hash;
-    }, { message: 'must be a plain base URL: no credentials (tokens come from each request), query or fragment' })
+    .refine(
+      (value) => {
+        // zod runs this refinement even when the value failed `url()` above: that failure is the message.
+        if (!URL.canParse(value)) return true;
+        const url = new URL(value);
+        return !url.username && !url.password && !url.search && !url.hash;
+      },
+      { message: 'must be a plain base URL: no credentials (tokens come from each request), query or fragment' },
+    )
     .optional(),
   /** Operator credentials, used for callers without credentials only with GATEWAY_SINGLE_TENANT=true. */
   NSCALE_API_TOKEN: z.string().min(1).optional(),
@@ -55,7 +58,13 @@ const envSchema = z.object({
    */
   GATEWAY_SINGLE_TENANT: bool.default(false),
   /** Pace of the embedded simulator: seconds from a job's creation to its completion. @default 30 */
-  SIMULATOR_JOB_SECONDS: z.string().trim().regex(/^\d+(\.\d+)?$/, { message: 'must be a number of seconds greater than 0' }).transform(Number).pipe(z.number().positive({ message: 'must be a number of seconds greater than 0' })).default(30),
+  SIMULATOR_JOB_SECONDS: z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, { message: 'must be a number of seconds greater than 0' })
+    .transform(Number)
+    .pipe(z.number().positive({ message: 'must be a number of seconds greater than 0' }))
+    .default(30),
   /** Timeout of one upstream call including its retries, in milliseconds. @default 15000 */
   UPSTREAM_DEADLINE_MS: positiveInt.default(15_000),
   /** Seconds a caller's base-model catalogue is reused before it is asked again. 0 disables. @default 60 */
@@ -138,7 +147,10 @@ const envSchema = z.object({
   /** Serve Prometheus metrics on the main port, at METRICS_PATH. @default true */
   METRICS_ENABLED: bool.default(true),
   /** Path of the Prometheus metrics. @default /metrics */
-  METRICS_PATH: z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, { message: 'must be a path starting with /, such as /metrics' }).default('/metrics'),
+  METRICS_PATH: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._~/-]*$/, { message: 'must be a path starting with /, such as /metrics' })
+    .default('/metrics'),
   /** Distinct GraphQL operation names with their own metric series; later names are reported as `other`. @default 100 */
   METRICS_OPERATION_NAME_LIMIT: positiveInt.default(100),
   /** Label GraphQL request and error metrics with the caller's organization id (bounded like operation names). @default false */
@@ -147,7 +159,9 @@ const envSchema = z.object({
    * OTLP/HTTP collector base URL (spans go to `<url>/v1/traces`). Setting it turns OpenTelemetry
    * tracing on; unset, tracing is off and its SDK is never loaded. @default unset (off)
    */
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as http://collector:4318' }).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL such as http://collector:4318' })
+    .optional(),
   /** `service.name` of the gateway's spans. @default fine-tuning-gateway */
   OTEL_SERVICE_NAME: z.string().min(1).default('fine-tuning-gateway'),
 });
@@ -157,16 +171,21 @@ export type Env = z.output<typeof envSchema>;
 export interface GatewayConfig {
   port: number;
   host: string;
-  upstream:
-    | { kind: 'embedded'; jobSeconds: number }
-    | { kind: 'remote'; baseUrl: string };
+  upstream: { kind: 'embedded'; jobSeconds: number } | { kind: 'remote'; baseUrl: string };
   /** Credentials for callers who send none: the demo tenant (embedded) or the operator's (single-tenant). */
   fallbackCredentials: { token: string; organizationId: string } | null;
   /** Host names besides loopback whose requests may use `fallbackCredentials`, lower case. */
   allowedHosts: string[];
   /** Origins allowed by CORS. */
   corsOrigins: string[];
-  operationLimits: { maxDepth: number; maxAliases: number; maxFields: number; maxDirectives: number; maxTokens: number; maxCost: number };
+  operationLimits: {
+    maxDepth: number;
+    maxAliases: number;
+    maxFields: number;
+    maxDirectives: number;
+    maxTokens: number;
+    maxCost: number;
+  };
   upstreamDeadlineMs: number;
   baseModelCacheMs: number;
   maxUploadBytes: number;
@@ -216,10 +235,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
 
   if (e.GATEWAY_SINGLE_TENANT && (!e.NSCALE_API_TOKEN || !e.NSCALE_ORGANIZATION_ID)) {
-    throw new ConfigError('Invalid configuration:\n  GATEWAY_SINGLE_TENANT=true needs NSCALE_API_TOKEN and NSCALE_ORGANIZATION_ID');
+    throw new ConfigError(
+      'Invalid configuration:\n  GATEWAY_SINGLE_TENANT=true needs NSCALE_API_TOKEN and NSCALE_ORGANIZATION_ID',
+    );
   }
   if (e.GATEWAY_SINGLE_TENANT && !e.NSCALE_API_URL) {
-    throw new ConfigError('Invalid configuration:\n  GATEWAY_SINGLE_TENANT=true needs NSCALE_API_URL (the embedded simulator always serves the demo tenant)');
+    throw new ConfigError(
+      'Invalid configuration:\n  GATEWAY_SINGLE_TENANT=true needs NSCALE_API_URL (the embedded simulator always serves the demo tenant)',
+    );
   }
 
   const upstream: GatewayConfig['upstream'] = e.NSCALE_API_URL
@@ -228,7 +251,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   let fallbackCredentials: GatewayConfig['fallbackCredentials'] = null;
   if (upstream.kind === 'embedded') fallbackCredentials = { ...DEMO_CREDENTIALS };
-  else if (e.GATEWAY_SINGLE_TENANT) fallbackCredentials = { token: e.NSCALE_API_TOKEN!, organizationId: e.NSCALE_ORGANIZATION_ID! };
+  else if (e.GATEWAY_SINGLE_TENANT)
+    fallbackCredentials = { token: e.NSCALE_API_TOKEN!, organizationId: e.NSCALE_ORGANIZATION_ID! };
 
   return {
     port: e.PORT,
@@ -266,11 +290,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       organizationLabel: e.METRICS_ORGANIZATION_LABEL,
     },
     tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
-      ? { tracesUrl: `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`, serviceName: e.OTEL_SERVICE_NAME }
+      ? {
+          tracesUrl: `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`,
+          serviceName: e.OTEL_SERVICE_NAME,
+        }
       : null,
-    circuitBreaker: { threshold: e.UPSTREAM_BREAKER_THRESHOLD, windowMs: e.UPSTREAM_BREAKER_WINDOW_MS, coolDownMs: e.UPSTREAM_BREAKER_COOLDOWN_MS },
-    rateLimit: e.RATE_LIMIT_ENABLED ? { points: e.RATE_LIMIT_POINTS, windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS, trustProxy: e.RATE_LIMIT_TRUST_PROXY } : null,
-    switches: { introspection: e.GRAPHQL_INTROSPECTION, graphiql: e.GRAPHIQL_ENABLED, fieldSuggestions: e.GRAPHQL_FIELD_SUGGESTIONS },
+    circuitBreaker: {
+      threshold: e.UPSTREAM_BREAKER_THRESHOLD,
+      windowMs: e.UPSTREAM_BREAKER_WINDOW_MS,
+      coolDownMs: e.UPSTREAM_BREAKER_COOLDOWN_MS,
+    },
+    rateLimit: e.RATE_LIMIT_ENABLED
+      ? {
+          points: e.RATE_LIMIT_POINTS,
+          windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+          trustProxy: e.RATE_LIMIT_TRUST_PROXY,
+        }
+      : null,
+    switches: {
+      introspection: e.GRAPHQL_INTROSPECTION,
+      graphiql: e.GRAPHIQL_ENABLED,
+      fieldSuggestions: e.GRAPHQL_FIELD_SUGGESTIONS,
+    },
     persistedOperations: {
       apq: e.APQ_ENABLED ? { maxEntries: e.APQ_MAX_ENTRIES, maxBytes: e.APQ_MAX_BYTES } : null,
       trustedDocumentsFile: e.TRUSTED_DOCUMENTS_FILE ?? null,

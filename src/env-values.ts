@@ -10,7 +10,18 @@ export const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 export const integer = (min: number, max: number, what: string) =>
-  z.string().trim().regex(/^\d+$/, { message: `must be ${what}` }).transform(Number).pipe(z.number().int().min(min, { message: `must be ${what}` }).max(max, { message: `must be ${what}` }));
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, { message: `must be ${what}` })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(min, { message: `must be ${what}` })
+        .max(max, { message: `must be ${what}` }),
+    );
 export const port = integer(0, 65535, 'a port number from 0 to 65535');
 export const positiveInt = integer(1, Number.MAX_SAFE_INTEGER, 'a whole number greater than 0');
 export const nonNegativeInt = integer(0, Number.MAX_SAFE_INTEGER, 'a whole number, 0 or more');
@@ -19,7 +30,10 @@ export const nonNegativeInt = integer(0, Number.MAX_SAFE_INTEGER, 'a whole numbe
 export const list = (what: string, entry: (value: string) => string | null) =>
   z.string().transform((value, ctx) => {
     const out: string[] = [];
-    for (const raw of value.split(',').map((v) => v.trim()).filter((v) => v !== '')) {
+    for (const raw of value
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '')) {
       const normalised = entry(raw);
       if (normalised === null) {
         ctx.addIssue({ code: 'custom', message: `${JSON.stringify(raw)} is not ${what}` });

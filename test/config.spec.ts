@@ -18,9 +18,16 @@ describe('loadConfig', () => {
   });
 
   it('operator credentials serve callers only in explicit single-tenant mode', () => {
-    const env = { NSCALE_API_URL: 'http://127.0.0.1:4010/api/v1', NSCALE_API_TOKEN: 'op-token', NSCALE_ORGANIZATION_ID: 'op-org' };
+    const env = {
+      NSCALE_API_URL: 'http://127.0.0.1:4010/api/v1',
+      NSCALE_API_TOKEN: 'op-token',
+      NSCALE_ORGANIZATION_ID: 'op-org',
+    };
     expect(loadConfig(env).fallbackCredentials).toBeNull();
-    expect(loadConfig({ ...env, GATEWAY_SINGLE_TENANT: 'true' }).fallbackCredentials).toEqual({ token: 'op-token', organizationId: 'op-org' });
+    expect(loadConfig({ ...env, GATEWAY_SINGLE_TENANT: 'true' }).fallbackCredentials).toEqual({
+      token: 'op-token',
+      organizationId: 'op-org',
+    });
   });
 
   it.each([
@@ -29,7 +36,10 @@ describe('loadConfig', () => {
     [{ NSCALE_API_URL: 'ftp://example' }, 'NSCALE_API_URL="ftp://example": must be an http(s) URL'],
     [{ REDIS_URL: 'http://localhost' }, 'REDIS_URL="http://localhost": must be a redis:// or rediss:// URL'],
     [{ GATEWAY_SINGLE_TENANT: 'maybe' }, 'GATEWAY_SINGLE_TENANT="maybe": must be true or false'],
-    [{ GATEWAY_SINGLE_TENANT: 'true', NSCALE_API_URL: 'http://x/api/v1' }, 'GATEWAY_SINGLE_TENANT=true needs NSCALE_API_TOKEN and NSCALE_ORGANIZATION_ID'],
+    [
+      { GATEWAY_SINGLE_TENANT: 'true', NSCALE_API_URL: 'http://x/api/v1' },
+      'GATEWAY_SINGLE_TENANT=true needs NSCALE_API_TOKEN and NSCALE_ORGANIZATION_ID',
+    ],
     [{ POLL_INTERVAL_RUNNING_MS: '0' }, 'POLL_INTERVAL_RUNNING_MS="0"'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL="loud"'],
   ])('refuses %j with a message naming the variable', (env, expected) => {
@@ -40,7 +50,10 @@ describe('loadConfig', () => {
   it.each([
     [{ REDIS_URL: 'redis//:s3cretpw@redis.internal:6379' }, 'REDIS_URL="redis//[redacted]@redis.internal:6379"'],
     [{ REDIS_URL: 'http://user:s3cretpw@redis.internal' }, 'REDIS_URL="http://[redacted]@redis.internal"'],
-    [{ NSCALE_API_URL: 'https://op:s3cretpw@api.example/api/v1' }, 'NSCALE_API_URL="https://[redacted]@api.example/api/v1": must be a plain base URL'],
+    [
+      { NSCALE_API_URL: 'https://op:s3cretpw@api.example/api/v1' },
+      'NSCALE_API_URL="https://[redacted]@api.example/api/v1": must be a plain base URL',
+    ],
   ])('never shows the credentials a URL carries: %j', (env, expected) => {
     expect(() => loadConfig(env)).toThrow(expected);
     expect(() => loadConfig(env)).not.toThrow(/s3cretpw/);
@@ -48,7 +61,9 @@ describe('loadConfig', () => {
 
   it('an upstream URL that is not a URL at all is a configuration message, not a crash', () => {
     expect(() => loadConfig({ NSCALE_API_URL: 'not-a-url' })).toThrow(ConfigError);
-    expect(() => loadConfig({ NSCALE_API_URL: 'not-a-url' })).toThrow('NSCALE_API_URL="not-a-url": must be an http(s) URL');
+    expect(() => loadConfig({ NSCALE_API_URL: 'not-a-url' })).toThrow(
+      'NSCALE_API_URL="not-a-url": must be an http(s) URL',
+    );
   });
 
   it('listens on loopback on the embedded simulator unless HOST is set; on all interfaces with a real upstream', () => {
@@ -66,15 +81,28 @@ describe('loadConfig', () => {
     });
     expect(config.allowedHosts).toEqual(['gateway.example.com', '10.0.0.5', '[::2]']);
     expect(config.corsOrigins).toEqual(['https://app.example', 'http://localhost:5173']);
-    expect(config.operationLimits).toEqual({ maxDepth: 12, maxAliases: 5, maxFields: 50, maxDirectives: 30, maxTokens: 3000, maxCost: 5000 });
+    expect(config.operationLimits).toEqual({
+      maxDepth: 12,
+      maxAliases: 5,
+      maxFields: 50,
+      maxDirectives: 30,
+      maxTokens: 3000,
+      maxCost: 5000,
+    });
     expect(loadConfig({}).allowedHosts).toEqual([]);
     expect(loadConfig({}).corsOrigins).toEqual([]);
   });
 
   it.each([
-    [{ GATEWAY_ALLOWED_HOSTS: 'gateway.example.com:4000' }, 'GATEWAY_ALLOWED_HOSTS="gateway.example.com:4000": "gateway.example.com:4000" is not a host name'],
+    [
+      { GATEWAY_ALLOWED_HOSTS: 'gateway.example.com:4000' },
+      'GATEWAY_ALLOWED_HOSTS="gateway.example.com:4000": "gateway.example.com:4000" is not a host name',
+    ],
     [{ GATEWAY_ALLOWED_HOSTS: 'http://gateway.example.com' }, 'is not a host name'],
-    [{ CORS_ORIGINS: 'https://app.example/' }, 'CORS_ORIGINS="https://app.example/": "https://app.example/" is not an origin'],
+    [
+      { CORS_ORIGINS: 'https://app.example/' },
+      'CORS_ORIGINS="https://app.example/": "https://app.example/" is not an origin',
+    ],
     [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS="*": "*" is not an origin'],
     [{ MAX_OPERATION_FIELDS: '0' }, 'MAX_OPERATION_FIELDS="0": must be a whole number greater than 0'],
   ])('refuses %j naming the variable and the entry', (env, expected) => {
@@ -83,11 +111,18 @@ describe('loadConfig', () => {
 
   it('reads the upload and request body limits: 100 MiB and 1 MiB by default', () => {
     expect(loadConfig({})).toMatchObject({ maxUploadBytes: 104_857_600, maxRequestBodyBytes: 1_048_576 });
-    expect(loadConfig({ MAX_UPLOAD_BYTES: '2000000', MAX_REQUEST_BODY_BYTES: '65536' })).toMatchObject({ maxUploadBytes: 2_000_000, maxRequestBodyBytes: 65_536 });
-    expect(() => loadConfig({ MAX_REQUEST_BODY_BYTES: '1MB' })).toThrow('MAX_REQUEST_BODY_BYTES="1MB": must be a whole number greater than 0');
+    expect(loadConfig({ MAX_UPLOAD_BYTES: '2000000', MAX_REQUEST_BODY_BYTES: '65536' })).toMatchObject({
+      maxUploadBytes: 2_000_000,
+      maxRequestBodyBytes: 65_536,
+    });
+    expect(() => loadConfig({ MAX_REQUEST_BODY_BYTES: '1MB' })).toThrow(
+      'MAX_REQUEST_BODY_BYTES="1MB": must be a whole number greater than 0',
+    );
   });
 
   it('refuses an upstream URL with a query or fragment, naming the variable', () => {
-    expect(() => loadConfig({ NSCALE_API_URL: 'http://127.0.0.1:4010/api/v1?x=1' })).toThrow('NSCALE_API_URL="http://127.0.0.1:4010/api/v1?x=1": must be a plain base URL');
+    expect(() => loadConfig({ NSCALE_API_URL: 'http://127.0.0.1:4010/api/v1?x=1' })).toThrow(
+      'NSCALE_API_URL="http://127.0.0.1:4010/api/v1?x=1": must be a plain base URL',
+    );
   });
 });

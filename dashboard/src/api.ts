@@ -41,7 +41,11 @@ export async function request<R, V>(document: TypedDocumentString<R, V>, variabl
   try {
     response = await fetch(ENDPOINT, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...credentialHeaders(loadCredentials()) },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json',
+        ...credentialHeaders(loadCredentials()),
+      },
       body: JSON.stringify({ query: document.toString(), variables }),
     });
   } catch {
@@ -58,7 +62,9 @@ function extractFiles(value: unknown, path: string, files: Array<[string, File]>
   }
   if (Array.isArray(value)) return value.map((item, i) => extractFiles(item, `${path}.${i}`, files));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, extractFiles(item, `${path}.${key}`, files)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, extractFiles(item, `${path}.${key}`, files)]),
+    );
   }
   return value;
 }
@@ -68,7 +74,12 @@ function extractFiles(value: unknown, path: string, files: Array<[string, File]>
  * File in `variables`, its parts in the order the files appear; `onProgress` follows the upload, and
  * `signal` aborts it (the gateway then stops the work the request started).
  */
-export function upload<R, V>(document: TypedDocumentString<R, V>, variables: V, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<R> {
+export function upload<R, V>(
+  document: TypedDocumentString<R, V>,
+  variables: V,
+  onProgress: (fraction: number) => void,
+  signal?: AbortSignal,
+): Promise<R> {
   const files: Array<[string, File]> = [];
   const plain = extractFiles(variables, 'variables', files);
   const form = new FormData();
@@ -83,17 +94,21 @@ export function upload<R, V>(document: TypedDocumentString<R, V>, variables: V, 
     xhr.upload.onprogress = (event) => {
       if (event.lengthComputable) onProgress(event.loaded / event.total);
     };
-    const aborted = () => reject(new ApiError([{ message: 'The request was cancelled.', extensions: { code: 'ABORTED' } }]));
+    const aborted = () =>
+      reject(new ApiError([{ message: 'The request was cancelled.', extensions: { code: 'ABORTED' } }]));
     if (signal?.aborted) return aborted();
     signal?.addEventListener('abort', () => xhr.abort(), { once: true });
     xhr.onabort = aborted;
-    xhr.onerror = () => reject(new ApiError([{ message: 'The upload could not reach the gateway.', extensions: { code: 'NETWORK' } }]));
+    xhr.onerror = () =>
+      reject(new ApiError([{ message: 'The upload could not reach the gateway.', extensions: { code: 'NETWORK' } }]));
     xhr.onload = () => {
       try {
         onProgress(1);
         resolve(answer(JSON.parse(xhr.responseText)));
       } catch (error) {
-        reject(error instanceof ApiError ? error : new ApiError([{ message: `The upload failed (HTTP ${xhr.status}).` }]));
+        reject(
+          error instanceof ApiError ? error : new ApiError([{ message: `The upload failed (HTTP ${xhr.status}).` }]),
+        );
       }
     };
     xhr.send(form);
@@ -109,7 +124,9 @@ function wsClient(): Client {
     retryAttempts: 20,
     connectionParams: () => {
       const credentials = loadCredentials();
-      return credentials ? { authorization: `Bearer ${credentials.token}`, organizationId: credentials.organizationId } : {};
+      return credentials
+        ? { authorization: `Bearer ${credentials.token}`, organizationId: credentials.organizationId }
+        : {};
     },
   });
   return client;
@@ -139,7 +156,9 @@ export function subscribe<R, V>(
         else if (result.data) handlers.onData(result.data);
       },
       error: (error) => {
-        const problems = Array.isArray(error) ? (error as ApiProblem[]) : [{ message: 'The live connection to the gateway was lost.', extensions: { code: 'NETWORK' } }];
+        const problems = Array.isArray(error)
+          ? (error as ApiProblem[])
+          : [{ message: 'The live connection to the gateway was lost.', extensions: { code: 'NETWORK' } }];
         handlers.onError(new ApiError(problems));
       },
       complete: () => handlers.onComplete?.(),

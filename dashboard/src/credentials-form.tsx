@@ -14,11 +14,24 @@ export function CredentialsForm(props: { reason: string | null; onSubmit(credent
       }}
     >
       <h1>Sign in</h1>
-      <p>This gateway needs your fine-tuning service credentials. They stay in this browser tab only (sessionStorage) and are sent to this gateway alone.</p>
-      {props.reason ? <p class="error" role="alert">{props.reason}</p> : null}
+      <p>
+        This gateway needs your fine-tuning service credentials. They stay in this browser tab only (sessionStorage) and
+        are sent to this gateway alone.
+      </p>
+      {props.reason ? (
+        <p class="error" role="alert">
+          {props.reason}
+        </p>
+      ) : null}
       <label>
         Service token
-        <input type="password" autocomplete="off" required value={token} onInput={(e) => setToken(e.currentTarget.value)} />
+        <input
+          type="password"
+          autocomplete="off"
+          required
+          value={token}
+          onInput={(e) => setToken(e.currentTarget.value)}
+        />
       </label>
       <label>
         Organization id

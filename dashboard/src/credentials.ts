@@ -13,7 +13,9 @@ const KEY = 'fine-tuning-dashboard.credentials';
 export function loadCredentials(): Credentials | null {
   try {
     const value = JSON.parse(sessionStorage.getItem(KEY) ?? 'null') as Partial<Credentials> | null;
-    return value && typeof value.token === 'string' && typeof value.organizationId === 'string' ? { token: value.token, organizationId: value.organizationId } : null;
+    return value && typeof value.token === 'string' && typeof value.organizationId === 'string'
+      ? { token: value.token, organizationId: value.organizationId }
+      : null;
   } catch {
     return null;
   }
@@ -26,5 +28,7 @@ export function saveCredentials(credentials: Credentials | null): void {
 
 /** HTTP headers of the credentials (none: the gateway's defaults apply, where it has any). */
 export function credentialHeaders(credentials: Credentials | null): Record<string, string> {
-  return credentials ? { authorization: `Bearer ${credentials.token}`, 'x-organization-id': credentials.organizationId } : {};
+  return credentials
+    ? { authorization: `Bearer ${credentials.token}`, 'x-organization-id': credentials.organizationId }
+    : {};
 }

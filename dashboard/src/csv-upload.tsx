@@ -12,7 +12,12 @@ export type UploadedFile = UploadFileMutation['uploadFile'];
 
 let nextId = 0;
 
-export function CsvUpload(props: { label: string; problem?: ComponentChildren; problemId?: string | undefined; onUploaded(file: UploadedFile | null, chosen: File | null): void }) {
+export function CsvUpload(props: {
+  label: string;
+  problem?: ComponentChildren;
+  problemId?: string | undefined;
+  onUploaded(file: UploadedFile | null, chosen: File | null): void;
+}) {
   const [id] = useState(() => `upload-${++nextId}`);
   const [fraction, setFraction] = useState<number | null>(null);
   const [file, setFile] = useState<UploadedFile | null>(null);
@@ -38,12 +43,26 @@ export function CsvUpload(props: { label: string; problem?: ComponentChildren; p
   return (
     <div class="upload">
       <label for={id}>{props.label}</label>
-      <input id={id} type="file" accept=".csv,text/csv" aria-describedby={props.problemId} onChange={(e) => void choose(e.currentTarget.files?.[0])} />
+      <input
+        id={id}
+        type="file"
+        accept=".csv,text/csv"
+        aria-describedby={props.problemId}
+        onChange={(e) => void choose(e.currentTarget.files?.[0])}
+      />
       {props.problem}
       {fraction !== null ? (
-        <progress max={100} value={Math.round(fraction * 100)} aria-label={`Uploading: ${Math.round(fraction * 100)} %`} />
+        <progress
+          max={100}
+          value={Math.round(fraction * 100)}
+          aria-label={`Uploading: ${Math.round(fraction * 100)} %`}
+        />
       ) : null}
-      {error ? <p class="error" role="alert">{error}</p> : null}
+      {error ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : null}
       {file ? (
         <div class="preview">
           <p>
@@ -63,13 +82,16 @@ export function CsvUpload(props: { label: string; problem?: ComponentChildren; p
                   </tr>
                 </thead>
                 <tbody>
-                  {Array.from({ length: Math.min(3, Math.max(0, ...file.columns.map((c) => c.sampleValues.length))) }, (_, row) => (
-                    <tr>
-                      {file.columns!.map((c) => (
-                        <td>{c.sampleValues[row] ?? ''}</td>
-                      ))}
-                    </tr>
-                  ))}
+                  {Array.from(
+                    { length: Math.min(3, Math.max(0, ...file.columns.map((c) => c.sampleValues.length))) },
+                    (_, row) => (
+                      <tr>
+                        {file.columns!.map((c) => (
+                          <td>{c.sampleValues[row] ?? ''}</td>
+                        ))}
+                      </tr>
+                    ),
+                  )}
                 </tbody>
               </table>
             </div>

@@ -24,7 +24,9 @@ export function HuggingFaceExportForm({ jobId }: { jobId: string }) {
     setProblems({});
     setResult(null);
     try {
-      const { exportJobToHuggingFace: e } = await request(ExportJob, { input: { jobId, userId, repositoryId, accessToken } });
+      const { exportJobToHuggingFace: e } = await request(ExportJob, {
+        input: { jobId, userId, repositoryId, accessToken },
+      });
       setResult(`Export to ${e.repositoryId}: ${e.status}.`);
     } catch (error) {
       setProblems(error instanceof ApiError ? error.byField() : { '': [String(error)] });
@@ -50,7 +52,12 @@ export function HuggingFaceExportForm({ jobId }: { jobId: string }) {
       </label>
       <label>
         Repository (user/repo)
-        <input name="repositoryId" required value={repositoryId} onInput={(e) => setRepositoryId(e.currentTarget.value)} />
+        <input
+          name="repositoryId"
+          required
+          value={repositoryId}
+          onInput={(e) => setRepositoryId(e.currentTarget.value)}
+        />
         {fieldError('repositoryId')}
       </label>
       <label>
@@ -58,7 +65,11 @@ export function HuggingFaceExportForm({ jobId }: { jobId: string }) {
         <input name="accessToken" type="password" required autocomplete="off" spellcheck={false} />
         {fieldError('accessToken')}
       </label>
-      {problems[''] ? <p class="error" role="alert">{problems['']!.join(' ')}</p> : null}
+      {problems[''] ? (
+        <p class="error" role="alert">
+          {problems['']!.join(' ')}
+        </p>
+      ) : null}
       {result ? <p role="status">{result}</p> : null}
       <button type="submit" disabled={busy}>
         {busy ? 'Exporting…' : 'Export'}

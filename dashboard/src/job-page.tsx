@@ -24,7 +24,11 @@ export function JobPage({ id }: { id: string }) {
     const subscription = subscribe(
       JobDetailDocument,
       { id },
-      { onData: (data) => setJob(data.jobUpdated), onError: (e) => setError(e.message), onComplete: () => setLive(false) },
+      {
+        onData: (data) => setJob(data.jobUpdated),
+        onError: (e) => setError(e.message),
+        onComplete: () => setLive(false),
+      },
     );
     return () => subscription.stop();
   }, [id]);
@@ -43,23 +47,42 @@ export function JobPage({ id }: { id: string }) {
   if (!job) {
     return (
       <section>
-        <p><a href="#/jobs">← Jobs</a></p>
-        {error ? <p class="error" role="alert">{error}</p> : <p role="status">Loading the job…</p>}
+        <p>
+          <a href="#/jobs">← Jobs</a>
+        </p>
+        {error ? (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        ) : (
+          <p role="status">Loading the job…</p>
+        )}
       </section>
     );
   }
   const m = job.metrics;
   const h = job.hyperparameters;
-  const best = m?.bestValidationLoss != null && m.bestValidationLossStep != null ? { loss: m.bestValidationLoss, step: m.bestValidationLossStep } : null;
+  const best =
+    m?.bestValidationLoss != null && m.bestValidationLossStep != null
+      ? { loss: m.bestValidationLoss, step: m.bestValidationLossStep }
+      : null;
   return (
     <section aria-labelledby="job-title">
-      <p><a href="#/jobs">← Jobs</a></p>
+      <p>
+        <a href="#/jobs">← Jobs</a>
+      </p>
       <div class="heading">
         <h1 id="job-title">{job.name}</h1>
-        <span class={`status status-${job.status.toLowerCase()}`} data-testid="job-status">{statusLabel(job.status)}</span>
+        <span class={`status status-${job.status.toLowerCase()}`} data-testid="job-status">
+          {statusLabel(job.status)}
+        </span>
       </div>
       <p class="muted">{live ? 'Live: updates as the job changes.' : 'Final state.'}</p>
-      {error ? <p class="error" role="alert">{error}</p> : null}
+      {error ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : null}
       {job.error ? (
         <div class="error" role="alert">
           <strong>Failed ({job.error.code}):</strong> {job.error.message ?? 'the service gave no reason.'}

@@ -40,7 +40,10 @@ export function JobsPage() {
 
   // A filtered view is told when a job leaves its status; such a job drops out of it.
   const visible = useMemo(
-    () => [...jobs.values()].filter((job) => !status || job.status === status).sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
+    () =>
+      [...jobs.values()]
+        .filter((job) => !status || job.status === status)
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
     [jobs, status],
   );
   const pages = Math.max(1, Math.ceil(visible.length / PAGE_SIZE));
@@ -51,7 +54,9 @@ export function JobsPage() {
     <section aria-labelledby="jobs-title">
       <div class="heading">
         <h1 id="jobs-title">Jobs</h1>
-        <a class="button" href="#/new">New job</a>
+        <a class="button" href="#/new">
+          New job
+        </a>
       </div>
       <label class="inline">
         Status
@@ -62,7 +67,11 @@ export function JobsPage() {
           ))}
         </select>
       </label>
-      {error ? <p class="error" role="alert">{error.message}</p> : null}
+      {error ? (
+        <p class="error" role="alert">
+          {error.message}
+        </p>
+      ) : null}
       <p role="status" class="muted">
         {loaded ? `${visible.length} job${visible.length === 1 ? '' : 's'}, live` : 'Waiting for the job list…'}
       </p>
@@ -133,7 +142,10 @@ function RowProgress({ job, now }: { job: Row; now: number }) {
       <div class="progress">
         <progress aria-label={label} />
         <span class="progress-text">
-          {ran === null ? 'running' : `running for ${formatDuration(ran)}`} · <a href={`#/jobs/${encodeURIComponent(job.id)}`} aria-label={`Steps and time left of ${job.name}`}>steps and time left</a>
+          {ran === null ? 'running' : `running for ${formatDuration(ran)}`} ·{' '}
+          <a href={`#/jobs/${encodeURIComponent(job.id)}`} aria-label={`Steps and time left of ${job.name}`}>
+            steps and time left
+          </a>
         </span>
       </div>
     );

@@ -60,10 +60,16 @@ function App() {
   return (
     <>
       <header class="top">
-        <a class="brand" href="#/jobs">Fine-tuning dashboard</a>
+        <a class="brand" href="#/jobs">
+          Fine-tuning dashboard
+        </a>
         <nav aria-label="Pages">
-          <a href="#/jobs" aria-current={route.page === 'jobs' ? 'page' : undefined}>Jobs</a>
-          <a href="#/new" aria-current={route.page === 'new' ? 'page' : undefined}>New job</a>
+          <a href="#/jobs" aria-current={route.page === 'jobs' ? 'page' : undefined}>
+            Jobs
+          </a>
+          <a href="#/new" aria-current={route.page === 'new' ? 'page' : undefined}>
+            New job
+          </a>
           <a href="/graphql">GraphiQL</a>
           {access.state === 'ok' && access.own ? (
             <button type="button" class="link" onClick={() => useCredentials(null)}>

@@ -40,7 +40,10 @@ export function NewJobPage() {
   const [models, setModels] = useState<BaseModelsQuery['baseModels']>([]);
   const [training, setTraining] = useState<UploadedFile | null>(null);
   const [validation, setValidation] = useState<UploadedFile | null>(null);
-  const [files, setFiles] = useState<{ training: File | null; validation: File | null }>({ training: null, validation: null });
+  const [files, setFiles] = useState<{ training: File | null; validation: File | null }>({
+    training: null,
+    validation: null,
+  });
   const [datasetId, setDatasetId] = useState<string | null>(null);
   const [datasetSettled, setDatasetSettled] = useState(false);
   const [name, setName] = useState('');
@@ -70,7 +73,11 @@ export function NewJobPage() {
     setDatasetSettled(false);
     if (!training) return;
     let current = true;
-    const input = { name: training.name.replace(/\.csv$/i, ''), trainingFileId: training.id, validationFileId: validation?.id ?? null };
+    const input = {
+      name: training.name.replace(/\.csv$/i, ''),
+      trainingFileId: training.id,
+      validationFileId: validation?.id ?? null,
+    };
     request(CreateDataset, { input })
       .then(({ createDataset }) => current && setDatasetId(createDataset.id))
       .catch((e: unknown) => current && setProblems(e instanceof ApiError ? e.byField() : { '': [String(e)] }))
@@ -82,13 +89,20 @@ export function NewJobPage() {
 
   useEffect(() => {
     const columns = training?.columns?.map((c) => c.name) ?? [];
-    setAnswerColumn((c) => (columns.includes(c) ? c : (columns.find((n) => /answer|completion|response|output/i.test(n)) ?? columns.at(-1) ?? '')));
-    setPromptColumn((c) => (columns.includes(c) ? c : (columns.find((n) => /prompt|question|input|instruction/i.test(n)) ?? '')));
+    setAnswerColumn((c) =>
+      columns.includes(c)
+        ? c
+        : (columns.find((n) => /answer|completion|response|output/i.test(n)) ?? columns.at(-1) ?? ''),
+    );
+    setPromptColumn((c) =>
+      columns.includes(c) ? c : (columns.find((n) => /prompt|question|input|instruction/i.test(n)) ?? ''),
+    );
   }, [training?.id]);
 
   const model = models.find((m) => m.id === baseModelId);
   useEffect(() => {
-    if (model && !model.supportedBatchSizes.includes(Number(batchSize))) setBatchSize(String(model.supportedBatchSizes[0] ?? 4));
+    if (model && !model.supportedBatchSizes.includes(Number(batchSize)))
+      setBatchSize(String(model.supportedBatchSizes[0] ?? 4));
   }, [model?.id]);
 
   // The job as GraphQL takes it, or the local problems (a whole number expected) that stop it being sent.
@@ -134,7 +148,18 @@ export function NewJobPage() {
       nEvals: count('nEvals'),
       compareWithDatasetId: datasetId,
     };
-  }, [files, training, validation, datasetSettled, datasetId, baseModelId, promptColumn, answerColumn, hyper, built.local]);
+  }, [
+    files,
+    training,
+    validation,
+    datasetSettled,
+    datasetId,
+    baseModelId,
+    promptColumn,
+    answerColumn,
+    hyper,
+    built.local,
+  ]);
   const preflight = useDatasetAnalysis(analysisRequest, Number(batchSize));
 
   // The estimate follows the inputs once they have settled for ESTIMATE_DELAY_MS; a late answer to older inputs is dropped.
@@ -177,7 +202,8 @@ export function NewJobPage() {
 
   // The form's problems and the pre-flight check's, each message once.
   const shown: Problems = { ...problems };
-  for (const [field, messages] of Object.entries(preflight.problems)) shown[field] = [...new Set([...(shown[field] ?? []), ...messages])];
+  for (const [field, messages] of Object.entries(preflight.problems))
+    shown[field] = [...new Set([...(shown[field] ?? []), ...messages])];
   const describedBy = (field: string) => (shown[field] ? `problem-${field}` : undefined);
   const problemOf = (field: string) =>
     shown[field] ? (
@@ -186,9 +212,24 @@ export function NewJobPage() {
       </span>
     ) : null;
   const columnOption = (name: string) => (
-    <option value={name}>{validation?.columns && !validation.columns.some((c) => c.name === name) ? `${name} (not in the validation file)` : name}</option>
+    <option value={name}>
+      {validation?.columns && !validation.columns.some((c) => c.name === name)
+        ? `${name} (not in the validation file)`
+        : name}
+    </option>
   );
-  const known = new Set(['', 'name', 'trainingFile', 'validationFile', 'baseModelId', 'dataset.id', 'dataset.answerColumn', 'dataset.promptColumn', 'hyperparameters.batchSize', ...HYPER_FIELDS.map((f) => `hyperparameters.${f.key}`)]);
+  const known = new Set([
+    '',
+    'name',
+    'trainingFile',
+    'validationFile',
+    'baseModelId',
+    'dataset.id',
+    'dataset.answerColumn',
+    'dataset.promptColumn',
+    'hyperparameters.batchSize',
+    ...HYPER_FIELDS.map((f) => `hyperparameters.${f.key}`),
+  ]);
   const elsewhere = Object.entries(shown).filter(([field]) => !known.has(field) || field === '');
 
   return (
@@ -220,7 +261,11 @@ export function NewJobPage() {
             <div class="grid">
               <label>
                 Prompt column
-                <select value={promptColumn} onChange={(e) => setPromptColumn(e.currentTarget.value)} aria-describedby={describedBy('dataset.promptColumn')}>
+                <select
+                  value={promptColumn}
+                  onChange={(e) => setPromptColumn(e.currentTarget.value)}
+                  aria-describedby={describedBy('dataset.promptColumn')}
+                >
                   <option value="">(none)</option>
                   {training.columns.map((c) => columnOption(c.name))}
                 </select>
@@ -228,7 +273,11 @@ export function NewJobPage() {
               </label>
               <label>
                 Answer column
-                <select value={answerColumn} onChange={(e) => setAnswerColumn(e.currentTarget.value)} aria-describedby={describedBy('dataset.answerColumn')}>
+                <select
+                  value={answerColumn}
+                  onChange={(e) => setAnswerColumn(e.currentTarget.value)}
+                  aria-describedby={describedBy('dataset.answerColumn')}
+                >
                   {training.columns.map((c) => columnOption(c.name))}
                 </select>
                 {problemOf('dataset.answerColumn')}
@@ -244,14 +293,26 @@ export function NewJobPage() {
           <h2>Pre-flight check</h2>
           {preflight.sending !== null ? (
             <p class="progress">
-              <progress max={100} value={Math.round(preflight.sending * 100)} aria-label="Sending the files for the check" />
-              <span class="progress-text">{preflight.sending < 1 ? `Sending the files for the check: ${Math.round(preflight.sending * 100)} %` : 'Counting tokens…'}</span>
+              <progress
+                max={100}
+                value={Math.round(preflight.sending * 100)}
+                aria-label="Sending the files for the check"
+              />
+              <span class="progress-text">
+                {preflight.sending < 1
+                  ? `Sending the files for the check: ${Math.round(preflight.sending * 100)} %`
+                  : 'Counting tokens…'}
+              </span>
             </p>
           ) : null}
           {preflight.analysis ? (
             <PreflightReport analysis={preflight.analysis} />
           ) : preflight.sending === null ? (
-            <p class="muted">{Object.keys(preflight.problems).length ? 'The check found problems: see beside the fields above.' : 'The check runs once the file is uploaded and the columns are chosen.'}</p>
+            <p class="muted">
+              {Object.keys(preflight.problems).length
+                ? 'The check found problems: see beside the fields above.'
+                : 'The check runs once the file is uploaded and the columns are chosen.'}
+            </p>
           ) : null}
         </div>
       ) : null}
@@ -260,13 +321,22 @@ export function NewJobPage() {
         <h2>Model</h2>
         <label>
           Job name
-          <input value={name} placeholder={training?.name.replace(/\.csv$/i, '') ?? ''} onInput={(e) => setName(e.currentTarget.value)} aria-describedby={describedBy('name')} />
+          <input
+            value={name}
+            placeholder={training?.name.replace(/\.csv$/i, '') ?? ''}
+            onInput={(e) => setName(e.currentTarget.value)}
+            aria-describedby={describedBy('name')}
+          />
           {problemOf('name')}
         </label>
         <div class="grid">
           <label>
             Base model
-            <select value={baseModelId} onChange={(e) => setBaseModelId(e.currentTarget.value)} aria-describedby={describedBy('baseModelId')}>
+            <select
+              value={baseModelId}
+              onChange={(e) => setBaseModelId(e.currentTarget.value)}
+              aria-describedby={describedBy('baseModelId')}
+            >
               {models.map((m) => (
                 <option value={m.id}>
                   {m.name} ({m.organization})
@@ -277,7 +347,11 @@ export function NewJobPage() {
           </label>
           <label>
             Batch size
-            <select value={batchSize} onChange={(e) => setBatchSize(e.currentTarget.value)} aria-describedby={describedBy('hyperparameters.batchSize')}>
+            <select
+              value={batchSize}
+              onChange={(e) => setBatchSize(e.currentTarget.value)}
+              aria-describedby={describedBy('hyperparameters.batchSize')}
+            >
               {(model?.supportedBatchSizes ?? [4]).map((size) => (
                 <option value={String(size)}>{size}</option>
               ))}
@@ -322,7 +396,13 @@ export function NewJobPage() {
             {estimate.minimumApplied ? ' (the minimum per job)' : ''}
           </p>
         ) : (
-          <p class="muted">{estimating ? 'Estimating…' : training ? 'The estimate appears once the inputs are valid.' : 'Upload a training file first.'}</p>
+          <p class="muted">
+            {estimating
+              ? 'Estimating…'
+              : training
+                ? 'The estimate appears once the inputs are valid.'
+                : 'Upload a training file first.'}
+          </p>
         )}
         {elsewhere.map(([, messages]) => (
           <p class="error" role="alert">

@@ -10,7 +10,17 @@ import type { Analysis } from './use-dataset-analysis';
 const n = (value: number) => value.toLocaleString();
 const plural = (count: number, one: string, many = `${one}s`) => `${n(count)} ${count === 1 ? one : many}`;
 
-function FileReport({ file, title, context, id }: { file: FileAnalysisPartsFragment; title: string; context: number; id: string }) {
+function FileReport({
+  file,
+  title,
+  context,
+  id,
+}: {
+  file: FileAnalysisPartsFragment;
+  title: string;
+  context: number;
+  id: string;
+}) {
   const widest = Math.max(1, ...file.histogram.map((b) => b.rows));
   const buckets = file.histogram.filter((b) => b.rows > 0);
   return (
@@ -31,7 +41,9 @@ function FileReport({ file, title, context, id }: { file: FileAnalysisPartsFragm
               {file.problems.map((p) => (
                 <li>{p.message}</li>
               ))}
-              {file.problemCount > file.problems.length ? <li>… and {n(file.problemCount - file.problems.length)} more</li> : null}
+              {file.problemCount > file.problems.length ? (
+                <li>… and {n(file.problemCount - file.problems.length)} more</li>
+              ) : null}
             </ul>
           ) : null}
         </dd>
@@ -46,17 +58,26 @@ function FileReport({ file, title, context, id }: { file: FileAnalysisPartsFragm
         <dt>Duplicates</dt>
         <dd>
           {file.duplicateCount === 0 ? 'none' : n(file.duplicateCount)}
-          {file.duplicates.length ? ` (${file.duplicates.map((d) => `row ${d.row} repeats row ${d.duplicateOf}`).join('; ')}${file.duplicateCount > file.duplicates.length ? '; …' : ''})` : ''}
+          {file.duplicates.length
+            ? ` (${file.duplicates.map((d) => `row ${d.row} repeats row ${d.duplicateOf}`).join('; ')}${file.duplicateCount > file.duplicates.length ? '; …' : ''})`
+            : ''}
         </dd>
         <dt>Tokens</dt>
         <dd data-testid={`${id}-tokens`}>
-          {n(file.tokens.total)} <span class="muted">(prompts {n(file.tokens.prompt)}, answers {n(file.tokens.answer)}, chat template {n(file.tokens.template)})</span>
+          {n(file.tokens.total)}{' '}
+          <span class="muted">
+            (prompts {n(file.tokens.prompt)}, answers {n(file.tokens.answer)}, chat template {n(file.tokens.template)})
+          </span>
         </dd>
         <dt>Largest rows</dt>
-        <dd>{file.largestRows.length ? file.largestRows.map((r) => `row ${r.row}: ${n(r.tokens)}`).join(', ') : '—'}</dd>
+        <dd>
+          {file.largestRows.length ? file.largestRows.map((r) => `row ${r.row}: ${n(r.tokens)}`).join(', ') : '—'}
+        </dd>
         <dt>Over the context</dt>
         <dd class={file.overContextCount ? 'error' : undefined}>
-          {file.overContextCount === 0 ? `none over ${n(context)} tokens` : `${plural(file.overContextCount, 'row')} over ${n(context)} tokens: `}
+          {file.overContextCount === 0
+            ? `none over ${n(context)} tokens`
+            : `${plural(file.overContextCount, 'row')} over ${n(context)} tokens: `}
           {file.overContext.map((r) => `row ${r.row} (${n(r.tokens)})`).join(', ')}
           {file.overContextCount > file.overContext.length ? ', …' : ''}
         </dd>
@@ -73,7 +94,9 @@ function FileReport({ file, title, context, id }: { file: FileAnalysisPartsFragm
           <tbody>
             {buckets.map((b) => (
               <tr>
-                <th scope="row">{b.toTokens === null ? `over ${n(b.fromTokens - 1)}` : `${n(b.fromTokens)}–${n(b.toTokens)}`}</th>
+                <th scope="row">
+                  {b.toTokens === null ? `over ${n(b.fromTokens - 1)}` : `${n(b.fromTokens)}–${n(b.toTokens)}`}
+                </th>
                 <td>
                   <span class="bar" style={{ width: `${(b.rows / widest) * 12}rem` }} aria-hidden="true" />
                   {n(b.rows)}
@@ -92,17 +115,22 @@ export function PreflightReport({ analysis }: { analysis: Analysis }) {
   return (
     <div class="preflight" data-testid="preflight">
       <p class="muted">
-        Counted with {analysis.tokenizer.packageName}: {analysis.tokenizer.vocabulary}; {plural(analysis.tokenizer.templateTokens, 'chat-template token')} per row.
+        Counted with {analysis.tokenizer.packageName}: {analysis.tokenizer.vocabulary};{' '}
+        {plural(analysis.tokenizer.templateTokens, 'chat-template token')} per row.
       </p>
       <div class="grid">
         <FileReport file={analysis.training} title="Training" context={analysis.contextLength} id="training" />
-        {analysis.validation ? <FileReport file={analysis.validation} title="Validation" context={analysis.contextLength} id="validation" /> : null}
+        {analysis.validation ? (
+          <FileReport file={analysis.validation} title="Validation" context={analysis.contextLength} id="validation" />
+        ) : null}
       </div>
       <h3>Split</h3>
       <p data-testid="preflight-split">
-        Training: {plural(split.trainingRows, 'row')}, {plural(split.trainingTokens, 'token')} per epoch. Validation: {plural(split.validationRows, 'row')},{' '}
-        {plural(split.validationTokens, 'token')} per evaluation
-        {split.validationSource === 'HOLD_OUT' ? `, the last ${plural(split.heldOutRows, 'training row')} held out by the service.` : ', from the validation file.'}
+        Training: {plural(split.trainingRows, 'row')}, {plural(split.trainingTokens, 'token')} per epoch. Validation:{' '}
+        {plural(split.validationRows, 'row')}, {plural(split.validationTokens, 'token')} per evaluation
+        {split.validationSource === 'HOLD_OUT'
+          ? `, the last ${plural(split.heldOutRows, 'training row')} held out by the service.`
+          : ', from the validation file.'}
       </p>
       <h3>Cost</h3>
       <p data-testid="preflight-cost">
@@ -112,7 +140,8 @@ export function PreflightReport({ analysis }: { analysis: Analysis }) {
       <p class="muted">{cost.priceSource}</p>
       {upstream ? (
         <p data-testid="preflight-upstream">
-          The service's own dry run for the uploaded dataset: {formatMoney(upstream.cost, 'USD')} for {plural(upstream.tokens, 'token')}
+          The service's own dry run for the uploaded dataset: {formatMoney(upstream.cost, 'USD')} for{' '}
+          {plural(upstream.tokens, 'token')}
           {upstream.matchesLocal ? ': the same.' : ': it differs from the count above.'}
         </p>
       ) : null}

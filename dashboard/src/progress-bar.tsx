@@ -1,7 +1,13 @@
 /** A progress bar with its text (steps of total, time left): readable without seeing the bar. */
 import { formatDuration } from './format';
 
-export function ProgressBar(props: { fraction: number | null; step?: number | null; total?: number | null; secondsLeft?: number | null; label: string }) {
+export function ProgressBar(props: {
+  fraction: number | null;
+  step?: number | null;
+  total?: number | null;
+  secondsLeft?: number | null;
+  label: string;
+}) {
   const { fraction, step, total, secondsLeft } = props;
   const percent = fraction === null ? null : Math.round(fraction * 100);
   const parts = [

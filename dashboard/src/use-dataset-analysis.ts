@@ -44,7 +44,8 @@ const FORM_FIELD: Record<string, string> = {
 function byFormField(error: unknown): Record<string, string[]> {
   if (!(error instanceof ApiError)) return { '': [String(error)] };
   const fields: Record<string, string[]> = {};
-  for (const [field, messages] of Object.entries(error.byField())) (fields[FORM_FIELD[field] ?? field] ??= []).push(...messages);
+  for (const [field, messages] of Object.entries(error.byField()))
+    (fields[FORM_FIELD[field] ?? field] ??= []).push(...messages);
   return fields;
 }
 
@@ -63,7 +64,11 @@ export function useDatasetAnalysis(request: AnalysisRequest | null, batchSize: n
     const abort = new AbortController();
     const timer = setTimeout(async () => {
       setState((s) => ({ ...s, sending: 0 }));
-      const hyperparameters = { batchSize: batch.current, ...(r.nEpochs === undefined ? {} : { nEpochs: r.nEpochs }), ...(r.nEvals === undefined ? {} : { nEvals: r.nEvals }) };
+      const hyperparameters = {
+        batchSize: batch.current,
+        ...(r.nEpochs === undefined ? {} : { nEpochs: r.nEpochs }),
+        ...(r.nEvals === undefined ? {} : { nEvals: r.nEvals }),
+      };
       const input = {
         trainingFile: r.training,
         validationFile: r.validation,
@@ -74,7 +79,8 @@ export function useDatasetAnalysis(request: AnalysisRequest | null, batchSize: n
         compareWithDatasetId: r.compareWithDatasetId,
       };
       try {
-        const onProgress = (fraction: number) => !abort.signal.aborted && setState((s) => ({ ...s, sending: fraction }));
+        const onProgress = (fraction: number) =>
+          !abort.signal.aborted && setState((s) => ({ ...s, sending: fraction }));
         const { analyzeDataset } = await upload(AnalyzeDataset, { input }, onProgress, abort.signal);
         if (!abort.signal.aborted) setState({ analysis: analyzeDataset, sending: null, problems: {} });
       } catch (error) {
@@ -85,7 +91,16 @@ export function useDatasetAnalysis(request: AnalysisRequest | null, batchSize: n
       clearTimeout(timer);
       abort.abort();
     };
-  }, [r?.training, r?.validation, r?.baseModelId, r?.promptColumn, r?.answerColumn, r?.nEpochs, r?.nEvals, r?.compareWithDatasetId]);
+  }, [
+    r?.training,
+    r?.validation,
+    r?.baseModelId,
+    r?.promptColumn,
+    r?.answerColumn,
+    r?.nEpochs,
+    r?.nEvals,
+    r?.compareWithDatasetId,
+  ]);
 
   return state;
 }

@@ -51,7 +51,11 @@ const chatMl = (name: string, system: string, overheadTokens: number): ChatTempl
 });
 
 const QWEN2_CHATML = chatMl('qwen2-chatml', 'You are a helpful assistant.', 21);
-const QWEN25_CHATML = chatMl('qwen2.5-chatml', 'You are Qwen, created by Alibaba Cloud. You are a helpful assistant.', 31);
+const QWEN25_CHATML = chatMl(
+  'qwen2.5-chatml',
+  'You are Qwen, created by Alibaba Cloud. You are a helpful assistant.',
+  31,
+);
 
 const DEEPSEEK_R1_DISTILL: ChatTemplate = {
   name: 'deepseek-r1-distill',

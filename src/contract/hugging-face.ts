@@ -14,12 +14,21 @@ export const HUGGING_FACE_NAME_RULE = `letters, digits, '-', '_', '.'; at most $
 export const HUGGING_FACE_TOKEN_RULE = '"hf_" followed by at least 30 letters and digits';
 
 export function isHuggingFaceName(part: string): boolean {
-  return part.length <= MAX_HUGGING_FACE_NAME_LENGTH && NAME_PART.test(part) && !part.includes('--') && !part.includes('..');
+  return (
+    part.length <= MAX_HUGGING_FACE_NAME_LENGTH && NAME_PART.test(part) && !part.includes('--') && !part.includes('..')
+  );
 }
 
 export function isHuggingFaceRepositoryId(id: string): boolean {
   const [namespace, repo, ...rest] = id.split('/');
-  return rest.length === 0 && namespace !== undefined && repo !== undefined && isHuggingFaceName(namespace) && isHuggingFaceName(repo) && !repo.endsWith('.git');
+  return (
+    rest.length === 0 &&
+    namespace !== undefined &&
+    repo !== undefined &&
+    isHuggingFaceName(namespace) &&
+    isHuggingFaceName(repo) &&
+    !repo.endsWith('.git')
+  );
 }
 
 export function isHuggingFaceAccessToken(token: string): boolean {

@@ -3,15 +3,7 @@
  * so that the simulator and the gateway's validation apply them identically.
  */
 
-export const TRAINABLE_MODULES = [
-  'q_proj',
-  'k_proj',
-  'v_proj',
-  'o_proj',
-  'gate_proj',
-  'up_proj',
-  'down_proj',
-] as const;
+export const TRAINABLE_MODULES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
 export type TrainableModule = (typeof TRAINABLE_MODULES)[number];
 
 export const JOB_STATUSES = ['queued', 'starting', 'running', 'completed', 'failed', 'cancelled'] as const;

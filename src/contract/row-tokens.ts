@@ -27,7 +27,12 @@ export function isTrainable(answer: string): boolean {
   return answer.trim() !== '';
 }
 
-export function countRowTokens(counter: TokenCounter, template: ChatTemplate, prompt: string | null, answer: string): RowTokens {
+export function countRowTokens(
+  counter: TokenCounter,
+  template: ChatTemplate,
+  prompt: string | null,
+  answer: string,
+): RowTokens {
   if (!isTrainable(answer)) return NO_TOKENS;
   const p = prompt === null ? 0 : counter.count(prompt.trim(), 'prompt');
   const a = counter.count(answer.trim(), 'answer');

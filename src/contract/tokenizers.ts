@@ -77,7 +77,11 @@ async function loadQwen2(): Promise<Encode> {
   return (text) => tokenizer.encode(text, { add_special_tokens: false });
 }
 
-const LOADERS: Record<TokenizerFamily, () => Promise<Encode>> = { llama3: loadLlama3, mistral: loadMistral, qwen2: loadQwen2 };
+const LOADERS: Record<TokenizerFamily, () => Promise<Encode>> = {
+  llama3: loadLlama3,
+  mistral: loadMistral,
+  qwen2: loadQwen2,
+};
 
 const encoders = new Map<TokenizerFamily, Promise<Encode>>();
 
@@ -99,6 +103,10 @@ export async function loadTokenCounter(family: TokenizerFamily): Promise<TokenCo
 }
 
 /** Token ids of `text`, for tests and benchmarks that compare with published encodings. */
-export async function encodeText(family: TokenizerFamily, text: string, position: TextPosition = 'answer'): Promise<number[]> {
+export async function encodeText(
+  family: TokenizerFamily,
+  text: string,
+  position: TextPosition = 'answer',
+): Promise<number[]> {
   return (await loadEncoder(family))(text, position);
 }

@@ -43,13 +43,18 @@ function explain(cost: Omit<CostReport, 'explanation'>, split: SplitReport): str
   const parts = `${cost.nEpochs} epoch${cost.nEpochs === 1 ? '' : 's'} × ${thousands(split.trainingTokens)} training tokens + ${cost.nEvals} evaluation${cost.nEvals === 1 ? '' : 's'} × ${thousands(split.validationTokens)} validation tokens = ${thousands(cost.tokens)} tokens`;
   const raw = (cost.tokens * cost.pricePerMillionTokens) / 1_000_000;
   const priced = `${parts} × ${usd(cost.pricePerMillionTokens)} per million tokens = ${usd(raw)}`;
-  return cost.minimumApplied ? `${priced}, below the ${usd(MINIMUM_JOB_COST_USD)} minimum per job: ${usd(cost.cost)}` : priced;
+  return cost.minimumApplied
+    ? `${priced}, below the ${usd(MINIMUM_JOB_COST_USD)} minimum per job: ${usd(cost.cost)}`
+    : priced;
 }
 
 export async function analyzeDataset(options: AnalyzeDatasetOptions): Promise<DatasetReport> {
   const template = chatTemplateFor(options.baseModelId);
   if (template === undefined) {
-    throw new AnalysisInputError('UNKNOWN_MODEL', `input.baseModelId: no tokenizer is known for ${JSON.stringify(options.baseModelName ?? options.baseModelId)}`);
+    throw new AnalysisInputError(
+      'UNKNOWN_MODEL',
+      `input.baseModelId: no tokenizer is known for ${JSON.stringify(options.baseModelName ?? options.baseModelId)}`,
+    );
   }
   const common = {
     baseModelId: options.baseModelId,
@@ -60,11 +65,19 @@ export async function analyzeDataset(options: AnalyzeDatasetOptions): Promise<Da
     pool: options.pool,
     ...(options.signal ? { signal: options.signal } : {}),
   };
-  const training = await analyzeFile(await options.training.open(), { ...common, fileName: options.training.fileName, label: 'input.trainingFile' });
+  const training = await analyzeFile(await options.training.open(), {
+    ...common,
+    fileName: options.training.fileName,
+    label: 'input.trainingFile',
+  });
   const validation =
     options.validation === null
       ? null
-      : await analyzeFile(await options.validation.open(), { ...common, fileName: options.validation.fileName, label: 'input.validationFile' });
+      : await analyzeFile(await options.validation.open(), {
+          ...common,
+          fileName: options.validation.fileName,
+          label: 'input.validationFile',
+        });
 
   const rows = training.report.rowsRead;
   const held = validation === null ? heldOutRows(rows) : 0;
@@ -78,7 +91,13 @@ export async function analyzeDataset(options: AnalyzeDatasetOptions): Promise<Da
   };
 
   const pricePerMillionTokens = DEFAULT_PRICE_PER_MILLION_TOKENS[options.baseModelId] ?? 1;
-  const billed = computeCost({ pricePerMillionTokens, nEpochs: options.nEpochs, nEvals: options.nEvals, trainingTokens: split.trainingTokens, validationTokens: split.validationTokens });
+  const billed = computeCost({
+    pricePerMillionTokens,
+    nEpochs: options.nEpochs,
+    nEvals: options.nEvals,
+    trainingTokens: split.trainingTokens,
+    validationTokens: split.validationTokens,
+  });
   const cost = {
     nEpochs: options.nEpochs,
     nEvals: options.nEvals,

@@ -36,7 +36,10 @@ function columnIndex(header: string[], column: string, what: string, label: stri
   const index = header.indexOf(column.trim());
   if (index === -1) {
     const names = header.map((h) => JSON.stringify(h)).join(', ');
-    throw new AnalysisInputError('NO_SUCH_COLUMN', `${label}: no ${what} column ${JSON.stringify(column)}; the header row names ${names}`);
+    throw new AnalysisInputError(
+      'NO_SUCH_COLUMN',
+      `${label}: no ${what} column ${JSON.stringify(column)}; the header row names ${names}`,
+    );
   }
   return index;
 }
@@ -45,7 +48,8 @@ export async function analyzeFile(input: Readable, options: AnalyzeFileOptions):
   const { label, pool, signal } = options;
   const csv = await readCsv(input, { maxBytes: options.maxBytes, label, ...(signal ? { signal } : {}) });
   const answerIndex = columnIndex(csv.header, options.answerColumn, 'answer', label);
-  const promptIndex = options.promptColumn === null ? -1 : columnIndex(csv.header, options.promptColumn, 'prompt', label);
+  const promptIndex =
+    options.promptColumn === null ? -1 : columnIndex(csv.header, options.promptColumn, 'prompt', label);
   const width = csv.header.length;
   const tally = new FileTally();
 
@@ -84,18 +88,31 @@ export async function analyzeFile(input: Readable, options: AnalyzeFileOptions):
       const { row, line, fields } = record;
       tally.rowRead(row);
       if (fields.length < width) {
-        const missing = csv.header.slice(fields.length).map((h) => JSON.stringify(h)).join(', ');
+        const missing = csv.header
+          .slice(fields.length)
+          .map((h) => JSON.stringify(h))
+          .join(', ');
         problem('MISSING_COLUMN', row, line, `has ${fields.length} of ${width} fields: no value for ${missing}`);
         continue;
       }
       if (fields.length > width) {
-        problem('EXTRA_FIELDS', row, line, `has ${fields.length} fields, the header names ${width} (an unquoted comma?)`);
+        problem(
+          'EXTRA_FIELDS',
+          row,
+          line,
+          `has ${fields.length} fields, the header names ${width} (an unquoted comma?)`,
+        );
         continue;
       }
       const answer = fields[answerIndex]!;
       const prompt = promptIndex === -1 ? null : fields[promptIndex]!;
       if (answer.trim() === '') {
-        problem('EMPTY_ANSWER', row, line, `answer column ${JSON.stringify(options.answerColumn)} is empty: the row trains nothing`);
+        problem(
+          'EMPTY_ANSWER',
+          row,
+          line,
+          `answer column ${JSON.stringify(options.answerColumn)} is empty: the row trains nothing`,
+        );
         continue;
       }
       tally.usableRow(row, prompt, answer);
@@ -115,7 +132,12 @@ export async function analyzeFile(input: Readable, options: AnalyzeFileOptions):
   const stop = csv.stopped();
   let stoppedAt: RowProblem | null = null;
   if (stop !== undefined) {
-    stoppedAt = { kind: 'UNPARSABLE', row: stop.row, line: stop.line, message: `row ${stop.row} (line ${stop.line}): ${stop.message}; the rest of the file was not read` };
+    stoppedAt = {
+      kind: 'UNPARSABLE',
+      row: stop.row,
+      line: stop.line,
+      message: `row ${stop.row} (line ${stop.line}): ${stop.message}; the rest of the file was not read`,
+    };
     tally.problem(stoppedAt);
   }
   if (tally.rowsRead() === 0 && stop === undefined) {

@@ -36,14 +36,24 @@ export interface CsvReading {
 function decoding(maxBytes: number, label: string, counted: (n: number) => void): Transform {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let bytes = 0;
-  const notCsv = (why: string) => new AnalysisInputError(why === 'binary' ? 'BINARY' : 'NOT_UTF8', `${label}: not a CSV file: ${why === 'binary' ? 'it holds binary data (NUL bytes)' : 'it is not UTF-8 text'}`);
+  const notCsv = (why: string) =>
+    new AnalysisInputError(
+      why === 'binary' ? 'BINARY' : 'NOT_UTF8',
+      `${label}: not a CSV file: ${why === 'binary' ? 'it holds binary data (NUL bytes)' : 'it is not UTF-8 text'}`,
+    );
   return new Transform({
     readableObjectMode: false,
     decodeStrings: true,
     transform(chunk: Buffer, _encoding, done) {
       bytes += chunk.length;
       counted(bytes);
-      if (bytes > maxBytes) return done(new AnalysisInputError('TOO_LARGE', `${label}: larger than the analysis limit of ${describeBytes(maxBytes)} (ANALYZE_MAX_BYTES)`));
+      if (bytes > maxBytes)
+        return done(
+          new AnalysisInputError(
+            'TOO_LARGE',
+            `${label}: larger than the analysis limit of ${describeBytes(maxBytes)} (ANALYZE_MAX_BYTES)`,
+          ),
+        );
       if (chunk.includes(0)) return done(notCsv('binary'));
       try {
         done(null, decoder.decode(chunk, { stream: true }));
@@ -62,7 +72,10 @@ function decoding(maxBytes: number, label: string, counted: (n: number) => void)
 }
 
 /** Opens `input` and reads up to the header row (refusing an empty file); records follow lazily. */
-export async function readCsv(input: Readable, options: { maxBytes: number; label: string; signal?: AbortSignal }): Promise<CsvReading> {
+export async function readCsv(
+  input: Readable,
+  options: { maxBytes: number; label: string; signal?: AbortSignal },
+): Promise<CsvReading> {
   // Loaded on the first analysis, not at start (the input stays paused until it is piped below).
   const { parse } = await import('csv-parse');
   let bytes = 0;
@@ -77,7 +90,12 @@ export async function readCsv(input: Readable, options: { maxBytes: number; labe
     recordsBeforeStop = parser.info.records;
     stop = { row: Math.max(1, recordsBeforeStop), line: error.lines ?? 0, message: error.message };
   });
-  pipeline(input, decoding(options.maxBytes, options.label, (n) => (bytes = n)), parser, () => {});
+  pipeline(
+    input,
+    decoding(options.maxBytes, options.label, (n) => (bytes = n)),
+    parser,
+    () => {},
+  );
   options.signal?.addEventListener('abort', () => parser.destroy(options.signal?.reason as Error), { once: true });
   const iterator = (parser as AsyncIterable<{ record: string[]; info: { lines: number } }>)[Symbol.asyncIterator]();
 
@@ -94,7 +112,8 @@ export async function readCsv(input: Readable, options: { maxBytes: number; labe
 
   const first = await next();
   if (first === undefined) {
-    if (stop !== undefined) throw new AnalysisInputError('BAD_HEADER', `${options.label}: not a valid CSV file: ${stop.message}`);
+    if (stop !== undefined)
+      throw new AnalysisInputError('BAD_HEADER', `${options.label}: not a valid CSV file: ${stop.message}`);
     throw new AnalysisInputError(bytes === 0 ? 'EMPTY' : 'NO_DATA_ROWS', `${options.label}: the file is empty`);
   }
   row = 1;

@@ -84,7 +84,10 @@ export class FileTally {
   }
 
   report(fileName: string, bytes: number, contextLength: number, stoppedAt: RowProblem | null): FileReport {
-    const histogram: HistogramBucket[] = [...EDGES.map((to, i) => ({ fromTokens: (EDGES[i - 1] ?? 0) + 1, toTokens: to as number | null, rows: 0 })), { fromTokens: 8193, toTokens: null, rows: 0 }];
+    const histogram: HistogramBucket[] = [
+      ...EDGES.map((to, i) => ({ fromTokens: (EDGES[i - 1] ?? 0) + 1, toTokens: to as number | null, rows: 0 })),
+      { fromTokens: 8193, toTokens: null, rows: 0 },
+    ];
     const largest: RowTokensAt[] = [];
     const overContext: RowTokensAt[] = [];
     let overContextCount = 0;

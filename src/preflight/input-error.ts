@@ -2,7 +2,8 @@
  * Why a file cannot be analysed at all (as opposed to problems in some of its rows, which are report
  * entries). The resolver turns it into BAD_USER_INPUT naming the input field.
  */
-export type InputErrorCode = 'TOO_LARGE' | 'BINARY' | 'NOT_UTF8' | 'EMPTY' | 'NO_DATA_ROWS' | 'BAD_HEADER' | 'NO_SUCH_COLUMN' | 'UNKNOWN_MODEL';
+export type InputErrorCode =
+  'TOO_LARGE' | 'BINARY' | 'NOT_UTF8' | 'EMPTY' | 'NO_DATA_ROWS' | 'BAD_HEADER' | 'NO_SUCH_COLUMN' | 'UNKNOWN_MODEL';
 
 export class AnalysisInputError extends Error {
   constructor(

@@ -45,7 +45,11 @@ function asGraphQLError(error: AnalysisInputError): GraphQLError {
   return badUserInput(field, error.message);
 }
 
-export async function resolveAnalyzeDataset(args: AnalyzeDatasetArgs, ctx: GatewayContext, preflight: PreflightService): Promise<AnalyzedDataset> {
+export async function resolveAnalyzeDataset(
+  args: AnalyzeDatasetArgs,
+  ctx: GatewayContext,
+  preflight: PreflightService,
+): Promise<AnalyzedDataset> {
   const compareWith = args.compareWithDatasetId == null ? null : String(args.compareWithDatasetId);
   const checked = await validateJobInput(
     {
@@ -60,7 +64,11 @@ export async function resolveAnalyzeDataset(args: AnalyzeDatasetArgs, ctx: Gatew
     // With no dataset to compare with, the placeholder id is not a problem of the caller's.
     const problems = checked.problems
       .filter((p) => compareWith !== null || p.field !== 'dataset.id')
-      .map((p) => (p.field === 'dataset.id' ? { ...p, field: 'compareWithDatasetId', message: p.message.replace(/^dataset\.id/, 'compareWithDatasetId') } : p));
+      .map((p) =>
+        p.field === 'dataset.id'
+          ? { ...p, field: 'compareWithDatasetId', message: p.message.replace(/^dataset\.id/, 'compareWithDatasetId') }
+          : p,
+      );
     if (problems.length > 0) throw new InputProblems(problems);
   }
   // Here every problem left was the placeholder dataset's: the hyperparameters are valid as given.
@@ -95,7 +103,11 @@ export async function resolveAnalyzeDataset(args: AnalyzeDatasetArgs, ctx: Gatew
     let upstream: UpstreamComparison | null = null;
     if (compareWith !== null && checked.ok) {
       const estimate = await ctx.services.client.estimateJob(ctx.credentials(), checked.job, ctx.call);
-      upstream = { datasetId: compareWith, ...estimate, matchesLocal: estimate.tokens === report.cost.tokens && estimate.cost === report.cost.cost };
+      upstream = {
+        datasetId: compareWith,
+        ...estimate,
+        matchesLocal: estimate.tokens === report.cost.tokens && estimate.cost === report.cost.cost,
+      };
     }
     return { ...report, upstream };
   } catch (error) {

@@ -3,7 +3,7 @@
  * and the gateway's services. Built once per HTTP request, and once per subscription.
  */
 import type { GraphQLError } from 'graphql';
-import type { LiveUpdates } from '../subscriptions/hub.js';
+import type { LiveUpdates } from '../live/hub.js';
 import type { CallOptions, Credentials, UpstreamClient } from '../upstream/types.js';
 import type { PreflightService } from './analyze-dataset.js';
 import type { BaseModelCatalogue } from './base-model-catalogue.js';
@@ -39,7 +39,11 @@ export interface GatewayContext {
 /** The caller's credentials, or the error that says why there are none. */
 export type CredentialsOutcome = { ok: true; credentials: Credentials } | { ok: false; error: GraphQLError };
 
-export function createGatewayContext(services: GatewayServices, outcome: CredentialsOutcome, call: CallOptions = {}): GatewayContext {
+export function createGatewayContext(
+  services: GatewayServices,
+  outcome: CredentialsOutcome,
+  call: CallOptions = {},
+): GatewayContext {
   let loaders: Loaders | undefined;
   const credentials = () => {
     if (!outcome.ok) throw outcome.error;
@@ -48,7 +52,8 @@ export function createGatewayContext(services: GatewayServices, outcome: Credent
   return {
     services,
     credentials,
-    loaders: () => (loaders ??= createLoaders(services.client, credentials(), services.catalogue, call, services.datasets)),
+    loaders: () =>
+      (loaders ??= createLoaders(services.client, credentials(), services.catalogue, call, services.datasets)),
     call,
   };
 }

@@ -23,16 +23,20 @@ const VERSION = 1;
 /** Longer than any cursor we make (ids are at most 256 characters): refused before decoding. */
 const MAX_CURSOR_LENGTH = 1_024;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 export function encodeJobCursor(c: JobCursor): string {
-  return Buffer.from(JSON.stringify([VERSION, c.status, c.createdAt, c.id, c.position, c.total]), 'utf8').toString('base64url');
+  return Buffer.from(JSON.stringify([VERSION, c.status, c.createdAt, c.id, c.position, c.total]), 'utf8').toString(
+    'base64url',
+  );
 }
 
 /** The cursor, or BAD_USER_INPUT (field `after`) saying it is not one; the value is quoted only when short. */
 export function decodeJobCursor(raw: string): JobCursor {
-  const cursor = raw.length <= MAX_CURSOR_LENGTH && BASE64URL.test(raw) ? parse(Buffer.from(raw, 'base64url').toString('utf8')) : undefined;
+  const cursor =
+    raw.length <= MAX_CURSOR_LENGTH && BASE64URL.test(raw)
+      ? parse(Buffer.from(raw, 'base64url').toString('utf8'))
+      : undefined;
   if (cursor === undefined) {
     const shown = raw.length <= 64 ? JSON.stringify(raw) : `a string of ${raw.length} characters`;
     throw badUserInput('after', `after: ${shown} is not a cursor of this connection (use a page's endCursor)`);

@@ -39,7 +39,7 @@ export interface JobPage {
 export async function jobPageAfter(list: ListJobs, cursor: JobCursor, first: number): Promise<JobPage> {
   const held = new Map<number, Job>();
   let calls = 0;
-  let total = cursor.total;
+  let total: number;
   /** Every position below `lo` is before or at the cursor; every one from `hi` on is after it. */
   let lo = 0;
   let hi = Number.POSITIVE_INFINITY;

@@ -118,7 +118,15 @@ export function createLoaders(
     metrics: each((id) => client.getMetrics(creds, id, opts)),
     clearAll() {
       catalogueOnce = null;
-      for (const loader of [loaders.baseModel, loaders.dataset, loaders.datasetById, loaders.file, loaders.job, loaders.metrics]) loader.clearAll();
+      for (const loader of [
+        loaders.baseModel,
+        loaders.dataset,
+        loaders.datasetById,
+        loaders.file,
+        loaders.job,
+        loaders.metrics,
+      ])
+        loader.clearAll();
     },
   };
   return loaders;

@@ -19,13 +19,18 @@ const FILE_ID_RULE = 'a file id is not empty and holds no whitespace (see the id
 export function fileIdProblem(field: string, value: string): Problem | undefined {
   if (value === '') return { field, message: `${field}: "" is not a file id; ${FILE_ID_RULE}` };
   const space = /\s/.exec(value);
-  if (space) return { field, message: `${field}: ${JSON.stringify(value)} holds whitespace at position ${space.index}; ${FILE_ID_RULE}` };
+  if (space)
+    return {
+      field,
+      message: `${field}: ${JSON.stringify(value)} holds whitespace at position ${space.index}; ${FILE_ID_RULE}`,
+    };
   return undefined;
 }
 
 export function datasetInputProblems(input: CreateDatasetArgs): Problem[] {
   const problems: Problem[] = [];
-  if (input.name.trim() === '') problems.push({ field: 'name', message: `name: ${JSON.stringify(input.name)} must not be empty` });
+  if (input.name.trim() === '')
+    problems.push({ field: 'name', message: `name: ${JSON.stringify(input.name)} must not be empty` });
   const training = fileIdProblem('trainingFileId', String(input.trainingFileId));
   if (training) problems.push(training);
   if (input.validationFileId != null) {

@@ -22,10 +22,16 @@ export interface ExportArgs {
 export function exportInputProblems(input: ExportArgs): Problem[] {
   const problems: Problem[] = [];
   if (!isHuggingFaceName(input.userId)) {
-    problems.push({ field: 'userId', message: `userId: ${JSON.stringify(input.userId)} is not a Hugging Face user name (${HUGGING_FACE_NAME_RULE})` });
+    problems.push({
+      field: 'userId',
+      message: `userId: ${JSON.stringify(input.userId)} is not a Hugging Face user name (${HUGGING_FACE_NAME_RULE})`,
+    });
   }
   if (!isHuggingFaceAccessToken(input.accessToken)) {
-    problems.push({ field: 'accessToken', message: `accessToken: not a Hugging Face access token (${HUGGING_FACE_TOKEN_RULE}); the value is not repeated here` });
+    problems.push({
+      field: 'accessToken',
+      message: `accessToken: not a Hugging Face access token (${HUGGING_FACE_TOKEN_RULE}); the value is not repeated here`,
+    });
   }
   if (!isHuggingFaceRepositoryId(input.repositoryId)) {
     problems.push({

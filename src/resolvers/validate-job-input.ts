@@ -12,7 +12,14 @@
  * the input, taken from zod's issue path (or, for the upstream pass, from the same path notation).
  */
 import { z } from 'zod';
-import { describeBatchSizes, describeRule, HYPERPARAMETER_RULES, LORA_RULES, satisfiesRule, type NumericRule } from '../contract/hyperparameters.js';
+import {
+  describeBatchSizes,
+  describeRule,
+  HYPERPARAMETER_RULES,
+  LORA_RULES,
+  satisfiesRule,
+  type NumericRule,
+} from '../contract/hyperparameters.js';
 import type { Problem } from '../errors/input-problems.js';
 import { isUpstreamError } from '../upstream/errors.js';
 import type { CreateJobInput } from '../upstream/schemas.js';
@@ -40,7 +47,9 @@ export type NormalizedJob = CreateJobInput & { hyperparameters: CreateJobArgs['h
 
 // Messages below hold the value and the rule; `problem` puts the field's path in front.
 const ruled = (rule: NumericRule) =>
-  z.number().refine((value) => satisfiesRule(rule, value), { error: (issue) => `${formatValue(issue.input)} is not ${describeRule(rule)}` });
+  z.number().refine((value) => satisfiesRule(rule, value), {
+    error: (issue) => `${formatValue(issue.input)} is not ${describeRule(rule)}`,
+  });
 
 const nonBlank = () => z.string().refine((value) => value.trim() !== '', { error: () => 'must not be empty' });
 
@@ -50,21 +59,26 @@ const l = LORA_RULES;
 const inputSchema = z.object({
   name: nonBlank(),
   baseModelId: z.coerce.string().pipe(nonBlank()),
-  dataset: z.object({
-    id: z.coerce.string().pipe(nonBlank()),
-    promptColumn: z.string().nullish().refine((v) => v == null || v.trim() !== '', {
-      error: () => 'must not be empty (omit it to train without a prompt column)',
+  dataset: z
+    .object({
+      id: z.coerce.string().pipe(nonBlank()),
+      promptColumn: z
+        .string()
+        .nullish()
+        .refine((v) => v == null || v.trim() !== '', {
+          error: () => 'must not be empty (omit it to train without a prompt column)',
+        }),
+      answerColumn: nonBlank(),
+    })
+    .superRefine((dataset, ctx) => {
+      if (dataset.promptColumn != null && dataset.promptColumn === dataset.answerColumn) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['promptColumn'],
+          message: `${formatValue(dataset.promptColumn)} is also the answer column; the prompt and the answer must be different columns`,
+        });
+      }
     }),
-    answerColumn: nonBlank(),
-  }).superRefine((dataset, ctx) => {
-    if (dataset.promptColumn != null && dataset.promptColumn === dataset.answerColumn) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['promptColumn'],
-        message: `${formatValue(dataset.promptColumn)} is also the answer column; the prompt and the answer must be different columns`,
-      });
-    }
-  }),
   hyperparameters: z.object({
     nEpochs: ruled(h.nEpochs),
     nEvals: ruled(h.nEvals),
@@ -89,9 +103,14 @@ const inputSchema = z.object({
 });
 
 /** Every problem of `args`, or the request to send. Reads base models, the dataset and its files. */
-export async function validateJobInput(args: CreateJobArgs, loaders: Loaders): Promise<{ ok: true; job: NormalizedJob } | { ok: false; problems: Problem[] }> {
+export async function validateJobInput(
+  args: CreateJobArgs,
+  loaders: Loaders,
+): Promise<{ ok: true; job: NormalizedJob } | { ok: false; problems: Problem[] }> {
   const parsed = inputSchema.safeParse(args);
-  const problems: Problem[] = parsed.success ? [] : parsed.error.issues.map((issue) => problem(issue.path, issue.message));
+  const problems: Problem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => problem(issue.path, issue.message));
 
   const baseModelId = String(args.baseModelId);
   const datasetId = String(args.dataset.id);
@@ -108,16 +127,25 @@ export async function validateJobInput(args: CreateJobArgs, loaders: Loaders): P
 
 /** A problem at `path` in the input: its field is the path, and the message starts with it. */
 function problem(path: readonly PropertyKey[], message: string): Problem {
-  const field = path.filter((p) => typeof p !== 'number').map(String).join('.');
+  const field = path
+    .filter((p) => typeof p !== 'number')
+    .map(String)
+    .join('.');
   return { field, message: `${field}: ${message}` };
 }
 
 async function checkBaseModel(loaders: Loaders, id: string, batchSize: number): Promise<Problem[]> {
   if (id.trim() === '') return [];
   const model = await loaders.baseModel.load(id);
-  if (!model) return [problem(['baseModelId'], `${formatValue(id)} is not a known base model (see the baseModels query)`)];
+  if (!model)
+    return [problem(['baseModelId'], `${formatValue(id)} is not a known base model (see the baseModels query)`)];
   if (Number.isInteger(batchSize) && !model.supportedBatchSizes.includes(batchSize)) {
-    return [problem(['hyperparameters', 'batchSize'], `${batchSize} is not one of ${describeBatchSizes(model.supportedBatchSizes)} for ${model.name}`)];
+    return [
+      problem(
+        ['hyperparameters', 'batchSize'],
+        `${batchSize} is not one of ${describeBatchSizes(model.supportedBatchSizes)} for ${model.name}`,
+      ),
+    ];
   }
   return [];
 }
@@ -137,7 +165,12 @@ async function checkDataset(loaders: Loaders, id: string, columns: CreateJobArgs
   files.forEach((file, index) => {
     const role = index === 0 ? 'training' : 'validation';
     if (!file) {
-      problems.push(problem(['dataset', 'id'], `the ${role} file ${formatValue(fileIds[index])} of dataset ${formatValue(id)} no longer exists`));
+      problems.push(
+        problem(
+          ['dataset', 'id'],
+          `the ${role} file ${formatValue(fileIds[index])} of dataset ${formatValue(id)} no longer exists`,
+        ),
+      );
       return;
     }
     if (!file.columns) return; // The upstream has not read the file yet; it checks the columns itself.
@@ -145,7 +178,12 @@ async function checkDataset(loaders: Loaders, id: string, columns: CreateJobArgs
     for (const [key, column] of wanted) {
       if (column == null || column.trim() === '' || names.includes(column)) continue;
       const listed = names.map((n) => formatValue(n)).join(', ');
-      problems.push(problem(['dataset', key], `${formatValue(column)} is not a column of the ${role} file ${formatValue(file.name)} (columns: ${listed})`));
+      problems.push(
+        problem(
+          ['dataset', key],
+          `${formatValue(column)} is not a column of the ${role} file ${formatValue(file.name)} (columns: ${listed})`,
+        ),
+      );
     }
   });
   return problems;

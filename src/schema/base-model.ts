@@ -7,10 +7,16 @@ export const BaseModelRef = builder.objectRef<BaseModel>('BaseModel').implement(
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The upstream id of the model, used as `baseModelId` when creating a job.' }),
     name: t.exposeString('name', { description: 'The model name, such as `Meta-Llama-3-8B-Instruct`.' }),
-    organization: t.exposeString('organization', { description: 'Who published the model, such as `Meta` or `Mistral AI`.' }),
+    organization: t.exposeString('organization', {
+      description: 'Who published the model, such as `Meta` or `Mistral AI`.',
+    }),
     contextLength: t.exposeInt('contextLength', { description: 'Longest sequence the model takes, in tokens.' }),
-    supportedBatchSizes: t.exposeIntList('supportedBatchSizes', { description: 'Batch sizes a job on this model may use.' }),
-    trainingPrecision: t.exposeString('trainingPrecision', { description: 'Numeric precision of training, such as `float16`.' }),
+    supportedBatchSizes: t.exposeIntList('supportedBatchSizes', {
+      description: 'Batch sizes a job on this model may use.',
+    }),
+    trainingPrecision: t.exposeString('trainingPrecision', {
+      description: 'Numeric precision of training, such as `float16`.',
+    }),
   }),
 });
 

@@ -29,9 +29,16 @@ export const builder = new SchemaBuilder<{
     hasNextPageFieldOptions: { description: 'Whether more items follow this page.' },
     hasPreviousPageFieldOptions: { description: 'Whether items come before this page.' },
     startCursorFieldOptions: { description: 'Cursor of the first item of this page; null when the page is empty.' },
-    endCursorFieldOptions: { description: 'Cursor of the last item of this page (pass it as `after` for the next page); null when the page is empty.' },
+    endCursorFieldOptions: {
+      description:
+        'Cursor of the last item of this page (pass it as `after` for the next page); null when the page is empty.',
+    },
   },
 });
 
-builder.queryType({ description: 'Read the fine-tuning service: base models, files, datasets, jobs and cost estimates.' });
-builder.mutationType({ description: 'Change the fine-tuning service: upload data, define datasets, start, cancel and export jobs.' });
+builder.queryType({
+  description: 'Read the fine-tuning service: base models, files, datasets, jobs and cost estimates.',
+});
+builder.mutationType({
+  description: 'Change the fine-tuning service: upload data, define datasets, start, cancel and export jobs.',
+});

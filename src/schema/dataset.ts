@@ -20,7 +20,8 @@ export const DatasetRef = builder.objectRef<Dataset>('Dataset').implement({
       type: FileRef,
       nullable: true,
       description: 'The CSV file evaluation reads; null when the service holds out 1% of the training rows instead.',
-      resolve: (dataset, _args, ctx) => (dataset.validationFileId ? ctx.loaders().file.load(dataset.validationFileId) : null),
+      resolve: (dataset, _args, ctx) =>
+        dataset.validationFileId ? ctx.loaders().file.load(dataset.validationFileId) : null,
     }),
   }),
 });
@@ -30,7 +31,10 @@ const CreateDatasetInput = builder.inputType('CreateDatasetInput', {
   fields: (t) => ({
     name: t.string({ required: true, description: 'The dataset name.' }),
     trainingFileId: t.id({ required: true, description: 'Id of an uploaded CSV file to train on.' }),
-    validationFileId: t.id({ required: false, description: 'Id of an uploaded CSV file to evaluate on; without it, 1% of the training rows are held out.' }),
+    validationFileId: t.id({
+      required: false,
+      description: 'Id of an uploaded CSV file to evaluate on; without it, 1% of the training rows are held out.',
+    }),
   }),
 });
 
@@ -65,7 +69,11 @@ builder.mutationFields((t) => ({
     resolve: (_root, { input }, ctx) =>
       ctx.services.client.createDataset(
         ctx.credentials(),
-        { name: input.name, trainingFileId: String(input.trainingFileId), validationFileId: input.validationFileId == null ? null : String(input.validationFileId) },
+        {
+          name: input.name,
+          trainingFileId: String(input.trainingFileId),
+          validationFileId: input.validationFileId == null ? null : String(input.validationFileId),
+        },
         ctx.call,
       ),
   }),

@@ -4,8 +4,12 @@ import { builder } from './builder.js';
 const FileColumnRef = builder.objectRef<FileColumn>('FileColumn').implement({
   description: 'A column of an uploaded CSV file, read from its header row, with a preview of its values.',
   fields: (t) => ({
-    name: t.exposeString('name', { description: 'The column name from the header row; use it as `promptColumn` or `answerColumn`.' }),
-    type: t.exposeString('type', { description: 'The type the upstream inferred from the values, such as `string` or `integer`.' }),
+    name: t.exposeString('name', {
+      description: 'The column name from the header row; use it as `promptColumn` or `answerColumn`.',
+    }),
+    type: t.exposeString('type', {
+      description: 'The type the upstream inferred from the values, such as `string` or `integer`.',
+    }),
     sampleValues: t.field({
       type: ['String'],
       nullable: { list: false, items: true },
@@ -46,13 +50,17 @@ builder.mutationFields((t) => ({
     type: FileRef,
     description:
       'Upload a CSV file of training or validation data (a GraphQL multipart request). The header row names the columns. ' +
-      'The file is streamed to the upstream; one larger than the gateway\'s limit is refused with BAD_USER_INPUT.',
+      "The file is streamed to the upstream; one larger than the gateway's limit is refused with BAD_USER_INPUT.",
     args: { file: t.arg({ type: 'Upload', required: true, description: 'The CSV file.' }) },
     resolve: async (_root, args, ctx) => {
       const credentials = ctx.credentials();
       const body = await args.file.open();
       try {
-        return await ctx.services.client.uploadFile(credentials, { filename: args.file.filename, body, contentType: args.file.mimeType }, ctx.call);
+        return await ctx.services.client.uploadFile(
+          credentials,
+          { filename: args.file.filename, body, contentType: args.file.mimeType },
+          ctx.call,
+        );
       } catch (error) {
         // A file cut off at the size limit fails the upload midway; the limit is the reason to report.
         throw args.file.failure() ?? error;

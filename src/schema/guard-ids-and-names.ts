@@ -29,7 +29,6 @@ import { InputProblems, type Problem } from '../errors/input-problems.js';
 export const MAX_ID_OR_NAME_LENGTH = 256;
 
 // C0 controls, DEL and C1 controls: never part of an id or a name, and trouble in a header or a log line.
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 function isIdOrName(name: string, type: GraphQLInputType): boolean {
@@ -40,12 +39,18 @@ function isIdOrName(name: string, type: GraphQLInputType): boolean {
 /** The problem with one id or name, if any; the value is never quoted (it may be huge). */
 export function idOrNameProblem(field: string, value: string): Problem | undefined {
   if (value.length > MAX_ID_OR_NAME_LENGTH) {
-    return { field, message: `${field}: ${value.length} characters is more than the ${MAX_ID_OR_NAME_LENGTH} an id or a name may have` };
+    return {
+      field,
+      message: `${field}: ${value.length} characters is more than the ${MAX_ID_OR_NAME_LENGTH} an id or a name may have`,
+    };
   }
   const control = CONTROL.exec(value);
   if (control) {
     const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-    return { field, message: `${field}: holds a control character (U+${code}) at position ${control.index}; an id or a name may not` };
+    return {
+      field,
+      message: `${field}: holds a control character (U+${code}) at position ${control.index}; an id or a name may not`,
+    };
   }
   return undefined;
 }
@@ -59,7 +64,13 @@ function collect(name: string, type: GraphQLInputType, value: unknown, path: str
   }
   if (isInputObjectType(type)) {
     for (const field of Object.values(type.getFields())) {
-      collect(field.name, field.type, (value as Record<string, unknown>)[field.name], path === '' ? field.name : `${path}.${field.name}`, out);
+      collect(
+        field.name,
+        field.type,
+        (value as Record<string, unknown>)[field.name],
+        path === '' ? field.name : `${path}.${field.name}`,
+        out,
+      );
     }
     return;
   }
@@ -72,7 +83,8 @@ function collect(name: string, type: GraphQLInputType, value: unknown, path: str
 /** Problems of a field's arguments; an input object's fields are named by their path inside it (`dataset.id`). */
 function problemsOf(defs: readonly GraphQLArgument[], args: Record<string, unknown>): Problem[] {
   const out: Problem[] = [];
-  for (const def of defs) collect(def.name, def.type, args[def.name], isInputObjectType(getNamedType(def.type)) ? '' : def.name, out);
+  for (const def of defs)
+    collect(def.name, def.type, args[def.name], isInputObjectType(getNamedType(def.type)) ? '' : def.name, out);
   return out;
 }
 
@@ -83,7 +95,11 @@ function problemsOf(defs: readonly GraphQLArgument[], args: Record<string, unkno
  */
 export type InputProblemsCheck = (args: Record<string, unknown>) => Problem[];
 
-function check(defs: readonly GraphQLArgument[], args: Record<string, unknown>, own: InputProblemsCheck | undefined): void {
+function check(
+  defs: readonly GraphQLArgument[],
+  args: Record<string, unknown>,
+  own: InputProblemsCheck | undefined,
+): void {
   const problems = problemsOf(defs, args);
   const refused = new Set(problems.map((p) => p.field));
   problems.push(...(own?.(args) ?? []).filter((p) => !refused.has(p.field)));

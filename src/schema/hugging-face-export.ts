@@ -7,14 +7,15 @@ const HuggingFaceExportRef = builder.objectRef<HuggingFaceExport>('HuggingFaceEx
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The upstream id of the export.' }),
     jobId: t.exposeID('jobId', { description: 'The job whose adapter is exported.' }),
-    status: t.exposeString('status', { description: 'The upstream\'s status of the export, such as `pending`.' }),
+    status: t.exposeString('status', { description: "The upstream's status of the export, such as `pending`." }),
     repositoryId: t.exposeString('repositoryId', { description: 'The Hugging Face repository, `user/repo`.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the export was requested.' }),
   }),
 });
 
 const ExportJobToHuggingFaceInput = builder.inputType('ExportJobToHuggingFaceInput', {
-  description: 'Where to export a completed job. The access token is passed to the upstream and never stored, logged or returned.',
+  description:
+    'Where to export a completed job. The access token is passed to the upstream and never stored, logged or returned.',
   fields: (t) => ({
     jobId: t.id({ required: true, description: 'The job, which must be COMPLETED.' }),
     userId: t.string({ required: true, description: 'The Hugging Face user name.' }),
@@ -29,7 +30,13 @@ builder.mutationFields((t) => ({
     description:
       'Export the adapter of a COMPLETED job to a Hugging Face repository; any other status gives CONFLICT. The user name, repository and token form are checked first: every problem is its own BAD_USER_INPUT error with `extensions.field`.',
     extensions: { inputProblems: (args: { input: ExportArgs }) => exportInputProblems(args.input) },
-    args: { input: t.arg({ type: ExportJobToHuggingFaceInput, required: true, description: 'The job and the repository to export it to.' }) },
+    args: {
+      input: t.arg({
+        type: ExportJobToHuggingFaceInput,
+        required: true,
+        description: 'The job and the repository to export it to.',
+      }),
+    },
     resolve: (_root, { input }, ctx) =>
       ctx.services.client.exportToHuggingFace(
         ctx.credentials(),

@@ -25,14 +25,19 @@ import { builder } from './builder.js';
 export const TrainableModuleEnum = builder.enumType('TrainableModule', {
   description: 'A linear layer that LoRA adapts. An empty list means all of them.',
   values: Object.fromEntries(
-    TRAINABLE_MODULES.map((module) => [module.toUpperCase(), { value: module, description: `The \`${module}\` projection.` }]),
+    TRAINABLE_MODULES.map((module) => [
+      module.toUpperCase(),
+      { value: module, description: `The \`${module}\` projection.` },
+    ]),
   ) as Record<Uppercase<TrainableModule>, { value: TrainableModule; description: string }>,
 });
 
 const LoraConfigRef = builder.objectRef<LoraConfig>('LoraConfig').implement({
   description: 'LoRA (low-rank adaptation) settings of a job.',
   fields: (t) => ({
-    enabled: t.exposeBoolean('enabled', { description: 'Whether LoRA is used; always true today (full fine-tuning is not offered).' }),
+    enabled: t.exposeBoolean('enabled', {
+      description: 'Whether LoRA is used; always true today (full fine-tuning is not offered).',
+    }),
     r: t.exposeInt('r', { description: 'Rank of the adaptation matrices.' }),
     alpha: t.exposeInt('alpha', { description: 'Scaling factor of the LoRA updates.' }),
     dropout: t.exposeFloat('dropout', { description: 'Dropout probability of the LoRA layers.' }),
@@ -51,15 +56,22 @@ export const HyperparametersRef = builder.objectRef<Hyperparameters>('Hyperparam
     nEvals: t.exposeInt('nEvals', { description: 'Evaluation runs on the validation data.' }),
     batchSize: t.exposeInt('batchSize', { description: 'Training examples per step.' }),
     learningRate: t.exposeFloat('learningRate', { description: 'Step size of the optimizer.' }),
-    warmupRatio: t.exposeFloat('warmupRatio', { description: 'Share of the steps over which the learning rate rises linearly.' }),
+    warmupRatio: t.exposeFloat('warmupRatio', {
+      description: 'Share of the steps over which the learning rate rises linearly.',
+    }),
     weightDecay: t.exposeFloat('weightDecay', { description: 'Weight decay of the optimizer.' }),
-    bestCheckpoints: t.exposeBoolean('bestCheckpoints', { description: 'Whether the checkpoint with the best validation metric is kept rather than the last.' }),
-    maskPromptLabels: t.exposeBoolean('maskPromptLabels', { description: 'Whether the prompt tokens are left out of the loss.' }),
+    bestCheckpoints: t.exposeBoolean('bestCheckpoints', {
+      description: 'Whether the checkpoint with the best validation metric is kept rather than the last.',
+    }),
+    maskPromptLabels: t.exposeBoolean('maskPromptLabels', {
+      description: 'Whether the prompt tokens are left out of the loss.',
+    }),
     lora: t.field({ type: LoraConfigRef, description: 'LoRA settings.', resolve: (h) => h.lora }),
   }),
 });
 
-const range = (rule: NumericRule) => `${describeRule(rule)[0]!.toUpperCase()}${describeRule(rule).slice(1)}; default ${rule.default}.`;
+const range = (rule: NumericRule) =>
+  `${describeRule(rule)[0]!.toUpperCase()}${describeRule(rule).slice(1)}; default ${rule.default}.`;
 
 const h = HYPERPARAMETER_RULES;
 const l = LORA_RULES;
@@ -88,10 +100,22 @@ export const DEFAULT_HYPERPARAMETERS = {
 export const LoraInput = builder.inputType('LoraInput', {
   description: 'LoRA settings of a new job. Only LoRA is offered: `enabled: false` is refused.',
   fields: (t) => ({
-    enabled: t.boolean({ required: true, defaultValue: DEFAULT_LORA.enabled, description: 'Must be true: full fine-tuning is not offered yet.' }),
+    enabled: t.boolean({
+      required: true,
+      defaultValue: DEFAULT_LORA.enabled,
+      description: 'Must be true: full fine-tuning is not offered yet.',
+    }),
     r: t.int({ required: true, defaultValue: DEFAULT_LORA.r, description: `Rank of the adaptation. ${range(l.r)}` }),
-    alpha: t.int({ required: true, defaultValue: DEFAULT_LORA.alpha, description: `Scaling factor of the updates. ${range(l.alpha)}` }),
-    dropout: t.float({ required: true, defaultValue: DEFAULT_LORA.dropout, description: `Dropout probability of the LoRA layers. ${range(l.dropout)}` }),
+    alpha: t.int({
+      required: true,
+      defaultValue: DEFAULT_LORA.alpha,
+      description: `Scaling factor of the updates. ${range(l.alpha)}`,
+    }),
+    dropout: t.float({
+      required: true,
+      defaultValue: DEFAULT_LORA.dropout,
+      description: `Dropout probability of the LoRA layers. ${range(l.dropout)}`,
+    }),
     trainableModules: t.field({
       type: [TrainableModuleEnum],
       required: true,
@@ -102,22 +126,38 @@ export const LoraInput = builder.inputType('LoraInput', {
 });
 
 export const HyperparametersInput = builder.inputType('HyperparametersInput', {
-  description: 'Training settings of a new job; every field has the service\'s default.',
+  description: "Training settings of a new job; every field has the service's default.",
   fields: (t) => ({
-    nEpochs: t.int({ required: true, defaultValue: DEFAULT_HYPERPARAMETERS.nEpochs, description: `Complete passes through the training data. ${range(h.nEpochs)}` }),
-    nEvals: t.int({ required: true, defaultValue: DEFAULT_HYPERPARAMETERS.nEvals, description: `Evaluation runs on the validation data. ${range(h.nEvals)}` }),
+    nEpochs: t.int({
+      required: true,
+      defaultValue: DEFAULT_HYPERPARAMETERS.nEpochs,
+      description: `Complete passes through the training data. ${range(h.nEpochs)}`,
+    }),
+    nEvals: t.int({
+      required: true,
+      defaultValue: DEFAULT_HYPERPARAMETERS.nEvals,
+      description: `Evaluation runs on the validation data. ${range(h.nEvals)}`,
+    }),
     batchSize: t.int({
       required: true,
       defaultValue: DEFAULT_HYPERPARAMETERS.batchSize,
       description: `Training examples per step: one of the base model's \`supportedBatchSizes\`; default ${DEFAULT_BATCH_SIZE}.`,
     }),
-    learningRate: t.float({ required: true, defaultValue: DEFAULT_HYPERPARAMETERS.learningRate, description: `Step size of the optimizer. ${range(h.learningRate)}` }),
+    learningRate: t.float({
+      required: true,
+      defaultValue: DEFAULT_HYPERPARAMETERS.learningRate,
+      description: `Step size of the optimizer. ${range(h.learningRate)}`,
+    }),
     warmupRatio: t.float({
       required: true,
       defaultValue: DEFAULT_HYPERPARAMETERS.warmupRatio,
       description: `Share of the steps over which the learning rate rises linearly. ${range(h.warmupRatio)}`,
     }),
-    weightDecay: t.float({ required: true, defaultValue: DEFAULT_HYPERPARAMETERS.weightDecay, description: `Weight decay of the optimizer. ${range(h.weightDecay)}` }),
+    weightDecay: t.float({
+      required: true,
+      defaultValue: DEFAULT_HYPERPARAMETERS.weightDecay,
+      description: `Weight decay of the optimizer. ${range(h.weightDecay)}`,
+    }),
     bestCheckpoints: t.boolean({
       required: true,
       defaultValue: DEFAULT_HYPERPARAMETERS.bestCheckpoints,
@@ -128,7 +168,12 @@ export const HyperparametersInput = builder.inputType('HyperparametersInput', {
       defaultValue: DEFAULT_HYPERPARAMETERS.maskPromptLabels,
       description: `Leave the prompt tokens out of the loss; default ${DEFAULT_MASK_PROMPT_LABELS}.`,
     }),
-    lora: t.field({ type: LoraInput, required: true, defaultValue: DEFAULT_LORA, description: 'LoRA settings; defaults apply when omitted.' }),
+    lora: t.field({
+      type: LoraInput,
+      required: true,
+      defaultValue: DEFAULT_LORA,
+      description: 'LoRA settings; defaults apply when omitted.',
+    }),
   }),
 });
 
@@ -142,7 +187,8 @@ export const JobDatasetInput = builder.inputType('JobDatasetInput', {
 });
 
 export const CreateJobInput = builder.inputType('CreateJobInput', {
-  description: 'A fine-tuning job to start or to estimate. It is checked in full before it reaches the upstream: every problem comes back as its own BAD_USER_INPUT error with `extensions.field`.',
+  description:
+    'A fine-tuning job to start or to estimate. It is checked in full before it reaches the upstream: every problem comes back as its own BAD_USER_INPUT error with `extensions.field`.',
   fields: (t) => ({
     name: t.string({ required: true, description: 'The job name.' }),
     baseModelId: t.id({ required: true, description: 'Id of the base model to fine-tune (see `baseModels`).' }),

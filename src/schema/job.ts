@@ -23,21 +23,20 @@ const STATUS_TEXT: Record<JobStatusWire, string> = {
   running: 'Training; metrics grow step by step.',
   completed: 'Finished; the adapter can be downloaded or exported.',
   failed: 'Stopped by an error; see `error`.',
-  cancelled: 'Stopped at the caller\'s request.',
+  cancelled: "Stopped at the caller's request.",
 };
 
 export const JobStatusEnum = builder.enumType('JobStatus', {
   description: 'Where a job is in its life: QUEUED → STARTING → RUNNING → COMPLETED, or FAILED, or CANCELLED.',
-  values: Object.fromEntries(JOB_STATUSES.map((status) => [status.toUpperCase(), { value: status, description: STATUS_TEXT[status] }])) as Record<
-    Uppercase<JobStatusWire>,
-    { value: JobStatusWire; description: string }
-  >,
+  values: Object.fromEntries(
+    JOB_STATUSES.map((status) => [status.toUpperCase(), { value: status, description: STATUS_TEXT[status] }]),
+  ) as Record<Uppercase<JobStatusWire>, { value: JobStatusWire; description: string }>,
 });
 
 const JobErrorRef = builder.objectRef<NonNullable<Job['error']>>('JobError').implement({
   description: 'Why a job failed.',
   fields: (t) => ({
-    code: t.exposeString('code', { description: 'The upstream\'s code for the failure.' }),
+    code: t.exposeString('code', { description: "The upstream's code for the failure." }),
     message: t.exposeString('message', { nullable: true, description: 'What went wrong, when the upstream says.' }),
   }),
 });
@@ -47,7 +46,11 @@ export const JobRef = builder.objectRef<JobShape>('Job').implement({
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The upstream id of the job.' }),
     name: t.exposeString('name', { description: 'The job name.' }),
-    status: t.field({ type: JobStatusEnum, description: 'Where the job is in its life.', resolve: (job) => job.status }),
+    status: t.field({
+      type: JobStatusEnum,
+      description: 'Where the job is in its life.',
+      resolve: (job) => job.status,
+    }),
     baseModelId: t.exposeID('baseModelId', { description: 'Id of the base model being fine-tuned.' }),
     baseModel: t.field({
       type: BaseModelRef,
@@ -69,24 +72,52 @@ export const JobRef = builder.objectRef<JobShape>('Job').implement({
       },
     }),
     datasetId: t.id({ description: 'Id of the dataset the job trains on.', resolve: (job) => job.dataset.id }),
-    promptColumn: t.string({ nullable: true, description: 'Column of the dataset holding the prompts, if any.', resolve: (job) => job.dataset.promptColumn }),
-    answerColumn: t.string({ description: 'Column of the dataset holding the answers.', resolve: (job) => job.dataset.answerColumn }),
-    hyperparameters: t.field({ type: HyperparametersRef, description: 'The training settings.', resolve: (job) => job.hyperparameters }),
+    promptColumn: t.string({
+      nullable: true,
+      description: 'Column of the dataset holding the prompts, if any.',
+      resolve: (job) => job.dataset.promptColumn,
+    }),
+    answerColumn: t.string({
+      description: 'Column of the dataset holding the answers.',
+      resolve: (job) => job.dataset.answerColumn,
+    }),
+    hyperparameters: t.field({
+      type: HyperparametersRef,
+      description: 'The training settings.',
+      resolve: (job) => job.hyperparameters,
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the job was created.' }),
-    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true, description: 'When training started; null before.' }),
-    completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true, description: 'When the job reached a final status; null before.' }),
-    error: t.field({ type: JobErrorRef, nullable: true, description: 'Why the job failed; null unless FAILED.', resolve: (job) => job.error }),
+    startedAt: t.expose('startedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When training started; null before.',
+    }),
+    completedAt: t.expose('completedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the job reached a final status; null before.',
+    }),
+    error: t.field({
+      type: JobErrorRef,
+      nullable: true,
+      description: 'Why the job failed; null unless FAILED.',
+      resolve: (job) => job.error,
+    }),
     metrics: t.field({
       type: MetricsRef,
       nullable: true,
       description: 'Training progress: the loss curve and totals.',
-      resolve: (job, _args, ctx) => (job.metricsSnapshot !== undefined ? job.metricsSnapshot : ctx.loaders().metrics.load(job.id)),
+      resolve: (job, _args, ctx) =>
+        job.metricsSnapshot !== undefined ? job.metricsSnapshot : ctx.loaders().metrics.load(job.id),
     }),
     downloadUrl: t.string({
       nullable: true,
-      description: 'A short-lived URL of the trained adapter (a .tar.gz); null until the job is COMPLETED. Ask again when it has expired.',
+      description:
+        'A short-lived URL of the trained adapter (a .tar.gz); null until the job is COMPLETED. Ask again when it has expired.',
       resolve: async (job, _args, ctx) =>
-        job.status === 'completed' ? (await ctx.services.client.getDownloadUrl(ctx.credentials(), job.id, ctx.call)).href : null,
+        job.status === 'completed'
+          ? (await ctx.services.client.getDownloadUrl(ctx.credentials(), job.id, ctx.call)).href
+          : null,
     }),
   }),
 });
@@ -111,18 +142,26 @@ builder.queryFields((t) => ({
       '`totalCount` and `hasNextPage` describe the list as it is now.',
     ].join(' '),
     args: {
-      first: t.arg.int({ defaultValue: 20, required: true, description: `How many jobs, from 1 to ${MAX_PAGE}; default 20.` }),
+      first: t.arg.int({
+        defaultValue: 20,
+        required: true,
+        description: `How many jobs, from 1 to ${MAX_PAGE}; default 20.`,
+      }),
       after: t.arg.string({
         description: [
           'The `endCursor` of the previous page, read with the same `status`: the page starts right after that job, wherever new jobs have pushed it.',
-          "If that job has since left the list (it changed status), the page starts at the first job created before it, or in the same millisecond (such a job may then appear twice, but none is skipped).",
+          'If that job has since left the list (it changed status), the page starts at the first job created before it, or in the same millisecond (such a job may then appear twice, but none is skipped).',
           `A cursor that is not one of this connection, that was read with another \`status\`, or whose place cannot be found within ${MAX_LIST_CALLS - 1} upstream calls (the list changed by hundreds of jobs) is BAD_USER_INPUT naming \`after\`: start again from the first page.`,
         ].join(' '),
       }),
-      status: t.arg({ type: JobStatusEnum, description: 'Only jobs with this status (now: a job is listed by the status it has when the page is read).' }),
+      status: t.arg({
+        type: JobStatusEnum,
+        description: 'Only jobs with this status (now: a job is listed by the status it has when the page is read).',
+      }),
     },
     resolve: async (_root, args, ctx) => {
-      if (args.first < 1 || args.first > MAX_PAGE) throw badUserInput('first', `first: ${args.first} is not an integer from 1 to ${MAX_PAGE}`);
+      if (args.first < 1 || args.first > MAX_PAGE)
+        throw badUserInput('first', `first: ${args.first} is not an integer from 1 to ${MAX_PAGE}`);
       const status = args.status ?? null;
       const list = async (offset: number, limit: number) =>
         ctx.services.client.listJobs(ctx.credentials(), { ...ctx.call, limit, offset, ...(status ? { status } : {}) });
@@ -132,8 +171,12 @@ builder.queryFields((t) => ({
       } else {
         const cursor = decodeJobCursor(args.after);
         if (cursor.status !== status) {
-          const named = (s: string | null) => (s === null ? 'jobs without a status filter' : `jobs(status: ${s.toUpperCase()})`);
-          throw badUserInput('after', `after: this cursor was read from ${named(cursor.status)}, not from ${named(status)}; page with the same status, or start again from the first page`);
+          const named = (s: string | null) =>
+            s === null ? 'jobs without a status filter' : `jobs(status: ${s.toUpperCase()})`;
+          throw badUserInput(
+            'after',
+            `after: this cursor was read from ${named(cursor.status)}, not from ${named(status)}; page with the same status, or start again from the first page`,
+          );
         }
         page = await jobPageAfter(list, cursor, args.first);
       }
@@ -142,7 +185,15 @@ builder.queryFields((t) => ({
       // Cursors are encoded only when a query selects them (most pages read nodes alone).
       const cursorAt = (i: number): string | null => {
         const job = page.jobs[i];
-        return job ? encodeJobCursor({ status, createdAt: job.createdAt.getTime(), id: job.id, position: page.offset + i, total: page.total }) : null;
+        return job
+          ? encodeJobCursor({
+              status,
+              createdAt: job.createdAt.getTime(),
+              id: job.id,
+              position: page.offset + i,
+              total: page.total,
+            })
+          : null;
       };
       const edges = page.jobs.map((job, i) => ({
         node: job,
@@ -181,7 +232,8 @@ builder.mutationFields((t) => ({
     description:
       'Start a fine-tuning job (it costs at least $2.00). The input is checked in full first: an invalid job never reaches the upstream, and each problem comes back as its own BAD_USER_INPUT error. Check the data and the price first with `analyzeDataset`.',
     args: { input: t.arg({ type: CreateJobInput, required: true, description: 'The job to start.' }) },
-    resolve: async (_root, { input }, ctx) => ctx.services.client.createJob(ctx.credentials(), await checkedJob(input, ctx), ctx.call),
+    resolve: async (_root, { input }, ctx) =>
+      ctx.services.client.createJob(ctx.credentials(), await checkedJob(input, ctx), ctx.call),
   }),
   cancelJob: t.field({
     type: JobRef,

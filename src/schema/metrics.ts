@@ -6,16 +6,29 @@ const MetricPointRef = builder.objectRef<MetricPoint>('MetricPoint').implement({
   fields: (t) => ({
     step: t.exposeInt('step', { description: 'The training step.' }),
     timestamp: t.expose('timestamp', { type: 'DateTime', description: 'When the step was recorded.' }),
-    trainingLoss: t.exposeFloat('trainingLoss', { nullable: true, description: 'Training loss at this step; null if absent or diverged.' }),
-    validationLoss: t.exposeFloat('validationLoss', { nullable: true, description: 'Validation loss; only at evaluation steps, null elsewhere.' }),
-    perplexity: t.exposeFloat('perplexity', { nullable: true, description: 'Validation perplexity; only at evaluation steps, null elsewhere.' }),
+    trainingLoss: t.exposeFloat('trainingLoss', {
+      nullable: true,
+      description: 'Training loss at this step; null if absent or diverged.',
+    }),
+    validationLoss: t.exposeFloat('validationLoss', {
+      nullable: true,
+      description: 'Validation loss; only at evaluation steps, null elsewhere.',
+    }),
+    perplexity: t.exposeFloat('perplexity', {
+      nullable: true,
+      description: 'Validation perplexity; only at evaluation steps, null elsewhere.',
+    }),
   }),
 });
 
 export const MetricsRef = builder.objectRef<Metrics>('Metrics').implement({
   description: 'Training progress of a job: its loss curve and totals.',
   fields: (t) => ({
-    points: t.field({ type: [MetricPointRef], description: 'Every recorded step, oldest first; empty before the first step.', resolve: (m) => m.points }),
+    points: t.field({
+      type: [MetricPointRef],
+      description: 'Every recorded step, oldest first; empty before the first step.',
+      resolve: (m) => m.points,
+    }),
     latest: t.field({
       type: MetricPointRef,
       nullable: true,
@@ -32,13 +45,21 @@ export const MetricsRef = builder.objectRef<Metrics>('Metrics').implement({
       description: 'The step of `bestValidationLoss`.',
       resolve: (m) => bestValidation(m)?.step ?? null,
     }),
-    trainingSteps: t.int({ nullable: true, description: 'Steps the training takes in all.', resolve: (m) => m.trainingSteps }),
+    trainingSteps: t.int({
+      nullable: true,
+      description: 'Steps the training takes in all.',
+      resolve: (m) => m.trainingSteps,
+    }),
     trainingTokens: t.float({
       nullable: true,
       description: 'Tokens the training reads in all (a whole number; Float because it can exceed 32 bits).',
       resolve: (m) => m.trainingTokens,
     }),
-    validationSteps: t.int({ nullable: true, description: 'Evaluation steps in all.', resolve: (m) => m.validationSteps }),
+    validationSteps: t.int({
+      nullable: true,
+      description: 'Evaluation steps in all.',
+      resolve: (m) => m.validationSteps,
+    }),
   }),
 });
 

@@ -1,13 +1,14 @@
 import type { GatewayContext } from '../resolvers/context.js';
 import { gatewayError } from '../errors/gateway-error.js';
-import type { JobSnapshot, WatchOptions } from '../subscriptions/hub.js';
-import { liveSource, unwrap, type LiveItem } from '../subscriptions/live-source.js';
+import type { JobSnapshot, WatchOptions } from '../live/hub.js';
+import { liveSource, unwrap, type LiveItem } from '../resolvers/live-source.js';
 import type { Metrics } from '../upstream/schemas.js';
 import { builder } from './builder.js';
 import { JobRef, JobStatusEnum, type JobShape } from './job.js';
 
 builder.subscriptionType({
-  description: 'Live updates, pushed as jobs change: graphql-ws over WebSocket at /graphql, or SSE (`Accept: text/event-stream`).',
+  description:
+    'Live updates, pushed as jobs change: graphql-ws over WebSocket at /graphql, or SSE (`Accept: text/event-stream`).',
 });
 
 const NO_METRICS: Metrics = { points: [], trainingSteps: null, trainingTokens: null, validationSteps: null };

@@ -28,7 +28,10 @@ function base64Fragments(secret: string, alphabet: 'base64' | 'base64url'): stri
     const skip = (3 - offset) % 3;
     const whole = Math.floor((bytes.length - skip) / 3) * 3;
     if (whole <= 0) continue;
-    const fragment = bytes.subarray(skip, skip + whole).toString(alphabet).replace(/=+$/, '');
+    const fragment = bytes
+      .subarray(skip, skip + whole)
+      .toString(alphabet)
+      .replace(/=+$/, '');
     if (fragment.length >= MIN_SECRET_LENGTH) out.push(fragment);
   }
   return out;

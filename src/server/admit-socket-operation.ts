@@ -25,7 +25,10 @@ export type AdmitSocketOperation = (
   request: IncomingMessage,
 ) => Promise<SocketAdmission>;
 
-export function createSocketAdmission(options: { rateLimit?: RateLimit | null; trustedDocuments?: ReadonlyMap<string, string> | null }): AdmitSocketOperation {
+export function createSocketAdmission(options: {
+  rateLimit?: RateLimit | null;
+  trustedDocuments?: ReadonlyMap<string, string> | null;
+}): AdmitSocketOperation {
   const { rateLimit, trustedDocuments } = options;
   return async (payload, connectionParams, request) => {
     if (rateLimit) {
@@ -40,7 +43,8 @@ export function createSocketAdmission(options: { rateLimit?: RateLimit | null; t
     if (trustedDocuments) {
       const reason = untrustedReason(trustedDocuments, payload.query, payload.extensions);
       if (reason !== null) return { ok: false, error: gatewayError('FORBIDDEN', reason) };
-      if (typeof payload.query !== 'string') return { ok: true, query: trustedDocuments.get(persistedQueryHash(payload.extensions)!)! };
+      if (typeof payload.query !== 'string')
+        return { ok: true, query: trustedDocuments.get(persistedQueryHash(payload.extensions)!)! };
     }
     return { ok: true, query: payload.query ?? '' };
   };

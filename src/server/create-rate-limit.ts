@@ -37,7 +37,9 @@ export function createRateLimit(options: RateLimitOptions = {}): RateLimit {
   const duration = options.windowSeconds ?? 60;
   const keyPrefix = options.keyPrefix ?? 'gateway:rate-limit';
   const memory = new RateLimiterMemory({ points, duration, keyPrefix });
-  const limiter: RateLimiterAbstract = options.redis ? new RateLimiterRedis({ storeClient: options.redis, points, duration, keyPrefix, insuranceLimiter: memory }) : memory;
+  const limiter: RateLimiterAbstract = options.redis
+    ? new RateLimiterRedis({ storeClient: options.redis, points, duration, keyPrefix, insuranceLimiter: memory })
+    : memory;
 
   return {
     async consume(subject) {
@@ -50,7 +52,11 @@ export function createRateLimit(options: RateLimitOptions = {}): RateLimit {
         return gatewayError(
           'RATE_LIMITED',
           `Rate limit of this gateway (not the fine-tuning service's): at most ${points} operations per ${duration} s for each caller. Retry after ${retryAfterSeconds} s.`,
-          { retryAfterSeconds, limitedBy: 'gateway', http: { status: 429, headers: { 'Retry-After': String(retryAfterSeconds) } } },
+          {
+            retryAfterSeconds,
+            limitedBy: 'gateway',
+            http: { status: 429, headers: { 'Retry-After': String(retryAfterSeconds) } },
+          },
         );
       }
     },

@@ -9,7 +9,6 @@ import type { CredentialsOutcome } from '../resolvers/context.js';
 import type { Credentials } from '../upstream/types.js';
 import { gatewayError } from '../errors/gateway-error.js';
 
-
 export interface PresentedCredentials {
   /** The raw `Authorization` value (`Bearer …`). */
   authorization?: string | null | undefined;
@@ -33,16 +32,25 @@ export interface RequestSite {
 }
 
 /** The headers `defaultCredentialsRefusal` reads, from a fetch Request or a Node request (WebSocket upgrade). */
-export function requestSite(get: (name: string) => string | string[] | null | undefined, urlHost?: string): RequestSite {
+export function requestSite(
+  get: (name: string) => string | string[] | null | undefined,
+  urlHost?: string,
+): RequestSite {
   const one = (name: string) => {
     const value = get(name);
     return (Array.isArray(value) ? value[0] : value) ?? null;
   };
-  return { host: one('host') ?? urlHost ?? null, forwardedHost: one('x-forwarded-host'), origin: one('origin'), fetchSite: one('sec-fetch-site') };
+  return {
+    host: one('host') ?? urlHost ?? null,
+    forwardedHost: one('x-forwarded-host'),
+    origin: one('origin'),
+    fetchSite: one('sec-fetch-site'),
+  };
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-const OWN_PAGES = "this gateway's default credentials serve only its own pages (on localhost or a host listed in GATEWAY_ALLOWED_HOSTS) and clients that are not browsers.";
+const OWN_PAGES =
+  "this gateway's default credentials serve only its own pages (on localhost or a host listed in GATEWAY_ALLOWED_HOSTS) and clients that are not browsers.";
 
 /**
  * Why the default credentials may not serve this request, or null when they may. They serve only:
@@ -55,7 +63,9 @@ const OWN_PAGES = "this gateway's default credentials serve only its own pages (
  *   (curl, servers) send neither header.
  */
 export function defaultCredentialsRefusal(site: RequestSite, allowedHosts: readonly string[]): string | null {
-  const names = [site.host, ...(site.forwardedHost ?? '').split(',')].map((h) => h?.trim() ?? '').filter((h, i) => i === 0 || h !== '');
+  const names = [site.host, ...(site.forwardedHost ?? '').split(',')]
+    .map((h) => h?.trim() ?? '')
+    .filter((h, i) => i === 0 || h !== '');
   for (const name of names) {
     const hostname = hostnameOf(name);
     if (hostname === null || !(LOOPBACK.has(hostname) || allowedHosts.includes(hostname))) {
@@ -67,7 +77,9 @@ export function defaultCredentialsRefusal(site: RequestSite, allowedHosts: reado
     return `A request from another site (Sec-Fetch-Site: ${fetchSite.slice(0, 20)}) must carry its own credentials: ${OWN_PAGES}`;
   }
   const foreign = crossSiteOrigin(site.origin, site.host, site.forwardedHost);
-  return foreign === null ? null : `A request from another site (${foreign.slice(0, 200)}) must carry its own credentials: ${OWN_PAGES}`;
+  return foreign === null
+    ? null
+    : `A request from another site (${foreign.slice(0, 200)}) must carry its own credentials: ${OWN_PAGES}`;
 }
 
 /** `localhost`, `10.0.0.5`, `[::1]` (lower case, without the port) from a Host value; null when it is none. */
@@ -92,7 +104,9 @@ function crossSiteOrigin(origin: string | null | undefined, ...hosts: Array<stri
   } catch {
     return origin; // "null" (sandboxed frames, file:// pages) and malformed values are foreign.
   }
-  return hosts.some((host) => host && host.split(',')[0]!.trim().toLowerCase() === originHost.toLowerCase()) ? null : origin;
+  return hosts.some((host) => host && host.split(',')[0]!.trim().toLowerCase() === originHost.toLowerCase())
+    ? null
+    : origin;
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -104,7 +118,9 @@ export function resolveCredentials(presented: PresentedCredentials, fallback: Cr
   if (!authorization && !organizationId) {
     if (fallback && presented.defaultRefusal) return refuse(presented.defaultRefusal);
     if (fallback) return { ok: true, credentials: fallback };
-    return refuse('Credentials are required: send "Authorization: Bearer <service token>" and "X-Organization-Id: <organization id>" (over WebSocket, connectionParams "authorization" and "organizationId").');
+    return refuse(
+      'Credentials are required: send "Authorization: Bearer <service token>" and "X-Organization-Id: <organization id>" (over WebSocket, connectionParams "authorization" and "organizationId").',
+    );
   }
   if (!authorization) {
     return refuse('An organization id was sent without a token: send "Authorization: Bearer <service token>" with it.');
@@ -114,7 +130,9 @@ export function resolveCredentials(presented: PresentedCredentials, fallback: Cr
     return refuse('The Authorization value must have the form "Bearer <service token>".');
   }
   if (!organizationId) {
-    return refuse('A token was sent without an organization id: send "X-Organization-Id: <organization id>" with it (over WebSocket, connectionParams "organizationId").');
+    return refuse(
+      'A token was sent without an organization id: send "X-Organization-Id: <organization id>" with it (over WebSocket, connectionParams "organizationId").',
+    );
   }
   return { ok: true, credentials: { token, organizationId } };
 }

@@ -20,16 +20,20 @@ export class FilePart {
   private mimeType = 'application/octet-stream';
 
   /** `maxBytes`: what the part may hold, past which the gateway refuses it (null: no limit of the gateway's own, see upload-limits.ts). */
-  constructor(readonly name: string, private readonly maxBytes: number | null, open: (part: FilePart) => Promise<Readable>) {
-    const part = this;
+  constructor(
+    readonly name: string,
+    private readonly maxBytes: number | null,
+    open: (part: FilePart) => Promise<Readable>,
+  ) {
+    // Getters: the name and type are known only once the part arrives, after the resolver got the Upload.
+    const described = { filename: () => this.filename, mimeType: () => this.mimeType };
     this.upload = {
       kind: 'uploaded-file',
-      // Getters: the name and type are known only once the part arrives, after the resolver got the Upload.
       get filename() {
-        return part.filename;
+        return described.filename();
       },
       get mimeType() {
-        return part.mimeType;
+        return described.mimeType();
       },
       failure: () => this.tooLarge,
       open: async () => {
@@ -48,7 +52,8 @@ export class FilePart {
     // Past the limit the stream fails: that tells the reader (the upstream upload) that the file is
     // incomplete, and `failure()` tells the resolver why.
     const { maxBytes } = this;
-    this.stream = maxBytes === null ? stream : capped(stream, maxBytes, () => (this.tooLarge = fileTooLarge(filename, maxBytes)));
+    this.stream =
+      maxBytes === null ? stream : capped(stream, maxBytes, () => (this.tooLarge = fileTooLarge(filename, maxBytes)));
     const waiters = this.waiters.splice(0);
     if (waiters.length > 0) this.opened = true;
     for (const w of waiters) w.resolve(this.stream);
@@ -82,7 +87,9 @@ export class FilePart {
   /** No field will open it any more: drain it if it came unread, refuse whoever still waits. */
   abandon(): void {
     if (this.stream && !this.opened) drain(this.stream);
-    this.rejectWaiters(badUserInput('file', `file: part ${JSON.stringify(this.name)} was not sent before the operation ended`));
+    this.rejectWaiters(
+      badUserInput('file', `file: part ${JSON.stringify(this.name)} was not sent before the operation ended`),
+    );
   }
 }
 

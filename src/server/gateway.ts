@@ -11,11 +11,16 @@ import { BaseModelCatalogue } from '../resolvers/base-model-catalogue.js';
 import { DatasetCatalogue } from '../resolvers/dataset-catalogue.js';
 import { createGatewayContext, type GatewayContext, type GatewayServices } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
-import type { LiveUpdates } from '../subscriptions/hub.js';
+import type { LiveUpdates } from '../live/hub.js';
 import { createSecretRedactor, type SecretRedactor } from '../secrets/secret-redactor.js';
 import type { Credentials, UpstreamClient } from '../upstream/types.js';
 import { corsAllowList, useVaryOrigin } from './cors-allow-list.js';
-import { defaultCredentialsRefusal, requestSite, resolveCredentials, type PresentedCredentials } from './credentials.js';
+import {
+  defaultCredentialsRefusal,
+  requestSite,
+  resolveCredentials,
+  type PresentedCredentials,
+} from './credentials.js';
 import { scrubbedError, toClientError } from './to-client-error.js';
 import { useDashboard } from './use-dashboard.js';
 import { GRAPHIQL_TABS } from './graphiql-examples.js';
@@ -142,7 +147,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...(options.now ? { now: options.now } : {}),
       ...(options.metrics ? { onLookup: options.metrics.catalogueLookup } : {}),
     }),
-    datasets: new DatasetCatalogue({ ttlMs: options.datasetCacheMs ?? 30_000, ...(options.now ? { now: options.now } : {}) }),
+    datasets: new DatasetCatalogue({
+      ttlMs: options.datasetCacheMs ?? 30_000,
+      ...(options.now ? { now: options.now } : {}),
+    }),
     live: options.live ?? null,
     now: options.now ?? Date.now,
     preflight: { pool: options.tokenPool ?? createTokenPool(), maxBytes: maxAnalyzeBytes },
@@ -156,7 +164,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   const log = redactingLogger(options.logger, redactor);
   const scopes = createRequestScopes(log);
   const internalErrors = createInternalErrorLog(scopes, log);
-  const breaker = options.circuitBreaker !== undefined ? options.circuitBreaker : (options.client as { circuitBreaker?: CircuitBreakerView | null }).circuitBreaker;
+  const breaker =
+    options.circuitBreaker !== undefined
+      ? options.circuitBreaker
+      : (options.client as { circuitBreaker?: CircuitBreakerView | null }).circuitBreaker;
 
   const yoga = createYoga<TransportContext, GatewayContext>({
     schema,
@@ -167,13 +178,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     multipart: false, // useStreamingUploads parses multipart requests without buffering them.
     maxRequestBodySize: false, // useRequestBodyLimit bounds other bodies, upload-limits.ts multipart ones.
     // GraphiQL's offline bundle is about 30 MB of strings once imported: loaded on the first page view.
-    renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
-    graphiql: options.switches?.graphiql === false ? false : {
-      title: 'Fine-tuning gateway',
-      subscriptionsProtocol: 'WS',
-      defaultTabs: GRAPHIQL_TABS,
-      defaultQuery: GRAPHIQL_TABS[0]!.query,
-    },
+    renderGraphiQL: async (graphiqlOptions) =>
+      (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
+    graphiql:
+      options.switches?.graphiql === false
+        ? false
+        : {
+            title: 'Fine-tuning gateway',
+            subscriptionsProtocol: 'WS',
+            defaultTabs: GRAPHIQL_TABS,
+            defaultQuery: GRAPHIQL_TABS[0]!.query,
+          },
     maskedErrors: {
       isDev: false, // Never stack traces or inner errors in responses, whatever NODE_ENV says.
       // Internal errors are logged by internalErrors' plugin, with the request's logger, where it sees them.
@@ -191,20 +206,32 @@ export function createGateway(options: GatewayOptions): Gateway {
       const { request, req, connectionParams, signal, params } = initial;
       if (connectionParams) {
         // Over WebSocket yoga's request hooks (useSecretScope) do not run: hold the operation's secrets here.
-        const release = redactor.hold(requestSecrets({ authorization: connectionParams.authorization, variables: params?.variables, query: params?.query }));
+        const release = redactor.hold(
+          requestSecrets({
+            authorization: connectionParams.authorization,
+            variables: params?.variables,
+            query: params?.query,
+          }),
+        );
         if (signal?.aborted) release();
         else signal?.addEventListener('abort', release, { once: true });
       }
       // Over WebSocket the page's origin and the host it was sent to are on the upgrade request. Read
       // only when default credentials exist: it parses the request's URL.
-      const site = () => (connectionParams ? requestSite((name) => req?.headers[name]) : requestSite((name) => request.headers.get(name), new URL(request.url).host));
+      const site = () =>
+        connectionParams
+          ? requestSite((name) => req?.headers[name])
+          : requestSite((name) => request.headers.get(name), new URL(request.url).host);
       const presented: PresentedCredentials = {
         ...(connectionParams
           ? {
               authorization: stringParam(connectionParams, 'authorization', 'Authorization'),
               organizationId: stringParam(connectionParams, 'organizationId', 'organization_id', 'X-Organization-Id'),
             }
-          : { authorization: request.headers.get('authorization'), organizationId: request.headers.get('x-organization-id') }),
+          : {
+              authorization: request.headers.get('authorization'),
+              organizationId: request.headers.get('x-organization-id'),
+            }),
         defaultRefusal: options.fallbackCredentials ? defaultCredentialsRefusal(site(), allowedHosts) : null,
       };
       const outcome = resolveCredentials(presented, options.fallbackCredentials);
@@ -222,9 +249,15 @@ export function createGateway(options: GatewayOptions): Gateway {
       useGraphQLJsExecute(),
       useRequestId(scopes),
       ...(options.tracing ? [options.tracing.plugin] : []),
-      ...(options.metrics ? [useMetrics({ metrics: options.metrics, ...(options.metricsPath ? { path: options.metricsPath } : {}) })] : []),
+      ...(options.metrics
+        ? [useMetrics({ metrics: options.metrics, ...(options.metricsPath ? { path: options.metricsPath } : {}) })]
+        : []),
       useRateLimit(options.rateLimit), // first: a refused request costs nothing more
-      ...(options.trustedDocuments ? useTrustedDocuments(options.trustedDocuments) : options.apqStore ? useAutomaticPersistedQueries(options.apqStore) : []),
+      ...(options.trustedDocuments
+        ? useTrustedDocuments(options.trustedDocuments)
+        : options.apqStore
+          ? useAutomaticPersistedQueries(options.apqStore)
+          : []),
       useIntrospectionSwitch(options.switches?.introspection ?? true),
       useFieldSuggestionsSwitch(options.switches?.fieldSuggestions ?? true),
       useDashboard(options.dashboardDir ? { dir: options.dashboardDir } : {}),
@@ -239,7 +272,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       internalErrors.plugin, // after every plugin that rewrites execution errors, before yoga masks them
       useReadiness({
         endpoint: '/readyz',
-        respond: (fetchAPI) => readinessResponse(ready ? (options.readiness?.() ?? null) : 'Draining: the gateway is shutting down.', breaker, fetchAPI),
+        respond: (fetchAPI) =>
+          readinessResponse(
+            ready ? (options.readiness?.() ?? null) : 'Draining: the gateway is shutting down.',
+            breaker,
+            fetchAPI,
+          ),
       }),
       useSecretScope(redactor), // last: it releases a request's secrets after every other plugin saw its response
     ],
@@ -257,7 +295,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       ready = value;
     },
     abortPendingQueries: () => drain.abortQueries(),
-    admitSocketOperation: createSocketAdmission({ rateLimit: options.rateLimit ?? null, trustedDocuments: options.trustedDocuments ?? null }),
+    admitSocketOperation: createSocketAdmission({
+      rateLimit: options.rateLimit ?? null,
+      trustedDocuments: options.trustedDocuments ?? null,
+    }),
   };
 }
 

@@ -1,10 +1,10 @@
 /**
  * The graphql-ws server options of the gateway: each operation runs through yoga's envelop, with
  * credentials from `connectionParams` (yoga's request hooks do not run over WebSocket). Transport
- * glue only: the live-update design, grouping included, is in src/subscriptions/README.md.
+ * glue only: the live-update design, grouping included, is in src/live/README.md.
  *
- * Grouping (on by default): identical `jobUpdated` subscriptions (src/subscriptions/group-key.ts)
- * share one execution per event and one serialisation (src/subscriptions/subscription-groups.ts).
+ * Grouping (on by default): identical `jobUpdated` subscriptions (src/server/ws/group-key.ts)
+ * share one execution per event and one serialisation (src/server/ws/subscription-groups.ts).
  *
  * A member that joins a live group does not repeat the group's upstream access check: the very same
  * token was checked for the very same job when the group opened, and every poll re-checks it. Every
@@ -14,16 +14,16 @@
  * request id) with a signal of the group's own, aborted when its last member leaves.
  *
  * Members' events are written to the socket as graphql-ws's own `next` messages from the group's
- * serialised payload (src/subscriptions/ws-next-frames.ts).
+ * serialised payload (src/server/ws/ws-next-frames.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import type { WebSocket } from 'ws';
-import { groupableField, groupKey } from '../subscriptions/group-key.js';
-import { createSubscriptionGroups, type SubscriptionGroups } from '../subscriptions/subscription-groups.js';
-import { writeNextMessages } from '../subscriptions/ws-next-frames.js';
+import { groupableField, groupKey } from './ws/group-key.js';
+import { createSubscriptionGroups, type SubscriptionGroups } from './ws/subscription-groups.js';
+import { writeNextMessages } from './ws/ws-next-frames.js';
 import { scrubbedError, toClientError } from './to-client-error.js';
 import type { Gateway } from './gateway.js';
 import { requestIdFrom, requestScope, type RequestScope } from '../telemetry/request-scope.js';
@@ -54,9 +54,13 @@ interface RootValue {
   subscribe: (args: ExecutionArgs) => unknown;
 }
 
-export function graphqlWsOptions(gateway: Gateway, options: GraphqlWsOptions): ServerOptions<Record<string, unknown>, Extra> {
+export function graphqlWsOptions(
+  gateway: Gateway,
+  options: GraphqlWsOptions,
+): ServerOptions<Record<string, unknown>, Extra> {
   const { yoga } = gateway;
-  const groups: SubscriptionGroups<ExecutionResult> | null = options.subscriptionGroups === false ? null : createSubscriptionGroups();
+  const groups: SubscriptionGroups<ExecutionResult> | null =
+    options.subscriptionGroups === false ? null : createSubscriptionGroups();
   // One request id per connection: the upgrade request's X-Request-Id, or a generated one. Each
   // operation's context gets the scope as `requestScope` (gateway.ts), so its upstream calls carry it.
   const scopes = new WeakMap<WebSocket, RequestScope>();
@@ -80,7 +84,10 @@ export function graphqlWsOptions(gateway: Gateway, options: GraphqlWsOptions): S
       scopeOf(ctx.extra).log.info({ transport: 'ws', code }, 'websocket closed');
     },
     onSubscribe: async (ctx, id, payload) => {
-      scopeOf(ctx.extra).log.info({ transport: 'ws', id, operationName: payload.operationName ?? undefined }, 'operation started');
+      scopeOf(ctx.extra).log.info(
+        { transport: 'ws', id, operationName: payload.operationName ?? undefined },
+        'operation started',
+      );
       return subscribeOne(ctx, id, payload);
     },
     onComplete: (ctx, id) => {
@@ -91,7 +98,10 @@ export function graphqlWsOptions(gateway: Gateway, options: GraphqlWsOptions): S
     onError: (ctx, id, _payload, errors) => {
       options.operations.end(ctx.extra.socket, id);
       const coded = errors.map((e) => scrubbedError(toClientError(e), gateway.redactor).toJSON());
-      scopeOf(ctx.extra).log.info({ transport: 'ws', id, codes: coded.map((e) => e.extensions?.['code']) }, 'operation failed');
+      scopeOf(ctx.extra).log.info(
+        { transport: 'ws', id, codes: coded.map((e) => e.extensions?.['code']) },
+        'operation failed',
+      );
       return coded;
     },
   };
@@ -99,7 +109,14 @@ export function graphqlWsOptions(gateway: Gateway, options: GraphqlWsOptions): S
   async function subscribeOne(ctx: SubscribeHook[0], id: string, payload: SubscribeHook[2]) {
     const connectionParams = ctx.connectionParams ?? {};
     const envelopedFor = (signal: AbortSignal) =>
-      yoga.getEnveloped({ req: ctx.extra.request, socket: ctx.extra.socket, params: payload, connectionParams, signal, requestScope: scopeOf(ctx.extra) } as never);
+      yoga.getEnveloped({
+        req: ctx.extra.request,
+        socket: ctx.extra.socket,
+        params: payload,
+        connectionParams,
+        signal,
+        requestScope: scopeOf(ctx.extra),
+      } as never);
     const abort = options.operations.start(ctx.extra.socket, id);
     const enveloped = envelopedFor(abort.signal);
     const refuse = (errors: readonly unknown[]) => {
@@ -129,13 +146,16 @@ export function graphqlWsOptions(gateway: Gateway, options: GraphqlWsOptions): S
       const key = groupKey(connectionParams, ctx.extra.request, payload);
       const open = async (signal: AbortSignal) => {
         const shared = envelopedFor(signal);
-        return shared.subscribe({ ...args, contextValue: await shared.contextFactory() }) as Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;
+        return shared.subscribe({ ...args, contextValue: await shared.contextFactory() }) as Promise<
+          AsyncIterable<ExecutionResult> | ExecutionResult
+        >;
       };
       const rootValue: RootValue = {
         execute: () => {
           throw new Error('unreachable: a grouped operation is a subscription');
         },
-        subscribe: () => writeNextMessages(groups.join(key, open), ctx.extra.socket, ctx.extra.request.socket as Socket, id),
+        subscribe: () =>
+          writeNextMessages(groups.join(key, open), ctx.extra.socket, ctx.extra.request.socket as Socket, id),
       };
       return { ...args, contextValue: undefined, rootValue } satisfies ExecutionArgs;
     }

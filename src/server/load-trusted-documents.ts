@@ -7,7 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { sha256Hex } from './sha256-hex.js';
 
-const fileSchema = z.record(z.string().regex(/^[0-9a-f]{64}$/, { message: 'keys must be SHA-256 hashes in lower-case hex' }), z.string().min(1));
+const fileSchema = z.record(
+  z.string().regex(/^[0-9a-f]{64}$/, { message: 'keys must be SHA-256 hashes in lower-case hex' }),
+  z.string().min(1),
+);
 
 /** Problems with the file, with its path and the offending hash in the message. */
 export class TrustedDocumentsError extends Error {
@@ -25,12 +28,16 @@ export async function loadTrustedDocuments(path: string): Promise<ReadonlyMap<st
   const result = fileSchema.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    throw new TrustedDocumentsError(`TRUSTED_DOCUMENTS_FILE=${JSON.stringify(path)}: at ${JSON.stringify(issue.path.join('.'))}: ${issue.message}; expected { "<sha256>": "<document>" }`);
+    throw new TrustedDocumentsError(
+      `TRUSTED_DOCUMENTS_FILE=${JSON.stringify(path)}: at ${JSON.stringify(issue.path.join('.'))}: ${issue.message}; expected { "<sha256>": "<document>" }`,
+    );
   }
   for (const [hash, document] of Object.entries(result.data)) {
     const actual = sha256Hex(document);
     if (actual !== hash) {
-      throw new TrustedDocumentsError(`TRUSTED_DOCUMENTS_FILE=${JSON.stringify(path)}: the document listed under "${hash}" has the hash "${actual}"`);
+      throw new TrustedDocumentsError(
+        `TRUSTED_DOCUMENTS_FILE=${JSON.stringify(path)}: the document listed under "${hash}" has the hash "${actual}"`,
+      );
     }
   }
   return new Map(Object.entries(result.data));

@@ -17,7 +17,18 @@ try {
 const logger = pino({
   level: config.logLevel,
   // Belt and braces: nothing logs credentials, and these paths are censored if anything ever tries.
-  redact: { paths: ['token', '*.token', 'authorization', '*.authorization', 'headers.authorization', 'accessToken', '*.accessToken'], censor: '[redacted]' },
+  redact: {
+    paths: [
+      'token',
+      '*.token',
+      'authorization',
+      '*.authorization',
+      'headers.authorization',
+      'accessToken',
+      '*.accessToken',
+    ],
+    censor: '[redacted]',
+  },
 });
 
 let running;
@@ -32,9 +43,13 @@ try {
 }
 const graphiql = `${running.url.replace('127.0.0.1', 'localhost')}/graphql`;
 if (running.simulator) {
-  logger.info(`upstream: embedded simulator at ${running.simulator.apiBaseUrl} (jobs take ${config.upstream.kind === 'embedded' ? config.upstream.jobSeconds : 0} s); requests without credentials act as the demo tenant`);
+  logger.info(
+    `upstream: embedded simulator at ${running.simulator.apiBaseUrl} (jobs take ${config.upstream.kind === 'embedded' ? config.upstream.jobSeconds : 0} s); requests without credentials act as the demo tenant`,
+  );
 } else {
-  logger.info(`upstream: ${config.upstream.kind === 'remote' ? config.upstream.baseUrl : ''}; credentials come from each request${config.fallbackCredentials ? ' (single-tenant mode: requests without them use the operator\'s)' : ''}`);
+  logger.info(
+    `upstream: ${config.upstream.kind === 'remote' ? config.upstream.baseUrl : ''}; credentials come from each request${config.fallbackCredentials ? " (single-tenant mode: requests without them use the operator's)" : ''}`,
+  );
 }
 logger.info(`GraphQL gateway ready: open GraphiQL at ${graphiql}`);
 console.log(`\n  GraphiQL: ${graphiql}\n`);

@@ -16,7 +16,12 @@ import { badUserInput } from '../errors/bad-user-input.js';
 import type { FileParts } from './file-parts.js';
 import { busboyLimits, partLimit, type UploadLimits } from './upload-limits.js';
 
-export function parseMultipart(contentType: string, body: Readable | null, parts: FileParts, limits: UploadLimits): Promise<Record<string, unknown>> {
+export function parseMultipart(
+  contentType: string,
+  body: Readable | null,
+  parts: FileParts,
+  limits: UploadLimits,
+): Promise<Record<string, unknown>> {
   if (!body) return Promise.reject(refuse('The multipart request has no body.'));
   let parser: busboy.Busboy;
   try {
@@ -48,23 +53,32 @@ export function parseMultipart(contentType: string, body: Readable | null, parts
       if (settled && name !== 'map') return;
       if (name === 'operations') {
         const parsed = parseJson(value);
-        if (!parsed || typeof parsed !== 'object') return fail(refuse('Multipart field "operations" must be a JSON object (or array) of GraphQL requests.'));
+        if (!parsed || typeof parsed !== 'object')
+          return fail(refuse('Multipart field "operations" must be a JSON object (or array) of GraphQL requests.'));
         operations = parsed as Record<string, unknown>;
         parts.holdTo(partLimit(operations, limits)); // before "map" adds any part
       } else if (name === 'map') {
         if (!operations) return fail(refuse('Multipart field "map" must come after "operations".'));
         const map = parseJson(value);
-        if (!isFileMap(map)) return fail(refuse('Multipart field "map" must be a JSON object of file part names to arrays of variable paths.'));
+        if (!isFileMap(map))
+          return fail(
+            refuse('Multipart field "map" must be a JSON object of file part names to arrays of variable paths.'),
+          );
         for (const [partName, paths] of Object.entries(map)) {
           const part = parts.add(partName);
           for (const path of paths) {
-            if (!setPath(operations, path, part.upload)) return fail(refuse(`Multipart "map": ${JSON.stringify(path)} is not a variable path of the operations.`));
+            if (!setPath(operations, path, part.upload))
+              return fail(refuse(`Multipart "map": ${JSON.stringify(path)} is not a variable path of the operations.`));
           }
         }
         settled = true;
         resolve(operations);
       } else {
-        fail(refuse(`Unexpected multipart field ${JSON.stringify(name)}: only "operations", "map" and file parts are allowed.`));
+        fail(
+          refuse(
+            `Unexpected multipart field ${JSON.stringify(name)}: only "operations", "map" and file parts are allowed.`,
+          ),
+        );
       }
     });
 
@@ -80,7 +94,13 @@ export function parseMultipart(contentType: string, body: Readable | null, parts
 
     parser.on('close', () => {
       if (!settled) fail(refuse('The multipart request ended before its "operations" and "map" fields.'));
-      for (const part of parts.values()) part.fail(badUserInput('file', `The multipart request has no file part ${JSON.stringify(part.name)} although "map" names it.`));
+      for (const part of parts.values())
+        part.fail(
+          badUserInput(
+            'file',
+            `The multipart request has no file part ${JSON.stringify(part.name)} although "map" names it.`,
+          ),
+        );
     });
     parser.on('error', (error: Error) => fail(refuse(`The multipart request is malformed: ${error.message}`)));
     body.on('error', (error) => fail(refuse(`The upload was interrupted: ${error.message}`)));
@@ -103,7 +123,9 @@ function parseJson(text: string): unknown {
 
 function isFileMap(value: unknown): value is Record<string, string[]> {
   return (
-    typeof value === 'object' && value !== null && !Array.isArray(value) &&
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
     Object.values(value).every((paths) => Array.isArray(paths) && paths.every((p) => typeof p === 'string'))
   );
 }
@@ -120,7 +142,14 @@ function setPath(root: Record<string, unknown>, path: string, value: unknown): b
     current = (current as Record<string, unknown>)[key];
   }
   const last = keys.at(-1)!;
-  if (typeof current !== 'object' || current === null || last === '__proto__' || last === 'constructor' || last === 'prototype') return false;
+  if (
+    typeof current !== 'object' ||
+    current === null ||
+    last === '__proto__' ||
+    last === 'constructor' ||
+    last === 'prototype'
+  )
+    return false;
   (current as Record<string, unknown>)[last] = value;
   return true;
 }

@@ -8,7 +8,18 @@
 import type { CircuitBreakerView } from '../upstream/circuit-breaker.js';
 
 /** `problem`: why the gateway cannot take work now, or null when it can. */
-export function readinessResponse(problem: string | null, breaker: CircuitBreakerView | null | undefined, fetchAPI: { Response: typeof Response }): Response {
-  const body = { ready: problem === null, ...(problem === null ? {} : { reason: problem }), upstream: { circuitBreaker: breaker ? breaker.state() : 'none' } };
-  return new fetchAPI.Response(JSON.stringify(body), { status: problem === null ? 200 : 503, headers: { 'content-type': 'application/json; charset=utf-8' } });
+export function readinessResponse(
+  problem: string | null,
+  breaker: CircuitBreakerView | null | undefined,
+  fetchAPI: { Response: typeof Response },
+): Response {
+  const body = {
+    ready: problem === null,
+    ...(problem === null ? {} : { reason: problem }),
+    upstream: { circuitBreaker: breaker ? breaker.state() : 'none' },
+  };
+  return new fetchAPI.Response(JSON.stringify(body), {
+    status: problem === null ? 200 : 503,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+  });
 }

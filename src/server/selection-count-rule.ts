@@ -9,7 +9,14 @@
  * comparisons before anything is refused. This rule runs in the same validation pass and cannot stop
  * the others, but the token limit (armor, during parsing) bounds the document first.
  */
-import { GraphQLError, Kind, type ASTNode, type FragmentDefinitionNode, type SelectionSetNode, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  type ASTNode,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
+  type ValidationRule,
+} from 'graphql';
 
 export interface SelectionCountLimits {
   maxFields: number;
@@ -36,7 +43,10 @@ export function selectionCountRule(limits: SelectionCountLimits): ValidationRule
       const shown = (n: number) => (n > cap ? `more than ${cap}` : String(n));
       if (counts.aliases > limits.maxAliases) {
         context.reportError(
-          limitError(`Aliases limit of ${limits.maxAliases} exceeded: the operation has ${shown(counts.aliases)} aliases (__typename included; setting MAX_OPERATION_ALIASES).`, operation),
+          limitError(
+            `Aliases limit of ${limits.maxAliases} exceeded: the operation has ${shown(counts.aliases)} aliases (__typename included; setting MAX_OPERATION_ALIASES).`,
+            operation,
+          ),
         );
       }
       if (counts.fields > limits.maxFields) {
@@ -52,7 +62,13 @@ export function selectionCountRule(limits: SelectionCountLimits): ValidationRule
   });
 }
 
-function countSelections(set: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, spreading: Set<string>, counts: Counts, cap: number): void {
+function countSelections(
+  set: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  spreading: Set<string>,
+  counts: Counts,
+  cap: number,
+): void {
   for (const selection of set.selections) {
     if (counts.fields > cap || counts.aliases > cap) return;
     if (selection.kind === Kind.FIELD) {

@@ -5,7 +5,7 @@
  */
 import type { GatewayConfig } from '../config.js';
 import { createBoundedDocumentStore } from './bounded-document-store.js';
-import { connectRedis } from '../subscriptions/connect-redis.js';
+import { connectRedis } from '../live/connect-redis.js';
 import type { GatewayOptions } from './gateway.js';
 import { loadTrustedDocuments } from './load-trusted-documents.js';
 
@@ -18,13 +18,23 @@ export async function startOperationGuards(config: GatewayConfig): Promise<Opera
   const { persistedOperations: po, rateLimit: limit } = config;
   const trustedDocuments = po.trustedDocumentsFile ? await loadTrustedDocuments(po.trustedDocumentsFile) : null;
   // A failing Redis must not hold up requests: commands fail fast and the limit falls back to memory.
-  const redis = limit && config.redisUrl ? connectRedis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false }) : null;
+  const redis =
+    limit && config.redisUrl
+      ? connectRedis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false })
+      : null;
   redis?.on('error', () => {}); // Reported by the live-updates connection; here the memory fallback covers it.
   return {
     gatewayOptions: {
       switches: config.switches,
       // rate-limiter-flexible is loaded only when a limit is configured (it is off by default).
-      rateLimit: limit ? (await import('./create-rate-limit.js')).createRateLimit({ points: limit.points, windowSeconds: limit.windowSeconds, trustProxy: limit.trustProxy, redis }) : null,
+      rateLimit: limit
+        ? (await import('./create-rate-limit.js')).createRateLimit({
+            points: limit.points,
+            windowSeconds: limit.windowSeconds,
+            trustProxy: limit.trustProxy,
+            redis,
+          })
+        : null,
       apqStore: po.apq && !trustedDocuments ? createBoundedDocumentStore(po.apq) : null,
       trustedDocuments,
     },

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
 import type { Simulator } from '../simulator/index.js';
-import { startLiveUpdates } from '../subscriptions/configured-hub.js';
+import { startLiveUpdates } from './live-updates.js';
 import { createSecretRedactor } from '../secrets/secret-redactor.js';
 import { createGatewayMetrics } from '../telemetry/gateway-metrics.js';
 import { requestIdToUpstream } from '../telemetry/request-scope.js';
@@ -38,15 +38,27 @@ export async function startFromConfig(config: GatewayConfig, rootLogger: Logger)
   const simulator =
     config.upstream.kind === 'embedded'
       ? // Imported only when embedded: a gateway in front of a real upstream never loads the simulator.
-        await (await import('../simulator/index.js')).startSimulator({ port: 0, host: '127.0.0.1', jobSeconds: config.upstream.jobSeconds, maxUploadBytes: config.maxUploadBytes })
+        await (
+          await import('../simulator/index.js')
+        ).startSimulator({
+          port: 0,
+          host: '127.0.0.1',
+          jobSeconds: config.upstream.jobSeconds,
+          maxUploadBytes: config.maxUploadBytes,
+        })
       : null;
   const baseUrl = simulator ? simulator.apiBaseUrl : (config.upstream as { baseUrl: string }).baseUrl;
   const metrics = config.metrics.enabled
-    ? createGatewayMetrics({ operationNameLimit: config.metrics.operationNameLimit, organizationLabel: config.metrics.organizationLabel })
+    ? createGatewayMetrics({
+        operationNameLimit: config.metrics.operationNameLimit,
+        organizationLabel: config.metrics.organizationLabel,
+      })
     : null;
   // Loaded only when configured: without it the OpenTelemetry SDK is never imported.
   const tracing = config.tracing
-    ? await (await import('../telemetry/tracing.js')).createTracing({ endpoint: config.tracing.tracesUrl, serviceName: config.tracing.serviceName })
+    ? await (
+        await import('../telemetry/tracing.js')
+      ).createTracing({ endpoint: config.tracing.tracesUrl, serviceName: config.tracing.serviceName })
     : null;
   const client = createUpstreamClient({
     baseUrl,
@@ -97,9 +109,14 @@ export async function startFromConfig(config: GatewayConfig, rootLogger: Logger)
     // Whatever started must stop, or the process would hang on with a simulator and pollers.
     await stopBackends();
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new StartError(`PORT=${config.port}: the port is already in use on ${config.host}`);
-    if (code === 'EACCES') throw new StartError(`PORT=${config.port}: not allowed to listen on this port (ports below 1024 need privileges)`);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new StartError(`HOST=${config.host}: no such interface on this machine`);
+    if (code === 'EADDRINUSE')
+      throw new StartError(`PORT=${config.port}: the port is already in use on ${config.host}`);
+    if (code === 'EACCES')
+      throw new StartError(
+        `PORT=${config.port}: not allowed to listen on this port (ports below 1024 need privileges)`,
+      );
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw new StartError(`HOST=${config.host}: no such interface on this machine`);
     throw error;
   }
 

@@ -51,10 +51,16 @@ export function toClientError(error: unknown, onInternal?: (error: unknown) => v
     // yoga's refusals of the request itself (BAD_REQUEST: no query, invalid JSON, a mutation over
     // GET) are the client's input too; their HTTP status stays, their inner error does not.
     if (typeof code === 'string') {
-      const message = original.originalError instanceof SyntaxError ? 'The request body is not valid JSON.' : original.message;
+      const message =
+        original.originalError instanceof SyntaxError ? 'The request body is not valid JSON.' : original.message;
       const http = original.extensions.http as { status?: number; headers?: Record<string, string> } | undefined;
       // Without yoga's `spec` flag the status holds for every Accept type: a malformed request is a 4xx.
-      return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...(http ? { http: { status: http.status, headers: http.headers } } : {}) } });
+      return new GraphQLError(message, {
+        extensions: {
+          code: 'BAD_USER_INPUT',
+          ...(http ? { http: { status: http.status, headers: http.headers } } : {}),
+        },
+      });
     }
     // A GraphQLError without a code comes from graphql-js itself (variable coercion, for example):
     // it describes the client's document, so it is theirs to read, minus any echo of their values.

@@ -54,7 +54,12 @@ export function busboyLimits(limits: UploadLimits): busboy.Limits {
   // `maxFileBytes` through, and `limit` then means "larger than the limit".
   // Both limits are the larger one here: `partLimit` narrows it once the operation is known. A part
   // cut here has more than `maxAnalyzeBytes`, which the analysis refuses as too large.
-  return { fileSize: Math.max(limits.maxFileBytes, limits.maxAnalyzeBytes ?? 0) + 1, files: limits.maxFiles ?? DEFAULT_MAX_FILES, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES };
+  return {
+    fileSize: Math.max(limits.maxFileBytes, limits.maxAnalyzeBytes ?? 0) + 1,
+    files: limits.maxFiles ?? DEFAULT_MAX_FILES,
+    fields: MAX_FIELDS,
+    fieldSize: MAX_FIELD_BYTES,
+  };
 }
 
 /**
@@ -78,7 +83,12 @@ function onlyAnalyzes(operations: unknown): boolean {
     return false; // yoga refuses it with the parse error; the part keeps the smaller limit meanwhile
   }
   const candidates = definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const selected = typeof operationName === 'string' ? candidates.find((o) => o.name?.value === operationName) : candidates.length === 1 ? candidates[0] : undefined;
+  const selected =
+    typeof operationName === 'string'
+      ? candidates.find((o) => o.name?.value === operationName)
+      : candidates.length === 1
+        ? candidates[0]
+        : undefined;
   const roots = selected?.operation === 'query' ? selected.selectionSet.selections : [];
   return roots.length > 0 && roots.every((s) => s.kind === Kind.FIELD && s.name.value === 'analyzeDataset');
 }
@@ -113,8 +123,12 @@ export function capped(part: Readable, maxBytes: number, refuse: () => Error): R
  * setting. HTTP 413, as for any body too large: yoga answers with the highest status its errors carry.
  */
 export function fileTooLarge(filename: string, maxBytes: number): GraphQLError {
-  return gatewayError('BAD_USER_INPUT', `file: ${JSON.stringify(filename)} is larger than the upload limit of ${maxBytes} bytes (MAX_UPLOAD_BYTES)`, {
-    field: 'file',
-    http: { status: 413 },
-  });
+  return gatewayError(
+    'BAD_USER_INPUT',
+    `file: ${JSON.stringify(filename)} is larger than the upload limit of ${maxBytes} bytes (MAX_UPLOAD_BYTES)`,
+    {
+      field: 'file',
+      http: { status: 413 },
+    },
+  );
 }

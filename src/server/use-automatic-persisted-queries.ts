@@ -35,5 +35,11 @@ export function useAutomaticPersistedQueries(store: DocumentStore): Plugin[] {
       }
     },
   };
-  return [checkHash, useAPQ({ store: { get: (hash) => store.get(hash), set: (hash, query) => store.set(hash, query) }, hash: async (query) => sha256Hex(query) })];
+  return [
+    checkHash,
+    useAPQ({
+      store: { get: (hash) => store.get(hash), set: (hash, query) => store.set(hash, query) },
+      hash: async (query) => sha256Hex(query),
+    }),
+  ];
 }

@@ -48,7 +48,12 @@ export function useDashboard(options: { dir?: string } = {}): Plugin {
     async onRequest({ request, url, endResponse }) {
       if (url.pathname !== DASHBOARD_PATH && !url.pathname.startsWith(`${DASHBOARD_PATH}/`)) return;
       if (request.method !== 'GET' && request.method !== 'HEAD') {
-        endResponse(new Response('The dashboard is read with GET.\n', { status: 405, headers: { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' } }));
+        endResponse(
+          new Response('The dashboard is read with GET.\n', {
+            status: 405,
+            headers: { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' },
+          }),
+        );
         return;
       }
       // `/dashboard` itself redirects to `/dashboard/`, so that the page's relative asset URLs resolve under it.

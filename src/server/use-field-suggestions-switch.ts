@@ -23,12 +23,15 @@ function withoutSuggestion<E extends Error>(error: E): E | GraphQLError {
 export function useFieldSuggestionsSwitch(enabled: boolean): Plugin {
   if (enabled) return {};
   return {
-    onValidate: () => ({ result, setResult }) => {
-      if (result.length > 0) setResult(result.map(withoutSuggestion));
-    },
+    onValidate:
+      () =>
+      ({ result, setResult }) => {
+        if (result.length > 0) setResult(result.map(withoutSuggestion));
+      },
     onExecute: () => ({
       onExecuteDone({ result, setResult }) {
-        if (!(Symbol.asyncIterator in result) && result.errors?.length) setResult({ ...result, errors: result.errors.map(withoutSuggestion) });
+        if (!(Symbol.asyncIterator in result) && result.errors?.length)
+          setResult({ ...result, errors: result.errors.map(withoutSuggestion) });
       },
     }),
   };

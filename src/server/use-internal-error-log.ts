@@ -34,7 +34,9 @@ export function createInternalErrorLog(scopes: RequestScopes, fallback: Logger):
   type Handled = Parameters<typeof handleStreamOrSingleExecutionResult>;
   const checkResult: Handled[1] = ({ args, result }) => check(args.contextValue, result.errors);
   // One object for every execution: the hook is told the operation's args, context included.
-  const afterExecute = { onExecuteDone: (payload: Handled[0]) => handleStreamOrSingleExecutionResult(payload, checkResult) };
+  const afterExecute = {
+    onExecuteDone: (payload: Handled[0]) => handleStreamOrSingleExecutionResult(payload, checkResult),
+  };
 
   return {
     plugin: {

@@ -10,7 +10,12 @@ const noIntrospection: ValidationRule = (context) => ({
   Field(node) {
     const name = node.name.value;
     if (name === '__schema' || name === '__type') {
-      context.reportError(new GraphQLError(`Introspection is turned off on this gateway (GRAPHQL_INTROSPECTION=false): the operation asks for "${name}".`, { nodes: node }));
+      context.reportError(
+        new GraphQLError(
+          `Introspection is turned off on this gateway (GRAPHQL_INTROSPECTION=false): the operation asks for "${name}".`,
+          { nodes: node },
+        ),
+      );
     }
   },
 });

@@ -4,7 +4,12 @@
  * Only the metrics named here are on; their labels are bounded: operation names capped, error codes
  * from the closed vocabulary, no path of the result, no URL, no organization unless turned on.
  */
-import { createCounter, createHistogram, usePrometheus, type FillLabelsFnParams } from '@graphql-yoga/plugin-prometheus';
+import {
+  createCounter,
+  createHistogram,
+  usePrometheus,
+  type FillLabelsFnParams,
+} from '@graphql-yoga/plugin-prometheus';
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayMetrics } from '../telemetry/gateway-metrics.js';
 import { toClientError } from './to-client-error.js';
@@ -51,7 +56,11 @@ export function useMetrics(options: UseMetricsOptions): Plugin {
     metrics: {
       graphql_envelop_request: createCounter({
         registry,
-        counter: { name: 'gateway_graphql_requests_total', help: 'GraphQL operations executed (queries, mutations, subscriptions), by operation name and type', labelNames: operationLabels },
+        counter: {
+          name: 'gateway_graphql_requests_total',
+          help: 'GraphQL operations executed (queries, mutations, subscriptions), by operation name and type',
+          labelNames: operationLabels,
+        },
         fillLabelsFn: operation,
       }),
       graphql_envelop_error_result: createCounter({
@@ -61,7 +70,11 @@ export function useMetrics(options: UseMetricsOptions): Plugin {
           help: 'Errors in GraphQL responses, by operation name and type, phase and error code (extensions.code)',
           labelNames: [...operationLabels, 'phase', 'code'],
         },
-        fillLabelsFn: (params, context) => ({ ...operation(params, context), phase: params.errorPhase ?? 'execute', code: codeOf(params) }),
+        fillLabelsFn: (params, context) => ({
+          ...operation(params, context),
+          phase: params.errorPhase ?? 'execute',
+          code: codeOf(params),
+        }),
       }),
       graphql_envelop_request_duration: createHistogram({
         registry,

@@ -29,7 +29,11 @@ export function useRequestBodyLimit(options: RequestBodyLimitOptions = {}): Plug
   return {
     onRequestParse({ request, requestParser, setRequestParser, serverContext, fetchAPI }) {
       // Multipart uploads: use-streaming-uploads.ts takes exactly these, and bounds them itself.
-      if (request.method === 'POST' && request.headers.get('content-type')?.toLowerCase().startsWith('multipart/form-data')) return;
+      if (
+        request.method === 'POST' &&
+        request.headers.get('content-type')?.toLowerCase().startsWith('multipart/form-data')
+      )
+        return;
       const raw = (serverContext as { req?: unknown }).req;
       const req = raw instanceof Readable ? (raw as IncomingMessage) : null;
       const declared = request.headers.get('content-length');
@@ -44,8 +48,15 @@ export function useRequestBodyLimit(options: RequestBodyLimitOptions = {}): Plug
       if (!requestParser || !request.body) return;
       setRequestParser(async () => {
         // Read whole, then parsed by yoga's own parser for its content type (JSON, GraphQL, form).
-        const body = req && !req.readableDidRead ? await readNode(req, maxBytes) : await readFetch(request.body!, maxBytes);
-        return requestParser(new fetchAPI.Request(request.url, { method: request.method, headers: request.headers, body: body.toString('utf8') }));
+        const body =
+          req && !req.readableDidRead ? await readNode(req, maxBytes) : await readFetch(request.body!, maxBytes);
+        return requestParser(
+          new fetchAPI.Request(request.url, {
+            method: request.method,
+            headers: request.headers,
+            body: body.toString('utf8'),
+          }),
+        );
       });
     },
   };
@@ -87,7 +98,10 @@ async function readFetch(body: ReadableStream<Uint8Array>, maxBytes: number): Pr
 }
 
 function tooLarge(maxBytes: number) {
-  return refusal(`The request body is larger than the limit of ${maxBytes} bytes (MAX_REQUEST_BODY_BYTES) for a GraphQL request; send files as a multipart upload`, 413);
+  return refusal(
+    `The request body is larger than the limit of ${maxBytes} bytes (MAX_REQUEST_BODY_BYTES) for a GraphQL request; send files as a multipart upload`,
+    413,
+  );
 }
 
 /** A refusal of the request as a whole, before it is parsed: yoga answers it with this HTTP status. */

@@ -15,14 +15,19 @@ export function useSecretScope(redactor: SecretRedactor): Plugin {
   return {
     onParams({ request, params }) {
       releases.get(request)?.();
-      const secrets = requestSecrets({ authorization: request.headers.get('authorization'), variables: params.variables, query: params.query });
+      const secrets = requestSecrets({
+        authorization: request.headers.get('authorization'),
+        variables: params.variables,
+        query: params.query,
+      });
       releases.set(request, redactor.hold(secrets));
     },
     onResponse({ request, response }) {
       const release = releases.get(request);
       if (!release) return;
       releases.delete(request);
-      if (!response.headers.get('content-type')?.startsWith('text/event-stream') || request.signal.aborted) return release();
+      if (!response.headers.get('content-type')?.startsWith('text/event-stream') || request.signal.aborted)
+        return release();
       request.signal.addEventListener('abort', release, { once: true });
     },
   };

@@ -51,7 +51,10 @@ export function createShutdownDrain(): ShutdownDrain {
       },
     },
     abortQueries() {
-      const reason = gatewayError('UPSTREAM_UNAVAILABLE', 'The gateway is shutting down and this request could not be answered in time: send it again.');
+      const reason = gatewayError(
+        'UPSTREAM_UNAVAILABLE',
+        'The gateway is shutting down and this request could not be answered in time: send it again.',
+      );
       for (const drain of executing) drain.abort(reason);
       executing.clear();
     },

@@ -27,11 +27,20 @@ export function useStreamingUploads(options: StreamingUploadsOptions): Plugin {
   const partsOf = new WeakMap<Request, FileParts>();
   return {
     onRequestParse({ request, serverContext, setRequestParser }) {
-      if (request.method !== 'POST' || !request.headers.get('content-type')?.toLowerCase().startsWith('multipart/form-data')) return;
+      if (
+        request.method !== 'POST' ||
+        !request.headers.get('content-type')?.toLowerCase().startsWith('multipart/form-data')
+      )
+        return;
       // Under Node's HTTP server, read the raw request: it is the same bytes without the Fetch
       // adapter's copy. Elsewhere (yoga.fetch in tests, other runtimes) read the Fetch body.
       const req = (serverContext as { req?: unknown }).req;
-      const body = req instanceof Readable && !req.readableDidRead ? req : request.body ? Readable.from(request.body as unknown as AsyncIterable<Uint8Array>) : null;
+      const body =
+        req instanceof Readable && !req.readableDidRead
+          ? req
+          : request.body
+            ? Readable.from(request.body as unknown as AsyncIterable<Uint8Array>)
+            : null;
       const parts = new FileParts(options.maxFileBytes); // until the operations say otherwise
       partsOf.set(request, parts);
       setRequestParser(() => parseMultipart(request.headers.get('content-type')!, body, parts, options));

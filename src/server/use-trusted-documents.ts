@@ -12,13 +12,18 @@ import { persistedQueryHash } from './use-automatic-persisted-queries.js';
 import { sha256Hex } from './sha256-hex.js';
 
 /** Why an operation is refused in trusted-documents mode; `null` when it may run. */
-export function untrustedReason(documents: ReadonlyMap<string, string>, query: unknown, extensions: unknown): string | null {
+export function untrustedReason(
+  documents: ReadonlyMap<string, string>,
+  query: unknown,
+  extensions: unknown,
+): string | null {
   const hash = typeof query === 'string' ? sha256Hex(query) : persistedQueryHash(extensions);
   if (hash !== undefined && documents.has(hash)) return null;
   if (typeof query === 'string') {
     return 'This gateway runs only its trusted documents (TRUSTED_DOCUMENTS_FILE), and the operation sent is not one of them.';
   }
-  if (hash === undefined) return 'This gateway runs only its trusted documents (TRUSTED_DOCUMENTS_FILE): send an operation\'s hash in extensions.persistedQuery.sha256Hash.';
+  if (hash === undefined)
+    return "This gateway runs only its trusted documents (TRUSTED_DOCUMENTS_FILE): send an operation's hash in extensions.persistedQuery.sha256Hash.";
   return `No trusted document has the hash ${JSON.stringify(hash.slice(0, 80))}; this gateway runs only the operations of its TRUSTED_DOCUMENTS_FILE.`;
 }
 
@@ -31,7 +36,10 @@ export function useTrustedDocuments(documents: ReadonlyMap<string, string>): Plu
       if (reason !== null) throw refuse(reason);
       if (typeof params.query === 'string') {
         const { query, ...rest } = params;
-        setParams({ ...rest, extensions: { ...params.extensions, persistedQuery: { version: 1, sha256Hash: sha256Hex(query) } } });
+        setParams({
+          ...rest,
+          extensions: { ...params.extensions, persistedQuery: { version: 1, sha256Hash: sha256Hex(query) } },
+        });
       }
     },
   };

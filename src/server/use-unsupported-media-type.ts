@@ -13,7 +13,14 @@ export function useUnsupportedMediaType(): Plugin {
       const type = request.headers.get('content-type') ?? 'none';
       endResponse(
         new fetchAPI.Response(
-          JSON.stringify({ errors: [{ message: `Content-Type ${type} is not supported: send ${ACCEPTED}.`, extensions: { code: 'BAD_USER_INPUT' } }] }),
+          JSON.stringify({
+            errors: [
+              {
+                message: `Content-Type ${type} is not supported: send ${ACCEPTED}.`,
+                extensions: { code: 'BAD_USER_INPUT' },
+              },
+            ],
+          }),
           { status: 415, headers: { 'content-type': 'application/json; charset=utf-8' } },
         ),
       );

@@ -30,7 +30,13 @@ export function adapterConfig(job: StoredJob): Record<string, unknown> {
 
 function safetensors(job: StoredJob): Buffer {
   const module = job.hyperparameters.lora.trainable_modules[0] ?? 'q_proj';
-  return loraSafetensors({ seed: job.id, r: job.hyperparameters.lora.r, module, hidden: HIDDEN, metadata: { format: 'pt', job_id: job.id } });
+  return loraSafetensors({
+    seed: job.id,
+    r: job.hyperparameters.lora.r,
+    module,
+    hidden: HIDDEN,
+    metadata: { format: 'pt', job_id: job.id },
+  });
 }
 
 export async function buildAdapterArchive(job: StoredJob, mtime: Date): Promise<Buffer> {

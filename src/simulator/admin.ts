@@ -15,7 +15,12 @@ import type { RequestStats } from './stats.js';
 
 export const ADMIN_PREFIX = '/__admin/';
 
-export async function handleAdmin(req: IncomingMessage, pathname: string, stats: RequestStats, faults: FaultInjector): Promise<Reply> {
+export async function handleAdmin(
+  req: IncomingMessage,
+  pathname: string,
+  stats: RequestStats,
+  faults: FaultInjector,
+): Promise<Reply> {
   const route = `${req.method ?? 'GET'} ${pathname.replace(/\/$/, '')}`;
   switch (route) {
     case 'GET /__admin/health':

@@ -22,7 +22,11 @@ export class ApiError extends Error {
   readonly status: number;
   readonly headers: Record<string, string>;
 
-  constructor(code: ApiErrorCode, message: string, options: { status?: number; headers?: Record<string, string> } = {}) {
+  constructor(
+    code: ApiErrorCode,
+    message: string,
+    options: { status?: number; headers?: Record<string, string> } = {},
+  ) {
     super(message);
     this.code = code;
     this.status = options.status ?? (code === 'resource_exhausted' ? 429 : API_ERROR_STATUS[code]);

@@ -32,7 +32,9 @@ const notCsv = (reason: string): ApiError => invalidArgument(`file: not a valid 
 export function readCsvUpload(req: IncomingMessage, maxBytes: number): Promise<UploadedCsv> {
   const contentType = req.headers['content-type'] ?? '';
   if (!/^multipart\/form-data\b/i.test(contentType)) {
-    return Promise.reject(invalidArgument('request body must be multipart/form-data with the CSV in a part named "file"'));
+    return Promise.reject(
+      invalidArgument('request body must be multipart/form-data with the CSV in a part named "file"'),
+    );
   }
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes + MULTIPART_SLACK) return Promise.reject(tooLarge(maxBytes));
@@ -40,7 +42,11 @@ export function readCsvUpload(req: IncomingMessage, maxBytes: number): Promise<U
   let bb: busboy.Busboy;
   try {
     // busboy emits `limit` when a file reaches `fileSize`: one byte more accepts a file of exactly `maxBytes`.
-    bb = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fileSize: maxBytes + 1, fields: 20, parts: 25 } });
+    bb = busboy({
+      headers: req.headers,
+      defParamCharset: 'utf8',
+      limits: { files: 1, fileSize: maxBytes + 1, fields: 20, parts: 25 },
+    });
   } catch {
     return Promise.reject(invalidArgument('request body must be multipart/form-data with a boundary'));
   }
@@ -67,7 +73,9 @@ export function readCsvUpload(req: IncomingMessage, maxBytes: number): Promise<U
       parsing = parseCsvStream(stream, maxBytes);
       parsing.catch(fail);
     });
-    bb.on('error', (error) => fail(invalidArgument(`request body is not valid multipart: ${(error as Error).message}`)));
+    bb.on('error', (error) =>
+      fail(invalidArgument(`request body is not valid multipart: ${(error as Error).message}`)),
+    );
     bb.on('close', () => {
       if (parsing === undefined) {
         fail(invalidArgument('file: the multipart body has no file part named "file"'));
@@ -83,7 +91,10 @@ export function readCsvUpload(req: IncomingMessage, maxBytes: number): Promise<U
   });
 }
 
-function parseCsvStream(stream: NodeJS.ReadableStream & { truncated?: boolean }, maxBytes: number): Promise<Omit<UploadedCsv, 'filename'>> {
+function parseCsvStream(
+  stream: NodeJS.ReadableStream & { truncated?: boolean },
+  maxBytes: number,
+): Promise<Omit<UploadedCsv, 'filename'>> {
   return new Promise((resolve, reject) => {
     const decoder = new TextDecoder('utf-8', { fatal: true });
     const parser = parse({ skip_empty_lines: true });

@@ -8,7 +8,9 @@ export async function serveDownload(token: string, downloads: DownloadRegistry, 
   const link = downloads.lookup(token, now);
   if (link.kind === 'unknown') throw notFound('no such download link');
   if (link.kind === 'expired') {
-    throw new ApiError('not_found', 'the download link has expired; ask GET /jobs/{id}/download for a new one', { status: 410 });
+    throw new ApiError('not_found', 'the download link has expired; ask GET /jobs/{id}/download for a new one', {
+      status: 410,
+    });
   }
   const body = await buildAdapterArchive(link.job, new Date(link.job.createdAt + link.job.durationMs));
   return {

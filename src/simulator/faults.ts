@@ -38,9 +38,7 @@ export type FaultOptions = z.infer<typeof faultOptionsSchema>;
 type Trigger = { rate?: number | undefined; count?: number | undefined; after?: boolean | undefined };
 
 export type FaultAction =
-  | { kind: 'drop' }
-  | { kind: 'error'; status: 500 | 503 }
-  | { kind: 'rateLimit'; retryAfterSeconds: number };
+  { kind: 'drop' } | { kind: 'error'; status: 500 | 503 } | { kind: 'rateLimit'; retryAfterSeconds: number };
 
 export interface FaultDecision {
   latencyMs: number;

@@ -37,7 +37,8 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
   const resolved = resolveOptions(options);
   const credit = new Map<string, number>();
   for (const tenant of resolved.tenants) {
-    if (tenant.creditUsd !== undefined && !credit.has(tenant.organizationId)) credit.set(tenant.organizationId, tenant.creditUsd);
+    if (tenant.creditUsd !== undefined && !credit.has(tenant.organizationId))
+      credit.set(tenant.organizationId, tenant.creditUsd);
   }
   let origin = '';
   const deps: SimulatorDeps = {
@@ -49,14 +50,17 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
   };
   const stats = createRequestStats();
   const faults = createFaultInjector(resolved.faults);
-  const server = createServer(createRequestListener({ deps, stats, faults, auth: createAuthenticator(resolved.tenants, resolved.jwtSecret) }));
+  const server = createServer(
+    createRequestListener({ deps, stats, faults, auth: createAuthenticator(resolved.tenants, resolved.jwtSecret) }),
+  );
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(resolved.port, resolved.host, () => resolve());
   });
   const { address, port } = server.address() as AddressInfo;
-  const host = address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address.includes(':') ? `[${address}]` : address;
+  const host =
+    address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address.includes(':') ? `[${address}]` : address;
   origin = `http://${host}:${port}`;
 
   return {
@@ -67,7 +71,10 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
     recentRequests: () => stats.recent(),
     setFaults(next) {
       const parsed = faultOptionsSchema.safeParse(next);
-      if (!parsed.success) throw new TypeError(`setFaults: ${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      if (!parsed.success)
+        throw new TypeError(
+          `setFaults: ${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+        );
       faults.set(parsed.data);
     },
     close: () =>

@@ -33,7 +33,12 @@ export interface JobState {
  * otherwise it fails with probability `failureRate`, drawn from its id (so every read agrees),
  * somewhere in the middle half of its run.
  */
-export function plannedFailure(jobId: string, plan: JobPlan, durationMs: number, failureRate: number): StoredJob['failure'] {
+export function plannedFailure(
+  jobId: string,
+  plan: JobPlan,
+  durationMs: number,
+  failureRate: number,
+): StoredJob['failure'] {
   const runningFrom = durationMs * (QUEUED_SHARE + STARTING_SHARE);
   if (plan.dataProblem !== null) {
     return { afterMs: runningFrom, error: { code: 'invalid_argument', message: plan.dataProblem } };
@@ -63,8 +68,24 @@ export function jobStateAt(job: StoredJob, now: number): JobState {
   if (now >= endAt) {
     const status: JobStatusWire = endAt === cancelAt ? 'cancelled' : endAt === failAt ? 'failed' : 'completed';
     const error = status === 'failed' ? (job.failure?.error ?? null) : null;
-    return { ...base, status, startedAt: startedAt(endAt), completedAt: endAt, error, progress: progressOf(endAt), progressAt: endAt };
+    return {
+      ...base,
+      status,
+      startedAt: startedAt(endAt),
+      completedAt: endAt,
+      error,
+      progress: progressOf(endAt),
+      progressAt: endAt,
+    };
   }
   const status: JobStatusWire = now >= runningFrom ? 'running' : now >= startingFrom ? 'starting' : 'queued';
-  return { ...base, status, startedAt: startedAt(now), completedAt: null, error: null, progress: progressOf(now), progressAt: now };
+  return {
+    ...base,
+    status,
+    startedAt: startedAt(now),
+    completedAt: null,
+    error: null,
+    progress: progressOf(now),
+    progressAt: now,
+  };
 }

@@ -46,7 +46,8 @@ export function metricsAt(job: StoredJob, state: JobState): WireMetrics {
   const stride = Math.max(1, Math.ceil(steps / MAX_POINTS));
   const evals = new Set(evalSteps);
   const curve = lossCurve(job.id, steps);
-  const stepTime = (step: number): number => state.runningFrom + (step / steps) * (state.runningUntil - state.runningFrom);
+  const stepTime = (step: number): number =>
+    state.runningFrom + (step / steps) * (state.runningUntil - state.runningFrom);
   const jitter = (step: number, salt: string): number => 1 + (unitHash(job.id, `${salt}${step}`) - 0.5) * 0.06;
   const valGap = 1.04 + 0.06 * unitHash(job.id, 'val-gap');
 

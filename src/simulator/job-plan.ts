@@ -29,7 +29,13 @@ export interface JobPlan {
 const MIN_STEPS = 10;
 
 /** Tokens of `rows` by the shared row rule: the base model's tokenizer and chat template. */
-function fileTokens(rows: readonly string[][], header: readonly string[], request: JobRequest, counter: TokenCounter, template: ChatTemplate): number {
+function fileTokens(
+  rows: readonly string[][],
+  header: readonly string[],
+  request: JobRequest,
+  counter: TokenCounter,
+  template: ChatTemplate,
+): number {
   const promptIndex = request.dataset.prompt_column === null ? -1 : header.indexOf(request.dataset.prompt_column);
   const answerIndex = header.indexOf(request.dataset.answer_column);
   let tokens = 0;
@@ -43,7 +49,8 @@ function fileTokens(rows: readonly string[][], header: readonly string[], reques
 export async function planJob(request: JobRequest): Promise<JobPlan> {
   const { trainingFile, validationFile, dataset, hyperparameters: hp } = request;
   const template = chatTemplateFor(request.baseModel.id);
-  if (template === undefined) throw invalidArgument(`base_model_id: no tokenizer is known for ${request.baseModel.name}`);
+  if (template === undefined)
+    throw invalidArgument(`base_model_id: no tokenizer is known for ${request.baseModel.name}`);
   const counter = await loadTokenCounter(template.family);
 
   const held = validationFile === null ? heldOutRows(trainingFile.rows.length) : 0;
@@ -52,7 +59,9 @@ export async function planJob(request: JobRequest): Promise<JobPlan> {
 
   const trainingSteps = Math.max(MIN_STEPS, Math.ceil(trainRows.length / hp.batch_size) * hp.n_epochs);
   const evalSteps = [
-    ...new Set(Array.from({ length: hp.n_evals }, (_, i) => Math.max(1, Math.round(((i + 1) * trainingSteps) / hp.n_evals)))),
+    ...new Set(
+      Array.from({ length: hp.n_evals }, (_, i) => Math.max(1, Math.round(((i + 1) * trainingSteps) / hp.n_evals))),
+    ),
   ];
 
   // The rule for unusable data: an answer column empty in every training row leaves nothing to learn.
@@ -73,7 +82,11 @@ export async function planJob(request: JobRequest): Promise<JobPlan> {
   };
 }
 
-export function estimateUsage(plan: JobPlan, request: JobRequest, priceTable: Readonly<Record<string, number>>): { cost: number; tokens: number } {
+export function estimateUsage(
+  plan: JobPlan,
+  request: JobRequest,
+  priceTable: Readonly<Record<string, number>>,
+): { cost: number; tokens: number } {
   const { cost, tokens } = computeCost({
     pricePerMillionTokens: priceTable[request.baseModel.id] ?? 1,
     nEpochs: request.hyperparameters.n_epochs,

@@ -81,7 +81,8 @@ function stringAt(obj: Obj, key: string, path: string, required: boolean): strin
     if (required) throw invalidArgument(`${path}: required, a non-empty string`);
     return null;
   }
-  if (typeof value !== 'string' || value.trim() === '') throw invalidArgument(`${path}: ${show(value)} is not a non-empty string`);
+  if (typeof value !== 'string' || value.trim() === '')
+    throw invalidArgument(`${path}: ${show(value)} is not a non-empty string`);
   return value;
 }
 
@@ -96,12 +97,21 @@ function trainableModules(lora: Obj): TrainableModule[] {
   const raw = lora['trainable_modules'];
   if (absent(raw)) return [...DEFAULT_TRAINABLE_MODULES];
   // The seed describes the list as "separated by a comma": accept that spelling too.
-  const list = typeof raw === 'string' ? raw.split(',').map((m) => m.trim()).filter((m) => m !== '') : raw;
-  if (!Array.isArray(list)) throw invalidArgument(`hyperparameters.lora.trainable_modules: ${show(raw)} is not a list of module names`);
+  const list =
+    typeof raw === 'string'
+      ? raw
+          .split(',')
+          .map((m) => m.trim())
+          .filter((m) => m !== '')
+      : raw;
+  if (!Array.isArray(list))
+    throw invalidArgument(`hyperparameters.lora.trainable_modules: ${show(raw)} is not a list of module names`);
   const allowed: readonly string[] = TRAINABLE_MODULES;
   list.forEach((module, i) => {
     if (typeof module !== 'string' || !allowed.includes(module)) {
-      throw invalidArgument(`hyperparameters.lora.trainable_modules[${i}]: ${show(module)} is not one of ${TRAINABLE_MODULES.join(', ')}`);
+      throw invalidArgument(
+        `hyperparameters.lora.trainable_modules[${i}]: ${show(module)} is not one of ${TRAINABLE_MODULES.join(', ')}`,
+      );
     }
   });
   return [...new Set(list as TrainableModule[])];
@@ -116,7 +126,9 @@ function hyperparameters(body: Obj, model: BaseModelSeed): WireHyperparameters {
   if (!absent(hp['evaluation_epochs'])) {
     const older = numberAt(hp, 'evaluation_epochs', HYPERPARAMETER_RULES.nEvals, at('evaluation_epochs'));
     if (!absent(hp['n_evals']) && older !== n_evals) {
-      throw invalidArgument(`${at('evaluation_epochs')}: ${older} conflicts with n_evals ${n_evals} (evaluation_epochs is the older name of n_evals)`);
+      throw invalidArgument(
+        `${at('evaluation_epochs')}: ${older} conflicts with n_evals ${n_evals} (evaluation_epochs is the older name of n_evals)`,
+      );
     }
     n_evals = older;
   }
@@ -126,19 +138,25 @@ function hyperparameters(body: Obj, model: BaseModelSeed): WireHyperparameters {
     const rule: NumericRule = { wire: 'warmup_epochs', integer: false, min: 0, max: n_epochs, default: 0 };
     const ratio = numberAt(hp, 'warmup_epochs', rule, at('warmup_epochs')) / n_epochs;
     if (!absent(hp['warmup_ratio']) && Math.abs(ratio - warmup_ratio) > 1e-9) {
-      throw invalidArgument(`${at('warmup_epochs')}: ${show(hp['warmup_epochs'])} conflicts with warmup_ratio ${warmup_ratio}; give one of them`);
+      throw invalidArgument(
+        `${at('warmup_epochs')}: ${show(hp['warmup_epochs'])} conflicts with warmup_ratio ${warmup_ratio}; give one of them`,
+      );
     }
     warmup_ratio = ratio;
   }
 
   const batch_size = hp['batch_size'] ?? DEFAULT_BATCH_SIZE;
   if (typeof batch_size !== 'number' || !model.supportedBatchSizes.includes(batch_size)) {
-    throw invalidArgument(`${at('batch_size')}: ${show(batch_size)} is not one of ${describeBatchSizes(model.supportedBatchSizes)} for ${model.name}`);
+    throw invalidArgument(
+      `${at('batch_size')}: ${show(batch_size)} is not one of ${describeBatchSizes(model.supportedBatchSizes)} for ${model.name}`,
+    );
   }
 
   const lora = objectAt(hp, 'lora', at('lora'));
   if (!booleanAt(lora, 'enabled', DEFAULT_LORA_ENABLED, at('lora.enabled'))) {
-    throw invalidArgument(`${at('lora.enabled')}: false is refused: full model fine-tuning is not supported yet; only LoRA`);
+    throw invalidArgument(
+      `${at('lora.enabled')}: false is refused: full model fine-tuning is not supported yet; only LoRA`,
+    );
   }
   return {
     n_epochs,
@@ -161,7 +179,9 @@ function hyperparameters(body: Obj, model: BaseModelSeed): WireHyperparameters {
 
 function requireColumn(column: string, path: string, file: StoredFile, role: string): void {
   if (!file.header.includes(column)) {
-    throw invalidArgument(`${path}: ${show(column)} is not a column of the ${role} file ${file.id} (columns: ${file.header.join(', ')})`);
+    throw invalidArgument(
+      `${path}: ${show(column)} is not a column of the ${role} file ${file.id} (columns: ${file.header.join(', ')})`,
+    );
   }
 }
 
@@ -172,9 +192,11 @@ export function parseJobRequest(body: unknown, org: OrgState, models: readonly B
 
   const modelId = stringAt(body, 'base_model_id', 'base_model_id', true);
   const baseModel = models.find((m) => m.id === modelId);
-  if (baseModel === undefined) throw invalidArgument(`base_model_id: ${show(modelId)} is not a known base model (see GET /base-models)`);
+  if (baseModel === undefined)
+    throw invalidArgument(`base_model_id: ${show(modelId)} is not a known base model (see GET /base-models)`);
 
-  if (!isObject(body['dataset'])) throw invalidArgument(`dataset: ${show(body['dataset'])} is not an object with id and answer_column`);
+  if (!isObject(body['dataset']))
+    throw invalidArgument(`dataset: ${show(body['dataset'])} is not an object with id and answer_column`);
   const ds = body['dataset'];
   const datasetId = stringAt(ds, 'id', 'dataset.id', true);
   const dataset: StoredDataset | undefined = org.datasets.get(datasetId);
@@ -187,12 +209,16 @@ export function parseJobRequest(body: unknown, org: OrgState, models: readonly B
   if (trainingFile === undefined || validationFile === undefined) {
     throw invalidArgument(`dataset.id: the files of dataset ${show(datasetId)} are gone`);
   }
-  for (const [file, role] of [[trainingFile, 'training'], [validationFile, 'validation']] as const) {
+  for (const [file, role] of [
+    [trainingFile, 'training'],
+    [validationFile, 'validation'],
+  ] as const) {
     if (file === null) continue;
     requireColumn(answer, 'dataset.answer_column', file, role);
     if (prompt !== null) requireColumn(prompt, 'dataset.prompt_column', file, role);
   }
-  if (prompt === answer) throw invalidArgument(`dataset.prompt_column: ${show(prompt)} is also the answer_column; they must differ`);
+  if (prompt === answer)
+    throw invalidArgument(`dataset.prompt_column: ${show(prompt)} is also the answer_column; they must differ`);
 
   return {
     name,

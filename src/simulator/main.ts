@@ -16,14 +16,17 @@ import { startSimulator, type Simulator } from './index.js';
 import { startTogetherFromEnv } from './together/main-together.js';
 
 const json = <T extends z.ZodType>(schema: T) =>
-  z.string().transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'is not JSON' });
-      return z.NEVER;
-    }
-  }).pipe(schema);
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
 
 const envSchema = z.object({
   SIMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(4010),
@@ -33,7 +36,15 @@ const envSchema = z.object({
   SIMULATOR_JWT_SECRET: z.string().min(1).optional(),
   SIMULATOR_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().optional(),
   SIMULATOR_DOWNLOAD_TTL_SECONDS: z.coerce.number().positive().optional(),
-  SIMULATOR_TENANTS: json(z.array(z.object({ token: z.string().min(1), organizationId: z.string().min(1), creditUsd: z.number().min(0).optional() }))).optional(),
+  SIMULATOR_TENANTS: json(
+    z.array(
+      z.object({
+        token: z.string().min(1),
+        organizationId: z.string().min(1),
+        creditUsd: z.number().min(0).optional(),
+      }),
+    ),
+  ).optional(),
   SIMULATOR_FAULTS: json(faultOptionsSchema).optional(),
   SIMULATOR_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SIMULATOR_PROVIDER: z.enum(['nscale', 'together']).default('nscale'),
@@ -58,16 +69,21 @@ async function startNscale(): Promise<Simulator> {
     logger,
     ...(config.SIMULATOR_JWT_SECRET !== undefined && { jwtSecret: config.SIMULATOR_JWT_SECRET }),
     ...(config.SIMULATOR_MAX_UPLOAD_BYTES !== undefined && { maxUploadBytes: config.SIMULATOR_MAX_UPLOAD_BYTES }),
-    ...(config.SIMULATOR_DOWNLOAD_TTL_SECONDS !== undefined && { downloadUrlTtlSeconds: config.SIMULATOR_DOWNLOAD_TTL_SECONDS }),
+    ...(config.SIMULATOR_DOWNLOAD_TTL_SECONDS !== undefined && {
+      downloadUrlTtlSeconds: config.SIMULATOR_DOWNLOAD_TTL_SECONDS,
+    }),
     ...(config.SIMULATOR_TENANTS !== undefined && { tenants: config.SIMULATOR_TENANTS }),
     ...(config.SIMULATOR_FAULTS !== undefined && { faults: config.SIMULATOR_FAULTS }),
   });
   logger.info({ apiBaseUrl: started.apiBaseUrl }, 'simulator listening');
-  console.log(`simulator listening on ${started.apiBaseUrl} (organization base: ${started.apiBaseUrl}/organizations/{id})`);
+  console.log(
+    `simulator listening on ${started.apiBaseUrl} (organization base: ${started.apiBaseUrl}/organizations/{id})`,
+  );
   return started;
 }
 
-const simulator = config.SIMULATOR_PROVIDER === 'together' ? await startTogetherFromEnv(config, logger) : await startNscale();
+const simulator =
+  config.SIMULATOR_PROVIDER === 'together' ? await startTogetherFromEnv(config, logger) : await startNscale();
 
 let stopping = false;
 const stop = (signal: string): void => {

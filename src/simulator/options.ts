@@ -68,7 +68,11 @@ const optionsSchema = z.object({
   tenants: z.array(tenantSchema).default(() => DEFAULT_TENANTS.map((t) => ({ ...t }))),
   jwtSecret: z.string().min(1).optional(),
   pricePerMillionTokens: z.record(z.string(), z.number().min(0)).default({}),
-  maxUploadBytes: z.number().int().positive().default(50 * 1024 * 1024),
+  maxUploadBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(50 * 1024 * 1024),
   downloadUrlTtlSeconds: z.number().positive().default(300),
   faults: faultOptionsSchema.default({}),
 });

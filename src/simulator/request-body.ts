@@ -9,7 +9,8 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_JSON_BYTES) throw new ApiError('invalid_argument', 'request body: larger than 1 MiB', { status: 413 });
+    if (size > MAX_JSON_BYTES)
+      throw new ApiError('invalid_argument', 'request body: larger than 1 MiB', { status: 413 });
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString('utf8');

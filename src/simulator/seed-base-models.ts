@@ -14,7 +14,14 @@ export interface BaseModelSeed {
 const BATCH_SIZES = [4, 8, 12, 16, 20, 24, 28, 32];
 
 function model(id: string, organization: string, name: string): BaseModelSeed {
-  return { id, organization, name, contextLength: 8192, supportedBatchSizes: [...BATCH_SIZES], trainingPrecision: 'float16' };
+  return {
+    id,
+    organization,
+    name,
+    contextLength: 8192,
+    supportedBatchSizes: [...BATCH_SIZES],
+    trainingPrecision: 'float16',
+  };
 }
 
 export const SEED_BASE_MODELS: readonly BaseModelSeed[] = [

@@ -40,7 +40,11 @@ function faultReply(action: Exclude<FaultAction, { kind: 'drop' }>): Reply {
 /** What the request becomes: an answer, or a connection dropped without one. */
 type Outcome = Reply | 'drop';
 
-async function handleApi(req: IncomingMessage, url: URL, parts: PipelineParts): Promise<{ outcome: Outcome; route: string }> {
+async function handleApi(
+  req: IncomingMessage,
+  url: URL,
+  parts: PipelineParts,
+): Promise<{ outcome: Outcome; route: string }> {
   const method = req.method ?? 'GET';
   const match = matchRoute(method, url.pathname);
   if (match === undefined) {
@@ -49,21 +53,26 @@ async function handleApi(req: IncomingMessage, url: URL, parts: PipelineParts): 
   parts.stats.record(match.key, req.headers);
   const fault = parts.faults.decide(method, match.template);
   if (fault.latencyMs > 0) await sleep(fault.latencyMs);
-  if (fault.before !== undefined) return { outcome: fault.before.kind === 'drop' ? 'drop' : faultReply(fault.before), route: match.key };
+  if (fault.before !== undefined)
+    return { outcome: fault.before.kind === 'drop' ? 'drop' : faultReply(fault.before), route: match.key };
 
   let reply: Reply;
   try {
     const now = parts.deps.options.now();
     const organizationId = await parts.auth.authenticate(req.headers.authorization, now);
     if (organizationId !== match.organizationId) {
-      throw new ApiError('permission_denied', `this token is not authorized for organization ${JSON.stringify(match.organizationId)}`);
+      throw new ApiError(
+        'permission_denied',
+        `this token is not authorized for organization ${JSON.stringify(match.organizationId)}`,
+      );
     }
     const org = parts.deps.store.org(organizationId);
     reply = await match.handler({ req, url, params: match.params, org, deps: parts.deps, now });
   } catch (error) {
     reply = toErrorReply(error, parts);
   }
-  if (fault.after !== undefined) return { outcome: fault.after.kind === 'drop' ? 'drop' : faultReply(fault.after), route: match.key };
+  if (fault.after !== undefined)
+    return { outcome: fault.after.kind === 'drop' ? 'drop' : faultReply(fault.after), route: match.key };
   return { outcome: reply, route: match.key };
 }
 

@@ -27,7 +27,8 @@ export interface RequestStats {
 export function createRequestStats(): RequestStats {
   const counts = new Map<string, number>();
   const recent: RecordedRequest[] = [];
-  const one = (value: string | string[] | undefined): string | null => (Array.isArray(value) ? (value[0] ?? null) : (value ?? null));
+  const one = (value: string | string[] | undefined): string | null =>
+    Array.isArray(value) ? (value[0] ?? null) : (value ?? null);
   return {
     record: (key, headers) => {
       counts.set(key, (counts.get(key) ?? 0) + 1);

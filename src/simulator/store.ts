@@ -83,7 +83,14 @@ export function createStore(initialCredit: ReadonlyMap<string, number>): Store {
     org(id) {
       let state = orgs.get(id);
       if (state === undefined) {
-        state = { id, files: new Map(), datasets: new Map(), jobs: new Map(), exports: new Map(), creditUsd: initialCredit.get(id) };
+        state = {
+          id,
+          files: new Map(),
+          datasets: new Map(),
+          jobs: new Map(),
+          exports: new Map(),
+          creditUsd: initialCredit.get(id),
+        };
         orgs.set(id, state);
       }
       return state;

@@ -73,7 +73,8 @@ export async function createTracing(options: TracingOptions): Promise<Tracing> {
       addPlugin(operations as Plugin);
     },
     instrumentation: {
-      request: ({ request }, wrapped) => context.with(propagator.extract(ROOT_CONTEXT, request.headers, headerGetter), wrapped),
+      request: ({ request }, wrapped) =>
+        context.with(propagator.extract(ROOT_CONTEXT, request.headers, headerGetter), wrapped),
     },
   };
 
@@ -83,7 +84,11 @@ export async function createTracing(options: TracingOptions): Promise<Tracing> {
       start({ method, route, attempt }) {
         const span = tracer.startSpan(`${method} ${route}`, {
           kind: SpanKind.CLIENT,
-          attributes: { 'http.request.method': method, 'url.template': route, ...(attempt > 1 ? { 'http.request.resend_count': attempt - 1 } : {}) },
+          attributes: {
+            'http.request.method': method,
+            'url.template': route,
+            ...(attempt > 1 ? { 'http.request.resend_count': attempt - 1 } : {}),
+          },
         });
         const headers: Record<string, string> = {};
         propagator.inject(trace.setSpan(context.active(), span), headers, defaultTextMapSetter);

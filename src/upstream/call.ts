@@ -146,7 +146,8 @@ export function createCall(untracked: Dispatcher, o: ResolvedOptions): Call {
         } catch (error) {
           observed?.end({ status: error instanceof UpstreamError ? (error.status ?? null) : null });
           if (signal?.aborted) {
-            if (ex.outcomeUnknownOnLostAnswer && !(error instanceof NotSentError)) o.logger.warn(about, 'caller aborted after sending; the outcome upstream is unknown');
+            if (ex.outcomeUnknownOnLostAnswer && !(error instanceof NotSentError))
+              o.logger.warn(about, 'caller aborted after sending; the outcome upstream is unknown');
             throw signal.reason;
           }
           if (sourceError !== undefined) throw sourceError;
@@ -156,12 +157,22 @@ export function createCall(untracked: Dispatcher, o: ResolvedOptions): Call {
           // deadline that fires mid-exchange cannot tell whether the upstream acted: assume it did.
           const notSent = error instanceof NotSentError;
           const kind = notSent ? 'connect' : timedOut ? 'transport' : failureKind(error);
-          const reason = notSent ? `no connection free within ${deadlineMs} ms` : timedOut ? deadline!.message : errorName(error);
+          const reason = notSent
+            ? `no connection free within ${deadlineMs} ms`
+            : timedOut
+              ? deadline!.message
+              : errorName(error);
           if (kind !== 'other' && attempt < maxAttempts && !timedOut) {
             lostAttempt ||= kind === 'transport';
             if (await pause(backoffDelayMs(attempt, o.retry, o.random), attempt, { reason })) continue;
           }
-          const mapped = errorFromFailure({ operation, kind, outcomeUnknown: ex.outcomeUnknownOnLostAnswer === true, reason, cause: error });
+          const mapped = errorFromFailure({
+            operation,
+            kind,
+            outcomeUnknown: ex.outcomeUnknownOnLostAnswer === true,
+            reason,
+            cause: error,
+          });
           o.logger.warn({ ...about, attempt, code: mapped.code, reason }, 'upstream call failed');
           throw mapped;
         }
@@ -179,9 +190,19 @@ export function createCall(untracked: Dispatcher, o: ResolvedOptions): Call {
           if (await pause(delay, attempt, { status: res.status })) continue;
         }
         // A 502/504 (or 500) on a job creation is not "unavailable": the upstream may have acted.
-        const mapped = errorFromResponse(res, operation, retryAfter, { outcomeUnknown: ex.outcomeUnknownOnLostAnswer === true, afterLostAttempt: lostAttempt });
-        if (mapped.code === 'UPSTREAM_ERROR' || mapped.code === 'UPSTREAM_UNAVAILABLE' || mapped.code === 'UPSTREAM_OUTCOME_UNKNOWN') {
-          o.logger.warn({ ...about, attempt, status: res.status, upstreamCode: mapped.upstreamCode }, 'upstream call failed');
+        const mapped = errorFromResponse(res, operation, retryAfter, {
+          outcomeUnknown: ex.outcomeUnknownOnLostAnswer === true,
+          afterLostAttempt: lostAttempt,
+        });
+        if (
+          mapped.code === 'UPSTREAM_ERROR' ||
+          mapped.code === 'UPSTREAM_UNAVAILABLE' ||
+          mapped.code === 'UPSTREAM_OUTCOME_UNKNOWN'
+        ) {
+          o.logger.warn(
+            { ...about, attempt, status: res.status, upstreamCode: mapped.upstreamCode },
+            'upstream call failed',
+          );
         }
         throw ex.inputFields ? withInputField(mapped, ex.inputFields) : mapped;
       }
@@ -190,7 +211,13 @@ export function createCall(untracked: Dispatcher, o: ResolvedOptions): Call {
       if (signal?.aborted && error === signal.reason) throw error;
       if (deadline !== undefined && error === deadline) {
         // The deadline ended a retry sleep: only an earlier lost attempt can have acted.
-        throw errorFromFailure({ operation, kind: 'transport', outcomeUnknown: ex.outcomeUnknownOnLostAnswer === true && lostAttempt, reason: deadline.message, cause: error });
+        throw errorFromFailure({
+          operation,
+          kind: 'transport',
+          outcomeUnknown: ex.outcomeUnknownOnLostAnswer === true && lostAttempt,
+          reason: deadline.message,
+          cause: error,
+        });
       }
       throw error;
     } finally {

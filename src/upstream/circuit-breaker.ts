@@ -57,7 +57,8 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
   const coolDownMs = options.coolDownMs ?? 15_000;
   const now = options.now ?? Date.now;
   for (const [name, value] of Object.entries({ threshold, windowMs, coolDownMs })) {
-    if (!Number.isFinite(value) || value < 0) throw new TypeError(`circuit breaker option ${name}: ${value} is not a number ≥ 0`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new TypeError(`circuit breaker option ${name}: ${value} is not a number ≥ 0`);
   }
   const listeners = new Set<(change: CircuitStateChange) => void>();
   let state: CircuitState = 'closed';

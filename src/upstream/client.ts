@@ -69,22 +69,39 @@ export function createUpstreamClient(options: UpstreamClientOptions): ClosableUp
   const breaker = options.circuitBreaker ? createCircuitBreaker({ now: o.now, ...options.circuitBreaker }) : null;
   const call = breaker ? withCircuitBreaker(createCall(dispatcher, o), breaker) : createCall(dispatcher, o);
 
-  async function json<T>(creds: Credentials, ex: Exchange, opts: CallOptions | undefined, parse: (res: RawResponse, op: string) => T): Promise<T> {
+  async function json<T>(
+    creds: Credentials,
+    ex: Exchange,
+    opts: CallOptions | undefined,
+    parse: (res: RawResponse, op: string) => T,
+  ): Promise<T> {
     const { response } = await call(creds, ex, opts);
     try {
       return parse(response, `${ex.method} ${ex.route}`);
     } catch (error) {
       // A mismatch message may quote a value of the body; the body may (absurdly) quote the token.
-      if (error instanceof UpstreamError) error.message = redactSecrets(error.message, [creds.token, ...(ex.secrets ?? [])]);
+      if (error instanceof UpstreamError)
+        error.message = redactSecrets(error.message, [creds.token, ...(ex.secrets ?? [])]);
       throw error;
     }
   }
 
-  const get = (route: string, path: string, query?: URLSearchParams): Exchange => ({ method: 'GET', route, path, query, retry: true });
+  const get = (route: string, path: string, query?: URLSearchParams): Exchange => ({
+    method: 'GET',
+    route,
+    path,
+    query,
+    retry: true,
+  });
 
   const client: ClosableUpstreamClient = {
     listBaseModels: async (creds, opts) =>
-      json(creds, get('/base-models', '/base-models'), opts, (r, op) => parseResponse(listSchema(baseModelSchema), r, op).data),
+      json(
+        creds,
+        get('/base-models', '/base-models'),
+        opts,
+        (r, op) => parseResponse(listSchema(baseModelSchema), r, op).data,
+      ),
 
     uploadFile: async (creds, upload, opts) => {
       let framed: ReturnType<typeof multipartFile>;
@@ -107,33 +124,62 @@ export function createUpstreamClient(options: UpstreamClientOptions): ClosableUp
     },
 
     getFile: async (creds, id, opts) =>
-      json(creds, get('/files/{id}', `/files/${segment('file', id)}`), opts, (r, op) => parseResponse(fileSchema, r, op)),
+      json(creds, get('/files/{id}', `/files/${segment('file', id)}`), opts, (r, op) =>
+        parseResponse(fileSchema, r, op),
+      ),
 
     createDataset: async (creds, input, opts) =>
-      json(creds, { method: 'POST', route: '/datasets', path: '/datasets', json: createDatasetBody(input), inputFields: DATASET_INPUT_FIELDS, retry: false }, opts, (r, op) =>
-        parseResponse(datasetSchema, r, op),
+      json(
+        creds,
+        {
+          method: 'POST',
+          route: '/datasets',
+          path: '/datasets',
+          json: createDatasetBody(input),
+          inputFields: DATASET_INPUT_FIELDS,
+          retry: false,
+        },
+        opts,
+        (r, op) => parseResponse(datasetSchema, r, op),
       ),
 
     listDatasets: async (creds, opts) =>
       json(creds, get('/datasets', '/datasets'), opts, (r, op) => parseResponse(listSchema(datasetSchema), r, op).data),
 
     getDataset: async (creds, id, opts) =>
-      json(creds, get('/datasets/{id}', `/datasets/${segment('dataset', id)}`), opts, (r, op) => parseResponse(datasetSchema, r, op)),
+      json(creds, get('/datasets/{id}', `/datasets/${segment('dataset', id)}`), opts, (r, op) =>
+        parseResponse(datasetSchema, r, op),
+      ),
 
     deleteDataset: async (creds, id, opts) => {
       const path = `/datasets/${segment('dataset', id)}`;
-      await call(creds, { method: 'DELETE', route: '/datasets/{id}', path, retry: true, acceptAfterLostAttempt: 404 }, opts);
+      await call(
+        creds,
+        { method: 'DELETE', route: '/datasets/{id}', path, retry: true, acceptAfterLostAttempt: 404 },
+        opts,
+      );
     },
 
     createJob: async (creds, input, opts) =>
       json(
         creds,
-        { method: 'POST', route: '/jobs', path: '/jobs', json: createJobBody(input, false), retry: false, outcomeUnknownOnLostAnswer: true },
+        {
+          method: 'POST',
+          route: '/jobs',
+          path: '/jobs',
+          json: createJobBody(input, false),
+          retry: false,
+          outcomeUnknownOnLostAnswer: true,
+        },
         opts,
         (r, op) => {
           const { job } = parseResponse(createJobResponseSchema, r, op);
           if (job === null) {
-            throw new UpstreamError('UPSTREAM_ERROR', `${op}: unexpected response at job: a created job was expected, got null`, { status: r.status, operation: op });
+            throw new UpstreamError(
+              'UPSTREAM_ERROR',
+              `${op}: unexpected response at job: a created job was expected, got null`,
+              { status: r.status, operation: op },
+            );
           }
           return job;
         },
@@ -141,8 +187,11 @@ export function createUpstreamClient(options: UpstreamClientOptions): ClosableUp
 
     // A dry run creates nothing, so unlike createJob it may be repeated.
     estimateJob: async (creds, input, opts) =>
-      json(creds, { method: 'POST', route: '/jobs', path: '/jobs', json: createJobBody(input, true), retry: true }, opts, (r, op) =>
-        parseResponse(createJobResponseSchema, r, op).estimatedUsage,
+      json(
+        creds,
+        { method: 'POST', route: '/jobs', path: '/jobs', json: createJobBody(input, true), retry: true },
+        opts,
+        (r, op) => parseResponse(createJobResponseSchema, r, op).estimatedUsage,
       ),
 
     listJobs: async (creds, opts) => {
@@ -161,25 +210,41 @@ export function createUpstreamClient(options: UpstreamClientOptions): ClosableUp
 
     cancelJob: async (creds, id, opts) => {
       const path = `/jobs/${segment('job', id)}/cancel`;
-      const ex: Exchange = { method: 'POST', route: '/jobs/{id}/cancel', path, retry: true, acceptAfterLostAttempt: 409 };
+      const ex: Exchange = {
+        method: 'POST',
+        route: '/jobs/{id}/cancel',
+        path,
+        retry: true,
+        acceptAfterLostAttempt: 409,
+      };
       const { response, afterLostAttempt } = await call(creds, ex, opts);
-      if (!(afterLostAttempt && response.status === 409)) return parseResponse(jobSchema, response, `${ex.method} ${ex.route}`);
+      if (!(afterLostAttempt && response.status === 409))
+        return parseResponse(jobSchema, response, `${ex.method} ${ex.route}`);
       // "Already terminal" after an attempt whose answer was lost: most likely our own cancel landed.
       const job: Job = await client.getJob(creds, id, opts);
       if (job.status === 'cancelled') return job;
-      throw new UpstreamError('CONFLICT', `Job ${JSON.stringify(id)} has already ended (${job.status}) and cannot be cancelled.`, {
-        status: 409,
-        operation: `${ex.method} ${ex.route}`,
-      });
+      throw new UpstreamError(
+        'CONFLICT',
+        `Job ${JSON.stringify(id)} has already ended (${job.status}) and cannot be cancelled.`,
+        {
+          status: 409,
+          operation: `${ex.method} ${ex.route}`,
+        },
+      );
     },
 
     getMetrics: async (creds, id, opts) =>
-      json(creds, get('/jobs/{id}/metrics', `/jobs/${segment('job', id)}/metrics`), opts, (r, op) => parseResponse(metricsSchema, r, op)),
+      json(creds, get('/jobs/{id}/metrics', `/jobs/${segment('job', id)}/metrics`), opts, (r, op) =>
+        parseResponse(metricsSchema, r, op),
+      ),
 
     // The 302 is read, never followed (undici's request() does not follow redirects): the URL goes
     // to the user, and the caller's token never leaves for the storage host.
     getDownloadUrl: async (creds, id, opts) => {
-      const ex: Exchange = { ...get('/jobs/{id}/download', `/jobs/${segment('job', id)}/download`), acceptStatus: isRedirect };
+      const ex: Exchange = {
+        ...get('/jobs/{id}/download', `/jobs/${segment('job', id)}/download`),
+        acceptStatus: isRedirect,
+      };
       return json(creds, ex, opts, (res, operation) => readDownloadUrl({ res, operation, upstream: o.baseUrl }));
     },
 

@@ -51,7 +51,10 @@ export class NotSentError extends Error {
  * connect, already say by their code whether anything was sent, and a mock dispatcher (undici's
  * `MockAgent`) fails its requests without starting them.
  */
-export function sendWhenDispatched<T>(signal: AbortSignal, start: (onDispatched: () => void) => Promise<T>): Promise<T> {
+export function sendWhenDispatched<T>(
+  signal: AbortSignal,
+  start: (onDispatched: () => void) => Promise<T>,
+): Promise<T> {
   let dispatched = false;
   if (signal.aborted) return Promise.reject(new NotSentError(signal.reason));
   return new Promise<T>((resolve, reject) => {

@@ -19,7 +19,10 @@ export interface DownloadCheck {
 
 export function readDownloadUrl({ res, operation, upstream }: DownloadCheck): URL {
   const fail = (why: string): never => {
-    throw new UpstreamError('UPSTREAM_ERROR', `${operation}: unusable download URL: ${why}.`, { status: res.status, operation });
+    throw new UpstreamError('UPSTREAM_ERROR', `${operation}: unusable download URL: ${why}.`, {
+      status: res.status,
+      operation,
+    });
   };
   const location = headerValue(res.headers.location);
   let bodyUrl: string | undefined;

@@ -8,7 +8,11 @@
 import { UpstreamError } from './errors.js';
 
 /** Wire name → the client input's name, per request body (requests.ts). */
-export const DATASET_INPUT_FIELDS = { name: 'name', training_file_id: 'trainingFileId', validation_file_id: 'validationFileId' } as const;
+export const DATASET_INPUT_FIELDS = {
+  name: 'name',
+  training_file_id: 'trainingFileId',
+  validation_file_id: 'validationFileId',
+} as const;
 export const EXPORT_INPUT_FIELDS = {
   huggingface_user_id: 'userId',
   huggingface_access_token: 'accessToken',

@@ -8,7 +8,13 @@ export function jwtExpiry(token: string): number | null {
   if (parts.length !== 3 || !parts[1]) return null;
   try {
     const payload: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-    if (payload && typeof payload === 'object' && 'exp' in payload && typeof payload.exp === 'number' && Number.isFinite(payload.exp)) {
+    if (
+      payload &&
+      typeof payload === 'object' &&
+      'exp' in payload &&
+      typeof payload.exp === 'number' &&
+      Number.isFinite(payload.exp)
+    ) {
       return payload.exp * 1000;
     }
   } catch {

@@ -45,12 +45,21 @@ export interface ResponseContext {
   afterLostAttempt?: boolean;
 }
 
-export function errorFromResponse(res: RawResponse, operation: string, retryAfterSeconds: number | undefined, context: ResponseContext = {}): UpstreamError {
+export function errorFromResponse(
+  res: RawResponse,
+  operation: string,
+  retryAfterSeconds: number | undefined,
+  context: ResponseContext = {},
+): UpstreamError {
   const envelope = readEnvelope(res.text);
   const details = { status: res.status, upstreamCode: envelope.code, operation, retryAfterSeconds };
   const own = (fallback: string): string => envelope.message ?? fallback;
   const { status } = res;
-  if (context.outcomeUnknown && (MAY_HAVE_ACTED_STATUSES.has(status) || (context.afterLostAttempt && (status >= 500 || status === 408 || status === 429)))) {
+  if (
+    context.outcomeUnknown &&
+    (MAY_HAVE_ACTED_STATUSES.has(status) ||
+      (context.afterLostAttempt && (status >= 500 || status === 408 || status === 429)))
+  ) {
     return new UpstreamError(
       'UPSTREAM_OUTCOME_UNKNOWN',
       `${operation}: the fine-tuning service answered HTTP ${status} after receiving the request; it may or may not have taken effect. ${CHECK_BEFORE_RETRYING}`,
@@ -60,13 +69,29 @@ export function errorFromResponse(res: RawResponse, operation: string, retryAfte
   switch (status) {
     case 400:
     case 422:
-      return new UpstreamError('BAD_USER_INPUT', own('The fine-tuning service refused the request as invalid.'), details);
+      return new UpstreamError(
+        'BAD_USER_INPUT',
+        own('The fine-tuning service refused the request as invalid.'),
+        details,
+      );
     case 413:
-      return new UpstreamError('BAD_USER_INPUT', own('The upload is larger than the fine-tuning service accepts.'), details);
+      return new UpstreamError(
+        'BAD_USER_INPUT',
+        own('The upload is larger than the fine-tuning service accepts.'),
+        details,
+      );
     case 415:
-      return new UpstreamError('BAD_USER_INPUT', own('The fine-tuning service does not accept this content type.'), details);
+      return new UpstreamError(
+        'BAD_USER_INPUT',
+        own('The fine-tuning service does not accept this content type.'),
+        details,
+      );
     case 401:
-      return new UpstreamError('UNAUTHENTICATED', own('The fine-tuning service did not accept the credentials.'), details);
+      return new UpstreamError(
+        'UNAUTHENTICATED',
+        own('The fine-tuning service did not accept the credentials.'),
+        details,
+      );
     case 402:
       return new UpstreamError('INSUFFICIENT_CREDIT', own('Not enough credit for this operation.'), details);
     case 403:
@@ -83,9 +108,17 @@ export function errorFromResponse(res: RawResponse, operation: string, retryAfte
     case 502:
     case 503:
     case 504:
-      return new UpstreamError('UPSTREAM_UNAVAILABLE', `${operation}: the fine-tuning service is unavailable (HTTP ${status}).`, details);
+      return new UpstreamError(
+        'UPSTREAM_UNAVAILABLE',
+        `${operation}: the fine-tuning service is unavailable (HTTP ${status}).`,
+        details,
+      );
     default:
-      return new UpstreamError('UPSTREAM_ERROR', `${operation}: the fine-tuning service failed to handle the request (HTTP ${status}).`, details);
+      return new UpstreamError(
+        'UPSTREAM_ERROR',
+        `${operation}: the fine-tuning service failed to handle the request (HTTP ${status}).`,
+        details,
+      );
   }
 }
 
@@ -173,7 +206,15 @@ export function errorFromFailure(f: NetworkFailure): UpstreamError {
     );
   }
   if (f.kind === 'other') {
-    return new UpstreamError('UPSTREAM_ERROR', `${f.operation}: the call to the fine-tuning service failed (${f.reason}).`, details);
+    return new UpstreamError(
+      'UPSTREAM_ERROR',
+      `${f.operation}: the call to the fine-tuning service failed (${f.reason}).`,
+      details,
+    );
   }
-  return new UpstreamError('UPSTREAM_UNAVAILABLE', `${f.operation}: the fine-tuning service is unreachable (${f.reason}).`, details);
+  return new UpstreamError(
+    'UPSTREAM_UNAVAILABLE',
+    `${f.operation}: the fine-tuning service is unreachable (${f.reason}).`,
+    details,
+  );
 }

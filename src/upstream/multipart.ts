@@ -34,7 +34,10 @@ export function multipartFile(field: string, filename: string, contentType: stri
     for await (const chunk of source) yield typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer);
     yield tail;
   }
-  return { body: Readable.from(frame(), { objectMode: false }), contentType: `multipart/form-data; boundary=${boundary}` };
+  return {
+    body: Readable.from(frame(), { objectMode: false }),
+    contentType: `multipart/form-data; boundary=${boundary}`,
+  };
 }
 
 /**

@@ -39,7 +39,9 @@ export function combineObservers(...observers: Array<UpstreamObserver | null | u
   const present = observers.filter((o): o is UpstreamObserver => o != null);
   return {
     start(info) {
-      const started = present.map((o) => o.start(info)).filter((s): s is UpstreamExchangeObservation => s !== undefined);
+      const started = present
+        .map((o) => o.start(info))
+        .filter((s): s is UpstreamExchangeObservation => s !== undefined);
       return {
         headers: Object.assign({}, ...started.map((s) => s.headers ?? {})) as Record<string, string>,
         end: (outcome) => {

@@ -139,13 +139,16 @@ export function resolveOptions(options: UpstreamClientOptions): ResolvedOptions 
     observer: options.observer ?? null,
   };
   for (const [name, value] of Object.entries({ ...resolved.retry, ...pickNumbers(resolved) })) {
-    if (!Number.isFinite(value) || value < 0) throw new TypeError(`upstream client option ${name}: ${value} is not a number ≥ 0`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new TypeError(`upstream client option ${name}: ${value} is not a number ≥ 0`);
   }
   if (!Number.isInteger(resolved.connections) || resolved.connections < 1) {
     throw new TypeError(`upstream client option connections: ${resolved.connections} is not an integer ≥ 1`);
   }
   if (!Number.isInteger(resolved.retry.maxAttempts) || resolved.retry.maxAttempts < 1) {
-    throw new TypeError(`upstream client option retry.maxAttempts: ${resolved.retry.maxAttempts} is not an integer ≥ 1`);
+    throw new TypeError(
+      `upstream client option retry.maxAttempts: ${resolved.retry.maxAttempts} is not an integer ≥ 1`,
+    );
   }
   return resolved;
 }

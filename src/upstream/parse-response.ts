@@ -12,20 +12,28 @@ export function parseResponse<S extends z.ZodType>(schema: S, res: RawResponse, 
   try {
     json = JSON.parse(res.text);
   } catch {
-    throw new UpstreamError('UPSTREAM_ERROR', `${operation}: unexpected response: the body is not JSON (HTTP ${res.status}).`, {
-      status: res.status,
-      operation,
-    });
+    throw new UpstreamError(
+      'UPSTREAM_ERROR',
+      `${operation}: unexpected response: the body is not JSON (HTTP ${res.status}).`,
+      {
+        status: res.status,
+        operation,
+      },
+    );
   }
   const parsed = schema.safeParse(json);
   if (parsed.success) return parsed.data;
   const [first] = parsed.error.issues;
   const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';
   const where = first === undefined ? '(root)' : formatPath(first.path);
-  throw new UpstreamError('UPSTREAM_ERROR', `${operation}: unexpected response at ${where}: ${first?.message ?? 'invalid'}${more}`, {
-    status: res.status,
-    operation,
-  });
+  throw new UpstreamError(
+    'UPSTREAM_ERROR',
+    `${operation}: unexpected response at ${where}: ${first?.message ?? 'invalid'}${more}`,
+    {
+      status: res.status,
+      operation,
+    },
+  );
 }
 
 /** `["data", 0, "status"]` → `data[0].status`; the empty path is the body itself: `(root)`. */

@@ -24,7 +24,15 @@ const timestamp = z.string().transform((value, ctx) => {
  * and "-inf" (a diverged run) become null rather than an error: the point still exists.
  */
 const wireNumber = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const n = typeof value === 'number' ? value : Number(value.trim().toLowerCase().replace(/^([+-]?)inf(inity)?$/, '$1Infinity'));
+  const n =
+    typeof value === 'number'
+      ? value
+      : Number(
+          value
+            .trim()
+            .toLowerCase()
+            .replace(/^([+-]?)inf(inity)?$/, '$1Infinity'),
+        );
   if (typeof value === 'string' && value.trim() === '') {
     ctx.addIssue({ code: 'custom', message: 'empty string where a number was expected' });
     return z.NEVER;
@@ -108,7 +116,15 @@ export type Dataset = z.output<typeof datasetSchema>;
 export const jobStatusSchema = z.enum(['queued', 'starting', 'running', 'completed', 'failed', 'cancelled']);
 export type JobStatus = z.output<typeof jobStatusSchema>;
 
-export const trainableModuleSchema = z.enum(['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']);
+export const trainableModuleSchema = z.enum([
+  'q_proj',
+  'k_proj',
+  'v_proj',
+  'o_proj',
+  'gate_proj',
+  'up_proj',
+  'down_proj',
+]);
 
 const loraSchema = z
   .object({
@@ -118,7 +134,13 @@ const loraSchema = z
     dropout: z.number(),
     trainable_modules: z.array(trainableModuleSchema),
   })
-  .transform((l) => ({ enabled: l.enabled, r: l.r, alpha: l.alpha, dropout: l.dropout, trainableModules: l.trainable_modules }));
+  .transform((l) => ({
+    enabled: l.enabled,
+    r: l.r,
+    alpha: l.alpha,
+    dropout: l.dropout,
+    trainableModules: l.trainable_modules,
+  }));
 
 const hyperparametersSchema = z
   .object({

@@ -62,14 +62,23 @@ export interface UpstreamClient {
   /** Creates a job. Never retried: a timeout after the request was sent, or a 500, 502 or 504 answer, is `UPSTREAM_OUTCOME_UNKNOWN`. */
   createJob(creds: Credentials, input: CreateJobInput, opts?: CallOptions): Promise<Job>;
   /** The upstream's dry run: the cost of a would-be job, creating nothing. */
-  estimateJob(creds: Credentials, input: CreateJobInput, opts?: CallOptions): Promise<CreateJobResponse['estimatedUsage']>;
+  estimateJob(
+    creds: Credentials,
+    input: CreateJobInput,
+    opts?: CallOptions,
+  ): Promise<CreateJobResponse['estimatedUsage']>;
   listJobs(creds: Credentials, opts?: ListJobsOptions): Promise<JobPage>;
   getJob(creds: Credentials, id: string, opts?: CallOptions): Promise<Job>;
   cancelJob(creds: Credentials, id: string, opts?: CallOptions): Promise<Job>;
   getMetrics(creds: Credentials, id: string, opts?: CallOptions): Promise<Metrics>;
   /** The short-lived download URL, read from the redirect (not followed) and checked. */
   getDownloadUrl(creds: Credentials, id: string, opts?: CallOptions): Promise<URL>;
-  exportToHuggingFace(creds: Credentials, id: string, input: HuggingFaceExportInput, opts?: CallOptions): Promise<HuggingFaceExport>;
+  exportToHuggingFace(
+    creds: Credentials,
+    id: string,
+    input: HuggingFaceExportInput,
+    opts?: CallOptions,
+  ): Promise<HuggingFaceExport>;
   /** Releases the client's own connection pool (not an injected dispatcher). */
   close?(): Promise<void>;
 }

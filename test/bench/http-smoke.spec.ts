@@ -16,7 +16,11 @@ import type { Measurement, ProcessMemory } from '../../bench/http-report.js';
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bench = (file: string, args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', join(root, 'bench', file), ...args], { cwd: root, timeout: 170_000, maxBuffer: 16 * 2 ** 20 });
+  run(process.execPath, ['--import', 'tsx', join(root, 'bench', file), ...args], {
+    cwd: root,
+    timeout: 170_000,
+    maxBuffer: 16 * 2 ** 20,
+  });
 
 describe('bench:http smoke run', () => {
   let dir: string | undefined;
@@ -28,17 +32,50 @@ describe('bench:http smoke run', () => {
     dir = await mkdtemp(join(tmpdir(), 'bench-http-smoke-'));
     const out = join(dir, 'run');
     const { stdout } = await bench('http.ts', [
-      '--reps', '1', '--warmup', '0.1', '--duration', '0.2', '--open-duration', '0.1', '--idle-wait', '0.1',
-      '--connections', '4', '--latencies', '0,20', '--out', out,
+      '--reps',
+      '1',
+      '--warmup',
+      '0.1',
+      '--duration',
+      '0.2',
+      '--open-duration',
+      '0.1',
+      '--idle-wait',
+      '0.1',
+      '--connections',
+      '4',
+      '--latencies',
+      '0,20',
+      '--out',
+      out,
     ]);
-    const result = JSON.parse(await readFile(`${out}.json`, 'utf8')) as { measurements: Measurement[]; memories: ProcessMemory[] };
+    const result = JSON.parse(await readFile(`${out}.json`, 'utf8')) as {
+      measurements: Measurement[];
+      memories: ProcessMemory[];
+    };
 
     const ran = result.measurements.map((m) => `${m.target}@${m.latencyMs}`).sort();
     expect(ran).toEqual(
-      ['ceiling@0', 'direct@0', 'direct@20', 'passthrough@0', 'passthrough@20', 'flat@0', 'flat@20', 'base-model@0', 'base-model@20', 'linked@0', 'linked@20'].sort(),
+      [
+        'ceiling@0',
+        'direct@0',
+        'direct@20',
+        'passthrough@0',
+        'passthrough@20',
+        'flat@0',
+        'flat@20',
+        'base-model@0',
+        'base-model@20',
+        'linked@0',
+        'linked@20',
+      ].sort(),
     );
     for (const m of result.measurements) {
-      expect({ scenario: `${m.target}@${m.latencyMs}`, failures: m.failures, firstFailure: m.firstFailure }).toEqual({ scenario: `${m.target}@${m.latencyMs}`, failures: 0, firstFailure: undefined });
+      expect({ scenario: `${m.target}@${m.latencyMs}`, failures: m.failures, firstFailure: m.firstFailure }).toEqual({
+        scenario: `${m.target}@${m.latencyMs}`,
+        failures: 0,
+        firstFailure: undefined,
+      });
       expect(m.sent).toBeGreaterThan(0);
       expect(m.checked).toBe(m.sent);
     }

@@ -39,5 +39,6 @@ export function launchChromium(): Promise<Browser> {
 /** Builds the dashboard when no build is there (`npm test` builds it before the specs run). */
 export function ensureDashboardBuilt(): void {
   const root = fileURLToPath(new URL('../../', import.meta.url));
-  if (!existsSync(`${root}dist/dashboard/index.html`)) execFileSync(process.execPath, ['dashboard/build.mjs'], { cwd: root, stdio: 'inherit' });
+  if (!existsSync(`${root}dist/dashboard/index.html`))
+    execFileSync(process.execPath, ['dashboard/build.mjs'], { cwd: root, stdio: 'inherit' });
 }

@@ -53,10 +53,20 @@ async function analyzeDirectly(csv: string, baseModelId: string) {
   const query = `query($input: AnalyzeDatasetInput!) { analyzeDataset(input: $input) {
     training { rowsRead problemCount problems { row } duplicateCount duplicates { row duplicateOf } tokens { total } } cost { cost tokens } } }`;
   const form = new FormData();
-  form.set('operations', JSON.stringify({ query, variables: { input: { trainingFile: null, baseModelId, promptColumn: 'question', answerColumn: 'answer' } } }));
+  form.set(
+    'operations',
+    JSON.stringify({
+      query,
+      variables: { input: { trainingFile: null, baseModelId, promptColumn: 'question', answerColumn: 'answer' } },
+    }),
+  );
   form.set('map', JSON.stringify({ 0: ['variables.input.trainingFile'] }));
   form.set('0', new Blob([csv], { type: 'text/csv' }), 'support.csv');
-  const response = await fetch(`${stack.server!.url}/graphql`, { method: 'POST', headers: headersFor(DEMO), body: form });
+  const response = await fetch(`${stack.server!.url}/graphql`, {
+    method: 'POST',
+    headers: headersFor(DEMO),
+    body: form,
+  });
   const body = (await response.json()) as { data?: { analyzeDataset: any }; errors?: unknown };
   expect(body.errors).toBeUndefined();
   return body.data!.analyzeDataset;
@@ -67,7 +77,10 @@ const points = (page: Page) => page.locator('.chart-canvas').getAttribute('data-
 describe.skipIf(!CHROMIUM)(`dashboard in Chromium${SKIP_REASON}`, () => {
   it('uploads a CSV, fixes a problem beside its field, sees the estimate, starts the job and watches it complete', async () => {
     const page = await open('/dashboard/#/new');
-    await page.locator('input[type=file]').first().setInputFiles({ name: 'support.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) });
+    await page
+      .locator('input[type=file]')
+      .first()
+      .setInputFiles({ name: 'support.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) });
     await page.getByRole('cell', { name: 'What is LoRA?' }).waitFor(); // the file's preview
     expect(await page.getByLabel('Answer column').inputValue()).toBe('answer');
     expect(await page.getByLabel('Prompt column').inputValue()).toBe('question');
@@ -76,22 +89,38 @@ describe.skipIf(!CHROMIUM)(`dashboard in Chromium${SKIP_REASON}`, () => {
     await page.getByTestId('preflight').waitFor();
     const direct = await analyzeDirectly(CSV, await page.getByLabel('Base model').inputValue());
     expect(direct.training.rowsRead).toBe(202);
-    expect(await page.getByTestId('training-rows-read').textContent()).toBe(direct.training.rowsRead.toLocaleString('en-US'));
-    expect(await page.getByTestId('training-tokens').textContent()).toMatch(new RegExp(`^${direct.training.tokens.total.toLocaleString('en-US')} `));
+    expect(await page.getByTestId('training-rows-read').textContent()).toBe(
+      direct.training.rowsRead.toLocaleString('en-US'),
+    );
+    expect(await page.getByTestId('training-tokens').textContent()).toMatch(
+      new RegExp(`^${direct.training.tokens.total.toLocaleString('en-US')} `),
+    );
     expect(direct.training.problemCount).toBe(1);
-    expect(await page.getByTestId('training-unusable').textContent()).toContain(`row ${direct.training.problems[0].row} (line`);
-    expect(await page.getByTestId('preflight-training').textContent()).toContain(`row ${direct.training.duplicates[0].row} repeats row ${direct.training.duplicates[0].duplicateOf}`);
-    expect(await page.getByTestId('preflight-cost').textContent()).toContain(`for ${direct.cost.tokens.toLocaleString('en-US')} tokens`);
+    expect(await page.getByTestId('training-unusable').textContent()).toContain(
+      `row ${direct.training.problems[0].row} (line`,
+    );
+    expect(await page.getByTestId('preflight-training').textContent()).toContain(
+      `row ${direct.training.duplicates[0].row} repeats row ${direct.training.duplicates[0].duplicateOf}`,
+    );
+    expect(await page.getByTestId('preflight-cost').textContent()).toContain(
+      `for ${direct.cost.tokens.toLocaleString('en-US')} tokens`,
+    );
     // Beside it, the upstream's dry run for the dataset the upload made: the same count.
     expect(await page.getByTestId('preflight-upstream').textContent()).toContain(': the same.');
 
     // A validation file without the answer column: the problem shows beside the answer column's field.
     const validationInput = page.locator('input[type=file]').nth(1);
-    await validationInput.setInputFiles({ name: 'held-out.csv', mimeType: 'text/csv', buffer: Buffer.from('question,reply\n"What is LoRA?","Adapters."\n') });
+    await validationInput.setInputFiles({
+      name: 'held-out.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('question,reply\n"What is LoRA?","Adapters."\n'),
+    });
     const fileProblem = page.locator('[data-field="dataset.answerColumn"]');
     await fileProblem.waitFor();
     expect(await fileProblem.textContent()).toContain('"answer" is not a column of the validation file "held-out.csv"');
-    expect(await page.getByLabel('Answer column').getAttribute('aria-describedby')).toBe('problem-dataset.answerColumn');
+    expect(await page.getByLabel('Answer column').getAttribute('aria-describedby')).toBe(
+      'problem-dataset.answerColumn',
+    );
     await page.getByText('The check found problems').waitFor(); // analyzeDataset's own answer, not only the estimate's
     await validationInput.setInputFiles([]);
     await fileProblem.waitFor({ state: 'detached' });
@@ -116,10 +145,18 @@ describe.skipIf(!CHROMIUM)(`dashboard in Chromium${SKIP_REASON}`, () => {
     // The chart's frame is there before its first point.
     await page.locator('.chart-canvas canvas').waitFor();
 
-    await page.waitForFunction(() => Number(document.querySelector('.chart-canvas')?.getAttribute('data-points')) > 0, null, { timeout: 20_000 });
+    await page.waitForFunction(
+      () => Number(document.querySelector('.chart-canvas')?.getAttribute('data-points')) > 0,
+      null,
+      { timeout: 20_000 },
+    );
     const first = await points(page);
     if (process.env.DASHBOARD_SCREENSHOT) {
-      await page.waitForFunction(() => Number(document.querySelector('.chart-canvas')?.getAttribute('data-points')) >= 25, null, { timeout: 20_000 });
+      await page.waitForFunction(
+        () => Number(document.querySelector('.chart-canvas')?.getAttribute('data-points')) >= 25,
+        null,
+        { timeout: 20_000 },
+      );
       await mkdir('docs', { recursive: true });
       await page.screenshot({ path: process.env.DASHBOARD_SCREENSHOT, fullPage: false });
     }
@@ -136,9 +173,17 @@ describe.skipIf(!CHROMIUM)(`dashboard in Chromium${SKIP_REASON}`, () => {
   it("never shows another organization's jobs", async () => {
     const { datasetId: theirs } = await seedDataset(stack, OTHER, 'theirs');
     const { datasetId: ours } = await seedDataset(stack, DEMO, 'ours');
-    await stack.client.createJob(OTHER, { name: 'their secret job', baseModelId: LLAMA_INSTRUCT, dataset: { id: theirs, answerColumn: 'answer' } });
+    await stack.client.createJob(OTHER, {
+      name: 'their secret job',
+      baseModelId: LLAMA_INSTRUCT,
+      dataset: { id: theirs, answerColumn: 'answer' },
+    });
     // Created after theirs: once it shows, the list was read after their job existed.
-    await stack.client.createJob(DEMO, { name: 'our later job', baseModelId: LLAMA_INSTRUCT, dataset: { id: ours, answerColumn: 'answer' } });
+    await stack.client.createJob(DEMO, {
+      name: 'our later job',
+      baseModelId: LLAMA_INSTRUCT,
+      dataset: { id: ours, answerColumn: 'answer' },
+    });
 
     const page = await open('/dashboard/#/jobs');
     await page.getByRole('link', { name: 'our later job', exact: true }).waitFor();

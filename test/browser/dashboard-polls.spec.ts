@@ -21,7 +21,11 @@ const contexts: BrowserContext[] = [];
 beforeAll(async () => {
   if (!CHROMIUM) return;
   ensureDashboardBuilt();
-  stack = await startStack({ http: true, simulator: { jobSeconds: JOB_SECONDS, now: clock.now }, gateway: { fallbackCredentials: DEMO } });
+  stack = await startStack({
+    http: true,
+    simulator: { jobSeconds: JOB_SECONDS, now: clock.now },
+    gateway: { fallbackCredentials: DEMO },
+  });
   browser = await launchChromium();
 });
 afterAll(async () => {
@@ -41,7 +45,12 @@ async function openDashboard(path: string) {
 describe.skipIf(!CHROMIUM)(`dashboard polls${SKIP_REASON}`, () => {
   it('two browsers showing the jobs, two running, one chart open: one list poller and one job poller', async () => {
     const { datasetId } = await seedDataset(stack, DEMO);
-    const create = (name: string) => stack.client.createJob(DEMO, { name, baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    const create = (name: string) =>
+      stack.client.createJob(DEMO, {
+        name,
+        baseModelId: LLAMA_INSTRUCT,
+        dataset: { id: datasetId, answerColumn: 'answer' },
+      });
     const done = [];
     for (let i = 0; i < 5; i++) done.push(await create(`finished ${i}`));
     clock.at(done.at(-1)!, 1.5); // all five completed
@@ -53,7 +62,8 @@ describe.skipIf(!CHROMIUM)(`dashboard polls${SKIP_REASON}`, () => {
     const second = await openDashboard('#/jobs');
     for (const page of [first, second]) {
       await page.getByRole('link', { name: 'finished 4' }).waitFor();
-      for (const name of ['running 1', 'running 2']) await page.getByRole('link', { name: `Steps and time left of ${name}` }).waitFor();
+      for (const name of ['running 1', 'running 2'])
+        await page.getByRole('link', { name: `Steps and time left of ${name}` }).waitFor();
     }
     await second.getByRole('link', { name: 'running 2', exact: true }).click();
     await second.locator('.chart-canvas[data-points]:not([data-points="0"])').waitFor();
@@ -66,10 +76,14 @@ describe.skipIf(!CHROMIUM)(`dashboard polls${SKIP_REASON}`, () => {
     // interval (the same interval as the list here); nothing is read per browser, per running row
     // or per event.
     stack.simulator.resetStats();
-    const counts = await eventually(() => {
-      const calls = stack.calls();
-      return (calls['GET /jobs'] ?? 0) >= 20 ? calls : undefined;
-    }, 20_000, '20 list polls');
+    const counts = await eventually(
+      () => {
+        const calls = stack.calls();
+        return (calls['GET /jobs'] ?? 0) >= 20 ? calls : undefined;
+      },
+      20_000,
+      '20 list polls',
+    );
     const listPolls = counts['GET /jobs']!;
     expect(Object.keys(counts).sort()).toEqual(['GET /jobs', 'GET /jobs/{id}', 'GET /jobs/{id}/metrics']);
     // Same interval, so about as many job reads as list reads (timers drift apart a little under load);

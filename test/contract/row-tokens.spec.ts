@@ -8,12 +8,16 @@ import { countRowTokens } from '../../src/contract/row-tokens.js';
 import { encodeText, loadTokenCounter } from '../../src/contract/tokenizers.js';
 
 const ROWS: [string, string][] = [
-  ['How do I reset my password?', 'Open Settings → Security and choose "Reset password". A link arrives by email within 5 minutes.'],
+  [
+    'How do I reset my password?',
+    'Open Settings → Security and choose "Reset password". A link arrives by email within 5 minutes.',
+  ],
   ['¿Puedo cambiar la fecha de entrega?', 'Sí: hasta 24 horas antes, desde «Mis pedidos». 🚚'],
   ['配送には何日かかりますか？', '通常は2〜3営業日でお届けします。😊'],
 ];
 
-const render = (text: string, prompt: string, answer: string): string => text.replace('{prompt}', prompt).replace('{answer}', answer);
+const render = (text: string, prompt: string, answer: string): string =>
+  text.replace('{prompt}', prompt).replace('{answer}', answer);
 
 describe('a row costs its prompt, its answer and its template', () => {
   for (const template of ALL_CHAT_TEMPLATES) {
@@ -26,7 +30,9 @@ describe('a row costs its prompt, its answer and its template', () => {
         let whole: number;
         if (template.family === 'mistral') {
           // mistral-tokenizer-js does not parse <s>/</s> in text: BOS it adds itself, EOS is one more.
-          whole = (await encodeText('mistral', render('[INST] {prompt} [/INST]{answer}', prompt, answer), 'prompt')).length + 2;
+          whole =
+            (await encodeText('mistral', render('[INST] {prompt} [/INST]{answer}', prompt, answer), 'prompt')).length +
+            2;
         } else if (template.name === 'deepseek-r1-distill') {
           // DeepSeek's four special tokens are not in the Qwen package: count each as one, the text between with Qwen2's BPE.
           whole = 4 + (await encodeText('qwen2', prompt)).length + (await encodeText('qwen2', answer)).length;
@@ -47,6 +53,11 @@ describe('a row costs its prompt, its answer and its template', () => {
   it('a job without a prompt column counts the answer and the template', async () => {
     const template = chatTemplateFor('e5f6a7b8-c9d0-1234-efab-567890123456')!;
     // llama3-tokenizer-js README: "Hello world!" is 3 tokens without bos/eos.
-    expect(countRowTokens(await loadTokenCounter('llama3'), template, null, 'Hello world!')).toEqual({ prompt: 0, answer: 3, template: 11, total: 14 });
+    expect(countRowTokens(await loadTokenCounter('llama3'), template, null, 'Hello world!')).toEqual({
+      prompt: 0,
+      answer: 3,
+      template: 11,
+      total: 14,
+    });
   });
 });

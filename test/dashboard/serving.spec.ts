@@ -25,7 +25,8 @@ afterAll(async () => {
   await rm(built, { recursive: true, force: true });
 });
 
-const get = (s: Stack, path: string, host = 'gateway.test:4000') => s.gateway.yoga.fetch(`http://${host}${path}`, { headers: { host } });
+const get = (s: Stack, path: string, host = 'gateway.test:4000') =>
+  s.gateway.yoga.fetch(`http://${host}${path}`, { headers: { host } });
 
 describe('/dashboard', () => {
   it('redirects /dashboard to /dashboard/, which serves the page with a same-origin CSP', async () => {
@@ -39,7 +40,13 @@ describe('/dashboard', () => {
     expect(await page.text()).toContain('<title>dash</title>');
     const csp = page.headers.get('content-security-policy')!;
     expect(csp.split('; ')).toEqual(
-      expect.arrayContaining(["default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self' ws://gateway.test:4000 wss://gateway.test:4000", "frame-ancestors 'none'"]),
+      expect.arrayContaining([
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "connect-src 'self' ws://gateway.test:4000 wss://gateway.test:4000",
+        "frame-ancestors 'none'",
+      ]),
     );
 
     const script = await get(stack, '/dashboard/app.js');
@@ -48,12 +55,18 @@ describe('/dashboard', () => {
   });
 
   it('names no WebSocket source for a Host that is not a host name', async () => {
-    const page = await stack.gateway.yoga.fetch('http://gateway.test/dashboard/', { headers: { host: "evil.test; script-src *" } });
+    const page = await stack.gateway.yoga.fetch('http://gateway.test/dashboard/', {
+      headers: { host: 'evil.test; script-src *' },
+    });
     expect(page.headers.get('content-security-policy')).toContain("connect-src 'self'; ");
   });
 
   it('serves nothing outside the bundle', async () => {
-    for (const path of ['/dashboard/..%2F..%2Fpackage.json', '/dashboard/%2e%2e/%2e%2e/src/config.ts', '/dashboard/missing.js']) {
+    for (const path of [
+      '/dashboard/..%2F..%2Fpackage.json',
+      '/dashboard/%2e%2e/%2e%2e/src/config.ts',
+      '/dashboard/missing.js',
+    ]) {
       const response = await get(stack, path);
       expect(response.status, path).toBe(404);
     }
@@ -62,6 +75,8 @@ describe('/dashboard', () => {
   it('answers 404 saying how to build it when the bundle was not built', async () => {
     const response = await get(unbuilt, '/dashboard/');
     expect(response.status).toBe(404);
-    expect(await response.text()).toBe('The dashboard has not been built: run `npm run build:dashboard` (`npm start` builds it first).\n');
+    expect(await response.text()).toBe(
+      'The dashboard has not been built: run `npm run build:dashboard` (`npm start` builds it first).\n',
+    );
   });
 });

@@ -9,7 +9,11 @@ const source = readFileSync(new URL('../../src/config.ts', import.meta.url), 'ut
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
 /** The keys of the environment schema (two-space-indented `NAME:` lines) and any `env.NAME` read. */
-const read = new Set([...source.matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm), ...source.matchAll(/\benv\.([A-Z][A-Z0-9_]+)\b/g)].map((m) => m[1]!));
+const read = new Set(
+  [...source.matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm), ...source.matchAll(/\benv\.([A-Z][A-Z0-9_]+)\b/g)].map(
+    (m) => m[1]!,
+  ),
+);
 
 /** The rows of the table under "### Configuration": variable names of the first cell → the default cell. */
 function table(): Map<string, string> {

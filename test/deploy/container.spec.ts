@@ -20,7 +20,10 @@ import { eventually } from '../harness/stack.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
-const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string>; dependencies: Record<string, string> };
+const pkg = JSON.parse(read('package.json')) as {
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+};
 const dockerfile = read('Dockerfile');
 const nginx = read('deploy/nginx.conf');
 // A YAML parser the dev dependencies already bring (GraphQL Code Generator and vite depend on it).
@@ -30,7 +33,11 @@ const yaml = await import('yaml').catch(() => null);
 function stages(text: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   let current: string[] = [];
-  for (const line of text.replace(/\\\n\s*/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))) {
+  for (const line of text
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))) {
     const from = /^FROM\s+\S+\s+AS\s+(\S+)/i.exec(line);
     if (from) out.set(from[1]!, (current = []));
     current.push(line);
@@ -47,9 +54,18 @@ function filesUnder(dir: string): string[] {
 
 /** The packages a compiled module loads at run time (type-only imports are gone after compilation). */
 function runtimeImports(file: string): string[] {
-  const js = ts.transpileModule(readFileSync(file, 'utf8'), { fileName: file, compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2023, verbatimModuleSyntax: true } }).outputText;
-  const specifiers = [...js.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
-  return specifiers.filter((s) => !s.startsWith('.')).map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!));
+  const js = ts.transpileModule(readFileSync(file, 'utf8'), {
+    fileName: file,
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2023, verbatimModuleSyntax: true },
+  }).outputText;
+  const specifiers = [
+    ...js.matchAll(
+      /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g,
+    ),
+  ].map((m) => m[1] ?? m[2] ?? m[3]!);
+  return specifiers
+    .filter((s) => !s.startsWith('.'))
+    .map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!));
 }
 
 describe('the Dockerfile', () => {
@@ -80,11 +96,15 @@ describe('the Dockerfile', () => {
 
   it('checks health on /readyz with node (no curl in slim images)', () => {
     const check = runtime.find((l) => l.startsWith('HEALTHCHECK '))!;
-    expect(check).toMatch(/CMD \["node", "-e", ".*fetch\('http:\/\/127\.0\.0\.1:' \+ \(process\.env\.PORT \|\| 4000\) \+ '\/readyz'\)/);
+    expect(check).toMatch(
+      /CMD \["node", "-e", ".*fetch\('http:\/\/127\.0\.0\.1:' \+ \(process\.env\.PORT \|\| 4000\) \+ '\/readyz'\)/,
+    );
   });
 
   it('keeps node_modules and dist/ out of the build context', () => {
-    const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim());
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.git']));
   });
 
@@ -104,26 +124,36 @@ describe('the Dockerfile', () => {
 });
 
 describe('compose.yaml and the load balancer', () => {
-  it.skipIf(!yaml)('parses, and its gateways are a configuration the gateway accepts, sharing one Redis and one simulator', () => {
-    const compose = yaml!.parse(read('compose.yaml'), { merge: true }) as { services: Record<string, { image?: string; command?: string[]; environment?: Record<string, string>; volumes?: string[] }> };
-    const gateways = Object.entries(compose.services).filter(([name]) => /^gateway-\d+$/.test(name));
-    expect(gateways.length).toBeGreaterThanOrEqual(2);
-    for (const [, service] of gateways) {
-      // `${VAR:-}` is what compose would substitute when VAR is not set: empty.
-      const env = Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{[^}]*\}/g, '')]));
-      const config = loadConfig(env);
-      expect(config.redisUrl).toBe('redis://redis:6379');
-      expect(config.upstream).toEqual({ kind: 'remote', baseUrl: 'http://simulator:4010/api/v1' });
-      expect(config.host).toBe('0.0.0.0');
-    }
-    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['lb', 'redis', 'simulator']));
-    // The simulator runs from the same image, the file `npm run simulator` runs.
-    expect(compose.services.simulator!.command).toEqual(['node', 'dist/simulator/main.js']);
-    expect(pkg.scripts.simulator).toBe('exec node dist/simulator/main.js');
-    expect(compose.services.lb!.volumes).toContain('./deploy/nginx.conf:/etc/nginx/nginx.conf:ro');
-    const upstreams = [...nginx.matchAll(/^\s*server\s+([\w-]+):4000;/gm)].map((m) => m[1]);
-    expect(upstreams).toEqual(gateways.map(([name]) => name));
-  });
+  it.skipIf(!yaml)(
+    'parses, and its gateways are a configuration the gateway accepts, sharing one Redis and one simulator',
+    () => {
+      const compose = yaml!.parse(read('compose.yaml'), { merge: true }) as {
+        services: Record<
+          string,
+          { image?: string; command?: string[]; environment?: Record<string, string>; volumes?: string[] }
+        >;
+      };
+      const gateways = Object.entries(compose.services).filter(([name]) => /^gateway-\d+$/.test(name));
+      expect(gateways.length).toBeGreaterThanOrEqual(2);
+      for (const [, service] of gateways) {
+        // `${VAR:-}` is what compose would substitute when VAR is not set: empty.
+        const env = Object.fromEntries(
+          Object.entries(service.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{[^}]*\}/g, '')]),
+        );
+        const config = loadConfig(env);
+        expect(config.redisUrl).toBe('redis://redis:6379');
+        expect(config.upstream).toEqual({ kind: 'remote', baseUrl: 'http://simulator:4010/api/v1' });
+        expect(config.host).toBe('0.0.0.0');
+      }
+      expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['lb', 'redis', 'simulator']));
+      // The simulator runs from the same image, the file `npm run simulator` runs.
+      expect(compose.services.simulator!.command).toEqual(['node', 'dist/simulator/main.js']);
+      expect(pkg.scripts.simulator).toBe('exec node dist/simulator/main.js');
+      expect(compose.services.lb!.volumes).toContain('./deploy/nginx.conf:/etc/nginx/nginx.conf:ro');
+      const upstreams = [...nginx.matchAll(/^\s*server\s+([\w-]+):4000;/gm)].map((m) => m[1]);
+      expect(upstreams).toEqual(gateways.map(([name]) => name));
+    },
+  );
 
   it('routes /graphql to the gateways with the WebSocket upgrade headers, unbuffered, and the name clients used', () => {
     const location = /location \/graphql \{([^}]*)\}/.exec(nginx)?.[1] ?? '';
@@ -143,7 +173,13 @@ const engine = spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 20_000 
 describe.skipIf(!engine)('container (skipped: no container engine answers docker info)', () => {
   const image = `fine-tuning-gateway:test-${process.pid}`;
   let container = '';
-  const docker = (...args: string[]) => execFileSync('docker', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 2 ** 20 }).trim();
+  const docker = (...args: string[]) =>
+    execFileSync('docker', args, {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 * 2 ** 20,
+    }).trim();
 
   afterAll(() => {
     if (container) spawnSync('docker', ['rm', '-f', container], { stdio: 'ignore' });
@@ -155,11 +191,23 @@ describe.skipIf(!engine)('container (skipped: no container engine answers docker
     container = docker('run', '-d', '-p', '127.0.0.1::4000', image);
     const port = Number(docker('port', container, '4000/tcp').split('\n')[0]!.split(':').pop());
     const url = `http://127.0.0.1:${port}`;
-    await eventually(async () => ((await fetch(`${url}/readyz`).catch(() => null))?.ok ? true : undefined), 60_000, 'the container to be ready');
+    await eventually(
+      async () => ((await fetch(`${url}/readyz`).catch(() => null))?.ok ? true : undefined),
+      60_000,
+      'the container to be ready',
+    );
     expect((await postGraphQL(`${url}/graphql`, '{ baseModels { id } }', {}, null)).data?.baseModels).toHaveLength(8);
     expect(docker('exec', container, 'id', '-u')).not.toBe('0');
-    expect(docker('exec', container, 'cat', '/proc/1/cmdline').split('\0').filter(Boolean)).toEqual(['node', '--max-semi-space-size=64', 'dist/server/main-production.js']);
-    await eventually(() => (docker('inspect', '-f', '{{.State.Health.Status}}', container) === 'healthy' ? true : undefined), 90_000, 'the health check to pass');
+    expect(docker('exec', container, 'cat', '/proc/1/cmdline').split('\0').filter(Boolean)).toEqual([
+      'node',
+      '--max-semi-space-size=64',
+      'dist/server/main-production.js',
+    ]);
+    await eventually(
+      () => (docker('inspect', '-f', '{{.State.Health.Status}}', container) === 'healthy' ? true : undefined),
+      90_000,
+      'the health check to pass',
+    );
 
     docker('stop', '-t', '15', container);
     expect(docker('inspect', '-f', '{{.State.ExitCode}}', container)).toBe('0');

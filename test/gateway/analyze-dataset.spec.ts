@@ -37,9 +37,18 @@ const QUERY = `query($input: AnalyzeDatasetInput!) { analyzeDataset(input: $inpu
   upstreamEstimate { tokens cost matchesLocal }
 } }`;
 
-async function analyze(content: string | Uint8Array<ArrayBuffer>, input: Record<string, unknown>): Promise<GraphQLResponse> {
+async function analyze(
+  content: string | Uint8Array<ArrayBuffer>,
+  input: Record<string, unknown>,
+): Promise<GraphQLResponse> {
   const form = new FormData();
-  form.set('operations', JSON.stringify({ query: QUERY, variables: { input: { trainingFile: null, promptColumn: 'question', answerColumn: 'answer', ...input } } }));
+  form.set(
+    'operations',
+    JSON.stringify({
+      query: QUERY,
+      variables: { input: { trainingFile: null, promptColumn: 'question', answerColumn: 'answer', ...input } },
+    }),
+  );
   form.set('map', JSON.stringify({ 0: ['variables.input.trainingFile'] }));
   form.set('0', new Blob([content], { type: 'text/csv' }), 'support-faq.csv');
   const response = await fetch(`${url}/graphql`, { method: 'POST', headers: headersFor(DEMO), body: form });
@@ -50,28 +59,71 @@ describe('analyzeDataset', () => {
   let datasetId: string;
   beforeAll(async () => {
     const file = await uploadCsv(url, 'support-faq.csv', EXAMPLE, DEMO);
-    const ds = await stack.gql<any>('mutation($f: ID!) { createDataset(input: { name: "faq", trainingFileId: $f }) { id } }', { f: file.data!.uploadFile.id });
+    const ds = await stack.gql<any>(
+      'mutation($f: ID!) { createDataset(input: { name: "faq", trainingFileId: $f }) { id } }',
+      { f: file.data!.uploadFile.id },
+    );
     datasetId = ds.data.createDataset.id;
   });
 
-  it.each(Object.entries(MODELS))('agrees to the token with the upstream dry run (%s)', async (_family, baseModelId) => {
-    const res = await analyze(EXAMPLE, { baseModelId, compareWithDatasetId: datasetId, hyperparameters: { nEpochs: 3, nEvals: 2 } });
-    expect(res.errors).toBeUndefined();
-    const report = res.data!.analyzeDataset;
-    expect(report.upstreamEstimate).toEqual({ tokens: report.cost.tokens, cost: report.cost.cost, matchesLocal: true });
-    expect(report.cost.tokens).toBe(3 * report.split.trainingTokens + 2 * report.split.validationTokens);
-    expect(report.training).toMatchObject({ rowsRead: 48, usableRows: 47, problemCount: 1, duplicateCount: 1, duplicates: [{ row: 45, duplicateOf: 1 }] });
-    expect(report.training.problems[0]).toMatchObject({ kind: 'EMPTY_ANSWER', row: 48 });
-    // 48 rows: the last one held out (1%), which is the empty answer: nothing to evaluate.
-    expect(report.split).toMatchObject({ validationSource: 'HOLD_OUT', trainingRows: 47, validationRows: 1, validationTokens: 0 });
-    expect(stack.calls()['POST /jobs']).toBeGreaterThan(0);
-  });
+  it.each(Object.entries(MODELS))(
+    'agrees to the token with the upstream dry run (%s)',
+    async (_family, baseModelId) => {
+      const res = await analyze(EXAMPLE, {
+        baseModelId,
+        compareWithDatasetId: datasetId,
+        hyperparameters: { nEpochs: 3, nEvals: 2 },
+      });
+      expect(res.errors).toBeUndefined();
+      const report = res.data!.analyzeDataset;
+      expect(report.upstreamEstimate).toEqual({
+        tokens: report.cost.tokens,
+        cost: report.cost.cost,
+        matchesLocal: true,
+      });
+      expect(report.cost.tokens).toBe(3 * report.split.trainingTokens + 2 * report.split.validationTokens);
+      expect(report.training).toMatchObject({
+        rowsRead: 48,
+        usableRows: 47,
+        problemCount: 1,
+        duplicateCount: 1,
+        duplicates: [{ row: 45, duplicateOf: 1 }],
+      });
+      expect(report.training.problems[0]).toMatchObject({ kind: 'EMPTY_ANSWER', row: 48 });
+      // 48 rows: the last one held out (1%), which is the empty answer: nothing to evaluate.
+      expect(report.split).toMatchObject({
+        validationSource: 'HOLD_OUT',
+        trainingRows: 47,
+        validationRows: 1,
+        validationTokens: 0,
+      });
+      expect(stack.calls()['POST /jobs']).toBeGreaterThan(0);
+    },
+  );
 
   it.each([
-    ['a binary file', new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0, 0, 0]), {}, 'trainingFile', 'input.trainingFile: not a CSV file: it holds binary data (NUL bytes)'],
+    [
+      'a binary file',
+      new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0, 0, 0]),
+      {},
+      'trainingFile',
+      'input.trainingFile: not a CSV file: it holds binary data (NUL bytes)',
+    ],
     ['a 0-byte file', '', {}, 'trainingFile', 'input.trainingFile: the file is empty'],
-    ['no such column', EXAMPLE, { answerColumn: 'reply' }, 'trainingFile', 'input.trainingFile: no answer column "reply"; the header row names "question", "answer"'],
-    ['a file over the analysis limit', EXAMPLE.repeat(20), {}, 'trainingFile', 'input.trainingFile: larger than the analysis limit of 65536 bytes (ANALYZE_MAX_BYTES)'],
+    [
+      'no such column',
+      EXAMPLE,
+      { answerColumn: 'reply' },
+      'trainingFile',
+      'input.trainingFile: no answer column "reply"; the header row names "question", "answer"',
+    ],
+    [
+      'a file over the analysis limit',
+      EXAMPLE.repeat(20),
+      {},
+      'trainingFile',
+      'input.trainingFile: larger than the analysis limit of 65536 bytes (ANALYZE_MAX_BYTES)',
+    ],
   ])('refuses %s with BAD_USER_INPUT naming the field', async (_name, content, input, field, message) => {
     const res = await analyze(content, { baseModelId: MODELS.mistral, ...input });
     expect(res.status).toBeLessThan(500);

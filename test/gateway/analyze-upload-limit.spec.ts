@@ -14,12 +14,14 @@ const ANALYZE_MAX_BYTES = 20_000;
 /** A question/answer CSV of exactly `bytes` bytes. */
 function csvOf(bytes: number): string {
   let csv = 'question,answer\n';
-  for (let i = 1; csv.length < bytes - 200; i++) csv += `"What does step ${i} of the setup do?","It prepares part ${i} of the training data."\n`;
+  for (let i = 1; csv.length < bytes - 200; i++)
+    csv += `"What does step ${i} of the setup do?","It prepares part ${i} of the training data."\n`;
   const last = 'What is left?,';
   return `${csv}${last}${'x'.repeat(bytes - csv.length - last.length - 1)}\n`;
 }
 
-const ANALYZE = 'query Analyze($input: AnalyzeDatasetInput!) { analyzeDataset(input: $input) { training { rowsRead usableRows } } }';
+const ANALYZE =
+  'query Analyze($input: AnalyzeDatasetInput!) { analyzeDataset(input: $input) { training { rowsRead usableRows } } }';
 const UPLOAD = 'mutation Upload($file: Upload!) { uploadFile(file: $file) { id } }';
 
 let stack: Stack;
@@ -27,7 +29,10 @@ let pool: TokenPool;
 let url: string;
 beforeAll(async () => {
   pool = createTokenPool({ maxThreads: 1 });
-  stack = await startStack({ http: true, gateway: { tokenPool: pool, maxUploadBytes: MAX_UPLOAD_BYTES, maxAnalyzeBytes: ANALYZE_MAX_BYTES } });
+  stack = await startStack({
+    http: true,
+    gateway: { tokenPool: pool, maxUploadBytes: MAX_UPLOAD_BYTES, maxAnalyzeBytes: ANALYZE_MAX_BYTES },
+  });
   url = stack.server!.url;
 });
 afterAll(async () => {
@@ -90,14 +95,19 @@ describe('file part limit by operation', () => {
   });
 
   it('an operation with analyzeDataset and another root field keeps MAX_UPLOAD_BYTES', async () => {
-    const mixed = 'query($input: AnalyzeDatasetInput!) { baseModels { id } analyzeDataset(input: $input) { training { rowsRead } } }';
+    const mixed =
+      'query($input: AnalyzeDatasetInput!) { baseModels { id } analyzeDataset(input: $input) { training { rowsRead } } }';
     const res = await analyze(mixed, between);
     expect(res.status).toBe(413);
     expect(res.errors?.[0]).toMatchObject(uploadRefusal);
   });
 
   it('the selected operation decides: uploadFile beside an analyzeDataset operation keeps MAX_UPLOAD_BYTES', async () => {
-    const res = await send({ query: `${ANALYZE}\n${UPLOAD}`, operationName: 'Upload', variables: { file: null } }, 'variables.file', between);
+    const res = await send(
+      { query: `${ANALYZE}\n${UPLOAD}`, operationName: 'Upload', variables: { file: null } },
+      'variables.file',
+      between,
+    );
     expect(res.status).toBe(413);
     expect(res.errors?.[0]).toMatchObject(uploadRefusal);
     expect(stack.calls()['POST /files']).toBeUndefined();

@@ -23,7 +23,9 @@ beforeEach(() => stack.simulator.resetStats());
 
 describe('batching', () => {
   it('a page of 20 jobs with base model and dataset costs one page, one catalogue and one list of datasets', async () => {
-    const res = await stack.gql(`{ jobs(first: 20) { totalCount edges { node { id baseModel { name } dataset { name } } } } }`);
+    const res = await stack.gql(
+      `{ jobs(first: 20) { totalCount edges { node { id baseModel { name } dataset { name } } } } }`,
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data?.jobs.totalCount).toBe(24);
     expect(res.data?.jobs.edges).toHaveLength(20);
@@ -34,7 +36,10 @@ describe('batching', () => {
     const { jobs } = await stack.client.listJobs(DEMO, { limit: 1 });
     const id = jobs[0]!.id;
     stack.simulator.resetStats();
-    const res = await stack.gql(`query($id: ID!) { a: job(id: $id) { name metrics { trainingSteps } } b: job(id: $id) { status metrics { latest { step } } } }`, { id });
+    const res = await stack.gql(
+      `query($id: ID!) { a: job(id: $id) { name metrics { trainingSteps } } b: job(id: $id) { status metrics { latest { step } } } }`,
+      { id },
+    );
     expect(res.errors).toBeUndefined();
     expect(stack.calls()).toEqual({ 'GET /jobs/{id}': 1, 'GET /jobs/{id}/metrics': 1 });
   });
@@ -42,17 +47,20 @@ describe('batching', () => {
   it.each([
     [60_000, 1],
     [0, 3],
-  ])('with a catalogue cache of %i ms, three requests of one caller fetch the catalogue %i time(s)', async (ttl, expected) => {
-    const fresh = await startStack({ gateway: { baseModelCacheMs: ttl } });
-    try {
-      await fresh.gql(`{ baseModels { id } }`);
-      await fresh.gql(`{ baseModels { id } }`);
-      await fresh.gql(`query($id: ID!) { baseModel(id: $id) { name } }`, { id: LLAMA_INSTRUCT });
-      expect(fresh.calls()).toEqual({ 'GET /base-models': expected });
-    } finally {
-      await fresh.close();
-    }
-  });
+  ])(
+    'with a catalogue cache of %i ms, three requests of one caller fetch the catalogue %i time(s)',
+    async (ttl, expected) => {
+      const fresh = await startStack({ gateway: { baseModelCacheMs: ttl } });
+      try {
+        await fresh.gql(`{ baseModels { id } }`);
+        await fresh.gql(`{ baseModels { id } }`);
+        await fresh.gql(`query($id: ID!) { baseModel(id: $id) { name } }`, { id: LLAMA_INSTRUCT });
+        expect(fresh.calls()).toEqual({ 'GET /base-models': expected });
+      } finally {
+        await fresh.close();
+      }
+    },
+  );
 
   it('pages through the jobs with first/after, and refuses a cursor that is not one', async () => {
     const PAGE = `query($after: String) { jobs(first: 10, after: $after) { totalCount edges { node { id } } pageInfo { hasNextPage hasPreviousPage endCursor } } }`;
@@ -62,8 +70,11 @@ describe('batching', () => {
     do {
       const res: GraphQLResponse = await stack.gql(PAGE, { after });
       expect(res.errors).toBeUndefined();
-      seen.push(...res.data?.jobs.edges.map((e: any) => e.node.id));
-      pages.push({ hasNextPage: res.data?.jobs.pageInfo.hasNextPage, hasPreviousPage: res.data?.jobs.pageInfo.hasPreviousPage });
+      seen.push(...(res.data?.jobs.edges.map((e: any) => e.node.id) ?? []));
+      pages.push({
+        hasNextPage: res.data?.jobs.pageInfo.hasNextPage,
+        hasPreviousPage: res.data?.jobs.pageInfo.hasPreviousPage,
+      });
       after = res.data?.jobs.pageInfo.hasNextPage ? res.data.jobs.pageInfo.endCursor : null;
     } while (after);
     expect(seen).toHaveLength(24);

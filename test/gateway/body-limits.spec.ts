@@ -19,7 +19,10 @@ const MODES = [
 ] as const;
 
 function start(env: Record<string, string>): Promise<RunningGateway> {
-  return startFromConfig(loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env }), pino({ level: 'silent' }));
+  return startFromConfig(
+    loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env }),
+    pino({ level: 'silent' }),
+  );
 }
 
 describe('at the default limits', () => {
@@ -30,7 +33,7 @@ describe('at the default limits', () => {
   afterAll(() => running.close());
 
   describe.each(MODES)('$mode', ({ chunked }) => {
-    it('uploads a CSV past yoga\'s 25 MB default (25.1 MB) to the upstream', async () => {
+    it("uploads a CSV past yoga's 25 MB default (25.1 MB) to the upstream", async () => {
       const csv = csvOf(25_100_000);
       const answer = await streamedPost(running.url, multipartUpload('big.csv', csv), { chunked });
       expect(answer.body.errors).toBeUndefined();
@@ -43,7 +46,8 @@ describe('at the default limits', () => {
       expect(answer.status).toBe(413);
       expect(answer.body.errors).toEqual([
         {
-          message: 'The request body is larger than the limit of 1048576 bytes (MAX_REQUEST_BODY_BYTES) for a GraphQL request; send files as a multipart upload',
+          message:
+            'The request body is larger than the limit of 1048576 bytes (MAX_REQUEST_BODY_BYTES) for a GraphQL request; send files as a multipart upload',
           extensions: { code: 'BAD_USER_INPUT' },
         },
       ]);
@@ -69,12 +73,17 @@ describe('at configured limits', () => {
   describe.each(MODES)('$mode', ({ chunked }) => {
     it('uploads a file of exactly MAX_UPLOAD_BYTES through the embedded simulator, whose limit follows it', async () => {
       const answer = await streamedPost(running.url, multipartUpload('exact.csv', atLimit), { chunked });
-      expect(answer).toEqual({ status: 200, body: { data: { uploadFile: { name: 'exact.csv', bytes: atLimit.bytes } } } });
+      expect(answer).toEqual({
+        status: 200,
+        body: { data: { uploadFile: { name: 'exact.csv', bytes: atLimit.bytes } } },
+      });
     });
 
     it('refuses a file past MAX_UPLOAD_BYTES with 413 naming the limit and the setting, and reads on', async () => {
       // Eight times the limit: the rest of the body is still arriving when the answer is ready.
-      const answer = await streamedPost(running.url, multipartUpload('over.csv', csvOf(8 * atLimit.bytes)), { chunked });
+      const answer = await streamedPost(running.url, multipartUpload('over.csv', csvOf(8 * atLimit.bytes)), {
+        chunked,
+      });
       expect(answer.status).toBe(413);
       expect(answer.body).toEqual({
         data: null,
@@ -94,7 +103,14 @@ describe('at configured limits', () => {
       const answer = await streamedPost(running.url, paddedJson(5000), { chunked });
       expect(answer).toEqual({
         status: 413,
-        body: { errors: [expect.objectContaining({ message: expect.stringContaining('limit of 4096 bytes (MAX_REQUEST_BODY_BYTES)'), extensions: { code: 'BAD_USER_INPUT' } })] },
+        body: {
+          errors: [
+            expect.objectContaining({
+              message: expect.stringContaining('limit of 4096 bytes (MAX_REQUEST_BODY_BYTES)'),
+              extensions: { code: 'BAD_USER_INPUT' },
+            }),
+          ],
+        },
       });
     });
   });

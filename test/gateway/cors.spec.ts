@@ -11,7 +11,12 @@ const QUERY = JSON.stringify({ query: '{ baseModels { id } }' });
 function preflight(stack: Stack, origin: string) {
   return stack.gateway.yoga.fetch('http://localhost:4000/graphql', {
     method: 'OPTIONS',
-    headers: { host: 'localhost:4000', origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization, x-organization-id' },
+    headers: {
+      host: 'localhost:4000',
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'content-type, authorization, x-organization-id',
+    },
   });
 }
 
@@ -68,7 +73,10 @@ describe('CORS with an allow-list', () => {
   });
 
   it('an origin that is not listed gets no CORS headers, on the preflight and on the response', async () => {
-    for (const res of [await preflight(stack, 'https://evil.example'), await post(stack, 'https://app.example.evil.example')]) {
+    for (const res of [
+      await preflight(stack, 'https://evil.example'),
+      await post(stack, 'https://app.example.evil.example'),
+    ]) {
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
       expect(res.headers.get('access-control-allow-credentials')).toBeNull();
       expect(res.headers.get('vary')).toMatch(/Origin/);

@@ -20,7 +20,13 @@ beforeEach(() => stack.simulator.resetStats());
 
 const CREATE = `mutation Create($input: CreateJobInput!) { createJob(input: $input) { id status } }`;
 
-function input(overrides: { hyperparameters?: Record<string, unknown>; dataset?: Record<string, unknown>; [k: string]: unknown } = {}) {
+function input(
+  overrides: {
+    hyperparameters?: Record<string, unknown>;
+    dataset?: Record<string, unknown>;
+    [k: string]: unknown;
+  } = {},
+) {
   const { hyperparameters, dataset, ...rest } = overrides;
   return {
     name: 'validation test',
@@ -44,14 +50,38 @@ describe('createJob validation', () => {
     [{ nEpochs: 21 }, 'hyperparameters.nEpochs', 'hyperparameters.nEpochs: 21 is not an integer from 1 to 20'],
     [{ nEvals: 101 }, 'hyperparameters.nEvals', 'hyperparameters.nEvals: 101 is not an integer from 0 to 100'],
     [{ nEvals: -1 }, 'hyperparameters.nEvals', 'hyperparameters.nEvals: -1 is not an integer from 0 to 100'],
-    [{ learningRate: 0.5 }, 'hyperparameters.learningRate', 'hyperparameters.learningRate: 0.5 is not a number from 1e-8 to 0.01'],
-    [{ learningRate: 1e-9 }, 'hyperparameters.learningRate', 'hyperparameters.learningRate: 1e-9 is not a number from 1e-8 to 0.01'],
-    [{ warmupRatio: 1.5 }, 'hyperparameters.warmupRatio', 'hyperparameters.warmupRatio: 1.5 is not a number from 0 to 1'],
+    [
+      { learningRate: 0.5 },
+      'hyperparameters.learningRate',
+      'hyperparameters.learningRate: 0.5 is not a number from 1e-8 to 0.01',
+    ],
+    [
+      { learningRate: 1e-9 },
+      'hyperparameters.learningRate',
+      'hyperparameters.learningRate: 1e-9 is not a number from 1e-8 to 0.01',
+    ],
+    [
+      { warmupRatio: 1.5 },
+      'hyperparameters.warmupRatio',
+      'hyperparameters.warmupRatio: 1.5 is not a number from 0 to 1',
+    ],
     [{ weightDecay: -0.1 }, 'hyperparameters.weightDecay', 'hyperparameters.weightDecay: -0.1 is not a number ≥ 0'],
     [{ lora: { r: 65 } }, 'hyperparameters.lora.r', 'hyperparameters.lora.r: 65 is not an integer from 1 to 64'],
-    [{ lora: { alpha: 0 } }, 'hyperparameters.lora.alpha', 'hyperparameters.lora.alpha: 0 is not an integer from 1 to 64'],
-    [{ lora: { dropout: 1.01 } }, 'hyperparameters.lora.dropout', 'hyperparameters.lora.dropout: 1.01 is not a number from 0 to 1'],
-    [{ batchSize: 6 }, 'hyperparameters.batchSize', 'hyperparameters.batchSize: 6 is not one of 4, 8, 12, …, 32 for Meta-Llama-3-8B-Instruct'],
+    [
+      { lora: { alpha: 0 } },
+      'hyperparameters.lora.alpha',
+      'hyperparameters.lora.alpha: 0 is not an integer from 1 to 64',
+    ],
+    [
+      { lora: { dropout: 1.01 } },
+      'hyperparameters.lora.dropout',
+      'hyperparameters.lora.dropout: 1.01 is not a number from 0 to 1',
+    ],
+    [
+      { batchSize: 6 },
+      'hyperparameters.batchSize',
+      'hyperparameters.batchSize: 6 is not one of 4, 8, 12, …, 32 for Meta-Llama-3-8B-Instruct',
+    ],
   ])('refuses %j with one error on %s', async (hyperparameters, field, message) => {
     expect(await refused(input({ hyperparameters }))).toEqual([{ field, code: 'BAD_USER_INPUT', message }]);
   });
@@ -61,14 +91,19 @@ describe('createJob validation', () => {
       {
         field: 'hyperparameters.lora.enabled',
         code: 'BAD_USER_INPUT',
-        message: 'hyperparameters.lora.enabled: false is not supported: only LoRA fine-tuning is offered (full fine-tuning is not available yet)',
+        message:
+          'hyperparameters.lora.enabled: false is not supported: only LoRA fine-tuning is offered (full fine-tuning is not available yet)',
       },
     ]);
   });
 
   it('reports every problem of one input in one response', async () => {
     const errors = await refused(
-      input({ baseModelId: 'no-such-model', dataset: { answerColumn: 'reply' }, hyperparameters: { nEpochs: 50, learningRate: 1, lora: { r: 0 } } }),
+      input({
+        baseModelId: 'no-such-model',
+        dataset: { answerColumn: 'reply' },
+        hyperparameters: { nEpochs: 50, learningRate: 1, lora: { r: 0 } },
+      }),
     );
     expect(errors.map((e) => e.field).sort()).toEqual([
       'baseModelId',
@@ -78,16 +113,22 @@ describe('createJob validation', () => {
       'hyperparameters.nEpochs',
     ]);
     expect(errors.every((e) => e.code === 'BAD_USER_INPUT')).toBe(true);
-    expect(errors.find((e) => e.field === 'baseModelId')?.message).toBe('baseModelId: "no-such-model" is not a known base model (see the baseModels query)');
+    expect(errors.find((e) => e.field === 'baseModelId')?.message).toBe(
+      'baseModelId: "no-such-model" is not a known base model (see the baseModels query)',
+    );
     expect(errors.find((e) => e.field === 'dataset.answerColumn')?.message).toBe(
       'dataset.answerColumn: "reply" is not a column of the training file "qa.csv" (columns: "question", "answer")',
     );
   });
 
-  it('refuses an unknown dataset, and another organization\'s dataset alike', async () => {
+  it("refuses an unknown dataset, and another organization's dataset alike", async () => {
     for (const id of ['no-such-dataset', otherDatasetId]) {
       expect(await refused(input({ dataset: { id } }))).toEqual([
-        { field: 'dataset.id', code: 'BAD_USER_INPUT', message: `dataset.id: ${JSON.stringify(id)} is not a dataset of this organization` },
+        {
+          field: 'dataset.id',
+          code: 'BAD_USER_INPUT',
+          message: `dataset.id: ${JSON.stringify(id)} is not a dataset of this organization`,
+        },
       ]);
     }
   });
@@ -97,7 +138,8 @@ describe('createJob validation', () => {
       {
         field: 'dataset.promptColumn',
         code: 'BAD_USER_INPUT',
-        message: 'dataset.promptColumn: "prompt" is not a column of the training file "qa.csv" (columns: "question", "answer")',
+        message:
+          'dataset.promptColumn: "prompt" is not a column of the training file "qa.csv" (columns: "question", "answer")',
       },
     ]);
   });
@@ -107,13 +149,16 @@ describe('createJob validation', () => {
       {
         field: 'dataset.promptColumn',
         code: 'BAD_USER_INPUT',
-        message: 'dataset.promptColumn: "answer" is also the answer column; the prompt and the answer must be different columns',
+        message:
+          'dataset.promptColumn: "answer" is also the answer column; the prompt and the answer must be different columns',
       },
     ]);
   });
 
   it('refuses blank names and duplicated modules', async () => {
-    const errors = await refused(input({ name: '  ', hyperparameters: { lora: { trainableModules: ['Q_PROJ', 'Q_PROJ'] } } }));
+    const errors = await refused(
+      input({ name: '  ', hyperparameters: { lora: { trainableModules: ['Q_PROJ', 'Q_PROJ'] } } }),
+    );
     expect(errors).toEqual([
       { field: 'name', code: 'BAD_USER_INPUT', message: 'name: must not be empty' },
       {
@@ -126,8 +171,10 @@ describe('createJob validation', () => {
 
   it('refuses values of the wrong type before execution (GraphQL validation), without calling the upstream', async () => {
     const res = await stack.gql(CREATE, { input: input({ hyperparameters: { nEpochs: 'three' } }) });
-    expect(res.errors?.[0]?.message).toBe('Variable "$input" got an invalid value at "input.hyperparameters.nEpochs"; Int cannot represent non-integer value: "three"');
-    expect(res.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(res.errors?.[0]?.message).toBe(
+      'Variable "$input" got an invalid value at "input.hyperparameters.nEpochs"; Int cannot represent non-integer value: "three"',
+    );
+    expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(stack.calls()).toEqual({});
   });
 
@@ -138,8 +185,14 @@ describe('createJob validation', () => {
     expect(stack.calls()['POST /jobs']).toBe(1);
     const job = await stack.client.getJob(DEMO, res.data!.createJob.id);
     expect(job.hyperparameters).toEqual({
-      nEpochs: 1, nEvals: 0, batchSize: 4, learningRate: 1e-5, warmupRatio: 0, weightDecay: 0,
-      bestCheckpoints: false, maskPromptLabels: false,
+      nEpochs: 1,
+      nEvals: 0,
+      batchSize: 4,
+      learningRate: 1e-5,
+      warmupRatio: 0,
+      weightDecay: 0,
+      bestCheckpoints: false,
+      maskPromptLabels: false,
       lora: { enabled: true, r: 8, alpha: 8, dropout: 0, trainableModules: [] },
     });
   });

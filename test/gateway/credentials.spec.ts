@@ -15,7 +15,10 @@ async function raw(headers: Record<string, string>) {
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query: '{ baseModels { id } }' }),
   });
-  return (await response.json()) as { data: unknown; errors?: Array<{ message: string; extensions: { code: string } }> };
+  return (await response.json()) as {
+    data: unknown;
+    errors?: Array<{ message: string; extensions: { code: string } }>;
+  };
 }
 
 describe('credentials', () => {
@@ -29,7 +32,8 @@ describe('credentials', () => {
   it('a token without an organization id is refused with a message saying so', async () => {
     const res = await raw({ authorization: 'Bearer demo-token' });
     expect(res.errors?.[0]).toMatchObject({
-      message: 'A token was sent without an organization id: send "X-Organization-Id: <organization id>" with it (over WebSocket, connectionParams "organizationId").',
+      message:
+        'A token was sent without an organization id: send "X-Organization-Id: <organization id>" with it (over WebSocket, connectionParams "organizationId").',
       extensions: { code: 'UNAUTHENTICATED' },
     });
   });
@@ -74,7 +78,9 @@ describe('default credentials and other sites', () => {
     const response = await demo.gateway.yoga.fetch('http://localhost:4000/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', host: 'localhost:4000', ...headers },
-      body: JSON.stringify({ query: 'mutation { createDataset(input: { name: "x", trainingFileId: "file-1" }) { id } }' }),
+      body: JSON.stringify({
+        query: 'mutation { createDataset(input: { name: "x", trainingFileId: "file-1" }) { id } }',
+      }),
     });
     return (await response.json()) as { errors?: Array<{ message: string; extensions: { code: string } }> };
   };
@@ -90,7 +96,7 @@ describe('default credentials and other sites', () => {
     expect(demo.calls()).toEqual({});
   });
 
-  it('the gateway\'s own pages (GraphiQL) and clients without an Origin still get them', async () => {
+  it("the gateway's own pages (GraphiQL) and clients without an Origin still get them", async () => {
     for (const headers of [{ origin: 'http://localhost:4000' }, {}] as Array<Record<string, string>>) {
       const res = await ask(headers);
       // The default credentials were used: the upstream answered (the file id is unknown to it).
@@ -99,7 +105,11 @@ describe('default credentials and other sites', () => {
   });
 
   it('a page on another site with its own credentials is served', async () => {
-    const res = await ask({ origin: 'https://app.example', authorization: 'Bearer demo-token', 'x-organization-id': 'demo-org' });
+    const res = await ask({
+      origin: 'https://app.example',
+      authorization: 'Bearer demo-token',
+      'x-organization-id': 'demo-org',
+    });
     expect(res.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
   });
 });
@@ -132,11 +142,16 @@ describe('default credentials and the Host a request was sent to', () => {
   it.each([
     ['a JSON POST', false],
     ['a form POST', true],
-  ])('%s from a re-bound name gets UNAUTHENTICATED naming GATEWAY_ALLOWED_HOSTS, and reaches no upstream', async (_name, form) => {
-    const res = await send('rebind.example:4000', { origin: 'http://rebind.example:4000' }, form);
-    expect(res.errors).toEqual([expect.objectContaining({ message: REBIND_MESSAGE, extensions: { code: 'UNAUTHENTICATED' } })]);
-    expect(demo.calls()).toEqual({});
-  });
+  ])(
+    '%s from a re-bound name gets UNAUTHENTICATED naming GATEWAY_ALLOWED_HOSTS, and reaches no upstream',
+    async (_name, form) => {
+      const res = await send('rebind.example:4000', { origin: 'http://rebind.example:4000' }, form);
+      expect(res.errors).toEqual([
+        expect.objectContaining({ message: REBIND_MESSAGE, extensions: { code: 'UNAUTHENTICATED' } }),
+      ]);
+      expect(demo.calls()).toEqual({});
+    },
+  );
 
   it('an X-Forwarded-Host the page adds itself does not help', async () => {
     const res = await send('rebind.example:4000', { 'x-forwarded-host': 'localhost:4000' });
@@ -144,14 +159,17 @@ describe('default credentials and the Host a request was sent to', () => {
     expect(demo.calls()).toEqual({});
   });
 
-  it.each([['same-site'], ['cross-site']])('a browser request whose Sec-Fetch-Site is %s gets UNAUTHENTICATED', async (site) => {
-    const res = await send('localhost:4000', { 'sec-fetch-site': site });
-    expect(res.errors?.[0]).toMatchObject({
-      message: `A request from another site (Sec-Fetch-Site: ${site}) must carry its own credentials: this gateway's default credentials serve only its own pages (on localhost or a host listed in GATEWAY_ALLOWED_HOSTS) and clients that are not browsers.`,
-      extensions: { code: 'UNAUTHENTICATED' },
-    });
-    expect(demo.calls()).toEqual({});
-  });
+  it.each([['same-site'], ['cross-site']])(
+    'a browser request whose Sec-Fetch-Site is %s gets UNAUTHENTICATED',
+    async (site) => {
+      const res = await send('localhost:4000', { 'sec-fetch-site': site });
+      expect(res.errors?.[0]).toMatchObject({
+        message: `A request from another site (Sec-Fetch-Site: ${site}) must carry its own credentials: this gateway's default credentials serve only its own pages (on localhost or a host listed in GATEWAY_ALLOWED_HOSTS) and clients that are not browsers.`,
+        extensions: { code: 'UNAUTHENTICATED' },
+      });
+      expect(demo.calls()).toEqual({});
+    },
+  );
 
   it.each([
     ['localhost:4000', {}],
@@ -167,7 +185,11 @@ describe('default credentials and the Host a request was sent to', () => {
   });
 
   it('a request to any host is served with credentials of its own', async () => {
-    const res = await send('rebind.example:4000', { origin: 'http://rebind.example:4000', 'sec-fetch-site': 'cross-site', ...headersFor(DEMO) });
+    const res = await send('rebind.example:4000', {
+      origin: 'http://rebind.example:4000',
+      'sec-fetch-site': 'cross-site',
+      ...headersFor(DEMO),
+    });
     expect(res.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
   });
 });

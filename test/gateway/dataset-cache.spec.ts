@@ -22,7 +22,11 @@ const datasetIds: Record<string, string[]> = { [DEMO.organizationId]: [], [OTHER
 
 const LINKED = `{ jobs(first: 20) { totalCount edges { node { id baseModel { name } dataset { name } } } } }`;
 
-async function gql(query: string, creds: Credentials = DEMO, variables?: Record<string, unknown>): Promise<GraphQLResponse> {
+async function gql(
+  query: string,
+  creds: Credentials = DEMO,
+  variables?: Record<string, unknown>,
+): Promise<GraphQLResponse> {
   const response = await gateway.yoga.fetch('http://gateway.test/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headersFor(creds) },
@@ -30,7 +34,8 @@ async function gql(query: string, creds: Credentials = DEMO, variables?: Record<
   });
   return (await response.json()) as GraphQLResponse;
 }
-const calls = (): Record<string, number> => Object.fromEntries(Object.entries(simulator.stats()).filter(([, n]) => n > 0));
+const calls = (): Record<string, number> =>
+  Object.fromEntries(Object.entries(simulator.stats()).filter(([, n]) => n > 0));
 
 async function seedJobs(creds: Credentials, names: string[], jobs: number): Promise<void> {
   const ids = datasetIds[creds.organizationId]!;
@@ -47,7 +52,11 @@ async function seedJobs(creds: Credentials, names: string[], jobs: number): Prom
 beforeAll(async () => {
   simulator = await startSimulator({ port: 0, jobSeconds: 3600 });
   proxy = await startGatedUpstream(simulator.origin);
-  client = createUpstreamClient({ baseUrl: proxy.apiBaseUrl, deadlineMs: 30_000, retry: { baseDelayMs: 5, maxDelayMs: 20 } });
+  client = createUpstreamClient({
+    baseUrl: proxy.apiBaseUrl,
+    deadlineMs: 30_000,
+    retry: { baseDelayMs: 5, maxDelayMs: 20 },
+  });
   gateway = createGateway({ client, live: null, fallbackCredentials: null, logger: pino({ level: 'silent' }) });
   await seedJobs(DEMO, ['alpha', 'beta', 'gamma'], 24);
   await seedJobs(OTHER, ['delta'], 2);
@@ -65,11 +74,17 @@ describe('dataset cache and the calls a page costs', () => {
     proxy.hold(/^GET \S*\/(base-models|datasets)$/, 2);
     const cold = await gql(LINKED);
     expect(cold.errors).toBeUndefined();
-    expect(new Set(cold.data?.jobs.edges.map((e: any) => e.node.dataset.name))).toEqual(new Set(['alpha', 'beta', 'gamma']));
+    expect(new Set(cold.data?.jobs.edges.map((e: any) => e.node.dataset.name))).toEqual(
+      new Set(['alpha', 'beta', 'gamma']),
+    );
     expect(calls()).toEqual({ 'GET /jobs': 1, 'GET /base-models': 1, 'GET /datasets': 1 });
 
     simulator.resetStats();
-    for (const query of [LINKED, `{ jobs(first: 20) { edges { node { id baseModel { name } } } } }`, `{ jobs(first: 20) { edges { node { id name } } } }`]) {
+    for (const query of [
+      LINKED,
+      `{ jobs(first: 20) { edges { node { id baseModel { name } } } } }`,
+      `{ jobs(first: 20) { edges { node { id name } } } }`,
+    ]) {
       const warm = await gql(query);
       expect(warm.errors).toBeUndefined();
     }
@@ -93,7 +108,11 @@ describe('dataset cache and the calls a page costs', () => {
   it('a dataset created a moment ago is fetched by id once, then served from the cache; one deleted here is gone at once, and asked for once', async () => {
     await gql(LINKED); // warm
     const { datasetId } = await seedDataset({ client }, DEMO, 'fresh');
-    const job = await client.createJob(DEMO, { name: 'newest', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    const job = await client.createJob(DEMO, {
+      name: 'newest',
+      baseModelId: LLAMA_INSTRUCT,
+      dataset: { id: datasetId, answerColumn: 'answer' },
+    });
     simulator.resetStats();
 
     const PAGE = `{ jobs(first: 20) { edges { node { id dataset { name } } } } }`;
@@ -124,7 +143,9 @@ describe('dataset cache and the calls a page costs', () => {
     simulator.resetStats();
     // None of the 20 metrics calls is answered before all 20 have arrived.
     proxy.hold(/^GET \S*\/jobs\/[^/]+\/metrics$/, 20);
-    const res = await gql(`{ jobs(first: 20) { edges { node { id baseModel { name } dataset { name } metrics { latest { step trainingLoss } } } } } }`);
+    const res = await gql(
+      `{ jobs(first: 20) { edges { node { id baseModel { name } dataset { name } metrics { latest { step trainingLoss } } } } } }`,
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data?.jobs.edges).toHaveLength(20);
     expect(calls()).toEqual({ 'GET /jobs': 1, 'GET /jobs/{id}/metrics': 20 });

@@ -34,7 +34,11 @@ describe('errors', () => {
   });
 
   it('a brief upstream fault is retried away for reads', async () => {
-    stack.simulator.setFaults({ route: 'GET /datasets', error: { count: 1, status: 503 }, rules: [{ route: 'GET /datasets', drop: { count: 1 } }] });
+    stack.simulator.setFaults({
+      route: 'GET /datasets',
+      error: { count: 1, status: 503 },
+      rules: [{ route: 'GET /datasets', drop: { count: 1 } }],
+    });
     const res = await stack.gql('{ datasets { id } }');
     expect(res.errors).toBeUndefined();
   });
@@ -45,9 +49,13 @@ describe('errors', () => {
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 30 });
   });
 
-  it('cancelling a finished job is CONFLICT with the upstream\'s message', async () => {
+  it("cancelling a finished job is CONFLICT with the upstream's message", async () => {
     const { datasetId } = await seedDataset(stack, DEMO);
-    const job = await stack.client.createJob(DEMO, { name: 'to cancel', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    const job = await stack.client.createJob(DEMO, {
+      name: 'to cancel',
+      baseModelId: LLAMA_INSTRUCT,
+      dataset: { id: datasetId, answerColumn: 'answer' },
+    });
     const first = await stack.gql('mutation($id: ID!) { cancelJob(id: $id) { status } }', { id: job.id });
     expect(first.data?.cancelJob.status).toBe('CANCELLED');
     const again = await stack.gql('mutation($id: ID!) { cancelJob(id: $id) { status } }', { id: job.id });
@@ -60,7 +68,11 @@ describe('errors', () => {
 
   it('a job that is not completed has no download URL, and exports of it are CONFLICT', async () => {
     const { datasetId } = await seedDataset(stack, DEMO);
-    const job = await stack.client.createJob(DEMO, { name: 'young', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    const job = await stack.client.createJob(DEMO, {
+      name: 'young',
+      baseModelId: LLAMA_INSTRUCT,
+      dataset: { id: datasetId, answerColumn: 'answer' },
+    });
     const res = await stack.gql('query($id: ID!) { job(id: $id) { status downloadUrl } }', { id: job.id });
     expect(res.data?.job).toEqual({ status: 'QUEUED', downloadUrl: null });
     const token = `hf_${'a'.repeat(34)}`;
@@ -74,7 +86,11 @@ describe('errors', () => {
 
   it('a Hugging Face token of the wrong form is BAD_USER_INPUT, and the token is never echoed', async () => {
     const { datasetId } = await seedDataset(stack, DEMO);
-    const job = await stack.client.createJob(DEMO, { name: 'x', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    const job = await stack.client.createJob(DEMO, {
+      name: 'x',
+      baseModelId: LLAMA_INSTRUCT,
+      dataset: { id: datasetId, answerColumn: 'answer' },
+    });
     const token = 'not-a-hugging-face-token-123';
     const res = await stack.gql(
       'mutation($i: ExportJobToHuggingFaceInput!) { exportJobToHuggingFace(input: $i) { id } }',
@@ -104,36 +120,73 @@ describe('errors', () => {
       body: '{"query": "{ baseModels { id } }", "token": "secret-in-body',
     });
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ errors: [{ message: 'POST body sent invalid JSON.', extensions: { code: 'BAD_USER_INPUT' } }] });
+    expect(await response.json()).toEqual({
+      errors: [{ message: 'POST body sent invalid JSON.', extensions: { code: 'BAD_USER_INPUT' } }],
+    });
   });
 
   it('a body of an unsupported type is a 415 that says which types are accepted', async () => {
-    const response = await stack.gateway.yoga.fetch('http://gateway.test/graphql', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{ baseModels { id } }' });
+    const response = await stack.gateway.yoga.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{ baseModels { id } }',
+    });
     expect(response.status).toBe(415);
     expect(await response.json()).toEqual({
-      errors: [{ message: 'Content-Type text/plain is not supported: send application/json (a GraphQL request) or multipart/form-data (a GraphQL multipart upload).', extensions: { code: 'BAD_USER_INPUT' } }],
+      errors: [
+        {
+          message:
+            'Content-Type text/plain is not supported: send application/json (a GraphQL request) or multipart/form-data (a GraphQL multipart upload).',
+          extensions: { code: 'BAD_USER_INPUT' },
+        },
+      ],
     });
   });
 
   it('a mutation over GET is refused with 405 and BAD_USER_INPUT', async () => {
     const query = encodeURIComponent('mutation { cancelJob(id: "job-1") { id } }');
-    const response = await stack.gateway.yoga.fetch(`http://gateway.test/graphql?query=${query}`, { headers: { accept: 'application/json' } });
+    const response = await stack.gateway.yoga.fetch(`http://gateway.test/graphql?query=${query}`, {
+      headers: { accept: 'application/json' },
+    });
     expect(response.status).toBe(405);
     expect(((await response.json()) as any).errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT' });
   });
 
   it('a bug is masked as INTERNAL_SERVER_ERROR and logged with its detail, never shown', async () => {
     const lines: string[] = [];
-    const logger = pino({ level: 'error' }, new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }));
-    const broken = { ...stack.client, listDatasets: async () => { throw new TypeError('cannot read properties of undefined (secret detail)'); } };
-    const gateway = createGateway({ client: broken, fallbackCredentials: DEMO, allowedHosts: ['gateway.test'], logger });
+    const logger = pino(
+      { level: 'error' },
+      new Writable({
+        write(chunk, _enc, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    );
+    const broken = {
+      ...stack.client,
+      listDatasets: async () => {
+        throw new TypeError('cannot read properties of undefined (secret detail)');
+      },
+    };
+    const gateway = createGateway({
+      client: broken,
+      fallbackCredentials: DEMO,
+      allowedHosts: ['gateway.test'],
+      logger,
+    });
     const response = await gateway.yoga.fetch('http://gateway.test/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ datasets { id } }' }),
     });
     const body = (await response.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
-    expect(body.errors[0]).toEqual({ message: 'Unexpected error.', locations: [{ line: 1, column: 3 }], path: ['datasets'], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(body.errors[0]).toEqual({
+      message: 'Unexpected error.',
+      locations: [{ line: 1, column: 3 }],
+      path: ['datasets'],
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
     expect(JSON.stringify(body)).not.toContain('secret detail');
     expect(lines.join('')).toContain('secret detail');
     expect(lines.join('')).not.toContain('demo-token');

@@ -33,7 +33,17 @@ function jobInput(name: string) {
     name,
     baseModelId: QWEN_SMALL,
     dataset: { id: datasetId, promptColumn: 'question', answerColumn: 'answer' },
-    hyperparameters: { nEpochs: 1, nEvals: 0, batchSize: 4, learningRate: 1e-5, warmupRatio: 0, weightDecay: 0, bestCheckpoints: false, maskPromptLabels: false, lora: { enabled: true, r: 8, alpha: 8, dropout: 0, trainableModules: [] } },
+    hyperparameters: {
+      nEpochs: 1,
+      nEvals: 0,
+      batchSize: 4,
+      learningRate: 1e-5,
+      warmupRatio: 0,
+      weightDecay: 0,
+      bestCheckpoints: false,
+      maskPromptLabels: false,
+      lora: { enabled: true, r: 8, alpha: 8, dropout: 0, trainableModules: [] },
+    },
   };
 }
 
@@ -47,8 +57,23 @@ describe('reads', () => {
     ['429 with Retry-After', { route: ROUTE, rateLimit: { count: 1, retryAfterSeconds: 1 } }, 2],
     ['dropped connections twice', { route: ROUTE, drop: { count: 2 } }, 3],
     ['latency', { route: ROUTE, latencyMs: 300 }, 1],
-    ['mixed: latency, a drop and a 503', { route: ROUTE, latencyMs: 100, rules: [{ route: ROUTE, drop: { count: 1 } }, { route: ROUTE, error: { status: 503, count: 1 } }] }, 3],
-    ['mixed: a 429 (Retry-After 0) then a drop', { route: ROUTE, rateLimit: { count: 1, retryAfterSeconds: 0 }, rules: [{ route: ROUTE, drop: { count: 1 } }] }, 3],
+    [
+      'mixed: latency, a drop and a 503',
+      {
+        route: ROUTE,
+        latencyMs: 100,
+        rules: [
+          { route: ROUTE, drop: { count: 1 } },
+          { route: ROUTE, error: { status: 503, count: 1 } },
+        ],
+      },
+      3,
+    ],
+    [
+      'mixed: a 429 (Retry-After 0) then a drop',
+      { route: ROUTE, rateLimit: { count: 1, retryAfterSeconds: 0 }, rules: [{ route: ROUTE, drop: { count: 1 } }] },
+      3,
+    ],
   ];
   it.each(recovering)('recover from %s within their deadline', async (_, faults, attempts) => {
     stack.simulator.setFaults(faults);
@@ -84,32 +109,69 @@ describe('job creation', () => {
   it.each([
     ['503', { route: POST, error: { status: 503, count: 1 } }, 'UPSTREAM_UNAVAILABLE', false],
     ['500', { route: POST, error: { status: 500, count: 1 } }, 'UPSTREAM_OUTCOME_UNKNOWN', false],
-    ['500 after the job was made', { route: POST, error: { status: 500, count: 1, after: true } }, 'UPSTREAM_OUTCOME_UNKNOWN', true],
+    [
+      '500 after the job was made',
+      { route: POST, error: { status: 500, count: 1, after: true } },
+      'UPSTREAM_OUTCOME_UNKNOWN',
+      true,
+    ],
     ['429 with Retry-After', { route: POST, rateLimit: { count: 1, retryAfterSeconds: 1 } }, 'RATE_LIMITED', false],
     ['a dropped connection', { route: POST, drop: { count: 1 } }, 'UPSTREAM_OUTCOME_UNKNOWN', false],
-    ['an answer lost after the job was made', { route: POST, drop: { count: 1, after: true } }, 'UPSTREAM_OUTCOME_UNKNOWN', true],
+    [
+      'an answer lost after the job was made',
+      { route: POST, drop: { count: 1, after: true } },
+      'UPSTREAM_OUTCOME_UNKNOWN',
+      true,
+    ],
     ['latency', { route: POST, latencyMs: 300 }, null, true],
-    ['mixed: latency, then a drop after acting, on every route', { latencyMs: 50, rules: [{ route: POST, drop: { count: 1, after: true } }, { route: ROUTE, error: { status: 503, count: 1 } }] }, 'UPSTREAM_OUTCOME_UNKNOWN', true],
-  ] as Array<[string, FaultOptions, string | null, boolean]>)('reaches the upstream at most once under %s, and says so with its code', async (name, faults, code, made) => {
-    const before = (await stack.client.listJobs(DEMO)).total;
-    stack.simulator.setFaults(faults);
-    const res = await stack.gql(CREATE, { i: jobInput(`create ${name}`) });
-    stack.simulator.setFaults({});
-    expect(stack.calls()[POST]).toBe(1);
-    if (code === null) expect(res.errors).toBeUndefined();
-    else expect(res.errors?.map((e) => e.extensions?.code)).toEqual([code]);
-    expect((await stack.client.listJobs(DEMO)).total).toBe(before + (made ? 1 : 0));
-  });
+    [
+      'mixed: latency, then a drop after acting, on every route',
+      {
+        latencyMs: 50,
+        rules: [
+          { route: POST, drop: { count: 1, after: true } },
+          { route: ROUTE, error: { status: 503, count: 1 } },
+        ],
+      },
+      'UPSTREAM_OUTCOME_UNKNOWN',
+      true,
+    ],
+  ] as Array<[string, FaultOptions, string | null, boolean]>)(
+    'reaches the upstream at most once under %s, and says so with its code',
+    async (name, faults, code, made) => {
+      const before = (await stack.client.listJobs(DEMO)).total;
+      stack.simulator.setFaults(faults);
+      const res = await stack.gql(CREATE, { i: jobInput(`create ${name}`) });
+      stack.simulator.setFaults({});
+      expect(stack.calls()[POST]).toBe(1);
+      if (code === null) expect(res.errors).toBeUndefined();
+      else expect(res.errors?.map((e) => e.extensions?.code)).toEqual([code]);
+      expect((await stack.client.listJobs(DEMO)).total).toBe(before + (made ? 1 : 0));
+    },
+  );
 });
 
 describe('subscriptions', () => {
   it('deliver the terminal event after an outage of the upstream', async () => {
     const created = await stack.client.createJob(DEMO, jobInput('watched'));
-    const sse = subscribeSse(async (url, init) => stack.gateway.yoga.fetch(url, init), 'http://gateway.test', 'subscription($id: ID!) { jobUpdated(id: $id) { status } }', { id: created.id }, DEMO);
+    const sse = subscribeSse(
+      async (url, init) => stack.gateway.yoga.fetch(url, init),
+      'http://gateway.test',
+      'subscription($id: ID!) { jobUpdated(id: $id) { status } }',
+      { id: created.id },
+      DEMO,
+    );
     await eventually(() => (sse.events.length > 0 ? true : undefined), 10_000, 'the first event');
     // An outage: every poll fails (503, drops, 429 mixed) until several polls have met it.
     stack.simulator.resetStats();
-    stack.simulator.setFaults({ route: ROUTE, error: { status: 503, rate: 0.5 }, rules: [{ route: ROUTE, drop: { rate: 1 } }, { route: ROUTE, rateLimit: { rate: 1, retryAfterSeconds: 0 } }] });
+    stack.simulator.setFaults({
+      route: ROUTE,
+      error: { status: 503, rate: 0.5 },
+      rules: [
+        { route: ROUTE, drop: { rate: 1 } },
+        { route: ROUTE, rateLimit: { rate: 1, retryAfterSeconds: 0 } },
+      ],
+    });
     await eventually(() => ((stack.calls()[ROUTE] ?? 0) >= 6 ? true : undefined), 10_000, 'six failed polls');
     stack.simulator.setFaults({});
     await sse.done;

@@ -8,7 +8,12 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HYPERPARAMETER_RULES, LORA_RULES, TRAINABLE_MODULES, type NumericRule } from '../../src/contract/hyperparameters.js';
+import {
+  HYPERPARAMETER_RULES,
+  LORA_RULES,
+  TRAINABLE_MODULES,
+  type NumericRule,
+} from '../../src/contract/hyperparameters.js';
 import { BaseModelCatalogue } from '../../src/resolvers/base-model-catalogue.js';
 import { createLoaders, type Loaders } from '../../src/resolvers/loaders.js';
 import { validateJobInput, type CreateJobArgs } from '../../src/resolvers/validate-job-input.js';
@@ -46,23 +51,29 @@ function around(rule: NumericRule): fc.Arbitrary<number> {
   );
 }
 
-const hyperparameters = fc.record({
-  nEpochs: around(HYPERPARAMETER_RULES.nEpochs),
-  nEvals: around(HYPERPARAMETER_RULES.nEvals),
-  batchSize: fc.integer({ min: -4, max: 40 }),
-  learningRate: around(HYPERPARAMETER_RULES.learningRate),
-  warmupRatio: around(HYPERPARAMETER_RULES.warmupRatio),
-  weightDecay: around(HYPERPARAMETER_RULES.weightDecay),
-  bestCheckpoints: fc.boolean(),
-  maskPromptLabels: fc.boolean(),
-  lora: fc.record({
-    enabled: fc.boolean(),
-    r: around(LORA_RULES.r),
-    alpha: around(LORA_RULES.alpha),
-    dropout: around(LORA_RULES.dropout),
-    trainableModules: fc.array(fc.constantFrom(...TRAINABLE_MODULES), { maxLength: 8 }),
-  }, { noNullPrototype: true }),
-}, { noNullPrototype: true }); // GraphQL hands resolvers plain objects; the accepted job is compared with isDeepStrictEqual, which compares prototypes.
+const hyperparameters = fc.record(
+  {
+    nEpochs: around(HYPERPARAMETER_RULES.nEpochs),
+    nEvals: around(HYPERPARAMETER_RULES.nEvals),
+    batchSize: fc.integer({ min: -4, max: 40 }),
+    learningRate: around(HYPERPARAMETER_RULES.learningRate),
+    warmupRatio: around(HYPERPARAMETER_RULES.warmupRatio),
+    weightDecay: around(HYPERPARAMETER_RULES.weightDecay),
+    bestCheckpoints: fc.boolean(),
+    maskPromptLabels: fc.boolean(),
+    lora: fc.record(
+      {
+        enabled: fc.boolean(),
+        r: around(LORA_RULES.r),
+        alpha: around(LORA_RULES.alpha),
+        dropout: around(LORA_RULES.dropout),
+        trainableModules: fc.array(fc.constantFrom(...TRAINABLE_MODULES), { maxLength: 8 }),
+      },
+      { noNullPrototype: true },
+    ),
+  },
+  { noNullPrototype: true },
+); // GraphQL hands resolvers plain objects; the accepted job is compared with isDeepStrictEqual, which compares prototypes.
 
 const within = (rule: NumericRule, v: number) =>
   (!rule.integer || Number.isInteger(v)) && v >= rule.min && (rule.max === undefined || v <= rule.max);
@@ -80,7 +91,8 @@ function violations(hp: CreateJobArgs['hyperparameters']): Map<string, number | 
     if (!within(rule, v)) wrong.set(`hyperparameters.lora.${key}`, v);
   }
   if (!hp.lora.enabled) wrong.set('hyperparameters.lora.enabled', false);
-  if (new Set(hp.lora.trainableModules).size !== hp.lora.trainableModules.length) wrong.set('hyperparameters.lora.trainableModules', hp.lora.trainableModules);
+  if (new Set(hp.lora.trainableModules).size !== hp.lora.trainableModules.length)
+    wrong.set('hyperparameters.lora.trainableModules', hp.lora.trainableModules);
   return wrong;
 }
 
@@ -104,7 +116,11 @@ describe('the job validator over the hyperparameter rules', () => {
         return result.problems.every(({ field, message }) => {
           const value = String(wrong.get(field));
           // The field first, then the value, then the rule (some words after the value).
-          return message.startsWith(`${field}: `) && message.includes(value) && message.length > field.length + value.length + 12;
+          return (
+            message.startsWith(`${field}: `) &&
+            message.includes(value) &&
+            message.length > field.length + value.length + 12
+          );
         });
       }),
       { numRuns: 2_000 },

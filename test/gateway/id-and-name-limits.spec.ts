@@ -17,8 +17,19 @@ beforeEach(() => stack.simulator.resetStats());
 
 const LONG = 'x'.repeat(100_000);
 const CONTROL = 'job-\u0000-1';
-const job = (over: Record<string, unknown> = {}) => ({ name: 'ok', baseModelId: LLAMA_INSTRUCT, dataset: { id: 'ds-1', answerColumn: 'answer' }, ...over });
-const exportInput = (over: Record<string, unknown> = {}) => ({ jobId: 'job-1', userId: 'me', accessToken: 'hf_secret', repositoryId: 'me/repo', ...over });
+const job = (over: Record<string, unknown> = {}) => ({
+  name: 'ok',
+  baseModelId: LLAMA_INSTRUCT,
+  dataset: { id: 'ds-1', answerColumn: 'answer' },
+  ...over,
+});
+const exportInput = (over: Record<string, unknown> = {}) => ({
+  jobId: 'job-1',
+  userId: 'me',
+  accessToken: 'hf_secret',
+  repositoryId: 'me/repo',
+  ...over,
+});
 
 /** [document, variables, the field that must be named] for each argument that is an id or a name. */
 const cases = (bad: string): Array<[string, Record<string, unknown>, string]> => [
@@ -30,16 +41,43 @@ const cases = (bad: string): Array<[string, Record<string, unknown>, string]> =>
   ['mutation($v: ID!) { cancelJob(id: $v) { id } }', { v: bad }, 'id'],
   ['mutation($v: ID!) { deleteDataset(id: $v) }', { v: bad }, 'id'],
   ['mutation($i: CreateJobInput!) { createJob(input: $i) { id } }', { i: job({ name: bad }) }, 'name'],
-  ['mutation($i: CreateJobInput!) { createJob(input: $i) { id } }', { i: job({ dataset: { id: bad, answerColumn: 'answer' } }) }, 'dataset.id'],
-  ['mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }', { i: { name: bad, trainingFileId: 'file-1' } }, 'name'],
-  ['mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }', { i: { name: 'ok', trainingFileId: bad } }, 'trainingFileId'],
-  ['mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }', { i: { name: 'ok', trainingFileId: 'file-1', validationFileId: bad } }, 'validationFileId'],
-  ['mutation($i: ExportJobToHuggingFaceInput!) { exportJobToHuggingFace(input: $i) { id } }', { i: exportInput({ jobId: bad }) }, 'jobId'],
-  ['mutation($i: ExportJobToHuggingFaceInput!) { exportJobToHuggingFace(input: $i) { id } }', { i: exportInput({ repositoryId: bad }) }, 'repositoryId'],
+  [
+    'mutation($i: CreateJobInput!) { createJob(input: $i) { id } }',
+    { i: job({ dataset: { id: bad, answerColumn: 'answer' } }) },
+    'dataset.id',
+  ],
+  [
+    'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }',
+    { i: { name: bad, trainingFileId: 'file-1' } },
+    'name',
+  ],
+  [
+    'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }',
+    { i: { name: 'ok', trainingFileId: bad } },
+    'trainingFileId',
+  ],
+  [
+    'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }',
+    { i: { name: 'ok', trainingFileId: 'file-1', validationFileId: bad } },
+    'validationFileId',
+  ],
+  [
+    'mutation($i: ExportJobToHuggingFaceInput!) { exportJobToHuggingFace(input: $i) { id } }',
+    { i: exportInput({ jobId: bad }) },
+    'jobId',
+  ],
+  [
+    'mutation($i: ExportJobToHuggingFaceInput!) { exportJobToHuggingFace(input: $i) { id } }',
+    { i: exportInput({ repositoryId: bad }) },
+    'repositoryId',
+  ],
 ];
 
 describe('ids and names', () => {
-  for (const [what, bad] of [['over 256 characters', LONG], ['holding a control character', CONTROL]] as const) {
+  for (const [what, bad] of [
+    ['over 256 characters', LONG],
+    ['holding a control character', CONTROL],
+  ] as const) {
     it(`${what} are BAD_USER_INPUT naming the field, with no upstream call`, async () => {
       for (const [query, variables, field] of cases(bad)) {
         const res = await stack.gql(query, variables);
@@ -51,7 +89,13 @@ describe('ids and names', () => {
   }
 
   it('a subscription argument too', async () => {
-    const sub = subscribeSse(async (url, init) => stack.gateway.yoga.fetch(url, init), 'http://gateway.test', 'subscription($v: ID!) { jobUpdated(id: $v) { id } }', { v: LONG }, DEMO);
+    const sub = subscribeSse(
+      async (url, init) => stack.gateway.yoga.fetch(url, init),
+      'http://gateway.test',
+      'subscription($v: ID!) { jobUpdated(id: $v) { id } }',
+      { v: LONG },
+      DEMO,
+    );
     await sub.done;
     expect(sub.events[0]?.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
     expect(stack.calls()).toEqual({});

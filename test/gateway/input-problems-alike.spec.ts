@@ -19,7 +19,8 @@ const DATASET = 'mutation($i: CreateDatasetInput!) { createDataset(input: $i) { 
 const EXPORT = 'mutation($i: ExportJobToHuggingFaceInput!) { exportJobToHuggingFace(input: $i) { id } }';
 const GOOD_TOKEN = `hf_${'a1B2'.repeat(9)}`;
 
-const fields = (res: { errors?: Array<{ extensions?: Record<string, any> }> }) => res.errors?.map((e) => e.extensions?.field);
+const fields = (res: { errors?: Array<{ extensions?: Record<string, any> }> }) =>
+  res.errors?.map((e) => e.extensions?.field);
 
 describe('createDataset', () => {
   it('reports every problem at once, camelCase, with extensions.field, and calls nothing upstream', async () => {
@@ -36,7 +37,10 @@ describe('createDataset', () => {
   it('an unknown file id, which only the upstream knows, comes back camelCase with extensions.field', async () => {
     const res = await stack.gql(DATASET, { i: { name: 'qa', trainingFileId: 'file-nope' } });
     expect(res.errors).toEqual([
-      expect.objectContaining({ message: expect.stringMatching(/^trainingFileId: /), extensions: { code: 'BAD_USER_INPUT', field: 'trainingFileId' } }),
+      expect.objectContaining({
+        message: expect.stringMatching(/^trainingFileId: /),
+        extensions: { code: 'BAD_USER_INPUT', field: 'trainingFileId' },
+      }),
     ]);
     expect(stack.calls()).toEqual({ 'POST /datasets': 1 });
   });
@@ -45,7 +49,9 @@ describe('createDataset', () => {
 describe('exportJobToHuggingFace', () => {
   it('reports every problem at once, never quoting the token, and calls nothing upstream', async () => {
     const token = 'not-a-hf-token-"quoted"';
-    const res = await stack.gql(EXPORT, { i: { jobId: 'job-1', userId: 'bad name!', accessToken: token, repositoryId: 'no-slash' } });
+    const res = await stack.gql(EXPORT, {
+      i: { jobId: 'job-1', userId: 'bad name!', accessToken: token, repositoryId: 'no-slash' },
+    });
     expect(fields(res)).toEqual(['userId', 'accessToken', 'repositoryId']);
     expect(res.errors?.every((e) => e.extensions?.code === 'BAD_USER_INPUT')).toBe(true);
     expect(JSON.stringify(res)).not.toContain('not-a-hf-token');
@@ -64,7 +70,9 @@ describe('exportJobToHuggingFace', () => {
   });
 
   it('a well-formed export reaches the upstream, whose own refusal still names the field', async () => {
-    const res = await stack.gql(EXPORT, { i: { jobId: 'job-1', userId: 'me', accessToken: GOOD_TOKEN, repositoryId: 'me/adapter' } });
+    const res = await stack.gql(EXPORT, {
+      i: { jobId: 'job-1', userId: 'me', accessToken: GOOD_TOKEN, repositoryId: 'me/adapter' },
+    });
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
     expect(stack.calls()).toEqual({ 'POST /jobs/{id}/exports/hugging-face': 1 });
   });

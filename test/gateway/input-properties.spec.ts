@@ -40,9 +40,16 @@ const weird = (): fc.Arbitrary<unknown> =>
 
 /** A field: usually a plausible value, sometimes anything, sometimes absent. */
 const field = <T>(plausible: fc.Arbitrary<T>): fc.Arbitrary<unknown> =>
-  fc.oneof({ weight: 6, arbitrary: plausible }, { weight: 2, arbitrary: weird() }, { weight: 1, arbitrary: fc.constant(undefined) });
+  fc.oneof(
+    { weight: 6, arbitrary: plausible },
+    { weight: 2, arbitrary: weird() },
+    { weight: 1, arbitrary: fc.constant(undefined) },
+  );
 
-const modules = fc.uniqueArray(fc.constantFrom('Q_PROJ', 'K_PROJ', 'V_PROJ', 'O_PROJ', 'GATE_PROJ', 'UP_PROJ', 'DOWN_PROJ', 'ALL'), { maxLength: 3 });
+const modules = fc.uniqueArray(
+  fc.constantFrom('Q_PROJ', 'K_PROJ', 'V_PROJ', 'O_PROJ', 'GATE_PROJ', 'UP_PROJ', 'DOWN_PROJ', 'ALL'),
+  { maxLength: 3 },
+);
 
 const jobInput = (): fc.Arbitrary<unknown> =>
   fc.record(
@@ -72,7 +79,13 @@ const jobInput = (): fc.Arbitrary<unknown> =>
             maskPromptLabels: field(fc.boolean()),
             lora: field(
               fc.record(
-                { enabled: field(fc.boolean()), r: field(fc.integer({ min: 0, max: 300 })), alpha: field(fc.integer({ min: 0, max: 300 })), dropout: field(fc.double({ min: -0.2, max: 1.2, noNaN: true })), trainableModules: field(modules) },
+                {
+                  enabled: field(fc.boolean()),
+                  r: field(fc.integer({ min: 0, max: 300 })),
+                  alpha: field(fc.integer({ min: 0, max: 300 })),
+                  dropout: field(fc.double({ min: -0.2, max: 1.2, noNaN: true })),
+                  trainableModules: field(modules),
+                },
                 { requiredKeys: [] },
               ),
             ),
@@ -89,9 +102,15 @@ const jobInput = (): fc.Arbitrary<unknown> =>
 /** A job every rule accepts, for the seeded dataset (its columns are `question` and `answer`). */
 const validJob = (): fc.Arbitrary<Record<string, unknown>> =>
   fc.record({
-    name: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }).filter((n) => n.trim() !== '' && !/[\u0000-\u001f\u007f-\u009f]/.test(n)),
+    name: fc
+      .string({ unit: 'grapheme', minLength: 1, maxLength: 12 })
+      .filter((n) => n.trim() !== '' && !/[\u0000-\u001f\u007f-\u009f]/.test(n)),
     baseModelId: fc.constantFrom(LLAMA_INSTRUCT, QWEN_SMALL),
-    dataset: fc.record({ id: fc.constant('DATASET'), promptColumn: fc.constantFrom('question', null), answerColumn: fc.constant('answer') }),
+    dataset: fc.record({
+      id: fc.constant('DATASET'),
+      promptColumn: fc.constantFrom('question', null),
+      answerColumn: fc.constant('answer'),
+    }),
     hyperparameters: fc.record({
       nEpochs: fc.integer({ min: 1, max: 20 }),
       nEvals: fc.integer({ min: 0, max: 100 }),
@@ -101,21 +120,45 @@ const validJob = (): fc.Arbitrary<Record<string, unknown>> =>
       weightDecay: fc.double({ min: 0, max: 1, noNaN: true }),
       bestCheckpoints: fc.boolean(),
       maskPromptLabels: fc.boolean(),
-      lora: fc.record({ enabled: fc.constant(true), r: fc.constantFrom(8, 16), alpha: fc.constantFrom(8, 16), dropout: fc.double({ min: 0, max: 1, noNaN: true }), trainableModules: modules }),
+      lora: fc.record({
+        enabled: fc.constant(true),
+        r: fc.constantFrom(8, 16),
+        alpha: fc.constantFrom(8, 16),
+        dropout: fc.double({ min: 0, max: 1, noNaN: true }),
+        trainableModules: modules,
+      }),
     }),
   });
 
-const PATHS = ['name', 'baseModelId', 'dataset', 'dataset.id', 'dataset.promptColumn', 'dataset.answerColumn', 'hyperparameters', 'hyperparameters.nEpochs', 'hyperparameters.batchSize', 'hyperparameters.learningRate', 'hyperparameters.lora', 'hyperparameters.lora.r', 'hyperparameters.lora.dropout', 'hyperparameters.lora.trainableModules', 'unexpected'];
+const PATHS = [
+  'name',
+  'baseModelId',
+  'dataset',
+  'dataset.id',
+  'dataset.promptColumn',
+  'dataset.answerColumn',
+  'hyperparameters',
+  'hyperparameters.nEpochs',
+  'hyperparameters.batchSize',
+  'hyperparameters.learningRate',
+  'hyperparameters.lora',
+  'hyperparameters.lora.r',
+  'hyperparameters.lora.dropout',
+  'hyperparameters.lora.trainableModules',
+  'unexpected',
+];
 
 /** A valid job with one field replaced by anything at all (or removed). */
 const nearlyValidJob = (): fc.Arbitrary<Record<string, unknown>> =>
-  fc.tuple(validJob(), fc.constantFrom(...PATHS), fc.oneof(weird(), fc.constant(undefined))).map(([job, path, value]) => {
-    const keys = path.split('.');
-    let at: Record<string, unknown> = job;
-    for (const key of keys.slice(0, -1)) at = at[key] as Record<string, unknown>;
-    at[keys.at(-1)!] = value;
-    return job;
-  });
+  fc
+    .tuple(validJob(), fc.constantFrom(...PATHS), fc.oneof(weird(), fc.constant(undefined)))
+    .map(([job, path, value]) => {
+      const keys = path.split('.');
+      let at: Record<string, unknown> = job;
+      for (const key of keys.slice(0, -1)) at = at[key] as Record<string, unknown>;
+      at[keys.at(-1)!] = value;
+      return job;
+    });
 
 /** The raw variables: a valid job, a nearly valid one, a free-for-all, or `i` of the wrong kind or missing. */
 const variables = (): fc.Arbitrary<Record<string, unknown>> =>
@@ -128,7 +171,8 @@ const variables = (): fc.Arbitrary<Record<string, unknown>> =>
   );
 
 /** Puts the seeded dataset's id where the generator wrote DATASET (ids are only known at run time). */
-const withDataset = (value: unknown): unknown => JSON.parse(JSON.stringify(value ?? null).replaceAll('"DATASET"', JSON.stringify(datasetId)));
+const withDataset = (value: unknown): unknown =>
+  JSON.parse(JSON.stringify(value ?? null).replaceAll('"DATASET"', JSON.stringify(datasetId)));
 
 const VOCABULARY = new Set<string>(ERROR_CODES);
 const OPERATIONS = [

@@ -27,7 +27,11 @@ async function createJobs(s: Stack, datasetId: string, n: number, creds: Credent
   // own: these tests expect exact pages, and jobs created in one millisecond cannot be placed by a
   // cursor whose job has gone (that case has its own test below).
   for (let i = 0; i < n; i++) {
-    const job = await s.client.createJob(creds, { name: `job-${i}`, baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    const job = await s.client.createJob(creds, {
+      name: `job-${i}`,
+      baseModelId: LLAMA_INSTRUCT,
+      dataset: { id: datasetId, answerColumn: 'answer' },
+    });
     ids.push(job.id);
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
@@ -72,7 +76,8 @@ describe('paging jobs', () => {
     const first = await page(s, 1, null);
     const res = await page(s, 1, first.data?.jobs.pageInfo.endCursor, 'QUEUED');
     expect(res.errors?.[0]).toMatchObject({
-      message: 'after: this cursor was read from jobs without a status filter, not from jobs(status: QUEUED); page with the same status, or start again from the first page',
+      message:
+        'after: this cursor was read from jobs without a status filter, not from jobs(status: QUEUED); page with the same status, or start again from the first page',
       extensions: { code: 'BAD_USER_INPUT', field: 'after' },
     });
   });
@@ -90,7 +95,7 @@ describe('paging jobs', () => {
     expect(s.calls()).toEqual({});
   });
 
-  it("a cursor whose job has left the list (cancelled while paging QUEUED) continues with the jobs created before it", async () => {
+  it('a cursor whose job has left the list (cancelled while paging QUEUED) continues with the jobs created before it', async () => {
     const s = (stack = await startStack({ simulator: { jobSeconds: 3_600 } }));
     const { datasetId } = await seedDataset(s, DEMO);
     const newestFirst = (await createJobs(s, datasetId, 6)).reverse();
@@ -118,7 +123,11 @@ describe('paging jobs', () => {
     const oldest = last.jobs[0];
     if (!oldest) throw new Error('no oldest job');
     s.simulator.resetStats();
-    const res = await page(s, 2, encodeJobCursor({ status: null, createdAt: oldest.createdAt.getTime(), id: oldest.id, position: 0, total: 250 }));
+    const res = await page(
+      s,
+      2,
+      encodeJobCursor({ status: null, createdAt: oldest.createdAt.getTime(), id: oldest.id, position: 0, total: 250 }),
+    );
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
     expect(res.errors?.[0]?.message).toMatch(/start again from the first page/);
     expect(s.calls()['GET /jobs']).toBe(MAX_LIST_CALLS - 1);

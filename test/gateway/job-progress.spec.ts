@@ -22,13 +22,19 @@ afterAll(() => stack.close());
 const PROGRESS = `query($id: ID!) { job(id: $id) { status progress estimatedSecondsLeft metrics { latest { step } trainingSteps } } }`;
 
 async function progressOf(id: string) {
-  const response = await stack.gql<{ job: { status: string; progress: number | null; estimatedSecondsLeft: number | null; metrics: any } }>(PROGRESS, { id });
+  const response = await stack.gql<{
+    job: { status: string; progress: number | null; estimatedSecondsLeft: number | null; metrics: any };
+  }>(PROGRESS, { id });
   expect(response.errors).toBeUndefined();
   return response.data!.job;
 }
 
 const createJob = (name: string) =>
-  stack.client.createJob(DEMO, { name, baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+  stack.client.createJob(DEMO, {
+    name,
+    baseModelId: LLAMA_INSTRUCT,
+    dataset: { id: datasetId, answerColumn: 'answer' },
+  });
 
 describe('Job.progress and Job.estimatedSecondsLeft', () => {
   it('are 0 and unknown while waiting, the share of steps and the run left while running, 1 and 0 once completed', async () => {
@@ -72,7 +78,9 @@ describe('Job.progress and Job.estimatedSecondsLeft', () => {
     clock.at(job, 0.05);
     await stack.client.cancelJob(DEMO, job.id);
     stack.simulator.resetStats();
-    const response = await stack.gql(`query($id: ID!) { job(id: $id) { status progress estimatedSecondsLeft } }`, { id: job.id });
+    const response = await stack.gql(`query($id: ID!) { job(id: $id) { status progress estimatedSecondsLeft } }`, {
+      id: job.id,
+    });
     expect(response.data).toEqual({ job: { status: 'CANCELLED', progress: 0, estimatedSecondsLeft: null } });
     expect(stack.calls()).toEqual({ 'GET /jobs/{id}': 1 });
   });

@@ -29,7 +29,11 @@ describe('a new user, with no account', () => {
     expect(upload.errors).toBeUndefined();
     const fileId = upload.data?.uploadFile.id as string;
 
-    const dataset = await postGraphQL(url, 'mutation($f: ID!) { createDataset(input: { name: "qa", trainingFileId: $f }) { id trainingFile { id } } }', { f: fileId });
+    const dataset = await postGraphQL(
+      url,
+      'mutation($f: ID!) { createDataset(input: { name: "qa", trainingFileId: $f }) { id trainingFile { id } } }',
+      { f: fileId },
+    );
     expect(dataset.errors).toBeUndefined();
     const datasetId = dataset.data?.createDataset.id as string;
     expect(dataset.data?.createDataset.trainingFile.id).toBe(fileId);
@@ -40,21 +44,41 @@ describe('a new user, with no account', () => {
       dataset: { id: datasetId, promptColumn: 'question', answerColumn: 'answer' },
       hyperparameters: { nEpochs: 2, nEvals: 1, batchSize: 4 },
     };
-    const estimate = await postGraphQL(url, 'query($i: CreateJobInput!) { costEstimate(input: $i) { tokens cost currency minimumApplied } }', { i: input });
+    const estimate = await postGraphQL(
+      url,
+      'query($i: CreateJobInput!) { costEstimate(input: $i) { tokens cost currency minimumApplied } }',
+      { i: input },
+    );
     expect(estimate.errors).toBeUndefined();
     expect(estimate.data?.costEstimate).toMatchObject({ cost: 2, currency: 'USD', minimumApplied: true });
     expect(estimate.data?.costEstimate.tokens).toBeGreaterThan(0);
 
-    const created = await postGraphQL(url, 'mutation($i: CreateJobInput!) { createJob(input: $i) { id status baseModel { name } dataset { name } } }', { i: input });
+    const created = await postGraphQL(
+      url,
+      'mutation($i: CreateJobInput!) { createJob(input: $i) { id status baseModel { name } dataset { name } } }',
+      { i: input },
+    );
     expect(created.errors).toBeUndefined();
-    expect(created.data?.createJob).toMatchObject({ status: 'QUEUED', baseModel: { name: 'Qwen2-1.5B-Instruct' }, dataset: { name: 'qa' } });
+    expect(created.data?.createJob).toMatchObject({
+      status: 'QUEUED',
+      baseModel: { name: 'Qwen2-1.5B-Instruct' },
+      dataset: { name: 'qa' },
+    });
     const jobId = created.data?.createJob.id as string;
 
-    const done = await eventually(async () => {
-      const res = await postGraphQL(url, 'query($id: ID!) { job(id: $id) { status completedAt downloadUrl metrics { points { step trainingLoss } latest { step } bestValidationLoss trainingSteps } } }', { id: jobId });
-      expect(res.errors).toBeUndefined();
-      return res.data?.job.status === 'COMPLETED' ? res.data.job : undefined;
-    }, 15_000, 'the job to complete');
+    const done = await eventually(
+      async () => {
+        const res = await postGraphQL(
+          url,
+          'query($id: ID!) { job(id: $id) { status completedAt downloadUrl metrics { points { step trainingLoss } latest { step } bestValidationLoss trainingSteps } } }',
+          { id: jobId },
+        );
+        expect(res.errors).toBeUndefined();
+        return res.data?.job.status === 'COMPLETED' ? res.data.job : undefined;
+      },
+      15_000,
+      'the job to complete',
+    );
 
     expect(done.completedAt).toEqual(expect.any(String));
     expect(done.metrics.points.length).toBeGreaterThan(0);

@@ -11,19 +11,25 @@ afterAll(() => stack.close());
 beforeEach(() => stack.simulator.resetStats());
 
 describe('operation limits', () => {
-  it('lets GraphiQL\'s introspection query through', async () => {
+  it("lets GraphiQL's introspection query through", async () => {
     const res = await stack.gql(getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true }));
     expect(res.errors).toBeUndefined();
     expect(res.data?.__schema.queryType.name).toBe('Query');
   });
 
   it('lets the deepest useful query through', async () => {
-    const res = await stack.gql(`{ jobs(first: 20) { edges { node { dataset { trainingFile { columns { name sampleValues } } } metrics { latest { step } } } } } }`);
+    const res = await stack.gql(
+      `{ jobs(first: 20) { edges { node { dataset { trainingFile { columns { name sampleValues } } } metrics { latest { step } } } } } }`,
+    );
     expect(res.errors).toBeUndefined();
   });
 
   it.each([
-    ['too many aliases', `{ ${Array.from({ length: 40 }, (_, i) => `a${i}: baseModels { id }`).join(' ')} }`, /Aliases limit of 30 exceeded/],
+    [
+      'too many aliases',
+      `{ ${Array.from({ length: 40 }, (_, i) => `a${i}: baseModels { id }`).join(' ')} }`,
+      /Aliases limit of 30 exceeded/,
+    ],
     ['too many tokens', `{ baseModels { ${'id '.repeat(3000)} } }`, /Token limit of 3000 exceeded/],
   ])('refuses %s', async (_name, query, message) => {
     const res = await stack.gql(query);
@@ -35,9 +41,21 @@ describe('operation limits', () => {
   // Probes that passed before: graphql-armor's alias limit exempts `__typename`, and nothing counted
   // fields, so one field repeated 500 times went to validation (whose overlap check is quadratic).
   it.each([
-    ['101 aliases of __typename', `{ baseModels { id } ${Array.from({ length: 101 }, (_, i) => `t${i}: __typename`).join(' ')} }`, 'Aliases limit of 30 exceeded: the operation has 101 aliases (__typename included; setting MAX_OPERATION_ALIASES).'],
-    ['one field repeated 500 times', `{ baseModels { ${'id '.repeat(500)} } }`, 'Field selections limit of 300 exceeded: the operation selects 501 fields (repeated fields and __typename included; setting MAX_OPERATION_FIELDS).'],
-    ['__typename repeated 500 times', `{ baseModels { id } ${'__typename '.repeat(500)} }`, 'Field selections limit of 300 exceeded: the operation selects 502 fields (repeated fields and __typename included; setting MAX_OPERATION_FIELDS).'],
+    [
+      '101 aliases of __typename',
+      `{ baseModels { id } ${Array.from({ length: 101 }, (_, i) => `t${i}: __typename`).join(' ')} }`,
+      'Aliases limit of 30 exceeded: the operation has 101 aliases (__typename included; setting MAX_OPERATION_ALIASES).',
+    ],
+    [
+      'one field repeated 500 times',
+      `{ baseModels { ${'id '.repeat(500)} } }`,
+      'Field selections limit of 300 exceeded: the operation selects 501 fields (repeated fields and __typename included; setting MAX_OPERATION_FIELDS).',
+    ],
+    [
+      '__typename repeated 500 times',
+      `{ baseModels { id } ${'__typename '.repeat(500)} }`,
+      'Field selections limit of 300 exceeded: the operation selects 502 fields (repeated fields and __typename included; setting MAX_OPERATION_FIELDS).',
+    ],
   ])('refuses %s, stating the limit, before any upstream call', async (_name, query, message) => {
     const res = await stack.gql(query);
     expect(res.data ?? null).toBeNull();
@@ -49,7 +67,9 @@ describe('operation limits', () => {
     const fragment = `fragment F on BaseModel { ${'id name '.repeat(10)} }`;
     const res = await stack.gql(`{ baseModels { ${Array.from({ length: 20 }, () => '...F').join(' ')} } } ${fragment}`);
     expect(res.errors?.[0]?.extensions?.code).toBe('OPERATION_LIMIT_EXCEEDED');
-    expect(res.errors?.[0]?.message).toMatch(/^Field selections limit of 300 exceeded: the operation selects 401 fields/);
+    expect(res.errors?.[0]?.message).toMatch(
+      /^Field selections limit of 300 exceeded: the operation selects 401 fields/,
+    );
     expect(stack.calls()).toEqual({});
   });
 

@@ -24,7 +24,13 @@ describe('job creations queued behind the connection pool', () => {
     const N = 8;
     const results = await Promise.all(
       Array.from({ length: N }, (_, i) =>
-        stack.gql(CREATE, { input: { name: `queued-${i}`, baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } } }),
+        stack.gql(CREATE, {
+          input: {
+            name: `queued-${i}`,
+            baseModelId: LLAMA_INSTRUCT,
+            dataset: { id: datasetId, answerColumn: 'answer' },
+          },
+        }),
       ),
     );
     stack.simulator.setFaults({});
@@ -35,15 +41,21 @@ describe('job creations queued behind the connection pool', () => {
     // Two connections, 400 ms per answer, a 1 s deadline: some creations never got a connection.
     expect(count('UPSTREAM_UNAVAILABLE')).toBeGreaterThan(0);
     // Exactly those that reached the upstream (by its own count) are created or outcome-unknown.
-    const reached = await eventually(() => {
-      const n = stack.simulator.stats()['POST /jobs'] ?? 0;
-      return n === N - count('UPSTREAM_UNAVAILABLE') ? n : undefined;
-    }, 5_000, `the simulator to count ${N - count('UPSTREAM_UNAVAILABLE')} creations (it counted ${stack.simulator.stats()['POST /jobs'] ?? 0})`);
+    const reached = await eventually(
+      () => {
+        const n = stack.simulator.stats()['POST /jobs'] ?? 0;
+        return n === N - count('UPSTREAM_UNAVAILABLE') ? n : undefined;
+      },
+      5_000,
+      `the simulator to count ${N - count('UPSTREAM_UNAVAILABLE')} creations (it counted ${stack.simulator.stats()['POST /jobs'] ?? 0})`,
+    );
     expect(count('CREATED') + count('UPSTREAM_OUTCOME_UNKNOWN')).toBe(reached);
     for (const r of results) {
       if (r.errors?.[0]?.extensions?.code === 'UPSTREAM_UNAVAILABLE') {
         // Cut by the deadline while queued, not held until a connection came free.
-        expect(r.errors[0].message).toBe('POST /jobs: the fine-tuning service is unreachable (no connection free within 1000 ms).');
+        expect(r.errors[0].message).toBe(
+          'POST /jobs: the fine-tuning service is unreachable (no connection free within 1000 ms).',
+        );
       }
     }
     // None is lost: each job returned exists upstream; an outcome-unknown one may or may not (the

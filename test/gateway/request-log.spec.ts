@@ -11,7 +11,15 @@ const lines: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
   stack = await startStack();
-  const logger = pino({ level: 'debug' }, new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
+  const logger = pino(
+    { level: 'debug' },
+    new Writable({
+      write(chunk, _enc, done) {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    }),
+  );
   gateway = createGateway({ client: stack.client, fallbackCredentials: null, logger });
 });
 afterAll(() => stack.close());
@@ -28,7 +36,15 @@ describe('request log', () => {
       }),
     });
     const line = lines.find((l) => l.msg === 'request' && l.operationName === 'Export');
-    expect(line).toMatchObject({ level: 30, method: 'POST', path: '/graphql', status: 200, operation: 'mutation', operationName: 'Export', ms: expect.any(Number) });
+    expect(line).toMatchObject({
+      level: 30,
+      method: 'POST',
+      path: '/graphql',
+      status: 200,
+      operation: 'mutation',
+      operationName: 'Export',
+      ms: expect.any(Number),
+    });
     const everything = JSON.stringify(lines);
     expect(everything).not.toContain(token);
     expect(everything).not.toContain(DEMO.token);

@@ -10,7 +10,7 @@ describe('schema.graphql', () => {
     expect(checkedIn).toBe(`${printSchema(sortedSchema())}\n`);
   });
 
-  it('describes every type, field, argument and enum value (GraphiQL\'s docs are what explorers read)', () => {
+  it("describes every type, field, argument and enum value (GraphiQL's docs are what explorers read)", () => {
     const missing: string[] = [];
     for (const type of Object.values(sortedSchema().getTypeMap())) {
       if (type.name.startsWith('__') || ['String', 'Int', 'Float', 'Boolean', 'ID'].includes(type.name)) continue;
@@ -18,10 +18,12 @@ describe('schema.graphql', () => {
       if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)) {
         for (const field of Object.values(type.getFields())) {
           if (!field.description) missing.push(`${type.name}.${field.name}`);
-          for (const arg of 'args' in field ? field.args : []) if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
+          for (const arg of 'args' in field ? field.args : [])
+            if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
         }
       }
-      if (isEnumType(type)) for (const value of type.getValues()) if (!value.description) missing.push(`${type.name}.${value.name}`);
+      if (isEnumType(type))
+        for (const value of type.getValues()) if (!value.description) missing.push(`${type.name}.${value.name}`);
       if (isScalarType(type) && !type.description) missing.push(type.name);
     }
     expect(missing).toEqual([]);
@@ -30,7 +32,22 @@ describe('schema.graphql', () => {
   it('names enum values in UPPER_CASE', () => {
     const jobStatus = sortedSchema().getType('JobStatus');
     const modules = sortedSchema().getType('TrainableModule');
-    expect(isEnumType(jobStatus) && jobStatus.getValues().map((v) => v.name)).toEqual(['CANCELLED', 'COMPLETED', 'FAILED', 'QUEUED', 'RUNNING', 'STARTING']);
-    expect(isEnumType(modules) && modules.getValues().map((v) => v.name)).toEqual(['DOWN_PROJ', 'GATE_PROJ', 'K_PROJ', 'O_PROJ', 'Q_PROJ', 'UP_PROJ', 'V_PROJ']);
+    expect(isEnumType(jobStatus) && jobStatus.getValues().map((v) => v.name)).toEqual([
+      'CANCELLED',
+      'COMPLETED',
+      'FAILED',
+      'QUEUED',
+      'RUNNING',
+      'STARTING',
+    ]);
+    expect(isEnumType(modules) && modules.getValues().map((v) => v.name)).toEqual([
+      'DOWN_PROJ',
+      'GATE_PROJ',
+      'K_PROJ',
+      'O_PROJ',
+      'Q_PROJ',
+      'UP_PROJ',
+      'V_PROJ',
+    ]);
   });
 });

@@ -27,8 +27,21 @@ const lines: string[] = [];
 beforeAll(async () => {
   simulator = await startSimulator({ port: 0, jobSeconds: 2, tenants: [CALLER] });
   echo = await startEchoingUpstream(simulator.origin);
-  const logger = pino({ level: 'debug' }, new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }));
-  client = createUpstreamClient({ baseUrl: echo.apiBaseUrl, deadlineMs: 5_000, retry: { baseDelayMs: 5, maxDelayMs: 20 }, logger });
+  const logger = pino(
+    { level: 'debug' },
+    new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    }),
+  );
+  client = createUpstreamClient({
+    baseUrl: echo.apiBaseUrl,
+    deadlineMs: 5_000,
+    retry: { baseDelayMs: 5, maxDelayMs: 20 },
+    logger,
+  });
   gateway = createGateway({ client, fallbackCredentials: null, logger });
 });
 afterAll(async () => {
@@ -43,7 +56,11 @@ beforeEach(() => {
 async function post(query: string, variables: Record<string, unknown>): Promise<string> {
   const response = await gateway.yoga.fetch('http://gateway.test/graphql', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${CALLER.token}`, 'x-organization-id': CALLER.organizationId },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${CALLER.token}`,
+      'x-organization-id': CALLER.organizationId,
+    },
     body: JSON.stringify({ query, variables }),
   });
   return response.text();
@@ -54,7 +71,10 @@ const EXPORT = 'mutation Export($i: ExportJobToHuggingFaceInput!) { exportJobToH
 describe('secrets in logs, errors and responses', () => {
   it.each([
     ['a missing field', { jobId: 'job-x', userId: 'me', accessToken: HF_PLAIN }],
-    ['a token of the wrong type next to a quoted one', { jobId: 'job-x', userId: ['me'], accessToken: HF_TOKEN, repositoryId: 'me/adapter' }],
+    [
+      'a token of the wrong type next to a quoted one',
+      { jobId: 'job-x', userId: ['me'], accessToken: HF_TOKEN, repositoryId: 'me/adapter' },
+    ],
   ])('a coercion failure of exportJobToHuggingFace (%s) quotes no token at debug', async (_, input) => {
     const body = await post(EXPORT, { i: input });
     expect(JSON.parse(body)).toMatchObject({ errors: [{ extensions: { code: 'BAD_USER_INPUT' } }] });
@@ -65,7 +85,9 @@ describe('secrets in logs, errors and responses', () => {
 
   it('an upstream echo of tokens holding quotes and backslashes is scrubbed in every encoding', async () => {
     echo.echoNext(1);
-    const body = await post(EXPORT, { i: { jobId: 'job-x', userId: 'me', accessToken: HF_PLAIN, repositoryId: 'me/adapter' } });
+    const body = await post(EXPORT, {
+      i: { jobId: 'job-x', userId: 'me', accessToken: HF_PLAIN, repositoryId: 'me/adapter' },
+    });
     echo.echoNext(1);
     const other = await post('mutation { createDataset(input: { name: "d", trainingFileId: "file-1" }) { id } }', {});
     for (const answer of [body, other]) {
@@ -74,8 +96,12 @@ describe('secrets in logs, errors and responses', () => {
     }
     expect(body).toContain('[redacted]');
     // A Hugging Face token of the wrong form never leaves the gateway, and is not quoted in the refusal.
-    const refused = await post(EXPORT, { i: { jobId: 'job-x', userId: 'me', accessToken: HF_TOKEN, repositoryId: 'me/adapter' } });
-    expect(JSON.parse(refused)).toMatchObject({ errors: [{ extensions: { code: 'BAD_USER_INPUT', field: 'accessToken' } }] });
+    const refused = await post(EXPORT, {
+      i: { jobId: 'job-x', userId: 'me', accessToken: HF_TOKEN, repositoryId: 'me/adapter' },
+    });
+    expect(JSON.parse(refused)).toMatchObject({
+      errors: [{ extensions: { code: 'BAD_USER_INPUT', field: 'accessToken' } }],
+    });
     expect(tracesIn(refused, SECRETS)).toEqual([]);
     expect(tracesIn(lines.join('\n'), SECRETS)).toEqual([]);
   });

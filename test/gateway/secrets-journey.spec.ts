@@ -13,7 +13,7 @@ import { startHttpServer, type RunningServer } from '../../src/server/http.js';
 import { redactingLogger } from '../../src/server/redacting-logger.js';
 import { createSecretRedactor } from '../../src/secrets/secret-redactor.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { createLiveUpdates, type LiveUpdates } from '../../src/subscriptions/hub.js';
+import { createLiveUpdates, type LiveUpdates } from '../../src/live/hub.js';
 import { createUpstreamClient, type ClosableUpstreamClient } from '../../src/upstream/client.js';
 import { startEchoingUpstream, type EchoingUpstream } from '../harness/echoing-upstream.js';
 import { QA_CSV, QWEN_SMALL } from '../harness/fixtures.js';
@@ -42,10 +42,30 @@ beforeAll(async () => {
   simulator = await startSimulator({ port: 0, jobSeconds: 1, tenants: CALLERS });
   echo = await startEchoingUpstream(simulator.origin);
   const redactor = createSecretRedactor();
-  const logger = redactingLogger(pino({ level: 'debug' }, new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } })), redactor);
+  const logger = redactingLogger(
+    pino(
+      { level: 'debug' },
+      new Writable({
+        write(chunk, _enc, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    ),
+    redactor,
+  );
   // 30 s: the simulator's first dry run for a model loads its tokenizer (seconds on a loaded machine).
-  client = createUpstreamClient({ baseUrl: echo.apiBaseUrl, deadlineMs: 30_000, retry: { baseDelayMs: 5, maxDelayMs: 20 }, logger: logger.child({ component: 'upstream' }) });
-  live = createLiveUpdates({ client, logger: logger.child({ component: 'live' }), intervals: { runningMs: 50, queuedMs: 50, listMs: 50, maxBackoffMs: 200 } });
+  client = createUpstreamClient({
+    baseUrl: echo.apiBaseUrl,
+    deadlineMs: 30_000,
+    retry: { baseDelayMs: 5, maxDelayMs: 20 },
+    logger: logger.child({ component: 'upstream' }),
+  });
+  live = createLiveUpdates({
+    client,
+    logger: logger.child({ component: 'live' }),
+    intervals: { runningMs: 50, queuedMs: 50, listMs: 50, maxBackoffMs: 200 },
+  });
   const gateway = createGateway({ client, live, fallbackCredentials: null, logger, redactor });
   server = await startHttpServer(gateway, { port: 0, host: '127.0.0.1' });
 });
@@ -69,32 +89,75 @@ describe.each(CALLERS)('the journey of $token', (caller) => {
     const upload = await uploadCsv(url, 'qa.csv', QA_CSV, caller);
     answers.push(JSON.stringify(upload));
     expect(upload.errors).toBeUndefined();
-    const dataset = await gql('mutation($f: ID!) { createDataset(input: { name: "qa", trainingFileId: $f }) { id } }', { f: upload.data?.uploadFile.id });
-    const input = { name: 'journey', baseModelId: QWEN_SMALL, dataset: { id: dataset.data?.createDataset.id, promptColumn: 'question', answerColumn: 'answer' } };
-    expect((await gql('query($i: CreateJobInput!) { costEstimate(input: $i) { cost } }', { i: input })).errors).toBeUndefined();
+    const dataset = await gql('mutation($f: ID!) { createDataset(input: { name: "qa", trainingFileId: $f }) { id } }', {
+      f: upload.data?.uploadFile.id,
+    });
+    const input = {
+      name: 'journey',
+      baseModelId: QWEN_SMALL,
+      dataset: { id: dataset.data?.createDataset.id, promptColumn: 'question', answerColumn: 'answer' },
+    };
+    expect(
+      (await gql('query($i: CreateJobInput!) { costEstimate(input: $i) { cost } }', { i: input })).errors,
+    ).toBeUndefined();
     const created = await gql('mutation($i: CreateJobInput!) { createJob(input: $i) { id } }', { i: input });
     const jobId = created.data?.createJob.id as string;
 
-    const sse = subscribeSse(fetch, url, 'subscription($id: ID!) { jobUpdated(id: $id) { status } }', { id: jobId }, caller);
+    const sse = subscribeSse(
+      fetch,
+      url,
+      'subscription($id: ID!) { jobUpdated(id: $id) { status } }',
+      { id: jobId },
+      caller,
+    );
     await sse.done;
     answers.push(JSON.stringify(sse.events));
     expect(sse.events.at(-1)?.data?.jobUpdated.status).toBe('COMPLETED');
 
-    await eventually(async () => ((await gql('query($id: ID!) { job(id: $id) { status downloadUrl } }', { id: jobId })).data?.job.downloadUrl ? true : undefined));
-    const exported = await gql('mutation($i: ExportJobToHuggingFaceInput!) { exportJobToHuggingFace(input: $i) { id status } }', {
-      i: { jobId, userId: 'me', accessToken: HF_TOKEN, repositoryId: 'me/adapter' },
-    });
+    await eventually(async () =>
+      (await gql('query($id: ID!) { job(id: $id) { status downloadUrl } }', { id: jobId })).data?.job.downloadUrl
+        ? true
+        : undefined,
+    );
+    const exported = await gql(
+      'mutation($i: ExportJobToHuggingFaceInput!) { exportJobToHuggingFace(input: $i) { id status } }',
+      {
+        i: { jobId, userId: 'me', accessToken: HF_TOKEN, repositoryId: 'me/adapter' },
+      },
+    );
     expect(exported.errors).toBeUndefined();
 
     // A coercion failure (a missing field, the variables quoted by graphql-js) and a malformed token.
-    expect((await gql('mutation($i: ExportJobToHuggingFaceInput!) { exportJobToHuggingFace(input: $i) { id } }', { i: { jobId, userId: 'me', accessToken: HF_TOKEN } })).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    expect((await gql('mutation($i: ExportJobToHuggingFaceInput!) { exportJobToHuggingFace(input: $i) { id } }', { i: { jobId, userId: 'me', accessToken: HF_MALFORMED, repositoryId: 'me/adapter' } })).errors?.[0]?.extensions?.field).toBe('accessToken');
+    expect(
+      (
+        await gql('mutation($i: ExportJobToHuggingFaceInput!) { exportJobToHuggingFace(input: $i) { id } }', {
+          i: { jobId, userId: 'me', accessToken: HF_TOKEN },
+        })
+      ).errors?.[0]?.extensions?.code,
+    ).toBe('BAD_USER_INPUT');
+    expect(
+      (
+        await gql('mutation($i: ExportJobToHuggingFaceInput!) { exportJobToHuggingFace(input: $i) { id } }', {
+          i: { jobId, userId: 'me', accessToken: HF_MALFORMED, repositoryId: 'me/adapter' },
+        })
+      ).errors?.[0]?.extensions?.field,
+    ).toBe('accessToken');
     // An inline literal that fails validation, then upstream echoes of the body and the Authorization header.
-    await gql(`mutation { exportJobToHuggingFace(input: { jobId: "${jobId}", userId: "me", accessToken: ${JSON.stringify(HF_MALFORMED)}, repositoryId: 7 }) { id } }`);
+    await gql(
+      `mutation { exportJobToHuggingFace(input: { jobId: "${jobId}", userId: "me", accessToken: ${JSON.stringify(HF_MALFORMED)}, repositoryId: 7 }) { id } }`,
+    );
     echo.echoNext(1);
-    expect((await gql('mutation($i: ExportJobToHuggingFaceInput!) { exportJobToHuggingFace(input: $i) { id } }', { i: { jobId, userId: 'me', accessToken: HF_TOKEN, repositoryId: 'me/adapter' } })).errors?.[0]?.message).toContain('[redacted]');
+    expect(
+      (
+        await gql('mutation($i: ExportJobToHuggingFaceInput!) { exportJobToHuggingFace(input: $i) { id } }', {
+          i: { jobId, userId: 'me', accessToken: HF_TOKEN, repositoryId: 'me/adapter' },
+        })
+      ).errors?.[0]?.message,
+    ).toContain('[redacted]');
     echo.echoNext(1);
-    expect((await gql('query($id: ID!) { job(id: $id) { id } }', { id: jobId })).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect((await gql('query($id: ID!) { job(id: $id) { id } }', { id: jobId })).errors?.[0]?.extensions?.code).toBe(
+      'BAD_USER_INPUT',
+    );
 
     expect(lines.some((l) => l.includes('"level":20'))).toBe(true); // debug lines were written
     expect(tracesIn(answers.join('\n'), SECRETS)).toEqual([]);

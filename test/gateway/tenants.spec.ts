@@ -9,9 +9,16 @@ const own: Record<string, { datasetId: string; fileId: string; jobId: string }> 
 
 beforeAll(async () => {
   stack = await startStack({ simulator: { jobSeconds: 3600 } });
-  for (const [name, creds] of [['demo', DEMO], ['other', OTHER]] as const) {
+  for (const [name, creds] of [
+    ['demo', DEMO],
+    ['other', OTHER],
+  ] as const) {
     const { datasetId, fileId } = await seedDataset(stack, creds, `${name}-data`);
-    const job = await stack.client.createJob(creds, { name: `${name}-job`, baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    const job = await stack.client.createJob(creds, {
+      name: `${name}-job`,
+      baseModelId: LLAMA_INSTRUCT,
+      dataset: { id: datasetId, answerColumn: 'answer' },
+    });
     own[name] = { datasetId, fileId, jobId: job.id };
   }
 });
@@ -24,7 +31,7 @@ const BY_ID = `query($job: ID!, $dataset: ID!, $file: ID!) {
 }`;
 
 describe('tenant isolation', () => {
-  it("an id of another organization is null with NOT_FOUND, like an id that does not exist", async () => {
+  it('an id of another organization is null with NOT_FOUND, like an id that does not exist', async () => {
     const theirs = own.other!;
     const res = await stack.gql(BY_ID, { job: theirs.jobId, dataset: theirs.datasetId, file: theirs.fileId }, DEMO);
     expect(res.data).toEqual({ job: null, dataset: null, file: null });
@@ -39,9 +46,11 @@ describe('tenant isolation', () => {
     for (const error of res.errors ?? []) expect(error.message).not.toMatch(/other/);
   });
 
-  it('lists show only the caller\'s own jobs and datasets, under 50 concurrent mixed requests', async () => {
+  it("lists show only the caller's own jobs and datasets, under 50 concurrent mixed requests", async () => {
     const LIST = `{ jobs(first: 50) { totalCount edges { node { id name dataset { name } } } } datasets { id name } }`;
-    const callers: Array<[string, Credentials]> = Array.from({ length: 50 }, (_, i) => (i % 2 ? ['demo', DEMO] : ['other', OTHER]));
+    const callers: Array<[string, Credentials]> = Array.from({ length: 50 }, (_, i) =>
+      i % 2 ? ['demo', DEMO] : ['other', OTHER],
+    );
     const results = await Promise.all(callers.map(([, creds]) => stack.gql(LIST, {}, creds)));
     results.forEach((res, i) => {
       const [name] = callers[i]!;

@@ -33,7 +33,8 @@ const yoga = createYoga({
 });
 
 const BOUNDARY = 'order-test-boundary';
-const field = (name: string, value: string) => `--${BOUNDARY}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+const field = (name: string, value: string) =>
+  `--${BOUNDARY}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
 const file = (name: string, filename: string, content: string) =>
   `--${BOUNDARY}\r\ncontent-disposition: form-data; name="${name}"; filename="${filename}"\r\ncontent-type: text/csv\r\n\r\n${content}\r\n`;
 
@@ -57,16 +58,23 @@ async function post(chunks: Array<{ data: string; before?: () => Promise<void> }
     body,
     duplex: 'half',
   } as RequestInit);
-  return (await response.json()) as { data: Record<string, string | null> | null; errors?: Array<{ message: string; path: string[]; extensions: Record<string, unknown> }> };
+  return (await response.json()) as {
+    data: Record<string, string | null> | null;
+    errors?: Array<{ message: string; path: string[]; extensions: Record<string, unknown> }>;
+  };
 }
 
-const QUERY = 'mutation($a: Upload!, $b: Upload!) { first: read(file: $b) second: read(file: $a) third: read(file: $b) }';
-const HEAD = field('operations', JSON.stringify({ query: QUERY, variables: { a: null, b: null } })) + field('map', JSON.stringify({ 0: ['variables.a'], 1: ['variables.b'] }));
+const QUERY =
+  'mutation($a: Upload!, $b: Upload!) { first: read(file: $b) second: read(file: $a) third: read(file: $b) }';
+const HEAD =
+  field('operations', JSON.stringify({ query: QUERY, variables: { a: null, b: null } })) +
+  field('map', JSON.stringify({ 0: ['variables.a'], 1: ['variables.b'] }));
 // Large enough that busboy cannot buffer part "0" whole and go on to part "1" while nobody reads it.
 const A = 'x'.repeat(1_000_000);
 const B = 'y'.repeat(1_000);
 const OUT_OF_ORDER = {
-  message: 'file: part "1" is used before part "0", which was sent first; file parts must be sent in the order the operation uses them',
+  message:
+    'file: part "1" is used before part "0", which was sent first; file parts must be sent in the order the operation uses them',
   path: ['first'],
   extensions: { code: 'BAD_USER_INPUT', field: 'file' },
 };
@@ -92,10 +100,15 @@ describe('file parts used out of the order they are sent', () => {
 
   it('parts used in the order they are sent are all read, a field waiting for its part included', async () => {
     const query = 'mutation($a: Upload!, $b: Upload!) { first: read(file: $a) second: read(file: $b) }';
-    const head = field('operations', JSON.stringify({ query, variables: { a: null, b: null } })) + field('map', JSON.stringify({ 0: ['variables.a'], 1: ['variables.b'] }));
+    const head =
+      field('operations', JSON.stringify({ query, variables: { a: null, b: null } })) +
+      field('map', JSON.stringify({ 0: ['variables.a'], 1: ['variables.b'] }));
     const rest = file('0', 'a.csv', A) + file('1', 'b.csv', B) + `--${BOUNDARY}--\r\n`;
     const split = `--${BOUNDARY}\r\n`.length;
-    const res = await post([{ data: head + rest.slice(0, split) }, { data: rest.slice(split), before: () => new Promise((r) => setTimeout(r, 50)) }]);
+    const res = await post([
+      { data: head + rest.slice(0, split) },
+      { data: rest.slice(split), before: () => new Promise((r) => setTimeout(r, 50)) },
+    ]);
     expect(res).toEqual({ data: { first: `a.csv:${A.length}`, second: `b.csv:${B.length}` } });
   });
 });

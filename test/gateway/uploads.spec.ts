@@ -39,8 +39,14 @@ describe('uploadFile', () => {
     ]);
   });
 
-  it('refuses a file that is not CSV with the upstream\'s message', async () => {
-    const res = await uploadCsv(url, 'weights.bin', new Uint8Array([0, 159, 146, 150, 0, 1, 2]), DEMO, 'application/octet-stream');
+  it("refuses a file that is not CSV with the upstream's message", async () => {
+    const res = await uploadCsv(
+      url,
+      'weights.bin',
+      new Uint8Array([0, 159, 146, 150, 0, 1, 2]),
+      DEMO,
+      'application/octet-stream',
+    );
     expect(res.data).toBeNull();
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0]?.message).toMatch(/csv/i);
@@ -68,22 +74,41 @@ describe('malformed multipart requests', () => {
   it('refuses a multipart request without the operations field', async () => {
     const form = new FormData();
     form.set('map', '{}');
-    const response = await fetch(`${fresh.server!.url}/graphql`, { method: 'POST', headers: headersFor(DEMO), body: form });
+    const response = await fetch(`${fresh.server!.url}/graphql`, {
+      method: 'POST',
+      headers: headersFor(DEMO),
+      body: form,
+    });
     const body = (await response.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
     expect(response.status).toBe(400);
-    expect(body.errors[0]).toMatchObject({ message: 'Multipart field "map" must come after "operations".', extensions: { code: 'BAD_USER_INPUT' } });
+    expect(body.errors[0]).toMatchObject({
+      message: 'Multipart field "map" must come after "operations".',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
     expect(fresh.calls()).toEqual({});
   });
 
   it('refuses a map that points outside the variables', async () => {
     const form = new FormData();
-    form.set('operations', JSON.stringify({ query: 'mutation($file: Upload!) { uploadFile(file: $file) { id } }', variables: { file: null } }));
+    form.set(
+      'operations',
+      JSON.stringify({
+        query: 'mutation($file: Upload!) { uploadFile(file: $file) { id } }',
+        variables: { file: null },
+      }),
+    );
     form.set('map', JSON.stringify({ 0: ['variables.nope.deeper'] }));
     form.set('0', new Blob(['a,b\n1,2\n']), 'x.csv');
-    const response = await fetch(`${fresh.server!.url}/graphql`, { method: 'POST', headers: headersFor(DEMO), body: form });
+    const response = await fetch(`${fresh.server!.url}/graphql`, {
+      method: 'POST',
+      headers: headersFor(DEMO),
+      body: form,
+    });
     expect(response.status).toBe(400);
     const body = (await response.json()) as { errors: Array<{ message: string }> };
-    expect(body.errors[0]?.message).toBe('Multipart "map": "variables.nope.deeper" is not a variable path of the operations.');
+    expect(body.errors[0]?.message).toBe(
+      'Multipart "map": "variables.nope.deeper" is not a variable path of the operations.',
+    );
   });
 
   it('an upload refused before its file is read (no credentials) is answered, and the connection stays usable', async () => {
@@ -123,7 +148,12 @@ describe('several file parts in one request', () => {
     form.set('0', new Blob([a], { type: 'text/csv' }), 'a.csv');
     form.set('1', new Blob([b], { type: 'text/csv' }), 'b.csv');
     // Without the order rule this request hung until Node's requestTimeout (300 s).
-    const response = await fetch(`${fresh.server!.url}/graphql`, { method: 'POST', headers: headersFor(DEMO), body: form, signal: AbortSignal.timeout(15_000) });
+    const response = await fetch(`${fresh.server!.url}/graphql`, {
+      method: 'POST',
+      headers: headersFor(DEMO),
+      body: form,
+      signal: AbortSignal.timeout(15_000),
+    });
     return { status: response.status, ...((await response.json()) as Omit<GraphQLResponse, 'status'>) };
   }
   const BOTH = { 0: ['variables.a'], 1: ['variables.b'] };
@@ -145,23 +175,37 @@ describe('several file parts in one request', () => {
 
   it('uploads two files used in the order they are sent', async () => {
     fresh.simulator.resetStats();
-    const res = await uploadTwo('mutation($a: Upload!, $b: Upload!) { first: uploadFile(file: $a) { name bytes } second: uploadFile(file: $b) { name bytes } }', BOTH, a, b);
+    const res = await uploadTwo(
+      'mutation($a: Upload!, $b: Upload!) { first: uploadFile(file: $a) { name bytes } second: uploadFile(file: $b) { name bytes } }',
+      BOTH,
+      a,
+      b,
+    );
     expect(res.errors).toBeUndefined();
-    expect(res.data).toEqual({ first: { name: 'a.csv', bytes: Buffer.byteLength(a) }, second: { name: 'b.csv', bytes: Buffer.byteLength(b) } });
+    expect(res.data).toEqual({
+      first: { name: 'a.csv', bytes: Buffer.byteLength(a) },
+      second: { name: 'b.csv', bytes: Buffer.byteLength(b) },
+    });
     expect(fresh.calls()).toEqual({ 'POST /files': 2 });
   });
 
   it('file parts used out of order are refused with BAD_USER_INPUT naming both parts, instead of hanging', async () => {
     fresh.simulator.resetStats();
     const bodyRead = nextBodyRead();
-    const res = await uploadTwo('mutation($a: Upload!, $b: Upload!) { first: uploadFile(file: $b) { name } second: uploadFile(file: $a) { name } }', BOTH, a, b);
+    const res = await uploadTwo(
+      'mutation($a: Upload!, $b: Upload!) { first: uploadFile(file: $b) { name } second: uploadFile(file: $a) { name } }',
+      BOTH,
+      a,
+      b,
+    );
     expect(res.status).toBe(200);
     // uploadFile is non-null, so the failed first field nulls `data` and graphql-js runs no further
     // mutation field: `second` is not attempted (upload-order.spec.ts shows a later field opening part "0").
     expect(res.data).toBeNull();
     expect(res.errors).toEqual([
       expect.objectContaining({
-        message: 'file: part "1" is used before part "0", which was sent first; file parts must be sent in the order the operation uses them',
+        message:
+          'file: part "1" is used before part "0", which was sent first; file parts must be sent in the order the operation uses them',
         path: ['first'],
         extensions: { code: 'BAD_USER_INPUT', field: 'file' },
       }),
@@ -176,7 +220,12 @@ describe('several file parts in one request', () => {
     fresh.simulator.resetStats();
     const bodyRead = nextBodyRead();
     // Part "1" goes to a variable the operation does not declare: nobody ever reads it.
-    const res = await uploadTwo('mutation($a: Upload!) { only: uploadFile(file: $a) { name bytes } }', { 0: ['variables.a'], 1: ['variables.b'] }, a, b);
+    const res = await uploadTwo(
+      'mutation($a: Upload!) { only: uploadFile(file: $a) { name bytes } }',
+      { 0: ['variables.a'], 1: ['variables.b'] },
+      a,
+      b,
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data).toEqual({ only: { name: 'a.csv', bytes: Buffer.byteLength(a) } });
     expect(fresh.calls()).toEqual({ 'POST /files': 1 });

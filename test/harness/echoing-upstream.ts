@@ -30,7 +30,9 @@ export async function startEchoingUpstream(simulatorOrigin: string): Promise<Ech
       const auth = req.headers.authorization ?? '';
       const text = body.toString('utf8').slice(0, 300);
       const message = `cannot process ${text} for ${auth} (${Buffer.from(auth).toString('base64')}) ${encodeURIComponent(text)}`;
-      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'invalid_argument', message }));
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ code: 'invalid_argument', message }));
       return;
     }
     forward(req, res, body);

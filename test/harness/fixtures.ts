@@ -12,8 +12,17 @@ export const QA_CSV = [
 ].join('\n');
 
 /** Uploads `csv` through the client (not the gateway) and makes a dataset of it: setup for job tests. */
-export async function seedDataset(stack: { client: UpstreamClient }, creds: Credentials, name = 'qa', csv = QA_CSV): Promise<{ datasetId: string; fileId: string }> {
-  const file = await stack.client.uploadFile(creds, { filename: `${name}.csv`, body: Readable.from([csv]), contentType: 'text/csv' });
+export async function seedDataset(
+  stack: { client: UpstreamClient },
+  creds: Credentials,
+  name = 'qa',
+  csv = QA_CSV,
+): Promise<{ datasetId: string; fileId: string }> {
+  const file = await stack.client.uploadFile(creds, {
+    filename: `${name}.csv`,
+    body: Readable.from([csv]),
+    contentType: 'text/csv',
+  });
   const dataset = await stack.client.createDataset(creds, { name, trainingFileId: file.id });
   return { datasetId: dataset.id, fileId: file.id };
 }

@@ -7,7 +7,7 @@
  */
 import { Readable } from 'node:stream';
 import { SignJWT } from 'jose';
-import { createLiveUpdates, type JobSnapshot, type LiveUpdates, type LiveUpdatesOptions } from '../../src/subscriptions/hub.js';
+import { createLiveUpdates, type JobSnapshot, type LiveUpdates, type LiveUpdatesOptions } from '../../src/live/hub.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { createUpstreamClient, type ClosableUpstreamClient } from '../../src/upstream/client.js';
 import type { Job } from '../../src/upstream/schemas.js';
@@ -20,7 +20,10 @@ export const JWT_SECRET = 'live-updates-test-secret';
 export const JOB_SECONDS = 100;
 export const FAST = { runningMs: 20, queuedMs: 20, listMs: 20, maxBackoffMs: 80, leaseMs: 300 } as const;
 
-const CSV = ['question,answer', ...Array.from({ length: 40 }, (_, i) => `What is question ${i}?,The answer number ${i} is forty two.`)].join('\n');
+const CSV = [
+  'question,answer',
+  ...Array.from({ length: 40 }, (_, i) => `What is question ${i}?,The answer number ${i} is forty two.`),
+].join('\n');
 
 export interface LiveStack {
   sim: Simulator;
@@ -38,7 +41,13 @@ export interface LiveStack {
 
 export async function startLiveStack(simOptions: SimulatorOptions = {}): Promise<LiveStack> {
   const clock = { now: Date.now() };
-  const sim = await startSimulator({ port: 0, jobSeconds: JOB_SECONDS, jwtSecret: JWT_SECRET, now: () => clock.now, ...simOptions });
+  const sim = await startSimulator({
+    port: 0,
+    jobSeconds: JOB_SECONDS,
+    jwtSecret: JWT_SECRET,
+    now: () => clock.now,
+    ...simOptions,
+  });
   // One attempt per call: the specs count the hub's polls, not the client's retries.
   // The simulator's first job for a model loads that model's tokenizer (a second or more of CPU, far
   // more on a loaded test machine): a deadline that tight would fail the creation, not test it.
@@ -49,7 +58,11 @@ export async function startLiveStack(simOptions: SimulatorOptions = {}): Promise
   const datasetFor = async (creds: Credentials) => {
     const known = datasets.get(creds.organizationId);
     if (known) return known;
-    const file = await client.uploadFile(creds, { filename: 'qa.csv', body: Readable.from([CSV]), contentType: 'text/csv' });
+    const file = await client.uploadFile(creds, {
+      filename: 'qa.csv',
+      body: Readable.from([CSV]),
+      contentType: 'text/csv',
+    });
     const dataset = await client.createDataset(creds, { name: 'qa', trainingFileId: file.id });
     datasets.set(creds.organizationId, dataset.id);
     return dataset.id;
@@ -132,10 +145,15 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export const last = (reader: Reader): JobSnapshot | undefined => reader.events[reader.events.length - 1];
 
 /** The error's `code`, for assertions. */
-export const codeOf = (ended: Reader['ended']): unknown => (ended && 'error' in ended ? (ended.error as { code?: unknown }).code : undefined);
+export const codeOf = (ended: Reader['ended']): unknown =>
+  ended && 'error' in ended ? (ended.error as { code?: unknown }).code : undefined;
 
 /** Wraps a client to record, per method, the tokens of the calls the hub made. */
-export function spyClient(client: UpstreamClient): { client: UpstreamClient; calls: Map<string, string[]>; reset(): void } {
+export function spyClient(client: UpstreamClient): {
+  client: UpstreamClient;
+  calls: Map<string, string[]>;
+  reset(): void;
+} {
   const calls = new Map<string, string[]>();
   const spied = new Proxy(client, {
     get(target, property, receiver) {

@@ -44,7 +44,8 @@ export function useLiveStack(options: LiveFixtureOptions = {}): LiveFixture {
   let datasetId: string | undefined;
 
   beforeAll(async () => {
-    const intervals = intervalMs === undefined ? {} : { runningMs: intervalMs, queuedMs: intervalMs, listMs: intervalMs };
+    const intervals =
+      intervalMs === undefined ? {} : { runningMs: intervalMs, queuedMs: intervalMs, listMs: intervalMs };
     stack = await startStack({
       ...stackOptions,
       simulator: { jobSeconds, now: clock.now, ...stackOptions.simulator },
@@ -78,7 +79,11 @@ export function useLiveStack(options: LiveFixtureOptions = {}): LiveFixture {
       return client;
     },
     newJob(name = 'live') {
-      return ready(stack, 'the stack').client.createJob(DEMO, { name, baseModelId: LLAMA_INSTRUCT, dataset: { id: ready(datasetId, 'the dataset'), answerColumn: 'answer' } });
+      return ready(stack, 'the stack').client.createJob(DEMO, {
+        name,
+        baseModelId: LLAMA_INSTRUCT,
+        dataset: { id: ready(datasetId, 'the dataset'), answerColumn: 'answer' },
+      });
     },
   };
 }
@@ -99,11 +104,12 @@ export async function pollingStopped(stack: Stack, creds: Credentials = DEMO): P
   void sentinel.next().catch(() => {});
   try {
     // The first list read is the sentinel's own access check; the next ones are its poller's.
-    await eventually(() => (listPolls() >= start + 3 ? true : undefined), 5_000, 'the list poller\'s first timed poll');
+    await eventually(() => (listPolls() >= start + 3 ? true : undefined), 5_000, "the list poller's first timed poll");
     const before = jobPolls();
     const mark = listPolls();
     await eventually(() => (listPolls() >= mark + 3 ? true : undefined), 5_000, 'three more list polls');
-    if (jobPolls() !== before) throw new Error(`a job poller polled ${jobPolls() - before} time(s) after its last subscriber left`);
+    if (jobPolls() !== before)
+      throw new Error(`a job poller polled ${jobPolls() - before} time(s) after its last subscriber left`);
   } finally {
     await sentinel.return?.();
   }

@@ -14,13 +14,19 @@ export interface SimulatorProxy {
 /** Forwards `req` to the simulator and its answer back; `body`: the request's body, when already read. */
 export type Forward = (req: IncomingMessage, res: ServerResponse, body?: Buffer) => void;
 
-export async function startSimulatorProxy(simulatorOrigin: string, handle: (req: IncomingMessage, res: ServerResponse, forward: Forward) => void): Promise<SimulatorProxy> {
+export async function startSimulatorProxy(
+  simulatorOrigin: string,
+  handle: (req: IncomingMessage, res: ServerResponse, forward: Forward) => void,
+): Promise<SimulatorProxy> {
   const target = new URL(simulatorOrigin);
   const forward: Forward = (req, res, body) => {
-    const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => res.destroy());
     if (body) upstream.end(body);
     else req.pipe(upstream);

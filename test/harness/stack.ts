@@ -6,8 +6,12 @@ import { pino } from 'pino';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/server/gateway.js';
 import { startHttpServer, type RunningServer } from '../../src/server/http.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
-import { createLiveUpdates, type LiveUpdates, type LiveUpdatesOptions } from '../../src/subscriptions/hub.js';
-import { createUpstreamClient, type ClosableUpstreamClient, type UpstreamClientOptions } from '../../src/upstream/client.js';
+import { createLiveUpdates, type LiveUpdates, type LiveUpdatesOptions } from '../../src/live/hub.js';
+import {
+  createUpstreamClient,
+  type ClosableUpstreamClient,
+  type UpstreamClientOptions,
+} from '../../src/upstream/client.js';
 import type { Credentials } from '../../src/upstream/types.js';
 
 export const DEMO: Credentials = { token: 'demo-token', organizationId: 'demo-org' };
@@ -30,7 +34,11 @@ export interface Stack {
   live: LiveUpdates;
   server: RunningServer | null;
   /** Runs one operation in-process (through yoga.fetch) as `creds` (none: no credential headers). */
-  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, creds?: Credentials | null): Promise<GraphQLResponse<T>>;
+  gql<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    creds?: Credentials | null,
+  ): Promise<GraphQLResponse<T>>;
   /** Request counts of the simulator since the last `resetStats`, only the non-zero ones. */
   calls(): Record<string, number>;
   close(): Promise<void>;
@@ -55,7 +63,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const simulator = options.sharedSimulator ?? (await startSimulator({ port: 0, jobSeconds: 2, ...options.simulator }));
   // The simulator's first job for a model loads that model's tokenizer (a second or more of CPU, far
   // more on a loaded test machine): a deadline that tight would fail the creation, not test it.
-  const client = createUpstreamClient({ baseUrl: simulator.apiBaseUrl, deadlineMs: 30_000, retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...options.client });
+  const client = createUpstreamClient({
+    baseUrl: simulator.apiBaseUrl,
+    deadlineMs: 30_000,
+    retry: { baseDelayMs: 5, maxDelayMs: 20 },
+    ...options.client,
+  });
   const live = createLiveUpdates({
     client,
     ...options.live,
@@ -79,7 +92,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async gql(query, variables, creds = DEMO) {
       const response = await gateway.yoga.fetch('http://gateway.test/graphql', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...(creds ? headersFor(creds) : {}) },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json',
+          ...(creds ? headersFor(creds) : {}),
+        },
         body: JSON.stringify({ query, variables }),
       });
       const body = (await response.json()) as Omit<GraphQLResponse, 'status'>;
@@ -98,7 +115,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /** Waits until `check` returns a value that is not undefined (polling every 20 ms), or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -30,7 +30,10 @@ export function csvOf(minBytes: number): { bytes: number; chunks: () => AsyncIte
 /** A GraphQL multipart request uploading `file` as `uploadFile`'s `$file`, with its exact length. */
 export function multipartUpload(filename: string, file: { bytes: number; chunks: () => AsyncIterable<Buffer> }) {
   const boundary = '----limits-test-boundary';
-  const operations = JSON.stringify({ query: 'mutation($file: Upload!) { uploadFile(file: $file) { name bytes } }', variables: { file: null } });
+  const operations = JSON.stringify({
+    query: 'mutation($file: Upload!) { uploadFile(file: $file) { name bytes } }',
+    variables: { file: null },
+  });
   const head = Buffer.from(
     `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
       `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.file"]}\r\n` +
@@ -95,14 +98,18 @@ export function streamedPost(
     });
     // Errors writing the rest of the body after the answer came (the server stopped reading) are not the
     // client's concern here; the answer is.
-    Readable.from(body.chunks()).on('error', () => {}).pipe(req);
+    Readable.from(body.chunks())
+      .on('error', () => {})
+      .pipe(req);
   });
 }
 
 /** A JSON GraphQL request of exactly `bytes` bytes (its variables pad it). */
 export function paddedJson(bytes: number) {
   const bare = JSON.stringify({ query: '{ __typename }', variables: { pad: '' } });
-  const buffer = Buffer.from(JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(bytes - bare.length) } }));
+  const buffer = Buffer.from(
+    JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(bytes - bare.length) } }),
+  );
   return {
     contentType: 'application/json',
     bytes: buffer.length,

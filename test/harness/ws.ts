@@ -50,11 +50,14 @@ export function subscribeWs(client: Client, query: string, variables: Record<str
   const events: WsSubscription['events'] = [];
   let unsubscribe = () => {};
   const done = new Promise<void>((resolve, reject) => {
-    unsubscribe = client.subscribe({ query, variables }, {
-      next: (value) => events.push(value as WsSubscription['events'][number]),
-      error: (error) => reject(asError(error)),
-      complete: () => resolve(),
-    });
+    unsubscribe = client.subscribe(
+      { query, variables },
+      {
+        next: (value) => events.push(value as WsSubscription['events'][number]),
+        error: (error) => reject(asError(error)),
+        complete: () => resolve(),
+      },
+    );
   });
   return { events, done, unsubscribe: () => unsubscribe() };
 }

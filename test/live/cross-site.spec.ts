@@ -17,7 +17,12 @@ function clientFrom(origin: string | null, headers: Record<string, string> = {})
       super(address, protocols, { ...(origin ? { origin } : {}), headers });
     }
   }
-  return createClient({ url: `${url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: FromPage, retryAttempts: 0, lazy: true });
+  return createClient({
+    url: `${url.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: FromPage,
+    retryAttempts: 0,
+    lazy: true,
+  });
 }
 
 function first(origin: string | null, headers: Record<string, string> = {}) {
@@ -51,7 +56,7 @@ describe('WebSocket from another site', () => {
     expect(live.stack.calls()).toEqual({});
   });
 
-  it('the gateway\'s own page and non-browser clients are served with the default credentials', async () => {
+  it("the gateway's own page and non-browser clients are served with the default credentials", async () => {
     const host = new URL(live.stack.server!.url).host;
     for (const origin of [`http://${host}`, null]) {
       const result = await first(origin);

@@ -14,7 +14,11 @@ const { clock } = live;
 
 describe('failed loads in a subscription', () => {
   it('an upstream failure on a linked object shows on one event only; the next event reads it again', async () => {
-    const job = await live.stack.client.createJob(DEMO, { name: 'blip', baseModelId: LLAMA_INSTRUCT, dataset: { id: live.datasetId, answerColumn: 'answer' } });
+    const job = await live.stack.client.createJob(DEMO, {
+      name: 'blip',
+      baseModelId: LLAMA_INSTRUCT,
+      dataset: { id: live.datasetId, answerColumn: 'answer' },
+    });
     clock.at(job, 0.3);
     live.stack.simulator.setFaults({ route: 'GET /datasets', error: { count: 3, status: 503 } }); // the client's 3 attempts at the list of datasets
     const sub = subscribeSse(
@@ -25,7 +29,10 @@ describe('failed loads in a subscription', () => {
       DEMO,
     );
     await eventually(() => (sub.events.length === 1 ? true : undefined));
-    expect(sub.events[0]).toMatchObject({ data: { jobUpdated: { status: 'RUNNING', dataset: null } }, errors: [{ extensions: { code: 'UPSTREAM_UNAVAILABLE' } }] });
+    expect(sub.events[0]).toMatchObject({
+      data: { jobUpdated: { status: 'RUNNING', dataset: null } },
+      errors: [{ extensions: { code: 'UPSTREAM_UNAVAILABLE' } }],
+    });
 
     clock.at(job, 0.6);
     await eventually(() => (sub.events.length === 2 ? true : undefined));

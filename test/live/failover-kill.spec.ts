@@ -15,7 +15,7 @@ import type { Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { decodeSnapshots } from '../../src/subscriptions/snapshot-codec.js';
+import { decodeSnapshots } from '../../src/live/snapshot-codec.js';
 import { createUpstreamClient, type ClosableUpstreamClient } from '../../src/upstream/client.js';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
 import { logLines, startGatewayProcess, type GatewayProcess } from '../harness/gateway-process.js';
@@ -26,7 +26,8 @@ import { subscribeWs, wsClient } from '../harness/ws.js';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const JOB_SECONDS = 1_000;
 const WATCH = `subscription($id: ID!) { jobUpdated(id: $id) { id status metrics { latest { step } } } }`;
-const TOOK_OVER = 'live updates: took over the poll lease of an instance that stopped heartbeating, before the lease expired';
+const TOOK_OVER =
+  'live updates: took over the poll lease of an instance that stopped heartbeating, before the lease expired';
 // The gateway's default prefix (its keys are per job, and the job is this test's own).
 const keyPrefix = 'ftgw:live:';
 let jobKeys: string[] = [];
@@ -59,13 +60,19 @@ afterAll(async () => {
 describe('kill -9 of the gateway instance that polls a job', () => {
   it('the other instance takes over by the heartbeat, before the lease expires, and its subscriber gets the next change', async () => {
     const { datasetId } = await seedDataset({ client }, DEMO);
-    const job = await client.createJob(DEMO, { name: 'failover', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    const job = await client.createJob(DEMO, {
+      name: 'failover',
+      baseModelId: LLAMA_INSTRUCT,
+      dataset: { id: datasetId, answerColumn: 'answer' },
+    });
     clock.at(job, 0.3);
     const tag = `{job:demo-org:${encodeURIComponent(job.id)}}`;
     const leaseKey = `${keyPrefix}lease:${tag}`;
     jobKeys = [leaseKey, `${keyPrefix}state:${tag}`];
     const published: string[] = [];
-    listener.on('message', (_channel: string, message: string) => published.push(...decodeSnapshots(message).map((s) => s.version)));
+    listener.on('message', (_channel: string, message: string) =>
+      published.push(...decodeSnapshots(message).map((s) => s.version)),
+    );
     await listener.subscribe(`${keyPrefix}events:${tag}`);
 
     // The first subscriber's instance takes the lease; the second's waits as a standby.
@@ -76,15 +83,30 @@ describe('kill -9 of the gateway instance that polls a job', () => {
       return subscribeWs(ws, WATCH, { id: job.id });
     };
     const onFirst = subscribe(first);
-    const firstEnd = onFirst.done.then(() => 'complete', (error: unknown) => (error as { code?: number }).code);
-    await eventually(() => (onFirst.events.length === 1 ? true : undefined), 15_000, 'the current state from the first instance');
+    const firstEnd = onFirst.done.then(
+      () => 'complete',
+      (error: unknown) => (error as { code?: number }).code,
+    );
+    await eventually(
+      () => (onFirst.events.length === 1 ? true : undefined),
+      15_000,
+      'the current state from the first instance',
+    );
     const holderValue = await eventually(async () => (await admin.get(leaseKey)) ?? undefined, 5_000, 'the lease');
     const holderInstance = holderValue.slice(0, holderValue.lastIndexOf(':'));
     const onSecond = subscribe(second);
-    await eventually(() => (onSecond.events.length === 1 ? true : undefined), 15_000, 'the current state from the second instance');
+    await eventually(
+      () => (onSecond.events.length === 1 ? true : undefined),
+      15_000,
+      'the current state from the second instance',
+    );
 
     clock.at(job, 0.6);
-    await eventually(() => (onFirst.events.length === 2 && onSecond.events.length === 2 ? true : undefined), 15_000, 'a change on both');
+    await eventually(
+      () => (onFirst.events.length === 2 && onSecond.events.length === 2 ? true : undefined),
+      15_000,
+      'a change on both',
+    );
     expect(await admin.get(leaseKey)).toBe(holderValue);
 
     // kill -9: no release, no goodbye. The job moves on while nobody polls it.
@@ -95,9 +117,15 @@ describe('kill -9 of the gateway instance that polls a job', () => {
     clock.at(job, 0.8);
     expect(await admin.get(leaseKey)).toBe(holderValue);
 
-    await eventually(() => (onSecond.events.length === 3 ? true : undefined), 20_000, 'the change after the kill on the survivor');
+    await eventually(
+      () => (onSecond.events.length === 3 ? true : undefined),
+      20_000,
+      'the change after the kill on the survivor',
+    );
     const deliveredMs = Math.round(performance.now() - killedAt);
-    console.info(`failover after kill -9: the survivor's subscriber got the next change ${deliveredMs} ms after the kill (running poll interval 2000 ms, heartbeat 1500 ms, lease 10000 ms)`);
+    console.info(
+      `failover after kill -9: the survivor's subscriber got the next change ${deliveredMs} ms after the kill (running poll interval 2000 ms, heartbeat 1500 ms, lease 10000 ms)`,
+    );
 
     // Taken over by the heartbeat: the dead holder's lease was still in Redis when it was replaced.
     const takeovers = logLines(second.output(), TOOK_OVER);

@@ -47,10 +47,14 @@ describe('500 subscribers on one job (WebSocket and SSE)', () => {
     // Each subscriber's access check read the job with its own token; from now on only the poller does.
     stack.simulator.resetStats();
     const from = performance.now();
-    const [polls, elapsed] = await eventually(() => {
-      const n = stack.simulator.stats()['GET /jobs/{id}'] ?? 0;
-      return n >= 20 ? ([n, performance.now() - from] as const) : undefined;
-    }, 120_000, '20 polls of the job');
+    const [polls, elapsed] = await eventually(
+      () => {
+        const n = stack.simulator.stats()['GET /jobs/{id}'] ?? 0;
+        return n >= 20 ? ([n, performance.now() - from] as const) : undefined;
+      },
+      120_000,
+      '20 polls of the job',
+    );
     expect(polls).toBeLessThanOrEqual(onePollerBudget(elapsed));
     expect(stack.simulator.stats()['GET /jobs/{id}/metrics'] ?? 0).toBeLessThanOrEqual(onePollerBudget(elapsed));
     // Nothing changed meanwhile: nobody got a second event.
@@ -66,12 +70,20 @@ describe('500 subscribers on one job (WebSocket and SSE)', () => {
     await Promise.all(subscribers.map((s) => s.done));
     const total = performance.now() - from;
     const calls = stack.calls();
-    console.info(`500 subscribers: ${calls['GET /jobs/{id}']} job polls and ${calls['GET /jobs/{id}/metrics']} metrics polls in ${Math.round(total)} ms (interval ${INTERVAL_MS} ms)`);
+    console.info(
+      `500 subscribers: ${calls['GET /jobs/{id}']} job polls and ${calls['GET /jobs/{id}/metrics']} metrics polls in ${Math.round(total)} ms (interval ${INTERVAL_MS} ms)`,
+    );
     expect(calls['GET /jobs/{id}']).toBeLessThanOrEqual(onePollerBudget(total));
     expect(calls['GET /jobs/{id}/metrics']).toBeLessThanOrEqual(onePollerBudget(total));
 
     const reference = subscribers[0]!.events;
-    expect(reference.map((e) => e.data?.jobUpdated.status)).toEqual(['RUNNING', 'RUNNING', 'RUNNING', 'RUNNING', 'COMPLETED']);
+    expect(reference.map((e) => e.data?.jobUpdated.status)).toEqual([
+      'RUNNING',
+      'RUNNING',
+      'RUNNING',
+      'RUNNING',
+      'COMPLETED',
+    ]);
     expect(reference.every((e) => e.errors === undefined)).toBe(true);
     const steps = reference.map((e) => e.data?.jobUpdated.metrics.latest?.step);
     expect(steps).toEqual([...steps].sort((a, b) => a - b));

@@ -19,7 +19,11 @@ const WATCH = `subscription($id: ID!) { jobUpdated(id: $id) { id status complete
 
 describe('jobUpdated over SSE', () => {
   it('delivers the current state, each change, and the terminal status, then completes', async () => {
-    const job = await stack.client.createJob(DEMO, { name: 'watched', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    const job = await stack.client.createJob(DEMO, {
+      name: 'watched',
+      baseModelId: LLAMA_INSTRUCT,
+      dataset: { id: datasetId, answerColumn: 'answer' },
+    });
     const sub = subscribeSse(fetchInProcess, 'http://gateway.test', WATCH, { id: job.id }, DEMO);
     await sub.done;
     const statuses = sub.events.map((e) => e.data?.jobUpdated.status);
@@ -38,8 +42,12 @@ describe('jobUpdated over SSE', () => {
     expect(stack.live.pollerCount()).toBe(0);
   });
 
-  it('another tenant\'s job: one NOT_FOUND error, no event, and the stream ends', async () => {
-    const job = await stack.client.createJob(DEMO, { name: 'private', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+  it("another tenant's job: one NOT_FOUND error, no event, and the stream ends", async () => {
+    const job = await stack.client.createJob(DEMO, {
+      name: 'private',
+      baseModelId: LLAMA_INSTRUCT,
+      dataset: { id: datasetId, answerColumn: 'answer' },
+    });
     const sub = subscribeSse(fetchInProcess, 'http://gateway.test', WATCH, { id: job.id }, OTHER);
     await sub.done;
     expect(sub.events).toHaveLength(1);

@@ -15,7 +15,12 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 const WATCH = `subscription($id: ID!) { jobUpdated(id: $id) { id status metrics { latest { step } } } }`;
-const newJob = (name: string) => stack.client.createJob(DEMO, { name, baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+const newJob = (name: string) =>
+  stack.client.createJob(DEMO, {
+    name,
+    baseModelId: LLAMA_INSTRUCT,
+    dataset: { id: datasetId, answerColumn: 'answer' },
+  });
 
 describe('jobUpdated over WebSocket', () => {
   it('delivers changes up to COMPLETED and completes', async () => {
@@ -37,7 +42,9 @@ describe('jobUpdated over WebSocket', () => {
     try {
       const refused = subscribeWs(client, WATCH, { id: job.id });
       await refused.done;
-      expect(refused.events).toEqual([{ data: null, errors: [expect.objectContaining({ extensions: { code: 'NOT_FOUND' } })] }]);
+      expect(refused.events).toEqual([
+        { data: null, errors: [expect.objectContaining({ extensions: { code: 'NOT_FOUND' } })] },
+      ]);
       const ok = await new Promise((resolve, reject) =>
         client.subscribe({ query: '{ baseModels { id } }' }, { next: resolve, error: reject, complete: () => {} }),
       );

@@ -18,7 +18,8 @@ beforeAll(async () => {
 
 const LIST = `subscription($status: JobStatus) { jobsUpdated(status: $status) { id name status } }`;
 const createJob = (name: string) => live.newJob(name);
-const seen = (sub: WsSubscription) => sub.events.map((e) => `${e.data?.jobsUpdated.name}:${e.data?.jobsUpdated.status}`);
+const seen = (sub: WsSubscription) =>
+  sub.events.map((e) => `${e.data?.jobsUpdated.name}:${e.data?.jobsUpdated.status}`);
 const has = (sub: WsSubscription, entry: string) => (seen(sub).includes(entry) ? true : undefined);
 
 describe('jobsUpdated over WebSocket', () => {
@@ -39,16 +40,30 @@ describe('jobsUpdated over WebSocket', () => {
     await eventually(() => has(all, 'fresh:QUEUED') && has(queued, 'fresh:QUEUED'), 10_000, 'the new job');
 
     clock.at(fresh, 0.5); // fresh running; old (created earlier) further along, still running
-    await eventually(() => has(all, 'fresh:RUNNING') && has(running, 'fresh:RUNNING') && has(queued, 'fresh:RUNNING'), 10_000, 'the new job running');
+    await eventually(
+      () => has(all, 'fresh:RUNNING') && has(running, 'fresh:RUNNING') && has(queued, 'fresh:RUNNING'),
+      10_000,
+      'the new job running',
+    );
     clock.at(old, 1.05); // old completed; fresh (created 30 % of a run later) still running
-    await eventually(() => has(all, 'old:COMPLETED') && has(running, 'old:COMPLETED'), 10_000, 'the old job completing');
+    await eventually(
+      () => has(all, 'old:COMPLETED') && has(running, 'old:COMPLETED'),
+      10_000,
+      'the old job completing',
+    );
 
     // Another organization's job never shows; a job of ours created after it shows that the list was read since.
-    await stack.client.createJob(OTHER, { name: 'foreign', baseModelId: LLAMA_INSTRUCT, dataset: { id: otherDatasetId, answerColumn: 'answer' } });
+    await stack.client.createJob(OTHER, {
+      name: 'foreign',
+      baseModelId: LLAMA_INSTRUCT,
+      dataset: { id: otherDatasetId, answerColumn: 'answer' },
+    });
     await createJob('marker');
     await eventually(() => has(all, 'marker:QUEUED') && has(queued, 'marker:QUEUED'), 10_000, 'a later job of ours');
 
-    expect(seen(all)).toEqual(expect.arrayContaining(['old:RUNNING', 'fresh:QUEUED', 'fresh:RUNNING', 'old:COMPLETED']));
+    expect(seen(all)).toEqual(
+      expect.arrayContaining(['old:RUNNING', 'fresh:QUEUED', 'fresh:RUNNING', 'old:COMPLETED']),
+    );
     expect(seen(all).some((e) => e.startsWith('foreign:'))).toBe(false);
     // Filtered: RUNNING jobs, and a job's move out of RUNNING; nothing queued.
     expect(seen(running)).toEqual(['old:RUNNING', 'fresh:RUNNING', 'old:COMPLETED']);

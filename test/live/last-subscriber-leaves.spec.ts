@@ -39,7 +39,11 @@ const WATCH = `subscription($id: ID!) { jobUpdated(id: $id) { id status metrics 
 const jobPolls = () => stack.simulator.stats()['GET /jobs/{id}'] ?? 0;
 
 async function runningJob(name: string) {
-  const job = await stack.client.createJob(DEMO, { name, baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+  const job = await stack.client.createJob(DEMO, {
+    name,
+    baseModelId: LLAMA_INSTRUCT,
+    dataset: { id: datasetId, answerColumn: 'answer' },
+  });
   clock.at(job, 0.5);
   return job;
 }
@@ -48,7 +52,11 @@ async function runningJob(name: string) {
 async function stillPolling(): Promise<void> {
   expect(stack.live.pollerCount()).toBe(1);
   const before = jobPolls();
-  await eventually(() => (jobPolls() >= before + 2 ? true : undefined), 5_000, 'polling to go on for the remaining subscriber');
+  await eventually(
+    () => (jobPolls() >= before + 2 ? true : undefined),
+    5_000,
+    'polling to go on for the remaining subscriber',
+  );
 }
 
 /** No poller, and no job poll while a list poller on the same interval polls several times (see pollingStopped). */
@@ -109,7 +117,9 @@ describe('polling stops when the last subscriber leaves', () => {
       for (let round = 0; round < 3; round++) {
         // Both kinds of subscription (identical `jobUpdated`s may share one execution; `jobsUpdated`s never do).
         const subs = Array.from({ length: 16 }, (_, i) =>
-          i % 2 === 0 ? subscribeWs(client, WATCH, { id: job.id }) : subscribeWs(client, `subscription { jobsUpdated { id } }`, {}),
+          i % 2 === 0
+            ? subscribeWs(client, WATCH, { id: job.id })
+            : subscribeWs(client, `subscription { jobsUpdated { id } }`, {}),
         );
         await eventually(() => (subs.every((s) => s.events.length > 0) ? true : undefined));
         for (const sub of subs) sub.unsubscribe();
@@ -134,5 +144,9 @@ describe('polling stops when the last subscriber leaves', () => {
 });
 
 async function stoppedPollingQuickly(): Promise<void> {
-  await eventually(() => (stack.live.pollerCount() === 0 && stack.live.listPollerCount() === 0 ? true : undefined), 5_000, 'the poller registries to empty');
+  await eventually(
+    () => (stack.live.pollerCount() === 0 && stack.live.listPollerCount() === 0 ? true : undefined),
+    5_000,
+    'the poller registries to empty',
+  );
 }

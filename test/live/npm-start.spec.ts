@@ -19,14 +19,22 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 function npmStart(extra: NodeJS.ProcessEnv) {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'silent', ...extra };
-  for (const name of ['REDIS_URL', 'NSCALE_API_URL', 'HOST', 'npm_lifecycle_event']) if (!(name in extra)) delete env[name];
+  for (const name of ['REDIS_URL', 'NSCALE_API_URL', 'HOST', 'npm_lifecycle_event'])
+    if (!(name in extra)) delete env[name];
   // Its own process group, so that whatever it leaves behind can be found and killed afterwards.
-  const child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { child, exited, out: () => stdout, err: () => stderr };
 }
 
@@ -52,7 +60,9 @@ function portOpen(port: number): Promise<boolean> {
 /** The command lines of a process's children (Linux's /proc; null where there is none). */
 function childCommands(pid: number): string[] | null {
   if (!existsSync(`/proc/${pid}/task`)) return null;
-  const children = readdirSync(`/proc/${pid}/task`).flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean));
+  const children = readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+    readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean),
+  );
   return children.map((child) => readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' '));
 }
 
@@ -66,11 +76,20 @@ describe('npm start', () => {
   it('runs the build with node as its only child; on SIGTERM to the npm process, drains, closes its port within 10 s and exits cleanly', async () => {
     const run = npmStart({ LOG_LEVEL: 'info' });
     try {
-      const url = await eventually(() => /GraphiQL: (http:\/\/[^\s]+)\/graphql/.exec(run.out())?.[1]?.replace('localhost', '127.0.0.1') ?? (run.child.exitCode !== null ? 'exited' : undefined), 60_000, 'the gateway to listen');
+      const url = await eventually(
+        () =>
+          /GraphiQL: (http:\/\/[^\s]+)\/graphql/.exec(run.out())?.[1]?.replace('localhost', '127.0.0.1') ??
+          (run.child.exitCode !== null ? 'exited' : undefined),
+        60_000,
+        'the gateway to listen',
+      );
       expect(url, run.err()).not.toBe('exited');
       expect(run.out()).not.toContain('built server');
       const children = childCommands(run.child.pid!);
-      if (children) expect(children).toEqual([expect.stringMatching(/^\S*node --max-semi-space-size=64 dist\/server\/main-production\.js$/)]);
+      if (children)
+        expect(children).toEqual([
+          expect.stringMatching(/^\S*node --max-semi-space-size=64 dist\/server\/main-production\.js$/),
+        ]);
       const port = Number(new URL(url).port);
       expect((await postGraphQL(url, '{ baseModels { id } }', {}, null)).data?.baseModels).toHaveLength(8);
 
@@ -78,7 +97,11 @@ describe('npm start', () => {
       await eventually(async () => ((await portOpen(port)) ? undefined : true), 10_000, 'the port to close');
       expect(await run.exited).toEqual({ code: 0, signal: null });
       expect(run.err()).toBe('');
-      const messages = run.out().split('\n').filter((line) => line.startsWith('{')).map((line) => (JSON.parse(line) as { msg: string }).msg);
+      const messages = run
+        .out()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => (JSON.parse(line) as { msg: string }).msg);
       expect(messages).toEqual(expect.arrayContaining(['SIGTERM: draining', 'stopped']));
     } finally {
       killGroup(run.child);

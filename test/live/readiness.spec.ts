@@ -36,7 +36,8 @@ function relay() {
   const close = () =>
     new Promise<void>((resolve) => {
       for (const s of sockets) s.destroy();
-      server ? server.close(() => resolve()) : resolve();
+      if (server) server.close(() => resolve());
+      else resolve();
       server = null;
     });
   return { open, close, url: () => `redis://127.0.0.1:${port}` };
@@ -52,7 +53,10 @@ describe('/readyz and Redis', () => {
   let running: RunningGateway;
   beforeAll(async () => {
     await redis.open();
-    running = await startFromConfig(loadConfig({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: redis.url(), LOG_LEVEL: 'silent' }), pino({ level: 'silent' }));
+    running = await startFromConfig(
+      loadConfig({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: redis.url(), LOG_LEVEL: 'silent' }),
+      pino({ level: 'silent' }),
+    );
   });
   afterAll(async () => {
     await redis.close();
@@ -63,10 +67,14 @@ describe('/readyz and Redis', () => {
     await eventually(async () => ((await readyz(running)).status === 200 ? true : undefined), 10_000, 'ready');
 
     await redis.close();
-    const down = await eventually(async () => {
-      const r = await readyz(running);
-      return r.status === 503 ? r : undefined;
-    }, 10_000, 'not ready');
+    const down = await eventually(
+      async () => {
+        const r = await readyz(running);
+        return r.status === 503 ? r : undefined;
+      },
+      10_000,
+      'not ready',
+    );
     expect(JSON.parse(down.body).reason).toMatch(/^Redis \(REDIS_URL\) cannot be reached/);
     expect(down.body).not.toContain(redis.url());
 

@@ -35,7 +35,11 @@ describe('shutdown with queries waiting for the upstream', () => {
           (error: unknown) => ({ cut: String(error) }),
         ),
       );
-      await eventually(() => (simulator.stats()['GET /jobs/{id}'] === 1 ? true : undefined), 10_000, 'the first query to reach the upstream');
+      await eventually(
+        () => (simulator.stats()['GET /jobs/{id}'] === 1 ? true : undefined),
+        10_000,
+        'the first query to reach the upstream',
+      );
 
       await server.close();
       for (const answer of await Promise.all(answers)) {

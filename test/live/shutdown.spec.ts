@@ -46,22 +46,43 @@ function closeCodes(): { codes: number[]; onSocket: (s: WebSocket) => void } {
 
 describe('startFromConfig then close()', () => {
   it('closes WebSockets with 1001, ends SSE responses, stops the pollers and releases the Redis lease', async () => {
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SIMULATOR_JOB_SECONDS: '600', REDIS_URL, LOG_LEVEL: 'silent', ...FAST_POLLING });
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SIMULATOR_JOB_SECONDS: '600',
+      REDIS_URL,
+      LOG_LEVEL: 'silent',
+      ...FAST_POLLING,
+    });
     const running = await startFromConfig(config, silent);
     let closed = false;
     try {
       const hub = running.gateway.services.live!;
       const { datasetId } = await seedDataset(running.gateway.services, DEMO);
-      const job = await running.gateway.services.client.createJob(DEMO, { name: 'drained', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+      const job = await running.gateway.services.client.createJob(DEMO, {
+        name: 'drained',
+        baseModelId: LLAMA_INSTRUCT,
+        dataset: { id: datasetId, answerColumn: 'answer' },
+      });
       const leaseKey = `ftgw:live:lease:{job:demo-org:${encodeURIComponent(job.id)}}`;
 
       const socket = closeCodes();
       const client = wsClient(running.url, DEMO, { onSocket: socket.onSocket });
       const ws = subscribeWs(client, WATCH, { id: job.id });
-      const wsEnd = ws.done.then(() => 'complete', (error: unknown) => (error as { code?: number }).code);
+      const wsEnd = ws.done.then(
+        () => 'complete',
+        (error: unknown) => (error as { code?: number }).code,
+      );
       const sse = subscribeSse(fetch, running.url, WATCH, { id: job.id }, DEMO);
-      const sseEnd = sse.done.then(() => 'ended', () => 'cut');
-      await eventually(() => (ws.events.length > 0 && sse.events.length > 0 ? true : undefined), 10_000, 'both subscribers to get the current state');
+      const sseEnd = sse.done.then(
+        () => 'ended',
+        () => 'cut',
+      );
+      await eventually(
+        () => (ws.events.length > 0 && sse.events.length > 0 ? true : undefined),
+        10_000,
+        'both subscribers to get the current state',
+      );
       expect(hub.pollerCount()).toBe(1);
       await eventually(async () => ((await admin.exists(leaseKey)) === 1 ? true : undefined), 5_000, 'the lease');
 
@@ -89,9 +110,22 @@ describe('startFromConfig then close()', () => {
     const other = await startStack({ http: true, sharedSimulator: simulator });
     let first: RunningGateway | undefined;
     try {
-      first = await startFromConfig(loadConfig({ PORT: '0', HOST: '127.0.0.1', NSCALE_API_URL: simulator.apiBaseUrl, LOG_LEVEL: 'silent', ...FAST_POLLING }), silent);
+      first = await startFromConfig(
+        loadConfig({
+          PORT: '0',
+          HOST: '127.0.0.1',
+          NSCALE_API_URL: simulator.apiBaseUrl,
+          LOG_LEVEL: 'silent',
+          ...FAST_POLLING,
+        }),
+        silent,
+      );
       const { datasetId } = await seedDataset(other, DEMO);
-      const job = await other.client.createJob(DEMO, { name: 'rolling', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+      const job = await other.client.createJob(DEMO, {
+        name: 'rolling',
+        baseModelId: LLAMA_INSTRUCT,
+        dataset: { id: datasetId, answerColumn: 'answer' },
+      });
       clock.at(job, 0.3);
 
       const urls = [first.url, other.server!.url].map((u) => `${u.replace(/^http/, 'ws')}/graphql`);
@@ -107,11 +141,19 @@ describe('startFromConfig then close()', () => {
         const sub = subscribeWs(client, WATCH, { id: job.id });
         let settled = false;
         void sub.done.finally(() => (settled = true)).catch(() => {});
-        await eventually(() => (sub.events.length > 0 ? true : undefined), 10_000, 'the current state from the first instance');
+        await eventually(
+          () => (sub.events.length > 0 ? true : undefined),
+          10_000,
+          'the current state from the first instance',
+        );
 
         await first.close();
         // The client reconnected to the other instance and subscribed again: it gets the current state again.
-        await eventually(() => (other.live.pollerCount() === 1 && sub.events.length >= 2 ? true : undefined), 10_000, 'the resubscription');
+        await eventually(
+          () => (other.live.pollerCount() === 1 && sub.events.length >= 2 ? true : undefined),
+          10_000,
+          'the resubscription',
+        );
         expect(settled).toBe(false);
 
         clock.at(job, 1.5);
@@ -159,10 +201,21 @@ describe('the HTTP server close()', () => {
 
 describe('the gateway process', () => {
   it('on SIGTERM closes its WebSockets with 1001 and exits with 0', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SIMULATOR_JOB_SECONDS: '600', ...FAST_POLLING };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      SIMULATOR_JOB_SECONDS: '600',
+      ...FAST_POLLING,
+    };
     delete env.REDIS_URL;
     delete env.NSCALE_API_URL;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], { cwd: fileURLToPath(new URL('../..', import.meta.url)), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -180,16 +233,33 @@ describe('the gateway process', () => {
 
       // A job, through the gateway's own API (callers without credentials act as the demo tenant).
       const file = await uploadCsv(url, 'qa.csv', QA_CSV, null);
-      const dataset = await postGraphQL(url, 'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }', { input: { name: 'qa', trainingFileId: file.data!.uploadFile.id } }, null);
-      const created = await postGraphQL(url, 'mutation($input: CreateJobInput!) { createJob(input: $input) { id } }', {
-        input: { name: 'sigterm', baseModelId: LLAMA_INSTRUCT, dataset: { id: dataset.data!.createDataset.id, answerColumn: 'answer' } },
-      }, null);
+      const dataset = await postGraphQL(
+        url,
+        'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }',
+        { input: { name: 'qa', trainingFileId: file.data!.uploadFile.id } },
+        null,
+      );
+      const created = await postGraphQL(
+        url,
+        'mutation($input: CreateJobInput!) { createJob(input: $input) { id } }',
+        {
+          input: {
+            name: 'sigterm',
+            baseModelId: LLAMA_INSTRUCT,
+            dataset: { id: dataset.data!.createDataset.id, answerColumn: 'answer' },
+          },
+        },
+        null,
+      );
       const jobId = created.data!.createJob.id as string;
 
       const socket = closeCodes();
       const client = wsClient(url, null, { onSocket: socket.onSocket });
       const sub = subscribeWs(client, WATCH, { id: jobId });
-      const subEnd = sub.done.then(() => 'complete', (error: unknown) => (error as { code?: number }).code);
+      const subEnd = sub.done.then(
+        () => 'complete',
+        (error: unknown) => (error as { code?: number }).code,
+      );
       await eventually(() => (sub.events.length > 0 ? true : undefined), 10_000, 'the current state of the job');
 
       child.kill('SIGTERM');

@@ -16,7 +16,12 @@ const { clock } = live;
 const WATCH = `subscription($id: ID!) { jobUpdated(id: $id) { id status metrics { latest { step } } } }`;
 const client = (creds = DEMO) => live.ws(creds);
 const steps = (sub: WsSubscription) => sub.events.map((e) => e.data?.jobUpdated?.metrics?.latest?.step ?? null);
-const newJob = () => live.stack.client.createJob(DEMO, { name: 'grouped', baseModelId: LLAMA_INSTRUCT, dataset: { id: live.datasetId, answerColumn: 'answer' } });
+const newJob = () =>
+  live.stack.client.createJob(DEMO, {
+    name: 'grouped',
+    baseModelId: LLAMA_INSTRUCT,
+    dataset: { id: live.datasetId, answerColumn: 'answer' },
+  });
 
 describe('subscription groups', () => {
   it('a late joiner starts from the current state, and a member leaving does not end the others', async () => {
@@ -58,14 +63,16 @@ describe('subscription groups', () => {
     await eventually(() => (live.stack.live.pollerCount() === 0 ? true : undefined), 5_000, 'the poller to stop');
   });
 
-  it('another tenant asking for the same job with the same document gets NOT_FOUND, not the group\'s events', async () => {
+  it("another tenant asking for the same job with the same document gets NOT_FOUND, not the group's events", async () => {
     const job = await newJob();
     clock.at(job, 0.5);
     const owner = subscribeWs(client(DEMO), WATCH, { id: job.id });
     await eventually(() => (owner.events.length === 1 ? true : undefined));
     const intruder = subscribeWs(client(OTHER), WATCH, { id: job.id });
     await intruder.done;
-    expect(intruder.events).toEqual([{ data: null, errors: [expect.objectContaining({ extensions: { code: 'NOT_FOUND' } })] }]);
+    expect(intruder.events).toEqual([
+      { data: null, errors: [expect.objectContaining({ extensions: { code: 'NOT_FOUND' } })] },
+    ]);
     owner.unsubscribe();
   });
 

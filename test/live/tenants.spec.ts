@@ -20,13 +20,21 @@ const WATCH = `subscription($id: ID!) { jobUpdated(id: $id) { id status name met
 
 const intruders: Array<[string, Credentials, string]> = [
   ['another organization', OTHER, 'NOT_FOUND'],
-  ["another organization's token with the owner's organization id", { token: OTHER.token, organizationId: DEMO.organizationId }, 'FORBIDDEN'],
+  [
+    "another organization's token with the owner's organization id",
+    { token: OTHER.token, organizationId: DEMO.organizationId },
+    'FORBIDDEN',
+  ],
   ['an unknown token', { token: 'stolen-or-made-up', organizationId: DEMO.organizationId }, 'UNAUTHENTICATED'],
 ];
 
 describe('a subscriber with the wrong credentials for a job', () => {
   it('gets one coded error and no event, on WebSocket and SSE, while the owner keeps receiving', async () => {
-    const job = await live.stack.client.createJob(DEMO, { name: 'confidential', baseModelId: LLAMA_INSTRUCT, dataset: { id: live.datasetId, answerColumn: 'answer' } });
+    const job = await live.stack.client.createJob(DEMO, {
+      name: 'confidential',
+      baseModelId: LLAMA_INSTRUCT,
+      dataset: { id: live.datasetId, answerColumn: 'answer' },
+    });
     clock.at(job, 0.3);
     const url = live.stack.server!.url;
     const ownerClient = live.ws(DEMO);
@@ -53,7 +61,10 @@ describe('a subscriber with the wrong credentials for a job', () => {
     expect(owner.events.map((e) => e.data?.jobUpdated.status)).toEqual(['RUNNING', 'RUNNING', 'COMPLETED']);
 
     for (const { who, code, sub } of attempts) {
-      expect({ who, events: sub.events }).toEqual({ who, events: [{ data: null, errors: [expect.objectContaining({ extensions: { code } })] }] });
+      expect({ who, events: sub.events }).toEqual({
+        who,
+        events: [{ data: null, errors: [expect.objectContaining({ extensions: { code } })] }],
+      });
       expect(JSON.stringify(sub.events)).not.toContain('confidential');
     }
     expect(live.stack.live.pollerCount()).toBe(0);

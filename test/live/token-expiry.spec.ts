@@ -17,7 +17,12 @@ const JOB_SECONDS = 1_000;
 const JWT_SECRET = 'token-expiry-e2e-secret';
 // The job is created 30 % of its run in the past, so that at 30 % (running) the simulator's clock
 // reads about the real time, which the gateway compares `exp` with.
-const live = useLiveStack({ http: true, jobSeconds: JOB_SECONDS, clockStart: Date.now() - 0.3 * JOB_SECONDS * 1000, simulator: { jwtSecret: JWT_SECRET } });
+const live = useLiveStack({
+  http: true,
+  jobSeconds: JOB_SECONDS,
+  clockStart: Date.now() - 0.3 * JOB_SECONDS * 1000,
+  simulator: { jwtSecret: JWT_SECRET },
+});
 const { clock } = live;
 
 const WATCH = `subscription($id: ID!) { jobUpdated(id: $id) { id status metrics { latest { step } } } }`;
@@ -45,7 +50,11 @@ describe('a token that expires during its subscriptions', () => {
       .sign(new TextEncoder().encode(JWT_SECRET));
     const expiring = subscribeBoth({ token, organizationId: 'demo-org' }, job.id);
     const lasting = subscribeBoth(DEMO, job.id);
-    await eventually(() => ([...expiring, ...lasting].every((s) => s.events.length > 0) ? true : undefined), 10_000, 'the current state');
+    await eventually(
+      () => ([...expiring, ...lasting].every((s) => s.events.length > 0) ? true : undefined),
+      10_000,
+      'the current state',
+    );
     expect(stack.live.pollerCount()).toBe(1);
 
     let lastingEnded = false;
@@ -56,13 +65,20 @@ describe('a token that expires during its subscriptions', () => {
     for (const sub of expiring) {
       expect(sub.events).toHaveLength(2);
       expect(sub.events[0]!.data.jobUpdated.status).toBe('RUNNING');
-      expect(sub.events[1]).toEqual({ data: null, errors: [expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } })] });
+      expect(sub.events[1]).toEqual({
+        data: null,
+        errors: [expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } })],
+      });
     }
 
     expect(lastingEnded).toBe(false);
     expect(stack.live.pollerCount()).toBe(1);
     clock.at(job, 0.6);
-    await eventually(() => (lasting.every((s) => s.events.length >= 2) ? true : undefined), 10_000, 'the next change for the other caller');
+    await eventually(
+      () => (lasting.every((s) => s.events.length >= 2) ? true : undefined),
+      10_000,
+      'the next change for the other caller',
+    );
     clock.at(job, 1.5);
     await Promise.all(lasting.map((s) => s.done));
     for (const sub of lasting) {

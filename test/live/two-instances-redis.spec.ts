@@ -85,7 +85,11 @@ describe('two gateway instances on one Redis', () => {
     const a = stacks.get('a')!;
     const seedStack = a; // Any stack's client reaches the shared simulator.
     const { datasetId } = await seedDataset(seedStack, DEMO);
-    const job = await seedStack.client.createJob(DEMO, { name: 'shared', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    const job = await seedStack.client.createJob(DEMO, {
+      name: 'shared',
+      baseModelId: LLAMA_INSTRUCT,
+      dataset: { id: datasetId, answerColumn: 'answer' },
+    });
     clock.at(job, 0.3);
     const leaseKey = `${keyPrefix}lease:{job:demo-org:${encodeURIComponent(job.id)}}`;
 
@@ -102,10 +106,14 @@ describe('two gateway instances on one Redis', () => {
     // Both instances have subscribers; only the lease holder reads the upstream.
     simulator.resetStats();
     const from = performance.now();
-    const [polls, elapsed] = await eventually(() => {
-      const n = simulator.stats()['GET /jobs/{id}'] ?? 0;
-      return n >= 15 ? ([n, performance.now() - from] as const) : undefined;
-    }, 15_000, '15 polls of the job');
+    const [polls, elapsed] = await eventually(
+      () => {
+        const n = simulator.stats()['GET /jobs/{id}'] ?? 0;
+        return n >= 15 ? ([n, performance.now() - from] as const) : undefined;
+      },
+      15_000,
+      '15 polls of the job',
+    );
     expect(polls).toBeLessThanOrEqual(onePollerBudget(elapsed));
     expect(simulator.stats()['GET /jobs/{id}/metrics'] ?? 0).toBeLessThanOrEqual(onePollerBudget(elapsed));
 
@@ -138,7 +146,15 @@ describe('two gateway instances on one Redis', () => {
     for (const s of on[holder]) expect(s.events).toEqual(expected.slice(0, 2));
 
     // The survivor's poller is gone after the terminal event, and its lease with it.
-    await eventually(() => (stacks.get(survivor)!.live.pollerCount() === 0 ? true : undefined), 5_000, 'the survivor\'s poller to go');
-    await eventually(async () => ((await admin.exists(leaseKey)) === 0 ? true : undefined), 5_000, 'the lease to be released');
+    await eventually(
+      () => (stacks.get(survivor)!.live.pollerCount() === 0 ? true : undefined),
+      5_000,
+      "the survivor's poller to go",
+    );
+    await eventually(
+      async () => ((await admin.exists(leaseKey)) === 0 ? true : undefined),
+      5_000,
+      'the lease to be released',
+    );
   });
 });

@@ -14,7 +14,12 @@ import { DEMO, eventually } from '../harness/stack.js';
 import { subscribeWs } from '../harness/ws.js';
 
 const JOB_SECONDS = 1_000;
-const live = useLiveStack({ http: true, jobSeconds: JOB_SECONDS, intervalMs: 50, live: { intervals: { maxBackoffMs: 200 } } });
+const live = useLiveStack({
+  http: true,
+  jobSeconds: JOB_SECONDS,
+  intervalMs: 50,
+  live: { intervals: { maxBackoffMs: 200 } },
+});
 const { clock } = live;
 
 const WATCH = `subscription($id: ID!) { jobUpdated(id: $id) { id status completedAt metrics { latest { step } } } }`;
@@ -51,7 +56,10 @@ describe('an upstream outage during a job', () => {
     const job = await live.newJob('weathered');
     clock.at(job, 0.3);
     const client = live.ws(DEMO);
-    const subs = [subscribeWs(client, WATCH, { id: job.id }), subscribeSse(fetch, stack.server!.url, WATCH, { id: job.id }, DEMO)];
+    const subs = [
+      subscribeWs(client, WATCH, { id: job.id }),
+      subscribeSse(fetch, stack.server!.url, WATCH, { id: job.id }, DEMO),
+    ];
     const everyoneHas = (n: number) => (subs.every((s) => s.events.length >= n) ? true : undefined);
     await eventually(() => everyoneHas(1));
 

@@ -14,7 +14,11 @@ const changes: CircuitStateChange[] = [];
 const DATASETS = '{ datasets { id } }';
 
 async function faults(body: unknown): Promise<void> {
-  const res = await fetch(`${stack.simulator.origin}/__admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${stack.simulator.origin}/__admin/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   expect(res.ok).toBe(true);
 }
 
@@ -31,7 +35,10 @@ async function breakerMetrics(): Promise<string[]> {
 
 beforeAll(async () => {
   stack = await startStack({
-    client: { retry: { maxAttempts: 1 }, circuitBreaker: { threshold: 3, windowMs: 10_000, coolDownMs: 5_000, now: () => now } },
+    client: {
+      retry: { maxAttempts: 1 },
+      circuitBreaker: { threshold: 3, windowMs: 10_000, coolDownMs: 5_000, now: () => now },
+    },
     gateway: { metrics: createGatewayMetrics({ processMetrics: false }) },
   });
   stack.client.circuitBreaker!.onStateChange((change) => changes.push(change));
@@ -39,7 +46,7 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 describe('circuit breaker', () => {
-  it('never opens on callers\' 401s', async () => {
+  it("never opens on callers' 401s", async () => {
     for (let i = 0; i < 5; i++) {
       const res = await stack.gql(DATASETS, {}, { token: 'not-a-tenant-token', organizationId: 'demo-org' });
       expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
@@ -50,7 +57,8 @@ describe('circuit breaker', () => {
 
   it('opens after 3 failures in a row (5xx and a dropped connection), then refuses without calling the upstream', async () => {
     await faults({ route: 'GET /datasets', error: { count: 2, status: 503 } });
-    for (let i = 0; i < 2; i++) expect((await stack.gql(DATASETS)).errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    for (let i = 0; i < 2; i++)
+      expect((await stack.gql(DATASETS)).errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
     expect(stack.client.circuitBreaker!.state()).toBe('closed');
     await faults({ route: 'GET /datasets', drop: { count: 1 } });
     expect((await stack.gql(DATASETS)).errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');

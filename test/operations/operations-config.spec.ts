@@ -6,7 +6,10 @@ describe('operations settings', () => {
   it('defaults: no rate limit, APQ on and bounded, no trusted documents, a breaker of 5 / 10 s / 15 s', () => {
     const config = loadConfig({});
     expect(config.rateLimit).toBeNull();
-    expect(config.persistedOperations).toEqual({ apq: { maxEntries: 1000, maxBytes: 4 * 1024 * 1024 }, trustedDocumentsFile: null });
+    expect(config.persistedOperations).toEqual({
+      apq: { maxEntries: 1000, maxBytes: 4 * 1024 * 1024 },
+      trustedDocumentsFile: null,
+    });
     expect(config.circuitBreaker).toEqual({ threshold: 5, windowMs: 10_000, coolDownMs: 15_000 });
   });
 
@@ -26,6 +29,8 @@ describe('operations settings', () => {
   });
 
   it('refuses a bad value naming the variable', () => {
-    expect(() => loadConfig({ RATE_LIMIT_POINTS: '0' })).toThrow('RATE_LIMIT_POINTS="0": must be a whole number greater than 0');
+    expect(() => loadConfig({ RATE_LIMIT_POINTS: '0' })).toThrow(
+      'RATE_LIMIT_POINTS="0": must be a whole number greater than 0',
+    );
   });
 });

@@ -40,7 +40,10 @@ describe('automatic persisted queries', () => {
 
   it('not found, then registered with its document, then run by hash alone over POST and GET', async () => {
     const miss = await post(stack, { extensions: persisted(HASH) });
-    expect(miss).toMatchObject({ status: 404, body: { errors: [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] } });
+    expect(miss).toMatchObject({
+      status: 404,
+      body: { errors: [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] },
+    });
 
     stack.simulator.resetStats();
     const registered = await post(stack, { query: QUERY, extensions: persisted(HASH) });
@@ -53,7 +56,7 @@ describe('automatic persisted queries', () => {
     expect(overGet).toEqual({ status: 200, body: registered.body });
   });
 
-  it('a hash that is not the document\'s is refused, naming both, and registers nothing', async () => {
+  it("a hash that is not the document's is refused, naming both, and registers nothing", async () => {
     const wrong = sha256Hex('{ jobs { totalCount } }');
     const mismatch = await post(stack, { query: QUERY, extensions: persisted(wrong) });
     expect(mismatch.status).toBe(400);
@@ -63,7 +66,9 @@ describe('automatic persisted queries', () => {
         extensions: { code: 'BAD_USER_INPUT', field: 'extensions.persistedQuery.sha256Hash' },
       },
     ]);
-    expect((await post(stack, { extensions: persisted(wrong) })).body.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    expect((await post(stack, { extensions: persisted(wrong) })).body.errors[0].extensions.code).toBe(
+      'PERSISTED_QUERY_NOT_FOUND',
+    );
   });
 
   it('the store is bounded: the least recently used document leaves first', () => {
@@ -103,12 +108,23 @@ describe('trusted documents', () => {
     const text = await post(stack, { query: OTHER_QUERY });
     expect(text).toEqual({
       status: 403,
-      body: { errors: [{ message: 'This gateway runs only its trusted documents (TRUSTED_DOCUMENTS_FILE), and the operation sent is not one of them.', extensions: { code: 'FORBIDDEN' } }] },
+      body: {
+        errors: [
+          {
+            message:
+              'This gateway runs only its trusted documents (TRUSTED_DOCUMENTS_FILE), and the operation sent is not one of them.',
+            extensions: { code: 'FORBIDDEN' },
+          },
+        ],
+      },
     });
     const registering = await post(stack, { query: OTHER_QUERY, extensions: persisted(sha256Hex(OTHER_QUERY)) });
     expect(registering.body.errors[0].extensions.code).toBe('FORBIDDEN');
     const unknown = await post(stack, { extensions: persisted(sha256Hex(OTHER_QUERY)) });
-    expect(unknown.body.errors[0]).toMatchObject({ message: expect.stringMatching(/^No trusted document has the hash/), extensions: { code: 'FORBIDDEN' } });
+    expect(unknown.body.errors[0]).toMatchObject({
+      message: expect.stringMatching(/^No trusted document has the hash/),
+      extensions: { code: 'FORBIDDEN' },
+    });
     expect(stack.calls()).toEqual({});
 
     const client = wsClient(stack.server!.url, DEMO);
@@ -120,9 +136,11 @@ describe('trusted documents', () => {
     }
   });
 
-  it('a file whose hash is not its document\'s stops the start, naming the hash', async () => {
+  it("a file whose hash is not its document's stops the start, naming the hash", async () => {
     const bad = join(tmpdir(), `trusted-bad-${process.pid}.json`);
     await writeFile(bad, JSON.stringify({ [sha256Hex('x')]: QUERY }));
-    await expect(loadTrustedDocuments(bad)).rejects.toThrow(`the document listed under "${sha256Hex('x')}" has the hash "${HASH}"`);
+    await expect(loadTrustedDocuments(bad)).rejects.toThrow(
+      `the document listed under "${sha256Hex('x')}" has the hash "${HASH}"`,
+    );
   });
 });

@@ -37,7 +37,9 @@ describe('rate limit in memory', () => {
     expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(59);
     expect(refused.body.errors).toEqual([
       {
-        message: expect.stringMatching(/^Rate limit of this gateway \(not the fine-tuning service's\): at most 2 operations per 60 s for each caller\. Retry after \d+ s\.$/),
+        message: expect.stringMatching(
+          /^Rate limit of this gateway \(not the fine-tuning service's\): at most 2 operations per 60 s for each caller\. Retry after \d+ s\.$/,
+        ),
         extensions: { code: 'RATE_LIMITED', limitedBy: 'gateway', retryAfterSeconds: Number(refused.retryAfter) },
       },
     ]);
@@ -50,7 +52,9 @@ describe('rate limit in memory', () => {
     try {
       const admitted = subscribeWs(client, 'subscription { jobsUpdated { id } }', {});
       const refused = subscribeWs(client, 'subscription { jobsUpdated { id } }', {});
-      await expect(refused.done).rejects.toThrow(/"code":"RATE_LIMITED".*"limitedBy":"gateway"|"limitedBy":"gateway".*"code":"RATE_LIMITED"/);
+      await expect(refused.done).rejects.toThrow(
+        /"code":"RATE_LIMITED".*"limitedBy":"gateway"|"limitedBy":"gateway".*"code":"RATE_LIMITED"/,
+      );
       expect(admitted.events.some((e) => e.errors)).toBe(false);
       admitted.unsubscribe();
     } finally {
@@ -58,8 +62,11 @@ describe('rate limit in memory', () => {
     }
   });
 
-  it('tells the upstream\'s own limit apart', async () => {
-    const upstream = await startStack({ gateway: { rateLimit: createRateLimit({ points: 100 }) }, client: { retry: { maxAttempts: 1 } } });
+  it("tells the upstream's own limit apart", async () => {
+    const upstream = await startStack({
+      gateway: { rateLimit: createRateLimit({ points: 100 }) },
+      client: { retry: { maxAttempts: 1 } },
+    });
     try {
       upstream.simulator.setFaults({ route: 'GET /datasets', rateLimit: { count: 1, retryAfterSeconds: 7 } });
       const res = await post(upstream);
@@ -79,8 +86,13 @@ describe('rate limit shared through Redis', () => {
   let a: Stack;
   let b: Stack;
   beforeAll(async () => {
-    a = await startStack({ gateway: { rateLimit: createRateLimit({ points: 3, windowSeconds: 60, redis: redis[0], keyPrefix }) } });
-    b = await startStack({ sharedSimulator: a.simulator, gateway: { rateLimit: createRateLimit({ points: 3, windowSeconds: 60, redis: redis[1], keyPrefix }) } });
+    a = await startStack({
+      gateway: { rateLimit: createRateLimit({ points: 3, windowSeconds: 60, redis: redis[0], keyPrefix }) },
+    });
+    b = await startStack({
+      sharedSimulator: a.simulator,
+      gateway: { rateLimit: createRateLimit({ points: 3, windowSeconds: 60, redis: redis[1], keyPrefix }) },
+    });
   });
   afterAll(async () => {
     await b.close();

@@ -7,7 +7,11 @@ let on: Stack;
 let off: Stack;
 beforeAll(async () => {
   on = await startStack();
-  const { switches } = loadConfig({ GRAPHQL_INTROSPECTION: 'false', GRAPHIQL_ENABLED: 'false', GRAPHQL_FIELD_SUGGESTIONS: 'false' });
+  const { switches } = loadConfig({
+    GRAPHQL_INTROSPECTION: 'false',
+    GRAPHIQL_ENABLED: 'false',
+    GRAPHQL_FIELD_SUGGESTIONS: 'false',
+  });
   off = await startStack({ sharedSimulator: on.simulator, gateway: { switches } });
 });
 afterAll(async () => {
@@ -15,7 +19,8 @@ afterAll(async () => {
   await on.close();
 });
 
-const graphiqlPage = (stack: Stack) => stack.gateway.yoga.fetch('http://gateway.test/graphql', { headers: { accept: 'text/html' } });
+const graphiqlPage = (stack: Stack) =>
+  stack.gateway.yoga.fetch('http://gateway.test/graphql', { headers: { accept: 'text/html' } });
 
 describe('switches', () => {
   it('are on by default', () => {
@@ -23,16 +28,21 @@ describe('switches', () => {
   });
 
   it('introspection: answered when on, refused with GRAPHQL_VALIDATION_FAILED when off; __typename stays', async () => {
-    expect((await on.gql('{ __schema { queryType { name } } }')).data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+    expect((await on.gql('{ __schema { queryType { name } } }')).data).toEqual({
+      __schema: { queryType: { name: 'Query' } },
+    });
     const refused = await off.gql('{ __schema { queryType { name } } }');
     expect(refused.data).toBeUndefined();
     expect(refused.errors).toEqual([
       expect.objectContaining({
-        message: 'Introspection is turned off on this gateway (GRAPHQL_INTROSPECTION=false): the operation asks for "__schema".',
+        message:
+          'Introspection is turned off on this gateway (GRAPHQL_INTROSPECTION=false): the operation asks for "__schema".',
         extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }),
       }),
     ]);
-    expect((await off.gql('{ __type(name: "Job") { name } }')).errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect((await off.gql('{ __type(name: "Job") { name } }')).errors?.[0]?.extensions?.code).toBe(
+      'GRAPHQL_VALIDATION_FAILED',
+    );
     expect((await off.gql('{ __typename }')).data).toEqual({ __typename: 'Query' });
   });
 
@@ -49,7 +59,10 @@ describe('switches', () => {
     const suggested = await on.gql('{ baseModels { nam } }');
     expect(suggested.errors?.[0]?.message).toBe('Cannot query field "nam" on type "BaseModel". Did you mean "name"?');
     const plain = await off.gql('{ baseModels { nam } }');
-    expect(plain.errors?.[0]).toMatchObject({ message: 'Cannot query field "nam" on type "BaseModel".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    expect(plain.errors?.[0]).toMatchObject({
+      message: 'Cannot query field "nam" on type "BaseModel".',
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
     expect(JSON.stringify(plain)).not.toContain('Did you mean');
   });
 });

@@ -20,8 +20,12 @@ beforeAll(async () => {
 });
 afterAll(() => pool.close());
 
-const file = (content: string | Buffer, fileName = 'train.csv') => ({ fileName, open: async () => Readable.from([typeof content === 'string' ? Buffer.from(content) : content]) });
-const tokens = (prompt: string, answer: string): number => countRowTokens(mistral, chatTemplateFor(MISTRAL)!, prompt, answer).total;
+const file = (content: string | Buffer, fileName = 'train.csv') => ({
+  fileName,
+  open: async () => Readable.from([typeof content === 'string' ? Buffer.from(content) : content]),
+});
+const tokens = (prompt: string, answer: string): number =>
+  countRowTokens(mistral, chatTemplateFor(MISTRAL)!, prompt, answer).total;
 
 function run(training: string | Buffer, more: Partial<AnalyzeDatasetOptions> = {}) {
   return analyzeDataset({
@@ -41,19 +45,34 @@ function run(training: string | Buffer, more: Partial<AnalyzeDatasetOptions> = {
 
 describe('analyzeDataset', () => {
   it('resolves the worker entry by the running file: .mjs bootstrap from source, .js when compiled', () => {
-    expect(workerEntry('file:///app/src/preflight/token-pool.ts').pathname).toBe('/app/src/preflight/count-worker-tsx.mjs');
-    expect(workerEntry('file:///app/dist/preflight/token-pool.js').pathname).toBe('/app/dist/preflight/count-worker.js');
+    expect(workerEntry('file:///app/src/preflight/token-pool.ts').pathname).toBe(
+      '/app/src/preflight/count-worker-tsx.mjs',
+    );
+    expect(workerEntry('file:///app/dist/preflight/token-pool.js').pathname).toBe(
+      '/app/dist/preflight/count-worker.js',
+    );
   });
 
   it('reads a BOM, CRLF line ends and a quoted newline, and counts each row by the contract rule', async () => {
-    const csv = '\uFEFFquestion,answer\r\nHow do I log in?,"Use your email.\r\nThen your password."\r\n¿Dónde está mi pedido?,En camino 🚚\r\n';
+    const csv =
+      '\uFEFFquestion,answer\r\nHow do I log in?,"Use your email.\r\nThen your password."\r\n¿Dónde está mi pedido?,En camino 🚚\r\n';
     const report = await run(csv);
     expect(report.training).toMatchObject({ rowsRead: 2, usableRows: 2, problemCount: 0, duplicateCount: 0 });
-    const expected = [tokens('How do I log in?', 'Use your email.\r\nThen your password.'), tokens('¿Dónde está mi pedido?', 'En camino 🚚')];
+    const expected = [
+      tokens('How do I log in?', 'Use your email.\r\nThen your password.'),
+      tokens('¿Dónde está mi pedido?', 'En camino 🚚'),
+    ];
     expect(report.training.tokens.total).toBe(expected[0]! + expected[1]!);
     expect(report.training.tokens.template).toBe(2 * 9);
     // Two rows: one held out (1%, at least one), the last.
-    expect(report.split).toEqual({ source: 'HOLD_OUT', trainingRows: 1, validationRows: 1, heldOutRows: 1, trainingTokens: expected[0], validationTokens: expected[1] });
+    expect(report.split).toEqual({
+      source: 'HOLD_OUT',
+      trainingRows: 1,
+      validationRows: 1,
+      heldOutRows: 1,
+      trainingTokens: expected[0],
+      validationTokens: expected[1],
+    });
     expect(report.cost).toMatchObject({ cost: 2, minimumApplied: true, pricePerMillionTokens: 0.45 });
     expect(report.cost.explanation).toBe(
       `1 epoch × ${expected[0]} training tokens + 0 evaluations × ${expected[1]} validation tokens = ${expected[0]} tokens × $0.45 per million tokens = $0.00, below the $2.00 minimum per job: $2.00`,
@@ -61,7 +80,9 @@ describe('analyzeDataset', () => {
   });
 
   it('lists empty answers, missing columns, extra fields and duplicates with their row numbers', async () => {
-    const csv = ['question,answer,topic', 'a?,yes,x', 'b?,,x', 'c?', 'a?,yes,x', 'd?,no,x,extra', '  a? , yes ,y'].join('\n');
+    const csv = ['question,answer,topic', 'a?,yes,x', 'b?,,x', 'c?', 'a?,yes,x', 'd?,no,x,extra', '  a? , yes ,y'].join(
+      '\n',
+    );
     const report = await run(csv);
     expect(report.training.rowsRead).toBe(6);
     expect(report.training.usableRows).toBe(3);
@@ -70,7 +91,9 @@ describe('analyzeDataset', () => {
       ['MISSING_COLUMN', 3, 4],
       ['EXTRA_FIELDS', 5, 6],
     ]);
-    expect(report.training.problems[1]!.message).toBe('row 3 (line 4): has 1 of 3 fields: no value for "answer", "topic"');
+    expect(report.training.problems[1]!.message).toBe(
+      'row 3 (line 4): has 1 of 3 fields: no value for "answer", "topic"',
+    );
     // Row 6 differs only by spaces around the cells, which the row rule trims.
     expect(report.training.duplicates).toEqual([
       { row: 4, duplicateOf: 1 },
@@ -92,10 +115,21 @@ describe('analyzeDataset', () => {
   });
 
   it('uses a validation file when there is one, and prices n_evals × its tokens', async () => {
-    const report = await run('question,answer\na?,yes\nb?,no\n', { validation: file('question,answer\nc?,maybe\n', 'val.csv'), nEpochs: 3, nEvals: 2 });
+    const report = await run('question,answer\na?,yes\nb?,no\n', {
+      validation: file('question,answer\nc?,maybe\n', 'val.csv'),
+      nEpochs: 3,
+      nEvals: 2,
+    });
     const train = tokens('a?', 'yes') + tokens('b?', 'no');
     const val = tokens('c?', 'maybe');
-    expect(report.split).toMatchObject({ source: 'VALIDATION_FILE', trainingRows: 2, validationRows: 1, heldOutRows: 0, trainingTokens: train, validationTokens: val });
+    expect(report.split).toMatchObject({
+      source: 'VALIDATION_FILE',
+      trainingRows: 2,
+      validationRows: 1,
+      heldOutRows: 0,
+      trainingTokens: train,
+      validationTokens: val,
+    });
     expect(report.cost.tokens).toBe(3 * train + 2 * val);
   });
 
@@ -108,10 +142,30 @@ describe('analyzeDataset', () => {
 
   it.each([
     ['a 0-byte file', '', 'EMPTY', 'input.trainingFile: the file is empty'],
-    ['binary data', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00]), 'BINARY', 'input.trainingFile: not a CSV file: it holds binary data (NUL bytes)'],
-    ['text that is not UTF-8', Buffer.from([0x71, 0x2c, 0x61, 0x0a, 0xff, 0xfe, 0x2c, 0x61]), 'NOT_UTF8', 'input.trainingFile: not a CSV file: it is not UTF-8 text'],
-    ['a header only', 'question,answer\n', 'NO_DATA_ROWS', 'input.trainingFile: the CSV has a header row but no data rows'],
-    ['no such column', 'prompt,completion\na,b\n', 'NO_SUCH_COLUMN', 'input.trainingFile: no answer column "answer"; the header row names "prompt", "completion"'],
+    [
+      'binary data',
+      Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00]),
+      'BINARY',
+      'input.trainingFile: not a CSV file: it holds binary data (NUL bytes)',
+    ],
+    [
+      'text that is not UTF-8',
+      Buffer.from([0x71, 0x2c, 0x61, 0x0a, 0xff, 0xfe, 0x2c, 0x61]),
+      'NOT_UTF8',
+      'input.trainingFile: not a CSV file: it is not UTF-8 text',
+    ],
+    [
+      'a header only',
+      'question,answer\n',
+      'NO_DATA_ROWS',
+      'input.trainingFile: the CSV has a header row but no data rows',
+    ],
+    [
+      'no such column',
+      'prompt,completion\na,b\n',
+      'NO_SUCH_COLUMN',
+      'input.trainingFile: no answer column "answer"; the header row names "prompt", "completion"',
+    ],
   ])('refuses %s with a coded error', async (_name, content, code, message) => {
     const error = await run(content).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AnalysisInputError);
@@ -119,7 +173,10 @@ describe('analyzeDataset', () => {
   });
 
   it('refuses an unknown model and a file over the limit, stating the limit', async () => {
-    await expect(run('question,answer\na,b\n', { baseModelId: 'nope' })).rejects.toMatchObject({ code: 'UNKNOWN_MODEL', message: 'input.baseModelId: no tokenizer is known for "nope"' });
+    await expect(run('question,answer\na,b\n', { baseModelId: 'nope' })).rejects.toMatchObject({
+      code: 'UNKNOWN_MODEL',
+      message: 'input.baseModelId: no tokenizer is known for "nope"',
+    });
     await expect(run(`question,answer\n${'a,b\n'.repeat(400)}`, { maxBytes: 1000 })).rejects.toMatchObject({
       code: 'TOO_LARGE',
       message: 'input.trainingFile: larger than the analysis limit of 1000 bytes (ANALYZE_MAX_BYTES)',

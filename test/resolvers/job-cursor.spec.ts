@@ -10,7 +10,9 @@ const cursor: fc.Arbitrary<JobCursor> = fc.record({
   status: fc.constantFrom(null, ...JOB_STATUSES),
   createdAt: count,
   // Ids as the gateway accepts them: 1–256 characters, no control character.
-  id: fc.string({ minLength: 1, maxLength: 256, unit: 'grapheme' }).filter((s) => s.length <= 256 && !/[\u0000-\u001f\u007f-\u009f]/.test(s)),
+  id: fc
+    .string({ minLength: 1, maxLength: 256, unit: 'grapheme' })
+    .filter((s) => s.length <= 256 && !/[\u0000-\u001f\u007f-\u009f]/.test(s)),
   position: count,
   total: count,
 });
@@ -26,9 +28,12 @@ function refusal(raw: string): GraphQLError | undefined {
 
 describe('the jobs cursor', () => {
   it('round-trips', () => {
-    fc.assert(fc.property(cursor, (c) => {
+    fc.assert(
+      fc.property(cursor, (c) => {
         expect(decodeJobCursor(encodeJobCursor(c))).toEqual(c);
-      }), { numRuns: 2_000 });
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   it('any other string is decoded or refused with BAD_USER_INPUT naming after, never anything else', () => {
@@ -36,7 +41,9 @@ describe('the jobs cursor', () => {
       fc.string({ maxLength: 2_000, unit: 'binary' }),
       fc.base64String({ maxLength: 400 }),
       fc.json().map((j) => Buffer.from(j).toString('base64url')),
-      fc.array(fc.jsonValue(), { maxLength: 8 }).map((a) => Buffer.from(JSON.stringify([1, ...a])).toString('base64url')),
+      fc
+        .array(fc.jsonValue(), { maxLength: 8 })
+        .map((a) => Buffer.from(JSON.stringify([1, ...a])).toString('base64url')),
     );
     fc.assert(
       fc.property(anyString, (raw) => {

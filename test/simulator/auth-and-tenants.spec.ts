@@ -116,7 +116,11 @@ describe('tenant isolation', () => {
 describe('routing', () => {
   it('answers 404 with the envelope for an unknown route or method', async () => {
     const api = caller(sim);
-    for (const [method, path] of [['GET', '/nope'], ['PUT', '/jobs'], ['GET', '/jobs/x/y/z']] as const) {
+    for (const [method, path] of [
+      ['GET', '/nope'],
+      ['PUT', '/jobs'],
+      ['GET', '/jobs/x/y/z'],
+    ] as const) {
       const res = await api.call(method, path);
       expect(res.status).toBe(404);
       expect(res.body.code).toBe('not_found');

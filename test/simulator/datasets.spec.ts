@@ -15,15 +15,28 @@ describe('datasets', () => {
     const validation = await api.upload('val.csv', qaCsv(5));
     const first = await api.call('POST', '/datasets', { name: 'first', training_file_id: train.body.id });
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ name: 'first', training_file_id: train.body.id, validation_file_id: null, workspace_id: 'demo-org' });
+    expect(first.body).toMatchObject({
+      name: 'first',
+      training_file_id: train.body.id,
+      validation_file_id: null,
+      workspace_id: 'demo-org',
+    });
     expect(first.body.id).toMatch(/^ds-/);
     expect(() => datasetSchema.parse(first.body)).not.toThrow();
 
-    const second = await api.call('POST', '/datasets', { name: 'second', training_file_id: train.body.id, validation_file_id: validation.body.id });
+    const second = await api.call('POST', '/datasets', {
+      name: 'second',
+      training_file_id: train.body.id,
+      validation_file_id: validation.body.id,
+    });
     expect(second.body.validation_file_id).toBe(validation.body.id);
 
     const list = await api.call('GET', '/datasets');
-    expect(listSchema(datasetSchema).parse(list.body).data.map((d) => d.name)).toEqual(['second', 'first']);
+    expect(
+      listSchema(datasetSchema)
+        .parse(list.body)
+        .data.map((d) => d.name),
+    ).toEqual(['second', 'first']);
     expect((await api.call('GET', `/datasets/${first.body.id}`)).body).toEqual(first.body);
 
     const deleted = await api.call('DELETE', `/datasets/${first.body.id}`);
@@ -46,13 +59,20 @@ describe('datasets', () => {
   it('refuses an unknown validation file id', async () => {
     const api = caller(sim);
     const train = await api.upload('train.csv', qaCsv());
-    const res = await api.call('POST', '/datasets', { name: 'x', training_file_id: train.body.id, validation_file_id: 'file-gone' });
+    const res = await api.call('POST', '/datasets', {
+      name: 'x',
+      training_file_id: train.body.id,
+      validation_file_id: 'file-gone',
+    });
     expect(res.status).toBe(400);
     expect(res.body.message).toBe('validation_file_id: no file "file-gone" in this organization');
   });
 
   it('says the body is not JSON when it is not', async () => {
-    const res = await caller(sim).call('POST', '/datasets', undefined, { raw: '{name: oops', headers: { 'content-type': 'application/json' } });
+    const res = await caller(sim).call('POST', '/datasets', undefined, {
+      raw: '{name: oops',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(400);
     expect(res.body.message).toMatch(/^request body is not JSON: /);
   });

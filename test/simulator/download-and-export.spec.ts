@@ -3,7 +3,16 @@ import { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportSchema } from '../../src/upstream/schemas.js';
-import { caller, createDataset, fakeClock, jobBody, readAnswer, startSimulator, type Caller, type Simulator } from './harness.js';
+import {
+  caller,
+  createDataset,
+  fakeClock,
+  jobBody,
+  readAnswer,
+  startSimulator,
+  type Caller,
+  type Simulator,
+} from './harness.js';
 
 const clock = fakeClock();
 let sim: Simulator;
@@ -15,7 +24,9 @@ beforeAll(async () => {
   api = caller(sim);
   const ds = await createDataset(api);
   datasetId = ds;
-  const body = jobBody(ds, { hyperparameters: { lora: { r: 4, alpha: 16, dropout: 0.05, trainable_modules: ['q_proj', 'v_proj'] } } });
+  const body = jobBody(ds, {
+    hyperparameters: { lora: { r: 4, alpha: 16, dropout: 0.05, trainable_modules: ['q_proj', 'v_proj'] } },
+  });
   completed = (await api.call('POST', '/jobs', body)).body.job.id;
   clock.advance(100);
 });
@@ -60,7 +71,10 @@ describe('GET /jobs/{id}/download', () => {
     const weights = files.get('adapter_model.safetensors')!;
     const headerLength = Number(weights.readBigUInt64LE(0));
     const header = JSON.parse(weights.subarray(8, 8 + headerLength).toString());
-    expect(header['base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight']).toMatchObject({ dtype: 'F32', shape: [4, 16] });
+    expect(header['base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight']).toMatchObject({
+      dtype: 'F32',
+      shape: [4, 16],
+    });
     expect(weights.length).toBe(8 + headerLength + 2 * 4 * 16 * 4);
   });
 
@@ -95,13 +109,20 @@ describe('POST /jobs/{id}/exports/hugging-face', () => {
   it('accepts an export of a completed job with 202, never echoing the token', async () => {
     const res = await api.call('POST', `/jobs/${completed}/exports/hugging-face`, body());
     expect(res.status).toBe(202);
-    expect(exportSchema.parse(res.body)).toMatchObject({ jobId: completed, repositoryId: 'alice/my-model.v1', status: 'queued' });
+    expect(exportSchema.parse(res.body)).toMatchObject({
+      jobId: completed,
+      repositoryId: 'alice/my-model.v1',
+      status: 'queued',
+    });
     expect(Object.keys(res.body).sort()).toEqual(['created_at', 'huggingface_repository_id', 'id', 'job_id', 'status']);
     expect(JSON.stringify(res.body)).not.toContain(TOKEN);
   });
 
   it.each([
-    [{ huggingface_repository_id: 'no-slash' }, /^huggingface_repository_id: "no-slash" is not a repository id of the form "user\/repo"/],
+    [
+      { huggingface_repository_id: 'no-slash' },
+      /^huggingface_repository_id: "no-slash" is not a repository id of the form "user\/repo"/,
+    ],
     [{ huggingface_repository_id: 'a/b/c' }, /^huggingface_repository_id:/],
     [{ huggingface_repository_id: 'alice/bad--name' }, /^huggingface_repository_id:/],
     [{ huggingface_repository_id: 'alice/-dash' }, /^huggingface_repository_id:/],
@@ -110,7 +131,10 @@ describe('POST /jobs/{id}/exports/hugging-face', () => {
     [{ huggingface_user_id: 'bad user' }, /^huggingface_user_id: "bad user" is not a Hugging Face user name/],
     [{ huggingface_user_id: undefined }, /^huggingface_user_id: required/],
     [{ huggingface_access_token: 'hf_short' }, /^huggingface_access_token: not a Hugging Face access token/],
-    [{ huggingface_access_token: `xx_${'a'.repeat(40)}` }, /^huggingface_access_token: not a Hugging Face access token/],
+    [
+      { huggingface_access_token: `xx_${'a'.repeat(40)}` },
+      /^huggingface_access_token: not a Hugging Face access token/,
+    ],
   ])('refuses %j with 400', async (override, message) => {
     const res = await api.call('POST', `/jobs/${completed}/exports/hugging-face`, body(override));
     expect(res.status).toBe(400);

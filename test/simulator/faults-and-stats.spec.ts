@@ -114,8 +114,13 @@ describe('faults', () => {
   });
 
   it('is set and shown over HTTP, and refuses an invalid fault set', async () => {
-    const set = await admin('POST', 'faults', { rules: [{ route: 'GET /jobs/{id}', error: { rate: 1, status: 500 } }] });
-    expect(set).toMatchObject({ status: 200, body: { rules: [{ route: 'GET /jobs/{id}', error: { rate: 1, status: 500 } }] } });
+    const set = await admin('POST', 'faults', {
+      rules: [{ route: 'GET /jobs/{id}', error: { rate: 1, status: 500 } }],
+    });
+    expect(set).toMatchObject({
+      status: 200,
+      body: { rules: [{ route: 'GET /jobs/{id}', error: { rate: 1, status: 500 } }] },
+    });
     expect((await api.call('GET', '/jobs/job-x')).status).toBe(500);
     const bad = await admin('POST', 'faults', { error: { rate: 2 } });
     expect(bad.status).toBe(400);
@@ -142,7 +147,10 @@ describe('close()', () => {
     const s = await startSimulator();
     const agent = new Agent({ keepAliveTimeout: 60_000 });
     try {
-      const res = await request(`${s.apiBaseUrl}/organizations/demo-org/jobs`, { headers: { authorization: 'Bearer demo-token' }, dispatcher: agent });
+      const res = await request(`${s.apiBaseUrl}/organizations/demo-org/jobs`, {
+        headers: { authorization: 'Bearer demo-token' },
+        dispatcher: agent,
+      });
       await res.body.text();
       const started = performance.now();
       await s.close();

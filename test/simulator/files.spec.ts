@@ -13,7 +13,9 @@ afterAll(() => sim.close());
 
 describe('POST /files', () => {
   it('answers a File with a column preview of at most five values and inferred types', async () => {
-    const csv = 'question,answer,score,ratio,ok\n' + Array.from({ length: 7 }, (_, i) => `q${i},a${i},${i},${i}.5,true`).join('\n');
+    const csv =
+      'question,answer,score,ratio,ok\n' +
+      Array.from({ length: 7 }, (_, i) => `q${i},a${i},${i},${i}.5,true`).join('\n');
     const res = await caller(sim).upload('train.csv', csv);
     expect(res.status).toBe(201);
     expect(() => fileSchema.parse(res.body)).not.toThrow();
@@ -79,7 +81,9 @@ describe('POST /files', () => {
   it('answers 413 with the envelope past maxUploadBytes, streamed without a Content-Length', async () => {
     const boundary = 'simulator-test-boundary';
     async function* body(): AsyncGenerator<Buffer> {
-      yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\nq,a\n`);
+      yield Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\nq,a\n`,
+      );
       const chunk = Buffer.from('x,y\n'.repeat(1024));
       // Far more than the limit: the simulator must answer without waiting for all of it.
       for (let i = 0; i < 64; i++) yield chunk;
@@ -91,7 +95,10 @@ describe('POST /files', () => {
       body: Readable.from(body()),
     });
     expect(res.statusCode).toBe(413);
-    expect(await res.body.json()).toEqual({ code: 'invalid_argument', message: 'file: larger than the 4096 bytes upload limit' });
+    expect(await res.body.json()).toEqual({
+      code: 'invalid_argument',
+      message: 'file: larger than the 4096 bytes upload limit',
+    });
   });
 
   it('answers 413 up front when Content-Length is far beyond the limit', async () => {
@@ -102,7 +109,10 @@ describe('POST /files', () => {
 
   it('answers 404 for an unknown file id', async () => {
     const res = await caller(sim).call('GET', '/files/file-missing');
-    expect(res).toMatchObject({ status: 404, body: { code: 'not_found', message: 'no file "file-missing" in this organization' } });
+    expect(res).toMatchObject({
+      status: 404,
+      body: { code: 'not_found', message: 'no file "file-missing" in this organization' },
+    });
   });
 
   it('is still reachable after refused uploads (no stuck connections)', async () => {

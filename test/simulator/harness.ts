@@ -13,7 +13,12 @@ export interface Answer {
 
 export interface Caller {
   base: string;
-  call(method: string, path: string, body?: unknown, init?: { headers?: Record<string, string>; raw?: string }): Promise<Answer>;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    init?: { headers?: Record<string, string>; raw?: string },
+  ): Promise<Answer>;
   upload(filename: string, content: string | Uint8Array<ArrayBuffer>, field?: string): Promise<Answer>;
 }
 
@@ -80,7 +85,10 @@ export function jobBody(datasetId: string, overrides: Record<string, unknown> = 
 }
 
 /** A clock tests move by hand. */
-export function fakeClock(start = Date.parse('2026-01-14T14:57:45.376Z')): { now: () => number; advance(seconds: number): void } {
+export function fakeClock(start = Date.parse('2026-01-14T14:57:45.376Z')): {
+  now: () => number;
+  advance(seconds: number): void;
+} {
   let t = start;
   return { now: () => t, advance: (seconds) => void (t += seconds * 1000) };
 }

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobListSchema, jobSchema, metricsSchema } from '../../src/upstream/schemas.js';
-import { caller, createDataset, fakeClock, jobBody, qaCsv, startSimulator, type Caller, type Simulator } from './harness.js';
+import {
+  caller,
+  createDataset,
+  fakeClock,
+  jobBody,
+  qaCsv,
+  startSimulator,
+  type Caller,
+  type Simulator,
+} from './harness.js';
 
 // 100 s jobs: queued 0–10 s, starting 10–20 s, running 20–100 s, completed at 100 s.
 const clock = fakeClock();
@@ -27,14 +36,27 @@ describe('job lifecycle', () => {
     const created = clock.now();
     const id = await newJob({ hyperparameters: { n_evals: 2 } });
     const first = await job(id);
-    expect(first).toMatchObject({ status: 'queued', created_at: '2026-01-14T14:57:45.376000Z', started_at: null, completed_at: null });
-    expect(await metrics(id)).toEqual({ data: null, training_steps: 10, training_tokens: expect.any(Number), validation_steps: 2 });
+    expect(first).toMatchObject({
+      status: 'queued',
+      created_at: '2026-01-14T14:57:45.376000Z',
+      started_at: null,
+      completed_at: null,
+    });
+    expect(await metrics(id)).toEqual({
+      data: null,
+      training_steps: 10,
+      training_tokens: expect.any(Number),
+      validation_steps: 2,
+    });
 
     clock.advance(10);
     expect((await job(id)).status).toBe('starting');
     clock.advance(10);
     const running = await job(id);
-    expect(running).toMatchObject({ status: 'running', started_at: new Date(created + 20_000).toISOString().replace('Z', '000Z') });
+    expect(running).toMatchObject({
+      status: 'running',
+      started_at: new Date(created + 20_000).toISOString().replace('Z', '000Z'),
+    });
     expect((await metrics(id)).data).toBeNull();
 
     clock.advance(40); // half of the running phase: 5 of 10 steps
@@ -63,14 +85,19 @@ describe('job lifecycle', () => {
   });
 
   it('fails a job whose answer column is empty in every row, once it runs, with a clear error', async () => {
-    const ds = await createDataset(api, qaCsv(8, () => ''));
+    const ds = await createDataset(
+      api,
+      qaCsv(8, () => ''),
+    );
     const id = await newJob({}, ds);
     clock.advance(19);
     expect((await job(id)).status).toBe('starting');
     clock.advance(1);
     const failed = await job(id);
     expect(failed).toMatchObject({ status: 'failed', error: { code: 'invalid_argument' } });
-    expect(failed.error.message).toMatch(/^dataset\.answer_column "answer" is empty in every row of training file file-\w+: nothing to train on$/);
+    expect(failed.error.message).toMatch(
+      /^dataset\.answer_column "answer" is empty in every row of training file file-\w+: nothing to train on$/,
+    );
     expect(failed.completed_at).not.toBeNull();
   });
 
@@ -83,7 +110,10 @@ describe('job lifecycle', () => {
       clock.advance(100);
       const failed = (await f.call('GET', `/jobs/${id}`)).body;
       expect(failed.status).toBe('failed');
-      expect(failed.error).toEqual({ code: 'internal', message: 'the training worker stopped unexpectedly (simulated failure); retry the job' });
+      expect(failed.error).toEqual({
+        code: 'internal',
+        message: 'the training worker stopped unexpectedly (simulated failure); retry the job',
+      });
       const points = (await f.call('GET', `/jobs/${id}/metrics`)).body.data;
       expect(points.length).toBeGreaterThan(0);
       expect(points.length).toBeLessThan(10);
@@ -98,7 +128,13 @@ describe('job lifecycle', () => {
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ status: 'cancelled', started_at: null, completed_at: expect.any(String) });
     const again = await api.call('POST', `/jobs/${queued}/cancel`);
-    expect(again).toMatchObject({ status: 409, body: { code: 'failed_precondition', message: `job ${queued} is already cancelled; only queued, starting or running jobs can be cancelled` } });
+    expect(again).toMatchObject({
+      status: 409,
+      body: {
+        code: 'failed_precondition',
+        message: `job ${queued} is already cancelled; only queued, starting or running jobs can be cancelled`,
+      },
+    });
 
     const running = await newJob();
     clock.advance(60);
@@ -120,7 +156,8 @@ describe('GET /jobs', () => {
     const org = caller(sim, 'other-token', 'other-org');
     const ds = await createDataset(org);
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await org.call('POST', '/jobs', jobBody(ds, { name: `job ${i}` }))).body.job.id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await org.call('POST', '/jobs', jobBody(ds, { name: `job ${i}` }))).body.job.id);
     clock.advance(100);
     ids.push((await org.call('POST', '/jobs', jobBody(ds, { name: 'job 3' }))).body.job.id);
 
@@ -156,7 +193,8 @@ describe('failureRate', () => {
       const ids: string[] = [];
       for (let i = 0; i < 24; i++) ids.push((await h.call('POST', '/jobs', jobBody(ds))).body.job.id);
       clock.advance(100);
-      const read = async () => Promise.all(ids.map(async (id) => (await h.call('GET', `/jobs/${id}`)).body.status as string));
+      const read = async () =>
+        Promise.all(ids.map(async (id) => (await h.call('GET', `/jobs/${id}`)).body.status as string));
       const first = await read();
       expect(new Set(first)).toEqual(new Set(['completed', 'failed']));
       expect(await read()).toEqual(first);

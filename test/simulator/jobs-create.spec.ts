@@ -18,8 +18,14 @@ afterAll(() => sim.close());
 // The simulator bills each row by the contract's row rule: Mistral's own tokenizer and its chat
 // template (9 tokens), no longer the word-based estimate, so the expected figures follow the same rule.
 const rowTokens = (i: number): number =>
-  countRowTokens(mistral, chatTemplateFor(MISTRAL_V02)!, `What is question ${i}?`, `The answer number ${i} is forty two.`).total;
-const sum = (from: number, to: number): number => Array.from({ length: to - from }, (_, k) => rowTokens(from + k)).reduce((a, b) => a + b, 0);
+  countRowTokens(
+    mistral,
+    chatTemplateFor(MISTRAL_V02)!,
+    `What is question ${i}?`,
+    `The answer number ${i} is forty two.`,
+  ).total;
+const sum = (from: number, to: number): number =>
+  Array.from({ length: to - from }, (_, k) => rowTokens(from + k)).reduce((a, b) => a + b, 0);
 
 describe('POST /jobs', () => {
   it('bills a row by the Mistral tokenizer and template', () => {
@@ -60,10 +66,18 @@ describe('POST /jobs', () => {
   it('estimates a dry run (n_epochs × training + n_evals × held-out 1%) and creates nothing', async () => {
     const api = caller(sim);
     const before = (await api.call('GET', '/jobs')).body.total;
-    const res = await api.call('POST', '/jobs', jobBody(datasetId, { dry_run: true, hyperparameters: { n_epochs: 2, n_evals: 3 } }));
+    const res = await api.call(
+      'POST',
+      '/jobs',
+      jobBody(datasetId, { dry_run: true, hyperparameters: { n_epochs: 2, n_evals: 3 } }),
+    );
     expect(res.status).toBe(200);
     // 40 rows: 39 train, 1 held out for evaluation.
-    expect(res.body).toEqual({ dry_run: true, estimated_usage: { cost: 2, tokens: 2 * sum(0, 39) + 3 * rowTokens(39) }, job: null });
+    expect(res.body).toEqual({
+      dry_run: true,
+      estimated_usage: { cost: 2, tokens: 2 * sum(0, 39) + 3 * rowTokens(39) },
+      job: null,
+    });
     expect((await api.call('GET', '/jobs')).body.total).toBe(before);
   });
 
@@ -73,8 +87,16 @@ describe('POST /jobs', () => {
       const api = caller(priced);
       const train = await api.upload('t.csv', qaCsv());
       const val = await api.upload('v.csv', qaCsv(3));
-      const ds = await api.call('POST', '/datasets', { name: 'd', training_file_id: train.body.id, validation_file_id: val.body.id });
-      const res = await api.call('POST', '/jobs', jobBody(ds.body.id, { dry_run: true, hyperparameters: { n_epochs: 3, n_evals: 2 } }));
+      const ds = await api.call('POST', '/datasets', {
+        name: 'd',
+        training_file_id: train.body.id,
+        validation_file_id: val.body.id,
+      });
+      const res = await api.call(
+        'POST',
+        '/jobs',
+        jobBody(ds.body.id, { dry_run: true, hyperparameters: { n_epochs: 3, n_evals: 2 } }),
+      );
       const tokens = 3 * sum(0, 40) + 2 * sum(0, 3);
       expect(res.body.estimated_usage).toEqual({ tokens, cost: Math.round(tokens * 0.01 * 100) / 100 });
     } finally {
@@ -83,7 +105,11 @@ describe('POST /jobs', () => {
   });
 
   it('accepts the older evaluation_epochs and warmup_epochs names', async () => {
-    const res = await caller(sim).call('POST', '/jobs', jobBody(datasetId, { hyperparameters: { n_epochs: 4, evaluation_epochs: 2, warmup_epochs: 1 } }));
+    const res = await caller(sim).call(
+      'POST',
+      '/jobs',
+      jobBody(datasetId, { hyperparameters: { n_epochs: 4, evaluation_epochs: 2, warmup_epochs: 1 } }),
+    );
     expect(res.status).toBe(201);
     expect(res.body.job.hyperparameters).toMatchObject({ n_epochs: 4, n_evals: 2, warmup_ratio: 0.25 });
   });
@@ -92,7 +118,10 @@ describe('POST /jobs', () => {
     const res = await caller(sim).call(
       'POST',
       '/jobs',
-      jobBody(datasetId, { future_field: 1, hyperparameters: { lora: { trainable_modules: 'q_proj, v_proj' }, future: true } }),
+      jobBody(datasetId, {
+        future_field: 1,
+        hyperparameters: { lora: { trainable_modules: 'q_proj, v_proj' }, future: true },
+      }),
     );
     expect(res.status).toBe(201);
     expect(res.body.job.hyperparameters.lora.trainable_modules).toEqual(['q_proj', 'v_proj']);
@@ -115,9 +144,18 @@ describe('POST /jobs', () => {
     [lora({ r: 65 }), 'hyperparameters.lora.r: 65 is not an integer from 1 to 64'],
     [lora({ alpha: 0 }), 'hyperparameters.lora.alpha: 0 is not an integer from 1 to 64'],
     [lora({ dropout: 2 }), 'hyperparameters.lora.dropout: 2 is not a number from 0 to 1'],
-    [lora({ enabled: false }), 'hyperparameters.lora.enabled: false is refused: full model fine-tuning is not supported yet; only LoRA'],
-    [lora({ trainable_modules: ['q_proj', 'lm_head'] }), 'hyperparameters.lora.trainable_modules[1]: "lm_head" is not one of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj'],
-    [hp({ n_evals: 3, evaluation_epochs: 2 }), 'hyperparameters.evaluation_epochs: 2 conflicts with n_evals 3 (evaluation_epochs is the older name of n_evals)'],
+    [
+      lora({ enabled: false }),
+      'hyperparameters.lora.enabled: false is refused: full model fine-tuning is not supported yet; only LoRA',
+    ],
+    [
+      lora({ trainable_modules: ['q_proj', 'lm_head'] }),
+      'hyperparameters.lora.trainable_modules[1]: "lm_head" is not one of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj',
+    ],
+    [
+      hp({ n_evals: 3, evaluation_epochs: 2 }),
+      'hyperparameters.evaluation_epochs: 2 conflicts with n_evals 3 (evaluation_epochs is the older name of n_evals)',
+    ],
     [hp({ n_epochs: 2, warmup_epochs: 3 }), 'hyperparameters.warmup_epochs: 3 is not a number from 0 to 2'],
     [{ hyperparameters: [] }, 'hyperparameters: [] is not an object'],
     [{ name: '' }, 'name: "" is not a non-empty string'],
@@ -136,10 +174,19 @@ describe('POST /jobs', () => {
   });
 
   it.each([
-    [{ answer_column: 'response' }, /^dataset\.answer_column: "response" is not a column of the training file file-\w+ \(columns: question, answer\)$/],
-    [{ answer_column: 'answer', prompt_column: 'prompt' }, /^dataset\.prompt_column: "prompt" is not a column of the training file/],
+    [
+      { answer_column: 'response' },
+      /^dataset\.answer_column: "response" is not a column of the training file file-\w+ \(columns: question, answer\)$/,
+    ],
+    [
+      { answer_column: 'answer', prompt_column: 'prompt' },
+      /^dataset\.prompt_column: "prompt" is not a column of the training file/,
+    ],
     [{ prompt_column: 'question' }, /^dataset\.answer_column: required, a non-empty string$/],
-    [{ answer_column: 'answer', prompt_column: 'answer' }, /^dataset\.prompt_column: "answer" is also the answer_column/],
+    [
+      { answer_column: 'answer', prompt_column: 'answer' },
+      /^dataset\.prompt_column: "answer" is also the answer_column/,
+    ],
   ])('refuses dataset columns %j', async (columns, message) => {
     const res = await caller(sim).call('POST', '/jobs', jobBody(datasetId, { dataset: { id: datasetId, ...columns } }));
     expect(res.status).toBe(400);
@@ -147,13 +194,20 @@ describe('POST /jobs', () => {
   });
 
   it('accepts a job without prompt_column', async () => {
-    const res = await caller(sim).call('POST', '/jobs', jobBody(datasetId, { dataset: { id: datasetId, answer_column: 'answer' } }));
+    const res = await caller(sim).call(
+      'POST',
+      '/jobs',
+      jobBody(datasetId, { dataset: { id: datasetId, answer_column: 'answer' } }),
+    );
     expect(res.status).toBe(201);
     expect(res.body.job.dataset).toEqual({ id: datasetId, prompt_column: null, answer_column: 'answer' });
   });
 
   it('says the body is not JSON', async () => {
-    const res = await caller(sim).call('POST', '/jobs', undefined, { raw: 'name=x', headers: { 'content-type': 'application/json' } });
+    const res = await caller(sim).call('POST', '/jobs', undefined, {
+      raw: 'name=x',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(400);
     expect(res.body.message).toMatch(/^request body is not JSON: /);
     const empty = await caller(sim).call('POST', '/jobs');

@@ -59,8 +59,14 @@ describe('access check', () => {
     await until(() => demo.events.length > 0 && other.events.length > 0, 'first list events');
     expect(hub.listPollerCount()).toBe(2);
     stack.at(demoJob, 0.5);
-    await until(() => demo.events.some((e) => e.job.id === demoJob.id && e.job.status === 'running'), 'the demo job running');
-    await until(() => other.events.some((e) => e.job.id === otherJob.id && e.job.status === 'running'), 'the other job running');
+    await until(
+      () => demo.events.some((e) => e.job.id === demoJob.id && e.job.status === 'running'),
+      'the demo job running',
+    );
+    await until(
+      () => other.events.some((e) => e.job.id === otherJob.id && e.job.status === 'running'),
+      'the other job running',
+    );
     expect(demo.events.every((e) => e.job.id === demoJob.id)).toBe(true);
     expect(other.events.every((e) => e.job.id === otherJob.id)).toBe(true);
     await demo.iterator.return?.();

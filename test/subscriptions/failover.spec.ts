@@ -13,8 +13,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LiveUpdatesLogger } from '../../src/subscriptions/options.js';
-import { decodeSnapshots } from '../../src/subscriptions/snapshot-codec.js';
+import type { LiveUpdatesLogger } from '../../src/live/options.js';
+import { decodeSnapshots } from '../../src/live/snapshot-codec.js';
 import { manualClock, type ManualClock } from '../harness/manual-clock.js';
 import { eventually } from '../harness/stack.js';
 import { DEMO, JOB_SECONDS, read, spyClient, startLiveStack, until, type LiveStack } from '../harness/hub-stack.js';
@@ -48,7 +48,11 @@ function instance(name: string) {
   connections.push(publisher, subscriber);
   const clock: ManualClock = manualClock(JOB_SECONDS);
   const logs: string[] = [];
-  const logger: LiveUpdatesLogger = { debug() {}, warn: (_obj, msg) => logs.push(msg ?? ''), error: (_obj, msg) => logs.push(msg ?? '') };
+  const logger: LiveUpdatesLogger = {
+    debug() {},
+    warn: (_obj, msg) => logs.push(msg ?? ''),
+    error: (_obj, msg) => logs.push(msg ?? ''),
+  };
   const spy = spyClient(stack.client);
   const hub = stack.hub({
     client: spy.client,
@@ -57,7 +61,13 @@ function instance(name: string) {
     instanceId: name,
     clock,
     logger,
-    intervals: { runningMs: INTERVAL_MS, queuedMs: INTERVAL_MS, listMs: INTERVAL_MS, leaseMs: LEASE_MS, heartbeatMs: HEARTBEAT_MS },
+    intervals: {
+      runningMs: INTERVAL_MS,
+      queuedMs: INTERVAL_MS,
+      listMs: INTERVAL_MS,
+      leaseMs: LEASE_MS,
+      heartbeatMs: HEARTBEAT_MS,
+    },
   });
   return { hub, clock, logs, polls: () => spy.calls.get('getJob')?.length ?? 0 };
 }
@@ -67,7 +77,9 @@ async function channelOf(jobId: string) {
   const listener = new Redis(REDIS_URL);
   connections.push(listener);
   const versions: string[] = [];
-  listener.on('message', (_channel: string, message: string) => versions.push(...decodeSnapshots(message).map((s) => s.version)));
+  listener.on('message', (_channel: string, message: string) =>
+    versions.push(...decodeSnapshots(message).map((s) => s.version)),
+  );
   await listener.subscribe(`${keyPrefix}events:{job:demo-org:${encodeURIComponent(jobId)}}`);
   return versions;
 }
@@ -92,7 +104,11 @@ describe('failover between instances on Redis', () => {
     expect(onB.events.map((e) => e.version)).toEqual([v0]);
 
     // A is paused from now on: its clock stands still. Its heartbeat expires; its lease does not.
-    await eventually(async () => ((await admin.exists(`${keyPrefix}alive:{instances}:a`)) === 0 ? true : undefined), 5_000, 'a\'s heartbeat to expire');
+    await eventually(
+      async () => ((await admin.exists(`${keyPrefix}alive:{instances}:a`)) === 0 ? true : undefined),
+      5_000,
+      "a's heartbeat to expire",
+    );
     expect(await admin.pttl(leaseKey)).toBeGreaterThan(LEASE_MS / 2);
 
     // One heartbeat check on B finds A gone: B takes the lease over and publishes the full state at once.
@@ -101,13 +117,18 @@ describe('failover between instances on Redis', () => {
     await until(() => published.length === 2, 'b to publish on taking over');
     expect(await admin.get(leaseKey)).toMatch(/^b:/);
     expect(b.polls()).toBe(bPolls + 1);
-    expect(b.logs).toContain('live updates: took over the poll lease of an instance that stopped heartbeating, before the lease expired');
+    expect(b.logs).toContain(
+      'live updates: took over the poll lease of an instance that stopped heartbeating, before the lease expired',
+    );
 
     // The job moves on; A wakes up, still believing it holds the lease, polls the new state and tries to publish it.
     stack.at(job, 0.7);
     const aPolls = a.polls();
     a.clock.advance(INTERVAL_MS);
-    await until(() => a.logs.includes('live updates: publish refused: the poll lease is another instance\'s now'), 'a\'s publish to be refused');
+    await until(
+      () => a.logs.includes("live updates: publish refused: the poll lease is another instance's now"),
+      "a's publish to be refused",
+    );
     expect(a.polls()).toBe(aPolls + 1);
 
     // B's next turn publishes the new state: the first and only time it goes out (a message of A's

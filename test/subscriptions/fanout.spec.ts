@@ -34,7 +34,10 @@ describe('one job, many subscribers', () => {
     for (const [fraction, status] of phases) {
       stack.at(job, fraction);
       const count = readers[0]!.events.length;
-      await until(() => readers.every((r) => r.events.length === count + 1 && r.events[count]?.job.status === status), `every ${status} event`);
+      await until(
+        () => readers.every((r) => r.events.length === count + 1 && r.events[count]?.job.status === status),
+        `every ${status} event`,
+      );
     }
     await Promise.all(readers.map((r) => r.finished));
     const elapsed = Date.now() - started;

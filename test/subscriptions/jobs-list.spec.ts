@@ -27,7 +27,10 @@ describe('jobsUpdated', () => {
     const second = await stack.createJob();
     await until(() => readers.every((r) => r.events.some((e) => e.job.id === second.id)), 'the new job everywhere');
     stack.at(first, 1.5);
-    await until(() => readers.every((r) => r.events.filter((e) => e.job.status === 'completed').length === 2), 'both jobs completed');
+    await until(
+      () => readers.every((r) => r.events.filter((e) => e.job.status === 'completed').length === 2),
+      'both jobs completed',
+    );
     const elapsed = Date.now() - started;
 
     expect(stack.sim.stats()['GET /jobs'] ?? 0).toBeLessThanOrEqual(Math.ceil(elapsed / FAST.listMs) + 2);
@@ -53,7 +56,10 @@ describe('jobsUpdated', () => {
     stack.at(late, 0.3); // early: 0.8 of its run, still running (same job state: no event); late: running
     await until(() => running.events.some((e) => e.job.id === late.id), 'the late job running');
     stack.at(late, 0.65); // early: 1.15, completed, so it leaves the filter; late: still running
-    await until(() => running.events.some((e) => e.job.id === early.id && e.job.status === 'completed'), 'early leaving');
+    await until(
+      () => running.events.some((e) => e.job.id === early.id && e.job.status === 'completed'),
+      'early leaving',
+    );
     expect(running.events.filter((e) => e.job.status !== 'running').map((e) => e.job.id)).toEqual([early.id]);
     await running.iterator.return?.();
   });

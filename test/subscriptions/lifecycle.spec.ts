@@ -20,7 +20,8 @@ afterEach(async () => {
  * only when the test advances the clock. With no poll in flight (`idle`), a poller gone and no timer
  * left, advancing the clock by many intervals and seeing no upstream call is exact.
  */
-const idle = (clock: ManualClock, pollers: number) => until(() => clock.pendingTimers() === pollers, `${pollers} poller(s) to wait for their next poll`);
+const idle = (clock: ManualClock, pollers: number) =>
+  until(() => clock.pendingTimers() === pollers, `${pollers} poller(s) to wait for their next poll`);
 
 describe('subscribers leaving', () => {
   it('stops polling when the last subscriber leaves, by return() or by its abort signal', async () => {

@@ -71,7 +71,10 @@ describe('upstream outage', () => {
     stack.sim.setFaults({ route: 'GET /jobs/{id}', rateLimit: { count: 1, retryAfterSeconds: 1 } });
     stack.sim.resetStats();
     clock.advance(FAST.runningMs);
-    await until(() => polls() === 1 && clock.pendingTimers() === 1, 'the rate-limited poll, and the next one scheduled');
+    await until(
+      () => polls() === 1 && clock.pendingTimers() === 1,
+      'the rate-limited poll, and the next one scheduled',
+    );
     // At 20 ms intervals (80 ms at most with backoff), ignoring the Retry-After would poll within
     // this second many times; a timer firing would leave none pending until its poll was answered.
     for (let elapsed = 0; elapsed < 1_000 - FAST.runningMs; elapsed += FAST.runningMs) {

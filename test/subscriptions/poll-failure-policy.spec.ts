@@ -3,16 +3,31 @@
  * so each row states the whole input (error, where it happened, the outage so far) and the decision.
  */
 import { describe, expect, it } from 'vitest';
-import { decideAfterFailure, HEALTHY, type FailureRecord, type PollFailure } from '../../src/subscriptions/poll-failure-policy.js';
+import {
+  decideAfterFailure,
+  HEALTHY,
+  type FailureRecord,
+  type PollFailure,
+} from '../../src/live/poll-failure-policy.js';
 import { UpstreamError, type UpstreamErrorCode } from '../../src/upstream/errors.js';
 
 const NOW = 1_000_000;
 const GIVE_UP = 300_000;
 const upstream = (code: UpstreamErrorCode, retryAfterSeconds?: number) =>
   new UpstreamError(code, `upstream said ${code}`, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
-const failing = (failures: number, forMs: number, retryAfterSeconds?: number): FailureRecord => ({ failures, failingSince: NOW - forMs, retryAfterSeconds });
+const failing = (failures: number, forMs: number, retryAfterSeconds?: number): FailureRecord => ({
+  failures,
+  failingSince: NOW - forMs,
+  retryAfterSeconds,
+});
 
-type Row = [name: string, error: unknown, during: PollFailure['during'], record: FailureRecord, expected: ReturnType<typeof decideAfterFailure>];
+type Row = [
+  name: string,
+  error: unknown,
+  during: PollFailure['during'],
+  record: FailureRecord,
+  expected: ReturnType<typeof decideAfterFailure>,
+];
 
 const redisDown = new Error('connect ECONNREFUSED 127.0.0.1:6379');
 const e401 = upstream('UNAUTHENTICATED');
@@ -28,29 +43,96 @@ const e429 = upstream('RATE_LIMITED', 7);
 const rows: Row[] = [
   ['a token refused (401): rotate to the next token', e401, 'poll', HEALTHY, { action: 'drop-token', error: e401 }],
   ['a token refused (403): rotate to the next token', e403, 'poll', HEALTHY, { action: 'drop-token', error: e403 }],
-  ['a token refused during an outage: still only that token', e401, 'poll', failing(3, 60_000), { action: 'drop-token', error: e401 }],
+  [
+    'a token refused during an outage: still only that token',
+    e401,
+    'poll',
+    failing(3, 60_000),
+    { action: 'drop-token', error: e401 },
+  ],
   ['a token refused on a standby re-check', e403, 'recheck', HEALTHY, { action: 'drop-token', error: e403 }],
   ['the job is gone (404): end everyone with it', e404, 'poll', HEALTHY, { action: 'end', error: e404 }],
   ['the request is refused (400): end everyone with it', e400, 'poll', HEALTHY, { action: 'end', error: e400 }],
   ['a conflict (409): end everyone with it', e409, 'poll', failing(1, 10), { action: 'end', error: e409 }],
   ['no credit: end everyone with it', e402, 'poll', HEALTHY, { action: 'end', error: e402 }],
-  ['a first 503: back off, the outage starts now', e503, 'poll', HEALTHY, { action: 'back-off', record: { failures: 1, failingSince: NOW, retryAfterSeconds: undefined } }],
-  ['another 502 during an outage: back off further', e502, 'poll', failing(2, 10_000), { action: 'back-off', record: { failures: 3, failingSince: NOW - 10_000, retryAfterSeconds: undefined } }],
-  ['a 429 with Retry-After: back off, keeping what it asked', e429, 'poll', HEALTHY, { action: 'back-off', record: { failures: 1, failingSince: NOW, retryAfterSeconds: 7 } }],
-  ['a 503 after a 429: the old Retry-After is forgotten', e503, 'poll', failing(1, 7_000, 7), { action: 'back-off', record: { failures: 2, failingSince: NOW - 7_000, retryAfterSeconds: undefined } }],
-  ['Redis failing (not an upstream error): back off', redisDown, 'poll', HEALTHY, { action: 'back-off', record: { failures: 1, failingSince: NOW, retryAfterSeconds: undefined } }],
-  ['just short of giveUpAfterMs: still back off', e503, 'poll', failing(9, GIVE_UP - 1), { action: 'back-off', record: { failures: 10, failingSince: NOW - GIVE_UP + 1, retryAfterSeconds: undefined } }],
-  ['failing for giveUpAfterMs: end everyone with the last upstream error', e502, 'poll', failing(10, GIVE_UP), { action: 'end', error: e502 }],
+  [
+    'a first 503: back off, the outage starts now',
+    e503,
+    'poll',
+    HEALTHY,
+    { action: 'back-off', record: { failures: 1, failingSince: NOW, retryAfterSeconds: undefined } },
+  ],
+  [
+    'another 502 during an outage: back off further',
+    e502,
+    'poll',
+    failing(2, 10_000),
+    { action: 'back-off', record: { failures: 3, failingSince: NOW - 10_000, retryAfterSeconds: undefined } },
+  ],
+  [
+    'a 429 with Retry-After: back off, keeping what it asked',
+    e429,
+    'poll',
+    HEALTHY,
+    { action: 'back-off', record: { failures: 1, failingSince: NOW, retryAfterSeconds: 7 } },
+  ],
+  [
+    'a 503 after a 429: the old Retry-After is forgotten',
+    e503,
+    'poll',
+    failing(1, 7_000, 7),
+    { action: 'back-off', record: { failures: 2, failingSince: NOW - 7_000, retryAfterSeconds: undefined } },
+  ],
+  [
+    'Redis failing (not an upstream error): back off',
+    redisDown,
+    'poll',
+    HEALTHY,
+    { action: 'back-off', record: { failures: 1, failingSince: NOW, retryAfterSeconds: undefined } },
+  ],
+  [
+    'just short of giveUpAfterMs: still back off',
+    e503,
+    'poll',
+    failing(9, GIVE_UP - 1),
+    { action: 'back-off', record: { failures: 10, failingSince: NOW - GIVE_UP + 1, retryAfterSeconds: undefined } },
+  ],
+  [
+    'failing for giveUpAfterMs: end everyone with the last upstream error',
+    e502,
+    'poll',
+    failing(10, GIVE_UP),
+    { action: 'end', error: e502 },
+  ],
   [
     'failing for giveUpAfterMs on a non-upstream error: end everyone with UPSTREAM_UNAVAILABLE, naming the time',
     redisDown,
     'poll',
     failing(10, GIVE_UP),
-    { action: 'end', error: expect.objectContaining({ code: 'UPSTREAM_UNAVAILABLE', message: 'Live updates stopped: the upstream could not be polled for 300 s.', cause: redisDown }) },
+    {
+      action: 'end',
+      error: expect.objectContaining({
+        code: 'UPSTREAM_UNAVAILABLE',
+        message: 'Live updates stopped: the upstream could not be polled for 300 s.',
+        cause: redisDown,
+      }),
+    },
   ],
-  ['a standby re-check that fails otherwise (503): the holder\'s to handle', e503, 'recheck', HEALTHY, { action: 'ignore' }],
-  ['a standby re-check answered 404: the holder\'s to handle', e404, 'recheck', HEALTHY, { action: 'ignore' }],
-  ['a standby re-check failing on a non-upstream error', redisDown, 'recheck', failing(10, GIVE_UP), { action: 'ignore' }],
+  [
+    "a standby re-check that fails otherwise (503): the holder's to handle",
+    e503,
+    'recheck',
+    HEALTHY,
+    { action: 'ignore' },
+  ],
+  ["a standby re-check answered 404: the holder's to handle", e404, 'recheck', HEALTHY, { action: 'ignore' }],
+  [
+    'a standby re-check failing on a non-upstream error',
+    redisDown,
+    'recheck',
+    failing(10, GIVE_UP),
+    { action: 'ignore' },
+  ],
 ];
 
 describe('the poll-failure policy', () => {
@@ -59,7 +141,13 @@ describe('the poll-failure policy', () => {
   });
 
   it('decides the same for the same input (no hidden state)', () => {
-    const input: PollFailure = { error: e503, during: 'poll', record: failing(2, 5_000), now: NOW, giveUpAfterMs: GIVE_UP };
+    const input: PollFailure = {
+      error: e503,
+      during: 'poll',
+      record: failing(2, 5_000),
+      now: NOW,
+      giveUpAfterMs: GIVE_UP,
+    };
     expect(decideAfterFailure(input)).toEqual(decideAfterFailure(input));
     expect(input.record).toEqual(failing(2, 5_000));
   });

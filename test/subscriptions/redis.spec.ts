@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LiveUpdates } from '../../src/subscriptions/hub.js';
+import type { LiveUpdates } from '../../src/live/hub.js';
 import { DEMO, read, spyClient, startLiveStack, until, type LiveStack, type Reader } from '../harness/hub-stack.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -63,10 +63,18 @@ describe('two instances with Redis', () => {
     a.resetPolls();
     b.resetPolls();
     stack.sim.resetStats();
-    for (const [fraction, status] of [[0.15, 'starting'], [0.4, 'running'], [0.7, 'running'], [1.5, 'completed']] as const) {
+    for (const [fraction, status] of [
+      [0.15, 'starting'],
+      [0.4, 'running'],
+      [0.7, 'running'],
+      [1.5, 'completed'],
+    ] as const) {
       stack.at(job, fraction);
       const count = readers[0]!.events.length;
-      await until(() => readers.every((r) => r.events.length > count && lastStatus(r) === status), `${status} everywhere`);
+      await until(
+        () => readers.every((r) => r.events.length > count && lastStatus(r) === status),
+        `${status} everywhere`,
+      );
     }
     await Promise.all(readers.map((r) => r.finished));
 
@@ -148,7 +156,12 @@ describe('two instances with Redis', () => {
 
   it('shares one organization’s list between instances, the hubs opening their own connections from a url', async () => {
     const hubs = ['a', 'b'].map((name) =>
-      stack.hub({ redis: { url: REDIS_URL }, keyPrefix, instanceId: name, intervals: { runningMs: 20, queuedMs: 20, listMs: 20, leaseMs: 2_000 } }),
+      stack.hub({
+        redis: { url: REDIS_URL },
+        keyPrefix,
+        instanceId: name,
+        intervals: { runningMs: 20, queuedMs: 20, listMs: 20, leaseMs: 2_000 },
+      }),
     );
     const job = await stack.createJob();
     const readers = hubs.map((hub) => read(hub.watchJobs(DEMO)));

@@ -3,11 +3,11 @@
  * rotation, the snapshot wire form, and a job that disappears mid-stream (a fake client).
  */
 import { describe, expect, it } from 'vitest';
-import { createCredentialPool } from '../../src/subscriptions/credential-pool.js';
-import { createLiveUpdates } from '../../src/subscriptions/hub.js';
-import { nextPollDelay } from '../../src/subscriptions/poll-delay.js';
-import { compareProgress, makeSnapshot, supersedes } from '../../src/subscriptions/snapshot.js';
-import { decodeSnapshots, encodeSnapshots } from '../../src/subscriptions/snapshot-codec.js';
+import { createCredentialPool } from '../../src/live/credential-pool.js';
+import { createLiveUpdates } from '../../src/live/hub.js';
+import { nextPollDelay } from '../../src/live/poll-delay.js';
+import { compareProgress, makeSnapshot, supersedes } from '../../src/live/snapshot.js';
+import { decodeSnapshots, encodeSnapshots } from '../../src/live/snapshot-codec.js';
 import { UpstreamError } from '../../src/upstream/errors.js';
 import type { Job, Metrics } from '../../src/upstream/schemas.js';
 import type { UpstreamClient } from '../../src/upstream/types.js';
@@ -20,7 +20,14 @@ const job = (status: Job['status'], id = 'job-1'): Job => ({
   baseModelName: 'M',
   dataset: { id: 'd', promptColumn: null, answerColumn: 'answer' },
   hyperparameters: {
-    nEpochs: 1, nEvals: 0, batchSize: 4, learningRate: 1e-5, warmupRatio: 0, weightDecay: 0, bestCheckpoints: false, maskPromptLabels: false,
+    nEpochs: 1,
+    nEvals: 0,
+    batchSize: 4,
+    learningRate: 1e-5,
+    warmupRatio: 0,
+    weightDecay: 0,
+    bestCheckpoints: false,
+    maskPromptLabels: false,
     lora: { enabled: true, r: 8, alpha: 8, dropout: 0, trainableModules: [] },
   },
   status,
@@ -30,7 +37,13 @@ const job = (status: Job['status'], id = 'job-1'): Job => ({
   error: null,
 });
 const metrics = (points: number): Metrics => ({
-  points: Array.from({ length: points }, (_, i) => ({ step: i + 1, timestamp: new Date(1_700_000_000_000 + i), trainingLoss: 1 / (i + 1), validationLoss: null, perplexity: null })),
+  points: Array.from({ length: points }, (_, i) => ({
+    step: i + 1,
+    timestamp: new Date(1_700_000_000_000 + i),
+    trainingLoss: 1 / (i + 1),
+    validationLoss: null,
+    perplexity: null,
+  })),
   trainingSteps: 10,
   trainingTokens: 100,
   validationSteps: 0,
@@ -43,14 +56,19 @@ describe('nextPollDelay', () => {
     expect(nextPollDelay({ baseMs: null, failures: 3, maxBackoffMs: max })).toBeNull();
   });
   it('doubles per failure up to the cap, and a longer Retry-After wins', () => {
-    expect([1, 2, 3, 4, 5, 60].map((failures) => nextPollDelay({ baseMs: 2_000, failures, maxBackoffMs: max }))).toEqual([4_000, 8_000, 16_000, 30_000, 30_000, 30_000]);
+    expect(
+      [1, 2, 3, 4, 5, 60].map((failures) => nextPollDelay({ baseMs: 2_000, failures, maxBackoffMs: max })),
+    ).toEqual([4_000, 8_000, 16_000, 30_000, 30_000, 30_000]);
     expect(nextPollDelay({ baseMs: 2_000, failures: 1, retryAfterSeconds: 60, maxBackoffMs: max })).toBe(60_000);
     expect(nextPollDelay({ baseMs: 2_000, failures: 3, retryAfterSeconds: 1, maxBackoffMs: max })).toBe(16_000);
   });
 });
 
 describe('credential pool', () => {
-  const member = (token: string, expiresAt: number | null = null) => ({ creds: { token, organizationId: 'o' }, expiresAt });
+  const member = (token: string, expiresAt: number | null = null) => ({
+    creds: { token, organizationId: 'o' },
+    expiresAt,
+  });
   it('rotates through distinct tokens in join order, skipping expired ones, and forgets a token with its last holder', () => {
     const pool = createCredentialPool<ReturnType<typeof member>>();
     const a = member('a');
@@ -76,7 +94,9 @@ describe('snapshots', () => {
     const [back] = decodeSnapshots(encodeSnapshots([snapshot]));
     expect(back).toEqual(snapshot);
     expect(makeSnapshot(back!.job, back!.metrics).version).toBe(snapshot.version);
-    expect(() => decodeSnapshots('[{"job":{"createdAt":"yesterday"},"version":"x"}]')).toThrow(/createdAt: expected an ISO timestamp/);
+    expect(() => decodeSnapshots('[{"job":{"createdAt":"yesterday"},"version":"x"}]')).toThrow(
+      /createdAt: expected an ISO timestamp/,
+    );
   });
   it('orders by status, then metric points, and never moves past a terminal snapshot', () => {
     const running3 = makeSnapshot(job('running'), metrics(3));

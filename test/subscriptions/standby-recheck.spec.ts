@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../src/upstream/errors.js';
 import type { Credentials, UpstreamClient } from '../../src/upstream/types.js';
-import type { Clock } from '../../src/subscriptions/clock.js';
+import type { Clock } from '../../src/live/clock.js';
 import { manualClock } from '../harness/manual-clock.js';
 import { DEMO, JOB_SECONDS, read, startLiveStack, until, type LiveStack } from '../harness/hub-stack.js';
 
@@ -33,7 +33,8 @@ function revoking(client: UpstreamClient, revoked: Set<string>): UpstreamClient 
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
       return (creds: Credentials, ...rest: unknown[]) => {
-        if (revoked.has(creds.token)) return Promise.reject(new UpstreamError('UNAUTHENTICATED', 'the token was revoked', { status: 401 }));
+        if (revoked.has(creds.token))
+          return Promise.reject(new UpstreamError('UNAUTHENTICATED', 'the token was revoked', { status: 401 }));
         return (value as (...args: unknown[]) => unknown).call(target, creds, ...rest);
       };
     },
@@ -54,7 +55,7 @@ function hubOn(client: UpstreamClient, name: string, standbyRecheckMs: number, c
   });
 }
 
-describe('standby instances re-check their subscribers\' tokens', () => {
+describe("standby instances re-check their subscribers' tokens", () => {
   it('a revoked token ends its subscriptions on an instance that does not poll; the others go on', async () => {
     const job = await stack.createJob();
     stack.at(job, 0.5);
@@ -64,18 +65,21 @@ describe('standby instances re-check their subscribers\' tokens', () => {
     await until(() => first.events.length === 1, 'the holder to start polling');
 
     const standby = hubOn(revoking(stack.client, revoked), 'standby', 50);
-    const other: Credentials = { token: await stack.jwt('demo-org', Date.now() + 3_600_000), organizationId: 'demo-org' };
+    const other: Credentials = {
+      token: await stack.jwt('demo-org', Date.now() + 3_600_000),
+      organizationId: 'demo-org',
+    };
     const kept = read(standby.watchJob(DEMO, job.id));
     const doomed = read(standby.watchJob(other, job.id));
     await until(() => kept.events.length === 1 && doomed.events.length === 1, 'both standby subscribers to start');
 
     revoked.add(other.token);
-    await until(() => doomed.ended !== undefined, 'the revoked token\'s subscription to end');
+    await until(() => doomed.ended !== undefined, "the revoked token's subscription to end");
     expect(doomed.ended).toEqual({ error: expect.objectContaining({ code: 'UNAUTHENTICATED' }) });
 
     stack.at(job, 1.5);
     await until(() => kept.statuses().at(-1) === 'completed', 'the other standby subscriber to get the terminal event');
-    await until(() => first.statuses().at(-1) === 'completed', 'the holder\'s subscriber to get it');
+    await until(() => first.statuses().at(-1) === 'completed', "the holder's subscriber to get it");
   });
 
   it('with re-checks off, the standby instance asks the upstream nothing while it waits', async () => {

@@ -24,7 +24,10 @@ describe('token expiry', () => {
     const jobStream = read(hub.watchJob(expiring, job.id));
     const listStream = read(hub.watchJobs(expiring));
     const lasting = read(hub.watchJob(DEMO, job.id));
-    await until(() => jobStream.events.length === 1 && listStream.events.length === 1 && lasting.events.length === 1, 'first events');
+    await until(
+      () => jobStream.events.length === 1 && listStream.events.length === 1 && lasting.events.length === 1,
+      'first events',
+    );
 
     await Promise.all([jobStream.finished, listStream.finished]);
     expect(codeOf(jobStream.ended)).toBe('UNAUTHENTICATED');

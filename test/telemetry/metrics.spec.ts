@@ -23,7 +23,9 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 /** The scrape as `name{labels}` → value, label order as the library writes it. */
-async function scrape(path = '/metrics'): Promise<{ status: number; type: string | null; values: Map<string, number>; text: string }> {
+async function scrape(
+  path = '/metrics',
+): Promise<{ status: number; type: string | null; values: Map<string, number>; text: string }> {
   const response = await stack.gateway.yoga.fetch(`http://gateway.test${path}`);
   const text = await response.text();
   const values = new Map<string, number>();
@@ -35,7 +37,8 @@ async function scrape(path = '/metrics'): Promise<{ status: number; type: string
   return { status: response.status, type: response.headers.get('content-type'), values, text };
 }
 
-const delta = (before: Map<string, number>, after: Map<string, number>) => (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
+const delta = (before: Map<string, number>, after: Map<string, number>) => (key: string) =>
+  (after.get(key) ?? 0) - (before.get(key) ?? 0);
 
 describe('/metrics', () => {
   it('counts requests, errors, upstream calls and cache lookups by exactly what a journey did', async () => {
@@ -65,12 +68,26 @@ describe('/metrics', () => {
     expect(text).not.toContain('Fourth');
     expect(text).not.toContain('Fifth');
 
-    expect(d('gateway_graphql_errors_total{operationName="OneJob",operationType="query",phase="execute",code="NOT_FOUND"}')).toBe(1);
-    expect(d('gateway_graphql_errors_total{operationName="NoCredentials",operationType="query",phase="execute",code="UNAUTHENTICATED"}')).toBe(1);
-    expect(d('gateway_graphql_errors_total{operationName="anonymous",operationType="unknown",phase="parse",code="GRAPHQL_PARSE_FAILED"}')).toBe(1);
+    expect(
+      d('gateway_graphql_errors_total{operationName="OneJob",operationType="query",phase="execute",code="NOT_FOUND"}'),
+    ).toBe(1);
+    expect(
+      d(
+        'gateway_graphql_errors_total{operationName="NoCredentials",operationType="query",phase="execute",code="UNAUTHENTICATED"}',
+      ),
+    ).toBe(1);
+    expect(
+      d(
+        'gateway_graphql_errors_total{operationName="anonymous",operationType="unknown",phase="parse",code="GRAPHQL_PARSE_FAILED"}',
+      ),
+    ).toBe(1);
 
     expect(d('gateway_graphql_request_duration_seconds_count{operationName="Models",operationType="query"}')).toBe(2);
-    expect(d('gateway_http_request_duration_seconds_count{operationName="Models",operationType="query",method="POST",statusCode="200"}')).toBe(2);
+    expect(
+      d(
+        'gateway_http_request_duration_seconds_count{operationName="Models",operationType="query",method="POST",statusCode="200"}',
+      ),
+    ).toBe(2);
 
     // The catalogue: fetched once for DEMO, then served from the cache three times.
     expect(d('gateway_upstream_requests_total{method="GET",route="/base-models",status="200"}')).toBe(1);
@@ -86,26 +103,43 @@ describe('/metrics', () => {
 
   it('shows an open WebSocket, its subscription, the poller and its lease, and ends with zeros', async () => {
     const { datasetId } = await seedDataset(stack, DEMO);
-    const job = await stack.client.createJob(DEMO, { name: 'metrics', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
-    const before = (await scrape()).values;
+    const job = await stack.client.createJob(DEMO, {
+      name: 'metrics',
+      baseModelId: LLAMA_INSTRUCT,
+      dataset: { id: datasetId, answerColumn: 'answer' },
+    });
+    await scrape();
     const client = wsClient(stack.server!.url, DEMO);
     try {
-      const sub = subscribeWs(client, 'subscription Watch($id: ID!) { jobUpdated(id: $id) { id status } }', { id: job.id });
+      const sub = subscribeWs(client, 'subscription Watch($id: ID!) { jobUpdated(id: $id) { id status } }', {
+        id: job.id,
+      });
       await eventually(() => (sub.events.length > 0 ? true : undefined), 10_000, 'the first event');
       const { values: during } = await scrape();
       expect(during.get('gateway_websocket_connections')).toBe(1);
       expect(during.get('gateway_subscriptions_active')).toBe(1);
       expect(during.get('gateway_live_pollers{kind="job"}')).toBe(1);
-      const leases = await eventually(async () => ((await scrape()).values.get('gateway_live_leases_held{kind="job"}') === 1 ? 1 : undefined), 5_000, 'the lease');
+      const leases = await eventually(
+        async () => ((await scrape()).values.get('gateway_live_leases_held{kind="job"}') === 1 ? 1 : undefined),
+        5_000,
+        'the lease',
+      );
       expect(leases).toBe(1);
       expect(during.get('gateway_sse_connections')).toBe(0);
     } finally {
       await client.dispose();
     }
-    const { values: after } = await eventually(async () => {
-      const s = await scrape();
-      return s.values.get('gateway_websocket_connections') === 0 && s.values.get('gateway_live_pollers{kind="job"}') === 0 ? s : undefined;
-    }, 5_000, 'the socket and poller to go');
+    const { values: after } = await eventually(
+      async () => {
+        const s = await scrape();
+        return s.values.get('gateway_websocket_connections') === 0 &&
+          s.values.get('gateway_live_pollers{kind="job"}') === 0
+          ? s
+          : undefined;
+      },
+      5_000,
+      'the socket and poller to go',
+    );
     expect(after.get('gateway_subscriptions_active')).toBe(0);
     expect(after.get('gateway_live_leases_held{kind="job"}')).toBe(0);
   });
@@ -113,10 +147,19 @@ describe('/metrics', () => {
   it('counts polls through the observer of the live updates', async () => {
     // The seconds-long intervals above keep polls from racing the journey; a fast stack shows them counted.
     const metrics = createGatewayMetrics({ processMetrics: false });
-    const fast = await startStack({ sharedSimulator: stack.simulator, client: { observer: metrics.upstream }, live: { observer: metrics.live }, gateway: { metrics } });
+    const fast = await startStack({
+      sharedSimulator: stack.simulator,
+      client: { observer: metrics.upstream },
+      live: { observer: metrics.live },
+      gateway: { metrics },
+    });
     try {
       const { datasetId } = await seedDataset(fast, DEMO);
-      const job = await fast.client.createJob(DEMO, { name: 'polls', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+      const job = await fast.client.createJob(DEMO, {
+        name: 'polls',
+        baseModelId: LLAMA_INSTRUCT,
+        dataset: { id: datasetId, answerColumn: 'answer' },
+      });
       const stream = fast.live.watchJob(DEMO, job.id);
       await stream.next();
       await stream.next(); // a change: only a poll brings one
@@ -129,7 +172,7 @@ describe('/metrics', () => {
     }
   });
 
-  it('is off without metrics, and the registry is the gateway\'s own', async () => {
+  it("is off without metrics, and the registry is the gateway's own", async () => {
     const plain = await startStack({ sharedSimulator: stack.simulator });
     try {
       expect((await plain.gateway.yoga.fetch('http://gateway.test/metrics')).status).toBe(404);

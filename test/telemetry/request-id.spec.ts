@@ -14,8 +14,21 @@ const lines: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
   stack = await startStack();
-  const logger = pino({ level: 'debug' }, new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
-  client = createUpstreamClient({ baseUrl: stack.simulator.apiBaseUrl, observer: requestIdToUpstream, logger: logger.child({ component: 'upstream' }), retry: { maxAttempts: 1 } });
+  const logger = pino(
+    { level: 'debug' },
+    new Writable({
+      write(chunk, _enc, done) {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    }),
+  );
+  client = createUpstreamClient({
+    baseUrl: stack.simulator.apiBaseUrl,
+    observer: requestIdToUpstream,
+    logger: logger.child({ component: 'upstream' }),
+    retry: { maxAttempts: 1 },
+  });
   gateway = createGateway({ client, fallbackCredentials: null, logger, baseModelCacheMs: 0 });
 });
 afterAll(async () => {
@@ -26,19 +39,26 @@ afterAll(async () => {
 const ask = (requestId?: string) =>
   gateway.yoga.fetch('http://gateway.test/graphql', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headersFor(DEMO), ...(requestId === undefined ? {} : { 'x-request-id': requestId }) },
+    headers: {
+      'content-type': 'application/json',
+      ...headersFor(DEMO),
+      ...(requestId === undefined ? {} : { 'x-request-id': requestId }),
+    },
     body: JSON.stringify({ query: 'query Ids { baseModels { id } job(id: "job-404") { id } }' }),
   });
 
 describe('request ids', () => {
-  it('takes the caller\'s id: echoed, on the request\'s log lines, and on each upstream request', async () => {
+  it("takes the caller's id: echoed, on the request's log lines, and on each upstream request", async () => {
     stack.simulator.resetStats();
     const response = await ask('req-42.a:b_c-d');
     expect(response.headers.get('x-request-id')).toBe('req-42.a:b_c-d');
     const body = (await response.json()) as { errors?: Array<{ extensions: { code: string } }> };
     expect(body.errors?.[0]?.extensions.code).toBe('NOT_FOUND');
 
-    expect(lines.find((l) => l.msg === 'request' && l.operationName === 'Ids')).toMatchObject({ requestId: 'req-42.a:b_c-d', status: 200 });
+    expect(lines.find((l) => l.msg === 'request' && l.operationName === 'Ids')).toMatchObject({
+      requestId: 'req-42.a:b_c-d',
+      status: 200,
+    });
     const received = stack.simulator.recentRequests();
     expect(received.map((r) => r.route).sort()).toEqual(['GET /base-models', 'GET /jobs/{id}']);
     expect(received.every((r) => r.requestId === 'req-42.a:b_c-d')).toBe(true);
@@ -60,7 +80,7 @@ describe('request ids', () => {
     expect((await ask(longest)).headers.get('x-request-id')).toBe(longest);
   });
 
-  it('puts the id on lines logged by other loggers within the request (the upstream client\'s), once', async () => {
+  it("puts the id on lines logged by other loggers within the request (the upstream client's), once", async () => {
     stack.simulator.setFaults({ route: 'GET /base-models', error: { status: 503, rate: 1 } });
     try {
       await ask('upstream-line');

@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 import { createGateway, type Gateway } from '../../src/server/gateway.js';
 import { startHttpServer, type RunningServer } from '../../src/server/http.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { createLiveUpdates, type LiveUpdates } from '../../src/subscriptions/hub.js';
+import { createLiveUpdates, type LiveUpdates } from '../../src/live/hub.js';
 import { requestIdToUpstream } from '../../src/telemetry/request-scope.js';
 import { createUpstreamClient, type ClosableUpstreamClient } from '../../src/upstream/client.js';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
@@ -34,11 +34,32 @@ let datasetsBroken = false;
 beforeAll(async () => {
   simulator = await startSimulator({ port: 0, jobSeconds: 3600 });
   proxy = await startGatedUpstream(simulator.origin);
-  const logger = pino({ level: 'debug' }, new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
-  client = createUpstreamClient({ baseUrl: proxy.apiBaseUrl, observer: requestIdToUpstream, logger: logger.child({ component: 'upstream' }), retry: { maxAttempts: 1 } });
+  const logger = pino(
+    { level: 'debug' },
+    new Writable({
+      write(chunk, _enc, done) {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    }),
+  );
+  client = createUpstreamClient({
+    baseUrl: proxy.apiBaseUrl,
+    observer: requestIdToUpstream,
+    logger: logger.child({ component: 'upstream' }),
+    retry: { maxAttempts: 1 },
+  });
   live = createLiveUpdates({ client, intervals: { runningMs: 50, queuedMs: 50, listMs: 50, maxBackoffMs: 200 } });
-  const listDatasets: typeof client.listDatasets = (creds, opts) => (datasetsBroken ? Promise.reject(new TypeError('kaput')) : client.listDatasets(creds, opts));
-  gateway = createGateway({ client: { ...client, listDatasets }, live, fallbackCredentials: null, logger, baseModelCacheMs: 0, datasetCacheMs: 0 });
+  const listDatasets: typeof client.listDatasets = (creds, opts) =>
+    datasetsBroken ? Promise.reject(new TypeError('kaput')) : client.listDatasets(creds, opts);
+  gateway = createGateway({
+    client: { ...client, listDatasets },
+    live,
+    fallbackCredentials: null,
+    logger,
+    baseModelCacheMs: 0,
+    datasetCacheMs: 0,
+  });
   server = await startHttpServer(gateway, { port: 0, host: '127.0.0.1' });
 });
 afterAll(async () => {
@@ -59,7 +80,10 @@ const post = async (requestId: string, query: string) => {
     headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...headersFor(DEMO) },
     body: JSON.stringify({ query }),
   });
-  return { id: response.headers.get('x-request-id'), body: (await response.json()) as { errors?: Array<{ extensions: { code: string } }> } };
+  return {
+    id: response.headers.get('x-request-id'),
+    body: (await response.json()) as { errors?: Array<{ extensions: { code: string } }> },
+  };
 };
 
 /** A graphql-ws client whose upgrade request sends `X-Request-Id: requestId`. */
@@ -88,7 +112,10 @@ describe('explicit request scopes', () => {
     ]);
     expect(answers.map((a) => a.id)).toEqual(['pair-a', 'pair-b', 'pair-c']);
     expect(answers.every((a) => a.body.errors === undefined)).toBe(true);
-    const received = simulator.recentRequests().map((r) => `${r.route} ${r.requestId}`).sort();
+    const received = simulator
+      .recentRequests()
+      .map((r) => `${r.route} ${r.requestId}`)
+      .sort();
     expect(received).toEqual(['GET /base-models pair-a', 'GET /datasets pair-b', 'GET /jobs pair-c']);
   });
 
@@ -103,7 +130,12 @@ describe('explicit request scopes', () => {
       run.mockRestore();
       enterWith.mockRestore();
     }
-    expect(simulator.recentRequests().map((r) => r.requestId).sort()).toEqual(['als-a', 'als-b']);
+    expect(
+      simulator
+        .recentRequests()
+        .map((r) => r.requestId)
+        .sort(),
+    ).toEqual(['als-a', 'als-b']);
   });
 
   it('logs an internal error with the id of its request', async () => {
@@ -115,9 +147,13 @@ describe('explicit request scopes', () => {
     expect(logged.every((l) => l.requestId !== undefined)).toBe(true);
   });
 
-  it('over WebSocket: queries, subscriptions and their polls carry the connection\'s id, internal errors are logged with it', async () => {
+  it("over WebSocket: queries, subscriptions and their polls carry the connection's id, internal errors are logged with it", async () => {
     const { datasetId } = await seedDataset({ client }, DEMO);
-    const job = await client.createJob(DEMO, { name: 'ws-id', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } });
+    const job = await client.createJob(DEMO, {
+      name: 'ws-id',
+      baseModelId: LLAMA_INSTRUCT,
+      dataset: { id: datasetId, answerColumn: 'answer' },
+    });
     simulator.resetStats();
     const ws = createWsClient('ws-conn-1');
     try {
@@ -126,7 +162,9 @@ describe('explicit request scopes', () => {
       expect(query.events[0]?.errors).toBeUndefined();
 
       const watch = subscribeWs(ws, 'subscription($id: ID!) { jobUpdated(id: $id) { id status } }', { id: job.id });
-      await vi.waitFor(() => expect(simulator.recentRequests().filter((r) => r.route === 'GET /jobs/{id}').length).toBeGreaterThanOrEqual(3));
+      await vi.waitFor(() =>
+        expect(simulator.recentRequests().filter((r) => r.route === 'GET /jobs/{id}').length).toBeGreaterThanOrEqual(3),
+      );
       watch.unsubscribe();
 
       datasetsBroken = true;
@@ -139,6 +177,8 @@ describe('explicit request scopes', () => {
     const received = simulator.recentRequests();
     expect(received.map((r) => r.route)).toContain('GET /base-models');
     expect(received.every((r) => r.requestId === 'ws-conn-1')).toBe(true);
-    expect(lines.filter((l) => l.msg === 'internal error (masked for the client)' && l.requestId === 'ws-conn-1')).toHaveLength(1);
+    expect(
+      lines.filter((l) => l.msg === 'internal error (masked for the client)' && l.requestId === 'ws-conn-1'),
+    ).toHaveLength(1);
   });
 });

@@ -12,7 +12,10 @@ let stack: Stack;
 
 beforeAll(async () => {
   tracing = await createTracing({ exporter });
-  stack = await startStack({ client: { observer: combineObservers(requestIdToUpstream, tracing.upstream) }, gateway: { tracing, baseModelCacheMs: 0 } });
+  stack = await startStack({
+    client: { observer: combineObservers(requestIdToUpstream, tracing.upstream) },
+    gateway: { tracing, baseModelCacheMs: 0 },
+  });
 });
 afterAll(async () => {
   await stack.close();
@@ -20,13 +23,17 @@ afterAll(async () => {
 });
 
 describe('tracing', () => {
-  it('makes an operation span under the caller\'s traceparent, an upstream child span, and passes the trace on', async () => {
+  it("makes an operation span under the caller's traceparent, an upstream child span, and passes the trace on", async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const callerSpanId = '00f067aa0ba902b7';
     stack.simulator.resetStats();
     const response = await stack.gateway.yoga.fetch('http://gateway.test/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${callerSpanId}-01`, ...headersFor(DEMO) },
+      headers: {
+        'content-type': 'application/json',
+        traceparent: `00-${traceId}-${callerSpanId}-01`,
+        ...headersFor(DEMO),
+      },
       body: JSON.stringify({ query: 'query Traced { baseModels { id } }' }),
     });
     expect(((await response.json()) as { errors?: unknown }).errors).toBeUndefined();
@@ -36,13 +43,20 @@ describe('tracing', () => {
     expect(operation).toBeDefined();
     expect(operation!.spanContext().traceId).toBe(traceId);
     expect(operation!.parentSpanId).toBe(callerSpanId);
-    expect(operation!.attributes).toMatchObject({ 'graphql.execute.operationName': 'Traced', 'graphql.execute.operationType': 'query' });
+    expect(operation!.attributes).toMatchObject({
+      'graphql.execute.operationName': 'Traced',
+      'graphql.execute.operationType': 'query',
+    });
 
     const upstream = spans.find((s) => s.name === 'GET /base-models');
     expect(upstream).toBeDefined();
     expect(upstream!.spanContext().traceId).toBe(traceId);
     expect(upstream!.parentSpanId).toBe(operation!.spanContext().spanId);
-    expect(upstream!.attributes).toMatchObject({ 'http.request.method': 'GET', 'url.template': '/base-models', 'http.response.status_code': 200 });
+    expect(upstream!.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'url.template': '/base-models',
+      'http.response.status_code': 200,
+    });
 
     const [received] = stack.simulator.recentRequests();
     expect(received?.traceparent).toBe(`00-${traceId}-${upstream!.spanContext().spanId}-01`);

@@ -26,7 +26,10 @@ describe('upstream base URL without a path', () => {
 
   it.each([ORIGIN, `${ORIGIN}/`])('%s: requests go to /organizations/…, not //organizations/…', async (baseUrl) => {
     // Only this exact path is answered: any other (`//organizations/…`) fails as an unmatched request.
-    agent.get(ORIGIN).intercept({ path: '/organizations/demo-org/jobs/job-1', method: 'GET' }).reply(200, wireJob(), JSON_HEADERS);
+    agent
+      .get(ORIGIN)
+      .intercept({ path: '/organizations/demo-org/jobs/job-1', method: 'GET' })
+      .reply(200, wireJob(), JSON_HEADERS);
     const client = createUpstreamClient({ baseUrl, dispatcher: agent, retry: { maxAttempts: 1 } });
     expect(await client.getJob(CREDS, 'job-1')).toMatchObject({ id: 'job-1' });
     await client.close();

@@ -42,44 +42,68 @@ describe('job creation whose answer is lost', () => {
         throw failure;
       })
       .persist();
-    expect(await rejectionOf(up.client.createJob(CREDS, JOB_INPUT))).toMatchObject({ code: 'UPSTREAM_OUTCOME_UNKNOWN' });
+    expect(await rejectionOf(up.client.createJob(CREDS, JOB_INPUT))).toMatchObject({
+      code: 'UPSTREAM_OUTCOME_UNKNOWN',
+    });
     expect(count).toBe(1);
   });
 
   it('a connection never made cannot have created anything → UPSTREAM_UNAVAILABLE', async () => {
-    up.pool.intercept({ path: jobsPath, method: 'POST' }).replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    up.pool
+      .intercept({ path: jobsPath, method: 'POST' })
+      .replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
     expect(await rejectionOf(up.client.createJob(CREDS, JOB_INPUT))).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
     up.pool.intercept({ path: jobsPath, method: 'POST' }).replyWithError(new errors.ConnectTimeoutError());
     expect(await rejectionOf(up.client.createJob(CREDS, JOB_INPUT))).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
   });
 
-  it.each([502, 504, 500])('an HTTP %i answer (the upstream may have acted) → UPSTREAM_OUTCOME_UNKNOWN telling to check jobs, one attempt', async (status) => {
-    let count = 0;
-    up.pool
-      .intercept({ path: jobsPath, method: 'POST' })
-      .reply(() => (count++, { statusCode: status, data: { code: 'unavailable', message: 'backend pool drained' }, responseOptions: JSON_HEADERS }))
-      .persist();
-    const error = await rejectionOf(up.client.createJob(CREDS, JOB_INPUT));
-    expect(error).toMatchObject({ code: 'UPSTREAM_OUTCOME_UNKNOWN', status, operation: 'POST /jobs' });
-    expect((error as Error).message).toBe(
-      `POST /jobs: the fine-tuning service answered HTTP ${status} after receiving the request; it may or may not have taken effect. Check \`jobs\` before retrying.`,
-    );
-    expect(count).toBe(1);
-  });
+  it.each([502, 504, 500])(
+    'an HTTP %i answer (the upstream may have acted) → UPSTREAM_OUTCOME_UNKNOWN telling to check jobs, one attempt',
+    async (status) => {
+      let count = 0;
+      up.pool
+        .intercept({ path: jobsPath, method: 'POST' })
+        .reply(
+          () => (
+            count++,
+            {
+              statusCode: status,
+              data: { code: 'unavailable', message: 'backend pool drained' },
+              responseOptions: JSON_HEADERS,
+            }
+          ),
+        )
+        .persist();
+      const error = await rejectionOf(up.client.createJob(CREDS, JOB_INPUT));
+      expect(error).toMatchObject({ code: 'UPSTREAM_OUTCOME_UNKNOWN', status, operation: 'POST /jobs' });
+      expect((error as Error).message).toBe(
+        `POST /jobs: the fine-tuning service answered HTTP ${status} after receiving the request; it may or may not have taken effect. Check \`jobs\` before retrying.`,
+      );
+      expect(count).toBe(1);
+    },
+  );
 
   it.each([
     [503, 'UPSTREAM_UNAVAILABLE'], // refused before acting: safe to retry
     [408, 'UPSTREAM_UNAVAILABLE'], // the request never arrived whole
     [501, 'UPSTREAM_ERROR'],
   ] as const)('an HTTP %i answer said nothing was done → %s', async (status, code) => {
-    up.pool.intercept({ path: jobsPath, method: 'POST' }).reply(status, { code: 'unavailable', message: null }, JSON_HEADERS);
+    up.pool
+      .intercept({ path: jobsPath, method: 'POST' })
+      .reply(status, { code: 'unavailable', message: null }, JSON_HEADERS);
     expect(await rejectionOf(up.client.createJob(CREDS, JOB_INPUT))).toMatchObject({ code, status });
   });
 
   it('a dry run answered 502 is retried, and ends UPSTREAM_UNAVAILABLE: it creates nothing', async () => {
     let count = 0;
-    up.pool.intercept({ path: jobsPath, method: 'POST' }).reply(() => (count++, { statusCode: 502, data: '{}' })).persist();
-    expect(await rejectionOf(up.client.estimateJob(CREDS, JOB_INPUT))).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', status: 502 });
+    up.pool
+      .intercept({ path: jobsPath, method: 'POST' })
+      .reply(() => (count++, { statusCode: 502, data: '{}' }))
+      .persist();
+    expect(await rejectionOf(up.client.estimateJob(CREDS, JOB_INPUT))).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      status: 502,
+    });
     expect(count).toBe(3);
   });
 
@@ -93,27 +117,48 @@ describe('job creation whose answer is lost', () => {
 describe('deadline', () => {
   it('covers a slow answer to a GET → UPSTREAM_UNAVAILABLE naming the deadline', async () => {
     await withOptions({ deadlineMs: 20 });
-    up.pool.intercept({ path: `${jobsPath}/job-1`, method: 'GET' }).reply(200, wireJob(), JSON_HEADERS).delay(FOREVER);
+    up.pool
+      .intercept({ path: `${jobsPath}/job-1`, method: 'GET' })
+      .reply(200, wireJob(), JSON_HEADERS)
+      .delay(FOREVER);
     const error = await rejectionOf(up.client.getJob(CREDS, 'job-1'));
     expect(error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
-    expect((error as Error).message).toBe('GET /jobs/{id}: the fine-tuning service is unreachable (no answer within 20 ms).');
+    expect((error as Error).message).toBe(
+      'GET /jobs/{id}: the fine-tuning service is unreachable (no answer within 20 ms).',
+    );
   });
 
   it('covers retries and their sleeps (real sleep, cut short by the deadline)', async () => {
-    await withOptions({ deadlineMs: 30, sleep, retry: { maxAttempts: 10, baseDelayMs: 25, maxDelayMs: 25 }, random: () => 0.9 });
-    up.pool.intercept({ path: `${jobsPath}/job-1`, method: 'GET' }).reply(503, '{}').persist();
+    await withOptions({
+      deadlineMs: 30,
+      sleep,
+      retry: { maxAttempts: 10, baseDelayMs: 25, maxDelayMs: 25 },
+      random: () => 0.9,
+    });
+    up.pool
+      .intercept({ path: `${jobsPath}/job-1`, method: 'GET' })
+      .reply(503, '{}')
+      .persist();
     expect(await rejectionOf(up.client.getJob(CREDS, 'job-1'))).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
   });
 
   it('a call may set its own deadline', async () => {
-    up.pool.intercept({ path: `${jobsPath}/job-1`, method: 'GET' }).reply(200, wireJob(), JSON_HEADERS).delay(FOREVER);
-    expect(await rejectionOf(up.client.getJob(CREDS, 'job-1', { deadlineMs: 10 }))).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+    up.pool
+      .intercept({ path: `${jobsPath}/job-1`, method: 'GET' })
+      .reply(200, wireJob(), JSON_HEADERS)
+      .delay(FOREVER);
+    expect(await rejectionOf(up.client.getJob(CREDS, 'job-1', { deadlineMs: 10 }))).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+    });
   });
 });
 
 describe('abort', () => {
   it('rejects promptly with the signal reason (an AbortError) while waiting for the answer', async () => {
-    up.pool.intercept({ path: `${jobsPath}/job-1`, method: 'GET' }).reply(200, wireJob(), JSON_HEADERS).delay(FOREVER);
+    up.pool
+      .intercept({ path: `${jobsPath}/job-1`, method: 'GET' })
+      .reply(200, wireJob(), JSON_HEADERS)
+      .delay(FOREVER);
     const controller = new AbortController();
     const pending = up.client.getJob(CREDS, 'job-1', { signal: controller.signal });
     setImmediate(() => controller.abort());
@@ -123,7 +168,10 @@ describe('abort', () => {
   });
 
   it('passes a custom reason through unchanged', async () => {
-    up.pool.intercept({ path: `${jobsPath}/job-1`, method: 'GET' }).reply(200, wireJob(), JSON_HEADERS).delay(FOREVER);
+    up.pool
+      .intercept({ path: `${jobsPath}/job-1`, method: 'GET' })
+      .reply(200, wireJob(), JSON_HEADERS)
+      .delay(FOREVER);
     const controller = new AbortController();
     const reason = new Error('client went away');
     const pending = up.client.getJob(CREDS, 'job-1', { signal: controller.signal });
@@ -138,13 +186,18 @@ describe('abort', () => {
       setImmediate(() => controller.abort());
       return { statusCode: 503, data: '{}' };
     });
-    const error = await rejectionOf(up.client.getJob(CREDS, 'job-1', { signal: controller.signal, deadlineMs: FOREVER }));
+    const error = await rejectionOf(
+      up.client.getJob(CREDS, 'job-1', { signal: controller.signal, deadlineMs: FOREVER }),
+    );
     expect((error as Error).name).toBe('AbortError');
   });
 
   it('an already aborted signal sends nothing', async () => {
     let count = 0;
-    up.pool.intercept({ path: `${jobsPath}/job-1`, method: 'GET' }).reply(() => (count++, { statusCode: 200, data: wireJob() })).persist();
+    up.pool
+      .intercept({ path: `${jobsPath}/job-1`, method: 'GET' })
+      .reply(() => (count++, { statusCode: 200, data: wireJob() }))
+      .persist();
     const error = await rejectionOf(up.client.getJob(CREDS, 'job-1', { signal: AbortSignal.abort() }));
     expect((error as Error).name).toBe('AbortError');
     expect(count).toBe(0);

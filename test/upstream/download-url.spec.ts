@@ -15,7 +15,9 @@ const S3 = 'https://storage.example.com/artifacts/job-1.tar.gz?X-Amz-Signature=a
 function redirect(location: string | undefined, body: unknown, status = 302): void {
   const headers: Record<string, string> = { ...JSON_HEADERS.headers };
   if (location !== undefined) headers['location'] = location;
-  up.pool.intercept({ path, method: 'GET' }).reply(status, typeof body === 'string' ? body : JSON.stringify(body), { headers });
+  up.pool
+    .intercept({ path, method: 'GET' })
+    .reply(status, typeof body === 'string' ? body : JSON.stringify(body), { headers });
 }
 
 async function refusal(): Promise<string> {
@@ -78,7 +80,10 @@ describe('download URL', () => {
   });
 
   it('a job that is not completed: 409 → CONFLICT with the upstream message', async () => {
-    up.pool.intercept({ path, method: 'GET' }).reply(409, { code: 'failed_precondition', message: 'job job-1 is running; only a completed job can be downloaded' });
+    up.pool.intercept({ path, method: 'GET' }).reply(409, {
+      code: 'failed_precondition',
+      message: 'job job-1 is running; only a completed job can be downloaded',
+    });
     expect(await rejectionOf(up.client.getDownloadUrl(CREDS, 'job-1'))).toMatchObject({
       code: 'CONFLICT',
       message: 'job job-1 is running; only a completed job can be downloaded',

@@ -12,7 +12,9 @@ afterEach(() => up.close());
 
 async function answer(status: number, body: unknown, headers: Record<string, string> = {}): Promise<UpstreamError> {
   const data = typeof body === 'string' ? body : JSON.stringify(body);
-  up.pool.intercept({ path: `${ORG_PATH}/jobs/job-1`, method: 'GET' }).reply(status, data, { headers: { ...JSON_HEADERS.headers, ...headers } });
+  up.pool
+    .intercept({ path: `${ORG_PATH}/jobs/job-1`, method: 'GET' })
+    .reply(status, data, { headers: { ...JSON_HEADERS.headers, ...headers } });
   const error = await rejectionOf(up.client.getJob(CREDS, 'job-1'));
   expect(error).toBeInstanceOf(UpstreamError);
   return error as UpstreamError;
@@ -64,7 +66,11 @@ describe('error mapping by status', () => {
 
   it('an error body that is not the envelope maps by status alone', async () => {
     const error = await answer(400, '<html>Bad Request</html>');
-    expect(error).toMatchObject({ code: 'BAD_USER_INPUT', upstreamCode: undefined, message: 'The fine-tuning service refused the request as invalid.' });
+    expect(error).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      upstreamCode: undefined,
+      message: 'The fine-tuning service refused the request as invalid.',
+    });
   });
 
   it('a very long upstream message is cut', async () => {

@@ -17,27 +17,63 @@ beforeEach(() => {
 });
 afterEach(() => agent.close());
 
-const exchange: Exchange = { method: 'POST', route: '/jobs', path: '/jobs', json: {}, retry: true, outcomeUnknownOnLostAnswer: true };
+const exchange: Exchange = {
+  method: 'POST',
+  route: '/jobs',
+  path: '/jobs',
+  json: {},
+  retry: true,
+  outcomeUnknownOnLostAnswer: true,
+};
 
 describe('a retried exchange whose effect matters', () => {
   it('502 then 503: the first attempt may have acted → UPSTREAM_OUTCOME_UNKNOWN', async () => {
     const call = createCall(agent, resolveOptions({ baseUrl: BASE, retry: { maxAttempts: 2 }, sleep: async () => {} }));
-    agent.get(ORIGIN).intercept({ path: `${ORG_PATH}/jobs`, method: 'POST' }).reply(502, '{}');
-    agent.get(ORIGIN).intercept({ path: `${ORG_PATH}/jobs`, method: 'POST' }).reply(503, '{}');
-    expect(await rejectionOf(call(CREDS, exchange, undefined))).toMatchObject({ code: 'UPSTREAM_OUTCOME_UNKNOWN', status: 503 });
+    agent
+      .get(ORIGIN)
+      .intercept({ path: `${ORG_PATH}/jobs`, method: 'POST' })
+      .reply(502, '{}');
+    agent
+      .get(ORIGIN)
+      .intercept({ path: `${ORG_PATH}/jobs`, method: 'POST' })
+      .reply(503, '{}');
+    expect(await rejectionOf(call(CREDS, exchange, undefined))).toMatchObject({
+      code: 'UPSTREAM_OUTCOME_UNKNOWN',
+      status: 503,
+    });
   });
 
   it('503 then 503: nothing was done → UPSTREAM_UNAVAILABLE', async () => {
     const call = createCall(agent, resolveOptions({ baseUrl: BASE, retry: { maxAttempts: 2 }, sleep: async () => {} }));
-    agent.get(ORIGIN).intercept({ path: `${ORG_PATH}/jobs`, method: 'POST' }).reply(503, '{}').times(2);
-    expect(await rejectionOf(call(CREDS, exchange, undefined))).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', status: 503 });
+    agent
+      .get(ORIGIN)
+      .intercept({ path: `${ORG_PATH}/jobs`, method: 'POST' })
+      .reply(503, '{}')
+      .times(2);
+    expect(await rejectionOf(call(CREDS, exchange, undefined))).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      status: 503,
+    });
   });
 
   it('a broken connection, then the deadline during the retry sleep → UPSTREAM_OUTCOME_UNKNOWN', async () => {
     // The retry sleep (22 ms asked, within the 30 ms deadline) overruns, as under event-loop lag: the deadline cuts it.
     const lagging = (ms: number, signal: AbortSignal) => sleep(ms + 1_000, signal);
-    const call = createCall(agent, resolveOptions({ baseUrl: BASE, deadlineMs: 30, retry: { maxAttempts: 3, baseDelayMs: 25, maxDelayMs: 25 }, random: () => 0.9, sleep: lagging }));
-    agent.get(ORIGIN).intercept({ path: `${ORG_PATH}/jobs`, method: 'POST' }).replyWithError(new errors.SocketError('other side closed')).persist();
+    const call = createCall(
+      agent,
+      resolveOptions({
+        baseUrl: BASE,
+        deadlineMs: 30,
+        retry: { maxAttempts: 3, baseDelayMs: 25, maxDelayMs: 25 },
+        random: () => 0.9,
+        sleep: lagging,
+      }),
+    );
+    agent
+      .get(ORIGIN)
+      .intercept({ path: `${ORG_PATH}/jobs`, method: 'POST' })
+      .replyWithError(new errors.SocketError('other side closed'))
+      .persist();
     const e = await rejectionOf(call(CREDS, exchange, undefined));
     expect(e).toMatchObject({ code: 'UPSTREAM_OUTCOME_UNKNOWN' });
   });

@@ -56,7 +56,10 @@ describe('retries of idempotent calls', () => {
 
   it('gives up after maxAttempts with UPSTREAM_UNAVAILABLE', async () => {
     const c = counting();
-    up.pool.intercept({ path: jobPath, method: 'GET' }).reply(() => (c.bump(), { statusCode: 503, data: unavailable })).persist();
+    up.pool
+      .intercept({ path: jobPath, method: 'GET' })
+      .reply(() => (c.bump(), { statusCode: 503, data: unavailable }))
+      .persist();
     const error = await rejectionOf(up.client.getJob(CREDS, 'job-1'));
     expect(error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', status: 503 });
     expect(c.count).toBe(3);
@@ -73,7 +76,9 @@ describe('retries of idempotent calls', () => {
   it('honours Retry-After given as an HTTP date, on the injected clock', async () => {
     const now = Date.parse('2026-01-14T12:00:00Z');
     await withOptions({ now: () => now });
-    up.pool.intercept({ path: jobPath, method: 'GET' }).reply(503, unavailable, { headers: { 'retry-after': 'Wed, 14 Jan 2026 12:00:04 GMT' } });
+    up.pool
+      .intercept({ path: jobPath, method: 'GET' })
+      .reply(503, unavailable, { headers: { 'retry-after': 'Wed, 14 Jan 2026 12:00:04 GMT' } });
     up.pool.intercept({ path: jobPath, method: 'GET' }).reply(200, wireJob(), JSON_HEADERS);
     await up.client.getJob(CREDS, 'job-1');
     expect(up.delays).toEqual([4_000]);
@@ -84,7 +89,9 @@ describe('retries of idempotent calls', () => {
     const c = counting();
     up.pool
       .intercept({ path: jobPath, method: 'GET' })
-      .reply(() => (c.bump(), { statusCode: 429, data: limited, responseOptions: { headers: { 'retry-after': '30' } } }))
+      .reply(
+        () => (c.bump(), { statusCode: 429, data: limited, responseOptions: { headers: { 'retry-after': '30' } } }),
+      )
       .persist();
     const error = await rejectionOf(up.client.getJob(CREDS, 'job-1'));
     expect(error).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 30 });
@@ -93,7 +100,10 @@ describe('retries of idempotent calls', () => {
   });
 
   it('a 429 that persists ends as RATE_LIMITED with the last Retry-After', async () => {
-    up.pool.intercept({ path: jobPath, method: 'GET' }).reply(429, limited, { headers: { 'retry-after': '1' } }).times(3);
+    up.pool
+      .intercept({ path: jobPath, method: 'GET' })
+      .reply(429, limited, { headers: { 'retry-after': '1' } })
+      .times(3);
     const error = await rejectionOf(up.client.getJob(CREDS, 'job-1'));
     expect(error).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 1 });
     expect(up.delays).toEqual([1_000, 1_000]);
@@ -108,22 +118,36 @@ describe('retries of idempotent calls', () => {
 
   it('does not retry a 500', async () => {
     const c = counting();
-    up.pool.intercept({ path: jobPath, method: 'GET' }).reply(() => (c.bump(), { statusCode: 500, data: '{}' })).persist();
+    up.pool
+      .intercept({ path: jobPath, method: 'GET' })
+      .reply(() => (c.bump(), { statusCode: 500, data: '{}' }))
+      .persist();
     expect(await rejectionOf(up.client.getJob(CREDS, 'job-1'))).toMatchObject({ code: 'UPSTREAM_ERROR' });
     expect(c.count).toBe(1);
   });
 
   it('does not retry a 4xx', async () => {
     const c = counting();
-    up.pool.intercept({ path: jobPath, method: 'GET' }).reply(() => (c.bump(), { statusCode: 404, data: '{"code":"not_found"}' })).persist();
+    up.pool
+      .intercept({ path: jobPath, method: 'GET' })
+      .reply(() => (c.bump(), { statusCode: 404, data: '{"code":"not_found"}' }))
+      .persist();
     expect(await rejectionOf(up.client.getJob(CREDS, 'job-1'))).toMatchObject({ code: 'NOT_FOUND' });
     expect(c.count).toBe(1);
   });
 
   it('stops retrying when the next backoff would pass the deadline', async () => {
     let clock = 0;
-    await withOptions({ now: () => clock, deadlineMs: 1_000, retry: { maxAttempts: 5, baseDelayMs: 800, maxDelayMs: 800 }, random: () => 0.99 });
-    up.pool.intercept({ path: jobPath, method: 'GET' }).reply(() => ((clock += 300), { statusCode: 503, data: unavailable })).persist();
+    await withOptions({
+      now: () => clock,
+      deadlineMs: 1_000,
+      retry: { maxAttempts: 5, baseDelayMs: 800, maxDelayMs: 800 },
+      random: () => 0.99,
+    });
+    up.pool
+      .intercept({ path: jobPath, method: 'GET' })
+      .reply(() => ((clock += 300), { statusCode: 503, data: unavailable }))
+      .persist();
     expect(await rejectionOf(up.client.getJob(CREDS, 'job-1'))).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
     expect(up.delays).toEqual([]); // 300 ms spent, 792 ms asked, 1 000 ms deadline
   });
@@ -132,7 +156,10 @@ describe('retries of idempotent calls', () => {
 describe('calls that are not retried', () => {
   it('job creation: a 503 is answered once', async () => {
     const c = counting();
-    up.pool.intercept({ path: `${ORG_PATH}/jobs`, method: 'POST' }).reply(() => (c.bump(), { statusCode: 503, data: unavailable })).persist();
+    up.pool
+      .intercept({ path: `${ORG_PATH}/jobs`, method: 'POST' })
+      .reply(() => (c.bump(), { statusCode: 503, data: unavailable }))
+      .persist();
     expect(await rejectionOf(up.client.createJob(CREDS, JOB_INPUT))).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
     expect(c.count).toBe(1);
     expect(up.delays).toEqual([]);
@@ -144,19 +171,27 @@ describe('calls that are not retried', () => {
       .intercept({ path: `${ORG_PATH}/jobs`, method: 'POST' })
       .reply(() => (c.bump(), { statusCode: 429, data: limited, responseOptions: { headers: { 'retry-after': '1' } } }))
       .persist();
-    expect(await rejectionOf(up.client.createJob(CREDS, JOB_INPUT))).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 1 });
+    expect(await rejectionOf(up.client.createJob(CREDS, JOB_INPUT))).toMatchObject({
+      code: 'RATE_LIMITED',
+      retryAfterSeconds: 1,
+    });
     expect(c.count).toBe(1);
   });
 
   it('dataset creation and exports: one attempt', async () => {
     const c = counting();
-    up.pool.intercept({ path: `${ORG_PATH}/datasets`, method: 'POST' }).reply(() => (c.bump(), { statusCode: 503, data: unavailable })).persist();
+    up.pool
+      .intercept({ path: `${ORG_PATH}/datasets`, method: 'POST' })
+      .reply(() => (c.bump(), { statusCode: 503, data: unavailable }))
+      .persist();
     up.pool
       .intercept({ path: `${ORG_PATH}/jobs/job-1/exports/hugging-face`, method: 'POST' })
       .reply(() => (c.bump(), { statusCode: 503, data: unavailable }))
       .persist();
     await rejectionOf(up.client.createDataset(CREDS, { name: 'd', trainingFileId: 'f' }));
-    await rejectionOf(up.client.exportToHuggingFace(CREDS, 'job-1', { userId: 'u', accessToken: 'hf_x', repositoryId: 'u/r' }));
+    await rejectionOf(
+      up.client.exportToHuggingFace(CREDS, 'job-1', { userId: 'u', accessToken: 'hf_x', repositoryId: 'u/r' }),
+    );
     expect(c.count).toBe(2);
   });
 
@@ -172,32 +207,52 @@ describe('calls that are not retried', () => {
 
 describe('repeats after a lost answer', () => {
   it('cancel: a 409 after a lost attempt reads the job back and returns it when cancelled', async () => {
-    up.pool.intercept({ path: `${jobPath}/cancel`, method: 'POST' }).replyWithError(new errors.SocketError('other side closed'));
-    up.pool.intercept({ path: `${jobPath}/cancel`, method: 'POST' }).reply(409, { code: 'failed_precondition', message: 'job job-1 is cancelled' });
+    up.pool
+      .intercept({ path: `${jobPath}/cancel`, method: 'POST' })
+      .replyWithError(new errors.SocketError('other side closed'));
+    up.pool
+      .intercept({ path: `${jobPath}/cancel`, method: 'POST' })
+      .reply(409, { code: 'failed_precondition', message: 'job job-1 is cancelled' });
     up.pool.intercept({ path: jobPath, method: 'GET' }).reply(200, wireJob({ status: 'cancelled' }), JSON_HEADERS);
     expect((await up.client.cancelJob(CREDS, 'job-1')).status).toBe('cancelled');
   });
 
   it('cancel: a 409 after a lost attempt on a job that completed stays CONFLICT', async () => {
     up.pool.intercept({ path: `${jobPath}/cancel`, method: 'POST' }).reply(504, 'gateway timeout');
-    up.pool.intercept({ path: `${jobPath}/cancel`, method: 'POST' }).reply(409, { code: 'failed_precondition', message: 'job job-1 is completed' });
+    up.pool
+      .intercept({ path: `${jobPath}/cancel`, method: 'POST' })
+      .reply(409, { code: 'failed_precondition', message: 'job job-1 is completed' });
     up.pool.intercept({ path: jobPath, method: 'GET' }).reply(200, wireJob({ status: 'completed' }), JSON_HEADERS);
     expect(await rejectionOf(up.client.cancelJob(CREDS, 'job-1'))).toMatchObject({ code: 'CONFLICT' });
   });
 
   it('cancel: a 409 on the first attempt is CONFLICT with the upstream message, no read-back', async () => {
-    up.pool.intercept({ path: `${jobPath}/cancel`, method: 'POST' }).reply(409, { code: 'failed_precondition', message: 'job job-1 is completed' });
-    expect(await rejectionOf(up.client.cancelJob(CREDS, 'job-1'))).toMatchObject({ code: 'CONFLICT', message: 'job job-1 is completed' });
+    up.pool
+      .intercept({ path: `${jobPath}/cancel`, method: 'POST' })
+      .reply(409, { code: 'failed_precondition', message: 'job job-1 is completed' });
+    expect(await rejectionOf(up.client.cancelJob(CREDS, 'job-1'))).toMatchObject({
+      code: 'CONFLICT',
+      message: 'job job-1 is completed',
+    });
   });
 
   it('delete: a 404 after a lost attempt means it is gone, which was the point', async () => {
-    up.pool.intercept({ path: `${ORG_PATH}/datasets/ds-1`, method: 'DELETE' }).replyWithError(new errors.SocketError('other side closed'));
-    up.pool.intercept({ path: `${ORG_PATH}/datasets/ds-1`, method: 'DELETE' }).reply(404, { code: 'not_found', message: 'no dataset' });
+    up.pool
+      .intercept({ path: `${ORG_PATH}/datasets/ds-1`, method: 'DELETE' })
+      .replyWithError(new errors.SocketError('other side closed'));
+    up.pool
+      .intercept({ path: `${ORG_PATH}/datasets/ds-1`, method: 'DELETE' })
+      .reply(404, { code: 'not_found', message: 'no dataset' });
     await expect(up.client.deleteDataset(CREDS, 'ds-1')).resolves.toBeUndefined();
   });
 
   it('delete: a plain 404 is NOT_FOUND', async () => {
-    up.pool.intercept({ path: `${ORG_PATH}/datasets/ds-1`, method: 'DELETE' }).reply(404, { code: 'not_found', message: 'no dataset "ds-1"' });
-    expect(await rejectionOf(up.client.deleteDataset(CREDS, 'ds-1'))).toMatchObject({ code: 'NOT_FOUND', message: 'no dataset "ds-1"' });
+    up.pool
+      .intercept({ path: `${ORG_PATH}/datasets/ds-1`, method: 'DELETE' })
+      .reply(404, { code: 'not_found', message: 'no dataset "ds-1"' });
+    expect(await rejectionOf(up.client.deleteDataset(CREDS, 'ds-1'))).toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'no dataset "ds-1"',
+    });
   });
 });

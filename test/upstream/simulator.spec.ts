@@ -19,7 +19,9 @@ const OTHER: Credentials = { token: 'other-token', organizationId: 'other-org' }
 const POOR: Credentials = { token: 'poor-token', organizationId: 'poor-org' };
 const LLAMA = SEED_BASE_MODELS[0]?.id ?? '';
 const MAX_UPLOAD = 64 * 1024;
-const CSV = ['question,answer', ...Array.from({ length: 40 }, (_, i) => `What is ${i} plus ${i}?,It is ${2 * i}.`)].join('\n') + '\n';
+const CSV =
+  ['question,answer', ...Array.from({ length: 40 }, (_, i) => `What is ${i} plus ${i}?,It is ${2 * i}.`)].join('\n') +
+  '\n';
 
 let sim: Simulator;
 let client: ClosableUpstreamClient;
@@ -39,7 +41,11 @@ beforeAll(async () => {
     ],
   });
   // The default Agent (no injected dispatcher); retries quick, so fault tests stay fast.
-  client = createUpstreamClient({ baseUrl: sim.apiBaseUrl, deadlineMs: 10_000, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } });
+  client = createUpstreamClient({
+    baseUrl: sim.apiBaseUrl,
+    deadlineMs: 10_000,
+    retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+  });
 });
 afterAll(async () => {
   await client.close();
@@ -64,7 +70,8 @@ const jobInput = (datasetId: string, extra: Partial<CreateJobInput> = {}): Creat
   ...extra,
 });
 
-const jobCount = async (creds: Credentials = DEMO): Promise<number> => (await client.listJobs(creds, { limit: 1 })).total;
+const jobCount = async (creds: Credentials = DEMO): Promise<number> =>
+  (await client.listJobs(creds, { limit: 1 })).total;
 
 async function codeOf(promise: Promise<unknown>): Promise<UpstreamError> {
   const error = await rejectionOf(promise);
@@ -89,7 +96,11 @@ describe('every endpoint', () => {
     expect((await client.getFile(DEMO, file.id)).id).toBe(file.id);
 
     const validation = await client.uploadFile(DEMO, { filename: 'val.csv', body: csv(CSV) });
-    const ds = await client.createDataset(DEMO, { name: 'with validation', trainingFileId: file.id, validationFileId: validation.id });
+    const ds = await client.createDataset(DEMO, {
+      name: 'with validation',
+      trainingFileId: file.id,
+      validationFileId: validation.id,
+    });
     expect(ds).toMatchObject({ trainingFileId: file.id, validationFileId: validation.id, workspaceId: 'demo-org' });
     expect(ds.createdAt).toBeInstanceOf(Date);
     expect((await client.getDataset(DEMO, ds.id)).name).toBe('with validation');
@@ -106,9 +117,18 @@ describe('every endpoint', () => {
     expect(estimate.tokens).toBeGreaterThan(0);
 
     const before = await jobCount();
-    const job = await client.createJob(DEMO, jobInput(dataset, { hyperparameters: { nEpochs: 2, nEvals: 1, lora: { r: 16 } } }));
+    const job = await client.createJob(
+      DEMO,
+      jobInput(dataset, { hyperparameters: { nEpochs: 2, nEvals: 1, lora: { r: 16 } } }),
+    );
     expect(job).toMatchObject({ status: 'queued', baseModelId: LLAMA, startedAt: null });
-    expect(job.hyperparameters).toMatchObject({ nEpochs: 2, nEvals: 1, batchSize: 4, learningRate: 1e-5, lora: { r: 16, alpha: 8, enabled: true } });
+    expect(job.hyperparameters).toMatchObject({
+      nEpochs: 2,
+      nEvals: 1,
+      batchSize: 4,
+      learningRate: 1e-5,
+      lora: { r: 16, alpha: 8, enabled: true },
+    });
     expect(await jobCount()).toBe(before + 1);
     expect((await codeOf(client.getDownloadUrl(DEMO, job.id))).code).toBe('CONFLICT');
 
@@ -237,7 +257,11 @@ describe('every error status', () => {
 
   it('429 with a Retry-After beyond the deadline → RATE_LIMITED at once', async () => {
     sim.setFaults({ route: 'GET /jobs', rateLimit: { count: 5, retryAfterSeconds: 60 } });
-    expect(await codeOf(client.listJobs(DEMO))).toMatchObject({ code: 'RATE_LIMITED', status: 429, retryAfterSeconds: 60 });
+    expect(await codeOf(client.listJobs(DEMO))).toMatchObject({
+      code: 'RATE_LIMITED',
+      status: 429,
+      retryAfterSeconds: 60,
+    });
     expect(sim.stats()['GET /jobs']).toBe(1);
   });
 
@@ -364,7 +388,11 @@ describe('bad input → BAD_USER_INPUT naming the field, nothing created', () =>
     ['lora.alpha 65', { lora: { alpha: 65 } }, 'hyperparameters.lora.alpha'],
     ['lora.dropout -0.5', { lora: { dropout: -0.5 } }, 'hyperparameters.lora.dropout'],
     ['lora.dropout 1.5', { lora: { dropout: 1.5 } }, 'hyperparameters.lora.dropout'],
-    ['lora.trainable_modules', { lora: { trainableModules: ['q_proj', 'x_proj'] } }, 'hyperparameters.lora.trainable_modules[1]'],
+    [
+      'lora.trainable_modules',
+      { lora: { trainableModules: ['q_proj', 'x_proj'] } },
+      'hyperparameters.lora.trainable_modules[1]',
+    ],
     ['lora.enabled false', { lora: { enabled: false } }, 'hyperparameters.lora.enabled'],
   ];
 
@@ -380,9 +408,21 @@ describe('bad input → BAD_USER_INPUT naming the field, nothing created', () =>
   });
 
   it.each([
-    ['unknown model', (ds: string) => ({ ...jobInput(ds), baseModelId: '00000000-0000-0000-0000-000000000000' }), 'base_model_id'],
-    ['missing answer column', (ds: string) => jobInput(ds, { dataset: { id: ds, answerColumn: 'reply' } }), 'dataset.answer_column'],
-    ['missing prompt column', (ds: string) => jobInput(ds, { dataset: { id: ds, promptColumn: 'query', answerColumn: 'answer' } }), 'dataset.prompt_column'],
+    [
+      'unknown model',
+      (ds: string) => ({ ...jobInput(ds), baseModelId: '00000000-0000-0000-0000-000000000000' }),
+      'base_model_id',
+    ],
+    [
+      'missing answer column',
+      (ds: string) => jobInput(ds, { dataset: { id: ds, answerColumn: 'reply' } }),
+      'dataset.answer_column',
+    ],
+    [
+      'missing prompt column',
+      (ds: string) => jobInput(ds, { dataset: { id: ds, promptColumn: 'query', answerColumn: 'answer' } }),
+      'dataset.prompt_column',
+    ],
     ['unknown dataset', () => jobInput('ds-nope'), 'dataset.id'],
     ['empty name', (ds: string) => ({ ...jobInput(ds), name: '' }), 'name'],
   ])('%s', async (_, input, field) => {
@@ -415,7 +455,9 @@ describe('bad input → BAD_USER_INPUT naming the field, nothing created', () =>
     const job = await client.createJob(DEMO, jobInput(dataset));
     advance(3_000);
     const accessToken = 'not-a-hf-token-SECRET';
-    const error = await codeOf(client.exportToHuggingFace(DEMO, job.id, { userId: 'me', accessToken, repositoryId: 'me/repo' }));
+    const error = await codeOf(
+      client.exportToHuggingFace(DEMO, job.id, { userId: 'me', accessToken, repositoryId: 'me/repo' }),
+    );
     expect(error).toMatchObject({ field: 'accessToken' });
     expect(error.message).toMatch(/^accessToken: /);
     expect(everythingAbout(error)).not.toContain(accessToken);

@@ -81,7 +81,10 @@ describe('uploadFile', () => {
     const received: Received[] = [];
     const c = await serve(parsingServer(received));
     const csv = 'question,answer\n"a ""quoted"" one",b\n';
-    const file = await c.uploadFile(CREDS, { filename: 'my "qa".csv', body: Readable.from([csv.slice(0, 10), csv.slice(10)]) });
+    const file = await c.uploadFile(CREDS, {
+      filename: 'my "qa".csv',
+      body: Readable.from([csv.slice(0, 10), csv.slice(10)]),
+    });
     expect(file).toMatchObject({ id: 'file-1', workspaceId: 'demo-org' });
     expect(received).toEqual([
       {
@@ -98,7 +101,11 @@ describe('uploadFile', () => {
   it('keeps a UTF-8 filename and a given content type', async () => {
     const received: Received[] = [];
     const c = await serve(parsingServer(received));
-    await c.uploadFile(CREDS, { filename: 'données.csv', body: Readable.from(['a,b\n1,2\n']), contentType: 'text/plain' });
+    await c.uploadFile(CREDS, {
+      filename: 'données.csv',
+      body: Readable.from(['a,b\n1,2\n']),
+      contentType: 'text/plain',
+    });
     expect(received[0]).toMatchObject({ filename: 'données.csv', mimeType: 'text/plain' });
   });
 
@@ -132,9 +139,11 @@ describe('uploadFile', () => {
       res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
       res.end(JSON.stringify({ code: 'invalid_argument', message: 'file: larger than the 1 MiB upload limit' }));
     });
-    const big = Readable.from((function* () {
-      for (let i = 0; i < 256; i++) yield Buffer.alloc(64 * 1024, 'a');
-    })());
+    const big = Readable.from(
+      (function* () {
+        for (let i = 0; i < 256; i++) yield Buffer.alloc(64 * 1024, 'a');
+      })(),
+    );
     expect(await rejectionOf(c.uploadFile(CREDS, { filename: 'big.csv', body: big }))).toMatchObject({
       code: 'BAD_USER_INPUT',
       status: 413,
@@ -152,7 +161,9 @@ describe('uploadFile', () => {
         res.end('{"code":"unavailable","message":null}');
       });
     });
-    expect(await rejectionOf(c.uploadFile(CREDS, { filename: 'a.csv', body: Readable.from(['a,b\n1,2\n']) }))).toMatchObject({
+    expect(
+      await rejectionOf(c.uploadFile(CREDS, { filename: 'a.csv', body: Readable.from(['a,b\n1,2\n']) })),
+    ).toMatchObject({
       code: 'UPSTREAM_UNAVAILABLE',
     });
     expect(count).toBe(1);
@@ -177,7 +188,9 @@ describe('uploadFile', () => {
   it('a content type with a line break is refused before anything is sent', async () => {
     const c = await serve(() => expect.unreachable());
     const body = Readable.from(['a,b\n']);
-    expect(await rejectionOf(c.uploadFile(CREDS, { filename: 'a.csv', body, contentType: 'text/csv\r\nX-Evil: 1' }))).toMatchObject({
+    expect(
+      await rejectionOf(c.uploadFile(CREDS, { filename: 'a.csv', body, contentType: 'text/csv\r\nX-Evil: 1' })),
+    ).toMatchObject({
       code: 'BAD_USER_INPUT',
     });
     expect(body.destroyed).toBe(true);

@@ -6,7 +6,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_STATUSES, TRAINABLE_MODULES } from '../../src/contract/hyperparameters.js';
 import { jobSchema, jobStatusSchema, trainableModuleSchema } from '../../src/upstream/schemas.js';
-import { caller, createDataset, fakeClock, jobBody, startSimulator, type Caller, type Simulator } from '../simulator/harness.js';
+import {
+  caller,
+  createDataset,
+  fakeClock,
+  jobBody,
+  startSimulator,
+  type Caller,
+  type Simulator,
+} from '../simulator/harness.js';
 
 describe("the client's wire enums and the contract's", () => {
   it('name the same job statuses', () => {
@@ -33,7 +41,11 @@ describe("the simulator's answers parse with the client's enums", () => {
 
   it('through a whole job life, with every trainable module named', async () => {
     const modules = [...trainableModuleSchema.options];
-    const created = await api.call('POST', '/jobs', jobBody(datasetId, { hyperparameters: { n_epochs: 1, batch_size: 4, lora: { trainable_modules: modules } } }));
+    const created = await api.call(
+      'POST',
+      '/jobs',
+      jobBody(datasetId, { hyperparameters: { n_epochs: 1, batch_size: 4, lora: { trainable_modules: modules } } }),
+    );
     expect(created.status).toBe(201);
     const id = created.body.job.id as string;
     const seen: string[] = [];

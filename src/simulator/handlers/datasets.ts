@@ -20,10 +20,12 @@ function fileIdAt(body: Record<string, unknown>, key: string, org: OrgState, req
 
 export const createDataset: Handler = async ({ req, org, now }) => {
   const body = await readJsonBody(req);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidArgument('request body must be a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalidArgument('request body must be a JSON object');
   const fields = body as Record<string, unknown>;
   const name = fields['name'];
-  if (typeof name !== 'string' || name.trim() === '') throw invalidArgument(`name: ${show(name)} is not a non-empty string`);
+  if (typeof name !== 'string' || name.trim() === '')
+    throw invalidArgument(`name: ${show(name)} is not a non-empty string`);
   const dataset: StoredDataset = {
     id: newId('ds'),
     name,
@@ -37,7 +39,8 @@ export const createDataset: Handler = async ({ req, org, now }) => {
 };
 
 // Newest first, like the job list.
-export const listDatasets: Handler = ({ org }) => json(200, { data: [...org.datasets.values()].reverse().map(wireDataset) });
+export const listDatasets: Handler = ({ org }) =>
+  json(200, { data: [...org.datasets.values()].reverse().map(wireDataset) });
 
 function findDataset(org: OrgState, id: string | undefined): StoredDataset {
   const dataset = org.datasets.get(id ?? '');

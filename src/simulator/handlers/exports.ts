@@ -3,7 +3,12 @@
  * dropped: it is never stored, logged or echoed, not even in a refusal.
  */
 import { createHash } from 'node:crypto';
-import { HUGGING_FACE_TOKEN_RULE, isHuggingFaceAccessToken, isHuggingFaceName, isHuggingFaceRepositoryId } from '../../contract/hugging-face.js';
+import {
+  HUGGING_FACE_TOKEN_RULE,
+  isHuggingFaceAccessToken,
+  isHuggingFaceName,
+  isHuggingFaceRepositoryId,
+} from '../../contract/hugging-face.js';
 import type { Handler } from '../api-context.js';
 import { failedPrecondition, invalidArgument, show } from '../api-error.js';
 import { newId } from '../ids.js';
@@ -23,12 +28,15 @@ function field(body: Record<string, unknown>, key: string): string {
 export const exportToHuggingFace: Handler = async ({ req, org, params, now }) => {
   const job = findJob(org, params['id']);
   const body = await readJsonBody(req);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidArgument('request body must be a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalidArgument('request body must be a JSON object');
   const fields = body as Record<string, unknown>;
 
   const userId = field(fields, 'huggingface_user_id');
   if (!isHuggingFaceName(userId)) {
-    throw invalidArgument(`huggingface_user_id: ${show(userId)} is not a Hugging Face user name (letters, digits, '-', '_', '.')`);
+    throw invalidArgument(
+      `huggingface_user_id: ${show(userId)} is not a Hugging Face user name (letters, digits, '-', '_', '.')`,
+    );
   }
   const repositoryId = field(fields, 'huggingface_repository_id');
   if (!isHuggingFaceRepositoryId(repositoryId)) {
@@ -42,7 +50,8 @@ export const exportToHuggingFace: Handler = async ({ req, org, params, now }) =>
   }
 
   const { status } = jobStateAt(job, now);
-  if (status !== 'completed') throw failedPrecondition(`job ${job.id} is ${status}; only a completed job can be exported`);
+  if (status !== 'completed')
+    throw failedPrecondition(`job ${job.id} is ${status}; only a completed job can be exported`);
 
   const record: StoredExport = {
     id: newId('exp'),

@@ -13,7 +13,9 @@ export const cancelJob: Handler = ({ org, params, now }) => {
   const job = findJob(org, params['id']);
   const { status } = jobStateAt(job, now);
   if (TERMINAL_STATUSES.has(status)) {
-    throw failedPrecondition(`job ${job.id} is already ${status}; only queued, starting or running jobs can be cancelled`);
+    throw failedPrecondition(
+      `job ${job.id} is already ${status}; only queued, starting or running jobs can be cancelled`,
+    );
   }
   job.cancelledAt = now;
   return json(200, wireJob(job, now));

@@ -74,7 +74,10 @@ export const listJobs: Handler = ({ org, url, now }) => {
   const matching = [...org.jobs.values()]
     .filter((job) => !status || jobStateAt(job, now).status === (status as JobStatusWire))
     .sort((a, b) => b.createdAt - a.createdAt || b.seq - a.seq);
-  return json(200, { data: matching.slice(offset, offset + limit).map((job) => wireJob(job, now)), total: matching.length });
+  return json(200, {
+    data: matching.slice(offset, offset + limit).map((job) => wireJob(job, now)),
+    total: matching.length,
+  });
 };
 
 export function findJob(org: OrgState, id: string | undefined): StoredJob {

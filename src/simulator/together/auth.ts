@@ -8,7 +8,8 @@ import type { TogetherTenantOption } from './options.js';
 
 export type TogetherAuthenticator = (authorization: string | undefined) => string;
 
-const unauthenticated = (message: string): TogetherError => new TogetherError(401, 'authentication_error', message, { code: 'invalid_api_key' });
+const unauthenticated = (message: string): TogetherError =>
+  new TogetherError(401, 'authentication_error', message, { code: 'invalid_api_key' });
 
 export function createTogetherAuthenticator(tenants: readonly TogetherTenantOption[]): TogetherAuthenticator {
   const byToken = new Map(tenants.map((t) => [t.token, t.accountId]));
@@ -16,7 +17,8 @@ export function createTogetherAuthenticator(tenants: readonly TogetherTenantOpti
     const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
     if (token === undefined) throw unauthenticated('No API key provided: send it as Authorization: Bearer <API key>.');
     const account = byToken.get(token);
-    if (account === undefined) throw unauthenticated('Invalid API key provided. You can find your API key in your account settings.');
+    if (account === undefined)
+      throw unauthenticated('Invalid API key provided. You can find your API key in your account settings.');
     return account;
   };
 }

@@ -12,7 +12,8 @@ const micro = (usd: number): number => Math.round(usd * 1_000_000) / 1_000_000;
 
 export function chargeOf(job: StoredJob, now: number): number {
   const state = jobStateAt(job, now);
-  if (state.status === 'completed' || state.status === 'cancelled') return micro((job.plan.price.total * state.stepsDone) / job.plan.steps);
+  if (state.status === 'completed' || state.status === 'cancelled')
+    return micro((job.plan.price.total * state.stepsDone) / job.plan.steps);
   return 0;
 }
 

@@ -18,10 +18,18 @@ export function checkContinuation(account: AccountState, value: string, model: F
   const match = /^(.+?)(?::(\d+))?$/.exec(value);
   const ref = match?.[1] ?? value;
   const job = findJob(account, ref);
-  if (job === undefined) throw invalidRequest(`from_checkpoint: no fine-tune job or output model ${JSON.stringify(ref)} exists.`, 'from_checkpoint');
-  if (jobStateAt(job, now).status !== 'completed') throw invalidRequest(`from_checkpoint: fine-tune ${job.id} has not completed.`, 'from_checkpoint');
+  if (job === undefined)
+    throw invalidRequest(
+      `from_checkpoint: no fine-tune job or output model ${JSON.stringify(ref)} exists.`,
+      'from_checkpoint',
+    );
+  if (jobStateAt(job, now).status !== 'completed')
+    throw invalidRequest(`from_checkpoint: fine-tune ${job.id} has not completed.`, 'from_checkpoint');
   if (job.settings.model.name !== model.name) {
-    throw invalidRequest(`from_checkpoint: fine-tune ${job.id} trained ${job.settings.model.name}, not ${model.name}.`, 'from_checkpoint');
+    throw invalidRequest(
+      `from_checkpoint: fine-tune ${job.id} trained ${job.settings.model.name}, not ${model.name}.`,
+      'from_checkpoint',
+    );
   }
   const step = match?.[2] === undefined ? undefined : Number(match[2]);
   if (step !== undefined && !checkpointsAt(job, now).some((c) => c.step === step)) {

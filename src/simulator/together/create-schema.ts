@@ -12,7 +12,10 @@ const lrSchedulerSchema = z.object({
     .optional(),
 });
 
-const sftSchema = z.object({ method: z.literal('sft'), train_on_inputs: z.union([z.boolean(), z.literal('auto')]).default('auto') });
+const sftSchema = z.object({
+  method: z.literal('sft'),
+  train_on_inputs: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+});
 const dpoSchema = z.object({
   method: z.literal('dpo'),
   dpo_beta: z.number().positive().default(0.1),

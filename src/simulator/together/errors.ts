@@ -53,5 +53,7 @@ const TYPE_BY_STATUS: Record<number, TogetherErrorType> = {
 
 /** Errors thrown by the helpers shared with the Nscale simulator (JSON body reading), in Together's envelope. */
 export function fromSharedError(error: ApiError): TogetherError {
-  return new TogetherError(error.status, TYPE_BY_STATUS[error.status] ?? 'server_error', error.message, { headers: error.headers });
+  return new TogetherError(error.status, TYPE_BY_STATUS[error.status] ?? 'server_error', error.message, {
+    headers: error.headers,
+  });
 }

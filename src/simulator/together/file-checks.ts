@@ -35,7 +35,9 @@ function detectFormat(row: Record<string, unknown>, line: number): DatasetFormat
   const keys = Object.keys(row);
   const match = COLUMNS.find(([, required]) => required.every((c) => c in row));
   if (match === undefined) {
-    throw new FileFormatError(`Could not detect a dataset format on line ${line}: its keys are ${keys.join(', ') || '(none)'}; expected text, messages, prompt and completion, or input, preferred_output and non_preferred_output.`);
+    throw new FileFormatError(
+      `Could not detect a dataset format on line ${line}: its keys are ${keys.join(', ') || '(none)'}; expected text, messages, prompt and completion, or input, preferred_output and non_preferred_output.`,
+    );
   }
   const extra = keys.find((k) => !match[1].includes(k));
   if (extra !== undefined) throw new FileFormatError(`Found extra column "${extra}" on line ${line}.`);
@@ -44,7 +46,10 @@ function detectFormat(row: Record<string, unknown>, line: number): DatasetFormat
 
 function stringField(row: Record<string, unknown>, key: string, line: number): string {
   const value = row[key];
-  if (typeof value !== 'string') throw new FileFormatError(`Invalid value type for "${key}" on line ${line}: expected a string, found ${typeof value}.`);
+  if (typeof value !== 'string')
+    throw new FileFormatError(
+      `Invalid value type for "${key}" on line ${line}: expected a string, found ${typeof value}.`,
+    );
   return value;
 }
 
@@ -90,7 +95,9 @@ function checkJsonl(text: string, purpose: string): { format: DatasetFormat | nu
     if (purpose === 'eval') return void samples.push({ pieces: [], messages: 0 });
     const rowFormat = detectFormat(row, line);
     if (format !== null && rowFormat !== format) {
-      throw new FileFormatError(`All samples must have one dataset format: found ${format} on the first line and ${rowFormat} on line ${line}.`);
+      throw new FileFormatError(
+        `All samples must have one dataset format: found ${format} on the first line and ${rowFormat} on line ${line}.`,
+      );
     }
     format = rowFormat;
     samples.push(toSample(rowFormat, row, line));
@@ -99,12 +106,16 @@ function checkJsonl(text: string, purpose: string): { format: DatasetFormat | nu
 }
 
 function checkCsv(text: string, purpose: string): Sample[] {
-  if (purpose !== 'eval') throw new FileFormatError(`CSV files are not supported for ${purpose}: upload JSONL for fine-tuning.`);
+  if (purpose !== 'eval')
+    throw new FileFormatError(`CSV files are not supported for ${purpose}: upload JSONL for fine-tuning.`);
   const [header, ...rows] = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   const columns = header?.split(',').length ?? 0;
   if (header === undefined || header.trim() === '') throw new FileFormatError('The CSV file has no header.');
   rows.forEach((row, i) => {
-    if (row.split(',').length !== columns) throw new FileFormatError(`The CSV file is malformed: line ${i + 2} does not have the ${columns} columns of the header.`);
+    if (row.split(',').length !== columns)
+      throw new FileFormatError(
+        `The CSV file is malformed: line ${i + 2} does not have the ${columns} columns of the header.`,
+      );
   });
   return rows.map(() => ({ pieces: [], messages: 0 }));
 }
@@ -120,11 +131,13 @@ function decode(bytes: Buffer): string {
 export function checkFile(bytes: Buffer, fileType: FileType, purpose: string): FileCheck {
   let lines = 0;
   try {
-    if (fileType === 'parquet') throw new FileFormatError('Parquet files are not accepted by this simulator: upload the data as JSONL.');
+    if (fileType === 'parquet')
+      throw new FileFormatError('Parquet files are not accepted by this simulator: upload the data as JSONL.');
     if (bytes.length === 0) throw new FileFormatError('The file is empty.');
     const text = decode(bytes);
     lines = text.split(/\r?\n/).filter((l) => l.trim() !== '').length;
-    const { format, samples } = fileType === 'csv' ? { format: null, samples: checkCsv(text, purpose) } : checkJsonl(text, purpose);
+    const { format, samples } =
+      fileType === 'csv' ? { format: null, samples: checkCsv(text, purpose) } : checkJsonl(text, purpose);
     if (samples.length < 1) throw new FileFormatError('The file holds no samples: the minimum is 1.');
     return { ok: true, fileType, format, samples, lines };
   } catch (error) {

@@ -22,7 +22,9 @@ export type TogetherSimulator = Simulator;
 
 export async function startTogetherSimulator(options?: TogetherSimulatorOptions): Promise<TogetherSimulator> {
   const resolved = resolveTogetherOptions(options);
-  const balances = new Map(resolved.tenants.flatMap((t) => (t.balanceUsd === undefined ? [] : [[t.accountId, t.balanceUsd] as const])));
+  const balances = new Map(
+    resolved.tenants.flatMap((t) => (t.balanceUsd === undefined ? [] : [[t.accountId, t.balanceUsd] as const])),
+  );
   let origin = '';
   const ttlMs = resolved.downloadUrlTtlSeconds * 1000;
   const deps: TogetherDeps = {
@@ -34,14 +36,17 @@ export async function startTogetherSimulator(options?: TogetherSimulatorOptions)
   };
   const stats = createRequestStats();
   const faults = createFaultInjector(resolved.faults);
-  const server = createServer(createTogetherListener({ deps, stats, faults, authenticate: createTogetherAuthenticator(resolved.tenants) }));
+  const server = createServer(
+    createTogetherListener({ deps, stats, faults, authenticate: createTogetherAuthenticator(resolved.tenants) }),
+  );
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(resolved.port, resolved.host, () => resolve());
   });
   const { address, port } = server.address() as AddressInfo;
-  const host = address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address.includes(':') ? `[${address}]` : address;
+  const host =
+    address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address.includes(':') ? `[${address}]` : address;
   origin = `http://${host}:${port}`;
 
   return {
@@ -52,7 +57,10 @@ export async function startTogetherSimulator(options?: TogetherSimulatorOptions)
     recentRequests: () => stats.recent(),
     setFaults(next) {
       const parsed = faultOptionsSchema.safeParse(next);
-      if (!parsed.success) throw new TypeError(`setFaults: ${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      if (!parsed.success)
+        throw new TypeError(
+          `setFaults: ${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+        );
       faults.set(parsed.data);
     },
     close: () =>

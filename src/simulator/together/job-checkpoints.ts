@@ -23,7 +23,9 @@ export function stepTime(job: StoredJob, t: Timeline, step: number): number {
 export function checkpointsAt(job: StoredJob, now: number): Checkpoint[] {
   const state = jobStateAt(job, now);
   const t = timelineOf(job);
-  const saved = job.plan.checkpointSteps.filter((step) => step <= state.stepsDone).map((step) => ({ step, at: stepTime(job, t, step), final: false }));
+  const saved = job.plan.checkpointSteps
+    .filter((step) => step <= state.stepsDone)
+    .map((step) => ({ step, at: stepTime(job, t, step), final: false }));
   if (state.status !== 'completed') return saved;
   const finalStep = job.plan.earlyStop?.bestStep ?? job.plan.trainedSteps;
   return [...saved, { step: finalStep, at: t.runningUntil, final: true }];
@@ -37,11 +39,11 @@ export function wireCheckpoints(job: StoredJob, now: number) {
       .map(
         (c) =>
           ({
-        checkpoint_type: c.final ? `Final (step ${c.step})` : `Intermediate (step ${c.step})`,
-        created_at: formatTimestamp(c.at),
-        path: `s3://together-simulator/${outputName(job)}/checkpoints/step-${c.step}`,
-        step: c.step,
-        checkpoint: artifact,
+            checkpoint_type: c.final ? `Final (step ${c.step})` : `Intermediate (step ${c.step})`,
+            created_at: formatTimestamp(c.at),
+            path: `s3://together-simulator/${outputName(job)}/checkpoints/step-${c.step}`,
+            step: c.step,
+            checkpoint: artifact,
           }) satisfies FineTuningListCheckpointsResponse.Data,
       ),
   } satisfies FineTuningListCheckpointsResponse;

@@ -45,7 +45,13 @@ export function timelineOf(job: StoredJob): Timeline {
   const runningFrom = queuedFrom + d * SHARES.queued;
   const runningUntil = runningFrom + d * SHARES.running * (job.plan.trainedSteps / job.plan.steps);
   const compressingUntil = runningUntil + d * SHARES.compressing;
-  return { queuedFrom, runningFrom, runningUntil, compressingUntil, completedAt: compressingUntil + d * SHARES.uploading };
+  return {
+    queuedFrom,
+    runningFrom,
+    runningUntil,
+    compressingUntil,
+    completedAt: compressingUntil + d * SHARES.uploading,
+  };
 }
 
 /** Steps done at `t`, spread evenly over the running phase. */
@@ -54,9 +60,24 @@ export function stepsAt(job: StoredJob, t: Timeline, at: number): number {
   return Math.floor(share * job.plan.trainedSteps);
 }
 
-function stopped(job: StoredJob, t: Timeline, status: JobStatus, stopAt: number, endedAt: number | null, error: string | null): JobState {
+function stopped(
+  job: StoredJob,
+  t: Timeline,
+  status: JobStatus,
+  stopAt: number,
+  endedAt: number | null,
+  error: string | null,
+): JobState {
   const startedAt = stopAt >= t.runningFrom ? t.runningFrom : null;
-  return { status, startedAt, endedAt, stepsDone: stepsAt(job, t, stopAt), progressAt: Math.min(stopAt, t.runningUntil), error, timeline: t };
+  return {
+    status,
+    startedAt,
+    endedAt,
+    stepsDone: stepsAt(job, t, stopAt),
+    progressAt: Math.min(stopAt, t.runningUntil),
+    error,
+    timeline: t,
+  };
 }
 
 function walking(t: Timeline, now: number): JobStatus {
@@ -71,7 +92,9 @@ export function jobStateAt(job: StoredJob, now: number): JobState {
   const cancelAt = job.cancelRequestedAt;
   if (cancelAt !== null) {
     const cancelledAt = cancelAt + job.durationMs * CANCEL_GRACE_SHARE;
-    return now >= cancelledAt ? stopped(job, t, 'cancelled', cancelAt, cancelledAt, null) : stopped(job, t, 'cancel_requested', cancelAt, null, null);
+    return now >= cancelledAt
+      ? stopped(job, t, 'cancelled', cancelAt, cancelledAt, null)
+      : stopped(job, t, 'cancel_requested', cancelAt, null, null);
   }
   const failAt = job.failure === null ? Infinity : job.createdAt + job.failure.afterMs;
   if (now >= failAt) return stopped(job, t, 'error', failAt, failAt, job.failure?.message ?? null);
@@ -80,9 +103,16 @@ export function jobStateAt(job: StoredJob, now: number): JobState {
 }
 
 /** When and how a new job will fail, drawn from its id with probability `failureRate`, in the middle half of its run. */
-export function plannedFailure(draw: (salt: string) => number, durationMs: number, failureRate: number): StoredJob['failure'] {
+export function plannedFailure(
+  draw: (salt: string) => number,
+  durationMs: number,
+  failureRate: number,
+): StoredJob['failure'] {
   if (failureRate <= 0 || draw('failure') >= failureRate) return null;
   const runningFrom = durationMs * (SHARES.pending + SHARES.queued);
   const at = 0.25 + 0.5 * draw('failure-at');
-  return { afterMs: runningFrom + durationMs * SHARES.running * at, message: 'The training worker stopped unexpectedly (simulated failure); create the job again.' };
+  return {
+    afterMs: runningFrom + durationMs * SHARES.running * at,
+    message: 'The training worker stopped unexpectedly (simulated failure); create the job again.',
+  };
 }

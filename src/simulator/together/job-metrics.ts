@@ -30,7 +30,8 @@ function learningRate(job: StoredJob, step: number): number {
   const minRatio = body.lr_scheduler?.lr_scheduler_args?.min_lr_ratio ?? 0;
   const done = (step - warmup) / Math.max(1, steps - warmup);
   const cycles = body.lr_scheduler?.lr_scheduler_args?.num_cycles ?? 0.5;
-  const decay = body.lr_scheduler?.lr_scheduler_type === 'cosine' ? 0.5 * (1 + Math.cos(2 * Math.PI * cycles * done)) : 1 - done;
+  const decay =
+    body.lr_scheduler?.lr_scheduler_type === 'cosine' ? 0.5 * (1 + Math.cos(2 * Math.PI * cycles * done)) : 1 - done;
   return body.learning_rate * (minRatio + (1 - minRatio) * decay);
 }
 
@@ -60,10 +61,15 @@ export function sampleUniformly<T>(items: readonly T[], count: number): T[] {
 }
 
 export function wireMetrics(job: StoredJob, now: number, filter: MetricsFilter) {
-  const inRange = (value: number, from: number | undefined, to: number | undefined): boolean => (from === undefined || value >= from) && (to === undefined || value <= to);
+  const inRange = (value: number, from: number | undefined, to: number | undefined): boolean =>
+    (from === undefined || value >= from) && (to === undefined || value <= to);
   const kept = records(job, now).filter(
-    (r) => inRange(r['global_step']!, filter.globalStepFrom, filter.globalStepTo) && inRange(r['logged_at']! * 1000, filter.loggedAtFrom, filter.loggedAtTo),
+    (r) =>
+      inRange(r['global_step']!, filter.globalStepFrom, filter.globalStepTo) &&
+      inRange(r['logged_at']! * 1000, filter.loggedAtFrom, filter.loggedAtTo),
   );
-  const body = { metrics: filter.resolution === undefined ? kept : sampleUniformly(kept, filter.resolution) } satisfies FineTuningListMetricsResponse;
+  const body = {
+    metrics: filter.resolution === undefined ? kept : sampleUniformly(kept, filter.resolution),
+  } satisfies FineTuningListMetricsResponse;
   return body;
 }

@@ -44,7 +44,12 @@ export function spread(count: number, last: number): number[] {
   return [...new Set(Array.from({ length: count }, (_, i) => Math.max(1, Math.round(((i + 1) * last) / count))))];
 }
 
-function earlyStop(jobId: string, settings: JobSettings, evalSteps: readonly number[], steps: number): EarlyStop | null {
+function earlyStop(
+  jobId: string,
+  settings: JobSettings,
+  evalSteps: readonly number[],
+  steps: number,
+): EarlyStop | null {
   const { body } = settings;
   if (!body.early_stopping_enabled) return null;
   const warmup = body.early_stopping_warmup_evals ?? 1;
@@ -84,6 +89,13 @@ export async function planJob(jobId: string, settings: JobSettings): Promise<Job
     evalSteps: evalSteps.filter((s) => s <= trainedSteps),
     checkpointSteps: spread(body.n_checkpoints, steps).filter((s) => s < trainedSteps),
     earlyStop: stop,
-    price: computePrice({ model: settings.model, kind: settings.kind, nEpochs: body.n_epochs, nEvals: body.n_evals, trainingTokens, validationTokens }),
+    price: computePrice({
+      model: settings.model,
+      kind: settings.kind,
+      nEpochs: body.n_epochs,
+      nEvals: body.n_evals,
+      trainingTokens,
+      validationTokens,
+    }),
   };
 }

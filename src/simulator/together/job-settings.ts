@@ -13,7 +13,14 @@ export interface LoraSettings {
 
 export type MethodSettings =
   | { method: 'sft'; train_on_inputs: boolean | 'auto' }
-  | { method: 'dpo'; dpo_beta: number; rpo_alpha: number; simpo_gamma: number; dpo_normalize_logratios_by_length: boolean; dpo_reference_free: boolean };
+  | {
+      method: 'dpo';
+      dpo_beta: number;
+      rpo_alpha: number;
+      simpo_gamma: number;
+      dpo_normalize_logratios_by_length: boolean;
+      dpo_reference_free: boolean;
+    };
 
 export interface JobSettings {
   body: CreateBody;

@@ -11,7 +11,8 @@ function curve(jobId: string, steps: number): (step: number) => number {
   return (step) => floor + (start - floor) * Math.exp((-rate * step) / steps);
 }
 
-const jitter = (jobId: string, step: number, salt: string): number => 1 + (unitHash(jobId, `${salt}${step}`) - 0.5) * 0.06;
+const jitter = (jobId: string, step: number, salt: string): number =>
+  1 + (unitHash(jobId, `${salt}${step}`) - 0.5) * 0.06;
 
 export function trainLoss(jobId: string, step: number, steps: number): number {
   return round(curve(jobId, steps)(step) * jitter(jobId, step, 't'));

@@ -21,8 +21,13 @@ export interface TogetherEnv {
 }
 
 export async function startTogetherFromEnv(env: TogetherEnv, logger: SimulatorLogger): Promise<TogetherSimulator> {
-  if (env.SIMULATOR_JWT_SECRET !== undefined) logger.warn({}, 'SIMULATOR_JWT_SECRET does not apply to the Together simulator: it accepts API keys only');
-  const tenants = env.SIMULATOR_TENANTS?.map((t) => ({ token: t.token, accountId: t.organizationId, ...(t.creditUsd !== undefined && { balanceUsd: t.creditUsd }) }));
+  if (env.SIMULATOR_JWT_SECRET !== undefined)
+    logger.warn({}, 'SIMULATOR_JWT_SECRET does not apply to the Together simulator: it accepts API keys only');
+  const tenants = env.SIMULATOR_TENANTS?.map((t) => ({
+    token: t.token,
+    accountId: t.organizationId,
+    ...(t.creditUsd !== undefined && { balanceUsd: t.creditUsd }),
+  }));
   const simulator = await startTogetherSimulator({
     port: env.SIMULATOR_PORT,
     host: env.SIMULATOR_HOST,
@@ -30,11 +35,15 @@ export async function startTogetherFromEnv(env: TogetherEnv, logger: SimulatorLo
     failureRate: env.SIMULATOR_FAILURE_RATE,
     logger,
     ...(env.SIMULATOR_MAX_UPLOAD_BYTES !== undefined && { maxUploadBytes: env.SIMULATOR_MAX_UPLOAD_BYTES }),
-    ...(env.SIMULATOR_DOWNLOAD_TTL_SECONDS !== undefined && { downloadUrlTtlSeconds: env.SIMULATOR_DOWNLOAD_TTL_SECONDS }),
+    ...(env.SIMULATOR_DOWNLOAD_TTL_SECONDS !== undefined && {
+      downloadUrlTtlSeconds: env.SIMULATOR_DOWNLOAD_TTL_SECONDS,
+    }),
     ...(tenants !== undefined && { tenants }),
     ...(env.SIMULATOR_FAULTS !== undefined && { faults: env.SIMULATOR_FAULTS }),
   });
   logger.info({ apiBaseUrl: simulator.apiBaseUrl, provider: 'together' }, 'simulator listening');
-  console.log(`together simulator listening on ${simulator.apiBaseUrl} (the SDK's baseURL; files.upload also reads TOGETHER_API_BASE_URL)`);
+  console.log(
+    `together simulator listening on ${simulator.apiBaseUrl} (the SDK's baseURL; files.upload also reads TOGETHER_API_BASE_URL)`,
+  );
   return simulator;
 }

@@ -20,10 +20,18 @@ function checkMessage(message: unknown, previousRole: string | null, line: numbe
     if (!(key in message)) throw new FileFormatError(`Missing required key "${key}" in a message on line ${line}.`);
   }
   const { role, content, weight } = message;
-  if (typeof role !== 'string' || !ROLES.has(role)) throw new FileFormatError(`Invalid role ${JSON.stringify(role)} on line ${line}: possible roles are system, user, assistant.`);
-  if (typeof content !== 'string') throw new FileFormatError(`The "content" of a message on line ${line} is not a string.`);
-  if (role === previousRole) throw new FileFormatError(`Invalid role turns on line ${line}: after the optional system message, roles must alternate between user and assistant.`);
-  if (weight !== undefined && weight !== 0 && weight !== 1) throw new FileFormatError(`Weight must be 0 or 1 on line ${line}.`);
+  if (typeof role !== 'string' || !ROLES.has(role))
+    throw new FileFormatError(
+      `Invalid role ${JSON.stringify(role)} on line ${line}: possible roles are system, user, assistant.`,
+    );
+  if (typeof content !== 'string')
+    throw new FileFormatError(`The "content" of a message on line ${line} is not a string.`);
+  if (role === previousRole)
+    throw new FileFormatError(
+      `Invalid role turns on line ${line}: after the optional system message, roles must alternate between user and assistant.`,
+    );
+  if (weight !== undefined && weight !== 0 && weight !== 1)
+    throw new FileFormatError(`Weight must be 0 or 1 on line ${line}.`);
   return { role, piece: { text: content, trained: role === 'assistant' && weight !== 0 } };
 }
 
@@ -43,21 +51,33 @@ export function checkMessages(messages: unknown, line: number, requireAssistant:
   return { pieces, messages: messages.length };
 }
 
-function checkOutput(row: Record<string, unknown>, key: 'preferred_output' | 'non_preferred_output', line: number): RowPiece {
+function checkOutput(
+  row: Record<string, unknown>,
+  key: 'preferred_output' | 'non_preferred_output',
+  line: number,
+): RowPiece {
   const output = row[key];
-  if (!Array.isArray(output) || output.length !== 1) throw new FileFormatError(`"${key}" must be a list of exactly one message on line ${line}.`);
+  if (!Array.isArray(output) || output.length !== 1)
+    throw new FileFormatError(`"${key}" must be a list of exactly one message on line ${line}.`);
   const [message] = output as unknown[];
-  if (!isObject(message) || message['role'] !== 'assistant') throw new FileFormatError(`The message of "${key}" must have the assistant role on line ${line}.`);
-  if (typeof message['content'] !== 'string') throw new FileFormatError(`The "content" of "${key}" must be a string on line ${line}.`);
+  if (!isObject(message) || message['role'] !== 'assistant')
+    throw new FileFormatError(`The message of "${key}" must have the assistant role on line ${line}.`);
+  if (typeof message['content'] !== 'string')
+    throw new FileFormatError(`The "content" of "${key}" must be a string on line ${line}.`);
   return { text: message['content'], trained: true };
 }
 
 export function checkPreference(row: Record<string, unknown>, line: number): Sample {
   const input = row['input'];
-  if (!isObject(input) || !('messages' in input)) throw new FileFormatError(`"input" must be an object with a "messages" list on line ${line}.`);
+  if (!isObject(input) || !('messages' in input))
+    throw new FileFormatError(`"input" must be an object with a "messages" list on line ${line}.`);
   const context = checkMessages(input['messages'], line, false);
   const messages = input['messages'] as Array<{ role: string }>;
-  if (messages.at(-1)?.role === 'assistant') throw new FileFormatError(`The input conversation must not end with an assistant message on line ${line}.`);
+  if (messages.at(-1)?.role === 'assistant')
+    throw new FileFormatError(`The input conversation must not end with an assistant message on line ${line}.`);
   const prompt = context.pieces.map((p) => ({ ...p, trained: false }));
-  return { pieces: [...prompt, checkOutput(row, 'preferred_output', line), checkOutput(row, 'non_preferred_output', line)], messages: context.messages + 2 };
+  return {
+    pieces: [...prompt, checkOutput(row, 'preferred_output', line), checkOutput(row, 'non_preferred_output', line)],
+    messages: context.messages + 2,
+  };
 }

@@ -14,7 +14,10 @@ function denseSafetensors(seed: string, metadata: Record<string, string>): Buffe
   const values = HIDDEN * HIDDEN;
   const data = Buffer.alloc(values * 4);
   for (let i = 0; i < values; i++) data.writeFloatLE(Math.sin(seed.length * 31 + i) * 0.02, i * 4);
-  let header = JSON.stringify({ __metadata__: metadata, 'model.layers.0.self_attn.q_proj.weight': { dtype: 'F32', shape: [HIDDEN, HIDDEN], data_offsets: [0, values * 4] } });
+  let header = JSON.stringify({
+    __metadata__: metadata,
+    'model.layers.0.self_attn.q_proj.weight': { dtype: 'F32', shape: [HIDDEN, HIDDEN], data_offsets: [0, values * 4] },
+  });
   header += ' '.repeat((8 - (Buffer.byteLength(header) % 8)) % 8);
   const length = Buffer.alloc(8);
   length.writeBigUInt64LE(BigInt(Buffer.byteLength(header)));
@@ -26,7 +29,10 @@ const jsonFile = (value: unknown): Buffer => Buffer.from(`${JSON.stringify(value
 export function adapterArchive(job: StoredJob, step: number, mtime: Date): Promise<Buffer> {
   const lora = job.settings.lora;
   if (lora === null) throw new TypeError('adapterArchive: a Full fine-tune has no adapter');
-  const modules = lora.lora_trainable_modules === 'all-linear' ? [...job.settings.model.lora.targetModules] : lora.lora_trainable_modules.split(',');
+  const modules =
+    lora.lora_trainable_modules === 'all-linear'
+      ? [...job.settings.model.lora.targetModules]
+      : lora.lora_trainable_modules.split(',');
   const config = {
     peft_type: 'LORA',
     task_type: 'CAUSAL_LM',
@@ -39,12 +45,36 @@ export function adapterArchive(job: StoredJob, step: number, mtime: Date): Promi
     inference_mode: true,
   };
   const metadata = { format: 'pt', job_id: job.id, step: String(step) };
-  const tensors = loraSafetensors({ seed: `${job.id}:${step}`, r: lora.lora_r, module: modules[0] ?? 'q_proj', hidden: HIDDEN, metadata });
-  return packTarGz([['adapter_config.json', jsonFile(config)], ['adapter_model.safetensors', tensors]], mtime);
+  const tensors = loraSafetensors({
+    seed: `${job.id}:${step}`,
+    r: lora.lora_r,
+    module: modules[0] ?? 'q_proj',
+    hidden: HIDDEN,
+    metadata,
+  });
+  return packTarGz(
+    [
+      ['adapter_config.json', jsonFile(config)],
+      ['adapter_model.safetensors', tensors],
+    ],
+    mtime,
+  );
 }
 
 export function modelArchive(job: StoredJob, step: number, mtime: Date): Promise<Buffer> {
-  const config = { _name_or_path: job.settings.model.name, architectures: ['ForCausalLM'], torch_dtype: 'float32', fine_tune_id: job.id, step };
+  const config = {
+    _name_or_path: job.settings.model.name,
+    architectures: ['ForCausalLM'],
+    torch_dtype: 'float32',
+    fine_tune_id: job.id,
+    step,
+  };
   const tensors = denseSafetensors(`${job.id}:${step}`, { format: 'pt', job_id: job.id, step: String(step) });
-  return packTarGz([['config.json', jsonFile(config)], ['model.safetensors', tensors]], mtime);
+  return packTarGz(
+    [
+      ['config.json', jsonFile(config)],
+      ['model.safetensors', tensors],
+    ],
+    mtime,
+  );
 }

@@ -51,10 +51,16 @@ const optionsSchema = z.object({
   jobSeconds: z.number().positive().default(120),
   failureRate: z.number().min(0).max(1).default(0),
   tenants: z
-    .array(z.object({ token: z.string().min(1), accountId: z.string().min(1), balanceUsd: z.number().min(0).optional() }))
+    .array(
+      z.object({ token: z.string().min(1), accountId: z.string().min(1), balanceUsd: z.number().min(0).optional() }),
+    )
     .default(() => DEFAULT_TOGETHER_TENANTS.map((t) => ({ ...t }))),
   startingBalanceUsd: z.number().min(0).default(100),
-  maxUploadBytes: z.number().int().positive().default(50 * 1024 * 1024),
+  maxUploadBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(50 * 1024 * 1024),
   downloadUrlTtlSeconds: z.number().positive().default(300),
   faults: faultOptionsSchema.default({}),
 });

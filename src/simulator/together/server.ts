@@ -31,11 +31,19 @@ type Outcome = Reply | 'drop';
 function faultReply(action: Exclude<FaultAction, { kind: 'drop' }>): Reply {
   if (action.kind === 'rateLimit') {
     const headers = { 'retry-after': String(action.retryAfterSeconds) };
-    return togetherErrorReply(new TogetherError(429, 'rate_limit', 'Rate limit exceeded (simulated): slow down and retry later.', { headers }));
+    return togetherErrorReply(
+      new TogetherError(429, 'rate_limit', 'Rate limit exceeded (simulated): slow down and retry later.', { headers }),
+    );
   }
   return action.status === 500
     ? togetherErrorReply(new TogetherError(500, 'server_error', 'Internal server error (simulated).'))
-    : togetherErrorReply(new TogetherError(503, 'service_unavailable', 'The server is overloaded (simulated): retry after a brief wait.'));
+    : togetherErrorReply(
+        new TogetherError(
+          503,
+          'service_unavailable',
+          'The server is overloaded (simulated): retry after a brief wait.',
+        ),
+      );
 }
 
 function toErrorReply(error: unknown, parts: TogetherPipeline): Reply {
@@ -47,10 +55,18 @@ function toErrorReply(error: unknown, parts: TogetherPipeline): Reply {
 
 const withFault = (action: FaultAction): Outcome => (action.kind === 'drop' ? 'drop' : faultReply(action));
 
-async function handleApi(req: IncomingMessage, url: URL, parts: TogetherPipeline): Promise<{ outcome: Outcome; route: string }> {
+async function handleApi(
+  req: IncomingMessage,
+  url: URL,
+  parts: TogetherPipeline,
+): Promise<{ outcome: Outcome; route: string }> {
   const method = req.method ?? 'GET';
   const match = matchTogetherRoute(method, url.pathname);
-  if (match === undefined) return { outcome: togetherErrorReply(notFound(`Unknown request URL: ${method} ${url.pathname}.`)), route: 'unknown' };
+  if (match === undefined)
+    return {
+      outcome: togetherErrorReply(notFound(`Unknown request URL: ${method} ${url.pathname}.`)),
+      route: 'unknown',
+    };
   parts.stats.record(match.key, req.headers);
   const fault = parts.faults.decide(method, match.template);
   if (fault.latencyMs > 0) await sleep(fault.latencyMs);
@@ -58,7 +74,14 @@ async function handleApi(req: IncomingMessage, url: URL, parts: TogetherPipeline
   let reply: Reply;
   try {
     const account = parts.deps.store.account(parts.authenticate(req.headers.authorization));
-    reply = await match.handler({ req, url, params: match.params, account, deps: parts.deps, now: parts.deps.options.now() });
+    reply = await match.handler({
+      req,
+      url,
+      params: match.params,
+      account,
+      deps: parts.deps,
+      now: parts.deps.options.now(),
+    });
   } catch (error) {
     reply = toErrorReply(error, parts);
   }
@@ -68,18 +91,27 @@ async function handleApi(req: IncomingMessage, url: URL, parts: TogetherPipeline
 function serveLink(token: string, deps: TogetherDeps, now: number): Reply {
   const link = deps.downloads.lookup(token, now);
   if (link.kind === 'unknown') throw notFound('No such download URL.');
-  if (link.kind === 'expired') throw new TogetherError(410, 'not_found_error', 'The download URL has expired: ask for a new one.');
+  if (link.kind === 'expired')
+    throw new TogetherError(410, 'not_found_error', 'The download URL has expired: ask for a new one.');
   const { filename, contentType, content } = link.value;
-  return { status: 200, headers: { 'content-type': contentType, 'content-disposition': `attachment; filename="${filename}"` }, body: content };
+  return {
+    status: 200,
+    headers: { 'content-type': contentType, 'content-disposition': `attachment; filename="${filename}"` },
+    body: content,
+  };
 }
 
 async function route(req: IncomingMessage, parts: TogetherPipeline): Promise<{ outcome: Outcome; route: string }> {
   const url = new URL(req.url ?? '/', 'http://simulator');
   const now = parts.deps.options.now();
   try {
-    if (url.pathname.startsWith(ADMIN_PREFIX)) return { outcome: await handleAdmin(req, url.pathname, parts.stats, parts.faults), route: 'admin' };
+    if (url.pathname.startsWith(ADMIN_PREFIX))
+      return { outcome: await handleAdmin(req, url.pathname, parts.stats, parts.faults), route: 'admin' };
     if (url.pathname.startsWith(UPLOAD_PATH_PREFIX) && req.method === 'PUT') {
-      return { outcome: await completeUpload(req, url.pathname.slice(UPLOAD_PATH_PREFIX.length), parts.deps, now), route: 'upload' };
+      return {
+        outcome: await completeUpload(req, url.pathname.slice(UPLOAD_PATH_PREFIX.length), parts.deps, now),
+        route: 'upload',
+      };
     }
     if (url.pathname.startsWith(LINK_PATH_PREFIX) && req.method === 'GET') {
       return { outcome: serveLink(url.pathname.slice(LINK_PATH_PREFIX.length), parts.deps, now), route: 'download' };
@@ -101,7 +133,9 @@ export function createTogetherListener(parts: TogetherPipeline): (req: IncomingM
         return;
       }
       parts.deps.options.logger.info({ method: req.method, route: name, status: outcome.status, ms }, 'request');
-      void finishBody(req).then((drained) => writeReply(res, drained ? outcome : { ...outcome, headers: { ...outcome.headers, connection: 'close' } }));
+      void finishBody(req).then((drained) =>
+        writeReply(res, drained ? outcome : { ...outcome, headers: { ...outcome.headers, connection: 'close' } }),
+      );
     });
   };
 }

@@ -60,7 +60,14 @@ export function createTogetherStore(startingBalance: (accountId: string) => numb
     account(id) {
       let state = accounts.get(id);
       if (state === undefined) {
-        state = { id, userId: `user_${id}`, files: new Map(), jobs: new Map(), startingBalance: startingBalance(id), deletedCharges: 0 };
+        state = {
+          id,
+          userId: `user_${id}`,
+          files: new Map(),
+          jobs: new Map(),
+          startingBalance: startingBalance(id),
+          deletedCharges: 0,
+        };
         accounts.set(id, state);
       }
       return state;

@@ -31,9 +31,15 @@ export interface MultipartUpload {
 export function readMultipart(req: IncomingMessage, maxBytes: number): Promise<MultipartUpload> {
   let bb: busboy.Busboy;
   try {
-    bb = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fileSize: maxBytes + 1, fields: 20 } });
+    bb = busboy({
+      headers: req.headers,
+      defParamCharset: 'utf8',
+      limits: { files: 1, fileSize: maxBytes + 1, fields: 20 },
+    });
   } catch {
-    return Promise.reject(invalidRequest('The request body must be multipart/form-data with the data in a part named "file".'));
+    return Promise.reject(
+      invalidRequest('The request body must be multipart/form-data with the data in a part named "file".'),
+    );
   }
   return new Promise((resolve, reject) => {
     const result: MultipartUpload = { fields: {}, file: null };

@@ -5,8 +5,14 @@ import type { StoredFile } from './store.js';
 function report(file: StoredFile): FileResponse.ValidationReport | undefined {
   const check = file.check;
   if (check === null || file.purpose !== 'fine-tune') return undefined;
-  if (!check.ok) return { valid: false, error: check.message, error_type: 'INVALID_FORMAT', file_id: file.id, nlines: check.lines };
-  return { valid: true, file_id: file.id, nlines: check.lines, ...(check.format !== null && { dataset_format: check.format.toUpperCase() }) };
+  if (!check.ok)
+    return { valid: false, error: check.message, error_type: 'INVALID_FORMAT', file_id: file.id, nlines: check.lines };
+  return {
+    valid: true,
+    file_id: file.id,
+    nlines: check.lines,
+    ...(check.format !== null && { dataset_format: check.format.toUpperCase() }),
+  };
 }
 
 function processingStatus(file: StoredFile): NonNullable<FileResponse['processing_status']> {

@@ -28,7 +28,10 @@ function updatedAt(job: StoredJob, now: number): string {
 
 function progress(state: JobState, now: number): { estimate_available: boolean; seconds_remaining: number } {
   if (TERMINAL.has(state.status)) return { estimate_available: false, seconds_remaining: 0 };
-  return { estimate_available: true, seconds_remaining: Math.max(0, Math.round((state.timeline.completedAt - now) / 1000)) };
+  return {
+    estimate_available: true,
+    seconds_remaining: Math.max(0, Math.round((state.timeline.completedAt - now) / 1000)),
+  };
 }
 
 /** The fields the full and truncated shapes share. */
@@ -64,11 +67,12 @@ function common(job: StoredJob, now: number, state: JobState) {
     ...(body.from_hf_model !== undefined && { from_hf_model: body.from_hf_model }),
     ...(body.hf_model_revision !== undefined && { hf_model_revision: body.hf_model_revision }),
     ...(body.wandb_project_name !== undefined && { wandb_project_name: body.wandb_project_name }),
-    ...(job.plan.earlyStop !== null && state.status === 'completed' && {
-      early_stopped: true,
-      early_stopping_best_step: job.plan.earlyStop.bestStep,
-      early_stopping_best_metric: job.plan.earlyStop.bestLoss,
-    }),
+    ...(job.plan.earlyStop !== null &&
+      state.status === 'completed' && {
+        early_stopped: true,
+        early_stopping_best_step: job.plan.earlyStop.bestStep,
+        early_stopping_best_metric: job.plan.earlyStop.bestLoss,
+      }),
   } satisfies Partial<FinetuneResponse> & Partial<FineTuningCreateResponse>;
 }
 

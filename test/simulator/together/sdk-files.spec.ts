@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chatRows, client, dataFile, LLAMA_8B, sdkUpload, sdkWorld, type SdkWorld, type TogetherClient } from './sdk-harness.js';
+import {
+  chatRows,
+  client,
+  dataFile,
+  LLAMA_8B,
+  sdkUpload,
+  sdkWorld,
+  type SdkWorld,
+  type TogetherClient,
+} from './sdk-harness.js';
 
 let world: SdkWorld;
 let api: TogetherClient;
@@ -13,7 +22,11 @@ const multipart = async (fields: Record<string, string>, name: string, content: 
   const form = new FormData();
   for (const [key, value] of Object.entries(fields)) form.append(key, value);
   form.append('file', new Blob([content]), name);
-  const res = await fetch(`${world.sim.apiBaseUrl}/files/upload`, { method: 'POST', headers: { authorization: 'Bearer files-token' }, body: form });
+  const res = await fetch(`${world.sim.apiBaseUrl}/files/upload`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer files-token' },
+    body: form,
+  });
   return { status: res.status, body: (await res.json()) as any };
 };
 
@@ -48,7 +61,10 @@ describe('files through the SDK', () => {
     const mine = await sdkUpload(api, dataFile('mine.jsonl', chatRows(2)));
     const other = client(world, 'errors-token');
     expect((await other.files.list()).data.map((f) => f.id)).not.toContain(mine.id);
-    await expect(other.files.retrieve(mine.id)).rejects.toMatchObject({ status: 404, error: { error: { type: 'not_found_error' } } });
+    await expect(other.files.retrieve(mine.id)).rejects.toMatchObject({
+      status: 404,
+      error: { error: { type: 'not_found_error' } },
+    });
   });
 
   it('is refused by the SDK check before sending when a line is not JSON, and kept INVALID_FORMAT when sent unchecked', async () => {
@@ -58,18 +74,35 @@ describe('files through the SDK', () => {
 
     const unchecked = await sdkUpload(api, path, 'fine-tune', false);
     expect(unchecked.processing_status).toBe('INVALID_FORMAT');
-    expect(unchecked.validation_report).toMatchObject({ valid: false, error_type: 'INVALID_FORMAT', error: expect.stringContaining('line 2') });
+    expect(unchecked.validation_report).toMatchObject({
+      valid: false,
+      error_type: 'INVALID_FORMAT',
+      error: expect.stringContaining('line 2'),
+    });
 
     const refused = api.fineTuning.create({ model: LLAMA_8B, training_file: unchecked.id });
     await expect(refused).rejects.toBeInstanceOf(world.Together.BadRequestError);
-    await expect(refused).rejects.toMatchObject({ error: { error: { param: 'training_file', message: expect.stringContaining('failed validation') } } });
+    await expect(refused).rejects.toMatchObject({
+      error: { error: { param: 'training_file', message: expect.stringContaining('failed validation') } },
+    });
   });
 
   it('applies the format rules to each row: one format per file, no extra keys, alternating roles, an assistant turn', async () => {
     const cases: Array<[string, unknown[], string]> = [
       ['mixed.jsonl', [{ text: 'a' }, { prompt: 'p', completion: 'c' }], 'one dataset format'],
       ['extra.jsonl', [{ text: 'a', label: 1 }], 'extra column "label"'],
-      ['turns.jsonl', [{ messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }] }], 'alternate'],
+      [
+        'turns.jsonl',
+        [
+          {
+            messages: [
+              { role: 'user', content: 'a' },
+              { role: 'user', content: 'b' },
+            ],
+          },
+        ],
+        'alternate',
+      ],
       ['silent.jsonl', [{ messages: [{ role: 'user', content: 'a' }] }], 'assistant'],
       ['numbers.jsonl', [{ prompt: 'p', completion: 3 }], 'expected a string'],
     ];
@@ -80,13 +113,26 @@ describe('files through the SDK', () => {
   });
 
   it('accepts a multipart POST /files/upload and refuses a bad one with 400 in the error envelope', async () => {
-    const good = await multipart({ purpose: 'fine-tune', file_name: 'qa.jsonl' }, 'qa.jsonl', '{"prompt":"2+2?","completion":"4"}\n');
+    const good = await multipart(
+      { purpose: 'fine-tune', file_name: 'qa.jsonl' },
+      'qa.jsonl',
+      '{"prompt":"2+2?","completion":"4"}\n',
+    );
     expect(good.status).toBe(200);
-    expect(good.body).toMatchObject({ filename: 'qa.jsonl', processing_status: 'COMPLETED', validation_report: { dataset_format: 'INSTRUCTION' } });
+    expect(good.body).toMatchObject({
+      filename: 'qa.jsonl',
+      processing_status: 'COMPLETED',
+      validation_report: { dataset_format: 'INSTRUCTION' },
+    });
     expect((await api.files.retrieve(good.body.id)).id).toBe(good.body.id);
 
     const bad = await multipart({ purpose: 'fine-tune', file_name: 'bad.jsonl' }, 'bad.jsonl', 'not json\n');
-    expect(bad).toEqual({ status: 400, body: { error: { message: expect.stringContaining('line 1'), type: 'invalid_request_error', param: 'file', code: null } } });
+    expect(bad).toEqual({
+      status: 400,
+      body: {
+        error: { message: expect.stringContaining('line 1'), type: 'invalid_request_error', param: 'file', code: null },
+      },
+    });
 
     const parquet = await multipart({ purpose: 'fine-tune', file_name: 'data.parquet' }, 'data.parquet', 'PAR1');
     expect(parquet.status).toBe(400);

@@ -65,10 +65,16 @@ export function client(world: SdkWorld, token: string, maxRetries = 0): Together
   return new world.Together({ apiKey: token, baseURL: world.sim.apiBaseUrl, maxRetries });
 }
 
-export async function sdkUpload(api: TogetherClient, path: string, purpose: FilePurpose = 'fine-tune', check = true): Promise<FileResponse> {
+export async function sdkUpload(
+  api: TogetherClient,
+  path: string,
+  purpose: FilePurpose = 'fine-tune',
+  check = true,
+): Promise<FileResponse> {
   const realFetch = globalThis.fetch;
   globalThis.fetch = ((input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-    const streaming = init?.body !== undefined && init.body !== null && typeof (init.body as { pipe?: unknown }).pipe === 'function';
+    const streaming =
+      init?.body !== undefined && init.body !== null && typeof (init.body as { pipe?: unknown }).pipe === 'function';
     return realFetch(input, streaming ? ({ ...init, duplex: 'half' } as RequestInit) : init);
   }) as typeof fetch;
   try {

@@ -1,6 +1,15 @@
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chatRows, client, dataFile, LLAMA_8B, sdkUpload, sdkWorld, type SdkWorld, type TogetherClient } from './sdk-harness.js';
+import {
+  chatRows,
+  client,
+  dataFile,
+  LLAMA_8B,
+  sdkUpload,
+  sdkWorld,
+  type SdkWorld,
+  type TogetherClient,
+} from './sdk-harness.js';
 import { safetensorsHeader, untar } from './untar.js';
 
 let world: SdkWorld;
@@ -56,7 +65,12 @@ describe('a job followed to completed with the SDK alone', () => {
     expect(metrics.map((m) => m['global_step'])).toEqual(Array.from({ length: metrics.length }, (_, i) => i + 1));
     expect(metrics.filter((m) => m['eval_loss'] !== undefined)).toHaveLength(4);
     expect(metrics.at(-1)!['train_loss']).toBeLessThan(metrics[0]!['train_loss']!);
-    expect(done).toMatchObject({ status: 'completed', epochs_completed: 2, eval_steps: 4, model_output_path: expect.stringContaining(done.model_output_name!) });
+    expect(done).toMatchObject({
+      status: 'completed',
+      epochs_completed: 2,
+      eval_steps: 4,
+      model_output_path: expect.stringContaining(done.model_output_name!),
+    });
     const types = done.events!.map((e) => e.type);
     expect(types.filter((t) => t === 'epoch_complete')).toHaveLength(2);
     expect(types.filter((t) => t === 'checkpoint_save')).toHaveLength(1);
@@ -73,17 +87,30 @@ describe('a job followed to completed with the SDK alone', () => {
     const adapter = await openArchive(await api.fineTuning.content({ ft_id: job!.id, checkpoint: 'adapter' }));
     expect([...adapter.keys()].sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
     const config = JSON.parse(adapter.get('adapter_config.json')!.toString('utf8')) as Record<string, unknown>;
-    expect(config).toMatchObject({ peft_type: 'LORA', base_model_name_or_path: LLAMA_8B, r: 4, lora_alpha: 8, target_modules: ['q_proj', 'v_proj'] });
+    expect(config).toMatchObject({
+      peft_type: 'LORA',
+      base_model_name_or_path: LLAMA_8B,
+      r: 4,
+      lora_alpha: 8,
+      target_modules: ['q_proj', 'v_proj'],
+    });
     const header = safetensorsHeader(adapter.get('adapter_model.safetensors')!);
-    expect(header['base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight']).toMatchObject({ dtype: 'F32', shape: [4, 16] });
+    expect(header['base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight']).toMatchObject({
+      dtype: 'F32',
+      shape: [4, 16],
+    });
 
     const merged = await openArchive(await api.fineTuning.content({ ft_id: job!.id, checkpoint: 'merged' }));
     expect([...merged.keys()].sort()).toEqual(['config.json', 'model.safetensors']);
 
     const step = checkpoints[1]!.step;
     const intermediate = await openArchive(await api.fineTuning.content({ ft_id: job!.id, checkpoint_step: step }));
-    expect(safetensorsHeader(intermediate.get('adapter_model.safetensors')!)['__metadata__']).toMatchObject({ step: String(step) });
-    await expect(api.fineTuning.content({ ft_id: job!.id, checkpoint_step: step + 1 })).rejects.toBeInstanceOf(world.Together.BadRequestError);
+    expect(safetensorsHeader(intermediate.get('adapter_model.safetensors')!)['__metadata__']).toMatchObject({
+      step: String(step),
+    });
+    await expect(api.fineTuning.content({ ft_id: job!.id, checkpoint_step: step + 1 })).rejects.toBeInstanceOf(
+      world.Together.BadRequestError,
+    );
   });
 
   it('filters metrics by step and time, and samples them down to a resolution', async () => {
@@ -95,12 +122,21 @@ describe('a job followed to completed with the SDK alone', () => {
     const after = await api.fineTuning.listMetrics(job!.id, { logged_at_from: new Date(fifth * 1000).toISOString() });
     expect(after.metrics![0]!['global_step']).toBe(5);
     const sampled = (await api.fineTuning.listMetrics(job!.id, { resolution: 4 })).metrics!;
-    expect(sampled.map((m) => m['global_step'])).toEqual([1, Math.round(1 + (all.length - 1) / 3), Math.round(1 + (2 * (all.length - 1)) / 3), all.length]);
+    expect(sampled.map((m) => m['global_step'])).toEqual([
+      1,
+      Math.round(1 + (all.length - 1) / 3),
+      Math.round(1 + (2 * (all.length - 1)) / 3),
+      all.length,
+    ]);
   });
 
   it('continues from the completed job with from_checkpoint, and stops early when validation loss stops improving', async () => {
     const [first] = (await api.fineTuning.list()).data;
-    const continued = await api.fineTuning.create({ model: LLAMA_8B, training_file: train, from_checkpoint: first!.id });
+    const continued = await api.fineTuning.create({
+      model: LLAMA_8B,
+      training_file: train,
+      from_checkpoint: first!.id,
+    });
     expect(continued.from_checkpoint).toBe(first!.id);
 
     const job = await api.fineTuning.create({

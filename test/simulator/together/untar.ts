@@ -17,7 +17,12 @@ export async function untar(archive: Buffer): Promise<Map<string, Buffer>> {
 }
 
 /** The JSON header of a safetensors file. */
-export function safetensorsHeader(file: Buffer): Record<string, { dtype?: string; shape?: number[] } & Record<string, unknown>> {
+export function safetensorsHeader(
+  file: Buffer,
+): Record<string, { dtype?: string; shape?: number[] } & Record<string, unknown>> {
   const length = Number(file.readBigUInt64LE(0));
-  return JSON.parse(file.subarray(8, 8 + length).toString('utf8')) as Record<string, { dtype?: string; shape?: number[] }>;
+  return JSON.parse(file.subarray(8, 8 + length).toString('utf8')) as Record<
+    string,
+    { dtype?: string; shape?: number[] }
+  >;
 }

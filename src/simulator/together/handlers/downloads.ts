@@ -24,23 +24,47 @@ import { previewRow } from './preview.js';
 
 function pickCheckpoint(job: StoredJob, stepParam: string | null, now: number): Checkpoint {
   const step = stepParam === null || stepParam === '' ? 0 : Number(stepParam);
-  if (!Number.isInteger(step) || step < 0) throw invalidRequest(`checkpoint_step must be a non-negative integer; got ${JSON.stringify(stepParam)}.`, 'checkpoint_step');
+  if (!Number.isInteger(step) || step < 0)
+    throw invalidRequest(
+      `checkpoint_step must be a non-negative integer; got ${JSON.stringify(stepParam)}.`,
+      'checkpoint_step',
+    );
   const saved = checkpointsAt(job, now);
   const final = saved.find((c) => c.final);
   if (step === 0 || step === final?.step) {
-    if (final === undefined) throw invalidRequest(`Fine-tune job ${job.id} is ${jobStateAt(job, now).status}: its final model is available once it has completed.`, 'ft_id');
+    if (final === undefined)
+      throw invalidRequest(
+        `Fine-tune job ${job.id} is ${jobStateAt(job, now).status}: its final model is available once it has completed.`,
+        'ft_id',
+      );
     return final;
   }
   const checkpoint = saved.find((c) => c.step === step);
-  if (checkpoint === undefined) throw invalidRequest(`Fine-tune job ${job.id} has no checkpoint at step ${step}: list them with GET /v1/fine-tunes/${job.id}/checkpoints.`, 'checkpoint_step');
+  if (checkpoint === undefined)
+    throw invalidRequest(
+      `Fine-tune job ${job.id} has no checkpoint at step ${step}: list them with GET /v1/fine-tunes/${job.id}/checkpoints.`,
+      'checkpoint_step',
+    );
   return checkpoint;
 }
 
 function artifactOf(job: StoredJob, checkpoint: string | null, stepGiven: boolean): 'adapter' | 'model' {
   const kind = checkpoint ?? (stepGiven ? (job.settings.lora === null ? 'model_output_path' : 'adapter') : null);
-  if (kind === null) throw invalidRequest('checkpoint is required (merged, adapter or model_output_path) when checkpoint_step is not set.', 'checkpoint');
-  if (kind !== 'adapter' && kind !== 'merged' && kind !== 'model_output_path') throw invalidRequest(`checkpoint must be merged, adapter or model_output_path; got ${JSON.stringify(kind)}.`, 'checkpoint');
-  if (kind === 'adapter' && job.settings.lora === null) throw invalidRequest(`Fine-tune job ${job.id} trained the full model: it has no adapter; download checkpoint merged.`, 'checkpoint');
+  if (kind === null)
+    throw invalidRequest(
+      'checkpoint is required (merged, adapter or model_output_path) when checkpoint_step is not set.',
+      'checkpoint',
+    );
+  if (kind !== 'adapter' && kind !== 'merged' && kind !== 'model_output_path')
+    throw invalidRequest(
+      `checkpoint must be merged, adapter or model_output_path; got ${JSON.stringify(kind)}.`,
+      'checkpoint',
+    );
+  if (kind === 'adapter' && job.settings.lora === null)
+    throw invalidRequest(
+      `Fine-tune job ${job.id} trained the full model: it has no adapter; download checkpoint merged.`,
+      'checkpoint',
+    );
   return kind === 'adapter' ? 'adapter' : 'model';
 }
 
@@ -55,7 +79,11 @@ export async function downloadModel(ctx: TogetherContext): Promise<Reply> {
   const build = artifact === 'adapter' ? adapterArchive : modelArchive;
   const body = await build(job, checkpoint.step, new Date(checkpoint.at));
   const name = `${outputName(job).replace(/[^\w.-]+/g, '_')}-step-${checkpoint.step}-${artifact}.tar.gz`;
-  return { status: 200, headers: { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${name}"` }, body };
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${name}"` },
+    body,
+  };
 }
 
 async function tokenizedArchive(job: StoredJob): Promise<Buffer> {
@@ -72,10 +100,14 @@ async function tokenizedArchive(job: StoredJob): Promise<Buffer> {
 export async function tokenizedDataset(ctx: TogetherContext): Promise<Reply> {
   const job = findJob(ctx.account, ctx.params['id'] ?? '');
   const state = jobStateAt(job, ctx.now);
-  if (state.startedAt === null) throw invalidRequest(`Fine-tune job ${job.id} is ${state.status}: its dataset is tokenized once training starts.`);
+  if (state.startedAt === null)
+    throw invalidRequest(`Fine-tune job ${job.id} is ${state.status}: its dataset is tokenized once training starts.`);
   const content = await tokenizedArchive(job);
   const filename = `${job.id}-tokenized-dataset.tar.gz`;
-  const { token, expiresAt } = ctx.deps.downloads.issue({ filename, contentType: 'application/gzip', content }, ctx.now);
+  const { token, expiresAt } = ctx.deps.downloads.issue(
+    { filename, contentType: 'application/gzip', content },
+    ctx.now,
+  );
   const body = {
     url: `${ctx.deps.origin()}${LINK_PATH_PREFIX}${token}`,
     filename,

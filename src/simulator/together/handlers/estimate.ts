@@ -34,7 +34,8 @@ function unavailable(file: StoredFile, role: 'train' | 'eval'): Unavailable | nu
 function modelOf(account: AccountState, model: string | undefined, fromCheckpoint: string | undefined): FineTuneModel {
   if (model !== undefined) return resolveModel(model);
   const job = fromCheckpoint === undefined ? undefined : account.jobs.get(fromCheckpoint.split(':')[0] ?? '');
-  if (job === undefined) throw invalidRequest('model is required unless from_checkpoint names a fine-tune job of yours.', 'model');
+  if (job === undefined)
+    throw invalidRequest('model is required unless from_checkpoint names a fine-tune job of yours.', 'model');
   return job.settings.model;
 }
 
@@ -42,9 +43,14 @@ export async function estimatePrice(ctx: TogetherContext): Promise<Reply> {
   const body = parseBody(estimateBodySchema, await readJsonBody(ctx.req));
   const model = modelOf(ctx.account, body.model, body.from_checkpoint);
   const train = dataFile(ctx.account, body.training_file, 'training_file');
-  const validation = body.validation_file === undefined ? null : dataFile(ctx.account, body.validation_file, 'validation_file');
+  const validation =
+    body.validation_file === undefined ? null : dataFile(ctx.account, body.validation_file, 'validation_file');
   const reason = unavailable(train, 'train') ?? (validation === null ? null : unavailable(validation, 'eval'));
-  if (reason !== null) return json(200, { estimation_available: false, unavailable_reason: reason } satisfies FineTuningEstimatePriceResponse);
+  if (reason !== null)
+    return json(200, {
+      estimation_available: false,
+      unavailable_reason: reason,
+    } satisfies FineTuningEstimatePriceResponse);
   const counter = await loadSampleCounter(model);
   const samples = (file: StoredFile | null) => (file?.check?.ok === true ? file.check.samples : []);
   const maxSeq = trainingKind(body).method === 'dpo' ? model.maxSeqLengthDpo : model.maxSeqLengthSft;

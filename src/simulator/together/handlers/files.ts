@@ -23,10 +23,17 @@ function newFile(fields: Record<string, string | undefined>, now: number): Store
   const filename = fields['file_name']?.split(/[\\/]/).pop();
   if (filename === undefined || filename === '') throw invalidRequest('file_name is required.', 'file_name');
   const purpose = fields['purpose'] ?? 'fine-tune';
-  if (!PURPOSES.has(purpose)) throw invalidRequest(`purpose must be one of fine-tune, eval, batch-api; got ${JSON.stringify(purpose)}.`, 'purpose');
+  if (!PURPOSES.has(purpose))
+    throw invalidRequest(
+      `purpose must be one of fine-tune, eval, batch-api; got ${JSON.stringify(purpose)}.`,
+      'purpose',
+    );
   const fileType = (fields['file_type'] as FileType | undefined) ?? fileTypeOf(filename);
   if (fileType === undefined || fileTypeOf(`x.${fileType}`) === undefined) {
-    throw invalidRequest(`File type must be jsonl, csv or parquet: ${JSON.stringify(filename)} has none of these extensions.`, 'file_type');
+    throw invalidRequest(
+      `File type must be jsonl, csv or parquet: ${JSON.stringify(filename)} has none of these extensions.`,
+      'file_type',
+    );
   }
   return { id: `file-${randomUUID()}`, filename, purpose, fileType, createdAt: now, content: null, check: null };
 }
@@ -44,14 +51,27 @@ export async function startUpload(ctx: TogetherContext): Promise<Reply> {
   const file = newFile(await formFields(ctx), ctx.now);
   ctx.account.files.set(file.id, file);
   const { token } = ctx.deps.uploads.issue({ accountId: ctx.account.id, fileId: file.id }, ctx.now);
-  return { status: 302, headers: { location: `${ctx.deps.origin()}${UPLOAD_PATH_PREFIX}${token}`, 'x-together-file-id': file.id } };
+  return {
+    status: 302,
+    headers: { location: `${ctx.deps.origin()}${UPLOAD_PATH_PREFIX}${token}`, 'x-together-file-id': file.id },
+  };
 }
 
 /** `PUT /__uploads/{token}`: the bytes of a file started with `POST /files`. Like a pre-signed URL, it needs no token. */
-export async function completeUpload(req: TogetherContext['req'], token: string, deps: TogetherDeps, now: number): Promise<Reply> {
+export async function completeUpload(
+  req: TogetherContext['req'],
+  token: string,
+  deps: TogetherDeps,
+  now: number,
+): Promise<Reply> {
   const link = deps.uploads.lookup(token, now);
   if (link.kind === 'unknown') throw notFound('No such upload URL.');
-  if (link.kind === 'expired') throw new TogetherError(410, 'not_found_error', 'The upload URL has expired: start the upload again with POST /v1/files.');
+  if (link.kind === 'expired')
+    throw new TogetherError(
+      410,
+      'not_found_error',
+      'The upload URL has expired: start the upload again with POST /v1/files.',
+    );
   const file = deps.store.account(link.value.accountId).files.get(link.value.fileId);
   if (file === undefined) throw notFound('The file of this upload URL was deleted.');
   file.content = await readRawBody(req, deps.options.maxUploadBytes);
@@ -82,7 +102,8 @@ export function listFiles(ctx: TogetherContext): Reply {
   return json(200, body);
 }
 
-export const getFile = (ctx: TogetherContext): Reply => json(200, wireFile(findFile(ctx.account, ctx.params['id'] ?? '')));
+export const getFile = (ctx: TogetherContext): Reply =>
+  json(200, wireFile(findFile(ctx.account, ctx.params['id'] ?? '')));
 
 export function deleteFile(ctx: TogetherContext): Reply {
   const file = findFile(ctx.account, ctx.params['id'] ?? '');
@@ -93,5 +114,12 @@ export function deleteFile(ctx: TogetherContext): Reply {
 export function fileContent(ctx: TogetherContext): Reply {
   const file = findFile(ctx.account, ctx.params['id'] ?? '');
   if (file.content === null) throw invalidRequest(`File ${file.id} has no content yet: its upload has not finished.`);
-  return { status: 200, headers: { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${file.filename.split('/').pop() ?? file.id}"` }, body: file.content };
+  return {
+    status: 200,
+    headers: {
+      'content-type': 'application/octet-stream',
+      'content-disposition': `attachment; filename="${file.filename.split('/').pop() ?? file.id}"`,
+    },
+    body: file.content,
+  };
 }

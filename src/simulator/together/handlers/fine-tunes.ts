@@ -32,7 +32,17 @@ export async function createFineTune(ctx: TogetherContext): Promise<Reply> {
   if (plan.price.total > available) throw insufficientBalance(plan.price.total, available);
   const durationMs = deps.options.jobSeconds * 1000;
   const failure = plannedFailure((salt) => unitHash(id, salt), durationMs, deps.options.failureRate);
-  const job: StoredJob = { id, seq: deps.store.nextSeq(), userId: account.userId, settings, plan, createdAt: now, durationMs, failure, cancelRequestedAt: null };
+  const job: StoredJob = {
+    id,
+    seq: deps.store.nextSeq(),
+    userId: account.userId,
+    settings,
+    plan,
+    createdAt: now,
+    durationMs,
+    failure,
+    cancelRequestedAt: null,
+  };
   account.jobs.set(id, job);
   return json(200, wireJobTruncated(job, now));
 }
@@ -49,12 +59,14 @@ export function listFineTunes(ctx: TogetherContext): Reply {
   return json(200, body);
 }
 
-export const getFineTune = (ctx: TogetherContext): Reply => json(200, wireJob(findJob(ctx.account, ctx.params['id'] ?? ''), ctx.now));
+export const getFineTune = (ctx: TogetherContext): Reply =>
+  json(200, wireJob(findJob(ctx.account, ctx.params['id'] ?? ''), ctx.now));
 
 export function cancelFineTune(ctx: TogetherContext): Reply {
   const job = findJob(ctx.account, ctx.params['id'] ?? '');
   const status = jobStateAt(job, ctx.now).status;
-  if (TERMINAL.has(status)) throw invalidRequest(`Fine-tune job ${job.id} is ${status}: only a job that has not ended can be cancelled.`);
+  if (TERMINAL.has(status))
+    throw invalidRequest(`Fine-tune job ${job.id} is ${status}: only a job that has not ended can be cancelled.`);
   job.cancelRequestedAt ??= ctx.now;
   return json(200, wireJobTruncated(job, ctx.now));
 }
@@ -62,7 +74,8 @@ export function cancelFineTune(ctx: TogetherContext): Reply {
 export function deleteFineTune(ctx: TogetherContext): Reply {
   const job = findJob(ctx.account, ctx.params['id'] ?? '');
   const status = jobStateAt(job, ctx.now).status;
-  if (!TERMINAL.has(status)) throw invalidRequest(`Fine-tune job ${job.id} is ${status}: cancel it, and delete it once it has ended.`);
+  if (!TERMINAL.has(status))
+    throw invalidRequest(`Fine-tune job ${job.id} is ${status}: cancel it, and delete it once it has ended.`);
   ctx.account.deletedCharges += chargeOf(job, ctx.now);
   ctx.account.jobs.delete(job.id);
   return json(200, { message: `Fine-tune job ${job.id} deleted.` } satisfies FineTuningDeleteResponse);

@@ -17,28 +17,32 @@ export function listEvents(ctx: TogetherContext): Reply {
   return json(200, { data: eventsAt(job, ctx.now) } satisfies FineTuningListEventsResponse);
 }
 
-export const listCheckpoints = (ctx: TogetherContext): Reply => json(200, wireCheckpoints(findJob(ctx.account, ctx.params['id'] ?? ''), ctx.now));
+export const listCheckpoints = (ctx: TogetherContext): Reply =>
+  json(200, wireCheckpoints(findJob(ctx.account, ctx.params['id'] ?? ''), ctx.now));
 
 async function bodyFilters(ctx: TogetherContext): Promise<Record<string, unknown>> {
   const length = Number(ctx.req.headers['content-length'] ?? 0);
   const chunked = ctx.req.headers['transfer-encoding'] !== undefined;
   if (length <= 0 && !chunked) return {};
   const body = await readJsonBody(ctx.req);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidRequest('The metrics filters body must be a JSON object.');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalidRequest('The metrics filters body must be a JSON object.');
   return body as Record<string, unknown>;
 }
 
 function integer(name: string, value: unknown, min: number): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw invalidRequest(`${name} must be an integer ≥ ${min}; got ${JSON.stringify(value)}.`, name);
+  if (!Number.isInteger(n) || n < min)
+    throw invalidRequest(`${name} must be an integer ≥ ${min}; got ${JSON.stringify(value)}.`, name);
   return n;
 }
 
 function instant(name: string, value: unknown): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const ms = typeof value === 'string' ? Date.parse(value) : NaN;
-  if (Number.isNaN(ms)) throw invalidRequest(`${name} must be an ISO-8601 timestamp; got ${JSON.stringify(value)}.`, name);
+  if (Number.isNaN(ms))
+    throw invalidRequest(`${name} must be an ISO-8601 timestamp; got ${JSON.stringify(value)}.`, name);
   return ms;
 }
 

@@ -22,7 +22,13 @@ export function listModels(): Reply {
     context_length: m.contextLength,
     license: m.license,
     link: `https://huggingface.co/${m.name}`,
-    pricing: { base: 0, hourly: 0, input: 0, output: 0, finetune: pricePerMillionTokens(m, { type: 'Lora', method: 'sft' }) },
+    pricing: {
+      base: 0,
+      hourly: 0,
+      input: 0,
+      output: 0,
+      finetune: pricePerMillionTokens(m, { type: 'Lora', method: 'sft' }),
+    },
   })) satisfies ModelListResponse;
   return json(200, body);
 }

@@ -35,7 +35,12 @@ function spans(labels: readonly number[]): number[][] {
   return out;
 }
 
-export async function previewRow(sample: Sample, encode: PieceEncoder, trainOnInputs: boolean, maxSeq: number): Promise<FineTunePreviewRow> {
+export async function previewRow(
+  sample: Sample,
+  encode: PieceEncoder,
+  trainOnInputs: boolean,
+  maxSeq: number,
+): Promise<FineTunePreviewRow> {
   const ids: number[] = [];
   const tokens: string[] = [];
   const labels: number[] = [];
@@ -63,10 +68,12 @@ export async function previewFineTune(ctx: TogetherContext): Promise<Reply> {
   const model = resolveModel(body.model);
   const file = resolveDataFile(ctx.account, body.training_file, 'training_file', 'sft');
   const check = file.check;
-  if (check?.ok !== true || check.format === null || check.format === 'preference_openai') throw invalidRequest('training_file: only SFT data can be previewed.', 'training_file');
+  if (check?.ok !== true || check.format === null || check.format === 'preference_openai')
+    throw invalidRequest('training_file: only SFT data can be previewed.', 'training_file');
   const encode = await loadPieceEncoder(model);
   const rows: FineTunePreviewRow[] = [];
-  for (const sample of check.samples.slice(0, body.top_k)) rows.push(await previewRow(sample, encode, body.train_on_inputs, model.maxSeqLengthSft));
+  for (const sample of check.samples.slice(0, body.top_k))
+    rows.push(await previewRow(sample, encode, body.train_on_inputs, model.maxSeqLengthSft));
   const preview = {
     dataset_format: check.format,
     max_seq_length: model.maxSeqLengthSft,

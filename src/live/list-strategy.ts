@@ -24,7 +24,12 @@ export interface ListPaging {
 }
 
 /** The organization's jobs, page after page. A job seen twice (the list shifted between pages) counts once. */
-export async function listAllJobs(client: UpstreamClient, creds: Credentials, paging: ListPaging, call: CallOptions = {}): Promise<Job[]> {
+export async function listAllJobs(
+  client: UpstreamClient,
+  creds: Credentials,
+  paging: ListPaging,
+  call: CallOptions = {},
+): Promise<Job[]> {
   const byId = new Map<string, Job>();
   let offset = 0;
   while (byId.size < paging.maxJobs) {
@@ -78,7 +83,10 @@ export function createListStrategy({ client, intervals, paging, clock, requestId
  * behind what it saw, and when it matches `status`, or matched it before (so a filtered view learns
  * that a job left it, e.g. a running job that completed).
  */
-export function listDelivery(status: JobStatus | undefined, push: (snapshot: JobSnapshot) => void): (snapshot: JobSnapshot) => void {
+export function listDelivery(
+  status: JobStatus | undefined,
+  push: (snapshot: JobSnapshot) => void,
+): (snapshot: JobSnapshot) => void {
   const seen = new Map<string, JobSnapshot>();
   return (snapshot) => {
     const previous = seen.get(snapshot.job.id);

@@ -33,7 +33,8 @@ export interface JobStrategyOptions {
 export function createJobStrategy({ client, jobId, intervals, clock, requestId }: JobStrategyOptions): JobStrategy {
   let last: JobSnapshot | undefined;
   let seed: { job: Job; at: number } | undefined;
-  const seedIsAhead = () => seed !== undefined && last !== undefined && statusRank(seed.job.status) > statusRank(last.job.status);
+  const seedIsAhead = () =>
+    seed !== undefined && last !== undefined && statusRank(seed.job.status) > statusRank(last.job.status);
 
   const readMetrics = async (creds: Credentials, signal: AbortSignal): Promise<Metrics | null> => {
     try {

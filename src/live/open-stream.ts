@@ -9,7 +9,7 @@
  * joining the shared poller. Errors end the stream with a coded error (an UpstreamError): the
  * check's own error, UNAUTHENTICATED when the token expires, or what the poller ended with.
  */
-import { Repeater, SlidingBuffer } from 'graphql-yoga';
+import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
 import { UpstreamError } from '../upstream/errors.js';
 import { jwtExpiry } from '../upstream/jwt-expiry.js';
 import type { Credentials } from '../upstream/types.js';
@@ -58,64 +58,70 @@ export function tokenExpiredError(): UpstreamError {
 }
 
 export function openStream<V>(deps: StreamDeps, spec: StreamSpec<V>): AsyncIterableIterator<JobSnapshot> {
-  return new Repeater<JobSnapshot>(async (push, stop) => {
-    const stopped = stop.then(() => undefined);
-    const untrack = deps.track(() => stop());
-    const checking = new AbortController();
-    const onAbort = () => stop();
-    let expiryTimer: unknown;
-    let leave: (() => void) | undefined;
+  return new Repeater<JobSnapshot>(
+    async (push, stop) => {
+      const stopped = stop.then(() => undefined);
+      const untrack = deps.track(() => stop());
+      const checking = new AbortController();
+      const onAbort = () => stop();
+      let expiryTimer: unknown;
+      let leave: (() => void) | undefined;
 
-    try {
-      if (spec.signal?.aborted) return;
-      spec.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        if (spec.signal?.aborted) return;
+        spec.signal?.addEventListener('abort', onAbort, { once: true });
 
-      const outcome = await Promise.race([
-        spec.verify(checking.signal).then(
-          (value) => ({ ok: true as const, value }),
-          (error: unknown) => ({ ok: false as const, error }),
-        ),
-        stopped,
-      ]);
-      if (outcome === undefined) return;
-      if (!outcome.ok) {
-        stop(outcome.error);
-        return;
-      }
-
-      const expiresAt = jwtExpiry(spec.creds.token);
-      if (expiresAt !== null) {
-        if (expiresAt <= deps.clock.now()) {
-          stop(tokenExpiredError());
+        const outcome = await Promise.race([
+          spec.verify(checking.signal).then(
+            (value) => ({ ok: true as const, value }),
+            (error: unknown) => ({ ok: false as const, error }),
+          ),
+          stopped,
+        ]);
+        if (outcome === undefined) return;
+        if (!outcome.ok) {
+          stop(outcome.error);
           return;
         }
-        const arm = () => {
-          const remaining = expiresAt - deps.clock.now();
-          if (remaining <= 0) {
+
+        const expiresAt = jwtExpiry(spec.creds.token);
+        if (expiresAt !== null) {
+          if (expiresAt <= deps.clock.now()) {
             stop(tokenExpiredError());
             return;
           }
-          expiryTimer = deps.clock.setTimer(arm, Math.min(remaining, MAX_TIMER_MS));
-        };
-        arm();
-      }
+          const arm = () => {
+            const remaining = expiresAt - deps.clock.now();
+            if (remaining <= 0) {
+              stop(tokenExpiredError());
+              return;
+            }
+            expiryTimer = deps.clock.setTimer(arm, Math.min(remaining, MAX_TIMER_MS));
+          };
+          arm();
+        }
 
-      // With a sliding buffer a push never waits; a push after the end is ignored.
-      const deliver = spec.kind === 'list' ? latestPerJobQueue(push) : (snapshot: JobSnapshot) => void push(snapshot).catch(() => {});
-      leave = spec.join(outcome.value, {
-        creds: spec.creds,
-        expiresAt,
-        push: deliver,
-        end: (error) => stop(error),
-      });
-      await stopped;
-    } finally {
-      checking.abort();
-      spec.signal?.removeEventListener('abort', onAbort);
-      if (expiryTimer !== undefined) deps.clock.clearTimer(expiryTimer);
-      leave?.();
-      untrack();
-      stop();
-    }
-  }, spec.kind === 'job' ? new SlidingBuffer(deps.bufferSize) : undefined);
+        // With a sliding buffer a push never waits; a push after the end is ignored.
+        const deliver =
+          spec.kind === 'list'
+            ? latestPerJobQueue(push)
+            : (snapshot: JobSnapshot) => void push(snapshot).catch(() => {});
+        leave = spec.join(outcome.value, {
+          creds: spec.creds,
+          expiresAt,
+          push: deliver,
+          end: (error) => stop(error),
+        });
+        await stopped;
+      } finally {
+        checking.abort();
+        spec.signal?.removeEventListener('abort', onAbort);
+        if (expiryTimer !== undefined) deps.clock.clearTimer(expiryTimer);
+        leave?.();
+        untrack();
+        stop();
+      }
+    },
+    spec.kind === 'job' ? new SlidingBuffer(deps.bufferSize) : undefined,
+  );
 }

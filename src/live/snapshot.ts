@@ -26,7 +26,10 @@ export function isTerminal(status: JobStatus): boolean {
 export function makeSnapshot(job: Job, metrics: Metrics | null): JobSnapshot {
   // JSON.stringify is deterministic here: the zod transforms build every object with a fixed key
   // order, and Dates serialize as ISO strings, so the same upstream answer hashes the same anywhere.
-  const version = createHash('sha256').update(JSON.stringify([job, metrics])).digest('base64url').slice(0, 22);
+  const version = createHash('sha256')
+    .update(JSON.stringify([job, metrics]))
+    .digest('base64url')
+    .slice(0, 22);
   return { job, metrics, version };
 }
 

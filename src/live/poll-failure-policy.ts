@@ -17,7 +17,12 @@
 import { isUpstreamError, UpstreamError, type UpstreamErrorCode } from '../upstream/errors.js';
 
 /** Failures after which polling again cannot help: the job is gone, or the request itself is refused. */
-const FINAL_CODES: ReadonlySet<UpstreamErrorCode> = new Set(['NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT', 'INSUFFICIENT_CREDIT']);
+const FINAL_CODES: ReadonlySet<UpstreamErrorCode> = new Set([
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'CONFLICT',
+  'INSUFFICIENT_CREDIT',
+]);
 /** Failures that belong to one token, not to the topic. */
 const TOKEN_CODES: ReadonlySet<UpstreamErrorCode> = new Set(['UNAUTHENTICATED', 'FORBIDDEN']);
 
@@ -62,8 +67,17 @@ export function decideAfterFailure({ error, during, record, now, giveUpAfterMs }
     const seconds = Math.round((now - failingSince) / 1000);
     return {
       action: 'end',
-      error: coded ?? new UpstreamError('UPSTREAM_UNAVAILABLE', `Live updates stopped: the upstream could not be polled for ${seconds} s.`, { cause: error }),
+      error:
+        coded ??
+        new UpstreamError(
+          'UPSTREAM_UNAVAILABLE',
+          `Live updates stopped: the upstream could not be polled for ${seconds} s.`,
+          { cause: error },
+        ),
     };
   }
-  return { action: 'back-off', record: { failures: record.failures + 1, failingSince, retryAfterSeconds: coded?.retryAfterSeconds } };
+  return {
+    action: 'back-off',
+    record: { failures: record.failures + 1, failingSince, retryAfterSeconds: coded?.retryAfterSeconds },
+  };
 }

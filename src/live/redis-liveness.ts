@@ -90,7 +90,10 @@ export function createRedisLiveness(opts: RedisLivenessOptions): RedisLiveness {
         if (beats[i] !== null) return;
         const callbacks = watchers.get(instanceId);
         watchers.delete(instanceId);
-        logger.warn({ instance: instanceId }, 'live updates: an instance stopped heartbeating; taking over its poll leases');
+        logger.warn(
+          { instance: instanceId },
+          'live updates: an instance stopped heartbeating; taking over its poll leases',
+        );
         for (const callback of callbacks ?? []) callback();
       });
     } catch (error) {
@@ -127,7 +130,12 @@ export function createRedisLiveness(opts: RedisLivenessOptions): RedisLiveness {
       if (checkTimer !== undefined) clock.clearTimer(checkTimer);
       heartbeatTimer = checkTimer = undefined;
       watchers.clear();
-      if (started) await redis.del(ownKey).catch((error: unknown) => logger.warn({ err: error }, 'live updates: could not delete the heartbeat; it will expire'));
+      if (started)
+        await redis
+          .del(ownKey)
+          .catch((error: unknown) =>
+            logger.warn({ err: error }, 'live updates: could not delete the heartbeat; it will expire'),
+          );
     },
   };
 }

@@ -11,7 +11,9 @@ export type Topic = { kind: 'job'; organizationId: string; jobId: string } | { k
 
 export function topicKey(topic: Topic): string {
   // JSON, not a separator: ids are opaque strings and may contain any separator.
-  return JSON.stringify(topic.kind === 'job' ? ['job', topic.organizationId, topic.jobId] : ['jobs', topic.organizationId]);
+  return JSON.stringify(
+    topic.kind === 'job' ? ['job', topic.organizationId, topic.jobId] : ['jobs', topic.organizationId],
+  );
 }
 
 /** The right to poll a topic. One per poller, never shared, so a stale holder cannot renew another's. */

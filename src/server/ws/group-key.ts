@@ -35,10 +35,26 @@ export interface SubscribePayload {
   extensions?: unknown;
 }
 
-export function groupKey(connectionParams: Readonly<Record<string, unknown>>, request: IncomingMessage, payload: SubscribePayload): string {
+export function groupKey(
+  connectionParams: Readonly<Record<string, unknown>>,
+  request: IncomingMessage,
+  payload: SubscribePayload,
+): string {
   // Every header of the upgrade request that the context reads (requestSite in src/server/credentials.ts).
-  const site = [request.headers.origin ?? null, request.headers.host ?? null, request.headers['x-forwarded-host'] ?? null, request.headers['sec-fetch-site'] ?? null];
-  const identity = stableJson([connectionParams, site, payload.query, payload.operationName ?? null, payload.variables ?? null, payload.extensions ?? null]);
+  const site = [
+    request.headers.origin ?? null,
+    request.headers.host ?? null,
+    request.headers['x-forwarded-host'] ?? null,
+    request.headers['sec-fetch-site'] ?? null,
+  ];
+  const identity = stableJson([
+    connectionParams,
+    site,
+    payload.query,
+    payload.operationName ?? null,
+    payload.variables ?? null,
+    payload.extensions ?? null,
+  ]);
   // A digest, so that the map of groups holds no token in clear.
   return createHash('sha256').update(identity).digest('base64url');
 }
@@ -46,6 +62,8 @@ export function groupKey(connectionParams: Readonly<Record<string, unknown>>, re
 /** JSON with object keys sorted at every level, so that equal values give equal text. */
 function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
   );
 }

@@ -17,7 +17,12 @@ const NEXT_TAIL = Buffer.from('}');
  * `complete` (or `error` for a thrown error) as usual, and `return()` (the client's `complete`, or the
  * socket closing) leaves the group.
  */
-export function writeNextMessages(events: AsyncIterableIterator<GroupEvent<ExecutionResult>>, socket: WebSocket, tcp: Socket, id: string): AsyncIterableIterator<never> {
+export function writeNextMessages(
+  events: AsyncIterableIterator<GroupEvent<ExecutionResult>>,
+  socket: WebSocket,
+  tcp: Socket,
+  id: string,
+): AsyncIterableIterator<never> {
   const head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
   const send = (data: Buffer) =>
     new Promise<void>((resolve, reject) => {

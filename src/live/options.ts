@@ -132,13 +132,17 @@ const silent: LiveUpdatesLogger = { debug() {}, warn() {}, error() {} };
 
 export function resolveOptions(options: LiveUpdatesOptions): ResolvedOptions {
   const intervals = parse(intervalsSchema, options.intervals ?? {}, 'intervals.');
-  const rest = parse(restSchema, {
-    keyPrefix: options.keyPrefix,
-    instanceId: options.instanceId,
-    bufferSize: options.bufferSize,
-    listPageSize: options.listPageSize,
-    listMaxJobs: options.listMaxJobs,
-  }, '');
+  const rest = parse(
+    restSchema,
+    {
+      keyPrefix: options.keyPrefix,
+      instanceId: options.instanceId,
+      bufferSize: options.bufferSize,
+      listPageSize: options.listPageSize,
+      listMaxJobs: options.listMaxJobs,
+    },
+    '',
+  );
   return {
     ...rest,
     client: options.client,

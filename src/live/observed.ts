@@ -12,7 +12,11 @@ export interface LiveUpdatesObserver {
 }
 
 /** `strategy` whose every fetch is reported to `observer`. */
-export function observedStrategy<S extends PollStrategy>(strategy: S, kind: Topic['kind'], observer: LiveUpdatesObserver | undefined): S {
+export function observedStrategy<S extends PollStrategy>(
+  strategy: S,
+  kind: Topic['kind'],
+  observer: LiveUpdatesObserver | undefined,
+): S {
   if (!observer) return strategy;
   const fetch: PollStrategy['fetch'] = async (creds, signal, fresh) => {
     try {
@@ -32,7 +36,11 @@ export function observedStrategy<S extends PollStrategy>(strategy: S, kind: Topi
  * objects are handed on unchanged (the Redis transport knows its own by identity); the hub forgets a
  * topic's lease when its poller is disposed.
  */
-export function leaseCounting(transport: Transport): { transport: Transport; forget(topic: Topic): void; held(kind: Topic['kind']): number } {
+export function leaseCounting(transport: Transport): {
+  transport: Transport;
+  forget(topic: Topic): void;
+  held(kind: Topic['kind']): number;
+} {
   const leases = new Map<string, { lease: Lease; kind: Topic['kind'] }>();
   return {
     transport: {

@@ -6,9 +6,9 @@
  */
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
-import { connectRedis } from './connect-redis.js';
-import { createLiveUpdates, type LiveUpdates } from '../subscriptions/hub.js';
-import type { LiveUpdatesObserver } from './observed.js';
+import { connectRedis } from '../live/connect-redis.js';
+import { createLiveUpdates, type LiveUpdates } from '../live/hub.js';
+import type { LiveUpdatesObserver } from '../live/observed.js';
 import type { UpstreamClient } from '../upstream/types.js';
 
 export interface ConfiguredLiveUpdates {
@@ -18,12 +18,20 @@ export interface ConfiguredLiveUpdates {
   close(): Promise<void>;
 }
 
-export async function startLiveUpdates(config: GatewayConfig, client: UpstreamClient, logger: Logger, observer?: LiveUpdatesObserver): Promise<ConfiguredLiveUpdates> {
-  const connections = config.redisUrl ? { publisher: connectRedis(config.redisUrl), subscriber: connectRedis(config.redisUrl) } : null;
+export async function startLiveUpdates(
+  config: GatewayConfig,
+  client: UpstreamClient,
+  logger: Logger,
+  observer?: LiveUpdatesObserver,
+): Promise<ConfiguredLiveUpdates> {
+  const connections = config.redisUrl
+    ? { publisher: connectRedis(config.redisUrl), subscriber: connectRedis(config.redisUrl) }
+    : null;
   const owned = connections ? [connections.publisher, connections.subscriber] : [];
   // ioredis reconnects by itself; without a listener its connection errors would be thrown as
   // unhandled 'error' events. Failed commands still reach the pollers, which back off and end coded.
-  for (const redis of owned) redis.on('error', (error: unknown) => logger.warn({ err: error }, 'live updates: Redis connection error'));
+  for (const redis of owned)
+    redis.on('error', (error: unknown) => logger.warn({ err: error }, 'live updates: Redis connection error'));
   const hub = createLiveUpdates({
     client,
     logger,
@@ -43,7 +51,9 @@ export async function startLiveUpdates(config: GatewayConfig, client: UpstreamCl
     problem() {
       const down = owned.find((redis) => redis.status !== 'ready');
       // The URL is not shown: it may hold a password.
-      return down ? `Redis (REDIS_URL) cannot be reached (connection ${down.status}): live updates across instances are unavailable.` : null;
+      return down
+        ? `Redis (REDIS_URL) cannot be reached (connection ${down.status}): live updates across instances are unavailable.`
+        : null;
     },
     async close() {
       await hub.close();

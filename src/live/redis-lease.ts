@@ -137,7 +137,10 @@ export function createRedisLease(opts: RedisLeaseOptions): RedisLease {
       await opts.liveness.start();
       const dead = suspect;
       suspect = '';
-      const [taken, detail] = (await opts.redis.eval(CLAIM, 1, opts.leaseKey, value, opts.leaseMs, dead)) as [number, string | number];
+      const [taken, detail] = (await opts.redis.eval(CLAIM, 1, opts.leaseKey, value, opts.leaseMs, dead)) as [
+        number,
+        string | number,
+      ];
       if (taken !== 1) {
         if (!released) watchHolder(String(detail));
         return false;
@@ -148,7 +151,11 @@ export function createRedisLease(opts: RedisLeaseOptions): RedisLease {
         await opts.redis.eval(RELEASE, 1, opts.leaseKey, value);
         return false;
       }
-      if (detail === 1) opts.logger.warn({ leaseKey: opts.leaseKey, from: instanceOfLease(dead) }, 'live updates: took over the poll lease of an instance that stopped heartbeating, before the lease expired');
+      if (detail === 1)
+        opts.logger.warn(
+          { leaseKey: opts.leaseKey, from: instanceOfLease(dead) },
+          'live updates: took over the poll lease of an instance that stopped heartbeating, before the lease expired',
+        );
       held = true;
       scheduleRenewal();
       return true;

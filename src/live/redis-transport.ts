@@ -58,12 +58,23 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
   const subscribed = new Map<string, Promise<unknown>>();
   const resyncs = new Map<string, Set<() => void>>();
   const leases = new WeakMap<Lease, RedisLease>();
-  const liveness = createRedisLiveness({ redis: publisher, keyPrefix, instanceId: opts.instanceId, heartbeatMs: opts.heartbeatMs, clock: opts.clock, logger });
+  const liveness = createRedisLiveness({
+    redis: publisher,
+    keyPrefix,
+    instanceId: opts.instanceId,
+    heartbeatMs: opts.heartbeatMs,
+    clock: opts.clock,
+    logger,
+  });
 
   const keysOf = (topic: Topic) => {
     const org = encodeURIComponent(topic.organizationId);
     const tag = topic.kind === 'job' ? `{job:${org}:${encodeURIComponent(topic.jobId)}}` : `{jobs:${org}}`;
-    return { channel: `${keyPrefix}events:${tag}`, lease: `${keyPrefix}lease:${tag}`, state: `${keyPrefix}state:${tag}` };
+    return {
+      channel: `${keyPrefix}events:${tag}`,
+      lease: `${keyPrefix}lease:${tag}`,
+      state: `${keyPrefix}state:${tag}`,
+    };
   };
 
   const onMessage = (channel: string, message: string) => {
@@ -104,7 +115,10 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
       };
       const onReadyOnce = () => done();
       const onEnd = () => done(new Error('the Redis subscriber connection was closed'));
-      const timer = opts.clock.setTimer(() => done(new Error(`the Redis subscriber connection was not ready within ${readyTimeoutMs} ms`)), readyTimeoutMs);
+      const timer = opts.clock.setTimer(
+        () => done(new Error(`the Redis subscriber connection was not ready within ${readyTimeoutMs} ms`)),
+        readyTimeoutMs,
+      );
       subscriber.on('ready', onReadyOnce);
       subscriber.on('end', onEnd);
     });
@@ -112,7 +126,9 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
 
   const unsubscribe = (channel: string) => {
     subscribed.delete(channel);
-    subscriber.unsubscribe(channel).catch((error: unknown) => logger.warn({ err: error, channel }, 'live updates: UNSUBSCRIBE failed'));
+    subscriber
+      .unsubscribe(channel)
+      .catch((error: unknown) => logger.warn({ err: error, channel }, 'live updates: UNSUBSCRIBE failed'));
   };
 
   return {
@@ -125,14 +141,16 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
         listeners.set(channel, fresh);
         subscribed.set(
           channel,
-          whenReady().then(() => subscriber.subscribe(channel)).catch((error: unknown) => {
-            // Let the next listener try again rather than inherit a failed subscription.
-            if (listeners.get(channel) === fresh) {
-              listeners.delete(channel);
-              subscribed.delete(channel);
-            }
-            throw error;
-          }),
+          whenReady()
+            .then(() => subscriber.subscribe(channel))
+            .catch((error: unknown) => {
+              // Let the next listener try again rather than inherit a failed subscription.
+              if (listeners.get(channel) === fresh) {
+                listeners.delete(channel);
+                subscribed.delete(channel);
+              }
+              throw error;
+            }),
         );
       }
       set.add(onSnapshots);
@@ -184,9 +202,22 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
       if (!redisLease?.held) return false;
       const keys = keysOf(topic);
       const keepState = topic.kind === 'job' ? stateTtlMs : 0;
-      const ok = await publisher.eval(PUBLISH, 2, keys.lease, keys.state, redisLease.value, keys.channel, encodeSnapshots(snapshots), opts.leaseMs, keepState);
+      const ok = await publisher.eval(
+        PUBLISH,
+        2,
+        keys.lease,
+        keys.state,
+        redisLease.value,
+        keys.channel,
+        encodeSnapshots(snapshots),
+        opts.leaseMs,
+        keepState,
+      );
       if (ok !== 1) {
-        logger.warn({ leaseKey: keys.lease }, 'live updates: publish refused: the poll lease is another instance\'s now');
+        logger.warn(
+          { leaseKey: keys.lease },
+          "live updates: publish refused: the poll lease is another instance's now",
+        );
         redisLease.markLost();
         return false;
       }
@@ -212,7 +243,9 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
       resyncs.clear();
       await liveness.close();
       if (channels.length > 0 && subscriber.status === 'ready') {
-        await subscriber.unsubscribe(...channels).catch((error: unknown) => logger.warn({ err: error }, 'live updates: UNSUBSCRIBE failed'));
+        await subscriber
+          .unsubscribe(...channels)
+          .catch((error: unknown) => logger.warn({ err: error }, 'live updates: UNSUBSCRIBE failed'));
       }
     },
   };

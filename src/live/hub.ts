@@ -3,7 +3,7 @@
  * `jobsUpdated(status?)`. This file only composes; each concern has its own file. The design, from a
  * poll to a frame on the socket, is written once, in README.md in this folder.
  */
-import { Repeater } from 'graphql-yoga';
+import { Repeater } from '@repeaterjs/repeater';
 import type { Redis } from 'ioredis';
 import { connectRedis } from './connect-redis.js';
 import type { JobStatus } from '../upstream/schemas.js';
@@ -42,7 +42,11 @@ export interface LiveUpdates {
    * The organization's jobs (metrics null): each current job first, then each job as it is created
    * or changes; with `status`, only jobs in that status, plus a job's move out of it. Never completes by itself.
    */
-  watchJobs(creds: Credentials, filter?: { status?: JobStatus }, opts?: WatchOptions): AsyncIterableIterator<JobSnapshot>;
+  watchJobs(
+    creds: Credentials,
+    filter?: { status?: JobStatus },
+    opts?: WatchOptions,
+  ): AsyncIterableIterator<JobSnapshot>;
   /** Job pollers alive in this instance. */
   pollerCount(): number;
   /** List pollers (one per organization watched) alive in this instance. */
@@ -69,13 +73,22 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
     owned.push(connections.publisher, connections.subscriber);
     // ioredis reconnects by itself; without a listener its connection errors would be thrown as
     // unhandled 'error' events. Failed commands still reach the pollers, which back off and end coded.
-    for (const redis of owned) redis.on('error', (error: unknown) => o.logger.warn({ err: error }, 'live updates: Redis connection error'));
+    for (const redis of owned)
+      redis.on('error', (error: unknown) => o.logger.warn({ err: error }, 'live updates: Redis connection error'));
   } else {
     connections = o.redis;
   }
   const leases = leaseCounting(
     connections
-      ? createRedisTransport({ ...connections, keyPrefix: o.keyPrefix, instanceId: o.instanceId, leaseMs: o.intervals.leaseMs, heartbeatMs: o.intervals.heartbeatMs, clock: o.clock, logger: o.logger })
+      ? createRedisTransport({
+          ...connections,
+          keyPrefix: o.keyPrefix,
+          instanceId: o.instanceId,
+          leaseMs: o.intervals.leaseMs,
+          heartbeatMs: o.intervals.heartbeatMs,
+          clock: o.clock,
+          logger: o.logger,
+        })
       : createLocalTransport(),
   );
   const transport: Transport = leases.transport;
@@ -94,7 +107,11 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
     },
   };
 
-  function entryFor<S extends JobStrategy | ListStrategy>(registry: Map<string, Entry<S>>, topic: Topic, makeStrategy: () => S): Entry<S> {
+  function entryFor<S extends JobStrategy | ListStrategy>(
+    registry: Map<string, Entry<S>>,
+    topic: Topic,
+    makeStrategy: () => S,
+  ): Entry<S> {
     const key = topicKey(topic);
     const existing = registry.get(key);
     if (existing) return existing;
@@ -142,7 +159,13 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
             return () => {};
           }
           const { poller, strategy } = entryFor(jobPollers, topic, () =>
-            createJobStrategy({ client: o.client, jobId, intervals: o.intervals, clock: o.clock, requestId: opts.requestId }),
+            createJobStrategy({
+              client: o.client,
+              jobId,
+              intervals: o.intervals,
+              clock: o.clock,
+              requestId: opts.requestId,
+            }),
           );
           strategy.offerSeed(job);
           const member = memberOf(ends, ends.push);
@@ -169,7 +192,13 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
           const deliver = listDelivery(filter.status, ends.push);
           for (const job of jobs) deliver(makeSnapshot(job, null));
           const { poller, strategy } = entryFor(listPollers, topic, () =>
-            createListStrategy({ client: o.client, intervals: o.intervals, paging, clock: o.clock, requestId: opts.requestId }),
+            createListStrategy({
+              client: o.client,
+              intervals: o.intervals,
+              paging,
+              clock: o.clock,
+              requestId: opts.requestId,
+            }),
           );
           strategy.offerSeed(jobs);
           const member = memberOf(ends, deliver);

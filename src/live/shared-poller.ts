@@ -97,7 +97,12 @@ export function createSharedPoller(opts: SharedPollerOptions): SharedPoller {
   const schedule = () => {
     if (disposed) return;
     const { failures, retryAfterSeconds } = record;
-    const delay = nextPollDelay({ baseMs: strategy.baseDelay(), failures, retryAfterSeconds, maxBackoffMs: opts.intervals.maxBackoffMs });
+    const delay = nextPollDelay({
+      baseMs: strategy.baseDelay(),
+      failures,
+      retryAfterSeconds,
+      maxBackoffMs: opts.intervals.maxBackoffMs,
+    });
     if (delay === null) {
       void dispose();
       return;
@@ -215,7 +220,11 @@ export function createSharedPoller(opts: SharedPollerOptions): SharedPoller {
       await resync();
     } catch (error) {
       logger.error({ err: error }, 'live updates: could not listen for events');
-      void dispose(new UpstreamError('UPSTREAM_UNAVAILABLE', 'Live updates are unavailable right now; subscribe again later.', { cause: error }));
+      void dispose(
+        new UpstreamError('UPSTREAM_UNAVAILABLE', 'Live updates are unavailable right now; subscribe again later.', {
+          cause: error,
+        }),
+      );
       return;
     }
     if (!disposed) void tick();

@@ -1,0 +1,101 @@
+// @ts-check
+/**
+ * Lint rules, run by `npm test` (`npm run lint`). Prettier owns the layout; ESLint owns correctness
+ * and the function-length budget below.
+ */
+import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+/**
+ * The budget: a function of the product (src, dashboard, bench, scripts) holds at most 80 lines of
+ * code, blank lines and comments aside. A longer one is split, or named here with the reason it stays.
+ * Specs are exempt: a `describe` callback is a list of cases, not logic.
+ */
+const FUNCTION_LINES = 80;
+
+/** Functions over the budget that stay, each with why. */
+const OVER_BUDGET = [
+  { file: 'bench/fanout.ts', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'bench/http-report.ts', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'bench/load-client.ts', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'dashboard/src/csv-upload.tsx', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'dashboard/src/job-page.tsx', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'dashboard/src/jobs-page.tsx', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'dashboard/src/loss-chart.tsx', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'dashboard/src/new-job-page.tsx', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'dashboard/src/preflight-report.tsx', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'src/config.ts', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'src/preflight/analyze-file.ts', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'src/resolvers/loaders.ts', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'src/schema/job.ts', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'src/server/gateway.ts', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'src/server/graphql-ws-options.ts', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'src/server/parse-multipart.ts', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'src/server/start.ts', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'src/server/use-metrics.ts', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'src/live/hub.ts', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'src/live/redis-lease.ts', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'src/live/redis-liveness.ts', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  {
+    file: 'src/live/redis-transport.ts',
+    why: 'PENDING: over budget when the budget was adopted; to be split',
+  },
+  { file: 'src/live/shared-poller.ts', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'src/telemetry/gateway-metrics.ts', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'src/upstream/call.ts', why: 'PENDING: over budget when the budget was adopted; to be split' },
+  { file: 'src/upstream/client.ts', why: 'PENDING: over budget when the budget was adopted; to be split' },
+];
+
+const HOOKS_PENDING = [
+  'dashboard/src/jobs-page.tsx',
+  'dashboard/src/loss-chart.tsx',
+  'dashboard/src/main.tsx',
+  'dashboard/src/new-job-page.tsx',
+  'dashboard/src/use-dataset-analysis.ts',
+];
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'dashboard/src/gql/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.{js,mjs,cjs}'],
+    languageOptions: { globals: globals.node },
+  },
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Control characters are what the id/name guards exist to refuse.
+      'no-control-regex': 'off',
+    },
+  },
+  {
+    files: ['src/**/*.ts', 'dashboard/src/**/*.{ts,tsx}', 'bench/**/*.ts', 'scripts/**/*.{ts,mjs}'],
+    rules: {
+      'max-lines-per-function': [
+        'error',
+        { max: FUNCTION_LINES, skipBlankLines: true, skipComments: true, IIFEs: true },
+      ],
+    },
+  },
+  ...OVER_BUDGET.map(({ file }) => ({ files: [file], rules: { 'max-lines-per-function': 'off' } })),
+  {
+    files: ['test/**/*.ts'],
+    rules: {
+      // Specs read untyped GraphQL answers: `any` is the honest type of `response.data` there.
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
+  },
+  {
+    files: ['dashboard/src/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: reactHooks.configs.recommended.rules,
+  },
+  {
+    // PENDING: these break the hooks rules today; the new-job form rework fixes them and removes this entry.
+    files: HOOKS_PENDING,
+    rules: Object.fromEntries(Object.keys(reactHooks.configs.recommended.rules).map((rule) => [rule, 'warn'])),
+  },
+);
