@@ -17,7 +17,7 @@ export function chargeOf(job: StoredJob, now: number): number {
   return 0;
 }
 
-export function balanceOf(account: AccountState, now: number): number {
+function balanceOf(account: AccountState, now: number): number {
   let balance = account.startingBalance - account.deletedCharges;
   for (const job of account.jobs.values()) balance -= chargeOf(job, now);
   return micro(balance);

@@ -33,8 +33,8 @@ const loraSchema = z.object({
   lora_trainable_modules: z.string().min(1).default('all-linear'),
 });
 
-export const trainingTypeSchema = z.union([z.object({ type: z.literal('Full') }), loraSchema]).nullish();
-export const trainingMethodSchema = z.discriminatedUnion('method', [sftSchema, dpoSchema]).optional();
+const trainingTypeSchema = z.union([z.object({ type: z.literal('Full') }), loraSchema]).nullish();
+const trainingMethodSchema = z.discriminatedUnion('method', [sftSchema, dpoSchema]).optional();
 
 export const estimateBodySchema = z.object({
   training_file: z.string().min(1),
@@ -78,4 +78,3 @@ export const createBodySchema = estimateBodySchema.extend({
 });
 
 export type CreateBody = z.output<typeof createBodySchema>;
-export type EstimateBody = z.output<typeof estimateBodySchema>;

@@ -13,7 +13,7 @@ import { checkMessages, checkPreference } from './message-checks.js';
 import { FileFormatError, type Sample } from './samples.js';
 
 export type FileType = 'jsonl' | 'csv' | 'parquet';
-export type DatasetFormat = 'general' | 'conversation' | 'instruction' | 'preference_openai';
+type DatasetFormat = 'general' | 'conversation' | 'instruction' | 'preference_openai';
 
 export type FileCheck =
   | { ok: true; fileType: FileType; format: DatasetFormat | null; samples: Sample[]; lines: number }

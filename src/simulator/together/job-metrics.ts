@@ -54,7 +54,7 @@ function records(job: StoredJob, now: number): MetricRecord[] {
   return out;
 }
 
-export function sampleUniformly<T>(items: readonly T[], count: number): T[] {
+function sampleUniformly<T>(items: readonly T[], count: number): T[] {
   if (count >= items.length) return [...items];
   if (count <= 1) return items.slice(-1);
   return Array.from({ length: count }, (_, i) => items[Math.round((i * (items.length - 1)) / (count - 1))]!);

@@ -10,7 +10,7 @@ import type { JobSettings } from './job-settings.js';
 import { computePrice, type Price } from './pricing.js';
 import { loadSampleCounter, type SampleCounter } from './sample-tokens.js';
 
-export interface EarlyStop {
+interface EarlyStop {
   /** The evaluation step at which training halted. */
   haltStep: number;
   bestStep: number;
@@ -40,7 +40,7 @@ export function fileTokens(samples: readonly Sample[], counter: SampleCounter, m
 }
 
 /** `count` steps spread evenly over `1..last`, distinct and ascending. */
-export function spread(count: number, last: number): number[] {
+function spread(count: number, last: number): number[] {
   return [...new Set(Array.from({ length: count }, (_, i) => Math.max(1, Math.round(((i + 1) * last) / count))))];
 }
 

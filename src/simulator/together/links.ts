@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 export const UPLOAD_PATH_PREFIX = '/__uploads/';
 export const LINK_PATH_PREFIX = '/__downloads/';
 
-export type LinkLookup<T> = { kind: 'ok'; value: T; expiresAt: number } | { kind: 'expired' } | { kind: 'unknown' };
+type LinkLookup<T> = { kind: 'ok'; value: T; expiresAt: number } | { kind: 'expired' } | { kind: 'unknown' };
 
 export interface LinkRegistry<T> {
   issue(value: T, now: number): { token: string; expiresAt: number };

@@ -40,7 +40,7 @@ export interface TogetherSimulatorOptions {
   logger?: SimulatorLogger;
 }
 
-export const DEFAULT_TOGETHER_TENANTS: readonly TogetherTenantOption[] = [
+const DEFAULT_TOGETHER_TENANTS: readonly TogetherTenantOption[] = [
   { token: 'demo-token', accountId: 'demo' },
   { token: 'other-token', accountId: 'other' },
 ];

@@ -13,7 +13,7 @@ import { listCheckpoints, listEvents, listMetrics } from './handlers/job-reads.j
 import { listModels, modelLimits } from './handlers/models.js';
 import { previewFineTune } from './handlers/preview.js';
 
-export const TOGETHER_API_PREFIX = '/v1';
+const TOGETHER_API_PREFIX = '/v1';
 
 const ROUTES: ReadonlyArray<readonly [method: string, template: string, handler: TogetherHandler]> = [
   ['GET', '/models', listModels],

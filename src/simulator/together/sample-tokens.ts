@@ -10,7 +10,7 @@ import { loadTokenCounter, type TokenCounter } from '../../contract/tokenizers.j
 import type { FineTuneModel } from './models.js';
 import type { Sample } from './samples.js';
 
-export interface SampleTokens {
+interface SampleTokens {
   total: number;
   /** Tokens of the pieces trained on (answers). */
   trained: number;

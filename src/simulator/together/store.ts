@@ -18,7 +18,7 @@ export interface StoredFile {
   check: FileCheck | null;
 }
 
-export interface JobFailure {
+interface JobFailure {
   afterMs: number;
   message: string;
 }

@@ -8,7 +8,7 @@ import { encodeText } from '../../contract/tokenizers.js';
 import { unitHash } from '../ids.js';
 import type { FineTuneModel } from './models.js';
 
-export interface Pieces {
+interface Pieces {
   ids: number[];
   tokens: string[];
 }

@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
 import { invalidRequest, TogetherError } from './errors.js';
 
-export function tooLarge(maxBytes: number): TogetherError {
+function tooLarge(maxBytes: number): TogetherError {
   return new TogetherError(413, 'invalid_request_error', `The file is larger than the ${maxBytes}-byte upload limit.`);
 }
 

@@ -91,7 +91,7 @@ export async function uploadMultipart(ctx: TogetherContext): Promise<Reply> {
   return json(200, wireFile(file));
 }
 
-export function findFile(account: AccountState, id: string): StoredFile {
+function findFile(account: AccountState, id: string): StoredFile {
   const file = account.files.get(id);
   if (file === undefined) throw notFound(`File ${JSON.stringify(id)} not found.`);
   return file;
