@@ -3,6 +3,7 @@
  * (several tokens may share one); every lookup goes through the caller's account, so another
  * account's file or job is simply not found, never leaked.
  */
+import type { FilePurpose } from 'together-ai/resources/files';
 import type { FileCheck, FileType } from './file-checks.js';
 import type { JobPlan } from './job-plan.js';
 import type { JobSettings } from './job-settings.js';
@@ -10,7 +11,7 @@ import type { JobSettings } from './job-settings.js';
 export interface StoredFile {
   id: string;
   filename: string;
-  purpose: string;
+  purpose: FilePurpose;
   fileType: FileType;
   createdAt: number;
   /** The bytes, once uploaded; null while the SDK's PUT has not arrived. */

@@ -29,7 +29,7 @@ export function wireFile(file: StoredFile) {
     created_at: Math.floor(file.createdAt / 1000),
     filename: file.filename,
     FileType: file.fileType,
-    purpose: file.purpose as FileResponse['purpose'],
+    purpose: file.purpose,
     Processed: file.check !== null,
     processing_status: processingStatus(file),
     ...(validation !== undefined && { validation_report: validation }),

@@ -6,7 +6,7 @@
  * two-step path (the client learns it by retrieving it) and refused with 400 on the one-step path (ours).
  */
 import { randomUUID } from 'node:crypto';
-import type { FileDeleteResponse, FileList } from 'together-ai/resources/files';
+import type { FileDeleteResponse, FileList, FilePurpose } from 'together-ai/resources/files';
 import { json, type Reply } from '../../reply.js';
 import type { TogetherContext, TogetherDeps } from '../context.js';
 import { invalidRequest, notFound, TogetherError } from '../errors.js';
@@ -16,14 +16,15 @@ import type { AccountState, StoredFile } from '../store.js';
 import { readMultipart, readRawBody } from '../upload-bodies.js';
 import { wireFile } from '../wire-file.js';
 
-const PURPOSES = new Set(['fine-tune', 'eval', 'batch-api']);
+const PURPOSES: readonly FilePurpose[] = ['fine-tune', 'eval', 'batch-api'];
+const isPurpose = (value: string): value is FilePurpose => (PURPOSES as readonly string[]).includes(value);
 
 function newFile(fields: Record<string, string | undefined>, now: number): StoredFile {
   // The SDK sends the path it read the file from: the name is its last part (ours).
   const filename = fields['file_name']?.split(/[\\/]/).pop();
   if (filename === undefined || filename === '') throw invalidRequest('file_name is required.', 'file_name');
   const purpose = fields['purpose'] ?? 'fine-tune';
-  if (!PURPOSES.has(purpose))
+  if (!isPurpose(purpose))
     throw invalidRequest(
       `purpose must be one of fine-tune, eval, batch-api; got ${JSON.stringify(purpose)}.`,
       'purpose',
