@@ -4,13 +4,15 @@
  *   SIMULATOR_FAILURE_RATE (0), SIMULATOR_JWT_SECRET (none), SIMULATOR_MAX_UPLOAD_BYTES (50 MiB),
  *   SIMULATOR_DOWNLOAD_TTL_SECONDS (300), SIMULATOR_TENANTS (JSON array of
  *   { token, organizationId, creditUsd? }; default demo-token→demo-org, other-token→other-org),
- *   SIMULATOR_FAULTS (JSON FaultOptions), SIMULATOR_LOG_LEVEL (info).
+ *   SIMULATOR_FAULTS (JSON FaultOptions), SIMULATOR_LOG_LEVEL (info),
+ *   SIMULATOR_PUBLIC_ORIGIN (none: download links name the host the request used).
  * A bad value exits with status 2 and a message naming the variable.
  */
 import pino from 'pino';
 import { z } from 'zod';
 import { faultOptionsSchema } from './faults.js';
 import { startSimulator } from './index.js';
+import { publicOriginSchema } from './options.js';
 
 const json = <T extends z.ZodType>(schema: T) =>
   z
@@ -43,6 +45,7 @@ const envSchema = z.object({
     ),
   ).optional(),
   SIMULATOR_FAULTS: json(faultOptionsSchema).optional(),
+  SIMULATOR_PUBLIC_ORIGIN: publicOriginSchema.optional(),
   SIMULATOR_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -69,6 +72,7 @@ const simulator = await startSimulator({
   }),
   ...(config.SIMULATOR_TENANTS !== undefined && { tenants: config.SIMULATOR_TENANTS }),
   ...(config.SIMULATOR_FAULTS !== undefined && { faults: config.SIMULATOR_FAULTS }),
+  ...(config.SIMULATOR_PUBLIC_ORIGIN !== undefined && { publicOrigin: config.SIMULATOR_PUBLIC_ORIGIN }),
 });
 logger.info({ apiBaseUrl: simulator.apiBaseUrl }, 'simulator listening');
 console.log(
