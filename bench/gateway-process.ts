@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { createGateway } from '../src/server/gateway.js';
 import { startHttpServer } from '../src/server/http.js';
-import { createLiveUpdates } from '../src/subscriptions/hub.js';
+import { createLiveUpdates } from '../src/live/hub.js';
 import { createUpstreamClient } from '../src/upstream/client.js';
 
 export interface GatewayProcessConfig {

@@ -8,6 +8,9 @@
  *   imports it back.
  * - The simulator and the upstream client share no code but the contract's rules: neither imports
  *   the other, and no folder other than `src/contract` is reached from both.
+ * - The live-update engine (`src/live`) sits below GraphQL and the transports: it imports no
+ *   `graphql` (nor yoga), no `ws`, no `node:http`/`node:https`/`node:net`, and no gateway
+ *   configuration (`src/config.ts`, `src/env-values.ts`) or server code: what it needs is handed to it.
  *
  * Length is budgeted per function, not per file: ESLint's `max-lines-per-function` in
  * eslint.config.js (run by `npm test`), with the functions over it named there with their reason.
@@ -96,6 +99,26 @@ describe('structure of src', () => {
       }
     }
     expect(cycles).toEqual([]);
+  });
+
+  it('the live-update engine imports no GraphQL, no transport and no configuration', () => {
+    const banned = /^(graphql|graphql-yoga|graphql-ws|@graphql-yoga\/.*|@envelop\/.*|ws|node:(http|https|net|tls))$/;
+    const offending = files
+      .filter((file) => folderOf(file) === 'live')
+      .flatMap((file) =>
+        ts
+          .preProcessFile(sources.get(file)!, true, true)
+          .importedFiles.map((f) => f.fileName)
+          .filter((specifier) => {
+            if (banned.test(specifier)) return true;
+            if (!specifier.startsWith('.')) return false;
+            const target = relative(SRC, resolve(dirname(file), specifier).replace(/\.js$/, '.ts'));
+            return ['config.ts', 'env-values.ts'].includes(target) || target.startsWith(`server${sep}`);
+          })
+          .map((specifier) => `${repoPath(file)} → ${specifier}`),
+      );
+    expect(files.some((file) => folderOf(file) === 'live')).toBe(true);
+    expect(offending).toEqual([]);
   });
 
   it('the simulator and the upstream client share no code but the contract', () => {

@@ -3,7 +3,7 @@
  * and the gateway's services. Built once per HTTP request, and once per subscription.
  */
 import type { GraphQLError } from 'graphql';
-import type { LiveUpdates } from '../subscriptions/hub.js';
+import type { LiveUpdates } from '../live/hub.js';
 import type { CallOptions, Credentials, UpstreamClient } from '../upstream/types.js';
 import type { PreflightService } from './analyze-dataset.js';
 import type { BaseModelCatalogue } from './base-model-catalogue.js';

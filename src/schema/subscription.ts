@@ -1,7 +1,7 @@
 import type { GatewayContext } from '../resolvers/context.js';
 import { gatewayError } from '../errors/gateway-error.js';
-import type { JobSnapshot, WatchOptions } from '../subscriptions/hub.js';
-import { liveSource, unwrap, type LiveItem } from '../subscriptions/live-source.js';
+import type { JobSnapshot, WatchOptions } from '../live/hub.js';
+import { liveSource, unwrap, type LiveItem } from '../resolvers/live-source.js';
 import type { Metrics } from '../upstream/schemas.js';
 import { builder } from './builder.js';
 import { JobRef, JobStatusEnum, type JobShape } from './job.js';

@@ -11,7 +11,7 @@ import { BaseModelCatalogue } from '../resolvers/base-model-catalogue.js';
 import { DatasetCatalogue } from '../resolvers/dataset-catalogue.js';
 import { createGatewayContext, type GatewayContext, type GatewayServices } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
-import type { LiveUpdates } from '../subscriptions/hub.js';
+import type { LiveUpdates } from '../live/hub.js';
 import { createSecretRedactor, type SecretRedactor } from '../secrets/secret-redactor.js';
 import type { Credentials, UpstreamClient } from '../upstream/types.js';
 import { corsAllowList, useVaryOrigin } from './cors-allow-list.js';

@@ -1,10 +1,10 @@
 /**
  * The graphql-ws server options of the gateway: each operation runs through yoga's envelop, with
  * credentials from `connectionParams` (yoga's request hooks do not run over WebSocket). Transport
- * glue only: the live-update design, grouping included, is in src/subscriptions/README.md.
+ * glue only: the live-update design, grouping included, is in src/live/README.md.
  *
- * Grouping (on by default): identical `jobUpdated` subscriptions (src/subscriptions/group-key.ts)
- * share one execution per event and one serialisation (src/subscriptions/subscription-groups.ts).
+ * Grouping (on by default): identical `jobUpdated` subscriptions (src/server/ws/group-key.ts)
+ * share one execution per event and one serialisation (src/server/ws/subscription-groups.ts).
  *
  * A member that joins a live group does not repeat the group's upstream access check: the very same
  * token was checked for the very same job when the group opened, and every poll re-checks it. Every
@@ -14,16 +14,16 @@
  * request id) with a signal of the group's own, aborted when its last member leaves.
  *
  * Members' events are written to the socket as graphql-ws's own `next` messages from the group's
- * serialised payload (src/subscriptions/ws-next-frames.ts).
+ * serialised payload (src/server/ws/ws-next-frames.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import type { WebSocket } from 'ws';
-import { groupableField, groupKey } from '../subscriptions/group-key.js';
-import { createSubscriptionGroups, type SubscriptionGroups } from '../subscriptions/subscription-groups.js';
-import { writeNextMessages } from '../subscriptions/ws-next-frames.js';
+import { groupableField, groupKey } from './ws/group-key.js';
+import { createSubscriptionGroups, type SubscriptionGroups } from './ws/subscription-groups.js';
+import { writeNextMessages } from './ws/ws-next-frames.js';
 import { scrubbedError, toClientError } from './to-client-error.js';
 import type { Gateway } from './gateway.js';
 import { requestIdFrom, requestScope, type RequestScope } from '../telemetry/request-scope.js';

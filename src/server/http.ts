@@ -1,7 +1,7 @@
 /**
  * The transports around one gateway: HTTP (queries, mutations, uploads, SSE subscriptions, GraphiQL,
  * health) through yoga, and graphql-ws on the same port and path (its options in graphql-ws-options.ts;
- * the grouping of identical subscriptions in src/subscriptions/, see its README.md).
+ * the grouping of identical subscriptions in src/server/ws/, see src/live/README.md).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,7 +15,7 @@ export interface HttpServerOptions {
   host?: string;
   /**
    * Identical `jobUpdated` subscriptions over WebSocket (same query, variables and connection
-   * parameters) share one execution and one serialisation per event (src/subscriptions/README.md). @default true
+   * parameters) share one execution and one serialisation per event (src/live/README.md). @default true
    */
   subscriptionGroups?: boolean;
   /**

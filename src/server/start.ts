@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
 import type { Simulator } from '../simulator/index.js';
-import { startLiveUpdates } from '../subscriptions/configured-hub.js';
+import { startLiveUpdates } from './live-updates.js';
 import { createSecretRedactor } from '../secrets/secret-redactor.js';
 import { createGatewayMetrics } from '../telemetry/gateway-metrics.js';
 import { requestIdToUpstream } from '../telemetry/request-scope.js';

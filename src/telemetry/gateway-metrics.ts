@@ -11,7 +11,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CircuitBreakerView, CircuitState } from '../upstream/circuit-breaker.js';
-import type { LiveUpdatesObserver } from '../subscriptions/observed.js';
+import type { LiveUpdatesObserver } from '../live/observed.js';
 import type { UpstreamObserver } from '../upstream/observer.js';
 import { boundedLabel, type BoundedLabel } from './bounded-label.js';
 

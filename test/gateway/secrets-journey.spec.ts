@@ -13,7 +13,7 @@ import { startHttpServer, type RunningServer } from '../../src/server/http.js';
 import { redactingLogger } from '../../src/server/redacting-logger.js';
 import { createSecretRedactor } from '../../src/secrets/secret-redactor.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { createLiveUpdates, type LiveUpdates } from '../../src/subscriptions/hub.js';
+import { createLiveUpdates, type LiveUpdates } from '../../src/live/hub.js';
 import { createUpstreamClient, type ClosableUpstreamClient } from '../../src/upstream/client.js';
 import { startEchoingUpstream, type EchoingUpstream } from '../harness/echoing-upstream.js';
 import { QA_CSV, QWEN_SMALL } from '../harness/fixtures.js';

@@ -7,12 +7,7 @@
  */
 import { Readable } from 'node:stream';
 import { SignJWT } from 'jose';
-import {
-  createLiveUpdates,
-  type JobSnapshot,
-  type LiveUpdates,
-  type LiveUpdatesOptions,
-} from '../../src/subscriptions/hub.js';
+import { createLiveUpdates, type JobSnapshot, type LiveUpdates, type LiveUpdatesOptions } from '../../src/live/hub.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { createUpstreamClient, type ClosableUpstreamClient } from '../../src/upstream/client.js';
 import type { Job } from '../../src/upstream/schemas.js';

@@ -10,7 +10,7 @@
  * `advance`, so a test can say exactly "six intervals passed and nothing was polled", with no
  * real-time sleep. `at` and `set` move the time without firing anything.
  */
-import type { Clock } from '../../src/subscriptions/clock.js';
+import type { Clock } from '../../src/live/clock.js';
 
 export interface ManualClock extends Clock {
   /** Sets the clock to `fraction` of `job`'s run: 0.05 queued, 0.15 starting, 0.2–1 running, ≥ 1 completed. */

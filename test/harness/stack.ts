@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/server/gateway.js';
 import { startHttpServer, type RunningServer } from '../../src/server/http.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
-import { createLiveUpdates, type LiveUpdates, type LiveUpdatesOptions } from '../../src/subscriptions/hub.js';
+import { createLiveUpdates, type LiveUpdates, type LiveUpdatesOptions } from '../../src/live/hub.js';
 import {
   createUpstreamClient,
   type ClosableUpstreamClient,

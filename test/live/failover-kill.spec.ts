@@ -15,7 +15,7 @@ import type { Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { decodeSnapshots } from '../../src/subscriptions/snapshot-codec.js';
+import { decodeSnapshots } from '../../src/live/snapshot-codec.js';
 import { createUpstreamClient, type ClosableUpstreamClient } from '../../src/upstream/client.js';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
 import { logLines, startGatewayProcess, type GatewayProcess } from '../harness/gateway-process.js';

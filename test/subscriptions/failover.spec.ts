@@ -13,8 +13,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LiveUpdatesLogger } from '../../src/subscriptions/options.js';
-import { decodeSnapshots } from '../../src/subscriptions/snapshot-codec.js';
+import type { LiveUpdatesLogger } from '../../src/live/options.js';
+import { decodeSnapshots } from '../../src/live/snapshot-codec.js';
 import { manualClock, type ManualClock } from '../harness/manual-clock.js';
 import { eventually } from '../harness/stack.js';
 import { DEMO, JOB_SECONDS, read, spyClient, startLiveStack, until, type LiveStack } from '../harness/hub-stack.js';

@@ -8,7 +8,7 @@ import {
   HEALTHY,
   type FailureRecord,
   type PollFailure,
-} from '../../src/subscriptions/poll-failure-policy.js';
+} from '../../src/live/poll-failure-policy.js';
 import { UpstreamError, type UpstreamErrorCode } from '../../src/upstream/errors.js';
 
 const NOW = 1_000_000;

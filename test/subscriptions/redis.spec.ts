@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LiveUpdates } from '../../src/subscriptions/hub.js';
+import type { LiveUpdates } from '../../src/live/hub.js';
 import { DEMO, read, spyClient, startLiveStack, until, type LiveStack, type Reader } from '../harness/hub-stack.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

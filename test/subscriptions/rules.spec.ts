@@ -3,11 +3,11 @@
  * rotation, the snapshot wire form, and a job that disappears mid-stream (a fake client).
  */
 import { describe, expect, it } from 'vitest';
-import { createCredentialPool } from '../../src/subscriptions/credential-pool.js';
-import { createLiveUpdates } from '../../src/subscriptions/hub.js';
-import { nextPollDelay } from '../../src/subscriptions/poll-delay.js';
-import { compareProgress, makeSnapshot, supersedes } from '../../src/subscriptions/snapshot.js';
-import { decodeSnapshots, encodeSnapshots } from '../../src/subscriptions/snapshot-codec.js';
+import { createCredentialPool } from '../../src/live/credential-pool.js';
+import { createLiveUpdates } from '../../src/live/hub.js';
+import { nextPollDelay } from '../../src/live/poll-delay.js';
+import { compareProgress, makeSnapshot, supersedes } from '../../src/live/snapshot.js';
+import { decodeSnapshots, encodeSnapshots } from '../../src/live/snapshot-codec.js';
 import { UpstreamError } from '../../src/upstream/errors.js';
 import type { Job, Metrics } from '../../src/upstream/schemas.js';
 import type { UpstreamClient } from '../../src/upstream/types.js';

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../src/upstream/errors.js';
 import type { Credentials, UpstreamClient } from '../../src/upstream/types.js';
-import type { Clock } from '../../src/subscriptions/clock.js';
+import type { Clock } from '../../src/live/clock.js';
 import { manualClock } from '../harness/manual-clock.js';
 import { DEMO, JOB_SECONDS, read, startLiveStack, until, type LiveStack } from '../harness/hub-stack.js';
 

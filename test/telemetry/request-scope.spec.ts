@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 import { createGateway, type Gateway } from '../../src/server/gateway.js';
 import { startHttpServer, type RunningServer } from '../../src/server/http.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { createLiveUpdates, type LiveUpdates } from '../../src/subscriptions/hub.js';
+import { createLiveUpdates, type LiveUpdates } from '../../src/live/hub.js';
 import { requestIdToUpstream } from '../../src/telemetry/request-scope.js';
 import { createUpstreamClient, type ClosableUpstreamClient } from '../../src/upstream/client.js';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';

@@ -9,7 +9,7 @@
  * joining the shared poller. Errors end the stream with a coded error (an UpstreamError): the
  * check's own error, UNAUTHENTICATED when the token expires, or what the poller ended with.
  */
-import { Repeater, SlidingBuffer } from 'graphql-yoga';
+import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
 import { UpstreamError } from '../upstream/errors.js';
 import { jwtExpiry } from '../upstream/jwt-expiry.js';
 import type { Credentials } from '../upstream/types.js';

@@ -3,7 +3,7 @@
  * `jobsUpdated(status?)`. This file only composes; each concern has its own file. The design, from a
  * poll to a frame on the socket, is written once, in README.md in this folder.
  */
-import { Repeater } from 'graphql-yoga';
+import { Repeater } from '@repeaterjs/repeater';
 import type { Redis } from 'ioredis';
 import { connectRedis } from './connect-redis.js';
 import type { JobStatus } from '../upstream/schemas.js';
