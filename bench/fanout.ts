@@ -30,6 +30,7 @@ import { layerTimes, LAYERS, type CpuProfile, type Layer } from './cpu-profile.j
 import type { ChildMessage, GatewayProcessConfig, MemoryReport, ParentMessage } from './gateway-process.js';
 import { createLoadClient, type SubscriberPlan } from './load-client.js';
 import { parseOptions, scenariosOf, type BenchOptions, type Scenario } from './options.js';
+import { portablePath } from './portable-path.js';
 import { fmt, median, percentile, ratio, table } from './report.js';
 import { startUpstreamProbe } from './upstream-probe.js';
 
@@ -120,7 +121,12 @@ const markdown = renderTables(rows);
 console.log(`\n${markdown}`);
 if (options.out) {
   await writeFile(`${options.out}.md`, `${machineLine()}\n\n${markdown}\n`);
-  await writeFile(`${options.out}.json`, JSON.stringify({ machine: machineLine(), options, rows }, null, 2));
+  const written = {
+    ...options,
+    ...(options.profileDir === undefined ? {} : { profileDir: portablePath(options.profileDir) }),
+    out: portablePath(options.out),
+  };
+  await writeFile(`${options.out}.json`, JSON.stringify({ machine: machineLine(), options: written, rows }, null, 2));
 }
 await probe.close();
 await setup.close();
