@@ -44,24 +44,8 @@ export function JobPage({ id }: { id: string }) {
     }
   };
 
-  if (!job) {
-    return (
-      <section>
-        <p>
-          <a href="#/jobs">← Jobs</a>
-        </p>
-        {error ? (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        ) : (
-          <p role="status">Loading the job…</p>
-        )}
-      </section>
-    );
-  }
+  if (!job) return <JobLoading error={error} />;
   const m = job.metrics;
-  const h = job.hyperparameters;
   const best =
     m?.bestValidationLoss != null && m.bestValidationLossStep != null
       ? { loss: m.bestValidationLoss, step: m.bestValidationLossStep }
@@ -95,72 +79,107 @@ export function JobPage({ id }: { id: string }) {
         secondsLeft={job.estimatedSecondsLeft ?? null}
         label="Training progress"
       />
-      <div class="actions">
-        {ACTIVE.has(job.status) ? (
-          <button type="button" class="danger" disabled={cancelling} onClick={cancel}>
-            {cancelling ? 'Cancelling…' : 'Cancel job'}
-          </button>
-        ) : null}
-        {job.downloadUrl ? (
-          <a class="button" href={job.downloadUrl} download>
-            Download the adapter (.tar.gz)
-          </a>
-        ) : null}
-      </div>
+      <JobActions job={job} cancelling={cancelling} onCancel={cancel} />
       <h2>Loss</h2>
       <LossChart points={m?.points ?? []} totalSteps={m?.trainingSteps ?? null} best={best} />
       <div class="grid">
-        <div class="card">
-          <h2>Details</h2>
-          <dl>
-            <dt>Model</dt>
-            <dd>{job.baseModel?.name ?? job.baseModelId}</dd>
-            <dt>Dataset</dt>
-            <dd>
-              {job.dataset ? job.dataset.name : `${job.datasetId} (deleted)`}
-              {job.dataset?.trainingFile ? ` · training ${job.dataset.trainingFile.name}` : ''}
-              {job.dataset?.validationFile ? ` · validation ${job.dataset.validationFile.name}` : ''}
-            </dd>
-            <dt>Columns</dt>
-            <dd>
-              prompt {job.promptColumn ?? '—'}, answer {job.answerColumn}
-            </dd>
-            <dt>Created</dt>
-            <dd>{formatTime(job.createdAt)}</dd>
-            <dt>Started</dt>
-            <dd>{formatTime(job.startedAt)}</dd>
-            <dt>Finished</dt>
-            <dd>{formatTime(job.completedAt)}</dd>
-          </dl>
-        </div>
-        <div class="card">
-          <h2>Hyperparameters</h2>
-          <dl>
-            <dt>Epochs</dt>
-            <dd>{h.nEpochs}</dd>
-            <dt>Evaluations</dt>
-            <dd>{h.nEvals}</dd>
-            <dt>Batch size</dt>
-            <dd>{h.batchSize}</dd>
-            <dt>Learning rate</dt>
-            <dd>{h.learningRate}</dd>
-            <dt>Warmup ratio</dt>
-            <dd>{h.warmupRatio}</dd>
-            <dt>Weight decay</dt>
-            <dd>{h.weightDecay}</dd>
-            <dt>Best checkpoint kept</dt>
-            <dd>{h.bestCheckpoints ? 'yes' : 'no'}</dd>
-            <dt>Prompt masked in loss</dt>
-            <dd>{h.maskPromptLabels ? 'yes' : 'no'}</dd>
-            <dt>LoRA</dt>
-            <dd>
-              r {h.lora.r}, alpha {h.lora.alpha}, dropout {h.lora.dropout}, modules{' '}
-              {h.lora.trainableModules.length ? h.lora.trainableModules.join(', ').toLowerCase() : 'all linear'}
-            </dd>
-          </dl>
-        </div>
+        <JobDetails job={job} />
+        <JobHyperparameters hyperparameters={job.hyperparameters} />
       </div>
       {job.status === 'COMPLETED' ? <HuggingFaceExportForm jobId={job.id} /> : null}
+    </section>
+  );
+}
+
+function JobActions({ job, cancelling, onCancel }: { job: Job; cancelling: boolean; onCancel(): void }) {
+  return (
+    <div class="actions">
+      {ACTIVE.has(job.status) ? (
+        <button type="button" class="danger" disabled={cancelling} onClick={onCancel}>
+          {cancelling ? 'Cancelling…' : 'Cancel job'}
+        </button>
+      ) : null}
+      {job.downloadUrl ? (
+        <a class="button" href={job.downloadUrl} download>
+          Download the adapter (.tar.gz)
+        </a>
+      ) : null}
+    </div>
+  );
+}
+
+function JobDetails({ job }: { job: Job }) {
+  return (
+    <div class="card">
+      <h2>Details</h2>
+      <dl>
+        <dt>Model</dt>
+        <dd>{job.baseModel?.name ?? job.baseModelId}</dd>
+        <dt>Dataset</dt>
+        <dd>
+          {job.dataset ? job.dataset.name : `${job.datasetId} (deleted)`}
+          {job.dataset?.trainingFile ? ` · training ${job.dataset.trainingFile.name}` : ''}
+          {job.dataset?.validationFile ? ` · validation ${job.dataset.validationFile.name}` : ''}
+        </dd>
+        <dt>Columns</dt>
+        <dd>
+          prompt {job.promptColumn ?? '—'}, answer {job.answerColumn}
+        </dd>
+        <dt>Created</dt>
+        <dd>{formatTime(job.createdAt)}</dd>
+        <dt>Started</dt>
+        <dd>{formatTime(job.startedAt)}</dd>
+        <dt>Finished</dt>
+        <dd>{formatTime(job.completedAt)}</dd>
+      </dl>
+    </div>
+  );
+}
+
+function JobHyperparameters({ hyperparameters: h }: { hyperparameters: Job['hyperparameters'] }) {
+  return (
+    <div class="card">
+      <h2>Hyperparameters</h2>
+      <dl>
+        <dt>Epochs</dt>
+        <dd>{h.nEpochs}</dd>
+        <dt>Evaluations</dt>
+        <dd>{h.nEvals}</dd>
+        <dt>Batch size</dt>
+        <dd>{h.batchSize}</dd>
+        <dt>Learning rate</dt>
+        <dd>{h.learningRate}</dd>
+        <dt>Warmup ratio</dt>
+        <dd>{h.warmupRatio}</dd>
+        <dt>Weight decay</dt>
+        <dd>{h.weightDecay}</dd>
+        <dt>Best checkpoint kept</dt>
+        <dd>{h.bestCheckpoints ? 'yes' : 'no'}</dd>
+        <dt>Prompt masked in loss</dt>
+        <dd>{h.maskPromptLabels ? 'yes' : 'no'}</dd>
+        <dt>LoRA</dt>
+        <dd>
+          r {h.lora.r}, alpha {h.lora.alpha}, dropout {h.lora.dropout}, modules{' '}
+          {h.lora.trainableModules.length ? h.lora.trainableModules.join(', ').toLowerCase() : 'all linear'}
+        </dd>
+      </dl>
+    </div>
+  );
+}
+
+function JobLoading({ error }: { error: string | null }) {
+  return (
+    <section>
+      <p>
+        <a href="#/jobs">← Jobs</a>
+      </p>
+      {error ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : (
+        <p role="status">Loading the job…</p>
+      )}
     </section>
   );
 }

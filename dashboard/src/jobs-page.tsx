@@ -18,15 +18,39 @@ const PAGE_SIZE = 20;
 
 export function JobsPage() {
   const [status, setStatus] = useState<JobStatus | ''>('');
-  const [jobs, setJobs] = useState<Map<string, Row>>(new Map());
+  return (
+    <section aria-labelledby="jobs-title">
+      <div class="heading">
+        <h1 id="jobs-title">Jobs</h1>
+        <a class="button" href="#/new">
+          New job
+        </a>
+      </div>
+      <label class="inline">
+        Status
+        <select value={status} onChange={(e) => setStatus(e.currentTarget.value as JobStatus | '')}>
+          <option value="">All</option>
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {statusLabel(s)}
+            </option>
+          ))}
+        </select>
+      </label>
+      {/* Keyed by the status: a new filter starts from an empty list, on its own subscription. */}
+      <LiveJobs key={status} status={status} />
+    </section>
+  );
+}
+
+/** The jobs of one status filter, live, a page at a time. */
+function LiveJobs({ status }: { status: JobStatus | '' }) {
+  const [jobs, setJobs] = useState<ReadonlyMap<string, Row>>(new Map());
   const [error, setError] = useState<ApiError | null>(null);
   const [loaded, setLoaded] = useState(false);
   const [page, setPage] = useState(0);
 
   useEffect(() => {
-    setJobs(new Map());
-    setLoaded(false);
-    setPage(0);
     const subscription = subscribe(JobsList, status ? { status } : {}, {
       onData: ({ jobsUpdated: job }) => {
         setLoaded(true);
@@ -48,25 +72,9 @@ export function JobsPage() {
   );
   const pages = Math.max(1, Math.ceil(visible.length / PAGE_SIZE));
   const shown = visible.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
-  const now = useNow(shown.some((job) => job.status === 'RUNNING'));
 
   return (
-    <section aria-labelledby="jobs-title">
-      <div class="heading">
-        <h1 id="jobs-title">Jobs</h1>
-        <a class="button" href="#/new">
-          New job
-        </a>
-      </div>
-      <label class="inline">
-        Status
-        <select value={status} onChange={(e) => setStatus(e.currentTarget.value as JobStatus | '')}>
-          <option value="">All</option>
-          {STATUSES.map((s) => (
-            <option value={s}>{statusLabel(s)}</option>
-          ))}
-        </select>
-      </label>
+    <>
       {error ? (
         <p class="error" role="alert">
           {error.message}
@@ -75,61 +83,77 @@ export function JobsPage() {
       <p role="status" class="muted">
         {loaded ? `${visible.length} job${visible.length === 1 ? '' : 's'}, live` : 'Waiting for the job list…'}
       </p>
-      <div class="table-wrap">
-        <table class="jobs">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Model</th>
-              <th scope="col">Status</th>
-              <th scope="col">Progress</th>
-              <th scope="col">Created</th>
+      <JobsTable jobs={shown} />
+      {pages > 1 ? <Pager page={page} pages={pages} onPage={setPage} /> : null}
+    </>
+  );
+}
+
+function JobsTable({ jobs }: { jobs: readonly Row[] }) {
+  const now = useNow(jobs.some((job) => job.status === 'RUNNING'));
+  return (
+    <div class="table-wrap">
+      <table class="jobs">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Model</th>
+            <th scope="col">Status</th>
+            <th scope="col">Progress</th>
+            <th scope="col">Created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {jobs.map((job) => (
+            <tr key={job.id} data-job-id={job.id}>
+              <td data-label="Name">
+                <a href={`#/jobs/${encodeURIComponent(job.id)}`}>{job.name}</a>
+              </td>
+              <td data-label="Model">{job.baseModel?.name ?? job.baseModelId}</td>
+              <td data-label="Status">
+                <span class={`status status-${job.status.toLowerCase()}`}>{statusLabel(job.status)}</span>
+              </td>
+              <td data-label="Progress">
+                <RowProgress job={job} now={now} />
+              </td>
+              <td data-label="Created">{formatTime(job.createdAt)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {shown.map((job) => (
-              <tr key={job.id} data-job-id={job.id}>
-                <td data-label="Name">
-                  <a href={`#/jobs/${encodeURIComponent(job.id)}`}>{job.name}</a>
-                </td>
-                <td data-label="Model">{job.baseModel?.name ?? job.baseModelId}</td>
-                <td data-label="Status">
-                  <span class={`status status-${job.status.toLowerCase()}`}>{statusLabel(job.status)}</span>
-                </td>
-                <td data-label="Progress">
-                  <RowProgress job={job} now={now} />
-                </td>
-                <td data-label="Created">{formatTime(job.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      {pages > 1 ? (
-        <nav class="pager" aria-label="Pages of jobs">
-          <button type="button" disabled={page === 0} onClick={() => setPage(page - 1)}>
-            Newer
-          </button>
-          <span>
-            Page {page + 1} of {pages}
-          </span>
-          <button type="button" disabled={page + 1 >= pages} onClick={() => setPage(page + 1)}>
-            Older
-          </button>
-        </nav>
-      ) : null}
-    </section>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Pager({ page, pages, onPage }: { page: number; pages: number; onPage(page: number): void }) {
+  return (
+    <nav class="pager" aria-label="Pages of jobs">
+      <button type="button" disabled={page === 0} onClick={() => onPage(page - 1)}>
+        Newer
+      </button>
+      <span>
+        Page {page + 1} of {pages}
+      </span>
+      <button type="button" disabled={page + 1 >= pages} onClick={() => onPage(page + 1)}>
+        Older
+      </button>
+    </nav>
   );
 }
 
 /** The time, once a second while `ticking` (a running job's time so far is shown). */
 function useNow(ticking: boolean): number {
-  const [now, setNow] = useState(Date.now());
+  const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     if (!ticking) return;
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
+    const tick = () => setNow(Date.now());
+    // At once too, not a second late: the time read when the page opened may be long past.
+    const first = setTimeout(tick, 0);
+    const timer = setInterval(tick, 1000);
+    return () => {
+      clearTimeout(first);
+      clearInterval(timer);
+    };
   }, [ticking]);
   return now;
 }

@@ -11,7 +11,7 @@ import { loadCredentials, saveCredentials, type Credentials } from './credential
 import { CredentialsForm } from './credentials-form';
 import { JobPage } from './job-page';
 import { JobsPage } from './jobs-page';
-import { NewJobPage } from './new-job-page';
+import { NewJobPage } from './new-job/new-job-page';
 import { Probe } from './operations';
 
 type Route = { page: 'jobs' } | { page: 'job'; id: string } | { page: 'new' };
@@ -51,7 +51,7 @@ function App() {
   };
   useEffect(() => void check(), []);
 
-  const useCredentials = (credentials: Credentials | null) => {
+  const applyCredentials = (credentials: Credentials | null) => {
     saveCredentials(credentials);
     resetSubscriptions();
     void check();
@@ -72,7 +72,7 @@ function App() {
           </a>
           <a href="/graphql">GraphiQL</a>
           {access.state === 'ok' && access.own ? (
-            <button type="button" class="link" onClick={() => useCredentials(null)}>
+            <button type="button" class="link" onClick={() => applyCredentials(null)}>
               Sign out
             </button>
           ) : null}
@@ -80,7 +80,7 @@ function App() {
       </header>
       <main>
         {access.state === 'checking' ? <p role="status">Connecting to the gateway…</p> : null}
-        {access.state === 'needed' ? <CredentialsForm reason={access.reason} onSubmit={useCredentials} /> : null}
+        {access.state === 'needed' ? <CredentialsForm reason={access.reason} onSubmit={applyCredentials} /> : null}
         {access.state === 'ok' && route.page === 'jobs' ? <JobsPage /> : null}
         {access.state === 'ok' && route.page === 'job' ? <JobPage key={route.id} id={route.id} /> : null}
         {access.state === 'ok' && route.page === 'new' ? <NewJobPage /> : null}

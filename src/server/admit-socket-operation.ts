@@ -4,9 +4,9 @@
  * point, like an HTTP request), and, in trusted-documents mode, the operation must be one of the
  * listed documents, sent as its text or as `extensions.persistedQuery.sha256Hash`.
  */
-import type { IncomingMessage } from 'node:http';
 import type { GraphQLError } from 'graphql';
 import { gatewayError } from '../errors/gateway-error.js';
+import type { Caller } from './caller.js';
 import type { RateLimit } from './create-rate-limit.js';
 import { persistedQueryHash } from './use-automatic-persisted-queries.js';
 import { untrustedReason } from './use-trusted-documents.js';
@@ -19,25 +19,17 @@ export interface SocketOperation {
 /** The document to run, or the refusal. */
 export type SocketAdmission = { ok: true; query: string } | { ok: false; error: GraphQLError };
 
-export type AdmitSocketOperation = (
-  payload: SocketOperation,
-  connectionParams: Readonly<Record<string, unknown>>,
-  request: IncomingMessage,
-) => Promise<SocketAdmission>;
+/** `caller`: the connection's (caller.ts), read from its connectionParams and upgrade request. */
+export type AdmitSocketOperation = (payload: SocketOperation, caller: Caller) => Promise<SocketAdmission>;
 
 export function createSocketAdmission(options: {
   rateLimit?: RateLimit | null;
   trustedDocuments?: ReadonlyMap<string, string> | null;
 }): AdmitSocketOperation {
   const { rateLimit, trustedDocuments } = options;
-  return async (payload, connectionParams, request) => {
+  return async (payload, caller) => {
     if (rateLimit) {
-      const authorization = connectionParams.authorization ?? connectionParams.Authorization;
-      const refusal = await rateLimit.consume({
-        authorization: typeof authorization === 'string' ? authorization : null,
-        remoteAddress: request.socket.remoteAddress,
-        forwardedFor: request.headers['x-forwarded-for']?.toString(),
-      });
+      const refusal = await rateLimit.consume(caller.rateLimitSubject);
       if (refusal) return { ok: false, error: refusal };
     }
     if (trustedDocuments) {

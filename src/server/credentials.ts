@@ -1,52 +1,14 @@
 /**
- * Whose request this is. Credentials pass through to the upstream as the caller's own: over HTTP
- * from `Authorization: Bearer …` and `X-Organization-Id`, over WebSocket from `connectionParams`
- * (`authorization`, `organizationId`). A caller who sends none gets the fallback credentials when the
+ * Whose credentials a request runs with. They pass through to the upstream as the caller's own, as
+ * caller.ts read them (over HTTP `Authorization: Bearer …` and `X-Organization-Id`, over WebSocket
+ * `connectionParams.authorization` and `organizationId`). A caller who sends none gets the fallback credentials when the
  * gateway has any (the demo tenant of the embedded simulator, or an operator's in explicit
  * single-tenant mode), and otherwise an UNAUTHENTICATED error when a field needs the upstream.
  */
 import type { CredentialsOutcome } from '../resolvers/context.js';
+import type { Caller, RequestSite } from './caller.js';
 import type { Credentials } from '../upstream/types.js';
 import { gatewayError } from '../errors/gateway-error.js';
-
-export interface PresentedCredentials {
-  /** The raw `Authorization` value (`Bearer …`). */
-  authorization?: string | null | undefined;
-  organizationId?: string | null | undefined;
-  /**
-   * Why this request may not use the fallback credentials (`defaultCredentialsRefusal`), or null.
-   * Without that rule any web page a user visits could spend the demo tenant's or, in single-tenant
-   * mode, the operator's credit (a cross-site form post or WebSocket needs no preflight).
-   */
-  defaultRefusal?: string | null | undefined;
-}
-
-/** What a request says about where it was sent and from which page: the headers the rule reads. */
-export interface RequestSite {
-  /** `Host` (for a request made in-process without one, the host of its URL). */
-  host: string | null;
-  forwardedHost: string | null;
-  origin: string | null;
-  /** `Sec-Fetch-Site`, sent by browsers: `same-origin`, `same-site`, `cross-site` or `none`. */
-  fetchSite: string | null;
-}
-
-/** The headers `defaultCredentialsRefusal` reads, from a fetch Request or a Node request (WebSocket upgrade). */
-export function requestSite(
-  get: (name: string) => string | string[] | null | undefined,
-  urlHost?: string,
-): RequestSite {
-  const one = (name: string) => {
-    const value = get(name);
-    return (Array.isArray(value) ? value[0] : value) ?? null;
-  };
-  return {
-    host: one('host') ?? urlHost ?? null,
-    forwardedHost: one('x-forwarded-host'),
-    origin: one('origin'),
-    fetchSite: one('sec-fetch-site'),
-  };
-}
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 const OWN_PAGES =
@@ -109,14 +71,21 @@ function crossSiteOrigin(origin: string | null | undefined, ...hosts: Array<stri
     : origin;
 }
 
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
-
-export function resolveCredentials(presented: PresentedCredentials, fallback: Credentials | null): CredentialsOutcome {
-  const authorization = presented.authorization?.trim() || undefined;
-  const organizationId = presented.organizationId?.trim() || undefined;
-
+/**
+ * The caller's credentials, or why there are none. `allowedHosts` and the site decide whether a
+ * caller who sent none may have `fallback` (`defaultCredentialsRefusal`): without that rule any web
+ * page a user visits could spend the demo tenant's or, in single-tenant mode, the operator's credit
+ * (a cross-site form post or WebSocket needs no preflight).
+ */
+export function resolveCredentials(
+  caller: Pick<Caller, 'credentials' | 'site'>,
+  fallback: Credentials | null,
+  allowedHosts: readonly string[],
+): CredentialsOutcome {
+  const { authorization, token, organizationId } = caller.credentials;
   if (!authorization && !organizationId) {
-    if (fallback && presented.defaultRefusal) return refuse(presented.defaultRefusal);
+    const refusal = fallback ? defaultCredentialsRefusal(caller.site, allowedHosts) : null;
+    if (refusal) return refuse(refusal);
     if (fallback) return { ok: true, credentials: fallback };
     return refuse(
       'Credentials are required: send "Authorization: Bearer <service token>" and "X-Organization-Id: <organization id>" (over WebSocket, connectionParams "authorization" and "organizationId").',
@@ -125,7 +94,6 @@ export function resolveCredentials(presented: PresentedCredentials, fallback: Cr
   if (!authorization) {
     return refuse('An organization id was sent without a token: send "Authorization: Bearer <service token>" with it.');
   }
-  const token = BEARER.exec(authorization)?.[1];
   if (!token) {
     return refuse('The Authorization value must have the form "Bearer <service token>".');
   }

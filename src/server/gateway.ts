@@ -3,38 +3,30 @@
  * carries the caller's credentials, the streaming upload parser, error reporting, GraphiQL served
  * with no CDN, and health checks. Transports (HTTP, WebSocket, SSE) are wired around it in http.ts.
  */
-import type { IncomingMessage } from 'node:http';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { createTokenPool, type TokenPool } from '../preflight/token-pool.js';
 import { BaseModelCatalogue } from '../resolvers/base-model-catalogue.js';
 import { DatasetCatalogue } from '../resolvers/dataset-catalogue.js';
-import { createGatewayContext, type GatewayContext, type GatewayServices } from '../resolvers/context.js';
+import type { GatewayContext, GatewayServices } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
 import type { LiveUpdates } from '../live/hub.js';
 import { createSecretRedactor, type SecretRedactor } from '../secrets/secret-redactor.js';
 import type { Credentials, UpstreamClient } from '../upstream/types.js';
 import { corsAllowList, useVaryOrigin } from './cors-allow-list.js';
-import {
-  defaultCredentialsRefusal,
-  requestSite,
-  resolveCredentials,
-  type PresentedCredentials,
-} from './credentials.js';
 import { scrubbedError, toClientError } from './to-client-error.js';
 import { useDashboard } from './use-dashboard.js';
 import { GRAPHIQL_TABS } from './graphiql-examples.js';
 import { useInputProblems } from './use-input-problems.js';
 import { useOperationLimits, type OperationLimits } from './use-operation-limits.js';
 import { redactingLogger } from './redacting-logger.js';
-import { requestSecrets } from './request-secrets.js';
 import { useReadiness } from './use-readiness.js';
 import { useRequestLog } from './use-request-log.js';
 import { DEFAULT_MAX_UPLOAD_BYTES } from './upload-limits.js';
 import { useRequestBodyLimit } from './use-request-body-limit.js';
 import { createShutdownDrain } from './use-shutdown-drain.js';
+import { createContextFactory, type TransportContext } from './create-context-factory.js';
 import { useSecretScope } from './use-secret-scope.js';
-import type { RequestScope } from '../telemetry/request-scope.js';
 import type { GatewayMetrics } from '../telemetry/gateway-metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { useMetrics } from './use-metrics.js';
@@ -109,17 +101,6 @@ export interface GatewayOptions {
   circuitBreaker?: CircuitBreakerView | null;
 }
 
-/** What transports put in the server context: a WebSocket brings its connectionParams. */
-export interface TransportContext {
-  connectionParams?: Readonly<Record<string, unknown>>;
-  /** The HTTP request (the WebSocket upgrade request, over WebSocket). */
-  req?: IncomingMessage;
-  /** Aborted when the subscription or connection ends. */
-  signal?: AbortSignal;
-  /** Over WebSocket, the connection's request id and logger (there is no fetch Request to key them by). */
-  requestScope?: RequestScope;
-}
-
 export interface Gateway {
   yoga: YogaServerInstance<TransportContext, GatewayContext>;
   services: GatewayServices;
@@ -156,7 +137,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     preflight: { pool: options.tokenPool ?? createTokenPool(), maxBytes: maxAnalyzeBytes },
   };
   let ready = true;
-  const allowedHosts = options.allowedHosts ?? [];
   const drain = createShutdownDrain();
   const redactor = options.redactor ?? createSecretRedactor();
   // The operator's token serves every caller without credentials: held for the gateway's life.
@@ -202,49 +182,14 @@ export function createGateway(options: GatewayOptions): Gateway {
       // logged once, at error level, by internalErrors (use-internal-error-log.ts). Its copies go to debug.
       error: (...args) => log.debug(args.map(String).join(' ')),
     },
-    context: (initial): GatewayContext => {
-      const { request, req, connectionParams, signal, params } = initial;
-      if (connectionParams) {
-        // Over WebSocket yoga's request hooks (useSecretScope) do not run: hold the operation's secrets here.
-        const release = redactor.hold(
-          requestSecrets({
-            authorization: connectionParams.authorization,
-            variables: params?.variables,
-            query: params?.query,
-          }),
-        );
-        if (signal?.aborted) release();
-        else signal?.addEventListener('abort', release, { once: true });
-      }
-      // Over WebSocket the page's origin and the host it was sent to are on the upgrade request. Read
-      // only when default credentials exist: it parses the request's URL.
-      const site = () =>
-        connectionParams
-          ? requestSite((name) => req?.headers[name])
-          : requestSite((name) => request.headers.get(name), new URL(request.url).host);
-      const presented: PresentedCredentials = {
-        ...(connectionParams
-          ? {
-              authorization: stringParam(connectionParams, 'authorization', 'Authorization'),
-              organizationId: stringParam(connectionParams, 'organizationId', 'organization_id', 'X-Organization-Id'),
-            }
-          : {
-              authorization: request.headers.get('authorization'),
-              organizationId: request.headers.get('x-organization-id'),
-            }),
-        defaultRefusal: options.fallbackCredentials ? defaultCredentialsRefusal(site(), allowedHosts) : null,
-      };
-      const outcome = resolveCredentials(presented, options.fallbackCredentials);
-      // Every upstream call of the operation carries its request's id (the upstream gets it, the client logs it).
-      const requestId = scopes.ofContext(initial)?.requestId;
-      // A subscription's signal is its own (it ends at shutdown with its socket or stream); a request's
-      // upstream calls may also be ended by the shutdown (use-shutdown-drain.ts).
-      if (signal) return createGatewayContext(services, outcome, { signal, requestId });
-      const drained = drain.signalFor(request.signal);
-      const context = createGatewayContext(services, outcome, { signal: drained.signal, requestId });
-      drained.mark(context);
-      return context;
-    },
+    context: createContextFactory({
+      services,
+      fallbackCredentials: options.fallbackCredentials,
+      allowedHosts: options.allowedHosts ?? [],
+      redactor,
+      scopes,
+      drain,
+    }),
     plugins: [
       useGraphQLJsExecute(),
       useRequestId(scopes),
@@ -300,12 +245,4 @@ export function createGateway(options: GatewayOptions): Gateway {
       trustedDocuments: options.trustedDocuments ?? null,
     }),
   };
-}
-
-function stringParam(params: Readonly<Record<string, unknown>>, ...names: string[]): string | undefined {
-  for (const name of names) {
-    const value = params[name];
-    if (typeof value === 'string') return value;
-  }
-  return undefined;
 }

@@ -1,9 +1,8 @@
 /**
- * The secrets one request carries, for the redactor to hold while it runs (src/secrets): the
- * caller's token from its `Authorization` header (or `connectionParams`), and every string under a
- * variable, or an argument written inline in the document, whose name says token, secret or
- * password (`accessToken`). Found by name rather than by a list of fields, so that a new input
- * holding a secret is covered when it is added.
+ * The secrets one operation carries, for the redactor to hold while it runs (src/secrets), besides
+ * its caller's (caller.ts): every string under a variable, or an argument written inline in the
+ * document, whose name says token, secret or password (`accessToken`). Found by name rather than by a
+ * list of fields, so that a new input holding a secret is covered when it is added.
  */
 
 const SECRET_NAME = /token|secret|password|authorization/i;
@@ -12,22 +11,22 @@ const SECRET_NAME = /token|secret|password|authorization/i;
 const INLINE_SECRET = /(\w*(?:token|secret|password)\w*)\s*:\s*("""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|[^\s,)}\]]+)/gi;
 
 export interface RequestSecretSources {
-  authorization?: unknown;
   variables?: unknown;
   query?: unknown;
 }
 
 export function requestSecrets(sources: RequestSecretSources): string[] {
-  const out: string[] = [];
-  if (typeof sources.authorization === 'string') {
-    out.push(sources.authorization);
-    const bearer = /^\s*bearer\s+(.+?)\s*$/i.exec(sources.authorization);
-    if (bearer?.[1]) out.push(bearer[1]);
-  }
-  collect(sources.variables, false, out, 0);
+  const out = namedSecrets(sources.variables);
   if (typeof sources.query === 'string') {
     for (const match of sources.query.matchAll(INLINE_SECRET)) out.push(...literal(match[2]!));
   }
+  return out;
+}
+
+/** Every string in `value` under a key (at any depth) whose name says token, secret, password or authorization. */
+export function namedSecrets(value: unknown): string[] {
+  const out: string[] = [];
+  collect(value, false, out, 0);
   return out;
 }
 

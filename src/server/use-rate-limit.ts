@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
+import { readCaller } from './caller.js';
 import type { RateLimit } from './create-rate-limit.js';
 
 export function useRateLimit(limit: RateLimit | null | undefined): Plugin {
@@ -11,11 +12,7 @@ export function useRateLimit(limit: RateLimit | null | undefined): Plugin {
   return {
     async onParams({ request, context }) {
       const req = (context as { req?: IncomingMessage }).req;
-      const refusal = await limit.consume({
-        authorization: request.headers.get('authorization'),
-        remoteAddress: req?.socket.remoteAddress,
-        forwardedFor: request.headers.get('x-forwarded-for'),
-      });
+      const refusal = await limit.consume(readCaller({ transport: 'http', request, req }).rateLimitSubject);
       if (refusal) throw refusal;
     },
   };

@@ -1,16 +1,16 @@
 /**
  * Which graphql-ws subscriptions may share one execution (subscription-groups.ts), and the key that
- * says which ones are identical: the same query text, operation name, variables, extensions AND
- * connection parameters, and the same `Origin`/`Host`/`X-Forwarded-Host`/`Sec-Fetch-Site` of the upgrade request. Over WebSocket the
- * context is built from exactly these (gateway.ts: the credentials from the connection parameters,
- * and, for callers without credentials, whether the page is on another site), so members of a group
- * would have got byte-identical results each on their own: nothing crosses tenants or tokens, and
- * per-caller fields (`downloadUrl`) stay per caller. Should the context ever read anything else, it
- * must go into the key too.
+ * says which ones are identical: the same query text, operation name, variables, extensions AND the
+ * same caller identity (`Caller.groupIdentity`, src/server/caller.ts: the credentials presented and the
+ * site of the upgrade request). Over WebSocket the context is built from exactly these
+ * (create-context-factory.ts resolves the credentials from the connection's caller, and, for callers
+ * without credentials, whether the page is on another site), so members of a group would have got
+ * byte-identical results each on their own: nothing crosses tenants or tokens, and per-caller fields
+ * (`downloadUrl`) stay per caller. What the caller reader learns (a provider) joins the identity there.
  */
 import { createHash } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { getOperationAST, Kind, type DocumentNode } from 'graphql';
+import type { Caller } from '../caller.js';
 
 /**
  * Subscription fields whose every event is the whole current state, so that a late member may start
@@ -35,21 +35,9 @@ export interface SubscribePayload {
   extensions?: unknown;
 }
 
-export function groupKey(
-  connectionParams: Readonly<Record<string, unknown>>,
-  request: IncomingMessage,
-  payload: SubscribePayload,
-): string {
-  // Every header of the upgrade request that the context reads (requestSite in src/server/credentials.ts).
-  const site = [
-    request.headers.origin ?? null,
-    request.headers.host ?? null,
-    request.headers['x-forwarded-host'] ?? null,
-    request.headers['sec-fetch-site'] ?? null,
-  ];
+export function groupKey(caller: Pick<Caller, 'groupIdentity'>, payload: SubscribePayload): string {
   const identity = stableJson([
-    connectionParams,
-    site,
+    caller.groupIdentity,
     payload.query,
     payload.operationName ?? null,
     payload.variables ?? null,

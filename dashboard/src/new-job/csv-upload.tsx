@@ -3,14 +3,12 @@
  * The chosen File is handed on too (the pre-flight check sends it again); `problem` is shown beside it.
  */
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
-import { ApiError, upload } from './api';
-import type { UploadFileMutation } from './gql/graphql';
-import { UploadFile } from './operations';
+import { useId, useState } from 'preact/hooks';
+import { ApiError, upload } from '../api';
+import type { UploadFileMutation } from '../gql/graphql';
+import { UploadFile } from '../operations';
 
 export type UploadedFile = UploadFileMutation['uploadFile'];
-
-let nextId = 0;
 
 export function CsvUpload(props: {
   label: string;
@@ -18,7 +16,7 @@ export function CsvUpload(props: {
   problemId?: string | undefined;
   onUploaded(file: UploadedFile | null, chosen: File | null): void;
 }) {
-  const [id] = useState(() => `upload-${++nextId}`);
+  const id = useId();
   const [fraction, setFraction] = useState<number | null>(null);
   const [file, setFile] = useState<UploadedFile | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -63,43 +61,47 @@ export function CsvUpload(props: {
           {error}
         </p>
       ) : null}
-      {file ? (
-        <div class="preview">
-          <p>
-            {file.name}: {file.bytes.toLocaleString()} bytes, uploaded.
-          </p>
-          {file.columns ? (
-            <div class="table-wrap">
-              <table>
-                <caption>Columns and their first values</caption>
-                <thead>
-                  <tr>
-                    {file.columns.map((c) => (
-                      <th scope="col">
-                        {c.name} <span class="muted">({c.type})</span>
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody>
-                  {Array.from(
-                    { length: Math.min(3, Math.max(0, ...file.columns.map((c) => c.sampleValues.length))) },
-                    (_, row) => (
-                      <tr>
-                        {file.columns!.map((c) => (
-                          <td>{c.sampleValues[row] ?? ''}</td>
-                        ))}
-                      </tr>
-                    ),
-                  )}
-                </tbody>
-              </table>
-            </div>
-          ) : (
-            <p class="muted">The service has not read its columns yet.</p>
-          )}
+      {file ? <CsvPreview file={file} /> : null}
+    </div>
+  );
+}
+
+/** The uploaded file's size and a table of its columns with their first values (up to three rows). */
+function CsvPreview({ file }: { file: UploadedFile }) {
+  const columns = file.columns;
+  const rows = columns ? Math.min(3, Math.max(0, ...columns.map((c) => c.sampleValues.length))) : 0;
+  return (
+    <div class="preview">
+      <p>
+        {file.name}: {file.bytes.toLocaleString()} bytes, uploaded.
+      </p>
+      {columns ? (
+        <div class="table-wrap">
+          <table>
+            <caption>Columns and their first values</caption>
+            <thead>
+              <tr>
+                {columns.map((c) => (
+                  <th key={c.name} scope="col">
+                    {c.name} <span class="muted">({c.type})</span>
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {Array.from({ length: rows }, (_, row) => (
+                <tr key={row}>
+                  {columns.map((c) => (
+                    <td key={c.name}>{c.sampleValues[row] ?? ''}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </div>
-      ) : null}
+      ) : (
+        <p class="muted">The service has not read its columns yet.</p>
+      )}
     </div>
   );
 }

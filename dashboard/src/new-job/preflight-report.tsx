@@ -3,8 +3,8 @@
  * duplicates, tokens by the base model's own tokenizer (totals, histogram, largest rows, rows over the
  * context), the training/validation split, and the cost with its arithmetic beside the upstream's figure.
  */
-import { formatMoney } from './format';
-import type { FileAnalysisPartsFragment } from './gql/graphql';
+import { formatMoney } from '../format';
+import type { FileAnalysisPartsFragment } from '../gql/graphql';
 import type { Analysis } from './use-dataset-analysis';
 
 const n = (value: number) => value.toLocaleString();
@@ -21,8 +21,6 @@ function FileReport({
   context: number;
   id: string;
 }) {
-  const widest = Math.max(1, ...file.histogram.map((b) => b.rows));
-  const buckets = file.histogram.filter((b) => b.rows > 0);
   return (
     <section class="file-report" aria-labelledby={`${id}-title`} data-testid={`preflight-${id}`}>
       <h3 id={`${id}-title`}>
@@ -39,7 +37,7 @@ function FileReport({
           {file.problems.length ? (
             <ul class="compact">
               {file.problems.map((p) => (
-                <li>{p.message}</li>
+                <li key={`${p.row}:${p.kind}`}>{p.message}</li>
               ))}
               {file.problemCount > file.problems.length ? (
                 <li>… and {n(file.problemCount - file.problems.length)} more</li>
@@ -82,31 +80,39 @@ function FileReport({
           {file.overContextCount > file.overContext.length ? ', …' : ''}
         </dd>
       </dl>
-      {buckets.length ? (
-        <table class="histogram">
-          <caption>Usable rows by tokens</caption>
-          <thead>
-            <tr>
-              <th scope="col">Tokens</th>
-              <th scope="col">Rows</th>
-            </tr>
-          </thead>
-          <tbody>
-            {buckets.map((b) => (
-              <tr>
-                <th scope="row">
-                  {b.toTokens === null ? `over ${n(b.fromTokens - 1)}` : `${n(b.fromTokens)}–${n(b.toTokens)}`}
-                </th>
-                <td>
-                  <span class="bar" style={{ width: `${(b.rows / widest) * 12}rem` }} aria-hidden="true" />
-                  {n(b.rows)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      <TokenHistogram file={file} />
     </section>
+  );
+}
+
+/** Usable rows by token count, as a table with bars; nothing when no row is usable. */
+function TokenHistogram({ file }: { file: FileAnalysisPartsFragment }) {
+  const widest = Math.max(1, ...file.histogram.map((b) => b.rows));
+  const buckets = file.histogram.filter((b) => b.rows > 0);
+  if (!buckets.length) return null;
+  return (
+    <table class="histogram">
+      <caption>Usable rows by tokens</caption>
+      <thead>
+        <tr>
+          <th scope="col">Tokens</th>
+          <th scope="col">Rows</th>
+        </tr>
+      </thead>
+      <tbody>
+        {buckets.map((b) => (
+          <tr key={b.fromTokens}>
+            <th scope="row">
+              {b.toTokens === null ? `over ${n(b.fromTokens - 1)}` : `${n(b.fromTokens)}–${n(b.toTokens)}`}
+            </th>
+            <td>
+              <span class="bar" style={{ width: `${(b.rows / widest) * 12}rem` }} aria-hidden="true" />
+              {n(b.rows)}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 

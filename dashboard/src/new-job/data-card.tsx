@@ -1,0 +1,76 @@
+/** The form's data: the training and validation uploads, then the prompt and answer columns of the training file. */
+import type { Dispatch } from 'preact/hooks';
+import { CsvUpload, type UploadedFile } from './csv-upload';
+import type { FormChoices } from './derive-form';
+import { FieldProblem, problemId } from './field-problem';
+import type { NewJobAction, NewJobState } from './new-job-state';
+import type { Problems } from './problems';
+
+interface Props {
+  state: NewJobState;
+  form: FormChoices;
+  problems: Problems;
+  dispatch: Dispatch<NewJobAction>;
+}
+
+export function DataCard({ state, form, problems, dispatch }: Props) {
+  const uploaded = (role: 'training' | 'validation') => (file: UploadedFile | null, chosen: File | null) =>
+    dispatch({ type: 'uploaded', role, upload: file && chosen ? { file, chosen } : null });
+  return (
+    <div class="card">
+      <h2>Data</h2>
+      <CsvUpload
+        label="Training file (CSV)"
+        problem={<FieldProblem problems={problems} field="trainingFile" />}
+        problemId={problemId(problems, 'trainingFile')}
+        onUploaded={uploaded('training')}
+      />
+      <CsvUpload
+        label="Validation file (CSV, optional: without it 1 % of the training rows are held out)"
+        problem={<FieldProblem problems={problems} field="validationFile" />}
+        problemId={problemId(problems, 'validationFile')}
+        onUploaded={uploaded('validation')}
+      />
+      <FieldProblem problems={problems} field="dataset.id" />
+      {form.columns ? <ColumnPickers {...{ state, form, problems, dispatch }} columns={form.columns} /> : null}
+    </div>
+  );
+}
+
+function ColumnPickers({ state, form, problems, dispatch, columns }: Props & { columns: readonly string[] }) {
+  const validationColumns = state.validation?.file.columns?.map((c) => c.name);
+  // Called once per select: a vnode is rendered in one place only.
+  const options = () =>
+    columns.map((name) => (
+      <option key={name} value={name}>
+        {validationColumns && !validationColumns.includes(name) ? `${name} (not in the validation file)` : name}
+      </option>
+    ));
+  return (
+    <div class="grid">
+      <label>
+        Prompt column
+        <select
+          value={form.promptColumn}
+          onChange={(e) => dispatch({ type: 'typed', field: 'promptColumn', value: e.currentTarget.value })}
+          aria-describedby={problemId(problems, 'dataset.promptColumn')}
+        >
+          <option value="">(none)</option>
+          {options()}
+        </select>
+        <FieldProblem problems={problems} field="dataset.promptColumn" />
+      </label>
+      <label>
+        Answer column
+        <select
+          value={form.answerColumn}
+          onChange={(e) => dispatch({ type: 'typed', field: 'answerColumn', value: e.currentTarget.value })}
+          aria-describedby={problemId(problems, 'dataset.answerColumn')}
+        >
+          {options()}
+        </select>
+        <FieldProblem problems={problems} field="dataset.answerColumn" />
+      </label>
+    </div>
+  );
+}

@@ -1,0 +1,67 @@
+/**
+ * A new job: upload the CSV files (with upload progress), pick the columns from their preview, pick a
+ * base model and its batch size, set hyperparameters (the contract's ranges as hints), see the cost
+ * estimate as the inputs settle, the pre-flight report of the files (`analyzeDataset`), and every
+ * problem the gateway finds beside its field.
+ *
+ * The reducer holds what the user did; the rest is derived on each render, and each answer of the
+ * gateway (dataset, estimate, pre-flight, start) is kept with the inputs it answers, so none is reset by hand.
+ */
+import { useReducer } from 'preact/hooks';
+import { analysisRequest } from './analysis-request';
+import { CostCard } from './cost-card';
+import { DataCard } from './data-card';
+import { deriveForm } from './derive-form';
+import { HyperparametersCard } from './hyperparameters-card';
+import { jobInput } from './job-input';
+import { ModelCard } from './model-card';
+import { NEW_JOB, newJobReducer } from './new-job-state';
+import { PreflightCard } from './preflight-card';
+import { mergeProblems } from './problems';
+import { useBaseModels } from './use-base-models';
+import { useDataset } from './use-dataset';
+import { useDatasetAnalysis } from './use-dataset-analysis';
+import { useEstimate } from './use-estimate';
+import { useStartJob } from './use-start-job';
+
+export function NewJobPage() {
+  const [state, dispatch] = useReducer(newJobReducer, NEW_JOB);
+  const models = useBaseModels();
+  const dataset = useDataset(state.training?.file ?? null, state.validation?.file ?? null);
+  const form = deriveForm(state, models.models);
+  const job = jobInput(state, form, dataset.id);
+  const valid = job.input !== null && Object.keys(job.local).length === 0;
+  const estimate = useEstimate(valid ? job.input : null);
+  const preflight = useDatasetAnalysis(analysisRequest(state, form, dataset, job.local), form.batchSize);
+  const start = useStartJob(job.input);
+  const problems = mergeProblems(
+    models.problems,
+    dataset.problems,
+    job.local,
+    estimate.problems,
+    start.problems,
+    preflight.problems,
+  );
+  const submit = (event: Event) => {
+    event.preventDefault();
+    void start.start();
+  };
+
+  return (
+    <form class="new-job" onSubmit={submit} noValidate>
+      <h1>New job</h1>
+      <DataCard {...{ state, form, problems, dispatch }} />
+      {/* ANALYZE-DATASET PANEL: the pre-flight report of the chosen files (Query.analyzeDataset). */}
+      {state.training ? <PreflightCard preflight={preflight} /> : null}
+      <ModelCard {...{ state, form, problems, dispatch }} models={models.models} />
+      <HyperparametersCard {...{ state, problems, dispatch }} />
+      <CostCard
+        estimate={estimate}
+        problems={problems}
+        uploaded={state.training !== null}
+        canStart={valid && estimate.estimate !== null}
+        starting={start.starting}
+      />
+    </form>
+  );
+}
