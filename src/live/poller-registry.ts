@@ -9,7 +9,7 @@ import type { Intervals, LiveUpdatesLogger } from './options.js';
 import { createSharedPoller, type PollStrategy, type SharedPoller } from './shared-poller.js';
 import { topicKey, type Topic, type Transport } from './transport.js';
 
-export interface PollerEntry<S> {
+interface PollerEntry<S> {
   poller: SharedPoller;
   strategy: S;
 }
