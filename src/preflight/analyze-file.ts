@@ -1,11 +1,10 @@
 /**
  * One CSV file through the analysis: rows read from the stream, checked on the main thread (columns,
- * empty answers, duplicates), and sent in batches to the token pool, with a bounded number of batches
- * in flight so that a slow pool slows the reading (the upload waits) instead of filling memory.
+ * empty answers, duplicates), and sent in batches to the token pool (count-batches.ts).
  */
 import type { Readable } from 'node:stream';
-import type { CountTask } from './count-worker.js';
-import { readCsv } from './csv-records.js';
+import { CountBatches } from './count-batches.js';
+import { readCsv, type CsvSyntaxStop } from './csv-records.js';
 import { FileTally } from './file-tally.js';
 import { AnalysisInputError } from './input-error.js';
 import type { FileReport, RowProblem } from './report.js';
@@ -29,9 +28,6 @@ export interface AnalyzedFile {
   tally: FileTally;
 }
 
-const BATCH_ROWS = 256;
-const BATCH_CHARS = 256 * 1024;
-
 function columnIndex(header: string[], column: string, what: string, label: string): number {
   const index = header.indexOf(column.trim());
   if (index === -1) {
@@ -45,103 +41,85 @@ function columnIndex(header: string[], column: string, what: string, label: stri
 }
 
 export async function analyzeFile(input: Readable, options: AnalyzeFileOptions): Promise<AnalyzedFile> {
-  const { label, pool, signal } = options;
+  const { label, signal } = options;
   const csv = await readCsv(input, { maxBytes: options.maxBytes, label, ...(signal ? { signal } : {}) });
-  const answerIndex = columnIndex(csv.header, options.answerColumn, 'answer', label);
-  const promptIndex =
-    options.promptColumn === null ? -1 : columnIndex(csv.header, options.promptColumn, 'prompt', label);
-  const width = csv.header.length;
-  const tally = new FileTally();
-
-  const inFlight = new Set<Promise<void>>();
-  // A batch that fails (an abort, a worker crash) is remembered here and thrown from the reading loop.
-  let failure: unknown;
-  let rows: number[] = [];
-  let task: CountTask = { baseModelId: options.baseModelId, prompts: [], answers: [] };
-  let chars = 0;
-  const flush = async (): Promise<void> => {
-    if (rows.length === 0) return;
-    const batchRows = rows;
-    const sent = pool.count(task, signal).then((counts) => {
-      batchRows.forEach((row, i) => tally.counted(row, counts[i * 3]!, counts[i * 3 + 1]!, counts[i * 3 + 2]!));
-    });
-    rows = [];
-    task = { baseModelId: options.baseModelId, prompts: [], answers: [] };
-    chars = 0;
-    const tracked: Promise<void> = sent.then(
-      () => void inFlight.delete(tracked),
-      (error: unknown) => {
-        inFlight.delete(tracked);
-        failure ??= error;
-      },
-    );
-    inFlight.add(tracked);
-    if (inFlight.size >= pool.maxThreads * 2) await Promise.race(inFlight);
-    if (failure !== undefined) throw failure;
+  const columns: Columns = {
+    header: csv.header,
+    answer: columnIndex(csv.header, options.answerColumn, 'answer', label),
+    answerName: options.answerColumn,
+    prompt: options.promptColumn === null ? -1 : columnIndex(csv.header, options.promptColumn, 'prompt', label),
   };
-
-  const problem = (kind: RowProblem['kind'], row: number, line: number, message: string): void =>
-    tally.problem({ kind, row, line, message: `row ${row} (line ${line}): ${message}` });
-
+  const tally = new FileTally();
+  const batches = new CountBatches(options.pool, options.baseModelId, tally, signal);
   try {
-    for await (const record of csv.records) {
-      const { row, line, fields } = record;
+    for await (const { row, line, fields } of csv.records) {
       tally.rowRead(row);
-      if (fields.length < width) {
-        const missing = csv.header
-          .slice(fields.length)
-          .map((h) => JSON.stringify(h))
-          .join(', ');
-        problem('MISSING_COLUMN', row, line, `has ${fields.length} of ${width} fields: no value for ${missing}`);
+      const refused = rowProblem(fields, columns);
+      if (refused !== null) {
+        tally.problem({ kind: refused.kind, row, line, message: `row ${row} (line ${line}): ${refused.message}` });
         continue;
       }
-      if (fields.length > width) {
-        problem(
-          'EXTRA_FIELDS',
-          row,
-          line,
-          `has ${fields.length} fields, the header names ${width} (an unquoted comma?)`,
-        );
-        continue;
-      }
-      const answer = fields[answerIndex]!;
-      const prompt = promptIndex === -1 ? null : fields[promptIndex]!;
-      if (answer.trim() === '') {
-        problem(
-          'EMPTY_ANSWER',
-          row,
-          line,
-          `answer column ${JSON.stringify(options.answerColumn)} is empty: the row trains nothing`,
-        );
-        continue;
-      }
+      const answer = fields[columns.answer]!;
+      const prompt = columns.prompt === -1 ? null : fields[columns.prompt]!;
       tally.usableRow(row, prompt, answer);
-      rows.push(row);
-      task.prompts.push(prompt);
-      task.answers.push(answer);
-      chars += answer.length + (prompt?.length ?? 0);
-      if (rows.length >= BATCH_ROWS || chars >= BATCH_CHARS) await flush();
+      await batches.add(row, prompt, answer);
     }
-    await flush();
+    await batches.flush();
   } finally {
     // Batches already sent settle first (an abort cancels them through the same signal).
-    await Promise.all(inFlight);
+    await batches.settled();
   }
-  if (failure !== undefined) throw failure;
+  batches.throwIfFailed();
 
-  const stop = csv.stopped();
-  let stoppedAt: RowProblem | null = null;
-  if (stop !== undefined) {
-    stoppedAt = {
-      kind: 'UNPARSABLE',
-      row: stop.row,
-      line: stop.line,
-      message: `row ${stop.row} (line ${stop.line}): ${stop.message}; the rest of the file was not read`,
-    };
-    tally.problem(stoppedAt);
-  }
-  if (tally.rowsRead() === 0 && stop === undefined) {
+  const stoppedAt = syntaxStop(csv.stopped());
+  if (stoppedAt !== null) tally.problem(stoppedAt);
+  else if (tally.rowsRead() === 0) {
     throw new AnalysisInputError('NO_DATA_ROWS', `${label}: the CSV has a header row but no data rows`);
   }
   return { report: tally.report(options.fileName, csv.bytes(), options.contextLength, stoppedAt), tally };
+}
+
+interface Columns {
+  header: string[];
+  answer: number;
+  /** As the caller named it, for messages. */
+  answerName: string;
+  /** -1 without a prompt column. */
+  prompt: number;
+}
+
+/** Why a row cannot be trained on, or null when it can. */
+function rowProblem(fields: string[], c: Columns): { kind: RowProblem['kind']; message: string } | null {
+  const width = c.header.length;
+  if (fields.length < width) {
+    const missing = c.header
+      .slice(fields.length)
+      .map((h) => JSON.stringify(h))
+      .join(', ');
+    return { kind: 'MISSING_COLUMN', message: `has ${fields.length} of ${width} fields: no value for ${missing}` };
+  }
+  if (fields.length > width) {
+    return {
+      kind: 'EXTRA_FIELDS',
+      message: `has ${fields.length} fields, the header names ${width} (an unquoted comma?)`,
+    };
+  }
+  if (fields[c.answer]!.trim() === '') {
+    return {
+      kind: 'EMPTY_ANSWER',
+      message: `answer column ${JSON.stringify(c.answerName)} is empty: the row trains nothing`,
+    };
+  }
+  return null;
+}
+
+/** The CSV syntax error that ended the reading early, as the file's last problem. */
+function syntaxStop(stop: CsvSyntaxStop | undefined): RowProblem | null {
+  if (stop === undefined) return null;
+  return {
+    kind: 'UNPARSABLE',
+    row: stop.row,
+    line: stop.line,
+    message: `row ${stop.row} (line ${stop.line}): ${stop.message}; the rest of the file was not read`,
+  };
 }

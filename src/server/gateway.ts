@@ -35,7 +35,7 @@ import { createInternalErrorLog } from './use-internal-error-log.js';
 import { useStreamingUploads } from './use-streaming-uploads.js';
 import { useUnsupportedMediaType } from './use-unsupported-media-type.js';
 import { createSocketAdmission, type AdmitSocketOperation } from './admit-socket-operation.js';
-import type { DocumentStore } from './bounded-document-store.js';
+import type { DocumentStore } from './use-automatic-persisted-queries.js';
 import type { RateLimit } from './create-rate-limit.js';
 import { readinessResponse } from './readiness-response.js';
 import { useAutomaticPersistedQueries } from './use-automatic-persisted-queries.js';

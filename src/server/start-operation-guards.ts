@@ -4,7 +4,7 @@
  * trusted documents read from TRUSTED_DOCUMENTS_FILE. Throws, naming the setting, when the file is bad.
  */
 import type { GatewayConfig } from '../config.js';
-import { createBoundedDocumentStore } from './bounded-document-store.js';
+import { createBoundedDocumentStore } from './use-automatic-persisted-queries.js';
 import { connectRedis } from './connect-redis.js';
 import type { GatewayOptions } from './gateway.js';
 import { loadTrustedDocuments } from './load-trusted-documents.js';

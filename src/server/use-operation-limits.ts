@@ -46,7 +46,7 @@ export function useOperationLimits(limits: OperationLimits = {}): Plugin {
   const l = { ...DEFAULT_OPERATION_LIMITS, ...limits };
   const reject = { onReject: [tagged], propagateOnRejection: true };
   const armor = EnvelopArmorPlugin({
-    // Suggestions ("Did you mean …?") stay on: the schema is public and they help people exploring.
+    // Suggestions are GRAPHQL_FIELD_SUGGESTIONS's, hidden by use-field-suggestions-switch.ts alone.
     blockFieldSuggestion: { enabled: false },
     maxDepth: { n: l.maxDepth, ignoreIntrospection: true, ...reject },
     // Counted by selectionCountRule instead, `__typename` included.

@@ -5,12 +5,15 @@
  *   SIMULATOR_DOWNLOAD_TTL_SECONDS (300), SIMULATOR_TENANTS (JSON array of
  *   { token, organizationId, creditUsd? }; default demo-token→demo-org, other-token→other-org),
  *   SIMULATOR_FAULTS (JSON FaultOptions), SIMULATOR_LOG_LEVEL (info).
+ * SIMULATOR_PROVIDER (nscale) picks the API: `nscale`, or `together` for Together AI's under `/v1`
+ * (together/main-together.ts says which settings apply to it).
  * A bad value exits with status 2 and a message naming the variable.
  */
 import pino from 'pino';
 import { z } from 'zod';
 import { faultOptionsSchema } from './faults.js';
-import { startSimulator } from './index.js';
+import { startSimulator, type Simulator } from './index.js';
+import { startTogetherFromEnv } from './together/main-together.js';
 
 const json = <T extends z.ZodType>(schema: T) =>
   z
@@ -44,6 +47,7 @@ const envSchema = z.object({
   ).optional(),
   SIMULATOR_FAULTS: json(faultOptionsSchema).optional(),
   SIMULATOR_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SIMULATOR_PROVIDER: z.enum(['nscale', 'together']).default('nscale'),
 });
 
 // Empty variables count as unset, as in most shells' `VAR= cmd` usage.
@@ -56,24 +60,30 @@ if (!parsed.success) {
 const config = parsed.data;
 const logger = pino({ level: config.SIMULATOR_LOG_LEVEL, name: 'simulator' });
 
-const simulator = await startSimulator({
-  port: config.SIMULATOR_PORT,
-  host: config.SIMULATOR_HOST,
-  jobSeconds: config.SIMULATOR_JOB_SECONDS,
-  failureRate: config.SIMULATOR_FAILURE_RATE,
-  logger,
-  ...(config.SIMULATOR_JWT_SECRET !== undefined && { jwtSecret: config.SIMULATOR_JWT_SECRET }),
-  ...(config.SIMULATOR_MAX_UPLOAD_BYTES !== undefined && { maxUploadBytes: config.SIMULATOR_MAX_UPLOAD_BYTES }),
-  ...(config.SIMULATOR_DOWNLOAD_TTL_SECONDS !== undefined && {
-    downloadUrlTtlSeconds: config.SIMULATOR_DOWNLOAD_TTL_SECONDS,
-  }),
-  ...(config.SIMULATOR_TENANTS !== undefined && { tenants: config.SIMULATOR_TENANTS }),
-  ...(config.SIMULATOR_FAULTS !== undefined && { faults: config.SIMULATOR_FAULTS }),
-});
-logger.info({ apiBaseUrl: simulator.apiBaseUrl }, 'simulator listening');
-console.log(
-  `simulator listening on ${simulator.apiBaseUrl} (organization base: ${simulator.apiBaseUrl}/organizations/{id})`,
-);
+async function startNscale(): Promise<Simulator> {
+  const started = await startSimulator({
+    port: config.SIMULATOR_PORT,
+    host: config.SIMULATOR_HOST,
+    jobSeconds: config.SIMULATOR_JOB_SECONDS,
+    failureRate: config.SIMULATOR_FAILURE_RATE,
+    logger,
+    ...(config.SIMULATOR_JWT_SECRET !== undefined && { jwtSecret: config.SIMULATOR_JWT_SECRET }),
+    ...(config.SIMULATOR_MAX_UPLOAD_BYTES !== undefined && { maxUploadBytes: config.SIMULATOR_MAX_UPLOAD_BYTES }),
+    ...(config.SIMULATOR_DOWNLOAD_TTL_SECONDS !== undefined && {
+      downloadUrlTtlSeconds: config.SIMULATOR_DOWNLOAD_TTL_SECONDS,
+    }),
+    ...(config.SIMULATOR_TENANTS !== undefined && { tenants: config.SIMULATOR_TENANTS }),
+    ...(config.SIMULATOR_FAULTS !== undefined && { faults: config.SIMULATOR_FAULTS }),
+  });
+  logger.info({ apiBaseUrl: started.apiBaseUrl }, 'simulator listening');
+  console.log(
+    `simulator listening on ${started.apiBaseUrl} (organization base: ${started.apiBaseUrl}/organizations/{id})`,
+  );
+  return started;
+}
+
+const simulator =
+  config.SIMULATOR_PROVIDER === 'together' ? await startTogetherFromEnv(config, logger) : await startNscale();
 
 let stopping = false;
 const stop = (signal: string): void => {

@@ -102,7 +102,7 @@ async function route(req: IncomingMessage, parts: PipelineParts): Promise<{ outc
 /** Small bodies nobody read (`{}` sent to cancel) are drained so the connection can be kept alive. */
 const DRAIN_LIMIT_BYTES = 64 * 1024;
 
-async function finishBody(req: IncomingMessage): Promise<boolean> {
+export async function finishBody(req: IncomingMessage): Promise<boolean> {
   if (req.complete) return true;
   const declared = Number(req.headers['content-length']);
   if (!Number.isFinite(declared) || declared > DRAIN_LIMIT_BYTES || req.readableFlowing === false) return false;

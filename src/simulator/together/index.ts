@@ -1,0 +1,72 @@
+/**
+ * The Together simulator: a stateful HTTP server that speaks Together AI's fine-tuning and files API
+ * (docs/together-contract.md) under `/v1`, for several accounts at once, with the Nscale simulator's
+ * fault injection and admin routes. This file only composes.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createFaultInjector, faultOptionsSchema } from '../faults.js';
+import type { Simulator } from '../index.js';
+import { createRequestStats } from '../stats.js';
+import { createTogetherAuthenticator } from './auth.js';
+import type { LinkedFile, TogetherDeps } from './context.js';
+import { createLinkRegistry } from './links.js';
+import { resolveTogetherOptions, type TogetherSimulatorOptions } from './options.js';
+import { createTogetherListener } from './server.js';
+import { createTogetherStore } from './store.js';
+
+export type { TogetherSimulatorOptions, TogetherTenantOption } from './options.js';
+
+/** Same surface as `Simulator`; `apiBaseUrl` is `origin + '/v1'`, what the SDK's `baseURL` takes. */
+export type TogetherSimulator = Simulator;
+
+export async function startTogetherSimulator(options?: TogetherSimulatorOptions): Promise<TogetherSimulator> {
+  const resolved = resolveTogetherOptions(options);
+  const balances = new Map(
+    resolved.tenants.flatMap((t) => (t.balanceUsd === undefined ? [] : [[t.accountId, t.balanceUsd] as const])),
+  );
+  let origin = '';
+  const ttlMs = resolved.downloadUrlTtlSeconds * 1000;
+  const deps: TogetherDeps = {
+    options: resolved,
+    store: createTogetherStore((account) => balances.get(account) ?? resolved.startingBalanceUsd),
+    uploads: createLinkRegistry<{ accountId: string; fileId: string }>(ttlMs),
+    downloads: createLinkRegistry<LinkedFile>(ttlMs),
+    origin: () => origin,
+  };
+  const stats = createRequestStats();
+  const faults = createFaultInjector(resolved.faults);
+  const server = createServer(
+    createTogetherListener({ deps, stats, faults, authenticate: createTogetherAuthenticator(resolved.tenants) }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(resolved.port, resolved.host, () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const host =
+    address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address.includes(':') ? `[${address}]` : address;
+  origin = `http://${host}:${port}`;
+
+  return {
+    origin,
+    apiBaseUrl: `${origin}/v1`,
+    stats: () => stats.snapshot(),
+    resetStats: () => stats.reset(),
+    recentRequests: () => stats.recent(),
+    setFaults(next) {
+      const parsed = faultOptionsSchema.safeParse(next);
+      if (!parsed.success)
+        throw new TypeError(
+          `setFaults: ${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+        );
+      faults.set(parsed.data);
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

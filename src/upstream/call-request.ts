@@ -1,0 +1,70 @@
+/**
+ * The HTTP request of a call, built once and sent by every attempt: the refusal of a token that
+ * could inject a header, the path below the organization, and the body with its content type.
+ */
+import type { Readable } from 'node:stream';
+import { UpstreamError } from './errors.js';
+import type { HttpRequest } from './http.js';
+import type { ResolvedOptions } from './options.js';
+import { organizationPath } from './path.js';
+import type { Credentials } from './types.js';
+
+/** A JWT, or any bearer token we would put in a header: visible ASCII only, so never a header injection. */
+const TOKEN = /^[\x21-\x7e]+$/;
+
+/** What `call.ts`'s `Exchange` says about the request itself. */
+export interface RequestParts {
+  method: HttpRequest['method'];
+  /** Path below `/organizations/{org}`, ids already encoded with `segment()`. */
+  path: string;
+  query?: URLSearchParams;
+  json?: unknown;
+  /** A streamed body (the multipart upload). Such a call is never retried: the stream is consumed. */
+  stream?: { body: Readable; contentType: string; source: Readable };
+}
+
+/** The request without its signal: each call has its own (call-deadline.ts). */
+export type PreparedRequest = Omit<HttpRequest, 'signal'>;
+
+/**
+ * Everything an attempt sends but the observer's headers. Throws (an UpstreamError) on a malformed
+ * token or an id that cannot be a path segment, after destroying the upload the caller handed over.
+ */
+export function buildRequest(
+  creds: Credentials,
+  ex: RequestParts,
+  operation: string,
+  o: ResolvedOptions,
+): PreparedRequest {
+  let path: string;
+  try {
+    if (!TOKEN.test(creds.token)) {
+      throw new UpstreamError('UNAUTHENTICATED', 'The service token is missing or malformed.', { operation });
+    }
+    const query = ex.query !== undefined && ex.query.size > 0 ? `?${ex.query.toString()}` : '';
+    path = `${o.basePath}${organizationPath(creds.organizationId, ex.path)}${query}`;
+  } catch (error) {
+    ex.stream?.source.destroy();
+    throw error;
+  }
+  const headers: Record<string, string> = { authorization: `Bearer ${creds.token}`, accept: 'application/json' };
+  let body: string | Readable | undefined;
+  if (ex.json !== undefined) {
+    body = JSON.stringify(ex.json);
+    headers['content-type'] = 'application/json';
+  } else if (ex.stream !== undefined) {
+    body = ex.stream.body;
+    headers['content-type'] = ex.stream.contentType;
+  }
+  return {
+    method: ex.method,
+    origin: o.baseUrl.origin,
+    path,
+    headers,
+    body,
+    headersTimeoutMs: o.headersTimeoutMs,
+    bodyTimeoutMs: o.bodyTimeoutMs,
+    maxResponseBytes: o.maxResponseBytes,
+    operation,
+  };
+}
