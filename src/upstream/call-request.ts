@@ -27,6 +27,8 @@ export interface RequestParts {
   url?: URL;
   query?: URLSearchParams;
   json?: unknown;
+  /** A form body (`application/x-www-form-urlencoded`), as Together's upload start takes its fields. */
+  form?: URLSearchParams;
   /** A streamed body (the multipart upload). Such a call is never retried: the stream is consumed. */
   stream?: { body: Readable; contentType: string; source: Readable; length?: number };
 }
@@ -64,6 +66,9 @@ export function buildRequest(
   if (ex.json !== undefined) {
     body = JSON.stringify(ex.json);
     headers['content-type'] = 'application/json';
+  } else if (ex.form !== undefined) {
+    body = ex.form.toString();
+    headers['content-type'] = 'application/x-www-form-urlencoded';
   } else if (ex.stream !== undefined) {
     body = ex.stream.body;
     headers['content-type'] = ex.stream.contentType;

@@ -54,13 +54,8 @@ export function errorFromResponse(
   context: ResponseContext = {},
 ): UpstreamError {
   const envelope = readEnvelope(res.text, context.dialect ?? NSCALE_DIALECT);
-  const details = {
-    status: res.status,
-    upstreamCode: envelope.code,
-    upstreamParam: envelope.param,
-    operation,
-    retryAfterSeconds,
-  };
+  const { code: upstreamCode, param: upstreamParam } = envelope;
+  const details = { status: res.status, upstreamCode, upstreamParam, operation, retryAfterSeconds };
   const own = (fallback: string): string => envelope.message ?? fallback;
   const { status } = res;
   if (

@@ -61,7 +61,11 @@ export const modelSchema = z.object({
 export type WireModel = z.output<typeof modelSchema>;
 export const modelListSchema = z.array(modelSchema);
 
-const batchRange = { min_batch_size: z.number().int(), max_batch_size: z.number().int(), max_batch_size_dpo: z.number().int() };
+const batchRange = {
+  min_batch_size: z.number().int(),
+  max_batch_size: z.number().int(),
+  max_batch_size_dpo: z.number().int(),
+};
 
 export const modelLimitsSchema = z
   .object({
