@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
-import { connectRedis } from '../live/connect-redis.js';
+import { connectRedis } from './connect-redis.js';
 import { createLiveUpdates, type LiveUpdates } from '../live/hub.js';
 import type { LiveUpdatesObserver } from '../live/observed.js';
 import type { UpstreamClient } from '../upstream/types.js';

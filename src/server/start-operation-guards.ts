@@ -5,7 +5,7 @@
  */
 import type { GatewayConfig } from '../config.js';
 import { createBoundedDocumentStore } from './use-automatic-persisted-queries.js';
-import { connectRedis } from '../live/connect-redis.js';
+import { connectRedis } from './connect-redis.js';
 import type { GatewayOptions } from './gateway.js';
 import { loadTrustedDocuments } from './load-trusted-documents.js';
 
