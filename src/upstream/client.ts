@@ -59,7 +59,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): ClosableUp
   };
 }
 
-function createAgent(o: ResolvedOptions): Agent {
+/** The keep-alive pool a client builds when given no dispatcher (the Together client's too). */
+export function createAgent(o: ResolvedOptions): Agent {
   return new Agent({
     connect: { timeout: o.connectTimeoutMs },
     headersTimeout: o.headersTimeoutMs,
