@@ -6,6 +6,6 @@
 import type { BaseModel } from '../upstream/schemas.js';
 import { CallerCache, type CallerCacheOptions } from './caller-cache.js';
 
-export type BaseModelCatalogueOptions = CallerCacheOptions;
+type BaseModelCatalogueOptions = CallerCacheOptions;
 
 export class BaseModelCatalogue extends CallerCache<BaseModel[]> {}

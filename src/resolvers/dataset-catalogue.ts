@@ -13,7 +13,7 @@
 import type { Dataset } from '../upstream/schemas.js';
 import { CallerCache, type CallerCacheOptions } from './caller-cache.js';
 
-export type DatasetCatalogueOptions = CallerCacheOptions;
+type DatasetCatalogueOptions = CallerCacheOptions;
 
 export interface KnownDatasets {
   byId: Map<string, Dataset>;

@@ -14,8 +14,8 @@ import { createRequestListener } from './server.js';
 import { createRequestStats, type RecordedRequest } from './stats.js';
 import { createStore } from './store.js';
 
-export type { FaultOptions, FaultRule } from './faults.js';
-export type { SimulatorLogger, SimulatorOptions, TenantOption } from './options.js';
+export type { FaultOptions } from './faults.js';
+export type { SimulatorOptions } from './options.js';
 
 export interface Simulator {
   /** `http://127.0.0.1:PORT` */
