@@ -1,4 +1,4 @@
-# The gateway's image: `docker build -t fine-tuning-gateway .` (README, Operations).
+# The gateway's image: `docker build -t fine-tuning-gateway .` (docs/operations.md, Container).
 #
 # Two stages. The build stage installs every dependency and runs the build CI's `npm ci` runs through
 # `prepare` (`npm run build`: tsc into dist/, the dashboard bundled with esbuild and GraphQL Code

@@ -1,6 +1,6 @@
 /**
  * The upstream simulator: a stateful HTTP server that speaks the fine-tuning REST contract
- * (/work/shared/upstream-contract.md) for several organizations at once. This file only composes.
+ * (docs/nscale-contract.md) for several organizations at once. This file only composes.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -4,6 +4,7 @@
  * base64…), so an answer's text is redacted before anything reads it.
  */
 import { redactSecrets } from '../secrets/secret-forms.js';
+import type { UpstreamDialect } from './dialect.js';
 import type { UpstreamError } from './errors.js';
 import { withInputField } from './input-fields.js';
 import { errorFromFailure, errorFromResponse, type RawResponse } from './map-error.js';
@@ -24,6 +25,8 @@ export interface FailedCall {
   secrets: string[];
   inputFields: Readonly<Record<string, string>> | undefined;
   logger: UpstreamLogger;
+  /** `ResolvedOptions.dialect`: how the upstream writes its error answers. */
+  dialect?: UpstreamDialect;
 }
 
 /** Codes that say the upstream, not the caller, failed: worth a warning. */
@@ -50,6 +53,7 @@ export function callFailure(
   const mapped = errorFromResponse(response, f.operation, f.retryAfterSeconds, {
     outcomeUnknown: f.outcomeUnknown,
     afterLostAttempt: f.lostAttempt,
+    dialect: f.dialect,
   });
   if (UPSTREAM_FAULTS.has(mapped.code)) {
     f.logger.warn(

@@ -19,7 +19,7 @@ import type { ResolvedOptions } from './options.js';
 import { decideAfterAttempt, type AttemptResult } from './retry-decision.js';
 import { backoffDelayMs, parseRetryAfter } from './retry.js';
 import { sendAttempt, type AttemptOutcome } from './send-attempt.js';
-import type { CallOptions, Credentials } from './types.js';
+import type { CallCredentials, CallOptions } from './types.js';
 
 export interface Exchange extends RequestParts {
   /** Route template, the only form of the path that reaches logs and messages: `/jobs/{id}`. */
@@ -49,11 +49,11 @@ export interface CallResult {
   afterLostAttempt: boolean;
 }
 
-export type Call = (creds: Credentials, exchange: Exchange, opts: CallOptions | undefined) => Promise<CallResult>;
+export type Call = (creds: CallCredentials, exchange: Exchange, opts: CallOptions | undefined) => Promise<CallResult>;
 
 /** One call in progress: what the loop needs besides the client's options. */
 interface CallRun {
-  creds: Credentials;
+  creds: CallCredentials;
   ex: Exchange;
   operation: string;
   about: Record<string, unknown>;
@@ -143,6 +143,7 @@ async function attemptUntilDecided(run: CallRun, o: ResolvedOptions): Promise<Ca
         secrets: [run.creds.token, ...(ex.secrets ?? [])],
         inputFields: ex.inputFields,
         logger: o.logger,
+        dialect: o.dialect,
       });
     }
     const why = outcome.kind === 'answered' ? { status: outcome.response.status } : { reason: outcome.reason };

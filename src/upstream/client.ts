@@ -1,6 +1,6 @@
 /**
  * `createUpstreamClient`: one method per endpoint of the upstream contract
- * (/work/shared/upstream-contract.md), each a short list of what to send, whether it may be retried
+ * (docs/nscale-contract.md), each a short list of what to send, whether it may be retried
  * and which schema reads the answer, grouped by resource (`*-endpoints.ts`). The machinery is in `call.ts`.
  *
  * Retried (idempotent in effect): every GET, DELETE /datasets/{id}, POST /jobs/{id}/cancel and the
@@ -59,7 +59,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): ClosableUp
   };
 }
 
-function createAgent(o: ResolvedOptions): Agent {
+/** The keep-alive pool a client builds when given no dispatcher (the Together client's too). */
+export function createAgent(o: ResolvedOptions): Agent {
   return new Agent({
     connect: { timeout: o.connectTimeoutMs },
     headersTimeout: o.headersTimeoutMs,

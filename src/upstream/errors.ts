@@ -23,6 +23,8 @@ export interface UpstreamErrorDetails {
   status?: number;
   /** The upstream envelope's `code` (`invalid_argument`, `not_found`, …), when there was one. */
   upstreamCode?: string;
+  /** The request parameter the upstream's refusal names, in its wire name (Together's `param`), when it named one. */
+  upstreamParam?: string;
   /** Seconds the upstream asked us to wait (from `Retry-After`), when it did. */
   retryAfterSeconds?: number;
   /** `METHOD /route-template` of the call, for logs. Never carries ids' owners or tokens. */
@@ -39,6 +41,7 @@ export class UpstreamError extends Error {
   readonly code: UpstreamErrorCode;
   readonly status: number | undefined;
   readonly upstreamCode: string | undefined;
+  readonly upstreamParam: string | undefined;
   readonly retryAfterSeconds: number | undefined;
   readonly operation: string | undefined;
   readonly field: string | undefined;
@@ -49,6 +52,7 @@ export class UpstreamError extends Error {
     this.code = code;
     this.status = details.status;
     this.upstreamCode = details.upstreamCode;
+    this.upstreamParam = details.upstreamParam;
     this.retryAfterSeconds = details.retryAfterSeconds;
     this.operation = details.operation;
     this.field = details.field;

@@ -10,7 +10,7 @@ import { UpstreamError } from './errors.js';
 import type { RawResponse } from './map-error.js';
 
 export interface HttpRequest {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Always the configured upstream's origin: the only place a token is sent. */
   origin: string;
   /** Absolute path with the query, every id already percent-encoded. Sent as is, not re-parsed. */

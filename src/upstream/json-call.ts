@@ -6,10 +6,10 @@ import { redactSecrets } from '../secrets/secret-forms.js';
 import type { Call, Exchange } from './call.js';
 import { UpstreamError } from './errors.js';
 import type { RawResponse } from './map-error.js';
-import type { CallOptions, Credentials } from './types.js';
+import type { CallCredentials, CallOptions } from './types.js';
 
 export type JsonCall = <T>(
-  creds: Credentials,
+  creds: CallCredentials,
   ex: Exchange,
   opts: CallOptions | undefined,
   parse: (res: RawResponse, op: string) => T,

@@ -1,12 +1,12 @@
 /**
- * The README's configuration table is the operators' reference: every variable src/config.ts reads is
- * in it, with a default, and it names no variable the gateway does not read.
+ * The configuration table (docs/configuration.md) is the operators' reference: every variable
+ * src/config.ts reads is in it, with a default, and it names no variable the gateway does not read.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 const source = readFileSync(new URL('../../src/config.ts', import.meta.url), 'utf8');
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const readme = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
 
 /** The keys of the environment schema (two-space-indented `NAME:` lines) and any `env.NAME` read. */
 const read = new Set(
@@ -26,7 +26,7 @@ function table(): Map<string, string> {
   return rows;
 }
 
-describe('the README configuration reference', () => {
+describe('the configuration reference (docs/configuration.md)', () => {
   it('lists every variable src/config.ts reads, each with its default', () => {
     expect(read.size).toBeGreaterThan(20);
     const rows = table();

@@ -112,7 +112,7 @@ describe('deploy/kubernetes', () => {
     });
     expect(container.resources.requests).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
     expect(container.resources.limits.memory).toEqual(expect.any(String));
-    // The gateway exits within 10 s of SIGTERM (README, Operations), after the preStop pause.
+    // The gateway exits within 10 s of SIGTERM (docs/operations.md, Health, readiness and shutdown), after the preStop pause.
     const preStop = Number(container.lifecycle?.preStop?.exec?.command?.[1] ?? 0);
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(preStop + 10);
   });

@@ -5,8 +5,8 @@
  * stays in Redis. The survivor must find it dead by its heartbeat, take the lease over before the
  * lease expires (its log says so: the lease value it replaced was still there), poll, and deliver the
  * change the job made after the kill. The time from the kill to that delivery is measured and
- * printed (the README states the bound: 1.75 s plus a poll); what is asserted is how the takeover
- * happened, not how long it took.
+ * printed (docs/operations.md states the bound: 1.75 s plus a poll); what is asserted is how the
+ * takeover happened, not how long it took.
  *
  * Publishing is fenced by the lease value (see test/subscriptions/failover.spec.ts for a holder that
  * wakes up after being replaced): here every version goes out on the channel exactly once.
