@@ -135,7 +135,7 @@ builder.queryFields((t) => ({
     description: [
       "The organization's jobs, newest first, a page at a time.",
       'Paging forward with `after` is stable: each job that existed when the first page was read is seen exactly once, however many jobs are created meanwhile (with `status`, jobs that leave or enter that status meanwhile may be missed or appear).',
-      `Finding a cursor's place costs at most ${MAX_LIST_CALLS} upstream calls.`,
+      `A page after a cursor costs at most ${MAX_LIST_CALLS} upstream calls: up to ${MAX_LIST_CALLS - 1} to find the cursor's place, then 1 to fill the page.`,
       '`totalCount` and `hasNextPage` describe the list as it is now.',
     ].join(' '),
     args: {

@@ -31,6 +31,8 @@ export interface UpstreamErrorDetails {
   operation?: string;
   /** The input field a BAD_USER_INPUT refusal names, in the client input's names (`trainingFileId`). */
   field?: string;
+  /** What the user can do about it, for the gateway to add to the message it shows (`fromUpstreamError`). */
+  advice?: string;
   cause?: unknown;
 }
 
@@ -43,6 +45,7 @@ export class UpstreamError extends Error {
   readonly retryAfterSeconds: number | undefined;
   readonly operation: string | undefined;
   readonly field: string | undefined;
+  readonly advice: string | undefined;
 
   constructor(code: UpstreamErrorCode, message: string, details: UpstreamErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -53,6 +56,7 @@ export class UpstreamError extends Error {
     this.retryAfterSeconds = details.retryAfterSeconds;
     this.operation = details.operation;
     this.field = details.field;
+    this.advice = details.advice;
   }
 }
 

@@ -27,10 +27,10 @@ import { startGatewayProcess, type GatewayProcess } from '../harness/gateway-pro
 import { eventually } from '../harness/stack.js';
 import { subscribeWs } from '../harness/ws.js';
 import { findNginx, startBalancer, type Balancer } from './start-balancer.js';
+import { REDIS, REDIS_SKIP_REASON, REDIS_URL } from '../harness/redis-available.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SHIPPED = readFileSync(new URL('../../deploy/nginx.conf', import.meta.url), 'utf8');
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const NGINX = findNginx();
 const NAME = 'balancer.test';
 
@@ -131,150 +131,156 @@ describe.skipIf(!NGINX)(TITLE, () => {
     });
   });
 
-  describe('the compose demo on loopback: two gateways on Redis and a simulator behind it', () => {
-    let simulator: ChildProcess;
-    let simulatorOrigin: string;
-    const gateways: GatewayProcess[] = [];
-    let balancer: Balancer;
-    let url: string;
+  describe.skipIf(!REDIS)(
+    `the compose demo on loopback: two gateways on Redis and a simulator behind it${REDIS_SKIP_REASON}`,
+    () => {
+      let simulator: ChildProcess;
+      let simulatorOrigin: string;
+      const gateways: GatewayProcess[] = [];
+      let balancer: Balancer;
+      let url: string;
 
-    beforeAll(async () => {
-      ({ simulator, simulatorOrigin } = await startSimulatorProcess());
-      const env = {
-        NSCALE_API_URL: `${simulatorOrigin}/api/v1`,
-        REDIS_URL,
-        // compose.yaml's settings, with the name this balancer is reached by listed as it documents.
-        GATEWAY_SINGLE_TENANT: 'true',
-        NSCALE_API_TOKEN: 'demo-token',
-        NSCALE_ORGANIZATION_ID: 'demo-org',
-        GATEWAY_ALLOWED_HOSTS: NAME,
-        RATE_LIMIT_TRUST_PROXY: 'true',
-        POLL_INTERVAL_RUNNING_MS: '200',
-        POLL_INTERVAL_QUEUED_MS: '200',
-        LOG_LEVEL: 'warn',
-      };
-      gateways.push(...(await Promise.all([startGatewayProcess(env), startGatewayProcess(env)])));
-      balancer = await startBalancer(
-        NGINX!,
-        SHIPPED,
-        gateways.map((g) => new URL(g.url).host),
-      );
-      url = `http://${NAME}:${balancer.port}`;
-    }, 120_000);
-    afterAll(async () => {
-      await balancer?.stop();
-      await Promise.all(gateways.map((g) => g.stop()));
-      if (simulator && simulator.exitCode === null) {
-        simulator.kill('SIGTERM');
-        await new Promise((resolve) => simulator.once('exit', resolve));
-      }
-    });
-
-    const graphql = async (query: string, variables: Record<string, unknown> = {}, headers = {}, at = url) => {
-      const response = await fetch(`${at}/graphql`, {
-        dispatcher: agent,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({ query, variables }),
+      beforeAll(async () => {
+        ({ simulator, simulatorOrigin } = await startSimulatorProcess());
+        const env = {
+          NSCALE_API_URL: `${simulatorOrigin}/api/v1`,
+          REDIS_URL,
+          // compose.yaml's settings, with the name this balancer is reached by listed as it documents.
+          GATEWAY_SINGLE_TENANT: 'true',
+          NSCALE_API_TOKEN: 'demo-token',
+          NSCALE_ORGANIZATION_ID: 'demo-org',
+          GATEWAY_ALLOWED_HOSTS: NAME,
+          RATE_LIMIT_TRUST_PROXY: 'true',
+          POLL_INTERVAL_RUNNING_MS: '200',
+          POLL_INTERVAL_QUEUED_MS: '200',
+          LOG_LEVEL: 'warn',
+        };
+        gateways.push(...(await Promise.all([startGatewayProcess(env), startGatewayProcess(env)])));
+        balancer = await startBalancer(
+          NGINX!,
+          SHIPPED,
+          gateways.map((g) => new URL(g.url).host),
+        );
+        url = `http://${NAME}:${balancer.port}`;
+      }, 120_000);
+      afterAll(async () => {
+        await balancer?.stop();
+        await Promise.all(gateways.map((g) => g.stop()));
+        if (simulator && simulator.exitCode === null) {
+          simulator.kill('SIGTERM');
+          await new Promise((resolve) => simulator.once('exit', resolve));
+        }
       });
-      return (await response.json()) as { data?: any; errors?: Array<{ message: string; extensions?: any }> };
-    };
-    const upstreamCalls = async () =>
-      (await (await fetch(`${simulatorOrigin}/__admin/stats`, { dispatcher: agent })).json()) as Record<string, number>;
 
-    it('answers a query with the demo credentials on the name listed in GATEWAY_ALLOWED_HOSTS', async () => {
-      const result = await graphql('{ baseModels { id } }');
-      expect(result.errors).toBeUndefined();
-      expect(result.data.baseModels).toHaveLength(8);
-    });
-
-    it('refuses them on a name not listed, reaching no upstream, without suggesting that name as a setting', async () => {
-      const before = await upstreamCalls();
-      const result = await graphql('{ baseModels { id } }', {}, {}, `http://gateways:${balancer.port}`);
-      expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-      expect(result.errors?.[0]?.message).toContain('GATEWAY_ALLOWED_HOSTS');
-      expect(result.errors?.[0]?.message).not.toMatch(/GATEWAY_ALLOWED_HOSTS\s*=|list the host/);
-      expect(await upstreamCalls()).toEqual(before);
-    });
-
-    it('loads the dashboard: its page and assets, and the first request the page makes', async () => {
-      const page = await fetch(`${url}/dashboard/`, { dispatcher: agent });
-      expect(page.status).toBe(200);
-      expect(page.headers.get('content-security-policy')).toContain(`ws://${NAME}:${balancer.port}`);
-      const html = await page.text();
-      const assets = [...html.matchAll(/(?:src|href)="([^":]+)"/g)].map((m) => m[1]!);
-      expect(assets).toEqual(expect.arrayContaining(['app.js', 'app.css']));
-      for (const asset of assets) {
-        const response = await fetch(`${url}/dashboard/${asset}`, { dispatcher: agent });
-        expect([asset, response.status]).toEqual([asset, 200]);
-        expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(0);
-      }
-      // What a browser adds to the page's own fetch; a refusal here is the sign-in form instead of the jobs.
-      const probe = await graphql(
-        'query Probe { jobs(first: 1) { totalCount } }',
-        {},
-        { origin: url, 'sec-fetch-site': 'same-origin', accept: 'application/graphql-response+json' },
-      );
-      expect(probe.errors).toBeUndefined();
-      expect(typeof probe.data.jobs.totalCount).toBe('number');
-    });
-
-    it('uploads, starts a job, follows it over a WebSocket to COMPLETED, and downloads its adapter', async () => {
-      const jobId = await startJob();
-      const client = socketClient(url, url);
-      try {
-        const watch = subscribeWs(client, 'subscription($id: ID!) { jobUpdated(id: $id) { id status } }', {
-          id: jobId,
+      const graphql = async (query: string, variables: Record<string, unknown> = {}, headers = {}, at = url) => {
+        const response = await fetch(`${at}/graphql`, {
+          dispatcher: agent,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ query, variables }),
         });
-        await watch.done;
-        expect(watch.events.every((e) => e.errors === undefined)).toBe(true);
-        expect(watch.events.at(-1)!.data.jobUpdated).toEqual({ id: jobId, status: 'COMPLETED' });
-      } finally {
-        await client.dispose();
+        return (await response.json()) as { data?: any; errors?: Array<{ message: string; extensions?: any }> };
+      };
+      const upstreamCalls = async () =>
+        (await (await fetch(`${simulatorOrigin}/__admin/stats`, { dispatcher: agent })).json()) as Record<
+          string,
+          number
+        >;
+
+      it('answers a query with the demo credentials on the name listed in GATEWAY_ALLOWED_HOSTS', async () => {
+        const result = await graphql('{ baseModels { id } }');
+        expect(result.errors).toBeUndefined();
+        expect(result.data.baseModels).toHaveLength(8);
+      });
+
+      it('refuses them on a name not listed, reaching no upstream, without suggesting that name as a setting', async () => {
+        const before = await upstreamCalls();
+        const result = await graphql('{ baseModels { id } }', {}, {}, `http://gateways:${balancer.port}`);
+        expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+        expect(result.errors?.[0]?.message).toContain('GATEWAY_ALLOWED_HOSTS');
+        expect(result.errors?.[0]?.message).not.toMatch(/GATEWAY_ALLOWED_HOSTS\s*=|list the host/);
+        expect(await upstreamCalls()).toEqual(before);
+      });
+
+      it('loads the dashboard: its page and assets, and the first request the page makes', async () => {
+        const page = await fetch(`${url}/dashboard/`, { dispatcher: agent });
+        expect(page.status).toBe(200);
+        expect(page.headers.get('content-security-policy')).toContain(`ws://${NAME}:${balancer.port}`);
+        const html = await page.text();
+        const assets = [...html.matchAll(/(?:src|href)="([^":]+)"/g)].map((m) => m[1]!);
+        expect(assets).toEqual(expect.arrayContaining(['app.js', 'app.css']));
+        for (const asset of assets) {
+          const response = await fetch(`${url}/dashboard/${asset}`, { dispatcher: agent });
+          expect([asset, response.status]).toEqual([asset, 200]);
+          expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(0);
+        }
+        // What a browser adds to the page's own fetch; a refusal here is the sign-in form instead of the jobs.
+        const probe = await graphql(
+          'query Probe { jobs(first: 1) { totalCount } }',
+          {},
+          { origin: url, 'sec-fetch-site': 'same-origin', accept: 'application/graphql-response+json' },
+        );
+        expect(probe.errors).toBeUndefined();
+        expect(typeof probe.data.jobs.totalCount).toBe('number');
+      });
+
+      it('uploads, starts a job, follows it over a WebSocket to COMPLETED, and downloads its adapter', async () => {
+        const jobId = await startJob();
+        const client = socketClient(url, url);
+        try {
+          const watch = subscribeWs(client, 'subscription($id: ID!) { jobUpdated(id: $id) { id status } }', {
+            id: jobId,
+          });
+          await watch.done;
+          expect(watch.events.every((e) => e.errors === undefined)).toBe(true);
+          expect(watch.events.at(-1)!.data.jobUpdated).toEqual({ id: jobId, status: 'COMPLETED' });
+        } finally {
+          await client.dispose();
+        }
+
+        const { data, errors } = await graphql('query($id: ID!) { job(id: $id) { downloadUrl } }', { id: jobId });
+        expect(errors).toBeUndefined();
+        const link = new URL(data.job.downloadUrl);
+        // The simulator's published origin (compose: SIMULATOR_PUBLIC_ORIGIN), not the name the gateway used.
+        expect(link.hostname).toBe('downloads.localhost');
+        const archive = await fetch(link, { dispatcher: agent });
+        expect(archive.status).toBe(200);
+        expect(archive.headers.get('content-type')).toBe('application/gzip');
+        expect((await archive.arrayBuffer()).byteLength).toBeGreaterThan(0);
+      }, 60_000);
+
+      /** Upload (multipart, streamed through nginx), dataset and job, all through the balancer. */
+      async function startJob(): Promise<string> {
+        const form = new FormData();
+        form.set(
+          'operations',
+          JSON.stringify({
+            query: 'mutation($file: Upload!) { uploadFile(file: $file) { id } }',
+            variables: { file: null },
+          }),
+        );
+        form.set('map', JSON.stringify({ 0: ['variables.file'] }));
+        form.set('0', new Blob([QA_CSV], { type: 'text/csv' }), 'qa.csv');
+        const upload = (await (
+          await fetch(`${url}/graphql`, { dispatcher: agent, method: 'POST', body: form })
+        ).json()) as { data?: any; errors?: unknown };
+        expect(upload.errors).toBeUndefined();
+        const dataset = await graphql('mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }', {
+          i: { name: 'qa', trainingFileId: upload.data.uploadFile.id },
+        });
+        expect(dataset.errors).toBeUndefined();
+        const job = await graphql('mutation($i: CreateJobInput!) { createJob(input: $i) { id } }', {
+          i: {
+            name: 'through-nginx',
+            baseModelId: LLAMA_INSTRUCT,
+            dataset: { id: dataset.data.createDataset.id, answerColumn: 'answer' },
+          },
+        });
+        expect(job.errors).toBeUndefined();
+        return job.data.createJob.id as string;
       }
-
-      const { data, errors } = await graphql('query($id: ID!) { job(id: $id) { downloadUrl } }', { id: jobId });
-      expect(errors).toBeUndefined();
-      const link = new URL(data.job.downloadUrl);
-      // The simulator's published origin (compose: SIMULATOR_PUBLIC_ORIGIN), not the name the gateway used.
-      expect(link.hostname).toBe('downloads.localhost');
-      const archive = await fetch(link, { dispatcher: agent });
-      expect(archive.status).toBe(200);
-      expect(archive.headers.get('content-type')).toBe('application/gzip');
-      expect((await archive.arrayBuffer()).byteLength).toBeGreaterThan(0);
-    }, 60_000);
-
-    /** Upload (multipart, streamed through nginx), dataset and job, all through the balancer. */
-    async function startJob(): Promise<string> {
-      const form = new FormData();
-      form.set(
-        'operations',
-        JSON.stringify({
-          query: 'mutation($file: Upload!) { uploadFile(file: $file) { id } }',
-          variables: { file: null },
-        }),
-      );
-      form.set('map', JSON.stringify({ 0: ['variables.file'] }));
-      form.set('0', new Blob([QA_CSV], { type: 'text/csv' }), 'qa.csv');
-      const upload = (await (
-        await fetch(`${url}/graphql`, { dispatcher: agent, method: 'POST', body: form })
-      ).json()) as { data?: any; errors?: unknown };
-      expect(upload.errors).toBeUndefined();
-      const dataset = await graphql('mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }', {
-        i: { name: 'qa', trainingFileId: upload.data.uploadFile.id },
-      });
-      expect(dataset.errors).toBeUndefined();
-      const job = await graphql('mutation($i: CreateJobInput!) { createJob(input: $i) { id } }', {
-        i: {
-          name: 'through-nginx',
-          baseModelId: LLAMA_INSTRUCT,
-          dataset: { id: dataset.data.createDataset.id, answerColumn: 'answer' },
-        },
-      });
-      expect(job.errors).toBeUndefined();
-      return job.data.createJob.id as string;
-    }
-  });
+    },
+  );
 });
 
 /**

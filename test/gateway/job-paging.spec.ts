@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeJobCursor, encodeJobCursor } from '../../src/resolvers/job-cursor.js';
 import { MAX_LIST_CALLS, jobPageAfter } from '../../src/resolvers/job-page.js';
+import { sortedSchema } from '../../src/schema/index.js';
 import type { Job } from '../../src/upstream/schemas.js';
 import type { Credentials } from '../../src/upstream/types.js';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
@@ -156,5 +157,20 @@ describe('paging jobs', () => {
     const page = await jobPageAfter(list, { status: 'queued', createdAt: 3, id: 'b', position: 2, total: 5 }, 2);
     expect(page.jobs.map((j) => j.id)).toEqual(['c', 'd']);
     expect(calls.length).toBeLessThanOrEqual(MAX_LIST_CALLS);
+  });
+});
+
+describe('the jobs field documents the bound the code keeps', () => {
+  it('states one number of calls to find a cursor’s place, and one per page, both MAX_LIST_CALLS’s', () => {
+    const jobs = sortedSchema().getQueryType()!.getFields()['jobs']!;
+    const text = [jobs.description, ...jobs.args.map((a) => a.description)].join(' ');
+    // Every figure of calls spent finding the place ("within N upstream calls", "up to N to find").
+    const toFind = [...text.matchAll(/(?:within|up to) (\d+) (?:upstream calls|to find)/g)].map((m) => Number(m[1]));
+    const findingCosts = [...text.matchAll(/[Ff]inding a cursor's place costs at most (\d+)/g)].map((m) =>
+      Number(m[1]),
+    );
+    expect(toFind.length).toBeGreaterThanOrEqual(2);
+    expect(new Set([...toFind, ...findingCosts])).toEqual(new Set([MAX_LIST_CALLS - 1]));
+    expect(text).toContain(`costs at most ${MAX_LIST_CALLS} upstream calls`);
   });
 });
