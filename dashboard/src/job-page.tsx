@@ -158,10 +158,14 @@ function JobHyperparameters({ hyperparameters: h }: { hyperparameters: Job['hype
         <dt>Prompt masked in loss</dt>
         <dd>{h.maskPromptLabels ? 'yes' : 'no'}</dd>
         <dt>LoRA</dt>
-        <dd>
-          r {h.lora.r}, alpha {h.lora.alpha}, dropout {h.lora.dropout}, modules{' '}
-          {h.lora.trainableModules.length ? h.lora.trainableModules.join(', ').toLowerCase() : 'all linear'}
-        </dd>
+        {h.lora ? (
+          <dd>
+            r {h.lora.r}, alpha {h.lora.alpha}, dropout {h.lora.dropout}, modules{' '}
+            {h.lora.trainableModules.length ? h.lora.trainableModules.join(', ').toLowerCase() : 'all linear'}
+          </dd>
+        ) : (
+          <dd>none: every weight trained (full training)</dd>
+        )}
       </dl>
     </div>
   );

@@ -4,10 +4,15 @@
  * src/upstream/together) and declares what it can do, so that the schema can say so (`providers`) and
  * refuse what a provider cannot honour before any upstream call.
  *
- * Today the seam carries the base-model catalogue; the job operations still run on Nscale's client
- * directly (context.ts's `credentials()`, which refuses a request for another provider).
+ * The seam carries the base-model catalogue and files (ids in are the upstream's own, ids out the
+ * gateway's public ones, provider-ids.ts). What the providers do too differently to share one shape
+ * (Nscale's datasets and dry-run estimates, Together's estimate-price and file-based jobs) is reached
+ * through each provider's own client in `ProviderServices`.
  */
+import type { Readable } from 'node:stream';
+import type { UpstreamFile } from '../upstream/schemas.js';
 import type { CallCredentials, CallOptions } from '../upstream/types.js';
+import type { TogetherModelLimits } from '../upstream/together/wire-files.js';
 import type { ProviderName } from './provider-name.js';
 
 /** What a provider can do, as `providers` lists it. */
@@ -42,10 +47,32 @@ export interface ProviderBaseModel {
   contextLength: number | null;
   supportedBatchSizes: number[];
   trainingPrecision: string | null;
+  /** Together's limits of training this model (what createJob is checked against there); absent on Nscale. */
+  togetherLimits?: TogetherModelLimits;
+}
+
+/** An uploaded file with the id the gateway gives out for it, and its provider. */
+export type ProviderFile = Omit<UpstreamFile, 'workspaceId'> & {
+  provider: ProviderName;
+  /** Together has no workspaces. */
+  workspaceId: string | null;
+  /** Why the provider found the file unusable for training (Together checks each upload); null otherwise. */
+  validationError?: string | null;
+};
+
+export interface ProviderUpload {
+  filename: string;
+  body: Readable;
+  contentType: string;
+  /** Which CSV columns become a sample's prompt and completion, where the provider converts CSV (Together). */
+  csv?: { promptColumn?: string; answerColumn?: string };
 }
 
 export interface FineTuningProvider {
   readonly name: ProviderName;
   readonly capabilities: ProviderCapabilities;
   listBaseModels(creds: CallCredentials, opts?: CallOptions): Promise<ProviderBaseModel[]>;
+  uploadFile(creds: CallCredentials, upload: ProviderUpload, opts?: CallOptions): Promise<ProviderFile>;
+  /** `id` is the upstream's own id (provider-ids.ts `upstreamId`). */
+  getFile(creds: CallCredentials, id: string, opts?: CallOptions): Promise<ProviderFile>;
 }

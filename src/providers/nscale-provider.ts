@@ -24,6 +24,14 @@ export function nscaleProvider(client: UpstreamClient): FineTuningProvider {
     capabilities: NSCALE_CAPABILITIES,
     listBaseModels: async (creds, opts) =>
       (await client.listBaseModels(nscaleCredentials(creds), opts)).map((m) => ({ provider: 'nscale', ...m })),
+    uploadFile: async (creds, { filename, body, contentType }, opts) => ({
+      provider: 'nscale',
+      ...(await client.uploadFile(nscaleCredentials(creds), { filename, body, contentType }, opts)),
+    }),
+    getFile: async (creds, id, opts) => ({
+      provider: 'nscale',
+      ...(await client.getFile(nscaleCredentials(creds), id, opts)),
+    }),
   };
 }
 

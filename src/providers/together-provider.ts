@@ -3,7 +3,9 @@
  * Together's credentials are its API key alone; what its catalogue does not say is null.
  */
 import type { TogetherClient } from '../upstream/together/together-client-types.js';
-import type { FineTuningProvider, ProviderCapabilities } from './fine-tuning-provider.js';
+import type { TogetherFile } from '../upstream/together/wire-files.js';
+import type { FineTuningProvider, ProviderCapabilities, ProviderFile } from './fine-tuning-provider.js';
+import { publicId } from './provider-ids.js';
 
 export const TOGETHER_CAPABILITIES: ProviderCapabilities = {
   priceEstimate: true,
@@ -31,6 +33,24 @@ export function togetherProvider(client: TogetherClient): FineTuningProvider {
         contextLength: m.contextLength,
         supportedBatchSizes: m.supportedBatchSizes,
         trainingPrecision: m.trainingPrecision,
+        togetherLimits: m.limits,
       })),
+    uploadFile: async (creds, { filename, body, csv }, opts) =>
+      togetherFile(await client.uploadFile({ token: creds.token }, { filename, body, ...(csv ? { csv } : {}) }, opts)),
+    getFile: async (creds, id, opts) => togetherFile(await client.getFile({ token: creds.token }, id, opts)),
+  };
+}
+
+/** Together's file in the gateway's shape, under its public id; what Together found wrong with it kept. */
+export function togetherFile(file: TogetherFile): ProviderFile {
+  return {
+    provider: 'together',
+    id: publicId('together', file.id),
+    name: file.name,
+    bytes: file.bytes,
+    createdAt: file.createdAt,
+    workspaceId: null,
+    columns: null,
+    validationError: file.validationError,
   };
 }

@@ -9,6 +9,7 @@ import type { LiveUpdates } from '../live/hub.js';
 import type { FineTuningProvider, ProviderBaseModel } from '../providers/fine-tuning-provider.js';
 import type { ProviderName } from '../providers/provider-name.js';
 import type { CallCredentials, CallOptions, Credentials, UpstreamClient } from '../upstream/types.js';
+import type { TogetherClient } from '../upstream/together/together-client-types.js';
 import type { PreflightService } from './analyze-dataset.js';
 import type { CallerCache } from './caller-cache.js';
 import type { BaseModelCatalogue } from './base-model-catalogue.js';
@@ -19,6 +20,8 @@ import { createRequestLoaders, type Loaders } from './loaders.js';
 export interface ProviderServices {
   api: FineTuningProvider;
   catalogue: CallerCache<ProviderBaseModel[]>;
+  /** Together's own client, on Together only: its jobs, estimates and outputs, which share no shape with Nscale's. */
+  together?: TogetherClient;
 }
 
 export interface GatewayServices {

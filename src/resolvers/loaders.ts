@@ -6,10 +6,11 @@
  * requests, per caller), whatever its size.
  */
 import DataLoader from 'dataloader';
-import type { ProviderBaseModel } from '../providers/fine-tuning-provider.js';
-import type { Dataset, Job, Metrics, UpstreamFile } from '../upstream/schemas.js';
+import type { ProviderBaseModel, ProviderFile } from '../providers/fine-tuning-provider.js';
+import type { Dataset, Job, Metrics } from '../upstream/schemas.js';
 import type { CallCredentials, CallOptions, Credentials, UpstreamClient } from '../upstream/types.js';
 import { nscaleProvider } from '../providers/nscale-provider.js';
+import { togetherJobView, type TogetherJobView } from '../providers/together-job.js';
 import type { BaseModelCatalogue } from './base-model-catalogue.js';
 import type { ProviderServices } from './context.js';
 import type { DatasetCatalogue } from './dataset-catalogue.js';
@@ -25,8 +26,10 @@ export interface Loaders {
   dataset: DataLoader<string, Dataset>;
   /** A dataset by id, always from the upstream (a single lookup: fresh, and one call either way). */
   datasetById: DataLoader<string, Dataset>;
-  file: DataLoader<string, UpstreamFile>;
-  job: DataLoader<string, Job>;
+  /** A file by the upstream's own id, on the request's provider (with its public id). */
+  file: DataLoader<string, ProviderFile>;
+  /** A job by the upstream's own id, on the request's provider (a Together job under its public id). */
+  job: DataLoader<string, Job | TogetherJobView>;
   metrics: DataLoader<string, Metrics>;
   /** Forget everything loaded so far (a subscription does so before each event). */
   clearAll(): void;
@@ -51,6 +54,8 @@ export function createRequestLoaders(
   const shared: CallOptions = opts.requestId === undefined ? {} : { requestId: opts.requestId };
   let catalogueOnce: Promise<ProviderBaseModel[]> | null = null;
   const { provider, creds: requestCreds } = request;
+  const together = provider.api.name === 'together' ? provider.together : undefined;
+  const bearer = { token: requestCreds.token };
   const baseModels = () => {
     if (!catalogueOnce) {
       const once = provider.catalogue.get(requestCreds, () => provider.api.listBaseModels(requestCreds, shared));
@@ -72,9 +77,13 @@ export function createRequestLoaders(
     }),
     dataset: datasetLoader({ client, creds: nscaleCreds, opts, shared }, datasets),
     datasetById: perKeyLoader((id) => client.getDataset(nscaleCreds(), id, opts)),
-    file: perKeyLoader((id) => client.getFile(nscaleCreds(), id, opts)),
-    job: perKeyLoader((id) => client.getJob(nscaleCreds(), id, opts)),
-    metrics: perKeyLoader((id) => client.getMetrics(nscaleCreds(), id, opts)),
+    file: perKeyLoader((id) => provider.api.getFile(requestCreds, id, opts)),
+    job: perKeyLoader<Job | TogetherJobView>((id) =>
+      together ? together.getJob(bearer, id, opts).then(togetherJobView) : client.getJob(nscaleCreds(), id, opts),
+    ),
+    metrics: perKeyLoader<Metrics>((id) =>
+      together ? together.getMetrics(bearer, id, opts) : client.getMetrics(nscaleCreds(), id, opts),
+    ),
     clearAll() {
       catalogueOnce = null;
       for (const loader of [

@@ -1,6 +1,10 @@
-import type { FileColumn, UpstreamFile } from '../upstream/schemas.js';
+import type { ProviderFile } from '../providers/fine-tuning-provider.js';
+import type { FileColumn } from '../upstream/schemas.js';
+import { badUserInput } from '../errors/bad-user-input.js';
 import { asFileRefusal } from '../resolvers/file-refusal.js';
+import { upstreamIdOf } from '../resolvers/request-id-of.js';
 import { builder } from './builder.js';
+import { ProviderEnum } from './provider.js';
 
 const FileColumnRef = builder.objectRef<FileColumn>('FileColumn').implement({
   description: 'A column of an uploaded CSV file, read from its header row, with a preview of its values.',
@@ -20,17 +24,41 @@ const FileColumnRef = builder.objectRef<FileColumn>('FileColumn').implement({
   }),
 });
 
-export const FileRef = builder.objectRef<UpstreamFile>('File').implement({
-  description: 'An uploaded CSV file of training or validation data.',
+const CsvColumnsInput = builder.inputType('CsvColumnsInput', {
+  description:
+    'Which columns of an uploaded CSV become the prompt and the completion of each sample, where the provider trains on converted files (Together).',
   fields: (t) => ({
-    id: t.exposeID('id', { description: 'The upstream id of the file, used when creating a dataset.' }),
+    promptColumn: t.string({ description: 'The prompt column; default `prompt`.' }),
+    answerColumn: t.string({ description: 'The answer column; default `answer`, else `completion`.' }),
+  }),
+});
+
+export const FileRef = builder.objectRef<ProviderFile>('File').implement({
+  description: 'An uploaded file of training or validation data.',
+  fields: (t) => ({
+    id: t.exposeID('id', {
+      description:
+        'The id of the file: on Nscale, used when creating a dataset; on Together (`together:…`), named directly by `createJob`/`costEstimate` in `files`.',
+    }),
+    provider: t.field({
+      type: ProviderEnum,
+      description: 'The provider holding the file.',
+      resolve: (f) => f.provider,
+    }),
+    validationError: t.string({
+      nullable: true,
+      description:
+        'Why the provider found the file unusable for training, when it checks uploads itself (Together); null when it is usable, and always null on Nscale (its checks run when a job starts).',
+      resolve: (f) => f.validationError ?? null,
+    }),
     name: t.exposeString('name', { description: 'The file name given at upload.' }),
     bytes: t.exposeInt('bytes', { description: 'Size of the file in bytes.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the file was uploaded.' }),
     columns: t.field({
       type: [FileColumnRef],
       nullable: true,
-      description: 'The columns of the CSV header with sample values; null while the upstream has not read the file.',
+      description:
+        'The columns of the CSV header with sample values; null while the upstream has not read the file, and always null on Together (it stores the CSV converted to JSONL).',
       resolve: (file) => file.columns,
     }),
   }),
@@ -42,7 +70,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'One uploaded file by id; null with a NOT_FOUND error when the caller cannot see it.',
     args: { id: t.arg.id({ required: true, description: 'The file id returned by `uploadFile`.' }) },
-    resolve: (_root, args, ctx) => ctx.loaders().file.load(String(args.id)),
+    resolve: (_root, args, ctx) => ctx.loaders().file.load(upstreamIdOf(ctx, args.id)),
   }),
 }));
 
@@ -51,15 +79,32 @@ builder.mutationFields((t) => ({
     type: FileRef,
     description:
       'Upload a CSV file of training or validation data (a GraphQL multipart request). The header row names the columns. ' +
-      "The file is streamed to the upstream; one larger than the gateway's limit is refused with BAD_USER_INPUT.",
-    args: { file: t.arg({ type: 'Upload', required: true, description: 'The CSV file.' }) },
+      "The file is streamed to the upstream; one larger than the gateway's limit is refused with BAD_USER_INPUT. " +
+      'On Together a JSONL file (….jsonl) goes as is, and a CSV is converted to JSONL samples on the way (see `csvColumns`).',
+    args: {
+      file: t.arg({ type: 'Upload', required: true, description: 'The CSV file (on Together, CSV or JSONL).' }),
+      csvColumns: t.arg({
+        type: CsvColumnsInput,
+        description:
+          'Together only: the CSV columns that become prompt and completion. Refused on Nscale, where a job names its columns (`dataset.promptColumn`, `dataset.answerColumn`).',
+      }),
+    },
     resolve: async (_root, args, ctx) => {
-      const credentials = ctx.credentials();
+      const { provider, credentials } = ctx.session();
+      if (args.csvColumns && provider.api.name !== 'together')
+        throw badUserInput(
+          'csvColumns',
+          `csvColumns: not available on provider ${provider.api.name}: a job there names its columns (dataset.promptColumn, dataset.answerColumn)`,
+        );
+      const csv = {
+        ...(args.csvColumns?.promptColumn ? { promptColumn: args.csvColumns.promptColumn } : {}),
+        ...(args.csvColumns?.answerColumn ? { answerColumn: args.csvColumns.answerColumn } : {}),
+      };
       const body = await args.file.open();
       try {
-        return await ctx.services.client.uploadFile(
+        return await provider.api.uploadFile(
           credentials,
-          { filename: args.file.filename, body, contentType: args.file.mimeType },
+          { filename: args.file.filename, body, contentType: args.file.mimeType, csv },
           ctx.call,
         );
       } catch (error) {

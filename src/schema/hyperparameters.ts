@@ -21,6 +21,7 @@ import {
 } from '../contract/hyperparameters.js';
 import type { Hyperparameters, LoraConfig } from '../upstream/schemas.js';
 import { builder } from './builder.js';
+import { DpoInput, EarlyStoppingInput, JobFilesInput } from './together-job-input.js';
 
 export const TrainableModuleEnum = builder.enumType('TrainableModule', {
   description: 'A linear layer that LoRA adapts. An empty list means all of them.',
@@ -49,7 +50,10 @@ const LoraConfigRef = builder.objectRef<LoraConfig>('LoraConfig').implement({
   }),
 });
 
-export const HyperparametersRef = builder.objectRef<Hyperparameters>('Hyperparameters').implement({
+/** A job's settings; `lora` is null for a job that trained every weight (Together's full training). */
+type HyperparametersShape = Omit<Hyperparameters, 'lora'> & { lora: LoraConfig | null };
+
+export const HyperparametersRef = builder.objectRef<HyperparametersShape>('Hyperparameters').implement({
   description: 'Training settings of a job.',
   fields: (t) => ({
     nEpochs: t.exposeInt('nEpochs', { description: 'Complete passes through the training data.' }),
@@ -66,7 +70,12 @@ export const HyperparametersRef = builder.objectRef<Hyperparameters>('Hyperparam
     maskPromptLabels: t.exposeBoolean('maskPromptLabels', {
       description: 'Whether the prompt tokens are left out of the loss.',
     }),
-    lora: t.field({ type: LoraConfigRef, description: 'LoRA settings.', resolve: (h) => h.lora }),
+    lora: t.field({
+      type: LoraConfigRef,
+      nullable: true,
+      description: 'LoRA settings; null for a job that trained every weight (full training, on Together).',
+      resolve: (h) => h.lora,
+    }),
   }),
 });
 
@@ -98,12 +107,14 @@ export const DEFAULT_HYPERPARAMETERS = {
 };
 
 export const LoraInput = builder.inputType('LoraInput', {
-  description: 'LoRA settings of a new job. Only LoRA is offered: `enabled: false` is refused.',
+  description:
+    'LoRA settings of a new job. `enabled: false` trains every weight instead, on a provider with `fullTraining` (Together, for the models whose limits allow it); elsewhere it is refused.',
   fields: (t) => ({
     enabled: t.boolean({
       required: true,
       defaultValue: DEFAULT_LORA.enabled,
-      description: 'Must be true: full fine-tuning is not offered yet.',
+      description:
+        'Must be true on Nscale (full fine-tuning is not offered there); false on Together trains every weight (full training).',
     }),
     r: t.int({ required: true, defaultValue: DEFAULT_LORA.r, description: `Rank of the adaptation. ${range(l.r)}` }),
     alpha: t.int({
@@ -174,6 +185,18 @@ export const HyperparametersInput = builder.inputType('HyperparametersInput', {
       defaultValue: DEFAULT_LORA,
       description: 'LoRA settings; defaults apply when omitted.',
     }),
+    nCheckpoints: t.int({
+      description:
+        "Together only: intermediate checkpoints to save (each downloadable), from 1 to the model's limit; Together's default 1 when omitted. Refused on Nscale.",
+    }),
+    earlyStopping: t.field({
+      type: EarlyStoppingInput,
+      description: 'Together only: stop when the validation loss stops improving. Refused on Nscale.',
+    }),
+    dpo: t.field({
+      type: DpoInput,
+      description: 'Together only: preference training (DPO) instead of supervised training. Refused on Nscale.',
+    }),
   }),
 });
 
@@ -192,7 +215,20 @@ export const CreateJobInput = builder.inputType('CreateJobInput', {
   fields: (t) => ({
     name: t.string({ required: true, description: 'The job name.' }),
     baseModelId: t.id({ required: true, description: 'Id of the base model to fine-tune (see `baseModels`).' }),
-    dataset: t.field({ type: JobDatasetInput, required: true, description: 'The training data.' }),
+    dataset: t.field({
+      type: JobDatasetInput,
+      description:
+        'The training data on Nscale (required there). Together has no datasets: give `files` instead; a `dataset` is refused there.',
+    }),
+    files: t.field({
+      type: JobFilesInput,
+      description:
+        'The training data on Together (required there): the uploaded files themselves. Refused on Nscale, which trains on a dataset.',
+    }),
+    fromCheckpoint: t.string({
+      description:
+        'Together only: continue training from a job of the same account, `<job id>` or `<job id>:<step>` (a saved checkpoint, see `Job.checkpoints`). Refused on Nscale.',
+    }),
     hyperparameters: t.field({
       type: HyperparametersInput,
       required: true,

@@ -11,6 +11,7 @@ import './hyperparameters.js';
 import './metrics.js';
 import './job.js';
 import './job-progress.js';
+import './job-provider-fields.js';
 import './cost-estimate.js';
 import './dataset-analysis.js';
 import './analyze-dataset-input.js';

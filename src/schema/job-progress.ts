@@ -8,13 +8,13 @@ import type { GatewayContext } from '../resolvers/context.js';
 import { isUpstreamError } from '../upstream/errors.js';
 import type { Metrics } from '../upstream/schemas.js';
 import { builder } from './builder.js';
-import { JobRef, type JobShape } from './job.js';
+import { JobRef, upstreamJobId, type JobShape } from './job.js';
 
 /** The metrics a progress needs, or null when the job has none (never ran, or the upstream has none). */
 async function metricsOf(job: JobShape, ctx: GatewayContext): Promise<Metrics | null> {
   if (job.metricsSnapshot !== undefined) return job.metricsSnapshot;
   try {
-    return await ctx.loaders().metrics.load(job.id);
+    return await ctx.loaders().metrics.load(upstreamJobId(job));
   } catch (error) {
     // A job stopped before its first step may have no metrics at all: its progress is unknown, not an error.
     if (isUpstreamError(error) && error.code === 'NOT_FOUND') return null;

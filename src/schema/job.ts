@@ -3,19 +3,29 @@ import { checkedJob } from '../resolvers/checked-job.js';
 import { upstreamIdOf } from '../resolvers/request-id-of.js';
 import { MAX_LIST_CALLS } from '../resolvers/job-page.js';
 import { MAX_PAGE, resolveJobs } from '../resolvers/jobs-connection.js';
+import { togetherJobView, type TogetherJobView } from '../providers/together-job.js';
+import { InputProblems } from '../errors/input-problems.js';
+import { togetherSession } from '../resolvers/together-session.js';
+import { validateTogetherJob } from '../resolvers/validate-together-job.js';
 import { isUpstreamError } from '../upstream/errors.js';
 import type { Job, Metrics } from '../upstream/schemas.js';
 import { BaseModelRef } from './base-model.js';
 import { builder } from './builder.js';
 import { DatasetRef } from './dataset.js';
-import { CreateJobInput, HyperparametersRef } from './hyperparameters.js';
+import { CreateJobInput } from './hyperparameters.js';
 import { MetricsRef } from './metrics.js';
 
 /**
- * A job as resolvers see it. A subscription event carries the metrics its poller already fetched, so
- * that `metrics` costs no upstream call per subscriber.
+ * A job as resolvers see it, on either provider. A subscription event carries the metrics its poller
+ * already fetched, so that `metrics` costs no upstream call per subscriber.
  */
-export type JobShape = Job & { metricsSnapshot?: Metrics | null };
+export type JobShape = (Job | TogetherJobView) & { metricsSnapshot?: Metrics | null };
+
+export const onTogether = (job: JobShape): job is TogetherJobView & { metricsSnapshot?: Metrics | null } =>
+  'provider' in job && job.provider === 'together';
+
+/** The id the job's upstream knows it by (a Together job's public id carries its provider). */
+export const upstreamJobId = (job: JobShape): string => (onTogether(job) ? job.upstreamJobId : job.id);
 
 const STATUS_TEXT: Record<JobStatusWire, string> = {
   queued: 'Waiting for capacity.',
@@ -42,9 +52,12 @@ const JobErrorRef = builder.objectRef<NonNullable<Job['error']>>('JobError').imp
 });
 
 export const JobRef = builder.objectRef<JobShape>('Job').implement({
-  description: 'A LoRA fine-tuning job: a base model trained on a dataset.',
+  description:
+    'A fine-tuning job: a base model trained on a dataset (Nscale) or on uploaded files (Together), as a LoRA adapter or (Together) in full.',
   fields: (t) => ({
-    id: t.exposeID('id', { description: 'The upstream id of the job.' }),
+    id: t.exposeID('id', {
+      description: "The job's id: Nscale's as the upstream gives it; on Together, `together:` and Together's id.",
+    }),
     name: t.exposeString('name', { description: 'The job name.' }),
     status: t.field({
       type: JobStatusEnum,
@@ -61,8 +74,10 @@ export const JobRef = builder.objectRef<JobShape>('Job').implement({
     dataset: t.field({
       type: DatasetRef,
       nullable: true,
-      description: 'The dataset the job trains on; null once that dataset has been deleted.',
+      description:
+        'The dataset the job trains on; null once that dataset has been deleted, and always null on Together (no datasets: see `trainingFileId`).',
       resolve: async (job, _args, ctx) => {
+        if (onTogether(job)) return null;
         try {
           return await ctx.loaders().dataset.load(job.dataset.id);
         } catch (error) {
@@ -71,20 +86,20 @@ export const JobRef = builder.objectRef<JobShape>('Job').implement({
         }
       },
     }),
-    datasetId: t.id({ description: 'Id of the dataset the job trains on.', resolve: (job) => job.dataset.id }),
+    datasetId: t.id({
+      nullable: true,
+      description: 'Id of the dataset the job trains on; null on Together, which has no datasets.',
+      resolve: (job) => (onTogether(job) ? null : job.dataset.id),
+    }),
     promptColumn: t.string({
       nullable: true,
-      description: 'Column of the dataset holding the prompts, if any.',
-      resolve: (job) => job.dataset.promptColumn,
+      description: 'Column of the dataset holding the prompts, if any; null on Together (samples are JSONL).',
+      resolve: (job) => (onTogether(job) ? null : job.dataset.promptColumn),
     }),
     answerColumn: t.string({
-      description: 'Column of the dataset holding the answers.',
-      resolve: (job) => job.dataset.answerColumn,
-    }),
-    hyperparameters: t.field({
-      type: HyperparametersRef,
-      description: 'The training settings.',
-      resolve: (job) => job.hyperparameters,
+      nullable: true,
+      description: 'Column of the dataset holding the answers; null on Together (samples are JSONL).',
+      resolve: (job) => (onTogether(job) ? null : job.dataset.answerColumn),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the job was created.' }),
     startedAt: t.expose('startedAt', {
@@ -108,16 +123,7 @@ export const JobRef = builder.objectRef<JobShape>('Job').implement({
       nullable: true,
       description: 'Training progress: the loss curve and totals.',
       resolve: (job, _args, ctx) =>
-        job.metricsSnapshot !== undefined ? job.metricsSnapshot : ctx.loaders().metrics.load(job.id),
-    }),
-    downloadUrl: t.string({
-      nullable: true,
-      description:
-        'A short-lived URL of the trained adapter (a .tar.gz); null until the job is COMPLETED. Ask again when it has expired.',
-      resolve: async (job, _args, ctx) =>
-        job.status === 'completed'
-          ? (await ctx.services.client.getDownloadUrl(ctx.credentials(), job.id, ctx.call)).href
-          : null,
+        job.metricsSnapshot !== undefined ? job.metricsSnapshot : ctx.loaders().metrics.load(upstreamJobId(job)),
     }),
   }),
 });
@@ -174,8 +180,13 @@ builder.mutationFields((t) => ({
     description:
       'Start a fine-tuning job (it costs at least $2.00). The input is checked in full first: an invalid job never reaches the upstream, and each problem comes back as its own BAD_USER_INPUT error. Check the data and the price first with `analyzeDataset`.',
     args: { input: t.arg({ type: CreateJobInput, required: true, description: 'The job to start.' }) },
-    resolve: async (_root, { input }, ctx) =>
-      ctx.services.client.createJob(ctx.credentials(), await checkedJob(input, ctx), ctx.call),
+    resolve: async (_root, { input }, ctx): Promise<JobShape> => {
+      const together = togetherSession(ctx);
+      if (!together) return ctx.services.client.createJob(ctx.credentials(), await checkedJob(input, ctx), ctx.call);
+      const checked = await validateTogetherJob(input, ctx);
+      if (!checked.ok) throw new InputProblems(checked.problems);
+      return togetherJobView(await together.client.createJob(together.creds, checked.job, ctx.call));
+    },
   }),
   cancelJob: t.field({
     type: JobRef,
@@ -183,6 +194,8 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true, description: 'The job id.' }) },
     resolve: (_root, args, ctx) => {
       const id = upstreamIdOf(ctx, args.id);
+      const together = togetherSession(ctx);
+      if (together) return together.client.cancelJob(together.creds, id, ctx.call).then(togetherJobView);
       return ctx.services.client.cancelJob(ctx.credentials(), id, ctx.call);
     },
   }),

@@ -225,6 +225,7 @@ function gatewayServices(
     else if (clients.together)
       providers.set(name, {
         api: togetherProvider(clients.together),
+        together: clients.together,
         catalogue: new CallerCache({ ttlMs: settings.baseModelCacheMs, now }),
       });
   }

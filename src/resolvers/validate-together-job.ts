@@ -1,0 +1,234 @@
+/**
+ * Checks a would-be Together job in full before anything reaches `POST /fine-tunes`, against the
+ * model's own limits (Together's `GET /fine-tunes/models/limits`, read with the catalogue): every
+ * problem at once, each with its field path and a message naming the value and the rule, in the same
+ * shape as Nscale's checks (validate-job-input.ts). Then the request to send, in the Together client's
+ * input (the gateway's defaults are the GraphQL input's; nothing is filled here).
+ */
+import type { Problem } from '../errors/input-problems.js';
+import { upstreamId } from '../providers/provider-ids.js';
+import { isUpstreamError } from '../upstream/errors.js';
+import type { TogetherCreateJobInput } from '../upstream/together/create-job-input.js';
+import type { TogetherModelLimits } from '../upstream/together/wire-files.js';
+import type { GatewayContext } from './context.js';
+import { refusedByProvider, type JobArgs } from './job-args.js';
+
+type Check = (field: string, ok: boolean, message: () => string) => void;
+
+const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+const between = (v: number, min: number, max: number) => Number.isFinite(v) && v >= min && v <= max;
+const integerBetween = (v: number, min: number, max: number) => Number.isInteger(v) && between(v, min, max);
+
+export async function validateTogetherJob(
+  args: JobArgs,
+  ctx: GatewayContext,
+): Promise<{ ok: true; job: TogetherCreateJobInput } | { ok: false; problems: Problem[] }> {
+  const problems = refusedByProvider(args, 'together');
+  const check: Check = (field, ok, message) => {
+    if (!ok) problems.push({ field, message: `${field}: ${message()}` });
+  };
+  check(
+    'name',
+    args.name.trim() !== '' && args.name.length <= 64,
+    () => `${show(args.name)} must be 1 to 64 characters`,
+  );
+  const ids = fileIds(args, problems);
+  const [model] = await Promise.all([
+    ctx.loaders().baseModel.load(String(args.baseModelId)),
+    checkFile(ctx, ids.training, 'files.trainingFileId', problems),
+    checkFile(ctx, ids.validation, 'files.validationFileId', problems),
+  ]);
+  const limits = model?.togetherLimits;
+  if (!model || !limits)
+    problems.push({
+      field: 'baseModelId',
+      message: `baseModelId: ${show(String(args.baseModelId))} is not a base model Together fine-tunes (see the baseModels query)`,
+    });
+  else checkSettings(args, limits, ids.validation !== null, check);
+  const fromCheckpoint = checkpointOf(args.fromCheckpoint, problems);
+  if (problems.length > 0 || !ids.training) return { ok: false, problems };
+  return { ok: true, job: togetherInput(args, ids.training, ids.validation, fromCheckpoint) };
+}
+
+function fileIds(args: JobArgs, problems: Problem[]): { training: string | null; validation: string | null } {
+  const own = (id: string | number | null | undefined, field: string): string | null => {
+    if (id == null) return null;
+    try {
+      return upstreamId('together', String(id), field);
+    } catch (error) {
+      problems.push({ field, message: (error as Error).message });
+      return null;
+    }
+  };
+  return {
+    training: own(args.files?.trainingFileId, 'files.trainingFileId'),
+    validation: own(args.files?.validationFileId, 'files.validationFileId'),
+  };
+}
+
+/** The file exists for this key and Together found it usable (Together checks each upload). */
+async function checkFile(ctx: GatewayContext, id: string | null, field: string, problems: Problem[]): Promise<void> {
+  if (id === null) return;
+  try {
+    const file = await ctx.loaders().file.load(id);
+    if (file.validationError)
+      problems.push({ field, message: `${field}: ${show(file.id)} failed Together’s checks: ${file.validationError}` });
+  } catch (error) {
+    if (!isUpstreamError(error) || (error.code !== 'NOT_FOUND' && error.code !== 'FORBIDDEN')) throw error;
+    problems.push({ field, message: `${field}: ${show(`together:${id}`)} is not a file of this account` });
+  }
+}
+
+function checkSettings(args: JobArgs, limits: TogetherModelLimits, hasValidation: boolean, check: Check): void {
+  const h = args.hyperparameters;
+  const m = limits.modelName;
+  check(
+    'hyperparameters.nEpochs',
+    integerBetween(h.nEpochs, 1, limits.maxEpochs),
+    () => `${h.nEpochs} is not an integer from 1 to ${limits.maxEpochs} for ${m}`,
+  );
+  check(
+    'hyperparameters.nEvals',
+    integerBetween(h.nEvals, 0, limits.maxEvals),
+    () => `${h.nEvals} is not an integer from 0 to ${limits.maxEvals} for ${m}`,
+  );
+  check(
+    'hyperparameters.nEvals',
+    h.nEvals === 0 || hasValidation,
+    () => `${h.nEvals} evaluations need a validation file (files.validationFileId)`,
+  );
+  const lr = limits.learningRate;
+  check(
+    'hyperparameters.learningRate',
+    between(h.learningRate, lr.min, lr.max),
+    () => `${h.learningRate} is not a number from ${lr.min} to ${lr.max} for ${m}`,
+  );
+  check(
+    'hyperparameters.warmupRatio',
+    h.warmupRatio >= 0 && h.warmupRatio < 1,
+    () => `${h.warmupRatio} is not a number from 0 up to (not including) 1`,
+  );
+  check('hyperparameters.weightDecay', h.weightDecay >= 0, () => `${h.weightDecay} is not a number ≥ 0`);
+  const full = !h.lora.enabled;
+  check(
+    'hyperparameters.lora.enabled',
+    !full || limits.full !== null,
+    () => `false (full training) is not offered for ${m}: train a LoRA adapter`,
+  );
+  const range = full ? limits.full : limits.lora;
+  if (range) {
+    const max = h.dpo ? range.maxDpo : range.max;
+    const kind = `${full ? 'full' : 'LoRA'} ${h.dpo ? 'DPO' : 'SFT'}`;
+    check(
+      'hyperparameters.batchSize',
+      integerBetween(h.batchSize, range.min, max),
+      () => `${h.batchSize} is not an integer from ${range.min} to ${max} for ${kind} training of ${m}`,
+    );
+  }
+  if (!full) checkLora(h.lora, limits, check);
+  if (h.nCheckpoints != null)
+    check(
+      'hyperparameters.nCheckpoints',
+      integerBetween(h.nCheckpoints, 1, limits.maxCheckpoints),
+      () => `${h.nCheckpoints} is not an integer from 1 to ${limits.maxCheckpoints} for ${m}`,
+    );
+  if (h.dpo) check('hyperparameters.dpo.beta', h.dpo.beta > 0, () => `${h.dpo?.beta} is not a number above 0`);
+  const stop = h.earlyStopping;
+  if (stop) {
+    check(
+      'hyperparameters.earlyStopping',
+      hasValidation,
+      () => 'needs a validation file (files.validationFileId) to watch the validation loss',
+    );
+    check(
+      'hyperparameters.earlyStopping.patience',
+      Number.isInteger(stop.patience) && stop.patience >= 1,
+      () => `${stop.patience} is not an integer ≥ 1`,
+    );
+    check(
+      'hyperparameters.earlyStopping.warmupEvals',
+      Number.isInteger(stop.warmupEvals) && stop.warmupEvals >= 0,
+      () => `${stop.warmupEvals} is not an integer ≥ 0`,
+    );
+    check('hyperparameters.earlyStopping.minDelta', stop.minDelta >= 0, () => `${stop.minDelta} is not a number ≥ 0`);
+    const needed = stop.patience + stop.warmupEvals + 1;
+    check(
+      'hyperparameters.nEvals',
+      h.nEvals >= needed,
+      () => `${h.nEvals} is too few for early stopping: at least patience + warmupEvals + 1 = ${needed}`,
+    );
+  }
+}
+
+function checkLora(lora: JobArgs['hyperparameters']['lora'], limits: TogetherModelLimits, check: Check): void {
+  const m = limits.modelName;
+  check(
+    'hyperparameters.lora.r',
+    integerBetween(lora.r, 1, limits.lora.maxRank),
+    () => `${lora.r} is not an integer from 1 to ${limits.lora.maxRank} for ${m}`,
+  );
+  check('hyperparameters.lora.alpha', lora.alpha > 0, () => `${lora.alpha} is not a number above 0`);
+  check(
+    'hyperparameters.lora.dropout',
+    lora.dropout >= 0 && lora.dropout < 1,
+    () => `${lora.dropout} is not a number from 0 up to (not including) 1`,
+  );
+  const unknown = lora.trainableModules.filter((module) => !limits.lora.targetModules.includes(module));
+  check(
+    'hyperparameters.lora.trainableModules',
+    unknown.length === 0,
+    () =>
+      `${unknown.join(', ')} ${unknown.length === 1 ? 'is not a module' : 'are not modules'} ${m} adapts (${limits.lora.targetModules.join(', ')})`,
+  );
+}
+
+/** `together:<job>` or `together:<job>:<step>` → Together's `<job>[:<step>]`. */
+function checkpointOf(value: string | null | undefined, problems: Problem[]): string | undefined {
+  if (value == null) return undefined;
+  const field = 'fromCheckpoint';
+  const match = /^(.*?)(?::(\d+))?$/.exec(value.trim());
+  try {
+    const job = upstreamId('together', match?.[1] ?? '', field);
+    if (job === '') throw new Error(`${field}: must name a job`);
+    return match?.[2] === undefined ? job : `${job}:${match[2]}`;
+  } catch (error) {
+    problems.push({ field, message: (error as Error).message });
+    return undefined;
+  }
+}
+
+function togetherInput(
+  args: JobArgs,
+  trainingFileId: string,
+  validationFileId: string | null,
+  fromCheckpoint: string | undefined,
+): TogetherCreateJobInput {
+  const h = args.hyperparameters;
+  const l = h.lora;
+  return {
+    model: String(args.baseModelId),
+    trainingFileId,
+    ...(validationFileId ? { validationFileId } : {}),
+    suffix: args.name,
+    nEpochs: h.nEpochs,
+    nEvals: h.nEvals,
+    batchSize: h.batchSize,
+    learningRate: h.learningRate,
+    warmupRatio: h.warmupRatio,
+    weightDecay: h.weightDecay,
+    ...(h.nCheckpoints != null ? { nCheckpoints: h.nCheckpoints } : {}),
+    training: l.enabled
+      ? {
+          type: 'lora',
+          r: l.r,
+          alpha: l.alpha,
+          dropout: l.dropout,
+          trainableModules: l.trainableModules.length === 0 ? 'all-linear' : l.trainableModules.join(','),
+        }
+      : { type: 'full' },
+    // maskPromptLabels is the gateway's name for leaving the prompt out of the loss: Together's train_on_inputs, inverted.
+    method: h.dpo ? { method: 'dpo', beta: h.dpo.beta } : { method: 'sft', trainOnInputs: !h.maskPromptLabels },
+    ...(h.earlyStopping ? { earlyStopping: { ...h.earlyStopping } } : {}),
+    ...(fromCheckpoint ? { fromCheckpoint } : {}),
+  };
+}
