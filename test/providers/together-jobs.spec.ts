@@ -1,0 +1,181 @@
+/**
+ * The journey's job steps on Together through the same operations as on Nscale (issue 19): upload a
+ * CSV (converted to JSONL on the way), estimate, create (checked against the model's limits first),
+ * follow the job to COMPLETED with its loss curve and download link, cancel; and what one provider
+ * cannot honour refused naming it, before any upstream call. Counted from both embedded simulators.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { QA_CSV } from '../harness/fixtures.js';
+import { DEMO, eventually, headersFor, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ env: { SIMULATOR_JOB_SECONDS: '1' } });
+});
+afterAll(() => stack.close());
+beforeEach(() => {
+  stack.simulator.resetStats();
+  stack.togetherSimulator!.resetStats();
+});
+
+const TOGETHER = { authorization: 'Bearer demo-token', 'x-provider': 'together' };
+const MODEL = 'meta-llama/Llama-3.2-3B-Instruct';
+/** QA_CSV's prompt column (the answer column has Together's default name). */
+const QUESTION = { promptColumn: 'question' };
+const nonZero = (stats: Record<string, number>) => Object.fromEntries(Object.entries(stats).filter(([, n]) => n > 0));
+const togetherCalls = () => nonZero(stack.togetherSimulator!.stats());
+
+async function gql(query: string, headers: Record<string, string>, variables?: object): Promise<GraphQLResponse> {
+  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, ...((await response.json()) as object) };
+}
+
+async function upload(headers: Record<string, string>, csvColumns?: object): Promise<GraphQLResponse> {
+  const form = new FormData();
+  form.set(
+    'operations',
+    JSON.stringify({
+      query:
+        'mutation($file: Upload!, $c: CsvColumnsInput) { uploadFile(file: $file, csvColumns: $c) { id name provider validationError columns { name } } }',
+      variables: { file: null, c: csvColumns ?? null },
+    }),
+  );
+  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.set('0', new File([QA_CSV], 'qa.csv', { type: 'text/csv' }));
+  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
+    method: 'POST',
+    headers: { accept: 'application/graphql-response+json', ...headers },
+    body: form,
+  });
+  return (await response.json()) as GraphQLResponse;
+}
+
+const ESTIMATE =
+  'query($i: CreateJobInput!) { costEstimate(input: $i) { tokens cost currency minimumApplied trainingTokens validationTokens allowedToProceed reason } }';
+const CREATE = 'mutation($i: CreateJobInput!) { createJob(input: $i) { id provider status baseModel { name } } }';
+
+describe('a job on Together', () => {
+  it('goes from a CSV upload to a completed job with its loss curve and download link', async () => {
+    const uploaded = await upload(TOGETHER, QUESTION);
+    expect(uploaded.errors).toBeUndefined();
+    const file = uploaded.data?.uploadFile;
+    expect(file).toMatchObject({ name: 'qa.jsonl', provider: 'TOGETHER', validationError: null, columns: null });
+    expect(file.id).toMatch(/^together:/);
+
+    const input = {
+      name: 'qa-together',
+      baseModelId: MODEL,
+      files: { trainingFileId: file.id },
+      hyperparameters: { nEpochs: 2, batchSize: 8, nCheckpoints: 1 },
+    };
+    const estimate = await gql(ESTIMATE, TOGETHER, { i: input });
+    expect(estimate.errors).toBeUndefined();
+    const e = estimate.data?.costEstimate;
+    expect(e).toMatchObject({ currency: 'USD', minimumApplied: false, allowedToProceed: true, reason: null });
+    expect(e.trainingTokens).toBeGreaterThan(0);
+    expect(e.tokens).toBe(e.trainingTokens + e.validationTokens);
+    expect(e.cost).toBeGreaterThan(0);
+
+    const created = await gql(CREATE, TOGETHER, { i: input });
+    expect(created.errors).toBeUndefined();
+    expect(created.data?.createJob).toMatchObject({ provider: 'TOGETHER', baseModel: { name: expect.any(String) } });
+    const id = created.data?.createJob.id as string;
+    expect(id).toMatch(/^together:/);
+    expect(togetherCalls()['POST /fine-tunes']).toBe(1);
+
+    const done = await eventually(
+      async () => {
+        const res = await gql(
+          'query($id: ID!) { job(id: $id) { status trainingFileId datasetId hyperparameters { nEpochs batchSize lora { r } } downloadUrl metrics { points { step trainingLoss } } } }',
+          TOGETHER,
+          { id },
+        );
+        expect(res.errors).toBeUndefined();
+        return res.data?.job.status === 'COMPLETED' ? res.data.job : undefined;
+      },
+      20_000,
+      'the Together job to complete',
+    );
+    expect(done).toMatchObject({ trainingFileId: file.id, datasetId: null });
+    expect(done.hyperparameters).toMatchObject({ nEpochs: 2, batchSize: 8, lora: { r: 8 } });
+    expect(done.metrics.points.length).toBeGreaterThan(0);
+    expect(done.metrics.points.every((p: { trainingLoss: number | null }) => typeof p.trainingLoss === 'number')).toBe(
+      true,
+    );
+    expect(done.downloadUrl).toMatch(/^http/);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('reports every problem against the model’s limits at once, before any job is created', async () => {
+    const file = (await upload(TOGETHER, QUESTION)).data?.uploadFile.id as string;
+    stack.togetherSimulator!.resetStats();
+    const { errors } = await gql(CREATE, TOGETHER, {
+      i: {
+        name: 'too-much',
+        baseModelId: MODEL,
+        files: { trainingFileId: file },
+        hyperparameters: { nEpochs: 50, nEvals: 2, batchSize: 2, learningRate: 5, lora: { r: 512 } },
+      },
+    });
+    expect(errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([
+      ['BAD_USER_INPUT', 'hyperparameters.nEpochs'],
+      ['BAD_USER_INPUT', 'hyperparameters.nEvals'],
+      ['BAD_USER_INPUT', 'hyperparameters.learningRate'],
+      ['BAD_USER_INPUT', 'hyperparameters.batchSize'],
+      ['BAD_USER_INPUT', 'hyperparameters.lora.r'],
+    ]);
+    expect(errors?.[0]?.message).toMatch(/^hyperparameters\.nEpochs: 50 is not an integer from 1 to \d+ for /);
+    expect(errors?.[1]?.message).toMatch(/need a validation file/);
+    expect(togetherCalls()['POST /fine-tunes']).toBeUndefined();
+  });
+
+  it('refuses on each provider what only the other honours, naming the provider, calling neither', async () => {
+    const onNscale = await gql(CREATE, headersFor(DEMO), {
+      i: { name: 'x', baseModelId: 'm', files: { trainingFileId: 'together:f' }, hyperparameters: { dpo: {} } },
+    });
+    expect(onNscale.errors?.map((e) => e.extensions?.field)).toEqual(['files', 'hyperparameters.dpo', 'dataset']);
+    expect(onNscale.errors?.[0]?.message).toMatch(/^files: not available on provider nscale/);
+    const onTogether = await gql(CREATE, TOGETHER, {
+      i: { name: 'x', baseModelId: MODEL, dataset: { id: 'd', answerColumn: 'a' } },
+    });
+    // The gateway's default batch size (4, Nscale's) is below this model's LoRA range on Together: said too.
+    expect(onTogether.errors?.map((e) => e.extensions?.field)).toEqual([
+      'dataset',
+      'files',
+      'hyperparameters.batchSize',
+    ]);
+    expect(onTogether.errors?.[0]?.message).toMatch(/^dataset: not available on provider together/);
+    const columns = await upload(headersFor(DEMO), { promptColumn: 'question' });
+    expect(columns.errors?.[0]?.message).toMatch(/^csvColumns: not available on provider nscale/);
+    expect(stack.calls()).toEqual({});
+    expect(togetherCalls()['POST /fine-tunes']).toBeUndefined();
+  });
+
+  it('cancels a Together job by its public id', async () => {
+    const file = (await upload(TOGETHER, QUESTION)).data?.uploadFile.id as string;
+    const input = {
+      name: 'cancel-me',
+      baseModelId: MODEL,
+      files: { trainingFileId: file },
+      hyperparameters: { batchSize: 8 },
+    };
+    const id = (await gql(CREATE, TOGETHER, { i: input })).data?.createJob.id as string;
+    const cancelled = await gql('mutation($id: ID!) { cancelJob(id: $id) { id status } }', TOGETHER, { id });
+    expect(cancelled.errors).toBeUndefined();
+    expect(cancelled.data?.cancelJob.id).toBe(id);
+    expect(['CANCELLED', 'RUNNING', 'QUEUED', 'STARTING']).toContain(cancelled.data?.cancelJob.status);
+    // Together answers a cancel with `cancel_requested`; the job reaches CANCELLED once it stops.
+    await eventually(
+      async () => {
+        const read = await gql('query($id: ID!) { job(id: $id) { status } }', TOGETHER, { id });
+        return read.data?.job.status === 'CANCELLED' ? true : undefined;
+      },
+      20_000,
+      'the Together job to be cancelled',
+    );
+  });
+});
