@@ -19,8 +19,12 @@
  * naming `after`, telling to start again from the first page.
  */
 import { badUserInput } from '../errors/bad-user-input.js';
-import type { Job } from '../upstream/schemas.js';
+import type { TogetherJobView } from '../providers/together-job.js';
+import type { Job as NscaleJob } from '../upstream/schemas.js';
 import type { JobCursor } from './job-cursor.js';
+
+/** A job of either provider: the paging reads its creation time and id only. */
+type Job = NscaleJob | TogetherJobView;
 
 /** The upstream's largest page. */
 export const SEEK_WINDOW = 100;

@@ -5,10 +5,15 @@
  */
 import type { JobStatusWire } from '../contract/hyperparameters.js';
 import { badUserInput } from '../errors/bad-user-input.js';
-import type { Job } from '../upstream/schemas.js';
+import type { TogetherJobView } from '../providers/together-job.js';
+import type { Job as NscaleJob } from '../upstream/schemas.js';
 import type { GatewayContext } from './context.js';
 import { decodeJobCursor, encodeJobCursor } from './job-cursor.js';
-import { jobPageAfter, type JobPage } from './job-page.js';
+import { jobPageAfter, type JobPage, type ListJobs } from './job-page.js';
+import { togetherJobList } from './together-job-list.js';
+import { togetherSession } from './together-session.js';
+
+type Job = NscaleJob | TogetherJobView;
 
 /** The largest page `first` may ask for. */
 export const MAX_PAGE = 100;
@@ -34,8 +39,11 @@ export async function resolveJobs(args: JobsArgs, ctx: GatewayContext): Promise<
   if (args.first < 1 || args.first > MAX_PAGE)
     throw badUserInput('first', `first: ${args.first} is not an integer from 1 to ${MAX_PAGE}`);
   const status = args.status ?? null;
-  const list = async (offset: number, limit: number) =>
-    ctx.services.client.listJobs(ctx.credentials(), { ...ctx.call, limit, offset, ...(status ? { status } : {}) });
+  const together = togetherSession(ctx);
+  const list: ListJobs = together
+    ? togetherJobList(together, status, ctx.call)
+    : async (offset, limit) =>
+        ctx.services.client.listJobs(ctx.credentials(), { ...ctx.call, limit, offset, ...(status ? { status } : {}) });
   let page: JobPage;
   if (args.after == null) {
     page = { offset: 0, ...(await list(0, args.first)) };
@@ -52,7 +60,8 @@ export async function resolveJobs(args: JobsArgs, ctx: GatewayContext): Promise<
     page = await jobPageAfter(list, cursor, args.first);
   }
   const loader = ctx.loaders().job;
-  for (const job of page.jobs) loader.prime(job.id, job);
+  // The loader is keyed by the upstream's own id (a Together job's public id carries its provider).
+  for (const job of page.jobs) loader.prime('upstreamJobId' in job ? job.upstreamJobId : job.id, job);
   return connectionOf(page, status);
 }
 

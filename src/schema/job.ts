@@ -144,6 +144,7 @@ builder.queryFields((t) => ({
       'Paging forward with `after` is stable: each job that existed when the first page was read is seen exactly once, however many jobs are created meanwhile (with `status`, jobs that leave or enter that status meanwhile may be missed or appear).',
       `A page after a cursor costs at most ${MAX_LIST_CALLS} upstream calls: up to ${MAX_LIST_CALLS - 1} to find the cursor's place, then 1 to fill the page.`,
       '`totalCount` and `hasNextPage` describe the list as it is now.',
+      'On Together, which lists jobs whole and unpaged, the gateway pages the list the same way, with the same cursors: a page costs one upstream call.',
     ].join(' '),
     args: {
       first: t.arg.int({

@@ -5,7 +5,7 @@
  * cannot honour refused naming it, before any upstream call. Counted from both embedded simulators.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { QA_CSV } from '../harness/fixtures.js';
+import { QA_CSV, QWEN_SMALL, seedDataset } from '../harness/fixtures.js';
 import { DEMO, eventually, headersFor, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
 
 let stack: Stack;
@@ -90,7 +90,7 @@ describe('a job on Together', () => {
     const done = await eventually(
       async () => {
         const res = await gql(
-          'query($id: ID!) { job(id: $id) { status trainingFileId datasetId hyperparameters { nEpochs batchSize lora { r } } downloadUrl metrics { points { step trainingLoss } } } }',
+          'query($id: ID!) { job(id: $id) { status trainingFileId datasetId hyperparameters { nEpochs batchSize lora { r } } downloadUrl metrics { points { step trainingLoss } } events { type message } checkpoints { step final } } }',
           TOGETHER,
           { id },
         );
@@ -107,6 +107,8 @@ describe('a job on Together', () => {
       true,
     );
     expect(done.downloadUrl).toMatch(/^http/);
+    expect(done.events.length).toBeGreaterThan(0);
+    expect(done.checkpoints.some((c: { final: boolean }) => c.final)).toBe(true);
     expect(stack.calls()).toEqual({});
   });
 
@@ -177,5 +179,67 @@ describe('a job on Together', () => {
       20_000,
       'the Together job to be cancelled',
     );
+  });
+
+  it('pages Together’s unpaged list newest first with stable cursors, one list call a page, status included', async () => {
+    const file = (await upload(TOGETHER, QUESTION)).data?.uploadFile.id as string;
+    const make = async (name: string) => {
+      const input = { name, baseModelId: MODEL, files: { trainingFileId: file }, hyperparameters: { batchSize: 8 } };
+      return (await gql(CREATE, TOGETHER, { i: input })).data?.createJob.id as string;
+    };
+    for (const name of ['page-a', 'page-b', 'page-c']) await make(name);
+    const PAGE =
+      'query($after: String, $status: JobStatus) { jobs(first: 2, after: $after, status: $status) { totalCount edges { node { id provider } } pageInfo { endCursor hasNextPage } } }';
+    const all = await gql('{ jobs(first: 100) { edges { node { id } } } }', TOGETHER);
+    const ids = all.data?.jobs.edges.map((e: { node: { id: string } }) => e.node.id) as string[];
+    stack.togetherSimulator!.resetStats();
+    const first = await gql(PAGE, TOGETHER);
+    expect(first.data?.jobs.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(ids.slice(0, 2));
+    expect(togetherCalls()['GET /fine-tunes']).toBe(1);
+    await make('page-d'); // pushes every job one place back: the next page must not repeat one
+    const second = await gql(PAGE, TOGETHER, { after: first.data?.jobs.pageInfo.endCursor });
+    expect(second.errors).toBeUndefined();
+    expect(second.data?.jobs.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(ids.slice(2, 4));
+    expect(togetherCalls()['GET /fine-tunes']).toBe(2);
+
+    const gone = ids[0] as string;
+    await gql('mutation($id: ID!) { cancelJob(id: $id) { id } }', TOGETHER, { id: gone });
+    await eventually(
+      async () =>
+        (await gql('query($id: ID!) { job(id: $id) { status } }', TOGETHER, { id: gone })).data?.job.status ===
+        'CANCELLED'
+          ? true
+          : undefined,
+      20_000,
+      'the job to be cancelled',
+    );
+    const cancelled = await gql(PAGE, TOGETHER, { status: 'CANCELLED' });
+    const listed = cancelled.data?.jobs.edges.map((e: { node: { id: string } }) => e.node.id) as string[];
+    expect(listed).toContain(gone);
+    const running = await gql(PAGE, TOGETHER, { status: 'RUNNING' });
+    expect(running.data?.jobs.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(gone);
+  });
+
+  it('leaves the Together-only fields null on an Nscale job', async () => {
+    const { datasetId } = await seedDataset(stack, DEMO, 'nscale-qa');
+    const input = {
+      name: 'n',
+      baseModelId: QWEN_SMALL,
+      dataset: { id: datasetId, promptColumn: 'question', answerColumn: 'answer' },
+    };
+    const job = await gql(
+      'mutation($i: CreateJobInput!) { createJob(input: $i) { provider datasetId trainingFileId events { type } checkpoints { step } } }',
+      headersFor(DEMO),
+      { i: input },
+    );
+    expect(job.errors).toBeUndefined();
+    expect(job.data?.createJob).toEqual({
+      provider: 'NSCALE',
+      datasetId,
+      trainingFileId: null,
+      events: null,
+      checkpoints: null,
+    });
+    expect(togetherCalls()).toEqual({});
   });
 });

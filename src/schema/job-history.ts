@@ -1,0 +1,55 @@
+/**
+ * What a Together job records of its run besides metrics: its event log and its saved checkpoints.
+ * Nscale keeps neither: both fields are null there, as their descriptions say (`providers` lists
+ * which provider has `events` and `checkpoints`).
+ */
+import { onTogether, JobRef } from './job.js';
+import { builder } from './builder.js';
+import { togetherSession } from '../resolvers/together-session.js';
+import type { TogetherCheckpoint, TogetherEvent } from '../upstream/together/wire-job-reads.js';
+
+const JobEventRef = builder.objectRef<TogetherEvent>('JobEvent').implement({
+  description: "One entry of a job's event log (Together).",
+  fields: (t) => ({
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it happened.' }),
+    type: t.exposeString('type', { description: "Together's event type, such as `job_start` or `checkpoint_save`." }),
+    level: t.exposeString('level', { nullable: true, description: '`info`, `warning` or `error`, when given.' }),
+    message: t.exposeString('message', { description: 'What happened, in Together’s words.' }),
+    step: t.exposeInt('step', { nullable: true, description: 'The training step it happened at, when it has one.' }),
+  }),
+});
+
+const JobCheckpointRef = builder.objectRef<TogetherCheckpoint>('JobCheckpoint').implement({
+  description:
+    'A checkpoint a job saved (Together): training can continue from it (`CreateJobInput.fromCheckpoint`: `<job id>:<step>`).',
+  fields: (t) => ({
+    step: t.exposeInt('step', { description: 'The training step it was saved at.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was saved.' }),
+    final: t.exposeBoolean('final', { description: 'Whether it is the final model rather than an intermediate one.' }),
+    label: t.exposeString('label', { description: 'Together’s label, such as "Intermediate (step 10)".' }),
+  }),
+});
+
+builder.objectFields(JobRef, (t) => ({
+  events: t.field({
+    type: [JobEventRef],
+    nullable: true,
+    description: "The job's event log, oldest first (Together). Null on Nscale, which keeps no event log.",
+    resolve: (job, _args, ctx) => {
+      const together = togetherSession(ctx);
+      if (!together || !onTogether(job)) return null;
+      return together.client.listEvents(together.creds, job.upstreamJobId, ctx.call);
+    },
+  }),
+  checkpoints: t.field({
+    type: [JobCheckpointRef],
+    nullable: true,
+    description:
+      'The checkpoints the job saved, newest first (Together). Null on Nscale, which keeps only the final adapter.',
+    resolve: (job, _args, ctx) => {
+      const together = togetherSession(ctx);
+      if (!together || !onTogether(job)) return null;
+      return together.client.listCheckpoints(together.creds, job.upstreamJobId, ctx.call);
+    },
+  }),
+}));
