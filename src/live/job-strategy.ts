@@ -6,9 +6,9 @@
  */
 import { isUpstreamError } from '../upstream/errors.js';
 import type { Job, Metrics } from '../upstream/schemas.js';
-import type { Credentials, UpstreamClient } from '../upstream/types.js';
+import type { Credentials } from '../upstream/types.js';
 import type { Clock } from './clock.js';
-import type { Intervals } from './options.js';
+import type { Intervals, LiveClient } from './options.js';
 import type { PollStrategy } from './shared-poller.js';
 import { isTerminal, makeSnapshot, statusRank, supersedes, type JobSnapshot } from './snapshot.js';
 
@@ -22,7 +22,7 @@ export interface JobStrategy extends PollStrategy {
 }
 
 export interface JobStrategyOptions {
-  client: UpstreamClient;
+  client: LiveClient;
   jobId: string;
   intervals: Intervals;
   clock: Clock;

@@ -5,9 +5,9 @@
  * `createListMember`), because each joined with its own view of the list.
  */
 import type { Job, JobStatus } from '../upstream/schemas.js';
-import type { CallOptions, Credentials, UpstreamClient } from '../upstream/types.js';
+import type { CallOptions, Credentials } from '../upstream/types.js';
 import type { Clock } from './clock.js';
-import type { Intervals } from './options.js';
+import type { Intervals, LiveClient } from './options.js';
 import type { PollStrategy } from './shared-poller.js';
 import { makeSnapshot, supersedes, type JobSnapshot } from './snapshot.js';
 
@@ -25,7 +25,7 @@ export interface ListPaging {
 
 /** The organization's jobs, page after page. A job seen twice (the list shifted between pages) counts once. */
 export async function listAllJobs(
-  client: UpstreamClient,
+  client: LiveClient,
   creds: Credentials,
   paging: ListPaging,
   call: CallOptions = {},
@@ -43,7 +43,7 @@ export async function listAllJobs(
 }
 
 export interface ListStrategyOptions {
-  client: UpstreamClient;
+  client: LiveClient;
   intervals: Intervals;
   paging: ListPaging;
   clock: Clock;

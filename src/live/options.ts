@@ -6,6 +6,12 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { UpstreamClient } from '../upstream/types.js';
+
+/**
+ * What the engine asks of a provider: a job, its metrics, a page of the list. Nscale's client is
+ * one; another provider is adapted to it (src/providers/together-live-client.ts).
+ */
+export type LiveClient = Pick<UpstreamClient, 'getJob' | 'getMetrics' | 'listJobs'>;
 import { systemClock, type Clock } from './clock.js';
 import type { LiveUpdatesObserver } from './observed.js';
 
@@ -65,7 +71,7 @@ export interface IntervalOptions {
 
 export interface LiveUpdatesOptions {
   /** The upstream client; every call carries one subscriber's own credentials. */
-  client: UpstreamClient;
+  client: LiveClient;
   /**
    * With Redis, events travel through pub/sub and one instance at a time polls each job (a lease).
    * Two connections, opened (and closed) by whoever assembles the gateway: the hub never opens one. @default in-process only
@@ -123,7 +129,7 @@ export type Intervals = z.output<typeof intervalsSchema>;
 export const DEFAULT_INTERVALS: Readonly<Intervals> = intervalsSchema.parse({});
 
 export interface ResolvedOptions extends z.output<typeof restSchema> {
-  client: UpstreamClient;
+  client: LiveClient;
   redis: LiveUpdatesOptions['redis'];
   instanceId: string;
   intervals: Intervals;

@@ -22,6 +22,8 @@ export interface ProviderServices {
   catalogue: CallerCache<ProviderBaseModel[]>;
   /** Together's own client, on Together only: its jobs, estimates and outputs, which share no shape with Nscale's. */
   together?: TogetherClient;
+  /** Together's own live updates (pollers keyed by provider and account), on Together only; Nscale's are `GatewayServices.live`. */
+  live?: LiveUpdates;
 }
 
 export interface GatewayServices {

@@ -1,11 +1,13 @@
 import type { GatewayContext } from '../resolvers/context.js';
 import { gatewayError } from '../errors/gateway-error.js';
-import type { JobSnapshot, WatchOptions } from '../live/hub.js';
+import type { JobSnapshot, LiveUpdates, WatchOptions } from '../live/hub.js';
+import { togetherLiveCredentials } from '../providers/together-live-client.js';
+import type { Credentials } from '../upstream/types.js';
 import { liveSource, unwrap, type LiveItem } from '../resolvers/live-source.js';
 import { upstreamIdOf } from '../resolvers/request-id-of.js';
 import type { Metrics } from '../upstream/schemas.js';
 import { builder } from './builder.js';
-import { JobRef, JobStatusEnum, type JobShape } from './job.js';
+import { JobRef, JobStatusEnum, upstreamJobId, type JobShape } from './job.js';
 
 builder.subscriptionType({
   description:
@@ -14,10 +16,16 @@ builder.subscriptionType({
 
 const NO_METRICS: Metrics = { points: [], trainingSteps: null, trainingTokens: null, validationSteps: null };
 
-function live(ctx: GatewayContext) {
-  const hub = ctx.services.live;
+/**
+ * The request's provider's live updates, and the caller's credentials there: Nscale's hub with its
+ * organization, or Together's with the account named by its key's fingerprint (together-live-client.ts).
+ */
+function live(ctx: GatewayContext): { hub: LiveUpdates; creds: Credentials; together: boolean } {
+  const { provider, credentials } = ctx.session();
+  const together = provider.api.name === 'together';
+  const hub = together ? (provider.live ?? null) : ctx.services.live;
   if (!hub) throw gatewayError('INTERNAL_SERVER_ERROR', 'This gateway runs without live updates.');
-  return hub;
+  return { hub, creds: together ? togetherLiveCredentials(credentials.token) : ctx.credentials(), together };
 }
 
 /** The subscription ends with its signal; its request id goes with the access check and the polls it starts. */
@@ -33,7 +41,7 @@ function watchOptions(ctx: GatewayContext): WatchOptions {
  */
 function toJob(item: LiveItem<JobSnapshot>, ctx: GatewayContext, withMetrics: boolean): JobShape {
   const snapshot = unwrap(item);
-  ctx.loaders().metrics.clear(snapshot.job.id);
+  ctx.loaders().metrics.clear(upstreamJobId(snapshot.job as JobShape));
   return withMetrics ? { ...snapshot.job, metricsSnapshot: snapshot.metrics ?? NO_METRICS } : snapshot.job;
 }
 
@@ -47,8 +55,10 @@ builder.subscriptionFields((t) => ({
     args: { id: t.arg.id({ required: true, description: 'The job to watch.' }) },
     subscribe: (_root, args, ctx) =>
       liveSource(() => {
+        // Refused before any upstream call when the id is another provider's; Together's hub takes public ids.
         const id = upstreamIdOf(ctx, args.id);
-        return live(ctx).watchJob(ctx.credentials(), id, watchOptions(ctx));
+        const { hub, creds, together } = live(ctx);
+        return hub.watchJob(creds, together ? String(args.id) : id, watchOptions(ctx));
       }),
     resolve: (item: LiveItem<JobSnapshot>, _args, ctx) => toJob(item, ctx, true),
   }),
@@ -61,9 +71,10 @@ builder.subscriptionFields((t) => ({
       'that chart losses should subscribe to `jobUpdated` for the jobs they show.',
     args: { status: t.arg({ type: JobStatusEnum, description: 'Only jobs with this status.' }) },
     subscribe: (_root, args, ctx) =>
-      liveSource(() =>
-        live(ctx).watchJobs(ctx.credentials(), args.status ? { status: args.status } : {}, watchOptions(ctx)),
-      ),
+      liveSource(() => {
+        const { hub, creds } = live(ctx);
+        return hub.watchJobs(creds, args.status ? { status: args.status } : {}, watchOptions(ctx));
+      }),
     resolve: (item: LiveItem<JobSnapshot>, _args, ctx) => toJob(item, ctx, false),
   }),
 }));

@@ -14,6 +14,7 @@ import type { GatewayServices, ProviderServices } from '../resolvers/context.js'
 import type { ProviderName } from '../providers/provider-name.js';
 import { nscaleProvider } from '../providers/nscale-provider.js';
 import { togetherProvider } from '../providers/together-provider.js';
+import { togetherLiveClient } from '../providers/together-live-client.js';
 import { createTogetherClient } from '../upstream/together/together-client.js';
 import type { TogetherClient } from '../upstream/together/together-client-types.js';
 import { DatasetCatalogue } from '../resolvers/dataset-catalogue.js';
@@ -80,6 +81,19 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     });
     stops.push(() => live.close());
     services.live = live;
+    const togetherServices = services.providers.get('together');
+    if (together && togetherServices) {
+      // Together's own pollers, leases and channels (a prefix of their own): keyed by provider as well as account.
+      const keyPrefix = `${deps.live?.keyPrefix ?? 'ftgw:live:'}together:`;
+      togetherServices.live = configuredLiveUpdates(settings, {
+        client: togetherLiveClient(together.client),
+        logger: logger.child({ component: 'live-updates', provider: 'together' }),
+        redis,
+        overrides: { ...deps.live, keyPrefix },
+      });
+      const togetherLive = togetherServices.live;
+      stops.push(() => togetherLive.close());
+    }
     return {
       simulator,
       togetherSimulator: together?.simulator ?? null,

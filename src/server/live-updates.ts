@@ -8,11 +8,10 @@ import type { Logger } from 'pino';
 import type { Settings } from '../config.js';
 import { createLiveUpdates, type LiveUpdates, type LiveUpdatesOptions } from '../live/hub.js';
 import type { LiveUpdatesObserver } from '../live/observed.js';
-import type { RedisConnections } from '../live/options.js';
-import type { UpstreamClient } from '../upstream/types.js';
+import type { LiveClient, RedisConnections } from '../live/options.js';
 
 export interface LiveUpdatesParts {
-  client: UpstreamClient;
+  client: LiveClient;
   logger: Logger;
   observer?: LiveUpdatesObserver | undefined;
   /** The gateway's connections (gateway-redis.ts); null: in-process only. */
