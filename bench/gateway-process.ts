@@ -1,7 +1,7 @@
 /**
  * The gateway under test, alone in its own process (forked by fanout.ts), so that its CPU time and
- * memory are its own and not the load generator's. It is wired like `startFromConfig` (upstream
- * client, in-process live updates, yoga, HTTP + graphql-ws) on 127.0.0.1, port 0, and answers the
+ * memory are its own and not the load generator's. It is built by the composition root, as `npm start`
+ * builds it (compose-gateway.ts: upstream client, in-process live updates, yoga, HTTP + graphql-ws) on 127.0.0.1, port 0, and answers the
  * parent's questions over IPC: memory after a full GC, CPU time, pollers alive, a CPU profile.
  *
  * Run with `--expose-gc` (the parent does) so that heap figures are after collection, not noise.
@@ -11,10 +11,8 @@ import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createGateway } from '../src/server/gateway.js';
-import { startHttpServer } from '../src/server/http.js';
-import { createLiveUpdates } from '../src/live/hub.js';
-import { createUpstreamClient } from '../src/upstream/client.js';
+import { loadConfig } from '../src/config.js';
+import { composeGateway } from '../src/server/compose-gateway.js';
 
 export interface GatewayProcessConfig {
   upstreamBaseUrl: string;
@@ -50,13 +48,23 @@ const config = JSON.parse(process.env['BENCH_GATEWAY'] ?? '{}') as GatewayProces
 const send = (message: ChildMessage) => process.send!(message);
 const gc = (globalThis as { gc?: () => void }).gc;
 
-const client = createUpstreamClient({ baseUrl: config.upstreamBaseUrl, deadlineMs: 30_000 });
-const live = createLiveUpdates({
-  client,
-  intervals: { runningMs: config.intervalMs, queuedMs: config.intervalMs, listMs: config.intervalMs },
-});
-const gateway = createGateway({ client, live, fallbackCredentials: null, logger: pino({ level: 'silent' }) });
-const server = await startHttpServer(gateway, { port: 0, host: '127.0.0.1', subscriptionGroups: config.grouping });
+// The gateway as `npm start` builds it (the composition root, production defaults), in front of the
+// parent's upstream, with the bench's poll interval and a deadline that allows for a loaded machine.
+const interval = String(config.intervalMs);
+const composed = await composeGateway(
+  loadConfig({
+    NSCALE_API_URL: config.upstreamBaseUrl,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    UPSTREAM_DEADLINE_MS: '30000',
+    POLL_INTERVAL_RUNNING_MS: interval,
+    POLL_INTERVAL_QUEUED_MS: interval,
+    POLL_INTERVAL_LIST_MS: interval,
+  }),
+  { logger: pino({ level: 'silent' }), listen: { subscriptionGroups: config.grouping } },
+);
+const { live } = composed;
+const server = composed.server!;
 let profiler: Session | undefined;
 
 process.on('message', (message: ParentMessage) => {
@@ -99,9 +107,7 @@ process.on('message', (message: ParentMessage) => {
         return;
       }
       case 'close':
-        await live.close();
-        await server.close();
-        await client.close();
+        await composed.close();
         send({ type: 'closed' });
         process.disconnect();
         return;

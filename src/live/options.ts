@@ -119,6 +119,9 @@ const restSchema = z.object({
 
 export type Intervals = z.output<typeof intervalsSchema>;
 
+/** The intervals' defaults, for the gateway's settings (src/config.ts), which declare none of their own. */
+export const DEFAULT_INTERVALS: Readonly<Intervals> = intervalsSchema.parse({});
+
 export interface ResolvedOptions extends z.output<typeof restSchema> {
   client: UpstreamClient;
   redis: LiveUpdatesOptions['redis'];

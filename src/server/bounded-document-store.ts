@@ -3,12 +3,13 @@
  * bytes, so that registering documents (anyone may) can never grow the gateway's memory without end.
  * A document larger than the whole budget is not kept (its caller will simply send it again).
  */
-export interface BoundedDocumentStoreOptions {
-  /** Most documents kept. @default 1000 */
-  maxEntries?: number;
-  /** Most bytes (UTF-16 code units × 2, what the strings take in memory) of documents kept. @default 4 MiB */
-  maxBytes?: number;
-}
+import type { Settings } from '../config.js';
+
+/**
+ * `maxEntries`: most documents kept; `maxBytes`: most bytes (UTF-16 code units × 2, what the strings
+ * take in memory) of documents kept. APQ_MAX_* in src/config.ts, with their defaults.
+ */
+export type BoundedDocumentStoreOptions = NonNullable<Settings['persistedOperations']['apq']>;
 
 export interface DocumentStore {
   get(hash: string): string | undefined;
@@ -17,9 +18,7 @@ export interface DocumentStore {
   readonly size: number;
 }
 
-export function createBoundedDocumentStore(options: BoundedDocumentStoreOptions = {}): DocumentStore {
-  const maxEntries = options.maxEntries ?? 1000;
-  const maxBytes = options.maxBytes ?? 4 * 1024 * 1024;
+export function createBoundedDocumentStore({ maxEntries, maxBytes }: BoundedDocumentStoreOptions): DocumentStore {
   // A Map iterates in insertion order: re-inserting on each read makes its first key the least recently used.
   const documents = new Map<string, string>();
   let bytes = 0;

@@ -11,20 +11,16 @@
 import type { GraphQLError } from 'graphql';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Settings } from '../config.js';
 import { gatewayError } from '../errors/gateway-error.js';
 import { rateLimitKey, type RateLimitSubject } from './rate-limit-key.js';
 
-export interface RateLimitOptions {
-  /** Operations one caller may start per window. @default 120 */
-  points?: number;
-  /** Length of the window, in seconds. @default 60 */
-  windowSeconds?: number;
+/** `points`, `windowSeconds` and `trustProxy`: RATE_LIMIT_* in src/config.ts, with their defaults. */
+export interface RateLimitOptions extends NonNullable<Settings['rateLimit']> {
   /** Shares the counts between instances. @default none (in memory) */
   redis?: Redis | null;
   /** Prefix of the Redis keys (tests use one of their own). @default "gateway:rate-limit" */
   keyPrefix?: string;
-  /** Take a default-credentials caller's address from the last `X-Forwarded-For` entry. @default false */
-  trustProxy?: boolean;
 }
 
 export interface RateLimit {
@@ -32,9 +28,8 @@ export interface RateLimit {
   consume(subject: RateLimitSubject): Promise<GraphQLError | null>;
 }
 
-export function createRateLimit(options: RateLimitOptions = {}): RateLimit {
-  const points = options.points ?? 120;
-  const duration = options.windowSeconds ?? 60;
+export function createRateLimit(options: RateLimitOptions): RateLimit {
+  const { points, windowSeconds: duration } = options;
   const keyPrefix = options.keyPrefix ?? 'gateway:rate-limit';
   const memory = new RateLimiterMemory({ points, duration, keyPrefix });
   const limiter: RateLimiterAbstract = options.redis
@@ -44,7 +39,7 @@ export function createRateLimit(options: RateLimitOptions = {}): RateLimit {
   return {
     async consume(subject) {
       try {
-        await limiter.consume(rateLimitKey(subject, options.trustProxy ?? false));
+        await limiter.consume(rateLimitKey(subject, options.trustProxy));
         return null;
       } catch (outcome) {
         if (!(outcome instanceof RateLimiterRes)) throw outcome;

@@ -1,104 +1,66 @@
 /**
- * The composition root of the GraphQL side: one yoga instance over the schema, with the context that
- * carries the caller's credentials, the streaming upload parser, error reporting, GraphiQL served
- * with no CDN, and health checks. Transports (HTTP, WebSocket, SSE) are wired around it in http.ts.
+ * The GraphQL side: one yoga instance over the schema, with the context that carries the caller's
+ * credentials, the plugins (gateway-plugins.ts), error reporting, GraphiQL served with no CDN, and
+ * health checks. It takes services already built (compose-gateway.ts builds them from the settings)
+ * and owns nothing that needs closing. Transports (HTTP, WebSocket, SSE) are wired around it in http.ts.
  */
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import { createTokenPool, type TokenPool } from '../preflight/token-pool.js';
-import { BaseModelCatalogue } from '../resolvers/base-model-catalogue.js';
-import { DatasetCatalogue } from '../resolvers/dataset-catalogue.js';
+import type { Settings } from '../config.js';
 import type { GatewayContext, GatewayServices } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
-import type { LiveUpdates } from '../live/hub.js';
-import { createSecretRedactor, type SecretRedactor } from '../secrets/secret-redactor.js';
-import type { Credentials, UpstreamClient } from '../upstream/types.js';
-import { corsAllowList, useVaryOrigin } from './cors-allow-list.js';
-import { scrubbedError, toClientError } from './to-client-error.js';
-import { useDashboard } from './use-dashboard.js';
-import { GRAPHIQL_TABS } from './graphiql-examples.js';
-import { useInputProblems } from './use-input-problems.js';
-import { useOperationLimits, type OperationLimits } from './use-operation-limits.js';
-import { redactingLogger } from './redacting-logger.js';
-import { useReadiness } from './use-readiness.js';
-import { useRequestLog } from './use-request-log.js';
-import { DEFAULT_MAX_UPLOAD_BYTES } from './upload-limits.js';
-import { useRequestBodyLimit } from './use-request-body-limit.js';
-import { createShutdownDrain } from './use-shutdown-drain.js';
-import { createContextFactory, type TransportContext } from './create-context-factory.js';
-import { useSecretScope } from './use-secret-scope.js';
+import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { GatewayMetrics } from '../telemetry/gateway-metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
-import { useMetrics } from './use-metrics.js';
-import { createRequestScopes, useRequestId } from './use-request-id.js';
-import { createInternalErrorLog } from './use-internal-error-log.js';
-import { useStreamingUploads } from './use-streaming-uploads.js';
-import { useUnsupportedMediaType } from './use-unsupported-media-type.js';
-import { createSocketAdmission, type AdmitSocketOperation } from './admit-socket-operation.js';
-import type { DocumentStore } from './bounded-document-store.js';
-import type { RateLimit } from './create-rate-limit.js';
-import { readinessResponse } from './readiness-response.js';
-import { useAutomaticPersistedQueries } from './use-automatic-persisted-queries.js';
-import { useGraphQLJsExecute } from './use-graphql-js-execute.js';
-import { useFieldSuggestionsSwitch } from './use-field-suggestions-switch.js';
-import { useIntrospectionSwitch } from './use-introspection-switch.js';
-import { useRateLimit } from './use-rate-limit.js';
-import { useTrustedDocuments } from './use-trusted-documents.js';
 import type { CircuitBreakerView } from '../upstream/circuit-breaker.js';
+import { createSocketAdmission, type AdmitSocketOperation } from './admit-socket-operation.js';
+import { corsAllowList } from './cors-allow-list.js';
+import { createContextFactory, type TransportContext } from './create-context-factory.js';
+import { gatewayPlugins, type OperationGuardParts } from './gateway-plugins.js';
+import { GRAPHIQL_TABS } from './graphiql-examples.js';
+import { redactingLogger } from './redacting-logger.js';
+import { scrubbedError, toClientError } from './to-client-error.js';
+import { createInternalErrorLog } from './use-internal-error-log.js';
+import { createRequestScopes } from './use-request-id.js';
+import { createShutdownDrain } from './use-shutdown-drain.js';
 
-export interface GatewayOptions {
-  client: UpstreamClient;
-  /** Credentials for callers who send none (demo tenant, or explicit single-tenant mode); null refuses them. */
-  fallbackCredentials: Credentials | null;
-  /**
-   * Host names (lower case, no port) besides `localhost`, `127.0.0.1` and `[::1]` whose requests may use
-   * `fallbackCredentials` (GATEWAY_ALLOWED_HOSTS; credentials.ts says why). @default []
-   */
-  allowedHosts?: readonly string[];
-  /** How long a caller's base-model catalogue is reused. @default 60_000 */
-  baseModelCacheMs?: number;
-  /** How long a caller's list of datasets is reused (an id it lacks is still fetched). 0 disables. @default 30_000 */
-  datasetCacheMs?: number;
-  /** Largest upload accepted, in bytes. @default 104_857_600 */
-  maxUploadBytes?: number;
-  /** Largest file `analyzeDataset` reads, in bytes. @default 209_715_200 (200 MiB) */
-  maxAnalyzeBytes?: number;
-  /** The pre-flight token pool; one is made (threads start on first use) when omitted. */
-  tokenPool?: TokenPool;
-  /** Largest body of a request that is not a multipart upload (JSON), in bytes. @default 1_048_576 */
-  maxRequestBodyBytes?: number;
-  live?: LiveUpdates | null;
-  /** Origins (`https://app.example`) whose pages may read answers (CORS). @default [] (same origin only) */
-  corsOrigins?: readonly string[];
-  /** Depth, alias, token and cost limits of one operation (see use-operation-limits.ts for defaults). */
-  operationLimits?: OperationLimits;
-  /** Why the gateway cannot serve right now (Redis unreachable), or null; `/readyz` answers 503 with it. */
-  readiness?: () => string | null;
+/** The settings the GraphQL side reads (src/config.ts, with their defaults there). */
+export type GatewaySettings = Pick<
+  Settings,
+  | 'fallbackCredentials'
+  | 'allowedHosts'
+  | 'corsOrigins'
+  | 'operationLimits'
+  | 'maxUploadBytes'
+  | 'maxAnalyzeBytes'
+  | 'maxRequestBodyBytes'
+  | 'switches'
+> & { metrics: Pick<Settings['metrics'], 'path'> };
+
+/**
+ * What the gateway is made of, built by the composition root (compose-gateway.ts) from the settings:
+ * the gateway assembles them into yoga and makes nothing that needs closing.
+ */
+export interface GatewayParts {
+  settings: GatewaySettings;
+  /** What resolvers reach through the context: the upstream client, caches, live updates, the clock, the token pool. */
+  services: GatewayServices;
+  /** Already scrubbing with `redactor` (redacting-logger.ts). */
   logger: Logger;
-  now?: () => number;
+  /** The secrets in flight, scrubbed from every log line and client error; the rest of the process logs through it too. */
+  redactor: SecretRedactor;
+  /** Prometheus metrics, served at `settings.metrics.path`; null when off. */
+  metrics: GatewayMetrics | null;
+  /** OpenTelemetry tracing; null when off. */
+  tracing: Tracing | null;
+  /** The per-caller rate limit, the APQ store and the trusted documents (operation-guards.ts). */
+  guards: OperationGuardParts;
+  /** Why the gateway cannot serve right now (Redis unreachable), or null; `/readyz` answers 503 with it. */
+  readiness: () => string | null;
+  /** Reported in `/readyz`'s body (readiness-response.ts) and in the metrics. */
+  circuitBreaker: CircuitBreakerView | null;
   /** Where the built dashboard is served from (see use-dashboard.ts). @default dist/dashboard/ */
-  dashboardDir?: string;
-  /**
-   * The secrets in flight, scrubbed from every log line and client error. Pass the one the rest of
-   * the process logs through (start.ts) so that their lines are scrubbed too. @default a new one
-   */
-  redactor?: SecretRedactor;
-  /** Prometheus metrics, served at `metricsPath` (src/telemetry/gateway-metrics.ts). @default none */
-  metrics?: GatewayMetrics | null;
-  /** @default /metrics */
-  metricsPath?: string;
-  /** OpenTelemetry tracing (src/telemetry/tracing.ts). @default none */
-  tracing?: Tracing | null;
-  /** Introspection, GraphiQL and "Did you mean …?" suggestions. @default all true */
-  switches?: { introspection?: boolean; graphiql?: boolean; fieldSuggestions?: boolean };
-  /** The per-caller rate limit (create-rate-limit.ts). @default none */
-  rateLimit?: RateLimit | null;
-  /** The automatic persisted queries' store; null turns APQ off. @default none (off) */
-  apqStore?: DocumentStore | null;
-  /** Trusted-documents mode: only these documents (hash → text) run, and APQ is off. @default none */
-  trustedDocuments?: ReadonlyMap<string, string> | null;
-  /** Reported in `/readyz`'s body (readiness-response.ts). @default the client's `circuitBreaker`, if any */
-  circuitBreaker?: CircuitBreakerView | null;
+  dashboardDir?: string | undefined;
 }
 
 export interface Gateway {
@@ -118,131 +80,83 @@ export interface Gateway {
   admitSocketOperation: AdmitSocketOperation;
 }
 
-export function createGateway(options: GatewayOptions): Gateway {
-  // One figure for the analysis and for the file parts it reads (upload-limits.ts).
-  const maxAnalyzeBytes = options.maxAnalyzeBytes ?? 200 * 1024 * 1024;
-  const services: GatewayServices = {
-    client: options.client,
-    catalogue: new BaseModelCatalogue({
-      ttlMs: options.baseModelCacheMs ?? 60_000,
-      ...(options.now ? { now: options.now } : {}),
-      ...(options.metrics ? { onLookup: options.metrics.catalogueLookup } : {}),
-    }),
-    datasets: new DatasetCatalogue({
-      ttlMs: options.datasetCacheMs ?? 30_000,
-      ...(options.now ? { now: options.now } : {}),
-    }),
-    live: options.live ?? null,
-    now: options.now ?? Date.now,
-    preflight: { pool: options.tokenPool ?? createTokenPool(), maxBytes: maxAnalyzeBytes },
-  };
+export function createGateway(parts: GatewayParts): Gateway {
+  const { settings, services, redactor } = parts;
   let ready = true;
   const drain = createShutdownDrain();
-  const redactor = options.redactor ?? createSecretRedactor();
   // The operator's token serves every caller without credentials: held for the gateway's life.
-  if (options.fallbackCredentials) redactor.hold([options.fallbackCredentials.token]);
-  const log = redactingLogger(options.logger, redactor);
+  if (settings.fallbackCredentials) redactor.hold([settings.fallbackCredentials.token]);
+  const log = redactingLogger(parts.logger, redactor);
   const scopes = createRequestScopes(log);
   const internalErrors = createInternalErrorLog(scopes, log);
-  const breaker =
-    options.circuitBreaker !== undefined
-      ? options.circuitBreaker
-      : (options.client as { circuitBreaker?: CircuitBreakerView | null }).circuitBreaker;
 
   const yoga = createYoga<TransportContext, GatewayContext>({
     schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
     landingPage: false,
-    cors: corsAllowList(options.corsOrigins ?? []),
+    cors: corsAllowList(settings.corsOrigins),
     multipart: false, // useStreamingUploads parses multipart requests without buffering them.
     maxRequestBodySize: false, // useRequestBodyLimit bounds other bodies, upload-limits.ts multipart ones.
     // GraphiQL's offline bundle is about 30 MB of strings once imported: loaded on the first page view.
     renderGraphiQL: async (graphiqlOptions) =>
       (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
-    graphiql:
-      options.switches?.graphiql === false
-        ? false
-        : {
-            title: 'Fine-tuning gateway',
-            subscriptionsProtocol: 'WS',
-            defaultTabs: GRAPHIQL_TABS,
-            defaultQuery: GRAPHIQL_TABS[0]!.query,
-          },
+    graphiql: settings.switches.graphiql ? GRAPHIQL : false,
     maskedErrors: {
       isDev: false, // Never stack traces or inner errors in responses, whatever NODE_ENV says.
       // Internal errors are logged by internalErrors' plugin, with the request's logger, where it sees them.
       maskError: (error) => scrubbedError(toClientError(error, internalErrors.logUnseen), redactor),
     },
-    logging: {
-      debug: (...args) => log.debug(args.map(String).join(' ')),
-      info: (...args) => log.info(args.map(String).join(' ')),
-      warn: (...args) => log.warn(args.map(String).join(' ')),
-      // yoga logs every error it sees, the client's own mistakes included; what is really internal is
-      // logged once, at error level, by internalErrors (use-internal-error-log.ts). Its copies go to debug.
-      error: (...args) => log.debug(args.map(String).join(' ')),
-    },
+    logging: yogaLogging(log),
     context: createContextFactory({
       services,
-      fallbackCredentials: options.fallbackCredentials,
-      allowedHosts: options.allowedHosts ?? [],
+      fallbackCredentials: settings.fallbackCredentials,
+      allowedHosts: settings.allowedHosts,
       redactor,
       scopes,
       drain,
     }),
-    plugins: [
-      useGraphQLJsExecute(),
-      useRequestId(scopes),
-      ...(options.tracing ? [options.tracing.plugin] : []),
-      ...(options.metrics
-        ? [useMetrics({ metrics: options.metrics, ...(options.metricsPath ? { path: options.metricsPath } : {}) })]
-        : []),
-      useRateLimit(options.rateLimit), // first: a refused request costs nothing more
-      ...(options.trustedDocuments
-        ? useTrustedDocuments(options.trustedDocuments)
-        : options.apqStore
-          ? useAutomaticPersistedQueries(options.apqStore)
-          : []),
-      useIntrospectionSwitch(options.switches?.introspection ?? true),
-      useFieldSuggestionsSwitch(options.switches?.fieldSuggestions ?? true),
-      useDashboard(options.dashboardDir ? { dir: options.dashboardDir } : {}),
-      useRequestLog(scopes),
-      useVaryOrigin(),
-      drain.plugin,
-      useOperationLimits(options.operationLimits),
-      useStreamingUploads({ maxFileBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES, maxAnalyzeBytes }),
-      useRequestBodyLimit(options.maxRequestBodyBytes === undefined ? {} : { maxBytes: options.maxRequestBodyBytes }),
-      useUnsupportedMediaType(), // after every request parser: it answers only what none of them took
-      useInputProblems(),
-      internalErrors.plugin, // after every plugin that rewrites execution errors, before yoga masks them
-      useReadiness({
-        endpoint: '/readyz',
-        respond: (fetchAPI) =>
-          readinessResponse(
-            ready ? (options.readiness?.() ?? null) : 'Draining: the gateway is shutting down.',
-            breaker,
-            fetchAPI,
-          ),
-      }),
-      useSecretScope(redactor), // last: it releases a request's secrets after every other plugin saw its response
-    ],
+    plugins: gatewayPlugins(parts, {
+      scopes,
+      drain,
+      internalErrors: internalErrors.plugin,
+      problem: () => (ready ? parts.readiness() : 'Draining: the gateway is shutting down.'),
+    }),
   });
 
-  if (options.metrics && services.live) options.metrics.watchLiveUpdates(services.live);
-  if (options.metrics && breaker) options.metrics.watchCircuitBreaker(breaker);
+  if (parts.metrics && services.live) parts.metrics.watchLiveUpdates(services.live);
+  if (parts.metrics && parts.circuitBreaker) parts.metrics.watchCircuitBreaker(parts.circuitBreaker);
   return {
     yoga,
     services,
     redactor,
-    metrics: options.metrics ?? null,
+    metrics: parts.metrics,
     logger: log,
     setReady(value) {
       ready = value;
     },
     abortPendingQueries: () => drain.abortQueries(),
     admitSocketOperation: createSocketAdmission({
-      rateLimit: options.rateLimit ?? null,
-      trustedDocuments: options.trustedDocuments ?? null,
+      rateLimit: parts.guards.rateLimit,
+      trustedDocuments: parts.guards.trustedDocuments,
     }),
+  };
+}
+
+const GRAPHIQL = {
+  title: 'Fine-tuning gateway',
+  subscriptionsProtocol: 'WS',
+  defaultTabs: GRAPHIQL_TABS,
+  defaultQuery: GRAPHIQL_TABS[0]!.query,
+} as const;
+
+function yogaLogging(log: Logger) {
+  return {
+    debug: (...args: unknown[]) => log.debug(args.map(String).join(' ')),
+    info: (...args: unknown[]) => log.info(args.map(String).join(' ')),
+    warn: (...args: unknown[]) => log.warn(args.map(String).join(' ')),
+    // yoga logs every error it sees, the client's own mistakes included; what is really internal is
+    // logged once, at error level, by internalErrors (use-internal-error-log.ts). Its copies go to debug.
+    error: (...args: unknown[]) => log.debug(args.map(String).join(' ')),
   };
 }

@@ -22,10 +22,7 @@
 import { Transform, type Readable } from 'node:stream';
 import type busboy from 'busboy';
 import { Kind, parse, type GraphQLError, type OperationDefinitionNode } from 'graphql';
-import { DEFAULT_MAX_UPLOAD_BYTES } from '../config.js';
 import { gatewayError } from '../errors/gateway-error.js';
-
-export { DEFAULT_MAX_UPLOAD_BYTES };
 
 export interface UploadLimits {
   /** Largest file part accepted, in bytes (MAX_UPLOAD_BYTES). */

@@ -16,8 +16,8 @@ import { toClientError } from './to-client-error.js';
 
 export interface UseMetricsOptions {
   metrics: GatewayMetrics;
-  /** Where the metrics are served. @default /metrics */
-  path?: string;
+  /** Where the metrics are served (METRICS_PATH in src/config.ts). */
+  path: string;
 }
 
 /** GraphQL operations are answered in milliseconds to the upstream's 15 s deadline. */
@@ -52,7 +52,7 @@ export function useMetrics(options: UseMetricsOptions): Plugin {
 
   return usePrometheus({
     registry,
-    endpoint: options.path ?? '/metrics',
+    endpoint: options.path,
     metrics: {
       graphql_envelop_request: createCounter({
         registry,

@@ -16,16 +16,14 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
-import { DEFAULT_MAX_REQUEST_BODY_BYTES } from '../config.js';
 import { drainRefusedBody } from './drain-refused-body.js';
 
 export interface RequestBodyLimitOptions {
-  /** Largest body of a request that is not a multipart upload, in bytes. @default 1_048_576 (1 MiB) */
-  maxBytes?: number;
+  /** Largest body of a request that is not a multipart upload, in bytes (MAX_REQUEST_BODY_BYTES, src/config.ts). */
+  maxBytes: number;
 }
 
-export function useRequestBodyLimit(options: RequestBodyLimitOptions = {}): Plugin {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
+export function useRequestBodyLimit({ maxBytes }: RequestBodyLimitOptions): Plugin {
   return {
     onRequestParse({ request, requestParser, setRequestParser, serverContext, fetchAPI }) {
       // Multipart uploads: use-streaming-uploads.ts takes exactly these, and bounds them itself.

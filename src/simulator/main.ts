@@ -1,6 +1,6 @@
 /**
  * `npm run simulator`: the simulator as a program, configured from the environment.
- *   SIMULATOR_PORT (4010), SIMULATOR_HOST (127.0.0.1), SIMULATOR_JOB_SECONDS (120),
+ *   SIMULATOR_PORT (4010), SIMULATOR_HOST (127.0.0.1), SIMULATOR_JOB_SECONDS (30, job-seconds.ts),
  *   SIMULATOR_FAILURE_RATE (0), SIMULATOR_JWT_SECRET (none), SIMULATOR_MAX_UPLOAD_BYTES (50 MiB),
  *   SIMULATOR_DOWNLOAD_TTL_SECONDS (300), SIMULATOR_TENANTS (JSON array of
  *   { token, organizationId, creditUsd? }; default demo-token→demo-org, other-token→other-org),
@@ -13,6 +13,7 @@ import pino from 'pino';
 import { z } from 'zod';
 import { faultOptionsSchema } from './faults.js';
 import { startSimulator, type Simulator } from './index.js';
+import { SIMULATOR_JOB_SECONDS } from './job-seconds.js';
 import { startTogetherFromEnv } from './together/main-together.js';
 
 const json = <T extends z.ZodType>(schema: T) =>
@@ -31,7 +32,7 @@ const json = <T extends z.ZodType>(schema: T) =>
 const envSchema = z.object({
   SIMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(4010),
   SIMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
-  SIMULATOR_JOB_SECONDS: z.coerce.number().positive().default(120),
+  SIMULATOR_JOB_SECONDS,
   SIMULATOR_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
   SIMULATOR_JWT_SECRET: z.string().min(1).optional(),
   SIMULATOR_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().optional(),

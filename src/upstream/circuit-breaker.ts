@@ -15,13 +15,17 @@ import { UpstreamError } from './errors.js';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
+/**
+ * The gateway's values and their defaults are its settings (UPSTREAM_BREAKER_* in src/config.ts);
+ * this layer knows nothing of the gateway's configuration, so it declares the shape and no default.
+ */
 export interface CircuitBreakerOptions {
-  /** Failures in a row that open the breaker; 0 turns the breaker off. @default 5 */
-  threshold?: number;
-  /** A failure more than this long after the previous one starts the count again. @default 10_000 */
-  windowMs?: number;
-  /** How long the breaker stays open before it lets one probe through. @default 15_000 */
-  coolDownMs?: number;
+  /** Failures in a row that open the breaker; 0 turns the breaker off. */
+  threshold: number;
+  /** A failure more than this long after the previous one starts the count again. */
+  windowMs: number;
+  /** How long the breaker stays open before it lets one probe through. */
+  coolDownMs: number;
   /** Clock, in epoch milliseconds; tests inject one. @default Date.now */
   now?: () => number;
 }
@@ -51,10 +55,8 @@ export interface CircuitBreaker extends CircuitBreakerView {
   abandoned(): void;
 }
 
-export function createCircuitBreaker(options: CircuitBreakerOptions = {}): CircuitBreaker {
-  const threshold = options.threshold ?? 5;
-  const windowMs = options.windowMs ?? 10_000;
-  const coolDownMs = options.coolDownMs ?? 15_000;
+export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBreaker {
+  const { threshold, windowMs, coolDownMs } = options;
   const now = options.now ?? Date.now;
   for (const [name, value] of Object.entries({ threshold, windowMs, coolDownMs })) {
     if (!Number.isFinite(value) || value < 0)

@@ -1,23 +1,22 @@
 /**
- * The README's configuration table is the operators' reference: every variable src/config.ts reads is
- * in it, with a default, and it names no variable the gateway does not read.
+ * The configuration reference (docs/configuration.md) is the operators' reference: generated from the
+ * settings schema (`npm run docs:config`, scripts/config-docs.ts), it lists every variable the gateway
+ * reads, with its default and description as the schema declares them, and no variable it does not
+ * read. Like the schema.graphql staleness test, a change to the schema without the regenerated file fails here.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { BEGIN, DOCS_FILE, END, configurationRows, withTable } from '../../scripts/config-docs.js';
+import { settingVariables } from '../../src/config.js';
 
-const source = readFileSync(new URL('../../src/config.ts', import.meta.url), 'utf8');
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const docs = readFileSync(DOCS_FILE, 'utf8');
 
-/** The keys of the environment schema (two-space-indented `NAME:` lines) and any `env.NAME` read. */
-const read = new Set(
-  [...source.matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm), ...source.matchAll(/\benv\.([A-Z][A-Z0-9_]+)\b/g)].map(
-    (m) => m[1]!,
-  ),
-);
+/** Every variable the settings schema reads. */
+const read = new Set(Object.keys(settingVariables.shape));
 
-/** The rows of the table under "### Configuration": variable names of the first cell → the default cell. */
+/** The rows of the generated table: variable names of the first cell → the default cell. */
 function table(): Map<string, string> {
-  const section = /^#{2,3} Configuration\n([\s\S]*?)(?=^#{2,3} )/m.exec(readme)?.[1] ?? '';
+  const section = docs.slice(docs.indexOf(BEGIN), docs.indexOf(END));
   const rows = new Map<string, string>();
   for (const line of section.split('\n').filter((l) => l.startsWith('| `'))) {
     const [names, byDefault] = line.split(' | ').map((cell) => cell.replace(/^\| /, ''));
@@ -26,15 +25,29 @@ function table(): Map<string, string> {
   return rows;
 }
 
-describe('the README configuration reference', () => {
-  it('lists every variable src/config.ts reads, each with its default', () => {
+describe('the configuration reference (docs/configuration.md)', () => {
+  it('lists every variable the settings schema reads, each with its default', () => {
     expect(read.size).toBeGreaterThan(20);
     const rows = table();
     expect([...read].filter((name) => !rows.has(name))).toEqual([]);
     expect([...rows].filter(([, byDefault]) => byDefault.trim() === '').map(([name]) => name)).toEqual([]);
   });
 
-  it('names no variable that src/config.ts does not read', () => {
+  it('names no variable that the settings schema does not read', () => {
     expect([...table().keys()].filter((name) => !read.has(name))).toEqual([]);
+  });
+
+  it('is the table the schema generates, names, defaults and descriptions included (run `npm run docs:config`)', () => {
+    expect(docs).toBe(withTable(docs));
+  });
+
+  it('shows the defaults the schema applies', () => {
+    const shown = new Map(configurationRows().map((row) => [row.name, row.byDefault]));
+    const parsed = settingVariables.parse({});
+    for (const [name, value] of Object.entries(parsed)) {
+      if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string')
+        expect(shown.get(name), name).toBe(`\`${String(value)}\``);
+    }
+    expect(shown.get('SIMULATOR_JOB_SECONDS')).toBe('`30`');
   });
 });

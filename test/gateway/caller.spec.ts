@@ -260,7 +260,7 @@ describe('the rate-limit subject over both transports', () => {
     limited = await startStack({
       sharedSimulator: stack.simulator,
       http: true,
-      gateway: { rateLimit: createRateLimit({ points: 4, windowSeconds: 600 }) },
+      gateway: { rateLimit: createRateLimit({ points: 4, windowSeconds: 600, trustProxy: false }) },
     });
   });
   afterAll(() => limited.close());

@@ -6,7 +6,8 @@
  */
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createGateway, type Gateway } from '../../src/server/gateway.js';
+import type { Gateway } from '../../src/server/gateway.js';
+import { gatewayOnClient } from '../harness/gateway-on-client.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { createUpstreamClient, type ClosableUpstreamClient } from '../../src/upstream/client.js';
 import type { Credentials } from '../../src/upstream/types.js';
@@ -18,6 +19,7 @@ let simulator: Simulator;
 let proxy: GatedUpstream;
 let client: ClosableUpstreamClient;
 let gateway: Gateway;
+let closeGateway: () => Promise<void>;
 const datasetIds: Record<string, string[]> = { [DEMO.organizationId]: [], [OTHER.organizationId]: [] };
 
 const LINKED = `{ jobs(first: 20) { totalCount edges { node { id baseModel { name } dataset { name } } } } }`;
@@ -57,11 +59,14 @@ beforeAll(async () => {
     deadlineMs: 30_000,
     retry: { baseDelayMs: 5, maxDelayMs: 20 },
   });
-  gateway = createGateway({ client, live: null, fallbackCredentials: null, logger: pino({ level: 'silent' }) });
+  const composed = await gatewayOnClient(client);
+  gateway = composed.gateway;
+  closeGateway = composed.close;
   await seedJobs(DEMO, ['alpha', 'beta', 'gamma'], 24);
   await seedJobs(OTHER, ['delta'], 2);
 });
 afterAll(async () => {
+  await closeGateway();
   await client.close();
   await proxy.close();
   await simulator.close();

@@ -1,8 +1,8 @@
 /** What a client sees when things go wrong: one vocabulary of codes, nothing internal, no secrets. */
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway } from '../../src/server/gateway.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { gatewayOnClient } from '../harness/gateway-on-client.js';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
 import { DEMO, startStack, type Stack } from '../harness/stack.js';
 
@@ -169,13 +169,13 @@ describe('errors', () => {
         throw new TypeError('cannot read properties of undefined (secret detail)');
       },
     };
-    const gateway = createGateway({
-      client: broken,
+    const composed = await gatewayOnClient(broken, {
       fallbackCredentials: DEMO,
       allowedHosts: ['gateway.test'],
       logger,
     });
-    const response = await gateway.yoga.fetch('http://gateway.test/graphql', {
+    onTestFinished(() => composed.close());
+    const response = await composed.gateway.yoga.fetch('http://gateway.test/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ datasets { id } }' }),

@@ -2,11 +2,13 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway, type Gateway } from '../../src/server/gateway.js';
+import type { Gateway } from '../../src/server/gateway.js';
+import { gatewayOnClient } from '../harness/gateway-on-client.js';
 import { DEMO, headersFor, startStack, type Stack } from '../harness/stack.js';
 
 let stack: Stack;
 let gateway: Gateway;
+let closeGateway: () => Promise<void>;
 const lines: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
@@ -20,9 +22,14 @@ beforeAll(async () => {
       },
     }),
   );
-  gateway = createGateway({ client: stack.client, fallbackCredentials: null, logger });
+  const composed = await gatewayOnClient(stack.client, { logger });
+  gateway = composed.gateway;
+  closeGateway = composed.close;
 });
-afterAll(() => stack.close());
+afterAll(async () => {
+  await closeGateway();
+  await stack.close();
+});
 
 describe('request log', () => {
   it('logs the operation, its type, the status and the duration, and no secret', async () => {

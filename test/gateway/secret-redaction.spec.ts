@@ -7,7 +7,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createGateway, type Gateway } from '../../src/server/gateway.js';
+import type { Gateway } from '../../src/server/gateway.js';
+import { gatewayOnClient } from '../harness/gateway-on-client.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { createUpstreamClient, type ClosableUpstreamClient } from '../../src/upstream/client.js';
 import { startEchoingUpstream, type EchoingUpstream } from '../harness/echoing-upstream.js';
@@ -22,6 +23,7 @@ let simulator: Simulator;
 let echo: EchoingUpstream;
 let client: ClosableUpstreamClient;
 let gateway: Gateway;
+let closeGateway: () => Promise<void>;
 const lines: string[] = [];
 
 beforeAll(async () => {
@@ -42,9 +44,12 @@ beforeAll(async () => {
     retry: { baseDelayMs: 5, maxDelayMs: 20 },
     logger,
   });
-  gateway = createGateway({ client, fallbackCredentials: null, logger });
+  const composed = await gatewayOnClient(client, { logger });
+  gateway = composed.gateway;
+  closeGateway = composed.close;
 });
 afterAll(async () => {
+  await closeGateway();
   await client.close();
   await echo.close();
   await simulator.close();

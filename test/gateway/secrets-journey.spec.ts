@@ -8,13 +8,11 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway } from '../../src/server/gateway.js';
-import { startHttpServer, type RunningServer } from '../../src/server/http.js';
-import { redactingLogger } from '../../src/server/redacting-logger.js';
-import { createSecretRedactor } from '../../src/secrets/secret-redactor.js';
+import { loadConfig } from '../../src/config.js';
+import { composeGateway, type ComposedGateway } from '../../src/server/compose-gateway.js';
+import type { RunningServer } from '../../src/server/http.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { createLiveUpdates, type LiveUpdates } from '../../src/live/hub.js';
-import { createUpstreamClient, type ClosableUpstreamClient } from '../../src/upstream/client.js';
+import { createUpstreamClient } from '../../src/upstream/client.js';
 import { startEchoingUpstream, type EchoingUpstream } from '../harness/echoing-upstream.js';
 import { QA_CSV, QWEN_SMALL } from '../harness/fixtures.js';
 import { postGraphQL, uploadCsv } from '../harness/http-client.js';
@@ -32,8 +30,7 @@ const SECRETS = [...CALLERS.map((c) => c.token), HF_TOKEN, HF_MALFORMED];
 
 let simulator: Simulator;
 let echo: EchoingUpstream;
-let client: ClosableUpstreamClient;
-let live: LiveUpdates;
+let composed: ComposedGateway;
 let server: RunningServer;
 const lines: string[] = [];
 const answers: string[] = [];
@@ -41,38 +38,37 @@ const answers: string[] = [];
 beforeAll(async () => {
   simulator = await startSimulator({ port: 0, jobSeconds: 1, tenants: CALLERS });
   echo = await startEchoingUpstream(simulator.origin);
-  const redactor = createSecretRedactor();
-  const logger = redactingLogger(
-    pino(
-      { level: 'debug' },
-      new Writable({
-        write(chunk, _enc, done) {
-          lines.push(String(chunk));
-          done();
-        },
-      }),
-    ),
-    redactor,
+  const logger = pino(
+    { level: 'debug' },
+    new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    }),
   );
-  // 30 s: the simulator's first dry run for a model loads its tokenizer (seconds on a loaded machine).
-  client = createUpstreamClient({
-    baseUrl: echo.apiBaseUrl,
-    deadlineMs: 30_000,
-    retry: { baseDelayMs: 5, maxDelayMs: 20 },
-    logger: logger.child({ component: 'upstream' }),
-  });
-  live = createLiveUpdates({
-    client,
-    logger: logger.child({ component: 'live' }),
-    intervals: { runningMs: 50, queuedMs: 50, listMs: 50, maxBackoffMs: 200 },
-  });
-  const gateway = createGateway({ client, live, fallbackCredentials: null, logger, redactor });
-  server = await startHttpServer(gateway, { port: 0, host: '127.0.0.1' });
+  // The composition root scrubs every component's lines (upstream, live updates, gateway) with one redactor.
+  composed = await composeGateway(
+    loadConfig({
+      NSCALE_API_URL: echo.apiBaseUrl,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      // 30 s: the simulator's first dry run for a model loads its tokenizer (seconds on a loaded machine).
+      UPSTREAM_DEADLINE_MS: '30000',
+      POLL_INTERVAL_RUNNING_MS: '50',
+      POLL_INTERVAL_QUEUED_MS: '50',
+      POLL_INTERVAL_LIST_MS: '50',
+      POLL_MAX_BACKOFF_MS: '200',
+    }),
+    {
+      logger,
+      upstreamClient: (options) => createUpstreamClient({ ...options, retry: { baseDelayMs: 5, maxDelayMs: 20 } }),
+    },
+  );
+  server = composed.server!;
 });
 afterAll(async () => {
-  await live.close();
-  await server.close();
-  await client.close();
+  await composed.close();
   await echo.close();
   await simulator.close();
 });

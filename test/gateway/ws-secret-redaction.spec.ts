@@ -8,12 +8,13 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { createLiveUpdates, type LiveUpdates } from '../../src/live/hub.js';
-import { createGateway, type Gateway } from '../../src/server/gateway.js';
-import { startHttpServer, type RunningServer } from '../../src/server/http.js';
+import type { ComposedGateway } from '../../src/server/compose-gateway.js';
+import type { Gateway } from '../../src/server/gateway.js';
+import type { RunningServer } from '../../src/server/http.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { createUpstreamClient, type ClosableUpstreamClient } from '../../src/upstream/client.js';
 import { startEchoingUpstream, type EchoingUpstream } from '../harness/echoing-upstream.js';
+import { gatewayOnClient } from '../harness/gateway-on-client.js';
 import { tracesIn } from '../harness/secret-traces.js';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
 
@@ -24,7 +25,7 @@ let echo: EchoingUpstream;
 let client: ClosableUpstreamClient;
 let server: RunningServer;
 let gateway: Gateway;
-let live: LiveUpdates;
+let composed: ComposedGateway;
 const lines: string[] = [];
 
 beforeAll(async () => {
@@ -45,9 +46,9 @@ beforeAll(async () => {
     retry: { baseDelayMs: 5, maxDelayMs: 20 },
     logger,
   });
-  live = createLiveUpdates({ client, intervals: { runningMs: 50, queuedMs: 50, listMs: 50, maxBackoffMs: 200 } });
-  gateway = createGateway({ client, live, fallbackCredentials: null, logger });
-  server = await startHttpServer(gateway, { port: 0, host: '127.0.0.1' });
+  composed = await gatewayOnClient(client, { logger, listen: {} });
+  ({ gateway } = composed);
+  server = composed.server!;
   // A job, so that a jobsUpdated subscription's first event (the current jobs) says it is running.
   const { datasetId } = await seedDataset({ client }, CALLER);
   await client.createJob(CALLER, {
@@ -57,8 +58,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await live.close();
-  await server.close();
+  await composed.close();
   await client.close();
   await echo.close();
   await simulator.close();

@@ -3,10 +3,13 @@
  * in-process through `yoga.fetch`; `http: true` also starts the real HTTP/WebSocket server.
  */
 import { pino } from 'pino';
-import { createGateway, type Gateway, type GatewayOptions } from '../../src/server/gateway.js';
-import { startHttpServer, type RunningServer } from '../../src/server/http.js';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
-import { createLiveUpdates, type LiveUpdates, type LiveUpdatesOptions } from '../../src/live/hub.js';
+import { loadConfig, type Settings } from '../../src/config.js';
+import type { LiveUpdates, LiveUpdatesOptions } from '../../src/live/hub.js';
+import type { TokenPool } from '../../src/preflight/token-pool.js';
+import { composeGateway, type GatewayDeps } from '../../src/server/compose-gateway.js';
+import type { Gateway } from '../../src/server/gateway.js';
+import type { RunningServer } from '../../src/server/http.js';
+import type { Simulator, SimulatorOptions } from '../../src/simulator/index.js';
 import {
   createUpstreamClient,
   type ClosableUpstreamClient,
@@ -44,6 +47,51 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/**
+ * The harness's environment, over the settings' defaults: loopback on port 0, silent, 2 s jobs, polls
+ * every 50 ms, a deadline that allows for a loaded machine. The circuit breaker is off: specs count
+ * the upstream calls their faults cause, which an opening breaker would cut short (its own spec,
+ * circuit-breaker.spec.ts, turns it on).
+ */
+const HARNESS_ENV: Record<string, string> = {
+  PORT: '0',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'silent',
+  SIMULATOR_JOB_SECONDS: '2',
+  POLL_INTERVAL_RUNNING_MS: '50',
+  POLL_INTERVAL_QUEUED_MS: '50',
+  POLL_INTERVAL_LIST_MS: '50',
+  POLL_MAX_BACKOFF_MS: '200',
+  // The simulator's first job for a model loads that model's tokenizer (a second or more of CPU, far
+  // more on a loaded test machine): a deadline that tight would fail the creation, not test it.
+  UPSTREAM_DEADLINE_MS: '30000',
+  UPSTREAM_BREAKER_THRESHOLD: '0',
+  // Off as in a stack without a registry: specs that read metrics bring their own (without process metrics).
+  METRICS_ENABLED: 'false',
+};
+
+/** Settings a spec sets directly, and parts it builds itself (handed to the composition root as built). */
+export interface GatewayOverrides {
+  /** @default null: callers must bring credentials (the embedded simulator's demo fallback is off here) */
+  fallbackCredentials?: Credentials | null;
+  allowedHosts?: string[];
+  corsOrigins?: string[];
+  operationLimits?: Partial<Settings['operationLimits']>;
+  switches?: Partial<Settings['switches']>;
+  maxUploadBytes?: number;
+  maxAnalyzeBytes?: number;
+  baseModelCacheMs?: number;
+  datasetCacheMs?: number;
+  tokenPool?: TokenPool;
+  now?: () => number;
+  dashboardDir?: string;
+  metrics?: NonNullable<GatewayDeps['prebuilt']>['metrics'];
+  tracing?: NonNullable<GatewayDeps['prebuilt']>['tracing'];
+  rateLimit?: NonNullable<GatewayDeps['prebuilt']>['rateLimit'];
+  apqStore?: NonNullable<GatewayDeps['prebuilt']>['apqStore'];
+  trustedDocuments?: NonNullable<GatewayDeps['prebuilt']>['trustedDocuments'];
+}
+
 export interface StackOptions {
   simulator?: SimulatorOptions;
   /**
@@ -51,37 +99,57 @@ export interface StackOptions {
    * leaves it running for its owner. `simulator` options are then ignored.
    */
   sharedSimulator?: Simulator;
-  gateway?: Partial<Omit<GatewayOptions, 'client' | 'logger'>>;
-  /** Options of the live-updates hub; its intervals default to 50 ms here. */
+  /** Environment variables over the harness's (HARNESS_ENV), read by the settings schema. */
+  env?: Record<string, string>;
+  gateway?: GatewayOverrides;
+  /** Options of the live-updates hub beyond the settings; its intervals default to 50 ms here. */
   live?: Partial<Omit<LiveUpdatesOptions, 'client'>>;
   http?: boolean;
-  /** Options of the upstream client, over the harness's (5 s deadline, fast retries). */
+  /** Options of the upstream client, over the settings' (fast retries here). */
   client?: Partial<Omit<UpstreamClientOptions, 'baseUrl'>>;
 }
 
+/** The settings of a stack: the harness's environment, the spec's, then the spec's direct overrides. */
+function stackSettings(options: StackOptions): Settings {
+  const upstream = options.sharedSimulator ? { NSCALE_API_URL: options.sharedSimulator.apiBaseUrl } : {};
+  const loaded = loadConfig({ ...HARNESS_ENV, ...upstream, ...options.env });
+  const g = options.gateway ?? {};
+  const pick = <K extends keyof Settings>(key: K): Partial<Pick<Settings, K>> =>
+    (g as Record<string, unknown>)[key] === undefined ? {} : ({ [key]: (g as Record<string, unknown>)[key] } as never);
+  return {
+    ...loaded,
+    fallbackCredentials: g.fallbackCredentials ?? null,
+    ...pick('allowedHosts'),
+    ...pick('corsOrigins'),
+    ...pick('maxUploadBytes'),
+    ...pick('maxAnalyzeBytes'),
+    ...pick('baseModelCacheMs'),
+    ...pick('datasetCacheMs'),
+    operationLimits: { ...loaded.operationLimits, ...g.operationLimits },
+    switches: { ...loaded.switches, ...g.switches },
+  };
+}
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const simulator = options.sharedSimulator ?? (await startSimulator({ port: 0, jobSeconds: 2, ...options.simulator }));
-  // The simulator's first job for a model loads that model's tokenizer (a second or more of CPU, far
-  // more on a loaded test machine): a deadline that tight would fail the creation, not test it.
-  const client = createUpstreamClient({
-    baseUrl: simulator.apiBaseUrl,
-    deadlineMs: 30_000,
-    retry: { baseDelayMs: 5, maxDelayMs: 20 },
-    ...options.client,
-  });
-  const live = createLiveUpdates({
-    client,
-    ...options.live,
-    intervals: { runningMs: 50, queuedMs: 50, listMs: 50, maxBackoffMs: 200, ...options.live?.intervals },
-  });
-  const gateway = createGateway({
-    client,
-    live,
-    fallbackCredentials: null,
+  const g = options.gateway ?? {};
+  const composed = await composeGateway(stackSettings(options), {
     logger: pino({ level: 'silent' }),
-    ...options.gateway,
+    ...(g.now ? { now: g.now } : {}),
+    ...(options.simulator ? { simulator: options.simulator } : {}),
+    upstreamClient: (settings) =>
+      createUpstreamClient({ ...settings, retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...options.client }),
+    ...(options.live ? { live: options.live } : {}),
+    ...(g.tokenPool ? { tokenPool: g.tokenPool } : {}),
+    ...(g.dashboardDir ? { dashboardDir: g.dashboardDir } : {}),
+    prebuilt: Object.fromEntries(
+      (['metrics', 'tracing', 'rateLimit', 'apqStore', 'trustedDocuments'] as const)
+        .filter((key) => g[key] !== undefined)
+        .map((key) => [key, g[key]]),
+    ),
+    listen: options.http ? {} : false,
   });
-  const server = options.http ? await startHttpServer(gateway, { port: 0, host: '127.0.0.1' }) : null;
+  const simulator = options.sharedSimulator ?? composed.simulator!;
+  const { gateway, client, live, server } = composed;
 
   return {
     simulator,
@@ -105,12 +173,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     calls() {
       return Object.fromEntries(Object.entries(simulator.stats()).filter(([, n]) => n > 0));
     },
-    async close() {
-      await live.close();
-      await server?.close();
-      await client.close();
-      if (!options.sharedSimulator) await simulator.close();
-    },
+    close: () => composed.close(),
   };
 }
 

@@ -3,13 +3,11 @@
  * slow) are answered, with their data or a coded error, within the grace period: before, the server
  * cut their connections after 2 s and the clients got a reset instead of an answer.
  */
-import { pino } from 'pino';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway } from '../../src/server/gateway.js';
-import { startHttpServer } from '../../src/server/http.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { createUpstreamClient } from '../../src/upstream/client.js';
+import { gatewayOnClient } from '../harness/gateway-on-client.js';
 import { postGraphQL } from '../harness/http-client.js';
 import { DEMO, eventually } from '../harness/stack.js';
 
@@ -24,8 +22,8 @@ describe('shutdown with queries waiting for the upstream', () => {
     // One connection: the first query is sent (and hangs upstream), the others wait in the pool.
     const pool = new Agent({ connections: 1 });
     const client = createUpstreamClient({ baseUrl: simulator.apiBaseUrl, dispatcher: pool, deadlineMs: 60_000 });
-    const gateway = createGateway({ client, fallbackCredentials: null, logger: pino({ level: 'silent' }) });
-    const server = await startHttpServer(gateway, { port: 0, drainMs: 300 });
+    const composed = await gatewayOnClient(client, { listen: { drainMs: 300 } });
+    const server = composed.server!;
     try {
       simulator.setFaults({ route: 'GET /jobs/{id}', latencyMs: 60_000 });
       simulator.resetStats();
@@ -56,7 +54,7 @@ describe('shutdown with queries waiting for the upstream', () => {
       }
     } finally {
       simulator.setFaults({});
-      await server.close();
+      await composed.close();
       await client.close();
       await pool.destroy();
     }

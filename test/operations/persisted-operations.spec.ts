@@ -34,7 +34,7 @@ async function get(stack: Stack, params: Record<string, string>): Promise<{ stat
 describe('automatic persisted queries', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ gateway: { apqStore: createBoundedDocumentStore({ maxEntries: 2 }) } });
+    stack = await startStack({ env: { APQ_MAX_ENTRIES: '2' } });
   });
   afterAll(() => stack.close());
 

@@ -24,7 +24,7 @@ async function post(stack: Stack, creds = DEMO): Promise<{ status: number; retry
 describe('rate limit in memory', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ http: true, gateway: { rateLimit: createRateLimit({ points: 2, windowSeconds: 60 }) } });
+    stack = await startStack({ http: true, env: { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_POINTS: '2' } });
   });
   afterAll(() => stack.close());
 
@@ -64,7 +64,7 @@ describe('rate limit in memory', () => {
 
   it("tells the upstream's own limit apart", async () => {
     const upstream = await startStack({
-      gateway: { rateLimit: createRateLimit({ points: 100 }) },
+      env: { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_POINTS: '100' },
       client: { retry: { maxAttempts: 1 } },
     });
     try {
@@ -87,11 +87,15 @@ describe('rate limit shared through Redis', () => {
   let b: Stack;
   beforeAll(async () => {
     a = await startStack({
-      gateway: { rateLimit: createRateLimit({ points: 3, windowSeconds: 60, redis: redis[0], keyPrefix }) },
+      gateway: {
+        rateLimit: createRateLimit({ points: 3, windowSeconds: 60, trustProxy: false, redis: redis[0], keyPrefix }),
+      },
     });
     b = await startStack({
       sharedSimulator: a.simulator,
-      gateway: { rateLimit: createRateLimit({ points: 3, windowSeconds: 60, redis: redis[1], keyPrefix }) },
+      gateway: {
+        rateLimit: createRateLimit({ points: 3, windowSeconds: 60, trustProxy: false, redis: redis[1], keyPrefix }),
+      },
     });
   });
   afterAll(async () => {

@@ -2,7 +2,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway, type Gateway } from '../../src/server/gateway.js';
+import type { Gateway } from '../../src/server/gateway.js';
+import { gatewayOnClient } from '../harness/gateway-on-client.js';
 import { requestIdToUpstream } from '../../src/telemetry/request-scope.js';
 import { createUpstreamClient, type ClosableUpstreamClient } from '../../src/upstream/client.js';
 import { DEMO, headersFor, startStack, type Stack } from '../harness/stack.js';
@@ -10,6 +11,7 @@ import { DEMO, headersFor, startStack, type Stack } from '../harness/stack.js';
 let stack: Stack;
 let client: ClosableUpstreamClient;
 let gateway: Gateway;
+let closeGateway: () => Promise<void>;
 const lines: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
@@ -29,9 +31,12 @@ beforeAll(async () => {
     logger: logger.child({ component: 'upstream' }),
     retry: { maxAttempts: 1 },
   });
-  gateway = createGateway({ client, fallbackCredentials: null, logger, baseModelCacheMs: 0 });
+  const composed = await gatewayOnClient(client, { logger, env: { BASE_MODEL_CACHE_SECONDS: '0' } });
+  gateway = composed.gateway;
+  closeGateway = composed.close;
 });
 afterAll(async () => {
+  await closeGateway();
   await client.close();
   await stack.close();
 });

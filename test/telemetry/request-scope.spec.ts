@@ -8,12 +8,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { gatewayOnClient } from '../harness/gateway-on-client.js';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { createGateway, type Gateway } from '../../src/server/gateway.js';
-import { startHttpServer, type RunningServer } from '../../src/server/http.js';
+import type { ComposedGateway } from '../../src/server/compose-gateway.js';
+import type { Gateway } from '../../src/server/gateway.js';
+import type { RunningServer } from '../../src/server/http.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { createLiveUpdates, type LiveUpdates } from '../../src/live/hub.js';
 import { requestIdToUpstream } from '../../src/telemetry/request-scope.js';
 import { createUpstreamClient, type ClosableUpstreamClient } from '../../src/upstream/client.js';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
@@ -24,7 +25,7 @@ import { subscribeWs } from '../harness/ws.js';
 let simulator: Simulator;
 let proxy: GatedUpstream;
 let client: ClosableUpstreamClient;
-let live: LiveUpdates;
+let composed: ComposedGateway;
 let gateway: Gateway;
 let server: RunningServer;
 const lines: Array<Record<string, unknown>> = [];
@@ -49,22 +50,17 @@ beforeAll(async () => {
     logger: logger.child({ component: 'upstream' }),
     retry: { maxAttempts: 1 },
   });
-  live = createLiveUpdates({ client, intervals: { runningMs: 50, queuedMs: 50, listMs: 50, maxBackoffMs: 200 } });
   const listDatasets: typeof client.listDatasets = (creds, opts) =>
     datasetsBroken ? Promise.reject(new TypeError('kaput')) : client.listDatasets(creds, opts);
-  gateway = createGateway({
-    client: { ...client, listDatasets },
-    live,
-    fallbackCredentials: null,
-    logger,
-    baseModelCacheMs: 0,
-    datasetCacheMs: 0,
-  });
-  server = await startHttpServer(gateway, { port: 0, host: '127.0.0.1' });
+  composed = await gatewayOnClient(
+    { ...client, listDatasets },
+    { logger, env: { BASE_MODEL_CACHE_SECONDS: '0', DATASET_CACHE_SECONDS: '0' }, listen: {} },
+  );
+  ({ gateway } = composed);
+  server = composed.server!;
 });
 afterAll(async () => {
-  await server.close();
-  await live.close();
+  await composed.close();
   await client.close();
   await proxy.close();
   await simulator.close();

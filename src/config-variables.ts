@@ -1,0 +1,214 @@
+/**
+ * Every environment variable the gateway reads, declared once each with its parser, its default and
+ * its description (zod metadata, which docs/configuration.md is generated from: scripts/config-docs.ts).
+ * src/config.ts turns them into the nested settings.
+ *
+ * Two groups of defaults belong to the code that owns them and are read from there: the poll
+ * intervals and heartbeat (src/live/options.ts: the engine is usable without the gateway's settings
+ * and may not import them) and SIMULATOR_JOB_SECONDS (src/simulator/job-seconds.ts, shared with
+ * `npm run simulator`).
+ */
+import { z } from 'zod';
+import { bool, hostName, integer, list, nonNegativeInt, origin, port, positiveInt } from './env-values.js';
+import { DEFAULT_INTERVALS } from './live/options.js';
+import { SIMULATOR_JOB_SECONDS } from './simulator/job-seconds.js';
+
+/** How docs/configuration.md shows a variable without a plain default value (`unset`, a rule). */
+export interface SettingMeta {
+  description: string;
+  shownDefault?: string;
+}
+
+const about = <T extends z.ZodType>(schema: T, description: string, shownDefault?: string): T =>
+  schema.meta({ description, ...(shownDefault ? { shownDefault } : {}) } satisfies SettingMeta);
+
+const httpUrl = (example: string) =>
+  z.url({ protocol: /^https?$/, message: `must be an http(s) URL such as ${example}` });
+
+const upstreamUrl = httpUrl('http://127.0.0.1:4010/api/v1').refine(
+  (value) => {
+    // zod runs this refinement even when the value failed `url()` above: that failure is the message.
+    if (!URL.canParse(value)) return true;
+    const url = new URL(value);
+    return !url.username && !url.password && !url.search && !url.hash;
+  },
+  { message: 'must be a plain base URL: no credentials (tokens come from each request), query or fragment' },
+);
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** Every environment variable the gateway reads, in the order docs/configuration.md lists them. */
+export const settingVariables = z.object({
+  PORT: about(port.default(4000), "Port of the gateway's HTTP and WebSocket server."),
+  HOST: about(
+    z.string().min(1).optional(),
+    'Interface to listen on. Loopback on the embedded simulator: its demo tenant is for this machine only.',
+    '`127.0.0.1` on the embedded simulator, else `0.0.0.0`',
+  ),
+  GATEWAY_ALLOWED_HOSTS: about(
+    list('a host name (such as gateway.example.com, without a port)', hostName).default([]),
+    "Host names (comma-separated, no port: `gateway.example.com,10.0.0.5`) besides loopback (`localhost`, `127.0.0.1`, `[::1]`) whose requests may use the default credentials (demo tenant or single-tenant operator). A request to any other `Host` must bring its own: a page whose name was re-bound to this gateway's address (DNS rebinding) sends its own name as `Host`. Behind a proxy, list the name clients use (a forwarded `X-Forwarded-Host` must be allowed too).",
+    'none',
+  ),
+  CORS_ORIGINS: about(
+    list('an origin (such as https://app.example, without a path)', origin).default([]),
+    "Origins (comma-separated: `https://app.example,http://localhost:5173`) whose pages may read the gateway's answers (CORS, with credentials).",
+    'none (same origin only)',
+  ),
+  NSCALE_API_URL: about(
+    upstreamUrl.optional(),
+    'Base URL of the upstream fine-tuning API, up to `/api/v1` (paths continue with `/organizations/{org}/…`). Unset: the gateway starts the embedded simulator and serves the demo tenant.',
+    'unset (embedded simulator)',
+  ),
+  NSCALE_API_TOKEN: about(
+    z.string().min(1).optional(),
+    'Operator token, used for callers without credentials only with `GATEWAY_SINGLE_TENANT=true`.',
+    'unset',
+  ),
+  NSCALE_ORGANIZATION_ID: about(
+    z.string().min(1).optional(),
+    'Operator organization, used with `NSCALE_API_TOKEN` only with `GATEWAY_SINGLE_TENANT=true`.',
+    'unset',
+  ),
+  GATEWAY_SINGLE_TENANT: about(
+    bool.default(false),
+    "Serve callers that send no credentials with `NSCALE_API_TOKEN` / `NSCALE_ORGANIZATION_ID`. They would spend the operator's credit, so it must be turned on explicitly; needs `NSCALE_API_URL`.",
+  ),
+  SIMULATOR_JOB_SECONDS,
+  UPSTREAM_DEADLINE_MS: about(
+    positiveInt.default(15_000),
+    'Timeout of one upstream call including its retries, in milliseconds.',
+  ),
+  BASE_MODEL_CACHE_SECONDS: about(
+    nonNegativeInt.default(60),
+    "Seconds a caller's base-model catalogue is reused before it is asked again; `0` disables.",
+  ),
+  DATASET_CACHE_SECONDS: about(
+    nonNegativeInt.default(30),
+    "Seconds a caller's list of datasets is reused (an id it lacks is still fetched); `0` disables.",
+  ),
+  MAX_UPLOAD_BYTES: about(
+    positiveInt.default(100 * 1024 * 1024),
+    'Largest CSV upload accepted, in bytes (100 MiB by default); the upload is streamed, never held whole. The embedded simulator gets the same limit.',
+  ),
+  ANALYZE_MAX_BYTES: about(
+    positiveInt.default(200 * 1024 * 1024),
+    'Largest CSV file `analyzeDataset` reads, in bytes (200 MiB by default); separate from `MAX_UPLOAD_BYTES`, as an analysis streams the file through the tokenizer and keeps only a few bytes per row.',
+  ),
+  MAX_REQUEST_BODY_BYTES: about(
+    positiveInt.default(1024 * 1024),
+    'Largest body of a request that is not a multipart upload (a JSON query document and its variables), in bytes (1 MiB by default); larger ones get HTTP 413 with `BAD_USER_INPUT`, chunked or not.',
+  ),
+  REDIS_URL: about(
+    z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }).optional(),
+    'Redis for multi-instance subscriptions (pub/sub and poll leases) and a shared rate limit. Unset: in-process only.',
+    'unset',
+  ),
+  REDIS_HEARTBEAT_MS: about(
+    integer(30, Number.MAX_SAFE_INTEGER, 'a whole number of milliseconds, 30 or more').default(
+      DEFAULT_INTERVALS.heartbeatMs,
+    ),
+    "With `REDIS_URL`: lifetime of each instance's heartbeat in Redis, in milliseconds. An instance that dies holding poll leases is replaced within 7/6 of this (plus a Redis round trip).",
+  ),
+  POLL_INTERVAL_RUNNING_MS: about(
+    positiveInt.default(DEFAULT_INTERVALS.runningMs),
+    'Subscription poll interval while a job runs, in milliseconds.',
+  ),
+  POLL_INTERVAL_QUEUED_MS: about(
+    positiveInt.default(DEFAULT_INTERVALS.queuedMs),
+    'Subscription poll interval while a job is queued or starting, in milliseconds.',
+  ),
+  POLL_INTERVAL_LIST_MS: about(
+    positiveInt.default(DEFAULT_INTERVALS.listMs),
+    "Poll interval of the organization's job list for `jobsUpdated`, in milliseconds.",
+  ),
+  POLL_MAX_BACKOFF_MS: about(
+    positiveInt.default(DEFAULT_INTERVALS.maxBackoffMs),
+    'Longest wait between polls while the upstream fails, in milliseconds.',
+  ),
+  MAX_OPERATION_DEPTH: about(positiveInt.default(12), 'Deepest selection nesting of one operation.'),
+  MAX_OPERATION_ALIASES: about(positiveInt.default(30), "Most aliases in one operation, `__typename`'s included."),
+  MAX_OPERATION_FIELDS: about(
+    positiveInt.default(300),
+    "Most field selections in one operation (repeats, `__typename` and each fragment spread count); GraphiQL's introspection query (230) fits.",
+  ),
+  MAX_OPERATION_DIRECTIVES: about(positiveInt.default(30), 'Most directives in one operation.'),
+  MAX_OPERATION_TOKENS: about(positiveInt.default(3000), 'Most lexical tokens in one GraphQL document.'),
+  MAX_OPERATION_COST: about(
+    positiveInt.default(5000),
+    'Cost budget of one operation (1 per scalar, 2 per object, times depth).',
+  ),
+  UPSTREAM_BREAKER_THRESHOLD: about(
+    nonNegativeInt.default(5),
+    'Failures of the upstream in a row (5xx, timeouts, resets; never 4xx) that open its circuit breaker; `0` turns it off.',
+  ),
+  UPSTREAM_BREAKER_WINDOW_MS: about(
+    positiveInt.default(10_000),
+    "A failure more than this long after the previous one starts the breaker's count again, in milliseconds.",
+  ),
+  UPSTREAM_BREAKER_COOLDOWN_MS: about(
+    positiveInt.default(15_000),
+    'How long an open breaker refuses calls before one probe goes through, in milliseconds.',
+  ),
+  RATE_LIMIT_ENABLED: about(
+    bool.default(false),
+    "Limit each caller's GraphQL operations (see `RATE_LIMIT_POINTS`); shared through Redis when `REDIS_URL` is set.",
+  ),
+  RATE_LIMIT_POINTS: about(
+    positiveInt.default(120),
+    'Operations (HTTP requests or WebSocket subscribes) one caller may start per window.',
+  ),
+  RATE_LIMIT_WINDOW_SECONDS: about(positiveInt.default(60), 'Length of the rate-limit window, in seconds.'),
+  RATE_LIMIT_TRUST_PROXY: about(
+    bool.default(false),
+    'Callers without their own token are limited by client address: take it from the last `X-Forwarded-For` entry (the one a load balancer in front appended) instead of the socket.',
+  ),
+  GRAPHQL_INTROSPECTION: about(
+    bool.default(true),
+    'Answer schema introspection (`__schema`, `__type`); off refuses it with `GRAPHQL_VALIDATION_FAILED`.',
+  ),
+  GRAPHIQL_ENABLED: about(bool.default(true), 'Serve GraphiQL to browsers at `/graphql`.'),
+  GRAPHQL_FIELD_SUGGESTIONS: about(
+    bool.default(true),
+    '"Did you mean …?" suggestions in validation errors (they reveal field names).',
+  ),
+  APQ_ENABLED: about(bool.default(true), 'Automatic persisted queries (the Apollo protocol).'),
+  APQ_MAX_ENTRIES: about(
+    positiveInt.default(1000),
+    'Most documents the APQ store keeps (least recently used leave first).',
+  ),
+  APQ_MAX_BYTES: about(
+    positiveInt.default(4 * 1024 * 1024),
+    'Most bytes of documents the APQ store keeps, all together (4 MiB by default).',
+  ),
+  TRUSTED_DOCUMENTS_FILE: about(
+    z.string().min(1).optional(),
+    'Trusted-documents mode: a JSON file `{ "<sha256>": "<document>" }` (`npm run trusted-documents` writes one); only its operations run, by hash, and APQ registration is off.',
+    'unset (any operation)',
+  ),
+  LOG_LEVEL: about(logLevel.default('info'), 'pino log level (`silent` turns logging off).'),
+  METRICS_ENABLED: about(bool.default(true), 'Serve Prometheus metrics on the main port, at `METRICS_PATH`.'),
+  METRICS_PATH: about(
+    z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~/-]*$/, { message: 'must be a path starting with /, such as /metrics' })
+      .default('/metrics'),
+    'Path of the Prometheus metrics.',
+  ),
+  METRICS_OPERATION_NAME_LIMIT: about(
+    positiveInt.default(100),
+    'Distinct GraphQL operation names with their own metric series; later names are reported as `other`.',
+  ),
+  METRICS_ORGANIZATION_LABEL: about(
+    bool.default(false),
+    "Label GraphQL request and error metrics with the caller's organization id (bounded like operation names).",
+  ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: about(
+    httpUrl('http://collector:4318').optional(),
+    'OTLP/HTTP collector base URL (spans go to `<url>/v1/traces`). Setting it turns OpenTelemetry tracing on; unset, tracing is off and its SDK is never loaded.',
+    'unset (off)',
+  ),
+  OTEL_SERVICE_NAME: about(z.string().min(1).default('fine-tuning-gateway'), "`service.name` of the gateway's spans."),
+});
+
+export type SettingVariables = z.output<typeof settingVariables>;

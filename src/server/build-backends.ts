@@ -1,0 +1,177 @@
+/**
+ * Everything behind the GraphQL gateway, built from the settings for the composition root
+ * (compose-gateway.ts): the embedded simulator (when no upstream is configured), metrics and tracing,
+ * the upstream client, Redis (connected once, gateway-redis.ts), the operation guards, live updates,
+ * the caches and the token pool. `close()` stops what it started, in the reverse order of need.
+ */
+import type { Logger } from 'pino';
+import type { Settings } from '../config.js';
+import type { LiveUpdates } from '../live/hub.js';
+import { createTokenPool } from '../preflight/token-pool.js';
+import { BaseModelCatalogue } from '../resolvers/base-model-catalogue.js';
+import type { GatewayServices } from '../resolvers/context.js';
+import { DatasetCatalogue } from '../resolvers/dataset-catalogue.js';
+import type { Simulator } from '../simulator/index.js';
+import { createGatewayMetrics, type GatewayMetrics } from '../telemetry/gateway-metrics.js';
+import { requestIdToUpstream } from '../telemetry/request-scope.js';
+import type { Tracing } from '../telemetry/tracing.js';
+import { createUpstreamClient, type ClosableUpstreamClient } from '../upstream/client.js';
+import { combineObservers } from '../upstream/observer.js';
+import type { GatewayDeps } from './compose-gateway.js';
+import type { OperationGuardParts } from './gateway-plugins.js';
+import { openGatewayRedis, type GatewayRedis } from './gateway-redis.js';
+import { configuredLiveUpdates } from './live-updates.js';
+import { StartError } from './start-error.js';
+import { startOperationGuards } from './start-operation-guards.js';
+
+export interface Backends {
+  simulator: Simulator | null;
+  client: ClosableUpstreamClient;
+  live: LiveUpdates;
+  metrics: GatewayMetrics | null;
+  tracing: Tracing | null;
+  guards: OperationGuardParts;
+  services: GatewayServices;
+  /** Why the gateway cannot serve now (Redis unreachable), or null. */
+  problem(): string | null;
+  close(): Promise<void>;
+}
+
+/** Stops, in order, what has started so far. */
+type Stop = () => Promise<unknown> | undefined;
+
+export async function buildBackends(settings: Settings, deps: GatewayDeps, logger: Logger): Promise<Backends> {
+  const stops: Stop[] = [];
+  const close = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+  };
+  try {
+    const simulator = await embeddedSimulator(settings, deps);
+    if (simulator) stops.push(() => simulator.close());
+    const { metrics, tracing } = await observability(settings, deps);
+    if (tracing && deps.prebuilt?.tracing === undefined) stops.push(() => tracing.shutdown());
+    const client = upstreamClient(settings, deps, logger, simulator, [metrics, tracing]);
+    stops.push(() => client.close());
+    const redis = settings.redisUrl
+      ? openGatewayRedis(settings.redisUrl, { logger, rateLimit: !!settings.rateLimit, connect: deps.connectRedis })
+      : null;
+    if (redis) stops.push(() => redis.close());
+    const guards = await operationGuards(settings, deps, redis);
+    const services = gatewayServices(settings, deps, client, metrics);
+    if (!deps.tokenPool) stops.push(() => services.preflight.pool.close());
+    const live = configuredLiveUpdates(settings, {
+      client,
+      logger: logger.child({ component: 'live-updates' }),
+      observer: metrics?.live,
+      redis,
+      overrides: deps.live,
+    });
+    stops.push(() => live.close());
+    services.live = live;
+    return {
+      simulator,
+      client,
+      live,
+      metrics,
+      tracing,
+      guards,
+      services,
+      problem: () => redis?.problem() ?? null,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function embeddedSimulator(settings: Settings, deps: GatewayDeps): Promise<Simulator | null> {
+  if (settings.upstream.kind !== 'embedded') return null;
+  // Imported only when embedded: a gateway in front of a real upstream never loads the simulator.
+  const { startSimulator } = await import('../simulator/index.js');
+  return startSimulator({
+    port: 0,
+    host: '127.0.0.1',
+    jobSeconds: settings.upstream.jobSeconds,
+    maxUploadBytes: settings.maxUploadBytes,
+    ...deps.simulator,
+  });
+}
+
+async function observability(settings: Settings, deps: GatewayDeps) {
+  const given = deps.prebuilt ?? {};
+  const metrics =
+    given.metrics !== undefined
+      ? given.metrics
+      : settings.metrics.enabled
+        ? createGatewayMetrics({
+            operationNameLimit: settings.metrics.operationNameLimit,
+            organizationLabel: settings.metrics.organizationLabel,
+          })
+        : null;
+  // Loaded only when configured: without it the OpenTelemetry SDK is never imported.
+  const tracing =
+    given.tracing !== undefined
+      ? given.tracing
+      : settings.tracing
+        ? await (
+            await import('../telemetry/tracing.js')
+          ).createTracing({ endpoint: settings.tracing.tracesUrl, serviceName: settings.tracing.serviceName })
+        : null;
+  return { metrics, tracing };
+}
+
+function upstreamClient(
+  settings: Settings,
+  deps: GatewayDeps,
+  logger: Logger,
+  simulator: Simulator | null,
+  [metrics, tracing]: [GatewayMetrics | null, Tracing | null],
+): ClosableUpstreamClient {
+  const options = {
+    baseUrl: simulator ? simulator.apiBaseUrl : (settings.upstream as { baseUrl: string }).baseUrl,
+    deadlineMs: settings.upstreamDeadlineMs,
+    logger: logger.child({ component: 'upstream' }),
+    observer: combineObservers(requestIdToUpstream, metrics?.upstream, tracing?.upstream),
+    circuitBreaker: settings.circuitBreaker,
+  };
+  return (deps.upstreamClient ?? createUpstreamClient)(options);
+}
+
+async function operationGuards(
+  settings: Settings,
+  deps: GatewayDeps,
+  redis: GatewayRedis | null,
+): Promise<OperationGuardParts> {
+  const built = await startOperationGuards(settings, redis?.rateLimit ?? null).catch((error: unknown) => {
+    throw new StartError((error as Error).message);
+  });
+  const given = deps.prebuilt ?? {};
+  return {
+    rateLimit: given.rateLimit !== undefined ? given.rateLimit : built.rateLimit,
+    apqStore: given.apqStore !== undefined ? given.apqStore : built.apqStore,
+    trustedDocuments: given.trustedDocuments !== undefined ? given.trustedDocuments : built.trustedDocuments,
+  };
+}
+
+function gatewayServices(
+  settings: Settings,
+  deps: GatewayDeps,
+  client: ClosableUpstreamClient,
+  metrics: GatewayMetrics | null,
+): GatewayServices {
+  const now = deps.now ?? Date.now;
+  return {
+    client,
+    catalogue: new BaseModelCatalogue({
+      ttlMs: settings.baseModelCacheMs,
+      now,
+      ...(metrics ? { onLookup: metrics.catalogueLookup } : {}),
+    }),
+    datasets: new DatasetCatalogue({ ttlMs: settings.datasetCacheMs, now }),
+    live: null, // set once live updates are built, which needs the client first
+    now,
+    // One figure for the analysis and for the file parts it reads (upload-limits.ts).
+    preflight: { pool: deps.tokenPool ?? createTokenPool(), maxBytes: settings.maxAnalyzeBytes },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * The composition root: the one place that builds a gateway from its settings (src/config.ts) and a
+ * few injectable dependencies, used by `main` (start.ts), the test harness and the benchmark. It
+ * starts the embedded simulator when no upstream is configured, connects Redis once
+ * (gateway-redis.ts) and hands the connections to live updates, the rate limit and readiness, builds
+ * the upstream client, metrics, tracing, live updates, the operation guards and the caches, then the
+ * GraphQL gateway and, unless told not to, its HTTP/WebSocket server. `close()` disposes all of it
+ * in one order: transports first, then live updates, the token pool, the upstream client, Redis, the
+ * simulator and tracing.
+ */
+import type { Logger } from 'pino';
+import type { Settings } from '../config.js';
+import type { LiveUpdates, LiveUpdatesOptions } from '../live/hub.js';
+import type { TokenPool } from '../preflight/token-pool.js';
+import { createSecretRedactor } from '../secrets/secret-redactor.js';
+import type { Simulator, SimulatorOptions } from '../simulator/index.js';
+import type { GatewayMetrics } from '../telemetry/gateway-metrics.js';
+import type { Tracing } from '../telemetry/tracing.js';
+import type { ClosableUpstreamClient, UpstreamClientOptions } from '../upstream/client.js';
+import { createGateway, type Gateway } from './gateway.js';
+import type { OperationGuardParts } from './gateway-plugins.js';
+import { startHttpServer, type HttpServerOptions, type RunningServer } from './http.js';
+import { redactingLogger } from './redacting-logger.js';
+import { buildBackends, type Backends } from './build-backends.js';
+import type { RedisFactory } from './gateway-redis.js';
+
+export interface GatewayDeps {
+  /** The root logger; every component logs through it, scrubbed by the gateway's one redactor. */
+  logger: Logger;
+  /**
+   * The gateway's clock (ms since the epoch): the caches and estimates such as `estimatedSecondsLeft`.
+   * The upstream client's deadlines and the pollers' timers keep real time. @default Date.now
+   */
+  now?: () => number;
+  /** Options of the embedded simulator, over those the settings give (its clock, tenants, faults). */
+  simulator?: Partial<SimulatorOptions>;
+  /** Opens each Redis connection. @default ioredis */
+  connectRedis?: RedisFactory;
+  /** Makes the upstream client from the options the settings give (tests wrap or replace it). @default createUpstreamClient */
+  upstreamClient?: (options: UpstreamClientOptions) => ClosableUpstreamClient;
+  /** Live-updates options beyond the settings (tests: key prefix, instance id, lease, own Redis connections). */
+  live?: Partial<Omit<LiveUpdatesOptions, 'client'>>;
+  /** The pre-flight token pool; the caller's to close. @default one made here, and closed by `close()` */
+  tokenPool?: TokenPool;
+  /** Where the built dashboard is served from. @default dist/dashboard/ */
+  dashboardDir?: string;
+  /** Parts the settings would build, made by the caller instead (tests: a registry or exporter of their own). */
+  prebuilt?: Partial<{ metrics: GatewayMetrics | null; tracing: Tracing | null } & OperationGuardParts>;
+  /** The HTTP/WebSocket server on `settings.port`/`host`, with these options; false: in-process only. @default {} */
+  listen?: Omit<HttpServerOptions, 'port' | 'host'> | false;
+}
+
+export interface ComposedGateway {
+  gateway: Gateway;
+  client: ClosableUpstreamClient;
+  live: LiveUpdates;
+  /** The embedded simulator, when the gateway runs on one. */
+  simulator: Simulator | null;
+  /** Null when `listen: false`. */
+  server: RunningServer | null;
+  close(): Promise<void>;
+}
+
+export async function composeGateway(settings: Settings, deps: GatewayDeps): Promise<ComposedGateway> {
+  // One redactor for every component's log lines: the secrets in flight are scrubbed from all of them.
+  const redactor = createSecretRedactor();
+  const logger = redactingLogger(deps.logger, redactor);
+  const backends = await buildBackends(settings, deps, logger);
+  const gateway = createGateway({
+    settings,
+    services: backends.services,
+    logger,
+    redactor,
+    metrics: backends.metrics,
+    tracing: backends.tracing,
+    guards: backends.guards,
+    readiness: backends.problem,
+    circuitBreaker: backends.client.circuitBreaker,
+    dashboardDir: deps.dashboardDir,
+  });
+  const server = deps.listen === false ? null : await listen(gateway, settings, deps.listen ?? {}, backends);
+  let closing: Promise<void> | null = null;
+  return {
+    gateway,
+    client: backends.client,
+    live: backends.live,
+    simulator: backends.simulator,
+    server,
+    close() {
+      closing ??= (async () => {
+        gateway.setReady(false);
+        // The transports first: they end each subscription without reporting it complete (a
+        // shutdown is not the end of a job), so that clients resubscribe to another instance. Live
+        // updates after: their streams are gone by then; close() stops what is left and releases leases.
+        await server?.close();
+        await backends.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+async function listen(
+  gateway: Gateway,
+  settings: Pick<Settings, 'port' | 'host'>,
+  options: Omit<HttpServerOptions, 'port' | 'host'>,
+  backends: Backends,
+): Promise<RunningServer> {
+  try {
+    return await startHttpServer(gateway, { ...options, port: settings.port, host: settings.host });
+  } catch (error) {
+    // Whatever started must stop, or the process would hang on with a simulator and pollers.
+    await backends.close();
+    throw error;
+  }
+}

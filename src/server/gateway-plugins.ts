@@ -1,0 +1,79 @@
+/**
+ * The gateway's yoga plugins, in the order they must run: the order is the design (a refused request
+ * costs nothing more; the request log sees every answer; secrets are released last), so it is kept
+ * in one list here and each entry says why it stands where it does.
+ */
+import type { Plugin } from 'graphql-yoga';
+import type { DocumentStore } from './bounded-document-store.js';
+import type { RateLimit } from './create-rate-limit.js';
+import type { GatewayParts } from './gateway.js';
+import { readinessResponse } from './readiness-response.js';
+import { useAutomaticPersistedQueries } from './use-automatic-persisted-queries.js';
+import { useDashboard } from './use-dashboard.js';
+import { useFieldSuggestionsSwitch } from './use-field-suggestions-switch.js';
+import { useGraphQLJsExecute } from './use-graphql-js-execute.js';
+import { useInputProblems } from './use-input-problems.js';
+import { useIntrospectionSwitch } from './use-introspection-switch.js';
+import { useMetrics } from './use-metrics.js';
+import { useOperationLimits } from './use-operation-limits.js';
+import { useRateLimit } from './use-rate-limit.js';
+import { useReadiness } from './use-readiness.js';
+import { useRequestBodyLimit } from './use-request-body-limit.js';
+import { useRequestId, type RequestScopes } from './use-request-id.js';
+import { useRequestLog } from './use-request-log.js';
+import { useSecretScope } from './use-secret-scope.js';
+import type { ShutdownDrain } from './use-shutdown-drain.js';
+import { useStreamingUploads } from './use-streaming-uploads.js';
+import { useTrustedDocuments } from './use-trusted-documents.js';
+import { useUnsupportedMediaType } from './use-unsupported-media-type.js';
+import { useVaryOrigin } from './cors-allow-list.js';
+
+/** What stands between a request and its execution, built from the settings (operation-guards.ts). */
+export interface OperationGuardParts {
+  rateLimit: RateLimit | null;
+  /** The APQ store; null turns APQ off. */
+  apqStore: DocumentStore | null;
+  /** Trusted-documents mode: only these documents (hash → text) run, and APQ is off. */
+  trustedDocuments: ReadonlyMap<string, string> | null;
+}
+
+interface Wiring {
+  scopes: RequestScopes;
+  drain: ShutdownDrain;
+  internalErrors: Plugin;
+  /** Why `/readyz` answers 503 now, or null. */
+  problem: () => string | null;
+}
+
+export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
+  const { settings, guards } = parts;
+  return [
+    useGraphQLJsExecute(),
+    useRequestId(wiring.scopes),
+    ...(parts.tracing ? [parts.tracing.plugin] : []),
+    ...(parts.metrics ? [useMetrics({ metrics: parts.metrics, path: settings.metrics.path })] : []),
+    useRateLimit(guards.rateLimit), // first: a refused request costs nothing more
+    ...(guards.trustedDocuments
+      ? useTrustedDocuments(guards.trustedDocuments)
+      : guards.apqStore
+        ? useAutomaticPersistedQueries(guards.apqStore)
+        : []),
+    useIntrospectionSwitch(settings.switches.introspection),
+    useFieldSuggestionsSwitch(settings.switches.fieldSuggestions),
+    useDashboard(parts.dashboardDir ? { dir: parts.dashboardDir } : {}),
+    useRequestLog(wiring.scopes),
+    useVaryOrigin(),
+    wiring.drain.plugin,
+    useOperationLimits(settings.operationLimits),
+    useStreamingUploads({ maxFileBytes: settings.maxUploadBytes, maxAnalyzeBytes: settings.maxAnalyzeBytes }),
+    useRequestBodyLimit({ maxBytes: settings.maxRequestBodyBytes }),
+    useUnsupportedMediaType(), // after every request parser: it answers only what none of them took
+    useInputProblems(),
+    wiring.internalErrors, // after every plugin that rewrites execution errors, before yoga masks them
+    useReadiness({
+      endpoint: '/readyz',
+      respond: (fetchAPI) => readinessResponse(wiring.problem(), parts.circuitBreaker, fetchAPI),
+    }),
+    useSecretScope(parts.redactor), // last: it releases a request's secrets after every other plugin saw its response
+  ];
+}

@@ -1,0 +1,60 @@
+/**
+ * The gateway's Redis connections (REDIS_URL), opened here and only here, handed to what needs them,
+ * with one error handler, one readiness check and one close:
+ *
+ * - `publisher` and `subscriber` for live updates (a connection in subscriber mode can run nothing
+ *   else, so pub/sub needs its own);
+ * - `rateLimit`, only when the rate limit is on: it fails fast (no offline queue, one retry) so that
+ *   a Redis outage never holds a request up; the limit then counts in memory (create-rate-limit.ts).
+ *
+ * Readiness: an instance that cannot reach Redis cannot serve subscriptions to other instances' jobs,
+ * and says so on `/readyz`. The rate limit's connection does not count there: its fallback covers it.
+ */
+import type { Redis, RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import { connectRedis } from '../live/connect-redis.js';
+
+/** Opens one connection (ioredis by default; tests may count or refuse connections). */
+export type RedisFactory = (url: string, options?: RedisOptions) => Redis;
+
+export interface GatewayRedis {
+  publisher: Redis;
+  subscriber: Redis;
+  rateLimit: Redis | null;
+  /** Why live updates across instances cannot work now (Redis unreachable), or null. */
+  problem(): string | null;
+  close(): Promise<void>;
+}
+
+const FAIL_FAST: RedisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false };
+
+export function openGatewayRedis(
+  url: string,
+  options: { logger: Logger; rateLimit: boolean; connect?: RedisFactory | undefined },
+): GatewayRedis {
+  const connect = options.connect ?? connectRedis;
+  const publisher = connect(url);
+  const subscriber = connect(url);
+  const rateLimit = options.rateLimit ? connect(url, FAIL_FAST) : null;
+  const roles = { publisher, subscriber, ...(rateLimit ? { rateLimit } : {}) };
+  // ioredis reconnects by itself; without a listener its connection errors would be thrown as
+  // unhandled 'error' events. Failed commands still reach their callers: pollers back off and end
+  // coded, the rate limit counts in memory.
+  for (const [role, redis] of Object.entries(roles))
+    redis.on('error', (error: unknown) => options.logger.warn({ err: error, role }, 'Redis connection error'));
+  return {
+    publisher,
+    subscriber,
+    rateLimit,
+    problem() {
+      const down = [publisher, subscriber].find((redis) => redis.status !== 'ready');
+      // The URL is not shown: it may hold a password.
+      return down
+        ? `Redis (REDIS_URL) cannot be reached (connection ${down.status}): live updates across instances are unavailable.`
+        : null;
+    },
+    async close() {
+      await Promise.all(Object.values(roles).map((redis) => redis.quit().catch(() => redis.disconnect())));
+    },
+  };
+}
