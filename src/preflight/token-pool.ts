@@ -26,7 +26,7 @@ export interface TokenPoolOptions {
   filesPerThread?: number;
   /** With no work for this long, the pool stops its threads (vocabularies and all). @default 30_000 // 30 seconds */
   idleTimeoutMs?: number;
-  /** Old-generation heap of each thread, in MiB (ANALYZE_WORKER_HEAP_MB). @default 1024 */
+  /** Old-generation heap of each thread, in MiB (ANALYZE_WORKER_HEAP_MB). @default 512 */
   heapLimitMb?: number;
 }
 
@@ -106,7 +106,7 @@ export function createTokenPool(options: TokenPoolOptions = {}): TokenPool {
         concurrentTasksPerWorker: options.filesPerThread ?? 4,
         // Tasks wait for their chunks on the event loop: no blocking wait between tasks.
         atomics: 'disabled',
-        resourceLimits: { maxOldGenerationSizeMb: options.heapLimitMb ?? 1024 },
+        resourceLimits: { maxOldGenerationSizeMb: options.heapLimitMb ?? 512 },
       });
       return pool;
     }));
