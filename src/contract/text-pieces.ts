@@ -25,8 +25,7 @@ export function pieceEnd(text: string, from: number, maxChars: number = PIECE_CH
   if (limit >= text.length) return text.length;
   // Look back over the second half of the window for a space before a word.
   for (let i = limit; i > from + maxChars / 2; i--) {
-    if (text.charCodeAt(i) === SPACE && isWordChar(text.charCodeAt(i + 1)))
-      return i;
+    if (text.charCodeAt(i) === SPACE && isWordChar(text.charCodeAt(i + 1))) return i;
   }
   // No such space: cut at the limit, never inside a surrogate pair.
   const code = text.charCodeAt(limit - 1);

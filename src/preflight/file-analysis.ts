@@ -137,7 +137,8 @@ export class FileAnalysis {
     }
     const error = this.scanner.error;
     if (this.header === null) {
-      if (error !== undefined) throw new AnalysisInputError('BAD_HEADER', `${label}: not a valid CSV file: ${error.message}`);
+      if (error !== undefined)
+        throw new AnalysisInputError('BAD_HEADER', `${label}: not a valid CSV file: ${error.message}`);
       throw new AnalysisInputError(this.bytes === 0 ? 'EMPTY' : 'NO_DATA_ROWS', `${label}: the file is empty`);
     }
     let stoppedAt: RowProblem | null = null;
@@ -170,10 +171,7 @@ export class FileAnalysis {
       return problem('MISSING_COLUMN', `has ${record.fieldCount} of ${width} fields: no value for ${missing}`);
     }
     if (record.fieldCount > width)
-      return problem(
-        'EXTRA_FIELDS',
-        `has ${record.fieldCount} fields, the header names ${width} (an unquoted comma?)`,
-      );
+      return problem('EXTRA_FIELDS', `has ${record.fieldCount} fields, the header names ${width} (an unquoted comma?)`);
     const answer = record.fields[this.answerIndex]!;
     const prompt = this.promptIndex === -1 ? null : record.fields[this.promptIndex]!;
     if (answer.empty)
