@@ -69,8 +69,9 @@ function pump(input: Readable, port: MessagePort): { sent: Promise<void>; stop()
       else reject(error as Error);
     };
   });
-  const onData = (chunk: Buffer): void => {
-    const copy = new Uint8Array(chunk); // a buffer of its own, moved to the worker without a copy
+  const onData = (chunk: Buffer | string): void => {
+    // A buffer of its own (a stream's chunk may share a pooled one), moved to the worker without a copy.
+    const copy = new Uint8Array(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     port.postMessage(copy, [copy.buffer]);
     if (++inFlight >= WINDOW) input.pause();
   };
