@@ -1,10 +1,13 @@
-# The gateway's image: `docker build -t fine-tuning-gateway .` (README, Operations).
+# The gateway's image: `docker build -t fine-tuning-gateway .` (docs/operations.md, Container).
 #
 # Two stages. The build stage installs every dependency and runs the build CI's `npm ci` runs through
 # `prepare` (`npm run build`: tsc into dist/, the dashboard bundled with esbuild and GraphQL Code
 # Generator, which are dev dependencies). The runtime stage holds the production dependencies and
 # dist/ only: no TypeScript, no tsx, no sources.
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 22, a supported LTS (Node 20's life ended in April 2026; runtime dependencies ask for >= 22.15).
+# package.json's engines stay at >=20.19.0 on purpose: the code and its tests still run on Node 20,
+# which development machines have; the image is where the supported runtime is pinned.
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -28,9 +31,11 @@ COPY --from=build /app/dist ./dist
 # The files stay root's and read-only to the process, which runs as the image's unprivileged user.
 USER node
 EXPOSE 4000
-# No curl in slim images: node's fetch. /readyz is 503 while draining or while Redis is unreachable.
+# No curl in slim images: node's fetch. Liveness, not readiness: /readyz is 503 while Redis is
+# unreachable, and an orchestrator that restarts unhealthy containers would then restart every
+# instance at once on a Redis blip; /healthz fails only when the process itself stops answering.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node is PID 1 (exec form: no shell in between). The gateway handles SIGTERM and SIGINT itself
 # (drain, then exit 0) and starts no child processes, so it needs no init to forward signals or
 # reap zombies; `docker run --init` adds tini if a policy asks for one.

@@ -1,14 +1,21 @@
 import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+import { chooseSeed } from './test/harness/property-seed.js';
 
 // graphql 16 ships CJS and ESM side by side: Node resolves the CJS build for the libraries,
 // Vite would pick the ESM one for test files, and two copies of graphql refuse each other's schemas.
 const graphqlEntry = createRequire(import.meta.url).resolve('graphql');
 
+// Property tests run on one seed per run, fresh unless FC_SEED gives it (test/harness/property-seed.ts).
+const fcSeed = String(chooseSeed(process.env['FC_SEED']));
+console.log(`fast-check seed ${fcSeed} (replay a run with FC_SEED=${fcSeed})`);
+
 export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: graphqlEntry }] },
   test: {
     include: ['test/**/*.spec.ts'],
+    env: { FC_SEED: fcSeed },
+    setupFiles: ['test/harness/property-seed-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

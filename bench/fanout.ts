@@ -17,7 +17,6 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
 import { Readable } from 'node:stream';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,11 +25,13 @@ import { SignJWT } from 'jose';
 import { startSimulator } from '../src/simulator/index.js';
 import { createUpstreamClient } from '../src/upstream/client.js';
 import type { Credentials } from '../src/upstream/types.js';
-import { layerTimes, LAYERS, type CpuProfile, type Layer } from './cpu-profile.js';
+import { layerTimes, type CpuProfile } from './cpu-profile.js';
+import { machineLine, renderTables, summaryLine, type Row } from './fanout-report.js';
 import type { ChildMessage, GatewayProcessConfig, MemoryReport, ParentMessage } from './gateway-process.js';
-import { createLoadClient, type SubscriberPlan } from './load-client.js';
+import { createLoadClient, type LoadClient, type SubscriberPlan } from './load-client.js';
 import { parseOptions, scenariosOf, type BenchOptions, type Scenario } from './options.js';
-import { fmt, median, percentile, ratio, table } from './report.js';
+import { portablePath } from './portable-path.js';
+import { median, percentile } from './report.js';
 import { startUpstreamProbe } from './upstream-probe.js';
 
 const ORG = 'demo-org';
@@ -45,32 +46,6 @@ const QUERIES: Record<BenchOptions['query'], string> = {
   points:
     'subscription Watch($id: ID!) { jobUpdated(id: $id) { id status startedAt metrics { points { step timestamp trainingLoss validationLoss } } } }',
 };
-
-interface Row {
-  scenario: Scenario;
-  /** Distinct (job, token) pairs: the most groups grouping can make. */
-  groups: number;
-  subscribeSeconds: number;
-  subscribed: number;
-  verifyCalls: number;
-  jobPollsPerInterval: number;
-  metricsPollsPerInterval: number;
-  heapPerSubscriber: number;
-  rssPerSubscriber: number;
-  heapBefore: number;
-  fanoutP50: number;
-  fanoutP99: number;
-  fanoutMax: number;
-  /** Median over changes of (last subscriber's arrival − change made visible), poll wait included. */
-  endToEndLast: number;
-  gatewayCpuMsPerChange: number;
-  clientCpuMsPerChange: number;
-  /** p99 event-loop delay of this process (simulator, probe, subscribers) during the changes: the floor of the latencies. */
-  clientLagP99: number;
-  missed: number;
-  problems: ReturnType<ReturnType<typeof createLoadClient>['problems']>;
-  layers?: { busyMs: number; byLayer: Record<Layer, number> };
-}
 
 const options = parseOptions(process.argv.slice(2));
 const children = new Set<ChildProcess>();
@@ -120,7 +95,12 @@ const markdown = renderTables(rows);
 console.log(`\n${markdown}`);
 if (options.out) {
   await writeFile(`${options.out}.md`, `${machineLine()}\n\n${markdown}\n`);
-  await writeFile(`${options.out}.json`, JSON.stringify({ machine: machineLine(), options, rows }, null, 2));
+  const written = {
+    ...options,
+    ...(options.profileDir === undefined ? {} : { profileDir: portablePath(options.profileDir) }),
+    out: portablePath(options.out),
+  };
+  await writeFile(`${options.out}.json`, JSON.stringify({ machine: machineLine(), options: written, rows }, null, 2));
 }
 await probe.close();
 await setup.close();
@@ -239,12 +219,7 @@ async function runScenario(scenario: Scenario): Promise<Row> {
 
   const { child, url } = await startGateway(scenario.grouping === 'on');
   try {
-    // Warm-up: the code paths of subscribing and delivering run (and are compiled) before the baseline.
-    const warm = createLoadClient(url, planFor({ ...scenario, subscribers: 50, sockets: 5, tokens: 1 }, [warmJob]));
-    await warm.connect(5);
-    await warm.subscribeAll(QUERIES[options.query], 30_000);
-    await warm.close();
-    await waitForPollers(child, 0, 10_000);
+    await warmUp(url, scenario, warmJob, child);
     const before = await memory(child);
 
     const plan = planFor(scenario, ids);
@@ -258,55 +233,14 @@ async function runScenario(scenario: Scenario): Promise<Row> {
 
     await sleep(options.intervalMs * 1.5); // every poller past its first poll
     const after = await memory(child);
-
-    // Steady state: polls per interval, and the idle CPU rate deducted from each change's CPU time.
-    const windowIntervals = 3;
-    simulator.resetStats();
-    const idleStart = await cpuMs(child);
-    await sleep(options.intervalMs * windowIntervals);
-    const idleEnd = await cpuMs(child);
-    const stats = simulator.stats();
-    const idleRate = (idleEnd.ms - idleStart.ms) / (idleEnd.at - idleStart.at);
+    const steady = await measureSteady(child);
 
     if (options.cpuProf) await ask(child, { type: 'profile-start' }, 'profile-started');
-    const fanout: number[] = [];
-    const lastArrivals: number[] = [];
-    const gatewayCpu: number[] = [];
-    const clientCpu: number[] = [];
-    let missed = 0;
-    const clientLag = monitorEventLoopDelay({ resolution: 5 });
-    clientLag.enable();
-    for (let c = 0; c < options.changes; c += 1) {
-      const cpuBefore = await cpuMs(child);
-      await probe.idle();
+    const changes = await measureChanges(child, load, plan, steady.idleRate, () => {
       point += 1;
       clock = clockAtPoint(point);
-      const changedAt = performance.now();
-      const clientBefore = ownCpuMs();
-      const arrivals = await load.nextEvents(options.changeTimeoutMs);
-      const clientAfter = ownCpuMs();
-      const cpuAfter = await cpuMs(child);
-      gatewayCpu.push(cpuAfter.ms - cpuBefore.ms - idleRate * (cpuAfter.at - cpuBefore.at));
-      clientCpu.push(clientAfter - clientBefore);
-      let last = Number.NEGATIVE_INFINITY;
-      arrivals.forEach((arrived, i) => {
-        const answered = probe.metricsAnsweredAfter(plan.jobOf[i]!, changedAt);
-        if (Number.isNaN(arrived) || answered === undefined) {
-          missed += 1;
-          return;
-        }
-        fanout.push(arrived - answered);
-        last = Math.max(last, arrived);
-      });
-      lastArrivals.push(last - changedAt);
-    }
-    clientLag.disable();
-    let layers: Row['layers'];
-    if (options.cpuProf) {
-      const name = `fanout-n${scenario.subscribers}-k${scenario.jobs}-s${scenario.sockets}-t${scenario.tokens}-${scenario.grouping}`;
-      const { path } = await ask(child, { type: 'profile-stop', dir: options.profileDir, name }, 'profile-stopped');
-      layers = layerTimes(JSON.parse(await readFile(path, 'utf8')) as CpuProfile);
-    }
+    });
+    const layers = options.cpuProf ? await stopProfile(child, scenario) : undefined;
 
     const problems = load.problems();
     await load.close();
@@ -318,19 +252,19 @@ async function runScenario(scenario: Scenario): Promise<Row> {
       subscribeSeconds,
       subscribed: received,
       verifyCalls,
-      jobPollsPerInterval: (stats['GET /jobs/{id}'] ?? 0) / windowIntervals,
-      metricsPollsPerInterval: (stats['GET /jobs/{id}/metrics'] ?? 0) / windowIntervals,
+      jobPollsPerInterval: steady.jobPollsPerInterval,
+      metricsPollsPerInterval: steady.metricsPollsPerInterval,
       heapPerSubscriber: (after.heapUsed - before.heapUsed) / scenario.subscribers,
       rssPerSubscriber: (after.rss - before.rss) / scenario.subscribers,
       heapBefore: before.heapUsed,
-      fanoutP50: percentile(fanout, 50),
-      fanoutP99: percentile(fanout, 99),
-      fanoutMax: percentile(fanout, 100),
-      endToEndLast: median(lastArrivals),
-      gatewayCpuMsPerChange: median(gatewayCpu),
-      clientCpuMsPerChange: median(clientCpu),
-      clientLagP99: clientLag.percentile(99) / 1e6,
-      missed,
+      fanoutP50: percentile(changes.fanout, 50),
+      fanoutP99: percentile(changes.fanout, 99),
+      fanoutMax: percentile(changes.fanout, 100),
+      endToEndLast: median(changes.lastArrivals),
+      gatewayCpuMsPerChange: median(changes.gatewayCpu),
+      clientCpuMsPerChange: median(changes.clientCpu),
+      clientLagP99: changes.clientLagP99,
+      missed: changes.missed,
       problems,
       ...(layers ? { layers } : {}),
     };
@@ -340,122 +274,89 @@ async function runScenario(scenario: Scenario): Promise<Row> {
   }
 }
 
-function label(s: Scenario): string {
-  return `${s.subscribers} subs · ${s.jobs} jobs · ${s.sockets} sockets · ${s.tokens} tokens`;
+/** The code paths of subscribing and delivering run (and are compiled) before the baseline is read. */
+async function warmUp(url: string, scenario: Scenario, warmJob: string, child: ChildProcess): Promise<void> {
+  const warm = createLoadClient(url, planFor({ ...scenario, subscribers: 50, sockets: 5, tokens: 1 }, [warmJob]));
+  await warm.connect(5);
+  await warm.subscribeAll(QUERIES[options.query], 30_000);
+  await warm.close();
+  await waitForPollers(child, 0, 10_000);
 }
 
-function summaryLine(r: Row): string {
-  const p = r.problems;
-  const trouble =
-    r.missed || p.errors || p.completed || p.closedSockets ? ` PROBLEMS missed=${r.missed} ${JSON.stringify(p)}` : '';
-  return (
-    `${label(r.scenario)} · grouping ${r.scenario.grouping}: subscribed ${r.subscribed} in ${fmt(r.subscribeSeconds)} s ` +
-    `(${r.verifyCalls} GET /jobs/{id}); polls/interval ${fmt(r.jobPollsPerInterval)} + ${fmt(r.metricsPollsPerInterval)} metrics; ` +
-    `heap ${fmt(r.heapPerSubscriber, 0)} B/sub, rss ${fmt(r.rssPerSubscriber, 0)} B/sub; fan-out p50 ${fmt(r.fanoutP50)} p99 ${fmt(r.fanoutP99)} max ${fmt(r.fanoutMax)} ms; ` +
-    `gateway CPU ${fmt(r.gatewayCpuMsPerChange)} ms/change${trouble}`
-  );
+/** Steady state: polls per interval, and the idle CPU rate that is deducted from each change's CPU time. */
+async function measureSteady(
+  child: ChildProcess,
+): Promise<{ jobPollsPerInterval: number; metricsPollsPerInterval: number; idleRate: number }> {
+  const windowIntervals = 3;
+  simulator.resetStats();
+  const idleStart = await cpuMs(child);
+  await sleep(options.intervalMs * windowIntervals);
+  const idleEnd = await cpuMs(child);
+  const stats = simulator.stats();
+  return {
+    jobPollsPerInterval: (stats['GET /jobs/{id}'] ?? 0) / windowIntervals,
+    metricsPollsPerInterval: (stats['GET /jobs/{id}/metrics'] ?? 0) / windowIntervals,
+    idleRate: (idleEnd.ms - idleStart.ms) / (idleEnd.at - idleStart.at),
+  };
 }
 
-function renderTables(all: readonly Row[]): string {
-  const main = table(
-    [
-      'scenario',
-      'grouping',
-      '(job, token) pairs',
-      'subscribe s',
-      'GET /jobs/{id} while subscribing',
-      'polls / interval (job + metrics)',
-      'heap B/sub',
-      'RSS B/sub',
-      'fan-out p50 ms',
-      'p99 ms',
-      'max ms',
-      'change → last sub ms',
-      'gateway CPU ms/change',
-      'µs/sub',
-      'client CPU ms/change',
-      'client loop lag p99 ms',
-      'missed',
-    ],
-    all.map((r) => [
-      label(r.scenario),
-      r.scenario.grouping,
-      String(r.groups),
-      fmt(r.subscribeSeconds),
-      String(r.verifyCalls),
-      `${fmt(r.jobPollsPerInterval)} + ${fmt(r.metricsPollsPerInterval)}`,
-      fmt(r.heapPerSubscriber, 0),
-      fmt(r.rssPerSubscriber, 0),
-      fmt(r.fanoutP50),
-      fmt(r.fanoutP99),
-      fmt(r.fanoutMax),
-      fmt(r.endToEndLast),
-      fmt(r.gatewayCpuMsPerChange),
-      fmt((r.gatewayCpuMsPerChange * 1000) / r.scenario.subscribers),
-      fmt(r.clientCpuMsPerChange),
-      fmt(r.clientLagP99),
-      String(r.missed + r.problems.errors + r.problems.completed),
-    ]),
-  );
+interface ChangeTimes {
+  fanout: number[];
+  lastArrivals: number[];
+  gatewayCpu: number[];
+  clientCpu: number[];
+  missed: number;
+  clientLagP99: number;
+}
 
-  const pairs = new Map<string, { off?: Row; on?: Row }>();
-  for (const r of all) {
-    const key = label(r.scenario);
-    pairs.set(key, { ...pairs.get(key), [r.scenario.grouping]: r });
+/** Makes `options.changes` changes (`change` moves the simulator's clock on by one metric point) and times each one's delivery. */
+async function measureChanges(
+  child: ChildProcess,
+  load: LoadClient,
+  plan: SubscriberPlan,
+  idleRate: number,
+  change: () => void,
+): Promise<ChangeTimes> {
+  const times: ChangeTimes = {
+    fanout: [],
+    lastArrivals: [],
+    gatewayCpu: [],
+    clientCpu: [],
+    missed: 0,
+    clientLagP99: 0,
+  };
+  const clientLag = monitorEventLoopDelay({ resolution: 5 });
+  clientLag.enable();
+  for (let c = 0; c < options.changes; c += 1) {
+    const cpuBefore = await cpuMs(child);
+    await probe.idle();
+    change();
+    const changedAt = performance.now();
+    const clientBefore = ownCpuMs();
+    const arrivals = await load.nextEvents(options.changeTimeoutMs);
+    const clientAfter = ownCpuMs();
+    const cpuAfter = await cpuMs(child);
+    times.gatewayCpu.push(cpuAfter.ms - cpuBefore.ms - idleRate * (cpuAfter.at - cpuBefore.at));
+    times.clientCpu.push(clientAfter - clientBefore);
+    let last = Number.NEGATIVE_INFINITY;
+    arrivals.forEach((arrived, i) => {
+      const answered = probe.metricsAnsweredAfter(plan.jobOf[i]!, changedAt);
+      if (Number.isNaN(arrived) || answered === undefined) {
+        times.missed += 1;
+        return;
+      }
+      times.fanout.push(arrived - answered);
+      last = Math.max(last, arrived);
+    });
+    times.lastArrivals.push(last - changedAt);
   }
-  const compared = [...pairs].filter(([, p]) => p.off && p.on);
-  const grouping = compared.length
-    ? table(
-        [
-          'scenario',
-          'CPU/change off → on',
-          'fan-out p99 off → on',
-          'heap/sub off → on',
-          'GET /jobs/{id} while subscribing off → on',
-        ],
-        compared.map(([key, { off, on }]) => [
-          key,
-          `${fmt(off!.gatewayCpuMsPerChange)} → ${fmt(on!.gatewayCpuMsPerChange)} ms (${ratio(on!.gatewayCpuMsPerChange, off!.gatewayCpuMsPerChange)})`,
-          `${fmt(off!.fanoutP99)} → ${fmt(on!.fanoutP99)} ms (${ratio(on!.fanoutP99, off!.fanoutP99)})`,
-          `${fmt(off!.heapPerSubscriber, 0)} → ${fmt(on!.heapPerSubscriber, 0)} B (${ratio(on!.heapPerSubscriber, off!.heapPerSubscriber)})`,
-          `${off!.verifyCalls} → ${on!.verifyCalls}`,
-        ]),
-      )
-    : '';
-
-  const profiled = all.filter((r) => r.layers);
-  const profile = profiled.length
-    ? table(
-        [
-          'layer',
-          ...profiled.map(
-            (r) =>
-              `${r.scenario.subscribers}/${r.scenario.jobs}/${r.scenario.sockets}/${r.scenario.tokens} ${r.scenario.grouping}`,
-          ),
-        ],
-        [
-          ...LAYERS.map((layer) => [
-            layer,
-            ...profiled.map((r) => `${fmt((100 * r.layers!.byLayer[layer]) / r.layers!.busyMs)} %`),
-          ]),
-          ['busy ms over the changes', ...profiled.map((r) => fmt(r.layers!.busyMs))],
-        ],
-      )
-    : '';
-
-  return [
-    '### All scenarios',
-    main,
-    grouping && '### Grouping off → on (same run, same scenario)',
-    grouping,
-    profile &&
-      "### Where the gateway's busy time went during the changes (CPU profile; columns: subscribers/jobs/sockets/tokens)",
-    profile,
-  ]
-    .filter(Boolean)
-    .join('\n\n');
+  clientLag.disable();
+  times.clientLagP99 = clientLag.percentile(99) / 1e6;
+  return times;
 }
 
-function machineLine(): string {
-  return `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${fmt(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
+async function stopProfile(child: ChildProcess, scenario: Scenario): Promise<Row['layers']> {
+  const name = `fanout-n${scenario.subscribers}-k${scenario.jobs}-s${scenario.sockets}-t${scenario.tokens}-${scenario.grouping}`;
+  const { path } = await ask(child, { type: 'profile-stop', dir: options.profileDir, name }, 'profile-stopped');
+  return layerTimes(JSON.parse(await readFile(path, 'utf8')) as CpuProfile);
 }

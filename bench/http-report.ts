@@ -3,6 +3,7 @@
  * repetitions with the min–max spread; memory per process; the issue's goals against the medians;
  * and, when profiled, where the gateway's CPU time went.
  */
+import { portablePath } from './portable-path.js';
 import type { ProfileSummary } from './profile-summary.js';
 import { fmt, median, table } from './report.js';
 
@@ -67,13 +68,10 @@ function routes(reps: readonly Measurement[]): string {
     .join(', ');
 }
 
-export function renderHttpReport(
-  ms: readonly Measurement[],
-  memories: readonly ProcessMemory[],
-  profile?: ProfileSummary & { path: string },
-): string {
+/** Per target and upstream latency: throughput, CPU and latencies, median and spread over the repetitions. */
+function mainTable(ms: readonly Measurement[]): string {
   const direct = (latencyMs: number, pick: (m: Measurement) => number) => med(ms, 'direct', latencyMs, pick);
-  const main = table(
+  return table(
     [
       'target',
       'upstream ms',
@@ -133,16 +131,20 @@ export function renderHttpReport(
       `${reps.reduce((a, m) => a + m.checked, 0)} / ${reps.reduce((a, m) => a + m.sent, 0)} (${reps.reduce((a, m) => a + m.failures, 0)})`,
     ]),
   );
+}
 
-  const calls = table(
+function callsTable(ms: readonly Measurement[]): string {
+  return table(
     ['target', 'upstream ms', 'upstream calls per request, by route (median)'],
     groups(ms)
       .filter((g) => g.target !== 'ceiling' && g.target !== 'direct')
       .map(({ target, latencyMs, reps }) => [target, String(latencyMs), routes(reps)]),
   );
+}
 
+function memoryTable(memories: readonly ProcessMemory[]): string {
   const processes = [...new Set(memories.map((m) => m.process))];
-  const memory = table(
+  return table(
     ['process', 'idle RSS MiB (read after --idle-wait)', 'peak RSS MiB (VmHWM, whole life)'],
     processes.map((p) => {
       const rows = memories.filter((m) => m.process === p);
@@ -161,7 +163,11 @@ export function renderHttpReport(
       ];
     }),
   );
+}
 
+/** The goals of issue 10 against the medians. */
+function goalsTable(ms: readonly Measurement[], memories: readonly ProcessMemory[]): string {
+  const direct = (latencyMs: number, pick: (m: Measurement) => number) => med(ms, 'direct', latencyMs, pick);
   const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? a / b : Number.NaN);
   const flatThroughput = ratio(
     med(ms, 'flat', 0, (m) => m.throughput),
@@ -173,7 +179,7 @@ export function renderHttpReport(
   );
   const latencies = [...new Set(ms.map((m) => m.latencyMs))].filter((l) => l > 0);
   const gatewayIdle = memories.filter((m) => m.process === 'gateway').map((m) => m.idleRss);
-  const goals = table(
+  return table(
     ['goal', 'target', 'measured (medians)'],
     [
       ['gateway throughput ÷ pass-through, flat, 0 ms', '≥ 0.5', fmt(flatThroughput, 2)],
@@ -196,29 +202,37 @@ export function renderHttpReport(
       ['gateway idle RSS', '≤ 100 MiB', gatewayIdle.length ? `${fmt(median(gatewayIdle) / MiB, 0)} MiB` : '–'],
     ],
   );
+}
 
-  const parts = [
-    '#### Throughput, CPU and latency (median over repetitions, min–max in brackets)',
-    main,
-    '#### Upstream calls per request',
-    calls,
-    '#### Memory of the server processes',
-    memory,
-    '#### Goals of issue 10',
-    goals,
+/** Where the gateway's CPU time went, by origin and by function. */
+function profileParts(profile: ProfileSummary & { path: string }): string[] {
+  return [
+    `#### Where the gateway's CPU time went (flat query, 0 ms; ${fmt(profile.busyMs, 0)} ms busy${profile.windowed ? ' in the load window' : ', whole run'}; ${portablePath(profile.path)})`,
+    table(
+      ['origin (self time)', 'share'],
+      profile.origins.slice(0, 15).map((o) => [o.origin, `${fmt(o.share * 100)} %`]),
+    ),
+    table(
+      ['function (self time)', 'where', 'share'],
+      profile.functions.slice(0, 20).map((f) => [f.name, f.where, `${fmt(f.share * 100)} %`]),
+    ),
   ];
-  if (profile) {
-    parts.push(
-      `#### Where the gateway's CPU time went (flat query, 0 ms; ${fmt(profile.busyMs, 0)} ms busy${profile.windowed ? ' in the load window' : ', whole run'}; ${profile.path})`,
-      table(
-        ['origin (self time)', 'share'],
-        profile.origins.slice(0, 15).map((o) => [o.origin, `${fmt(o.share * 100)} %`]),
-      ),
-      table(
-        ['function (self time)', 'where', 'share'],
-        profile.functions.slice(0, 20).map((f) => [f.name, f.where, `${fmt(f.share * 100)} %`]),
-      ),
-    );
-  }
-  return parts.join('\n\n');
+}
+
+export function renderHttpReport(
+  ms: readonly Measurement[],
+  memories: readonly ProcessMemory[],
+  profile?: ProfileSummary & { path: string },
+): string {
+  return [
+    '#### Throughput, CPU and latency (median over repetitions, min–max in brackets)',
+    mainTable(ms),
+    '#### Upstream calls per request',
+    callsTable(ms),
+    '#### Memory of the server processes',
+    memoryTable(memories),
+    '#### Goals of issue 10',
+    goalsTable(ms, memories),
+    ...(profile ? profileParts(profile) : []),
+  ].join('\n\n');
 }

@@ -22,6 +22,7 @@ import { FLAT_QUERY, flatPageBody, PAGE_PATH } from './flat-page.js';
 import { closedLoop, createChecker, createPool, openLoop, type LoadTarget } from './http-load.js';
 import { parseHttpOptions, type TargetName } from './http-options.js';
 import { transpileToPlainJs } from './plain-js.js';
+import { portableCommand, portablePath } from './portable-path.js';
 import { renderHttpReport, type Measurement, type ProcessMemory } from './http-report.js';
 import { summarizeProfile, type ProfileSummary } from './profile-summary.js';
 import { fmt } from './report.js';
@@ -137,7 +138,14 @@ process.exit(measurements.some((m) => m.failures > 0) ? 1 : 0);
 // ---------------------------------------------------------------------------------------------
 
 async function report(): Promise<void> {
-  const settings = { ...options, gatewayCommand, pinning, seconds: Math.round((performance.now() - startedAt) / 1000) };
+  const settings = {
+    ...options,
+    ...(options.profileDir === undefined ? {} : { profileDir: portablePath(options.profileDir) }),
+    ...(options.out === undefined ? {} : { out: portablePath(options.out) }),
+    gatewayCommand: portableCommand(gatewayCommand),
+    pinning,
+    seconds: Math.round((performance.now() - startedAt) / 1000),
+  };
   const finished = { ...machine, uptimeAtEnd: uptime(), loadAtEnd: loadavg().map((l) => Number(l.toFixed(2))) };
   const markdown = renderHttpReport(measurements, memories, profile);
   console.log(`\n${markdown}\n\nload at end: ${finished.uptimeAtEnd}; run took ${settings.seconds} s`);
@@ -145,7 +153,17 @@ async function report(): Promise<void> {
     await writeFile(`${options.out}.md`, `${JSON.stringify(finished)}\n\n${pinning}\n\n${markdown}\n`);
     await writeFile(
       `${options.out}.json`,
-      JSON.stringify({ machine: finished, settings, measurements, memories, profile }, null, 2),
+      JSON.stringify(
+        {
+          machine: finished,
+          settings,
+          measurements,
+          memories,
+          profile: profile && { ...profile, path: portablePath(profile.path) },
+        },
+        null,
+        2,
+      ),
     );
   }
 }

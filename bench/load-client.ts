@@ -33,10 +33,7 @@ export interface LoadClient {
 export function createLoadClient(url: string, plan: SubscriberPlan): LoadClient {
   const n = plan.jobOf.length;
   const sockets: WebSocket[] = [];
-  const arrivals = new Float64Array(n);
-  let armed = false;
-  let pending = 0;
-  let onAllArrived: (() => void) | undefined;
+  const arrivals = createArrivals(n);
   let errors = 0;
   let completed = 0;
   let closedSockets = 0;
@@ -50,52 +47,14 @@ export function createLoadClient(url: string, plan: SubscriberPlan): LoadClient 
         errors += 1;
         firstError ??= JSON.stringify(message.payload.errors).slice(0, 300);
       }
-      const i = Number(message.id);
-      if (armed && arrivals[i] === 0) {
-        arrivals[i] = performance.now();
-        pending -= 1;
-        if (pending === 0) onAllArrived?.();
-      }
+      arrivals.arrive(Number(message.id));
     } else if (message.type === 'complete' || message.type === 'error') {
       completed += 1;
       if (message.type === 'error') firstError ??= JSON.stringify(message.payload).slice(0, 300);
     }
   };
-
-  const open = (params: Record<string, unknown>): Promise<WebSocket> =>
-    new Promise((resolve, reject) => {
-      const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', {
-        perMessageDeflate: false,
-      });
-      socket.once('error', reject);
-      socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: params })));
-      socket.on('message', function first(raw) {
-        const message = JSON.parse(raw.toString()) as { type: string };
-        if (message.type !== 'connection_ack')
-          return reject(new Error(`expected connection_ack, got ${raw.toString().slice(0, 200)}`));
-        socket.off('message', first);
-        socket.on('message', onMessage);
-        socket.once('close', () => {
-          if (!closing) closedSockets += 1;
-        });
-        resolve(socket);
-      });
-    });
-
-  const record = (timeoutMs: number): Promise<Float64Array> => {
-    arrivals.fill(0);
-    pending = n;
-    armed = true;
-    return new Promise((resolve) => {
-      const finish = () => {
-        clearTimeout(timer);
-        armed = false;
-        onAllArrived = undefined;
-        resolve(Float64Array.from(arrivals, (t) => (t === 0 ? Number.NaN : t)));
-      };
-      const timer = setTimeout(finish, timeoutMs);
-      onAllArrived = finish;
-    });
+  const onClose = () => {
+    if (!closing) closedSockets += 1;
   };
 
   return {
@@ -104,14 +63,14 @@ export function createLoadClient(url: string, plan: SubscriberPlan): LoadClient 
       const worker = async () => {
         while (next < plan.paramsOf.length) {
           const s = next++;
-          sockets[s] = await open(plan.paramsOf[s]!);
+          sockets[s] = await openSocket(url, plan.paramsOf[s]!, onMessage, onClose);
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, plan.paramsOf.length) }, worker));
     },
 
     async subscribeAll(query, timeoutMs) {
-      const firstEvents = record(timeoutMs);
+      const firstEvents = arrivals.record(timeoutMs);
       for (let i = 0; i < n; i += 1) {
         const payload = { query, variables: { id: plan.jobOf[i] } };
         sockets[plan.socketOf[i]!]!.send(JSON.stringify({ id: String(i), type: 'subscribe', payload }));
@@ -120,26 +79,82 @@ export function createLoadClient(url: string, plan: SubscriberPlan): LoadClient 
       return { received: times.reduce((count, t) => (Number.isNaN(t) ? count : count + 1), 0) };
     },
 
-    nextEvents: record,
+    nextEvents: (timeoutMs) => arrivals.record(timeoutMs),
 
     problems: () => ({ errors, completed, closedSockets, ...(firstError ? { firstError } : {}) }),
 
     async close() {
       closing = true;
-      await Promise.all(
-        sockets.map(
-          (socket) =>
-            new Promise<void>((resolve) => {
-              if (socket.readyState === WebSocket.CLOSED) return resolve();
-              socket.once('close', () => resolve());
-              socket.close(1000);
-              setTimeout(() => {
-                socket.terminate();
-                resolve();
-              }, 5_000).unref();
-            }),
-        ),
-      );
+      await Promise.all(sockets.map(closeSocket));
+    },
+  };
+}
+
+/** Opens a socket and completes the handshake; from then on its messages go to `onMessage`. */
+function openSocket(
+  url: string,
+  params: Record<string, unknown>,
+  onMessage: (raw: WebSocket.RawData) => void,
+  onClose: () => void,
+): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', {
+      perMessageDeflate: false,
+    });
+    socket.once('error', reject);
+    socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: params })));
+    socket.on('message', function first(raw) {
+      const message = JSON.parse(raw.toString()) as { type: string };
+      if (message.type !== 'connection_ack')
+        return reject(new Error(`expected connection_ack, got ${raw.toString().slice(0, 200)}`));
+      socket.off('message', first);
+      socket.on('message', onMessage);
+      socket.once('close', onClose);
+      resolve(socket);
+    });
+  });
+}
+
+/** Closes with 1000, or terminates after 5 s. */
+function closeSocket(socket: WebSocket): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (socket.readyState === WebSocket.CLOSED) return resolve();
+    socket.once('close', () => resolve());
+    socket.close(1000);
+    setTimeout(() => {
+      socket.terminate();
+      resolve();
+    }, 5_000).unref();
+  });
+}
+
+/** Timestamps the first event of each of `n` subscribers after `record` arms it (see `LoadClient.nextEvents`). */
+function createArrivals(n: number): { record(timeoutMs: number): Promise<Float64Array>; arrive(i: number): void } {
+  const arrivals = new Float64Array(n);
+  let armed = false;
+  let pending = 0;
+  let onAllArrived: (() => void) | undefined;
+  return {
+    arrive(i) {
+      if (!armed || arrivals[i] !== 0) return;
+      arrivals[i] = performance.now();
+      pending -= 1;
+      if (pending === 0) onAllArrived?.();
+    },
+    record(timeoutMs) {
+      arrivals.fill(0);
+      pending = n;
+      armed = true;
+      return new Promise((resolve) => {
+        const finish = () => {
+          clearTimeout(timer);
+          armed = false;
+          onAllArrived = undefined;
+          resolve(Float64Array.from(arrivals, (t) => (t === 0 ? Number.NaN : t)));
+        };
+        const timer = setTimeout(finish, timeoutMs);
+        onAllArrived = finish;
+      });
     },
   };
 }

@@ -31,7 +31,7 @@ function originOf(url: string, name: string): string {
 }
 
 function shortWhere(url: string, line: number | undefined): string {
-  const short = url.replace(/^.*\/node_modules\//, '').replace(/^file:\/\/.*\/(src|bench)\//, '$1/');
+  const short = url.replace(/^.*\/node_modules\//, '').replace(/^file:\/\/.*\/(src|bench|dist)\//, '$1/');
   return short ? `${short}:${(line ?? 0) + 1}` : '(native)';
 }
 

@@ -1,4 +1,4 @@
-// Cold start and idle memory of the gateway, as the README reports them: the time from spawning the
+// Cold start and idle memory of the gateway, as docs/operations.md reports them: the time from spawning the
 // process to its first `/readyz` 200, and its resident memory (VmRSS, Linux) 3 s after that, for the
 // build (`npm start`'s command) and for the sources through tsx (`npm run dev`'s). Median of --runs
 // (default 5) per command, on the embedded simulator. Run `npm run build` first.

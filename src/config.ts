@@ -24,10 +24,6 @@ export const settingsSchema = settingVariables
   .transform(toSettings);
 
 export type Settings = z.output<typeof settingsSchema>;
-/** The former name of `Settings`. */
-export type GatewayConfig = Settings;
-
-export { DEMO_CREDENTIALS } from './config-settings.js';
 
 /** The settings from `env` (the process's environment by default); throws ConfigError naming each bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Settings {
@@ -37,6 +33,3 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) throw new ConfigError(configErrorMessage(parsed.error.issues, env));
   return parsed.data;
 }
-
-/** The settings with every default: what a gateway gets from an empty environment. */
-export const defaultSettings = (): Settings => loadConfig({});

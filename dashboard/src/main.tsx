@@ -1,6 +1,6 @@
 /**
  * The dashboard: a single page on the gateway's public GraphQL API. Pages by URL hash (#/jobs,
- * #/jobs/<id>, #/new) so that the gateway serves one static file for all of them.
+ * #/jobs/<id>, #/new, #/datasets) so that the gateway serves one static file for all of them.
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -9,17 +9,19 @@ import './styles.css';
 import { ApiError, request, resetSubscriptions } from './api';
 import { loadCredentials, saveCredentials, type Credentials } from './credentials';
 import { CredentialsForm } from './credentials-form';
+import { DatasetsPage } from './datasets-page';
 import { JobPage } from './job-page';
 import { JobsPage } from './jobs-page';
 import { NewJobPage } from './new-job/new-job-page';
 import { Probe } from './operations';
 
-type Route = { page: 'jobs' } | { page: 'job'; id: string } | { page: 'new' };
+type Route = { page: 'jobs' } | { page: 'job'; id: string } | { page: 'new' } | { page: 'datasets' };
 
 function routeOf(hash: string): Route {
   const job = /^#\/jobs\/(.+)$/.exec(hash);
   if (job) return { page: 'job', id: decodeURIComponent(job[1]!) };
   if (hash === '#/new') return { page: 'new' };
+  if (hash === '#/datasets') return { page: 'datasets' };
   return { page: 'jobs' };
 }
 
@@ -70,6 +72,9 @@ function App() {
           <a href="#/new" aria-current={route.page === 'new' ? 'page' : undefined}>
             New job
           </a>
+          <a href="#/datasets" aria-current={route.page === 'datasets' ? 'page' : undefined}>
+            Datasets
+          </a>
           <a href="/graphql">GraphiQL</a>
           {access.state === 'ok' && access.own ? (
             <button type="button" class="link" onClick={() => applyCredentials(null)}>
@@ -84,6 +89,7 @@ function App() {
         {access.state === 'ok' && route.page === 'jobs' ? <JobsPage /> : null}
         {access.state === 'ok' && route.page === 'job' ? <JobPage key={route.id} id={route.id} /> : null}
         {access.state === 'ok' && route.page === 'new' ? <NewJobPage /> : null}
+        {access.state === 'ok' && route.page === 'datasets' ? <DatasetsPage /> : null}
       </main>
     </>
   );

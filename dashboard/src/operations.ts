@@ -158,6 +158,34 @@ export const CreateDataset = graphql(`
   }
 `);
 
+/** A dataset the new-job form made for an estimate and that no job uses (the files changed, or the form was left). */
+export const DeleteDataset = graphql(`
+  mutation DeleteDataset($id: ID!) {
+    deleteDataset(id: $id)
+  }
+`);
+
+/** The organization's datasets with their files: what can be cleaned up (files cannot be deleted upstream). */
+export const Datasets = graphql(`
+  query Datasets {
+    datasets {
+      id
+      name
+      createdAt
+      trainingFile {
+        id
+        name
+        bytes
+      }
+      validationFile {
+        id
+        name
+        bytes
+      }
+    }
+  }
+`);
+
 export const Estimate = graphql(`
   query Estimate($input: CreateJobInput!) {
     costEstimate(input: $input) {

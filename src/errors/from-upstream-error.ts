@@ -34,5 +34,6 @@ export function fromUpstreamError(error: UpstreamError, at: ErrorLocation = {}):
   if (error.field !== undefined) extensions.field = error.field;
   // The gateway's own limit says `limitedBy: "gateway"` (src/server/create-rate-limit.ts).
   if (error.code === 'RATE_LIMITED') extensions.limitedBy = 'upstream';
-  return new GraphQLError(error.message, { nodes: at.nodes, path: at.path, extensions });
+  const message = error.advice === undefined ? error.message : `${error.message} ${error.advice}`;
+  return new GraphQLError(message, { nodes: at.nodes, path: at.path, extensions });
 }

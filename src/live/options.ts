@@ -68,9 +68,9 @@ export interface LiveUpdatesOptions {
   client: UpstreamClient;
   /**
    * With Redis, events travel through pub/sub and one instance at a time polls each job (a lease).
-   * Pass two connections, or `{ url }` to have the hub open (and close) its own two. @default in-process only
+   * Two connections, opened (and closed) by whoever assembles the gateway: the hub never opens one. @default in-process only
    */
-  redis?: RedisConnections | { url: string };
+  redis?: RedisConnections;
   /** Prefix of every Redis key and channel; lets tests and deployments share a server. @default 'ftgw:live:' */
   keyPrefix?: string;
   /** Names this instance in lease values and logs. @default a random UUID */

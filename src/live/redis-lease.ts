@@ -71,56 +71,13 @@ export function createRedisLease(opts: RedisLeaseOptions): RedisLease {
   const value = `${opts.instanceId}:${randomUUID()}`;
   let held = false;
   let released = false;
-  let timer: unknown;
-  // The holder we last found in our way, watched until it turns out dead (then `suspect`).
-  let watched: { value: string; stop: () => void } | undefined;
-  let suspect = '';
-
-  const stopWatching = () => {
-    watched?.stop();
-    watched = undefined;
-  };
-
-  const watchHolder = (holder: string) => {
-    // Already watched, or already found dead (while this claim was on its way): the next claim uses it.
-    if (watched?.value === holder || suspect === holder) return;
-    stopWatching();
-    suspect = '';
-    const stop = opts.liveness.watch(instanceOfLease(holder), () => {
-      if (watched?.value !== holder) return;
-      watched = undefined;
-      suspect = holder;
-      opts.onVacant?.();
-    });
-    watched = { value: holder, stop };
-  };
-
-  const stopRenewing = () => {
-    if (timer !== undefined) opts.clock.clearTimer(timer);
-    timer = undefined;
-  };
-
-  const scheduleRenewal = () => {
-    timer = opts.clock.setTimer(() => void renew(), Math.max(10, Math.floor(opts.leaseMs / 3)));
-  };
-
-  const renew = async () => {
-    timer = undefined;
-    if (!held || released) return;
-    try {
-      const ok = await opts.redis.eval(RENEW, 2, opts.leaseKey, opts.stateKey, value, opts.leaseMs, opts.stateTtlMs);
-      if (ok !== 1) {
-        held = false;
-        opts.logger.warn({ leaseKey: opts.leaseKey }, 'live updates: poll lease lost to another instance');
-        return;
-      }
-    } catch (error) {
-      // Redis unreachable: keep polling as the holder. Publishing is fenced by the same compare,
-      // so if the lease did lapse meanwhile, nothing of ours goes out over the new holder's.
-      opts.logger.warn({ err: error, leaseKey: opts.leaseKey }, 'live updates: lease renewal failed');
-    }
-    if (held && !released) scheduleRenewal();
-  };
+  const holder = holderWatch(opts);
+  const renewal = leaseRenewal(opts, value, {
+    stillOurs: () => held && !released,
+    lost: () => {
+      held = false;
+    },
+  });
 
   return {
     value,
@@ -129,23 +86,22 @@ export function createRedisLease(opts: RedisLeaseOptions): RedisLease {
     },
     markLost() {
       held = false;
-      stopRenewing();
+      renewal.stop();
     },
     async claim() {
       if (released) return false;
       if (held) return true;
       await opts.liveness.start();
-      const dead = suspect;
-      suspect = '';
+      const dead = holder.takeSuspect();
       const [taken, detail] = (await opts.redis.eval(CLAIM, 1, opts.leaseKey, value, opts.leaseMs, dead)) as [
         number,
         string | number,
       ];
       if (taken !== 1) {
-        if (!released) watchHolder(String(detail));
+        if (!released) holder.watch(String(detail));
         return false;
       }
-      stopWatching();
+      holder.stop();
       if (released) {
         // Released while the claim was on its way: give back what we just took.
         await opts.redis.eval(RELEASE, 1, opts.leaseKey, value);
@@ -157,16 +113,81 @@ export function createRedisLease(opts: RedisLeaseOptions): RedisLease {
           'live updates: took over the poll lease of an instance that stopped heartbeating, before the lease expired',
         );
       held = true;
-      scheduleRenewal();
+      renewal.schedule();
       return true;
     },
     async release() {
       released = true;
-      stopRenewing();
-      stopWatching();
+      renewal.stop();
+      holder.stop();
       if (!held) return;
       held = false;
       await opts.redis.eval(RELEASE, 1, opts.leaseKey, value);
     },
   };
+}
+
+/**
+ * The holder last found in the way, watched until its instance turns out dead; then it is the
+ * suspect, whose exact lease value the next claim may replace (`onVacant` asks for that claim now).
+ */
+function holderWatch(opts: Pick<RedisLeaseOptions, 'liveness' | 'onVacant'>) {
+  let watched: { value: string; stop: () => void } | undefined;
+  let suspect = '';
+  const stop = () => {
+    watched?.stop();
+    watched = undefined;
+  };
+  return {
+    stop,
+    watch(holder: string) {
+      // Already watched, or already found dead (while this claim was on its way): the next claim uses it.
+      if (watched?.value === holder || suspect === holder) return;
+      stop();
+      suspect = '';
+      const stopWatching = opts.liveness.watch(instanceOfLease(holder), () => {
+        if (watched?.value !== holder) return;
+        watched = undefined;
+        suspect = holder;
+        opts.onVacant?.();
+      });
+      watched = { value: holder, stop: stopWatching };
+    },
+    /** The value of the holder found dead, or '' (the claim script then takes only a free lease); cleared. */
+    takeSuspect(): string {
+      const dead = suspect;
+      suspect = '';
+      return dead;
+    },
+  };
+}
+
+/** Renews the lease every third of its lifetime while `stillOurs()`; a refusal means it was `lost()`. */
+function leaseRenewal(opts: RedisLeaseOptions, value: string, lease: { stillOurs(): boolean; lost(): void }) {
+  let timer: unknown;
+  const stop = () => {
+    if (timer !== undefined) opts.clock.clearTimer(timer);
+    timer = undefined;
+  };
+  const schedule = () => {
+    timer = opts.clock.setTimer(() => void renew(), Math.max(10, Math.floor(opts.leaseMs / 3)));
+  };
+  const renew = async () => {
+    timer = undefined;
+    if (!lease.stillOurs()) return;
+    try {
+      const ok = await opts.redis.eval(RENEW, 2, opts.leaseKey, opts.stateKey, value, opts.leaseMs, opts.stateTtlMs);
+      if (ok !== 1) {
+        lease.lost();
+        opts.logger.warn({ leaseKey: opts.leaseKey }, 'live updates: poll lease lost to another instance');
+        return;
+      }
+    } catch (error) {
+      // Redis unreachable: keep polling as the holder. Publishing is fenced by the same compare,
+      // so if the lease did lapse meanwhile, nothing of ours goes out over the new holder's.
+      opts.logger.warn({ err: error, leaseKey: opts.leaseKey }, 'live updates: lease renewal failed');
+    }
+    if (lease.stillOurs()) schedule();
+  };
+  return { schedule, stop };
 }

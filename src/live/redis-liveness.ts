@@ -48,34 +48,75 @@ export function instanceOfLease(value: string): string {
 }
 
 export function createRedisLiveness(opts: RedisLivenessOptions): RedisLiveness {
-  const { redis, clock, logger } = opts;
+  const { redis, logger } = opts;
   const keyOf = (instanceId: string) => `${opts.keyPrefix}alive:{instances}:${encodeURIComponent(instanceId)}`;
-  const ownKey = keyOf(opts.instanceId);
+  const heartbeat = createHeartbeat(opts, keyOf(opts.instanceId));
+  const watchers = createDeathWatch(opts, keyOf);
+  return {
+    start: heartbeat.start,
+    watch: watchers.watch,
+    async close() {
+      watchers.close();
+      if (heartbeat.close())
+        await redis
+          .del(keyOf(opts.instanceId))
+          .catch((error: unknown) =>
+            logger.warn({ err: error }, 'live updates: could not delete the heartbeat; it will expire'),
+          );
+    },
+  };
+}
+
+/** This instance's own heartbeat key, set on `start` and refreshed every third of `heartbeatMs`. */
+function createHeartbeat(opts: RedisLivenessOptions, ownKey: string) {
+  const { redis, clock, logger } = opts;
   const refreshMs = Math.max(10, Math.floor(opts.heartbeatMs / 3));
-  const checkMs = Math.max(5, Math.floor(opts.heartbeatMs / 6));
-  const watchers = new Map<string, Set<() => void>>();
   let started: Promise<void> | undefined;
-  let heartbeatTimer: unknown;
-  let checkTimer: unknown;
-  let checking = false;
+  let timer: unknown;
   let closed = false;
 
   const beat = () => redis.set(ownKey, '1', 'PX', opts.heartbeatMs).then(() => undefined);
-
   const scheduleBeat = () => {
     if (closed) return;
-    heartbeatTimer = clock.setTimer(() => {
-      heartbeatTimer = undefined;
+    timer = clock.setTimer(() => {
+      timer = undefined;
       beat()
         .catch((error: unknown) => logger.warn({ err: error }, 'live updates: heartbeat refresh failed'))
         .finally(scheduleBeat);
     }, refreshMs);
   };
 
+  return {
+    start(): Promise<void> {
+      started ??= beat().then(scheduleBeat, (error: unknown) => {
+        started = undefined; // The next claim tries again.
+        throw error;
+      });
+      return started;
+    },
+    /** Stops refreshing; true when the key was ever set (so there is one to delete). */
+    close(): boolean {
+      closed = true;
+      if (timer !== undefined) clock.clearTimer(timer);
+      timer = undefined;
+      return started !== undefined;
+    },
+  };
+}
+
+/** The instances watched, read in one MGET every sixth of `heartbeatMs` while any is watched. */
+function createDeathWatch(opts: RedisLivenessOptions, keyOf: (instanceId: string) => string) {
+  const { redis, clock, logger } = opts;
+  const checkMs = Math.max(5, Math.floor(opts.heartbeatMs / 6));
+  const watchers = new Map<string, Set<() => void>>();
+  let timer: unknown;
+  let checking = false;
+  let closed = false;
+
   const scheduleCheck = () => {
-    if (closed || checkTimer !== undefined || checking || watchers.size === 0) return;
-    checkTimer = clock.setTimer(() => {
-      checkTimer = undefined;
+    if (closed || timer !== undefined || checking || watchers.size === 0) return;
+    timer = clock.setTimer(() => {
+      timer = undefined;
       void check();
     }, checkMs);
   };
@@ -105,14 +146,7 @@ export function createRedisLiveness(opts: RedisLivenessOptions): RedisLiveness {
   };
 
   return {
-    start() {
-      started ??= beat().then(scheduleBeat, (error: unknown) => {
-        started = undefined; // The next claim tries again.
-        throw error;
-      });
-      return started;
-    },
-    watch(instanceId, onDead) {
+    watch(instanceId: string, onDead: () => void): () => void {
       let set = watchers.get(instanceId);
       if (!set) watchers.set(instanceId, (set = new Set()));
       const callback = () => onDead();
@@ -124,18 +158,11 @@ export function createRedisLiveness(opts: RedisLivenessOptions): RedisLiveness {
         if (owner.size === 0 && watchers.get(instanceId) === owner) watchers.delete(instanceId);
       };
     },
-    async close() {
+    close() {
       closed = true;
-      if (heartbeatTimer !== undefined) clock.clearTimer(heartbeatTimer);
-      if (checkTimer !== undefined) clock.clearTimer(checkTimer);
-      heartbeatTimer = checkTimer = undefined;
+      if (timer !== undefined) clock.clearTimer(timer);
+      timer = undefined;
       watchers.clear();
-      if (started)
-        await redis
-          .del(ownKey)
-          .catch((error: unknown) =>
-            logger.warn({ err: error }, 'live updates: could not delete the heartbeat; it will expire'),
-          );
     },
   };
 }

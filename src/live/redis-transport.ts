@@ -1,6 +1,6 @@
 /**
- * The Redis transport: a channel per topic, a poll lease per topic (see redis-lease.ts, and
- * redis-liveness.ts for how a dead holder is found and replaced) and, for
+ * The Redis transport: a channel per topic (redis-channels.ts), a poll lease per topic (see
+ * redis-lease.ts, and redis-liveness.ts for how a dead holder is found and replaced) and, for
  * jobs, the last published snapshot under a key, so that a subscriber joining on an instance that
  * does not poll gets the current state at once instead of waiting for the next change.
  *
@@ -22,9 +22,9 @@
 import type { Redis } from 'ioredis';
 import type { Clock } from './clock.js';
 import type { LiveUpdatesLogger } from './options.js';
+import { createRedisChannels } from './redis-channels.js';
 import { createRedisLease, type RedisLease } from './redis-lease.js';
 import { createRedisLiveness } from './redis-liveness.js';
-import type { JobSnapshot } from './snapshot.js';
 import { decodeSnapshots, encodeSnapshots } from './snapshot-codec.js';
 import type { Lease, Topic, Transport } from './transport.js';
 
@@ -49,15 +49,16 @@ export interface RedisTransportOptions {
   logger: LiveUpdatesLogger;
 }
 
-type Listener = (snapshots: JobSnapshot[]) => void;
-
 export function createRedisTransport(opts: RedisTransportOptions): Transport {
-  const { publisher, subscriber, keyPrefix, logger } = opts;
+  const { publisher, keyPrefix, logger } = opts;
   const stateTtlMs = opts.leaseMs * 6;
-  const listeners = new Map<string, Set<Listener>>();
-  const subscribed = new Map<string, Promise<unknown>>();
-  const resyncs = new Map<string, Set<() => void>>();
   const leases = new WeakMap<Lease, RedisLease>();
+  const channels = createRedisChannels({
+    subscriber: opts.subscriber,
+    clock: opts.clock,
+    logger,
+    readyTimeoutMs: Math.max(opts.leaseMs, 5_000),
+  });
   const liveness = createRedisLiveness({
     redis: publisher,
     keyPrefix,
@@ -66,120 +67,11 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
     clock: opts.clock,
     logger,
   });
-
-  const keysOf = (topic: Topic) => {
-    const org = encodeURIComponent(topic.organizationId);
-    const tag = topic.kind === 'job' ? `{job:${org}:${encodeURIComponent(topic.jobId)}}` : `{jobs:${org}}`;
-    return {
-      channel: `${keyPrefix}events:${tag}`,
-      lease: `${keyPrefix}lease:${tag}`,
-      state: `${keyPrefix}state:${tag}`,
-    };
-  };
-
-  const onMessage = (channel: string, message: string) => {
-    const set = listeners.get(channel);
-    if (!set) return;
-    let snapshots: JobSnapshot[];
-    try {
-      snapshots = decodeSnapshots(message);
-    } catch (error) {
-      logger.warn({ err: error, channel }, 'live updates: dropped a malformed message');
-      return;
-    }
-    for (const listener of [...set]) listener(snapshots);
-  };
-  // After a reconnection ioredis resubscribes by itself, but what was published meanwhile is gone.
-  const onReady = () => {
-    for (const set of resyncs.values()) for (const callback of [...set]) callback();
-  };
-  subscriber.on('message', onMessage);
-  subscriber.on('ready', onReady);
-
-  // ioredis writes SUBSCRIBE even before its connection is ready (the command may run while Redis
-  // loads), which puts the connection in subscriber mode before its own ready check (INFO) is sent:
-  // that check then fails, and ioredis reports an error and reconnects. Subscribing only once the
-  // connection is ready avoids it. Bounded, so that a Redis that cannot be reached fails the
-  // subscription (coded) instead of leaving it waiting.
-  const readyTimeoutMs = Math.max(opts.leaseMs, 5_000);
-  const whenReady = async (): Promise<void> => {
-    if (subscriber.status === 'ready') return;
-    if (subscriber.status === 'wait') subscriber.connect().catch(() => {});
-    await new Promise<void>((resolve, reject) => {
-      const done = (error?: Error) => {
-        opts.clock.clearTimer(timer);
-        subscriber.off('ready', onReadyOnce);
-        subscriber.off('end', onEnd);
-        if (error) reject(error);
-        else resolve();
-      };
-      const onReadyOnce = () => done();
-      const onEnd = () => done(new Error('the Redis subscriber connection was closed'));
-      const timer = opts.clock.setTimer(
-        () => done(new Error(`the Redis subscriber connection was not ready within ${readyTimeoutMs} ms`)),
-        readyTimeoutMs,
-      );
-      subscriber.on('ready', onReadyOnce);
-      subscriber.on('end', onEnd);
-    });
-  };
-
-  const unsubscribe = (channel: string) => {
-    subscribed.delete(channel);
-    subscriber
-      .unsubscribe(channel)
-      .catch((error: unknown) => logger.warn({ err: error, channel }, 'live updates: UNSUBSCRIBE failed'));
-  };
+  const keysOf = (topic: Topic) => topicKeys(keyPrefix, topic);
 
   return {
-    async listen(topic, onSnapshots) {
-      const { channel } = keysOf(topic);
-      let set = listeners.get(channel);
-      if (!set) {
-        const fresh = new Set<Listener>();
-        set = fresh;
-        listeners.set(channel, fresh);
-        subscribed.set(
-          channel,
-          whenReady()
-            .then(() => subscriber.subscribe(channel))
-            .catch((error: unknown) => {
-              // Let the next listener try again rather than inherit a failed subscription.
-              if (listeners.get(channel) === fresh) {
-                listeners.delete(channel);
-                subscribed.delete(channel);
-              }
-              throw error;
-            }),
-        );
-      }
-      set.add(onSnapshots);
-      const owner = set;
-      const stop = () => {
-        owner.delete(onSnapshots);
-        if (owner.size === 0 && listeners.get(channel) === owner) {
-          listeners.delete(channel);
-          unsubscribe(channel);
-        }
-      };
-      try {
-        await subscribed.get(channel);
-      } catch (error) {
-        stop();
-        throw error;
-      }
-      return stop;
-    },
-    onResync(topic, callback) {
-      const key = keysOf(topic).channel;
-      const set = resyncs.get(key) ?? new Set();
-      set.add(callback);
-      resyncs.set(key, set);
-      return () => {
-        set.delete(callback);
-        if (set.size === 0 && resyncs.get(key) === set) resyncs.delete(key);
-      };
-    },
+    listen: (topic, onSnapshots) => channels.listen(keysOf(topic).channel, onSnapshots),
+    onResync: (topic, callback) => channels.onResync(keysOf(topic).channel, callback),
     lease(topic, onVacant) {
       const keys = keysOf(topic);
       const lease = createRedisLease({
@@ -202,6 +94,7 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
       if (!redisLease?.held) return false;
       const keys = keysOf(topic);
       const keepState = topic.kind === 'job' ? stateTtlMs : 0;
+      const payload = encodeSnapshots(snapshots);
       const ok = await publisher.eval(
         PUBLISH,
         2,
@@ -209,19 +102,14 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
         keys.state,
         redisLease.value,
         keys.channel,
-        encodeSnapshots(snapshots),
+        payload,
         opts.leaseMs,
         keepState,
       );
-      if (ok !== 1) {
-        logger.warn(
-          { leaseKey: keys.lease },
-          "live updates: publish refused: the poll lease is another instance's now",
-        );
-        redisLease.markLost();
-        return false;
-      }
-      return true;
+      if (ok === 1) return true;
+      logger.warn({ leaseKey: keys.lease }, "live updates: publish refused: the poll lease is another instance's now");
+      redisLease.markLost();
+      return false;
     },
     async lastState(topic) {
       if (topic.kind !== 'job') return null;
@@ -235,18 +123,18 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
       }
     },
     async close() {
-      subscriber.off('message', onMessage);
-      subscriber.off('ready', onReady);
-      const channels = [...listeners.keys()];
-      listeners.clear();
-      subscribed.clear();
-      resyncs.clear();
-      await liveness.close();
-      if (channels.length > 0 && subscriber.status === 'ready') {
-        await subscriber
-          .unsubscribe(...channels)
-          .catch((error: unknown) => logger.warn({ err: error }, 'live updates: UNSUBSCRIBE failed'));
-      }
+      await Promise.all([channels.close(), liveness.close()]);
     },
+  };
+}
+
+/** A topic's channel and keys (see the header): ids percent-encoded inside one hash tag. */
+function topicKeys(keyPrefix: string, topic: Topic) {
+  const org = encodeURIComponent(topic.organizationId);
+  const tag = topic.kind === 'job' ? `{job:${org}:${encodeURIComponent(topic.jobId)}}` : `{jobs:${org}}`;
+  return {
+    channel: `${keyPrefix}events:${tag}`,
+    lease: `${keyPrefix}lease:${tag}`,
+    state: `${keyPrefix}state:${tag}`,
   };
 }

@@ -9,16 +9,24 @@
  * still have subscribers takes over.
  *
  * What to fetch, what counts as a change and when the topic is finished are the strategy's
- * (job-strategy.ts, list-strategy.ts); what a failure leads to is poll-failure-policy.ts's; leases,
- * scheduling and shutdown are here.
+ * (job-strategy.ts, list-strategy.ts). What happens next, after each step, is decided by the pure
+ * transition in poller-transition.ts; this file is its shell: it keeps the members, runs the effects
+ * (timers from the Clock, the lease, upstream calls, publishing) and reports their outcomes as events.
+ * Once the poller is disposed, no effect but logging and the disposal itself runs: nothing new starts.
  */
-import { UpstreamError } from '../upstream/errors.js';
+import type { UpstreamError } from '../upstream/errors.js';
 import type { Credentials } from '../upstream/types.js';
 import type { Clock } from './clock.js';
 import { createCredentialPool, type PoolMember } from './credential-pool.js';
 import type { Intervals, LiveUpdatesLogger } from './options.js';
-import { nextPollDelay } from './poll-delay.js';
-import { decideAfterFailure, HEALTHY, type PollFailure } from './poll-failure-policy.js';
+import {
+  initialPollerState,
+  pollerTransition,
+  type PollerEffect,
+  type PollerEvent,
+  type PollerState,
+} from './poller-transition.js';
+import { pollerSteps } from './poller-steps.js';
 import type { JobSnapshot } from './snapshot.js';
 import type { Topic, Transport } from './transport.js';
 
@@ -66,210 +74,141 @@ export interface SharedPollerOptions {
 
 export function createSharedPoller(opts: SharedPollerOptions): SharedPoller {
   const { topic, strategy, transport, clock, logger } = opts;
-  const members = new Set<PollerMember>();
-  const pool = createCredentialPool<PollerMember>();
-  const lease = transport.lease(topic, () => wake());
+  const members = pollerMembers();
+  const lease = transport.lease(topic, () => dispatch({ type: 'vacant' }));
   const abort = new AbortController();
-  const cleanups: Array<() => void> = [];
-  let disposed: Promise<void> | undefined;
-  let timer: unknown;
-  let woken = false;
-  let fresh = false;
-  let record = HEALTHY;
-  let lastRecheck = clock.now();
-  const decide = (error: unknown, during: PollFailure['during']) =>
-    decideAfterFailure({ error, during, record, now: clock.now(), giveUpAfterMs: opts.intervals.giveUpAfterMs });
+  let state: PollerState = initialPollerState(clock.now());
+  let released: Promise<void> | undefined;
+
+  const dispatch = (event: PollerEvent): void => {
+    const env = { now: clock.now(), baseDelayMs: strategy.baseDelay(), intervals: opts.intervals };
+    const step = pollerTransition(state, event, env);
+    state = step.state;
+    for (const effect of step.effects) {
+      // An effect may dispatch in turn (ending the last member disposes): after that, nothing new starts.
+      if (state.phase === 'disposed' && effect.type !== 'dispose' && effect.type !== 'log') continue;
+      run(effect);
+    }
+  };
 
   const receive = (snapshots: readonly JobSnapshot[]) => {
-    if (disposed) return;
-    if (strategy.receive(snapshots, members)) void dispose();
+    if (state.phase === 'disposed') return;
+    if (strategy.receive(snapshots, members.all)) dispatch({ type: 'finished' });
   };
 
-  const resync = async () => {
-    try {
-      const state = await transport.lastState(topic);
-      if (state) receive([state]);
-    } catch (error) {
-      logger.warn({ err: error }, 'live updates: could not read the last state');
-    }
-  };
+  const isDisposed = () => state.phase === 'disposed';
+  const steps = pollerSteps({
+    ...opts,
+    pool: members.pool,
+    lease,
+    signal: abort.signal,
+    dispatch,
+    receive,
+    isDisposed,
+  });
 
-  const schedule = () => {
-    if (disposed) return;
-    const { failures, retryAfterSeconds } = record;
-    const delay = nextPollDelay({
-      baseMs: strategy.baseDelay(),
-      failures,
-      retryAfterSeconds,
-      maxBackoffMs: opts.intervals.maxBackoffMs,
-    });
-    if (delay === null) {
-      void dispose();
-      return;
-    }
-    if (woken) {
-      woken = false;
-      void tick();
-      return;
-    }
-    timer = clock.setTimer(() => void tick(), delay);
-  };
-
-  /** The lease's holder died: claim (and poll) now; if a tick is running, right after it. */
-  const wake = () => {
-    if (disposed) return;
-    if (timer === undefined) {
-      woken = true;
-      return;
-    }
-    clock.clearTimer(timer);
-    timer = undefined;
-    void tick();
-  };
-
-  const tick = async () => {
-    timer = undefined;
-    if (disposed) return;
-    try {
-      if (!lease.held && (await lease.claim())) fresh = true;
-      if (lease.held && !disposed) await poll();
-      else if (!disposed) await recheckStandby();
-    } catch (error) {
-      if (!disposed) fail(error);
-    }
-    schedule();
-  };
-
-  const poll = async () => {
-    // Each pass either returns or drops one token, so this ends.
-    for (;;) {
-      const creds = pool.next(clock.now());
-      // Only expired tokens left: their own timers are ending those subscriptions.
-      if (!creds) return;
-      let snapshots: JobSnapshot[];
-      try {
-        snapshots = await strategy.fetch(creds, abort.signal, fresh);
-      } catch (error) {
-        if (disposed) return;
-        const decision = decide(error, 'poll');
-        if (decision.action !== 'drop-token') throw error;
-        dropToken(creds.token, decision.error);
-        if (disposed) return;
-        continue;
-      }
-      if (disposed) return;
-      record = HEALTHY;
-      if (snapshots.length === 0) {
-        fresh = false;
-        return;
-      }
-      if (await transport.publish(lease, topic, snapshots)) {
-        fresh = false;
-        receive(snapshots);
-      }
-      // Not published: the lease went to another instance meanwhile, which will publish instead.
-      return;
-    }
-  };
-
-  /**
-   * Without the lease this instance never polls, so its subscribers' tokens would be checked only when
-   * they joined and at their `exp`: now and then, one of them (round robin) is asked about again. A
-   * refusal ends that token's subscriptions here; any other failure is the holder's to handle.
-   */
-  const recheckStandby = async () => {
-    const every = opts.intervals.standbyRecheckMs;
-    if (every === 0 || clock.now() - lastRecheck < every) return;
-    lastRecheck = clock.now();
-    const creds = pool.next(lastRecheck);
-    if (!creds) return;
-    try {
-      await strategy.verify(creds, abort.signal);
-    } catch (error) {
-      const decision = decide(error, 'recheck');
-      if (!disposed && decision.action === 'drop-token') dropToken(creds.token, decision.error);
-    }
-  };
-
-  const dropToken = (token: string, error: UpstreamError) => {
-    logger.debug({ code: error.code }, 'live updates: a token was refused while polling; ending its subscriptions');
-    for (const member of pool.dropToken(token)) {
-      members.delete(member);
-      member.end(error);
-    }
-    if (members.size === 0) void dispose();
-  };
-
-  const fail = (error: unknown) => {
-    const decision = decide(error, 'poll');
-    if (decision.action === 'back-off') {
-      record = decision.record;
-      logger.warn({ err: error, failures: record.failures }, 'live updates: poll failed; retrying with backoff');
-    } else if (decision.action === 'end' || decision.action === 'drop-token') {
-      // A token refused outside a fetch (never, today) would still end only what it must: everything.
-      void dispose(decision.error);
-    }
-  };
-
-  const start = async () => {
-    try {
-      const stopListening = await transport.listen(topic, receive);
-      cleanups.push(stopListening);
-      cleanups.push(transport.onResync(topic, () => void resync()));
-      if (disposed) return runCleanups();
-      await resync();
-    } catch (error) {
-      logger.error({ err: error }, 'live updates: could not listen for events');
-      void dispose(
-        new UpstreamError('UPSTREAM_UNAVAILABLE', 'Live updates are unavailable right now; subscribe again later.', {
-          cause: error,
-        }),
-      );
-      return;
-    }
-    if (!disposed) void tick();
-  };
-
-  const runCleanups = () => {
-    for (const cleanup of cleanups.splice(0)) cleanup();
-  };
-
-  const dispose = (error?: Error): Promise<void> => {
-    if (disposed) return disposed;
+  const teardown = (error?: Error) => {
+    if (released) return;
     opts.onDisposed();
-    if (timer !== undefined) clock.clearTimer(timer);
-    timer = undefined;
+    steps.stopWaiting();
     abort.abort();
-    runCleanups();
-    const ending = [...members];
-    members.clear();
-    for (const member of ending) {
-      pool.remove(member);
-      member.end(error);
-    }
-    disposed = lease.release().catch((releaseError: unknown) => {
+    steps.stopListening();
+    members.endAll(error);
+    released = lease.release().catch((releaseError: unknown) => {
       logger.warn({ err: releaseError }, 'live updates: lease release failed; it will expire');
     });
-    return disposed;
   };
 
-  void start();
+  const shell: EffectShell = { steps, members, logger, receive, dispatch, teardown };
+  const run = (effect: PollerEffect) => runEffect(effect, shell);
+
+  void steps.listen();
 
   return {
     join(member) {
-      if (disposed) {
-        member.end();
-        return;
-      }
+      if (state.phase === 'disposed') return member.end();
       members.add(member);
-      pool.add(member);
       strategy.welcome(member);
     },
     leave(member) {
-      if (!members.delete(member)) return;
-      pool.remove(member);
-      if (members.size === 0) void dispose();
+      if (members.remove(member) === 0) dispatch({ type: 'emptied' });
     },
-    dispose,
+    dispose(error) {
+      dispatch({ type: 'dispose', error });
+      return released ?? Promise.resolve();
+    },
+  };
+}
+
+interface EffectShell {
+  steps: ReturnType<typeof pollerSteps>;
+  members: ReturnType<typeof pollerMembers>;
+  logger: LiveUpdatesLogger;
+  receive(snapshots: readonly JobSnapshot[]): void;
+  dispatch(event: PollerEvent): void;
+  teardown(error?: Error): void;
+}
+
+function runEffect(effect: PollerEffect, shell: EffectShell): void {
+  const { steps, members, dispatch } = shell;
+  switch (effect.type) {
+    case 'claim':
+      return void steps.claim();
+    case 'poll':
+      return void steps.poll(effect.fresh);
+    case 'publish':
+      return void steps.publish(effect.snapshots);
+    case 'recheck':
+      return void steps.recheck(effect.at);
+    case 'deliver':
+      shell.receive(effect.snapshots);
+      return dispatch({ type: 'delivered' });
+    case 'drop-token':
+      if (members.dropToken(effect.token, effect.error) === 0) dispatch({ type: 'emptied' });
+      return;
+    case 'set-timer':
+      return steps.wait(effect.ms);
+    case 'clear-timer':
+      return steps.stopWaiting();
+    case 'log':
+      return shell.logger[effect.level](effect.fields, effect.message);
+    case 'dispose':
+      return shell.teardown(effect.error);
+  }
+}
+
+/** The poller's members, and the pool of their tokens kept in step with them. */
+function pollerMembers() {
+  const all = new Set<PollerMember>();
+  const pool = createCredentialPool<PollerMember>();
+  return {
+    all: all as ReadonlySet<PollerMember>,
+    pool,
+    add(member: PollerMember) {
+      all.add(member);
+      pool.add(member);
+    },
+    /** Members left after `member` leaves, or undefined when it was not one. */
+    remove(member: PollerMember): number | undefined {
+      if (!all.delete(member)) return undefined;
+      pool.remove(member);
+      return all.size;
+    },
+    /** Ends the members holding `token` with `error`; returns how many members are left. */
+    dropToken(token: string, error: UpstreamError): number {
+      for (const member of pool.dropToken(token)) {
+        all.delete(member);
+        member.end(error);
+      }
+      return all.size;
+    },
+    endAll(error?: Error) {
+      const ending = [...all];
+      all.clear();
+      for (const member of ending) {
+        pool.remove(member);
+        member.end(error);
+      }
+    },
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { GraphQLError } from 'graphql';
+import { ACCEPTED_FORMAT } from '../contract/file-format.js';
 import { analyzeDataset, type DatasetFile } from '../preflight/analyze-dataset.js';
 import { AnalysisInputError } from '../preflight/input-error.js';
 import type { DatasetReport } from '../preflight/report.js';
@@ -42,9 +43,21 @@ export interface UpstreamComparison {
 
 export type AnalyzedDataset = DatasetReport & { upstream: UpstreamComparison | null };
 
+/** Refusals that mean "this is not a CSV file": they say which format the service takes. */
+const NOT_CSV = new Set(['BINARY', 'NOT_UTF8', 'BAD_HEADER']);
+
+/**
+ * The analysis names its fields by their path (`input.trainingFile: …`); every input error of the API
+ * starts with the name `extensions.field` holds (`trainingFile: …`), as createJob's do.
+ */
 function asGraphQLError(error: AnalysisInputError): GraphQLError {
-  const field = /^input\.(\w+):/.exec(error.message)?.[1] ?? 'input';
-  return badUserInput(field, error.message);
+  const named = /^input\.(\w+): /.exec(error.message);
+  const field = named?.[1] ?? 'input';
+  const reason = named ? error.message.slice(named[0].length) : error.message;
+  // The parser's words about a JSON file ("Invalid Opening Quote … value is "{"") tell a user nothing.
+  const json = error.code === 'BAD_HEADER' && /^not a valid CSV file: .*value is "[[{]/.test(reason);
+  const said = json ? 'not a valid CSV file: it reads like JSON or JSON Lines' : reason;
+  return badUserInput(field, `${field}: ${said}${NOT_CSV.has(error.code) ? `; ${ACCEPTED_FORMAT}` : ''}`);
 }
 
 export async function resolveAnalyzeDataset(

@@ -4,8 +4,6 @@
  * `GET /base-models` each time.
  */
 import type { BaseModel } from '../upstream/schemas.js';
-import { CallerCache, type CallerCacheOptions } from './caller-cache.js';
-
-export type BaseModelCatalogueOptions = CallerCacheOptions;
+import { CallerCache } from './caller-cache.js';
 
 export class BaseModelCatalogue extends CallerCache<BaseModel[]> {}

@@ -7,8 +7,9 @@
  *
  * Why the key is the token itself and not a digest of it: hashing cost a SHA-256 per request on the
  * hot path (issue 10). The map lives in this process only, next to the credentials every request
- * already carries in memory; it is never logged, serialised or exposed, and it is bounded (LRU).
+ * already carries in memory; it is never logged, serialised or exposed, and it is bounded (lru-cache, least recently used first out).
  */
+import { LRUCache } from 'lru-cache';
 import type { Credentials } from '../upstream/types.js';
 import { jwtExpiry } from '../upstream/jwt-expiry.js';
 
@@ -22,23 +23,24 @@ export interface CallerCacheOptions {
   onLookup?: (hit: boolean) => void;
 }
 
-interface Entry<T> {
-  expiresAt: number;
-  value: Promise<T>;
-}
-
 export class CallerCache<T> {
-  private readonly entries = new Map<string, Entry<T>>();
+  /** Answers in flight are cached too: callers arriving together share one fetch. */
+  private readonly entries: LRUCache<string, Promise<T>>;
   private readonly ttlMs: number;
-  private readonly maxEntries: number;
   private readonly now: () => number;
   private readonly onLookup: (hit: boolean) => void;
 
   constructor(options: CallerCacheOptions) {
     this.ttlMs = options.ttlMs;
-    this.maxEntries = options.maxEntries ?? 1000;
     this.now = options.now ?? Date.now;
     this.onLookup = options.onLookup ?? (() => {});
+    this.entries = new LRUCache({
+      max: options.maxEntries ?? 1000,
+      // Ages read on the gateway's clock, every time: lru-cache's default keeps a read for 1 ms of
+      // real time, which a test clock would not follow.
+      perf: { now: this.now },
+      ttlResolution: 0,
+    });
   }
 
   get enabled(): boolean {
@@ -49,23 +51,15 @@ export class CallerCache<T> {
   get(creds: Credentials, fetch: () => Promise<T>): Promise<T> {
     if (this.ttlMs <= 0) return fetch();
     const key = keyOf(creds);
-    const now = this.now();
     const cached = this.entries.get(key);
-    if (cached && cached.expiresAt > now) {
-      this.onLookup(true);
-      // Most recently used last: the eviction below takes the first key.
-      this.entries.delete(key);
-      this.entries.set(key, cached);
-      return cached.value;
-    }
-    this.onLookup(false);
-    return this.store(key, creds, fetch(), now);
+    this.onLookup(cached !== undefined);
+    return cached ?? this.store(key, creds, fetch());
   }
 
   /** Replaces the caller's answer with one just fetched elsewhere (a full list the caller asked for). */
   set(creds: Credentials, value: T): void {
     if (this.ttlMs <= 0) return;
-    this.store(keyOf(creds), creds, Promise.resolve(value), this.now());
+    this.store(keyOf(creds), creds, Promise.resolve(value));
   }
 
   /** Forgets the caller's answer (after a change this gateway made for them). */
@@ -73,19 +67,19 @@ export class CallerCache<T> {
     this.entries.delete(keyOf(creds));
   }
 
-  private store(key: string, creds: Credentials, value: Promise<T>, now: number): Promise<T> {
-    const exp = jwtExpiry(creds.token);
-    const entry: Entry<T> = { expiresAt: Math.min(now + this.ttlMs, exp ?? Number.POSITIVE_INFINITY), value };
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    value.catch(() => {
-      if (this.entries.get(key) === entry) this.entries.delete(key);
-    });
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
+  private store(key: string, creds: Credentials, value: Promise<T>): Promise<T> {
+    const now = this.now();
+    const ttl = Math.min(this.ttlMs, (jwtExpiry(creds.token) ?? Number.POSITIVE_INFINITY) - now);
+    // A token already expired: nothing to keep (a ttl of 0 would mean "forever" to lru-cache).
+    if (ttl <= 0) {
+      this.entries.delete(key);
+      return value;
     }
+    this.entries.set(key, value, { ttl, start: now });
+    value.catch(() => {
+      // `peek`, not `get`: a failure must not count as a use.
+      if (this.entries.peek(key) === value) this.entries.delete(key);
+    });
     return value;
   }
 }

@@ -11,9 +11,7 @@
  * within the TTL. Single lookups (`Query.dataset`, the checks of `createJob`) do not use this cache.
  */
 import type { Dataset } from '../upstream/schemas.js';
-import { CallerCache, type CallerCacheOptions } from './caller-cache.js';
-
-export type DatasetCatalogueOptions = CallerCacheOptions;
+import { CallerCache } from './caller-cache.js';
 
 export interface KnownDatasets {
   byId: Map<string, Dataset>;

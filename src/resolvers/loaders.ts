@@ -7,10 +7,11 @@
  */
 import DataLoader from 'dataloader';
 import type { BaseModel, Dataset, Job, Metrics, UpstreamFile } from '../upstream/schemas.js';
-import { isUpstreamError } from '../upstream/errors.js';
 import type { CallOptions, Credentials, UpstreamClient } from '../upstream/types.js';
 import type { BaseModelCatalogue } from './base-model-catalogue.js';
-import { datasetsById, type DatasetCatalogue, type KnownDatasets } from './dataset-catalogue.js';
+import type { DatasetCatalogue } from './dataset-catalogue.js';
+import { datasetLoader } from './dataset-loader.js';
+import { perKeyLoader } from './per-key-loader.js';
 
 export interface Loaders {
   /** The whole catalogue, fetched at most once per request (and cached briefly across them). */
@@ -55,55 +56,6 @@ export function createLoaders(
     return catalogueOnce;
   };
 
-  // The upstream has no batch endpoints: a batch is the distinct keys of one tick, fetched in parallel.
-  // DataLoader would keep a failed key's rejection for the loader's life (a subscription's whole life):
-  // failed keys are forgotten, so only successes are reused.
-  const each = <V>(get: (id: string) => Promise<V>) => {
-    const loader: DataLoader<string, V> = new DataLoader<string, V>((ids) =>
-      Promise.all(
-        ids.map((id) =>
-          get(id).catch((error: unknown) => {
-            loader.clear(id);
-            return toError(error);
-          }),
-        ),
-      ),
-    );
-    return loader;
-  };
-
-  // The caller's datasets come from their cached list; an id it lacks is asked for by id (and joins
-  // the list). The list is fetched without this request's signal (`shared`): other requests may share it.
-  const datasetLoader = (): DataLoader<string, Dataset> => {
-    const cache = datasets;
-    if (cache === undefined || !cache.enabled) return each((id) => client.getDataset(creds, id, opts));
-    const loader: DataLoader<string, Dataset> = new DataLoader<string, Dataset>(async (ids) => {
-      let known: KnownDatasets;
-      try {
-        known = await cache.get(creds, async () => datasetsById(await client.listDatasets(creds, shared)));
-      } catch (error) {
-        for (const id of ids) loader.clear(id);
-        return ids.map(() => toError(error));
-      }
-      return Promise.all(
-        ids.map(async (id) => {
-          const hit = known.byId.get(id) ?? known.missing.get(id);
-          if (hit) return hit;
-          try {
-            const found = await client.getDataset(creds, id, opts);
-            known.byId.set(id, found);
-            return found;
-          } catch (error) {
-            if (isUpstreamError(error) && error.code === 'NOT_FOUND') known.missing.set(id, error);
-            loader.clear(id);
-            return toError(error);
-          }
-        }),
-      );
-    });
-    return loader;
-  };
-
   const loaders: Loaders = {
     baseModels,
     baseModel: new DataLoader(async (ids) => {
@@ -111,11 +63,11 @@ export function createLoaders(
       const byId = new Map(models.map((m) => [m.id, m]));
       return ids.map((id) => byId.get(id) ?? null);
     }),
-    dataset: datasetLoader(),
-    datasetById: each((id) => client.getDataset(creds, id, opts)),
-    file: each((id) => client.getFile(creds, id, opts)),
-    job: each((id) => client.getJob(creds, id, opts)),
-    metrics: each((id) => client.getMetrics(creds, id, opts)),
+    dataset: datasetLoader({ client, creds, opts, shared }, datasets),
+    datasetById: perKeyLoader((id) => client.getDataset(creds, id, opts)),
+    file: perKeyLoader((id) => client.getFile(creds, id, opts)),
+    job: perKeyLoader((id) => client.getJob(creds, id, opts)),
+    metrics: perKeyLoader((id) => client.getMetrics(creds, id, opts)),
     clearAll() {
       catalogueOnce = null;
       for (const loader of [
@@ -130,8 +82,4 @@ export function createLoaders(
     },
   };
   return loaders;
-}
-
-function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

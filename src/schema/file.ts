@@ -1,4 +1,5 @@
 import type { FileColumn, UpstreamFile } from '../upstream/schemas.js';
+import { asFileRefusal } from '../resolvers/file-refusal.js';
 import { builder } from './builder.js';
 
 const FileColumnRef = builder.objectRef<FileColumn>('FileColumn').implement({
@@ -63,7 +64,7 @@ builder.mutationFields((t) => ({
         );
       } catch (error) {
         // A file cut off at the size limit fails the upload midway; the limit is the reason to report.
-        throw args.file.failure() ?? error;
+        throw args.file.failure() ?? asFileRefusal(error);
       } finally {
         body.resume(); // Whatever was not sent is drained, so that the request body ends.
       }

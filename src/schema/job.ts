@@ -1,8 +1,7 @@
 import { JOB_STATUSES, type JobStatusWire } from '../contract/hyperparameters.js';
 import { checkedJob } from '../resolvers/checked-job.js';
-import { decodeJobCursor, encodeJobCursor } from '../resolvers/job-cursor.js';
-import { MAX_LIST_CALLS, jobPageAfter, type JobPage } from '../resolvers/job-page.js';
-import { badUserInput } from '../errors/bad-user-input.js';
+import { MAX_LIST_CALLS } from '../resolvers/job-page.js';
+import { MAX_PAGE, resolveJobs } from '../resolvers/jobs-connection.js';
 import { isUpstreamError } from '../upstream/errors.js';
 import type { Job, Metrics } from '../upstream/schemas.js';
 import { BaseModelRef } from './base-model.js';
@@ -130,15 +129,13 @@ builder.objectField(JobConnection, 'totalCount', (t) =>
   t.int({ description: 'How many jobs match, across all pages.', resolve: (connection) => connection.totalCount }),
 );
 
-const MAX_PAGE = 100;
-
 builder.queryFields((t) => ({
   jobs: t.field({
     type: JobConnection,
     description: [
       "The organization's jobs, newest first, a page at a time.",
       'Paging forward with `after` is stable: each job that existed when the first page was read is seen exactly once, however many jobs are created meanwhile (with `status`, jobs that leave or enter that status meanwhile may be missed or appear).',
-      `Finding a cursor's place costs at most ${MAX_LIST_CALLS} upstream calls.`,
+      `A page after a cursor costs at most ${MAX_LIST_CALLS} upstream calls: up to ${MAX_LIST_CALLS - 1} to find the cursor's place, then 1 to fill the page.`,
       '`totalCount` and `hasNextPage` describe the list as it is now.',
     ].join(' '),
     args: {
@@ -159,63 +156,7 @@ builder.queryFields((t) => ({
         description: 'Only jobs with this status (now: a job is listed by the status it has when the page is read).',
       }),
     },
-    resolve: async (_root, args, ctx) => {
-      if (args.first < 1 || args.first > MAX_PAGE)
-        throw badUserInput('first', `first: ${args.first} is not an integer from 1 to ${MAX_PAGE}`);
-      const status = args.status ?? null;
-      const list = async (offset: number, limit: number) =>
-        ctx.services.client.listJobs(ctx.credentials(), { ...ctx.call, limit, offset, ...(status ? { status } : {}) });
-      let page: JobPage;
-      if (args.after == null) {
-        page = { offset: 0, ...(await list(0, args.first)) };
-      } else {
-        const cursor = decodeJobCursor(args.after);
-        if (cursor.status !== status) {
-          const named = (s: string | null) =>
-            s === null ? 'jobs without a status filter' : `jobs(status: ${s.toUpperCase()})`;
-          throw badUserInput(
-            'after',
-            `after: this cursor was read from ${named(cursor.status)}, not from ${named(status)}; page with the same status, or start again from the first page`,
-          );
-        }
-        page = await jobPageAfter(list, cursor, args.first);
-      }
-      const loader = ctx.loaders().job;
-      for (const job of page.jobs) loader.prime(job.id, job);
-      // Cursors are encoded only when a query selects them (most pages read nodes alone).
-      const cursorAt = (i: number): string | null => {
-        const job = page.jobs[i];
-        return job
-          ? encodeJobCursor({
-              status,
-              createdAt: job.createdAt.getTime(),
-              id: job.id,
-              position: page.offset + i,
-              total: page.total,
-            })
-          : null;
-      };
-      const edges = page.jobs.map((job, i) => ({
-        node: job,
-        get cursor(): string {
-          return cursorAt(i) as string;
-        },
-      }));
-      return {
-        edges,
-        totalCount: page.total,
-        pageInfo: {
-          hasNextPage: page.offset + page.jobs.length < page.total,
-          hasPreviousPage: page.offset > 0,
-          get startCursor() {
-            return cursorAt(0);
-          },
-          get endCursor() {
-            return cursorAt(page.jobs.length - 1);
-          },
-        },
-      };
-    },
+    resolve: (_root, args, ctx) => resolveJobs(args, ctx),
   }),
   job: t.field({
     type: JobRef,

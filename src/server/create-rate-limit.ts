@@ -15,7 +15,7 @@ import type { Settings } from '../config.js';
 import { gatewayError } from '../errors/gateway-error.js';
 import { rateLimitKey, type RateLimitSubject } from './rate-limit-key.js';
 
-/** `points`, `windowSeconds` and `trustProxy`: RATE_LIMIT_* in src/config.ts, with their defaults. */
+/** `points`, `windowSeconds` and `trustProxy`: RATE_LIMIT_* in src/config-variables.ts, with their defaults. */
 export interface RateLimitOptions extends NonNullable<Settings['rateLimit']> {
   /** Shares the counts between instances. @default none (in memory) */
   redis?: Redis | null;

@@ -31,7 +31,7 @@ export function defaultCredentialsRefusal(site: RequestSite, allowedHosts: reado
   for (const name of names) {
     const hostname = hostnameOf(name);
     if (hostname === null || !(LOOPBACK.has(hostname) || allowedHosts.includes(hostname))) {
-      return `The default credentials serve only requests sent to localhost, 127.0.0.1, [::1] or a host listed in GATEWAY_ALLOWED_HOSTS, not to ${JSON.stringify((hostname ?? name).slice(0, 200))}: send credentials of your own (Authorization and X-Organization-Id), or list the host in GATEWAY_ALLOWED_HOSTS.`;
+      return `The default credentials serve only requests sent to localhost, 127.0.0.1, [::1] or a host listed in GATEWAY_ALLOWED_HOSTS, not to ${JSON.stringify((hostname ?? name).slice(0, 200))}: send credentials of your own (Authorization and X-Organization-Id). GATEWAY_ALLOWED_HOSTS is for names the operator publishes; behind a proxy, have it forward the name clients used (Host, X-Forwarded-Host).`;
     }
   }
   const fetchSite = site.fetchSite?.trim().toLowerCase();

@@ -4,11 +4,10 @@
  * in one list here and each entry says why it stands where it does.
  */
 import type { Plugin } from 'graphql-yoga';
-import type { DocumentStore } from './bounded-document-store.js';
 import type { RateLimit } from './create-rate-limit.js';
 import type { GatewayParts } from './gateway.js';
 import { readinessResponse } from './readiness-response.js';
-import { useAutomaticPersistedQueries } from './use-automatic-persisted-queries.js';
+import { useAutomaticPersistedQueries, type DocumentStore } from './use-automatic-persisted-queries.js';
 import { useDashboard } from './use-dashboard.js';
 import { useFieldSuggestionsSwitch } from './use-field-suggestions-switch.js';
 import { useGraphQLJsExecute } from './use-graphql-js-execute.js';

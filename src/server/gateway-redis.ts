@@ -12,7 +12,7 @@
  */
 import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { connectRedis } from '../live/connect-redis.js';
+import { connectRedis } from './connect-redis.js';
 
 /** Opens one connection (ioredis by default; tests may count or refuse connections). */
 export type RedisFactory = (url: string, options?: RedisOptions) => Redis;

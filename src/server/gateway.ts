@@ -18,7 +18,6 @@ import { corsAllowList } from './cors-allow-list.js';
 import { createContextFactory, type TransportContext } from './create-context-factory.js';
 import { gatewayPlugins, type OperationGuardParts } from './gateway-plugins.js';
 import { GRAPHIQL_TABS } from './graphiql-examples.js';
-import { redactingLogger } from './redacting-logger.js';
 import { scrubbedError, toClientError } from './to-client-error.js';
 import { createInternalErrorLog } from './use-internal-error-log.js';
 import { createRequestScopes } from './use-request-id.js';
@@ -86,7 +85,7 @@ export function createGateway(parts: GatewayParts): Gateway {
   const drain = createShutdownDrain();
   // The operator's token serves every caller without credentials: held for the gateway's life.
   if (settings.fallbackCredentials) redactor.hold([settings.fallbackCredentials.token]);
-  const log = redactingLogger(parts.logger, redactor);
+  const log = parts.logger; // already scrubbed by `redactor` (compose-gateway.ts)
   const scopes = createRequestScopes(log);
   const internalErrors = createInternalErrorLog(scopes, log);
 

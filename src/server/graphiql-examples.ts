@@ -24,7 +24,7 @@ query BaseModels {
 # curl http://localhost:4000/graphql \\
 #   -F operations='{"query":"mutation($file: Upload!) { uploadFile(file: $file) { id name columns { name sampleValues } } }","variables":{"file":null}}' \\
 #   -F map='{"0":["variables.file"]}' \\
-#   -F 0=@train.csv
+#   -F 0=@examples/support-faq.csv
 #
 # Then create a dataset from the file id:
 mutation CreateDataset($fileId: ID!) {

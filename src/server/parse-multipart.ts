@@ -59,18 +59,8 @@ export function parseMultipart(
         parts.holdTo(partLimit(operations, limits)); // before "map" adds any part
       } else if (name === 'map') {
         if (!operations) return fail(refuse('Multipart field "map" must come after "operations".'));
-        const map = parseJson(value);
-        if (!isFileMap(map))
-          return fail(
-            refuse('Multipart field "map" must be a JSON object of file part names to arrays of variable paths.'),
-          );
-        for (const [partName, paths] of Object.entries(map)) {
-          const part = parts.add(partName);
-          for (const path of paths) {
-            if (!setPath(operations, path, part.upload))
-              return fail(refuse(`Multipart "map": ${JSON.stringify(path)} is not a variable path of the operations.`));
-          }
-        }
+        const refusal = applyFileMap(value, operations, parts);
+        if (refusal !== null) return fail(refuse(refusal));
         settled = true;
         resolve(operations);
       } else {
@@ -111,6 +101,21 @@ export function parseMultipart(
 /** A refusal of the request as a whole, before execution: yoga answers it with this HTTP status. */
 function refuse(message: string, status = 400) {
   return createGraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status } } });
+}
+
+/** Sets each mapped part's upload at its variable paths; the refusal's message when the map is wrong. */
+function applyFileMap(value: string, operations: Record<string, unknown>, parts: FileParts): string | null {
+  const map = parseJson(value);
+  if (!isFileMap(map))
+    return 'Multipart field "map" must be a JSON object of file part names to arrays of variable paths.';
+  for (const [partName, paths] of Object.entries(map)) {
+    const part = parts.add(partName);
+    for (const path of paths) {
+      if (!setPath(operations, path, part.upload))
+        return `Multipart "map": ${JSON.stringify(path)} is not a variable path of the operations.`;
+    }
+  }
+  return null;
 }
 
 function parseJson(text: string): unknown {

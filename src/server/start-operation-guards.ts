@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Settings } from '../config.js';
-import { createBoundedDocumentStore } from './bounded-document-store.js';
+import { createBoundedDocumentStore } from './use-automatic-persisted-queries.js';
 import type { OperationGuardParts } from './gateway-plugins.js';
 import { loadTrustedDocuments } from './load-trusted-documents.js';
 

@@ -16,7 +16,7 @@ import { toClientError } from './to-client-error.js';
 
 export interface UseMetricsOptions {
   metrics: GatewayMetrics;
-  /** Where the metrics are served (METRICS_PATH in src/config.ts). */
+  /** Where the metrics are served (METRICS_PATH in src/config-variables.ts). */
   path: string;
 }
 
@@ -28,27 +28,7 @@ const PHASE_CODES: Record<string, string> = { parse: 'GRAPHQL_PARSE_FAILED', val
 export function useMetrics(options: UseMetricsOptions): Plugin {
   const { metrics } = options;
   const registry = metrics.registry;
-  const org = metrics.organization;
-  const organizationOf = (context: unknown): string => {
-    try {
-      return org!((context as { credentials?: () => { organizationId: string } }).credentials?.().organizationId);
-    } catch {
-      return 'none'; // no credentials: the request is refused UNAUTHENTICATED
-    }
-  };
-  const operation = (params: FillLabelsFnParams, context: unknown) => ({
-    operationName: metrics.operationName(params.operationName),
-    operationType: params.operationType ?? 'unknown',
-    ...(org ? { organization: organizationOf(context) } : {}),
-  });
-  const operationLabels = ['operationName', 'operationType', ...(org ? ['organization'] : [])];
-
-  const codeOf = (params: FillLabelsFnParams & { error?: unknown; errorPhase?: string }): string => {
-    const given = (params.error as { extensions?: { code?: unknown } } | undefined)?.extensions?.code;
-    if (typeof given === 'string') return given;
-    const phaseCode = params.errorPhase ? PHASE_CODES[params.errorPhase] : undefined;
-    return phaseCode ?? String(toClientError(params.error).extensions['code'] ?? 'INTERNAL_SERVER_ERROR');
-  };
+  const { labelNames: operationLabels, fill: operation } = operationLabelling(metrics);
 
   return usePrometheus({
     registry,
@@ -73,7 +53,7 @@ export function useMetrics(options: UseMetricsOptions): Plugin {
         fillLabelsFn: (params, context) => ({
           ...operation(params, context),
           phase: params.errorPhase ?? 'execute',
-          code: codeOf(params),
+          code: errorCodeOf(params),
         }),
       }),
       graphql_envelop_request_duration: createHistogram({
@@ -112,4 +92,32 @@ export function useMetrics(options: UseMetricsOptions): Plugin {
       graphql_envelop_execute_resolver: false,
     },
   });
+}
+
+/** The labels every operation metric carries: its capped name, its type, and the organization when turned on. */
+function operationLabelling(metrics: GatewayMetrics) {
+  const org = metrics.organization;
+  const organizationOf = (context: unknown): string => {
+    try {
+      return org!((context as { credentials?: () => { organizationId: string } }).credentials?.().organizationId);
+    } catch {
+      return 'none'; // no credentials: the request is refused UNAUTHENTICATED
+    }
+  };
+  return {
+    labelNames: ['operationName', 'operationType', ...(org ? ['organization'] : [])],
+    fill: (params: FillLabelsFnParams, context: unknown) => ({
+      operationName: metrics.operationName(params.operationName),
+      operationType: params.operationType ?? 'unknown',
+      ...(org ? { organization: organizationOf(context) } : {}),
+    }),
+  };
+}
+
+/** An error's code from the closed vocabulary: its own, its phase's, or what a client would be shown. */
+function errorCodeOf(params: FillLabelsFnParams & { error?: unknown; errorPhase?: string }): string {
+  const given = (params.error as { extensions?: { code?: unknown } } | undefined)?.extensions?.code;
+  if (typeof given === 'string') return given;
+  const phaseCode = params.errorPhase ? PHASE_CODES[params.errorPhase] : undefined;
+  return phaseCode ?? String(toClientError(params.error).extensions['code'] ?? 'INTERNAL_SERVER_ERROR');
 }

@@ -4,7 +4,7 @@
  * graphql-armor during parsing and validation, and field selections and aliases counted by our own
  * rule (selection-count-rule.ts: armor exempts `__typename` and ignores repeated fields). A refusal
  * carries the code OPERATION_LIMIT_EXCEEDED (armor leaves its errors without a code) and comes before
- * any upstream call. The settings that set them, and their defaults, are in config.ts (MAX_OPERATION_*).
+ * any upstream call. The settings that set them, and their defaults, are in config-variables.ts (MAX_OPERATION_*).
  */
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { GraphQLError } from 'graphql';
@@ -12,7 +12,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Settings } from '../config.js';
 import { selectionCountRule } from './selection-count-rule.js';
 
-/** Depth, alias, field, directive, token and cost limits: MAX_OPERATION_* in src/config.ts, with their defaults. */
+/** Depth, alias, field, directive, token and cost limits: MAX_OPERATION_* in src/config-variables.ts, with their defaults. */
 export type OperationLimits = Settings['operationLimits'];
 
 const tagged = (_ctx: unknown, error: GraphQLError) => {
@@ -24,7 +24,7 @@ const tagged = (_ctx: unknown, error: GraphQLError) => {
 export function useOperationLimits(l: OperationLimits): Plugin {
   const reject = { onReject: [tagged], propagateOnRejection: true };
   const armor = EnvelopArmorPlugin({
-    // Suggestions ("Did you mean …?") stay on: the schema is public and they help people exploring.
+    // Suggestions are GRAPHQL_FIELD_SUGGESTIONS's, hidden by use-field-suggestions-switch.ts alone.
     blockFieldSuggestion: { enabled: false },
     maxDepth: { n: l.maxDepth, ignoreIntrospection: true, ...reject },
     // Counted by selectionCountRule instead, `__typename` included.

@@ -19,7 +19,7 @@ import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { drainRefusedBody } from './drain-refused-body.js';
 
 export interface RequestBodyLimitOptions {
-  /** Largest body of a request that is not a multipart upload, in bytes (MAX_REQUEST_BODY_BYTES, src/config.ts). */
+  /** Largest body of a request that is not a multipart upload, in bytes (MAX_REQUEST_BODY_BYTES, src/config-variables.ts). */
   maxBytes: number;
 }
 

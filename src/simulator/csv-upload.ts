@@ -8,6 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
 import { parse, type CsvError } from 'csv-parse';
+import { ACCEPTED_FORMAT, looksLikeJson } from '../contract/file-format.js';
 import { ApiError, invalidArgument } from './api-error.js';
 import { headerProblem } from './csv-table.js';
 
@@ -100,6 +101,8 @@ function parseCsvStream(
     const parser = parse({ skip_empty_lines: true });
     const records: string[][] = [];
     let bytes = 0;
+    /** The first characters of the file, to tell a JSON file from a broken CSV one. */
+    let start = '';
     let failed = false;
     const fail = (error: ApiError): void => {
       if (failed) return;
@@ -110,7 +113,16 @@ function parseCsvStream(
     };
 
     parser.on('data', (record: string[]) => records.push(record));
-    parser.on('error', (error: CsvError) => fail(notCsv(error.message)));
+    // A parser's complaint names the format too; a JSON file is said to be one instead of quoting it.
+    parser.on('error', (error: CsvError) =>
+      fail(
+        notCsv(
+          looksLikeJson(start)
+            ? `it reads like JSON or JSON Lines; ${ACCEPTED_FORMAT}`
+            : `${error.message}; ${ACCEPTED_FORMAT}`,
+        ),
+      ),
+    );
     parser.on('end', () => {
       if (failed) return;
       const [header, ...rows] = records;
@@ -132,6 +144,7 @@ function parseCsvStream(
       } catch {
         return fail(notCsv('it is not UTF-8 text'));
       }
+      if (start.length < 64) start += text.slice(0, 64);
       parser.write(text);
     });
     stream.on('end', () => {

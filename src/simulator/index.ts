@@ -1,6 +1,6 @@
 /**
  * The upstream simulator: a stateful HTTP server that speaks the fine-tuning REST contract
- * (/work/shared/upstream-contract.md) for several organizations at once. This file only composes.
+ * (docs/nscale-contract.md) for several organizations at once. This file only composes.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,8 +15,8 @@ import { createRequestListener } from './server.js';
 import { createRequestStats, type RecordedRequest } from './stats.js';
 import { createStore } from './store.js';
 
-export type { FaultOptions, FaultRule } from './faults.js';
-export type { SimulatorLogger, SimulatorOptions, TenantOption } from './options.js';
+export type { FaultOptions } from './faults.js';
+export type { SimulatorOptions } from './options.js';
 
 export interface Simulator {
   /** `http://127.0.0.1:PORT` */

@@ -56,9 +56,13 @@ export async function planJob(request: JobRequest, counter: RowCounter): Promise
   const evalRows = validationFile === null ? trainingFile.rows.slice(trainRows.length) : validationFile.rows;
 
   const trainingSteps = Math.max(MIN_STEPS, Math.ceil(trainRows.length / hp.batch_size) * hp.n_epochs);
+  const validationTokens = await fileTokens(evalRows, (validationFile ?? trainingFile).header, request, counter);
+  // A validation split of no tokens (no rows held out, or only empty answers) has nothing to evaluate:
+  // no evaluation runs, so no validation loss is ever reported for it.
+  const evaluations = validationTokens === 0 ? 0 : hp.n_evals;
   const evalSteps = [
     ...new Set(
-      Array.from({ length: hp.n_evals }, (_, i) => Math.max(1, Math.round(((i + 1) * trainingSteps) / hp.n_evals))),
+      Array.from({ length: evaluations }, (_, i) => Math.max(1, Math.round(((i + 1) * trainingSteps) / evaluations))),
     ),
   ];
 
@@ -73,7 +77,7 @@ export async function planJob(request: JobRequest, counter: RowCounter): Promise
     trainingRows: trainRows.length,
     validationRows: evalRows.length,
     trainingTokens: await fileTokens(trainRows, trainingFile.header, request, counter),
-    validationTokens: await fileTokens(evalRows, (validationFile ?? trainingFile).header, request, counter),
+    validationTokens,
     trainingSteps,
     evalSteps,
     dataProblem,

@@ -4,7 +4,8 @@
  *   SIMULATOR_FAILURE_RATE (0), SIMULATOR_JWT_SECRET (none), SIMULATOR_MAX_UPLOAD_BYTES (50 MiB),
  *   SIMULATOR_DOWNLOAD_TTL_SECONDS (300), SIMULATOR_TENANTS (JSON array of
  *   { token, organizationId, creditUsd? }; default demo-token→demo-org, other-token→other-org),
- *   SIMULATOR_FAULTS (JSON FaultOptions), SIMULATOR_LOG_LEVEL (info).
+ *   SIMULATOR_FAULTS (JSON FaultOptions), SIMULATOR_LOG_LEVEL (info),
+ *   SIMULATOR_PUBLIC_ORIGIN (none: download links name the host the request used).
  * SIMULATOR_PROVIDER (nscale) picks the API: `nscale`, or `together` for Together AI's under `/v1`
  * (together/main-together.ts says which settings apply to it).
  * A bad value exits with status 2 and a message naming the variable.
@@ -14,6 +15,7 @@ import { z } from 'zod';
 import { faultOptionsSchema } from './faults.js';
 import { startSimulator, type Simulator } from './index.js';
 import { SIMULATOR_JOB_SECONDS } from './job-seconds.js';
+import { publicOriginSchema } from './options.js';
 import { startTogetherFromEnv } from './together/main-together.js';
 
 const json = <T extends z.ZodType>(schema: T) =>
@@ -47,6 +49,7 @@ const envSchema = z.object({
     ),
   ).optional(),
   SIMULATOR_FAULTS: json(faultOptionsSchema).optional(),
+  SIMULATOR_PUBLIC_ORIGIN: publicOriginSchema.optional(),
   SIMULATOR_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SIMULATOR_PROVIDER: z.enum(['nscale', 'together']).default('nscale'),
 });
@@ -75,6 +78,7 @@ async function startNscale(): Promise<Simulator> {
     }),
     ...(config.SIMULATOR_TENANTS !== undefined && { tenants: config.SIMULATOR_TENANTS }),
     ...(config.SIMULATOR_FAULTS !== undefined && { faults: config.SIMULATOR_FAULTS }),
+    ...(config.SIMULATOR_PUBLIC_ORIGIN !== undefined && { publicOrigin: config.SIMULATOR_PUBLIC_ORIGIN }),
   });
   logger.info({ apiBaseUrl: started.apiBaseUrl }, 'simulator listening');
   console.log(

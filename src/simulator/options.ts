@@ -41,6 +41,12 @@ export interface SimulatorOptions {
   maxUploadBytes?: number;
   /** Lifetime of the URLs `GET /jobs/{id}/download` redirects to. @default 300 */
   downloadUrlTtlSeconds?: number;
+  /**
+   * Origin the download links name (`http://localhost:4010`), for clients that reach the simulator by
+   * another name than its API callers (compose: the gateway calls `simulator:4010`, a browser cannot).
+   * @default the Host of the request that asks for the link
+   */
+  publicOrigin?: string;
   /** Faults active from the start; change them with `setFaults` or `POST /__admin/faults`. @default none */
   faults?: FaultOptions;
   /** Milliseconds since the epoch; drives job lifecycles, JWT expiry and download expiry. @default wall clock */
@@ -60,6 +66,14 @@ const tenantSchema = z.object({
   creditUsd: z.number().min(0).optional(),
 });
 
+/** `http(s)://host[:port]`, nothing after it; a trailing slash is dropped. */
+export const publicOriginSchema = z
+  .url({ protocol: /^https?$/, message: 'must be an http(s) origin such as http://localhost:4010' })
+  .refine((value) => !URL.canParse(value) || new URL(value).href === `${new URL(value).origin}/`, {
+    message: 'must be an origin (scheme, host and port), without a path, query or credentials',
+  })
+  .transform((value) => new URL(value).origin);
+
 const optionsSchema = z.object({
   port: z.number().int().min(0).max(65_535).default(0),
   host: z.string().min(1).default('127.0.0.1'),
@@ -74,6 +88,7 @@ const optionsSchema = z.object({
     .positive()
     .default(50 * 1024 * 1024),
   downloadUrlTtlSeconds: z.number().positive().default(300),
+  publicOrigin: publicOriginSchema.optional(),
   faults: faultOptionsSchema.default({}),
 });
 

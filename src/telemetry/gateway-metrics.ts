@@ -64,20 +64,8 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
   const registry = new Registry();
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
-
-  const upstreamCalls = new Counter({
-    name: 'gateway_upstream_requests_total',
-    help: 'HTTP exchanges with the upstream (each attempt), by method, route template and status ("none" when no answer came)',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers,
-  });
-  const upstreamDuration = new Histogram({
-    name: 'gateway_upstream_request_duration_seconds',
-    help: 'Duration of HTTP exchanges with the upstream, by method, route template and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: UPSTREAM_BUCKETS,
-    registers,
-  });
+  // Registered in this order, which is the order a scrape lists them in.
+  const upstream = upstreamExchangeMetrics(registers);
   const polls = new Counter({
     name: 'gateway_live_polls_total',
     help: 'Upstream polls made for live updates, by topic kind (job, jobs) and outcome (ok, failed)',
@@ -91,7 +79,53 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     registers,
   });
   for (const result of ['hit', 'miss']) catalogue.labels({ result }).inc(0);
+  const gauges = scrapedGauges(registers);
+  const watchCircuitBreaker = circuitBreakerMetrics(registers);
 
+  const limit = options.operationNameLimit ?? 100;
+  return {
+    registry,
+    operationName: boundedLabel(limit),
+    organization: options.organizationLabel ? boundedLabel(limit) : null,
+    upstream,
+    live: { poll: (kind, outcome) => polls.inc({ kind, outcome }) },
+    catalogueLookup: (hit) => catalogue.inc({ result: hit ? 'hit' : 'miss' }),
+    ...gauges,
+    watchCircuitBreaker,
+  };
+}
+
+/** Each exchange with the upstream (each attempt) counted and timed, by method, route template and status. */
+function upstreamExchangeMetrics(registers: Registry[]): UpstreamObserver {
+  const upstreamCalls = new Counter({
+    name: 'gateway_upstream_requests_total',
+    help: 'HTTP exchanges with the upstream (each attempt), by method, route template and status ("none" when no answer came)',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers,
+  });
+  const upstreamDuration = new Histogram({
+    name: 'gateway_upstream_request_duration_seconds',
+    help: 'Duration of HTTP exchanges with the upstream, by method, route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: UPSTREAM_BUCKETS,
+    registers,
+  });
+  return {
+    start({ method, route }) {
+      const startedAt = performance.now();
+      return {
+        end({ status }) {
+          const labels = { method, route, status: status === null ? 'none' : String(status) };
+          upstreamCalls.inc(labels);
+          upstreamDuration.observe(labels, (performance.now() - startedAt) / 1000);
+        },
+      };
+    },
+  };
+}
+
+/** Gauges read at each scrape from the hub and the transports, once they are given. */
+function scrapedGauges(registers: Registry[]): Pick<GatewayMetrics, 'watchLiveUpdates' | 'watchConnections'> {
   let hub: LiveUpdatesGauges | null = null;
   let connections: ConnectionGauges | null = null;
   new Gauge({
@@ -138,7 +172,18 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
       this.set(connections?.eventStreams() ?? 0);
     },
   });
+  return {
+    watchLiveUpdates(value) {
+      hub = value;
+    },
+    watchConnections(value) {
+      connections = value;
+    },
+  };
+}
 
+/** The circuit breaker's state at each scrape, and every transition. */
+function circuitBreakerMetrics(registers: Registry[]): GatewayMetrics['watchCircuitBreaker'] {
   let breaker: CircuitBreakerView | null = null;
   // The usual enum encoding: one series per state, 1 for the current one.
   new Gauge({
@@ -158,35 +203,8 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     labelNames: ['to'],
     registers,
   });
-
-  const limit = options.operationNameLimit ?? 100;
-  return {
-    registry,
-    operationName: boundedLabel(limit),
-    organization: options.organizationLabel ? boundedLabel(limit) : null,
-    upstream: {
-      start({ method, route }) {
-        const startedAt = performance.now();
-        return {
-          end({ status }) {
-            const labels = { method, route, status: status === null ? 'none' : String(status) };
-            upstreamCalls.inc(labels);
-            upstreamDuration.observe(labels, (performance.now() - startedAt) / 1000);
-          },
-        };
-      },
-    },
-    live: { poll: (kind, outcome) => polls.inc({ kind, outcome }) },
-    catalogueLookup: (hit) => catalogue.inc({ result: hit ? 'hit' : 'miss' }),
-    watchLiveUpdates(value) {
-      hub = value;
-    },
-    watchConnections(value) {
-      connections = value;
-    },
-    watchCircuitBreaker(value) {
-      breaker = value;
-      value.onStateChange(({ to }) => transitions.inc({ to }));
-    },
+  return (value) => {
+    breaker = value;
+    value.onStateChange(({ to }) => transitions.inc({ to }));
   };
 }

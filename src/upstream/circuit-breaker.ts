@@ -16,7 +16,7 @@ import { UpstreamError } from './errors.js';
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
 /**
- * The gateway's values and their defaults are its settings (UPSTREAM_BREAKER_* in src/config.ts);
+ * The gateway's values and their defaults are its settings (UPSTREAM_BREAKER_* in src/config-variables.ts);
  * this layer knows nothing of the gateway's configuration, so it declares the shape and no default.
  */
 export interface CircuitBreakerOptions {

@@ -23,12 +23,16 @@ export interface UpstreamErrorDetails {
   status?: number;
   /** The upstream envelope's `code` (`invalid_argument`, `not_found`, …), when there was one. */
   upstreamCode?: string;
+  /** The request parameter the upstream's refusal names, in its wire name (Together's `param`), when it named one. */
+  upstreamParam?: string;
   /** Seconds the upstream asked us to wait (from `Retry-After`), when it did. */
   retryAfterSeconds?: number;
   /** `METHOD /route-template` of the call, for logs. Never carries ids' owners or tokens. */
   operation?: string;
   /** The input field a BAD_USER_INPUT refusal names, in the client input's names (`trainingFileId`). */
   field?: string;
+  /** What the user can do about it, for the gateway to add to the message it shows (`fromUpstreamError`). */
+  advice?: string;
   cause?: unknown;
 }
 
@@ -37,18 +41,22 @@ export class UpstreamError extends Error {
   readonly code: UpstreamErrorCode;
   readonly status: number | undefined;
   readonly upstreamCode: string | undefined;
+  readonly upstreamParam: string | undefined;
   readonly retryAfterSeconds: number | undefined;
   readonly operation: string | undefined;
   readonly field: string | undefined;
+  readonly advice: string | undefined;
 
   constructor(code: UpstreamErrorCode, message: string, details: UpstreamErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;
     this.status = details.status;
     this.upstreamCode = details.upstreamCode;
+    this.upstreamParam = details.upstreamParam;
     this.retryAfterSeconds = details.retryAfterSeconds;
     this.operation = details.operation;
     this.field = details.field;
+    this.advice = details.advice;
   }
 }
 

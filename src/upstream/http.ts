@@ -10,7 +10,7 @@ import { UpstreamError } from './errors.js';
 import type { RawResponse } from './map-error.js';
 
 export interface HttpRequest {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Always the configured upstream's origin: the only place a token is sent. */
   origin: string;
   /** Absolute path with the query, every id already percent-encoded. Sent as is, not re-parsed. */
@@ -54,7 +54,7 @@ export async function sendOnce(dispatcher: Dispatcher, req: HttpRequest): Promis
         throw new UpstreamError(
           'UPSTREAM_ERROR',
           `${req.operation}: the response is larger than ${req.maxResponseBytes} bytes.`,
-          { status: res.statusCode, operation: req.operation },
+          { status: res.statusCode, operation: req.operation, advice: tooLargeAdvice(req.method, res.statusCode) },
         );
       }
       chunks.push(buffer);
@@ -65,4 +65,16 @@ export async function sendOnce(dispatcher: Dispatcher, req: HttpRequest): Promis
     throw error;
   }
   return { status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') };
+}
+
+/**
+ * What to do about an answer over `maxResponseBytes`: whether the request took effect (a read changes
+ * nothing; a write the service answered with 2xx did happen), and who can lift the limit.
+ */
+function tooLargeAdvice(method: HttpRequest['method'], status: number): string {
+  const operator = "tell the gateway's operator, who can raise the upstream client's maxResponseBytes.";
+  if (method === 'GET') return `Nothing was changed, and asking again gets the same answer: ${operator}`;
+  if (status >= 200 && status < 300)
+    return `The service did carry the request out (HTTP ${status}): only its answer could not be read, so do not send it again as it is; ${operator}`;
+  return `The service refused the request (HTTP ${status}) with an answer too large to read: ${operator}`;
 }

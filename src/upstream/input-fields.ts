@@ -21,13 +21,25 @@ export const EXPORT_INPUT_FIELDS = {
 
 export function withInputField(error: UpstreamError, fields: Readonly<Record<string, string>>): UpstreamError {
   if (error.code !== 'BAD_USER_INPUT') return error;
+  const details = {
+    status: error.status,
+    upstreamCode: error.upstreamCode,
+    upstreamParam: error.upstreamParam,
+    operation: error.operation,
+  };
+  // An upstream that names the parameter beside its sentence (Together's `param`): the sentence stays,
+  // its leading wire name (when it starts with one) put in the caller's names.
+  const param = error.upstreamParam;
+  if (param !== undefined) {
+    const field = fields[param];
+    if (field === undefined) return error;
+    const message = error.message.startsWith(`${param}: `)
+      ? `${field}: ${error.message.slice(param.length + 2)}`
+      : error.message;
+    return new UpstreamError(error.code, message, { ...details, field });
+  }
   const match = /^([a-z][a-z0-9_]*): /.exec(error.message);
   const field = match ? fields[match[1]!] : undefined;
   if (match === null || field === undefined) return error;
-  return new UpstreamError(error.code, `${field}: ${error.message.slice(match[0].length)}`, {
-    status: error.status,
-    upstreamCode: error.upstreamCode,
-    operation: error.operation,
-    field,
-  });
+  return new UpstreamError(error.code, `${field}: ${error.message.slice(match[0].length)}`, { ...details, field });
 }

@@ -9,7 +9,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { UpstreamError } from './errors.js';
-import { errorEnvelopeSchema } from './schemas.js';
+import { NSCALE_DIALECT, type UpstreamDialect } from './dialect.js';
 
 export interface RawResponse {
   status: number;
@@ -43,6 +43,8 @@ export interface ResponseContext {
    * that only says "not now" (5xx, 408, 429) does not tell either, and is outcome-unknown too.
    */
   afterLostAttempt?: boolean;
+  /** How the upstream writes its error answers. @default Nscale's `{ code, message }` */
+  dialect?: UpstreamDialect;
 }
 
 export function errorFromResponse(
@@ -51,8 +53,9 @@ export function errorFromResponse(
   retryAfterSeconds: number | undefined,
   context: ResponseContext = {},
 ): UpstreamError {
-  const envelope = readEnvelope(res.text);
-  const details = { status: res.status, upstreamCode: envelope.code, operation, retryAfterSeconds };
+  const envelope = readEnvelope(res.text, context.dialect ?? NSCALE_DIALECT);
+  const { code: upstreamCode, param: upstreamParam } = envelope;
+  const details = { status: res.status, upstreamCode, upstreamParam, operation, retryAfterSeconds };
   const own = (fallback: string): string => envelope.message ?? fallback;
   const { status } = res;
   if (
@@ -123,17 +126,21 @@ export function errorFromResponse(
 }
 
 /** The envelope when the body is one; an unreadable error body still maps by its status. */
-function readEnvelope(text: string): { code: string | undefined; message: string | undefined } {
+function readEnvelope(
+  text: string,
+  dialect: UpstreamDialect,
+): { code: string | undefined; message: string | undefined; param: string | undefined } {
   try {
-    const parsed = errorEnvelopeSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) return { code: undefined, message: undefined };
-    const message = parsed.data.message?.trim();
+    const envelope = dialect.readErrorEnvelope(JSON.parse(text));
+    if (envelope === undefined) return { code: undefined, message: undefined, param: undefined };
+    const message = envelope.message?.trim();
     return {
-      code: parsed.data.code,
+      code: envelope.code,
       message: message ? message.slice(0, MAX_MESSAGE_LENGTH) : undefined,
+      param: envelope.param,
     };
   } catch {
-    return { code: undefined, message: undefined };
+    return { code: undefined, message: undefined, param: undefined };
   }
 }
 

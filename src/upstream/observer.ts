@@ -5,7 +5,7 @@
  * (`/jobs/{id}`), never an id, a token or a body.
  */
 export interface UpstreamExchangeInfo {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Route template below the organization: `/jobs/{id}`. */
   route: string;
   /** 1 for the first attempt of a call. */

@@ -6,6 +6,7 @@
 import type { Dispatcher } from 'undici';
 import type { UpstreamObserver } from './observer.js';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
+import type { UpstreamDialect } from './dialect.js';
 import { sleep } from './sleep.js';
 
 /** Pino-compatible: `logger.warn({ operation, attempt }, 'message')`. A pino logger fits as is. */
@@ -110,6 +111,8 @@ export interface ResolvedOptions {
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   now: () => number;
   observer: UpstreamObserver | null;
+  /** Paths and error answers of an upstream other than Nscale (set by its client). @default Nscale's (dialect.ts) */
+  dialect?: UpstreamDialect;
 }
 
 const noop: UpstreamLogFn = () => {};

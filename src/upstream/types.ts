@@ -18,11 +18,20 @@ import type {
   UpstreamFile,
 } from './schemas.js';
 
-export interface Credentials {
+/** A bearer token alone (Together's API key): what every upstream call needs at least. */
+export interface BearerCredentials {
+  /** Sent as `Authorization: Bearer …` to the configured origin only. */
+  token: string;
+}
+
+export interface Credentials extends BearerCredentials {
   /** The service token (a JWT), sent as `Authorization: Bearer …` to the configured origin only. */
   token: string;
   organizationId: string;
 }
+
+/** What the shared call machinery takes: a token, and the organization where the upstream's paths name one. */
+export type CallCredentials = BearerCredentials & { organizationId?: string };
 
 export interface CallOptions {
   /** Aborting rejects the call at once with `signal.reason` (an "AbortError" DOMException by default). */

@@ -2,8 +2,10 @@
  * The dashboard in real headless Chromium on the embedded-simulator setup (default credentials, short
  * jobs): upload a CSV and see its pre-flight report (the numbers `analyzeDataset` gives for the same
  * file), see a bad validation file's problem beside it, fix a problem shown beside its field, see the
- * estimate, start the job, watch its chart gain points until COMPLETED, find the download link.
- * Another organization's jobs never show.
+ * estimate, start the job, watch its chart gain points until COMPLETED, find the download link, and
+ * delete the dataset on the Datasets page. Nothing is created upstream before the user asks for the
+ * estimate (the dataset it needs is made then), and one dataset is made in all. Another organization's
+ * jobs never show.
  */
 import { mkdir } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
@@ -105,8 +107,14 @@ describe.skipIf(!CHROMIUM)(`dashboard in Chromium${SKIP_REASON}`, () => {
     expect(await page.getByTestId('preflight-cost').textContent()).toContain(
       `for ${direct.cost.tokens.toLocaleString('en-US')} tokens`,
     );
-    // Beside it, the upstream's dry run for the dataset the upload made: the same count.
+    // Choosing files and reading their report created no dataset: that waits for the user's commit.
+    expect(stack.calls()['POST /datasets']).toBeUndefined();
+    expect(await page.getByTestId('preflight-upstream').count()).toBe(0);
+    await page.getByRole('button', { name: 'Estimate the cost' }).click(); // the commit: the dataset is made now
+    // Beside the report, the upstream's dry run for the dataset the commit made: the same count.
+    await page.getByTestId('preflight-upstream').waitFor();
     expect(await page.getByTestId('preflight-upstream').textContent()).toContain(': the same.');
+    expect(stack.calls()['POST /datasets']).toBe(1);
 
     // A validation file without the answer column: the problem shows beside the answer column's field.
     const validationInput = page.locator('input[type=file]').nth(1);
@@ -166,6 +174,23 @@ describe.skipIf(!CHROMIUM)(`dashboard in Chromium${SKIP_REASON}`, () => {
 
     const download = page.getByRole('link', { name: /Download the adapter/ });
     expect(await download.getAttribute('href')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+
+    // The Datasets page lists the dataset the job was made from, with its file, and deletes it.
+    await page.getByRole('link', { name: 'Datasets' }).click();
+    const row = page.getByTestId('dataset-row').filter({ hasText: 'support.csv' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain(`support.csv (${Buffer.byteLength(CSV).toLocaleString('en-US')} bytes)`);
+    // A dataset per set of files the form priced (alone, with the validation file, alone again): the two
+    // no job took were deleted by the form, the job's is left.
+    expect(stack.calls()['POST /datasets']).toBe(3);
+    const made = (await stack.client.listDatasets(DEMO)).filter((d) => d.name === 'support');
+    expect(made).toHaveLength(1);
+    const ours = made[0];
+    await row.getByRole('button', { name: 'Delete dataset support' }).click();
+    await row.waitFor({ state: 'detached' });
+    expect((await stack.client.listDatasets(DEMO)).map((d) => d.id)).not.toContain(ours!.id);
+    expect(stack.calls()['DELETE /datasets/{id}']).toBe(3);
+
     expect(blocked).toEqual([]);
     await page.close();
   }, 90_000);

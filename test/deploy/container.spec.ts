@@ -94,11 +94,23 @@ describe('the Dockerfile', () => {
     expect(runtime.join('\n')).toMatch(/HOST=0\.0\.0\.0/);
   });
 
-  it('checks health on /readyz with node (no curl in slim images)', () => {
+  // Liveness, not readiness (issue 21): /readyz is 503 while Redis is away, and restarting every
+  // instance on a Redis blip is what an orchestrator would do with a failing HEALTHCHECK.
+  it('checks liveness on /healthz with node (no curl in slim images)', () => {
     const check = runtime.find((l) => l.startsWith('HEALTHCHECK '))!;
     expect(check).toMatch(
-      /CMD \["node", "-e", ".*fetch\('http:\/\/127\.0\.0\.1:' \+ \(process\.env\.PORT \|\| 4000\) \+ '\/readyz'\)/,
+      /CMD \["node", "-e", ".*fetch\('http:\/\/127\.0\.0\.1:' \+ \(process\.env\.PORT \|\| 4000\) \+ '\/healthz'\)/,
     );
+    expect(check).not.toContain('/readyz');
+  });
+
+  it('runs a supported Node LTS (22 or 24), while package.json still admits the Node 20.19 of development machines', () => {
+    const image = /^ARG NODE_IMAGE=node:(\d+)-bookworm-slim$/m.exec(dockerfile);
+    expect(['22', '24']).toContain(image?.[1]);
+    for (const stage of [build, runtime]) expect(stage[0]).toMatch(/^FROM \$\{NODE_IMAGE\} AS /);
+    const engines = (pkg as unknown as { engines: { node: string } }).engines.node;
+    const floor = /^>=(\d+)\.(\d+)\.(\d+)$/.exec(engines)!.slice(1).map(Number);
+    expect(floor[0]! * 1e6 + floor[1]! * 1e3 + floor[2]!).toBeLessThanOrEqual(20_019_000);
   });
 
   it('keeps node_modules and dist/ out of the build context', () => {
@@ -130,7 +142,13 @@ describe('compose.yaml and the load balancer', () => {
       const compose = yaml!.parse(read('compose.yaml'), { merge: true }) as {
         services: Record<
           string,
-          { image?: string; command?: string[]; environment?: Record<string, string>; volumes?: string[] }
+          {
+            image?: string;
+            command?: string[];
+            environment?: Record<string, string>;
+            volumes?: string[];
+            ports?: string[];
+          }
         >;
       };
       const gateways = Object.entries(compose.services).filter(([name]) => /^gateway-\d+$/.test(name));
@@ -150,6 +168,12 @@ describe('compose.yaml and the load balancer', () => {
       expect(compose.services.simulator!.command).toEqual(['node', 'dist/simulator/main.js']);
       expect(pkg.scripts.simulator).toBe('exec node dist/simulator/main.js');
       expect(compose.services.lb!.volumes).toContain('./deploy/nginx.conf:/etc/nginx/nginx.conf:ro');
+      // The download links the simulator hands out name a port the host publishes (issue 21).
+      const simulatorEnv = compose.services.simulator!.environment ?? {};
+      const publicOrigin = new URL(String(simulatorEnv.SIMULATOR_PUBLIC_ORIGIN).replace(/\$\{[^:}]*:-([^}]*)\}/, '$1'));
+      const published = (compose.services.simulator!.ports ?? []).map((p) => String(p).split(':'));
+      expect(published).toContainEqual(['127.0.0.1', publicOrigin.port, simulatorEnv.SIMULATOR_PORT]);
+      expect(publicOrigin.hostname).toBe('localhost');
       const upstreams = [...nginx.matchAll(/^\s*server\s+([\w-]+):4000;/gm)].map((m) => m[1]);
       expect(upstreams).toEqual(gateways.map(([name]) => name));
     },
@@ -165,6 +189,23 @@ describe('compose.yaml and the load balancer', () => {
     expect(nginx).toContain('proxy_http_version 1.1;');
     expect(nginx).toContain('proxy_set_header Host $http_host;');
     expect(nginx).toContain('proxy_set_header X-Forwarded-Host $http_host;');
+  });
+
+  // In nginx a location that sets any proxy_set_header inherits none from the server level: the shipped
+  // file once set these at the server level only, and the gateway saw `Host: gateways` (issue 21).
+  // nginx-balancer.spec.ts runs the file; this is the check that holds where nginx is not installed.
+  it('forwards the name clients used, their address and scheme from every location that sets headers', () => {
+    const locations = [...nginx.matchAll(/location (\S+) \{([^}]*)\}/g)];
+    expect(locations.map((m) => m[1])).toEqual(['/graphql', '/']);
+    for (const [, , body] of locations) {
+      for (const header of [
+        'proxy_set_header Host $http_host;',
+        'proxy_set_header X-Forwarded-Host $http_host;',
+        'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+        'proxy_set_header X-Forwarded-Proto $scheme;',
+      ])
+        expect(body).toContain(header);
+    }
   });
 });
 

@@ -107,22 +107,22 @@ describe('analyzeDataset', () => {
       new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0, 0, 0]),
       {},
       'trainingFile',
-      'input.trainingFile: not a CSV file: it holds binary data (NUL bytes)',
+      'trainingFile: not a CSV file: it holds binary data (NUL bytes); the fine-tuning service takes CSV files only: UTF-8 text, a header row naming the columns, then one row per example',
     ],
-    ['a 0-byte file', '', {}, 'trainingFile', 'input.trainingFile: the file is empty'],
+    ['a 0-byte file', '', {}, 'trainingFile', 'trainingFile: the file is empty'],
     [
       'no such column',
       EXAMPLE,
       { answerColumn: 'reply' },
       'trainingFile',
-      'input.trainingFile: no answer column "reply"; the header row names "question", "answer"',
+      'trainingFile: no answer column "reply"; the header row names "question", "answer"',
     ],
     [
       'a file over the analysis limit',
       EXAMPLE.repeat(20),
       {},
       'trainingFile',
-      'input.trainingFile: larger than the analysis limit of 65536 bytes (ANALYZE_MAX_BYTES)',
+      'trainingFile: larger than the analysis limit of 65536 bytes (ANALYZE_MAX_BYTES)',
     ],
   ])('refuses %s with BAD_USER_INPUT naming the field', async (_name, content, input, field, message) => {
     const res = await analyze(content, { baseModelId: MODELS.mistral, ...input });

@@ -89,7 +89,7 @@ describe('file part limit by operation', () => {
     const res = await analyze(ANALYZE, csvOf(30_000));
     expect(res.status).toBeLessThan(500);
     expect(res.errors?.[0]).toMatchObject({
-      message: `input.trainingFile: larger than the analysis limit of ${ANALYZE_MAX_BYTES} bytes (ANALYZE_MAX_BYTES)`,
+      message: `trainingFile: larger than the analysis limit of ${ANALYZE_MAX_BYTES} bytes (ANALYZE_MAX_BYTES)`,
       extensions: { code: 'BAD_USER_INPUT', field: 'trainingFile' },
     });
   });

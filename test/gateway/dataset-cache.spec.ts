@@ -4,7 +4,6 @@
  * Latest metrics cost one call per job on the page, all in flight at once. Calls are counted by the
  * simulator; "at once" is proved by a proxy that answers none of them until all have arrived.
  */
-import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/server/gateway.js';
 import { gatewayOnClient } from '../harness/gateway-on-client.js';

@@ -6,10 +6,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeJobCursor, encodeJobCursor } from '../../src/resolvers/job-cursor.js';
 import { MAX_LIST_CALLS, jobPageAfter } from '../../src/resolvers/job-page.js';
+import { sortedSchema } from '../../src/schema/index.js';
 import type { Job } from '../../src/upstream/schemas.js';
 import type { Credentials } from '../../src/upstream/types.js';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
-import { DEMO, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+import { manualClock, type ManualClock } from '../harness/manual-clock.js';
+import { DEMO, startStack, type GraphQLResponse, type Stack, type StackOptions } from '../harness/stack.js';
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -21,11 +23,19 @@ const PAGE = `query($first: Int!, $after: String, $status: JobStatus) {
   jobs(first: $first, after: $after, status: $status) { totalCount edges { node { id } } pageInfo { hasNextPage endCursor } }
 }`;
 
+/** The simulator of each test runs on a clock of its own, which moves only when createJobs moves it. */
+let clock: ManualClock;
+
+function start(simulator: StackOptions['simulator'] = {}): Promise<Stack> {
+  clock = manualClock(simulator.jobSeconds ?? 2);
+  return startStack({ simulator: { ...simulator, now: clock.now } });
+}
+
 async function createJobs(s: Stack, datasetId: string, n: number, creds: Credentials = DEMO): Promise<string[]> {
   const ids: string[] = [];
   // One at a time: creation order is the list's order (newest first). Each in a millisecond of its
-  // own: these tests expect exact pages, and jobs created in one millisecond cannot be placed by a
-  // cursor whose job has gone (that case has its own test below).
+  // own on the simulator's clock: these tests expect exact pages, and jobs created in one millisecond
+  // cannot be placed by a cursor whose job has gone (that case has its own test below).
   for (let i = 0; i < n; i++) {
     const job = await s.client.createJob(creds, {
       name: `job-${i}`,
@@ -33,7 +43,7 @@ async function createJobs(s: Stack, datasetId: string, n: number, creds: Credent
       dataset: { id: datasetId, answerColumn: 'answer' },
     });
     ids.push(job.id);
-    await new Promise((resolve) => setTimeout(resolve, 2));
+    clock.advance(1);
   }
   return ids;
 }
@@ -46,7 +56,7 @@ const idsOf = (res: GraphQLResponse): string[] => res.data?.jobs.edges.map((e: {
 
 describe('paging jobs', () => {
   it('sees each job that existed when it started exactly once, however many are created between pages', async () => {
-    const s = (stack = await startStack());
+    const s = (stack = await start());
     const { datasetId } = await seedDataset(s, DEMO);
     const existing = (await createJobs(s, datasetId, 7)).reverse();
 
@@ -70,7 +80,7 @@ describe('paging jobs', () => {
   });
 
   it('a cursor read with another status filter is BAD_USER_INPUT naming after', async () => {
-    const s = (stack = await startStack());
+    const s = (stack = await start());
     const { datasetId } = await seedDataset(s, DEMO);
     await createJobs(s, datasetId, 3);
     const first = await page(s, 1, null);
@@ -83,7 +93,7 @@ describe('paging jobs', () => {
   });
 
   it('garbage cursors are BAD_USER_INPUT naming after, and cost no upstream call', async () => {
-    const s = (stack = await startStack());
+    const s = (stack = await start());
     s.simulator.resetStats();
     const wellFormedButWrong = Buffer.from(JSON.stringify([1, 'nope', 0, 'job-1', 0, 0])).toString('base64url');
     for (const bad of ['garbage', '', 'T2Zmc2V0Q29ubmVjdGlvbjotNQ==', wellFormedButWrong, 'x'.repeat(5_000)]) {
@@ -96,7 +106,7 @@ describe('paging jobs', () => {
   });
 
   it('a cursor whose job has left the list (cancelled while paging QUEUED) continues with the jobs created before it', async () => {
-    const s = (stack = await startStack({ simulator: { jobSeconds: 3_600 } }));
+    const s = (stack = await start({ jobSeconds: 3_600 }));
     const { datasetId } = await seedDataset(s, DEMO);
     const newestFirst = (await createJobs(s, datasetId, 6)).reverse();
     const one = await page(s, 2, null, 'QUEUED');
@@ -109,7 +119,7 @@ describe('paging jobs', () => {
   });
 
   it('a cursor whose place lies beyond the bound is BAD_USER_INPUT naming after, after at most the bound of calls', async () => {
-    const s = (stack = await startStack());
+    const s = (stack = await start());
     const { datasetId } = await seedDataset(s, DEMO);
     await createJobs(s, datasetId, 250);
     const all = await page(s, 100, null);
@@ -147,5 +157,20 @@ describe('paging jobs', () => {
     const page = await jobPageAfter(list, { status: 'queued', createdAt: 3, id: 'b', position: 2, total: 5 }, 2);
     expect(page.jobs.map((j) => j.id)).toEqual(['c', 'd']);
     expect(calls.length).toBeLessThanOrEqual(MAX_LIST_CALLS);
+  });
+});
+
+describe('the jobs field documents the bound the code keeps', () => {
+  it('states one number of calls to find a cursor’s place, and one per page, both MAX_LIST_CALLS’s', () => {
+    const jobs = sortedSchema().getQueryType()!.getFields()['jobs']!;
+    const text = [jobs.description, ...jobs.args.map((a) => a.description)].join(' ');
+    // Every figure of calls spent finding the place ("within N upstream calls", "up to N to find").
+    const toFind = [...text.matchAll(/(?:within|up to) (\d+) (?:upstream calls|to find)/g)].map((m) => Number(m[1]));
+    const findingCosts = [...text.matchAll(/[Ff]inding a cursor's place costs at most (\d+)/g)].map((m) =>
+      Number(m[1]),
+    );
+    expect(toFind.length).toBeGreaterThanOrEqual(2);
+    expect(new Set([...toFind, ...findingCosts])).toEqual(new Set([MAX_LIST_CALLS - 1]));
+    expect(text).toContain(`costs at most ${MAX_LIST_CALLS} upstream calls`);
   });
 });

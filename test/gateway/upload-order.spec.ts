@@ -7,11 +7,19 @@
  */
 import type { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { GraphQLScalarType } from 'graphql';
+import { GraphQLScalarType, type GraphQLResolveInfo } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { describe, expect, it } from 'vitest';
 import type { UploadedFile } from '../../src/resolvers/upload.js';
 import { useStreamingUploads } from '../../src/server/use-streaming-uploads.js';
+
+/**
+ * The exact moment a field starts waiting for its part: its resolver has called `open()`, which
+ * registers the field as a waiter before it returns (no part has arrived in the tests that use it).
+ * Keyed by the field's response key; set up before the request, so the signal cannot be missed.
+ */
+const opened = new Map<string, () => void>();
+const whenOpened = (key: string): Promise<void> => new Promise((resolve) => opened.set(key, resolve));
 
 const yoga = createYoga({
   multipart: false,
@@ -23,8 +31,10 @@ const yoga = createYoga({
     resolvers: {
       Upload: new GraphQLScalarType({ name: 'Upload', parseValue: (value) => value }),
       Mutation: {
-        read: async (_root: unknown, args: { file: UploadedFile }) => {
-          const stream: Readable = await args.file.open();
+        read: async (_root: unknown, args: { file: UploadedFile }, _context: unknown, info: GraphQLResolveInfo) => {
+          const opening = args.file.open();
+          opened.get(String(info.path.key))?.();
+          const stream: Readable = await opening;
           return `${args.file.filename}:${(await text(stream)).length}`;
         },
       },
@@ -89,10 +99,11 @@ describe('file parts used out of the order they are sent', () => {
   it('a field already waiting for a part fails when an earlier part arrives first; a later field still reads both', async () => {
     const rest = file('0', 'a.csv', A) + file('1', 'b.csv', B) + `--${BOUNDARY}--\r\n`;
     const split = `--${BOUNDARY}\r\n`.length; // busboy ends the "map" field only once it sees the next boundary.
+    const firstWaits = whenOpened('first');
     const res = await post([
       { data: HEAD + rest.slice(0, split) },
-      // The first field is waiting for part "1" by now.
-      { data: rest.slice(split), before: () => new Promise((r) => setTimeout(r, 50)) },
+      // Sent once the first field is waiting for part "1".
+      { data: rest.slice(split), before: () => firstWaits },
     ]);
     expect(res.data).toEqual({ first: null, second: `a.csv:${A.length}`, third: `b.csv:${B.length}` });
     expect(res.errors).toEqual([expect.objectContaining(OUT_OF_ORDER)]);
@@ -105,9 +116,10 @@ describe('file parts used out of the order they are sent', () => {
       field('map', JSON.stringify({ 0: ['variables.a'], 1: ['variables.b'] }));
     const rest = file('0', 'a.csv', A) + file('1', 'b.csv', B) + `--${BOUNDARY}--\r\n`;
     const split = `--${BOUNDARY}\r\n`.length;
+    const firstWaits = whenOpened('first');
     const res = await post([
       { data: head + rest.slice(0, split) },
-      { data: rest.slice(split), before: () => new Promise((r) => setTimeout(r, 50)) },
+      { data: rest.slice(split), before: () => firstWaits },
     ]);
     expect(res).toEqual({ data: { first: `a.csv:${A.length}`, second: `b.csv:${B.length}` } });
   });

@@ -5,8 +5,8 @@
  * stays in Redis. The survivor must find it dead by its heartbeat, take the lease over before the
  * lease expires (its log says so: the lease value it replaced was still there), poll, and deliver the
  * change the job made after the kill. The time from the kill to that delivery is measured and
- * printed (the README states the bound: 1.75 s plus a poll); what is asserted is how the takeover
- * happened, not how long it took.
+ * printed (docs/operations.md states the bound: 1.75 s plus a poll); what is asserted is how the
+ * takeover happened, not how long it took.
  *
  * Publishing is fenced by the lease value (see test/subscriptions/failover.spec.ts for a holder that
  * wakes up after being replaced): here every version goes out on the channel exactly once.
@@ -22,8 +22,8 @@ import { logLines, startGatewayProcess, type GatewayProcess } from '../harness/g
 import { manualClock } from '../harness/manual-clock.js';
 import { DEMO, eventually } from '../harness/stack.js';
 import { subscribeWs, wsClient } from '../harness/ws.js';
+import { REDIS, REDIS_SKIP_REASON, REDIS_URL } from '../harness/redis-available.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const JOB_SECONDS = 1_000;
 const WATCH = `subscription($id: ID!) { jobUpdated(id: $id) { id status metrics { latest { step } } } }`;
 const TOOK_OVER =
@@ -41,6 +41,7 @@ let gateways: GatewayProcess[] = [];
 const clients: Client[] = [];
 
 beforeAll(async () => {
+  if (!REDIS) return;
   simulator = await startSimulator({ port: 0, jobSeconds: JOB_SECONDS, now: clock.now });
   client = createUpstreamClient({ baseUrl: simulator.apiBaseUrl, deadlineMs: 5_000 });
   admin = new Redis(REDIS_URL);
@@ -49,6 +50,7 @@ beforeAll(async () => {
   gateways = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)]);
 }, 120_000);
 afterAll(async () => {
+  if (!REDIS) return;
   await Promise.all(clients.map((c) => c.dispose()));
   await Promise.all(gateways.map((g) => g.stop()));
   if (jobKeys.length > 0) await admin.del(...jobKeys);
@@ -57,7 +59,7 @@ afterAll(async () => {
   await simulator?.close();
 }, 30_000);
 
-describe('kill -9 of the gateway instance that polls a job', () => {
+describe.skipIf(!REDIS)(`kill -9 of the gateway instance that polls a job${REDIS_SKIP_REASON}`, () => {
   it('the other instance takes over by the heartbeat, before the lease expires, and its subscriber gets the next change', async () => {
     const { datasetId } = await seedDataset({ client }, DEMO);
     const job = await client.createJob(DEMO, {

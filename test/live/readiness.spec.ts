@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startFromConfig, type RunningGateway } from '../../src/server/start.js';
 import { eventually } from '../harness/stack.js';
+import { REDIS, REDIS_SKIP_REASON, REDIS_URL } from '../harness/redis-available.js';
 
-const REDIS = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const TARGET = new URL(REDIS_URL);
 
 /** A TCP relay to the real Redis that the test can take down and bring back on the same port. */
 function relay() {
@@ -20,7 +21,7 @@ function relay() {
   const open = () =>
     new Promise<void>((resolve) => {
       server = createServer((client) => {
-        const upstream = connect(Number(REDIS.port || 6379), REDIS.hostname);
+        const upstream = connect(Number(TARGET.port || 6379), TARGET.hostname);
         for (const s of [client, upstream]) {
           sockets.add(s);
           s.on('close', () => sockets.delete(s));
@@ -48,7 +49,7 @@ async function readyz(running: RunningGateway) {
   return { status: res.status, body: await res.text() };
 }
 
-describe('/readyz and Redis', () => {
+describe.skipIf(!REDIS)(`/readyz and Redis${REDIS_SKIP_REASON}`, () => {
   const redis = relay();
   let running: RunningGateway;
   beforeAll(async () => {

@@ -5,7 +5,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBoundedDocumentStore } from '../../src/server/bounded-document-store.js';
+import { createBoundedDocumentStore } from '../../src/server/use-automatic-persisted-queries.js';
 import { loadTrustedDocuments } from '../../src/server/load-trusted-documents.js';
 import { sha256Hex } from '../../src/server/sha256-hex.js';
 import { DEMO, headersFor, startStack, type Stack } from '../harness/stack.js';

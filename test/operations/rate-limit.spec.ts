@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRateLimit } from '../../src/server/create-rate-limit.js';
 import { DEMO, OTHER, headersFor, startStack, type Stack } from '../harness/stack.js';
 import { subscribeWs, wsClient } from '../harness/ws.js';
+import { REDIS, REDIS_SKIP_REASON, REDIS_URL } from '../harness/redis-available.js';
 
 const QUERY = '{ datasets { id } }';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 async function post(stack: Stack, creds = DEMO): Promise<{ status: number; retryAfter: string | null; body: any }> {
   const res = await stack.gateway.yoga.fetch('http://gateway.test/graphql', {
@@ -80,12 +80,13 @@ describe('rate limit in memory', () => {
   });
 });
 
-describe('rate limit shared through Redis', () => {
+describe.skipIf(!REDIS)(`rate limit shared through Redis${REDIS_SKIP_REASON}`, () => {
   const keyPrefix = `test:rate-limit:${randomUUID()}`;
-  const redis = [new Redis(REDIS_URL), new Redis(REDIS_URL)];
+  let redis: Redis[];
   let a: Stack;
   let b: Stack;
   beforeAll(async () => {
+    redis = [new Redis(REDIS_URL), new Redis(REDIS_URL)];
     a = await startStack({
       gateway: {
         rateLimit: createRateLimit({ points: 3, windowSeconds: 60, trustProxy: false, redis: redis[0], keyPrefix }),

@@ -101,6 +101,23 @@ describe('job lifecycle', () => {
     expect(failed.completed_at).not.toBeNull();
   });
 
+  it('reports no validation loss for a job whose validation split has 0 tokens', async () => {
+    // 40 rows: the last one is held out for evaluation, and its answer is empty, so it holds no tokens.
+    const ds = await createDataset(
+      api,
+      qaCsv(40, (i) => (i === 39 ? '' : `The answer number ${i}.`)),
+    );
+    const id = await newJob({ hyperparameters: { n_evals: 2 } }, ds);
+    clock.advance(100);
+    expect((await job(id)).status).toBe('completed');
+    const final = await metrics(id);
+    expect(final.validation_steps).toBe(0);
+    expect(final.data.length).toBeGreaterThan(0);
+    expect(final.data.filter((p: object) => 'validation_loss' in p || 'perplexity' in p)).toEqual([]);
+    const dryRun = await api.call('POST', '/jobs', jobBody(ds, { dry_run: true, hyperparameters: { n_evals: 2 } }));
+    expect(dryRun.body.estimated_usage.tokens).toBe(final.training_tokens);
+  });
+
   it('fails every job at failureRate 1, mid-run, and keeps the metrics up to the failure', async () => {
     const failing = await startSimulator({ jobSeconds: 100, now: clock.now, failureRate: 1 });
     try {

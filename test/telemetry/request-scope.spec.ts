@@ -12,7 +12,6 @@ import { gatewayOnClient } from '../harness/gateway-on-client.js';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { ComposedGateway } from '../../src/server/compose-gateway.js';
-import type { Gateway } from '../../src/server/gateway.js';
 import type { RunningServer } from '../../src/server/http.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { requestIdToUpstream } from '../../src/telemetry/request-scope.js';
@@ -26,7 +25,6 @@ let simulator: Simulator;
 let proxy: GatedUpstream;
 let client: ClosableUpstreamClient;
 let composed: ComposedGateway;
-let gateway: Gateway;
 let server: RunningServer;
 const lines: Array<Record<string, unknown>> = [];
 /** When set, `datasets` fails with a TypeError: a bug, masked for the client and logged. */
@@ -56,7 +54,6 @@ beforeAll(async () => {
     { ...client, listDatasets },
     { logger, env: { BASE_MODEL_CACHE_SECONDS: '0', DATASET_CACHE_SECONDS: '0' }, listen: {} },
   );
-  ({ gateway } = composed);
   server = composed.server!;
 });
 afterAll(async () => {

@@ -1,7 +1,7 @@
 /**
  * What the pre-flight check is asked about, or null until it can run: once the training file is
- * uploaded, its dataset answered (the upstream's dry run for it is shown beside the local figure), the
- * model and answer column known, and the epochs and evaluations (which price it) are numbers.
+ * uploaded, the model and answer column known, and, once the user asked for the estimate, its dataset
+ * answered (the upstream's dry run for it is then shown beside the local figure), and the epochs and evaluations (which price it) are numbers.
  */
 import type { FormChoices } from './derive-form';
 import type { DatasetState } from './use-dataset';
@@ -16,7 +16,7 @@ export function analysisRequest(
   dataset: DatasetState,
   local: Problems,
 ): AnalysisRequest | null {
-  if (!state.training || !dataset.settled || !form.baseModelId || !form.answerColumn) return null;
+  if (!state.training || (state.committed && !dataset.settled) || !form.baseModelId || !form.answerColumn) return null;
   if (local['hyperparameters.nEpochs'] || local['hyperparameters.nEvals']) return null;
   return {
     training: state.training.chosen,

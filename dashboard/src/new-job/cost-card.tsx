@@ -9,11 +9,17 @@ interface Props {
   problems: Problems;
   /** A training file is uploaded. */
   uploaded: boolean;
+  /** The user asked for the estimate (and so for the dataset it needs). */
+  committed: boolean;
+  canEstimate: boolean;
+  onEstimate(): void;
   canStart: boolean;
   starting: boolean;
 }
 
-export function CostCard({ estimate: { estimate, estimating }, problems, uploaded, canStart, starting }: Props) {
+export function CostCard(props: Props) {
+  const { estimate: answer, problems, uploaded, committed, canEstimate, onEstimate, canStart, starting } = props;
+  const { estimate, estimating } = answer;
   return (
     <div class="card estimate" aria-live="polite">
       <h2>Cost</h2>
@@ -26,11 +32,18 @@ export function CostCard({ estimate: { estimate, estimating }, problems, uploade
         <p class="muted">
           {estimating
             ? 'Estimating…'
-            : uploaded
-              ? 'The estimate appears once the inputs are valid.'
-              : 'Upload a training file first.'}
+            : !uploaded
+              ? 'Upload a training file first.'
+              : committed
+                ? 'The estimate appears once the inputs are valid.'
+                : "The pre-flight check above prices the job locally. The service's own estimate needs a dataset of these files, made when you ask for it."}
         </p>
       )}
+      {uploaded && !committed ? (
+        <button type="button" disabled={!canEstimate} onClick={onEstimate}>
+          Estimate the cost
+        </button>
+      ) : null}
       {problemsElsewhere(problems).map(([field, messages]) => (
         <p key={field} class="error" role="alert">
           {messages.join(' ')}

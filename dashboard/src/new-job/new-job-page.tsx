@@ -27,13 +27,13 @@ import { useStartJob } from './use-start-job';
 export function NewJobPage() {
   const [state, dispatch] = useReducer(newJobReducer, NEW_JOB);
   const models = useBaseModels();
-  const dataset = useDataset(state.training?.file ?? null, state.validation?.file ?? null);
+  const dataset = useDataset(state.training?.file ?? null, state.validation?.file ?? null, state.committed);
   const form = deriveForm(state, models.models);
   const job = jobInput(state, form, dataset.id);
   const valid = job.input !== null && Object.keys(job.local).length === 0;
   const estimate = useEstimate(valid ? job.input : null);
   const preflight = useDatasetAnalysis(analysisRequest(state, form, dataset, job.local), form.batchSize);
-  const start = useStartJob(job.input);
+  const start = useStartJob(job.input, dataset.keep);
   const problems = mergeProblems(
     models.problems,
     dataset.problems,
@@ -59,6 +59,9 @@ export function NewJobPage() {
         estimate={estimate}
         problems={problems}
         uploaded={state.training !== null}
+        committed={state.committed}
+        canEstimate={state.training !== null && Object.keys(job.local).length === 0}
+        onEstimate={() => dispatch({ type: 'commit' })}
         canStart={valid && estimate.estimate !== null}
         starting={start.starting}
       />

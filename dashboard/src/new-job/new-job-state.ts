@@ -23,13 +23,16 @@ export interface NewJobState {
   batchSize: number | null;
   /** Each hyperparameter's box, as typed. */
   hyperparameters: Readonly<Partial<Record<NumericFieldPath, string>>>;
+  /** The user asked for the service's estimate: from then on the form has a dataset made (use-dataset.ts). */
+  committed: boolean;
 }
 
 export type NewJobAction =
   | { type: 'uploaded'; role: 'training' | 'validation'; upload: Upload | null }
   | { type: 'typed'; field: 'name' | 'promptColumn' | 'answerColumn' | 'baseModelId'; value: string }
   | { type: 'batchSize'; size: number }
-  | { type: 'hyperparameter'; path: NumericFieldPath; text: string };
+  | { type: 'hyperparameter'; path: NumericFieldPath; text: string }
+  | { type: 'commit' };
 
 export const NEW_JOB: NewJobState = {
   training: null,
@@ -40,6 +43,7 @@ export const NEW_JOB: NewJobState = {
   baseModelId: null,
   batchSize: null,
   hyperparameters: {},
+  committed: false,
 };
 
 export function newJobReducer(state: NewJobState, action: NewJobAction): NewJobState {
@@ -52,6 +56,8 @@ export function newJobReducer(state: NewJobState, action: NewJobAction): NewJobS
       return { ...state, batchSize: action.size };
     case 'hyperparameter':
       return { ...state, hyperparameters: { ...state.hyperparameters, [action.path]: action.text } };
+    case 'commit':
+      return { ...state, committed: true };
   }
 }
 

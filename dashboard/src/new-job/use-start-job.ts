@@ -14,7 +14,10 @@ interface Attempt {
   problems: Problems;
 }
 
-export function useStartJob(input: CreateJobInput | null): {
+export function useStartJob(
+  input: CreateJobInput | null,
+  onStarted: () => void,
+): {
   start(): Promise<void>;
   starting: boolean;
   problems: Problems;
@@ -26,6 +29,7 @@ export function useStartJob(input: CreateJobInput | null): {
     setAttempt({ key, starting: true, problems: NO_PROBLEMS });
     try {
       const { createJob } = await request(CreateJob, { input });
+      onStarted();
       location.hash = `#/jobs/${encodeURIComponent(createJob.id)}`;
     } catch (error) {
       setAttempt({ key, starting: false, problems: problemsOf(error) });

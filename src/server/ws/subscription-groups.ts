@@ -12,7 +12,13 @@
  * joins a live group starts from the group's latest event, which is then exactly what a fresh
  * subscription would have sent first. Per-member queues are sliding, like the hub's per-subscriber
  * buffers, for the same reason: a slow reader may skip intermediate states, never the last one.
+ *
+ * Each member's stream is a Repeater with a SlidingBuffer (as in src/live/open-stream.ts): `return()`
+ * takes effect at once even while `next()` waits for the group's next event, which an async generator
+ * parked in an await would not notice. A member joins its group when its stream starts (its first
+ * `next()`), so a stream returned before it ever started joins nothing and leaves nothing open.
  */
+import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
 
 /** One event of a group, serialised on first demand and then shared. */
 export interface GroupEvent<R> {
@@ -33,9 +39,10 @@ export type OpenSource<R> = (signal: AbortSignal) => Promise<AsyncIterable<R> | 
 
 export interface SubscriptionGroups<R> {
   /**
-   * A member's stream of the group `key`, opening the group with `open` if none is live. The stream
-   * starts with the group's latest event, if it has one, and ends when the source ends (or throws
-   * its error). `return()` leaves the group; the last member leaving ends the source and aborts `signal`.
+   * A member's stream of the group `key`. When it starts, it joins the group, opening it with `open`
+   * if none is live, and starts with the group's latest event, if it has one; it ends when the source
+   * ends (or throws its error). `return()` leaves the group; the last member leaving ends the source
+   * and aborts `signal`.
    */
   join(key: string, open: OpenSource<R>): AsyncIterableIterator<GroupEvent<R>>;
   /** Groups alive. */
@@ -57,73 +64,26 @@ interface Group<R> {
 export function createSubscriptionGroups<R>(options: SubscriptionGroupsOptions = {}): SubscriptionGroups<R> {
   const bufferSize = options.bufferSize ?? 64;
   const groups = new Map<string, Group<R>>();
-
-  const eventOf = (result: R): GroupEvent<R> => {
-    let json: string | undefined;
-    let bytes: Buffer | undefined;
-    const event: GroupEvent<R> = {
-      result,
-      json: () => (json ??= JSON.stringify(result)),
-      bytes: () => (bytes ??= Buffer.from(event.json())),
-    };
-    return event;
+  const forget = (key: string, group: Group<R>) => {
+    if (groups.get(key) === group) groups.delete(key);
   };
-
-  function start(key: string, open: OpenSource<R>): Group<R> {
-    let iterator: AsyncIterator<R> | undefined;
-    let closed = false;
-    const group: Group<R> = {
-      members: new Set(),
-      latest: undefined,
-      abort: new AbortController(),
-      close() {
-        if (closed) return;
-        closed = true;
-        if (groups.get(key) === group) groups.delete(key);
-        group.abort.abort();
-        void iterator?.return?.()?.catch(() => {});
-      },
-    };
-    const finish = (error?: unknown) => {
-      const ending = [...group.members];
-      group.members.clear();
-      group.close();
-      for (const member of ending) member.end(error);
-    };
-
-    void (async () => {
-      try {
-        const source = await open(group.abort.signal);
-        if (!isAsyncIterable(source)) {
-          const event = eventOf(source);
-          for (const member of group.members) member.push(event);
-          return finish();
-        }
-        iterator = source[Symbol.asyncIterator]();
-        if (closed) return void iterator.return?.()?.catch(() => {});
-        for (;;) {
-          const step = await iterator.next();
-          if (step.done || closed) break;
-          const event = eventOf(step.value);
-          group.latest = event;
-          for (const member of group.members) member.push(event);
-        }
-        finish();
-      } catch (error) {
-        finish(error);
-      }
-    })();
-    return group;
-  }
 
   return {
     join(key, open) {
-      let group = groups.get(key);
-      if (!group) {
-        group = start(key, open);
-        groups.set(key, group);
-      }
-      return memberStream(group, bufferSize);
+      return new Repeater<GroupEvent<R>>(async (push, stop) => {
+        let group = groups.get(key);
+        if (!group) {
+          const opened: Group<R> = startGroup(open, () => forget(key, opened));
+          groups.set(key, opened);
+          group = opened;
+        }
+        // With a sliding buffer a push never waits; a push after the end is ignored.
+        const member: Member<R> = { push: (event) => void push(event).catch(() => {}), end: (error) => stop(error) };
+        if (group.latest) member.push(group.latest);
+        group.members.add(member);
+        await stop;
+        if (group.members.delete(member) && group.members.size === 0) group.close();
+      }, new SlidingBuffer(bufferSize));
     },
     get size() {
       return groups.size;
@@ -131,68 +91,63 @@ export function createSubscriptionGroups<R>(options: SubscriptionGroupsOptions =
   };
 }
 
-/**
- * A plain iterator rather than an async generator: `return()` must take effect at once, even while
- * `next()` waits for the group's next event (a generator parked in an await would not notice).
- */
-function memberStream<R>(group: Group<R>, bufferSize: number): AsyncIterableIterator<GroupEvent<R>> {
-  const queue: Array<GroupEvent<R>> = group.latest ? [group.latest] : [];
-  let waiting: { resolve: (step: IteratorResult<GroupEvent<R>>) => void; reject: (error: unknown) => void } | undefined;
-  let ended: { error?: unknown } | undefined;
+function eventOf<R>(result: R): GroupEvent<R> {
+  let json: string | undefined;
+  let bytes: Buffer | undefined;
+  const event: GroupEvent<R> = {
+    result,
+    json: () => (json ??= JSON.stringify(result)),
+    bytes: () => (bytes ??= Buffer.from(event.json())),
+  };
+  return event;
+}
 
-  const member: Member<R> = {
-    push(event) {
-      if (waiting) {
-        const w = waiting;
-        waiting = undefined;
-        w.resolve({ value: event, done: false });
-        return;
+/** Opens the group's source and hands each of its events to every member; `onClose` forgets the group. */
+function startGroup<R>(open: OpenSource<R>, onClose: () => void): Group<R> {
+  let iterator: AsyncIterator<R> | undefined;
+  let closed = false;
+  const group: Group<R> = {
+    members: new Set(),
+    latest: undefined,
+    abort: new AbortController(),
+    close() {
+      if (closed) return;
+      closed = true;
+      onClose();
+      group.abort.abort();
+      void iterator?.return?.()?.catch(() => {});
+    },
+  };
+  const finish = (error?: unknown) => {
+    const ending = [...group.members];
+    group.members.clear();
+    group.close();
+    for (const member of ending) member.end(error);
+  };
+
+  void (async () => {
+    try {
+      const source = await open(group.abort.signal);
+      if (!isAsyncIterable(source)) {
+        const event = eventOf(source);
+        for (const member of group.members) member.push(event);
+        return finish();
       }
-      queue.push(event);
-      if (queue.length > bufferSize) queue.shift();
-    },
-    end(error) {
-      ended = error === undefined ? {} : { error };
-      if (!waiting) return;
-      const w = waiting;
-      waiting = undefined;
-      if (error === undefined) w.resolve({ value: undefined, done: true });
-      else w.reject(error);
-    },
-  };
-  group.members.add(member);
-
-  const leave = () => {
-    if (!group.members.delete(member)) return;
-    if (group.members.size === 0) group.close();
-  };
-
-  const stream: AsyncIterableIterator<GroupEvent<R>> = {
-    [Symbol.asyncIterator]: () => stream,
-    next() {
-      const event = queue.shift();
-      if (event) return Promise.resolve({ value: event, done: false });
-      if (ended) {
-        const { error } = ended;
-        ended = {}; // An error is thrown once; then the stream is simply done.
-        return error === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(error);
+      iterator = source[Symbol.asyncIterator]();
+      if (closed) return void iterator.return?.()?.catch(() => {});
+      for (;;) {
+        const step = await iterator.next();
+        if (step.done || closed) break;
+        const event = eventOf(step.value);
+        group.latest = event;
+        for (const member of group.members) member.push(event);
       }
-      return new Promise((resolve, reject) => (waiting = { resolve, reject }));
-    },
-    return() {
-      leave();
-      queue.length = 0;
-      member.end();
-      return Promise.resolve({ value: undefined, done: true });
-    },
-    throw(error) {
-      leave();
-      queue.length = 0;
-      member.end();
-      return Promise.reject(error);
-    },
-  };
-  return stream;
+      finish();
+    } catch (error) {
+      finish(error);
+    }
+  })();
+  return group;
 }
 
 function isAsyncIterable<T>(value: unknown): value is AsyncIterable<T> {

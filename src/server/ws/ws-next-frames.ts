@@ -40,7 +40,11 @@ export function writeNextMessages(
       }
     },
     return: () => events.return!() as Promise<IteratorResult<never>>,
-    throw: (error: unknown) => events.throw!(error) as Promise<IteratorResult<never>>,
+    // A Repeater's `throw()` on a started stream waits like `next()`: leave the group at once instead.
+    throw: async (error: unknown) => {
+      await events.return!();
+      throw error;
+    },
   };
   return stream;
 }

@@ -32,8 +32,10 @@ export const downloadJob: Handler = ({ org, params, now, deps, req }) => {
   if (status !== 'completed') {
     throw failedPrecondition(`job ${job.id} is ${status}; its model can be downloaded once the job is completed`);
   }
-  // The link is built on the host the caller used, so it works through whatever address reached us.
-  const origin = req.headers.host === undefined ? deps.origin() : `http://${req.headers.host}`;
+  // The link is built on the host the caller used, so it works through whatever address reached us,
+  // unless the operator named the origin clients reach (publicOrigin).
+  const origin =
+    deps.options.publicOrigin ?? (req.headers.host === undefined ? deps.origin() : `http://${req.headers.host}`);
   const download_url = `${origin}${DOWNLOAD_PATH_PREFIX}${deps.downloads.issue(job, now)}`;
   return json(302, { download_url }, { location: download_url });
 };

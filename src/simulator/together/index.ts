@@ -15,7 +15,7 @@ import { resolveTogetherOptions, type TogetherSimulatorOptions } from './options
 import { createTogetherListener } from './server.js';
 import { createTogetherStore } from './store.js';
 
-export type { TogetherSimulatorOptions, TogetherTenantOption } from './options.js';
+export type { TogetherSimulatorOptions } from './options.js';
 
 /** Same surface as `Simulator`; `apiBaseUrl` is `origin + '/v1'`, what the SDK's `baseURL` takes. */
 export type TogetherSimulator = Simulator;

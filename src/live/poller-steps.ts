@@ -1,0 +1,108 @@
+/**
+ * The shared poller's steps (shared-poller.ts): listening, the lease claim, the poll, the publish, the
+ * standby re-check and the tick timer. Each does its I/O and reports how it ended as one event of
+ * poller-transition.ts, which decides what comes next: a step never decides.
+ */
+import type { CredentialPool } from './credential-pool.js';
+import type { PollerEvent } from './poller-transition.js';
+import type { PollerMember, SharedPollerOptions } from './shared-poller.js';
+import type { JobSnapshot } from './snapshot.js';
+import type { Lease } from './transport.js';
+
+export interface PollerStepDeps extends Pick<
+  SharedPollerOptions,
+  'topic' | 'strategy' | 'transport' | 'clock' | 'logger'
+> {
+  pool: CredentialPool<PollerMember>;
+  lease: Lease;
+  /** Aborted when the poller is disposed: cancels a fetch or a re-check under way. */
+  signal: AbortSignal;
+  dispatch(event: PollerEvent): void;
+  /** Takes in snapshots from any instance (the poller's own included). */
+  receive(snapshots: readonly JobSnapshot[]): void;
+  isDisposed(): boolean;
+}
+
+export function pollerSteps(deps: PollerStepDeps) {
+  const { topic, strategy, transport, clock, logger, pool, lease, signal, dispatch, receive } = deps;
+  const cleanups: Array<() => void> = [];
+  let timer: unknown;
+  const stopListening = () => {
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  };
+
+  const resync = async () => {
+    try {
+      const last = await transport.lastState(topic);
+      if (last) receive([last]);
+    } catch (error) {
+      logger.warn({ err: error }, 'live updates: could not read the last state');
+    }
+  };
+
+  return {
+    stopListening,
+    /** Sets the timer of the next tick → `timer`. */
+    wait(ms: number) {
+      timer = clock.setTimer(() => {
+        timer = undefined;
+        dispatch({ type: 'timer' });
+      }, ms);
+    },
+    stopWaiting() {
+      if (timer !== undefined) clock.clearTimer(timer);
+      timer = undefined;
+    },
+    /** Listens on the topic, then reads its last state (so no change in between is missed) → `listening`. */
+    async listen() {
+      try {
+        cleanups.push(await transport.listen(topic, receive));
+        cleanups.push(transport.onResync(topic, () => void resync()));
+        if (deps.isDisposed()) return stopListening();
+        await resync();
+      } catch (error) {
+        return dispatch({ type: 'listen-failed', error });
+      }
+      dispatch({ type: 'listening' });
+    },
+    async claim() {
+      let gained: boolean;
+      try {
+        gained = !lease.held && (await lease.claim());
+      } catch (error) {
+        return dispatch({ type: 'failed', error });
+      }
+      dispatch({ type: 'claimed', gained, held: lease.held });
+    },
+    async poll(fresh: boolean) {
+      const creds = pool.next(clock.now());
+      if (!creds) return dispatch({ type: 'no-credentials' });
+      let snapshots: JobSnapshot[];
+      try {
+        snapshots = await strategy.fetch(creds, signal, fresh);
+      } catch (error) {
+        return dispatch({ type: 'fetch-failed', error, token: creds.token });
+      }
+      dispatch({ type: 'fetched', snapshots });
+    },
+    async publish(snapshots: readonly JobSnapshot[]) {
+      let ok: boolean;
+      try {
+        ok = await transport.publish(lease, topic, snapshots);
+      } catch (error) {
+        return dispatch({ type: 'failed', error });
+      }
+      dispatch({ type: 'published', ok, snapshots });
+    },
+    async recheck(at: number) {
+      const creds = pool.next(at);
+      if (!creds) return dispatch({ type: 'rechecked' });
+      try {
+        await strategy.verify(creds, signal);
+      } catch (error) {
+        return dispatch({ type: 'recheck-failed', error, token: creds.token });
+      }
+      dispatch({ type: 'rechecked' });
+    },
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * The Redis subscriber connection of the transport (redis-transport.ts): one SUBSCRIBE per channel
+ * however many pollers listen on it, `listen` resolving only once Redis acknowledged it, and the
+ * resync callbacks called after a reconnection (ioredis resubscribes by itself, but what was
+ * published meanwhile is gone).
+ */
+import type { Redis } from 'ioredis';
+import type { Clock } from './clock.js';
+import type { LiveUpdatesLogger } from './options.js';
+import type { JobSnapshot } from './snapshot.js';
+import { decodeSnapshots } from './snapshot-codec.js';
+
+type Listener = (snapshots: JobSnapshot[]) => void;
+
+export interface RedisChannelsOptions {
+  subscriber: Redis;
+  clock: Clock;
+  logger: LiveUpdatesLogger;
+  /** How long `listen` waits for the connection to be ready before it fails. */
+  readyTimeoutMs: number;
+}
+
+export interface RedisChannels {
+  /** Calls `onSnapshots` with each message on `channel`; resolves once subscribed, with the function that stops. */
+  listen(channel: string, onSnapshots: Listener): Promise<() => void>;
+  /** Calls `callback` after each reconnection; returns the function that stops. */
+  onResync(channel: string, callback: () => void): () => void;
+  close(): Promise<void>;
+}
+
+export function createRedisChannels(opts: RedisChannelsOptions): RedisChannels {
+  const { subscriber, logger } = opts;
+  const listeners = new Map<string, Set<Listener>>();
+  const subscribed = new Map<string, Promise<unknown>>();
+  const resyncs = resyncRegistry();
+
+  const onMessage = (channel: string, message: string) => {
+    const set = listeners.get(channel);
+    if (!set) return;
+    let snapshots: JobSnapshot[];
+    try {
+      snapshots = decodeSnapshots(message);
+    } catch (error) {
+      logger.warn({ err: error, channel }, 'live updates: dropped a malformed message');
+      return;
+    }
+    for (const listener of [...set]) listener(snapshots);
+  };
+  const onReady = () => resyncs.fire();
+  subscriber.on('message', onMessage);
+  subscriber.on('ready', onReady);
+
+  const subscribe = (channel: string, fresh: Set<Listener>) =>
+    whenReady(opts)
+      .then(() => subscriber.subscribe(channel))
+      .catch((error: unknown) => {
+        // Let the next listener try again rather than inherit a failed subscription.
+        if (listeners.get(channel) === fresh) {
+          listeners.delete(channel);
+          subscribed.delete(channel);
+        }
+        throw error;
+      });
+
+  const unsubscribe = (channel: string) => {
+    subscribed.delete(channel);
+    subscriber
+      .unsubscribe(channel)
+      .catch((error: unknown) => logger.warn({ err: error, channel }, 'live updates: UNSUBSCRIBE failed'));
+  };
+
+  return {
+    async listen(channel, onSnapshots) {
+      let set = listeners.get(channel);
+      if (!set) {
+        const fresh = new Set<Listener>();
+        set = fresh;
+        listeners.set(channel, fresh);
+        subscribed.set(channel, subscribe(channel, fresh));
+      }
+      set.add(onSnapshots);
+      const owner = set;
+      const stop = () => {
+        owner.delete(onSnapshots);
+        if (owner.size === 0 && listeners.get(channel) === owner) {
+          listeners.delete(channel);
+          unsubscribe(channel);
+        }
+      };
+      try {
+        await subscribed.get(channel);
+      } catch (error) {
+        stop();
+        throw error;
+      }
+      return stop;
+    },
+    onResync: (channel, callback) => resyncs.add(channel, callback),
+    async close() {
+      subscriber.off('message', onMessage);
+      subscriber.off('ready', onReady);
+      const channels = [...listeners.keys()];
+      listeners.clear();
+      subscribed.clear();
+      resyncs.clear();
+      if (channels.length > 0 && subscriber.status === 'ready') {
+        await subscriber
+          .unsubscribe(...channels)
+          .catch((error: unknown) => logger.warn({ err: error }, 'live updates: UNSUBSCRIBE failed'));
+      }
+    },
+  };
+}
+
+/** The callbacks to call after a reconnection, by channel. */
+function resyncRegistry() {
+  const byChannel = new Map<string, Set<() => void>>();
+  return {
+    add(channel: string, callback: () => void): () => void {
+      const set = byChannel.get(channel) ?? new Set();
+      set.add(callback);
+      byChannel.set(channel, set);
+      return () => {
+        set.delete(callback);
+        if (set.size === 0 && byChannel.get(channel) === set) byChannel.delete(channel);
+      };
+    },
+    fire() {
+      for (const set of byChannel.values()) for (const callback of [...set]) callback();
+    },
+    clear: () => byChannel.clear(),
+  };
+}
+
+/**
+ * ioredis writes SUBSCRIBE even before its connection is ready (the command may run while Redis
+ * loads), which puts the connection in subscriber mode before its own ready check (INFO) is sent:
+ * that check then fails, and ioredis reports an error and reconnects. Subscribing only once the
+ * connection is ready avoids it. Bounded, so that a Redis that cannot be reached fails the
+ * subscription (coded) instead of leaving it waiting.
+ */
+async function whenReady({ subscriber, clock, readyTimeoutMs }: RedisChannelsOptions): Promise<void> {
+  if (subscriber.status === 'ready') return;
+  if (subscriber.status === 'wait') subscriber.connect().catch(() => {});
+  await new Promise<void>((resolve, reject) => {
+    const done = (error?: Error) => {
+      clock.clearTimer(timer);
+      subscriber.off('ready', onReadyOnce);
+      subscriber.off('end', onEnd);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onReadyOnce = () => done();
+    const onEnd = () => done(new Error('the Redis subscriber connection was closed'));
+    const timer = clock.setTimer(
+      () => done(new Error(`the Redis subscriber connection was not ready within ${readyTimeoutMs} ms`)),
+      readyTimeoutMs,
+    );
+    subscriber.on('ready', onReadyOnce);
+    subscriber.on('end', onEnd);
+  });
+}

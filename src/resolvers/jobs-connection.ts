@@ -1,0 +1,92 @@
+/**
+ * `Query.jobs`: one page of the organization's jobs, from the first page or after a cursor
+ * (job-page.ts finds a cursor's place), shaped as a Relay connection. The page's jobs prime the job
+ * loader, and cursors are encoded only when a query selects them (most pages read nodes alone).
+ */
+import type { JobStatusWire } from '../contract/hyperparameters.js';
+import { badUserInput } from '../errors/bad-user-input.js';
+import type { Job } from '../upstream/schemas.js';
+import type { GatewayContext } from './context.js';
+import { decodeJobCursor, encodeJobCursor } from './job-cursor.js';
+import { jobPageAfter, type JobPage } from './job-page.js';
+
+/** The largest page `first` may ask for. */
+export const MAX_PAGE = 100;
+
+export interface JobsArgs {
+  first: number;
+  after?: string | null;
+  status?: JobStatusWire | null;
+}
+
+export interface JobsConnection {
+  edges: Array<{ node: Job; readonly cursor: string }>;
+  totalCount: number;
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    readonly startCursor: string | null;
+    readonly endCursor: string | null;
+  };
+}
+
+export async function resolveJobs(args: JobsArgs, ctx: GatewayContext): Promise<JobsConnection> {
+  if (args.first < 1 || args.first > MAX_PAGE)
+    throw badUserInput('first', `first: ${args.first} is not an integer from 1 to ${MAX_PAGE}`);
+  const status = args.status ?? null;
+  const list = async (offset: number, limit: number) =>
+    ctx.services.client.listJobs(ctx.credentials(), { ...ctx.call, limit, offset, ...(status ? { status } : {}) });
+  let page: JobPage;
+  if (args.after == null) {
+    page = { offset: 0, ...(await list(0, args.first)) };
+  } else {
+    const cursor = decodeJobCursor(args.after);
+    if (cursor.status !== status) {
+      const named = (s: string | null) =>
+        s === null ? 'jobs without a status filter' : `jobs(status: ${s.toUpperCase()})`;
+      throw badUserInput(
+        'after',
+        `after: this cursor was read from ${named(cursor.status)}, not from ${named(status)}; page with the same status, or start again from the first page`,
+      );
+    }
+    page = await jobPageAfter(list, cursor, args.first);
+  }
+  const loader = ctx.loaders().job;
+  for (const job of page.jobs) loader.prime(job.id, job);
+  return connectionOf(page, status);
+}
+
+function connectionOf(page: JobPage, status: JobStatusWire | null): JobsConnection {
+  const cursorAt = (i: number): string | null => {
+    const job = page.jobs[i];
+    return job
+      ? encodeJobCursor({
+          status,
+          createdAt: job.createdAt.getTime(),
+          id: job.id,
+          position: page.offset + i,
+          total: page.total,
+        })
+      : null;
+  };
+  const edges = page.jobs.map((job, i) => ({
+    node: job,
+    get cursor(): string {
+      return cursorAt(i) as string;
+    },
+  }));
+  return {
+    edges,
+    totalCount: page.total,
+    pageInfo: {
+      hasNextPage: page.offset + page.jobs.length < page.total,
+      hasPreviousPage: page.offset > 0,
+      get startCursor() {
+        return cursorAt(0);
+      },
+      get endCursor() {
+        return cursorAt(page.jobs.length - 1);
+      },
+    },
+  };
+}

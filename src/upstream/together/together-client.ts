@@ -1,0 +1,61 @@
+/**
+ * `createTogetherClient`: the gateway's client of Together AI's fine-tuning API
+ * (docs/together-contract.md), on the same call machinery as the Nscale client (../call.ts:
+ * deadline, caller abort, retries by pure decisions, observer, redaction, circuit breaker), with
+ * Together's dialect (../dialect.ts: no organization in paths, Together's error envelope).
+ *
+ * Retried: every GET, the price estimate, cancel, and DELETE. Never retried: job creation (a lost
+ * answer is UPSTREAM_OUTCOME_UNKNOWN), the upload's start and its PUT (a consumed stream).
+ */
+import type { Agent, Dispatcher } from 'undici';
+import { createAgent } from '../client.js';
+import { createCall } from '../call.js';
+import { createCircuitBreaker } from '../circuit-breaker.js';
+import { jsonCall } from '../json-call.js';
+import { resolveOptions, type ResolvedOptions, type UpstreamClientOptions } from '../options.js';
+import { parseResponse } from '../parse-response.js';
+import { segment } from '../path.js';
+import { withCircuitBreaker } from '../with-circuit-breaker.js';
+import { jobEndpoints } from './job-endpoints.js';
+import { jobOutputEndpoints } from './job-output-endpoints.js';
+import { modelEndpoints } from './model-endpoints.js';
+import type { TogetherClient } from './together-client-types.js';
+import { TOGETHER_DIALECT } from './together-dialect.js';
+import { getTogetherFile, uploadFile } from './upload-file.js';
+import { fileDeletedSchema, fileListSchema } from './wire-files.js';
+
+/** The same options as the Nscale client; `baseUrl` is Together's API root (`https://api.together.xyz/v1`). */
+export type TogetherClientOptions = UpstreamClientOptions;
+
+export function createTogetherClient(options: TogetherClientOptions): TogetherClient {
+  const o: ResolvedOptions = { ...resolveOptions(options), dialect: TOGETHER_DIALECT };
+  const ownAgent = options.dispatcher === undefined ? createAgent(o) : undefined;
+  const dispatcher: Dispatcher = options.dispatcher ?? (ownAgent as Agent);
+  const breaker = options.circuitBreaker ? createCircuitBreaker({ now: o.now, ...options.circuitBreaker }) : null;
+  const call = breaker ? withCircuitBreaker(createCall(dispatcher, o), breaker) : createCall(dispatcher, o);
+  const json = jsonCall(call);
+  const jobs = jobEndpoints(call, json);
+  return {
+    ...modelEndpoints(json),
+    uploadFile: uploadFile(call, json, o),
+    getFile: getTogetherFile(json),
+    listFiles: (creds, opts) =>
+      json(
+        creds,
+        { method: 'GET', route: '/files', path: '/files', retry: true },
+        opts,
+        (r, op) => parseResponse(fileListSchema, r, op).data,
+      ),
+    deleteFile: async (creds, id, opts) => {
+      const path = `/files/${segment('file', id)}`;
+      const ex = { method: 'DELETE' as const, route: '/files/{id}', path, retry: true, acceptAfterLostAttempt: 404 };
+      await json(creds, ex, opts, (r, op) => (r.status === 404 ? null : parseResponse(fileDeletedSchema, r, op)));
+    },
+    ...jobs,
+    ...jobOutputEndpoints(json, o, jobs.getJob),
+    close: async () => {
+      await ownAgent?.close();
+    },
+    circuitBreaker: breaker,
+  };
+}

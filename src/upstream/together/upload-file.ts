@@ -1,0 +1,134 @@
+/**
+ * Together's two-step upload (docs/together-contract.md, "Files"): `POST /files` with the name, type
+ * and purpose answers 302 with a pre-signed upload URL (`Location`) and the new file's id
+ * (`X-Together-File-Id`); the bytes are PUT there, streamed, without the caller's key (the URL is
+ * the credential, and may be another host's); then the file is read back, checked by Together.
+ *
+ * Formats: JSONL goes as is; CSV is converted to JSONL as it streams (csv-to-jsonl.ts); anything
+ * else is refused before a request is made. A PUT that fails leaves a pending file at Together: it
+ * is deleted, best effort, so that a failed upload leaves nothing behind.
+ */
+import type { Readable } from 'node:stream';
+import type { Call, Exchange } from '../call.js';
+import { UpstreamError } from '../errors.js';
+import type { JsonCall } from '../json-call.js';
+import type { RawResponse } from '../map-error.js';
+import type { ResolvedOptions } from '../options.js';
+import { parseResponse } from '../parse-response.js';
+import { segment } from '../path.js';
+import type { BearerCredentials, CallOptions } from '../types.js';
+import { csvToJsonl } from './csv-to-jsonl.js';
+import type { TogetherFileUpload } from './together-client-types.js';
+import { togetherFileSchema, type TogetherFile } from './wire-files.js';
+
+const EXTENSION = /\.(jsonl|csv)$/i;
+
+interface Prepared {
+  filename: string;
+  body: Readable;
+  bytes: number | undefined;
+}
+
+async function prepare(upload: TogetherFileUpload): Promise<Prepared> {
+  const kind = EXTENSION.exec(upload.filename)?.[1]?.toLowerCase();
+  if (kind === 'jsonl') return { filename: upload.filename, body: upload.body, bytes: upload.bytes };
+  if (kind === 'csv') {
+    const body = await csvToJsonl(upload.body, upload.filename, upload.csv);
+    return { filename: upload.filename.replace(EXTENSION, '.jsonl'), body, bytes: undefined };
+  }
+  upload.body.destroy();
+  throw new UpstreamError(
+    'BAD_USER_INPUT',
+    `${JSON.stringify(upload.filename)}: Together takes JSONL files (….jsonl); a CSV (….csv) with prompt and answer columns is converted to JSONL on the way.`,
+    { field: 'file' },
+  );
+}
+
+/** The pre-signed URL: absolute http(s), no credentials in it, plain http only for loopback or the API's host. */
+function uploadTarget(res: RawResponse, operation: string, api: URL): { url: URL; fileId: string } {
+  const fail = (why: string): never => {
+    throw new UpstreamError('UPSTREAM_ERROR', `${operation}: unusable upload answer: ${why}.`, {
+      status: res.status,
+      operation,
+    });
+  };
+  const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v)?.trim();
+  const location = one(res.headers.location) ?? fail('no Location header');
+  const fileId = one(res.headers['x-together-file-id']) ?? fail('no X-Together-File-Id header');
+  let url: URL;
+  try {
+    url = new URL(location);
+  } catch {
+    return fail('the Location is not an absolute URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(`protocol ${url.protocol} is not http: or https:`);
+  if (url.username !== '' || url.password !== '') fail('the Location holds credentials');
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol === 'http:' && url.hostname !== api.hostname && !loopback)
+    fail('plain http is allowed only for the API host or loopback');
+  return { url, fileId };
+}
+
+export function uploadFile(call: Call, json: JsonCall, o: ResolvedOptions) {
+  return async (creds: BearerCredentials, upload: TogetherFileUpload, opts?: CallOptions): Promise<TogetherFile> => {
+    const { filename, body, bytes } = await prepare(upload);
+    const fields = new URLSearchParams({
+      file_name: filename,
+      file_type: 'jsonl',
+      purpose: upload.purpose ?? 'fine-tune',
+    });
+    let started: { url: URL; fileId: string };
+    try {
+      // Never retried: each attempt would leave another pending file.
+      const ex: Exchange = {
+        method: 'POST',
+        route: '/files',
+        path: '/files',
+        query: fields,
+        form: fields,
+        retry: false,
+      };
+      const { response } = await call(creds, { ...ex, acceptStatus: (s) => s === 302 }, opts);
+      started = uploadTarget(response, 'POST /files', o.baseUrl);
+    } catch (error) {
+      body.destroy();
+      throw error;
+    }
+    const put: Exchange = {
+      method: 'PUT',
+      route: '/files/{id}/upload-url',
+      path: '',
+      url: started.url,
+      stream: { body, source: body, contentType: 'application/octet-stream', length: bytes },
+      retry: false,
+      deadlineMs: o.uploadDeadlineMs,
+    };
+    try {
+      await call(creds, put, opts);
+    } catch (error) {
+      await forget(json, creds, started.fileId);
+      throw error;
+    }
+    return getTogetherFile(json)(creds, started.fileId, opts);
+  };
+}
+
+async function forget(json: JsonCall, creds: BearerCredentials, fileId: string): Promise<void> {
+  const ex: Exchange = {
+    method: 'DELETE',
+    route: '/files/{id}',
+    path: `/files/${segment('file', fileId)}`,
+    retry: true,
+  };
+  await json(creds, ex, undefined, () => undefined).catch(() => undefined);
+}
+
+export function getTogetherFile(json: JsonCall) {
+  return (creds: BearerCredentials, id: string, opts?: CallOptions): Promise<TogetherFile> =>
+    json(
+      creds,
+      { method: 'GET', route: '/files/{id}', path: `/files/${segment('file', id)}`, retry: true },
+      opts,
+      (r, op) => parseResponse(togetherFileSchema, r, op),
+    );
+}
