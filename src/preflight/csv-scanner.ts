@@ -40,6 +40,11 @@ export class CsvScanner {
   /** Characters seen in the current record: zero at a record delimiter means an empty line. */
   private recordChars = 0;
   error: CsvScanError | undefined;
+  /**
+   * A chunk that ends with `\r` leaves it here for the next one: whether it ends a line alone or with
+   * the `\n` that may open the next chunk decides the record delimiter and the line count.
+   */
+  private heldCr = false;
 
   constructor(
     /** Whether column `index` is kept, and the cap of its text. */
@@ -52,7 +57,14 @@ export class CsvScanner {
     this.keep = keep;
   }
 
-  write(text: string): void {
+  write(chunk: string): void {
+    let text = this.heldCr ? `\r${chunk}` : chunk;
+    this.heldCr = text.endsWith('\r');
+    if (this.heldCr) text = text.slice(0, -1);
+    this.scan(text);
+  }
+
+  private scan(text: string): void {
     // Where the current field's pending text starts in this chunk (a field may begin in an earlier one).
     let spanStart = 0;
     for (let i = 0; i < text.length && this.error === undefined; i++) {
@@ -122,6 +134,10 @@ export class CsvScanner {
   }
 
   end(): void {
+    if (this.heldCr) {
+      this.heldCr = false;
+      this.scan('\r');
+    }
     if (this.error !== undefined) return;
     if (this.state === 'quoted') {
       this.fail(`Quote Not Closed: the parsing is finished with an opening quote at line ${this.quoteLine}`);
