@@ -19,7 +19,10 @@ query BaseModels {
 `,
   },
   {
-    query: `# Uploading a CSV needs a multipart request, which GraphiQL cannot send. With curl:
+    query: `# Uploading a CSV needs a multipart request, which GraphiQL cannot send.
+# In a browser: the dashboard's new-job page (/dashboard#/new) uploads
+# it; "Estimate the cost" there creates the dataset, and the Datasets
+# page (/dashboard#/datasets) shows its id for the next tabs. With curl:
 #
 # curl http://localhost:4000/graphql \\
 #   -F operations='{"query":"mutation($file: Upload!) { uploadFile(file: $file) { id name columns { name sampleValues } } }","variables":{"file":null}}' \\
