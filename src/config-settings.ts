@@ -51,12 +51,17 @@ function limitsOf(e: Env) {
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     maxAnalyzeBytes: e.ANALYZE_MAX_BYTES,
     maxRequestBodyBytes: e.MAX_REQUEST_BODY_BYTES,
+    /** Slowest an upload body may arrive, measured over each window. */
+    uploadPace: { minBytesPerSecond: e.UPLOAD_MIN_BYTES_PER_SECOND, windowMs: e.UPLOAD_RATE_WINDOW_SECONDS * 1000 },
+    maxOperationsPerCaller: e.CALLER_MAX_OPERATIONS,
   };
 }
 
 function upstreamCallsOf(e: Env) {
   return {
     upstreamDeadlineMs: e.UPSTREAM_DEADLINE_MS,
+    upstreamConnections: e.UPSTREAM_CONNECTIONS,
+    upstreamCallerConnections: e.UPSTREAM_CALLER_CONNECTIONS,
     baseModelCacheMs: e.BASE_MODEL_CACHE_SECONDS * 1000,
     datasetCacheMs: e.DATASET_CACHE_SECONDS * 1000,
     circuitBreaker: {

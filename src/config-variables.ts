@@ -79,6 +79,18 @@ export const settingVariables = z.object({
     positiveInt.default(15_000),
     'Timeout of one upstream call including its retries, in milliseconds.',
   ),
+  UPSTREAM_CONNECTIONS: about(
+    positiveInt.default(64),
+    'Connections the gateway keeps open to the upstream, shared by every caller; calls beyond them wait (within their deadline) for one to come free.',
+  ),
+  UPSTREAM_CALLER_CONNECTIONS: about(
+    positiveInt.default(16),
+    "Upstream calls one caller (one token) may have in flight at once, so that no tenant can hold every connection; its further calls wait for one of its own, never taking another caller's place. At least `UPSTREAM_CONNECTIONS` turns the share off.",
+  ),
+  CALLER_MAX_OPERATIONS: about(
+    positiveInt.default(32),
+    'GraphQL operations over HTTP one caller (its token, or its address without one) may have running at once; past that it is refused at once with `RATE_LIMITED` (HTTP 429) until one ends.',
+  ),
   BASE_MODEL_CACHE_SECONDS: about(
     nonNegativeInt.default(60),
     "Seconds a caller's base-model catalogue is reused before it is asked again; `0` disables.",
@@ -90,6 +102,14 @@ export const settingVariables = z.object({
   MAX_UPLOAD_BYTES: about(
     positiveInt.default(100 * 1024 * 1024),
     'Largest CSV upload accepted, in bytes (100 MiB by default); the upload is streamed, never held whole. The embedded simulator gets the same limit.',
+  ),
+  UPLOAD_MIN_BYTES_PER_SECOND: about(
+    positiveInt.default(8 * 1024),
+    'Slowest a multipart upload body may arrive, in bytes per second, averaged over each `UPLOAD_RATE_WINDOW_SECONDS`; a slower (or stalled) body is cut and the upload refused with `BAD_USER_INPUT` naming this rule (8 KiB/s by default).',
+  ),
+  UPLOAD_RATE_WINDOW_SECONDS: about(
+    positiveInt.default(15),
+    'Length of the windows over which an upload body must keep `UPLOAD_MIN_BYTES_PER_SECOND`, in seconds: the longest a stalled upload holds a request.',
   ),
   ANALYZE_MAX_BYTES: about(
     positiveInt.default(200 * 1024 * 1024),

@@ -131,6 +131,8 @@ function upstreamClient(
   const options = {
     baseUrl: simulator ? simulator.apiBaseUrl : (settings.upstream as { baseUrl: string }).baseUrl,
     deadlineMs: settings.upstreamDeadlineMs,
+    connections: settings.upstreamConnections,
+    callerConnections: settings.upstreamCallerConnections,
     logger: logger.child({ component: 'upstream' }),
     observer: combineObservers(requestIdToUpstream, metrics?.upstream, tracing?.upstream),
     circuitBreaker: settings.circuitBreaker,
