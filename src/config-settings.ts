@@ -112,6 +112,8 @@ function guardsOf(e: Env) {
           points: e.RATE_LIMIT_POINTS,
           windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
           trustProxy: e.RATE_LIMIT_TRUST_PROXY,
+          authFailures: e.RATE_LIMIT_AUTH_FAILURES,
+          maxKeys: e.RATE_LIMIT_MAX_KEYS,
         }
       : null,
     switches: {

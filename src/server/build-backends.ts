@@ -23,6 +23,7 @@ import { openGatewayRedis, type GatewayRedis } from './gateway-redis.js';
 import { configuredLiveUpdates } from './live-updates.js';
 import { StartError } from './start-error.js';
 import { startOperationGuards } from './start-operation-guards.js';
+import { watchTokenOutcomes } from './watch-token-outcomes.js';
 
 export interface Backends {
   simulator: Simulator | null;
@@ -50,13 +51,15 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     if (simulator) stops.push(() => simulator.close());
     const { metrics, tracing } = await observability(settings, deps);
     if (tracing && deps.prebuilt?.tracing === undefined) stops.push(() => tracing.shutdown());
-    const client = upstreamClient(settings, deps, logger, simulator, [metrics, tracing]);
-    stops.push(() => client.close());
+    const ownClient = upstreamClient(settings, deps, logger, simulator, [metrics, tracing]);
+    stops.push(() => ownClient.close());
     const redis = settings.redisUrl
       ? openGatewayRedis(settings.redisUrl, { logger, rateLimit: !!settings.rateLimit, connect: deps.connectRedis })
       : null;
     if (redis) stops.push(() => redis.close());
     const guards = await operationGuards(settings, deps, redis);
+    // The rate limit learns which tokens the upstream accepts, and which it refuses, from every call.
+    const client = guards.rateLimit ? watchTokenOutcomes(ownClient, guards.rateLimit) : ownClient;
     const services = gatewayServices(settings, deps, client, metrics);
     if (!deps.tokenPool) stops.push(() => services.preflight.pool.close());
     const live = configuredLiveUpdates(settings, {
