@@ -153,10 +153,10 @@ function guardsOf(e: Env) {
           points: e.RATE_LIMIT_POINTS,
           windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
           trustProxy: e.RATE_LIMIT_TRUST_PROXY,
-          authFailures: e.RATE_LIMIT_AUTH_FAILURES,
-          maxKeys: e.RATE_LIMIT_MAX_KEYS,
         }
       : null,
+    /** How the rate limit (when on) treats tokens the upstream has not accepted yet, and its memory bound. */
+    rateLimitCallers: { authFailures: e.RATE_LIMIT_AUTH_FAILURES, maxKeys: e.RATE_LIMIT_MAX_KEYS },
     switches: {
       introspection: e.GRAPHQL_INTROSPECTION,
       graphiql: e.GRAPHIQL_ENABLED,

@@ -26,10 +26,8 @@ import { addressKey, tokenKey, type RateLimitSubject } from './rate-limit-key.js
 import { createTokenTrust } from './token-trust.js';
 import { createWindowCounter, type Spent } from './window-counter.js';
 
-type Configured = NonNullable<Settings['rateLimit']>;
-
 /** `points`, `windowSeconds`, `trustProxy` and the rest: RATE_LIMIT_* in src/config-variables.ts, with their defaults. */
-export interface RateLimitOptions extends Omit<Configured, 'authFailures' | 'maxKeys'> {
+export interface RateLimitOptions extends NonNullable<Settings['rateLimit']>, Partial<Settings['rateLimitCallers']> {
   /** Failed authentications per address and window. @default 10, RATE_LIMIT_AUTH_FAILURES's */
   authFailures?: number;
   /** Keys each table holds at most. @default 100_000, RATE_LIMIT_MAX_KEYS's */
