@@ -91,6 +91,8 @@ function limitsOf(e: Env) {
     },
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     maxAnalyzeBytes: e.ANALYZE_MAX_BYTES,
+    analyzeDuplicateRows: e.ANALYZE_DUPLICATE_ROWS,
+    analyzeWorkerHeapMb: e.ANALYZE_WORKER_HEAP_MB,
     maxRequestBodyBytes: e.MAX_REQUEST_BODY_BYTES,
     /** Slowest an upload body may arrive, measured over each window. */
     uploadPace: { minBytesPerSecond: e.UPLOAD_MIN_BYTES_PER_SECOND, windowMs: e.UPLOAD_RATE_WINDOW_SECONDS * 1000 },
