@@ -94,12 +94,17 @@ function limitsOf(e: Env) {
     analyzeDuplicateRows: e.ANALYZE_DUPLICATE_ROWS,
     analyzeWorkerHeapMb: e.ANALYZE_WORKER_HEAP_MB,
     maxRequestBodyBytes: e.MAX_REQUEST_BODY_BYTES,
+    /** Slowest an upload body may arrive, measured over each window. */
+    uploadPace: { minBytesPerSecond: e.UPLOAD_MIN_BYTES_PER_SECOND, windowMs: e.UPLOAD_RATE_WINDOW_SECONDS * 1000 },
+    maxOperationsPerCaller: e.CALLER_MAX_OPERATIONS,
   };
 }
 
 function upstreamCallsOf(e: Env) {
   return {
     upstreamDeadlineMs: e.UPSTREAM_DEADLINE_MS,
+    upstreamConnections: e.UPSTREAM_CONNECTIONS,
+    upstreamCallerConnections: e.UPSTREAM_CALLER_CONNECTIONS,
     baseModelCacheMs: e.BASE_MODEL_CACHE_SECONDS * 1000,
     datasetCacheMs: e.DATASET_CACHE_SECONDS * 1000,
     circuitBreaker: {
@@ -152,6 +157,8 @@ function guardsOf(e: Env) {
           trustProxy: e.RATE_LIMIT_TRUST_PROXY,
         }
       : null,
+    /** How the rate limit (when on) treats tokens the upstream has not accepted yet, and its memory bound. */
+    rateLimitCallers: { authFailures: e.RATE_LIMIT_AUTH_FAILURES, maxKeys: e.RATE_LIMIT_MAX_KEYS },
     switches: {
       introspection: e.GRAPHQL_INTROSPECTION,
       graphiql: e.GRAPHIQL_ENABLED,

@@ -89,6 +89,18 @@ export const settingVariables = z.object({
     positiveInt.default(15_000),
     'Timeout of one upstream call including its retries, in milliseconds.',
   ),
+  UPSTREAM_CONNECTIONS: about(
+    positiveInt.default(64),
+    'Connections the gateway keeps open to the upstream, shared by every caller; calls beyond them wait (within their deadline) for one to come free.',
+  ),
+  UPSTREAM_CALLER_CONNECTIONS: about(
+    positiveInt.default(16),
+    "Upstream calls one caller (one token) may have in flight at once, so that no tenant can hold every connection; its further calls wait for one of its own, never taking another caller's place. At least `UPSTREAM_CONNECTIONS` turns the share off.",
+  ),
+  CALLER_MAX_OPERATIONS: about(
+    positiveInt.default(32),
+    'GraphQL operations over HTTP one caller (its token, or its address without one) may have running at once; past that it is refused at once with `RATE_LIMITED` (HTTP 429) until one ends.',
+  ),
   BASE_MODEL_CACHE_SECONDS: about(
     nonNegativeInt.default(60),
     "Seconds a caller's base-model catalogue is reused before it is asked again; `0` disables.",
@@ -100,6 +112,14 @@ export const settingVariables = z.object({
   MAX_UPLOAD_BYTES: about(
     positiveInt.default(100 * 1024 * 1024),
     'Largest CSV upload accepted, in bytes (100 MiB by default); the upload is streamed, never held whole. The embedded simulator gets the same limit.',
+  ),
+  UPLOAD_MIN_BYTES_PER_SECOND: about(
+    positiveInt.default(8 * 1024),
+    'Slowest a multipart upload body may arrive, in bytes per second, averaged over each `UPLOAD_RATE_WINDOW_SECONDS`; a slower (or stalled) body is cut and the upload refused with `BAD_USER_INPUT` naming this rule (8 KiB/s by default).',
+  ),
+  UPLOAD_RATE_WINDOW_SECONDS: about(
+    positiveInt.default(15),
+    'Length of the windows over which an upload body must keep `UPLOAD_MIN_BYTES_PER_SECOND`, in seconds: the longest a stalled upload holds a request.',
   ),
   ANALYZE_MAX_BYTES: about(
     positiveInt.default(200 * 1024 * 1024),
@@ -174,9 +194,17 @@ export const settingVariables = z.object({
   ),
   RATE_LIMIT_POINTS: about(
     positiveInt.default(120),
-    'Operations (HTTP requests or WebSocket subscribes) one caller may start per window.',
+    "Operations (HTTP requests or WebSocket subscribes) one caller may start per window. A token counts as a caller of its own once the upstream has accepted it; until then it also spends its client address's quota, shared by every such token from there.",
   ),
   RATE_LIMIT_WINDOW_SECONDS: about(positiveInt.default(60), 'Length of the rate-limit window, in seconds.'),
+  RATE_LIMIT_AUTH_FAILURES: about(
+    positiveInt.default(10),
+    "Failed authentications (tokens the upstream refused with 401) from one client address per window; past them that address's tokens not yet accepted by the upstream are refused with `RATE_LIMITED` before reaching it.",
+  ),
+  RATE_LIMIT_MAX_KEYS: about(
+    positiveInt.default(100_000),
+    "Most callers (tokens, addresses) each of the rate limit's in-memory tables holds, least recently seen leaving first: the limiter's memory stays bounded whatever the number of tokens presented.",
+  ),
   RATE_LIMIT_TRUST_PROXY: about(
     bool.default(false),
     'Callers without their own token are limited by client address: take it from the last `X-Forwarded-For` entry (the one a load balancer in front appended) instead of the socket.',

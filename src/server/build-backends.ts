@@ -29,6 +29,7 @@ import { openGatewayRedis, type GatewayRedis } from './gateway-redis.js';
 import { configuredLiveUpdates } from './live-updates.js';
 import { StartError } from './start-error.js';
 import { startOperationGuards } from './start-operation-guards.js';
+import { watchTokenOutcomes } from './watch-token-outcomes.js';
 
 export interface Backends {
   simulator: Simulator | null;
@@ -60,8 +61,8 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     if (simulator) stops.push(() => simulator.close());
     const { metrics, tracing } = await observability(settings, deps);
     if (tracing && deps.prebuilt?.tracing === undefined) stops.push(() => tracing.shutdown());
-    const client = upstreamClient(settings, deps, logger, simulator, [metrics, tracing]);
-    stops.push(() => client.close());
+    const ownClient = upstreamClient(settings, deps, logger, simulator, [metrics, tracing]);
+    stops.push(() => ownClient.close());
     const together = await togetherBackend(settings, deps, logger, [metrics, tracing]);
     if (together) stops.push(() => together.close());
     const redis = settings.redisUrl
@@ -69,7 +70,11 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
       : null;
     if (redis) stops.push(() => redis.close());
     const guards = await operationGuards(settings, deps, redis);
-    const services = gatewayServices(settings, deps, { client, together: together?.client ?? null }, metrics);
+    // The rate limit learns which tokens the upstream accepts, and which it refuses, from every call.
+    const watch = <T extends object>(c: T): T => (guards.rateLimit ? watchTokenOutcomes(c, guards.rateLimit) : c);
+    const client = watch(ownClient);
+    const togetherClient = together ? watch(together.client) : null;
+    const services = gatewayServices(settings, deps, { client, together: togetherClient }, metrics);
     if (!deps.tokenPool) stops.push(() => services.preflight.pool.close());
     const live = configuredLiveUpdates(settings, {
       client,
@@ -84,7 +89,7 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
       simulator,
       togetherSimulator: together?.simulator ?? null,
       client,
-      togetherClient: together?.client ?? null,
+      togetherClient,
       live,
       metrics,
       tracing,
@@ -135,6 +140,8 @@ async function togetherBackend(
   const options = {
     baseUrl: simulator ? simulator.apiBaseUrl : (together.upstream as { baseUrl: string }).baseUrl,
     deadlineMs: settings.upstreamDeadlineMs,
+    connections: settings.upstreamConnections,
+    callerConnections: settings.upstreamCallerConnections,
     logger: logger.child({ component: 'upstream', provider: 'together' }),
     observer: combineObservers(requestIdToUpstream, metrics?.upstream, tracing?.upstream),
     circuitBreaker: settings.circuitBreaker,
@@ -183,6 +190,8 @@ function upstreamClient(
   const options = {
     baseUrl: simulator ? simulator.apiBaseUrl : (settings.upstream as { baseUrl: string }).baseUrl,
     deadlineMs: settings.upstreamDeadlineMs,
+    connections: settings.upstreamConnections,
+    callerConnections: settings.upstreamCallerConnections,
     logger: logger.child({ component: 'upstream' }),
     observer: combineObservers(requestIdToUpstream, metrics?.upstream, tracing?.upstream),
     circuitBreaker: settings.circuitBreaker,

@@ -15,6 +15,7 @@ import { useInputProblems } from './use-input-problems.js';
 import { useIntrospectionSwitch } from './use-introspection-switch.js';
 import { useMetrics } from './use-metrics.js';
 import { useOperationLimits } from './use-operation-limits.js';
+import { useOperationsPerCaller } from './use-operations-per-caller.js';
 import { useRateLimit } from './use-rate-limit.js';
 import { useReadiness } from './use-readiness.js';
 import { useRequestBodyLimit } from './use-request-body-limit.js';
@@ -52,6 +53,10 @@ export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
     ...(parts.tracing ? [parts.tracing.plugin] : []),
     ...(parts.metrics ? [useMetrics({ metrics: parts.metrics, path: settings.metrics.path })] : []),
     useRateLimit(guards.rateLimit), // first: a refused request costs nothing more
+    useOperationsPerCaller({
+      max: settings.maxOperationsPerCaller,
+      trustProxy: settings.rateLimit?.trustProxy ?? false,
+    }),
     ...(guards.trustedDocuments
       ? useTrustedDocuments(guards.trustedDocuments)
       : guards.apqStore
@@ -64,7 +69,11 @@ export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
     useVaryOrigin(),
     wiring.drain.plugin,
     useOperationLimits(settings.operationLimits),
-    useStreamingUploads({ maxFileBytes: settings.maxUploadBytes, maxAnalyzeBytes: settings.maxAnalyzeBytes }),
+    useStreamingUploads({
+      maxFileBytes: settings.maxUploadBytes,
+      maxAnalyzeBytes: settings.maxAnalyzeBytes,
+      pace: settings.uploadPace,
+    }),
     useRequestBodyLimit({ maxBytes: settings.maxRequestBodyBytes }),
     useUnsupportedMediaType(), // after every request parser: it answers only what none of them took
     useInputProblems(),

@@ -34,6 +34,9 @@ export type GatewaySettings = Pick<
   | 'maxUploadBytes'
   | 'maxAnalyzeBytes'
   | 'maxRequestBodyBytes'
+  | 'uploadPace'
+  | 'maxOperationsPerCaller'
+  | 'rateLimit'
   | 'switches'
 > & { metrics: Pick<Settings['metrics'], 'path'> };
 
