@@ -4,6 +4,7 @@
  * the upstream client, Redis (connected once, gateway-redis.ts), the operation guards, live updates,
  * the caches and the token pool. `close()` stops what it started, in the reverse order of need.
  */
+import { parse } from 'graphql';
 import type { Logger } from 'pino';
 import type { Settings } from '../config.js';
 import type { LiveUpdates } from '../live/hub.js';
@@ -57,6 +58,8 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
       : null;
     if (redis) stops.push(() => redis.close());
     const guards = await operationGuards(settings, deps, redis);
+    // The trusted documents are the operator's own: their names have label slots from the start.
+    if (metrics && guards.trustedDocuments) metrics.operationName.admit(operationNames(guards.trustedDocuments));
     const services = gatewayServices(settings, deps, client, metrics);
     if (!deps.tokenPool) stops.push(() => services.preflight.pool.close());
     const live = configuredLiveUpdates(settings, {
@@ -107,6 +110,7 @@ async function observability(settings: Settings, deps: GatewayDeps) {
         ? createGatewayMetrics({
             operationNameLimit: settings.metrics.operationNameLimit,
             organizationLabel: settings.metrics.organizationLabel,
+            baseModelCache: settings.baseModelCacheMs > 0,
           })
         : null;
   // Loaded only when configured: without it the OpenTelemetry SDK is never imported.
@@ -174,4 +178,11 @@ function gatewayServices(
     // One figure for the analysis and for the file parts it reads (upload-limits.ts).
     preflight: { pool: deps.tokenPool ?? createTokenPool(), maxBytes: settings.maxAnalyzeBytes },
   };
+}
+
+/** The names of the operations in the trusted documents (hash → text), in the documents' order. */
+function operationNames(documents: ReadonlyMap<string, string>): string[] {
+  return [...documents.values()].flatMap((text) =>
+    parse(text).definitions.flatMap((d) => (d.kind === 'OperationDefinition' && d.name ? [d.name.value] : [])),
+  );
 }
