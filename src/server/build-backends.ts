@@ -66,6 +66,7 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
       client,
       logger: logger.child({ component: 'live-updates' }),
       observer: metrics?.live,
+      tracer: tracing?.pollers,
       redis,
       overrides: deps.live,
     });

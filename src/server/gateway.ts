@@ -86,7 +86,7 @@ export function createGateway(parts: GatewayParts): Gateway {
   // The operator's token serves every caller without credentials: held for the gateway's life.
   if (settings.fallbackCredentials) redactor.hold([settings.fallbackCredentials.token]);
   const log = parts.logger; // already scrubbed by `redactor` (compose-gateway.ts)
-  const scopes = createRequestScopes(log);
+  const scopes = createRequestScopes(log, parts.tracing?.traceIdOf);
   const internalErrors = createInternalErrorLog(scopes, log);
 
   const yoga = createYoga<TransportContext, GatewayContext>({
