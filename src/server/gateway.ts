@@ -34,7 +34,7 @@ export type GatewaySettings = Pick<
   | 'maxAnalyzeBytes'
   | 'maxRequestBodyBytes'
   | 'switches'
-> & { metrics: Pick<Settings['metrics'], 'path'> };
+>;
 
 /**
  * What the gateway is made of, built by the composition root (compose-gateway.ts) from the settings:
@@ -48,7 +48,7 @@ export interface GatewayParts {
   logger: Logger;
   /** The secrets in flight, scrubbed from every log line and client error; the rest of the process logs through it too. */
   redactor: SecretRedactor;
-  /** Prometheus metrics, served at `settings.metrics.path`; null when off. */
+  /** Prometheus metrics (served by the composition root on their own listener, metrics-server.ts); null when off. */
   metrics: GatewayMetrics | null;
   /** OpenTelemetry tracing; null when off. */
   tracing: Tracing | null;
