@@ -27,6 +27,7 @@ import { createShutdownDrain } from './use-shutdown-drain.js';
 export type GatewaySettings = Pick<
   Settings,
   | 'fallbackCredentials'
+  | 'together'
   | 'allowedHosts'
   | 'corsOrigins'
   | 'operationLimits'
@@ -85,6 +86,7 @@ export function createGateway(parts: GatewayParts): Gateway {
   const drain = createShutdownDrain();
   // The operator's token serves every caller without credentials: held for the gateway's life.
   if (settings.fallbackCredentials) redactor.hold([settings.fallbackCredentials.token]);
+  if (settings.together?.fallbackToken) redactor.hold([settings.together.fallbackToken]);
   const log = parts.logger; // already scrubbed by `redactor` (compose-gateway.ts)
   const scopes = createRequestScopes(log, parts.tracing?.traceIdOf);
   const internalErrors = createInternalErrorLog(scopes, log);
@@ -110,6 +112,7 @@ export function createGateway(parts: GatewayParts): Gateway {
     context: createContextFactory({
       services,
       fallbackCredentials: settings.fallbackCredentials,
+      togetherFallbackToken: settings.together?.fallbackToken ?? null,
       allowedHosts: settings.allowedHosts,
       redactor,
       scopes,
