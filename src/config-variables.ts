@@ -203,7 +203,7 @@ export const settingVariables = z.object({
   ),
   METRICS_PORT: about(
     port.default(9464),
-    "Port of the metrics listener, apart from `PORT` so that the balancer never exposes it. Prometheus scrapes each instance there; two instances on one machine need two ports (`0` picks a free one, logged at start).",
+    'Port of the metrics listener, apart from `PORT` so that the balancer never exposes it. Prometheus scrapes each instance there; two instances on one machine need two ports (`0` picks a free one, logged at start).',
   ),
   METRICS_HOST: about(
     z.string().min(1).default('127.0.0.1'),

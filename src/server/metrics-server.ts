@@ -39,7 +39,10 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
     }
     registry.metrics().then(
       (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(req.method === 'HEAD' ? '' : text),
-      () => res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('The metrics could not be collected.\n'),
+      () =>
+        res
+          .writeHead(500, { 'content-type': 'text/plain; charset=utf-8' })
+          .end('The metrics could not be collected.\n'),
     );
   });
   await new Promise<void>((resolve, reject) => {

@@ -143,7 +143,11 @@ function upstreamExchangeMetrics(registers: Registry[]): UpstreamObserver {
       const startedAt = performance.now();
       return {
         end({ status }) {
-          const labels = { method, route: dryRun ? `${route} (dry run)` : route, status: status === null ? 'none' : String(status) };
+          const labels = {
+            method,
+            route: dryRun ? `${route} (dry run)` : route,
+            status: status === null ? 'none' : String(status),
+          };
           upstreamCalls.inc(labels);
           upstreamDuration.observe(labels, (performance.now() - startedAt) / 1000);
         },
