@@ -137,6 +137,8 @@ function observabilityOf(e: Env) {
       operationNameLimit: e.METRICS_OPERATION_NAME_LIMIT,
       organizationLabel: e.METRICS_ORGANIZATION_LABEL,
     },
+    /** Where the metrics are served when they are on: a listener of their own, never the public port. */
+    metricsListener: { port: e.METRICS_PORT, host: e.METRICS_HOST },
     /** OpenTelemetry tracing, or null when off. */
     tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
       ? {

@@ -233,7 +233,18 @@ export const settingVariables = z.object({
     'unset (any operation)',
   ),
   LOG_LEVEL: about(logLevel.default('info'), 'pino log level (`silent` turns logging off).'),
-  METRICS_ENABLED: about(bool.default(true), 'Serve Prometheus metrics on the main port, at `METRICS_PATH`.'),
+  METRICS_ENABLED: about(
+    bool.default(true),
+    'Serve Prometheus metrics on their own listener (`METRICS_HOST`:`METRICS_PORT`, at `METRICS_PATH`), never on the public port.',
+  ),
+  METRICS_PORT: about(
+    port.default(9464),
+    'Port of the metrics listener, apart from `PORT` so that the balancer never exposes it. Prometheus scrapes each instance there; two instances on one machine need two ports (`0` picks a free one, logged at start).',
+  ),
+  METRICS_HOST: about(
+    z.string().min(1).default('127.0.0.1'),
+    'Interface of the metrics listener. Loopback by default: set the address Prometheus reaches (`0.0.0.0` in a container or a pod, whose port only the cluster network sees).',
+  ),
   METRICS_PATH: about(
     z
       .string()
@@ -247,7 +258,7 @@ export const settingVariables = z.object({
   ),
   METRICS_ORGANIZATION_LABEL: about(
     bool.default(false),
-    "Label GraphQL request and error metrics with the caller's organization id (bounded like operation names).",
+    "Label the GraphQL request and error counters (not the duration histograms) with the caller's organization id (bounded like operation names).",
   ),
   OTEL_EXPORTER_OTLP_ENDPOINT: about(
     httpUrl('http://collector:4318').optional(),

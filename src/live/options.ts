@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { UpstreamClient } from '../upstream/types.js';
 import { systemClock, type Clock } from './clock.js';
-import type { LiveUpdatesObserver } from './observed.js';
+import type { LiveUpdatesObserver, PollerTracer } from './observed.js';
 
 /** Subset of pino's Logger, so a pino logger can be passed as is. */
 export interface LiveUpdatesLogger {
@@ -96,6 +96,8 @@ export interface LiveUpdatesOptions {
   logger?: LiveUpdatesLogger;
   /** Hears of each poll (the gateway's metrics; see observed.ts). @default none */
   observer?: LiveUpdatesObserver;
+  /** Runs each poller's polls in one trace (the gateway's tracing; see observed.ts). @default none */
+  tracer?: PollerTracer;
 }
 
 const positiveMs = z.number().int().positive();

@@ -4,6 +4,7 @@
  * the upstream clients (Nscale's, and Together's when enabled) and the provider seams over them, Redis (connected once, gateway-redis.ts), the operation guards, live updates,
  * the caches and the token pool. `close()` stops what it started, in the reverse order of need.
  */
+import { parse } from 'graphql';
 import type { Logger } from 'pino';
 import type { Settings } from '../config.js';
 import type { LiveUpdates } from '../live/hub.js';
@@ -74,12 +75,15 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     const watch = <T extends object>(c: T): T => (guards.rateLimit ? watchTokenOutcomes(c, guards.rateLimit) : c);
     const client = watch(ownClient);
     const togetherClient = together ? watch(together.client) : null;
+    // The trusted documents are the operator's own: their names have label slots from the start.
+    if (metrics && guards.trustedDocuments) metrics.operationName.admit(operationNames(guards.trustedDocuments));
     const services = gatewayServices(settings, deps, { client, together: togetherClient }, metrics);
     if (!deps.tokenPool) stops.push(() => services.preflight.pool.close());
     const live = configuredLiveUpdates(settings, {
       client,
       logger: logger.child({ component: 'live-updates' }),
       observer: metrics?.live,
+      tracer: tracing?.pollers,
       redis,
       overrides: deps.live,
     });
@@ -166,6 +170,7 @@ async function observability(settings: Settings, deps: GatewayDeps) {
         ? createGatewayMetrics({
             operationNameLimit: settings.metrics.operationNameLimit,
             organizationLabel: settings.metrics.organizationLabel,
+            baseModelCache: settings.baseModelCacheMs > 0,
           })
         : null;
   // Loaded only when configured: without it the OpenTelemetry SDK is never imported.
@@ -251,4 +256,11 @@ function gatewayServices(
       duplicateRows: settings.analyzeDuplicateRows,
     },
   };
+}
+
+/** The names of the operations in the trusted documents (hash → text), in the documents' order. */
+function operationNames(documents: ReadonlyMap<string, string>): string[] {
+  return [...documents.values()].flatMap((text) =>
+    parse(text).definitions.flatMap((d) => (d.kind === 'OperationDefinition' && d.name ? [d.name.value] : [])),
+  );
 }

@@ -4,9 +4,9 @@
  * starts the embedded simulator when no upstream is configured, connects Redis once
  * (gateway-redis.ts) and hands the connections to live updates, the rate limit and readiness, builds
  * the upstream client, metrics, tracing, live updates, the operation guards and the caches, then the
- * GraphQL gateway and, unless told not to, its HTTP/WebSocket server. `close()` disposes all of it
- * in one order: transports first, then live updates, the token pool, the upstream client, Redis, the
- * simulator and tracing.
+ * GraphQL gateway and, unless told not to, its HTTP/WebSocket server and the metrics listener (a port
+ * of its own, metrics-server.ts). `close()` disposes all of it in one order: transports first, then
+ * live updates, the token pool, the upstream client, Redis, the simulator and tracing.
  */
 import type { Logger } from 'pino';
 import type { Settings } from '../config.js';
@@ -22,9 +22,11 @@ import type { ClosableUpstreamClient, UpstreamClientOptions } from '../upstream/
 import { createGateway, type Gateway } from './gateway.js';
 import type { OperationGuardParts } from './gateway-plugins.js';
 import { startHttpServer, type HttpServerOptions, type RunningServer } from './http.js';
+import { startMetricsServer, type RunningMetricsServer } from './metrics-server.js';
 import { redactingLogger } from './redacting-logger.js';
 import { buildBackends, type Backends } from './build-backends.js';
 import type { RedisFactory } from './gateway-redis.js';
+import { StartError } from './start-error.js';
 
 export interface GatewayDeps {
   /** The root logger; every component logs through it, scrubbed by the gateway's one redactor. */
@@ -66,6 +68,8 @@ export interface ComposedGateway {
   togetherSimulator: Simulator | null;
   /** Null when `listen: false`. */
   server: RunningServer | null;
+  /** The metrics listener (METRICS_HOST:METRICS_PORT); null when metrics are off or `listen: false`. */
+  metricsServer: RunningMetricsServer | null;
   close(): Promise<void>;
 }
 
@@ -87,6 +91,7 @@ export async function composeGateway(settings: Settings, deps: GatewayDeps): Pro
     dashboardDir: deps.dashboardDir,
   });
   const server = deps.listen === false ? null : await listen(gateway, settings, deps.listen ?? {}, backends);
+  const metricsServer = server && backends.metrics ? await listenForMetrics(settings, backends, server) : null;
   let closing: Promise<void> | null = null;
   return {
     gateway,
@@ -95,6 +100,7 @@ export async function composeGateway(settings: Settings, deps: GatewayDeps): Pro
     simulator: backends.simulator,
     togetherSimulator: backends.togetherSimulator,
     server,
+    metricsServer,
     close() {
       closing ??= (async () => {
         gateway.setReady(false);
@@ -102,6 +108,7 @@ export async function composeGateway(settings: Settings, deps: GatewayDeps): Pro
         // shutdown is not the end of a job), so that clients resubscribe to another instance. Live
         // updates after: their streams are gone by then; close() stops what is left and releases leases.
         await server?.close();
+        await metricsServer?.close();
         await backends.close();
       })();
       return closing;
@@ -120,6 +127,29 @@ async function listen(
   } catch (error) {
     // Whatever started must stop, or the process would hang on with a simulator and pollers.
     await backends.close();
+    throw error;
+  }
+}
+
+async function listenForMetrics(
+  settings: Pick<Settings, 'metrics' | 'metricsListener'>,
+  backends: Backends,
+  server: RunningServer,
+): Promise<RunningMetricsServer> {
+  const { port, host } = settings.metricsListener;
+  try {
+    return await startMetricsServer({ registry: backends.metrics!.registry, path: settings.metrics.path, port, host });
+  } catch (error) {
+    await server.close();
+    await backends.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE')
+      throw new StartError(
+        `METRICS_PORT=${port}: the port is already in use on ${host} (another instance on this machine? give each its own METRICS_PORT)`,
+      );
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw new StartError(`METRICS_HOST=${host}: no such interface on this machine`);
+    if (code === 'EACCES') throw new StartError(`METRICS_PORT=${port}: not allowed to listen on this port`);
     throw error;
   }
 }

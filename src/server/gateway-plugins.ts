@@ -51,7 +51,7 @@ export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
     useGraphQLJsExecute(),
     useRequestId(wiring.scopes),
     ...(parts.tracing ? [parts.tracing.plugin] : []),
-    ...(parts.metrics ? [useMetrics({ metrics: parts.metrics, path: settings.metrics.path })] : []),
+    ...(parts.metrics ? [useMetrics({ metrics: parts.metrics })] : []),
     useRateLimit(guards.rateLimit), // first: a refused request costs nothing more
     useOperationsPerCaller({
       max: settings.maxOperationsPerCaller,

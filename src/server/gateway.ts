@@ -38,7 +38,7 @@ export type GatewaySettings = Pick<
   | 'maxOperationsPerCaller'
   | 'rateLimit'
   | 'switches'
-> & { metrics: Pick<Settings['metrics'], 'path'> };
+>;
 
 /**
  * What the gateway is made of, built by the composition root (compose-gateway.ts) from the settings:
@@ -52,7 +52,7 @@ export interface GatewayParts {
   logger: Logger;
   /** The secrets in flight, scrubbed from every log line and client error; the rest of the process logs through it too. */
   redactor: SecretRedactor;
-  /** Prometheus metrics, served at `settings.metrics.path`; null when off. */
+  /** Prometheus metrics (served by the composition root on their own listener, metrics-server.ts); null when off. */
   metrics: GatewayMetrics | null;
   /** OpenTelemetry tracing; null when off. */
   tracing: Tracing | null;
@@ -91,7 +91,7 @@ export function createGateway(parts: GatewayParts): Gateway {
   if (settings.fallbackCredentials) redactor.hold([settings.fallbackCredentials.token]);
   if (settings.together?.fallbackToken) redactor.hold([settings.together.fallbackToken]);
   const log = parts.logger; // already scrubbed by `redactor` (compose-gateway.ts)
-  const scopes = createRequestScopes(log);
+  const scopes = createRequestScopes(log, parts.tracing?.traceIdOf);
   const internalErrors = createInternalErrorLog(scopes, log);
 
   const yoga = createYoga<TransportContext, GatewayContext>({

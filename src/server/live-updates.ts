@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { Settings } from '../config.js';
 import { createLiveUpdates, type LiveUpdates, type LiveUpdatesOptions } from '../live/hub.js';
-import type { LiveUpdatesObserver } from '../live/observed.js';
+import type { LiveUpdatesObserver, PollerTracer } from '../live/observed.js';
 import type { RedisConnections } from '../live/options.js';
 import type { UpstreamClient } from '../upstream/types.js';
 
@@ -15,6 +15,8 @@ export interface LiveUpdatesParts {
   client: UpstreamClient;
   logger: Logger;
   observer?: LiveUpdatesObserver | undefined;
+  /** Groups each poller's polls into one trace, when tracing is on. */
+  tracer?: PollerTracer | undefined;
   /** The gateway's connections (gateway-redis.ts); null: in-process only. */
   redis: RedisConnections | null;
   /** Engine options beyond the settings (tests: key prefix, instance id, lease, intervals). */
@@ -23,7 +25,7 @@ export interface LiveUpdatesParts {
 
 export function configuredLiveUpdates(
   settings: Pick<Settings, 'polling' | 'redisHeartbeatMs'>,
-  { client, logger, observer, redis, overrides = {} }: LiveUpdatesParts,
+  { client, logger, observer, tracer, redis, overrides = {} }: LiveUpdatesParts,
 ): LiveUpdates {
   const shared = overrides.redis ?? redis;
   logger.info(shared ? 'live updates through Redis (shared across instances)' : 'live updates in-process');
@@ -31,6 +33,7 @@ export function configuredLiveUpdates(
     client,
     logger,
     ...(observer ? { observer } : {}),
+    ...(tracer ? { tracer } : {}),
     ...(shared ? { redis: shared } : {}),
     ...overrides,
     intervals: { ...settings.polling, heartbeatMs: settings.redisHeartbeatMs, ...overrides.intervals },
