@@ -51,6 +51,16 @@ function limitsOf(e: Env) {
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     maxAnalyzeBytes: e.ANALYZE_MAX_BYTES,
     maxRequestBodyBytes: e.MAX_REQUEST_BODY_BYTES,
+    /** The HTTP/WebSocket server's connections (http.ts); WebSocket messages are bounded by `maxRequestBodyBytes`. */
+    connections: {
+      maxConnections: e.MAX_CONNECTIONS,
+      /** 0: no per-address cap. */
+      maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      /** 0: none. */
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      unauthenticatedSocketIdleMs: e.WS_UNAUTHENTICATED_IDLE_MS,
+    },
   };
 }
 
@@ -71,6 +81,8 @@ function liveOf(e: Env) {
   return {
     redisUrl: e.REDIS_URL ?? null,
     redisHeartbeatMs: e.REDIS_HEARTBEAT_MS,
+    /** Signs the messages exchanged through Redis (config.ts requires it with `redisUrl`). */
+    redisMessageSecret: e.REDIS_MESSAGE_SECRET ?? null,
     polling: {
       runningMs: e.POLL_INTERVAL_RUNNING_MS,
       queuedMs: e.POLL_INTERVAL_QUEUED_MS,
