@@ -7,6 +7,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { RateLimit } from './create-rate-limit.js';
 import type { GatewayParts } from './gateway.js';
 import { readinessResponse } from './readiness-response.js';
+import { useAnonymousHealthCheck } from './use-anonymous-health-check.js';
 import { useAutomaticPersistedQueries, type DocumentStore } from './use-automatic-persisted-queries.js';
 import { useDashboard } from './use-dashboard.js';
 import { useFieldSuggestionsSwitch } from './use-field-suggestions-switch.js';
@@ -73,6 +74,7 @@ export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
       endpoint: '/readyz',
       respond: (fetchAPI) => readinessResponse(wiring.problem(), parts.circuitBreaker, fetchAPI),
     }),
+    useAnonymousHealthCheck(),
     useSecretScope(parts.redactor), // last: it releases a request's secrets after every other plugin saw its response
   ];
 }

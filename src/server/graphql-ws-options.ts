@@ -24,6 +24,7 @@ import type { Gateway } from './gateway.js';
 import { createSocketConnections, type SocketExtra } from './socket-connections.js';
 import { createSocketSubscribe, type RootValue } from './subscribe-socket-operation.js';
 import { scrubbedError, toClientError } from './to-client-error.js';
+import { reviveHashOnlyOperations } from './ws/hash-only-operations.js';
 import type { IdleSockets } from './ws/idle-sockets.js';
 import { createSubscriptionGroups, type SubscriptionGroups } from './ws/subscription-groups.js';
 
@@ -57,6 +58,7 @@ export function graphqlWsOptions(
   const subscribe = createSocketSubscribe({ gateway, operations, connections, groups });
 
   return {
+    jsonMessageReviver: reviveHashOnlyOperations,
     execute: (args) => (args.rootValue as RootValue).execute(args) as never,
     subscribe: (args) => (args.rootValue as RootValue).subscribe(args) as never,
     onConnect: (ctx) => {
