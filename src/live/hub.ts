@@ -115,6 +115,7 @@ function redisTransport(o: ResolvedOptions, connections: RedisConnections): Tran
     heartbeatMs: o.intervals.heartbeatMs,
     clock: o.clock,
     logger: o.logger,
+    messageSecret: o.messageSecret,
   });
 }
 
