@@ -5,6 +5,7 @@
  * The types are inferred from these functions: config.ts exports them as `Settings`.
  */
 import type { SettingVariables as Env } from './config-variables.js';
+import { PROVIDER_NAMES, type ProviderName } from './providers/provider-name.js';
 
 /** Demo tenant of the embedded simulator. */
 export const DEMO_CREDENTIALS = { token: 'demo-token', organizationId: 'demo-org' } as const;
@@ -21,17 +22,57 @@ function upstreamOf(e: Env): Upstream {
 function fallbackCredentialsOf(e: Env, upstream: Upstream): { token: string; organizationId: string } | null {
   if (upstream.kind === 'embedded') return { ...DEMO_CREDENTIALS };
   // config.ts's rules guarantee both when single-tenant.
-  if (e.GATEWAY_SINGLE_TENANT) return { token: e.NSCALE_API_TOKEN!, organizationId: e.NSCALE_ORGANIZATION_ID! };
+  if (e.GATEWAY_SINGLE_TENANT && e.NSCALE_API_URL)
+    return { token: e.NSCALE_API_TOKEN!, organizationId: e.NSCALE_ORGANIZATION_ID! };
   return null;
+}
+
+/** Demo account of the embedded Together simulator (its default tenant). */
+export const TOGETHER_DEMO_KEY = 'demo-token';
+
+/** The Together provider's settings: where it is, and the key of callers who send none (or null). */
+export interface TogetherSetting {
+  upstream: Upstream;
+  /** The embedded simulator's demo key, or the operator's `TOGETHER_API_KEY` in single-tenant mode. */
+  fallbackToken: string | null;
+}
+
+/** Together, when enabled: with no URL set at all, on its embedded simulator beside Nscale's. */
+function togetherOf(e: Env): TogetherSetting | null {
+  if (!e.NSCALE_API_URL && !e.TOGETHER_API_URL)
+    return { upstream: { kind: 'embedded', jobSeconds: e.SIMULATOR_JOB_SECONDS }, fallbackToken: TOGETHER_DEMO_KEY };
+  if (!e.TOGETHER_API_URL) return null;
+  // config.ts's rules guarantee the key when single-tenant.
+  const fallbackToken = e.GATEWAY_SINGLE_TENANT ? e.TOGETHER_API_KEY! : null;
+  return { upstream: { kind: 'remote', baseUrl: e.TOGETHER_API_URL.replace(/\/+$/, '') }, fallbackToken };
+}
+
+/**
+ * The enabled providers, in preference order (a request that names none goes to the first): with no
+ * URL set, both, on their embedded simulators; otherwise those whose URL is set (a gateway configured
+ * for Nscale alone stays Nscale alone).
+ */
+function providersOf(e: Env): ProviderName[] {
+  const embedded = !e.NSCALE_API_URL && !e.TOGETHER_API_URL;
+  return PROVIDER_NAMES.filter((name) => embedded || (name === 'nscale' ? e.NSCALE_API_URL : e.TOGETHER_API_URL));
 }
 
 function accessOf(e: Env) {
   const upstream = upstreamOf(e);
+  const together = togetherOf(e);
+  const providers = providersOf(e);
+  const embedded =
+    (providers.includes('nscale') && upstream.kind === 'embedded') || together?.upstream.kind === 'embedded';
   return {
     port: e.PORT,
-    host: e.HOST ?? (upstream.kind === 'embedded' ? '127.0.0.1' : '0.0.0.0'),
+    host: e.HOST ?? (embedded ? '127.0.0.1' : '0.0.0.0'),
+    /** Enabled providers, in preference order (see `providersOf`). */
+    providers,
+    /** Nscale's upstream (used when `providers` includes `nscale`). */
     upstream,
+    /** Nscale's credentials for callers who send none. */
     fallbackCredentials: fallbackCredentialsOf(e, upstream),
+    together,
     /** Host names besides loopback whose requests may use `fallbackCredentials`, lower case. */
     allowedHosts: e.GATEWAY_ALLOWED_HOSTS,
     corsOrigins: e.CORS_ORIGINS,

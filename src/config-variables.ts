@@ -72,9 +72,19 @@ export const settingVariables = z.object({
   ),
   GATEWAY_SINGLE_TENANT: about(
     bool.default(false),
-    "Serve callers that send no credentials with `NSCALE_API_TOKEN` / `NSCALE_ORGANIZATION_ID`. They would spend the operator's credit, so it must be turned on explicitly; needs `NSCALE_API_URL`.",
+    "Serve callers that send no credentials with the operator's: `NSCALE_API_TOKEN` / `NSCALE_ORGANIZATION_ID` on `nscale`, `TOGETHER_API_KEY` on `together`. They would spend the operator's credit, so it must be turned on explicitly; needs a remote provider (`NSCALE_API_URL` or `TOGETHER_API_URL`) and the credentials of each one enabled.",
   ),
   SIMULATOR_JOB_SECONDS,
+  TOGETHER_API_URL: about(
+    upstreamUrl.optional(),
+    "Base URL of Together AI's API, up to `/v1` (the real one is `https://api.together.xyz/v1`). Setting it enables the `together` provider; unset while `NSCALE_API_URL` is unset too, the gateway starts the embedded Together simulator beside the Nscale one.",
+    'unset (embedded simulator, when `NSCALE_API_URL` is unset too)',
+  ),
+  TOGETHER_API_KEY: about(
+    z.string().min(1).optional(),
+    'Operator Together API key, used for `together` callers without credentials only with `GATEWAY_SINGLE_TENANT=true`.',
+    'unset',
+  ),
   UPSTREAM_DEADLINE_MS: about(
     positiveInt.default(15_000),
     'Timeout of one upstream call including its retries, in milliseconds.',

@@ -16,9 +16,11 @@ export { ConfigError, settingVariables };
 export const settingsSchema = settingVariables
   .superRefine((e, ctx) => {
     const whole = (message: string) => ctx.addIssue({ code: 'custom', message, params: { whole: true } });
-    if (e.GATEWAY_SINGLE_TENANT && (!e.NSCALE_API_TOKEN || !e.NSCALE_ORGANIZATION_ID))
+    if (e.GATEWAY_SINGLE_TENANT && e.NSCALE_API_URL && (!e.NSCALE_API_TOKEN || !e.NSCALE_ORGANIZATION_ID))
       whole('GATEWAY_SINGLE_TENANT=true needs NSCALE_API_TOKEN and NSCALE_ORGANIZATION_ID');
-    if (e.GATEWAY_SINGLE_TENANT && !e.NSCALE_API_URL)
+    if (e.GATEWAY_SINGLE_TENANT && e.TOGETHER_API_URL && !e.TOGETHER_API_KEY)
+      whole('GATEWAY_SINGLE_TENANT=true needs TOGETHER_API_KEY (with TOGETHER_API_URL)');
+    if (e.GATEWAY_SINGLE_TENANT && !e.NSCALE_API_URL && !e.TOGETHER_API_URL)
       whole('GATEWAY_SINGLE_TENANT=true needs NSCALE_API_URL (the embedded simulator always serves the demo tenant)');
   })
   .transform(toSettings);

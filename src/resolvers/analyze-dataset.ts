@@ -63,6 +63,7 @@ export async function resolveAnalyzeDataset(
   ctx: GatewayContext,
   preflight: PreflightService,
 ): Promise<AnalyzedDataset> {
+  ctx.credentials(); // Nscale only so far: another provider's request is refused before anything is read.
   const compareWith = args.compareWithDatasetId == null ? null : String(args.compareWithDatasetId);
   const checked = await validateJobInput(
     {
@@ -102,7 +103,8 @@ export async function resolveAnalyzeDataset(
     const report = await analyzeDataset({
       baseModelId: model.id,
       baseModelName: model.name,
-      contextLength: model.contextLength,
+      // Nscale's catalogue always gives one (its wire schema requires it).
+      contextLength: model.contextLength ?? 0,
       training: file(args.trainingFile),
       validation: args.validationFile ? file(args.validationFile) : null,
       promptColumn: args.promptColumn ?? null,

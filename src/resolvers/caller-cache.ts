@@ -10,7 +10,7 @@
  * already carries in memory; it is never logged, serialised or exposed, and it is bounded (lru-cache, least recently used first out).
  */
 import { LRUCache } from 'lru-cache';
-import type { Credentials } from '../upstream/types.js';
+import type { CallCredentials as Credentials } from '../upstream/types.js';
 import { jwtExpiry } from '../upstream/jwt-expiry.js';
 
 export interface CallerCacheOptions {
@@ -84,7 +84,11 @@ export class CallerCache<T> {
   }
 }
 
-/** Organization ids and tokens never contain NUL (tokens are visible ASCII), so the pair is unambiguous. */
+/**
+ * Organization ids and tokens never contain NUL (tokens are visible ASCII), so the pair is unambiguous.
+ * Together's credentials have no organization: each provider has caches of its own (context.ts), so a
+ * key never meets another provider's.
+ */
 function keyOf(creds: Credentials): string {
-  return `${creds.organizationId}\0${creds.token}`;
+  return `${creds.organizationId ?? ''}\0${creds.token}`;
 }

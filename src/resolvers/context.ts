@@ -1,18 +1,33 @@
 /**
- * What every resolver receives: the caller's credentials (or why there are none), their own loaders,
- * and the gateway's services. Built once per HTTP request, and once per subscription.
+ * What every resolver receives: the request's provider and the caller's credentials there (or why
+ * there are none), their own loaders, and the gateway's services. Built once per HTTP request, and
+ * once per subscription.
  */
 import type { GraphQLError } from 'graphql';
+import { gatewayError } from '../errors/gateway-error.js';
 import type { LiveUpdates } from '../live/hub.js';
-import type { CallOptions, Credentials, UpstreamClient } from '../upstream/types.js';
+import type { FineTuningProvider, ProviderBaseModel } from '../providers/fine-tuning-provider.js';
+import type { ProviderName } from '../providers/provider-name.js';
+import type { CallCredentials, CallOptions, Credentials, UpstreamClient } from '../upstream/types.js';
 import type { PreflightService } from './analyze-dataset.js';
+import type { CallerCache } from './caller-cache.js';
 import type { BaseModelCatalogue } from './base-model-catalogue.js';
 import type { DatasetCatalogue } from './dataset-catalogue.js';
-import { createLoaders, type Loaders } from './loaders.js';
+import { createRequestLoaders, type Loaders } from './loaders.js';
+
+/** One enabled provider: its seam and its own caches (keyed by caller within it). */
+export interface ProviderServices {
+  api: FineTuningProvider;
+  catalogue: CallerCache<ProviderBaseModel[]>;
+}
 
 export interface GatewayServices {
+  /** Nscale's client: what only runs on Nscale so far goes through it. */
   client: UpstreamClient;
+  /** Nscale's catalogue cache (kept for the catalogue metrics); the seam's caches are in `providers`. */
   catalogue: BaseModelCatalogue;
+  /** The enabled providers, in preference order (the first serves requests that name none). */
+  providers: ReadonlyMap<ProviderName, ProviderServices>;
   /** Each caller's datasets, cached briefly; absent: every dataset is fetched by id. */
   datasets?: DatasetCatalogue;
   /** Live updates for subscriptions; null where the gateway runs without them. */
@@ -25,9 +40,15 @@ export interface GatewayServices {
 
 export interface GatewayContext {
   services: GatewayServices;
-  /** The caller's credentials; throws UNAUTHENTICATED (with the reason) when there are none. */
+  /** The request's provider and the caller's credentials there; throws (BAD_USER_INPUT, UNAUTHENTICATED) when there are none. */
+  session(): { provider: ProviderServices; credentials: CallCredentials };
+  /**
+   * The caller's Nscale credentials, for what runs on Nscale only so far; throws UNAUTHENTICATED
+   * (with the reason) when there are none, and BAD_USER_INPUT naming the provider when the request
+   * is for another.
+   */
   credentials(): Credentials;
-  /** The caller's loaders, made on first use; throws like `credentials()`. */
+  /** The caller's loaders, made on first use; throws like `session()`. */
   loaders(): Loaders;
   /**
    * Options for upstream calls: the caller's AbortSignal, so that calls stop when the caller goes
@@ -36,8 +57,9 @@ export interface GatewayContext {
   call: CallOptions;
 }
 
-/** The caller's credentials, or the error that says why there are none. */
-export type CredentialsOutcome = { ok: true; credentials: Credentials } | { ok: false; error: GraphQLError };
+/** The request's provider and the caller's credentials there, or the error that says why there are none. */
+export type CredentialsOutcome =
+  { ok: true; provider: ProviderName; credentials: CallCredentials } | { ok: false; error: GraphQLError };
 
 export function createGatewayContext(
   services: GatewayServices,
@@ -45,15 +67,33 @@ export function createGatewayContext(
   call: CallOptions = {},
 ): GatewayContext {
   let loaders: Loaders | undefined;
-  const credentials = () => {
+  const session = () => {
     if (!outcome.ok) throw outcome.error;
-    return outcome.credentials;
+    const provider = services.providers.get(outcome.provider);
+    // credentials.ts only names enabled providers.
+    if (!provider) throw new Error(`provider ${outcome.provider} is not enabled`);
+    return { provider, credentials: outcome.credentials };
+  };
+  const credentials = (): Credentials => {
+    const { provider, credentials: creds } = session();
+    if (provider.api.name !== 'nscale' || creds.organizationId === undefined)
+      throw gatewayError(
+        'BAD_USER_INPUT',
+        `This operation is not available on provider ${provider.api.name} yet: it runs on nscale only (send X-Provider: nscale, or over WebSocket connectionParams.provider).`,
+        { provider: provider.api.name },
+      );
+    return { token: creds.token, organizationId: creds.organizationId };
   };
   return {
     services,
+    session,
     credentials,
-    loaders: () =>
-      (loaders ??= createLoaders(services.client, credentials(), services.catalogue, call, services.datasets)),
+    loaders: () => {
+      if (loaders) return loaders;
+      const { provider, credentials: creds } = session();
+      loaders = createRequestLoaders({ provider, creds }, services.client, credentials, call, services.datasets);
+      return loaders;
+    },
     call,
   };
 }

@@ -12,7 +12,8 @@ import { perKeyLoader, toError } from './per-key-loader.js';
 
 export interface DatasetLoaderScope {
   client: UpstreamClient;
-  creds: Credentials;
+  /** Nscale's credentials (throws the request's refusal on another provider). */
+  creds: () => Credentials;
   /** The request's call options (its signal and id). */
   opts: CallOptions;
   /** The same without the signal, for what other requests may share. */
@@ -20,11 +21,13 @@ export interface DatasetLoaderScope {
 }
 
 export function datasetLoader(s: DatasetLoaderScope, cache: DatasetCatalogue | undefined): DataLoader<string, Dataset> {
-  const { client, creds, opts } = s;
-  if (cache === undefined || !cache.enabled) return perKeyLoader((id) => client.getDataset(creds, id, opts));
+  const { client, opts } = s;
+  if (cache === undefined || !cache.enabled) return perKeyLoader((id) => client.getDataset(s.creds(), id, opts));
   const loader: DataLoader<string, Dataset> = new DataLoader<string, Dataset>(async (ids) => {
     let known: KnownDatasets;
+    let creds: Credentials;
     try {
+      creds = s.creds();
       known = await cache.get(creds, async () => datasetsById(await client.listDatasets(creds, s.shared)));
     } catch (error) {
       for (const id of ids) loader.clear(id);

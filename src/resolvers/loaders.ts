@@ -6,18 +6,21 @@
  * requests, per caller), whatever its size.
  */
 import DataLoader from 'dataloader';
-import type { BaseModel, Dataset, Job, Metrics, UpstreamFile } from '../upstream/schemas.js';
-import type { CallOptions, Credentials, UpstreamClient } from '../upstream/types.js';
+import type { ProviderBaseModel } from '../providers/fine-tuning-provider.js';
+import type { Dataset, Job, Metrics, UpstreamFile } from '../upstream/schemas.js';
+import type { CallCredentials, CallOptions, Credentials, UpstreamClient } from '../upstream/types.js';
+import { nscaleProvider } from '../providers/nscale-provider.js';
 import type { BaseModelCatalogue } from './base-model-catalogue.js';
+import type { ProviderServices } from './context.js';
 import type { DatasetCatalogue } from './dataset-catalogue.js';
 import { datasetLoader } from './dataset-loader.js';
 import { perKeyLoader } from './per-key-loader.js';
 
 export interface Loaders {
   /** The whole catalogue, fetched at most once per request (and cached briefly across them). */
-  baseModels(): Promise<BaseModel[]>;
+  baseModels(): Promise<ProviderBaseModel[]>;
   /** A base model by id, or null when the catalogue has no such id. */
-  baseModel: DataLoader<string, BaseModel | null>;
+  baseModel: DataLoader<string, ProviderBaseModel | null>;
   /** A dataset from the caller's cached list (see dataset-catalogue.ts), or by id when it lacks it. */
   dataset: DataLoader<string, Dataset>;
   /** A dataset by id, always from the upstream (a single lookup: fresh, and one call either way). */
@@ -30,23 +33,27 @@ export interface Loaders {
 }
 
 /**
+ * `request`: the request's provider (its seam and catalogue cache) and its credentials there; the
+ * catalogue comes through the seam. `client`/`creds`: Nscale's client and credentials, for what only
+ * runs on Nscale so far (a loader used on another provider's request throws that request's refusal).
  * `opts`: the request's call options (its signal and id). `datasets`: the caller's cached list of
  * datasets; without it (or with a TTL of 0) each is fetched by id.
  */
-export function createLoaders(
+export function createRequestLoaders(
+  request: { provider: ProviderServices; creds: CallCredentials },
   client: UpstreamClient,
-  creds: Credentials,
-  catalogue: BaseModelCatalogue,
+  nscaleCreds: () => Credentials,
   opts: CallOptions = {},
   datasets?: DatasetCatalogue,
 ): Loaders {
   // What other requests may share (the catalogue, the list of datasets) is fetched without this
   // request's signal, but with its id: the request that asked first is the one the call serves.
   const shared: CallOptions = opts.requestId === undefined ? {} : { requestId: opts.requestId };
-  let catalogueOnce: Promise<BaseModel[]> | null = null;
+  let catalogueOnce: Promise<ProviderBaseModel[]> | null = null;
+  const { provider, creds: requestCreds } = request;
   const baseModels = () => {
     if (!catalogueOnce) {
-      const once = catalogue.get(creds, () => client.listBaseModels(creds, shared));
+      const once = provider.catalogue.get(requestCreds, () => provider.api.listBaseModels(requestCreds, shared));
       catalogueOnce = once;
       // A failure is not remembered: a subscription's next event (or a retry) asks again.
       once.catch(() => {
@@ -63,11 +70,11 @@ export function createLoaders(
       const byId = new Map(models.map((m) => [m.id, m]));
       return ids.map((id) => byId.get(id) ?? null);
     }),
-    dataset: datasetLoader({ client, creds, opts, shared }, datasets),
-    datasetById: perKeyLoader((id) => client.getDataset(creds, id, opts)),
-    file: perKeyLoader((id) => client.getFile(creds, id, opts)),
-    job: perKeyLoader((id) => client.getJob(creds, id, opts)),
-    metrics: perKeyLoader((id) => client.getMetrics(creds, id, opts)),
+    dataset: datasetLoader({ client, creds: nscaleCreds, opts, shared }, datasets),
+    datasetById: perKeyLoader((id) => client.getDataset(nscaleCreds(), id, opts)),
+    file: perKeyLoader((id) => client.getFile(nscaleCreds(), id, opts)),
+    job: perKeyLoader((id) => client.getJob(nscaleCreds(), id, opts)),
+    metrics: perKeyLoader((id) => client.getMetrics(nscaleCreds(), id, opts)),
     clearAll() {
       catalogueOnce = null;
       for (const loader of [
@@ -82,4 +89,16 @@ export function createLoaders(
     },
   };
   return loaders;
+}
+
+/** Loaders of an Nscale caller, over its client alone (the seam built here): what specs of the loaders use. */
+export function createLoaders(
+  client: UpstreamClient,
+  creds: Credentials,
+  catalogue: BaseModelCatalogue,
+  opts: CallOptions = {},
+  datasets?: DatasetCatalogue,
+): Loaders {
+  const provider = { api: nscaleProvider(client), catalogue };
+  return createRequestLoaders({ provider, creds }, client, () => creds, opts, datasets);
 }

@@ -1,21 +1,32 @@
-import type { BaseModel } from '../upstream/schemas.js';
+import type { ProviderBaseModel } from '../providers/fine-tuning-provider.js';
 import { builder } from './builder.js';
+import { ProviderEnum } from './provider.js';
 import { gatewayError } from '../errors/gateway-error.js';
 
-export const BaseModelRef = builder.objectRef<BaseModel>('BaseModel').implement({
+export const BaseModelRef = builder.objectRef<ProviderBaseModel>('BaseModel').implement({
   description: 'A pre-trained model that a fine-tuning job starts from.',
   fields: (t) => ({
+    provider: t.field({
+      type: ProviderEnum,
+      description: 'The provider whose model it is.',
+      resolve: (m) => m.provider,
+    }),
     id: t.exposeID('id', { description: 'The upstream id of the model, used as `baseModelId` when creating a job.' }),
     name: t.exposeString('name', { description: 'The model name, such as `Meta-Llama-3-8B-Instruct`.' }),
     organization: t.exposeString('organization', {
-      description: 'Who published the model, such as `Meta` or `Mistral AI`.',
+      nullable: true,
+      description: 'Who published the model, such as `Meta` or `Mistral AI`; null when the provider does not say.',
     }),
-    contextLength: t.exposeInt('contextLength', { description: 'Longest sequence the model takes, in tokens.' }),
+    contextLength: t.exposeInt('contextLength', {
+      nullable: true,
+      description: 'Longest sequence the model takes, in tokens; null when the provider does not say.',
+    }),
     supportedBatchSizes: t.exposeIntList('supportedBatchSizes', {
       description: 'Batch sizes a job on this model may use.',
     }),
     trainingPrecision: t.exposeString('trainingPrecision', {
-      description: 'Numeric precision of training, such as `float16`.',
+      nullable: true,
+      description: 'Numeric precision of training, such as `float16`; null on Together, which does not say.',
     }),
   }),
 });

@@ -3,6 +3,7 @@ import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
 import { guardIdsAndNames } from './guard-ids-and-names.js';
 import './scalars.js';
+import './provider.js';
 import './base-model.js';
 import './file.js';
 import './dataset.js';

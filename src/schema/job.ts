@@ -1,5 +1,6 @@
 import { JOB_STATUSES, type JobStatusWire } from '../contract/hyperparameters.js';
 import { checkedJob } from '../resolvers/checked-job.js';
+import { upstreamIdOf } from '../resolvers/request-id-of.js';
 import { MAX_LIST_CALLS } from '../resolvers/job-page.js';
 import { MAX_PAGE, resolveJobs } from '../resolvers/jobs-connection.js';
 import { isUpstreamError } from '../upstream/errors.js';
@@ -163,7 +164,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'One job by id; null with a NOT_FOUND error when the caller cannot see it.',
     args: { id: t.arg.id({ required: true, description: 'The job id.' }) },
-    resolve: (_root, args, ctx) => ctx.loaders().job.load(String(args.id)),
+    resolve: (_root, args, ctx) => ctx.loaders().job.load(upstreamIdOf(ctx, args.id)),
   }),
 }));
 
@@ -180,6 +181,9 @@ builder.mutationFields((t) => ({
     type: JobRef,
     description: 'Cancel a job that is QUEUED, STARTING or RUNNING; a job already finished gives CONFLICT.',
     args: { id: t.arg.id({ required: true, description: 'The job id.' }) },
-    resolve: (_root, args, ctx) => ctx.services.client.cancelJob(ctx.credentials(), String(args.id), ctx.call),
+    resolve: (_root, args, ctx) => {
+      const id = upstreamIdOf(ctx, args.id);
+      return ctx.services.client.cancelJob(ctx.credentials(), id, ctx.call);
+    },
   }),
 }));

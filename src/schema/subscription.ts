@@ -2,6 +2,7 @@ import type { GatewayContext } from '../resolvers/context.js';
 import { gatewayError } from '../errors/gateway-error.js';
 import type { JobSnapshot, WatchOptions } from '../live/hub.js';
 import { liveSource, unwrap, type LiveItem } from '../resolvers/live-source.js';
+import { upstreamIdOf } from '../resolvers/request-id-of.js';
 import type { Metrics } from '../upstream/schemas.js';
 import { builder } from './builder.js';
 import { JobRef, JobStatusEnum, type JobShape } from './job.js';
@@ -45,7 +46,10 @@ builder.subscriptionFields((t) => ({
       'an expired token ends it with UNAUTHENTICATED.',
     args: { id: t.arg.id({ required: true, description: 'The job to watch.' }) },
     subscribe: (_root, args, ctx) =>
-      liveSource(() => live(ctx).watchJob(ctx.credentials(), String(args.id), watchOptions(ctx))),
+      liveSource(() => {
+        const id = upstreamIdOf(ctx, args.id);
+        return live(ctx).watchJob(ctx.credentials(), id, watchOptions(ctx));
+      }),
     resolve: (item: LiveItem<JobSnapshot>, _args, ctx) => toJob(item, ctx, true),
   }),
   jobsUpdated: t.field({

@@ -1,7 +1,7 @@
 /**
  * Everything behind the GraphQL gateway, built from the settings for the composition root
- * (compose-gateway.ts): the embedded simulator (when no upstream is configured), metrics and tracing,
- * the upstream client, Redis (connected once, gateway-redis.ts), the operation guards, live updates,
+ * (compose-gateway.ts): the embedded simulators (when no upstream is configured), metrics and tracing,
+ * the upstream clients (Nscale's, and Together's when enabled) and the provider seams over them, Redis (connected once, gateway-redis.ts), the operation guards, live updates,
  * the caches and the token pool. `close()` stops what it started, in the reverse order of need.
  */
 import type { Logger } from 'pino';
@@ -9,7 +9,13 @@ import type { Settings } from '../config.js';
 import type { LiveUpdates } from '../live/hub.js';
 import { createTokenPool } from '../preflight/token-pool.js';
 import { BaseModelCatalogue } from '../resolvers/base-model-catalogue.js';
-import type { GatewayServices } from '../resolvers/context.js';
+import { CallerCache } from '../resolvers/caller-cache.js';
+import type { GatewayServices, ProviderServices } from '../resolvers/context.js';
+import type { ProviderName } from '../providers/provider-name.js';
+import { nscaleProvider } from '../providers/nscale-provider.js';
+import { togetherProvider } from '../providers/together-provider.js';
+import { createTogetherClient } from '../upstream/together/together-client.js';
+import type { TogetherClient } from '../upstream/together/together-client-types.js';
 import { DatasetCatalogue } from '../resolvers/dataset-catalogue.js';
 import type { Simulator } from '../simulator/index.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../telemetry/gateway-metrics.js';
@@ -26,7 +32,11 @@ import { startOperationGuards } from './start-operation-guards.js';
 
 export interface Backends {
   simulator: Simulator | null;
+  /** The embedded Together simulator, when Together is enabled without a URL. */
+  togetherSimulator: Simulator | null;
   client: ClosableUpstreamClient;
+  /** The Together client, when Together is enabled. */
+  togetherClient: TogetherClient | null;
   live: LiveUpdates;
   metrics: GatewayMetrics | null;
   tracing: Tracing | null;
@@ -52,12 +62,14 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     if (tracing && deps.prebuilt?.tracing === undefined) stops.push(() => tracing.shutdown());
     const client = upstreamClient(settings, deps, logger, simulator, [metrics, tracing]);
     stops.push(() => client.close());
+    const together = await togetherBackend(settings, deps, logger, [metrics, tracing]);
+    if (together) stops.push(() => together.close());
     const redis = settings.redisUrl
       ? openGatewayRedis(settings.redisUrl, { logger, rateLimit: !!settings.rateLimit, connect: deps.connectRedis })
       : null;
     if (redis) stops.push(() => redis.close());
     const guards = await operationGuards(settings, deps, redis);
-    const services = gatewayServices(settings, deps, client, metrics);
+    const services = gatewayServices(settings, deps, { client, together: together?.client ?? null }, metrics);
     if (!deps.tokenPool) stops.push(() => services.preflight.pool.close());
     const live = configuredLiveUpdates(settings, {
       client,
@@ -70,7 +82,9 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     services.live = live;
     return {
       simulator,
+      togetherSimulator: together?.simulator ?? null,
       client,
+      togetherClient: together?.client ?? null,
       live,
       metrics,
       tracing,
@@ -86,7 +100,7 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
 }
 
 async function embeddedSimulator(settings: Settings, deps: GatewayDeps): Promise<Simulator | null> {
-  if (settings.upstream.kind !== 'embedded') return null;
+  if (settings.upstream.kind !== 'embedded' || !settings.providers.includes('nscale')) return null;
   // Imported only when embedded: a gateway in front of a real upstream never loads the simulator.
   const { startSimulator } = await import('../simulator/index.js');
   return startSimulator({
@@ -96,6 +110,44 @@ async function embeddedSimulator(settings: Settings, deps: GatewayDeps): Promise
     maxUploadBytes: settings.maxUploadBytes,
     ...deps.simulator,
   });
+}
+
+/** Together's client, and its embedded simulator when no URL is set; null when Together is not enabled. */
+async function togetherBackend(
+  settings: Settings,
+  deps: GatewayDeps,
+  logger: Logger,
+  [metrics, tracing]: [GatewayMetrics | null, Tracing | null],
+): Promise<{ client: TogetherClient; simulator: Simulator | null; close(): Promise<void> } | null> {
+  const together = settings.together;
+  if (!together || !settings.providers.includes('together')) return null;
+  let simulator: Simulator | null = null;
+  if (together.upstream.kind === 'embedded') {
+    // Imported only when embedded, like Nscale's.
+    const { startTogetherSimulator } = await import('../simulator/together/index.js');
+    simulator = await startTogetherSimulator({
+      port: 0,
+      host: '127.0.0.1',
+      jobSeconds: together.upstream.jobSeconds,
+      ...deps.togetherSimulator,
+    });
+  }
+  const options = {
+    baseUrl: simulator ? simulator.apiBaseUrl : (together.upstream as { baseUrl: string }).baseUrl,
+    deadlineMs: settings.upstreamDeadlineMs,
+    logger: logger.child({ component: 'upstream', provider: 'together' }),
+    observer: combineObservers(requestIdToUpstream, metrics?.upstream, tracing?.upstream),
+    circuitBreaker: settings.circuitBreaker,
+  };
+  const client = (deps.togetherClient ?? createTogetherClient)(options);
+  return {
+    client,
+    simulator,
+    close: async () => {
+      await client.close();
+      await simulator?.close();
+    },
+  };
 }
 
 async function observability(settings: Settings, deps: GatewayDeps) {
@@ -157,17 +209,29 @@ async function operationGuards(
 function gatewayServices(
   settings: Settings,
   deps: GatewayDeps,
-  client: ClosableUpstreamClient,
+  clients: { client: ClosableUpstreamClient; together: TogetherClient | null },
   metrics: GatewayMetrics | null,
 ): GatewayServices {
   const now = deps.now ?? Date.now;
+  const catalogue = new BaseModelCatalogue({
+    ttlMs: settings.baseModelCacheMs,
+    now,
+    ...(metrics ? { onLookup: metrics.catalogueLookup } : {}),
+  });
+  // Each provider's caches are its own: one provider's answer can never serve the other's caller.
+  const providers = new Map<ProviderName, ProviderServices>();
+  for (const name of settings.providers) {
+    if (name === 'nscale') providers.set(name, { api: nscaleProvider(clients.client), catalogue });
+    else if (clients.together)
+      providers.set(name, {
+        api: togetherProvider(clients.together),
+        catalogue: new CallerCache({ ttlMs: settings.baseModelCacheMs, now }),
+      });
+  }
   return {
-    client,
-    catalogue: new BaseModelCatalogue({
-      ttlMs: settings.baseModelCacheMs,
-      now,
-      ...(metrics ? { onLookup: metrics.catalogueLookup } : {}),
-    }),
+    client: clients.client,
+    catalogue,
+    providers,
     datasets: new DatasetCatalogue({ ttlMs: settings.datasetCacheMs, now }),
     live: null, // set once live updates are built, which needs the client first
     now,

@@ -6,8 +6,9 @@
  * transports cannot disagree and a new credential is learnt here only.
  *
  * Each credential is one row of `FIELDS`: its HTTP header and its connection parameters (names
- * matched regardless of case, like header names; the first name found wins). The next provider's
- * credentials (an `X-Provider` header, `connectionParams.provider`) are one more row.
+ * matched regardless of case, like header names; the first name found wins). The provider a request
+ * is for (`X-Provider`, `connectionParams.provider`) is one row too: it is part of the group identity,
+ * so subscriptions of two providers never share an execution.
  */
 import type { IncomingMessage } from 'node:http';
 import type { RateLimitSubject } from './rate-limit-key.js';
@@ -17,6 +18,8 @@ const FIELDS = {
   /** `Bearer <service token>`. */
   authorization: { header: 'authorization', params: ['authorization'] },
   organizationId: { header: 'x-organization-id', params: ['organizationId', 'organization_id', 'x-organization-id'] },
+  /** `nscale` or `together`: which provider the request is for (credentials.ts decides; none: the first enabled). */
+  provider: { header: 'x-provider', params: ['provider', 'x-provider'] },
 } as const;
 
 /** Each credential as sent (trimmed; null when absent, empty or, over WebSocket, not a string). */

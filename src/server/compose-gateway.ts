@@ -14,6 +14,8 @@ import type { LiveUpdates, LiveUpdatesOptions } from '../live/hub.js';
 import type { TokenPool } from '../preflight/token-pool.js';
 import { createSecretRedactor } from '../secrets/secret-redactor.js';
 import type { Simulator, SimulatorOptions } from '../simulator/index.js';
+import type { TogetherSimulatorOptions } from '../simulator/together/index.js';
+import type { TogetherClient } from '../upstream/together/together-client-types.js';
 import type { GatewayMetrics } from '../telemetry/gateway-metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { ClosableUpstreamClient, UpstreamClientOptions } from '../upstream/client.js';
@@ -36,6 +38,10 @@ export interface GatewayDeps {
   simulator?: Partial<SimulatorOptions>;
   /** Opens each Redis connection. @default ioredis */
   connectRedis?: RedisFactory;
+  /** Options of the embedded Together simulator, over those the settings give. */
+  togetherSimulator?: Partial<TogetherSimulatorOptions>;
+  /** Makes the Together client from the options the settings give. @default createTogetherClient */
+  togetherClient?: (options: UpstreamClientOptions) => TogetherClient;
   /** Makes the upstream client from the options the settings give (tests wrap or replace it). @default createUpstreamClient */
   upstreamClient?: (options: UpstreamClientOptions) => ClosableUpstreamClient;
   /** Live-updates options beyond the settings (tests: key prefix, instance id, lease, own Redis connections). */
@@ -60,6 +66,8 @@ export interface ComposedGateway {
   live: LiveUpdates;
   /** The embedded simulator, when the gateway runs on one. */
   simulator: Simulator | null;
+  /** The embedded Together simulator, when Together runs on one. */
+  togetherSimulator: Simulator | null;
   /** Null when `listen: false`. */
   server: RunningServer | null;
   close(): Promise<void>;
@@ -89,6 +97,7 @@ export async function composeGateway(settings: Settings, deps: GatewayDeps): Pro
     client: backends.client,
     live: backends.live,
     simulator: backends.simulator,
+    togetherSimulator: backends.togetherSimulator,
     server,
     close() {
       closing ??= (async () => {

@@ -11,7 +11,7 @@ import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { RequestScope } from '../telemetry/request-scope.js';
 import type { Credentials } from '../upstream/types.js';
 import { readCaller, type Caller } from './caller.js';
-import { resolveCredentials } from './credentials.js';
+import { resolveProviderCredentials, type ProviderAccess } from './credentials.js';
 import { requestSecrets } from './request-secrets.js';
 import type { RequestScopes } from './use-request-id.js';
 import type { ShutdownDrain } from './use-shutdown-drain.js';
@@ -32,6 +32,8 @@ export interface ContextFactoryOptions {
   services: GatewayServices;
   /** Credentials for callers who send none, or null (see GatewayOptions). */
   fallbackCredentials: Credentials | null;
+  /** Together's key for callers who send none (demo or single-tenant), or null; used when Together is enabled. */
+  togetherFallbackToken: string | null;
   /** Host names whose requests may use `fallbackCredentials` (see GatewayOptions). */
   allowedHosts: readonly string[];
   redactor: SecretRedactor;
@@ -43,6 +45,15 @@ export function createContextFactory(
   options: ContextFactoryOptions,
 ): (initial: YogaInitialContext & TransportContext) => GatewayContext {
   const { services, fallbackCredentials, allowedHosts, redactor, scopes, drain } = options;
+  const enabled: ProviderAccess[] = [...services.providers.keys()].map((name) => ({
+    name,
+    fallback:
+      name === 'nscale'
+        ? fallbackCredentials
+        : options.togetherFallbackToken === null
+          ? null
+          : { token: options.togetherFallbackToken },
+  }));
   return (initial) => {
     const { request, req, signal, params } = initial;
     if (initial.caller) {
@@ -53,7 +64,7 @@ export function createContextFactory(
       else signal?.addEventListener('abort', release, { once: true });
     }
     const caller = initial.caller ?? readCaller({ transport: 'http', request, req });
-    const outcome = resolveCredentials(caller, fallbackCredentials, allowedHosts);
+    const outcome = resolveProviderCredentials(caller, enabled, allowedHosts);
     // Every upstream call of the operation carries its request's id (the upstream gets it, the client logs it).
     const requestId = scopes.ofContext(initial)?.requestId;
     // A subscription's signal is its own (it ends at shutdown with its socket or stream); a request's

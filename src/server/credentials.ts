@@ -7,6 +7,7 @@
  */
 import type { CredentialsOutcome } from '../resolvers/context.js';
 import type { Caller, RequestSite } from './caller.js';
+import type { ProviderName } from '../providers/provider-name.js';
 import type { Credentials } from '../upstream/types.js';
 import { gatewayError } from '../errors/gateway-error.js';
 
@@ -86,7 +87,7 @@ export function resolveCredentials(
   if (!authorization && !organizationId) {
     const refusal = fallback ? defaultCredentialsRefusal(caller.site, allowedHosts) : null;
     if (refusal) return refuse(refusal);
-    if (fallback) return { ok: true, credentials: fallback };
+    if (fallback) return { ok: true, provider: 'nscale', credentials: fallback };
     return refuse(
       'Credentials are required: send "Authorization: Bearer <service token>" and "X-Organization-Id: <organization id>" (over WebSocket, connectionParams "authorization" and "organizationId").',
     );
@@ -102,7 +103,50 @@ export function resolveCredentials(
       'A token was sent without an organization id: send "X-Organization-Id: <organization id>" with it (over WebSocket, connectionParams "organizationId").',
     );
   }
-  return { ok: true, credentials: { token, organizationId } };
+  return { ok: true, provider: 'nscale', credentials: { token, organizationId } };
+}
+
+/** What a provider's requests resolve against: its fallback credentials (or null). */
+export interface ProviderAccess {
+  name: ProviderName;
+  fallback: { token: string; organizationId?: string } | null;
+}
+
+/**
+ * The request's provider (`X-Provider`, `connectionParams.provider`; none: the first enabled) and the
+ * caller's credentials there. A provider that is unknown or not enabled is BAD_USER_INPUT naming the
+ * enabled ones. Nscale's credentials are a token and an organization (`resolveCredentials`); Together's
+ * a bearer token alone: an organization id sent along is not Together's and is not forwarded.
+ */
+export function resolveProviderCredentials(
+  caller: Pick<Caller, 'credentials' | 'site'>,
+  enabled: readonly ProviderAccess[],
+  allowedHosts: readonly string[],
+): CredentialsOutcome {
+  const asked = caller.credentials.provider?.toLowerCase() ?? null;
+  const access = asked === null ? enabled[0] : enabled.find((p) => p.name === asked);
+  if (!access) {
+    const names = enabled.map((p) => p.name).join(', ');
+    const shown = JSON.stringify((caller.credentials.provider ?? '').slice(0, 40));
+    return {
+      ok: false,
+      error: gatewayError('BAD_USER_INPUT', `provider: ${shown} is not a provider this gateway serves: ${names}`, {
+        field: 'provider',
+      }),
+    };
+  }
+  if (access.name === 'nscale') return resolveCredentials(caller, access.fallback as Credentials | null, allowedHosts);
+  const { authorization, token } = caller.credentials;
+  if (!authorization) {
+    const refusal = access.fallback ? defaultCredentialsRefusal(caller.site, allowedHosts) : null;
+    if (refusal) return refuse(refusal);
+    if (access.fallback) return { ok: true, provider: access.name, credentials: { token: access.fallback.token } };
+    return refuse(
+      'Credentials are required: send "Authorization: Bearer <Together API key>" (over WebSocket, connectionParams "authorization").',
+    );
+  }
+  if (!token) return refuse('The Authorization value must have the form "Bearer <Together API key>".');
+  return { ok: true, provider: access.name, credentials: { token } };
 }
 
 function refuse(message: string): CredentialsOutcome {

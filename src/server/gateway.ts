@@ -26,6 +26,7 @@ import { createShutdownDrain } from './use-shutdown-drain.js';
 export type GatewaySettings = Pick<
   Settings,
   | 'fallbackCredentials'
+  | 'together'
   | 'allowedHosts'
   | 'corsOrigins'
   | 'operationLimits'
@@ -84,6 +85,7 @@ export function createGateway(parts: GatewayParts): Gateway {
   const drain = createShutdownDrain();
   // The operator's token serves every caller without credentials: held for the gateway's life.
   if (settings.fallbackCredentials) redactor.hold([settings.fallbackCredentials.token]);
+  if (settings.together?.fallbackToken) redactor.hold([settings.together.fallbackToken]);
   const log = parts.logger; // already scrubbed by `redactor` (compose-gateway.ts)
   const scopes = createRequestScopes(log);
   const internalErrors = createInternalErrorLog(scopes, log);
@@ -106,6 +108,7 @@ export function createGateway(parts: GatewayParts): Gateway {
     context: createContextFactory({
       services,
       fallbackCredentials: settings.fallbackCredentials,
+      togetherFallbackToken: settings.together?.fallbackToken ?? null,
       allowedHosts: settings.allowedHosts,
       redactor,
       scopes,

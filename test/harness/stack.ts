@@ -32,6 +32,8 @@ export interface GraphQLResponse<T = Record<string, any>> {
 
 export interface Stack {
   simulator: Simulator;
+  /** The embedded Together simulator (null when the stack runs on a shared Nscale simulator). */
+  togetherSimulator: Simulator | null;
   client: ClosableUpstreamClient;
   gateway: Gateway;
   live: LiveUpdates;
@@ -153,6 +155,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   return {
     simulator,
+    togetherSimulator: composed.togetherSimulator,
     client,
     gateway,
     live,

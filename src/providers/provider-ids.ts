@@ -1,0 +1,30 @@
+/**
+ * Which provider an id belongs to. Nscale's ids are today's, as the upstream gave them (today's
+ * clients keep working); the ids the gateway gives out for Together's objects carry their provider
+ * (`together:ft-…`). So an id can never be sent to the other provider: a request for one provider that
+ * names the other's id is refused before any upstream call.
+ */
+import { badUserInput } from '../errors/bad-user-input.js';
+import type { ProviderName } from './provider-name.js';
+
+const TOGETHER_PREFIX = 'together:';
+
+export function providerOfId(id: string): ProviderName {
+  return id.startsWith(TOGETHER_PREFIX) ? 'together' : 'nscale';
+}
+
+/** The id as the gateway gives it out for `provider`'s object. */
+export function publicId(provider: ProviderName, upstreamId: string): string {
+  return provider === 'together' ? `${TOGETHER_PREFIX}${upstreamId}` : upstreamId;
+}
+
+/** The upstream's own id of `id`, for a request on `provider`; BAD_USER_INPUT naming both when it is another's. */
+export function upstreamId(provider: ProviderName, id: string, field = 'id'): string {
+  const owner = providerOfId(id);
+  if (owner !== provider)
+    throw badUserInput(
+      field,
+      `${field}: ${JSON.stringify(id.slice(0, 200))} is an id of provider ${owner}, and this request is for provider ${provider}: send it with X-Provider: ${owner} (over WebSocket, connectionParams.provider)`,
+    );
+  return provider === 'together' ? id.slice(TOGETHER_PREFIX.length) : id;
+}

@@ -1,0 +1,109 @@
+/**
+ * Choosing a provider (issue 19): `X-Provider` puts a request on Nscale or Together, each with its
+ * own credentials and caches; an unknown provider, or an id of the other provider, is refused before
+ * any upstream call. Counted from both embedded simulators' statistics.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEMO, OTHER, headersFor, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack.close());
+beforeEach(() => {
+  stack.simulator.resetStats();
+  stack.togetherSimulator!.resetStats();
+});
+
+const nonZero = (stats: Record<string, number>) => Object.fromEntries(Object.entries(stats).filter(([, n]) => n > 0));
+const togetherCalls = () => nonZero(stack.togetherSimulator!.stats());
+
+async function gql(query: string, headers: Record<string, string>, variables?: object): Promise<GraphQLResponse> {
+  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, ...((await response.json()) as object) };
+}
+
+const TOGETHER = { authorization: 'Bearer demo-token', 'x-provider': 'together' };
+const MODELS = '{ baseModels { provider id name contextLength trainingPrecision } }';
+
+describe('providers', () => {
+  it('lists both embedded providers, Nscale first and default, with what each can do', async () => {
+    const { data } = await gql('{ providers { name isDefault capabilities { datasets checkpoints dpo } } }', {});
+    expect(data?.providers).toEqual([
+      { name: 'NSCALE', isDefault: true, capabilities: { datasets: true, checkpoints: false, dpo: false } },
+      { name: 'TOGETHER', isDefault: false, capabilities: { datasets: false, checkpoints: true, dpo: true } },
+    ]);
+  });
+
+  it('puts a request on Together with X-Provider: together, and never calls Nscale for it', async () => {
+    const { data, errors } = await gql(MODELS, TOGETHER);
+    expect(errors).toBeUndefined();
+    expect(data?.baseModels.length).toBeGreaterThan(0);
+    for (const model of data?.baseModels ?? [])
+      expect(model).toMatchObject({ provider: 'TOGETHER', trainingPrecision: null });
+    expect(togetherCalls()['GET /models']).toBe(1);
+    expect(stack.calls()).toEqual({});
+  });
+
+  it('without X-Provider a request runs on Nscale exactly as before', async () => {
+    const { data } = await gql(MODELS, headersFor(DEMO));
+    expect(data?.baseModels[0]).toMatchObject({ provider: 'NSCALE' });
+    expect(stack.calls()).toEqual({ 'GET /base-models': 1 });
+    expect(togetherCalls()).toEqual({});
+  });
+
+  it('refuses an unknown provider with BAD_USER_INPUT naming the enabled ones, calling neither', async () => {
+    const { errors } = await gql(MODELS, { ...headersFor(DEMO), 'x-provider': 'acme' });
+    expect(errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(errors?.[0]?.message).toBe('provider: "acme" is not a provider this gateway serves: nscale, together');
+    expect(stack.calls()).toEqual({});
+    expect(togetherCalls()).toEqual({});
+  });
+
+  it('refuses an id of the other provider, naming both, before any upstream call', async () => {
+    const onNscale = await gql('{ job(id: "together:ft-1") { id } }', headersFor(DEMO));
+    expect(onNscale.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(onNscale.errors?.[0]?.message).toMatch(/id of provider together, and this request is for provider nscale/);
+    const onTogether = await gql('mutation { cancelJob(id: "job-1") { id } }', TOGETHER);
+    expect(onTogether.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(onTogether.errors?.[0]?.message).toMatch(/id of provider nscale, and this request is for provider together/);
+    expect(stack.calls()).toEqual({});
+    expect(togetherCalls()).toEqual({});
+  });
+
+  it('refuses what runs on Nscale only so far, naming the provider, and sends the Together key nowhere', async () => {
+    const { errors } = await gql('{ datasets { id } }', TOGETHER);
+    expect(errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(errors?.[0]?.message).toMatch(/not available on provider together/);
+    expect(stack.calls()).toEqual({});
+    expect(togetherCalls()).toEqual({});
+  });
+
+  it('keeps each provider’s catalogue cache apart: the same token on both reaches both upstreams', async () => {
+    // 'other-token' is a tenant of both simulators, not used by the specs above: each cache is cold.
+    const together = { authorization: 'Bearer other-token', 'x-provider': 'together' };
+    for (let i = 0; i < 2; i++) {
+      expect((await gql(MODELS, headersFor(OTHER))).data?.baseModels[0]).toMatchObject({ provider: 'NSCALE' });
+      expect((await gql(MODELS, together)).data?.baseModels[0]).toMatchObject({ provider: 'TOGETHER' });
+    }
+    expect(stack.calls()).toEqual({ 'GET /base-models': 1 });
+    expect(togetherCalls()['GET /models']).toBe(1);
+  });
+
+  it('serves a Together caller without credentials as the demo account on loopback only', async () => {
+    const local = await gql(MODELS, { 'x-provider': 'together' });
+    expect(local.errors).toBeUndefined();
+    const foreign = await stack.gateway.yoga.fetch('http://evil.example/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-provider': 'together' },
+      body: JSON.stringify({ query: MODELS }),
+    });
+    const body = (await foreign.json()) as GraphQLResponse;
+    expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
