@@ -9,7 +9,7 @@
  * as BAD_USER_INPUT naming both hashes.
  *
  * Each caller has its own documents: entries are keyed by the caller's credentials as presented (a
- * SHA-256 of organization and token; callers without any share one space, the default credentials')
+ * SHA-256 of provider, organization and token; callers without any share one space, the default credentials')
  * as well as the hash. A shared store answered "found" for a document someone else had run: a
  * membership oracle across tenants (does anyone here run `mutation createJob … "secret-model"`?).
  * Keying by caller closes it: a caller learns only what it registered itself. It was chosen over
@@ -88,6 +88,7 @@ export function useAutomaticPersistedQueries(store: DocumentStore): Plugin[] {
 
 /** Whose documents a request reads and registers: its credentials as presented, hashed (never kept as they are). */
 function callerSpace(request: Request): string {
-  const { organizationId, token } = readCaller({ transport: 'http', request }).credentials;
-  return token === null && organizationId === null ? 'default' : sha256Hex(JSON.stringify([organizationId, token]));
+  const { provider, organizationId, token } = readCaller({ transport: 'http', request }).credentials;
+  if (token === null && organizationId === null && provider === null) return 'default';
+  return sha256Hex(JSON.stringify([provider, organizationId, token]));
 }
