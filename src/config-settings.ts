@@ -91,6 +91,8 @@ function limitsOf(e: Env) {
     },
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     maxAnalyzeBytes: e.ANALYZE_MAX_BYTES,
+    analyzeDuplicateRows: e.ANALYZE_DUPLICATE_ROWS,
+    analyzeWorkerHeapMb: e.ANALYZE_WORKER_HEAP_MB,
     maxRequestBodyBytes: e.MAX_REQUEST_BODY_BYTES,
     /** The HTTP/WebSocket server's connections (http.ts); WebSocket messages are bounded by `maxRequestBodyBytes`. */
     connections: {

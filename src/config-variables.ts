@@ -105,6 +105,14 @@ export const settingVariables = z.object({
     positiveInt.default(200 * 1024 * 1024),
     'Largest CSV file `analyzeDataset` reads, in bytes (200 MiB by default); separate from `MAX_UPLOAD_BYTES`, as an analysis streams the file through the tokenizer and keeps only a few bytes per row.',
   ),
+  ANALYZE_DUPLICATE_ROWS: about(
+    positiveInt.default(2_000_000),
+    "Distinct rows `analyzeDataset` remembers per file to find duplicates (about 24 bytes each, so 48 MiB by default). Past it, later rows are still checked against those remembered, and the report's `approximations` says the duplicate count is partial.",
+  ),
+  ANALYZE_WORKER_HEAP_MB: about(
+    positiveInt.default(512),
+    "Heap of each `analyzeDataset` worker thread, in MiB: the bound on an analysis's memory whatever the file's shape (a field keeps at most the model's context length × 16 characters). A worker past it stops, and its analyses fail, instead of the gateway's process.",
+  ),
   MAX_REQUEST_BODY_BYTES: about(
     positiveInt.default(1024 * 1024),
     'Largest body of a request that is not a multipart upload (a JSON query document and its variables), in bytes (1 MiB by default); larger ones get HTTP 413 with `BAD_USER_INPUT`, chunked or not.',

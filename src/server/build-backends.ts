@@ -236,6 +236,10 @@ function gatewayServices(
     live: null, // set once live updates are built, which needs the client first
     now,
     // One figure for the analysis and for the file parts it reads (upload-limits.ts).
-    preflight: { pool: deps.tokenPool ?? createTokenPool(), maxBytes: settings.maxAnalyzeBytes },
+    preflight: {
+      pool: deps.tokenPool ?? createTokenPool({ heapLimitMb: settings.analyzeWorkerHeapMb }),
+      maxBytes: settings.maxAnalyzeBytes,
+      duplicateRows: settings.analyzeDuplicateRows,
+    },
   };
 }
