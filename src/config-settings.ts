@@ -97,6 +97,16 @@ function limitsOf(e: Env) {
     /** Slowest an upload body may arrive, measured over each window. */
     uploadPace: { minBytesPerSecond: e.UPLOAD_MIN_BYTES_PER_SECOND, windowMs: e.UPLOAD_RATE_WINDOW_SECONDS * 1000 },
     maxOperationsPerCaller: e.CALLER_MAX_OPERATIONS,
+    /** The HTTP/WebSocket server's connections (http.ts); WebSocket messages are bounded by `maxRequestBodyBytes`. */
+    connections: {
+      maxConnections: e.MAX_CONNECTIONS,
+      /** 0: no per-address cap. */
+      maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      /** 0: none. */
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      unauthenticatedSocketIdleMs: e.WS_UNAUTHENTICATED_IDLE_MS,
+    },
   };
 }
 
@@ -119,6 +129,8 @@ function liveOf(e: Env) {
   return {
     redisUrl: e.REDIS_URL ?? null,
     redisHeartbeatMs: e.REDIS_HEARTBEAT_MS,
+    /** Signs the messages exchanged through Redis (config.ts requires it with `redisUrl`). */
+    redisMessageSecret: e.REDIS_MESSAGE_SECRET ?? null,
     polling: {
       runningMs: e.POLL_INTERVAL_RUNNING_MS,
       queuedMs: e.POLL_INTERVAL_QUEUED_MS,

@@ -137,10 +137,35 @@ export const settingVariables = z.object({
     positiveInt.default(1024 * 1024),
     'Largest body of a request that is not a multipart upload (a JSON query document and its variables), in bytes (1 MiB by default); larger ones get HTTP 413 with `BAD_USER_INPUT`, chunked or not.',
   ),
+  MAX_CONNECTIONS: about(
+    positiveInt.default(10_000),
+    "Most TCP connections (HTTP and WebSocket) open at once; further ones are closed as they arrive (Node's `server.maxConnections`). Keep it below the process's file-descriptor limit (`ulimit -n`) minus the upstream's connections.",
+  ),
+  MAX_CONNECTIONS_PER_ADDRESS: about(
+    nonNegativeInt.default(256),
+    'Most TCP connections open at once from one client address; further ones are closed as they arrive. Behind a load balancer every connection comes from its address: raise it to `MAX_CONNECTIONS`, or `0` turns it off.',
+  ),
+  HTTP_HEADERS_TIMEOUT_MS: about(
+    positiveInt.default(10_000),
+    "Time a client has to send a request's headers, in milliseconds; a connection still sending them is closed (slow-header clients cannot hold connections).",
+  ),
+  HTTP_REQUEST_TIMEOUT_MS: about(
+    nonNegativeInt.default(300_000),
+    'Time a client has to send a whole request, body included, in milliseconds (an upload of `MAX_UPLOAD_BYTES` must fit); `0` turns it off.',
+  ),
+  WS_UNAUTHENTICATED_IDLE_MS: about(
+    positiveInt.default(30_000),
+    'A WebSocket whose `connection_init` brought no token is closed (code 4401) once it has had no operation running for this long, in milliseconds.',
+  ),
   REDIS_URL: about(
     z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }).optional(),
     'Redis for multi-instance subscriptions (pub/sub and poll leases) and a shared rate limit. Unset: in-process only.',
     'unset',
+  ),
+  REDIS_MESSAGE_SECRET: about(
+    z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+    "With `REDIS_URL`, required: the secret shared by every instance that signs the live-update messages they exchange through Redis (HMAC-SHA-256); a message unsigned or signed with another secret is dropped and logged. Keep it out of the Redis server's reach.",
+    'unset (required with `REDIS_URL`)',
   ),
   REDIS_HEARTBEAT_MS: about(
     integer(30, Number.MAX_SAFE_INTEGER, 'a whole number of milliseconds, 30 or more').default(

@@ -121,6 +121,7 @@ function redisTransport(o: ResolvedOptions, connections: RedisConnections): Tran
     heartbeatMs: o.intervals.heartbeatMs,
     clock: o.clock,
     logger: o.logger,
+    messageSecret: o.messageSecret,
   });
 }
 

@@ -71,6 +71,11 @@ export interface LiveUpdatesOptions {
    * Two connections, opened (and closed) by whoever assembles the gateway: the hub never opens one. @default in-process only
    */
   redis?: RedisConnections;
+  /**
+   * With Redis: the secret shared by every instance, signing what they publish; a message unsigned or
+   * signed with another secret is dropped and logged (snapshot-codec.ts). @default null: unsigned
+   */
+  messageSecret?: string | null;
   /** Prefix of every Redis key and channel; lets tests and deployments share a server. @default 'ftgw:live:' */
   keyPrefix?: string;
   /** Names this instance in lease values and logs. @default a random UUID */
@@ -131,6 +136,7 @@ export interface ResolvedOptions extends z.output<typeof restSchema> {
   intervals: Intervals;
   clock: Clock;
   logger: LiveUpdatesLogger;
+  messageSecret: string | null;
 }
 
 const silent: LiveUpdatesLogger = { debug() {}, warn() {}, error() {} };
@@ -156,6 +162,7 @@ export function resolveOptions(options: LiveUpdatesOptions): ResolvedOptions {
     intervals,
     clock: options.clock ?? systemClock,
     logger: options.logger ?? silent,
+    messageSecret: options.messageSecret ?? null,
   };
 }
 

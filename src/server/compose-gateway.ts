@@ -55,8 +55,12 @@ export interface GatewayDeps {
   /** Parts the settings would build, made by the caller instead (tests: a registry or exporter of their own). */
   prebuilt?: Partial<{ metrics: GatewayMetrics | null; tracing: Tracing | null } & OperationGuardParts>;
   /** The HTTP/WebSocket server on `settings.port`/`host`, with these options; false: in-process only. @default {} */
-  listen?: Omit<HttpServerOptions, 'port' | 'host'> | false;
+  listen?: ListenOptions | false;
 }
+
+/** The server's options beyond those the settings give (tests may still override the settings' limits). */
+type ListenOptions = Omit<HttpServerOptions, 'port' | 'host' | 'limits' | 'maxMessageBytes'> &
+  Partial<Pick<HttpServerOptions, 'limits' | 'maxMessageBytes'>>;
 
 export interface ComposedGateway {
   gateway: Gateway;
@@ -118,12 +122,18 @@ export async function composeGateway(settings: Settings, deps: GatewayDeps): Pro
 
 async function listen(
   gateway: Gateway,
-  settings: Pick<Settings, 'port' | 'host'>,
-  options: Omit<HttpServerOptions, 'port' | 'host'>,
+  settings: Pick<Settings, 'port' | 'host' | 'connections' | 'maxRequestBodyBytes'>,
+  options: ListenOptions,
   backends: Backends,
 ): Promise<RunningServer> {
   try {
-    return await startHttpServer(gateway, { ...options, port: settings.port, host: settings.host });
+    return await startHttpServer(gateway, {
+      limits: settings.connections,
+      maxMessageBytes: settings.maxRequestBodyBytes,
+      ...options,
+      port: settings.port,
+      host: settings.host,
+    });
   } catch (error) {
     // Whatever started must stop, or the process would hang on with a simulator and pollers.
     await backends.close();

@@ -6,10 +6,13 @@
 import type { Plugin } from 'graphql-yoga';
 import type { RateLimit } from './create-rate-limit.js';
 import type { GatewayParts } from './gateway.js';
+import { GRAPHIQL } from './graphiql-examples.js';
 import { readinessResponse } from './readiness-response.js';
+import { useAnonymousHealthCheck } from './use-anonymous-health-check.js';
 import { useAutomaticPersistedQueries, type DocumentStore } from './use-automatic-persisted-queries.js';
 import { useDashboard } from './use-dashboard.js';
 import { useFieldSuggestionsSwitch } from './use-field-suggestions-switch.js';
+import { useGraphiQLPage } from './use-graphiql-page.js';
 import { useGraphQLJsExecute } from './use-graphql-js-execute.js';
 import { useInputProblems } from './use-input-problems.js';
 import { useIntrospectionSwitch } from './use-introspection-switch.js';
@@ -45,6 +48,9 @@ interface Wiring {
   problem: () => string | null;
 }
 
+// GraphiQL's offline bundle is about 30 MB of strings once imported: loaded on the first page view.
+const renderGraphiQLPage = async () => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(GRAPHIQL);
+
 export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
   const { settings, guards } = parts;
   return [
@@ -65,6 +71,7 @@ export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
     useIntrospectionSwitch(settings.switches.introspection),
     useFieldSuggestionsSwitch(settings.switches.fieldSuggestions),
     useDashboard(parts.dashboardDir ? { dir: parts.dashboardDir } : {}),
+    ...(settings.switches.graphiql ? [useGraphiQLPage({ endpoint: '/graphql', render: renderGraphiQLPage })] : []),
     useRequestLog(wiring.scopes),
     useVaryOrigin(),
     wiring.drain.plugin,
@@ -82,6 +89,7 @@ export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
       endpoint: '/readyz',
       respond: (fetchAPI) => readinessResponse(wiring.problem(), parts.circuitBreaker, fetchAPI),
     }),
+    useAnonymousHealthCheck(),
     useSecretScope(parts.redactor), // last: it releases a request's secrets after every other plugin saw its response
   ];
 }

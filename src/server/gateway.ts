@@ -17,7 +17,6 @@ import { createSocketAdmission, type AdmitSocketOperation } from './admit-socket
 import { corsAllowList } from './cors-allow-list.js';
 import { createContextFactory, type TransportContext } from './create-context-factory.js';
 import { gatewayPlugins, type OperationGuardParts } from './gateway-plugins.js';
-import { GRAPHIQL_TABS } from './graphiql-examples.js';
 import { scrubbedError, toClientError } from './to-client-error.js';
 import { createInternalErrorLog } from './use-internal-error-log.js';
 import { createRequestScopes } from './use-request-id.js';
@@ -102,10 +101,7 @@ export function createGateway(parts: GatewayParts): Gateway {
     cors: corsAllowList(settings.corsOrigins),
     multipart: false, // useStreamingUploads parses multipart requests without buffering them.
     maxRequestBodySize: false, // useRequestBodyLimit bounds other bodies, upload-limits.ts multipart ones.
-    // GraphiQL's offline bundle is about 30 MB of strings once imported: loaded on the first page view.
-    renderGraphiQL: async (graphiqlOptions) =>
-      (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
-    graphiql: settings.switches.graphiql ? GRAPHIQL : false,
+    graphiql: false, // served by useGraphiQLPage (gateway-plugins.ts): rendered once, cached, not framable
     maskedErrors: {
       isDev: false, // Never stack traces or inner errors in responses, whatever NODE_ENV says.
       // Internal errors are logged by internalErrors' plugin, with the request's logger, where it sees them.
@@ -147,13 +143,6 @@ export function createGateway(parts: GatewayParts): Gateway {
     }),
   };
 }
-
-const GRAPHIQL = {
-  title: 'Fine-tuning gateway',
-  subscriptionsProtocol: 'WS',
-  defaultTabs: GRAPHIQL_TABS,
-  defaultQuery: GRAPHIQL_TABS[0]!.query,
-} as const;
 
 function yogaLogging(log: Logger) {
   return {

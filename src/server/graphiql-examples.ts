@@ -1,4 +1,4 @@
-/** The operations GraphiQL opens with: the whole journey of a new user, one tab each. */
+/** GraphiQL's options: its title, and the operations it opens with (the whole journey of a new user, one tab each). */
 export const GRAPHIQL_TABS = [
   {
     query: `# Welcome! One GraphQL API in front of a LoRA
@@ -92,3 +92,11 @@ subscription Watch($jobId: ID!) {
     variables: '{ "jobId": "paste the id from createJob" }',
   },
 ];
+
+/** GraphiQL's page, rendered once by useGraphiQLPage. */
+export const GRAPHIQL = {
+  title: 'Fine-tuning gateway',
+  subscriptionsProtocol: 'WS',
+  defaultTabs: GRAPHIQL_TABS,
+  defaultQuery: GRAPHIQL_TABS[0]!.query,
+} as const;

@@ -24,14 +24,19 @@ export interface LiveUpdatesParts {
 }
 
 export function configuredLiveUpdates(
-  settings: Pick<Settings, 'polling' | 'redisHeartbeatMs'>,
+  settings: Pick<Settings, 'polling' | 'redisHeartbeatMs' | 'redisMessageSecret'>,
   { client, logger, observer, tracer, redis, overrides = {} }: LiveUpdatesParts,
 ): LiveUpdates {
   const shared = overrides.redis ?? redis;
   logger.info(shared ? 'live updates through Redis (shared across instances)' : 'live updates in-process');
+  if (shared && !settings.redisMessageSecret)
+    logger.warn(
+      'live updates through Redis are not authenticated: anything that can publish on the Redis server can forge job states. Set REDIS_MESSAGE_SECRET (the same on every instance).',
+    );
   return createLiveUpdates({
     client,
     logger,
+    messageSecret: settings.redisMessageSecret,
     ...(observer ? { observer } : {}),
     ...(tracer ? { tracer } : {}),
     ...(shared ? { redis: shared } : {}),

@@ -16,7 +16,7 @@ import { GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
 import { badUserInput } from '../errors/bad-user-input.js';
 import type { FileParts } from './file-parts.js';
-import { busboyLimits, partLimit, type UploadLimits } from './upload-limits.js';
+import { busboyLimits, MAX_FIELD_BYTES, partLimit, type UploadLimits } from './upload-limits.js';
 
 export function parseMultipart(
   contentType: string,
@@ -51,8 +51,10 @@ export function parseMultipart(
       body.resume();
     };
 
-    parser.on('field', (name, value) => {
+    parser.on('field', (name, value, info) => {
       if (settled && name !== 'map') return;
+      // busboy cuts a field at `fieldSize` and says so: the cut JSON would read as malformed.
+      if (info.valueTruncated && (name === 'operations' || name === 'map')) return fail(tooLarge(name));
       if (name === 'operations') {
         const parsed = parseJson(value);
         if (!parsed || typeof parsed !== 'object')
@@ -104,6 +106,14 @@ export function parseMultipart(
     });
     body.pipe(parser);
   });
+}
+
+/** busboy cut the field at its `fieldSize`. */
+function tooLarge(name: string) {
+  return refuse(
+    `Multipart field ${JSON.stringify(name)} is larger than the limit of ${MAX_FIELD_BYTES} bytes (1 MiB) for the operations and their file map.`,
+    413,
+  );
 }
 
 /** A refusal of the request as a whole, before execution: yoga answers it with this HTTP status. */

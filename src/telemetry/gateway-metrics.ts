@@ -40,7 +40,13 @@ export interface LiveUpdatesGauges {
 export interface ConnectionGauges {
   webSockets(): number;
   eventStreams(): number;
+  /** TCP connections of the HTTP/WebSocket server (src/server/connection-limits.ts). */
+  tcp(): number;
 }
+
+/** The limits that close a connection (src/server/connection-limits.ts, ws/idle-sockets.ts). */
+export type ConnectionLimitName =
+  'max_connections' | 'max_connections_per_address' | 'ws_max_message_bytes' | 'ws_unauthenticated_idle';
 
 export interface GatewayMetrics {
   registry: Registry;
@@ -59,6 +65,8 @@ export interface GatewayMetrics {
   watchLiveUpdates(hub: LiveUpdatesGauges): void;
   /** Reads the open WebSockets and SSE streams at each scrape. */
   watchConnections(connections: ConnectionGauges): void;
+  /** Counts a connection closed by one of the transports' limits. */
+  connectionClosedByLimit(limit: ConnectionLimitName): void;
   /** Reports the upstream's circuit breaker: its state at each scrape, and every transition. */
   watchCircuitBreaker(breaker: CircuitBreakerView): void;
 }
@@ -157,7 +165,9 @@ function upstreamExchangeMetrics(registers: Registry[]): UpstreamObserver {
 }
 
 /** Gauges read at each scrape from the hub and the transports, once they are given. */
-function scrapedGauges(registers: Registry[]): Pick<GatewayMetrics, 'watchLiveUpdates' | 'watchConnections'> {
+function scrapedGauges(
+  registers: Registry[],
+): Pick<GatewayMetrics, 'watchLiveUpdates' | 'watchConnections' | 'connectionClosedByLimit'> {
   let hub: LiveUpdatesGauges | null = null;
   let connections: ConnectionGauges | null = null;
   new Gauge({
@@ -204,7 +214,24 @@ function scrapedGauges(registers: Registry[]): Pick<GatewayMetrics, 'watchLiveUp
       this.set(connections?.eventStreams() ?? 0);
     },
   });
+  new Gauge({
+    name: 'gateway_tcp_connections',
+    help: 'Open TCP connections of the HTTP/WebSocket server (capped by MAX_CONNECTIONS)',
+    registers,
+    collect() {
+      this.set(connections?.tcp() ?? 0);
+    },
+  });
+  const closedByLimit = new Counter({
+    name: 'gateway_connections_closed_by_limit_total',
+    help: 'Connections closed by a limit: max_connections, max_connections_per_address, ws_max_message_bytes, ws_unauthenticated_idle',
+    labelNames: ['limit'] as const,
+    registers,
+  });
   return {
+    connectionClosedByLimit(limit) {
+      closedByLimit.labels({ limit }).inc();
+    },
     watchLiveUpdates(value) {
       hub = value;
     },
