@@ -14,7 +14,9 @@ export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: graphqlEntry }] },
   test: {
     include: ['test/**/*.spec.ts'],
-    env: { FC_SEED: fcSeed },
+    // METRICS_PORT: every gateway process a spec starts (they inherit this environment) takes a free
+    // metrics port, so that several at once do not contend for the default 9464.
+    env: { FC_SEED: fcSeed, METRICS_PORT: '0' },
     setupFiles: ['test/harness/property-seed-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,

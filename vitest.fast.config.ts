@@ -13,6 +13,7 @@ const EXCLUDED = [
   'test/bench/**', // the benchmark smoke run
   'test/browser/**', // Chromium
   'test/simulator/together/standalone.spec.ts', // `npm run simulator` as a child process
+  'test/telemetry/startup-log.spec.ts', // the gateway as a child process
   // Heavy in-process specs, left to `npm test`: each takes several seconds on its own
   'test/gateway/body-limits.spec.ts', // 25 MB bodies over real HTTP, twice each
   'test/gateway/input-properties.spec.ts', // 2 × 1,000 generated operations through the whole gateway

@@ -8,10 +8,15 @@
  * Under `taskset` when it is installed (the process re-executes itself pinned to CPUs 0-1).
  *
  *   npm run bench:analyze -- [throughputMB=5] [eventLoopMB=100] [family=llama3|mistral|qwen2]
+ *
+ * `npm run bench:analyze -- shapes [tinyMB=20]` measures instead the files that once exhausted memory
+ * (issue 17): a 5 MiB single cell, a 150 MB single row, and tiny rows (`a,b`), each analysed by one
+ * worker capped at 256 MiB of heap, with the process's peak RSS growth, the event-loop delay (what a
+ * trivial query waits) and the time, and the machine's load average beside them.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { Readable } from 'node:stream';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { chatTemplateFor } from '../src/contract/chat-templates.js';
@@ -150,4 +155,85 @@ async function main(): Promise<void> {
   appendFileSync(new URL('./RESULTS.md', import.meta.url), `${lines.join('\n')}\n`);
 }
 
-await main();
+/** `question,answer`, then one row whose answer is `cellBytes` of letters with no space. */
+function* longCell(cellBytes: number): Generator<Buffer> {
+  yield Buffer.from('question,answer\nhow long is this?,');
+  const letters = Buffer.alloc(64 * 1024);
+  let seed = 7;
+  for (let left = cellBytes; left > 0; left -= letters.length) {
+    for (let i = 0; i < letters.length; i++) letters[i] = 97 + ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 26);
+    yield left >= letters.length ? letters : letters.subarray(0, left);
+  }
+  yield Buffer.from('\nshort?,yes\n');
+}
+
+/** Distinct tiny rows (`q123,a123`), `bytes` of them. */
+function* tinyRows(bytes: number): Generator<Buffer> {
+  yield Buffer.from('question,answer\n');
+  let chunk = '';
+  for (let i = 0, produced = 0; produced < bytes; i++) {
+    const line = `q${i},a${i}\n`;
+    produced += line.length;
+    chunk += line;
+    if (chunk.length >= 64 * 1024) {
+      yield Buffer.from(chunk);
+      chunk = '';
+    }
+  }
+  yield Buffer.from(chunk);
+}
+
+async function shapes(tinyMB: number): Promise<void> {
+  pinned();
+  const pool = createTokenPool({ maxThreads: 1, heapLimitMb: 256, idleTimeoutMs: 600_000 });
+  await analyze('llama3', 64 * 1024, pool);
+  const cases: [string, () => Generator<Buffer>][] = [
+    ['5 MiB single cell', () => longCell(5 * 1024 * 1024)],
+    ['150 MB single row', () => longCell(150_000_000)],
+    [`${tinyMB} MiB of tiny rows`, () => tinyRows(tinyMB * 1024 * 1024)],
+  ];
+  const lines = [
+    '',
+    `## Pre-flight analysis by file shape (${new Date().toISOString().slice(0, 10)}, llama3, Node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg()[0]!.toFixed(1)} at start)`,
+    '',
+    `\`npm run bench:analyze -- shapes ${tinyMB}\`: one worker thread capped at 256 MiB of heap (\`ANALYZE_WORKER_HEAP_MB\`), context 8,192.`,
+    '',
+    '| file | time | rows | estimated rows | process RSS growth (peak) | event-loop delay p99 / max | load average after |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const [name, make] of cases) {
+    global.gc?.();
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampling = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    delay.enable();
+    const t = performance.now();
+    const report = await analyzeDataset({
+      baseModelId: MODEL.llama3,
+      contextLength: 8192,
+      training: { fileName: 'shape.csv', open: async () => Readable.from(make()) },
+      validation: null,
+      promptColumn: 'question',
+      answerColumn: 'answer',
+      nEpochs: 1,
+      nEvals: 0,
+      maxBytes: 1024 ** 3,
+      pool,
+    });
+    const seconds = (performance.now() - t) / 1000;
+    delay.disable();
+    clearInterval(sampling);
+    const ms = (ns: number) => (ns / 1e6).toFixed(0);
+    lines.push(
+      `| ${name} | ${seconds.toFixed(1)} s | ${report.training.rowsRead.toLocaleString('en-US')} | ${report.training.estimatedRows} | ${((peak - before) / 1024 / 1024).toFixed(0)} MiB | ${ms(delay.percentile(99))} / ${ms(delay.max)} ms | ${loadavg()[0]!.toFixed(1)} |`,
+    );
+    console.log(lines.at(-1));
+  }
+  await pool.close();
+  console.log(lines.join('\n'));
+  appendFileSync(new URL('./RESULTS.md', import.meta.url), `${lines.join('\n')}\n`);
+}
+
+if (process.argv[2] === 'shapes') await shapes(Number(process.argv[3] ?? 20));
+else await main();

@@ -56,6 +56,7 @@ const composed = await composeGateway(
     NSCALE_API_URL: config.upstreamBaseUrl,
     PORT: '0',
     HOST: '127.0.0.1',
+    METRICS_PORT: '0', // a free port, as for PORT: runs may overlap with another gateway on this machine
     UPSTREAM_DEADLINE_MS: '30000',
     POLL_INTERVAL_RUNNING_MS: interval,
     POLL_INTERVAL_QUEUED_MS: interval,

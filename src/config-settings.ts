@@ -91,13 +91,30 @@ function limitsOf(e: Env) {
     },
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     maxAnalyzeBytes: e.ANALYZE_MAX_BYTES,
+    analyzeDuplicateRows: e.ANALYZE_DUPLICATE_ROWS,
+    analyzeWorkerHeapMb: e.ANALYZE_WORKER_HEAP_MB,
     maxRequestBodyBytes: e.MAX_REQUEST_BODY_BYTES,
+    /** Slowest an upload body may arrive, measured over each window. */
+    uploadPace: { minBytesPerSecond: e.UPLOAD_MIN_BYTES_PER_SECOND, windowMs: e.UPLOAD_RATE_WINDOW_SECONDS * 1000 },
+    maxOperationsPerCaller: e.CALLER_MAX_OPERATIONS,
+    /** The HTTP/WebSocket server's connections (http.ts); WebSocket messages are bounded by `maxRequestBodyBytes`. */
+    connections: {
+      maxConnections: e.MAX_CONNECTIONS,
+      /** 0: no per-address cap. */
+      maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      /** 0: none. */
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      unauthenticatedSocketIdleMs: e.WS_UNAUTHENTICATED_IDLE_MS,
+    },
   };
 }
 
 function upstreamCallsOf(e: Env) {
   return {
     upstreamDeadlineMs: e.UPSTREAM_DEADLINE_MS,
+    upstreamConnections: e.UPSTREAM_CONNECTIONS,
+    upstreamCallerConnections: e.UPSTREAM_CALLER_CONNECTIONS,
     baseModelCacheMs: e.BASE_MODEL_CACHE_SECONDS * 1000,
     datasetCacheMs: e.DATASET_CACHE_SECONDS * 1000,
     circuitBreaker: {
@@ -112,6 +129,8 @@ function liveOf(e: Env) {
   return {
     redisUrl: e.REDIS_URL ?? null,
     redisHeartbeatMs: e.REDIS_HEARTBEAT_MS,
+    /** Signs the messages exchanged through Redis (config.ts requires it with `redisUrl`). */
+    redisMessageSecret: e.REDIS_MESSAGE_SECRET ?? null,
     polling: {
       runningMs: e.POLL_INTERVAL_RUNNING_MS,
       queuedMs: e.POLL_INTERVAL_QUEUED_MS,
@@ -130,6 +149,8 @@ function observabilityOf(e: Env) {
       operationNameLimit: e.METRICS_OPERATION_NAME_LIMIT,
       organizationLabel: e.METRICS_ORGANIZATION_LABEL,
     },
+    /** Where the metrics are served when they are on: a listener of their own, never the public port. */
+    metricsListener: { port: e.METRICS_PORT, host: e.METRICS_HOST },
     /** OpenTelemetry tracing, or null when off. */
     tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
       ? {
@@ -150,6 +171,8 @@ function guardsOf(e: Env) {
           trustProxy: e.RATE_LIMIT_TRUST_PROXY,
         }
       : null,
+    /** How the rate limit (when on) treats tokens the upstream has not accepted yet, and its memory bound. */
+    rateLimitCallers: { authFailures: e.RATE_LIMIT_AUTH_FAILURES, maxKeys: e.RATE_LIMIT_MAX_KEYS },
     switches: {
       introspection: e.GRAPHQL_INTROSPECTION,
       graphiql: e.GRAPHIQL_ENABLED,

@@ -89,6 +89,18 @@ export const settingVariables = z.object({
     positiveInt.default(15_000),
     'Timeout of one upstream call including its retries, in milliseconds.',
   ),
+  UPSTREAM_CONNECTIONS: about(
+    positiveInt.default(64),
+    'Connections the gateway keeps open to the upstream, shared by every caller; calls beyond them wait (within their deadline) for one to come free.',
+  ),
+  UPSTREAM_CALLER_CONNECTIONS: about(
+    positiveInt.default(16),
+    "Upstream calls one caller (one token) may have in flight at once, so that no tenant can hold every connection; its further calls wait for one of its own, never taking another caller's place. At least `UPSTREAM_CONNECTIONS` turns the share off.",
+  ),
+  CALLER_MAX_OPERATIONS: about(
+    positiveInt.default(32),
+    'GraphQL operations over HTTP one caller (its token, or its address without one) may have running at once; past that it is refused at once with `RATE_LIMITED` (HTTP 429) until one ends.',
+  ),
   BASE_MODEL_CACHE_SECONDS: about(
     nonNegativeInt.default(60),
     "Seconds a caller's base-model catalogue is reused before it is asked again; `0` disables.",
@@ -101,18 +113,59 @@ export const settingVariables = z.object({
     positiveInt.default(100 * 1024 * 1024),
     'Largest CSV upload accepted, in bytes (100 MiB by default); the upload is streamed, never held whole. The embedded simulator gets the same limit.',
   ),
+  UPLOAD_MIN_BYTES_PER_SECOND: about(
+    positiveInt.default(8 * 1024),
+    'Slowest a multipart upload body may arrive, in bytes per second, averaged over each `UPLOAD_RATE_WINDOW_SECONDS`; a slower (or stalled) body is cut and the upload refused with `BAD_USER_INPUT` naming this rule (8 KiB/s by default).',
+  ),
+  UPLOAD_RATE_WINDOW_SECONDS: about(
+    positiveInt.default(15),
+    'Length of the windows over which an upload body must keep `UPLOAD_MIN_BYTES_PER_SECOND`, in seconds: the longest a stalled upload holds a request.',
+  ),
   ANALYZE_MAX_BYTES: about(
     positiveInt.default(200 * 1024 * 1024),
     'Largest CSV file `analyzeDataset` reads, in bytes (200 MiB by default); separate from `MAX_UPLOAD_BYTES`, as an analysis streams the file through the tokenizer and keeps only a few bytes per row.',
+  ),
+  ANALYZE_DUPLICATE_ROWS: about(
+    positiveInt.default(2_000_000),
+    "Distinct rows `analyzeDataset` remembers per file to find duplicates (about 24 bytes each, so 48 MiB by default). Past it, later rows are still checked against those remembered, and the report's `approximations` says the duplicate count is partial.",
+  ),
+  ANALYZE_WORKER_HEAP_MB: about(
+    positiveInt.default(512),
+    "Heap of each `analyzeDataset` worker thread, in MiB: the bound on an analysis's memory whatever the file's shape (a field keeps at most the model's context length × 16 characters). A worker past it stops, and its analyses fail, instead of the gateway's process.",
   ),
   MAX_REQUEST_BODY_BYTES: about(
     positiveInt.default(1024 * 1024),
     'Largest body of a request that is not a multipart upload (a JSON query document and its variables), in bytes (1 MiB by default); larger ones get HTTP 413 with `BAD_USER_INPUT`, chunked or not.',
   ),
+  MAX_CONNECTIONS: about(
+    positiveInt.default(10_000),
+    "Most TCP connections (HTTP and WebSocket) open at once; further ones are closed as they arrive (Node's `server.maxConnections`). Keep it below the process's file-descriptor limit (`ulimit -n`) minus the upstream's connections.",
+  ),
+  MAX_CONNECTIONS_PER_ADDRESS: about(
+    nonNegativeInt.default(256),
+    'Most TCP connections open at once from one client address; further ones are closed as they arrive. Behind a load balancer every connection comes from its address: raise it to `MAX_CONNECTIONS`, or `0` turns it off.',
+  ),
+  HTTP_HEADERS_TIMEOUT_MS: about(
+    positiveInt.default(10_000),
+    "Time a client has to send a request's headers, in milliseconds; a connection still sending them is closed (slow-header clients cannot hold connections).",
+  ),
+  HTTP_REQUEST_TIMEOUT_MS: about(
+    nonNegativeInt.default(300_000),
+    'Time a client has to send a whole request, body included, in milliseconds (an upload of `MAX_UPLOAD_BYTES` must fit); `0` turns it off.',
+  ),
+  WS_UNAUTHENTICATED_IDLE_MS: about(
+    positiveInt.default(30_000),
+    'A WebSocket whose `connection_init` brought no token is closed (code 4401) once it has had no operation running for this long, in milliseconds.',
+  ),
   REDIS_URL: about(
     z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }).optional(),
     'Redis for multi-instance subscriptions (pub/sub and poll leases) and a shared rate limit. Unset: in-process only.',
     'unset',
+  ),
+  REDIS_MESSAGE_SECRET: about(
+    z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+    "With `REDIS_URL`, required: the secret shared by every instance that signs the live-update messages they exchange through Redis (HMAC-SHA-256); a message unsigned or signed with another secret is dropped and logged. Keep it out of the Redis server's reach.",
+    'unset (required with `REDIS_URL`)',
   ),
   REDIS_HEARTBEAT_MS: about(
     integer(30, Number.MAX_SAFE_INTEGER, 'a whole number of milliseconds, 30 or more').default(
@@ -166,9 +219,17 @@ export const settingVariables = z.object({
   ),
   RATE_LIMIT_POINTS: about(
     positiveInt.default(120),
-    'Operations (HTTP requests or WebSocket subscribes) one caller may start per window.',
+    "Operations (HTTP requests or WebSocket subscribes) one caller may start per window. A token counts as a caller of its own once the upstream has accepted it; until then it also spends its client address's quota, shared by every such token from there.",
   ),
   RATE_LIMIT_WINDOW_SECONDS: about(positiveInt.default(60), 'Length of the rate-limit window, in seconds.'),
+  RATE_LIMIT_AUTH_FAILURES: about(
+    positiveInt.default(10),
+    "Failed authentications (tokens the upstream refused with 401) from one client address per window; past them that address's tokens not yet accepted by the upstream are refused with `RATE_LIMITED` before reaching it.",
+  ),
+  RATE_LIMIT_MAX_KEYS: about(
+    positiveInt.default(100_000),
+    "Most callers (tokens, addresses) each of the rate limit's in-memory tables holds, least recently seen leaving first: the limiter's memory stays bounded whatever the number of tokens presented.",
+  ),
   RATE_LIMIT_TRUST_PROXY: about(
     bool.default(false),
     'Callers without their own token are limited by client address: take it from the last `X-Forwarded-For` entry (the one a load balancer in front appended) instead of the socket.',
@@ -197,7 +258,18 @@ export const settingVariables = z.object({
     'unset (any operation)',
   ),
   LOG_LEVEL: about(logLevel.default('info'), 'pino log level (`silent` turns logging off).'),
-  METRICS_ENABLED: about(bool.default(true), 'Serve Prometheus metrics on the main port, at `METRICS_PATH`.'),
+  METRICS_ENABLED: about(
+    bool.default(true),
+    'Serve Prometheus metrics on their own listener (`METRICS_HOST`:`METRICS_PORT`, at `METRICS_PATH`), never on the public port.',
+  ),
+  METRICS_PORT: about(
+    port.default(9464),
+    'Port of the metrics listener, apart from `PORT` so that the balancer never exposes it. Prometheus scrapes each instance there; two instances on one machine need two ports (`0` picks a free one, logged at start).',
+  ),
+  METRICS_HOST: about(
+    z.string().min(1).default('127.0.0.1'),
+    'Interface of the metrics listener. Loopback by default: set the address Prometheus reaches (`0.0.0.0` in a container or a pod, whose port only the cluster network sees).',
+  ),
   METRICS_PATH: about(
     z
       .string()
@@ -211,7 +283,7 @@ export const settingVariables = z.object({
   ),
   METRICS_ORGANIZATION_LABEL: about(
     bool.default(false),
-    "Label GraphQL request and error metrics with the caller's organization id (bounded like operation names).",
+    "Label the GraphQL request and error counters (not the duration histograms) with the caller's organization id (bounded like operation names).",
   ),
   OTEL_EXPORTER_OTLP_ENDPOINT: about(
     httpUrl('http://collector:4318').optional(),

@@ -6,6 +6,7 @@
  * Counting never adds special tokens: the chat template around a row (`chat-templates.ts`) adds them,
  * one token each, whatever the tokenizer package knows of them.
  */
+import { pieceEnd } from './text-pieces.js';
 
 export type TokenizerFamily = 'llama3' | 'mistral' | 'qwen2';
 
@@ -14,8 +15,16 @@ export type TextPosition = 'prompt' | 'answer';
 
 export interface TokenCounter {
   readonly family: TokenizerFamily;
-  /** Tokens of `text` as the tokenizer encodes it at `position` of the template, without special tokens. */
+  /**
+   * Tokens of `text` as the tokenizer encodes it at `position` of the template, without special tokens;
+   * a long text is encoded in pieces (text-pieces.ts).
+   */
   count(text: string, position: TextPosition): number;
+  /**
+   * Tokens of `text` counted piece by piece until they pass `limit`: enough to know that a text is
+   * longer than a context without encoding all of it. `chars` is how much of the text was counted.
+   */
+  countUpTo(text: string, position: TextPosition, limit: number): { tokens: number; chars: number };
 }
 
 export interface TokenizerSource {
@@ -96,10 +105,27 @@ function loadEncoder(family: TokenizerFamily): Promise<Encode> {
   return encoder;
 }
 
+/** Tokens of `text`'s pieces from its start until they pass `limit` (or the text ends). */
+function countPieces(encode: Encode, text: string, position: TextPosition, limit: number) {
+  let tokens = 0;
+  let from = 0;
+  while (from < text.length && tokens <= limit) {
+    const end = pieceEnd(text, from);
+    // A piece after the first starts with the space before its word: no word start to add.
+    tokens += encode(text.slice(from, end), from === 0 ? position : 'answer').length;
+    from = end;
+  }
+  return { tokens, chars: from };
+}
+
 /** The family's counter, loading its vocabulary on the first call (concurrent first calls share one load). */
 export async function loadTokenCounter(family: TokenizerFamily): Promise<TokenCounter> {
   const encode = await loadEncoder(family);
-  return { family, count: (text, position) => (text === '' ? 0 : encode(text, position).length) };
+  return {
+    family,
+    count: (text, position) => countPieces(encode, text, position, Infinity).tokens,
+    countUpTo: (text, position, limit) => countPieces(encode, text, position, limit),
+  };
 }
 
 /** Token ids of `text`, for tests and benchmarks that compare with published encodings. */

@@ -71,7 +71,13 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
   const o = resolveOptions(options);
   const leases = leaseCounting(o.redis ? redisTransport(o, o.redis) : createLocalTransport());
   const transport: Transport = leases.transport;
-  const registryDeps = { ...o, transport, observer: options.observer, forget: leases.forget };
+  const registryDeps = {
+    ...o,
+    transport,
+    observer: options.observer,
+    tracer: options.tracer,
+    forget: leases.forget,
+  };
   const streams = new Set<() => void>();
   let closed = false;
   const hub: HubContext = {
@@ -115,6 +121,7 @@ function redisTransport(o: ResolvedOptions, connections: RedisConnections): Tran
     heartbeatMs: o.intervals.heartbeatMs,
     clock: o.clock,
     logger: o.logger,
+    messageSecret: o.messageSecret,
   });
 }
 

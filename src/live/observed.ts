@@ -1,6 +1,7 @@
 /**
  * What the hub tells an observer (the gateway's metrics), without this folder knowing of metrics:
- * each poll and how it ended, and the leases this instance holds. Both are wrappers around the
+ * each poll and how it ended, and the leases this instance holds; and a tracer (the gateway's
+ * tracing, without this folder knowing of OpenTelemetry) runs each poller's polls in one trace. Both are wrappers around the
  * pieces the shared poller already uses (its strategy, its transport), so the poller is unchanged.
  */
 import type { PollStrategy } from './shared-poller.js';
@@ -11,23 +12,40 @@ export interface LiveUpdatesObserver {
   poll(kind: Topic['kind'], outcome: 'ok' | 'failed'): void;
 }
 
-/** `strategy` whose every fetch is reported to `observer`. */
+/** One poller's trace (the gateway's tracing, src/telemetry/live-poller-trace.ts): its polls run inside it. */
+export interface PollerTrace {
+  /** Runs one poll (its upstream calls) inside the poller's trace. */
+  poll<T>(run: () => Promise<T>): Promise<T>;
+  /** The poller is gone. */
+  end(): void;
+}
+
+export interface PollerTracer {
+  /** Called as a poller starts, in the async context of the subscription that starts it. */
+  start(kind: Topic['kind']): PollerTrace;
+}
+
+/** `strategy` whose every fetch is reported to `observer` and run inside `trace`. */
 export function observedStrategy<S extends PollStrategy>(
   strategy: S,
   kind: Topic['kind'],
   observer: LiveUpdatesObserver | undefined,
+  trace?: PollerTrace,
 ): S {
-  if (!observer) return strategy;
-  const fetch: PollStrategy['fetch'] = async (creds, signal, fresh) => {
+  if (!observer && !trace) return strategy;
+  const observed: PollStrategy['fetch'] = async (creds, signal, fresh) => {
     try {
       const snapshots = await strategy.fetch(creds, signal, fresh);
-      observer.poll(kind, 'ok');
+      observer?.poll(kind, 'ok');
       return snapshots;
     } catch (error) {
-      if (!signal.aborted) observer.poll(kind, 'failed');
+      if (!signal.aborted) observer?.poll(kind, 'failed');
       throw error;
     }
   };
+  const fetch: PollStrategy['fetch'] = trace
+    ? (creds, signal, fresh) => trace.poll(() => observed(creds, signal, fresh))
+    : observed;
   return Object.assign(Object.create(strategy) as S, { fetch });
 }
 

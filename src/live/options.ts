@@ -13,7 +13,7 @@ import type { UpstreamClient } from '../upstream/types.js';
  */
 export type LiveClient = Pick<UpstreamClient, 'getJob' | 'getMetrics' | 'listJobs'>;
 import { systemClock, type Clock } from './clock.js';
-import type { LiveUpdatesObserver } from './observed.js';
+import type { LiveUpdatesObserver, PollerTracer } from './observed.js';
 
 /** Subset of pino's Logger, so a pino logger can be passed as is. */
 export interface LiveUpdatesLogger {
@@ -77,6 +77,11 @@ export interface LiveUpdatesOptions {
    * Two connections, opened (and closed) by whoever assembles the gateway: the hub never opens one. @default in-process only
    */
   redis?: RedisConnections;
+  /**
+   * With Redis: the secret shared by every instance, signing what they publish; a message unsigned or
+   * signed with another secret is dropped and logged (snapshot-codec.ts). @default null: unsigned
+   */
+  messageSecret?: string | null;
   /** Prefix of every Redis key and channel; lets tests and deployments share a server. @default 'ftgw:live:' */
   keyPrefix?: string;
   /** Names this instance in lease values and logs. @default a random UUID */
@@ -102,6 +107,8 @@ export interface LiveUpdatesOptions {
   logger?: LiveUpdatesLogger;
   /** Hears of each poll (the gateway's metrics; see observed.ts). @default none */
   observer?: LiveUpdatesObserver;
+  /** Runs each poller's polls in one trace (the gateway's tracing; see observed.ts). @default none */
+  tracer?: PollerTracer;
 }
 
 const positiveMs = z.number().int().positive();
@@ -135,6 +142,7 @@ export interface ResolvedOptions extends z.output<typeof restSchema> {
   intervals: Intervals;
   clock: Clock;
   logger: LiveUpdatesLogger;
+  messageSecret: string | null;
 }
 
 const silent: LiveUpdatesLogger = { debug() {}, warn() {}, error() {} };
@@ -160,6 +168,7 @@ export function resolveOptions(options: LiveUpdatesOptions): ResolvedOptions {
     intervals,
     clock: options.clock ?? systemClock,
     logger: options.logger ?? silent,
+    messageSecret: options.messageSecret ?? null,
   };
 }
 

@@ -4,7 +4,7 @@
  * that a subscriber arriving meanwhile starts a fresh one rather than join one that is ending.
  */
 import type { Clock } from './clock.js';
-import { observedStrategy, type LiveUpdatesObserver } from './observed.js';
+import { observedStrategy, type LiveUpdatesObserver, type PollerTracer } from './observed.js';
 import type { Intervals, LiveUpdatesLogger } from './options.js';
 import { createSharedPoller, type PollStrategy, type SharedPoller } from './shared-poller.js';
 import { topicKey, type Topic, type Transport } from './transport.js';
@@ -20,6 +20,8 @@ export interface PollerRegistryDeps {
   clock: Clock;
   logger: LiveUpdatesLogger;
   observer: LiveUpdatesObserver | undefined;
+  /** Groups each poller's polls into one trace; none without tracing. */
+  tracer: PollerTracer | undefined;
   /** Called when a topic's poller is gone (the hub stops counting its lease). */
   forget(topic: Topic): void;
 }
@@ -41,16 +43,18 @@ export function createPollerRegistry<S extends PollStrategy>(deps: PollerRegistr
       const existing = entries.get(key);
       if (existing) return existing;
       const strategy = makeStrategy();
+      const trace = deps.tracer?.start(topic.kind);
       const entry: PollerEntry<S> = {
         strategy,
         poller: createSharedPoller({
           topic,
-          strategy: observedStrategy(strategy, topic.kind, deps.observer),
+          strategy: observedStrategy(strategy, topic.kind, deps.observer, trace),
           transport: deps.transport,
           intervals: deps.intervals,
           clock: deps.clock,
           logger: deps.logger,
           onDisposed: () => {
+            trace?.end();
             if (entries.get(key) === entry) entries.delete(key);
             deps.forget(topic);
           },

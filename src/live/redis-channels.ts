@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Clock } from './clock.js';
 import type { LiveUpdatesLogger } from './options.js';
 import type { JobSnapshot } from './snapshot.js';
-import { decodeSnapshots } from './snapshot-codec.js';
+import type { SnapshotCodec } from './snapshot-codec.js';
 
 type Listener = (snapshots: JobSnapshot[]) => void;
 
@@ -18,6 +18,8 @@ export interface RedisChannelsOptions {
   logger: LiveUpdatesLogger;
   /** How long `listen` waits for the connection to be ready before it fails. */
   readyTimeoutMs: number;
+  /** Reads each message; one it refuses (malformed, unsigned, badly signed) is dropped with a log line. */
+  codec: SnapshotCodec;
 }
 
 export interface RedisChannels {
@@ -39,9 +41,9 @@ export function createRedisChannels(opts: RedisChannelsOptions): RedisChannels {
     if (!set) return;
     let snapshots: JobSnapshot[];
     try {
-      snapshots = decodeSnapshots(message);
+      snapshots = opts.codec.decode(message, channel);
     } catch (error) {
-      logger.warn({ err: error, channel }, 'live updates: dropped a malformed message');
+      logger.warn({ err: error, channel }, 'live updates: dropped a malformed or unauthenticated message');
       return;
     }
     for (const listener of [...set]) listener(snapshots);

@@ -25,7 +25,7 @@ import type { LiveUpdatesLogger } from './options.js';
 import { createRedisChannels } from './redis-channels.js';
 import { createRedisLease, type RedisLease } from './redis-lease.js';
 import { createRedisLiveness } from './redis-liveness.js';
-import { decodeSnapshots, encodeSnapshots } from './snapshot-codec.js';
+import { snapshotCodec } from './snapshot-codec.js';
 import type { Lease, Topic, Transport } from './transport.js';
 
 // KEYS[1] lease, KEYS[2] state; ARGV[1] our lease value, ARGV[2] channel, ARGV[3] payload,
@@ -47,13 +47,17 @@ export interface RedisTransportOptions {
   heartbeatMs: number;
   clock: Clock;
   logger: LiveUpdatesLogger;
+  /** Signs every message and last state, and drops those not signed with it (snapshot-codec.ts); null: unsigned. */
+  messageSecret: string | null;
 }
 
 export function createRedisTransport(opts: RedisTransportOptions): Transport {
   const { publisher, keyPrefix, logger } = opts;
   const stateTtlMs = opts.leaseMs * 6;
   const leases = new WeakMap<Lease, RedisLease>();
+  const codec = snapshotCodec(opts.messageSecret);
   const channels = createRedisChannels({
+    codec,
     subscriber: opts.subscriber,
     clock: opts.clock,
     logger,
@@ -94,7 +98,7 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
       if (!redisLease?.held) return false;
       const keys = keysOf(topic);
       const keepState = topic.kind === 'job' ? stateTtlMs : 0;
-      const payload = encodeSnapshots(snapshots);
+      const payload = codec.encode(snapshots, keys.channel);
       const ok = await publisher.eval(
         PUBLISH,
         2,
@@ -113,12 +117,13 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
     },
     async lastState(topic) {
       if (topic.kind !== 'job') return null;
-      const text = await publisher.get(keysOf(topic).state);
+      const keys = keysOf(topic);
+      const text = await publisher.get(keys.state);
       if (text === null) return null;
       try {
-        return decodeSnapshots(text)[0] ?? null;
+        return codec.decode(text, keys.channel)[0] ?? null;
       } catch (error) {
-        logger.warn({ err: error }, 'live updates: ignored a malformed last state');
+        logger.warn({ err: error }, 'live updates: ignored a malformed or unauthenticated last state');
         return null;
       }
     },

@@ -3,8 +3,47 @@
  * turns Dates into ISO strings; decoding turns them back, so that a subscriber on any instance gets
  * the same value, Dates included, as one on the polling instance. The version travels unchanged:
  * it was computed from the Dates' ISO form, so it stays valid.
+ *
+ * Signed (`snapshotCodec(secret)`): anything that can PUBLISH on the Redis server could otherwise
+ * hand any subscriber a forged job state. Each message is `hmac1:<HMAC-SHA-256>:<json>`, the MAC
+ * taken over the topic's channel name and the JSON, so that a genuine message replayed on another
+ * topic (another tenant's job) fails too. A message unsigned or signed with another secret is refused.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { JobSnapshot } from './snapshot.js';
+
+/** The wire form of snapshots for one topic (`scope`: its channel name). */
+export interface SnapshotCodec {
+  encode(snapshots: readonly JobSnapshot[], scope: string): string;
+  /** Throws a TypeError naming what is wrong: malformed, unsigned, or signed with another secret. */
+  decode(text: string, scope: string): JobSnapshot[];
+}
+
+const SIGNED = /^hmac1:([A-Za-z0-9_-]{43}):/;
+
+/** Signs and checks messages with `secret`; null: plain JSON, neither signed nor checked. */
+export function snapshotCodec(secret: string | null): SnapshotCodec {
+  if (secret === null) return { encode: encodeSnapshots, decode: decodeSnapshots };
+  const mac = (scope: string, json: string) =>
+    createHmac('sha256', secret).update(scope).update('\n').update(json).digest();
+  return {
+    encode(snapshots, scope) {
+      const json = encodeSnapshots(snapshots);
+      return `hmac1:${mac(scope, json).toString('base64url')}:${json}`;
+    },
+    decode(text, scope) {
+      const signed = SIGNED.exec(text);
+      if (!signed) throw new TypeError('snapshot message: unsigned (REDIS_MESSAGE_SECRET is set)');
+      const json = text.slice(signed[0].length);
+      const given = Buffer.from(signed[1]!, 'base64url');
+      const expected = mac(scope, json);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        throw new TypeError('snapshot message: bad signature (another secret, or another topic)');
+      }
+      return decodeSnapshots(json);
+    },
+  };
+}
 
 export function encodeSnapshots(snapshots: readonly JobSnapshot[]): string {
   return JSON.stringify(snapshots);

@@ -32,9 +32,14 @@ export interface AnalyzeDatasetOptions {
   nEpochs: number;
   nEvals: number;
   maxBytes: number;
+  /** Distinct rows remembered per file for duplicate detection (ANALYZE_DUPLICATE_ROWS). */
+  duplicateRows?: number;
   pool: TokenPool;
   signal?: AbortSignal;
 }
+
+/** The default of ANALYZE_DUPLICATE_ROWS. */
+export const DEFAULT_DUPLICATE_ROWS = 2_000_000;
 
 const usd = (n: number): string => `$${n.toFixed(2)}`;
 const thousands = (n: number): string => n.toLocaleString('en-US');
@@ -62,22 +67,23 @@ export async function analyzeDataset(options: AnalyzeDatasetOptions): Promise<Da
     answerColumn: options.answerColumn,
     contextLength: options.contextLength,
     maxBytes: options.maxBytes,
+    duplicateRows: options.duplicateRows ?? DEFAULT_DUPLICATE_ROWS,
     pool: options.pool,
     ...(options.signal ? { signal: options.signal } : {}),
   };
-  const training = await analyzeFile(await options.training.open(), {
-    ...common,
-    fileName: options.training.fileName,
-    label: 'input.trainingFile',
-  });
+  const training = await analyzeFile(
+    await options.training.open(),
+    { ...common, fileName: options.training.fileName, label: 'input.trainingFile' },
+    options.validation === null,
+  );
   const validation =
     options.validation === null
       ? null
-      : await analyzeFile(await options.validation.open(), {
-          ...common,
-          fileName: options.validation.fileName,
-          label: 'input.validationFile',
-        });
+      : await analyzeFile(
+          await options.validation.open(),
+          { ...common, fileName: options.validation.fileName, label: 'input.validationFile' },
+          false,
+        );
 
   const rows = training.report.rowsRead;
   const held = validation === null ? heldOutRows(rows) : 0;
@@ -86,8 +92,8 @@ export async function analyzeDataset(options: AnalyzeDatasetOptions): Promise<Da
     trainingRows: rows - held,
     validationRows: validation === null ? held : validation.report.rowsRead,
     heldOutRows: held,
-    trainingTokens: training.tally.sum(1, rows - held),
-    validationTokens: validation === null ? training.tally.sum(rows - held + 1, rows) : validation.report.tokens.total,
+    trainingTokens: training.report.tokens.total - training.heldOutTokens,
+    validationTokens: validation === null ? training.heldOutTokens : validation.report.tokens.total,
   };
 
   const pricePerMillionTokens = DEFAULT_PRICE_PER_MILLION_TOKENS[options.baseModelId] ?? 1;

@@ -1,29 +1,74 @@
 /**
- * The worker side of the token pool: counts a batch of rows by the contract's row rule. Each worker
- * thread loads a vocabulary the first time a batch for its family arrives, and keeps it.
+ * The worker side of the analysis pool (token-pool.ts): one task is one CSV file, whose bytes arrive
+ * on the task's own port while the caller's upload streams in, each chunk acknowledged once read (so
+ * the main thread sends no more than a few ahead). Everything that costs CPU or memory per byte runs
+ * here (file-analysis.ts): the main thread only moves chunks. A worker interleaves several files, a
+ * chunk at a time, and keeps each vocabulary it has loaded.
+ *
+ * A caller who leaves sets the task's flag (shared memory, read between rows) and closes the port:
+ * the task returns at once, and the worker goes on with the others. The pool never terminates a
+ * worker to cancel (that left queued tasks without a thread, and threw away the vocabulary).
  */
+import type { MessagePort } from 'node:worker_threads';
 import { chatTemplateFor } from '../contract/chat-templates.js';
-import { countRowTokens } from '../contract/row-tokens.js';
 import { loadTokenCounter } from '../contract/tokenizers.js';
+import { AnalysisCancelled, FileAnalysis, type FileAnalysisOptions, type FileOutcome } from './file-analysis.js';
+import { AnalysisInputError, type InputErrorCode } from './input-error.js';
 
-export interface CountTask {
-  baseModelId: string;
-  /** One entry per row; null when the job names no prompt column. */
-  prompts: (string | null)[];
-  answers: string[];
+export interface FileTask extends FileAnalysisOptions {
+  /** Chunks (Uint8Array, transferred), then null at the end of the file. */
+  port: MessagePort;
+  /** One Int32: non-zero once the caller has left. */
+  cancel: Int32Array;
 }
 
-/** Per row: prompt tokens, answer tokens, template tokens (three numbers per row). */
-export default async function countRows(task: CountTask): Promise<Uint32Array> {
+export type TaskOutcome =
+  | ({ kind: 'report' } & FileOutcome)
+  | { kind: 'input-error'; code: InputErrorCode; message: string }
+  | { kind: 'cancelled' };
+
+export default async function analyzeFileTask(task: FileTask): Promise<TaskOutcome> {
+  const { port, cancel } = task;
+  const cancelled = () => Atomics.load(cancel, 0) !== 0;
+  if (cancelled()) {
+    port.close();
+    return { kind: 'cancelled' };
+  }
   const template = chatTemplateFor(task.baseModelId);
   if (template === undefined) throw new Error(`no chat template for base model ${task.baseModelId}`);
-  const counter = await loadTokenCounter(template.family);
-  const out = new Uint32Array(task.answers.length * 3);
-  for (let i = 0; i < task.answers.length; i++) {
-    const row = countRowTokens(counter, template, task.prompts[i] ?? null, task.answers[i] ?? '');
-    out[i * 3] = row.prompt;
-    out[i * 3 + 1] = row.answer;
-    out[i * 3 + 2] = row.template;
-  }
-  return out;
+  const analysis = new FileAnalysis(task, await loadTokenCounter(template.family), cancelled);
+  return new Promise<TaskOutcome>((resolve, reject) => {
+    let settled = false;
+    const settle = (outcome: TaskOutcome): void => {
+      if (settled) return;
+      settled = true;
+      port.close();
+      resolve(outcome);
+    };
+    const run = (step: () => TaskOutcome | null): void => {
+      try {
+        const outcome = cancelled() ? { kind: 'cancelled' as const } : step();
+        if (outcome) settle(outcome);
+      } catch (error) {
+        if (error instanceof AnalysisCancelled) settle({ kind: 'cancelled' });
+        else if (error instanceof AnalysisInputError)
+          settle({ kind: 'input-error', code: error.code, message: error.message });
+        else {
+          settled = true;
+          port.close();
+          reject(error as Error);
+        }
+      }
+    };
+    port.on('message', (chunk: Uint8Array | null) =>
+      run(() => {
+        if (chunk !== null && !analysis.write(chunk)) {
+          port.postMessage(chunk.length);
+          return null;
+        }
+        return { kind: 'report', ...analysis.end() };
+      }),
+    );
+    port.on('close', () => settle({ kind: 'cancelled' }));
+  });
 }

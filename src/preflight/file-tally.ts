@@ -1,8 +1,11 @@
 /**
- * Adds up one file's rows as their token counts come back from the pool, in any order, in memory
- * bounded by the row count (one number per row, kept for the hold-out split and the listings) rather
- * than by the file's size. Duplicates are found by a 53-bit hash of prompt and answer per row.
+ * Adds up one file's rows in row order, in memory that does not grow with the file: the totals,
+ * histogram, longest and over-context rows are kept as they go; per-row token counts only for the
+ * last 1 % (the rows the service would hold out for evaluation: `heldOutRows` never shrinks as rows
+ * come, so the tail kept always covers it); duplicates in a bounded table (duplicate-table.ts).
  */
+import { heldOutRows } from '../contract/hold-out.js';
+import { DuplicateTable } from './duplicate-table.js';
 import type { FileReport, HistogramBucket, RowProblem, RowTokensAt, TokenTotals } from './report.js';
 
 /** How many problems, duplicates and over-long rows a report lists; all are counted. */
@@ -10,39 +13,61 @@ export const LISTED = 20;
 const LARGEST = 5;
 const EDGES = [64, 128, 256, 512, 1024, 2048, 4096, 8192];
 
-/** cyrb53 (public domain): a fast 53-bit string hash, collisions negligible below billions of rows. */
-function hash53(text: string): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+export interface FileTallyOptions {
+  contextLength: number;
+  /** Distinct rows remembered for duplicate detection (ANALYZE_DUPLICATE_ROWS). */
+  duplicateRows: number;
+  /** Whether the service would hold out the last rows (no validation file): their tokens are kept apart. */
+  holdOut: boolean;
+}
+
+/** The row tokens a tally is given: exact, or estimated from the row's start. */
+export interface CountedRow {
+  prompt: number;
+  answer: number;
+  template: number;
+  estimated: boolean;
 }
 
 export class FileTally {
-  private totals = new Uint32Array(1024);
   private rows = 0;
   private usable = 0;
   private readonly tokens: TokenTotals = { prompt: 0, answer: 0, template: 0, total: 0 };
   private problemCount = 0;
   private readonly problems: RowProblem[] = [];
-  private readonly seen = new Map<number, number>();
+  private readonly seen: DuplicateTable;
   private duplicateCount = 0;
   private readonly duplicates: { row: number; duplicateOf: number }[] = [];
+  private readonly histogram: HistogramBucket[] = [
+    ...EDGES.map((to, i) => ({ fromTokens: (EDGES[i - 1] ?? 0) + 1, toTokens: to as number | null, rows: 0 })),
+    { fromTokens: 8193, toTokens: null, rows: 0 },
+  ];
+  private readonly largest: RowTokensAt[] = [];
+  private overContextCount = 0;
+  private readonly overContext: RowTokensAt[] = [];
+  private estimatedRows = 0;
+  /** Tokens of the last rows (the hold-out), oldest first from `tailStart`. */
+  private tail: number[] = [];
+  private tailStart = 0;
 
-  /** A data row was read (usable or not): `row` is 1-based and arrives in order. */
-  rowRead(row: number): void {
-    this.rows = row;
-    if (row > this.totals.length) {
-      const grown = new Uint32Array(this.totals.length * 2);
-      grown.set(this.totals);
-      this.totals = grown;
+  constructor(private readonly options: FileTallyOptions) {
+    this.seen = new DuplicateTable(options.duplicateRows);
+  }
+
+  /** A data row was read, usable or not: rows arrive in order, 1 first. */
+  rowRead(): number {
+    this.rows++;
+    if (this.options.holdOut) {
+      this.tail.push(0);
+      const keep = Math.max(1, heldOutRows(this.rows));
+      if (this.tail.length - this.tailStart > keep) this.tailStart++;
+      // Compacted now and then, so that the array holds about the tail only.
+      if (this.tailStart > 1024 && this.tailStart * 2 > this.tail.length) {
+        this.tail = this.tail.slice(this.tailStart);
+        this.tailStart = 0;
+      }
     }
+    return this.rows;
   }
 
   problem(problem: RowProblem): void {
@@ -50,62 +75,64 @@ export class FileTally {
     if (this.problems.length < LISTED) this.problems.push(problem);
   }
 
-  /** Records a usable row's text for duplicate detection; rows arrive in order. */
-  usableRow(row: number, prompt: string | null, answer: string): void {
+  /** A usable row, by the hash of its prompt and answer: whether it repeats an earlier one. */
+  usableRow(row: number, hash: number): void {
     this.usable++;
-    const key = hash53(`${prompt?.trim() ?? ''}\u0000${answer.trim()}`);
-    const first = this.seen.get(key);
-    if (first === undefined) {
-      this.seen.set(key, row);
-      return;
-    }
+    const first = this.seen.check(hash, row);
+    if (first === 0) return;
     this.duplicateCount++;
     if (this.duplicates.length < LISTED) this.duplicates.push({ row, duplicateOf: first });
   }
 
-  counted(row: number, prompt: number, answer: number, template: number): void {
-    const total = prompt + answer + template;
-    this.totals[row - 1] = total;
-    this.tokens.prompt += prompt;
-    this.tokens.answer += answer;
-    this.tokens.template += template;
+  /** The tokens of the row last read. */
+  counted(counted: CountedRow): void {
+    const row = this.rows;
+    const total = counted.prompt + counted.answer + counted.template;
+    this.tokens.prompt += counted.prompt;
+    this.tokens.answer += counted.answer;
+    this.tokens.template += counted.template;
     this.tokens.total += total;
+    if (counted.estimated) this.estimatedRows++;
+    if (this.options.holdOut) this.tail[this.tail.length - 1] = total;
+    const bucket = EDGES.findIndex((edge) => total <= edge);
+    this.histogram[bucket === -1 ? EDGES.length : bucket]!.rows++;
+    if (total > this.options.contextLength) {
+      this.overContextCount++;
+      if (this.overContext.length < LISTED) this.overContext.push({ row, tokens: total });
+    }
+    if (this.largest.length < LARGEST || total > this.largest[this.largest.length - 1]!.tokens) {
+      this.largest.push({ row, tokens: total });
+      this.largest.sort((a, b) => b.tokens - a.tokens || a.row - b.row);
+      if (this.largest.length > LARGEST) this.largest.pop();
+    }
   }
 
   rowsRead(): number {
     return this.rows;
   }
 
-  /** Tokens of rows `from` to `to` (1-based, inclusive). */
-  sum(from: number, to: number): number {
+  /** Tokens of the last `heldOutRows(rowsRead)` rows (0 without a hold-out). */
+  heldOutTokens(): number {
+    const held = heldOutRows(this.rows);
     let sum = 0;
-    for (let i = from - 1; i < to; i++) sum += this.totals[i] ?? 0;
+    for (let i = this.tail.length - held; i < this.tail.length; i++) sum += this.tail[i] ?? 0;
     return sum;
   }
 
-  report(fileName: string, bytes: number, contextLength: number, stoppedAt: RowProblem | null): FileReport {
-    const histogram: HistogramBucket[] = [
-      ...EDGES.map((to, i) => ({ fromTokens: (EDGES[i - 1] ?? 0) + 1, toTokens: to as number | null, rows: 0 })),
-      { fromTokens: 8193, toTokens: null, rows: 0 },
-    ];
-    const largest: RowTokensAt[] = [];
-    const overContext: RowTokensAt[] = [];
-    let overContextCount = 0;
-    for (let i = 0; i < this.rows; i++) {
-      const tokens = this.totals[i] ?? 0;
-      if (tokens === 0) continue;
-      const bucket = EDGES.findIndex((edge) => tokens <= edge);
-      histogram[bucket === -1 ? EDGES.length : bucket]!.rows++;
-      if (tokens > contextLength) {
-        overContextCount++;
-        if (overContext.length < LISTED) overContext.push({ row: i + 1, tokens });
-      }
-      if (largest.length < LARGEST || tokens > largest[largest.length - 1]!.tokens) {
-        largest.push({ row: i + 1, tokens });
-        largest.sort((a, b) => b.tokens - a.tokens || a.row - b.row);
-        if (largest.length > LARGEST) largest.pop();
-      }
-    }
+  private approximations(): string[] {
+    const notes: string[] = [];
+    if (this.estimatedRows > 0)
+      notes.push(
+        `${this.estimatedRows} row(s) too long to count whole: their tokens were counted on their start, until past the context length of ${this.options.contextLength}, and the rest estimated at the same tokens per character`,
+      );
+    if (this.seen.full)
+      notes.push(
+        `duplicates: the first ${this.options.duplicateRows} distinct rows were remembered (ANALYZE_DUPLICATE_ROWS); later rows were checked against those only`,
+      );
+    return notes;
+  }
+
+  report(fileName: string, bytes: number, stoppedAt: RowProblem | null): FileReport {
     return {
       fileName,
       bytes,
@@ -116,11 +143,13 @@ export class FileTally {
       duplicateCount: this.duplicateCount,
       duplicates: this.duplicates,
       tokens: { ...this.tokens },
-      histogram,
-      largestRows: largest,
-      overContextCount,
-      overContext,
+      histogram: this.histogram,
+      largestRows: this.largest,
+      overContextCount: this.overContextCount,
+      overContext: this.overContext,
       stoppedAt,
+      estimatedRows: this.estimatedRows,
+      approximations: this.approximations(),
     };
   }
 }

@@ -55,6 +55,10 @@ export interface FileReport {
   overContext: RowTokensAt[];
   /** Set when a quoting error stopped the reading: the rows after it were not analysed. */
   stoppedAt: RowProblem | null;
+  /** Rows whose tokens were estimated from their start (longer than the context, or than the text kept). */
+  estimatedRows: number;
+  /** What the figures approximate, in words; empty when every figure is exact. */
+  approximations: string[];
 }
 
 export interface SplitReport {

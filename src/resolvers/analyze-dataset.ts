@@ -20,6 +20,8 @@ export interface PreflightService {
   pool: TokenPool;
   /** Largest file analysed, in bytes. */
   maxBytes: number;
+  /** Distinct rows remembered per file for duplicate detection (ANALYZE_DUPLICATE_ROWS). */
+  duplicateRows?: number;
 }
 
 export interface AnalyzeDatasetArgs {
@@ -112,6 +114,7 @@ export async function resolveAnalyzeDataset(
       nEpochs,
       nEvals,
       maxBytes: preflight.maxBytes,
+      ...(preflight.duplicateRows !== undefined ? { duplicateRows: preflight.duplicateRows } : {}),
       pool: preflight.pool,
       ...(ctx.call.signal ? { signal: ctx.call.signal } : {}),
     });

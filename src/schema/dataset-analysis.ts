@@ -118,6 +118,13 @@ const FileAnalysisRef = builder.objectRef<FileReport>('FileAnalysis').implement(
       description: 'Where broken quoting stopped the reading, if it did.',
       resolve: (f) => f.stoppedAt,
     }),
+    estimatedRows: t.exposeInt('estimatedRows', {
+      description:
+        'Rows too long to count whole (past the context length): counted on their start, the rest estimated at the same tokens per character.',
+    }),
+    approximations: t.exposeStringList('approximations', {
+      description: 'What the figures of this file approximate, in words; empty when every figure is exact.',
+    }),
   }),
 });
 

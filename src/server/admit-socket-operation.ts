@@ -38,6 +38,11 @@ export function createSocketAdmission(options: {
       if (typeof payload.query !== 'string')
         return { ok: true, query: trustedDocuments.get(persistedQueryHash(payload.extensions)!)! };
     }
-    return { ok: true, query: payload.query ?? '' };
+    if (typeof payload.query !== 'string') {
+      const message =
+        'Send the operation\'s text in "query": a hash alone (extensions.persistedQuery) runs over WebSocket only in trusted-documents mode (TRUSTED_DOCUMENTS_FILE).';
+      return { ok: false, error: gatewayError('BAD_USER_INPUT', message) };
+    }
+    return { ok: true, query: payload.query };
   };
 }

@@ -4,6 +4,7 @@
  * the upstream clients (Nscale's, and Together's when enabled) and the provider seams over them, Redis (connected once, gateway-redis.ts), the operation guards, live updates,
  * the caches and the token pool. `close()` stops what it started, in the reverse order of need.
  */
+import { parse } from 'graphql';
 import type { Logger } from 'pino';
 import type { Settings } from '../config.js';
 import type { LiveUpdates } from '../live/hub.js';
@@ -30,6 +31,7 @@ import { openGatewayRedis, type GatewayRedis } from './gateway-redis.js';
 import { configuredLiveUpdates } from './live-updates.js';
 import { StartError } from './start-error.js';
 import { startOperationGuards } from './start-operation-guards.js';
+import { watchTokenOutcomes } from './watch-token-outcomes.js';
 
 export interface Backends {
   simulator: Simulator | null;
@@ -61,8 +63,8 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     if (simulator) stops.push(() => simulator.close());
     const { metrics, tracing } = await observability(settings, deps);
     if (tracing && deps.prebuilt?.tracing === undefined) stops.push(() => tracing.shutdown());
-    const client = upstreamClient(settings, deps, logger, simulator, [metrics, tracing]);
-    stops.push(() => client.close());
+    const ownClient = upstreamClient(settings, deps, logger, simulator, [metrics, tracing]);
+    stops.push(() => ownClient.close());
     const together = await togetherBackend(settings, deps, logger, [metrics, tracing]);
     if (together) stops.push(() => together.close());
     const redis = settings.redisUrl
@@ -70,12 +72,19 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
       : null;
     if (redis) stops.push(() => redis.close());
     const guards = await operationGuards(settings, deps, redis);
-    const services = gatewayServices(settings, deps, { client, together: together?.client ?? null }, metrics);
+    // The rate limit learns which tokens the upstream accepts, and which it refuses, from every call.
+    const watch = <T extends object>(c: T): T => (guards.rateLimit ? watchTokenOutcomes(c, guards.rateLimit) : c);
+    const client = watch(ownClient);
+    const togetherClient = together ? watch(together.client) : null;
+    // The trusted documents are the operator's own: their names have label slots from the start.
+    if (metrics && guards.trustedDocuments) metrics.operationName.admit(operationNames(guards.trustedDocuments));
+    const services = gatewayServices(settings, deps, { client, together: togetherClient }, metrics);
     if (!deps.tokenPool) stops.push(() => services.preflight.pool.close());
     const live = configuredLiveUpdates(settings, {
       client,
       logger: logger.child({ component: 'live-updates' }),
       observer: metrics?.live,
+      tracer: tracing?.pollers,
       redis,
       overrides: deps.live,
     });
@@ -88,6 +97,7 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
       togetherServices.live = configuredLiveUpdates(settings, {
         client: togetherLiveClient(together.client),
         logger: logger.child({ component: 'live-updates', provider: 'together' }),
+        tracer: tracing?.pollers,
         redis,
         overrides: { ...deps.live, keyPrefix },
       });
@@ -98,7 +108,7 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
       simulator,
       togetherSimulator: together?.simulator ?? null,
       client,
-      togetherClient: together?.client ?? null,
+      togetherClient,
       live,
       metrics,
       tracing,
@@ -149,6 +159,8 @@ async function togetherBackend(
   const options = {
     baseUrl: simulator ? simulator.apiBaseUrl : (together.upstream as { baseUrl: string }).baseUrl,
     deadlineMs: settings.upstreamDeadlineMs,
+    connections: settings.upstreamConnections,
+    callerConnections: settings.upstreamCallerConnections,
     logger: logger.child({ component: 'upstream', provider: 'together' }),
     observer: combineObservers(requestIdToUpstream, metrics?.upstream, tracing?.upstream),
     circuitBreaker: settings.circuitBreaker,
@@ -173,6 +185,7 @@ async function observability(settings: Settings, deps: GatewayDeps) {
         ? createGatewayMetrics({
             operationNameLimit: settings.metrics.operationNameLimit,
             organizationLabel: settings.metrics.organizationLabel,
+            baseModelCache: settings.baseModelCacheMs > 0,
           })
         : null;
   // Loaded only when configured: without it the OpenTelemetry SDK is never imported.
@@ -197,6 +210,8 @@ function upstreamClient(
   const options = {
     baseUrl: simulator ? simulator.apiBaseUrl : (settings.upstream as { baseUrl: string }).baseUrl,
     deadlineMs: settings.upstreamDeadlineMs,
+    connections: settings.upstreamConnections,
+    callerConnections: settings.upstreamCallerConnections,
     logger: logger.child({ component: 'upstream' }),
     observer: combineObservers(requestIdToUpstream, metrics?.upstream, tracing?.upstream),
     circuitBreaker: settings.circuitBreaker,
@@ -251,6 +266,17 @@ function gatewayServices(
     live: null, // set once live updates are built, which needs the client first
     now,
     // One figure for the analysis and for the file parts it reads (upload-limits.ts).
-    preflight: { pool: deps.tokenPool ?? createTokenPool(), maxBytes: settings.maxAnalyzeBytes },
+    preflight: {
+      pool: deps.tokenPool ?? createTokenPool({ heapLimitMb: settings.analyzeWorkerHeapMb }),
+      maxBytes: settings.maxAnalyzeBytes,
+      duplicateRows: settings.analyzeDuplicateRows,
+    },
   };
+}
+
+/** The names of the operations in the trusted documents (hash → text), in the documents' order. */
+function operationNames(documents: ReadonlyMap<string, string>): string[] {
+  return [...documents.values()].flatMap((text) =>
+    parse(text).definitions.flatMap((d) => (d.kind === 'OperationDefinition' && d.name ? [d.name.value] : [])),
+  );
 }

@@ -4,9 +4,9 @@
  * starts the embedded simulator when no upstream is configured, connects Redis once
  * (gateway-redis.ts) and hands the connections to live updates, the rate limit and readiness, builds
  * the upstream client, metrics, tracing, live updates, the operation guards and the caches, then the
- * GraphQL gateway and, unless told not to, its HTTP/WebSocket server. `close()` disposes all of it
- * in one order: transports first, then live updates, the token pool, the upstream client, Redis, the
- * simulator and tracing.
+ * GraphQL gateway and, unless told not to, its HTTP/WebSocket server and the metrics listener (a port
+ * of its own, metrics-server.ts). `close()` disposes all of it in one order: transports first, then
+ * live updates, the token pool, the upstream client, Redis, the simulator and tracing.
  */
 import type { Logger } from 'pino';
 import type { Settings } from '../config.js';
@@ -22,9 +22,11 @@ import type { ClosableUpstreamClient, UpstreamClientOptions } from '../upstream/
 import { createGateway, type Gateway } from './gateway.js';
 import type { OperationGuardParts } from './gateway-plugins.js';
 import { startHttpServer, type HttpServerOptions, type RunningServer } from './http.js';
+import { startMetricsServer, type RunningMetricsServer } from './metrics-server.js';
 import { redactingLogger } from './redacting-logger.js';
 import { buildBackends, type Backends } from './build-backends.js';
 import type { RedisFactory } from './gateway-redis.js';
+import { StartError } from './start-error.js';
 
 export interface GatewayDeps {
   /** The root logger; every component logs through it, scrubbed by the gateway's one redactor. */
@@ -53,8 +55,12 @@ export interface GatewayDeps {
   /** Parts the settings would build, made by the caller instead (tests: a registry or exporter of their own). */
   prebuilt?: Partial<{ metrics: GatewayMetrics | null; tracing: Tracing | null } & OperationGuardParts>;
   /** The HTTP/WebSocket server on `settings.port`/`host`, with these options; false: in-process only. @default {} */
-  listen?: Omit<HttpServerOptions, 'port' | 'host'> | false;
+  listen?: ListenOptions | false;
 }
+
+/** The server's options beyond those the settings give (tests may still override the settings' limits). */
+type ListenOptions = Omit<HttpServerOptions, 'port' | 'host' | 'limits' | 'maxMessageBytes'> &
+  Partial<Pick<HttpServerOptions, 'limits' | 'maxMessageBytes'>>;
 
 export interface ComposedGateway {
   gateway: Gateway;
@@ -66,6 +72,8 @@ export interface ComposedGateway {
   togetherSimulator: Simulator | null;
   /** Null when `listen: false`. */
   server: RunningServer | null;
+  /** The metrics listener (METRICS_HOST:METRICS_PORT); null when metrics are off or `listen: false`. */
+  metricsServer: RunningMetricsServer | null;
   close(): Promise<void>;
 }
 
@@ -87,6 +95,7 @@ export async function composeGateway(settings: Settings, deps: GatewayDeps): Pro
     dashboardDir: deps.dashboardDir,
   });
   const server = deps.listen === false ? null : await listen(gateway, settings, deps.listen ?? {}, backends);
+  const metricsServer = server && backends.metrics ? await listenForMetrics(settings, backends, server) : null;
   let closing: Promise<void> | null = null;
   return {
     gateway,
@@ -95,6 +104,7 @@ export async function composeGateway(settings: Settings, deps: GatewayDeps): Pro
     simulator: backends.simulator,
     togetherSimulator: backends.togetherSimulator,
     server,
+    metricsServer,
     close() {
       closing ??= (async () => {
         gateway.setReady(false);
@@ -102,6 +112,7 @@ export async function composeGateway(settings: Settings, deps: GatewayDeps): Pro
         // shutdown is not the end of a job), so that clients resubscribe to another instance. Live
         // updates after: their streams are gone by then; close() stops what is left and releases leases.
         await server?.close();
+        await metricsServer?.close();
         await backends.close();
       })();
       return closing;
@@ -111,15 +122,44 @@ export async function composeGateway(settings: Settings, deps: GatewayDeps): Pro
 
 async function listen(
   gateway: Gateway,
-  settings: Pick<Settings, 'port' | 'host'>,
-  options: Omit<HttpServerOptions, 'port' | 'host'>,
+  settings: Pick<Settings, 'port' | 'host' | 'connections' | 'maxRequestBodyBytes'>,
+  options: ListenOptions,
   backends: Backends,
 ): Promise<RunningServer> {
   try {
-    return await startHttpServer(gateway, { ...options, port: settings.port, host: settings.host });
+    return await startHttpServer(gateway, {
+      limits: settings.connections,
+      maxMessageBytes: settings.maxRequestBodyBytes,
+      ...options,
+      port: settings.port,
+      host: settings.host,
+    });
   } catch (error) {
     // Whatever started must stop, or the process would hang on with a simulator and pollers.
     await backends.close();
+    throw error;
+  }
+}
+
+async function listenForMetrics(
+  settings: Pick<Settings, 'metrics' | 'metricsListener'>,
+  backends: Backends,
+  server: RunningServer,
+): Promise<RunningMetricsServer> {
+  const { port, host } = settings.metricsListener;
+  try {
+    return await startMetricsServer({ registry: backends.metrics!.registry, path: settings.metrics.path, port, host });
+  } catch (error) {
+    await server.close();
+    await backends.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE')
+      throw new StartError(
+        `METRICS_PORT=${port}: the port is already in use on ${host} (another instance on this machine? give each its own METRICS_PORT)`,
+      );
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw new StartError(`METRICS_HOST=${host}: no such interface on this machine`);
+    if (code === 'EACCES') throw new StartError(`METRICS_PORT=${port}: not allowed to listen on this port`);
     throw error;
   }
 }

@@ -6,15 +6,19 @@
 import type { Plugin } from 'graphql-yoga';
 import type { RateLimit } from './create-rate-limit.js';
 import type { GatewayParts } from './gateway.js';
+import { GRAPHIQL } from './graphiql-examples.js';
 import { readinessResponse } from './readiness-response.js';
+import { useAnonymousHealthCheck } from './use-anonymous-health-check.js';
 import { useAutomaticPersistedQueries, type DocumentStore } from './use-automatic-persisted-queries.js';
 import { useDashboard } from './use-dashboard.js';
 import { useFieldSuggestionsSwitch } from './use-field-suggestions-switch.js';
+import { useGraphiQLPage } from './use-graphiql-page.js';
 import { useGraphQLJsExecute } from './use-graphql-js-execute.js';
 import { useInputProblems } from './use-input-problems.js';
 import { useIntrospectionSwitch } from './use-introspection-switch.js';
 import { useMetrics } from './use-metrics.js';
 import { useOperationLimits } from './use-operation-limits.js';
+import { useOperationsPerCaller } from './use-operations-per-caller.js';
 import { useRateLimit } from './use-rate-limit.js';
 import { useReadiness } from './use-readiness.js';
 import { useRequestBodyLimit } from './use-request-body-limit.js';
@@ -44,14 +48,21 @@ interface Wiring {
   problem: () => string | null;
 }
 
+// GraphiQL's offline bundle is about 30 MB of strings once imported: loaded on the first page view.
+const renderGraphiQLPage = async () => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(GRAPHIQL);
+
 export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
   const { settings, guards } = parts;
   return [
     useGraphQLJsExecute(),
     useRequestId(wiring.scopes),
     ...(parts.tracing ? [parts.tracing.plugin] : []),
-    ...(parts.metrics ? [useMetrics({ metrics: parts.metrics, path: settings.metrics.path })] : []),
+    ...(parts.metrics ? [useMetrics({ metrics: parts.metrics })] : []),
     useRateLimit(guards.rateLimit), // first: a refused request costs nothing more
+    useOperationsPerCaller({
+      max: settings.maxOperationsPerCaller,
+      trustProxy: settings.rateLimit?.trustProxy ?? false,
+    }),
     ...(guards.trustedDocuments
       ? useTrustedDocuments(guards.trustedDocuments)
       : guards.apqStore
@@ -60,11 +71,16 @@ export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
     useIntrospectionSwitch(settings.switches.introspection),
     useFieldSuggestionsSwitch(settings.switches.fieldSuggestions),
     useDashboard(parts.dashboardDir ? { dir: parts.dashboardDir } : {}),
+    ...(settings.switches.graphiql ? [useGraphiQLPage({ endpoint: '/graphql', render: renderGraphiQLPage })] : []),
     useRequestLog(wiring.scopes),
     useVaryOrigin(),
     wiring.drain.plugin,
     useOperationLimits(settings.operationLimits),
-    useStreamingUploads({ maxFileBytes: settings.maxUploadBytes, maxAnalyzeBytes: settings.maxAnalyzeBytes }),
+    useStreamingUploads({
+      maxFileBytes: settings.maxUploadBytes,
+      maxAnalyzeBytes: settings.maxAnalyzeBytes,
+      pace: settings.uploadPace,
+    }),
     useRequestBodyLimit({ maxBytes: settings.maxRequestBodyBytes }),
     useUnsupportedMediaType(), // after every request parser: it answers only what none of them took
     useInputProblems(),
@@ -73,6 +89,7 @@ export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
       endpoint: '/readyz',
       respond: (fetchAPI) => readinessResponse(wiring.problem(), parts.circuitBreaker, fetchAPI),
     }),
+    useAnonymousHealthCheck(),
     useSecretScope(parts.redactor), // last: it releases a request's secrets after every other plugin saw its response
   ];
 }

@@ -17,7 +17,6 @@ import { createSocketAdmission, type AdmitSocketOperation } from './admit-socket
 import { corsAllowList } from './cors-allow-list.js';
 import { createContextFactory, type TransportContext } from './create-context-factory.js';
 import { gatewayPlugins, type OperationGuardParts } from './gateway-plugins.js';
-import { GRAPHIQL_TABS } from './graphiql-examples.js';
 import { scrubbedError, toClientError } from './to-client-error.js';
 import { createInternalErrorLog } from './use-internal-error-log.js';
 import { createRequestScopes } from './use-request-id.js';
@@ -34,8 +33,11 @@ export type GatewaySettings = Pick<
   | 'maxUploadBytes'
   | 'maxAnalyzeBytes'
   | 'maxRequestBodyBytes'
+  | 'uploadPace'
+  | 'maxOperationsPerCaller'
+  | 'rateLimit'
   | 'switches'
-> & { metrics: Pick<Settings['metrics'], 'path'> };
+>;
 
 /**
  * What the gateway is made of, built by the composition root (compose-gateway.ts) from the settings:
@@ -49,7 +51,7 @@ export interface GatewayParts {
   logger: Logger;
   /** The secrets in flight, scrubbed from every log line and client error; the rest of the process logs through it too. */
   redactor: SecretRedactor;
-  /** Prometheus metrics, served at `settings.metrics.path`; null when off. */
+  /** Prometheus metrics (served by the composition root on their own listener, metrics-server.ts); null when off. */
   metrics: GatewayMetrics | null;
   /** OpenTelemetry tracing; null when off. */
   tracing: Tracing | null;
@@ -88,7 +90,7 @@ export function createGateway(parts: GatewayParts): Gateway {
   if (settings.fallbackCredentials) redactor.hold([settings.fallbackCredentials.token]);
   if (settings.together?.fallbackToken) redactor.hold([settings.together.fallbackToken]);
   const log = parts.logger; // already scrubbed by `redactor` (compose-gateway.ts)
-  const scopes = createRequestScopes(log);
+  const scopes = createRequestScopes(log, parts.tracing?.traceIdOf);
   const internalErrors = createInternalErrorLog(scopes, log);
 
   const yoga = createYoga<TransportContext, GatewayContext>({
@@ -99,10 +101,7 @@ export function createGateway(parts: GatewayParts): Gateway {
     cors: corsAllowList(settings.corsOrigins),
     multipart: false, // useStreamingUploads parses multipart requests without buffering them.
     maxRequestBodySize: false, // useRequestBodyLimit bounds other bodies, upload-limits.ts multipart ones.
-    // GraphiQL's offline bundle is about 30 MB of strings once imported: loaded on the first page view.
-    renderGraphiQL: async (graphiqlOptions) =>
-      (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
-    graphiql: settings.switches.graphiql ? GRAPHIQL : false,
+    graphiql: false, // served by useGraphiQLPage (gateway-plugins.ts): rendered once, cached, not framable
     maskedErrors: {
       isDev: false, // Never stack traces or inner errors in responses, whatever NODE_ENV says.
       // Internal errors are logged by internalErrors' plugin, with the request's logger, where it sees them.
@@ -144,13 +143,6 @@ export function createGateway(parts: GatewayParts): Gateway {
     }),
   };
 }
-
-const GRAPHIQL = {
-  title: 'Fine-tuning gateway',
-  subscriptionsProtocol: 'WS',
-  defaultTabs: GRAPHIQL_TABS,
-  defaultQuery: GRAPHIQL_TABS[0]!.query,
-} as const;
 
 function yogaLogging(log: Logger) {
   return {

@@ -1,4 +1,4 @@
-/** The operations GraphiQL opens with: the whole journey of a new user, one tab each. */
+/** GraphiQL's options: its title, and the operations it opens with (the whole journey of a new user, one tab each). */
 export const GRAPHIQL_TABS = [
   {
     query: `# Welcome! One GraphQL API in front of a LoRA
@@ -19,7 +19,10 @@ query BaseModels {
 `,
   },
   {
-    query: `# Uploading a CSV needs a multipart request, which GraphiQL cannot send. With curl:
+    query: `# Uploading a CSV needs a multipart request, which GraphiQL cannot send.
+# In a browser: the dashboard's new-job page (/dashboard#/new) uploads
+# it; "Estimate the cost" there creates the dataset, and the Datasets
+# page (/dashboard#/datasets) shows its id for the next tabs. With curl:
 #
 # curl http://localhost:4000/graphql \\
 #   -F operations='{"query":"mutation($file: Upload!) { uploadFile(file: $file) { id name columns { name sampleValues } } }","variables":{"file":null}}' \\
@@ -89,3 +92,11 @@ subscription Watch($jobId: ID!) {
     variables: '{ "jobId": "paste the id from createJob" }',
   },
 ];
+
+/** GraphiQL's page, rendered once by useGraphiQLPage. */
+export const GRAPHIQL = {
+  title: 'Fine-tuning gateway',
+  subscriptionsProtocol: 'WS',
+  defaultTabs: GRAPHIQL_TABS,
+  defaultQuery: GRAPHIQL_TABS[0]!.query,
+} as const;

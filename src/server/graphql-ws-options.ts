@@ -24,6 +24,8 @@ import type { Gateway } from './gateway.js';
 import { createSocketConnections, type SocketExtra } from './socket-connections.js';
 import { createSocketSubscribe, type RootValue } from './subscribe-socket-operation.js';
 import { scrubbedError, toClientError } from './to-client-error.js';
+import { reviveHashOnlyOperations } from './ws/hash-only-operations.js';
+import type { IdleSockets } from './ws/idle-sockets.js';
 import { createSubscriptionGroups, type SubscriptionGroups } from './ws/subscription-groups.js';
 
 /** The abort signal of each operation (http.ts keeps them: one `close` listener per socket). */
@@ -38,6 +40,8 @@ export interface GraphqlWsOptions {
   operations: SocketOperations;
   /** Share executions between identical subscriptions (see above). @default true */
   subscriptionGroups?: boolean;
+  /** Closes sockets idle without credentials (ws/idle-sockets.ts); none are closed without it. */
+  idleSockets?: IdleSockets;
 }
 
 export function graphqlWsOptions(
@@ -50,13 +54,16 @@ export function graphqlWsOptions(
   // upstream calls carry it.
   const connections = createSocketConnections(gateway.logger);
   const { scopeOf } = connections;
-  const subscribe = createSocketSubscribe({ gateway, operations: options.operations, connections, groups });
+  const operations = options.idleSockets ? options.idleSockets.track(options.operations) : options.operations;
+  const subscribe = createSocketSubscribe({ gateway, operations, connections, groups });
 
   return {
+    jsonMessageReviver: reviveHashOnlyOperations,
     execute: (args) => (args.rootValue as RootValue).execute(args) as never,
     subscribe: (args) => (args.rootValue as RootValue).subscribe(args) as never,
     onConnect: (ctx) => {
       scopeOf(ctx.extra).log.info({ transport: 'ws' }, 'websocket connected');
+      options.idleSockets?.opened(ctx.extra.socket, connections.callerOf(ctx).credentials.token !== null);
     },
     onClose: (ctx, code) => {
       scopeOf(ctx.extra).log.info({ transport: 'ws', code }, 'websocket closed');
@@ -70,13 +77,13 @@ export function graphqlWsOptions(
     },
     onComplete: (ctx, id) => {
       scopeOf(ctx.extra).log.info({ transport: 'ws', id }, 'operation ended');
-      options.operations.end(ctx.extra.socket, id);
+      operations.end(ctx.extra.socket, id);
     },
     // Errors thrown mid-stream would reach the client as they are: give them the gateway's codes.
     // Scrubbed before the operation ends: ending it releases the secrets it holds.
     onError: (ctx, id, _payload, errors) => {
       const coded = errors.map((e) => scrubbedError(toClientError(e), gateway.redactor).toJSON());
-      options.operations.end(ctx.extra.socket, id);
+      operations.end(ctx.extra.socket, id);
       scopeOf(ctx.extra).log.info(
         { transport: 'ws', id, codes: coded.map((e) => e.extensions?.['code']) },
         'operation failed',

@@ -7,8 +7,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { limitConnections, serverTimeouts, type ConnectionLimits } from './connection-limits.js';
 import type { Gateway } from './gateway.js';
 import { graphqlWsOptions } from './graphql-ws-options.js';
+import { createIdleSockets } from './ws/idle-sockets.js';
 
 export interface HttpServerOptions {
   port: number;
@@ -26,6 +28,13 @@ export interface HttpServerOptions {
   drainMs?: number;
   /** Shutdown: time given to the answers of the queries ended after `drainMs`. @default 2_000 */
   answerMs?: number;
+  /** Caps on connections and the time to send a request (connection-limits.ts); settings' defaults in src/config-variables.ts. */
+  limits: ConnectionLimits;
+  /**
+   * Largest WebSocket message, in bytes: like an HTTP body (`MAX_REQUEST_BODY_BYTES`), refused from its
+   * frame header (close 1009) before any of it is buffered, `connection_init` included.
+   */
+  maxMessageBytes: number;
 }
 
 export interface RunningServer {
@@ -46,11 +55,13 @@ export async function startHttpServer(gateway: Gateway, options: HttpServerOptio
   const { yoga } = gateway;
   const streams = eventStreams();
   const requests = inFlight();
-  const server = createServer((req, res) => {
+  const server = createServer(serverTimeouts(options.limits), (req, res) => {
     streams.track(req, res);
     requests.track(res);
     yoga.requestListener(req, res);
   });
+  const closedByLimit = gateway.metrics?.connectionClosedByLimit ?? (() => {});
+  const tcp = limitConnections(server, options.limits, closedByLimit);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', () => {
@@ -60,16 +71,26 @@ export async function startHttpServer(gateway: Gateway, options: HttpServerOptio
   });
   // Attached once listening: a WebSocketServer re-emits its HTTP server's errors, and a failure to
   // listen (a port in use) is the caller's to report, not graphql-ws's "internal error".
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: options.maxMessageBytes });
   const operations = socketOperations();
+  const idleSockets = createIdleSockets({
+    idleMs: options.limits.unauthenticatedSocketIdleMs,
+    onClose: () => closedByLimit('ws_unauthenticated_idle'),
+  });
   const ws = useServer(
     graphqlWsOptions(gateway, {
       operations,
+      idleSockets,
       ...(options.subscriptionGroups === undefined ? {} : { subscriptionGroups: options.subscriptionGroups }),
     }),
     wss,
   );
-  gateway.metrics?.watchConnections({ webSockets: () => wss.clients.size, eventStreams: () => streams.size() });
+  wss.on('connection', (socket) => quietClientErrors(socket, gateway, closedByLimit));
+  gateway.metrics?.watchConnections({
+    webSockets: () => wss.clients.size,
+    eventStreams: () => streams.size(),
+    tcp: tcp.open,
+  });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
@@ -107,6 +128,24 @@ export async function startHttpServer(gateway: Gateway, options: HttpServerOptio
       return closing;
     },
   };
+}
+
+/**
+ * A WebSocket's `error` events are the client's protocol faults (a message past `maxPayload`, bad
+ * UTF-8), which ws has already answered by closing the socket (1009, 1007…). graphql-ws's own
+ * listener would print each with `console.error` as an "internal error": anyone could fill the logs.
+ * Replaced by one info line, and the size limit counted.
+ */
+function quietClientErrors(
+  socket: WebSocket,
+  gateway: Gateway,
+  closedByLimit: (limit: 'ws_max_message_bytes') => void,
+): void {
+  socket.removeAllListeners('error');
+  socket.on('error', (error: Error & { code?: string }) => {
+    if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') closedByLimit('ws_max_message_bytes');
+    gateway.logger.info({ transport: 'ws', code: error.code }, 'websocket closed on a protocol error');
+  });
 }
 
 /**

@@ -7,13 +7,15 @@
 import type { Logger } from 'pino';
 import type { Settings } from '../config.js';
 import { createLiveUpdates, type LiveUpdates, type LiveUpdatesOptions } from '../live/hub.js';
-import type { LiveUpdatesObserver } from '../live/observed.js';
+import type { LiveUpdatesObserver, PollerTracer } from '../live/observed.js';
 import type { LiveClient, RedisConnections } from '../live/options.js';
 
 export interface LiveUpdatesParts {
   client: LiveClient;
   logger: Logger;
   observer?: LiveUpdatesObserver | undefined;
+  /** Groups each poller's polls into one trace, when tracing is on. */
+  tracer?: PollerTracer | undefined;
   /** The gateway's connections (gateway-redis.ts); null: in-process only. */
   redis: RedisConnections | null;
   /** Engine options beyond the settings (tests: key prefix, instance id, lease, intervals). */
@@ -21,15 +23,21 @@ export interface LiveUpdatesParts {
 }
 
 export function configuredLiveUpdates(
-  settings: Pick<Settings, 'polling' | 'redisHeartbeatMs'>,
-  { client, logger, observer, redis, overrides = {} }: LiveUpdatesParts,
+  settings: Pick<Settings, 'polling' | 'redisHeartbeatMs' | 'redisMessageSecret'>,
+  { client, logger, observer, tracer, redis, overrides = {} }: LiveUpdatesParts,
 ): LiveUpdates {
   const shared = overrides.redis ?? redis;
   logger.info(shared ? 'live updates through Redis (shared across instances)' : 'live updates in-process');
+  if (shared && !settings.redisMessageSecret)
+    logger.warn(
+      'live updates through Redis are not authenticated: anything that can publish on the Redis server can forge job states. Set REDIS_MESSAGE_SECRET (the same on every instance).',
+    );
   return createLiveUpdates({
     client,
     logger,
+    messageSecret: settings.redisMessageSecret,
     ...(observer ? { observer } : {}),
+    ...(tracer ? { tracer } : {}),
     ...(shared ? { redis: shared } : {}),
     ...overrides,
     intervals: { ...settings.polling, heartbeatMs: settings.redisHeartbeatMs, ...overrides.intervals },

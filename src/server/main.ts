@@ -51,6 +51,16 @@ if (running.simulator) {
     `upstream: ${config.upstream.kind === 'remote' ? config.upstream.baseUrl : ''}; credentials come from each request${config.fallbackCredentials ? " (single-tenant mode: requests without them use the operator's)" : ''}`,
   );
 }
+logger.info(
+  running.metricsServer
+    ? `metrics: Prometheus scrapes ${running.metricsServer.url} (METRICS_HOST/METRICS_PORT; not on the public port)`
+    : 'metrics: off (METRICS_ENABLED=false)',
+);
+logger.info(
+  config.tracing
+    ? `tracing: on, spans of service "${config.tracing.serviceName}" exported to ${config.tracing.tracesUrl} (OTLP/HTTP)`
+    : 'tracing: off (set OTEL_EXPORTER_OTLP_ENDPOINT to export spans)',
+);
 logger.info(`GraphQL gateway ready: open GraphiQL at ${graphiql}`);
 console.log(`\n  GraphiQL: ${graphiql}\n`);
 

@@ -5,16 +5,18 @@
  * themselves arrive later, into `parts`, while execution runs. So a CSV flows from the caller to the
  * upstream without ever being held whole.
  *
- * Every refusal is BAD_USER_INPUT with HTTP 400 and names what was wrong with the body. A failure
+ * Every refusal is BAD_USER_INPUT with HTTP 400 and names what was wrong with the body (a body too
+ * slow, refused by upload-pace.ts, keeps its own refusal and status). A failure
  * after the operations were handed on (the body breaks, busboy errs) fails the parts still to come,
  * and the body is drained so that the connection ends cleanly.
  */
 import type { Readable } from 'node:stream';
 import busboy from 'busboy';
+import { GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
 import { badUserInput } from '../errors/bad-user-input.js';
 import type { FileParts } from './file-parts.js';
-import { busboyLimits, partLimit, type UploadLimits } from './upload-limits.js';
+import { busboyLimits, MAX_FIELD_BYTES, partLimit, type UploadLimits } from './upload-limits.js';
 
 export function parseMultipart(
   contentType: string,
@@ -49,8 +51,10 @@ export function parseMultipart(
       body.resume();
     };
 
-    parser.on('field', (name, value) => {
+    parser.on('field', (name, value, info) => {
       if (settled && name !== 'map') return;
+      // busboy cuts a field at `fieldSize` and says so: the cut JSON would read as malformed.
+      if (info.valueTruncated && (name === 'operations' || name === 'map')) return fail(tooLarge(name));
       if (name === 'operations') {
         const parsed = parseJson(value);
         if (!parsed || typeof parsed !== 'object')
@@ -93,9 +97,23 @@ export function parseMultipart(
         );
     });
     parser.on('error', (error: Error) => fail(refuse(`The multipart request is malformed: ${error.message}`)));
-    body.on('error', (error) => fail(refuse(`The upload was interrupted: ${error.message}`)));
+    body.on('error', (error) => {
+      if (!(error instanceof GraphQLError)) return fail(refuse(`The upload was interrupted: ${error.message}`));
+      // The gateway's own refusal of the body (upload-pace.ts: too slow): as it is, and to the part
+      // being read too (busboy hands it the error), so that its upstream upload ends now.
+      fail(error);
+      parser.destroy(error);
+    });
     body.pipe(parser);
   });
+}
+
+/** busboy cut the field at its `fieldSize`. */
+function tooLarge(name: string) {
+  return refuse(
+    `Multipart field ${JSON.stringify(name)} is larger than the limit of ${MAX_FIELD_BYTES} bytes (1 MiB) for the operations and their file map.`,
+    413,
+  );
 }
 
 /** A refusal of the request as a whole, before execution: yoga answers it with this HTTP status. */

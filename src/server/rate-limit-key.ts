@@ -1,7 +1,7 @@
 /**
- * Whose quota an operation spends: a caller with a token of its own is one caller wherever it comes
- * from, keyed by a hash of the token (the token itself is never stored, in memory or in Redis);
- * callers on the gateway's default credentials (no token) are told apart by client address.
+ * Whose quota an operation spends. A token is keyed by a hash of it (the token itself is never stored,
+ * in memory or in Redis); a caller is told apart by its client address when it sends no token, and
+ * also while its token is unproven (create-rate-limit.ts: anyone can invent tokens).
  */
 import { sha256Hex } from './sha256-hex.js';
 
@@ -15,10 +15,18 @@ export interface RateLimitSubject {
   forwardedFor?: string | null | undefined;
 }
 
-export function rateLimitKey(subject: RateLimitSubject, trustProxy: boolean): string {
-  // 128 bits of the hash: no collisions between callers in practice, and nothing to reverse.
-  if (subject.token) return `token:${sha256Hex(subject.token).slice(0, 32)}`;
+/** The key of a token: 128 bits of its hash, no collisions between callers in practice, and nothing to reverse. */
+export function tokenKey(token: string): string {
+  return `token:${sha256Hex(token).slice(0, 32)}`;
+}
+
+export function addressKey(subject: RateLimitSubject, trustProxy: boolean): string {
   // The last entry is the one the proxy in front appended; earlier ones are whatever the client claimed.
   const forwarded = trustProxy ? subject.forwardedFor?.split(',').at(-1)?.trim() : undefined;
   return `address:${forwarded || subject.remoteAddress || 'unknown'}`;
+}
+
+/** The token's key when the caller sent one, else its address's. */
+export function rateLimitKey(subject: RateLimitSubject, trustProxy: boolean): string {
+  return subject.token ? tokenKey(subject.token) : addressKey(subject, trustProxy);
 }

@@ -10,14 +10,16 @@ import type { OperationGuardParts } from './gateway-plugins.js';
 import { loadTrustedDocuments } from './load-trusted-documents.js';
 
 export async function startOperationGuards(
-  settings: Pick<Settings, 'persistedOperations' | 'rateLimit'>,
+  settings: Pick<Settings, 'persistedOperations' | 'rateLimit' | 'rateLimitCallers'>,
   redis: Redis | null,
 ): Promise<OperationGuardParts> {
   const { persistedOperations: po, rateLimit: limit } = settings;
   const trustedDocuments = po.trustedDocumentsFile ? await loadTrustedDocuments(po.trustedDocumentsFile) : null;
   return {
     // rate-limiter-flexible is loaded only when a limit is configured (it is off by default).
-    rateLimit: limit ? (await import('./create-rate-limit.js')).createRateLimit({ ...limit, redis }) : null,
+    rateLimit: limit
+      ? (await import('./create-rate-limit.js')).createRateLimit({ ...limit, ...settings.rateLimitCallers, redis })
+      : null,
     apqStore: po.apq && !trustedDocuments ? createBoundedDocumentStore(po.apq) : null,
     trustedDocuments,
   };

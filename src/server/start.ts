@@ -9,6 +9,7 @@ import type { Simulator } from '../simulator/index.js';
 import { composeGateway } from './compose-gateway.js';
 import type { Gateway } from './gateway.js';
 import type { RunningServer } from './http.js';
+import type { RunningMetricsServer } from './metrics-server.js';
 import { StartError } from './start-error.js';
 
 export { StartError };
@@ -17,6 +18,8 @@ export interface RunningGateway {
   url: string;
   gateway: Gateway;
   server: RunningServer;
+  /** The metrics listener, when metrics are on. */
+  metricsServer: RunningMetricsServer | null;
   /** The embedded simulator, when the gateway runs on one. */
   simulator: Simulator | null;
   close(): Promise<void>;

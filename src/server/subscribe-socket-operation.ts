@@ -16,6 +16,7 @@ import { requestSecrets } from './request-secrets.js';
 import type { SocketConnections, SocketContext } from './socket-connections.js';
 import { scrubbedError, toClientError } from './to-client-error.js';
 import { groupableField, groupKey } from './ws/group-key.js';
+import { sentOperation } from './ws/hash-only-operations.js';
 import type { SubscriptionGroups } from './ws/subscription-groups.js';
 import { writeNextMessages } from './ws/ws-next-frames.js';
 
@@ -62,7 +63,7 @@ export function createSocketSubscribe(options: SocketSubscribeOptions): SocketSu
       operations.end(ctx.extra.socket, id);
       return scrubbed;
     };
-    const admission = await gateway.admitSocketOperation(payload, caller);
+    const admission = await gateway.admitSocketOperation(sentOperation(payload), caller);
     if (!admission.ok) return refuse([admission.error]);
     let document;
     try {

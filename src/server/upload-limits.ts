@@ -40,7 +40,7 @@ export interface UploadLimits {
 // The only non-file fields of the spec are "operations" and "map"; 1 MiB of JSON is far more than a
 // real operation needs, and bounds what a caller can make the gateway parse before any file.
 const MAX_FIELDS = 2;
-const MAX_FIELD_BYTES = 1024 * 1024;
+export const MAX_FIELD_BYTES = 1024 * 1024;
 const DEFAULT_MAX_FILES = 10;
 // A real `analyzeDataset` document is a few hundred tokens at most; past the default MAX_OPERATION_TOKENS it is not looked into (and keeps the smaller limit).
 const MAX_SNIFFED_TOKENS = 3000;

@@ -1,20 +1,31 @@
 /**
- * Automatic persisted queries, the Apollo protocol (`@graphql-yoga/plugin-apq`), so that Apollo
- * Client's and urql's persisted-query links work over GET and POST: a request that carries only
- * `extensions.persistedQuery.sha256Hash` runs the document stored under that hash, or gets
- * `PERSISTED_QUERY_NOT_FOUND` (HTTP 404, message `PersistedQueryNotFound`), upon which the client sends
- * the document with its hash, which registers it. The store is an LRU bounded both in count and in
- * total bytes (lru-cache), so that registering documents (anyone may) can never grow the gateway's
- * memory without end; a document larger than the whole budget is not kept (its caller sends it again).
+ * Automatic persisted queries, the Apollo protocol, so that Apollo Client's and urql's persisted-query
+ * links work over GET and POST: a request that carries only `extensions.persistedQuery.sha256Hash`
+ * runs the document stored under that hash, or gets `PERSISTED_QUERY_NOT_FOUND` (HTTP 404, message
+ * `PersistedQueryNotFound`), upon which the client sends the document with its hash, which registers
+ * it. The store is an LRU bounded both in count and in total bytes (lru-cache), so that registering
+ * documents (anyone may) can never grow the gateway's memory without end; a document larger than the
+ * whole budget is not kept (its caller sends it again). A hash that is not the document's is refused
+ * as BAD_USER_INPUT naming both hashes.
  *
- * A hash that is not the document's is refused here first, as BAD_USER_INPUT naming both hashes
- * (the plugin's own refusal has no sentence and no code of our vocabulary).
+ * Each caller has its own documents: entries are keyed by the caller's credentials as presented (a
+ * SHA-256 of provider, organization and token; callers without any share one space, the default credentials')
+ * as well as the hash. A shared store answered "found" for a document someone else had run: a
+ * membership oracle across tenants (does anyone here run `mutation createJob … "secret-model"`?).
+ * Keying by caller closes it: a caller learns only what it registered itself. It was chosen over
+ * answering every hash-only request "not found" (which would make APQ useless) and over a per-caller
+ * store each with its own budget (unbounded in callers, whose tokens anyone can invent). Eviction
+ * stays shared, which is what the bound is for: many registrations can push out another caller's
+ * documents, which costs that caller one resend (its client sends the text after the 404), never a
+ * wrong answer; and registrations are operations, held to the rate limit per client address.
+ *
+ * Written here rather than with `@graphql-yoga/plugin-apq`, whose store is given only the hash.
  */
-import { useAPQ } from '@graphql-yoga/plugin-apq';
-import type { Plugin } from 'graphql-yoga';
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
 import type { Settings } from '../config.js';
 import { gatewayError } from '../errors/gateway-error.js';
+import { readCaller } from './caller.js';
 import { sha256Hex } from './sha256-hex.js';
 
 /**
@@ -46,10 +57,21 @@ export function persistedQueryHash(extensions: unknown): string | undefined {
 }
 
 export function useAutomaticPersistedQueries(store: DocumentStore): Plugin[] {
-  const checkHash: Plugin = {
-    onParams({ params }) {
+  const apq: Plugin = {
+    onParams({ params, request, setParams }) {
       const given = persistedQueryHash(params.extensions);
-      if (given === undefined || typeof params.query !== 'string') return;
+      if (given === undefined) return;
+      const key = `${callerSpace(request)}:${given}`;
+      if (typeof params.query !== 'string') {
+        const query = store.get(key);
+        if (query === undefined) {
+          throw createGraphQLError('PersistedQueryNotFound', {
+            extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: 404 } },
+          });
+        }
+        setParams({ ...params, query });
+        return;
+      }
       const actual = sha256Hex(params.query);
       if (given !== actual) {
         throw gatewayError(
@@ -58,13 +80,15 @@ export function useAutomaticPersistedQueries(store: DocumentStore): Plugin[] {
           { field: 'extensions.persistedQuery.sha256Hash', http: { status: 400 } },
         );
       }
+      store.set(key, params.query);
     },
   };
-  return [
-    checkHash,
-    useAPQ({
-      store: { get: (hash) => store.get(hash), set: (hash, query) => store.set(hash, query) },
-      hash: async (query) => sha256Hex(query),
-    }),
-  ];
+  return [apq];
+}
+
+/** Whose documents a request reads and registers: its credentials as presented, hashed (never kept as they are). */
+function callerSpace(request: Request): string {
+  const { provider, organizationId, token } = readCaller({ transport: 'http', request }).credentials;
+  if (token === null && organizationId === null && provider === null) return 'default';
+  return sha256Hex(JSON.stringify([provider, organizationId, token]));
 }

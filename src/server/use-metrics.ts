@@ -1,8 +1,14 @@
 /**
- * `/metrics` and the GraphQL request metrics, through `@graphql-yoga/plugin-prometheus` on the
- * gateway's own registry (src/telemetry/gateway-metrics.ts holds the rest of the gateway's metrics).
- * Only the metrics named here are on; their labels are bounded: operation names capped, error codes
- * from the closed vocabulary, no path of the result, no URL, no organization unless turned on.
+ * The GraphQL request metrics, through `@graphql-yoga/plugin-prometheus` on the gateway's own registry
+ * (src/telemetry/gateway-metrics.ts holds the rest of the gateway's metrics), and every HTTP response
+ * counted by status and error code, refusals included. They are served on their own listener
+ * (metrics-server.ts), never on the public port. Only the metrics named here are on; their labels are
+ * bounded: operation names capped (and taken only by callers the upstream accepted), error codes from
+ * the closed vocabulary, no path of the result, no URL, no organization unless turned on (and then on
+ * the request and error counters only).
+ *
+ * An operation's name is read from its document, the operation it runs, the same way for every
+ * metric: unnamed is `anonymous` everywhere (the library's own default says `Anonymous`).
  */
 import {
   createCounter,
@@ -10,14 +16,13 @@ import {
   usePrometheus,
   type FillLabelsFnParams,
 } from '@graphql-yoga/plugin-prometheus';
+import { getOperationAST, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayMetrics } from '../telemetry/gateway-metrics.js';
 import { toClientError } from './to-client-error.js';
 
 export interface UseMetricsOptions {
   metrics: GatewayMetrics;
-  /** Where the metrics are served (METRICS_PATH in src/config-variables.ts). */
-  path: string;
 }
 
 /** GraphQL operations are answered in milliseconds to the upstream's 15 s deadline. */
@@ -26,13 +31,27 @@ const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15];
 const PHASE_CODES: Record<string, string> = { parse: 'GRAPHQL_PARSE_FAILED', validate: 'GRAPHQL_VALIDATION_FAILED' };
 
 export function useMetrics(options: UseMetricsOptions): Plugin {
-  const { metrics } = options;
+  const prometheus = usePrometheusMetrics(options.metrics);
+  const responses = useResponseCount(options.metrics);
+  return {
+    onPluginInit({ addPlugin }) {
+      addPlugin(prometheus);
+      addPlugin(responses);
+    },
+  };
+}
+
+function usePrometheusMetrics(metrics: GatewayMetrics): Plugin {
   const registry = metrics.registry;
   const { labelNames: operationLabels, fill: operation } = operationLabelling(metrics);
+  const withoutOrganization = (params: FillLabelsFnParams, context: unknown) => {
+    const { operationName, operationType } = operation(params, context);
+    return { operationName, operationType };
+  };
 
   return usePrometheus({
     registry,
-    endpoint: options.path,
+    endpoint: false,
     metrics: {
       graphql_envelop_request: createCounter({
         registry,
@@ -61,10 +80,10 @@ export function useMetrics(options: UseMetricsOptions): Plugin {
         histogram: {
           name: 'gateway_graphql_request_duration_seconds',
           help: 'Time from parse to the end of execution of a GraphQL operation (a subscription: until it started), by operation name and type',
-          labelNames: operationLabels,
+          labelNames: ['operationName', 'operationType'],
           buckets: BUCKETS,
         },
-        fillLabelsFn: operation,
+        fillLabelsFn: withoutOrganization,
       }),
       graphql_yoga_http_duration: createHistogram({
         registry,
@@ -74,8 +93,9 @@ export function useMetrics(options: UseMetricsOptions): Plugin {
           labelNames: ['operationName', 'operationType', 'method', 'statusCode'],
           buckets: BUCKETS,
         },
+        // After the operation: its name has its slot by now if it may have one.
         fillLabelsFn: (params, { request, response }: { request: Request; response: Response }) => ({
-          operationName: metrics.operationName(params.operationName),
+          operationName: metrics.operationName(params.operationName, false),
           operationType: params.operationType ?? 'unknown',
           method: request.method,
           statusCode: response.status,
@@ -94,23 +114,60 @@ export function useMetrics(options: UseMetricsOptions): Plugin {
   });
 }
 
-/** The labels every operation metric carries: its capped name, its type, and the organization when turned on. */
+/**
+ * Each response by status and the code of its first error. Refusals never reach execution (the rate
+ * limit, a body too large or not JSON, a persisted-query miss, an operation limit): the result yoga
+ * makes of them, already masked into the closed vocabulary, is read here; a response made without a
+ * result (415) counts as `none`.
+ */
+function useResponseCount(metrics: GatewayMetrics): Plugin {
+  const codes = new WeakMap<Request, string>();
+  return {
+    onResultProcess({ request, result }) {
+      const first = (Array.isArray(result) ? result[0] : result) as ExecutionResult | undefined;
+      const code = first?.errors?.[0]?.extensions?.['code'];
+      if (code !== undefined) codes.set(request, typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR');
+    },
+    onResponse({ request, response }) {
+      metrics.response(response.status, codes.get(request) ?? 'none');
+    },
+  };
+}
+
+interface OperationContext {
+  params?: { operationName?: string | null };
+  requestId?: string;
+  credentials?: () => { organizationId: string };
+}
+
+/**
+ * The labels every operation metric carries: its capped name, its type, and the organization when
+ * turned on. A name or organization takes a free slot only for a caller the upstream accepted in this
+ * request (GatewayMetrics.provenCaller).
+ */
 function operationLabelling(metrics: GatewayMetrics) {
   const org = metrics.organization;
-  const organizationOf = (context: unknown): string => {
+  const organizationOf = (context: OperationContext, proven: boolean): string => {
     try {
-      return org!((context as { credentials?: () => { organizationId: string } }).credentials?.().organizationId);
+      return org!(context.credentials?.().organizationId, proven);
     } catch {
       return 'none'; // no credentials: the request is refused UNAUTHENTICATED
     }
   };
   return {
     labelNames: ['operationName', 'operationType', ...(org ? ['organization'] : [])],
-    fill: (params: FillLabelsFnParams, context: unknown) => ({
-      operationName: metrics.operationName(params.operationName),
-      operationType: params.operationType ?? 'unknown',
-      ...(org ? { organization: organizationOf(context) } : {}),
-    }),
+    fill: (params: FillLabelsFnParams, untyped: unknown) => {
+      const context = (untyped ?? {}) as OperationContext;
+      const proven = metrics.provenCaller(context.requestId);
+      const operation = params.document
+        ? getOperationAST(params.document, context.params?.operationName ?? undefined)
+        : undefined;
+      return {
+        operationName: metrics.operationName(operation?.name?.value, proven),
+        operationType: operation?.operation ?? params.operationType ?? 'unknown',
+        ...(org ? { organization: organizationOf(context, proven) } : {}),
+      };
+    },
   };
 }
 

@@ -21,12 +21,17 @@ export interface RequestScopes {
   ofContext(context: unknown): RequestScope | undefined;
 }
 
-export function createRequestScopes(logger: Logger): RequestScopes {
+/** `traceIdOf`: the request's trace id when tracing is on (tracing.ts), put on its log lines. */
+export function createRequestScopes(
+  logger: Logger,
+  traceIdOf?: (request: Request) => string | undefined,
+): RequestScopes {
   const scopes = new WeakMap<Request, RequestScope>();
   const of = (request: Request): RequestScope => {
     let scope = scopes.get(request);
     if (!scope) {
-      scope = requestScope(logger, requestIdFrom(request.headers.get(REQUEST_ID_HEADER)));
+      const requestId = requestIdFrom(request.headers.get(REQUEST_ID_HEADER));
+      scope = requestScope(logger, requestId, traceIdOf?.(request));
       scopes.set(request, scope);
     }
     return scope;

@@ -7,7 +7,8 @@
  * - `parse-multipart.ts`: the body, field by field, into operations and file parts;
  * - `file-parts.ts`: the order in which fields may open the parts (a streamed body is read in order);
  * - `file-part.ts`: one part's stream, as the `Upload` scalar hands it to resolvers;
- * - `upload-limits.ts`: every size and count limit, and the refusal of a file that is too large.
+ * - `upload-limits.ts`: every size and count limit, and the refusal of a file that is too large;
+ * - `upload-pace.ts`: the slowest a body may arrive, and the refusal of one too slow.
  *
  * This file only ties them to yoga's request lifecycle. Whatever no field opened is drained once the
  * response is ready, so that the request body ends and the connection can be reused.
@@ -19,8 +20,12 @@ import { drainRefusedBody } from './drain-refused-body.js';
 import { FileParts } from './file-parts.js';
 import { parseMultipart } from './parse-multipart.js';
 import type { UploadLimits } from './upload-limits.js';
+import { paced, type UploadPace } from './upload-pace.js';
 
-export type StreamingUploadsOptions = UploadLimits;
+export interface StreamingUploadsOptions extends UploadLimits {
+  /** The slowest a body may arrive (upload-pace.ts). @default no floor */
+  pace?: UploadPace;
+}
 
 export function useStreamingUploads(options: StreamingUploadsOptions): Plugin {
   // The file parts of each multipart request in progress, drained once its response is ready.
@@ -35,12 +40,13 @@ export function useStreamingUploads(options: StreamingUploadsOptions): Plugin {
       // Under Node's HTTP server, read the raw request: it is the same bytes without the Fetch
       // adapter's copy. Elsewhere (yoga.fetch in tests, other runtimes) read the Fetch body.
       const req = (serverContext as { req?: unknown }).req;
-      const body =
+      const raw =
         req instanceof Readable && !req.readableDidRead
           ? req
           : request.body
             ? Readable.from(request.body as unknown as AsyncIterable<Uint8Array>)
             : null;
+      const body = raw && options.pace ? paced(raw, options.pace) : raw;
       const parts = new FileParts(options.maxFileBytes); // until the operations say otherwise
       partsOf.set(request, parts);
       setRequestParser(() => parseMultipart(request.headers.get('content-type')!, body, parts, options));
@@ -52,9 +58,11 @@ export function useStreamingUploads(options: StreamingUploadsOptions): Plugin {
       // failed first, an unused variable, a skipped field) are drained, or the body would never end.
       parts.finish();
       partsOf.delete(request);
-      // A file past the limit (413): the rest of the body is read and dropped for a bounded time only.
+      // A file past the limit (413), a body too slow (408): the rest of the body is read and dropped
+      // for a bounded time only.
       const req = (serverContext as { req?: unknown }).req;
-      if (response.status === 413 && req instanceof Readable) drainRefusedBody(req as IncomingMessage);
+      if ((response.status === 413 || response.status === 408) && req instanceof Readable)
+        drainRefusedBody(req as IncomingMessage);
     },
   };
 }

@@ -4,6 +4,7 @@ import type { BaseModelSeed } from './seed-base-models.js';
 import type { DownloadRegistry } from './downloads.js';
 import type { ResolvedOptions } from './options.js';
 import type { Reply } from './reply.js';
+import type { RowCounter } from './row-counter.js';
 import type { OrgState, Store } from './store.js';
 
 export interface SimulatorDeps {
@@ -13,6 +14,8 @@ export interface SimulatorDeps {
   models: readonly BaseModelSeed[];
   /** `http://host:port` the simulator listens on, known once it does. */
   origin: () => string;
+  /** Token counting on a thread of its own, off the event loop. */
+  rowCounter: RowCounter;
 }
 
 export interface ApiContext {

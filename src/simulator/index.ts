@@ -10,6 +10,7 @@ import { createAuthenticator } from './auth.js';
 import { createDownloadRegistry } from './downloads.js';
 import { createFaultInjector, faultOptionsSchema, type FaultOptions } from './faults.js';
 import { resolveOptions, type SimulatorOptions } from './options.js';
+import { createRowCounter } from './row-counter.js';
 import { createRequestListener } from './server.js';
 import { createRequestStats, type RecordedRequest } from './stats.js';
 import { createStore } from './store.js';
@@ -47,6 +48,7 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
     downloads: createDownloadRegistry(resolved.downloadUrlTtlSeconds * 1000),
     models: SEED_BASE_MODELS,
     origin: () => origin,
+    rowCounter: createRowCounter(),
   };
   const stats = createRequestStats();
   const faults = createFaultInjector(resolved.faults);
@@ -77,10 +79,12 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
         );
       faults.set(parsed.data);
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      await deps.rowCounter.close();
+    },
   };
 }

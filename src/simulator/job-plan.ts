@@ -6,10 +6,9 @@
 import { chatTemplateFor, type ChatTemplate } from '../contract/chat-templates.js';
 import { heldOutRows } from '../contract/hold-out.js';
 import { computeCost } from '../contract/pricing.js';
-import { countRowTokens } from '../contract/row-tokens.js';
-import { loadTokenCounter, type TokenCounter } from '../contract/tokenizers.js';
 import { invalidArgument } from './api-error.js';
 import type { JobRequest } from './job-request.js';
+import type { RowCounter } from './row-counter.js';
 
 export interface JobPlan {
   trainingRows: number;
@@ -28,37 +27,36 @@ export interface JobPlan {
 /** Fewer steps would make the simulated progress jump from nothing to done. */
 const MIN_STEPS = 10;
 
-/** Tokens of `rows` by the shared row rule: the base model's tokenizer and chat template. */
+/** Tokens of `rows` by the shared row rule (the base model's tokenizer and chat template), counted off the event loop. */
 function fileTokens(
   rows: readonly string[][],
   header: readonly string[],
   request: JobRequest,
-  counter: TokenCounter,
-  template: ChatTemplate,
-): number {
+  counter: RowCounter,
+): Promise<number> {
   const promptIndex = request.dataset.prompt_column === null ? -1 : header.indexOf(request.dataset.prompt_column);
   const answerIndex = header.indexOf(request.dataset.answer_column);
-  let tokens = 0;
-  for (const row of rows) {
-    const prompt = promptIndex === -1 ? null : (row[promptIndex] ?? '');
-    tokens += countRowTokens(counter, template, prompt, row[answerIndex] ?? '').total;
-  }
-  return tokens;
+  return counter.count(
+    request.baseModel.id,
+    rows.map((row): [string | null, string] => [
+      promptIndex === -1 ? null : (row[promptIndex] ?? ''),
+      row[answerIndex] ?? '',
+    ]),
+  );
 }
 
-export async function planJob(request: JobRequest): Promise<JobPlan> {
+export async function planJob(request: JobRequest, counter: RowCounter): Promise<JobPlan> {
   const { trainingFile, validationFile, dataset, hyperparameters: hp } = request;
-  const template = chatTemplateFor(request.baseModel.id);
+  const template: ChatTemplate | undefined = chatTemplateFor(request.baseModel.id);
   if (template === undefined)
     throw invalidArgument(`base_model_id: no tokenizer is known for ${request.baseModel.name}`);
-  const counter = await loadTokenCounter(template.family);
 
   const held = validationFile === null ? heldOutRows(trainingFile.rows.length) : 0;
   const trainRows = trainingFile.rows.slice(0, trainingFile.rows.length - held);
   const evalRows = validationFile === null ? trainingFile.rows.slice(trainRows.length) : validationFile.rows;
 
   const trainingSteps = Math.max(MIN_STEPS, Math.ceil(trainRows.length / hp.batch_size) * hp.n_epochs);
-  const validationTokens = fileTokens(evalRows, (validationFile ?? trainingFile).header, request, counter, template);
+  const validationTokens = await fileTokens(evalRows, (validationFile ?? trainingFile).header, request, counter);
   // A validation split of no tokens (no rows held out, or only empty answers) has nothing to evaluate:
   // no evaluation runs, so no validation loss is ever reported for it.
   const evaluations = validationTokens === 0 ? 0 : hp.n_evals;
@@ -78,7 +76,7 @@ export async function planJob(request: JobRequest): Promise<JobPlan> {
   return {
     trainingRows: trainRows.length,
     validationRows: evalRows.length,
-    trainingTokens: fileTokens(trainRows, trainingFile.header, request, counter, template),
+    trainingTokens: await fileTokens(trainRows, trainingFile.header, request, counter),
     validationTokens,
     trainingSteps,
     evalSteps,

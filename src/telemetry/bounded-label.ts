@@ -1,22 +1,39 @@
 /**
- * A label whose values are bounded: the first `limit` distinct values seen keep their own series,
- * every later one is reported as `other`. Operation names come from clients, so without a bound any
- * client could grow the gateway's memory and the monitoring system's series without end.
+ * A label whose values are bounded: a value keeps its own series once it has been admitted, and at
+ * most `limit` values are; every other one is reported as `other`. Operation names and organization
+ * ids come from clients, so without a bound any client could grow the gateway's memory and the
+ * monitoring system's series without end.
+ *
+ * A bound alone is not enough: if the first `limit` values seen took the slots, anyone (even a caller
+ * without credentials) could send `limit` junk names early and push every real operation into
+ * `other`. So a value takes a free slot only when its caller says it may (`mayTakeSlot`: the upstream
+ * accepted the caller's credentials in that request, see proven-requests.ts), or when the operator
+ * lists it up front (`admit`: the trusted documents' operation names).
  */
 export const OTHER = 'other';
+export const ANONYMOUS = 'anonymous';
 
 export interface BoundedLabel {
-  /** The label value for `value`: itself if it is one of the first `limit` seen, else `other`. Empty or missing is `anonymous`. */
-  (value: string | null | undefined): string;
+  /**
+   * The label value for `value`: itself if admitted (or admitted now, when `mayTakeSlot` and a slot is
+   * free), else `other`. Empty or missing is `anonymous`.
+   */
+  (value: string | null | undefined, mayTakeSlot: boolean): string;
+  /** Admits `values` up front (while slots are free): values the operator vouches for. */
+  admit(values: Iterable<string>): void;
 }
 
 export function boundedLabel(limit: number): BoundedLabel {
-  const seen = new Set<string>();
-  return (value) => {
-    if (value === undefined || value === null || value === '') return 'anonymous';
-    if (seen.has(value)) return value;
-    if (seen.size >= limit) return OTHER;
-    seen.add(value);
+  const admitted = new Set<string>();
+  const label = (value: string | null | undefined, mayTakeSlot: boolean): string => {
+    if (value === undefined || value === null || value === '') return ANONYMOUS;
+    if (admitted.has(value)) return value;
+    if (!mayTakeSlot || admitted.size >= limit) return OTHER;
+    admitted.add(value);
     return value;
   };
+  label.admit = (values: Iterable<string>) => {
+    for (const value of values) label(value, true);
+  };
+  return label;
 }

@@ -6,22 +6,26 @@
  * that src/upstream and src/subscriptions offer (they know nothing of prom-client).
  *
  * Label values are bounded: route templates (never ids), statuses, topic kinds, and operation names
- * capped by `operationName` (the first `operationNameLimit`, then `other`). No token, and no
- * organization id unless `organizationLabel` is on.
+ * capped by `operationName` (at most `operationNameLimit`, taken only by callers the upstream accepted,
+ * then `other`: bounded-label.ts). No token, and no organization id unless `organizationLabel` is on.
+ * No `nodejs_version_info` either: which Node runs tells an attacker which of its flaws to try.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CircuitBreakerView, CircuitState } from '../upstream/circuit-breaker.js';
 import type { LiveUpdatesObserver } from '../live/observed.js';
-import type { UpstreamObserver } from '../upstream/observer.js';
+import { combineObservers, type UpstreamObserver } from '../upstream/observer.js';
 import { boundedLabel, type BoundedLabel } from './bounded-label.js';
+import { provenRequests } from './proven-requests.js';
 
 export interface GatewayMetricsOptions {
   /** Distinct operation names with their own series; later ones are `other`. @default 100 */
   operationNameLimit?: number;
   /** Adds an `organization` label to the GraphQL request and error counters (bounded like operation names). @default false */
   organizationLabel?: boolean;
-  /** Node.js process metrics (`process_*`, `nodejs_*`). @default true */
+  /** Node.js process metrics (`process_*`, `nodejs_*`, without `nodejs_version_info`). @default true */
   processMetrics?: boolean;
+  /** Whether the base-model catalogue is cached (BASE_MODEL_CACHE_SECONDS > 0): its lookups are counted only then. @default true */
+  baseModelCache?: boolean;
 }
 
 /** What the live-updates hub shows of itself, read at each scrape. */
@@ -36,13 +40,23 @@ export interface LiveUpdatesGauges {
 export interface ConnectionGauges {
   webSockets(): number;
   eventStreams(): number;
+  /** TCP connections of the HTTP/WebSocket server (src/server/connection-limits.ts). */
+  tcp(): number;
 }
+
+/** The limits that close a connection (src/server/connection-limits.ts, ws/idle-sockets.ts). */
+export type ConnectionLimitName =
+  'max_connections' | 'max_connections_per_address' | 'ws_max_message_bytes' | 'ws_unauthenticated_idle';
 
 export interface GatewayMetrics {
   registry: Registry;
   operationName: BoundedLabel;
   /** Bounded organization label, or null when the operator has not turned it on. */
   organization: BoundedLabel | null;
+  /** Whether the upstream accepted the caller of request `requestId` (proven-requests.ts): only then may its labels take slots. */
+  provenCaller(requestId: string | undefined): boolean;
+  /** Counts an HTTP response the gateway sent, by status and the code of its first error (`none` without errors). */
+  response(status: number, code: string): void;
   upstream: UpstreamObserver;
   live: LiveUpdatesObserver;
   /** Base-model catalogue lookups: served from the cache (true) or fetched. */
@@ -51,6 +65,8 @@ export interface GatewayMetrics {
   watchLiveUpdates(hub: LiveUpdatesGauges): void;
   /** Reads the open WebSockets and SSE streams at each scrape. */
   watchConnections(connections: ConnectionGauges): void;
+  /** Counts a connection closed by one of the transports' limits. */
+  connectionClosedByLimit(limit: ConnectionLimitName): void;
   /** Reports the upstream's circuit breaker: its state at each scrape, and every transition. */
   watchCircuitBreaker(breaker: CircuitBreakerView): void;
 }
@@ -62,9 +78,19 @@ const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 
 export function createGatewayMetrics(options: GatewayMetricsOptions = {}): GatewayMetrics {
   const registry = new Registry();
-  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  if (options.processMetrics !== false) {
+    collectDefaultMetrics({ register: registry });
+    registry.removeSingleMetric('nodejs_version_info');
+  }
   const registers = [registry];
   // Registered in this order, which is the order a scrape lists them in.
+  const responses = new Counter({
+    name: 'gateway_http_responses_total',
+    help: 'HTTP responses sent, refusals included (429, 413, 400, 403 …), by status and the code of the first error (none: no error)',
+    labelNames: ['status', 'code'] as const,
+    registers,
+  });
+  const proven = provenRequests();
   const upstream = upstreamExchangeMetrics(registers);
   const polls = new Counter({
     name: 'gateway_live_polls_total',
@@ -72,13 +98,17 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     labelNames: ['kind', 'outcome'] as const,
     registers,
   });
-  const catalogue = new Counter({
-    name: 'gateway_base_model_cache_lookups_total',
-    help: 'Base-model catalogue lookups, by result (hit: served from the cache; miss: fetched from the upstream)',
-    labelNames: ['result'] as const,
-    registers,
-  });
-  for (const result of ['hit', 'miss']) catalogue.labels({ result }).inc(0);
+  // Without the cache every lookup is fetched: a hit/miss counter would say 0/0 forever.
+  const catalogue =
+    options.baseModelCache === false
+      ? null
+      : new Counter({
+          name: 'gateway_base_model_cache_lookups_total',
+          help: 'Base-model catalogue lookups, by result (hit: served from the cache; miss: fetched from the upstream)',
+          labelNames: ['result'] as const,
+          registers,
+        });
+  for (const result of ['hit', 'miss']) catalogue?.labels({ result }).inc(0);
   const gauges = scrapedGauges(registers);
   const watchCircuitBreaker = circuitBreakerMetrics(registers);
 
@@ -87,15 +117,21 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     registry,
     operationName: boundedLabel(limit),
     organization: options.organizationLabel ? boundedLabel(limit) : null,
-    upstream,
+    provenCaller: proven.has,
+    response: (status, code) => responses.inc({ status: String(status), code }),
+    upstream: combineObservers(proven.observer, upstream),
     live: { poll: (kind, outcome) => polls.inc({ kind, outcome }) },
-    catalogueLookup: (hit) => catalogue.inc({ result: hit ? 'hit' : 'miss' }),
+    catalogueLookup: (hit) => catalogue?.inc({ result: hit ? 'hit' : 'miss' }),
     ...gauges,
     watchCircuitBreaker,
   };
 }
 
-/** Each exchange with the upstream (each attempt) counted and timed, by method, route template and status. */
+/**
+ * Each exchange with the upstream (each attempt) counted and timed, by method, route template and
+ * status. A dry run of `POST /jobs` (a cost estimate, which creates nothing) is its own route,
+ * `/jobs (dry run)`, so that creations can be told from estimates.
+ */
 function upstreamExchangeMetrics(registers: Registry[]): UpstreamObserver {
   const upstreamCalls = new Counter({
     name: 'gateway_upstream_requests_total',
@@ -111,11 +147,15 @@ function upstreamExchangeMetrics(registers: Registry[]): UpstreamObserver {
     registers,
   });
   return {
-    start({ method, route }) {
+    start({ method, route, dryRun }) {
       const startedAt = performance.now();
       return {
         end({ status }) {
-          const labels = { method, route, status: status === null ? 'none' : String(status) };
+          const labels = {
+            method,
+            route: dryRun ? `${route} (dry run)` : route,
+            status: status === null ? 'none' : String(status),
+          };
           upstreamCalls.inc(labels);
           upstreamDuration.observe(labels, (performance.now() - startedAt) / 1000);
         },
@@ -125,7 +165,9 @@ function upstreamExchangeMetrics(registers: Registry[]): UpstreamObserver {
 }
 
 /** Gauges read at each scrape from the hub and the transports, once they are given. */
-function scrapedGauges(registers: Registry[]): Pick<GatewayMetrics, 'watchLiveUpdates' | 'watchConnections'> {
+function scrapedGauges(
+  registers: Registry[],
+): Pick<GatewayMetrics, 'watchLiveUpdates' | 'watchConnections' | 'connectionClosedByLimit'> {
   let hub: LiveUpdatesGauges | null = null;
   let connections: ConnectionGauges | null = null;
   new Gauge({
@@ -172,7 +214,24 @@ function scrapedGauges(registers: Registry[]): Pick<GatewayMetrics, 'watchLiveUp
       this.set(connections?.eventStreams() ?? 0);
     },
   });
+  new Gauge({
+    name: 'gateway_tcp_connections',
+    help: 'Open TCP connections of the HTTP/WebSocket server (capped by MAX_CONNECTIONS)',
+    registers,
+    collect() {
+      this.set(connections?.tcp() ?? 0);
+    },
+  });
+  const closedByLimit = new Counter({
+    name: 'gateway_connections_closed_by_limit_total',
+    help: 'Connections closed by a limit: max_connections, max_connections_per_address, ws_max_message_bytes, ws_unauthenticated_idle',
+    labelNames: ['limit'] as const,
+    registers,
+  });
   return {
+    connectionClosedByLimit(limit) {
+      closedByLimit.labels({ limit }).inc();
+    },
     watchLiveUpdates(value) {
       hub = value;
     },

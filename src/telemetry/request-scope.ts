@@ -15,7 +15,7 @@ import type { UpstreamObserver } from '../upstream/observer.js';
 
 export interface RequestScope {
   requestId: string;
-  /** A child of the gateway's logger bound to `requestId`. */
+  /** A child of the gateway's logger bound to `requestId`, and to `traceId` when tracing is on. */
   log: Logger;
 }
 
@@ -27,9 +27,12 @@ export function requestIdFrom(presented: string | null | undefined): string {
   return presented && REQUEST_ID_PATTERN.test(presented) ? presented : randomUUID();
 }
 
-/** A scope for `requestId` whose logger is a child of `logger`. */
-export function requestScope(logger: Logger, requestId: string): RequestScope {
-  return { requestId, log: logger.child({ requestId }) };
+/**
+ * A scope for `requestId` whose logger is a child of `logger`. `traceId` (tracing.ts's `traceIdOf`)
+ * joins the request's log lines to its trace.
+ */
+export function requestScope(logger: Logger, requestId: string, traceId?: string): RequestScope {
+  return { requestId, log: logger.child(traceId ? { requestId, traceId } : { requestId }) };
 }
 
 /** Sends the id of the request an exchange belongs to (its call's `requestId`) to the upstream as `X-Request-Id`. */

@@ -4,13 +4,21 @@
  * `traceparent` when it sends one, and the upstream receives ours. The SDK is imported only when
  * tracing is created, so a gateway without it pays nothing at start-up or at idle.
  *
+ * Each HTTP request's trace id is known from its start (`traceIdOf`), so that its log lines carry it
+ * (use-request-id.ts): the caller's, or one chosen here that the operation's root span then takes
+ * (the id generator reads it from the request's context). Live-update polls run outside any request:
+ * each poller is one trace (live-poller-trace.ts), not one trace per poll.
+ *
  * Nothing is registered globally but the async-hooks context manager (OpenTelemetry's context API has
  * only a global one): the tracer provider is passed explicitly, so tests and several gateways in one
  * process keep their own.
  */
+import type * as Api from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Plugin } from 'graphql-yoga';
+import type { PollerTracer } from '../live/observed.js';
 import type { UpstreamObserver } from '../upstream/observer.js';
+import { livePollerTracer } from './live-poller-trace.js';
 
 export interface TracingOptions {
   /** OTLP/HTTP traces endpoint (`http://collector:4318/v1/traces`). Ignored when `exporter` is given. */
@@ -26,6 +34,10 @@ export interface Tracing {
   plugin: Plugin;
   /** A client span per upstream exchange, and its `traceparent` header. */
   upstream: UpstreamObserver;
+  /** The trace id of an HTTP request being served (the caller's, or the one its spans will have). */
+  traceIdOf(request: Request): string | undefined;
+  /** One trace per live-update poller, its polls as child spans (live-poller-trace.ts). */
+  pollers: PollerTracer;
   /** Sends the spans still buffered and stops. */
   shutdown(): Promise<void>;
 }
@@ -38,7 +50,7 @@ export async function createTracing(options: TracingOptions): Promise<Tracing> {
     import('@opentelemetry/sdk-trace-base'),
     import('@envelop/opentelemetry'),
   ]);
-  const { context, trace, SpanKind, SpanStatusCode, ROOT_CONTEXT, defaultTextMapSetter } = api;
+  const { context, trace, SpanKind, ROOT_CONTEXT, createContextKey } = api;
   // False when one is already set (another gateway, or the application's own): that one serves.
   context.setGlobalContextManager(new hooks.AsyncLocalStorageContextManager().enable());
 
@@ -50,7 +62,19 @@ export async function createTracing(options: TracingOptions): Promise<Tracing> {
   }
   const processor = options.exporter ? new sdk.SimpleSpanProcessor(exporter) : new sdk.BatchSpanProcessor(exporter);
   const { Resource } = await import('@opentelemetry/resources');
-  const provider = new sdk.BasicTracerProvider({ resource: new Resource({ 'service.name': serviceName }) });
+  // A request without a caller's trace gets its trace id at its start (for its log lines); the root
+  // span its operation opens later takes that id from the request's context.
+  const CHOSEN_TRACE_ID = createContextKey('fine-tuning-gateway.trace-id');
+  const random = new sdk.RandomIdGenerator();
+  const idGenerator = {
+    generateTraceId: () =>
+      (context.active().getValue(CHOSEN_TRACE_ID) as string | undefined) ?? random.generateTraceId(),
+    generateSpanId: () => random.generateSpanId(),
+  };
+  const provider = new sdk.BasicTracerProvider({
+    resource: new Resource({ 'service.name': serviceName }),
+    idGenerator,
+  });
   provider.addSpanProcessor(processor);
   const tracer = provider.getTracer(serviceName);
   const propagator = new core.W3CTraceContextPropagator();
@@ -68,40 +92,63 @@ export async function createTracing(options: TracingOptions): Promise<Tracing> {
     {},
     serviceName,
   );
+  const traceIds = new WeakMap<Request, string>();
   const plugin: Plugin = {
     onPluginInit({ addPlugin }) {
       addPlugin(operations as Plugin);
     },
     instrumentation: {
-      request: ({ request }, wrapped) =>
-        context.with(propagator.extract(ROOT_CONTEXT, request.headers, headerGetter), wrapped),
+      request: ({ request }, wrapped) => {
+        const extracted = propagator.extract(ROOT_CONTEXT, request.headers, headerGetter);
+        const callers = trace.getSpanContext(extracted);
+        if (callers && api.isSpanContextValid(callers)) {
+          traceIds.set(request, callers.traceId);
+          return context.with(extracted, wrapped);
+        }
+        const chosen = random.generateTraceId();
+        traceIds.set(request, chosen);
+        return context.with(extracted.setValue(CHOSEN_TRACE_ID, chosen), wrapped);
+      },
     },
   };
 
   return {
     plugin,
-    upstream: {
-      start({ method, route, attempt }) {
-        const span = tracer.startSpan(`${method} ${route}`, {
-          kind: SpanKind.CLIENT,
-          attributes: {
-            'http.request.method': method,
-            'url.template': route,
-            ...(attempt > 1 ? { 'http.request.resend_count': attempt - 1 } : {}),
-          },
-        });
-        const headers: Record<string, string> = {};
-        propagator.inject(trace.setSpan(context.active(), span), headers, defaultTextMapSetter);
-        return {
-          headers,
-          end({ status }) {
-            if (status !== null) span.setAttribute('http.response.status_code', status);
-            if (status === null || status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-            span.end();
-          },
-        };
-      },
-    },
+    upstream: upstreamSpans(api, tracer, propagator),
+    traceIdOf: (request) => traceIds.get(request),
+    pollers: livePollerTracer(api, tracer),
     shutdown: () => provider.shutdown(),
+  };
+}
+
+/** A client span per upstream exchange, under the active span, and the `traceparent` that continues it. */
+function upstreamSpans(
+  api: typeof Api,
+  tracer: Api.Tracer,
+  propagator: { inject: (context: Api.Context, carrier: Record<string, string>, setter: Api.TextMapSetter) => void },
+): UpstreamObserver {
+  const { context, trace, SpanKind, SpanStatusCode, defaultTextMapSetter } = api;
+  return {
+    start({ method, route, attempt, dryRun }) {
+      const span = tracer.startSpan(`${method} ${route}`, {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'http.request.method': method,
+          'url.template': route,
+          ...(attempt > 1 ? { 'http.request.resend_count': attempt - 1 } : {}),
+          ...(dryRun ? { 'gateway.dry_run': true } : {}),
+        },
+      });
+      const headers: Record<string, string> = {};
+      propagator.inject(trace.setSpan(context.active(), span), headers, defaultTextMapSetter);
+      return {
+        headers,
+        end({ status }) {
+          if (status !== null) span.setAttribute('http.response.status_code', status);
+          if (status === null || status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+          span.end();
+        },
+      };
+    },
   };
 }

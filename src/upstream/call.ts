@@ -26,6 +26,8 @@ export interface Exchange extends RequestParts {
   route: string;
   /** Whether a failed attempt may be repeated (idempotent calls only). */
   retry: boolean;
+  /** A dry run of a creation (a cost estimate): observers tell it from the creation on the same route. */
+  dryRun?: boolean;
   /** A lost answer means "may have happened" (job creation): `UPSTREAM_OUTCOME_UNKNOWN`. */
   outcomeUnknownOnLostAnswer?: boolean;
   /** Statuses that count as success besides 2xx (the download's redirect). */
@@ -79,7 +81,7 @@ export function createCall(untracked: Dispatcher, o: ResolvedOptions): Call {
       callerSignal: signal,
       sourceError: () => sourceError,
       observer: o.observer,
-      info: { method: ex.method, route: ex.route, requestId },
+      info: { method: ex.method, route: ex.route, requestId, ...(ex.dryRun ? { dryRun: true } : {}) },
     };
     const run: CallRun = {
       creds,

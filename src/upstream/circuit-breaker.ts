@@ -7,7 +7,8 @@
  * What counts as a failure is the upstream's own health, never one caller's: a 5xx answer, a timeout,
  * a refused or reset connection. Any answer below 500 (401, 403, 404, 422, 429 …) shows that the
  * upstream is up, so it counts as a success, and one caller's bad token can never open the breaker
- * for everyone. A call the caller abandoned counts as neither.
+ * for everyone. A call the caller abandoned counts as neither, and so does one that never left the
+ * gateway's own connection queue (the pool was busy: that is the gateway's congestion, not the upstream's).
  *
  * It knows nothing of GraphQL or metrics: observers hear state changes through `onStateChange`.
  */
@@ -51,7 +52,7 @@ export interface CircuitBreaker extends CircuitBreakerView {
   succeeded(): void;
   /** The admitted call failed for the upstream's reasons (5xx, timeout, connection). */
   failed(): void;
-  /** The admitted call ended for the caller's own reasons (it left): neither outcome. */
+  /** The admitted call ended for the caller's own reasons (it left), or was never sent: neither outcome. */
   abandoned(): void;
 }
 

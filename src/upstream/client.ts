@@ -10,8 +10,9 @@
  */
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
-import { createCall } from './call.js';
-import { createCircuitBreaker, type CircuitBreakerView } from './circuit-breaker.js';
+import { createCall, type Call } from './call.js';
+import { withCallerShare } from './caller-share.js';
+import { createCircuitBreaker, type CircuitBreaker, type CircuitBreakerView } from './circuit-breaker.js';
 import { datasetEndpoints } from './dataset-endpoints.js';
 import { fileEndpoints } from './file-endpoints.js';
 import { jobEndpoints } from './job-endpoints.js';
@@ -38,7 +39,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): ClosableUp
   const ownAgent = options.dispatcher === undefined ? createAgent(o) : undefined;
   const dispatcher: Dispatcher = options.dispatcher ?? (ownAgent as Agent);
   const breaker = options.circuitBreaker ? createCircuitBreaker({ now: o.now, ...options.circuitBreaker }) : null;
-  const call = breaker ? withCircuitBreaker(createCall(dispatcher, o), breaker) : createCall(dispatcher, o);
+  const call = guardedCall(dispatcher, o, breaker);
   const json = jsonCall(call);
   return {
     listBaseModels: async (creds, opts) =>
@@ -57,6 +58,16 @@ export function createUpstreamClient(options: UpstreamClientOptions): ClosableUp
     },
     circuitBreaker: breaker,
   };
+}
+
+/**
+ * The call every endpoint makes: the circuit breaker around the exchange, and each caller's share of
+ * the connections around both, so that a call waiting for its caller's share is never the upstream's failure.
+ */
+export function guardedCall(dispatcher: Dispatcher, o: ResolvedOptions, breaker: CircuitBreaker | null): Call {
+  const call = breaker ? withCircuitBreaker(createCall(dispatcher, o), breaker) : createCall(dispatcher, o);
+  if (o.callerConnections >= o.connections) return call;
+  return withCallerShare(call, { perCaller: o.callerConnections, deadlineMs: o.deadlineMs, now: o.now });
 }
 
 /** The keep-alive pool a client builds when given no dispatcher (the Together client's too). */

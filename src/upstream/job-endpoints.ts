@@ -54,7 +54,7 @@ export function jobEndpoints(call: Call, json: JsonCall): JobEndpoints {
     estimateJob: async (creds, input, opts) =>
       json(
         creds,
-        { method: 'POST', route: '/jobs', path: '/jobs', json: createJobBody(input, true), retry: true },
+        { method: 'POST', route: '/jobs', path: '/jobs', json: createJobBody(input, true), retry: true, dryRun: true },
         opts,
         (r, op) => parseResponse(createJobResponseSchema, r, op).estimatedUsage,
       ),

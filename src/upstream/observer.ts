@@ -12,6 +12,8 @@ export interface UpstreamExchangeInfo {
   attempt: number;
   /** The id of the request the call serves (`CallOptions.requestId`), when it was given one. */
   requestId?: string;
+  /** True for a dry run (`POST /jobs` estimating a job's cost): same route as the creation, nothing created. */
+  dryRun?: boolean;
 }
 
 export interface UpstreamExchangeEnd {

@@ -49,6 +49,11 @@ export interface UpstreamClientOptions {
    * their deadline, and a call that never left the queue is never reported as sent). @default 64
    */
   connections?: number;
+  /**
+   * Calls of one caller (one token) in flight at once; its next calls wait for one of its own to end
+   * (caller-share.ts), so that no caller can hold every connection. @default `connections` (no share of its own)
+   */
+  callerConnections?: number;
   /** TCP (and TLS) connect timeout of the default Agent. @default 5_000 */
   connectTimeoutMs?: number;
   /** Longest wait for the response headers once the request is sent (undici `headersTimeout`). @default 15_000 */
@@ -99,6 +104,7 @@ export interface ResolvedOptions {
    */
   basePath: string;
   connections: number;
+  callerConnections: number;
   connectTimeoutMs: number;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
@@ -124,6 +130,7 @@ export function resolveOptions(options: UpstreamClientOptions): ResolvedOptions 
     baseUrl,
     basePath: baseUrl.pathname.replace(/\/+$/, ''),
     connections: options.connections ?? 64,
+    callerConnections: options.callerConnections ?? options.connections ?? 64,
     connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
     headersTimeoutMs: options.headersTimeoutMs ?? 15_000,
     bodyTimeoutMs: options.bodyTimeoutMs ?? 15_000,
@@ -145,8 +152,12 @@ export function resolveOptions(options: UpstreamClientOptions): ResolvedOptions 
     if (!Number.isFinite(value) || value < 0)
       throw new TypeError(`upstream client option ${name}: ${value} is not a number ≥ 0`);
   }
-  if (!Number.isInteger(resolved.connections) || resolved.connections < 1) {
-    throw new TypeError(`upstream client option connections: ${resolved.connections} is not an integer ≥ 1`);
+  for (const [name, value] of Object.entries({
+    connections: resolved.connections,
+    callerConnections: resolved.callerConnections,
+  })) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new TypeError(`upstream client option ${name}: ${value} is not an integer ≥ 1`);
   }
   if (!Number.isInteger(resolved.retry.maxAttempts) || resolved.retry.maxAttempts < 1) {
     throw new TypeError(

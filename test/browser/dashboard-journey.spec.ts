@@ -186,6 +186,8 @@ describe.skipIf(!CHROMIUM)(`dashboard in Chromium${SKIP_REASON}`, () => {
     const made = (await stack.client.listDatasets(DEMO)).filter((d) => d.name === 'support');
     expect(made).toHaveLength(1);
     const ours = made[0];
+    // Its id is shown, for GraphiQL's estimate and job tabs (GraphiQL cannot send a file).
+    expect(await row.locator('code.dataset-id').textContent()).toBe(ours!.id);
     await row.getByRole('button', { name: 'Delete dataset support' }).click();
     await row.waitFor({ state: 'detached' });
     expect((await stack.client.listDatasets(DEMO)).map((d) => d.id)).not.toContain(ours!.id);

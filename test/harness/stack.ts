@@ -9,6 +9,7 @@ import type { TokenPool } from '../../src/preflight/token-pool.js';
 import { composeGateway, type GatewayDeps } from '../../src/server/compose-gateway.js';
 import type { Gateway } from '../../src/server/gateway.js';
 import type { RunningServer } from '../../src/server/http.js';
+import type { RunningMetricsServer } from '../../src/server/metrics-server.js';
 import type { Simulator, SimulatorOptions } from '../../src/simulator/index.js';
 import {
   createUpstreamClient,
@@ -38,6 +39,8 @@ export interface Stack {
   gateway: Gateway;
   live: LiveUpdates;
   server: RunningServer | null;
+  /** The metrics listener, when the stack listens (`http: true`) and has metrics. */
+  metricsServer: RunningMetricsServer | null;
   /** Runs one operation in-process (through yoga.fetch) as `creds` (none: no credential headers). */
   gql<T = Record<string, any>>(
     query: string,
@@ -70,6 +73,8 @@ const HARNESS_ENV: Record<string, string> = {
   UPSTREAM_BREAKER_THRESHOLD: '0',
   // Off as in a stack without a registry: specs that read metrics bring their own (without process metrics).
   METRICS_ENABLED: 'false',
+  // A stack that brings its own metrics and listens serves them on a free port, not 9464.
+  METRICS_PORT: '0',
 };
 
 /** Settings a spec sets directly, and parts it builds itself (handed to the composition root as built). */
@@ -151,7 +156,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     listen: options.http ? {} : false,
   });
   const simulator = options.sharedSimulator ?? composed.simulator!;
-  const { gateway, client, live, server } = composed;
+  const { gateway, client, live, server, metricsServer } = composed;
 
   return {
     simulator,
@@ -160,6 +165,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     gateway,
     live,
     server,
+    metricsServer,
     async gql(query, variables, creds = DEMO) {
       const response = await gateway.yoga.fetch('http://gateway.test/graphql', {
         method: 'POST',

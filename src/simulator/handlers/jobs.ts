@@ -15,7 +15,7 @@ const usd = (n: number): string => `$${n.toFixed(2)}`;
 
 export const createJob: Handler = async ({ req, org, deps }) => {
   const request = parseJobRequest(await readJsonBody(req), org, deps.models);
-  const plan = await planJob(request);
+  const plan = await planJob(request, deps.rowCounter);
   // Read the clock after planning: the first job for a model waits for its tokenizer to load, and
   // the job's life (queued → completed) starts when it exists, not when the request arrived.
   const now = deps.options.now();

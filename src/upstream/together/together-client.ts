@@ -8,14 +8,12 @@
  * answer is UPSTREAM_OUTCOME_UNKNOWN), the upload's start and its PUT (a consumed stream).
  */
 import type { Agent, Dispatcher } from 'undici';
-import { createAgent } from '../client.js';
-import { createCall } from '../call.js';
+import { createAgent, guardedCall } from '../client.js';
 import { createCircuitBreaker } from '../circuit-breaker.js';
 import { jsonCall } from '../json-call.js';
 import { resolveOptions, type ResolvedOptions, type UpstreamClientOptions } from '../options.js';
 import { parseResponse } from '../parse-response.js';
 import { segment } from '../path.js';
-import { withCircuitBreaker } from '../with-circuit-breaker.js';
 import { jobEndpoints } from './job-endpoints.js';
 import { jobOutputEndpoints } from './job-output-endpoints.js';
 import { modelEndpoints } from './model-endpoints.js';
@@ -32,7 +30,7 @@ export function createTogetherClient(options: TogetherClientOptions): TogetherCl
   const ownAgent = options.dispatcher === undefined ? createAgent(o) : undefined;
   const dispatcher: Dispatcher = options.dispatcher ?? (ownAgent as Agent);
   const breaker = options.circuitBreaker ? createCircuitBreaker({ now: o.now, ...options.circuitBreaker }) : null;
-  const call = breaker ? withCircuitBreaker(createCall(dispatcher, o), breaker) : createCall(dispatcher, o);
+  const call = guardedCall(dispatcher, o, breaker);
   const json = jsonCall(call);
   const jobs = jobEndpoints(call, json);
   return {

@@ -1,0 +1,206 @@
+/**
+ * One CSV file analysed as its bytes arrive, all of it in a worker thread (count-worker.ts): UTF-8
+ * decoding, CSV scanning, the checks (columns, empty answers, duplicates), token counting and the
+ * tally. Memory stays bounded whatever the file's shape: a field keeps at most `contextLength` ×
+ * CHARS_PER_TOKEN characters (a row longer than the context needs only enough tokens to show it),
+ * and nothing else grows with the file but the bounded duplicate table.
+ */
+import { chatTemplateFor, type ChatTemplate } from '../contract/chat-templates.js';
+import type { TokenCounter } from '../contract/tokenizers.js';
+import { CsvScanner, type ScannedRecord } from './csv-scanner.js';
+import type { FieldText } from './field-text.js';
+import { FileTally, type CountedRow } from './file-tally.js';
+import { AnalysisInputError, describeBytes } from './input-error.js';
+import type { FileReport, RowProblem } from './report.js';
+
+/**
+ * Characters of a field kept per token of context. The longest tokens of the three vocabularies are
+ * runs of spaces or punctuation of a few dozen characters, while text averages about four characters
+ * a token: a row still within the context after this many characters is rare (long runs), and its
+ * count is then estimated and said to be.
+ */
+export const CHARS_PER_TOKEN = 16;
+/** Characters kept of a header name (the message listing the columns shows them). */
+const HEADER_CHARS = 1024;
+
+export interface FileAnalysisOptions {
+  baseModelId: string;
+  fileName: string;
+  /** Input field named in messages, e.g. `input.trainingFile`. */
+  label: string;
+  promptColumn: string | null;
+  answerColumn: string;
+  contextLength: number;
+  maxBytes: number;
+  duplicateRows: number;
+  holdOut: boolean;
+}
+
+export interface FileOutcome {
+  report: FileReport;
+  /** Tokens of the rows the service would hold out (0 unless `holdOut`). */
+  heldOutTokens: number;
+}
+
+export class AnalysisCancelled extends Error {}
+
+/** One number from the two fields' hashes: rows are duplicates when both fields are. */
+function rowHash(prompt: number, answer: number): number {
+  let h1 = Math.imul(0x9e3779b1 ^ (prompt >>> 0), 2654435761) ^ Math.imul(answer >>> 0, 1597334677);
+  let h2 = Math.imul(0x85ebca6b ^ Math.floor(prompt / 4294967296), 2246822507) ^ Math.floor(answer / 4294967296);
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/** A row's tokens, counting each field only as far as the context length shows. */
+function countRow(
+  counter: TokenCounter,
+  template: ChatTemplate,
+  prompt: FieldText | null,
+  answer: FieldText,
+  contextLength: number,
+): CountedRow {
+  const promptText = prompt?.text() ?? '';
+  const p = prompt === null ? { tokens: 0, chars: 0 } : counter.countUpTo(promptText, 'prompt', contextLength);
+  const room = contextLength - p.tokens - template.overheadTokens;
+  const answerText = room < 0 ? '' : answer.text();
+  const a = room < 0 ? { tokens: 0, chars: 0 } : counter.countUpTo(answerText, 'answer', room);
+  const promptWhole = prompt === null || (p.chars === promptText.length && !prompt.truncated);
+  const answerWhole = room >= 0 && a.chars === answerText.length && !answer.truncated;
+  if (promptWhole && answerWhole) {
+    return { prompt: p.tokens, answer: a.tokens, template: template.overheadTokens, estimated: false };
+  }
+  // The rest at the rate of what was counted (the answer at the prompt's when it was not reached).
+  const rate = a.chars > 0 ? a.tokens / a.chars : p.chars > 0 ? p.tokens / p.chars : 0.25;
+  const promptRate = p.chars > 0 ? p.tokens / p.chars : rate;
+  return {
+    prompt: promptWhole ? p.tokens : Math.round(promptRate * prompt!.length()),
+    answer: answerWhole ? a.tokens : Math.max(a.tokens, Math.round(rate * answer.length())),
+    template: template.overheadTokens,
+    estimated: true,
+  };
+}
+
+export class FileAnalysis {
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  private readonly scanner: CsvScanner;
+  private readonly tally: FileTally;
+  private readonly template: ChatTemplate;
+  private header: string[] | null = null;
+  private promptIndex = -1;
+  private answerIndex = -1;
+  private bytes = 0;
+
+  constructor(
+    private readonly options: FileAnalysisOptions,
+    private readonly counter: TokenCounter,
+    /** Checked between rows: true once the caller has left. */
+    private readonly cancelled: () => boolean,
+  ) {
+    this.template = chatTemplateFor(options.baseModelId)!;
+    this.tally = new FileTally(options);
+    this.scanner = new CsvScanner(
+      () => HEADER_CHARS,
+      (record) => this.record(record),
+    );
+  }
+
+  /** Reads more bytes; true when the reading has ended early (a quoting error) and `end` may follow. */
+  write(chunk: Uint8Array): boolean {
+    this.bytes += chunk.length;
+    const { label, maxBytes } = this.options;
+    if (this.bytes > maxBytes)
+      throw new AnalysisInputError(
+        'TOO_LARGE',
+        `${label}: larger than the analysis limit of ${describeBytes(maxBytes)} (ANALYZE_MAX_BYTES)`,
+      );
+    if (chunk.includes(0))
+      throw new AnalysisInputError('BINARY', `${label}: not a CSV file: it holds binary data (NUL bytes)`);
+    this.scanner.write(this.decode(chunk));
+    return this.scanner.error !== undefined;
+  }
+
+  private decode(chunk?: Uint8Array): string {
+    try {
+      return chunk === undefined ? this.decoder.decode() : this.decoder.decode(chunk, { stream: true });
+    } catch {
+      throw new AnalysisInputError('NOT_UTF8', `${this.options.label}: not a CSV file: it is not UTF-8 text`);
+    }
+  }
+
+  end(): FileOutcome {
+    const { label } = this.options;
+    if (this.scanner.error === undefined) {
+      this.scanner.write(this.decode());
+      this.scanner.end();
+    }
+    const error = this.scanner.error;
+    if (this.header === null) {
+      if (error !== undefined)
+        throw new AnalysisInputError('BAD_HEADER', `${label}: not a valid CSV file: ${error.message}`);
+      throw new AnalysisInputError(this.bytes === 0 ? 'EMPTY' : 'NO_DATA_ROWS', `${label}: the file is empty`);
+    }
+    let stoppedAt: RowProblem | null = null;
+    if (error !== undefined) {
+      const row = Math.max(1, this.tally.rowsRead() + 1);
+      const message = `row ${row} (line ${error.line}): ${error.message}; the rest of the file was not read`;
+      stoppedAt = { kind: 'UNPARSABLE', row, line: error.line, message };
+      this.tally.problem(stoppedAt);
+    }
+    if (this.tally.rowsRead() === 0 && error === undefined)
+      throw new AnalysisInputError('NO_DATA_ROWS', `${label}: the CSV has a header row but no data rows`);
+    return {
+      report: this.tally.report(this.options.fileName, this.bytes, stoppedAt),
+      heldOutTokens: this.options.holdOut ? this.tally.heldOutTokens() : 0,
+    };
+  }
+
+  private record(record: ScannedRecord): void {
+    if (this.header === null) return this.readHeader(record);
+    if (this.cancelled()) throw new AnalysisCancelled();
+    const row = this.tally.rowRead();
+    const problem = (kind: RowProblem['kind'], message: string): void =>
+      this.tally.problem({ kind, row, line: record.line, message: `row ${row} (line ${record.line}): ${message}` });
+    const width = this.header.length;
+    if (record.fieldCount < width) {
+      const missing = this.header
+        .slice(record.fieldCount)
+        .map((h) => JSON.stringify(h))
+        .join(', ');
+      return problem('MISSING_COLUMN', `has ${record.fieldCount} of ${width} fields: no value for ${missing}`);
+    }
+    if (record.fieldCount > width)
+      return problem('EXTRA_FIELDS', `has ${record.fieldCount} fields, the header names ${width} (an unquoted comma?)`);
+    const answer = record.fields[this.answerIndex]!;
+    const prompt = this.promptIndex === -1 ? null : record.fields[this.promptIndex]!;
+    if (answer.empty)
+      return problem(
+        'EMPTY_ANSWER',
+        `answer column ${JSON.stringify(this.options.answerColumn)} is empty: the row trains nothing`,
+      );
+    this.tally.usableRow(row, rowHash(prompt?.digest() ?? 0, answer.digest()));
+    this.tally.counted(countRow(this.counter, this.template, prompt, answer, this.options.contextLength));
+  }
+
+  private readHeader(record: ScannedRecord): void {
+    const header = record.fields.map((field) => field?.text() ?? '');
+    const { label } = this.options;
+    const columnIndex = (column: string, what: string): number => {
+      const index = header.indexOf(column.trim());
+      if (index === -1) {
+        const names = header.map((h) => JSON.stringify(h)).join(', ');
+        throw new AnalysisInputError(
+          'NO_SUCH_COLUMN',
+          `${label}: no ${what} column ${JSON.stringify(column)}; the header row names ${names}`,
+        );
+      }
+      return index;
+    };
+    this.answerIndex = columnIndex(this.options.answerColumn, 'answer');
+    this.promptIndex = this.options.promptColumn === null ? -1 : columnIndex(this.options.promptColumn, 'prompt');
+    this.header = header;
+    const cap = this.options.contextLength * CHARS_PER_TOKEN;
+    this.scanner.keepColumns((i) => (i === this.answerIndex || i === this.promptIndex ? cap : null));
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Issue 17, item 5: what one client can hold of the server before any authentication. A WebSocket
+ * message is bounded like an HTTP body, from its frame header; a socket idle without credentials is
+ * closed; connections are capped in total and per address, and counted in the metrics.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createGatewayMetrics, type GatewayMetrics } from '../../src/telemetry/gateway-metrics.js';
+import { DEMO, eventually, startStack, type Stack } from '../harness/stack.js';
+import {
+  closeCode,
+  openRaw,
+  openRawWebSocket,
+  receivedWhen,
+  textFrame,
+  textFrameHeader,
+  textMessages,
+  type RawSocket,
+} from '../harness/raw-socket.js';
+
+let stack: Stack | null = null;
+let metrics: GatewayMetrics;
+const opened: RawSocket[] = [];
+
+afterEach(async () => {
+  for (const raw of opened.splice(0)) raw.socket.destroy();
+  await stack?.close();
+  stack = null;
+});
+
+async function start(env: Record<string, string>): Promise<string> {
+  metrics = createGatewayMetrics({ processMetrics: false });
+  stack = await startStack({ http: true, env, gateway: { metrics } });
+  return stack.server!.url;
+}
+
+async function closedByLimit(limit: string): Promise<number> {
+  const metric = await metrics.registry.getSingleMetric('gateway_connections_closed_by_limit_total')!.get();
+  return metric.values.find((v) => v.labels['limit'] === limit)?.value ?? 0;
+}
+
+async function tcpConnections(): Promise<number> {
+  return (await metrics.registry.getSingleMetric('gateway_tcp_connections')!.get()).values[0]!.value;
+}
+
+const track = <T extends RawSocket>(raw: T): T => {
+  opened.push(raw);
+  return raw;
+};
+
+/** A connection that has begun a request and never finishes its headers (a slow-header client). */
+async function slowHeaders(url: string): Promise<RawSocket> {
+  const raw = track(await openRaw(url));
+  raw.socket.write('GET /healthz HTTP/1.1\r\nHost: gateway.test\r\n');
+  return raw;
+}
+
+describe('WebSocket messages', () => {
+  it('refuses a 10 MB frame before connection_init from its header, without waiting for (or buffering) its payload', async () => {
+    const url = await start({});
+    const raw = track(await openRawWebSocket(url));
+    // The header announces 10 MB; only 1 KB follows. A server that accepts the size waits for the rest.
+    raw.socket.write(Buffer.concat([textFrameHeader(10 * 1024 * 1024), Buffer.alloc(1024, 0x20)]));
+    const frames = await receivedWhen(raw, (bytes) => closeCode(bytes) !== undefined);
+    expect(closeCode(frames)).toBe(1009); // "Message Too Big"
+    expect(await closedByLimit('ws_max_message_bytes')).toBe(1);
+  });
+
+  it('still takes a message within MAX_REQUEST_BODY_BYTES', async () => {
+    const url = await start({ MAX_REQUEST_BODY_BYTES: '4096' });
+    const raw = track(await openRawWebSocket(url));
+    raw.socket.write(textFrame(JSON.stringify({ type: 'connection_init', payload: {} })));
+    const frames = await receivedWhen(raw, (bytes) => textMessages(bytes).length > 0);
+    expect(JSON.parse(textMessages(frames)[0]!)).toEqual({ type: 'connection_ack' });
+  });
+});
+
+describe('WebSockets idle without credentials', () => {
+  it('closes one whose connection_init was empty once idle, and leaves one with a token open', async () => {
+    const url = await start({ WS_UNAUTHENTICATED_IDLE_MS: '200' });
+    const withToken = track(await openRawWebSocket(url));
+    withToken.socket.write(
+      textFrame(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${DEMO.token}` } })),
+    );
+    await receivedWhen(withToken, (bytes) => textMessages(bytes).length > 0);
+    const empty = track(await openRawWebSocket(url));
+    empty.socket.write(textFrame(JSON.stringify({ type: 'connection_init', payload: {} })));
+
+    const frames = await receivedWhen(empty, (bytes) => closeCode(bytes) !== undefined);
+    expect(textMessages(frames).map((m) => JSON.parse(m))).toEqual([{ type: 'connection_ack' }]);
+    expect(closeCode(frames)).toBe(4401);
+    // Opened first, the socket with a token has been idle longer: it would have been closed first.
+    expect(closeCode(withToken.received())).toBeUndefined();
+    expect(withToken.socket.destroyed).toBe(false);
+    expect(await closedByLimit('ws_unauthenticated_idle')).toBe(1);
+  });
+});
+
+describe('connections', () => {
+  it('caps the connections of one address (MAX_CONNECTIONS_PER_ADDRESS), and counts what it refuses', async () => {
+    const url = await start({ MAX_CONNECTIONS_PER_ADDRESS: '3' });
+    const held = [await slowHeaders(url), await slowHeaders(url), await slowHeaders(url)];
+    await eventually(async () => ((await tcpConnections()) === 3 ? true : undefined), 5_000, 'three connections');
+
+    const refused = track(await openRaw(url));
+    await refused.closed;
+    expect(refused.received().length).toBe(0);
+    expect(await closedByLimit('max_connections_per_address')).toBe(1);
+
+    // One of the held connections goes: the address may connect again.
+    held[0]!.socket.destroy();
+    await eventually(async () => ((await tcpConnections()) === 2 ? true : undefined), 5_000, 'one connection gone');
+    const response = await fetch(`${url}/healthz`);
+    expect(response.status).toBe(200);
+  });
+
+  it('caps all connections (MAX_CONNECTIONS)', async () => {
+    const url = await start({ MAX_CONNECTIONS: '2', MAX_CONNECTIONS_PER_ADDRESS: '0' });
+    await slowHeaders(url);
+    await slowHeaders(url);
+    await eventually(async () => ((await tcpConnections()) === 2 ? true : undefined), 5_000, 'two connections');
+    const refused = track(await openRaw(url));
+    await refused.closed;
+    expect(refused.received().length).toBe(0);
+    expect(await closedByLimit('max_connections')).toBe(1);
+  });
+
+  it('closes a connection whose headers never finish (HTTP_HEADERS_TIMEOUT_MS)', async () => {
+    const url = await start({ HTTP_HEADERS_TIMEOUT_MS: '300' });
+    const slow = await slowHeaders(url);
+    await slow.closed;
+    expect(slow.received().toString('latin1')).toMatch(/^HTTP\/1\.1 408/);
+  });
+});
