@@ -12,6 +12,8 @@ import { z } from 'zod';
 import { bool, hostName, integer, list, nonNegativeInt, origin, port, positiveInt } from './env-values.js';
 import { DEFAULT_INTERVALS } from './live/options.js';
 import { SIMULATOR_JOB_SECONDS } from './simulator/job-seconds.js';
+import { METRICS_DEFAULTS, TRACING_DEFAULTS } from './telemetry/defaults.js';
+import { UPSTREAM_DEFAULTS } from './upstream/options.js';
 
 /** How docs/configuration.md shows a variable without a plain default value (`unset`, a rule). */
 export interface SettingMeta {
@@ -86,11 +88,11 @@ export const settingVariables = z.object({
     'unset',
   ),
   UPSTREAM_DEADLINE_MS: about(
-    positiveInt.default(15_000),
+    positiveInt.default(UPSTREAM_DEFAULTS.deadlineMs),
     'Timeout of one upstream call including its retries, in milliseconds.',
   ),
   UPSTREAM_CONNECTIONS: about(
-    positiveInt.default(64),
+    positiveInt.default(UPSTREAM_DEFAULTS.connections),
     'Connections the gateway keeps open to the upstream, shared by every caller; calls beyond them wait (within their deadline) for one to come free.',
   ),
   UPSTREAM_CALLER_CONNECTIONS: about(
@@ -278,7 +280,7 @@ export const settingVariables = z.object({
     'Path of the Prometheus metrics.',
   ),
   METRICS_OPERATION_NAME_LIMIT: about(
-    positiveInt.default(100),
+    positiveInt.default(METRICS_DEFAULTS.operationNameLimit),
     'Distinct GraphQL operation names with their own metric series; later names are reported as `other`.',
   ),
   METRICS_ORGANIZATION_LABEL: about(
@@ -290,7 +292,10 @@ export const settingVariables = z.object({
     'OTLP/HTTP collector base URL (spans go to `<url>/v1/traces`). Setting it turns OpenTelemetry tracing on; unset, tracing is off and its SDK is never loaded.',
     'unset (off)',
   ),
-  OTEL_SERVICE_NAME: about(z.string().min(1).default('fine-tuning-gateway'), "`service.name` of the gateway's spans."),
+  OTEL_SERVICE_NAME: about(
+    z.string().min(1).default(TRACING_DEFAULTS.serviceName),
+    "`service.name` of the gateway's spans.",
+  ),
 });
 
 export type SettingVariables = z.output<typeof settingVariables>;

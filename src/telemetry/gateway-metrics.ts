@@ -15,6 +15,7 @@ import type { CircuitBreakerView, CircuitState } from '../upstream/circuit-break
 import type { LiveUpdatesObserver } from '../live/observed.js';
 import { combineObservers, type UpstreamObserver } from '../upstream/observer.js';
 import { boundedLabel, type BoundedLabel } from './bounded-label.js';
+import { METRICS_DEFAULTS } from './defaults.js';
 import { provenRequests } from './proven-requests.js';
 
 export interface GatewayMetricsOptions {
@@ -112,7 +113,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
   const gauges = scrapedGauges(registers);
   const watchCircuitBreaker = circuitBreakerMetrics(registers);
 
-  const limit = options.operationNameLimit ?? 100;
+  const limit = options.operationNameLimit ?? METRICS_DEFAULTS.operationNameLimit;
   return {
     registry,
     operationName: boundedLabel(limit),

@@ -18,6 +18,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Plugin } from 'graphql-yoga';
 import type { PollerTracer } from '../live/observed.js';
 import type { UpstreamObserver } from '../upstream/observer.js';
+import { TRACING_DEFAULTS } from './defaults.js';
 import { livePollerTracer } from './live-poller-trace.js';
 
 export interface TracingOptions {
@@ -54,7 +55,7 @@ export async function createTracing(options: TracingOptions): Promise<Tracing> {
   // False when one is already set (another gateway, or the application's own): that one serves.
   context.setGlobalContextManager(new hooks.AsyncLocalStorageContextManager().enable());
 
-  const serviceName = options.serviceName ?? 'fine-tuning-gateway';
+  const serviceName = options.serviceName ?? TRACING_DEFAULTS.serviceName;
   let exporter = options.exporter;
   if (!exporter) {
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');

@@ -46,7 +46,7 @@ export interface UpstreamClientOptions {
   dispatcher?: Dispatcher;
   /**
    * Connections the default Agent opens to the upstream; calls beyond them wait in its queue (within
-   * their deadline, and a call that never left the queue is never reported as sent). @default 64
+   * their deadline, and a call that never left the queue is never reported as sent). @default 64 (`UPSTREAM_DEFAULTS`)
    */
   connections?: number;
   /**
@@ -64,7 +64,7 @@ export interface UpstreamClientOptions {
    * Overall deadline of one client call, retries and their sleeps included. When it passes, the call
    * fails with `UPSTREAM_UNAVAILABLE` (or `UPSTREAM_OUTCOME_UNKNOWN` for a job creation already sent).
    * A call may shorten it with `CallOptions.deadlineMs`.
-   * @default 30_000
+   * @default 15_000 (`UPSTREAM_DEFAULTS`)
    */
   deadlineMs?: number;
   /** Deadline of `uploadFile`, which streams a whole CSV and so may legitimately take longer. @default 300_000 */
@@ -121,6 +121,12 @@ export interface ResolvedOptions {
   dialect?: UpstreamDialect;
 }
 
+/**
+ * The defaults that are also gateway settings (`UPSTREAM_CONNECTIONS`, `UPSTREAM_DEADLINE_MS`): the
+ * settings schema takes them from here, so that the client and the gateway never disagree.
+ */
+export const UPSTREAM_DEFAULTS = { connections: 64, deadlineMs: 15_000 } as const;
+
 const noop: UpstreamLogFn = () => {};
 const silentLogger: UpstreamLogger = { debug: noop, info: noop, warn: noop, error: noop };
 
@@ -129,12 +135,12 @@ export function resolveOptions(options: UpstreamClientOptions): ResolvedOptions 
   const resolved: ResolvedOptions = {
     baseUrl,
     basePath: baseUrl.pathname.replace(/\/+$/, ''),
-    connections: options.connections ?? 64,
-    callerConnections: options.callerConnections ?? options.connections ?? 64,
+    connections: options.connections ?? UPSTREAM_DEFAULTS.connections,
+    callerConnections: options.callerConnections ?? options.connections ?? UPSTREAM_DEFAULTS.connections,
     connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
     headersTimeoutMs: options.headersTimeoutMs ?? 15_000,
     bodyTimeoutMs: options.bodyTimeoutMs ?? 15_000,
-    deadlineMs: options.deadlineMs ?? 30_000,
+    deadlineMs: options.deadlineMs ?? UPSTREAM_DEFAULTS.deadlineMs,
     uploadDeadlineMs: options.uploadDeadlineMs ?? 300_000,
     maxResponseBytes: options.maxResponseBytes ?? 8 * 1024 * 1024,
     retry: {
