@@ -5,7 +5,3 @@
 export const PROVIDER_NAMES = ['nscale', 'together'] as const;
 
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
-
-export function isProviderName(value: string): value is ProviderName {
-  return (PROVIDER_NAMES as readonly string[]).includes(value);
-}
