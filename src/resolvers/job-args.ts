@@ -11,6 +11,8 @@ export interface JobArgs extends Omit<CreateJobArgs, 'dataset' | 'hyperparameter
   dataset?: CreateJobArgs['dataset'] | null;
   files?: { trainingFileId: string | number; validationFileId?: string | number | null } | null;
   fromCheckpoint?: string | null;
+  /** Together only: where the trained model goes on Hugging Face; the token is a secret. */
+  huggingFaceExport?: { repositoryId: string; accessToken: string } | null;
   hyperparameters: CreateJobArgs['hyperparameters'] & {
     nCheckpoints?: number | null;
     earlyStopping?: { patience: number; warmupEvals: number; minDelta: number } | null;
@@ -29,6 +31,8 @@ export function refusedByProvider(args: JobArgs, provider: ProviderName): Proble
   if (provider === 'nscale') {
     if (args.files != null) refuse('files', `${TOGETHER_ONLY}; a job here trains on a dataset (give dataset)`);
     if (args.fromCheckpoint != null) refuse('fromCheckpoint', TOGETHER_ONLY);
+    if (args.huggingFaceExport != null)
+      refuse('huggingFaceExport', `${TOGETHER_ONLY}; here a COMPLETED job is exported with exportJobToHuggingFace`);
     if (h.nCheckpoints != null) refuse('hyperparameters.nCheckpoints', TOGETHER_ONLY);
     if (h.earlyStopping != null) refuse('hyperparameters.earlyStopping', TOGETHER_ONLY);
     if (h.dpo != null) refuse('hyperparameters.dpo', `${TOGETHER_ONLY} (preference training)`);

@@ -27,16 +27,27 @@ export function exportInputProblems(input: ExportArgs): Problem[] {
       message: `userId: ${JSON.stringify(input.userId)} is not a Hugging Face user name (${HUGGING_FACE_NAME_RULE})`,
     });
   }
+  return [...problems, ...repositoryAndTokenProblems(input, '')];
+}
+
+/** The repository id and the token of an export, under `prefix` (`huggingFaceExport.` in createJob). */
+export function repositoryAndTokenProblems(
+  input: Pick<ExportArgs, 'accessToken' | 'repositoryId'>,
+  prefix: string,
+): Problem[] {
+  const problems: Problem[] = [];
   if (!isHuggingFaceAccessToken(input.accessToken)) {
+    const field = `${prefix}accessToken`;
     problems.push({
-      field: 'accessToken',
-      message: `accessToken: not a Hugging Face access token (${HUGGING_FACE_TOKEN_RULE}); the value is not repeated here`,
+      field,
+      message: `${field}: not a Hugging Face access token (${HUGGING_FACE_TOKEN_RULE}); the value is not repeated here`,
     });
   }
   if (!isHuggingFaceRepositoryId(input.repositoryId)) {
+    const field = `${prefix}repositoryId`;
     problems.push({
-      field: 'repositoryId',
-      message: `repositoryId: ${JSON.stringify(input.repositoryId)} is not a repository id of the form "user/repo" (each part: ${HUGGING_FACE_NAME_RULE}; no "--", "..", or ".git" suffix)`,
+      field,
+      message: `${field}: ${JSON.stringify(input.repositoryId)} is not a repository id of the form "user/repo" (each part: ${HUGGING_FACE_NAME_RULE}; no "--", "..", or ".git" suffix)`,
     });
   }
   return problems;

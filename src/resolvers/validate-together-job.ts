@@ -12,6 +12,7 @@ import type { TogetherCreateJobInput } from '../upstream/together/create-job-inp
 import type { TogetherModelLimits } from '../upstream/together/wire-files.js';
 import type { GatewayContext } from './context.js';
 import { refusedByProvider, type JobArgs } from './job-args.js';
+import { repositoryAndTokenProblems } from './validate-export-input.js';
 
 type Check = (field: string, ok: boolean, message: () => string) => void;
 
@@ -46,6 +47,8 @@ export async function validateTogetherJob(
     });
   else checkSettings(args, limits, ids.validation !== null, check);
   const fromCheckpoint = checkpointOf(args.fromCheckpoint, problems);
+  if (args.huggingFaceExport != null)
+    problems.push(...repositoryAndTokenProblems(args.huggingFaceExport, 'huggingFaceExport.'));
   if (problems.length > 0 || !ids.training) return { ok: false, problems };
   return { ok: true, job: togetherInput(args, ids.training, ids.validation, fromCheckpoint) };
 }
@@ -230,5 +233,13 @@ function togetherInput(
     method: h.dpo ? { method: 'dpo', beta: h.dpo.beta } : { method: 'sft', trainOnInputs: !h.maskPromptLabels },
     ...(h.earlyStopping ? { earlyStopping: { ...h.earlyStopping } } : {}),
     ...(fromCheckpoint ? { fromCheckpoint } : {}),
+    ...(args.huggingFaceExport
+      ? {
+          huggingFaceExport: {
+            repositoryName: args.huggingFaceExport.repositoryId,
+            token: args.huggingFaceExport.accessToken,
+          },
+        }
+      : {}),
   };
 }

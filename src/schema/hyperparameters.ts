@@ -21,7 +21,7 @@ import {
 } from '../contract/hyperparameters.js';
 import type { Hyperparameters, LoraConfig } from '../upstream/schemas.js';
 import { builder } from './builder.js';
-import { DpoInput, EarlyStoppingInput, JobFilesInput } from './together-job-input.js';
+import { DpoInput, EarlyStoppingInput, JobFilesInput, JobHuggingFaceExportInput } from './together-job-input.js';
 
 export const TrainableModuleEnum = builder.enumType('TrainableModule', {
   description: 'A linear layer that LoRA adapts. An empty list means all of them.',
@@ -228,6 +228,11 @@ export const CreateJobInput = builder.inputType('CreateJobInput', {
     fromCheckpoint: t.string({
       description:
         'Together only: continue training from a job of the same account, `<job id>` or `<job id>:<step>` (a saved checkpoint, see `Job.checkpoints`). Refused on Nscale.',
+    }),
+    huggingFaceExport: t.field({
+      type: JobHuggingFaceExportInput,
+      description:
+        'Together only: push the trained model to this Hugging Face repository when the job completes (checked like `exportJobToHuggingFace`’s repository and token). Refused on Nscale, which exports a COMPLETED job with `exportJobToHuggingFace`.',
     }),
     hyperparameters: t.field({
       type: HyperparametersInput,

@@ -1,6 +1,6 @@
 /**
  * The inputs of a new job that only Together honours: the files it trains on (Together has no
- * datasets), early stopping and preference training (DPO). On Nscale each is refused, naming the
+ * datasets), early stopping, preference training (DPO) and the Hugging Face export at creation. On Nscale each is refused, naming the
  * provider, before any upstream call (resolvers/provider-only-input.ts).
  */
 import { builder } from './builder.js';
@@ -47,5 +47,14 @@ export const DpoInput = builder.inputType('DpoInput', {
       defaultValue: 0.1,
       description: 'How far the trained model may move from the base model; above 0; default 0.1.',
     }),
+  }),
+});
+
+export const JobHuggingFaceExportInput = builder.inputType('JobHuggingFaceExportInput', {
+  description:
+    'Together only: push the trained model to a Hugging Face repository when the job completes. The access token is passed to the upstream and never stored, logged or returned. On Nscale this is refused: export a COMPLETED job with `exportJobToHuggingFace` instead.',
+  fields: (t) => ({
+    repositoryId: t.string({ required: true, description: 'The target repository, `user/repo`.' }),
+    accessToken: t.string({ required: true, description: 'A Hugging Face access token with write access (`hf_…`).' }),
   }),
 });

@@ -114,6 +114,8 @@ export interface StackOptions {
   http?: boolean;
   /** Options of the upstream client, over the settings' (fast retries here). */
   client?: Partial<Omit<UpstreamClientOptions, 'baseUrl'>>;
+  /** Makes the Together client (a spec that watches what reaches the Together simulator). */
+  togetherClient?: GatewayDeps['togetherClient'];
 }
 
 /** The settings of a stack: the harness's environment, the spec's, then the spec's direct overrides. */
@@ -146,6 +148,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     upstreamClient: (settings) =>
       createUpstreamClient({ ...settings, retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...options.client }),
     ...(options.live ? { live: options.live } : {}),
+    ...(options.togetherClient ? { togetherClient: options.togetherClient } : {}),
     ...(g.tokenPool ? { tokenPool: g.tokenPool } : {}),
     ...(g.dashboardDir ? { dashboardDir: g.dashboardDir } : {}),
     prebuilt: Object.fromEntries(

@@ -1,0 +1,135 @@
+/**
+ * A Hugging Face export chosen at creation (issue 19): on Together, `createJob`'s `huggingFaceExport`
+ * reaches the simulator as `hf_output_repo_name` and `hf_api_token`, checked first like
+ * `exportJobToHuggingFace`'s repository and token, and the token never comes back; on Nscale it is
+ * refused naming the provider (a completed job is exported there instead), before any upstream call.
+ */
+import { Agent, type Dispatcher } from 'undici';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTogetherClient } from '../../src/upstream/together/together-client.js';
+import { QA_CSV } from '../harness/fixtures.js';
+import { DEMO, headersFor, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+
+/** The JSON bodies of the job creations the Together simulator received, as sent on the wire. */
+const created: Array<Record<string, unknown>> = [];
+const agent = new Agent().compose((dispatch) => (opts: Dispatcher.DispatchOptions, handler) => {
+  if (opts.method === 'POST' && opts.path.endsWith('/fine-tunes') && typeof opts.body === 'string')
+    created.push(JSON.parse(opts.body) as Record<string, unknown>);
+  return dispatch(opts, handler);
+});
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({
+    env: { SIMULATOR_JOB_SECONDS: '1' },
+    togetherClient: (options) => createTogetherClient({ ...options, dispatcher: agent }),
+  });
+});
+afterAll(async () => {
+  await stack.close();
+  await agent.close();
+});
+beforeEach(() => {
+  created.length = 0;
+  stack.simulator.resetStats();
+  stack.togetherSimulator!.resetStats();
+});
+
+const TOGETHER = { authorization: 'Bearer demo-token', 'x-provider': 'together' };
+const MODEL = 'meta-llama/Llama-3.2-3B-Instruct';
+const TOKEN = `hf_${'a1B2c3D4e5'.repeat(4)}`;
+const CREATE = 'mutation($i: CreateJobInput!) { createJob(input: $i) { id provider status } }';
+
+async function gql(query: string, headers: Record<string, string>, variables?: object): Promise<GraphQLResponse> {
+  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, ...((await response.json()) as object) };
+}
+
+async function uploadedFile(): Promise<string> {
+  const form = new FormData();
+  form.set(
+    'operations',
+    JSON.stringify({
+      query: 'mutation($file: Upload!, $c: CsvColumnsInput) { uploadFile(file: $file, csvColumns: $c) { id } }',
+      variables: { file: null, c: { promptColumn: 'question' } },
+    }),
+  );
+  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.set('0', new File([QA_CSV], 'qa.csv', { type: 'text/csv' }));
+  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
+    method: 'POST',
+    headers: { accept: 'application/graphql-response+json', ...TOGETHER },
+    body: form,
+  });
+  const body = (await response.json()) as GraphQLResponse;
+  expect(body.errors).toBeUndefined();
+  return body.data?.uploadFile.id as string;
+}
+
+const job = (file: string, huggingFaceExport: object) => ({
+  name: 'qa-to-hub',
+  baseModelId: MODEL,
+  files: { trainingFileId: file },
+  hyperparameters: { batchSize: 8 },
+  huggingFaceExport,
+});
+
+describe('a Hugging Face export chosen at creation', () => {
+  it('reaches Together with the job, its token sent upstream and never shown', async () => {
+    const file = await uploadedFile();
+    const res = await gql(CREATE, TOGETHER, {
+      i: job(file, { repositoryId: 'someone/qa-adapter', accessToken: TOKEN }),
+    });
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.createJob).toMatchObject({ provider: 'TOGETHER' });
+    expect(stack.togetherSimulator!.stats()['POST /fine-tunes']).toBe(1);
+    expect(created).toHaveLength(1);
+    expect(created[0]).toMatchObject({ hf_output_repo_name: 'someone/qa-adapter', hf_api_token: TOKEN });
+    expect(JSON.stringify(res)).not.toContain(TOKEN);
+  });
+
+  it('leaves both parameters out when no export is asked for', async () => {
+    const file = await uploadedFile();
+    const { huggingFaceExport: _, ...plain } = job(file, {});
+    expect((await gql(CREATE, TOGETHER, { i: plain })).errors).toBeUndefined();
+    expect(created).toHaveLength(1);
+    expect(Object.keys(created[0]!)).not.toContain('hf_output_repo_name');
+    expect(Object.keys(created[0]!)).not.toContain('hf_api_token');
+  });
+
+  it('checks the repository and the token first, every problem at once, without repeating the token', async () => {
+    const file = await uploadedFile();
+    stack.togetherSimulator!.resetStats();
+    const badToken = 'hf_short-and-secret';
+    const res = await gql(CREATE, TOGETHER, { i: job(file, { repositoryId: 'no-slash', accessToken: badToken }) });
+    expect(res.errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([
+      ['BAD_USER_INPUT', 'huggingFaceExport.accessToken'],
+      ['BAD_USER_INPUT', 'huggingFaceExport.repositoryId'],
+    ]);
+    expect(res.errors?.[1]?.message).toMatch(/^huggingFaceExport\.repositoryId: "no-slash" is not a repository id/);
+    expect(JSON.stringify(res)).not.toContain(badToken);
+    expect(stack.togetherSimulator!.stats()['POST /fine-tunes']).toBeUndefined();
+    expect(created).toHaveLength(0);
+  });
+
+  it('is refused on Nscale naming the provider and what to do instead, calling neither provider', async () => {
+    const res = await gql(CREATE, headersFor(DEMO), {
+      i: {
+        name: 'x',
+        baseModelId: 'm',
+        dataset: { id: 'd', answerColumn: 'a' },
+        huggingFaceExport: { repositoryId: 'someone/repo', accessToken: TOKEN },
+      },
+    });
+    const refusal = res.errors?.find((e) => e.extensions?.field === 'huggingFaceExport');
+    expect(refusal?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(refusal?.message).toMatch(/not available on provider nscale.*exportJobToHuggingFace/);
+    expect(JSON.stringify(res)).not.toContain(TOKEN);
+    expect(stack.simulator.stats()['POST /jobs']).toBeUndefined();
+    expect(Object.values(stack.togetherSimulator!.stats()).every((n) => n === 0)).toBe(true);
+  });
+});
