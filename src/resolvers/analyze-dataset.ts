@@ -13,8 +13,9 @@ import type { TokenPool } from '../preflight/token-pool.js';
 import { badUserInput } from '../errors/bad-user-input.js';
 import { InputProblems } from '../errors/input-problems.js';
 import type { GatewayContext } from './context.js';
+import { withNscaleBatchSize, type JobArgs } from './job-args.js';
 import type { UploadedFile } from './upload.js';
-import { validateJobInput, type CreateJobArgs } from './validate-job-input.js';
+import { validateJobInput } from './validate-job-input.js';
 
 export interface PreflightService {
   pool: TokenPool;
@@ -30,7 +31,7 @@ export interface AnalyzeDatasetArgs {
   baseModelId: string | number;
   promptColumn?: string | null;
   answerColumn: string;
-  hyperparameters: CreateJobArgs['hyperparameters'];
+  hyperparameters: JobArgs['hyperparameters'];
   compareWithDatasetId?: string | number | null;
 }
 
@@ -72,7 +73,7 @@ export async function resolveAnalyzeDataset(
       name: 'pre-flight analysis',
       baseModelId: args.baseModelId,
       dataset: { id: compareWith ?? '-', promptColumn: args.promptColumn ?? null, answerColumn: args.answerColumn },
-      hyperparameters: args.hyperparameters,
+      hyperparameters: withNscaleBatchSize(args.hyperparameters),
     },
     ctx.loaders(),
   );

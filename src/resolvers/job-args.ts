@@ -5,6 +5,7 @@
  */
 import type { Problem } from '../errors/input-problems.js';
 import type { ProviderName } from '../providers/provider-name.js';
+import { DEFAULT_BATCH_SIZE } from '../contract/hyperparameters.js';
 import type { CreateJobArgs } from './validate-job-input.js';
 
 export interface JobArgs extends Omit<CreateJobArgs, 'dataset' | 'hyperparameters'> {
@@ -13,7 +14,9 @@ export interface JobArgs extends Omit<CreateJobArgs, 'dataset' | 'hyperparameter
   fromCheckpoint?: string | null;
   /** Together only: where the trained model goes on Hugging Face; the token is a secret. */
   huggingFaceExport?: { repositoryId: string; accessToken: string } | null;
-  hyperparameters: CreateJobArgs['hyperparameters'] & {
+  hyperparameters: Omit<CreateJobArgs['hyperparameters'], 'batchSize'> & {
+    /** Omitted: the provider's default (`withNscaleBatchSize`; Together's own). */
+    batchSize?: number | null;
     nCheckpoints?: number | null;
     earlyStopping?: { patience: number; warmupEvals: number; minDelta: number } | null;
     dpo?: { beta: number } | null;
@@ -49,4 +52,9 @@ export function refusedByProvider(args: JobArgs, provider: ProviderName): Proble
       });
   }
   return refused;
+}
+
+/** Nscale's settings in full: an omitted batch size is Nscale's default. */
+export function withNscaleBatchSize<H extends { batchSize?: number | null }>(h: H): H & { batchSize: number } {
+  return { ...h, batchSize: h.batchSize ?? DEFAULT_BATCH_SIZE };
 }

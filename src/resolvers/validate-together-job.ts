@@ -118,16 +118,7 @@ function checkSettings(args: JobArgs, limits: TogetherModelLimits, hasValidation
     !full || limits.full !== null,
     () => `false (full training) is not offered for ${m}: train a LoRA adapter`,
   );
-  const range = full ? limits.full : limits.lora;
-  if (range) {
-    const max = h.dpo ? range.maxDpo : range.max;
-    const kind = `${full ? 'full' : 'LoRA'} ${h.dpo ? 'DPO' : 'SFT'}`;
-    check(
-      'hyperparameters.batchSize',
-      integerBetween(h.batchSize, range.min, max),
-      () => `${h.batchSize} is not an integer from ${range.min} to ${max} for ${kind} training of ${m}`,
-    );
-  }
+  checkBatchSize(h, limits, check);
   if (!full) checkLora(h.lora, limits, check);
   if (h.nCheckpoints != null)
     check(
@@ -161,6 +152,21 @@ function checkSettings(args: JobArgs, limits: TogetherModelLimits, hasValidation
       () => `${h.nEvals} is too few for early stopping: at least patience + warmupEvals + 1 = ${needed}`,
     );
   }
+}
+
+/** A batch size given is within the model's range for the training chosen; omitted, Together's default applies. */
+function checkBatchSize(h: JobArgs['hyperparameters'], limits: TogetherModelLimits, check: Check): void {
+  const full = !h.lora.enabled;
+  const range = full ? limits.full : limits.lora;
+  const batch = h.batchSize;
+  if (!range || batch == null) return;
+  const max = h.dpo ? range.maxDpo : range.max;
+  const kind = `${full ? 'full' : 'LoRA'} ${h.dpo ? 'DPO' : 'SFT'}`;
+  check(
+    'hyperparameters.batchSize',
+    integerBetween(batch, range.min, max),
+    () => `${batch} is not an integer from ${range.min} to ${max} for ${kind} training of ${limits.modelName}`,
+  );
 }
 
 function checkLora(lora: JobArgs['hyperparameters']['lora'], limits: TogetherModelLimits, check: Check): void {
@@ -215,7 +221,8 @@ function togetherInput(
     suffix: args.name,
     nEpochs: h.nEpochs,
     nEvals: h.nEvals,
-    batchSize: h.batchSize,
+    // Omitted: Together's own default, the model's largest batch for this training.
+    batchSize: h.batchSize ?? 'max',
     learningRate: h.learningRate,
     warmupRatio: h.warmupRatio,
     weightDecay: h.weightDecay,

@@ -94,10 +94,10 @@ const DEFAULT_LORA = {
   trainableModules: [...DEFAULT_TRAINABLE_MODULES],
 };
 
+/** No `batchSize`: its default depends on the provider (see the field). */
 export const DEFAULT_HYPERPARAMETERS = {
   nEpochs: h.nEpochs.default,
   nEvals: h.nEvals.default,
-  batchSize: DEFAULT_BATCH_SIZE,
   learningRate: h.learningRate.default,
   warmupRatio: h.warmupRatio.default,
   weightDecay: h.weightDecay.default,
@@ -150,9 +150,7 @@ export const HyperparametersInput = builder.inputType('HyperparametersInput', {
       description: `Evaluation runs on the validation data. ${range(h.nEvals)}`,
     }),
     batchSize: t.int({
-      required: true,
-      defaultValue: DEFAULT_HYPERPARAMETERS.batchSize,
-      description: `Training examples per step: one of the base model's \`supportedBatchSizes\`; default ${DEFAULT_BATCH_SIZE}.`,
+      description: `Training examples per step, within the base model's limits. Omitted, the provider's default: on Nscale ${DEFAULT_BATCH_SIZE} (one of the model's \`supportedBatchSizes\`); on Together, Together's own default, the model's largest batch for the training chosen (LoRA or full, SFT or DPO), which \`Job.hyperparameters.batchSize\` then shows.`,
     }),
     learningRate: t.float({
       required: true,
