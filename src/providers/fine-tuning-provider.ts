@@ -49,6 +49,8 @@ export interface ProviderBaseModel {
   trainingPrecision: string | null;
   /** Together's limits of training this model (what createJob is checked against there); absent on Nscale. */
   togetherLimits?: TogetherModelLimits;
+  /** Together's catalogue price of LoRA SFT training, USD per million tokens (`pricing.finetune`), when it says. */
+  togetherPricePerMillionTokens?: number | null;
 }
 
 /** An uploaded file with the id the gateway gives out for it, and its provider. */

@@ -34,6 +34,7 @@ export function togetherProvider(client: TogetherClient): FineTuningProvider {
         supportedBatchSizes: m.supportedBatchSizes,
         trainingPrecision: m.trainingPrecision,
         togetherLimits: m.limits,
+        togetherPricePerMillionTokens: m.pricePerMillionTokens,
       })),
     uploadFile: async (creds, { filename, body, csv }, opts) =>
       togetherFile(await client.uploadFile({ token: creds.token }, { filename, body, ...(csv ? { csv } : {}) }, opts)),

@@ -6,13 +6,15 @@
 import type { Readable } from 'node:stream';
 import type { GraphQLError } from 'graphql';
 import { ACCEPTED_FORMAT } from '../contract/file-format.js';
-import { analyzeDataset, type DatasetFile } from '../preflight/analyze-dataset.js';
+import { analyzeDataset, type AnalyzeDatasetOptions, type DatasetFile } from '../preflight/analyze-dataset.js';
 import { AnalysisInputError } from '../preflight/input-error.js';
 import type { DatasetReport } from '../preflight/report.js';
 import type { TokenPool } from '../preflight/token-pool.js';
 import { badUserInput } from '../errors/bad-user-input.js';
 import { InputProblems } from '../errors/input-problems.js';
+import { togetherAnalysisPlan } from './analyze-together-dataset.js';
 import type { GatewayContext } from './context.js';
+import { togetherSession } from './together-session.js';
 import { withNscaleBatchSize, type JobArgs } from './job-args.js';
 import type { UploadedFile } from './upload.js';
 import { validateJobInput } from './validate-job-input.js';
@@ -51,12 +53,13 @@ const NOT_CSV = new Set(['BINARY', 'NOT_UTF8', 'BAD_HEADER']);
  * The analysis names its fields by their path (`input.trainingFile: …`); every input error of the API
  * starts with the name `extensions.field` holds (`trainingFile: …`), as createJob's do.
  */
-function asGraphQLError(error: AnalysisInputError): GraphQLError {
+function asGraphQLError(error: AnalysisInputError, jsonLines: string | undefined): GraphQLError {
   const named = /^input\.(\w+): /.exec(error.message);
   const field = named?.[1] ?? 'input';
   const reason = named ? error.message.slice(named[0].length) : error.message;
   // The parser's words about a JSON file ("Invalid Opening Quote … value is "{"") tell a user nothing.
   const json = error.code === 'BAD_HEADER' && /^not a valid CSV file: .*value is "[[{]/.test(reason);
+  if (json && jsonLines !== undefined) return badUserInput(field, `${field}: ${jsonLines}`);
   const said = json ? 'not a valid CSV file: it reads like JSON or JSON Lines' : reason;
   return badUserInput(field, `${field}: ${said}${NOT_CSV.has(error.code) ? `; ${ACCEPTED_FORMAT}` : ''}`);
 }
@@ -66,7 +69,11 @@ export async function resolveAnalyzeDataset(
   ctx: GatewayContext,
   preflight: PreflightService,
 ): Promise<AnalyzedDataset> {
-  ctx.credentials(); // Nscale only so far: another provider's request is refused before anything is read.
+  if (togetherSession(ctx)) {
+    const plan = await togetherAnalysisPlan(args, ctx);
+    return { ...(await runAnalysis(args, ctx, preflight, plan)), upstream: null };
+  }
+  ctx.credentials(); // Nscale's credentials, checked before anything is read.
   const compareWith = args.compareWithDatasetId == null ? null : String(args.compareWithDatasetId);
   const checked = await validateJobInput(
     {
@@ -92,7 +99,37 @@ export async function resolveAnalyzeDataset(
   const nEpochs = checked.ok ? checked.job.hyperparameters.nEpochs : args.hyperparameters.nEpochs;
   const nEvals = checked.ok ? checked.job.hyperparameters.nEvals : args.hyperparameters.nEvals;
   const model = (await ctx.loaders().baseModel.load(String(args.baseModelId)))!;
+  // Nscale's catalogue always gives a context length (its wire schema requires it).
+  const plan = { baseModelId: model.id, baseModelName: model.name, contextLength: model.contextLength ?? 0 };
+  const report = await runAnalysis(args, ctx, preflight, { ...plan, nEpochs, nEvals });
+  let upstream: UpstreamComparison | null = null;
+  if (compareWith !== null && checked.ok) {
+    const estimate = await ctx.services.client.estimateJob(ctx.credentials(), checked.job, ctx.call);
+    upstream = {
+      datasetId: compareWith,
+      ...estimate,
+      matchesLocal: estimate.tokens === report.cost.tokens && estimate.cost === report.cost.cost,
+    };
+  }
+  return { ...report, upstream };
+}
 
+/** What the provider decides of an analysis: the model, the settings priced, and (Together) its price and hold-out. */
+export type AnalysisPlan = Pick<
+  AnalyzeDatasetOptions,
+  'baseModelId' | 'baseModelName' | 'contextLength' | 'nEpochs' | 'nEvals' | 'holdOut' | 'price'
+> & {
+  /** What to say of a file that reads like JSON Lines, where the provider takes them (Together). */
+  jsonLines?: string;
+};
+
+/** The files analysed as they stream in; an upload cut at the limit, or a file that cannot be read, is the error. */
+async function runAnalysis(
+  args: AnalyzeDatasetArgs,
+  ctx: GatewayContext,
+  preflight: PreflightService,
+  plan: AnalysisPlan,
+): Promise<DatasetReport> {
   const opened: Readable[] = [];
   const file = (upload: UploadedFile): DatasetFile => ({
     fileName: upload.filename,
@@ -103,37 +140,23 @@ export async function resolveAnalyzeDataset(
     },
   });
   try {
-    const report = await analyzeDataset({
-      baseModelId: model.id,
-      baseModelName: model.name,
-      // Nscale's catalogue always gives one (its wire schema requires it).
-      contextLength: model.contextLength ?? 0,
+    const { jsonLines: _, ...options } = plan;
+    return await analyzeDataset({
+      ...options,
       training: file(args.trainingFile),
       validation: args.validationFile ? file(args.validationFile) : null,
       promptColumn: args.promptColumn ?? null,
       answerColumn: args.answerColumn,
-      nEpochs,
-      nEvals,
       maxBytes: preflight.maxBytes,
       ...(preflight.duplicateRows !== undefined ? { duplicateRows: preflight.duplicateRows } : {}),
       pool: preflight.pool,
       ...(ctx.call.signal ? { signal: ctx.call.signal } : {}),
     });
-    let upstream: UpstreamComparison | null = null;
-    if (compareWith !== null && checked.ok) {
-      const estimate = await ctx.services.client.estimateJob(ctx.credentials(), checked.job, ctx.call);
-      upstream = {
-        datasetId: compareWith,
-        ...estimate,
-        matchesLocal: estimate.tokens === report.cost.tokens && estimate.cost === report.cost.cost,
-      };
-    }
-    return { ...report, upstream };
   } catch (error) {
     // A file cut off at the gateway's upload limit fails its stream: the limit is the reason to report.
     const cut = args.trainingFile.failure() ?? args.validationFile?.failure();
     if (cut) throw cut;
-    if (error instanceof AnalysisInputError) throw asGraphQLError(error);
+    if (error instanceof AnalysisInputError) throw asGraphQLError(error, plan.jsonLines);
     throw error;
   } finally {
     for (const stream of opened) stream.resume(); // Whatever was not read is drained, so that the request body ends.

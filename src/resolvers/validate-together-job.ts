@@ -45,7 +45,7 @@ export async function validateTogetherJob(
       field: 'baseModelId',
       message: `baseModelId: ${show(String(args.baseModelId))} is not a base model Together fine-tunes (see the baseModels query)`,
     });
-  else checkSettings(args, limits, ids.validation !== null, check);
+  else checkSettings(args.hyperparameters, limits, ids.validation !== null, check);
   const fromCheckpoint = checkpointOf(args.fromCheckpoint, problems);
   if (args.huggingFaceExport != null)
     problems.push(...repositoryAndTokenProblems(args.huggingFaceExport, 'huggingFaceExport.'));
@@ -82,8 +82,25 @@ async function checkFile(ctx: GatewayContext, id: string | null, field: string, 
   }
 }
 
-function checkSettings(args: JobArgs, limits: TogetherModelLimits, hasValidation: boolean, check: Check): void {
-  const h = args.hyperparameters;
+/** The settings' problems against a Together model's limits (also `analyzeDataset`'s check there). */
+export function togetherSettingsProblems(
+  h: JobArgs['hyperparameters'],
+  limits: TogetherModelLimits,
+  hasValidation: boolean,
+): Problem[] {
+  const problems: Problem[] = [];
+  checkSettings(h, limits, hasValidation, (field, ok, message) => {
+    if (!ok) problems.push({ field, message: `${field}: ${message()}` });
+  });
+  return problems;
+}
+
+function checkSettings(
+  h: JobArgs['hyperparameters'],
+  limits: TogetherModelLimits,
+  hasValidation: boolean,
+  check: Check,
+): void {
   const m = limits.modelName;
   check(
     'hyperparameters.nEpochs',

@@ -156,7 +156,7 @@ const SplitRef = builder.objectRef<SplitReport>('DatasetSplit').implement({
 
 const CostBreakdownRef = builder.objectRef<CostReport>('CostBreakdown').implement({
   description:
-    'The cost by the contract rule: (n_epochs × training tokens + n_evals × validation tokens) × price per million tokens, at least $2.00.',
+    'The cost: (n_epochs × training tokens + n_evals × validation tokens) × price per million tokens; on Nscale in cents and at least $2.00, on Together to the micro-dollar with no minimum.',
   fields: (t) => ({
     nEpochs: t.exposeInt('nEpochs', { description: 'Training epochs priced (hyperparameters.nEpochs).' }),
     nEvals: t.exposeInt('nEvals', { description: 'Evaluations priced (hyperparameters.nEvals).' }),

@@ -125,8 +125,8 @@ export const FINE_TUNE_MODELS: readonly FineTuneModel[] = [
     organization: 'Google',
     contextLength: 131_072,
     paramsBillions: 4,
-    tokenizer: null,
-    template: null,
+    tokenizer: 'gemma3',
+    template: 'gemma3-instruct',
     license: 'gemma',
   }),
   model({

@@ -3,7 +3,8 @@
  * the project ships, src/contract/tokenizers.ts), plus the model's chat-template tokens. A template's
  * overhead is counted for one user/assistant turn; a row pays it once per two messages, rounded up
  * (ours: Together does not publish how it renders rows). A family without a tokenizer in the
- * project (Gemma) is counted at one token per four characters and two template tokens a message.
+ * project (none in today's catalogue) is counted at one token per four characters and two template
+ * tokens a message.
  */
 import { ALL_CHAT_TEMPLATES } from '../../contract/chat-templates.js';
 import { loadTokenCounter, type TokenCounter } from '../../contract/tokenizers.js';

