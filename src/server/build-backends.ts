@@ -97,6 +97,8 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
       togetherServices.live = configuredLiveUpdates(settings, {
         client: togetherLiveClient(together.client),
         logger: logger.child({ component: 'live-updates', provider: 'together' }),
+        // One set of live-update metrics for the instance: Together's polls count beside Nscale's.
+        observer: metrics?.live,
         tracer: tracing?.pollers,
         redis,
         overrides: { ...deps.live, keyPrefix },

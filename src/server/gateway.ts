@@ -126,6 +126,8 @@ export function createGateway(parts: GatewayParts): Gateway {
   });
 
   if (parts.metrics && services.live) parts.metrics.watchLiveUpdates(services.live);
+  for (const provider of services.providers.values())
+    if (parts.metrics && provider.live) parts.metrics.watchLiveUpdates(provider.live);
   if (parts.metrics && parts.circuitBreaker) parts.metrics.watchCircuitBreaker(parts.circuitBreaker);
   return {
     yoga,

@@ -62,7 +62,7 @@ export interface GatewayMetrics {
   live: LiveUpdatesObserver;
   /** Base-model catalogue lookups: served from the cache (true) or fetched. */
   catalogueLookup(hit: boolean): void;
-  /** Reads the hub's pollers, streams and leases at each scrape. */
+  /** Reads the hub's pollers, streams and leases at each scrape; called once per hub (one per provider), they add up. */
   watchLiveUpdates(hub: LiveUpdatesGauges): void;
   /** Reads the open WebSockets and SSE streams at each scrape. */
   watchConnections(connections: ConnectionGauges): void;
@@ -165,20 +165,24 @@ function upstreamExchangeMetrics(registers: Registry[]): UpstreamObserver {
   };
 }
 
-/** Gauges read at each scrape from the hub and the transports, once they are given. */
-function scrapedGauges(
-  registers: Registry[],
-): Pick<GatewayMetrics, 'watchLiveUpdates' | 'watchConnections' | 'connectionClosedByLimit'> {
-  let hub: LiveUpdatesGauges | null = null;
-  let connections: ConnectionGauges | null = null;
+/** The live-update gauges, summed over every hub watched (one per provider). */
+function liveGauges(registers: Registry[]): GatewayMetrics['watchLiveUpdates'] {
+  const hubs: LiveUpdatesGauges[] = [];
+  const sum = (read: (hub: LiveUpdatesGauges) => number) => hubs.reduce((n, hub) => n + read(hub), 0);
   new Gauge({
     name: 'gateway_live_pollers',
     help: 'Live-update pollers alive in this instance, by topic kind (job: one per watched job; jobs: one per organization list)',
     labelNames: ['kind'] as const,
     registers,
     collect() {
-      this.set({ kind: 'job' }, hub?.pollerCount() ?? 0);
-      this.set({ kind: 'jobs' }, hub?.listPollerCount() ?? 0);
+      this.set(
+        { kind: 'job' },
+        sum((hub) => hub.pollerCount()),
+      );
+      this.set(
+        { kind: 'jobs' },
+        sum((hub) => hub.listPollerCount()),
+      );
     },
   });
   new Gauge({
@@ -187,8 +191,14 @@ function scrapedGauges(
     labelNames: ['kind'] as const,
     registers,
     collect() {
-      this.set({ kind: 'job' }, hub?.heldLeaseCount('job') ?? 0);
-      this.set({ kind: 'jobs' }, hub?.heldLeaseCount('jobs') ?? 0);
+      this.set(
+        { kind: 'job' },
+        sum((hub) => hub.heldLeaseCount('job')),
+      );
+      this.set(
+        { kind: 'jobs' },
+        sum((hub) => hub.heldLeaseCount('jobs')),
+      );
     },
   });
   new Gauge({
@@ -196,9 +206,20 @@ function scrapedGauges(
     help: 'Subscription streams open in this instance (identical WebSocket subscriptions grouped into one execution count once)',
     registers,
     collect() {
-      this.set(hub?.streamCount() ?? 0);
+      this.set(sum((hub) => hub.streamCount()));
     },
   });
+  return (hub) => {
+    if (!hubs.includes(hub)) hubs.push(hub);
+  };
+}
+
+/** Gauges read at each scrape from the hubs and the transports, once they are given. */
+function scrapedGauges(
+  registers: Registry[],
+): Pick<GatewayMetrics, 'watchLiveUpdates' | 'watchConnections' | 'connectionClosedByLimit'> {
+  const watchLiveUpdates = liveGauges(registers);
+  let connections: ConnectionGauges | null = null;
   new Gauge({
     name: 'gateway_websocket_connections',
     help: 'Open WebSocket (graphql-ws) connections',
@@ -233,9 +254,7 @@ function scrapedGauges(
     connectionClosedByLimit(limit) {
       closedByLimit.labels({ limit }).inc();
     },
-    watchLiveUpdates(value) {
-      hub = value;
-    },
+    watchLiveUpdates,
     watchConnections(value) {
       connections = value;
     },
