@@ -91,7 +91,9 @@ export function JobPage({ id, capabilities }: { id: string; capabilities: Capabi
         <JobDetails job={job} />
         <JobHyperparameters hyperparameters={job.hyperparameters} />
       </div>
-      {job.status === 'COMPLETED' && capabilities?.huggingFaceExport !== false ? (
+      {/* Exporting an ended job (exportJobToHuggingFace) is Nscale's: Together, whose capability says it
+          exports, does so only as the job is created. */}
+      {job.status === 'COMPLETED' && job.provider === 'NSCALE' && capabilities?.huggingFaceExport !== false ? (
         <HuggingFaceExportForm jobId={job.id} />
       ) : null}
     </section>

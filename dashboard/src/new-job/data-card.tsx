@@ -27,6 +27,7 @@ export function DataCard({ state, form, problems, dispatch, files }: Props & { f
         label="Training file (CSV)"
         problem={<FieldProblem problems={problems} field="trainingFile" />}
         problemId={problemId(problems, 'trainingFile')}
+        converts={files}
         onUploaded={uploaded('training')}
       />
       <CsvUpload
@@ -37,6 +38,7 @@ export function DataCard({ state, form, problems, dispatch, files }: Props & { f
         }
         problem={<FieldProblem problems={problems} field="validationFile" />}
         problemId={problemId(problems, 'validationFile')}
+        converts={files}
         onUploaded={uploaded('validation')}
       />
       <FieldProblem problems={problems} field={files ? 'files.trainingFileId' : 'dataset.id'} />
