@@ -6,6 +6,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import { credentialHeaders, loadCredentials } from './credentials';
 import type { TypedDocumentString } from './gql/graphql';
+import { loadProvider, providerHeaders } from './provider';
 
 export interface ApiProblem {
   message: string;
@@ -45,6 +46,7 @@ export async function request<R, V>(document: TypedDocumentString<R, V>, variabl
         'content-type': 'application/json',
         accept: 'application/graphql-response+json',
         ...credentialHeaders(loadCredentials()),
+        ...providerHeaders(),
       },
       body: JSON.stringify({ query: document.toString(), variables }),
     });
@@ -89,7 +91,8 @@ export function upload<R, V>(
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', ENDPOINT);
-    for (const [name, value] of Object.entries(credentialHeaders(loadCredentials()))) xhr.setRequestHeader(name, value);
+    const headers = { ...credentialHeaders(loadCredentials()), ...providerHeaders() };
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
     xhr.setRequestHeader('accept', 'application/graphql-response+json');
     xhr.upload.onprogress = (event) => {
       if (event.lengthComputable) onProgress(event.loaded / event.total);
@@ -124,15 +127,18 @@ function wsClient(): Client {
     retryAttempts: 20,
     connectionParams: () => {
       const credentials = loadCredentials();
-      return credentials
-        ? { authorization: `Bearer ${credentials.token}`, organizationId: credentials.organizationId }
-        : {};
+      const provider = loadProvider();
+      return {
+        ...(provider ? { provider } : {}),
+        ...(credentials ? { authorization: `Bearer ${credentials.token}` } : {}),
+        ...(credentials?.organizationId ? { organizationId: credentials.organizationId } : {}),
+      };
     },
   });
   return client;
 }
 
-/** Drops the WebSocket (after the credentials changed): the next subscription opens one with the new ones. */
+/** Drops the WebSocket (after the credentials or the provider changed): the next subscription opens one with the new ones. */
 export function resetSubscriptions(): void {
   void client?.dispose();
   client = null;

@@ -1,8 +1,15 @@
-/** Asks for a service token and an organization id where the gateway has no default credentials. */
+/**
+ * Asks for a service token, and an organization id where the provider has them (Nscale; not Together),
+ * where the gateway has no default credentials.
+ */
 import { useState } from 'preact/hooks';
 import type { Credentials } from './credentials';
 
-export function CredentialsForm(props: { reason: string | null; onSubmit(credentials: Credentials): void }) {
+export function CredentialsForm(props: {
+  reason: string | null;
+  organization: boolean;
+  onSubmit(credentials: Credentials): void;
+}) {
   const [token, setToken] = useState('');
   const [organizationId, setOrganizationId] = useState('');
   return (
@@ -10,7 +17,7 @@ export function CredentialsForm(props: { reason: string | null; onSubmit(credent
       class="card narrow"
       onSubmit={(event) => {
         event.preventDefault();
-        props.onSubmit({ token: token.trim(), organizationId: organizationId.trim() });
+        props.onSubmit({ token: token.trim(), organizationId: props.organization ? organizationId.trim() : '' });
       }}
     >
       <h1>Sign in</h1>
@@ -33,10 +40,12 @@ export function CredentialsForm(props: { reason: string | null; onSubmit(credent
           onInput={(e) => setToken(e.currentTarget.value)}
         />
       </label>
-      <label>
-        Organization id
-        <input required value={organizationId} onInput={(e) => setOrganizationId(e.currentTarget.value)} />
-      </label>
+      {props.organization ? (
+        <label>
+          Organization id
+          <input required value={organizationId} onInput={(e) => setOrganizationId(e.currentTarget.value)} />
+        </label>
+      ) : null}
       <button type="submit">Continue</button>
     </form>
   );

@@ -1,6 +1,8 @@
 /**
  * One job, live through `jobUpdated`: status and progress, the loss chart, hyperparameters, dataset,
- * timestamps, the error of a failed job; cancel, download the adapter, export to Hugging Face.
+ * timestamps, the error of a failed job; cancel, download the adapter, export to Hugging Face, where
+ * the provider can (its capabilities): a Together job trains on files, not a dataset, and exports to
+ * Hugging Face only as it is created.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, request, subscribe } from './api';
@@ -10,11 +12,14 @@ import { HuggingFaceExportForm } from './hugging-face-export-form';
 import { LossChart } from './loss-chart';
 import { CancelJob, JobDetail as JobDetailDocument } from './operations';
 import { ProgressBar } from './progress-bar';
+import type { ProviderInfo } from './use-providers';
 
 type Job = JobDetailSubscription['jobUpdated'];
 const ACTIVE = new Set(['QUEUED', 'STARTING', 'RUNNING']);
 
-export function JobPage({ id }: { id: string }) {
+type Capabilities = ProviderInfo['capabilities'] | null;
+
+export function JobPage({ id, capabilities }: { id: string; capabilities: Capabilities }) {
   const [job, setJob] = useState<Job | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [live, setLive] = useState(true);
@@ -79,22 +84,27 @@ export function JobPage({ id }: { id: string }) {
         secondsLeft={job.estimatedSecondsLeft ?? null}
         label="Training progress"
       />
-      <JobActions job={job} cancelling={cancelling} onCancel={cancel} />
+      <JobActions job={job} cancelling={cancelling} onCancel={capabilities?.cancel === false ? null : cancel} />
       <h2>Loss</h2>
       <LossChart points={m?.points ?? []} totalSteps={m?.trainingSteps ?? null} best={best} />
       <div class="grid">
         <JobDetails job={job} />
         <JobHyperparameters hyperparameters={job.hyperparameters} />
       </div>
-      {job.status === 'COMPLETED' ? <HuggingFaceExportForm jobId={job.id} /> : null}
+      {/* Exporting an ended job (exportJobToHuggingFace) is Nscale's: Together, whose capability says it
+          exports, does so only as the job is created. */}
+      {job.status === 'COMPLETED' && job.provider === 'NSCALE' && capabilities?.huggingFaceExport !== false ? (
+        <HuggingFaceExportForm jobId={job.id} />
+      ) : null}
     </section>
   );
 }
 
-function JobActions({ job, cancelling, onCancel }: { job: Job; cancelling: boolean; onCancel(): void }) {
+function JobActions(props: { job: Job; cancelling: boolean; onCancel: (() => void) | null }) {
+  const { job, cancelling, onCancel } = props;
   return (
     <div class="actions">
-      {ACTIVE.has(job.status) ? (
+      {ACTIVE.has(job.status) && onCancel ? (
         <button type="button" class="danger" disabled={cancelling} onClick={onCancel}>
           {cancelling ? 'Cancelling…' : 'Cancel job'}
         </button>
@@ -115,16 +125,7 @@ function JobDetails({ job }: { job: Job }) {
       <dl>
         <dt>Model</dt>
         <dd>{job.baseModel?.name ?? job.baseModelId}</dd>
-        <dt>Dataset</dt>
-        <dd>
-          {job.dataset ? job.dataset.name : `${job.datasetId} (deleted)`}
-          {job.dataset?.trainingFile ? ` · training ${job.dataset.trainingFile.name}` : ''}
-          {job.dataset?.validationFile ? ` · validation ${job.dataset.validationFile.name}` : ''}
-        </dd>
-        <dt>Columns</dt>
-        <dd>
-          prompt {job.promptColumn ?? '—'}, answer {job.answerColumn}
-        </dd>
+        {job.trainingFileId ? <JobFiles job={job} /> : <JobDataset job={job} />}
         <dt>Created</dt>
         <dd>{formatTime(job.createdAt)}</dd>
         <dt>Started</dt>
@@ -133,6 +134,38 @@ function JobDetails({ job }: { job: Job }) {
         <dd>{formatTime(job.completedAt)}</dd>
       </dl>
     </div>
+  );
+}
+
+/** A job that trains on a dataset (Nscale): the dataset, its files and the columns read. */
+function JobDataset({ job }: { job: Job }) {
+  return (
+    <>
+      <dt>Dataset</dt>
+      <dd>
+        {job.dataset ? job.dataset.name : `${job.datasetId} (deleted)`}
+        {job.dataset?.trainingFile ? ` · training ${job.dataset.trainingFile.name}` : ''}
+        {job.dataset?.validationFile ? ` · validation ${job.dataset.validationFile.name}` : ''}
+      </dd>
+      <dt>Columns</dt>
+      <dd>
+        prompt {job.promptColumn ?? '—'}, answer {job.answerColumn}
+      </dd>
+    </>
+  );
+}
+
+/** A job that trains on uploaded files (Together, no datasets): their ids. */
+function JobFiles({ job }: { job: Job }) {
+  return (
+    <>
+      <dt>Training file</dt>
+      <dd>
+        <code>{job.trainingFileId}</code>
+      </dd>
+      <dt>Validation file</dt>
+      <dd>{job.validationFileId ? <code>{job.validationFileId}</code> : 'none'}</dd>
+    </>
   );
 }
 

@@ -2,7 +2,7 @@
  * The dashboard: a single page on the gateway's public GraphQL API. Pages by URL hash (#/jobs,
  * #/jobs/<id>, #/new, #/datasets) so that the gateway serves one static file for all of them.
  */
-import { render } from 'preact';
+import { render, type ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
@@ -14,6 +14,9 @@ import { JobPage } from './job-page';
 import { JobsPage } from './jobs-page';
 import { NewJobPage } from './new-job/new-job-page';
 import { Probe } from './operations';
+import { loadProvider, saveProvider, type ProviderName } from './provider';
+import { ProviderSwitch } from './provider-switch';
+import { useProviders } from './use-providers';
 
 type Route = { page: 'jobs' } | { page: 'job'; id: string } | { page: 'new' } | { page: 'datasets' };
 
@@ -30,6 +33,8 @@ type Access = { state: 'checking' } | { state: 'ok'; own: boolean } | { state: '
 function App() {
   const [route, setRoute] = useState(routeOf(location.hash));
   const [access, setAccess] = useState<Access>({ state: 'checking' });
+  const [picked, setPicked] = useState(loadProvider());
+  const { providers, current } = useProviders(picked);
 
   useEffect(() => {
     const onHash = () => setRoute(routeOf(location.hash));
@@ -58,40 +63,80 @@ function App() {
     resetSubscriptions();
     void check();
   };
+  // Credentials are kept per provider: the switch checks access again with the new provider's.
+  const switchProvider = (provider: ProviderName) => {
+    saveProvider(provider);
+    setPicked(provider);
+    resetSubscriptions();
+    void check();
+  };
 
+  const capabilities = current?.capabilities ?? null;
+  const ok = access.state === 'ok';
   return (
     <>
-      <header class="top">
-        <a class="brand" href="#/jobs">
-          Fine-tuning dashboard
-        </a>
-        <nav aria-label="Pages">
-          <a href="#/jobs" aria-current={route.page === 'jobs' ? 'page' : undefined}>
-            Jobs
-          </a>
-          <a href="#/new" aria-current={route.page === 'new' ? 'page' : undefined}>
-            New job
-          </a>
-          <a href="#/datasets" aria-current={route.page === 'datasets' ? 'page' : undefined}>
-            Datasets
-          </a>
-          <a href="/graphql">GraphiQL</a>
-          {access.state === 'ok' && access.own ? (
-            <button type="button" class="link" onClick={() => applyCredentials(null)}>
-              Sign out
-            </button>
-          ) : null}
-        </nav>
-      </header>
-      <main>
+      <TopBar
+        route={route}
+        signedIn={ok && access.own}
+        datasets={capabilities?.datasets ?? true}
+        onSignOut={() => applyCredentials(null)}
+      >
+        <ProviderSwitch providers={providers} current={current} onChange={switchProvider} />
+      </TopBar>
+      {/* Keyed by provider: a switch starts every page afresh (its subscriptions and forms belong to the other provider). */}
+      <main key={current?.name ?? ''}>
         {access.state === 'checking' ? <p role="status">Connecting to the gateway…</p> : null}
-        {access.state === 'needed' ? <CredentialsForm reason={access.reason} onSubmit={applyCredentials} /> : null}
-        {access.state === 'ok' && route.page === 'jobs' ? <JobsPage /> : null}
-        {access.state === 'ok' && route.page === 'job' ? <JobPage key={route.id} id={route.id} /> : null}
-        {access.state === 'ok' && route.page === 'new' ? <NewJobPage /> : null}
-        {access.state === 'ok' && route.page === 'datasets' ? <DatasetsPage /> : null}
+        {access.state === 'needed' ? (
+          <CredentialsForm
+            reason={access.reason}
+            organization={current?.name !== 'TOGETHER'}
+            onSubmit={applyCredentials}
+          />
+        ) : null}
+        {ok && route.page === 'jobs' ? <JobsPage /> : null}
+        {ok && route.page === 'job' ? <JobPage key={route.id} id={route.id} capabilities={capabilities} /> : null}
+        {ok && route.page === 'new' ? <NewJobPage capabilities={capabilities} /> : null}
+        {ok && route.page === 'datasets' ? <DatasetsPage /> : null}
       </main>
     </>
+  );
+}
+
+function TopBar(props: {
+  route: Route;
+  signedIn: boolean;
+  datasets: boolean;
+  onSignOut(): void;
+  children: ComponentChildren;
+}) {
+  const current = (page: Route['page']) => (props.route.page === page ? 'page' : undefined);
+  return (
+    <header class="top">
+      <a class="brand" href="#/jobs">
+        Fine-tuning dashboard
+      </a>
+      <nav aria-label="Pages">
+        <a href="#/jobs" aria-current={current('jobs')}>
+          Jobs
+        </a>
+        <a href="#/new" aria-current={current('new')}>
+          New job
+        </a>
+        {/* A provider without datasets (Together) trains on the uploaded files: no page to manage. */}
+        {props.datasets ? (
+          <a href="#/datasets" aria-current={current('datasets')}>
+            Datasets
+          </a>
+        ) : null}
+        <a href="/graphql">GraphiQL</a>
+        {props.children}
+        {props.signedIn ? (
+          <button type="button" class="link" onClick={props.onSignOut}>
+            Sign out
+          </button>
+        ) : null}
+      </nav>
+    </header>
   );
 }
 

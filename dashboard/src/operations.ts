@@ -15,6 +15,25 @@ export const Probe = graphql(`
 `);
 
 /**
+ * The providers this gateway serves, the default first, with what each can do: the header's switch,
+ * and what the new-job and job pages offer. Needs no credentials.
+ */
+export const Providers = graphql(`
+  query Providers {
+    providers {
+      name
+      isDefault
+      capabilities {
+        priceEstimate
+        datasets
+        huggingFaceExport
+        cancel
+      }
+    }
+  }
+`);
+
+/**
  * The list: job fields only. Its events carry no metrics, so the list costs the upstream one poll for
  * all; `progress` and `estimatedSecondsLeft` are asked only by JobDetail (they read the job's metrics).
  */
@@ -39,6 +58,7 @@ export const JobDetail = graphql(`
   subscription JobDetail($id: ID!) {
     jobUpdated(id: $id) {
       id
+      provider
       name
       status
       baseModelId
@@ -68,6 +88,8 @@ export const JobDetail = graphql(`
         }
       }
       datasetId
+      trainingFileId
+      validationFileId
       hyperparameters {
         batchSize
         learningRate

@@ -1,12 +1,19 @@
-/** GraphiQL's options: its title, and the operations it opens with (the whole journey of a new user, one tab each). */
-export const GRAPHIQL_TABS = [
+/** The Headers panel of the Together tabs: the request's provider (issue 19). */
+const TOGETHER_HEADERS = JSON.stringify({ 'X-Provider': 'together' }, null, 2);
+
+/**
+ * GraphiQL's options: its title, and the operations it opens with (the whole journey of a new user,
+ * one tab each, on the default provider, then on Together with its header set in the tab).
+ */
+export const GRAPHIQL_TABS: Array<{ query: string; variables?: string; headers?: string }> = [
   {
-    query: `# Welcome! One GraphQL API in front of a LoRA
-# fine-tuning service. Run this (the ▶ button), then
-# follow the tabs: dataset, estimate and job, the
-# job list, and live updates. The Docs panel (top
-# left) describes every type and field. To watch
-# jobs train as loss curves: /dashboard
+    query: `# Welcome! One GraphQL API in front of LoRA
+# fine-tuning services (Nscale, Together AI). Run
+# this (the ▶ button), then follow the tabs: dataset,
+# estimate and job, the job list, and live updates;
+# the last tabs run the same journey on Together.
+# The Docs panel (top left) describes every type and
+# field. To watch jobs train as loss curves: /dashboard
 query BaseModels {
   baseModels {
     id
@@ -90,6 +97,87 @@ subscription Watch($jobId: ID!) {
 }
 `,
     variables: '{ "jobId": "paste the id from createJob" }',
+  },
+  {
+    query: `# Together AI through the same API: every request names
+# its provider with the X-Provider header. This tab sets it
+# in the Headers panel below ({ "X-Provider": "together" });
+# without it, a request runs on the default provider (the
+# first one listed here). A Together API key goes as
+# "Authorization": "Bearer <key>" beside it (the embedded
+# simulator needs none). Over WebSocket (subscriptions):
+# connectionParams.provider. Run this to see what each
+# provider can do; BaseModels in this tab lists Together's.
+query Providers {
+  providers {
+    name
+    isDefault
+    capabilities {
+      priceEstimate datasets huggingFaceExport cancel
+      checkpoints events dpo fullTraining
+    }
+  }
+}
+
+query TogetherModels {
+  baseModels { id name contextLength supportedBatchSizes }
+}
+`,
+    headers: TOGETHER_HEADERS,
+  },
+  {
+    query: `# Together has no datasets: a job trains on the uploaded
+# files, named in "files" (their ids from uploadFile). A CSV
+# is converted to samples on upload; csvColumns names the
+# prompt and answer columns (default: prompt, answer). With
+# curl (or the dashboard's new-job page, provider Together;
+# Together refuses a CSV with an unusable row, such as
+# support-faq.csv's last, so this one leaves it out):
+#
+# curl http://localhost:4000/graphql -H 'X-Provider: together' \\
+#   -F operations='{"query":"mutation($file: Upload!, $columns: CsvColumnsInput) { uploadFile(file: $file, csvColumns: $columns) { id name } }","variables":{"file":null,"columns":{"promptColumn":"question"}}}' \\
+#   -F map='{"0":["variables.file"]}' \\
+#   -F 0=@examples/support-faq-usable.csv
+#
+# The job's name becomes its model's suffix: letters,
+# digits, "-", "_" and "." only.
+query TogetherEstimate($fileId: ID!) {
+  costEstimate(input: {
+    name: "first-try"
+    baseModelId: "meta-llama/Llama-3.2-3B-Instruct"
+    files: { trainingFileId: $fileId }
+    hyperparameters: { nEpochs: 2, batchSize: 8 }
+  }) { tokens trainingTokens cost currency allowedToProceed reason }
+}
+
+mutation TogetherCreateJob($fileId: ID!) {
+  createJob(input: {
+    name: "first-try"
+    baseModelId: "meta-llama/Llama-3.2-3B-Instruct"
+    files: { trainingFileId: $fileId }
+    hyperparameters: { nEpochs: 2, batchSize: 8, lora: { r: 16, alpha: 16 } }
+  }) { id provider status baseModel { name } }
+}
+`,
+    variables: '{ "fileId": "paste the id from uploadFile" }',
+    headers: TOGETHER_HEADERS,
+  },
+  {
+    query: `# A Together job as it trains (the same subscription as on
+# Nscale; its id starts with "together:"), with what only
+# Together keeps: its event log and checkpoints.
+subscription WatchTogether($jobId: ID!) {
+  jobUpdated(id: $jobId) {
+    id status completedAt downloadUrl
+    metrics { latest { step trainingLoss validationLoss } }
+    events { createdAt type message }
+    checkpoints { step label final }
+    error { code message }
+  }
+}
+`,
+    variables: '{ "jobId": "paste the id from createJob" }',
+    headers: TOGETHER_HEADERS,
   },
 ];
 

@@ -9,8 +9,10 @@ interface Props {
   problems: Problems;
   /** A training file is uploaded. */
   uploaded: boolean;
-  /** The user asked for the estimate (and so for the dataset it needs). */
+  /** The user asked for the estimate (and so for the dataset it needs), or the estimate needs no dataset. */
   committed: boolean;
+  /** The provider prices a job before it starts (`costEstimate`). */
+  priced: boolean;
   canEstimate: boolean;
   onEstimate(): void;
   canStart: boolean;
@@ -18,7 +20,17 @@ interface Props {
 }
 
 export function CostCard(props: Props) {
-  const { estimate: answer, problems, uploaded, committed, canEstimate, onEstimate, canStart, starting } = props;
+  const {
+    estimate: answer,
+    problems,
+    uploaded,
+    committed,
+    priced,
+    canEstimate,
+    onEstimate,
+    canStart,
+    starting,
+  } = props;
   const { estimate, estimating } = answer;
   return (
     <div class="card estimate" aria-live="polite">
@@ -32,14 +44,16 @@ export function CostCard(props: Props) {
         <p class="muted">
           {estimating
             ? 'Estimating…'
-            : !uploaded
-              ? 'Upload a training file first.'
-              : committed
-                ? 'The estimate appears once the inputs are valid.'
-                : "The pre-flight check above prices the job locally. The service's own estimate needs a dataset of these files, made when you ask for it."}
+            : !priced
+              ? 'This provider gives no price before a job starts.'
+              : !uploaded
+                ? 'Upload a training file first.'
+                : committed
+                  ? 'The estimate appears once the inputs are valid.'
+                  : "The pre-flight check above prices the job locally. The service's own estimate needs a dataset of these files, made when you ask for it."}
         </p>
       )}
-      {uploaded && !committed ? (
+      {uploaded && !committed && priced ? (
         <button type="button" disabled={!canEstimate} onClick={onEstimate}>
           Estimate the cost
         </button>

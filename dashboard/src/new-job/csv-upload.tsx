@@ -14,6 +14,8 @@ export function CsvUpload(props: {
   label: string;
   problem?: ComponentChildren;
   problemId?: string | undefined;
+  /** The provider converts a CSV to samples on upload (Together): it has no columns to preview, and JSONL goes as is. */
+  converts?: boolean;
   onUploaded(file: UploadedFile | null, chosen: File | null): void;
 }) {
   const id = useId();
@@ -44,7 +46,7 @@ export function CsvUpload(props: {
       <input
         id={id}
         type="file"
-        accept=".csv,text/csv"
+        accept={props.converts ? '.csv,text/csv,.jsonl' : '.csv,text/csv'}
         aria-describedby={props.problemId}
         onChange={(e) => void choose(e.currentTarget.files?.[0])}
       />
@@ -61,13 +63,13 @@ export function CsvUpload(props: {
           {error}
         </p>
       ) : null}
-      {file ? <CsvPreview file={file} /> : null}
+      {file ? <CsvPreview file={file} converts={props.converts ?? false} /> : null}
     </div>
   );
 }
 
 /** The uploaded file's size and a table of its columns with their first values (up to three rows). */
-function CsvPreview({ file }: { file: UploadedFile }) {
+function CsvPreview({ file, converts }: { file: UploadedFile; converts: boolean }) {
   const columns = file.columns;
   const rows = columns ? Math.min(3, Math.max(0, ...columns.map((c) => c.sampleValues.length))) : 0;
   return (
@@ -100,7 +102,9 @@ function CsvPreview({ file }: { file: UploadedFile }) {
           </table>
         </div>
       ) : (
-        <p class="muted">The service has not read its columns yet.</p>
+        <p class="muted">
+          {converts ? 'Converted to JSONL samples on upload.' : 'The service has not read its columns yet.'}
+        </p>
       )}
     </div>
   );

@@ -1,4 +1,8 @@
-/** The form's data: the training and validation uploads, then the prompt and answer columns of the training file. */
+/**
+ * The form's data: the training and validation uploads, then the prompt and answer columns of the
+ * training file; on a provider that trains on the files themselves (`files`: Together), the columns
+ * were read on upload (`prompt`, and `answer` or `completion`), so there is nothing to pick.
+ */
 import type { Dispatch } from 'preact/hooks';
 import { CsvUpload, type UploadedFile } from './csv-upload';
 import type { FormChoices } from './derive-form';
@@ -13,7 +17,7 @@ interface Props {
   dispatch: Dispatch<NewJobAction>;
 }
 
-export function DataCard({ state, form, problems, dispatch }: Props) {
+export function DataCard({ state, form, problems, dispatch, files }: Props & { files: boolean }) {
   const uploaded = (role: 'training' | 'validation') => (file: UploadedFile | null, chosen: File | null) =>
     dispatch({ type: 'uploaded', role, upload: file && chosen ? { file, chosen } : null });
   return (
@@ -23,16 +27,29 @@ export function DataCard({ state, form, problems, dispatch }: Props) {
         label="Training file (CSV)"
         problem={<FieldProblem problems={problems} field="trainingFile" />}
         problemId={problemId(problems, 'trainingFile')}
+        converts={files}
         onUploaded={uploaded('training')}
       />
       <CsvUpload
-        label="Validation file (CSV, optional: without it 1 % of the training rows are held out)"
+        label={
+          files
+            ? 'Validation file (CSV, optional: evaluations run on it)'
+            : 'Validation file (CSV, optional: without it 1 % of the training rows are held out)'
+        }
         problem={<FieldProblem problems={problems} field="validationFile" />}
         problemId={problemId(problems, 'validationFile')}
+        converts={files}
         onUploaded={uploaded('validation')}
       />
-      <FieldProblem problems={problems} field="dataset.id" />
-      {form.columns ? <ColumnPickers {...{ state, form, problems, dispatch }} columns={form.columns} /> : null}
+      <FieldProblem problems={problems} field={files ? 'files.trainingFileId' : 'dataset.id'} />
+      {files ? (
+        <p class="muted" data-testid="files-note">
+          This provider trains on the uploaded files themselves: each row's prompt is read from its <code>prompt</code>{' '}
+          column and its answer from <code>answer</code> (or <code>completion</code>).
+        </p>
+      ) : form.columns ? (
+        <ColumnPickers {...{ state, form, problems, dispatch }} columns={form.columns} />
+      ) : null}
     </div>
   );
 }

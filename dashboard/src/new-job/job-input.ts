@@ -32,13 +32,33 @@ function hyperparametersOf(state: NewJobState, batchSize: number): { value: Hype
   return { value, local };
 }
 
-export function jobInput(state: NewJobState, form: FormChoices, datasetId: string | null): JobInput {
+/**
+ * What the job trains on: a dataset made of the uploads (its id once made), or, on a provider without
+ * datasets (Together), the uploaded files themselves, whose samples were read from their columns on upload.
+ */
+export type TrainingSource = { kind: 'dataset'; id: string | null } | { kind: 'files' };
+
+function dataOf(
+  state: NewJobState,
+  form: FormChoices,
+  source: TrainingSource,
+): Pick<CreateJobInput, 'dataset' | 'files'> | null {
+  if (source.kind === 'files') {
+    if (!state.training) return null;
+    return { files: { trainingFileId: state.training.file.id, validationFileId: state.validation?.file.id ?? null } };
+  }
+  if (!source.id || !form.answerColumn) return null;
+  return { dataset: { id: source.id, answerColumn: form.answerColumn, promptColumn: form.promptColumn || null } };
+}
+
+export function jobInput(state: NewJobState, form: FormChoices, source: TrainingSource): JobInput {
   const hyperparameters = hyperparametersOf(state, form.batchSize);
-  if (!datasetId || !form.baseModelId || !form.answerColumn) return { input: null, local: hyperparameters.local };
+  const data = dataOf(state, form, source);
+  if (!data || !form.baseModelId) return { input: null, local: hyperparameters.local };
   const input: CreateJobInput = {
     name: state.name.trim() || (state.training ? fileStem(state.training.file.name) : '') || 'job',
     baseModelId: form.baseModelId,
-    dataset: { id: datasetId, answerColumn: form.answerColumn, promptColumn: form.promptColumn || null },
+    ...data,
     hyperparameters: hyperparameters.value,
   };
   return { input, local: hyperparameters.local };

@@ -1,0 +1,105 @@
+/**
+ * The dashboard on Together (issue 19), in real headless Chromium on the embedded simulators (default
+ * credentials of each): switch the provider in the header, and the new-job page offers what Together
+ * does (no dataset step: the uploaded file's id goes in `files`; the estimate comes without a commit;
+ * no Datasets page), the job starts, its loss chart grows over WebSocket to COMPLETED, and the
+ * download link shows. Counted from both simulators: everything reached Together, nothing Nscale.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO, startStack, type Stack } from '../harness/stack.js';
+import { CHROMIUM, SKIP_REASON, ensureDashboardBuilt, launchChromium } from './chromium.js';
+
+let stack: Stack;
+let browser: Browser;
+const blocked: string[] = [];
+
+beforeAll(async () => {
+  if (!CHROMIUM) return;
+  ensureDashboardBuilt();
+  stack = await startStack({
+    http: true,
+    env: { SIMULATOR_JOB_SECONDS: '10' },
+    gateway: { fallbackCredentials: DEMO },
+  });
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+async function open(path: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('requestfailed', (request) => blocked.push(request.url()));
+  page.on('console', (message) => {
+    if (message.type() === 'error') blocked.push(`console: ${message.text()} ${message.location().url}`);
+  });
+  await page.goto(`${stack.server!.url}${path}`);
+  return page;
+}
+
+/** About 200 samples in the columns Together's CSV conversion reads by default. */
+const CSV = [
+  'prompt,answer',
+  ...Array.from({ length: 200 }, (_, i) => `"Question ${i}?","Answer number ${i}, in a sentence or two."`),
+].join('\n');
+
+const points = (page: Page) => page.locator('.chart-canvas').getAttribute('data-points').then(Number);
+const togetherCalls = () =>
+  Object.fromEntries(Object.entries(stack.togetherSimulator!.stats()).filter(([, n]) => n > 0));
+
+describe.skipIf(!CHROMIUM)(`dashboard on Together in Chromium${SKIP_REASON}`, () => {
+  it('switches to Together, creates a job from the uploaded file and watches its loss chart grow to COMPLETED', async () => {
+    const page = await open('/dashboard/#/new');
+    await page.getByRole('link', { name: 'Datasets' }).waitFor(); // Nscale first: it has datasets
+    await page.getByLabel('Provider').selectOption('together');
+    // Together has no datasets: no Datasets page, no column pickers, no dataset step.
+    await page.getByTestId('files-note').waitFor();
+    expect(await page.getByRole('link', { name: 'Datasets' }).count()).toBe(0);
+    stack.simulator.resetStats();
+    stack.togetherSimulator!.resetStats();
+
+    await page
+      .locator('input[type=file]')
+      .first()
+      .setInputFiles({ name: 'together.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) });
+    // Converted to Together's JSONL samples on the way (csvColumns' defaults: prompt, answer).
+    await page.getByText(/^together\.jsonl: [\d,]+ bytes, uploaded\.$/).waitFor();
+    await page.getByText('Converted to JSONL samples on upload.').waitFor();
+    expect(await page.getByLabel('Answer column').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Estimate the cost' }).count()).toBe(0);
+    const models = await page.getByLabel('Base model').locator('option').allTextContents();
+    expect(models.length).toBeGreaterThan(0);
+
+    // Together makes the job's name the model's suffix: letters, digits, "-", "_" and "." only.
+    await page.getByLabel('Job name').fill('together-browser-journey');
+    // Together's estimate-price, asked without a commit (nothing is created upstream for it).
+    await page.getByTestId('estimate').waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('estimate').textContent()).toMatch(/^\$\d+\.\d\d for [\d,]+ tokens/);
+    expect(togetherCalls()['POST /fine-tunes/estimate-price']).toBeGreaterThan(0);
+
+    await page.getByRole('button', { name: 'Start the job' }).click();
+    await page.waitForURL(/#\/jobs\/together%3A.+/);
+    // A Together job's name is the model it makes, which holds the suffix.
+    await page.getByRole('heading', { name: /together-browser-journey/ }).waitFor();
+    await page.locator('.chart-canvas canvas').waitFor();
+    await page.waitForFunction(
+      () => Number(document.querySelector('.chart-canvas')?.getAttribute('data-points')) > 0,
+      null,
+      { timeout: 30_000 },
+    );
+    const first = await points(page);
+    await page.getByTestId('job-status').filter({ hasText: 'Completed' }).waitFor({ timeout: 40_000 });
+    expect(await points(page)).toBeGreaterThan(first);
+    expect(await page.getByRole('link', { name: /Download the adapter/ }).getAttribute('href')).toMatch(/^https?:\/\//);
+    // Together exports to Hugging Face only at creation: no export form on a finished job.
+    expect(await page.getByRole('heading', { name: 'Export to Hugging Face' }).count()).toBe(0);
+
+    // One job created, on Together; Nscale's simulator saw nothing of this journey.
+    expect(togetherCalls()['POST /fine-tunes']).toBe(1);
+    expect(stack.calls()).toEqual({});
+    expect(blocked).toEqual([]);
+    await page.close();
+  }, 120_000);
+});
