@@ -5,11 +5,13 @@
  * that copying one to the thread is short too), and the loop serves requests between batches.
  *
  * One thread, not a pool: the simulator is a test double and a demo, and one thread keeps a second
- * core free for the gateway. It starts with the first count, does not keep the process alive, and is
- * replaced if it dies.
+ * core free for the gateway. It starts with the first count that needs it, does not keep the process
+ * alive, and is replaced if it dies. Input that fits in one batch is counted on the loop instead: it
+ * holds the loop no longer than one batch would be copied, and starting a thread (which loads its own
+ * vocabulary) costs far more than counting a few hundred KB.
  */
 import { Worker } from 'node:worker_threads';
-import type { RowBatch, RowBatchResult } from './row-counter-worker.js';
+import { countBatch, type RowBatch, type RowBatchResult } from './row-batch.js';
 
 export interface RowCounter {
   /** Tokens of the rows (prompt or null, answer) by the contract's row rule for the base model. */
@@ -64,19 +66,24 @@ export function createRowCounter(): RowCounter {
       let prompts: (string | null)[] = [];
       let answers: string[] = [];
       let chars = 0;
+      let sent = false;
       for (const [prompt, answer] of rows) {
         prompts.push(prompt);
         answers.push(answer);
         chars += answer.length + (prompt?.length ?? 0);
         if (chars >= BATCH_CHARS || answers.length >= BATCH_ROWS) {
           tokens += await send({ baseModelId, prompts, answers });
+          sent = true;
           prompts = [];
           answers = [];
           chars = 0;
         }
       }
-      if (answers.length > 0) tokens += await send({ baseModelId, prompts, answers });
-      return tokens;
+      if (answers.length === 0) return tokens;
+      return (
+        tokens +
+        (sent ? await send({ baseModelId, prompts, answers }) : await countBatch({ baseModelId, prompts, answers }))
+      );
     },
     async close() {
       const running = worker;
