@@ -28,10 +28,12 @@ export async function validateTogetherJob(
   const check: Check = (field, ok, message) => {
     if (!ok) problems.push({ field, message: `${field}: ${message()}` });
   };
+  // Together registers the trained model under `<model>-<name>-<id>`: the name is its `suffix`.
   check(
     'name',
-    args.name.trim() !== '' && args.name.length <= 64,
-    () => `${show(args.name)} must be 1 to 64 characters`,
+    args.name.length >= 1 && args.name.length <= 64 && /^[\w.-]+$/.test(args.name),
+    () =>
+      `${show(args.name)} must be 1 to 64 letters, digits, "-", "_" or "." on Together (it names the trained model)`,
   );
   const ids = fileIds(args, problems);
   const [model] = await Promise.all([

@@ -135,6 +135,24 @@ describe('a job on Together', () => {
     expect(togetherCalls()['POST /fine-tunes']).toBeUndefined();
   });
 
+  it('refuses a job name Together cannot register the trained model under, naming the field, before any call', async () => {
+    const file = (await upload(TOGETHER, QUESTION)).data?.uploadFile.id as string;
+    stack.togetherSimulator!.resetStats();
+    const { errors } = await gql(CREATE, TOGETHER, {
+      i: {
+        name: 'support answers',
+        baseModelId: MODEL,
+        files: { trainingFileId: file },
+        hyperparameters: { batchSize: 8 },
+      },
+    });
+    expect(errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([['BAD_USER_INPUT', 'name']]);
+    expect(errors?.[0]?.message).toMatch(
+      /^name: "support answers" must be 1 to 64 letters, digits, "-", "_" or "\." on Together/,
+    );
+    expect(togetherCalls()['POST /fine-tunes']).toBeUndefined();
+  });
+
   it('refuses on each provider what only the other honours, naming the provider, calling neither', async () => {
     const onNscale = await gql(CREATE, headersFor(DEMO), {
       i: { name: 'x', baseModelId: 'm', files: { trainingFileId: 'together:f' }, hyperparameters: { dpo: {} } },
