@@ -1,0 +1,55 @@
+/**
+ * The settings of what one caller may ask of the gateway: the size of an operation, the upstream's
+ * circuit breaker and the rate limit. Part of the one settings schema (config-variables.ts lists them
+ * in its order).
+ */
+import { about } from './config-about.js';
+import { bool, nonNegativeInt, positiveInt } from './env-values.js';
+
+export const guardVariables = {
+  MAX_OPERATION_DEPTH: about(positiveInt.default(12), 'Deepest selection nesting of one operation.'),
+  MAX_OPERATION_ALIASES: about(positiveInt.default(30), "Most aliases in one operation, `__typename`'s included."),
+  MAX_OPERATION_FIELDS: about(
+    positiveInt.default(300),
+    "Most field selections in one operation (repeats, `__typename` and each fragment spread count); GraphiQL's introspection query (230) fits.",
+  ),
+  MAX_OPERATION_DIRECTIVES: about(positiveInt.default(30), 'Most directives in one operation.'),
+  MAX_OPERATION_TOKENS: about(positiveInt.default(3000), 'Most lexical tokens in one GraphQL document.'),
+  MAX_OPERATION_COST: about(
+    positiveInt.default(5000),
+    'Cost budget of one operation (1 per scalar, 2 per object, times depth).',
+  ),
+  UPSTREAM_BREAKER_THRESHOLD: about(
+    nonNegativeInt.default(5),
+    'Failures of the upstream in a row (5xx, timeouts, resets; never 4xx) that open its circuit breaker; `0` turns it off.',
+  ),
+  UPSTREAM_BREAKER_WINDOW_MS: about(
+    positiveInt.default(10_000),
+    "A failure more than this long after the previous one starts the breaker's count again, in milliseconds.",
+  ),
+  UPSTREAM_BREAKER_COOLDOWN_MS: about(
+    positiveInt.default(15_000),
+    'How long an open breaker refuses calls before one probe goes through, in milliseconds.',
+  ),
+  RATE_LIMIT_ENABLED: about(
+    bool.default(false),
+    "Limit each caller's GraphQL operations (see `RATE_LIMIT_POINTS`); shared through Redis when `REDIS_URL` is set.",
+  ),
+  RATE_LIMIT_POINTS: about(
+    positiveInt.default(120),
+    "Operations (HTTP requests or WebSocket subscribes) one caller may start per window. A token counts as a caller of its own once the upstream has accepted it; until then it also spends its client address's quota, shared by every such token from there.",
+  ),
+  RATE_LIMIT_WINDOW_SECONDS: about(positiveInt.default(60), 'Length of the rate-limit window, in seconds.'),
+  RATE_LIMIT_AUTH_FAILURES: about(
+    positiveInt.default(10),
+    "Failed authentications (tokens the upstream refused with 401) from one client address per window; past them that address's tokens not yet accepted by the upstream are refused with `RATE_LIMITED` before reaching it.",
+  ),
+  RATE_LIMIT_MAX_KEYS: about(
+    positiveInt.default(100_000),
+    "Most callers (tokens, addresses) each of the rate limit's in-memory tables holds, least recently seen leaving first: the limiter's memory stays bounded whatever the number of tokens presented.",
+  ),
+  RATE_LIMIT_TRUST_PROXY: about(
+    bool.default(false),
+    'Callers without their own token are limited by client address: take it from the last `X-Forwarded-For` entry (the one a load balancer in front appended) instead of the socket.',
+  ),
+};
