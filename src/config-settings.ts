@@ -185,6 +185,27 @@ function guardsOf(e: Env) {
   };
 }
 
+function webhooksOf(e: Env) {
+  return {
+    /** Durable state: PostgreSQL at `url`, or the embedded PGlite in `dataDir`. */
+    database: { url: e.DATABASE_URL ?? null, dataDir: e.DATA_DIR },
+    /** Webhook endpoints and deliveries, or null when off. */
+    webhooks: e.WEBHOOKS_ENABLED
+      ? {
+          encryptionKey: e.WEBHOOK_ENCRYPTION_KEY ?? null,
+          allowedHosts: e.WEBHOOK_ALLOWED_HOSTS,
+          retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE,
+          attemptTimeoutMs: e.WEBHOOK_ATTEMPT_TIMEOUT_MS,
+          maxResponseBytes: e.WEBHOOK_MAX_RESPONSE_BYTES,
+          secretGraceMs: e.WEBHOOK_SECRET_GRACE_MS,
+          maxEndpoints: e.WEBHOOK_MAX_ENDPOINTS,
+          scanMs: e.WEBHOOK_SCAN_MS,
+          endpointRescanMs: e.WEBHOOK_ENDPOINT_RESCAN_MS,
+        }
+      : null,
+  };
+}
+
 export function toSettings(e: Env) {
   return {
     ...accessOf(e),
@@ -193,5 +214,6 @@ export function toSettings(e: Env) {
     ...liveOf(e),
     ...observabilityOf(e),
     ...guardsOf(e),
+    ...webhooksOf(e),
   };
 }

@@ -9,11 +9,13 @@
  * `npm run simulator`).
  *
  * What one caller may ask of the gateway (operation limits, the breaker, the rate limit) is declared
- * in config-guard-variables.ts and listed here in its place.
+ * in config-guard-variables.ts and listed here in its place; the database and webhooks in
+ * config-webhook-variables.ts.
  */
 import { z } from 'zod';
 import { about } from './config-about.js';
 import { guardVariables } from './config-guard-variables.js';
+import { webhookVariables } from './config-webhook-variables.js';
 import { bool, hostName, integer, list, nonNegativeInt, origin, port, positiveInt } from './env-values.js';
 import { DEFAULT_INTERVALS } from './live/options.js';
 import { SIMULATOR_JOB_SECONDS } from './simulator/job-seconds.js';
@@ -188,6 +190,7 @@ export const settingVariables = z.object({
     'Longest wait between polls while the upstream fails, in milliseconds.',
   ),
   ...guardVariables,
+  ...webhookVariables,
   GRAPHQL_INTROSPECTION: about(
     bool.default(true),
     'Answer schema introspection (`__schema`, `__type`); off refuses it with `GRAPHQL_VALIDATION_FAILED`.',

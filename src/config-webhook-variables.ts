@@ -1,0 +1,102 @@
+/**
+ * The settings of durable state and webhooks: the database (PostgreSQL, or the embedded PGlite), the
+ * key that seals stored secrets, and how deliveries go out (allowed hosts, timeouts, the retry
+ * schedule). Part of the one settings schema (config-variables.ts lists them in its order).
+ */
+import { z } from 'zod';
+import { about } from './config-about.js';
+import { bool, hostName, list, positiveInt } from './env-values.js';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `500ms`, `30s`, `5m`, `2h`: a duration, in milliseconds; null when it is not one. */
+export function durationMs(value: string): number | null {
+  const match = /^(\d+)(ms|s|m|h)$/.exec(value);
+  if (!match) return null;
+  const ms = Number(match[1]) * UNITS[match[2]!]!;
+  return ms > 0 && Number.isSafeInteger(ms) ? ms : null;
+}
+
+const durations = list('a duration such as 30s, 5m or 2h', (value) => {
+  const ms = durationMs(value);
+  return ms === null ? null : String(ms);
+})
+  .transform((values) => values.map(Number))
+  .refine((values) => values.length > 0, { message: 'must name at least one delay' });
+
+const postgresUrl = z
+  .string()
+  .refine((value) => URL.canParse(value) && /^postgres(ql)?:$/.test(new URL(value).protocol), {
+    message: 'must be a PostgreSQL URL such as postgres://user@127.0.0.1:5432/gateway',
+  });
+
+/** 32 bytes, as base64 (44 characters) or hex (64). */
+const encryptionKey = z.string().transform((value, ctx) => {
+  const trimmed = value.trim();
+  const bytes = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  if (bytes.length !== 32 || (!/^[0-9a-fA-F]{64}$/.test(trimmed) && bytes.toString('base64') !== trimmed)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be 32 random bytes as base64 (44 characters) or hex (64); `openssl rand -base64 32` makes one',
+    });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+export const webhookVariables = {
+  DATABASE_URL: about(
+    postgresUrl.optional(),
+    "PostgreSQL holding the gateway's durable state (webhook endpoints, sealed credentials, deliveries); migrations run at start. Unset: an embedded PostgreSQL (PGlite) in `DATA_DIR`, opened when webhooks are first used.",
+    'unset (embedded PGlite)',
+  ),
+  DATA_DIR: about(
+    z.string().min(1).default('.data'),
+    'Folder of the embedded database (PGlite, `DATA_DIR/pglite`) when `DATABASE_URL` is unset, and of the key it generates (`DATA_DIR/webhook.key`) when `WEBHOOK_ENCRYPTION_KEY` is unset too.',
+  ),
+  WEBHOOKS_ENABLED: about(
+    bool.default(true),
+    'Webhook endpoints (GraphQL `createWebhookEndpoint`) and their deliveries.',
+  ),
+  WEBHOOK_ENCRYPTION_KEY: about(
+    encryptionKey.optional(),
+    'Key that seals the signing secrets and upstream credentials stored for webhooks (AES-256-GCM): 32 bytes as base64 or hex. Required with `DATABASE_URL` (the gateway refuses to start with endpoints stored and no key); without it, the embedded database generates one beside itself.',
+    'unset',
+  ),
+  WEBHOOK_ALLOWED_HOSTS: about(
+    list('a host name', hostName).default([]),
+    'Hosts webhook endpoints may use although they resolve to a loopback, private or link-local address, and where plain `http` is allowed (comma-separated). Every other endpoint must be `https` to a public address.',
+    'none',
+  ),
+  WEBHOOK_RETRY_SCHEDULE: about(
+    durations.default([
+      5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000, 28_800_000,
+    ]),
+    'Delays before each retry of a failed delivery (each ±20 % jitter), comma-separated; after the last, the delivery has failed and its endpoint is marked failing.',
+    '5s,30s,2m,10m,30m,1h,2h,4h,8h,8h (about a day)',
+  ),
+  WEBHOOK_ATTEMPT_TIMEOUT_MS: about(
+    positiveInt.default(10_000),
+    'How long one delivery attempt may take (connect, send, response), in milliseconds.',
+  ),
+  WEBHOOK_MAX_RESPONSE_BYTES: about(
+    positiveInt.default(16 * 1024),
+    "Most bytes of an endpoint's response body read (and shown in the delivery's attempts); the rest is dropped.",
+  ),
+  WEBHOOK_SECRET_GRACE_MS: about(
+    positiveInt.default(24 * 3_600_000),
+    'After a signing secret is rotated, how long deliveries are signed with the old secret too, in milliseconds.',
+  ),
+  WEBHOOK_MAX_ENDPOINTS: about(
+    positiveInt.default(10),
+    'Most webhook endpoints one organization (on Together: one API key) may register.',
+  ),
+  WEBHOOK_SCAN_MS: about(
+    positiveInt.default(1_000),
+    'How often each instance looks for deliveries that are due, in milliseconds.',
+  ),
+  WEBHOOK_ENDPOINT_RESCAN_MS: about(
+    positiveInt.default(5_000),
+    "How often each instance re-reads the endpoints to watch (another instance's registrations), in milliseconds.",
+  ),
+};

@@ -1,0 +1,165 @@
+/**
+ * What the webhook features ask of durable storage, whichever database holds it (PostgreSQL at
+ * DATABASE_URL, or the embedded PGlite): endpoints with their sealed secrets and credentials, each
+ * endpoint's last-seen job statuses, and deliveries with their attempts. Every method that a caller
+ * reaches is scoped by `WebhookOwner`, so one owner can never read or change another's rows.
+ *
+ * Concurrency across instances is the store's: `recordJob` is idempotent (two instances seeing the
+ * same change insert its deliveries once), and `claimDue` leases each delivery to one instance at a
+ * time (FOR UPDATE SKIP LOCKED, a lease that outlives the attempt's timeout, fenced on finish).
+ */
+import type { ProviderName } from '../providers/provider-name.js';
+import type { JobStatus } from '../upstream/schemas.js';
+import type { CallCredentials } from '../upstream/types.js';
+import type { WebhookEventType } from './events.js';
+
+/** Whose endpoints: a provider and its account (Nscale: the organization id; Together: the key's fingerprint). */
+export interface WebhookOwner {
+  provider: ProviderName;
+  ownerKey: string;
+}
+
+/**
+ * ACTIVE: delivering. PAUSED: the upstream refused the stored credentials (`stateReason` says how);
+ * nothing is watched until the owner updates the endpoint (which stores their current credentials).
+ * FAILING: a delivery ran out of retries; deliveries go on, and the next success makes it ACTIVE.
+ * DISABLED: the endpoint answered 410 Gone; nothing is sent until it is enabled again.
+ */
+export type EndpointState = 'active' | 'paused' | 'failing' | 'disabled';
+
+export interface StoredEndpoint extends WebhookOwner {
+  id: string;
+  url: string;
+  events: WebhookEventType[];
+  description: string | null;
+  /** The owner's switch; a disabled endpoint is neither watched nor delivered to. */
+  enabled: boolean;
+  state: EndpointState;
+  stateReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Until when the secret before the last rotation still signs deliveries too; null when none. */
+  previousSecretExpiresAt: Date | null;
+}
+
+/** What signing and watching need, unsealed: never returned to a caller, never logged. */
+export interface EndpointSecrets {
+  /** `whsec_…` (Standard Webhooks), current first, then the previous one while its grace lasts. */
+  signingSecrets: string[];
+  credentials: CallCredentials;
+}
+
+export interface NewEndpoint extends WebhookOwner {
+  url: string;
+  events: WebhookEventType[];
+  description: string | null;
+  signingSecret: string;
+  credentials: CallCredentials;
+  /** The owner's jobs now: their statuses are the baseline, so that they send no JOB_CREATED. */
+  baseline: { jobId: string; status: JobStatus }[];
+}
+
+export interface EndpointPatch {
+  events?: WebhookEventType[];
+  enabled?: boolean;
+  description?: string | null;
+  /** Stored instead of the previous ones (the caller who updates); the state goes back to ACTIVE. */
+  credentials?: CallCredentials;
+}
+
+/** A job as a poll saw it, and the body of each event it sends (built by the caller: see payload.ts). */
+export interface SeenJob {
+  jobId: string;
+  status: JobStatus;
+  /** The event body for each type the move sends (JSON text), given the previous status. */
+  bodies(previous: JobStatus | null): { type: WebhookEventType; body: string }[];
+}
+
+export type DeliveryState = 'pending' | 'succeeded' | 'failed';
+
+export interface StoredDelivery {
+  /** The `webhook-id`: stable across retries and redeliveries, so that receivers can drop repeats. */
+  id: string;
+  endpointId: string;
+  type: WebhookEventType;
+  jobId: string;
+  state: DeliveryState;
+  attemptCount: number;
+  /** When the next attempt is due; null once succeeded or failed. */
+  nextAttemptAt: Date | null;
+  lastResponseCode: number | null;
+  createdAt: Date;
+  body: string;
+}
+
+export interface StoredAttempt {
+  number: number;
+  startedAt: Date;
+  durationMs: number;
+  /** The HTTP status; null when none came back (timeout, refused address, reset). */
+  responseCode: number | null;
+  /** Why the attempt failed without a status, or the start of the body of a non-2xx answer. */
+  error: string | null;
+}
+
+/** A delivery leased to this instance for one attempt. */
+export interface ClaimedDelivery extends StoredDelivery {
+  url: string;
+  /** Fences `finishAttempt`: only the holder of this exact lease can record the outcome. */
+  lease: string;
+}
+
+export type AttemptOutcome =
+  | { kind: 'delivered'; responseCode: number; durationMs: number }
+  /** `retryAt` null: no retry left (the delivery fails and its endpoint is marked failing). */
+  | { kind: 'failed'; responseCode: number | null; error: string; durationMs: number; retryAt: Date | null }
+  /** 410 Gone: the delivery fails and the endpoint is disabled. */
+  | { kind: 'gone'; durationMs: number };
+
+export interface DeliveryPage {
+  deliveries: StoredDelivery[];
+  /** Pass as `after` for the next page; null when this page is the last. */
+  endCursor: string | null;
+}
+
+export interface WebhookStore {
+  /** Refuses with a coded error (see errors.ts) when the owner already has `limit` endpoints. */
+  createEndpoint(input: NewEndpoint, limit: number, now: Date): Promise<StoredEndpoint>;
+  listEndpoints(owner: WebhookOwner): Promise<StoredEndpoint[]>;
+  getEndpoint(owner: WebhookOwner, id: string): Promise<StoredEndpoint | null>;
+  updateEndpoint(owner: WebhookOwner, id: string, patch: EndpointPatch, now: Date): Promise<StoredEndpoint | null>;
+  /** The new secret signs from now on; the current one keeps signing until `now + graceMs`. */
+  rotateSecret(
+    owner: WebhookOwner,
+    id: string,
+    signingSecret: string,
+    graceMs: number,
+    now: Date,
+  ): Promise<StoredEndpoint | null>;
+  /** Deletes the endpoint with its credentials, job statuses and deliveries. */
+  deleteEndpoint(owner: WebhookOwner, id: string): Promise<boolean>;
+  /** Every endpoint enabled and not PAUSED or DISABLED, with its secrets: what each instance watches. */
+  watchedEndpoints(now: Date): Promise<(StoredEndpoint & EndpointSecrets)[]>;
+  /** The signing secrets in force at `now` (current first), or null when the endpoint is gone. */
+  signingSecrets(endpointId: string, now: Date): Promise<string[] | null>;
+  /** PAUSED with the reason (the upstream refused the stored credentials). */
+  pauseEndpoint(endpointId: string, reason: string, now: Date): Promise<void>;
+  /**
+   * Records what a poll saw of a job for an endpoint and, in the same transaction, inserts a pending
+   * delivery (due now) for each event of the move that the endpoint subscribes to. Idempotent across
+   * instances: a move already recorded inserts nothing. Returns the deliveries inserted.
+   */
+  recordJob(endpoint: Pick<StoredEndpoint, 'id' | 'events'>, job: SeenJob, now: Date): Promise<StoredDelivery[]>;
+  /** Leases up to `limit` due deliveries of enabled endpoints that are not DISABLED, to `instanceId`, for `leaseMs`. */
+  claimDue(instanceId: string, limit: number, leaseMs: number, now: Date): Promise<ClaimedDelivery[]>;
+  /** Records the attempt and its outcome; false (and nothing recorded) when the lease was lost meanwhile. */
+  finishAttempt(claim: ClaimedDelivery, outcome: AttemptOutcome, now: Date): Promise<boolean>;
+  /** Newest first. */
+  listDeliveries(owner: WebhookOwner, endpointId: string, first: number, after: string | null): Promise<DeliveryPage>;
+  attempts(owner: WebhookOwner, deliveryId: string): Promise<StoredAttempt[]>;
+  /** Pending again and due now, same id; null when the owner has no such delivery. */
+  redeliver(owner: WebhookOwner, deliveryId: string, now: Date): Promise<StoredDelivery | null>;
+  /** How many endpoints are stored (all owners): the start refuses a missing key when there are any. */
+  endpointCount(): Promise<number>;
+  close(): Promise<void>;
+}
