@@ -273,6 +273,7 @@ function gatewayServices(
       maxBytes: settings.maxAnalyzeBytes,
       duplicateRows: settings.analyzeDuplicateRows,
     },
+    webhooks: null,
   };
 }
 
