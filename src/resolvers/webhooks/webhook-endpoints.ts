@@ -44,14 +44,13 @@ export async function getEndpoint(ctx: GatewayContext, id: string): Promise<Stor
 export async function createEndpoint(ctx: GatewayContext, input: CreateEndpointArgs): Promise<EndpointWithSecret> {
   const caller = await webhookCaller(ctx);
   const { services, store, owner } = caller;
-  const url = new URL(input.url);
-  const refusal = await services.checkUrl(url);
-  if (refusal !== null) throw badUserInput('url', `url: ${JSON.stringify(input.url)} ${refusal}`);
+  const checked = await services.checkUrl(input.url);
+  if (!checked.ok) throw badUserInput('url', `url: ${checked.message}`);
   const signingSecret = newSigningSecret();
   const endpoint = await store.createEndpoint(
     {
       ...owner,
-      url: url.href,
+      url: checked.url,
       events: input.events,
       description: descriptionOf(input.description) ?? null,
       signingSecret,

@@ -10,12 +10,12 @@ import type { WebhookStore } from '../../webhooks/webhook-store.js';
 export type WebhookSettings = NonNullable<Settings['webhooks']>;
 
 /**
- * The URL policy at registration (src/webhooks/outbound: https unless the host is allowed, no
- * loopback, private, link-local, multicast or metadata address, resolved names included): the
- * reason a URL is refused, as a clause that follows the URL in a message ("resolves to 10.0.0.5, a
- * private address"), or null when it is allowed.
+ * The URL policy at registration (src/webhooks/outbound `checkEndpointUrl`: https unless the host is
+ * listed in WEBHOOK_ALLOWED_HOSTS, and no loopback, private, link-local, multicast or metadata
+ * address, resolved names included): the URL normalised, or why it is refused, in a message that
+ * starts with the URL (without any credentials it held).
  */
-export type CheckEndpointUrl = (url: URL) => Promise<string | null>;
+export type CheckEndpointUrl = (url: string) => Promise<{ ok: true; url: string } | { ok: false; message: string }>;
 
 export interface WebhookServices {
   /** The store; the same one on every call (opened by the first). Its failure to open is a coded error. */
