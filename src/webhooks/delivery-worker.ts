@@ -53,6 +53,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     const secrets = await store.signingSecrets(claim.endpointId, at);
     // Deleted meanwhile: its deliveries went with it.
     if (secrets === null || secrets.length === 0) return;
+    logger.debug(
+      { deliveryId: claim.id, endpointId: claim.endpointId, attempt: claim.attemptCount },
+      'webhook attempt',
+    );
     const sent = await options.send(claim, secrets, at);
     const outcome: AttemptOutcome =
       sent.kind === 'failed' ? { ...sent, retryAt: options.retryAt(claim.attemptCount, new Date(now())) } : sent;
