@@ -213,6 +213,12 @@ describe('sendWebhook: outcomes', () => {
     expect(target.connections()).toBe(0);
   });
 
+  it('a 304 is no redirect: a plain failure with its status', async () => {
+    const hook = await receiver({ respond: (res) => res.writeHead(304).end() });
+    const outcome = await sendWebhook(message(hook.url, [newSigningSecret()]));
+    expect(outcome).toMatchObject({ kind: 'failed', responseCode: 304, error: 'HTTP 304' });
+  });
+
   it('a closed port → failed "connection refused"', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

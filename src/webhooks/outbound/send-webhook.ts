@@ -83,7 +83,7 @@ export async function sendWebhook(m: WebhookMessage): Promise<SentOutcome> {
     const answer = await readAnswer(response.body, m.maxResponseBytes);
     if (status >= 200 && status < 300) return { kind: 'delivered', responseCode: status, durationMs: elapsed() };
     if (status === 410) return { kind: 'gone', durationMs: elapsed() };
-    if (status >= 300 && status < 400) {
+    if (REDIRECTS.has(status)) {
       return failed(`redirect not followed: ${status} to ${locationOf(response.headers)}`, status);
     }
     const cut =
@@ -116,6 +116,9 @@ function locationOf(headers: Record<string, string | string[] | undefined>): str
   if (value === undefined || value === '') return 'no location';
   return value.length > 300 ? `${value.slice(0, 300)}…` : value;
 }
+
+/** The statuses that ask a client to go elsewhere (`Location`); 304 and the like are plain failures. */
+const REDIRECTS = new Set([300, 301, 302, 303, 307, 308]);
 
 const REASONS: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
