@@ -33,10 +33,10 @@ import { WebhookEventEnum } from './webhook-event.js';
 const STATE_TEXT: Record<EndpointState, string> = {
   active: 'Delivering.',
   paused:
-    'The upstream refused the credentials stored with the endpoint (`stateReason` says how): its jobs are not watched until the owner updates the endpoint, which stores their current credentials.',
+    'The upstream refused the credentials stored with the endpoint (`stateReason` says how): its jobs are not watched until its owner updates it (any update stores their current credentials).',
   failing:
     'A delivery ran out of retries. Deliveries go on; the next one acknowledged makes the endpoint ACTIVE again.',
-  disabled: 'The endpoint answered 410 Gone: nothing is sent until it is updated with `enabled: true`.',
+  disabled: 'The endpoint answered 410 Gone: nothing is sent until its owner updates it.',
 };
 
 const EndpointStateEnum = builder.enumType('WebhookEndpointState', {
@@ -139,17 +139,14 @@ const CreateInput = builder.inputType('CreateWebhookEndpointInput', {
 
 const UpdateInput = builder.inputType('UpdateWebhookEndpointInput', {
   description:
-    "Changes to an endpoint; an omitted field stays as it is. Every update stores the caller's current credentials with the endpoint (what its jobs are watched with), which ends a PAUSED state.",
+    "Changes to an endpoint; an omitted field stays as it is. Every update stores the caller's current credentials with the endpoint (what its jobs are watched with) and makes it ACTIVE again: the owner's answer to PAUSED, FAILING or DISABLED.",
   fields: (t) => ({
     id: t.id({ required: true, description: 'The endpoint id.' }),
     events: t.field({
       type: [WebhookEventEnum],
       description: 'The events to receive instead: at least one, each once.',
     }),
-    enabled: t.boolean({
-      description:
-        'Switch deliveries off (false) or on (true, which also makes a DISABLED or FAILING endpoint ACTIVE).',
-    }),
+    enabled: t.boolean({ description: 'Switch deliveries off (false) or on again (true).' }),
     description: t.string({
       description: `A new note, at most ${MAX_DESCRIPTION_LENGTH} characters; null or blank removes it.`,
     }),
@@ -182,7 +179,8 @@ builder.mutationFields((t) => ({
   }),
   updateWebhookEndpoint: t.field({
     type: EndpointRef,
-    description: "Change an endpoint's events, switch or note, and store the caller's current credentials with it.",
+    description:
+      "Change an endpoint's events, switch or note; store the caller's current credentials with it and make it ACTIVE again. An endpoint that is not the caller's is NOT_FOUND.",
     extensions: { inputProblems: (args: { input: UpdateEndpointArgs }) => updateEndpointProblems(args.input) },
     args: { input: t.arg({ type: UpdateInput, required: true, description: 'The changes.' }) },
     resolve: (_root, { input }, ctx) => updateEndpoint(ctx, input),

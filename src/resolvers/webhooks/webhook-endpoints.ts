@@ -60,6 +60,7 @@ export async function createEndpoint(ctx: GatewayContext, input: CreateEndpointA
     services.settings.maxEndpoints,
     services.now(),
   );
+  services.onEndpointsChanged?.();
   return { endpoint, signingSecret };
 }
 
@@ -72,6 +73,7 @@ export async function updateEndpoint(ctx: GatewayContext, input: UpdateEndpointA
   if (input.description !== undefined) patch.description = descriptionOf(input.description) ?? null;
   const endpoint = await store.updateEndpoint(owner, id, patch, services.now());
   if (!endpoint) throw endpointNotFound(id);
+  services.onEndpointsChanged?.();
   return endpoint;
 }
 
@@ -84,7 +86,8 @@ export async function rotateSecret(ctx: GatewayContext, id: string): Promise<End
 }
 
 export async function deleteEndpoint(ctx: GatewayContext, id: string): Promise<{ id: string }> {
-  const { store, owner } = await webhookCaller(ctx);
+  const { store, owner, services } = await webhookCaller(ctx);
   if (!(await store.deleteEndpoint(owner, id))) throw endpointNotFound(id);
+  services.onEndpointsChanged?.();
   return { id };
 }

@@ -1,8 +1,7 @@
 /**
  * What the webhook resolvers need from the gateway, built by the composition root (null in
- * `GatewayServices.webhooks` when WEBHOOKS_ENABLED is false): the store, opened on first use (the
- * embedded database costs memory, so a gateway that never sees a webhook never opens it), the
- * webhook settings, the URL policy, and the clock.
+ * `GatewayServices.webhooks` when WEBHOOKS_ENABLED is false): the store (asked for only once the
+ * caller's credentials were accepted upstream), the webhook settings, the URL policy, and the clock.
  */
 import type { Settings } from '../../config.js';
 import type { WebhookStore } from '../../webhooks/webhook-store.js';
@@ -18,10 +17,12 @@ export type WebhookSettings = NonNullable<Settings['webhooks']>;
 export type CheckEndpointUrl = (url: string) => Promise<{ ok: true; url: string } | { ok: false; message: string }>;
 
 export interface WebhookServices {
-  /** The store; the same one on every call (opened by the first). Its failure to open is a coded error. */
+  /** The store, the same one on every call; a failure to open it is a coded error. */
   store(): Promise<WebhookStore>;
   settings: WebhookSettings;
   checkUrl: CheckEndpointUrl;
   /** The clock of every stored time (creation, rotation grace, redelivery). */
   now(): Date;
+  /** Told after an endpoint was created, changed or deleted here, so that the watcher re-reads at once. */
+  onEndpointsChanged?: () => void;
 }
