@@ -2,6 +2,8 @@
  * A simulator and a gateway wired together for a test, on port 0, disposed afterwards. Most tests run
  * in-process through `yoga.fetch`; `http: true` also starts the real HTTP/WebSocket server.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig, type Settings } from '../../src/config.js';
 import type { LiveUpdates, LiveUpdatesOptions } from '../../src/live/hub.js';
@@ -75,6 +77,9 @@ const HARNESS_ENV: Record<string, string> = {
   METRICS_ENABLED: 'false',
   // A stack that brings its own metrics and listens serves them on a free port, not 9464.
   METRICS_PORT: '0',
+  // Never the checkout's own .data (a developer's embedded database): a folder of this test process,
+  // made only if a spec uses webhooks without bringing its own store.
+  DATA_DIR: join(tmpdir(), `ftgw-harness-${process.pid}`),
 };
 
 /** Settings a spec sets directly, and parts it builds itself (handed to the composition root as built). */
@@ -116,6 +121,8 @@ export interface StackOptions {
   client?: Partial<Omit<UpstreamClientOptions, 'baseUrl'>>;
   /** Makes the Together client (a spec that watches what reaches the Together simulator). */
   togetherClient?: GatewayDeps['togetherClient'];
+  /** The webhook store (the spec's to close); without it, the settings' database, in a scratch DATA_DIR. */
+  webhookStore?: GatewayDeps['webhookStore'];
 }
 
 /** The settings of a stack: the harness's environment, the spec's, then the spec's direct overrides. */
@@ -149,6 +156,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       createUpstreamClient({ ...settings, retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...options.client }),
     ...(options.live ? { live: options.live } : {}),
     ...(options.togetherClient ? { togetherClient: options.togetherClient } : {}),
+    ...(options.webhookStore ? { webhookStore: options.webhookStore } : {}),
     ...(g.tokenPool ? { tokenPool: g.tokenPool } : {}),
     ...(g.dashboardDir ? { dashboardDir: g.dashboardDir } : {}),
     prebuilt: Object.fromEntries(
