@@ -6,7 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { PGlite } from '@electric-sql/pglite';
-import { Kysely, PGliteDialect, PostgresDialect, type LogEvent } from 'kysely';
+import { Kysely, PGliteDialect, PostgresDialect, type LogEvent, type PGlite as PGliteForKysely } from 'kysely';
 import type { Logger } from 'pino';
 import { createSealer } from '../seal.js';
 import type { WebhookStore } from '../webhook-store.js';
@@ -17,6 +17,12 @@ import type { WebhookTables } from './tables.js';
 
 export type WebhookDb = Kysely<WebhookTables>;
 
+/** An error's name, code and message: a driver's error object may hold the query's parameters. */
+function briefly(error: unknown) {
+  if (!(error instanceof Error)) return { message: String(error) };
+  return { type: error.name, code: (error as { code?: unknown }).code, message: error.message };
+}
+
 /**
  * Query lines at trace level: the SQL text and its duration, never the parameters (which hold sealed
  * secrets, ids and event bodies). Failed queries at debug. Off unless the logger's level asks.
@@ -26,7 +32,7 @@ function queryLog(logger: Logger) {
   return (event: LogEvent) => {
     const ms = Math.round(event.queryDurationMillis * 10) / 10;
     if (event.level === 'query') logger.trace({ sql: event.query.sql, ms }, 'webhook store query');
-    else logger.debug({ sql: event.query.sql, ms, err: event.error }, 'webhook store query failed');
+    else logger.debug({ sql: event.query.sql, ms, err: briefly(event.error) }, 'webhook store query failed');
   };
 }
 
@@ -56,7 +62,44 @@ export async function connectPglite(where: string | PGlite, logger: Logger): Pro
     pglite = await PGlite.create(where, { postgresqlconf: ['shared_buffers=8MB'] });
   } else pglite = where;
   const log = queryLog(logger);
-  return new Kysely<WebhookTables>({ dialect: new PGliteDialect({ pglite }), ...(log ? { log } : {}) });
+  return new Kysely<WebhookTables>({
+    dialect: new PGliteDialect({ pglite: withoutParametersInErrors(pglite) }),
+    ...(log ? { log } : {}),
+  });
+}
+
+type Query = PGlite['query'];
+
+/** `query` whose errors no longer carry the parameters (PGlite adds `params` and `queryOptions`, pg does not). */
+function scrubbed(query: Query): Query {
+  return (async (...args: Parameters<Query>) => {
+    try {
+      return await query(...args);
+    } catch (error) {
+      if (error && typeof error === 'object') {
+        delete (error as { params?: unknown }).params;
+        delete (error as { queryOptions?: unknown }).queryOptions;
+      }
+      throw error;
+    }
+  }) as Query;
+}
+
+/** The PGlite as Kysely's dialect sees it, its queries' errors (in transactions too) scrubbed. */
+function withoutParametersInErrors(pglite: PGlite): PGliteForKysely {
+  return {
+    query: scrubbed(pglite.query.bind(pglite)),
+    transaction: (callback) =>
+      pglite.transaction((tx) => callback({ query: scrubbed(tx.query.bind(tx)), rollback: () => tx.rollback() })),
+    close: () => pglite.close(),
+    get closed() {
+      return pglite.closed;
+    },
+    get ready() {
+      return pglite.ready;
+    },
+    waitReady: pglite.waitReady,
+  };
 }
 
 export { migrateToLatest };
