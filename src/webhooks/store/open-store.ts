@@ -41,7 +41,14 @@ const POOL_SIZE = 5;
 
 export async function connectPostgres(url: string, logger: Logger): Promise<WebhookDb> {
   const { default: pg } = await import('pg');
-  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: POOL_SIZE,
+    idleTimeoutMillis: 30_000,
+    // pg waits forever for a connection by default: a host that drops packets would hang the start.
+    connectionTimeoutMillis: 10_000,
+    application_name: 'fine-tuning-gateway',
+  });
   // An idle client's broken connection is an 'error' event on the pool: without a listener it would
   // crash the process. The pool replaces the client; the next query reconnects.
   pool.on('error', (error) => logger.warn({ err: error }, 'PostgreSQL connection error (DATABASE_URL)'));
