@@ -70,6 +70,10 @@ export interface GatewayMetrics {
   connectionClosedByLimit(limit: ConnectionLimitName): void;
   /** Reports the upstream's circuit breaker: its state at each scrape, and every transition. */
   watchCircuitBreaker(breaker: CircuitBreakerView): void;
+  /** Counts a webhook delivery attempt recorded, by outcome (delivered, failed, gone). */
+  webhookAttempt(outcome: 'delivered' | 'failed' | 'gone'): void;
+  /** Counts a webhook endpoint paused because the upstream refused its stored credentials. */
+  webhookEndpointPaused(): void;
 }
 
 const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'open', 'half-open'];
@@ -110,6 +114,18 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
           registers,
         });
   for (const result of ['hit', 'miss']) catalogue?.labels({ result }).inc(0);
+  const webhookAttempts = new Counter({
+    name: 'gateway_webhook_attempts_total',
+    help: 'Webhook delivery attempts recorded, by outcome (delivered: 2xx; failed: another answer, a timeout, a refused address or connection, a redirect; gone: 410, which disables the endpoint)',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  for (const outcome of ['delivered', 'failed', 'gone']) webhookAttempts.labels({ outcome }).inc(0);
+  const webhookPauses = new Counter({
+    name: 'gateway_webhook_endpoints_paused_total',
+    help: 'Webhook endpoints paused because the upstream refused the credentials stored for them (401, 403)',
+    registers,
+  });
   const gauges = scrapedGauges(registers);
   const watchCircuitBreaker = circuitBreakerMetrics(registers);
 
@@ -125,6 +141,8 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     catalogueLookup: (hit) => catalogue?.inc({ result: hit ? 'hit' : 'miss' }),
     ...gauges,
     watchCircuitBreaker,
+    webhookAttempt: (outcome) => webhookAttempts.inc({ outcome }),
+    webhookEndpointPaused: () => webhookPauses.inc(),
   };
 }
 

@@ -18,7 +18,7 @@ export interface DeliveryWorkerOptions {
   store: WebhookStore;
   /** One attempt: the delivery, signed with these secrets, stamped with this time. */
   send(claim: ClaimedDelivery, signingSecrets: string[], at: Date): Promise<SendOutcome>;
-  /** When to try again after the `attempt`-th attempt failed; null when the schedule is spent. */
+  /** When to try again after attempt number `attempt` (1 for the first) failed; null when the schedule is spent. */
   retryAt(attempt: number, at: Date): Date | null;
   instanceId: string;
   scanMs: number;
@@ -53,13 +53,12 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     const secrets = await store.signingSecrets(claim.endpointId, at);
     // Deleted meanwhile: its deliveries went with it.
     if (secrets === null || secrets.length === 0) return;
-    logger.debug(
-      { deliveryId: claim.id, endpointId: claim.endpointId, attempt: claim.attemptCount },
-      'webhook attempt',
-    );
+    // The store counts an attempt when its outcome is recorded: this one is the next.
+    const number = claim.attemptCount + 1;
+    logger.debug({ deliveryId: claim.id, endpointId: claim.endpointId, attempt: number }, 'webhook attempt');
     const sent = await options.send(claim, secrets, at);
     const outcome: AttemptOutcome =
-      sent.kind === 'failed' ? { ...sent, retryAt: options.retryAt(claim.attemptCount, new Date(now())) } : sent;
+      sent.kind === 'failed' ? { ...sent, retryAt: options.retryAt(number, new Date(now())) } : sent;
     const recorded = await store.finishAttempt(claim, outcome, new Date(now()));
     if (!recorded) {
       logger.warn({ deliveryId: claim.id }, 'webhook attempt outcome not recorded: the lease was lost meanwhile');
@@ -68,7 +67,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     options.onOutcome?.(outcome.kind);
     if (outcome.kind !== 'delivered')
       logger.info(
-        { deliveryId: claim.id, endpointId: claim.endpointId, outcome: outcome.kind, attempt: claim.attemptCount },
+        { deliveryId: claim.id, endpointId: claim.endpointId, outcome: outcome.kind, attempt: number },
         'webhook attempt failed',
       );
   }

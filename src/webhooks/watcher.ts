@@ -33,6 +33,8 @@ export interface WebhookWatcherOptions {
   logger: Logger;
   /** Told when a snapshot inserted deliveries, so that they go out without waiting for the next scan. */
   onDeliveries?: () => void;
+  /** Told when an endpoint is paused (metrics). */
+  onPaused?: () => void;
 }
 
 export interface WebhookWatcher {
@@ -97,6 +99,7 @@ export function createWebhookWatcher(options: WebhookWatcherOptions): WebhookWat
         const reason = `the upstream refused the stored credentials (${error.code}): ${error.message}`;
         logger.warn({ endpointId: endpoint.id, code: error.code }, 'webhook endpoint paused: credentials refused');
         await store.pauseEndpoint(endpoint.id, reason, new Date(now()));
+        options.onPaused?.();
         return;
       }
       logger.warn({ endpointId: endpoint.id, err: error }, 'webhook watch ended; retried at the next rescan');
