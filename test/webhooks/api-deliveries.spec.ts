@@ -120,7 +120,8 @@ describe('a delivery, its attempts and a redelivery', () => {
     expect(recorded).toBeDefined();
 
     // Two attempts, as the worker makes them: a 500, then a 200.
-    const claim = async () => (await stack.store.claimDue('spec', 50, 60_000, new Date())).find((c) => c.id === recorded!.id)!;
+    const claim = async () =>
+      (await stack.store.claimDue('spec', 50, 60_000, new Date())).find((c) => c.id === recorded!.id)!;
     const retryAt = new Date(Date.now() + 5_000);
     expect(
       await stack.store.finishAttempt(
@@ -129,13 +130,18 @@ describe('a delivery, its attempts and a redelivery', () => {
         new Date(),
       ),
     ).toBe(true);
-    const between = (await gql()(`query($id: ID!) { webhookDeliveries(endpoint: $id, first: 1) { edges { node { ${DELIVERY} } } } }`, { id: endpointId }))
-      .data!.webhookDeliveries.edges[0].node;
+    const between = (
+      await gql()(`query($id: ID!) { webhookDeliveries(endpoint: $id, first: 1) { edges { node { ${DELIVERY} } } } }`, {
+        id: endpointId,
+      })
+    ).data!.webhookDeliveries.edges[0].node;
     expect(between).toMatchObject({ id: recorded!.id, state: 'PENDING', attemptCount: 1, lastResponseCode: 500 });
     expect(Date.parse(between.nextAttemptAt)).toBe(retryAt.getTime());
 
     await stack.store.finishAttempt(
-      (await stack.store.claimDue('spec', 50, 60_000, new Date(retryAt.getTime() + 1))).find((c) => c.id === recorded!.id)!,
+      (await stack.store.claimDue('spec', 50, 60_000, new Date(retryAt.getTime() + 1))).find(
+        (c) => c.id === recorded!.id,
+      )!,
       { kind: 'delivered', responseCode: 200, durationMs: 7 },
       new Date(),
     );

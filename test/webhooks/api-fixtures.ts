@@ -23,7 +23,7 @@ export async function nscaleJob(stack: WebhookStack, name: string): Promise<stri
   const input = {
     name,
     baseModelId: QWEN_SMALL,
-    dataset: { id: datasetId, promptColumn: 'prompt', answerColumn: 'answer' },
+    dataset: { id: datasetId, promptColumn: 'question', answerColumn: 'answer' },
     hyperparameters: { nEpochs: 1, nEvals: 0, batchSize: 4 },
   };
   const created = await stack.as({ authorization: 'Bearer demo-token', 'x-organization-id': 'demo-org' })(
@@ -84,6 +84,7 @@ export function seenStatus(jobId: string, status: JobStatus): SeenJob {
   return {
     jobId,
     status,
-    bodies: (previous) => eventsOfMove(previous, status).map((type) => ({ type, body: JSON.stringify({ type, jobId }) })),
+    bodies: (previous) =>
+      eventsOfMove(previous, status).map((type) => ({ type, body: JSON.stringify({ type, jobId }) })),
   };
 }

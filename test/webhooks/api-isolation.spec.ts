@@ -39,7 +39,8 @@ function everyOperation(endpointId: string, deliveryId: string) {
     },
     {
       name: 'updateWebhookEndpoint',
-      query: 'mutation($id: ID!) { updateWebhookEndpoint(input: { id: $id, enabled: false, events: [JOB_FAILED] }) { id } }',
+      query:
+        'mutation($id: ID!) { updateWebhookEndpoint(input: { id: $id, enabled: false, events: [JOB_FAILED] }) { id } }',
       v: { id: endpointId },
     },
     {
@@ -47,8 +48,16 @@ function everyOperation(endpointId: string, deliveryId: string) {
       query: 'mutation($id: ID!) { rotateWebhookSecret(id: $id) { signingSecret } }',
       v: { id: endpointId },
     },
-    { name: 'deleteWebhookEndpoint', query: 'mutation($id: ID!) { deleteWebhookEndpoint(id: $id) { id } }', v: { id: endpointId } },
-    { name: 'redeliverWebhook', query: 'mutation($id: ID!) { redeliverWebhook(delivery: $id) { id } }', v: { id: deliveryId } },
+    {
+      name: 'deleteWebhookEndpoint',
+      query: 'mutation($id: ID!) { deleteWebhookEndpoint(id: $id) { id } }',
+      v: { id: endpointId },
+    },
+    {
+      name: 'redeliverWebhook',
+      query: 'mutation($id: ID!) { redeliverWebhook(delivery: $id) { id } }',
+      v: { id: deliveryId },
+    },
   ];
 }
 
@@ -117,6 +126,10 @@ describe('callers the upstream has not accepted', () => {
     // One check each, nothing more: the refusal stops the operation.
     expect(stack.calls()).toEqual({ 'GET /jobs': attempts.length });
     expect(await stack.store.listEndpoints({ provider: 'nscale', ownerKey: 'other-org' })).toEqual([theirs]);
+    // The same operations with the organization's own token do reach it (the count is of real calls).
+    const own = await stack.as(NSCALE_OTHER)(LIST);
+    expect(own.data?.webhookEndpoints.map((e: { url: string }) => e.url)).toEqual([theirs!.url]);
+    expect(stack.storeCalls()).toEqual({ listEndpoints: 1 });
   });
 
   it('refuses an unknown token (UNAUTHENTICATED) and a caller without credentials, before the store', async () => {

@@ -17,7 +17,9 @@ export interface WebhookStack extends Stack {
   storeCalls(): Record<string, number>;
   resetStoreCalls(): void;
   /** One operation as the caller these headers name (`as.nscale(…)`, `as.together(…)`). */
-  as(headers: Record<string, string>): <T = Record<string, any>>(
+  as(
+    headers: Record<string, string>,
+  ): <T = Record<string, any>>(
     query: string,
     variables?: Record<string, unknown>,
   ) => Promise<GraphQLResponse<T> & { text: string }>;
@@ -56,7 +58,7 @@ export async function startWebhookStack(options: StackOptions = {}): Promise<Web
   });
   const as =
     (headers: Record<string, string>) =>
-    async <T,>(query: string, variables?: Record<string, unknown>) => {
+    async <T>(query: string, variables?: Record<string, unknown>) => {
       const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },

@@ -83,7 +83,11 @@ describe('createWebhookEndpoint input', () => {
       { input: { id: 'x'.repeat(300), events: [] } },
     );
     expect(problems(refused.errors)).toEqual([
-      { field: 'id', code: 'BAD_USER_INPUT', message: 'id: 300 characters is more than the 256 an id or a name may have' },
+      {
+        field: 'id',
+        code: 'BAD_USER_INPUT',
+        message: 'id: 300 characters is more than the 256 an id or a name may have',
+      },
       { field: 'events', code: 'BAD_USER_INPUT', message: 'events: [] names no event; subscribe to at least one' },
     ]);
     expect(stack.calls()).toEqual({});

@@ -6,7 +6,7 @@
  * caller's credentials), counted from the simulators.
  */
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { nscaleJob, seenStatus, togetherJob } from './api-fixtures.js';
 import { NSCALE_DEMO, TOGETHER_DEMO, startWebhookStack, type WebhookStack } from './api-stack.js';
 
@@ -34,6 +34,7 @@ const PROVIDERS = [
     provider: 'NSCALE',
     headers: NSCALE_DEMO,
     upstream: () => stack.simulator,
+    listRoute: 'GET /jobs',
     job: (name: string) => nscaleJob(stack, name),
     stored: { token: 'demo-token', organizationId: 'demo-org' },
   },
@@ -42,6 +43,7 @@ const PROVIDERS = [
     provider: 'TOGETHER',
     headers: TOGETHER_DEMO,
     upstream: () => stack.togetherSimulator!,
+    listRoute: 'GET /fine-tunes',
     job: (name: string) => togetherJob(stack, TOGETHER_DEMO, name),
     stored: { token: 'demo-token' },
   },
@@ -53,6 +55,10 @@ describe.each(PROVIDERS)('webhook endpoints on $name', (p) => {
     stack.simulator.resetStats();
     stack.togetherSimulator!.resetStats();
     stack.resetStoreCalls();
+  });
+  // Each spec starts with no endpoint of this owner.
+  afterEach(async () => {
+    for (const { id } of (await gql()(LIST)).data?.webhookEndpoints ?? []) await gql()(DELETE, { id });
   });
 
   it('registers an endpoint: the secret once, the caller’s credentials sealed with it, the jobs that exist as its baseline', async () => {
@@ -89,8 +95,7 @@ describe.each(PROVIDERS)('webhook endpoints on $name', (p) => {
     const fresh = await stack.store.recordJob(watched, seenStatus(`${p.name}-new-job`, 'queued'), new Date());
     expect(fresh.map((d) => d.type)).toEqual(['JOB_CREATED']);
     // The upstream: the caller's jobs read once (the check and the baseline are the same list).
-    expect(nonZero(p.upstream().stats())).toEqual({ 'GET /jobs': 1 });
-    await gql()(DELETE, { id: endpoint.id });
+    expect(nonZero(p.upstream().stats())).toEqual({ [p.listRoute]: 1 });
   });
 
   it('lists, reads, updates, rotates and deletes, and never shows the secret again', async () => {
@@ -172,9 +177,7 @@ describe.each(PROVIDERS)('webhook endpoints on $name', (p) => {
       { id },
     );
     expect(both.errors).toBeUndefined();
-    const list = p.name === 'Nscale' ? { 'GET /jobs': 1 } : { 'GET /fine-tunes': 1 };
-    expect(nonZero(p.upstream().stats())).toEqual(list);
-    await gql()(DELETE, { id });
+    expect(nonZero(p.upstream().stats())).toEqual({ [p.listRoute]: 1 });
   });
 });
 

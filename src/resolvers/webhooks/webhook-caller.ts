@@ -51,17 +51,21 @@ export function webhookServices(ctx: GatewayContext): WebhookServices {
 
 const checked = new WeakMap<GatewayContext, Promise<WebhookCaller>>();
 
-/** The caller, checked with the upstream (once per request), with the store open. */
-export function webhookCaller(ctx: GatewayContext): Promise<WebhookCaller> {
+/**
+ * The caller, checked with the upstream (once per request), with the store open. `forBaseline`: the
+ * operation will read the owner's jobs (creation), so Nscale's check reads their first page whole
+ * (one call for both) instead of a page of one.
+ */
+export function webhookCaller(ctx: GatewayContext, forBaseline = false): Promise<WebhookCaller> {
   let caller = checked.get(ctx);
   if (!caller) {
-    caller = checkCaller(ctx);
+    caller = checkCaller(ctx, forBaseline);
     checked.set(ctx, caller);
   }
   return caller;
 }
 
-async function checkCaller(ctx: GatewayContext): Promise<WebhookCaller> {
+async function checkCaller(ctx: GatewayContext, forBaseline: boolean): Promise<WebhookCaller> {
   const services = webhookServices(ctx);
   const { provider, credentials } = ctx.session();
   const together = provider.api.name === 'together' ? provider.together : undefined;
@@ -77,8 +81,8 @@ async function checkCaller(ctx: GatewayContext): Promise<WebhookCaller> {
     };
   } else {
     const creds = ctx.credentials();
-    const client = ctx.services.client;
-    await client.listJobs(creds, { ...ctx.call, limit: 1, offset: 0 });
+    const list = (offset: number, limit: number) => ctx.services.client.listJobs(creds, { ...ctx.call, limit, offset });
+    const first = await list(0, forBaseline ? NSCALE_PAGE : 1);
     caller = {
       owner: { provider: 'nscale', ownerKey: creds.organizationId },
       credentials: { token: creds.token, organizationId: creds.organizationId },
@@ -86,14 +90,16 @@ async function checkCaller(ctx: GatewayContext): Promise<WebhookCaller> {
         // Newest first by offset: a job created meanwhile pushes the rest down, so a job may be read
         // twice (kept once) but none is missed; the new one is not in the baseline and sends JOB_CREATED.
         const jobs = new Map<string, OwnedJob>();
-        for (let offset = 0; ; offset += NSCALE_PAGE) {
-          const page = await client.listJobs(creds, { ...ctx.call, limit: NSCALE_PAGE, offset });
+        let page = forBaseline ? first : await list(0, NSCALE_PAGE);
+        for (let offset = 0; ;) {
           for (const job of page.jobs) jobs.set(job.id, { jobId: job.id, status: job.status });
-          if (page.jobs.length === 0 || offset + page.jobs.length >= page.total) return [...jobs.values()];
+          offset += page.jobs.length;
+          if (page.jobs.length === 0 || offset >= page.total) return [...jobs.values()];
+          page = await list(offset, NSCALE_PAGE);
         }
       },
     };
   }
-  // Opened only for a caller the upstream accepted: a stranger's request never opens the database.
+  // Opened only for a caller the upstream accepted: a stranger's request never reaches the store.
   return { ...caller, services, store: await services.store() };
 }

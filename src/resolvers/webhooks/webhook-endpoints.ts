@@ -42,7 +42,7 @@ export async function getEndpoint(ctx: GatewayContext, id: string): Promise<Stor
 }
 
 export async function createEndpoint(ctx: GatewayContext, input: CreateEndpointArgs): Promise<EndpointWithSecret> {
-  const caller = await webhookCaller(ctx);
+  const caller = await webhookCaller(ctx, true);
   const { services, store, owner } = caller;
   const checked = await services.checkUrl(input.url);
   if (!checked.ok) throw badUserInput('url', `url: ${checked.message}`);
