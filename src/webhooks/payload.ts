@@ -6,7 +6,7 @@
  */
 import { publicId } from '../providers/provider-ids.js';
 import type { ProviderName } from '../providers/provider-name.js';
-import { onTogether, type JobShape } from '../schema/job.js';
+import { onTogether, type JobShape } from '../providers/job-shape.js';
 import type { JobStatus } from '../upstream/schemas.js';
 import type { WebhookEventType } from './events.js';
 

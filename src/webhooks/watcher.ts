@@ -17,7 +17,7 @@ import type { LiveUpdates } from '../live/hub.js';
 import type { JobSnapshot } from '../live/snapshot.js';
 import type { ProviderName } from '../providers/provider-name.js';
 import { togetherLiveCredentials } from '../providers/together-live-client.js';
-import type { JobShape } from '../schema/job.js';
+import type { JobShape } from '../providers/job-shape.js';
 import { isUpstreamError } from '../upstream/errors.js';
 import type { Credentials } from '../upstream/types.js';
 import { eventsOfMove } from './events.js';

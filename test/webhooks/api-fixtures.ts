@@ -4,7 +4,7 @@
  * upstream shows it), so that deliveries exist without waiting for a poll.
  */
 import type { ProviderName } from '../../src/providers/provider-name.js';
-import type { JobShape } from '../../src/schema/job.js';
+import type { JobShape } from '../../src/providers/job-shape.js';
 import { eventsOfMove } from '../../src/webhooks/events.js';
 import { webhookBody } from '../../src/webhooks/payload.js';
 import type { SeenJob } from '../../src/webhooks/webhook-store.js';
