@@ -7,6 +7,8 @@
  */
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
+import { DEMO } from '../harness/stack.js';
 import { nscaleJob, seenStatus, togetherJob } from './api-fixtures.js';
 import { NSCALE_DEMO, TOGETHER_DEMO, startWebhookStack, type WebhookStack } from './api-stack.js';
 
@@ -178,6 +180,35 @@ describe.each(PROVIDERS)('webhook endpoints on $name', (p) => {
     );
     expect(both.errors).toBeUndefined();
     expect(nonZero(p.upstream().stats())).toEqual({ [p.listRoute]: 1 });
+  });
+});
+
+describe("a new endpoint's baseline on Nscale", () => {
+  it('is every job of the organization, read in pages of 100, the first page by the check itself', async () => {
+    const { datasetId } = await seedDataset(stack, DEMO, 'many');
+    const ids: string[] = [];
+    for (let i = 0; i < 205; i++) {
+      const job = await stack.client.createJob(DEMO, {
+        name: `many-${i}`,
+        baseModelId: LLAMA_INSTRUCT,
+        dataset: { id: datasetId, answerColumn: 'answer' },
+      });
+      ids.push(job.id);
+    }
+    const total = (await stack.client.listJobs(DEMO, { limit: 1 })).total;
+    stack.simulator.resetStats();
+    const created = await stack.as(NSCALE_DEMO)(CREATE, {
+      input: { url: 'http://127.0.0.1:9/many', events: ['JOB_CREATED'] },
+    });
+    expect(created.errors).toBeUndefined();
+    expect(stack.calls()).toEqual({ 'GET /jobs': Math.ceil(total / 100) });
+    const endpoint = created.data!.createWebhookEndpoint.endpoint;
+    // Seen by the watcher, none of them is new: no JOB_CREATED for any.
+    for (const id of ids) {
+      const inserted = await stack.store.recordJob(endpoint, seenStatus(id, 'queued'), new Date());
+      expect(inserted.map((d) => d.type)).not.toContain('JOB_CREATED');
+    }
+    await stack.as(NSCALE_DEMO)(DELETE, { id: endpoint.id });
   });
 });
 
