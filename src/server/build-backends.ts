@@ -2,7 +2,7 @@
  * Everything behind the GraphQL gateway, built from the settings for the composition root
  * (compose-gateway.ts): the embedded simulators (when no upstream is configured), metrics and tracing,
  * the upstream clients (Nscale's, and Together's when enabled) and the provider seams over them, Redis (connected once, gateway-redis.ts), the operation guards, live updates,
- * the caches and the token pool, and the webhook store. `close()` stops what it started, in the reverse order of need.
+ * the caches and the token pool, and webhooks (build-webhooks.ts: the store, the watcher, the sender). `close()` stops what it started, in the reverse order of need.
  */
 import { parse } from 'graphql';
 import type { Logger } from 'pino';
@@ -32,9 +32,7 @@ import { configuredLiveUpdates } from './live-updates.js';
 import { StartError } from './start-error.js';
 import { startOperationGuards } from './start-operation-guards.js';
 import { watchTokenOutcomes } from './watch-token-outcomes.js';
-import type { WebhookStore } from '../webhooks/webhook-store.js';
-import { webhookApiServices } from './webhook-api-services.js';
-import { openWebhookDatabase } from './webhook-database.js';
+import { buildWebhooks } from './build-webhooks.js';
 
 export interface Backends {
   simulator: Simulator | null;
@@ -93,11 +91,6 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     });
     stops.push(() => live.close());
     services.live = live;
-    const webhookStore = await webhookStoreOf(settings, deps, logger);
-    if (webhookStore && !deps.webhookStore) stops.push(() => webhookStore.close());
-    services.webhooks = webhookStore
-      ? webhookApiServices(settings, { store: webhookStore, now: deps.now ?? Date.now })
-      : null;
     const togetherServices = services.providers.get('together');
     if (together && togetherServices) {
       // Together's own pollers, leases and channels (a prefix of their own): keyed by provider as well as account.
@@ -114,6 +107,17 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
       const togetherLive = togetherServices.live;
       stops.push(() => togetherLive.close());
     }
+    // Stopped before live updates (stops run in reverse): the watcher's streams end first.
+    const webhooks = await buildWebhooks(settings, {
+      logger,
+      hubs: liveHubs(settings, services),
+      metrics,
+      now: deps.now ?? Date.now,
+      store: deps.webhookStore,
+      deliver: deps.webhookDelivery ?? true,
+    });
+    if (webhooks) stops.push(() => webhooks.close());
+    services.webhooks = webhooks?.services ?? null;
     return {
       simulator,
       togetherSimulator: together?.simulator ?? null,
@@ -133,17 +137,14 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
   }
 }
 
-/**
- * The webhook store when webhooks are on: the caller's, or the settings' database (PostgreSQL opened
- * and migrated now, a StartError naming the setting when it cannot be; the embedded one on first use).
- */
-async function webhookStoreOf(settings: Settings, deps: GatewayDeps, logger: Logger): Promise<WebhookStore | null> {
-  if (!settings.webhooks) return null;
-  if (deps.webhookStore) return deps.webhookStore;
-  return openWebhookDatabase(settings.database, {
-    logger: logger.child({ component: 'webhook-store' }),
-    encryptionKey: settings.webhooks.encryptionKey,
-  });
+/** Each enabled provider's live updates: what the webhook watcher joins. */
+function liveHubs(settings: Settings, services: GatewayServices): Map<ProviderName, LiveUpdates> {
+  const hubs = new Map<ProviderName, LiveUpdates>();
+  for (const name of settings.providers) {
+    const hub = name === 'nscale' ? services.live : services.providers.get(name)?.live;
+    if (hub) hubs.set(name, hub);
+  }
+  return hubs;
 }
 
 async function embeddedSimulator(settings: Settings, deps: GatewayDeps): Promise<Simulator | null> {

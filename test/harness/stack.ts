@@ -121,8 +121,12 @@ export interface StackOptions {
   client?: Partial<Omit<UpstreamClientOptions, 'baseUrl'>>;
   /** Makes the Together client (a spec that watches what reaches the Together simulator). */
   togetherClient?: GatewayDeps['togetherClient'];
+  /** Options of the embedded Together simulator (its clock, tenants). */
+  togetherSimulator?: GatewayDeps['togetherSimulator'];
   /** The webhook store (the spec's to close); without it, the settings' database, in a scratch DATA_DIR. */
   webhookStore?: GatewayDeps['webhookStore'];
+  /** Whether the stack watches and sends webhooks. @default true */
+  webhookDelivery?: GatewayDeps['webhookDelivery'];
 }
 
 /** The settings of a stack: the harness's environment, the spec's, then the spec's direct overrides. */
@@ -156,7 +160,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       createUpstreamClient({ ...settings, retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...options.client }),
     ...(options.live ? { live: options.live } : {}),
     ...(options.togetherClient ? { togetherClient: options.togetherClient } : {}),
+    ...(options.togetherSimulator ? { togetherSimulator: options.togetherSimulator } : {}),
     ...(options.webhookStore ? { webhookStore: options.webhookStore } : {}),
+    ...(options.webhookDelivery !== undefined ? { webhookDelivery: options.webhookDelivery } : {}),
     ...(g.tokenPool ? { tokenPool: g.tokenPool } : {}),
     ...(g.dashboardDir ? { dashboardDir: g.dashboardDir } : {}),
     prebuilt: Object.fromEntries(
