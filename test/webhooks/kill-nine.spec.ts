@@ -16,7 +16,12 @@ import { logLines, startGatewayProcess, type GatewayProcess } from '../harness/g
 import { manualClock } from '../harness/manual-clock.js';
 import { eventually } from '../harness/stack.js';
 import { REDIS, REDIS_SKIP_REASON, REDIS_URL } from '../harness/redis-available.js';
-import { POSTGRES, POSTGRES_SKIP_REASON, scratchDatabase, type ScratchDatabase } from '../harness/postgres-available.js';
+import {
+  POSTGRES,
+  POSTGRES_SKIP_REASON,
+  scratchDatabase,
+  type ScratchDatabase,
+} from '../harness/postgres-available.js';
 import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../harness/event-receiver.js';
 
 const JOB_SECONDS = 1_000;

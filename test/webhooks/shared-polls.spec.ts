@@ -7,7 +7,12 @@
  * endpoint alone keeps exactly one list poller going (the control: the watcher does poll).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POSTGRES, POSTGRES_SKIP_REASON, scratchDatabase, type ScratchDatabase } from '../harness/postgres-available.js';
+import {
+  POSTGRES,
+  POSTGRES_SKIP_REASON,
+  scratchDatabase,
+  type ScratchDatabase,
+} from '../harness/postgres-available.js';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
 import { manualClock } from '../harness/manual-clock.js';
 import { subscribeSse } from '../harness/sse.js';
