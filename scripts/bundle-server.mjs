@@ -15,12 +15,16 @@
 //   there: the dashboard (`../../dist/dashboard/`, the same depth as from dist/server/*.js) and the two
 //   worker modules, bundled below as entries of their own under the names their callers ask for
 //   (token-pool.ts: `./count-worker.js`, row-counter.ts: `./row-counter-worker.js`).
-// - Dynamic `import()`s stay lazy: each becomes a chunk loaded when first called.
+// - Dynamic `import()`s stay lazy: each becomes a chunk loaded when first called. But esbuild gives
+//   `import()` of a CommonJS package only a default export, where Node also gives its named ones: such
+//   an import fails the build here (import the package statically from a module that is itself
+//   imported lazily, as src/telemetry/tracing.ts is, or leave the package external).
 // - A package left external is loaded from node_modules at run time, as before. It must not import a
 //   package that is bundled and holds state or is checked with `instanceof` (graphql above all): it
 //   would get a second copy. Those below import none.
 // test/live/production-build.spec.ts runs the bundle through what these rules protect.
 import { writeFile } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { build } from 'esbuild';
 
 /** Loaded from node_modules, not bundled, each for the reason given. */
@@ -66,6 +70,19 @@ export async function bundleServer(root) {
     logLevel: 'warning',
     // The entry replaces its own input (tsc's main-production.js), which esbuild will not write itself.
     write: false,
+    metafile: true,
   });
+  const defaultOnly = result.outputFiles.filter((file) => /\nexport default require_[\w$]+\(\);\s*$/.test(file.text));
+  if (defaultOnly.length) {
+    // The package is named in the chunk's inputs, or in the chunk a bare re-export of it imports.
+    const named = defaultOnly.map((file) => {
+      const inputs = Object.keys(result.metafile.outputs[relative(root, file.path)]?.inputs ?? {});
+      const pkg = inputs.map((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1]).find(Boolean);
+      return pkg ?? `${relative(root, file.path)} (${/require_[\w$]+/.exec(file.text.slice(-200))?.[0]})`;
+    });
+    throw new Error(
+      `scripts/bundle-server.mjs: CommonJS imported with import(), which in the bundle has no named exports: ${[...new Set(named)].join(', ')}. Import it statically from a module that is itself imported lazily, or add it to EXTERNAL.`,
+    );
+  }
   await Promise.all(result.outputFiles.map((file) => writeFile(file.path, file.contents)));
 }

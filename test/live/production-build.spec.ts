@@ -5,16 +5,19 @@
  * see: files found beside a module (the dashboard, the analysis and row-counting worker modules),
  * packages left external (GraphiQL's page, piscina, the tokenizers), code loaded lazily (the
  * simulators, the CSV parser), a single copy of graphql (a second would refuse the schema), and both
- * subscription transports.
+ * subscription transports; then with Redis, the rate limit and tracing configured (ioredis required
+ * from beside the bundle, the rate limiter and the OpenTelemetry SDK loaded as chunks of their own).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QA_CSV, QWEN_SMALL } from '../harness/fixtures.js';
 import { startGatewayProcess, type GatewayProcess } from '../harness/gateway-process.js';
 import { postGraphQL, uploadCsv } from '../harness/http-client.js';
 import { subscribeSse } from '../harness/sse.js';
+import { REDIS, REDIS_SKIP_REASON, REDIS_URL } from '../harness/redis-available.js';
 import { eventually } from '../harness/stack.js';
 import { subscribeWs, wsClient } from '../harness/ws.js';
 
@@ -200,4 +203,49 @@ describe('the production build (dist/server/main-production.js)', () => {
       .filter((l) => l.startsWith('{') && (JSON.parse(l) as { level: number }).level >= 50);
     expect(errors).toEqual([]);
   });
+});
+
+describe.skipIf(!REDIS)(`the production build with Redis, the rate limit and tracing${REDIS_SKIP_REASON}`, () => {
+  let configured: GatewayProcess | undefined;
+  let collector: Server;
+  const exported: string[] = [];
+  beforeAll(async () => {
+    // An OTLP/HTTP collector that keeps the path of each export it receives.
+    collector = createServer((req, res) => {
+      exported.push(`${req.method} ${req.url}`);
+      req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const { port } = collector.address() as { port: number };
+    configured = await startGatewayProcess(
+      {
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'info',
+        METRICS_PORT: '0',
+        REDIS_URL,
+        RATE_LIMIT_ENABLED: 'true',
+        RATE_LIMIT_POINTS: '100000',
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      },
+      ['--max-semi-space-size=64', 'dist/server/main-production.js'],
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await configured?.stop();
+    await new Promise((resolve) => collector?.close(resolve));
+  });
+
+  it('is ready on Redis, answers a query within the rate limit, and exports its spans', async () => {
+    // Ready once its Redis connections are up (just after it listens).
+    await eventually(
+      async () => ((await fetch(`${configured!.url}/readyz`)).status === 200 ? true : undefined),
+      15_000,
+      '/readyz to answer 200',
+    );
+    const answer = await postGraphQL(configured!.url, '{ baseModels { id } }');
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data?.baseModels).toHaveLength(8);
+    await eventually(() => (exported.includes('POST /v1/traces') ? true : undefined), 30_000, 'spans to be exported');
+    expect(configured!.output()).toContain('tracing: on');
+  }, 60_000);
 });
