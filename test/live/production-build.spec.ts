@@ -103,7 +103,7 @@ describe('the production build (dist/server/main-production.js)', () => {
     expect(report.upstreamEstimate).toEqual({ tokens: report.cost.tokens, matchesLocal: true });
   }, 60_000);
 
-  it('runs a job to COMPLETED, followed over graphql-ws and SSE', async () => {
+  it('runs a job to COMPLETED, followed over graphql-ws and SSE, and downloads its adapter', async () => {
     const file = await uploadCsv(gateway.url, 'qa.csv', QA_CSV);
     const dataset = await postGraphQL(
       gateway.url,
@@ -143,6 +143,9 @@ describe('the production build (dist/server/main-production.js)', () => {
     }
     const job = await postGraphQL(gateway.url, 'query($id: ID!) { job(id: $id) { status downloadUrl } }', { id });
     expect(job.data?.job).toMatchObject({ status: 'COMPLETED', downloadUrl: expect.stringMatching(/^http/) });
+    // The adapter itself, packed by the embedded simulator (tar-stream, gzip).
+    const adapter = Buffer.from(await (await fetch(job.data?.job.downloadUrl as string)).arrayBuffer());
+    expect([...adapter.subarray(0, 2)]).toEqual([0x1f, 0x8b]);
   }, 60_000);
 
   it('runs a job on the embedded Together simulator', async () => {
