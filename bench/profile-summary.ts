@@ -29,7 +29,7 @@ const bundleMaps = new Map<string, Array<[number, string]> | null>();
  * or above the frame names it, as `src/…` for ours (tsc's `dist/x/y.js` is `src/x/y.ts`). Null for a
  * frame of a file that is not such a bundle (the sources under tsx, tsc's output, Node's internals).
  */
-export function bundledModule(url: string, line: number | undefined): string | null {
+function bundledModule(url: string, line: number | undefined): string | null {
   if (!url.startsWith('file://')) return null;
   let map = bundleMaps.get(url);
   if (map === undefined) {
