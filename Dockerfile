@@ -1,9 +1,10 @@
 # The gateway's image: `docker build -t fine-tuning-gateway .` (docs/operations.md, Container).
 #
 # Two stages. The build stage installs every dependency and runs the build CI's `npm ci` runs through
-# `prepare` (`npm run build`: tsc into dist/, the dashboard bundled with esbuild and GraphQL Code
-# Generator, which are dev dependencies). The runtime stage holds the production dependencies and
-# dist/ only: no TypeScript, no tsx, no sources.
+# `prepare` (`npm run build`: tsc into dist/, the production start bundled from it with esbuild, the
+# dashboard bundled with esbuild and GraphQL Code Generator, which are dev dependencies). The runtime
+# stage holds the production dependencies (the bundle leaves a few packages in node_modules) and dist/
+# only: no TypeScript, no tsx, no sources.
 # Node 22, a supported LTS (Node 20's life ended in April 2026; runtime dependencies ask for >= 22.15).
 # package.json's engines stay at >=20.19.0 on purpose: the code and its tests still run on Node 20,
 # which development machines have; the image is where the supported runtime is pinned.

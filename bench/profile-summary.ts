@@ -4,6 +4,8 @@
  * collector), over a time window so that start-up and shutdown are left out. Shares are of the busy
  * (non-idle) samples in the window.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { CpuProfile } from './cpu-profile.js';
 
 export interface ProfileSummary {
@@ -16,6 +18,42 @@ export interface ProfileSummary {
 interface TimedProfile extends CpuProfile {
   startTime: number;
   nodes: Array<CpuProfile['nodes'][number] & { callFrame: { functionName: string; url: string; lineNumber?: number } }>;
+}
+
+/** Per file URL: the lines (0-based) where a bundled module's code starts, and that module's path; null if none. */
+const bundleMaps = new Map<string, Array<[number, string]> | null>();
+
+/**
+ * The module a frame of the bundled production start ran in (scripts/bundle-server.mjs): esbuild writes
+ * `// dist/…` or `// node_modules/…` on the line before each module's code, so the last such line at
+ * or above the frame names it, as `src/…` for ours (tsc's `dist/x/y.js` is `src/x/y.ts`). Null for a
+ * frame of a file that is not such a bundle (the sources under tsx, tsc's output, Node's internals).
+ */
+function bundledModule(url: string, line: number | undefined): string | null {
+  if (!url.startsWith('file://')) return null;
+  let map = bundleMaps.get(url);
+  if (map === undefined) {
+    map = [];
+    try {
+      readFileSync(fileURLToPath(url), 'utf8')
+        .split('\n')
+        .forEach((text, i) => {
+          const marker = /^\/\/ ((?:dist|node_modules)\/\S+\.[cm]?js)$/.exec(text);
+          if (marker) map!.push([i, marker[1]!.replace(/^dist\/(.*)\.js$/, 'src/$1.ts')]);
+        });
+    } catch {
+      // gone since the run, or not readable: its frames keep their own URL
+    }
+    if (map.length === 0) map = null;
+    bundleMaps.set(url, map);
+  }
+  if (!map || line === undefined) return null;
+  let found: string | null = null;
+  for (const [start, module] of map) {
+    if (start > line) break;
+    found = module;
+  }
+  return found;
 }
 
 function originOf(url: string, name: string): string {
@@ -54,11 +92,16 @@ export function summarizeProfile(profile: TimedProfile, fromUs?: number, toUs?: 
   profile.samples.forEach((id, i) => {
     if (windowed && !inWindow[i]) return;
     const node = nodes.get(id)!;
-    const { functionName, url, lineNumber } = node.callFrame;
+    const { functionName, url: frameUrl, lineNumber } = node.callFrame;
     if (functionName === '(idle)') return;
     const us = profile.timeDeltas[i + 1] ?? 0;
     busyUs += us;
-    const where = shortWhere(url, lineNumber);
+    // A frame of the bundled start counts for the module it came from, as it would unbundled.
+    const module = bundledModule(frameUrl, lineNumber);
+    const url = module ? `file:///${module}` : frameUrl;
+    const where = module
+      ? `${module.replace(/^node_modules\//, '')} (${frameUrl.replace(/^.*\//, '')}:${(lineNumber ?? 0) + 1})`
+      : shortWhere(url, lineNumber);
     const key = `${functionName} ${where}`;
     const entry = byFunction.get(key) ?? { name: functionName || '(anonymous)', where, us: 0 };
     entry.us += us;

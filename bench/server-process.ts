@@ -32,6 +32,8 @@ export interface StartOptions {
   cpus?: string | undefined;
   port: number;
   readyTimeoutMs: number;
+  /** The path that answers 2xx once the server is ready. @default '/healthz' */
+  readyPath?: string;
 }
 
 const CLOCK_TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
@@ -79,7 +81,7 @@ export async function startServer(o: StartOptions): Promise<ServerProcess> {
       stopGroup(child, 0);
       throw new Error(`\`${o.command}\` not ready on ${url} after ${o.readyTimeoutMs} ms:\n${err}`);
     }
-    const ok = await fetch(`${url}/healthz`).then(
+    const ok = await fetch(`${url}${o.readyPath ?? '/healthz'}`).then(
       (r) => r.ok,
       () => false,
     );

@@ -1,6 +1,7 @@
 // `npm run build`: the gateway and the simulator compiled to plain JavaScript in dist/ (tsc with
-// tsconfig.build.json, which emits without type-checking: `npm test` type-checks), then the dashboard
-// bundled into dist/dashboard/ (dashboard/build.mjs). Both need the dev dependencies (typescript,
+// tsconfig.build.json, which emits without type-checking: `npm test` type-checks), the production start
+// bundled from it (scripts/bundle-server.mjs: dist/server/main-production.js and its chunks), then the
+// dashboard bundled into dist/dashboard/ (dashboard/build.mjs). Both need the dev dependencies (typescript,
 // esbuild, GraphQL Code Generator); the JavaScript they produce needs only the production ones.
 //
 //   node scripts/build.mjs [server|dashboard]             build both parts, or only the one named
@@ -27,8 +28,16 @@ const PARTS = {
   server: {
     // Written last, after tsc succeeded: its time is the build's.
     stamp: join(dist, '.server-built'),
-    inputs: ['src', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs'],
-    build() {
+    // The lock file too: the production start bundles the dependencies' code.
+    inputs: [
+      'src',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'scripts/build.mjs',
+      'scripts/bundle-server.mjs',
+      'package-lock.json',
+    ],
+    async build() {
       const tsc = join(root, 'node_modules/typescript/bin/tsc');
       if (!existsSync(tsc))
         throw new Error(
@@ -39,6 +48,9 @@ const PARTS = {
         for (const entry of readdirSync(dist))
           if (entry !== 'dashboard') rmSync(join(dist, entry), { recursive: true, force: true });
       execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+      // Imported here: esbuild is a dev dependency, and `npm start`'s pre-step on a current build needs none.
+      const { bundleServer } = await import('./bundle-server.mjs');
+      await bundleServer(root);
       writeFileSync(this.stamp, `${new Date().toISOString()}\n`);
     },
   },
@@ -72,6 +84,6 @@ function isStale(part) {
 for (const name of parts) {
   const part = PARTS[name];
   if (ifStale && !isStale(part)) continue;
-  part.build();
+  await part.build();
   if (ifStale) console.log(`built ${name} (its sources changed since the last build)`);
 }

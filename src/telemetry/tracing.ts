@@ -1,8 +1,10 @@
 /**
  * OpenTelemetry tracing, off unless configured: a span per GraphQL operation
  * (`@envelop/opentelemetry`) and a client span per upstream exchange, under the caller's W3C
- * `traceparent` when it sends one, and the upstream receives ours. The SDK is imported only when
- * tracing is created, so a gateway without it pays nothing at start-up or at idle.
+ * `traceparent` when it sends one, and the upstream receives ours. The SDK comes with this module, which
+ * the gateway imports only when tracing is configured (build-backends.ts), so a gateway without it pays
+ * nothing at start-up or at idle. Static imports here, not `import()` of each package: the production
+ * bundle (scripts/bundle-server.mjs) gives a dynamically imported CommonJS package no named exports.
  *
  * Each HTTP request's trace id is known from its start (`traceIdOf`), so that its log lines carry it
  * (use-request-id.ts): the caller's, or one chosen here that the operation's root span then takes
@@ -13,7 +15,14 @@
  * only a global one): the tracer provider is passed explicitly, so tests and several gateways in one
  * process keep their own.
  */
+import * as envelop from '@envelop/opentelemetry';
+import * as api from '@opentelemetry/api';
 import type * as Api from '@opentelemetry/api';
+import * as hooks from '@opentelemetry/context-async-hooks';
+import * as core from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { Resource } from '@opentelemetry/resources';
+import * as sdk from '@opentelemetry/sdk-trace-base';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Plugin } from 'graphql-yoga';
 import type { PollerTracer } from '../live/observed.js';
@@ -44,25 +53,13 @@ export interface Tracing {
 }
 
 export async function createTracing(options: TracingOptions): Promise<Tracing> {
-  const [api, core, hooks, sdk, envelop] = await Promise.all([
-    import('@opentelemetry/api'),
-    import('@opentelemetry/core'),
-    import('@opentelemetry/context-async-hooks'),
-    import('@opentelemetry/sdk-trace-base'),
-    import('@envelop/opentelemetry'),
-  ]);
   const { context, trace, SpanKind, ROOT_CONTEXT, createContextKey } = api;
   // False when one is already set (another gateway, or the application's own): that one serves.
   context.setGlobalContextManager(new hooks.AsyncLocalStorageContextManager().enable());
 
   const serviceName = options.serviceName ?? TRACING_DEFAULTS.serviceName;
-  let exporter = options.exporter;
-  if (!exporter) {
-    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
-    exporter = new OTLPTraceExporter(options.endpoint ? { url: options.endpoint } : {});
-  }
+  const exporter = options.exporter ?? new OTLPTraceExporter(options.endpoint ? { url: options.endpoint } : {});
   const processor = options.exporter ? new sdk.SimpleSpanProcessor(exporter) : new sdk.BatchSpanProcessor(exporter);
-  const { Resource } = await import('@opentelemetry/resources');
   // A request without a caller's trace gets its trace id at its start (for its log lines); the root
   // span its operation opens later takes that id from the request's context.
   const CHOSEN_TRACE_ID = createContextKey('fine-tuning-gateway.trace-id');

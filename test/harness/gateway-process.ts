@@ -1,7 +1,7 @@
 /**
- * The gateway as its own process (`node --import tsx src/server/main.ts`, what `npm start` runs,
- * without npm in between so that a signal reaches it), on port 0, configured by `env` over the
- * test's environment. Its output is kept for assertions (pino writes one JSON object per line).
+ * The gateway as its own process (`node --import tsx src/server/main.ts`, or `args` given to node, e.g.
+ * the production start's; without npm in between so that a signal reaches it), on port 0, configured by
+ * `env` over the test's environment. Its output is kept for assertions (pino writes one JSON object per line).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -18,9 +18,12 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
-export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
+export async function startGatewayProcess(
+  env: Record<string, string>,
+  args: readonly string[] = ['--import', 'tsx', 'src/server/main.ts'],
+): Promise<GatewayProcess> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+  const child = spawn(process.execPath, args, {
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
