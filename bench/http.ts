@@ -11,7 +11,6 @@
  * and every answer is checked (http-load.ts). Results: tables on stdout, and with --out a markdown
  * and a JSON file. Traffic stays on 127.0.0.1; --max-seconds stops the run at worst.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +27,7 @@ import { portableCommand, portablePath } from './portable-path.js';
 import { renderHttpReport, type Measurement, type ProcessMemory } from './http-report.js';
 import { summarizeProfile, type ProfileSummary } from './profile-summary.js';
 import { fmt } from './report.js';
-import { freePort, startServer, type ServerProcess } from './server-process.js';
+import { freePort, startScript, startServer, type ServerProcess } from './server-process.js';
 
 const options = parseHttpOptions(process.argv.slice(2));
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -75,8 +74,13 @@ const { apiBaseUrl, organizationId, token } = await upstream.ready();
 const pageUrl = `${apiBaseUrl}/organizations/${organizationId}${PAGE_PATH}`;
 const flatBody = flatPageBody(await (await fetch(pageUrl, { headers: { authorization: `Bearer ${token}` } })).text());
 
-const referenceDir = await transpileToPlainJs(root, ['reference-server.ts', 'flat-page.ts', 'floor-server.ts']);
-const gatewayCommand = options.gatewayCommand ?? startScript();
+const referenceDir = await transpileToPlainJs(root, [
+  'reference-server.ts',
+  'flat-page.ts',
+  'fleet-page.ts',
+  'floor-server.ts',
+]);
+const gatewayCommand = options.gatewayCommand ?? startScript(root);
 // The load is one caller on --connections connections: the per-caller bound on operations in flight
 // (a fairness guard, 32 by default) would refuse part of it, so it is raised to that many unless
 // --gateway-env says otherwise. Every other setting is the gateway's default.
@@ -168,15 +172,6 @@ async function report(): Promise<void> {
 
 function wanted(target: TargetName): boolean {
   return options.targets.includes(target);
-}
-
-function startScript(): string {
-  const pkg = JSON.parse(spawnSync('cat', [join(root, 'package.json')], { encoding: 'utf8' }).stdout) as {
-    scripts?: Record<string, string>;
-  };
-  const start = pkg.scripts?.['start'];
-  if (!start) throw new Error('package.json has no start script; pass --gateway-command');
-  return start;
 }
 
 async function setLatency(ms: number): Promise<void> {
