@@ -37,6 +37,8 @@ export interface ScenarioResult {
   probe: string;
   rssAfterMiB: number;
   loadAtStart: number[];
+  /** The processes that used CPU in the 2 s before the scenario's server started (machine.ts). */
+  busyAtStart: string;
 }
 
 export interface FleetReportContext {
@@ -181,6 +183,13 @@ function goalsTable(results: readonly ScenarioResult[], limitMs: number): string
   );
 }
 
+function machineTable(results: readonly ScenarioResult[]): string {
+  return table(
+    ['scenario', 'load average at its start (1, 5, 15 min)', 'processes busy in the 2 s before it'],
+    results.map((r) => [r.scenario, r.loadAtStart.join(', '), r.busyAtStart]),
+  );
+}
+
 export function renderFleetReport(results: readonly ScenarioResult[], c: FleetReportContext): string {
   const failures = results.filter((r) => r.firstFailure).map((r) => `- ${r.scenario}: ${r.firstFailure}`);
   return [
@@ -195,6 +204,8 @@ export function renderFleetReport(results: readonly ScenarioResult[], c: FleetRe
     cacheTable(results),
     '#### Goals of issue 22',
     goalsTable(results, c.limitMs),
+    '#### The machine before each scenario',
+    machineTable(results),
     ...(failures.length ? ['#### First failure of each scenario', failures.join('\n')] : []),
   ].join('\n\n');
 }

@@ -14,7 +14,7 @@ import { compareProbes, probe, type ProbeOutcome } from './fleet-probe.js';
 import { summarizeDelays, type ScenarioResult } from './fleet-report.js';
 import { measureStaleness } from './fleet-staleness.js';
 import type { FleetUpstreamReply, FleetUpstreamRequest, Tenant } from './fleet-upstream.js';
-import { loadNow } from './machine.js';
+import { busyProcesses, describeBusy, loadNow } from './machine.js';
 import { percentile } from './report.js';
 import { freePort, startServer, type ServerProcess } from './server-process.js';
 import { wallNow } from './wall-clock.js';
@@ -101,6 +101,7 @@ function seeded(seed: number): () => number {
 
 export async function runScenario(setup: ScenarioSetup, scenario: ScenarioName): Promise<ScenarioResult> {
   const { options } = setup;
+  const busyAtStart = describeBusy(await busyProcesses());
   const loadAtStart = loadNow();
   const server = await start(setup, scenario);
   let fleet: FleetRecord;
@@ -122,7 +123,7 @@ export async function runScenario(setup: ScenarioSetup, scenario: ScenarioName):
     await server.stop();
     setup.servers.delete(server);
   }
-  const result = resultOf(setup, scenario, { fleet, window, appliedAt, probed, loadAtStart });
+  const result = resultOf(setup, scenario, { fleet, window, appliedAt, probed, loadAtStart, busyAtStart });
   if (scenario === 'passthrough') setup.referenceProbe = probed;
   console.log(
     `  ${scenario.padEnd(11)}: ${(result.requests / result.windowSeconds).toFixed(1)} req/s, CPU ${(result.cpuMs / result.requests).toFixed(3)} ms/req, ` +
@@ -136,7 +137,14 @@ export async function runScenario(setup: ScenarioSetup, scenario: ScenarioName):
 function resultOf(
   setup: ScenarioSetup,
   scenario: ScenarioName,
-  m: { fleet: FleetRecord; window: Window; appliedAt: number[]; probed: ProbeOutcome; loadAtStart: number[] },
+  m: {
+    fleet: FleetRecord;
+    window: Window;
+    appliedAt: number[];
+    probed: ProbeOutcome;
+    loadAtStart: number[];
+    busyAtStart: string;
+  },
 ): ScenarioResult {
   const { options } = setup;
   const { fleet, window } = m;
@@ -178,5 +186,6 @@ function resultOf(
     probe: probeVerdict,
     rssAfterMiB: window.rss / 2 ** 20,
     loadAtStart: m.loadAtStart,
+    busyAtStart: m.busyAtStart,
   };
 }

@@ -70,8 +70,12 @@ const expect = expectationOf(ready.jobs);
 const clients = planClients(options.clients, ready.tenants, expect);
 const referenceDir = await transpileToPlainJs(root, ['reference-server.ts', 'flat-page.ts', 'fleet-page.ts']);
 const gatewayCommand = options.gatewayCommand ?? startScript(root);
+// Many browsers, one address here: the per-address bound on connections (256 by default) is raised
+// to the clients' connections, and the per-caller bound on operations in flight to what one token's
+// clients may have at once. Every other setting is the gateway's default.
 const gatewayEnv: Record<string, string> = {
   CALLER_MAX_OPERATIONS: String(2 * Math.ceil(options.clients / options.tokens)),
+  MAX_CONNECTIONS_PER_ADDRESS: String(Math.max(256, options.clients)),
   ...Object.fromEntries(
     (options.gatewayEnv?.split(',') ?? []).map((pair) => [
       pair.slice(0, pair.indexOf('=')),

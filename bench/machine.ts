@@ -5,8 +5,9 @@
  * under test was pinned (`taskset`), or why it was not.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hasProc, hasTaskset, pin } from './server-process.js';
 
@@ -23,6 +24,8 @@ export interface BusyProcess {
   pid: number;
   /** The executable's name (`comm`): never its arguments, which may hold anything. */
   command: string;
+  /** The last segment of its working directory (which checkout a `node` runs in), when readable. */
+  directory?: string;
   /** Share of one core used over the sample, in %. */
   cpuPercent: number;
 }
@@ -110,14 +113,25 @@ export async function busyProcesses(sampleMs = 2_000, minPercent = 2, limit = 10
   for (const [pid, now] of processTicks()) {
     const then = before.get(pid)?.ticks ?? 0;
     const cpuPercent = ((now.ticks - then) / tick / seconds) * 100;
-    if (cpuPercent >= minPercent) busy.push({ pid, command: now.command, cpuPercent: Math.round(cpuPercent) });
+    if (cpuPercent >= minPercent)
+      busy.push({ pid, command: now.command, ...directoryOf(pid), cpuPercent: Math.round(cpuPercent) });
   }
   return busy.sort((a, b) => b.cpuPercent - a.cpuPercent).slice(0, limit);
 }
 
-/** One line: "node 98 %, node 51 %, tsc 20 %" (pid in brackets), or "none above 2 %". */
+function directoryOf(pid: number): { directory?: string } {
+  try {
+    return { directory: basename(readlinkSync(`/proc/${pid}/cwd`)) || '/' };
+  } catch {
+    return {};
+  }
+}
+
+/** One line: "node in wt-rcache [1234] 98 %, kdamond.0 [83] 3 %", or "none above 2 % of a core". */
 export function describeBusy(processes: readonly BusyProcess[]): string {
   return processes.length
-    ? processes.map((p) => `${p.command} [${p.pid}] ${p.cpuPercent} %`).join(', ')
+    ? processes
+        .map((p) => `${p.command}${p.directory ? ` in ${p.directory}` : ''} [${p.pid}] ${p.cpuPercent} %`)
+        .join(', ')
     : 'none above 2 % of a core';
 }
