@@ -75,7 +75,7 @@ const schema = z.object({
     .regex(/^([A-Z_][A-Z0-9_]*=[^,]*)(,[A-Z_][A-Z0-9_]*=[^,]*)*$/, 'NAME=value pairs separated by commas')
     .optional()
     .describe(
-      'Extra environment of the gateway. Without it the gateway gets NSCALE_API_URL, the cache variable, CALLER_MAX_OPERATIONS = 2 × the clients of one token (each may have its two requests in flight at once; the default bound of 32 would refuse some), MAX_CONNECTIONS_PER_ADDRESS = the clients if more than its default 256 (browsers have addresses of their own; here they share one) and PORT, PATH, HOME. @default none',
+      'Extra environment of the gateway. Without it the gateway gets NSCALE_API_URL, the cache variable, METRICS_PORT=0 (a free port), CALLER_MAX_OPERATIONS = 2 × the clients of one token (each may have its two requests in flight at once; the default bound of 32 would refuse some), MAX_CONNECTIONS_PER_ADDRESS = the clients if more than its default 256 (browsers have addresses of their own; here they share one) and PORT, PATH, HOME. @default none',
     ),
   serverCpus: z
     .string()

@@ -72,8 +72,10 @@ const referenceDir = await transpileToPlainJs(root, ['reference-server.ts', 'fla
 const gatewayCommand = options.gatewayCommand ?? startScript(root);
 // Many browsers, one address here: the per-address bound on connections (256 by default) is raised
 // to the clients' connections, and the per-caller bound on operations in flight to what one token's
-// clients may have at once. Every other setting is the gateway's default.
+// clients may have at once. The metrics listener takes a free port (its default may be another
+// instance's on a shared machine). Every other setting is the gateway's default.
 const gatewayEnv: Record<string, string> = {
+  METRICS_PORT: '0',
   CALLER_MAX_OPERATIONS: String(2 * Math.ceil(options.clients / options.tokens)),
   MAX_CONNECTIONS_PER_ADDRESS: String(Math.max(256, options.clients)),
   ...Object.fromEntries(

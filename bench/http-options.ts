@@ -85,7 +85,7 @@ const schema = z.object({
     .regex(/^([A-Z_][A-Z0-9_]*=[^,]*)(,[A-Z_][A-Z0-9_]*=[^,]*)*$/, 'NAME=value pairs separated by commas')
     .optional()
     .describe(
-      'Extra environment of the gateway, e.g. NODE_ENV=production,LOG_LEVEL=warn. Without it the gateway gets only NSCALE_API_URL, CALLER_MAX_OPERATIONS=--connections (the load is one caller: the default bound of 32 operations in flight would refuse part of it) and PORT, PATH, HOME. @default none',
+      'Extra environment of the gateway, e.g. NODE_ENV=production,LOG_LEVEL=warn. Without it the gateway gets only NSCALE_API_URL, CALLER_MAX_OPERATIONS=--connections (the load is one caller: the default bound of 32 operations in flight would refuse part of it), METRICS_PORT=0 (a free port: 9464 may be taken on a shared machine) and PORT, PATH, HOME. @default none',
     ),
   floorNodeFlags: z
     .string()

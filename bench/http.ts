@@ -83,9 +83,11 @@ const referenceDir = await transpileToPlainJs(root, [
 const gatewayCommand = options.gatewayCommand ?? startScript(root);
 // The load is one caller on --connections connections: the per-caller bound on operations in flight
 // (a fairness guard, 32 by default) would refuse part of it, so it is raised to that many unless
-// --gateway-env says otherwise. Every other setting is the gateway's default.
+// --gateway-env says otherwise. The metrics listener takes a free port (METRICS_PORT=0): its default,
+// 9464, may be another instance's on a shared machine. Every other setting is the gateway's default.
 const gatewayEnv: Record<string, string> = {
   CALLER_MAX_OPERATIONS: String(options.connections),
+  METRICS_PORT: '0',
   ...Object.fromEntries(
     (options.gatewayEnv?.split(',') ?? []).map((pair) => [
       pair.slice(0, pair.indexOf('=')),
