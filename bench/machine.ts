@@ -26,6 +26,8 @@ export interface BusyProcess {
   command: string;
   /** The last segment of its working directory (which checkout a `node` runs in), when readable. */
   directory?: string;
+  /** The CPUs it may run on, when pinned to fewer than all (`taskset`): another benchmark's server, often. */
+  pinnedTo?: string;
   /** Share of one core used over the sample, in %. */
   cpuPercent: number;
 }
@@ -114,7 +116,13 @@ export async function busyProcesses(sampleMs = 2_000, minPercent = 2, limit = 10
     const then = before.get(pid)?.ticks ?? 0;
     const cpuPercent = ((now.ticks - then) / tick / seconds) * 100;
     if (cpuPercent >= minPercent)
-      busy.push({ pid, command: now.command, ...directoryOf(pid), cpuPercent: Math.round(cpuPercent) });
+      busy.push({
+        pid,
+        command: now.command,
+        ...directoryOf(pid),
+        ...pinningOf(pid),
+        cpuPercent: Math.round(cpuPercent),
+      });
   }
   return busy.sort((a, b) => b.cpuPercent - a.cpuPercent).slice(0, limit);
 }
@@ -127,11 +135,24 @@ function directoryOf(pid: number): { directory?: string } {
   }
 }
 
-/** One line: "node in wt-rcache [1234] 98 %, kdamond.0 [83] 3 %", or "none above 2 % of a core". */
+function pinningOf(pid: number): { pinnedTo?: string } {
+  try {
+    const allowed = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    const all = `0-${cpus().length - 1}`;
+    return allowed && allowed !== all && !(cpus().length === 1 && allowed === '0') ? { pinnedTo: allowed } : {};
+  } catch {
+    return {};
+  }
+}
+
+/** One line: "node in wt-rcache on CPU 0 [1234] 98 %, kdamond.0 [83] 3 %", or "none above 2 % of a core". */
 export function describeBusy(processes: readonly BusyProcess[]): string {
   return processes.length
     ? processes
-        .map((p) => `${p.command}${p.directory ? ` in ${p.directory}` : ''} [${p.pid}] ${p.cpuPercent} %`)
+        .map(
+          (p) =>
+            `${p.command}${p.directory ? ` in ${p.directory}` : ''}${p.pinnedTo ? ` on CPU ${p.pinnedTo}` : ''} [${p.pid}] ${p.cpuPercent} %`,
+        )
         .join(', ')
     : 'none above 2 % of a core';
 }
