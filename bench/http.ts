@@ -1,11 +1,12 @@
 /**
  * The throughput benchmark (`npm run bench:http`, options: `--help`): what a GraphQL query costs
  * through the gateway, against what the same answer costs from a bare REST pass-through (node:http +
- * undici, no GraphQL: the baseline) and from a bare node:http server returning the same bytes (the
- * ceiling), measured in one run.
+ * undici, no GraphQL: the baseline), from a minimal graphql-yoga + Pothos server (floor-server.ts: the
+ * floor, yoga's request layer without what the gateway adds) and from a bare node:http server
+ * returning the same bytes (the ceiling), measured in one run.
  *
  * Processes: the server under test (the gateway as `npm start` runs it, or a reference server from
- * reference-server.ts) alone on --server-cpus; this process (the load generator) and the fixed-data
+ * reference-server.ts or floor-server.ts) alone on --server-cpus; this process (the load generator) and the fixed-data
  * upstream (fixed-upstream.ts, its own process) on --client-cpus. CPU time and memory of the server
  * are read from /proc from outside (server-process.ts), upstream calls are counted by the upstream,
  * and every answer is checked (http-load.ts). Results: tables on stdout, and with --out a markdown
