@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { parseArgs } from './cli.js';
 
-export const TARGETS = ['ceiling', 'direct', 'passthrough', 'flat', 'base-model', 'linked'] as const;
+export const TARGETS = ['ceiling', 'direct', 'passthrough', 'floor', 'flat', 'base-model', 'linked'] as const;
 export type TargetName = (typeof TARGETS)[number];
 
 const USAGE = `npm run bench:http -- [options]: GraphQL queries through the gateway against a bare REST pass-through and a bare
@@ -13,7 +13,9 @@ node:http ceiling, in one run (bench/http.ts, results in bench/RESULTS.md). The 
 --server-cpus, the load generator and the fixed-data upstream on --client-cpus.
 
 Targets: ceiling (fixed bytes, no upstream), direct (the load generator calls the upstream page itself:
-the latency floor), passthrough (node:http + undici, same answer as flat), and the gateway on
+the latency floor), passthrough (node:http + undici, same answer as flat), floor (a minimal graphql-yoga +
+Pothos server, bench/floor-server.ts: same answer as flat; floor − passthrough is yoga's request layer,
+gateway − floor is what the gateway adds), and the gateway on
 flat:       jobs(first: 20) { totalCount edges { node { id name status createdAt } } }
 base-model: the same with baseModel { name }
 linked:     the same with baseModel { name } dataset { name } metrics { latest { step trainingLoss } }`;
@@ -83,7 +85,14 @@ const schema = z.object({
     .regex(/^([A-Z_][A-Z0-9_]*=[^,]*)(,[A-Z_][A-Z0-9_]*=[^,]*)*$/, 'NAME=value pairs separated by commas')
     .optional()
     .describe(
-      'Extra environment of the gateway, e.g. NODE_ENV=production,LOG_LEVEL=warn. Without it the gateway gets only NSCALE_API_URL (and PORT, PATH, HOME). @default none',
+      'Extra environment of the gateway, e.g. NODE_ENV=production,LOG_LEVEL=warn. Without it the gateway gets only NSCALE_API_URL, CALLER_MAX_OPERATIONS=--connections (the load is one caller: the default bound of 32 operations in flight would refuse part of it), METRICS_PORT=0 (a free port: 9464 may be taken on a shared machine) and PORT, PATH, HOME. @default none',
+    ),
+  floorNodeFlags: z
+    .string()
+    .regex(/^(--[a-z-]+(=\S+)?)?(\s+--[a-z-]+(=\S+)?)*$/, 'node flags such as --max-semi-space-size=64')
+    .default('--max-semi-space-size=64')
+    .describe(
+      'Flags of the `node` that runs the floor server (it also gets NODE_ENV=production): keep them those `npm start` gives the gateway, so that gateway − floor is code only. @default --max-semi-space-size=64',
     ),
   serverCpus: z
     .string()

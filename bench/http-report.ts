@@ -200,7 +200,53 @@ function goalsTable(ms: readonly Measurement[], memories: readonly ProcessMemory
         ),
       ]),
       ['gateway idle RSS', '≤ 100 MiB', gatewayIdle.length ? `${fmt(median(gatewayIdle) / MiB, 0)} MiB` : '–'],
+      [
+        'uncached, gateway CPU per request ÷ the minimal yoga floor, flat, 0 ms (issue 22)',
+        '≤ 1.20',
+        fmt(
+          ratio(
+            med(ms, 'flat', 0, (m) => m.cpuMsPerRequest),
+            med(ms, 'floor', 0, (m) => m.cpuMsPerRequest),
+          ),
+          2,
+        ),
+      ],
     ],
+  );
+}
+
+/**
+ * The flat query's CPU per request split in two: yoga's request layer (floor − pass-through) and what
+ * the gateway adds on top of it (gateway − floor), per upstream latency; empty without floor figures.
+ */
+function floorTable(ms: readonly Measurement[]): string {
+  const latencies = [...new Set(ms.filter((m) => m.target === 'floor').map((m) => m.latencyMs))].sort((a, b) => a - b);
+  if (latencies.length === 0) return '';
+  const cpu = (target: string, latencyMs: number) => med(ms, target, latencyMs, (m) => m.cpuMsPerRequest);
+  return table(
+    [
+      'upstream ms',
+      'pass-through ms/req',
+      'floor ms/req',
+      'gateway (flat) ms/req',
+      "yoga's request layer (floor − pass-through) ms",
+      'what the gateway adds (gateway − floor) ms',
+      'gateway ÷ floor (goal ≤ 1.20)',
+      'floor ÷ pass-through',
+    ],
+    latencies.map((l) => {
+      const [pass, floor, flat] = [cpu('passthrough', l), cpu('floor', l), cpu('flat', l)];
+      return [
+        String(l),
+        fmt(pass, 3),
+        fmt(floor, 3),
+        fmt(flat, 3),
+        fmt(floor - pass, 3),
+        fmt(flat - floor, 3),
+        fmt(flat / floor, 2),
+        fmt(floor / pass, 2),
+      ];
+    }),
   );
 }
 
@@ -231,6 +277,12 @@ export function renderHttpReport(
     callsTable(ms),
     '#### Memory of the server processes',
     memoryTable(memories),
+    ...(ms.some((m) => m.target === 'floor')
+      ? [
+          "#### The floor: yoga's request layer, and what the gateway adds (flat query, server CPU per request, medians)",
+          floorTable(ms),
+        ]
+      : []),
     '#### Goals of issue 10',
     goalsTable(ms, memories),
     ...(profile ? profileParts(profile) : []),

@@ -1,44 +1,63 @@
 /**
  * The throughput benchmark (`npm run bench:http`, options: `--help`): what a GraphQL query costs
  * through the gateway, against what the same answer costs from a bare REST pass-through (node:http +
- * undici, no GraphQL: the baseline) and from a bare node:http server returning the same bytes (the
- * ceiling), measured in one run.
+ * undici, no GraphQL: the baseline), from a minimal graphql-yoga + Pothos server (floor-server.ts: the
+ * floor, yoga's request layer without what the gateway adds) and from a bare node:http server
+ * returning the same bytes (the ceiling), measured in one run.
  *
  * Processes: the server under test (the gateway as `npm start` runs it, or a reference server from
- * reference-server.ts) alone on --server-cpus; this process (the load generator) and the fixed-data
+ * reference-server.ts or floor-server.ts) alone on --server-cpus; this process (the load generator) and the fixed-data
  * upstream (fixed-upstream.ts, its own process) on --client-cpus. CPU time and memory of the server
  * are read from /proc from outside (server-process.ts), upstream calls are counted by the upstream,
  * and every answer is checked (http-load.ts). Results: tables on stdout, and with --out a markdown
  * and a JSON file. Traffic stays on 127.0.0.1; --max-seconds stops the run at worst.
  */
-import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { forkChannel } from './child-channel.js';
 import type { FixedUpstreamConfig, UpstreamReply, UpstreamRequest } from './fixed-upstream.js';
 import { FLAT_QUERY, flatPageBody, PAGE_PATH } from './flat-page.js';
 import { closedLoop, createChecker, createPool, openLoop, type LoadTarget } from './http-load.js';
 import { parseHttpOptions, type TargetName } from './http-options.js';
+import { busyProcesses, choosePinning, describeBusy, describeMachine, loadNow, uptime } from './machine.js';
 import { transpileToPlainJs } from './plain-js.js';
 import { portableCommand, portablePath } from './portable-path.js';
 import { renderHttpReport, type Measurement, type ProcessMemory } from './http-report.js';
 import { summarizeProfile, type ProfileSummary } from './profile-summary.js';
 import { fmt } from './report.js';
-import { freePort, hasProc, hasTaskset, pin, startServer, type ServerProcess } from './server-process.js';
+import { freePort, startScript, startServer, type ServerProcess } from './server-process.js';
 
 const options = parseHttpOptions(process.argv.slice(2));
 const root = fileURLToPath(new URL('..', import.meta.url));
 const startedAt = performance.now();
 const servers = new Set<ServerProcess>();
-// Assigned once the watchdog that kills it is armed.
-// eslint-disable-next-line prefer-const
-let upstreamChild: ChildProcess | undefined;
+
+// ---- pinning and machine ---------------------------------------------------------------------
+const { serverCpus, pinning } = choosePinning(options);
+const machine = { ...describeMachine(), busyAtStart: describeBusy(await busyProcesses()) };
+console.log(
+  `machine: ${machine.cpus}, ${machine.memoryGiB} GiB, Node ${machine.node}; load at start: ${machine.uptimeAtStart}; busy: ${machine.busyAtStart}`,
+);
+console.log(pinning);
+
+// The upstream inherits this process's pinning (the load generator's cores).
+const upstream = forkChannel<UpstreamRequest, UpstreamReply>(
+  fileURLToPath(new URL('./fixed-upstream.ts', import.meta.url)),
+  {
+    BENCH_UPSTREAM: JSON.stringify({
+      jobs: options.jobs,
+      datasets: options.datasets,
+      baseModels: options.baseModels,
+    } satisfies FixedUpstreamConfig),
+  },
+);
 const watchdog = setTimeout(() => {
   console.error(`bench:http: still running after ${options.maxSeconds} s; stopping.`);
   for (const server of servers) void server.stop(0);
-  upstreamChild?.kill('SIGKILL');
+  upstream.child.kill('SIGKILL');
   setTimeout(() => process.exit(2), 500);
 }, options.maxSeconds * 1000);
 watchdog.unref();
@@ -51,61 +70,36 @@ const QUERIES: Record<'flat' | 'base-model' | 'linked', string> = {
     'query Linked { jobs(first: 20) { totalCount edges { node { id name status createdAt baseModel { name } dataset { name } metrics { latest { step trainingLoss } } } } } }',
 };
 
-// ---- pinning ----------------------------------------------------------------------------------
-const cores = availableParallelism();
-let serverCpus: string | undefined;
-let pinning: string;
-if (options.noPin) pinning = 'not pinned (--no-pin): server, load generator and upstream share every core';
-else if (cores < 2)
-  pinning = `not pinned: ${cores} core available, so server, load generator and upstream share it (figures are indicative only)`;
-else if (!hasTaskset())
-  pinning = 'not pinned: taskset not found (util-linux); server, load generator and upstream share every core';
-else if (!pin(process.pid, options.clientCpus))
-  pinning = `not pinned: taskset could not pin this process to CPU ${options.clientCpus}`;
-else {
-  serverCpus = options.serverCpus;
-  pinning = `server under test on CPU ${options.serverCpus}; load generator and upstream on CPU ${options.clientCpus}`;
-}
-if (!hasProc) pinning += '; no /proc: CPU time and RSS of the server are not measured';
-
-const machine = {
-  cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
-  memoryGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
-  node: process.version,
-  platform: process.platform,
-  uptimeAtStart: uptime(),
-  loadAtStart: loadavg().map((l) => Number(l.toFixed(2))),
-};
-console.log(
-  `machine: ${machine.cpus}, ${machine.memoryGiB} GiB, Node ${machine.node}; load at start: ${machine.uptimeAtStart}`,
-);
-console.log(pinning);
-
 // ---- upstream ---------------------------------------------------------------------------------
-const upstreamConfig: FixedUpstreamConfig = {
-  jobs: options.jobs,
-  datasets: options.datasets,
-  baseModels: options.baseModels,
-};
-upstreamChild = fork(fileURLToPath(new URL('./fixed-upstream.ts', import.meta.url)), [], {
-  execArgv: ['--import', 'tsx'],
-  env: { ...process.env, BENCH_UPSTREAM: JSON.stringify(upstreamConfig) },
-  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-});
-const { apiBaseUrl, organizationId, token } = await upstreamReady(upstreamChild);
+const { apiBaseUrl, organizationId, token } = await upstream.ready();
 const pageUrl = `${apiBaseUrl}/organizations/${organizationId}${PAGE_PATH}`;
 const flatBody = flatPageBody(await (await fetch(pageUrl, { headers: { authorization: `Bearer ${token}` } })).text());
 
-const referenceDir = await transpileToPlainJs(root, ['reference-server.ts', 'flat-page.ts']);
-const gatewayCommand = options.gatewayCommand ?? startScript();
-const gatewayEnv = Object.fromEntries(
-  (options.gatewayEnv?.split(',') ?? []).map((pair) => [
-    pair.slice(0, pair.indexOf('=')),
-    pair.slice(pair.indexOf('=') + 1),
-  ]),
-);
+const referenceDir = await transpileToPlainJs(root, [
+  'reference-server.ts',
+  'flat-page.ts',
+  'fleet-page.ts',
+  'floor-server.ts',
+]);
+const gatewayCommand = options.gatewayCommand ?? startScript(root);
+// The load is one caller on --connections connections: the per-caller bound on operations in flight
+// (a fairness guard, 32 by default) would refuse part of it, so it is raised to that many unless
+// --gateway-env says otherwise. The metrics listener takes a free port (METRICS_PORT=0): its default,
+// 9464, may be another instance's on a shared machine. Every other setting is the gateway's default.
+const gatewayEnv: Record<string, string> = {
+  CALLER_MAX_OPERATIONS: String(options.connections),
+  METRICS_PORT: '0',
+  ...Object.fromEntries(
+    (options.gatewayEnv?.split(',') ?? []).map((pair) => [
+      pair.slice(0, pair.indexOf('=')),
+      pair.slice(pair.indexOf('=') + 1),
+    ]),
+  ),
+};
 console.log(
-  `gateway: \`${gatewayCommand}\` with NSCALE_API_URL=${apiBaseUrl}${options.gatewayEnv ? ` and ${options.gatewayEnv}` : ''}`,
+  `gateway: \`${gatewayCommand}\` with NSCALE_API_URL=${apiBaseUrl} and ${Object.entries(gatewayEnv)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',')}`,
 );
 
 // ---- the run ----------------------------------------------------------------------------------
@@ -118,6 +112,7 @@ try {
     if (wanted('ceiling')) await withServer('ceiling', rep, [0], ['ceiling']);
     if (wanted('direct')) for (const latencyMs of options.latencies) await measure(rep, 'direct', latencyMs, undefined);
     if (wanted('passthrough')) await withServer('passthrough', rep, options.latencies, ['passthrough']);
+    if (wanted('floor')) await withServer('floor', rep, options.latencies, ['floor']);
     const shapes = (['flat', 'base-model', 'linked'] as const).filter(wanted);
     if (shapes.length) await withServer('gateway', rep, options.latencies, shapes);
   }
@@ -129,7 +124,7 @@ try {
   }
 } finally {
   for (const server of servers) await server.stop();
-  await closeUpstream(upstreamChild);
+  await upstream.close({ type: 'close' });
   clearTimeout(watchdog);
 }
 
@@ -143,12 +138,22 @@ async function report(): Promise<void> {
     ...(options.profileDir === undefined ? {} : { profileDir: portablePath(options.profileDir) }),
     ...(options.out === undefined ? {} : { out: portablePath(options.out) }),
     gatewayCommand: portableCommand(gatewayCommand),
+    gatewayEnv: Object.entries(gatewayEnv)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
     pinning,
     seconds: Math.round((performance.now() - startedAt) / 1000),
   };
-  const finished = { ...machine, uptimeAtEnd: uptime(), loadAtEnd: loadavg().map((l) => Number(l.toFixed(2))) };
+  const finished = {
+    ...machine,
+    uptimeAtEnd: uptime(),
+    loadAtEnd: loadNow(),
+    busyAtEnd: describeBusy(await busyProcesses()),
+  };
   const markdown = renderHttpReport(measurements, memories, profile);
-  console.log(`\n${markdown}\n\nload at end: ${finished.uptimeAtEnd}; run took ${settings.seconds} s`);
+  console.log(
+    `\n${markdown}\n\nload at end: ${finished.uptimeAtEnd}; busy: ${finished.busyAtEnd}; run took ${settings.seconds} s`,
+  );
   if (options.out) {
     await writeFile(`${options.out}.md`, `${JSON.stringify(finished)}\n\n${pinning}\n\n${markdown}\n`);
     await writeFile(
@@ -172,66 +177,11 @@ function wanted(target: TargetName): boolean {
   return options.targets.includes(target);
 }
 
-function uptime(): string {
-  const out = spawnSync('uptime', { encoding: 'utf8' }).stdout?.trim();
-  return (
-    out ||
-    `load average: ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(', ')}`
-  );
-}
-
-function startScript(): string {
-  const pkg = JSON.parse(spawnSync('cat', [join(root, 'package.json')], { encoding: 'utf8' }).stdout) as {
-    scripts?: Record<string, string>;
-  };
-  const start = pkg.scripts?.['start'];
-  if (!start) throw new Error('package.json has no start script; pass --gateway-command');
-  return start;
-}
-
-function upstreamReady(child: ChildProcess): Promise<Extract<UpstreamReply, { type: 'ready' }>> {
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the upstream process exited (${code}) before it was ready`)));
-    child.once('message', (m: UpstreamReply) =>
-      m.type === 'ready' ? resolve(m) : reject(new Error(`unexpected ${m.type}`)),
-    );
-  });
-}
-
-async function closeUpstream(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.send({ type: 'close' } satisfies UpstreamRequest);
-  await Promise.race([gone, sleep(5_000)]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}
-
-function ask<T extends UpstreamReply['type']>(
-  message: UpstreamRequest,
-  reply: T,
-): Promise<Extract<UpstreamReply, { type: T }>> {
-  const child = upstreamChild!;
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`the upstream process exited (${code})`));
-    const onMessage = (m: UpstreamReply) => {
-      if (m.type !== reply) return;
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      resolve(m as Extract<UpstreamReply, { type: T }>);
-    };
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-    child.send(message);
-  });
-}
-
 async function setLatency(ms: number): Promise<void> {
-  await ask({ type: 'latency', ms }, 'latency-set');
+  await upstream.ask({ type: 'latency', ms }, 'latency-set');
 }
 
-type Kind = 'ceiling' | 'passthrough' | 'gateway';
+type Kind = 'ceiling' | 'passthrough' | 'floor' | 'gateway';
 
 async function withServer(
   kind: Kind,
@@ -263,24 +213,30 @@ async function start(
     PORT: String(port),
     NSCALE_API_URL: apiBaseUrl,
   };
-  const server =
-    kind === 'gateway'
-      ? await startServer({
-          command,
-          cwd: root,
-          env: { ...base, ...gatewayEnv, ...extraEnv },
-          cpus: serverCpus,
-          port,
-          readyTimeoutMs: 60_000,
-        })
-      : await startServer({
-          command: `node ${JSON.stringify(join(referenceDir, 'reference-server.js'))}`,
-          cwd: root,
-          env: { ...base, BENCH_MODE: kind, BENCH_BODY: flatBody },
-          cpus: serverCpus,
-          port,
-          readyTimeoutMs: 30_000,
-        });
+  const common = { cwd: root, cpus: serverCpus, port };
+  let server: ServerProcess;
+  if (kind === 'gateway')
+    server = await startServer({
+      ...common,
+      command,
+      env: { ...base, ...gatewayEnv, ...extraEnv },
+      readyTimeoutMs: 60_000,
+    });
+  else if (kind === 'floor')
+    // The gateway's production settings: graphql-js without its development checks, the same heap flags.
+    server = await startServer({
+      ...common,
+      command: `node ${options.floorNodeFlags} ${JSON.stringify(join(referenceDir, 'floor-server.js'))}`,
+      env: { ...base, NODE_ENV: 'production' },
+      readyTimeoutMs: 30_000,
+    });
+  else
+    server = await startServer({
+      ...common,
+      command: `node ${JSON.stringify(join(referenceDir, 'reference-server.js'))}`,
+      env: { ...base, BENCH_MODE: kind, BENCH_BODY: flatBody },
+      readyTimeoutMs: 30_000,
+    });
   servers.add(server);
   return server;
 }
@@ -301,7 +257,7 @@ function loadTarget(target: TargetName): LoadTarget {
         flatPageBody(body) === flatBody ? undefined : `the upstream page changed: ${body.slice(0, 200)}`,
     };
   }
-  const query = target === 'ceiling' || target === 'passthrough' ? FLAT_QUERY : QUERIES[target];
+  const query = target === 'ceiling' || target === 'passthrough' || target === 'floor' ? FLAT_QUERY : QUERIES[target];
   return {
     method: 'POST',
     path: '/graphql',
@@ -313,7 +269,7 @@ function loadTarget(target: TargetName): LoadTarget {
 
 /** A problem with a GraphQL answer of `target`, or undefined. The flat answer must be the pass-through's bytes. */
 function validateAnswer(target: TargetName, body: string): string | undefined {
-  if (target === 'ceiling' || target === 'passthrough' || target === 'flat') {
+  if (target === 'ceiling' || target === 'passthrough' || target === 'floor' || target === 'flat') {
     return body === flatBody ? undefined : `not the expected page: ${body.slice(0, 300)}`;
   }
   let parsed: {
@@ -371,13 +327,13 @@ async function measure(
   const checker = createChecker(spec);
   try {
     const warm = await closedLoop(pool, spec, checker, options.connections, options.warmup * 1000);
-    await ask({ type: 'reset' }, 'reset-done');
+    await upstream.ask({ type: 'reset' }, 'reset-done');
     const cpuBefore = server?.cpuMs() ?? Number.NaN;
     const clientBefore = process.cpuUsage();
     const closed = await closedLoop(pool, spec, checker, options.connections, options.duration * 1000);
     const client = process.cpuUsage(clientBefore);
     const cpuAfter = server?.cpuMs() ?? Number.NaN;
-    const { byRoute } = await ask({ type: 'calls' }, 'calls');
+    const { byRoute } = await upstream.ask({ type: 'calls' }, 'calls');
     const rssAfterLoad = server?.memory().rss ?? Number.NaN;
     const throughput = closed.requests / closed.seconds;
     const open =

@@ -1,7 +1,7 @@
 /**
  * The throughput benchmark's harness, run for a few seconds: every target at both upstream
- * latencies is measured, every answer it sent was checked and none failed, and the three server
- * processes had their memory read. No timing is asserted (the machine may be loaded, single-core,
+ * latencies is measured (the minimal yoga floor among them), every answer it sent was checked and
+ * none failed, and the four server processes had their memory read. No timing is asserted (the machine may be loaded, single-core,
  * or without taskset: the harness degrades and says so).
  */
 import { execFile } from 'node:child_process';
@@ -62,6 +62,8 @@ describe('bench:http smoke run', () => {
         'direct@20',
         'passthrough@0',
         'passthrough@20',
+        'floor@0',
+        'floor@20',
         'flat@0',
         'flat@20',
         'base-model@0',
@@ -82,8 +84,10 @@ describe('bench:http smoke run', () => {
     // The linked page asks for the latest metrics of each of its 20 jobs: at least 21 calls.
     expect(result.measurements.find((m) => m.target === 'linked')!.upstreamCallsPerRequest).toBeGreaterThanOrEqual(21);
     expect(result.measurements.find((m) => m.target === 'flat')!.upstreamCallsPerRequest).toBe(1);
-    expect(result.memories.map((m) => m.process).sort()).toEqual(['ceiling', 'gateway', 'passthrough']);
+    expect(result.measurements.find((m) => m.target === 'floor')!.upstreamCallsPerRequest).toBe(1);
+    expect(result.memories.map((m) => m.process).sort()).toEqual(['ceiling', 'floor', 'gateway', 'passthrough']);
     expect(stdout).toContain('#### Goals of issue 10');
+    expect(stdout).toContain("#### The floor: yoga's request layer");
   });
 
   it('prints the options of both benchmarks with --help', async () => {

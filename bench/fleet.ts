@@ -1,0 +1,160 @@
+/**
+ * The fleet benchmark (`npm run bench:fleet`, options: `--help`): what many polling dashboards cost
+ * and what they see, through a REST pass-through, the gateway without its response cache and the
+ * gateway with it, in one run (issue 22).
+ *
+ * Processes: the server under test (reference-server.ts in `fleet` mode, or the gateway as `npm
+ * start` runs it) alone on --server-cpus; this process (the clients, fleet-clients.ts) and the
+ * upstream (fleet-upstream.ts: the simulator whose jobs move on a ticking clock, behind a counting
+ * proxy) on --client-cpus. Server CPU and memory are read from /proc from outside (server-process.ts),
+ * upstream calls are counted by the upstream, every answer is checked (fleet-check.ts), and each
+ * status read is set against when the upstream changed it (fleet-staleness.ts). Results: tables on
+ * stdout, and with --out a markdown and a JSON file. Traffic stays on 127.0.0.1.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { settingVariables } from '../src/config-variables.js';
+import { forkChannel } from './child-channel.js';
+import { expectationOf } from './fleet-check.js';
+import { planClients } from './fleet-clients.js';
+import { parseFleetOptions } from './fleet-options.js';
+import { renderFleetReport, type ScenarioResult } from './fleet-report.js';
+import { runScenario, type ScenarioSetup } from './fleet-scenario.js';
+import type { FleetUpstreamConfig, FleetUpstreamReply, FleetUpstreamRequest } from './fleet-upstream.js';
+import { busyProcesses, choosePinning, describeBusy, describeMachine, loadNow, uptime } from './machine.js';
+import { transpileToPlainJs } from './plain-js.js';
+import { portableCommand, portablePath } from './portable-path.js';
+import { startScript, type ServerProcess } from './server-process.js';
+
+const options = parseFleetOptions(process.argv.slice(2));
+const root = fileURLToPath(new URL('..', import.meta.url));
+const startedAt = performance.now();
+const servers = new Set<ServerProcess>();
+
+const { serverCpus, pinning } = choosePinning(options);
+const machine = { ...describeMachine(), busyAtStart: describeBusy(await busyProcesses()) };
+console.log(
+  `machine: ${machine.cpus}, ${machine.memoryGiB} GiB, Node ${machine.node}; load at start: ${machine.uptimeAtStart}; busy: ${machine.busyAtStart}`,
+);
+console.log(pinning);
+
+// The clients keep polling for one interval and one TTL (and 2 s) after the window closes, so that
+// a change near its end can still be read.
+const tailMs = options.pollMs + options.ttlMs + 2_000;
+// The upstream inherits this process's pinning (the clients' cores).
+const upstream = forkChannel<FleetUpstreamRequest, FleetUpstreamReply>(
+  fileURLToPath(new URL('./fleet-upstream.ts', import.meta.url)),
+  {
+    BENCH_FLEET: JSON.stringify({
+      organizations: options.organizations,
+      tokens: options.tokens,
+      jobsPerOrganization: options.jobsPerOrganization,
+      jobSeconds: options.jobSeconds,
+      tickMs: options.tickMs,
+      warmupMs: options.warmup * 1000,
+      timelineMs: (options.warmup + options.duration) * 1000 + tailMs,
+    } satisfies FleetUpstreamConfig),
+  },
+);
+const watchdog = setTimeout(() => {
+  console.error(`bench:fleet: still running after ${options.maxSeconds} s; stopping.`);
+  for (const server of servers) void server.stop(0);
+  upstream.child.kill('SIGKILL');
+  setTimeout(() => process.exit(2), 500);
+}, options.maxSeconds * 1000);
+watchdog.unref();
+
+const ready = await upstream.ready();
+const expect = expectationOf(ready.jobs);
+const clients = planClients(options.clients, ready.tenants, expect);
+const referenceDir = await transpileToPlainJs(root, ['reference-server.ts', 'flat-page.ts', 'fleet-page.ts']);
+const gatewayCommand = options.gatewayCommand ?? startScript(root);
+// Many browsers, one address here: the per-address bound on connections (256 by default) is raised
+// to the clients' connections, and the per-caller bound on operations in flight to what one token's
+// clients may have at once. The metrics listener takes a free port (its default may be another
+// instance's on a shared machine). Every other setting is the gateway's default.
+const gatewayEnv: Record<string, string> = {
+  METRICS_PORT: '0',
+  CALLER_MAX_OPERATIONS: String(2 * Math.ceil(options.clients / options.tokens)),
+  MAX_CONNECTIONS_PER_ADDRESS: String(Math.max(256, options.clients)),
+  ...Object.fromEntries(
+    (options.gatewayEnv?.split(',') ?? []).map((pair) => [
+      pair.slice(0, pair.indexOf('=')),
+      pair.slice(pair.indexOf('=') + 1),
+    ]),
+  ),
+};
+const cacheKnown = options.cacheVariable in settingVariables.shape;
+const cacheSetting = cacheKnown
+  ? `${options.cacheVariable} is a setting of this checkout (src/config-variables.ts): cache-off ran the gateway with ${options.cacheVariable}=${options.cacheOff}, cache-on with ${options.cacheVariable}=${options.cacheOn}.`
+  : `${options.cacheVariable} is not a setting of this checkout (src/config-variables.ts): the gateway does not read it, so cache-off and cache-on ran the same gateway, without a response cache.`;
+console.log(
+  `${ready.jobs.length} jobs, ${ready.tenants.length} tokens, ${clients.length} clients; gateway: \`${gatewayCommand}\`; ${cacheSetting}`,
+);
+
+const setup: ScenarioSetup = {
+  options,
+  root,
+  apiBaseUrl: ready.apiBaseUrl,
+  tenants: ready.tenants,
+  expect,
+  clients,
+  tailMs,
+  serverCpus,
+  servers,
+  upstream,
+  reference: { command: `node ${JSON.stringify(join(referenceDir, 'reference-server.js'))}` },
+  gateway: { command: gatewayCommand, env: gatewayEnv },
+};
+const results: ScenarioResult[] = [];
+try {
+  for (const scenario of options.scenarios) results.push(await runScenario(setup, scenario));
+  await report();
+} finally {
+  for (const server of servers) await server.stop();
+  await upstream.close({ type: 'close' });
+  clearTimeout(watchdog);
+}
+process.exit(results.some((r) => r.failures > 0) ? 1 : 0);
+
+async function report(): Promise<void> {
+  const finished = {
+    ...machine,
+    uptimeAtEnd: uptime(),
+    loadAtEnd: loadNow(),
+    busyAtEnd: describeBusy(await busyProcesses()),
+  };
+  const seconds = Math.round((performance.now() - startedAt) / 1000);
+  const markdown = renderFleetReport(results, {
+    limitMs: options.pollMs + options.ttlMs,
+    pollMs: options.pollMs,
+    ttlMs: options.ttlMs,
+    cacheSetting,
+  });
+  const header = [
+    `machine: ${finished.cpus}, ${finished.memoryGiB} GiB, Node ${finished.node}`,
+    `load at start: ${finished.uptimeAtStart}; busy: ${finished.busyAtStart}`,
+    `load at end: ${finished.uptimeAtEnd}; busy: ${finished.busyAtEnd}; run took ${seconds} s`,
+    pinning,
+    `${clients.length} clients, ${ready.tenants.length} tokens, ${options.organizations} organizations, ${ready.jobs.length} jobs; ` +
+      `poll every ${options.pollMs} ms; window ${options.duration} s after ${options.warmup} s of warm-up; gateway \`${portableCommand(gatewayCommand)}\` with ` +
+      Object.entries(gatewayEnv)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', '),
+  ].join('\n\n');
+  console.log(`\n${markdown}\n\n${header}`);
+  if (options.out) {
+    await writeFile(`${options.out}.md`, `${header}\n\n${markdown}\n`);
+    const settings = {
+      ...options,
+      ...(options.out === undefined ? {} : { out: portablePath(options.out) }),
+      gatewayCommand: portableCommand(gatewayCommand),
+      gatewayEnv,
+      cacheKnown,
+      pinning,
+      seconds,
+    };
+    await writeFile(`${options.out}.json`, JSON.stringify({ machine: finished, settings, results }, null, 2));
+  }
+}
