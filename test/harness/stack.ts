@@ -89,6 +89,8 @@ export interface GatewayOverrides {
   maxAnalyzeBytes?: number;
   baseModelCacheMs?: number;
   datasetCacheMs?: number;
+  /** The response cache's settings (null: off), over RESPONSE_CACHE_* of the environment. */
+  responseCache?: Settings['responseCache'];
   tokenPool?: TokenPool;
   now?: () => number;
   dashboardDir?: string;
@@ -116,6 +118,10 @@ export interface StackOptions {
   client?: Partial<Omit<UpstreamClientOptions, 'baseUrl'>>;
   /** Makes the Together client (a spec that watches what reaches the Together simulator). */
   togetherClient?: GatewayDeps['togetherClient'];
+  /** Options of the embedded Together simulator (its clock, tenants). */
+  togetherSimulator?: GatewayDeps['togetherSimulator'];
+  /** Response-cache options beyond the settings: its own Redis connections and key prefix, its times-to-live. */
+  responseCache?: GatewayDeps['responseCache'];
 }
 
 /** The settings of a stack: the harness's environment, the spec's, then the spec's direct overrides. */
@@ -134,6 +140,7 @@ function stackSettings(options: StackOptions): Settings {
     ...pick('maxAnalyzeBytes'),
     ...pick('baseModelCacheMs'),
     ...pick('datasetCacheMs'),
+    ...pick('responseCache'),
     operationLimits: { ...loaded.operationLimits, ...g.operationLimits },
     switches: { ...loaded.switches, ...g.switches },
   };
@@ -149,6 +156,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       createUpstreamClient({ ...settings, retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...options.client }),
     ...(options.live ? { live: options.live } : {}),
     ...(options.togetherClient ? { togetherClient: options.togetherClient } : {}),
+    ...(options.togetherSimulator ? { togetherSimulator: options.togetherSimulator } : {}),
+    ...(options.responseCache ? { responseCache: options.responseCache } : {}),
     ...(g.tokenPool ? { tokenPool: g.tokenPool } : {}),
     ...(g.dashboardDir ? { dashboardDir: g.dashboardDir } : {}),
     prebuilt: Object.fromEntries(
