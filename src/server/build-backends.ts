@@ -215,6 +215,7 @@ async function observability(settings: Settings, deps: GatewayDeps) {
             operationNameLimit: settings.metrics.operationNameLimit,
             organizationLabel: settings.metrics.organizationLabel,
             baseModelCache: settings.baseModelCacheMs > 0,
+            responseCache: settings.responseCache !== null,
           })
         : null;
   // Loaded only when configured: without it the OpenTelemetry SDK is never imported.

@@ -109,5 +109,10 @@ function responseCachePlugin(
     fallbackCredentials: settings.fallbackCredentials,
     togetherFallbackToken: settings.together?.fallbackToken ?? null,
   });
-  return useGatewayResponseCache({ cache, policy, identify: requestIdentifier(access, settings.allowedHosts) });
+  return useGatewayResponseCache({
+    cache,
+    policy,
+    identify: requestIdentifier(access, settings.allowedHosts),
+    ...(parts.metrics ? { count: parts.metrics.responseCacheAnswer } : {}),
+  });
 }

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_TTL_MS, RESPONSE_TTL_POLICY } from '../../src/schema/response-cache-policy.js';
+import { createGatewayMetrics } from '../../src/telemetry/gateway-metrics.js';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
 import { manualClock } from '../harness/manual-clock.js';
 import { ACME_1, ask, CACHE_TENANTS } from '../harness/response-cache.js';
@@ -13,11 +14,15 @@ import { startStack, type Stack } from '../harness/stack.js';
 
 const JOB_SECONDS = 100;
 const clock = manualClock(JOB_SECONDS);
+const metrics = createGatewayMetrics({ processMetrics: false, responseCache: true });
 let stack: Stack;
 let datasetId: string;
 
 beforeAll(async () => {
-  stack = await startStack({ simulator: { jobSeconds: JOB_SECONDS, now: clock.now, tenants: CACHE_TENANTS } });
+  stack = await startStack({
+    simulator: { jobSeconds: JOB_SECONDS, now: clock.now, tenants: CACHE_TENANTS },
+    gateway: { metrics },
+  });
   ({ datasetId } = await seedDataset(stack, ACME_1, 'headers'));
 });
 afterAll(() => stack.close());
@@ -105,6 +110,31 @@ describe('response headers with the response cache on', () => {
     expect(conditional.calls).toEqual({ 'GET /jobs': 1 });
     expect(conditional.body).toEqual(stored.body);
     expect(conditional.headers.get('cache-control')).toBe('no-store');
+  });
+});
+
+describe('the response cache in the metrics', () => {
+  it('counts each answer as a hit, stored, or uncached', async () => {
+    const count = async () => {
+      const text = await metrics.registry.metrics();
+      return Object.fromEntries(
+        ['hit', 'stored', 'uncached'].map((r) => [
+          r,
+          Number(new RegExp(`gateway_response_cache_answers_total\\{result="${r}"\\} (\\d+)`).exec(text)?.[1]),
+        ]),
+      );
+    };
+    const before = await count();
+    await ask(stack, '{ baseModels { id name } }');
+    await ask(stack, '{ baseModels { id name } }');
+    await ask(stack, '{ baseModels { id name } }');
+    await ask(stack, 'query($id: ID!) { job(id: $id) { id } }', { id: 'job-gone' });
+    const after = await count();
+    expect({
+      hit: after.hit! - before.hit!,
+      stored: after.stored! - before.stored!,
+      uncached: after.uncached! - before.uncached!,
+    }).toEqual({ hit: 2, stored: 1, uncached: 1 });
   });
 });
 

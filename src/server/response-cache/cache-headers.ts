@@ -14,6 +14,7 @@
  */
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { ResponseCacheResult } from '../../telemetry/gateway-metrics.js';
 import { STORED, type StoredMark } from './response-cache.js';
 
 /** An answer that may be kept: its time-to-live and its age now, in ms; null: it may not. */
@@ -21,13 +22,17 @@ type Freshness = { ttl: number; age: number } | null;
 
 const VARY = ['Authorization', 'X-Organization-Id', 'X-Provider'];
 
-export function useResponseCacheHeaders(now: () => number = Date.now): Plugin {
+export function useResponseCacheHeaders(
+  now: () => number = Date.now,
+  count: (result: ResponseCacheResult) => void = () => {},
+): Plugin {
   const freshness = new WeakMap<Request, Freshness>();
   return {
     onResultProcess({ request, result, setResult }) {
       if (!isResult(result) && !Array.isArray(result)) return void freshness.set(request, null);
       const results = (Array.isArray(result) ? result : [result]) as ExecutionResult[];
       const read = results.map((one) => readFreshness(one, now()));
+      for (const [, , result] of read) count(result);
       if (read.some(([, clean]) => clean !== undefined)) {
         const cleaned = read.map(([, clean], i) => clean ?? results[i]!);
         setResult(Array.isArray(result) ? cleaned : cleaned[0]!);
@@ -56,18 +61,21 @@ const isResult = (value: unknown): value is ExecutionResult =>
   typeof value === 'object' && value !== null && !(Symbol.asyncIterator in value);
 
 /** The answer's freshness, and the answer without the cache's extensions (undefined: it had none). */
-function readFreshness(result: ExecutionResult, at: number): [Freshness, ExecutionResult | undefined] {
+function readFreshness(
+  result: ExecutionResult,
+  at: number,
+): [Freshness, ExecutionResult | undefined, ResponseCacheResult] {
   const extensions = result.extensions as Record<string, unknown> | undefined;
   const meta = extensions?.['responseCache'] as { hit?: boolean; didCache?: boolean; ttl?: number } | undefined;
   const stored = extensions?.[STORED] as StoredMark | undefined;
-  if (!meta && !stored) return [null, undefined];
+  if (!meta && !stored) return [null, undefined, 'uncached'];
   const { responseCache: _meta, [STORED]: _stored, ...rest } = extensions!;
   const clean: ExecutionResult = { ...result };
   if (Object.keys(rest).length > 0) clean.extensions = rest;
   else delete clean.extensions;
-  if (meta?.hit && stored) return [{ ttl: stored.ttl, age: at - stored.at }, clean];
-  if (meta?.didCache && typeof meta.ttl === 'number') return [{ ttl: meta.ttl, age: 0 }, clean];
-  return [null, clean];
+  if (meta?.hit && stored) return [{ ttl: stored.ttl, age: at - stored.at }, clean, 'hit'];
+  if (meta?.didCache && typeof meta.ttl === 'number') return [{ ttl: meta.ttl, age: 0 }, clean, 'stored'];
+  return [null, clean, 'uncached'];
 }
 
 /** A batch's freshness: none if any answer has none, else the one with the least time left. */

@@ -23,6 +23,7 @@ import type { GatewayContext } from '../../resolvers/context.js';
 import { responseTtl, type ResponseTtlPolicy } from '../../schema/response-cache-policy.js';
 import { accountOf, cacheKey, type CacheIdentity } from './cache-identity.js';
 import { useResponseCacheHeaders } from './cache-headers.js';
+import type { ResponseCacheResult } from '../../telemetry/gateway-metrics.js';
 import type { ResponseCache } from './response-cache.js';
 
 export interface GatewayResponseCacheOptions {
@@ -32,6 +33,8 @@ export interface GatewayResponseCacheOptions {
   policy: ResponseTtlPolicy;
   /** The wall clock `Age` is counted on. @default Date.now */
   now?: () => number;
+  /** Counts each answer by how it was served (the gateway's metrics). @default none */
+  count?: (result: ResponseCacheResult) => void;
 }
 
 export function useGatewayResponseCache(options: GatewayResponseCacheOptions): Plugin {
@@ -65,7 +68,7 @@ export function useGatewayResponseCache(options: GatewayResponseCacheOptions): P
           includeExtensionMetadata: true,
         }),
       );
-      addPlugin(useResponseCacheHeaders(options.now));
+      addPlugin(useResponseCacheHeaders(options.now, options.count));
       addPlugin(useMutationEviction(cache));
     },
   };
