@@ -82,8 +82,11 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     }
   };
   const evict = async (entities: EvictedEntity[]) => {
+    // Sent, not awaited: a Redis that is away must not hold a mutation's answer or a live update up
+    // (the gateway's publisher queues while it reconnects). Sent first, on the connection live updates
+    // publish on: Redis delivers it before the change it comes with.
+    if (broadcast) void guard('an eviction broadcast', () => broadcast!.publish(entities), undefined);
     await guard('an eviction', () => backing.invalidate(entities), undefined);
-    if (broadcast) await guard('an eviction broadcast', () => broadcast!.publish(entities), undefined);
   };
 
   const store: Cache = {
