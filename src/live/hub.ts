@@ -20,7 +20,6 @@ import { createLocalTransport, type Topic, type Transport } from './transport.js
 export type { JobSnapshot } from './snapshot.js';
 export type { LiveUpdatesOptions } from './options.js';
 export type { PublishListener } from './observed.js';
-export type { Topic } from './transport.js';
 
 export interface WatchOptions {
   /** Ends the stream (completes it) when aborted, like `return()`. */
