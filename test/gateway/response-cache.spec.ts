@@ -15,6 +15,7 @@ import { manualClock } from '../harness/manual-clock.js';
 import { ACME_1, ACME_2, ask, CACHE_TENANTS, GLOBEX, LONG_TTLS } from '../harness/response-cache.js';
 import { subscribeSse } from '../harness/sse.js';
 import { eventually, startStack, type Stack } from '../harness/stack.js';
+import { subscribeWs, wsClient } from '../harness/ws.js';
 import type { Credentials } from '../../src/upstream/types.js';
 
 const JOB_SECONDS = 100;
@@ -193,5 +194,37 @@ describe('the response cache', () => {
     }
     // The organization's other token's list of cancelled jobs held no such job: it is evicted all the same.
     expect(await cancelledIds(ACME_2)).toContain(job.id);
+  });
+});
+
+describe('the response cache and WebSocket operations', () => {
+  let served: Stack;
+  beforeAll(async () => {
+    served = await startStack({
+      http: true,
+      simulator: { jobSeconds: JOB_SECONDS, now: clock.now, tenants: CACHE_TENANTS },
+      responseCache: { policy: LONG_TTLS },
+    });
+  });
+  afterAll(() => served.close());
+
+  it("a mutation over graphql-ws evicts its organization's answers cached over HTTP", async () => {
+    const { datasetId } = await seedDataset(served, ACME_1, 'ws');
+    const COUNT = '{ jobs(first: 1) { totalCount } }';
+    const before = (await ask(served, COUNT, {}, ACME_2)).body.data!.jobs.totalCount;
+    expect((await ask(served, COUNT, {}, ACME_2)).calls).toEqual({});
+    const client = wsClient(served.server!.url, ACME_1);
+    try {
+      const created = subscribeWs(client, 'mutation($i: CreateJobInput!) { createJob(input: $i) { id } }', {
+        i: { name: 'over ws', baseModelId: LLAMA_INSTRUCT, dataset: { id: datasetId, answerColumn: 'answer' } },
+      });
+      await created.done;
+      expect(created.events[0]?.errors).toBeUndefined();
+    } finally {
+      await client.dispose();
+    }
+    const after = await ask(served, COUNT, {}, ACME_2);
+    expect(after.calls).toEqual({ 'GET /jobs': 1 });
+    expect(after.body.data!.jobs.totalCount).toBe(before + 1);
   });
 });
