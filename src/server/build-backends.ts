@@ -144,7 +144,7 @@ async function redisAndCache(settings: Settings, deps: GatewayDeps, logger: Logg
         settings.responseCache,
         deps.responseCache?.redis ??
           (redis && { store: redis.responseCache, publisher: redis.publisher, subscriber: redis.subscriber }),
-        deps.responseCache ?? {},
+        { ...deps.responseCache, now: deps.now },
         logger.child({ component: 'response-cache' }),
       )
     : null;

@@ -113,6 +113,7 @@ function responseCachePlugin(
     cache,
     policy,
     identify: requestIdentifier(access, settings.allowedHosts),
+    now: services.now,
     ...(parts.metrics ? { count: parts.metrics.responseCacheAnswer } : {}),
   });
 }

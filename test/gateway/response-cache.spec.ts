@@ -9,6 +9,7 @@
  * The simulator runs on a manual clock (a job holds its status until the spec moves it) and the
  * cache on ten-minute times-to-live: an answer that changes can only have been evicted.
  */
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
 import { manualClock } from '../harness/manual-clock.js';
@@ -226,5 +227,38 @@ describe('the response cache and WebSocket operations', () => {
     const after = await ask(served, COUNT, {}, ACME_2);
     expect(after.calls).toEqual({ 'GET /jobs': 1 });
     expect(after.body.data!.jobs.totalCount).toBe(before + 1);
+  });
+});
+
+describe("the response cache and a token's expiry", () => {
+  const SECRET = 'response-cache-spec-secret';
+  const expiring = manualClock(JOB_SECONDS);
+  let jwtStack: Stack;
+  beforeAll(async () => {
+    jwtStack = await startStack({
+      simulator: { jobSeconds: JOB_SECONDS, now: expiring.now, jwtSecret: SECRET },
+      gateway: { now: expiring.now },
+      responseCache: { policy: LONG_TTLS },
+    });
+  });
+  afterAll(() => jwtStack.close());
+
+  it('keeps an answer no longer than its token lives, and serves an expired token nothing cached', async () => {
+    expiring.set(Math.floor(expiring.now() / 1000) * 1000); // on a whole second: max-age is whole seconds
+    const exp = expiring.now() / 1000 + 30;
+    const token = await new SignJWT({ organization_id: 'acme' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime(exp)
+      .sign(new TextEncoder().encode(SECRET));
+    const caller = { token, organizationId: 'acme' };
+    const stored = await ask(jwtStack, JOBS, {}, caller);
+    expect(stored.body.errors).toBeUndefined();
+    expect(stored.headers.get('cache-control')).toBe('private, max-age=30');
+    expect((await ask(jwtStack, JOBS, {}, caller)).calls).toEqual({});
+
+    expiring.set(exp * 1000 + 1); // the token has expired: the upstream says so, not the cache
+    const expired = await ask(jwtStack, JOBS, {}, caller);
+    expect(expired.calls).toEqual({ 'GET /jobs': 1 });
+    expect(expired.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });

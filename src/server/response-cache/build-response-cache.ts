@@ -47,9 +47,10 @@ type CacheSettings = NonNullable<Settings['responseCache']>;
 export async function buildResponseCache(
   settings: CacheSettings,
   redis: ResponseCacheRedis | null,
-  deps: ResponseCacheDeps,
+  deps: ResponseCacheDeps & { now?: (() => number) | undefined },
   logger: Logger,
 ): Promise<BuiltResponseCache> {
+  const now = deps.now ?? Date.now;
   const policy = deps.policy ?? RESPONSE_TTL_POLICY;
   const keyPrefix = deps.keyPrefix ?? 'ftgw:rc:';
   let cache: ResponseCache;
@@ -59,10 +60,10 @@ export async function buildResponseCache(
     // Loaded only for this store (with the library it drives).
     const { answerKey, createRedisStore } = await import('./redis-store.js');
     const backing = createRedisStore({ redis: redis.store, keyPrefix, setLifetimeMs: longestTtl(policy) });
-    cache = createResponseCache({ backing, storeKey: (key) => answerKey(keyPrefix, key), logger });
+    cache = createResponseCache({ backing, storeKey: (key) => answerKey(keyPrefix, key), logger, now });
   } else {
     const backing = createMemoryStore({ maxEntries: settings.maxEntries, maxBytes: settings.maxBytes });
-    cache = createResponseCache({ backing, logger });
+    cache = createResponseCache({ backing, logger, now });
     if (redis) {
       broadcast = startEvictionBroadcast({
         publisher: redis.publisher,

@@ -43,7 +43,7 @@ export interface ResponseCacheOptions {
   /** The backing store's key of an answer's key (Redis: under its prefix). @default the key itself */
   storeKey?: (key: string) => string;
   logger: Logger;
-  /** The wall clock of `STORED.at` (every instance reads it for `Age`). @default Date.now */
+  /** The gateway's clock (wall time but in tests): `STORED.at`, which every instance reads for `Age`. @default Date.now */
   now?: () => number;
 }
 

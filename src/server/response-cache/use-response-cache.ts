@@ -11,7 +11,8 @@
  *   the key), a conditional one (`If-None-Match`: the plugin would answer 304 to a key alone, whoever
  *   asks), and any operation over WebSocket (no HTTP request there: only the eviction below runs).
  * - `ttl: 0`, `ttlPerSchemaCoordinate` and `onTtl`: the times-to-live of src/schema/response-cache-policy.ts,
- *   a job's by its status; an answer holding nothing listed there is not cached.
+ *   a job's by its status; an answer holding nothing listed there is not cached. None outlives its
+ *   token's JWT `exp`, and an expired token is not served from the cache (the upstream refuses it).
  * - `invalidateViaMutation`: a mutation is never cached, and the entities its answer returns (the
  *   cancelled job) are evicted for every caller who holds them.
  * - `includeExtensionMetadata`: how each answer was served, read (and removed) by cache-headers.ts.
@@ -45,11 +46,23 @@ export function useGatewayResponseCache(options: GatewayResponseCacheOptions): P
     if (identity === undefined) identities.set(request, (identity = options.identify(request)));
     return identity;
   };
-  const served = (request: Request | undefined): request is Request =>
-    request !== undefined &&
-    !request.headers.get('content-type')?.toLowerCase().startsWith('multipart/') &&
-    !request.headers.has('if-none-match') &&
-    identityOf(request) !== null;
+  const now = options.now ?? Date.now;
+  const served = (request: Request | undefined): request is Request => {
+    if (
+      request === undefined ||
+      request.headers.get('content-type')?.toLowerCase().startsWith('multipart/') ||
+      request.headers.has('if-none-match')
+    )
+      return false;
+    const identity = identityOf(request);
+    // An expired token is not served from the cache: the upstream is asked, and refuses it.
+    return identity !== null && (identity.expiresAt === null || now() < identity.expiresAt);
+  };
+  /** The longest an answer for `request` may live: not past its token's expiry. */
+  const untilExpiry = (request: Request | undefined): number => {
+    const expiresAt = request ? identityOf(request)?.expiresAt : null;
+    return expiresAt == null ? Infinity : Math.max(0, expiresAt - now());
+  };
   return {
     onPluginInit({ addPlugin }) {
       addPlugin(
@@ -63,7 +76,8 @@ export function useGatewayResponseCache(options: GatewayResponseCacheOptions): P
           },
           ttl: 0,
           ttlPerSchemaCoordinate: { ...policy.coordinates },
-          onTtl: ({ ttl, context }) => responseTtl(context, ttl, policy),
+          onTtl: ({ ttl, context }) =>
+            Math.min(responseTtl(context, ttl, policy), untilExpiry((context as { request?: Request }).request)),
           invalidateViaMutation: true,
           includeExtensionMetadata: true,
         }),
