@@ -24,6 +24,6 @@ export const responseCacheVariables = {
   ),
   RESPONSE_CACHE_MAX_BYTES: about(
     positiveInt.default(16 * 1024 * 1024),
-    'With the `memory` store: most bytes of answers kept per instance, counted as their JSON (16 MiB by default; the heap holds about two to three times that). An answer larger than a tenth of it is not cached.',
+    'With the `memory` store: most bytes of answers kept per instance, counted as their JSON (16 MiB by default; they take about twice that of heap). An answer larger than a tenth of it is not cached.',
   ),
 };

@@ -32,7 +32,7 @@ export interface GatewayResponseCacheOptions {
   /** The caller of an HTTP request as the cache knows it, or null when its credentials do not resolve. */
   identify(request: Request): CacheIdentity | null;
   policy: ResponseTtlPolicy;
-  /** The wall clock `Age` is counted on. @default Date.now */
+  /** The gateway's clock: what `Age` and the tokens' expiry are read on. @default Date.now */
   now?: () => number;
   /** Counts each answer by how it was served (the gateway's metrics). @default none */
   count?: (result: ResponseCacheResult) => void;
