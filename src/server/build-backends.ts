@@ -70,7 +70,12 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     stops.push(() => ownClient.close());
     const together = await togetherBackend(settings, deps, logger, [metrics, tracing]);
     if (together) stops.push(() => together.close());
-    const { redis, responseCache } = await redisAndCache(settings, deps, logger, stops);
+    const upstreams = [
+      simulator?.apiBaseUrl ?? (settings.upstream.kind === 'remote' ? settings.upstream.baseUrl : ''),
+      together?.simulator?.apiBaseUrl ??
+        (settings.together?.upstream.kind === 'remote' ? settings.together.upstream.baseUrl : ''),
+    ];
+    const { redis, responseCache } = await redisAndCache(settings, deps, logger, stops, upstreams);
     const guards = await operationGuards(settings, deps, redis);
     // The rate limit learns which tokens the upstream accepts, and which it refuses, from every call.
     const watch = <T extends object>(c: T): T => (guards.rateLimit ? watchTokenOutcomes(c, guards.rateLimit) : c);
@@ -128,8 +133,17 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
   }
 }
 
-/** The gateway's Redis connections (when REDIS_URL is set) and the response cache (when on), which may use them. */
-async function redisAndCache(settings: Settings, deps: GatewayDeps, logger: Logger, stops: Stop[]) {
+/**
+ * The gateway's Redis connections (when REDIS_URL is set) and the response cache (when on), which may
+ * use them; `upstreams` (the providers' base URLs) name the cache's share of Redis.
+ */
+async function redisAndCache(
+  settings: Settings,
+  deps: GatewayDeps,
+  logger: Logger,
+  stops: Stop[],
+  upstreams: readonly string[],
+) {
   const redis = settings.redisUrl
     ? openGatewayRedis(settings.redisUrl, {
         logger,
@@ -144,7 +158,7 @@ async function redisAndCache(settings: Settings, deps: GatewayDeps, logger: Logg
         settings.responseCache,
         deps.responseCache?.redis ??
           (redis && { store: redis.responseCache, publisher: redis.publisher, subscriber: redis.subscriber }),
-        { ...deps.responseCache, now: deps.now },
+        { ...deps.responseCache, now: deps.now, upstreams },
         logger.child({ component: 'response-cache' }),
       )
     : null;

@@ -4,6 +4,7 @@
  * reach every instance (the Redis store needs nothing; memory stores with Redis broadcast them), and
  * the listener each provider's live updates call with what their pollers saw change.
  */
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Settings } from '../../config.js';
@@ -28,7 +29,11 @@ export interface ResponseCacheRedis {
 export interface ResponseCacheDeps {
   /** Connections of the cache's own, instead of the gateway's (a test without REDIS_URL). */
   redis?: ResponseCacheRedis;
-  /** Prefix of the cache's Redis keys and channel. @default 'ftgw:rc:' */
+  /**
+   * Prefix of the cache's Redis keys and channel. @default `ftgw:rc:` and a fingerprint of the
+   * upstreams' URLs: gateways in front of other upstreams (another deployment, a test's own simulator)
+   * never share answers through one Redis, whose keys would otherwise be the same for the same tokens.
+   */
   keyPrefix?: string;
   /** The times-to-live, instead of src/schema/response-cache-policy.ts's (a test that must not race one). */
   policy?: ResponseTtlPolicy;
@@ -47,12 +52,16 @@ type CacheSettings = NonNullable<Settings['responseCache']>;
 export async function buildResponseCache(
   settings: CacheSettings,
   redis: ResponseCacheRedis | null,
-  deps: ResponseCacheDeps & { now?: (() => number) | undefined },
+  deps: ResponseCacheDeps & { now?: (() => number) | undefined; upstreams?: readonly string[] },
   logger: Logger,
 ): Promise<BuiltResponseCache> {
   const now = deps.now ?? Date.now;
   const policy = deps.policy ?? RESPONSE_TTL_POLICY;
-  const keyPrefix = deps.keyPrefix ?? 'ftgw:rc:';
+  const realm = createHash('sha256')
+    .update(JSON.stringify(deps.upstreams ?? []))
+    .digest('base64url')
+    .slice(0, 12);
+  const keyPrefix = deps.keyPrefix ?? `ftgw:rc:${realm}:`;
   let cache: ResponseCache;
   let broadcast: EvictionBroadcast | null = null;
   if (settings.store === 'redis') {
