@@ -9,7 +9,8 @@ import { JOB_TTL_MS, RESPONSE_TTL_POLICY } from '../../src/schema/response-cache
 import { createGatewayMetrics } from '../../src/telemetry/gateway-metrics.js';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
 import { manualClock } from '../harness/manual-clock.js';
-import { ACME_1, ask, CACHE_TENANTS } from '../harness/response-cache.js';
+import { sha256Hex } from '../../src/server/sha256-hex.js';
+import { ACME_1, ACME_2, ask, CACHE_TENANTS } from '../harness/response-cache.js';
 import { startStack, type Stack } from '../harness/stack.js';
 
 const JOB_SECONDS = 100;
@@ -110,6 +111,26 @@ describe('response headers with the response cache on', () => {
     expect(conditional.calls).toEqual({ 'GET /jobs': 1 });
     expect(conditional.body).toEqual(stored.body);
     expect(conditional.headers.get('cache-control')).toBe('no-store');
+  });
+});
+
+describe('the response cache and persisted queries', () => {
+  it('serves a persisted query by its hash from the cache its text filled', async () => {
+    const QUERY = '{ jobs(first: 3) { totalCount } }';
+    const persisted = { persistedQuery: { version: 1, sha256Hash: sha256Hex(QUERY) } };
+    const registered = await ask(stack, QUERY, {}, ACME_1, { extensions: persisted });
+    expect(registered.body.errors).toBeUndefined();
+    expect(registered.calls).toEqual({ 'GET /jobs': 1 });
+    const byHash = await ask(stack, null, {}, ACME_1, { extensions: persisted });
+    expect(byHash.calls).toEqual({});
+    expect(byHash.body).toEqual(registered.body);
+    // Another caller's hash-only request: the hash is not its own yet (APQ is per caller), nor the answer.
+    const stranger = await ask(stack, null, {}, ACME_2, { extensions: persisted });
+    expect(stranger.calls).toEqual({});
+    expect(stranger.body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    expect(stranger.body.data ?? null).toBeNull();
+    const registers = await ask(stack, QUERY, {}, ACME_2, { extensions: persisted });
+    expect(registers.calls).toEqual({ 'GET /jobs': 1 });
   });
 });
 

@@ -39,13 +39,16 @@ export interface Answer<T = Record<string, any>> {
   calls: Record<string, number>;
 }
 
-/** Runs `query` in-process as `creds` (none: no credential headers), counting the upstream requests it made. */
+/**
+ * Runs `query` in-process as `creds` (none: no credential headers), counting the upstream requests it
+ * made; a null `query` sends none (a persisted query's hash in `extensions` instead).
+ */
 export async function ask<T = Record<string, any>>(
   stack: Stack,
-  query: string,
+  query: string | null,
   variables: Record<string, unknown> = {},
   creds: Credentials | null = ACME_1,
-  options: { headers?: Record<string, string>; upstream?: Simulator } = {},
+  options: { headers?: Record<string, string>; upstream?: Simulator; extensions?: Record<string, unknown> } = {},
 ): Promise<Answer<T>> {
   const requestId = `rc-${randomUUID()}`;
   const response = await stack.gateway.yoga.fetch('http://gateway.test/graphql', {
@@ -57,7 +60,11 @@ export async function ask<T = Record<string, any>>(
       ...(creds ? headersFor(creds) : {}),
       ...options.headers,
     },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({
+      ...(query === null ? {} : { query }),
+      variables,
+      ...(options.extensions ? { extensions: options.extensions } : {}),
+    }),
   });
   const body = (await response.json()) as Answer<T>['body'];
   const calls: Record<string, number> = {};
