@@ -1,8 +1,8 @@
 /**
  * `npm run test:fast`: the inner loop. The unit and in-process specs only (a simulator and a gateway
  * on port 0 in the test's own process are in); left out is every spec that spawns a process or a
- * browser, needs Redis or measures, and the two heaviest in-process ones: see EXCLUDED. `npm test`
- * still runs everything.
+ * browser, needs Redis or a database (PostgreSQL, PGlite) or measures, and the two heaviest
+ * in-process ones: see EXCLUDED. `npm test` still runs everything.
  */
 import { defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
@@ -17,6 +17,8 @@ const EXCLUDED = [
   // Heavy in-process specs, left to `npm test`: each takes several seconds on its own
   'test/gateway/body-limits.spec.ts', // 25 MB bodies over real HTTP, twice each
   'test/gateway/input-properties.spec.ts', // 2 × 1,000 generated operations through the whole gateway
+  // Databases: PGlite (WebAssembly, seconds to open) and PostgreSQL
+  'test/webhooks/store-*.spec.ts',
   // Redis
   'test/operations/rate-limit.spec.ts',
   'test/subscriptions/redis.spec.ts',

@@ -1,6 +1,6 @@
 /**
  * The dashboard: a single page on the gateway's public GraphQL API. Pages by URL hash (#/jobs,
- * #/jobs/<id>, #/new, #/datasets) so that the gateway serves one static file for all of them.
+ * #/jobs/<id>, #/new, #/datasets, #/webhooks) so that the gateway serves one static file for all of them.
  */
 import { render, type ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -17,14 +17,17 @@ import { Probe } from './operations';
 import { loadProvider, saveProvider, type ProviderName } from './provider';
 import { ProviderSwitch } from './provider-switch';
 import { useProviders } from './use-providers';
+import { WebhooksPage } from './webhooks/webhooks-page';
 
-type Route = { page: 'jobs' } | { page: 'job'; id: string } | { page: 'new' } | { page: 'datasets' };
+type Route =
+  { page: 'jobs' } | { page: 'job'; id: string } | { page: 'new' } | { page: 'datasets' } | { page: 'webhooks' };
 
 function routeOf(hash: string): Route {
   const job = /^#\/jobs\/(.+)$/.exec(hash);
   if (job) return { page: 'job', id: decodeURIComponent(job[1]!) };
   if (hash === '#/new') return { page: 'new' };
   if (hash === '#/datasets') return { page: 'datasets' };
+  if (hash === '#/webhooks') return { page: 'webhooks' };
   return { page: 'jobs' };
 }
 
@@ -97,6 +100,7 @@ function App() {
         {ok && route.page === 'job' ? <JobPage key={route.id} id={route.id} capabilities={capabilities} /> : null}
         {ok && route.page === 'new' ? <NewJobPage capabilities={capabilities} /> : null}
         {ok && route.page === 'datasets' ? <DatasetsPage /> : null}
+        {ok && route.page === 'webhooks' ? <WebhooksPage /> : null}
       </main>
     </>
   );
@@ -128,6 +132,9 @@ function TopBar(props: {
             Datasets
           </a>
         ) : null}
+        <a href="#/webhooks" aria-current={current('webhooks')}>
+          Webhooks
+        </a>
         <a href="/graphql">GraphiQL</a>
         {props.children}
         {props.signedIn ? (

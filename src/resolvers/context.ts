@@ -15,6 +15,7 @@ import type { CallerCache } from './caller-cache.js';
 import type { BaseModelCatalogue } from './base-model-catalogue.js';
 import type { DatasetCatalogue } from './dataset-catalogue.js';
 import { createRequestLoaders, type Loaders } from './loaders.js';
+import type { WebhookServices } from './webhooks/webhook-services.js';
 
 /** One enabled provider: its seam and its own caches (keyed by caller within it). */
 export interface ProviderServices {
@@ -41,6 +42,8 @@ export interface GatewayServices {
   now: () => number;
   /** The pre-flight analysis: its token pool (threads started on first use) and size limit. */
   preflight: PreflightService;
+  /** Webhook endpoints and deliveries (their store, settings, URL policy, clock); null when WEBHOOKS_ENABLED is false. */
+  webhooks: WebhookServices | null;
 }
 
 export interface GatewayContext {

@@ -17,6 +17,7 @@ import './cost-estimate.js';
 import './dataset-analysis.js';
 import './analyze-dataset-input.js';
 import './hugging-face-export.js';
+import './webhooks.js';
 import './subscription.js';
 
 export const schema = guardIdsAndNames(builder.toSchema({ sortSchema: false }));

@@ -3,7 +3,8 @@
  * Nscale keeps neither: both fields are null there, as their descriptions say (`providers` lists
  * which provider has `events` and `checkpoints`).
  */
-import { onTogether, JobRef } from './job.js';
+import { onTogether } from '../providers/job-shape.js';
+import { JobRef } from './job.js';
 import { builder } from './builder.js';
 import { togetherSession } from '../resolvers/together-session.js';
 import type { TogetherCheckpoint, TogetherEvent } from '../upstream/together/wire-job-reads.js';

@@ -8,7 +8,8 @@ import type { GatewayContext } from '../resolvers/context.js';
 import { isUpstreamError } from '../upstream/errors.js';
 import type { Metrics } from '../upstream/schemas.js';
 import { builder } from './builder.js';
-import { JobRef, upstreamJobId, type JobShape } from './job.js';
+import { upstreamJobId, type JobShape } from '../providers/job-shape.js';
+import { JobRef } from './job.js';
 
 /** The metrics a progress needs, or null when the job has none (never ran, or the upstream has none). */
 async function metricsOf(job: JobShape, ctx: GatewayContext): Promise<Metrics | null> {

@@ -8,7 +8,8 @@ import { togetherSession } from '../resolvers/together-session.js';
 import { togetherHyperparameters } from '../providers/together-job.js';
 import { builder } from './builder.js';
 import { HyperparametersRef } from './hyperparameters.js';
-import { JobRef, onTogether } from './job.js';
+import { onTogether } from '../providers/job-shape.js';
+import { JobRef } from './job.js';
 import { ProviderEnum } from './provider.js';
 
 builder.objectFields(JobRef, (t) => ({

@@ -3,30 +3,19 @@ import { checkedJob } from '../resolvers/checked-job.js';
 import { upstreamIdOf } from '../resolvers/request-id-of.js';
 import { MAX_LIST_CALLS } from '../resolvers/job-page.js';
 import { MAX_PAGE, resolveJobs } from '../resolvers/jobs-connection.js';
-import { togetherJobView, type TogetherJobView } from '../providers/together-job.js';
+import { togetherJobView } from '../providers/together-job.js';
 import { InputProblems } from '../errors/input-problems.js';
 import { togetherSession } from '../resolvers/together-session.js';
 import { validateTogetherJob } from '../resolvers/validate-together-job.js';
 import { isUpstreamError } from '../upstream/errors.js';
-import type { Job, Metrics } from '../upstream/schemas.js';
+import type { Job } from '../upstream/schemas.js';
+import { onTogether, upstreamJobId, type JobShape } from '../providers/job-shape.js';
 import { BaseModelRef } from './base-model.js';
 import { builder } from './builder.js';
 import { DatasetRef } from './dataset.js';
 import { CreateJobInput } from './hyperparameters.js';
 import { MetricsRef } from './metrics.js';
 import { noteJobStatus } from './response-cache-policy.js';
-
-/**
- * A job as resolvers see it, on either provider. A subscription event carries the metrics its poller
- * already fetched, so that `metrics` costs no upstream call per subscriber.
- */
-export type JobShape = (Job | TogetherJobView) & { metricsSnapshot?: Metrics | null };
-
-export const onTogether = (job: JobShape): job is TogetherJobView & { metricsSnapshot?: Metrics | null } =>
-  'provider' in job && job.provider === 'together';
-
-/** The id the job's upstream knows it by (a Together job's public id carries its provider). */
-export const upstreamJobId = (job: JobShape): string => (onTogether(job) ? job.upstreamJobId : job.id);
 
 const STATUS_TEXT: Record<JobStatusWire, string> = {
   queued: 'Waiting for capacity.',

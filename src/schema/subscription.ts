@@ -7,7 +7,8 @@ import { liveSource, unwrap, type LiveItem } from '../resolvers/live-source.js';
 import { upstreamIdOf } from '../resolvers/request-id-of.js';
 import type { Metrics } from '../upstream/schemas.js';
 import { builder } from './builder.js';
-import { JobRef, JobStatusEnum, upstreamJobId, type JobShape } from './job.js';
+import { upstreamJobId, type JobShape } from '../providers/job-shape.js';
+import { JobRef, JobStatusEnum } from './job.js';
 
 builder.subscriptionType({
   description:

@@ -2,7 +2,8 @@
  * Everything behind the GraphQL gateway, built from the settings for the composition root
  * (compose-gateway.ts): the embedded simulators (when no upstream is configured), metrics and tracing,
  * the upstream clients (Nscale's, and Together's when enabled) and the provider seams over them, Redis (connected once, gateway-redis.ts), the operation guards, live updates,
- * the caches (the response cache among them, which hears what live updates see change) and the token pool. `close()` stops what it started, in the reverse order of need.
+ * the caches (the response cache among them, which hears what live updates see change) and the token pool,
+ * and the webhook store. `close()` stops what it started, in the reverse order of need.
  */
 import { parse } from 'graphql';
 import type { Logger } from 'pino';
@@ -33,6 +34,9 @@ import { buildResponseCache, type BuiltResponseCache } from './response-cache/bu
 import { StartError } from './start-error.js';
 import { startOperationGuards } from './start-operation-guards.js';
 import { watchTokenOutcomes } from './watch-token-outcomes.js';
+import type { WebhookStore } from '../webhooks/webhook-store.js';
+import { webhookApiServices } from './webhook-api-services.js';
+import { openWebhookDatabase } from './webhook-database.js';
 
 export interface Backends {
   simulator: Simulator | null;
@@ -96,6 +100,11 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     });
     stops.push(() => live.close());
     services.live = live;
+    const webhookStore = await webhookStoreOf(settings, deps, logger);
+    if (webhookStore && !deps.webhookStore) stops.push(() => webhookStore.close());
+    services.webhooks = webhookStore
+      ? webhookApiServices(settings, { store: webhookStore, now: deps.now ?? Date.now })
+      : null;
     const togetherServices = services.providers.get('together');
     if (together && togetherServices) {
       // Together's own pollers, leases and channels (a prefix of their own): keyed by provider as well as account.
@@ -164,6 +173,19 @@ async function redisAndCache(
     : null;
   if (responseCache) stops.push(() => responseCache.close());
   return { redis, responseCache };
+}
+
+/**
+ * The webhook store when webhooks are on: the caller's, or the settings' database (PostgreSQL opened
+ * and migrated now, a StartError naming the setting when it cannot be; the embedded one on first use).
+ */
+async function webhookStoreOf(settings: Settings, deps: GatewayDeps, logger: Logger): Promise<WebhookStore | null> {
+  if (!settings.webhooks) return null;
+  if (deps.webhookStore) return deps.webhookStore;
+  return openWebhookDatabase(settings.database, {
+    logger: logger.child({ component: 'webhook-store' }),
+    encryptionKey: settings.webhooks.encryptionKey,
+  });
 }
 
 async function embeddedSimulator(settings: Settings, deps: GatewayDeps): Promise<Simulator | null> {
@@ -315,6 +337,7 @@ function gatewayServices(
       maxBytes: settings.maxAnalyzeBytes,
       duplicateRows: settings.analyzeDuplicateRows,
     },
+    webhooks: null,
   };
 }
 

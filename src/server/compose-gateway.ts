@@ -19,6 +19,7 @@ import type { TogetherClient } from '../upstream/together/together-client-types.
 import type { GatewayMetrics } from '../telemetry/gateway-metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { ClosableUpstreamClient, UpstreamClientOptions } from '../upstream/client.js';
+import type { WebhookStore } from '../webhooks/webhook-store.js';
 import { createGateway, type Gateway } from './gateway.js';
 import type { OperationGuardParts } from './gateway-plugins.js';
 import { startHttpServer, type HttpServerOptions, type RunningServer } from './http.js';
@@ -57,6 +58,11 @@ export interface GatewayDeps {
   dashboardDir?: string;
   /** Parts the settings would build, made by the caller instead (tests: a registry or exporter of their own). */
   prebuilt?: Partial<{ metrics: GatewayMetrics | null; tracing: Tracing | null } & OperationGuardParts>;
+  /**
+   * The webhook store, opened by the caller (tests: PGlite in memory), who closes it.
+   * @default the database of the settings (DATABASE_URL, or the embedded one in DATA_DIR), closed by `close()`
+   */
+  webhookStore?: WebhookStore;
   /** The HTTP/WebSocket server on `settings.port`/`host`, with these options; false: in-process only. @default {} */
   listen?: ListenOptions | false;
 }

@@ -77,6 +77,10 @@ export interface GatewayMetrics {
   connectionClosedByLimit(limit: ConnectionLimitName): void;
   /** Reports the upstream's circuit breaker: its state at each scrape, and every transition. */
   watchCircuitBreaker(breaker: CircuitBreakerView): void;
+  /** Counts a webhook delivery attempt recorded, by outcome (delivered, failed, gone). */
+  webhookAttempt(outcome: 'delivered' | 'failed' | 'gone'): void;
+  /** Counts a webhook endpoint paused because the upstream refused its stored credentials. */
+  webhookEndpointPaused(): void;
 }
 
 const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'open', 'half-open'];
@@ -126,6 +130,18 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
       })
     : null;
   for (const result of ['hit', 'stored', 'uncached']) answers?.labels({ result }).inc(0);
+  const webhookAttempts = new Counter({
+    name: 'gateway_webhook_attempts_total',
+    help: 'Webhook delivery attempts recorded, by outcome (delivered: 2xx; failed: another answer, a timeout, a refused address or connection, a redirect; gone: 410, which disables the endpoint)',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  for (const outcome of ['delivered', 'failed', 'gone']) webhookAttempts.labels({ outcome }).inc(0);
+  const webhookPauses = new Counter({
+    name: 'gateway_webhook_endpoints_paused_total',
+    help: 'Webhook endpoints paused because the upstream refused the credentials stored for them (401, 403)',
+    registers,
+  });
   const gauges = scrapedGauges(registers);
   const watchCircuitBreaker = circuitBreakerMetrics(registers);
 
@@ -142,6 +158,8 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     responseCacheAnswer: (result) => answers?.inc({ result }),
     ...gauges,
     watchCircuitBreaker,
+    webhookAttempt: (outcome) => webhookAttempts.inc({ outcome }),
+    webhookEndpointPaused: () => webhookPauses.inc(),
   };
 }
 

@@ -2,6 +2,8 @@
  * A simulator and a gateway wired together for a test, on port 0, disposed afterwards. Most tests run
  * in-process through `yoga.fetch`; `http: true` also starts the real HTTP/WebSocket server.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig, type Settings } from '../../src/config.js';
 import type { LiveUpdates, LiveUpdatesOptions } from '../../src/live/hub.js';
@@ -75,6 +77,9 @@ const HARNESS_ENV: Record<string, string> = {
   METRICS_ENABLED: 'false',
   // A stack that brings its own metrics and listens serves them on a free port, not 9464.
   METRICS_PORT: '0',
+  // Never the checkout's own .data (a developer's embedded database): a folder of this test process,
+  // made only if a spec uses webhooks without bringing its own store.
+  DATA_DIR: join(tmpdir(), `ftgw-harness-${process.pid}`),
 };
 
 /** Settings a spec sets directly, and parts it builds itself (handed to the composition root as built). */
@@ -122,6 +127,8 @@ export interface StackOptions {
   togetherSimulator?: GatewayDeps['togetherSimulator'];
   /** Response-cache options beyond the settings: its own Redis connections and key prefix, its times-to-live. */
   responseCache?: GatewayDeps['responseCache'];
+  /** The webhook store (the spec's to close); without it, the settings' database, in a scratch DATA_DIR. */
+  webhookStore?: GatewayDeps['webhookStore'];
 }
 
 /** The settings of a stack: the harness's environment, the spec's, then the spec's direct overrides. */
@@ -158,6 +165,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.togetherClient ? { togetherClient: options.togetherClient } : {}),
     ...(options.togetherSimulator ? { togetherSimulator: options.togetherSimulator } : {}),
     ...(options.responseCache ? { responseCache: options.responseCache } : {}),
+    ...(options.webhookStore ? { webhookStore: options.webhookStore } : {}),
     ...(g.tokenPool ? { tokenPool: g.tokenPool } : {}),
     ...(g.dashboardDir ? { dashboardDir: g.dashboardDir } : {}),
     prebuilt: Object.fromEntries(

@@ -1,0 +1,83 @@
+/**
+ * Checks a webhook endpoint's input before anything else runs (no upstream call, no store), every
+ * problem at once in the shape of createJob's: the field's path, then the value and the rule. The
+ * URL's form is checked here; whether its host may be called (https, public addresses, the allowed
+ * hosts) is the URL policy's, asked afterwards (it resolves names). A URL holding a user name or a
+ * password is refused without being repeated: that part is somebody's secret.
+ */
+import { z } from 'zod';
+import type { Problem } from '../../errors/input-problems.js';
+import type { WebhookEventType } from '../../webhooks/events.js';
+
+export const MAX_URL_LENGTH = 2_048;
+export const MAX_DESCRIPTION_LENGTH = 500;
+
+export interface CreateEndpointArgs {
+  url: string;
+  events: WebhookEventType[];
+  description?: string | null;
+}
+
+export interface UpdateEndpointArgs {
+  id: string | number;
+  events?: WebhookEventType[] | null;
+  enabled?: boolean | null;
+  description?: string | null;
+}
+
+const shown = (value: string) =>
+  value.length <= 200 ? JSON.stringify(value) : `a value of ${value.length} characters`;
+
+const url = z.string().superRefine((value, ctx) => {
+  const refuse = (message: string) => ctx.addIssue({ code: 'custom', message });
+  if (value.length > MAX_URL_LENGTH)
+    return refuse(`${value.length} characters is more than the ${MAX_URL_LENGTH} a URL may have`);
+  if (!URL.canParse(value)) return refuse(`${shown(value)} is not an absolute URL such as https://example.com/hooks`);
+  const parsed = new URL(value);
+  if (parsed.username !== '' || parsed.password !== '')
+    return refuse(
+      'holds a user name or password, which would be sent to the endpoint and shown to everyone who lists it; the value is not repeated here (authenticate deliveries by their signature instead)',
+    );
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    refuse(`${shown(value)} is not an https URL (${parsed.protocol.slice(0, -1)} is not a web protocol)`);
+});
+
+const events = z
+  .array(z.string())
+  .refine((list) => list.length > 0, { error: () => '[] names no event; subscribe to at least one' })
+  .refine((list) => new Set(list).size === list.length, {
+    error: (issue) => `${JSON.stringify(issue.input)} names an event more than once`,
+  });
+
+const description = z
+  .string()
+  .nullish()
+  .refine((value) => value == null || value.length <= MAX_DESCRIPTION_LENGTH, {
+    error: (issue) =>
+      `${String(issue.input).length} characters is more than the ${MAX_DESCRIPTION_LENGTH} a description may have`,
+  });
+
+const createSchema = z.object({ url, events, description });
+const updateSchema = z.object({ events: events.nullish(), description });
+
+/** A problem at `path` of the input: its field is the path, and the message starts with it. */
+function problemsOf(result: z.ZodSafeParseResult<unknown>): Problem[] {
+  if (result.success) return [];
+  return result.error.issues.map((issue) => {
+    const field = issue.path.filter((p) => typeof p !== 'number').join('.');
+    return { field, message: `${field}: ${issue.message}` };
+  });
+}
+
+export function createEndpointProblems(input: CreateEndpointArgs): Problem[] {
+  return problemsOf(createSchema.safeParse(input));
+}
+
+export function updateEndpointProblems(input: UpdateEndpointArgs): Problem[] {
+  return problemsOf(updateSchema.safeParse(input));
+}
+
+/** A blank description is none. */
+export function descriptionOf(value: string | null | undefined): string | null | undefined {
+  return typeof value === 'string' && value.trim() === '' ? null : value;
+}

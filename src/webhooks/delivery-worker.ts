@@ -1,0 +1,124 @@
+/**
+ * Sending the deliveries that are due, on every instance: every `scanMs` (and at once when the
+ * watcher inserted some), lease a batch from the store (`claimDue`: one instance per delivery at a
+ * time, across the fleet), attempt each (`send`), and record the outcome, with the next attempt's
+ * time from the retry schedule when it failed. A lease outlives the attempt's timeout, so a delivery
+ * whose instance died (`kill -9`) mid-attempt is claimed again by another once the lease has expired;
+ * an outcome recorded after the lease was lost is refused by the store (fenced).
+ */
+import type { Logger } from 'pino';
+import type { AttemptOutcome, ClaimedDelivery, WebhookStore } from './webhook-store.js';
+
+/** An attempt's outcome, before the worker decides when to retry. */
+export type SendOutcome =
+  | Extract<AttemptOutcome, { kind: 'delivered' | 'gone' }>
+  | Omit<Extract<AttemptOutcome, { kind: 'failed' }>, 'retryAt'>;
+
+export interface DeliveryWorkerOptions {
+  store: WebhookStore;
+  /** One attempt: the delivery, signed with these secrets, stamped with this time. */
+  send(claim: ClaimedDelivery, signingSecrets: string[], at: Date): Promise<SendOutcome>;
+  /** When to try again after attempt number `attempt` (1 for the first) failed; null when the schedule is spent. */
+  retryAt(attempt: number, at: Date): Date | null;
+  instanceId: string;
+  scanMs: number;
+  /** How long a claim is this instance's: longer than an attempt may take. */
+  leaseMs: number;
+  /** Attempts in flight at once, per instance. */
+  concurrency: number;
+  now: () => number;
+  logger: Logger;
+  /** Told of each recorded outcome (metrics). */
+  onOutcome?: (outcome: AttemptOutcome['kind']) => void;
+}
+
+export interface DeliveryWorker {
+  /** Looks for due deliveries now. */
+  kick(): void;
+  /** Attempts in flight. */
+  inFlight(): number;
+  /** Stops claiming and waits for the attempts in flight. */
+  close(): Promise<void>;
+}
+
+export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
+  const { store, logger, now } = options;
+  const flying = new Set<Promise<void>>();
+  let closed = false;
+  let scanning = false;
+  let again = false;
+
+  async function attempt(claim: ClaimedDelivery): Promise<void> {
+    const at = new Date(now());
+    const secrets = await store.signingSecrets(claim.endpointId, at);
+    // Deleted meanwhile: its deliveries went with it.
+    if (secrets === null || secrets.length === 0) return;
+    // The store counts an attempt when its outcome is recorded: this one is the next.
+    const number = claim.attemptCount + 1;
+    logger.debug({ deliveryId: claim.id, endpointId: claim.endpointId, attempt: number }, 'webhook attempt');
+    const sent = await options.send(claim, secrets, at);
+    const outcome: AttemptOutcome =
+      sent.kind === 'failed' ? { ...sent, retryAt: options.retryAt(number, new Date(now())) } : sent;
+    const recorded = await store.finishAttempt(claim, outcome, new Date(now()));
+    if (!recorded) {
+      logger.warn({ deliveryId: claim.id }, 'webhook attempt outcome not recorded: the lease was lost meanwhile');
+      return;
+    }
+    options.onOutcome?.(outcome.kind);
+    if (outcome.kind !== 'delivered')
+      logger.info(
+        { deliveryId: claim.id, endpointId: claim.endpointId, outcome: outcome.kind, attempt: number },
+        'webhook attempt failed',
+      );
+  }
+
+  function launch(claim: ClaimedDelivery): void {
+    const run = attempt(claim)
+      .catch((error: unknown) => logger.error({ deliveryId: claim.id, err: error }, 'webhook attempt failed to run'))
+      .finally(() => {
+        flying.delete(run);
+        // A free slot: more may be due.
+        kick();
+      });
+    flying.add(run);
+  }
+
+  async function scan(): Promise<void> {
+    const room = options.concurrency - flying.size;
+    if (room <= 0 || closed) return;
+    const claims = await store.claimDue(options.instanceId, room, options.leaseMs, new Date(now()));
+    for (const claim of claims) launch(claim);
+    // A full batch: there may be more.
+    if (claims.length === room) again = true;
+  }
+
+  function kick(): void {
+    if (closed) return;
+    if (scanning) {
+      again = true;
+      return;
+    }
+    scanning = true;
+    again = false;
+    void scan()
+      .catch((error: unknown) => logger.error({ err: error }, 'claiming due webhook deliveries failed'))
+      .finally(() => {
+        scanning = false;
+        if (again) kick();
+      });
+  }
+
+  const timer = setInterval(kick, options.scanMs);
+  timer.unref();
+  kick();
+
+  return {
+    kick,
+    inFlight: () => flying.size,
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      while (scanning || flying.size > 0) await Promise.race([...flying, new Promise((r) => setTimeout(r, 10))]);
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * The webhook store's refusals that a caller may see, coded in the gateway's vocabulary
+ * (src/errors/error-code.ts), with messages that name the setting or the rule.
+ */
+import type { GraphQLError } from 'graphql';
+import { gatewayError } from '../errors/gateway-error.js';
+
+/** The owner already has as many endpoints as WEBHOOK_MAX_ENDPOINTS allows. */
+export function endpointLimitReached(limit: number): GraphQLError {
+  return gatewayError(
+    'CONFLICT',
+    `This account already has ${limit} webhook endpoints, the most this gateway allows (WEBHOOK_MAX_ENDPOINTS): delete one first.`,
+    { limit },
+  );
+}
+
+/** PostgreSQL without WEBHOOK_ENCRYPTION_KEY: nothing secret can be stored or read. */
+export function encryptionKeyMissing(): GraphQLError {
+  return gatewayError(
+    'INTERNAL_SERVER_ERROR',
+    'This gateway cannot store webhook secrets: its operator must set WEBHOOK_ENCRYPTION_KEY (32 random bytes as base64, e.g. `openssl rand -base64 32`).',
+  );
+}
+
+/** The encryption key in force is not the one the stored endpoints were sealed with. */
+export function encryptionKeyMismatch(): GraphQLError {
+  return gatewayError(
+    'INTERNAL_SERVER_ERROR',
+    "This gateway's WEBHOOK_ENCRYPTION_KEY is not the key the stored webhook secrets were sealed with: its operator must set the same key on every instance.",
+  );
+}
+
+/** `after` of webhookDeliveries is not a cursor it gave. */
+export function badDeliveryCursor(): GraphQLError {
+  return gatewayError('BAD_USER_INPUT', 'after: not a cursor returned by webhookDeliveries.', { field: 'after' });
+}

@@ -1,0 +1,124 @@
+/**
+ * The URL policy of webhook endpoints, applied when one is registered (or its URL changed):
+ * `https` to a host whose every address is public, or any `http(s)` URL to a host listed in
+ * WEBHOOK_ALLOWED_HOSTS. The URL is read as WHATWG URL parsing reads it, which is also how undici
+ * reads it when delivering, so the tricks that spell 127.0.0.1 differently (`2130706433`, `0x7f.1`,
+ * `[::ffff:7f00:1]`) are already the plain address here. Every delivery checks the addresses again
+ * at connect time (webhook-dispatcher.ts): a name may resolve elsewhere later (DNS rebinding).
+ *
+ * A refusal's message starts with the URL (without any credentials it carried) and says what is wrong.
+ */
+import { isIP } from 'node:net';
+import { addressesProblem, addressRefusal, canonicalHost, isAllowedHost } from './address-policy.js';
+import { systemResolveHost, type ResolveHost, type ResolvedAddress } from './resolve-host.js';
+
+export type EndpointUrlCheck = { ok: true; url: string } | { ok: false; message: string };
+
+export interface EndpointUrlPolicy {
+  /** WEBHOOK_ALLOWED_HOSTS: reachable over `http` too, and at any address. */
+  allowedHosts: readonly string[];
+  /** Every address of a host name. @default dns.lookup with `all: true` */
+  lookup?: ResolveHost;
+  /** How long resolving the host may take before the URL is refused. @default 5_000 */
+  lookupTimeoutMs?: number;
+}
+
+const MAX_URL_LENGTH = 2048;
+const ALLOWED_HINT = 'unless the host is listed in WEBHOOK_ALLOWED_HOSTS';
+
+/** The URL's parts that need no network: scheme, credentials, an address literal, localhost. */
+export type ParsedEndpointUrl = { ok: true; url: URL; allowed: boolean } | { ok: false; message: string };
+
+/**
+ * The checks that need no DNS, shared by registration and delivery. The URL comes back normalised:
+ * WHATWG serialisation, no fragment, no trailing dot on the host name.
+ */
+export function parseEndpointUrl(text: string, allowedHosts: readonly string[]): ParsedEndpointUrl {
+  const url = URL.canParse(text) && text.length <= MAX_URL_LENGTH ? new URL(text) : null;
+  if (url === null) {
+    const shown = JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+    return refuse(
+      shown,
+      text.length > MAX_URL_LENGTH
+        ? `is longer than ${MAX_URL_LENGTH} characters`
+        : 'is not a URL (expected https://host/path)',
+    );
+  }
+  if (url.username !== '' || url.password !== '') {
+    url.username = '';
+    url.password = '';
+    return refuse(url.href, 'must not carry credentials (user:password@); the signature authenticates deliveries');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    return refuse(url.href, `must be an https URL, not ${url.protocol.slice(0, -1)}`);
+  }
+  url.hash = '';
+  const host = url.hostname.replace(/\.+$/, '');
+  if (host === '') return refuse(url.href, 'has no host name');
+  url.hostname = host;
+  const allowed = isAllowedHost(host, allowedHosts);
+  if (!allowed) {
+    const problem = hostProblem(host);
+    if (problem !== null) return refuse(url.href, `${problem}; webhooks go to public addresses only, ${ALLOWED_HINT}`);
+    if (url.protocol === 'http:')
+      return refuse(url.href, `must use https (plain http is allowed only to hosts in WEBHOOK_ALLOWED_HOSTS)`);
+  }
+  return { ok: true, url, allowed };
+}
+
+/** What is wrong with a host before any DNS: an address literal that is not public, or a localhost name. */
+function hostProblem(host: string): string | null {
+  const bare = canonicalHost(host);
+  if (isIP(bare) !== 0) {
+    const refusal = addressRefusal(bare);
+    return refusal === null ? null : `${bare} is ${refusal}`;
+  }
+  // RFC 6761: resolvers answer these with the loopback address, whatever DNS says.
+  if (bare === 'localhost' || bare.endsWith('.localhost')) return `${bare} is a loopback name`;
+  return null;
+}
+
+/**
+ * Checks a URL given for a webhook endpoint: the normalised URL, or why it is refused. A host name
+ * must resolve, and every address it resolves to must be public (a name with one private address
+ * among public ones is refused: the connection could go to any of them).
+ */
+export async function checkEndpointUrl(text: string, policy: EndpointUrlPolicy): Promise<EndpointUrlCheck> {
+  const parsed = parseEndpointUrl(text, policy.allowedHosts);
+  if (!parsed.ok) return parsed;
+  const { url, allowed } = parsed;
+  const host = canonicalHost(url.hostname);
+  if (allowed || isIP(host) !== 0) return { ok: true, url: url.href };
+  const resolved = await resolveWithin(policy.lookup ?? systemResolveHost, host, policy.lookupTimeoutMs ?? 5_000);
+  if (typeof resolved === 'string') return refuse(url.href, `${host} does not resolve (${resolved})`);
+  if (resolved.length === 0) return refuse(url.href, `${host} does not resolve (no address)`);
+  const problem = addressesProblem(host, resolved);
+  if (problem !== null) return refuse(url.href, `${problem}; webhooks go to public addresses only, ${ALLOWED_HINT}`);
+  return { ok: true, url: url.href };
+}
+
+/** The addresses, or the error code (never the message) when resolving failed or took too long. */
+async function resolveWithin(
+  lookup: ResolveHost,
+  host: string,
+  timeoutMs: number,
+): Promise<readonly ResolvedAddress[] | string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs);
+  });
+  try {
+    return await Promise.race([lookup(host).catch((error: unknown) => errorCode(error) ?? 'lookup failed'), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function errorCode(error: unknown): string | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : null;
+}
+
+function refuse(shown: string, problem: string): { ok: false; message: string } {
+  return { ok: false, message: `${shown}: ${problem}` };
+}

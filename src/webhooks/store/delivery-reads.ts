@@ -1,0 +1,74 @@
+/**
+ * The deliveries as their owner sees them: paged newest first (by insertion sequence, behind an
+ * opaque cursor), each delivery's attempts, and a redelivery. Each query joins the endpoint and names
+ * the owner, so a delivery id of another owner answers nothing.
+ */
+import type { DeliveryPage, StoredAttempt, StoredDelivery, WebhookOwner } from '../webhook-store.js';
+import { decodeDeliveryCursor, encodeDeliveryCursor } from './delivery-cursor.js';
+import { toAttempt, toDelivery } from './rows.js';
+import { ownerFields, type StoreContext } from './store-context.js';
+
+export async function listDeliveries(
+  ctx: StoreContext,
+  owner: WebhookOwner,
+  endpointId: string,
+  first: number,
+  after: string | null,
+): Promise<DeliveryPage> {
+  const size = Math.max(1, Math.floor(first));
+  let query = ctx.db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+    .selectAll('d')
+    .where('d.endpoint_id', '=', endpointId)
+    .where('e.provider', '=', owner.provider)
+    .where('e.owner_key', '=', owner.ownerKey)
+    .orderBy('d.seq', 'desc')
+    .limit(size + 1);
+  if (after !== null) query = query.where('d.seq', '<', decodeDeliveryCursor(after));
+  const rows = await query.execute();
+  const page = rows.slice(0, size);
+  const last = page.at(-1);
+  return {
+    deliveries: page.map(toDelivery),
+    endCursor: rows.length > size && last ? encodeDeliveryCursor(last.seq) : null,
+  };
+}
+
+export async function attempts(ctx: StoreContext, owner: WebhookOwner, deliveryId: string): Promise<StoredAttempt[]> {
+  const rows = await ctx.db
+    .selectFrom('webhook_attempts as a')
+    .innerJoin('webhook_deliveries as d', 'd.id', 'a.delivery_id')
+    .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+    .selectAll('a')
+    .where('a.delivery_id', '=', deliveryId)
+    .where('e.provider', '=', owner.provider)
+    .where('e.owner_key', '=', owner.ownerKey)
+    .orderBy('a.number')
+    .execute();
+  return rows.map(toAttempt);
+}
+
+/**
+ * Pending again and due now. A lease in force is left as it is: the instance sending now keeps the
+ * delivery until it finishes (its outcome then stands), so no two instances ever send it at once.
+ */
+export async function redeliver(
+  ctx: StoreContext,
+  owner: WebhookOwner,
+  deliveryId: string,
+  now: Date,
+): Promise<StoredDelivery | null> {
+  const row = await ctx.db
+    .updateTable('webhook_deliveries as d')
+    .from('webhook_endpoints as e')
+    .set({ state: 'pending', next_attempt_at: now })
+    .whereRef('e.id', '=', 'd.endpoint_id')
+    .where('d.id', '=', deliveryId)
+    .where('e.provider', '=', owner.provider)
+    .where('e.owner_key', '=', owner.ownerKey)
+    .returningAll('d')
+    .executeTakeFirst();
+  if (row) ctx.logger.debug({ ...ownerFields(owner), deliveryId }, 'webhook delivery redelivered');
+  return row ? toDelivery(row) : null;
+}

@@ -1,0 +1,218 @@
+/**
+ * The webhook store's endpoint queries: create (within the owner's limit, with its job baseline),
+ * read, update, rotate, delete, and what the watcher and the sender read. Every caller-facing query
+ * names the owner in its WHERE clause, so one owner's id never reaches another's row.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql, type Updateable } from 'kysely';
+import { endpointLimitReached } from '../errors.js';
+import type { EndpointPatch, EndpointSecrets, NewEndpoint, StoredEndpoint, WebhookOwner } from '../webhook-store.js';
+import { assertKeyInForce } from './key-check.js';
+import { openCredentials, openSecrets, sealCredentials, secretContext, toEndpoint } from './rows.js';
+import { ownerFields, sealerOf, type StoreContext } from './store-context.js';
+import type { EndpointsTable } from './tables.js';
+
+/** Baseline rows per INSERT: 4 parameters each, far below PostgreSQL's 65,535. */
+const BASELINE_CHUNK = 1_000;
+
+export async function createEndpoint(
+  ctx: StoreContext,
+  input: NewEndpoint,
+  limit: number,
+  now: Date,
+): Promise<StoredEndpoint> {
+  const sealer = sealerOf(ctx);
+  const id = randomUUID();
+  const row = await ctx.db.transaction().execute(async (tx) => {
+    await assertKeyInForce(tx, sealer);
+    // One creation at a time per owner, so that two at once cannot both pass the limit.
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`webhook owner ${input.provider} ${input.ownerKey}`}, 0))`.execute(
+      tx,
+    );
+    const { count } = await tx
+      .selectFrom('webhook_endpoints')
+      .select((eb) => eb.fn.countAll<string>().as('count'))
+      .where('provider', '=', input.provider)
+      .where('owner_key', '=', input.ownerKey)
+      .executeTakeFirstOrThrow();
+    if (Number(count) >= limit) throw endpointLimitReached(limit);
+    const created = await tx
+      .insertInto('webhook_endpoints')
+      .values({
+        id,
+        provider: input.provider,
+        owner_key: input.ownerKey,
+        url: input.url,
+        events: [...input.events],
+        description: input.description,
+        enabled: true,
+        state: 'active',
+        state_reason: null,
+        sealed_secret: sealer.seal(input.signingSecret, secretContext(id)),
+        sealed_previous_secret: null,
+        previous_secret_expires_at: null,
+        sealed_credentials: sealCredentials(sealer, id, input.credentials),
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    for (let start = 0; start < input.baseline.length; start += BASELINE_CHUNK) {
+      const chunk = input.baseline.slice(start, start + BASELINE_CHUNK);
+      await tx
+        .insertInto('webhook_job_statuses')
+        .values(chunk.map((job) => ({ endpoint_id: id, job_id: job.jobId, status: job.status, updated_at: now })))
+        .onConflict((conflict) => conflict.columns(['endpoint_id', 'job_id']).doNothing())
+        .execute();
+    }
+    return created;
+  });
+  ctx.logger.debug(
+    { ...ownerFields(input), endpointId: id, baselineJobs: input.baseline.length },
+    'webhook endpoint created',
+  );
+  return toEndpoint(row);
+}
+
+export async function listEndpoints(ctx: StoreContext, owner: WebhookOwner): Promise<StoredEndpoint[]> {
+  const rows = await ctx.db
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where('provider', '=', owner.provider)
+    .where('owner_key', '=', owner.ownerKey)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map(toEndpoint);
+}
+
+export async function getEndpoint(ctx: StoreContext, owner: WebhookOwner, id: string): Promise<StoredEndpoint | null> {
+  const row = await ctx.db
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where('id', '=', id)
+    .where('provider', '=', owner.provider)
+    .where('owner_key', '=', owner.ownerKey)
+    .executeTakeFirst();
+  return row ? toEndpoint(row) : null;
+}
+
+function changesOf(ctx: StoreContext, id: string, patch: EndpointPatch, now: Date): Updateable<EndpointsTable> {
+  const set: Updateable<EndpointsTable> = { updated_at: now };
+  if (patch.events !== undefined) set.events = [...patch.events];
+  if (patch.description !== undefined) set.description = patch.description;
+  if (patch.enabled !== undefined) set.enabled = patch.enabled;
+  if (patch.credentials !== undefined) set.sealed_credentials = sealCredentials(sealerOf(ctx), id, patch.credentials);
+  // Turning the endpoint on, or storing credentials the upstream accepts now, is the owner's answer
+  // to PAUSED, FAILING and DISABLED alike: deliver again.
+  if (patch.enabled === true || patch.credentials !== undefined) {
+    set.state = 'active';
+    set.state_reason = null;
+  }
+  return set;
+}
+
+export async function updateEndpoint(
+  ctx: StoreContext,
+  owner: WebhookOwner,
+  id: string,
+  patch: EndpointPatch,
+  now: Date,
+): Promise<StoredEndpoint | null> {
+  const row = await ctx.db
+    .updateTable('webhook_endpoints')
+    .set(changesOf(ctx, id, patch, now))
+    .where('id', '=', id)
+    .where('provider', '=', owner.provider)
+    .where('owner_key', '=', owner.ownerKey)
+    .returningAll()
+    .executeTakeFirst();
+  if (row)
+    ctx.logger.debug({ ...ownerFields(owner), endpointId: id, fields: Object.keys(patch) }, 'webhook endpoint updated');
+  return row ? toEndpoint(row) : null;
+}
+
+export async function rotateSecret(
+  ctx: StoreContext,
+  owner: WebhookOwner,
+  id: string,
+  signingSecret: string,
+  graceMs: number,
+  now: Date,
+): Promise<StoredEndpoint | null> {
+  const sealed = sealerOf(ctx).seal(signingSecret, secretContext(id));
+  // The current sealed secret becomes the previous one as it is (same endpoint, same context).
+  const row = await ctx.db
+    .updateTable('webhook_endpoints')
+    .set((eb) => ({
+      sealed_previous_secret: eb.ref('sealed_secret'),
+      previous_secret_expires_at: new Date(now.getTime() + graceMs),
+      sealed_secret: sealed,
+      updated_at: now,
+    }))
+    .where('id', '=', id)
+    .where('provider', '=', owner.provider)
+    .where('owner_key', '=', owner.ownerKey)
+    .returningAll()
+    .executeTakeFirst();
+  if (row) ctx.logger.debug({ ...ownerFields(owner), endpointId: id, graceMs }, 'webhook signing secret rotated');
+  return row ? toEndpoint(row) : null;
+}
+
+export async function deleteEndpoint(ctx: StoreContext, owner: WebhookOwner, id: string): Promise<boolean> {
+  const result = await ctx.db
+    .deleteFrom('webhook_endpoints')
+    .where('id', '=', id)
+    .where('provider', '=', owner.provider)
+    .where('owner_key', '=', owner.ownerKey)
+    .executeTakeFirst();
+  const deleted = Number(result.numDeletedRows) > 0;
+  if (deleted) ctx.logger.debug({ ...ownerFields(owner), endpointId: id }, 'webhook endpoint deleted');
+  return deleted;
+}
+
+export async function watchedEndpoints(ctx: StoreContext, now: Date): Promise<(StoredEndpoint & EndpointSecrets)[]> {
+  const rows = await ctx.db
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where('enabled', '=', true)
+    .where('state', 'not in', ['paused', 'disabled'])
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  if (rows.length === 0) return [];
+  const sealer = sealerOf(ctx);
+  return rows.map((row) => ({
+    ...toEndpoint(row),
+    signingSecrets: openSecrets(sealer, row, now),
+    credentials: openCredentials(sealer, row),
+  }));
+}
+
+export async function signingSecrets(ctx: StoreContext, endpointId: string, now: Date): Promise<string[] | null> {
+  const row = await ctx.db
+    .selectFrom('webhook_endpoints')
+    .select(['id', 'sealed_secret', 'sealed_previous_secret', 'previous_secret_expires_at'])
+    .where('id', '=', endpointId)
+    .executeTakeFirst();
+  return row ? openSecrets(sealerOf(ctx), row, now) : null;
+}
+
+export async function pauseEndpoint(ctx: StoreContext, endpointId: string, reason: string, now: Date): Promise<void> {
+  await ctx.db
+    .updateTable('webhook_endpoints')
+    .set({ state: 'paused', state_reason: reason, updated_at: now })
+    .where('id', '=', endpointId)
+    .where('state', '!=', 'disabled')
+    .execute();
+  // Not the reason: it quotes the upstream's answer, which is the watcher's to log.
+  ctx.logger.debug({ endpointId }, 'webhook endpoint paused');
+}
+
+export async function endpointCount(ctx: StoreContext): Promise<number> {
+  const { count } = await ctx.db
+    .selectFrom('webhook_endpoints')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .executeTakeFirstOrThrow();
+  return Number(count);
+}

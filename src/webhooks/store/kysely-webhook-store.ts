@@ -1,0 +1,44 @@
+/**
+ * The WebhookStore over Kysely: one implementation for PostgreSQL and PGlite alike (the queries are
+ * PostgreSQL's, the dialect only carries them). Built by open-store.ts once the schema is migrated.
+ */
+import type { WebhookStore } from '../webhook-store.js';
+import { claimDue, finishAttempt } from './claim-and-finish.js';
+import { attempts, listDeliveries, redeliver } from './delivery-reads.js';
+import {
+  createEndpoint,
+  deleteEndpoint,
+  endpointCount,
+  getEndpoint,
+  listEndpoints,
+  pauseEndpoint,
+  rotateSecret,
+  signingSecrets,
+  updateEndpoint,
+  watchedEndpoints,
+} from './endpoint-queries.js';
+import { recordJob } from './record-job.js';
+import type { StoreContext } from './store-context.js';
+
+export function createKyselyWebhookStore(ctx: StoreContext, onClose: () => Promise<void>): WebhookStore {
+  let closing: Promise<void> | null = null;
+  return {
+    createEndpoint: (input, limit, now) => createEndpoint(ctx, input, limit, now),
+    listEndpoints: (owner) => listEndpoints(ctx, owner),
+    getEndpoint: (owner, id) => getEndpoint(ctx, owner, id),
+    updateEndpoint: (owner, id, patch, now) => updateEndpoint(ctx, owner, id, patch, now),
+    rotateSecret: (owner, id, secret, graceMs, now) => rotateSecret(ctx, owner, id, secret, graceMs, now),
+    deleteEndpoint: (owner, id) => deleteEndpoint(ctx, owner, id),
+    watchedEndpoints: (now) => watchedEndpoints(ctx, now),
+    signingSecrets: (endpointId, now) => signingSecrets(ctx, endpointId, now),
+    pauseEndpoint: (endpointId, reason, now) => pauseEndpoint(ctx, endpointId, reason, now),
+    recordJob: (endpoint, job, now) => recordJob(ctx, endpoint, job, now),
+    claimDue: (instanceId, limit, leaseMs, now) => claimDue(ctx, instanceId, limit, leaseMs, now),
+    finishAttempt: (claim, outcome, now) => finishAttempt(ctx, claim, outcome, now),
+    listDeliveries: (owner, endpointId, first, after) => listDeliveries(ctx, owner, endpointId, first, after),
+    attempts: (owner, deliveryId) => attempts(ctx, owner, deliveryId),
+    redeliver: (owner, deliveryId, now) => redeliver(ctx, owner, deliveryId, now),
+    endpointCount: () => endpointCount(ctx),
+    close: () => (closing ??= onClose()),
+  };
+}

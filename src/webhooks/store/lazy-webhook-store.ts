@@ -1,0 +1,62 @@
+/**
+ * The embedded database, opened on first use: PGlite costs seconds and hundreds of megabytes to open,
+ * so a gateway whose DATA_DIR holds no database yet does not open one at start. Until an endpoint is
+ * created there is nothing to read, so every other method answers what an empty database would
+ * (the watcher's and the sender's periodic reads then cost nothing); the first `createEndpoint` opens
+ * it, and from then on every call goes to it. Imports no database code itself.
+ */
+import type { WebhookStore } from '../webhook-store.js';
+
+type Reader = Exclude<keyof WebhookStore, 'createEndpoint' | 'close'>;
+
+/** What each method answers while no database exists: what it would answer on an empty one. */
+const EMPTY: { [K in Reader]: () => Awaited<ReturnType<WebhookStore[K]>> } = {
+  listEndpoints: () => [],
+  getEndpoint: () => null,
+  updateEndpoint: () => null,
+  rotateSecret: () => null,
+  deleteEndpoint: () => false,
+  watchedEndpoints: () => [],
+  signingSecrets: () => null,
+  pauseEndpoint: () => undefined,
+  recordJob: () => [],
+  claimDue: () => [],
+  finishAttempt: () => false,
+  listDeliveries: () => ({ deliveries: [], endCursor: null }),
+  attempts: () => [],
+  redeliver: () => null,
+  endpointCount: () => 0,
+};
+
+export function lazyWebhookStore(open: () => Promise<WebhookStore>): WebhookStore {
+  let opening: Promise<WebhookStore> | null = null;
+  let closed = false;
+  const opened = () => {
+    if (closed) return Promise.reject(new Error('the webhook store is closed'));
+    // A failed open is not kept: the next use tries again (and reports again).
+    opening ??= open().catch((error: unknown) => {
+      opening = null;
+      throw error;
+    });
+    return opening;
+  };
+  const readers = Object.fromEntries(
+    (Object.keys(EMPTY) as Reader[]).map((name) => [
+      name,
+      async (...args: unknown[]) => {
+        if (!opening) return EMPTY[name]();
+        const store = await opening;
+        return (store[name] as (...a: unknown[]) => Promise<unknown>)(...args);
+      },
+    ]),
+  ) as Pick<WebhookStore, Reader>;
+  return {
+    ...readers,
+    createEndpoint: async (input, limit, now) => (await opened()).createEndpoint(input, limit, now),
+    async close() {
+      closed = true;
+      const store = await opening?.catch(() => null);
+      await store?.close();
+    },
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * Connecting Kysely to PostgreSQL (`pg`'s pool) or to the embedded PGlite, migrating, and building the
+ * store on the result. Imported dynamically by whoever opens the database (src/server/webhook-database.ts),
+ * so that Kysely, `pg` and PGlite's WebAssembly cost nothing to a gateway that never uses webhooks;
+ * `pg` and PGlite are imported here only when their database is opened.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { PGlite } from '@electric-sql/pglite';
+import { Kysely, PGliteDialect, PostgresDialect, type LogEvent, type PGlite as PGliteForKysely } from 'kysely';
+import type { Logger } from 'pino';
+import { createSealer } from '../seal.js';
+import type { WebhookStore } from '../webhook-store.js';
+import { checkKey } from './key-check.js';
+import { createKyselyWebhookStore } from './kysely-webhook-store.js';
+import { migrateToLatest } from './migrations.js';
+import type { WebhookTables } from './tables.js';
+
+export type WebhookDb = Kysely<WebhookTables>;
+
+/** An error's name, code and message: a driver's error object may hold the query's parameters. */
+function briefly(error: unknown) {
+  if (!(error instanceof Error)) return { message: String(error) };
+  return { type: error.name, code: (error as { code?: unknown }).code, message: error.message };
+}
+
+/**
+ * Query lines at trace level: the SQL text and its duration, never the parameters (which hold sealed
+ * secrets, ids and event bodies). Failed queries at debug. Off unless the logger's level asks.
+ */
+function queryLog(logger: Logger) {
+  if (!logger.isLevelEnabled('debug')) return undefined;
+  return (event: LogEvent) => {
+    const ms = Math.round(event.queryDurationMillis * 10) / 10;
+    if (event.level === 'query') logger.trace({ sql: event.query.sql, ms }, 'webhook store query');
+    else logger.debug({ sql: event.query.sql, ms, err: briefly(event.error) }, 'webhook store query failed');
+  };
+}
+
+/** Connections PostgreSQL gives one instance: claims, records and the API's reads, each short. */
+const POOL_SIZE = 5;
+
+export async function connectPostgres(url: string, logger: Logger): Promise<WebhookDb> {
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: POOL_SIZE,
+    idleTimeoutMillis: 30_000,
+    // pg waits forever for a connection by default: a host that drops packets would hang the start.
+    connectionTimeoutMillis: 10_000,
+    application_name: 'fine-tuning-gateway',
+  });
+  // An idle client's broken connection is an 'error' event on the pool: without a listener it would
+  // crash the process. The pool replaces the client; the next query reconnects.
+  pool.on('error', (error) => logger.warn({ err: error }, 'PostgreSQL connection error (DATABASE_URL)'));
+  const log = queryLog(logger);
+  return new Kysely<WebhookTables>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
+}
+
+/**
+ * PGlite in `dataDir` (created when missing), `memory://` for a database that lives as long as the
+ * process, or an instance already open (tests put two stores on one). Small shared buffers: the
+ * webhook tables are small, and the default 128 MB adds about as much to the process's memory.
+ */
+export async function connectPglite(where: string | PGlite, logger: Logger): Promise<WebhookDb> {
+  let pglite: PGlite;
+  if (typeof where === 'string') {
+    const { PGlite } = await import('@electric-sql/pglite');
+    if (!where.startsWith('memory://')) await mkdir(where, { recursive: true });
+    pglite = await PGlite.create(where, { postgresqlconf: ['shared_buffers=8MB'] });
+  } else pglite = where;
+  const log = queryLog(logger);
+  return new Kysely<WebhookTables>({
+    dialect: new PGliteDialect({ pglite: withoutParametersInErrors(pglite) }),
+    ...(log ? { log } : {}),
+  });
+}
+
+type Query = PGlite['query'];
+
+/** `query` whose errors no longer carry the parameters (PGlite adds `params` and `queryOptions`, pg does not). */
+function scrubbed(query: Query): Query {
+  return (async (...args: Parameters<Query>) => {
+    try {
+      return await query(...args);
+    } catch (error) {
+      if (error && typeof error === 'object') {
+        delete (error as { params?: unknown }).params;
+        delete (error as { queryOptions?: unknown }).queryOptions;
+      }
+      throw error;
+    }
+  }) as Query;
+}
+
+/** The PGlite as Kysely's dialect sees it, its queries' errors (in transactions too) scrubbed. */
+function withoutParametersInErrors(pglite: PGlite): PGliteForKysely {
+  return {
+    query: scrubbed(pglite.query.bind(pglite)),
+    transaction: (callback) =>
+      pglite.transaction((tx) => callback({ query: scrubbed(tx.query.bind(tx)), rollback: () => tx.rollback() })),
+    close: () => pglite.close(),
+    get closed() {
+      return pglite.closed;
+    },
+    get ready() {
+      return pglite.ready;
+    },
+    waitReady: pglite.waitReady,
+  };
+}
+
+export { migrateToLatest };
+
+export async function storedEndpointCount(db: WebhookDb): Promise<number> {
+  const { count } = await db
+    .selectFrom('webhook_endpoints')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .executeTakeFirstOrThrow();
+  return Number(count);
+}
+
+/** 'mismatch': endpoints are stored that `key` does not open (see key-check.ts). */
+export function checkStoredKey(db: WebhookDb, key: Buffer, now: Date): Promise<'ok' | 'mismatch'> {
+  return checkKey(db, createSealer(key), now);
+}
+
+/** The store on a migrated database; `close` ends its connections (and closes PGlite). */
+export function storeOn(db: WebhookDb, options: { key: Buffer | null; logger: Logger }): WebhookStore {
+  const sealer = options.key ? createSealer(options.key) : null;
+  return createKyselyWebhookStore({ db, sealer, logger: options.logger }, () => db.destroy());
+}

@@ -1,0 +1,99 @@
+/**
+ * `recordJob`: what a poll saw of a job, for one endpoint, and the deliveries its move sends, in one
+ * transaction. Several instances may see the same move at once; the endpoint's status row is locked
+ * (FOR UPDATE) before it is compared, so the second instance waits for the first to commit, then
+ * reads the status the first wrote, sees no move and inserts nothing. The deterministic delivery id
+ * with ON CONFLICT DO NOTHING is the second guard: a move seen twice is one row.
+ */
+import type { Transaction } from 'kysely';
+import type { JobStatus } from '../../upstream/schemas.js';
+import type { SeenJob, StoredDelivery, StoredEndpoint } from '../webhook-store.js';
+import { deliveryId } from './delivery-id.js';
+import { toDelivery } from './rows.js';
+import type { StoreContext } from './store-context.js';
+import type { WebhookTables } from './tables.js';
+
+type Tx = Transaction<WebhookTables>;
+
+async function lockedStatus(tx: Tx, endpointId: string, jobId: string): Promise<JobStatus | undefined> {
+  const row = await tx
+    .selectFrom('webhook_job_statuses')
+    .select('status')
+    .where('endpoint_id', '=', endpointId)
+    .where('job_id', '=', jobId)
+    .forUpdate()
+    .executeTakeFirst();
+  return row?.status as JobStatus | undefined;
+}
+
+/**
+ * The status before this move, with the row now locked or inserted by this transaction; `undefined`
+ * when the endpoint is gone.
+ */
+async function previousStatus(tx: Tx, endpointId: string, job: SeenJob, now: Date) {
+  const locked = await lockedStatus(tx, endpointId, job.jobId);
+  if (locked !== undefined) return { previous: locked as JobStatus | null };
+  // Key-share lock on the endpoint: it cannot be deleted under this transaction (nor is a missing one an FK error).
+  const endpoint = await tx
+    .selectFrom('webhook_endpoints')
+    .select('id')
+    .where('id', '=', endpointId)
+    .forKeyShare()
+    .executeTakeFirst();
+  if (!endpoint) return undefined;
+  const inserted = await tx
+    .insertInto('webhook_job_statuses')
+    .values({ endpoint_id: endpointId, job_id: job.jobId, status: job.status, updated_at: now })
+    .onConflict((conflict) => conflict.columns(['endpoint_id', 'job_id']).doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return { previous: null, inserted: true };
+  // Another instance inserted it meanwhile (and has committed: the conflict waited for it).
+  return { previous: (await lockedStatus(tx, endpointId, job.jobId)) ?? null };
+}
+
+export async function recordJob(
+  ctx: StoreContext,
+  endpoint: Pick<StoredEndpoint, 'id' | 'events'>,
+  job: SeenJob,
+  now: Date,
+): Promise<StoredDelivery[]> {
+  const rows = await ctx.db.transaction().execute(async (tx) => {
+    const seen = await previousStatus(tx, endpoint.id, job, now);
+    if (!seen || seen.previous === job.status) return [];
+    if (!('inserted' in seen))
+      await tx
+        .updateTable('webhook_job_statuses')
+        .set({ status: job.status, updated_at: now })
+        .where('endpoint_id', '=', endpoint.id)
+        .where('job_id', '=', job.jobId)
+        .execute();
+    const wanted = new Set(endpoint.events);
+    const events = job.bodies(seen.previous).filter(({ type }) => wanted.has(type));
+    if (events.length === 0) return [];
+    return tx
+      .insertInto('webhook_deliveries')
+      .values(
+        events.map(({ type, body }) => ({
+          id: deliveryId(endpoint.id, job.jobId, type, seen.previous, job.status),
+          endpoint_id: endpoint.id,
+          job_id: job.jobId,
+          type,
+          previous_status: seen.previous,
+          job_status: job.status,
+          state: 'pending' as const,
+          next_attempt_at: now,
+          body,
+          created_at: now,
+        })),
+      )
+      .onConflict((conflict) => conflict.column('id').doNothing())
+      .returningAll()
+      .execute();
+  });
+  if (rows.length > 0)
+    ctx.logger.debug(
+      { endpointId: endpoint.id, jobId: job.jobId, status: job.status, types: rows.map((row) => row.type) },
+      'webhook deliveries recorded',
+    );
+  return rows.map(toDelivery);
+}

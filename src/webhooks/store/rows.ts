@@ -1,0 +1,83 @@
+/**
+ * From rows to what the store answers, and the sealing contexts of an endpoint's secret columns (the
+ * endpoint id and the field: a sealed value moved to another row or column does not open there).
+ */
+import type { Selectable } from 'kysely';
+import type { CallCredentials } from '../../upstream/types.js';
+import type { WebhookEventType } from '../events.js';
+import type { Sealer } from '../seal.js';
+import type { ProviderName } from '../../providers/provider-name.js';
+import type { StoredAttempt, StoredDelivery, StoredEndpoint } from '../webhook-store.js';
+import type { AttemptsTable, DeliveriesTable, EndpointsTable } from './tables.js';
+
+export const secretContext = (endpointId: string) => `webhook endpoint ${endpointId} signing secret`;
+export const credentialsContext = (endpointId: string) => `webhook endpoint ${endpointId} credentials`;
+
+export function toEndpoint(row: Selectable<EndpointsTable>): StoredEndpoint {
+  return {
+    id: row.id,
+    provider: row.provider as ProviderName,
+    ownerKey: row.owner_key,
+    url: row.url,
+    events: row.events as WebhookEventType[],
+    description: row.description,
+    enabled: row.enabled,
+    state: row.state,
+    stateReason: row.state_reason,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    previousSecretExpiresAt: row.previous_secret_expires_at,
+  };
+}
+
+export function toDelivery(row: Selectable<DeliveriesTable>): StoredDelivery {
+  return {
+    id: row.id,
+    endpointId: row.endpoint_id,
+    type: row.type as WebhookEventType,
+    jobId: row.job_id,
+    state: row.state,
+    attemptCount: row.attempt_count,
+    nextAttemptAt: row.next_attempt_at,
+    lastResponseCode: row.last_response_code,
+    createdAt: row.created_at,
+    body: row.body,
+  };
+}
+
+export function toAttempt(row: Selectable<AttemptsTable>): StoredAttempt {
+  return {
+    number: row.number,
+    startedAt: row.started_at,
+    durationMs: row.duration_ms,
+    responseCode: row.response_code,
+    error: row.error,
+  };
+}
+
+/** The signing secrets in force at `now`, current first. */
+export function openSecrets(
+  sealer: Sealer,
+  row: Pick<EndpointsTable, 'id' | 'sealed_secret' | 'sealed_previous_secret' | 'previous_secret_expires_at'>,
+  now: Date,
+): string[] {
+  const secrets = [sealer.open(row.sealed_secret, secretContext(row.id))];
+  if (row.sealed_previous_secret && row.previous_secret_expires_at && row.previous_secret_expires_at > now)
+    secrets.push(sealer.open(row.sealed_previous_secret, secretContext(row.id)));
+  return secrets;
+}
+
+export function openCredentials(
+  sealer: Sealer,
+  row: Pick<EndpointsTable, 'id' | 'sealed_credentials'>,
+): CallCredentials {
+  const parsed = JSON.parse(sealer.open(row.sealed_credentials, credentialsContext(row.id))) as CallCredentials;
+  return parsed.organizationId === undefined
+    ? { token: parsed.token }
+    : { token: parsed.token, organizationId: parsed.organizationId };
+}
+
+export function sealCredentials(sealer: Sealer, endpointId: string, credentials: CallCredentials): string {
+  const { token, organizationId } = credentials;
+  return sealer.seal(JSON.stringify({ token, organizationId }), credentialsContext(endpointId));
+}

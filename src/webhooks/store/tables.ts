@@ -1,0 +1,77 @@
+/**
+ * The webhook tables as Kysely sees them (what migrations.ts creates). Sealed columns hold seal.ts's
+ * text form, never a secret in the clear.
+ */
+import type { ColumnType, Generated } from 'kysely';
+import type { DeliveryState, EndpointState } from '../webhook-store.js';
+
+export interface EndpointsTable {
+  id: string;
+  provider: string;
+  owner_key: string;
+  url: string;
+  events: string[];
+  description: string | null;
+  enabled: boolean;
+  state: EndpointState;
+  state_reason: string | null;
+  sealed_secret: string;
+  sealed_previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
+  sealed_credentials: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** What each endpoint last saw of each of its owner's jobs: the `previous` of the next move. */
+export interface JobStatusesTable {
+  endpoint_id: string;
+  job_id: string;
+  status: string;
+  updated_at: Date;
+}
+
+export interface DeliveriesTable {
+  /** The `webhook-id`, deterministic (delivery-id.ts). */
+  id: string;
+  /** Insertion order, for paging newest first; int8, which drivers may hand back as text. */
+  seq: ColumnType<string | number | bigint, never, never>;
+  endpoint_id: string;
+  job_id: string;
+  type: string;
+  previous_status: string | null;
+  job_status: string;
+  state: DeliveryState;
+  attempt_count: Generated<number>;
+  next_attempt_at: Date | null;
+  lease_owner: string | null;
+  lease_value: string | null;
+  lease_expires_at: Date | null;
+  last_response_code: number | null;
+  body: string;
+  created_at: Date;
+}
+
+export interface AttemptsTable {
+  delivery_id: string;
+  number: number;
+  started_at: Date;
+  duration_ms: number;
+  response_code: number | null;
+  error: string | null;
+}
+
+/** One row: a constant sealed under the key in force, so that an instance with another key is told at start. */
+export interface KeyCheckTable {
+  id: number;
+  sealed_check: string;
+  updated_at: Date;
+}
+
+export interface WebhookTables {
+  webhook_endpoints: EndpointsTable;
+  webhook_job_statuses: JobStatusesTable;
+  webhook_deliveries: DeliveriesTable;
+  webhook_attempts: AttemptsTable;
+  webhook_key_check: KeyCheckTable;
+}

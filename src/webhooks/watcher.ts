@@ -1,0 +1,164 @@
+/**
+ * Watching the jobs of every webhook endpoint, with nobody subscribed: each instance holds one
+ * `watchJobs` stream of the live-update engine per endpoint, with the endpoint's stored credentials,
+ * and records what each snapshot shows (`store.recordJob`, which inserts the deliveries of a move).
+ * The streams join the engine's list pollers, so an organization's job list is polled once per
+ * interval across the fleet whatever the number of endpoints and dashboards watching it (one
+ * poller per organization, one lease holder per topic on Redis); every instance records the same
+ * moves, and the store inserts each once.
+ *
+ * The endpoints to watch are re-read every `rescanMs` (another instance's registrations, updates and
+ * deletions) and at once after a change made here (`refresh`). A stream the upstream ends with
+ * UNAUTHENTICATED or FORBIDDEN pauses its endpoint with the reason; any other end is retried at the
+ * next rescan.
+ */
+import type { Logger } from 'pino';
+import type { LiveUpdates } from '../live/hub.js';
+import type { JobSnapshot } from '../live/snapshot.js';
+import type { ProviderName } from '../providers/provider-name.js';
+import { togetherLiveCredentials } from '../providers/together-live-client.js';
+import type { JobShape } from '../providers/job-shape.js';
+import { isUpstreamError } from '../upstream/errors.js';
+import type { Credentials } from '../upstream/types.js';
+import { eventsOfMove } from './events.js';
+import { webhookBody } from './payload.js';
+import type { EndpointSecrets, SeenJob, StoredEndpoint, WebhookStore } from './webhook-store.js';
+
+export interface WebhookWatcherOptions {
+  store: WebhookStore;
+  /** Each enabled provider's live updates: what the streams join. */
+  hubs: ReadonlyMap<ProviderName, LiveUpdates>;
+  now: () => number;
+  rescanMs: number;
+  logger: Logger;
+  /** Told when a snapshot inserted deliveries, so that they go out without waiting for the next scan. */
+  onDeliveries?: () => void;
+  /** Told when an endpoint is paused (metrics). */
+  onPaused?: () => void;
+}
+
+export interface WebhookWatcher {
+  /** Re-reads the endpoints now (after a change made on this instance). */
+  refresh(): Promise<void>;
+  /** Endpoints watched by this instance. */
+  watchedCount(): number;
+  close(): Promise<void>;
+}
+
+type WatchedEndpoint = StoredEndpoint & EndpointSecrets;
+
+interface Watch {
+  /** What the stream was opened with: a change (events, credentials) reopens it. */
+  fingerprint: string;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+const fingerprintOf = (e: WatchedEndpoint): string =>
+  JSON.stringify([e.events, e.credentials.token, e.credentials.organizationId ?? null, e.updatedAt.getTime()]);
+
+/** The engine's credentials for an endpoint's owner (Together: the key and its fingerprint as account). */
+function engineCredentials(endpoint: WatchedEndpoint): Credentials {
+  const { token, organizationId } = endpoint.credentials;
+  if (endpoint.provider === 'together') return togetherLiveCredentials(token);
+  return { token, organizationId: organizationId ?? endpoint.ownerKey };
+}
+
+export function seenJob(provider: ProviderName, snapshot: JobSnapshot, at: Date): SeenJob {
+  const job = snapshot.job as JobShape;
+  return {
+    jobId: job.id,
+    status: job.status,
+    bodies: (previous) =>
+      eventsOfMove(previous, job.status).map((type) => ({
+        type,
+        body: webhookBody(type, provider, job, previous, at),
+      })),
+  };
+}
+
+export function createWebhookWatcher(options: WebhookWatcherOptions): WebhookWatcher {
+  const { store, hubs, now, logger } = options;
+  const watches = new Map<string, Watch>();
+  let closed = false;
+
+  async function follow(endpoint: WatchedEndpoint, hub: LiveUpdates, signal: AbortSignal): Promise<void> {
+    const stream = hub.watchJobs(engineCredentials(endpoint), {}, { signal });
+    try {
+      for await (const snapshot of stream) {
+        const inserted = await store.recordJob(
+          endpoint,
+          seenJob(endpoint.provider, snapshot, new Date(now())),
+          new Date(now()),
+        );
+        if (inserted.length > 0) options.onDeliveries?.();
+      }
+    } catch (error) {
+      if (signal.aborted || closed) return;
+      if (isUpstreamError(error) && (error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN')) {
+        const reason = `the upstream refused the stored credentials (${error.code}): ${error.message}`;
+        logger.warn({ endpointId: endpoint.id, code: error.code }, 'webhook endpoint paused: credentials refused');
+        await store.pauseEndpoint(endpoint.id, reason, new Date(now()));
+        options.onPaused?.();
+        return;
+      }
+      logger.warn({ endpointId: endpoint.id, err: error }, 'webhook watch ended; retried at the next rescan');
+    }
+  }
+
+  function start(endpoint: WatchedEndpoint): void {
+    const hub = hubs.get(endpoint.provider);
+    if (!hub) return;
+    const abort = new AbortController();
+    const watch: Watch = { fingerprint: fingerprintOf(endpoint), abort, done: Promise.resolve() };
+    watch.done = follow(endpoint, hub, abort.signal)
+      .catch((error: unknown) => logger.error({ endpointId: endpoint.id, err: error }, 'webhook watch failed'))
+      .finally(() => {
+        if (watches.get(endpoint.id) === watch) watches.delete(endpoint.id);
+      });
+    watches.set(endpoint.id, watch);
+  }
+
+  async function scan(): Promise<void> {
+    const endpoints = await store.watchedEndpoints(new Date(now()));
+    if (closed) return;
+    const wanted = new Map(endpoints.map((e) => [e.id, e]));
+    for (const [id, watch] of watches) {
+      const endpoint = wanted.get(id);
+      if (endpoint && fingerprintOf(endpoint) === watch.fingerprint) continue;
+      watch.abort.abort();
+      watches.delete(id);
+    }
+    for (const endpoint of endpoints) if (!watches.has(endpoint.id)) start(endpoint);
+  }
+
+  // Scans run one at a time; a refresh during a scan queues one more (the running one may have read
+  // the endpoints before the change), and refreshes while that one waits share it.
+  let tail: Promise<void> = Promise.resolve();
+  let queued: Promise<void> | null = null;
+  const refresh = (): Promise<void> => {
+    queued ??= tail.then(() => {
+      queued = null;
+      return scan().catch((error: unknown) => logger.error({ err: error }, 'reading the webhook endpoints failed'));
+    });
+    tail = queued;
+    return queued;
+  };
+
+  const timer = setInterval(() => void refresh(), options.rescanMs);
+  timer.unref();
+  void refresh();
+
+  return {
+    refresh,
+    watchedCount: () => watches.size,
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      await tail;
+      const all = [...watches.values()];
+      for (const watch of all) watch.abort.abort();
+      await Promise.all(all.map((w) => w.done));
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * What the webhook API specs arrange: jobs on either provider through the gateway, and what the
+ * watcher would record of a job (a `SeenJob` whose bodies are the lead's payload for the job as the
+ * upstream shows it), so that deliveries exist without waiting for a poll.
+ */
+import type { ProviderName } from '../../src/providers/provider-name.js';
+import type { JobShape } from '../../src/providers/job-shape.js';
+import { eventsOfMove } from '../../src/webhooks/events.js';
+import { webhookBody } from '../../src/webhooks/payload.js';
+import type { SeenJob } from '../../src/webhooks/webhook-store.js';
+import type { JobStatus } from '../../src/upstream/schemas.js';
+import { QWEN_SMALL, seedDataset } from '../harness/fixtures.js';
+import { DEMO } from '../harness/stack.js';
+import type { WebhookStack } from './api-stack.js';
+
+const CSV = ['prompt,answer', '"What is LoRA?","Low-rank adaptation."', '"What is an epoch?","A full pass."'].join(
+  '\n',
+);
+
+/** A job of demo-org, created through the gateway; its id as the API shows it. */
+export async function nscaleJob(stack: WebhookStack, name: string): Promise<string> {
+  const { datasetId } = await seedDataset(stack, DEMO, name);
+  const input = {
+    name,
+    baseModelId: QWEN_SMALL,
+    dataset: { id: datasetId, promptColumn: 'question', answerColumn: 'answer' },
+    hyperparameters: { nEpochs: 1, nEvals: 0, batchSize: 4 },
+  };
+  const created = await stack.as({ authorization: 'Bearer demo-token', 'x-organization-id': 'demo-org' })(
+    'mutation($i: CreateJobInput!) { createJob(input: $i) { id } }',
+    { i: input },
+  );
+  if (created.errors) throw new Error(created.text);
+  return created.data?.createJob.id as string;
+}
+
+/** A job of Together's demo key, created through the gateway (upload, then createJob); its public id. */
+export async function togetherJob(stack: WebhookStack, headers: Record<string, string>, name: string) {
+  const form = new FormData();
+  form.set(
+    'operations',
+    JSON.stringify({ query: 'mutation($file: Upload!) { uploadFile(file: $file) { id } }', variables: { file: null } }),
+  );
+  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.set('0', new File([CSV], `${name}.csv`, { type: 'text/csv' }));
+  const uploaded = await stack.gateway.yoga.fetch('http://localhost/graphql', {
+    method: 'POST',
+    headers: { accept: 'application/graphql-response+json', ...headers },
+    body: form,
+  });
+  const fileId = ((await uploaded.json()) as { data: { uploadFile: { id: string } } }).data.uploadFile.id;
+  const input = {
+    name,
+    baseModelId: 'meta-llama/Llama-3.2-3B-Instruct',
+    files: { trainingFileId: fileId },
+    hyperparameters: { nEpochs: 1, batchSize: 8 },
+  };
+  const created = await stack.as(headers)('mutation($i: CreateJobInput!) { createJob(input: $i) { id } }', {
+    i: input,
+  });
+  if (created.errors) throw new Error(created.text);
+  return created.data?.createJob.id as string;
+}
+
+/** A job as a poll would see it, with the payload bodies the watcher gives the store. */
+export function seenJob(provider: ProviderName, job: JobShape, status: JobStatus = job.status): SeenJob {
+  const at = new Date();
+  return {
+    jobId: job.id,
+    status,
+    bodies: (previous) =>
+      eventsOfMove(previous, status).map((type) => ({
+        type,
+        body: webhookBody(type, provider, { ...job, status }, previous, at),
+      })),
+  };
+}
+
+/** Nscale's job `id` as the upstream shows it now. */
+export const nscaleShape = (stack: WebhookStack, id: string): Promise<JobShape> => stack.client.getJob(DEMO, id);
+
+/** A job's move as a poll would see it, when what its bodies say does not matter to the spec. */
+export function seenStatus(jobId: string, status: JobStatus): SeenJob {
+  return {
+    jobId,
+    status,
+    bodies: (previous) =>
+      eventsOfMove(previous, status).map((type) => ({ type, body: JSON.stringify({ type, jobId }) })),
+  };
+}

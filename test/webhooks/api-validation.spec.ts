@@ -1,0 +1,133 @@
+/**
+ * What createWebhookEndpoint and updateWebhookEndpoint refuse, and how: every problem of the input at
+ * once, each its own BAD_USER_INPUT error with `extensions.field` and a message naming the field, the
+ * value and the rule, before any upstream call or store access; then the URL policy (https, public
+ * addresses, WEBHOOK_ALLOWED_HOSTS), checked for a caller the upstream has accepted, before anything
+ * is stored. A URL's user name or password is never repeated.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { NSCALE_DEMO, startWebhookStack, type WebhookStack } from './api-stack.js';
+
+let stack: WebhookStack;
+beforeAll(async () => {
+  // No allowed host: the URL policy applies in full.
+  stack = await startWebhookStack({ env: { WEBHOOK_ALLOWED_HOSTS: '' } });
+});
+afterAll(() => stack?.close());
+beforeEach(() => {
+  stack.simulator.resetStats();
+  stack.resetStoreCalls();
+});
+
+const CREATE = `mutation($input: CreateWebhookEndpointInput!) {
+  createWebhookEndpoint(input: $input) { endpoint { id url } signingSecret } }`;
+const create = (input: Record<string, unknown>) => stack.as(NSCALE_DEMO)(CREATE, { input });
+const problems = (errors: Array<{ message: string; extensions?: Record<string, any> }> | undefined) =>
+  (errors ?? []).map((e) => ({ field: e.extensions?.field, code: e.extensions?.code, message: e.message }));
+
+describe('createWebhookEndpoint input', () => {
+  it('reports every problem at once, each naming its field, value and rule, with no upstream call', async () => {
+    const refused = await create({
+      url: 'ftp://files.example.com/drop',
+      events: ['JOB_FAILED', 'JOB_FAILED'],
+      description: 'x'.repeat(501),
+    });
+    expect(problems(refused.errors)).toEqual([
+      {
+        field: 'url',
+        code: 'BAD_USER_INPUT',
+        message: 'url: "ftp://files.example.com/drop" is not an https URL (ftp is not a web protocol)',
+      },
+      {
+        field: 'events',
+        code: 'BAD_USER_INPUT',
+        message: 'events: ["JOB_FAILED","JOB_FAILED"] names an event more than once',
+      },
+      {
+        field: 'description',
+        code: 'BAD_USER_INPUT',
+        message: 'description: 501 characters is more than the 500 a description may have',
+      },
+    ]);
+    expect(stack.calls()).toEqual({});
+    expect(stack.storeCalls()).toEqual({});
+  });
+
+  it('refuses no events, a text that is not a URL, and an overlong URL', async () => {
+    expect(problems((await create({ url: 'not a url', events: [] })).errors)).toEqual([
+      {
+        field: 'url',
+        code: 'BAD_USER_INPUT',
+        message: 'url: "not a url" is not an absolute URL such as https://example.com/hooks',
+      },
+      { field: 'events', code: 'BAD_USER_INPUT', message: 'events: [] names no event; subscribe to at least one' },
+    ]);
+    const long = `https://example.com/${'a'.repeat(2100)}`;
+    const refused = await create({ url: long, events: ['JOB_FAILED'] });
+    expect(refused.errors?.[0]?.message).toBe(`url: ${long.length} characters is more than the 2048 a URL may have`);
+    expect(refused.text).not.toContain('a'.repeat(300));
+  });
+
+  it('refuses a URL with a user name or password without repeating it', async () => {
+    const refused = await create({ url: 'https://hook:s3cr3t-pass@example.com/x', events: ['JOB_FAILED'] });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'url' });
+    expect(refused.errors?.[0]?.message).toMatch(/^url: holds a user name or password/);
+    expect(refused.text).not.toContain('s3cr3t-pass');
+    expect(refused.text).not.toContain('hook:');
+    expect(stack.storeCalls()).toEqual({});
+  });
+
+  it('refuses an id or events of updateWebhookEndpoint the same way', async () => {
+    const refused = await stack.as(NSCALE_DEMO)(
+      'mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { id } }',
+      { input: { id: 'x'.repeat(300), events: [] } },
+    );
+    expect(problems(refused.errors)).toEqual([
+      {
+        field: 'id',
+        code: 'BAD_USER_INPUT',
+        message: 'id: 300 characters is more than the 256 an id or a name may have',
+      },
+      { field: 'events', code: 'BAD_USER_INPUT', message: 'events: [] names no event; subscribe to at least one' },
+    ]);
+    expect(stack.calls()).toEqual({});
+  });
+});
+
+describe('the URL policy at registration', () => {
+  const REFUSED = [
+    ['http://127.0.0.1:8080/hooks', /127\.0\.0\.1 is .*loopback/],
+    ['https://127.0.0.1/hooks', /loopback/],
+    ['http://169.254.169.254/latest/meta-data', /169\.254\.169\.254/],
+    ['https://10.0.0.5/hooks', /10\.0\.0\.5 is .*private/],
+    ['https://[::1]/hooks', /loopback/],
+    ['https://localhost/hooks', /localhost is a loopback name/],
+    ['http://example.com/hooks', /must use https/],
+  ] as const;
+
+  it.each(REFUSED)('refuses %s with BAD_USER_INPUT naming url, storing nothing', async (url, reason) => {
+    const refused = await create({ url, events: ['JOB_COMPLETED'] });
+    expect(refused.errors).toHaveLength(1);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'url' });
+    expect(refused.errors?.[0]?.message).toMatch(/^url: /);
+    expect(refused.errors?.[0]?.message).toMatch(reason);
+    expect(refused.text).not.toMatch(/whsec_/);
+    // The caller was checked first (one call), then nothing was stored.
+    expect(stack.calls()).toEqual({ 'GET /jobs': 1 });
+    expect(stack.storeCalls()).toEqual({});
+  });
+
+  it('allows plain http to a loopback host the operator lists in WEBHOOK_ALLOWED_HOSTS', async () => {
+    const allowed = await startWebhookStack({ env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } });
+    try {
+      const created = await allowed.as(NSCALE_DEMO)(CREATE, {
+        input: { url: 'http://127.0.0.1:8080/hooks#frag', events: ['JOB_COMPLETED'] },
+      });
+      expect(created.errors).toBeUndefined();
+      // Stored as the policy normalises it (no fragment).
+      expect(created.data?.createWebhookEndpoint.endpoint.url).toBe('http://127.0.0.1:8080/hooks');
+    } finally {
+      await allowed.close();
+    }
+  });
+});
