@@ -22,7 +22,14 @@
  *
  * Errors are never cached, nor a response with any error in it (an upstream failure surfaces as one;
  * only a NOT_FOUND that the schema answers as null, such as a deleted dataset, is data).
+ *
+ * Nor is a response holding any type that is neither listed here nor a part of one listed (reached
+ * through its fields: a job's metrics, a file's columns), nor one selecting a field that returns such
+ * a type, even as an empty list: `cacheRules` gives the cache both (a webhook delivery, whose state a
+ * worker changes behind the gateway's back; a cost estimate). A type added to the schema is never
+ * cached until it is listed here.
  */
+import { getNamedType, isObjectType, type GraphQLSchema } from 'graphql';
 import { DEFAULT_INTERVALS } from '../live/options.js';
 import type { JobStatusWire } from '../contract/hyperparameters.js';
 
@@ -85,4 +92,46 @@ export function responseTtl(context: object, ttl: number, policy: ResponseTtlPol
   let shortest = ttl;
   for (const status of statuses) shortest = Math.min(shortest, policy.jobs[status]);
   return shortest;
+}
+
+/**
+ * The object types an answer must not hold to be cached: all but the roots, the types listed in
+ * `policy` with a time-to-live above 0, and the types reached from those through their fields.
+ */
+export function uncacheableTypes(schema: GraphQLSchema, policy: ResponseTtlPolicy): string[] {
+  const allowed = new Set<string>(['Query']);
+  const visit = (name: string) => {
+    const type = schema.getType(name);
+    if (!isObjectType(type) || allowed.has(name)) return;
+    allowed.add(name);
+    for (const field of Object.values(type.getFields())) visit(getNamedType(field.type).name);
+  };
+  for (const [coordinate, ttl] of Object.entries(policy.coordinates))
+    if (!coordinate.includes('.') && ttl > 0) visit(coordinate);
+  // The other roots are never in a cached answer; a mutation's must stay out of this list, or the plugin
+  // would not collect the entities a mutation's answer holds (to evict them).
+  for (const root of [schema.getMutationType(), schema.getSubscriptionType()]) if (root) allowed.add(root.name);
+  return Object.values(schema.getTypeMap())
+    .filter((type) => isObjectType(type) && !type.name.startsWith('__') && !allowed.has(type.name))
+    .map((type) => type.name);
+}
+
+/**
+ * The cache's rules from `policy` over `schema`: the times-to-live by coordinate, with every field that
+ * returns an uncacheable type at 0 (an empty list of them holds no such object, yet its answer would
+ * change behind the gateway's back), and the uncacheable types themselves.
+ */
+export function cacheRules(
+  schema: GraphQLSchema,
+  policy: ResponseTtlPolicy,
+): { ttlPerSchemaCoordinate: Record<string, number>; ignoredTypes: string[] } {
+  const ignoredTypes = uncacheableTypes(schema, policy);
+  const ignored = new Set(ignoredTypes);
+  const never: Record<string, number> = {};
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields()))
+      if (ignored.has(getNamedType(field.type).name)) never[`${type.name}.${field.name}`] = 0;
+  }
+  return { ttlPerSchemaCoordinate: { ...policy.coordinates, ...never }, ignoredTypes };
 }

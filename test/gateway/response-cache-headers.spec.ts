@@ -89,6 +89,12 @@ describe('response headers with the response cache on', () => {
     const mutation = await ask(stack, 'mutation($id: ID!) { deleteDataset(id: $id) }', { id: 'ds-nope' });
     expect(mutation.headers.get('cache-control')).toBe('no-store');
 
+    // A type the policy neither lists nor reaches keeps the whole answer out: a webhook endpoint's state
+    // changes behind the gateway's back (its worker), whatever the providers beside it.
+    const mixed = await ask(stack, '{ providers { name } webhookEndpoints { id } }');
+    expect(mixed.body.errors).toBeUndefined();
+    expect(mixed.headers.get('cache-control')).toBe('no-store');
+
     const introspection = await ask(stack, '{ __schema { queryType { name } } }');
     expect(introspection.body.errors).toBeUndefined();
     expect(introspection.headers.get('cache-control')).toBe('no-store');

@@ -6,6 +6,8 @@
  */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { RESPONSE_TTL_POLICY, uncacheableTypes } from '../../src/schema/response-cache-policy.js';
+import { schema } from '../../src/schema/index.js';
 import { cacheIdentity, cacheKey } from '../../src/server/response-cache/cache-identity.js';
 import { createMemoryStore } from '../../src/server/response-cache/memory-store.js';
 import { createResponseCache, STORED } from '../../src/server/response-cache/response-cache.js';
@@ -101,5 +103,25 @@ describe('the response cache in front of a store', () => {
     expect(new Set([same, sibling, together]).size).toBe(3);
     expect(same.slice(0, 22)).toBe(sibling.slice(0, 22)); // one organization: one scope
     for (const key of [same, sibling, together]) expect(key).not.toMatch(/t1|t2|acme/);
+  });
+});
+
+describe('the types an answer may hold and be cached', () => {
+  it('are those the policy lists and their parts; every other type keeps an answer out', () => {
+    const out = uncacheableTypes(schema, RESPONSE_TTL_POLICY);
+    for (const name of ['WebhookEndpoint', 'WebhookDelivery', 'CostEstimate', 'HuggingFaceExport', 'DatasetAnalysis'])
+      expect(out).toContain(name);
+    for (const name of [
+      'Query',
+      'Mutation',
+      'Job',
+      'JobEdge',
+      'PageInfo',
+      'Metrics',
+      'MetricPoint',
+      'FileColumn',
+      'ProviderCapabilities',
+    ])
+      expect(out).not.toContain(name);
   });
 });

@@ -10,8 +10,9 @@
  *   nor stored: `enabled` is false for it. So is a multipart request (an upload: its files are not in
  *   the key), a conditional one (`If-None-Match`: the plugin would answer 304 to a key alone, whoever
  *   asks), and any operation over WebSocket (no HTTP request there: only the eviction below runs).
- * - `ttl: 0`, `ttlPerSchemaCoordinate` and `onTtl`: the times-to-live of src/schema/response-cache-policy.ts,
- *   a job's by its status; an answer holding nothing listed there is not cached. None outlives its
+ * - `ttl: 0`, `ttlPerSchemaCoordinate`, `ignoredTypes` and `onTtl`: the times-to-live of
+ *   src/schema/response-cache-policy.ts, a job's by its status; an answer holding nothing listed
+ *   there, or any type neither listed nor part of one listed, is not cached. None outlives its
  *   token's JWT `exp`, and an expired token is not served from the cache (the upstream refuses it).
  * - `invalidateViaMutation`: a mutation is never cached, and the entities its answer returns (the
  *   cancelled job) are evicted for every caller who holds them.
@@ -21,7 +22,8 @@ import { useResponseCache } from '@graphql-yoga/plugin-response-cache';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../../resolvers/context.js';
-import { responseTtl, type ResponseTtlPolicy } from '../../schema/response-cache-policy.js';
+import { schema } from '../../schema/index.js';
+import { cacheRules, responseTtl, type ResponseTtlPolicy } from '../../schema/response-cache-policy.js';
 import { accountOf, cacheKey, type CacheIdentity } from './cache-identity.js';
 import { useResponseCacheHeaders } from './cache-headers.js';
 import type { ResponseCacheResult } from '../../telemetry/gateway-metrics.js';
@@ -75,7 +77,7 @@ export function useGatewayResponseCache(options: GatewayResponseCacheOptions): P
             return identity ? cacheKey(identity, documentString, operationName, variableValues) : '';
           },
           ttl: 0,
-          ttlPerSchemaCoordinate: { ...policy.coordinates },
+          ...cacheRules(schema, policy),
           onTtl: ({ ttl, context }) =>
             Math.min(responseTtl(context, ttl, policy), untilExpiry((context as { request?: Request }).request)),
           invalidateViaMutation: true,
