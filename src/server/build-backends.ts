@@ -3,7 +3,8 @@
  * (compose-gateway.ts): the embedded simulators (when no upstream is configured), metrics and tracing,
  * the upstream clients (Nscale's, and Together's when enabled) and the provider seams over them, Redis (connected once, gateway-redis.ts), the operation guards, live updates,
  * the caches (the response cache among them, which hears what live updates see change) and the token pool,
- * and the webhook store. `close()` stops what it started, in the reverse order of need.
+ * and webhooks (build-webhooks.ts: the store, the watcher, the sender). `close()` stops what it started,
+ * in the reverse order of need.
  */
 import { parse } from 'graphql';
 import type { Logger } from 'pino';
@@ -34,9 +35,7 @@ import { buildResponseCache, type BuiltResponseCache } from './response-cache/bu
 import { StartError } from './start-error.js';
 import { startOperationGuards } from './start-operation-guards.js';
 import { watchTokenOutcomes } from './watch-token-outcomes.js';
-import type { WebhookStore } from '../webhooks/webhook-store.js';
-import { webhookApiServices } from './webhook-api-services.js';
-import { openWebhookDatabase } from './webhook-database.js';
+import { buildWebhooks } from './build-webhooks.js';
 
 export interface Backends {
   simulator: Simulator | null;
@@ -74,11 +73,7 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     stops.push(() => ownClient.close());
     const together = await togetherBackend(settings, deps, logger, [metrics, tracing]);
     if (together) stops.push(() => together.close());
-    const upstreams = [
-      simulator?.apiBaseUrl ?? (settings.upstream.kind === 'remote' ? settings.upstream.baseUrl : ''),
-      together?.simulator?.apiBaseUrl ??
-        (settings.together?.upstream.kind === 'remote' ? settings.together.upstream.baseUrl : ''),
-    ];
+    const upstreams = upstreamUrls(settings, simulator, together?.simulator ?? null);
     const { redis, responseCache } = await redisAndCache(settings, deps, logger, stops, upstreams);
     const guards = await operationGuards(settings, deps, redis);
     // The rate limit learns which tokens the upstream accepts, and which it refuses, from every call.
@@ -100,11 +95,6 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     });
     stops.push(() => live.close());
     services.live = live;
-    const webhookStore = await webhookStoreOf(settings, deps, logger);
-    if (webhookStore && !deps.webhookStore) stops.push(() => webhookStore.close());
-    services.webhooks = webhookStore
-      ? webhookApiServices(settings, { store: webhookStore, now: deps.now ?? Date.now })
-      : null;
     const togetherServices = services.providers.get('together');
     if (together && togetherServices) {
       // Together's own pollers, leases and channels (a prefix of their own): keyed by provider as well as account.
@@ -122,6 +112,17 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
       const togetherLive = togetherServices.live;
       stops.push(() => togetherLive.close());
     }
+    // Stopped before live updates (stops run in reverse): the watcher's streams end first.
+    const webhooks = await buildWebhooks(settings, {
+      logger,
+      hubs: liveHubs(settings, services),
+      metrics,
+      now: deps.now ?? Date.now,
+      store: deps.webhookStore,
+      deliver: deps.webhookDelivery ?? true,
+    });
+    if (webhooks) stops.push(() => webhooks.close());
+    services.webhooks = webhooks?.services ?? null;
     return {
       simulator,
       togetherSimulator: together?.simulator ?? null,
@@ -140,6 +141,15 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     await close();
     throw error;
   }
+}
+
+/** The providers' base URLs: the embedded simulators' or the configured ones. */
+function upstreamUrls(settings: Settings, simulator: Simulator | null, togetherSimulator: Simulator | null): string[] {
+  return [
+    simulator?.apiBaseUrl ?? (settings.upstream.kind === 'remote' ? settings.upstream.baseUrl : ''),
+    togetherSimulator?.apiBaseUrl ??
+      (settings.together?.upstream.kind === 'remote' ? settings.together.upstream.baseUrl : ''),
+  ];
 }
 
 /**
@@ -175,17 +185,14 @@ async function redisAndCache(
   return { redis, responseCache };
 }
 
-/**
- * The webhook store when webhooks are on: the caller's, or the settings' database (PostgreSQL opened
- * and migrated now, a StartError naming the setting when it cannot be; the embedded one on first use).
- */
-async function webhookStoreOf(settings: Settings, deps: GatewayDeps, logger: Logger): Promise<WebhookStore | null> {
-  if (!settings.webhooks) return null;
-  if (deps.webhookStore) return deps.webhookStore;
-  return openWebhookDatabase(settings.database, {
-    logger: logger.child({ component: 'webhook-store' }),
-    encryptionKey: settings.webhooks.encryptionKey,
-  });
+/** Each enabled provider's live updates: what the webhook watcher joins. */
+function liveHubs(settings: Settings, services: GatewayServices): Map<ProviderName, LiveUpdates> {
+  const hubs = new Map<ProviderName, LiveUpdates>();
+  for (const name of settings.providers) {
+    const hub = name === 'nscale' ? services.live : services.providers.get(name)?.live;
+    if (hub) hubs.set(name, hub);
+  }
+  return hubs;
 }
 
 async function embeddedSimulator(settings: Settings, deps: GatewayDeps): Promise<Simulator | null> {

@@ -63,6 +63,8 @@ export interface GatewayDeps {
    * @default the database of the settings (DATABASE_URL, or the embedded one in DATA_DIR), closed by `close()`
    */
   webhookStore?: WebhookStore;
+  /** Whether this instance watches endpoints' jobs and sends deliveries (specs of the API alone: false). @default true */
+  webhookDelivery?: boolean;
   /** The HTTP/WebSocket server on `settings.port`/`host`, with these options; false: in-process only. @default {} */
   listen?: ListenOptions | false;
 }

@@ -14,12 +14,10 @@ import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhook-r
 import { DEMO, eventually } from '../harness/stack.js';
 import { nscaleJob } from '../webhooks/api-fixtures.js';
 import { startWebhookStack, type WebhookStack } from '../webhooks/api-stack.js';
-import { startDeliveryLoop, type DeliveryLoop } from '../webhooks/delivery-loop.js';
 import { CHROMIUM, SKIP_REASON, ensureDashboardBuilt, launchChromium } from './chromium.js';
 
 let stack: WebhookStack;
 let receiver: WebhookReceiver;
-let loop: DeliveryLoop;
 let browser: Browser;
 let context: BrowserContext;
 const blocked: string[] = [];
@@ -44,14 +42,15 @@ beforeAll(async () => {
   });
   stack = await startWebhookStack({
     http: true,
-    env: { SIMULATOR_JOB_SECONDS: '4', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' },
+    env: {
+      SIMULATOR_JOB_SECONDS: '4',
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+      WEBHOOK_RETRY_SCHEDULE: '1s',
+      WEBHOOK_SCAN_MS: '100',
+      WEBHOOK_ENDPOINT_RESCAN_MS: '200',
+    },
     gateway: { fallbackCredentials: DEMO },
-  });
-  loop = startDeliveryLoop({
-    store: stack.store,
-    live: stack.live,
-    allowedHosts: ['127.0.0.1'],
-    retryScheduleMs: [1_000],
+    webhookDelivery: true,
   });
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -59,7 +58,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await browser?.close();
-  await loop?.close();
   await stack?.close();
   await receiver?.close();
 });
@@ -113,7 +111,6 @@ describe.skipIf(!CHROMIUM)(`the Webhooks page in Chromium${SKIP_REASON}`, () => 
     expect(await card.getByRole('heading').textContent()).toBe(receiver.url);
     expect(await card.getByTestId('endpoint-state').textContent()).toBe('ACTIVE');
     expect(await card.getByTestId('endpoint-events').textContent()).toBe('Job created, Job completed');
-    await loop.refresh();
 
     // A job runs to completion: its JOB_CREATED (answered 500, then 200) and JOB_COMPLETED arrive signed.
     const jobId = await nscaleJob(stack, 'webhook-page');

@@ -129,6 +129,8 @@ export interface StackOptions {
   responseCache?: GatewayDeps['responseCache'];
   /** The webhook store (the spec's to close); without it, the settings' database, in a scratch DATA_DIR. */
   webhookStore?: GatewayDeps['webhookStore'];
+  /** Whether the stack watches and sends webhooks. @default true */
+  webhookDelivery?: GatewayDeps['webhookDelivery'];
 }
 
 /** The settings of a stack: the harness's environment, the spec's, then the spec's direct overrides. */
@@ -166,6 +168,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.togetherSimulator ? { togetherSimulator: options.togetherSimulator } : {}),
     ...(options.responseCache ? { responseCache: options.responseCache } : {}),
     ...(options.webhookStore ? { webhookStore: options.webhookStore } : {}),
+    ...(options.webhookDelivery !== undefined ? { webhookDelivery: options.webhookDelivery } : {}),
     ...(g.tokenPool ? { tokenPool: g.tokenPool } : {}),
     ...(g.dashboardDir ? { dashboardDir: g.dashboardDir } : {}),
     prebuilt: Object.fromEntries(

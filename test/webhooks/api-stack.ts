@@ -55,6 +55,8 @@ export async function startWebhookStack(options: StackOptions = {}): Promise<Web
     ...options,
     env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', ...options.env },
     webhookStore: counted(store, calls),
+    // The API alone: no watcher or sender, whose store reads and list polls would join the counts.
+    webhookDelivery: options.webhookDelivery ?? false,
   });
   const as =
     (headers: Record<string, string>) =>

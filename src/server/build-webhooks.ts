@@ -1,0 +1,131 @@
+/**
+ * Webhooks, assembled from the settings for the composition root (build-backends.ts): the store on
+ * the configured database (webhook-database.ts: PostgreSQL, or the embedded PGlite opened when first
+ * needed), the outbound dispatcher that refuses non-public addresses at connect time, the watcher
+ * (each endpoint's job list, through every provider's live updates) and the delivery worker, and
+ * what the resolvers reach (`WebhookServices`). Null when WEBHOOKS_ENABLED is false. `close()` stops
+ * watching and sending (waiting for attempts in flight), then closes the store (unless it was handed
+ * in) and the dispatcher.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Settings } from '../config.js';
+import type { LiveUpdates } from '../live/hub.js';
+import type { ProviderName } from '../providers/provider-name.js';
+import type { WebhookServices } from '../resolvers/webhooks/webhook-services.js';
+import type { GatewayMetrics } from '../telemetry/gateway-metrics.js';
+import { createDeliveryWorker, type DeliveryWorker } from '../webhooks/delivery-worker.js';
+import { retryAt } from '../webhooks/outbound/retry-at.js';
+import { sendWebhook } from '../webhooks/outbound/send-webhook.js';
+import { createWebhookDispatcher } from '../webhooks/outbound/webhook-dispatcher.js';
+import { createWebhookWatcher, type WebhookWatcher } from '../webhooks/watcher.js';
+import type { WebhookStore } from '../webhooks/webhook-store.js';
+import { webhookApiServices } from './webhook-api-services.js';
+import { openWebhookDatabase } from './webhook-database.js';
+
+/** How long a claimed delivery stays this instance's beyond the attempt's own deadline. */
+const LEASE_MARGIN_MS = 5_000;
+/** Attempts one instance has in flight at once. */
+const CONCURRENCY = 16;
+
+export interface WebhookRuntime {
+  services: WebhookServices;
+  store: WebhookStore;
+  /** Null when built without delivery. */
+  watcher: WebhookWatcher | null;
+  worker: DeliveryWorker | null;
+  close(): Promise<void>;
+}
+
+export interface WebhookParts {
+  logger: Logger;
+  /** Each enabled provider's live updates. */
+  hubs: ReadonlyMap<ProviderName, LiveUpdates>;
+  metrics: GatewayMetrics | null;
+  now: () => number;
+  /** A store made by the caller (tests), who closes it; the settings' database otherwise. */
+  store?: WebhookStore | undefined;
+  /** Whether to watch and send (false: the API alone, for its specs). */
+  deliver: boolean;
+}
+
+export async function buildWebhooks(
+  settings: Pick<Settings, 'webhooks' | 'database'>,
+  parts: WebhookParts,
+): Promise<WebhookRuntime | null> {
+  const config = settings.webhooks;
+  if (!config) return null;
+  const logger = parts.logger.child({ component: 'webhooks' });
+  const store =
+    parts.store ?? (await openWebhookDatabase(settings.database, { logger, encryptionKey: config.encryptionKey }));
+  const delivery = parts.deliver ? startDelivery(config, store, parts, logger) : null;
+  const services = webhookApiServices(settings, {
+    store,
+    now: parts.now,
+    ...(delivery ? { onEndpointsChanged: () => void delivery.watcher.refresh() } : {}),
+  }) as WebhookServices;
+  return {
+    services,
+    store,
+    watcher: delivery?.watcher ?? null,
+    worker: delivery?.worker ?? null,
+    async close() {
+      await delivery?.close();
+      if (!parts.store) await store.close();
+    },
+  };
+}
+
+type WebhookConfig = NonNullable<Settings['webhooks']>;
+
+/** The watcher and the delivery worker of this instance, on `store`. */
+function startDelivery(config: WebhookConfig, store: WebhookStore, parts: WebhookParts, logger: Logger) {
+  const dispatcher = createWebhookDispatcher({
+    allowedHosts: config.allowedHosts,
+    attemptTimeoutMs: config.attemptTimeoutMs,
+  });
+  const instanceId = randomUUID();
+  logger.info({ instanceId }, 'webhook deliveries: this instance claims deliveries as this id');
+  const worker = createDeliveryWorker({
+    store,
+    send: (claim, signingSecrets, at) =>
+      sendWebhook({
+        url: claim.url,
+        id: claim.id,
+        timestamp: at,
+        body: claim.body,
+        signingSecrets,
+        timeoutMs: config.attemptTimeoutMs,
+        maxResponseBytes: config.maxResponseBytes,
+        allowedHosts: config.allowedHosts,
+        dispatcher,
+      }),
+    retryAt: (attempt, at) => retryAt(attempt, config.retryScheduleMs, at),
+    instanceId,
+    scanMs: config.scanMs,
+    leaseMs: config.attemptTimeoutMs + LEASE_MARGIN_MS,
+    concurrency: CONCURRENCY,
+    now: parts.now,
+    logger,
+    ...(parts.metrics ? { onOutcome: parts.metrics.webhookAttempt } : {}),
+  });
+  const watcher = createWebhookWatcher({
+    store,
+    hubs: parts.hubs,
+    now: parts.now,
+    rescanMs: config.endpointRescanMs,
+    logger,
+    onDeliveries: worker.kick,
+    ...(parts.metrics ? { onPaused: parts.metrics.webhookEndpointPaused } : {}),
+  });
+  return {
+    watcher,
+    worker,
+    async close() {
+      // Watching first: no more deliveries recorded; then the attempts in flight finish.
+      await watcher.close();
+      await worker.close();
+      await dispatcher.close();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * Issue 20: when the upstream refuses an endpoint's stored credentials, the endpoint is PAUSED with
+ * the reason shown in the API, not retried forever; updating it with credentials the upstream
+ * accepts makes it ACTIVE again, and a move made while it was paused is still delivered. The token
+ * here is a JWT that expires: the simulator refuses it from then on.
+ */
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
+import { manualClock } from '../harness/manual-clock.js';
+import {
+  POSTGRES,
+  POSTGRES_SKIP_REASON,
+  scratchDatabase,
+  type ScratchDatabase,
+} from '../harness/postgres-available.js';
+import { DEMO, eventually, startStack, type Stack } from '../harness/stack.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../harness/event-receiver.js';
+
+const JWT_SECRET = 'paused-spec-secret-with-enough-bytes';
+const JOB_SECONDS = 1_000;
+const clock = manualClock(JOB_SECONDS);
+
+let stack: Stack;
+let database: ScratchDatabase;
+let receiver: WebhookReceiver;
+
+beforeAll(async () => {
+  if (!POSTGRES) return;
+  database = await scratchDatabase();
+  receiver = await startWebhookReceiver();
+  stack = await startStack({
+    simulator: { jobSeconds: JOB_SECONDS, now: clock.now, jwtSecret: JWT_SECRET },
+    env: {
+      DATABASE_URL: database.url,
+      WEBHOOK_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+      WEBHOOK_SCAN_MS: '50',
+      WEBHOOK_ENDPOINT_RESCAN_MS: '100',
+    },
+  });
+}, 60_000);
+afterAll(async () => {
+  await stack?.close();
+  await receiver?.close();
+  await database?.drop();
+});
+
+const jwt = (expiresInSeconds: number) =>
+  new SignJWT({ organization_id: DEMO.organizationId })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setExpirationTime(Math.floor(Date.now() / 1000) + expiresInSeconds)
+    .sign(new TextEncoder().encode(JWT_SECRET));
+
+const ENDPOINT = 'query($id: ID!) { webhookEndpoint(id: $id) { state stateReason enabled } }';
+
+describe.skipIf(!POSTGRES)(`stored credentials the upstream refuses${POSTGRES_SKIP_REASON}`, () => {
+  it('pause the endpoint with the reason; an update with accepted credentials resumes it, and nothing is lost', async () => {
+    const expiring = { token: await jwt(3), organizationId: DEMO.organizationId };
+    const created = await stack.gql(
+      'mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { endpoint { id state } } }',
+      { i: { url: receiver.url, events: ['JOB_COMPLETED'] } },
+      expiring,
+    );
+    expect(created.errors).toBeUndefined();
+    const id = created.data!.createWebhookEndpoint.endpoint.id as string;
+    expect(created.data!.createWebhookEndpoint.endpoint.state).toBe('ACTIVE');
+
+    const paused = await eventually(
+      async () => {
+        const res = await stack.gql(ENDPOINT, { id }, DEMO);
+        return res.data?.webhookEndpoint?.state === 'PAUSED' ? res.data.webhookEndpoint : undefined;
+      },
+      20_000,
+      'the endpoint paused',
+    );
+    expect(paused.stateReason).toMatch(/UNAUTHENTICATED/);
+    expect(paused.stateReason).not.toContain(expiring.token);
+
+    // Paused: not watched, so not polled with the refused token any more.
+    const { datasetId } = await seedDataset(stack, DEMO);
+    const job = await stack.client.createJob(DEMO, {
+      name: 'while-paused',
+      baseModelId: LLAMA_INSTRUCT,
+      dataset: { id: datasetId, answerColumn: 'answer' },
+    });
+    clock.at(job, 1.5);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(receiver.received).toHaveLength(0);
+
+    // The owner updates it with a token the upstream accepts: ACTIVE, and the job's completion arrives.
+    const resumed = await stack.gql(
+      'mutation($i: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $i) { state stateReason } }',
+      { i: { id } },
+      DEMO,
+    );
+    expect(resumed.errors).toBeUndefined();
+    expect(resumed.data!.updateWebhookEndpoint).toEqual({ state: 'ACTIVE', stateReason: null });
+    const completed = await eventually(
+      () => receiver.events().find((e) => e.type === 'JOB_COMPLETED' && e.data.job.id === job.id),
+      20_000,
+      'the completion made while paused',
+    );
+    expect(completed.data.job.status).toBe('COMPLETED');
+  }, 60_000);
+});
