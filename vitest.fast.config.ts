@@ -24,6 +24,7 @@ const EXCLUDED = [
   'test/subscriptions/redis.spec.ts',
   'test/subscriptions/failover.spec.ts',
   'test/subscriptions/standby-recheck.spec.ts',
+  'test/gateway/response-cache-redis.spec.ts',
 ];
 
 export default defineConfig({ ...base, test: { ...base.test, exclude: [...EXCLUDED, 'node_modules/**'] } });

@@ -212,6 +212,9 @@ async function start(
     HOME: process.env['HOME'] ?? root,
     PORT: String(port),
     NSCALE_API_URL: apiBaseUrl,
+    // Every request here is the same query of one caller: measured is the path that runs it, not the
+    // response cache's answer (the fleet benchmark measures that). `--gateway-env RESPONSE_CACHE_ENABLED=true` turns it on.
+    RESPONSE_CACHE_ENABLED: 'false',
   };
   const common = { cwd: root, cpus: serverCpus, port };
   let server: ServerProcess;

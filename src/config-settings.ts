@@ -185,6 +185,19 @@ function guardsOf(e: Env) {
   };
 }
 
+function responseCacheOf(e: Env) {
+  return {
+    /** The response cache, or null when off; `redis` only with `redisUrl` (config.ts checks). */
+    responseCache: e.RESPONSE_CACHE_ENABLED
+      ? {
+          store: e.RESPONSE_CACHE_STORE ?? (e.REDIS_URL ? 'redis' : 'memory'),
+          maxEntries: e.RESPONSE_CACHE_MAX_ENTRIES,
+          maxBytes: e.RESPONSE_CACHE_MAX_BYTES,
+        }
+      : null,
+  };
+}
+
 function webhooksOf(e: Env) {
   return {
     /** Durable state: PostgreSQL at `url`, or the embedded PGlite in `dataDir`. */
@@ -214,6 +227,7 @@ export function toSettings(e: Env) {
     ...liveOf(e),
     ...observabilityOf(e),
     ...guardsOf(e),
+    ...responseCacheOf(e),
     ...webhooksOf(e),
   };
 }

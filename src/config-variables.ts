@@ -10,10 +10,11 @@
  *
  * What one caller may ask of the gateway (operation limits, the breaker, the rate limit) is declared
  * in config-guard-variables.ts and listed here in its place; the database and webhooks in
- * config-webhook-variables.ts.
+ * config-webhook-variables.ts; the response cache in config-cache-variables.ts.
  */
 import { z } from 'zod';
 import { about } from './config-about.js';
+import { responseCacheVariables } from './config-cache-variables.js';
 import { guardVariables } from './config-guard-variables.js';
 import { webhookVariables } from './config-webhook-variables.js';
 import { bool, hostName, integer, list, nonNegativeInt, origin, port, positiveInt } from './env-values.js';
@@ -189,6 +190,7 @@ export const settingVariables = z.object({
     positiveInt.default(DEFAULT_INTERVALS.maxBackoffMs),
     'Longest wait between polls while the upstream fails, in milliseconds.',
   ),
+  ...responseCacheVariables,
   ...guardVariables,
   ...webhookVariables,
   GRAPHQL_INTROSPECTION: about(

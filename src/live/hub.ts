@@ -8,7 +8,7 @@ import type { JobStatus } from '../upstream/schemas.js';
 import type { Credentials } from '../upstream/types.js';
 import { createJobStrategy, type JobStrategy } from './job-strategy.js';
 import { createListStrategy, listAllJobs, listDelivery, type ListStrategy } from './list-strategy.js';
-import { leaseCounting } from './observed.js';
+import { leaseCounting, publishObserved } from './observed.js';
 import { openStream, type StreamDeps, type StreamEnds } from './open-stream.js';
 import { resolveOptions, type LiveUpdatesOptions, type RedisConnections, type ResolvedOptions } from './options.js';
 import { createPollerRegistry, type PollerRegistry } from './poller-registry.js';
@@ -19,6 +19,7 @@ import { createLocalTransport, type Topic, type Transport } from './transport.js
 
 export type { JobSnapshot } from './snapshot.js';
 export type { LiveUpdatesOptions } from './options.js';
+export type { PublishListener } from './observed.js';
 
 export interface WatchOptions {
   /** Ends the stream (completes it) when aborted, like `return()`. */
@@ -69,7 +70,9 @@ interface HubContext {
 
 export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
   const o = resolveOptions(options);
-  const leases = leaseCounting(o.redis ? redisTransport(o, o.redis) : createLocalTransport());
+  const leases = leaseCounting(
+    publishObserved(o.redis ? redisTransport(o, o.redis) : createLocalTransport(), options.onChange),
+  );
   const transport: Transport = leases.transport;
   const registryDeps = {
     ...o,

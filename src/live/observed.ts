@@ -1,10 +1,13 @@
 /**
  * What the hub tells an observer (the gateway's metrics), without this folder knowing of metrics:
- * each poll and how it ended, and the leases this instance holds; and a tracer (the gateway's
- * tracing, without this folder knowing of OpenTelemetry) runs each poller's polls in one trace. Both are wrappers around the
- * pieces the shared poller already uses (its strategy, its transport), so the poller is unchanged.
+ * each poll and how it ended, and the leases this instance holds; a tracer (the gateway's
+ * tracing, without this folder knowing of OpenTelemetry) runs each poller's polls in one trace; and a
+ * publish listener (the gateway's response cache, without this folder knowing of GraphQL) hears of
+ * each change before it is published. All are wrappers around the pieces the shared poller already
+ * uses (its strategy, its transport), so the poller is unchanged.
  */
 import type { PollStrategy } from './shared-poller.js';
+import type { JobSnapshot } from './snapshot.js';
 import { topicKey, type Lease, type Topic, type Transport } from './transport.js';
 
 export interface LiveUpdatesObserver {
@@ -24,6 +27,14 @@ export interface PollerTracer {
   /** Called as a poller starts, in the async context of the subscription that starts it. */
   start(kind: Topic['kind']): PollerTrace;
 }
+
+/**
+ * Hears of the snapshots a poller is about to publish: what changed in `topic` (or, on the first poll
+ * after taking its lease, everything). Awaited before the snapshots go out, so that whatever it
+ * does (evicting cached answers) is done by the time a subscriber sees the change. It should not
+ * throw; if it does, the snapshots are published all the same.
+ */
+export type PublishListener = (topic: Topic, snapshots: readonly JobSnapshot[]) => Promise<void> | void;
 
 /** `strategy` whose every fetch is reported to `observer` and run inside `trace`. */
 export function observedStrategy<S extends PollStrategy>(
@@ -74,6 +85,24 @@ export function leaseCounting(transport: Transport): {
       let n = 0;
       for (const entry of leases.values()) if (entry.kind === kind && entry.lease.held) n++;
       return n;
+    },
+  };
+}
+
+/** `transport` whose publications `listener` hears first (see PublishListener). */
+export function publishObserved(transport: Transport, listener: PublishListener | undefined): Transport {
+  if (!listener) return transport;
+  return {
+    ...transport,
+    async publish(lease, topic, snapshots) {
+      if (snapshots.length > 0) {
+        try {
+          await listener(topic, snapshots);
+        } catch {
+          // The listener's own failure (say, its cache store unreachable) never holds up live updates.
+        }
+      }
+      return transport.publish(lease, topic, snapshots);
     },
   };
 }

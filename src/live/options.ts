@@ -13,7 +13,7 @@ import type { UpstreamClient } from '../upstream/types.js';
  */
 export type LiveClient = Pick<UpstreamClient, 'getJob' | 'getMetrics' | 'listJobs'>;
 import { systemClock, type Clock } from './clock.js';
-import type { LiveUpdatesObserver, PollerTracer } from './observed.js';
+import type { LiveUpdatesObserver, PollerTracer, PublishListener } from './observed.js';
 
 /** Subset of pino's Logger, so a pino logger can be passed as is. */
 export interface LiveUpdatesLogger {
@@ -109,6 +109,12 @@ export interface LiveUpdatesOptions {
   observer?: LiveUpdatesObserver;
   /** Runs each poller's polls in one trace (the gateway's tracing; see observed.ts). @default none */
   tracer?: PollerTracer;
+  /**
+   * Hears of what changed as soon as this instance's poller knows it, before it is published (with
+   * Redis, by the lease holder only: once per change for every instance); see observed.ts. The
+   * gateway's response cache evicts those jobs. @default none
+   */
+  onChange?: PublishListener;
 }
 
 const positiveMs = z.number().int().positive();

@@ -15,6 +15,7 @@ import { builder } from './builder.js';
 import { DatasetRef } from './dataset.js';
 import { CreateJobInput } from './hyperparameters.js';
 import { MetricsRef } from './metrics.js';
+import { noteJobStatus } from './response-cache-policy.js';
 
 const STATUS_TEXT: Record<JobStatusWire, string> = {
   queued: 'Waiting for capacity.',
@@ -44,8 +45,13 @@ export const JobRef = builder.objectRef<JobShape>('Job').implement({
   description:
     'A fine-tuning job: a base model trained on a dataset (Nscale) or on uploaded files (Together), as a LoRA adapter or (Together) in full.',
   fields: (t) => ({
-    id: t.exposeID('id', {
+    id: t.id({
       description: "The job's id: Nscale's as the upstream gives it; on Together, `together:` and Together's id.",
+      resolve: (job, _args, ctx) => {
+        // Every cached answer holding a job resolves its id: how long the answer may live follows its status.
+        noteJobStatus(ctx, job.status);
+        return job.id;
+      },
     }),
     name: t.exposeString('name', { description: 'The job name.' }),
     status: t.field({

@@ -2,7 +2,9 @@
  * Everything behind the GraphQL gateway, built from the settings for the composition root
  * (compose-gateway.ts): the embedded simulators (when no upstream is configured), metrics and tracing,
  * the upstream clients (Nscale's, and Together's when enabled) and the provider seams over them, Redis (connected once, gateway-redis.ts), the operation guards, live updates,
- * the caches and the token pool, and webhooks (build-webhooks.ts: the store, the watcher, the sender). `close()` stops what it started, in the reverse order of need.
+ * the caches (the response cache among them, which hears what live updates see change) and the token pool,
+ * and webhooks (build-webhooks.ts: the store, the watcher, the sender). `close()` stops what it started,
+ * in the reverse order of need.
  */
 import { parse } from 'graphql';
 import type { Logger } from 'pino';
@@ -29,6 +31,7 @@ import type { GatewayDeps } from './compose-gateway.js';
 import type { OperationGuardParts } from './gateway-plugins.js';
 import { openGatewayRedis, type GatewayRedis } from './gateway-redis.js';
 import { configuredLiveUpdates } from './live-updates.js';
+import { buildResponseCache, type BuiltResponseCache } from './response-cache/build-response-cache.js';
 import { StartError } from './start-error.js';
 import { startOperationGuards } from './start-operation-guards.js';
 import { watchTokenOutcomes } from './watch-token-outcomes.js';
@@ -46,6 +49,8 @@ export interface Backends {
   tracing: Tracing | null;
   guards: OperationGuardParts;
   services: GatewayServices;
+  /** The response cache, or null when off (RESPONSE_CACHE_ENABLED=false). */
+  responseCache: BuiltResponseCache | null;
   /** Why the gateway cannot serve now (Redis unreachable), or null. */
   problem(): string | null;
   close(): Promise<void>;
@@ -68,10 +73,8 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     stops.push(() => ownClient.close());
     const together = await togetherBackend(settings, deps, logger, [metrics, tracing]);
     if (together) stops.push(() => together.close());
-    const redis = settings.redisUrl
-      ? openGatewayRedis(settings.redisUrl, { logger, rateLimit: !!settings.rateLimit, connect: deps.connectRedis })
-      : null;
-    if (redis) stops.push(() => redis.close());
+    const upstreams = upstreamUrls(settings, simulator, together?.simulator ?? null);
+    const { redis, responseCache } = await redisAndCache(settings, deps, logger, stops, upstreams);
     const guards = await operationGuards(settings, deps, redis);
     // The rate limit learns which tokens the upstream accepts, and which it refuses, from every call.
     const watch = <T extends object>(c: T): T => (guards.rateLimit ? watchTokenOutcomes(c, guards.rateLimit) : c);
@@ -87,6 +90,7 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
       observer: metrics?.live,
       tracer: tracing?.pollers,
       redis,
+      onChange: responseCache?.liveChanges('nscale'),
       overrides: deps.live,
     });
     stops.push(() => live.close());
@@ -102,6 +106,7 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
         observer: metrics?.live,
         tracer: tracing?.pollers,
         redis,
+        onChange: responseCache?.liveChanges('together'),
         overrides: { ...deps.live, keyPrefix },
       });
       const togetherLive = togetherServices.live;
@@ -128,6 +133,7 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
       tracing,
       guards,
       services,
+      responseCache,
       problem: () => redis?.problem() ?? null,
       close,
     };
@@ -135,6 +141,48 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     await close();
     throw error;
   }
+}
+
+/** The providers' base URLs: the embedded simulators' or the configured ones. */
+function upstreamUrls(settings: Settings, simulator: Simulator | null, togetherSimulator: Simulator | null): string[] {
+  return [
+    simulator?.apiBaseUrl ?? (settings.upstream.kind === 'remote' ? settings.upstream.baseUrl : ''),
+    togetherSimulator?.apiBaseUrl ??
+      (settings.together?.upstream.kind === 'remote' ? settings.together.upstream.baseUrl : ''),
+  ];
+}
+
+/**
+ * The gateway's Redis connections (when REDIS_URL is set) and the response cache (when on), which may
+ * use them; `upstreams` (the providers' base URLs) name the cache's share of Redis.
+ */
+async function redisAndCache(
+  settings: Settings,
+  deps: GatewayDeps,
+  logger: Logger,
+  stops: Stop[],
+  upstreams: readonly string[],
+) {
+  const redis = settings.redisUrl
+    ? openGatewayRedis(settings.redisUrl, {
+        logger,
+        rateLimit: !!settings.rateLimit,
+        responseCache: settings.responseCache?.store === 'redis' && !deps.responseCache?.redis,
+        connect: deps.connectRedis,
+      })
+    : null;
+  if (redis) stops.push(() => redis.close());
+  const responseCache = settings.responseCache
+    ? await buildResponseCache(
+        settings.responseCache,
+        deps.responseCache?.redis ??
+          (redis && { store: redis.responseCache, publisher: redis.publisher, subscriber: redis.subscriber }),
+        { ...deps.responseCache, now: deps.now, upstreams },
+        logger.child({ component: 'response-cache' }),
+      )
+    : null;
+  if (responseCache) stops.push(() => responseCache.close());
+  return { redis, responseCache };
 }
 
 /** Each enabled provider's live updates: what the webhook watcher joins. */
@@ -210,6 +258,7 @@ async function observability(settings: Settings, deps: GatewayDeps) {
             operationNameLimit: settings.metrics.operationNameLimit,
             organizationLabel: settings.metrics.organizationLabel,
             baseModelCache: settings.baseModelCacheMs > 0,
+            responseCache: settings.responseCache !== null,
           })
         : null;
   // Loaded only when configured: without it the OpenTelemetry SDK is never imported.

@@ -27,6 +27,7 @@ import { startMetricsServer, type RunningMetricsServer } from './metrics-server.
 import { redactingLogger } from './redacting-logger.js';
 import { buildBackends, type Backends } from './build-backends.js';
 import type { RedisFactory } from './gateway-redis.js';
+import type { ResponseCacheDeps } from './response-cache/build-response-cache.js';
 import { StartError } from './start-error.js';
 
 export interface GatewayDeps {
@@ -49,6 +50,8 @@ export interface GatewayDeps {
   upstreamClient?: (options: UpstreamClientOptions) => ClosableUpstreamClient;
   /** Live-updates options beyond the settings (tests: key prefix, instance id, lease, own Redis connections). */
   live?: Partial<Omit<LiveUpdatesOptions, 'client'>>;
+  /** Response-cache options beyond the settings (tests: key prefix, own Redis connections, times-to-live). */
+  responseCache?: ResponseCacheDeps;
   /** The pre-flight token pool; the caller's to close. @default one made here, and closed by `close()` */
   tokenPool?: TokenPool;
   /** Where the built dashboard is served from. @default dist/dashboard/ */
@@ -100,6 +103,7 @@ export async function composeGateway(settings: Settings, deps: GatewayDeps): Pro
     guards: backends.guards,
     readiness: backends.problem,
     circuitBreaker: backends.client.circuitBreaker,
+    responseCache: backends.responseCache,
     dashboardDir: deps.dashboardDir,
   });
   const server = deps.listen === false ? null : await listen(gateway, settings, deps.listen ?? {}, backends);

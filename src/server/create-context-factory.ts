@@ -41,19 +41,26 @@ export interface ContextFactoryOptions {
   drain: ShutdownDrain;
 }
 
-export function createContextFactory(
-  options: ContextFactoryOptions,
-): (initial: YogaInitialContext & TransportContext) => GatewayContext {
-  const { services, fallbackCredentials, allowedHosts, redactor, scopes, drain } = options;
-  const enabled: ProviderAccess[] = [...services.providers.keys()].map((name) => ({
+/** The enabled providers, each with the credentials of callers who send none (or null). */
+export function providerAccess(
+  options: Pick<ContextFactoryOptions, 'services' | 'fallbackCredentials' | 'togetherFallbackToken'>,
+): ProviderAccess[] {
+  return [...options.services.providers.keys()].map((name) => ({
     name,
     fallback:
       name === 'nscale'
-        ? fallbackCredentials
+        ? options.fallbackCredentials
         : options.togetherFallbackToken === null
           ? null
           : { token: options.togetherFallbackToken },
   }));
+}
+
+export function createContextFactory(
+  options: ContextFactoryOptions,
+): (initial: YogaInitialContext & TransportContext) => GatewayContext {
+  const { services, allowedHosts, redactor, scopes, drain } = options;
+  const enabled = providerAccess(options);
   return (initial) => {
     const { request, req, signal, params } = initial;
     if (initial.caller) {

@@ -30,6 +30,9 @@ import { useStreamingUploads } from './use-streaming-uploads.js';
 import { useTrustedDocuments } from './use-trusted-documents.js';
 import { useUnsupportedMediaType } from './use-unsupported-media-type.js';
 import { useVaryOrigin } from './cors-allow-list.js';
+import { providerAccess } from './create-context-factory.js';
+import { requestIdentifier } from './response-cache/cache-identity.js';
+import { useGatewayResponseCache } from './response-cache/use-response-cache.js';
 
 /** What stands between a request and its execution, built from the settings (operation-guards.ts). */
 export interface OperationGuardParts {
@@ -68,6 +71,8 @@ export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
       : guards.apqStore
         ? useAutomaticPersistedQueries(guards.apqStore)
         : []),
+    // After the refusals above (a refused request reads no cache) and the persisted operations (the cache keys their text).
+    ...(parts.responseCache ? [responseCachePlugin(parts, parts.responseCache)] : []),
     useIntrospectionSwitch(settings.switches.introspection),
     useFieldSuggestionsSwitch(settings.switches.fieldSuggestions),
     useDashboard(parts.dashboardDir ? { dir: parts.dashboardDir } : {}),
@@ -92,4 +97,23 @@ export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
     useAnonymousHealthCheck(),
     useSecretScope(parts.redactor), // last: it releases a request's secrets after every other plugin saw its response
   ];
+}
+
+function responseCachePlugin(
+  parts: GatewayParts,
+  { cache, policy }: NonNullable<GatewayParts['responseCache']>,
+): Plugin {
+  const { settings, services } = parts;
+  const access = providerAccess({
+    services,
+    fallbackCredentials: settings.fallbackCredentials,
+    togetherFallbackToken: settings.together?.fallbackToken ?? null,
+  });
+  return useGatewayResponseCache({
+    cache,
+    policy,
+    identify: requestIdentifier(access, settings.allowedHosts),
+    now: services.now,
+    ...(parts.metrics ? { count: parts.metrics.responseCacheAnswer } : {}),
+  });
 }

@@ -5,10 +5,13 @@
  * - `publisher` and `subscriber` for live updates (a connection in subscriber mode can run nothing
  *   else, so pub/sub needs its own);
  * - `rateLimit`, only when the rate limit is on: it fails fast (no offline queue, one retry) so that
- *   a Redis outage never holds a request up; the limit then counts in memory (create-rate-limit.ts).
+ *   a Redis outage never holds a request up; the limit then counts in memory (create-rate-limit.ts);
+ * - `responseCache`, only with the response cache's Redis store: failing fast too, with a command
+ *   timeout, so that a slow or absent Redis is a cache miss, never a request held up.
  *
  * Readiness: an instance that cannot reach Redis cannot serve subscriptions to other instances' jobs,
- * and says so on `/readyz`. The rate limit's connection does not count there: its fallback covers it.
+ * and says so on `/readyz`. The rate limit's and the response cache's connections do not count there:
+ * their fallbacks cover them.
  */
 import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
@@ -21,22 +24,33 @@ export interface GatewayRedis {
   publisher: Redis;
   subscriber: Redis;
   rateLimit: Redis | null;
+  responseCache: Redis | null;
   /** Why live updates across instances cannot work now (Redis unreachable), or null. */
   problem(): string | null;
   close(): Promise<void>;
 }
 
 const FAIL_FAST: RedisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false };
+/** A cached answer not read within this is a miss (the request then runs). */
+const CACHE_COMMAND_TIMEOUT_MS = 500;
 
 export function openGatewayRedis(
   url: string,
-  options: { logger: Logger; rateLimit: boolean; connect?: RedisFactory | undefined },
+  options: { logger: Logger; rateLimit: boolean; responseCache?: boolean; connect?: RedisFactory | undefined },
 ): GatewayRedis {
   const connect = options.connect ?? connectRedis;
   const publisher = connect(url);
   const subscriber = connect(url);
   const rateLimit = options.rateLimit ? connect(url, FAIL_FAST) : null;
-  const roles = { publisher, subscriber, ...(rateLimit ? { rateLimit } : {}) };
+  const responseCache = options.responseCache
+    ? connect(url, { ...FAIL_FAST, commandTimeout: CACHE_COMMAND_TIMEOUT_MS })
+    : null;
+  const roles = {
+    publisher,
+    subscriber,
+    ...(rateLimit ? { rateLimit } : {}),
+    ...(responseCache ? { responseCache } : {}),
+  };
   // ioredis reconnects by itself; without a listener its connection errors would be thrown as
   // unhandled 'error' events. Failed commands still reach their callers: pollers back off and end
   // coded, the rate limit counts in memory.
@@ -46,6 +60,7 @@ export function openGatewayRedis(
     publisher,
     subscriber,
     rateLimit,
+    responseCache,
     problem() {
       const down = [publisher, subscriber].find((redis) => redis.status !== 'ready');
       // The URL is not shown: it may hold a password.

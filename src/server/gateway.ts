@@ -19,6 +19,7 @@ import { createContextFactory, type TransportContext } from './create-context-fa
 import { gatewayPlugins, type OperationGuardParts } from './gateway-plugins.js';
 import { scrubbedError, toClientError } from './to-client-error.js';
 import { createInternalErrorLog } from './use-internal-error-log.js';
+import type { BuiltResponseCache } from './response-cache/build-response-cache.js';
 import { createRequestScopes } from './use-request-id.js';
 import { createShutdownDrain } from './use-shutdown-drain.js';
 
@@ -61,6 +62,8 @@ export interface GatewayParts {
   readiness: () => string | null;
   /** Reported in `/readyz`'s body (readiness-response.ts) and in the metrics. */
   circuitBreaker: CircuitBreakerView | null;
+  /** The response cache and its times-to-live (response-cache/); null or absent when off. */
+  responseCache?: Pick<BuiltResponseCache, 'cache' | 'policy'> | null;
   /** Where the built dashboard is served from (see use-dashboard.ts). @default dist/dashboard/ */
   dashboardDir?: string | undefined;
 }

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { Settings } from '../config.js';
 import { createLiveUpdates, type LiveUpdates, type LiveUpdatesOptions } from '../live/hub.js';
-import type { LiveUpdatesObserver, PollerTracer } from '../live/observed.js';
+import type { LiveUpdatesObserver, PollerTracer, PublishListener } from '../live/observed.js';
 import type { LiveClient, RedisConnections } from '../live/options.js';
 
 export interface LiveUpdatesParts {
@@ -18,13 +18,15 @@ export interface LiveUpdatesParts {
   tracer?: PollerTracer | undefined;
   /** The gateway's connections (gateway-redis.ts); null: in-process only. */
   redis: RedisConnections | null;
+  /** Hears what the pollers see change (the response cache evicts it). */
+  onChange?: PublishListener | undefined;
   /** Engine options beyond the settings (tests: key prefix, instance id, lease, intervals). */
   overrides?: Partial<Omit<LiveUpdatesOptions, 'client'>> | undefined;
 }
 
 export function configuredLiveUpdates(
   settings: Pick<Settings, 'polling' | 'redisHeartbeatMs' | 'redisMessageSecret'>,
-  { client, logger, observer, tracer, redis, overrides = {} }: LiveUpdatesParts,
+  { client, logger, observer, tracer, redis, onChange, overrides = {} }: LiveUpdatesParts,
 ): LiveUpdates {
   const shared = overrides.redis ?? redis;
   logger.info(shared ? 'live updates through Redis (shared across instances)' : 'live updates in-process');
@@ -38,6 +40,7 @@ export function configuredLiveUpdates(
     messageSecret: settings.redisMessageSecret,
     ...(observer ? { observer } : {}),
     ...(tracer ? { tracer } : {}),
+    ...(onChange ? { onChange } : {}),
     ...(shared ? { redis: shared } : {}),
     ...overrides,
     intervals: { ...settings.polling, heartbeatMs: settings.redisHeartbeatMs, ...overrides.intervals },

@@ -2,7 +2,7 @@
  * The gateway's own metrics, on one prom-client `Registry` per gateway (never the global default, so
  * that two gateways in one process, or tests, do not share counters). The GraphQL request metrics are
  * the prometheus plugin's (src/server/use-metrics.ts), registered on the same registry; here are the
- * rest: upstream exchanges, connections, live updates and the base-model cache, fed by the observers
+ * rest: upstream exchanges, connections, live updates, the base-model cache and the response cache, fed by the observers
  * that src/upstream and src/subscriptions offer (they know nothing of prom-client).
  *
  * Label values are bounded: route templates (never ids), statuses, topic kinds, and operation names
@@ -27,7 +27,12 @@ export interface GatewayMetricsOptions {
   processMetrics?: boolean;
   /** Whether the base-model catalogue is cached (BASE_MODEL_CACHE_SECONDS > 0): its lookups are counted only then. @default true */
   baseModelCache?: boolean;
+  /** Whether the response cache is on (RESPONSE_CACHE_ENABLED): its answers are counted only then. @default false */
+  responseCache?: boolean;
 }
+
+/** How the response cache served an answer: from the cache, run and stored, or run and not stored. */
+export type ResponseCacheResult = 'hit' | 'stored' | 'uncached';
 
 /** What the live-updates hub shows of itself, read at each scrape. */
 export interface LiveUpdatesGauges {
@@ -62,6 +67,8 @@ export interface GatewayMetrics {
   live: LiveUpdatesObserver;
   /** Base-model catalogue lookups: served from the cache (true) or fetched. */
   catalogueLookup(hit: boolean): void;
+  /** Counts a GraphQL answer over HTTP by how the response cache served it (nothing when it is off). */
+  responseCacheAnswer(result: ResponseCacheResult): void;
   /** Reads the hub's pollers, streams and leases at each scrape; called once per hub (one per provider), they add up. */
   watchLiveUpdates(hub: LiveUpdatesGauges): void;
   /** Reads the open WebSockets and SSE streams at each scrape. */
@@ -114,6 +121,15 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
           registers,
         });
   for (const result of ['hit', 'miss']) catalogue?.labels({ result }).inc(0);
+  const answers = options.responseCache
+    ? new Counter({
+        name: 'gateway_response_cache_answers_total',
+        help: 'GraphQL answers over HTTP by how the response cache served them (hit: from the cache, not executed; stored: executed and cached; uncached: executed, not cacheable)',
+        labelNames: ['result'] as const,
+        registers,
+      })
+    : null;
+  for (const result of ['hit', 'stored', 'uncached']) answers?.labels({ result }).inc(0);
   const webhookAttempts = new Counter({
     name: 'gateway_webhook_attempts_total',
     help: 'Webhook delivery attempts recorded, by outcome (delivered: 2xx; failed: another answer, a timeout, a refused address or connection, a redirect; gone: 410, which disables the endpoint)',
@@ -139,6 +155,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     upstream: combineObservers(proven.observer, upstream),
     live: { poll: (kind, outcome) => polls.inc({ kind, outcome }) },
     catalogueLookup: (hit) => catalogue?.inc({ result: hit ? 'hit' : 'miss' }),
+    responseCacheAnswer: (result) => answers?.inc({ result }),
     ...gauges,
     watchCircuitBreaker,
     webhookAttempt: (outcome) => webhookAttempts.inc({ outcome }),

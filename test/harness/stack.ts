@@ -94,6 +94,8 @@ export interface GatewayOverrides {
   maxAnalyzeBytes?: number;
   baseModelCacheMs?: number;
   datasetCacheMs?: number;
+  /** The response cache's settings (null: off), over RESPONSE_CACHE_* of the environment. */
+  responseCache?: Settings['responseCache'];
   tokenPool?: TokenPool;
   now?: () => number;
   dashboardDir?: string;
@@ -123,6 +125,8 @@ export interface StackOptions {
   togetherClient?: GatewayDeps['togetherClient'];
   /** Options of the embedded Together simulator (its clock, tenants). */
   togetherSimulator?: GatewayDeps['togetherSimulator'];
+  /** Response-cache options beyond the settings: its own Redis connections and key prefix, its times-to-live. */
+  responseCache?: GatewayDeps['responseCache'];
   /** The webhook store (the spec's to close); without it, the settings' database, in a scratch DATA_DIR. */
   webhookStore?: GatewayDeps['webhookStore'];
   /** Whether the stack watches and sends webhooks. @default true */
@@ -145,6 +149,7 @@ function stackSettings(options: StackOptions): Settings {
     ...pick('maxAnalyzeBytes'),
     ...pick('baseModelCacheMs'),
     ...pick('datasetCacheMs'),
+    ...pick('responseCache'),
     operationLimits: { ...loaded.operationLimits, ...g.operationLimits },
     switches: { ...loaded.switches, ...g.switches },
   };
@@ -161,6 +166,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.live ? { live: options.live } : {}),
     ...(options.togetherClient ? { togetherClient: options.togetherClient } : {}),
     ...(options.togetherSimulator ? { togetherSimulator: options.togetherSimulator } : {}),
+    ...(options.responseCache ? { responseCache: options.responseCache } : {}),
     ...(options.webhookStore ? { webhookStore: options.webhookStore } : {}),
     ...(options.webhookDelivery !== undefined ? { webhookDelivery: options.webhookDelivery } : {}),
     ...(g.tokenPool ? { tokenPool: g.tokenPool } : {}),

@@ -52,7 +52,12 @@ beforeAll(async () => {
     datasetsBroken ? Promise.reject(new TypeError('kaput')) : client.listDatasets(creds, opts);
   composed = await gatewayOnClient(
     { ...client, listDatasets },
-    { logger, env: { BASE_MODEL_CACHE_SECONDS: '0', DATASET_CACHE_SECONDS: '0' }, listen: {} },
+    // No cache of any kind: this spec asks the same queries again and follows each to the upstream.
+    {
+      logger,
+      env: { BASE_MODEL_CACHE_SECONDS: '0', DATASET_CACHE_SECONDS: '0', RESPONSE_CACHE_ENABLED: 'false' },
+      listen: {},
+    },
   );
   server = composed.server!;
 });

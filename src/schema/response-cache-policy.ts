@@ -1,0 +1,137 @@
+/**
+ * How long the gateway's response cache (src/server/response-cache/) may answer a caller's repeated
+ * query without asking the upstream again: the one table of times-to-live, by the types and fields a
+ * response holds. A response lives as long as the shortest-lived thing in it; a response holding
+ * nothing listed here is not cached at all (the default is 0: caching is opted into per type).
+ *
+ * Why each figure (the poll intervals named are the defaults of src/live/options.ts):
+ * - `ProviderInfo` (`providers`): fixed for a deployment's life.
+ * - `BaseModel`: the upstream's catalogue changes with a release, not between two dashboard refreshes.
+ * - `Dataset`, `File`: immutable once made; a list changes when one is created or deleted. The caller's
+ *   own `createDataset`/`deleteDataset`/`uploadFile` evict its organization's answers at once, so this
+ *   is how late another caller of the organization sees such a change.
+ * - `JobConnection` (a page of `jobs`): a job another caller creates shows within a list poll interval.
+ * - `Job`: by its status (`JOB_TTL_MS`, below): queued or starting, a queued poll interval; running
+ *   (metrics grow, `estimatedSecondsLeft` counts down), a running poll interval; once terminal it no
+ *   longer changes, so long. A job a live-update poller watches is evicted the moment its poller sees
+ *   it change, whatever is left of this.
+ * - `Job.downloadUrl`: the link is short-lived (the simulator's live 300 s, real ones are pre-signed
+ *   for minutes): a cached answer hands out a link with most of its life left.
+ * - Never cached: `costEstimate` (a dry run whose `allowedToProceed` follows the balance) and
+ *   `analyzeDataset` (its answer is about files the request uploads), introspection.
+ *
+ * Errors are never cached, nor a response with any error in it (an upstream failure surfaces as one;
+ * only a NOT_FOUND that the schema answers as null, such as a deleted dataset, is data).
+ *
+ * Nor is a response holding any type that is neither listed here nor a part of one listed (reached
+ * through its fields: a job's metrics, a file's columns), nor one selecting a field that returns such
+ * a type, even as an empty list: `cacheRules` gives the cache both (a webhook delivery, whose state a
+ * worker changes behind the gateway's back; a cost estimate). A type added to the schema is never
+ * cached until it is listed here.
+ */
+import { getNamedType, isObjectType, type GraphQLSchema } from 'graphql';
+import { DEFAULT_INTERVALS } from '../live/options.js';
+import type { JobStatusWire } from '../contract/hyperparameters.js';
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+
+export interface ResponseTtlPolicy {
+  /** By type (`BaseModel`) or field (`Query.costEstimate`): the plugin's `ttlPerSchemaCoordinate`, in ms. */
+  coordinates: Readonly<Record<string, number>>;
+  /** A job's time-to-live by its status, in ms (at most `coordinates.Job`). */
+  jobs: Readonly<Record<JobStatusWire, number>>;
+}
+
+const TERMINAL_JOB_MS = 10 * MINUTE;
+
+export const JOB_TTL_MS: Readonly<Record<JobStatusWire, number>> = {
+  queued: DEFAULT_INTERVALS.queuedMs,
+  starting: DEFAULT_INTERVALS.queuedMs,
+  running: DEFAULT_INTERVALS.runningMs,
+  completed: TERMINAL_JOB_MS,
+  failed: TERMINAL_JOB_MS,
+  cancelled: TERMINAL_JOB_MS,
+};
+
+export const RESPONSE_TTL_POLICY: ResponseTtlPolicy = {
+  coordinates: {
+    ProviderInfo: 10 * MINUTE,
+    BaseModel: 5 * MINUTE,
+    Dataset: MINUTE,
+    File: MINUTE,
+    JobConnection: DEFAULT_INTERVALS.listMs,
+    Job: TERMINAL_JOB_MS,
+    'Job.downloadUrl': MINUTE,
+    'Query.costEstimate': 0,
+    'Query.analyzeDataset': 0,
+    'Query.__schema': 0,
+    'Query.__type': 0,
+  },
+  jobs: JOB_TTL_MS,
+};
+
+/** The statuses of the jobs each operation's answer holds, by its context (noted as `Job.id` resolves). */
+const jobStatuses = new WeakMap<object, Set<JobStatusWire>>();
+
+/**
+ * Notes that the answer being built for `context` holds a job in `status`. Called from `Job.id`,
+ * which resolves for every job of an answer the cache may keep: the cache adds `id` to every
+ * selection of a type that has one, to know which entities an answer holds.
+ */
+export function noteJobStatus(context: object, status: JobStatusWire): void {
+  const seen = jobStatuses.get(context);
+  if (seen) seen.add(status);
+  else jobStatuses.set(context, new Set([status]));
+}
+
+/** `ttl` (what the types and fields of the answer allow), shortened to the shortest-lived job status in it. */
+export function responseTtl(context: object, ttl: number, policy: ResponseTtlPolicy): number {
+  const statuses = jobStatuses.get(context);
+  if (!statuses) return ttl;
+  let shortest = ttl;
+  for (const status of statuses) shortest = Math.min(shortest, policy.jobs[status]);
+  return shortest;
+}
+
+/**
+ * The object types an answer must not hold to be cached: all but the roots, the types listed in
+ * `policy` with a time-to-live above 0, and the types reached from those through their fields.
+ */
+export function uncacheableTypes(schema: GraphQLSchema, policy: ResponseTtlPolicy): string[] {
+  const allowed = new Set<string>(['Query']);
+  const visit = (name: string) => {
+    const type = schema.getType(name);
+    if (!isObjectType(type) || allowed.has(name)) return;
+    allowed.add(name);
+    for (const field of Object.values(type.getFields())) visit(getNamedType(field.type).name);
+  };
+  for (const [coordinate, ttl] of Object.entries(policy.coordinates))
+    if (!coordinate.includes('.') && ttl > 0) visit(coordinate);
+  // The other roots are never in a cached answer; a mutation's must stay out of this list, or the plugin
+  // would not collect the entities a mutation's answer holds (to evict them).
+  for (const root of [schema.getMutationType(), schema.getSubscriptionType()]) if (root) allowed.add(root.name);
+  return Object.values(schema.getTypeMap())
+    .filter((type) => isObjectType(type) && !type.name.startsWith('__') && !allowed.has(type.name))
+    .map((type) => type.name);
+}
+
+/**
+ * The cache's rules from `policy` over `schema`: the times-to-live by coordinate, with every field that
+ * returns an uncacheable type at 0 (an empty list of them holds no such object, yet its answer would
+ * change behind the gateway's back), and the uncacheable types themselves.
+ */
+export function cacheRules(
+  schema: GraphQLSchema,
+  policy: ResponseTtlPolicy,
+): { ttlPerSchemaCoordinate: Record<string, number>; ignoredTypes: string[] } {
+  const ignoredTypes = uncacheableTypes(schema, policy);
+  const ignored = new Set(ignoredTypes);
+  const never: Record<string, number> = {};
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields()))
+      if (ignored.has(getNamedType(field.type).name)) never[`${type.name}.${field.name}`] = 0;
+  }
+  return { ttlPerSchemaCoordinate: { ...policy.coordinates, ...never }, ignoredTypes };
+}

@@ -1,0 +1,128 @@
+/**
+ * The response cache in front of its store (memory-store.ts, redis-store.ts): what the plugin reads
+ * and writes, and the evictions the gateway decides (from live updates and mutations).
+ *
+ * On the way in, each answer is tied to the entities it holds (`Job:<id>`, as the plugin collects
+ * them) and to its caller's account (from its key, cache-identity.ts): every answer to `#account:<scope>`,
+ * and an answer that may list jobs to `#account-jobs:<scope>` too. It is stored with when it was stored
+ * and for how long (`STORED`, read back by cache-headers.ts for `Age`). Entities without an id (the
+ * plugin's per-type records) are dropped: nothing here evicts a whole type, across every caller.
+ *
+ * The store failing (Redis unreachable) never fails a request: a read is a miss, a write or an
+ * eviction is skipped, and the failure is logged once until the store answers again.
+ */
+import type { Cache } from '@graphql-yoga/plugin-response-cache';
+import type { Logger } from 'pino';
+import type { ProviderName } from '../../providers/provider-name.js';
+import { keyParts, scopeOf } from './cache-identity.js';
+import type { EvictedEntity, EvictionBroadcast } from './eviction-broadcast.js';
+
+/** The key, in a stored answer's `extensions`, of when it was stored and its time-to-live: `{ at, ttl }` in ms. */
+export const STORED = 'responseCacheStored';
+
+export interface StoredMark {
+  at: number;
+  ttl: number;
+}
+
+export interface ResponseCache {
+  /** What the plugin reads and writes, under the keys of cache-identity.ts. */
+  readonly store: Cache;
+  /** A poller saw these jobs of `account` change: evicts every answer holding one, and the account's job lists. */
+  jobsChanged(provider: ProviderName, account: string, jobIds: readonly string[]): Promise<void>;
+  /** `account` ran a mutation: evicts all of its answers (any of them may be stale now). */
+  accountChanged(provider: ProviderName, account: string): Promise<void>;
+  /** Applies evictions another instance published (eviction-broadcast.ts). */
+  evictHere(entities: readonly EvictedEntity[]): void;
+  /** Shares this instance's evictions from now on. */
+  share(broadcast: EvictionBroadcast): void;
+}
+
+export interface ResponseCacheOptions {
+  backing: Cache;
+  /** The backing store's key of an answer's key (Redis: under its prefix). @default the key itself */
+  storeKey?: (key: string) => string;
+  logger: Logger;
+  /** The gateway's clock (wall time but in tests): `STORED.at`, which every instance reads for `Age`. @default Date.now */
+  now?: () => number;
+}
+
+const ACCOUNT = '#account';
+const ACCOUNT_JOBS = '#account-jobs';
+
+type Entities = Parameters<Cache['set']>[2];
+type PromiseOrValue<T> = T | Promise<T>;
+const isPromise = <T>(value: PromiseOrValue<T>): value is Promise<T> =>
+  typeof (value as Promise<T> | null)?.then === 'function';
+
+export function createResponseCache(options: ResponseCacheOptions): ResponseCache {
+  const { backing, logger } = options;
+  const storeKey = options.storeKey ?? ((key: string) => key);
+  const now = options.now ?? Date.now;
+  let broadcast: EvictionBroadcast | null = null;
+  let failing = false;
+  const failed =
+    <T>(what: string, fallback: T) =>
+    (error: unknown): T => {
+      if (!failing) logger.warn({ err: error }, `response cache: ${what} failed; answering without the cache`);
+      failing = true;
+      return fallback;
+    };
+  const succeeded = <T>(value: T): T => {
+    failing = false;
+    return value;
+  };
+  // Synchronous stores (memory) stay synchronous: a hit costs no extra turn of the event loop.
+  const guard = <T>(what: string, run: () => PromiseOrValue<T>, fallback: T): PromiseOrValue<T> => {
+    try {
+      const value = run();
+      return isPromise(value) ? value.then(succeeded, failed(what, fallback)) : succeeded(value);
+    } catch (error) {
+      return failed(what, fallback)(error);
+    }
+  };
+  const evict = async (entities: EvictedEntity[]) => {
+    // Sent, not awaited: a Redis that is away must not hold a mutation's answer or a live update up
+    // (the gateway's publisher queues while it reconnects). Sent first, on the connection live updates
+    // publish on: Redis delivers it before the change it comes with.
+    if (broadcast) void guard('an eviction broadcast', () => broadcast!.publish(entities), undefined);
+    await guard('an eviction', () => backing.invalidate(entities), undefined);
+  };
+
+  const store: Cache = {
+    get: (key) => guard('a read', () => backing.get(storeKey(key)), null),
+    set(key, result, entities, ttl) {
+      const mark: StoredMark = { at: now(), ttl };
+      const stored = { ...result, extensions: { ...result.extensions, [STORED]: mark } };
+      return guard('a write', () => backing.set(storeKey(key), stored, tied(key, entities), ttl), undefined);
+    },
+    invalidate: (entities) =>
+      evict([...entities].flatMap((e) => (e.id == null ? [] : [{ typename: e.typename, id: String(e.id) }]))),
+  };
+  return {
+    store,
+    jobsChanged(provider, account, jobIds) {
+      const scope = scopeOf(provider, account);
+      return evict([...jobIds.map((id) => ({ typename: 'Job', id })), { typename: ACCOUNT_JOBS, id: scope }]);
+    },
+    accountChanged: (provider, account) => evict([{ typename: ACCOUNT, id: scopeOf(provider, account) }]),
+    evictHere(entities) {
+      void guard('an eviction', () => backing.invalidate(entities), undefined);
+    },
+    share(next) {
+      broadcast = next;
+    },
+  };
+}
+
+/** The entities an answer is tied to (see the header). */
+function tied(key: string, entities: Entities): EvictedEntity[] {
+  const out: EvictedEntity[] = [];
+  for (const { typename, id } of entities) if (id != null) out.push({ typename, id: String(id) });
+  const parts = keyParts(key);
+  if (parts) {
+    out.push({ typename: ACCOUNT, id: parts.scope });
+    if (parts.listsJobs) out.push({ typename: ACCOUNT_JOBS, id: parts.scope });
+  }
+  return out;
+}
