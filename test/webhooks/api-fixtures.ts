@@ -11,11 +11,8 @@ import type { SeenJob } from '../../src/webhooks/webhook-store.js';
 import type { JobStatus } from '../../src/upstream/schemas.js';
 import { QWEN_SMALL, seedDataset } from '../harness/fixtures.js';
 import { DEMO } from '../harness/stack.js';
+import { createTogetherJob } from '../harness/together-job.js';
 import type { WebhookStack } from './api-stack.js';
-
-const CSV = ['prompt,answer', '"What is LoRA?","Low-rank adaptation."', '"What is an epoch?","A full pass."'].join(
-  '\n',
-);
 
 /** A job of demo-org, created through the gateway; its id as the API shows it. */
 export async function nscaleJob(stack: WebhookStack, name: string): Promise<string> {
@@ -36,30 +33,7 @@ export async function nscaleJob(stack: WebhookStack, name: string): Promise<stri
 
 /** A job of Together's demo key, created through the gateway (upload, then createJob); its public id. */
 export async function togetherJob(stack: WebhookStack, headers: Record<string, string>, name: string) {
-  const form = new FormData();
-  form.set(
-    'operations',
-    JSON.stringify({ query: 'mutation($file: Upload!) { uploadFile(file: $file) { id } }', variables: { file: null } }),
-  );
-  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.set('0', new File([CSV], `${name}.csv`, { type: 'text/csv' }));
-  const uploaded = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { accept: 'application/graphql-response+json', ...headers },
-    body: form,
-  });
-  const fileId = ((await uploaded.json()) as { data: { uploadFile: { id: string } } }).data.uploadFile.id;
-  const input = {
-    name,
-    baseModelId: 'meta-llama/Llama-3.2-3B-Instruct',
-    files: { trainingFileId: fileId },
-    hyperparameters: { nEpochs: 1, batchSize: 8 },
-  };
-  const created = await stack.as(headers)('mutation($i: CreateJobInput!) { createJob(input: $i) { id } }', {
-    i: input,
-  });
-  if (created.errors) throw new Error(created.text);
-  return created.data?.createJob.id as string;
+  return (await createTogetherJob(stack.gateway, headers, name, { nEpochs: 1, batchSize: 8 })).id;
 }
 
 /** A job as a poll would see it, with the payload bodies the watcher gives the store. */

@@ -6,20 +6,14 @@
  */
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  POSTGRES,
-  POSTGRES_SKIP_REASON,
-  scratchDatabase,
-  type ScratchDatabase,
-} from '../harness/postgres-available.js';
+import { POSTGRES, POSTGRES_SKIP_REASON } from '../harness/postgres-available.js';
 import { QWEN_SMALL, seedDataset } from '../harness/fixtures.js';
 import { manualClock } from '../harness/manual-clock.js';
-import { DEMO, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../harness/event-receiver.js';
+import { createTogetherJob } from '../harness/together-job.js';
+import { DEMO, type GraphQLResponse, type Stack } from '../harness/stack.js';
+import type { WebhookReceiver } from '../harness/event-receiver.js';
+import { startWebhookE2E, type WebhookE2E } from './e2e-stack.js';
 
-const CSV = ['prompt,answer', '"What is LoRA?","Low-rank adaptation."', '"What is an epoch?","A full pass."'].join(
-  '\n',
-);
 const TOGETHER = { authorization: 'Bearer demo-token', 'x-provider': 'together' };
 const NSCALE = { authorization: `Bearer ${DEMO.token}`, 'x-organization-id': DEMO.organizationId };
 const ALL_EVENTS = ['JOB_CREATED', 'JOB_RUNNING', 'JOB_COMPLETED', 'JOB_FAILED', 'JOB_CANCELLED', 'JOB_STATUS_CHANGED'];
@@ -36,31 +30,19 @@ interface CreatedJob {
 }
 
 let stack: Stack;
-let database: ScratchDatabase;
 let receiver: WebhookReceiver;
+let e2e: WebhookE2E | undefined;
 
 beforeAll(async () => {
   if (!POSTGRES) return;
-  database = await scratchDatabase();
-  receiver = await startWebhookReceiver();
-  stack = await startStack({
+  e2e = await startWebhookE2E({
     simulator: { jobSeconds: JOB_SECONDS, now: clock.now },
     togetherSimulator: { jobSeconds: JOB_SECONDS, now: clock.now },
-    env: {
-      DATABASE_URL: database.url,
-      WEBHOOK_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
-      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-      WEBHOOK_SCAN_MS: '50',
-      WEBHOOK_ENDPOINT_RESCAN_MS: '100',
-      WEBHOOK_RETRY_SCHEDULE: '100ms,200ms',
-    },
+    env: { WEBHOOK_RETRY_SCHEDULE: '100ms,200ms' },
   });
+  ({ stack, receiver } = e2e);
 }, 60_000);
-afterAll(async () => {
-  await stack?.close();
-  await receiver?.close();
-  await database?.drop();
-});
+afterAll(() => e2e?.close());
 
 async function gql(headers: Record<string, string>, query: string, variables?: object): Promise<GraphQLResponse> {
   const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
@@ -91,28 +73,7 @@ const created = (res: GraphQLResponse): CreatedJob => ({
   createdAt: new Date(res.data!.createJob.createdAt as string),
 });
 
-async function createTogetherJob(name: string): Promise<CreatedJob> {
-  const form = new FormData();
-  form.set(
-    'operations',
-    JSON.stringify({ query: 'mutation($file: Upload!) { uploadFile(file: $file) { id } }', variables: { file: null } }),
-  );
-  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.set('0', new File([CSV], `${name}.csv`, { type: 'text/csv' }));
-  const uploaded = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { accept: 'application/graphql-response+json', ...TOGETHER },
-    body: form,
-  });
-  const fileId = ((await uploaded.json()) as GraphQLResponse).data?.uploadFile.id as string;
-  const input = {
-    name,
-    baseModelId: 'meta-llama/Llama-3.2-3B-Instruct',
-    files: { trainingFileId: fileId },
-    hyperparameters: { nEpochs: 2, batchSize: 8 },
-  };
-  return created(await gql(TOGETHER, CREATE_JOB, { i: input }));
-}
+const togetherJob = (name: string): Promise<CreatedJob> => createTogetherJob(stack.gateway, TOGETHER, name);
 
 async function createNscaleJob(name: string): Promise<CreatedJob> {
   const { datasetId } = await seedDataset(stack, DEMO, name);
@@ -154,7 +115,7 @@ async function until<T>(what: () => T | undefined, ms = 30_000): Promise<T> {
 
 describe.skipIf(!POSTGRES).each([
   ['nscale', NSCALE, createNscaleJob],
-  ['together', TOGETHER, createTogetherJob],
+  ['together', TOGETHER, togetherJob],
 ] as const)(`webhooks on %s${POSTGRES_SKIP_REASON}`, (provider, headers, createJob) => {
   it('a signed delivery for each event of a job run to completion, verified with standardwebhooks', async () => {
     const secret = await register(headers, provider);

@@ -8,43 +8,27 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
 import { manualClock } from '../harness/manual-clock.js';
-import {
-  POSTGRES,
-  POSTGRES_SKIP_REASON,
-  scratchDatabase,
-  type ScratchDatabase,
-} from '../harness/postgres-available.js';
-import { DEMO, eventually, startStack, type Stack } from '../harness/stack.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../harness/event-receiver.js';
+import { POSTGRES, POSTGRES_SKIP_REASON } from '../harness/postgres-available.js';
+import { DEMO, eventually, type Stack } from '../harness/stack.js';
+import type { WebhookReceiver } from '../harness/event-receiver.js';
+import { startWebhookE2E, type WebhookE2E } from './e2e-stack.js';
 
 const JWT_SECRET = 'paused-spec-secret-with-enough-bytes';
 const JOB_SECONDS = 1_000;
 const clock = manualClock(JOB_SECONDS);
 
 let stack: Stack;
-let database: ScratchDatabase;
 let receiver: WebhookReceiver;
+let e2e: WebhookE2E | undefined;
 
 beforeAll(async () => {
   if (!POSTGRES) return;
-  database = await scratchDatabase();
-  receiver = await startWebhookReceiver();
-  stack = await startStack({
+  e2e = await startWebhookE2E({
     simulator: { jobSeconds: JOB_SECONDS, now: clock.now, jwtSecret: JWT_SECRET },
-    env: {
-      DATABASE_URL: database.url,
-      WEBHOOK_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
-      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-      WEBHOOK_SCAN_MS: '50',
-      WEBHOOK_ENDPOINT_RESCAN_MS: '100',
-    },
   });
+  ({ stack, receiver } = e2e);
 }, 60_000);
-afterAll(async () => {
-  await stack?.close();
-  await receiver?.close();
-  await database?.drop();
-});
+afterAll(() => e2e?.close());
 
 const jwt = (expiresInSeconds: number) =>
   new SignJWT({ organization_id: DEMO.organizationId })

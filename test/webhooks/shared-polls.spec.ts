@@ -7,17 +7,13 @@
  * endpoint alone keeps exactly one list poller going (the control: the watcher does poll).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  POSTGRES,
-  POSTGRES_SKIP_REASON,
-  scratchDatabase,
-  type ScratchDatabase,
-} from '../harness/postgres-available.js';
+import { POSTGRES, POSTGRES_SKIP_REASON } from '../harness/postgres-available.js';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
 import { manualClock } from '../harness/manual-clock.js';
 import { subscribeSse } from '../harness/sse.js';
-import { DEMO, eventually, startStack, type Stack } from '../harness/stack.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../harness/event-receiver.js';
+import { DEMO, eventually, type Stack } from '../harness/stack.js';
+import type { WebhookReceiver } from '../harness/event-receiver.js';
+import { startWebhookE2E, type WebhookE2E } from './e2e-stack.js';
 
 const JOB_SECONDS = 1_000;
 const INTERVAL_MS = 50;
@@ -26,29 +22,17 @@ const onePollerBudget = (ms: number) => Math.floor(ms / INTERVAL_MS) + 2;
 const clock = manualClock(JOB_SECONDS);
 
 let stack: Stack;
-let database: ScratchDatabase;
 let receiver: WebhookReceiver;
+let e2e: WebhookE2E | undefined;
 
 beforeAll(async () => {
   if (!POSTGRES) return;
-  database = await scratchDatabase();
-  receiver = await startWebhookReceiver();
-  stack = await startStack({
+  e2e = await startWebhookE2E({
     simulator: { jobSeconds: JOB_SECONDS, now: clock.now },
-    env: {
-      DATABASE_URL: database.url,
-      WEBHOOK_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
-      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-      WEBHOOK_SCAN_MS: '50',
-      WEBHOOK_ENDPOINT_RESCAN_MS: '100',
-    },
   });
+  ({ stack, receiver } = e2e);
 }, 60_000);
-afterAll(async () => {
-  await stack?.close();
-  await receiver?.close();
-  await database?.drop();
-});
+afterAll(() => e2e?.close());
 
 const fetchIn = (url: string, init: RequestInit): Promise<Response> =>
   Promise.resolve(stack.gateway.yoga.fetch(url, init));
