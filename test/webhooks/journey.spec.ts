@@ -129,7 +129,14 @@ describe.skipIf(!POSTGRES).each([
     clock.at(job, 0.5);
     await until(has('JOB_RUNNING'));
     clock.at(job, 1.2);
-    const events = await until(has('JOB_COMPLETED'));
+    // The move to COMPLETED sends two deliveries, in no guaranteed order: wait for both.
+    const events = await until(() => {
+      const got = verifiedFor(provider, secret, jobId);
+      const done = (e: (typeof got)[number]) => e.data.job.status === 'COMPLETED';
+      const both =
+        got.some((e) => e.type === 'JOB_COMPLETED') && got.some((e) => e.type === 'JOB_STATUS_CHANGED' && done(e));
+      return both ? got : undefined;
+    });
     const types = events.map((e) => e.type);
     expect(types.filter((t) => t === 'JOB_CREATED')).toHaveLength(1);
     expect(types.filter((t) => t === 'JOB_RUNNING')).toHaveLength(1);
@@ -140,7 +147,8 @@ describe.skipIf(!POSTGRES).each([
     expect(moves.length).toBeGreaterThanOrEqual(1);
     for (const move of moves)
       expect(ORDER.indexOf(move.data.job.status as string)).toBeGreaterThan(ORDER.indexOf(move.data.previousStatus!));
-    expect(moves.at(-1)!.data.job.status).toBe('COMPLETED');
+    // Delivered in no guaranteed order: the furthest move is to COMPLETED.
+    expect(moves.map((m) => m.data.job.status)).toContain('COMPLETED');
     // Every event carries its provider, and ids are unique (a receiver may drop repeats by id).
     for (const event of events) expect(event.data.provider).toBe(provider.toUpperCase());
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
