@@ -1,7 +1,7 @@
 /**
  * Everything behind the GraphQL gateway, built from the settings for the composition root
  * (compose-gateway.ts): the embedded simulators (when no upstream is configured), metrics and tracing,
- * the upstream clients (Nscale's, and Together's when enabled) and the provider seams over them, Redis (connected once, gateway-redis.ts), the operation guards, live updates,
+ * the upstream clients (Nscale's, and Together's when enabled; those four made in build-upstreams.ts) and the provider seams over them, Redis (connected once, gateway-redis.ts), the operation guards, live updates,
  * the caches (the response cache among them, which hears what live updates see change) and the token pool,
  * and webhooks (build-webhooks.ts: the store, the watcher, the sender). `close()` stops what it started,
  * in the reverse order of need.
@@ -18,15 +18,12 @@ import type { ProviderName } from '../providers/provider-name.js';
 import { nscaleProvider } from '../providers/nscale-provider.js';
 import { togetherProvider } from '../providers/together-provider.js';
 import { togetherLiveClient } from '../providers/together-live-client.js';
-import { createTogetherClient } from '../upstream/together/together-client.js';
 import type { TogetherClient } from '../upstream/together/together-client-types.js';
 import { DatasetCatalogue } from '../resolvers/dataset-catalogue.js';
 import type { Simulator } from '../simulator/index.js';
-import { createGatewayMetrics, type GatewayMetrics } from '../telemetry/gateway-metrics.js';
-import { requestIdToUpstream } from '../telemetry/request-scope.js';
+import type { GatewayMetrics } from '../telemetry/gateway-metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
-import { createUpstreamClient, type ClosableUpstreamClient } from '../upstream/client.js';
-import { combineObservers } from '../upstream/observer.js';
+import type { ClosableUpstreamClient } from '../upstream/client.js';
 import type { GatewayDeps } from './compose-gateway.js';
 import type { OperationGuardParts } from './gateway-plugins.js';
 import { openGatewayRedis, type GatewayRedis } from './gateway-redis.js';
@@ -36,6 +33,7 @@ import { StartError } from './start-error.js';
 import { startOperationGuards } from './start-operation-guards.js';
 import { watchTokenOutcomes } from './watch-token-outcomes.js';
 import { buildWebhooks } from './build-webhooks.js';
+import { embeddedSimulator, observability, togetherBackend, upstreamClient } from './build-upstreams.js';
 
 export interface Backends {
   simulator: Simulator | null;
@@ -193,103 +191,6 @@ function liveHubs(settings: Settings, services: GatewayServices): Map<ProviderNa
     if (hub) hubs.set(name, hub);
   }
   return hubs;
-}
-
-async function embeddedSimulator(settings: Settings, deps: GatewayDeps): Promise<Simulator | null> {
-  if (settings.upstream.kind !== 'embedded' || !settings.providers.includes('nscale')) return null;
-  // Imported only when embedded: a gateway in front of a real upstream never loads the simulator.
-  const { startSimulator } = await import('../simulator/index.js');
-  return startSimulator({
-    port: 0,
-    host: '127.0.0.1',
-    jobSeconds: settings.upstream.jobSeconds,
-    maxUploadBytes: settings.maxUploadBytes,
-    ...deps.simulator,
-  });
-}
-
-/** Together's client, and its embedded simulator when no URL is set; null when Together is not enabled. */
-async function togetherBackend(
-  settings: Settings,
-  deps: GatewayDeps,
-  logger: Logger,
-  [metrics, tracing]: [GatewayMetrics | null, Tracing | null],
-): Promise<{ client: TogetherClient; simulator: Simulator | null; close(): Promise<void> } | null> {
-  const together = settings.together;
-  if (!together || !settings.providers.includes('together')) return null;
-  let simulator: Simulator | null = null;
-  if (together.upstream.kind === 'embedded') {
-    // Imported only when embedded, like Nscale's.
-    const { startTogetherSimulator } = await import('../simulator/together/index.js');
-    simulator = await startTogetherSimulator({
-      port: 0,
-      host: '127.0.0.1',
-      jobSeconds: together.upstream.jobSeconds,
-      ...deps.togetherSimulator,
-    });
-  }
-  const options = {
-    baseUrl: simulator ? simulator.apiBaseUrl : (together.upstream as { baseUrl: string }).baseUrl,
-    deadlineMs: settings.upstreamDeadlineMs,
-    connections: settings.upstreamConnections,
-    callerConnections: settings.upstreamCallerConnections,
-    logger: logger.child({ component: 'upstream', provider: 'together' }),
-    observer: combineObservers(requestIdToUpstream, metrics?.upstream, tracing?.upstream),
-    circuitBreaker: settings.circuitBreaker,
-  };
-  const client = (deps.togetherClient ?? createTogetherClient)(options);
-  return {
-    client,
-    simulator,
-    close: async () => {
-      await client.close();
-      await simulator?.close();
-    },
-  };
-}
-
-async function observability(settings: Settings, deps: GatewayDeps) {
-  const given = deps.prebuilt ?? {};
-  const metrics =
-    given.metrics !== undefined
-      ? given.metrics
-      : settings.metrics.enabled
-        ? createGatewayMetrics({
-            operationNameLimit: settings.metrics.operationNameLimit,
-            organizationLabel: settings.metrics.organizationLabel,
-            baseModelCache: settings.baseModelCacheMs > 0,
-            responseCache: settings.responseCache !== null,
-          })
-        : null;
-  // Loaded only when configured: without it the OpenTelemetry SDK is never imported.
-  const tracing =
-    given.tracing !== undefined
-      ? given.tracing
-      : settings.tracing
-        ? await (
-            await import('../telemetry/tracing.js')
-          ).createTracing({ endpoint: settings.tracing.tracesUrl, serviceName: settings.tracing.serviceName })
-        : null;
-  return { metrics, tracing };
-}
-
-function upstreamClient(
-  settings: Settings,
-  deps: GatewayDeps,
-  logger: Logger,
-  simulator: Simulator | null,
-  [metrics, tracing]: [GatewayMetrics | null, Tracing | null],
-): ClosableUpstreamClient {
-  const options = {
-    baseUrl: simulator ? simulator.apiBaseUrl : (settings.upstream as { baseUrl: string }).baseUrl,
-    deadlineMs: settings.upstreamDeadlineMs,
-    connections: settings.upstreamConnections,
-    callerConnections: settings.upstreamCallerConnections,
-    logger: logger.child({ component: 'upstream' }),
-    observer: combineObservers(requestIdToUpstream, metrics?.upstream, tracing?.upstream),
-    circuitBreaker: settings.circuitBreaker,
-  };
-  return (deps.upstreamClient ?? createUpstreamClient)(options);
 }
 
 async function operationGuards(

@@ -11,10 +11,11 @@
  * No `nodejs_version_info` either: which Node runs tells an attacker which of its flaws to try.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CircuitBreakerView, CircuitState } from '../upstream/circuit-breaker.js';
+import type { CircuitBreakerView } from '../upstream/circuit-breaker.js';
 import type { LiveUpdatesObserver } from '../live/observed.js';
 import { combineObservers, type UpstreamObserver } from '../upstream/observer.js';
 import { boundedLabel, type BoundedLabel } from './bounded-label.js';
+import { circuitBreakerMetrics } from './circuit-breaker-metrics.js';
 import { METRICS_DEFAULTS } from './defaults.js';
 import { provenRequests } from './proven-requests.js';
 
@@ -82,8 +83,6 @@ export interface GatewayMetrics {
   /** Counts a webhook endpoint paused because the upstream refused its stored credentials. */
   webhookEndpointPaused(): void;
 }
-
-const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'open', 'half-open'];
 
 /** Upstream latencies are remote calls: from a few milliseconds to the 15 s deadline. */
 const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15];
@@ -293,32 +292,5 @@ function scrapedGauges(
     watchConnections(value) {
       connections = value;
     },
-  };
-}
-
-/** The circuit breaker's state at each scrape, and every transition. */
-function circuitBreakerMetrics(registers: Registry[]): GatewayMetrics['watchCircuitBreaker'] {
-  let breaker: CircuitBreakerView | null = null;
-  // The usual enum encoding: one series per state, 1 for the current one.
-  new Gauge({
-    name: 'gateway_upstream_circuit_breaker_state',
-    help: 'State of the circuit breaker in front of the upstream (1 for the current state)',
-    labelNames: ['state'],
-    registers,
-    collect() {
-      if (!breaker) return;
-      const current = breaker.state();
-      for (const state of CIRCUIT_STATES) this.set({ state }, state === current ? 1 : 0);
-    },
-  });
-  const transitions = new Counter({
-    name: 'gateway_upstream_circuit_breaker_transitions_total',
-    help: 'Changes of state of the circuit breaker in front of the upstream',
-    labelNames: ['to'],
-    registers,
-  });
-  return (value) => {
-    breaker = value;
-    value.onStateChange(({ to }) => transitions.inc({ to }));
   };
 }
