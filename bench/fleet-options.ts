@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { parseArgs } from './cli.js';
+import { JOB_TTL_MS } from '../src/schema/response-cache-policy.js';
 
 export const SCENARIOS = ['passthrough', 'cache-off', 'cache-on'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -39,7 +40,7 @@ const schema = z.object({
     .min(0)
     .optional()
     .describe(
-      "The response cache's time-to-live of a running job, for the staleness limit (a read older than --poll-ms + --ttl-ms after the change is stale). @default --poll-ms",
+      "The response cache's time-to-live of a running job, for the staleness limit (a read older than --poll-ms + --ttl-ms after the change is stale). @default the gateway's (src/schema/response-cache-policy.ts)",
     ),
   duration: seconds(60).describe('Seconds of the measured window of each scenario. @default 60'),
   warmup: seconds(5).describe(
@@ -105,5 +106,5 @@ export type FleetOptions = z.output<typeof schema> & { ttlMs: number };
 
 export function parseFleetOptions(argv: readonly string[]): FleetOptions {
   const parsed = parseArgs('bench:fleet', USAGE, argv, schema, new Set(['no-pin']));
-  return { ...parsed, ttlMs: parsed.ttlMs ?? parsed.pollMs };
+  return { ...parsed, ttlMs: parsed.ttlMs ?? JOB_TTL_MS.running };
 }

@@ -12,9 +12,12 @@
  *   is how late another caller of the organization sees such a change.
  * - `JobConnection` (a page of `jobs`): a job another caller creates shows within a list poll interval.
  * - `Job`: by its status (`JOB_TTL_MS`, below): queued or starting, a queued poll interval; running
- *   (metrics grow, `estimatedSecondsLeft` counts down), a running poll interval; once terminal it no
- *   longer changes, so long. A job a live-update poller watches is evicted the moment its poller sees
- *   it change, whatever is left of this.
+ *   (metrics grow, `estimatedSecondsLeft` counts down), a list poll interval: a dashboard that polls
+ *   sees a job's new status no later than one subscribed to `jobsUpdated` does (the list's pace), and
+ *   its loss curve at most that much behind (`jobUpdated` pushes it every running poll interval, 2 s).
+ *   A running poll interval instead asked the upstream twice as often for a fleet of dashboards
+ *   (bench/RESULTS.md, issue 22). Once terminal a job no longer changes, so long. A job a live-update
+ *   poller watches is evicted the moment its poller sees it change, whatever is left of this.
  * - `Job.downloadUrl`: the link is short-lived (the simulator's live 300 s, real ones are pre-signed
  *   for minutes): a cached answer hands out a link with most of its life left.
  * - Never cached: `costEstimate` (a dry run whose `allowedToProceed` follows the balance) and
@@ -48,7 +51,7 @@ const TERMINAL_JOB_MS = 10 * MINUTE;
 export const JOB_TTL_MS: Readonly<Record<JobStatusWire, number>> = {
   queued: DEFAULT_INTERVALS.queuedMs,
   starting: DEFAULT_INTERVALS.queuedMs,
-  running: DEFAULT_INTERVALS.runningMs,
+  running: DEFAULT_INTERVALS.listMs,
   completed: TERMINAL_JOB_MS,
   failed: TERMINAL_JOB_MS,
   cancelled: TERMINAL_JOB_MS,

@@ -18,7 +18,7 @@ import { useInputProblems } from './use-input-problems.js';
 import { useIntrospectionSwitch } from './use-introspection-switch.js';
 import { useMetrics } from './use-metrics.js';
 import { useOperationLimits } from './use-operation-limits.js';
-import { useOperationsPerCaller } from './use-operations-per-caller.js';
+import type { OperationsPerCaller } from './use-operations-per-caller.js';
 import { useRateLimit } from './use-rate-limit.js';
 import { useReadiness } from './use-readiness.js';
 import { useRequestBodyLimit } from './use-request-body-limit.js';
@@ -31,7 +31,7 @@ import { useTrustedDocuments } from './use-trusted-documents.js';
 import { useUnsupportedMediaType } from './use-unsupported-media-type.js';
 import { useVaryOrigin } from './cors-allow-list.js';
 import { providerAccess } from './create-context-factory.js';
-import { requestIdentifier } from './response-cache/cache-identity.js';
+import { requestIdentifier, type CacheIdentity } from './response-cache/cache-identity.js';
 import { useGatewayResponseCache } from './response-cache/use-response-cache.js';
 
 /** What stands between a request and its execution, built from the settings (operation-guards.ts). */
@@ -46,6 +46,10 @@ export interface OperationGuardParts {
 interface Wiring {
   scopes: RequestScopes;
   drain: ShutdownDrain;
+  /** CALLER_MAX_OPERATIONS's table, shared with the cache hits answered before yoga. */
+  operations: OperationsPerCaller;
+  /** The response cache's caller reading, when the cache is on. */
+  identify: ((request: Request) => CacheIdentity | null) | null;
   internalErrors: Plugin;
   /** Why `/readyz` answers 503 now, or null. */
   problem: () => string | null;
@@ -62,17 +66,16 @@ export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
     ...(parts.tracing ? [parts.tracing.plugin] : []),
     ...(parts.metrics ? [useMetrics({ metrics: parts.metrics })] : []),
     useRateLimit(guards.rateLimit), // first: a refused request costs nothing more
-    useOperationsPerCaller({
-      max: settings.maxOperationsPerCaller,
-      trustProxy: settings.rateLimit?.trustProxy ?? false,
-    }),
+    wiring.operations.plugin,
     ...(guards.trustedDocuments
       ? useTrustedDocuments(guards.trustedDocuments)
       : guards.apqStore
         ? useAutomaticPersistedQueries(guards.apqStore)
         : []),
     // After the refusals above (a refused request reads no cache) and the persisted operations (the cache keys their text).
-    ...(parts.responseCache ? [responseCachePlugin(parts, parts.responseCache)] : []),
+    ...(parts.responseCache && wiring.identify
+      ? [responseCachePlugin(parts, parts.responseCache, wiring.identify)]
+      : []),
     useIntrospectionSwitch(settings.switches.introspection),
     useFieldSuggestionsSwitch(settings.switches.fieldSuggestions),
     useDashboard(parts.dashboardDir ? { dir: parts.dashboardDir } : {}),
@@ -99,21 +102,27 @@ export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
   ];
 }
 
-function responseCachePlugin(
-  parts: GatewayParts,
-  { cache, policy }: NonNullable<GatewayParts['responseCache']>,
-): Plugin {
+/** Who a request's caller is for the response cache: who the context factory would run it as. */
+export function cacheIdentifier(parts: GatewayParts): (request: Request) => CacheIdentity | null {
   const { settings, services } = parts;
   const access = providerAccess({
     services,
     fallbackCredentials: settings.fallbackCredentials,
     togetherFallbackToken: settings.together?.fallbackToken ?? null,
   });
+  return requestIdentifier(access, settings.allowedHosts);
+}
+
+function responseCachePlugin(
+  parts: GatewayParts,
+  { cache, policy }: NonNullable<GatewayParts['responseCache']>,
+  identify: (request: Request) => CacheIdentity | null,
+): Plugin {
   return useGatewayResponseCache({
     cache,
     policy,
-    identify: requestIdentifier(access, settings.allowedHosts),
-    now: services.now,
+    identify,
+    now: parts.services.now,
     ...(parts.metrics ? { count: parts.metrics.responseCacheAnswer } : {}),
   });
 }

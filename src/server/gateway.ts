@@ -16,7 +16,9 @@ import type { CircuitBreakerView } from '../upstream/circuit-breaker.js';
 import { createSocketAdmission, type AdmitSocketOperation } from './admit-socket-operation.js';
 import { corsAllowList } from './cors-allow-list.js';
 import { createContextFactory, type TransportContext } from './create-context-factory.js';
-import { gatewayPlugins, type OperationGuardParts } from './gateway-plugins.js';
+import { cacheIdentifier, gatewayPlugins, type OperationGuardParts } from './gateway-plugins.js';
+import { createFastHits, type FastHits, type FastHitsOptions } from './response-cache/fast-hits.js';
+import { operationsPerCaller } from './use-operations-per-caller.js';
 import { scrubbedError, toClientError } from './to-client-error.js';
 import { createInternalErrorLog } from './use-internal-error-log.js';
 import type { BuiltResponseCache } from './response-cache/build-response-cache.js';
@@ -83,6 +85,8 @@ export interface Gateway {
   logger: Logger;
   /** Rate limit and trusted documents for WebSocket subscribes, which yoga's request hooks do not see. */
   admitSocketOperation: AdmitSocketOperation;
+  /** Cache hits answered before yoga (response-cache/fast-hits.ts); null when the cache is off. */
+  fastHits: FastHits | null;
 }
 
 export function createGateway(parts: GatewayParts): Gateway {
@@ -95,6 +99,11 @@ export function createGateway(parts: GatewayParts): Gateway {
   const log = parts.logger; // already scrubbed by `redactor` (compose-gateway.ts)
   const scopes = createRequestScopes(log, parts.tracing?.traceIdOf);
   const internalErrors = createInternalErrorLog(scopes, log);
+  const operations = operationsPerCaller({
+    max: settings.maxOperationsPerCaller,
+    trustProxy: settings.rateLimit?.trustProxy ?? false,
+  });
+  const identify = parts.responseCache ? cacheIdentifier(parts) : null;
 
   const yoga = createYoga<TransportContext, GatewayContext>({
     schema,
@@ -123,6 +132,8 @@ export function createGateway(parts: GatewayParts): Gateway {
     plugins: gatewayPlugins(parts, {
       scopes,
       drain,
+      operations,
+      identify,
       internalErrors: internalErrors.plugin,
       problem: () => (ready ? parts.readiness() : 'Draining: the gateway is shutting down.'),
     }),
@@ -146,7 +157,31 @@ export function createGateway(parts: GatewayParts): Gateway {
       rateLimit: parts.guards.rateLimit,
       trustedDocuments: parts.guards.trustedDocuments,
     }),
+    fastHits: identify
+      ? fastHitsOf(parts, { operations, identify, endpoint: yoga.graphqlEndpoint, logger: log })
+      : null,
   };
+}
+
+/**
+ * The cache's hits answered before yoga, unless something yoga must do for every request is on:
+ * tracing (each request's span) or trusted documents (only listed documents run).
+ */
+function fastHitsOf(
+  parts: GatewayParts,
+  wiring: Pick<FastHitsOptions, 'operations' | 'identify' | 'endpoint' | 'logger'>,
+): FastHits | null {
+  if (!parts.responseCache || parts.tracing || parts.guards.trustedDocuments) return null;
+  return createFastHits({
+    ...wiring,
+    cache: parts.responseCache.cache,
+    now: parts.services.now,
+    maxBodyBytes: parts.settings.maxRequestBodyBytes,
+    corsOrigins: parts.settings.corsOrigins,
+    rateLimit: parts.guards.rateLimit,
+    redactor: parts.redactor,
+    metrics: parts.metrics,
+  });
 }
 
 function yogaLogging(log: Logger) {

@@ -52,13 +52,15 @@ export interface RunningServer {
 }
 
 export async function startHttpServer(gateway: Gateway, options: HttpServerOptions): Promise<RunningServer> {
-  const { yoga } = gateway;
+  const { yoga, fastHits } = gateway;
   const streams = eventStreams();
   const requests = inFlight();
   const server = createServer(serverTimeouts(options.limits), (req, res) => {
     streams.track(req, res);
     requests.track(res);
-    yoga.requestListener(req, res);
+    // A cache hit is answered before yoga (response-cache/fast-hits.ts); the rest goes on to it.
+    if (fastHits) fastHits(req, res, () => void yoga.requestListener(req, res));
+    else void yoga.requestListener(req, res);
   });
   const closedByLimit = gateway.metrics?.connectionClosedByLimit ?? (() => {});
   const tcp = limitConnections(server, options.limits, closedByLimit);

@@ -22,14 +22,22 @@ export interface OperationsPerCallerOptions {
   trustProxy: boolean;
 }
 
-export function useOperationsPerCaller({ max, trustProxy }: OperationsPerCallerOptions): Plugin {
+/** The bound's table, shared by its plugin and the cache's hits answered before yoga (fast-hits.ts). */
+export interface OperationsPerCaller {
+  plugin: Plugin;
+  /** Whether the caller of `req` has all of its operations running already (a new one would be refused). */
+  atBound(request: Request, req: IncomingMessage | undefined): boolean;
+}
+
+export function operationsPerCaller({ max, trustProxy }: OperationsPerCallerOptions): OperationsPerCaller {
   const running = new Map<string, number>();
+  const keyOf = (request: Request, req: IncomingMessage | undefined) =>
+    rateLimitKey(readCaller({ transport: 'http', request, req }).rateLimitSubject, trustProxy);
   // Each request's caller and how many of its operations (a batch has several) are counted.
   const counted = new WeakMap<Request, { key: string; operations: number }>();
-  return {
+  const plugin: Plugin = {
     onParams({ request, context }) {
-      const req = (context as { req?: IncomingMessage }).req;
-      const key = rateLimitKey(readCaller({ transport: 'http', request, req }).rateLimitSubject, trustProxy);
+      const key = keyOf(request, (context as { req?: IncomingMessage }).req);
       const now = running.get(key) ?? 0;
       if (now >= max) {
         throw gatewayError(
@@ -52,4 +60,5 @@ export function useOperationsPerCaller({ max, trustProxy }: OperationsPerCallerO
       else running.delete(entry.key);
     },
   };
+  return { plugin, atBound: (request, req) => (running.get(keyOf(request, req)) ?? 0) >= max };
 }

@@ -13,40 +13,48 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
 import { manualClock } from '../harness/manual-clock.js';
-import { ACME_1, ACME_2, ask, CACHE_TENANTS, GLOBEX, LONG_TTLS } from '../harness/response-cache.js';
+import { ACME_1, ACME_2, ask, ask as askIn, CACHE_TENANTS, GLOBEX, LONG_TTLS } from '../harness/response-cache.js';
 import { subscribeSse } from '../harness/sse.js';
 import { eventually, startStack, type Stack } from '../harness/stack.js';
 import { subscribeWs, wsClient } from '../harness/ws.js';
 import type { Credentials } from '../../src/upstream/types.js';
 
 const JOB_SECONDS = 100;
-const clock = manualClock(JOB_SECONDS);
-let stack: Stack;
-const datasets = new Map<Credentials, string>();
-
-beforeAll(async () => {
-  stack = await startStack({
-    simulator: { jobSeconds: JOB_SECONDS, now: clock.now, tenants: CACHE_TENANTS },
-    responseCache: { policy: LONG_TTLS },
-  });
-  for (const creds of [ACME_1, GLOBEX]) datasets.set(creds, (await seedDataset(stack, creds, 'rc')).datasetId);
-});
-afterAll(() => stack.close());
-
-const createJob = async (creds: Credentials, name: string) => {
-  const job = await stack.client.createJob(creds, {
-    name,
-    baseModelId: LLAMA_INSTRUCT,
-    dataset: { id: datasets.get(creds === ACME_2 ? ACME_1 : creds)!, answerColumn: 'answer' },
-  });
-  clock.at(job, 0.05); // queued until the spec moves it
-  return job;
-};
-
 const JOBS = '{ jobs(first: 50) { totalCount edges { node { id name status } } } }';
 const JOB = 'query($id: ID!) { job(id: $id) { id status } }';
 
-describe('the response cache', () => {
+/**
+ * The same specs asked in-process (yoga.fetch: hits served by yoga's response-cache plugin) and over
+ * HTTP (hits answered before yoga, src/server/response-cache/fast-hits.ts), each on a stack of its own.
+ */
+describe.each([{ over: undefined }, { over: 'http' as const }])('the response cache (over: $over)', ({ over }) => {
+  const clock = manualClock(JOB_SECONDS);
+  let stack: Stack;
+  const datasets = new Map<Credentials, string>();
+
+  beforeAll(async () => {
+    stack = await startStack({
+      http: over === 'http',
+      simulator: { jobSeconds: JOB_SECONDS, now: clock.now, tenants: CACHE_TENANTS },
+      responseCache: { policy: LONG_TTLS },
+    });
+    for (const creds of [ACME_1, GLOBEX]) datasets.set(creds, (await seedDataset(stack, creds, 'rc')).datasetId);
+  });
+  afterAll(() => stack.close());
+
+  const createJob = async (creds: Credentials, name: string) => {
+    const job = await stack.client.createJob(creds, {
+      name,
+      baseModelId: LLAMA_INSTRUCT,
+      dataset: { id: datasets.get(creds === ACME_2 ? ACME_1 : creds)!, answerColumn: 'answer' },
+    });
+    clock.at(job, 0.05); // queued until the spec moves it
+    return job;
+  };
+
+  const ask: typeof askIn = (on, query, variables, creds, options = {}) =>
+    askIn(on, query, variables, creds, { ...options, over });
+
   it('answers a repeated query from the cache: no upstream call, the same answer', async () => {
     await createJob(ACME_1, 'repeat');
     const first = await ask(stack, JOBS, {}, ACME_1);
@@ -199,6 +207,7 @@ describe('the response cache', () => {
 });
 
 describe('the response cache and WebSocket operations', () => {
+  const clock = manualClock(JOB_SECONDS);
   let served: Stack;
   beforeAll(async () => {
     served = await startStack({

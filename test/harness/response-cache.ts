@@ -48,10 +48,20 @@ export async function ask<T = Record<string, any>>(
   query: string | null,
   variables: Record<string, unknown> = {},
   creds: Credentials | null = ACME_1,
-  options: { headers?: Record<string, string>; upstream?: Simulator; extensions?: Record<string, unknown> } = {},
+  options: {
+    headers?: Record<string, string>;
+    upstream?: Simulator;
+    extensions?: Record<string, unknown>;
+    /** `http`: over the stack's HTTP server (which answers cache hits before yoga), not yoga.fetch. */
+    over?: 'http' | undefined;
+  } = {},
 ): Promise<Answer<T>> {
   const requestId = `rc-${randomUUID()}`;
-  const response = await stack.gateway.yoga.fetch('http://gateway.test/graphql', {
+  const send = (init: RequestInit) =>
+    options.over === 'http'
+      ? fetch(`${stack.server!.url}/graphql`, init)
+      : stack.gateway.yoga.fetch('http://gateway.test/graphql', init);
+  const response = await send({
     method: 'POST',
     headers: {
       'content-type': 'application/json',

@@ -4,7 +4,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { loadConfig, type Settings } from '../../src/config.js';
 import type { LiveUpdates, LiveUpdatesOptions } from '../../src/live/hub.js';
 import type { TokenPool } from '../../src/preflight/token-pool.js';
@@ -131,6 +131,8 @@ export interface StackOptions {
   webhookStore?: GatewayDeps['webhookStore'];
   /** Whether the stack watches and sends webhooks. @default true */
   webhookDelivery?: GatewayDeps['webhookDelivery'];
+  /** The gateway's logger (a spec that reads its lines). @default a silent one */
+  logger?: Logger;
 }
 
 /** The settings of a stack: the harness's environment, the spec's, then the spec's direct overrides. */
@@ -158,7 +160,7 @@ function stackSettings(options: StackOptions): Settings {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const g = options.gateway ?? {};
   const composed = await composeGateway(stackSettings(options), {
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     ...(g.now ? { now: g.now } : {}),
     ...(options.simulator ? { simulator: options.simulator } : {}),
     upstreamClient: (settings) =>

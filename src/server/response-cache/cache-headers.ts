@@ -16,11 +16,13 @@ import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { ResponseCacheResult } from '../../telemetry/gateway-metrics.js';
 import { STORED, type StoredMark } from './response-cache.js';
+import { withStoredBody } from './stored-body.js';
 
 /** An answer that may be kept: its time-to-live and its age now, in ms; null: it may not. */
 type Freshness = { ttl: number; age: number } | null;
 
-const VARY = ['Authorization', 'X-Organization-Id', 'X-Provider'];
+/** The request headers an answer varies on (with `Origin`, cors-allow-list.ts): the caller's. */
+export const VARY = ['Authorization', 'X-Organization-Id', 'X-Provider'];
 
 export function useResponseCacheHeaders(
   now: () => number = Date.now,
@@ -73,7 +75,7 @@ function readFreshness(
   const clean: ExecutionResult = { ...result };
   if (Object.keys(rest).length > 0) clean.extensions = rest;
   else delete clean.extensions;
-  if (meta?.hit && stored) return [{ ttl: stored.ttl, age: at - stored.at }, clean, 'hit'];
+  if (meta?.hit && stored) return [{ ttl: stored.ttl, age: at - stored.at }, withStoredBody(clean), 'hit'];
   if (meta?.didCache && typeof meta.ttl === 'number') return [{ ttl: meta.ttl, age: 0 }, clean, 'stored'];
   return [null, clean, 'uncached'];
 }

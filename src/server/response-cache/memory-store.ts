@@ -11,6 +11,7 @@
  */
 import type { Cache } from '@graphql-yoga/plugin-response-cache';
 import { LRUCache } from 'lru-cache';
+import { storedBody } from './stored-body.js';
 
 type Entities = Parameters<Cache['set']>[2];
 type Result = Parameters<Cache['set']>[1];
@@ -29,6 +30,12 @@ export interface MemoryStore extends Cache {
   /** Answers held now (expired ones may still count until they are next touched). */
   size(): number;
 }
+
+/** An answer's size: the JSON of its `data` as hits write it, or of the whole answer when it has none. */
+const sizeOf = (result: Result): number =>
+  typeof result.data === 'object' && result.data !== null
+    ? storedBody(result.data).length
+    : JSON.stringify(result).length;
 
 const entityId = (typename: string, id: string | number): string => `${typename}:${id}`;
 
@@ -53,7 +60,8 @@ export function createMemoryStore({ maxEntries, maxBytes }: MemoryStoreOptions):
         result,
         entityIds: [...entities].flatMap((e) => (e.id == null ? [] : [entityId(e.typename, e.id)])),
       };
-      const size = JSON.stringify(result).length;
+      // The answer's bytes as a hit writes them (made here once, and reused by its hits: stored-body.ts).
+      const size = sizeOf(result);
       answers.set(key, entry, { ttl, size });
       if (answers.peek(key) !== entry) return; // too large: not kept
       for (const id of entry.entityIds) {
