@@ -76,7 +76,8 @@ function readFreshness(
   if (Object.keys(rest).length > 0) clean.extensions = rest;
   else delete clean.extensions;
   if (meta?.hit && stored) return [{ ttl: stored.ttl, age: at - stored.at }, withStoredBody(clean), 'hit'];
-  if (meta?.didCache && typeof meta.ttl === 'number') return [{ ttl: meta.ttl, age: 0 }, clean, 'stored'];
+  if (meta?.didCache && typeof meta.ttl === 'number')
+    return [{ ttl: meta.ttl, age: 0 }, withStoredBody(clean), 'stored'];
   return [null, clean, 'uncached'];
 }
 

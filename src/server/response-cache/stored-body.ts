@@ -1,7 +1,8 @@
 /**
  * The bytes of a stored answer, written once. An answer read from the memory store is the same
- * object at every hit, so its JSON (a long metrics curve is most of the cost of serving it) is made at
- * the first hit and reused at the next ones, by yoga's result processor (which stringifies a result
+ * object at every hit, so its JSON (a long metrics curve is most of the cost of serving it) is made
+ * once, when the store measures it (memory-store.ts), and reused for the answer that stored it and for
+ * every hit after, by yoga's result processor (which stringifies a result
  * with its own `stringify` where it has one: cache-headers.ts) and by the hits answered before yoga
  * (fast-hits.ts). Keyed by the answer's `data`, so it leaves with the answer; an answer read from
  * Redis is a new object at each read and is written each time.
