@@ -6,7 +6,10 @@
  *
  * Process-wide rather than per request on purpose: what logs a line (yoga's own error logging, a
  * library) often has no request at hand, and scrubbing another caller's secret from a line is only
- * ever a removal. The pattern is rebuilt lazily, once per change of the set, not per line.
+ * ever a removal. The pattern is rebuilt lazily, once per change of the set, not per line, and the
+ * patterns of the sets held lately are kept: at a dashboard's pace each request holds and releases its
+ * caller's token alone, and building that pattern again for its one log line was 4 % of the gateway's
+ * CPU under the fleet benchmark (perf, bench/RESULTS.md).
  */
 import { secretsPattern, REDACTED } from './secret-forms.js';
 
@@ -17,9 +20,24 @@ export interface SecretRedactor {
   scrub(text: string): string;
 }
 
+/** How many sets of secrets keep their pattern (in this process only, like the secrets held). */
+const RECENT_PATTERNS = 64;
+
 export function createSecretRedactor(): SecretRedactor {
   const held = new Map<string, number>();
   let pattern: RegExp | null | undefined = null;
+  const recent = new Map<string, RegExp | null>();
+  const patternOfHeld = (): RegExp | null => {
+    const secrets = [...held.keys()].sort();
+    const key = secrets.join('\u0000');
+    let found = recent.get(key);
+    if (found === undefined) {
+      found = secretsPattern(secrets);
+      if (recent.size >= RECENT_PATTERNS) recent.delete(recent.keys().next().value!);
+    } else recent.delete(key);
+    recent.set(key, found);
+    return found;
+  };
 
   return {
     hold(secrets) {
@@ -43,7 +61,7 @@ export function createSecretRedactor(): SecretRedactor {
       };
     },
     scrub(text) {
-      if (pattern === undefined) pattern = secretsPattern(held.keys());
+      if (pattern === undefined) pattern = patternOfHeld();
       return pattern === null ? text : text.replace(pattern, REDACTED);
     },
   };

@@ -31,7 +31,8 @@ import { useTrustedDocuments } from './use-trusted-documents.js';
 import { useUnsupportedMediaType } from './use-unsupported-media-type.js';
 import { useVaryOrigin } from './cors-allow-list.js';
 import { providerAccess } from './create-context-factory.js';
-import { requestIdentifier, type CacheIdentity } from './response-cache/cache-identity.js';
+import { requestIdentifier } from './response-cache/cache-identity.js';
+import type { Identify } from './response-cache/fast-hits.js';
 import { useGatewayResponseCache } from './response-cache/use-response-cache.js';
 
 /** What stands between a request and its execution, built from the settings (operation-guards.ts). */
@@ -49,7 +50,7 @@ interface Wiring {
   /** CALLER_MAX_OPERATIONS's table, shared with the cache hits answered before yoga. */
   operations: OperationsPerCaller;
   /** The response cache's caller reading, when the cache is on. */
-  identify: ((request: Request) => CacheIdentity | null) | null;
+  identify: Identify | null;
   internalErrors: Plugin;
   /** Why `/readyz` answers 503 now, or null. */
   problem: () => string | null;
@@ -103,7 +104,7 @@ export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
 }
 
 /** Who a request's caller is for the response cache: who the context factory would run it as. */
-export function cacheIdentifier(parts: GatewayParts): (request: Request) => CacheIdentity | null {
+export function cacheIdentifier(parts: GatewayParts): Identify {
   const { settings, services } = parts;
   const access = providerAccess({
     services,
@@ -116,7 +117,7 @@ export function cacheIdentifier(parts: GatewayParts): (request: Request) => Cach
 function responseCachePlugin(
   parts: GatewayParts,
   { cache, policy }: NonNullable<GatewayParts['responseCache']>,
-  identify: (request: Request) => CacheIdentity | null,
+  identify: Identify,
 ): Plugin {
   return useGatewayResponseCache({
     cache,

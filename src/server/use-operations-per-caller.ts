@@ -13,7 +13,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import { gatewayError } from '../errors/gateway-error.js';
 import { readCaller } from './caller.js';
-import { rateLimitKey } from './rate-limit-key.js';
+import { rateLimitKey, type RateLimitSubject } from './rate-limit-key.js';
 
 export interface OperationsPerCallerOptions {
   /** Operations one caller may have running at once. */
@@ -25,8 +25,8 @@ export interface OperationsPerCallerOptions {
 /** The bound's table, shared by its plugin and the cache's hits answered before yoga (fast-hits.ts). */
 export interface OperationsPerCaller {
   plugin: Plugin;
-  /** Whether the caller of `req` has all of its operations running already (a new one would be refused). */
-  atBound(request: Request, req: IncomingMessage | undefined): boolean;
+  /** Whether this caller has all of its operations running already (a new one would be refused). */
+  atBound(subject: RateLimitSubject): boolean;
 }
 
 export function operationsPerCaller({ max, trustProxy }: OperationsPerCallerOptions): OperationsPerCaller {
@@ -60,5 +60,5 @@ export function operationsPerCaller({ max, trustProxy }: OperationsPerCallerOpti
       else running.delete(entry.key);
     },
   };
-  return { plugin, atBound: (request, req) => (running.get(keyOf(request, req)) ?? 0) >= max };
+  return { plugin, atBound: (subject) => (running.get(rateLimitKey(subject, trustProxy)) ?? 0) >= max };
 }

@@ -17,7 +17,7 @@ import type { ProviderName } from '../../providers/provider-name.js';
 import { togetherLiveCredentials } from '../../providers/together-live-client.js';
 import { jwtExpiry } from '../../upstream/jwt-expiry.js';
 import type { CallCredentials } from '../../upstream/types.js';
-import { readCaller } from '../caller.js';
+import { readCaller, type Caller } from '../caller.js';
 import { resolveProviderCredentials, type ProviderAccess } from '../credentials.js';
 
 export interface CacheIdentity {
@@ -59,18 +59,19 @@ export function cacheIdentity(provider: ProviderName, credentials: CallCredentia
 
 /**
  * The cache's caller of an HTTP request: who the context factory would run it as (the same reading,
- * caller.ts, and the same rules, credentials.ts), or null when its credentials do not resolve.
+ * caller.ts, and the same rules, credentials.ts), or null when its credentials do not resolve. A
+ * caller already read from the request may be given (fast-hits.ts reads it once for everything).
  */
 export function requestIdentifier(
   access: readonly ProviderAccess[],
   allowedHosts: readonly string[],
-): (request: Request) => CacheIdentity | null {
+): (request: Request, caller?: Caller) => CacheIdentity | null {
   // The digests of the callers seen lately, so that a request costs one SHA-256 (its key's), not three.
   // Like caller-cache.ts's entries, keyed by the credentials themselves: in this process only, never
   // logged, serialised or stored, and bounded.
   const known = new LRUCache<string, CacheIdentity>({ max: 10_000 });
-  return (request) => {
-    const outcome = resolveProviderCredentials(readCaller({ transport: 'http', request }), access, allowedHosts);
+  return (request, caller = readCaller({ transport: 'http', request })) => {
+    const outcome = resolveProviderCredentials(caller, access, allowedHosts);
     if (!outcome.ok) return null;
     const { token, organizationId = '' } = outcome.credentials;
     const memo = `${outcome.provider}\n${organizationId}\n${token}`;

@@ -19,7 +19,7 @@ import type { Logger } from 'pino';
 import type { SecretRedactor } from '../../secrets/secret-redactor.js';
 import type { GatewayMetrics } from '../../telemetry/gateway-metrics.js';
 import { requestIdFrom, requestScope } from '../../telemetry/request-scope.js';
-import { readCaller } from '../caller.js';
+import { readCaller, type Caller } from '../caller.js';
 import type { RateLimit } from '../create-rate-limit.js';
 import { requestSecrets } from '../request-secrets.js';
 import { REQUEST_ID_HEADER } from '../use-request-id.js';
@@ -33,7 +33,7 @@ import { storedBody } from './stored-body.js';
 export interface FastHitsOptions {
   cache: ResponseCache;
   /** The response cache plugin's caller reading (use-response-cache.ts): the same function. */
-  identify(request: Request): CacheIdentity | null;
+  identify: Identify;
   now: () => number;
   /** yoga's GraphQL path. */
   endpoint: string;
@@ -47,6 +47,9 @@ export interface FastHitsOptions {
   logger: Logger;
   metrics: GatewayMetrics | null;
 }
+
+/** Who the cache takes a request's caller for (cache-identity.ts), from the caller when it was read already. */
+export type Identify = (request: Request, caller?: Caller) => CacheIdentity | null;
 
 /** Answers `req` when it is a hit; otherwise calls `next`, which hands it to yoga. */
 export type FastHits = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
@@ -121,14 +124,14 @@ async function answer(options: FastHitsOptions, exchange: Exchange): Promise<boo
   const params = paramsOf(exchange.body);
   if (!params) return false;
   const request = requestView(req);
-  const identity = options.identify(request);
+  const caller = readCaller({ transport: 'http', request, req });
+  const identity = options.identify(request, caller);
   if (!identity || (identity.expiresAt !== null && options.now() >= identity.expiresAt)) return false;
   const stored = await options.cache.store.get(
     cacheKey(identity, params.query, params.operationName, params.variables),
   );
   const hit = stored ? servable(stored as ExecutionResult) : null;
-  if (!hit || options.operations.atBound(request, req)) return false;
-  const caller = readCaller({ transport: 'http', request, req });
+  if (!hit || options.operations.atBound(caller.rateLimitSubject)) return false;
   const refusal = options.rateLimit ? await options.rateLimit.consume(caller.rateLimitSubject) : null;
   if (refusal) {
     refusedBeforeYoga(req, refusal);
