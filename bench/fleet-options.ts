@@ -16,7 +16,11 @@ its metrics, while the jobs' statuses move on the upstream. Measured in one run,
 
 passthrough: a REST pass-through (node:http + undici: the list, or the job and its metrics, per request)
 cache-off:   the gateway with --cache-variable=--cache-off (no response cache)
-cache-on:    the gateway with --cache-variable=--cache-on (its response cache)`;
+cache-on:    the gateway with --cache-variable=--cache-on (its response cache)
+
+With --reps N > 1 the scenarios run interleaved (rep 1: passthrough, cache-off, cache-on; rep 2 the same; …),
+each repetition exactly as one scenario runs (fresh server, upstream back at tick 0), and the report gives the
+median over the repetitions and the cache-on ÷ pass-through ratio of each.`;
 
 const seconds = (fallback: number) => z.coerce.number().positive().max(3_600).default(fallback);
 const count = (min: number, max: number, fallback: number) =>
@@ -51,6 +55,9 @@ const schema = z.object({
   ),
   tickMs: count(10, 10_000, 100).describe(
     "The upstream's clock moves in steps of this many ms (the resolution of when a status changed). @default 100",
+  ),
+  reps: count(1, 10, 1).describe(
+    'Repetitions of the scenarios, interleaved (rep 1: each scenario, then rep 2: each, …); the report gives the median of each figure and the ratio of each repetition. @default 1',
   ),
   scenarios: z
     .string()
@@ -98,13 +105,17 @@ const schema = z.object({
     .number()
     .int()
     .min(10)
-    .default(900)
-    .describe('The whole run is stopped after this many seconds. @default 900'),
+    .optional()
+    .describe('The whole run is stopped after this many seconds. @default 900 per repetition'),
 });
 
-export type FleetOptions = z.output<typeof schema> & { ttlMs: number };
+export type FleetOptions = z.output<typeof schema> & { ttlMs: number; maxSeconds: number };
 
 export function parseFleetOptions(argv: readonly string[]): FleetOptions {
   const parsed = parseArgs('bench:fleet', USAGE, argv, schema, new Set(['no-pin']));
-  return { ...parsed, ttlMs: parsed.ttlMs ?? JOB_TTL_MS.running };
+  return {
+    ...parsed,
+    ttlMs: parsed.ttlMs ?? JOB_TTL_MS.running,
+    maxSeconds: parsed.maxSeconds ?? 900 * parsed.reps,
+  };
 }

@@ -1,13 +1,17 @@
 /**
  * The tables of the fleet benchmark: per scenario, what the fleet cost (upstream calls, server CPU
  * per client request, latency) and what it saw (how long after each change each client first read
- * it, reads older than the limit), what the answers said about caching, and issue 22's goals.
+ * it, reads older than the limit), what the answers said about caching, and issue 22's goals. With
+ * --reps N > 1, one row per scenario and repetition, and the medians (fleet-report-medians.ts).
  */
 import type { ScenarioName } from './fleet-options.js';
+import { callsPerSecond, cpuPerRequest, goalsTable, manyReps, mediansTable } from './fleet-report-medians.js';
 import { fmt, percentile, table } from './report.js';
 
 export interface ScenarioResult {
   scenario: ScenarioName;
+  /** Which repetition of the run (--reps), from 1. */
+  rep: number;
   /** `pass-through`, or `gateway` with the cache variable's value. */
   server: string;
   windowSeconds: number;
@@ -50,18 +54,29 @@ export interface FleetReportContext {
 }
 
 const perSecond = (n: number, r: ScenarioResult) => n / r.windowSeconds;
-const cpuPerRequest = (r: ScenarioResult) => r.cpuMs / r.requests;
+
+/** The first columns of a row: the scenario, and its repetition when the run has several. */
+const named = (results: readonly ScenarioResult[]) => {
+  const many = manyReps(results);
+  return {
+    header: (...rest: string[]) => (many ? ['scenario', 'rep', ...rest] : ['scenario', ...rest]),
+    cells: (r: ScenarioResult, ...rest: string[]) =>
+      many ? [r.scenario, String(r.rep), ...rest] : [r.scenario, ...rest],
+    label: (r: ScenarioResult) => (many ? `${r.scenario} rep ${r.rep}` : r.scenario),
+  };
+};
 
 export function summarizeDelays(delays: readonly number[]): { p50: number; p99: number; max: number } {
   return { p50: percentile(delays, 50), p99: percentile(delays, 99), max: percentile(delays, 100) };
 }
 
 function costTable(results: readonly ScenarioResult[]): string {
-  const base = results.find((r) => r.scenario === 'passthrough');
+  // Against the pass-through of the same repetition.
+  const baseOf = (r: ScenarioResult) => results.find((b) => b.scenario === 'passthrough' && b.rep === r.rep);
   const vs = (a: number, b: number | undefined) => (b === undefined || b === 0 ? '–' : `${fmt(a / b, 2)}×`);
+  const { header, cells } = named(results);
   return table(
-    [
-      'scenario',
+    header(
       'server',
       'client requests/s',
       'upstream calls/s',
@@ -74,29 +89,32 @@ function costTable(results: readonly ScenarioResult[]): string {
       'max ms',
       'RSS after MiB',
       'checked / sent (failed)',
-    ],
-    results.map((r) => [
-      r.scenario,
-      r.server,
-      fmt(perSecond(r.requests, r)),
-      fmt(perSecond(r.upstreamCalls, r)),
-      vs(perSecond(r.upstreamCalls, r), base && perSecond(base.upstreamCalls, base)),
-      fmt(cpuPerRequest(r), 3),
-      vs(cpuPerRequest(r), base && cpuPerRequest(base)),
-      fmt(r.cpuMs / r.windowSeconds / 10, 0),
-      fmt(r.latency.p50),
-      fmt(r.latency.p99),
-      fmt(r.latency.max),
-      fmt(r.rssAfterMiB, 0),
-      `${r.checked} / ${r.sent} (${r.failures})`,
-    ]),
+    ),
+    results.map((r) => {
+      const base = baseOf(r);
+      return cells(
+        r,
+        r.server,
+        fmt(perSecond(r.requests, r)),
+        fmt(callsPerSecond(r)),
+        vs(callsPerSecond(r), base && callsPerSecond(base)),
+        fmt(cpuPerRequest(r), 3),
+        vs(cpuPerRequest(r), base && cpuPerRequest(base)),
+        fmt(r.cpuMs / r.windowSeconds / 10, 0),
+        fmt(r.latency.p50),
+        fmt(r.latency.p99),
+        fmt(r.latency.max),
+        fmt(r.rssAfterMiB, 0),
+        `${r.checked} / ${r.sent} (${r.failures})`,
+      );
+    }),
   );
 }
 
 function stalenessTable(results: readonly ScenarioResult[], limitMs: number): string {
+  const { header, cells } = named(results);
   return table(
-    [
-      'scenario',
+    header(
       'status changes',
       '(change, client) pairs',
       'change → first read p50 ms',
@@ -107,94 +125,71 @@ function stalenessTable(results: readonly ScenarioResult[], limitMs: number): st
       `reads older than ${fmt(limitMs, 0)} ms after the change`,
       'oldest read ms',
       'read before the change (failures)',
-    ],
-    results.map(({ scenario, staleness: s }) => [
-      scenario,
-      String(s.changes),
-      String(s.pairs),
-      fmt(s.delays.p50, 0),
-      fmt(s.delays.p99, 0),
-      fmt(s.delays.max, 0),
-      String(s.neverRead),
-      String(s.reads),
-      String(s.staleReads),
-      fmt(s.oldestReadMs, 0),
-      String(s.futureReads),
-    ]),
+    ),
+    results.map((r) => {
+      const s = r.staleness;
+      return cells(
+        r,
+        String(s.changes),
+        String(s.pairs),
+        fmt(s.delays.p50, 0),
+        fmt(s.delays.p99, 0),
+        fmt(s.delays.max, 0),
+        String(s.neverRead),
+        String(s.reads),
+        String(s.staleReads),
+        fmt(s.oldestReadMs, 0),
+        String(s.futureReads),
+      );
+    }),
   );
 }
 
 function routesTable(results: readonly ScenarioResult[]): string {
   const routes = [...new Set(results.flatMap((r) => Object.keys(r.upstreamByRoute)))].sort();
+  const { label } = named(results);
   return table(
-    ['route', ...results.map((r) => `${r.scenario} calls/s`)],
+    ['route', ...results.map((r) => `${label(r)} calls/s`)],
     routes.map((route) => [route, ...results.map((r) => fmt(perSecond(r.upstreamByRoute[route] ?? 0, r), 2))]),
   );
 }
 
 function cacheTable(results: readonly ScenarioResult[]): string {
+  const { header, cells } = named(results);
   return table(
-    [
-      'scenario',
+    header(
       'answers with an Age header',
       'Cache-Control of the answers (count)',
       'answers at tick 0 against the pass-through',
-    ],
-    results.map((r) => [
-      r.scenario,
-      String(r.withAge),
-      Object.entries(r.cacheControl)
-        .map(([value, n]) => `${value} (${n})`)
-        .join(', '),
-      r.probe,
-    ]),
-  );
-}
-
-function goalsTable(results: readonly ScenarioResult[], limitMs: number): string {
-  const pick = (name: ScenarioName) => results.find((r) => r.scenario === name);
-  const [pass, on] = [pick('passthrough'), pick('cache-on')];
-  const ratio = (a: number | undefined, b: number | undefined) =>
-    a === undefined || b === undefined || b === 0 ? '–' : fmt(a / b, 3);
-  return table(
-    ['goal (issue 22)', 'target', 'measured'],
-    [
-      [
-        'cache-on upstream calls ÷ pass-through',
-        '≤ 0.1',
-        ratio(on && perSecond(on.upstreamCalls, on), pass && perSecond(pass.upstreamCalls, pass)),
-      ],
-      [
-        'cache-on server CPU per client request ÷ pass-through',
-        '≤ 1',
-        ratio(on && cpuPerRequest(on), pass && cpuPerRequest(pass)),
-      ],
-      [
-        `status reads older than poll + TTL (${fmt(limitMs, 0)} ms) after the change, cache-on`,
-        '0',
-        on ? String(on.staleness.staleReads) : '–',
-      ],
-      [
-        "answers with another organization's or token's jobs, or otherwise wrong (every scenario)",
-        '0',
-        String(results.reduce((n, r) => n + r.failures, 0)),
-      ],
-    ],
+    ),
+    results.map((r) =>
+      cells(
+        r,
+        String(r.withAge),
+        Object.entries(r.cacheControl)
+          .map(([value, n]) => `${value} (${n})`)
+          .join(', '),
+        r.probe,
+      ),
+    ),
   );
 }
 
 function machineTable(results: readonly ScenarioResult[]): string {
+  const { header, cells } = named(results);
   return table(
-    ['scenario', 'load average at its start (1, 5, 15 min)', 'processes busy in the 2 s before it'],
-    results.map((r) => [r.scenario, r.loadAtStart.join(', '), r.busyAtStart]),
+    header('load average at its start (1, 5, 15 min)', 'processes busy in the 2 s before it'),
+    results.map((r) => cells(r, r.loadAtStart.join(', '), r.busyAtStart)),
   );
 }
 
 export function renderFleetReport(results: readonly ScenarioResult[], c: FleetReportContext): string {
-  const failures = results.filter((r) => r.firstFailure).map((r) => `- ${r.scenario}: ${r.firstFailure}`);
+  const { label } = named(results);
+  const failures = results.filter((r) => r.firstFailure).map((r) => `- ${label(r)}: ${r.firstFailure}`);
   return [
     '#### Cost: upstream calls, server CPU and latency per client request (measured window)',
     costTable(results),
+    ...(manyReps(results) ? ['#### Median over repetitions', mediansTable(results)] : []),
     `#### Staleness: how long after each status change each client of the organization first read it (poll every ${fmt(c.pollMs, 0)} ms, TTL taken as ${fmt(c.ttlMs, 0)} ms)`,
     stalenessTable(results, c.limitMs),
     '#### Upstream calls by route',

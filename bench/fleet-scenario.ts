@@ -99,7 +99,8 @@ function seeded(seed: number): () => number {
   };
 }
 
-export async function runScenario(setup: ScenarioSetup, scenario: ScenarioName): Promise<ScenarioResult> {
+/** Runs `scenario` once; `rep` (1-based) is which repetition of the run this is (--reps). */
+export async function runScenario(setup: ScenarioSetup, scenario: ScenarioName, rep: number): Promise<ScenarioResult> {
   const { options } = setup;
   const busyAtStart = describeBusy(await busyProcesses());
   const loadAtStart = loadNow();
@@ -123,10 +124,10 @@ export async function runScenario(setup: ScenarioSetup, scenario: ScenarioName):
     await server.stop();
     setup.servers.delete(server);
   }
-  const result = resultOf(setup, scenario, { fleet, window, appliedAt, probed, loadAtStart, busyAtStart });
+  const result = resultOf(setup, scenario, rep, { fleet, window, appliedAt, probed, loadAtStart, busyAtStart });
   if (scenario === 'passthrough') setup.referenceProbe = probed;
   console.log(
-    `  ${scenario.padEnd(11)}: ${(result.requests / result.windowSeconds).toFixed(1)} req/s, CPU ${(result.cpuMs / result.requests).toFixed(3)} ms/req, ` +
+    `  ${scenario.padEnd(11)}${setup.options.reps > 1 ? ` rep ${rep}` : ''}: ${(result.requests / result.windowSeconds).toFixed(1)} req/s, CPU ${(result.cpuMs / result.requests).toFixed(3)} ms/req, ` +
       `${(result.upstreamCalls / result.windowSeconds).toFixed(1)} upstream calls/s, p50/p99 ${result.latency.p50.toFixed(1)}/${result.latency.p99.toFixed(1)} ms; ` +
       `staleness p50/p99/max ${result.staleness.delays.p50.toFixed(0)}/${result.staleness.delays.p99.toFixed(0)}/${result.staleness.delays.max.toFixed(0)} ms; ` +
       `checked ${result.checked}/${result.sent}${result.failures ? `, ${result.failures} FAILED: ${result.firstFailure}` : ''}`,
@@ -137,6 +138,7 @@ export async function runScenario(setup: ScenarioSetup, scenario: ScenarioName):
 function resultOf(
   setup: ScenarioSetup,
   scenario: ScenarioName,
+  rep: number,
   m: {
     fleet: FleetRecord;
     window: Window;
@@ -166,6 +168,7 @@ function resultOf(
   const firstFailure = fleet.firstFailure ?? staleness.firstFuture ?? m.probed.problems[0];
   return {
     scenario,
+    rep,
     server:
       scenario === 'passthrough'
         ? 'pass-through'

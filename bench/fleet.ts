@@ -109,7 +109,11 @@ const setup: ScenarioSetup = {
 };
 const results: ScenarioResult[] = [];
 try {
-  for (const scenario of options.scenarios) results.push(await runScenario(setup, scenario));
+  // Interleaved: each repetition runs every scenario before the next begins, so that a slow drift
+  // of the machine falls on all of them alike.
+  for (let rep = 1; rep <= options.reps; rep += 1) {
+    for (const scenario of options.scenarios) results.push(await runScenario(setup, scenario, rep));
+  }
   await report();
 } finally {
   for (const server of servers) await server.stop();
@@ -138,7 +142,8 @@ async function report(): Promise<void> {
     `load at end: ${finished.uptimeAtEnd}; busy: ${finished.busyAtEnd}; run took ${seconds} s`,
     pinning,
     `${clients.length} clients, ${ready.tenants.length} tokens, ${options.organizations} organizations, ${ready.jobs.length} jobs; ` +
-      `poll every ${options.pollMs} ms; window ${options.duration} s after ${options.warmup} s of warm-up; gateway \`${portableCommand(gatewayCommand)}\` with ` +
+      `poll every ${options.pollMs} ms; window ${options.duration} s after ${options.warmup} s of warm-up` +
+      `${options.reps > 1 ? `; ${options.reps} repetitions, interleaved` : ''}; gateway \`${portableCommand(gatewayCommand)}\` with ` +
       Object.entries(gatewayEnv)
         .map(([k, v]) => `${k}=${v}`)
         .join(', '),
