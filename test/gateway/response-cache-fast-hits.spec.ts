@@ -4,7 +4,8 @@
  * (asked at `/graphql?via=yoga`, which the fast path leaves to yoga), its log line says so, and
  * everything it does not answer reaches yoga as if it had not been there: a miss (its body already
  * read), malformed JSON, a batch, a persisted query, a large body. A client that leaves mid-body costs
- * nothing. A hit spends the caller's rate limit like any operation; refused, it is refused by yoga.
+ * nothing. A hit spends the caller's rate limit like any operation; refused, it is refused by yoga;
+ * so is a hit to a caller whose CALLER_MAX_OPERATIONS are all running.
  * (Isolation and eviction over HTTP: response-cache.spec.ts runs its specs over both transports.)
  */
 import { connect } from 'node:net';
@@ -12,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACME_1, ACME_2, CACHE_TENANTS, LONG_TTLS } from '../harness/response-cache.js';
-import { headersFor, startStack, type Stack } from '../harness/stack.js';
+import { eventually, headersFor, startStack, type Stack } from '../harness/stack.js';
 import type { Credentials } from '../../src/upstream/types.js';
 
 const lines: string[] = [];
@@ -175,5 +176,40 @@ describe('cache hits answered before yoga, under the rate limit', () => {
     const other = await post(limited, MODELS, { creds: ACME_2 });
     expect(other.status).toBe(200);
     expect(other.line?.['cache']).toBeUndefined();
+  });
+});
+
+describe('cache hits answered before yoga, under CALLER_MAX_OPERATIONS', () => {
+  let bounded: Stack;
+  beforeAll(async () => {
+    bounded = await startStack({
+      http: true,
+      logger,
+      simulator: { tenants: CACHE_TENANTS },
+      responseCache: { policy: LONG_TTLS },
+      env: { CALLER_MAX_OPERATIONS: '1' },
+    });
+  });
+  afterAll(() => bounded.close());
+
+  it('refuses a hit to a caller whose operations are all running, as yoga refuses any operation', async () => {
+    expect((await post(bounded, MODELS)).status).toBe(200); // stored
+    bounded.simulator.setFaults({ route: 'GET /datasets', latencyMs: 1_500 });
+    try {
+      const slow = post(bounded, JSON.stringify({ query: '{ datasets { id } }' }));
+      await eventually(
+        () => (bounded.simulator.recentRequests().some((r) => r.route === 'GET /datasets') ? true : undefined),
+        10_000,
+        'the slow operation to reach the upstream',
+      );
+      const refused = await post(bounded, MODELS);
+      expect(refused.status).toBe(429);
+      expect(refused.line?.['cache']).toBeUndefined();
+      expect(JSON.parse(refused.text).errors[0].message).toMatch(/already has 1 operations running/);
+      expect((await slow).status).toBe(200);
+    } finally {
+      bounded.simulator.setFaults({});
+    }
+    expect((await post(bounded, MODELS)).line?.['cache']).toBe('hit');
   });
 });
