@@ -3,8 +3,12 @@
  * Request and Response, runs every plugin's hooks and writes the answer's JSON: about 0.9 ms of CPU for
  * a dashboard's job detail, more than a REST pass-through spends asking the upstream (bench:fleet).
  * Here a plain JSON query whose answer is in the cache is answered from the Node request itself: the
- * same caller reading and key (cache-identity.ts), the same refusals, the same bytes and headers, the
- * same log line and metrics as that hit would have had through yoga.
+ * same caller reading and key (cache-identity.ts), the same refusals, the same bytes and headers and
+ * the same metrics as that hit would have had through yoga, and its request log line (marked
+ * `"cache":"hit"`, with the operation's type, which yoga's line for a hit lacks).
+ *
+ * A miss costs a little twice: its body is parsed and its key hashed here, then again by yoga and its
+ * response-cache plugin (which know nothing of this reading).
  *
  * Everything else goes on to yoga untouched, or with its body already read (`req.body`, which yoga's
  * Node adapter takes as the body): a miss, a batch, a persisted query (`extensions`), an upload, a GET,
@@ -102,7 +106,7 @@ function eligible(req: IncomingMessage, endpoint: string, limit: number, cors: R
   return null;
 }
 
-/** The whole body (its length is declared and bounded), or nothing if the client left before sending it. */
+/** The whole body (its length is declared and bounded); never called if the client leaves before sending it. */
 function readBody(req: IncomingMessage, done: (body: Buffer) => void): void {
   const chunks: Buffer[] = [];
   req.on('error', () => {}); // the client left: there is no one to answer
@@ -118,7 +122,7 @@ interface Exchange {
   startedAt: number;
 }
 
-/** True once the exchange is answered (or its client gone); false to hand it on to yoga. */
+/** True once the exchange is answered; false to hand it on to yoga. */
 async function answer(options: FastHitsOptions, exchange: Exchange): Promise<boolean> {
   const { req } = exchange;
   const params = paramsOf(exchange.body);
