@@ -11,11 +11,16 @@ import { bool, positiveInt } from './env-values.js';
 export const responseCacheVariables = {
   RESPONSE_CACHE_ENABLED: about(
     bool.default(true),
-    "Answer a caller's repeated query from a cache of that caller's own (its provider, organization and token; never shared between two tokens) until what the answer holds may have changed: its time-to-live by type, or sooner when a live-update poller sees a job change or the caller's organization runs a mutation. `false`: every query runs.",
+    "Answer a caller's repeated query from a cache of that caller's own (its provider, organization " +
+      'and token; never shared between two tokens) until what the answer holds may have changed: its ' +
+      "time-to-live by type, or sooner when a live-update poller sees a job change or the caller's " +
+      'organization runs a mutation. `false`: every query runs.',
   ),
   RESPONSE_CACHE_STORE: about(
     z.enum(['memory', 'redis'], { message: 'must be memory or redis' }).optional(),
-    'Where cached answers live: `redis` (needs `REDIS_URL`) shares them between instances; `memory` keeps them in each instance (with `REDIS_URL`, evictions are broadcast to every instance). Keys are hashes: no token is ever stored, in either.',
+    'Where cached answers live: `redis` (needs `REDIS_URL`) shares them between instances; `memory` ' +
+      'keeps them in each instance (with `REDIS_URL`, evictions are broadcast to every instance). Keys ' +
+      'are hashes: no token is ever stored, in either.',
     '`redis` with `REDIS_URL`, else `memory`',
   ),
   RESPONSE_CACHE_MAX_ENTRIES: about(
@@ -24,6 +29,7 @@ export const responseCacheVariables = {
   ),
   RESPONSE_CACHE_MAX_BYTES: about(
     positiveInt.default(16 * 1024 * 1024),
-    'With the `memory` store: most bytes of answers kept per instance, counted as their JSON (16 MiB by default; they take about twice that of heap). An answer larger than a tenth of it is not cached.',
+    'With the `memory` store: most bytes of answers kept per instance, counted as their JSON (16 MiB ' +
+      'by default; they take about twice that of heap). An answer larger than a tenth of it is not cached.',
   ),
 };

@@ -11,7 +11,8 @@ export const guardVariables = {
   MAX_OPERATION_ALIASES: about(positiveInt.default(30), "Most aliases in one operation, `__typename`'s included."),
   MAX_OPERATION_FIELDS: about(
     positiveInt.default(300),
-    "Most field selections in one operation (repeats, `__typename` and each fragment spread count); GraphiQL's introspection query (230) fits.",
+    'Most field selections in one operation (repeats, `__typename` and each fragment spread count); ' +
+      "GraphiQL's introspection query (230) fits.",
   ),
   MAX_OPERATION_DIRECTIVES: about(positiveInt.default(30), 'Most directives in one operation.'),
   MAX_OPERATION_TOKENS: about(positiveInt.default(3000), 'Most lexical tokens in one GraphQL document.'),
@@ -37,19 +38,25 @@ export const guardVariables = {
   ),
   RATE_LIMIT_POINTS: about(
     positiveInt.default(120),
-    "Operations (HTTP requests or WebSocket subscribes) one caller may start per window. A token counts as a caller of its own once the upstream has accepted it; until then it also spends its client address's quota, shared by every such token from there.",
+    'Operations (HTTP requests or WebSocket subscribes) one caller may start per window. A token ' +
+      'counts as a caller of its own once the upstream has accepted it; until then it also spends its ' +
+      "client address's quota, shared by every such token from there.",
   ),
   RATE_LIMIT_WINDOW_SECONDS: about(positiveInt.default(60), 'Length of the rate-limit window, in seconds.'),
   RATE_LIMIT_AUTH_FAILURES: about(
     positiveInt.default(10),
-    "Failed authentications (tokens the upstream refused with 401) from one client address per window; past them that address's tokens not yet accepted by the upstream are refused with `RATE_LIMITED` before reaching it.",
+    'Failed authentications (tokens the upstream refused with 401) from one client address per ' +
+      "window; past them that address's tokens not yet accepted by the upstream are refused with " +
+      '`RATE_LIMITED` before reaching it.',
   ),
   RATE_LIMIT_MAX_KEYS: about(
     positiveInt.default(100_000),
-    "Most callers (tokens, addresses) each of the rate limit's in-memory tables holds, least recently seen leaving first: the limiter's memory stays bounded whatever the number of tokens presented.",
+    "Most callers (tokens, addresses) each of the rate limit's in-memory tables holds, least " +
+      "recently seen leaving first: the limiter's memory stays bounded whatever the number of tokens presented.",
   ),
   RATE_LIMIT_TRUST_PROXY: about(
     bool.default(false),
-    'Callers without their own token are limited by client address: take it from the last `X-Forwarded-For` entry (the one a load balancer in front appended) instead of the socket.',
+    'Callers without their own token are limited by client address: take it from the last ' +
+      '`X-Forwarded-For` entry (the one a load balancer in front appended) instead of the socket.',
   ),
 };

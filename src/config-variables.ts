@@ -48,17 +48,23 @@ export const settingVariables = z.object({
   ),
   GATEWAY_ALLOWED_HOSTS: about(
     list('a host name (such as gateway.example.com, without a port)', hostName).default([]),
-    "Host names (comma-separated, no port: `gateway.example.com,10.0.0.5`) besides loopback (`localhost`, `127.0.0.1`, `[::1]`) whose requests may use the default credentials (demo tenant or single-tenant operator). A request to any other `Host` must bring its own: a page whose name was re-bound to this gateway's address (DNS rebinding) sends its own name as `Host`. Behind a proxy, list the name clients use (a forwarded `X-Forwarded-Host` must be allowed too).",
+    'Host names (comma-separated, no port: `gateway.example.com,10.0.0.5`) besides loopback ' +
+      '(`localhost`, `127.0.0.1`, `[::1]`) whose requests may use the default credentials (demo tenant ' +
+      'or single-tenant operator). A request to any other `Host` must bring its own: a page whose name ' +
+      "was re-bound to this gateway's address (DNS rebinding) sends its own name as `Host`. Behind a " +
+      'proxy, list the name clients use (a forwarded `X-Forwarded-Host` must be allowed too).',
     'none',
   ),
   CORS_ORIGINS: about(
     list('an origin (such as https://app.example, without a path)', origin).default([]),
-    "Origins (comma-separated: `https://app.example,http://localhost:5173`) whose pages may read the gateway's answers (CORS, with credentials).",
+    'Origins (comma-separated: `https://app.example,http://localhost:5173`) whose pages may read the ' +
+      "gateway's answers (CORS, with credentials).",
     'none (same origin only)',
   ),
   NSCALE_API_URL: about(
     upstreamUrl.optional(),
-    'Base URL of the upstream fine-tuning API, up to `/api/v1` (paths continue with `/organizations/{org}/…`). Unset: the gateway starts the embedded simulator and serves the demo tenant.',
+    'Base URL of the upstream fine-tuning API, up to `/api/v1` (paths continue with ' +
+      '`/organizations/{org}/…`). Unset: the gateway starts the embedded simulator and serves the demo tenant.',
     'unset (embedded simulator)',
   ),
   NSCALE_API_TOKEN: about(
@@ -73,12 +79,17 @@ export const settingVariables = z.object({
   ),
   GATEWAY_SINGLE_TENANT: about(
     bool.default(false),
-    "Serve callers that send no credentials with the operator's: `NSCALE_API_TOKEN` / `NSCALE_ORGANIZATION_ID` on `nscale`, `TOGETHER_API_KEY` on `together`. They would spend the operator's credit, so it must be turned on explicitly; needs a remote provider (`NSCALE_API_URL` or `TOGETHER_API_URL`) and the credentials of each one enabled.",
+    "Serve callers that send no credentials with the operator's: `NSCALE_API_TOKEN` / " +
+      '`NSCALE_ORGANIZATION_ID` on `nscale`, `TOGETHER_API_KEY` on `together`. They would spend the ' +
+      "operator's credit, so it must be turned on explicitly; needs a remote provider " +
+      '(`NSCALE_API_URL` or `TOGETHER_API_URL`) and the credentials of each one enabled.',
   ),
   SIMULATOR_JOB_SECONDS,
   TOGETHER_API_URL: about(
     upstreamUrl.optional(),
-    "Base URL of Together AI's API, up to `/v1` (the real one is `https://api.together.xyz/v1`). Setting it enables the `together` provider; unset while `NSCALE_API_URL` is unset too, the gateway starts the embedded Together simulator beside the Nscale one.",
+    "Base URL of Together AI's API, up to `/v1` (the real one is `https://api.together.xyz/v1`). " +
+      'Setting it enables the `together` provider; unset while `NSCALE_API_URL` is unset too, the ' +
+      'gateway starts the embedded Together simulator beside the Nscale one.',
     'unset (embedded simulator, when `NSCALE_API_URL` is unset too)',
   ),
   TOGETHER_API_KEY: about(
@@ -92,15 +103,19 @@ export const settingVariables = z.object({
   ),
   UPSTREAM_CONNECTIONS: about(
     positiveInt.default(UPSTREAM_DEFAULTS.connections),
-    'Connections the gateway keeps open to the upstream, shared by every caller; calls beyond them wait (within their deadline) for one to come free.',
+    'Connections the gateway keeps open to the upstream, shared by every caller; calls beyond them ' +
+      'wait (within their deadline) for one to come free.',
   ),
   UPSTREAM_CALLER_CONNECTIONS: about(
     positiveInt.default(16),
-    "Upstream calls one caller (one token) may have in flight at once, so that no tenant can hold every connection; its further calls wait for one of its own, never taking another caller's place. At least `UPSTREAM_CONNECTIONS` turns the share off.",
+    'Upstream calls one caller (one token) may have in flight at once, so that no tenant can hold ' +
+      "every connection; its further calls wait for one of its own, never taking another caller's " +
+      'place. At least `UPSTREAM_CONNECTIONS` turns the share off.',
   ),
   CALLER_MAX_OPERATIONS: about(
     positiveInt.default(32),
-    'GraphQL operations over HTTP one caller (its token, or its address without one) may have running at once; past that it is refused at once with `RATE_LIMITED` (HTTP 429) until one ends.',
+    'GraphQL operations over HTTP one caller (its token, or its address without one) may have ' +
+      'running at once; past that it is refused at once with `RATE_LIMITED` (HTTP 429) until one ends.',
   ),
   BASE_MODEL_CACHE_SECONDS: about(
     nonNegativeInt.default(60),
@@ -112,51 +127,70 @@ export const settingVariables = z.object({
   ),
   MAX_UPLOAD_BYTES: about(
     positiveInt.default(100 * 1024 * 1024),
-    'Largest CSV upload accepted, in bytes (100 MiB by default); the upload is streamed, never held whole. The embedded simulator gets the same limit.',
+    'Largest CSV upload accepted, in bytes (100 MiB by default); the upload is streamed, never held ' +
+      'whole. The embedded simulator gets the same limit.',
   ),
   UPLOAD_MIN_BYTES_PER_SECOND: about(
     positiveInt.default(8 * 1024),
-    'Slowest a multipart upload body may arrive, in bytes per second, averaged over each `UPLOAD_RATE_WINDOW_SECONDS`; a slower (or stalled) body is cut and the upload refused with `BAD_USER_INPUT` naming this rule (8 KiB/s by default).',
+    'Slowest a multipart upload body may arrive, in bytes per second, averaged over each ' +
+      '`UPLOAD_RATE_WINDOW_SECONDS`; a slower (or stalled) body is cut and the upload refused with ' +
+      '`BAD_USER_INPUT` naming this rule (8 KiB/s by default).',
   ),
   UPLOAD_RATE_WINDOW_SECONDS: about(
     positiveInt.default(15),
-    'Length of the windows over which an upload body must keep `UPLOAD_MIN_BYTES_PER_SECOND`, in seconds: the longest a stalled upload holds a request.',
+    'Length of the windows over which an upload body must keep `UPLOAD_MIN_BYTES_PER_SECOND`, in ' +
+      'seconds: the longest a stalled upload holds a request.',
   ),
   ANALYZE_MAX_BYTES: about(
     positiveInt.default(200 * 1024 * 1024),
-    'Largest CSV file `analyzeDataset` reads, in bytes (200 MiB by default); separate from `MAX_UPLOAD_BYTES`, as an analysis streams the file through the tokenizer and keeps only a few bytes per row.',
+    'Largest CSV file `analyzeDataset` reads, in bytes (200 MiB by default); separate from ' +
+      '`MAX_UPLOAD_BYTES`, as an analysis streams the file through the tokenizer and keeps only a few ' +
+      'bytes per row.',
   ),
   ANALYZE_DUPLICATE_ROWS: about(
     positiveInt.default(2_000_000),
-    "Distinct rows `analyzeDataset` remembers per file to find duplicates (about 24 bytes each, so 48 MiB by default). Past it, later rows are still checked against those remembered, and the report's `approximations` says the duplicate count is partial.",
+    'Distinct rows `analyzeDataset` remembers per file to find duplicates (about 24 bytes each, so ' +
+      '48 MiB by default). Past it, later rows are still checked against those remembered, and the ' +
+      "report's `approximations` says the duplicate count is partial.",
   ),
   ANALYZE_WORKER_HEAP_MB: about(
     positiveInt.default(512),
-    "Heap of each `analyzeDataset` worker thread, in MiB: the bound on an analysis's memory whatever the file's shape (a field keeps at most the model's context length × 16 characters). A worker past it stops, and its analyses fail, instead of the gateway's process.",
+    "Heap of each `analyzeDataset` worker thread, in MiB: the bound on an analysis's memory whatever " +
+      "the file's shape (a field keeps at most the model's context length × 16 characters). A worker " +
+      "past it stops, and its analyses fail, instead of the gateway's process.",
   ),
   MAX_REQUEST_BODY_BYTES: about(
     positiveInt.default(1024 * 1024),
-    'Largest body of a request that is not a multipart upload (a JSON query document and its variables), in bytes (1 MiB by default); larger ones get HTTP 413 with `BAD_USER_INPUT`, chunked or not.',
+    'Largest body of a request that is not a multipart upload (a JSON query document and its ' +
+      'variables), in bytes (1 MiB by default); larger ones get HTTP 413 with `BAD_USER_INPUT`, ' +
+      'chunked or not.',
   ),
   MAX_CONNECTIONS: about(
     positiveInt.default(10_000),
-    "Most TCP connections (HTTP and WebSocket) open at once; further ones are closed as they arrive (Node's `server.maxConnections`). Keep it below the process's file-descriptor limit (`ulimit -n`) minus the upstream's connections.",
+    'Most TCP connections (HTTP and WebSocket) open at once; further ones are closed as they arrive ' +
+      "(Node's `server.maxConnections`). Keep it below the process's file-descriptor limit (`ulimit " +
+      "-n`) minus the upstream's connections.",
   ),
   MAX_CONNECTIONS_PER_ADDRESS: about(
     nonNegativeInt.default(256),
-    'Most TCP connections open at once from one client address; further ones are closed as they arrive. Behind a load balancer every connection comes from its address: raise it to `MAX_CONNECTIONS`, or `0` turns it off.',
+    'Most TCP connections open at once from one client address; further ones are closed as they ' +
+      'arrive. Behind a load balancer every connection comes from its address: raise it to ' +
+      '`MAX_CONNECTIONS`, or `0` turns it off.',
   ),
   HTTP_HEADERS_TIMEOUT_MS: about(
     positiveInt.default(10_000),
-    "Time a client has to send a request's headers, in milliseconds; a connection still sending them is closed (slow-header clients cannot hold connections).",
+    "Time a client has to send a request's headers, in milliseconds; a connection still sending them " +
+      'is closed (slow-header clients cannot hold connections).',
   ),
   HTTP_REQUEST_TIMEOUT_MS: about(
     nonNegativeInt.default(300_000),
-    'Time a client has to send a whole request, body included, in milliseconds (an upload of `MAX_UPLOAD_BYTES` must fit); `0` turns it off.',
+    'Time a client has to send a whole request, body included, in milliseconds (an upload of ' +
+      '`MAX_UPLOAD_BYTES` must fit); `0` turns it off.',
   ),
   WS_UNAUTHENTICATED_IDLE_MS: about(
     positiveInt.default(30_000),
-    'A WebSocket whose `connection_init` brought no token is closed (code 4401) once it has had no operation running for this long, in milliseconds.',
+    'A WebSocket whose `connection_init` brought no token is closed (code 4401) once it has had no ' +
+      'operation running for this long, in milliseconds.',
   ),
   REDIS_URL: about(
     z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }).optional(),
@@ -165,14 +199,17 @@ export const settingVariables = z.object({
   ),
   REDIS_MESSAGE_SECRET: about(
     z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
-    "With `REDIS_URL`, required: the secret shared by every instance that signs the live-update messages they exchange through Redis (HMAC-SHA-256); a message unsigned or signed with another secret is dropped and logged. Keep it out of the Redis server's reach.",
+    'With `REDIS_URL`, required: the secret shared by every instance that signs the live-update ' +
+      'messages they exchange through Redis (HMAC-SHA-256); a message unsigned or signed with another ' +
+      "secret is dropped and logged. Keep it out of the Redis server's reach.",
     'unset (required with `REDIS_URL`)',
   ),
   REDIS_HEARTBEAT_MS: about(
     integer(30, Number.MAX_SAFE_INTEGER, 'a whole number of milliseconds, 30 or more').default(
       DEFAULT_INTERVALS.heartbeatMs,
     ),
-    "With `REDIS_URL`: lifetime of each instance's heartbeat in Redis, in milliseconds. An instance that dies holding poll leases is replaced within 7/6 of this (plus a Redis round trip).",
+    "With `REDIS_URL`: lifetime of each instance's heartbeat in Redis, in milliseconds. An instance " +
+      'that dies holding poll leases is replaced within 7/6 of this (plus a Redis round trip).',
   ),
   POLL_INTERVAL_RUNNING_MS: about(
     positiveInt.default(DEFAULT_INTERVALS.runningMs),
@@ -213,7 +250,8 @@ export const settingVariables = z.object({
   ),
   TRUSTED_DOCUMENTS_FILE: about(
     z.string().min(1).optional(),
-    'Trusted-documents mode: a JSON file `{ "<sha256>": "<document>" }` (`npm run trusted-documents` writes one); only its operations run, by hash, and APQ registration is off.',
+    'Trusted-documents mode: a JSON file `{ "<sha256>": "<document>" }` (`npm run trusted-documents` ' +
+      'writes one); only its operations run, by hash, and APQ registration is off.',
     'unset (any operation)',
   ),
   LOG_LEVEL: about(logLevel.default('info'), 'pino log level (`silent` turns logging off).'),
@@ -223,11 +261,14 @@ export const settingVariables = z.object({
   ),
   METRICS_PORT: about(
     port.default(9464),
-    'Port of the metrics listener, apart from `PORT` so that the balancer never exposes it. Prometheus scrapes each instance there; two instances on one machine need two ports (`0` picks a free one, logged at start).',
+    'Port of the metrics listener, apart from `PORT` so that the balancer never exposes it. ' +
+      'Prometheus scrapes each instance there; two instances on one machine need two ports (`0` picks ' +
+      'a free one, logged at start).',
   ),
   METRICS_HOST: about(
     z.string().min(1).default('127.0.0.1'),
-    'Interface of the metrics listener. Loopback by default: set the address Prometheus reaches (`0.0.0.0` in a container or a pod, whose port only the cluster network sees).',
+    'Interface of the metrics listener. Loopback by default: set the address Prometheus reaches ' +
+      '(`0.0.0.0` in a container or a pod, whose port only the cluster network sees).',
   ),
   METRICS_PATH: about(
     z
@@ -242,11 +283,13 @@ export const settingVariables = z.object({
   ),
   METRICS_ORGANIZATION_LABEL: about(
     bool.default(false),
-    "Label the GraphQL request and error counters (not the duration histograms) with the caller's organization id (bounded like operation names).",
+    "Label the GraphQL request and error counters (not the duration histograms) with the caller's " +
+      'organization id (bounded like operation names).',
   ),
   OTEL_EXPORTER_OTLP_ENDPOINT: about(
     httpUrl('http://collector:4318').optional(),
-    'OTLP/HTTP collector base URL (spans go to `<url>/v1/traces`). Setting it turns OpenTelemetry tracing on; unset, tracing is off and its SDK is never loaded.',
+    'OTLP/HTTP collector base URL (spans go to `<url>/v1/traces`). Setting it turns OpenTelemetry ' +
+      'tracing on; unset, tracing is off and its SDK is never loaded.',
     'unset (off)',
   ),
   OTEL_SERVICE_NAME: about(

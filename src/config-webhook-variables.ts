@@ -47,12 +47,15 @@ const encryptionKey = z.string().transform((value, ctx) => {
 export const webhookVariables = {
   DATABASE_URL: about(
     postgresUrl.optional(),
-    "PostgreSQL holding the gateway's durable state (webhook endpoints, sealed credentials, deliveries); migrations run at start. Unset: an embedded PostgreSQL (PGlite) in `DATA_DIR`, opened when webhooks are first used.",
+    "PostgreSQL holding the gateway's durable state (webhook endpoints, sealed credentials, " +
+      'deliveries); migrations run at start. Unset: an embedded PostgreSQL (PGlite) in `DATA_DIR`, ' +
+      'opened when webhooks are first used.',
     'unset (embedded PGlite)',
   ),
   DATA_DIR: about(
     z.string().min(1).default('.data'),
-    'Folder of the embedded database (PGlite, `DATA_DIR/pglite`) when `DATABASE_URL` is unset, and of the key it generates (`DATA_DIR/webhook.key`) when `WEBHOOK_ENCRYPTION_KEY` is unset too.',
+    'Folder of the embedded database (PGlite, `DATA_DIR/pglite`) when `DATABASE_URL` is unset, and ' +
+      'of the key it generates (`DATA_DIR/webhook.key`) when `WEBHOOK_ENCRYPTION_KEY` is unset too.',
   ),
   WEBHOOKS_ENABLED: about(
     bool.default(true),
@@ -60,19 +63,24 @@ export const webhookVariables = {
   ),
   WEBHOOK_ENCRYPTION_KEY: about(
     encryptionKey.optional(),
-    'Key that seals the signing secrets and upstream credentials stored for webhooks (AES-256-GCM): 32 bytes as base64 or hex. Required with `DATABASE_URL` (the gateway refuses to start with endpoints stored and no key); without it, the embedded database generates one beside itself.',
+    'Key that seals the signing secrets and upstream credentials stored for webhooks (AES-256-GCM): ' +
+      '32 bytes as base64 or hex. Required with `DATABASE_URL` (the gateway refuses to start with ' +
+      'endpoints stored and no key); without it, the embedded database generates one beside itself.',
     'unset',
   ),
   WEBHOOK_ALLOWED_HOSTS: about(
     list('a host name', hostName).default([]),
-    'Hosts webhook endpoints may use although they resolve to a loopback, private or link-local address, and where plain `http` is allowed (comma-separated). Every other endpoint must be `https` to a public address.',
+    'Hosts webhook endpoints may use although they resolve to a loopback, private or link-local ' +
+      'address, and where plain `http` is allowed (comma-separated). Every other endpoint must be ' +
+      '`https` to a public address.',
     'none',
   ),
   WEBHOOK_RETRY_SCHEDULE: about(
     durations.default([
       5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000, 28_800_000,
     ]),
-    'Delays before each retry of a failed delivery (each ±20 % jitter), comma-separated; after the last, the delivery has failed and its endpoint is marked failing.',
+    'Delays before each retry of a failed delivery (each ±20 % jitter), comma-separated; after the ' +
+      'last, the delivery has failed and its endpoint is marked failing.',
     '5s,30s,2m,10m,30m,1h,2h,4h,8h,8h (about a day)',
   ),
   WEBHOOK_ATTEMPT_TIMEOUT_MS: about(

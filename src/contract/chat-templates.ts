@@ -23,7 +23,9 @@ export interface ChatTemplate {
 const LLAMA3_INSTRUCT: ChatTemplate = {
   name: 'llama3-instruct',
   family: 'llama3',
-  text: '<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n{prompt}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n{answer}<|eot_id|>',
+  text:
+    '<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n{prompt}<|eot_id|>' +
+    '<|start_header_id|>assistant<|end_header_id|>\n\n{answer}<|eot_id|>',
   overheadTokens: 11,
 };
 

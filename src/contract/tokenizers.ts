@@ -61,7 +61,8 @@ export const TOKENIZER_SOURCES: Readonly<Record<TokenizerFamily, TokenizerSource
     packageVersion: '3.7.2',
     packageLicence: 'Apache-2.0',
     vocabulary:
-      "Qwen2 byte-level BPE (151,643 tokens, 151,387 merges), as shipped with Qwen3, whose regular vocabulary and merges are Qwen2's; only its special tokens differ",
+      'Qwen2 byte-level BPE (151,643 tokens, 151,387 merges), as shipped with Qwen3, whose regular ' +
+      "vocabulary and merges are Qwen2's; only its special tokens differ",
     vocabularyLicence: 'Apache-2.0',
   },
   gemma3: {

@@ -86,7 +86,10 @@ export interface LiveUpdatesOptions {
   keyPrefix?: string;
   /** Names this instance in lease values and logs. @default a random UUID */
   instanceId?: string;
-  /** The time (compared with tokens' `exp`) and the timers of polls, lease renewals and token-expiry endings. @default systemClock (Date.now, setTimeout) */
+  /**
+   * The time (compared with tokens' `exp`) and the timers of polls, lease renewals and token-expiry
+   * endings. @default systemClock (Date.now, setTimeout)
+   */
   clock?: Clock;
   intervals?: IntervalOptions;
   /**

@@ -54,7 +54,10 @@ const microUsd = (n: number): string => `$${Number(n.toFixed(6))}`;
 const thousands = (n: number): string => n.toLocaleString('en-US');
 
 function explain(cost: Omit<CostReport, 'explanation'>, split: SplitReport, minimumUsd: number): string {
-  const parts = `${cost.nEpochs} epoch${cost.nEpochs === 1 ? '' : 's'} × ${thousands(split.trainingTokens)} training tokens + ${cost.nEvals} evaluation${cost.nEvals === 1 ? '' : 's'} × ${thousands(split.validationTokens)} validation tokens = ${thousands(cost.tokens)} tokens`;
+  const parts =
+    `${cost.nEpochs} epoch${cost.nEpochs === 1 ? '' : 's'} × ${thousands(split.trainingTokens)} ` +
+    `training tokens + ${cost.nEvals} evaluation${cost.nEvals === 1 ? '' : 's'} × ` +
+    `${thousands(split.validationTokens)} validation tokens = ${thousands(cost.tokens)} tokens`;
   const raw = (cost.tokens * cost.pricePerMillionTokens) / 1_000_000;
   const exact = minimumUsd === 0 ? microUsd : usd;
   const priced = `${parts} × ${usd(cost.pricePerMillionTokens)} per million tokens = ${exact(raw)}`;

@@ -97,7 +97,8 @@ export class CsvScanner {
             } else this.endRecord(code);
           } else if (code === QUOTE) {
             this.fail(
-              `Invalid Opening Quote: a quote is found on field ${this.fieldCount - 1} at line ${this.line}, value is ${JSON.stringify(text.slice(spanStart, i))}`,
+              `Invalid Opening Quote: a quote is found on field ${this.fieldCount - 1} at line ${this.line}, ` +
+                `value is ${JSON.stringify(text.slice(spanStart, i))}`,
             );
           } else this.recordChars++;
           break;
@@ -121,7 +122,8 @@ export class CsvScanner {
             this.endRecord(code);
           } else {
             this.fail(
-              `Invalid Closing Quote: got "${text[i]}" at line ${this.line} instead of delimiter, record delimiter, trimable character (if activated) or comment`,
+              `Invalid Closing Quote: got "${text[i]}" at line ${this.line} instead of delimiter, record ` +
+                `delimiter, trimable character (if activated) or comment`,
             );
           }
           break;

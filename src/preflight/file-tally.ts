@@ -123,11 +123,14 @@ export class FileTally {
     const notes: string[] = [];
     if (this.estimatedRows > 0)
       notes.push(
-        `${this.estimatedRows} row(s) too long to count whole: their tokens were counted on their start, until past the context length of ${this.options.contextLength}, and the rest estimated at the same tokens per character`,
+        `${this.estimatedRows} row(s) too long to count whole: their tokens were counted on their start, ` +
+          `until past the context length of ${this.options.contextLength}, and the rest estimated at the ` +
+          `same tokens per character`,
       );
     if (this.seen.full)
       notes.push(
-        `duplicates: the first ${this.options.duplicateRows} distinct rows were remembered (ANALYZE_DUPLICATE_ROWS); later rows were checked against those only`,
+        `duplicates: the first ${this.options.duplicateRows} distinct rows were remembered ` +
+          `(ANALYZE_DUPLICATE_ROWS); later rows were checked against those only`,
       );
     return notes;
   }

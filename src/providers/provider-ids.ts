@@ -24,7 +24,8 @@ export function upstreamId(provider: ProviderName, id: string, field = 'id'): st
   if (owner !== provider)
     throw badUserInput(
       field,
-      `${field}: ${JSON.stringify(id.slice(0, 200))} is an id of provider ${owner}, and this request is for provider ${provider}: send it with X-Provider: ${owner} (over WebSocket, connectionParams.provider)`,
+      `${field}: ${JSON.stringify(id.slice(0, 200))} is an id of provider ${owner}, and this request ` +
+        `is for provider ${provider}: send it with X-Provider: ${owner} (over WebSocket, connectionParams.provider)`,
     );
   return provider === 'together' ? id.slice(TOGETHER_PREFIX.length) : id;
 }

@@ -12,7 +12,9 @@ import { togetherSettingsProblems } from './validate-together-job.js';
 
 /** Said of a file that reads like JSON Lines (found from its content: a part's name arrives with its bytes). */
 const JSONL_MISSING =
-  'JSON Lines is not analysed yet on provider together: the pre-flight reads CSV files (a prompt and an answer column); upload the JSONL file with uploadFile and price it with costEstimate, which counts its tokens upstream';
+  'JSON Lines is not analysed yet on provider together: the pre-flight reads CSV files (a prompt ' +
+  'and an answer column); upload the JSONL file with uploadFile and price it with costEstimate, ' +
+  'which counts its tokens upstream';
 
 export async function togetherAnalysisPlan(args: AnalyzeDatasetArgs, ctx: GatewayContext): Promise<AnalysisPlan> {
   const problems: Problem[] = [];
@@ -27,7 +29,9 @@ export async function togetherAnalysisPlan(args: AnalyzeDatasetArgs, ctx: Gatewa
   if (!model || !limits)
     problems.push({
       field: 'baseModelId',
-      message: `baseModelId: ${JSON.stringify(String(args.baseModelId))} is not a base model Together fine-tunes (see the baseModels query)`,
+      message:
+        `baseModelId: ${JSON.stringify(String(args.baseModelId))} is not a base model Together ` +
+        `fine-tunes (see the baseModels query)`,
     });
   else problems.push(...togetherSettingsProblems(args.hyperparameters, limits, args.validationFile != null));
   if (problems.length > 0 || !model) throw new InputProblems(problems);
@@ -45,7 +49,8 @@ export async function togetherAnalysisPlan(args: AnalyzeDatasetArgs, ctx: Gatewa
       source:
         price == null
           ? 'Together’s catalogue gives no price for this model: see costEstimate once the files are uploaded'
-          : 'Together’s catalogue price of LoRA SFT training for this model (pricing.finetune); costEstimate gives Together’s own figure for the training chosen',
+          : 'Together’s catalogue price of LoRA SFT training for this model (pricing.finetune); costEstimate ' +
+            'gives Together’s own figure for the training chosen',
       minimumUsd: 0,
     },
   };

@@ -87,7 +87,8 @@ export function createGatewayContext(
     if (provider.api.name !== 'nscale' || creds.organizationId === undefined)
       throw gatewayError(
         'BAD_USER_INPUT',
-        `This operation is not available on provider ${provider.api.name} yet: it runs on nscale only (send X-Provider: nscale, or over WebSocket connectionParams.provider).`,
+        `This operation is not available on provider ${provider.api.name} yet: it runs on nscale only ` +
+          `(send X-Provider: nscale, or over WebSocket connectionParams.provider).`,
         { provider: provider.api.name },
       );
     return { token: creds.token, organizationId: creds.organizationId };

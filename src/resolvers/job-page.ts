@@ -64,7 +64,8 @@ export async function jobPageAfter(list: ListJobs, cursor: JobCursor, first: num
     if (calls === MAX_LIST_CALLS - 1) {
       throw badUserInput(
         'after',
-        `after: the list of jobs has changed too much since this cursor was made to find its place within ${MAX_LIST_CALLS - 1} upstream calls; start again from the first page`,
+        `after: the list of jobs has changed too much since this cursor was made to find its place ` +
+          `within ${MAX_LIST_CALLS - 1} upstream calls; start again from the first page`,
       );
     }
     calls++;

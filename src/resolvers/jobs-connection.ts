@@ -54,7 +54,8 @@ export async function resolveJobs(args: JobsArgs, ctx: GatewayContext): Promise<
         s === null ? 'jobs without a status filter' : `jobs(status: ${s.toUpperCase()})`;
       throw badUserInput(
         'after',
-        `after: this cursor was read from ${named(cursor.status)}, not from ${named(status)}; page with the same status, or start again from the first page`,
+        `after: this cursor was read from ${named(cursor.status)}, not from ${named(status)}; page with ` +
+          `the same status, or start again from the first page`,
       );
     }
     page = await jobPageAfter(list, cursor, args.first);

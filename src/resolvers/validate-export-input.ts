@@ -47,7 +47,9 @@ export function repositoryAndTokenProblems(
     const field = `${prefix}repositoryId`;
     problems.push({
       field,
-      message: `${field}: ${JSON.stringify(input.repositoryId)} is not a repository id of the form "user/repo" (each part: ${HUGGING_FACE_NAME_RULE}; no "--", "..", or ".git" suffix)`,
+      message:
+        `${field}: ${JSON.stringify(input.repositoryId)} is not a repository id of the form "user/repo" ` +
+        `(each part: ${HUGGING_FACE_NAME_RULE}; no "--", "..", or ".git" suffix)`,
     });
   }
   return problems;

@@ -206,7 +206,8 @@ function checkLora(lora: JobArgs['hyperparameters']['lora'], limits: TogetherMod
     'hyperparameters.lora.trainableModules',
     unknown.length === 0,
     () =>
-      `${unknown.join(', ')} ${unknown.length === 1 ? 'is not a module' : 'are not modules'} ${m} adapts (${limits.lora.targetModules.join(', ')})`,
+      `${unknown.join(', ')} ${unknown.length === 1 ? 'is not a module' : 'are not modules'} ${m} ` +
+      `adapts (${limits.lora.targetModules.join(', ')})`,
   );
 }
 

@@ -37,12 +37,18 @@ builder.queryFields((t) => ({
   analyzeDataset: t.field({
     type: DatasetAnalysisRef,
     description:
-      'Check CSV files before uploading them or paying for a job: rows read, unusable rows (empty answer, missing column, broken quoting) ' +
-      "with their row numbers, duplicates, tokens counted with the base model's own tokenizer and chat template (totals, histogram, largest rows, " +
-      'rows over the context length), the training/validation split, and the cost explained: on Nscale by the contract rule with the $2.00 minimum; ' +
-      'on Together by its catalogue price of LoRA SFT training, to the micro-dollar, no minimum (`costEstimate` prices the training chosen). ' +
-      'On Together the files are CSV too (converted as `uploadFile` converts them); JSON Lines is not analysed yet (BAD_USER_INPUT naming the file). ' +
-      'Nothing is sent upstream (unless `compareWithDatasetId` asks for the upstream dry run beside it). Data problems are report entries; ' +
+      'Check CSV files before uploading them or paying for a job: rows read, unusable rows (empty ' +
+      'answer, missing column, broken quoting) ' +
+      "with their row numbers, duplicates, tokens counted with the base model's own tokenizer and chat " +
+      'template (totals, histogram, largest rows, ' +
+      'rows over the context length), the training/validation split, and the cost explained: on Nscale ' +
+      'by the contract rule with the $2.00 minimum; ' +
+      'on Together by its catalogue price of LoRA SFT training, to the micro-dollar, no minimum ' +
+      '(`costEstimate` prices the training chosen). ' +
+      'On Together the files are CSV too (converted as `uploadFile` converts them); JSON Lines is not ' +
+      'analysed yet (BAD_USER_INPUT naming the file). ' +
+      'Nothing is sent upstream (unless `compareWithDatasetId` asks for the upstream dry run beside ' +
+      'it). Data problems are report entries; ' +
       'a request that cannot be analysed (not a CSV, no such column, unknown model, too large) is BAD_USER_INPUT naming the field.',
     args: {
       input: t.arg({ type: AnalyzeDatasetInput, required: true, description: 'The files and the job they are for.' }),

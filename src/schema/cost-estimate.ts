@@ -32,13 +32,15 @@ const CostEstimateRef = builder.objectRef<CostEstimate>('CostEstimate').implemen
     currency: t.string({ description: 'ISO 4217 currency of `cost`: always `USD`.', resolve: () => 'USD' }),
     minimumApplied: t.boolean({
       description:
-        "Whether Nscale's $2.00 minimum per job decided the cost (the tokens alone would cost less); always false on Together, which has no minimum.",
+        "Whether Nscale's $2.00 minimum per job decided the cost (the tokens alone would cost less); " +
+        'always false on Together, which has no minimum.',
       resolve: (e) => e.minimumApplied,
     }),
     trainingTokens: t.float({
       nullable: true,
       description:
-        "Together: the tokens billed for training (epochs × the training file's tokens). Null on Nscale, whose estimate gives the total only.",
+        "Together: the tokens billed for training (epochs × the training file's tokens). Null on Nscale, " +
+        'whose estimate gives the total only.',
       resolve: (e) => e.trainingTokens ?? null,
     }),
     validationTokens: t.float({
@@ -50,7 +52,8 @@ const CostEstimateRef = builder.objectRef<CostEstimate>('CostEstimate').implemen
     allowedToProceed: t.boolean({
       nullable: true,
       description:
-        "Together: whether the account's balance covers the job (createJob would be refused otherwise); `reason` says why not. Null on Nscale, whose estimate does not say (createJob answers INSUFFICIENT_CREDIT).",
+        "Together: whether the account's balance covers the job (createJob would be refused otherwise); " +
+        '`reason` says why not. Null on Nscale, whose estimate does not say (createJob answers INSUFFICIENT_CREDIT).',
       resolve: (e) => e.allowedToProceed ?? null,
     }),
     reason: t.string({
@@ -65,7 +68,8 @@ builder.queryFields((t) => ({
   costEstimate: t.field({
     type: CostEstimateRef,
     description:
-      "What a job would cost, from the upstream's dry run (Together: its estimate-price). The input is checked exactly as `createJob` checks it; nothing is created. " +
+      "What a job would cost, from the upstream's dry run (Together: its estimate-price). The input is " +
+      'checked exactly as `createJob` checks it; nothing is created. ' +
       'To check the data and see how the price is made up before uploading anything, use `analyzeDataset`.',
     args: {
       input: t.arg({

@@ -120,7 +120,8 @@ const FileAnalysisRef = builder.objectRef<FileReport>('FileAnalysis').implement(
     }),
     estimatedRows: t.exposeInt('estimatedRows', {
       description:
-        'Rows too long to count whole (past the context length): counted on their start, the rest estimated at the same tokens per character.',
+        'Rows too long to count whole (past the context length): counted on their start, the rest ' +
+        'estimated at the same tokens per character.',
     }),
     approximations: t.exposeStringList('approximations', {
       description: 'What the figures of this file approximate, in words; empty when every figure is exact.',
@@ -156,7 +157,8 @@ const SplitRef = builder.objectRef<SplitReport>('DatasetSplit').implement({
 
 const CostBreakdownRef = builder.objectRef<CostReport>('CostBreakdown').implement({
   description:
-    'The cost: (n_epochs × training tokens + n_evals × validation tokens) × price per million tokens; on Nscale in cents and at least $2.00, on Together to the micro-dollar with no minimum.',
+    'The cost: (n_epochs × training tokens + n_evals × validation tokens) × price per million ' +
+    'tokens; on Nscale in cents and at least $2.00, on Together to the micro-dollar with no minimum.',
   fields: (t) => ({
     nEpochs: t.exposeInt('nEpochs', { description: 'Training epochs priced (hyperparameters.nEpochs).' }),
     nEvals: t.exposeInt('nEvals', { description: 'Evaluations priced (hyperparameters.nEvals).' }),
@@ -203,7 +205,8 @@ const TokenizerRef = builder.objectRef<TokenizerSource & { template: ChatTemplat
 
 export const DatasetAnalysisRef = builder.objectRef<AnalyzedDataset>('DatasetAnalysis').implement({
   description:
-    "A pre-flight report: the data checked and the job priced with the base model's own tokenizer, before anything is uploaded or paid for. Problems in the data are entries here, not errors.",
+    "A pre-flight report: the data checked and the job priced with the base model's own tokenizer, " +
+    'before anything is uploaded or paid for. Problems in the data are entries here, not errors.',
   fields: (t) => ({
     baseModelId: t.exposeID('baseModelId', { description: 'The base model analysed for.' }),
     contextLength: t.exposeInt('contextLength', { description: 'Tokens one row may hold.' }),

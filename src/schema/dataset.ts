@@ -63,7 +63,9 @@ builder.mutationFields((t) => ({
   createDataset: t.field({
     type: DatasetRef,
     description:
-      'Create a dataset from uploaded files. A blank name or a malformed file id is refused before any upstream call, every problem as its own BAD_USER_INPUT error with `extensions.field`; unknown file ids are refused the same way.',
+      'Create a dataset from uploaded files. A blank name or a malformed file id is refused before any ' +
+      'upstream call, every problem as its own BAD_USER_INPUT error with `extensions.field`; unknown ' +
+      'file ids are refused the same way.',
     extensions: { inputProblems: (args: { input: CreateDatasetArgs }) => datasetInputProblems(args.input) },
     args: { input: t.arg({ type: CreateDatasetInput, required: true, description: 'The dataset to create.' }) },
     resolve: (_root, { input }, ctx) =>

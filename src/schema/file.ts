@@ -26,7 +26,8 @@ const FileColumnRef = builder.objectRef<FileColumn>('FileColumn').implement({
 
 const CsvColumnsInput = builder.inputType('CsvColumnsInput', {
   description:
-    'Which columns of an uploaded CSV become the prompt and the completion of each sample, where the provider trains on converted files (Together).',
+    'Which columns of an uploaded CSV become the prompt and the completion of each sample, where the ' +
+    'provider trains on converted files (Together).',
   fields: (t) => ({
     promptColumn: t.string({ description: 'The prompt column; default `prompt`.' }),
     answerColumn: t.string({ description: 'The answer column; default `answer`, else `completion`.' }),
@@ -38,7 +39,8 @@ export const FileRef = builder.objectRef<ProviderFile>('File').implement({
   fields: (t) => ({
     id: t.exposeID('id', {
       description:
-        'The id of the file: on Nscale, used when creating a dataset; on Together (`together:…`), named directly by `createJob`/`costEstimate` in `files`.',
+        'The id of the file: on Nscale, used when creating a dataset; on Together (`together:…`), named ' +
+        'directly by `createJob`/`costEstimate` in `files`.',
     }),
     provider: t.field({
       type: ProviderEnum,
@@ -48,7 +50,8 @@ export const FileRef = builder.objectRef<ProviderFile>('File').implement({
     validationError: t.string({
       nullable: true,
       description:
-        'Why the provider found the file unusable for training, when it checks uploads itself (Together); null when it is usable, and always null on Nscale (its checks run when a job starts).',
+        'Why the provider found the file unusable for training, when it checks uploads itself ' +
+        '(Together); null when it is usable, and always null on Nscale (its checks run when a job starts).',
       resolve: (f) => f.validationError ?? null,
     }),
     name: t.exposeString('name', { description: 'The file name given at upload.' }),
@@ -58,7 +61,8 @@ export const FileRef = builder.objectRef<ProviderFile>('File').implement({
       type: [FileColumnRef],
       nullable: true,
       description:
-        'The columns of the CSV header with sample values; null while the upstream has not read the file, and always null on Together (it stores the CSV converted to JSONL).',
+        'The columns of the CSV header with sample values; null while the upstream has not read the ' +
+        'file, and always null on Together (it stores the CSV converted to JSONL).',
       resolve: (file) => file.columns,
     }),
   }),
@@ -86,7 +90,8 @@ builder.mutationFields((t) => ({
       csvColumns: t.arg({
         type: CsvColumnsInput,
         description:
-          'Together only: the CSV columns that become prompt and completion. Refused on Nscale, where a job names its columns (`dataset.promptColumn`, `dataset.answerColumn`).',
+          'Together only: the CSV columns that become prompt and completion. Refused on Nscale, where a ' +
+          'job names its columns (`dataset.promptColumn`, `dataset.answerColumn`).',
       }),
     },
     resolve: async (_root, args, ctx) => {
@@ -94,7 +99,8 @@ builder.mutationFields((t) => ({
       if (args.csvColumns && provider.api.name !== 'together')
         throw badUserInput(
           'csvColumns',
-          `csvColumns: not available on provider ${provider.api.name}: a job there names its columns (dataset.promptColumn, dataset.answerColumn)`,
+          `csvColumns: not available on provider ${provider.api.name}: a job there names its columns ` +
+            `(dataset.promptColumn, dataset.answerColumn)`,
         );
       const csv = {
         ...(args.csvColumns?.promptColumn ? { promptColumn: args.csvColumns.promptColumn } : {}),

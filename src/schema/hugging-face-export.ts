@@ -28,7 +28,9 @@ builder.mutationFields((t) => ({
   exportJobToHuggingFace: t.field({
     type: HuggingFaceExportRef,
     description:
-      'Export the adapter of a COMPLETED job to a Hugging Face repository; any other status gives CONFLICT. The user name, repository and token form are checked first: every problem is its own BAD_USER_INPUT error with `extensions.field`.',
+      'Export the adapter of a COMPLETED job to a Hugging Face repository; any other status gives ' +
+      'CONFLICT. The user name, repository and token form are checked first: every problem is its own ' +
+      'BAD_USER_INPUT error with `extensions.field`.',
     extensions: { inputProblems: (args: { input: ExportArgs }) => exportInputProblems(args.input) },
     args: {
       input: t.arg({

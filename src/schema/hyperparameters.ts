@@ -108,7 +108,8 @@ export const DEFAULT_HYPERPARAMETERS = {
 
 export const LoraInput = builder.inputType('LoraInput', {
   description:
-    'LoRA settings of a new job. `enabled: false` trains every weight instead, on a provider with `fullTraining` (Together, for the models whose limits allow it); elsewhere it is refused.',
+    'LoRA settings of a new job. `enabled: false` trains every weight instead, on a provider with ' +
+    '`fullTraining` (Together, for the models whose limits allow it); elsewhere it is refused.',
   fields: (t) => ({
     enabled: t.boolean({
       required: true,
@@ -150,7 +151,11 @@ export const HyperparametersInput = builder.inputType('HyperparametersInput', {
       description: `Evaluation runs on the validation data. ${range(h.nEvals)}`,
     }),
     batchSize: t.int({
-      description: `Training examples per step, within the base model's limits. Omitted, the provider's default: on Nscale ${DEFAULT_BATCH_SIZE} (one of the model's \`supportedBatchSizes\`); on Together, Together's own default, the model's largest batch for the training chosen (LoRA or full, SFT or DPO), which \`Job.hyperparameters.batchSize\` then shows.`,
+      description:
+        `Training examples per step, within the base model's limits. Omitted, the provider's default: on ` +
+        `Nscale ${DEFAULT_BATCH_SIZE} (one of the model's \`supportedBatchSizes\`); on Together, ` +
+        `Together's own default, the model's largest batch for the training chosen (LoRA or full, SFT or ` +
+        `DPO), which \`Job.hyperparameters.batchSize\` then shows.`,
     }),
     learningRate: t.float({
       required: true,
@@ -185,7 +190,8 @@ export const HyperparametersInput = builder.inputType('HyperparametersInput', {
     }),
     nCheckpoints: t.int({
       description:
-        "Together only: intermediate checkpoints to save (each downloadable), from 1 to the model's limit; Together's default 1 when omitted. Refused on Nscale.",
+        "Together only: intermediate checkpoints to save (each downloadable), from 1 to the model's " +
+        "limit; Together's default 1 when omitted. Refused on Nscale.",
     }),
     earlyStopping: t.field({
       type: EarlyStoppingInput,
@@ -209,7 +215,8 @@ export const JobDatasetInput = builder.inputType('JobDatasetInput', {
 
 export const CreateJobInput = builder.inputType('CreateJobInput', {
   description:
-    'A fine-tuning job to start or to estimate. It is checked in full before it reaches the upstream: every problem comes back as its own BAD_USER_INPUT error with `extensions.field`.',
+    'A fine-tuning job to start or to estimate. It is checked in full before it reaches the ' +
+    'upstream: every problem comes back as its own BAD_USER_INPUT error with `extensions.field`.',
   fields: (t) => ({
     name: t.string({ required: true, description: 'The job name.' }),
     baseModelId: t.id({ required: true, description: 'Id of the base model to fine-tune (see `baseModels`).' }),
@@ -225,12 +232,15 @@ export const CreateJobInput = builder.inputType('CreateJobInput', {
     }),
     fromCheckpoint: t.string({
       description:
-        'Together only: continue training from a job of the same account, `<job id>` or `<job id>:<step>` (a saved checkpoint, see `Job.checkpoints`). Refused on Nscale.',
+        'Together only: continue training from a job of the same account, `<job id>` or `<job ' +
+        'id>:<step>` (a saved checkpoint, see `Job.checkpoints`). Refused on Nscale.',
     }),
     huggingFaceExport: t.field({
       type: JobHuggingFaceExportInput,
       description:
-        'Together only: push the trained model to this Hugging Face repository when the job completes (checked like `exportJobToHuggingFace`’s repository and token). Refused on Nscale, which exports a COMPLETED job with `exportJobToHuggingFace`.',
+        'Together only: push the trained model to this Hugging Face repository when the job completes ' +
+        '(checked like `exportJobToHuggingFace`’s repository and token). Refused on Nscale, which ' +
+        'exports a COMPLETED job with `exportJobToHuggingFace`.',
     }),
     hyperparameters: t.field({
       type: HyperparametersInput,

@@ -42,7 +42,8 @@ builder.objectFields(JobRef, (t) => ({
     nullable: true,
     description:
       'A short-lived URL of the trained adapter (a .tar.gz); null until the job is COMPLETED. Ask again when it has expired. ' +
-      'On Together: its download endpoint for the adapter (LoRA) or the merged weights (full training), served to the holder of the account’s key.',
+      'On Together: its download endpoint for the adapter (LoRA) or the merged weights (full ' +
+      'training), served to the holder of the account’s key.',
     resolve: async (job, _args, ctx) => {
       if (job.status !== 'completed') return null;
       const together = togetherSession(ctx);

@@ -43,7 +43,8 @@ const JobErrorRef = builder.objectRef<NonNullable<Job['error']>>('JobError').imp
 
 export const JobRef = builder.objectRef<JobShape>('Job').implement({
   description:
-    'A fine-tuning job: a base model trained on a dataset (Nscale) or on uploaded files (Together), as a LoRA adapter or (Together) in full.',
+    'A fine-tuning job: a base model trained on a dataset (Nscale) or on uploaded files (Together), ' +
+    'as a LoRA adapter or (Together) in full.',
   fields: (t) => ({
     id: t.id({
       description: "The job's id: Nscale's as the upstream gives it; on Together, `together:` and Together's id.",
@@ -70,7 +71,8 @@ export const JobRef = builder.objectRef<JobShape>('Job').implement({
       type: DatasetRef,
       nullable: true,
       description:
-        'The dataset the job trains on; null once that dataset has been deleted, and always null on Together (no datasets: see `trainingFileId`).',
+        'The dataset the job trains on; null once that dataset has been deleted, and always null on ' +
+        'Together (no datasets: see `trainingFileId`).',
       resolve: async (job, _args, ctx) => {
         if (onTogether(job)) return null;
         try {
@@ -136,10 +138,14 @@ builder.queryFields((t) => ({
     type: JobConnection,
     description: [
       "The organization's jobs, newest first, a page at a time.",
-      'Paging forward with `after` is stable: each job that existed when the first page was read is seen exactly once, however many jobs are created meanwhile (with `status`, jobs that leave or enter that status meanwhile may be missed or appear).',
-      `A page after a cursor costs at most ${MAX_LIST_CALLS} upstream calls: up to ${MAX_LIST_CALLS - 1} to find the cursor's place, then 1 to fill the page.`,
+      'Paging forward with `after` is stable: each job that existed when the first page was read is ' +
+        'seen exactly once, however many jobs are created meanwhile (with `status`, jobs that leave or ' +
+        'enter that status meanwhile may be missed or appear).',
+      `A page after a cursor costs at most ${MAX_LIST_CALLS} upstream calls: up to ` +
+        `${MAX_LIST_CALLS - 1} to find the cursor's place, then 1 to fill the page.`,
       '`totalCount` and `hasNextPage` describe the list as it is now.',
-      'On Together, which lists jobs whole and unpaged, the gateway pages the list the same way, with the same cursors: a page costs one upstream call.',
+      'On Together, which lists jobs whole and unpaged, the gateway pages the list the same way, with ' +
+        'the same cursors: a page costs one upstream call.',
     ].join(' '),
     args: {
       first: t.arg.int({
@@ -149,9 +155,13 @@ builder.queryFields((t) => ({
       }),
       after: t.arg.string({
         description: [
-          'The `endCursor` of the previous page, read with the same `status`: the page starts right after that job, wherever new jobs have pushed it.',
-          'If that job has since left the list (it changed status), the page starts at the first job created before it, or in the same millisecond (such a job may then appear twice, but none is skipped).',
-          `A cursor that is not one of this connection, that was read with another \`status\`, or whose place cannot be found within ${MAX_LIST_CALLS - 1} upstream calls (the list changed by hundreds of jobs) is BAD_USER_INPUT naming \`after\`: start again from the first page.`,
+          'The `endCursor` of the previous page, read with the same `status`: the page starts right after ' +
+            'that job, wherever new jobs have pushed it.',
+          'If that job has since left the list (it changed status), the page starts at the first job ' +
+            'created before it, or in the same millisecond (such a job may then appear twice, but none is skipped).',
+          `A cursor that is not one of this connection, that was read with another \`status\`, or whose ` +
+            `place cannot be found within ${MAX_LIST_CALLS - 1} upstream calls (the list changed by hundreds ` +
+            `of jobs) is BAD_USER_INPUT naming \`after\`: start again from the first page.`,
         ].join(' '),
       }),
       status: t.arg({
@@ -174,7 +184,9 @@ builder.mutationFields((t) => ({
   createJob: t.field({
     type: JobRef,
     description:
-      'Start a fine-tuning job (it costs at least $2.00). The input is checked in full first: an invalid job never reaches the upstream, and each problem comes back as its own BAD_USER_INPUT error. Check the data and the price first with `analyzeDataset`.',
+      'Start a fine-tuning job (it costs at least $2.00). The input is checked in full first: an ' +
+      'invalid job never reaches the upstream, and each problem comes back as its own BAD_USER_INPUT ' +
+      'error. Check the data and the price first with `analyzeDataset`.',
     args: { input: t.arg({ type: CreateJobInput, required: true, description: 'The job to start.' }) },
     resolve: async (_root, { input }, ctx): Promise<JobShape> => {
       const together = togetherSession(ctx);

@@ -13,7 +13,8 @@ const PROVIDER_TEXT: Record<ProviderName, string> = {
 
 export const ProviderEnum = builder.enumType('Provider', {
   description:
-    'A fine-tuning provider. A request names its own with the `X-Provider` header (over WebSocket, `connectionParams.provider`); without either, it runs on the first enabled one (see `providers`).',
+    'A fine-tuning provider. A request names its own with the `X-Provider` header (over WebSocket, ' +
+    '`connectionParams.provider`); without either, it runs on the first enabled one (see `providers`).',
   values: Object.fromEntries(
     PROVIDER_NAMES.map((name) => [name.toUpperCase(), { value: name, description: PROVIDER_TEXT[name] }]),
   ) as Record<Uppercase<ProviderName>, { value: ProviderName; description: string }>,
@@ -22,7 +23,9 @@ export const ProviderEnum = builder.enumType('Provider', {
 const CAPABILITY_TEXT: Record<keyof ProviderCapabilities, string> = {
   priceEstimate: 'A price (`costEstimate`) before a job is created.',
   datasets:
-    'Datasets as objects of their own (`createDataset`, `datasets`). Without them (Together), the dataset operations are refused with BAD_USER_INPUT naming the provider, and a job trains on uploaded files directly.',
+    'Datasets as objects of their own (`createDataset`, `datasets`). Without them (Together), the ' +
+    'dataset operations are refused with BAD_USER_INPUT naming the provider, and a job trains on ' +
+    'uploaded files directly.',
   huggingFaceExport: 'Pushing the trained weights to a Hugging Face repository.',
   cancel: '`cancelJob`.',
   delete: 'Deleting an ended job.',

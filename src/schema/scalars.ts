@@ -29,7 +29,9 @@ function parseDate(value: unknown): Date {
 
 builder.scalarType('Upload', {
   description:
-    'A file sent with the GraphQL multipart request specification (https://github.com/jaydenseric/graphql-multipart-request-spec). It is streamed to the upstream, never held in memory whole.',
+    'A file sent with the GraphQL multipart request specification ' +
+    '(https://github.com/jaydenseric/graphql-multipart-request-spec). It is streamed to the ' +
+    'upstream, never held in memory whole.',
   serialize: () => {
     throw new TypeError('Upload is an input-only scalar');
   },

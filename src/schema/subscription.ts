@@ -51,7 +51,8 @@ builder.subscriptionFields((t) => ({
     type: JobRef,
     description:
       'The job as it changes: its current state first, then an event whenever its status, timestamps, metrics or error change. ' +
-      'Completes after a final status (COMPLETED, FAILED, CANCELLED) has been delivered. An id the caller cannot see ends the stream with NOT_FOUND; ' +
+      'Completes after a final status (COMPLETED, FAILED, CANCELLED) has been delivered. An id the ' +
+      'caller cannot see ends the stream with NOT_FOUND; ' +
       'an expired token ends it with UNAUTHENTICATED.',
     args: { id: t.arg.id({ required: true, description: 'The job to watch.' }) },
     subscribe: (_root, args, ctx) =>

@@ -7,7 +7,8 @@ import { builder } from './builder.js';
 
 export const JobFilesInput = builder.inputType('JobFilesInput', {
   description:
-    'The files a job trains and evaluates on, on a provider without datasets (Together): upload them with `uploadFile` and name them here instead of a `dataset`.',
+    'The files a job trains and evaluates on, on a provider without datasets (Together): upload them ' +
+    'with `uploadFile` and name them here instead of a `dataset`.',
   fields: (t) => ({
     trainingFileId: t.id({ required: true, description: 'The training file (`uploadFile`’s `id`).' }),
     validationFileId: t.id({
@@ -18,7 +19,8 @@ export const JobFilesInput = builder.inputType('JobFilesInput', {
 
 export const EarlyStoppingInput = builder.inputType('EarlyStoppingInput', {
   description:
-    'Together only: stop training when the validation loss stops improving. Needs `files.validationFileId`, and `nEvals` of at least patience + warmupEvals + 1.',
+    'Together only: stop training when the validation loss stops improving. Needs ' +
+    '`files.validationFileId`, and `nEvals` of at least patience + warmupEvals + 1.',
   fields: (t) => ({
     patience: t.int({
       required: true,
@@ -40,7 +42,8 @@ export const EarlyStoppingInput = builder.inputType('EarlyStoppingInput', {
 
 export const DpoInput = builder.inputType('DpoInput', {
   description:
-    'Together only: preference training (DPO) instead of supervised fine-tuning. The training file must hold preference rows (input, preferred_output, non_preferred_output).',
+    'Together only: preference training (DPO) instead of supervised fine-tuning. The training file ' +
+    'must hold preference rows (input, preferred_output, non_preferred_output).',
   fields: (t) => ({
     beta: t.float({
       required: true,
@@ -52,7 +55,9 @@ export const DpoInput = builder.inputType('DpoInput', {
 
 export const JobHuggingFaceExportInput = builder.inputType('JobHuggingFaceExportInput', {
   description:
-    'Together only: push the trained model to a Hugging Face repository when the job completes. The access token is passed to the upstream and never stored, logged or returned. On Nscale this is refused: export a COMPLETED job with `exportJobToHuggingFace` instead.',
+    'Together only: push the trained model to a Hugging Face repository when the job completes. The ' +
+    'access token is passed to the upstream and never stored, logged or returned. On Nscale this is ' +
+    'refused: export a COMPLETED job with `exportJobToHuggingFace` instead.',
   fields: (t) => ({
     repositoryId: t.string({ required: true, description: 'The target repository, `user/repo`.' }),
     accessToken: t.string({ required: true, description: 'A Hugging Face access token with write access (`hf_…`).' }),

@@ -113,7 +113,8 @@ builder.queryFields((t) => ({
   webhookDeliveries: t.field({
     type: DeliveryConnectionRef,
     description:
-      "An endpoint's deliveries, newest first, a page at a time (as `WebhookEndpoint.deliveries`). An endpoint that is not the caller's is NOT_FOUND.",
+      "An endpoint's deliveries, newest first, a page at a time (as `WebhookEndpoint.deliveries`). An " +
+      "endpoint that is not the caller's is NOT_FOUND.",
     args: {
       endpoint: t.arg.id({ required: true, description: 'The endpoint id.' }),
       first: t.arg.int({
@@ -131,7 +132,9 @@ builder.mutationFields((t) => ({
   redeliverWebhook: t.field({
     type: DeliveryRef,
     description:
-      "Send a delivery again, whatever its state: it becomes PENDING and due now, under the same id (the `webhook-id` its receiver may already have). A delivery that is not of the caller's endpoints is NOT_FOUND.",
+      'Send a delivery again, whatever its state: it becomes PENDING and due now, under the same id ' +
+      "(the `webhook-id` its receiver may already have). A delivery that is not of the caller's " +
+      'endpoints is NOT_FOUND.',
     args: { delivery: t.arg.id({ required: true, description: 'The delivery id (its `webhook-id`).' }) },
     resolve: (_root, args, ctx) => redeliver(ctx, String(args.delivery)),
   }),

@@ -13,7 +13,8 @@ const EVENT_TEXT: Record<WebhookEventType, string> = {
 
 export const WebhookEventEnum = builder.enumType('WebhookEvent', {
   description:
-    'An event a webhook endpoint can subscribe to. Each delivery carries one, with the job as the API shows it, its provider and a timestamp.',
+    'An event a webhook endpoint can subscribe to. Each delivery carries one, with the job as the ' +
+    'API shows it, its provider and a timestamp.',
   values: Object.fromEntries(
     WEBHOOK_EVENTS.map((event) => [event, { value: event, description: EVENT_TEXT[event] }]),
   ) as Record<WebhookEventType, { value: WebhookEventType; description: string }>,

@@ -33,7 +33,8 @@ import { WebhookEventEnum } from './webhook-event.js';
 const STATE_TEXT: Record<EndpointState, string> = {
   active: 'Delivering.',
   paused:
-    'The upstream refused the credentials stored with the endpoint (`stateReason` says how): its jobs are not watched until its owner updates it (any update stores their current credentials).',
+    'The upstream refused the credentials stored with the endpoint (`stateReason` says how): its ' +
+    'jobs are not watched until its owner updates it (any update stores their current credentials).',
   failing:
     'A delivery ran out of retries. Deliveries go on; the next one acknowledged makes the endpoint ACTIVE again.',
   disabled: 'The endpoint answered 410 Gone: nothing is sent until its owner updates it.',
@@ -48,7 +49,8 @@ const EndpointStateEnum = builder.enumType('WebhookEndpointState', {
 
 const EndpointRef = builder.objectRef<StoredEndpoint>('WebhookEndpoint').implement({
   description:
-    "A URL that receives the chosen events of the account's jobs, each a POST signed with the endpoint's secret (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`).",
+    "A URL that receives the chosen events of the account's jobs, each a POST signed with the " +
+    "endpoint's secret (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`).",
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The endpoint id.' }),
     provider: t.field({
@@ -77,7 +79,8 @@ const EndpointRef = builder.objectRef<StoredEndpoint>('WebhookEndpoint').impleme
       type: 'DateTime',
       nullable: true,
       description:
-        'After a rotation, until when deliveries are signed with the previous secret too (a second `v1,` signature); null when only one secret signs.',
+        'After a rotation, until when deliveries are signed with the previous secret too (a second `v1,` ' +
+        'signature); null when only one secret signs.',
     }),
     deliveries: t.field({
       type: DeliveryConnectionRef,
@@ -96,7 +99,8 @@ const EndpointRef = builder.objectRef<StoredEndpoint>('WebhookEndpoint').impleme
 });
 
 const secretText =
-  'The signing secret (`whsec_` and base64): shown this once, never readable again. Verify each delivery with it (the `standardwebhooks` package does).';
+  'The signing secret (`whsec_` and base64): shown this once, never readable again. Verify each ' +
+  'delivery with it (the `standardwebhooks` package does).';
 
 const CreatePayloadRef = builder.objectRef<EndpointWithSecret>('CreateWebhookEndpointPayload').implement({
   description: 'A registered endpoint and its signing secret.',
@@ -126,7 +130,10 @@ const CreateInput = builder.inputType('CreateWebhookEndpointInput', {
   fields: (t) => ({
     url: t.string({
       required: true,
-      description: `Where to POST deliveries, at most ${MAX_URL_LENGTH} characters, without a user name or password: https, to a public address (plain http and private addresses only for hosts the operator lists in WEBHOOK_ALLOWED_HOSTS).`,
+      description:
+        `Where to POST deliveries, at most ${MAX_URL_LENGTH} characters, without a user name or ` +
+        `password: https, to a public address (plain http and private addresses only for hosts the ` +
+        `operator lists in WEBHOOK_ALLOWED_HOSTS).`,
     }),
     events: t.field({
       type: [WebhookEventEnum],
@@ -139,7 +146,9 @@ const CreateInput = builder.inputType('CreateWebhookEndpointInput', {
 
 const UpdateInput = builder.inputType('UpdateWebhookEndpointInput', {
   description:
-    "Changes to an endpoint; an omitted field stays as it is. Every update stores the caller's current credentials with the endpoint (what its jobs are watched with) and makes it ACTIVE again: the owner's answer to PAUSED, FAILING or DISABLED.",
+    "Changes to an endpoint; an omitted field stays as it is. Every update stores the caller's " +
+    'current credentials with the endpoint (what its jobs are watched with) and makes it ACTIVE ' +
+    "again: the owner's answer to PAUSED, FAILING or DISABLED.",
   fields: (t) => ({
     id: t.id({ required: true, description: 'The endpoint id.' }),
     events: t.field({
@@ -172,7 +181,10 @@ builder.mutationFields((t) => ({
   createWebhookEndpoint: t.field({
     type: CreatePayloadRef,
     description:
-      "Register a webhook endpoint for the caller's account. The caller's credentials are stored with it, sealed, to watch the account's jobs when nobody else does; jobs that exist now send no JOB_CREATED. The answer holds the signing secret, shown this once. Each problem with the input is its own BAD_USER_INPUT error with `extensions.field`.",
+      "Register a webhook endpoint for the caller's account. The caller's credentials are stored with " +
+      "it, sealed, to watch the account's jobs when nobody else does; jobs that exist now send no " +
+      'JOB_CREATED. The answer holds the signing secret, shown this once. Each problem with the input ' +
+      'is its own BAD_USER_INPUT error with `extensions.field`.',
     extensions: { inputProblems: (args: { input: CreateEndpointArgs }) => createEndpointProblems(args.input) },
     args: { input: t.arg({ type: CreateInput, required: true, description: 'The endpoint to register.' }) },
     resolve: (_root, { input }, ctx) => createEndpoint(ctx, input),
@@ -180,7 +192,8 @@ builder.mutationFields((t) => ({
   updateWebhookEndpoint: t.field({
     type: EndpointRef,
     description:
-      "Change an endpoint's events, switch or note; store the caller's current credentials with it and make it ACTIVE again. An endpoint that is not the caller's is NOT_FOUND.",
+      "Change an endpoint's events, switch or note; store the caller's current credentials with it and " +
+      "make it ACTIVE again. An endpoint that is not the caller's is NOT_FOUND.",
     extensions: { inputProblems: (args: { input: UpdateEndpointArgs }) => updateEndpointProblems(args.input) },
     args: { input: t.arg({ type: UpdateInput, required: true, description: 'The changes.' }) },
     resolve: (_root, { input }, ctx) => updateEndpoint(ctx, input),
@@ -188,7 +201,9 @@ builder.mutationFields((t) => ({
   rotateWebhookSecret: t.field({
     type: RotatePayloadRef,
     description:
-      'Give an endpoint a new signing secret (shown this once). The previous one keeps signing beside it for a grace period (WEBHOOK_SECRET_GRACE_MS), so that the receiver can switch without losing a delivery.',
+      'Give an endpoint a new signing secret (shown this once). The previous one keeps signing beside ' +
+      'it for a grace period (WEBHOOK_SECRET_GRACE_MS), so that the receiver can switch without losing ' +
+      'a delivery.',
     args: { id: t.arg.id({ required: true, description: 'The endpoint id.' }) },
     resolve: (_root, args, ctx) => rotateSecret(ctx, String(args.id)),
   }),

@@ -40,7 +40,8 @@ export function createSocketAdmission(options: {
     }
     if (typeof payload.query !== 'string') {
       const message =
-        'Send the operation\'s text in "query": a hash alone (extensions.persistedQuery) runs over WebSocket only in trusted-documents mode (TRUSTED_DOCUMENTS_FILE).';
+        'Send the operation\'s text in "query": a hash alone (extensions.persistedQuery) runs over ' +
+        'WebSocket only in trusted-documents mode (TRUSTED_DOCUMENTS_FILE).';
       return { ok: false, error: gatewayError('BAD_USER_INPUT', message) };
     }
     return { ok: true, query: payload.query };

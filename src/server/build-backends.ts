@@ -1,7 +1,8 @@
 /**
  * Everything behind the GraphQL gateway, built from the settings for the composition root
  * (compose-gateway.ts): the embedded simulators (when no upstream is configured), metrics and tracing,
- * the upstream clients (Nscale's, and Together's when enabled; those four made in build-upstreams.ts) and the provider seams over them, Redis (connected once, gateway-redis.ts), the operation guards, live updates,
+ * the upstream clients (Nscale's, and Together's when enabled; those four made in build-upstreams.ts)
+ * and the provider seams over them, Redis (connected once, gateway-redis.ts), the operation guards, live updates,
  * the caches (the response cache among them, which hears what live updates see change) and the token pool,
  * and webhooks (build-webhooks.ts: the store, the watcher, the sender). `close()` stops what it started,
  * in the reverse order of need.

@@ -32,7 +32,10 @@ export interface PresentedCredentials extends PresentedFields {
 
 export interface Caller {
   readonly credentials: PresentedCredentials;
-  /** What the redactor holds while the caller's operation runs: the Authorization value and the credential in it, and over WebSocket every string under a parameter named like a secret. */
+  /**
+   * What the redactor holds while the caller's operation runs: the Authorization value and the
+   * credential in it, and over WebSocket every string under a parameter named like a secret.
+   */
   readonly secrets: readonly string[];
   /** Whose quota an operation spends (rate-limit-key.ts). */
   readonly rateLimitSubject: RateLimitSubject;

@@ -13,7 +13,8 @@ import { gatewayError } from '../errors/gateway-error.js';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 const OWN_PAGES =
-  "this gateway's default credentials serve only its own pages (on localhost or a host listed in GATEWAY_ALLOWED_HOSTS) and clients that are not browsers.";
+  "this gateway's default credentials serve only its own pages (on localhost or a host listed in " +
+  'GATEWAY_ALLOWED_HOSTS) and clients that are not browsers.';
 
 /**
  * Why the default credentials may not serve this request, or null when they may. They serve only:
@@ -32,7 +33,12 @@ export function defaultCredentialsRefusal(site: RequestSite, allowedHosts: reado
   for (const name of names) {
     const hostname = hostnameOf(name);
     if (hostname === null || !(LOOPBACK.has(hostname) || allowedHosts.includes(hostname))) {
-      return `The default credentials serve only requests sent to localhost, 127.0.0.1, [::1] or a host listed in GATEWAY_ALLOWED_HOSTS, not to ${JSON.stringify((hostname ?? name).slice(0, 200))}: send credentials of your own (Authorization and X-Organization-Id). GATEWAY_ALLOWED_HOSTS is for names the operator publishes; behind a proxy, have it forward the name clients used (Host, X-Forwarded-Host).`;
+      return (
+        `The default credentials serve only requests sent to localhost, 127.0.0.1, [::1] or a host ` +
+        `listed in GATEWAY_ALLOWED_HOSTS, not to ${JSON.stringify((hostname ?? name).slice(0, 200))}: ` +
+        `send credentials of your own (Authorization and X-Organization-Id). GATEWAY_ALLOWED_HOSTS is ` +
+        `for names the operator publishes; behind a proxy, have it forward the name clients used (Host, X-Forwarded-Host).`
+      );
     }
   }
   const fetchSite = site.fetchSite?.trim().toLowerCase();
@@ -89,7 +95,8 @@ export function resolveCredentials(
     if (refusal) return refuse(refusal);
     if (fallback) return { ok: true, provider: 'nscale', credentials: fallback };
     return refuse(
-      'Credentials are required: send "Authorization: Bearer <service token>" and "X-Organization-Id: <organization id>" (over WebSocket, connectionParams "authorization" and "organizationId").',
+      'Credentials are required: send "Authorization: Bearer <service token>" and "X-Organization-Id: ' +
+        '<organization id>" (over WebSocket, connectionParams "authorization" and "organizationId").',
     );
   }
   if (!authorization) {
@@ -100,7 +107,8 @@ export function resolveCredentials(
   }
   if (!organizationId) {
     return refuse(
-      'A token was sent without an organization id: send "X-Organization-Id: <organization id>" with it (over WebSocket, connectionParams "organizationId").',
+      'A token was sent without an organization id: send "X-Organization-Id: <organization id>" with ' +
+        'it (over WebSocket, connectionParams "organizationId").',
     );
   }
   return { ok: true, provider: 'nscale', credentials: { token, organizationId } };

@@ -74,6 +74,7 @@ export class FileParts {
 function outOfOrder(wanted: FilePart, first: FilePart) {
   return badUserInput(
     'file',
-    `file: part ${JSON.stringify(wanted.name)} is used before part ${JSON.stringify(first.name)}, which was sent first; file parts must be sent in the order the operation uses them`,
+    `file: part ${JSON.stringify(wanted.name)} is used before part ${JSON.stringify(first.name)}, ` +
+      `which was sent first; file parts must be sent in the order the operation uses them`,
   );
 }

@@ -32,7 +32,8 @@ export function configuredLiveUpdates(
   logger.info(shared ? 'live updates through Redis (shared across instances)' : 'live updates in-process');
   if (shared && !settings.redisMessageSecret)
     logger.warn(
-      'live updates through Redis are not authenticated: anything that can publish on the Redis server can forge job states. Set REDIS_MESSAGE_SECRET (the same on every instance).',
+      'live updates through Redis are not authenticated: anything that can publish on the Redis server ' +
+        'can forge job states. Set REDIS_MESSAGE_SECRET (the same on every instance).',
     );
   return createLiveUpdates({
     client,

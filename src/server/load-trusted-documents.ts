@@ -29,7 +29,8 @@ export async function loadTrustedDocuments(path: string): Promise<ReadonlyMap<st
   if (!result.success) {
     const issue = result.error.issues[0]!;
     throw new TrustedDocumentsError(
-      `TRUSTED_DOCUMENTS_FILE=${JSON.stringify(path)}: at ${JSON.stringify(issue.path.join('.'))}: ${issue.message}; expected { "<sha256>": "<document>" }`,
+      `TRUSTED_DOCUMENTS_FILE=${JSON.stringify(path)}: at ${JSON.stringify(issue.path.join('.'))}: ` +
+        `${issue.message}; expected { "<sha256>": "<document>" }`,
     );
   }
   for (const [hash, document] of Object.entries(result.data)) {

@@ -44,11 +44,14 @@ try {
 const graphiql = `${running.url.replace('127.0.0.1', 'localhost')}/graphql`;
 if (running.simulator) {
   logger.info(
-    `upstream: embedded simulator at ${running.simulator.apiBaseUrl} (jobs take ${config.upstream.kind === 'embedded' ? config.upstream.jobSeconds : 0} s); requests without credentials act as the demo tenant`,
+    `upstream: embedded simulator at ${running.simulator.apiBaseUrl} (jobs take ` +
+      `${config.upstream.kind === 'embedded' ? config.upstream.jobSeconds : 0} s); requests without ` +
+      `credentials act as the demo tenant`,
   );
 } else {
   logger.info(
-    `upstream: ${config.upstream.kind === 'remote' ? config.upstream.baseUrl : ''}; credentials come from each request${config.fallbackCredentials ? " (single-tenant mode: requests without them use the operator's)" : ''}`,
+    `upstream: ${config.upstream.kind === 'remote' ? config.upstream.baseUrl : ''}; credentials come ` +
+      `from each request${config.fallbackCredentials ? " (single-tenant mode: requests without them use the operator's)" : ''}`,
   );
 }
 logger.info(

@@ -111,7 +111,8 @@ export function parseMultipart(
 /** busboy cut the field at its `fieldSize`. */
 function tooLarge(name: string) {
   return refuse(
-    `Multipart field ${JSON.stringify(name)} is larger than the limit of ${MAX_FIELD_BYTES} bytes (1 MiB) for the operations and their file map.`,
+    `Multipart field ${JSON.stringify(name)} is larger than the limit of ${MAX_FIELD_BYTES} bytes (1 ` +
+      `MiB) for the operations and their file map.`,
     413,
   );
 }

@@ -44,7 +44,8 @@ export function selectionCountRule(limits: SelectionCountLimits): ValidationRule
       if (counts.aliases > limits.maxAliases) {
         context.reportError(
           limitError(
-            `Aliases limit of ${limits.maxAliases} exceeded: the operation has ${shown(counts.aliases)} aliases (__typename included; setting MAX_OPERATION_ALIASES).`,
+            `Aliases limit of ${limits.maxAliases} exceeded: the operation has ${shown(counts.aliases)} ` +
+              `aliases (__typename included; setting MAX_OPERATION_ALIASES).`,
             operation,
           ),
         );
@@ -52,7 +53,8 @@ export function selectionCountRule(limits: SelectionCountLimits): ValidationRule
       if (counts.fields > limits.maxFields) {
         context.reportError(
           limitError(
-            `Field selections limit of ${limits.maxFields} exceeded: the operation selects ${shown(counts.fields)} fields (repeated fields and __typename included; setting MAX_OPERATION_FIELDS).`,
+            `Field selections limit of ${limits.maxFields} exceeded: the operation selects ` +
+              `${shown(counts.fields)} fields (repeated fields and __typename included; setting MAX_OPERATION_FIELDS).`,
             operation,
           ),
         );

@@ -42,7 +42,8 @@ export interface UploadLimits {
 const MAX_FIELDS = 2;
 export const MAX_FIELD_BYTES = 1024 * 1024;
 const DEFAULT_MAX_FILES = 10;
-// A real `analyzeDataset` document is a few hundred tokens at most; past the default MAX_OPERATION_TOKENS it is not looked into (and keeps the smaller limit).
+// A real `analyzeDataset` document is a few hundred tokens at most; past the default
+// MAX_OPERATION_TOKENS it is not looked into (and keeps the smaller limit).
 const MAX_SNIFFED_TOKENS = 3000;
 
 /** The limits busboy enforces as it parses the body. */

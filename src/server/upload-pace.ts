@@ -40,7 +40,9 @@ function tooSlow(bytes: number, pace: UploadPace): GraphQLError {
   const seconds = pace.windowMs / 1000;
   return gatewayError(
     'BAD_USER_INPUT',
-    `file: the upload arrived too slowly and was cut: ${bytes} bytes in the last ${seconds} s, below the minimum of ${pace.minBytesPerSecond} bytes/s (UPLOAD_MIN_BYTES_PER_SECOND, over ${seconds} s windows).`,
+    `file: the upload arrived too slowly and was cut: ${bytes} bytes in the last ${seconds} s, below ` +
+      `the minimum of ${pace.minBytesPerSecond} bytes/s (UPLOAD_MIN_BYTES_PER_SECOND, over ${seconds} ` +
+      `s windows).`,
     { field: 'file', http: { status: 408 } },
   );
 }

@@ -76,7 +76,8 @@ export function useAutomaticPersistedQueries(store: DocumentStore): Plugin[] {
       if (given !== actual) {
         throw gatewayError(
           'BAD_USER_INPUT',
-          `extensions.persistedQuery.sha256Hash: ${JSON.stringify(given.slice(0, 80))} is not the SHA-256 of the query sent with it (that is "${actual}").`,
+          `extensions.persistedQuery.sha256Hash: ${JSON.stringify(given.slice(0, 80))} is not the SHA-256 ` +
+            `of the query sent with it (that is "${actual}").`,
           { field: 'extensions.persistedQuery.sha256Hash', http: { status: 400 } },
         );
       }

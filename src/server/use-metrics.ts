@@ -79,7 +79,9 @@ function usePrometheusMetrics(metrics: GatewayMetrics): Plugin {
         registry,
         histogram: {
           name: 'gateway_graphql_request_duration_seconds',
-          help: 'Time from parse to the end of execution of a GraphQL operation (a subscription: until it started), by operation name and type',
+          help:
+            'Time from parse to the end of execution of a GraphQL operation (a subscription: until it ' +
+            'started), by operation name and type',
           labelNames: ['operationName', 'operationType'],
           buckets: BUCKETS,
         },

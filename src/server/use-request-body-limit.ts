@@ -97,7 +97,8 @@ async function readFetch(body: ReadableStream<Uint8Array>, maxBytes: number): Pr
 
 function tooLarge(maxBytes: number) {
   return refusal(
-    `The request body is larger than the limit of ${maxBytes} bytes (MAX_REQUEST_BODY_BYTES) for a GraphQL request; send files as a multipart upload`,
+    `The request body is larger than the limit of ${maxBytes} bytes (MAX_REQUEST_BODY_BYTES) for a ` +
+      `GraphQL request; send files as a multipart upload`,
     413,
   );
 }

@@ -1,5 +1,6 @@
 /**
- * Holds each HTTP request's secrets (its caller's, caller.ts, and its operation's, request-secrets.ts) in the gateway's redactor from the moment
+ * Holds each HTTP request's secrets (its caller's, caller.ts, and its operation's, request-secrets.ts)
+ * in the gateway's redactor from the moment
  * its parameters are read until its response is sent, so that no log line written meanwhile (yoga's
  * own error logging included, which quotes graphql-js messages that quote variables) and no error
  * the client reads holds them in any form. An SSE stream holds them until the client leaves.

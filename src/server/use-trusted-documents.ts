@@ -23,8 +23,14 @@ export function untrustedReason(
     return 'This gateway runs only its trusted documents (TRUSTED_DOCUMENTS_FILE), and the operation sent is not one of them.';
   }
   if (hash === undefined)
-    return "This gateway runs only its trusted documents (TRUSTED_DOCUMENTS_FILE): send an operation's hash in extensions.persistedQuery.sha256Hash.";
-  return `No trusted document has the hash ${JSON.stringify(hash.slice(0, 80))}; this gateway runs only the operations of its TRUSTED_DOCUMENTS_FILE.`;
+    return (
+      "This gateway runs only its trusted documents (TRUSTED_DOCUMENTS_FILE): send an operation's hash " +
+      'in extensions.persistedQuery.sha256Hash.'
+    );
+  return (
+    `No trusted document has the hash ${JSON.stringify(hash.slice(0, 80))}; this gateway runs only ` +
+    `the operations of its TRUSTED_DOCUMENTS_FILE.`
+  );
 }
 
 export function useTrustedDocuments(documents: ReadonlyMap<string, string>): Plugin[] {

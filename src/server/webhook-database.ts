@@ -57,7 +57,8 @@ async function checkedKey(db: WebhookDb, key: Buffer, whose: string): Promise<vo
   const { checkStoredKey } = await import('../webhooks/store/open-store.js');
   if ((await checkStoredKey(db, key, new Date())) === 'mismatch')
     throw new StartError(
-      `${whose} does not open the webhook secrets stored in the database: they were sealed with another key. Set the key they were sealed with (the same on every instance).`,
+      `${whose} does not open the webhook secrets stored in the database: they were sealed with ` +
+        `another key. Set the key they were sealed with (the same on every instance).`,
     );
 }
 
@@ -71,7 +72,9 @@ async function openPostgres(url: string, options: WebhookDatabaseOptions): Promi
       const count = await store.storedEndpointCount(db);
       if (count > 0)
         throw new StartError(
-          `${KEY_SETTING} is not set, but the database at DATABASE_URL holds ${count} webhook endpoint${count === 1 ? '' : 's'} whose secrets it sealed: set ${KEY_SETTING} to the key they were sealed with.`,
+          `${KEY_SETTING} is not set, but the database at DATABASE_URL holds ${count} webhook ` +
+            `endpoint${count === 1 ? '' : 's'} whose secrets it sealed: set ${KEY_SETTING} to the key they ` +
+            `were sealed with.`,
         );
     }
     return store.storeOn(db, { key: options.encryptionKey, logger: options.logger });
@@ -94,7 +97,9 @@ async function embeddedKey(db: WebhookDb, dataDir: string, options: WebhookDatab
   const count = await storedEndpointCount(db);
   if (count > 0)
     throw new StartError(
-      `${path} is missing, but the embedded database holds ${count} webhook endpoint${count === 1 ? '' : 's'} sealed with it: restore the file or set ${KEY_SETTING} to that key.`,
+      `${path} is missing, but the embedded database holds ${count} webhook ` +
+        `endpoint${count === 1 ? '' : 's'} sealed with it: restore the file or set ${KEY_SETTING} to ` +
+        `that key.`,
     );
   const key = await createKeyFile(path);
   options.logger.info({ path }, `generated the key that seals webhook secrets into ${path} (${KEY_SETTING} is unset)`);

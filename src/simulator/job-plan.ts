@@ -70,7 +70,8 @@ export async function planJob(request: JobRequest, counter: RowCounter): Promise
   const answerIndex = trainingFile.header.indexOf(dataset.answer_column);
   const allEmpty = trainingFile.rows.every((row) => (row[answerIndex] ?? '').trim() === '');
   const dataProblem = allEmpty
-    ? `dataset.answer_column ${JSON.stringify(dataset.answer_column)} is empty in every row of training file ${trainingFile.id}: nothing to train on`
+    ? `dataset.answer_column ${JSON.stringify(dataset.answer_column)} is empty in every row of ` +
+      `training file ${trainingFile.id}: nothing to train on`
     : null;
 
   return {

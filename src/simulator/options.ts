@@ -33,7 +33,10 @@ export interface SimulatorOptions {
   failureRate?: number;
   /** @default [{ token: 'demo-token', organizationId: 'demo-org' }, { token: 'other-token', organizationId: 'other-org' }] */
   tenants?: TenantOption[];
-  /** Secret of HS256 JWTs accepted besides the tenants' tokens; their `organization_id` claim names the org. @default none (JWTs refused) */
+  /**
+   * Secret of HS256 JWTs accepted besides the tenants' tokens; their `organization_id` claim names
+   * the org. @default none (JWTs refused)
+   */
   jwtSecret?: string;
   /** USD per million tokens by base-model id, merged over the default table. @default DEFAULT_PRICE_PER_MILLION_TOKENS */
   pricePerMillionTokens?: Record<string, number>;

@@ -126,7 +126,9 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
   const answers = options.responseCache
     ? new Counter({
         name: 'gateway_response_cache_answers_total',
-        help: 'GraphQL answers over HTTP by how the response cache served them (hit: from the cache, not executed; stored: executed and cached; uncached: executed, not cacheable)',
+        help:
+          'GraphQL answers over HTTP by how the response cache served them (hit: from the cache, not ' +
+          'executed; stored: executed and cached; uncached: executed, not cacheable)',
         labelNames: ['result'] as const,
         registers,
       })
@@ -134,7 +136,9 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
   for (const result of ['hit', 'stored', 'uncached']) answers?.labels({ result }).inc(0);
   const webhookAttempts = new Counter({
     name: 'gateway_webhook_attempts_total',
-    help: 'Webhook delivery attempts recorded, by outcome (delivered: 2xx; failed: another answer, a timeout, a refused address or connection, a redirect; gone: 410, which disables the endpoint)',
+    help:
+      'Webhook delivery attempts recorded, by outcome (delivered: 2xx; failed: another answer, a ' +
+      'timeout, a refused address or connection, a redirect; gone: 410, which disables the endpoint)',
     labelNames: ['outcome'] as const,
     registers,
   });

@@ -51,7 +51,9 @@ export function withCallerShare(call: Call, options: CallerShareOptions): Call {
         exchange.stream?.source.destroy();
         return new UpstreamError(
           'UPSTREAM_UNAVAILABLE',
-          `${operation}: this caller already has ${perCaller} calls in flight to the fine-tuning service (the gateway's share of connections for one caller), and none ended within ${deadlineMs} ms. Nothing was sent; retry once the others are done.`,
+          `${operation}: this caller already has ${perCaller} calls in flight to the fine-tuning service ` +
+            `(the gateway's share of connections for one caller), and none ended within ${deadlineMs} ms. ` +
+            `Nothing was sent; retry once the others are done.`,
           { operation },
         );
       }).catch((error: unknown) => {

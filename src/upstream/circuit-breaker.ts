@@ -94,7 +94,9 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
       const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
       throw new UpstreamError(
         'UPSTREAM_UNAVAILABLE',
-        `The fine-tuning service is failing (${failures} failures in a row); the gateway stops calling it for ${Math.round(coolDownMs / 1000)} s after each failure, then tries again. Retry after ${retryAfterSeconds} s.`,
+        `The fine-tuning service is failing (${failures} failures in a row); the gateway stops calling ` +
+          `it for ${Math.round(coolDownMs / 1000)} s after each failure, then tries again. Retry after ` +
+          `${retryAfterSeconds} s.`,
         { operation, retryAfterSeconds },
       );
     },

@@ -75,6 +75,9 @@ function tooLargeAdvice(method: HttpRequest['method'], status: number): string {
   const operator = "tell the gateway's operator, who can raise the upstream client's maxResponseBytes.";
   if (method === 'GET') return `Nothing was changed, and asking again gets the same answer: ${operator}`;
   if (status >= 200 && status < 300)
-    return `The service did carry the request out (HTTP ${status}): only its answer could not be read, so do not send it again as it is; ${operator}`;
+    return (
+      `The service did carry the request out (HTTP ${status}): only its answer could not be read, so ` +
+      `do not send it again as it is; ${operator}`
+    );
   return `The service refused the request (HTTP ${status}) with an answer too large to read: ${operator}`;
 }

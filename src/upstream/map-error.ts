@@ -65,7 +65,8 @@ export function errorFromResponse(
   ) {
     return new UpstreamError(
       'UPSTREAM_OUTCOME_UNKNOWN',
-      `${operation}: the fine-tuning service answered HTTP ${status} after receiving the request; it may or may not have taken effect. ${CHECK_BEFORE_RETRYING}`,
+      `${operation}: the fine-tuning service answered HTTP ${status} after receiving the request; it ` +
+        `may or may not have taken effect. ${CHECK_BEFORE_RETRYING}`,
       details,
     );
   }
@@ -208,7 +209,8 @@ export function errorFromFailure(f: NetworkFailure): UpstreamError {
   if (f.outcomeUnknown && f.kind !== 'connect') {
     return new UpstreamError(
       'UPSTREAM_OUTCOME_UNKNOWN',
-      `${f.operation}: the request was sent but no answer came back (${f.reason}); it may or may not have taken effect. ${CHECK_BEFORE_RETRYING}`,
+      `${f.operation}: the request was sent but no answer came back (${f.reason}); it may or may not ` +
+        `have taken effect. ${CHECK_BEFORE_RETRYING}`,
       details,
     );
   }

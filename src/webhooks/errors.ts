@@ -18,7 +18,8 @@ export function endpointLimitReached(limit: number): GraphQLError {
 export function encryptionKeyMissing(): GraphQLError {
   return gatewayError(
     'INTERNAL_SERVER_ERROR',
-    'This gateway cannot store webhook secrets: its operator must set WEBHOOK_ENCRYPTION_KEY (32 random bytes as base64, e.g. `openssl rand -base64 32`).',
+    'This gateway cannot store webhook secrets: its operator must set WEBHOOK_ENCRYPTION_KEY (32 ' +
+      'random bytes as base64, e.g. `openssl rand -base64 32`).',
   );
 }
 
@@ -26,7 +27,8 @@ export function encryptionKeyMissing(): GraphQLError {
 export function encryptionKeyMismatch(): GraphQLError {
   return gatewayError(
     'INTERNAL_SERVER_ERROR',
-    "This gateway's WEBHOOK_ENCRYPTION_KEY is not the key the stored webhook secrets were sealed with: its operator must set the same key on every instance.",
+    "This gateway's WEBHOOK_ENCRYPTION_KEY is not the key the stored webhook secrets were sealed " +
+      'with: its operator must set the same key on every instance.',
   );
 }
 

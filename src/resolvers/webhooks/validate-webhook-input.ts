@@ -36,7 +36,8 @@ const url = z.string().superRefine((value, ctx) => {
   const parsed = new URL(value);
   if (parsed.username !== '' || parsed.password !== '')
     return refuse(
-      'holds a user name or password, which would be sent to the endpoint and shown to everyone who lists it; the value is not repeated here (authenticate deliveries by their signature instead)',
+      'holds a user name or password, which would be sent to the endpoint and shown to everyone who ' +
+        'lists it; the value is not repeated here (authenticate deliveries by their signature instead)',
     );
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
     refuse(`${shown(value)} is not an https URL (${parsed.protocol.slice(0, -1)} is not a web protocol)`);

@@ -85,7 +85,13 @@ export async function buildResponseCache(
     }
   }
   logger.info(
-    `response cache: on, ${settings.store === 'redis' ? 'in Redis (shared by every instance)' : redis ? 'in memory, evictions shared through Redis' : 'in memory'}`,
+    `response cache: on, ${
+      settings.store === 'redis'
+        ? 'in Redis (shared by every instance)'
+        : redis
+          ? 'in memory, evictions shared through Redis'
+          : 'in memory'
+    }`,
   );
   return {
     cache,

@@ -41,7 +41,8 @@ export const exportToHuggingFace: Handler = async ({ req, org, params, now }) =>
   const repositoryId = field(fields, 'huggingface_repository_id');
   if (!isHuggingFaceRepositoryId(repositoryId)) {
     throw invalidArgument(
-      `huggingface_repository_id: ${show(repositoryId)} is not a repository id of the form "user/repo" (letters, digits, '-', '_', '.'; at most 96 characters each)`,
+      `huggingface_repository_id: ${show(repositoryId)} is not a repository id of the form "user/repo" ` +
+        `(letters, digits, '-', '_', '.'; at most 96 characters each)`,
     );
   }
   const token = field(fields, 'huggingface_access_token');

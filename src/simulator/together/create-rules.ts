@@ -43,7 +43,8 @@ export function resolveDataFile(account: AccountState, id: string, param: string
   const preference = file.check.format === 'preference_openai';
   if (method === 'dpo' && !preference)
     throw invalidRequest(
-      `${param}: DPO training needs preference rows (input, preferred_output, non_preferred_output); file ${id} holds ${file.check.format} rows.`,
+      `${param}: DPO training needs preference rows (input, preferred_output, non_preferred_output); ` +
+        `file ${id} holds ${file.check.format} rows.`,
       param,
     );
   if (method === 'sft' && preference)
@@ -95,7 +96,8 @@ function resolveLora(body: CreateBody, model: FineTuneModel): LoraSettings | nul
   const unknown = modules.find((m) => m !== 'all-linear' && !model.lora.targetModules.includes(m));
   if (unknown !== undefined) {
     throw invalidRequest(
-      `training_type.lora_trainable_modules: ${JSON.stringify(unknown)} is not a target module of ${model.name} (${model.lora.targetModules.join(', ')}, or all-linear).`,
+      `training_type.lora_trainable_modules: ${JSON.stringify(unknown)} is not a target module of ` +
+        `${model.name} (${model.lora.targetModules.join(', ')}, or all-linear).`,
       'training_type.lora_trainable_modules',
     );
   }
@@ -137,7 +139,8 @@ function checkEvaluation(body: CreateBody): void {
   const needed = body.early_stopping_patience + (body.early_stopping_warmup_evals ?? 1) + 1;
   if (body.n_evals < needed)
     throw invalidRequest(
-      `early stopping needs n_evals of at least early_stopping_patience + early_stopping_warmup_evals + 1 = ${needed}; got ${body.n_evals}.`,
+      `early stopping needs n_evals of at least early_stopping_patience + early_stopping_warmup_evals ` +
+        `+ 1 = ${needed}; got ${body.n_evals}.`,
       'n_evals',
     );
 }

@@ -36,7 +36,8 @@ function detectFormat(row: Record<string, unknown>, line: number): DatasetFormat
   const match = COLUMNS.find(([, required]) => required.every((c) => c in row));
   if (match === undefined) {
     throw new FileFormatError(
-      `Could not detect a dataset format on line ${line}: its keys are ${keys.join(', ') || '(none)'}; expected text, messages, prompt and completion, or input, preferred_output and non_preferred_output.`,
+      `Could not detect a dataset format on line ${line}: its keys are ${keys.join(', ') || '(none)'}; ` +
+        `expected text, messages, prompt and completion, or input, preferred_output and non_preferred_output.`,
     );
   }
   const extra = keys.find((k) => !match[1].includes(k));

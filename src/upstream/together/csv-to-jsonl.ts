@@ -41,7 +41,9 @@ export async function csvToJsonl(source: Readable, filename: string, columns: Cs
     parser.destroy();
     source.destroy();
     throw refuse(
-      `${filename}: Together fine-tunes on JSONL; a CSV is converted from its ${JSON.stringify(columns.promptColumn ?? 'prompt')} and ${JSON.stringify(answerName)} columns, and this file's header has ${header.map((h) => JSON.stringify(h)).join(', ')}.`,
+      `${filename}: Together fine-tunes on JSONL; a CSV is converted from its ` +
+        `${JSON.stringify(columns.promptColumn ?? 'prompt')} and ${JSON.stringify(answerName)} columns, ` +
+        `and this file's header has ${header.map((h) => JSON.stringify(h)).join(', ')}.`,
     );
   }
   async function* lines(): AsyncGenerator<string> {

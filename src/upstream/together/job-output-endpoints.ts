@@ -79,7 +79,8 @@ export function jobOutputEndpoints(
         if (!saved.some((c) => c.step === opts.step))
           throw refuse(
             'step',
-            `Job ${JSON.stringify(id)} has no checkpoint at step ${opts.step}; saved steps: ${saved.map((c) => c.step).join(', ') || 'none'}.`,
+            `Job ${JSON.stringify(id)} has no checkpoint at step ${opts.step}; ` +
+              `saved steps: ${saved.map((c) => c.step).join(', ') || 'none'}.`,
           );
       }
       const url = new URL(`${o.baseUrl.href.replace(/\/$/, '')}/finetune/download`);

@@ -39,7 +39,8 @@ async function prepare(upload: TogetherFileUpload): Promise<Prepared> {
   upload.body.destroy();
   throw new UpstreamError(
     'BAD_USER_INPUT',
-    `${JSON.stringify(upload.filename)}: Together takes JSONL files (….jsonl); a CSV (….csv) with prompt and answer columns is converted to JSONL on the way.`,
+    `${JSON.stringify(upload.filename)}: Together takes JSONL files (….jsonl); a CSV (….csv) with ` +
+      `prompt and answer columns is converted to JSONL on the way.`,
     { field: 'file' },
   );
 }

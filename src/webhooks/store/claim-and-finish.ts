@@ -79,7 +79,9 @@ function endpointChange(outcome: AttemptOutcome, deliveryId: string, attempts: n
   return {
     from: ['active'],
     state: 'failing' as const,
-    reason: `Delivery ${deliveryId} failed after ${attempts} attempt${attempts === 1 ? '' : 's'} (${outcome.responseCode === null ? 'no response' : `HTTP ${outcome.responseCode}`}).`,
+    reason:
+      `Delivery ${deliveryId} failed after ${attempts} attempt${attempts === 1 ? '' : 's'} ` +
+      `(${outcome.responseCode === null ? 'no response' : `HTTP ${outcome.responseCode}`}).`,
   };
 }
 

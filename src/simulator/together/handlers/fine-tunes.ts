@@ -19,7 +19,9 @@ import { wireJob, wireJobTruncated } from '../wire-job.js';
 const usd = (value: number): string => `$${value.toFixed(value < 1 ? 6 : 2)}`;
 
 function insufficientBalance(price: number, available: number): TogetherError {
-  const message = `Insufficient balance: the estimated price of this fine-tuning job (${usd(price)}) exceeds your available balance (${usd(Math.max(0, available))}). Add credits to your account to proceed.`;
+  const message =
+    `Insufficient balance: the estimated price of this fine-tuning job (${usd(price)}) exceeds your ` +
+    `available balance (${usd(Math.max(0, available))}). Add credits to your account to proceed.`;
   return new TogetherError(402, 'credit_limit', message, { code: 'insufficient_balance' });
 }
 
