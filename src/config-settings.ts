@@ -143,6 +143,7 @@ function liveOf(e: Env) {
 function observabilityOf(e: Env) {
   return {
     logLevel: e.LOG_LEVEL,
+    logWrites: e.LOG_WRITES,
     metrics: {
       enabled: e.METRICS_ENABLED,
       path: e.METRICS_PATH,

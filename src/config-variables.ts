@@ -255,6 +255,13 @@ export const settingVariables = z.object({
     'unset (any operation)',
   ),
   LOG_LEVEL: about(logLevel.default('info'), 'pino log level (`silent` turns logging off).'),
+  LOG_WRITES: about(
+    z.enum(['sync', 'async']).default('sync'),
+    'How log lines reach stdout. `sync`: each line is written as it is made, on the event loop (nothing ' +
+      'is lost if the process is killed; a stdout nobody reads stalls the gateway). `async`: through ' +
+      "libuv's thread pool, lines queued in memory while a write is in flight (a handoff between threads " +
+      "per write: at a dashboard fleet's pace it cost 18 % more CPU per request, bench/RESULTS.md).",
+  ),
   METRICS_ENABLED: about(
     bool.default(true),
     'Serve Prometheus metrics on their own listener (`METRICS_HOST`:`METRICS_PORT`, at `METRICS_PATH`), never on the public port.',

@@ -42,6 +42,7 @@ describe('loadConfig', () => {
     ],
     [{ POLL_INTERVAL_RUNNING_MS: '0' }, 'POLL_INTERVAL_RUNNING_MS="0"'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL="loud"'],
+    [{ LOG_WRITES: 'buffered' }, 'LOG_WRITES="buffered"'],
   ])('refuses %j with a message naming the variable', (env, expected) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(expected);

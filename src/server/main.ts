@@ -14,22 +14,26 @@ try {
   throw error;
 }
 
-const logger = pino({
-  level: config.logLevel,
-  // Belt and braces: nothing logs credentials, and these paths are censored if anything ever tries.
-  redact: {
-    paths: [
-      'token',
-      '*.token',
-      'authorization',
-      '*.authorization',
-      'headers.authorization',
-      'accessToken',
-      '*.accessToken',
-    ],
-    censor: '[redacted]',
+const logger = pino(
+  {
+    level: config.logLevel,
+    // Belt and braces: nothing logs credentials, and these paths are censored if anything ever tries.
+    redact: {
+      paths: [
+        'token',
+        '*.token',
+        'authorization',
+        '*.authorization',
+        'headers.authorization',
+        'accessToken',
+        '*.accessToken',
+      ],
+      censor: '[redacted]',
+    },
   },
-});
+  // stdout, written synchronously unless LOG_WRITES=async (config-variables.ts says what each costs).
+  pino.destination({ dest: 1, sync: config.logWrites === 'sync' }),
+);
 
 let running;
 try {
