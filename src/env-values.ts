@@ -5,6 +5,10 @@
  */
 import { z } from 'zod';
 
+/** An http(s) URL; the message shows `example`. */
+export const httpUrl = (example: string) =>
+  z.url({ protocol: /^https?$/, message: `must be an http(s) URL such as ${example}` });
+
 export const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');

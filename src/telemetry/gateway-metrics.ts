@@ -3,14 +3,15 @@
  * that two gateways in one process, or tests, do not share counters). The GraphQL request metrics are
  * the prometheus plugin's (src/server/use-metrics.ts), registered on the same registry; here are the
  * rest: upstream exchanges, connections, live updates, the base-model cache and the response cache, fed by the observers
- * that src/upstream and src/subscriptions offer (they know nothing of prom-client).
+ * that src/upstream and src/subscriptions offer (they know nothing of prom-client). The gauges read at
+ * each scrape (pollers, leases, streams, open connections) are in scraped-gauges.ts.
  *
  * Label values are bounded: route templates (never ids), statuses, topic kinds, and operation names
  * capped by `operationName` (at most `operationNameLimit`, taken only by callers the upstream accepted,
  * then `other`: bounded-label.ts). No token, and no organization id unless `organizationLabel` is on.
  * No `nodejs_version_info` either: which Node runs tells an attacker which of its flaws to try.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { CircuitBreakerView } from '../upstream/circuit-breaker.js';
 import type { LiveUpdatesObserver } from '../live/observed.js';
 import { combineObservers, type UpstreamObserver } from '../upstream/observer.js';
@@ -18,6 +19,12 @@ import { boundedLabel, type BoundedLabel } from './bounded-label.js';
 import { circuitBreakerMetrics } from './circuit-breaker-metrics.js';
 import { METRICS_DEFAULTS } from './defaults.js';
 import { provenRequests } from './proven-requests.js';
+import {
+  scrapedGauges,
+  type ConnectionGauges,
+  type ConnectionLimitName,
+  type LiveUpdatesGauges,
+} from './scraped-gauges.js';
 
 export interface GatewayMetricsOptions {
   /** Distinct operation names with their own series; later ones are `other`. @default 100 */
@@ -34,26 +41,6 @@ export interface GatewayMetricsOptions {
 
 /** How the response cache served an answer: from the cache, run and stored, or run and not stored. */
 export type ResponseCacheResult = 'hit' | 'stored' | 'uncached';
-
-/** What the live-updates hub shows of itself, read at each scrape. */
-export interface LiveUpdatesGauges {
-  pollerCount(): number;
-  listPollerCount(): number;
-  streamCount(): number;
-  heldLeaseCount(kind: 'job' | 'jobs'): number;
-}
-
-/** What the transports show of themselves, read at each scrape. */
-export interface ConnectionGauges {
-  webSockets(): number;
-  eventStreams(): number;
-  /** TCP connections of the HTTP/WebSocket server (src/server/connection-limits.ts). */
-  tcp(): number;
-}
-
-/** The limits that close a connection (src/server/connection-limits.ts, ws/idle-sockets.ts). */
-export type ConnectionLimitName =
-  'max_connections' | 'max_connections_per_address' | 'ws_max_message_bytes' | 'ws_unauthenticated_idle';
 
 export interface GatewayMetrics {
   registry: Registry;
@@ -202,102 +189,6 @@ function upstreamExchangeMetrics(registers: Registry[]): UpstreamObserver {
           upstreamDuration.observe(labels, (performance.now() - startedAt) / 1000);
         },
       };
-    },
-  };
-}
-
-/** The live-update gauges, summed over every hub watched (one per provider). */
-function liveGauges(registers: Registry[]): GatewayMetrics['watchLiveUpdates'] {
-  const hubs: LiveUpdatesGauges[] = [];
-  const sum = (read: (hub: LiveUpdatesGauges) => number) => hubs.reduce((n, hub) => n + read(hub), 0);
-  new Gauge({
-    name: 'gateway_live_pollers',
-    help: 'Live-update pollers alive in this instance, by topic kind (job: one per watched job; jobs: one per organization list)',
-    labelNames: ['kind'] as const,
-    registers,
-    collect() {
-      this.set(
-        { kind: 'job' },
-        sum((hub) => hub.pollerCount()),
-      );
-      this.set(
-        { kind: 'jobs' },
-        sum((hub) => hub.listPollerCount()),
-      );
-    },
-  });
-  new Gauge({
-    name: 'gateway_live_leases_held',
-    help: 'Poll leases this instance holds, by topic kind (with Redis, one instance holds each; in-process, every poller holds its own)',
-    labelNames: ['kind'] as const,
-    registers,
-    collect() {
-      this.set(
-        { kind: 'job' },
-        sum((hub) => hub.heldLeaseCount('job')),
-      );
-      this.set(
-        { kind: 'jobs' },
-        sum((hub) => hub.heldLeaseCount('jobs')),
-      );
-    },
-  });
-  new Gauge({
-    name: 'gateway_subscriptions_active',
-    help: 'Subscription streams open in this instance (identical WebSocket subscriptions grouped into one execution count once)',
-    registers,
-    collect() {
-      this.set(sum((hub) => hub.streamCount()));
-    },
-  });
-  return (hub) => {
-    if (!hubs.includes(hub)) hubs.push(hub);
-  };
-}
-
-/** Gauges read at each scrape from the hubs and the transports, once they are given. */
-function scrapedGauges(
-  registers: Registry[],
-): Pick<GatewayMetrics, 'watchLiveUpdates' | 'watchConnections' | 'connectionClosedByLimit'> {
-  const watchLiveUpdates = liveGauges(registers);
-  let connections: ConnectionGauges | null = null;
-  new Gauge({
-    name: 'gateway_websocket_connections',
-    help: 'Open WebSocket (graphql-ws) connections',
-    registers,
-    collect() {
-      this.set(connections?.webSockets() ?? 0);
-    },
-  });
-  new Gauge({
-    name: 'gateway_sse_connections',
-    help: 'Open SSE (text/event-stream) responses',
-    registers,
-    collect() {
-      this.set(connections?.eventStreams() ?? 0);
-    },
-  });
-  new Gauge({
-    name: 'gateway_tcp_connections',
-    help: 'Open TCP connections of the HTTP/WebSocket server (capped by MAX_CONNECTIONS)',
-    registers,
-    collect() {
-      this.set(connections?.tcp() ?? 0);
-    },
-  });
-  const closedByLimit = new Counter({
-    name: 'gateway_connections_closed_by_limit_total',
-    help: 'Connections closed by a limit: max_connections, max_connections_per_address, ws_max_message_bytes, ws_unauthenticated_idle',
-    labelNames: ['limit'] as const,
-    registers,
-  });
-  return {
-    connectionClosedByLimit(limit) {
-      closedByLimit.labels({ limit }).inc();
-    },
-    watchLiveUpdates,
-    watchConnections(value) {
-      connections = value;
     },
   };
 }

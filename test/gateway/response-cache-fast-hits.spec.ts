@@ -20,13 +20,12 @@ const lines: string[] = [];
 const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
 let stack: Stack;
 
+/** A gateway over HTTP with long-lived cached answers, logging to `lines`, with `env` over the defaults. */
+const cachingStack = (env?: Record<string, string>) =>
+  startStack({ http: true, logger, simulator: { tenants: CACHE_TENANTS }, responseCache: { policy: LONG_TTLS }, env });
+
 beforeAll(async () => {
-  stack = await startStack({
-    http: true,
-    logger,
-    simulator: { tenants: CACHE_TENANTS },
-    responseCache: { policy: LONG_TTLS },
-  });
+  stack = await cachingStack();
 });
 afterAll(() => stack.close());
 
@@ -153,13 +152,7 @@ describe('cache hits answered before yoga', () => {
 describe('cache hits answered before yoga, under the rate limit', () => {
   let limited: Stack;
   beforeAll(async () => {
-    limited = await startStack({
-      http: true,
-      logger,
-      simulator: { tenants: CACHE_TENANTS },
-      responseCache: { policy: LONG_TTLS },
-      env: { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_POINTS: '3' },
-    });
+    limited = await cachingStack({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_POINTS: '3' });
   });
   afterAll(() => limited.close());
 
@@ -182,13 +175,7 @@ describe('cache hits answered before yoga, under the rate limit', () => {
 describe('cache hits answered before yoga, under CALLER_MAX_OPERATIONS', () => {
   let bounded: Stack;
   beforeAll(async () => {
-    bounded = await startStack({
-      http: true,
-      logger,
-      simulator: { tenants: CACHE_TENANTS },
-      responseCache: { policy: LONG_TTLS },
-      env: { CALLER_MAX_OPERATIONS: '1' },
-    });
+    bounded = await cachingStack({ CALLER_MAX_OPERATIONS: '1' });
   });
   afterAll(() => bounded.close());
 
