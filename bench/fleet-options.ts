@@ -12,7 +12,7 @@ export type ScenarioName = (typeof SCENARIOS)[number];
 
 const USAGE = `npm run bench:fleet -- [options]: a fleet of polling dashboards (bench/fleet.ts, results in bench/RESULTS.md).
 N clients across K tokens of M organizations ask, every --poll-ms, the jobs list and the detail of one job with
-its metrics, while the jobs' statuses move on the upstream. Measured in one run, each server alone on --server-cpus:
+its metrics, while the jobs' statuses move on the upstream. Measured in one run, each server on --server-cpus:
 
 passthrough: a REST pass-through (node:http + undici: the list, or the job and its metrics, per request)
 cache-off:   the gateway with --cache-variable=--cache-off (no response cache)
@@ -20,7 +20,8 @@ cache-on:    the gateway with --cache-variable=--cache-on (its response cache)
 
 With --reps N > 1 the scenarios run interleaved (rep 1: passthrough, cache-off, cache-on; rep 2 the same; …),
 each repetition exactly as one scenario runs (fresh server, upstream back at tick 0), and the report gives the
-median over the repetitions and the cache-on ÷ pass-through ratio of each.`;
+median over the repetitions and the cache-on ÷ pass-through ratio of each. With --together the scenarios of a
+repetition run at once, in one window (each server behind its own counting proxy, with its own fleet).`;
 
 const seconds = (fallback: number) => z.coerce.number().positive().max(3_600).default(fallback);
 const count = (min: number, max: number, fallback: number) =>
@@ -59,6 +60,12 @@ const schema = z.object({
   reps: count(1, 10, 1).describe(
     'Repetitions of the scenarios, interleaved (rep 1: each scenario, then rep 2: each, …); the report gives the median of each figure and the ratio of each repetition. @default 1',
   ),
+  together: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Run the scenarios of each repetition at once: every server on --server-cpus, each behind its own counting proxy of the one upstream and with its own fleet of the same clients, in one window, so that the machine's drift (a neighbour, a slower minute) falls on all of them alike. The servers share a core (each is idle most of the time at a dashboard's pace), and the clients of all of them run on --client-cpus. @default false",
+    ),
   scenarios: z
     .string()
     .transform((s) => s.split(',').map((v) => v.trim()))
@@ -112,7 +119,7 @@ const schema = z.object({
 export type FleetOptions = z.output<typeof schema> & { ttlMs: number; maxSeconds: number };
 
 export function parseFleetOptions(argv: readonly string[]): FleetOptions {
-  const parsed = parseArgs('bench:fleet', USAGE, argv, schema, new Set(['no-pin']));
+  const parsed = parseArgs('bench:fleet', USAGE, argv, schema, new Set(['no-pin', 'together']));
   return {
     ...parsed,
     ttlMs: parsed.ttlMs ?? JOB_TTL_MS.running,

@@ -3,6 +3,10 @@
  * every token's answers probed, then the fleet run while the upstream ticks: the warm-up, the
  * measured window (server CPU and upstream calls read at its edges), and a tail in which the clients
  * go on reading the last changes. Then the server is stopped and the figures made.
+ *
+ * With `--together`, the scenarios of a repetition run so at once: each server on the server cores
+ * behind its own counting proxy, each with its own fleet of the same clients, one upstream clock, one
+ * window. Whatever the machine does meanwhile (a neighbour, a slower minute) falls on all of them.
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,7 +26,8 @@ import { wallNow } from './wall-clock.js';
 export interface ScenarioSetup {
   options: FleetOptions;
   root: string;
-  apiBaseUrl: string;
+  /** The upstream's counting proxies: one, or one per scenario run at once (`--together`). */
+  apiBaseUrls: readonly string[];
   tenants: readonly Tenant[];
   expect: Expectation;
   clients: readonly FleetClient[];
@@ -44,14 +49,14 @@ interface Window {
   rss: number;
 }
 
-async function start(setup: ScenarioSetup, scenario: ScenarioName): Promise<ServerProcess> {
+async function start(setup: ScenarioSetup, scenario: ScenarioName, apiBaseUrl: string): Promise<ServerProcess> {
   const { options, root } = setup;
   const port = await freePort();
   const base = {
     PATH: `${join(root, 'node_modules', '.bin')}:${process.env['PATH'] ?? ''}`,
     HOME: process.env['HOME'] ?? root,
     PORT: String(port),
-    NSCALE_API_URL: setup.apiBaseUrl,
+    NSCALE_API_URL: apiBaseUrl,
   };
   const common = { cwd: root, cpus: setup.serverCpus, port };
   const server =
@@ -76,16 +81,26 @@ async function start(setup: ScenarioSetup, scenario: ScenarioName): Promise<Serv
   return server;
 }
 
-/** Server CPU and upstream calls over [from, to], read at those wall times. */
-async function measureWindow(setup: ScenarioSetup, server: ServerProcess, from: number, to: number): Promise<Window> {
+/** Each server's CPU and its proxy's upstream calls over [from, to], read at those wall times. */
+async function measureWindow(
+  setup: ScenarioSetup,
+  servers: readonly ServerProcess[],
+  from: number,
+  to: number,
+): Promise<Window[]> {
   await sleep(Math.max(0, from - wallNow()));
-  const [openedAt, cpu0] = [wallNow(), server.cpuMs()];
+  const [openedAt, cpu0] = [wallNow(), servers.map((server) => server.cpuMs())];
   const { byRoute: calls0 } = await setup.upstream.ask({ type: 'calls' }, 'calls');
   await sleep(Math.max(0, to - wallNow()));
-  const [closedAt, cpu1] = [wallNow(), server.cpuMs()];
+  const [closedAt, cpu1] = [wallNow(), servers.map((server) => server.cpuMs())];
   const { byRoute: calls1 } = await setup.upstream.ask({ type: 'calls' }, 'calls');
-  const calls = Object.fromEntries(Object.entries(calls1).map(([route, n]) => [route, n - (calls0[route] ?? 0)]));
-  return { from: openedAt, to: closedAt, cpuMs: cpu1 - cpu0, calls, rss: server.memory().rss };
+  return servers.map((server, i) => ({
+    from: openedAt,
+    to: closedAt,
+    cpuMs: cpu1[i]! - cpu0[i]!,
+    calls: Object.fromEntries(Object.entries(calls1[i]!).map(([route, n]) => [route, n - (calls0[i]![route] ?? 0)])),
+    rss: server.memory().rss,
+  }));
 }
 
 /** A seeded generator (mulberry32): every scenario's clients poll at the same phases. */
@@ -99,40 +114,77 @@ function seeded(seed: number): () => number {
   };
 }
 
-/** Runs `scenario` once; `rep` (1-based) is which repetition of the run this is (--reps). */
-export async function runScenario(setup: ScenarioSetup, scenario: ScenarioName, rep: number): Promise<ScenarioResult> {
+/**
+ * Runs `scenarios` once, at once (`--together`; one scenario otherwise): `rep` (1-based) is which
+ * repetition of the run this is (--reps). Each server gets the proxy of its place in `scenarios`.
+ */
+export async function runScenarios(
+  setup: ScenarioSetup,
+  scenarios: readonly ScenarioName[],
+  rep: number,
+): Promise<ScenarioResult[]> {
   const { options } = setup;
+  if (scenarios.length > setup.apiBaseUrls.length)
+    throw new Error(
+      `${scenarios.length} scenarios at once need as many upstream proxies, not ${setup.apiBaseUrls.length}`,
+    );
   const busyAtStart = describeBusy(await busyProcesses());
   const loadAtStart = loadNow();
-  const server = await start(setup, scenario);
-  let fleet: FleetRecord;
-  let window: Window;
+  const servers: ServerProcess[] = [];
+  let fleets: FleetRecord[];
+  let windows: Window[];
   let appliedAt: number[];
-  let probed: ProbeOutcome;
+  const probes: ProbeOutcome[] = [];
   try {
+    for (const [i, scenario] of scenarios.entries()) servers.push(await start(setup, scenario, setup.apiBaseUrls[i]!));
     await setup.upstream.ask({ type: 'prepare' }, 'prepared');
-    probed = await probe(server.url, setup.tenants, setup.expect);
+    for (const server of servers) probes.push(await probe(server.url, setup.tenants, setup.expect));
     const { at } = await setup.upstream.ask({ type: 'start' }, 'started');
     const [from, to] = [at + options.warmup * 1000, at + (options.warmup + options.duration) * 1000];
-    const plan = { url: server.url, clients: setup.clients, expect: setup.expect, pollMs: options.pollMs };
-    [fleet, window] = await Promise.all([
-      runFleet({ ...plan, startAt: at, endAt: to + setup.tailMs }, seeded(options.seed)),
-      measureWindow(setup, server, from, to),
+    const plan = {
+      clients: setup.clients,
+      expect: setup.expect,
+      pollMs: options.pollMs,
+      startAt: at,
+      endAt: to + setup.tailMs,
+    };
+    [fleets, windows] = await Promise.all([
+      Promise.all(servers.map((server) => runFleet({ ...plan, url: server.url }, seeded(options.seed)))),
+      measureWindow(setup, servers, from, to),
     ]);
     ({ appliedAt } = await setup.upstream.ask({ type: 'stop' }, 'stopped'));
   } finally {
-    await server.stop();
-    setup.servers.delete(server);
+    for (const server of servers) {
+      await server.stop();
+      setup.servers.delete(server);
+    }
   }
-  const result = resultOf(setup, scenario, rep, { fleet, window, appliedAt, probed, loadAtStart, busyAtStart });
-  if (scenario === 'passthrough') setup.referenceProbe = probed;
-  console.log(
-    `  ${scenario.padEnd(11)}${setup.options.reps > 1 ? ` rep ${rep}` : ''}: ${(result.requests / result.windowSeconds).toFixed(1)} req/s, CPU ${(result.cpuMs / result.requests).toFixed(3)} ms/req, ` +
-      `${(result.upstreamCalls / result.windowSeconds).toFixed(1)} upstream calls/s, p50/p99 ${result.latency.p50.toFixed(1)}/${result.latency.p99.toFixed(1)} ms; ` +
-      `staleness p50/p99/max ${result.staleness.delays.p50.toFixed(0)}/${result.staleness.delays.p99.toFixed(0)}/${result.staleness.delays.max.toFixed(0)} ms; ` +
-      `checked ${result.checked}/${result.sent}${result.failures ? `, ${result.failures} FAILED: ${result.firstFailure}` : ''}`,
+  // The pass-through's answers at tick 0 are the reference of the others': its result is made first.
+  const order = [...scenarios.keys()].sort(
+    (a, b) => Number(scenarios[b] === 'passthrough') - Number(scenarios[a] === 'passthrough'),
   );
-  return result;
+  const results: ScenarioResult[] = [];
+  for (const i of order) {
+    const scenario = scenarios[i]!;
+    const measured = {
+      fleet: fleets[i]!,
+      window: windows[i]!,
+      appliedAt,
+      probed: probes[i]!,
+      loadAtStart,
+      busyAtStart,
+    };
+    const result = resultOf(setup, scenario, rep, measured);
+    if (scenario === 'passthrough') setup.referenceProbe = probes[i]!;
+    results[i] = result;
+    console.log(
+      `  ${scenario.padEnd(11)}${setup.options.reps > 1 ? ` rep ${rep}` : ''}: ${(result.requests / result.windowSeconds).toFixed(1)} req/s, CPU ${(result.cpuMs / result.requests).toFixed(3)} ms/req, ` +
+        `${(result.upstreamCalls / result.windowSeconds).toFixed(1)} upstream calls/s, p50/p99 ${result.latency.p50.toFixed(1)}/${result.latency.p99.toFixed(1)} ms; ` +
+        `staleness p50/p99/max ${result.staleness.delays.p50.toFixed(0)}/${result.staleness.delays.p99.toFixed(0)}/${result.staleness.delays.max.toFixed(0)} ms; ` +
+        `checked ${result.checked}/${result.sent}${result.failures ? `, ${result.failures} FAILED: ${result.firstFailure}` : ''}`,
+    );
+  }
+  return results;
 }
 
 function resultOf(

@@ -15,7 +15,9 @@
  * Every job name in the upstream's answers is suffixed with the label of the token that asked
  * (`fleet-o0-j3 @t7`): tokens of one organization see the same jobs, and the label is how an answer
  * given to the wrong token shows. Each scenario starts from tick 0 (`prepare`): the same changes at
- * the same moments of every scenario.
+ * the same moments of every scenario. With `proxies` > 1 (`--together`) there is one counting proxy
+ * per server run at once, all in front of the one simulator and its one clock: each server's calls
+ * are counted apart, and every server sees the same changes at the same moments.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,6 +39,8 @@ export interface FleetUpstreamConfig {
   warmupMs: number;
   /** Wall ms of a scenario's whole timeline, whose statuses are read ahead. */
   timelineMs: number;
+  /** Counting proxies in front of the one simulator: one per server run at once (`--together`). @default 1 */
+  proxies?: number;
 }
 
 export interface Tenant {
@@ -60,10 +64,11 @@ export interface FleetJob {
 export type FleetUpstreamRequest =
   { type: 'prepare' } | { type: 'start' } | { type: 'calls' } | { type: 'stop' } | { type: 'close' };
 export type FleetUpstreamReply =
-  | { type: 'ready'; apiBaseUrl: string; tenants: Tenant[]; jobs: FleetJob[]; ticks: number }
+  | { type: 'ready'; apiBaseUrls: string[]; tenants: Tenant[]; jobs: FleetJob[]; ticks: number }
   | { type: 'prepared' }
   | { type: 'started'; at: number }
-  | { type: 'calls'; byRoute: Record<string, number> }
+  /** The calls each proxy forwarded so far (since `prepare`), by route; in the order of `apiBaseUrls`. */
+  | { type: 'calls'; byRoute: Array<Record<string, number>> }
   | { type: 'stopped'; appliedAt: number[] };
 
 const VIRTUAL_JOB_SECONDS = 1_000;
@@ -158,7 +163,10 @@ async function readSchedule(all: FleetJob[]): Promise<void> {
 // ---- the proxy --------------------------------------------------------------------------------
 const labels = new Map(tenants.map((t) => [`Bearer ${t.token}`, t.label]));
 const forward = new Pool(simulator.origin, { connections: 64, keepAliveTimeout: 60_000 });
-let byRoute: Record<string, number> = {};
+const proxies = config.proxies ?? 1;
+let byRoute: Array<Record<string, number>> = [];
+const resetCounts = () => (byRoute = Array.from({ length: proxies }, () => ({})));
+resetCounts();
 
 const ID_AFTER = new Set(['organizations', 'jobs', 'datasets', 'files', 'models']);
 function routeOf(url: string): string {
@@ -177,9 +185,9 @@ function labelled(body: Buffer, label: string): Buffer {
   return Buffer.from(JSON.stringify(value));
 }
 
-async function proxy(req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function proxy(counts: Record<string, number>, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const route = `${req.method} ${routeOf(req.url ?? '/')}`;
-  byRoute[route] = (byRoute[route] ?? 0) + 1;
+  counts[route] = (counts[route] ?? 0) + 1;
   const authorization = req.headers.authorization ?? '';
   const answer = await forward.request({
     method: req.method as 'GET',
@@ -204,15 +212,21 @@ async function proxy(req: IncomingMessage, res: ServerResponse): Promise<void> {
     .end(body);
 }
 
-const server = createServer((req, res) => {
-  proxy(req, res).catch((error: unknown) => {
-    if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ code: 'bad_gateway', message: String(error) }));
+const servers = Array.from({ length: proxies }, (_, i) => {
+  const server = createServer((req, res) => {
+    proxy(byRoute[i]!, req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: 'bad_gateway', message: String(error) }));
+    });
   });
+  server.keepAliveTimeout = 120_000;
+  return server;
 });
-server.keepAliveTimeout = 120_000;
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-const { port } = server.address() as AddressInfo;
+const ports: number[] = [];
+for (const server of servers) {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  ports.push((server.address() as AddressInfo).port);
+}
 
 // ---- the clock's ticks --------------------------------------------------------------------------
 let appliedAt: number[] = [];
@@ -239,14 +253,14 @@ process.on('message', (m: FleetUpstreamRequest) => {
     case 'prepare':
       clearTimeout(timer);
       clock = virtualAt(0);
-      byRoute = {};
+      resetCounts();
       send({ type: 'prepared' });
       return;
     case 'start':
       send({ type: 'started', at: startTicks() });
       return;
     case 'calls':
-      send({ type: 'calls', byRoute: { ...byRoute } });
+      send({ type: 'calls', byRoute: byRoute.map((counts) => ({ ...counts })) });
       return;
     case 'stop':
       clearTimeout(timer);
@@ -254,11 +268,13 @@ process.on('message', (m: FleetUpstreamRequest) => {
       return;
     case 'close':
       clearTimeout(timer);
-      server.closeAllConnections();
-      server.close();
+      for (const server of servers) {
+        server.closeAllConnections();
+        server.close();
+      }
       void forward.close().then(() => simulator.close().then(() => process.exit(0)));
       return;
   }
 });
 process.on('disconnect', () => process.exit(0));
-send({ type: 'ready', apiBaseUrl: `http://127.0.0.1:${port}/api/v1`, tenants, jobs, ticks });
+send({ type: 'ready', apiBaseUrls: ports.map((port) => `http://127.0.0.1:${port}/api/v1`), tenants, jobs, ticks });

@@ -20,7 +20,7 @@ import { expectationOf } from './fleet-check.js';
 import { planClients } from './fleet-clients.js';
 import { parseFleetOptions } from './fleet-options.js';
 import { renderFleetReport, type ScenarioResult } from './fleet-report.js';
-import { runScenario, type ScenarioSetup } from './fleet-scenario.js';
+import { runScenarios, type ScenarioSetup } from './fleet-scenario.js';
 import type { FleetUpstreamConfig, FleetUpstreamReply, FleetUpstreamRequest } from './fleet-upstream.js';
 import { busyProcesses, choosePinning, describeBusy, describeMachine, loadNow, uptime } from './machine.js';
 import { transpileToPlainJs } from './plain-js.js';
@@ -54,6 +54,7 @@ const upstream = forkChannel<FleetUpstreamRequest, FleetUpstreamReply>(
       tickMs: options.tickMs,
       warmupMs: options.warmup * 1000,
       timelineMs: (options.warmup + options.duration) * 1000 + tailMs,
+      proxies: options.together ? options.scenarios.length : 1,
     } satisfies FleetUpstreamConfig),
   },
 );
@@ -96,7 +97,7 @@ console.log(
 const setup: ScenarioSetup = {
   options,
   root,
-  apiBaseUrl: ready.apiBaseUrl,
+  apiBaseUrls: ready.apiBaseUrls,
   tenants: ready.tenants,
   expect,
   clients,
@@ -110,9 +111,10 @@ const setup: ScenarioSetup = {
 const results: ScenarioResult[] = [];
 try {
   // Interleaved: each repetition runs every scenario before the next begins, so that a slow drift
-  // of the machine falls on all of them alike.
+  // of the machine falls on all of them alike; with --together, at once, in one window.
   for (let rep = 1; rep <= options.reps; rep += 1) {
-    for (const scenario of options.scenarios) results.push(await runScenario(setup, scenario, rep));
+    if (options.together) results.push(...(await runScenarios(setup, options.scenarios, rep)));
+    else for (const scenario of options.scenarios) results.push(...(await runScenarios(setup, [scenario], rep)));
   }
   await report();
 } finally {
@@ -143,7 +145,8 @@ async function report(): Promise<void> {
     pinning,
     `${clients.length} clients, ${ready.tenants.length} tokens, ${options.organizations} organizations, ${ready.jobs.length} jobs; ` +
       `poll every ${options.pollMs} ms; window ${options.duration} s after ${options.warmup} s of warm-up` +
-      `${options.reps > 1 ? `; ${options.reps} repetitions, interleaved` : ''}; gateway \`${portableCommand(gatewayCommand)}\` with ` +
+      `${options.reps > 1 ? `; ${options.reps} repetitions, interleaved` : ''}` +
+      `${options.together ? '; the scenarios of each repetition at once (--together), one window, each server behind its own counting proxy' : ''}; gateway \`${portableCommand(gatewayCommand)}\` with ` +
       Object.entries(gatewayEnv)
         .map(([k, v]) => `${k}=${v}`)
         .join(', '),

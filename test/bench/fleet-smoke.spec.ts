@@ -94,6 +94,43 @@ describe('bench:fleet smoke run', () => {
     },
   );
 
+  it(
+    'with --together runs the scenarios of a repetition at once, each counted apart, every answer checked',
+    { timeout: 300_000 },
+    async () => {
+      dir ??= await mkdtemp(join(tmpdir(), 'bench-fleet-smoke-'));
+      const out = join(dir, 'together');
+      const { stdout } = await fleet([
+        ...['--clients', '8', '--tokens', '4', '--organizations', '2', '--jobs-per-organization', '3'],
+        ...['--poll-ms', '200', '--warmup', '0.3', '--duration', '1', '--job-seconds', '1', '--tick-ms', '20'],
+        ...['--scenarios', 'passthrough,cache-on', '--together', '--out', out],
+      ]);
+      const { results } = JSON.parse(await readFile(`${out}.json`, 'utf8')) as { results: ScenarioResult[] };
+      expect(results.map((r) => `${r.scenario} ${r.rep}`)).toEqual(['passthrough 1', 'cache-on 1']);
+      const [passthrough, cached] = results as [ScenarioResult, ScenarioResult];
+      for (const r of results) {
+        expect({ scenario: r.scenario, failures: r.failures, firstFailure: r.firstFailure }).toEqual({
+          scenario: r.scenario,
+          failures: 0,
+          firstFailure: undefined,
+        });
+        expect(r.checked).toBe(r.sent);
+        expect(r.requests).toBeGreaterThan(0);
+        expect(r.staleness.neverRead).toBe(0);
+        expect(r.staleness.futureReads).toBe(0);
+      }
+      expect(cached.probe).toBe('identical (8 answers)');
+      // One window for both, one upstream clock: the same changes, read by each fleet.
+      expect(cached.windowSeconds).toBe(passthrough.windowSeconds);
+      expect(cached.staleness.changes).toBe(passthrough.staleness.changes);
+      // Each server's calls counted by its own proxy: the pass-through asks for every poll, the cache not.
+      const calls = (r: ScenarioResult) => Object.values(r.upstreamByRoute).reduce((sum, n) => sum + n, 0);
+      expect(calls(passthrough)).toBeGreaterThan(calls(cached));
+      expect(passthrough.upstreamByRoute['GET /jobs/{id}/metrics']).toBeGreaterThan(0);
+      expect(stdout).toContain('at once (--together)');
+    },
+  );
+
   it('prints its options with --help', async () => {
     const { stdout } = await fleet(['--help']);
     expect(stdout).toContain('--clients');
