@@ -89,7 +89,9 @@ const gatewayEnv: Record<string, string> = {
 const cacheKnown = options.cacheVariable in settingVariables.shape;
 const cacheSetting = cacheKnown
   ? `${options.cacheVariable} is a setting of this checkout (src/config-variables.ts): cache-off ran the gateway with ${options.cacheVariable}=${options.cacheOff}, cache-on with ${options.cacheVariable}=${options.cacheOn}.`
-  : `${options.cacheVariable} is not a setting of this checkout (src/config-variables.ts): the gateway does not read it, so cache-off and cache-on ran the same gateway, without a response cache.`;
+  : options.gatewayCommand?.includes(`$${options.cacheVariable}`)
+    ? `${options.cacheVariable} is not a setting of this checkout (src/config-variables.ts): the gateway command reads it (\`$${options.cacheVariable}\`), so cache-off ran it with ${options.cacheVariable}=${options.cacheOff}, cache-on with ${options.cacheVariable}=${options.cacheOn}; the response cache is as the rest of the environment sets it.`
+    : `${options.cacheVariable} is not a setting of this checkout (src/config-variables.ts): the gateway does not read it, so cache-off and cache-on ran the same gateway, without a response cache.`;
 console.log(
   `${ready.jobs.length} jobs, ${ready.tenants.length} tokens, ${clients.length} clients; gateway: \`${gatewayCommand}\`; ${cacheSetting}`,
 );
