@@ -215,6 +215,7 @@ function webhooksOf(e: Env) {
           maxEndpoints: e.WEBHOOK_MAX_ENDPOINTS,
           scanMs: e.WEBHOOK_SCAN_MS,
           endpointRescanMs: e.WEBHOOK_ENDPOINT_RESCAN_MS,
+          deliveryRetentionMs: e.WEBHOOK_DELIVERY_RETENTION_MS,
         }
       : null,
   };

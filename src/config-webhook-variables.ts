@@ -103,6 +103,14 @@ export const webhookVariables = {
     positiveInt.default(1_000),
     'How often each instance looks for deliveries that are due, in milliseconds.',
   ),
+  WEBHOOK_DELIVERY_RETENTION_MS: about(
+    positiveInt.default(30 * 24 * 3_600_000),
+    'How long a finished delivery (succeeded, or failed with no retry left) and its attempts are kept ' +
+      'after the last thing that happened to it (its creation or its last attempt), in milliseconds; then ' +
+      'every instance deletes it within the hour (within the retention, if shorter). A pending delivery is ' +
+      'never deleted; one deleted can no longer be listed or redelivered.',
+    '30 days',
+  ),
   WEBHOOK_ENDPOINT_RESCAN_MS: about(
     positiveInt.default(5_000),
     "How often each instance re-reads the endpoints to watch (another instance's registrations), in milliseconds.",

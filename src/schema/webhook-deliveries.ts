@@ -114,7 +114,8 @@ builder.queryFields((t) => ({
     type: DeliveryConnectionRef,
     description:
       "An endpoint's deliveries, newest first, a page at a time (as `WebhookEndpoint.deliveries`). An " +
-      "endpoint that is not the caller's is NOT_FOUND.",
+      "endpoint that is not the caller's is NOT_FOUND. A finished delivery is kept for the gateway's " +
+      'retention (30 days after its last attempt by default), then deleted; a pending one is always here.',
     args: {
       endpoint: t.arg.id({ required: true, description: 'The endpoint id.' }),
       first: t.arg.int({

@@ -2,10 +2,10 @@
  * Webhooks, assembled from the settings for the composition root (build-backends.ts): the store on
  * the configured database (webhook-database.ts: PostgreSQL, or the embedded PGlite opened when first
  * needed), the outbound dispatcher that refuses non-public addresses at connect time, the watcher
- * (each endpoint's job list, through every provider's live updates) and the delivery worker, and
- * what the resolvers reach (`WebhookServices`). Null when WEBHOOKS_ENABLED is false. `close()` stops
- * watching and sending (waiting for attempts in flight), then closes the store (unless it was handed
- * in) and the dispatcher.
+ * (each endpoint's job list, through every provider's live updates), the delivery worker, the hourly
+ * deletion of deliveries past their retention, and what the resolvers reach (`WebhookServices`). Null
+ * when WEBHOOKS_ENABLED is false. `close()` stops watching and sending (waiting for attempts in
+ * flight), then closes the store (unless it was handed in) and the dispatcher.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -14,6 +14,7 @@ import type { LiveUpdates } from '../live/hub.js';
 import type { ProviderName } from '../providers/provider-name.js';
 import type { WebhookServices } from '../resolvers/webhooks/webhook-services.js';
 import type { GatewayMetrics } from '../telemetry/gateway-metrics.js';
+import { startDeliveryRetention } from '../webhooks/delivery-retention.js';
 import { createDeliveryWorker, type DeliveryWorker } from '../webhooks/delivery-worker.js';
 import { retryAt } from '../webhooks/outbound/retry-at.js';
 import { sendWebhook } from '../webhooks/outbound/send-webhook.js';
@@ -27,6 +28,8 @@ import { openWebhookDatabase } from './webhook-database.js';
 const LEASE_MARGIN_MS = 5_000;
 /** Attempts one instance has in flight at once. */
 const CONCURRENCY = 16;
+/** How often each instance deletes the deliveries past WEBHOOK_DELIVERY_RETENTION_MS (at most: the retention, if shorter). */
+const RETENTION_SWEEP_MS = 3_600_000;
 
 export interface WebhookRuntime {
   services: WebhookServices;
@@ -118,6 +121,13 @@ function startDelivery(config: WebhookConfig, store: WebhookStore, parts: Webhoo
     onDeliveries: worker.kick,
     ...(parts.metrics ? { onPaused: parts.metrics.webhookEndpointPaused } : {}),
   });
+  const retention = startDeliveryRetention({
+    store,
+    retentionMs: config.deliveryRetentionMs,
+    everyMs: Math.min(RETENTION_SWEEP_MS, config.deliveryRetentionMs),
+    now: parts.now,
+    logger,
+  });
   return {
     watcher,
     worker,
@@ -125,6 +135,7 @@ function startDelivery(config: WebhookConfig, store: WebhookStore, parts: Webhoo
       // Watching first: no more deliveries recorded; then the attempts in flight finish.
       await watcher.close();
       await worker.close();
+      await retention.close();
       await dispatcher.close();
     },
   };

@@ -159,6 +159,12 @@ export interface WebhookStore {
   attempts(owner: WebhookOwner, deliveryId: string): Promise<StoredAttempt[]>;
   /** Pending again and due now, same id; null when the owner has no such delivery. */
   redeliver(owner: WebhookOwner, deliveryId: string, now: Date): Promise<StoredDelivery | null>;
+  /**
+   * Deletes up to `limit` finished deliveries (succeeded, or failed for good) with their attempts,
+   * oldest first, when nothing happened to them since `before` (made before it, no attempt since).
+   * Never a pending one. Returns how many were deleted.
+   */
+  pruneDeliveries(before: Date, limit: number): Promise<number>;
   /** How many endpoints are stored (all owners): the start refuses a missing key when there are any. */
   endpointCount(): Promise<number>;
   close(): Promise<void>;

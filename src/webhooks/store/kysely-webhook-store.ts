@@ -17,6 +17,7 @@ import {
   updateEndpoint,
   watchedEndpoints,
 } from './endpoint-queries.js';
+import { pruneDeliveries } from './prune-deliveries.js';
 import { recordJob } from './record-job.js';
 import type { StoreContext } from './store-context.js';
 
@@ -38,6 +39,7 @@ export function createKyselyWebhookStore(ctx: StoreContext, onClose: () => Promi
     listDeliveries: (owner, endpointId, first, after) => listDeliveries(ctx, owner, endpointId, first, after),
     attempts: (owner, deliveryId) => attempts(ctx, owner, deliveryId),
     redeliver: (owner, deliveryId, now) => redeliver(ctx, owner, deliveryId, now),
+    pruneDeliveries: (before, limit) => pruneDeliveries(ctx, before, limit),
     endpointCount: () => endpointCount(ctx),
     close: () => (closing ??= onClose()),
   };

@@ -25,6 +25,7 @@ const EMPTY: { [K in Reader]: () => Awaited<ReturnType<WebhookStore[K]>> } = {
   listDeliveries: () => ({ deliveries: [], endCursor: null }),
   attempts: () => [],
   redeliver: () => null,
+  pruneDeliveries: () => 0,
   endpointCount: () => 0,
 };
 

@@ -106,7 +106,25 @@ const webhooks001: Migration = {
   },
 };
 
-const MIGRATIONS: Record<string, Migration> = { '2026-12-01-webhooks': webhooks001 };
+/** Retention (prune-deliveries.ts): the finished deliveries by age, so that a sweep reads only what it deletes. */
+const deliveryRetention: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createIndex('webhook_deliveries_finished')
+      .on('webhook_deliveries')
+      .column('created_at')
+      .where(sql.ref('state'), 'in', sql`('succeeded', 'failed')`)
+      .execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropIndex('webhook_deliveries_finished').execute();
+  },
+};
+
+const MIGRATIONS: Record<string, Migration> = {
+  '2026-12-01-webhooks': webhooks001,
+  '2026-12-06-delivery-retention': deliveryRetention,
+};
 
 /** Brings the schema to the latest migration; throws the first failure (a database error: no secrets in it). */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
