@@ -108,8 +108,7 @@ export const webhookVariables = {
     'How long a finished delivery (succeeded, or failed with no retry left) and its attempts are kept ' +
       'after the last thing that happened to it (its creation or its last attempt), in milliseconds; then ' +
       'every instance deletes it within the hour (within the retention, if shorter). A pending delivery is ' +
-      'never deleted; one deleted can no longer be listed or redelivered.',
-    '30 days',
+      'never deleted; one deleted can no longer be listed or redelivered. The default is 30 days.',
   ),
   WEBHOOK_ENDPOINT_RESCAN_MS: about(
     positiveInt.default(5_000),
