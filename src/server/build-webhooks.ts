@@ -127,6 +127,7 @@ function startDelivery(config: WebhookConfig, store: WebhookStore, parts: Webhoo
     everyMs: Math.min(RETENTION_SWEEP_MS, config.deliveryRetentionMs),
     now: parts.now,
     logger,
+    ...(parts.metrics ? { onDeleted: parts.metrics.webhookDeliveriesDeleted } : {}),
   });
   return {
     watcher,

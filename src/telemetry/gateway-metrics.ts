@@ -69,6 +69,8 @@ export interface GatewayMetrics {
   webhookAttempt(outcome: 'delivered' | 'failed' | 'gone'): void;
   /** Counts a webhook endpoint paused because the upstream refused its stored credentials. */
   webhookEndpointPaused(): void;
+  /** Counts finished webhook deliveries deleted past WEBHOOK_DELIVERY_RETENTION_MS (by this instance). */
+  webhookDeliveriesDeleted(count: number): void;
 }
 
 /** Upstream latencies are remote calls: from a few milliseconds to the 15 s deadline. */
@@ -121,20 +123,6 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
       })
     : null;
   for (const result of ['hit', 'stored', 'uncached']) answers?.labels({ result }).inc(0);
-  const webhookAttempts = new Counter({
-    name: 'gateway_webhook_attempts_total',
-    help:
-      'Webhook delivery attempts recorded, by outcome (delivered: 2xx; failed: another answer, a ' +
-      'timeout, a refused address or connection, a redirect; gone: 410, which disables the endpoint)',
-    labelNames: ['outcome'] as const,
-    registers,
-  });
-  for (const outcome of ['delivered', 'failed', 'gone']) webhookAttempts.labels({ outcome }).inc(0);
-  const webhookPauses = new Counter({
-    name: 'gateway_webhook_endpoints_paused_total',
-    help: 'Webhook endpoints paused because the upstream refused the credentials stored for them (401, 403)',
-    registers,
-  });
   const gauges = scrapedGauges(registers);
   const watchCircuitBreaker = circuitBreakerMetrics(registers);
 
@@ -151,8 +139,37 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     responseCacheAnswer: (result) => answers?.inc({ result }),
     ...gauges,
     watchCircuitBreaker,
+    ...webhookMetrics(registers),
+  };
+}
+
+/** The webhooks' counters: attempts by outcome, endpoints paused, deliveries deleted past their retention. */
+function webhookMetrics(
+  registers: Registry[],
+): Pick<GatewayMetrics, 'webhookAttempt' | 'webhookEndpointPaused' | 'webhookDeliveriesDeleted'> {
+  const webhookAttempts = new Counter({
+    name: 'gateway_webhook_attempts_total',
+    help:
+      'Webhook delivery attempts recorded, by outcome (delivered: 2xx; failed: another answer, a ' +
+      'timeout, a refused address or connection, a redirect; gone: 410, which disables the endpoint)',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  for (const outcome of ['delivered', 'failed', 'gone']) webhookAttempts.labels({ outcome }).inc(0);
+  const webhookPauses = new Counter({
+    name: 'gateway_webhook_endpoints_paused_total',
+    help: 'Webhook endpoints paused because the upstream refused the credentials stored for them (401, 403)',
+    registers,
+  });
+  const webhookDeleted = new Counter({
+    name: 'gateway_webhook_deliveries_deleted_total',
+    help: 'Finished webhook deliveries deleted with their attempts past WEBHOOK_DELIVERY_RETENTION_MS, by this instance',
+    registers,
+  });
+  return {
     webhookAttempt: (outcome) => webhookAttempts.inc({ outcome }),
     webhookEndpointPaused: () => webhookPauses.inc(),
+    webhookDeliveriesDeleted: (count) => webhookDeleted.inc(count),
   };
 }
 

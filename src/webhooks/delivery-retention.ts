@@ -16,6 +16,8 @@ export interface DeliveryRetentionOptions {
   batch?: number;
   now: () => number;
   logger: Logger;
+  /** Told how many each sweep deleted, when it deleted any (metrics). */
+  onDeleted?: (count: number) => void;
 }
 
 export interface DeliveryRetention {
@@ -41,8 +43,10 @@ export function startDeliveryRetention(options: DeliveryRetentionOptions): Deliv
       deleted += n;
       if (n < batch || closed) break;
     }
-    if (deleted > 0)
+    if (deleted > 0) {
+      options.onDeleted?.(deleted);
       logger.info({ deleted, before: before.toISOString() }, 'webhook deliveries past their retention deleted');
+    }
     return deleted;
   }
 

@@ -127,6 +127,7 @@ for (const kind of BACKENDS) {
         outcome: delivered,
       });
 
+      const counted: number[] = [];
       const retention = startDeliveryRetention({
         store,
         retentionMs: HOUR,
@@ -134,6 +135,7 @@ for (const kind of BACKENDS) {
         batch: 2,
         now: () => at(-5.5 * HOUR).getTime(),
         logger: pino({ level: 'silent' }),
+        onDeleted: (count) => counted.push(count),
       });
       try {
         // The sweep started with it: the five, two at a time; the next finds none.
@@ -142,6 +144,8 @@ for (const kind of BACKENDS) {
         const left = (await store.listDeliveries(owner, endpoint.id, 50, null)).deliveries.map((d) => d.id);
         expect(left).toEqual([kept]);
         for (const gone of old) expect(await attemptRows(gone)).toBe(0);
+        // What the metric counts (gateway_webhook_deliveries_deleted_total): the sweep that deleted, once.
+        expect(counted).toEqual([5]);
       } finally {
         await retention.close();
       }
