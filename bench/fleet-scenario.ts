@@ -159,13 +159,10 @@ export async function runScenarios(
       setup.servers.delete(server);
     }
   }
-  // The pass-through's answers at tick 0 are the reference of the others': its result is made first.
-  const order = [...scenarios.keys()].sort(
-    (a, b) => Number(scenarios[b] === 'passthrough') - Number(scenarios[a] === 'passthrough'),
-  );
-  const results: ScenarioResult[] = [];
-  for (const i of order) {
-    const scenario = scenarios[i]!;
+  // The pass-through's answers at tick 0 are the reference of the others' (of this repetition, or later ones).
+  const reference = scenarios.indexOf('passthrough');
+  if (reference >= 0) setup.referenceProbe = probes[reference]!;
+  return scenarios.map((scenario, i) => {
     const measured = {
       fleet: fleets[i]!,
       window: windows[i]!,
@@ -175,16 +172,14 @@ export async function runScenarios(
       busyAtStart,
     };
     const result = resultOf(setup, scenario, rep, measured);
-    if (scenario === 'passthrough') setup.referenceProbe = probes[i]!;
-    results[i] = result;
     console.log(
       `  ${scenario.padEnd(11)}${setup.options.reps > 1 ? ` rep ${rep}` : ''}: ${(result.requests / result.windowSeconds).toFixed(1)} req/s, CPU ${(result.cpuMs / result.requests).toFixed(3)} ms/req, ` +
         `${(result.upstreamCalls / result.windowSeconds).toFixed(1)} upstream calls/s, p50/p99 ${result.latency.p50.toFixed(1)}/${result.latency.p99.toFixed(1)} ms; ` +
         `staleness p50/p99/max ${result.staleness.delays.p50.toFixed(0)}/${result.staleness.delays.p99.toFixed(0)}/${result.staleness.delays.max.toFixed(0)} ms; ` +
         `checked ${result.checked}/${result.sent}${result.failures ? `, ${result.failures} FAILED: ${result.firstFailure}` : ''}`,
     );
-  }
-  return results;
+    return result;
+  });
 }
 
 function resultOf(
