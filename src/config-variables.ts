@@ -213,11 +213,13 @@ export const settingVariables = z.object({
   ),
   POLL_INTERVAL_QUEUED_MS: about(
     positiveInt.default(DEFAULT_INTERVALS.queuedMs),
-    'Subscription poll interval while a job is queued or starting, in milliseconds.',
+    'Subscription poll interval while a job is queued or starting, in milliseconds; also how long the ' +
+      "response cache keeps such a job's answers.",
   ),
   POLL_INTERVAL_LIST_MS: about(
     positiveInt.default(DEFAULT_INTERVALS.listMs),
-    "Poll interval of the organization's job list for `jobsUpdated`, in milliseconds.",
+    "Poll interval of the organization's job list for `jobsUpdated`, in milliseconds; also how long the " +
+      'response cache keeps a page of `jobs` and a running job.',
   ),
   POLL_MAX_BACKOFF_MS: about(
     positiveInt.default(DEFAULT_INTERVALS.maxBackoffMs),

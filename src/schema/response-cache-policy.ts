@@ -4,7 +4,9 @@
  * response holds. A response lives as long as the shortest-lived thing in it; a response holding
  * nothing listed here is not cached at all (the default is 0: caching is opted into per type).
  *
- * Why each figure (the poll intervals named are the defaults of src/live/options.ts):
+ * Why each figure (the poll intervals named are the gateway's own, `POLL_INTERVAL_*_MS`: the policy is
+ * built from them, `responseTtlPolicy`, so an operator who changes how often the live updates poll
+ * changes how long the cache keeps what those polls would have told):
  * - `ProviderInfo` (`providers`): fixed for a deployment's life.
  * - `BaseModel`: the upstream's catalogue changes with a release, not between two dashboard refreshes.
  * - `Dataset`, `File`: immutable once made; a list changes when one is created or deleted. The caller's
@@ -33,7 +35,7 @@
  * cached until it is listed here.
  */
 import { getNamedType, isObjectType, type GraphQLSchema } from 'graphql';
-import { DEFAULT_INTERVALS } from '../live/options.js';
+import { DEFAULT_INTERVALS, type Intervals } from '../live/options.js';
 import type { JobStatusWire } from '../contract/hyperparameters.js';
 
 const SECOND = 1_000;
@@ -48,31 +50,40 @@ export interface ResponseTtlPolicy {
 
 const TERMINAL_JOB_MS = 10 * MINUTE;
 
-export const JOB_TTL_MS: Readonly<Record<JobStatusWire, number>> = {
-  queued: DEFAULT_INTERVALS.queuedMs,
-  starting: DEFAULT_INTERVALS.queuedMs,
-  running: DEFAULT_INTERVALS.listMs,
-  completed: TERMINAL_JOB_MS,
-  failed: TERMINAL_JOB_MS,
-  cancelled: TERMINAL_JOB_MS,
-};
+/** The poll intervals the times-to-live follow (the live updates' `POLL_INTERVAL_QUEUED_MS` and `_LIST_MS`). */
+export type PolicyIntervals = Pick<Intervals, 'queuedMs' | 'listMs'>;
 
-export const RESPONSE_TTL_POLICY: ResponseTtlPolicy = {
-  coordinates: {
-    ProviderInfo: 10 * MINUTE,
-    BaseModel: 5 * MINUTE,
-    Dataset: MINUTE,
-    File: MINUTE,
-    JobConnection: DEFAULT_INTERVALS.listMs,
-    Job: TERMINAL_JOB_MS,
-    'Job.downloadUrl': MINUTE,
-    'Query.costEstimate': 0,
-    'Query.analyzeDataset': 0,
-    'Query.__schema': 0,
-    'Query.__type': 0,
-  },
-  jobs: JOB_TTL_MS,
-};
+/** The cache's times-to-live for a gateway whose live updates poll at `intervals`. */
+export function responseTtlPolicy(intervals: PolicyIntervals): ResponseTtlPolicy {
+  const jobs: Record<JobStatusWire, number> = {
+    queued: intervals.queuedMs,
+    starting: intervals.queuedMs,
+    running: intervals.listMs,
+    completed: TERMINAL_JOB_MS,
+    failed: TERMINAL_JOB_MS,
+    cancelled: TERMINAL_JOB_MS,
+  };
+  return {
+    coordinates: {
+      ProviderInfo: 10 * MINUTE,
+      BaseModel: 5 * MINUTE,
+      Dataset: MINUTE,
+      File: MINUTE,
+      JobConnection: intervals.listMs,
+      Job: TERMINAL_JOB_MS,
+      'Job.downloadUrl': MINUTE,
+      'Query.costEstimate': 0,
+      'Query.analyzeDataset': 0,
+      'Query.__schema': 0,
+      'Query.__type': 0,
+    },
+    jobs,
+  };
+}
+
+/** The policy at the default poll intervals (src/live/options.ts). */
+export const RESPONSE_TTL_POLICY: ResponseTtlPolicy = responseTtlPolicy(DEFAULT_INTERVALS);
+export const JOB_TTL_MS: Readonly<Record<JobStatusWire, number>> = RESPONSE_TTL_POLICY.jobs;
 
 /** The statuses of the jobs each operation's answer holds, by its context (noted as `Job.id` resolves). */
 const jobStatuses = new WeakMap<object, Set<JobStatusWire>>();

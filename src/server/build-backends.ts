@@ -176,7 +176,7 @@ async function redisAndCache(
         settings.responseCache,
         deps.responseCache?.redis ??
           (redis && { store: redis.responseCache, publisher: redis.publisher, subscriber: redis.subscriber }),
-        { ...deps.responseCache, now: deps.now, upstreams },
+        { ...deps.responseCache, now: deps.now, upstreams, polling: settings.polling },
         logger.child({ component: 'response-cache' }),
       )
     : null;

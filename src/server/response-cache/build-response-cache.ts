@@ -10,7 +10,12 @@ import type { Logger } from 'pino';
 import type { Settings } from '../../config.js';
 import type { PublishListener } from '../../live/hub.js';
 import type { ProviderName } from '../../providers/provider-name.js';
-import { RESPONSE_TTL_POLICY, type ResponseTtlPolicy } from '../../schema/response-cache-policy.js';
+import {
+  RESPONSE_TTL_POLICY,
+  responseTtlPolicy,
+  type PolicyIntervals,
+  type ResponseTtlPolicy,
+} from '../../schema/response-cache-policy.js';
 import { startEvictionBroadcast, type EvictionBroadcast } from './eviction-broadcast.js';
 import { createMemoryStore } from './memory-store.js';
 import { createResponseCache, type ResponseCache } from './response-cache.js';
@@ -52,11 +57,16 @@ type CacheSettings = NonNullable<Settings['responseCache']>;
 export async function buildResponseCache(
   settings: CacheSettings,
   redis: ResponseCacheRedis | null,
-  deps: ResponseCacheDeps & { now?: (() => number) | undefined; upstreams?: readonly string[] },
+  deps: ResponseCacheDeps & {
+    now?: (() => number) | undefined;
+    upstreams?: readonly string[];
+    /** The live updates' poll intervals, which the times-to-live follow (unless `policy` is given). */
+    polling?: PolicyIntervals;
+  },
   logger: Logger,
 ): Promise<BuiltResponseCache> {
   const now = deps.now ?? Date.now;
-  const policy = deps.policy ?? RESPONSE_TTL_POLICY;
+  const policy = deps.policy ?? (deps.polling ? responseTtlPolicy(deps.polling) : RESPONSE_TTL_POLICY);
   const realm = createHash('sha256')
     .update(JSON.stringify(deps.upstreams ?? []))
     .digest('base64url')
