@@ -10,8 +10,8 @@ export const GRAPHIQL_TABS: Array<{ query: string; variables?: string; headers?:
     query: `# Welcome! One GraphQL API in front of LoRA
 # fine-tuning services (Nscale, Together AI). Run
 # this (the ▶ button), then follow the tabs: dataset,
-# estimate and job, the job list, and live updates;
-# the last tabs run the same journey on Together.
+# estimate and job, the job list, live updates, and
+# webhooks; the last tabs run the journey on Together.
 # The Docs panel (top left) describes every type and
 # field. To watch jobs train as loss curves: /dashboard
 query BaseModels {
@@ -97,6 +97,44 @@ subscription Watch($jobId: ID!) {
 }
 `,
     variables: '{ "jobId": "paste the id from createJob" }',
+  },
+  {
+    query: `# Webhooks: the gateway POSTs a signed event to your server
+# when a job changes, on either provider, with nobody else
+# watching. A receiver must be https on a public address;
+# for one on this machine, start the gateway with
+#   WEBHOOK_ALLOWED_HOSTS=localhost npm start
+# and run a receiver that prints each delivery:
+#
+# node -e "require('http').createServer((q,s)=>{let b='';q.on('data',c=>b+=c).on('end',()=>{console.log(q.headers['webhook-id'],b);s.end()})}).listen(8787)"
+#
+# Register it, then create a job (the estimate and job tab).
+# The signing secret is shown this once: keep it to verify
+# each delivery (the standardwebhooks package does).
+mutation RegisterWebhook($url: String!) {
+  createWebhookEndpoint(input: {
+    url: $url
+    events: [JOB_CREATED, JOB_RUNNING, JOB_COMPLETED, JOB_FAILED, JOB_CANCELLED]
+    description: "my server"
+  }) {
+    endpoint { id url events state }
+    signingSecret
+  }
+}
+
+# What was sent to it, and how each attempt went:
+query Deliveries($endpointId: ID!) {
+  webhookDeliveries(endpoint: $endpointId, first: 10) {
+    edges {
+      node {
+        id eventType jobId state
+        attempts { startedAt responseCode durationMs error }
+      }
+    }
+  }
+}
+`,
+    variables: '{ "url": "http://localhost:8787/hooks", "endpointId": "paste the endpoint id from RegisterWebhook" }',
   },
   {
     query: `# Together AI through the same API: every request names
