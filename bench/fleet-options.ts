@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { parseArgs } from './cli.js';
-import { JOB_TTL_MS } from '../src/schema/response-cache-policy.js';
+import { JOB_TTL_MS, responseTtlPolicy } from '../src/schema/response-cache-policy.js';
 
 export const SCENARIOS = ['passthrough', 'cache-off', 'cache-on'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -45,7 +45,7 @@ const schema = z.object({
     .min(0)
     .optional()
     .describe(
-      "The response cache's time-to-live of a running job, for the staleness limit (a read older than --poll-ms + --ttl-ms after the change is stale). @default the gateway's (src/schema/response-cache-policy.ts)",
+      "The response cache's time-to-live of a running job, for the staleness limit (a read older than --poll-ms + --ttl-ms after the change is stale). @default the gateway's: its POLL_INTERVAL_LIST_MS when --gateway-env sets it, else the default (src/schema/response-cache-policy.ts)",
     ),
   duration: seconds(60).describe('Seconds of the measured window of each scenario. @default 60'),
   warmup: seconds(5).describe(
@@ -118,11 +118,19 @@ const schema = z.object({
 
 export type FleetOptions = z.output<typeof schema> & { ttlMs: number; maxSeconds: number };
 
+/** A running job's time-to-live in the gateway the run starts: its list poll interval (response-cache-policy.ts). */
+function runningTtlOf(gatewayEnv: string | undefined): number {
+  const listMs = /(?:^|,)POLL_INTERVAL_LIST_MS=(\d+)(?:,|$)/.exec(gatewayEnv ?? '')?.[1];
+  return listMs
+    ? responseTtlPolicy({ queuedMs: JOB_TTL_MS.queued, listMs: Number(listMs) }).jobs.running
+    : JOB_TTL_MS.running;
+}
+
 export function parseFleetOptions(argv: readonly string[]): FleetOptions {
   const parsed = parseArgs('bench:fleet', USAGE, argv, schema, new Set(['no-pin', 'together']));
   return {
     ...parsed,
-    ttlMs: parsed.ttlMs ?? JOB_TTL_MS.running,
+    ttlMs: parsed.ttlMs ?? runningTtlOf(parsed.gatewayEnv),
     maxSeconds: parsed.maxSeconds ?? 900 * parsed.reps,
   };
 }
