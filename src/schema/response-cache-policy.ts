@@ -55,10 +55,13 @@ export type PolicyIntervals = Pick<Intervals, 'queuedMs' | 'listMs'>;
 
 /** The cache's times-to-live for a gateway whose live updates poll at `intervals`. */
 export function responseTtlPolicy(intervals: PolicyIntervals): ResponseTtlPolicy {
+  // However slowly the gateway polls, nothing about jobs is kept longer than a finished job is.
+  const queued = Math.min(intervals.queuedMs, TERMINAL_JOB_MS);
+  const list = Math.min(intervals.listMs, TERMINAL_JOB_MS);
   const jobs: Record<JobStatusWire, number> = {
-    queued: intervals.queuedMs,
-    starting: intervals.queuedMs,
-    running: intervals.listMs,
+    queued,
+    starting: queued,
+    running: list,
     completed: TERMINAL_JOB_MS,
     failed: TERMINAL_JOB_MS,
     cancelled: TERMINAL_JOB_MS,
@@ -69,7 +72,7 @@ export function responseTtlPolicy(intervals: PolicyIntervals): ResponseTtlPolicy
       BaseModel: 5 * MINUTE,
       Dataset: MINUTE,
       File: MINUTE,
-      JobConnection: intervals.listMs,
+      JobConnection: list,
       Job: TERMINAL_JOB_MS,
       'Job.downloadUrl': MINUTE,
       'Query.costEstimate': 0,

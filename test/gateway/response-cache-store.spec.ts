@@ -6,7 +6,7 @@
  */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { RESPONSE_TTL_POLICY, uncacheableTypes } from '../../src/schema/response-cache-policy.js';
+import { RESPONSE_TTL_POLICY, responseTtlPolicy, uncacheableTypes } from '../../src/schema/response-cache-policy.js';
 import { schema } from '../../src/schema/index.js';
 import { cacheIdentity, cacheKey } from '../../src/server/response-cache/cache-identity.js';
 import { createMemoryStore } from '../../src/server/response-cache/memory-store.js';
@@ -123,5 +123,17 @@ describe('the types an answer may hold and be cached', () => {
       'ProviderCapabilities',
     ])
       expect(out).not.toContain(name);
+  });
+});
+
+describe("the times-to-live by the gateway's poll intervals", () => {
+  it('follow them, but keep nothing about jobs longer than a finished job however slowly the gateway polls', () => {
+    const paced = responseTtlPolicy({ queuedMs: 3_000, listMs: 7_000 });
+    expect(paced.jobs).toMatchObject({ queued: 3_000, starting: 3_000, running: 7_000 });
+    expect(paced.coordinates.JobConnection).toBe(7_000);
+    const slow = responseTtlPolicy({ queuedMs: 3_600_000, listMs: 86_400_000 });
+    expect(slow.jobs).toMatchObject({ queued: slow.jobs.completed, running: slow.jobs.completed });
+    expect(slow.coordinates.JobConnection).toBe(slow.jobs.completed);
+    expect(slow.jobs.completed).toBe(600_000);
   });
 });
