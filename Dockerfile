@@ -42,5 +42,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
 # reap zombies; `docker run --init` adds tini if a policy asks for one.
 STOPSIGNAL SIGTERM
 # A young generation four times the default (64 MiB semi-spaces) collects less often: about 8 % less
-# CPU per query (bench/RESULTS.md, "Levers"); `npm start` runs the same command.
-CMD ["node", "--max-semi-space-size=64", "dist/server/main-production.js"]
+# CPU per query (bench/RESULTS.md, "Levers"); `--expose-gc` lets the gateway give back its start-up
+# memory once ready (src/server/release-startup-memory.ts). `npm start` runs the same command.
+CMD ["node", "--max-semi-space-size=64", "--expose-gc", "dist/server/main-production.js"]

@@ -9,7 +9,8 @@
  * checkouts are measured in turn within one run (before/after on the same machine at the same time).
  * Run `npm run build` (in each checkout) first.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -43,6 +44,8 @@ interface IdleReading {
   file: number;
   /** The 1-minute load average when the reading was taken. */
   load: number;
+  /** The Node version the gateway ran on (its command may name another node than this harness's). */
+  node: string;
 }
 
 const builds: Build[] = (options.builds?.split(',') ?? [`this=${root}`]).map((pair) => {
@@ -142,11 +145,19 @@ async function measure(rep: number, build: Build, mode: Mode): Promise<IdleReadi
       anon: kib('RssAnon'),
       file: kib('RssFile'),
       load: loadavg()[0]!,
+      node: nodeVersionOf(server.pid),
     };
   } finally {
     await server.stop();
     running.delete(server);
   }
+}
+
+/** The version of the node a process runs, read from its executable; `?` when it is not node (a command without `exec`). */
+function nodeVersionOf(pid: number): string {
+  const exe = readlinkSync(`/proc/${pid}/exe`);
+  if (!/\/node[^/]*$/.test(exe)) return `? (${exe})`;
+  return execFileSync(exe, ['-v'], { encoding: 'utf8', timeout: 10_000 }).trim();
 }
 
 /** The Nscale and Together simulators, each in its own process (`npm run simulator`'s program), for remote mode. */
@@ -191,12 +202,13 @@ function renderReport(): string {
         fmt(median(pick('file')) / MiB),
         range(pick('readySeconds'), 1, 2),
         range(pick('load'), 1, 2),
+        [...new Set(of.map((r) => r.node))].join(', '),
       ];
     }),
   );
   return [
     `Idle memory of the production start, ${options.reps} repetition(s), read ${options.settle} s after /readyz answered; medians (min–max).`,
-    `Node ${machine.node}, ${machine.cpus}; ${pinning}; load average at start ${machine.loadAtStart.join(' ')}, at end ${loadAtEnd.join(' ')}.`,
+    `harness on Node ${machine.node}, ${machine.cpus}; ${pinning}; load average at start ${machine.loadAtStart.join(' ')}, at end ${loadAtEnd.join(' ')}.`,
     '',
     table(
       [
@@ -208,6 +220,7 @@ function renderReport(): string {
         'file MiB',
         'spawn → ready s',
         'load average (1 min)',
+        "gateway's Node",
       ],
       rows,
     ),

@@ -15,7 +15,7 @@ const runsArg = process.argv.indexOf('--runs');
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
 
 const COMMANDS = {
-  'build (npm start)': ['--max-semi-space-size=64', 'dist/server/main-production.js'],
+  'build (npm start)': ['--max-semi-space-size=64', '--expose-gc', 'dist/server/main-production.js'],
   'tsx (npm run dev)': ['--import', 'tsx', 'src/server/main.ts'],
 };
 

@@ -2,6 +2,7 @@
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../config.js';
 import { StartError, startFromConfig } from './start.js';
+import { releaseStartupMemory } from './release-startup-memory.js';
 
 let config;
 try {
@@ -70,6 +71,7 @@ logger.info(
 );
 logger.info(`GraphQL gateway ready: open GraphiQL at ${graphiql}`);
 console.log(`\n  GraphiQL: ${graphiql}\n`);
+releaseStartupMemory();
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -30,7 +30,15 @@ describe('bench:idle smoke run', () => {
       { cwd: root, timeout: 230_000 },
     );
     const result = JSON.parse(await readFile(`${out}.json`, 'utf8')) as {
-      readings: Array<{ mode: string; rss: number; peak: number; anon: number; file: number; readySeconds: number }>;
+      readings: Array<{
+        mode: string;
+        rss: number;
+        peak: number;
+        anon: number;
+        file: number;
+        readySeconds: number;
+        node: string;
+      }>;
     };
 
     expect(result.readings.map((r) => r.mode)).toEqual(['embedded', 'remote']);
@@ -41,6 +49,8 @@ describe('bench:idle smoke run', () => {
       expect(r.anon + r.file).toBeLessThanOrEqual(r.rss);
       expect(r.anon + r.file).toBeGreaterThan(r.rss * 0.9);
       expect(r.readySeconds).toBeGreaterThan(0);
+      // The node the start command ran (the PATH's, here this one), read off the gateway's process.
+      expect(r.node).toBe(process.version);
     }
     expect(stdout).toContain('| this | embedded |');
     expect(stdout).toContain('| this | remote |');

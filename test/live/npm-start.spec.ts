@@ -88,7 +88,7 @@ describe('npm start', () => {
       const children = childCommands(run.child.pid!);
       if (children)
         expect(children).toEqual([
-          expect.stringMatching(/^\S*node --max-semi-space-size=64 dist\/server\/main-production\.js$/),
+          expect.stringMatching(/^\S*node --max-semi-space-size=64 --expose-gc dist\/server\/main-production\.js$/),
         ]);
       const port = Number(new URL(url).port);
       expect((await postGraphQL(url, '{ baseModels { id } }', {}, null)).data?.baseModels).toHaveLength(8);

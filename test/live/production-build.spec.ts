@@ -38,7 +38,7 @@ beforeAll(async () => {
   execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: ROOT, stdio: 'pipe' });
   gateway = await startGatewayProcess(
     { NODE_ENV: 'production', LOG_LEVEL: 'info', METRICS_PORT: '0', SIMULATOR_JOB_SECONDS: '1' },
-    ['--max-semi-space-size=64', 'dist/server/main-production.js'],
+    ['--max-semi-space-size=64', '--expose-gc', 'dist/server/main-production.js'],
   );
 }, 180_000);
 afterAll(() => gateway?.stop());
@@ -230,7 +230,7 @@ describe.skipIf(!REDIS)(`the production build with Redis, the rate limit and tra
         RATE_LIMIT_POINTS: '100000',
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
       },
-      ['--max-semi-space-size=64', 'dist/server/main-production.js'],
+      ['--max-semi-space-size=64', '--expose-gc', 'dist/server/main-production.js'],
     );
   }, 60_000);
   afterAll(async () => {
