@@ -8,8 +8,8 @@
  * issue 22).
  *
  * It needs `gc`, which `--expose-gc` gives (`npm start` and the container's command pass it), and V8 12
- * or newer (Node 22): V8 11 (Node 20) ignores the flavor and makes a plain full collection, which left
- * the process 3 MiB larger, not smaller, so it is not made there.
+ * or newer (Node 22): on V8 11 (Node 20) the same call left the process 3 MiB larger, not smaller, so it
+ * is not made there.
  */
 type Gc = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
 
