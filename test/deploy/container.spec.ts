@@ -87,7 +87,12 @@ describe('the Dockerfile', () => {
     expect(user).not.toMatch(/^USER (root|0)(:|$)/);
     // Exec form: no shell between the container's signals and node.
     const cmd = runtime.find((l) => l.startsWith('CMD '))!;
-    expect(JSON.parse(cmd.slice(4))).toEqual(['node', '--max-semi-space-size=64', '--expose-gc', 'dist/server/main-production.js']);
+    expect(JSON.parse(cmd.slice(4))).toEqual([
+      'node',
+      '--max-semi-space-size=64',
+      '--expose-gc',
+      'dist/server/main-production.js',
+    ]);
     // The container runs what `npm start` runs.
     expect(pkg.scripts.start).toBe(`exec ${JSON.parse(cmd.slice(4)).join(' ')}`);
     expect(statSync(join(ROOT, 'src/server/main-production.ts')).isFile()).toBe(true);
