@@ -104,7 +104,9 @@ subscription Watch($jobId: ID!) {
 # watching. A receiver must be https on a public address;
 # for one on this machine, start the gateway with
 #   WEBHOOK_ALLOWED_HOSTS=localhost npm start
-# and run a receiver that prints each delivery:
+# (only to try it: any caller may then make the gateway
+# POST to this machine's ports) and run a receiver that
+# prints each delivery:
 #
 # node -e "require('http').createServer((q,s)=>{let b='';q.on('data',c=>b+=c).on('end',()=>{console.log(q.headers['webhook-id'],b);s.end()})}).listen(8787)"
 #
