@@ -5,7 +5,8 @@
  * and 110 MiB (embedded simulators) 3 s after it was ready on Node 22, the container's runtime. One
  * last-resort collection at ready (`gc({ flavor: 'last-resort' })`, the collection V8 makes under
  * memory pressure, which shrinks the young generation) brings it to 92 and 93 MiB (bench/RESULTS.md,
- * issue 22).
+ * issue 22). It pauses the process once, about 55 ms (two compacting collections, `--trace-gc`), just
+ * after it is ready: a request that arrives in that moment waits that much.
  *
  * It needs `gc`, which `--expose-gc` gives (`npm start` and the container's command pass it), and V8 12
  * or newer (Node 22): on V8 11 (Node 20) the same call left the process 3 MiB larger, not smaller, so it
