@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { PGlite } from '@electric-sql/pglite';
+import { sql } from 'kysely';
 import { pino, type Logger } from 'pino';
 import { eventsOfMove } from '../../src/webhooks/events.js';
 import {
@@ -135,4 +136,12 @@ export function seenJob(jobId: string, status: JobStatus): SeenJob {
     bodies: (previous) =>
       eventsOfMove(previous, status).map((type) => ({ type, body: JSON.stringify({ type, jobId, previous, status }) })),
   };
+}
+
+/** How many rows of `table` have `column` equal to `value` (a delivery's attempts, an endpoint's deliveries). */
+export async function countRows(db: WebhookDb, table: string, column: string, value: string): Promise<number> {
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)} where ${sql.ref(
+    column,
+  )} = ${value}`.execute(db);
+  return rows[0]!.n;
 }

@@ -10,7 +10,17 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryId } from '../../src/webhooks/store/delivery-id.js';
 import type { StoredEndpoint, WebhookOwner, WebhookStore } from '../../src/webhooks/webhook-store.js';
-import { BACKENDS, OPEN_TIMEOUT_MS, T0, at, freshOwner, newEndpoint, seenJob, type Backend } from './store-backends.js';
+import {
+  BACKENDS,
+  OPEN_TIMEOUT_MS,
+  T0,
+  at,
+  countRows,
+  freshOwner,
+  newEndpoint,
+  seenJob,
+  type Backend,
+} from './store-backends.js';
 
 for (const kind of BACKENDS) {
   describe.skipIf(!kind.available)(`webhook store deliveries on ${kind.name}${kind.skipReason}`, () => {
@@ -44,12 +54,7 @@ for (const kind of BACKENDS) {
       return claims.filter((claim) => claim.endpointId === endpointId);
     }
 
-    async function rowCount(endpointId: string): Promise<number> {
-      const { rows } = await sql<{
-        n: number;
-      }>`select count(*)::int as n from webhook_deliveries where endpoint_id = ${endpointId}`.execute(backend.db);
-      return rows[0]!.n;
-    }
+    const rowCount = (endpointId: string) => countRows(backend.db, 'webhook_deliveries', 'endpoint_id', endpointId);
 
     it("records a job's moves as the endpoint's subscribed events, once each, with deterministic ids", async () => {
       const owner = freshOwner();

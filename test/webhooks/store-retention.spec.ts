@@ -5,14 +5,22 @@
  * deleted is gone from the owner's reads; a sweep deletes in batches until none is left. And the
  * gateway sweeps at start and then at the pace the setting gives.
  */
-import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startDeliveryRetention } from '../../src/webhooks/delivery-retention.js';
 import type { AttemptOutcome, WebhookOwner, WebhookStore } from '../../src/webhooks/webhook-store.js';
 import { startWebhookStack } from './api-stack.js';
-import { BACKENDS, OPEN_TIMEOUT_MS, at, freshOwner, newEndpoint, seenJob, type Backend } from './store-backends.js';
+import {
+  BACKENDS,
+  OPEN_TIMEOUT_MS,
+  at,
+  countRows,
+  freshOwner,
+  newEndpoint,
+  seenJob,
+  type Backend,
+} from './store-backends.js';
 
 const HOUR = 3_600_000;
 const delivered: AttemptOutcome = { kind: 'delivered', responseCode: 200, durationMs: 5 };
@@ -61,12 +69,7 @@ for (const kind of BACKENDS) {
       return made!.id;
     }
 
-    async function attemptRows(deliveryId: string): Promise<number> {
-      const { rows } = await sql<{
-        n: number;
-      }>`select count(*)::int as n from webhook_attempts where delivery_id = ${deliveryId}`.execute(backend.db);
-      return rows[0]!.n;
-    }
+    const attemptRows = (deliveryId: string) => countRows(backend.db, 'webhook_attempts', 'delivery_id', deliveryId);
 
     it('deletes finished deliveries untouched for the retention, with their attempts; keeps the rest', async () => {
       const owner = freshOwner();
