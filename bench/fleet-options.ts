@@ -57,6 +57,9 @@ const schema = z.object({
   tickMs: count(10, 10_000, 100).describe(
     "The upstream's clock moves in steps of this many ms (the resolution of when a status changed). @default 100",
   ),
+  upstreamLatencyMs: count(0, 10_000, 0).describe(
+    'Each upstream call waits this long at the counting proxy before it is forwarded (a timer, not CPU): a remote provider. @default 0',
+  ),
   reps: count(1, 10, 1).describe(
     'Repetitions of the scenarios, interleaved (rep 1: each scenario, then rep 2: each, …); the report gives the median of each figure and the ratio of each repetition. @default 1',
   ),

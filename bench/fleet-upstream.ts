@@ -41,6 +41,8 @@ export interface FleetUpstreamConfig {
   timelineMs: number;
   /** Counting proxies in front of the one simulator: one per server run at once (`--together`). @default 1 */
   proxies?: number;
+  /** Wall ms each call waits at its proxy before it is forwarded (a remote upstream). @default 0 */
+  latencyMs?: number;
 }
 
 export interface Tenant {
@@ -189,6 +191,8 @@ async function proxy(counts: Record<string, number>, req: IncomingMessage, res: 
   const route = `${req.method} ${routeOf(req.url ?? '/')}`;
   counts[route] = (counts[route] ?? 0) + 1;
   const authorization = req.headers.authorization ?? '';
+  // Before forwarding: the answer shows the upstream's state when it is made, never one from before the call.
+  if (config.latencyMs) await new Promise((resolve) => setTimeout(resolve, config.latencyMs));
   const answer = await forward.request({
     method: req.method as 'GET',
     path: req.url ?? '/',

@@ -55,6 +55,7 @@ const upstream = forkChannel<FleetUpstreamRequest, FleetUpstreamReply>(
       warmupMs: options.warmup * 1000,
       timelineMs: (options.warmup + options.duration) * 1000 + tailMs,
       proxies: options.together ? options.scenarios.length : 1,
+      latencyMs: options.upstreamLatencyMs,
     } satisfies FleetUpstreamConfig),
   },
 );
@@ -146,7 +147,7 @@ async function report(): Promise<void> {
     `load at end: ${finished.uptimeAtEnd}; busy: ${finished.busyAtEnd}; run took ${seconds} s`,
     pinning,
     `${clients.length} clients, ${ready.tenants.length} tokens, ${options.organizations} organizations, ${ready.jobs.length} jobs; ` +
-      `poll every ${options.pollMs} ms; window ${options.duration} s after ${options.warmup} s of warm-up` +
+      `poll every ${options.pollMs} ms; ${options.upstreamLatencyMs ? `upstream calls held ${options.upstreamLatencyMs} ms; ` : ''}window ${options.duration} s after ${options.warmup} s of warm-up` +
       `${options.reps > 1 ? `; ${options.reps} repetitions, interleaved` : ''}` +
       `${options.together ? '; the scenarios of each repetition at once (--together), one window, each server behind its own counting proxy' : ''}; gateway \`${portableCommand(gatewayCommand)}\` with ` +
       Object.entries(gatewayEnv)

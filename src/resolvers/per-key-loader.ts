@@ -23,3 +23,11 @@ export function perKeyLoader<V>(get: (id: string) => Promise<V>): DataLoader<str
 export function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
+
+/**
+ * Starts `loader.load(key)` for a field further down the same request to read. A failure is kept for
+ * that read: `perKeyLoader` forgets failed keys, and the read would otherwise ask the upstream again.
+ */
+export function loadAhead<V>(loader: DataLoader<string, V>, key: string): void {
+  loader.load(key).catch((error: unknown) => loader.prime(key, toError(error)));
+}
