@@ -8,7 +8,9 @@
  * `"cache":"hit"`, with the operation's type, which yoga's line for a hit lacks).
  *
  * A miss costs a little twice: its body is parsed and its key hashed here, then again by yoga and its
- * response-cache plugin (which know nothing of this reading).
+ * response-cache plugin (which know nothing of this reading). A miss of an answer served before, while
+ * the same question of the same caller is already being answered, waits for that answer instead
+ * (shared-misses.ts); its log line says `"joined":true`.
  *
  * Everything else goes on to yoga untouched, or with its body already read (`req.body`, which yoga's
  * Node adapter takes as the body): a miss, a batch, a persisted query (`extensions`), an upload, a GET,
@@ -131,9 +133,18 @@ async function answer(options: FastHitsOptions, exchange: Exchange): Promise<boo
   const caller = readCaller({ transport: 'http', request, req });
   const identity = options.identify(request, caller);
   if (!identity || (identity.expiresAt !== null && options.now() >= identity.expiresAt)) return false;
-  const stored = await options.cache.store.get(
-    cacheKey(identity, params.query, params.operationName, params.variables),
-  );
+  const key = cacheKey(identity, params.query, params.operationName, params.variables);
+  let stored = await options.cache.store.get(key);
+  const refresh = stored ? undefined : options.cache.misses.running(key);
+  if (refresh) {
+    // The same question of the same caller is being answered: its answer, once stored, is this one's.
+    await refresh;
+    if (exchange.res.destroyed) return true; // its client left meanwhile: no one to answer
+    stored = await options.cache.store.get(key);
+  } else if (!stored) {
+    const end = options.cache.misses.lead(key);
+    if (end) exchange.res.once('close', end);
+  }
   const hit = stored ? servable(stored as ExecutionResult) : null;
   if (!hit || options.operations.atBound(caller.rateLimitSubject)) return false;
   const refusal = options.rateLimit ? await options.rateLimit.consume(caller.rateLimitSubject) : null;
@@ -143,7 +154,7 @@ async function answer(options: FastHitsOptions, exchange: Exchange): Promise<boo
   }
   const release = options.redactor.hold([...caller.secrets, ...requestSecrets(params)]);
   try {
-    send(options, exchange, hit, params);
+    send(options, exchange, hit, params, refresh !== undefined);
   } finally {
     release();
   }
@@ -196,7 +207,7 @@ function servable(stored: ExecutionResult): Hit | null {
 }
 
 /** Writes the answer as yoga would have (use-request-id.ts, cache-headers.ts, cors-allow-list.ts), then its log line and metrics. */
-function send(options: FastHitsOptions, exchange: Exchange, hit: Hit, params: Params): void {
+function send(options: FastHitsOptions, exchange: Exchange, hit: Hit, params: Params, joined: boolean): void {
   const { req, res } = exchange;
   const body = storedBody(hit.data);
   const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER] as string | undefined);
@@ -222,6 +233,8 @@ function send(options: FastHitsOptions, exchange: Exchange, hit: Hit, params: Pa
       operation: 'query',
       ...(params.operationName ? { operationName: params.operationName } : {}),
       cache: 'hit',
+      // Answered with the refresh it waited for (shared-misses.ts).
+      ...(joined ? { joined: true } : {}),
     },
     'request',
   );

@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import type { ProviderName } from '../../providers/provider-name.js';
 import { keyParts, scopeOf } from './cache-identity.js';
 import type { EvictedEntity, EvictionBroadcast } from './eviction-broadcast.js';
+import { createSharedMisses, type SharedMisses, type SharedMissesOptions } from './shared-misses.js';
 
 /** The key, in a stored answer's `extensions`, of when it was stored and its time-to-live: `{ at, ttl }` in ms. */
 export const STORED = 'responseCacheStored';
@@ -28,6 +29,8 @@ export interface StoredMark {
 export interface ResponseCache {
   /** What the plugin reads and writes, under the keys of cache-identity.ts. */
   readonly store: Cache;
+  /** The refreshes under way, which a request asking the same may wait for (shared-misses.ts). */
+  readonly misses: SharedMisses;
   /** A poller saw these jobs of `account` change: evicts every answer holding one, and the account's job lists. */
   jobsChanged(provider: ProviderName, account: string, jobIds: readonly string[]): Promise<void>;
   /** `account` ran a mutation: evicts all of its answers (any of them may be stale now). */
@@ -45,6 +48,8 @@ export interface ResponseCacheOptions {
   logger: Logger;
   /** The gateway's clock (wall time but in tests): `STORED.at`, which every instance reads for `Age`. @default Date.now */
   now?: () => number;
+  /** How refreshes are shared (shared-misses.ts). @default a 15 s wait, 10,000 keys remembered */
+  misses?: SharedMissesOptions;
 }
 
 const ACCOUNT = '#account';
@@ -60,6 +65,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   const storeKey = options.storeKey ?? ((key: string) => key);
   const now = options.now ?? Date.now;
   let broadcast: EvictionBroadcast | null = null;
+  const misses = createSharedMisses(options.misses ?? { maxWaitMs: 15_000, rememberKeys: 10_000 });
   let failing = false;
   const failed =
     <T>(what: string, fallback: T) =>
@@ -82,6 +88,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     }
   };
   const evict = async (entities: EvictedEntity[]) => {
+    misses.evicted();
     // Sent, not awaited: a Redis that is away must not hold a mutation's answer or a live update up
     // (the gateway's publisher queues while it reconnects). Sent first, on the connection live updates
     // publish on: Redis delivers it before the change it comes with.
@@ -90,7 +97,14 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   };
 
   const store: Cache = {
-    get: (key) => guard('a read', () => backing.get(storeKey(key)), null),
+    get(key) {
+      const served = (result: Awaited<ReturnType<Cache['get']>>) => {
+        if (result != null) misses.served(key);
+        return result;
+      };
+      const read = guard('a read', () => backing.get(storeKey(key)), null);
+      return isPromise(read) ? read.then(served) : served(read);
+    },
     set(key, result, entities, ttl) {
       const mark: StoredMark = { at: now(), ttl };
       const stored = { ...result, extensions: { ...result.extensions, [STORED]: mark } };
@@ -101,12 +115,14 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   };
   return {
     store,
+    misses,
     jobsChanged(provider, account, jobIds) {
       const scope = scopeOf(provider, account);
       return evict([...jobIds.map((id) => ({ typename: 'Job', id })), { typename: ACCOUNT_JOBS, id: scope }]);
     },
     accountChanged: (provider, account) => evict([{ typename: ACCOUNT, id: scopeOf(provider, account) }]),
     evictHere(entities) {
+      misses.evicted();
       void guard('an eviction', () => backing.invalidate(entities), undefined);
     },
     share(next) {
