@@ -108,7 +108,9 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     set(key, result, entities, ttl) {
       const mark: StoredMark = { at: now(), ttl };
       const stored = { ...result, extensions: { ...result.extensions, [STORED]: mark } };
-      return guard('a write', () => backing.set(storeKey(key), stored, tied(key, entities), ttl), undefined);
+      const written = guard('a write', () => backing.set(storeKey(key), stored, tied(key, entities), ttl), undefined);
+      if (!isPromise(written)) return misses.stored(key);
+      return written.then(() => misses.stored(key));
     },
     invalidate: (entities) =>
       evict([...entities].flatMap((e) => (e.id == null ? [] : [{ typename: e.typename, id: String(e.id) }]))),

@@ -6,6 +6,10 @@
  * twice per time-to-live: bench/RESULTS.md, issue 22). Here such a request waits for the refresh
  * under way and is answered with what it stored (fast-hits.ts).
  *
+ * The waiting requests are released as soon as the refresh's answer is stored, not when its own
+ * response has been written: a client slow to read its answer holds no one else up (with default
+ * credentials, every anonymous caller is one caller here).
+ *
  * Only for a key whose answer was served from the cache before (a refresh): a mutation, a query
  * whose answer is never cached or is too large to keep, is never waited for. Keys are the cache's (cache-identity.ts): one caller's, never
  * another's. A request waits at most `maxWaitMs`, and only once: if the refresh stored nothing (an
@@ -24,6 +28,8 @@ export interface SharedMisses {
   lead(key: string): (() => void) | null;
   /** `key`'s answer was read from the cache (so a refresh of it is likely to be stored again). */
   served(key: string): void;
+  /** `key`'s answer was stored: the requests waiting for it are released at once, whatever its own client does. */
+  stored(key: string): void;
   /** An eviction happened: what the refreshes under way answer may predate it. */
   evicted(): void;
 }
@@ -67,6 +73,12 @@ export function createSharedMisses({ maxWaitMs, rememberKeys }: SharedMissesOpti
     },
     served(key) {
       servedKeys.set(key, true);
+    },
+    stored(key) {
+      const refresh = refreshes.get(key);
+      if (!refresh) return;
+      refreshes.delete(key);
+      refresh.end();
     },
     evicted() {
       refreshes.clear();
