@@ -8,6 +8,7 @@
 import DataLoader from 'dataloader';
 import type { ProviderBaseModel, ProviderFile } from '../providers/fine-tuning-provider.js';
 import type { Dataset, Job, Metrics } from '../upstream/schemas.js';
+import type { TogetherCheckpoint, TogetherEvent } from '../upstream/together/wire-job-reads.js';
 import type { CallCredentials, CallOptions, Credentials, UpstreamClient } from '../upstream/types.js';
 import { nscaleProvider } from '../providers/nscale-provider.js';
 import { togetherJobView, type TogetherJobView } from '../providers/together-job.js';
@@ -31,6 +32,9 @@ export interface Loaders {
   /** A job by the upstream's own id, on the request's provider (a Together job under its public id). */
   job: DataLoader<string, Job | TogetherJobView>;
   metrics: DataLoader<string, Metrics>;
+  /** A Together job's event log and saved checkpoints, by its upstream id (Together requests only). */
+  events: DataLoader<string, TogetherEvent[]>;
+  checkpoints: DataLoader<string, TogetherCheckpoint[]>;
   /** Forget everything loaded so far (a subscription does so before each event). */
   clearAll(): void;
 }
@@ -56,6 +60,10 @@ export function createRequestLoaders(
   const { provider, creds: requestCreds } = request;
   const together = provider.api.name === 'together' ? provider.together : undefined;
   const bearer = { token: requestCreds.token };
+  const togetherOnly = () => {
+    if (!together) throw new Error('a Together job history was asked on another provider');
+    return together;
+  };
   const baseModels = () => {
     if (!catalogueOnce) {
       const once = provider.catalogue.get(requestCreds, () => provider.api.listBaseModels(requestCreds, shared));
@@ -84,6 +92,8 @@ export function createRequestLoaders(
     metrics: perKeyLoader<Metrics>((id) =>
       together ? together.getMetrics(bearer, id, opts) : client.getMetrics(nscaleCreds(), id, opts),
     ),
+    events: perKeyLoader((id) => togetherOnly().listEvents(bearer, id, opts)),
+    checkpoints: perKeyLoader((id) => togetherOnly().listCheckpoints(bearer, id, opts)),
     clearAll() {
       catalogueOnce = null;
       for (const loader of [
@@ -93,6 +103,8 @@ export function createRequestLoaders(
         loaders.file,
         loaders.job,
         loaders.metrics,
+        loaders.events,
+        loaders.checkpoints,
       ])
         loader.clearAll();
     },

@@ -37,9 +37,8 @@ builder.objectFields(JobRef, (t) => ({
     nullable: true,
     description: "The job's event log, oldest first (Together). Null on Nscale, which keeps no event log.",
     resolve: (job, _args, ctx) => {
-      const together = togetherSession(ctx);
-      if (!together || !onTogether(job)) return null;
-      return together.client.listEvents(together.creds, job.upstreamJobId, ctx.call);
+      if (!togetherSession(ctx) || !onTogether(job)) return null;
+      return ctx.loaders().events.load(job.upstreamJobId);
     },
   }),
   checkpoints: t.field({
@@ -48,9 +47,8 @@ builder.objectFields(JobRef, (t) => ({
     description:
       'The checkpoints the job saved, newest first (Together). Null on Nscale, which keeps only the final adapter.',
     resolve: (job, _args, ctx) => {
-      const together = togetherSession(ctx);
-      if (!together || !onTogether(job)) return null;
-      return together.client.listCheckpoints(together.creds, job.upstreamJobId, ctx.call);
+      if (!togetherSession(ctx) || !onTogether(job)) return null;
+      return ctx.loaders().checkpoints.load(job.upstreamJobId);
     },
   }),
 }));

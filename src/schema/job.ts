@@ -2,7 +2,7 @@ import { JOB_STATUSES, type JobStatusWire } from '../contract/hyperparameters.js
 import { checkedJob } from '../resolvers/checked-job.js';
 import { upstreamIdOf } from '../resolvers/request-id-of.js';
 import { loadAhead } from '../resolvers/per-key-loader.js';
-import { selectsSubfield } from '../resolvers/selects-subfield.js';
+import { selectedSubfields } from '../resolvers/selected-subfields.js';
 import { MAX_LIST_CALLS } from '../resolvers/job-page.js';
 import { MAX_PAGE, resolveJobs } from '../resolvers/jobs-connection.js';
 import { togetherJobView } from '../providers/together-job.js';
@@ -177,15 +177,21 @@ builder.queryFields((t) => ({
     type: JobRef,
     nullable: true,
     description:
-      'One job by id; null with a NOT_FOUND error when the caller cannot see it. Its `metrics`, when ' +
-      'selected, are asked of the upstream together with the job, not after it.',
+      'One job by id; null with a NOT_FOUND error when the caller cannot see it. Its `metrics`, ' +
+      '`events` and `checkpoints`, when selected, are asked of the upstream together with the job, not after it.',
     args: { id: t.arg.id({ required: true, description: 'The job id.' }) },
     resolve: (_root, args, ctx, info) => {
       const id = upstreamIdOf(ctx, args.id);
       const loaders = ctx.loaders();
-      // The metrics are asked for with the job, not after its answer: one upstream round trip, not two.
-      // `Job.metrics` then reads the same load (a job the upstream does not show costs the metrics call too).
-      if (selectsSubfield(info, 'metrics')) loadAhead(loaders.metrics, id);
+      // What the selection reads of the job's upstream is asked for with the job, not after its answer:
+      // one round trip, not two. The fields then read the same loads (a job the upstream does not show
+      // costs these calls too).
+      const selected = selectedSubfields(info);
+      if (selected.has('metrics')) loadAhead(loaders.metrics, id);
+      if (togetherSession(ctx)) {
+        if (selected.has('events')) loadAhead(loaders.events, id);
+        if (selected.has('checkpoints')) loadAhead(loaders.checkpoints, id);
+      }
       return loaders.job.load(id);
     },
   }),

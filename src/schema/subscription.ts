@@ -36,13 +36,16 @@ function watchOptions(ctx: GatewayContext): WatchOptions {
 
 /**
  * One event to the resolvers of one subscriber. The snapshot's job (and, for `jobUpdated`, its
- * metrics) serve `Job` without upstream calls. Only the metrics loader is cleared per event (it is
- * what changes as a job runs); linked objects that do not change with the job (base model, dataset,
- * files) stay loaded for the subscription's life, fetched once with the subscriber's own token.
+ * metrics) serve `Job` without upstream calls. Only what changes as a job runs is cleared per event
+ * (its metrics, and on Together its events and checkpoints); linked objects that do not change with
+ * the job (base model, dataset, files) stay loaded for the subscription's life, fetched once with the
+ * subscriber's own token.
  */
 function toJob(item: LiveItem<JobSnapshot>, ctx: GatewayContext, withMetrics: boolean): JobShape {
   const snapshot = unwrap(item);
-  ctx.loaders().metrics.clear(upstreamJobId(snapshot.job as JobShape));
+  const id = upstreamJobId(snapshot.job as JobShape);
+  const loaders = ctx.loaders();
+  for (const running of [loaders.metrics, loaders.events, loaders.checkpoints]) running.clear(id);
   return withMetrics ? { ...snapshot.job, metricsSnapshot: snapshot.metrics ?? NO_METRICS } : snapshot.job;
 }
 

@@ -1,6 +1,7 @@
 /**
- * `job(id) { metrics }` asks the upstream for the job and its metrics at once (issue 22: a dashboard's
- * job page on a cache miss took two upstream round trips in a row). Proved by holding the job's answer
+ * `job(id) { metrics }` asks the upstream for the job and its metrics at once, and on Together its
+ * `events` and `checkpoints` too (issue 22: a dashboard's job page on a cache miss took two upstream
+ * round trips in a row). Proved by holding the job's answer
  * at the simulator and seeing the metrics asked for meanwhile; with the metrics left to `Job.metrics`
  * they are asked for only once the job has answered. Counted from the simulators: never a call more
  * on success, nor on a failed metrics call, and none for metrics the operation does not select.
@@ -74,18 +75,37 @@ describe('the metrics of job(id) are asked for with the job', () => {
     expect(stack.calls()).toEqual({ [JOB]: 1, [METRICS]: 1 });
   });
 
-  it('on Together: the metrics call is made while the job is unanswered', async () => {
+  it('on Together: the metrics, events and checkpoints calls are made while the job is unanswered', async () => {
     const together = stack.togetherSimulator!;
     together.setFaults({ route: 'GET /fine-tunes/{id}', latencyMs: HELD_MS });
-    const pending = togetherGql('query($id: ID!) { job(id: $id) { id metrics { trainingSteps } } }', {
-      id: togetherJobId,
-    });
-    await eventually(() => together.stats()['GET /fine-tunes/{id}/metrics'] || undefined, HELD_MS / 2, 'metrics');
+    const pending = togetherGql(
+      'query($id: ID!) { job(id: $id) { id metrics { trainingSteps } events { type } checkpoints { step } } }',
+      { id: togetherJobId },
+    );
+    const ahead = ['GET /fine-tunes/{id}/metrics', 'GET /fine-tunes/{id}/events', 'GET /fine-tunes/{id}/checkpoints'];
+    await eventually(
+      () => (ahead.every((route) => together.stats()[route] === 1) ? true : undefined),
+      HELD_MS / 2,
+      'the calls asked ahead',
+    );
     const res = await pending;
     expect(res.errors).toBeUndefined();
-    expect(res.data?.job.id).toBe(togetherJobId);
-    expect(together.stats()['GET /fine-tunes/{id}']).toBe(1);
-    expect(together.stats()['GET /fine-tunes/{id}/metrics']).toBe(1);
+    expect(res.data?.job).toMatchObject({
+      id: togetherJobId,
+      events: expect.any(Array),
+      checkpoints: expect.any(Array),
+    });
+    expect(res.data?.job.events.length).toBeGreaterThan(0);
+    for (const route of ['GET /fine-tunes/{id}', ...ahead]) expect(together.stats()[route]).toBe(1);
+  });
+
+  it('on Nscale, events and checkpoints (null there) cost no call', async () => {
+    const res = await stack.gql('query($id: ID!) { job(id: $id) { id events { type } checkpoints { step } } }', {
+      id: jobId,
+    });
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.job).toEqual({ id: jobId, events: null, checkpoints: null });
+    expect(stack.calls()).toEqual({ [JOB]: 1 });
   });
 });
 

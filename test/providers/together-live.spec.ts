@@ -58,6 +58,20 @@ describe('live updates of a Together job', () => {
     expect(stack.calls()).toEqual({});
   });
 
+  it("each event's events and checkpoints are the job's at that event, not the first event's", async () => {
+    const id = await createJob('history');
+    const HISTORY = 'subscription($id: ID!) { jobUpdated(id: $id) { status events { type } checkpoints { step } } }';
+    const watcher = subscribeSse(fetchAs(TOGETHER), 'http://localhost', HISTORY, { id }, null);
+    await watcher.done;
+    for (const event of watcher.events) expect(event.errors).toBeUndefined();
+    const first = watcher.events[0]!.data!.jobUpdated;
+    const last = watcher.events.at(-1)!.data!.jobUpdated;
+    expect(last.status).toBe('COMPLETED');
+    // The log grew while the job ran, and the final model was saved: read anew at the last event.
+    expect(last.events.length).toBeGreaterThan(first.events.length);
+    expect(last.checkpoints.length).toBeGreaterThan(first.checkpoints.length);
+  });
+
   it('jobsUpdated on Together pushes Together’s jobs; an Nscale subscriber’s list holds none', async () => {
     const LIST = 'subscription { jobsUpdated { id provider } }';
     const together = subscribeSse(fetchAs(TOGETHER), 'http://localhost', LIST, {}, null);
