@@ -19,6 +19,7 @@ import { summarizeDelays, type ScenarioResult } from './fleet-report.js';
 import { measureStaleness } from './fleet-staleness.js';
 import type { FleetUpstreamReply, FleetUpstreamRequest, Tenant } from './fleet-upstream.js';
 import { busyProcesses, describeBusy, loadNow } from './machine.js';
+import { portableCommand } from './portable-path.js';
 import { percentile } from './report.js';
 import { freePort, startServer, type ServerProcess } from './server-process.js';
 import { wallNow } from './wall-clock.js';
@@ -219,7 +220,7 @@ function resultOf(
     server:
       scenario === 'passthrough'
         ? 'pass-through'
-        : `gateway, ${options.cacheVariable}=${scenario === 'cache-on' ? options.cacheOn : options.cacheOff}`,
+        : `gateway, ${options.cacheVariable}=${portableCommand(scenario === 'cache-on' ? options.cacheOn : options.cacheOff)}`,
     windowSeconds: (window.to - window.from) / 1000,
     requests: latencies.length,
     upstreamCalls: Object.values(window.calls).reduce((a, b) => a + b, 0),

@@ -88,10 +88,13 @@ const gatewayEnv: Record<string, string> = {
   ),
 };
 const cacheKnown = options.cacheVariable in settingVariables.shape;
+// The values as written in the report: a checkout's path (an A/B of two builds) names no machine.
+const cacheOffShown = portableCommand(options.cacheOff);
+const cacheOnShown = portableCommand(options.cacheOn);
 const cacheSetting = cacheKnown
-  ? `${options.cacheVariable} is a setting of this checkout (src/config-variables.ts): cache-off ran the gateway with ${options.cacheVariable}=${options.cacheOff}, cache-on with ${options.cacheVariable}=${options.cacheOn}.`
+  ? `${options.cacheVariable} is a setting of this checkout (src/config-variables.ts): cache-off ran the gateway with ${options.cacheVariable}=${cacheOffShown}, cache-on with ${options.cacheVariable}=${cacheOnShown}.`
   : options.gatewayCommand?.includes(`$${options.cacheVariable}`)
-    ? `${options.cacheVariable} is not a setting of this checkout (src/config-variables.ts): the gateway command reads it (\`$${options.cacheVariable}\`), so cache-off ran it with ${options.cacheVariable}=${options.cacheOff}, cache-on with ${options.cacheVariable}=${options.cacheOn}; the response cache is as the rest of the environment sets it.`
+    ? `${options.cacheVariable} is not a setting of this checkout (src/config-variables.ts): the gateway command reads it (\`$${options.cacheVariable}\`), so cache-off ran it with ${options.cacheVariable}=${cacheOffShown}, cache-on with ${options.cacheVariable}=${cacheOnShown}; the response cache is as the rest of the environment sets it.`
     : `${options.cacheVariable} is not a setting of this checkout (src/config-variables.ts): the gateway does not read it, so cache-off and cache-on ran the same gateway, without a response cache.`;
 console.log(
   `${ready.jobs.length} jobs, ${ready.tenants.length} tokens, ${clients.length} clients; gateway: \`${gatewayCommand}\`; ${cacheSetting}`,
@@ -161,6 +164,8 @@ async function report(): Promise<void> {
       ...options,
       ...(options.out === undefined ? {} : { out: portablePath(options.out) }),
       gatewayCommand: portableCommand(gatewayCommand),
+      cacheOff: cacheOffShown,
+      cacheOn: cacheOnShown,
       gatewayEnv,
       cacheKnown,
       pinning,

@@ -102,9 +102,23 @@ console.log(`\n${report}`);
 if (options.out) {
   await writeFile(`${options.out}.md`, `${report}\n`);
   const portableBuilds = builds.map((b) => ({ ...b, dir: portablePath(b.dir), command: portableCommand(b.command) }));
+  // The options as given, with their paths (a checkout, a node binary) made portable too.
+  const portableOptions = {
+    ...options,
+    ...(options.out === undefined ? {} : { out: portablePath(options.out) }),
+    ...(options.builds === undefined
+      ? {}
+      : {
+          builds: options.builds
+            .split(',')
+            .map((b) => portableCommand(b))
+            .join(','),
+        }),
+    ...(options.command === undefined ? {} : { command: portableCommand(options.command) }),
+  };
   await writeFile(
     `${options.out}.json`,
-    `${JSON.stringify({ machine, loadAtEnd, pinning, options, builds: portableBuilds, readings }, null, 2)}\n`,
+    `${JSON.stringify({ machine, loadAtEnd, pinning, options: portableOptions, builds: portableBuilds, readings }, null, 2)}\n`,
   );
   console.log(`\nwritten: ${options.out}.md, ${options.out}.json`);
 }
