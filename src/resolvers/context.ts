@@ -7,7 +7,9 @@ import type { GraphQLError } from 'graphql';
 import { gatewayError } from '../errors/gateway-error.js';
 import type { LiveUpdates } from '../live/hub.js';
 import type { FineTuningProvider, ProviderBaseModel } from '../providers/fine-tuning-provider.js';
+import type { TogetherJobView } from '../providers/together-job.js';
 import type { ProviderName } from '../providers/provider-name.js';
+import type { Job } from '../upstream/schemas.js';
 import type { CallCredentials, CallOptions, Credentials, UpstreamClient } from '../upstream/types.js';
 import type { TogetherClient } from '../upstream/together/together-client-types.js';
 import type { PreflightService } from './analyze-dataset.js';
@@ -46,6 +48,20 @@ export interface GatewayServices {
   webhooks: WebhookServices | null;
 }
 
+/** A job as a list page or `GET /jobs/{id}` gives it, on either provider. */
+export type ListedJob = Job | TogetherJobView;
+
+/**
+ * The jobs the caller's list pages read lately (server/response-cache/listed-jobs.ts), which its
+ * `job(id)` may take instead of asking the upstream again.
+ */
+export interface ListedJobs {
+  /** Keeps a page's jobs, read from a list asked at `askedAt` (before its call was sent), by their upstream ids. */
+  remember<J extends ListedJob>(jobs: readonly J[], askedAt: number, upstreamIdOf: (job: J) => string): void;
+  /** A job kept and still fresh enough to answer with (its answer is then cached only as long as it is). */
+  recall(upstreamId: string): ListedJob | undefined;
+}
+
 export interface GatewayContext {
   services: GatewayServices;
   /** The request's provider and the caller's credentials there; throws (BAD_USER_INPUT, UNAUTHENTICATED) when there are none. */
@@ -63,6 +79,11 @@ export interface GatewayContext {
    * away, and the request's id, so that the upstream and the client's log lines carry it.
    */
   call: CallOptions;
+  /**
+   * Set by the response cache (use-response-cache.ts) on a query it serves, when it keeps listed
+   * jobs: absent on mutations, subscriptions, and without the cache, which always ask the upstream.
+   */
+  listedJobs?: ListedJobs;
 }
 
 /** The request's provider and the caller's credentials there, or the error that says why there are none. */

@@ -1,7 +1,8 @@
 /**
  * `Query.jobs`: one page of the organization's jobs, from the first page or after a cursor
  * (job-page.ts finds a cursor's place), shaped as a Relay connection. The page's jobs prime the job
- * loader, and cursors are encoded only when a query selects them (most pages read nodes alone).
+ * loader (and, with the response cache, the caller's listed jobs), and cursors are encoded only when a
+ * query selects them (most pages read nodes alone).
  */
 import type { JobStatusWire } from '../contract/hyperparameters.js';
 import { badUserInput } from '../errors/bad-user-input.js';
@@ -44,6 +45,8 @@ export async function resolveJobs(args: JobsArgs, ctx: GatewayContext): Promise<
     ? togetherJobList(together, status, ctx.call)
     : async (offset, limit) =>
         ctx.services.client.listJobs(ctx.credentials(), { ...ctx.call, limit, offset, ...(status ? { status } : {}) });
+  // Before the first call: how old the page's jobs may be is counted from when they were asked.
+  const askedAt = ctx.services.now();
   let page: JobPage;
   if (args.after == null) {
     page = { offset: 0, ...(await list(0, args.first)) };
@@ -62,7 +65,10 @@ export async function resolveJobs(args: JobsArgs, ctx: GatewayContext): Promise<
   }
   const loader = ctx.loaders().job;
   // The loader is keyed by the upstream's own id (a Together job's public id carries its provider).
-  for (const job of page.jobs) loader.prime('upstreamJobId' in job ? job.upstreamJobId : job.id, job);
+  const upstreamIdOf = (job: Job) => ('upstreamJobId' in job ? job.upstreamJobId : job.id);
+  for (const job of page.jobs) loader.prime(upstreamIdOf(job), job);
+  // And, on a query the response cache serves, the caller's next `job(id)` (listed-jobs.ts).
+  ctx.listedJobs?.remember(page.jobs, askedAt, upstreamIdOf);
   return connectionOf(page, status);
 }
 

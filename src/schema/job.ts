@@ -178,11 +178,16 @@ builder.queryFields((t) => ({
     nullable: true,
     description:
       'One job by id; null with a NOT_FOUND error when the caller cannot see it. Its `metrics`, ' +
-      '`events` and `checkpoints`, when selected, are asked of the upstream together with the job, not after it.',
+      '`events` and `checkpoints`, when selected, are asked of the upstream together with the job, not after it. ' +
+      "With the response cache on, a job the same caller's `jobs` page read from the upstream less than its " +
+      "status's time-to-live ago is taken from that page, and the answer is cached only for what is left of that time.",
     args: { id: t.arg.id({ required: true, description: 'The job id.' }) },
     resolve: (_root, args, ctx, info) => {
       const id = upstreamIdOf(ctx, args.id);
       const loaders = ctx.loaders();
+      // A job the caller's list page read a moment before, on a query the response cache serves.
+      const listed = ctx.listedJobs?.recall(id);
+      if (listed) loaders.job.prime(id, listed);
       // What the selection reads of the job's upstream is asked for with the job, not after its answer:
       // one round trip, not two. The fields then read the same loads (a job the upstream does not show
       // costs these calls too).

@@ -102,12 +102,28 @@ export function noteJobStatus(context: object, status: JobStatusWire): void {
   else jobStatuses.set(context, new Set([status]));
 }
 
-/** `ttl` (what the types and fields of the answer allow), shortened to the shortest-lived job status in it. */
-export function responseTtl(context: object, ttl: number, policy: ResponseTtlPolicy): number {
-  const statuses = jobStatuses.get(context);
-  if (!statuses) return ttl;
+/** Until when, on the gateway's clock, the answer being built for each context may be kept (data it reused). */
+const validUntil = new WeakMap<object, number>();
+
+/**
+ * Notes that the answer being built for `context` holds data that may be shown until `until` and no
+ * later: a job its caller's list page read a moment before (server/response-cache/listed-jobs.ts).
+ */
+export function noteValidUntil(context: object, until: number): void {
+  const known = validUntil.get(context);
+  if (known === undefined || until < known) validUntil.set(context, until);
+}
+
+/**
+ * `ttl` (what the types and fields of the answer allow), shortened to the shortest-lived job status in
+ * it, and to what is left at `now` of any data it reused.
+ */
+export function responseTtl(context: object, ttl: number, policy: ResponseTtlPolicy, now: number): number {
   let shortest = ttl;
-  for (const status of statuses) shortest = Math.min(shortest, policy.jobs[status]);
+  const statuses = jobStatuses.get(context);
+  if (statuses) for (const status of statuses) shortest = Math.min(shortest, policy.jobs[status]);
+  const until = validUntil.get(context);
+  if (until !== undefined) shortest = Math.min(shortest, Math.max(0, until - now));
   return shortest;
 }
 

@@ -68,6 +68,7 @@ afterAll(async () => {
 
 const JOB = 'query($id: ID!) { job(id: $id) { id status } }';
 const COUNT = '{ jobs(first: 1) { totalCount } }';
+const LIST = '{ jobs(first: 50) { edges { node { id status } } } }';
 const WATCH = 'subscription($id: ID!) { jobUpdated(id: $id) { status } }';
 
 async function queuedJob(stack: Stack, name: string) {
@@ -152,6 +153,12 @@ describe.skipIf(!REDIS)(`the response cache in Redis, shared by two instances${R
     expect(after.body.data?.jobs.totalCount).toBe(before + 1);
   });
 
+  it("keeps no caller's listed jobs for its job(id): another instance's eviction would not reach them", async () => {
+    const job = await queuedJob(a, 'listed on a');
+    expect((await ask(a, LIST, {}, ACME_1)).calls).toEqual({ 'GET /jobs': 1 });
+    expect((await ask(a, JOB, { id: job.id }, ACME_1)).calls).toEqual({ 'GET /jobs/{id}': 1 });
+  });
+
   it('holds no token in any key or value, and every key under its prefix', async () => {
     const keys = await admin.keys(`${prefix}rc:*`);
     expect(keys.length).toBeGreaterThan(0);
@@ -202,6 +209,22 @@ describe.skipIf(!REDIS)(`memory caches with evictions broadcast through Redis${R
       "b's eviction to reach a",
     );
     watch.abort();
+  });
+
+  it("a mutation on one instance drops the account's listed jobs on the other: job(id) asks the upstream", async () => {
+    const listed = await queuedJob(a, 'listed on c');
+    await queuedJob(a, 'newer, listed again'); // the newest: the only job `COUNT` lists again
+    await ask(a, COUNT, {}, ACME_1);
+    expect((await ask(a, COUNT, {}, ACME_1)).calls).toEqual({});
+    expect((await ask(a, LIST, {}, ACME_1)).calls).toEqual({ 'GET /jobs': 1 });
+    const refused = await ask(b, 'mutation { cancelJob(id: "job-00000000000000000000ffff") { id } }', {}, ACME_1);
+    expect(refused.body.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
+    await eventually(
+      async () => ((await ask(a, COUNT, {}, ACME_1)).calls['GET /jobs'] === 1 ? true : undefined),
+      5_000,
+      "d's eviction to reach c",
+    );
+    expect((await ask(a, JOB, { id: listed.id }, ACME_1)).calls).toEqual({ 'GET /jobs/{id}': 1 });
   });
 
   it("a mutation on one instance evicts its organization's answers on the other", async () => {

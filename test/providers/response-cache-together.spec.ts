@@ -2,7 +2,8 @@
  * The response cache on Together (ids `together:…`), counted from what each request cost the Together
  * simulator: a repeated query costs nothing; two keys, even of one Together account, never share an
  * answer (the gateway cannot tell they are one account, so each key is its own); a change seen by
- * Together's live-update poller evicts the job at once; the key's own createJob shows in its list.
+ * Together's live-update poller evicts the job at once; the key's own createJob shows in its list; a
+ * job the key's list page read answers its `job(id)` without asking Together again.
  * On a manual clock, with ten-minute times-to-live: an answer that changes was evicted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,6 +134,20 @@ describe('the response cache on Together', () => {
     expect(fresh.body.data?.job.status).toBe('RUNNING');
     expect(Object.keys(fresh.calls).length).toBeGreaterThan(0);
     watch.abort();
+  });
+
+  it("answers job(id) from the key's own list page, never from another key's", async () => {
+    const job = await createJob(KEY_1, 'listed-then-opened');
+    clock.at(job, 0.02);
+    const listed = await onTogether(`query Listed ${JOBS}`, {}, KEY_1);
+    expect(listed.calls).toEqual({ 'GET /fine-tunes': 1 });
+    const opened = await onTogether(JOB, { id: job.id }, KEY_1);
+    expect(opened.calls).toEqual({});
+    expect(opened.body.data?.job).toEqual({ id: job.id, status: 'QUEUED' });
+    // The account's other key listed nothing: it asks Together, and gets the same answer.
+    const sibling = await onTogether(JOB, { id: job.id }, KEY_2);
+    expect(sibling.calls).toEqual({ 'GET /fine-tunes/{id}': 1 });
+    expect(sibling.body).toEqual(opened.body);
   });
 
   it("shows the key's own new job in its list at once", async () => {

@@ -17,6 +17,7 @@ import {
   type ResponseTtlPolicy,
 } from '../../schema/response-cache-policy.js';
 import { startEvictionBroadcast, type EvictionBroadcast } from './eviction-broadcast.js';
+import { ListedJobStore } from './listed-jobs.js';
 import { createMemoryStore } from './memory-store.js';
 import { createResponseCache, type ResponseCache } from './response-cache.js';
 
@@ -82,7 +83,9 @@ export async function buildResponseCache(
     cache = createResponseCache({ backing, storeKey: (key) => answerKey(keyPrefix, key), logger, now });
   } else {
     const backing = createMemoryStore({ maxEntries: settings.maxEntries, maxBytes: settings.maxBytes });
-    cache = createResponseCache({ backing, logger, now });
+    // In memory, every eviction reaches this instance (broadcast with Redis), so listed jobs may be kept.
+    const listedJobs = new ListedJobStore({ policy, now });
+    cache = createResponseCache({ backing, logger, now, listedJobs });
     if (redis) {
       broadcast = startEvictionBroadcast({
         publisher: redis.publisher,

@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import type { ProviderName } from '../../providers/provider-name.js';
 import { keyParts, scopeOf } from './cache-identity.js';
 import type { EvictedEntity, EvictionBroadcast } from './eviction-broadcast.js';
+import type { ListedJobStore } from './listed-jobs.js';
 import { createSharedMisses, type SharedMisses, type SharedMissesOptions } from './shared-misses.js';
 
 /** The key, in a stored answer's `extensions`, of when it was stored and its time-to-live: `{ at, ttl }` in ms. */
@@ -31,6 +32,8 @@ export interface ResponseCache {
   readonly store: Cache;
   /** The refreshes under way, which a request asking the same may wait for (shared-misses.ts). */
   readonly misses: SharedMisses;
+  /** The jobs callers' list pages read, for their `job(id)` (listed-jobs.ts); null where the store cannot hear every eviction. */
+  readonly listedJobs: ListedJobStore | null;
   /** A poller saw these jobs of `account` change: evicts every answer holding one, and the account's job lists. */
   jobsChanged(provider: ProviderName, account: string, jobIds: readonly string[]): Promise<void>;
   /** `account` ran a mutation: evicts all of its answers (any of them may be stale now). */
@@ -50,6 +53,8 @@ export interface ResponseCacheOptions {
   now?: () => number;
   /** How refreshes are shared (shared-misses.ts). @default a 15 s wait, 10,000 keys remembered */
   misses?: SharedMissesOptions;
+  /** Keeps the jobs callers' list pages read (only a store that hears every eviction may). @default none */
+  listedJobs?: ListedJobStore;
 }
 
 const ACCOUNT = '#account';
@@ -66,6 +71,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   const now = options.now ?? Date.now;
   let broadcast: EvictionBroadcast | null = null;
   const misses = createSharedMisses(options.misses ?? { maxWaitMs: 15_000, rememberKeys: 10_000 });
+  const listedJobs = options.listedJobs ?? null;
   let failing = false;
   const failed =
     <T>(what: string, fallback: T) =>
@@ -89,6 +95,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   };
   const evict = async (entities: EvictedEntity[]) => {
     misses.evicted();
+    listedJobs?.evict(entities);
     // Sent, not awaited: a Redis that is away must not hold a mutation's answer or a live update up
     // (the gateway's publisher queues while it reconnects). Sent first, on the connection live updates
     // publish on: Redis delivers it before the change it comes with.
@@ -118,6 +125,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   return {
     store,
     misses,
+    listedJobs,
     jobsChanged(provider, account, jobIds) {
       const scope = scopeOf(provider, account);
       return evict([...jobIds.map((id) => ({ typename: 'Job', id })), { typename: ACCOUNT_JOBS, id: scope }]);
@@ -125,6 +133,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     accountChanged: (provider, account) => evict([{ typename: ACCOUNT, id: scopeOf(provider, account) }]),
     evictHere(entities) {
       misses.evicted();
+      listedJobs?.evict(entities);
       void guard('an eviction', () => backing.invalidate(entities), undefined);
     },
     share(next) {

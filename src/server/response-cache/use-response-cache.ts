@@ -17,6 +17,10 @@
  * - `invalidateViaMutation`: a mutation is never cached, and the entities its answer returns (the
  *   cancelled job) are evicted for every caller who holds them.
  * - `includeExtensionMetadata`: how each answer was served, read (and removed) by cache-headers.ts.
+ *
+ * A query it serves also gets the caller's listed jobs (listed-jobs.ts), when the cache keeps them:
+ * its `job(id)` may take a job the caller's list page read a moment before, and its answer then
+ * lives only as long as that job may.
  */
 import { useResponseCache } from '@graphql-yoga/plugin-response-cache';
 import { getOperationAST } from 'graphql';
@@ -79,13 +83,22 @@ export function useGatewayResponseCache(options: GatewayResponseCacheOptions): P
           ttl: 0,
           ...cacheRules(schema, policy),
           onTtl: ({ ttl, context }) =>
-            Math.min(responseTtl(context, ttl, policy), untilExpiry((context as { request?: Request }).request)),
+            Math.min(responseTtl(context, ttl, policy, now()), untilExpiry((context as { request?: Request }).request)),
           invalidateViaMutation: true,
           includeExtensionMetadata: true,
         }),
       );
       addPlugin(useResponseCacheHeaders(options.now, options.count));
       addPlugin(useMutationEviction(cache));
+    },
+    onExecute({ args }) {
+      // A query the cache serves may answer `job(id)` from the caller's list pages (listed-jobs.ts).
+      const listed = cache.listedJobs;
+      const context = args.contextValue as unknown as GatewayContext & { request?: Request };
+      if (!listed || !served(context.request)) return;
+      if (getOperationAST(args.document, args.operationName)?.operation !== 'query') return;
+      // `served` read the identity: not null here.
+      context.listedJobs = listed.forRequest(identityOf(context.request)!, context);
     },
   };
 }

@@ -1,0 +1,110 @@
+/**
+ * The jobs each caller's list pages read from the upstream, kept for as long as the response cache
+ * may keep an answer showing them (src/schema/response-cache-policy.ts: by status), so that the same
+ * caller's `job(id)` right after takes the job from there instead of asking `GET /jobs/{id}` again.
+ *
+ * Why: a dashboard asks the list and a job's page on every poll. A running job's page (the job and its
+ * loss curve) ran out of the cache one time-to-live after it was stored and cost two upstream calls,
+ * while the list that had just read the same job a moment before cost one; the job detail's calls were
+ * nine tenths of what a fleet of dashboards asked (bench/RESULTS.md, issue 22).
+ *
+ * What an answer built this way may show, and no more than a cached answer already could:
+ * - only what the upstream gave the same caller (provider, account and token, as the response cache
+ *   keys its answers: cache-identity.ts); never another token's, even of the same organization;
+ * - only while the time-to-live of the job's status, counted from when the list was asked (before its
+ *   call was sent), has not run out, and not past the token's JWT `exp`. The answer is then cached
+ *   only for what is left of that time (`noteValidUntil`), so no answer shows a job older than its
+ *   time-to-live, however it was built;
+ * - nothing evicted: every eviction of the response cache (a live-update change, the caller's own
+ *   mutation, another instance's eviction) drops the jobs it names here too.
+ *
+ * Only queries the response cache serves read or fill it (use-response-cache.ts); mutations,
+ * subscriptions and a gateway without the cache always ask the upstream. In this instance's memory
+ * only, so only with the memory store, whose instances hear every eviction: with the Redis store
+ * another instance's eviction would not reach it. Bounded (least recently used first out).
+ */
+import { LRUCache } from 'lru-cache';
+import type { ListedJob, ListedJobs } from '../../resolvers/context.js';
+import { noteValidUntil, type ResponseTtlPolicy } from '../../schema/response-cache-policy.js';
+import type { CacheIdentity } from './cache-identity.js';
+import type { EvictedEntity } from './eviction-broadcast.js';
+
+interface Entry {
+  job: ListedJob;
+  /** When the list that read it was asked. */
+  askedAt: number;
+  /** Until when an answer may show it. */
+  validUntil: number;
+  /** The caller's account (cache-identity.ts), which an account's eviction names. */
+  scope: string;
+}
+
+export interface ListedJobStoreOptions {
+  policy: ResponseTtlPolicy;
+  now: () => number;
+  /** Jobs kept at most, over every caller. @default 10_000 */
+  maxEntries?: number;
+}
+
+/** Typenames of the response cache's evictions by account (response-cache.ts). */
+const ACCOUNT_TYPENAMES = new Set(['#account', '#account-jobs']);
+
+export class ListedJobStore {
+  private readonly entries: LRUCache<string, Entry>;
+  private readonly policy: ResponseTtlPolicy;
+  private readonly now: () => number;
+
+  constructor(options: ListedJobStoreOptions) {
+    this.policy = options.policy;
+    this.now = options.now;
+    this.entries = new LRUCache({ max: options.maxEntries ?? 10_000, perf: { now: this.now }, ttlResolution: 0 });
+  }
+
+  /** Jobs held now (expired ones may still count until they are next touched). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The store as one request of `identity` reads and fills it; `context` is the request's (for its answer's time-to-live). */
+  forRequest(identity: CacheIdentity, context: object): ListedJobs {
+    return {
+      remember: (jobs, askedAt, upstreamIdOf) => {
+        for (const job of jobs) this.remember(identity, job, upstreamIdOf(job), askedAt);
+      },
+      recall: (upstreamId) => {
+        const entry = this.entries.get(keyOf(identity, upstreamId));
+        if (!entry || this.now() >= entry.validUntil) return undefined;
+        noteValidUntil(context, entry.validUntil);
+        return entry.job;
+      },
+    };
+  }
+
+  /** Drops the jobs the response cache evicts: by id (`Job`), or all of an account's. */
+  evict(entities: readonly EvictedEntity[]): void {
+    const jobIds = new Set<string>();
+    const scopes = new Set<string>();
+    for (const { typename, id } of entities) {
+      if (typename === 'Job') jobIds.add(id);
+      else if (ACCOUNT_TYPENAMES.has(typename)) scopes.add(id);
+    }
+    if (jobIds.size === 0 && scopes.size === 0) return;
+    const gone: string[] = [];
+    for (const [key, entry] of this.entries.entries())
+      if (jobIds.has(entry.job.id) || scopes.has(entry.scope)) gone.push(key);
+    for (const key of gone) this.entries.delete(key);
+  }
+
+  private remember(identity: CacheIdentity, job: ListedJob, upstreamId: string, askedAt: number): void {
+    const validUntil = Math.min(askedAt + this.policy.jobs[job.status], identity.expiresAt ?? Infinity);
+    const left = validUntil - this.now();
+    if (!(left > 0)) return;
+    const key = keyOf(identity, upstreamId);
+    // Two lists answered out of order: the one asked later holds the newer job.
+    const held = this.entries.peek(key);
+    if (held && held.askedAt > askedAt) return;
+    this.entries.set(key, { job, askedAt, validUntil, scope: identity.scope }, { ttl: Math.ceil(left) });
+  }
+}
+
+const keyOf = (identity: CacheIdentity, upstreamId: string): string => `${identity.session}\n${upstreamId}`;
