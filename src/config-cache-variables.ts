@@ -25,7 +25,8 @@ export const responseCacheVariables = {
   ),
   RESPONSE_CACHE_MAX_ENTRIES: about(
     positiveInt.default(5_000),
-    'With the `memory` store: most answers kept per instance (least recently used leave first).',
+    'With the `memory` store: most answers kept per instance (least recently used leave first), and ' +
+      "most jobs kept from callers' list pages for their `job(id)`.",
   ),
   RESPONSE_CACHE_MAX_BYTES: about(
     positiveInt.default(16 * 1024 * 1024),

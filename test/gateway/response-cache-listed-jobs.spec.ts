@@ -198,7 +198,7 @@ describe('the store of listed jobs', () => {
 
   it('keeps, of two lists answered out of order, the one asked later', () => {
     let now = 1_000_000;
-    const store = new ListedJobStore({ policy, now: () => now });
+    const store = new ListedJobStore({ policy, now: () => now, maxEntries: 100 });
     const context = {};
     const view = store.forRequest(caller, context);
     view.remember([job('j1', 'running', 'newer')], now - 10, byId);
@@ -210,7 +210,7 @@ describe('the store of listed jobs', () => {
 
   it("drops a job evicted by id, and all of an account's on its eviction; keeps no job already too old", () => {
     const now = 5_000_000;
-    const store = new ListedJobStore({ policy, now: () => now });
+    const store = new ListedJobStore({ policy, now: () => now, maxEntries: 100 });
     const view = store.forRequest(caller, {});
     view.remember([job('a', 'queued'), job('b', 'queued')], now, byId);
     store.forRequest(sibling, {}).remember([job('a', 'queued')], now, byId);

@@ -84,7 +84,7 @@ export async function buildResponseCache(
   } else {
     const backing = createMemoryStore({ maxEntries: settings.maxEntries, maxBytes: settings.maxBytes });
     // In memory, every eviction reaches this instance (broadcast with Redis), so listed jobs may be kept.
-    const listedJobs = new ListedJobStore({ policy, now });
+    const listedJobs = new ListedJobStore({ policy, now, maxEntries: settings.maxEntries });
     cache = createResponseCache({ backing, logger, now, listedJobs });
     if (redis) {
       broadcast = startEvictionBroadcast({

@@ -21,7 +21,8 @@
  * Only queries the response cache serves read or fill it (use-response-cache.ts); mutations,
  * subscriptions and a gateway without the cache always ask the upstream. In this instance's memory
  * only, so only with the memory store, whose instances hear every eviction: with the Redis store
- * another instance's eviction would not reach it. Bounded (least recently used first out).
+ * another instance's eviction would not reach it. Bounded (least recently used first out), and
+ * indexed by job and by account, so that an eviction costs what it drops, not what is kept.
  */
 import { LRUCache } from 'lru-cache';
 import type { ListedJob, ListedJobs } from '../../resolvers/context.js';
@@ -42,8 +43,8 @@ interface Entry {
 export interface ListedJobStoreOptions {
   policy: ResponseTtlPolicy;
   now: () => number;
-  /** Jobs kept at most, over every caller. @default 10_000 */
-  maxEntries?: number;
+  /** Jobs kept at most, over every caller (RESPONSE_CACHE_MAX_ENTRIES). */
+  maxEntries: number;
 }
 
 /** Typenames of the response cache's evictions by account (response-cache.ts). */
@@ -53,11 +54,23 @@ export class ListedJobStore {
   private readonly entries: LRUCache<string, Entry>;
   private readonly policy: ResponseTtlPolicy;
   private readonly now: () => number;
+  /** The keys of the entries of each job (by public id) and of each account: what an eviction finds them by. */
+  private readonly byJob = new Map<string, Set<string>>();
+  private readonly byScope = new Map<string, Set<string>>();
 
   constructor(options: ListedJobStoreOptions) {
     this.policy = options.policy;
     this.now = options.now;
-    this.entries = new LRUCache({ max: options.maxEntries ?? 10_000, perf: { now: this.now }, ttlResolution: 0 });
+    this.entries = new LRUCache({
+      max: options.maxEntries,
+      perf: { now: this.now },
+      ttlResolution: 0,
+      // However an entry leaves (replaced, evicted, expired, deleted), its keys leave the indexes, at once.
+      dispose: (entry, key) => {
+        unindex(this.byJob, entry.job.id, key);
+        unindex(this.byScope, entry.scope, key);
+      },
+    });
   }
 
   /** Jobs held now (expired ones may still count until they are next touched). */
@@ -88,10 +101,9 @@ export class ListedJobStore {
       if (typename === 'Job') jobIds.add(id);
       else if (ACCOUNT_TYPENAMES.has(typename)) scopes.add(id);
     }
-    if (jobIds.size === 0 && scopes.size === 0) return;
     const gone: string[] = [];
-    for (const [key, entry] of this.entries.entries())
-      if (jobIds.has(entry.job.id) || scopes.has(entry.scope)) gone.push(key);
+    for (const id of jobIds) gone.push(...(this.byJob.get(id) ?? []));
+    for (const scope of scopes) gone.push(...(this.byScope.get(scope) ?? []));
     for (const key of gone) this.entries.delete(key);
   }
 
@@ -103,8 +115,24 @@ export class ListedJobStore {
     // Two lists answered out of order: the one asked later holds the newer job.
     const held = this.entries.peek(key);
     if (held && held.askedAt > askedAt) return;
+    // Replacing an entry disposes of the old one (its keys unindexed) before this indexes the new one.
     this.entries.set(key, { job, askedAt, validUntil, scope: identity.scope }, { ttl: Math.ceil(left) });
+    index(this.byJob, job.id, key);
+    index(this.byScope, identity.scope, key);
   }
+}
+
+function index(map: Map<string, Set<string>>, name: string, key: string): void {
+  const keys = map.get(name);
+  if (keys) keys.add(key);
+  else map.set(name, new Set([key]));
+}
+
+function unindex(map: Map<string, Set<string>>, name: string, key: string): void {
+  const keys = map.get(name);
+  if (!keys) return;
+  keys.delete(key);
+  if (keys.size === 0) map.delete(name);
 }
 
 const keyOf = (identity: CacheIdentity, upstreamId: string): string => `${identity.session}\n${upstreamId}`;
