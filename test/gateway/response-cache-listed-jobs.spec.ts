@@ -14,7 +14,7 @@ import { ListedJobStore } from '../../src/server/response-cache/listed-jobs.js';
 import { cacheIdentity } from '../../src/server/response-cache/cache-identity.js';
 import type { Credentials } from '../../src/upstream/types.js';
 import type { Job } from '../../src/upstream/schemas.js';
-import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
+import { jobHeldAt, seedDataset } from '../harness/fixtures.js';
 import { manualClock } from '../harness/manual-clock.js';
 import { ACME_1, ACME_2, ask, CACHE_TENANTS, LONG_TTLS, type Answer } from '../harness/response-cache.js';
 import { subscribeSse } from '../harness/sse.js';
@@ -56,15 +56,7 @@ beforeEach(() => {
   gatewayTime += 24 * 3_600_000; // whatever an earlier case kept has run out
 });
 
-async function queuedJob(name: string) {
-  const job = await stack.client.createJob(ACME_1, {
-    name,
-    baseModelId: LLAMA_INSTRUCT,
-    dataset: { id: datasetId, answerColumn: 'answer' },
-  });
-  simulatorClock.at(job, 0.05);
-  return job;
-}
+const queuedJob = (name: string) => jobHeldAt(stack, ACME_1, datasetId, simulatorClock, name, 0.05);
 
 const over = { over: 'http' as const };
 let lists = 0;
@@ -175,12 +167,7 @@ describe('without the response cache', () => {
 
   it('every job(id) asks the upstream', async () => {
     const { datasetId: own } = await seedDataset(plain, ACME_1, 'plain');
-    const job = await plain.client.createJob(ACME_1, {
-      name: 'listed, no cache',
-      baseModelId: LLAMA_INSTRUCT,
-      dataset: { id: own, answerColumn: 'answer' },
-    });
-    simulatorClock.at(job, 0.05);
+    const job = await jobHeldAt(plain, ACME_1, own, simulatorClock, 'listed, no cache', 0.05);
     await ask(plain, LIST, {}, ACME_1, over);
     expect((await ask(plain, DETAIL, { id: job.id }, ACME_1, over)).calls).toEqual({
       [JOB_CALL]: 1,

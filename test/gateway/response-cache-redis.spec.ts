@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Settings } from '../../src/config.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import type { Credentials } from '../../src/upstream/types.js';
-import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
+import { jobHeldAt, LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
 import { manualClock } from '../harness/manual-clock.js';
 import { REDIS, REDIS_SKIP_REASON, REDIS_URL } from '../harness/redis-available.js';
 import { ACME_1, ACME_2, ask, CACHE_TENANTS, GLOBEX, LONG_TTLS } from '../harness/response-cache.js';
@@ -73,13 +73,7 @@ const WATCH = 'subscription($id: ID!) { jobUpdated(id: $id) { status } }';
 
 async function queuedJob(stack: Stack, name: string) {
   datasetId ??= (await seedDataset(stack, ACME_1, 'rc-redis')).datasetId;
-  const job = await stack.client.createJob(ACME_1, {
-    name,
-    baseModelId: LLAMA_INSTRUCT,
-    dataset: { id: datasetId, answerColumn: 'answer' },
-  });
-  clock.at(job, 0.05);
-  return job;
+  return jobHeldAt(stack, ACME_1, datasetId, clock, name, 0.05);
 }
 
 /** Watches `jobId` on `stack` until its poller has delivered `status`; returns the stream to abort. */

@@ -1,4 +1,5 @@
 /** Small CSV datasets and the GraphQL calls that turn them into datasets, through the simulator. */
+import type { Job } from '../../src/upstream/schemas.js';
 import type { Credentials, UpstreamClient } from '../../src/upstream/types.js';
 import { Readable } from 'node:stream';
 
@@ -28,4 +29,25 @@ export async function seedDataset(
 }
 
 export const LLAMA_INSTRUCT = 'e5f6a7b8-c9d0-1234-efab-567890123456';
+
+/**
+ * Creates a job on `datasetId` through the client (LLAMA_INSTRUCT, the answers column) and moves the
+ * simulator's manual clock to `fraction` of its run (manual-clock.ts: 0.05 queued, 0.5 running).
+ */
+export async function jobHeldAt(
+  stack: { client: UpstreamClient },
+  creds: Credentials,
+  datasetId: string,
+  clock: { at(job: { createdAt: Date }, fraction: number): void },
+  name: string,
+  fraction: number,
+): Promise<Job> {
+  const job = await stack.client.createJob(creds, {
+    name,
+    baseModelId: LLAMA_INSTRUCT,
+    dataset: { id: datasetId, answerColumn: 'answer' },
+  });
+  clock.at(job, fraction);
+  return job;
+}
 export const QWEN_SMALL = 'a1b2c3d4-e5f6-7890-abcd-ef1234567890';

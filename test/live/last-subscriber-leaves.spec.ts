@@ -7,7 +7,7 @@
 import type { Client } from 'graphql-ws';
 import type WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
+import { jobHeldAt, seedDataset } from '../harness/fixtures.js';
 import { manualClock } from '../harness/manual-clock.js';
 import { subscribeSse } from '../harness/sse.js';
 import { pollingStopped } from '../harness/live-stack.js';
@@ -38,15 +38,7 @@ afterAll(() => stack.close());
 const WATCH = `subscription($id: ID!) { jobUpdated(id: $id) { id status metrics { latest { step } } } }`;
 const jobPolls = () => stack.simulator.stats()['GET /jobs/{id}'] ?? 0;
 
-async function runningJob(name: string) {
-  const job = await stack.client.createJob(DEMO, {
-    name,
-    baseModelId: LLAMA_INSTRUCT,
-    dataset: { id: datasetId, answerColumn: 'answer' },
-  });
-  clock.at(job, 0.5);
-  return job;
-}
+const runningJob = (name: string) => jobHeldAt(stack, DEMO, datasetId, clock, name, 0.5);
 
 /** The poller stays while one subscriber is left: its polls go on. */
 async function stillPolling(): Promise<void> {
