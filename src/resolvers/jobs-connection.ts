@@ -1,8 +1,8 @@
 /**
  * `Query.jobs`: one page of the organization's jobs, from the first page or after a cursor
- * (job-page.ts finds a cursor's place), shaped as a Relay connection. The page's jobs prime the job
- * loader (and, with the response cache, the caller's listed jobs), and cursors are encoded only when a
- * query selects them (most pages read nodes alone).
+ * (job-page.ts finds a cursor's place), shaped as a Relay connection. On Nscale the page's jobs prime
+ * the job loader (and, with the response cache, the caller's listed jobs), and cursors are encoded only
+ * when a query selects them (most pages read nodes alone).
  */
 import type { JobStatusWire } from '../contract/hyperparameters.js';
 import { badUserInput } from '../errors/bad-user-input.js';
@@ -63,12 +63,15 @@ export async function resolveJobs(args: JobsArgs, ctx: GatewayContext): Promise<
     }
     page = await jobPageAfter(list, cursor, args.first);
   }
-  const loader = ctx.loaders().job;
-  // The loader is keyed by the upstream's own id (a Together job's public id carries its provider).
-  const upstreamIdOf = (job: Job) => ('upstreamJobId' in job ? job.upstreamJobId : job.id);
-  for (const job of page.jobs) loader.prime(upstreamIdOf(job), job);
-  // And, on a query the response cache serves, the caller's next `job(id)` (listed-jobs.ts).
-  ctx.listedJobs?.remember(page.jobs, askedAt, upstreamIdOf);
+  // Nscale's list holds each job whole (`{ data: [Job] }`), as `GET /jobs/{id}` gives it: its jobs
+  // answer this request's `job(id)` (the loader), and, on a query the response cache serves, the
+  // caller's next ones (listed-jobs.ts). Together's holds a truncated job (no events, so a failed
+  // job's message is missing): `job(id)` asks for the full one.
+  if (!together) {
+    const loader = ctx.loaders().job;
+    for (const job of page.jobs) loader.prime(job.id, job);
+    ctx.listedJobs?.remember(page.jobs, askedAt, (job) => job.id);
+  }
   return connectionOf(page, status);
 }
 

@@ -179,7 +179,7 @@ builder.queryFields((t) => ({
     description:
       'One job by id; null with a NOT_FOUND error when the caller cannot see it. Its `metrics`, ' +
       '`events` and `checkpoints`, when selected, are asked of the upstream together with the job, not after it. ' +
-      "With the response cache on, a job the same caller's `jobs` page read from the upstream less than its " +
+      "With the response cache on, a job the same caller's `jobs` page read from Nscale less than its " +
       "status's time-to-live ago is taken from that page, and the answer is cached only for what is left of that time.",
     args: { id: t.arg.id({ required: true, description: 'The job id.' }) },
     resolve: (_root, args, ctx, info) => {

@@ -1,7 +1,9 @@
 /**
- * The jobs each caller's list pages read from the upstream, kept for as long as the response cache
- * may keep an answer showing them (src/schema/response-cache-policy.ts: by status), so that the same
- * caller's `job(id)` right after takes the job from there instead of asking `GET /jobs/{id}` again.
+ * The jobs each caller's list pages read from Nscale (whose list holds each job whole, as
+ * `GET /jobs/{id}` gives it; Together's holds truncated ones: jobs-connection.ts), kept for as long
+ * as the response cache may keep an answer showing them (src/schema/response-cache-policy.ts: by
+ * status), so that the same caller's `job(id)` right after takes the job from there instead of
+ * asking `GET /jobs/{id}` again.
  *
  * Why: a dashboard asks the list and a job's page on every poll. A running job's page (the job and its
  * loss curve) ran out of the cache one time-to-live after it was stored and cost two upstream calls,
