@@ -31,6 +31,7 @@ import type { ListedJob, ListedJobs } from '../../resolvers/context.js';
 import { noteValidUntil, type ResponseTtlPolicy } from '../../schema/response-cache-policy.js';
 import type { CacheIdentity } from './cache-identity.js';
 import type { EvictedEntity } from './eviction-broadcast.js';
+import { ACCOUNT, ACCOUNT_JOBS } from './response-cache.js';
 
 interface Entry {
   job: ListedJob;
@@ -49,8 +50,8 @@ export interface ListedJobStoreOptions {
   maxEntries: number;
 }
 
-/** Typenames of the response cache's evictions by account (response-cache.ts). */
-const ACCOUNT_TYPENAMES = new Set(['#account', '#account-jobs']);
+/** Typenames of the response cache's evictions by account. */
+const ACCOUNT_TYPENAMES = new Set([ACCOUNT, ACCOUNT_JOBS]);
 
 export class ListedJobStore {
   private readonly entries: LRUCache<string, Entry>;

@@ -57,8 +57,9 @@ export interface ResponseCacheOptions {
   listedJobs?: ListedJobStore;
 }
 
-const ACCOUNT = '#account';
-const ACCOUNT_JOBS = '#account-jobs';
+/** The typenames under which answers are tied to their caller's account (see the header). */
+export const ACCOUNT = '#account';
+export const ACCOUNT_JOBS = '#account-jobs';
 
 type Entities = Parameters<Cache['set']>[2];
 type PromiseOrValue<T> = T | Promise<T>;
