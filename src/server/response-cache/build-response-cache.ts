@@ -1,7 +1,8 @@
 /**
  * The response cache as the settings have it (RESPONSE_CACHE_*), for the composition root
  * (build-backends.ts): its store (in memory, or in Redis shared by every instance), how evictions
- * reach every instance (the Redis store needs nothing; memory stores with Redis broadcast them), and
+ * reach every instance (with Redis, broadcast: for the memory store's answers and every instance's
+ * listed jobs; the Redis store's answers are evicted in Redis itself), and
  * the listener each provider's live updates call with what their pollers saw change.
  */
 import { createHash } from 'node:crypto';
@@ -75,27 +76,36 @@ export async function buildResponseCache(
   const keyPrefix = deps.keyPrefix ?? `ftgw:rc:${realm}:`;
   let cache: ResponseCache;
   let broadcast: EvictionBroadcast | null = null;
+  const listedJobs = new ListedJobStore({ policy, now, maxEntries: settings.maxEntries });
   if (settings.store === 'redis') {
     if (!redis?.store) throw new Error('RESPONSE_CACHE_STORE=redis needs a Redis connection (REDIS_URL)');
     // Loaded only for this store (with the library it drives).
     const { answerKey, createRedisStore } = await import('./redis-store.js');
     const backing = createRedisStore({ redis: redis.store, keyPrefix, setLifetimeMs: longestTtl(policy) });
-    cache = createResponseCache({ backing, storeKey: (key) => answerKey(keyPrefix, key), logger, now });
+    cache = createResponseCache({
+      backing,
+      storeKey: (key) => answerKey(keyPrefix, key),
+      logger,
+      now,
+      listedJobs,
+      sharedStore: true,
+    });
   } else {
     const backing = createMemoryStore({ maxEntries: settings.maxEntries, maxBytes: settings.maxBytes });
-    // In memory, every eviction reaches this instance (broadcast with Redis), so listed jobs may be kept.
-    const listedJobs = new ListedJobStore({ policy, now, maxEntries: settings.maxEntries });
     cache = createResponseCache({ backing, logger, now, listedJobs });
-    if (redis) {
-      broadcast = startEvictionBroadcast({
-        publisher: redis.publisher,
-        subscriber: redis.subscriber,
-        channel: `${keyPrefix}evictions`,
-        evict: (entities) => cache.evictHere(entities),
-        logger,
-      });
-      cache.share(broadcast);
-    }
+  }
+  // Each instance keeps its callers' listed jobs (and, with the memory store, its answers) in its own
+  // memory: every eviction reaches every instance through this channel. (The Redis store's answers
+  // are evicted in Redis, once for all.)
+  if (redis) {
+    broadcast = startEvictionBroadcast({
+      publisher: redis.publisher,
+      subscriber: redis.subscriber,
+      channel: `${keyPrefix}evictions`,
+      evict: (entities) => cache.evictHere(entities),
+      logger,
+    });
+    cache.share(broadcast);
   }
   logger.info(
     `response cache: on, ${

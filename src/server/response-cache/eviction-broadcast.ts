@@ -1,7 +1,8 @@
 /**
- * Evictions shared between instances that each keep their cached answers in memory: each eviction is
- * published on one Redis channel and applied by every other instance as it arrives. (With the Redis
- * store there is nothing to share: one eviction there is seen by all.)
+ * Evictions shared between instances: each eviction is published on one Redis channel and applied by
+ * every other instance as it arrives, to what it keeps in its own memory: its cached answers with the
+ * memory store, and its callers' listed jobs (listed-jobs.ts) with either store. (The Redis store's
+ * answers need none of it: one eviction there is seen by all.)
  *
  * A message is the entities to evict and nothing else: no key, no token, no answer. Anything that can
  * publish on the Redis server can at worst evict answers, which the next request fetches again, so

@@ -21,10 +21,10 @@
  *   mutation, another instance's eviction) drops the jobs it names here too.
  *
  * Only queries the response cache serves read or fill it (use-response-cache.ts); mutations,
- * subscriptions and a gateway without the cache always ask the upstream. In this instance's memory
- * only, so only with the memory store, whose instances hear every eviction: with the Redis store
- * another instance's eviction would not reach it. Bounded (least recently used first out), and
- * indexed by job and by account, so that an eviction costs what it drops, not what is kept.
+ * subscriptions and a gateway without the cache always ask the upstream. In this instance's memory,
+ * with either store: with Redis, every instance's evictions reach it through the eviction broadcast
+ * (build-response-cache.ts). Bounded (least recently used first out), and indexed by job and by
+ * account, so that an eviction costs what it drops, not what is kept.
  */
 import { LRUCache } from 'lru-cache';
 import type { ListedJob, ListedJobs } from '../../resolvers/context.js';

@@ -32,7 +32,7 @@ export interface ResponseCache {
   readonly store: Cache;
   /** The refreshes under way, which a request asking the same may wait for (shared-misses.ts). */
   readonly misses: SharedMisses;
-  /** The jobs callers' list pages read, for their `job(id)` (listed-jobs.ts); null where the store cannot hear every eviction. */
+  /** The jobs callers' list pages read, for their `job(id)` (listed-jobs.ts); null without them. */
   readonly listedJobs: ListedJobStore | null;
   /** A poller saw these jobs of `account` change: evicts every answer holding one, and the account's job lists. */
   jobsChanged(provider: ProviderName, account: string, jobIds: readonly string[]): Promise<void>;
@@ -53,8 +53,13 @@ export interface ResponseCacheOptions {
   now?: () => number;
   /** How refreshes are shared (shared-misses.ts). @default a 15 s wait, 10,000 keys remembered */
   misses?: SharedMissesOptions;
-  /** Keeps the jobs callers' list pages read (only a store that hears every eviction may). @default none */
+  /** Keeps the jobs callers' list pages read, in this instance (every eviction must reach it). @default none */
   listedJobs?: ListedJobStore;
+  /**
+   * The backing store is every instance's (Redis): another instance's eviction, already applied there,
+   * only drops this instance's listed jobs. @default false
+   */
+  sharedStore?: boolean;
 }
 
 /** The typenames under which answers are tied to their caller's account (see the header). */
@@ -135,7 +140,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     evictHere(entities) {
       misses.evicted();
       listedJobs?.evict(entities);
-      void guard('an eviction', () => backing.invalidate(entities), undefined);
+      if (!options.sharedStore) void guard('an eviction', () => backing.invalidate(entities), undefined);
     },
     share(next) {
       broadcast = next;
