@@ -14,6 +14,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { settingVariables } from '../src/config-variables.js';
 import { forkChannel } from './child-channel.js';
 import { expectationOf } from './fleet-check.js';
@@ -114,16 +115,32 @@ const setup: ScenarioSetup = {
   reference: { command: `node ${JSON.stringify(join(referenceDir, 'reference-server.js'))}` },
   gateway: { command: gatewayCommand, env: gatewayEnv },
 };
+/** The keys of every gateway's response cache in a Redis (build-response-cache.ts: `ftgw:rc:<fingerprint>:`). */
+const CACHE_KEYS = 'ftgw:rc:*';
 const results: ScenarioResult[] = [];
+// Every scenario starts the upstream's clock at tick 0 again, behind the same proxies: a Redis store
+// that kept an earlier scenario's answers would serve this one answers from a later tick.
+const clearCache = gatewayEnv['REDIS_URL'] ? cacheKeysCleaner(gatewayEnv['REDIS_URL']) : null;
+if (clearCache)
+  console.log(
+    `REDIS_URL is set: the response cache's keys there (${CACHE_KEYS}) are deleted before each scenario, so that none reads an earlier one's answers.`,
+  );
 try {
   // Interleaved: each repetition runs every scenario before the next begins, so that a slow drift
   // of the machine falls on all of them alike; with --together, at once, in one window.
   for (let rep = 1; rep <= options.reps; rep += 1) {
-    if (options.together) results.push(...(await runScenarios(setup, options.scenarios, rep)));
-    else for (const scenario of options.scenarios) results.push(...(await runScenarios(setup, [scenario], rep)));
+    if (options.together) {
+      await clearCache?.();
+      results.push(...(await runScenarios(setup, options.scenarios, rep)));
+    } else
+      for (const scenario of options.scenarios) {
+        await clearCache?.();
+        results.push(...(await runScenarios(setup, [scenario], rep)));
+      }
   }
   await report();
 } finally {
+  await clearCache?.close();
   for (const server of servers) await server.stop();
   await upstream.close({ type: 'close' });
   clearTimeout(watchdog);
@@ -173,4 +190,19 @@ async function report(): Promise<void> {
     };
     await writeFile(`${options.out}.json`, JSON.stringify({ machine: finished, settings, results }, null, 2));
   }
+}
+
+/** Deletes the response cache's keys in the Redis at `url`; `close()` lets go of the connection. */
+function cacheKeysCleaner(url: string): (() => Promise<void>) & { close(): Promise<void> } {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const clear = async () => {
+    if (redis.status === 'wait') await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', CACHE_KEYS, 'COUNT', 1000);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  };
+  return Object.assign(clear, { close: () => redis.quit().then(() => undefined) });
 }
