@@ -73,7 +73,7 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     const together = await togetherBackend(settings, deps, logger, [metrics, tracing]);
     if (together) stops.push(() => together.close());
     const upstreams = upstreamUrls(settings, simulator, together?.simulator ?? null);
-    const { redis, responseCache } = await redisAndCache(settings, deps, logger, stops, upstreams);
+    const { redis, responseCache } = await redisAndCache(settings, deps, logger, stops, upstreams, metrics);
     const guards = await operationGuards(settings, deps, redis);
     // The rate limit learns which tokens the upstream accepts, and which it refuses, from every call.
     const watch = <T extends object>(c: T): T => (guards.rateLimit ? watchTokenOutcomes(c, guards.rateLimit) : c);
@@ -161,6 +161,7 @@ async function redisAndCache(
   logger: Logger,
   stops: Stop[],
   upstreams: readonly string[],
+  metrics: GatewayMetrics | null,
 ) {
   const redis = settings.redisUrl
     ? openGatewayRedis(settings.redisUrl, {
@@ -176,7 +177,13 @@ async function redisAndCache(
         settings.responseCache,
         deps.responseCache?.redis ??
           (redis && { store: redis.responseCache, publisher: redis.publisher, subscriber: redis.subscriber }),
-        { ...deps.responseCache, now: deps.now, upstreams, polling: settings.polling },
+        {
+          ...deps.responseCache,
+          now: deps.now,
+          upstreams,
+          polling: settings.polling,
+          ...(metrics ? { onListedJob: metrics.listedJobLookup } : {}),
+        },
         logger.child({ component: 'response-cache' }),
       )
     : null;

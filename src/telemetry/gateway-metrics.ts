@@ -57,6 +57,8 @@ export interface GatewayMetrics {
   catalogueLookup(hit: boolean): void;
   /** Counts a GraphQL answer over HTTP by how the response cache served it (nothing when it is off). */
   responseCacheAnswer(result: ResponseCacheResult): void;
+  /** Counts a `job(id)` on a query the response cache serves: taken from the caller's listed jobs (true) or asked of the upstream. */
+  listedJobLookup(used: boolean): void;
   /** Reads the hub's pollers, streams and leases at each scrape; called once per hub (one per provider), they add up. */
   watchLiveUpdates(hub: LiveUpdatesGauges): void;
   /** Reads the open WebSockets and SSE streams at each scrape. */
@@ -123,6 +125,17 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
       })
     : null;
   for (const result of ['hit', 'stored', 'uncached']) answers?.labels({ result }).inc(0);
+  const listedJobs = options.responseCache
+    ? new Counter({
+        name: 'gateway_response_cache_listed_jobs_total',
+        help:
+          "job(id) on queries the response cache serves, by result (listed: taken from a job the caller's " +
+          'list page read; asked: asked of the upstream)',
+        labelNames: ['result'] as const,
+        registers,
+      })
+    : null;
+  for (const result of ['listed', 'asked']) listedJobs?.labels({ result }).inc(0);
   const gauges = scrapedGauges(registers);
   const watchCircuitBreaker = circuitBreakerMetrics(registers);
 
@@ -137,6 +150,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     live: { poll: (kind, outcome) => polls.inc({ kind, outcome }) },
     catalogueLookup: (hit) => catalogue?.inc({ result: hit ? 'hit' : 'miss' }),
     responseCacheAnswer: (result) => answers?.inc({ result }),
+    listedJobLookup: (used) => listedJobs?.inc({ result: used ? 'listed' : 'asked' }),
     ...gauges,
     watchCircuitBreaker,
     ...webhookMetrics(registers),

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESPONSE_TTL_POLICY, responseTtlPolicy } from '../../src/schema/response-cache-policy.js';
 import { createGatewayMetrics } from '../../src/telemetry/gateway-metrics.js';
-import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
+import { jobHeldAt, LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
 import { manualClock } from '../harness/manual-clock.js';
 import { sha256Hex } from '../../src/server/sha256-hex.js';
 import { ACME_1, ACME_2, ask, CACHE_TENANTS } from '../harness/response-cache.js';
@@ -170,6 +170,29 @@ describe('the response cache in the metrics', () => {
       stored: after.stored! - before.stored!,
       uncached: after.uncached! - before.uncached!,
     }).toEqual({ hit: 2, stored: 1, uncached: 1 });
+  });
+});
+
+describe('listed jobs in the metrics', () => {
+  it("counts each job(id) as taken from the caller's listed jobs, or asked of the upstream", async () => {
+    const count = async () => {
+      const text = await metrics.registry.metrics();
+      const read = (r: string) =>
+        Number(new RegExp(`gateway_response_cache_listed_jobs_total\\{result="${r}"\\} (\\d+)`).exec(text)?.[1]);
+      return { listed: read('listed'), asked: read('asked') };
+    };
+    const job = await jobHeldAt(stack, ACME_1, datasetId, clock, 'counted', 0.05);
+    const before = await count();
+    await ask(stack, 'query CountedList { jobs(first: 50) { edges { node { id } } } }');
+    const listed = await ask(stack, 'query($id: ID!) { job(id: $id) { id status } }', { id: job.id });
+    expect(listed.calls).toEqual({});
+    const asked = await ask(stack, 'query($id: ID!) { job(id: $id) { id status } }', { id: job.id }, ACME_2);
+    expect(asked.calls).toEqual({ 'GET /jobs/{id}': 1 });
+    const after = await count();
+    expect({ listed: after.listed - before.listed, asked: after.asked - before.asked }).toEqual({
+      listed: 1,
+      asked: 1,
+    });
   });
 });
 

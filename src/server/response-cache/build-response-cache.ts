@@ -64,6 +64,8 @@ export async function buildResponseCache(
     upstreams?: readonly string[];
     /** The live updates' poll intervals, which the times-to-live follow (unless `policy` is given). */
     polling?: PolicyIntervals;
+    /** Counts each `job(id)` taken from a listed job, or asked of the upstream (the gateway's metrics). */
+    onListedJob?: (used: boolean) => void;
   },
   logger: Logger,
 ): Promise<BuiltResponseCache> {
@@ -76,7 +78,12 @@ export async function buildResponseCache(
   const keyPrefix = deps.keyPrefix ?? `ftgw:rc:${realm}:`;
   let cache: ResponseCache;
   let broadcast: EvictionBroadcast | null = null;
-  const listedJobs = new ListedJobStore({ policy, now, maxEntries: settings.maxEntries });
+  const listedJobs = new ListedJobStore({
+    policy,
+    now,
+    maxEntries: settings.maxEntries,
+    ...(deps.onListedJob ? { onRecall: deps.onListedJob } : {}),
+  });
   if (settings.store === 'redis') {
     if (!redis?.store) throw new Error('RESPONSE_CACHE_STORE=redis needs a Redis connection (REDIS_URL)');
     // Loaded only for this store (with the library it drives).

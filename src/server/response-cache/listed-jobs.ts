@@ -48,6 +48,8 @@ export interface ListedJobStoreOptions {
   now: () => number;
   /** Jobs kept at most, over every caller (RESPONSE_CACHE_MAX_ENTRIES). */
   maxEntries: number;
+  /** Told of each `recall`: a listed job taken (true) or none (the upstream is asked). @default none */
+  onRecall?: (used: boolean) => void;
 }
 
 /** Typenames of the response cache's evictions by account. */
@@ -57,6 +59,7 @@ export class ListedJobStore {
   private readonly entries: LRUCache<string, Entry>;
   private readonly policy: ResponseTtlPolicy;
   private readonly now: () => number;
+  private readonly onRecall: (used: boolean) => void;
   /** The keys of the entries of each job (by public id) and of each account: what an eviction finds them by. */
   private readonly byJob = new Map<string, Set<string>>();
   private readonly byScope = new Map<string, Set<string>>();
@@ -64,6 +67,7 @@ export class ListedJobStore {
   constructor(options: ListedJobStoreOptions) {
     this.policy = options.policy;
     this.now = options.now;
+    this.onRecall = options.onRecall ?? (() => {});
     this.entries = new LRUCache({
       max: options.maxEntries,
       perf: { now: this.now },
@@ -89,7 +93,9 @@ export class ListedJobStore {
       },
       recall: (upstreamId) => {
         const entry = this.entries.get(keyOf(identity, upstreamId));
-        if (!entry || this.now() >= entry.validUntil) return undefined;
+        const used = entry !== undefined && this.now() < entry.validUntil;
+        this.onRecall(used);
+        if (!used) return undefined;
         noteValidUntil(context, entry.validUntil);
         return entry.job;
       },
