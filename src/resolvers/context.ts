@@ -7,7 +7,6 @@ import type { GraphQLError } from 'graphql';
 import { gatewayError } from '../errors/gateway-error.js';
 import type { LiveUpdates } from '../live/hub.js';
 import type { FineTuningProvider, ProviderBaseModel } from '../providers/fine-tuning-provider.js';
-import type { TogetherJobView } from '../providers/together-job.js';
 import type { ProviderName } from '../providers/provider-name.js';
 import type { Job } from '../upstream/schemas.js';
 import type { CallCredentials, CallOptions, Credentials, UpstreamClient } from '../upstream/types.js';
@@ -48,18 +47,16 @@ export interface GatewayServices {
   webhooks: WebhookServices | null;
 }
 
-/** A job as a list page or `GET /jobs/{id}` gives it, on either provider. */
-export type ListedJob = Job | TogetherJobView;
-
 /**
- * The jobs the caller's list pages read lately (server/response-cache/listed-jobs.ts), which its
- * `job(id)` may take instead of asking the upstream again.
+ * The jobs the caller's Nscale list pages read lately (server/response-cache/listed-jobs.ts), which
+ * its `job(id)` may take instead of asking the upstream again. (Together's list holds truncated jobs:
+ * jobs-connection.ts keeps none.)
  */
 export interface ListedJobs {
-  /** Keeps a page's jobs, read from a list asked at `askedAt` (before its call was sent), by their upstream ids. */
-  remember<J extends ListedJob>(jobs: readonly J[], askedAt: number, upstreamIdOf: (job: J) => string): void;
+  /** Keeps a page's jobs, read from a list asked at `askedAt` (before its call was sent). */
+  remember(jobs: readonly Job[], askedAt: number): void;
   /** A job kept and still fresh enough to answer with (its answer is then cached only as long as it is). */
-  recall(upstreamId: string): ListedJob | undefined;
+  recall(id: string): Job | undefined;
 }
 
 export interface GatewayContext {

@@ -68,9 +68,10 @@ export async function resolveJobs(args: JobsArgs, ctx: GatewayContext): Promise<
   // caller's next ones (listed-jobs.ts). Together's holds a truncated job (no events, so a failed
   // job's message is missing): `job(id)` asks for the full one.
   if (!together) {
+    const jobs = page.jobs as NscaleJob[]; // `list` above is Nscale's
     const loader = ctx.loaders().job;
-    for (const job of page.jobs) loader.prime(job.id, job);
-    ctx.listedJobs?.remember(page.jobs, askedAt, (job) => job.id);
+    for (const job of jobs) loader.prime(job.id, job);
+    ctx.listedJobs?.remember(jobs, askedAt);
   }
   return connectionOf(page, status);
 }

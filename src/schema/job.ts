@@ -185,15 +185,16 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx, info) => {
       const id = upstreamIdOf(ctx, args.id);
       const loaders = ctx.loaders();
-      // A job the caller's list page read a moment before, on a query the response cache serves.
-      const listed = ctx.listedJobs?.recall(id);
+      const together = togetherSession(ctx);
+      // A job the caller's Nscale list page read a moment before, on a query the response cache serves.
+      const listed = together ? undefined : ctx.listedJobs?.recall(id);
       if (listed) loaders.job.prime(id, listed);
       // What the selection reads of the job's upstream is asked for with the job, not after its answer:
       // one round trip, not two. The fields then read the same loads (a job the upstream does not show
       // costs these calls too).
       const selected = selectedSubfields(info);
       if (selected.has('metrics')) loadAhead(loaders.metrics, id);
-      if (togetherSession(ctx)) {
+      if (together) {
         if (selected.has('events')) loadAhead(loaders.events, id);
         if (selected.has('checkpoints')) loadAhead(loaders.checkpoints, id);
       }

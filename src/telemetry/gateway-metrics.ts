@@ -57,7 +57,7 @@ export interface GatewayMetrics {
   catalogueLookup(hit: boolean): void;
   /** Counts a GraphQL answer over HTTP by how the response cache served it (nothing when it is off). */
   responseCacheAnswer(result: ResponseCacheResult): void;
-  /** Counts a `job(id)` on a query the response cache serves: taken from the caller's listed jobs (true) or asked of the upstream. */
+  /** Counts an Nscale `job(id)` on a query the response cache serves: taken from the caller's listed jobs (true) or asked of the upstream. */
   listedJobLookup(used: boolean): void;
   /** Reads the hub's pollers, streams and leases at each scrape; called once per hub (one per provider), they add up. */
   watchLiveUpdates(hub: LiveUpdatesGauges): void;
@@ -129,7 +129,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     ? new Counter({
         name: 'gateway_response_cache_listed_jobs_total',
         help:
-          "job(id) on queries the response cache serves, by result (listed: taken from a job the caller's " +
+          "Nscale job(id) on queries the response cache serves, by result (listed: taken from a job the caller's " +
           'list page read; asked: asked of the upstream)',
         labelNames: ['result'] as const,
         registers,

@@ -27,14 +27,15 @@
  * account, so that an eviction costs what it drops, not what is kept.
  */
 import { LRUCache } from 'lru-cache';
-import type { ListedJob, ListedJobs } from '../../resolvers/context.js';
+import type { ListedJobs } from '../../resolvers/context.js';
 import { noteValidUntil, type ResponseTtlPolicy } from '../../schema/response-cache-policy.js';
+import type { Job } from '../../upstream/schemas.js';
 import type { CacheIdentity } from './cache-identity.js';
 import type { EvictedEntity } from './eviction-broadcast.js';
 import { ACCOUNT, ACCOUNT_JOBS } from './response-cache.js';
 
 interface Entry {
-  job: ListedJob;
+  job: Job;
   /** When the list that read it was asked. */
   askedAt: number;
   /** Until when an answer may show it. */
@@ -60,7 +61,7 @@ export class ListedJobStore {
   private readonly policy: ResponseTtlPolicy;
   private readonly now: () => number;
   private readonly onRecall: (used: boolean) => void;
-  /** The keys of the entries of each job (by public id) and of each account: what an eviction finds them by. */
+  /** The keys of the entries of each job and of each account: what an eviction finds them by. */
   private readonly byJob = new Map<string, Set<string>>();
   private readonly byScope = new Map<string, Set<string>>();
 
@@ -88,11 +89,11 @@ export class ListedJobStore {
   /** The store as one request of `identity` reads and fills it; `context` is the request's (for its answer's time-to-live). */
   forRequest(identity: CacheIdentity, context: object): ListedJobs {
     return {
-      remember: (jobs, askedAt, upstreamIdOf) => {
-        for (const job of jobs) this.remember(identity, job, upstreamIdOf(job), askedAt);
+      remember: (jobs, askedAt) => {
+        for (const job of jobs) this.remember(identity, job, askedAt);
       },
-      recall: (upstreamId) => {
-        const entry = this.entries.get(keyOf(identity, upstreamId));
+      recall: (id) => {
+        const entry = this.entries.get(keyOf(identity, id));
         const used = entry !== undefined && this.now() < entry.validUntil;
         this.onRecall(used);
         if (!used) return undefined;
@@ -116,11 +117,11 @@ export class ListedJobStore {
     for (const key of gone) this.entries.delete(key);
   }
 
-  private remember(identity: CacheIdentity, job: ListedJob, upstreamId: string, askedAt: number): void {
+  private remember(identity: CacheIdentity, job: Job, askedAt: number): void {
     const validUntil = Math.min(askedAt + this.policy.jobs[job.status], identity.expiresAt ?? Infinity);
     const left = validUntil - this.now();
     if (!(left > 0)) return;
-    const key = keyOf(identity, upstreamId);
+    const key = keyOf(identity, job.id);
     // Two lists answered out of order: the one asked later holds the newer job.
     const held = this.entries.peek(key);
     if (held && held.askedAt > askedAt) return;
@@ -144,4 +145,4 @@ function unindex(map: Map<string, Set<string>>, name: string, key: string): void
   if (keys.size === 0) map.delete(name);
 }
 
-const keyOf = (identity: CacheIdentity, upstreamId: string): string => `${identity.session}\n${upstreamId}`;
+const keyOf = (identity: CacheIdentity, id: string): string => `${identity.session}\n${id}`;
