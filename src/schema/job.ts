@@ -47,14 +47,15 @@ export const JobRef = builder.objectRef<JobShape>('Job').implement({
   description:
     'A fine-tuning job: a base model trained on a dataset (Nscale) or on uploaded files (Together), ' +
     'as a LoRA adapter or (Together) in full.',
+  // graphql-js asks this of every job an answer holds, whatever the query selects of it (an `id` under
+  // `@skip` included): how long a cached answer may live follows the status of each of its jobs.
+  isTypeOf: (job, ctx) => {
+    noteJobStatus(ctx, (job as JobShape).status);
+    return true;
+  },
   fields: (t) => ({
-    id: t.id({
+    id: t.exposeID('id', {
       description: "The job's id: Nscale's as the upstream gives it; on Together, `together:` and Together's id.",
-      resolve: (job, _args, ctx) => {
-        // Every cached answer holding a job resolves its id: how long the answer may live follows its status.
-        noteJobStatus(ctx, job.status);
-        return job.id;
-      },
     }),
     name: t.exposeString('name', { description: 'The job name.' }),
     status: t.field({

@@ -92,9 +92,8 @@ export const JOB_TTL_MS: Readonly<Record<JobStatusWire, number>> = RESPONSE_TTL_
 const jobStatuses = new WeakMap<object, Set<JobStatusWire>>();
 
 /**
- * Notes that the answer being built for `context` holds a job in `status`. Called from `Job.id`,
- * which resolves for every job of an answer the cache may keep: the cache adds `id` to every
- * selection of a type that has one, to know which entities an answer holds.
+ * Notes that the answer being built for `context` holds a job in `status`. Called from `Job`'s
+ * `isTypeOf`, which graphql-js asks of every job an answer holds, whatever is selected of it.
  */
 export function noteJobStatus(context: object, status: JobStatusWire): void {
   const seen = jobStatuses.get(context);

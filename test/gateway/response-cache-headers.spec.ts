@@ -75,6 +75,8 @@ describe('response headers with the response cache on', () => {
     expect(await read('status')).toBe('private, max-age=3');
     clock.at(job, 0.5); // a new document: the queued answer above is still cached for its own
     expect(await read('status name')).toBe('private, max-age=7');
+    // An `id` that may be skipped still lets the cache know the job, and so its status.
+    expect(await read('status id @skip(if: true)')).toBe('private, max-age=7');
     clock.at(job, 1.05);
     expect(await read('status name id')).toBe(seconds(POLICY.jobs.completed));
     expect(await read('status downloadUrl')).toBe(seconds(RESPONSE_TTL_POLICY.coordinates['Job.downloadUrl']!));
