@@ -12,6 +12,11 @@ export interface ScenarioResult {
   scenario: ScenarioName;
   /** Which repetition of the run (--reps), from 1. */
   rep: number;
+  /**
+   * Its server's place among those run at once (--together): 1 was started, and is asked at each
+   * tick, first. The places rotate from one repetition to the next. 1 when it ran alone.
+   */
+  place: number;
   /** `pass-through`, or `gateway` with the cache variable's value. */
   server: string;
   windowSeconds: number;
@@ -75,8 +80,12 @@ function costTable(results: readonly ScenarioResult[]): string {
   const baseOf = (r: ScenarioResult) => results.find((b) => b.scenario === 'passthrough' && b.rep === r.rep);
   const vs = (a: number, b: number | undefined) => (b === undefined || b === 0 ? '–' : `${fmt(a / b, 2)}×`);
   const { header, cells } = named(results);
+  // Where servers ran at once, the place each had (asked first, second, …), which rotates per repetition.
+  const placed = results.some((r) => r.place > 1);
+  const place = (r: ScenarioResult) => (placed ? [String(r.place)] : []);
   return table(
     header(
+      ...(placed ? ['place'] : []),
       'server',
       'client requests/s',
       'upstream calls/s',
@@ -94,6 +103,7 @@ function costTable(results: readonly ScenarioResult[]): string {
       const base = baseOf(r);
       return cells(
         r,
+        ...place(r),
         r.server,
         fmt(perSecond(r.requests, r)),
         fmt(callsPerSecond(r)),

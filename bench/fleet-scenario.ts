@@ -131,13 +131,19 @@ export async function runScenarios(
     );
   const busyAtStart = describeBusy(await busyProcesses());
   const loadAtStart = loadNow();
+  // The servers in the order they are started, behind the proxies in that order, and their fleets
+  // made, so that each tick asks them in that order. Run at once, the server asked first is
+  // measured some 2 % cheaper than the same server asked later (two builds swapped, bench/RESULTS.md):
+  // repetition r starts with the r-th scenario, so that over as many repetitions as scenarios each
+  // is in every place once.
+  const order = scenarios.map((_, i) => (i + rep - 1) % scenarios.length);
   const servers: ServerProcess[] = [];
   let fleets: FleetRecord[];
   let windows: Window[];
   let appliedAt: number[];
   const probes: ProbeOutcome[] = [];
   try {
-    for (const [i, scenario] of scenarios.entries()) servers.push(await start(setup, scenario, setup.apiBaseUrls[i]!));
+    for (const [slot, i] of order.entries()) servers.push(await start(setup, scenarios[i]!, setup.apiBaseUrls[slot]!));
     await setup.upstream.ask({ type: 'prepare' }, 'prepared');
     for (const server of servers) probes.push(await probe(server.url, setup.tenants, setup.expect));
     const { at } = await setup.upstream.ask({ type: 'start' }, 'started');
@@ -160,21 +166,25 @@ export async function runScenarios(
       setup.servers.delete(server);
     }
   }
+  // Measured by place; reported by scenario.
+  const slotOf = (i: number) => order.indexOf(i);
   // The pass-through's answers at tick 0 are the reference of the others' (of this repetition, or later ones).
   const reference = scenarios.indexOf('passthrough');
-  if (reference >= 0) setup.referenceProbe = probes[reference]!;
+  if (reference >= 0) setup.referenceProbe = probes[slotOf(reference)]!;
   return scenarios.map((scenario, i) => {
+    const slot = slotOf(i);
     const measured = {
-      fleet: fleets[i]!,
-      window: windows[i]!,
+      fleet: fleets[slot]!,
+      window: windows[slot]!,
       appliedAt,
-      probed: probes[i]!,
+      probed: probes[slot]!,
       loadAtStart,
       busyAtStart,
+      place: slot + 1,
     };
     const result = resultOf(setup, scenario, rep, measured);
     console.log(
-      `  ${scenario.padEnd(11)}${setup.options.reps > 1 ? ` rep ${rep}` : ''}: ${(result.requests / result.windowSeconds).toFixed(1)} req/s, CPU ${(result.cpuMs / result.requests).toFixed(3)} ms/req, ` +
+      `  ${scenario.padEnd(11)}${setup.options.reps > 1 ? ` rep ${rep}` : ''}${scenarios.length > 1 ? ` (place ${result.place})` : ''}: ${(result.requests / result.windowSeconds).toFixed(1)} req/s, CPU ${(result.cpuMs / result.requests).toFixed(3)} ms/req, ` +
         `${(result.upstreamCalls / result.windowSeconds).toFixed(1)} upstream calls/s, p50/p99 ${result.latency.p50.toFixed(1)}/${result.latency.p99.toFixed(1)} ms; ` +
         `staleness p50/p99/max ${result.staleness.delays.p50.toFixed(0)}/${result.staleness.delays.p99.toFixed(0)}/${result.staleness.delays.max.toFixed(0)} ms; ` +
         `checked ${result.checked}/${result.sent}${result.failures ? `, ${result.failures} FAILED: ${result.firstFailure}` : ''}`,
@@ -194,6 +204,7 @@ function resultOf(
     probed: ProbeOutcome;
     loadAtStart: number[];
     busyAtStart: string;
+    place: number;
   },
 ): ScenarioResult {
   const { options } = setup;
@@ -217,6 +228,7 @@ function resultOf(
   return {
     scenario,
     rep,
+    place: m.place,
     server:
       scenario === 'passthrough'
         ? 'pass-through'

@@ -17,6 +17,7 @@ function result(
   return {
     scenario,
     rep,
+    place: 1,
     server: scenario === 'passthrough' ? 'pass-through' : `gateway, X=${scenario === 'cache-on'}`,
     windowSeconds: 10,
     requests: f.requests,

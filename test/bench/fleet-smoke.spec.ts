@@ -95,7 +95,7 @@ describe('bench:fleet smoke run', () => {
   );
 
   it(
-    'with --together runs the scenarios of a repetition at once, each counted apart, every answer checked',
+    'with --together runs the scenarios of a repetition at once, each counted apart, every answer checked, in places that rotate',
     { timeout: 300_000 },
     async () => {
       dir ??= await mkdtemp(join(tmpdir(), 'bench-fleet-smoke-'));
@@ -103,11 +103,16 @@ describe('bench:fleet smoke run', () => {
       const { stdout } = await fleet([
         ...['--clients', '8', '--tokens', '4', '--organizations', '2', '--jobs-per-organization', '3'],
         ...['--poll-ms', '200', '--warmup', '0.3', '--duration', '1', '--job-seconds', '1', '--tick-ms', '20'],
-        ...['--scenarios', 'passthrough,cache-on', '--together', '--out', out],
+        ...['--scenarios', 'passthrough,cache-on', '--together', '--reps', '2', '--out', out],
       ]);
       const { results } = JSON.parse(await readFile(`${out}.json`, 'utf8')) as { results: ScenarioResult[] };
-      expect(results.map((r) => `${r.scenario} ${r.rep}`)).toEqual(['passthrough 1', 'cache-on 1']);
-      const [passthrough, cached] = results as [ScenarioResult, ScenarioResult];
+      // Reported by scenario; run in places that swap from one repetition to the next.
+      expect(results.map((r) => `${r.scenario} ${r.rep} place ${r.place}`)).toEqual([
+        'passthrough 1 place 1',
+        'cache-on 1 place 2',
+        'passthrough 2 place 2',
+        'cache-on 2 place 1',
+      ]);
       for (const r of results) {
         expect({ scenario: r.scenario, failures: r.failures, firstFailure: r.firstFailure }).toEqual({
           scenario: r.scenario,
@@ -119,15 +124,20 @@ describe('bench:fleet smoke run', () => {
         expect(r.staleness.neverRead).toBe(0);
         expect(r.staleness.futureReads).toBe(0);
       }
-      expect(cached.probe).toBe('identical (8 answers)');
-      // One window for both, one upstream clock: the same changes, read by each fleet.
-      expect(cached.windowSeconds).toBe(passthrough.windowSeconds);
-      expect(cached.staleness.changes).toBe(passthrough.staleness.changes);
-      // Each server's calls counted by its own proxy: the pass-through asks for every poll, the cache not.
       const calls = (r: ScenarioResult) => Object.values(r.upstreamByRoute).reduce((sum, n) => sum + n, 0);
-      expect(calls(passthrough)).toBeGreaterThan(calls(cached));
-      expect(passthrough.upstreamByRoute['GET /jobs/{id}/metrics']).toBeGreaterThan(0);
+      for (const rep of [1, 2]) {
+        const [passthrough, cached] = results.filter((r) => r.rep === rep) as [ScenarioResult, ScenarioResult];
+        // Compared with the pass-through's answers wherever it ran.
+        expect(cached.probe).toBe('identical (8 answers)');
+        // One window for both, one upstream clock: the same changes, read by each fleet.
+        expect(cached.windowSeconds).toBe(passthrough.windowSeconds);
+        expect(cached.staleness.changes).toBe(passthrough.staleness.changes);
+        // Each server's calls counted by its own proxy: the pass-through asks for every poll, the cache not.
+        expect(calls(passthrough)).toBeGreaterThan(calls(cached));
+        expect(passthrough.upstreamByRoute['GET /jobs/{id}/metrics']).toBeGreaterThan(0);
+      }
       expect(stdout).toContain('at once (--together)');
+      expect(stdout).toContain('cache-on    rep 2 (place 1)');
     },
   );
 
