@@ -48,14 +48,44 @@ export function mediansOf(results: readonly ScenarioResult[]): ScenarioMedians[]
   });
 }
 
-/** `figure` of cache-on ÷ that of the pass-through of the same repetition, for each repetition with both. */
-export function ratiosPerRep(results: readonly ScenarioResult[], figure: (r: ScenarioResult) => number): number[] {
+/**
+ * `figure` of cache-on ÷ that of the pass-through (or of `base`) of the same repetition, for each
+ * repetition with both.
+ */
+export function ratiosPerRep(
+  results: readonly ScenarioResult[],
+  figure: (r: ScenarioResult) => number,
+  base: ScenarioName = 'passthrough',
+): number[] {
   const reps = [...new Set(results.map((r) => r.rep))].sort((a, b) => a - b);
   return reps.flatMap((rep) => {
     const pick = (name: ScenarioName) => results.find((r) => r.scenario === name && r.rep === rep);
-    const [pass, on] = [pick('passthrough'), pick('cache-on')];
-    return pass && on ? [figure(on) / figure(pass)] : [];
+    const [under, on] = [pick(base), pick('cache-on')];
+    return under && on ? [figure(on) / figure(under)] : [];
   });
+}
+
+/**
+ * Two gateways run at once (--together), compared: cache-on's CPU per client request ÷ cache-off's, the
+ * geometric mean of each repetition's ratio. Over a whole rotation of the places (as many repetitions
+ * as scenarios) each was once in every place, and the place's own effect, a factor, cancels out of
+ * the product (a median of the ratios would keep some of it). Null unless both ran at once, several
+ * times.
+ */
+export function abRatio(results: readonly ScenarioResult[]): string | null {
+  if (!results.some((r) => r.place > 1) || !manyReps(results)) return null;
+  const ratios = ratiosPerRep(results, cpuPerRequest, 'cache-off').filter(Number.isFinite);
+  if (ratios.length < 2) return null;
+  const scenarios = new Set(results.map((r) => r.scenario)).size;
+  const geometric = Math.exp(ratios.reduce((sum, x) => sum + Math.log(x), 0) / ratios.length);
+  const whole =
+    ratios.length % scenarios === 0
+      ? ''
+      : ` (not a whole rotation of the ${scenarios} places: the places do not cancel out)`;
+  return (
+    `cache-on ÷ cache-off, server CPU per client request, geometric mean of the repetitions' ratios: ` +
+    `**${fmt(geometric, 3)}** (${ratios.map((x) => fmt(x, 3)).join(', ')})${whole}.`
+  );
 }
 
 const times = (a: number, b: number | undefined) =>

@@ -5,7 +5,7 @@
  * --reps N > 1, one row per scenario and repetition, and the medians (fleet-report-medians.ts).
  */
 import type { ScenarioName } from './fleet-options.js';
-import { callsPerSecond, cpuPerRequest, goalsTable, manyReps, mediansTable } from './fleet-report-medians.js';
+import { abRatio, callsPerSecond, cpuPerRequest, goalsTable, manyReps, mediansTable } from './fleet-report-medians.js';
 import { fmt, percentile, table } from './report.js';
 
 export interface ScenarioResult {
@@ -200,6 +200,7 @@ export function renderFleetReport(results: readonly ScenarioResult[], c: FleetRe
     '#### Cost: upstream calls, server CPU and latency per client request (measured window)',
     costTable(results),
     ...(manyReps(results) ? ['#### Median over repetitions', mediansTable(results)] : []),
+    ...(abRatio(results) ? [abRatio(results)!] : []),
     `#### Staleness: how long after each status change each client of the organization first read it (poll every ${fmt(c.pollMs, 0)} ms, TTL taken as ${fmt(c.ttlMs, 0)} ms)`,
     stalenessTable(results, c.limitMs),
     '#### Upstream calls by route',

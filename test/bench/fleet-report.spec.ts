@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ScenarioName } from '../../bench/fleet-options.js';
-import { mediansOf, middle, ratiosPerRep, cpuPerRequest } from '../../bench/fleet-report-medians.js';
+import { abRatio, mediansOf, middle, ratiosPerRep, cpuPerRequest } from '../../bench/fleet-report-medians.js';
 import { renderFleetReport, type ScenarioResult } from '../../bench/fleet-report.js';
 
 /** A result of 10 s with `requests` answered, `cpuMs` of server CPU and `calls` upstream calls. */
@@ -108,6 +108,32 @@ describe('fleet report over repetitions', () => {
     expect(rowOf(markdown, "| answers with another organization's")).toMatch(/\| 2 \|$/);
     expect(markdown).toContain('| route | passthrough rep 1 calls/s |');
     expect(markdown).toContain('- cache-off rep 2: wrong answer in cache-off rep 2');
+  });
+
+  it('compares two gateways run at once by the geometric mean of their ratios, each place once', () => {
+    // Three places that cost 1, 1.02 and 1.05 times as much, the same build in both gateways: the places
+    // rotate (rep r starts with the r-th scenario), and cancel out of the product.
+    const cost = [1, 1.02, 1.05];
+    const placed = (scenario: ScenarioName, rep: number, place: number) => ({
+      ...result(scenario, rep, { requests: 1000, cpuMs: 800 * cost[place - 1]!, calls: 100 }),
+      place,
+    });
+    const rotated = [1, 2, 3].flatMap((rep) =>
+      (['passthrough', 'cache-off', 'cache-on'] as const).map((scenario, i) =>
+        placed(scenario, rep, ((i - (rep - 1) + 3) % 3) + 1),
+      ),
+    );
+    expect(rotated.map((r) => r.place)).toEqual([1, 2, 3, 3, 1, 2, 2, 3, 1]);
+    expect(abRatio(rotated)).toContain('**1.000** (1.029, 1.020, 0.952)');
+    const markdown = renderFleetReport(rotated, context);
+    expect(markdown).toContain('cache-on ÷ cache-off, server CPU per client request');
+    // The place of each result is in its row.
+    expect(rowOf(markdown, '| cache-on | 3 | 1 | gateway')).toBeDefined();
+    // Not a whole rotation: said so.
+    expect(abRatio(rotated.filter((r) => r.rep < 3))).toContain('not a whole rotation');
+    // Run one after the other (every place 1), or once: no such line.
+    expect(abRatio(twoReps)).toBeNull();
+    expect(abRatio(rotated.filter((r) => r.rep === 1))).toBeNull();
   });
 
   it('reads as one run does with a single repetition: no rep column, no medians', () => {
