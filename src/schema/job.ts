@@ -17,7 +17,7 @@ import { builder } from './builder.js';
 import { DatasetRef } from './dataset.js';
 import { CreateJobInput } from './hyperparameters.js';
 import { MetricsRef } from './metrics.js';
-import { noteJobStatus } from './response-cache-policy.js';
+import { noteJob } from './response-cache-policy.js';
 
 const STATUS_TEXT: Record<JobStatusWire, string> = {
   queued: 'Waiting for capacity.',
@@ -48,9 +48,10 @@ export const JobRef = builder.objectRef<JobShape>('Job').implement({
     'A fine-tuning job: a base model trained on a dataset (Nscale) or on uploaded files (Together), ' +
     'as a LoRA adapter or (Together) in full.',
   // graphql-js asks this of every job an answer holds, whatever the query selects of it (an `id` under
-  // `@skip` included): how long a cached answer may live follows the status of each of its jobs.
+  // `@skip` included): a cached answer lives as long as the status of each of its jobs allows, and
+  // leaves when one of them changes.
   isTypeOf: (job, ctx) => {
-    noteJobStatus(ctx, (job as JobShape).status);
+    noteJob(ctx, (job as JobShape).id, (job as JobShape).status);
     return true;
   },
   fields: (t) => ({

@@ -88,17 +88,25 @@ export function responseTtlPolicy(intervals: PolicyIntervals): ResponseTtlPolicy
 export const RESPONSE_TTL_POLICY: ResponseTtlPolicy = responseTtlPolicy(DEFAULT_INTERVALS);
 export const JOB_TTL_MS: Readonly<Record<JobStatusWire, number>> = RESPONSE_TTL_POLICY.jobs;
 
-/** The statuses of the jobs each operation's answer holds, by its context (noted as `Job.id` resolves). */
-const jobStatuses = new WeakMap<object, Set<JobStatusWire>>();
+/** The jobs each operation's answer holds, by its context: their statuses and their ids. */
+const heldJobs = new WeakMap<object, { statuses: Set<JobStatusWire>; ids: Set<string> }>();
 
 /**
- * Notes that the answer being built for `context` holds a job in `status`. Called from `Job`'s
+ * Notes that the answer being built for `context` holds the job `id`, in `status`. Called from `Job`'s
  * `isTypeOf`, which graphql-js asks of every job an answer holds, whatever is selected of it.
  */
-export function noteJobStatus(context: object, status: JobStatusWire): void {
-  const seen = jobStatuses.get(context);
-  if (seen) seen.add(status);
-  else jobStatuses.set(context, new Set([status]));
+export function noteJob(context: object, id: string, status: JobStatusWire): void {
+  const held = heldJobs.get(context);
+  if (!held) heldJobs.set(context, { statuses: new Set([status]), ids: new Set([id]) });
+  else {
+    held.statuses.add(status);
+    held.ids.add(id);
+  }
+}
+
+/** The ids of the jobs the answer being built for `context` holds (what evicts it when one changes). */
+export function jobsHeld(context: object): ReadonlySet<string> {
+  return heldJobs.get(context)?.ids ?? new Set();
 }
 
 /** Until when, on the gateway's clock, the answer being built for each context may be kept (data it reused). */
@@ -119,7 +127,7 @@ export function noteValidUntil(context: object, until: number): void {
  */
 export function responseTtl(context: object, ttl: number, policy: ResponseTtlPolicy, now: number): number {
   let shortest = ttl;
-  const statuses = jobStatuses.get(context);
+  const statuses = heldJobs.get(context)?.statuses;
   if (statuses) for (const status of statuses) shortest = Math.min(shortest, policy.jobs[status]);
   const until = validUntil.get(context);
   if (until !== undefined) shortest = Math.min(shortest, Math.max(0, until - now));

@@ -121,10 +121,13 @@ describe.each([{ over: undefined }, { over: 'http' as const }])('the response ca
     );
     await eventually(() => (watch.events.length > 0 ? true : undefined), 10_000, 'the first event');
     const RUNNING = '{ jobs(first: 50, status: RUNNING) { edges { node { id } } } }';
+    // A job whose id the query leaves out (`@include` false) is tied to its answer all the same.
+    const WITHOUT_ID = 'query($id: ID!, $withId: Boolean!) { job(id: $id) { status id @include(if: $withId) } }';
     const runningIds = (answer: { body: { data?: any } }) => answer.body.data?.jobs.edges.map((e: any) => e.node.id);
     for (const [query, variables] of [
       [JOB, { id: job.id }],
       [RUNNING, {}],
+      [WITHOUT_ID, { id: job.id, withId: false }],
     ] as const) {
       await ask(stack, query, variables, ACME_1);
       expect((await ask(stack, query, variables, ACME_1)).calls).toEqual({}); // cached as queued
@@ -143,6 +146,8 @@ describe.each([{ over: undefined }, { over: 'http' as const }])('the response ca
     expect(detail.calls).toEqual({ 'GET /jobs/{id}': 1 });
     const running = await ask(stack, RUNNING, {}, ACME_1);
     expect(runningIds(running)).toContain(job.id);
+    const withoutId = await ask(stack, WITHOUT_ID, { id: job.id, withId: false }, ACME_1);
+    expect(withoutId.body.data).toEqual({ job: { status: 'RUNNING' } });
     watch.abort();
   });
 

@@ -16,6 +16,9 @@
  *   token's JWT `exp`, and an expired token is not served from the cache (the upstream refuses it).
  * - `invalidateViaMutation`: a mutation is never cached, and the entities its answer returns (the
  *   cancelled job) are evicted for every caller who holds them.
+ * - Each answer stored is tied to every job it holds, as `Job`'s `isTypeOf` noted them
+ *   (response-cache-policy.ts), beside the entities the plugin collects: the plugin finds a job by
+ *   its `id` in the answer, which a query may leave out (`@skip`, `@include`).
  * - `includeExtensionMetadata`: how each answer was served, read (and removed) by cache-headers.ts.
  *
  * A query it serves also gets the caller's listed jobs (listed-jobs.ts), when the cache keeps them:
@@ -27,7 +30,7 @@ import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../../resolvers/context.js';
 import { schema } from '../../schema/index.js';
-import { cacheRules, responseTtl, type ResponseTtlPolicy } from '../../schema/response-cache-policy.js';
+import { cacheRules, jobsHeld, responseTtl, type ResponseTtlPolicy } from '../../schema/response-cache-policy.js';
 import { accountOf, cacheKey, type CacheIdentity } from './cache-identity.js';
 import { useResponseCacheHeaders } from './cache-headers.js';
 import type { ResponseCacheResult } from '../../telemetry/gateway-metrics.js';
@@ -69,21 +72,46 @@ export function useGatewayResponseCache(options: GatewayResponseCacheOptions): P
     const expiresAt = request ? identityOf(request)?.expiresAt : null;
     return expiresAt == null ? Infinity : Math.max(0, expiresAt - now());
   };
+  // The jobs an answer holds, as `Job`'s `isTypeOf` noted them, for the answer about to be stored under
+  // each key: the plugin ties an answer to the jobs whose `id` it holds, and a job whose `id` the query
+  // skipped (`@skip`, `@include`) would otherwise not evict it when it changes.
+  const keys = new WeakMap<object, string>();
+  let held: { key: string; jobs: ReadonlySet<string> } | null = null;
+  const store: ResponseCache['store'] = {
+    get: (key) => cache.store.get(key),
+    invalidate: (entities) => cache.store.invalidate(entities),
+    set(key, result, entities, ttl) {
+      const jobs = held?.key === key ? held.jobs : null;
+      held = null;
+      const all = jobs?.size ? [...entities, ...[...jobs].map((id) => ({ typename: 'Job', id }))] : entities;
+      return cache.store.set(key, result, all, ttl);
+    },
+  };
   return {
     onPluginInit({ addPlugin }) {
       addPlugin(
         useResponseCache<GatewayContext>({
-          cache: cache.store,
+          cache: store,
           enabled: (request) => served(request),
           session: (request) => (served(request) ? identityOf(request)!.session : null),
-          buildResponseCacheKey: ({ documentString, operationName, variableValues, request }) => {
+          buildResponseCacheKey: ({ documentString, operationName, variableValues, request, context }) => {
             const identity = served(request) ? identityOf(request) : null;
-            return identity ? cacheKey(identity, documentString, operationName, variableValues) : '';
+            if (!identity) return '';
+            const key = cacheKey(identity, documentString, operationName, variableValues);
+            if (typeof context === 'object' && context !== null) keys.set(context, key);
+            return key;
           },
           ttl: 0,
           ...cacheRules(schema, policy),
-          onTtl: ({ ttl, context }) =>
-            Math.min(responseTtl(context, ttl, policy, now()), untilExpiry((context as { request?: Request }).request)),
+          // Called just before the answer is stored (in the same turn): what it holds goes with it.
+          onTtl: ({ ttl, context }) => {
+            const key = keys.get(context);
+            held = key === undefined ? null : { key, jobs: jobsHeld(context) };
+            return Math.min(
+              responseTtl(context, ttl, policy, now()),
+              untilExpiry((context as { request?: Request }).request),
+            );
+          },
           invalidateViaMutation: true,
           includeExtensionMetadata: true,
         }),
