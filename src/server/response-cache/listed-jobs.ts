@@ -32,6 +32,7 @@ import { noteValidUntil, type ResponseTtlPolicy } from '../../schema/response-ca
 import type { Job } from '../../upstream/schemas.js';
 import type { CacheIdentity } from './cache-identity.js';
 import type { EvictedEntity } from './eviction-broadcast.js';
+import { index, unindex, type KeyIndex } from './key-index.js';
 import { ACCOUNT, ACCOUNT_JOBS } from './response-cache.js';
 
 interface Entry {
@@ -62,8 +63,8 @@ export class ListedJobStore {
   private readonly now: () => number;
   private readonly onRecall: (used: boolean) => void;
   /** The keys of the entries of each job and of each account: what an eviction finds them by. */
-  private readonly byJob = new Map<string, Set<string>>();
-  private readonly byScope = new Map<string, Set<string>>();
+  private readonly byJob: KeyIndex = new Map();
+  private readonly byScope: KeyIndex = new Map();
 
   constructor(options: ListedJobStoreOptions) {
     this.policy = options.policy;
@@ -130,19 +131,6 @@ export class ListedJobStore {
     index(this.byJob, job.id, key);
     index(this.byScope, identity.scope, key);
   }
-}
-
-function index(map: Map<string, Set<string>>, name: string, key: string): void {
-  const keys = map.get(name);
-  if (keys) keys.add(key);
-  else map.set(name, new Set([key]));
-}
-
-function unindex(map: Map<string, Set<string>>, name: string, key: string): void {
-  const keys = map.get(name);
-  if (!keys) return;
-  keys.delete(key);
-  if (keys.size === 0) map.delete(name);
 }
 
 const keyOf = (identity: CacheIdentity, id: string): string => `${identity.session}\n${id}`;

@@ -11,6 +11,7 @@
  */
 import type { Cache } from '@graphql-yoga/plugin-response-cache';
 import { LRUCache } from 'lru-cache';
+import { index, unindex, type KeyIndex } from './key-index.js';
 import { storedBody } from './stored-body.js';
 
 type Entities = Parameters<Cache['set']>[2];
@@ -40,13 +41,9 @@ const sizeOf = (result: Result): number =>
 const entityId = (typename: string, id: string | number): string => `${typename}:${id}`;
 
 export function createMemoryStore({ maxEntries, maxBytes }: MemoryStoreOptions): MemoryStore {
-  const holders = new Map<string, Set<string>>();
+  const holders: KeyIndex = new Map();
   const unlink = (key: string, entry: Entry) => {
-    for (const id of entry.entityIds) {
-      const keys = holders.get(id);
-      keys?.delete(key);
-      if (keys?.size === 0) holders.delete(id);
-    }
+    for (const id of entry.entityIds) unindex(holders, id, key);
   };
   const answers = new LRUCache<string, Entry>({
     max: maxEntries,
@@ -64,11 +61,7 @@ export function createMemoryStore({ maxEntries, maxBytes }: MemoryStoreOptions):
       const size = sizeOf(result);
       answers.set(key, entry, { ttl, size });
       if (answers.peek(key) !== entry) return; // too large: not kept
-      for (const id of entry.entityIds) {
-        const keys = holders.get(id);
-        if (keys) keys.add(key);
-        else holders.set(id, new Set([key]));
-      }
+      for (const id of entry.entityIds) index(holders, id, key);
     },
     get: (key) => answers.get(key)?.result ?? null,
     invalidate(entities) {

@@ -72,16 +72,16 @@ export function useGatewayResponseCache(options: GatewayResponseCacheOptions): P
     const expiresAt = request ? identityOf(request)?.expiresAt : null;
     return expiresAt == null ? Infinity : Math.max(0, expiresAt - now());
   };
-  // The jobs an answer holds, as `Job`'s `isTypeOf` noted them, for the answer about to be stored under
-  // each key: the plugin ties an answer to the jobs whose `id` it holds, and a job whose `id` the query
-  // skipped (`@skip`, `@include`) would otherwise not evict it when it changes.
-  const keys = new WeakMap<object, string>();
-  let held: { key: string; jobs: ReadonlySet<string> } | null = null;
+  // The jobs the answer about to be stored holds, as `Job`'s `isTypeOf` noted them: the plugin ties an
+  // answer to the jobs whose `id` it holds, and a job whose `id` the query skipped (`@skip`,
+  // `@include`) would otherwise not evict it when it changes. The plugin asks `onTtl` of each answer
+  // and, in the same turn, stores it or not: what `onTtl` reads goes with the next `set`.
+  let held: ReadonlySet<string> | null = null;
   const store: ResponseCache['store'] = {
     get: (key) => cache.store.get(key),
     invalidate: (entities) => cache.store.invalidate(entities),
     set(key, result, entities, ttl) {
-      const jobs = held?.key === key ? held.jobs : null;
+      const jobs = held;
       held = null;
       const all = jobs?.size ? [...entities, ...[...jobs].map((id) => ({ typename: 'Job', id }))] : entities;
       return cache.store.set(key, result, all, ttl);
@@ -94,19 +94,14 @@ export function useGatewayResponseCache(options: GatewayResponseCacheOptions): P
           cache: store,
           enabled: (request) => served(request),
           session: (request) => (served(request) ? identityOf(request)!.session : null),
-          buildResponseCacheKey: ({ documentString, operationName, variableValues, request, context }) => {
+          buildResponseCacheKey: ({ documentString, operationName, variableValues, request }) => {
             const identity = served(request) ? identityOf(request) : null;
-            if (!identity) return '';
-            const key = cacheKey(identity, documentString, operationName, variableValues);
-            if (typeof context === 'object' && context !== null) keys.set(context, key);
-            return key;
+            return identity ? cacheKey(identity, documentString, operationName, variableValues) : '';
           },
           ttl: 0,
           ...cacheRules(schema, policy),
-          // Called just before the answer is stored (in the same turn): what it holds goes with it.
           onTtl: ({ ttl, context }) => {
-            const key = keys.get(context);
-            held = key === undefined ? null : { key, jobs: jobsHeld(context) };
+            held = jobsHeld(context);
             return Math.min(
               responseTtl(context, ttl, policy, now()),
               untilExpiry((context as { request?: Request }).request),
