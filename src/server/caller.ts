@@ -70,26 +70,7 @@ export type CallerSource =
 /** The scheme and the credential of an Authorization value (`Bearer abc`, `Basic …`). */
 const SCHEME = /^(\S+)\s+(.+)$/;
 
-/**
- * Each HTTP request's caller, read once: up to six plugins ask for it (the secrets scope, the rate
- * limit, the operations bound, persisted queries, the response cache, the context factory), and each
- * reading cost a header lookup per field and a JSON identity (1.5 % of an uncached request's CPU in
- * the profile of issue 22). A reading made without the Node request (no peer address) gives way to
- * one made with it.
- */
-const httpCallers = new WeakMap<Request, { caller: Caller; withPeer: boolean }>();
-
 export function readCaller(source: CallerSource): Caller {
-  if (source.transport !== 'http') return readSource(source);
-  const withPeer = source.req !== undefined;
-  const known = httpCallers.get(source.request);
-  if (known && (known.withPeer || !withPeer)) return known.caller;
-  const caller = readSource(source);
-  httpCallers.set(source.request, { caller, withPeer });
-  return caller;
-}
-
-function readSource(source: CallerSource): Caller {
   const header = headerReader(source);
   const field =
     source.transport === 'http'

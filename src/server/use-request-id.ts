@@ -1,6 +1,7 @@
 /**
  * Request ids over HTTP: `X-Request-Id` taken from the caller when well formed (1–128 letters, digits
- * and `._:-`), else generated; echoed on the response; and the context gets `requestId`. The scope (src/telemetry/request-scope.ts) is kept per request here
+ * and `._:-`), else generated; echoed on the response; and the context gets `requestId` and `log`
+ * (the request's child logger). The scope (src/telemetry/request-scope.ts) is kept per request here
  * and handed on explicitly: the gateway's context puts its id in every upstream call's options, the
  * request log and the internal-error log write with its logger.
  */
@@ -44,11 +45,11 @@ export function createRequestScopes(
   };
 }
 
-export function useRequestId(scopes: RequestScopes): Plugin<{ requestId?: string }> {
+export function useRequestId(scopes: RequestScopes): Plugin<{ requestId?: string; log?: Logger }> {
   return {
     onContextBuilding({ context, extendContext }) {
       const scope = scopes.ofContext(context);
-      if (scope) extendContext({ requestId: scope.requestId });
+      if (scope) extendContext({ requestId: scope.requestId, log: scope.log });
     },
     onResponse({ request, response }) {
       response.headers.set(REQUEST_ID_HEADER, scopes.of(request).requestId);

@@ -55,7 +55,9 @@ export function useRequestLog(scopes: RequestScopes, probePaths: readonly string
         ...(response.headers.get('content-type')?.startsWith('text/event-stream') ? { stream: 'sse' } : {}),
       };
       // The request's own logger, so that the line carries its request id.
-      scopes.of(request).write(probePaths.includes(path) ? 'debug' : 'info', line, 'request');
+      const log = scopes.of(request).log;
+      if (probePaths.includes(path)) log.debug(line, 'request');
+      else log.info(line, 'request');
     },
   };
 }

@@ -15,15 +15,10 @@ import type { UpstreamObserver } from '../upstream/observer.js';
 
 export interface RequestScope {
   requestId: string;
-  /** A child of the gateway's logger bound to `requestId`, and to `traceId` when tracing is on; made on first use. */
-  readonly log: Logger;
-  /**
-   * Writes one line with the scope's bindings through the gateway's logger, the same line `log`
-   * would write, without making a child logger: the request log writes one line per request, and a
-   * child per request was most of that line's cost (issue 22).
-   */
-  write(level: 'info' | 'debug', fields: object, message: string): void;
+  /** A child of the gateway's logger bound to `requestId`, and to `traceId` when tracing is on. */
+  log: Logger;
 }
+
 /** 1 to 128 letters, digits and `._:-`. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -37,17 +32,7 @@ export function requestIdFrom(presented: string | null | undefined): string {
  * joins the request's log lines to its trace.
  */
 export function requestScope(logger: Logger, requestId: string, traceId?: string): RequestScope {
-  const bindings = traceId ? { requestId, traceId } : { requestId };
-  let child: Logger | undefined;
-  return {
-    requestId,
-    get log() {
-      return (child ??= logger.child(bindings));
-    },
-    write(level, fields, message) {
-      logger[level]({ ...bindings, ...fields }, message);
-    },
-  };
+  return { requestId, log: logger.child(traceId ? { requestId, traceId } : { requestId }) };
 }
 
 /** Sends the id of the request an exchange belongs to (its call's `requestId`) to the upstream as `X-Request-Id`. */

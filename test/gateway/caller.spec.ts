@@ -5,11 +5,9 @@
  * default credentials (DEMO's dataset), the caller's own (OTHER's dataset), or the refusal, with no
  * upstream call. A second table spends one rate-limit quota from both transports and every casing.
  */
-import type { IncomingMessage } from 'node:http';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readCaller } from '../../src/server/caller.js';
 import { createRateLimit } from '../../src/server/create-rate-limit.js';
 import { seedDataset } from '../harness/fixtures.js';
 import { DEMO, OTHER, startStack, type Stack } from '../harness/stack.js';
@@ -313,31 +311,5 @@ describe('the rate-limit subject over both transports', () => {
     expect(outcomes).toEqual(steps.map((step) => step[3]));
     // Another token is another caller (refused by the upstream, not by the gateway's limit).
     expect(code(await send('ws', 'upper', 'Bearer stranger-token'))).toBe('UNAUTHENTICATED');
-  });
-});
-
-describe('one reading per HTTP request (caller.ts)', () => {
-  const request = () =>
-    new Request('http://localhost:4000/graphql', {
-      method: 'POST',
-      headers: { authorization: 'Bearer tok-memo-1', 'x-organization-id': 'org-1' },
-    });
-  const peer = (address: string) => ({ socket: { remoteAddress: address } }) as unknown as IncomingMessage;
-
-  it('gives every plugin the same reading of a request, and a reading with the peer address wins over one without', () => {
-    const r = request();
-    const withoutPeer = readCaller({ transport: 'http', request: r });
-    expect(withoutPeer.rateLimitSubject.remoteAddress).toBeUndefined();
-    const withPeer = readCaller({ transport: 'http', request: r, req: peer('10.0.0.7') });
-    expect(withPeer.rateLimitSubject.remoteAddress).toBe('10.0.0.7');
-    expect(readCaller({ transport: 'http', request: r })).toBe(withPeer);
-    expect(readCaller({ transport: 'http', request: r, req: peer('10.0.0.7') })).toBe(withPeer);
-    expect(withPeer.credentials).toMatchObject({ token: 'tok-memo-1', organizationId: 'org-1' });
-  });
-
-  it('reads each request for itself', () => {
-    const a = readCaller({ transport: 'http', request: request(), req: peer('10.0.0.1') });
-    const b = readCaller({ transport: 'http', request: request(), req: peer('10.0.0.2') });
-    expect([a.rateLimitSubject.remoteAddress, b.rateLimitSubject.remoteAddress]).toEqual(['10.0.0.1', '10.0.0.2']);
   });
 });

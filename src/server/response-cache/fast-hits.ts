@@ -224,8 +224,7 @@ function send(options: FastHitsOptions, exchange: Exchange, hit: Hit, params: Pa
   options.metrics?.responseCacheAnswer('hit');
   options.metrics?.response(200, 'none');
   const ms = Math.round((performance.now() - exchange.startedAt) * 10) / 10;
-  requestScope(options.logger, requestId).write(
-    'info',
+  requestScope(options.logger, requestId).log.info(
     {
       method: 'POST',
       path: options.endpoint,
