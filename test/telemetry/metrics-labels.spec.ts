@@ -51,6 +51,33 @@ describe('metric labels', () => {
     ).toBe(true);
   });
 
+  it('counts a validation failure once, by its phase and code, and the errors of an execution one by one', async () => {
+    const invalid = await stack.gql('query Invalid { baseModels { noSuchField alsoMissing } }');
+    expect(invalid.errors?.map((e) => e.extensions?.['code'])).toEqual([
+      'GRAPHQL_VALIDATION_FAILED',
+      'GRAPHQL_VALIDATION_FAILED',
+    ]);
+    const twoMissing = await stack.gql(
+      'query TwoMissing { a: job(id: "job-nope-1") { id } b: job(id: "job-nope-2") { id } }',
+    );
+    expect(twoMissing.errors?.map((e) => e.extensions?.['code'])).toEqual(['NOT_FOUND', 'NOT_FOUND']);
+
+    const errors = await series('gateway_graphql_errors_total');
+    expect(errors.filter((l) => l.includes('phase="validate"'))).toEqual([
+      'gateway_graphql_errors_total{operationName="other",operationType="query",organization="anonymous",phase="validate",code="GRAPHQL_VALIDATION_FAILED"} 1',
+    ]);
+    expect(errors.filter((l) => l.includes('code="NOT_FOUND"'))).toEqual([
+      'gateway_graphql_errors_total{operationName="TwoMissing",operationType="query",organization="demo-org",phase="execute",code="NOT_FOUND"} 2',
+    ]);
+    // An operation that never executed is no request; one whose fields failed is.
+    const requests = (await series('gateway_graphql_requests_total')).join('\n');
+    expect(requests).toContain('organization="demo-org"');
+    const durations = (await series('gateway_http_request_duration_seconds_count')).filter((l) =>
+      l.includes('statusCode="400"'),
+    );
+    expect(durations.length).toBe(1);
+  });
+
   it('labels the request and error counters with the organization, not the duration histograms', async () => {
     const durations = await series('gateway_graphql_request_duration_seconds_count');
     expect(durations.length).toBeGreaterThan(0);
