@@ -56,6 +56,8 @@ export interface FleetReportContext {
   ttlMs: number;
   /** One sentence: whether the gateway knows the cache variable, and what that made of cache-off and cache-on. */
   cacheSetting: string;
+  /** How many cores the servers ran on (--server-cpus), or null when they were not pinned. */
+  serverCores: number | null;
 }
 
 const perSecond = (n: number, r: ScenarioResult) => n / r.windowSeconds;
@@ -201,6 +203,7 @@ export function renderFleetReport(results: readonly ScenarioResult[], c: FleetRe
     costTable(results),
     ...(manyReps(results) ? ['#### Median over repetitions', mediansTable(results)] : []),
     ...(abRatio(results) ? [abRatio(results)!] : []),
+    ...saturation(results, c.serverCores),
     `#### Staleness: how long after each status change each client of the organization first read it (poll every ${fmt(c.pollMs, 0)} ms, TTL taken as ${fmt(c.ttlMs, 0)} ms)`,
     stalenessTable(results, c.limitMs),
     '#### Upstream calls by route',
@@ -214,4 +217,38 @@ export function renderFleetReport(results: readonly ScenarioResult[], c: FleetRe
     machineTable(results),
     ...(failures.length ? ['#### First failure of each scenario', failures.join('\n')] : []),
   ].join('\n\n');
+}
+
+/** A server's core kept this busy (% of the cores it ran on) is saturated: requests queue. */
+export const SATURATED_PERCENT = 85;
+
+/**
+ * The repetitions whose servers kept their cores saturated: the servers run at once (--together) add
+ * up, since they share --server-cpus. A saturated server answers late (its p99 in seconds) and its CPU
+ * per request is not that of a server at the fleet's pace: such a repetition says nothing of a lever.
+ */
+export function saturation(results: readonly ScenarioResult[], cores: number | null): string[] {
+  if (cores === null) return [];
+  const together = results.some((r) => r.place > 1);
+  const groups = together
+    ? [...new Set(results.map((r) => r.rep))].map((rep) => results.filter((r) => r.rep === rep))
+    : results.map((r) => [r]);
+  const { label } = named(results);
+  const lines = groups.flatMap((group) => {
+    const busy = group.reduce((sum, r) => sum + r.cpuMs / r.windowSeconds / 10, 0) / cores;
+    if (busy < SATURATED_PERCENT) return [];
+    const who = together ? `repetition ${group[0]!.rep} (its servers at once)` : label(group[0]!);
+    const p99 = Math.max(...group.map((r) => r.latency.p99));
+    return [
+      `- ${who}: ${fmt(busy, 0)} % of ${cores === 1 ? 'the core' : `the ${cores} cores`}, p99 up to ${fmt(p99)} ms`,
+    ];
+  });
+  if (lines.length === 0) return [];
+  return [
+    '#### Saturated: not comparable',
+    `The servers kept their cores ${SATURATED_PERCENT} % busy or more in these. Requests queued, and a ` +
+      "saturated server's CPU per request is not that of one at the fleet's pace: compare only " +
+      'repetitions below it (fewer --clients, or a core of its own per server with --server-cpus).',
+    lines.join('\n'),
+  ];
 }

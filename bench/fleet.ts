@@ -23,7 +23,7 @@ import { parseFleetOptions } from './fleet-options.js';
 import { renderFleetReport, type ScenarioResult } from './fleet-report.js';
 import { runScenarios, type ScenarioSetup } from './fleet-scenario.js';
 import type { FleetUpstreamConfig, FleetUpstreamReply, FleetUpstreamRequest } from './fleet-upstream.js';
-import { busyProcesses, choosePinning, describeBusy, describeMachine, loadNow, uptime } from './machine.js';
+import { busyProcesses, choosePinning, coresOf, describeBusy, describeMachine, loadNow, uptime } from './machine.js';
 import { transpileToPlainJs } from './plain-js.js';
 import { portableCommand, portablePath } from './portable-path.js';
 import { startScript, type ServerProcess } from './server-process.js';
@@ -160,6 +160,7 @@ async function report(): Promise<void> {
     pollMs: options.pollMs,
     ttlMs: options.ttlMs,
     cacheSetting,
+    serverCores: serverCpus === undefined ? null : coresOf(serverCpus),
   });
   const header = [
     `machine: ${finished.cpus}, ${finished.memoryGiB} GiB, Node ${finished.node}`,

@@ -83,6 +83,14 @@ export function choosePinning(o: { noPin: boolean; serverCpus: string; clientCpu
   return { serverCpus, pinning };
 }
 
+/** How many CPUs a taskset list names: `0` → 1, `0-1` → 2, `0,2-3` → 3. */
+export function coresOf(list: string): number {
+  return list
+    .split(',')
+    .map((part) => part.split('-').map(Number))
+    .reduce((sum, [from, to]) => sum + (to === undefined ? 1 : to - from! + 1), 0);
+}
+
 /** CPU ticks (utime + stime) and command of every process now. */
 function processTicks(): Map<number, { command: string; ticks: number }> {
   const out = new Map<number, { command: string; ticks: number }>();

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ScenarioName } from '../../bench/fleet-options.js';
 import { abRatio, mediansOf, middle, ratiosPerRep, cpuPerRequest } from '../../bench/fleet-report-medians.js';
-import { renderFleetReport, type ScenarioResult } from '../../bench/fleet-report.js';
+import { renderFleetReport, saturation, type ScenarioResult } from '../../bench/fleet-report.js';
 
 /** A result of 10 s with `requests` answered, `cpuMs` of server CPU and `calls` upstream calls. */
 function result(
@@ -58,7 +58,7 @@ const twoReps = [
   result('cache-off', 2, { requests: 1000, cpuMs: 1800, calls: 2000, failures: 2 }),
   result('cache-on', 2, { requests: 1000, cpuMs: 540, calls: 140, staleReads: 2 }),
 ];
-const context = { limitMs: 400, pollMs: 200, ttlMs: 200, cacheSetting: 'X is a setting.' };
+const context = { limitMs: 400, pollMs: 200, ttlMs: 200, cacheSetting: 'X is a setting.', serverCores: 1 };
 const rowOf = (markdown: string, start: string) => markdown.split('\n').find((line) => line.startsWith(start));
 
 describe('fleet report over repetitions', () => {
@@ -134,6 +134,30 @@ describe('fleet report over repetitions', () => {
     // Run one after the other (every place 1), or once: no such line.
     expect(abRatio(twoReps)).toBeNull();
     expect(abRatio(rotated.filter((r) => r.rep === 1))).toBeNull();
+  });
+
+  it("says which repetitions saturated the servers' cores, adding up the servers run at once", () => {
+    // 10-s windows: 500 ms of CPU is 5 % of a core. Run at once on one core, rep 1 adds up to 90 %, rep 2 to 60 %.
+    const placed = (scenario: ScenarioName, rep: number, place: number, cpuMs: number) => ({
+      ...result(scenario, rep, { requests: 1000, cpuMs, calls: 100 }),
+      place,
+    });
+    const together = [
+      placed('cache-off', 1, 1, 4500),
+      placed('cache-on', 1, 2, 4500),
+      placed('cache-off', 2, 2, 3000),
+      placed('cache-on', 2, 1, 3000),
+    ];
+    const markdown = renderFleetReport(together, context);
+    expect(markdown).toContain('#### Saturated: not comparable');
+    expect(markdown).toContain('- repetition 1 (its servers at once): 90 % of the core, p99 up to 50.0 ms');
+    expect(markdown).not.toContain('- repetition 2');
+    expect(saturation(together, 2)).toEqual([]); // the same load on two cores: 45 %
+    expect(saturation(together, null)).toEqual([]); // not pinned: nothing to say
+    // One after the other, each server is judged alone.
+    expect(saturation(twoReps, 1)).toEqual([]);
+    const alone = [result('cache-off', 1, { requests: 1000, cpuMs: 9000, calls: 100 })];
+    expect(saturation(alone, 1).at(-1)).toBe('- cache-off: 90 % of the core, p99 up to 50.0 ms');
   });
 
   it('reads as one run does with a single repetition: no rep column, no medians', () => {
