@@ -203,7 +203,7 @@ export function renderFleetReport(results: readonly ScenarioResult[], c: FleetRe
     costTable(results),
     ...(manyReps(results) ? ['#### Median over repetitions', mediansTable(results)] : []),
     ...(abRatio(results) ? [abRatio(results)!] : []),
-    ...saturation(results, c.serverCores),
+    ...saturation(results, c.serverCores, c.pollMs),
     `#### Staleness: how long after each status change each client of the organization first read it (poll every ${fmt(c.pollMs, 0)} ms, TTL taken as ${fmt(c.ttlMs, 0)} ms)`,
     stalenessTable(results, c.limitMs),
     '#### Upstream calls by route',
@@ -223,32 +223,33 @@ export function renderFleetReport(results: readonly ScenarioResult[], c: FleetRe
 export const SATURATED_PERCENT = 85;
 
 /**
- * The repetitions whose servers kept their cores saturated: the servers run at once (--together) add
- * up, since they share --server-cpus. A saturated server answers late (its p99 in seconds) and its CPU
- * per request is not that of a server at the fleet's pace: such a repetition says nothing of a lever.
+ * The repetitions whose servers were saturated: they kept their cores SATURATED_PERCENT busy (the
+ * servers run at once, --together, add up: they share --server-cpus), or their answers queued for
+ * longer than a poll interval (p99), which also happens below that when something else takes the
+ * core. A saturated server's CPU per request is not that of a server at the fleet's pace: such a
+ * repetition says nothing of a lever.
  */
-export function saturation(results: readonly ScenarioResult[], cores: number | null): string[] {
-  if (cores === null) return [];
+export function saturation(results: readonly ScenarioResult[], cores: number | null, pollMs: number): string[] {
   const together = results.some((r) => r.place > 1);
   const groups = together
     ? [...new Set(results.map((r) => r.rep))].map((rep) => results.filter((r) => r.rep === rep))
     : results.map((r) => [r]);
   const { label } = named(results);
   const lines = groups.flatMap((group) => {
-    const busy = group.reduce((sum, r) => sum + r.cpuMs / r.windowSeconds / 10, 0) / cores;
-    if (busy < SATURATED_PERCENT) return [];
-    const who = together ? `repetition ${group[0]!.rep} (its servers at once)` : label(group[0]!);
+    const busy = cores === null ? null : group.reduce((sum, r) => sum + r.cpuMs / r.windowSeconds / 10, 0) / cores;
     const p99 = Math.max(...group.map((r) => r.latency.p99));
-    return [
-      `- ${who}: ${fmt(busy, 0)} % of ${cores === 1 ? 'the core' : `the ${cores} cores`}, p99 up to ${fmt(p99)} ms`,
-    ];
+    if ((busy === null || busy < SATURATED_PERCENT) && p99 <= pollMs) return [];
+    const who = together ? `repetition ${group[0]!.rep} (its servers at once)` : label(group[0]!);
+    const where = cores === 1 ? 'the core' : `the ${cores} cores`;
+    return [`- ${who}: ${busy === null ? 'not pinned' : `${fmt(busy, 0)} % of ${where}`}, p99 up to ${fmt(p99)} ms`];
   });
   if (lines.length === 0) return [];
   return [
     '#### Saturated: not comparable',
-    `The servers kept their cores ${SATURATED_PERCENT} % busy or more in these. Requests queued, and a ` +
-      "saturated server's CPU per request is not that of one at the fleet's pace: compare only " +
-      'repetitions below it (fewer --clients, or a core of its own per server with --server-cpus).',
+    `In these the servers kept their cores ${SATURATED_PERCENT} % busy or more, or answered 1 % of ` +
+      `requests later than a poll interval (${fmt(pollMs, 0)} ms): requests queued, and a saturated ` +
+      "server's CPU per request is not that of one at the fleet's pace. Compare only the other " +
+      'repetitions (run fewer --clients, or give each server a core of its own with --server-cpus).',
     lines.join('\n'),
   ];
 }

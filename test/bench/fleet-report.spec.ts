@@ -152,12 +152,19 @@ describe('fleet report over repetitions', () => {
     expect(markdown).toContain('#### Saturated: not comparable');
     expect(markdown).toContain('- repetition 1 (its servers at once): 90 % of the core, p99 up to 50.0 ms');
     expect(markdown).not.toContain('- repetition 2');
-    expect(saturation(together, 2)).toEqual([]); // the same load on two cores: 45 %
-    expect(saturation(together, null)).toEqual([]); // not pinned: nothing to say
+    expect(saturation(together, 2, 200)).toEqual([]); // the same load on two cores: 45 %
+    expect(saturation(together, null, 200)).toEqual([]); // not pinned: the CPU says nothing
     // One after the other, each server is judged alone.
-    expect(saturation(twoReps, 1)).toEqual([]);
+    expect(saturation(twoReps, 1, 200)).toEqual([]);
     const alone = [result('cache-off', 1, { requests: 1000, cpuMs: 9000, calls: 100 })];
-    expect(saturation(alone, 1).at(-1)).toBe('- cache-off: 90 % of the core, p99 up to 50.0 ms');
+    expect(saturation(alone, 1, 200).at(-1)).toBe('- cache-off: 90 % of the core, p99 up to 50.0 ms');
+    // Answers later than a poll interval: queued, whatever the servers' own CPU says (the p99 here is 50 ms).
+    expect(saturation(together.slice(2), 1, 40).at(-1)).toBe(
+      '- repetition 2 (its servers at once): 60 % of the core, p99 up to 50.0 ms',
+    );
+    expect(saturation(together.slice(2), null, 40).at(-1)).toBe(
+      '- repetition 2 (its servers at once): not pinned, p99 up to 50.0 ms',
+    );
   });
 
   it('reads as one run does with a single repetition: no rep column, no medians', () => {
