@@ -61,6 +61,8 @@ export interface FleetReportContext {
 }
 
 const perSecond = (n: number, r: ScenarioResult) => n / r.windowSeconds;
+/** How busy the server kept one core over the window, in %. */
+const coreBusy = (r: ScenarioResult) => r.cpuMs / r.windowSeconds / 10;
 
 /** The first columns of a row: the scenario, and its repetition when the run has several. */
 const named = (results: readonly ScenarioResult[]) => {
@@ -112,7 +114,7 @@ function costTable(results: readonly ScenarioResult[]): string {
         vs(callsPerSecond(r), base && callsPerSecond(base)),
         fmt(cpuPerRequest(r), 3),
         vs(cpuPerRequest(r), base && cpuPerRequest(base)),
-        fmt(r.cpuMs / r.windowSeconds / 10, 0),
+        fmt(coreBusy(r), 0),
         fmt(r.latency.p50),
         fmt(r.latency.p99),
         fmt(r.latency.max),
@@ -220,7 +222,7 @@ export function renderFleetReport(results: readonly ScenarioResult[], c: FleetRe
 }
 
 /** A server's core kept this busy (% of the cores it ran on) is saturated: requests queue. */
-export const SATURATED_PERCENT = 85;
+const SATURATED_PERCENT = 85;
 
 /**
  * The repetitions whose servers were saturated: they kept their cores SATURATED_PERCENT busy (the
@@ -236,7 +238,7 @@ export function saturation(results: readonly ScenarioResult[], cores: number | n
     : results.map((r) => [r]);
   const { label } = named(results);
   const lines = groups.flatMap((group) => {
-    const busy = cores === null ? null : group.reduce((sum, r) => sum + r.cpuMs / r.windowSeconds / 10, 0) / cores;
+    const busy = cores === null ? null : group.reduce((sum, r) => sum + coreBusy(r), 0) / cores;
     const p99 = Math.max(...group.map((r) => r.latency.p99));
     if ((busy === null || busy < SATURATED_PERCENT) && p99 <= pollMs) return [];
     const who = together ? `repetition ${group[0]!.rep} (its servers at once)` : label(group[0]!);

@@ -104,9 +104,11 @@ export function noteJob(context: object, id: string, status: JobStatusWire): voi
   }
 }
 
+const NO_JOBS: ReadonlySet<string> = new Set();
+
 /** The ids of the jobs the answer being built for `context` holds (what evicts it when one changes). */
 export function jobsHeld(context: object): ReadonlySet<string> {
-  return heldJobs.get(context)?.ids ?? new Set();
+  return heldJobs.get(context)?.ids ?? NO_JOBS;
 }
 
 /** Until when, on the gateway's clock, the answer being built for each context may be kept (data it reused). */
