@@ -1,8 +1,9 @@
 /**
  * The Redis subscriber connection of the transport (redis-transport.ts): one SUBSCRIBE per channel
- * however many pollers listen on it, `listen` resolving only once Redis acknowledged it, and the
- * resync callbacks called after a reconnection (ioredis resubscribes by itself, but what was
- * published meanwhile is gone).
+ * however many pollers listen on it, `listen` resolving only once Redis acknowledged it, and after
+ * each reconnection every channel subscribed again, then the resync callbacks called (what was
+ * published meanwhile is gone). The gateway's subscriber connection does not resubscribe by itself
+ * (gateway-redis.ts): ioredis's own resubscription can fail with nobody to handle it.
  */
 import type { Redis } from 'ioredis';
 import type { Clock } from './clock.js';
@@ -48,7 +49,7 @@ export function createRedisChannels(opts: RedisChannelsOptions): RedisChannels {
     }
     for (const listener of [...set]) listener(snapshots);
   };
-  const onReady = () => resyncs.fire();
+  const onReady = () => resubscribe(opts, [...listeners.keys()], resyncs.fire);
   subscriber.on('message', onMessage);
   subscriber.on('ready', onReady);
 
@@ -112,6 +113,18 @@ export function createRedisChannels(opts: RedisChannelsOptions): RedisChannels {
       }
     },
   };
+}
+
+/**
+ * After a reconnection: subscribes the channels again, then resyncs, so that nothing published
+ * between the two is missed. A failed SUBSCRIBE means the connection was lost again: the next
+ * 'ready' tries again.
+ */
+function resubscribe({ subscriber, logger }: RedisChannelsOptions, channels: string[], resync: () => void) {
+  if (channels.length === 0) return resync();
+  subscriber.subscribe(...channels).then(resync, (error: unknown) => {
+    logger.warn({ err: error }, 'live updates: SUBSCRIBE after a reconnection failed');
+  });
 }
 
 /** The callbacks to call after a reconnection, by channel. */

@@ -30,6 +30,13 @@ export interface GatewayRedis {
   close(): Promise<void>;
 }
 
+/**
+ * ioredis resubscribes by itself after a reconnection, with a promise nobody can handle: when the
+ * connection drops again before Redis answers and stays down for its 20 retries, that promise rejects
+ * unhandled, which ends the process. The subscriber's users resubscribe on 'ready' themselves
+ * (redis-channels.ts, eviction-broadcast.ts), handling the failure.
+ */
+const RESUBSCRIBED_BY_US: RedisOptions = { autoResubscribe: false };
 const FAIL_FAST: RedisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false };
 /** A cached answer not read within this is a miss (the request then runs). */
 const CACHE_COMMAND_TIMEOUT_MS = 500;
@@ -40,7 +47,7 @@ export function openGatewayRedis(
 ): GatewayRedis {
   const connect = options.connect ?? connectRedis;
   const publisher = connect(url);
-  const subscriber = connect(url);
+  const subscriber = connect(url, RESUBSCRIBED_BY_US);
   const rateLimit = options.rateLimit ? connect(url, FAIL_FAST) : null;
   const responseCache = options.responseCache
     ? connect(url, { ...FAIL_FAST, commandTimeout: CACHE_COMMAND_TIMEOUT_MS })
@@ -69,7 +76,17 @@ export function openGatewayRedis(
         : null;
     },
     async close() {
-      await Promise.all(Object.values(roles).map((redis) => redis.quit().catch(() => redis.disconnect())));
+      await Promise.all(Object.values(roles).map(closeConnection));
     },
   };
+}
+
+/**
+ * QUIT on a connection that is not ready would wait in its offline queue until Redis is back or
+ * ioredis gives up (20 retries, about 10 s), holding the shutdown up: such a connection is dropped.
+ */
+async function closeConnection(redis: Redis): Promise<void> {
+  // disconnect() also stops ioredis's reconnection timer: the connection stays inert.
+  if (redis.status !== 'ready') return redis.disconnect();
+  await redis.quit().catch(() => redis.disconnect());
 }

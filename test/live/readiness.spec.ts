@@ -2,47 +2,13 @@
  * `/readyz` says not-ready (503, with why) while the configured Redis cannot be reached: before, it
  * said ready, and a load balancer kept sending subscriptions to an instance that could not serve them.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startFromConfig, type RunningGateway } from '../../src/server/start.js';
 import { eventually } from '../harness/stack.js';
-import { REDIS, REDIS_SKIP_REASON, REDIS_URL } from '../harness/redis-available.js';
-
-const TARGET = new URL(REDIS_URL);
-
-/** A TCP relay to the real Redis that the test can take down and bring back on the same port. */
-function relay() {
-  const sockets = new Set<Socket>();
-  let server: Server | null = null;
-  let port = 0;
-  const open = () =>
-    new Promise<void>((resolve) => {
-      server = createServer((client) => {
-        const upstream = connect(Number(TARGET.port || 6379), TARGET.hostname);
-        for (const s of [client, upstream]) {
-          sockets.add(s);
-          s.on('close', () => sockets.delete(s));
-          s.on('error', () => {});
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      server.listen(port, '127.0.0.1', () => {
-        port = (server!.address() as AddressInfo).port;
-        resolve();
-      });
-    });
-  const close = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      if (server) server.close(() => resolve());
-      else resolve();
-      server = null;
-    });
-  return { open, close, url: () => `redis://127.0.0.1:${port}` };
-}
+import { REDIS, REDIS_SKIP_REASON } from '../harness/redis-available.js';
+import { redisRelay } from '../harness/redis-relay.js';
 
 async function readyz(running: RunningGateway) {
   const res = await running.gateway.yoga.fetch('http://localhost/readyz');
@@ -50,7 +16,7 @@ async function readyz(running: RunningGateway) {
 }
 
 describe.skipIf(!REDIS)(`/readyz and Redis${REDIS_SKIP_REASON}`, () => {
-  const redis = relay();
+  const redis = redisRelay();
   let running: RunningGateway;
   beforeAll(async () => {
     await redis.open();

@@ -34,9 +34,10 @@ export interface EvictionBroadcastOptions {
 }
 
 /**
- * Starts listening without waiting for the SUBSCRIBE (an instance starts while Redis is away, and
- * ioredis subscribes again on every reconnection); until then, other instances' evictions are missed
- * here, and the answers' times-to-live bound what that costs.
+ * Starts listening without waiting for the SUBSCRIBE (an instance starts while Redis is away), and
+ * subscribes again on every reconnection (the gateway's subscriber connection does not by itself:
+ * gateway-redis.ts); until then, other instances' evictions are missed here, and the answers'
+ * times-to-live bound what that costs.
  */
 export function startEvictionBroadcast(options: EvictionBroadcastOptions): EvictionBroadcast {
   const { publisher, subscriber, channel, logger } = options;
@@ -50,19 +51,27 @@ export function startEvictionBroadcast(options: EvictionBroadcastOptions): Evict
       logger.warn({ err: error, channel }, 'response cache: dropped a malformed eviction message');
     }
   };
+  const subscribe = () => {
+    subscriber.subscribe(channel).catch((error: unknown) => {
+      logger.warn(
+        { err: error, channel },
+        'response cache: could not subscribe to evictions; tried again on reconnection',
+      );
+    });
+  };
   subscriber.on('message', onMessage);
-  subscriber.subscribe(channel).catch((error: unknown) => {
-    logger.warn(
-      { err: error, channel },
-      'response cache: could not subscribe to evictions; ioredis retries on reconnection',
-    );
-  });
+  subscriber.on('ready', subscribe);
+  // Not before 'ready': a SUBSCRIBE written earlier puts the connection in subscriber mode before
+  // ioredis's own ready check, which then fails (redis-channels.ts).
+  if (subscriber.status === 'ready') subscribe();
+  else if (subscriber.status === 'wait') subscriber.connect().catch(() => {});
   return {
     async publish(entities) {
       if (entities.length > 0) await publisher.publish(channel, JSON.stringify({ origin: self, entities }));
     },
     async close() {
       subscriber.off('message', onMessage);
+      subscriber.off('ready', subscribe);
       await subscriber.unsubscribe(channel).catch(() => undefined);
     },
   };
