@@ -4,7 +4,7 @@
  * in milliseconds.
  */
 import { z } from 'zod';
-import { parseArgs } from './cli.js';
+import { parseArgs, cpuList } from './cli.js';
 import { JOB_TTL_MS, responseTtlPolicy } from '../src/schema/response-cache-policy.js';
 
 export const SCENARIOS = ['passthrough', 'cache-off', 'cache-on'] as const;
@@ -95,16 +95,8 @@ const schema = z.object({
     .describe(
       'Extra environment of the gateway. Without it the gateway gets NSCALE_API_URL, the cache variable, METRICS_PORT=0 (a free port), CALLER_MAX_OPERATIONS = 2 × the clients of one token (each may have its two requests in flight at once; the default bound of 32 would refuse some), MAX_CONNECTIONS_PER_ADDRESS = the clients if more than its default 256 (browsers have addresses of their own; here they share one) and PORT, PATH, HOME. @default none',
     ),
-  serverCpus: z
-    .string()
-    .regex(/^\d+([,-]\d+)*$/)
-    .default('0')
-    .describe('taskset CPU list of the server under test. @default 0'),
-  clientCpus: z
-    .string()
-    .regex(/^\d+([,-]\d+)*$/)
-    .default('1')
-    .describe('taskset CPU list of the clients and the upstream. @default 1'),
+  serverCpus: cpuList.default('0').describe('taskset CPU list of the server under test. @default 0'),
+  clientCpus: cpuList.default('1').describe('taskset CPU list of the clients and the upstream. @default 1'),
   noPin: z.boolean().default(false).describe('Do not pin anything. @default false'),
   seed: count(0, 2 ** 31 - 1, 22).describe("Seed of the clients' random phases. @default 22"),
   out: z

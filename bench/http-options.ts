@@ -3,7 +3,7 @@
  * with its default. Durations are in seconds and may be fractions (the smoke test runs tiny ones).
  */
 import { z } from 'zod';
-import { parseArgs } from './cli.js';
+import { parseArgs, cpuList } from './cli.js';
 
 export const TARGETS = ['ceiling', 'direct', 'passthrough', 'floor', 'flat', 'base-model', 'linked'] as const;
 export type TargetName = (typeof TARGETS)[number];
@@ -94,16 +94,8 @@ const schema = z.object({
     .describe(
       'Flags of the `node` that runs the floor server (it also gets NODE_ENV=production): keep them those `npm start` gives the gateway, so that gateway − floor is code only. @default --max-semi-space-size=64',
     ),
-  serverCpus: z
-    .string()
-    .regex(/^\d+([,-]\d+)*$/)
-    .default('0')
-    .describe('taskset CPU list of the server under test. @default 0'),
-  clientCpus: z
-    .string()
-    .regex(/^\d+([,-]\d+)*$/)
-    .default('1')
-    .describe('taskset CPU list of the load generator and the upstream. @default 1'),
+  serverCpus: cpuList.default('0').describe('taskset CPU list of the server under test. @default 0'),
+  clientCpus: cpuList.default('1').describe('taskset CPU list of the load generator and the upstream. @default 1'),
   noPin: z
     .boolean()
     .default(false)

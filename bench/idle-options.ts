@@ -3,7 +3,7 @@
  * with its default.
  */
 import { z } from 'zod';
-import { parseArgs } from './cli.js';
+import { parseArgs, cpuList } from './cli.js';
 
 export const MODES = ['embedded', 'remote'] as const;
 export type Mode = (typeof MODES)[number];
@@ -17,8 +17,6 @@ remote:   NSCALE_API_URL and TOGETHER_API_URL set, pointing at two simulators ru
 
 Each repetition starts a fresh gateway per build and mode, in turn, so that drift on the machine hits every
 one alike. The gateway runs alone on --cpus; the simulators on --upstream-cpus.`;
-
-const cpuList = z.string().regex(/^\d+([,-]\d+)*$/, 'a taskset CPU list such as 0 or 0-1');
 
 const schema = z.object({
   reps: z.coerce
