@@ -15,6 +15,8 @@ try {
   throw error;
 }
 
+// stdout, written synchronously unless LOG_WRITES=async (config-variables.ts says what each costs).
+const destination = pino.destination({ dest: 1, sync: config.logWrites === 'sync' });
 const logger = pino(
   {
     level: config.logLevel,
@@ -32,9 +34,24 @@ const logger = pino(
       censor: '[redacted]',
     },
   },
-  // stdout, written synchronously unless LOG_WRITES=async (config-variables.ts says what each costs).
-  pino.destination({ dest: 1, sync: config.logWrites === 'sync' }),
+  destination,
 );
+
+/**
+ * An error nothing handled (a rejected promise included) ends the process, as Node would, but as one
+ * JSON line at level fatal through the gateway's logger, which scrubs the secrets in flight: Node's
+ * own report is a stack on stderr, unscrubbed, that a log pipeline reading JSON would not parse.
+ */
+let fatalLogger = logger;
+process.on('uncaughtException', (error, origin) => {
+  fatalLogger.fatal({ err: error, origin }, 'an error nothing handled; exiting');
+  try {
+    destination.flushSync();
+  } catch {
+    // Nothing buffered (sync writes), or stdout is gone: nowhere else to say it.
+  }
+  process.exit(1);
+});
 
 let running;
 try {
@@ -46,6 +63,7 @@ try {
   }
   throw error;
 }
+fatalLogger = running.gateway.logger;
 const graphiql = `${running.url.replace('127.0.0.1', 'localhost')}/graphql`;
 if (running.simulator) {
   logger.info(
