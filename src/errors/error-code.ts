@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   'UPSTREAM_UNAVAILABLE',
   'UPSTREAM_OUTCOME_UNKNOWN',
   'INTERNAL_SERVER_ERROR',
+  // A store of the gateway's own (the webhook database) cannot be reached now: try again shortly.
+  'SERVICE_UNAVAILABLE',
   // The Apollo persisted-query protocol's: "send the document with its hash" (its clients resend at once).
   'PERSISTED_QUERY_NOT_FOUND',
   // yoga's own, for documents that do not parse or do not validate against the schema.

@@ -6,6 +6,7 @@
 import type { Settings } from '../config.js';
 import type { CheckEndpointUrl, WebhookServices } from '../resolvers/webhooks/webhook-services.js';
 import { checkEndpointUrl, type EndpointUrlPolicy } from '../webhooks/outbound/endpoint-url.js';
+import { withStoreUnavailable } from '../webhooks/store-unavailable.js';
 import type { WebhookStore } from '../webhooks/webhook-store.js';
 
 export function webhookApiServices(
@@ -26,7 +27,8 @@ export function webhookApiServices(
     ...(options.lookup ? { lookup: options.lookup } : {}),
   };
   const checkUrl: CheckEndpointUrl = (url) => checkEndpointUrl(url, policy);
-  const { store } = options;
+  // The API's reads and changes answer SERVICE_UNAVAILABLE, coded, while the database is out of reach.
+  const store = withStoreUnavailable(options.store);
   return {
     store: async () => store,
     settings: webhooks,

@@ -52,6 +52,15 @@ export async function connectPostgres(url: string, logger: Logger): Promise<Webh
   // An idle client's broken connection is an 'error' event on the pool: without a listener it would
   // crash the process. The pool replaces the client; the next query reconnects.
   pool.on('error', (error) => logger.warn({ err: error }, 'PostgreSQL connection error (DATABASE_URL)'));
+  // The pool listens to a client's errors only while it is idle. A socket error while it is checked
+  // out (a query or a transaction under way: a reset connection, PostgreSQL gone) is emitted on the
+  // client too, and without a listener it would end the process. The query under way is rejected
+  // with it (its caller reports it), and the pool drops the client when it comes back.
+  pool.on('connect', (client) =>
+    client.on('error', (error) =>
+      logger.debug({ err: error }, 'PostgreSQL connection lost under a query (DATABASE_URL)'),
+    ),
+  );
   const log = queryLog(logger);
   return new Kysely<WebhookTables>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
 }
