@@ -58,11 +58,7 @@ export function openGatewayRedis(
     ...(rateLimit ? { rateLimit } : {}),
     ...(responseCache ? { responseCache } : {}),
   };
-  // ioredis reconnects by itself; without a listener its connection errors would be thrown as
-  // unhandled 'error' events. Failed commands still reach their callers: pollers back off and end
-  // coded, the rate limit counts in memory.
-  for (const [role, redis] of Object.entries(roles))
-    redis.on('error', (error: unknown) => options.logger.warn({ err: error, role }, 'Redis connection error'));
+  for (const [role, redis] of Object.entries(roles)) logOutages(redis, role, options.logger);
   return {
     publisher,
     subscriber,
@@ -79,6 +75,30 @@ export function openGatewayRedis(
       await Promise.all(Object.values(roles).map(closeConnection));
     },
   };
+}
+
+/**
+ * ioredis reconnects by itself; without a listener its connection errors would be thrown as unhandled
+ * 'error' events. Failed commands still reach their callers: pollers back off and end coded, the rate
+ * limit counts in memory. An outage is said twice per connection, when it starts (warn, with the
+ * first error) and when the connection is back (info, how long and how many errors), rather than once
+ * per reconnection attempt (every 2 s at most, per connection, for as long as Redis is away).
+ */
+function logOutages(redis: Redis, role: string, logger: Logger): void {
+  let since: number | null = null;
+  let errors = 0;
+  redis.on('error', (error: unknown) => {
+    errors += 1;
+    if (since !== null) return;
+    since = Date.now();
+    logger.warn({ err: error, role }, 'Redis connection lost; reconnecting (logged again once it is back)');
+  });
+  redis.on('ready', () => {
+    if (since === null) return;
+    logger.info({ role, downMs: Date.now() - since, errors }, 'Redis connection back');
+    since = null;
+    errors = 0;
+  });
 }
 
 /**

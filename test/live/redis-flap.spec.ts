@@ -141,3 +141,51 @@ describe.skipIf(!REDIS)(`closing the gateway's Redis connections while Redis is 
     await relay.close();
   }, 30_000);
 });
+
+describe.skipIf(!REDIS)(`the log of a Redis outage${REDIS_SKIP_REASON}`, () => {
+  it('is one warning per connection when it starts and one line when it is back, not one per attempt', async () => {
+    const relay = redisRelay();
+    await relay.open();
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+    );
+    const redis = openGatewayRedis(relay.url(), {
+      logger,
+      rateLimit: false,
+      connect: (url, options) => connectRedis(url, { ...options, retryStrategy: () => 25 }),
+    });
+    try {
+      await eventually(async () => (redis.problem() === null ? true : undefined), 10_000, 'connected');
+      await relay.close();
+      const attempts = relay.accepted();
+      await new Promise((resolve) => setTimeout(resolve, 600)); // some twenty attempts per connection
+      await relay.open();
+      await eventually(async () => (redis.problem() === null ? true : undefined), 10_000, 'back');
+      await eventually(
+        () => (lines.filter((l) => l['msg'] === 'Redis connection back').length === 2 ? true : undefined),
+        5_000,
+        'both back',
+      );
+
+      const lost = lines.filter((l) => String(l['msg']).startsWith('Redis connection lost'));
+      expect(lost.map((l) => [l['level'], l['role']]).sort()).toEqual([
+        [40, 'publisher'],
+        [40, 'subscriber'],
+      ]);
+      const back = lines.filter((l) => l['msg'] === 'Redis connection back');
+      expect(back.map((l) => l['role']).sort()).toEqual(['publisher', 'subscriber']);
+      for (const line of back) {
+        expect(line['level']).toBe(30);
+        expect(line['errors']).toBeGreaterThan(1); // attempts that failed, logged once
+        expect(line['downMs']).toBeGreaterThanOrEqual(300);
+      }
+      expect(relay.accepted()).toBe(attempts + 2); // refused attempts never reached the relay
+      expect(lines).toHaveLength(4);
+    } finally {
+      await redis.close();
+      await relay.close();
+    }
+  }, 30_000);
+});
