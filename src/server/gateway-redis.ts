@@ -15,6 +15,7 @@
  */
 import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import { outageLog } from '../telemetry/outage-log.js';
 import { connectRedis } from './connect-redis.js';
 
 /** Opens one connection (ioredis by default; tests may count or refuse connections). */
@@ -80,25 +81,21 @@ export function openGatewayRedis(
 /**
  * ioredis reconnects by itself; without a listener its connection errors would be thrown as unhandled
  * 'error' events. Failed commands still reach their callers: pollers back off and end coded, the rate
- * limit counts in memory. An outage is said twice per connection, when it starts (warn, with the
- * first error) and when the connection is back (info, how long and how many errors), rather than once
- * per reconnection attempt (every 2 s at most, per connection, for as long as Redis is away).
+ * limit counts in memory. An outage is logged when it starts and when the connection is back, not
+ * once per reconnection attempt (outage-log.ts).
  */
 function logOutages(redis: Redis, role: string, logger: Logger): void {
-  let since: number | null = null;
-  let errors = 0;
-  redis.on('error', (error: unknown) => {
-    errors += 1;
-    if (since !== null) return;
-    since = Date.now();
-    logger.warn({ err: error, role }, 'Redis connection lost; reconnecting (logged again once it is back)');
-  });
-  redis.on('ready', () => {
-    if (since === null) return;
-    logger.info({ role, downMs: Date.now() - since, errors }, 'Redis connection back');
-    since = null;
-    errors = 0;
-  });
+  const log = outageLog(
+    logger,
+    {
+      level: 'warn',
+      failed: 'Redis connection lost; reconnecting (logged again once it is back)',
+      back: 'Redis connection back',
+    },
+    { role },
+  );
+  redis.on('error', (error: unknown) => log.failed(error));
+  redis.on('ready', () => log.succeeded());
 }
 
 /**

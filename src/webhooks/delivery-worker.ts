@@ -7,6 +7,7 @@
  * an outcome recorded after the lease was lost is refused by the store (fenced).
  */
 import type { Logger } from 'pino';
+import { outageLog } from '../telemetry/outage-log.js';
 import type { AttemptOutcome, ClaimedDelivery, WebhookStore } from './webhook-store.js';
 
 /** An attempt's outcome, before the worker decides when to retry. */
@@ -92,6 +93,12 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     if (claims.length === room) again = true;
   }
 
+  const claimLog = outageLog(logger, {
+    level: 'error',
+    failed: 'claiming due webhook deliveries failed (logged again once it works)',
+    back: 'claiming due webhook deliveries works again',
+  });
+
   function kick(): void {
     if (closed) return;
     if (scanning) {
@@ -101,7 +108,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     scanning = true;
     again = false;
     void scan()
-      .catch((error: unknown) => logger.error({ err: error }, 'claiming due webhook deliveries failed'))
+      .then(claimLog.succeeded, claimLog.failed)
       .finally(() => {
         scanning = false;
         if (again) kick();

@@ -18,6 +18,7 @@ import type { JobSnapshot } from '../live/snapshot.js';
 import type { ProviderName } from '../providers/provider-name.js';
 import { togetherLiveCredentials } from '../providers/together-live-client.js';
 import type { JobShape } from '../providers/job-shape.js';
+import { outageLog, type OutageMessages } from '../telemetry/outage-log.js';
 import { isUpstreamError } from '../upstream/errors.js';
 import type { Credentials } from '../upstream/types.js';
 import { eventsOfMove } from './events.js';
@@ -77,6 +78,12 @@ export function seenJob(provider: ProviderName, snapshot: JobSnapshot, at: Date)
   };
 }
 
+const SCAN_OUTAGE: OutageMessages = {
+  level: 'error',
+  failed: 'reading the webhook endpoints failed (logged again once it works)',
+  back: 'reading the webhook endpoints works again',
+};
+
 export function createWebhookWatcher(options: WebhookWatcherOptions): WebhookWatcher {
   const { store, hubs, now, logger } = options;
   const watches = new Map<string, Watch>();
@@ -134,12 +141,13 @@ export function createWebhookWatcher(options: WebhookWatcherOptions): WebhookWat
 
   // Scans run one at a time; a refresh during a scan queues one more (the running one may have read
   // the endpoints before the change), and refreshes while that one waits share it.
+  const scanLog = outageLog(logger, SCAN_OUTAGE);
   let tail: Promise<void> = Promise.resolve();
   let queued: Promise<void> | null = null;
   const refresh = (): Promise<void> => {
     queued ??= tail.then(() => {
       queued = null;
-      return scan().catch((error: unknown) => logger.error({ err: error }, 'reading the webhook endpoints failed'));
+      return scan().then(scanLog.succeeded, scanLog.failed);
     });
     tail = queued;
     return queued;

@@ -178,7 +178,7 @@ describe.skipIf(!REDIS)(`the log of a Redis outage${REDIS_SKIP_REASON}`, () => {
       expect(back.map((l) => l['role']).sort()).toEqual(['publisher', 'subscriber']);
       for (const line of back) {
         expect(line['level']).toBe(30);
-        expect(line['errors']).toBeGreaterThan(1); // attempts that failed, logged once
+        expect(line['failures']).toBeGreaterThan(1); // attempts that failed, logged once
         expect(line['downMs']).toBeGreaterThanOrEqual(300);
       }
       expect(relay.accepted()).toBe(attempts + 2); // refused attempts never reached the relay
