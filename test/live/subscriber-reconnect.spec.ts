@@ -30,23 +30,28 @@ const clock = manualClock(JOB_SECONDS);
 let simulator: Simulator;
 let admin: Redis;
 const opened: GatewayRedis[] = [];
-const stacks = new Map<string, Stack & { subscriberName: string }>();
+const stacks = new Map<string, Stack & { connectionName: string }>();
 const run = randomUUID().slice(0, 8);
 
-/** The id Redis gives the connection named `name` now (a reconnection gets a new one), or undefined. */
-async function idOf(name: string): Promise<string | undefined> {
-  const line = ((await admin.client('LIST')) as string).split('\n').find((l) => l.includes(` name=${name} `));
+/**
+ * The id Redis gives, now, the subscriber connection of those named `name` (the one in subscriber
+ * mode: flag P); a reconnection gets a new id. Undefined until it has subscribed.
+ */
+async function subscriberIdOf(name: string): Promise<string | undefined> {
+  const line = ((await admin.client('LIST')) as string)
+    .split('\n')
+    .find((l) => l.includes(` name=${name} `) && /\bflags=\S*P/.test(l));
   return line ? /\bid=(\d+)/.exec(line)![1] : undefined;
 }
 const clients: Client[] = [];
 
 async function instance(name: string) {
   // The gateway's own connections, named so that the test can find them in CLIENT LIST.
-  const roles = ['publisher', 'subscriber'];
+  const connectionName = `rs-${run}-${name}`;
   const redis = openGatewayRedis(REDIS_URL, {
     logger: pino({ level: 'silent' }),
     rateLimit: false,
-    connect: (url, options) => connectRedis(url, { ...options, connectionName: `rs-${run}-${name}-${roles.shift()}` }),
+    connect: (url, options) => connectRedis(url, { ...options, connectionName }),
   });
   opened.push(redis);
   await eventually(async () => (redis.problem() === null ? true : undefined), 10_000, `${name} connected`);
@@ -60,7 +65,7 @@ async function instance(name: string) {
       intervals: { runningMs: INTERVAL_MS, queuedMs: INTERVAL_MS, listMs: INTERVAL_MS, leaseMs: 1_000 },
     },
   });
-  stacks.set(name, Object.assign(stack, { subscriberName: `rs-${run}-${name}-subscriber` }));
+  stacks.set(name, Object.assign(stack, { connectionName }));
   return stacks.get(name)!;
 }
 
@@ -116,8 +121,8 @@ describe.skipIf(!REDIS)(`an instance's subscriber connection cut by Redis${REDIS
       [1.5, 'COMPLETED'],
     ] as const) {
       const before = listening.events.length;
-      // The connection as it is now (after the first cut, the one ioredis made again).
-      const id = await eventually(() => idOf(listener.subscriberName), 5_000, 'the listener connected');
+      // The connection as it is now (after the first cut, the one ioredis made again and subscribed).
+      const id = await eventually(() => subscriberIdOf(listener.connectionName), 5_000, 'the listener subscribed');
       expect(Number(await admin.client('KILL', 'ID', id))).toBe(1);
       clock.at(job, progress);
       await eventually(

@@ -13,15 +13,21 @@ export interface WebhookE2E {
   close(): Promise<void>;
 }
 
-export async function startWebhookE2E(options: StackOptions & { respond?: Responder } = {}): Promise<WebhookE2E> {
+export interface WebhookE2EOptions extends StackOptions {
+  respond?: Responder;
+  /** The DATABASE_URL the gateway gets for the scratch database's URL (through a relay, say). @default the URL itself */
+  reach?: (databaseUrl: string) => string;
+}
+
+export async function startWebhookE2E(options: WebhookE2EOptions = {}): Promise<WebhookE2E> {
   if (!POSTGRES) throw new Error('startWebhookE2E needs PostgreSQL (the spec should have skipped)');
-  const { respond, ...stackOptions } = options;
+  const { respond, reach = (url) => url, ...stackOptions } = options;
   const database: ScratchDatabase = await scratchDatabase();
   const receiver = await startWebhookReceiver(respond);
   const stack = await startStack({
     ...stackOptions,
     env: {
-      DATABASE_URL: database.url,
+      DATABASE_URL: reach(database.url),
       WEBHOOK_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
       WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
       WEBHOOK_SCAN_MS: '50',
