@@ -7,7 +7,9 @@
  *
  * The header is read before anything is sent upstream, so that a CSV without the columns is refused
  * (BAD_USER_INPUT naming the columns found) before a file exists at Together. A later row that
- * cannot be converted (an empty answer, a quoting error) fails the upload mid-stream.
+ * cannot be converted (an empty answer, a quoting error, more or fewer fields than the header names)
+ * fails the upload mid-stream. A row of the wrong width is refused, not read by position: an unquoted
+ * comma in a prompt would otherwise move part of it into the answer and train on the wrong text.
  */
 import { Readable } from 'node:stream';
 import type { CsvError } from 'csv-parse';
@@ -51,8 +53,10 @@ export async function csvToJsonl(source: Readable, filename: string, columns: Cs
     try {
       for (let next = await rows.next(); next.done !== true; next = await rows.next()) {
         row++;
-        const prompt = next.value[promptAt] ?? '';
-        const completion = next.value[answerAt] ?? '';
+        const fields = next.value;
+        if (fields.length !== header.length) throw refuse(`${filename}: row ${row}: ${widthProblem(fields, header)}`);
+        const prompt = fields[promptAt]!;
+        const completion = fields[answerAt]!;
         if (completion.trim() === '') throw refuse(`${filename}: row ${row}: the ${answerName} is empty.`);
         yield `${JSON.stringify({ prompt, completion })}\n`;
       }
@@ -69,4 +73,15 @@ export async function csvToJsonl(source: Readable, filename: string, columns: Cs
     if (!source.readableEnded) source.destroy();
   });
   return out;
+}
+
+/** Why a row's fields cannot be matched to the header's columns (the pre-flight's words for it). */
+function widthProblem(fields: readonly string[], header: readonly string[]): string {
+  if (fields.length > header.length)
+    return `has ${fields.length} fields, the header names ${header.length} (an unquoted comma?); quote a value that holds a comma.`;
+  const missing = header
+    .slice(fields.length)
+    .map((h) => JSON.stringify(h))
+    .join(', ');
+  return `has ${fields.length} of ${header.length} fields: no value for ${missing}.`;
 }

@@ -102,6 +102,27 @@ describe('Together client: uploads', () => {
     expect(count(w.sim, 'DELETE /files/{id}')).toBe(1);
   });
 
+  it('a CSV row wider or narrower than its header (an unquoted comma) is refused, not read by position', async () => {
+    const before = (await w.client.listFiles(ALICE)).length;
+    await expect(
+      w.client.uploadFile(ALICE, {
+        filename: 'comma.csv',
+        body: streamOf('prompt,answer\nq1,a1\nWhat is 1,000 in words?,one thousand\n'),
+      }),
+    ).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'file',
+      message: 'comma.csv: row 2: has 3 fields, the header names 2 (an unquoted comma?); quote a value that holds a comma.',
+    });
+    await expect(
+      w.client.uploadFile(ALICE, { filename: 'short.csv', body: streamOf('id,prompt,answer\n1,q1,a1\n2,q2\n') }),
+    ).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      message: 'short.csv: row 2: has 2 of 3 fields: no value for "answer".',
+    });
+    expect((await w.client.listFiles(ALICE)).length).toBe(before);
+  });
+
   it('an invalid JSONL file is kept by Together and reported as such', async () => {
     const file = await w.client.uploadFile(ALICE, { filename: 'bad.jsonl', body: streamOf('{"nope": 1}\n') });
     expect(file).toMatchObject({ processingStatus: 'INVALID_FORMAT', valid: false });
