@@ -45,6 +45,7 @@ export async function togetherBackend(
       port: 0,
       host: '127.0.0.1',
       jobSeconds: together.upstream.jobSeconds,
+      maxUploadBytes: settings.maxUploadBytes,
       ...deps.togetherSimulator,
     });
   }

@@ -36,7 +36,7 @@ export interface JobPlan {
 const MIN_STEPS = 10;
 
 export function fileTokens(samples: readonly Sample[], counter: SampleCounter, maxSeqLength: number): number {
-  return samples.reduce((sum, sample) => sum + Math.min(maxSeqLength, counter(sample).total), 0);
+  return samples.reduce((sum, sample) => sum + Math.min(maxSeqLength, counter(sample, maxSeqLength).total), 0);
 }
 
 /** `count` steps spread evenly over `1..last`, distinct and ascending. */

@@ -5,6 +5,11 @@
  * (ours: Together does not publish how it renders rows). A family without a tokenizer in the
  * project (none in today's catalogue) is counted at one token per four characters and two template
  * tokens a message.
+ *
+ * Bounded whatever the row: given the most tokens a row may train on (`maxSeq`), a text is encoded
+ * only up to `maxSeq` × 16 characters, and the count stops once it reaches `maxSeq` (the gateway's
+ * pre-flight keeps the same 16 characters a token). A single 20 MB row otherwise held the simulator's
+ * thread, and with it the gateway it is embedded in, for tens of seconds.
  */
 import { ALL_CHAT_TEMPLATES } from '../../contract/chat-templates.js';
 import { loadTokenCounter, type TokenCounter } from '../../contract/tokenizers.js';
@@ -17,9 +22,19 @@ interface SampleTokens {
   trained: number;
 }
 
-export type SampleCounter = (sample: Sample) => SampleTokens;
+/** Tokens of a row; with `maxSeq`, counted only until they reach it (then `total` ≥ `maxSeq`, `trained` so far). */
+export type SampleCounter = (sample: Sample, maxSeq?: number) => SampleTokens;
 
 const CHARS_PER_TOKEN = 4;
+
+/** Characters a token may take at most, as the gateway's pre-flight counts (src/preflight/file-analysis.ts). */
+const WIDEST_TOKEN_CHARS = 16;
+
+/** The part of a text that can hold the first `maxSeq` tokens. */
+export function textWithin(text: string, maxSeq: number): string {
+  const cap = maxSeq * WIDEST_TOKEN_CHARS;
+  return text.length > cap ? text.slice(0, cap) : text;
+}
 
 function overhead(model: FineTuneModel, messages: number): number {
   const template = ALL_CHAT_TEMPLATES.find((t) => t.name === model.template);
@@ -31,11 +46,12 @@ export async function loadSampleCounter(model: FineTuneModel): Promise<SampleCou
   const counter: TokenCounter | null = model.tokenizer === null ? null : await loadTokenCounter(model.tokenizer);
   const count = (text: string, trained: boolean): number =>
     counter === null ? Math.ceil(text.length / CHARS_PER_TOKEN) : counter.count(text, trained ? 'answer' : 'prompt');
-  return (sample) => {
+  return (sample, maxSeq = Infinity) => {
     let total = overhead(model, sample.messages);
     let trained = 0;
     for (const piece of sample.pieces) {
-      const tokens = count(piece.text, piece.trained);
+      if (total >= maxSeq) break;
+      const tokens = count(textWithin(piece.text, maxSeq), piece.trained);
       total += tokens;
       if (piece.trained) trained += tokens;
     }

@@ -8,7 +8,7 @@
  * else is refused before a request is made. A PUT that fails leaves a pending file at Together: it
  * is deleted, best effort, so that a failed upload leaves nothing behind.
  */
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type { Call, Exchange } from '../call.js';
 import { UpstreamError } from '../errors.js';
 import type { JsonCall } from '../json-call.js';
@@ -95,12 +95,18 @@ export function uploadFile(call: Call, json: JsonCall, o: ResolvedOptions) {
       body.destroy();
       throw error;
     }
+    // undici gets its own stream to write from: when the PUT fails (Together closing the connection
+    // under it, say), undici destroys that stream with the socket's error, which must not read as the
+    // caller's file failing (`source`: its errors, and the CSV conversion's refusals, are the caller's).
+    const sent = new PassThrough();
+    body.once('error', (error) => sent.destroy(error));
+    body.pipe(sent);
     const put: Exchange = {
       method: 'PUT',
       route: '/files/{id}/upload-url',
       path: '',
       url: started.url,
-      stream: { body, source: body, contentType: 'application/octet-stream', length: bytes },
+      stream: { body: sent, source: body, contentType: 'application/octet-stream', length: bytes },
       retry: false,
       deadlineMs: o.uploadDeadlineMs,
     };

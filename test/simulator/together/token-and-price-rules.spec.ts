@@ -4,7 +4,8 @@ import { encodeText } from '../../../src/contract/tokenizers.js';
 import { checkFile } from '../../../src/simulator/together/file-checks.js';
 import { findModel } from '../../../src/simulator/together/models.js';
 import { computePrice } from '../../../src/simulator/together/pricing.js';
-import { loadSampleCounter } from '../../../src/simulator/together/sample-tokens.js';
+import { fileTokens } from '../../../src/simulator/together/job-plan.js';
+import { loadSampleCounter, textWithin } from '../../../src/simulator/together/sample-tokens.js';
 
 const model = (name: string) => {
   const found = findModel(name);
@@ -40,6 +41,28 @@ describe('tokens of a row', () => {
       total: 3 + 2,
       trained: 3,
     });
+  });
+});
+
+describe('tokens of a row longer than a sequence', () => {
+  it('counts a 20 MB row as the sequence it trains on, reading only the text that can fill it', async () => {
+    const count = await loadSampleCounter(model('meta-llama/Llama-3.2-3B-Instruct'));
+    const huge = 'word '.repeat(4 * 1024 * 1024);
+    const row = {
+      pieces: [
+        { text: huge, trained: false },
+        { text: 'the answer', trained: true },
+      ],
+      messages: 2,
+    };
+    expect(fileTokens([row], count, 8192)).toBe(8192);
+    const bounded = count(row, 8192);
+    // The prompt alone fills the sequence: the answer is not read, and the prompt only up to 8192 × 16 characters.
+    expect(bounded.trained).toBe(0);
+    expect(bounded.total).toBeGreaterThanOrEqual(8192);
+    expect(bounded.total).toBe(11 + (await encodeText('llama3', textWithin(huge, 8192), 'prompt')).length);
+    expect(textWithin(huge, 8192)).toHaveLength(8192 * 16);
+    expect(textWithin('short', 8192)).toBe('short');
   });
 });
 

@@ -13,6 +13,7 @@ import type { TogetherContext } from '../context.js';
 import { parseBody, resolveDataFile, resolveModel } from '../create-rules.js';
 import { invalidRequest } from '../errors.js';
 import type { Sample } from '../samples.js';
+import { textWithin } from '../sample-tokens.js';
 import { loadPieceEncoder, type PieceEncoder } from '../token-pieces.js';
 
 const previewSchema = z.object({
@@ -44,13 +45,20 @@ export async function previewRow(
   const ids: number[] = [];
   const tokens: string[] = [];
   const labels: number[] = [];
+  let cut = false;
   for (const piece of sample.pieces) {
-    const encoded = await encode(piece.text, piece.trained);
+    if (ids.length >= maxSeq) {
+      cut = true;
+      break;
+    }
+    const text = textWithin(piece.text, maxSeq);
+    cut ||= text.length < piece.text.length;
+    const encoded = await encode(text, piece.trained);
     ids.push(...encoded.ids);
     tokens.push(...encoded.tokens);
     labels.push(...encoded.ids.map((id) => (piece.trained || trainOnInputs ? id : -100)));
   }
-  const truncated = ids.length > maxSeq;
+  const truncated = cut || ids.length > maxSeq;
   const kept = labels.slice(0, maxSeq);
   return {
     input_ids: ids.slice(0, maxSeq),
