@@ -79,6 +79,9 @@ export function parseMultipart(
     parser.on('file', (name, stream, info) => {
       const part = parts.get(name);
       if (!part || !settled) {
+        // Discarded: drained, and its errors (busboy hands it the body's, such as the pace's cut
+        // once the client stalls) are nobody's to read; unheard, one would end the process.
+        stream.on('error', () => {});
         stream.resume();
         if (!settled) fail(refuse(`File part ${JSON.stringify(name)} came before "operations" and "map".`));
         return;

@@ -126,6 +126,38 @@ describe('an upload body arriving too slowly', () => {
   });
   afterAll(() => stack.close());
 
+  it('refused before its operations (a file part first), then stalled: answered 400, and the gateway lives on', async () => {
+    // Reproduced in a trial: the refused part's stream was left without a listener, and the pace's
+    // cut, coming once the client stalled, reached it as an uncaught error that ended the process.
+    const req = request(`${stack.server!.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
+    });
+    req.on('error', () => {});
+    req.write(
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="x"; filename="f.bin"\r\n\r\n${'a'.repeat(64 * 1024)}`,
+    );
+    const answer = await new Promise<{ status: number; body: any }>((resolve) => {
+      req.on('response', (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(parts).toString()) }),
+        );
+      });
+    });
+    try {
+      expect(answer.status).toBe(400);
+      expect(answer.body.errors[0].message).toBe('File part "x" came before "operations" and "map".');
+      // The body stalls for three windows of the pace (1 s each): the cut comes, and must end nothing but this request.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const next = await stack.gql('{ datasets { id } }', {}, DEMO);
+      expect(next.errors).toBeUndefined();
+    } finally {
+      req.destroy();
+    }
+  });
+
   it('is cut with an error naming the rule, and its upstream upload ends', async () => {
     stack.simulator.resetStats();
     const upload = trickledUpload(stack.server!.url);
