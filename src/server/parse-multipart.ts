@@ -79,10 +79,7 @@ export function parseMultipart(
     parser.on('file', (name, stream, info) => {
       const part = parts.get(name);
       if (!part || !settled) {
-        // Discarded: drained, and its errors (busboy hands it the body's, such as the pace's cut
-        // once the client stalls) are nobody's to read; unheard, one would end the process.
-        stream.on('error', () => {});
-        stream.resume();
+        discard(stream);
         if (!settled) fail(refuse(`File part ${JSON.stringify(name)} came before "operations" and "map".`));
         return;
       }
@@ -109,6 +106,15 @@ export function parseMultipart(
     });
     body.pipe(parser);
   });
+}
+
+/**
+ * A part nobody reads: drained, and its errors heard (busboy hands it the body's, such as the upload
+ * pace's cut once the client stalls); unheard, one ended the process.
+ */
+function discard(stream: Readable): void {
+  stream.on('error', () => {});
+  stream.resume();
 }
 
 /** busboy cut the field at its `fieldSize`. */
