@@ -73,9 +73,17 @@ export interface GatewayContext {
   loaders(): Loaders;
   /**
    * Options for upstream calls: the caller's AbortSignal, so that calls stop when the caller goes
-   * away, and the request's id, so that the upstream and the client's log lines carry it.
+   * away, the request's id, so that the upstream and the client's log lines carry it, and `reached`,
+   * which `upstreamAccepted` reads.
    */
   call: CallOptions;
+  /**
+   * Whether an upstream call of this operation got past the upstream's check of the caller's
+   * credentials (answered other than 401 or 403, or lost its answer after sending): what a change
+   * the operation made can only have come from. A token made up, or an organization not the
+   * token's, never does (the response cache's eviction after a mutation reads it).
+   */
+  upstreamAccepted(): boolean;
   /**
    * Set by the response cache (use-response-cache.ts) on a query it serves, when it keeps listed
    * jobs: absent on mutations, subscriptions, and without the cache, which always ask the upstream.
@@ -93,6 +101,14 @@ export function createGatewayContext(
   call: CallOptions = {},
 ): GatewayContext {
   let loaders: Loaders | undefined;
+  let accepted = false;
+  const callOptions: CallOptions = {
+    ...call,
+    reached: (yes) => {
+      if (yes) accepted = true;
+      call.reached?.(yes);
+    },
+  };
   const session = () => {
     if (!outcome.ok) throw outcome.error;
     const provider = services.providers.get(outcome.provider);
@@ -118,9 +134,10 @@ export function createGatewayContext(
     loaders: () => {
       if (loaders) return loaders;
       const { provider, credentials: creds } = session();
-      loaders = createRequestLoaders({ provider, creds }, services.client, credentials, call, services.datasets);
+      loaders = createRequestLoaders({ provider, creds }, services.client, credentials, callOptions, services.datasets);
       return loaders;
     },
-    call,
+    call: callOptions,
+    upstreamAccepted: () => accepted,
   };
 }

@@ -61,6 +61,7 @@ interface CallRun {
   about: Record<string, unknown>;
   deadline: CallDeadline;
   send: (attempt: number) => Promise<AttemptOutcome>;
+  reached: CallOptions['reached'];
 }
 
 export function createCall(untracked: Dispatcher, o: ResolvedOptions): Call {
@@ -91,6 +92,7 @@ export function createCall(untracked: Dispatcher, o: ResolvedOptions): Call {
       about: requestId === undefined ? { operation } : { operation, requestId },
       deadline,
       send: (attempt) => sendAttempt(setup, attempt),
+      reached: opts?.reached,
     };
     try {
       if (signal?.aborted) throw signal.reason;
@@ -118,6 +120,8 @@ async function attemptUntilDecided(run: CallRun, o: ResolvedOptions): Promise<Ca
       throw outcome.reason;
     }
     if (outcome.kind === 'ended') throw outcome.error;
+    if (outcome.kind === 'answered') run.reached?.(outcome.response.status !== 401 && outcome.response.status !== 403);
+    else if (outcome.failure !== 'connect') run.reached?.(true);
     const now = o.now();
     const result = outcome.kind === 'answered' ? answered(outcome.response, ex, now) : outcome;
     const decision = decideAfterAttempt(result, {

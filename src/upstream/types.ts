@@ -40,6 +40,12 @@ export interface CallOptions {
   deadlineMs?: number;
   /** The id of the request the call serves: told to the observer (which may send it on) and on the call's log lines. */
   requestId?: string;
+  /**
+   * Told after each attempt that reached the upstream: `accepted` false when the upstream refused the
+   * credentials (401, 403), true when it answered anything else or lost its answer after the request
+   * was sent (it may have acted). An attempt that never left (no connection) tells nothing.
+   */
+  reached?: (accepted: boolean) => void;
 }
 
 export interface FileUpload {

@@ -183,6 +183,25 @@ describe.each([{ over: undefined }, { over: 'http' as const }])('the response ca
     expect(untouched.body.data!.jobs.totalCount).toBe(before.get(GLOBEX));
   });
 
+  it("a mutation the upstream refuses the caller for (a made-up token, another organization's) evicts nothing", async () => {
+    const COUNT = '{ jobs(first: 2) { totalCount } }';
+    await ask(stack, COUNT, {}, ACME_1);
+    expect((await ask(stack, COUNT, {}, ACME_1)).calls).toEqual({});
+    const DELETE = 'mutation { deleteDataset(id: "nope") }';
+    const madeUp = { token: 'made-up-token', organizationId: 'acme' };
+    const globexAsAcme = { token: GLOBEX.token, organizationId: 'acme' };
+    for (const creds of [madeUp, globexAsAcme]) {
+      const refused = await ask(stack, DELETE, {}, creds);
+      expect(refused.body.errors?.[0]?.extensions?.code).toMatch(/^(UNAUTHENTICATED|FORBIDDEN)$/);
+      // ACME's answer is still served from the cache.
+      expect((await ask(stack, COUNT, {}, ACME_1)).calls).toEqual({});
+    }
+    // The organization's own token, refused by the upstream for what it asked (NOT_FOUND), may have changed something: evicted.
+    const own = await ask(stack, DELETE, {}, ACME_2);
+    expect(own.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect((await ask(stack, COUNT, {}, ACME_1)).calls).toEqual({ 'GET /jobs': 1 });
+  });
+
   it('evicts a job the caller cancels, and the lists it enters: the next reads show it cancelled', async () => {
     const job = await createJob(ACME_1, 'to cancel');
     const CANCELLED = '{ jobs(first: 50, status: CANCELLED) { edges { node { id } } } }';

@@ -130,7 +130,10 @@ export function useGatewayResponseCache(options: GatewayResponseCacheOptions): P
  * After each mutation (over HTTP or WebSocket, whether it succeeded or not: an upstream change may
  * have happened either way), every cached answer of the caller's account is evicted before the
  * mutation is answered, so that the caller's next query sees what it did: a new job in `jobs`, a
- * dataset gone. Only its own account's: a caller cannot evict another's answers.
+ * dataset gone. Only its own account's, and only once the upstream accepted the caller there: a
+ * mutation whose credentials the upstream refused (a token made up, another organization's id),
+ * or that never reached it, changed nothing, and evicts nothing (anyone could otherwise empty any
+ * organization's cache, on every instance, by naming it).
  */
 function useMutationEviction(cache: ResponseCache): Plugin {
   return {
@@ -149,6 +152,7 @@ function useMutationEviction(cache: ResponseCache): Plugin {
 }
 
 async function evictAccount(cache: ResponseCache, context: GatewayContext): Promise<void> {
+  if (!context.upstreamAccepted()) return;
   let session: ReturnType<GatewayContext['session']>;
   try {
     session = context.session();
