@@ -61,6 +61,8 @@ const composed = await composeGateway(
     POLL_INTERVAL_RUNNING_MS: interval,
     POLL_INTERVAL_QUEUED_MS: interval,
     POLL_INTERVAL_LIST_MS: interval,
+    // The scenarios' subscribers share a few tokens (10,000 on one): past the default bound of 100 a token's are refused.
+    CALLER_MAX_SUBSCRIPTIONS: String(Number.MAX_SAFE_INTEGER),
   }),
   { logger: pino({ level: 'silent' }), listen: { subscriptionGroups: config.grouping } },
 );

@@ -97,6 +97,7 @@ function limitsOf(e: Env) {
     /** Slowest an upload body may arrive, measured over each window. */
     uploadPace: { minBytesPerSecond: e.UPLOAD_MIN_BYTES_PER_SECOND, windowMs: e.UPLOAD_RATE_WINDOW_SECONDS * 1000 },
     maxOperationsPerCaller: e.CALLER_MAX_OPERATIONS,
+    maxSubscriptionsPerCaller: e.CALLER_MAX_SUBSCRIPTIONS,
     /** The HTTP/WebSocket server's connections (http.ts); WebSocket messages are bounded by `maxRequestBodyBytes`. */
     connections: {
       maxConnections: e.MAX_CONNECTIONS,

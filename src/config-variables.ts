@@ -113,6 +113,12 @@ export const settingVariables = z.object({
     'GraphQL operations over HTTP one caller (its token, or its address without one) may have ' +
       'running at once; past that it is refused at once with `RATE_LIMITED` (HTTP 429) until one ends.',
   ),
+  CALLER_MAX_SUBSCRIPTIONS: about(
+    positiveInt.default(100),
+    'Subscriptions one caller (its token, or its address without one) may have open at once on this ' +
+      'gateway, over WebSocket and SSE together; past that a new one is refused with `RATE_LIMITED` until ' +
+      'one of them ends.',
+  ),
   BASE_MODEL_CACHE_SECONDS: about(
     nonNegativeInt.default(60),
     "Seconds a caller's base-model catalogue is reused before it is asked again; `0` disables.",

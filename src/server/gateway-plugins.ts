@@ -19,6 +19,7 @@ import { useIntrospectionSwitch } from './use-introspection-switch.js';
 import { useMetrics } from './use-metrics.js';
 import { useOperationLimits } from './use-operation-limits.js';
 import type { OperationsPerCaller } from './use-operations-per-caller.js';
+import type { SubscriptionsPerCaller } from './subscriptions-per-caller.js';
 import { useRateLimit } from './use-rate-limit.js';
 import { useReadiness } from './use-readiness.js';
 import { useRequestBodyLimit } from './use-request-body-limit.js';
@@ -49,6 +50,8 @@ interface Wiring {
   drain: ShutdownDrain;
   /** CALLER_MAX_OPERATIONS's table, shared with the cache hits answered before yoga. */
   operations: OperationsPerCaller;
+  /** CALLER_MAX_SUBSCRIPTIONS's table (SSE here; WebSocket operations where they are admitted). */
+  subscriptions: SubscriptionsPerCaller;
   /** The response cache's caller reading, when the cache is on. */
   identify: Identify | null;
   internalErrors: Plugin;
@@ -68,6 +71,7 @@ export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
     ...(parts.metrics ? [useMetrics({ metrics: parts.metrics })] : []),
     useRateLimit(guards.rateLimit), // first: a refused request costs nothing more
     wiring.operations.plugin,
+    wiring.subscriptions.plugin,
     ...(guards.trustedDocuments
       ? useTrustedDocuments(guards.trustedDocuments)
       : guards.apqStore

@@ -19,6 +19,7 @@ import { createContextFactory, type TransportContext } from './create-context-fa
 import { cacheIdentifier, gatewayPlugins, type OperationGuardParts } from './gateway-plugins.js';
 import { createFastHits, type FastHits, type FastHitsOptions } from './response-cache/fast-hits.js';
 import { operationsPerCaller } from './use-operations-per-caller.js';
+import { subscriptionsPerCaller, type SubscriptionsPerCaller } from './subscriptions-per-caller.js';
 import { scrubbedError, toClientError } from './to-client-error.js';
 import { createInternalErrorLog } from './use-internal-error-log.js';
 import type { BuiltResponseCache } from './response-cache/build-response-cache.js';
@@ -38,6 +39,7 @@ export type GatewaySettings = Pick<
   | 'maxRequestBodyBytes'
   | 'uploadPace'
   | 'maxOperationsPerCaller'
+  | 'maxSubscriptionsPerCaller'
   | 'rateLimit'
   | 'switches'
 >;
@@ -85,6 +87,8 @@ export interface Gateway {
   logger: Logger;
   /** Rate limit and trusted documents for WebSocket subscribes, which yoga's request hooks do not see. */
   admitSocketOperation: AdmitSocketOperation;
+  /** Each caller's subscriptions open at once (CALLER_MAX_SUBSCRIPTIONS); WebSocket operations take theirs when admitted. */
+  subscriptions: SubscriptionsPerCaller;
   /** Cache hits answered before yoga (response-cache/fast-hits.ts); null when the cache is off. */
   fastHits: FastHits | null;
 }
@@ -101,6 +105,10 @@ export function createGateway(parts: GatewayParts): Gateway {
   const internalErrors = createInternalErrorLog(scopes, log);
   const operations = operationsPerCaller({
     max: settings.maxOperationsPerCaller,
+    trustProxy: settings.rateLimit?.trustProxy ?? false,
+  });
+  const subscriptions = subscriptionsPerCaller({
+    max: settings.maxSubscriptionsPerCaller,
     trustProxy: settings.rateLimit?.trustProxy ?? false,
   });
   const identify = parts.responseCache ? cacheIdentifier(parts) : null;
@@ -133,6 +141,7 @@ export function createGateway(parts: GatewayParts): Gateway {
       scopes,
       drain,
       operations,
+      subscriptions,
       identify,
       internalErrors: internalErrors.plugin,
       problem: () => (ready ? parts.readiness() : 'Draining: the gateway is shutting down.'),
@@ -157,6 +166,7 @@ export function createGateway(parts: GatewayParts): Gateway {
       rateLimit: parts.guards.rateLimit,
       trustedDocuments: parts.guards.trustedDocuments,
     }),
+    subscriptions,
     fastHits: identify
       ? fastHitsOf(parts, { operations, identify, endpoint: yoga.graphqlEndpoint, logger: log })
       : null,

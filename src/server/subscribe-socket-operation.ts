@@ -65,6 +65,10 @@ export function createSocketSubscribe(options: SocketSubscribeOptions): SocketSu
     };
     const admission = await gateway.admitSocketOperation(sentOperation(payload), caller);
     if (!admission.ok) return refuse([admission.error]);
+    // Every operation of the socket holds one of its caller's subscription slots until it ends.
+    const slot = gateway.subscriptions.take(caller.rateLimitSubject);
+    if (typeof slot !== 'function') return refuse([slot]);
+    abort.signal.addEventListener('abort', slot, { once: true });
     let document;
     try {
       document = enveloped.parse(admission.query);

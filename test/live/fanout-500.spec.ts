@@ -21,7 +21,13 @@ const SSE_REQUESTS = 250;
 /** Polls a single poller may make in `ms`: one per interval (each timer starts after the previous poll), plus the one at the start. */
 const onePollerBudget = (ms: number) => Math.floor(ms / INTERVAL_MS) + 2;
 
-const live = useLiveStack({ http: true, jobSeconds: JOB_SECONDS, intervalMs: INTERVAL_MS });
+// One caller's 500 subscribers: past CALLER_MAX_SUBSCRIPTIONS's default (100) they would be refused.
+const live = useLiveStack({
+  http: true,
+  jobSeconds: JOB_SECONDS,
+  intervalMs: INTERVAL_MS,
+  env: { CALLER_MAX_SUBSCRIPTIONS: String(SOCKETS * PER_SOCKET + SSE_REQUESTS) },
+});
 const { clock } = live;
 
 const WATCH = `subscription($id: ID!) { jobUpdated(id: $id) { id status completedAt metrics { latest { step trainingLoss } } } }`;
