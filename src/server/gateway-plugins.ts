@@ -20,6 +20,7 @@ import { useMetrics } from './use-metrics.js';
 import { useOperationLimits } from './use-operation-limits.js';
 import type { OperationsPerCaller } from './use-operations-per-caller.js';
 import type { SubscriptionsPerCaller } from './subscriptions-per-caller.js';
+import { useVariablesDepth } from './use-variables-depth.js';
 import { useRateLimit } from './use-rate-limit.js';
 import { useReadiness } from './use-readiness.js';
 import { useRequestBodyLimit } from './use-request-body-limit.js';
@@ -70,6 +71,7 @@ export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
     ...(parts.tracing ? [parts.tracing.plugin] : []),
     ...(parts.metrics ? [useMetrics({ metrics: parts.metrics })] : []),
     useRateLimit(guards.rateLimit), // first: a refused request costs nothing more
+    useVariablesDepth(), // before anything walks the variables
     wiring.operations.plugin,
     wiring.subscriptions.plugin,
     ...(guards.trustedDocuments

@@ -7,8 +7,15 @@
 
 const SECRET_NAME = /token|secret|password|authorization/i;
 
-/** Inline arguments: `accessToken: "…"` or a block string; GraphQL's escapes are JSON's (but `\u{…}`). */
-const INLINE_SECRET = /(\w*(?:token|secret|password)\w*)\s*:\s*("""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|[^\s,)}\]]+)/gi;
+/**
+ * Inline arguments: `accessToken: "…"` or a block string; GraphQL's escapes are JSON's (but `\u{…}`).
+ * Between the name, the colon and the value, whatever GraphQL ignores: white space, commas, comments.
+ */
+const IGNORED = String.raw`(?:[\s,\uFEFF]|#[^\n\r]*)*`;
+const INLINE_SECRET = new RegExp(
+  String.raw`(\w*(?:token|secret|password)\w*)${IGNORED}:${IGNORED}("""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|[^\s,)}\]]+)`,
+  'gi',
+);
 
 export interface RequestSecretSources {
   variables?: unknown;

@@ -26,7 +26,9 @@ const CALLERS = [
 ];
 const HF_TOKEN = `hf_RECOGNISABLE${'Zq9'.repeat(8)}`;
 const HF_MALFORMED = 'hf_BAD"token\\with-quotes';
-const SECRETS = [...CALLERS.map((c) => c.token), HF_TOKEN, HF_MALFORMED];
+/** A token sent only once, inline: nothing else holds it for the redactor. */
+const HF_INLINE = `hf_INLINEONLY${'Qk7'.repeat(8)}`;
+const SECRETS = [...CALLERS.map((c) => c.token), HF_TOKEN, HF_MALFORMED, HF_INLINE];
 
 let simulator: Simulator;
 let echo: EchoingUpstream;
@@ -142,6 +144,15 @@ describe.each(CALLERS)('the journey of $token', (caller) => {
     await gql(
       `mutation { exportJobToHuggingFace(input: { jobId: "${jobId}", userId: "me", accessToken: ${JSON.stringify(HF_MALFORMED)}, repositoryId: 7 }) { id } }`,
     );
+    // Inline with what GraphQL ignores between the name and the value (commas), for a job
+    // that does not exist: the NOT_FOUND's debug line quotes the document.
+    expect(
+      (
+        await gql(
+          `mutation {\n exportJobToHuggingFace(input: {\n accessToken ,, : , "${HF_INLINE}", jobId: "nope", userId: "me", repositoryId: "me/adapter" }) { id } }`,
+        )
+      ).errors?.[0]?.extensions?.code,
+    ).toBe('NOT_FOUND');
     echo.echoNext(1);
     expect(
       (

@@ -32,6 +32,7 @@ import { REQUEST_ID_HEADER } from '../use-request-id.js';
 import type { OperationsPerCaller } from '../use-operations-per-caller.js';
 import { refusedBeforeYoga } from '../use-rate-limit.js';
 import { VARY } from './cache-headers.js';
+import { MAX_VARIABLES_DEPTH, nestedDeeperThan } from '../use-variables-depth.js';
 import { cacheKey, type CacheIdentity } from './cache-identity.js';
 import { STORED, type ResponseCache, type StoredMark } from './response-cache.js';
 import { storedBody } from './stored-body.js';
@@ -175,6 +176,7 @@ function paramsOf(body: Buffer): Params | null {
   if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
   if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables)))
     return null;
+  if (nestedDeeperThan(variables, MAX_VARIABLES_DEPTH)) return null; // yoga refuses it
   return { query, operationName, variables: variables as Params['variables'] };
 }
 
