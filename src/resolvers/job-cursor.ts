@@ -6,8 +6,11 @@
  */
 import { JOB_STATUSES, type JobStatusWire } from '../contract/hyperparameters.js';
 import { badUserInput } from '../errors/bad-user-input.js';
+import { PROVIDER_NAMES, type ProviderName } from '../providers/provider-name.js';
 
 export interface JobCursor {
+  /** The provider whose list the cursor was made in; null in a cursor of the first form, which did not say. */
+  provider: ProviderName | null;
   /** The status filter of the list the cursor was made in; null for the unfiltered list. */
   status: JobStatusWire | null;
   /** The job's creation time, epoch milliseconds. */
@@ -19,16 +22,16 @@ export interface JobCursor {
   total: number;
 }
 
-const VERSION = 1;
+/** 2 added the provider: a cursor of one provider's list is refused on another's (1 is still read). */
+const VERSION = 2;
 /** Longer than any cursor we make (ids are at most 256 characters): refused before decoding. */
 const MAX_CURSOR_LENGTH = 1_024;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 export function encodeJobCursor(c: JobCursor): string {
-  return Buffer.from(JSON.stringify([VERSION, c.status, c.createdAt, c.id, c.position, c.total]), 'utf8').toString(
-    'base64url',
-  );
+  const fields = [VERSION, c.status, c.createdAt, c.id, c.position, c.total, c.provider];
+  return Buffer.from(JSON.stringify(fields), 'utf8').toString('base64url');
 }
 
 /** The cursor, or BAD_USER_INPUT (field `after`) saying it is not one; the value is quoted only when short. */
@@ -53,11 +56,19 @@ function parse(text: string): JobCursor | undefined {
   } catch {
     return undefined;
   }
-  if (!Array.isArray(value) || value.length !== 6) return undefined;
-  const [version, status, createdAt, id, position, total] = value as unknown[];
-  if (version !== VERSION) return undefined;
+  if (!Array.isArray(value)) return undefined;
+  const [version, status, createdAt, id, position, total, provider = null] = value as unknown[];
+  if (!(version === 1 && value.length === 6) && !(version === VERSION && value.length === 7)) return undefined;
+  if (provider !== null && !(PROVIDER_NAMES as readonly unknown[]).includes(provider)) return undefined;
   if (status !== null && !(JOB_STATUSES as readonly unknown[]).includes(status)) return undefined;
   if (!isCount(createdAt) || !isCount(position) || !isCount(total)) return undefined;
   if (typeof id !== 'string' || id.length === 0 || id.length > 256 || CONTROL.test(id)) return undefined;
-  return { status: status as JobStatusWire | null, createdAt, id, position, total };
+  return {
+    provider: provider as ProviderName | null,
+    status: status as JobStatusWire | null,
+    createdAt,
+    id,
+    position,
+    total,
+  };
 }

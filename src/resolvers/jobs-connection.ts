@@ -10,6 +10,7 @@ import type { TogetherJobView } from '../providers/together-job.js';
 import type { Job as NscaleJob } from '../upstream/schemas.js';
 import type { GatewayContext } from './context.js';
 import { decodeJobCursor, encodeJobCursor } from './job-cursor.js';
+import type { ProviderName } from '../providers/provider-name.js';
 import { jobPageAfter, type JobPage, type ListJobs } from './job-page.js';
 import { togetherJobList } from './together-job-list.js';
 import { togetherSession } from './together-session.js';
@@ -41,6 +42,7 @@ export async function resolveJobs(args: JobsArgs, ctx: GatewayContext): Promise<
     throw badUserInput('first', `first: ${args.first} is not an integer from 1 to ${MAX_PAGE}`);
   const status = args.status ?? null;
   const together = togetherSession(ctx);
+  const provider: ProviderName = together ? 'together' : 'nscale';
   const list: ListJobs = together
     ? togetherJobList(together, status, ctx.call)
     : async (offset, limit) =>
@@ -52,6 +54,12 @@ export async function resolveJobs(args: JobsArgs, ctx: GatewayContext): Promise<
     page = { offset: 0, ...(await list(0, args.first)) };
   } else {
     const cursor = decodeJobCursor(args.after);
+    if (cursor.provider !== null && cursor.provider !== provider)
+      throw badUserInput(
+        'after',
+        `after: this cursor was read from provider ${cursor.provider}'s jobs, not from ${provider}'s (X-Provider); ` +
+          `page on the provider it came from, or start again from the first page`,
+      );
     if (cursor.status !== status) {
       const named = (s: string | null) =>
         s === null ? 'jobs without a status filter' : `jobs(status: ${s.toUpperCase()})`;
@@ -73,14 +81,15 @@ export async function resolveJobs(args: JobsArgs, ctx: GatewayContext): Promise<
     for (const job of jobs) loader.prime(job.id, job);
     ctx.listedJobs?.remember(jobs, askedAt);
   }
-  return connectionOf(page, status);
+  return connectionOf(page, status, provider);
 }
 
-function connectionOf(page: JobPage, status: JobStatusWire | null): JobsConnection {
+function connectionOf(page: JobPage, status: JobStatusWire | null, provider: ProviderName): JobsConnection {
   const cursorAt = (i: number): string | null => {
     const job = page.jobs[i];
     return job
       ? encodeJobCursor({
+          provider,
           status,
           createdAt: job.createdAt.getTime(),
           id: job.id,

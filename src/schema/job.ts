@@ -163,7 +163,7 @@ builder.queryFields((t) => ({
             'that job, wherever new jobs have pushed it.',
           'If that job has since left the list (it changed status), the page starts at the first job ' +
             'created before it, or in the same millisecond (such a job may then appear twice, but none is skipped).',
-          `A cursor that is not one of this connection, that was read with another \`status\`, or whose ` +
+          `A cursor that is not one of this connection, that was read with another \`status\` or on another provider, or whose ` +
             `place cannot be found within ${MAX_LIST_CALLS - 1} upstream calls (the list changed by hundreds ` +
             `of jobs) is BAD_USER_INPUT naming \`after\`: start again from the first page.`,
         ].join(' '),

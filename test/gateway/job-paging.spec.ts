@@ -136,7 +136,14 @@ describe('paging jobs', () => {
     const res = await page(
       s,
       2,
-      encodeJobCursor({ status: null, createdAt: oldest.createdAt.getTime(), id: oldest.id, position: 0, total: 250 }),
+      encodeJobCursor({
+        provider: 'nscale',
+        status: null,
+        createdAt: oldest.createdAt.getTime(),
+        id: oldest.id,
+        position: 0,
+        total: 250,
+      }),
     );
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
     expect(res.errors?.[0]?.message).toMatch(/start again from the first page/);
@@ -154,7 +161,11 @@ describe('paging jobs', () => {
       calls.push([offset, limit]);
       return { jobs: now.slice(offset, offset + limit), total: now.length };
     };
-    const page = await jobPageAfter(list, { status: 'queued', createdAt: 3, id: 'b', position: 2, total: 5 }, 2);
+    const page = await jobPageAfter(
+      list,
+      { provider: 'nscale', status: 'queued', createdAt: 3, id: 'b', position: 2, total: 5 },
+      2,
+    );
     expect(page.jobs.map((j) => j.id)).toEqual(['c', 'd']);
     expect(calls.length).toBeLessThanOrEqual(MAX_LIST_CALLS);
   });

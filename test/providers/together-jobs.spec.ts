@@ -237,6 +237,26 @@ describe('a job on Together', () => {
     expect(listed).toContain(gone);
     const running = await gql(PAGE, TOGETHER, { status: 'RUNNING' });
     expect(running.data?.jobs.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(gone);
+
+    // A cursor of one provider's list is refused on the other's, naming both, before any call.
+    const { datasetId } = await seedDataset(stack, DEMO, 'nscale-paging');
+    const onNscale = { name: 'n', baseModelId: QWEN_SMALL, dataset: { id: datasetId, answerColumn: 'answer' } };
+    expect((await gql(CREATE, headersFor(DEMO), { i: onNscale })).errors).toBeUndefined();
+    const nscalePage = await gql(PAGE, headersFor(DEMO));
+    const crossed = [
+      { after: first.data?.jobs.pageInfo.endCursor, on: headersFor(DEMO), from: 'together', to: 'nscale' },
+      { after: nscalePage.data?.jobs.pageInfo.endCursor, on: TOGETHER, from: 'nscale', to: 'together' },
+    ];
+    for (const { after, on, from, to } of crossed) {
+      expect(after).toEqual(expect.any(String));
+      const refused = await gql(PAGE, on, { after });
+      expect(refused.errors).toEqual([
+        expect.objectContaining({
+          message: `after: this cursor was read from provider ${from}'s jobs, not from ${to}'s (X-Provider); page on the provider it came from, or start again from the first page`,
+          extensions: { code: 'BAD_USER_INPUT', field: 'after' },
+        }),
+      ]);
+    }
   });
 
   it('leaves the Together-only fields null on an Nscale job', async () => {

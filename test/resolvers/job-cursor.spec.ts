@@ -7,6 +7,7 @@ import { decodeJobCursor, encodeJobCursor, type JobCursor } from '../../src/reso
 
 const count = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
 const cursor: fc.Arbitrary<JobCursor> = fc.record({
+  provider: fc.constantFrom('nscale' as const, 'together' as const),
   status: fc.constantFrom(null, ...JOB_STATUSES),
   createdAt: count,
   // Ids as the gateway accepts them: 1–256 characters, no control character.
@@ -34,6 +35,20 @@ describe('the jobs cursor', () => {
       }),
       { numRuns: 2_000 },
     );
+  });
+
+  it('reads a cursor of the first form (no provider) as one whose provider is unknown', () => {
+    const v1 = Buffer.from(JSON.stringify([1, null, 5, 'job-1', 0, 3])).toString('base64url');
+    expect(decodeJobCursor(v1)).toEqual({
+      provider: null,
+      status: null,
+      createdAt: 5,
+      id: 'job-1',
+      position: 0,
+      total: 3,
+    });
+    const unknown = Buffer.from(JSON.stringify([2, null, 5, 'job-1', 0, 3, 'mistral'])).toString('base64url');
+    expect(() => decodeJobCursor(unknown)).toThrow(/is not a cursor of this connection/);
   });
 
   it('any other string is decoded or refused with BAD_USER_INPUT naming after, never anything else', () => {
