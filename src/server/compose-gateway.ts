@@ -24,6 +24,7 @@ import { createGateway, type Gateway } from './gateway.js';
 import type { OperationGuardParts } from './gateway-plugins.js';
 import { startHttpServer, type HttpServerOptions, type RunningServer } from './http.js';
 import { startMetricsServer, type RunningMetricsServer } from './metrics-server.js';
+import type { ProviderBreakers } from './readiness-response.js';
 import { redactingLogger } from './redacting-logger.js';
 import { buildBackends, type Backends } from './build-backends.js';
 import type { RedisFactory } from './gateway-redis.js';
@@ -102,7 +103,7 @@ export async function composeGateway(settings: Settings, deps: GatewayDeps): Pro
     tracing: backends.tracing,
     guards: backends.guards,
     readiness: backends.problem,
-    circuitBreaker: backends.client.circuitBreaker,
+    circuitBreakers: providerBreakers(settings, backends),
     responseCache: backends.responseCache,
     dashboardDir: deps.dashboardDir,
   });
@@ -174,4 +175,14 @@ async function listenForMetrics(
     if (code === 'EACCES') throw new StartError(`METRICS_PORT=${port}: not allowed to listen on this port`);
     throw error;
   }
+}
+
+/** The circuit breaker of each enabled provider that has one (UPSTREAM_BREAKER_THRESHOLD 0: none). */
+function providerBreakers(settings: Settings, backends: Backends): ProviderBreakers {
+  const breakers: Array<ProviderBreakers[number]> = [];
+  const nscale = settings.providers.includes('nscale') ? backends.client.circuitBreaker : null;
+  if (nscale) breakers.push({ provider: 'nscale', breaker: nscale });
+  const together = backends.services.providers.get('together')?.together?.circuitBreaker;
+  if (together) breakers.push({ provider: 'together', breaker: together });
+  return breakers;
 }

@@ -102,7 +102,7 @@ export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
     wiring.internalErrors, // after every plugin that rewrites execution errors, before yoga masks them
     useReadiness({
       endpoint: '/readyz',
-      respond: (fetchAPI) => readinessResponse(wiring.problem(), parts.circuitBreaker, fetchAPI),
+      respond: (fetchAPI) => readinessResponse(wiring.problem(), parts.circuitBreakers, fetchAPI),
     }),
     useAnonymousHealthCheck(),
     useSecretScope(parts.redactor), // last: it releases a request's secrets after every other plugin saw its response

@@ -12,7 +12,7 @@ import { schema } from '../schema/index.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
 import type { GatewayMetrics } from '../telemetry/gateway-metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
-import type { CircuitBreakerView } from '../upstream/circuit-breaker.js';
+import type { ProviderBreakers } from './readiness-response.js';
 import { createSocketAdmission, type AdmitSocketOperation } from './admit-socket-operation.js';
 import { corsAllowList } from './cors-allow-list.js';
 import { createContextFactory, type TransportContext } from './create-context-factory.js';
@@ -64,8 +64,8 @@ export interface GatewayParts {
   guards: OperationGuardParts;
   /** Why the gateway cannot serve right now (Redis unreachable), or null; `/readyz` answers 503 with it. */
   readiness: () => string | null;
-  /** Reported in `/readyz`'s body (readiness-response.ts) and in the metrics. */
-  circuitBreaker: CircuitBreakerView | null;
+  /** Each enabled provider's circuit breaker (none where it is off): in `/readyz`'s body (readiness-response.ts) and the metrics. */
+  circuitBreakers: ProviderBreakers;
   /** The response cache and its times-to-live (response-cache/); null or absent when off. */
   responseCache?: Pick<BuiltResponseCache, 'cache' | 'policy'> | null;
   /** Where the built dashboard is served from (see use-dashboard.ts). @default dist/dashboard/ */
@@ -151,7 +151,7 @@ export function createGateway(parts: GatewayParts): Gateway {
   if (parts.metrics && services.live) parts.metrics.watchLiveUpdates(services.live);
   for (const provider of services.providers.values())
     if (parts.metrics && provider.live) parts.metrics.watchLiveUpdates(provider.live);
-  if (parts.metrics && parts.circuitBreaker) parts.metrics.watchCircuitBreaker(parts.circuitBreaker);
+  for (const { provider, breaker } of parts.circuitBreakers) parts.metrics?.watchCircuitBreaker(breaker, provider);
   return {
     yoga,
     services,

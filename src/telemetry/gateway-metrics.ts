@@ -13,6 +13,7 @@
  */
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { CircuitBreakerView } from '../upstream/circuit-breaker.js';
+import type { ProviderName } from '../providers/provider-name.js';
 import type { LiveUpdatesObserver } from '../live/observed.js';
 import { combineObservers, type UpstreamObserver } from '../upstream/observer.js';
 import { boundedLabel, type BoundedLabel } from './bounded-label.js';
@@ -66,7 +67,7 @@ export interface GatewayMetrics {
   /** Counts a connection closed by one of the transports' limits. */
   connectionClosedByLimit(limit: ConnectionLimitName): void;
   /** Reports the upstream's circuit breaker: its state at each scrape, and every transition. */
-  watchCircuitBreaker(breaker: CircuitBreakerView): void;
+  watchCircuitBreaker(breaker: CircuitBreakerView, provider: ProviderName): void;
   /** Counts a webhook delivery attempt recorded, by outcome (delivered, failed, gone). */
   webhookAttempt(outcome: 'delivered' | 'failed' | 'gone'): void;
   /** Counts a webhook endpoint paused because the upstream refused its stored credentials. */

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayMetrics } from '../../src/telemetry/gateway-metrics.js';
 import type { CircuitStateChange } from '../../src/upstream/circuit-breaker.js';
-import { DEMO, startStack, type Stack } from '../harness/stack.js';
+import { DEMO, headersFor, startStack, type Stack } from '../harness/stack.js';
 
 let stack: Stack;
 let now = 1_000_000;
@@ -40,6 +40,8 @@ beforeAll(async () => {
       circuitBreaker: { threshold: 3, windowMs: 10_000, coolDownMs: 5_000, now: () => now },
     },
     gateway: { metrics: createGatewayMetrics({ processMetrics: false }) },
+    // Together's client takes the gateway's settings (Nscale's, above, the spec's own options).
+    env: { UPSTREAM_BREAKER_THRESHOLD: '3' },
   });
   stack.client.circuitBreaker!.onStateChange((change) => changes.push(change));
 });
@@ -70,12 +72,21 @@ describe('circuit breaker', () => {
     expect(refused.errors?.[0]?.message).toMatch(/^The fine-tuning service is failing \(3 failures in a row\)/);
     expect(stack.calls()).toEqual({});
     // Reported, without failing readiness: every instance sees the same upstream.
-    expect(await readyz()).toEqual({ status: 200, body: { ready: true, upstream: { circuitBreaker: 'open' } } });
+    expect(await readyz()).toEqual({
+      status: 200,
+      body: {
+        ready: true,
+        upstream: { circuitBreaker: 'open', circuitBreakers: { nscale: 'open', together: 'closed' } },
+      },
+    });
     expect(await breakerMetrics()).toEqual([
-      'gateway_upstream_circuit_breaker_state{state="closed"} 0',
-      'gateway_upstream_circuit_breaker_state{state="open"} 1',
-      'gateway_upstream_circuit_breaker_state{state="half-open"} 0',
-      'gateway_upstream_circuit_breaker_transitions_total{to="open"} 1',
+      'gateway_upstream_circuit_breaker_state{provider="nscale",state="closed"} 0',
+      'gateway_upstream_circuit_breaker_state{provider="nscale",state="open"} 1',
+      'gateway_upstream_circuit_breaker_state{provider="nscale",state="half-open"} 0',
+      'gateway_upstream_circuit_breaker_state{provider="together",state="closed"} 1',
+      'gateway_upstream_circuit_breaker_state{provider="together",state="open"} 0',
+      'gateway_upstream_circuit_breaker_state{provider="together",state="half-open"} 0',
+      'gateway_upstream_circuit_breaker_transitions_total{provider="nscale",to="open"} 1',
     ]);
   });
 
@@ -94,14 +105,55 @@ describe('circuit breaker', () => {
     expect(probe.errors).toBeUndefined();
     expect(stack.calls()).toEqual({ 'GET /datasets': 2 });
     expect(changes.map((c) => c.to)).toEqual(['open', 'half-open', 'open', 'half-open', 'closed']);
-    expect((await readyz()).body.upstream).toEqual({ circuitBreaker: 'closed' });
+    expect((await readyz()).body.upstream).toEqual({
+      circuitBreaker: 'closed',
+      circuitBreakers: { nscale: 'closed', together: 'closed' },
+    });
     expect(await breakerMetrics()).toEqual([
-      'gateway_upstream_circuit_breaker_state{state="closed"} 1',
-      'gateway_upstream_circuit_breaker_state{state="open"} 0',
-      'gateway_upstream_circuit_breaker_state{state="half-open"} 0',
-      'gateway_upstream_circuit_breaker_transitions_total{to="open"} 2',
-      'gateway_upstream_circuit_breaker_transitions_total{to="half-open"} 2',
-      'gateway_upstream_circuit_breaker_transitions_total{to="closed"} 1',
+      'gateway_upstream_circuit_breaker_state{provider="nscale",state="closed"} 1',
+      'gateway_upstream_circuit_breaker_state{provider="nscale",state="open"} 0',
+      'gateway_upstream_circuit_breaker_state{provider="nscale",state="half-open"} 0',
+      'gateway_upstream_circuit_breaker_state{provider="together",state="closed"} 1',
+      'gateway_upstream_circuit_breaker_state{provider="together",state="open"} 0',
+      'gateway_upstream_circuit_breaker_state{provider="together",state="half-open"} 0',
+      'gateway_upstream_circuit_breaker_transitions_total{provider="nscale",to="open"} 2',
+      'gateway_upstream_circuit_breaker_transitions_total{provider="nscale",to="half-open"} 2',
+      'gateway_upstream_circuit_breaker_transitions_total{provider="nscale",to="closed"} 1',
     ]);
+  });
+
+  it("Together's breaker opens on Together's failures alone, and is reported beside Nscale's", async () => {
+    // Last: Together's breaker runs on the real clock (UPSTREAM_BREAKER_COOLDOWN_MS), and stays open.
+    stack.togetherSimulator!.setFaults({ error: { rate: 1, status: 500 } });
+    try {
+      const onTogether = async () => {
+        const res = await stack.gateway.yoga.fetch('http://gateway.test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-provider': 'together', ...headersFor(DEMO) },
+          body: JSON.stringify({ query: '{ jobs(first: 1) { totalCount } }' }),
+        });
+        return (await res.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
+      };
+      for (let i = 0; i < 10 && (await readyz()).body.upstream.circuitBreakers.together !== 'open'; i++)
+        expect((await onTogether()).errors?.[0]?.extensions?.code).toMatch(/^UPSTREAM_(ERROR|UNAVAILABLE)$/);
+      expect(await readyz()).toEqual({
+        status: 200,
+        body: {
+          ready: true,
+          upstream: { circuitBreaker: 'open', circuitBreakers: { nscale: 'closed', together: 'open' } },
+        },
+      });
+      expect(await breakerMetrics()).toEqual(
+        expect.arrayContaining([
+          'gateway_upstream_circuit_breaker_state{provider="nscale",state="closed"} 1',
+          'gateway_upstream_circuit_breaker_state{provider="together",state="open"} 1',
+          'gateway_upstream_circuit_breaker_transitions_total{provider="together",to="open"} 1',
+        ]),
+      );
+      // Nscale still answers.
+      expect((await stack.gql(DATASETS, {}, DEMO)).errors).toBeUndefined();
+    } finally {
+      stack.togetherSimulator!.setFaults({});
+    }
   });
 });
