@@ -37,7 +37,7 @@ const LoraConfigRef = builder.objectRef<LoraConfig>('LoraConfig').implement({
   description: 'LoRA (low-rank adaptation) settings of a job.',
   fields: (t) => ({
     enabled: t.exposeBoolean('enabled', {
-      description: 'Whether LoRA is used; always true today (full fine-tuning is not offered).',
+      description: 'Whether LoRA is used: false when every weight was trained (full training, Together only).',
     }),
     r: t.exposeInt('r', { description: 'Rank of the adaptation matrices.' }),
     alpha: t.exposeInt('alpha', { description: 'Scaling factor of the LoRA updates.' }),
@@ -138,7 +138,9 @@ export const LoraInput = builder.inputType('LoraInput', {
 });
 
 export const HyperparametersInput = builder.inputType('HyperparametersInput', {
-  description: "Training settings of a new job; every field has the service's default.",
+  description:
+    'Training settings of a new job. Every field has a default, the same on every provider unless the field says ' +
+    "otherwise (the gateway's, not each provider's own: a job reads the same whichever provider runs it).",
   fields: (t) => ({
     nEpochs: t.int({
       required: true,
@@ -180,7 +182,10 @@ export const HyperparametersInput = builder.inputType('HyperparametersInput', {
     maskPromptLabels: t.boolean({
       required: true,
       defaultValue: DEFAULT_HYPERPARAMETERS.maskPromptLabels,
-      description: `Leave the prompt tokens out of the loss; default ${DEFAULT_MASK_PROMPT_LABELS}.`,
+      description:
+        `Leave the prompt tokens out of the loss; default ${DEFAULT_MASK_PROMPT_LABELS} on every provider. On Together ` +
+        "it is sent as `train_on_inputs` (its opposite); Together's own default when none is sent, `auto`, would " +
+        'mask the prompts of chat and instruction samples: send `true` for that.',
     }),
     lora: t.field({
       type: LoraInput,

@@ -26,7 +26,10 @@ const CAPABILITY_TEXT: Record<keyof ProviderCapabilities, string> = {
     'Datasets as objects of their own (`createDataset`, `datasets`). Without them (Together), the ' +
     'dataset operations are refused with BAD_USER_INPUT naming the provider, and a job trains on ' +
     'uploaded files directly.',
-  huggingFaceExport: 'Pushing the trained weights to a Hugging Face repository.',
+  huggingFaceExport:
+    'Pushing the trained weights to a Hugging Face repository: on Nscale once the job is COMPLETED ' +
+    '(`exportJobToHuggingFace`), on Together when the job is created (`CreateJobInput.huggingFaceExport`; ' +
+    '`exportJobToHuggingFace` is refused there).',
   cancel: '`cancelJob`.',
   delete: 'Deleting an ended job.',
   checkpoints: 'Intermediate checkpoints a job saves, each downloadable.',
