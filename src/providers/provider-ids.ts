@@ -8,6 +8,8 @@ import { badUserInput } from '../errors/bad-user-input.js';
 import type { ProviderName } from './provider-name.js';
 
 const TOGETHER_PREFIX = 'together:';
+/** Together's ids of fine-tunes and files (`ft-…`, `file-…`), as its API and SDK give them. */
+const TOGETHER_OWN_ID = /^(ft|file)-[0-9a-f-]{8,}$/i;
 
 export function providerOfId(id: string): ProviderName {
   return id.startsWith(TOGETHER_PREFIX) ? 'together' : 'nscale';
@@ -21,6 +23,13 @@ export function publicId(provider: ProviderName, upstreamId: string): string {
 /** The upstream's own id of `id`, for a request on `provider`; BAD_USER_INPUT naming both when it is another's. */
 export function upstreamId(provider: ProviderName, id: string, field = 'id'): string {
   const owner = providerOfId(id);
+  // Together's own id, as its API or SDK shows it, sent without the gateway's prefix.
+  if (owner === 'nscale' && provider === 'together' && TOGETHER_OWN_ID.test(id))
+    throw badUserInput(
+      field,
+      `${field}: ${JSON.stringify(id.slice(0, 200))} is Together's own form of an id; the gateway's ids of ` +
+        `Together's objects start with "${TOGETHER_PREFIX}": send ${JSON.stringify(publicId('together', id.slice(0, 200)))}`,
+    );
   if (owner !== provider)
     throw badUserInput(
       field,

@@ -72,6 +72,16 @@ describe('providers', () => {
     const onTogether = await gql('mutation { cancelJob(id: "job-1") { id } }', TOGETHER);
     expect(onTogether.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(onTogether.errors?.[0]?.message).toMatch(/id of provider nscale, and this request is for provider together/);
+    // Together's own form of an id (from its API or SDK), without the gateway's prefix: told the form to send.
+    const own = await gql('{ job(id: "ft-7dc96862-1f0e-4a54-9c1e-3c0e8b5e4f10") { id } }', TOGETHER);
+    expect(own.errors).toEqual([
+      expect.objectContaining({
+        message:
+          'id: "ft-7dc96862-1f0e-4a54-9c1e-3c0e8b5e4f10" is Together\'s own form of an id; the gateway\'s ids of ' +
+          'Together\'s objects start with "together:": send "together:ft-7dc96862-1f0e-4a54-9c1e-3c0e8b5e4f10"',
+        extensions: { code: 'BAD_USER_INPUT', field: 'id' },
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
     expect(togetherCalls()).toEqual({});
   });
