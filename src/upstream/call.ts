@@ -129,6 +129,7 @@ async function attemptUntilDecided(run: CallRun, o: ResolvedOptions): Promise<Ca
       maxAttempts,
       lostAttempt,
       backoffMs: backoffDelayMs(attempt, o.retry, o.random),
+      maxRetryAfterMs: o.retry.maxRetryAfterMs,
       now,
       deadlineAt: run.deadline.at,
       acceptAfterLostAttempt: ex.acceptAfterLostAttempt,

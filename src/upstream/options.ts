@@ -30,6 +30,13 @@ export interface RetryOptions {
   baseDelayMs?: number;
   /** Upper bound of the exponential backoff. Does not shorten a `Retry-After` the upstream asked for. @default 2_000 */
   maxDelayMs?: number;
+  /**
+   * Longest `Retry-After` waited out before trying again: a longer one ends the call at once, its
+   * error carrying `retryAfterSeconds`, so that a request is not held for the upstream's rate limit
+   * (a 429 asking 7 s held a query 14 s, through three attempts, and still said "retry after 7 s").
+   * @default 5_000
+   */
+  maxRetryAfterMs?: number;
 }
 
 export interface UpstreamClientOptions {
@@ -147,6 +154,7 @@ export function resolveOptions(options: UpstreamClientOptions): ResolvedOptions 
       maxAttempts: options.retry?.maxAttempts ?? 3,
       baseDelayMs: options.retry?.baseDelayMs ?? 200,
       maxDelayMs: options.retry?.maxDelayMs ?? 2_000,
+      maxRetryAfterMs: options.retry?.maxRetryAfterMs ?? 5_000,
     },
     logger: options.logger ?? silentLogger,
     random: options.random ?? Math.random,

@@ -7,8 +7,9 @@
  *   `acceptAfterLostAttempt` names, once an earlier attempt may have acted: a repeated DELETE's 404
  *   or cancel's 409 may be our own first attempt's doing.
  * - An answer that says "not now" (RETRYABLE_STATUSES) is tried again while attempts remain, after
- *   the Retry-After the upstream asked for, or else the backoff. A 502/504 marks the attempt as
- *   lost: a proxy's own attempt may have reached the service.
+ *   the Retry-After the upstream asked for, or else the backoff; a Retry-After longer than
+ *   `maxRetryAfterMs` ends the call now (its caller is told when to retry). A 502/504 marks the
+ *   attempt as lost: a proxy's own attempt may have reached the service.
  * - No answer: a failure that is not a network one (`other`), or the call's deadline, ends the call;
  *   a refused connect or a broken exchange is tried again, the broken one marking the attempt lost.
  * - A pause that would end at or past the deadline is not taken: the call fails now instead.
@@ -32,6 +33,8 @@ export interface CallProgress {
   lostAttempt: boolean;
   /** The backoff before the next attempt, when the upstream asked for no particular wait. */
   backoffMs: number;
+  /** The longest Retry-After waited out (RetryOptions.maxRetryAfterMs). */
+  maxRetryAfterMs: number;
   now: number;
   /** When the call's deadline passes (same clock as `now`). */
   deadlineAt: number;
@@ -65,6 +68,7 @@ function afterAnswer(result: Extract<AttemptResult, { kind: 'answered' }>, p: Ca
   }
   const lostAttempt = p.lostAttempt || result.status === 502 || result.status === 504;
   const delayMs = result.retryAfterSeconds === undefined ? p.backoffMs : result.retryAfterSeconds * 1000;
+  if (result.retryAfterSeconds !== undefined && delayMs > p.maxRetryAfterMs) return { action: 'fail', lostAttempt };
   return retryWithin(delayMs, lostAttempt, p);
 }
 

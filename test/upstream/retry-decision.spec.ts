@@ -11,12 +11,13 @@ import {
 } from '../../src/upstream/retry-decision.js';
 
 const NOW = 1_000_000;
-/** A call on its first of three attempts, nothing lost yet, 10 s left, a 150 ms backoff. */
+/** A call on its first of three attempts, nothing lost yet, 10 s left, a 150 ms backoff, Retry-After waited up to 5 s. */
 const FIRST: CallProgress = {
   attempt: 1,
   maxAttempts: 3,
   lostAttempt: false,
   backoffMs: 150,
+  maxRetryAfterMs: 5_000,
   now: NOW,
   deadlineAt: NOW + 10_000,
   acceptAfterLostAttempt: undefined,
@@ -72,6 +73,18 @@ const rows: Row[] = [
     answer(429, 2),
     FIRST,
     { action: 'retry', delayMs: 2_000, lostAttempt: false },
+  ],
+  [
+    'a Retry-After longer than the client waits out: fail now (the caller is told when to retry)',
+    answer(429, 7),
+    FIRST,
+    { action: 'fail', lostAttempt: false },
+  ],
+  [
+    'a Retry-After of exactly what the client waits out: retried after it',
+    answer(503, 5),
+    FIRST,
+    { action: 'retry', delayMs: 5_000, lostAttempt: false },
   ],
   ['a Retry-After of 0: retried at once', answer(503, 0), FIRST, { action: 'retry', delayMs: 0, lostAttempt: false }],
   [

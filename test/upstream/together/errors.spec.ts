@@ -105,10 +105,17 @@ describe('Together client: errors', () => {
     expect(count(w.sim, 'GET /fine-tunes/{id}')).toBe(3);
 
     w.sim.resetStats();
-    w.sim.setFaults({ route: 'GET /fine-tunes/{id}', rateLimit: { count: 3, retryAfterSeconds: 7 } });
+    w.sim.setFaults({ route: 'GET /fine-tunes/{id}', rateLimit: { count: 3, retryAfterSeconds: 2 } });
     const limited = await failure(w.client.getJob(ALICE, job.id));
-    expect(limited).toMatchObject({ code: 'RATE_LIMITED', status: 429, retryAfterSeconds: 7 });
+    expect(limited).toMatchObject({ code: 'RATE_LIMITED', status: 429, retryAfterSeconds: 2 });
     expect(count(w.sim, 'GET /fine-tunes/{id}')).toBe(3);
+
+    // A wait longer than the client waits out (5 s) is the caller's to take: told at once, not held.
+    w.sim.resetStats();
+    w.sim.setFaults({ route: 'GET /fine-tunes/{id}', rateLimit: { count: 3, retryAfterSeconds: 7 } });
+    const held = await failure(w.client.getJob(ALICE, job.id));
+    expect(held).toMatchObject({ code: 'RATE_LIMITED', status: 429, retryAfterSeconds: 7 });
+    expect(count(w.sim, 'GET /fine-tunes/{id}')).toBe(1);
 
     w.sim.resetStats();
     w.sim.setFaults({ route: 'GET /fine-tunes', error: { status: 500, count: 3 } });
