@@ -1,12 +1,14 @@
 /**
  * The dashboard's only way to the gateway: its public GraphQL API on the same origin. Queries and
  * mutations over HTTP, uploads as GraphQL multipart requests through XMLHttpRequest (for its upload
- * progress events), subscriptions over graphql-ws on one shared WebSocket.
+ * progress events), subscriptions over graphql-ws on one shared WebSocket, whose state (live,
+ * reconnecting, lost) the pages show.
  */
 import { createClient, type Client } from 'graphql-ws';
 import { credentialHeaders, loadCredentials } from './credentials';
 import type { TypedDocumentString } from './gql/graphql';
 import { loadProvider, providerHeaders } from './provider';
+import { RETRY_ATTEMPTS, retryDelayMs, shouldRetry } from './reconnect-policy';
 
 export interface ApiProblem {
   message: string;
@@ -120,11 +122,48 @@ export function upload<R, V>(
 
 let client: Client | null = null;
 
+/**
+ * The live connection as the pages show it: `connecting` until the first WebSocket is acknowledged,
+ * `live` while it is open, `reconnecting` from its loss until a new one is acknowledged (retried for
+ * minutes: reconnect-policy.ts), `lost` once the retries ran out (the subscriptions have ended then;
+ * `resetSubscriptions` and subscribing again starts over).
+ */
+export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'lost';
+
+let liveState: LiveState = 'connecting';
+const liveListeners = new Set<(state: LiveState) => void>();
+
+function setLiveState(state: LiveState): void {
+  if (state === liveState) return;
+  liveState = state;
+  for (const listener of liveListeners) listener(state);
+}
+
+export function currentLiveState(): LiveState {
+  return liveState;
+}
+
+/** Calls `listener` with each new state of the live connection; returns the way to stop. */
+export function watchLiveState(listener: (state: LiveState) => void): () => void {
+  liveListeners.add(listener);
+  return () => liveListeners.delete(listener);
+}
+
+/** A subscription in progress; `interrupted` once its WebSocket was lost, until graphql-ws resent it on a new one. */
+interface Active {
+  interrupted: boolean;
+  onResubscribed?(): void;
+}
+const active = new Set<Active>();
+
 function wsClient(): Client {
-  client ??= createClient({
+  if (client) return client;
+  const made: Client = createClient({
     url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${ENDPOINT}`,
     lazy: true,
-    retryAttempts: 20,
+    retryAttempts: RETRY_ATTEMPTS,
+    retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, retryDelayMs(retries))),
+    shouldRetry,
     connectionParams: () => {
       const credentials = loadCredentials();
       const provider = loadProvider();
@@ -134,26 +173,67 @@ function wsClient(): Client {
         ...(credentials?.organizationId ? { organizationId: credentials.organizationId } : {}),
       };
     },
+    on: {
+      // graphql-ws sends its open subscriptions again on the new socket, right after this: each
+      // interrupted one is told, so that its page drops what it showed and takes the fresh state.
+      connected: () => {
+        if (client !== made) return;
+        setLiveState('live');
+        for (const subscription of active) {
+          if (!subscription.interrupted) continue;
+          subscription.interrupted = false;
+          subscription.onResubscribed?.();
+        }
+      },
+      // A socket closed while subscriptions are open is a loss (graphql-ws retries); with none open,
+      // the lazy client closed it itself.
+      closed: () => {
+        if (client !== made || active.size === 0) return;
+        for (const subscription of active) subscription.interrupted = true;
+        setLiveState('reconnecting');
+      },
+    },
   });
-  return client;
+  client = made;
+  return made;
 }
 
-/** Drops the WebSocket (after the credentials or the provider changed): the next subscription opens one with the new ones. */
+/**
+ * Drops the WebSocket (after the credentials or the provider changed, or to start again once the
+ * connection was lost): the next subscription opens one with the current credentials.
+ */
 export function resetSubscriptions(): void {
-  void client?.dispose();
+  const old = client;
   client = null;
+  void old?.dispose();
+  setLiveState('connecting');
 }
 
 export interface Subscription {
   stop(): void;
 }
 
-/** Subscribes; `onData` gets each event's data, `onError` the errors that end it. Stop with `stop()`. */
+/**
+ * Subscribes; `onData` gets each event's data, `onError` the errors that end it (and, code NETWORK,
+ * the loss of the connection once its retries ran out). `onResubscribed` is called when the
+ * subscription was sent again on a new WebSocket after the old one was lost (a gateway restart):
+ * what comes next is the whole current state again, and anything shown from before may be stale.
+ * Stop with `stop()`.
+ */
 export function subscribe<R, V>(
   document: TypedDocumentString<R, V>,
   variables: V,
-  handlers: { onData(data: R): void; onError(error: ApiError): void; onComplete?(): void },
+  handlers: {
+    onData(data: R): void;
+    onError(error: ApiError): void;
+    onComplete?(): void;
+    onResubscribed?(): void;
+  },
 ): Subscription {
+  // The retries of the old client ran out: a new subscription (the page's Reconnect) starts on a fresh one.
+  if (liveState === 'lost') resetSubscriptions();
+  const record: Active = { interrupted: false, onResubscribed: handlers.onResubscribed };
+  active.add(record);
   const stop = wsClient().subscribe<R>(
     { query: document.toString(), variables: variables as Record<string, unknown> },
     {
@@ -162,13 +242,27 @@ export function subscribe<R, V>(
         else if (result.data) handlers.onData(result.data);
       },
       error: (error) => {
-        const problems = Array.isArray(error)
-          ? (error as ApiProblem[])
-          : [{ message: 'The live connection to the gateway was lost.', extensions: { code: 'NETWORK' } }];
-        handlers.onError(new ApiError(problems));
+        active.delete(record);
+        if (Array.isArray(error)) {
+          handlers.onError(new ApiError(error as ApiProblem[]));
+          return;
+        }
+        // Not the gateway's answer but the socket's: the retries ran out (or the gateway refused the protocol).
+        setLiveState('lost');
+        handlers.onError(
+          new ApiError([{ message: 'The live connection to the gateway was lost.', extensions: { code: 'NETWORK' } }]),
+        );
       },
-      complete: () => handlers.onComplete?.(),
+      complete: () => {
+        active.delete(record);
+        handlers.onComplete?.();
+      },
     },
   );
-  return { stop };
+  return {
+    stop: () => {
+      active.delete(record);
+      stop();
+    },
+  };
 }

@@ -1,6 +1,8 @@
 /**
  * Asks for a service token, and an organization id where the provider has them (Nscale; not Together),
- * where the gateway has no default credentials.
+ * where the gateway has no default credentials, or where the credentials kept in this tab were
+ * refused: then it also offers to forget them, so that the gateway's own defaults apply again where it
+ * has any (its embedded simulator's demo tenant), instead of the refused ones being sent for good.
  */
 import { useState } from 'preact/hooks';
 import type { Credentials } from './credentials';
@@ -9,6 +11,8 @@ export function CredentialsForm(props: {
   reason: string | null;
   organization: boolean;
   onSubmit(credentials: Credentials): void;
+  /** Forgets the credentials kept in this tab (null: none are kept). */
+  onForget: (() => void) | null;
 }) {
   const [token, setToken] = useState('');
   const [organizationId, setOrganizationId] = useState('');
@@ -46,7 +50,20 @@ export function CredentialsForm(props: {
           <input required value={organizationId} onInput={(e) => setOrganizationId(e.currentTarget.value)} />
         </label>
       ) : null}
-      <button type="submit">Continue</button>
+      <div class="actions">
+        <button type="submit">Continue</button>
+        {props.onForget ? (
+          <button type="button" class="secondary" onClick={props.onForget}>
+            Use the gateway's defaults
+          </button>
+        ) : null}
+      </div>
+      {props.onForget ? (
+        <p class="hint">
+          Credentials are kept in this tab. "Use the gateway's defaults" forgets them: the gateway's own credentials
+          apply where it has any, and where it has none it asks again.
+        </p>
+      ) : null}
     </form>
   );
 }

@@ -5,10 +5,11 @@
  * Hugging Face only as it is created.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, request, subscribe } from './api';
+import { ApiError, request, subscribe, type LiveState } from './api';
 import { formatTime, statusLabel } from './format';
 import type { JobDetailSubscription } from './gql/graphql';
 import { HuggingFaceExportForm } from './hugging-face-export-form';
+import { ReconnectButton, useLiveState } from './live-status';
 import { LossChart } from './loss-chart';
 import { CancelJob, JobDetail as JobDetailDocument } from './operations';
 import { ProgressBar } from './progress-bar';
@@ -19,38 +20,77 @@ const ACTIVE = new Set(['QUEUED', 'STARTING', 'RUNNING']);
 
 type Capabilities = ProviderInfo['capabilities'] | null;
 
-export function JobPage({ id, capabilities }: { id: string; capabilities: Capabilities }) {
+/**
+ * The job's subscription: the job, the error that ended it, and whether it ended (`jobUpdated`
+ * completes after a final status). Sent anew on a new WebSocket after a lost one (a gateway restart),
+ * it starts with the job's current state again, so an error shown from before is dropped then, and
+ * with each event.
+ */
+function useLiveJob(id: string) {
   const [job, setJob] = useState<Job | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [live, setLive] = useState(true);
-  const [cancelling, setCancelling] = useState(false);
+  const [ended, setEnded] = useState(false);
+  const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
     const subscription = subscribe(
       JobDetailDocument,
       { id },
       {
-        onData: (data) => setJob(data.jobUpdated),
+        onData: (data) => {
+          setJob(data.jobUpdated);
+          setError(null);
+        },
         onError: (e) => setError(e.message),
-        onComplete: () => setLive(false),
+        onComplete: () => setEnded(true),
+        onResubscribed: () => setError(null),
       },
     );
     return () => subscription.stop();
-  }, [id]);
+  }, [id, attempt]);
 
-  const cancel = async () => {
+  const reconnect = () => {
+    setEnded(false);
+    setAttempt((n) => n + 1);
+  };
+  return { job, error, ended, reconnect };
+}
+
+/** Cancels the job; its error is kept until the next try, or until the connection is back when it was that. */
+function useCancel(id: string, live: LiveState) {
+  const [cancelError, setCancelError] = useState<ApiError | null>(null);
+  const [cancelling, setCancelling] = useState(false);
+
+  // "The gateway cannot be reached" is stale once the connection is back.
+  useEffect(() => {
+    if (live === 'live') setCancelError((e) => (e?.code === 'NETWORK' ? null : e));
+  }, [live]);
+
+  /** Whether the job was cancelled (its new status comes with the next event). */
+  const cancel = async (): Promise<boolean> => {
     setCancelling(true);
+    setCancelError(null);
     try {
       await request(CancelJob, { id });
+      return true;
     } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
+      setCancelError(e instanceof ApiError ? e : new ApiError([{ message: String(e) }]));
+      return false;
     } finally {
       setCancelling(false);
     }
   };
+  return { cancel, cancelling, cancelError };
+}
 
-  if (!job) return <JobLoading error={error} />;
+export function JobPage({ id, capabilities }: { id: string; capabilities: Capabilities }) {
+  const { job, error, ended, reconnect } = useLiveJob(id);
+  const live = useLiveState();
+  const { cancel, cancelling, cancelError } = useCancel(id, live);
+
+  if (!job) return <JobLoading error={error} onReconnect={live === 'lost' ? reconnect : null} />;
   const m = job.metrics;
+  const final = !ACTIVE.has(job.status);
   const best =
     m?.bestValidationLoss != null && m.bestValidationLossStep != null
       ? { loss: m.bestValidationLoss, step: m.bestValidationLossStep }
@@ -61,12 +101,19 @@ export function JobPage({ id, capabilities }: { id: string; capabilities: Capabi
         <a href="#/jobs">← Jobs</a>
       </p>
       <div class="heading">
-        <h1 id="job-title">{job.name}</h1>
+        <h1 id="job-title">
+          <bdi>{job.name}</bdi>
+        </h1>
         <span class={`status status-${job.status.toLowerCase()}`} data-testid="job-status">
           {statusLabel(job.status)}
         </span>
       </div>
-      <p class="muted">{live ? 'Live: updates as the job changes.' : 'Final state.'}</p>
+      <div class="live-line">
+        <p class="muted" role="status" data-testid="job-live">
+          {jobLiveText(ended, final, live)}
+        </p>
+        {!ended && live === 'lost' ? <ReconnectButton onReconnect={reconnect} /> : null}
+      </div>
       {error ? (
         <p class="error" role="alert">
           {error}
@@ -83,10 +130,16 @@ export function JobPage({ id, capabilities }: { id: string; capabilities: Capabi
         total={m?.trainingSteps ?? null}
         secondsLeft={job.estimatedSecondsLeft ?? null}
         label="Training progress"
+        idle={final ? 'no step recorded' : 'waiting'}
       />
-      <JobActions job={job} cancelling={cancelling} onCancel={capabilities?.cancel === false ? null : cancel} />
+      <JobActions
+        job={job}
+        cancelling={cancelling}
+        cancelError={cancelError?.message ?? null}
+        onCancel={capabilities?.cancel === false ? null : cancel}
+      />
       <h2>Loss</h2>
-      <LossChart points={m?.points ?? []} totalSteps={m?.trainingSteps ?? null} best={best} />
+      <LossChart points={m?.points ?? []} totalSteps={m?.trainingSteps ?? null} best={best} final={final} />
       <div class="grid">
         <JobDetails job={job} />
         <JobHyperparameters hyperparameters={job.hyperparameters} />
@@ -100,21 +153,67 @@ export function JobPage({ id, capabilities }: { id: string; capabilities: Capabi
   );
 }
 
-function JobActions(props: { job: Job; cancelling: boolean; onCancel: (() => void) | null }) {
+/** Whether the page still follows the job: from the subscription's end, the job's status and the connection. */
+function jobLiveText(ended: boolean, final: boolean, live: LiveState): string {
+  if (ended) return final ? 'Final state.' : 'Updates stopped.';
+  switch (live) {
+    case 'live':
+      return final ? 'Final state.' : 'Live: updates as the job changes.';
+    case 'connecting':
+      return 'Connecting…';
+    case 'reconnecting':
+      return 'Reconnecting… The job is shown as last seen.';
+    case 'lost':
+      return 'Not live: the connection to the gateway was lost. The job is shown as last seen.';
+  }
+}
+
+/**
+ * Cancel (asked twice, as deleting a webhook endpoint is: a job cancelled cannot be resumed, and
+ * what it ran is paid), and the adapter's download.
+ */
+function JobActions(props: {
+  job: Job;
+  cancelling: boolean;
+  cancelError: string | null;
+  onCancel: (() => Promise<boolean>) | null;
+}) {
   const { job, cancelling, onCancel } = props;
+  const [confirming, setConfirming] = useState(false);
+  // Cancelled: the buttons stay disabled until the job's next event shows its new status.
+  const [requested, setRequested] = useState(false);
+  const busy = cancelling || requested;
+  const cancellable = ACTIVE.has(job.status) && onCancel;
   return (
-    <div class="actions">
-      {ACTIVE.has(job.status) && onCancel ? (
-        <button type="button" class="danger" disabled={cancelling} onClick={onCancel}>
-          {cancelling ? 'Cancelling…' : 'Cancel job'}
-        </button>
+    <>
+      {props.cancelError ? (
+        <p class="error" role="alert">
+          {props.cancelError}
+        </p>
       ) : null}
-      {job.downloadUrl ? (
-        <a class="button" href={job.downloadUrl} download>
-          Download the adapter (.tar.gz)
-        </a>
-      ) : null}
-    </div>
+      <div class="actions">
+        {cancellable && confirming ? (
+          <>
+            <button type="button" class="danger" disabled={busy} onClick={() => void onCancel().then(setRequested)}>
+              {busy ? 'Cancelling…' : 'Cancel the job for good'}
+            </button>
+            <button type="button" class="secondary" disabled={busy} onClick={() => setConfirming(false)}>
+              Keep it running
+            </button>
+          </>
+        ) : null}
+        {cancellable && !confirming ? (
+          <button type="button" class="danger" onClick={() => setConfirming(true)}>
+            Cancel job
+          </button>
+        ) : null}
+        {job.downloadUrl ? (
+          <a class="button" href={job.downloadUrl} download>
+            Download the adapter (.tar.gz)
+          </a>
+        ) : null}
+      </div>
+    </>
   );
 }
 
@@ -124,7 +223,9 @@ function JobDetails({ job }: { job: Job }) {
       <h2>Details</h2>
       <dl>
         <dt>Model</dt>
-        <dd>{job.baseModel?.name ?? job.baseModelId}</dd>
+        <dd>
+          <bdi>{job.baseModel?.name ?? job.baseModelId}</bdi>
+        </dd>
         {job.trainingFileId ? <JobFiles job={job} /> : <JobDataset job={job} />}
         <dt>Created</dt>
         <dd>{formatTime(job.createdAt)}</dd>
@@ -137,19 +238,40 @@ function JobDetails({ job }: { job: Job }) {
   );
 }
 
-/** A job that trains on a dataset (Nscale): the dataset, its files and the columns read. */
+/**
+ * A job that trains on a dataset (Nscale): the dataset, its files and the columns read. Their names
+ * are the user's, each isolated (`<bdi>`): a right-to-left override in one (U+202E) stays inside it
+ * instead of turning the dashboard's own words around it.
+ */
 function JobDataset({ job }: { job: Job }) {
+  const { dataset } = job;
   return (
     <>
       <dt>Dataset</dt>
       <dd>
-        {job.dataset ? job.dataset.name : `${job.datasetId} (deleted)`}
-        {job.dataset?.trainingFile ? ` · training ${job.dataset.trainingFile.name}` : ''}
-        {job.dataset?.validationFile ? ` · validation ${job.dataset.validationFile.name}` : ''}
+        {dataset ? (
+          <bdi>{dataset.name}</bdi>
+        ) : (
+          <>
+            <bdi>{job.datasetId}</bdi> (deleted)
+          </>
+        )}
+        {dataset?.trainingFile ? (
+          <>
+            {' · training '}
+            <bdi>{dataset.trainingFile.name}</bdi>
+          </>
+        ) : null}
+        {dataset?.validationFile ? (
+          <>
+            {' · validation '}
+            <bdi>{dataset.validationFile.name}</bdi>
+          </>
+        ) : null}
       </dd>
       <dt>Columns</dt>
       <dd>
-        prompt {job.promptColumn ?? '—'}, answer {job.answerColumn}
+        prompt {job.promptColumn ? <bdi>{job.promptColumn}</bdi> : '—'}, answer <bdi>{job.answerColumn}</bdi>
       </dd>
     </>
   );
@@ -204,7 +326,7 @@ function JobHyperparameters({ hyperparameters: h }: { hyperparameters: Job['hype
   );
 }
 
-function JobLoading({ error }: { error: string | null }) {
+function JobLoading({ error, onReconnect }: { error: string | null; onReconnect: (() => void) | null }) {
   return (
     <section>
       <p>
@@ -217,6 +339,7 @@ function JobLoading({ error }: { error: string | null }) {
       ) : (
         <p role="status">Loading the job…</p>
       )}
+      {onReconnect ? <ReconnectButton onReconnect={onReconnect} /> : null}
     </section>
   );
 }

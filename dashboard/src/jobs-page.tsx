@@ -7,10 +7,11 @@
  * from the upstream for every browser and event, and would not move between events anyway).
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { subscribe, type ApiError } from './api';
+import { ApiError, request, subscribe, type LiveState } from './api';
 import { formatDuration, formatTime, STATUSES, statusLabel } from './format';
 import type { JobStatus, JobsListSubscription } from './gql/graphql';
-import { JobsList } from './operations';
+import { liveWord, ReconnectButton, useLiveState } from './live-status';
+import { JobsCount, JobsList } from './operations';
 import { ProgressBar } from './progress-bar';
 
 type Row = JobsListSubscription['jobsUpdated'];
@@ -43,24 +44,62 @@ export function JobsPage() {
   );
 }
 
-/** The jobs of one status filter, live, a page at a time. */
+/**
+ * The jobs of one status filter, live, a page at a time. `jobsUpdated` sends each current job first,
+ * and nothing at all when there is none: `JobsCount` tells an empty list from one still coming. When
+ * the subscription is sent anew on a new WebSocket (the gateway restarted), the rows shown are kept
+ * until the fresh state's first job (or a count of none) replaces them all: a job gone meanwhile, or
+ * no longer in the filtered status, drops out.
+ */
 function LiveJobs({ status }: { status: JobStatus | '' }) {
   const [jobs, setJobs] = useState<ReadonlyMap<string, Row>>(new Map());
   const [error, setError] = useState<ApiError | null>(null);
   const [loaded, setLoaded] = useState(false);
   const [page, setPage] = useState(0);
+  const [attempt, setAttempt] = useState(0);
+  const live = useLiveState();
 
   useEffect(() => {
-    const subscription = subscribe(JobsList, status ? { status } : {}, {
+    const variables = status ? { status } : {};
+    let current = true;
+    // Whether the rows shown belong to the current subscription: not those of an earlier one (before a
+    // restart, or before Reconnect) until its first event.
+    let fresh = attempt === 0;
+    let heard = false;
+    const count = () => {
+      heard = false;
+      request(JobsCount, variables).then(
+        ({ jobs: { totalCount } }) => {
+          if (!current || heard || totalCount > 0) return; // the events are (or will be) the list
+          fresh = true;
+          setJobs(new Map());
+          setLoaded(true);
+        },
+        (e: unknown) => current && setError(e instanceof ApiError ? e : new ApiError([{ message: String(e) }])),
+      );
+    };
+    const subscription = subscribe(JobsList, variables, {
       onData: ({ jobsUpdated: job }) => {
+        heard = true;
+        const replace = !fresh;
+        fresh = true;
         setLoaded(true);
         setError(null);
-        setJobs((current) => new Map(current).set(job.id, job));
+        setJobs((shown) => new Map(replace ? [] : shown).set(job.id, job));
       },
       onError: setError,
+      onResubscribed: () => {
+        fresh = false;
+        setError(null);
+        count();
+      },
     });
-    return () => subscription.stop();
-  }, [status]);
+    count();
+    return () => {
+      current = false;
+      subscription.stop();
+    };
+  }, [status, attempt]);
 
   // A filtered view is told when a job leaves its status; such a job drops out of it.
   const visible = useMemo(
@@ -71,7 +110,8 @@ function LiveJobs({ status }: { status: JobStatus | '' }) {
     [jobs, status],
   );
   const pages = Math.max(1, Math.ceil(visible.length / PAGE_SIZE));
-  const shown = visible.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+  const shownPage = Math.min(page, pages - 1);
+  const shown = visible.slice(shownPage * PAGE_SIZE, (shownPage + 1) * PAGE_SIZE);
 
   return (
     <>
@@ -80,13 +120,44 @@ function LiveJobs({ status }: { status: JobStatus | '' }) {
           {error.message}
         </p>
       ) : null}
-      <p role="status" class="muted">
-        {loaded ? `${visible.length} job${visible.length === 1 ? '' : 's'}, live` : 'Waiting for the job list…'}
-      </p>
-      <JobsTable jobs={shown} />
-      {pages > 1 ? <Pager page={page} pages={pages} onPage={setPage} /> : null}
+      <ListStatus
+        text={loaded ? `${countText(visible.length, status)} · ${liveWord(live)}` : waitingText(live)}
+        onReconnect={
+          live === 'lost'
+            ? () => {
+                setError(null);
+                setAttempt((n) => n + 1);
+              }
+            : null
+        }
+      />
+      {visible.length ? <JobsTable jobs={shown} /> : null}
+      {pages > 1 ? <Pager page={shownPage} pages={pages} onPage={setPage} /> : null}
     </>
   );
+}
+
+/** The list's status line, and Reconnect once the connection was lost for good. */
+function ListStatus({ text, onReconnect }: { text: string; onReconnect: (() => void) | null }) {
+  return (
+    <div class="live-line">
+      <p role="status" class="muted">
+        {text}
+      </p>
+      {onReconnect ? <ReconnectButton onReconnect={onReconnect} /> : null}
+    </div>
+  );
+}
+
+function countText(count: number, status: JobStatus | ''): string {
+  if (count === 0) return status ? `No ${statusLabel(status).toLowerCase()} jobs` : 'No jobs yet';
+  return `${count} job${count === 1 ? '' : 's'}`;
+}
+
+function waitingText(live: LiveState): string {
+  if (live === 'reconnecting') return 'Waiting for the job list: Reconnecting…';
+  if (live === 'lost') return 'No job list: the connection to the gateway was lost.';
+  return 'Waiting for the job list…';
 }
 
 function JobsTable({ jobs }: { jobs: readonly Row[] }) {
@@ -107,9 +178,14 @@ function JobsTable({ jobs }: { jobs: readonly Row[] }) {
           {jobs.map((job) => (
             <tr key={job.id} data-job-id={job.id}>
               <td data-label="Name">
-                <a href={`#/jobs/${encodeURIComponent(job.id)}`}>{job.name}</a>
+                {/* Isolated: a name's bidi controls (U+202E) must not turn the text around it. */}
+                <a href={`#/jobs/${encodeURIComponent(job.id)}`}>
+                  <bdi>{job.name}</bdi>
+                </a>
               </td>
-              <td data-label="Model">{job.baseModel?.name ?? job.baseModelId}</td>
+              <td data-label="Model">
+                <bdi>{job.baseModel?.name ?? job.baseModelId}</bdi>
+              </td>
               <td data-label="Status">
                 <span class={`status status-${job.status.toLowerCase()}`}>{statusLabel(job.status)}</span>
               </td>

@@ -18,6 +18,8 @@ export interface LossChartProps {
   points: readonly LossPoint[];
   totalSteps: number | null;
   best: { loss: number; step: number } | null;
+  /** The job ended (COMPLETED, FAILED, CANCELLED): no point is coming, so none is said to be "yet". */
+  final?: boolean;
 }
 
 type Mark = LossChartProps['best'];
@@ -59,7 +61,7 @@ function plotOptions(width: number, latest: { current: { totalSteps: number | nu
   };
 }
 
-export function LossChart({ points, totalSteps, best }: LossChartProps) {
+export function LossChart({ points, totalSteps, best, final = false }: LossChartProps) {
   const boxRef = useRef<HTMLDivElement>(null);
   const chartRef = useRef<uPlot | null>(null);
   const dataRef = useRef<Series>([[], [], []]);
@@ -98,7 +100,7 @@ export function LossChart({ points, totalSteps, best }: LossChartProps) {
     boxRef.current?.setAttribute('data-points', String(steps.length));
   }, [points, best, totalSteps]);
 
-  const summary = summaryOf(points, totalSteps, best);
+  const summary = summaryOf(points, totalSteps, best, final);
   return (
     <figure class="chart">
       <div ref={boxRef} class="chart-canvas" role="img" aria-label={`Loss curve. ${summary}`} data-points="0" />
@@ -110,12 +112,13 @@ export function LossChart({ points, totalSteps, best }: LossChartProps) {
   );
 }
 
-function summaryOf(points: readonly LossPoint[], totalSteps: number | null, best: Mark): string {
+function summaryOf(points: readonly LossPoint[], totalSteps: number | null, best: Mark, final: boolean): string {
   const latest = points.at(-1);
-  if (!latest) return 'No training step recorded yet.';
+  if (!latest) return final ? 'No training step was recorded.' : 'No training step recorded yet.';
+  const noValidation = final ? 'No validation loss was recorded.' : 'No validation loss yet.';
   return (
     `Step ${latest.step}${totalSteps ? ` of ${totalSteps}` : ''}: training loss ${formatLoss(latest.trainingLoss)}. ` +
-    (best ? `Best validation loss ${formatLoss(best.loss)} at step ${best.step}.` : 'No validation loss yet.')
+    (best ? `Best validation loss ${formatLoss(best.loss)} at step ${best.step}.` : noValidation)
   );
 }
 

@@ -94,6 +94,7 @@ function App() {
             reason={access.reason}
             organization={current?.name !== 'TOGETHER'}
             onSubmit={applyCredentials}
+            onForget={loadCredentials() ? () => applyCredentials(null) : null}
           />
         ) : null}
         {ok && route.page === 'jobs' ? <JobsPage /> : null}

@@ -54,6 +54,19 @@ export const JobsList = graphql(`
   }
 `);
 
+/**
+ * How many jobs the list has now: `jobsUpdated` sends each current job first but says nothing when
+ * there is none, so a list of no jobs (or a filter nothing matches) is known from this, read as the
+ * subscription starts (and again when it is sent anew after a lost connection).
+ */
+export const JobsCount = graphql(`
+  query JobsCount($status: JobStatus) {
+    jobs(first: 1, status: $status) {
+      totalCount
+    }
+  }
+`);
+
 export const JobDetail = graphql(`
   subscription JobDetail($id: ID!) {
     jobUpdated(id: $id) {

@@ -7,11 +7,17 @@ export function ProgressBar(props: {
   total?: number | null;
   secondsLeft?: number | null;
   label: string;
+  /** The text without a step or fraction: 'waiting' (the default) before the job runs, another once it ended. */
+  idle?: string;
 }) {
   const { fraction, step, total, secondsLeft } = props;
   const percent = fraction === null ? null : Math.round(fraction * 100);
   const parts = [
-    step != null && total != null ? `step ${step} of ${total}` : percent !== null ? `${percent} %` : 'waiting',
+    step != null && total != null
+      ? `step ${step} of ${total}`
+      : percent !== null
+        ? `${percent} %`
+        : (props.idle ?? 'waiting'),
     secondsLeft != null && secondsLeft > 0 ? `about ${formatDuration(secondsLeft)} left` : '',
   ].filter(Boolean);
   return (

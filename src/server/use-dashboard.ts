@@ -61,7 +61,19 @@ export function useDashboard(options: { dir?: string } = {}): Plugin {
         endResponse(new Response(null, { status: 308, headers: { location: `${DASHBOARD_PATH}/${url.search}` } }));
         return;
       }
-      const relative = decodeURIComponent(url.pathname.slice(DASHBOARD_PATH.length + 1)) || 'index.html';
+      // A malformed escape (`%E0%A4%A`) names no file: answered here, not thrown (a URIError would be a 500).
+      let relative: string;
+      try {
+        relative = decodeURIComponent(url.pathname.slice(DASHBOARD_PATH.length + 1)) || 'index.html';
+      } catch {
+        endResponse(
+          new Response('The dashboard path is not a valid URL path (a malformed %-escape).\n', {
+            status: 400,
+            headers: { 'content-type': 'text/plain; charset=utf-8' },
+          }),
+        );
+        return;
+      }
       const file = normalize(join(dir, relative));
       if (!file.startsWith(dir.endsWith(sep) ? dir : dir + sep) || !(extname(file) in TYPES)) {
         endResponse(notFound(`No such dashboard file: ${JSON.stringify(relative)}.`));

@@ -72,6 +72,16 @@ describe('/dashboard', () => {
     }
   });
 
+  it('answers a malformed %-escape with 400, naming no internal path', async () => {
+    for (const path of ['/dashboard/%E0%A4%A', '/dashboard/%', '/dashboard/app%zz.js']) {
+      const response = await get(stack, path);
+      expect(response.status, path).toBe(400);
+      const text = await response.text();
+      expect(text).toBe('The dashboard path is not a valid URL path (a malformed %-escape).\n');
+      expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    }
+  });
+
   it('answers 404 saying how to build it when the bundle was not built', async () => {
     const response = await get(unbuilt, '/dashboard/');
     expect(response.status).toBe(404);
