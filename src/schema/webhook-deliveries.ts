@@ -135,7 +135,9 @@ builder.mutationFields((t) => ({
     description:
       'Send a delivery again, whatever its state: it becomes PENDING and due now, under the same id ' +
       "(the `webhook-id` its receiver may already have). A delivery that is not of the caller's " +
-      'endpoints is NOT_FOUND.',
+      'endpoints is NOT_FOUND. CONFLICT, with nothing changed, while an attempt at it is in flight ' +
+      '(redeliver once its outcome shows) and while its endpoint is switched off or DISABLED (turn it ' +
+      'on with `updateWebhookEndpoint` first).',
     args: { delivery: t.arg.id({ required: true, description: 'The delivery id (its `webhook-id`).' }) },
     resolve: (_root, args, ctx) => redeliver(ctx, String(args.delivery)),
   }),

@@ -79,8 +79,9 @@ const EndpointRef = builder.objectRef<StoredEndpoint>('WebhookEndpoint').impleme
       type: 'DateTime',
       nullable: true,
       description:
-        'After a rotation, until when deliveries are signed with the previous secret too (a second `v1,` ' +
-        'signature); null when only one secret signs.',
+        'After a rotation, until when deliveries are signed with the previous secret too (one more `v1,` ' +
+        'signature); null when only one secret signs. Every secret rotated away within ' +
+        'WEBHOOK_SECRET_GRACE_MS keeps signing until its own grace ends, the three newest at most.',
     }),
     deliveries: t.field({
       type: DeliveryConnectionRef,
@@ -140,7 +141,9 @@ const CreateInput = builder.inputType('CreateWebhookEndpointInput', {
       required: true,
       description: 'The events to receive: at least one, each once.',
     }),
-    description: t.string({ description: `A note about it, at most ${MAX_DESCRIPTION_LENGTH} characters.` }),
+    description: t.string({
+      description: `A note about it, at most ${MAX_DESCRIPTION_LENGTH} characters, without control characters (tab and line breaks apart).`,
+    }),
   }),
 });
 
@@ -157,7 +160,7 @@ const UpdateInput = builder.inputType('UpdateWebhookEndpointInput', {
     }),
     enabled: t.boolean({ description: 'Switch deliveries off (false) or on again (true).' }),
     description: t.string({
-      description: `A new note, at most ${MAX_DESCRIPTION_LENGTH} characters; null or blank removes it.`,
+      description: `A new note, at most ${MAX_DESCRIPTION_LENGTH} characters, without control characters (tab and line breaks apart); null or blank removes it.`,
     }),
   }),
 });
@@ -203,7 +206,8 @@ builder.mutationFields((t) => ({
     description:
       'Give an endpoint a new signing secret (shown this once). The previous one keeps signing beside ' +
       'it for a grace period (WEBHOOK_SECRET_GRACE_MS), so that the receiver can switch without losing ' +
-      'a delivery.',
+      'a delivery; so do earlier ones whose grace lasts, the three newest at most (a fourth rotation ' +
+      'within the grace ends the oldest one at once).',
     args: { id: t.arg.id({ required: true, description: 'The endpoint id.' }) },
     resolve: (_root, args, ctx) => rotateSecret(ctx, String(args.id)),
   }),

@@ -28,6 +28,19 @@ import { openWebhookDatabase } from './webhook-database.js';
 const LEASE_MARGIN_MS = 5_000;
 /** Attempts one instance has in flight at once. */
 const CONCURRENCY = 16;
+/**
+ * Fairness of those slots (claim-and-finish.ts): at most 2 attempts in flight per endpoint across the
+ * fleet (one slow answer does not stop the next delivery, and the endpoint's deliveries stay nearly
+ * in order), and at most a quarter of an instance's slots per owner, so that an owner whose endpoints
+ * never answer leaves the other three quarters to everyone else.
+ */
+const CLAIM_CAPS = { perEndpoint: 2, perOwner: CONCURRENCY / 4 };
+/**
+ * How long an answer's body is read once its status and headers have come (at most until the
+ * attempt's deadline): a 2xx is delivered whatever follows, and a receiver that drips its body
+ * must not hold a slot for the whole WEBHOOK_ATTEMPT_TIMEOUT_MS.
+ */
+const BODY_WAIT_MS = 1_000;
 /** How often each instance deletes the deliveries past WEBHOOK_DELIVERY_RETENTION_MS (at most: the retention, if shorter). */
 const RETENTION_SWEEP_MS = 3_600_000;
 
@@ -62,11 +75,14 @@ export async function buildWebhooks(
   const store =
     parts.store ?? (await openWebhookDatabase(settings.database, { logger, encryptionKey: config.encryptionKey }));
   const delivery = parts.deliver ? startDelivery(config, store, parts, logger) : null;
-  const services = webhookApiServices(settings, {
-    store,
-    now: parts.now,
-    ...(delivery ? { onEndpointsChanged: () => void delivery.watcher.refresh() } : {}),
-  }) as WebhookServices;
+  const services: WebhookServices = {
+    ...(webhookApiServices(settings, {
+      store,
+      now: parts.now,
+      ...(delivery ? { onEndpointsChanged: () => void delivery.watcher.refresh() } : {}),
+    }) as WebhookServices),
+    logger,
+  };
   return {
     services,
     store,
@@ -86,6 +102,8 @@ function startDelivery(config: WebhookConfig, store: WebhookStore, parts: Webhoo
   const dispatcher = createWebhookDispatcher({
     allowedHosts: config.allowedHosts,
     attemptTimeoutMs: config.attemptTimeoutMs,
+    // The attempt's record names no address (its owner reads it); the operator's log does.
+    onRefused: (problem) => logger.info({ problem }, 'webhook connection refused: the address is not public'),
   });
   const instanceId = randomUUID();
   logger.info({ instanceId }, 'webhook deliveries: this instance claims deliveries as this id');
@@ -100,6 +118,7 @@ function startDelivery(config: WebhookConfig, store: WebhookStore, parts: Webhoo
         signingSecrets,
         timeoutMs: config.attemptTimeoutMs,
         maxResponseBytes: config.maxResponseBytes,
+        bodyWaitMs: BODY_WAIT_MS,
         allowedHosts: config.allowedHosts,
         dispatcher,
       }),
@@ -108,6 +127,7 @@ function startDelivery(config: WebhookConfig, store: WebhookStore, parts: Webhoo
     scanMs: config.scanMs,
     leaseMs: config.attemptTimeoutMs + LEASE_MARGIN_MS,
     concurrency: CONCURRENCY,
+    caps: CLAIM_CAPS,
     now: parts.now,
     logger,
     ...(parts.metrics ? { onOutcome: parts.metrics.webhookAttempt } : {}),

@@ -1,14 +1,15 @@
 /**
  * Sending the deliveries that are due, on every instance: every `scanMs` (and at once when the
- * watcher inserted some), lease a batch from the store (`claimDue`: one instance per delivery at a
- * time, across the fleet), attempt each (`send`), and record the outcome, with the next attempt's
+ * watcher inserted some, or an attempt ended), lease a batch from the store (`claimDue`: one instance
+ * per delivery at a time, across the fleet, within `caps` per endpoint and per owner, owners in
+ * turns), attempt each (`send`), and record the outcome, with the next attempt's
  * time from the retry schedule when it failed. A lease outlives the attempt's timeout, so a delivery
  * whose instance died (`kill -9`) mid-attempt is claimed again by another once the lease has expired;
  * an outcome recorded after the lease was lost is refused by the store (fenced).
  */
 import type { Logger } from 'pino';
 import { outageLog } from '../telemetry/outage-log.js';
-import type { AttemptOutcome, ClaimedDelivery, WebhookStore } from './webhook-store.js';
+import type { AttemptOutcome, ClaimCaps, ClaimedDelivery, WebhookStore } from './webhook-store.js';
 
 /** An attempt's outcome, before the worker decides when to retry. */
 export type SendOutcome =
@@ -27,6 +28,11 @@ export interface DeliveryWorkerOptions {
   leaseMs: number;
   /** Attempts in flight at once, per instance. */
   concurrency: number;
+  /**
+   * Attempts in flight at once per endpoint (across the fleet) and per owner (on this instance): an
+   * owner whose endpoints hang holds that many slots until its attempts time out, not all of them.
+   */
+  caps: ClaimCaps;
   now: () => number;
   logger: Logger;
   /** Told of each recorded outcome (metrics). */
@@ -87,7 +93,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   async function scan(): Promise<void> {
     const room = options.concurrency - flying.size;
     if (room <= 0 || closed) return;
-    const claims = await store.claimDue(options.instanceId, room, options.leaseMs, new Date(now()));
+    const claims = await store.claimDue(options.instanceId, room, options.leaseMs, new Date(now()), options.caps);
     for (const claim of claims) launch(claim);
     // A full batch: there may be more.
     if (claims.length === room) again = true;

@@ -36,3 +36,24 @@ export function encryptionKeyMismatch(): GraphQLError {
 export function badDeliveryCursor(): GraphQLError {
   return gatewayError('BAD_USER_INPUT', 'after: not a cursor returned by webhookDeliveries.', { field: 'after' });
 }
+
+/** A redelivery asked while an attempt at the delivery is in flight: its outcome is not known yet. */
+export function deliveryInFlight(deliveryId: string): GraphQLError {
+  return gatewayError(
+    'CONFLICT',
+    `delivery: ${JSON.stringify(deliveryId)} is being sent right now (an attempt is in flight): its ` +
+      'outcome shows in webhookDeliveries when the attempt ends; redeliver it then if you still need to.',
+    { field: 'delivery', reason: 'ATTEMPT_IN_FLIGHT' },
+  );
+}
+
+/** A redelivery to an endpoint that sends nothing: switched off by its owner, or DISABLED by a 410. */
+export function endpointNotSending(deliveryId: string, why: 'switched-off' | 'disabled'): GraphQLError {
+  const state = why === 'switched-off' ? 'is switched off (enabled: false)' : 'is DISABLED (it answered 410 Gone)';
+  return gatewayError(
+    'CONFLICT',
+    `delivery: ${JSON.stringify(deliveryId)} was not redelivered: its endpoint ${state}, so nothing is sent to ` +
+      'it. Turn it on with updateWebhookEndpoint(input: { id, enabled: true }), then redeliver.',
+    { field: 'delivery', reason: why === 'switched-off' ? 'ENDPOINT_SWITCHED_OFF' : 'ENDPOINT_DISABLED' },
+  );
+}

@@ -102,6 +102,18 @@ export interface StoredAttempt {
   error: string | null;
 }
 
+/**
+ * How many attempts a claim lets be in flight at once, so that one endpoint, or one owner's endpoints,
+ * never take every slot: an endpoint that does not answer holds its own slots until its attempts time
+ * out, and nobody else's.
+ */
+export interface ClaimCaps {
+  /** Per endpoint, across the fleet (every instance's unexpired leases). */
+  perEndpoint: number;
+  /** Per owner, of the claiming instance's unexpired leases. */
+  perOwner: number;
+}
+
 /** A delivery leased to this instance for one attempt. */
 export interface ClaimedDelivery extends StoredDelivery {
   url: string;
@@ -150,14 +162,21 @@ export interface WebhookStore {
    * instances: a move already recorded inserts nothing. Returns the deliveries inserted.
    */
   recordJob(endpoint: Pick<StoredEndpoint, 'id' | 'events'>, job: SeenJob, now: Date): Promise<StoredDelivery[]>;
-  /** Leases up to `limit` due deliveries of enabled endpoints that are not DISABLED, to `instanceId`, for `leaseMs`. */
-  claimDue(instanceId: string, limit: number, leaseMs: number, now: Date): Promise<ClaimedDelivery[]>;
+  /**
+   * Leases up to `limit` due deliveries of enabled endpoints that are not DISABLED, to `instanceId`, for
+   * `leaseMs`, owners in turns, within `caps` (none: only `limit` bounds a claim).
+   */
+  claimDue(instanceId: string, limit: number, leaseMs: number, now: Date, caps?: ClaimCaps): Promise<ClaimedDelivery[]>;
   /** Records the attempt and its outcome; false (and nothing recorded) when the lease was lost meanwhile. */
   finishAttempt(claim: ClaimedDelivery, outcome: AttemptOutcome, now: Date): Promise<boolean>;
   /** Newest first. */
   listDeliveries(owner: WebhookOwner, endpointId: string, first: number, after: string | null): Promise<DeliveryPage>;
   attempts(owner: WebhookOwner, deliveryId: string): Promise<StoredAttempt[]>;
-  /** Pending again and due now, same id; null when the owner has no such delivery. */
+  /**
+   * Pending again and due now, same id; null when the owner has no such delivery. Refused with a coded
+   * CONFLICT (errors.ts) while an attempt at it is in flight, and while its endpoint is switched off
+   * or DISABLED (it would wait there, due and never sent).
+   */
   redeliver(owner: WebhookOwner, deliveryId: string, now: Date): Promise<StoredDelivery | null>;
   /**
    * Deletes up to `limit` finished deliveries (succeeded, or failed for good) with their attempts,

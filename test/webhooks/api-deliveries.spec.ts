@@ -191,3 +191,73 @@ describe('a delivery, its attempts and a redelivery', () => {
     });
   });
 });
+
+describe('redeliverWebhook refuses what would not be sent', () => {
+  const REDELIVER = `mutation($id: ID!) { redeliverWebhook(delivery: $id) { ${DELIVERY} } }`;
+  const UPDATE = 'mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { id state } }';
+
+  /** An endpoint of its own and one delivery of it, as the watcher records it. */
+  async function deliveryOfNewEndpoint(path: string) {
+    const created = await gql()(
+      `mutation($url: String!) { createWebhookEndpoint(input: { url: $url, events: [JOB_CREATED] }) { endpoint { id events } } }`,
+      { url: `http://127.0.0.1:9/${path}` },
+    );
+    const { endpoint } = created.data!.createWebhookEndpoint;
+    const [delivery] = await stack.store.recordJob(endpoint, seenStatus(`${path}-job`, 'queued'), new Date());
+    return { endpoint: endpoint as { id: string }, delivery: delivery! };
+  }
+  const leased = async (id: string) =>
+    (await stack.store.claimDue('spec', 100, 60_000, new Date())).find((c) => c.id === id)!;
+  const shown = async (endpoint: string) =>
+    (await gql()(PAGE, { endpoint, first: 1 })).data!.webhookDeliveries.edges[0].node;
+
+  it('answers CONFLICT while an attempt is in flight, changing nothing; redelivers once it has ended', async () => {
+    const { endpoint, delivery } = await deliveryOfNewEndpoint('in-flight');
+    const claim = await leased(delivery.id);
+    const refused = await gql()(REDELIVER, { id: delivery.id });
+    expect(refused.errors?.[0]).toMatchObject({
+      message:
+        `delivery: ${JSON.stringify(delivery.id)} is being sent right now (an attempt is in flight): its outcome ` +
+        'shows in webhookDeliveries when the attempt ends; redeliver it then if you still need to.',
+      extensions: { code: 'CONFLICT', field: 'delivery' },
+    });
+    // The attempt in flight ends: its outcome stands, and a redelivery is then sent.
+    expect(
+      await stack.store.finishAttempt(claim, { kind: 'delivered', responseCode: 200, durationMs: 3 }, new Date()),
+    ).toBe(true);
+    expect(await shown(endpoint.id)).toMatchObject({ state: 'SUCCEEDED', attemptCount: 1 });
+    const again = await gql()(REDELIVER, { id: delivery.id });
+    expect(again.errors).toBeUndefined();
+    expect(again.data?.redeliverWebhook).toMatchObject({ state: 'PENDING', attemptCount: 1 });
+    expect(await leased(delivery.id)).toBeDefined();
+  });
+
+  it('answers CONFLICT while the endpoint is switched off, and while it is DISABLED', async () => {
+    const { endpoint, delivery } = await deliveryOfNewEndpoint('switched-off');
+    await stack.store.finishAttempt(
+      await leased(delivery.id),
+      { kind: 'delivered', responseCode: 200, durationMs: 3 },
+      new Date(),
+    );
+    await gql()(UPDATE, { input: { id: endpoint.id, enabled: false } });
+    const off = await gql()(REDELIVER, { id: delivery.id });
+    expect(off.errors?.[0]).toMatchObject({
+      message:
+        `delivery: ${JSON.stringify(delivery.id)} was not redelivered: its endpoint is switched off (enabled: false), ` +
+        'so nothing is sent to it. Turn it on with updateWebhookEndpoint(input: { id, enabled: true }), then redeliver.',
+      extensions: { code: 'CONFLICT', field: 'delivery' },
+    });
+    expect(await shown(endpoint.id)).toMatchObject({ state: 'SUCCEEDED', nextAttemptAt: null });
+
+    // On again; a redelivery answered 410 Gone disables the endpoint.
+    await gql()(UPDATE, { input: { id: endpoint.id, enabled: true } });
+    expect((await gql()(REDELIVER, { id: delivery.id })).errors).toBeUndefined();
+    await stack.store.finishAttempt(await leased(delivery.id), { kind: 'gone', durationMs: 3 }, new Date());
+    const disabled = await gql()(REDELIVER, { id: delivery.id });
+    expect(disabled.errors?.[0]).toMatchObject({
+      message: expect.stringContaining('its endpoint is DISABLED (it answered 410 Gone)'),
+      extensions: { code: 'CONFLICT', field: 'delivery' },
+    });
+    expect(await shown(endpoint.id)).toMatchObject({ state: 'FAILED', nextAttemptAt: null, lastResponseCode: 410 });
+  });
+});

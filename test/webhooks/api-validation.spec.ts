@@ -77,6 +77,63 @@ describe('createWebhookEndpoint input', () => {
     expect(stack.storeCalls()).toEqual({});
   });
 
+  it.each([
+    ['https://alice:s3cr3tPW@exa mple.com/', 'is not an absolute URL such as https://example.com/hooks'],
+    ['alice:s3cr3tPW@hooks.example.com', 'is not an https URL'],
+  ])('refuses %j, which is not an https URL, without repeating its user name or password', async (url, rule) => {
+    const refused = await create({ url, events: ['JOB_COMPLETED'] });
+    expect(problems(refused.errors)).toEqual([
+      {
+        field: 'url',
+        code: 'BAD_USER_INPUT',
+        message: `url: ${rule}; the value is not repeated here, since what precedes its @ may be a user name or password`,
+      },
+    ]);
+    expect(refused.text).not.toMatch(/alice|s3cr3tPW/);
+    expect(stack.calls()).toEqual({});
+    expect(stack.storeCalls()).toEqual({});
+  });
+
+  it('refuses a control character in the description (PostgreSQL refuses U+0000) on create and update, not a tab or line break', async () => {
+    const created = await create({
+      url: 'https://example.com/hooks',
+      events: ['JOB_FAILED'],
+      description: 'ci\u0000x',
+    });
+    expect(problems(created.errors)).toEqual([
+      {
+        field: 'description',
+        code: 'BAD_USER_INPUT',
+        message: 'description: holds a control character (U+0000) at position 2; a description may not',
+      },
+    ]);
+    const updated = await stack.as(NSCALE_DEMO)(
+      'mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { id } }',
+      { input: { id: 'any-endpoint', description: 'nightly \u001b[31mred' } },
+    );
+    expect(problems(updated.errors)).toEqual([
+      {
+        field: 'description',
+        code: 'BAD_USER_INPUT',
+        message: 'description: holds a control character (U+001B) at position 8; a description may not',
+      },
+    ]);
+    expect(stack.calls()).toEqual({});
+    expect(stack.storeCalls()).toEqual({});
+
+    // Tabs and line breaks are no trouble: kept.
+    const kept = await stack.as(NSCALE_DEMO)(
+      `mutation($input: CreateWebhookEndpointInput!) {
+        createWebhookEndpoint(input: $input) { endpoint { id description } } }`,
+      { input: { url: 'https://8.8.8.8/hooks', events: ['JOB_FAILED'], description: 'line one\r\n\tline two' } },
+    );
+    expect(kept.errors).toBeUndefined();
+    expect(kept.data?.createWebhookEndpoint.endpoint.description).toBe('line one\r\n\tline two');
+    await stack.as(NSCALE_DEMO)('mutation($id: ID!) { deleteWebhookEndpoint(id: $id) { id } }', {
+      id: kept.data?.createWebhookEndpoint.endpoint.id,
+    });
+  });
+
   it('refuses an id or events of updateWebhookEndpoint the same way', async () => {
     const refused = await stack.as(NSCALE_DEMO)(
       'mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) { id } }',
@@ -103,6 +160,7 @@ describe('the URL policy at registration', () => {
     ['https://[::1]/hooks', /loopback/],
     ['https://localhost/hooks', /localhost is a loopback name/],
     ['http://example.com/hooks', /must use https/],
+    ['https://8.8.8.8:0/', /names port 0/],
   ] as const;
 
   it.each(REFUSED)('refuses %s with BAD_USER_INPUT naming url, storing nothing', async (url, reason) => {

@@ -57,6 +57,15 @@ function message(url: string, secrets: string[], overrides: Partial<WebhookMessa
   };
 }
 
+/**
+ * Writes a byte every 50 ms until the connection closes: never silent long enough for the dispatcher's
+ * idle timeout between body bytes, and a kilobyte takes a minute and a half.
+ */
+function drip(res: ServerResponse): void {
+  const timer = setInterval(() => res.write('.'), 50);
+  res.once('close', () => clearInterval(timer));
+}
+
 /** Resolves when the response's connection has closed, telling how much was handed to it. */
 function closing(res: ServerResponse): Promise<{ finished: boolean }> {
   return new Promise((resolve) => res.once('close', () => resolve({ finished: res.writableFinished })));
@@ -160,6 +169,51 @@ describe('sendWebhook: outcomes', () => {
       kind: 'failed',
       responseCode: 503,
       error: `HTTP 503: partial answer (body cut short: timed out after ${TIMEOUT_MS} ms)`,
+    });
+  });
+
+  it('a 2xx whose body then drips is delivered once the body wait is over, long before the deadline', async () => {
+    let closed: Promise<{ finished: boolean }> | undefined;
+    const hook = await receiver({
+      respond: (res) => {
+        closed = closing(res);
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('accepted, more to come');
+        drip(res);
+      },
+    });
+    // A two-minute deadline: only the body wait can end this attempt within the spec's own timeout.
+    const outcome = await sendWebhook(message(hook.url, [newSigningSecret()], { timeoutMs: 120_000, bodyWaitMs: 300 }));
+    expect(outcome).toMatchObject({ kind: 'delivered', responseCode: 200 });
+    // The slot is free and the receiver's connection closed, its body unfinished.
+    expect(await closed).toEqual({ finished: false });
+  }, 20_000);
+
+  it('a failure whose body drips is recorded with what came within the body wait', async () => {
+    const hook = await receiver({
+      respond: (res) => {
+        res.writeHead(503, { 'content-type': 'text/plain' });
+        res.write('partial answer');
+        drip(res);
+      },
+    });
+    const outcome = await sendWebhook(message(hook.url, [newSigningSecret()], { timeoutMs: 120_000, bodyWaitMs: 300 }));
+    expect(outcome).toMatchObject({
+      kind: 'failed',
+      responseCode: 503,
+      error: expect.stringMatching(/^HTTP 503: partial answer\.* \(body cut short: no more of it within 300 ms\)$/),
+    });
+  }, 20_000);
+
+  it('bidirectional and C1 controls in the body are shown as U+FFFD, like other control characters', async () => {
+    const hook = await receiver({
+      respond: (res) => res.writeHead(500).end('refund\u202Edelayed\u2066ok\u2069 line\r\nnext\u0085\u200F!'),
+    });
+    const outcome = await sendWebhook(message(hook.url, [newSigningSecret()]));
+    expect(outcome).toMatchObject({
+      kind: 'failed',
+      responseCode: 500,
+      error: 'HTTP 500: refund\uFFFDdelayed\uFFFDok\uFFFD line\r\nnext\uFFFD\uFFFD!',
     });
   });
 

@@ -51,6 +51,28 @@ describe('checkEndpointUrl: what is not a usable URL', () => {
     expect(await check(url, resolvingTo('93.184.216.34'))).toEqual(refused(message));
   });
 
+  it('port 0 is refused, naming the port', async () => {
+    expect(await check('https://8.8.8.8:0/', noLookup)).toEqual(
+      refused('https://8.8.8.8:0/: names port 0, where no receiver can listen; give the port the receiver listens on'),
+    );
+    expect(await check('https://hooks.example.com:0/x', resolvingTo('93.184.216.34'))).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('port 0'),
+    });
+  });
+
+  it.each([
+    ['https://alice:s3cr3tPW@exa mple.com/', 'the URL is not a URL (expected https://host/path)'],
+    ['https://alice:pa/ss@hooks.example.com/', 'the URL is not a URL (expected https://host/path)'],
+    ['alice:s3cr3tPW@hooks.example.com', 'the URL must be an https URL'],
+  ])('a text that is not an https URL and holds an @ is not repeated: %s', async (url, problem) => {
+    const result = await check(url, resolvingTo('93.184.216.34'));
+    expect(result).toEqual(
+      refused(`${problem}; the value is not repeated here, since what precedes its @ may be a user name or password`),
+    );
+    expect(JSON.stringify(result)).not.toMatch(/alice|s3cr3tPW|pa\/ss/);
+  });
+
   it('credentials in the URL are refused, and the message does not repeat them', async () => {
     const result = await check('https://ci-bot:hunter2@hooks.example.com/x', resolvingTo('93.184.216.34'));
     expect(result).toEqual(
@@ -135,25 +157,53 @@ describe('checkEndpointUrl: spellings of a refused address', () => {
   });
 });
 
+/** A name refused for an address that is not public: the caller is told neither the address nor its class. */
+const refusedName = (shown: string, host: string, detail: string) => ({
+  ...refusedAddress(
+    shown,
+    `${host} resolves to an address that is not public (such as a loopback, private or link-local address)`,
+  ),
+  detail,
+});
+
 describe('checkEndpointUrl: names, resolved', () => {
-  it('a name resolving to a private address is refused, naming the name and the address', async () => {
+  it('a name resolving to a private address is refused without naming the address; the detail is for the operator', async () => {
     const lookup = resolvingTo('10.0.0.7');
-    expect(await check('https://hooks.example.com/x', lookup)).toEqual(
-      refusedAddress('https://hooks.example.com/x', 'hooks.example.com resolves to 10.0.0.7, a private address'),
+    const result = await check('https://hooks.example.com/x', lookup);
+    expect(result).toEqual(
+      refusedName(
+        'https://hooks.example.com/x',
+        'hooks.example.com',
+        'hooks.example.com resolves to 10.0.0.7, a private address',
+      ),
     );
+    expect(result.ok === false && result.message).not.toMatch(/10\.0\.0\.7|private address/);
     expect(lookup.calls).toEqual(['hooks.example.com']);
+  });
+
+  it('an internal name resolving to a loopback address tells the caller nothing of the address', async () => {
+    const result = await check('https://vm/x', resolvingTo('127.0.0.1'));
+    expect(result).toEqual(refusedName('https://vm/x', 'vm', 'vm resolves to 127.0.0.1, a loopback address'));
+    expect(result.ok === false && result.message).not.toMatch(/127\.0\.0\.1|loopback address/);
   });
 
   it('one refused address among public ones is enough to refuse (the connection could use any)', async () => {
     expect(
       await check('https://hooks.example.com/x', resolvingTo('93.184.216.34', '2606:2800:220:1::1', '::1')),
-    ).toEqual(refusedAddress('https://hooks.example.com/x', 'hooks.example.com resolves to ::1, a loopback address'));
+    ).toEqual(
+      refusedName(
+        'https://hooks.example.com/x',
+        'hooks.example.com',
+        'hooks.example.com resolves to ::1, a loopback address',
+      ),
+    );
   });
 
-  it('a name for a metadata service is refused as such', async () => {
+  it('a name for a metadata service is refused, the service named to the operator only', async () => {
     expect(await check('https://metadata.google.internal/computeMetadata/v1/', resolvingTo('169.254.169.254'))).toEqual(
-      refusedAddress(
+      refusedName(
         'https://metadata.google.internal/computeMetadata/v1/',
+        'metadata.google.internal',
         'metadata.google.internal resolves to 169.254.169.254, a cloud metadata address',
       ),
     );

@@ -45,7 +45,15 @@ export async function createEndpoint(ctx: GatewayContext, input: CreateEndpointA
   const caller = await webhookCaller(ctx, true);
   const { services, store, owner } = caller;
   const checked = await services.checkUrl(input.url);
-  if (!checked.ok) throw badUserInput('url', `url: ${checked.message}`);
+  if (!checked.ok) {
+    // Which address the name resolved to is the operator's to read, not the caller's.
+    if (checked.detail !== undefined)
+      services.logger?.info(
+        { provider: owner.provider, ownerKey: owner.ownerKey, problem: checked.detail },
+        'webhook endpoint refused: its host resolves to an address that is not public',
+      );
+    throw badUserInput('url', `url: ${checked.message}`);
+  }
   const signingSecret = newSigningSecret();
   const endpoint = await store.createEndpoint(
     {

@@ -106,7 +106,10 @@ function embeddedIPv4(ip: IPv6, range: string): IPv4 {
   return new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
 }
 
-/** `"example.test resolves to 10.0.0.7, a private address"` for the first address that is not public. */
+/**
+ * `"example.test resolves to 10.0.0.7, a private address"` for the first address that is not public:
+ * the operator's detail. The caller is told `nonPublicName` instead.
+ */
 export function addressesProblem(host: string, addresses: readonly { address: string }[]): string | null {
   for (const { address } of addresses) {
     const refusal = addressRefusal(address);
@@ -129,4 +132,12 @@ export function canonicalHost(hostname: string): string {
   const bare = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
   const lower = bare.toLowerCase().replace(/\.+$/, '');
   return ipaddr.IPv6.isValid(lower) ? ipaddr.IPv6.parse(lower).toRFC5952String() : lower;
+}
+
+/**
+ * What the owner of an endpoint is told of a name with an address that is not public: neither the
+ * address nor its class, which would map the gateway's own network (its DNS answers for internal names).
+ */
+export function nonPublicName(host: string): string {
+  return `${host} resolves to an address that is not public (such as a loopback, private or link-local address)`;
 }

@@ -7,12 +7,20 @@
  * at connect time (webhook-dispatcher.ts): a name may resolve elsewhere later (DNS rebinding).
  *
  * A refusal's message starts with the URL (without any credentials it carried) and says what is wrong.
+ * A text that cannot be read as an http(s) URL and holds an `@` is not repeated at all: what precedes
+ * the `@` may be a user name or password that the parser could not set apart. A name that resolves to
+ * an address that is not public is refused without naming the address or its class (the gateway's
+ * DNS may answer for names of its own network, which are none of the caller's business); the detail
+ * goes to the operator's log (`detail`). An address literal the caller gave is named with its class.
  */
 import { isIP } from 'node:net';
-import { addressesProblem, addressRefusal, canonicalHost, isAllowedHost } from './address-policy.js';
+import { addressesProblem, addressRefusal, canonicalHost, isAllowedHost, nonPublicName } from './address-policy.js';
 import { systemResolveHost, type ResolveHost, type ResolvedAddress } from './resolve-host.js';
 
-export type EndpointUrlCheck = { ok: true; url: string } | { ok: false; message: string };
+export type EndpointUrlCheck =
+  | { ok: true; url: string }
+  /** `detail`: for the operator's log only (which address a name resolved to), never for the caller. */
+  | { ok: false; message: string; detail?: string };
 
 export interface EndpointUrlPolicy {
   /** WEBHOOK_ALLOWED_HOSTS: reachable over `http` too, and at any address. */
@@ -26,6 +34,14 @@ export interface EndpointUrlPolicy {
 const MAX_URL_LENGTH = 2048;
 const ALLOWED_HINT = 'unless the host is listed in WEBHOOK_ALLOWED_HOSTS';
 
+/** Said instead of a URL's text that may hold a user name or password the parser could not set apart. */
+export const NOT_REPEATED = 'the value is not repeated here, since what precedes its @ may be a user name or password';
+
+/** Whether a refusal may quote `text` (a URL that could not be read as http(s)): not when it holds an `@`. */
+export function quotable(text: string): boolean {
+  return !text.includes('@');
+}
+
 /** The URL's parts that need no network: scheme, credentials, an address literal, localhost. */
 export type ParsedEndpointUrl = { ok: true; url: URL; allowed: boolean } | { ok: false; message: string };
 
@@ -36,13 +52,12 @@ export type ParsedEndpointUrl = { ok: true; url: URL; allowed: boolean } | { ok:
 export function parseEndpointUrl(text: string, allowedHosts: readonly string[]): ParsedEndpointUrl {
   const url = URL.canParse(text) && text.length <= MAX_URL_LENGTH ? new URL(text) : null;
   if (url === null) {
-    const shown = JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
-    return refuse(
-      shown,
+    const problem =
       text.length > MAX_URL_LENGTH
         ? `is longer than ${MAX_URL_LENGTH} characters`
-        : 'is not a URL (expected https://host/path)',
-    );
+        : 'is not a URL (expected https://host/path)';
+    if (!quotable(text)) return { ok: false, message: `the URL ${problem}; ${NOT_REPEATED}` };
+    return refuse(JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text), problem);
   }
   if (url.username !== '' || url.password !== '') {
     url.username = '';
@@ -50,8 +65,12 @@ export function parseEndpointUrl(text: string, allowedHosts: readonly string[]):
     return refuse(url.href, 'must not carry credentials (user:password@); the signature authenticates deliveries');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    // `alice:pw@example.com` reads as the scheme `alice`: neither the text nor the scheme is repeated.
+    if (!quotable(text)) return { ok: false, message: `the URL must be an https URL; ${NOT_REPEATED}` };
     return refuse(url.href, `must be an https URL, not ${url.protocol.slice(0, -1)}`);
   }
+  if (url.port === '0')
+    return refuse(url.href, 'names port 0, where no receiver can listen; give the port the receiver listens on');
   url.hash = '';
   const host = url.hostname.replace(/\.+$/, '');
   if (host === '') return refuse(url.href, 'has no host name');
@@ -92,8 +111,12 @@ export async function checkEndpointUrl(text: string, policy: EndpointUrlPolicy):
   const resolved = await resolveWithin(policy.lookup ?? systemResolveHost, host, policy.lookupTimeoutMs ?? 5_000);
   if (typeof resolved === 'string') return refuse(url.href, `${host} does not resolve (${resolved})`);
   if (resolved.length === 0) return refuse(url.href, `${host} does not resolve (no address)`);
-  const problem = addressesProblem(host, resolved);
-  if (problem !== null) return refuse(url.href, `${problem}; webhooks go to public addresses only, ${ALLOWED_HINT}`);
+  const detail = addressesProblem(host, resolved);
+  if (detail !== null)
+    return {
+      ...refuse(url.href, `${nonPublicName(host)}; webhooks go to public addresses only, ${ALLOWED_HINT}`),
+      detail,
+    };
   return { ok: true, url: url.href };
 }
 

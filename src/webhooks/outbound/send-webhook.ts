@@ -6,6 +6,9 @@
  * the headers below: no Authorization, no caller token, no cookie.
  *
  * A 2xx is delivered even when reading its body then fails: the receiver has acknowledged the event.
+ * Once the status and headers have come, the body is read for at most `bodyWaitMs` more (and never
+ * past the deadline): a receiver that answers at once and then drips its body does not hold the
+ * sender's slot for the whole attempt timeout.
  */
 import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
@@ -35,6 +38,8 @@ export interface WebhookMessage {
   timeoutMs: number;
   /** WEBHOOK_MAX_RESPONSE_BYTES. */
   maxResponseBytes: number;
+  /** How long the body is read once the status and headers have come. @default 1_000 */
+  bodyWaitMs?: number;
   /** WEBHOOK_ALLOWED_HOSTS. */
   allowedHosts: readonly string[];
   /** createWebhookDispatcher's: it refuses addresses that are not public at connect time. */
@@ -56,6 +61,15 @@ export function webhookHeaders(m: Pick<WebhookMessage, 'id' | 'timestamp' | 'bod
 
 /** The abort reason of the attempt's deadline, told apart from every other failure. */
 class AttemptTimeout extends Error {}
+
+/** Why a body was cut short: it did not end within the wait after the headers. */
+class BodyWaitOver extends Error {
+  constructor(readonly waitMs: number) {
+    super(`no more of it within ${waitMs} ms`);
+  }
+}
+
+const DEFAULT_BODY_WAIT_MS = 1_000;
 
 export async function sendWebhook(m: WebhookMessage): Promise<SentOutcome> {
   const started = performance.now();
@@ -80,7 +94,7 @@ export async function sendWebhook(m: WebhookMessage): Promise<SentOutcome> {
       signal: deadline.signal,
     });
     const status = response.statusCode;
-    const answer = await readAnswer(response.body, m.maxResponseBytes);
+    const answer = await readAnswer(response.body, m.maxResponseBytes, m.bodyWaitMs ?? DEFAULT_BODY_WAIT_MS);
     if (status >= 200 && status < 300) return { kind: 'delivered', responseCode: status, durationMs: elapsed() };
     if (status === 410) return { kind: 'gone', durationMs: elapsed() };
     if (REDIRECTS.has(status)) {
@@ -96,17 +110,35 @@ export async function sendWebhook(m: WebhookMessage): Promise<SentOutcome> {
   }
 }
 
-/** The start of the body as text ("…" when cut at the cap), and how reading it failed if it did. */
-async function readAnswer(body: Readable, maxBytes: number): Promise<{ text: string; failure: unknown }> {
-  const { bytes, truncated, failure } = await readCapped(body, maxBytes);
-  return { text: printable(bytes) + (truncated ? '…' : ''), failure };
+/**
+ * The start of the body as text ("…" when cut at the cap), and how reading it failed if it did; the
+ * read stops after `waitMs` (the body is destroyed, which closes the connection).
+ */
+async function readAnswer(
+  body: Readable,
+  maxBytes: number,
+  waitMs: number,
+): Promise<{ text: string; failure: unknown }> {
+  const timer = setTimeout(() => body.destroy(new BodyWaitOver(waitMs)), waitMs);
+  try {
+    const { bytes, truncated, failure } = await readCapped(body, maxBytes);
+    return { text: printable(bytes.toString('utf8')) + (truncated ? '…' : ''), failure };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
-/** Control characters (other than tab and newlines) shown as U+FFFD, whitespace trimmed. */
-function printable(bytes: Buffer): string {
-  return bytes
-    .toString('utf8')
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '\ufffd')
+/**
+ * Control characters (C0 other than tab and newlines, DEL, C1) and the bidirectional controls that
+ * reorder what is shown (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) as U+FFFD, whitespace
+ * trimmed: a receiver's text is shown to the endpoint's owner and must not disguise itself there.
+ */
+function printable(text: string): string {
+  return text
+    .replace(
+      /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+      '\ufffd',
+    )
     .trim();
 }
 
@@ -114,7 +146,7 @@ function locationOf(headers: Record<string, string | string[] | undefined>): str
   const location = headers['location'];
   const value = Array.isArray(location) ? location[0] : location;
   if (value === undefined || value === '') return 'no location';
-  return value.length > 300 ? `${value.slice(0, 300)}…` : value;
+  return printable(value.length > 300 ? `${value.slice(0, 300)}…` : value);
 }
 
 /** The statuses that ask a client to go elsewhere (`Location`); 304 and the like are plain failures. */
@@ -142,7 +174,7 @@ const REASONS: Record<string, string> = {
 function reasonOf(error: unknown, deadline: AbortSignal, timeoutMs: number): string {
   if (deadline.aborted && deadline.reason instanceof AttemptTimeout) return `timed out after ${timeoutMs} ms`;
   for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++) {
-    if (cause instanceof AddressRefusedError) return cause.message;
+    if (cause instanceof AddressRefusedError || cause instanceof BodyWaitOver) return cause.message;
     const code = (cause as { code?: unknown }).code;
     if (typeof code !== 'string') continue;
     const reason = REASONS[code];

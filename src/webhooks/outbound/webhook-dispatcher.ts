@@ -13,17 +13,21 @@
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { Agent, buildConnector, type Dispatcher } from 'undici';
-import { addressesProblem, addressRefusal, canonicalHost, isAllowedHost } from './address-policy.js';
+import { addressesProblem, addressRefusal, canonicalHost, isAllowedHost, nonPublicName } from './address-policy.js';
 import { systemResolveHost, type ResolveHost } from './resolve-host.js';
 
-/** A connection refused because the address it would reach is not public. */
+/**
+ * A connection refused because the address it would reach is not public. Its message is what the
+ * endpoint's owner sees in the attempt: for a name, not which address it resolved to (the gateway's
+ * DNS answers for its own network too); `problem` has that detail, for the operator.
+ */
 export class AddressRefusedError extends Error {
   readonly code = 'ERR_WEBHOOK_ADDRESS_REFUSED';
-  /** `"hooks.example.com resolves to 127.0.0.1, a loopback address"`. */
+  /** `"hooks.example.com resolves to 127.0.0.1, a loopback address"`: the operator's detail. */
   readonly problem: string;
 
-  constructor(problem: string) {
-    super(`refused address: ${problem}`);
+  constructor(problem: string, shown: string = problem) {
+    super(`refused address: ${shown}`);
     this.name = 'AddressRefusedError';
     this.problem = problem;
   }
@@ -38,12 +42,14 @@ export interface WebhookDispatcherOptions {
   lookup?: ResolveHost;
   /** Certificates trusted besides the system's (a private CA in tests). @default none */
   ca?: string | Buffer;
+  /** Told the detail of each connection refused (which address a name resolved to), for the operator's log. */
+  onRefused?: (problem: string) => void;
 }
 
 export function createWebhookDispatcher(o: WebhookDispatcherOptions): Dispatcher {
   const base = buildConnector({
     timeout: o.attemptTimeoutMs,
-    lookup: guardedLookup(o.lookup ?? systemResolveHost, o.allowedHosts),
+    lookup: guardedLookup(o.lookup ?? systemResolveHost, o.allowedHosts, o.onRefused),
     ...(o.ca === undefined ? {} : { ca: o.ca }),
   });
   const connect: buildConnector.connector = (options, callback) => {
@@ -53,7 +59,9 @@ export function createWebhookDispatcher(o: WebhookDispatcherOptions): Dispatcher
       base(options, callback);
       return;
     }
-    // Asynchronously, as a socket's failure would come: undici's client is not ready for a re-entrant call.
+    // The caller's own literal: named with its class. Asynchronously, as a socket's failure would
+    // come: undici's client is not ready for a re-entrant call.
+    o.onRefused?.(`${host} is ${refusal}`);
     process.nextTick(() => callback(new AddressRefusedError(`${host} is ${refusal}`), null));
   };
   return new Agent({
@@ -67,12 +75,20 @@ export function createWebhookDispatcher(o: WebhookDispatcherOptions): Dispatcher
 }
 
 /** A `net` lookup that resolves with `resolve` and refuses a name with any address that is not public. */
-function guardedLookup(resolve: ResolveHost, allowedHosts: readonly string[]): LookupFunction {
+function guardedLookup(
+  resolve: ResolveHost,
+  allowedHosts: readonly string[],
+  onRefused: ((problem: string) => void) | undefined,
+): LookupFunction {
   return (hostname: string, options: LookupOptions, callback) => {
     const fail = (error: Error) => callback(error as NodeJS.ErrnoException, '', 0);
     resolve(hostname).then((all) => {
-      const problem = isAllowedHost(hostname, allowedHosts) ? null : addressesProblem(canonicalHost(hostname), all);
-      if (problem !== null) return fail(new AddressRefusedError(problem));
+      const host = canonicalHost(hostname);
+      const problem = isAllowedHost(hostname, allowedHosts) ? null : addressesProblem(host, all);
+      if (problem !== null) {
+        onRefused?.(problem);
+        return fail(new AddressRefusedError(problem, nonPublicName(host)));
+      }
       const family = familyOf(options.family);
       const addresses: LookupAddress[] = all
         .filter((a) => family === 0 || a.family === family)

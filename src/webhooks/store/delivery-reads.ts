@@ -1,8 +1,9 @@
 /**
  * The deliveries as their owner sees them: paged newest first (by insertion sequence, behind an
- * opaque cursor), each delivery's attempts, and a redelivery. Each query joins the endpoint and names
+ * opaque cursor), each delivery's attempts, and a redelivery (refused while it cannot be sent). Each query joins the endpoint and names
  * the owner, so a delivery id of another owner answers nothing.
  */
+import { deliveryInFlight, endpointNotSending } from '../errors.js';
 import type { DeliveryPage, StoredAttempt, StoredDelivery, WebhookOwner } from '../webhook-store.js';
 import { decodeDeliveryCursor, encodeDeliveryCursor } from './delivery-cursor.js';
 import { toAttempt, toDelivery } from './rows.js';
@@ -50,8 +51,11 @@ export async function attempts(ctx: StoreContext, owner: WebhookOwner, deliveryI
 }
 
 /**
- * Pending again and due now. A lease in force is left as it is: the instance sending now keeps the
- * delivery until it finishes (its outcome then stands), so no two instances ever send it at once.
+ * Pending again and due now, in one transaction that locks the delivery first (a claim skips it
+ * meanwhile). Refused, with a coded CONFLICT, while an attempt at it is in flight (a lease in force:
+ * its outcome, recorded when it ends, would overwrite the redelivery, so the resend would silently
+ * never happen), and while its endpoint sends nothing (switched off, or DISABLED by a 410: the
+ * delivery would wait there, due and never sent).
  */
 export async function redeliver(
   ctx: StoreContext,
@@ -59,16 +63,28 @@ export async function redeliver(
   deliveryId: string,
   now: Date,
 ): Promise<StoredDelivery | null> {
-  const row = await ctx.db
-    .updateTable('webhook_deliveries as d')
-    .from('webhook_endpoints as e')
-    .set({ state: 'pending', next_attempt_at: now })
-    .whereRef('e.id', '=', 'd.endpoint_id')
-    .where('d.id', '=', deliveryId)
-    .where('e.provider', '=', owner.provider)
-    .where('e.owner_key', '=', owner.ownerKey)
-    .returningAll('d')
-    .executeTakeFirst();
+  const row = await ctx.db.transaction().execute(async (tx) => {
+    const found = await tx
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+      .select(['d.state', 'd.lease_expires_at', 'e.enabled', 'e.state as endpoint_state'])
+      .where('d.id', '=', deliveryId)
+      .where('e.provider', '=', owner.provider)
+      .where('e.owner_key', '=', owner.ownerKey)
+      .forUpdate('d')
+      .executeTakeFirst();
+    if (!found) return undefined;
+    if (!found.enabled) throw endpointNotSending(deliveryId, 'switched-off');
+    if (found.endpoint_state === 'disabled') throw endpointNotSending(deliveryId, 'disabled');
+    if (found.state === 'pending' && found.lease_expires_at !== null && found.lease_expires_at > now)
+      throw deliveryInFlight(deliveryId);
+    return tx
+      .updateTable('webhook_deliveries')
+      .set({ state: 'pending', next_attempt_at: now, lease_owner: null, lease_value: null, lease_expires_at: null })
+      .where('id', '=', deliveryId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
   if (row) ctx.logger.debug({ ...ownerFields(owner), deliveryId }, 'webhook delivery redelivered');
   return row ? toDelivery(row) : null;
 }

@@ -8,7 +8,7 @@ import { sql, type Updateable } from 'kysely';
 import { endpointLimitReached } from '../errors.js';
 import type { EndpointPatch, EndpointSecrets, NewEndpoint, StoredEndpoint, WebhookOwner } from '../webhook-store.js';
 import { assertKeyInForce } from './key-check.js';
-import { openCredentials, openSecrets, sealCredentials, secretContext, toEndpoint } from './rows.js';
+import { openCredentials, openSecrets, previousInForce, sealCredentials, secretContext, toEndpoint } from './rows.js';
 import { ownerFields, sealerOf, type StoreContext } from './store-context.js';
 import type { EndpointsTable } from './tables.js';
 
@@ -51,6 +51,7 @@ export async function createEndpoint(
         sealed_secret: sealer.seal(input.signingSecret, secretContext(id)),
         sealed_previous_secret: null,
         previous_secret_expires_at: null,
+        previous_secrets: '[]',
         sealed_credentials: sealCredentials(sealer, id, input.credentials),
         created_at: now,
         updated_at: now,
@@ -132,6 +133,13 @@ export async function updateEndpoint(
   return row ? toEndpoint(row) : null;
 }
 
+/**
+ * Secrets rotated away that still sign beside the current one, at most: a receiver mid-switch holds
+ * one of them, and each adds a signature to every delivery. A rotation beyond them ends the oldest's
+ * grace at once.
+ */
+const MAX_PREVIOUS_SECRETS = 3;
+
 export async function rotateSecret(
   ctx: StoreContext,
   owner: WebhookOwner,
@@ -141,21 +149,41 @@ export async function rotateSecret(
   now: Date,
 ): Promise<StoredEndpoint | null> {
   const sealed = sealerOf(ctx).seal(signingSecret, secretContext(id));
-  // The current sealed secret becomes the previous one as it is (same endpoint, same context).
-  const row = await ctx.db
-    .updateTable('webhook_endpoints')
-    .set((eb) => ({
-      sealed_previous_secret: eb.ref('sealed_secret'),
-      previous_secret_expires_at: new Date(now.getTime() + graceMs),
-      sealed_secret: sealed,
-      updated_at: now,
-    }))
-    .where('id', '=', id)
-    .where('provider', '=', owner.provider)
-    .where('owner_key', '=', owner.ownerKey)
-    .returningAll()
-    .executeTakeFirst();
-  if (row) ctx.logger.debug({ ...ownerFields(owner), endpointId: id, graceMs }, 'webhook signing secret rotated');
+  const expiresAt = new Date(now.getTime() + graceMs);
+  const row = await ctx.db.transaction().execute(async (tx) => {
+    // Locked: two rotations at once each keep the other's secret among the previous ones.
+    const current = await tx
+      .selectFrom('webhook_endpoints')
+      .select(['id', 'sealed_secret', 'sealed_previous_secret', 'previous_secret_expires_at', 'previous_secrets'])
+      .where('id', '=', id)
+      .where('provider', '=', owner.provider)
+      .where('owner_key', '=', owner.ownerKey)
+      .forNoKeyUpdate()
+      .executeTakeFirst();
+    if (!current) return undefined;
+    // The current sealed secret becomes the newest previous one as it is (same endpoint, same context).
+    const previous = [
+      { sealed: current.sealed_secret, expiresAtMs: expiresAt.getTime() },
+      ...previousInForce(current, now),
+    ].slice(0, MAX_PREVIOUS_SECRETS);
+    return tx
+      .updateTable('webhook_endpoints')
+      .set({
+        sealed_secret: sealed,
+        previous_secrets: JSON.stringify(previous),
+        sealed_previous_secret: current.sealed_secret,
+        previous_secret_expires_at: expiresAt,
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
+  if (row)
+    ctx.logger.debug(
+      { ...ownerFields(owner), endpointId: id, graceMs, previousSecrets: row.previous_secrets.length },
+      'webhook signing secret rotated',
+    );
   return row ? toEndpoint(row) : null;
 }
 
@@ -192,7 +220,7 @@ export async function watchedEndpoints(ctx: StoreContext, now: Date): Promise<(S
 export async function signingSecrets(ctx: StoreContext, endpointId: string, now: Date): Promise<string[] | null> {
   const row = await ctx.db
     .selectFrom('webhook_endpoints')
-    .select(['id', 'sealed_secret', 'sealed_previous_secret', 'previous_secret_expires_at'])
+    .select(['id', 'sealed_secret', 'sealed_previous_secret', 'previous_secret_expires_at', 'previous_secrets'])
     .where('id', '=', endpointId)
     .executeTakeFirst();
   return row ? openSecrets(sealerOf(ctx), row, now) : null;

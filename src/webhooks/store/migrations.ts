@@ -121,9 +121,62 @@ const deliveryRetention: Migration = {
   },
 };
 
+/**
+ * Fair claims (claim-and-finish.ts): each endpoint's due deliveries in due order, read a few per
+ * endpoint, so that a claim never walks one endpoint's whole backlog to reach another's; and the
+ * leased ones (few: the attempts in flight, and those of an instance that died), which the caps count.
+ */
+const fairClaims: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createIndex('webhook_deliveries_endpoint_due')
+      .on('webhook_deliveries')
+      .columns(['endpoint_id', 'next_attempt_at', 'seq'])
+      .where(sql.ref('state'), '=', 'pending')
+      .execute();
+    await db.schema
+      .createIndex('webhook_deliveries_leased')
+      .on('webhook_deliveries')
+      .columns(['endpoint_id', 'lease_expires_at'])
+      .where(sql<boolean>`state = 'pending' and lease_expires_at is not null`)
+      .execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropIndex('webhook_deliveries_leased').execute();
+    await db.schema.dropIndex('webhook_deliveries_endpoint_due').execute();
+  },
+};
+
+/**
+ * Every secret rotated away within its grace keeps signing (rows.ts `openSecrets`), not only the
+ * last: `previous_secrets` is a JSON array of `{ sealed, expiresAtMs }`, newest first, at most
+ * MAX_PREVIOUS_SECRETS (endpoint-queries.ts). The single columns of 2026-12-01 stay, written with the
+ * newest previous secret, so that an instance still running the code before this migration (a rolling
+ * upgrade) signs as it did; a secret found only there is honoured too.
+ */
+const previousSecrets: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .alterTable('webhook_endpoints')
+      .addColumn('previous_secrets', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+      .execute();
+    await sql`
+      update webhook_endpoints
+      set previous_secrets = jsonb_build_array(jsonb_build_object(
+        'sealed', sealed_previous_secret,
+        'expiresAtMs', round(extract(epoch from previous_secret_expires_at) * 1000)::bigint))
+      where sealed_previous_secret is not null and previous_secret_expires_at is not null`.execute(db);
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.alterTable('webhook_endpoints').dropColumn('previous_secrets').execute();
+  },
+};
+
 const MIGRATIONS: Record<string, Migration> = {
   '2026-12-01-webhooks': webhooks001,
   '2026-12-06-delivery-retention': deliveryRetention,
+  '2026-12-08-fair-claims': fairClaims,
+  '2026-12-08-previous-secrets': previousSecrets,
 };
 
 /** Brings the schema to the latest migration; throws the first failure (a database error: no secrets in it). */

@@ -8,7 +8,7 @@ import type { WebhookEventType } from '../events.js';
 import type { Sealer } from '../seal.js';
 import type { ProviderName } from '../../providers/provider-name.js';
 import type { StoredAttempt, StoredDelivery, StoredEndpoint } from '../webhook-store.js';
-import type { AttemptsTable, DeliveriesTable, EndpointsTable } from './tables.js';
+import type { AttemptsTable, DeliveriesTable, EndpointsTable, PreviousSecret } from './tables.js';
 
 export const secretContext = (endpointId: string) => `webhook endpoint ${endpointId} signing secret`;
 export const credentialsContext = (endpointId: string) => `webhook endpoint ${endpointId} credentials`;
@@ -55,16 +55,33 @@ export function toAttempt(row: Selectable<AttemptsTable>): StoredAttempt {
   };
 }
 
-/** The signing secrets in force at `now`, current first. */
-export function openSecrets(
-  sealer: Sealer,
-  row: Pick<EndpointsTable, 'id' | 'sealed_secret' | 'sealed_previous_secret' | 'previous_secret_expires_at'>,
-  now: Date,
-): string[] {
-  const secrets = [sealer.open(row.sealed_secret, secretContext(row.id))];
-  if (row.sealed_previous_secret && row.previous_secret_expires_at && row.previous_secret_expires_at > now)
-    secrets.push(sealer.open(row.sealed_previous_secret, secretContext(row.id)));
-  return secrets;
+/** What `openSecrets` reads of an endpoint's row. */
+type SecretColumns = Pick<
+  EndpointsTable,
+  'id' | 'sealed_secret' | 'sealed_previous_secret' | 'previous_secret_expires_at'
+> & { previous_secrets: PreviousSecret[] };
+
+/**
+ * The previous secrets still in force at `now`, newest first, as sealed: those of `previous_secrets`
+ * whose grace lasts, and the single column's too when it names one that list lacks (an instance older
+ * than the list rotated the secret: migrations.ts).
+ */
+export function previousInForce(row: SecretColumns, now: Date): PreviousSecret[] {
+  const listed = (row.previous_secrets ?? []).filter((previous) => previous.expiresAtMs > now.getTime());
+  const single = row.sealed_previous_secret;
+  const until = row.previous_secret_expires_at;
+  if (single && until && until > now && !listed.some((previous) => previous.sealed === single))
+    listed.unshift({ sealed: single, expiresAtMs: until.getTime() });
+  return listed.sort((a, b) => b.expiresAtMs - a.expiresAtMs);
+}
+
+/** The signing secrets in force at `now`: the current one first, then each previous one whose grace lasts, newest first. */
+export function openSecrets(sealer: Sealer, row: SecretColumns, now: Date): string[] {
+  const context = secretContext(row.id);
+  return [
+    sealer.open(row.sealed_secret, context),
+    ...previousInForce(row, now).map((previous) => sealer.open(previous.sealed, context)),
+  ];
 }
 
 export function openCredentials(

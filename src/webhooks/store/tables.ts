@@ -5,6 +5,13 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { DeliveryState, EndpointState } from '../webhook-store.js';
 
+/** A secret rotated away: sealed as it was (same endpoint, same context), and until when it signs. */
+export interface PreviousSecret {
+  sealed: string;
+  /** Milliseconds since the epoch. */
+  expiresAtMs: number;
+}
+
 export interface EndpointsTable {
   id: string;
   provider: string;
@@ -16,8 +23,12 @@ export interface EndpointsTable {
   state: EndpointState;
   state_reason: string | null;
   sealed_secret: string;
+  /** The newest of `previous_secrets`, also kept here for instances older than that column. */
   sealed_previous_secret: string | null;
+  /** When the newest previous secret stops signing: the last of `previous_secrets`' expiries. */
   previous_secret_expires_at: Date | null;
+  /** The secrets rotated away that may still sign, newest first (JSON; drivers hand it back parsed). */
+  previous_secrets: ColumnType<PreviousSecret[], string, string>;
   sealed_credentials: string;
   created_at: Date;
   updated_at: Date;
