@@ -69,6 +69,8 @@ export type CallerSource =
 
 /** The scheme and the credential of an Authorization value (`Bearer abc`, `Basic …`). */
 const SCHEME = /^(\S+)\s+(.+)$/;
+/** An Authorization value that is a scheme's name alone (`Bearer ` with an empty token): no secret, and held as one it scrubbed the word from every message. */
+const SCHEME_ONLY = /^(bearer|basic|token)$/i;
 
 export function readCaller(source: CallerSource): Caller {
   const header = headerReader(source);
@@ -92,7 +94,7 @@ export function readCaller(source: CallerSource): Caller {
   return {
     credentials,
     secrets: [
-      ...(presented.authorization ? [presented.authorization] : []),
+      ...(presented.authorization && !SCHEME_ONLY.test(presented.authorization) ? [presented.authorization] : []),
       ...(credential ? [credential] : []),
       ...(source.transport === 'ws' ? namedSecrets(source.connectionParams) : []),
     ],

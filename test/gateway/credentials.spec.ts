@@ -42,6 +42,9 @@ describe('credentials', () => {
     const res = await raw({ authorization: 'Basic ZGVtbzpkZW1v', 'x-organization-id': 'demo-org' });
     expect(res.errors?.[0]?.extensions.code).toBe('UNAUTHENTICATED');
     expect(res.errors?.[0]?.message).toBe('The Authorization value must have the form "Bearer <service token>".');
+    // "Bearer " with no token (a form left empty): the message reads whole, the word not scrubbed as a secret.
+    const empty = await raw({ authorization: 'Bearer ', 'x-organization-id': 'demo-org' });
+    expect(empty.errors?.[0]?.message).toBe('The Authorization value must have the form "Bearer <service token>".');
   });
 
   it('a bad token gets UNAUTHENTICATED even while the catalogue is cached for a good one, and never sees it', async () => {
