@@ -112,7 +112,8 @@ describe('Together client: uploads', () => {
     ).rejects.toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'file',
-      message: 'comma.csv: row 2: has 3 fields, the header names 2 (an unquoted comma?); quote a value that holds a comma.',
+      message:
+        'comma.csv: row 2: has 3 fields, the header names 2 (an unquoted comma?); quote a value that holds a comma.',
     });
     await expect(
       w.client.uploadFile(ALICE, { filename: 'short.csv', body: streamOf('id,prompt,answer\n1,q1,a1\n2,q2\n') }),
