@@ -132,6 +132,7 @@ function startDelivery(config: WebhookConfig, store: WebhookStore, parts: Webhoo
     logger,
     ...(parts.metrics ? { onOutcome: parts.metrics.webhookAttempt } : {}),
   });
+  parts.metrics?.watchWebhookBacklog(() => store.dueBacklog(new Date(parts.now())), parts.now);
   const watcher = createWebhookWatcher({
     store,
     hubs: parts.hubs,

@@ -11,7 +11,7 @@
  * then `other`: bounded-label.ts). No token, and no organization id unless `organizationLabel` is on.
  * No `nodejs_version_info` either: which Node runs tells an attacker which of its flaws to try.
  */
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CircuitBreakerView } from '../upstream/circuit-breaker.js';
 import type { ProviderName } from '../providers/provider-name.js';
 import type { LiveUpdatesObserver } from '../live/observed.js';
@@ -74,6 +74,8 @@ export interface GatewayMetrics {
   webhookEndpointPaused(): void;
   /** Counts finished webhook deliveries deleted past WEBHOOK_DELIVERY_RETENTION_MS (by this instance). */
   webhookDeliveriesDeleted(count: number): void;
+  /** Reads the deliveries due and not yet attempted (all instances, from the store) at each scrape. */
+  watchWebhookBacklog(read: () => Promise<{ due: number; oldestDueAt: Date | null }>, now: () => number): void;
 }
 
 /** Upstream latencies are remote calls: from a few milliseconds to the 15 s deadline. */
@@ -161,7 +163,37 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
 /** The webhooks' counters: attempts by outcome, endpoints paused, deliveries deleted past their retention. */
 function webhookMetrics(
   registers: Registry[],
-): Pick<GatewayMetrics, 'webhookAttempt' | 'webhookEndpointPaused' | 'webhookDeliveriesDeleted'> {
+): Pick<
+  GatewayMetrics,
+  'webhookAttempt' | 'webhookEndpointPaused' | 'webhookDeliveriesDeleted' | 'watchWebhookBacklog'
+> {
+  let backlog: { read: () => Promise<{ due: number; oldestDueAt: Date | null }>; now: () => number } | null = null;
+  // Read at each scrape, from the store every instance shares; a store that cannot be read gives NaN, not a reassuring 0.
+  const readBacklog = async (): Promise<{ due: number; waitedSeconds: number } | null> => {
+    if (!backlog) return null;
+    try {
+      const { due, oldestDueAt } = await backlog.read();
+      return { due, waitedSeconds: oldestDueAt ? Math.max(0, (backlog.now() - oldestDueAt.getTime()) / 1000) : 0 };
+    } catch {
+      return null;
+    }
+  };
+  new Gauge({
+    name: 'gateway_webhook_deliveries_due',
+    help: 'Webhook deliveries due and not yet being attempted, all instances (read from the store at each scrape)',
+    registers,
+    async collect() {
+      this.set((await readBacklog())?.due ?? Number.NaN);
+    },
+  });
+  new Gauge({
+    name: 'gateway_webhook_oldest_due_seconds',
+    help: 'Seconds the oldest webhook delivery due has waited for an attempt, all instances (0: none waits); alert on it',
+    registers,
+    async collect() {
+      this.set((await readBacklog())?.waitedSeconds ?? Number.NaN);
+    },
+  });
   const webhookAttempts = new Counter({
     name: 'gateway_webhook_attempts_total',
     help:
@@ -182,6 +214,7 @@ function webhookMetrics(
     registers,
   });
   return {
+    watchWebhookBacklog: (read, now) => void (backlog = { read, now }),
     webhookAttempt: (outcome) => webhookAttempts.inc({ outcome }),
     webhookEndpointPaused: () => webhookPauses.inc(),
     webhookDeliveriesDeleted: (count) => webhookDeleted.inc(count),

@@ -186,5 +186,10 @@ export interface WebhookStore {
   pruneDeliveries(before: Date, limit: number): Promise<number>;
   /** How many endpoints are stored (all owners): the start refuses a missing key when there are any. */
   endpointCount(): Promise<number>;
+  /**
+   * The deliveries due at `now` and waiting for an attempt (no lease in force) to an endpoint that
+   * sends (on, not DISABLED), all owners: how many, and when the oldest of them fell due (null: none).
+   */
+  dueBacklog(now: Date): Promise<{ due: number; oldestDueAt: Date | null }>;
   close(): Promise<void>;
 }

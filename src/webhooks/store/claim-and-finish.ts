@@ -235,3 +235,19 @@ export async function finishAttempt(
   );
   return finished;
 }
+
+/** The backlog an operator alerts on (WebhookStore.dueBacklog): read on the due index, as a claim's first step. */
+export async function dueBacklog(ctx: StoreContext, now: Date): Promise<{ due: number; oldestDueAt: Date | null }> {
+  const row = await ctx.db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+    .where('d.state', '=', 'pending')
+    .where('d.next_attempt_at', '<=', now)
+    .where((eb) => eb.or([eb('d.lease_expires_at', 'is', null), eb('d.lease_expires_at', '<=', now)]))
+    .where('e.enabled', '=', true)
+    .where('e.state', '!=', 'disabled')
+    .select((eb) => [eb.fn.countAll<string>().as('due'), eb.fn.min('d.next_attempt_at').as('oldest')])
+    .executeTakeFirstOrThrow();
+  const oldest = row.oldest as Date | string | null;
+  return { due: Number(row.due), oldestDueAt: oldest === null ? null : new Date(oldest) };
+}

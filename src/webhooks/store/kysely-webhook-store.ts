@@ -3,7 +3,7 @@
  * PostgreSQL's, the dialect only carries them). Built by open-store.ts once the schema is migrated.
  */
 import type { WebhookStore } from '../webhook-store.js';
-import { claimDue, finishAttempt } from './claim-and-finish.js';
+import { claimDue, dueBacklog, finishAttempt } from './claim-and-finish.js';
 import { attempts, listDeliveries, redeliver } from './delivery-reads.js';
 import {
   createEndpoint,
@@ -41,6 +41,7 @@ export function createKyselyWebhookStore(ctx: StoreContext, onClose: () => Promi
     redeliver: (owner, deliveryId, now) => redeliver(ctx, owner, deliveryId, now),
     pruneDeliveries: (before, limit) => pruneDeliveries(ctx, before, limit),
     endpointCount: () => endpointCount(ctx),
+    dueBacklog: (now) => dueBacklog(ctx, now),
     close: () => (closing ??= onClose()),
   };
 }

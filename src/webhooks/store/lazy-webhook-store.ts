@@ -27,6 +27,7 @@ const EMPTY: { [K in Reader]: () => Awaited<ReturnType<WebhookStore[K]>> } = {
   redeliver: () => null,
   pruneDeliveries: () => 0,
   endpointCount: () => 0,
+  dueBacklog: () => ({ due: 0, oldestDueAt: null }),
 };
 
 export function lazyWebhookStore(open: () => Promise<WebhookStore>): WebhookStore {
