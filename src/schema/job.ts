@@ -223,7 +223,10 @@ builder.mutationFields((t) => ({
   }),
   cancelJob: t.field({
     type: JobRef,
-    description: 'Cancel a job that is QUEUED, STARTING or RUNNING; a job already finished gives CONFLICT.',
+    description:
+      'Cancel a job that is QUEUED, STARTING or RUNNING; a job already finished gives CONFLICT. The job is answered as ' +
+      'the provider then reports it: CANCELLED on Nscale; on Together still RUNNING until Together has stopped it ' +
+      '(a step may still land meanwhile), which `jobUpdated` then delivers as CANCELLED.',
     args: { id: t.arg.id({ required: true, description: 'The job id.' }) },
     resolve: (_root, args, ctx) => {
       const id = upstreamIdOf(ctx, args.id);
