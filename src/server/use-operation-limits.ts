@@ -15,10 +15,23 @@ import { selectionCountRule } from './selection-count-rule.js';
 /** Depth, alias, field, directive, token and cost limits: MAX_OPERATION_* in src/config-variables.ts, with their defaults. */
 export type OperationLimits = Settings['operationLimits'];
 
+/** The setting of each limit armor enforces, by how its message begins. */
+const SETTINGS: ReadonlyArray<[RegExp, string]> = [
+  [/^Query depth limit/, 'MAX_OPERATION_DEPTH'],
+  [/^Directives limit/, 'MAX_OPERATION_DIRECTIVES'],
+  [/^Token limit/, 'MAX_OPERATION_TOKENS'],
+  [/^Query Cost limit/, 'MAX_OPERATION_COST'],
+];
+
 const tagged = (_ctx: unknown, error: GraphQLError) => {
   // graphql-js does not freeze extensions: giving armor's errors the vocabulary's code here means
   // clients can tell "ask for less" from any other validation failure.
   (error.extensions as Record<string, unknown>).code = 'OPERATION_LIMIT_EXCEEDED';
+  // Armor words them as parse errors ("Syntax Error: Query Cost limit of …"), which they are not;
+  // said as the other limits are, with the setting that sets it.
+  const message = error.message.replace(/^Syntax Error: /, '').replace(/\.$/, '');
+  const setting = SETTINGS.find(([start]) => start.test(message))?.[1];
+  (error as { message: string }).message = setting ? `${message} (setting ${setting}).` : `${message}.`;
 };
 
 export function useOperationLimits(l: OperationLimits): Plugin {

@@ -30,7 +30,16 @@ describe('operation limits', () => {
       `{ ${Array.from({ length: 40 }, (_, i) => `a${i}: baseModels { id }`).join(' ')} }`,
       /Aliases limit of 30 exceeded/,
     ],
-    ['too many tokens', `{ baseModels { ${'id '.repeat(3000)} } }`, /Token limit of 3000 exceeded/],
+    [
+      'too many tokens',
+      `{ baseModels { ${'id '.repeat(3000)} } }`,
+      /^Token limit of 3000 exceeded.* \(setting MAX_OPERATION_TOKENS\)\.$/,
+    ],
+    [
+      'a cost past the budget',
+      `{ ${Array.from({ length: 12 }, (_, i) => `j${i}: jobs(first: 20) { edges { node { id name status dataset { name trainingFile { name columns { name sampleValues } } } } } }`).join(' ')} }`,
+      /^Query Cost limit of 5000 exceeded, found \d+ \(setting MAX_OPERATION_COST\)\.$/,
+    ],
   ])('refuses %s', async (_name, query, message) => {
     const res = await stack.gql(query);
     expect(res.errors?.[0]?.message).toMatch(message);
@@ -88,7 +97,7 @@ describe('operation limits', () => {
     const deep = await startStack({ gateway: { operationLimits: { maxDepth: 3 } } });
     try {
       const res = await deep.gql(`{ jobs { edges { node { dataset { name } } } } }`);
-      expect(res.errors?.[0]?.message).toMatch(/Query depth limit of 3 exceeded/);
+      expect(res.errors?.[0]?.message).toMatch(/^Query depth limit of 3 exceeded.* \(setting MAX_OPERATION_DEPTH\)\.$/);
       expect(res.errors?.[0]?.extensions?.code).toBe('OPERATION_LIMIT_EXCEEDED');
       expect(deep.calls()).toEqual({});
     } finally {
