@@ -82,7 +82,7 @@ export function graphqlWsOptions(
     // Errors thrown mid-stream would reach the client as they are: give them the gateway's codes.
     // Scrubbed before the operation ends: ending it releases the secrets it holds.
     onError: (ctx, id, _payload, errors) => {
-      const coded = errors.map((e) => scrubbedError(toClientError(e), gateway.redactor).toJSON());
+      const coded = errors.map((e) => withoutHttp(scrubbedError(toClientError(e), gateway.redactor).toJSON()));
       operations.end(ctx.extra.socket, id);
       scopeOf(ctx.extra).log.info(
         { transport: 'ws', id, codes: coded.map((e) => e.extensions?.['code']) },
@@ -91,4 +91,11 @@ export function graphqlWsOptions(
       return coded;
     },
   };
+}
+
+/** An error as a WebSocket client reads it: without the HTTP status and headers meant for yoga's HTTP answers. */
+function withoutHttp<E extends { extensions?: Record<string, unknown> }>(error: E): E {
+  if (error.extensions?.['http'] === undefined) return error;
+  const { http: _http, ...extensions } = error.extensions;
+  return { ...error, extensions };
 }

@@ -45,7 +45,17 @@ describe('subscriptions per caller', () => {
 
       // The fourth, over WebSocket, then over SSE: refused.
       const refused = subscribeWs(demo, WATCH, { id: jobs.get(DEMO.token) });
-      await expect(refused.done).rejects.toThrow(/3 subscriptions open on this gateway \(CALLER_MAX_SUBSCRIPTIONS\)/);
+      const refusal = await refused.done.then(
+        () => null,
+        (error: Error) => JSON.parse(error.message) as Array<{ message: string; extensions: Record<string, unknown> }>,
+      );
+      expect(refusal).toEqual([
+        {
+          message: expect.stringMatching(/3 subscriptions open on this gateway \(CALLER_MAX_SUBSCRIPTIONS\)/),
+          // As a WebSocket client reads it: no HTTP status or headers.
+          extensions: { code: 'RATE_LIMITED', limitedBy: 'gateway', retryAfterSeconds: 1 },
+        },
+      ]);
       const refusedSse = subscribeSse(fetch, url, WATCH, { id: jobs.get(DEMO.token) }, DEMO);
       await refusedSse.done;
       expect(refusedSse.events).toEqual([
