@@ -191,8 +191,9 @@ export const settingVariables = z.object({
   ),
   WS_UNAUTHENTICATED_IDLE_MS: about(
     positiveInt.default(30_000),
-    'A WebSocket whose `connection_init` brought no token is closed (code 4401) once it has had no ' +
-      'operation running for this long, in milliseconds.',
+    'A WebSocket whose `connection_init` brought no token, or a token the upstream has not accepted on this ' +
+      'instance yet (made up, say), is closed (code 4401) once it has had no operation running for this long, ' +
+      'in milliseconds.',
   ),
   REDIS_URL: about(
     z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }).optional(),

@@ -29,6 +29,8 @@ export interface WatchOptions {
    * of a poller it starts (a poller that already runs keeps its starter's).
    */
   requestId?: string;
+  /** Told whether the upstream accepted the subscriber's credentials at its access check (CallOptions.reached). */
+  reached?: (accepted: boolean) => void;
 }
 
 export interface LiveUpdates {
@@ -149,7 +151,7 @@ function watchJob(
     creds,
     signal: opts.signal,
     kind: 'job',
-    verify: (signal) => o.client.getJob(creds, jobId, { signal, requestId: opts.requestId }),
+    verify: (signal) => o.client.getJob(creds, jobId, { signal, requestId: opts.requestId, reached: opts.reached }),
     join(job, ends) {
       if (hub.closed()) {
         ends.end();
@@ -185,7 +187,8 @@ function watchJobs(
     creds,
     signal: opts.signal,
     kind: 'list',
-    verify: (signal) => listAllJobs(o.client, creds, paging, { signal, requestId: opts.requestId }),
+    verify: (signal) =>
+      listAllJobs(o.client, creds, paging, { signal, requestId: opts.requestId, reached: opts.reached }),
     join(jobs, ends) {
       if (hub.closed()) {
         ends.end();

@@ -31,7 +31,7 @@ function live(ctx: GatewayContext): { hub: LiveUpdates; creds: Credentials; toge
 
 /** The subscription ends with its signal; its request id goes with the access check and the polls it starts. */
 function watchOptions(ctx: GatewayContext): WatchOptions {
-  return { signal: ctx.call.signal, requestId: ctx.call.requestId };
+  return { signal: ctx.call.signal, requestId: ctx.call.requestId, reached: ctx.call.reached };
 }
 
 /**

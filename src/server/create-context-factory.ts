@@ -26,6 +26,8 @@ export interface TransportContext {
   signal?: AbortSignal;
   /** Over WebSocket, the connection's request id and logger (there is no fetch Request to key them by). */
   requestScope?: RequestScope;
+  /** Over WebSocket, told when the upstream accepts the connection's credentials (ws/idle-sockets.ts). */
+  onUpstreamAccepted?: () => void;
 }
 
 export interface ContextFactoryOptions {
@@ -76,7 +78,11 @@ export function createContextFactory(
     const requestId = scopes.ofContext(initial)?.requestId;
     // A subscription's signal is its own (it ends at shutdown with its socket or stream); a request's
     // upstream calls may also be ended by the shutdown (use-shutdown-drain.ts).
-    if (signal) return createGatewayContext(services, outcome, { signal, requestId });
+    if (signal) {
+      const told = initial.onUpstreamAccepted;
+      const reached = told && ((accepted: boolean) => accepted && told());
+      return createGatewayContext(services, outcome, { signal, requestId, ...(reached ? { reached } : {}) });
+    }
     const drained = drain.signalFor(request.signal);
     const context = createGatewayContext(services, outcome, { signal: drained.signal, requestId });
     drained.mark(context);

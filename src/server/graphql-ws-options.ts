@@ -55,7 +55,13 @@ export function graphqlWsOptions(
   const connections = createSocketConnections(gateway.logger);
   const { scopeOf } = connections;
   const operations = options.idleSockets ? options.idleSockets.track(options.operations) : options.operations;
-  const subscribe = createSocketSubscribe({ gateway, operations, connections, groups });
+  const subscribe = createSocketSubscribe({
+    gateway,
+    operations,
+    connections,
+    groups,
+    ...(options.idleSockets ? { proven: options.idleSockets.proven } : {}),
+  });
 
   return {
     jsonMessageReviver: reviveHashOnlyOperations,
@@ -63,7 +69,7 @@ export function graphqlWsOptions(
     subscribe: (args) => (args.rootValue as RootValue).subscribe(args) as never,
     onConnect: (ctx) => {
       scopeOf(ctx.extra).log.info({ transport: 'ws' }, 'websocket connected');
-      options.idleSockets?.opened(ctx.extra.socket, connections.callerOf(ctx).credentials.token !== null);
+      options.idleSockets?.opened(ctx.extra.socket, connections.callerOf(ctx).credentials.token);
     },
     onClose: (ctx, code) => {
       scopeOf(ctx.extra).log.info({ transport: 'ws', code }, 'websocket closed');

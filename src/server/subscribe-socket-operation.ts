@@ -10,6 +10,7 @@
 import type { Socket } from 'node:net';
 import type { ExecutionArgs, ExecutionResult, GraphQLError } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
+import type { WebSocket } from 'ws';
 import type { Gateway } from './gateway.js';
 import type { SocketOperations } from './graphql-ws-options.js';
 import { requestSecrets } from './request-secrets.js';
@@ -32,6 +33,8 @@ export interface SocketSubscribeOptions {
   connections: SocketConnections;
   /** Shares executions between identical subscriptions; null runs each on its own. */
   groups: SubscriptionGroups<ExecutionResult> | null;
+  /** Told when the upstream accepts the credentials of one of a socket's operations (ws/idle-sockets.ts). */
+  proven?: (socket: WebSocket) => void;
 }
 
 export type SocketSubscribe = (
@@ -41,7 +44,7 @@ export type SocketSubscribe = (
 ) => Promise<ExecutionArgs | readonly GraphQLError[]>;
 
 export function createSocketSubscribe(options: SocketSubscribeOptions): SocketSubscribe {
-  const { gateway, operations, connections, groups } = options;
+  const { gateway, operations, connections, groups, proven } = options;
   return async (ctx, id, payload) => {
     const caller = connections.callerOf(ctx);
     const envelopedFor = (signal: AbortSignal) =>
@@ -52,6 +55,7 @@ export function createSocketSubscribe(options: SocketSubscribeOptions): SocketSu
         caller,
         signal,
         requestScope: connections.scopeOf(ctx.extra),
+        onUpstreamAccepted: () => proven?.(ctx.extra.socket),
       } as never);
     const abort = operations.start(ctx.extra.socket, id);
     const enveloped = envelopedFor(abort.signal);

@@ -75,23 +75,42 @@ describe('WebSocket messages', () => {
 });
 
 describe('WebSockets idle without credentials', () => {
-  it('closes one whose connection_init was empty once idle, and leaves one with a token open', async () => {
-    const url = await start({ WS_UNAUTHENTICATED_IDLE_MS: '200' });
-    const withToken = track(await openRawWebSocket(url));
-    withToken.socket.write(
-      textFrame(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${DEMO.token}` } })),
-    );
-    await receivedWhen(withToken, (bytes) => textMessages(bytes).length > 0);
-    const empty = track(await openRawWebSocket(url));
-    empty.socket.write(textFrame(JSON.stringify({ type: 'connection_init', payload: {} })));
+  it('closes one whose connection_init was empty, or whose token the upstream never accepted, once idle; leaves a proven token open', async () => {
+    const url = await start({ WS_UNAUTHENTICATED_IDLE_MS: '300' });
+    const init = (payload: object) => textFrame(JSON.stringify({ type: 'connection_init', payload }));
+    const demo = { authorization: `Bearer ${DEMO.token}`, organizationId: DEMO.organizationId };
 
-    const frames = await receivedWhen(empty, (bytes) => closeCode(bytes) !== undefined);
-    expect(textMessages(frames).map((m) => JSON.parse(m))).toEqual([{ type: 'connection_ack' }]);
-    expect(closeCode(frames)).toBe(4401);
-    // Opened first, the socket with a token has been idle longer: it would have been closed first.
-    expect(closeCode(withToken.received())).toBeUndefined();
-    expect(withToken.socket.destroyed).toBe(false);
-    expect(await closedByLimit('ws_unauthenticated_idle')).toBe(1);
+    // A socket whose query the upstream answered: DEMO's token is proven.
+    const worked = track(await openRawWebSocket(url));
+    worked.socket.write(init(demo));
+    await receivedWhen(worked, (bytes) => textMessages(bytes).length > 0);
+    worked.socket.write(
+      textFrame(
+        JSON.stringify({ id: '1', type: 'subscribe', payload: { query: '{ jobs(first: 1) { totalCount } }' } }),
+      ),
+    );
+    const answered = await receivedWhen(worked, (bytes) => textMessages(bytes).some((m) => m.includes('"complete"')));
+    expect(textMessages(answered).map((m) => JSON.parse(m).type)).toEqual(['connection_ack', 'next', 'complete']);
+
+    // Opened after: a second socket with that token, one with a made-up token, one with none.
+    const sameToken = track(await openRawWebSocket(url));
+    sameToken.socket.write(init(demo));
+    const madeUp = track(await openRawWebSocket(url));
+    madeUp.socket.write(init({ authorization: 'Bearer fake-token-xyz', organizationId: DEMO.organizationId }));
+    const empty = track(await openRawWebSocket(url));
+    empty.socket.write(init({}));
+
+    for (const raw of [madeUp, empty]) {
+      const frames = await receivedWhen(raw, (bytes) => closeCode(bytes) !== undefined);
+      expect(textMessages(frames).map((m) => JSON.parse(m))).toEqual([{ type: 'connection_ack' }]);
+      expect(closeCode(frames)).toBe(4401);
+    }
+    // Opened before those two and idle as long: sockets with the proven token are left open.
+    for (const raw of [worked, sameToken]) {
+      expect(closeCode(raw.received())).toBeUndefined();
+      expect(raw.socket.destroyed).toBe(false);
+    }
+    expect(await closedByLimit('ws_unauthenticated_idle')).toBe(2);
   });
 });
 
