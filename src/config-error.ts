@@ -9,12 +9,17 @@ export class ConfigError extends Error {
 }
 
 /**
- * A setting's value as an error message may show it: never a token, and never the credentials a URL
- * may carry (`redis://:password@host`).
+ * A setting's value as an error message may show it: never a token, a secret or a key (an API key,
+ * WEBHOOK_ENCRYPTION_KEY), and never the credentials a URL may carry (`redis://:password@host`), whatever
+ * they hold: everything from the scheme's `//` to the last `@` (a base64 password holds `/`).
  */
 function shown(name: string, value: string): string {
-  if (/TOKEN|SECRET|PASSWORD/.test(name)) return '[redacted]';
-  return value.replace(/[^/@]*@/, '[redacted]@');
+  if (/TOKEN|SECRET|PASSWORD|KEY/.test(name)) return '[redacted]';
+  const at = value.lastIndexOf('@');
+  if (at === -1) return value;
+  const slashes = value.indexOf('//');
+  const from = slashes !== -1 && slashes < at ? slashes + 2 : value.indexOf(':') + 1;
+  return `${value.slice(0, from)}[redacted]${value.slice(at)}`;
 }
 
 export function configErrorMessage(issues: readonly z.core.$ZodIssue[], env: Record<string, string | undefined>) {

@@ -196,16 +196,24 @@ export const settingVariables = z.object({
       'in milliseconds.',
   ),
   REDIS_URL: about(
-    z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }).optional(),
-    'Redis for multi-instance subscriptions (pub/sub and poll leases) and a shared rate limit. Unset: in-process only.',
+    z
+      .url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' })
+      .refine((url) => !URL.canParse(url) || /^\/?(\d+)?$/.test(new URL(url).pathname), {
+        message: 'its path names the database and must be a number (redis://host:6379/5), or nothing for 0',
+      })
+      .optional(),
+    'Redis for multi-instance subscriptions (pub/sub and poll leases) and a shared rate limit; its path is the ' +
+      "database number (`/5`), which also names the deployment's share of the server (its pub/sub channels too). " +
+      'Unset: in-process only.',
     'unset',
   ),
   REDIS_MESSAGE_SECRET: about(
     z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
-    'With `REDIS_URL`, required: the secret shared by every instance that signs the live-update ' +
-      'messages they exchange through Redis (HMAC-SHA-256); a message unsigned or signed with another ' +
-      "secret is dropped and logged. Keep it out of the Redis server's reach.",
-    'unset (required with `REDIS_URL`)',
+    'With `REDIS_URL`: the secret shared by every instance that signs the live-update messages they ' +
+      'exchange through Redis (HMAC-SHA-256); a message unsigned or signed with another secret is dropped ' +
+      "and logged. Keep it out of the Redis server's reach. Without it the gateway starts with a warning, and " +
+      'anything that can publish on the Redis server can forge job states: set it in production.',
+    'unset (a warning with `REDIS_URL`)',
   ),
   REDIS_HEARTBEAT_MS: about(
     integer(30, Number.MAX_SAFE_INTEGER, 'a whole number of milliseconds, 30 or more').default(

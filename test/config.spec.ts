@@ -35,6 +35,10 @@ describe('loadConfig', () => {
     [{ PORT: '70000' }, 'PORT="70000"'],
     [{ NSCALE_API_URL: 'ftp://example' }, 'NSCALE_API_URL="ftp://example": must be an http(s) URL'],
     [{ REDIS_URL: 'http://localhost' }, 'REDIS_URL="http://localhost": must be a redis:// or rediss:// URL'],
+    [
+      { REDIS_URL: 'redis://127.0.0.1:6379/abc' },
+      'REDIS_URL="redis://127.0.0.1:6379/abc": its path names the database and must be a number (redis://host:6379/5), or nothing for 0',
+    ],
     [{ GATEWAY_SINGLE_TENANT: 'maybe' }, 'GATEWAY_SINGLE_TENANT="maybe": must be true or false'],
     [
       { GATEWAY_SINGLE_TENANT: 'true', NSCALE_API_URL: 'http://x/api/v1' },
@@ -51,6 +55,12 @@ describe('loadConfig', () => {
   it.each([
     [{ REDIS_URL: 'redis//:s3cretpw@redis.internal:6379' }, 'REDIS_URL="redis//[redacted]@redis.internal:6379"'],
     [{ REDIS_URL: 'http://user:s3cretpw@redis.internal' }, 'REDIS_URL="http://[redacted]@redis.internal"'],
+    // A base64 password holds '/': all of it is credentials.
+    [
+      { REDIS_URL: 'redis://:s3cretpw/cXV4K2Jheg==@redis.internal:6379/x' },
+      'REDIS_URL="redis://[redacted]@redis.internal:6379/x"',
+    ],
+    [{ WEBHOOK_ENCRYPTION_KEY: '"s3cretpw-s3cretpw-s3cretpw-s3cretpw"' }, 'WEBHOOK_ENCRYPTION_KEY="[redacted]"'],
     [
       { NSCALE_API_URL: 'https://op:s3cretpw@api.example/api/v1' },
       'NSCALE_API_URL="https://[redacted]@api.example/api/v1": must be a plain base URL',

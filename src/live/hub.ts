@@ -49,6 +49,8 @@ export interface LiveUpdates {
     filter?: { status?: JobStatus },
     opts?: WatchOptions,
   ): AsyncIterableIterator<JobSnapshot>;
+  /** Prefix of its Redis keys and channels (its deployment's share of Redis: server/redis-realm.ts). */
+  readonly keyPrefix: string;
   /** Job pollers alive in this instance. */
   pollerCount(): number;
   /** List pollers (one per organization watched) alive in this instance. */
@@ -103,6 +105,7 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
   return {
     watchJob: (creds, jobId, opts = {}) => (closed ? ended() : watchJob(hub, creds, jobId, opts)),
     watchJobs: (creds, filter = {}, opts = {}) => (closed ? ended() : watchJobs(hub, creds, filter, opts)),
+    keyPrefix: o.keyPrefix,
     pollerCount: () => hub.jobPollers.size,
     listPollerCount: () => hub.listPollers.size,
     streamCount: () => streams.size,

@@ -29,6 +29,7 @@ import type { GatewayDeps } from './compose-gateway.js';
 import type { OperationGuardParts } from './gateway-plugins.js';
 import { openGatewayRedis, type GatewayRedis } from './gateway-redis.js';
 import { configuredLiveUpdates } from './live-updates.js';
+import { redisRealm } from './redis-realm.js';
 import { buildResponseCache, type BuiltResponseCache } from './response-cache/build-response-cache.js';
 import { StartError } from './start-error.js';
 import { startOperationGuards } from './start-operation-guards.js';
@@ -83,6 +84,8 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     if (metrics && guards.trustedDocuments) metrics.operationName.admit(operationNames(guards.trustedDocuments));
     const services = gatewayServices(settings, deps, { client, together: togetherClient }, metrics);
     if (!deps.tokenPool) stops.push(() => services.preflight.pool.close());
+    // The deployment's share of Redis (redis-realm.ts): its keys and channels, no other deployment's.
+    const livePrefix = deps.live?.keyPrefix ?? `ftgw:live:${redisRealm(upstreams, settings.redisUrl)}:`;
     const live = configuredLiveUpdates(settings, {
       client,
       logger: logger.child({ component: 'live-updates' }),
@@ -90,14 +93,14 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
       tracer: tracing?.pollers,
       redis,
       onChange: responseCache?.liveChanges('nscale'),
-      overrides: deps.live,
+      overrides: { ...deps.live, keyPrefix: livePrefix },
     });
     stops.push(() => live.close());
     services.live = live;
     const togetherServices = services.providers.get('together');
     if (together && togetherServices) {
       // Together's own pollers, leases and channels (a prefix of their own): keyed by provider as well as account.
-      const keyPrefix = `${deps.live?.keyPrefix ?? 'ftgw:live:'}together:`;
+      const keyPrefix = `${livePrefix}together:`;
       togetherServices.live = configuredLiveUpdates(settings, {
         client: togetherLiveClient(together.client),
         logger: logger.child({ component: 'live-updates', provider: 'together' }),
@@ -180,7 +183,7 @@ async function redisAndCache(
         {
           ...deps.responseCache,
           now: deps.now,
-          upstreams,
+          realm: redisRealm(upstreams, settings.redisUrl),
           polling: settings.polling,
           ...(metrics ? { onListedJob: metrics.listedJobLookup } : {}),
         },

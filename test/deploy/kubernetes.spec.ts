@@ -139,13 +139,20 @@ describe('deploy/kubernetes', () => {
     expect([...Object.keys(settings), ...Object.keys(credentials)].filter((k) => !SETTINGS.has(k))).toEqual([]);
     // Nothing that is or may hold a credential in the ConfigMap; nothing else in the Secret.
     expect(Object.keys(settings).filter((k) => /TOKEN|SECRET|PASSWORD|KEY|REDIS_URL/.test(k))).toEqual([]);
-    expect(Object.keys(credentials).sort()).toEqual(['NSCALE_API_TOKEN', 'NSCALE_ORGANIZATION_ID', 'REDIS_URL']);
+    expect(Object.keys(credentials).sort()).toEqual([
+      'NSCALE_API_TOKEN',
+      'NSCALE_ORGANIZATION_ID',
+      'REDIS_MESSAGE_SECRET',
+      'REDIS_URL',
+    ]);
 
     const config = loadConfig({ ...settings, ...credentials });
     expect(config.upstream).toEqual({ kind: 'remote', baseUrl: 'https://fine-tuning.api.nscale.com/api/v1' });
     expect(config.host).toBe('0.0.0.0');
     expect(config.port).toBe(container.ports[0].containerPort);
     expect(config.redisUrl).toMatch(/^redis:\/\//);
+    // The replicas' live-update messages are signed.
+    expect(config.redisMessageSecret).toEqual(expect.any(String));
     expect(config.fallbackCredentials).toBeFalsy();
   });
 });

@@ -96,6 +96,34 @@ describe('the response cache in front of a store', () => {
     await expect(cache.accountChanged('nscale', 'acme')).resolves.toBeUndefined();
   });
 
+  it('logs an outage of its store twice (when it starts, when a read works again), not once per request', async () => {
+    const lines: Array<{ level: number; msg: string; failures?: number }> = [];
+    const log = pino(
+      { level: 'info' },
+      { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) },
+    );
+    let down = true;
+    // As ioredis's pipeline does with Redis away: a read rejects, a write resolves with its errors inside.
+    const flaky = {
+      get: () => (down ? Promise.reject(new Error("Stream isn't writeable")) : Promise.resolve(null)),
+      set: () => Promise.resolve(undefined),
+      invalidate: () => Promise.resolve(undefined),
+    };
+    const cache = createResponseCache({ backing: flaky, logger: log });
+    for (let i = 0; i < 20; i++) {
+      await cache.store.get(`k${i}`);
+      await cache.store.set(`k${i}`, answer(i), [], 1_000);
+    }
+    down = false;
+    await cache.store.get('k');
+    await cache.store.get('k');
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [40, 'response cache: the store failed; answering without the cache (logged again once it works)'],
+      [30, 'response cache: the store works again'],
+    ]);
+    expect(lines[1]?.failures).toBe(20);
+  });
+
   it('keys a caller by provider, account and token, and never holds the token', () => {
     const same = cacheKey(cacheIdentity('nscale', { token: 't1', organizationId: 'acme' }), '{ a }', null, {});
     const sibling = cacheKey(cacheIdentity('nscale', { token: 't2', organizationId: 'acme' }), '{ a }', null, {});

@@ -22,14 +22,15 @@ import { logLines, startGatewayProcess, type GatewayProcess } from '../harness/g
 import { manualClock } from '../harness/manual-clock.js';
 import { DEMO, eventually } from '../harness/stack.js';
 import { subscribeWs, wsClient } from '../harness/ws.js';
+import { redisRealm } from '../../src/server/redis-realm.js';
 import { REDIS, REDIS_SKIP_REASON, REDIS_URL } from '../harness/redis-available.js';
 
 const JOB_SECONDS = 1_000;
 const WATCH = `subscription($id: ID!) { jobUpdated(id: $id) { id status metrics { latest { step } } } }`;
 const TOOK_OVER =
   'live updates: took over the poll lease of an instance that stopped heartbeating, before the lease expired';
-// The gateway's default prefix (its keys are per job, and the job is this test's own).
-const keyPrefix = 'ftgw:live:';
+// The gateways' prefix (their deployment's realm: redis-realm.ts); their keys are per job, and the job is this test's own.
+let keyPrefix = '';
 let jobKeys: string[] = [];
 
 const clock = manualClock(JOB_SECONDS);
@@ -47,6 +48,7 @@ beforeAll(async () => {
   admin = new Redis(REDIS_URL);
   listener = new Redis(REDIS_URL);
   const env = { NSCALE_API_URL: simulator.apiBaseUrl, REDIS_URL, LOG_LEVEL: 'warn' };
+  keyPrefix = `ftgw:live:${redisRealm([simulator.apiBaseUrl, ''], REDIS_URL)}:`;
   gateways = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)]);
 }, 120_000);
 afterAll(async () => {

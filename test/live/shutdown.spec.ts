@@ -64,7 +64,10 @@ describe.skipIf(!REDIS)(`startFromConfig then close()${REDIS_SKIP_REASON}`, () =
         baseModelId: LLAMA_INSTRUCT,
         dataset: { id: datasetId, answerColumn: 'answer' },
       });
-      const leaseKey = `ftgw:live:lease:{job:demo-org:${encodeURIComponent(job.id)}}`;
+      // Under the deployment's realm (redis-realm.ts), named by the embedded simulators' URLs.
+      const { keyPrefix } = running.gateway.services.live!;
+      expect(keyPrefix).toMatch(/^ftgw:live:[A-Za-z0-9_-]{12}:$/);
+      const leaseKey = `${keyPrefix}lease:{job:demo-org:${encodeURIComponent(job.id)}}`;
 
       const socket = closeCodes();
       const client = wsClient(running.url, DEMO, { onSocket: socket.onSocket });

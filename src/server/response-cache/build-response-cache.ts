@@ -5,7 +5,6 @@
  * listed jobs; the Redis store's answers are evicted in Redis itself), and
  * the listener each provider's live updates call with what their pollers saw change.
  */
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Settings } from '../../config.js';
@@ -17,6 +16,7 @@ import {
   type PolicyIntervals,
   type ResponseTtlPolicy,
 } from '../../schema/response-cache-policy.js';
+import { redisRealm } from '../redis-realm.js';
 import { startEvictionBroadcast, type EvictionBroadcast } from './eviction-broadcast.js';
 import { ListedJobStore } from './listed-jobs.js';
 import { createMemoryStore } from './memory-store.js';
@@ -37,8 +37,8 @@ export interface ResponseCacheDeps {
   /** Connections of the cache's own, instead of the gateway's (a test without REDIS_URL). */
   redis?: ResponseCacheRedis;
   /**
-   * Prefix of the cache's Redis keys and channel. @default `ftgw:rc:` and a fingerprint of the
-   * upstreams' URLs: gateways in front of other upstreams (another deployment, a test's own simulator)
+   * Prefix of the cache's Redis keys and channel. @default `ftgw:rc:` and the deployment's realm (redis-realm.ts: its
+   * upstreams' URLs and Redis database): gateways in front of other upstreams (another deployment, a test's own simulator)
    * never share answers through one Redis, whose keys would otherwise be the same for the same tokens.
    */
   keyPrefix?: string;
@@ -62,6 +62,8 @@ export async function buildResponseCache(
   deps: ResponseCacheDeps & {
     now?: (() => number) | undefined;
     upstreams?: readonly string[];
+    /** The deployment's share of Redis (redis-realm.ts); @default named by `upstreams` alone. */
+    realm?: string;
     /** The live updates' poll intervals, which the times-to-live follow (unless `policy` is given). */
     polling?: PolicyIntervals;
     /** Counts each `job(id)` taken from a listed job, or asked of the upstream (the gateway's metrics). */
@@ -71,10 +73,7 @@ export async function buildResponseCache(
 ): Promise<BuiltResponseCache> {
   const now = deps.now ?? Date.now;
   const policy = deps.policy ?? (deps.polling ? responseTtlPolicy(deps.polling) : RESPONSE_TTL_POLICY);
-  const realm = createHash('sha256')
-    .update(JSON.stringify(deps.upstreams ?? []))
-    .digest('base64url')
-    .slice(0, 12);
+  const realm = deps.realm ?? redisRealm(deps.upstreams ?? [], null);
   const keyPrefix = deps.keyPrefix ?? `ftgw:rc:${realm}:`;
   let cache: ResponseCache;
   let broadcast: EvictionBroadcast | null = null;

@@ -13,6 +13,7 @@
  */
 import type { Cache } from '@graphql-yoga/plugin-response-cache';
 import type { Logger } from 'pino';
+import { outageLog } from '../../telemetry/outage-log.js';
 import type { ProviderName } from '../../providers/provider-name.js';
 import { keyParts, scopeOf } from './cache-identity.js';
 import type { EvictedEntity, EvictionBroadcast } from './eviction-broadcast.js';
@@ -78,25 +79,33 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   let broadcast: EvictionBroadcast | null = null;
   const misses = createSharedMisses(options.misses ?? { maxWaitMs: 15_000, rememberKeys: 10_000 });
   const listedJobs = options.listedJobs ?? null;
-  let failing = false;
+  // An outage is logged twice, not once per request: when the store first fails, and when a read
+  // works again. Only a read says so: a write through Redis's pipeline resolves with its errors
+  // inside, and taken for a success it had every request log the outage anew (200 lines for 200 queries).
+  const outage = outageLog(logger, {
+    level: 'warn',
+    failed: 'response cache: the store failed; answering without the cache (logged again once it works)',
+    back: 'response cache: the store works again',
+  });
   const failed =
-    <T>(what: string, fallback: T) =>
+    <T>(fallback: T) =>
     (error: unknown): T => {
-      if (!failing) logger.warn({ err: error }, `response cache: ${what} failed; answering without the cache`);
-      failing = true;
+      outage.failed(error);
       return fallback;
     };
-  const succeeded = <T>(value: T): T => {
-    failing = false;
+  const read = <T>(value: T): T => {
+    outage.succeeded();
     return value;
   };
+  const done = <T>(value: T): T => value;
   // Synchronous stores (memory) stay synchronous: a hit costs no extra turn of the event loop.
   const guard = <T>(what: string, run: () => PromiseOrValue<T>, fallback: T): PromiseOrValue<T> => {
+    const succeeded = what === 'a read' ? read : done;
     try {
       const value = run();
-      return isPromise(value) ? value.then(succeeded, failed(what, fallback)) : succeeded(value);
+      return isPromise(value) ? value.then(succeeded, failed(fallback)) : succeeded(value);
     } catch (error) {
-      return failed(what, fallback)(error);
+      return failed(fallback)(error);
     }
   };
   const evict = async (entities: EvictedEntity[]) => {
