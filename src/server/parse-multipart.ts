@@ -137,6 +137,9 @@ function applyFileMap(value: string, operations: Record<string, unknown>, parts:
   if (!isFileMap(map))
     return 'Multipart field "map" must be a JSON object of file part names to arrays of variable paths.';
   for (const [partName, paths] of Object.entries(map)) {
+    // A part is streamed to the one resolver that reads it, never held: it cannot fill two variables.
+    if (paths.length !== 1)
+      return `Multipart "map": part ${JSON.stringify(partName)} is mapped to ${paths.length} variables; each file part fills exactly one (send the file once for each).`;
     const part = parts.add(partName);
     for (const path of paths) {
       if (!setPath(operations, path, part.upload))

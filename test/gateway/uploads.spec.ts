@@ -88,6 +88,30 @@ describe('malformed multipart requests', () => {
     expect(fresh.calls()).toEqual({});
   });
 
+  it('refuses a part mapped to two variables (it is streamed once: the second read waited for ever)', async () => {
+    const form = new FormData();
+    form.set(
+      'operations',
+      JSON.stringify({
+        query: 'mutation($a: Upload!, $b: Upload!) { a: uploadFile(file: $a) { id } b: uploadFile(file: $b) { id } }',
+        variables: { a: null, b: null },
+      }),
+    );
+    form.set('map', JSON.stringify({ 0: ['variables.a', 'variables.b'] }));
+    form.set('0', new Blob(['a,b\n1,2\n']), 'x.csv');
+    const response = await fetch(`${fresh.server!.url}/graphql`, {
+      method: 'POST',
+      headers: headersFor(DEMO),
+      body: form,
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { errors: Array<{ message: string }> };
+    expect(body.errors[0]?.message).toBe(
+      'Multipart "map": part "0" is mapped to 2 variables; each file part fills exactly one (send the file once for each).',
+    );
+    expect(fresh.calls()).toEqual({});
+  });
+
   it('refuses a map that points outside the variables', async () => {
     const form = new FormData();
     form.set(
