@@ -89,8 +89,16 @@ export function uploadFile(call: Call, json: JsonCall, o: ResolvedOptions) {
         form: fields,
         retry: false,
       };
-      const { response } = await call(creds, { ...ex, acceptStatus: (s) => s === 302 }, opts);
+      // Not cut short by the caller leaving: Together may have made the file before its answer came,
+      // and only the answer names it, for the clean-up below (an abort here left PENDING files behind).
+      const { signal, ...untilAnswered } = opts ?? {};
+      if (signal?.aborted) throw signal.reason;
+      const { response } = await call(creds, { ...ex, acceptStatus: (s) => s === 302 }, untilAnswered);
       started = uploadTarget(response, 'POST /files', o.baseUrl);
+      if (signal?.aborted) {
+        await forget(json, creds, started.fileId);
+        throw signal.reason;
+      }
     } catch (error) {
       body.destroy();
       throw error;

@@ -16,13 +16,19 @@ import type { TogetherClient } from '../../../src/upstream/together/together-cli
 let server: Server;
 let client: TogetherClient;
 const seen: string[] = [];
+/** How long `POST /files` takes to answer (Together making the file). */
+let postDelayMs = 0;
 beforeAll(async () => {
   // Together's two steps, the second cut short: the upload URL reads 64 KiB and drops the connection.
   server = createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
     const { port } = server.address() as AddressInfo;
     if (req.method === 'POST' && req.url?.startsWith('/v1/files')) {
-      res.writeHead(302, { location: `http://127.0.0.1:${port}/upload/1`, 'x-together-file-id': 'file-1' }).end();
+      setTimeout(
+        () =>
+          res.writeHead(302, { location: `http://127.0.0.1:${port}/upload/1`, 'x-together-file-id': 'file-1' }).end(),
+        postDelayMs,
+      );
     } else if (req.method === 'PUT') {
       let read = 0;
       req.on('data', (chunk: Buffer) => {
@@ -65,4 +71,28 @@ it('a connection dropped under the upload is an UpstreamError, the pending file 
     'PUT /upload/1',
     'DELETE /v1/files/file-1',
   ]);
+});
+
+it('a caller who leaves while Together makes the file: the file is deleted once its answer names it, nothing sent', async () => {
+  seen.length = 0;
+  postDelayMs = 300;
+  try {
+    const controller = new AbortController();
+    const body = new PassThrough();
+    body.end(Buffer.from('{"text":"x"}\n'));
+    const uploading = client.uploadFile(
+      { token: 'k' },
+      { filename: 'small.jsonl', body },
+      { signal: controller.signal },
+    );
+    setTimeout(() => controller.abort(new Error('the client left')), 50);
+    await expect(uploading).rejects.toThrow('the client left');
+    expect(seen).toEqual([
+      'POST /v1/files?file_name=small.jsonl&file_type=jsonl&purpose=fine-tune',
+      'DELETE /v1/files/file-1',
+    ]);
+    expect(body.destroyed).toBe(true);
+  } finally {
+    postDelayMs = 0;
+  }
 });
