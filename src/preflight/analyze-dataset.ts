@@ -25,6 +25,11 @@ export interface AnalyzeDatasetOptions {
   /** The base model's name, for messages. */
   baseModelName?: string;
   contextLength: number;
+  /**
+   * Whether the service cuts a row at `contextLength` and bills only that (Together, at its
+   * max_seq_length); otherwise a longer row is counted whole, and listed. @default false (Nscale)
+   */
+  cutAtContext?: boolean;
   training: DatasetFile;
   validation: DatasetFile | null;
   promptColumn: string | null;
@@ -77,6 +82,7 @@ export async function analyzeDataset(options: AnalyzeDatasetOptions): Promise<Da
     promptColumn: options.promptColumn,
     answerColumn: options.answerColumn,
     contextLength: options.contextLength,
+    cutAtContext: options.cutAtContext ?? false,
     maxBytes: options.maxBytes,
     duplicateRows: options.duplicateRows ?? DEFAULT_DUPLICATE_ROWS,
     pool: options.pool,
@@ -100,7 +106,7 @@ export async function analyzeDataset(options: AnalyzeDatasetOptions): Promise<Da
   const holdOut = validation === null && options.holdOut !== false;
   const held = holdOut ? heldOutRows(rows) : 0;
   const split: SplitReport = {
-    source: validation === null ? 'HOLD_OUT' : 'VALIDATION_FILE',
+    source: validation !== null ? 'VALIDATION_FILE' : holdOut ? 'HOLD_OUT' : 'NONE',
     trainingRows: rows - held,
     validationRows: validation === null ? held : validation.report.rowsRead,
     heldOutRows: held,

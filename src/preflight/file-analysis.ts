@@ -31,6 +31,8 @@ export interface FileAnalysisOptions {
   promptColumn: string | null;
   answerColumn: string;
   contextLength: number;
+  /** A row longer than `contextLength` counts as cut there (Together's max_seq_length). */
+  cutAtContext: boolean;
   maxBytes: number;
   duplicateRows: number;
   holdOut: boolean;

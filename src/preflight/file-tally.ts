@@ -15,6 +15,8 @@ const EDGES = [64, 128, 256, 512, 1024, 2048, 4096, 8192];
 
 export interface FileTallyOptions {
   contextLength: number;
+  /** A row longer than `contextLength` is counted as cut there, its end (the answer) first. */
+  cutAtContext: boolean;
   /** Distinct rows remembered for duplicate detection (ANALYZE_DUPLICATE_ROWS). */
   duplicateRows: number;
   /** Whether the service would hold out the last rows (no validation file): their tokens are kept apart. */
@@ -85,15 +87,18 @@ export class FileTally {
   }
 
   /** The tokens of the row last read. */
-  counted(counted: CountedRow): void {
+  counted(whole: CountedRow): void {
     const row = this.rows;
-    const total = counted.prompt + counted.answer + counted.template;
+    const total = whole.prompt + whole.answer + whole.template;
+    const counted = this.options.cutAtContext ? cutAt(whole, this.options.contextLength) : whole;
     this.tokens.prompt += counted.prompt;
     this.tokens.answer += counted.answer;
     this.tokens.template += counted.template;
-    this.tokens.total += total;
+    // Billed as trained (cut, where the service cuts); listed and bucketed by its whole length.
+    const billed = counted.prompt + counted.answer + counted.template;
+    this.tokens.total += billed;
     if (counted.estimated) this.estimatedRows++;
-    if (this.options.holdOut) this.tail[this.tail.length - 1] = total;
+    if (this.options.holdOut) this.tail[this.tail.length - 1] = billed;
     const bucket = EDGES.findIndex((edge) => total <= edge);
     this.histogram[bucket === -1 ? EDGES.length : bucket]!.rows++;
     if (total > this.options.contextLength) {
@@ -155,4 +160,16 @@ export class FileTally {
       approximations: this.approximations(),
     };
   }
+}
+
+/**
+ * A row as a service that cuts it at `limit` tokens trains on it: exact once cut (counting reached
+ * the limit, so the row is at least that long), the end first: the answer, then the prompt.
+ */
+function cutAt(row: CountedRow, limit: number): CountedRow {
+  const over = row.prompt + row.answer + row.template - limit;
+  if (over <= 0) return row;
+  const answer = Math.max(0, row.answer - over);
+  const prompt = Math.max(0, row.prompt - Math.max(0, over - row.answer));
+  return { prompt, answer, template: limit - prompt - answer, estimated: false };
 }

@@ -63,7 +63,7 @@ export interface FileReport {
 
 export interface SplitReport {
   /** Where the validation rows come from. */
-  source: 'VALIDATION_FILE' | 'HOLD_OUT';
+  source: 'VALIDATION_FILE' | 'HOLD_OUT' | 'NONE';
   trainingRows: number;
   validationRows: number;
   /** Training rows held out for evaluation (1% when there is no validation file). */

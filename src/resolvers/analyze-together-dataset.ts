@@ -39,7 +39,10 @@ export async function togetherAnalysisPlan(args: AnalyzeDatasetArgs, ctx: Gatewa
   return {
     baseModelId: model.id,
     baseModelName: model.name,
-    contextLength: model.contextLength ?? limits?.maxSeqLength.sft ?? 0,
+    // What Together trains a row on: at most its max_seq_length (a longer row is cut there, and so
+    // counted by its estimate), not the model's context length (131,072 against 32,768 for Llama 3.1 8B).
+    contextLength: limits?.maxSeqLength.sft ?? model.contextLength ?? 0,
+    cutAtContext: true,
     nEpochs: args.hyperparameters.nEpochs,
     nEvals: args.hyperparameters.nEvals,
     holdOut: false,

@@ -134,6 +134,9 @@ const SplitSourceEnum = builder.enumType('ValidationSource', {
   values: {
     VALIDATION_FILE: { description: 'The validation file given.' },
     HOLD_OUT: { description: 'The last 1% of the training rows (at least one), held out by the service.' },
+    NONE: {
+      description: 'None: without a validation file the provider evaluates nothing (Together holds nothing out).',
+    },
   } as const,
 });
 

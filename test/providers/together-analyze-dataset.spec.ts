@@ -61,11 +61,11 @@ const analyze = (input: object, name = 'support-faq.csv', content = EXAMPLE) =>
     { 'variables.input.trainingFile': [name, content] },
   );
 
-async function togetherEstimate(baseModelId: string, nEpochs: number) {
+async function togetherEstimate(baseModelId: string, nEpochs: number, content = EXAMPLE) {
   const uploaded = await multipart(
     'mutation($file: Upload!, $c: CsvColumnsInput) { uploadFile(file: $file, csvColumns: $c) { id } }',
     { file: null, c: { promptColumn: 'question' } },
-    { 'variables.file': ['support-faq.csv', EXAMPLE] },
+    { 'variables.file': ['support-faq.csv', content] },
   );
   expect(uploaded.errors).toBeUndefined();
   const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
@@ -94,7 +94,7 @@ describe('analyzeDataset on Together', () => {
     expect(res.errors).toBeUndefined();
     const report = res.data!.analyzeDataset;
     // No hold-out: without a validation file Together evaluates nothing.
-    expect(report.split).toMatchObject({ validationSource: 'HOLD_OUT', heldOutRows: 0, validationTokens: 0 });
+    expect(report.split).toMatchObject({ validationSource: 'NONE', heldOutRows: 0, validationTokens: 0 });
     expect(report.split.trainingRows).toBe(report.training.rowsRead);
     const estimate = await togetherEstimate(model, 2);
     // Together's estimate counts its training tokens over every epoch.
@@ -103,6 +103,16 @@ describe('analyzeDataset on Together', () => {
     expect(report.cost.cost).toBe(estimate.cost);
     expect(report.cost.minimumApplied).toBe(false);
     expect(report.cost.priceSource).toMatch(/Together’s catalogue price/);
+  });
+
+  it('counts a row longer than Together trains on (its max_seq_length, not the context) as Together does', async () => {
+    // About 50,000 tokens of answer: over Llama 3.2's 32,768 a row, under its 131,072 context.
+    const long = `question,answer\nwhat?,"${'the quick brown fox jumps over the lazy dog '.repeat(5_000)}"\nq2,a2\n`;
+    const res = await analyze({ baseModelId: MODELS.llama3, hyperparameters: { nEpochs: 1 } }, 'long.csv', long);
+    expect(res.errors).toBeUndefined();
+    const estimate = await togetherEstimate(MODELS.llama3, 1, long);
+    expect(res.data!.analyzeDataset.split.trainingTokens).toBe(estimate.trainingTokens);
+    expect(res.data!.analyzeDataset.cost.tokens).toBe(estimate.tokens);
   });
 
   it('counts Gemma 3 with its own tokenizer', async () => {
