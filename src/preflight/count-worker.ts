@@ -60,15 +60,27 @@ export default async function analyzeFileTask(task: FileTask): Promise<TaskOutco
         }
       }
     };
-    port.on('message', (chunk: Uint8Array | null) =>
+    // Each chunk is read on a turn of its own (setImmediate), not in the port's message handler: Node
+    // hands a port's waiting messages over in one go (up to 1,000), and a large file's chunks, each
+    // acknowledged and replaced at once, kept the thread on that one file until its end, every other
+    // caller's analysis waiting behind it (a 6 KB file 35 s behind a 50 MB one).
+    const waiting: Array<Uint8Array | null> = [];
+    const readNext = (): void => {
+      const chunk = waiting.shift();
+      if (chunk === undefined || settled) return;
       run(() => {
         if (chunk !== null && !analysis.write(chunk)) {
           port.postMessage(chunk.length);
           return null;
         }
         return { kind: 'report', ...analysis.end() };
-      }),
-    );
+      });
+      if (waiting.length > 0) setImmediate(readNext);
+    };
+    port.on('message', (chunk: Uint8Array | null) => {
+      waiting.push(chunk);
+      if (waiting.length === 1) setImmediate(readNext);
+    });
     port.on('close', () => settle({ kind: 'cancelled' }));
   });
 }
