@@ -89,6 +89,14 @@ describe('credential pool', () => {
 });
 
 describe('snapshots', () => {
+  it("take the provider's own status word behind the gateway's for no change (Together running, then compressing)", () => {
+    const running = { ...job('running'), upstreamStatus: 'running' } as Job;
+    const compressing = { ...job('running'), upstreamStatus: 'compressing' } as Job;
+    expect(makeSnapshot(compressing, null).version).toBe(makeSnapshot(running, null).version);
+    // What a subscriber sees still counts.
+    expect(makeSnapshot(job('completed'), null).version).not.toBe(makeSnapshot(job('running'), null).version);
+  });
+
   it('round-trips through the wire form with Dates and version intact', () => {
     const snapshot = makeSnapshot(job('running'), metrics(3));
     const [back] = decodeSnapshots(encodeSnapshots([snapshot]));
