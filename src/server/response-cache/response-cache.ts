@@ -93,14 +93,18 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       outage.failed(error);
       return fallback;
     };
+  /** What a read that worked says: the store is back. */
   const read = <T>(value: T): T => {
     outage.succeeded();
     return value;
   };
   const done = <T>(value: T): T => value;
   // Synchronous stores (memory) stay synchronous: a hit costs no extra turn of the event loop.
-  const guard = <T>(what: string, run: () => PromiseOrValue<T>, fallback: T): PromiseOrValue<T> => {
-    const succeeded = what === 'a read' ? read : done;
+  const guard = <T>(
+    run: () => PromiseOrValue<T>,
+    fallback: T,
+    succeeded: (value: T) => T = done,
+  ): PromiseOrValue<T> => {
     try {
       const value = run();
       return isPromise(value) ? value.then(succeeded, failed(fallback)) : succeeded(value);
@@ -114,8 +118,8 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     // Sent, not awaited: a Redis that is away must not hold a mutation's answer or a live update up
     // (the gateway's publisher queues while it reconnects). Sent first, on the connection live updates
     // publish on: Redis delivers it before the change it comes with.
-    if (broadcast) void guard('an eviction broadcast', () => broadcast!.publish(entities), undefined);
-    await guard('an eviction', () => backing.invalidate(entities), undefined);
+    if (broadcast) void guard(() => broadcast!.publish(entities), undefined);
+    await guard(() => backing.invalidate(entities), undefined);
   };
 
   const store: Cache = {
@@ -124,13 +128,13 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
         if (result != null) misses.served(key);
         return result;
       };
-      const read = guard('a read', () => backing.get(storeKey(key)), null);
-      return isPromise(read) ? read.then(served) : served(read);
+      const found = guard(() => backing.get(storeKey(key)), null, read);
+      return isPromise(found) ? found.then(served) : served(found);
     },
     set(key, result, entities, ttl) {
       const mark: StoredMark = { at: now(), ttl };
       const stored = { ...result, extensions: { ...result.extensions, [STORED]: mark } };
-      const written = guard('a write', () => backing.set(storeKey(key), stored, tied(key, entities), ttl), undefined);
+      const written = guard(() => backing.set(storeKey(key), stored, tied(key, entities), ttl), undefined);
       if (!isPromise(written)) return misses.stored(key);
       return written.then(() => misses.stored(key));
     },
@@ -149,7 +153,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     evictHere(entities) {
       misses.evicted();
       listedJobs?.evict(entities);
-      if (!options.sharedStore) void guard('an eviction', () => backing.invalidate(entities), undefined);
+      if (!options.sharedStore) void guard(() => backing.invalidate(entities), undefined);
     },
     share(next) {
       broadcast = next;

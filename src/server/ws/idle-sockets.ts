@@ -9,7 +9,7 @@
  * (the subscription's access check, a query's call); every socket with that token is then left
  * alone (its operations are rate-limited per caller), as is any socket while an operation runs on it.
  *
- * Proven tokens are remembered by their SHA-256 (never the token), the `maxProven` most recent.
+ * Proven tokens are remembered by their key (rate-limit-key.ts: a hash, never the token), the `maxProven` most recent.
  *
  * Closed with 4401 (graphql-ws's Unauthorized): a graphql-ws client does not retry it, and a lazy
  * one (the dashboard's, GraphiQL's) opens a new socket with its next operation.
@@ -17,7 +17,7 @@
 import { LRUCache } from 'lru-cache';
 import type { WebSocket } from 'ws';
 import type { SocketOperations } from '../graphql-ws-options.js';
-import { sha256Hex } from '../sha256-hex.js';
+import { tokenKey } from '../rate-limit-key.js';
 
 export const IDLE_CLOSE_CODE = 4401;
 
@@ -33,7 +33,7 @@ export interface IdleSockets {
 interface Watched {
   running: Set<string>;
   timer: NodeJS.Timeout | null;
-  /** The SHA-256 of the socket's token; null without one. */
+  /** The socket's token as the rate limit keys it (a hash, never the token); null without one. */
   token: string | null;
 }
 
@@ -63,7 +63,7 @@ export function createIdleSockets(options: { idleMs: number; onClose?: () => voi
   return {
     opened(socket, token) {
       if (watched.has(socket)) return;
-      const state: Watched = { running: new Set(), timer: null, token: token === null ? null : sha256Hex(token) };
+      const state: Watched = { running: new Set(), timer: null, token: token === null ? null : tokenKey(token) };
       if (isProven(state)) return;
       watched.set(socket, state);
       socket.once('close', () => disarm(socket));
