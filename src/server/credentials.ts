@@ -15,6 +15,8 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 const OWN_PAGES =
   "this gateway's default credentials serve only its own pages (on localhost or a host listed in " +
   'GATEWAY_ALLOWED_HOSTS) and clients that are not browsers.';
+/** The `Sec-Fetch-Site` values of a browser request from another site (https://w3c.github.io/webappsec-fetch-metadata/). */
+const FOREIGN_FETCH_SITES = new Set(['same-site', 'cross-site']);
 
 /**
  * Why the default credentials may not serve this request, or null when they may. They serve only:
@@ -30,12 +32,14 @@ export function defaultCredentialsRefusal(site: RequestSite, allowedHosts: reado
   const names = [site.host, ...(site.forwardedHost ?? '').split(',')]
     .map((h) => h?.trim() ?? '')
     .filter((h, i) => i === 0 || h !== '');
-  for (const name of names) {
+  for (const [i, name] of names.entries()) {
     const hostname = hostnameOf(name);
     if (hostname === null || !(LOOPBACK.has(hostname) || allowedHosts.includes(hostname))) {
+      // The header and the rule, never the value: it is the client's text, reflected to whoever reads the answer.
+      const header = i === 0 ? 'Host' : 'X-Forwarded-Host';
       return (
         `The default credentials serve only requests sent to localhost, 127.0.0.1, [::1] or a host ` +
-        `listed in GATEWAY_ALLOWED_HOSTS, not to ${JSON.stringify((hostname ?? name).slice(0, 200))}: ` +
+        `listed in GATEWAY_ALLOWED_HOSTS, and the ${header} header of this request is none of them: ` +
         `send credentials of your own (Authorization and X-Organization-Id). GATEWAY_ALLOWED_HOSTS is ` +
         `for names the operator publishes; behind a proxy, have it forward the name clients used (Host, X-Forwarded-Host).`
       );
@@ -43,12 +47,13 @@ export function defaultCredentialsRefusal(site: RequestSite, allowedHosts: reado
   }
   const fetchSite = site.fetchSite?.trim().toLowerCase();
   if (fetchSite && fetchSite !== 'same-origin' && fetchSite !== 'none') {
-    return `A request from another site (Sec-Fetch-Site: ${fetchSite.slice(0, 20)}) must carry its own credentials: ${OWN_PAGES}`;
+    // Only the values browsers send are named; anything else is the client's text.
+    const said = FOREIGN_FETCH_SITES.has(fetchSite) ? `is ${fetchSite}` : 'is neither same-origin nor none';
+    return `A request from another site (its Sec-Fetch-Site header ${said}) must carry its own credentials: ${OWN_PAGES}`;
   }
-  const foreign = crossSiteOrigin(site.origin, site.host, site.forwardedHost);
-  return foreign === null
-    ? null
-    : `A request from another site (${foreign.slice(0, 200)}) must carry its own credentials: ${OWN_PAGES}`;
+  return isCrossSite(site.origin, site.host, site.forwardedHost)
+    ? `A request from another site (its Origin header is not the host it was sent to) must carry its own credentials: ${OWN_PAGES}`
+    : null;
 }
 
 /** `localhost`, `10.0.0.5`, `[::1]` (lower case, without the port) from a Host value; null when it is none. */
@@ -62,20 +67,19 @@ function hostnameOf(host: string): string | null {
 }
 
 /**
- * The `Origin` of a browser request made from another site, or null. Same-site pages (GraphiQL
- * served by the gateway itself) and clients that send no `Origin` (curl, servers) give null.
+ * Whether a browser request was made from another site: its `Origin`, when sent, is not the host it
+ * was sent to. Same-site pages (GraphiQL served by the gateway itself) and clients that send no
+ * `Origin` (curl, servers) are not.
  */
-function crossSiteOrigin(origin: string | null | undefined, ...hosts: Array<string | null | undefined>): string | null {
-  if (!origin) return null;
+function isCrossSite(origin: string | null | undefined, ...hosts: Array<string | null | undefined>): boolean {
+  if (!origin) return false;
   let originHost: string;
   try {
     originHost = new URL(origin).host;
   } catch {
-    return origin; // "null" (sandboxed frames, file:// pages) and malformed values are foreign.
+    return true; // "null" (sandboxed frames, file:// pages) and malformed values are foreign.
   }
-  return hosts.some((host) => host && host.split(',')[0]!.trim().toLowerCase() === originHost.toLowerCase())
-    ? null
-    : origin;
+  return !hosts.some((host) => host && host.split(',')[0]!.trim().toLowerCase() === originHost.toLowerCase());
 }
 
 /**

@@ -19,9 +19,13 @@ export class FilePart {
   private filename = '';
   private mimeType = 'application/octet-stream';
 
-  /** `maxBytes`: what the part may hold, past which the gateway refuses it (null: no limit of the gateway's own, see upload-limits.ts). */
+  /**
+   * `field`: the input field it fills, which its refusals name (upload-fields.ts); `maxBytes`: what the
+   * part may hold, past which the gateway refuses it (null: no limit of the gateway's own, see upload-limits.ts).
+   */
   constructor(
     readonly name: string,
+    readonly field: string,
     private readonly maxBytes: number | null,
     open: (part: FilePart) => Promise<Readable>,
   ) {
@@ -53,7 +57,12 @@ export class FilePart {
     // incomplete, and `failure()` tells the resolver why.
     const { maxBytes } = this;
     this.stream =
-      maxBytes === null ? stream : capped(stream, maxBytes, () => (this.tooLarge = fileTooLarge(filename, maxBytes)));
+      maxBytes === null
+        ? stream
+        : capped(stream, maxBytes, () => (this.tooLarge = fileTooLarge(this.field, filename, maxBytes)));
+    // A part that fails before a field reads it (the body cut too slow while busboy parses it) must not
+    // fail unheard, which ended the process; the field that opens it later gets the failure (`take`).
+    this.stream.on('error', () => {});
     const waiters = this.waiters.splice(0);
     if (waiters.length > 0) this.opened = true;
     for (const w of waiters) w.resolve(this.stream);
@@ -64,7 +73,8 @@ export class FilePart {
   take(): Promise<Readable> | undefined {
     if (this.stream) {
       this.opened = true;
-      return Promise.resolve(this.stream);
+      // Failed before it was opened: its error was emitted already, and a reader would wait for it forever.
+      return this.stream.errored ? Promise.reject(this.stream.errored) : Promise.resolve(this.stream);
     }
     return this.error ? Promise.reject(this.error) : undefined;
   }
@@ -88,7 +98,10 @@ export class FilePart {
   abandon(): void {
     if (this.stream && !this.opened) drain(this.stream);
     this.rejectWaiters(
-      badUserInput('file', `file: part ${JSON.stringify(this.name)} was not sent before the operation ended`),
+      badUserInput(
+        this.field,
+        `${this.field}: part ${JSON.stringify(this.name)} was not sent before the operation ended`,
+      ),
     );
   }
 }

@@ -4,8 +4,8 @@
  * The body is read in order, so a part cannot be reached while an earlier part is unread. Mutation
  * fields run one after the other; if one opens part "1" while part "0" came first and nobody has
  * opened it, waiting would hang the request (busboy waits for part "0" to be read, and part "1" never
- * comes). So such an `open()` fails at once with BAD_USER_INPUT ("file parts must be sent in the order
- * the operation uses them"), and so does one already waiting when another part arrives first.
+ * comes). So such an `open()` fails at once with BAD_USER_INPUT naming the part's field ("file parts must
+ * be sent in the order the operation uses them"), and so does one already waiting when another part arrives first.
  *
  * The "blocking" part is the one that arrived last and that no field has opened: busboy goes no
  * further in the body until it is read. A part that arrived before it has been parsed to its end, so
@@ -27,8 +27,9 @@ export class FileParts {
     this.maxBytes = maxBytes;
   }
 
-  add(name: string): FilePart {
-    const part = new FilePart(name, this.maxBytes, (p) => this.open(p));
+  /** `field`: the input field the part fills, which its refusals name (upload-fields.ts). */
+  add(name: string, field: string): FilePart {
+    const part = new FilePart(name, field, this.maxBytes, (p) => this.open(p));
     this.parts.set(name, part);
     return part;
   }
@@ -72,9 +73,10 @@ export class FileParts {
 }
 
 function outOfOrder(wanted: FilePart, first: FilePart) {
+  const firstField = first.field === wanted.field ? '' : ` (${first.field})`;
   return badUserInput(
-    'file',
-    `file: part ${JSON.stringify(wanted.name)} is used before part ${JSON.stringify(first.name)}, ` +
-      `which was sent first; file parts must be sent in the order the operation uses them`,
+    wanted.field,
+    `${wanted.field}: part ${JSON.stringify(wanted.name)} is used before part ${JSON.stringify(first.name)}` +
+      `${firstField}, which was sent first; file parts must be sent in the order the operation uses them`,
   );
 }

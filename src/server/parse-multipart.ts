@@ -5,18 +5,21 @@
  * themselves arrive later, into `parts`, while execution runs. So a CSV flows from the caller to the
  * upstream without ever being held whole.
  *
- * Every refusal is BAD_USER_INPUT with HTTP 400 and names what was wrong with the body (a body too
- * slow, refused by upload-pace.ts, keeps its own refusal and status). A failure
+ * Every refusal is BAD_USER_INPUT with HTTP 400 and names what was wrong with the body. A failure
  * after the operations were handed on (the body breaks, busboy errs) fails the parts still to come,
- * and the body is drained so that the connection ends cleanly.
+ * and the body is drained so that the connection ends cleanly. A body too slow (upload-pace.ts) is
+ * refused with HTTP 408 naming the input field of the part being read when it was cut, and each part
+ * still to come naming its own (upload-fields.ts); before "map", the request as a whole.
  */
 import type { Readable } from 'node:stream';
 import busboy from 'busboy';
-import { GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
 import { badUserInput } from '../errors/bad-user-input.js';
+import type { FilePart } from './file-part.js';
 import type { FileParts } from './file-parts.js';
+import { uploadFields } from './upload-fields.js';
 import { busboyLimits, MAX_FIELD_BYTES, partLimit, type UploadLimits } from './upload-limits.js';
+import { UploadTooSlow } from './upload-pace.js';
 
 export function parseMultipart(
   contentType: string,
@@ -41,12 +44,16 @@ export function parseMultipart(
     // Settled once the operations are handed to yoga (or refused): from then on a failure reaches the
     // parts, which the resolvers are reading, not the promise.
     let settled = false;
-    const fail = (error: Error) => {
+    // The part whose stream busboy was handed last: while busboy parses it, an error it is destroyed
+    // with reaches that stream (and only it). Undefined for a part nobody reads.
+    let reading: FilePart | undefined;
+    // `error` refuses the request (before "map") and, unless `forPart` says otherwise, the parts to come.
+    const fail = (error: Error, forPart: (part: FilePart) => Error = () => error) => {
       if (!settled) {
         settled = true;
         reject(error);
       }
-      for (const part of parts.values()) part.fail(error);
+      for (const part of parts.values()) part.fail(forPart(part));
       body.unpipe(parser);
       body.resume();
     };
@@ -78,6 +85,7 @@ export function parseMultipart(
 
     parser.on('file', (name, stream, info) => {
       const part = parts.get(name);
+      reading = settled ? part : undefined;
       if (!part || !settled) {
         discard(stream);
         if (!settled) fail(refuse(`File part ${JSON.stringify(name)} came before "operations" and "map".`));
@@ -88,21 +96,15 @@ export function parseMultipart(
 
     parser.on('close', () => {
       if (!settled) fail(refuse('The multipart request ended before its "operations" and "map" fields.'));
-      for (const part of parts.values())
-        part.fail(
-          badUserInput(
-            'file',
-            `The multipart request has no file part ${JSON.stringify(part.name)} although "map" names it.`,
-          ),
-        );
+      for (const part of parts.values()) part.fail(neverSent(part));
     });
     parser.on('error', (error: Error) => fail(refuse(`The multipart request is malformed: ${error.message}`)));
     body.on('error', (error) => {
-      if (!(error instanceof GraphQLError)) return fail(refuse(`The upload was interrupted: ${error.message}`));
-      // The gateway's own refusal of the body (upload-pace.ts: too slow): as it is, and to the part
-      // being read too (busboy hands it the error), so that its upstream upload ends now.
-      fail(error);
-      parser.destroy(error);
+      if (!(error instanceof UploadTooSlow)) return fail(refuse(`The upload was interrupted: ${error.message}`));
+      // The gateway's own cut of the body: each part still to come is refused naming its field, and so
+      // is the part being read (busboy hands it the error), so that its upstream upload ends now.
+      fail(error.refusal(null), (part) => error.refusal(part.field));
+      parser.destroy(error.refusal(reading?.field ?? null));
     });
     body.pipe(parser);
   });
@@ -115,6 +117,14 @@ export function parseMultipart(
 function discard(stream: Readable): void {
   stream.on('error', () => {});
   stream.resume();
+}
+
+/** The body ended without the part: it names the input field the part was to fill. */
+function neverSent(part: FilePart) {
+  return badUserInput(
+    part.field,
+    `${part.field}: the multipart request has no file part ${JSON.stringify(part.name)} although "map" names it.`,
+  );
 }
 
 /** busboy cut the field at its `fieldSize`. */
@@ -136,11 +146,12 @@ function applyFileMap(value: string, operations: Record<string, unknown>, parts:
   const map = parseJson(value);
   if (!isFileMap(map))
     return 'Multipart field "map" must be a JSON object of file part names to arrays of variable paths.';
+  const fieldOf = uploadFields(operations);
   for (const [partName, paths] of Object.entries(map)) {
     // A part is streamed to the one resolver that reads it, never held: it cannot fill two variables.
     if (paths.length !== 1)
       return `Multipart "map": part ${JSON.stringify(partName)} is mapped to ${paths.length} variables; each file part fills exactly one (send the file once for each).`;
-    const part = parts.add(partName);
+    const part = parts.add(partName, fieldOf(paths[0]!));
     for (const path of paths) {
       if (!setPath(operations, path, part.upload))
         return `Multipart "map": ${JSON.stringify(path)} is not a variable path of the operations.`;

@@ -117,16 +117,14 @@ export function capped(part: Readable, maxBytes: number, refuse: () => Error): R
 }
 
 /**
- * The refusal of a file part that went past `maxFileBytes` (`maxBytes`): it names the file, the limit and its
- * setting. HTTP 413, as for any body too large: yoga answers with the highest status its errors carry.
+ * The refusal of a file part that went past `maxFileBytes` (`maxBytes`): it names the input field the
+ * part fills (upload-fields.ts), the file, the limit and its setting. HTTP 413, as for any body too
+ * large: yoga answers with the highest status its errors carry.
  */
-export function fileTooLarge(filename: string, maxBytes: number): GraphQLError {
+export function fileTooLarge(field: string, filename: string, maxBytes: number): GraphQLError {
   return gatewayError(
     'BAD_USER_INPUT',
-    `file: ${JSON.stringify(filename)} is larger than the upload limit of ${maxBytes} bytes (MAX_UPLOAD_BYTES)`,
-    {
-      field: 'file',
-      http: { status: 413 },
-    },
+    `${field}: ${JSON.stringify(filename)} is larger than the upload limit of ${maxBytes} bytes (MAX_UPLOAD_BYTES)`,
+    { field, http: { status: 413 } },
   );
 }

@@ -3,7 +3,8 @@
  * A streamed upload holds a request, a multipart parser and an upstream connection for as long as its
  * body takes; without a floor a body trickled at 30 bytes/s held them for the whole upload deadline
  * (300 s), and seventy of them held every connection to the upstream. A body that brings fewer bytes
- * than the floor in any one window (a stalled body brings none) fails with a refusal that names the rule.
+ * than the floor in any one window (a stalled body brings none) fails, and the refusal names the rule
+ * and the file part it cut.
  */
 import { Transform, type Readable } from 'node:stream';
 import type { GraphQLError } from 'graphql';
@@ -14,7 +15,7 @@ export interface UploadPace {
   windowMs: number;
 }
 
-/** `body` as it arrives, failing with `tooSlow()`'s error when a window brings too few bytes. */
+/** `body` as it arrives, failing with an `UploadTooSlow` when a window brings too few bytes. */
 export function paced(body: Readable, pace: UploadPace): Readable {
   const floor = (pace.minBytesPerSecond * pace.windowMs) / 1000;
   let bytes = 0;
@@ -25,7 +26,7 @@ export function paced(body: Readable, pace: UploadPace): Readable {
     },
   });
   const timer = setInterval(() => {
-    if (bytes < floor) counted.destroy(tooSlow(bytes, pace));
+    if (bytes < floor) counted.destroy(new UploadTooSlow(bytes, pace));
     bytes = 0;
   }, pace.windowMs);
   timer.unref();
@@ -35,14 +36,34 @@ export function paced(body: Readable, pace: UploadPace): Readable {
   return body.pipe(counted);
 }
 
-/** The refusal of a body too slow: HTTP 408, as the body did not arrive in time. */
-function tooSlow(bytes: number, pace: UploadPace): GraphQLError {
-  const seconds = pace.windowMs / 1000;
-  return gatewayError(
-    'BAD_USER_INPUT',
-    `file: the upload arrived too slowly and was cut: ${bytes} bytes in the last ${seconds} s, below ` +
-      `the minimum of ${pace.minBytesPerSecond} bytes/s (UPLOAD_MIN_BYTES_PER_SECOND, over ${seconds} ` +
-      `s windows).`,
-    { field: 'file', http: { status: 408 } },
-  );
+/**
+ * The cut of a body too slow. It is not the refusal yet: which input field to name depends on the file
+ * part that was being read when it came, which only the multipart parser knows (parse-multipart.ts).
+ */
+export class UploadTooSlow extends Error {
+  constructor(
+    readonly bytes: number,
+    readonly pace: UploadPace,
+  ) {
+    super('the upload arrived too slowly and was cut');
+  }
+
+  /**
+   * The refusal, HTTP 408 as the body did not arrive in time: naming `field` (the input field whose part
+   * was cut, or that will never come), or the request as a whole when null (no part was mapped yet).
+   */
+  refusal(field: string | null): GraphQLError {
+    const seconds = this.pace.windowMs / 1000;
+    const rule =
+      `${this.bytes} bytes in the last ${seconds} s, below the minimum of ${this.pace.minBytesPerSecond} ` +
+      `bytes/s (UPLOAD_MIN_BYTES_PER_SECOND, over ${seconds} s windows).`;
+    return field === null
+      ? gatewayError('BAD_USER_INPUT', `The multipart request arrived too slowly and was cut: ${rule}`, {
+          http: { status: 408 },
+        })
+      : gatewayError('BAD_USER_INPUT', `${field}: the upload arrived too slowly and was cut: ${rule}`, {
+          field,
+          http: { status: 408 },
+        });
+  }
 }

@@ -7,6 +7,7 @@
  * - `parse-multipart.ts`: the body, field by field, into operations and file parts;
  * - `file-parts.ts`: the order in which fields may open the parts (a streamed body is read in order);
  * - `file-part.ts`: one part's stream, as the `Upload` scalar hands it to resolvers;
+ * - `upload-fields.ts`: the input field a part fills (`trainingFile`), which its refusals name;
  * - `upload-limits.ts`: every size and count limit, and the refusal of a file that is too large;
  * - `upload-pace.ts`: the slowest a body may arrive, and the refusal of one too slow.
  *

@@ -94,12 +94,16 @@ describe('file part limit by operation', () => {
     });
   });
 
-  it('an operation with analyzeDataset and another root field keeps MAX_UPLOAD_BYTES', async () => {
+  it('an operation with analyzeDataset and another root field keeps MAX_UPLOAD_BYTES, naming trainingFile', async () => {
     const mixed =
       'query($input: AnalyzeDatasetInput!) { baseModels { id } analyzeDataset(input: $input) { training { rowsRead } } }';
     const res = await analyze(mixed, between);
     expect(res.status).toBe(413);
-    expect(res.errors?.[0]).toMatchObject(uploadRefusal);
+    // It named `file` (uploadFile's argument), which this operation has not.
+    expect(res.errors?.[0]).toMatchObject({
+      message: `trainingFile: "data.csv" is larger than the upload limit of ${MAX_UPLOAD_BYTES} bytes (MAX_UPLOAD_BYTES)`,
+      extensions: { code: 'BAD_USER_INPUT', field: 'trainingFile' },
+    });
   });
 
   it('the selected operation decides: uploadFile beside an analyzeDataset operation keeps MAX_UPLOAD_BYTES', async () => {

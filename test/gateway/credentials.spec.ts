@@ -93,7 +93,7 @@ describe('default credentials and other sites', () => {
     const res = await ask({ origin: 'https://evil.example' });
     expect(res.errors?.[0]).toMatchObject({
       message:
-        "A request from another site (https://evil.example) must carry its own credentials: this gateway's default credentials serve only its own pages (on localhost or a host listed in GATEWAY_ALLOWED_HOSTS) and clients that are not browsers.",
+        "A request from another site (its Origin header is not the host it was sent to) must carry its own credentials: this gateway's default credentials serve only its own pages (on localhost or a host listed in GATEWAY_ALLOWED_HOSTS) and clients that are not browsers.",
       extensions: { code: 'UNAUTHENTICATED' },
     });
     expect(demo.calls()).toEqual({});
@@ -140,7 +140,7 @@ describe('default credentials and the Host a request was sent to', () => {
     return (await response.json()) as { errors?: Array<{ message: string; extensions: { code: string } }> };
   };
   const REBIND_MESSAGE =
-    'The default credentials serve only requests sent to localhost, 127.0.0.1, [::1] or a host listed in GATEWAY_ALLOWED_HOSTS, not to "rebind.example": send credentials of your own (Authorization and X-Organization-Id). GATEWAY_ALLOWED_HOSTS is for names the operator publishes; behind a proxy, have it forward the name clients used (Host, X-Forwarded-Host).';
+    'The default credentials serve only requests sent to localhost, 127.0.0.1, [::1] or a host listed in GATEWAY_ALLOWED_HOSTS, and the Host header of this request is none of them: send credentials of your own (Authorization and X-Organization-Id). GATEWAY_ALLOWED_HOSTS is for names the operator publishes; behind a proxy, have it forward the name clients used (Host, X-Forwarded-Host).';
 
   it.each([
     ['a JSON POST', false],
@@ -167,7 +167,7 @@ describe('default credentials and the Host a request was sent to', () => {
     async (site) => {
       const res = await send('localhost:4000', { 'sec-fetch-site': site });
       expect(res.errors?.[0]).toMatchObject({
-        message: `A request from another site (Sec-Fetch-Site: ${site}) must carry its own credentials: this gateway's default credentials serve only its own pages (on localhost or a host listed in GATEWAY_ALLOWED_HOSTS) and clients that are not browsers.`,
+        message: `A request from another site (its Sec-Fetch-Site header is ${site}) must carry its own credentials: this gateway's default credentials serve only its own pages (on localhost or a host listed in GATEWAY_ALLOWED_HOSTS) and clients that are not browsers.`,
         extensions: { code: 'UNAUTHENTICATED' },
       });
       expect(demo.calls()).toEqual({});
@@ -186,6 +186,24 @@ describe('default credentials and the Host a request was sent to', () => {
     // The default credentials were used: the upstream answered (the file id is unknown to it).
     expect(res.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
   });
+
+  // Regression: the refusals repeated the client's Host, X-Forwarded-Host and Origin (up to 200
+  // characters each) and Sec-Fetch-Site; they name the header and the rule, never its text.
+  it.each([
+    ['Host', 'attacker-text.example:4000', {}],
+    ['X-Forwarded-Host', 'localhost:4000', { 'x-forwarded-host': 'attacker-text.example' }],
+    ['Origin', 'localhost:4000', { origin: 'https://attacker-text.example' }],
+    ['Sec-Fetch-Site', 'localhost:4000', { 'sec-fetch-site': 'attacker-text' }],
+  ] as Array<[string, string, Record<string, string>]>)(
+    'a refusal for its %s header names the header, and does not repeat its value',
+    async (header, host, headers) => {
+      const res = await send(host, headers);
+      expect(res.errors).toEqual([expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } })]);
+      expect(res.errors![0]!.message).toContain(`${header} header`);
+      expect(JSON.stringify(res)).not.toContain('attacker-text');
+      expect(demo.calls()).toEqual({});
+    },
+  );
 
   it('a request to any host is served with credentials of its own', async () => {
     const res = await send('rebind.example:4000', {
