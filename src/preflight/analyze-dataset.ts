@@ -10,6 +10,7 @@ import { heldOutRows } from '../contract/hold-out.js';
 import { DEFAULT_PRICE_PER_MILLION_TOKENS, MINIMUM_JOB_COST_USD, computeCost } from '../contract/pricing.js';
 import { TOKENIZER_SOURCES } from '../contract/tokenizers.js';
 import { analyzeFile } from './analyze-file.js';
+import type { FileOutcome, UploadProvider } from './file-analysis.js';
 import { AnalysisInputError } from './input-error.js';
 import type { CostReport, DatasetReport, SplitReport } from './report.js';
 import type { TokenPool } from './token-pool.js';
@@ -30,6 +31,13 @@ export interface AnalyzeDatasetOptions {
    * max_seq_length); otherwise a longer row is counted whole, and listed. @default false (Nscale)
    */
   cutAtContext?: boolean;
+  /**
+   * Whose upload the analysis predicts, to the token and to the refusal: Nscale's counts each cell
+   * trimmed (the contract's row rule) and refuses a header with a blank or repeated name; Together's
+   * is sent the cells as written by the gateway's CSV→JSONL conversion, so they are counted as such.
+   * @default 'nscale'
+   */
+  provider?: UploadProvider;
   training: DatasetFile;
   validation: DatasetFile | null;
   promptColumn: string | null;
@@ -58,6 +66,23 @@ const usd = (n: number): string => `$${n.toFixed(2)}`;
 const microUsd = (n: number): string => `$${Number(n.toFixed(6))}`;
 const thousands = (n: number): string => n.toLocaleString('en-US');
 
+/**
+ * What the price leaves unsaid when a file as it stands would be refused by the upload: its rows at
+ * fault are listed among the file's problems, and the figures count only the usable rows read.
+ */
+function refusalNote(training: FileOutcome, validation: FileOutcome | null): string {
+  const refused = [
+    ['training', training.uploadRefusal],
+    ['validation', validation?.uploadRefusal ?? null],
+  ].filter((entry): entry is [string, string] => entry[1] !== null);
+  if (refused.length === 0) return '';
+  const which = refused.map(([file, why]) => `the ${file} file (${why})`).join(' and ');
+  return (
+    `. As it stands the upload refuses ${which}: see the problems listed; these figures count only ` +
+    `the usable rows read`
+  );
+}
+
 function explain(cost: Omit<CostReport, 'explanation'>, split: SplitReport, minimumUsd: number): string {
   const parts =
     `${cost.nEpochs} epoch${cost.nEpochs === 1 ? '' : 's'} × ${thousands(split.trainingTokens)} ` +
@@ -83,6 +108,7 @@ export async function analyzeDataset(options: AnalyzeDatasetOptions): Promise<Da
     answerColumn: options.answerColumn,
     contextLength: options.contextLength,
     cutAtContext: options.cutAtContext ?? false,
+    provider: options.provider ?? 'nscale',
     maxBytes: options.maxBytes,
     duplicateRows: options.duplicateRows ?? DEFAULT_DUPLICATE_ROWS,
     pool: options.pool,
@@ -145,6 +171,6 @@ export async function analyzeDataset(options: AnalyzeDatasetOptions): Promise<Da
     training: training.report,
     validation: validation?.report ?? null,
     split,
-    cost: { ...cost, explanation: explain(cost, split, price.minimumUsd) },
+    cost: { ...cost, explanation: explain(cost, split, price.minimumUsd) + refusalNote(training, validation) },
   };
 }

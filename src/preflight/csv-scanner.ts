@@ -1,13 +1,15 @@
 /**
  * CSV read as text arrives, in memory bounded by the caller whatever the file's shape: a record's
  * fields are kept as `FieldText` (a capped start, a length and a hash), and only the columns asked
- * for are kept at all. It reads as csv-parse does with `skip_empty_lines` and `relax_column_count`
- * (how the simulator reads an upload): `,` between fields, the first record delimiter seen (`\n`,
- * `\r\n` or `\r`) for the whole file, `"` quoting with `""` for a quote, empty lines skipped. A
- * quoting error ends the reading, as nothing after it can be split into rows reliably; its message
- * is csv-parse's.
+ * for are kept at all. It reads as csv-parse does with `skip_empty_lines` and `relax_column_count`:
+ * `,` between fields, the first record delimiter seen (`\n`, `\r\n` or `\r`) for the whole file,
+ * `"` quoting with `""` for a quote, empty lines skipped (a line of spaces is not empty: it is a
+ * record of one field). Each record comes with its width, which the analysis checks against the
+ * header's as the uploads do (the Nscale simulator's csv-parse without `relax_column_count`, and the
+ * Together conversion, both refuse the file). A quoting error ends the reading, as nothing after it
+ * can be split into rows reliably; its message is csv-parse's.
  */
-import { FieldText } from './field-text.js';
+import { FieldText, isSpace } from './field-text.js';
 
 export interface ScannedRecord {
   /** Line of the file where the record ends (a quoted field may span lines). */
@@ -15,6 +17,8 @@ export interface ScannedRecord {
   fieldCount: number;
   /** The kept columns' fields, by column index (others undefined). */
   fields: (FieldText | undefined)[];
+  /** A line of whitespace alone (spaces, tabs), unquoted: csv-parse reads it as one field, not as an empty line. */
+  blank: boolean;
 }
 
 export interface CsvScanError {
@@ -39,6 +43,10 @@ export class CsvScanner {
   private field: FieldText | undefined;
   /** Characters seen in the current record: zero at a record delimiter means an empty line. */
   private recordChars = 0;
+  /** Whether the current record has a character other than unquoted whitespace. */
+  private recordText = false;
+  /** Whether later fields keep their text trimmed (see FieldText). */
+  private trim = true;
   error: CsvScanError | undefined;
   /**
    * A chunk that ends with `\r` leaves it here for the next one: whether it ends a line alone or with
@@ -52,9 +60,10 @@ export class CsvScanner {
     private readonly onRecord: (record: ScannedRecord) => void,
   ) {}
 
-  /** Which columns later records keep (set once the header is read). */
-  keepColumns(keep: (index: number) => number | null): void {
+  /** Which columns later records keep (set once the header is read), trimmed or as written. */
+  keepColumns(keep: (index: number) => number | null, trim = true): void {
     this.keep = keep;
+    this.trim = trim;
   }
 
   write(chunk: string): void {
@@ -81,6 +90,7 @@ export class CsvScanner {
             this.state = 'quoted';
             this.quoteLine = this.line;
             this.recordChars++;
+            this.recordText = true;
             spanStart = i + 1;
             break;
           }
@@ -100,7 +110,10 @@ export class CsvScanner {
               `Invalid Opening Quote: a quote is found on field ${this.fieldCount - 1} at line ${this.line}, ` +
                 `value is ${JSON.stringify(text.slice(spanStart, i))}`,
             );
-          } else this.recordChars++;
+          } else {
+            this.recordChars++;
+            if (!this.recordText && !isSpace(code)) this.recordText = true;
+          }
           break;
         case 'quoted':
           this.recordChars++;
@@ -158,7 +171,7 @@ export class CsvScanner {
 
   private openField(): void {
     const cap = this.keep(this.fieldCount);
-    this.field = cap === null ? undefined : new FieldText(cap);
+    this.field = cap === null ? undefined : new FieldText(cap, this.trim);
     this.fields[this.fieldCount] = this.field;
     this.fieldCount++;
   }
@@ -175,7 +188,8 @@ export class CsvScanner {
   }
 
   private emit(): void {
-    this.onRecord({ line: this.line, fieldCount: this.fieldCount, fields: this.fields });
+    const blank = this.fieldCount === 1 && !this.recordText;
+    this.onRecord({ line: this.line, fieldCount: this.fieldCount, fields: this.fields, blank });
     this.reset();
   }
 
@@ -183,6 +197,7 @@ export class CsvScanner {
     this.fields = [];
     this.fieldCount = 0;
     this.recordChars = 0;
+    this.recordText = false;
   }
 
   private fail(message: string): void {

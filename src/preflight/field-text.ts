@@ -1,8 +1,14 @@
 /**
- * One CSV field as the analysis keeps it, whatever its length: the start of its trimmed text (at most
- * `cap` characters: enough to count a row up to its context length), its trimmed length, and a 53-bit
- * hash of all of its trimmed text for duplicate detection. A 150 MB cell costs `cap` characters of
- * memory, not 150 MB.
+ * One CSV field as the analysis keeps it, whatever its length: the start of its text (at most `cap`
+ * characters: enough to count a row up to its context length), its length, and a 53-bit hash of all
+ * of its trimmed text for duplicate detection. A 150 MB cell costs `cap` characters of memory, not
+ * 150 MB.
+ *
+ * The text counted is trimmed or as written, as the provider's upload sends it (`trim`): Nscale's row
+ * rule trims each cell (src/contract/row-tokens.ts), while Together is sent the cells as written by
+ * the CSV→JSONL conversion (src/upstream/together/csv-to-jsonl.ts), where an answer's leading spaces
+ * may be a code block's indentation. Duplicates are found on the trimmed text either way: rows that
+ * differ only by spaces around their cells read as the same example.
  */
 
 /** JavaScript's `trim()` whitespace. */
@@ -34,20 +40,24 @@ export class FieldText {
   private kept = 0;
   private started = false;
   private held = '';
-  /** Trimmed length in characters (trailing whitespace included until `finish`). */
+  /** Characters appended (when trimmed, from the first non-space one on; `length()` leaves out trailing whitespace). */
   chars = 0;
   /** cyrb53 state (public domain hash), fed the trimmed text. */
   private h1 = 0xdeadbeef;
   private h2 = 0x41c6ce57;
 
-  constructor(private readonly cap: number) {}
+  constructor(
+    private readonly cap: number,
+    /** Whether the text kept and counted is trimmed (Nscale) or as written (Together). @default true */
+    private readonly trim = true,
+  ) {}
 
   append(chunk: string, from: number, to: number): void {
+    // Where the trimmed text starts in this chunk: the hash always follows it.
     let start = from;
     if (!this.started) {
       while (start < to && isSpace(chunk.charCodeAt(start))) start++;
-      if (start === to) return;
-      this.started = true;
+      if (start < to) this.started = true;
     }
     for (let i = start; i < to; i++) {
       const code = chunk.charCodeAt(i);
@@ -59,9 +69,10 @@ export class FieldText {
       if (this.held !== '') this.flushHeld();
       this.hash(code);
     }
-    this.chars += to - start;
-    if (this.kept < this.cap) {
-      const piece = chunk.slice(start, Math.min(to, start + this.cap - this.kept));
+    const keepFrom = this.trim ? start : from;
+    this.chars += to - keepFrom;
+    if (this.kept < this.cap && keepFrom < to) {
+      const piece = chunk.slice(keepFrom, Math.min(to, keepFrom + this.cap - this.kept));
       this.parts.push(piece);
       this.kept += piece.length;
     }
@@ -82,25 +93,25 @@ export class FieldText {
     this.h2 = Math.imul(this.h2 ^ code, 1597334677);
   }
 
-  /** Whether the field has any text (an answer with none trains nothing). */
+  /** Whether the field has no text but whitespace (an answer with none trains nothing). */
   get empty(): boolean {
     return !this.started;
   }
 
-  /** The kept start of the trimmed text: the whole of it unless `truncated`. */
+  /** The kept start of the text (trimmed or as written): the whole of it unless `truncated`. */
   text(): string {
     const joined = this.parts.length === 1 ? this.parts[0]! : this.parts.join('');
     if (this.parts.length > 1) this.parts.splice(0, this.parts.length, joined);
-    return this.truncated ? joined : joined.trimEnd();
+    return this.truncated || !this.trim ? joined : joined.trimEnd();
   }
 
   get truncated(): boolean {
     return this.length() > this.kept;
   }
 
-  /** Trimmed length in characters. */
+  /** Length in characters, trimmed or as written. */
   length(): number {
-    return this.chars - this.held.length;
+    return this.trim ? this.chars - this.held.length : this.chars;
   }
 
   digest(): number {

@@ -4,12 +4,20 @@
  * tally. Memory stays bounded whatever the file's shape: a field keeps at most `contextLength` ×
  * CHARS_PER_TOKEN characters (a row longer than the context needs only enough tokens to show it),
  * and nothing else grows with the file but the bounded duplicate table.
+ *
+ * It predicts the provider's upload (`provider`): the text counted is what that upload sends (cells
+ * trimmed for Nscale, as written for Together), and what makes the upload refuse the whole file is
+ * said so: a header the Nscale service refuses is an input error in the service's words, and a row
+ * wider or narrower than the header (a line of spaces is a row of one field), or broken quoting, is a
+ * problem whose message says the upload refuses the file: both uploads do (docs/preflight.md). So is
+ * an empty answer on Together, whose conversion refuses it (on Nscale the row only trains nothing).
  */
 import { chatTemplateFor, type ChatTemplate } from '../contract/chat-templates.js';
 import type { TokenCounter } from '../contract/tokenizers.js';
 import { CsvScanner, type ScannedRecord } from './csv-scanner.js';
 import type { FieldText } from './field-text.js';
 import { FileTally, type CountedRow } from './file-tally.js';
+import { headerProblem } from './header-problem.js';
 import { AnalysisInputError, describeBytes } from './input-error.js';
 import type { FileReport, RowProblem } from './report.js';
 
@@ -23,6 +31,12 @@ export const CHARS_PER_TOKEN = 16;
 /** Characters kept of a header name (the message listing the columns shows them). */
 const HEADER_CHARS = 1024;
 
+/** Whose upload the analysis predicts: they read a CSV differently (see the top of this file). */
+export type UploadProvider = 'nscale' | 'together';
+
+/** What both uploads do with a row of the wrong width: said in each such problem. */
+const WIDTH_RULE = 'the upload refuses the whole file when a row has more or fewer fields than the header names';
+
 export interface FileAnalysisOptions {
   baseModelId: string;
   fileName: string;
@@ -33,6 +47,8 @@ export interface FileAnalysisOptions {
   contextLength: number;
   /** A row longer than `contextLength` counts as cut there (Together's max_seq_length). */
   cutAtContext: boolean;
+  /** Whose upload the analysis predicts: cells trimmed and the header rule (Nscale), or cells as written (Together). */
+  provider: UploadProvider;
   maxBytes: number;
   duplicateRows: number;
   holdOut: boolean;
@@ -42,6 +58,8 @@ export interface FileOutcome {
   report: FileReport;
   /** Tokens of the rows the service would hold out (0 unless `holdOut`). */
   heldOutTokens: number;
+  /** Why the upload would refuse the file as it stands (the rows at fault are among the problems), or null. */
+  uploadRefusal: string | null;
 }
 
 export class AnalysisCancelled extends Error {}
@@ -93,6 +111,10 @@ export class FileAnalysis {
   private promptIndex = -1;
   private answerIndex = -1;
   private bytes = 0;
+  /** Rows whose width is not the header's: each makes the upload refuse the file. */
+  private wrongWidthRows = 0;
+  /** Rows without an answer that make the upload refuse the file (Together's conversion). */
+  private refusedEmptyRows = 0;
 
   constructor(
     private readonly options: FileAnalysisOptions,
@@ -146,7 +168,9 @@ export class FileAnalysis {
     let stoppedAt: RowProblem | null = null;
     if (error !== undefined) {
       const row = Math.max(1, this.tally.rowsRead() + 1);
-      const message = `row ${row} (line ${error.line}): ${error.message}; the rest of the file was not read`;
+      const message =
+        `row ${row} (line ${error.line}): ${error.message}; the rest of the file was not read, ` +
+        `and the upload refuses the whole file`;
       stoppedAt = { kind: 'UNPARSABLE', row, line: error.line, message };
       this.tally.problem(stoppedAt);
     }
@@ -155,7 +179,18 @@ export class FileAnalysis {
     return {
       report: this.tally.report(this.options.fileName, this.bytes, stoppedAt),
       heldOutTokens: this.options.holdOut ? this.tally.heldOutTokens() : 0,
+      uploadRefusal: this.uploadRefusal(stoppedAt),
     };
+  }
+
+  private uploadRefusal(stoppedAt: RowProblem | null): string | null {
+    const rows = (n: number, what: string): string | null => (n === 0 ? null : `${n} row${n === 1 ? '' : 's'} ${what}`);
+    const reasons = [
+      rows(this.wrongWidthRows, 'with more or fewer fields than the header'),
+      rows(this.refusedEmptyRows, 'with an empty answer'),
+      stoppedAt === null ? null : `its quoting broken at line ${stoppedAt.line}`,
+    ].filter((why) => why !== null);
+    return reasons.length === 0 ? null : reasons.join(', and ');
   }
 
   private record(record: ScannedRecord): void {
@@ -165,29 +200,49 @@ export class FileAnalysis {
     const problem = (kind: RowProblem['kind'], message: string): void =>
       this.tally.problem({ kind, row, line: record.line, message: `row ${row} (line ${record.line}): ${message}` });
     const width = this.header.length;
+    if (record.fieldCount !== width) this.wrongWidthRows++;
+    if (record.blank && width > 1)
+      return problem(
+        'MISSING_COLUMN',
+        `the line holds only whitespace, which is read as a row of 1 field (only an empty line is ` +
+          `skipped); ${WIDTH_RULE}: delete the line`,
+      );
     if (record.fieldCount < width) {
       const missing = this.header
         .slice(record.fieldCount)
         .map((h) => JSON.stringify(h))
         .join(', ');
-      return problem('MISSING_COLUMN', `has ${record.fieldCount} of ${width} fields: no value for ${missing}`);
+      return problem(
+        'MISSING_COLUMN',
+        `has ${record.fieldCount} of ${width} fields: no value for ${missing}; ${WIDTH_RULE}`,
+      );
     }
     if (record.fieldCount > width)
-      return problem('EXTRA_FIELDS', `has ${record.fieldCount} fields, the header names ${width} (an unquoted comma?)`);
+      return problem(
+        'EXTRA_FIELDS',
+        `has ${record.fieldCount} fields, the header names ${width} (an unquoted comma?); ${WIDTH_RULE}: ` +
+          `quote a value that holds a comma`,
+      );
     const answer = record.fields[this.answerIndex]!;
     const prompt = this.promptIndex === -1 ? null : record.fields[this.promptIndex]!;
-    if (answer.empty)
+    const column = `answer column ${JSON.stringify(this.options.answerColumn)}`;
+    if (answer.empty && this.options.provider === 'together') {
+      this.refusedEmptyRows++;
       return problem(
         'EMPTY_ANSWER',
-        `answer column ${JSON.stringify(this.options.answerColumn)} is empty: the row trains nothing`,
+        `${column} is empty; the upload refuses the whole file: the CSV→JSONL conversion takes no row without an answer`,
       );
+    }
+    if (answer.empty) return problem('EMPTY_ANSWER', `${column} is empty: the row trains nothing`);
     this.tally.usableRow(row, rowHash(prompt?.digest() ?? 0, answer.digest()));
     this.tally.counted(countRow(this.counter, this.template, prompt, answer, this.options.contextLength));
   }
 
   private readHeader(record: ScannedRecord): void {
     const header = record.fields.map((field) => field?.text() ?? '');
-    const { label } = this.options;
+    const { label, provider } = this.options;
+    const refused = provider === 'nscale' ? headerProblem(header) : undefined;
+    if (refused !== undefined) throw new AnalysisInputError('BAD_HEADER', `${label}: not a valid CSV file: ${refused}`);
     const columnIndex = (column: string, what: string): number => {
       const index = header.indexOf(column.trim());
       if (index === -1) {
@@ -203,6 +258,9 @@ export class FileAnalysis {
     this.promptIndex = this.options.promptColumn === null ? -1 : columnIndex(this.options.promptColumn, 'prompt');
     this.header = header;
     const cap = this.options.contextLength * CHARS_PER_TOKEN;
-    this.scanner.keepColumns((i) => (i === this.answerIndex || i === this.promptIndex ? cap : null));
+    this.scanner.keepColumns(
+      (i) => (i === this.answerIndex || i === this.promptIndex ? cap : null),
+      provider === 'nscale',
+    );
   }
 }

@@ -117,7 +117,15 @@ export async function resolveAnalyzeDataset(
 /** What the provider decides of an analysis: the model, the settings priced, and (Together) its price and hold-out. */
 export type AnalysisPlan = Pick<
   AnalyzeDatasetOptions,
-  'baseModelId' | 'baseModelName' | 'contextLength' | 'cutAtContext' | 'nEpochs' | 'nEvals' | 'holdOut' | 'price'
+  | 'baseModelId'
+  | 'baseModelName'
+  | 'contextLength'
+  | 'cutAtContext'
+  | 'provider'
+  | 'nEpochs'
+  | 'nEvals'
+  | 'holdOut'
+  | 'price'
 > & {
   /** What to say of a file that reads like JSON Lines, where the provider takes them (Together). */
   jsonLines?: string;

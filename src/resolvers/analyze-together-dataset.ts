@@ -43,6 +43,7 @@ export async function togetherAnalysisPlan(args: AnalyzeDatasetArgs, ctx: Gatewa
     // counted by its estimate), not the model's context length (131,072 against 32,768 for Llama 3.1 8B).
     contextLength: limits?.maxSeqLength.sft ?? model.contextLength ?? 0,
     cutAtContext: true,
+    provider: 'together',
     nEpochs: args.hyperparameters.nEpochs,
     nEvals: args.hyperparameters.nEvals,
     holdOut: false,

@@ -38,15 +38,19 @@ export async function togetherBackend(
   const together = settings.together;
   if (!together || !settings.providers.includes('together')) return null;
   let simulator: Simulator | null = null;
+  // The embedded simulator's upload limit, which the client checks a CSV's JSONL against as it converts
+  // it (a remote Together's is its own, which the client knows).
+  let maxUploadBytes: number | undefined;
   if (together.upstream.kind === 'embedded') {
     // Imported only when embedded, like Nscale's.
     const { startTogetherSimulator } = await import('../simulator/together/index.js');
+    maxUploadBytes = deps.togetherSimulator?.maxUploadBytes ?? settings.maxUploadBytes;
     simulator = await startTogetherSimulator({
       port: 0,
       host: '127.0.0.1',
       jobSeconds: together.upstream.jobSeconds,
-      maxUploadBytes: settings.maxUploadBytes,
       ...deps.togetherSimulator,
+      maxUploadBytes,
     });
   }
   const options = {
@@ -57,6 +61,7 @@ export async function togetherBackend(
     logger: logger.child({ component: 'upstream', provider: 'together' }),
     observer: combineObservers(requestIdToUpstream, metrics?.upstream, tracing?.upstream),
     circuitBreaker: settings.circuitBreaker,
+    ...(maxUploadBytes === undefined ? {} : { maxUploadBytes }),
   };
   const client = (deps.togetherClient ?? createTogetherClient)(options);
   return {

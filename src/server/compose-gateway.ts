@@ -16,6 +16,7 @@ import { createSecretRedactor } from '../secrets/secret-redactor.js';
 import type { Simulator, SimulatorOptions } from '../simulator/index.js';
 import type { TogetherSimulatorOptions } from '../simulator/together/index.js';
 import type { TogetherClient } from '../upstream/together/together-client-types.js';
+import type { TogetherClientOptions } from '../upstream/together/together-client.js';
 import type { GatewayMetrics } from '../telemetry/gateway-metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { ClosableUpstreamClient, UpstreamClientOptions } from '../upstream/client.js';
@@ -46,7 +47,7 @@ export interface GatewayDeps {
   /** Options of the embedded Together simulator, over those the settings give. */
   togetherSimulator?: Partial<TogetherSimulatorOptions>;
   /** Makes the Together client from the options the settings give. @default createTogetherClient */
-  togetherClient?: (options: UpstreamClientOptions) => TogetherClient;
+  togetherClient?: (options: TogetherClientOptions) => TogetherClient;
   /** Makes the upstream client from the options the settings give (tests wrap or replace it). @default createUpstreamClient */
   upstreamClient?: (options: UpstreamClientOptions) => ClosableUpstreamClient;
   /** Live-updates options beyond the settings (tests: key prefix, instance id, lease, own Redis connections). */

@@ -92,7 +92,8 @@ describe('analyzeDataset', () => {
       ['EXTRA_FIELDS', 5, 6],
     ]);
     expect(report.training.problems[1]!.message).toBe(
-      'row 3 (line 4): has 1 of 3 fields: no value for "answer", "topic"',
+      'row 3 (line 4): has 1 of 3 fields: no value for "answer", "topic"; the upload refuses the whole file ' +
+        'when a row has more or fewer fields than the header names',
     );
     // Row 6 differs only by spaces around the cells, which the row rule trims.
     expect(report.training.duplicates).toEqual([

@@ -10,22 +10,26 @@ import { CsvScanner } from '../../src/preflight/csv-scanner.js';
 
 const CAP = 1_000_000;
 
-function scan(chunks: string[]): { records: string[][]; error: string | undefined } {
+/** The records read; with `asWritten`, data records (after the first) keep their cells untrimmed. */
+function scan(chunks: string[], asWritten = false): { records: string[][]; error: string | undefined } {
   const records: string[][] = [];
   const scanner = new CsvScanner(
     () => CAP,
-    (record) => records.push(record.fields.slice(0, record.fieldCount).map((field) => field?.text() ?? '')),
+    (record) => {
+      if (records.length === 0 && asWritten) scanner.keepColumns(() => CAP, false);
+      records.push(record.fields.slice(0, record.fieldCount).map((field) => field?.text() ?? ''));
+    },
   );
   for (const chunk of chunks) scanner.write(chunk);
   scanner.end();
   return { records, error: scanner.error?.message };
 }
 
-function reference(text: string): string[][] | 'error' {
+function reference(text: string, asWritten = false): string[][] | 'error' {
   try {
     const rows = parse(text, { skip_empty_lines: true, relax_column_count: true }) as string[][];
-    // The analysis keeps trimmed text (field-text.ts).
-    return rows.map((row) => row.map((cell) => cell.trim()));
+    // The analysis keeps trimmed text (field-text.ts), but for Together's data rows, sent as written.
+    return rows.map((row, i) => row.map((cell) => (asWritten && i > 0 ? cell : cell.trim())));
   } catch {
     return 'error';
   }
@@ -70,6 +74,38 @@ describe('the pre-flight CSV reader', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('keeps data cells as written when asked (Together), however the upload is chunked', () => {
+    fc.assert(
+      fc.property(csvText, fc.array(fc.nat(), { maxLength: 8 }), (text, places) => {
+        const expected = reference(text, true);
+        const { records, error } = scan(cut(text, places), true);
+        if (expected === 'error') expect(error).toBeDefined();
+        else {
+          expect(error).toBeUndefined();
+          expect(records).toEqual(expected);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('tells a line of whitespace alone (one field to csv-parse) from an empty line (skipped) and a quoted blank', () => {
+    const seen: [number, number, boolean][] = [];
+    const scanner = new CsvScanner(
+      () => CAP,
+      (record) => seen.push([record.line, record.fieldCount, record.blank]),
+    );
+    scanner.write('a,b\n \t \n\n"  "\n , \nx\n');
+    scanner.end();
+    expect(seen).toEqual([
+      [1, 2, false],
+      [2, 1, true],
+      [4, 1, false],
+      [5, 2, false],
+      [6, 1, false],
+    ]);
   });
 
   it('a CRLF file whose first line ending is split across two chunks', () => {

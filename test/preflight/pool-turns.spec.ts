@@ -20,6 +20,7 @@ const options = (fileName: string) => ({
   answerColumn: 'answer',
   contextLength: 8192,
   cutAtContext: false,
+  provider: 'nscale' as const,
   maxBytes: 500_000_000,
   duplicateRows: 2_000_000,
   holdOut: true,

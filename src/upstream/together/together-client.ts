@@ -23,7 +23,16 @@ import { getTogetherFile, uploadFile } from './upload-file.js';
 import { fileDeletedSchema, fileListSchema } from './wire-files.js';
 
 /** The same options as the Nscale client; `baseUrl` is Together's API root (`https://api.together.xyz/v1`). */
-export type TogetherClientOptions = UpstreamClientOptions;
+export interface TogetherClientOptions extends UpstreamClientOptions {
+  /**
+   * The largest file Together takes, in bytes. A CSV is converted to JSONL on the way, which makes
+   * it larger: a conversion that would pass this is refused (BAD_USER_INPUT naming both sizes and
+   * this limit) before a byte past it is sent. Set it to the upstream's own limit when it is not
+   * Together's (the embedded simulator takes `MAX_UPLOAD_BYTES`).
+   * @default TOGETHER_MAX_UPLOAD_BYTES // 4.9 GiB, the Together SDK's file check
+   */
+  maxUploadBytes?: number;
+}
 
 export function createTogetherClient(options: TogetherClientOptions): TogetherClient {
   const o: ResolvedOptions = { ...resolveOptions(options), dialect: TOGETHER_DIALECT };
@@ -35,7 +44,7 @@ export function createTogetherClient(options: TogetherClientOptions): TogetherCl
   const jobs = jobEndpoints(call, json);
   return {
     ...modelEndpoints(json),
-    uploadFile: uploadFile(call, json, o),
+    uploadFile: uploadFile(call, json, o, options.maxUploadBytes),
     getFile: getTogetherFile(json),
     listFiles: (creds, opts) =>
       json(

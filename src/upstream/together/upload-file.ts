@@ -7,6 +7,10 @@
  * Formats: JSONL goes as is; CSV is converted to JSONL as it streams (csv-to-jsonl.ts); anything
  * else is refused before a request is made. A PUT that fails leaves a pending file at Together: it
  * is deleted, best effort, so that a failed upload leaves nothing behind.
+ *
+ * A CSV's JSONL is held to the upload limit as it is made (the conversion refuses it, naming both
+ * sizes, before a byte past the limit is sent); should Together still refuse a converted file as too
+ * large (413: its limit lower than the client was told), the refusal says the conversion grew it.
  */
 import { PassThrough, type Readable } from 'node:stream';
 import type { Call, Exchange } from '../call.js';
@@ -17,24 +21,33 @@ import type { ResolvedOptions } from '../options.js';
 import { parseResponse } from '../parse-response.js';
 import { segment } from '../path.js';
 import type { BearerCredentials, CallOptions } from '../types.js';
-import { csvToJsonl } from './csv-to-jsonl.js';
+import { CONVERSION_GROWS, csvToJsonl, describeSize, type ConversionProgress } from './csv-to-jsonl.js';
 import type { TogetherFileUpload } from './together-client-types.js';
 import { togetherFileSchema, type TogetherFile } from './wire-files.js';
 
 const EXTENSION = /\.(jsonl|csv)$/i;
 
+/**
+ * The largest file Together takes: its SDK's check refuses a file over 4.9 GiB before uploading it
+ * (`MAX_FILE_SIZE_GB = 4.9` × 2^30 bytes, together-ai `lib/check-file`) [sdk]. A gateway on another
+ * limit (the embedded simulator's, `MAX_UPLOAD_BYTES`) says so with the client's `maxUploadBytes`.
+ */
+export const TOGETHER_MAX_UPLOAD_BYTES = Math.floor(4.9 * 2 ** 30);
+
 interface Prepared {
   filename: string;
   body: Readable;
   bytes: number | undefined;
+  /** A CSV converted on the way: how far the conversion got. */
+  conversion?: () => ConversionProgress;
 }
 
-async function prepare(upload: TogetherFileUpload): Promise<Prepared> {
+async function prepare(upload: TogetherFileUpload, maxBytes: number): Promise<Prepared> {
   const kind = EXTENSION.exec(upload.filename)?.[1]?.toLowerCase();
   if (kind === 'jsonl') return { filename: upload.filename, body: upload.body, bytes: upload.bytes };
   if (kind === 'csv') {
-    const body = await csvToJsonl(upload.body, upload.filename, upload.csv);
-    return { filename: upload.filename.replace(EXTENSION, '.jsonl'), body, bytes: undefined };
+    const { body, progress } = await csvToJsonl(upload.body, upload.filename, upload.csv, maxBytes);
+    return { filename: upload.filename.replace(EXTENSION, '.jsonl'), body, bytes: undefined, conversion: progress };
   }
   upload.body.destroy();
   throw new UpstreamError(
@@ -70,9 +83,24 @@ function uploadTarget(res: RawResponse, operation: string, api: URL): { url: URL
   return { url, fileId };
 }
 
-export function uploadFile(call: Call, json: JsonCall, o: ResolvedOptions) {
+/**
+ * Together's 413 to a converted CSV, said as the conversion's doing: the caller sent a CSV within the
+ * gateway's limit, and "the file is larger than the limit" alone would read as a mistake.
+ */
+function refusedOnceConverted(error: unknown, csvName: string, progress: ConversionProgress): unknown {
+  if (!(error instanceof UpstreamError) || error.status !== 413) return error;
+  return new UpstreamError(
+    'BAD_USER_INPUT',
+    `${csvName}: too large once converted to JSONL: Together refused it as over its upload limit ` +
+      `(${JSON.stringify(error.message)}) once the conversion had made ${describeSize(progress.jsonlBytes)} ` +
+      `of JSONL. ${CONVERSION_GROWS}; split the CSV into smaller files.`,
+    { status: 413, upstreamCode: error.upstreamCode, operation: error.operation, field: 'file' },
+  );
+}
+
+export function uploadFile(call: Call, json: JsonCall, o: ResolvedOptions, maxBytes = TOGETHER_MAX_UPLOAD_BYTES) {
   return async (creds: BearerCredentials, upload: TogetherFileUpload, opts?: CallOptions): Promise<TogetherFile> => {
-    const { filename, body, bytes } = await prepare(upload);
+    const { filename, body, bytes, conversion } = await prepare(upload, maxBytes);
     const fields = new URLSearchParams({
       file_name: filename,
       file_type: 'jsonl',
@@ -122,7 +150,7 @@ export function uploadFile(call: Call, json: JsonCall, o: ResolvedOptions) {
       await call(creds, put, opts);
     } catch (error) {
       await forget(json, creds, started.fileId);
-      throw error;
+      throw conversion ? refusedOnceConverted(error, upload.filename, conversion()) : error;
     }
     return getTogetherFile(json)(creds, started.fileId, opts);
   };

@@ -1,0 +1,135 @@
+/**
+ * Regression: the pre-flight was more lenient than the Nscale upload. A CSV with a row wider or
+ * narrower than its header (an unquoted comma, a missing field), a line of spaces (csv-parse reads it
+ * as a row of one field, not as an empty line), or a header with a blank or repeated name got a report
+ * of row problems and a price, while the simulator's upload refused the whole file. Now, for each
+ * such file, the pre-flight says the upload refuses it (a header: the same input error, in the
+ * service's words; rows: problems naming the line and the rule, and the price says the file is
+ * refused), and a file the upload takes is not said to be refused.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTokenPool, type TokenPool } from '../../src/preflight/token-pool.js';
+import { LLAMA_INSTRUCT } from '../harness/fixtures.js';
+import { DEMO, headersFor, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+
+let stack: Stack;
+let pool: TokenPool;
+beforeAll(async () => {
+  pool = createTokenPool({ maxThreads: 1 });
+  stack = await startStack({ gateway: { tokenPool: pool } });
+});
+afterAll(async () => {
+  await stack.close();
+  await pool.close();
+});
+
+const ANALYZE = `query($input: AnalyzeDatasetInput!) { analyzeDataset(input: $input) {
+  training { usableRows problems { kind row line message } stoppedAt { line message } }
+  cost { explanation }
+} }`;
+const UPLOAD = 'mutation($file: Upload!) { uploadFile(file: $file) { id } }';
+
+async function multipart(query: string, variables: object, path: string, csv: string): Promise<GraphQLResponse> {
+  const form = new FormData();
+  form.set('operations', JSON.stringify({ query, variables }));
+  form.set('map', JSON.stringify({ 0: [path] }));
+  form.set('0', new File([csv], 'train.csv'));
+  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
+    method: 'POST',
+    headers: { accept: 'application/graphql-response+json', ...headersFor(DEMO) },
+    body: form,
+  });
+  return (await response.json()) as GraphQLResponse;
+}
+
+const upload = (csv: string) => multipart(UPLOAD, { file: null }, 'variables.file', csv);
+const analyze = (csv: string, promptColumn: string | null = 'question') =>
+  multipart(
+    ANALYZE,
+    { input: { trainingFile: null, baseModelId: LLAMA_INSTRUCT, promptColumn, answerColumn: 'answer' } },
+    'variables.input.trainingFile',
+    csv,
+  );
+
+/** What the pre-flight predicts of the upload: refused (and why, with the line at fault) or taken. */
+function prediction(res: GraphQLResponse): { refused: boolean; message: string; line: number | null } {
+  if (res.errors !== undefined) {
+    expect(res.errors[0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'trainingFile' });
+    return { refused: true, message: res.errors[0]!.message, line: null };
+  }
+  const report = res.data!.analyzeDataset;
+  const refused = /the upload refuses/.test(report.cost.explanation);
+  const first = report.training.stoppedAt ?? report.training.problems.find((p: any) => p.kind !== 'EMPTY_ANSWER');
+  return { refused, message: first?.message ?? '', line: first?.line ?? null };
+}
+
+const RULE = 'the upload refuses the whole file when a row has more or fewer fields than the header names';
+
+describe('analyzeDataset predicts what the Nscale upload does with the file', () => {
+  it.each([
+    ['a row with an unquoted comma', 'question,answer\na?,yes\nWhat is 1,000 in words?,one thousand\nb?,no\n', 3],
+    ['a row short of a field', 'question,answer,topic\na?,yes,x\nb?\nc?,no,y\n', 3],
+    ['a line of spaces between rows', 'question,answer\na?,yes\n   \nb?,no\n', 3],
+    ['a line of a tab at the end', 'question,answer\r\na?,yes\r\nb?,no\r\n\t\r\n', 4],
+  ])('%s: refused by both, at the same line, with the rule', async (_name, csv, line) => {
+    const uploaded = await upload(csv);
+    expect(uploaded.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'file' });
+    expect(uploaded.errors?.[0]?.message).toContain(`on line ${line}`);
+    const predicted = prediction(await analyze(csv));
+    expect(predicted).toMatchObject({ refused: true, line });
+    expect(predicted.message).toContain(`(line ${line}): `);
+    expect(predicted.message).toContain(RULE);
+  });
+
+  it('says why in the price, which leaves the rows at fault out', async () => {
+    const res = await analyze('question,answer\na?,yes\n  \nb?,no\n');
+    const report = res.data!.analyzeDataset;
+    expect(report.training.usableRows).toBe(2);
+    expect(report.training.problems).toEqual([
+      {
+        kind: 'MISSING_COLUMN',
+        row: 2,
+        line: 3,
+        message: `row 2 (line 3): the line holds only whitespace, which is read as a row of 1 field (only an empty line is skipped); ${RULE}: delete the line`,
+      },
+    ]);
+    expect(report.cost.explanation).toMatch(
+      /\. As it stands the upload refuses the training file \(1 row with more or fewer fields than the header\): see the problems listed; these figures count only the usable rows read$/,
+    );
+  });
+
+  it.each([
+    ['a header with a blank name', 'question,answer,\na?,yes,\n'],
+    ['a header naming a column twice', 'question,answer,answer\na?,yes,no\n'],
+    ['a header with a name of spaces', 'question,  \na?,yes\n'],
+    ['a first row of numbers (no header)', '1,2\n3,4\n'],
+  ])('%s: refused by both, in the same words', async (_name, csv) => {
+    const uploaded = await upload(csv);
+    const reason = uploaded.errors?.[0]?.message.replace(/^file: /, '');
+    expect(reason).toMatch(/^not a valid CSV file: /);
+    const predicted = prediction(await analyze(csv));
+    expect(predicted.refused).toBe(true);
+    expect(predicted.message.startsWith(`trainingFile: ${reason}`)).toBe(true);
+  });
+
+  it('broken quoting: refused by both', async () => {
+    const csv = 'question,answer\na?,yes\nb?,"unclosed\nc?,no\n';
+    expect((await upload(csv)).errors?.[0]?.message).toMatch(/Quote Not Closed/);
+    const predicted = prediction(await analyze(csv));
+    expect(predicted.refused).toBe(true);
+    expect(predicted.message).toMatch(/the upload refuses the whole file$/);
+  });
+
+  it.each([
+    ['an empty answer (the row trains nothing)', 'question,answer\na?,yes\nb?,\n', 'question'],
+    ['empty lines between rows', 'question,answer\na?,yes\n\n\nb?,no\n', 'question'],
+    ['a line of spaces in a one-column file (an empty answer)', 'answer\nyes\n   \nno\n', null],
+    ['spaces around the cells', 'question , answer\n  a? ,  yes  \n', 'question'],
+  ])('%s: taken by both', async (_name, csv, promptColumn) => {
+    const uploaded = await upload(csv);
+    expect(uploaded.errors).toBeUndefined();
+    const res = await analyze(csv, promptColumn);
+    expect(res.errors).toBeUndefined();
+    expect(prediction(res).refused).toBe(false);
+  });
+});
