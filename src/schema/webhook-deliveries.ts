@@ -3,7 +3,7 @@
  * as a Relay connection, newest first; `webhookDeliveries` and `redeliverWebhook`. The delivery's id
  * is the `webhook-id` header its receiver gets, the same on every retry and redelivery.
  */
-import type { DeliveryState, StoredAttempt } from '../webhooks/webhook-store.js';
+import type { AttemptResult, DeliveryState, StoredAttempt } from '../webhooks/webhook-store.js';
 import {
   MAX_DELIVERY_PAGE,
   type DeliveryConnection,
@@ -30,22 +30,48 @@ const DeliveryStateEnum = builder.enumType('WebhookDeliveryState', {
   ) as Record<Uppercase<DeliveryState>, { value: DeliveryState; description: string }>,
 });
 
+const ATTEMPT_OUTCOME_TEXT: Record<AttemptResult, string> = {
+  delivered: 'The endpoint answered with a 2xx status: the delivery is acknowledged.',
+  failed:
+    'The endpoint answered another status (`responseCode`), or no answer came (a timeout, a refused address, a reset: `error` says which).',
+  interrupted:
+    'No outcome: the gateway instance making the attempt stopped (killed, crashed) or stalled before it ended, so ' +
+    'the request may or may not have reached the endpoint. Recorded when another instance took the delivery ' +
+    'over, once the claim expired; the next attempt sends it again under the same `webhook-id`.',
+};
+
+const AttemptOutcomeEnum = builder.enumType('WebhookAttemptOutcome', {
+  description: 'How an attempt ended: DELIVERED, FAILED, or INTERRUPTED (no outcome is known).',
+  values: Object.fromEntries(
+    Object.entries(ATTEMPT_OUTCOME_TEXT).map(([outcome, text]) => [
+      outcome.toUpperCase(),
+      { value: outcome, description: text },
+    ]),
+  ) as Record<Uppercase<AttemptResult>, { value: AttemptResult; description: string }>,
+});
+
 const AttemptRef = builder.objectRef<StoredAttempt>('WebhookAttempt').implement({
   description: 'One try at sending a delivery to its endpoint.',
   fields: (t) => ({
     number: t.exposeInt('number', { description: 'Which attempt this was, from 1.' }),
-    startedAt: t.expose('startedAt', { type: 'DateTime', description: 'When the request was started.' }),
+    outcome: t.field({ type: AttemptOutcomeEnum, description: 'How the attempt ended.', resolve: (a) => a.outcome }),
+    startedAt: t.expose('startedAt', {
+      type: 'DateTime',
+      description: 'When the request was started; for an INTERRUPTED attempt, when it was claimed, just before.',
+    }),
     durationMs: t.exposeInt('durationMs', {
-      description: 'How long it took, in milliseconds, until the answer (or the failure).',
+      description:
+        'How long it took, in milliseconds, until the answer (or the failure); for an INTERRUPTED attempt, until its claim expired.',
     }),
     responseCode: t.exposeInt('responseCode', {
       nullable: true,
-      description: 'The HTTP status the endpoint answered; null when no answer came (timeout, refused address, reset).',
+      description:
+        'The HTTP status the endpoint answered; null when no answer came (timeout, refused address, reset) or none is known (INTERRUPTED).',
     }),
     error: t.exposeString('error', {
       nullable: true,
       description:
-        'Why the attempt failed: the failure when no answer came, or the start of the body of a non-2xx answer; null when it succeeded.',
+        'Why the attempt failed: the failure when no answer came, or the start of the body of a non-2xx answer; for an INTERRUPTED attempt, that it has no outcome; null when it succeeded.',
     }),
   }),
 });
@@ -60,7 +86,9 @@ export const DeliveryRef = builder.objectRef<DeliveryShape>('WebhookDelivery').i
     eventType: t.field({ type: WebhookEventEnum, description: 'The event.', resolve: (d) => d.type }),
     jobId: t.exposeID('jobId', { description: 'The job the event is about, as `job(id)` takes it.' }),
     state: t.field({ type: DeliveryStateEnum, description: 'Where the delivery stands.', resolve: (d) => d.state }),
-    attemptCount: t.exposeInt('attemptCount', { description: 'How many attempts were made so far.' }),
+    attemptCount: t.exposeInt('attemptCount', {
+      description: 'How many attempts were made so far, INTERRUPTED ones included (as many as `attempts`).',
+    }),
     nextAttemptAt: t.expose('nextAttemptAt', {
       type: 'DateTime',
       nullable: true,

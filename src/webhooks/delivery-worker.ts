@@ -20,7 +20,11 @@ export interface DeliveryWorkerOptions {
   store: WebhookStore;
   /** One attempt: the delivery, signed with these secrets, stamped with this time. */
   send(claim: ClaimedDelivery, signingSecrets: string[], at: Date): Promise<SendOutcome>;
-  /** When to try again after attempt number `attempt` (1 for the first) failed; null when the schedule is spent. */
+  /**
+   * When to try again after attempt number `attempt` (1 for the first) failed, counting only the
+   * attempts that had an outcome (not those interrupted by their instance's death); null when the
+   * schedule is spent.
+   */
   retryAt(attempt: number, at: Date): Date | null;
   instanceId: string;
   scanMs: number;
@@ -60,12 +64,16 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     const secrets = await store.signingSecrets(claim.endpointId, at);
     // Deleted meanwhile: its deliveries went with it.
     if (secrets === null || secrets.length === 0) return;
-    // The store counts an attempt when its outcome is recorded: this one is the next.
+    // The store counts an attempt when its outcome is recorded, or when the claim of an expired
+    // lease records it interrupted: this one is the next.
     const number = claim.attemptCount + 1;
+    // The schedule counts the attempts that had an outcome: an instance that died mid-attempt spends
+    // no retry (its delivery is sent again as soon as its lease expires, as before).
+    const scheduled = number - claim.interruptedAttempts;
     logger.debug({ deliveryId: claim.id, endpointId: claim.endpointId, attempt: number }, 'webhook attempt');
     const sent = await options.send(claim, secrets, at);
     const outcome: AttemptOutcome =
-      sent.kind === 'failed' ? { ...sent, retryAt: options.retryAt(number, new Date(now())) } : sent;
+      sent.kind === 'failed' ? { ...sent, retryAt: options.retryAt(scheduled, new Date(now())) } : sent;
     const recorded = await store.finishAttempt(claim, outcome, new Date(now()));
     if (!recorded) {
       logger.warn({ deliveryId: claim.id }, 'webhook attempt outcome not recorded: the lease was lost meanwhile');

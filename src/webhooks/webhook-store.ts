@@ -92,13 +92,23 @@ export interface StoredDelivery {
   body: string;
 }
 
+/**
+ * How an attempt ended: `delivered` (a 2xx), `failed` (any other answer, or none: a timeout, a refused
+ * or reset connection), or `interrupted`: no outcome was ever recorded, because the instance making it
+ * stopped (`kill -9`, a crash) or stalled past its lease, and another instance took the delivery over.
+ */
+export type AttemptResult = 'delivered' | 'failed' | 'interrupted';
+
 export interface StoredAttempt {
   number: number;
+  outcome: AttemptResult;
+  /** When the attempt began; for an interrupted one, when it was claimed, just before its request. */
   startedAt: Date;
+  /** Until the answer or the failure; for an interrupted one, until its lease expired. */
   durationMs: number;
   /** The HTTP status; null when none came back (timeout, refused address, reset). */
   responseCode: number | null;
-  /** Why the attempt failed without a status, or the start of the body of a non-2xx answer. */
+  /** Why the attempt failed without a status, or the start of the body of a non-2xx answer, or why it has no outcome. */
   error: string | null;
 }
 
@@ -119,6 +129,11 @@ export interface ClaimedDelivery extends StoredDelivery {
   url: string;
   /** Fences `finishAttempt`: only the holder of this exact lease can record the outcome. */
   lease: string;
+  /**
+   * Of `attemptCount`, the attempts that ended with no outcome (their instance stopped, its lease
+   * expired): the retry schedule counts the others only, so a crash spends no retry.
+   */
+  interruptedAttempts: number;
 }
 
 export type AttemptOutcome =

@@ -1,8 +1,8 @@
 /**
  * The webhook store's deliveries, on PostgreSQL and on PGlite, with two store instances on one
  * database as two gateway instances (two pools on PostgreSQL): a job's move recorded by both at once
- * is delivered once; claims are disjoint; an expired lease lets another instance claim and fences out
- * the first one's outcome; each outcome's effect on the delivery and its endpoint; redelivery; paging
+ * is delivered once; claims are disjoint; an expired lease lets another instance claim, fences out
+ * the first one's outcome and records its attempt as interrupted; each outcome's effect on the delivery and its endpoint; redelivery; paging
  * newest first; every owner-facing read scoped to its owner.
  */
 import type { GraphQLError } from 'graphql';
@@ -148,11 +148,12 @@ for (const kind of BACKENDS) {
       expect(second?.id).toBe(first!.id);
       expect(second!.lease).not.toBe(first!.lease);
 
-      // The first instance comes back from a long attempt: its outcome is not recorded.
+      // The first instance comes back from a long attempt: its outcome is not recorded; the claim that
+      // took the delivery over recorded its attempt as interrupted.
       expect(
         await one.finishAttempt(first!, { kind: 'delivered', responseCode: 200, durationMs: 15_000 }, at(16_000)),
       ).toBe(false);
-      expect(await one.attempts(owner, first!.id)).toEqual([]);
+      expect((await one.attempts(owner, first!.id)).map((a) => a.outcome)).toEqual(['interrupted']);
       expect(
         await two.finishAttempt(second!, { kind: 'delivered', responseCode: 204, durationMs: 40 }, at(11_040)),
       ).toBe(true);
@@ -161,7 +162,104 @@ for (const kind of BACKENDS) {
         await two.finishAttempt(second!, { kind: 'delivered', responseCode: 204, durationMs: 40 }, at(11_050)),
       ).toBe(false);
       const attempts = await two.attempts(owner, first!.id);
-      expect(attempts).toEqual([{ number: 1, startedAt: at(11_000), durationMs: 40, responseCode: 204, error: null }]);
+      expect(attempts).toEqual([
+        {
+          number: 1,
+          outcome: 'interrupted',
+          startedAt: at(1_000),
+          durationMs: 10_000,
+          responseCode: null,
+          error: expect.stringMatching(/^no outcome: the gateway instance sending it stopped/),
+        },
+        { number: 2, outcome: 'delivered', startedAt: at(11_000), durationMs: 40, responseCode: 204, error: null },
+      ]);
+    });
+
+    it('records an attempt whose instance stopped as interrupted when the delivery is claimed again, spending no retry', async () => {
+      const owner = freshOwner();
+      const endpoint = await endpointOf(owner);
+      const [delivery] = await one.recordJob(endpoint, seenJob('job-killed', 'queued'), at(0));
+      const failed = {
+        kind: 'failed',
+        responseCode: 503,
+        error: 'HTTP 503',
+        durationMs: 20,
+        retryAt: at(500),
+      } as const;
+      const [claim] = await claimAll(one, endpoint.id, at(0), 10_000);
+      await one.finishAttempt(claim!, failed, at(20));
+      expect(claim).toMatchObject({ attemptCount: 0, interruptedAttempts: 0 });
+
+      // Claimed at 500, never finished (kill -9): nothing shows while the lease lasts.
+      const [killed] = await claimAll(one, endpoint.id, at(500), 10_000);
+      expect(killed).toMatchObject({ attemptCount: 1, interruptedAttempts: 0 });
+      expect(await claimAll(two, endpoint.id, at(10_499))).toEqual([]);
+      expect(await two.attempts(owner, delivery!.id)).toHaveLength(1);
+
+      const [taken] = await claimAll(two, endpoint.id, at(10_500), 10_000);
+      // The retry schedule counts the attempts with an outcome: this is its second, not its third.
+      expect(taken).toMatchObject({
+        id: delivery!.id,
+        attemptCount: 2,
+        interruptedAttempts: 1,
+        lastResponseCode: null,
+      });
+      expect(await two.finishAttempt(taken!, { kind: 'delivered', responseCode: 200, durationMs: 7 }, at(10_507))).toBe(
+        true,
+      );
+      const [shown] = (await one.listDeliveries(owner, endpoint.id, 10, null)).deliveries;
+      expect(shown).toMatchObject({ state: 'succeeded', attemptCount: 3, lastResponseCode: 200 });
+      expect(
+        (await one.attempts(owner, delivery!.id)).map((a) => [
+          a.number,
+          a.outcome,
+          a.startedAt.toISOString(),
+          a.durationMs,
+        ]),
+      ).toEqual([
+        [1, 'failed', at(0).toISOString(), 20],
+        [2, 'interrupted', at(500).toISOString(), 10_000],
+        [3, 'delivered', at(10_500).toISOString(), 7],
+      ]);
+    });
+
+    it('dates the interrupted attempt of an instance older than its start column a lease before the lease expired', async () => {
+      const owner = freshOwner();
+      const endpoint = await endpointOf(owner);
+      const [delivery] = await one.recordJob(endpoint, seenJob('job-older', 'queued'), at(0));
+      await claimAll(one, endpoint.id, at(1_000), 10_000);
+      // As an instance from before 2026-12-09-interrupted-attempts leases: no start written.
+      await sql`update webhook_deliveries set attempt_started_at = null where id = ${delivery!.id}`.execute(backend.db);
+      await claimAll(two, endpoint.id, at(30_000), 20_000);
+      expect((await one.attempts(owner, delivery!.id)).map((a) => [a.outcome, a.startedAt.toISOString()])).toEqual([
+        ['interrupted', at(-9_000).toISOString()],
+      ]);
+    });
+
+    it('keeps the trace of an interrupted attempt across a redelivery; an outcome recorded late is no interruption', async () => {
+      const owner = freshOwner();
+      const endpoint = await endpointOf(owner);
+      const [delivery] = await one.recordJob(endpoint, seenJob('job-redelivered', 'queued'), at(0));
+      await claimAll(one, endpoint.id, at(0), 10_000);
+      // The lease expired with no outcome; the owner redelivers before any instance claims it again.
+      expect(await two.redeliver(owner, delivery!.id, at(20_000))).toMatchObject({ state: 'pending', attemptCount: 0 });
+      const [again] = await claimAll(two, endpoint.id, at(20_000), 10_000);
+      expect(again).toMatchObject({ attemptCount: 1, interruptedAttempts: 1 });
+      // An outcome recorded after the lease expired, before another claim: that attempt was not interrupted.
+      const failed = {
+        kind: 'failed',
+        responseCode: 500,
+        error: 'HTTP 500',
+        durationMs: 10_500,
+        retryAt: at(40_000),
+      } as const;
+      expect(await two.finishAttempt(again!, failed, at(40_500))).toBe(true);
+      const [last] = await claimAll(one, endpoint.id, at(40_500), 10_000);
+      expect(last).toMatchObject({ attemptCount: 2, interruptedAttempts: 1, lastResponseCode: 500 });
+      expect((await one.attempts(owner, delivery!.id)).map((a) => [a.number, a.outcome])).toEqual([
+        [1, 'interrupted'],
+        [2, 'failed'],
+      ]);
     });
 
     it('retries a failed attempt at retryAt; with no retry left the delivery fails and the endpoint is FAILING', async () => {

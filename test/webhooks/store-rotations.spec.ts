@@ -81,10 +81,18 @@ for (const kind of BACKENDS) {
     it("carries an endpoint's previous secret into the list when the migration runs", async () => {
       const { endpoint, secrets } = await rotated(1);
       const [s0, s1] = secrets;
-      // The database as it was before the migration: no list, the previous secret in the single column.
+      // The database as it was before the migration (and the ones after it): no list, the previous
+      // secret in the single column.
       await sql`alter table webhook_endpoints drop column previous_secrets`.execute(backend.db);
-      await sql`delete from gateway_migrations where name = '2026-12-08-previous-secrets'`.execute(backend.db);
-      expect(await migrateToLatest(backend.db)).toEqual(['2026-12-08-previous-secrets']);
+      await sql`alter table webhook_deliveries drop column attempt_started_at, drop column interrupted_attempts`.execute(
+        backend.db,
+      );
+      await sql`alter table webhook_attempts drop column interrupted`.execute(backend.db);
+      await sql`delete from gateway_migrations where name >= '2026-12-08-previous-secrets'`.execute(backend.db);
+      expect(await migrateToLatest(backend.db)).toEqual([
+        '2026-12-08-previous-secrets',
+        '2026-12-09-interrupted-attempts',
+      ]);
       // The single column no longer counts: what signs now comes from the list alone.
       await sql`update webhook_endpoints set sealed_previous_secret = null where id = ${endpoint.id}`.execute(
         backend.db,

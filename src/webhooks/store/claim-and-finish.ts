@@ -15,11 +15,19 @@
  * across instances. The UPDATE re-checks each row's lease condition, so a row is never leased twice.
  *
  * The lease (a random value per claim, with an expiry past the attempt's timeout) outlives a killed
- * instance only until it expires; then another instance claims the delivery. `finishAttempt` is
- * fenced on the lease value: an instance whose lease expired and was taken over records nothing.
+ * instance only until it expires; then another instance claims the delivery, and records in the same
+ * statement the attempt the killed instance began as interrupted (no outcome), with when it began:
+ * the claim writes that time with the lease, before any request is sent. `finishAttempt` is fenced on
+ * the lease value: an instance whose lease expired and was taken over records nothing more.
  */
 import { sql, type Selectable, type Transaction } from 'kysely';
 import type { AttemptOutcome, ClaimCaps, ClaimedDelivery } from '../webhook-store.js';
+import {
+  interruptedAttempts,
+  interruptedColumns,
+  logInterrupted,
+  type InterruptedColumns,
+} from './interrupted-attempts.js';
 import { toDelivery } from './rows.js';
 import type { StoreContext } from './store-context.js';
 import type { DeliveriesTable, WebhookTables } from './tables.js';
@@ -86,10 +94,12 @@ async function lockEndpoints(tx: Tx, c: Claim): Promise<string[]> {
 
 /**
  * Step 2, on the endpoints step 1 locked: the attempts in flight counted again, each endpoint's due
- * deliveries in due order up to its cap, each owner's up to its cap and in turns; leased.
+ * deliveries in due order up to its cap, each owner's up to its cap and in turns; leased, with when
+ * their attempts begin. The attempt an expired lease left unfinished is recorded, interrupted, in the
+ * same statement (interrupted-attempts.ts).
  */
 async function leaseDeliveries(tx: Tx, c: Claim, endpointIds: string[]) {
-  const { rows } = await sql<Selectable<DeliveriesTable> & { url: string }>`
+  const { rows } = await sql<Selectable<DeliveriesTable> & { url: string } & InterruptedColumns>`
     with busy_owner as (${busyOwners(c)}),
     busy_endpoint as (
       select d.endpoint_id, count(*)::int as n from webhook_deliveries d
@@ -112,16 +122,24 @@ async function leaseDeliveries(tx: Tx, c: Claim, endpointIds: string[]) {
         partition by c.provider, c.owner_key order by c.endpoint_slot, c.next_attempt_at, c.seq) as owner_slot
       from candidates c
       left join busy_owner bo on bo.provider = c.provider and bo.owner_key = c.owner_key
-      where c.endpoint_slot <= ${c.perEndpoint})
-    update webhook_deliveries as d
-    set lease_owner = ${c.instanceId}, lease_value = gen_random_uuid()::text, lease_expires_at = ${c.leaseExpiresAt}
-    from webhook_endpoints e
-    where e.id = d.endpoint_id
-      and d.id in (
-        select s.id from slots s where s.owner_slot <= ${c.perOwner}
-        order by s.owner_slot, s.next_attempt_at, s.seq limit ${c.total})
-      and d.state = 'pending' and (d.lease_expires_at is null or d.lease_expires_at <= ${c.now})
-    returning d.*, e.url`.execute(tx);
+      where c.endpoint_slot <= ${c.perEndpoint}),
+    leased as (
+      update webhook_deliveries as d
+      set lease_owner = ${c.instanceId}, lease_value = gen_random_uuid()::text, lease_expires_at = ${c.leaseExpiresAt},
+        attempt_started_at = ${c.now},
+        -- A lease still set, expired, is an attempt that never ended: counted here, recorded below.
+        attempt_count = d.attempt_count + (d.lease_expires_at is not null)::int,
+        interrupted_attempts = d.interrupted_attempts + (d.lease_expires_at is not null)::int,
+        last_response_code = case when d.lease_expires_at is null then d.last_response_code end
+      from webhook_endpoints e
+      where e.id = d.endpoint_id
+        and d.id in (
+          select s.id from slots s where s.owner_slot <= ${c.perOwner}
+          order by s.owner_slot, s.next_attempt_at, s.seq limit ${c.total})
+        and d.state = 'pending' and (d.lease_expires_at is null or d.lease_expires_at <= ${c.now})
+      returning d.*, e.url),
+    ${interruptedAttempts(c.now, c.leaseExpiresAt)}
+    select l.*, ${interruptedColumns} from leased l join prior p on p.id = l.id`.execute(tx);
   return rows;
 }
 
@@ -149,8 +167,14 @@ export async function claimDue(
   });
   if (rows.length > 0)
     ctx.logger.debug({ instanceId, deliveries: rows.map((row) => row.id) }, 'webhook deliveries claimed');
+  logInterrupted(ctx.logger, instanceId, rows);
   return rows
-    .map((row) => ({ ...toDelivery(row), url: row.url, lease: row.lease_value! }))
+    .map((row) => ({
+      ...toDelivery(row),
+      url: row.url,
+      lease: row.lease_value!,
+      interruptedAttempts: row.interrupted_attempts,
+    }))
     .sort((a, b) => (a.nextAttemptAt?.getTime() ?? 0) - (b.nextAttemptAt?.getTime() ?? 0));
 }
 
@@ -201,6 +225,7 @@ export async function finishAttempt(
         lease_owner: null,
         lease_value: null,
         lease_expires_at: null,
+        attempt_started_at: null,
       }))
       .where('id', '=', claim.id)
       .where('lease_value', '=', claim.lease)

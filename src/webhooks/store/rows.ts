@@ -7,7 +7,7 @@ import type { CallCredentials } from '../../upstream/types.js';
 import type { WebhookEventType } from '../events.js';
 import type { Sealer } from '../seal.js';
 import type { ProviderName } from '../../providers/provider-name.js';
-import type { StoredAttempt, StoredDelivery, StoredEndpoint } from '../webhook-store.js';
+import type { AttemptResult, StoredAttempt, StoredDelivery, StoredEndpoint } from '../webhook-store.js';
 import type { AttemptsTable, DeliveriesTable, EndpointsTable, PreviousSecret } from './tables.js';
 
 export const secretContext = (endpointId: string) => `webhook endpoint ${endpointId} signing secret`;
@@ -45,9 +45,17 @@ export function toDelivery(row: Selectable<DeliveriesTable>): StoredDelivery {
   };
 }
 
+/** A 2xx is delivered (send-webhook.ts); any other answer, or none, failed; no outcome at all, interrupted. */
+function resultOf(row: Selectable<AttemptsTable>): AttemptResult {
+  if (row.interrupted) return 'interrupted';
+  const code = row.response_code;
+  return code !== null && code >= 200 && code < 300 ? 'delivered' : 'failed';
+}
+
 export function toAttempt(row: Selectable<AttemptsTable>): StoredAttempt {
   return {
     number: row.number,
+    outcome: resultOf(row),
     startedAt: row.started_at,
     durationMs: row.duration_ms,
     responseCode: row.response_code,

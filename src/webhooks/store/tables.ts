@@ -58,6 +58,10 @@ export interface DeliveriesTable {
   lease_owner: string | null;
   lease_value: string | null;
   lease_expires_at: Date | null;
+  /** When the attempt under the current lease began (its claim); null before the first, or from an older instance. */
+  attempt_started_at: Date | null;
+  /** Of `attempt_count`, the attempts that ended with no outcome (their instance stopped): the retry schedule skips them. */
+  interrupted_attempts: Generated<number>;
   last_response_code: number | null;
   body: string;
   created_at: Date;
@@ -70,6 +74,8 @@ export interface AttemptsTable {
   duration_ms: number;
   response_code: number | null;
   error: string | null;
+  /** No outcome: the claim of an expired lease recorded it (claim-and-finish.ts). */
+  interrupted: Generated<boolean>;
 }
 
 /** One row: a constant sealed under the key in force, so that an instance with another key is told at start. */
