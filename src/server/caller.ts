@@ -39,13 +39,12 @@ export interface Caller {
   readonly secrets: readonly string[];
   /** Whose quota an operation spends (rate-limit-key.ts). */
   readonly rateLimitSubject: RateLimitSubject;
-  /** Where the request was sent and from which page: what decides whether default credentials may serve it. */
-  readonly site: RequestSite;
   /**
-   * Equal for two callers exactly when everything above that a context is built from is equal (the
-   * credentials presented and the site): WebSocket subscriptions share an execution only then (ws/group-key.ts).
+   * Where the request was sent and from which page: what decides whether default credentials may serve
+   * it. With the credentials, all a context is built from: WebSocket subscriptions share an execution
+   * only when both are equal (ws/group-key.ts).
    */
-  readonly groupIdentity: string;
+  readonly site: RequestSite;
 }
 
 /** What a request says about where it was sent and from which page (credentials.ts's `defaultCredentialsRefusal` reads it). */
@@ -78,9 +77,11 @@ export function readCaller(source: CallerSource): Caller {
     source.transport === 'http'
       ? (name: keyof typeof FIELDS) => header(FIELDS[name].header)
       : (name: keyof typeof FIELDS) => param(source.connectionParams, FIELDS[name].params);
-  const presented = Object.fromEntries(
-    Object.keys(FIELDS).map((name) => [name, trimmed(field(name as keyof typeof FIELDS))]),
-  ) as PresentedFields;
+  const presented: PresentedFields = {
+    authorization: trimmed(field('authorization')),
+    organizationId: trimmed(field('organizationId')),
+    provider: trimmed(field('provider')),
+  };
   const [, scheme, credential] = (presented.authorization && SCHEME.exec(presented.authorization)) || [];
   const token = scheme?.toLowerCase() === 'bearer' && credential && !/\s/.test(credential) ? credential : null;
   const credentials: PresentedCredentials = { ...presented, token };
@@ -100,7 +101,6 @@ export function readCaller(source: CallerSource): Caller {
     ],
     rateLimitSubject: { token, remoteAddress: peer?.socket.remoteAddress, forwardedFor: header('x-forwarded-for') },
     site,
-    groupIdentity: JSON.stringify([credentials, site]),
   };
 }
 

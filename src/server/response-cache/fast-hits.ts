@@ -21,10 +21,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ExecutionResult } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { SecretRedactor } from '../../secrets/secret-redactor.js';
 import type { GatewayMetrics } from '../../telemetry/gateway-metrics.js';
-import { requestIdFrom, requestScope } from '../../telemetry/request-scope.js';
+import { requestIdFrom } from '../../telemetry/request-scope.js';
 import { readCaller, type Caller } from '../caller.js';
 import type { RateLimit } from '../create-rate-limit.js';
 import { requestSecrets } from '../request-secrets.js';
@@ -70,9 +71,24 @@ interface Params {
   variables: Record<string, unknown> | null | undefined;
 }
 
+/** What a body says, read once for each caller that sends it: its key, its operation and the secrets in it. */
+interface Reading {
+  key: string;
+  operationName: string | null | undefined;
+  secrets: readonly string[];
+}
+
+/** Characters of bodies kept with their readings (a dashboard sends a few dozen distinct ones). */
+const READINGS_MAX_CHARS = 4 * 1024 * 1024;
+
 export function createFastHits(options: FastHitsOptions): FastHits {
   const cors = new Set(options.corsOrigins);
   const limit = Math.min(MAX_READ_BYTES, options.maxBodyBytes);
+  // Keyed by the caller's session and the body's text: in this process only, never logged or stored.
+  const readings = new LRUCache<string, Reading>({
+    maxSize: READINGS_MAX_CHARS,
+    sizeCalculation: (_reading, key) => key.length,
+  });
   return (req, res, next) => {
     const mediaType = eligible(req, options.endpoint, limit, cors);
     if (mediaType === null) return next();
@@ -82,7 +98,7 @@ export function createFastHits(options: FastHitsOptions): FastHits {
         (req as IncomingMessage & { body?: Buffer }).body = body;
         next();
       };
-      answer(options, { req, res, body, mediaType, startedAt }).then(
+      answer(options, readings, { req, res, body, mediaType, startedAt }).then(
         (answered) => answered || handOn(),
         (error: unknown) => {
           options.logger.warn({ err: error }, 'response cache: a hit could not be answered before yoga');
@@ -126,15 +142,19 @@ interface Exchange {
 }
 
 /** True once the exchange is answered; false to hand it on to yoga. */
-async function answer(options: FastHitsOptions, exchange: Exchange): Promise<boolean> {
+async function answer(
+  options: FastHitsOptions,
+  readings: LRUCache<string, Reading>,
+  exchange: Exchange,
+): Promise<boolean> {
   const { req } = exchange;
-  const params = paramsOf(exchange.body);
-  if (!params) return false;
   const request = requestView(req);
   const caller = readCaller({ transport: 'http', request, req });
   const identity = options.identify(request, caller);
   if (!identity || (identity.expiresAt !== null && options.now() >= identity.expiresAt)) return false;
-  const key = cacheKey(identity, params.query, params.operationName, params.variables);
+  const reading = readingOf(readings, identity, exchange.body);
+  if (!reading) return false;
+  const { key } = reading;
   let stored = await options.cache.store.get(key);
   const refresh = stored ? undefined : options.cache.misses.running(key);
   if (refresh) {
@@ -153,20 +173,37 @@ async function answer(options: FastHitsOptions, exchange: Exchange): Promise<boo
     refusedBeforeYoga(req, refusal);
     return false;
   }
-  const release = options.redactor.hold([...caller.secrets, ...requestSecrets(params)]);
+  const release = options.redactor.hold([...caller.secrets, ...reading.secrets]);
   try {
-    send(options, exchange, hit, params, refresh !== undefined);
+    send(options, exchange, hit, reading.operationName, refresh !== undefined);
   } finally {
     release();
   }
   return true;
 }
 
+/** What `body` says for this caller, read once and then kept; null for a body the cache cannot have answered. */
+function readingOf(readings: LRUCache<string, Reading>, identity: CacheIdentity, body: Buffer): Reading | null {
+  const text = body.toString('utf8');
+  const memo = `${identity.session}\n${text}`;
+  const kept = readings.get(memo);
+  if (kept) return kept;
+  const params = paramsOf(text);
+  if (!params) return null;
+  const reading: Reading = {
+    key: cacheKey(identity, params.query, params.operationName, params.variables),
+    operationName: params.operationName,
+    secrets: requestSecrets(params),
+  };
+  readings.set(memo, reading);
+  return reading;
+}
+
 /** A single query with its text: what the cache may have answered; null for anything else. */
-function paramsOf(body: Buffer): Params | null {
+function paramsOf(text: string): Params | null {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     return null; // yoga answers it
   }
@@ -209,7 +246,13 @@ function servable(stored: ExecutionResult): Hit | null {
 }
 
 /** Writes the answer as yoga would have (use-request-id.ts, cache-headers.ts, cors-allow-list.ts), then its log line and metrics. */
-function send(options: FastHitsOptions, exchange: Exchange, hit: Hit, params: Params, joined: boolean): void {
+function send(
+  options: FastHitsOptions,
+  exchange: Exchange,
+  hit: Hit,
+  operationName: string | null | undefined,
+  joined: boolean,
+): void {
   const { req, res } = exchange;
   const body = storedBody(hit.data);
   const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER] as string | undefined);
@@ -226,14 +269,16 @@ function send(options: FastHitsOptions, exchange: Exchange, hit: Hit, params: Pa
   options.metrics?.responseCacheAnswer('hit');
   options.metrics?.response(200, 'none');
   const ms = Math.round((performance.now() - exchange.startedAt) * 10) / 10;
-  requestScope(options.logger, requestId).log.info(
+  // The fields a child logger bound to the request id would write first, without making one.
+  options.logger.info(
     {
+      requestId,
       method: 'POST',
       path: options.endpoint,
       status: 200,
       ms,
       operation: 'query',
-      ...(params.operationName ? { operationName: params.operationName } : {}),
+      ...(operationName ? { operationName } : {}),
       cache: 'hit',
       // Answered with the refresh it waited for (shared-misses.ts).
       ...(joined ? { joined: true } : {}),

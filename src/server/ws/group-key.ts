@@ -1,8 +1,8 @@
 /**
  * Which graphql-ws subscriptions may share one execution (subscription-groups.ts), and the key that
  * says which ones are identical: the same query text, operation name, variables, extensions AND the
- * same caller identity (`Caller.groupIdentity`, src/server/caller.ts: the credentials presented and the
- * site of the upgrade request). Over WebSocket the context is built from exactly these
+ * same caller identity (src/server/caller.ts: the credentials presented and the site of the upgrade
+ * request). Over WebSocket the context is built from exactly these
  * (create-context-factory.ts resolves the credentials from the connection's caller, and, for callers
  * without credentials, whether the page is on another site), so members of a group would have got
  * byte-identical results each on their own: nothing crosses tenants or tokens, and per-caller fields
@@ -35,9 +35,10 @@ export interface SubscribePayload {
   extensions?: unknown;
 }
 
-export function groupKey(caller: Pick<Caller, 'groupIdentity'>, payload: SubscribePayload): string {
+export function groupKey(caller: Pick<Caller, 'credentials' | 'site'>, payload: SubscribePayload): string {
   const identity = stableJson([
-    caller.groupIdentity,
+    caller.credentials,
+    caller.site,
     payload.query,
     payload.operationName ?? null,
     payload.variables ?? null,
