@@ -10,6 +10,11 @@
  *   `operationName` and `variables.id` (no GraphQL parsing) and makes the REST calls a dashboard
  *   would: the list page for `JobsList`; the job and its metrics, together, for `JobDetail`; then
  *   returns the bytes the gateway should (fleet-page.ts).
+ * - `fleet-kept`: `fleet`, each answer kept for ever by (Authorization, X-Organization-Id, body) and
+ *   served again from a `Map`: the least a hit of a response cache can cost on this core (no caller
+ *   check, no log line, no metrics, no expiry; its answers go stale, so the fleet's staleness check
+ *   fails them). An instrument for the gateway's hit path, run in the place of a gateway
+ *   (`--gateway-command`, bench/RESULTS.md), not a scenario of its own.
  *
  * `GET /healthz` answers 200 in both, for the harness's readiness poll.
  */
@@ -38,7 +43,7 @@ if (mode === 'ceiling') {
     if (answer.statusCode !== 200) throw new Error(`upstream answered ${answer.statusCode}`);
     return Buffer.from(flatPageBody(text));
   };
-} else if (mode === 'fleet') {
+} else if (mode === 'fleet' || mode === 'fleet-kept') {
   const base = process.env['NSCALE_API_URL'] ?? '';
   const dispatcher = new Agent({ connections: 128, keepAliveTimeout: 60_000 });
   const get = async (authorization: string, organizationId: string, path: string): Promise<string> => {
@@ -50,7 +55,7 @@ if (mode === 'ceiling') {
     if (answer.statusCode !== 200) throw new Error(`upstream answered ${answer.statusCode} for ${path}`);
     return text;
   };
-  handle = async (authorization, organizationId, body) => {
+  const pass = async (authorization: string, organizationId: string, body: string): Promise<Buffer> => {
     const { operationName, variables } = JSON.parse(body) as { operationName?: string; variables?: { id?: string } };
     if (operationName === 'JobsList')
       return Buffer.from(fleetListBody(await get(authorization, organizationId, LIST_PATH)));
@@ -62,8 +67,18 @@ if (mode === 'ceiling') {
     ]);
     return Buffer.from(fleetDetailBody(job, metrics));
   };
+  const kept = new Map<string, Buffer>();
+  handle =
+    mode === 'fleet'
+      ? pass
+      : async (authorization, organizationId, body) => {
+          const key = `${authorization}\n${organizationId}\n${body}`;
+          let answer = kept.get(key);
+          if (!answer) kept.set(key, (answer = await pass(authorization, organizationId, body)));
+          return answer;
+        };
 } else {
-  throw new Error(`BENCH_MODE must be ceiling, passthrough or fleet, not ${JSON.stringify(mode)}`);
+  throw new Error(`BENCH_MODE must be ceiling, passthrough, fleet or fleet-kept, not ${JSON.stringify(mode)}`);
 }
 
 const server = createServer((req, res) => {
@@ -71,10 +86,10 @@ const server = createServer((req, res) => {
     res.writeHead(200, headers).end('{"status":"ok"}');
     return;
   }
-  // The request body (the GraphQL document) is read in full, as any server must; only `fleet` parses it.
+  // The request body (the GraphQL document) is read in full, as any server must; only the fleet modes parse it.
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => {
-    if (mode === 'fleet') chunks.push(chunk);
+    if (mode?.startsWith('fleet')) chunks.push(chunk);
   });
   req.on('end', () => {
     const body = Buffer.concat(chunks).toString();
