@@ -17,7 +17,7 @@ import type { TokenCounter } from '../contract/tokenizers.js';
 import { CsvScanner, type ScannedRecord } from './csv-scanner.js';
 import type { FieldText } from './field-text.js';
 import { FileTally, type CountedRow } from './file-tally.js';
-import { headerProblem } from './header-problem.js';
+import { headerProblem } from '../contract/csv-header.js';
 import { AnalysisInputError, describeBytes } from './input-error.js';
 import type { FileReport, RowProblem } from './report.js';
 

@@ -23,25 +23,6 @@ const INTEGER = /^[+-]?\d+$/;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const BOOLEAN = /^(true|false)$/i;
 
-/**
- * Why `header` cannot be a header row, or undefined when it can. A first row of numbers is taken for
- * data: the file has no header, and a job could not name its prompt and answer columns.
- */
-export function headerProblem(header: readonly string[]): string | undefined {
-  const names = header.map((h) => h.trim());
-  const blank = names.findIndex((n) => n === '');
-  if (blank !== -1) return `column ${blank + 1} of the header row has no name`;
-  const seen = new Set<string>();
-  for (const name of names) {
-    if (seen.has(name)) return `the header row names column ${JSON.stringify(name)} twice`;
-    seen.add(name);
-  }
-  if (names.every((n) => NUMBER.test(n))) {
-    return 'the first row holds only numbers: a CSV needs a header row naming its columns';
-  }
-  return undefined;
-}
-
 function inferType(values: Iterable<string>): ColumnType {
   let integer = true;
   let number = true;

@@ -10,7 +10,7 @@ import busboy from 'busboy';
 import { parse, type CsvError } from 'csv-parse';
 import { ACCEPTED_FORMAT, looksLikeJson } from '../contract/file-format.js';
 import { ApiError, invalidArgument } from './api-error.js';
-import { headerProblem } from './csv-table.js';
+import { headerProblem } from '../contract/csv-header.js';
 
 export interface UploadedCsv {
   filename: string;
