@@ -136,7 +136,7 @@ export const settingVariables = z.object({
     positiveInt.default(8 * 1024),
     'Slowest a multipart upload body may arrive, in bytes per second, averaged over each ' +
       '`UPLOAD_RATE_WINDOW_SECONDS`; a slower (or stalled) body is cut and the upload refused with ' +
-      '`BAD_USER_INPUT` naming this rule (8 KiB/s by default).',
+      '`BAD_USER_INPUT` naming this rule and the input field whose part was being read (8 KiB/s by default).',
   ),
   UPLOAD_RATE_WINDOW_SECONDS: about(
     positiveInt.default(15),
