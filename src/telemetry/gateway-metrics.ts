@@ -68,8 +68,8 @@ export interface GatewayMetrics {
   connectionClosedByLimit(limit: ConnectionLimitName): void;
   /** Reports the upstream's circuit breaker: its state at each scrape, and every transition. */
   watchCircuitBreaker(breaker: CircuitBreakerView, provider: ProviderName): void;
-  /** Counts a webhook delivery attempt recorded, by outcome (delivered, failed, gone). */
-  webhookAttempt(outcome: 'delivered' | 'failed' | 'gone'): void;
+  /** Counts a webhook delivery attempt recorded, by outcome (delivered, failed, gone, interrupted). */
+  webhookAttempt(outcome: 'delivered' | 'failed' | 'gone' | 'interrupted'): void;
   /** Counts a webhook endpoint paused because the upstream refused its stored credentials. */
   webhookEndpointPaused(): void;
   /** Counts finished webhook deliveries deleted past WEBHOOK_DELIVERY_RETENTION_MS (by this instance). */
@@ -198,11 +198,12 @@ function webhookMetrics(
     name: 'gateway_webhook_attempts_total',
     help:
       'Webhook delivery attempts recorded, by outcome (delivered: 2xx; failed: another answer, a ' +
-      'timeout, a refused address or connection, a redirect; gone: 410, which disables the endpoint)',
+      'timeout, a refused address or connection, a redirect; gone: 410, which disables the endpoint; ' +
+      'interrupted: its instance stopped before the outcome, counted by the instance that took the delivery over)',
     labelNames: ['outcome'] as const,
     registers,
   });
-  for (const outcome of ['delivered', 'failed', 'gone']) webhookAttempts.labels({ outcome }).inc(0);
+  for (const outcome of ['delivered', 'failed', 'gone', 'interrupted']) webhookAttempts.labels({ outcome }).inc(0);
   const webhookPauses = new Counter({
     name: 'gateway_webhook_endpoints_paused_total',
     help: 'Webhook endpoints paused because the upstream refused the credentials stored for them (401, 403)',

@@ -39,8 +39,8 @@ export interface DeliveryWorkerOptions {
   caps: ClaimCaps;
   now: () => number;
   logger: Logger;
-  /** Told of each recorded outcome (metrics). */
-  onOutcome?: (outcome: AttemptOutcome['kind']) => void;
+  /** Told of each recorded outcome, and of each attempt found interrupted as its delivery was claimed (metrics). */
+  onOutcome?: (outcome: AttemptOutcome['kind'] | 'interrupted') => void;
 }
 
 export interface DeliveryWorker {
@@ -102,7 +102,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     const room = options.concurrency - flying.size;
     if (room <= 0 || closed) return;
     const claims = await store.claimDue(options.instanceId, room, options.leaseMs, new Date(now()), options.caps);
-    for (const claim of claims) launch(claim);
+    for (const claim of claims) {
+      if (claim.interrupted) options.onOutcome?.('interrupted');
+      launch(claim);
+    }
     // A full batch: there may be more.
     if (claims.length === room) again = true;
   }

@@ -134,6 +134,8 @@ export interface ClaimedDelivery extends StoredDelivery {
    * expired): the retry schedule counts the others only, so a crash spends no retry.
    */
   interruptedAttempts: number;
+  /** Whether this claim found the previous attempt interrupted (its lease expired with no outcome) and recorded it. */
+  interrupted: boolean;
 }
 
 export type AttemptOutcome =

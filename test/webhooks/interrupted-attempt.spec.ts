@@ -193,6 +193,7 @@ describe('the retry schedule after an interrupted attempt', () => {
       // Attempt 1 failed, attempt 2 was interrupted: this is the third attempt, the schedule's second.
       attemptCount: 2,
       interruptedAttempts: 1,
+      interrupted: true,
       nextAttemptAt: new Date(0),
       lastResponseCode: null,
       createdAt: new Date(0),
@@ -203,6 +204,7 @@ describe('the retry schedule after an interrupted attempt', () => {
     let claims = [claim];
     const finished: AttemptOutcome[] = [];
     const scheduled: number[] = [];
+    const told: string[] = [];
     const store = {
       // The claim once, then nothing more.
       claimDue: async () => [claims, (claims = [])][0]!,
@@ -220,10 +222,13 @@ describe('the retry schedule after an interrupted attempt', () => {
       caps: { perEndpoint: 2, perOwner: 1 },
       now: Date.now,
       logger: pino({ level: 'silent' }),
+      onOutcome: (outcome) => told.push(outcome),
     });
     await eventually(() => (finished.length === 1 ? true : undefined), 5_000, 'the attempt recorded');
     await worker.close();
     expect(scheduled).toEqual([2]);
+    // The metrics hear of the interrupted attempt the claim recorded, then of this one's outcome.
+    expect(told).toEqual(['interrupted', 'failed']);
     expect(finished[0]).toMatchObject({ kind: 'failed', retryAt: expect.any(Date) });
   });
 });

@@ -192,7 +192,7 @@ for (const kind of BACKENDS) {
 
       // Claimed at 500, never finished (kill -9): nothing shows while the lease lasts.
       const [killed] = await claimAll(one, endpoint.id, at(500), 10_000);
-      expect(killed).toMatchObject({ attemptCount: 1, interruptedAttempts: 0 });
+      expect(killed).toMatchObject({ attemptCount: 1, interruptedAttempts: 0, interrupted: false });
       expect(await claimAll(two, endpoint.id, at(10_499))).toEqual([]);
       expect(await two.attempts(owner, delivery!.id)).toHaveLength(1);
 
@@ -202,6 +202,7 @@ for (const kind of BACKENDS) {
         id: delivery!.id,
         attemptCount: 2,
         interruptedAttempts: 1,
+        interrupted: true,
         lastResponseCode: null,
       });
       expect(await two.finishAttempt(taken!, { kind: 'delivered', responseCode: 200, durationMs: 7 }, at(10_507))).toBe(

@@ -174,6 +174,7 @@ export async function claimDue(
       url: row.url,
       lease: row.lease_value!,
       interruptedAttempts: row.interrupted_attempts,
+      interrupted: row.interrupted,
     }))
     .sort((a, b) => (a.nextAttemptAt?.getTime() ?? 0) - (b.nextAttemptAt?.getTime() ?? 0));
 }
