@@ -10,6 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { limitConnections, serverTimeouts, type ConnectionLimits } from './connection-limits.js';
 import type { Gateway } from './gateway.js';
 import { graphqlWsOptions } from './graphql-ws-options.js';
+import { readableUrl, refuseUnreadableUrl } from './unreadable-url.js';
 import { createIdleSockets } from './ws/idle-sockets.js';
 
 export interface HttpServerOptions {
@@ -58,9 +59,13 @@ export async function startHttpServer(gateway: Gateway, options: HttpServerOptio
   const server = createServer(serverTimeouts(options.limits), (req, res) => {
     streams.track(req, res);
     requests.track(res);
+    const toYoga = () => {
+      if (readableUrl(req)) void yoga.requestListener(req, res);
+      else refuseUnreadableUrl(req, res, gateway.logger, gateway.metrics);
+    };
     // A cache hit is answered before yoga (response-cache/fast-hits.ts); the rest goes on to it.
-    if (fastHits) fastHits(req, res, () => void yoga.requestListener(req, res));
-    else void yoga.requestListener(req, res);
+    if (fastHits) fastHits(req, res, toYoga);
+    else toYoga();
   });
   const closedByLimit = gateway.metrics?.connectionClosedByLimit ?? (() => {});
   const tcp = limitConnections(server, options.limits, closedByLimit);
