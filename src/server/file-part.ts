@@ -7,7 +7,7 @@
 import type { Readable } from 'node:stream';
 import type { UploadedFile } from '../resolvers/upload.js';
 import { badUserInput } from '../errors/bad-user-input.js';
-import { capped, fileTooLarge } from './upload-limits.js';
+import { capped, fileTooLarge, shownName } from './upload-limits.js';
 
 export class FilePart {
   readonly upload: UploadedFile;
@@ -98,10 +98,7 @@ export class FilePart {
   abandon(): void {
     if (this.stream && !this.opened) drain(this.stream);
     this.rejectWaiters(
-      badUserInput(
-        this.field,
-        `${this.field}: part ${JSON.stringify(this.name)} was not sent before the operation ended`,
-      ),
+      badUserInput(this.field, `${this.field}: part ${shownName(this.name)} was not sent before the operation ended`),
     );
   }
 }

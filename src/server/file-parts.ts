@@ -14,6 +14,7 @@
 import type { Readable } from 'node:stream';
 import { badUserInput } from '../errors/bad-user-input.js';
 import { FilePart } from './file-part.js';
+import { shownName } from './upload-limits.js';
 
 export class FileParts {
   private readonly parts = new Map<string, FilePart>();
@@ -76,7 +77,7 @@ function outOfOrder(wanted: FilePart, first: FilePart) {
   const firstField = first.field === wanted.field ? '' : ` (${first.field})`;
   return badUserInput(
     wanted.field,
-    `${wanted.field}: part ${JSON.stringify(wanted.name)} is used before part ${JSON.stringify(first.name)}` +
+    `${wanted.field}: part ${shownName(wanted.name)} is used before part ${shownName(first.name)}` +
       `${firstField}, which was sent first; file parts must be sent in the order the operation uses them`,
   );
 }

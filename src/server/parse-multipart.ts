@@ -18,7 +18,7 @@ import { badUserInput } from '../errors/bad-user-input.js';
 import type { FilePart } from './file-part.js';
 import type { FileParts } from './file-parts.js';
 import { uploadFields } from './upload-fields.js';
-import { busboyLimits, MAX_FIELD_BYTES, partLimit, type UploadLimits } from './upload-limits.js';
+import { busboyLimits, MAX_FIELD_BYTES, maxFilesOf, partLimit, shownName, type UploadLimits } from './upload-limits.js';
 import { UploadTooSlow } from './upload-pace.js';
 
 export function parseMultipart(
@@ -70,15 +70,13 @@ export function parseMultipart(
         parts.holdTo(partLimit(operations, limits)); // before "map" adds any part
       } else if (name === 'map') {
         if (!operations) return fail(refuse('Multipart field "map" must come after "operations".'));
-        const refusal = applyFileMap(value, operations, parts);
+        const refusal = applyFileMap(value, operations, parts, maxFilesOf(limits));
         if (refusal !== null) return fail(refuse(refusal));
         settled = true;
         resolve(operations);
       } else {
         fail(
-          refuse(
-            `Unexpected multipart field ${JSON.stringify(name)}: only "operations", "map" and file parts are allowed.`,
-          ),
+          refuse(`Unexpected multipart field ${shownName(name)}: only "operations", "map" and file parts are allowed.`),
         );
       }
     });
@@ -88,7 +86,7 @@ export function parseMultipart(
       reading = settled ? part : undefined;
       if (!part || !settled) {
         discard(stream);
-        if (!settled) fail(refuse(`File part ${JSON.stringify(name)} came before "operations" and "map".`));
+        if (!settled) fail(refuse(`File part ${shownName(name)} came before "operations" and "map".`));
         return;
       }
       parts.arrive(part, stream, info.filename ?? name, info.mimeType);
@@ -123,7 +121,7 @@ function discard(stream: Readable): void {
 function neverSent(part: FilePart) {
   return badUserInput(
     part.field,
-    `${part.field}: the multipart request has no file part ${JSON.stringify(part.name)} although "map" names it.`,
+    `${part.field}: the multipart request has no file part ${shownName(part.name)} although "map" names it.`,
   );
 }
 
@@ -142,19 +140,28 @@ function refuse(message: string, status = 400) {
 }
 
 /** Sets each mapped part's upload at its variable paths; the refusal's message when the map is wrong. */
-function applyFileMap(value: string, operations: Record<string, unknown>, parts: FileParts): string | null {
+function applyFileMap(
+  value: string,
+  operations: Record<string, unknown>,
+  parts: FileParts,
+  maxFiles: number,
+): string | null {
   const map = parseJson(value);
   if (!isFileMap(map))
     return 'Multipart field "map" must be a JSON object of file part names to arrays of variable paths.';
+  const entries = Object.entries(map);
+  // Refused before any part is made: a map of 30,000 names held the event loop for a second or more.
+  if (entries.length > maxFiles)
+    return `Multipart "map" names ${entries.length} file parts; a request may carry at most ${maxFiles}.`;
   const fieldOf = uploadFields(operations);
-  for (const [partName, paths] of Object.entries(map)) {
+  for (const [partName, paths] of entries) {
     // A part is streamed to the one resolver that reads it, never held: it cannot fill two variables.
     if (paths.length !== 1)
-      return `Multipart "map": part ${JSON.stringify(partName)} is mapped to ${paths.length} variables; each file part fills exactly one (send the file once for each).`;
+      return `Multipart "map": part ${shownName(partName)} is mapped to ${paths.length} variables; each file part fills exactly one (send the file once for each).`;
     const part = parts.add(partName, fieldOf(paths[0]!));
     for (const path of paths) {
       if (!setPath(operations, path, part.upload))
-        return `Multipart "map": ${JSON.stringify(path)} is not a variable path of the operations.`;
+        return `Multipart "map": ${shownName(path)} is not a variable path of the operations.`;
     }
   }
   return null;

@@ -42,6 +42,17 @@ export interface UploadLimits {
 const MAX_FIELDS = 2;
 export const MAX_FIELD_BYTES = 1024 * 1024;
 const DEFAULT_MAX_FILES = 10;
+
+/** Most file parts one request may carry. */
+export const maxFilesOf = (limits: UploadLimits): number => limits.maxFiles ?? DEFAULT_MAX_FILES;
+
+/**
+ * A part name or variable path as a message shows it: quoted, and cut past 64 characters. It is the
+ * client's text, which the answer would otherwise carry whole (a map key of 500 KB made a 500 KB answer).
+ */
+export function shownName(name: string): string {
+  return JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
+}
 // A real `analyzeDataset` document is a few hundred tokens at most; past the default
 // MAX_OPERATION_TOKENS it is not looked into (and keeps the smaller limit).
 const MAX_SNIFFED_TOKENS = 3000;
@@ -54,7 +65,7 @@ export function busboyLimits(limits: UploadLimits): busboy.Limits {
   // cut here has more than `maxAnalyzeBytes`, which the analysis refuses as too large.
   return {
     fileSize: Math.max(limits.maxFileBytes, limits.maxAnalyzeBytes ?? 0) + 1,
-    files: limits.maxFiles ?? DEFAULT_MAX_FILES,
+    files: maxFilesOf(limits),
     fields: MAX_FIELDS,
     fieldSize: MAX_FIELD_BYTES,
   };

@@ -152,3 +152,32 @@ describe('multipart refusals on analyzeDataset name the field whose part was bei
     expectNames(res, 'validationFile', 'the multipart request has no file part "1" although "map" names it.');
   });
 });
+
+describe('what a "map" may hold', () => {
+  const UPLOAD = 'mutation($file: Upload!) { uploadFile(file: $file) { id } }';
+  const ops = field('operations', JSON.stringify({ query: UPLOAD, variables: { file: null } }));
+
+  it('more part names than a request may carry (10) is refused before any part is made', async () => {
+    // Regression: a map of 30,000 names held the event loop for a second or more (an error made per name).
+    const map = Object.fromEntries(Array.from({ length: 30_000 }, (_, i) => [`p${i}`, ['variables.file']]));
+    const res = await post(ops + field('map', JSON.stringify(map)) + END);
+    expect(res.status).toBe(400);
+    expect(res.errors).toEqual([
+      expect.objectContaining({
+        message: 'Multipart "map" names 30000 file parts; a request may carry at most 10.',
+        extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }),
+      }),
+    ]);
+  });
+
+  it('a part name is shown cut to 64 characters, not whole', async () => {
+    // Regression: a 500 KB map key came back whole in the refusal of the part never sent.
+    const name = 'P'.repeat(100_000);
+    const res = await post(ops + field('map', JSON.stringify({ [name]: ['variables.file'] })) + END);
+    expect(res.errors).toEqual([
+      expect.objectContaining({
+        message: `file: the multipart request has no file part "${'P'.repeat(64)}…" although "map" names it.`,
+      }),
+    ]);
+  });
+});
