@@ -42,10 +42,15 @@ function describeUrl(url: string): string {
   return `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
 }
 
-async function migrated(db: WebhookDb, where: string): Promise<void> {
+async function migrated(db: WebhookDb, where: string, logger: Logger): Promise<void> {
   const { migrateToLatest } = await import('../webhooks/store/open-store.js');
   try {
-    await migrateToLatest(db);
+    const { newer } = await migrateToLatest(db);
+    if (newer.length > 0)
+      logger.warn(
+        { newer },
+        `${where}: the database was migrated by a newer version of the gateway; this one runs on its schema (a rolling upgrade or a rollback)`,
+      );
   } catch (error) {
     throw new StartError(`${where}: the database could not be opened or migrated: ${(error as Error).message}`, {
       cause: error,
@@ -66,7 +71,7 @@ async function openPostgres(url: string, options: WebhookDatabaseOptions): Promi
   const store = await import('../webhooks/store/open-store.js');
   const db = await store.connectPostgres(url, options.logger);
   try {
-    await migrated(db, `DATABASE_URL (${describeUrl(url)})`);
+    await migrated(db, `DATABASE_URL (${describeUrl(url)})`, options.logger);
     if (options.encryptionKey) await checkedKey(db, options.encryptionKey, KEY_SETTING);
     else {
       const count = await store.storedEndpointCount(db);
@@ -111,7 +116,7 @@ async function openEmbedded(dataDir: string, options: WebhookDatabaseOptions): P
   const folder = join(dataDir, 'pglite');
   const db = await store.connectPglite(folder, options.logger);
   try {
-    await migrated(db, `DATA_DIR (${folder})`);
+    await migrated(db, `DATA_DIR (${folder})`, options.logger);
     const key = await embeddedKey(db, dataDir, options);
     await checkedKey(db, key, options.encryptionKey ? KEY_SETTING : join(dataDir, 'webhook.key'));
     options.logger.info({ folder }, 'opened the embedded database (PGlite) of webhooks');

@@ -224,18 +224,28 @@ for (const kind of BACKENDS) {
       ]);
     });
 
-    it('dates the interrupted attempt of an instance older than its start column a lease before the lease expired', async () => {
-      const owner = freshOwner();
-      const endpoint = await endpointOf(owner);
-      const [delivery] = await one.recordJob(endpoint, seenJob('job-older', 'queued'), at(0));
-      await claimAll(one, endpoint.id, at(1_000), 10_000);
-      // As an instance from before 2026-12-09-interrupted-attempts leases: no start written.
-      await sql`update webhook_deliveries set attempt_started_at = null where id = ${delivery!.id}`.execute(backend.db);
-      await claimAll(two, endpoint.id, at(30_000), 20_000);
-      expect((await one.attempts(owner, delivery!.id)).map((a) => [a.outcome, a.startedAt.toISOString()])).toEqual([
-        ['interrupted', at(-9_000).toISOString()],
-      ]);
-    });
+    // An instance from before 2026-12-09-interrupted-attempts writes no start when it leases, and clears
+    // none when it records an outcome: the column is empty, or holds an earlier attempt's start (which
+    // dated the interrupted attempt before the one it followed, and made it last longer than a lease).
+    it.each([
+      ['no start written', null],
+      ["an earlier attempt's start left behind", at(-50_000)],
+    ])(
+      'dates the interrupted attempt of an instance older than its start column a lease before the lease expired: %s',
+      async (_, left) => {
+        const owner = freshOwner();
+        const endpoint = await endpointOf(owner);
+        const [delivery] = await one.recordJob(endpoint, seenJob('job-older', 'queued'), at(0));
+        await claimAll(one, endpoint.id, at(1_000), 10_000);
+        await sql`update webhook_deliveries set attempt_started_at = ${left} where id = ${delivery!.id}`.execute(
+          backend.db,
+        );
+        await claimAll(two, endpoint.id, at(30_000), 20_000);
+        expect((await one.attempts(owner, delivery!.id)).map((a) => [a.outcome, a.startedAt.toISOString()])).toEqual([
+          ['interrupted', at(-9_000).toISOString()],
+        ]);
+      },
+    );
 
     it('keeps the trace of an interrupted attempt across a redelivery; an outcome recorded late is no interruption', async () => {
       const owner = freshOwner();

@@ -89,16 +89,35 @@ for (const kind of BACKENDS) {
       );
       await sql`alter table webhook_attempts drop column interrupted`.execute(backend.db);
       await sql`delete from gateway_migrations where name >= '2026-12-08-previous-secrets'`.execute(backend.db);
-      expect(await migrateToLatest(backend.db)).toEqual([
-        '2026-12-08-previous-secrets',
-        '2026-12-09-interrupted-attempts',
-      ]);
+      expect(await migrateToLatest(backend.db)).toEqual({
+        applied: ['2026-12-08-previous-secrets', '2026-12-09-interrupted-attempts'],
+        newer: [],
+      });
       // The single column no longer counts: what signs now comes from the list alone.
       await sql`update webhook_endpoints set sealed_previous_secret = null where id = ${endpoint.id}`.execute(
         backend.db,
       );
       expect(await store.signingSecrets(endpoint.id, at(2_000))).toEqual([s1, s0]);
       expect(await store.signingSecrets(endpoint.id, at(61_000))).toEqual([s1]);
+    });
+
+    it('runs on a database a newer version migrated (a rolling upgrade, a rollback), and says so', async () => {
+      // Regression: Kysely refused it ("previously executed migration … is missing") and the gateway exited.
+      const { endpoint, secrets } = await rotated(1);
+      const newer = '2099-01-01-a-newer-version';
+      await sql`insert into gateway_migrations (name, timestamp) values (${newer}, ${new Date().toISOString()})`.execute(
+        backend.db,
+      );
+      try {
+        expect(await migrateToLatest(backend.db)).toEqual({ applied: [], newer: [newer] });
+        expect(await store.signingSecrets(endpoint.id, at(2_000))).toEqual([secrets[1], secrets[0]]);
+        // Newer and missing one of this version's own: not a newer schema, still refused.
+        await sql`delete from gateway_migrations where name = '2026-12-09-interrupted-attempts'`.execute(backend.db);
+        await expect(migrateToLatest(backend.db)).rejects.toThrow(/is missing/);
+      } finally {
+        await sql`delete from gateway_migrations where name = ${newer}`.execute(backend.db);
+        await migrateToLatest(backend.db).catch(() => undefined);
+      }
     });
   });
 }

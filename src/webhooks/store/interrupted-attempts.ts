@@ -28,13 +28,18 @@ export interface InterruptedColumns {
  * statement's snapshot and its lock, is not taken for an interruption): `prior`, each leased row as
  * the snapshot saw it (every CTE sees the statement's snapshot, not the UPDATE's effects), with when
  * its interrupted attempt began; and the insert of that attempt, lasting until its lease expired.
- * A lease taken by an instance older than `attempt_started_at` began a lease's length before it expired.
+ * A lease taken by an instance older than `attempt_started_at` began a lease's length before it expired:
+ * such an instance neither writes the column nor clears it, so a value outside that lease's span is an
+ * earlier attempt's, not its own (it dated an interrupted attempt before the one it followed).
  * The statement's last part selects `l.*` from `leased l join prior p` with `interruptedColumns`.
  */
-export const interruptedAttempts = (now: Date, leaseExpiresAt: Date) => sql`
+export const interruptedAttempts = (now: Date, leaseExpiresAt: Date) => {
+  const lease = sql`${leaseExpiresAt.getTime() - now.getTime()}::int * interval '1 millisecond'`;
+  return sql`
     prior as (
-      select d.id, d.lease_owner, d.interrupted_attempts, d.lease_expires_at, coalesce(d.attempt_started_at,
-        d.lease_expires_at - ${leaseExpiresAt.getTime() - now.getTime()}::int * interval '1 millisecond') as started_at
+      select d.id, d.lease_owner, d.interrupted_attempts, d.lease_expires_at,
+        case when d.attempt_started_at between d.lease_expires_at - ${lease} and d.lease_expires_at
+          then d.attempt_started_at else d.lease_expires_at - ${lease} end as started_at
       from webhook_deliveries d where d.id in (select l.id from leased l)),
     recorded as (
       insert into webhook_attempts (delivery_id, number, started_at, duration_ms, response_code, error, interrupted)
@@ -42,6 +47,7 @@ export const interruptedAttempts = (now: Date, leaseExpiresAt: Date) => sql`
         greatest(0, round(extract(epoch from p.lease_expires_at - p.started_at) * 1000))::int, null, ${INTERRUPTED_ERROR}, true
       from leased l join prior p on p.id = l.id
       where l.interrupted_attempts > p.interrupted_attempts)`;
+};
 
 /** The columns of InterruptedColumns, from `leased l` and `prior p`. */
 export const interruptedColumns = sql`l.interrupted_attempts > p.interrupted_attempts as interrupted,

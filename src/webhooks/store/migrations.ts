@@ -211,12 +211,43 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-09-interrupted-attempts': interruptedAttempts,
 };
 
+const MIGRATION_TABLE = 'gateway_migrations';
+
+/**
+ * The migrations a newer version ran on this database that this version does not know, when it has
+ * run every one this version knows: the schema is ahead. Migrations only add (columns with defaults,
+ * tables), so this version runs on it: an instance of the older version restarted in a rolling
+ * upgrade, or a rollback, starts instead of refusing the database (Kysely's own check, "previously
+ * executed migration … is missing", stopped the whole gateway). Empty when nothing is ahead.
+ */
+async function newerMigrations(db: Kysely<any>): Promise<string[]> {
+  let names: string[];
+  try {
+    const rows = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)}`.execute(db);
+    names = rows.rows.map((row) => row.name);
+  } catch {
+    return []; // no table yet: a new database
+  }
+  const unknown = names.filter((name) => !(name in MIGRATIONS));
+  const mine = Object.keys(MIGRATIONS).every((name) => names.includes(name));
+  return unknown.length > 0 && mine ? unknown : [];
+}
+
+export interface MigrationOutcome {
+  /** The migrations run now. */
+  applied: string[];
+  /** Migrations of a newer version found run already (this version runs on its schema); empty when none. */
+  newer: string[];
+}
+
 /** Brings the schema to the latest migration; throws the first failure (a database error: no secrets in it). */
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrationOutcome> {
+  const newer = await newerMigrations(db);
+  if (newer.length > 0) return { applied: [], newer };
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => MIGRATIONS },
-    migrationTableName: 'gateway_migrations',
+    migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: 'gateway_migrations_lock',
   });
   const { error, results } = await migrator.migrateToLatest();
@@ -226,6 +257,6 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
       cause: error,
     });
   }
-  return (results ?? []).map((result) => result.migrationName);
+  return { applied: (results ?? []).map((result) => result.migrationName), newer: [] };
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
