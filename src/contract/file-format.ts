@@ -10,3 +10,10 @@ export const ACCEPTED_FORMAT =
 export function looksLikeJson(start: string): boolean {
   return /^\s*[[{]/.test(start.replace(/^\uFEFF/, ''));
 }
+
+/** Why a file's bytes are not CSV text, in the words of the pre-flight and both uploads. */
+export const NOT_A_CSV_FILE = 'not a CSV file';
+/** The file holds NUL bytes: a binary file (or UTF-16 text), checked before the text is decoded. */
+export const HOLDS_NUL_BYTES = 'it holds binary data (NUL bytes)';
+/** The file's bytes do not decode as UTF-8 (a UTF-8 BOM is allowed, and dropped). */
+export const NOT_UTF8_TEXT = 'it is not UTF-8 text';

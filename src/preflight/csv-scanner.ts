@@ -2,7 +2,8 @@
  * CSV read as text arrives, in memory bounded by the caller whatever the file's shape: a record's
  * fields are kept as `FieldText` (a capped start, a length and a hash), and only the columns asked
  * for are kept at all. It reads as csv-parse does with `skip_empty_lines` and `relax_column_count`:
- * `,` between fields, the first record delimiter seen (`\n`, `\r\n` or `\r`) for the whole file,
+ * `,` between fields, the first record delimiter seen (`\n`, `\r\n` or `\r`) for the whole file
+ * and only it (in a CRLF file a lone `\r` is text, and a quoting error after a closing quote),
  * `"` quoting with `""` for a quote, empty lines skipped (a line of spaces is not empty: it is a
  * record of one field). Each record comes with its width, which the analysis checks against the
  * header's as the uploads do (the Nscale simulator's csv-parse without `relax_column_count`, and the
@@ -113,6 +114,9 @@ export class CsvScanner {
           } else {
             this.recordChars++;
             if (!this.recordText && !isSpace(code)) this.recordText = true;
+            // A line break that does not end the record (a lone `\r` in a CRLF file) still counts as
+            // csv-parse counts lines, as in a quoted field.
+            if (this.isLineBreak(code, text, i)) this.line++;
           }
           break;
         case 'quoted':
@@ -120,7 +124,7 @@ export class CsvScanner {
           if (code === QUOTE) {
             this.field?.append(text, spanStart, i);
             this.state = 'quoteInQuoted';
-          } else if (code === LF || (code === CR && text.charCodeAt(i + 1) !== LF)) this.line++;
+          } else if (this.isLineBreak(code, text, i)) this.line++;
           break;
         case 'quoteInQuoted':
           if (code === QUOTE) {
@@ -163,10 +167,22 @@ export class CsvScanner {
     if (this.state !== 'afterCr' && this.recordChars > 0) this.emit();
   }
 
+  /**
+   * Whether the character at `i` starts a record delimiter. csv-parse takes the first line ending it
+   * meets outside quotes for the whole file and then ends a record only on that one: in a CRLF file a
+   * lone `\r` (or `\n`) is text of the field, and after a closing quote a quoting error.
+   */
   private isDelimiterStart(code: number, text: string, i: number): boolean {
     if (code !== LF && code !== CR) return false;
-    if (this.delimiter === null) this.delimiter = code === LF ? 'lf' : text.charCodeAt(i + 1) === LF ? 'crlf' : 'cr';
+    const crlf = code === CR && text.charCodeAt(i + 1) === LF;
+    if (this.delimiter === null) this.delimiter = code === LF ? 'lf' : crlf ? 'crlf' : 'cr';
+    if (this.delimiter === 'crlf') return crlf;
     return code === (this.delimiter === 'lf' ? LF : CR);
+  }
+
+  /** A line as csv-parse counts them: a `\n`, or a `\r` not followed by one. */
+  private isLineBreak(code: number, text: string, i: number): boolean {
+    return code === LF || (code === CR && text.charCodeAt(i + 1) !== LF);
   }
 
   private openField(): void {

@@ -18,6 +18,7 @@ import { CsvScanner, type ScannedRecord } from './csv-scanner.js';
 import type { FieldText } from './field-text.js';
 import { FileTally, type CountedRow } from './file-tally.js';
 import { headerProblem } from '../contract/csv-header.js';
+import { HOLDS_NUL_BYTES, NOT_A_CSV_FILE, NOT_UTF8_TEXT } from '../contract/file-format.js';
 import { AnalysisInputError, describeBytes } from './input-error.js';
 import type { FileReport, RowProblem } from './report.js';
 
@@ -102,6 +103,25 @@ function countRow(
   };
 }
 
+/**
+ * The Nscale header rule (`headerProblem`) for names kept at most HEADER_CHARS characters each: two
+ * names cut there are compared whole, by length and hash of all of their text, as the upload compares
+ * them (two long names alike in their first HEADER_CHARS characters are not the same name).
+ */
+function wholeHeaderProblem(fields: readonly (FieldText | undefined)[], header: readonly string[]): string | undefined {
+  const problem = headerProblem(header);
+  if (problem === undefined || !problem.endsWith(' twice') || !fields.some((f) => f?.truncated === true))
+    return problem;
+  // A name cut short stands for its whole text; NUL cannot be in a name (a file with one is refused).
+  const keys = header.map((name, i) => {
+    const field = fields[i];
+    return field?.truncated === true ? `${name}\u0000${field.length()}\u0000${field.digest()}` : name;
+  });
+  const whole = headerProblem(keys);
+  const cut = keys.findIndex((key, i) => key !== header[i] && whole?.includes(JSON.stringify(key)) === true);
+  return cut === -1 ? whole : whole!.replace(JSON.stringify(keys[cut]), JSON.stringify(header[cut]!.trim()));
+}
+
 export class FileAnalysis {
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
   private readonly scanner: CsvScanner;
@@ -139,8 +159,7 @@ export class FileAnalysis {
         'TOO_LARGE',
         `${label}: larger than the analysis limit of ${describeBytes(maxBytes)} (ANALYZE_MAX_BYTES)`,
       );
-    if (chunk.includes(0))
-      throw new AnalysisInputError('BINARY', `${label}: not a CSV file: it holds binary data (NUL bytes)`);
+    if (chunk.includes(0)) throw new AnalysisInputError('BINARY', `${label}: ${NOT_A_CSV_FILE}: ${HOLDS_NUL_BYTES}`);
     this.scanner.write(this.decode(chunk));
     return this.scanner.error !== undefined;
   }
@@ -149,7 +168,7 @@ export class FileAnalysis {
     try {
       return chunk === undefined ? this.decoder.decode() : this.decoder.decode(chunk, { stream: true });
     } catch {
-      throw new AnalysisInputError('NOT_UTF8', `${this.options.label}: not a CSV file: it is not UTF-8 text`);
+      throw new AnalysisInputError('NOT_UTF8', `${this.options.label}: ${NOT_A_CSV_FILE}: ${NOT_UTF8_TEXT}`);
     }
   }
 
@@ -241,7 +260,7 @@ export class FileAnalysis {
   private readHeader(record: ScannedRecord): void {
     const header = record.fields.map((field) => field?.text() ?? '');
     const { label, provider } = this.options;
-    const refused = provider === 'nscale' ? headerProblem(header) : undefined;
+    const refused = provider === 'nscale' ? wholeHeaderProblem(record.fields, header) : undefined;
     if (refused !== undefined) throw new AnalysisInputError('BAD_HEADER', `${label}: not a valid CSV file: ${refused}`);
     const columnIndex = (column: string, what: string): number => {
       const index = header.indexOf(column.trim());

@@ -29,17 +29,30 @@ const ANALYZE = `query($input: AnalyzeDatasetInput!) { analyzeDataset(input: $in
 } }`;
 const UPLOAD = 'mutation($file: Upload!) { uploadFile(file: $file) { id } }';
 
-async function multipart(query: string, variables: object, path: string, csv: string): Promise<GraphQLResponse> {
+type Provider = 'nscale' | 'together';
+
+async function multipart(
+  query: string,
+  variables: object,
+  path: string,
+  csv: string | Uint8Array<ArrayBuffer>,
+  provider: Provider = 'nscale',
+): Promise<GraphQLResponse> {
   const form = new FormData();
   form.set('operations', JSON.stringify({ query, variables }));
   form.set('map', JSON.stringify({ 0: [path] }));
   form.set('0', new File([csv], 'train.csv'));
   const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
     method: 'POST',
-    headers: { accept: 'application/graphql-response+json', ...headersFor(DEMO) },
+    headers: {
+      accept: 'application/graphql-response+json',
+      ...(provider === 'nscale'
+        ? headersFor(DEMO)
+        : { authorization: `Bearer ${DEMO.token}`, 'x-provider': 'together' }),
+    },
     body: form,
   });
-  return (await response.json()) as GraphQLResponse;
+  return { status: response.status, ...((await response.json()) as object) } as GraphQLResponse;
 }
 
 const upload = (csv: string) => multipart(UPLOAD, { file: null }, 'variables.file', csv);
@@ -131,5 +144,71 @@ describe('analyzeDataset predicts what the Nscale upload does with the file', ()
     const res = await analyze(csv, promptColumn);
     expect(res.errors).toBeUndefined();
     expect(prediction(res).refused).toBe(false);
+  });
+});
+
+describe('analyzeDataset predicts what each provider’s upload does with line endings and bytes', () => {
+  const TOGETHER_MODEL = 'meta-llama/Llama-3.2-3B-Instruct';
+  const uploadTo = (provider: Provider, csv: string | Uint8Array<ArrayBuffer>) =>
+    multipart(UPLOAD, { file: null }, 'variables.file', csv, provider);
+  const analyzeFor = (provider: Provider, csv: string | Uint8Array<ArrayBuffer>) =>
+    multipart(
+      ANALYZE,
+      {
+        input: {
+          trainingFile: null,
+          baseModelId: provider === 'nscale' ? LLAMA_INSTRUCT : TOGETHER_MODEL,
+          promptColumn: 'prompt',
+          answerColumn: 'answer',
+        },
+      },
+      'variables.input.trainingFile',
+      csv,
+      provider,
+    );
+
+  // Regression: the pre-flight took any `\r` for a line ending once the file's first was `\r\n`,
+  // where csv-parse (both uploads) ends a record only on `\r\n`: a lone `\r` is text of the cell,
+  // and after a closing quote it is a quoting error.
+  describe.each(['nscale', 'together'] as const)('on %s', (provider) => {
+    it('a lone \\r in a cell of a CRLF file: taken by both', async () => {
+      const csv = 'prompt,answer\r\nx\r,z\r\n';
+      expect((await uploadTo(provider, csv)).errors).toBeUndefined();
+      const res = await analyzeFor(provider, csv);
+      expect(res.errors).toBeUndefined();
+      expect(prediction(res).refused).toBe(false);
+      expect(res.data!.analyzeDataset.training.usableRows).toBe(1);
+    });
+
+    it('a lone \\r after a closing quote in a CRLF file: refused by both', async () => {
+      const csv = 'prompt,answer\r\nx,"q"\r ,b\r\n';
+      expect((await uploadTo(provider, csv)).errors?.[0]?.message).toMatch(/Invalid Closing Quote/);
+      const predicted = prediction(await analyzeFor(provider, csv));
+      expect(predicted.refused).toBe(true);
+      expect(predicted.message).toMatch(/Invalid Closing Quote: [^]*the upload refuses the whole file$/);
+    });
+
+    // Regression: Together's conversion sent Latin-1 as U+FFFD, a NUL byte as \u0000, and read
+    // UTF-16 with its BOM, while the pre-flight (and Nscale's upload) refuse the file.
+    it.each([
+      ['Latin-1', Buffer.from('prompt,answer\nq,caf\xe9\n', 'latin1'), 'it is not UTF-8 text'],
+      ['a NUL byte in a cell', Buffer.from('prompt,answer\nq,a\0b\n'), 'it holds binary data (NUL bytes)'],
+      [
+        'UTF-16LE with its BOM',
+        Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('prompt,answer\nq,a\n', 'utf16le')]),
+        'it holds binary data (NUL bytes)',
+      ],
+    ])('%s: refused by both, in the same words', async (_name, bytes, why) => {
+      const file = new Uint8Array(bytes);
+      const uploaded = await uploadTo(provider, file);
+      expect(uploaded.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'file' });
+      // The Nscale service's own words (the simulator) differ by a word; Together's conversion says the pre-flight's.
+      const said =
+        provider === 'nscale' ? `file: not a valid CSV file: ${why}` : `file: train.csv: not a CSV file: ${why}`;
+      expect(uploaded.errors?.[0]?.message).toBe(said);
+      const predicted = prediction(await analyzeFor(provider, file));
+      expect(predicted.refused).toBe(true);
+      expect(predicted.message.startsWith(`trainingFile: not a CSV file: ${why}; `)).toBe(true);
+    });
   });
 });

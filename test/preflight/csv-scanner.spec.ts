@@ -38,6 +38,11 @@ function reference(text: string, asWritten = false): string[][] | 'error' {
 const cell = fc.oneof(
   fc.stringMatching(/^[a-z ]{0,6}$/),
   fc.stringMatching(/^[a-z ,\n\r"]{0,8}$/).map((text) => `"${text.replaceAll('"', '""')}"`),
+  // A lone `\r` in an unquoted cell, or just after a closing quote: in a CRLF file it ends no record
+  // (csv-parse keeps it as text, or refuses the quote), in an LF file it is text, and first in a file
+  // it makes `\r` the line ending.
+  fc.stringMatching(/^[a-z ]{0,3}\r[a-z ]{0,3}$/),
+  fc.stringMatching(/^[a-z ]{0,4}$/).map((text) => `"${text}"\r`),
 );
 
 const csvText = fc
@@ -106,6 +111,17 @@ describe('the pre-flight CSV reader', () => {
       [5, 2, false],
       [6, 1, false],
     ]);
+  });
+
+  it('a lone \\r in a CRLF file is text of the field, and after a closing quote a quoting error', () => {
+    expect(scan(['prompt,answer\r\nx\r,z\r\n'], true)).toEqual({
+      records: [
+        ['prompt', 'answer'],
+        ['x\r', 'z'],
+      ],
+      error: undefined,
+    });
+    expect(scan(['prompt,answer\r\nx,"q"\r ,b\r\n']).error).toMatch(/^Invalid Closing Quote: got "\r" at line 2/);
   });
 
   it('a CRLF file whose first line ending is split across two chunks', () => {

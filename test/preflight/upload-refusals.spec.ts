@@ -57,6 +57,21 @@ describe('the header rule of the Nscale upload', () => {
     });
   });
 
+  it('compares names longer than the part of them kept whole, as the simulator does', async () => {
+    // Regression: names were cut at 1,024 characters before being compared, so two names alike in
+    // their first 1,024 characters were said to be the same one, while the simulator took the file.
+    const long = 'c'.repeat(1100);
+    const report = await run(`question,answer,${long}x,${long}y\na?,yes,1,2\n`);
+    expect(report.training.usableRows).toBe(1);
+    await expect(run(`question,answer,${long}x,${long}x\na?,yes,1,2\n`)).rejects.toMatchObject({
+      code: 'BAD_HEADER',
+      message: `input.trainingFile: not a valid CSV file: the header row names column ${JSON.stringify('c'.repeat(1024))} twice`,
+    });
+    await expect(run(`question,answer,${long}x,answer\na?,yes,1,2\n`)).rejects.toMatchObject({
+      message: 'input.trainingFile: not a valid CSV file: the header row names column "answer" twice',
+    });
+  });
+
   it('is not Together’s: its conversion reads the two columns by name', async () => {
     const report = await run('question,answer,\na?,yes,\n', { provider: 'together' });
     expect(report.training.usableRows).toBe(1);

@@ -5,6 +5,11 @@
  * one instruction sample, `{"prompt": …, "completion": …}`, Together's instruction format, and the
  * bytes go on chunk by chunk with the stream's backpressure, never held whole.
  *
+ * The CSV must be UTF-8 text, as the pre-flight and Nscale's upload require: a NUL byte or bytes that
+ * do not decode refuse it in the pre-flight's words as they arrive (csv-parse would send them on as
+ * U+0000 or U+FFFD, or read a UTF-16 file by its BOM). An error of the source stream itself (the
+ * upload's refusal: too slow, too large, the client gone) goes on as it is, never as a row's problem.
+ *
  * The header is read before anything is sent upstream, so that a CSV without the columns is refused
  * (BAD_USER_INPUT naming the columns found) before a file exists at Together. A later row that
  * cannot be converted (an empty answer, a quoting error, more or fewer fields than the header names)
@@ -21,8 +26,9 @@
  * limit. Sent on, the file would have met Together's own refusal mid-stream, which says nothing of
  * the conversion (or, the connection closed under the PUT, reads as EPIPE).
  */
-import { Readable } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { CsvError } from 'csv-parse';
+import { HOLDS_NUL_BYTES, NOT_A_CSV_FILE, NOT_UTF8_TEXT } from '../../contract/file-format.js';
 import { UpstreamError } from '../errors.js';
 
 export interface CsvColumns {
@@ -86,15 +92,11 @@ export async function csvToJsonl(
   columns: CsvColumns = {},
   maxBytes = Number.POSITIVE_INFINITY,
 ): Promise<ConvertedCsv> {
-  const { parse } = await import('csv-parse');
-  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true });
   const sizes: ConversionProgress = { csvBytes: 0, jsonlBytes: 0 };
-  source.on('error', (error) => parser.destroy(error));
-  source.pipe(parser);
-  source.on('data', (chunk: Buffer | string) => (sizes.csvBytes += Buffer.byteLength(chunk)));
-  const rows = parser[Symbol.asyncIterator]() as AsyncIterator<string[]>;
+  const csv = await readCsv(source, filename, sizes);
+  const { rows } = csv;
   const first = await rows.next().catch((error: unknown) => {
-    throw refuse(`${filename}: not a readable CSV file: ${(error as CsvError).message}`);
+    throw csv.unread() ?? refuse(`${filename}: not a readable CSV file: ${(error as CsvError).message}`);
   });
   if (first.done === true) throw refuse(`${filename}: the CSV file is empty.`);
   const header = first.value.map((h) => h.trim());
@@ -102,7 +104,7 @@ export async function csvToJsonl(
   const answerName = columns.answerColumn ?? (header.includes('answer') ? 'answer' : 'completion');
   const answerAt = header.indexOf(answerName);
   if (promptAt < 0 || answerAt < 0) {
-    parser.destroy();
+    csv.close();
     source.destroy();
     throw refuse(
       `${filename}: Together fine-tunes on JSONL; a CSV is converted from its ` +
@@ -117,7 +119,7 @@ export async function csvToJsonl(
     try {
       next = await rows.next();
     } catch (error) {
-      throw refuse(`${filename}: row ${row + 1}: ${(error as Error).message}`);
+      throw csv.unread() ?? refuse(`${filename}: row ${row + 1}: ${(error as Error).message}`);
     }
     if (next.done === true) return null;
     row++;
@@ -153,10 +155,70 @@ export async function csvToJsonl(
   const out = Readable.from(lines(), { objectMode: false });
   // The upload ending early (refused, aborted) lets go of the caller's stream too.
   out.once('close', () => {
-    if (!parser.destroyed) parser.destroy();
+    csv.close();
     if (!source.readableEnded) source.destroy();
   });
   return { body: out, progress: () => ({ ...sizes }) };
+}
+
+/** The CSV's rows as csv-parse reads them from `source`'s bytes, once known to be UTF-8 text. */
+async function readCsv(source: Readable, filename: string, sizes: ConversionProgress) {
+  const { parse } = await import('csv-parse');
+  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true });
+  /**
+   * Why the CSV could not be read to the end other than its parsing: the upload's own refusal (too
+   * slow, too large, the client gone) or bytes that are not UTF-8 text. It goes on as it is, never as
+   * a row's problem: the row being read when it came is not at fault.
+   */
+  let unread: unknown;
+  const stop = (error: unknown): void => {
+    unread ??= error;
+    parser.destroy(error as Error);
+  };
+  const text = utf8Text(filename);
+  source.on('error', stop);
+  text.on('error', stop);
+  source.pipe(text).pipe(parser);
+  source.on('data', (chunk: Buffer | string) => (sizes.csvBytes += Buffer.byteLength(chunk)));
+  return {
+    rows: parser[Symbol.asyncIterator]() as AsyncIterator<string[]>,
+    unread: (): unknown => unread,
+    close(): void {
+      if (!parser.destroyed) parser.destroy();
+      if (!text.destroyed) text.destroy();
+    },
+  };
+}
+
+/**
+ * The upload's bytes passed on as they are once known to be UTF-8 text, as the pre-flight and Nscale's
+ * upload require: a file with a NUL byte (binary, or UTF-16) or bytes that do not decode as UTF-8
+ * (Latin-1, a UTF-16 BOM) is refused in the pre-flight's words as its chunk arrives, where csv-parse
+ * would read it on, sending U+FFFD or U+0000 to Together. A UTF-8 BOM decodes (csv-parse drops it).
+ */
+function utf8Text(filename: string): Transform {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const notCsv = (why: string): UpstreamError => refuse(`${filename}: ${NOT_A_CSV_FILE}: ${why}`);
+  const decodes = (chunk?: Buffer): boolean => {
+    try {
+      if (chunk === undefined) decoder.decode();
+      else decoder.decode(chunk, { stream: true });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return new Transform({
+    transform(chunk: Buffer | string, _encoding, done: TransformCallback) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      if (bytes.includes(0)) return done(notCsv(HOLDS_NUL_BYTES));
+      if (!decodes(bytes)) return done(notCsv(NOT_UTF8_TEXT));
+      done(null, bytes);
+    },
+    flush(done: TransformCallback) {
+      done(decodes() ? null : notCsv(NOT_UTF8_TEXT));
+    },
+  });
 }
 
 /** Why a row's fields cannot be matched to the header's columns (the pre-flight's words for it). */
