@@ -58,9 +58,23 @@ export function secretForms(secret: string): string[] {
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** One pattern matching every form of every secret; null when there is nothing to scrub. */
-export function secretsPattern(secrets: Iterable<string>): RegExp | null {
-  const forms = [...new Set([...secrets].flatMap(secretForms))].sort((a, b) => b.length - a.length);
+/**
+ * One pattern matching every form of every secret; null when there is nothing to scrub. `inJson`: for
+ * serialised JSON (a log line), where a secret inside a string is escaped, so a form holding a quote
+ * no backslash escapes can only match the document's own structure: such forms are left out (a variable
+ * named like a secret, `"","method":"POST"`, held, rewrote every log line's `","method":"POST"` and made
+ * it invalid JSON, other callers' lines included). Their escaped forms stay.
+ */
+/**
+ * A form that, found in serialised JSON, could span its structure: a quote not escaped by a backslash
+ * before it (a string's end), or a backslash at its end that escapes what follows.
+ */
+const BREAKS_JSON = /(?:^|[^\\])(?:\\\\)*"|(?:^|[^\\])\\(?:\\\\)*$/;
+
+export function secretsPattern(secrets: Iterable<string>, { inJson = false } = {}): RegExp | null {
+  const forms = [...new Set([...secrets].flatMap(secretForms))]
+    .filter((form) => !inJson || !BREAKS_JSON.test(form))
+    .sort((a, b) => b.length - a.length);
   return forms.length === 0 ? null : new RegExp(forms.map(escapeRegExp).join('|'), 'g');
 }
 

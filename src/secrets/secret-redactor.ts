@@ -18,6 +18,8 @@ export interface SecretRedactor {
   hold(secrets: Iterable<string>): () => void;
   /** `text` with every form of every held secret replaced by `[redacted]`. */
   scrub(text: string): string;
+  /** `scrub` for serialised JSON (a log line): the forms that could only match its structure are left out (secret-forms.ts). */
+  scrubJson(text: string): string;
 }
 
 /** How many sets of secrets keep their pattern (in this process only, like the secrets held). */
@@ -26,13 +28,14 @@ const RECENT_PATTERNS = 64;
 export function createSecretRedactor(): SecretRedactor {
   const held = new Map<string, number>();
   let pattern: RegExp | null | undefined = null;
+  let jsonPattern: RegExp | null | undefined = null;
   const recent = new Map<string, RegExp | null>();
-  const patternOfHeld = (): RegExp | null => {
+  const patternOfHeld = (inJson: boolean): RegExp | null => {
     const secrets = [...held.keys()].sort();
-    const key = secrets.join('\u0000');
+    const key = `${inJson ? 'json' : 'text'}\u0000${secrets.join('\u0000')}`;
     let found = recent.get(key);
     if (found === undefined) {
-      found = secretsPattern(secrets);
+      found = secretsPattern(secrets, { inJson });
       if (recent.size >= RECENT_PATTERNS) recent.delete(recent.keys().next().value!);
     } else recent.delete(key);
     recent.set(key, found);
@@ -45,7 +48,7 @@ export function createSecretRedactor(): SecretRedactor {
       for (const secret of mine) {
         const count = held.get(secret) ?? 0;
         held.set(secret, count + 1);
-        if (count === 0) pattern = undefined;
+        if (count === 0) pattern = jsonPattern = undefined;
       }
       let released = false;
       return () => {
@@ -55,14 +58,18 @@ export function createSecretRedactor(): SecretRedactor {
           const count = held.get(secret) ?? 0;
           if (count <= 1) {
             held.delete(secret);
-            pattern = undefined;
+            pattern = jsonPattern = undefined;
           } else held.set(secret, count - 1);
         }
       };
     },
     scrub(text) {
-      if (pattern === undefined) pattern = patternOfHeld();
+      if (pattern === undefined) pattern = patternOfHeld(false);
       return pattern === null ? text : text.replace(pattern, REDACTED);
+    },
+    scrubJson(text) {
+      if (jsonPattern === undefined) jsonPattern = patternOfHeld(true);
+      return jsonPattern === null ? text : text.replace(jsonPattern, REDACTED);
     },
   };
 }

@@ -28,7 +28,7 @@ export function redactingLogger(logger: Logger, redactor: SecretRedactor): Logge
     {
       level: logger.level,
       redact: { paths: CREDENTIAL_PATHS, censor: '[redacted]' },
-      hooks: { streamWrite: (line) => redactor.scrub(line) },
+      hooks: { streamWrite: (line) => redactor.scrubJson(line) },
     },
     stream,
   );

@@ -23,4 +23,22 @@ describe('the secret redactor', () => {
       }
     }
   });
+
+  it('leaves a JSON line valid when a held value is made of its structure, and still scrubs it inside strings', () => {
+    // Regression: a variable named like a secret, `","method":"POST"`, held while its request ran,
+    // rewrote the `","method":"POST"` of every log line (other callers' too) into invalid JSON.
+    const redactor = createSecretRedactor();
+    const structural = '","method":"POST"';
+    const release = redactor.hold([structural, 'plain-secret-123']);
+    const line = JSON.stringify({ requestId: 'r1', method: 'POST', path: '/graphql', note: 'plain-secret-123' });
+    const scrubbed = redactor.scrubJson(line);
+    expect(JSON.parse(scrubbed)).toEqual({ requestId: 'r1', method: 'POST', path: '/graphql', note: '[redacted]' });
+    // Inside a string the value is escaped, and that form is scrubbed.
+    const echoed = JSON.stringify({ message: `upstream said ${structural}` });
+    expect(JSON.parse(redactor.scrubJson(echoed))).toEqual({ message: 'upstream said [redacted]' });
+    // Free text (an error's message before it is serialised) keeps every form.
+    expect(redactor.scrub(`upstream said ${structural}`)).toBe('upstream said [redacted]');
+    release();
+    expect(redactor.scrubJson(line)).toBe(line);
+  });
 });
