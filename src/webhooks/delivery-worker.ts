@@ -52,6 +52,38 @@ export interface DeliveryWorker {
   close(): Promise<void>;
 }
 
+/**
+ * Interrupted attempts after which a delivery is not sent again: one whose sending stops the instance
+ * each time (a crash it causes, a stall past its lease) would otherwise be claimed at every lease's
+ * expiry for ever, taking instance after instance down and sending the receiver a copy each time (a
+ * crash spends no retry). It fails instead, saying why; its owner may redeliver it.
+ */
+export const MAX_INTERRUPTED_ATTEMPTS = 5;
+
+/** The outcome of a delivery not sent again (MAX_INTERRUPTED_ATTEMPTS): failed, with no retry. */
+function givenUp(interrupted: number): AttemptOutcome {
+  return {
+    kind: 'failed',
+    responseCode: null,
+    error:
+      `not sent: ${interrupted} of its attempts were interrupted (the instances sending them stopped ` +
+      'before an outcome), so it is not sent again; redeliver it to try again',
+    durationMs: 0,
+    retryAt: null,
+  };
+}
+
+/** What the attempt of `claim` comes to: sent (a failure with its retry, by the schedule's count), or given up unsent. */
+async function outcomeOf(
+  options: DeliveryWorkerOptions,
+  claim: ClaimedDelivery,
+  { secrets, at, scheduled }: { secrets: string[]; at: Date; scheduled: number },
+): Promise<AttemptOutcome> {
+  if (claim.interruptedAttempts >= MAX_INTERRUPTED_ATTEMPTS) return givenUp(claim.interruptedAttempts);
+  const sent = await options.send(claim, secrets, at);
+  return sent.kind === 'failed' ? { ...sent, retryAt: options.retryAt(scheduled, new Date(options.now())) } : sent;
+}
+
 export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
   const { store, logger, now } = options;
   const flying = new Set<Promise<void>>();
@@ -71,9 +103,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     // no retry (its delivery is sent again as soon as its lease expires, as before).
     const scheduled = number - claim.interruptedAttempts;
     logger.debug({ deliveryId: claim.id, endpointId: claim.endpointId, attempt: number }, 'webhook attempt');
-    const sent = await options.send(claim, secrets, at);
-    const outcome: AttemptOutcome =
-      sent.kind === 'failed' ? { ...sent, retryAt: options.retryAt(scheduled, new Date(now())) } : sent;
+    const outcome = await outcomeOf(options, claim, { secrets, at, scheduled });
     const recorded = await store.finishAttempt(claim, outcome, new Date(now()));
     if (!recorded) {
       logger.warn({ deliveryId: claim.id }, 'webhook attempt outcome not recorded: the lease was lost meanwhile');

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { createUpstreamClient, type ClosableUpstreamClient } from '../../src/upstream/client.js';
-import { createDeliveryWorker } from '../../src/webhooks/delivery-worker.js';
+import { createDeliveryWorker, MAX_INTERRUPTED_ATTEMPTS } from '../../src/webhooks/delivery-worker.js';
 import type { AttemptOutcome, ClaimedDelivery, WebhookStore } from '../../src/webhooks/webhook-store.js';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
 import { logLines, startGatewayProcess, type GatewayProcess } from '../harness/gateway-process.js';
@@ -230,5 +230,59 @@ describe('the retry schedule after an interrupted attempt', () => {
     // The metrics hear of the interrupted attempt the claim recorded, then of this one's outcome.
     expect(told).toEqual(['interrupted', 'failed']);
     expect(finished[0]).toMatchObject({ kind: 'failed', retryAt: expect.any(Date) });
+  });
+
+  it('gives a delivery up, unsent, once its attempts were interrupted MAX_INTERRUPTED_ATTEMPTS times', async () => {
+    // One whose sending stops the instance each time would otherwise be claimed again at every lease's expiry.
+    const claim: ClaimedDelivery = {
+      id: 'msg_2',
+      endpointId: 'wh_1',
+      type: 'JOB_CREATED',
+      jobId: 'job-2',
+      state: 'pending',
+      attemptCount: MAX_INTERRUPTED_ATTEMPTS,
+      interruptedAttempts: MAX_INTERRUPTED_ATTEMPTS,
+      interrupted: true,
+      nextAttemptAt: new Date(0),
+      lastResponseCode: null,
+      createdAt: new Date(0),
+      body: '{}',
+      url: 'https://receiver.example/hook',
+      lease: 'lease-2',
+    };
+    let claims = [claim];
+    const finished: AttemptOutcome[] = [];
+    let sent = 0;
+    const store = {
+      claimDue: async () => [claims, (claims = [])][0]!,
+      signingSecrets: async () => ['whsec_c2VjcmV0'],
+      finishAttempt: async (_claim: ClaimedDelivery, outcome: AttemptOutcome) => finished.push(outcome) > 0,
+    } as Partial<WebhookStore> as WebhookStore;
+    const worker = createDeliveryWorker({
+      store,
+      send: async () => (sent++, { kind: 'delivered', responseCode: 200, durationMs: 3 }),
+      retryAt: (_attempt, at) => new Date(at.getTime() + 1_000),
+      instanceId: 'instance-1',
+      scanMs: 60_000,
+      leaseMs: 60_000,
+      concurrency: 1,
+      caps: { perEndpoint: 2, perOwner: 1 },
+      now: Date.now,
+      logger: pino({ level: 'silent' }),
+    });
+    await eventually(() => (finished.length === 1 ? true : undefined), 5_000, 'the outcome recorded');
+    await worker.close();
+    expect(sent).toBe(0);
+    expect(finished).toEqual([
+      {
+        kind: 'failed',
+        responseCode: null,
+        error:
+          `not sent: ${MAX_INTERRUPTED_ATTEMPTS} of its attempts were interrupted (the instances sending them ` +
+          'stopped before an outcome), so it is not sent again; redeliver it to try again',
+        durationMs: 0,
+        retryAt: null,
+      },
+    ]);
   });
 });
