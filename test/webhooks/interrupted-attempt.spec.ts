@@ -14,7 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { createUpstreamClient, type ClosableUpstreamClient } from '../../src/upstream/client.js';
-import { createDeliveryWorker, MAX_INTERRUPTED_ATTEMPTS } from '../../src/webhooks/delivery-worker.js';
+import {
+  createDeliveryWorker,
+  MAX_INTERRUPTED_ATTEMPTS,
+  type DeliveryWorkerOptions,
+} from '../../src/webhooks/delivery-worker.js';
 import type { AttemptOutcome, ClaimedDelivery, WebhookStore } from '../../src/webhooks/webhook-store.js';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
 import { logLines, startGatewayProcess, type GatewayProcess } from '../harness/gateway-process.js';
@@ -182,50 +186,63 @@ describe.skipIf(!POSTGRES)(`an attempt cut short by kill -9${POSTGRES_SKIP_REASO
   }, 180_000);
 });
 
+/** A claimed delivery after `interrupted` interrupted attempts of `attempts`, the last claim having found one. */
+const claimed = (attempts: number, interrupted: number): ClaimedDelivery => ({
+  id: 'msg_1',
+  endpointId: 'wh_1',
+  type: 'JOB_CREATED',
+  jobId: 'job-1',
+  state: 'pending',
+  attemptCount: attempts,
+  interruptedAttempts: interrupted,
+  interrupted: true,
+  nextAttemptAt: new Date(0),
+  lastResponseCode: null,
+  createdAt: new Date(0),
+  body: '{}',
+  url: 'https://receiver.example/hook',
+  lease: 'lease-1',
+});
+
+/** Runs a worker over a store that hands it `claim` once; what it recorded, scheduled and told the metrics. */
+async function workOnce(claim: ClaimedDelivery, send: DeliveryWorkerOptions['send']) {
+  let claims = [claim];
+  const finished: AttemptOutcome[] = [];
+  const scheduled: number[] = [];
+  const told: string[] = [];
+  const store = {
+    // The claim once, then nothing more.
+    claimDue: async () => [claims, (claims = [])][0]!,
+    signingSecrets: async () => ['whsec_c2VjcmV0'],
+    finishAttempt: async (_claim: ClaimedDelivery, outcome: AttemptOutcome) => finished.push(outcome) > 0,
+  } as Partial<WebhookStore> as WebhookStore;
+  const worker = createDeliveryWorker({
+    store,
+    send,
+    retryAt: (attempt, at) => (scheduled.push(attempt), new Date(at.getTime() + 1_000)),
+    instanceId: 'instance-1',
+    scanMs: 60_000,
+    leaseMs: 60_000,
+    concurrency: 1,
+    caps: { perEndpoint: 2, perOwner: 1 },
+    now: Date.now,
+    logger: pino({ level: 'silent' }),
+    onOutcome: (outcome) => told.push(outcome),
+  });
+  await eventually(() => (finished.length === 1 ? true : undefined), 5_000, 'the outcome recorded');
+  await worker.close();
+  return { finished, scheduled, told };
+}
+
 describe('the retry schedule after an interrupted attempt', () => {
   it('counts the attempts that had an outcome only: a crash spends no retry', async () => {
-    const claim: ClaimedDelivery = {
-      id: 'msg_1',
-      endpointId: 'wh_1',
-      type: 'JOB_CREATED',
-      jobId: 'job-1',
-      state: 'pending',
-      // Attempt 1 failed, attempt 2 was interrupted: this is the third attempt, the schedule's second.
-      attemptCount: 2,
-      interruptedAttempts: 1,
-      interrupted: true,
-      nextAttemptAt: new Date(0),
-      lastResponseCode: null,
-      createdAt: new Date(0),
-      body: '{}',
-      url: 'https://receiver.example/hook',
-      lease: 'lease-1',
-    };
-    let claims = [claim];
-    const finished: AttemptOutcome[] = [];
-    const scheduled: number[] = [];
-    const told: string[] = [];
-    const store = {
-      // The claim once, then nothing more.
-      claimDue: async () => [claims, (claims = [])][0]!,
-      signingSecrets: async () => ['whsec_c2VjcmV0'],
-      finishAttempt: async (_claim: ClaimedDelivery, outcome: AttemptOutcome) => finished.push(outcome) > 0,
-    } as Partial<WebhookStore> as WebhookStore;
-    const worker = createDeliveryWorker({
-      store,
-      send: async () => ({ kind: 'failed', responseCode: 500, error: 'HTTP 500', durationMs: 3 }),
-      retryAt: (attempt, at) => (scheduled.push(attempt), new Date(at.getTime() + 1_000)),
-      instanceId: 'instance-1',
-      scanMs: 60_000,
-      leaseMs: 60_000,
-      concurrency: 1,
-      caps: { perEndpoint: 2, perOwner: 1 },
-      now: Date.now,
-      logger: pino({ level: 'silent' }),
-      onOutcome: (outcome) => told.push(outcome),
-    });
-    await eventually(() => (finished.length === 1 ? true : undefined), 5_000, 'the attempt recorded');
-    await worker.close();
+    // Attempt 1 failed, attempt 2 was interrupted: this is the third attempt, the schedule's second.
+    const { finished, scheduled, told } = await workOnce(claimed(2, 1), async () => ({
+      kind: 'failed',
+      responseCode: 500,
+      error: 'HTTP 500',
+      durationMs: 3,
+    }));
     expect(scheduled).toEqual([2]);
     // The metrics hear of the interrupted attempt the claim recorded, then of this one's outcome.
     expect(told).toEqual(['interrupted', 'failed']);
@@ -234,45 +251,13 @@ describe('the retry schedule after an interrupted attempt', () => {
 
   it('gives a delivery up, unsent, once its attempts were interrupted MAX_INTERRUPTED_ATTEMPTS times', async () => {
     // One whose sending stops the instance each time would otherwise be claimed again at every lease's expiry.
-    const claim: ClaimedDelivery = {
-      id: 'msg_2',
-      endpointId: 'wh_1',
-      type: 'JOB_CREATED',
-      jobId: 'job-2',
-      state: 'pending',
-      attemptCount: MAX_INTERRUPTED_ATTEMPTS,
-      interruptedAttempts: MAX_INTERRUPTED_ATTEMPTS,
-      interrupted: true,
-      nextAttemptAt: new Date(0),
-      lastResponseCode: null,
-      createdAt: new Date(0),
-      body: '{}',
-      url: 'https://receiver.example/hook',
-      lease: 'lease-2',
-    };
-    let claims = [claim];
-    const finished: AttemptOutcome[] = [];
     let sent = 0;
-    const store = {
-      claimDue: async () => [claims, (claims = [])][0]!,
-      signingSecrets: async () => ['whsec_c2VjcmV0'],
-      finishAttempt: async (_claim: ClaimedDelivery, outcome: AttemptOutcome) => finished.push(outcome) > 0,
-    } as Partial<WebhookStore> as WebhookStore;
-    const worker = createDeliveryWorker({
-      store,
-      send: async () => (sent++, { kind: 'delivered', responseCode: 200, durationMs: 3 }),
-      retryAt: (_attempt, at) => new Date(at.getTime() + 1_000),
-      instanceId: 'instance-1',
-      scanMs: 60_000,
-      leaseMs: 60_000,
-      concurrency: 1,
-      caps: { perEndpoint: 2, perOwner: 1 },
-      now: Date.now,
-      logger: pino({ level: 'silent' }),
-    });
-    await eventually(() => (finished.length === 1 ? true : undefined), 5_000, 'the outcome recorded');
-    await worker.close();
+    const { finished, scheduled } = await workOnce(
+      claimed(MAX_INTERRUPTED_ATTEMPTS, MAX_INTERRUPTED_ATTEMPTS),
+      async () => (sent++, { kind: 'delivered', responseCode: 200, durationMs: 3 }),
+    );
     expect(sent).toBe(0);
+    expect(scheduled).toEqual([]);
     expect(finished).toEqual([
       {
         kind: 'failed',
