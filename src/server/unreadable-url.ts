@@ -9,6 +9,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../telemetry/gateway-metrics.js';
+import { requestIdFrom } from '../telemetry/request-scope.js';
+import { REQUEST_ID_HEADER } from './use-request-id.js';
 
 const REFUSAL = JSON.stringify({
   errors: [
@@ -36,15 +38,20 @@ export function refuseUnreadableUrl(
   logger: Logger,
   metrics: GatewayMetrics | null,
 ): void {
+  // A request id and a line shaped as every other request's (use-request-log.ts), so that the operator finds it.
+  const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER] as string | undefined);
   res.writeHead(400, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(REFUSAL),
+    [REQUEST_ID_HEADER]: requestId,
   });
   res.end(REFUSAL);
   metrics?.response(400, 'BAD_REQUEST');
   logger.info(
     {
+      requestId,
       method: req.method,
+      path: (req.url ?? '/').split('?')[0]!.slice(0, 200),
       status: 400,
       host: (req.headers.host ?? '').slice(0, 200),
       refused: 'unreadable Host header',

@@ -93,7 +93,13 @@ describe.each(['true', 'false'])('RESPONSE_CACHE_ENABLED=%s', (cache) => {
     });
     expect(answer.body).not.toContain(host);
     expect(lines.slice(before)).toContainEqual(
-      expect.objectContaining({ msg: 'request', status: 400, refused: 'unreadable Host header', host }),
+      expect.objectContaining({
+        msg: 'request',
+        path: '/graphql',
+        status: 400,
+        refused: 'unreadable Host header',
+        host,
+      }),
     );
   });
 
