@@ -9,15 +9,23 @@
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-/** Why `header` cannot be the header row of an Nscale upload, or undefined when it can. */
-export function headerProblem(header: readonly string[]): string | undefined {
+/**
+ * Why `header` cannot be the header row of an Nscale upload, or undefined when it can. `identity`
+ * tells two names apart where `header` holds only their start (the pre-flight keeps 1,024 characters of
+ * a name): by default the trimmed name itself.
+ */
+export function headerProblem(
+  header: readonly string[],
+  identity: (index: number) => string = (index) => header[index]!.trim(),
+): string | undefined {
   const names = header.map((h) => h.trim());
   const blank = names.findIndex((n) => n === '');
   if (blank !== -1) return `column ${blank + 1} of the header row has no name`;
   const seen = new Set<string>();
-  for (const name of names) {
-    if (seen.has(name)) return `the header row names column ${JSON.stringify(name)} twice`;
-    seen.add(name);
+  for (const [index, name] of names.entries()) {
+    const id = identity(index);
+    if (seen.has(id)) return `the header row names column ${JSON.stringify(name)} twice`;
+    seen.add(id);
   }
   if (names.every((n) => NUMBER.test(n))) {
     return 'the first row holds only numbers: a CSV needs a header row naming its columns';

@@ -104,22 +104,17 @@ function countRow(
 }
 
 /**
- * The Nscale header rule (`headerProblem`) for names kept at most HEADER_CHARS characters each: two
- * names cut there are compared whole, by length and hash of all of their text, as the upload compares
- * them (two long names alike in their first HEADER_CHARS characters are not the same name).
+ * Who each name of an Nscale header is for the header rule (`headerProblem`), its names kept at most
+ * HEADER_CHARS characters each: a name cut there stands for the length and hash of all of its text, as
+ * the upload compares names whole (two long names alike in their first HEADER_CHARS are not the same).
  */
-function wholeHeaderProblem(fields: readonly (FieldText | undefined)[], header: readonly string[]): string | undefined {
-  const problem = headerProblem(header);
-  if (problem === undefined || !problem.endsWith(' twice') || !fields.some((f) => f?.truncated === true))
-    return problem;
-  // A name cut short stands for its whole text; NUL cannot be in a name (a file with one is refused).
-  const keys = header.map((name, i) => {
-    const field = fields[i];
+function headerIdentity(fields: readonly (FieldText | undefined)[], header: readonly string[]) {
+  return (index: number): string => {
+    const name = header[index]!.trim();
+    const field = fields[index];
+    // NUL cannot be in a name (a file with one is refused).
     return field?.truncated === true ? `${name}\u0000${field.length()}\u0000${field.digest()}` : name;
-  });
-  const whole = headerProblem(keys);
-  const cut = keys.findIndex((key, i) => key !== header[i] && whole?.includes(JSON.stringify(key)) === true);
-  return cut === -1 ? whole : whole!.replace(JSON.stringify(keys[cut]), JSON.stringify(header[cut]!.trim()));
+  };
 }
 
 export class FileAnalysis {
@@ -260,7 +255,7 @@ export class FileAnalysis {
   private readHeader(record: ScannedRecord): void {
     const header = record.fields.map((field) => field?.text() ?? '');
     const { label, provider } = this.options;
-    const refused = provider === 'nscale' ? wholeHeaderProblem(record.fields, header) : undefined;
+    const refused = provider === 'nscale' ? headerProblem(header, headerIdentity(record.fields, header)) : undefined;
     if (refused !== undefined) throw new AnalysisInputError('BAD_HEADER', `${label}: not a valid CSV file: ${refused}`);
     const columnIndex = (column: string, what: string): number => {
       const index = header.indexOf(column.trim());
