@@ -1,6 +1,8 @@
 /**
- * The hyperparameter rules of the fine-tuning service (seed guide + upstream contract), in one place
- * so that the simulator and the gateway's validation apply them identically.
+ * Nscale's hyperparameter rules (seed guide + upstream contract, docs/nscale-contract.md), in one place
+ * so that the Nscale simulator and the gateway's validation of an Nscale job (validate-job-input.ts)
+ * apply them identically. They are not Together's: a Together job is checked against its base model's
+ * own limits (resolvers/validate-together-job.ts). The defaults are the gateway's on every provider.
  */
 
 export const TRAINABLE_MODULES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
@@ -10,7 +12,7 @@ export const JOB_STATUSES = ['queued', 'starting', 'running', 'completed', 'fail
 export type JobStatusWire = (typeof JOB_STATUSES)[number];
 export const TERMINAL_STATUSES: ReadonlySet<JobStatusWire> = new Set(['completed', 'failed', 'cancelled']);
 
-/** Inclusive numeric ranges and defaults, as the seed states them. `max: undefined` means unbounded. */
+/** Nscale's inclusive numeric ranges, and the defaults, as the seed states them. `max: undefined` means unbounded. */
 export const HYPERPARAMETER_RULES = {
   nEpochs: { wire: 'n_epochs', integer: true, min: 1, max: 20, default: 1 },
   nEvals: { wire: 'n_evals', integer: true, min: 0, max: 100, default: 0 },

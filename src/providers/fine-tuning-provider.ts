@@ -15,7 +15,7 @@ import type { CallCredentials, CallOptions } from '../upstream/types.js';
 import type { TogetherModelLimits } from '../upstream/together/wire-files.js';
 import type { ProviderName } from './provider-name.js';
 
-/** What a provider can do, as `providers` lists it. */
+/** What a provider can do through this API, as `providers` lists it (not what its own API offers beyond). */
 export interface ProviderCapabilities {
   /** A price (and whether the account can pay it) before a job is created. */
   priceEstimate: boolean;
@@ -24,13 +24,13 @@ export interface ProviderCapabilities {
   /** Pushing the trained weights to a Hugging Face repository. */
   huggingFaceExport: boolean;
   cancel: boolean;
-  /** Deleting an ended job. */
+  /** Deleting an ended job (no operation does yet). */
   delete: boolean;
-  /** Intermediate checkpoints a job saves, each downloadable. */
+  /** Intermediate checkpoints a job saves, listed, and continued from by a new job. */
   checkpoints: boolean;
   /** The job's event log. */
   events: boolean;
-  /** Metrics sampled to a requested number of points by the provider. */
+  /** Metrics sampled to a requested number of points by the provider (no operation asks yet). */
   metricsResolution: boolean;
   /** Preference training (DPO). */
   dpo: boolean;

@@ -10,6 +10,7 @@ import type { ProviderName } from './provider-name.js';
 const TOGETHER_PREFIX = 'together:';
 /** Together's ids of fine-tunes and files (`ft-…`, `file-…`), as its API and SDK give them. */
 const TOGETHER_OWN_ID = /^(ft|file)-[0-9a-f-]{8,}$/i;
+const OVER_WEBSOCKET = '(over WebSocket, connectionParams.provider)';
 
 export function providerOfId(id: string): ProviderName {
   return id.startsWith(TOGETHER_PREFIX) ? 'together' : 'nscale';
@@ -20,7 +21,10 @@ export function publicId(provider: ProviderName, upstreamId: string): string {
   return provider === 'together' ? `${TOGETHER_PREFIX}${upstreamId}` : upstreamId;
 }
 
-/** The upstream's own id of `id`, for a request on `provider`; BAD_USER_INPUT naming both when it is another's. */
+/**
+ * The upstream's own id of `id`, for a request on `provider`; BAD_USER_INPUT naming the field and the
+ * value when it is not one of `provider`'s ids (and naming the other provider when it is surely its).
+ */
 export function upstreamId(provider: ProviderName, id: string, field = 'id'): string {
   const owner = providerOfId(id);
   // Together's own id, as its API or SDK shows it, sent without the gateway's prefix.
@@ -30,11 +34,20 @@ export function upstreamId(provider: ProviderName, id: string, field = 'id'): st
       `${field}: ${JSON.stringify(id.slice(0, 200))} is Together's own form of an id; the gateway's ids of ` +
         `Together's objects start with "${TOGETHER_PREFIX}": send ${JSON.stringify(publicId('together', id.slice(0, 200)))}`,
     );
+  // Any other id without the prefix: not Together's, but nothing says whose (Nscale's ids have no form
+  // of their own), so neither is it called Nscale's.
+  if (owner === 'nscale' && provider === 'together')
+    throw badUserInput(
+      field,
+      `${field}: ${JSON.stringify(id.slice(0, 200))} is not an id of provider together: its ids start with ` +
+        `"${TOGETHER_PREFIX}" as the gateway gives them out ("${TOGETHER_PREFIX}ft-…", "${TOGETHER_PREFIX}file-…"); ` +
+        `an id of provider nscale is sent with X-Provider: nscale ${OVER_WEBSOCKET}`,
+    );
   if (owner !== provider)
     throw badUserInput(
       field,
       `${field}: ${JSON.stringify(id.slice(0, 200))} is an id of provider ${owner}, and this request ` +
-        `is for provider ${provider}: send it with X-Provider: ${owner} (over WebSocket, connectionParams.provider)`,
+        `is for provider ${provider}: send it with X-Provider: ${owner} ${OVER_WEBSOCKET}`,
     );
   return provider === 'together' ? id.slice(TOGETHER_PREFIX.length) : id;
 }

@@ -15,6 +15,7 @@ import type { Credentials } from '../upstream/types.js';
 import type { TogetherClient } from '../upstream/together/together-client-types.js';
 import { upstreamId } from './provider-ids.js';
 import { togetherJobView, type TogetherJobView } from './together-job.js';
+import { withPublicIds } from './together-public-ids.js';
 
 /** The engine's credentials of a Together caller: the key, and its account named by the key's fingerprint. */
 export function togetherLiveCredentials(token: string): Credentials {
@@ -27,7 +28,9 @@ export function togetherLiveCredentials(token: string): Credentials {
  */
 const asEngineJob = (job: TogetherJobView): Job => job as unknown as Job;
 
-export function togetherLiveClient(client: TogetherClient): LiveClient {
+export function togetherLiveClient(together: TogetherClient): LiveClient {
+  // Its errors name ids as the gateway gives them out (`together:ft-…`), as the jobs it answers do.
+  const client = withPublicIds(together);
   const bearer = (creds: Credentials) => ({ token: creds.token });
   return {
     getJob: async (creds, id, opts) =>

@@ -6,21 +6,24 @@ import type { TogetherClient } from '../upstream/together/together-client-types.
 import type { TogetherFile } from '../upstream/together/wire-files.js';
 import type { FineTuningProvider, ProviderCapabilities, ProviderFile } from './fine-tuning-provider.js';
 import { publicId } from './provider-ids.js';
+import { withPublicIds } from './together-public-ids.js';
 
 export const TOGETHER_CAPABILITIES: ProviderCapabilities = {
   priceEstimate: true,
   datasets: false,
   huggingFaceExport: true,
   cancel: true,
-  delete: true,
+  // Together deletes an ended job, and samples metrics to a resolution; no operation of this API asks either.
+  delete: false,
   checkpoints: true,
   events: true,
-  metricsResolution: true,
+  metricsResolution: false,
   dpo: true,
   fullTraining: true,
 };
 
-export function togetherProvider(client: TogetherClient): FineTuningProvider {
+export function togetherProvider(together: TogetherClient): FineTuningProvider {
+  const client = withPublicIds(together);
   return {
     name: 'together',
     capabilities: TOGETHER_CAPABILITIES,

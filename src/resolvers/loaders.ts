@@ -12,6 +12,7 @@ import type { TogetherCheckpoint, TogetherEvent } from '../upstream/together/wir
 import type { CallCredentials, CallOptions, Credentials, UpstreamClient } from '../upstream/types.js';
 import { nscaleProvider } from '../providers/nscale-provider.js';
 import { togetherJobView, type TogetherJobView } from '../providers/together-job.js';
+import { withPublicIds } from '../providers/together-public-ids.js';
 import type { BaseModelCatalogue } from './base-model-catalogue.js';
 import type { ProviderServices } from './context.js';
 import type { DatasetCatalogue } from './dataset-catalogue.js';
@@ -58,7 +59,8 @@ export function createRequestLoaders(
   const shared: CallOptions = opts.requestId === undefined ? {} : { requestId: opts.requestId };
   let catalogueOnce: Promise<ProviderBaseModel[]> | null = null;
   const { provider, creds: requestCreds } = request;
-  const together = provider.api.name === 'together' ? provider.together : undefined;
+  // Its errors name ids as the gateway gives them out (`together:ft-…`).
+  const together = provider.api.name === 'together' && provider.together ? withPublicIds(provider.together) : undefined;
   const bearer = { token: requestCreds.token };
   const togetherOnly = () => {
     if (!together) throw new Error('a Together job history was asked on another provider');

@@ -167,11 +167,19 @@ const CostBreakdownRef = builder.objectRef<CostReport>('CostBreakdown').implemen
     nEvals: t.exposeInt('nEvals', { description: 'Evaluations priced (hyperparameters.nEvals).' }),
     pricePerMillionTokens: t.exposeFloat('pricePerMillionTokens', { description: 'USD per million tokens.' }),
     priceSource: t.exposeString('priceSource', {
-      description: 'Where the price comes from (no price list is public).',
+      description:
+        'Where the price comes from: on Nscale, which publishes no price list, the price table of the contract; ' +
+        'on Together, its catalogue’s price of LoRA SFT training for the model.',
     }),
     tokens: t.exposeFloat('tokens', { description: 'Tokens billed (a whole number).' }),
-    cost: t.exposeFloat('cost', { description: 'USD, rounded to cents, never below the $2.00 minimum.' }),
-    minimumApplied: t.exposeBoolean('minimumApplied', { description: 'Whether the $2.00 minimum decided the cost.' }),
+    cost: t.exposeFloat('cost', {
+      description:
+        'USD: on Nscale rounded to cents and never below its $2.00 minimum; on Together to the micro-dollar, with no minimum.',
+    }),
+    minimumApplied: t.exposeBoolean('minimumApplied', {
+      description:
+        'Whether Nscale’s $2.00 minimum per job decided the cost; always false on Together, which has no minimum.',
+    }),
     explanation: t.exposeString('explanation', { description: 'The arithmetic, in words.' }),
   }),
 });

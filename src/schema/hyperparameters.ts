@@ -79,8 +79,15 @@ export const HyperparametersRef = builder.objectRef<HyperparametersShape>('Hyper
   }),
 });
 
-const range = (rule: NumericRule) =>
-  `${describeRule(rule)[0]!.toUpperCase()}${describeRule(rule).slice(1)}; default ${rule.default}.`;
+/**
+ * A setting's default (every provider's) and its limits on each provider: Nscale's are the contract's
+ * fixed ranges (the rules validate-job-input.ts applies); Together's are the base model's own, which
+ * validate-together-job.ts applies, or a fixed rule of Together's (`together`).
+ */
+const range = (rule: NumericRule, together: string) =>
+  `Default ${rule.default}. On Nscale, ${describeRule(rule)}. On Together, ${together}.`;
+/** Together's own limit of the base model, from its limits of fine-tuning that model. */
+const modelLimit = (what: string) => `${what} (Together's limits of fine-tuning that model)`;
 
 const h = HYPERPARAMETER_RULES;
 const l = LORA_RULES;
@@ -117,16 +124,20 @@ export const LoraInput = builder.inputType('LoraInput', {
       description:
         'Must be true on Nscale (full fine-tuning is not offered there); false on Together trains every weight (full training).',
     }),
-    r: t.int({ required: true, defaultValue: DEFAULT_LORA.r, description: `Rank of the adaptation. ${range(l.r)}` }),
+    r: t.int({
+      required: true,
+      defaultValue: DEFAULT_LORA.r,
+      description: `Rank of the adaptation. ${range(l.r, modelLimit("an integer from 1 to the base model's maximum rank"))}`,
+    }),
     alpha: t.int({
       required: true,
       defaultValue: DEFAULT_LORA.alpha,
-      description: `Scaling factor of the updates. ${range(l.alpha)}`,
+      description: `Scaling factor of the updates. ${range(l.alpha, 'any integer ≥ 1')}`,
     }),
     dropout: t.float({
       required: true,
       defaultValue: DEFAULT_LORA.dropout,
-      description: `Dropout probability of the LoRA layers. ${range(l.dropout)}`,
+      description: `Dropout probability of the LoRA layers. ${range(l.dropout, 'a number from 0 up to (not including) 1')}`,
     }),
     trainableModules: t.field({
       type: [TrainableModuleEnum],
@@ -140,17 +151,22 @@ export const LoraInput = builder.inputType('LoraInput', {
 export const HyperparametersInput = builder.inputType('HyperparametersInput', {
   description:
     'Training settings of a new job. Every field has a default, the same on every provider unless the field says ' +
-    "otherwise (the gateway's, not each provider's own: a job reads the same whichever provider runs it).",
+    "otherwise (the gateway's, not each provider's own: a job reads the same whichever provider runs it). The " +
+    "limits are each provider's, as each field says: Nscale's are fixed; Together's are mostly the base model's " +
+    "own (Together's limits of fine-tuning that model). Both are checked before the job is sent, each value " +
+    'outside them a BAD_USER_INPUT naming its field and the limit.',
   fields: (t) => ({
     nEpochs: t.int({
       required: true,
       defaultValue: DEFAULT_HYPERPARAMETERS.nEpochs,
-      description: `Complete passes through the training data. ${range(h.nEpochs)}`,
+      description: `Complete passes through the training data. ${range(h.nEpochs, modelLimit("an integer from 1 to the base model's maximum"))}`,
     }),
     nEvals: t.int({
       required: true,
       defaultValue: DEFAULT_HYPERPARAMETERS.nEvals,
-      description: `Evaluation runs on the validation data. ${range(h.nEvals)}`,
+      description:
+        `Evaluation runs on the validation data. ${range(h.nEvals, modelLimit("an integer from 0 to the base model's maximum"))} ` +
+        'Above 0 on Together only with `files.validationFileId`.',
     }),
     batchSize: t.int({
       description:
@@ -162,17 +178,17 @@ export const HyperparametersInput = builder.inputType('HyperparametersInput', {
     learningRate: t.float({
       required: true,
       defaultValue: DEFAULT_HYPERPARAMETERS.learningRate,
-      description: `Step size of the optimizer. ${range(h.learningRate)}`,
+      description: `Step size of the optimizer. ${range(h.learningRate, modelLimit("a number in the base model's learning-rate range"))}`,
     }),
     warmupRatio: t.float({
       required: true,
       defaultValue: DEFAULT_HYPERPARAMETERS.warmupRatio,
-      description: `Share of the steps over which the learning rate rises linearly. ${range(h.warmupRatio)}`,
+      description: `Share of the steps over which the learning rate rises linearly. ${range(h.warmupRatio, 'a number from 0 up to (not including) 1')}`,
     }),
     weightDecay: t.float({
       required: true,
       defaultValue: DEFAULT_HYPERPARAMETERS.weightDecay,
-      description: `Weight decay of the optimizer. ${range(h.weightDecay)}`,
+      description: `Weight decay of the optimizer. ${range(h.weightDecay, 'a number ≥ 0 too')}`,
     }),
     bestCheckpoints: t.boolean({
       required: true,
@@ -195,8 +211,8 @@ export const HyperparametersInput = builder.inputType('HyperparametersInput', {
     }),
     nCheckpoints: t.int({
       description:
-        "Together only: intermediate checkpoints to save (each downloadable), from 1 to the model's " +
-        "limit; Together's default 1 when omitted. Refused on Nscale.",
+        'Together only: intermediate checkpoints to save (listed in `Job.checkpoints`; a new job can continue from ' +
+        "one with `fromCheckpoint`), from 1 to the model's limit; Together's default 1 when omitted. Refused on Nscale.",
     }),
     earlyStopping: t.field({
       type: EarlyStoppingInput,
@@ -220,8 +236,9 @@ export const JobDatasetInput = builder.inputType('JobDatasetInput', {
 
 export const CreateJobInput = builder.inputType('CreateJobInput', {
   description:
-    'A fine-tuning job to start or to estimate. It is checked in full before it reaches the ' +
-    'upstream: every problem comes back as its own BAD_USER_INPUT error with `extensions.field`.',
+    'A fine-tuning job to start or to estimate. It is checked in full, against the provider’s rules, before it ' +
+    'reaches the upstream: every problem comes back as its own BAD_USER_INPUT error with `extensions.field`, ' +
+    'its path in this input (`hyperparameters.lora.r`). A refusal of Together’s own names its field the same way.',
   fields: (t) => ({
     name: t.string({ required: true, description: 'The job name.' }),
     baseModelId: t.id({ required: true, description: 'Id of the base model to fine-tune (see `baseModels`).' }),

@@ -209,9 +209,13 @@ builder.mutationFields((t) => ({
   createJob: t.field({
     type: JobRef,
     description:
-      'Start a fine-tuning job (it costs at least $2.00). The input is checked in full first: an ' +
-      'invalid job never reaches the upstream, and each problem comes back as its own BAD_USER_INPUT ' +
-      'error. Check the data and the price first with `analyzeDataset`.',
+      'Start a fine-tuning job. It is billed by the tokens it trains on (`costEstimate` prices it): on Nscale at ' +
+      'least $2.00 a job; Together has no minimum. The input is checked in full first, against the provider’s own rules (see ' +
+      '`HyperparametersInput`): an invalid job never reaches the upstream, and each problem comes back as its ' +
+      'own BAD_USER_INPUT error naming its input path (`extensions.field`). What only Together can check (that ' +
+      'the files suit the training chosen, that the job of `fromCheckpoint` exists) is its refusal, a ' +
+      'BAD_USER_INPUT naming the field the same way. Check the data and the price first with `analyzeDataset` ' +
+      'and `costEstimate`.',
     args: { input: t.arg({ type: CreateJobInput, required: true, description: 'The job to start.' }) },
     resolve: async (_root, { input }, ctx): Promise<JobShape> => {
       const together = togetherSession(ctx);

@@ -31,10 +31,14 @@ const CAPABILITY_TEXT: Record<keyof ProviderCapabilities, string> = {
     '(`exportJobToHuggingFace`), on Together when the job is created (`CreateJobInput.huggingFaceExport`; ' +
     '`exportJobToHuggingFace` is refused there).',
   cancel: '`cancelJob`.',
-  delete: 'Deleting an ended job.',
-  checkpoints: 'Intermediate checkpoints a job saves, each downloadable.',
-  events: "The job's event log.",
-  metricsResolution: 'Metrics sampled by the provider to a requested number of points.',
+  delete: 'Deleting an ended job. No operation of this API deletes a job yet: false on every provider.',
+  checkpoints:
+    'Intermediate checkpoints a job saves (`hyperparameters.nCheckpoints`), listed in `Job.checkpoints`; a new job ' +
+    'can continue from one (`CreateJobInput.fromCheckpoint`).',
+  events: "The job's event log (`Job.events`).",
+  metricsResolution:
+    'Metrics sampled by the provider to a requested number of points. No operation of this API asks for that yet ' +
+    '(`Job.metrics` holds every recorded step): false on every provider.',
   dpo: 'Preference training (DPO).',
   fullTraining: 'Training every weight, not only a LoRA adapter.',
 };

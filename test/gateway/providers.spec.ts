@@ -71,7 +71,12 @@ describe('providers', () => {
     expect(onNscale.errors?.[0]?.message).toMatch(/id of provider together, and this request is for provider nscale/);
     const onTogether = await gql('mutation { cancelJob(id: "job-1") { id } }', TOGETHER);
     expect(onTogether.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    expect(onTogether.errors?.[0]?.message).toMatch(/id of provider nscale, and this request is for provider together/);
+    // Not Together's; whose it is nothing says (Nscale's ids have no form of their own): told both ways.
+    expect(onTogether.errors?.[0]?.message).toBe(
+      'id: "job-1" is not an id of provider together: its ids start with "together:" as the gateway gives them ' +
+        'out ("together:ft-…", "together:file-…"); an id of provider nscale is sent with X-Provider: nscale ' +
+        '(over WebSocket, connectionParams.provider)',
+    );
     // Together's own form of an id (from its API or SDK), without the gateway's prefix: told the form to send.
     const own = await gql('{ job(id: "ft-7dc96862-1f0e-4a54-9c1e-3c0e8b5e4f10") { id } }', TOGETHER);
     expect(own.errors).toEqual([

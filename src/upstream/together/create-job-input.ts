@@ -140,44 +140,46 @@ export function createJobBody(input: TogetherCreateJobInput): Wire {
   });
 }
 
-/** Together's `param` (wire names) → the input's names, for refusals that name a parameter. */
+/**
+ * Together's `param` (wire names) → the path of the gateway's GraphQL input (`CreateJobInput`) that
+ * sets it, for refusals that name a parameter: that path is the error's `extensions.field`, and the
+ * refusal's leading wire name is put in its words. The input's shape is not this client's
+ * (`togetherInput` in src/resolvers/validate-together-job.ts translates it): `hyperparameters.lora`
+ * becomes `training_type`, `hyperparameters.dpo` and `maskPromptLabels` become `training_method`.
+ * A parameter no GraphQL input sets (Together's default applies: `lr_scheduler`, `max_grad_norm`,
+ * `max_seq_length`, `wandb_*`, …) has no entry: a refusal of it names no field rather than one the
+ * caller cannot find.
+ */
 export const CREATE_JOB_INPUT_FIELDS: Readonly<Record<string, string>> = {
-  model: 'model',
-  training_file: 'trainingFileId',
-  validation_file: 'validationFileId',
-  suffix: 'suffix',
-  n_epochs: 'nEpochs',
-  n_checkpoints: 'nCheckpoints',
-  n_evals: 'nEvals',
-  batch_size: 'batchSize',
-  learning_rate: 'learningRate',
-  lr_scheduler: 'lrScheduler',
-  'lr_scheduler.lr_scheduler_type': 'lrScheduler.type',
-  'lr_scheduler.lr_scheduler_args.min_lr_ratio': 'lrScheduler.minLrRatio',
-  'lr_scheduler.lr_scheduler_args.num_cycles': 'lrScheduler.numCycles',
-  warmup_ratio: 'warmupRatio',
-  max_grad_norm: 'maxGradNorm',
-  weight_decay: 'weightDecay',
-  max_seq_length: 'maxSeqLength',
-  gradient_accumulation_steps: 'gradientAccumulationSteps',
-  random_seed: 'randomSeed',
-  training_type: 'training',
-  'training_type.type': 'training.type',
-  'training_type.lora_r': 'training.r',
-  'training_type.lora_alpha': 'training.alpha',
-  'training_type.lora_dropout': 'training.dropout',
-  'training_type.lora_trainable_modules': 'training.trainableModules',
-  training_method: 'method',
-  'training_method.method': 'method.method',
-  'training_method.dpo_beta': 'method.beta',
-  early_stopping_enabled: 'earlyStopping',
-  early_stopping_patience: 'earlyStopping.patience',
-  early_stopping_warmup_evals: 'earlyStopping.warmupEvals',
-  early_stopping_min_delta: 'earlyStopping.minDelta',
+  model: 'baseModelId',
+  training_file: 'files.trainingFileId',
+  validation_file: 'files.validationFileId',
+  suffix: 'name',
+  n_epochs: 'hyperparameters.nEpochs',
+  n_checkpoints: 'hyperparameters.nCheckpoints',
+  n_evals: 'hyperparameters.nEvals',
+  batch_size: 'hyperparameters.batchSize',
+  learning_rate: 'hyperparameters.learningRate',
+  warmup_ratio: 'hyperparameters.warmupRatio',
+  weight_decay: 'hyperparameters.weightDecay',
+  // LoRA or full training is `hyperparameters.lora.enabled`.
+  training_type: 'hyperparameters.lora.enabled',
+  'training_type.type': 'hyperparameters.lora.enabled',
+  'training_type.lora_r': 'hyperparameters.lora.r',
+  'training_type.lora_alpha': 'hyperparameters.lora.alpha',
+  'training_type.lora_dropout': 'hyperparameters.lora.dropout',
+  'training_type.lora_trainable_modules': 'hyperparameters.lora.trainableModules',
+  // SFT or DPO is whether `hyperparameters.dpo` is given.
+  training_method: 'hyperparameters.dpo',
+  'training_method.method': 'hyperparameters.dpo',
+  'training_method.dpo_beta': 'hyperparameters.dpo.beta',
+  // `train_on_inputs` is `maskPromptLabels` inverted.
+  'training_method.train_on_inputs': 'hyperparameters.maskPromptLabels',
+  early_stopping_enabled: 'hyperparameters.earlyStopping',
+  early_stopping_patience: 'hyperparameters.earlyStopping.patience',
+  early_stopping_warmup_evals: 'hyperparameters.earlyStopping.warmupEvals',
+  early_stopping_min_delta: 'hyperparameters.earlyStopping.minDelta',
   from_checkpoint: 'fromCheckpoint',
-  from_hf_model: 'fromHfModel',
-  hf_model_revision: 'hfModelRevision',
-  hf_output_repo_name: 'huggingFaceExport.repositoryName',
-  hf_api_token: 'huggingFaceExport.token',
-  wandb_base_url: 'wandb.baseUrl',
+  hf_output_repo_name: 'huggingFaceExport.repositoryId',
+  hf_api_token: 'huggingFaceExport.accessToken',
 };

@@ -60,14 +60,18 @@ describe('Together client: errors', () => {
     expect((await w.client.getJob(ALICE, job.id)).upstreamStatus).toBe('pending');
   });
 
-  it('a refused parameter is BAD_USER_INPUT naming the input field', async () => {
+  it('a refused parameter is BAD_USER_INPUT naming the field of the GraphQL input that sets it', async () => {
     const error = await failure(w.client.createJob(ALICE, { model: MODEL, trainingFileId: 'file-nope' }));
-    expect(error).toMatchObject({ code: 'BAD_USER_INPUT', field: 'trainingFileId', upstreamParam: 'training_file' });
-    expect(error.message).toMatch(/^trainingFileId: no file/);
+    expect(error).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'files.trainingFileId',
+      upstreamParam: 'training_file',
+    });
+    expect(error.message).toMatch(/^files\.trainingFileId: no file/);
     const suffix = await failure(w.client.createJob(ALICE, { model: MODEL, trainingFileId, suffix: 'x'.repeat(65) }));
-    expect(suffix).toMatchObject({ code: 'BAD_USER_INPUT', field: 'suffix' });
+    expect(suffix).toMatchObject({ code: 'BAD_USER_INPUT', field: 'name' });
     const model = await failure(w.client.estimatePrice(ALICE, { model: 'no/such', trainingFileId }));
-    expect(model).toMatchObject({ code: 'BAD_USER_INPUT', field: 'model' });
+    expect(model).toMatchObject({ code: 'BAD_USER_INPUT', field: 'baseModelId' });
   });
 
   it("Together's insufficient balance is INSUFFICIENT_CREDIT; the estimate says why it may not proceed", async () => {

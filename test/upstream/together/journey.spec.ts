@@ -182,7 +182,7 @@ describe('Together client: the journey', () => {
     expect(full.hyperparameters).toMatchObject({ trainingType: 'full', lora: null, trainOnInputs: false });
     await expect(
       w.client.createJob(ALICE, { model: MODEL, trainingFileId: train.id, method: { method: 'dpo' } }),
-    ).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'trainingFileId' });
+    ).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'files.trainingFileId' });
     w.advance(JOB_SECONDS);
     const next = await w.client.createJob(ALICE, { model: MODEL, trainingFileId: train.id, fromCheckpoint: full.id });
     expect(next.fromCheckpoint).toBe(full.id);
