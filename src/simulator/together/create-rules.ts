@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { invalidRequest } from './errors.js';
+import { describeIssue } from './issue-messages.js';
 import { createBodySchema, type CreateBody } from './create-schema.js';
 import { checkContinuation } from './continuation.js';
 import type { JobSettings, LoraSettings, MethodSettings } from './job-settings.js';
@@ -13,13 +14,14 @@ import { findModel, type FineTuneModel } from './models.js';
 import type { TrainingKind } from './pricing.js';
 import type { AccountState, StoredFile } from './store.js';
 
-/** The zod parse of a body, its first issue as a 400 naming the parameter. */
+/** The zod parse of a body, its first issue as a 400 naming the parameter, the rule and the value. */
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const param = issue?.path.join('.') ?? '';
-  throw invalidRequest(`${param || 'body'}: ${issue?.message ?? 'invalid'}`, param || undefined);
+  if (issue === undefined) throw invalidRequest('The request body is invalid.');
+  const { message, param } = describeIssue(issue, body);
+  throw invalidRequest(message, param || undefined);
 }
 
 export function resolveModel(name: string, param = 'model'): FineTuneModel {
@@ -132,7 +134,10 @@ function checkNumbers(body: CreateBody, model: FineTuneModel, kind: TrainingKind
 
 function checkEvaluation(body: CreateBody): void {
   if (body.n_evals > 0 && body.validation_file === undefined)
-    throw invalidRequest('n_evals > 0 needs a validation_file to evaluate on.', 'n_evals');
+    throw invalidRequest(
+      `n_evals ${body.n_evals} needs a validation_file to evaluate on; none was given (n_evals 0 needs none).`,
+      'n_evals',
+    );
   if (!body.early_stopping_enabled) return;
   if (body.validation_file === undefined)
     throw invalidRequest('early_stopping_enabled needs a validation_file.', 'early_stopping_enabled');
@@ -157,7 +162,10 @@ function checkIntegrations(body: CreateBody): void {
     );
   }
   if (body.suffix !== undefined && !/^[\w.-]+$/.test(body.suffix))
-    throw invalidRequest('suffix may hold letters, digits, "-", "_" and "." only.', 'suffix');
+    throw invalidRequest(
+      `suffix may hold letters, digits, "-", "_" and "." only; got ${JSON.stringify(body.suffix)}.`,
+      'suffix',
+    );
 }
 
 export function resolveSettings(raw: unknown, account: AccountState, now: number): JobSettings {

@@ -2,6 +2,7 @@
  * The body of `POST /fine-tunes` (and, a subset, of `/fine-tunes/estimate-price`) as the SDK types
  * it: every parameter with its type and the defaults the spec states. Unknown keys are dropped, as a
  * JSON API does. The limits that depend on the model (`create-rules.ts`) are checked afterwards.
+ * A broken rule is worded by `issue-messages.ts`.
  */
 import { z } from 'zod';
 
@@ -27,7 +28,8 @@ const dpoSchema = z.object({
 
 const loraSchema = z.object({
   type: z.literal('Lora'),
-  lora_r: z.number().int().positive(),
+  // Its range (1 to the model's largest rank) is checked against the model (`create-rules.ts`).
+  lora_r: z.number().int(),
   lora_alpha: z.number().positive(),
   lora_dropout: z.number().min(0).lt(1).default(0),
   lora_trainable_modules: z.string().min(1).default('all-linear'),
@@ -60,7 +62,7 @@ export const createBodySchema = estimateBodySchema.extend({
   gradient_accumulation_steps: z.number().int().min(0).optional(),
   packing: z.boolean().default(true),
   random_seed: z.number().int().nullish(),
-  suffix: z.string().max(64, 'must be at most 64 characters long').optional(),
+  suffix: z.string().max(64).optional(),
   train_on_inputs: z.union([z.boolean(), z.literal('auto')]).optional(),
   from_hf_model: z.string().min(1).optional(),
   hf_model_revision: z.string().min(1).optional(),

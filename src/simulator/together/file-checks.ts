@@ -4,15 +4,40 @@
  * - `.jsonl` for `fine-tune`: one JSON object a line, every line of one format: `text` (general),
  *   `messages` (conversation), `prompt` + `completion` (instruction), or `input` +
  *   `preferred_output` + `non_preferred_output` (preference, for DPO); no other keys;
- * - `.jsonl` for `eval`: one JSON object a line;
+ * - `.jsonl` for any other purpose (`eval`, the evaluation outputs, batch files): one JSON object a
+ *   line (ours beyond `eval`: the SDK checks rows for fine-tuning only);
  * - `.csv`: accepted for `eval` only (a header and as many values on every line);
  * - `.parquet`: refused, the simulator does not read Parquet (ours).
  * A file is UTF-8 and holds at least one sample. Messages name the line, counted from 1.
  */
+import type { FilePurpose as SdkFilePurpose } from 'together-ai/resources/files';
 import { checkMessages, checkPreference } from './message-checks.js';
 import { FileFormatError, type Sample } from './samples.js';
 
 export type FileType = 'jsonl' | 'csv' | 'parquet';
+
+/**
+ * The purposes a file may be uploaded for: the spec's `FilePurpose` enum (seven values). The SDK's
+ * type names three of them (`fine-tune`, `eval`, `batch-api`); the others are files Together's
+ * evaluations and batches produce, which a client may upload too.
+ */
+export const FILE_PURPOSES = [
+  'fine-tune',
+  'eval',
+  'eval-sample',
+  'eval-output',
+  'eval-summary',
+  'batch-generated',
+  'batch-api',
+] as const;
+export type FilePurpose = (typeof FILE_PURPOSES)[number];
+// Every purpose of the SDK's type is one of the spec's: tsc fails the day the SDK adds another.
+const sdkPurposesKnown: SdkFilePurpose extends FilePurpose ? true : never = true;
+void sdkPurposesKnown;
+
+export const isFilePurpose = (value: string): value is FilePurpose =>
+  (FILE_PURPOSES as readonly string[]).includes(value);
+
 type DatasetFormat = 'general' | 'conversation' | 'instruction' | 'preference_openai';
 
 export type FileCheck =
@@ -93,7 +118,7 @@ function checkJsonl(text: string, purpose: string): { format: DatasetFormat | nu
     const line = index + 1;
     if (raw.trim() === '') return;
     const row = parseLine(raw, line);
-    if (purpose === 'eval') return void samples.push({ pieces: [], messages: 0 });
+    if (purpose !== 'fine-tune') return void samples.push({ pieces: [], messages: 0 });
     const rowFormat = detectFormat(row, line);
     if (format !== null && rowFormat !== format) {
       throw new FileFormatError(

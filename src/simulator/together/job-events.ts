@@ -4,15 +4,24 @@
  * stop, the compress and upload steps, then completion, or a cancel or an error. The SDK's closed
  * set of event types has none for an evaluation: the simulator reports one as an `info`-level
  * `warning` event whose message carries the validation loss (ours).
+ *
+ * Every event carries every field the spec's `FineTuneEvent` requires (`param_count`, `token_count`,
+ * `total_steps`, `wandb_url`, `step`, `checkpoint_path`, `model_path`, `training_offset`, `hash`),
+ * none of them nullable there. The values are the job's (ours for their choice): its parameters and
+ * tokens, the steps of its schedule once training started (0 before: not yet known), its W&B run,
+ * the steps done when the event happened, the checkpoint or model it names, and empty strings and
+ * zero where an event has none of these.
  */
 import type { FinetuneEvent } from 'together-ai/resources/fine-tuning';
 import { formatTimestamp } from '../timestamps.js';
 import { stepTime } from './job-checkpoints.js';
-import { jobStateAt, timelineOf, type Timeline } from './job-lifecycle.js';
+import { jobStateAt, stepsAt, timelineOf, type Timeline } from './job-lifecycle.js';
 import { evalLoss } from './loss-curve.js';
 import type { StoredJob } from './store.js';
 import { outputName, wandbUrl } from './wire-job.js';
 
+/** The SDK's type, with the two fields the spec requires and the SDK's type does not name. */
+type WireEvent = FinetuneEvent & { training_offset: number; hash: string };
 type Draft = Omit<FinetuneEvent, 'created_at' | 'object'> & { at: number };
 
 function startEvents(job: StoredJob, t: Timeline): Draft[] {
@@ -57,8 +66,6 @@ function startEvents(job: StoredJob, t: Timeline): Draft[] {
     type: 'training_start',
     level: 'info',
     message: 'Training started',
-    total_steps: job.plan.trainedSteps,
-    token_count: job.plan.trainingTokens,
   });
   return drafts;
 }
@@ -75,7 +82,6 @@ function trainingEvents(job: StoredJob, t: Timeline): Draft[] {
       level: 'info',
       message: `Epoch ${epoch} completed at step ${step}`,
       step,
-      total_steps: total,
     });
   }
   for (const step of plan.checkpointSteps) {
@@ -97,7 +103,6 @@ function trainingEvents(job: StoredJob, t: Timeline): Draft[] {
       level: 'info',
       message: `Evaluation at step ${step}: validation loss ${loss}`,
       step,
-      total_steps: total,
     });
   }
   if (plan.earlyStop !== null) {
@@ -124,7 +129,6 @@ function finishEvents(job: StoredJob, t: Timeline): Draft[] {
       type: 'training_complete',
       level: 'info',
       message: 'Training completed',
-      total_steps: job.plan.trainedSteps,
     },
     { at: t.runningUntil, type: 'model_compressing', level: 'info', message: 'Compressing output model' },
     { at: t.compressingUntil, type: 'model_compression_complete', level: 'info', message: 'Model compressed' },
@@ -162,7 +166,31 @@ function stopEvents(job: StoredJob, now: number): Draft[] {
   return drafts;
 }
 
-export function eventsAt(job: StoredJob, now: number): FinetuneEvent[] {
+/** The fields of the spec's `FineTuneEvent` an event draft leaves out, filled with the job's values. */
+function complete(
+  job: StoredJob,
+  t: Timeline,
+  stepsDone: number,
+  draft: Draft,
+): Omit<WireEvent, 'created_at' | 'object'> {
+  const { at, ...rest } = draft;
+  return {
+    param_count: Math.round(job.settings.model.paramsBillions * 1e9),
+    token_count: job.plan.trainingTokens * job.settings.body.n_epochs,
+    // The steps of the schedule, known once training started.
+    total_steps: at >= t.runningFrom ? job.plan.steps : 0,
+    wandb_url: wandbUrl(job) ?? '',
+    // The steps done when it happened (frozen once the job stopped).
+    step: Math.min(stepsAt(job, t, at), stepsDone),
+    checkpoint_path: '',
+    model_path: '',
+    training_offset: 0,
+    hash: '',
+    ...rest,
+  };
+}
+
+export function eventsAt(job: StoredJob, now: number): WireEvent[] {
   const t = timelineOf(job);
   const state = jobStateAt(job, now);
   // Nothing of the normal walk happens after the job stopped (a cancel asked, or an error).
@@ -178,7 +206,11 @@ export function eventsAt(job: StoredJob, now: number): FinetuneEvent[] {
   const all = [created, ...walk, ...stopEvents(job, now)].map((d, order) => ({ d, order }));
   all.sort((a, b) => a.d.at - b.d.at || a.order - b.order);
   return all.map(
-    ({ d: { at, ...rest } }) =>
-      ({ object: 'fine-tune-event', created_at: formatTimestamp(at), ...rest }) satisfies FinetuneEvent,
+    ({ d }) =>
+      ({
+        object: 'fine-tune-event',
+        created_at: formatTimestamp(d.at),
+        ...complete(job, t, state.stepsDone, d),
+      }) satisfies WireEvent,
   );
 }

@@ -55,7 +55,7 @@ export function timelineOf(job: StoredJob): Timeline {
 }
 
 /** Steps done at `t`, spread evenly over the running phase. */
-function stepsAt(job: StoredJob, t: Timeline, at: number): number {
+export function stepsAt(job: StoredJob, t: Timeline, at: number): number {
   const share = Math.min(1, Math.max(0, (at - t.runningFrom) / (t.runningUntil - t.runningFrom)));
   return Math.floor(share * job.plan.trainedSteps);
 }

@@ -41,6 +41,18 @@ export interface Price {
   total: number;
 }
 
+/**
+ * A fine-tune's `total_price` on the wire: an integer count of nanodollars (1e-9 USD), as the spec
+ * types it (`integer`, example `total_price: 1500` for `token_count: 850000`) and Together's Python
+ * SDK reads it (`finetune_price_to_dollars(price) = price / NANODOLLAR`, `NANODOLLAR = 1_000_000_000`).
+ * The price estimate, by contrast, is in dollars (`estimated_total_price`, `user_limit`).
+ */
+export const NANODOLLARS_PER_USD = 1_000_000_000;
+
+export function toNanodollars(usd: number): number {
+  return Math.round(usd * NANODOLLARS_PER_USD);
+}
+
 export function computePrice(input: PriceInput): Price {
   const trainTokens = input.nEpochs * input.trainingTokens;
   const evalTokens = input.nEvals * input.validationTokens;

@@ -3,8 +3,7 @@
  * (several tokens may share one); every lookup goes through the caller's account, so another
  * account's file or job is simply not found, never leaked.
  */
-import type { FilePurpose } from 'together-ai/resources/files';
-import type { FileCheck, FileType } from './file-checks.js';
+import type { FileCheck, FilePurpose, FileType } from './file-checks.js';
 import type { JobPlan } from './job-plan.js';
 import type { JobSettings } from './job-settings.js';
 

@@ -1,6 +1,15 @@
-/** A data file as the API sends it (`FileResponse`), declared to satisfy the SDK's type. */
-import type { FileResponse } from 'together-ai/resources/files';
+/**
+ * A data file as the API sends it (`FileResponse`), declared to satisfy the SDK's type, with two
+ * differences from it that the spec states: `purpose` is any of the spec's seven purposes (the SDK's
+ * type names three), and `LineCount`, which the spec's `FileResponse` requires and the SDK's type
+ * does not name, is sent.
+ */
+import type { FileList, FileResponse } from 'together-ai/resources/files';
+import type { FilePurpose } from './file-checks.js';
 import type { StoredFile } from './store.js';
+
+type WireFile = Omit<FileResponse, 'purpose'> & { purpose: FilePurpose; LineCount: number };
+export type WireFileList = Omit<FileList, 'data'> & { data: WireFile[] };
 
 function report(file: StoredFile): FileResponse.ValidationReport | undefined {
   const check = file.check;
@@ -32,7 +41,9 @@ export function wireFile(file: StoredFile) {
     purpose: file.purpose,
     Processed: file.check !== null,
     processing_status: processingStatus(file),
+    // The lines of the file holding data (blank ones are not counted); 0 until the bytes arrived.
+    LineCount: file.check?.lines ?? 0,
     ...(validation !== undefined && { validation_report: validation }),
-  } satisfies FileResponse;
+  } satisfies WireFile;
   return body;
 }

@@ -6,7 +6,8 @@
 import type { FineTuningCreateResponse, FinetuneResponse } from 'together-ai/resources/fine-tuning';
 import { formatTimestamp } from '../timestamps.js';
 import { eventsAt } from './job-events.js';
-import { jobStateAt, TERMINAL, type JobState } from './job-lifecycle.js';
+import { jobStateAt, type JobState } from './job-lifecycle.js';
+import { toNanodollars } from './pricing.js';
 import type { StoredJob } from './store.js';
 
 /** `<user>/<model>-<suffix>-<id part>`, the name the trained model is registered under. */
@@ -26,12 +27,22 @@ function updatedAt(job: StoredJob, now: number): string {
   return eventsAt(job, now).at(-1)?.created_at ?? formatTimestamp(job.createdAt);
 }
 
+/** When each status with an estimate gives way to the next one (ours: the simulator knows its timeline). */
+const NEXT_STATUS_AT: Partial<Record<JobState['status'], (t: JobState['timeline']) => number>> = {
+  running: (t) => t.runningUntil,
+  compressing: (t) => t.compressingUntil,
+  uploading: (t) => t.completedAt,
+};
+
+/**
+ * The SDK's `Progress`: "Estimated time remaining in seconds for the fine-tuning job to next state"
+ * [sdk]. The simulator estimates it once the job is on a worker (running, compressing, uploading);
+ * the wait in the queue, a cancel and an ended job have no estimate (ours).
+ */
 function progress(state: JobState, now: number): { estimate_available: boolean; seconds_remaining: number } {
-  if (TERMINAL.has(state.status)) return { estimate_available: false, seconds_remaining: 0 };
-  return {
-    estimate_available: true,
-    seconds_remaining: Math.max(0, Math.round((state.timeline.completedAt - now) / 1000)),
-  };
+  const next = NEXT_STATUS_AT[state.status];
+  if (next === undefined) return { estimate_available: false, seconds_remaining: 0 };
+  return { estimate_available: true, seconds_remaining: Math.max(0, Math.round((next(state.timeline) - now) / 1000)) };
 }
 
 /** The fields the full and truncated shapes share. */
@@ -60,7 +71,8 @@ function common(job: StoredJob, now: number, state: JobState) {
     training_method: settings.method,
     training_type: settings.lora === null ? { type: 'Full' as const } : { type: 'Lora' as const, ...settings.lora },
     token_count: job.plan.trainingTokens * body.n_epochs,
-    total_price: job.plan.price.total,
+    // Nanodollars, an integer (pricing.ts): the job's price is kept in USD to the micro-dollar.
+    total_price: toNanodollars(job.plan.price.total),
     progress: progress(state, now),
     ...(state.startedAt !== null && { started_at: formatTimestamp(state.startedAt) }),
     ...(settings.fromCheckpoint !== null && { from_checkpoint: settings.fromCheckpoint }),

@@ -13,6 +13,8 @@ export const wireEventSchema = z.object({
   type: z.string(),
   level: z.string().nullish(),
   step: z.number().int().optional(),
+  // The steps the training takes in all (the spec requires it on every event; 0 while unknown).
+  total_steps: z.number().int().optional(),
 });
 
 export const eventListSchema = z.object({ data: z.array(wireEventSchema) }).transform((l) =>
@@ -81,11 +83,33 @@ export const metricsSchema = z
         learningRate: r.learning_rate ?? null,
       }))
       .sort((a, b) => a.step - b.step),
-    trainingSteps: null,
-    trainingTokens: null,
-    validationSteps: null,
+    // Not in the metrics records: `withJobTotals` adds them from the job.
+    trainingSteps: null as number | null,
+    trainingTokens: null as number | null,
+    validationSteps: null as number | null,
   }));
 export type TogetherMetrics = z.output<typeof metricsSchema>;
+
+/** What a job says of its training in all, read from it (`wire-job.ts`). */
+export interface TogetherJobTotals {
+  trainingSteps: number | null;
+  tokenCount: number | null;
+  hyperparameters: { nEvals: number | null };
+}
+
+/**
+ * The metrics with the totals Together sends on the job rather than with the records: the steps of
+ * the training (its events' `total_steps`), the tokens it processes (`token_count`) and the
+ * evaluations it runs (`n_evals`). Each stays null when the job does not say it.
+ */
+export function withJobTotals(metrics: TogetherMetrics, job: TogetherJobTotals): TogetherMetrics {
+  return {
+    ...metrics,
+    trainingSteps: job.trainingSteps,
+    trainingTokens: job.tokenCount,
+    validationSteps: job.hyperparameters.nEvals,
+  };
+}
 
 function finite(value: number | undefined): number | null {
   return value !== undefined && Number.isFinite(value) ? value : null;

@@ -9,10 +9,22 @@
  * - `completedAt`: Together sends no end date; a job that has ended was last updated when it ended,
  *   so `updated_at` is used then, null before.
  * - LoRA `trainableModules`: Together's string (`"all-linear"` or a comma list) split into a list.
+ * - `totalPriceUsd`: Together's `total_price` is an integer count of nanodollars (the spec types it
+ *   `integer`; Together's Python SDK converts it with `price / 1_000_000_000`), read here in US
+ *   dollars. The price estimate, by contrast, is in dollars on the wire (`wire-job-reads.ts`).
+ * - `trainingSteps`: the latest `total_steps` of the job's events (only the full job has them);
+ *   Together sends 0 until the training has started, read as unknown (null). With the metrics'
+ *   latest step it gives the share done and the pace (`withJobTotals` in `wire-job-reads.ts`).
+ * - `progress` (`seconds_remaining`, "to next state" in the SDK's words) is left unread: Together's
+ *   own Python CLI reads it as the length of the whole run instead, and a value that changes on every
+ *   read would make every poll of a running job a new snapshot for live subscribers.
  */
 import { z } from 'zod';
 import { gatewayStatus, togetherStatusSchema, TOGETHER_TERMINAL } from './job-status.js';
 import { wireEventSchema } from './wire-job-reads.js';
+
+/** Nanodollars (1e-9 USD) per US dollar: the unit of a job's `total_price`. */
+const NANODOLLARS_PER_USD = 1_000_000_000;
 
 const date = z.string().transform((value, ctx) => {
   const d = new Date(value);
@@ -80,6 +92,7 @@ export const togetherJobSchema = z
     const lora = j.training_type?.type === 'Lora' ? j.training_type : null;
     const method = j.training_method ?? { method: 'sft' as const };
     const errorEvent = j.status === 'error' ? j.events?.findLast((e) => e.level === 'error') : undefined;
+    const totalSteps = j.events?.findLast((e) => e.total_steps !== undefined && e.total_steps > 0)?.total_steps;
     return {
       id: j.id,
       name: j.model_output_name ?? j.id,
@@ -122,7 +135,8 @@ export const togetherJobSchema = z
       fromCheckpoint: j.from_checkpoint ?? null,
       fromHfModel: j.from_hf_model ?? null,
       tokenCount: j.token_count ?? null,
-      totalPriceUsd: j.total_price ?? null,
+      trainingSteps: totalSteps ?? null,
+      totalPriceUsd: j.total_price === undefined ? null : j.total_price / NANODOLLARS_PER_USD,
       wandbUrl: j.wandb_url ?? null,
       earlyStopped: j.early_stopped ?? false,
       earlyStoppingBestStep: j.early_stopping_best_step ?? null,

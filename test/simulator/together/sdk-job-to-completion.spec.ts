@@ -75,8 +75,11 @@ describe('a job followed to completed with the SDK alone', () => {
     expect(types.filter((t) => t === 'epoch_complete')).toHaveLength(2);
     expect(types.filter((t) => t === 'checkpoint_save')).toHaveLength(1);
     expect(types.at(-1)).toBe('job_complete');
-    expect(await balance()).toBeCloseTo(before - done.total_price!, 6);
+    // total_price is an integer of nanodollars (the spec's integer; the Python SDK's price / 1e9);
+    // the estimate's user_limit is in dollars.
+    expect(Number.isInteger(done.total_price)).toBe(true);
     expect(done.total_price).toBeGreaterThan(0);
+    expect(await balance()).toBeCloseTo(before - done.total_price! / 1e9, 6);
   });
 
   it('downloads the adapter, the merged model and an intermediate checkpoint, and opens them', async () => {

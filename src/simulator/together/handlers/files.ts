@@ -6,27 +6,24 @@
  * two-step path (the client learns it by retrieving it) and refused with 400 on the one-step path (ours).
  */
 import { randomUUID } from 'node:crypto';
-import type { FileDeleteResponse, FileList, FilePurpose } from 'together-ai/resources/files';
+import type { FileDeleteResponse } from 'together-ai/resources/files';
 import { json, type Reply } from '../../reply.js';
 import type { TogetherContext, TogetherDeps } from '../context.js';
 import { invalidRequest, notFound, TogetherError } from '../errors.js';
-import { checkFile, fileTypeOf, type FileType } from '../file-checks.js';
+import { checkFile, FILE_PURPOSES, fileTypeOf, isFilePurpose, type FileType } from '../file-checks.js';
 import { UPLOAD_PATH_PREFIX } from '../links.js';
 import type { AccountState, StoredFile } from '../store.js';
 import { readMultipart, readRawBody } from '../upload-bodies.js';
-import { wireFile } from '../wire-file.js';
-
-const PURPOSES: readonly FilePurpose[] = ['fine-tune', 'eval', 'batch-api'];
-const isPurpose = (value: string): value is FilePurpose => (PURPOSES as readonly string[]).includes(value);
+import { wireFile, type WireFileList } from '../wire-file.js';
 
 function newFile(fields: Record<string, string | undefined>, now: number): StoredFile {
   // The SDK sends the path it read the file from: the name is its last part (ours).
   const filename = fields['file_name']?.split(/[\\/]/).pop();
   if (filename === undefined || filename === '') throw invalidRequest('file_name is required.', 'file_name');
   const purpose = fields['purpose'] ?? 'fine-tune';
-  if (!isPurpose(purpose))
+  if (!isFilePurpose(purpose))
     throw invalidRequest(
-      `purpose must be one of fine-tune, eval, batch-api; got ${JSON.stringify(purpose)}.`,
+      `purpose must be one of ${FILE_PURPOSES.join(', ')}; got ${JSON.stringify(purpose)}.`,
       'purpose',
     );
   const fileType = (fields['file_type'] as FileType | undefined) ?? fileTypeOf(filename);
@@ -99,7 +96,7 @@ function findFile(account: AccountState, id: string): StoredFile {
 }
 
 export function listFiles(ctx: TogetherContext): Reply {
-  const body = { data: [...ctx.account.files.values()].map(wireFile) } satisfies FileList;
+  const body = { data: [...ctx.account.files.values()].map(wireFile) } satisfies WireFileList;
   return json(200, body);
 }
 
