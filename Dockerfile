@@ -29,7 +29,14 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# The files stay root's and read-only to the process, which runs as the image's unprivileged user.
+# DATA_DIR: the embedded database (PGlite) of webhooks and the key it generates, used when DATABASE_URL
+# is unset (one container on its own). The one folder the process may write, so that webhooks work
+# there as they do under `npm start`; mount a volume on it to keep them across containers
+# (`docker run -v gateway-data:/app/.data …`). Several instances share PostgreSQL instead
+# (DATABASE_URL and WEBHOOK_ENCRYPTION_KEY: compose.yaml, deploy/kubernetes/).
+ENV DATA_DIR=/app/.data
+RUN mkdir -p /app/.data && chown node:node /app/.data
+# The other files stay root's and read-only to the process, which runs as the image's unprivileged user.
 USER node
 EXPOSE 4000
 # No curl in slim images: node's fetch. Liveness, not readiness: /readyz is 503 while Redis is

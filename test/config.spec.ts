@@ -39,7 +39,10 @@ describe('loadConfig', () => {
       { REDIS_URL: 'redis://127.0.0.1:6379/abc' },
       'REDIS_URL="redis://127.0.0.1:6379/abc": its path names the database and must be a number (redis://host:6379/5), or nothing for 0',
     ],
-    [{ GATEWAY_SINGLE_TENANT: 'maybe' }, 'GATEWAY_SINGLE_TENANT="maybe": must be true or false'],
+    [
+      { GATEWAY_SINGLE_TENANT: 'maybe' },
+      'GATEWAY_SINGLE_TENANT="maybe": must be true, false, yes, no, 1 or 0 (in any case)',
+    ],
     [
       { GATEWAY_SINGLE_TENANT: 'true', NSCALE_API_URL: 'http://x/api/v1' },
       'GATEWAY_SINGLE_TENANT=true needs NSCALE_API_TOKEN and NSCALE_ORGANIZATION_ID',

@@ -1,8 +1,17 @@
 /**
  * One log line per HTTP request, for operators: method, path, operation name and type, status and
- * duration. Never headers, variables or bodies (they carry tokens and Hugging Face secrets). Health
- * and readiness probes log at debug, so that they do not drown the rest.
+ * duration (`ms`: until the answer was ready). Never headers, variables or bodies (they carry tokens
+ * and Hugging Face secrets). Health and readiness probes log at debug, so that they do not drown the rest.
+ *
+ * A response the client did not get whole says so, with `"aborted":true` at warn (`status` is then what
+ * the gateway answered, not what the client received): the request line itself when the connection was
+ * gone before the answer was ready (the client left, or a shutdown cut it: an upload cut by SIGTERM got
+ * only `100 Continue`), else a second line, `response cut`, when the connection closed while the answer
+ * was being sent. One line with `aborted` per such request, for error-rate queries. The request line is
+ * written before the answer is sent (a gateway killed the moment it answered has logged it); an SSE
+ * stream is never `response cut`: its end is the subscription's.
  */
+import { ServerResponse } from 'node:http';
 import { getOperationAST, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { RequestScopes } from './use-request-id.js';
@@ -41,7 +50,7 @@ export function useRequestLog(scopes: RequestScopes, probePaths: readonly string
     onSubscribe({ args }) {
       note(args);
     },
-    onResponse({ request, response }) {
+    onResponse({ request, response, serverContext }) {
       const entry = entries.get(request);
       if (!entry) return;
       const { path } = entry;
@@ -56,8 +65,28 @@ export function useRequestLog(scopes: RequestScopes, probePaths: readonly string
       };
       // The request's own logger, so that the line carries its request id.
       const log = scopes.of(request).log;
-      if (probePaths.includes(path)) log.debug(line, 'request');
+      const res = nodeResponseOf(serverContext);
+      // Its connection already gone (the client left, or a shutdown cut it): nobody gets this answer.
+      const gone = res?.destroyed === true;
+      if (probePaths.includes(path)) log.debug(gone ? { ...line, aborted: true } : line, 'request');
+      else if (gone) log.warn({ ...line, aborted: true }, 'request');
       else log.info(line, 'request');
+      // The line is written before the answer is sent, so that a gateway killed the moment it answered
+      // has logged it (LOG_WRITES=sync); an answer then cut on its way gets a line of its own. Not a
+      // stream's: its end is the subscription's, and a client leaving is how it usually ends.
+      if (!res || gone || 'stream' in line) return;
+      res.once('close', () => {
+        if (res.writableFinished) return;
+        // `ms`: until the connection closed.
+        const ms = Math.round((performance.now() - entry.startedAt) * 10) / 10;
+        log.warn({ ...line, ms, aborted: true }, 'response cut');
+      });
     },
   };
+}
+
+/** The Node response under yoga's adapter (`serverContext.res`), or null (yoga.fetch, other runtimes). */
+function nodeResponseOf(serverContext: unknown): ServerResponse | null {
+  const res = (serverContext as { res?: unknown } | null | undefined)?.res;
+  return res instanceof ServerResponse ? res : null;
 }

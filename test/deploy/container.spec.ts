@@ -29,6 +29,11 @@ const nginx = read('deploy/nginx.conf');
 // A YAML parser the dev dependencies already bring (GraphQL Code Generator and vite depend on it).
 const yaml = await import('yaml').catch(() => null);
 
+/** A compose value as compose reads it with none of its variables set: `${VAR:-default}` is the default. */
+function unsetVariables(value: string): string {
+  return value.replace(/\$\{[^}:]*(?::?-([^}]*))?\}/g, (_, fallback: string | undefined) => fallback ?? '');
+}
+
 /** The Dockerfile's stages by name, each as its instructions (continuation lines joined). */
 function stages(text: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -99,6 +104,20 @@ describe('the Dockerfile', () => {
     expect(runtime.join('\n')).toMatch(/HOST=0\.0\.0\.0/);
   });
 
+  // An operator trial: DATA_DIR defaulted to /app/.data, absent and under root-owned /app, so a container
+  // on its own (no DATABASE_URL) could not open the embedded database and webhooks failed.
+  it('gives the process one folder it may write, DATA_DIR, for the embedded database of a container on its own', () => {
+    const user = runtime.find((l) => l.startsWith('USER '))!.slice(5);
+    const env = runtime.find((l) => /^ENV DATA_DIR=/.test(l));
+    expect(env).toBe('ENV DATA_DIR=/app/.data');
+    const made = runtime.findIndex((l) => l === `RUN mkdir -p /app/.data && chown ${user}:${user} /app/.data`);
+    expect(made).toBeGreaterThan(runtime.findIndex((l) => l.startsWith('COPY --from=')));
+    expect(made).toBeLessThan(runtime.findIndex((l) => l.startsWith('USER ')));
+    expect(loadConfig({ DATA_DIR: '/app/.data' }).database).toEqual({ url: null, dataDir: '/app/.data' });
+    // The build context leaves out a local .data: the image starts with an empty folder.
+    expect(read('.dockerignore').split('\n')).toContain('.data');
+  });
+
   // Liveness, not readiness (issue 21): /readyz is 503 while Redis is away, and restarting every
   // instance on a Redis blip is what an orchestrator would do with a failing HEALTHCHECK.
   it('checks liveness on /healthz with node (no curl in slim images)', () => {
@@ -142,7 +161,7 @@ describe('the Dockerfile', () => {
 
 describe('compose.yaml and the load balancer', () => {
   it.skipIf(!yaml)(
-    'parses, and its gateways are a configuration the gateway accepts, sharing one Redis and one simulator',
+    'parses, and its gateways are a configuration the gateway accepts, sharing one Redis, one PostgreSQL and one simulator',
     () => {
       const compose = yaml!.parse(read('compose.yaml'), { merge: true }) as {
         services: Record<
@@ -153,22 +172,48 @@ describe('compose.yaml and the load balancer', () => {
             environment?: Record<string, string>;
             volumes?: string[];
             ports?: string[];
+            depends_on?: Record<string, { condition?: string }>;
+            healthcheck?: { test?: string[] };
           }
         >;
       };
       const gateways = Object.entries(compose.services).filter(([name]) => /^gateway-\d+$/.test(name));
       expect(gateways.length).toBeGreaterThanOrEqual(2);
+      const databases = new Set<string>();
+      const keys = new Set<string>();
       for (const [, service] of gateways) {
-        // `${VAR:-}` is what compose would substitute when VAR is not set: empty.
+        // What compose substitutes when VAR is not set: `${VAR:-default}` its default, `${VAR}` empty.
         const env = Object.fromEntries(
-          Object.entries(service.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{[^}]*\}/g, '')]),
+          Object.entries(service.environment ?? {}).map(([k, v]) => [k, unsetVariables(String(v))]),
         );
         const config = loadConfig(env);
         expect(config.redisUrl).toBe('redis://redis:6379');
         expect(config.upstream).toEqual({ kind: 'remote', baseUrl: 'http://simulator:4010/api/v1' });
         expect(config.host).toBe('0.0.0.0');
+        // Webhooks in one PostgreSQL for both, sealed with one key (an operator trial found each
+        // gateway on an embedded database of its own, in its container).
+        expect(config.webhooks).not.toBeNull();
+        expect(config.database.url).toMatch(/^postgres:\/\/[^@]+@postgres:5432\//);
+        expect(config.webhooks!.encryptionKey).toHaveLength(32);
+        databases.add(config.database.url!);
+        keys.add(config.webhooks!.encryptionKey!.toString('hex'));
+        expect(service.depends_on?.postgres).toEqual({ condition: 'service_healthy' });
       }
-      expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['lb', 'redis', 'simulator']));
+      expect([databases.size, keys.size]).toEqual([1, 1]);
+      const postgres = compose.services.postgres!;
+      expect(postgres.image).toMatch(/^postgres:\d+/);
+      expect(postgres.healthcheck?.test).toContain('pg_isready');
+      // The database the gateways' URL names, with the password the server is created with.
+      const url = new URL([...databases][0]!);
+      const pgEnv = Object.fromEntries(
+        Object.entries(postgres.environment ?? {}).map(([k, v]) => [k, unsetVariables(String(v))]),
+      );
+      expect([url.username, decodeURIComponent(url.password), url.pathname]).toEqual([
+        pgEnv.POSTGRES_USER,
+        pgEnv.POSTGRES_PASSWORD,
+        `/${pgEnv.POSTGRES_DB}`,
+      ]);
+      expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['lb', 'redis', 'postgres', 'simulator']));
       // The simulator runs from the same image, the file `npm run simulator` runs.
       expect(compose.services.simulator!.command).toEqual(['node', 'dist/simulator/main.js']);
       expect(pkg.scripts.simulator).toBe('exec node dist/simulator/main.js');
@@ -244,6 +289,16 @@ describe.skipIf(!engine)('container (skipped: no container engine answers docker
     );
     expect((await postGraphQL(`${url}/graphql`, '{ baseModels { id } }', {}, null)).data?.baseModels).toHaveLength(8);
     expect(docker('exec', container, 'id', '-u')).not.toBe('0');
+    // Without DATABASE_URL the embedded database goes to DATA_DIR, which the process may write.
+    expect(
+      docker(
+        'exec',
+        container,
+        'node',
+        '-e',
+        "fs.accessSync(process.env.DATA_DIR, fs.constants.W_OK); console.log('ok')",
+      ),
+    ).toBe('ok');
     expect(docker('exec', container, 'cat', '/proc/1/cmdline').split('\0').filter(Boolean)).toEqual([
       'node',
       '--max-semi-space-size=64',

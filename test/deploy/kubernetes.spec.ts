@@ -138,12 +138,14 @@ describe('deploy/kubernetes', () => {
     const credentials = secret.stringData as Record<string, string>;
     expect([...Object.keys(settings), ...Object.keys(credentials)].filter((k) => !SETTINGS.has(k))).toEqual([]);
     // Nothing that is or may hold a credential in the ConfigMap; nothing else in the Secret.
-    expect(Object.keys(settings).filter((k) => /TOKEN|SECRET|PASSWORD|KEY|REDIS_URL/.test(k))).toEqual([]);
+    expect(Object.keys(settings).filter((k) => /TOKEN|SECRET|PASSWORD|KEY|REDIS_URL|DATABASE_URL/.test(k))).toEqual([]);
     expect(Object.keys(credentials).sort()).toEqual([
+      'DATABASE_URL',
       'NSCALE_API_TOKEN',
       'NSCALE_ORGANIZATION_ID',
       'REDIS_MESSAGE_SECRET',
       'REDIS_URL',
+      'WEBHOOK_ENCRYPTION_KEY',
     ]);
 
     const config = loadConfig({ ...settings, ...credentials });
@@ -154,5 +156,21 @@ describe('deploy/kubernetes', () => {
     // The replicas' live-update messages are signed.
     expect(config.redisMessageSecret).toEqual(expect.any(String));
     expect(config.fallbackCredentials).toBeFalsy();
+  });
+
+  // An operator trial: with no DATABASE_URL the pods fell back to the embedded database in DATA_DIR, on
+  // a read-only root file system (webhooks failed), one per replica (endpoints not shared).
+  it('keeps webhooks in one PostgreSQL for every replica, sealed with one key: never the embedded database', () => {
+    const config = loadConfig({ ...one('ConfigMap').data, ...one('Secret').stringData });
+    const pod = one('Deployment').spec.template.spec;
+    expect(pod.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(config.webhooks).not.toBeNull();
+    expect(config.database.url).toMatch(/^postgres(ql)?:\/\//);
+    expect(config.webhooks!.encryptionKey).toHaveLength(32);
+    const docs = readFileSync(join(ROOT, 'docs/kubernetes.md'), 'utf8');
+    for (const name of ['DATABASE_URL', 'WEBHOOK_ENCRYPTION_KEY']) {
+      expect(docs).toContain(`--from-literal=${name}=`);
+      expect(docs).toContain(`\`${name}\``);
+    }
   });
 });
