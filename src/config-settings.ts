@@ -18,8 +18,16 @@ function upstreamOf(e: Env): Upstream {
     : { kind: 'embedded', jobSeconds: e.SIMULATOR_JOB_SECONDS };
 }
 
-/** Credentials for callers who send none: the demo tenant (embedded) or the operator's (single-tenant). */
-function fallbackCredentialsOf(e: Env, upstream: Upstream): { token: string; organizationId: string } | null {
+/**
+ * Nscale's credentials for callers who send none: the demo tenant (embedded) or the operator's
+ * (single-tenant); none when Nscale is not enabled (`TOGETHER_API_URL` set alone).
+ */
+function fallbackCredentialsOf(
+  e: Env,
+  upstream: Upstream,
+  providers: readonly ProviderName[],
+): { token: string; organizationId: string } | null {
+  if (!providers.includes('nscale')) return null;
   if (upstream.kind === 'embedded') return { ...DEMO_CREDENTIALS };
   // config.ts's rules guarantee both when single-tenant.
   if (e.GATEWAY_SINGLE_TENANT && e.NSCALE_API_URL)
@@ -68,10 +76,10 @@ function accessOf(e: Env) {
     host: e.HOST ?? (embedded ? '127.0.0.1' : '0.0.0.0'),
     /** Enabled providers, in preference order (see `providersOf`). */
     providers,
-    /** Nscale's upstream (used when `providers` includes `nscale`). */
+    /** Nscale's upstream, read only when `providers` includes `nscale` (not with `TOGETHER_API_URL` set alone). */
     upstream,
     /** Nscale's credentials for callers who send none. */
-    fallbackCredentials: fallbackCredentialsOf(e, upstream),
+    fallbackCredentials: fallbackCredentialsOf(e, upstream, providers),
     together,
     /** Host names besides loopback whose requests may use `fallbackCredentials`, lower case. */
     allowedHosts: e.GATEWAY_ALLOWED_HOSTS,

@@ -60,8 +60,10 @@ export const settingVariables = z.object({
   NSCALE_API_URL: about(
     upstreamUrl.optional(),
     'Base URL of the upstream fine-tuning API, up to `/api/v1` (paths continue with ' +
-      '`/organizations/{org}/…`). Unset: the gateway starts the embedded simulator and serves the demo tenant.',
-    'unset (embedded simulator)',
+      '`/organizations/{org}/…`). Setting it enables the `nscale` provider. Unset while `TOGETHER_API_URL` is ' +
+      'unset too, the gateway starts the embedded simulator and serves the demo tenant; unset while ' +
+      '`TOGETHER_API_URL` is set, `nscale` is not enabled and the gateway serves `together` alone.',
+    'unset (embedded simulator, when `TOGETHER_API_URL` is unset too)',
   ),
   NSCALE_API_TOKEN: about(
     z.string().min(1).optional(),

@@ -21,7 +21,9 @@ export const settingsSchema = settingVariables
     if (e.GATEWAY_SINGLE_TENANT && e.TOGETHER_API_URL && !e.TOGETHER_API_KEY)
       whole('GATEWAY_SINGLE_TENANT=true needs TOGETHER_API_KEY (with TOGETHER_API_URL)');
     if (e.GATEWAY_SINGLE_TENANT && !e.NSCALE_API_URL && !e.TOGETHER_API_URL)
-      whole('GATEWAY_SINGLE_TENANT=true needs NSCALE_API_URL (the embedded simulator always serves the demo tenant)');
+      whole(
+        'GATEWAY_SINGLE_TENANT=true needs NSCALE_API_URL or TOGETHER_API_URL (the embedded simulators always serve their demo tenant)',
+      );
     if (e.RESPONSE_CACHE_ENABLED && e.RESPONSE_CACHE_STORE === 'redis' && !e.REDIS_URL)
       whole('RESPONSE_CACHE_STORE=redis needs REDIS_URL');
   })

@@ -10,7 +10,7 @@
 import { parse } from 'graphql';
 import type { Logger } from 'pino';
 import type { Settings } from '../config.js';
-import type { LiveUpdates } from '../live/hub.js';
+import { createLiveUpdates, type LiveUpdates } from '../live/hub.js';
 import { createTokenPool } from '../preflight/token-pool.js';
 import { BaseModelCatalogue } from '../resolvers/base-model-catalogue.js';
 import { CallerCache } from '../resolvers/caller-cache.js';
@@ -35,15 +35,24 @@ import { StartError } from './start-error.js';
 import { startOperationGuards } from './start-operation-guards.js';
 import { watchTokenOutcomes } from './watch-token-outcomes.js';
 import { buildWebhooks } from './build-webhooks.js';
-import { embeddedSimulator, observability, togetherBackend, upstreamClient } from './build-upstreams.js';
+import {
+  checkProviders,
+  embeddedSimulator,
+  nscaleEnabled,
+  observability,
+  togetherBackend,
+  upstreamClient,
+} from './build-upstreams.js';
 
 export interface Backends {
   simulator: Simulator | null;
   /** The embedded Together simulator, when Together is enabled without a URL. */
   togetherSimulator: Simulator | null;
+  /** Nscale's client; when Nscale is not enabled, one that sends nothing and refuses every call. */
   client: ClosableUpstreamClient;
   /** The Together client, when Together is enabled. */
   togetherClient: TogetherClient | null;
+  /** Nscale's live updates; when Nscale is not enabled, an idle in-process hub that nothing reaches. */
   live: LiveUpdates;
   metrics: GatewayMetrics | null;
   tracing: Tracing | null;
@@ -65,6 +74,7 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     for (const stop of stops.splice(0).reverse()) await stop();
   };
   try {
+    checkProviders(settings);
     const simulator = await embeddedSimulator(settings, deps);
     if (simulator) stops.push(() => simulator.close());
     const { metrics, tracing } = await observability(settings, deps);
@@ -86,34 +96,16 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     if (!deps.tokenPool) stops.push(() => services.preflight.pool.close());
     // The deployment's share of Redis (redis-realm.ts): its keys and channels, no other deployment's.
     const livePrefix = deps.live?.keyPrefix ?? `ftgw:live:${redisRealm(upstreams, settings.redisUrl)}:`;
-    const live = configuredLiveUpdates(settings, {
+    const live = providerLiveUpdates(settings, deps, logger, stops, {
       client,
-      logger: logger.child({ component: 'live-updates' }),
-      observer: metrics?.live,
-      tracer: tracing?.pollers,
+      together: together?.client ?? null,
+      services,
       redis,
-      onChange: responseCache?.liveChanges('nscale'),
-      overrides: { ...deps.live, keyPrefix: livePrefix },
+      responseCache,
+      metrics,
+      tracing,
+      livePrefix,
     });
-    stops.push(() => live.close());
-    services.live = live;
-    const togetherServices = services.providers.get('together');
-    if (together && togetherServices) {
-      // Together's own pollers, leases and channels (a prefix of their own): keyed by provider as well as account.
-      const keyPrefix = `${livePrefix}together:`;
-      togetherServices.live = configuredLiveUpdates(settings, {
-        client: togetherLiveClient(together.client),
-        logger: logger.child({ component: 'live-updates', provider: 'together' }),
-        // One set of live-update metrics for the instance: Together's polls count beside Nscale's.
-        observer: metrics?.live,
-        tracer: tracing?.pollers,
-        redis,
-        onChange: responseCache?.liveChanges('together'),
-        overrides: { ...deps.live, keyPrefix },
-      });
-      const togetherLive = togetherServices.live;
-      stops.push(() => togetherLive.close());
-    }
     // Stopped before live updates (stops run in reverse): the watcher's streams end first.
     const webhooks = await buildWebhooks(settings, {
       logger,
@@ -143,6 +135,60 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     await close();
     throw error;
   }
+}
+
+/**
+ * Each enabled provider's live updates, put in `services`; returns Nscale's hub (when Nscale is not
+ * enabled, an idle in-process one that no subscription can reach: it never polls nor touches Redis).
+ */
+function providerLiveUpdates(
+  settings: Settings,
+  deps: GatewayDeps,
+  logger: Logger,
+  stops: Stop[],
+  parts: {
+    client: ClosableUpstreamClient;
+    together: TogetherClient | null;
+    services: GatewayServices;
+    redis: GatewayRedis | null;
+    responseCache: BuiltResponseCache | null;
+    metrics: GatewayMetrics | null;
+    tracing: Tracing | null;
+    livePrefix: string;
+  },
+): LiveUpdates {
+  const { client, together, services, redis, responseCache, metrics, tracing, livePrefix } = parts;
+  const live = nscaleEnabled(settings)
+    ? configuredLiveUpdates(settings, {
+        client,
+        logger: logger.child({ component: 'live-updates' }),
+        observer: metrics?.live,
+        tracer: tracing?.pollers,
+        redis,
+        onChange: responseCache?.liveChanges('nscale'),
+        overrides: { ...deps.live, keyPrefix: livePrefix },
+      })
+    : createLiveUpdates({ client, keyPrefix: livePrefix });
+  stops.push(() => live.close());
+  services.live = nscaleEnabled(settings) ? live : null;
+  const togetherServices = services.providers.get('together');
+  if (together && togetherServices) {
+    // Together's own pollers, leases and channels (a prefix of their own): keyed by provider as well as account.
+    const keyPrefix = `${livePrefix}together:`;
+    const togetherLive = configuredLiveUpdates(settings, {
+      client: togetherLiveClient(together),
+      logger: logger.child({ component: 'live-updates', provider: 'together' }),
+      // One set of live-update metrics for the instance: Together's polls count beside Nscale's.
+      observer: metrics?.live,
+      tracer: tracing?.pollers,
+      redis,
+      onChange: responseCache?.liveChanges('together'),
+      overrides: { ...deps.live, keyPrefix },
+    });
+    togetherServices.live = togetherLive;
+    stops.push(() => togetherLive.close());
+  }
+  return live;
 }
 
 /** The providers' base URLs: the embedded simulators' or the configured ones. */

@@ -77,9 +77,11 @@ type ListenOptions = Omit<HttpServerOptions, 'port' | 'host' | 'limits' | 'maxMe
 
 export interface ComposedGateway {
   gateway: Gateway;
+  /** Nscale's client; when Nscale is not enabled (`TOGETHER_API_URL` alone), one that sends nothing and refuses every call. */
   client: ClosableUpstreamClient;
+  /** Nscale's live updates; when Nscale is not enabled, an idle hub that no subscription reaches. */
   live: LiveUpdates;
-  /** The embedded simulator, when the gateway runs on one. */
+  /** The embedded (Nscale) simulator, when the gateway runs on one. */
   simulator: Simulator | null;
   /** The embedded Together simulator, when Together runs on one. */
   togetherSimulator: Simulator | null;

@@ -1,7 +1,7 @@
 /** `npm start`: the gateway, configured from the environment (see config.ts and the README). */
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../config.js';
-import { StartError, startFromConfig } from './start.js';
+import { StartError, startFromConfig, upstreamLines } from './start.js';
 import { releaseStartupMemory } from './release-startup-memory.js';
 
 let config;
@@ -65,18 +65,7 @@ try {
 }
 fatalLogger = running.gateway.logger;
 const graphiql = `${running.url.replace('127.0.0.1', 'localhost')}/graphql`;
-if (running.simulator) {
-  logger.info(
-    `upstream: embedded simulator at ${running.simulator.apiBaseUrl} (jobs take ` +
-      `${config.upstream.kind === 'embedded' ? config.upstream.jobSeconds : 0} s); requests without ` +
-      `credentials act as the demo tenant`,
-  );
-} else {
-  logger.info(
-    `upstream: ${config.upstream.kind === 'remote' ? config.upstream.baseUrl : ''}; credentials come ` +
-      `from each request${config.fallbackCredentials ? " (single-tenant mode: requests without them use the operator's)" : ''}`,
-  );
-}
+for (const line of upstreamLines(config, running)) logger.info(line);
 logger.info(
   running.metricsServer
     ? `metrics: Prometheus scrapes ${running.metricsServer.url} (METRICS_HOST/METRICS_PORT; not on the public port)`

@@ -20,8 +20,10 @@ export interface RunningGateway {
   server: RunningServer;
   /** The metrics listener, when metrics are on. */
   metricsServer: RunningMetricsServer | null;
-  /** The embedded simulator, when the gateway runs on one. */
+  /** The embedded (Nscale) simulator, when the gateway runs on one. */
   simulator: Simulator | null;
+  /** The embedded Together simulator, when Together runs on one. */
+  togetherSimulator: Simulator | null;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,59 @@ export async function startFromConfig(settings: Settings, rootLogger: Logger): P
   } catch (error) {
     throw listenError(error, settings);
   }
+}
+
+/**
+ * The start-up log's account of the providers: which are enabled, then one line per enabled provider
+ * naming its upstream (the configured URL, credentials never shown, or the embedded simulator's
+ * address, with where its faults are set) and whose credentials its requests run with.
+ */
+export function upstreamLines(
+  settings: Pick<Settings, 'providers' | 'upstream' | 'together' | 'fallbackCredentials'>,
+  running: Pick<RunningGateway, 'simulator' | 'togetherSimulator'>,
+): string[] {
+  const lines = [providersLine(settings.providers)];
+  for (const name of settings.providers) {
+    const upstream = name === 'nscale' ? settings.upstream : settings.together?.upstream;
+    const simulator = name === 'nscale' ? running.simulator : running.togetherSimulator;
+    if (upstream?.kind === 'embedded' && simulator)
+      lines.push(
+        `upstream: ${name} on the embedded simulator at ${simulator.apiBaseUrl} (jobs take ${upstream.jobSeconds} s; ` +
+          `faults: ${simulator.origin}/__admin/faults); requests without credentials act as its demo ` +
+          (name === 'nscale' ? 'tenant' : 'account'),
+      );
+    else if (upstream?.kind === 'remote') {
+      const operator =
+        name === 'nscale'
+          ? settings.fallbackCredentials && 'NSCALE_API_TOKEN and NSCALE_ORGANIZATION_ID'
+          : settings.together?.fallbackToken && 'TOGETHER_API_KEY';
+      lines.push(
+        `upstream: ${name} at ${withoutCredentials(upstream.baseUrl)}; credentials come from each request` +
+          (operator ? ` (single-tenant mode: requests without them use the operator's ${operator})` : ''),
+      );
+    }
+  }
+  return lines;
+}
+
+function providersLine(providers: Settings['providers']): string {
+  const [first, ...rest] = providers;
+  if (rest.length === 0)
+    return (
+      `providers: ${first} only` +
+      (first === 'together' ? ' (NSCALE_API_URL is unset while TOGETHER_API_URL is set: nscale is not enabled)' : '')
+    );
+  return `providers: ${providers.join(', ')}; a request names one with X-Provider, else ${first} serves it`;
+}
+
+/** The URL with any user name and password removed (the settings refuse them; a log line never shows them). */
+function withoutCredentials(url: string): string {
+  if (!URL.canParse(url)) return '[an unreadable URL]';
+  const parsed = new URL(url);
+  if (!parsed.username && !parsed.password) return url;
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.href;
 }
 
 function listenError(error: unknown, { port, host }: Pick<Settings, 'port' | 'host'>): unknown {
