@@ -4,7 +4,7 @@
  * in its order).
  */
 import { about } from './config-about.js';
-import { bool, nonNegativeInt, positiveInt } from './env-values.js';
+import { bool, milliseconds, nonNegativeInt, positiveInt } from './env-values.js';
 
 export const guardVariables = {
   MAX_OPERATION_DEPTH: about(positiveInt.default(12), 'Deepest selection nesting of one operation.'),
@@ -25,11 +25,11 @@ export const guardVariables = {
     'Failures of the upstream in a row (5xx, timeouts, resets; never 4xx) that open its circuit breaker; `0` turns it off.',
   ),
   UPSTREAM_BREAKER_WINDOW_MS: about(
-    positiveInt.default(10_000),
+    milliseconds(1).default(10_000),
     "A failure more than this long after the previous one starts the breaker's count again, in milliseconds.",
   ),
   UPSTREAM_BREAKER_COOLDOWN_MS: about(
-    positiveInt.default(15_000),
+    milliseconds(1).default(15_000),
     'How long an open breaker refuses calls before one probe goes through, in milliseconds.',
   ),
   RATE_LIMIT_ENABLED: about(

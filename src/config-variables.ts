@@ -19,7 +19,18 @@ import { responseCacheVariables } from './config-cache-variables.js';
 import { guardVariables } from './config-guard-variables.js';
 import { observabilityVariables } from './config-observability-variables.js';
 import { webhookVariables } from './config-webhook-variables.js';
-import { bool, hostName, httpUrl, integer, list, nonNegativeInt, origin, port, positiveInt } from './env-values.js';
+import {
+  bool,
+  hostName,
+  httpUrl,
+  list,
+  milliseconds,
+  nonNegativeInt,
+  origin,
+  port,
+  positiveInt,
+  seconds,
+} from './env-values.js';
 import { DEFAULT_INTERVALS } from './live/options.js';
 import { SIMULATOR_JOB_SECONDS } from './simulator/job-seconds.js';
 import { UPSTREAM_DEFAULTS } from './upstream/options.js';
@@ -96,7 +107,7 @@ export const settingVariables = z.object({
     'unset',
   ),
   UPSTREAM_DEADLINE_MS: about(
-    positiveInt.default(UPSTREAM_DEFAULTS.deadlineMs),
+    milliseconds(1).default(UPSTREAM_DEFAULTS.deadlineMs),
     'Timeout of one upstream call including its retries, in milliseconds.',
   ),
   UPSTREAM_CONNECTIONS: about(
@@ -141,7 +152,7 @@ export const settingVariables = z.object({
       '`BAD_USER_INPUT` naming this rule and the input field whose part was being read (8 KiB/s by default).',
   ),
   UPLOAD_RATE_WINDOW_SECONDS: about(
-    positiveInt.default(15),
+    seconds(1).default(15),
     'Length of the windows over which an upload body must keep `UPLOAD_MIN_BYTES_PER_SECOND`, in ' +
       'seconds: the longest a stalled upload holds a request.',
   ),
@@ -182,17 +193,17 @@ export const settingVariables = z.object({
       '`MAX_CONNECTIONS`, or `0` turns it off.',
   ),
   HTTP_HEADERS_TIMEOUT_MS: about(
-    positiveInt.default(10_000),
+    milliseconds(1).default(10_000),
     "Time a client has to send a request's headers, in milliseconds; a connection still sending them " +
       'is closed (slow-header clients cannot hold connections).',
   ),
   HTTP_REQUEST_TIMEOUT_MS: about(
-    nonNegativeInt.default(300_000),
+    milliseconds(0).default(300_000),
     'Time a client has to send a whole request, body included, in milliseconds (an upload of ' +
       '`MAX_UPLOAD_BYTES` must fit); `0` turns it off.',
   ),
   WS_UNAUTHENTICATED_IDLE_MS: about(
-    positiveInt.default(30_000),
+    milliseconds(1).default(30_000),
     'A WebSocket whose `connection_init` brought no token, or a token the upstream has not accepted on this ' +
       'instance yet (made up, say), is closed (code 4401) once it has had no operation running for this long, ' +
       'in milliseconds.',
@@ -218,28 +229,26 @@ export const settingVariables = z.object({
     'unset (a warning with `REDIS_URL`)',
   ),
   REDIS_HEARTBEAT_MS: about(
-    integer(30, Number.MAX_SAFE_INTEGER, 'a whole number of milliseconds, 30 or more').default(
-      DEFAULT_INTERVALS.heartbeatMs,
-    ),
+    milliseconds(30).default(DEFAULT_INTERVALS.heartbeatMs),
     "With `REDIS_URL`: lifetime of each instance's heartbeat in Redis, in milliseconds. An instance " +
       'that dies holding poll leases is replaced within 7/6 of this (plus a Redis round trip).',
   ),
   POLL_INTERVAL_RUNNING_MS: about(
-    positiveInt.default(DEFAULT_INTERVALS.runningMs),
+    milliseconds(1).default(DEFAULT_INTERVALS.runningMs),
     'Subscription poll interval while a job runs, in milliseconds.',
   ),
   POLL_INTERVAL_QUEUED_MS: about(
-    positiveInt.default(DEFAULT_INTERVALS.queuedMs),
+    milliseconds(1).default(DEFAULT_INTERVALS.queuedMs),
     'Subscription poll interval while a job is queued or starting, in milliseconds; also how long the ' +
       "response cache keeps such a job's answers.",
   ),
   POLL_INTERVAL_LIST_MS: about(
-    positiveInt.default(DEFAULT_INTERVALS.listMs),
+    milliseconds(1).default(DEFAULT_INTERVALS.listMs),
     "Poll interval of the organization's job list for `jobsUpdated`, in milliseconds; also how long the " +
       'response cache keeps a page of `jobs` and a running job.',
   ),
   POLL_MAX_BACKOFF_MS: about(
-    positiveInt.default(DEFAULT_INTERVALS.maxBackoffMs),
+    milliseconds(1).default(DEFAULT_INTERVALS.maxBackoffMs),
     'Longest wait between polls while the upstream fails, in milliseconds.',
   ),
   ...responseCacheVariables,

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { about } from './config-about.js';
-import { bool, hostName, list, positiveInt } from './env-values.js';
+import { bool, hostName, list, milliseconds, positiveInt } from './env-values.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -84,7 +84,7 @@ export const webhookVariables = {
     '5s,30s,2m,10m,30m,1h,2h,4h,8h,8h (about a day)',
   ),
   WEBHOOK_ATTEMPT_TIMEOUT_MS: about(
-    positiveInt.default(10_000),
+    milliseconds(1).default(10_000),
     'How long one delivery attempt may take (connect, send, response), in milliseconds.',
   ),
   WEBHOOK_MAX_RESPONSE_BYTES: about(
@@ -100,7 +100,7 @@ export const webhookVariables = {
     'Most webhook endpoints one organization (on Together: one API key) may register.',
   ),
   WEBHOOK_SCAN_MS: about(
-    positiveInt.default(1_000),
+    milliseconds(1).default(1_000),
     'How often each instance looks for deliveries that are due, in milliseconds.',
   ),
   WEBHOOK_DELIVERY_RETENTION_MS: about(
@@ -111,7 +111,7 @@ export const webhookVariables = {
       'never deleted; one deleted can no longer be listed or redelivered. The default is 30 days.',
   ),
   WEBHOOK_ENDPOINT_RESCAN_MS: about(
-    positiveInt.default(5_000),
+    milliseconds(1).default(5_000),
     "How often each instance re-reads the endpoints to watch (another instance's registrations), in milliseconds.",
   ),
 };
