@@ -62,6 +62,8 @@ export interface Backends {
   responseCache: BuiltResponseCache | null;
   /** Why the gateway cannot serve now (Redis unreachable), or null. */
   problem(): string | null;
+  /** A shutdown's first step: no webhook attempt begins after it (those in flight go on until close()). */
+  stopClaiming(): void;
   close(): Promise<void>;
 }
 
@@ -129,6 +131,7 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
       services,
       responseCache,
       problem: () => redis?.problem() ?? null,
+      stopClaiming: () => webhooks?.stopClaiming(),
       close,
     };
   } catch (error) {

@@ -4,7 +4,8 @@
  * needed), the outbound dispatcher that refuses non-public addresses at connect time, the watcher
  * (each endpoint's job list, through every provider's live updates), the delivery worker, the hourly
  * deletion of deliveries past their retention, and what the resolvers reach (`WebhookServices`). Null
- * when WEBHOOKS_ENABLED is false. `close()` stops watching and sending (waiting for attempts in
+ * when WEBHOOKS_ENABLED is false. `stopClaiming()` is a shutdown's first step (no attempt begins
+ * after it; those in flight go on); `close()` stops watching and sending (waiting for attempts in
  * flight), then closes the store (unless it was handed in) and the dispatcher.
  */
 import { randomUUID } from 'node:crypto';
@@ -50,6 +51,13 @@ export interface WebhookRuntime {
   /** Null when built without delivery. */
   watcher: WebhookWatcher | null;
   worker: DeliveryWorker | null;
+  /**
+   * Stops starting webhook attempts, at once (DeliveryWorker.stopClaiming): called where a shutdown
+   * begins, before the HTTP drain, so that no attempt begins that the forced exit may cut before its
+   * outcome is recorded (the receiver would get it twice). Attempts in flight go on and are recorded
+   * until `close()`; the watcher goes on recording the jobs' moves, for the other instances to send.
+   */
+  stopClaiming(): void;
   close(): Promise<void>;
 }
 
@@ -88,6 +96,7 @@ export async function buildWebhooks(
     store,
     watcher: delivery?.watcher ?? null,
     worker: delivery?.worker ?? null,
+    stopClaiming: () => delivery?.worker.stopClaiming(),
     async close() {
       await delivery?.close();
       if (!parts.store) await store.close();

@@ -124,6 +124,8 @@ export async function composeGateway(settings: Settings, deps: GatewayDeps): Pro
     close() {
       closing ??= (async () => {
         gateway.setReady(false);
+        // Before the drain, which may last seconds: no webhook attempt begins that the forced exit could cut.
+        backends.stopClaiming();
         // The transports first: they end each subscription without reporting it complete (a
         // shutdown is not the end of a job), so that clients resubscribe to another instance. Live
         // updates after: their streams are gone by then; close() stops what is left and releases leases.

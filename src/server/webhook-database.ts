@@ -12,10 +12,18 @@
  *   and nothing is stored; its creation is logged, never the key.
  * - Either way, a key that does not open what is stored refuses the start, instead of failing later
  *   on every delivery.
+ *
+ * DATA_DIR must be a folder the process may write to (in a container: a volume, not the image's app
+ * folder, which is root's, or read-only). An embedded database opened at start refuses the start
+ * otherwise, naming DATA_DIR; one opened on first use is checked at start all the same (a warning),
+ * and its creation then answers SERVICE_UNAVAILABLE naming DATA_DIR and DATABASE_URL, never a masked
+ * internal error.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { constants, existsSync } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { embeddedDatabaseUnavailable } from '../webhooks/errors.js';
 import { lazyWebhookStore } from '../webhooks/store/lazy-webhook-store.js';
 import type { WebhookDb } from '../webhooks/store/open-store.js';
 import type { WebhookStore } from '../webhooks/webhook-store.js';
@@ -89,6 +97,50 @@ async function openPostgres(url: string, options: WebhookDatabaseOptions): Promi
   }
 }
 
+/** DATA_DIR unusable for the embedded database: not writable (checked first), or PGlite would not open in it. */
+class DataDirError extends StartError {
+  constructor(
+    readonly why: 'unwritable' | 'unopened',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+const DATA_DIR_FIX =
+  "Set DATA_DIR to a folder the gateway's user may write to (a volume), or DATABASE_URL to a PostgreSQL database.";
+
+/**
+ * Why the embedded database cannot be created or written in `dataDir` (the reason, naming the
+ * path), or null when it can: the nearest of DATA_DIR/pglite, DATA_DIR and its parents that exists
+ * must be a folder this process may write to (what is missing below it is created then). Creates
+ * nothing, so it may run at start without opening the database.
+ */
+async function unwritable(dataDir: string): Promise<string | null> {
+  let path = resolve(dataDir, 'pglite');
+  for (;;) {
+    try {
+      if (!(await stat(path)).isDirectory()) return `${path} is not a folder`;
+      await access(path, constants.W_OK | constants.X_OK);
+      return null;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const parent = dirname(path);
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === path) return (error as Error).message;
+      path = parent;
+    }
+  }
+}
+
+/** An error's words: PGlite's file-system errors have no message, only a name and an errno. */
+function reasonOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const errno = (error as { errno?: unknown }).errno;
+  if (error.message && error.message !== 'undefined') return error.message;
+  return `${error.name}${errno === undefined ? '' : ` (errno ${String(errno)})`}`;
+}
+
 /** The embedded database's key: the setting, else DATA_DIR/webhook.key, created when nothing is stored yet. */
 async function embeddedKey(db: WebhookDb, dataDir: string, options: WebhookDatabaseOptions): Promise<Buffer> {
   if (options.encryptionKey) return options.encryptionKey;
@@ -106,7 +158,11 @@ async function embeddedKey(db: WebhookDb, dataDir: string, options: WebhookDatab
         `endpoint${count === 1 ? '' : 's'} sealed with it: restore the file or set ${KEY_SETTING} to ` +
         `that key.`,
     );
-  const key = await createKeyFile(path);
+  const key = await createKeyFile(path).catch((error: unknown) => {
+    throw new DataDirError('unopened', `${path} could not be created: ${reasonOf(error)}. ${DATA_DIR_FIX}`, {
+      cause: error,
+    });
+  });
   options.logger.info({ path }, `generated the key that seals webhook secrets into ${path} (${KEY_SETTING} is unset)`);
   return key;
 }
@@ -114,7 +170,21 @@ async function embeddedKey(db: WebhookDb, dataDir: string, options: WebhookDatab
 async function openEmbedded(dataDir: string, options: WebhookDatabaseOptions): Promise<WebhookStore> {
   const store = await import('../webhooks/store/open-store.js');
   const folder = join(dataDir, 'pglite');
-  const db = await store.connectPglite(folder, options.logger);
+  const problem = await unwritable(dataDir);
+  if (problem)
+    throw new DataDirError(
+      'unwritable',
+      `DATA_DIR (${resolve(dataDir)}): ${problem}: the embedded webhook database cannot be created or ` +
+        `written there. ${DATA_DIR_FIX}`,
+    );
+  const db = await store.connectPglite(folder, options.logger).catch((error: unknown) => {
+    throw new DataDirError(
+      'unopened',
+      `DATA_DIR (${resolve(folder)}): the embedded webhook database could not be opened: ${reasonOf(error)}. ` +
+        DATA_DIR_FIX,
+      { cause: error },
+    );
+  });
   try {
     await migrated(db, `DATA_DIR (${folder})`, options.logger);
     const key = await embeddedKey(db, dataDir, options);
@@ -137,6 +207,34 @@ export async function openWebhookDatabase(
   options: WebhookDatabaseOptions,
 ): Promise<WebhookStore> {
   if (database.url !== null) return openPostgres(database.url, options);
-  if (existsSync(join(database.dataDir, 'pglite', 'PG_VERSION'))) return openEmbedded(database.dataDir, options);
-  return lazyWebhookStore(() => openEmbedded(database.dataDir, options));
+  const { dataDir } = database;
+  if (existsSync(join(dataDir, 'pglite', 'PG_VERSION'))) return openEmbedded(dataDir, options);
+  // Not opened now, but an operator is told now what the first endpoint's creation would meet.
+  const problem = await unwritable(dataDir);
+  if (problem)
+    options.logger.warn(
+      { dataDir: resolve(dataDir), problem },
+      `DATA_DIR is not writable (${problem}): the embedded webhook database cannot be created there, so ` +
+        'creating a webhook endpoint fails (SERVICE_UNAVAILABLE) until DATA_DIR is a folder the ' +
+        "gateway's user may write to (a volume) or DATABASE_URL is set",
+    );
+  return lazyWebhookStore(() =>
+    openEmbedded(dataDir, options).catch((error: unknown) => {
+      throw lazyOpenFailure(error, options.logger);
+    }),
+  );
+}
+
+/**
+ * What the caller of the first use meets when the embedded database cannot be opened: a failure the
+ * operator can fix (a StartError: DATA_DIR, the key file) is SERVICE_UNAVAILABLE naming the settings,
+ * with the cause in the operator's log; anything else is left as it is (a bug, masked and logged).
+ */
+function lazyOpenFailure(error: unknown, logger: Logger): unknown {
+  if (!(error instanceof StartError)) return error;
+  logger.error(
+    { problem: error.message },
+    'the embedded webhook database could not be created or opened in DATA_DIR: webhook endpoints cannot be created until this is fixed',
+  );
+  return embeddedDatabaseUnavailable(error instanceof DataDirError ? error.why : 'unopened');
 }

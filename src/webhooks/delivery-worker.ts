@@ -6,6 +6,11 @@
  * time from the retry schedule when it failed. A lease outlives the attempt's timeout, so a delivery
  * whose instance died (`kill -9`) mid-attempt is claimed again by another once the lease has expired;
  * an outcome recorded after the lease was lost is refused by the store (fenced).
+ *
+ * At shutdown, `stopClaiming()` comes first, before anything the shutdown waits for (the HTTP drain):
+ * from then on no attempt begins, since the process may be ended (its forced exit) before recording
+ * it, and the receiver would get it again from another instance. The attempts in flight go on for
+ * what is left of the shutdown's time, and are recorded if they end in it; `close()` waits for them.
  */
 import type { Logger } from 'pino';
 import { outageLog } from '../telemetry/outage-log.js';
@@ -48,7 +53,14 @@ export interface DeliveryWorker {
   kick(): void;
   /** Attempts in flight. */
   inFlight(): number;
-  /** Stops claiming and waits for the attempts in flight. */
+  /**
+   * Stops claiming, at once and for good (a shutdown's first step): no attempt begins after it. The
+   * attempts in flight go on, and are recorded when they end (the store must stay open until
+   * `close()` has returned). A claim under way gives its deliveries back unattempted: due again at
+   * once, for any instance, with no attempt counted.
+   */
+  stopClaiming(): void;
+  /** Stops claiming (if not yet), and waits for the attempts in flight and a claim under way. */
   close(): Promise<void>;
 }
 
@@ -84,41 +96,58 @@ async function outcomeOf(
   return sent.kind === 'failed' ? { ...sent, retryAt: options.retryAt(scheduled, new Date(options.now())) } : sent;
 }
 
+/** One attempt at `claim`, its outcome recorded (fenced on its lease). */
+async function attempt(options: DeliveryWorkerOptions, claim: ClaimedDelivery): Promise<void> {
+  const { store, logger, now } = options;
+  const at = new Date(now());
+  const secrets = await store.signingSecrets(claim.endpointId, at);
+  // Deleted meanwhile: its deliveries went with it.
+  if (secrets === null || secrets.length === 0) return;
+  // The store counts an attempt when its outcome is recorded, or when the claim of an expired
+  // lease records it interrupted: this one is the next.
+  const number = claim.attemptCount + 1;
+  // The schedule counts the attempts that had an outcome: an instance that died mid-attempt spends
+  // no retry (its delivery is sent again as soon as its lease expires, as before).
+  const scheduled = number - claim.interruptedAttempts;
+  logger.debug({ deliveryId: claim.id, endpointId: claim.endpointId, attempt: number }, 'webhook attempt');
+  const outcome = await outcomeOf(options, claim, { secrets, at, scheduled });
+  const recorded = await store.finishAttempt(claim, outcome, new Date(now()));
+  if (!recorded) {
+    logger.warn({ deliveryId: claim.id }, 'webhook attempt outcome not recorded: the lease was lost meanwhile');
+    return;
+  }
+  options.onOutcome?.(outcome.kind);
+  if (outcome.kind !== 'delivered')
+    logger.info(
+      { deliveryId: claim.id, endpointId: claim.endpointId, outcome: outcome.kind, attempt: number },
+      'webhook attempt failed',
+    );
+}
+
+/** The claims taken as claiming stopped, given back unattempted: another instance sends them at once. */
+async function giveBack({ store, logger }: DeliveryWorkerOptions, claims: ClaimedDelivery[]): Promise<void> {
+  if (claims.length === 0) return;
+  const deliveries = claims.map((claim) => claim.id);
+  try {
+    await store.releaseClaims(claims);
+    logger.info({ deliveries }, 'webhook deliveries given back unattempted: claimed as this instance stopped claiming');
+  } catch (error) {
+    logger.warn(
+      { deliveries, err: error },
+      'webhook deliveries claimed as this instance stopped claiming could not be given back: another instance sends them once their leases expire',
+    );
+  }
+}
+
 export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
   const { store, logger, now } = options;
   const flying = new Set<Promise<void>>();
-  let closed = false;
+  let claiming = true;
   let scanning = false;
   let again = false;
 
-  async function attempt(claim: ClaimedDelivery): Promise<void> {
-    const at = new Date(now());
-    const secrets = await store.signingSecrets(claim.endpointId, at);
-    // Deleted meanwhile: its deliveries went with it.
-    if (secrets === null || secrets.length === 0) return;
-    // The store counts an attempt when its outcome is recorded, or when the claim of an expired
-    // lease records it interrupted: this one is the next.
-    const number = claim.attemptCount + 1;
-    // The schedule counts the attempts that had an outcome: an instance that died mid-attempt spends
-    // no retry (its delivery is sent again as soon as its lease expires, as before).
-    const scheduled = number - claim.interruptedAttempts;
-    logger.debug({ deliveryId: claim.id, endpointId: claim.endpointId, attempt: number }, 'webhook attempt');
-    const outcome = await outcomeOf(options, claim, { secrets, at, scheduled });
-    const recorded = await store.finishAttempt(claim, outcome, new Date(now()));
-    if (!recorded) {
-      logger.warn({ deliveryId: claim.id }, 'webhook attempt outcome not recorded: the lease was lost meanwhile');
-      return;
-    }
-    options.onOutcome?.(outcome.kind);
-    if (outcome.kind !== 'delivered')
-      logger.info(
-        { deliveryId: claim.id, endpointId: claim.endpointId, outcome: outcome.kind, attempt: number },
-        'webhook attempt failed',
-      );
-  }
-
   function launch(claim: ClaimedDelivery): void {
-    const run = attempt(claim)
+    const run = attempt(options, claim)
       .catch((error: unknown) => logger.error({ deliveryId: claim.id, err: error }, 'webhook attempt failed to run'))
       .finally(() => {
         flying.delete(run);
@@ -130,12 +159,13 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
 
   async function scan(): Promise<void> {
     const room = options.concurrency - flying.size;
-    if (room <= 0 || closed) return;
+    if (room <= 0 || !claiming) return;
     const claims = await store.claimDue(options.instanceId, room, options.leaseMs, new Date(now()), options.caps);
-    for (const claim of claims) {
-      if (claim.interrupted) options.onOutcome?.('interrupted');
-      launch(claim);
-    }
+    // Recorded by the claim, whatever follows.
+    for (const claim of claims) if (claim.interrupted) options.onOutcome?.('interrupted');
+    // Stopped while the claim was under way: nothing begins now.
+    if (!claiming) return giveBack(options, claims);
+    for (const claim of claims) launch(claim);
     // A full batch: there may be more.
     if (claims.length === room) again = true;
   }
@@ -147,7 +177,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   });
 
   function kick(): void {
-    if (closed) return;
+    if (!claiming) return;
     if (scanning) {
       again = true;
       return;
@@ -166,12 +196,22 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   timer.unref();
   kick();
 
+  function stopClaiming(): void {
+    if (!claiming) return;
+    claiming = false;
+    clearInterval(timer);
+    logger.info(
+      { inFlight: flying.size },
+      'webhook deliveries: this instance stopped claiming (shutting down); the attempts in flight go on until they end',
+    );
+  }
+
   return {
     kick,
     inFlight: () => flying.size,
+    stopClaiming,
     async close() {
-      closed = true;
-      clearInterval(timer);
+      stopClaiming();
       while (scanning || flying.size > 0) await Promise.race([...flying, new Promise((r) => setTimeout(r, 10))]);
     },
   };

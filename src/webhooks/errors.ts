@@ -32,6 +32,23 @@ export function encryptionKeyMismatch(): GraphQLError {
   );
 }
 
+/**
+ * The embedded database (DATABASE_URL unset) cannot be created or opened in DATA_DIR: a folder the
+ * process may not write to (an image's app folder owned by root, a read-only root filesystem), or
+ * not a folder. Names the settings, not the path (the operator's log has it and the cause).
+ */
+export function embeddedDatabaseUnavailable(why: 'unwritable' | 'unopened'): GraphQLError {
+  const what =
+    why === 'unwritable'
+      ? 'cannot create its embedded webhook database: its DATA_DIR is not a folder it may write to'
+      : 'cannot open its embedded webhook database in its DATA_DIR (its log says why)';
+  return gatewayError(
+    'SERVICE_UNAVAILABLE',
+    `This gateway ${what}: nothing was changed. Its operator must set DATA_DIR to a writable folder ` +
+      '(a volume), or DATABASE_URL to a PostgreSQL database.',
+  );
+}
+
 /** `after` of webhookDeliveries is not a cursor it gave. */
 export function badDeliveryCursor(): GraphQLError {
   return gatewayError('BAD_USER_INPUT', 'after: not a cursor returned by webhookDeliveries.', { field: 'after' });

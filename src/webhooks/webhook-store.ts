@@ -186,6 +186,12 @@ export interface WebhookStore {
   claimDue(instanceId: string, limit: number, leaseMs: number, now: Date, caps?: ClaimCaps): Promise<ClaimedDelivery[]>;
   /** Records the attempt and its outcome; false (and nothing recorded) when the lease was lost meanwhile. */
   finishAttempt(claim: ClaimedDelivery, outcome: AttemptOutcome, now: Date): Promise<boolean>;
+  /**
+   * Gives back leases whose attempts were never begun (the instance stopped claiming while taking
+   * them): each delivery is due again at once, for any instance, with no attempt counted nor recorded.
+   * Fenced like `finishAttempt`: a lease lost meanwhile is left alone. Returns how many were given back.
+   */
+  releaseClaims(claims: readonly Pick<ClaimedDelivery, 'id' | 'lease'>[]): Promise<number>;
   /** Newest first. */
   listDeliveries(owner: WebhookOwner, endpointId: string, first: number, after: string | null): Promise<DeliveryPage>;
   attempts(owner: WebhookOwner, deliveryId: string): Promise<StoredAttempt[]>;

@@ -262,6 +262,27 @@ export async function finishAttempt(
   return finished;
 }
 
+/**
+ * Leases whose attempts never began, given back (WebhookStore.releaseClaims): as if never claimed, so
+ * that the next claim, on any instance, neither waits for their expiry nor takes them for attempts
+ * interrupted. An interrupted attempt that their claim found and recorded stays recorded.
+ */
+export async function releaseClaims(
+  ctx: StoreContext,
+  claims: readonly Pick<ClaimedDelivery, 'id' | 'lease'>[],
+): Promise<number> {
+  if (claims.length === 0) return 0;
+  const result = await ctx.db
+    .updateTable('webhook_deliveries')
+    .set({ lease_owner: null, lease_value: null, lease_expires_at: null, attempt_started_at: null })
+    .where('state', '=', 'pending')
+    .where((eb) => eb.or(claims.map((claim) => eb.and([eb('id', '=', claim.id), eb('lease_value', '=', claim.lease)]))))
+    .executeTakeFirst();
+  const released = Number(result.numUpdatedRows);
+  ctx.logger.debug({ deliveries: claims.map((claim) => claim.id), released }, 'webhook delivery leases given back');
+  return released;
+}
+
 /** The backlog an operator alerts on (WebhookStore.dueBacklog): read on the due index, as a claim's first step. */
 export async function dueBacklog(ctx: StoreContext, now: Date): Promise<{ due: number; oldestDueAt: Date | null }> {
   const row = await ctx.db

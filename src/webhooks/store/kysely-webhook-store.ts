@@ -3,7 +3,7 @@
  * PostgreSQL's, the dialect only carries them). Built by open-store.ts once the schema is migrated.
  */
 import type { WebhookStore } from '../webhook-store.js';
-import { claimDue, dueBacklog, finishAttempt } from './claim-and-finish.js';
+import { claimDue, dueBacklog, finishAttempt, releaseClaims } from './claim-and-finish.js';
 import { attempts, listDeliveries, redeliver } from './delivery-reads.js';
 import {
   createEndpoint,
@@ -36,6 +36,7 @@ export function createKyselyWebhookStore(ctx: StoreContext, onClose: () => Promi
     recordJob: (endpoint, job, now) => recordJob(ctx, endpoint, job, now),
     claimDue: (instanceId, limit, leaseMs, now, caps) => claimDue(ctx, instanceId, limit, leaseMs, now, caps),
     finishAttempt: (claim, outcome, now) => finishAttempt(ctx, claim, outcome, now),
+    releaseClaims: (claims) => releaseClaims(ctx, claims),
     listDeliveries: (owner, endpointId, first, after) => listDeliveries(ctx, owner, endpointId, first, after),
     attempts: (owner, deliveryId) => attempts(ctx, owner, deliveryId),
     redeliver: (owner, deliveryId, now) => redeliver(ctx, owner, deliveryId, now),

@@ -22,6 +22,7 @@ const EMPTY: { [K in Reader]: () => Awaited<ReturnType<WebhookStore[K]>> } = {
   recordJob: () => [],
   claimDue: () => [],
   finishAttempt: () => false,
+  releaseClaims: () => 0,
   listDeliveries: () => ({ deliveries: [], endCursor: null }),
   attempts: () => [],
   redeliver: () => null,
