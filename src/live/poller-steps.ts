@@ -31,10 +31,16 @@ export function pollerSteps(deps: PollerStepDeps) {
     for (const cleanup of cleanups.splice(0)) cleanup();
   };
 
-  const resync = async () => {
+  /**
+   * Reads what was last published: on listening, the current state; after a reconnection, all of
+   * it (changes a holder could publish only once Redis was back may have gone out before this
+   * instance listened again), the strategy dropping what is not new.
+   */
+  const resync = async (all: boolean) => {
     try {
-      const last = await transport.lastState(topic);
-      if (last) receive([last]);
+      const published = await transport.lastPublished(topic);
+      const snapshots = all ? published : published.slice(-1);
+      if (snapshots.length > 0) receive(snapshots);
     } catch (error) {
       logger.warn({ err: error }, 'live updates: could not read the last state');
     }
@@ -53,13 +59,16 @@ export function pollerSteps(deps: PollerStepDeps) {
       if (timer !== undefined) clock.clearTimer(timer);
       timer = undefined;
     },
-    /** Listens on the topic, then reads its last state (so no change in between is missed) → `listening`. */
+    /**
+     * Listens on the topic, then reads its last state (so no change in between is missed) → `listening`;
+     * after each reconnection, reads it again → `reconnected`.
+     */
     async listen() {
       try {
         cleanups.push(await transport.listen(topic, receive));
-        cleanups.push(transport.onResync(topic, () => void resync()));
+        cleanups.push(transport.onResync(topic, () => void resync(true).then(() => dispatch({ type: 'reconnected' }))));
         if (deps.isDisposed()) return stopListening();
-        await resync();
+        await resync(false);
       } catch (error) {
         return dispatch({ type: 'listen-failed', error });
       }
@@ -90,7 +99,7 @@ export function pollerSteps(deps: PollerStepDeps) {
       try {
         ok = await transport.publish(lease, topic, snapshots);
       } catch (error) {
-        return dispatch({ type: 'failed', error });
+        return dispatch({ type: 'publish-failed', error, snapshots });
       }
       dispatch({ type: 'published', ok, snapshots });
     },

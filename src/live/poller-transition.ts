@@ -8,6 +8,11 @@
  * polls (as the holder) or re-checks a token (as a standby), and waits for the next tick. An event of a
  * tick that arrives in another phase (a late answer after disposal) changes nothing. What a failure
  * leads to is poll-failure-policy.ts's, when to poll again poll-delay.ts's.
+ *
+ * A publish that fails (Redis unreachable; not a refusal by the lease, which is fencing) is not the
+ * upstream's failure: what was to go out is delivered to this instance's own subscribers at once,
+ * and owed (`unpublished`) to the others, published before whatever the next poll finds, as soon as
+ * a publish goes through (README.md, Failures).
  */
 import { UpstreamError } from '../upstream/errors.js';
 import type { Intervals } from './options.js';
@@ -23,6 +28,11 @@ interface Progress {
   record: FailureRecord;
   /** When a standby last re-checked a token (ms since the epoch). */
   lastRecheck: number;
+  /**
+   * What this holder delivered to its own subscribers but could not publish (Redis unreachable),
+   * oldest first, one snapshot per job and status (`owed`); absent or empty when nothing is owed.
+   */
+  unpublished?: readonly JobSnapshot[] | undefined;
 }
 
 export type PollerState =
@@ -43,6 +53,8 @@ export type PollerEvent =
   | { type: 'timer' }
   /** The transport found the lease's holder dead: claim now. */
   | { type: 'vacant' }
+  /** Redis is reachable again after an outage (the transport listens again and read the last state). */
+  | { type: 'reconnected' }
   /** The claim step ended: `gained` the lease just now; `held` it after the step. */
   | { type: 'claimed'; gained: boolean; held: boolean }
   /** No subscriber has a live token to poll with (the expired ones are being ended by their own timers). */
@@ -52,12 +64,14 @@ export type PollerEvent =
   | { type: 'fetch-failed'; error: unknown; token: string }
   /** `ok`: published; false: the lease went to another instance meanwhile, which publishes instead. */
   | { type: 'published'; ok: boolean; snapshots: readonly JobSnapshot[] }
+  /** The publish of `snapshots` failed (Redis unreachable): nothing went out. */
+  | { type: 'publish-failed'; error: unknown; snapshots: readonly JobSnapshot[] }
   /** What was published was handed to the strategy (and through it to the members). */
   | { type: 'delivered' }
   /** The standby re-check ended (or had no token to check). */
   | { type: 'rechecked' }
   | { type: 'recheck-failed'; error: unknown; token: string }
-  /** The lease claim or the publish failed. */
+  /** The lease claim failed. */
   | { type: 'failed'; error: unknown }
   /** The strategy says the topic is finished (a terminal snapshot was delivered). */
   | { type: 'finished' }
@@ -70,7 +84,7 @@ export type PollerEffect =
   | { type: 'claim' }
   /** Fetch with the next token of the pool → `fetched`, `fetch-failed` or `no-credentials`. */
   | { type: 'poll'; fresh: boolean }
-  /** Publish as the lease holder → `published` or `failed`. */
+  /** Publish as the lease holder → `published` or `publish-failed`. */
   | { type: 'publish'; snapshots: readonly JobSnapshot[] }
   /** Hand the snapshots to the strategy (which may answer `finished`) → `delivered`. */
   | { type: 'deliver'; snapshots: readonly JobSnapshot[] }
@@ -110,10 +124,10 @@ export function pollerTransition(state: PollerState, event: PollerEvent, env: Po
   if (state.phase === 'disposed') return { state, effects: [] };
   switch (event.type) {
     case 'dispose':
-      return dispose(event.error);
+      return dispose(event.error, abandoned(state, 'the poller stopped'));
     case 'finished':
     case 'emptied':
-      return dispose();
+      return dispose(undefined, abandoned(state, 'the poller stopped'));
     case 'listen-failed':
       return dispose(
         new UpstreamError('UPSTREAM_UNAVAILABLE', 'Live updates are unavailable right now; subscribe again later.', {
@@ -129,10 +143,10 @@ export function pollerTransition(state: PollerState, event: PollerEvent, env: Po
         ],
       );
     case 'vacant':
-      if (state.phase === 'waiting') return tick(state, [{ type: 'clear-timer' }]);
-      if (state.phase === 'ticking') return { state: { ...state, woken: true }, effects: [] };
-      // Starting: no claim was made yet, so no holder is watched; the first tick claims anyway.
-      return unchanged(state);
+      return wake(state);
+    case 'reconnected':
+      // Only a holder that owes changes has something to publish now; the others' last state is current.
+      return state.unpublished?.length ? wake(state) : unchanged(state);
     case 'listening':
       return state.phase === 'starting' ? tick(state) : unchanged(state);
     case 'timer':
@@ -144,23 +158,45 @@ export function pollerTransition(state: PollerState, event: PollerEvent, env: Po
 
 type TickEvent = Exclude<
   PollerEvent,
-  { type: 'dispose' | 'finished' | 'emptied' | 'listen-failed' | 'vacant' | 'listening' | 'timer' }
+  { type: 'dispose' | 'finished' | 'emptied' | 'listen-failed' | 'vacant' | 'reconnected' | 'listening' | 'timer' }
 >;
 
 function duringTick(state: Ticking, event: TickEvent, env: PollerEnv): PollerStep {
   switch (event.type) {
     case 'claimed': {
       const next = { ...state, fresh: state.fresh || event.gained };
-      return event.held ? { state: next, effects: [{ type: 'poll', fresh: next.fresh }] } : recheckOrWait(next, env);
+      if (event.held) return { state: next, effects: [{ type: 'poll', fresh: next.fresh }] };
+      // Another instance polls now, and publishes the current state: what we owe can no longer go out.
+      return recheckOrWait({ ...next, unpublished: undefined }, env, abandoned(state, 'another instance polls now'));
     }
     case 'fetched': {
       const next = { ...state, record: HEALTHY };
-      if (event.snapshots.length === 0) return schedule({ ...next, fresh: false }, env);
-      return { state: next, effects: [{ type: 'publish', snapshots: event.snapshots }] };
+      const outgoing = owed([...(state.unpublished ?? []), ...event.snapshots]);
+      if (outgoing.length === 0) return schedule({ ...next, fresh: false }, env);
+      return { state: next, effects: [{ type: 'publish', snapshots: outgoing }] };
     }
     case 'published':
-      if (!event.ok) return schedule(state, env);
-      return { state: { ...state, fresh: false }, effects: [{ type: 'deliver', snapshots: event.snapshots }] };
+      // Refused (fenced): the new holder publishes. Owing changes, claim again at once: a Redis that
+      // lost its keys (restarted empty) refuses for want of any lease, which the claim takes back.
+      if (!event.ok) return schedule(state.unpublished?.length ? { ...state, woken: true } : state, env);
+      return {
+        state: { ...state, fresh: false, unpublished: undefined },
+        effects: [{ type: 'deliver', snapshots: event.snapshots }],
+      };
+    case 'publish-failed': {
+      const effects: PollerEffect[] = [];
+      if (!state.unpublished?.length)
+        effects.push({
+          type: 'log',
+          level: 'warn',
+          fields: { err: event.error },
+          message:
+            "live updates: could not publish (Redis unreachable); this instance's subscribers get the changes, " +
+            'the other instances get them once Redis is back',
+        });
+      const next = { ...state, unpublished: owed(event.snapshots) };
+      return { state: next, effects: [...effects, { type: 'deliver', snapshots: event.snapshots }] };
+    }
     case 'fetch-failed':
       return afterFailure(state, event.error, 'poll', env, event.token);
     case 'failed':
@@ -178,10 +214,44 @@ function duringTick(state: Ticking, event: TickEvent, env: PollerEnv): PollerSte
  * Without the lease this instance never polls, so its subscribers' tokens would be checked only when
  * they joined and at their `exp`: now and then, one of them (round robin) is asked about again.
  */
-function recheckOrWait(state: Ticking, env: PollerEnv): PollerStep {
+function recheckOrWait(state: Ticking, env: PollerEnv, before: PollerEffect[] = []): PollerStep {
   const every = env.intervals.standbyRecheckMs;
-  if (every === 0 || env.now - state.lastRecheck < every) return schedule(state, env);
-  return { state: { ...state, lastRecheck: env.now }, effects: [{ type: 'recheck', at: env.now }] };
+  if (every === 0 || env.now - state.lastRecheck < every) return schedule(state, env, before);
+  return { state: { ...state, lastRecheck: env.now }, effects: [...before, { type: 'recheck', at: env.now }] };
+}
+
+/**
+ * `snapshots` (oldest first) as owed to the other instances: the latest of each job and status, in
+ * the order first seen. Every status a job went through is kept, and where it is now; the bound is
+ * the number of statuses per job, however long Redis stays away.
+ */
+function owed(snapshots: readonly JobSnapshot[]): JobSnapshot[] {
+  const byJobAndStatus = new Map<string, JobSnapshot>();
+  for (const snapshot of snapshots)
+    byJobAndStatus.set(JSON.stringify([snapshot.job.id, snapshot.job.status]), snapshot);
+  return [...byJobAndStatus.values()];
+}
+
+/** Says so when owed changes are given up (`why`): they reached this instance's subscribers only. */
+function abandoned(state: Live, why: string): PollerEffect[] {
+  const changes = state.unpublished?.length ?? 0;
+  if (changes === 0) return [];
+  return [
+    {
+      type: 'log',
+      level: 'warn',
+      fields: { changes },
+      message: `live updates: changes seen while Redis could not be reached were delivered on this instance only (${why})`,
+    },
+  ];
+}
+
+/** Claim now: at once when waiting, right after the tick under way when ticking. */
+function wake(state: Live): PollerStep {
+  if (state.phase === 'waiting') return tick(state, [{ type: 'clear-timer' }]);
+  if (state.phase === 'ticking') return { state: { ...state, woken: true }, effects: [] };
+  // Starting: no claim was made yet, so no holder is watched; the first tick claims anyway.
+  return unchanged(state);
 }
 
 function afterFailure(
@@ -234,19 +304,21 @@ function schedule(state: Ticking, env: PollerEnv, before: PollerEffect[] = []): 
   });
   if (delay === null) return dispose(undefined, before);
   if (state.woken) return tick(state, before);
-  const { fresh, record, lastRecheck } = state;
   return {
-    state: { phase: 'waiting', fresh, record, lastRecheck },
+    state: { phase: 'waiting', ...progressOf(state) },
     effects: [...before, { type: 'set-timer', ms: delay }],
   };
 }
 
 function tick(state: Live, before: PollerEffect[] = []): PollerStep {
-  const { fresh, record, lastRecheck } = state;
   return {
-    state: { phase: 'ticking', woken: false, fresh, record, lastRecheck },
+    state: { phase: 'ticking', woken: false, ...progressOf(state) },
     effects: [...before, { type: 'claim' }],
   };
+}
+
+function progressOf({ fresh, record, lastRecheck, unpublished }: Live): Progress {
+  return unpublished?.length ? { fresh, record, lastRecheck, unpublished } : { fresh, record, lastRecheck };
 }
 
 function dispose(error?: Error, before: PollerEffect[] = []): PollerStep {

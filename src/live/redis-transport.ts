@@ -1,8 +1,9 @@
 /**
  * The Redis transport: a channel per topic (redis-channels.ts), a poll lease per topic (see
  * redis-lease.ts, and redis-liveness.ts for how a dead holder is found and replaced) and, for
- * jobs, the last published snapshot under a key, so that a subscriber joining on an instance that
- * does not poll gets the current state at once instead of waiting for the next change.
+ * jobs, the last published message under a key (its last snapshot is the current state), so that a
+ * subscriber joining on an instance that does not poll gets the current state at once instead of
+ * waiting for the next change, and an instance that listens again after an outage gets what it missed.
  *
  * Why ioredis pub/sub directly rather than `createRedisEventTarget` + `createPubSub`: the event
  * target sends SUBSCRIBE without waiting for it, so an instance could read the last state, then miss
@@ -10,11 +11,20 @@
  * it, and the last state is read after. Publishing also has to be fenced by the lease (one Lua
  * script checks the lease, records the state and publishes), which a generic event target cannot do.
  *
+ * While the publisher connection is not ready (Redis unreachable), `publish` fails at once rather than
+ * wait in ioredis's offline queue: the poller then delivers to this instance's subscribers and owes
+ * the change to the others (poller-transition.ts). A publish queued through an outage went out once
+ * Redis was back, late, and if Redis had lost its keys meanwhile (restarted empty), the lease check
+ * refused it: the change was lost everywhere. Resyncs (after a reconnection) wait for the publisher
+ * too, so that a poller woken by one can publish what it owes.
+ *
  * Keys and channels, with `{…}` hash tags so that a topic's keys share one cluster slot (the script
  * touches the lease and the state together); ids are percent-encoded, so no id can forge another's key:
- *   <prefix>events:{job:<org>:<job>}  channel, JSON array of snapshots (one per message for a job)
+ *   <prefix>events:{job:<org>:<job>}  channel, JSON array of snapshots, oldest first (one per message
+ *                                     for a job, but for the changes owed after an outage)
  *   <prefix>lease:{job:<org>:<job>}   lease, value "<instanceId>:<uuid>", PX leaseMs
- *   <prefix>state:{job:<org>:<job>}   last snapshot published, PX 6 × leaseMs, renewed with the lease
+ *   <prefix>state:{job:<org>:<job>}   last message published (its last snapshot is the state), PX 6 × leaseMs,
+ *                                     renewed with the lease
  *   <prefix>alive:{instances}:<instanceId>  an instance's heartbeat, PX heartbeatMs (one per instance)
  *   and the same with `{jobs:<org>}` for an organization's list (no state key: list subscribers
  *   read the current list with their own token when they join).
@@ -72,30 +82,23 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
     logger,
   });
   const keysOf = (topic: Topic) => topicKeys(keyPrefix, topic);
+  const publisherReady = whenReady(publisher);
+  const { instanceId, leaseMs, clock } = opts;
+  const leaseOptions = { redis: publisher, instanceId, leaseMs, stateTtlMs, clock, logger, liveness };
 
   return {
     listen: (topic, onSnapshots) => channels.listen(keysOf(topic).channel, onSnapshots),
-    onResync: (topic, callback) => channels.onResync(keysOf(topic).channel, callback),
+    onResync: (topic, callback) => channels.onResync(keysOf(topic).channel, () => publisherReady.run(callback)),
     lease(topic, onVacant) {
       const keys = keysOf(topic);
-      const lease = createRedisLease({
-        redis: publisher,
-        leaseKey: keys.lease,
-        stateKey: keys.state,
-        instanceId: opts.instanceId,
-        leaseMs: opts.leaseMs,
-        stateTtlMs,
-        clock: opts.clock,
-        logger,
-        liveness,
-        onVacant,
-      });
+      const lease = createRedisLease({ ...leaseOptions, leaseKey: keys.lease, stateKey: keys.state, onVacant });
       leases.set(lease, lease);
       return lease;
     },
     async publish(lease, topic, snapshots) {
       const redisLease = leases.get(lease);
       if (!redisLease?.held) return false;
+      if (publisher.status !== 'ready') throw new Error(`Redis cannot be reached (connection ${publisher.status})`);
       const keys = keysOf(topic);
       const keepState = topic.kind === 'job' ? stateTtlMs : 0;
       const payload = codec.encode(snapshots, keys.channel);
@@ -115,20 +118,42 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
       redisLease.markLost();
       return false;
     },
-    async lastState(topic) {
-      if (topic.kind !== 'job') return null;
+    async lastPublished(topic) {
+      if (topic.kind !== 'job') return [];
       const keys = keysOf(topic);
       const text = await publisher.get(keys.state);
-      if (text === null) return null;
+      if (text === null) return [];
       try {
-        return codec.decode(text, keys.channel)[0] ?? null;
+        return codec.decode(text, keys.channel);
       } catch (error) {
         logger.warn({ err: error }, 'live updates: ignored a malformed or unauthenticated last state');
-        return null;
+        return [];
       }
     },
     async close() {
+      publisherReady.close();
       await Promise.all([channels.close(), liveness.close()]);
+    },
+  };
+}
+
+/** Runs callbacks once `redis` is ready: at once when it is, else on its next 'ready' (one listener for all). */
+function whenReady(redis: Redis) {
+  const waiting = new Set<() => void>();
+  const onReady = () => {
+    const callbacks = [...waiting];
+    waiting.clear();
+    for (const callback of callbacks) callback();
+  };
+  redis.on('ready', onReady);
+  return {
+    run(callback: () => void) {
+      if (redis.status === 'ready') callback();
+      else waiting.add(callback);
+    },
+    close() {
+      redis.off('ready', onReady);
+      waiting.clear();
     },
   };
 }

@@ -42,13 +42,17 @@ export interface Transport {
    */
   lease(topic: Topic, onVacant?: () => void): Lease;
   /**
-   * Publishes as the holder of `lease`, and (for `job` topics) records the snapshot as the last
-   * state. False, and nothing published, when the lease turns out to be lost (fencing: an instance
-   * that was paused past its lease cannot publish over the new holder).
+   * Publishes as the holder of `lease`, and (for `job` topics) records the snapshots as the last
+   * published. False, and nothing published, when the lease turns out to be lost (fencing: an instance
+   * that was paused past its lease cannot publish over the new holder). Throws when it cannot tell
+   * (Redis unreachable): nothing was published.
    */
   publish(lease: Lease, topic: Topic, snapshots: readonly JobSnapshot[]): Promise<boolean>;
-  /** The last snapshot published for a `job` topic, or null. */
-  lastState(topic: Topic): Promise<JobSnapshot | null>;
+  /**
+   * The snapshots last published for a `job` topic, oldest first: the last one is the current state
+   * (the others, changes published late after a Redis outage); empty when none.
+   */
+  lastPublished(topic: Topic): Promise<JobSnapshot[]>;
   close(): Promise<void>;
 }
 
@@ -73,7 +77,7 @@ export function createLocalTransport(): Transport {
       };
     },
     publish: async (lease) => lease.held,
-    lastState: async () => null,
+    lastPublished: async () => [],
     close: async () => {},
   };
 }

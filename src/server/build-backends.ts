@@ -60,7 +60,7 @@ export interface Backends {
   services: GatewayServices;
   /** The response cache, or null when off (RESPONSE_CACHE_ENABLED=false). */
   responseCache: BuiltResponseCache | null;
-  /** Why the gateway cannot serve now (Redis unreachable), or null. */
+  /** Why the gateway cannot serve now (a database Redis refuses), or is degraded (Redis unreachable), or null. */
   problem(): string | null;
   /** A shutdown's first step: no webhook attempt begins after it (those in flight go on until close()). */
   stopClaiming(): void;

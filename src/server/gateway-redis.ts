@@ -9,14 +9,20 @@
  * - `responseCache`, only with the response cache's Redis store: failing fast too, with a command
  *   timeout, so that a slow or absent Redis is a cache miss, never a request held up.
  *
- * Readiness: an instance that cannot reach Redis cannot serve subscriptions to other instances' jobs,
- * and says so on `/readyz`. The rate limit's and the response cache's connections do not count there:
- * their fallbacks cover them.
+ * Readiness (`problem`, on `/readyz`): an instance that cannot reach Redis still serves queries,
+ * mutations and its own pollers' subscriptions; what it cannot do is live updates across instances.
+ * That is said (readiness body, logs) but leaves the instance ready (readiness-response.ts,
+ * `degradedOnly`): a Redis outage is every instance's at once, and turning them all not-ready would
+ * leave the load balancer nothing to send any request to. Only the publisher and subscriber count
+ * there: the rate limit's and the response cache's connections have their fallbacks. A server that
+ * refuses REDIS_URL's database (connect-redis.ts) is a configuration error, not an outage: the
+ * instance is not ready until it is fixed, and says why.
  */
 import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { outageLog } from '../telemetry/outage-log.js';
-import { connectRedis } from './connect-redis.js';
+import { connectRedis, databaseRefusal } from './connect-redis.js';
+import { degradedOnly } from './readiness-response.js';
 
 /** Opens one connection (ioredis by default; tests may count or refuse connections). */
 export type RedisFactory = (url: string, options?: RedisOptions) => Redis;
@@ -26,7 +32,10 @@ export interface GatewayRedis {
   subscriber: Redis;
   rateLimit: Redis | null;
   responseCache: Redis | null;
-  /** Why live updates across instances cannot work now (Redis unreachable), or null. */
+  /**
+   * What is wrong with Redis now, or null: REDIS_URL's database refused (the instance is not ready),
+   * or Redis unreachable (marked `degradedOnly`: live updates across instances wait, the instance stays ready).
+   */
   problem(): string | null;
   close(): Promise<void>;
 }
@@ -59,17 +68,23 @@ export function openGatewayRedis(
     ...(rateLimit ? { rateLimit } : {}),
     ...(responseCache ? { responseCache } : {}),
   };
-  for (const [role, redis] of Object.entries(roles)) logOutages(redis, role, options.logger);
+  const refusals = new Map<Redis, string>();
+  for (const [role, redis] of Object.entries(roles)) watchConnection(redis, role, options.logger, refusals);
   return {
     publisher,
     subscriber,
     rateLimit,
     responseCache,
     problem() {
-      const down = [publisher, subscriber].find((redis) => redis.status !== 'ready');
       // The URL is not shown: it may hold a password.
+      const [refusal] = refusals.values();
+      if (refusal !== undefined) return refusedDatabaseMessage(refusal);
+      const down = [publisher, subscriber].find((redis) => redis.status !== 'ready');
       return down
-        ? `Redis (REDIS_URL) cannot be reached (connection ${down.status}): live updates across instances are unavailable.`
+        ? degradedOnly(
+            `Redis (REDIS_URL) cannot be reached (connection ${down.status}): live updates across instances ` +
+              'are unavailable until it is back; queries and mutations are served.',
+          )
         : null;
     },
     async close() {
@@ -78,14 +93,22 @@ export function openGatewayRedis(
   };
 }
 
+function refusedDatabaseMessage(refusal: string): string {
+  return (
+    `REDIS_URL names a database that the Redis server refuses (${refusal}): a configuration error, not an ` +
+    'outage. No other database is used meanwhile; fix the database number in REDIS_URL, or the databases of the server.'
+  );
+}
+
 /**
  * ioredis reconnects by itself; without a listener its connection errors would be thrown as unhandled
  * 'error' events. Failed commands still reach their callers: pollers back off and end coded, the rate
  * limit counts in memory. An outage is logged when it starts and when the connection is back, not
- * once per reconnection attempt (outage-log.ts).
+ * once per reconnection attempt (outage-log.ts); so is a refused database, as an error naming
+ * REDIS_URL, and it is kept in `refusals` (for readiness) until the connection is ready.
  */
-function logOutages(redis: Redis, role: string, logger: Logger): void {
-  const log = outageLog(
+function watchConnection(redis: Redis, role: string, logger: Logger, refusals: Map<Redis, string>): void {
+  const outage = outageLog(
     logger,
     {
       level: 'warn',
@@ -94,8 +117,19 @@ function logOutages(redis: Redis, role: string, logger: Logger): void {
     },
     { role },
   );
-  redis.on('error', (error: unknown) => log.failed(error));
-  redis.on('ready', () => log.succeeded());
+  redis.on('error', (error: unknown) => {
+    const refusal = databaseRefusal(error);
+    // While refused, the connection's other errors (its commands failing, its retries running out)
+    // are that refusal's, already logged: not an outage.
+    if (refusal === null) return refusals.has(redis) ? undefined : outage.failed(error);
+    // Once per refusal, not per reconnection (every 2 s at most).
+    if (!refusals.has(redis)) logger.error({ role }, refusedDatabaseMessage(refusal));
+    refusals.set(redis, refusal);
+  });
+  redis.on('ready', () => {
+    if (refusals.delete(redis)) logger.info({ role }, 'Redis accepts the database of REDIS_URL now');
+    outage.succeeded();
+  });
 }
 
 /**

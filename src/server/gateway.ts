@@ -62,7 +62,10 @@ export interface GatewayParts {
   tracing: Tracing | null;
   /** The per-caller rate limit, the APQ store and the trusted documents (operation-guards.ts). */
   guards: OperationGuardParts;
-  /** Why the gateway cannot serve right now (Redis unreachable), or null; `/readyz` answers 503 with it. */
+  /**
+   * Why the gateway cannot serve right now, or null: `/readyz` answers 503 with it, or 200 with it as
+   * `degraded` when it is only degraded (Redis unreachable: queries and mutations are served; readiness-response.ts).
+   */
   readiness: () => string | null;
   /** Each enabled provider's circuit breaker (none where it is off): in `/readyz`'s body (readiness-response.ts) and the metrics. */
   circuitBreakers: ProviderBreakers;

@@ -118,8 +118,8 @@ describe('the Dockerfile', () => {
     expect(read('.dockerignore').split('\n')).toContain('.data');
   });
 
-  // Liveness, not readiness (issue 21): /readyz is 503 while Redis is away, and restarting every
-  // instance on a Redis blip is what an orchestrator would do with a failing HEALTHCHECK.
+  // Liveness, not readiness (issue 21): /readyz is 503 while an instance drains (or its REDIS_URL names a
+  // database Redis refuses), and an orchestrator restarts an instance whose HEALTHCHECK fails.
   it('checks liveness on /healthz with node (no curl in slim images)', () => {
     const check = runtime.find((l) => l.startsWith('HEALTHCHECK '))!;
     expect(check).toMatch(
