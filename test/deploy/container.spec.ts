@@ -118,8 +118,8 @@ describe('the Dockerfile', () => {
     expect(read('.dockerignore').split('\n')).toContain('.data');
   });
 
-  // Liveness, not readiness (issue 21): /readyz is 503 while an instance drains (or its REDIS_URL names a
-  // database Redis refuses), and an orchestrator restarts an instance whose HEALTHCHECK fails.
+  // Liveness, not readiness (issue 21): /readyz is 503 while an instance drains (or Redis refuses the
+  // database its settings name), and an orchestrator restarts an instance whose HEALTHCHECK fails.
   it('checks liveness on /healthz with node (no curl in slim images)', () => {
     const check = runtime.find((l) => l.startsWith('HEALTHCHECK '))!;
     expect(check).toMatch(

@@ -41,7 +41,12 @@ describe('without Redis', () => {
       );
     });
     // These only remove REDIS_URL from an environment or read it as a setting.
-    const settingsOnly = ['test/live/npm-start.spec.ts', 'test/config.spec.ts', 'test/deploy/kubernetes.spec.ts'];
+    const settingsOnly = [
+      'test/live/npm-start.spec.ts',
+      'test/config.spec.ts',
+      'test/deploy/kubernetes.spec.ts',
+      'test/server/together-only-start.spec.ts',
+    ];
     expect(unguarded.filter((p) => !settingsOnly.includes(p))).toEqual([]);
   });
 
