@@ -59,23 +59,29 @@ export function secretForms(secret: string): string[] {
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
+ * A form that, found in serialised JSON, could span its structure: a quote not escaped by a backslash
+ * before it (a string's end), or a backslash at its end that escapes what follows.
+ */
+const BREAKS_JSON = /(?:^|[^\\])(?:\\\\)*"|(?:^|[^\\])\\(?:\\\\)*$/;
+
+/** Whether `form`, found in serialised JSON, could span its structure (see above): it is left out there. */
+export const breaksJson = (form: string): boolean => BREAKS_JSON.test(form);
+
+/**
  * One pattern matching every form of every secret; null when there is nothing to scrub. `inJson`: for
  * serialised JSON (a log line), where a secret inside a string is escaped, so a form holding a quote
  * no backslash escapes can only match the document's own structure: such forms are left out (a variable
  * named like a secret, `"","method":"POST"`, held, rewrote every log line's `","method":"POST"` and made
  * it invalid JSON, other callers' lines included). Their escaped forms stay.
  */
-/**
- * A form that, found in serialised JSON, could span its structure: a quote not escaped by a backslash
- * before it (a string's end), or a backslash at its end that escapes what follows.
- */
-const BREAKS_JSON = /(?:^|[^\\])(?:\\\\)*"|(?:^|[^\\])\\(?:\\\\)*$/;
+export function secretsPattern(secrets: Iterable<string>, options: { inJson?: boolean } = {}): RegExp | null {
+  return formsPattern([...secrets].flatMap(secretForms), options);
+}
 
-export function secretsPattern(secrets: Iterable<string>, { inJson = false } = {}): RegExp | null {
-  const forms = [...new Set([...secrets].flatMap(secretForms))]
-    .filter((form) => !inJson || !BREAKS_JSON.test(form))
-    .sort((a, b) => b.length - a.length);
-  return forms.length === 0 ? null : new RegExp(forms.map(escapeRegExp).join('|'), 'g');
+/** `secretsPattern` of the forms of the secrets, worked out already. */
+export function formsPattern(forms: Iterable<string>, { inJson = false } = {}): RegExp | null {
+  const chosen = [...new Set(forms)].filter((form) => !inJson || !breaksJson(form)).sort((a, b) => b.length - a.length);
+  return chosen.length === 0 ? null : new RegExp(chosen.map(escapeRegExp).join('|'), 'g');
 }
 
 /** `text` with every form of every secret replaced by `[redacted]`. */

@@ -68,8 +68,17 @@ export function graphqlWsOptions(
     execute: (args) => (args.rootValue as RootValue).execute(args) as never,
     subscribe: (args) => (args.rootValue as RootValue).subscribe(args) as never,
     onConnect: (ctx) => {
+      let caller;
+      try {
+        caller = connections.callerOf(ctx);
+      } catch (error) {
+        // connectionParams carrying more secrets than one connection may hold (request-secrets.ts): 4403.
+        const reason = error instanceof Error ? error.message : String(error);
+        scopeOf(ctx.extra).log.info({ transport: 'ws', reason }, 'websocket refused');
+        return false;
+      }
       scopeOf(ctx.extra).log.info({ transport: 'ws' }, 'websocket connected');
-      options.idleSockets?.opened(ctx.extra.socket, connections.callerOf(ctx).credentials.token);
+      options.idleSockets?.opened(ctx.extra.socket, caller.credentials.token);
     },
     onClose: (ctx, code) => {
       scopeOf(ctx.extra).log.info({ transport: 'ws', code }, 'websocket closed');

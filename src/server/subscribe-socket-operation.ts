@@ -59,7 +59,15 @@ export function createSocketSubscribe(options: SocketSubscribeOptions): SocketSu
       } as never);
     const abort = operations.start(ctx.extra.socket, id);
     const enveloped = envelopedFor(abort.signal);
-    const release = gateway.redactor.hold([...caller.secrets, ...requestSecrets(payload)]);
+    // More secrets than one operation may hold refuse it (request-secrets.ts), its caller's held meanwhile.
+    let secrets: string[] = [];
+    let tooMany: unknown = null;
+    try {
+      secrets = requestSecrets(payload);
+    } catch (error) {
+      tooMany = error;
+    }
+    const release = gateway.redactor.hold([...caller.secrets, ...secrets]);
     abort.signal.addEventListener('abort', release, { once: true });
     const refuse = (errors: readonly unknown[]) => {
       // Scrubbed before the operation ends: ending it releases its secrets.
@@ -67,6 +75,7 @@ export function createSocketSubscribe(options: SocketSubscribeOptions): SocketSu
       operations.end(ctx.extra.socket, id);
       return scrubbed;
     };
+    if (tooMany !== null) return refuse([tooMany]);
     const admission = await gateway.admitSocketOperation(sentOperation(payload), caller);
     if (!admission.ok) return refuse([admission.error]);
     // Every operation of the socket holds one of its caller's subscription slots until it ends.

@@ -3,7 +3,8 @@
  * in the gateway's redactor from the moment
  * its parameters are read until its response is sent, so that no log line written meanwhile (yoga's
  * own error logging included, which quotes graphql-js messages that quote variables) and no error
- * the client reads holds them in any form. An SSE stream holds them until the client leaves.
+ * the client reads holds them in any form. An SSE stream holds them until the client leaves. An
+ * operation carrying more secrets than the bound (request-secrets.ts) is refused before it runs.
  * WebSocket operations are held by the gateway's context factory, since yoga's request hooks do not
  * run there.
  */
@@ -20,7 +21,14 @@ export function useSecretScope(redactor: SecretRedactor): Plugin {
       releases.get(request)?.();
       const req = (context as { req?: IncomingMessage }).req;
       const caller = readCaller({ transport: 'http', request, req });
-      releases.set(request, redactor.hold([...caller.secrets, ...requestSecrets(params)]));
+      const callers = redactor.hold(caller.secrets);
+      releases.set(request, callers);
+      // More secrets than one operation may hold refuse it (HTTP 400, request-secrets.ts), its caller's held meanwhile.
+      const operations = redactor.hold(requestSecrets(params));
+      releases.set(request, () => {
+        callers();
+        operations();
+      });
     },
     onResponse({ request, response }) {
       const release = releases.get(request);

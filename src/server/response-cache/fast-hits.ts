@@ -190,10 +190,16 @@ function readingOf(readings: LRUCache<string, Reading>, identity: CacheIdentity,
   if (kept) return kept;
   const params = paramsOf(text);
   if (!params) return null;
+  let secrets: string[];
+  try {
+    secrets = requestSecrets(params);
+  } catch {
+    return null; // more secrets than one operation may hold: yoga refuses it (use-secret-scope.ts)
+  }
   const reading: Reading = {
     key: cacheKey(identity, params.query, params.operationName, params.variables),
     operationName: params.operationName,
-    secrets: requestSecrets(params),
+    secrets,
   };
   readings.set(memo, reading);
   return reading;
