@@ -56,7 +56,12 @@ export function createRequestLoaders(
 ): Loaders {
   // What other requests may share (the catalogue, the list of datasets) is fetched without this
   // request's signal, but with its id: the request that asked first is the one the call serves.
-  const shared: CallOptions = opts.requestId === undefined ? {} : { requestId: opts.requestId };
+  // `reached` too: the request that asked first learns that the upstream accepted its credentials
+  // (its context's `upstreamAccepted`, which the response cache stores an answer on).
+  const shared: CallOptions = {
+    ...(opts.requestId === undefined ? {} : { requestId: opts.requestId }),
+    ...(opts.reached ? { reached: opts.reached } : {}),
+  };
   let catalogueOnce: Promise<ProviderBaseModel[]> | null = null;
   const { provider, creds: requestCreds } = request;
   // Its errors name ids as the gateway gives them out (`together:ft-…`).

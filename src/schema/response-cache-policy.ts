@@ -7,7 +7,9 @@
  * Why each figure (the poll intervals named are the gateway's own, `POLL_INTERVAL_*_MS`: the policy is
  * built from them, `responseTtlPolicy`, so an operator who changes how often the live updates poll
  * changes how long the cache keeps what those polls would have told):
- * - `ProviderInfo` (`providers`): fixed for a deployment's life.
+ * - `ProviderInfo` (`providers`): fixed for a deployment's life. (Asked alone it is never stored: an
+ *   answer is stored only when the upstream accepted its caller during its operation, and this one
+ *   asks the upstream nothing: server/response-cache/use-response-cache.ts.)
  * - `BaseModel`: the upstream's catalogue changes with a release, not between two dashboard refreshes.
  * - `Dataset`, `File`: immutable once made; a list changes when one is created or deleted. The caller's
  *   own `createDataset`/`deleteDataset`/`uploadFile` evict its organization's answers at once, so this

@@ -67,22 +67,24 @@ const comparable = (headers: Record<string, string>) => {
   return rest;
 };
 
-const MODELS = JSON.stringify({
-  query: 'query Models { baseModels { id name contextLength } }',
-  operationName: 'Models',
-});
+/**
+ * A query whose answer is cached: one asking the upstream itself (GET /datasets), as an answer must
+ * have for the cache to keep it (the upstream accepted the caller during its operation).
+ */
+const QUERY = 'query Datasets { datasets { id name } }';
+const DATASETS = JSON.stringify({ query: QUERY, operationName: 'Datasets' });
 
 describe('cache hits answered before yoga', () => {
   it('answer as yoga would: the same bytes and headers, for each Accept yoga answers with JSON', async () => {
-    const miss = await post(stack, MODELS);
+    const miss = await post(stack, DATASETS);
     expect(miss.status).toBe(200);
-    expect(miss.line).toMatchObject({ status: 200, operation: 'query', operationName: 'Models' });
+    expect(miss.line).toMatchObject({ status: 200, operation: 'query', operationName: 'Datasets' });
     expect(miss.line?.['cache']).toBeUndefined();
     for (const accept of [undefined, 'application/json', '*/*', 'application/graphql-response+json']) {
       const headers: Record<string, string> = accept ? { accept } : {};
-      const fast = await post(stack, MODELS, { headers });
-      const viaYoga = await post(stack, MODELS, { headers, path: '/graphql?via=yoga' });
-      expect(fast.line).toMatchObject({ status: 200, operation: 'query', operationName: 'Models', cache: 'hit' });
+      const fast = await post(stack, DATASETS, { headers });
+      const viaYoga = await post(stack, DATASETS, { headers, path: '/graphql?via=yoga' });
+      expect(fast.line).toMatchObject({ status: 200, operation: 'query', operationName: 'Datasets', cache: 'hit' });
       expect(viaYoga.line?.['cache']).toBeUndefined();
       expect([fast.calls, viaYoga.calls]).toEqual([0, 0]);
       expect(fast.status).toBe(viaYoga.status);
@@ -109,15 +111,15 @@ describe('cache hits answered before yoga', () => {
   });
 
   it('hands on to yoga what it does not answer, which yoga answers as without it', async () => {
-    await post(stack, MODELS); // cached
+    await post(stack, DATASETS); // cached
     const bodies = [
-      '{"query": "{ baseModels { id } ', // not JSON
-      `[${MODELS},${MODELS}]`, // a batch
+      '{"query": "{ datasets { id } ', // not JSON
+      `[${DATASETS},${DATASETS}]`, // a batch
       JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'ab'.repeat(32) } } }),
-      JSON.stringify({ query: 'query Models { baseModels { id name contextLength } }', operationName: 7 }),
+      JSON.stringify({ query: QUERY, operationName: 7 }),
       JSON.stringify({
-        query: `query Models { baseModels { id name contextLength } }${' '.repeat(70_000)}`,
-        operationName: 'Models',
+        query: `${QUERY}${' '.repeat(70_000)}`,
+        operationName: 'Datasets',
       }),
     ];
     for (const body of bodies) {
@@ -143,9 +145,9 @@ describe('cache hits answered before yoga', () => {
       });
       socket.on('error', reject);
     });
-    const after = await post(stack, MODELS);
+    const after = await post(stack, DATASETS);
     expect(after.status).toBe(200);
-    expect(after.text).toContain('baseModels');
+    expect(after.text).toContain('datasets');
   });
 });
 
@@ -157,16 +159,16 @@ describe('cache hits answered before yoga, under the rate limit', () => {
   afterAll(() => limited.close());
 
   it('spends a point per hit, and a hit past the quota is refused with RATE_LIMITED, not served', async () => {
-    expect((await post(limited, MODELS)).status).toBe(200); // stored: 1 point
-    expect((await post(limited, MODELS)).line?.['cache']).toBe('hit'); // 2
-    expect((await post(limited, MODELS)).line?.['cache']).toBe('hit'); // 3
-    const refused = await post(limited, MODELS);
+    expect((await post(limited, DATASETS)).status).toBe(200); // stored: 1 point
+    expect((await post(limited, DATASETS)).line?.['cache']).toBe('hit'); // 2
+    expect((await post(limited, DATASETS)).line?.['cache']).toBe('hit'); // 3
+    const refused = await post(limited, DATASETS);
     expect(refused.status).toBe(429);
     expect(refused.headers['retry-after']).toBeDefined();
     expect(JSON.parse(refused.text).errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', limitedBy: 'gateway' });
     expect(refused.line).toMatchObject({ status: 429 });
     // Another caller has its own quota, and its own answer.
-    const other = await post(limited, MODELS, { creds: ACME_2 });
+    const other = await post(limited, DATASETS, { creds: ACME_2 });
     expect(other.status).toBe(200);
     expect(other.line?.['cache']).toBeUndefined();
   });
@@ -180,7 +182,7 @@ describe('cache hits answered before yoga, under CALLER_MAX_OPERATIONS', () => {
   afterAll(() => bounded.close());
 
   it('refuses a hit to a caller whose operations are all running, as yoga refuses any operation', async () => {
-    expect((await post(bounded, MODELS)).status).toBe(200); // stored
+    expect((await post(bounded, DATASETS)).status).toBe(200); // stored
     bounded.simulator.setFaults({ route: 'GET /datasets', latencyMs: 1_500 });
     try {
       const slow = post(bounded, JSON.stringify({ query: '{ datasets { id } }' }));
@@ -189,7 +191,7 @@ describe('cache hits answered before yoga, under CALLER_MAX_OPERATIONS', () => {
         10_000,
         'the slow operation to reach the upstream',
       );
-      const refused = await post(bounded, MODELS);
+      const refused = await post(bounded, DATASETS);
       expect(refused.status).toBe(429);
       expect(refused.line?.['cache']).toBeUndefined();
       expect(JSON.parse(refused.text).errors[0].message).toMatch(/already has 1 operations running/);
@@ -197,6 +199,6 @@ describe('cache hits answered before yoga, under CALLER_MAX_OPERATIONS', () => {
     } finally {
       bounded.simulator.setFaults({});
     }
-    expect((await post(bounded, MODELS)).line?.['cache']).toBe('hit');
+    expect((await post(bounded, DATASETS)).line?.['cache']).toBe('hit');
   });
 });

@@ -18,7 +18,9 @@
  *   only for what is left of that time (`noteValidUntil`), so no answer shows a job older than its
  *   time-to-live, however it was built;
  * - nothing evicted: every eviction of the response cache (a live-update change, the caller's own
- *   mutation, another instance's eviction) drops the jobs it names here too.
+ *   mutation, another instance's eviction) drops the jobs it names here too, and a list page read
+ *   by a query that began before such an eviction keeps nothing (`forRequest`'s `evictedSince`): its
+ *   jobs may be older than the change.
  *
  * Only queries the response cache serves read or fill it (use-response-cache.ts); mutations,
  * subscriptions and a gateway without the cache always ask the upstream. In this instance's memory,
@@ -87,10 +89,24 @@ export class ListedJobStore {
     return this.entries.size;
   }
 
-  /** The store as one request of `identity` reads and fills it; `context` is the request's (for its answer's time-to-live). */
-  forRequest(identity: CacheIdentity, context: object): ListedJobs {
+  /**
+   * The store as one request of `identity` reads and fills it; `context` is the request's (for its
+   * answer's time-to-live). `evictedSince` tells whether any of the entities named was evicted since
+   * the request's query began (use-response-cache.ts): a page read before then is not kept.
+   */
+  forRequest(
+    identity: CacheIdentity,
+    context: object,
+    evictedSince: (entities: readonly EvictedEntity[]) => boolean = () => false,
+  ): ListedJobs {
     return {
       remember: (jobs, askedAt) => {
+        const names: EvictedEntity[] = [
+          { typename: ACCOUNT, id: identity.scope },
+          { typename: ACCOUNT_JOBS, id: identity.scope },
+          ...jobs.map((job) => ({ typename: 'Job', id: job.id })),
+        ];
+        if (evictedSince(names)) return;
         for (const job of jobs) this.remember(identity, job, askedAt);
       },
       recall: (id) => {

@@ -10,13 +10,29 @@
  *
  * The store failing (Redis unreachable) never fails a request: a read is a miss, a write or an
  * eviction is skipped, and the failure is logged once until the store answers again.
+ *
+ * Every eviction (local or another instance's) is noted first on the eviction clock
+ * (eviction-clock.ts), so that an answer begun before it is not stored after it: the plugin's
+ * caller asks `evictedSince` with the `mark` its query took when it started, and `tiedTo` names what
+ * the answer would be tied to (use-response-cache.ts).
+ *
+ * What remains of that race is between instances. With memory stores, an answer one instance stores
+ * before another instance's eviction reaches it is evicted when it does. With the Redis store, an
+ * answer this instance decided to store before hearing another instance's eviction may land in Redis
+ * after that instance's own removal there: this instance then evicts the same names in Redis again
+ * when it hears it, if it wrote an answer tied to one of them in the last `RECENT_WRITE_MS` (the
+ * publishing instance broadcasts before it removes, so the message usually comes first anyway).
+ * Left: an eviction this instance never hears (Redis pub/sub drops messages while a subscriber
+ * reconnects); the answer's time-to-live bounds it, as it bounds every missed eviction.
  */
 import type { Cache } from '@graphql-yoga/plugin-response-cache';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { outageLog } from '../../telemetry/outage-log.js';
 import type { ProviderName } from '../../providers/provider-name.js';
 import { keyParts, scopeOf } from './cache-identity.js';
 import type { EvictedEntity, EvictionBroadcast } from './eviction-broadcast.js';
+import { EvictionClock } from './eviction-clock.js';
 import type { ListedJobStore } from './listed-jobs.js';
 import { createSharedMisses, type SharedMisses, type SharedMissesOptions } from './shared-misses.js';
 
@@ -43,6 +59,13 @@ export interface ResponseCache {
   evictHere(entities: readonly EvictedEntity[]): void;
   /** Shares this instance's evictions from now on. */
   share(broadcast: EvictionBroadcast): void;
+  /** Where the evictions stand: taken by a query when it starts executing (eviction-clock.ts). */
+  mark(): number;
+  /**
+   * Whether any of `entities` was evicted since `mark` (here or, as far as this instance has heard,
+   * on another): what was read before then must not be stored.
+   */
+  evictedSince(mark: number, entities: Iterable<EvictedEntity>): boolean;
 }
 
 export interface ResponseCacheOptions {
@@ -67,6 +90,12 @@ export interface ResponseCacheOptions {
 export const ACCOUNT = '#account';
 export const ACCOUNT_JOBS = '#account-jobs';
 
+/**
+ * How long a write to a shared store is remembered, in ms: another instance's eviction heard within it
+ * of an answer's write is applied to the store again (see the header).
+ */
+const RECENT_WRITE_MS = 30_000;
+
 type Entities = Parameters<Cache['set']>[2];
 type PromiseOrValue<T> = T | Promise<T>;
 const isPromise = <T>(value: PromiseOrValue<T>): value is Promise<T> =>
@@ -79,9 +108,78 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
   let broadcast: EvictionBroadcast | null = null;
   const misses = createSharedMisses(options.misses ?? { maxWaitMs: 15_000, rememberKeys: 10_000 });
   const listedJobs = options.listedJobs ?? null;
-  // An outage is logged twice, not once per request: when the store first fails, and when a read
-  // works again. Only a read says so: a write through Redis's pipeline resolves with its errors
-  // inside, and taken for a success it had every request log the outage anew (200 lines for 200 queries).
+  const clock = new EvictionClock();
+  // With a shared store, the names this instance's answers were tied to, written lately (see the header).
+  const recentWrites = options.sharedStore ? new LRUCache<string, true>({ max: 50_000, ttl: RECENT_WRITE_MS }) : null;
+  const { guard, read } = storeGuard(logger);
+  const evict = async (entities: EvictedEntity[]) => {
+    clock.evicted(entities);
+    misses.evicted();
+    listedJobs?.evict(entities);
+    // Sent, not awaited: a Redis that is away must not hold a mutation's answer or a live update up
+    // (the gateway's publisher queues while it reconnects). Sent first, on the connection live updates
+    // publish on: Redis delivers it before the change it comes with.
+    if (broadcast) void guard(() => broadcast!.publish(entities), undefined);
+    await guard(() => backing.invalidate(entities), undefined);
+  };
+
+  const store: Cache = {
+    get(key) {
+      const served = (result: Awaited<ReturnType<Cache['get']>>) => {
+        if (result != null) misses.served(key);
+        return result;
+      };
+      const found = guard(() => backing.get(storeKey(key)), null, read);
+      return isPromise(found) ? found.then(served) : served(found);
+    },
+    set(key, result, entities, ttl) {
+      const mark: StoredMark = { at: now(), ttl };
+      const stored = { ...result, extensions: { ...result.extensions, [STORED]: mark } };
+      const ties = tiedTo(key, entities);
+      if (recentWrites) for (const entity of ties) recentWrites.set(nameOf(entity), true);
+      const written = guard(() => backing.set(storeKey(key), stored, ties, ttl), undefined);
+      if (!isPromise(written)) return misses.stored(key);
+      return written.then(() => misses.stored(key));
+    },
+    invalidate: (entities) =>
+      evict([...entities].flatMap((e) => (e.id == null ? [] : [{ typename: e.typename, id: String(e.id) }]))),
+  };
+  return {
+    store,
+    misses,
+    listedJobs,
+    jobsChanged(provider, account, jobIds) {
+      const scope = scopeOf(provider, account);
+      return evict([...jobIds.map((id) => ({ typename: 'Job', id })), { typename: ACCOUNT_JOBS, id: scope }]);
+    },
+    accountChanged: (provider, account) => evict([{ typename: ACCOUNT, id: scopeOf(provider, account) }]),
+    evictHere(entities) {
+      clock.evicted(entities);
+      misses.evicted();
+      listedJobs?.evict(entities);
+      // A shared store was evicted by the instance that published this; again only for what this
+      // instance may have written there since (see the header).
+      const again = !recentWrites || entities.some((entity) => recentWrites.has(nameOf(entity)));
+      if (again) void guard(() => backing.invalidate(entities), undefined);
+    },
+    share(next) {
+      broadcast = next;
+    },
+    mark: () => clock.mark(),
+    evictedSince: (mark, entities) => clock.evictedSince(mark, entities),
+  };
+}
+
+const nameOf = ({ typename, id }: EvictedEntity): string => `${typename}:${id}`;
+
+/**
+ * Runs the store's operations so that its failing never fails a request: `guard` answers `fallback`
+ * instead, and `read` marks a read that worked. An outage is logged twice, not once per request: when
+ * the store first fails, and when a read works again. Only a read says so: a write through Redis's
+ * pipeline resolves with its errors inside, and taken for a success it had every request log the
+ * outage anew (200 lines for 200 queries).
+ */
+function storeGuard(logger: Logger) {
   const outage = outageLog(logger, {
     level: 'warn',
     failed: 'response cache: the store failed; answering without the cache (logged again once it works)',
@@ -112,60 +210,17 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       return failed(fallback)(error);
     }
   };
-  const evict = async (entities: EvictedEntity[]) => {
-    misses.evicted();
-    listedJobs?.evict(entities);
-    // Sent, not awaited: a Redis that is away must not hold a mutation's answer or a live update up
-    // (the gateway's publisher queues while it reconnects). Sent first, on the connection live updates
-    // publish on: Redis delivers it before the change it comes with.
-    if (broadcast) void guard(() => broadcast!.publish(entities), undefined);
-    await guard(() => backing.invalidate(entities), undefined);
-  };
-
-  const store: Cache = {
-    get(key) {
-      const served = (result: Awaited<ReturnType<Cache['get']>>) => {
-        if (result != null) misses.served(key);
-        return result;
-      };
-      const found = guard(() => backing.get(storeKey(key)), null, read);
-      return isPromise(found) ? found.then(served) : served(found);
-    },
-    set(key, result, entities, ttl) {
-      const mark: StoredMark = { at: now(), ttl };
-      const stored = { ...result, extensions: { ...result.extensions, [STORED]: mark } };
-      const written = guard(() => backing.set(storeKey(key), stored, tied(key, entities), ttl), undefined);
-      if (!isPromise(written)) return misses.stored(key);
-      return written.then(() => misses.stored(key));
-    },
-    invalidate: (entities) =>
-      evict([...entities].flatMap((e) => (e.id == null ? [] : [{ typename: e.typename, id: String(e.id) }]))),
-  };
-  return {
-    store,
-    misses,
-    listedJobs,
-    jobsChanged(provider, account, jobIds) {
-      const scope = scopeOf(provider, account);
-      return evict([...jobIds.map((id) => ({ typename: 'Job', id })), { typename: ACCOUNT_JOBS, id: scope }]);
-    },
-    accountChanged: (provider, account) => evict([{ typename: ACCOUNT, id: scopeOf(provider, account) }]),
-    evictHere(entities) {
-      misses.evicted();
-      listedJobs?.evict(entities);
-      if (!options.sharedStore) void guard(() => backing.invalidate(entities), undefined);
-    },
-    share(next) {
-      broadcast = next;
-    },
-  };
+  return { guard, read };
 }
 
-/** The entities an answer is tied to (see the header). */
-function tied(key: string, entities: Entities): EvictedEntity[] {
+/**
+ * The entities an answer stored under `key` is tied to (see the header): those it holds that have an
+ * id, its account, and its account's job lists when it may list jobs. Without a key, `entities` alone.
+ */
+export function tiedTo(key: string | null, entities: Entities): EvictedEntity[] {
   const out: EvictedEntity[] = [];
   for (const { typename, id } of entities) if (id != null) out.push({ typename, id: String(id) });
-  const parts = keyParts(key);
+  const parts = key === null ? null : keyParts(key);
   if (parts) {
     out.push({ typename: ACCOUNT, id: parts.scope });
     if (parts.listsJobs) out.push({ typename: ACCOUNT_JOBS, id: parts.scope });
