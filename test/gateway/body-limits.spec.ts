@@ -20,7 +20,7 @@ const MODES = [
 
 function start(env: Record<string, string>): Promise<RunningGateway> {
   return startFromConfig(
-    loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env }),
+    loadConfig({ PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env }),
     pino({ level: 'silent' }),
   );
 }

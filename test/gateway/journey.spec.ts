@@ -13,7 +13,13 @@ import { eventually } from '../harness/stack.js';
 
 let running: RunningGateway;
 beforeAll(async () => {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SIMULATOR_JOB_SECONDS: '1.5', LOG_LEVEL: 'silent' });
+  const config = loadConfig({
+    PORT: '0',
+    METRICS_PORT: '0',
+    HOST: '127.0.0.1',
+    SIMULATOR_JOB_SECONDS: '1.5',
+    LOG_LEVEL: 'silent',
+  });
   running = await startFromConfig(config, pino({ level: 'silent' }));
 });
 afterAll(() => running.close());

@@ -21,6 +21,8 @@ export function gatewayOnClient(client: UpstreamClient, options: OnClientOptions
     // the embedded simulator and its demo fallback out.
     NSCALE_API_URL: 'http://spec-client.invalid/api/v1',
     PORT: '0',
+    // A gateway that listens serves its metrics on a free port, not 9464 (specs run side by side).
+    METRICS_PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
     POLL_INTERVAL_RUNNING_MS: '50',

@@ -43,7 +43,7 @@ describe.skipIf(!REDIS)(`/readyz and Redis${REDIS_SKIP_REASON}`, () => {
   beforeAll(async () => {
     await redis.open();
     running = await startFromConfig(
-      loadConfig({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: redis.url(), LOG_LEVEL: 'silent' }),
+      loadConfig({ PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', REDIS_URL: redis.url(), LOG_LEVEL: 'silent' }),
       pino({ level: 'silent' }),
     );
   });

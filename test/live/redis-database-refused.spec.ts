@@ -37,7 +37,7 @@ describe.skipIf(!REDIS)(`REDIS_URL naming a database the server refuses${REDIS_S
     target.pathname = `/${await missingDatabase(outside)}`;
     url = target.href;
     running = await startFromConfig(
-      loadConfig({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: url, LOG_LEVEL: 'info' }),
+      loadConfig({ PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', REDIS_URL: url, LOG_LEVEL: 'info' }),
       logger,
     );
   });
