@@ -23,9 +23,21 @@ export interface CallerCacheOptions {
   onLookup?: (hit: boolean) => void;
 }
 
+/**
+ * Where the cache stood when a fetch began (`CallerCache.mark`): `set` keeps the fetch's answer only if
+ * the caller's answer was not forgotten since.
+ */
+export type CacheMark = number;
+
+/** How long a forget is remembered: longer than any fetch takes (an upstream call's deadline is shorter). */
+const FORGET_MEMORY_MS = 10 * 60_000;
+
 export class CallerCache<T> {
   /** Answers in flight are cached too: callers arriving together share one fetch. */
   private readonly entries: LRUCache<string, Promise<T>>;
+  /** Forgets so far, in all; the last one's count and time per caller, oldest first. */
+  private forgets = 0;
+  private readonly forgotten = new Map<string, { count: number; at: number }>();
   private readonly ttlMs: number;
   private readonly now: () => number;
   private readonly onLookup: (hit: boolean) => void;
@@ -56,15 +68,37 @@ export class CallerCache<T> {
     return cached ?? this.store(key, creds, fetch());
   }
 
-  /** Replaces the caller's answer with one just fetched elsewhere (a full list the caller asked for). */
-  set(creds: Credentials, value: T): void {
+  /** To take before a fetch whose answer is handed to `set`. */
+  mark(): CacheMark {
+    return this.forgets;
+  }
+
+  /**
+   * Replaces the caller's answer with one just fetched elsewhere (a full list the caller asked for),
+   * unless the caller's answer was forgotten after `since` (`mark()` before the fetch began): an answer
+   * begun before a change this gateway made would bring back what the change removed (a dataset
+   * deleted while a list was on its way showed on the caller's pages for the whole TTL).
+   */
+  set(creds: Credentials, value: T, since: CacheMark): void {
     if (this.ttlMs <= 0) return;
-    this.store(keyOf(creds), creds, Promise.resolve(value));
+    const key = keyOf(creds);
+    if ((this.forgotten.get(key)?.count ?? 0) > since) return;
+    this.store(key, creds, Promise.resolve(value));
   }
 
   /** Forgets the caller's answer (after a change this gateway made for them). */
   forget(creds: Credentials): void {
-    this.entries.delete(keyOf(creds));
+    const key = keyOf(creds);
+    this.entries.delete(key);
+    if (this.ttlMs <= 0) return;
+    const now = this.now();
+    this.forgets += 1;
+    this.forgotten.delete(key);
+    this.forgotten.set(key, { count: this.forgets, at: now });
+    for (const [old, { at }] of this.forgotten) {
+      if (at > now - FORGET_MEMORY_MS) break;
+      this.forgotten.delete(old);
+    }
   }
 
   private store(key: string, creds: Credentials, value: Promise<T>): Promise<T> {

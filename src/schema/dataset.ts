@@ -43,8 +43,9 @@ builder.queryFields((t) => ({
     type: [DatasetRef],
     description: "The organization's datasets.",
     resolve: async (_root, _args, ctx) => {
+      const since = ctx.services.datasets?.mark() ?? 0;
       const datasets = await ctx.services.client.listDatasets(ctx.credentials(), ctx.call);
-      ctx.services.datasets?.set(ctx.credentials(), datasetsById(datasets));
+      ctx.services.datasets?.set(ctx.credentials(), datasetsById(datasets), since);
       const loader = ctx.loaders().dataset;
       for (const dataset of datasets) loader.prime(dataset.id, dataset);
       return datasets;

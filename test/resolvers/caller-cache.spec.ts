@@ -69,4 +69,30 @@ describe('CallerCache', () => {
     expect(await get('t')).toBe('answer 2');
     expect(lookups).toEqual([]);
   });
+
+  it("does not keep an answer fetched elsewhere that began before the caller's answer was forgotten", async () => {
+    const { cache, get, advance } = setup({ ttlMs: 60_000 });
+    const before = cache.mark();
+    cache.forget(caller('t')); // a change made for t while its list was on its way
+    cache.set(caller('t'), 'stale list', before);
+    expect(await get('t')).toBe('answer 1');
+
+    const after = cache.mark();
+    cache.set(caller('t'), 'fresh list', after);
+    expect(await get('t')).toBe('fresh list');
+
+    // Another caller's forget does not hold back this one's answer.
+    const since = cache.mark();
+    cache.forget(caller('u'));
+    cache.set(caller('t'), 'newer list', since);
+    expect(await get('t')).toBe('newer list');
+
+    // A forget is remembered for as long as a fetch may take (10 minutes), then let go.
+    const old = cache.mark();
+    cache.forget(caller('t'));
+    advance(10 * 60_000 + 1);
+    cache.forget(caller('u'));
+    cache.set(caller('t'), 'late list', old);
+    expect(await get('t')).toBe('late list');
+  });
 });
