@@ -4,7 +4,7 @@
  * poller-transition.ts, which decides what comes next: a step never decides.
  */
 import type { CredentialPool } from './credential-pool.js';
-import type { PollerEvent } from './poller-transition.js';
+import type { PollerEvent } from './poller-state.js';
 import type { PollerMember, SharedPollerOptions } from './shared-poller.js';
 import type { JobSnapshot } from './snapshot.js';
 import type { Lease } from './transport.js';

@@ -19,13 +19,8 @@ import type { Credentials } from '../upstream/types.js';
 import type { Clock } from './clock.js';
 import { createCredentialPool, type PoolMember } from './credential-pool.js';
 import type { Intervals, LiveUpdatesLogger } from './options.js';
-import {
-  initialPollerState,
-  pollerTransition,
-  type PollerEffect,
-  type PollerEvent,
-  type PollerState,
-} from './poller-transition.js';
+import type { PollerEffect, PollerEvent, PollerState } from './poller-state.js';
+import { initialPollerState, pollerTransition } from './poller-transition.js';
 import { pollerSteps } from './poller-steps.js';
 import type { JobSnapshot } from './snapshot.js';
 import type { Topic, Transport } from './transport.js';

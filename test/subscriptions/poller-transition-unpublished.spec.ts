@@ -6,13 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HEALTHY } from '../../src/live/poll-failure-policy.js';
-import {
-  pollerTransition,
-  type PollerEffect,
-  type PollerEnv,
-  type PollerEvent,
-  type PollerState,
-} from '../../src/live/poller-transition.js';
+import type { PollerEffect, PollerEnv, PollerEvent, PollerState } from '../../src/live/poller-state.js';
+import { pollerTransition } from '../../src/live/poller-transition.js';
 import { makeSnapshot, type JobSnapshot } from '../../src/live/snapshot.js';
 import type { Job, JobStatus, Metrics } from '../../src/upstream/schemas.js';
 

@@ -5,14 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HEALTHY, type FailureRecord } from '../../src/live/poll-failure-policy.js';
-import {
-  initialPollerState,
-  pollerTransition,
-  type PollerEffect,
-  type PollerEnv,
-  type PollerEvent,
-  type PollerState,
-} from '../../src/live/poller-transition.js';
+import type { PollerEffect, PollerEnv, PollerEvent, PollerState } from '../../src/live/poller-state.js';
+import { initialPollerState, pollerTransition } from '../../src/live/poller-transition.js';
 import { makeSnapshot } from '../../src/live/snapshot.js';
 import type { Job } from '../../src/upstream/schemas.js';
 import { UpstreamError } from '../../src/upstream/errors.js';
