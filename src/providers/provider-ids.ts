@@ -24,29 +24,30 @@ export function publicId(provider: ProviderName, upstreamId: string): string {
 /**
  * The upstream's own id of `id`, for a request on `provider`; BAD_USER_INPUT naming the field and the
  * value when it is not one of `provider`'s ids (and naming the other provider when it is surely its).
+ * `rest`: what followed the id in the value the caller gave (a checkpoint's `:<step>`), named with it.
  */
-export function upstreamId(provider: ProviderName, id: string, field = 'id'): string {
+export function upstreamId(provider: ProviderName, id: string, field = 'id', rest = ''): string {
   const owner = providerOfId(id);
   // Together's own id, as its API or SDK shows it, sent without the gateway's prefix.
   if (owner === 'nscale' && provider === 'together' && TOGETHER_OWN_ID.test(id))
     throw badUserInput(
       field,
-      `${field}: ${JSON.stringify(id.slice(0, 200))} is Together's own form of an id; the gateway's ids of ` +
-        `Together's objects start with "${TOGETHER_PREFIX}": send ${JSON.stringify(publicId('together', id.slice(0, 200)))}`,
+      `${field}: ${JSON.stringify(id.slice(0, 200) + rest)} is Together's own form of an id; the gateway's ids of ` +
+        `Together's objects start with "${TOGETHER_PREFIX}": send ${JSON.stringify(publicId('together', id.slice(0, 200)) + rest)}`,
     );
   // Any other id without the prefix: not Together's, but nothing says whose (Nscale's ids have no form
   // of their own), so neither is it called Nscale's.
   if (owner === 'nscale' && provider === 'together')
     throw badUserInput(
       field,
-      `${field}: ${JSON.stringify(id.slice(0, 200))} is not an id of provider together: its ids start with ` +
+      `${field}: ${JSON.stringify(id.slice(0, 200) + rest)} is not an id of provider together: its ids start with ` +
         `"${TOGETHER_PREFIX}" as the gateway gives them out ("${TOGETHER_PREFIX}ft-…", "${TOGETHER_PREFIX}file-…"); ` +
         `an id of provider nscale is sent with X-Provider: nscale ${OVER_WEBSOCKET}`,
     );
   if (owner !== provider)
     throw badUserInput(
       field,
-      `${field}: ${JSON.stringify(id.slice(0, 200))} is an id of provider ${owner}, and this request ` +
+      `${field}: ${JSON.stringify(id.slice(0, 200) + rest)} is an id of provider ${owner}, and this request ` +
         `is for provider ${provider}: send it with X-Provider: ${owner} ${OVER_WEBSOCKET}`,
     );
   return provider === 'together' ? id.slice(TOGETHER_PREFIX.length) : id;

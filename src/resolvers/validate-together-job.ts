@@ -215,15 +215,21 @@ function checkLora(lora: JobArgs['hyperparameters']['lora'], limits: TogetherMod
 function checkpointOf(value: string | null | undefined, problems: Problem[]): string | undefined {
   if (value == null) return undefined;
   const field = 'fromCheckpoint';
-  const match = /^(.*?)(?::(\d+))?$/.exec(value.trim());
+  const whole = value.trim();
+  const match = /^(.*?)(:\d+)?$/.exec(whole);
+  const step = match?.[2] ?? '';
   try {
-    const job = upstreamId('together', match?.[1] ?? '', field);
-    if (job === '') throw new Error(`${field}: must name a job`);
-    return match?.[2] === undefined ? job : `${job}:${match[2]}`;
+    // Refused, the whole value is named, step and all: its job part alone read as if the step were dropped.
+    const job = upstreamId('together', match?.[1] ?? '', field, step);
+    if (job !== '') return `${job}${step}`;
+    problems.push({
+      field,
+      message: `${field}: ${JSON.stringify(whole.slice(0, 200))} names no job: it takes \`<job id>\` or \`<job id>:<step>\``,
+    });
   } catch (error) {
     problems.push({ field, message: (error as Error).message });
-    return undefined;
   }
+  return undefined;
 }
 
 function togetherInput(

@@ -2,7 +2,9 @@
  * How far a job has come and how long it has left: `Job.progress` and `Job.estimatedSecondsLeft`,
  * derived from the job's status, its timestamps and its metrics (the steps done of the steps in all).
  * Only a job that trained and has not completed needs its metrics; the others are answered from the
- * job alone, so a list of queued and finished jobs costs no metrics call.
+ * job alone, so a list of queued and finished jobs costs no metrics call. On Together the steps in
+ * all are the full job's, not the metrics records' (`withTotals` in metrics.ts): a job the request
+ * has read costs nothing more, a listed one (truncated) one read of it.
  */
 import type { GatewayContext } from '../resolvers/context.js';
 import { isUpstreamError } from '../upstream/errors.js';
@@ -10,12 +12,16 @@ import type { Metrics } from '../upstream/schemas.js';
 import { builder } from './builder.js';
 import { upstreamJobId, type JobShape } from '../providers/job-shape.js';
 import { JobRef } from './job.js';
+import { withTotals } from './metrics.js';
 
-/** The metrics a progress needs, or null when the job has none (never ran, or the upstream has none). */
+/**
+ * The metrics a progress needs, with their totals (the steps in all), or null when the job has none
+ * (never ran, or the upstream has none).
+ */
 async function metricsOf(job: JobShape, ctx: GatewayContext): Promise<Metrics | null> {
-  if (job.metricsSnapshot !== undefined) return job.metricsSnapshot;
+  if (job.metricsSnapshot !== undefined) return job.metricsSnapshot && withTotals(job.metricsSnapshot, ctx);
   try {
-    return await ctx.loaders().metrics.load(upstreamJobId(job));
+    return await withTotals(await ctx.loaders().metrics.load(upstreamJobId(job)), ctx);
   } catch (error) {
     // A job stopped before its first step may have no metrics at all: its progress is unknown, not an error.
     if (isUpstreamError(error) && error.code === 'NOT_FOUND') return null;

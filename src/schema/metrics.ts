@@ -1,5 +1,53 @@
+import type { GatewayContext } from '../resolvers/context.js';
+import type { Loaders } from '../resolvers/loaders.js';
 import type { MetricPoint, Metrics } from '../upstream/schemas.js';
+import { totalsPendingFrom, withJobTotals } from '../upstream/together/wire-job-reads.js';
+import { onTogether } from '../providers/job-shape.js';
 import { builder } from './builder.js';
+
+/** Each metrics' totals, once added: one read of the job for all the fields that show them. */
+const withTotalsOnce = new WeakMap<Metrics, Promise<Metrics>>();
+/** Per job loader (a request's, or a subscription's for its whole life): the metrics each job was read for. */
+const jobReadFor = new WeakMap<Loaders['job'], Map<string, Metrics>>();
+
+/**
+ * `metrics` with their totals. Nscale's carry them; Together's records do not, its job does
+ * (`withJobTotals`): the full job (`GET /fine-tunes/{id}`; the list's are truncated), read through the
+ * request's job loader, so a request that already read the job (`job(id)`) asks nothing more, and one
+ * that listed it reads it once. A subscription keeps its loaders for its whole life and clears a job's
+ * metrics at each event, not the job: a job read for an earlier event's metrics is read again, or its
+ * steps would stay unknown when it was first read before training started.
+ */
+export function withTotals(metrics: Metrics, ctx: GatewayContext): Metrics | Promise<Metrics> {
+  const jobId = totalsPendingFrom(metrics);
+  if (jobId === null) return metrics;
+  let added = withTotalsOnce.get(metrics);
+  if (added === undefined) {
+    added = totalsFromJob(metrics, jobId, ctx.loaders().job);
+    withTotalsOnce.set(metrics, added);
+  }
+  return added;
+}
+
+/** One total of `metrics`, without a promise where they have it already (Nscale's, or added). */
+function totalOf<K extends 'trainingSteps' | 'trainingTokens' | 'validationSteps'>(
+  metrics: Metrics,
+  ctx: GatewayContext,
+  key: K,
+): Metrics[K] | Promise<Metrics[K]> {
+  const whole = withTotals(metrics, ctx);
+  return whole instanceof Promise ? whole.then((m) => m[key]) : whole[key];
+}
+
+async function totalsFromJob(metrics: Metrics, jobId: string, jobs: Loaders['job']): Promise<Metrics> {
+  let readFor = jobReadFor.get(jobs);
+  if (readFor === undefined) jobReadFor.set(jobs, (readFor = new Map()));
+  const earlier = readFor.get(jobId);
+  if (earlier !== undefined && earlier !== metrics) jobs.clear(jobId);
+  readFor.set(jobId, metrics);
+  const job = await jobs.load(jobId);
+  return onTogether(job) ? withJobTotals(metrics, job) : metrics;
+}
 
 const MetricPointRef = builder.objectRef<MetricPoint>('MetricPoint').implement({
   description: 'The losses of a job at one training step. A loss that diverged (NaN or infinite upstream) is null.',
@@ -48,17 +96,17 @@ export const MetricsRef = builder.objectRef<Metrics>('Metrics').implement({
     trainingSteps: t.int({
       nullable: true,
       description: 'Steps the training takes in all.',
-      resolve: (m) => m.trainingSteps,
+      resolve: (m, _args, ctx) => totalOf(m, ctx, 'trainingSteps'),
     }),
     trainingTokens: t.float({
       nullable: true,
       description: 'Tokens the training reads in all (a whole number; Float because it can exceed 32 bits).',
-      resolve: (m) => m.trainingTokens,
+      resolve: (m, _args, ctx) => totalOf(m, ctx, 'trainingTokens'),
     }),
     validationSteps: t.int({
       nullable: true,
       description: 'Evaluation steps in all.',
-      resolve: (m) => m.validationSteps,
+      resolve: (m, _args, ctx) => totalOf(m, ctx, 'validationSteps'),
     }),
   }),
 });

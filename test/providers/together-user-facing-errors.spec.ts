@@ -149,7 +149,10 @@ describe('fromCheckpoint on Together', () => {
     const { errors } = await gql(CREATE, { i: job(file, { fromCheckpoint: 'together:ft-nope' }) });
     expect(errors).toEqual([
       expect.objectContaining({
-        message: 'fromCheckpoint: no fine-tune job or output model "together:ft-nope" exists.',
+        message:
+          'fromCheckpoint: "together:ft-nope" cannot be continued from: no fine-tune job or output model ' +
+          '"together:ft-nope" exists. fromCheckpoint takes `<job id>` or `<job id>:<step>`: a completed job of ' +
+          'this account, on the same base model, and with a step one of the checkpoints it saved.',
         extensions: { code: 'BAD_USER_INPUT', field: 'fromCheckpoint' },
       }),
     ]);

@@ -1,8 +1,11 @@
 /**
  * The input of a Together fine-tune, camelCase, and its wire body. Every parameter the SDK types is
  * here; the client sends what it is given and fills no default (Together's own apply), so that the
- * defaults the gateway shows have one owner later, its GraphQL input.
+ * defaults the gateway shows have one owner later, its GraphQL input. Together's refusals of it are
+ * put in the input's names (`CREATE_JOB_INPUT_FIELDS`, `withCheckpointNamed`).
  */
+import { UpstreamError, isUpstreamError } from '../errors.js';
+
 export type TogetherTraining =
   { type: 'lora'; r?: number; alpha?: number; dropout?: number; trainableModules?: string } | { type: 'full' };
 
@@ -57,6 +60,37 @@ export type TogetherEstimateInput = Pick<
 >;
 
 type Wire = Record<string, unknown>;
+
+/** What `fromCheckpoint` takes: said with each refusal of it (an error's advice). */
+const FROM_CHECKPOINT_RULE =
+  'fromCheckpoint takes `<job id>` or `<job id>:<step>`: a completed job of this account, on the same ' +
+  'base model, and with a step one of the checkpoints it saved.';
+
+/**
+ * Together's refusal of `from_checkpoint`, naming the whole value the job was given: Together names
+ * only its job part (`no fine-tune job … "ft-nope" exists` for `ft-nope:5`), which reads as if the
+ * step had been dropped. Together's reason stays; the rule is the error's advice. Any other error is
+ * returned as it is.
+ */
+export function withCheckpointNamed(error: unknown, input: TogetherEstimateInput): unknown {
+  const value = input.fromCheckpoint;
+  if (!isUpstreamError(error) || error.code !== 'BAD_USER_INPUT' || error.field !== 'fromCheckpoint') return error;
+  if (value === undefined) return error;
+  const reason = error.message.replace(/^fromCheckpoint: /, '');
+  return new UpstreamError(
+    'BAD_USER_INPUT',
+    `fromCheckpoint: ${JSON.stringify(value)} cannot be continued from: ${reason}`,
+    {
+      status: error.status,
+      upstreamCode: error.upstreamCode,
+      upstreamParam: error.upstreamParam,
+      operation: error.operation,
+      field: error.field,
+      advice: FROM_CHECKPOINT_RULE,
+      cause: error.cause,
+    },
+  );
+}
 
 const defined = (entries: Wire): Wire =>
   Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined));

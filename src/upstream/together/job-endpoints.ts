@@ -7,6 +7,7 @@
  * - Cancel is retried: cancelling twice leaves the job as once. After a lost attempt, Together's 400
  *   "already ended" may be our own cancel having landed: the job is read back and returned when it
  *   is cancelled.
+ * - A refusal of `from_checkpoint` names the whole value sent, not only its job part (`withCheckpointNamed`).
  * - Together refuses a cancel or delete that the job's state does not allow with a 400 that names no
  *   parameter: that is the gateway's `CONFLICT`, not a bad input.
  */
@@ -19,6 +20,7 @@ import {
   CREATE_JOB_INPUT_FIELDS,
   createJobBody,
   estimateBody,
+  withCheckpointNamed,
   type TogetherCreateJobInput,
 } from './create-job-input.js';
 import { togetherStatusesOf } from './job-status.js';
@@ -47,6 +49,25 @@ function secretsOf(input: TogetherCreateJobInput): string[] {
   return [input.huggingFaceExport?.token, input.wandb?.apiKey].filter((s): s is string => s !== undefined && s !== '');
 }
 
+/** Never retried: a second job would be charged. */
+const createJob =
+  (json: JsonCall): TogetherClient['createJob'] =>
+  (creds, input, opts) => {
+    const ex: Exchange = {
+      method: 'POST',
+      route: '/fine-tunes',
+      path: '/fine-tunes',
+      json: createJobBody(input),
+      inputFields: CREATE_JOB_INPUT_FIELDS,
+      secrets: secretsOf(input),
+      retry: false,
+      outcomeUnknownOnLostAnswer: true,
+    };
+    return json(creds, ex, opts, (r, op) => parseResponse(togetherJobSchema, r, op)).catch((error: unknown) => {
+      throw withCheckpointNamed(error, input);
+    });
+  };
+
 export function jobEndpoints(call: Call, json: JsonCall): JobEndpoints {
   const getJob: TogetherClient['getJob'] = (creds, id, opts) =>
     json(creds, { method: 'GET', route: '/fine-tunes/{id}', path: jobPath(id), retry: true }, opts, (r, op) =>
@@ -66,19 +87,7 @@ export function jobEndpoints(call: Call, json: JsonCall): JobEndpoints {
       return json(creds, ex, opts, (r, op) => parseResponse(estimateSchema, r, op));
     },
 
-    createJob: (creds, input, opts) => {
-      const ex: Exchange = {
-        method: 'POST',
-        route: '/fine-tunes',
-        path: '/fine-tunes',
-        json: createJobBody(input),
-        inputFields: CREATE_JOB_INPUT_FIELDS,
-        secrets: secretsOf(input),
-        retry: false,
-        outcomeUnknownOnLostAnswer: true,
-      };
-      return json(creds, ex, opts, (r, op) => parseResponse(togetherJobSchema, r, op));
-    },
+    createJob: createJob(json),
 
     listJobs: async (creds, opts) => {
       const ex: Exchange = { method: 'GET', route: '/fine-tunes', path: '/fine-tunes', retry: true };

@@ -48,7 +48,8 @@ export function jobOutputEndpoints(
         creds,
         { method: 'GET', route: '/fine-tunes/{id}/metrics', path, query, retry: true },
         opts,
-        (r, op) => parseResponse(metricsSchema, r, op),
+        // The totals are the job's: named here, added by whoever holds the job (`withJobTotals`).
+        (r, op) => ({ ...parseResponse(metricsSchema, r, op), totalsFromJob: id }),
       );
     },
 

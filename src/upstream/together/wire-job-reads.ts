@@ -4,6 +4,7 @@
  * `FineTuningListMetricsResponse`, `FineTuningEstimatePriceResponse`).
  */
 import { z } from 'zod';
+import type { Metrics } from '../schemas.js';
 import { unixSeconds } from './wire-files.js';
 
 export const wireEventSchema = z.object({
@@ -88,7 +89,19 @@ export const metricsSchema = z
     trainingTokens: null as number | null,
     validationSteps: null as number | null,
   }));
-export type TogetherMetrics = z.output<typeof metricsSchema>;
+
+/**
+ * A job's metrics as the client reads them. Until `withJobTotals` has added the totals, `totalsFromJob`
+ * names the job to read them from (Together's own id, as the metrics were asked by): a reader that
+ * already holds that job (a request that read it, a poll that just did) adds them at no further call.
+ */
+export type TogetherMetrics = z.output<typeof metricsSchema> & { totalsFromJob?: string };
+
+/** The job whose totals `metrics` still lack (Together's own id), or null: they have them, or are Nscale's. */
+export function totalsPendingFrom(metrics: object): string | null {
+  const pending = (metrics as TogetherMetrics).totalsFromJob;
+  return typeof pending === 'string' ? pending : null;
+}
 
 /** What a job says of its training in all, read from it (`wire-job.ts`). */
 export interface TogetherJobTotals {
@@ -100,11 +113,17 @@ export interface TogetherJobTotals {
 /**
  * The metrics with the totals Together sends on the job rather than with the records: the steps of
  * the training (its events' `total_steps`), the tokens it processes (`token_count`) and the
- * evaluations it runs (`n_evals`). Each stays null when the job does not say it.
+ * evaluations it runs (`n_evals`). Each stays null when the job does not say it (the steps, before
+ * training starts; and a job from the list, which is truncated: read the full one). The metrics then
+ * no longer name a job to read them from.
  */
-export function withJobTotals(metrics: TogetherMetrics, job: TogetherJobTotals): TogetherMetrics {
+export function withJobTotals<M extends Metrics & { totalsFromJob?: string }>(
+  metrics: M,
+  job: TogetherJobTotals,
+): Omit<M, 'totalsFromJob'> {
+  const { totalsFromJob: _added, ...records } = metrics;
   return {
-    ...metrics,
+    ...records,
     trainingSteps: job.trainingSteps,
     trainingTokens: job.tokenCount,
     validationSteps: job.hyperparameters.nEvals,

@@ -1,0 +1,114 @@
+/**
+ * `CreateJobInput.fromCheckpoint` naming a job Together does not know, with a step (`<job id>:<step>`):
+ * the refusal names the field, the whole value the caller gave (not only its job part, which reads as
+ * if the step had been dropped), Together's reason and the rule (regression).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QA_CSV } from '../harness/fixtures.js';
+import { startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+
+let stack: Stack;
+let fileId: string;
+beforeAll(async () => {
+  stack = await startStack({ env: { SIMULATOR_JOB_SECONDS: '1' } });
+  fileId = await uploaded();
+});
+afterAll(() => stack.close());
+
+const TOGETHER = { authorization: 'Bearer demo-token', 'x-provider': 'together' };
+const RULE =
+  'fromCheckpoint takes `<job id>` or `<job id>:<step>`: a completed job of this account, on the same ' +
+  'base model, and with a step one of the checkpoints it saved.';
+
+async function post(body: BodyInit, json = true): Promise<GraphQLResponse> {
+  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
+    method: 'POST',
+    headers: {
+      accept: 'application/graphql-response+json',
+      ...(json ? { 'content-type': 'application/json' } : {}),
+      ...TOGETHER,
+    },
+    body,
+  });
+  return { status: response.status, ...((await response.json()) as object) } as GraphQLResponse;
+}
+
+async function uploaded(): Promise<string> {
+  const form = new FormData();
+  form.set(
+    'operations',
+    JSON.stringify({
+      query: 'mutation($file: Upload!) { uploadFile(file: $file, csvColumns: { promptColumn: "question" }) { id } }',
+      variables: { file: null },
+    }),
+  );
+  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.set('0', new File([QA_CSV], 'qa.csv', { type: 'text/csv' }));
+  return (await post(form, false)).data?.uploadFile.id as string;
+}
+
+const ask = (query: string, fromCheckpoint: string) =>
+  post(
+    JSON.stringify({
+      query,
+      variables: {
+        i: {
+          name: 'continued',
+          baseModelId: 'meta-llama/Llama-3.2-3B-Instruct',
+          files: { trainingFileId: fileId },
+          hyperparameters: { batchSize: 8 },
+          fromCheckpoint,
+        },
+      },
+    }),
+  );
+
+const CREATE = 'mutation($i: CreateJobInput!) { createJob(input: $i) { id } }';
+
+describe('fromCheckpoint naming a job Together does not know', () => {
+  it('with a step: the whole value given, the reason and the rule', async () => {
+    const { errors } = await ask(CREATE, 'together:ft-nope:5');
+    expect(errors).toEqual([
+      expect.objectContaining({
+        message:
+          'fromCheckpoint: "together:ft-nope:5" cannot be continued from: no fine-tune job or output model ' +
+          `"together:ft-nope" exists. ${RULE}`,
+        extensions: { code: 'BAD_USER_INPUT', field: 'fromCheckpoint' },
+      }),
+    ]);
+  });
+
+  it('without a step: the value given, the reason and the rule', async () => {
+    const { errors } = await ask(CREATE, 'together:ft-nope');
+    expect(errors).toEqual([
+      expect.objectContaining({
+        message:
+          'fromCheckpoint: "together:ft-nope" cannot be continued from: no fine-tune job or output model ' +
+          `"together:ft-nope" exists. ${RULE}`,
+        extensions: { code: 'BAD_USER_INPUT', field: 'fromCheckpoint' },
+      }),
+    ]);
+  });
+
+  it("in Together's own form, step and all: the whole value given, and what to send instead", async () => {
+    const { errors } = await ask(CREATE, 'ft-0123abcd-ef45:5');
+    expect(errors).toEqual([
+      expect.objectContaining({
+        message:
+          "fromCheckpoint: \"ft-0123abcd-ef45:5\" is Together's own form of an id; the gateway's ids of Together's " +
+          'objects start with "together:": send "together:ft-0123abcd-ef45:5"',
+        extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'fromCheckpoint' }),
+      }),
+    ]);
+  });
+
+  it('naming no job: the whole value given and the rule', async () => {
+    const { errors } = await ask(CREATE, 'together::5');
+    expect(errors).toEqual([
+      expect.objectContaining({
+        message: 'fromCheckpoint: "together::5" names no job: it takes `<job id>` or `<job id>:<step>`',
+        extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'fromCheckpoint' }),
+      }),
+    ]);
+  });
+});
