@@ -1,7 +1,8 @@
 /**
- * Every operation the dashboard sends, typed from schema.graphql by GraphQL Code Generator
+ * The operations the dashboard sends, typed from schema.graphql by GraphQL Code Generator
  * (`npm run build:dashboard` writes src/gql/; `npm test` regenerates it and type-checks the dashboard,
- * so a schema change that breaks one of these fails the tests).
+ * so a schema change that breaks one of these fails the tests). The Webhooks page's and the pre-flight
+ * check's are beside their pages (webhooks/operations.ts, new-job/operations.ts).
  */
 import { graphql } from './gql';
 
@@ -157,6 +158,11 @@ export const ExportJob = graphql(`
   }
 `);
 
+/**
+ * The base models, each with its limits of the job's numeric settings: the new-job form's hints and
+ * its own checks come from these (the limits the gateway checks on this provider), and cost nothing
+ * beyond the catalogue.
+ */
 export const BaseModels = graphql(`
   query BaseModels {
     baseModels {
@@ -165,7 +171,47 @@ export const BaseModels = graphql(`
       organization
       contextLength
       supportedBatchSizes
+      hyperparameterLimits {
+        nEpochs {
+          ...LimitParts
+        }
+        nEvals {
+          ...LimitParts
+        }
+        batchSize {
+          ...LimitParts
+        }
+        learningRate {
+          ...LimitParts
+        }
+        warmupRatio {
+          ...LimitParts
+        }
+        weightDecay {
+          ...LimitParts
+        }
+        lora {
+          r {
+            ...LimitParts
+          }
+          alpha {
+            ...LimitParts
+          }
+          dropout {
+            ...LimitParts
+          }
+        }
+      }
     }
+  }
+
+  fragment LimitParts on NumericLimit {
+    min
+    max
+    maxExclusive
+    integer
+    allowedValues
+    default
   }
 `);
 
@@ -238,89 +284,6 @@ export const CreateJob = graphql(`
       id
       name
       status
-    }
-  }
-`);
-
-/** The pre-flight report of the chosen files (sent again with each run: the gateway keeps nothing of them). */
-export const AnalyzeDataset = graphql(`
-  query AnalyzeDataset($input: AnalyzeDatasetInput!) {
-    analyzeDataset(input: $input) {
-      contextLength
-      tokenizer {
-        packageName
-        vocabulary
-        templateTokens
-      }
-      training {
-        ...FileAnalysisParts
-      }
-      validation {
-        ...FileAnalysisParts
-      }
-      split {
-        trainingRows
-        trainingTokens
-        validationRows
-        validationTokens
-        heldOutRows
-        validationSource
-      }
-      cost {
-        cost
-        tokens
-        minimumApplied
-        explanation
-        priceSource
-      }
-      upstreamEstimate {
-        cost
-        tokens
-        matchesLocal
-      }
-    }
-  }
-
-  fragment FileAnalysisParts on FileAnalysis {
-    fileName
-    bytes
-    rowsRead
-    usableRows
-    problemCount
-    problems {
-      row
-      line
-      kind
-      message
-    }
-    stoppedAt {
-      row
-      message
-    }
-    duplicateCount
-    duplicates {
-      row
-      duplicateOf
-    }
-    tokens {
-      prompt
-      answer
-      template
-      total
-    }
-    histogram {
-      fromTokens
-      toTokens
-      rows
-    }
-    largestRows {
-      row
-      tokens
-    }
-    overContextCount
-    overContext {
-      row
-      tokens
     }
   }
 `);

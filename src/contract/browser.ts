@@ -5,4 +5,4 @@
  * built-in and no package (test/contract/browser-entry.spec.ts checks it, and `tsc -p dashboard`,
  * which has no Node types, fails on a Node import).
  */
-export { DEFAULT_BATCH_SIZE, HYPERPARAMETER_RULES, LORA_RULES, type NumericRule } from './hyperparameters.js';
+export { describeLimit, satisfiesLimit, type NumericLimit } from './hyperparameter-limits.js';

@@ -10,6 +10,11 @@
  * through each provider's own client in `ProviderServices`.
  */
 import type { Readable } from 'node:stream';
+import {
+  nscaleHyperparameterLimits,
+  togetherHyperparameterLimits,
+  type HyperparameterLimits,
+} from '../contract/hyperparameter-limits.js';
 import type { UpstreamFile } from '../upstream/schemas.js';
 import type { CallCredentials, CallOptions } from '../upstream/types.js';
 import type { TogetherModelLimits } from '../upstream/together/wire-files.js';
@@ -51,6 +56,17 @@ export interface ProviderBaseModel {
   togetherLimits?: TogetherModelLimits;
   /** Together's catalogue price of LoRA SFT training, USD per million tokens (`pricing.finetune`), when it says. */
   togetherPricePerMillionTokens?: number | null;
+}
+
+/**
+ * The limits of a new job's numeric settings on `model`, as its provider's checks of a job hold them
+ * (`BaseModel.hyperparameterLimits`): on Nscale the contract's fixed rules and the model's batch sizes,
+ * on Together the model's own limits. Null where the provider gave none: Together then refuses the model.
+ */
+export function hyperparameterLimitsOf(model: ProviderBaseModel): HyperparameterLimits | null {
+  if (model.provider === 'together')
+    return model.togetherLimits ? togetherHyperparameterLimits(model.togetherLimits) : null;
+  return nscaleHyperparameterLimits(model.supportedBatchSizes);
 }
 
 /** An uploaded file with the id the gateway gives out for it, and its provider. */

@@ -1,5 +1,6 @@
-import type { ProviderBaseModel } from '../providers/fine-tuning-provider.js';
+import { hyperparameterLimitsOf, type ProviderBaseModel } from '../providers/fine-tuning-provider.js';
 import { builder } from './builder.js';
+import { HyperparameterLimitsRef } from './hyperparameter-limits.js';
 import { ProviderEnum } from './provider.js';
 import { gatewayError } from '../errors/gateway-error.js';
 
@@ -27,6 +28,15 @@ export const BaseModelRef = builder.objectRef<ProviderBaseModel>('BaseModel').im
     trainingPrecision: t.exposeString('trainingPrecision', {
       nullable: true,
       description: 'Numeric precision of training, such as `float16`; null on Together, which does not say.',
+    }),
+    hyperparameterLimits: t.field({
+      type: HyperparameterLimitsRef,
+      nullable: true,
+      description:
+        "The values each numeric setting of a new job on this model may take, and each one's default: the " +
+        "limits `createJob` checks on the model's provider, for a form's hints and its own checks. Null when " +
+        'the provider gave no limits for the model (Together then refuses a job on it).',
+      resolve: (m) => hyperparameterLimitsOf(m),
     }),
   }),
 });

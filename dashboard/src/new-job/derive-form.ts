@@ -2,8 +2,8 @@
  * The choices in effect on the new-job form: the user's picks where they still apply, guesses
  * elsewhere. A pick that no longer applies (a column the new file lacks, a batch size the model does not
  * take) gives way to the guess without being forgotten: pick the model back and the batch size returns.
+ * The batch size's guess is the provider's default for the model (its `hyperparameterLimits`).
  */
-import { DEFAULT_BATCH_SIZE } from '#contract/browser';
 import type { BaseModel } from './use-base-models';
 import type { NewJobState } from './new-job-state';
 
@@ -11,7 +11,8 @@ export interface FormChoices {
   model: BaseModel | undefined;
   baseModelId: string;
   batchSizes: readonly number[];
-  batchSize: number;
+  /** Null while no model is known. */
+  batchSize: number | null;
   /** The training file's columns; null before it is uploaded or read. */
   columns: readonly string[] | null;
   /** "" for none. */
@@ -24,8 +25,9 @@ const PROMPT_LIKE = /prompt|question|input|instruction/i;
 
 export function deriveForm(state: NewJobState, models: readonly BaseModel[]): FormChoices {
   const model = models.find((m) => m.id === state.baseModelId) ?? models[0];
-  const batchSizes = model?.supportedBatchSizes ?? [DEFAULT_BATCH_SIZE];
-  const wanted = state.batchSize ?? DEFAULT_BATCH_SIZE;
+  const batchSizes = model?.supportedBatchSizes ?? [];
+  const byDefault = model?.hyperparameterLimits?.batchSize.default;
+  const taken = (size: number | null | undefined): size is number => size != null && batchSizes.includes(size);
   const columns = state.training?.file.columns?.map((c) => c.name) ?? null;
   const names = columns ?? [];
   const answer = state.answerColumn;
@@ -34,7 +36,7 @@ export function deriveForm(state: NewJobState, models: readonly BaseModel[]): Fo
     model,
     baseModelId: model?.id ?? '',
     batchSizes,
-    batchSize: batchSizes.includes(wanted) ? wanted : (batchSizes[0] ?? DEFAULT_BATCH_SIZE),
+    batchSize: [state.batchSize, byDefault, batchSizes[0]].find(taken) ?? null,
     columns,
     answerColumn:
       answer !== null && names.includes(answer)

@@ -1,11 +1,11 @@
 /**
  * The job as GraphQL takes it (`CreateJobInput`), or null while something it needs is missing; and the
- * problems the form finds itself (a box that is not a number, or not a whole one), which keep it from
- * being sent. The gateway checks the rest and answers each problem with its field.
+ * problems the form finds itself (a box that is not a number, or outside the chosen model's limits),
+ * which keep it from being sent. The gateway checks the rest and answers each problem with its field.
  */
 import type { CreateJobInput, HyperparametersInput, LoraInput } from '../gql/graphql';
 import type { FormChoices } from './derive-form';
-import { fieldPath, HYPERPARAMETER_FIELDS } from './hyperparameter-fields';
+import { fieldPath, HYPERPARAMETER_FIELDS, limitOf, limitProblem } from './hyperparameter-fields';
 import { fileStem, type NewJobState } from './new-job-state';
 import type { Problems } from './problems';
 
@@ -14,19 +14,19 @@ export interface JobInput {
   local: Problems;
 }
 
-function hyperparametersOf(state: NewJobState, batchSize: number): { value: HyperparametersInput; local: Problems } {
+function hyperparametersOf(state: NewJobState, form: FormChoices): { value: HyperparametersInput; local: Problems } {
   const local: Record<string, string[]> = {};
-  const value: HyperparametersInput = { batchSize };
+  const value: HyperparametersInput = { batchSize: form.batchSize };
   const lora: LoraInput = {};
+  const limits = form.model?.hyperparameterLimits ?? null;
   for (const field of HYPERPARAMETER_FIELDS) {
     const path = fieldPath(field);
     const text = state.hyperparameters[path]?.trim();
     if (!text) continue;
-    const number = Number(text);
-    if (!Number.isFinite(number)) local[path] = [`${path}: ${JSON.stringify(text)} is not a number`];
-    else if (field.rule.integer && !Number.isInteger(number)) local[path] = [`${path}: ${text} is not a whole number`];
-    else if (field.group === 'lora') lora[field.key] = number;
-    else value[field.key] = number;
+    const problem = limitProblem(path, text, limits && limitOf(limits, field), form.model?.name ?? '');
+    if (problem) local[path] = [problem];
+    else if (field.group === 'lora') lora[field.key] = Number(text);
+    else value[field.key] = Number(text);
   }
   if (Object.keys(lora).length) value.lora = lora;
   return { value, local };
@@ -52,7 +52,7 @@ function dataOf(
 }
 
 export function jobInput(state: NewJobState, form: FormChoices, source: TrainingSource): JobInput {
-  const hyperparameters = hyperparametersOf(state, form.batchSize);
+  const hyperparameters = hyperparametersOf(state, form);
   const data = dataOf(state, form, source);
   if (!data || !form.baseModelId) return { input: null, local: hyperparameters.local };
   const input: CreateJobInput = {

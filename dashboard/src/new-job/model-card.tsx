@@ -47,7 +47,7 @@ export function ModelCard({ state, form, models, problems, dispatch }: Props) {
         <label>
           Batch size
           <select
-            value={String(form.batchSize)}
+            value={form.batchSize === null ? '' : String(form.batchSize)}
             onChange={(e) => dispatch({ type: 'batchSize', size: Number(e.currentTarget.value) })}
             aria-describedby={problemId(problems, 'hyperparameters.batchSize')}
           >

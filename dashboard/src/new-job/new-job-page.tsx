@@ -1,6 +1,6 @@
 /**
  * A new job: upload the CSV files (with upload progress), pick the columns from their preview, pick a
- * base model and its batch size, set hyperparameters (the contract's ranges as hints), see the cost
+ * base model and its batch size, set hyperparameters (the chosen model's limits as hints and checks), see the cost
  * estimate as the inputs settle, the pre-flight report of the files (`analyzeDataset`), and every
  * problem the gateway finds beside its field.
  *
@@ -65,7 +65,7 @@ export function NewJobPage({ capabilities }: { capabilities: ProviderInfo['capab
       {/* ANALYZE-DATASET PANEL: the pre-flight report of the chosen files (Query.analyzeDataset). */}
       {state.training && !files ? <PreflightCard preflight={preflight} /> : null}
       <ModelCard {...{ state, form, problems, dispatch }} models={models.models} />
-      <HyperparametersCard {...{ state, problems, dispatch }} />
+      <HyperparametersCard {...{ state, form, problems, dispatch }} />
       <CostCard
         estimate={estimate}
         problems={problems}

@@ -8,7 +8,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, upload } from '../api';
 import type { AnalyzeDatasetInput, AnalyzeDatasetQuery } from '../gql/graphql';
-import { AnalyzeDataset } from '../operations';
+import { AnalyzeDataset } from './operations';
 import type { FieldPath } from './field-path';
 import { NO_PROBLEMS, type Problems } from './problems';
 
@@ -60,7 +60,7 @@ type Update = (next: (previous: AnalysisState) => AnalysisState) => void;
 async function analyze(
   files: { training: File; validation: File | null },
   settings: Settings,
-  batchSize: number,
+  batchSize: number | null,
   signal: AbortSignal,
   update: Update,
 ) {
@@ -71,7 +71,7 @@ async function analyze(
     validationFile: files.validation,
     ...columns,
     hyperparameters: {
-      batchSize,
+      ...(batchSize === null ? {} : { batchSize }),
       ...(nEpochs === undefined ? {} : { nEpochs }),
       ...(nEvals === undefined ? {} : { nEvals }),
     },
@@ -93,7 +93,7 @@ interface Shown {
 }
 
 /** `batchSize` is sent as it is when a run starts, but a change to it alone does not start one. */
-export function useDatasetAnalysis(request: AnalysisRequest | null, batchSize: number): AnalysisState {
+export function useDatasetAnalysis(request: AnalysisRequest | null, batchSize: number | null): AnalysisState {
   const batchSizeRef = useRef(batchSize);
   useEffect(() => {
     batchSizeRef.current = batchSize;
