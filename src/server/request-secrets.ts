@@ -92,8 +92,24 @@ function collect(value: unknown, secret: boolean, out: SecretSet, depth: number)
     return;
   }
   if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) collect(item, secret || SECRET_NAME.test(key), out, depth + 1);
+    for (const [key, item] of Object.entries(value)) {
+      const credential = typeof item === 'string' && AUTHORIZATION.test(key) ? withoutScheme(item) : item;
+      collect(credential, secret || SECRET_NAME.test(key), out, depth + 1);
+    }
   }
+}
+
+const AUTHORIZATION = /authorization/i;
+const SCHEME = /^\s*[A-Za-z][\w-]*\s+/;
+
+/**
+ * An Authorization value's credential, without its scheme (`Bearer abc…` → `abc…`): the credential is
+ * what is scrubbed, in every form (secret-forms.ts), wherever it appears. Held with its scheme, a value
+ * of `Bearer ` alone (an empty token) was a secret of seven characters, and the gateway's own refusal
+ * of it ("must have the form \"Bearer <service token>\"") reached the caller garbled.
+ */
+function withoutScheme(value: string): string {
+  return value.replace(SCHEME, '');
 }
 
 /** The literal as written and as its value, so that either form is scrubbed. */

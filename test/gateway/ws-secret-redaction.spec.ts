@@ -126,6 +126,26 @@ describe('a WebSocket token sent as connectionParams.Authorization', () => {
 });
 
 /**
+ * Regression (server-integrator trial): an empty token (`authorization: "Bearer "`) was held as a
+ * secret, and the refusal naming the form to use reached the caller as `"[redacted]<service token>"`.
+ */
+describe('an empty token over WebSocket', () => {
+  it('is refused with the whole message, nothing in it redacted', async () => {
+    const ws = socketClient({ authorization: 'Bearer ', organizationId: CALLER.organizationId });
+    try {
+      const refusal = await new Promise<unknown>((resolve) => {
+        ws.subscribe({ query: '{ datasets { id } }' }, { next: resolve, error: resolve, complete: () => {} });
+      });
+      const text = JSON.stringify(refusal);
+      expect(text).toContain('The Authorization value must have the form \\"Bearer <service token>\\".');
+      expect(text).not.toContain('[redacted]');
+    } finally {
+      await ws.dispose();
+    }
+  });
+});
+
+/**
  * Regression (issue 16): over WebSocket an operation's secrets were held only once its context was
  * built, after validation, so a validation error quoting an inline token reached the client as it was
  * (over HTTP they are held from the moment the parameters are read).

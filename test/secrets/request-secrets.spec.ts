@@ -175,3 +175,22 @@ describe('the bound on the secrets of one operation', () => {
     expect(error.message).not.toMatch(/s0{3,}|hf_one_more/);
   });
 });
+
+/**
+ * Regression (server-integrator trial): `connectionParams.authorization: "Bearer "` (an empty token) was
+ * held as a secret of seven characters, and the gateway's own refusal of it reached the caller as
+ * `must have the form "[redacted]<service token>"`. An Authorization value is held without its scheme.
+ */
+describe('an Authorization value', () => {
+  it.each([
+    [{ authorization: 'Bearer ' }, []],
+    [{ Authorization: 'Bearer    ' }, []],
+    [{ authorization: 'Bearer tok-abcdef' }, ['tok-abcdef']],
+    [{ authorization: 'Basic dXNlcjpwYXNzd29yZA==' }, ['dXNlcjpwYXNzd29yZA==']],
+    [{ authorization: 'raw-token-without-scheme' }, ['raw-token-without-scheme']],
+    [{ proxyAuthorization: 'Bearer nested-token' }, ['nested-token']],
+    [{ token: 'Bearer keeps-what-it-is' }, ['Bearer keeps-what-it-is']],
+  ])('%j holds %j', (params, held) => {
+    expect(namedSecrets(params)).toEqual(held);
+  });
+});
