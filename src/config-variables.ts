@@ -217,6 +217,7 @@ export const settingVariables = z.object({
       .optional(),
     'Redis for multi-instance subscriptions (pub/sub and poll leases) and a shared rate limit; its path is the ' +
       "database number (`/5`), which also names the deployment's share of the server (its pub/sub channels too). " +
+      'A Redis that refuses it at start (credentials, database) stops the start; one that is down does not. ' +
       'Unset: in-process only.',
     'unset',
   ),

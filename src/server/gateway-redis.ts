@@ -17,12 +17,27 @@
  * there: the rate limit's and the response cache's connections have their fallbacks. A server that
  * refuses REDIS_URL's database (connect-redis.ts) is a configuration error, not an outage: the
  * instance is not ready until it is fixed, and says why.
+ *
+ * At start (`checkAtStart`) the difference is made by Redis's reply to each connection's handshake:
+ * a refusal (credentials, database, permission: connect-redis.ts) stops the start with a StartError
+ * naming REDIS_URL, its password masked, so that no instance starts half-working; a Redis that is down
+ * or cannot be reached lets it start, degraded as above, because a Redis restart during a rolling
+ * deploy must not take the fleet down. A refusal met later (Redis restarted with other credentials) is
+ * logged as one, once, and leaves readiness as before: 503 for the database, degraded for the rest.
  */
 import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { outageLog } from '../telemetry/outage-log.js';
-import { connectRedis, databaseRefusal } from './connect-redis.js';
+import {
+  connectRedis,
+  handshakeAnswer,
+  redisRefusal,
+  type HandshakeAnswer,
+  type RedisRefusal,
+} from './connect-redis.js';
 import { degradedOnly } from './readiness-response.js';
+import { redisDatabase } from './redis-realm.js';
+import { StartError } from './start-error.js';
 
 /** Opens one connection (ioredis by default; tests may count or refuse connections). */
 export type RedisFactory = (url: string, options?: RedisOptions) => Redis;
@@ -34,9 +49,17 @@ export interface GatewayRedis {
   responseCache: Redis | null;
   /**
    * What is wrong with Redis now, or null: REDIS_URL's database refused (the instance is not ready),
-   * or Redis unreachable (marked `degradedOnly`: live updates across instances wait, the instance stays ready).
+   * or Redis refusing REDIS_URL otherwise (its credentials, a permission) or unreachable (both marked
+   * `degradedOnly`: live updates across instances wait, the instance stays ready).
    */
   problem(): string | null;
+  /**
+   * Resolves once Redis has answered every connection's handshake, or could not be reached (a
+   * connection that fails or closes, or no answer within `START_ANSWER_MS`: the start goes on, as
+   * through any outage); rejects with a StartError naming REDIS_URL when Redis refused one of them.
+   * Refusals met meanwhile are the StartError's to tell: they are not logged.
+   */
+  checkAtStart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,6 +73,19 @@ const RESUBSCRIBED_BY_US: RedisOptions = { autoResubscribe: false };
 const FAIL_FAST: RedisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false };
 /** A cached answer not read within this is a miss (the request then runs). */
 const CACHE_COMMAND_TIMEOUT_MS = 500;
+/**
+ * The longest the start waits for Redis's answer (a Redis stopped with its port open never answers).
+ * It only ends the wait, never decides a refusal: without an answer by then, Redis is treated as
+ * unreachable, and a refusal that comes later is logged as one (`watchConnection`).
+ */
+const START_ANSWER_MS = 5_000;
+
+/** What the connections' watchers share: the refusals now, and whether the start is checking them. */
+interface Watch {
+  logger: Logger;
+  refusals: Map<Redis, RedisRefusal>;
+  checking: boolean;
+}
 
 export function openGatewayRedis(
   url: string,
@@ -68,8 +104,8 @@ export function openGatewayRedis(
     ...(rateLimit ? { rateLimit } : {}),
     ...(responseCache ? { responseCache } : {}),
   };
-  const refusals = new Map<Redis, string>();
-  for (const [role, redis] of Object.entries(roles)) watchConnection(redis, role, options.logger, refusals);
+  const watch: Watch = { logger: options.logger, refusals: new Map(), checking: false };
+  for (const [role, redis] of Object.entries(roles)) watchConnection(redis, role, watch);
   return {
     publisher,
     subscriber,
@@ -77,8 +113,9 @@ export function openGatewayRedis(
     responseCache,
     problem() {
       // The URL is not shown: it may hold a password.
-      const [refusal] = refusals.values();
-      if (refusal !== undefined) return refusedDatabaseMessage(refusal);
+      const [refusal] = watch.refusals.values();
+      if (refusal?.kind === 'database') return refusedDatabaseMessage(refusal.reply);
+      if (refusal) return degradedOnly(refusedMessage(refusal.reply));
       const down = [publisher, subscriber].find((redis) => redis.status !== 'ready');
       return down
         ? degradedOnly(
@@ -87,10 +124,65 @@ export function openGatewayRedis(
           )
         : null;
     },
+    async checkAtStart() {
+      watch.checking = true;
+      try {
+        const refusal = await firstRefusal(Object.values(roles));
+        if (refusal) throw new StartError(refusedAtStartMessage(url, refusal));
+      } finally {
+        watch.checking = false;
+      }
+    },
     async close() {
       await Promise.all(Object.values(roles).map(closeConnection));
     },
   };
+}
+
+/** The first refusal among the connections' answers to their handshakes, or null (all accepted or unreachable). */
+async function firstRefusal(connections: Redis[]): Promise<RedisRefusal | null> {
+  const checks = connections.map(handshakeAnswer);
+  const refusalIn = (answers: HandshakeAnswer[]) =>
+    answers.flatMap((answer) => ('refused' in answer ? [answer.refused] : []))[0] ?? null;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      // The first refusal ends the wait; otherwise every connection's answer, or the bound.
+      ...checks.map((check) => check.answer.then((answer) => refusalIn([answer]) ?? new Promise<never>(() => {}))),
+      Promise.all(checks.map((check) => check.answer)).then(refusalIn),
+      new Promise<null>((resolve) => (timer = setTimeout(resolve, START_ANSWER_MS, null))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    for (const check of checks) check.stop();
+  }
+}
+
+/** REDIS_URL as a message may show it: a password, in the URL or its query, never shown. */
+export function maskedRedisUrl(url: string): string {
+  if (!URL.canParse(url)) return '[an unreadable URL]';
+  const { protocol, username, password, host, pathname, search } = new URL(url);
+  const auth = username || password ? `${username}${password ? ':***' : ''}@` : '';
+  return `${protocol}//${auth}${host}${pathname}${search ? '?…' : ''}`;
+}
+
+function refusedAtStartMessage(url: string, { kind, reply }: RedisRefusal): string {
+  const fix = {
+    credentials: /^NOAUTH\b/.test(reply)
+      ? 'The server requires a password: put it in REDIS_URL (redis://:PASSWORD@host:port/db, or ' +
+        'redis://USER:PASSWORD@host:port/db for an ACL user)'
+      : "Set REDIS_URL's user name and password to ones the server accepts (its requirepass, or an enabled ACL user)",
+    database:
+      `Set the database number in REDIS_URL (now ${redisDatabase(url)}) to one the server has (from 0 to its ` +
+      "databases setting minus one: 0 to 15 by default), or raise the server's databases setting",
+    permission: "Give REDIS_URL's user the permission Redis names (its ACL rules), or use another user",
+    other: "Fix REDIS_URL, or the server's configuration",
+  }[kind];
+  return (
+    `REDIS_URL (${maskedRedisUrl(url)}): the Redis server refuses the gateway (${reply.replace(/\.$/, '')}). ` +
+    `${fix}. A refusal is a configuration error and stops the start (a Redis that is down or cannot be ` +
+    'reached would not: the gateway would start, and wait for it).'
+  );
 }
 
 function refusedDatabaseMessage(refusal: string): string {
@@ -100,14 +192,23 @@ function refusedDatabaseMessage(refusal: string): string {
   );
 }
 
+function refusedMessage(refusal: string): string {
+  return (
+    `Redis (REDIS_URL) refuses the gateway (${refusal}): a configuration error, not an outage. Live updates ` +
+    'across instances are unavailable until it accepts REDIS_URL again; queries and mutations are served.'
+  );
+}
+
 /**
  * ioredis reconnects by itself; without a listener its connection errors would be thrown as unhandled
  * 'error' events. Failed commands still reach their callers: pollers back off and end coded, the rate
  * limit counts in memory. An outage is logged when it starts and when the connection is back, not
- * once per reconnection attempt (outage-log.ts); so is a refused database, as an error naming
- * REDIS_URL, and it is kept in `refusals` (for readiness) until the connection is ready.
+ * once per reconnection attempt (outage-log.ts); so is a refusal, as an error naming REDIS_URL, once
+ * for all the connections it refuses (not while the start checks them: its StartError tells it), and
+ * it is kept in `refusals` (for readiness) until the connection is ready.
  */
-function watchConnection(redis: Redis, role: string, logger: Logger, refusals: Map<Redis, string>): void {
+function watchConnection(redis: Redis, role: string, watch: Watch): void {
+  const { logger, refusals } = watch;
   const outage = outageLog(
     logger,
     {
@@ -117,17 +218,20 @@ function watchConnection(redis: Redis, role: string, logger: Logger, refusals: M
     },
     { role },
   );
+  const message = ({ kind, reply }: RedisRefusal) =>
+    kind === 'database' ? refusedDatabaseMessage(reply) : refusedMessage(reply);
   redis.on('error', (error: unknown) => {
-    const refusal = databaseRefusal(error);
+    const refusal = redisRefusal(error);
     // While refused, the connection's other errors (its commands failing, its retries running out)
     // are that refusal's, already logged: not an outage.
     if (refusal === null) return refusals.has(redis) ? undefined : outage.failed(error);
-    // Once per refusal, not per reconnection (every 2 s at most).
-    if (!refusals.has(redis)) logger.error({ role }, refusedDatabaseMessage(refusal));
+    // Once per refusal, not per connection nor per reconnection (every 2 s at most).
+    const told = [...refusals.values()].some((known) => known.reply === refusal.reply);
+    if (!told && !watch.checking) logger.error({ role }, message(refusal));
     refusals.set(redis, refusal);
   });
   redis.on('ready', () => {
-    if (refusals.delete(redis)) logger.info({ role }, 'Redis accepts the database of REDIS_URL now');
+    if (refusals.delete(redis) && refusals.size === 0) logger.info({ role }, 'Redis accepts REDIS_URL now');
     outage.succeeded();
   });
 }

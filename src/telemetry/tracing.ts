@@ -2,7 +2,7 @@
  * OpenTelemetry tracing, off unless configured: a span per GraphQL operation
  * (`@envelop/opentelemetry`) and a client span per upstream exchange, under the caller's W3C
  * `traceparent` when it sends one, and the upstream receives ours. The SDK comes with this module, which
- * the gateway imports only when tracing is configured (build-backends.ts), so a gateway without it pays
+ * the gateway imports only when tracing is configured (build-upstreams.ts), so a gateway without it pays
  * nothing at start-up or at idle. Static imports here, not `import()` of each package: the production
  * bundle (scripts/bundle-server.mjs) gives a dynamically imported CommonJS package no named exports.
  *

@@ -2,16 +2,18 @@
  * REDIS_URL naming a database the server does not have (`/99` on a server with 16). An operator
  * trial: ioredis logged `ERR DB index is out of range` as "Redis connection lost; reconnecting",
  * then "Redis connection back", `/readyz` said ready, and the gateway's keys landed in database 0
- * (named after database 99: another deployment's database, under this one's realm). Now the
- * connection is never used on another database, the log says it is a configuration error naming
- * REDIS_URL, and `/readyz` is 503 with that reason.
+ * (named after database 99: another deployment's database, under this one's realm). Then the
+ * gateway started, not ready (503), until the database was fixed. Now the start fails: a StartError
+ * naming REDIS_URL, Redis's answer and the fix (main.ts prints it and exits 1, nothing written to any
+ * database: test/server/redis-refused-at-start.spec.ts). A server that refuses the database only
+ * after a restart: redis-refused-later.spec.ts.
  */
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { startFromConfig, type RunningGateway } from '../../src/server/start.js';
-import { eventually } from '../harness/stack.js';
+import { maskedRedisUrl } from '../../src/server/gateway-redis.js';
+import { StartError, startFromConfig } from '../../src/server/start.js';
 import { REDIS, REDIS_SKIP_REASON, REDIS_URL } from '../harness/redis-available.js';
 
 /** The first database index the server does not have (its `databases`, 16 unless configured). */
@@ -25,67 +27,39 @@ async function missingDatabase(redis: Redis): Promise<number> {
 }
 
 describe.skipIf(!REDIS)(`REDIS_URL naming a database the server refuses${REDIS_SKIP_REASON}`, () => {
-  const lines: Array<{ level: number; msg: string; role?: string }> = [];
+  const lines: Array<{ level: number; msg: string }> = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
   let outside: Redis;
-  let running: RunningGateway;
   let url: string;
+  let database: number;
 
   beforeAll(async () => {
-    outside = new Redis(REDIS_URL); // database 0, where the keys used to land
+    outside = new Redis(REDIS_URL); // asked how many databases the server has
+    database = await missingDatabase(outside);
     const target = new URL(REDIS_URL);
-    target.pathname = `/${await missingDatabase(outside)}`;
+    target.pathname = `/${database}`;
     url = target.href;
-    running = await startFromConfig(
-      loadConfig({ PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', REDIS_URL: url, LOG_LEVEL: 'info' }),
-      logger,
-    );
   });
   afterAll(async () => {
-    await running?.close();
     await outside?.quit();
   });
 
-  it('is not ready, saying REDIS_URL names a database the server refuses, and writes nothing to another database', async () => {
-    const readyz = async () => {
-      const res = await running.gateway.yoga.fetch('http://localhost/readyz');
-      return { status: res.status, body: (await res.json()) as { ready: boolean; reason?: string } };
-    };
-    const refused = await eventually(
-      async () => {
-        const r = await readyz();
-        return r.body.reason?.startsWith('REDIS_URL') ? r : undefined;
+  it('refuses the start, naming REDIS_URL (no password shown), the refusal and the fix; logs no outage', async () => {
+    const settings = loadConfig({ PORT: '0', HOST: '127.0.0.1', METRICS_ENABLED: 'false', REDIS_URL: url });
+    const refused = await startFromConfig(settings, logger).then(
+      async (running) => {
+        await running.close();
+        return null;
       },
-      10_000,
-      'the refusal on /readyz',
+      (error: unknown) => error,
     );
-    expect(refused.status).toBe(503);
-    expect(refused.body.ready).toBe(false);
-    expect(refused.body.reason).toMatch(/^REDIS_URL names a database that the Redis server refuses \(ERR .*\)/);
-    expect(refused.body.reason).toContain('a configuration error, not an outage');
-
-    // Still refused a while later: the connection never became ready on database 0.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect((await readyz()).status).toBe(503);
-
-    const errors = lines.filter((line) => line.level >= 50);
-    expect(errors.map((line) => line.msg)).toContain(refused.body.reason);
-    // Neither an outage nor its end: a refusal.
-    expect(lines.map((line) => line.msg)).not.toContain('Redis connection back');
-    expect(lines.map((line) => line.msg)).not.toContain(
-      'Redis connection lost; reconnecting (logged again once it is back)',
+    expect(refused).toBeInstanceOf(StartError);
+    const message = (refused as Error).message;
+    expect(message.startsWith(`REDIS_URL (${maskedRedisUrl(url)}): the Redis server refuses the gateway (ERR `)).toBe(
+      true,
     );
-
-    // A cacheable query (the response cache is in Redis with REDIS_URL): answered, stored nowhere.
-    const res = await running.gateway.yoga.fetch('http://localhost/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-      body: JSON.stringify({ query: '{ baseModels { id } }' }),
-    });
-    expect(res.status).toBe(200);
-    expect(((await res.json()) as { errors?: unknown }).errors).toBeUndefined();
-    const realm = /^ftgw:live:([^:]+):$/.exec(running.gateway.services.live!.keyPrefix)![1]!;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await outside.keys(`ftgw:*${realm}*`)).toEqual([]);
+    expect(message).toContain(`Set the database number in REDIS_URL (now ${database}) to one the server has`);
+    // The start's error tells it: no log line of its own, nor an outage's.
+    expect(lines.filter((line) => line.level >= 40)).toEqual([]);
   }, 30_000);
 });

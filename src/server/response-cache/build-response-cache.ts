@@ -1,6 +1,6 @@
 /**
  * The response cache as the settings have it (RESPONSE_CACHE_*), for the composition root
- * (build-backends.ts): its store (in memory, or in Redis shared by every instance), how evictions
+ * (build-redis-and-cache.ts): its store (in memory, or in Redis shared by every instance), how evictions
  * reach every instance (with Redis, broadcast: for the memory store's answers and every instance's
  * listed jobs; the Redis store's answers are evicted in Redis itself), and
  * the listener each provider's live updates call with what their pollers saw change.
