@@ -53,7 +53,8 @@ builder.subscriptionFields((t) => ({
   jobUpdated: t.field({
     type: JobRef,
     description:
-      'The job as it changes: its current state first, then an event whenever its status, timestamps, metrics or error change. ' +
+      'The job as it changes: its current state first, then an event whenever its status, timestamps, metrics or error change ' +
+      'and what the subscription selects of it is not the same as in the event sent before (`{ id status }` gets an event per status). ' +
       'Completes after a final status (COMPLETED, FAILED, CANCELLED) has been delivered. An id the ' +
       'caller cannot see ends the stream with NOT_FOUND; ' +
       'an expired token ends it with UNAUTHENTICATED.',
@@ -70,7 +71,8 @@ builder.subscriptionFields((t) => ({
   jobsUpdated: t.field({
     type: JobRef,
     description:
-      "The organization's jobs as they are created and change: each current job first, then one event per job per change. " +
+      "The organization's jobs as they are created and change: each current job first, then one event per job per change " +
+      '(none when what the subscription selects is the same as in the event sent just before). ' +
       'With `status`, only jobs in that status (and the event of a job leaving it). Runs until the client leaves. ' +
       'Events carry no metrics snapshot: `metrics` here is read from the upstream for each subscriber and event, so dashboards ' +
       'that chart losses should subscribe to `jobUpdated` for the jobs they show.',

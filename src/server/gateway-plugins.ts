@@ -10,6 +10,7 @@ import { GRAPHIQL } from './graphiql-examples.js';
 import { readinessResponse } from './readiness-response.js';
 import { useAnonymousHealthCheck } from './use-anonymous-health-check.js';
 import { useAutomaticPersistedQueries, type DocumentStore } from './use-automatic-persisted-queries.js';
+import { useChangedEventsOnly } from './use-changed-events-only.js';
 import { useDashboard } from './use-dashboard.js';
 import { useFieldSuggestionsSwitch } from './use-field-suggestions-switch.js';
 import { useGraphiQLPage } from './use-graphiql-page.js';
@@ -67,6 +68,7 @@ export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
   const { settings, guards } = parts;
   return [
     useGraphQLJsExecute(),
+    useChangedEventsOnly(), // first to see a subscription's events: the others see only those sent
     useRequestId(wiring.scopes),
     ...(parts.tracing ? [parts.tracing.plugin] : []),
     ...(parts.metrics ? [useMetrics({ metrics: parts.metrics })] : []),
