@@ -7,7 +7,8 @@ import { Repeater } from '@repeaterjs/repeater';
 import type { JobStatus } from '../upstream/schemas.js';
 import type { Credentials } from '../upstream/types.js';
 import { createJobStrategy, type JobStrategy } from './job-strategy.js';
-import { createListStrategy, listAllJobs, listDelivery, type ListStrategy } from './list-strategy.js';
+import { createListStrategy, listDelivery, type ListStrategy } from './list-strategy.js';
+import { listAllJobs } from './list-window.js';
 import { leaseCounting, publishObserved } from './observed.js';
 import { openStream, type StreamDeps, type StreamEnds } from './open-stream.js';
 import { resolveOptions, type LiveUpdatesOptions, type RedisConnections, type ResolvedOptions } from './options.js';
@@ -33,6 +34,18 @@ export interface WatchOptions {
   reached?: (accepted: boolean) => void;
 }
 
+export interface WatchJobsOptions extends WatchOptions {
+  /**
+   * Ids of jobs the subscriber knows as not finished (the webhook watcher: the jobs its store last
+   * saw queued or running). The list poller reads each by id while it is past the list's window,
+   * until it finishes (its changes then reach every subscriber of the list), so a job is followed
+   * even by a poller that never listed it: one started after the job left the window. A job that
+   * does not exist, or that the upstream refuses to the organization's tokens, is dropped after one read.
+   * @default none
+   */
+  follow?: readonly string[];
+}
+
 export interface LiveUpdates {
   /**
    * The job as it changes: its current state first, then each change; completes after a terminal
@@ -41,13 +54,16 @@ export interface LiveUpdates {
    */
   watchJob(creds: Credentials, jobId: string, opts?: WatchOptions): AsyncIterableIterator<JobSnapshot>;
   /**
-   * The organization's jobs (metrics null): each current job first, then each job as it is created
-   * or changes; with `status`, only jobs in that status, plus a job's move out of it. Never completes by itself.
+   * The organization's jobs (metrics null): each current job of the list's window (the `listMaxJobs`
+   * newest) first, then each job as it is created or changes; with `status`, only jobs in that
+   * status, plus a job's move out of it. A job the list poller has seen (or `opts.follow` names)
+   * goes on reaching the subscriber as it changes after newer jobs push it out of the window. Never
+   * completes by itself.
    */
   watchJobs(
     creds: Credentials,
     filter?: { status?: JobStatus },
-    opts?: WatchOptions,
+    opts?: WatchJobsOptions,
   ): AsyncIterableIterator<JobSnapshot>;
   /** Prefix of its Redis keys and channels (its deployment's share of Redis: server/redis-realm.ts). */
   readonly keyPrefix: string;
@@ -181,7 +197,7 @@ function watchJobs(
   hub: HubContext,
   creds: Credentials,
   filter: { status?: JobStatus },
-  opts: WatchOptions,
+  opts: WatchJobsOptions,
 ): AsyncIterableIterator<JobSnapshot> {
   const { o } = hub;
   const topic: Topic = { kind: 'jobs', organizationId: creds.organizationId };
@@ -204,11 +220,14 @@ function watchJobs(
           client: o.client,
           intervals: o.intervals,
           paging,
+          followPerPoll: o.listFollowPerPoll,
           clock: o.clock,
+          logger: o.logger,
           requestId: opts.requestId,
         }),
       );
       strategy.offerSeed(jobs);
+      strategy.follow(opts.follow ?? []);
       const member = memberOf(ends, deliver);
       poller.join(member);
       return () => poller.leave(member);

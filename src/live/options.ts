@@ -9,7 +9,9 @@ import type { UpstreamClient } from '../upstream/types.js';
 
 /**
  * What the engine asks of a provider: a job, its metrics, a page of the list. Nscale's client is
- * one; another provider is adapted to it (src/providers/together-live-client.ts).
+ * one; another provider is adapted to it (src/providers/together-live-client.ts). A provider whose
+ * list has no paging answers `listJobs` with the whole rest of the list from `offset`, whatever the
+ * `limit`, and its `total`: the engine then reads it once per poll (list-window.ts).
  */
 export type LiveClient = Pick<UpstreamClient, 'getJob' | 'getMetrics' | 'listJobs'>;
 import { systemClock, type Clock } from './clock.js';
@@ -102,10 +104,20 @@ export interface LiveUpdatesOptions {
   /** `limit` of each `GET /jobs` call of `jobsUpdated`; the upstream accepts at most 100. @default 100 */
   listPageSize?: number;
   /**
-   * The most jobs a list poll reads (pages of `listPageSize`, newest first, until `total` or this):
-   * older jobs past it are not watched by `jobsUpdated`. @default 1_000
+   * The list's window: the most jobs a list poll reads (pages of `listPageSize`, newest first, until
+   * `total` or this), and the jobs a `jobsUpdated` subscriber is first sent. A job the poller has seen
+   * not finished goes on being watched after newer jobs push it past the window: it is read by id
+   * (`getJob`) at each list poll until it finishes (`listFollowPerPoll`). A job already past the window
+   * when the poller starts (or created and pushed past it within one list interval) is not watched,
+   * unless a subscriber names it (`watchJobs`' `follow`). @default 1_000
    */
   listMaxJobs?: number;
+  /**
+   * Most jobs past the list's window read by id in one list poll (4 at a time). More wait their turn,
+   * the longest unread first: with N such jobs, each is read every ceil(N / this) list intervals. An
+   * upstream without paging (Together) answers them with the list: no call. @default 25
+   */
+  listFollowPerPoll?: number;
   /** @default silent */
   logger?: LiveUpdatesLogger;
   /** Hears of each poll (the gateway's metrics; see observed.ts). @default none */
@@ -137,6 +149,7 @@ const restSchema = z.object({
   bufferSize: z.number().int().min(1).default(64),
   listPageSize: z.number().int().min(1).max(100).default(100),
   listMaxJobs: z.number().int().min(1).default(1_000),
+  listFollowPerPoll: z.number().int().min(1).default(25),
 });
 
 export type Intervals = z.output<typeof intervalsSchema>;
@@ -166,6 +179,7 @@ export function resolveOptions(options: LiveUpdatesOptions): ResolvedOptions {
       bufferSize: options.bufferSize,
       listPageSize: options.listPageSize,
       listMaxJobs: options.listMaxJobs,
+      listFollowPerPoll: options.listFollowPerPoll,
     },
     '',
   );

@@ -6,7 +6,9 @@
  *   account's pollers and lists never serve another's subscribers, and the key itself is never a key;
  * - jobs travel under their public id (`together:ft-…`, which the subscription's job id is), as the
  *   gateway's Together view (`TogetherJobView`), which the `Job` resolvers read back;
- * - Together's unpaged list is paged here, newest first like Nscale's;
+ * - Together's list is unpaged: `listJobs` answers the whole list from `offset`, newest first like
+ *   Nscale's, whatever the `limit` (as `LiveClient` allows), so that a list poll downloads it once
+ *   (it asked page after page, downloading the whole list again for each);
  * - a job's metrics come with their totals, which Together sends on the job, not with the records
  *   (`withJobTotals`): from the job the same poll has just read (see `jobTotalsMemory`).
  */
@@ -79,12 +81,12 @@ export function togetherLiveClient(together: TogetherClient): LiveClient {
       return withJobTotals(metrics, job);
     },
     listJobs: async (creds, opts = {}) => {
-      const { limit, offset = 0, status, ...call } = opts;
+      // `limit` is not applied: the whole list is downloaded anyway, and the engine takes it in one go.
+      const { limit: _limit, offset = 0, status, ...call } = opts;
       const all = (await client.listJobs(bearer(creds), { ...call, ...(status ? { status } : {}) }))
         .map(togetherJobView)
         .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
-      const page = all.slice(offset, limit === undefined ? undefined : offset + limit);
-      return { jobs: page.map(asEngineJob), total: all.length };
+      return { jobs: all.slice(offset).map(asEngineJob), total: all.length };
     },
   };
 }
