@@ -8,7 +8,8 @@ const EVENT_TEXT: Record<WebhookEventType, string> = {
   JOB_COMPLETED: 'A job finished; its adapter can be downloaded or exported.',
   JOB_FAILED: "A job stopped on an error (the payload's job carries it).",
   JOB_CANCELLED: 'A job was cancelled.',
-  JOB_STATUS_CHANGED: "Any change of a job's status, with the status before (`previousStatus`).",
+  JOB_STATUS_CHANGED:
+    "Any change of a job's status, with the status before (`previousStatus`; null when the gateway did not see it: a job first seen past QUEUED).",
 };
 
 export const WebhookEventEnum = builder.enumType('WebhookEvent', {

@@ -14,6 +14,7 @@
  */
 import type { Logger } from 'pino';
 import { outageLog } from '../telemetry/outage-log.js';
+import { failedAttemptLog } from './failed-attempt-log.js';
 import type { AttemptOutcome, ClaimCaps, ClaimedDelivery, WebhookStore } from './webhook-store.js';
 
 /** An attempt's outcome, before the worker decides when to retry. */
@@ -117,11 +118,7 @@ async function attempt(options: DeliveryWorkerOptions, claim: ClaimedDelivery): 
     return;
   }
   options.onOutcome?.(outcome.kind);
-  if (outcome.kind !== 'delivered')
-    logger.info(
-      { deliveryId: claim.id, endpointId: claim.endpointId, outcome: outcome.kind, attempt: number },
-      'webhook attempt failed',
-    );
+  if (outcome.kind !== 'delivered') logger.info(failedAttemptLog(claim, number, outcome), 'webhook attempt failed');
 }
 
 /** The claims taken as claiming stopped, given back unattempted: another instance sends them at once. */

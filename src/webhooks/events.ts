@@ -22,14 +22,29 @@ const ON_STATUS: Partial<Record<JobStatus, WebhookEventType>> = {
 };
 
 /**
+ * The status every job is created in, on both providers (Together's `pending` and `queued` are both
+ * `queued` to the gateway): a job first seen in any other has moved, unseen, since its creation.
+ */
+const INITIAL_STATUS: JobStatus = 'queued';
+
+/**
  * The events a job's status move sends, in order. `previous` null: the job is new to the endpoint
- * (created after its baseline): JOB_CREATED, then its status's own event when it has one, so that a
- * receiver of JOB_COMPLETED alone learns of a job first seen completed. A move to another status:
- * JOB_STATUS_CHANGED and the new status's own event. No move: nothing.
+ * (created after its baseline), and the status it left, if any, was not seen: JOB_CREATED; then, when
+ * it is first seen past its initial status (created and moved between two polls, or while the
+ * endpoint was off, paused or its database out of reach), JOB_STATUS_CHANGED, since it did move
+ * (from a status not seen: the payload's `previousStatus` is null), and its status's own event when it
+ * has one, so that a receiver of JOB_STATUS_CHANGED or JOB_COMPLETED alone learns of a job first seen
+ * completed. A move to another status: JOB_STATUS_CHANGED and the new status's own event. No move:
+ * nothing.
+ *
+ * Each event of a move is one delivery whose id is derived from (endpoint, job, event, `previous`,
+ * `current`) (store/delivery-id.ts): a first sight past the initial status is one move, from null, for
+ * every instance that sees it, so they insert it once.
  */
 export function eventsOfMove(previous: JobStatus | null, current: JobStatus): WebhookEventType[] {
-  const own = ON_STATUS[current];
-  if (previous === null) return own ? ['JOB_CREATED', own] : ['JOB_CREATED'];
   if (previous === current) return [];
-  return own ? ['JOB_STATUS_CHANGED', own] : ['JOB_STATUS_CHANGED'];
+  const own = ON_STATUS[current];
+  const moved: WebhookEventType[] = own ? ['JOB_STATUS_CHANGED', own] : ['JOB_STATUS_CHANGED'];
+  if (previous !== null) return moved;
+  return current === INITIAL_STATUS ? ['JOB_CREATED'] : ['JOB_CREATED', ...moved];
 }

@@ -22,6 +22,7 @@ import { outageLog, type OutageMessages } from '../telemetry/outage-log.js';
 import { isUpstreamError } from '../upstream/errors.js';
 import type { Credentials } from '../upstream/types.js';
 import { eventsOfMove } from './events.js';
+import { pausedReason } from './paused-reason.js';
 import { webhookBody } from './payload.js';
 import type { EndpointSecrets, SeenJob, StoredEndpoint, WebhookStore } from './webhook-store.js';
 
@@ -103,7 +104,7 @@ export function createWebhookWatcher(options: WebhookWatcherOptions): WebhookWat
     } catch (error) {
       if (signal.aborted || closed) return;
       if (isUpstreamError(error) && (error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN')) {
-        const reason = `the upstream refused the stored credentials (${error.code}): ${error.message}`;
+        const reason = pausedReason(error, endpoint.credentials.token, now());
         logger.warn({ endpointId: endpoint.id, code: error.code }, 'webhook endpoint paused: credentials refused');
         await store.pauseEndpoint(endpoint.id, reason, new Date(now()));
         options.onPaused?.();

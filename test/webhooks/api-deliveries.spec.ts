@@ -219,7 +219,7 @@ describe('redeliverWebhook refuses what would not be sent', () => {
       message:
         `delivery: ${JSON.stringify(delivery.id)} is being sent right now (an attempt is in flight): its outcome ` +
         'shows in webhookDeliveries when the attempt ends; redeliver it then if you still need to.',
-      extensions: { code: 'CONFLICT', field: 'delivery' },
+      extensions: { code: 'CONFLICT', field: 'delivery', reason: 'ATTEMPT_IN_FLIGHT' },
     });
     // The attempt in flight ends: its outcome stands, and a redelivery is then sent.
     expect(
@@ -245,7 +245,7 @@ describe('redeliverWebhook refuses what would not be sent', () => {
       message:
         `delivery: ${JSON.stringify(delivery.id)} was not redelivered: its endpoint is switched off (enabled: false), ` +
         'so nothing is sent to it. Turn it on with updateWebhookEndpoint(input: { id, enabled: true }), then redeliver.',
-      extensions: { code: 'CONFLICT', field: 'delivery' },
+      extensions: { code: 'CONFLICT', field: 'delivery', reason: 'ENDPOINT_SWITCHED_OFF' },
     });
     expect(await shown(endpoint.id)).toMatchObject({ state: 'SUCCEEDED', nextAttemptAt: null });
 
@@ -256,7 +256,7 @@ describe('redeliverWebhook refuses what would not be sent', () => {
     const disabled = await gql()(REDELIVER, { id: delivery.id });
     expect(disabled.errors?.[0]).toMatchObject({
       message: expect.stringContaining('its endpoint is DISABLED (it answered 410 Gone)'),
-      extensions: { code: 'CONFLICT', field: 'delivery' },
+      extensions: { code: 'CONFLICT', field: 'delivery', reason: 'ENDPOINT_DISABLED' },
     });
     expect(await shown(endpoint.id)).toMatchObject({ state: 'FAILED', nextAttemptAt: null, lastResponseCode: 410 });
   });

@@ -221,7 +221,8 @@ describe('webhook endpoint limit', () => {
       expect((await create(1)).errors).toBeUndefined();
       expect((await create(2)).errors).toBeUndefined();
       const third = await create(3);
-      expect(third.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+      // As docs/webhooks.md documents it: the limit in force beside the code.
+      expect(third.errors?.[0]?.extensions).toEqual({ code: 'CONFLICT', limit: 2 });
       expect(third.errors?.[0]?.message).toContain('WEBHOOK_MAX_ENDPOINTS');
       expect(third.text).not.toMatch(/whsec_/);
       expect((await small.as(NSCALE_DEMO)(LIST)).data?.webhookEndpoints).toHaveLength(2);

@@ -1,6 +1,7 @@
 /**
  * Issue 20: when the upstream refuses an endpoint's stored credentials, the endpoint is PAUSED with
- * the reason shown in the API, not retried forever; updating it with credentials the upstream
+ * the reason shown in the API (and what its owner does about it: update the endpoint, not subscribe
+ * again), not retried forever; updating it with credentials the upstream
  * accepts makes it ACTIVE again, and a move made while it was paused is still delivered. The token
  * here is a JWT that expires: the simulator refuses it from then on.
  */
@@ -58,8 +59,16 @@ describe.skipIf(!POSTGRES)(`stored credentials the upstream refuses${POSTGRES_SK
       20_000,
       'the endpoint paused',
     );
-    expect(paused.stateReason).toMatch(/UNAUTHENTICATED/);
+    expect(paused.stateReason).toMatch(
+      /^The upstream refused the stored credentials \(UNAUTHENTICATED\): the stored token expired at \d{4}-\d\d-\d\dT[\d:.]+Z\. /,
+    );
     expect(paused.stateReason).not.toContain(expiring.token);
+    // What its owner does: update the endpoint, which stores their current credentials (the trial
+    // found a subscriber's advice here: "subscribe again with a fresh token").
+    expect(paused.stateReason).toContain(
+      "until its owner updates it (updateWebhookEndpoint) with credentials the upstream accepts: any update stores the caller's current credentials in place of these",
+    );
+    expect(paused.stateReason).not.toMatch(/subscribe/i);
 
     // Paused: not watched, so not polled with the refused token any more.
     const { datasetId } = await seedDataset(stack, DEMO);

@@ -311,7 +311,7 @@ for (const kind of BACKENDS) {
 
     it('disables the endpoint on 410 Gone and claims nothing of it until it is enabled again', async () => {
       const owner = freshOwner();
-      const endpoint = await endpointOf(owner);
+      const endpoint = await endpointOf(owner, ['JOB_CREATED', 'JOB_RUNNING']);
       await one.recordJob(endpoint, seenJob('job-gone', 'running'), at(0)); // JOB_CREATED, JOB_RUNNING
       const claimed = await claimAll(one, endpoint.id, at(0));
       expect(claimed).toHaveLength(2);

@@ -76,7 +76,8 @@ for (const kind of BACKENDS) {
       await store.pauseEndpoint(endpoint.id, 'refused', at(4));
       await store.updateEndpoint(owner, endpoint.id, { enabled: true }, at(5));
 
-      await store.recordJob(endpoint, seenJob('job-log', 'running'), at(6));
+      // First seen past its initial status: JOB_CREATED and JOB_STATUS_CHANGED.
+      await store.recordJob(endpoint, seenJob('job-log', 'starting'), at(6));
       const claims = await store.claimDue('instance-log', 10, 60_000, at(7));
       expect(claims).toHaveLength(2);
       await store.finishAttempt(
