@@ -85,13 +85,36 @@ const SCAN_OUTAGE: OutageMessages = {
   back: 'reading the webhook endpoints works again',
 };
 
+/** Unfinished jobs a new watch follows at most (the engine reads them by id in turns, a few a poll). */
+const FOLLOWED_AT_MOST = 1_000;
+
+/**
+ * The jobs the endpoint last saw unfinished, for its watch to follow even past the list's window (a
+ * new poller knows only the jobs it lists: after a restart, one such job would stay running here for
+ * ever). A store that cannot answer leaves the watch to what the list shows, as before.
+ */
+async function unfinished(
+  store: WebhookWatcherOptions['store'],
+  logger: WebhookWatcherOptions['logger'],
+  endpoint: WatchedEndpoint,
+): Promise<string[]> {
+  try {
+    return await store.unfinishedJobIds(endpoint.id, FOLLOWED_AT_MOST);
+  } catch (error) {
+    logger.warn({ endpointId: endpoint.id, err: error }, 'reading the jobs a webhook endpoint saw unfinished failed');
+    return [];
+  }
+}
+
 export function createWebhookWatcher(options: WebhookWatcherOptions): WebhookWatcher {
   const { store, hubs, now, logger } = options;
   const watches = new Map<string, Watch>();
   let closed = false;
 
   async function follow(endpoint: WatchedEndpoint, hub: LiveUpdates, signal: AbortSignal): Promise<void> {
-    const stream = hub.watchJobs(engineCredentials(endpoint), {}, { signal });
+    const followed = await unfinished(store, logger, endpoint);
+    if (signal.aborted || closed) return;
+    const stream = hub.watchJobs(engineCredentials(endpoint), {}, { signal, follow: followed });
     try {
       for await (const snapshot of stream) {
         const inserted = await store.recordJob(

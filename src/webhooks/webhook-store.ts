@@ -180,6 +180,11 @@ export interface WebhookStore {
    */
   recordJob(endpoint: Pick<StoredEndpoint, 'id' | 'events'>, job: SeenJob, now: Date): Promise<StoredDelivery[]>;
   /**
+   * The jobs an endpoint last saw unfinished (neither completed, failed nor cancelled), most recently
+   * seen first, at most `limit`: what a new watch of it follows even once they are past the list's window.
+   */
+  unfinishedJobIds(endpointId: string, limit: number): Promise<string[]>;
+  /**
    * Leases up to `limit` due deliveries of enabled endpoints that are not DISABLED, to `instanceId`, for
    * `leaseMs`, owners in turns, within `caps` (none: only `limit` bounds a claim).
    */

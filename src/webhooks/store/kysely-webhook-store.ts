@@ -18,7 +18,7 @@ import {
   watchedEndpoints,
 } from './endpoint-queries.js';
 import { pruneDeliveries } from './prune-deliveries.js';
-import { recordJob } from './record-job.js';
+import { recordJob, unfinishedJobIds } from './record-job.js';
 import type { StoreContext } from './store-context.js';
 
 export function createKyselyWebhookStore(ctx: StoreContext, onClose: () => Promise<void>): WebhookStore {
@@ -34,6 +34,7 @@ export function createKyselyWebhookStore(ctx: StoreContext, onClose: () => Promi
     signingSecrets: (endpointId, now) => signingSecrets(ctx, endpointId, now),
     pauseEndpoint: (endpointId, reason, now) => pauseEndpoint(ctx, endpointId, reason, now),
     recordJob: (endpoint, job, now) => recordJob(ctx, endpoint, job, now),
+    unfinishedJobIds: (endpointId, limit) => unfinishedJobIds(ctx, endpointId, limit),
     claimDue: (instanceId, limit, leaseMs, now, caps) => claimDue(ctx, instanceId, limit, leaseMs, now, caps),
     finishAttempt: (claim, outcome, now) => finishAttempt(ctx, claim, outcome, now),
     releaseClaims: (claims) => releaseClaims(ctx, claims),

@@ -20,6 +20,7 @@ const EMPTY: { [K in Reader]: () => Awaited<ReturnType<WebhookStore[K]>> } = {
   signingSecrets: () => null,
   pauseEndpoint: () => undefined,
   recordJob: () => [],
+  unfinishedJobIds: () => [],
   claimDue: () => [],
   finishAttempt: () => false,
   releaseClaims: () => 0,

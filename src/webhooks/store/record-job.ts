@@ -15,6 +15,21 @@ import type { WebhookTables } from './tables.js';
 
 type Tx = Transaction<WebhookTables>;
 
+const ENDED: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
+
+/** `WebhookStore.unfinishedJobIds`. */
+export async function unfinishedJobIds(ctx: StoreContext, endpointId: string, limit: number): Promise<string[]> {
+  const rows = await ctx.db
+    .selectFrom('webhook_job_statuses')
+    .select('job_id')
+    .where('endpoint_id', '=', endpointId)
+    .where('status', 'not in', ENDED)
+    .orderBy('updated_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.job_id);
+}
+
 async function lockedStatus(tx: Tx, endpointId: string, jobId: string): Promise<JobStatus | undefined> {
   const row = await tx
     .selectFrom('webhook_job_statuses')
