@@ -159,8 +159,17 @@ query Providers {
   }
 }
 
+# Each model's own limits of a job's settings, for a form's hints and checks
 query TogetherModels {
-  baseModels { id name contextLength supportedBatchSizes }
+  baseModels {
+    id name contextLength supportedBatchSizes
+    hyperparameterLimits {
+      nEpochs { min max default }
+      learningRate { min max default }
+      batchSize { min max default }
+      lora { r { min max default } }
+    }
+  }
 }
 `,
     headers: TOGETHER_HEADERS,
