@@ -153,8 +153,9 @@ export const HyperparametersInput = builder.inputType('HyperparametersInput', {
     'Training settings of a new job. Every field has a default, the same on every provider unless the field says ' +
     "otherwise (the gateway's, not each provider's own: a job reads the same whichever provider runs it). The " +
     "limits are each provider's, as each field says: Nscale's are fixed; Together's are mostly the base model's " +
-    "own (Together's limits of fine-tuning that model). Both are checked before the job is sent, each value " +
-    'outside them a BAD_USER_INPUT naming its field and the limit.',
+    "own (Together's limits of fine-tuning that model); `BaseModel.hyperparameterLimits` gives them for each " +
+    'model. Both are checked before the job is sent, each value outside them a BAD_USER_INPUT naming its field ' +
+    'and the limit.',
   fields: (t) => ({
     nEpochs: t.int({
       required: true,
