@@ -4,8 +4,9 @@
  * poll to a frame on the socket, is written once, in README.md in this folder.
  */
 import { Repeater } from '@repeaterjs/repeater';
-import type { JobStatus } from '../upstream/schemas.js';
+import type { Job, JobStatus } from '../upstream/schemas.js';
 import type { Credentials } from '../upstream/types.js';
+import { accountAnswers, reportingAnswers, type AccountAnswers } from './account-answers.js';
 import { createJobStrategy, type JobStrategy } from './job-strategy.js';
 import { createListStrategy, listDelivery, type ListStrategy } from './list-strategy.js';
 import { listAllJobs } from './list-window.js';
@@ -85,6 +86,8 @@ interface HubContext {
   deps: StreamDeps;
   jobPollers: PollerRegistry<JobStrategy>;
   listPollers: PollerRegistry<ListStrategy>;
+  /** The upstream's answers per account, waking the account's job pollers (account-answers.ts). */
+  answers: AccountAnswers;
   closed(): boolean;
 }
 
@@ -103,9 +106,20 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
   };
   const streams = new Set<() => void>();
   let closed = false;
+  const answers = accountAnswers(transport, o.logger);
   const hub: HubContext = {
     o,
-    jobPollers: createPollerRegistry<JobStrategy>(registryDeps),
+    answers,
+    jobPollers: createPollerRegistry<JobStrategy>({
+      ...registryDeps,
+      forget(topic) {
+        leases.forget(topic);
+        if (topic.kind === 'job') answers.forget(topic);
+      },
+      onFailing(topic, failing) {
+        if (topic.kind === 'job') answers.failing(topic, failing);
+      },
+    }),
     listPollers: createPollerRegistry<ListStrategy>(registryDeps),
     closed: () => closed,
     deps: {
@@ -176,18 +190,25 @@ function watchJob(
         ends.end();
         return () => {};
       }
+      const report = (jobs: readonly Job[]) => hub.answers.answered(creds.organizationId, jobs);
       const { poller, strategy } = hub.jobPollers.entryFor(topic, () =>
-        createJobStrategy({
-          client: o.client,
-          jobId,
-          intervals: o.intervals,
-          clock: o.clock,
-          requestId: opts.requestId,
-        }),
+        reportingAnswers(
+          createJobStrategy({
+            client: o.client,
+            jobId,
+            intervals: o.intervals,
+            clock: o.clock,
+            requestId: opts.requestId,
+          }),
+          report,
+        ),
       );
+      hub.answers.track(topic, { answered: poller.answered, behind: strategy.behind });
       strategy.offerSeed(job);
       const member = memberOf(ends, ends.push);
       poller.join(member);
+      // The access check was an answer too: a poller in backoff, or behind it, polls now (with this seed).
+      report([job]);
       return () => poller.leave(member);
     },
   });
@@ -215,21 +236,27 @@ function watchJobs(
       }
       const deliver = listDelivery(filter.status, ends.push);
       for (const job of jobs) deliver(makeSnapshot(job, null));
+      const report = (shown: readonly Job[]) => hub.answers.answered(creds.organizationId, shown);
       const { poller, strategy } = hub.listPollers.entryFor(topic, () =>
-        createListStrategy({
-          client: o.client,
-          intervals: o.intervals,
-          paging,
-          followPerPoll: o.listFollowPerPoll,
-          clock: o.clock,
-          logger: o.logger,
-          requestId: opts.requestId,
-        }),
+        reportingAnswers(
+          createListStrategy({
+            client: o.client,
+            intervals: o.intervals,
+            paging,
+            followPerPoll: o.listFollowPerPoll,
+            clock: o.clock,
+            logger: o.logger,
+            requestId: opts.requestId,
+          }),
+          report,
+        ),
       );
       strategy.offerSeed(jobs);
       strategy.follow(opts.follow ?? []);
       const member = memberOf(ends, deliver);
       poller.join(member);
+      // The access check read the list: an answer for the account (account-answers.ts).
+      report(jobs);
       return () => poller.leave(member);
     },
   });

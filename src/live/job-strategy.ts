@@ -19,6 +19,12 @@ export interface JobStrategy extends PollStrategy {
    * taken when nothing was polled yet, or when it is ahead of the last snapshot.
    */
   offerSeed(job: Job): void;
+  /**
+   * Whether `job`, as read elsewhere (a list poll, a subscriber's access check), is in a later status
+   * than the last snapshot delivered: the job moved on since this poller last polled. False before
+   * the first delivery (the first poll is under way).
+   */
+  behind(job: Job): boolean;
 }
 
 export interface JobStrategyOptions {
@@ -50,6 +56,7 @@ export function createJobStrategy({ client, jobId, intervals, clock, requestId }
     offerSeed(job) {
       if (last === undefined || statusRank(job.status) > statusRank(last.job.status)) seed = { job, at: clock.now() };
     },
+    behind: (job) => last !== undefined && statusRank(job.status) > statusRank(last.job.status),
     async verify(creds, signal) {
       await client.getJob(creds, jobId, { signal, requestId });
     },

@@ -13,6 +13,9 @@
  *   for `giveUpAfterMs`; then every subscriber ends with the last error, coded.
  * - A standby instance's re-check that fails for any other reason is ignored: the lease holder,
  *   which polls, meets the same failure and handles it.
+ *
+ * A backoff may end early when the upstream answers for the same account elsewhere (poller-transition.ts,
+ * `answered`), but never a wait the upstream itself asked for with a Retry-After: the record says which.
  */
 import { isUpstreamError, UpstreamError, type UpstreamErrorCode } from '../upstream/errors.js';
 
@@ -34,6 +37,12 @@ export interface FailureRecord {
   failingSince: number | undefined;
   /** Seconds asked by the last failure's Retry-After, if it sent one. */
   retryAfterSeconds: number | undefined;
+  /**
+   * The Retry-After came from the upstream's own answer (a 429 or 503 header), not from the gateway's
+   * circuit breaker refusing to call: the upstream asked this caller to wait, so the wait is not cut
+   * short when the upstream answers for the account elsewhere. Absent otherwise.
+   */
+  retryAfterFromUpstream?: true;
 }
 
 export const HEALTHY: FailureRecord = { failures: 0, failingSince: undefined, retryAfterSeconds: undefined };
@@ -76,8 +85,16 @@ export function decideAfterFailure({ error, during, record, now, giveUpAfterMs }
         ),
     };
   }
+  const retryAfterSeconds = coded?.retryAfterSeconds;
+  // Only an answer has a status: the breaker's refusal carries a Retry-After but never reached the upstream.
+  const fromUpstream = retryAfterSeconds !== undefined && coded?.status !== undefined;
   return {
     action: 'back-off',
-    record: { failures: record.failures + 1, failingSince, retryAfterSeconds: coded?.retryAfterSeconds },
+    record: {
+      failures: record.failures + 1,
+      failingSince,
+      retryAfterSeconds,
+      ...(fromUpstream ? { retryAfterFromUpstream: true as const } : {}),
+    },
   };
 }

@@ -24,6 +24,8 @@ export interface PollerRegistryDeps {
   tracer: PollerTracer | undefined;
   /** Called when a topic's poller is gone (the hub stops counting its lease). */
   forget(topic: Topic): void;
+  /** Called when a topic's poller starts (true) or stops (false) backing off (see SharedPollerOptions). */
+  onFailing?(topic: Topic, failing: boolean): void;
 }
 
 export interface PollerRegistry<S extends PollStrategy> {
@@ -58,6 +60,7 @@ export function createPollerRegistry<S extends PollStrategy>(deps: PollerRegistr
             if (entries.get(key) === entry) entries.delete(key);
             deps.forget(topic);
           },
+          onFailing: (failing) => deps.onFailing?.(topic, failing),
         }),
       };
       entries.set(key, entry);

@@ -21,6 +21,12 @@ export interface Progress {
    * oldest first, one snapshot per job and status (`owed`); absent or empty when nothing is owed.
    */
   unpublished?: readonly JobSnapshot[] | undefined;
+  /**
+   * An answer for the account elsewhere (`answered`) cut a wait short, and no poll has succeeded
+   * since: the next answers do not, so a poller whose woken poll fails again keeps its backoff until
+   * a poll succeeds. Absent otherwise.
+   */
+  spent?: true;
 }
 
 export type PollerState =
@@ -43,6 +49,12 @@ export type PollerEvent =
   | { type: 'vacant' }
   /** Redis is reachable again after an outage (the transport listens again and read the last state). */
   | { type: 'reconnected' }
+  /**
+   * The upstream answered for this poller's account elsewhere: a list poll, another job's poll, a
+   * subscriber's access check (account-answers.ts). `ahead`: that answer shows the job in a later
+   * status than this poller last delivered. `held`: this instance holds the lease (only the holder polls).
+   */
+  | { type: 'answered'; ahead: boolean; held: boolean }
   /** The claim step ended: `gained` the lease just now; `held` it after the step. */
   | { type: 'claimed'; gained: boolean; held: boolean }
   /** No subscriber has a live token to poll with (the expired ones are being ended by their own timers). */

@@ -7,7 +7,9 @@
  * A poller starts by listening on its topic; then it ticks: it claims the lease if it does not hold it,
  * polls (as the holder) or re-checks a token (as a standby), and waits for the next tick. An event of a
  * tick that arrives in another phase (a late answer after disposal) changes nothing. What a failure
- * leads to is poll-failure-policy.ts's, when to poll again poll-delay.ts's.
+ * leads to is poll-failure-policy.ts's, when to poll again poll-delay.ts's. A wait ends early when the
+ * lease holder is found dead (`vacant`), or when the upstream answers for the account elsewhere
+ * (`answered`: a backoff, or a job the answer shows moved on; README.md, "After an outage").
  *
  * A publish that fails (Redis unreachable; not a refusal by the lease, which is fencing) is not the
  * upstream's failure: what was to go out is delivered to this instance's own subscribers at once,
@@ -56,6 +58,8 @@ export function pollerTransition(state: PollerState, event: PollerEvent, env: Po
     case 'reconnected':
       // Only a holder that owes changes has something to publish now; the others' last state is current.
       return state.unpublished?.length ? wake(state) : unchanged(state);
+    case 'answered':
+      return answered(state, event);
     case 'listening':
       return state.phase === 'starting' ? tick(state) : unchanged(state);
     case 'timer':
@@ -67,7 +71,18 @@ export function pollerTransition(state: PollerState, event: PollerEvent, env: Po
 
 type TickEvent = Exclude<
   PollerEvent,
-  { type: 'dispose' | 'finished' | 'emptied' | 'listen-failed' | 'vacant' | 'reconnected' | 'listening' | 'timer' }
+  {
+    type:
+      | 'dispose'
+      | 'finished'
+      | 'emptied'
+      | 'listen-failed'
+      | 'vacant'
+      | 'reconnected'
+      | 'answered'
+      | 'listening'
+      | 'timer';
+  }
 >;
 
 function duringTick(state: Ticking, event: TickEvent, env: PollerEnv): PollerStep {
@@ -79,7 +94,9 @@ function duringTick(state: Ticking, event: TickEvent, env: PollerEnv): PollerSte
       return recheckOrWait({ ...next, unpublished: undefined }, env, abandoned(state, 'another instance polls now'));
     }
     case 'fetched': {
-      const next = { ...state, record: HEALTHY };
+      // Answered: the outage is over, and with it the early poll it spent (`answered`).
+      const { spent: _over, ...rest } = state;
+      const next = { ...rest, record: HEALTHY };
       const outgoing = owed([...(state.unpublished ?? []), ...event.snapshots]);
       if (outgoing.length === 0) return schedule({ ...next, fresh: false }, env);
       return { state: next, effects: [{ type: 'publish', snapshots: outgoing }] };
@@ -155,9 +172,27 @@ function abandoned(state: Live, why: string): PollerEffect[] {
   ];
 }
 
-/** Claim now: at once when waiting, right after the tick under way when ticking. */
-function wake(state: Live): PollerStep {
-  if (state.phase === 'waiting') return tick(state, [{ type: 'clear-timer' }]);
+/**
+ * The upstream answered for the account elsewhere (README.md, "After an outage"): a holder waiting
+ * out a backoff polls at once, and so does a healthy one that the answer shows behind (the job moved
+ * on since its last poll). A tick under way answers anyway; a standby does not poll. Not cut short: a
+ * wait the upstream asked for (Retry-After), and any wait after a woken poll, until a poll succeeds
+ * (`spent`): one early poll per outage at most, and the outage's record goes on (its backoff grows,
+ * `giveUpAfterMs` counts from its start).
+ */
+function answered(state: Live, { ahead, held }: { ahead: boolean; held: boolean }): PollerStep {
+  if (state.phase !== 'waiting' || !held || state.spent) return unchanged(state);
+  const { failures, retryAfterFromUpstream } = state.record;
+  const due = failures > 0 ? !retryAfterFromUpstream : ahead;
+  return due ? wake(state, true) : unchanged(state);
+}
+
+/**
+ * Claim now: at once when waiting, right after the tick under way when ticking. `byAnswer`: the wake
+ * spends the outage's one early poll (`answered`).
+ */
+function wake(state: Live, byAnswer = false): PollerStep {
+  if (state.phase === 'waiting') return tick(state, [{ type: 'clear-timer' }], byAnswer);
   if (state.phase === 'ticking') return { state: { ...state, woken: true }, effects: [] };
   // Starting: no claim was made yet, so no holder is watched; the first tick claims anyway.
   return unchanged(state);
@@ -219,15 +254,19 @@ function schedule(state: Ticking, env: PollerEnv, before: PollerEffect[] = []): 
   };
 }
 
-function tick(state: Live, before: PollerEffect[] = []): PollerStep {
+function tick(state: Live, before: PollerEffect[] = [], byAnswer = false): PollerStep {
+  const progress = progressOf(state);
   return {
-    state: { phase: 'ticking', woken: false, ...progressOf(state) },
+    state: { phase: 'ticking', woken: false, ...progress, ...(byAnswer ? { spent: true as const } : {}) },
     effects: [...before, { type: 'claim' }],
   };
 }
 
-function progressOf({ fresh, record, lastRecheck, unpublished }: Live): Progress {
-  return unpublished?.length ? { fresh, record, lastRecheck, unpublished } : { fresh, record, lastRecheck };
+function progressOf({ fresh, record, lastRecheck, unpublished, spent }: Live): Progress {
+  const progress: Progress = unpublished?.length
+    ? { fresh, record, lastRecheck, unpublished }
+    : { fresh, record, lastRecheck };
+  return spent ? { ...progress, spent } : progress;
 }
 
 function dispose(error?: Error, before: PollerEffect[] = []): PollerStep {

@@ -6,7 +6,8 @@
  * instance's poller, this one included, delivers what it receives to its own subscribers. An
  * instance without the lease retries taking it every interval, and at once when the transport finds
  * the holder dead (`onVacant`), so that when the holder stops or dies, one of the instances that
- * still have subscribers takes over.
+ * still have subscribers takes over. A holder in backoff also polls at once when the upstream
+ * answers for its account elsewhere (`answered`, told by account-answers.ts).
  *
  * What to fetch, what counts as a change and when the topic is finished are the strategy's
  * (job-strategy.ts, list-strategy.ts). What happens next, after each step, is decided by the pure
@@ -52,6 +53,12 @@ export interface PollStrategy {
 export interface SharedPoller {
   join(member: PollerMember): void;
   leave(member: PollerMember): void;
+  /**
+   * The upstream answered for the topic's account elsewhere (account-answers.ts); `ahead`: the answer
+   * shows the job in a later status than this poller last delivered. A holder in backoff, or behind,
+   * polls at once (poller-transition.ts, `answered`).
+   */
+  answered(ahead: boolean): void;
   /** Stops polling, releases the lease and ends every member (completed, or failed with `error`). */
   dispose(error?: Error): Promise<void>;
 }
@@ -65,6 +72,8 @@ export interface SharedPollerOptions {
   logger: LiveUpdatesLogger;
   /** Called once, synchronously, when the poller starts disposing: the registry forgets it then. */
   onDisposed: () => void;
+  /** Called when the poller starts backing off (true: its polls fail) and when it stops (false: answered, or disposed). */
+  onFailing?: (failing: boolean) => void;
 }
 
 export function createSharedPoller(opts: SharedPollerOptions): SharedPoller {
@@ -78,7 +87,9 @@ export function createSharedPoller(opts: SharedPollerOptions): SharedPoller {
   const dispatch = (event: PollerEvent): void => {
     const env = { now: clock.now(), baseDelayMs: strategy.baseDelay(), intervals: opts.intervals };
     const step = pollerTransition(state, event, env);
+    const wasFailing = isFailing(state);
     state = step.state;
+    if (isFailing(state) !== wasFailing) opts.onFailing?.(!wasFailing);
     for (const effect of step.effects) {
       // An effect may dispatch in turn (ending the last member disposes): after that, nothing new starts.
       if (state.phase === 'disposed' && effect.type !== 'dispose' && effect.type !== 'log') continue;
@@ -128,12 +139,17 @@ export function createSharedPoller(opts: SharedPollerOptions): SharedPoller {
     leave(member) {
       if (members.remove(member) === 0) dispatch({ type: 'emptied' });
     },
+    answered(ahead) {
+      dispatch({ type: 'answered', ahead, held: lease.held });
+    },
     dispose(error) {
       dispatch({ type: 'dispose', error });
       return released ?? Promise.resolve();
     },
   };
 }
+
+const isFailing = (state: PollerState): boolean => state.phase !== 'disposed' && state.record.failures > 0;
 
 interface EffectShell {
   steps: ReturnType<typeof pollerSteps>;

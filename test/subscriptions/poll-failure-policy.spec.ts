@@ -77,6 +77,23 @@ const rows: Row[] = [
     { action: 'back-off', record: { failures: 1, failingSince: NOW, retryAfterSeconds: 7 } },
   ],
   [
+    "the upstream's own 429 with Retry-After: recorded as asked by the upstream (no answer elsewhere cuts it short)",
+    new UpstreamError('RATE_LIMITED', 'slow down', { status: 429, retryAfterSeconds: 7 }),
+    'poll',
+    HEALTHY,
+    {
+      action: 'back-off',
+      record: { failures: 1, failingSince: NOW, retryAfterSeconds: 7, retryAfterFromUpstream: true },
+    },
+  ],
+  [
+    "the circuit breaker's refusal (no answer, its own Retry-After): not the upstream's word",
+    upstream('UPSTREAM_UNAVAILABLE', 12),
+    'poll',
+    failing(4, 20_000),
+    { action: 'back-off', record: { failures: 5, failingSince: NOW - 20_000, retryAfterSeconds: 12 } },
+  ],
+  [
     'a 503 after a 429: the old Retry-After is forgotten',
     e503,
     'poll',
