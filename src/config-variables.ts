@@ -65,7 +65,8 @@ export const settingVariables = z.object({
   CORS_ORIGINS: about(
     list('an origin (such as https://app.example, without a path)', origin).default([]),
     'Origins (comma-separated: `https://app.example,http://localhost:5173`) whose pages may read the ' +
-      "gateway's answers (CORS, with credentials).",
+      "gateway's answers (CORS, with credentials), and the headers `Age`, `X-Request-Id` and `Retry-After`; their " +
+      'browsers keep a preflight an hour.',
     'none (same origin only)',
   ),
   NSCALE_API_URL: about(

@@ -63,6 +63,8 @@ describe('CORS with an allow-list', () => {
     expect(res.headers.get('access-control-allow-methods')).toMatch(/POST/);
     expect(res.headers.get('access-control-allow-headers')).toMatch(/authorization/);
     expect(res.headers.get('vary')).toMatch(/Origin/);
+    // Kept an hour: a page's every request is preflighted (frontend trial: no max-age, a preflight each).
+    expect(res.headers.get('access-control-max-age')).toBe('3600');
   });
 
   it('a response to a listed origin names it', async () => {
@@ -70,6 +72,10 @@ describe('CORS with an allow-list', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect(res.headers.get('access-control-allow-credentials')).toBe('true');
     expect(((await res.json()) as { data: { baseModels: unknown[] } }).data.baseModels).toHaveLength(8);
+    // What says what the answer is, readable by the page (frontend trial: Age and the request id were not).
+    const exposed = (res.headers.get('access-control-expose-headers') ?? '').toLowerCase().split(/\s*,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(['age', 'x-request-id', 'retry-after']));
+    expect(res.headers.get('x-request-id')).toBeTruthy();
   });
 
   it('an origin that is not listed gets no CORS headers, on the preflight and on the response', async () => {
