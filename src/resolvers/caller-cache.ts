@@ -59,13 +59,21 @@ export class CallerCache<T> {
     return this.ttlMs > 0;
   }
 
-  /** The answer for `creds`, from the cache or from `fetch` (whose failure is never cached). */
-  get(creds: Credentials, fetch: () => Promise<T>): Promise<T> {
+  /**
+   * The answer for `creds`, from the cache or from `fetch` (whose failure is never cached). `accepted`
+   * is told when a cached answer is served: it is one the upstream gave these very credentials (an
+   * answer is kept only when its fetch succeeded), so they were accepted as surely as by a call; the
+   * response cache stores an answer only for accepted credentials (a warm catalogue made
+   * `{ baseModels { id } }` no-store).
+   */
+  get(creds: Credentials, fetch: () => Promise<T>, accepted?: () => void): Promise<T> {
     if (this.ttlMs <= 0) return fetch();
     const key = keyOf(creds);
     const cached = this.entries.get(key);
     this.onLookup(cached !== undefined);
-    return cached ?? this.store(key, creds, fetch());
+    if (cached === undefined) return this.store(key, creds, fetch());
+    if (accepted) cached.then(accepted, () => {});
+    return cached;
   }
 
   /** To take before a fetch whose answer is handed to `set`. */

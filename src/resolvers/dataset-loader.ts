@@ -28,7 +28,11 @@ export function datasetLoader(s: DatasetLoaderScope, cache: DatasetCatalogue | u
     let creds: Credentials;
     try {
       creds = s.creds();
-      known = await cache.get(creds, async () => datasetsById(await client.listDatasets(creds, s.shared)));
+      known = await cache.get(
+        creds,
+        async () => datasetsById(await client.listDatasets(creds, s.shared)),
+        () => opts.reached?.(true),
+      );
     } catch (error) {
       for (const id of ids) loader.clear(id);
       return ids.map(() => toError(error));

@@ -73,7 +73,11 @@ export function createRequestLoaders(
   };
   const baseModels = () => {
     if (!catalogueOnce) {
-      const once = provider.catalogue.get(requestCreds, () => provider.api.listBaseModels(requestCreds, shared));
+      const once = provider.catalogue.get(
+        requestCreds,
+        () => provider.api.listBaseModels(requestCreds, shared),
+        () => opts.reached?.(true),
+      );
       catalogueOnce = once;
       // A failure is not remembered: a subscription's next event (or a retry) asks again.
       once.catch(() => {

@@ -5,12 +5,14 @@
  * - an answer is stored only for credentials the upstream accepted during its operation: made-up
  *   tokens (and a forged JWT) get `no-store` even where no credentials are needed (`providers`), so
  *   that a flood of them cannot push a tenant's answers out of the store every caller shares;
- * - no validator on any answer (the plugin's `ETag` was its cache key).
+ * - no validator on any answer (the plugin's `ETag` was its cache key);
+ * - an answer read from what the upstream gave the same token (the catalogue it keeps per caller) is
+ *   stored as one the upstream was asked for.
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACME_1, ask, CACHE_TENANTS, LONG_TTLS } from '../harness/response-cache.js';
+import { ACME_1, ACME_2, ask, CACHE_TENANTS, LONG_TTLS } from '../harness/response-cache.js';
 import { headersFor, startStack, type Stack } from '../harness/stack.js';
 import type { Credentials } from '../../src/upstream/types.js';
 
@@ -113,5 +115,17 @@ describe('credentials the upstream did not accept', () => {
     expect(providers.body.errors).toBeUndefined();
     expect(providers.calls).toEqual({});
     expect(providers.headers.get('cache-control')).toBe('no-store');
+  });
+
+  // Regression (frontend trial): `{ baseModels { id } }` was no-store or max-age=300 depending on whether
+  // the gateway's catalogue of the caller was warm (no upstream call, so nothing said it was accepted).
+  it('an answer read from what the upstream gave the same token (its catalogue) is stored', async () => {
+    const warm = await ask(stack, '{ baseModels { id name } }', {}, ACME_2);
+    expect(warm.calls).toEqual({ 'GET /base-models': 1 });
+    expect(warm.headers.get('cache-control')).toMatch(/^private, max-age=\d+$/);
+    const fromCatalogue = await ask(stack, '{ baseModels { id } }', {}, ACME_2);
+    expect(fromCatalogue.body.errors).toBeUndefined();
+    expect(fromCatalogue.calls).toEqual({});
+    expect(fromCatalogue.headers.get('cache-control')).toMatch(/^private, max-age=\d+$/);
   });
 });
