@@ -32,6 +32,18 @@ export interface NumericLimit {
   default: number;
 }
 
+/**
+ * The batch sizes of each training method: LoRA or full training (`lora.enabled`), supervised or
+ * preference training (`dpo`). Null where the model does not train that way.
+ */
+export interface BatchSizeLimits {
+  /** LoRA supervised training, the default: always offered, the same as `batchSize`. */
+  loraSft: NumericLimit;
+  loraDpo: NumericLimit | null;
+  fullSft: NumericLimit | null;
+  fullDpo: NumericLimit | null;
+}
+
 export interface HyperparameterLimits {
   nEpochs: NumericLimit;
   nEvals: NumericLimit;
@@ -40,18 +52,40 @@ export interface HyperparameterLimits {
   warmupRatio: NumericLimit;
   weightDecay: NumericLimit;
   lora: { r: NumericLimit; alpha: NumericLimit; dropout: NumericLimit };
+  /** Null where the provider saves no intermediate checkpoints (Nscale). */
+  nCheckpoints: NumericLimit | null;
+  batchSizes: BatchSizeLimits;
+}
+
+/** A Together model's batch sizes for one kind of training (LoRA or full): `max` for SFT, `maxDpo` for DPO. */
+export interface TogetherBatchRange {
+  min: number;
+  max: number;
+  maxDpo: number;
 }
 
 /**
- * The numbers of a Together model's limits that bound a LoRA supervised job: a slice of the Together
- * client's `TogetherModelLimits`, spelled out here because the contract imports nothing outside itself.
+ * The numbers of a Together model's limits that bound a job: a slice of the Together client's
+ * `TogetherModelLimits`, spelled out here because the contract imports nothing outside itself.
  */
 export interface TogetherModelBounds {
   maxEpochs: number;
   maxEvals: number;
+  maxCheckpoints: number;
   learningRate: { min: number; max: number };
-  lora: { min: number; max: number; maxRank: number };
+  lora: TogetherBatchRange & { maxRank: number };
+  /** Null: the model is not offered for full training. */
+  full: TogetherBatchRange | null;
 }
+
+/** How a job trains: every weight or a LoRA adapter, and by preference (DPO) or supervised (SFT). */
+export interface TrainingMethod {
+  full: boolean;
+  dpo: boolean;
+}
+
+/** Together's `n_checkpoints` when a job sends none. */
+export const TOGETHER_DEFAULT_CHECKPOINTS = 1;
 
 const fromRule = (rule: NumericRule): NumericLimit => ({
   min: rule.min,
@@ -68,7 +102,7 @@ const L = LORA_RULES;
 /** Nscale's: the contract's fixed rules, and one of the model's own batch sizes (4 when none is given). */
 export function nscaleHyperparameterLimits(supportedBatchSizes: readonly number[]): HyperparameterLimits {
   const sizes = [...supportedBatchSizes].sort((a, b) => a - b);
-  return {
+  const limits: Omit<HyperparameterLimits, 'nCheckpoints' | 'batchSizes'> = {
     nEpochs: fromRule(H.nEpochs),
     nEvals: fromRule(H.nEvals),
     batchSize: {
@@ -83,6 +117,12 @@ export function nscaleHyperparameterLimits(supportedBatchSizes: readonly number[
     warmupRatio: fromRule(H.warmupRatio),
     weightDecay: fromRule(H.weightDecay),
     lora: { r: fromRule(L.r), alpha: fromRule(L.alpha), dropout: fromRule(L.dropout) },
+  };
+  // Nscale trains LoRA adapters by supervised training only, and saves no intermediate checkpoints.
+  return {
+    ...limits,
+    nCheckpoints: null,
+    batchSizes: { loraSft: limits.batchSize, loraDpo: null, fullSft: null, fullDpo: null },
   };
 }
 
@@ -104,17 +144,38 @@ const number = (min: number, max: number | null, maxExclusive: boolean, byDefaul
   default: byDefault,
 });
 
+/** A batch range's sizes for SFT or DPO, up to that maximum, which is also Together's default (`"max"`). */
+const batchLimit = (range: TogetherBatchRange, dpo: boolean): NumericLimit => {
+  const max = dpo ? range.maxDpo : range.max;
+  return integer(range.min, max, max);
+};
+
 /**
- * Together's, for a LoRA supervised job on the model: its maxima of epochs, evaluations and rank, its
- * learning-rate range and LoRA batch range (whose top is Together's default batch), and Together's own
- * fixed bounds of the rest (a warmup ratio and a dropout below 1, a weight decay ≥ 0, an alpha above 0,
- * which an integer `alpha` makes ≥ 1).
+ * The batch sizes a Together model takes for `method`: its LoRA or full range, up to the range's SFT or
+ * DPO maximum; null when the model is not offered for full training.
+ */
+export function togetherBatchSizeLimit(limits: TogetherModelBounds, method: TrainingMethod): NumericLimit | null {
+  const range = method.full ? limits.full : limits.lora;
+  return range && batchLimit(range, method.dpo);
+}
+
+/** The intermediate checkpoints a job on a Together model may save: 1 to the model's maximum. */
+export const togetherCheckpointsLimit = (limits: TogetherModelBounds): NumericLimit =>
+  integer(1, limits.maxCheckpoints, TOGETHER_DEFAULT_CHECKPOINTS);
+
+/**
+ * Together's: the model's maxima of epochs, evaluations, checkpoints and rank, its learning-rate range and
+ * batch ranges (`batchSize` is LoRA SFT's, the default training), and Together's own fixed bounds of the
+ * rest (a warmup ratio and a dropout below 1, a weight decay ≥ 0, an alpha above 0, which an integer
+ * `alpha` makes ≥ 1).
  */
 export function togetherHyperparameterLimits(limits: TogetherModelBounds): HyperparameterLimits {
+  const { lora, full } = limits;
+  const loraSft = batchLimit(lora, false);
   return {
     nEpochs: integer(1, limits.maxEpochs, H.nEpochs.default),
     nEvals: integer(0, limits.maxEvals, H.nEvals.default),
-    batchSize: integer(limits.lora.min, limits.lora.max, limits.lora.max),
+    batchSize: loraSft,
     learningRate: number(limits.learningRate.min, limits.learningRate.max, false, H.learningRate.default),
     warmupRatio: number(0, 1, true, H.warmupRatio.default),
     weightDecay: number(0, null, false, H.weightDecay.default),
@@ -122,6 +183,13 @@ export function togetherHyperparameterLimits(limits: TogetherModelBounds): Hyper
       r: integer(1, limits.lora.maxRank, L.r.default),
       alpha: integer(1, null, L.alpha.default),
       dropout: number(0, 1, true, L.dropout.default),
+    },
+    nCheckpoints: togetherCheckpointsLimit(limits),
+    batchSizes: {
+      loraSft,
+      loraDpo: batchLimit(lora, true),
+      fullSft: full && batchLimit(full, false),
+      fullDpo: full && batchLimit(full, true),
     },
   };
 }

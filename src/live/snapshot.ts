@@ -23,17 +23,15 @@ export function isTerminal(status: JobStatus): boolean {
   return TERMINAL_STATUSES.has(status);
 }
 
-/**
- * What a subscriber cannot see is not a change: the provider's own status word behind the gateway's
- * (Together's `running` then `compressing`, both RUNNING) sent every RUNNING job again, unchanged.
- */
-const unseen = (key: string, value: unknown): unknown => (key === 'upstreamStatus' ? undefined : value);
-
 export function makeSnapshot(job: Job, metrics: Metrics | null): JobSnapshot {
   // JSON.stringify is deterministic here: the zod transforms build every object with a fixed key
   // order, and Dates serialize as ISO strings, so the same upstream answer hashes the same anywhere.
+  // All of the job counts, the provider's own status word behind the gateway's included (Together's
+  // `running`, then `compressing`, both RUNNING): the API shows it (`Job.providerStatus`), so a move of
+  // it alone is a change. A subscriber that does not select it is not sent that event unchanged: a
+  // result equal to the one sent before it is dropped per subscriber (src/server/use-changed-events-only.ts).
   const version = createHash('sha256')
-    .update(JSON.stringify([job, metrics], unseen))
+    .update(JSON.stringify([job, metrics]))
     .digest('base64url')
     .slice(0, 22);
   return { job, metrics, version };

@@ -76,6 +76,11 @@ export type ProviderFile = Omit<UpstreamFile, 'workspaceId'> & {
   workspaceId: string | null;
   /** Why the provider found the file unusable for training (Together checks each upload); null otherwise. */
   validationError?: string | null;
+  /**
+   * The kind of rows the provider found in it, as it names them (Together's `dataset_format`, lower case:
+   * `instruction`, `conversation`, `preference…`); null or absent when it does not say.
+   */
+  rowFormat?: string | null;
 };
 
 export interface ProviderUpload {

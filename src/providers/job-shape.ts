@@ -17,3 +17,11 @@ export const onTogether = (job: JobShape): job is TogetherJobView & { metricsSna
 
 /** The id the job's upstream knows it by (a Together job's public id carries its provider). */
 export const upstreamJobId = (job: JobShape): string => (onTogether(job) ? job.upstreamJobId : job.id);
+
+/**
+ * The provider's own word for the job's status, as its API sends it: on Together its raw status
+ * (`compressing`, `cancel_requested`, …), kept beside the mapped one; on Nscale its wire status, which
+ * is the gateway's vocabulary already (`status` as read, lowercase). Read from the job the gateway has
+ * (a query's load, a live snapshot): it costs no upstream call of its own.
+ */
+export const providerStatusOf = (job: JobShape): string => (onTogether(job) ? job.upstreamStatus : job.status);

@@ -56,5 +56,6 @@ export function togetherFile(file: TogetherFile): ProviderFile {
     workspaceId: null,
     columns: null,
     validationError: file.validationError,
+    rowFormat: file.datasetFormat,
   };
 }

@@ -5,14 +5,15 @@
  * shape as Nscale's checks (validate-job-input.ts). Then the request to send, in the Together client's
  * input (the gateway's defaults are the GraphQL input's; nothing is filled here).
  */
+import { satisfiesLimit, togetherBatchSizeLimit, togetherCheckpointsLimit } from '../contract/hyperparameter-limits.js';
 import type { Problem } from '../errors/input-problems.js';
 import { upstreamId } from '../providers/provider-ids.js';
-import { isUpstreamError } from '../upstream/errors.js';
 import type { TogetherCreateJobInput } from '../upstream/together/create-job-input.js';
 import type { TogetherModelLimits } from '../upstream/together/wire-files.js';
 import type { GatewayContext } from './context.js';
 import { refusedByProvider, type JobArgs } from './job-args.js';
 import { repositoryAndTokenProblems } from './validate-export-input.js';
+import { checkFile, fileIds } from './validate-together-files.js';
 
 type Check = (field: string, ok: boolean, message: () => string) => void;
 
@@ -36,10 +37,11 @@ export async function validateTogetherJob(
       `${show(args.name)} must be 1 to 64 letters, digits, "-", "_" or "." on Together (it names the trained model)`,
   );
   const ids = fileIds(args, problems);
+  const dpo = args.hyperparameters.dpo != null;
   const [model] = await Promise.all([
     ctx.loaders().baseModel.load(String(args.baseModelId)),
-    checkFile(ctx, ids.training, 'files.trainingFileId', problems),
-    checkFile(ctx, ids.validation, 'files.validationFileId', problems),
+    checkFile(ctx, ids.training, 'files.trainingFileId', dpo, problems),
+    checkFile(ctx, ids.validation, 'files.validationFileId', dpo, problems),
   ]);
   const limits = model?.togetherLimits;
   if (!model || !limits)
@@ -53,35 +55,6 @@ export async function validateTogetherJob(
     problems.push(...repositoryAndTokenProblems(args.huggingFaceExport, 'huggingFaceExport.'));
   if (problems.length > 0 || !ids.training) return { ok: false, problems };
   return { ok: true, job: togetherInput(args, ids.training, ids.validation, fromCheckpoint) };
-}
-
-function fileIds(args: JobArgs, problems: Problem[]): { training: string | null; validation: string | null } {
-  const own = (id: string | number | null | undefined, field: string): string | null => {
-    if (id == null) return null;
-    try {
-      return upstreamId('together', String(id), field);
-    } catch (error) {
-      problems.push({ field, message: (error as Error).message });
-      return null;
-    }
-  };
-  return {
-    training: own(args.files?.trainingFileId, 'files.trainingFileId'),
-    validation: own(args.files?.validationFileId, 'files.validationFileId'),
-  };
-}
-
-/** The file exists for this key and Together found it usable (Together checks each upload). */
-async function checkFile(ctx: GatewayContext, id: string | null, field: string, problems: Problem[]): Promise<void> {
-  if (id === null) return;
-  try {
-    const file = await ctx.loaders().file.load(id);
-    if (file.validationError)
-      problems.push({ field, message: `${field}: ${show(file.id)} failed Together’s checks: ${file.validationError}` });
-  } catch (error) {
-    if (!isUpstreamError(error) || (error.code !== 'NOT_FOUND' && error.code !== 'FORBIDDEN')) throw error;
-    problems.push({ field, message: `${field}: ${show(`together:${id}`)} is not a file of this account` });
-  }
 }
 
 /** The settings' problems against a Together model's limits (also `analyzeDataset`'s check there). */
@@ -142,7 +115,7 @@ function checkSettings(
   if (h.nCheckpoints != null)
     check(
       'hyperparameters.nCheckpoints',
-      integerBetween(h.nCheckpoints, 1, limits.maxCheckpoints),
+      satisfiesLimit(togetherCheckpointsLimit(limits), h.nCheckpoints),
       () => `${h.nCheckpoints} is not an integer from 1 to ${limits.maxCheckpoints} for ${m}`,
     );
   if (h.dpo) check('hyperparameters.dpo.beta', h.dpo.beta > 0, () => `${h.dpo?.beta} is not a number above 0`);
@@ -175,16 +148,15 @@ function checkSettings(
 
 /** A batch size given is within the model's range for the training chosen; omitted, Together's default applies. */
 function checkBatchSize(h: JobArgs['hyperparameters'], limits: TogetherModelLimits, check: Check): void {
-  const full = !h.lora.enabled;
-  const range = full ? limits.full : limits.lora;
+  const method = { full: !h.lora.enabled, dpo: h.dpo != null };
+  const range = togetherBatchSizeLimit(limits, method);
   const batch = h.batchSize;
   if (!range || batch == null) return;
-  const max = h.dpo ? range.maxDpo : range.max;
-  const kind = `${full ? 'full' : 'LoRA'} ${h.dpo ? 'DPO' : 'SFT'}`;
+  const kind = `${method.full ? 'full' : 'LoRA'} ${method.dpo ? 'DPO' : 'SFT'}`;
   check(
     'hyperparameters.batchSize',
-    integerBetween(batch, range.min, max),
-    () => `${batch} is not an integer from ${range.min} to ${max} for ${kind} training of ${limits.modelName}`,
+    satisfiesLimit(range, batch),
+    () => `${batch} is not an integer from ${range.min} to ${range.max} for ${kind} training of ${limits.modelName}`,
   );
 }
 

@@ -220,7 +220,12 @@ export const DatasetAnalysisRef = builder.objectRef<AnalyzedDataset>('DatasetAna
     'before anything is uploaded or paid for. Problems in the data are entries here, not errors.',
   fields: (t) => ({
     baseModelId: t.exposeID('baseModelId', { description: 'The base model analysed for.' }),
-    contextLength: t.exposeInt('contextLength', { description: 'Tokens one row may hold.' }),
+    contextLength: t.exposeInt('contextLength', {
+      description:
+        'Tokens one row may hold in training: the sequence length the provider trains on, which may be below ' +
+        "`BaseModel.contextLength` (on Together the model's SFT limit, `max_seq_length`: 32,768 for Llama 3.1 8B " +
+        'against a context of 131,072).',
+    }),
     tokenizer: t.field({
       type: TokenizerRef,
       description: 'The tokenizer and chat template used.',

@@ -55,6 +55,7 @@ builder.queryFields((t) => ({
     type: DatasetRef,
     nullable: true,
     description: 'One dataset by id; null with a NOT_FOUND error when the caller cannot see it.',
+    extensions: { nscaleOnly: true },
     args: { id: t.arg.id({ required: true, description: 'The dataset id.' }) },
     resolve: (_root, args, ctx) => ctx.loaders().datasetById.load(String(args.id)),
   }),
@@ -67,7 +68,11 @@ builder.mutationFields((t) => ({
       'Create a dataset from uploaded files. A blank name or a malformed file id is refused before any ' +
       'upstream call, every problem as its own BAD_USER_INPUT error with `extensions.field`; unknown ' +
       'file ids are refused the same way.',
-    extensions: { inputProblems: (args: { input: CreateDatasetArgs }) => datasetInputProblems(args.input) },
+    extensions: {
+      // Refused on another provider before its input is checked (server/use-input-problems.ts).
+      nscaleOnly: true,
+      inputProblems: (args: { input: CreateDatasetArgs }) => datasetInputProblems(args.input),
+    },
     args: { input: t.arg({ type: CreateDatasetInput, required: true, description: 'The dataset to create.' }) },
     resolve: (_root, { input }, ctx) =>
       ctx.services.client.createDataset(
@@ -82,6 +87,7 @@ builder.mutationFields((t) => ({
   }),
   deleteDataset: t.id({
     description: 'Delete a dataset; returns its id. Jobs that used it keep running.',
+    extensions: { nscaleOnly: true },
     args: { id: t.arg.id({ required: true, description: 'The dataset id.' }) },
     resolve: async (_root, args, ctx) => {
       try {

@@ -29,9 +29,15 @@ builder.mutationFields((t) => ({
     type: HuggingFaceExportRef,
     description:
       'Export the adapter of a COMPLETED job to a Hugging Face repository; any other status gives ' +
-      'CONFLICT. The user name, repository and token form are checked first: every problem is its own ' +
-      'BAD_USER_INPUT error with `extensions.field`.',
-    extensions: { inputProblems: (args: { input: ExportArgs }) => exportInputProblems(args.input) },
+      'CONFLICT. On a provider other than Nscale it is refused first, with BAD_USER_INPUT naming the provider ' +
+      '(`extensions.provider`; on Together, choose the export at creation: `CreateJobInput.huggingFaceExport`). ' +
+      'Then the user name, repository and token form are checked: every problem is its own BAD_USER_INPUT ' +
+      'error with `extensions.field`.',
+    extensions: {
+      // Refused on another provider before its input is checked (server/use-input-problems.ts).
+      nscaleOnly: true,
+      inputProblems: (args: { input: ExportArgs }) => exportInputProblems(args.input),
+    },
     args: {
       input: t.arg({
         type: ExportJobToHuggingFaceInput,

@@ -241,7 +241,13 @@ export const CreateJobInput = builder.inputType('CreateJobInput', {
     'reaches the upstream: every problem comes back as its own BAD_USER_INPUT error with `extensions.field`, ' +
     'its path in this input (`hyperparameters.lora.r`). A refusal of Together’s own names its field the same way.',
   fields: (t) => ({
-    name: t.string({ required: true, description: 'The job name.' }),
+    name: t.string({
+      required: true,
+      description:
+        'The job name. On Together 1 to 64 letters, digits, "-", "_" or "." (anything else is BAD_USER_INPUT on ' +
+        '`name`): Together names the trained model after it, `user/<model>-<name>-<suffix>`, which is then the ' +
+        "job's `name`.",
+    }),
     baseModelId: t.id({ required: true, description: 'Id of the base model to fine-tune (see `baseModels`).' }),
     dataset: t.field({
       type: JobDatasetInput,

@@ -10,7 +10,7 @@ import type { GatewayContext } from '../resolvers/context.js';
 import { isUpstreamError } from '../upstream/errors.js';
 import type { Metrics } from '../upstream/schemas.js';
 import { builder } from './builder.js';
-import { upstreamJobId, type JobShape } from '../providers/job-shape.js';
+import { providerStatusOf, upstreamJobId, type JobShape } from '../providers/job-shape.js';
 import { JobRef } from './job.js';
 import { withTotals } from './metrics.js';
 
@@ -55,9 +55,13 @@ builder.objectFields(JobRef, (t) => ({
   progress: t.float({
     nullable: true,
     description:
-      'Share of the training steps done, from 0 to 1 (the latest step of `metrics` over its `trainingSteps`). ' +
+      'Share of the training steps done, from 0 to 1 (the latest step of `metrics` over its `trainingSteps`): ' +
+      'of the training, not of the whole job. ' +
       'QUEUED and STARTING: 0. RUNNING: the share so far (0 before the first step). COMPLETED: 1. ' +
       'FAILED or CANCELLED: the share reached when it stopped (0 if it never trained). ' +
+      'A job may reach 1 and stay RUNNING a while: its training is done and the provider is packaging and ' +
+      'storing the output (`providerStatus` `compressing`, then `uploading`, on Together); `providerStatus` ' +
+      'also tells a job being cancelled (`cancel_requested`), whose share stays where it stopped. ' +
       'Null when the upstream does not say how many steps the training takes.',
     resolve: async (job, _args, ctx) => {
       if (job.status === 'completed') return 1;
@@ -68,13 +72,18 @@ builder.objectFields(JobRef, (t) => ({
   estimatedSecondsLeft: t.int({
     nullable: true,
     description:
-      'Estimated seconds until training ends, at the pace of the steps done so far. ' +
+      'Estimated seconds until training ends, at the pace of the steps done so far: not until the job is ' +
+      'COMPLETED, since packaging and storing the output after the last step is not counted. ' +
       'RUNNING: the steps left times the time per step since `startedAt`, less the time since the latest step (never below 0); ' +
-      'null before the first step. COMPLETED: 0. QUEUED and STARTING: null (the wait for capacity is unknown). ' +
+      'null before the first step; 0 once training is done while the job is still RUNNING (`providerStatus` ' +
+      '`compressing` or `uploading` on Together: the output is being packaged). A job being cancelled ' +
+      '(`providerStatus` `cancel_requested`) is RUNNING until the provider has stopped it: null then, as for ' +
+      'CANCELLED (its training will not finish). ' +
+      'COMPLETED: 0. QUEUED and STARTING: null (the wait for capacity is unknown). ' +
       'FAILED and CANCELLED: null (it will not finish).',
     resolve: async (job, _args, ctx) => {
       if (job.status === 'completed') return 0;
-      if (job.status !== 'running') return null;
+      if (job.status !== 'running' || providerStatusOf(job) === 'cancel_requested') return null;
       return secondsLeft(job.startedAt, await metricsOf(job, ctx), ctx.services.now());
     },
   }),

@@ -11,7 +11,8 @@ import { togetherSession } from '../resolvers/together-session.js';
 import { validateTogetherJob } from '../resolvers/validate-together-job.js';
 import { isUpstreamError } from '../upstream/errors.js';
 import type { Job } from '../upstream/schemas.js';
-import { onTogether, upstreamJobId, type JobShape } from '../providers/job-shape.js';
+import { onTogether, providerStatusOf, upstreamJobId, type JobShape } from '../providers/job-shape.js';
+import { gatewayStatus, TOGETHER_STATUSES, type TogetherStatus } from '../upstream/together/job-status.js';
 import { BaseModelRef } from './base-model.js';
 import { builder } from './builder.js';
 import { DatasetRef } from './dataset.js';
@@ -35,6 +36,35 @@ export const JobStatusEnum = builder.enumType('JobStatus', {
   ) as Record<Uppercase<JobStatusWire>, { value: JobStatusWire; description: string }>,
 });
 
+/** Together's statuses (its OpenAPI `FinetuneJobStatus`), what each means, for `Job.providerStatus`. */
+const TOGETHER_STATUS_TEXT: Record<TogetherStatus, string> = {
+  pending: 'accepted, not yet scheduled',
+  queued: 'waiting for GPUs',
+  running: 'training',
+  compressing: 'training done, the output weights being compressed',
+  uploading: 'training done, the output being stored',
+  cancel_requested: 'a cancel asked for and not yet done: a step may still land',
+  cancelled: 'stopped by a cancel',
+  error: 'stopped by an error',
+  completed: 'finished, the output ready',
+};
+
+const PROVIDER_STATUS_TEXT = [
+  "The provider's own word for where the job is, as its API reports it: for display, to tell a user what a " +
+    'job is doing within its `status` ("Packaging the model…", "Cancelling…"). Branch on `status`, which means ' +
+    "the same on every provider; these words are each provider's own, and a provider may add one: show a word " +
+    'you do not know as it is. Read with the job, at no extra upstream call; `jobUpdated` and `jobsUpdated` send ' +
+    'an event when it alone changes, to a subscription that selects it.',
+  `On Nscale: its status as sent, the same as \`status\` in lowercase (${JOB_STATUSES.map((s) => `\`${s}\``).join(', ')}).`,
+  'On Together: its `FinetuneJobStatus`, each value shown here with the `status` it gives: ' +
+    TOGETHER_STATUSES.map((s) => `\`${s}\` (${TOGETHER_STATUS_TEXT[s]}) → ${gatewayStatus(s).toUpperCase()}`).join(
+      '; ',
+    ) +
+    '. So a Together job may stay RUNNING with its training done (`compressing`, then `uploading`: `progress` 1, ' +
+    '`estimatedSecondsLeft` 0, for minutes) or while it is being cancelled (`cancel_requested`).',
+  'Null only from a provider that reports no status word of its own.',
+].join(' ');
+
 const JobErrorRef = builder.objectRef<NonNullable<Job['error']>>('JobError').implement({
   description: 'Why a job failed.',
   fields: (t) => ({
@@ -42,6 +72,10 @@ const JobErrorRef = builder.objectRef<NonNullable<Job['error']>>('JobError').imp
     message: t.exposeString('message', { nullable: true, description: 'What went wrong, when the upstream says.' }),
   }),
 });
+
+const JOB_NAME =
+  'The job name. On Together the name Together gives the trained model, `user/<model>-<name>-<suffix>`, ' +
+  'of which the `name` sent to `createJob` is the middle part.';
 
 export const JobRef = builder.objectRef<JobShape>('Job').implement({
   description:
@@ -58,11 +92,16 @@ export const JobRef = builder.objectRef<JobShape>('Job').implement({
     id: t.exposeID('id', {
       description: "The job's id: Nscale's as the upstream gives it; on Together, `together:` and Together's id.",
     }),
-    name: t.exposeString('name', { description: 'The job name.' }),
+    name: t.exposeString('name', { description: JOB_NAME }),
     status: t.field({
       type: JobStatusEnum,
       description: 'Where the job is in its life.',
       resolve: (job) => job.status,
+    }),
+    providerStatus: t.string({
+      nullable: true,
+      description: PROVIDER_STATUS_TEXT,
+      resolve: (job) => providerStatusOf(job),
     }),
     baseModelId: t.exposeID('baseModelId', { description: 'Id of the base model being fine-tuned.' }),
     baseModel: t.field({
@@ -212,8 +251,9 @@ builder.mutationFields((t) => ({
       'Start a fine-tuning job. It is billed by the tokens it trains on (`costEstimate` prices it): on Nscale at ' +
       'least $2.00 a job; Together has no minimum. The input is checked in full first, against the provider’s own rules (see ' +
       '`HyperparametersInput`): an invalid job never reaches the upstream, and each problem comes back as its ' +
-      'own BAD_USER_INPUT error naming its input path (`extensions.field`). What only Together can check (that ' +
-      'the files suit the training chosen, that the job of `fromCheckpoint` exists) is its refusal, a ' +
+      'own BAD_USER_INPUT error naming its input path (`extensions.field`): on Together also that the files ' +
+      'suit the training chosen, where Together reported their rows. What only Together can check (that the ' +
+      'job of `fromCheckpoint` exists, the files whose rows it did not report) is its refusal, a ' +
       'BAD_USER_INPUT naming the field the same way. Check the data and the price first with `analyzeDataset` ' +
       'and `costEstimate`.',
     args: { input: t.arg({ type: CreateJobInput, required: true, description: 'The job to start.' }) },

@@ -64,7 +64,9 @@ const MetricPointRef = builder.objectRef<MetricPoint>('MetricPoint').implement({
     }),
     perplexity: t.exposeFloat('perplexity', {
       nullable: true,
-      description: 'Validation perplexity; only at evaluation steps, null elsewhere.',
+      description:
+        'Validation perplexity, as Nscale reports it; only at evaluation steps, null elsewhere. Always null on ' +
+        'Together, which does not report it (and the gateway does not compute it from `validationLoss`).',
     }),
   }),
 });

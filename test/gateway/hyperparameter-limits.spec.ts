@@ -1,8 +1,9 @@
 /**
  * `BaseModel.hyperparameterLimits` on both providers: what it says (Nscale's fixed rules, each Together
  * model's own limits), that it costs the upstream nothing beyond the catalogue, and that it agrees with
- * the gateway's own checks of `createJob` at every boundary: each value the field takes is accepted and
- * each it refuses is refused, naming the field, and a job at the accepted extremes is created.
+ * the gateway's own checks of `createJob` at every boundary, the checkpoints' and each training method's
+ * batch sizes too: each value the field takes is accepted and each it refuses is refused, naming the
+ * field, and a job at the accepted extremes is created (each method's: hyperparameter-limits-methods.spec.ts).
  */
 import { getNamedType, isInputObjectType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +22,8 @@ const TOGETHER = { authorization: 'Bearer demo-token', 'x-provider': 'together' 
 const TOGETHER_MODEL = 'meta-llama/Llama-3.2-3B-Instruct';
 
 const LIMIT = 'min max maxExclusive integer allowedValues default';
-const LIMITS = `hyperparameterLimits { nEpochs { ${LIMIT} } nEvals { ${LIMIT} } batchSize { ${LIMIT} } learningRate { ${LIMIT} } warmupRatio { ${LIMIT} } weightDecay { ${LIMIT} } lora { r { ${LIMIT} } alpha { ${LIMIT} } dropout { ${LIMIT} } } }`;
+const BATCH_SIZES = `batchSizes { loraSft { ${LIMIT} } loraDpo { ${LIMIT} } fullSft { ${LIMIT} } fullDpo { ${LIMIT} } }`;
+const LIMITS = `hyperparameterLimits { nEpochs { ${LIMIT} } nEvals { ${LIMIT} } batchSize { ${LIMIT} } learningRate { ${LIMIT} } warmupRatio { ${LIMIT} } weightDecay { ${LIMIT} } lora { r { ${LIMIT} } alpha { ${LIMIT} } dropout { ${LIMIT} } } nCheckpoints { ${LIMIT} } ${BATCH_SIZES} }`;
 const PATHS = [
   'nEpochs',
   'nEvals',
@@ -33,6 +35,26 @@ const PATHS = [
   'lora.alpha',
   'lora.dropout',
 ] as const;
+const DPO = { dpo: { beta: 0.1 } };
+const FULL = { lora: { enabled: false } };
+/**
+ * A limit, the input field it bounds, the training method that chooses it, and the field `createJob`
+ * names when it refuses that method on a model whose limit is null.
+ */
+interface Case {
+  limit: string;
+  field: string;
+  method: Record<string, unknown>;
+  refusedAs?: string;
+}
+const CASES: Case[] = [
+  ...PATHS.map((path) => ({ limit: path, field: path, method: {} })),
+  { limit: 'nCheckpoints', field: 'nCheckpoints', method: {}, refusedAs: 'nCheckpoints' },
+  { limit: 'batchSizes.loraSft', field: 'batchSize', method: {} },
+  { limit: 'batchSizes.loraDpo', field: 'batchSize', method: DPO, refusedAs: 'dpo' },
+  { limit: 'batchSizes.fullSft', field: 'batchSize', method: FULL, refusedAs: 'lora.enabled' },
+  { limit: 'batchSizes.fullDpo', field: 'batchSize', method: { ...FULL, ...DPO }, refusedAs: 'lora.enabled' },
+];
 type Limits = Record<string, any>;
 
 async function gql(headers: Record<string, string>, query: string, variables?: object): Promise<GraphQLResponse> {
@@ -84,18 +106,22 @@ const limitsOf = async (headers: Record<string, string>, id: string): Promise<Li
   return answer.data!.baseModel.hyperparameterLimits as Limits;
 };
 
-const at = (limits: Limits, path: string): NumericLimit =>
-  path.split('.').reduce((object: any, key) => object[key], limits) as NumericLimit;
+const at = (limits: Limits, path: string): NumericLimit | null =>
+  path.split('.').reduce((object: any, key) => object[key], limits) as NumericLimit | null;
 
-/** `{ lora: { r: 8 } }` for `lora.r`. */
-const settingAt = (path: string, value: number): Record<string, unknown> =>
-  path.split('.').reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Record<string, unknown>;
+/** `{ lora: { r: 8 } }` for `lora.r`; with the case's method, `{ batchSize: 8, lora: { enabled: false } }`. */
+const settingAt = (path: string, value: number, method: Record<string, unknown> = {}): Record<string, unknown> => {
+  const [head, tail] = path.split('.') as [string, string?];
+  const inner = tail ? { ...(method[head] as object), [tail]: value } : value;
+  return { ...method, [head]: inner };
+};
 
-/** One line per setting: "integer 1 to 20, default 1", "number 0 up to 1 (excluded), default 0". */
+/** One line per limit: "integer 1 to 20, default 1", "number 0 up to 1 (excluded), default 0", "null". */
 const rows = (limits: Limits) =>
   Object.fromEntries(
-    PATHS.map((path) => {
+    CASES.map(({ limit: path }) => {
       const l = at(limits, path);
+      if (l === null) return [path, 'null'];
       const range = `${l.min} ${l.maxExclusive ? 'up to' : 'to'} ${l.max ?? 'any'}${l.maxExclusive ? ' (excluded)' : ''}`;
       const only = l.allowedValues ? ` (only ${l.allowedValues.join(' ')})` : '';
       return [path, `${l.integer ? 'integer' : 'number'} ${range}${only}, default ${l.default}`];
@@ -118,10 +144,15 @@ describe('BaseModel.hyperparameterLimits', () => {
     expect(rows(await limitsOf(NSCALE, LLAMA_INSTRUCT))).toMatchInlineSnapshot(`
       {
         "batchSize": "integer 4 to 32 (only 4 8 12 16 20 24 28 32), default 4",
+        "batchSizes.fullDpo": "null",
+        "batchSizes.fullSft": "null",
+        "batchSizes.loraDpo": "null",
+        "batchSizes.loraSft": "integer 4 to 32 (only 4 8 12 16 20 24 28 32), default 4",
         "learningRate": "number 1e-8 to 0.01, default 0.00001",
         "lora.alpha": "integer 1 to 64, default 8",
         "lora.dropout": "number 0 to 1, default 0",
         "lora.r": "integer 1 to 64, default 8",
+        "nCheckpoints": "null",
         "nEpochs": "integer 1 to 20, default 1",
         "nEvals": "integer 0 to 100, default 0",
         "warmupRatio": "number 0 to 1, default 0",
@@ -132,10 +163,15 @@ describe('BaseModel.hyperparameterLimits', () => {
     expect(rows(await limitsOf(TOGETHER, TOGETHER_MODEL))).toMatchInlineSnapshot(`
       {
         "batchSize": "integer 8 to 32, default 32",
+        "batchSizes.fullDpo": "integer 8 to 8, default 8",
+        "batchSizes.fullSft": "integer 8 to 16, default 16",
+        "batchSizes.loraDpo": "integer 8 to 16, default 16",
+        "batchSizes.loraSft": "integer 8 to 32, default 32",
         "learningRate": "number 1e-7 to 1, default 0.00001",
         "lora.alpha": "integer 1 to any, default 8",
         "lora.dropout": "number 0 up to 1 (excluded), default 0",
         "lora.r": "integer 1 to 64, default 8",
+        "nCheckpoints": "integer 1 to 20, default 1",
         "nEpochs": "integer 1 to 20, default 1",
         "nEvals": "integer 0 to 100, default 0",
         "warmupRatio": "number 0 up to 1 (excluded), default 0",
@@ -178,7 +214,10 @@ describe('BaseModel.hyperparameterLimits', () => {
       [TOGETHER, TOGETHER_MODEL],
     ] as const) {
       const limits = await limitsOf(headers, model);
-      expect(PATHS.filter((path) => at(limits, path).integer !== isInt(path))).toEqual([]);
+      const wrong = CASES.filter(
+        ({ limit, field }) => at(limits, limit) && at(limits, limit)!.integer !== isInt(field),
+      );
+      expect(wrong).toEqual([]);
     }
   });
 });
@@ -196,34 +235,41 @@ const PROVIDERS = [
   { name: 'together', headers: TOGETHER, model: TOGETHER_MODEL, data: () => ({ files: togetherFiles }) },
 ] as const;
 
-describe.each(PROVIDERS)("createJob's checks on $name", ({ headers, model, data }) => {
-  it('take exactly the values the limits take, at every boundary', async () => {
+describe.each(PROVIDERS)("createJob's checks on $name", ({ name, headers, model, data }) => {
+  it('take exactly the values the limits take, at every boundary, for every training method', async () => {
     const limits = await limitsOf(headers, model);
+    // Nscale has no checkpoints, DPO nor full training; this Together model has all.
+    expect(CASES.filter(({ limit }) => at(limits, limit) === null).map(({ limit }) => limit)).toEqual(
+      name === 'nscale' ? ['nCheckpoints', 'batchSizes.loraDpo', 'batchSizes.fullSft', 'batchSizes.fullDpo'] : [],
+    );
     resetStats();
     const disagreements: string[] = [];
     let refused = 0;
-    for (const path of PATHS) {
+    for (const { limit: path, field, method } of CASES) {
       const limit = at(limits, path);
+      if (limit === null) continue;
       const values = boundaryValues(limit);
       const verdicts = await Promise.all(
         values.map(async (value) => {
           // A blank name is refused too: every job is refused, and none reaches the upstream.
-          const input = { name: ' ', baseModelId: model, ...data(), hyperparameters: settingAt(path, value) };
+          const input = { name: ' ', baseModelId: model, ...data(), hyperparameters: settingAt(field, value, method) };
           const answer = await gql(headers, CREATE, { i: input });
           const fields = (answer.errors ?? []).map((e) => e.extensions?.field as string | undefined);
           expect(fields).toContain('name');
-          return !fields.includes(`hyperparameters.${path}`);
+          return !fields.includes(`hyperparameters.${field}`);
         }),
       );
       values.forEach((value, i) => {
         const taken = verdicts[i]!;
         if (!taken) refused += 1;
         if (taken !== satisfiesLimit(limit, value))
-          disagreements.push(`${path} = ${value}: createJob ${taken ? 'takes' : 'refuses'} it, the limits do not`);
+          disagreements.push(
+            `${path}: ${field} = ${value}: createJob ${taken ? 'takes' : 'refuses'} it, the limits do not`,
+          );
       });
     }
     expect(disagreements).toEqual([]);
-    expect(refused).toBeGreaterThanOrEqual(PATHS.length);
+    expect(refused).toBeGreaterThanOrEqual(CASES.filter(({ limit }) => at(limits, limit) !== null).length);
     expect(stack.calls()).not.toHaveProperty('POST /jobs');
     expect(togetherCalls()).not.toHaveProperty('POST /fine-tunes');
   });
@@ -235,8 +281,8 @@ describe.each(PROVIDERS)("createJob's checks on $name", ({ headers, model, data 
       limit.max === null ? limit.default : limit.maxExclusive ? limit.max / 2 : limit.max;
     const hyperparameters = PATHS.reduce<Record<string, any>>((all, path) => {
       const [head, tail] = path.split('.');
-      if (tail) all[head!] = { ...all[head!], [tail]: largest(at(limits, path)) };
-      else all[head!] = largest(at(limits, path));
+      if (tail) all[head!] = { ...all[head!], [tail]: largest(at(limits, path)!) };
+      else all[head!] = largest(at(limits, path)!);
       return all;
     }, {});
     const answer = await gql(headers, CREATE, {

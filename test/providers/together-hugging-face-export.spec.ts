@@ -133,3 +133,40 @@ describe('a Hugging Face export chosen at creation', () => {
     expect(Object.values(stack.togetherSimulator!.stats()).every((n) => n === 0)).toBe(true);
   });
 });
+
+describe('exportJobToHuggingFace on Together', () => {
+  const EXPORT = 'mutation($i: ExportJobToHuggingFaceInput!) { exportJobToHuggingFace(input: $i) { id } }';
+  const refusal = {
+    message: expect.stringMatching(/^This operation is not available on provider together yet: it runs on nscale only/),
+    extensions: { code: 'BAD_USER_INPUT', provider: 'together' },
+  };
+
+  it('is refused for the provider before its input is checked: one refusal, no field errors', async () => {
+    const badToken = 'hf_short-and-secret';
+    const res = await gql(EXPORT, TOGETHER, {
+      i: { jobId: 'x'.repeat(300), userId: 'someone', accessToken: badToken, repositoryId: 'no-slash' },
+    });
+    expect(res.errors).toEqual([expect.objectContaining({ ...refusal, path: ['exportJobToHuggingFace'] })]);
+    expect(JSON.stringify(res)).not.toContain(badToken);
+    expect(Object.values(stack.togetherSimulator!.stats()).every((n) => n === 0)).toBe(true);
+    expect(Object.values(stack.simulator.stats()).every((n) => n === 0)).toBe(true);
+  });
+
+  it('is refused the same way when the input is valid', async () => {
+    const res = await gql(EXPORT, TOGETHER, {
+      i: { jobId: 'together:ft-1', userId: 'someone', accessToken: TOKEN, repositoryId: 'someone/repo' },
+    });
+    expect(res.errors).toEqual([expect.objectContaining(refusal)]);
+  });
+
+  it('still checks the input first on Nscale, every problem with its field', async () => {
+    const res = await gql(EXPORT, headersFor(DEMO), {
+      i: { jobId: 'j', userId: 'someone', accessToken: 'hf_short', repositoryId: 'no-slash' },
+    });
+    expect(res.errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([
+      ['BAD_USER_INPUT', 'accessToken'],
+      ['BAD_USER_INPUT', 'repositoryId'],
+    ]);
+    expect(Object.values(stack.simulator.stats()).every((n) => n === 0)).toBe(true);
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * Together's status walk onto the gateway's `JobStatus` (the Nscale client's vocabulary), so that
  * resolvers, filters and live updates treat both providers alike. The raw status stays on the job
- * (`upstreamStatus`) for what the gateway's set cannot say.
+ * (`upstreamStatus`, which the API shows as `Job.providerStatus`) for what the gateway's set cannot say.
  *
  * - `pending` (accepted, not yet scheduled) and `queued` (waiting for GPUs) → `queued`: nothing runs yet.
  * - `running`, and `compressing` / `uploading` (training done, the weights being packed and stored)
