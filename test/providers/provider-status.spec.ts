@@ -94,6 +94,9 @@ describe('Job.providerStatus on Together', () => {
     const read = await onTogether(jobQuery('Cancelling', 'status providerStatus'), { id: job.id });
     expect(read.body.data?.job).toEqual({ status: 'RUNNING', providerStatus: 'cancel_requested' });
     expect(read.calls).toEqual({ 'GET /fine-tunes/{id}': 1 });
+    // Its training will not finish: no estimate of when it would, as for CANCELLED.
+    const estimate = await onTogether(jobQuery('CancellingLeft', 'status estimatedSecondsLeft'), { id: job.id });
+    expect(estimate.body.data?.job).toEqual({ status: 'RUNNING', estimatedSecondsLeft: null });
 
     clock.at(job, 0.6); // past the simulator's cancel grace (2 % of the run)
     const ended = await onTogether(jobQuery('Cancelled', 'status providerStatus'), { id: job.id });
