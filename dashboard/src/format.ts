@@ -15,8 +15,22 @@ export function formatLoss(value: number | null | undefined): string {
   return value === null || value === undefined ? '—' : value.toFixed(4);
 }
 
+/**
+ * An amount in its currency, with at least two significant digits below one unit: a job priced at
+ * $0.0055 reads "$0.0055", never "$0.01" (nor a cheap one "$0.00"); $0.123 reads "$0.12", $12.5 "$12.50".
+ */
 export function formatMoney(amount: number, currency: string): string {
-  return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(amount);
+  const usual = new Intl.NumberFormat(undefined, { style: 'currency', currency });
+  const cents = usual.resolvedOptions().maximumFractionDigits ?? 2;
+  const size = Math.abs(amount);
+  if (size === 0 || size >= 1) return usual.format(amount);
+  const digits = Math.min(20, Math.max(cents, Math.ceil(-Math.log10(size)) + 1));
+  return new Intl.NumberFormat(undefined, {
+    style: 'currency',
+    currency,
+    minimumFractionDigits: cents,
+    maximumFractionDigits: digits,
+  }).format(amount);
 }
 
 export const STATUSES = ['QUEUED', 'STARTING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;

@@ -216,8 +216,8 @@ export const BaseModels = graphql(`
 `);
 
 export const UploadFile = graphql(`
-  mutation UploadFile($file: Upload!) {
-    uploadFile(file: $file) {
+  mutation UploadFile($file: Upload!, $csvColumns: CsvColumnsInput) {
+    uploadFile(file: $file, csvColumns: $csvColumns) {
       id
       name
       bytes

@@ -54,7 +54,7 @@ describe.skipIf(!CHROMIUM)(`dashboard on Together in Chromium${SKIP_REASON}`, ()
     const page = await open('/dashboard/#/new');
     await page.getByRole('link', { name: 'Datasets' }).waitFor(); // Nscale first: it has datasets
     await page.getByLabel('Provider').selectOption('together');
-    // Together has no datasets: no Datasets page, no column pickers, no dataset step.
+    // Together has no datasets: no Datasets page, no dataset step (columns are picked per upload).
     await page.getByTestId('files-note').waitFor();
     expect(await page.getByRole('link', { name: 'Datasets' }).count()).toBe(0);
     stack.simulator.resetStats();
@@ -64,10 +64,12 @@ describe.skipIf(!CHROMIUM)(`dashboard on Together in Chromium${SKIP_REASON}`, ()
       .locator('input[type=file]')
       .first()
       .setInputFiles({ name: 'together.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) });
-    // Converted to Together's JSONL samples on the way (csvColumns' defaults: prompt, answer).
+    // Converted to Together's JSONL samples on the way, from the columns the header names plainly.
     await page.getByText(/^together\.jsonl: [\d,]+ bytes, uploaded\.$/).waitFor();
     await page.getByText('Converted to JSONL samples on upload.').waitFor();
-    expect(await page.getByLabel('Answer column').count()).toBe(0);
+    // The header leaves no doubt (prompt, answer): those columns are picked, and shown picked.
+    expect(await page.getByLabel('Prompt column').inputValue()).toBe('prompt');
+    expect(await page.getByLabel('Answer column').inputValue()).toBe('answer');
     expect(await page.getByRole('button', { name: 'Estimate the cost' }).count()).toBe(0);
     const models = await page.getByLabel('Base model').locator('option').allTextContents();
     expect(models.length).toBeGreaterThan(0);
@@ -76,7 +78,7 @@ describe.skipIf(!CHROMIUM)(`dashboard on Together in Chromium${SKIP_REASON}`, ()
     await page.getByLabel('Job name').fill('together-browser-journey');
     // Together's estimate-price, asked without a commit (nothing is created upstream for it).
     await page.getByTestId('estimate').waitFor({ timeout: 20_000 });
-    expect(await page.getByTestId('estimate').textContent()).toMatch(/^\$\d+\.\d\d for [\d,]+ tokens/);
+    expect(await page.getByTestId('estimate').textContent()).toMatch(/^\$\d+\.\d{2,} for [\d,]+ tokens/);
     expect(togetherCalls()['POST /fine-tunes/estimate-price']).toBeGreaterThan(0);
 
     await page.getByRole('button', { name: 'Start the job' }).click();

@@ -1,45 +1,74 @@
 /**
- * One CSV file input: uploads the chosen file at once, with a progress bar, and previews its columns.
- * The chosen File is handed on too (the pre-flight check sends it again); `problem` is shown beside it.
+ * One data file input: uploads the chosen file, with a progress bar, and previews its columns. The
+ * chosen File is handed on too (the pre-flight check sends it again); `problem` is shown beside it.
+ *
+ * Where the provider converts a CSV to samples on upload (Together), the service keeps no columns to
+ * preview and the conversion needs the prompt and answer columns first: the browser reads the header,
+ * the user picks them (converted-columns.tsx), and the upload names them (`csvColumns`); picking others
+ * uploads the file again. A JSONL file goes as it is. The gateway's refusal of the file (a picked column
+ * it does not find, a row it cannot convert: "row 48: the answer is empty") is shown beside the field.
  */
 import type { ComponentChildren } from 'preact';
-import { useId, useState } from 'preact/hooks';
-import { ApiError, upload } from '../api';
-import type { UploadFileMutation } from '../gql/graphql';
-import { UploadFile } from '../operations';
+import { useId, useRef, useState } from 'preact/hooks';
+import { ConvertedColumns, picksProblem, type ColumnPicks } from './converted-columns';
+import { readCsvStart, unambiguousColumns, type CsvStart } from './csv-header';
+import { CsvPreview, previewOf } from './csv-preview';
+import { useUpload, type UploadedFile } from './use-upload';
 
-export type UploadedFile = UploadFileMutation['uploadFile'];
+export type { UploadedFile } from './use-upload';
 
-export function CsvUpload(props: {
+interface Props {
   label: string;
   problem?: ComponentChildren;
   problemId?: string | undefined;
   /** The provider converts a CSV to samples on upload (Together): it has no columns to preview, and JSONL goes as is. */
   converts?: boolean;
+  /** The labels of the column pickers of a converted CSV. */
+  columnLabels?: { prompt: string; answer: string };
   onUploaded(file: UploadedFile | null, chosen: File | null): void;
-}) {
-  const id = useId();
-  const [fraction, setFraction] = useState<number | null>(null);
-  const [file, setFile] = useState<UploadedFile | null>(null);
-  const [error, setError] = useState<string | null>(null);
+}
 
-  const choose = async (chosen: File | undefined) => {
-    setFile(null);
-    setError(null);
-    props.onUploaded(null, null);
-    if (!chosen) return;
-    setFraction(0);
-    try {
-      const { uploadFile } = await upload(UploadFile, { file: chosen }, setFraction);
-      setFile(uploadFile);
-      props.onUploaded(uploadFile, chosen);
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setFraction(null);
-    }
+/** A CSV read in the browser, waiting for (or uploaded with) the columns picked from its header. */
+interface Converted {
+  chosen: File;
+  start: CsvStart;
+  picks: ColumnPicks;
+}
+
+const TRAINING_COLUMNS = { prompt: 'Prompt column', answer: 'Answer column' };
+
+export function CsvUpload(props: Props) {
+  const id = useId();
+  const upload = useUpload(props.onUploaded);
+  const [converted, setConverted] = useState<Converted | null>(null);
+  const latestRef = useRef<File | null>(null);
+
+  const sendConverted = (next: Converted) => {
+    setConverted(next);
+    const { prompt, answer } = next.picks;
+    if (picksProblem(next.picks) !== null || prompt === null || answer === null) upload.reset();
+    else void upload.send(next.chosen, { promptColumn: prompt, answerColumn: answer });
   };
 
+  const choose = async (chosen: File | undefined) => {
+    latestRef.current = chosen ?? null;
+    setConverted(null);
+    upload.reset();
+    if (!chosen) return;
+    if (!props.converts || /\.jsonl$/i.test(chosen.name)) return upload.send(chosen);
+    let start: CsvStart;
+    try {
+      start = await readCsvStart(chosen);
+    } catch (e) {
+      if (latestRef.current === chosen) upload.reset(e instanceof Error ? e.message : String(e));
+      return;
+    }
+    if (latestRef.current !== chosen) return; // another file was chosen meanwhile
+    sendConverted({ chosen, start, picks: unambiguousColumns(start.header) });
+  };
+
+  const errorId = `${id}-error`;
+  const describedBy = [props.problemId, upload.error ? errorId : null].filter(Boolean).join(' ') || undefined;
   return (
     <div class="upload">
       <label for={id}>{props.label}</label>
@@ -47,60 +76,50 @@ export function CsvUpload(props: {
         id={id}
         type="file"
         accept={props.converts ? '.csv,text/csv,.jsonl' : '.csv,text/csv'}
-        aria-describedby={props.problemId}
+        aria-describedby={describedBy}
         onChange={(e) => void choose(e.currentTarget.files?.[0])}
       />
       {props.problem}
-      {fraction !== null ? (
-        <progress
-          max={100}
-          value={Math.round(fraction * 100)}
-          aria-label={`Uploading: ${Math.round(fraction * 100)} %`}
+      {converted ? (
+        <ConvertedColumns
+          header={converted.start.header}
+          picks={converted.picks}
+          labels={props.columnLabels ?? TRAINING_COLUMNS}
+          onPick={(picks) => sendConverted({ ...converted, picks })}
         />
       ) : null}
-      {error ? (
-        <p class="error" role="alert">
-          {error}
+      {upload.fraction !== null ? (
+        <progress
+          max={100}
+          value={Math.round(upload.fraction * 100)}
+          aria-label={`Uploading: ${Math.round(upload.fraction * 100)} %`}
+        />
+      ) : null}
+      {upload.error ? (
+        <p class="error" id={errorId} role="alert">
+          {upload.error}
         </p>
       ) : null}
-      {file ? <CsvPreview file={file} converts={props.converts ?? false} /> : null}
+      {upload.file ? <Uploaded file={upload.file} converts={props.converts ?? false} /> : null}
+      {converted ? (
+        <CsvPreview
+          columns={previewOf(converted.start.header, converted.start.rows)}
+          caption={`${converted.chosen.name}: its columns and first values`}
+        />
+      ) : null}
     </div>
   );
 }
 
-/** The uploaded file's size and a table of its columns with their first values (up to three rows). */
-function CsvPreview({ file, converts }: { file: UploadedFile; converts: boolean }) {
-  const columns = file.columns;
-  const rows = columns ? Math.min(3, Math.max(0, ...columns.map((c) => c.sampleValues.length))) : 0;
+/** The uploaded file's size and its columns with their first values, where the service read them. */
+function Uploaded({ file, converts }: { file: UploadedFile; converts: boolean }) {
   return (
     <div class="preview">
       <p>
         {file.name}: {file.bytes.toLocaleString()} bytes, uploaded.
       </p>
-      {columns ? (
-        <div class="table-wrap">
-          <table>
-            <caption>Columns and their first values</caption>
-            <thead>
-              <tr>
-                {columns.map((c) => (
-                  <th key={c.name} scope="col">
-                    {c.name} <span class="muted">({c.type})</span>
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {Array.from({ length: rows }, (_, row) => (
-                <tr key={row}>
-                  {columns.map((c) => (
-                    <td key={c.name}>{c.sampleValues[row] ?? ''}</td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      {file.columns ? (
+        <CsvPreview columns={file.columns} caption="Columns and their first values" />
       ) : (
         <p class="muted">
           {converts ? 'Converted to JSONL samples on upload.' : 'The service has not read its columns yet.'}

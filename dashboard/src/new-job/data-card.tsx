@@ -1,7 +1,8 @@
 /**
  * The form's data: the training and validation uploads, then the prompt and answer columns of the
- * training file; on a provider that trains on the files themselves (`files`: Together), the columns
- * were read on upload (`prompt`, and `answer` or `completion`), so there is nothing to pick.
+ * training file. On a provider that trains on the files themselves (`files`: Together), a CSV is
+ * converted to samples on upload, so each file's columns are picked from its header before it is sent
+ * (csv-upload.tsx), and a JSONL file goes as it is; Nscale takes CSV only and names the columns in the dataset.
  */
 import type { Dispatch } from 'preact/hooks';
 import { CsvUpload, type UploadedFile } from './csv-upload';
@@ -24,7 +25,7 @@ export function DataCard({ state, form, problems, dispatch, files }: Props & { f
     <div class="card">
       <h2>Data</h2>
       <CsvUpload
-        label="Training file (CSV)"
+        label={files ? 'Training file (CSV or JSONL)' : 'Training file (CSV)'}
         problem={<FieldProblem problems={problems} field="trainingFile" />}
         problemId={problemId(problems, 'trainingFile')}
         converts={files}
@@ -33,19 +34,20 @@ export function DataCard({ state, form, problems, dispatch, files }: Props & { f
       <CsvUpload
         label={
           files
-            ? 'Validation file (CSV, optional: evaluations run on it)'
+            ? 'Validation file (CSV or JSONL, optional: evaluations run on it)'
             : 'Validation file (CSV, optional: without it 1 % of the training rows are held out)'
         }
         problem={<FieldProblem problems={problems} field="validationFile" />}
         problemId={problemId(problems, 'validationFile')}
         converts={files}
+        columnLabels={{ prompt: 'Validation prompt column', answer: 'Validation answer column' }}
         onUploaded={uploaded('validation')}
       />
       <FieldProblem problems={problems} field={files ? 'files.trainingFileId' : 'dataset.id'} />
       {files ? (
         <p class="muted" data-testid="files-note">
-          This provider trains on the uploaded files themselves: each row's prompt is read from its <code>prompt</code>{' '}
-          column and its answer from <code>answer</code> (or <code>completion</code>).
+          This provider trains on the uploaded files themselves: a CSV is converted to samples on upload, from the
+          prompt and answer columns you choose from its header; a JSONL file (<code>.jsonl</code>) goes as it is.
         </p>
       ) : form.columns ? (
         <ColumnPickers {...{ state, form, problems, dispatch }} columns={form.columns} />
