@@ -282,3 +282,21 @@ describe('a job on Together', () => {
     expect(togetherCalls()).toEqual({});
   });
 });
+
+// Frontend trial: a column the caller named and the CSV lacks was refused on `file`, so a form could
+// not show it beside the column's picker.
+describe('a CSV upload on Together naming a column the file lacks', () => {
+  it.each([
+    [{ promptColumn: 'prompt' }, 'csvColumns.promptColumn'],
+    [{ promptColumn: 'question', answerColumn: 'reply' }, 'csvColumns.answerColumn'],
+    [{}, 'file'],
+  ])('%j is refused on %s, naming the columns the header has', async (columns, field) => {
+    stack.simulator.resetStats();
+    const { errors } = await upload(TOGETHER, columns);
+    expect(errors).toHaveLength(1);
+    expect(errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    expect(errors?.[0]?.message).toMatch(/header has "question", "answer"\.$/);
+    if (field !== 'file')
+      expect(errors?.[0]?.message).toMatch(new RegExp(`^${field}: "\\w+" is not a column of qa\\.csv`));
+  });
+});

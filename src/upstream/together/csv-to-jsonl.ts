@@ -52,7 +52,8 @@ export interface ConversionProgress {
   jsonlBytes: number;
 }
 
-const refuse = (message: string): UpstreamError => new UpstreamError('BAD_USER_INPUT', message, { field: 'file' });
+const refuse = (message: string, field = 'file'): UpstreamError =>
+  new UpstreamError('BAD_USER_INPUT', message, { field });
 
 /** `1.2 MiB (1,258,291 bytes)`: the rounded size to read, the exact one to compare. */
 export function describeSize(bytes: number): string {
@@ -106,11 +107,7 @@ export async function csvToJsonl(
   if (promptAt < 0 || answerAt < 0) {
     csv.close();
     source.destroy();
-    throw refuse(
-      `${filename}: Together fine-tunes on JSONL; a CSV is converted from its ` +
-        `${JSON.stringify(columns.promptColumn ?? 'prompt')} and ${JSON.stringify(answerName)} columns, ` +
-        `and this file's header has ${header.map((h) => JSON.stringify(h)).join(', ')}.`,
-    );
+    throw missingColumn(filename, header, columns, { promptAt, answerAt, answerName });
   }
   let row = 0;
   /** The next row's JSONL line, or null at the end; a row that cannot be converted is the refusal. */
@@ -219,6 +216,36 @@ function utf8Text(filename: string): Transform {
       done(decodes() ? null : notCsv(NOT_UTF8_TEXT));
     },
   });
+}
+
+/**
+ * The refusal of a CSV whose header lacks a column the conversion reads: on the column the caller
+ * named (`csvColumns.promptColumn`), where it is that one, so a form shows it beside its picker; on
+ * `file` when the caller named none (the default columns are missing).
+ */
+function missingColumn(
+  filename: string,
+  header: readonly string[],
+  columns: CsvColumns,
+  at: { promptAt: number; answerAt: number; answerName: string },
+): UpstreamError {
+  const has = header.map((h) => JSON.stringify(h)).join(', ');
+  const named =
+    at.promptAt < 0 && columns.promptColumn != null
+      ? { field: 'csvColumns.promptColumn', name: columns.promptColumn }
+      : at.answerAt < 0 && columns.answerColumn != null && at.promptAt >= 0
+        ? { field: 'csvColumns.answerColumn', name: columns.answerColumn }
+        : null;
+  if (named)
+    return refuse(
+      `${named.field}: ${JSON.stringify(named.name)} is not a column of ${filename}: its header has ${has}.`,
+      named.field,
+    );
+  return refuse(
+    `${filename}: Together fine-tunes on JSONL; a CSV is converted from its ` +
+      `${JSON.stringify(columns.promptColumn ?? 'prompt')} and ${JSON.stringify(at.answerName)} columns, ` +
+      `and this file's header has ${has}.`,
+  );
 }
 
 /** Why a row's fields cannot be matched to the header's columns (the pre-flight's words for it). */
