@@ -37,7 +37,9 @@ const LoraConfigRef = builder.objectRef<LoraConfig>('LoraConfig').implement({
   description: 'LoRA (low-rank adaptation) settings of a job.',
   fields: (t) => ({
     enabled: t.exposeBoolean('enabled', {
-      description: 'Whether LoRA is used: false when every weight was trained (full training, Together only).',
+      description:
+        'Whether LoRA is used: always true where these settings are shown, since a job that trained every ' +
+        'weight (full training, Together only) has no LoRA settings: its `Hyperparameters.lora` is null.',
     }),
     r: t.exposeInt('r', { description: 'Rank of the adaptation matrices.' }),
     alpha: t.exposeInt('alpha', { description: 'Scaling factor of the LoRA updates.' }),
