@@ -10,7 +10,8 @@ import { isUpstreamError } from '../upstream/errors.js';
 import type { GatewayContext } from './context.js';
 import type { JobArgs } from './job-args.js';
 
-const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+/** A value as a refusal quotes it: a string in quotes, anything else as it is. */
+export const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
 export function fileIds(args: JobArgs, problems: Problem[]): { training: string | null; validation: string | null } {
   const own = (id: string | number | null | undefined, field: string): string | null => {

@@ -13,11 +13,10 @@ import type { TogetherModelLimits } from '../upstream/together/wire-files.js';
 import type { GatewayContext } from './context.js';
 import { refusedByProvider, type JobArgs } from './job-args.js';
 import { repositoryAndTokenProblems } from './validate-export-input.js';
-import { checkFile, fileIds } from './validate-together-files.js';
+import { checkFile, fileIds, show } from './validate-together-files.js';
 
 type Check = (field: string, ok: boolean, message: () => string) => void;
 
-const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 const between = (v: number, min: number, max: number) => Number.isFinite(v) && v >= min && v <= max;
 const integerBetween = (v: number, min: number, max: number) => Number.isInteger(v) && between(v, min, max);
 

@@ -7,16 +7,14 @@ import { builder } from './builder.js';
 
 /** Each metrics' totals, once added: one read of the job for all the fields that show them. */
 const withTotalsOnce = new WeakMap<Metrics, Promise<Metrics>>();
-/** Per job loader (a request's, or a subscription's for its whole life): the metrics each job was read for. */
-const jobReadFor = new WeakMap<Loaders['job'], Map<string, Metrics>>();
 
 /**
  * `metrics` with their totals. Nscale's carry them; Together's records do not, its job does
  * (`withJobTotals`): the full job (`GET /fine-tunes/{id}`; the list's are truncated), read through the
  * request's job loader, so a request that already read the job (`job(id)`) asks nothing more, and one
- * that listed it reads it once. A subscription keeps its loaders for its whole life and clears a job's
- * metrics at each event, not the job: a job read for an earlier event's metrics is read again, or its
- * steps would stay unknown when it was first read before training started.
+ * that listed it reads it once. A subscription keeps its loaders for its whole life and clears the job
+ * with its metrics at each event (subscription.ts), so each event's totals are read with its metrics:
+ * a job first read before training started would otherwise keep its steps unknown.
  */
 export function withTotals(metrics: Metrics, ctx: GatewayContext): Metrics | Promise<Metrics> {
   const jobId = totalsPendingFrom(metrics);
@@ -40,11 +38,6 @@ function totalOf<K extends 'trainingSteps' | 'trainingTokens' | 'validationSteps
 }
 
 async function totalsFromJob(metrics: Metrics, jobId: string, jobs: Loaders['job']): Promise<Metrics> {
-  let readFor = jobReadFor.get(jobs);
-  if (readFor === undefined) jobReadFor.set(jobs, (readFor = new Map()));
-  const earlier = readFor.get(jobId);
-  if (earlier !== undefined && earlier !== metrics) jobs.clear(jobId);
-  readFor.set(jobId, metrics);
   const job = await jobs.load(jobId);
   return onTogether(job) ? withJobTotals(metrics, job) : metrics;
 }

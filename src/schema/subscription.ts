@@ -37,7 +37,8 @@ function watchOptions(ctx: GatewayContext): WatchOptions {
 /**
  * One event to the resolvers of one subscriber. The snapshot's job (and, for `jobUpdated`, its
  * metrics) serve `Job` without upstream calls. Only what changes as a job runs is cleared per event
- * (its metrics, and on Together its events and checkpoints); linked objects that do not change with
+ * (the job as loaded by id, whose totals go with its metrics on Together, its metrics, and on Together
+ * its events and checkpoints); linked objects that do not change with
  * the job (base model, dataset, files) stay loaded for the subscription's life, fetched once with the
  * subscriber's own token.
  */
@@ -45,7 +46,7 @@ function toJob(item: LiveItem<JobSnapshot>, ctx: GatewayContext, withMetrics: bo
   const snapshot = unwrap(item);
   const id = upstreamJobId(snapshot.job as JobShape);
   const loaders = ctx.loaders();
-  for (const running of [loaders.metrics, loaders.events, loaders.checkpoints]) running.clear(id);
+  for (const running of [loaders.job, loaders.metrics, loaders.events, loaders.checkpoints]) running.clear(id);
   return withMetrics ? { ...snapshot.job, metricsSnapshot: snapshot.metrics ?? NO_METRICS } : snapshot.job;
 }
 
