@@ -38,10 +38,18 @@ const CreateDatasetInput = builder.inputType('CreateDatasetInput', {
   }),
 });
 
+/** What to do instead on a provider without datasets (refused there first: schema/guard-ids-and-names.ts). */
+const NO_DATASETS = {
+  nscaleOnly:
+    'Together has no datasets; upload the training file with uploadFile and give its id to costEstimate ' +
+    'and createJob as files: { trainingFileId }.',
+};
+
 builder.queryFields((t) => ({
   datasets: t.field({
     type: [DatasetRef],
     description: "The organization's datasets.",
+    extensions: NO_DATASETS,
     resolve: async (_root, _args, ctx) => {
       const since = ctx.services.datasets?.mark() ?? 0;
       const datasets = await ctx.services.client.listDatasets(ctx.credentials(), ctx.call);
@@ -55,7 +63,7 @@ builder.queryFields((t) => ({
     type: DatasetRef,
     nullable: true,
     description: 'One dataset by id; null with a NOT_FOUND error when the caller cannot see it.',
-    extensions: { nscaleOnly: true },
+    extensions: NO_DATASETS,
     args: { id: t.arg.id({ required: true, description: 'The dataset id.' }) },
     resolve: (_root, args, ctx) => ctx.loaders().datasetById.load(String(args.id)),
   }),
@@ -69,8 +77,7 @@ builder.mutationFields((t) => ({
       'upstream call, every problem as its own BAD_USER_INPUT error with `extensions.field`; unknown ' +
       'file ids are refused the same way.',
     extensions: {
-      // Refused on another provider before its input is checked (server/use-input-problems.ts).
-      nscaleOnly: true,
+      ...NO_DATASETS,
       inputProblems: (args: { input: CreateDatasetArgs }) => datasetInputProblems(args.input),
     },
     args: { input: t.arg({ type: CreateDatasetInput, required: true, description: 'The dataset to create.' }) },
@@ -87,7 +94,7 @@ builder.mutationFields((t) => ({
   }),
   deleteDataset: t.id({
     description: 'Delete a dataset; returns its id. Jobs that used it keep running.',
-    extensions: { nscaleOnly: true },
+    extensions: NO_DATASETS,
     args: { id: t.arg.id({ required: true, description: 'The dataset id.' }) },
     resolve: async (_root, args, ctx) => {
       try {

@@ -8,6 +8,12 @@
  * field is covered when it is added: a value of type `ID`, or a `String` argument or input field
  * called `id`, `name` or `…Id` (`repositoryId`, `userId`).
  *
+ * A root field that runs on Nscale only (`extensions: { nscaleOnly: '<what to do instead>' }`) is
+ * refused on another provider before any of that: no fix of its input would let it run there, so its
+ * input's problems would only mislead. The refusal names the field, the provider and what to do
+ * instead (BAD_USER_INPUT with `extensions.provider`). A request without credentials is not refused
+ * here: its input is checked, and the resolver then says what credentials are missing.
+ *
  * Done on the built schema (graphql-js field objects are mutable) rather than in each resolver:
  * one place, and no field can forget it.
  */
@@ -24,7 +30,9 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { badUserInput } from '../errors/bad-user-input.js';
+import { gatewayError } from '../errors/gateway-error.js';
 import { InputProblems, type Problem } from '../errors/input-problems.js';
+import type { GatewayContext } from '../resolvers/context.js';
 
 export const MAX_ID_OR_NAME_LENGTH = 256;
 
@@ -108,24 +116,51 @@ function check(
   throw problems.length === 1 ? badUserInput(first.field, first.message) : new InputProblems(problems);
 }
 
-/** Wraps the root fields that take an id or a name; returns the same schema. */
+/** The request's provider, or undefined when the request has none (no credentials: said later, by the resolver). */
+function providerOf(context: unknown): string | undefined {
+  const ctx = context as Partial<GatewayContext> | undefined;
+  if (typeof ctx?.session !== 'function') return undefined;
+  try {
+    return ctx.session().provider.api.name;
+  } catch {
+    return undefined;
+  }
+}
+
+function refuseOffNscale(field: string, instead: string, context: unknown): void {
+  const provider = providerOf(context);
+  if (provider === undefined || provider === 'nscale') return;
+  throw gatewayError(
+    'BAD_USER_INPUT',
+    `${field} is not available on provider ${provider}: ${instead} ` +
+      `(It runs on nscale: send X-Provider: nscale, or over WebSocket connectionParams.provider.)`,
+    { provider },
+  );
+}
+
+/** Wraps the root fields that take an id or a name, or run on Nscale only; returns the same schema. */
 export function guardIdsAndNames(schema: GraphQLSchema): GraphQLSchema {
   for (const root of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
     for (const field of Object.values(root?.getFields() ?? {})) {
       const defs = field.args;
       const own = field.extensions['inputProblems'] as InputProblemsCheck | undefined;
-      if (!own && !defs.some((def) => holdsIdOrName(def.name, def.type))) continue;
+      const nscaleOnly = field.extensions['nscaleOnly'] as string | undefined;
+      if (!own && nscaleOnly === undefined && !defs.some((def) => holdsIdOrName(def.name, def.type))) continue;
+      const guard = (args: Record<string, unknown>, context: unknown): void => {
+        if (nscaleOnly !== undefined) refuseOffNscale(field.name, nscaleOnly, context);
+        check(defs, args, own);
+      };
       const { subscribe } = field;
       if (subscribe) {
         // The check runs once, when the subscription starts, not for each event.
         field.subscribe = (source, args, context, info) => {
-          check(defs, args, own);
+          guard(args, context);
           return subscribe(source, args, context, info);
         };
       } else {
         const resolve = field.resolve ?? defaultFieldResolver;
         field.resolve = (source, args, context, info) => {
-          check(defs, args, own);
+          guard(args, context);
           return resolve(source, args, context, info);
         };
       }

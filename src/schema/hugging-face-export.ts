@@ -34,8 +34,9 @@ builder.mutationFields((t) => ({
       'Then the user name, repository and token form are checked: every problem is its own BAD_USER_INPUT ' +
       'error with `extensions.field`.',
     extensions: {
-      // Refused on another provider before its input is checked (server/use-input-problems.ts).
-      nscaleOnly: true,
+      // Refused on another provider before its input is checked (schema/guard-ids-and-names.ts).
+      nscaleOnly:
+        'Together exports when the job completes, to the repository chosen at creation: createJob’s huggingFaceExport.',
       inputProblems: (args: { input: ExportArgs }) => exportInputProblems(args.input),
     },
     args: {

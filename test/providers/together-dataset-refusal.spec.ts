@@ -35,10 +35,17 @@ describe('a datasets operation on Together, with a bad input', () => {
     ],
     ['deleteDataset', 'mutation($id: ID!) { deleteDataset(id: $id) }', { id: 'x'.repeat(300) }],
     ['dataset', 'query($id: ID!) { dataset(id: $id) { id } }', { id: 'x'.repeat(300) }],
-  ])('%s is refused for the provider alone, before its input, asking no upstream', async (_name, query, variables) => {
+    ['datasets', '{ datasets { id } }', {}],
+  ])('%s is refused for the provider alone, before its input, asking no upstream', async (name, query, variables) => {
     stack.simulator.resetStats();
     const { errors } = await onTogether(query, variables);
     expect(errors).toHaveLength(1);
+    // It names the operation, and what to do instead on Together.
+    expect(errors?.[0]?.message).toMatch(
+      new RegExp(
+        `^${name} is not available on provider together: Together has no datasets; upload .* files: \\{ trainingFileId \\}`,
+      ),
+    );
     expect(errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', provider: 'together' });
     expect(errors?.[0]?.extensions?.field).toBeUndefined();
     expect(stack.calls()).toEqual({});

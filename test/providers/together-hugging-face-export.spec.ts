@@ -137,7 +137,9 @@ describe('a Hugging Face export chosen at creation', () => {
 describe('exportJobToHuggingFace on Together', () => {
   const EXPORT = 'mutation($i: ExportJobToHuggingFaceInput!) { exportJobToHuggingFace(input: $i) { id } }';
   const refusal = {
-    message: expect.stringMatching(/^This operation is not available on provider together yet: it runs on nscale only/),
+    message: expect.stringMatching(
+      /^exportJobToHuggingFace is not available on provider together: Together exports .*createJob’s huggingFaceExport\./,
+    ),
     extensions: { code: 'BAD_USER_INPUT', provider: 'together' },
   };
 
