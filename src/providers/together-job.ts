@@ -5,6 +5,7 @@
  */
 import type { Hyperparameters } from '../upstream/schemas.js';
 import type { TogetherJob } from '../upstream/together/wire-job.js';
+import { TOGETHER_DEFAULT_CHECKPOINTS } from '../contract/hyperparameter-limits.js';
 import { TRAINABLE_MODULES, type TrainableModule } from '../contract/hyperparameters.js';
 import { publicId } from './provider-ids.js';
 
@@ -14,15 +15,25 @@ export function togetherJobView(job: TogetherJob): TogetherJobView {
   return { ...job, provider: 'together', id: publicId('together', job.id), upstreamJobId: job.id };
 }
 
+/** Together's default `dpo_beta`, for a DPO job whose answer leaves it out. */
+const TOGETHER_DEFAULT_DPO_BETA = 0.1;
+
+/** A Together job's settings under the gateway's names, with what only Together has. */
+export type TogetherHyperparameters = Omit<Hyperparameters, 'lora'> & {
+  lora: Hyperparameters['lora'] | null;
+  nCheckpoints: number;
+  /** Null for supervised training (SFT). */
+  dpo: { beta: number } | null;
+};
+
 /**
  * Together's settings under the gateway's names. What Together leaves out of an answer is the
  * default it documents and applied (1 epoch, no evaluations, learning rate 1e-5, no warm-up or
- * decay); `batchSize` `max` is the model's largest, which the caller passes in.
+ * decay, 1 checkpoint, DPO beta 0.1); `batchSize` `max` is the model's largest, which the caller
+ * passes in. Early stopping's settings and the Hugging Face export target are not here: Together's
+ * job object does not return them (its OpenAPI `FinetuneResponse`, the SDK's type).
  */
-export function togetherHyperparameters(
-  job: TogetherJobView,
-  maxBatchSize: number | null,
-): Omit<Hyperparameters, 'lora'> & { lora: Hyperparameters['lora'] | null } {
+export function togetherHyperparameters(job: TogetherJobView, maxBatchSize: number | null): TogetherHyperparameters {
   const h = job.hyperparameters;
   const known = new Set<string>(TRAINABLE_MODULES);
   return {
@@ -36,6 +47,8 @@ export function togetherHyperparameters(
     bestCheckpoints: false,
     // train_on_inputs is the inverse; `auto` leaves the prompt out for instruction samples, which the gateway sends.
     maskPromptLabels: h.trainOnInputs !== true,
+    nCheckpoints: h.nCheckpoints ?? TOGETHER_DEFAULT_CHECKPOINTS,
+    dpo: h.method === 'dpo' ? { beta: h.dpoBeta ?? TOGETHER_DEFAULT_DPO_BETA } : null,
     lora:
       h.lora === null
         ? null

@@ -52,11 +52,38 @@ const LoraConfigRef = builder.objectRef<LoraConfig>('LoraConfig').implement({
   }),
 });
 
-/** A job's settings; `lora` is null for a job that trained every weight (Together's full training). */
-type HyperparametersShape = Omit<Hyperparameters, 'lora'> & { lora: LoraConfig | null };
+/** Together's preference training settings of a job (`providers/together-job.ts`). */
+interface DpoSettings {
+  beta: number;
+}
+
+const DpoSettingsRef = builder.objectRef<DpoSettings>('DpoSettings').implement({
+  description:
+    'Preference training (DPO) settings of a job, as Together reports the job (its `training_method` of method `dpo`).',
+  fields: (t) => ({
+    beta: t.exposeFloat('beta', {
+      description:
+        'How far the trained model may move from the base model (`dpo_beta`): the `beta` the job was created with ' +
+        "(`DpoInput.beta`), else Together's default 0.1.",
+    }),
+  }),
+});
+
+/**
+ * A job's settings; `lora` is null for a job that trained every weight (Together's full training).
+ * `nCheckpoints` and `dpo` are Together's: an Nscale job has neither (both read null).
+ */
+type HyperparametersShape = Omit<Hyperparameters, 'lora'> & {
+  lora: LoraConfig | null;
+  nCheckpoints?: number | null;
+  dpo?: DpoSettings | null;
+};
 
 export const HyperparametersRef = builder.objectRef<HyperparametersShape>('Hyperparameters').implement({
-  description: 'Training settings of a job.',
+  description:
+    'Training settings of a job, as its provider reports the job. Of the settings `createJob` takes on Together, ' +
+    "early stopping's (`HyperparametersInput.earlyStopping`) are not among them: Together's job object does not " +
+    'return them.',
   fields: (t) => ({
     nEpochs: t.exposeInt('nEpochs', { description: 'Complete passes through the training data.' }),
     nEvals: t.exposeInt('nEvals', { description: 'Evaluation runs on the validation data.' }),
@@ -77,6 +104,22 @@ export const HyperparametersRef = builder.objectRef<HyperparametersShape>('Hyper
       nullable: true,
       description: 'LoRA settings; null for a job that trained every weight (full training, on Together).',
       resolve: (h) => h.lora,
+    }),
+    nCheckpoints: t.int({
+      nullable: true,
+      description:
+        'Together: the intermediate checkpoints the job saves (listed in `Job.checkpoints`; a new job can continue ' +
+        'from one with `CreateJobInput.fromCheckpoint`), as Together reports the job (`n_checkpoints`): the ' +
+        "`nCheckpoints` it was created with, else Together's default 1. Null on Nscale, which has no such setting.",
+      resolve: (h) => h.nCheckpoints ?? null,
+    }),
+    dpo: t.field({
+      type: DpoSettingsRef,
+      nullable: true,
+      description:
+        'Together: the preference training (DPO) settings, as Together reports the job (`training_method`). Null for ' +
+        'supervised fine-tuning (a job created without `dpo`), and on Nscale, which trains supervised only.',
+      resolve: (h) => h.dpo ?? null,
     }),
   }),
 });
@@ -215,15 +258,20 @@ export const HyperparametersInput = builder.inputType('HyperparametersInput', {
     nCheckpoints: t.int({
       description:
         'Together only: intermediate checkpoints to save (listed in `Job.checkpoints`; a new job can continue from ' +
-        "one with `fromCheckpoint`), from 1 to the model's limit; Together's default 1 when omitted. Refused on Nscale.",
+        "one with `fromCheckpoint`), from 1 to the model's limit; Together's default 1 when omitted. Shown back as " +
+        '`Job.hyperparameters.nCheckpoints`. Refused on Nscale.',
     }),
     earlyStopping: t.field({
       type: EarlyStoppingInput,
-      description: 'Together only: stop when the validation loss stops improving. Refused on Nscale.',
+      description:
+        'Together only: stop when the validation loss stops improving. Refused on Nscale. Not shown back by ' +
+        "`Job.hyperparameters`: Together's job object does not return these settings.",
     }),
     dpo: t.field({
       type: DpoInput,
-      description: 'Together only: preference training (DPO) instead of supervised training. Refused on Nscale.',
+      description:
+        'Together only: preference training (DPO) instead of supervised training, shown back as ' +
+        '`Job.hyperparameters.dpo`. Refused on Nscale.',
     }),
   }),
 });
@@ -264,14 +312,15 @@ export const CreateJobInput = builder.inputType('CreateJobInput', {
     fromCheckpoint: t.string({
       description:
         'Together only: continue training from a job of the same account, `<job id>` or `<job ' +
-        'id>:<step>` (a saved checkpoint, see `Job.checkpoints`). Refused on Nscale.',
+        'id>:<step>` (a saved checkpoint, see `Job.checkpoints`), shown back as `Job.fromCheckpoint`. Refused on Nscale.',
     }),
     huggingFaceExport: t.field({
       type: JobHuggingFaceExportInput,
       description:
         'Together only: push the trained model to this Hugging Face repository when the job completes ' +
-        '(checked like `exportJobToHuggingFace`’s repository and token). Refused on Nscale, which ' +
-        'exports a COMPLETED job with `exportJobToHuggingFace`.',
+        '(checked like `exportJobToHuggingFace`’s repository and token). Not shown back on `Job`: Together’s job ' +
+        'object returns neither the repository nor the token. Refused on Nscale, which exports a COMPLETED job with ' +
+        '`exportJobToHuggingFace`.',
     }),
     hyperparameters: t.field({
       type: HyperparametersInput,

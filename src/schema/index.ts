@@ -12,6 +12,7 @@ import './metrics.js';
 import './job.js';
 import './job-progress.js';
 import './job-provider-fields.js';
+import './job-continuation.js';
 import './job-history.js';
 import './cost-estimate.js';
 import './dataset-analysis.js';
