@@ -19,6 +19,8 @@ type Check = (field: string, ok: boolean, message: () => string) => void;
 
 const between = (v: number, min: number, max: number) => Number.isFinite(v) && v >= min && v <= max;
 const integerBetween = (v: number, min: number, max: number) => Number.isInteger(v) && between(v, min, max);
+/** A finite number ≥ `min` (an inline literal such as 1e309 reaches a resolver as Infinity). */
+const atLeast = (v: number, min: number) => Number.isFinite(v) && v >= min;
 
 export async function validateTogetherJob(
   args: JobArgs,
@@ -33,7 +35,7 @@ export async function validateTogetherJob(
     'name',
     args.name.length >= 1 && args.name.length <= 64 && /^[\w.-]+$/.test(args.name),
     () =>
-      `${show(args.name)} must be 1 to 64 letters, digits, "-", "_" or "." on Together (it names the trained model)`,
+      `${show(args.name)} must be 1 to 64 ASCII letters (a–z, A–Z), digits, "-", "_" or "." on Together (it names the trained model)`,
   );
   const ids = fileIds(args, problems);
   const dpo = args.hyperparameters.dpo != null;
@@ -99,10 +101,10 @@ function checkSettings(
   );
   check(
     'hyperparameters.warmupRatio',
-    h.warmupRatio >= 0 && h.warmupRatio < 1,
+    atLeast(h.warmupRatio, 0) && h.warmupRatio < 1,
     () => `${h.warmupRatio} is not a number from 0 up to (not including) 1`,
   );
-  check('hyperparameters.weightDecay', h.weightDecay >= 0, () => `${h.weightDecay} is not a number ≥ 0`);
+  check('hyperparameters.weightDecay', atLeast(h.weightDecay, 0), () => `${h.weightDecay} is not a finite number ≥ 0`);
   const full = !h.lora.enabled;
   check(
     'hyperparameters.lora.enabled',
@@ -117,32 +119,45 @@ function checkSettings(
       satisfiesLimit(togetherCheckpointsLimit(limits), h.nCheckpoints),
       () => `${h.nCheckpoints} is not an integer from 1 to ${limits.maxCheckpoints} for ${m}`,
     );
-  if (h.dpo) check('hyperparameters.dpo.beta', h.dpo.beta > 0, () => `${h.dpo?.beta} is not a number above 0`);
+  if (h.dpo)
+    check(
+      'hyperparameters.dpo.beta',
+      atLeast(h.dpo.beta, 0) && h.dpo.beta > 0,
+      () => `${h.dpo?.beta} is not a finite number above 0`,
+    );
+  checkEarlyStopping(h, hasValidation, check);
+}
+
+/** Early stopping's settings, and the evaluations it needs to watch. */
+function checkEarlyStopping(h: JobArgs['hyperparameters'], hasValidation: boolean, check: Check): void {
   const stop = h.earlyStopping;
-  if (stop) {
-    check(
-      'hyperparameters.earlyStopping',
-      hasValidation,
-      () => 'needs a validation file (files.validationFileId) to watch the validation loss',
-    );
-    check(
-      'hyperparameters.earlyStopping.patience',
-      Number.isInteger(stop.patience) && stop.patience >= 1,
-      () => `${stop.patience} is not an integer ≥ 1`,
-    );
-    check(
-      'hyperparameters.earlyStopping.warmupEvals',
-      Number.isInteger(stop.warmupEvals) && stop.warmupEvals >= 0,
-      () => `${stop.warmupEvals} is not an integer ≥ 0`,
-    );
-    check('hyperparameters.earlyStopping.minDelta', stop.minDelta >= 0, () => `${stop.minDelta} is not a number ≥ 0`);
-    const needed = stop.patience + stop.warmupEvals + 1;
-    check(
-      'hyperparameters.nEvals',
-      h.nEvals >= needed,
-      () => `${h.nEvals} is too few for early stopping: at least patience + warmupEvals + 1 = ${needed}`,
-    );
-  }
+  if (!stop) return;
+  check(
+    'hyperparameters.earlyStopping',
+    hasValidation,
+    () => 'needs a validation file (files.validationFileId) to watch the validation loss',
+  );
+  check(
+    'hyperparameters.earlyStopping.patience',
+    Number.isInteger(stop.patience) && stop.patience >= 1,
+    () => `${stop.patience} is not an integer ≥ 1`,
+  );
+  check(
+    'hyperparameters.earlyStopping.warmupEvals',
+    Number.isInteger(stop.warmupEvals) && stop.warmupEvals >= 0,
+    () => `${stop.warmupEvals} is not an integer ≥ 0`,
+  );
+  check(
+    'hyperparameters.earlyStopping.minDelta',
+    atLeast(stop.minDelta, 0),
+    () => `${stop.minDelta} is not a finite number ≥ 0`,
+  );
+  const needed = stop.patience + stop.warmupEvals + 1;
+  check(
+    'hyperparameters.nEvals',
+    h.nEvals >= needed,
+    () => `${h.nEvals} is too few for early stopping: at least patience + warmupEvals + 1 = ${needed}`,
+  );
 }
 
 /** A batch size given is within the model's range for the training chosen; omitted, Together's default applies. */

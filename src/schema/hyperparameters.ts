@@ -108,9 +108,10 @@ export const HyperparametersRef = builder.objectRef<HyperparametersShape>('Hyper
     nCheckpoints: t.int({
       nullable: true,
       description:
-        'Together: the intermediate checkpoints the job saves (listed in `Job.checkpoints`; a new job can continue ' +
-        'from one with `CreateJobInput.fromCheckpoint`), as Together reports the job (`n_checkpoints`): the ' +
-        "`nCheckpoints` it was created with, else Together's default 1. Null on Nscale, which has no such setting.",
+        'Together: the checkpoints the job saves, the final model counted (see `HyperparametersInput.nCheckpoints`; ' +
+        'listed in `Job.checkpoints`, a new job can continue from one with `CreateJobInput.fromCheckpoint`), as ' +
+        "Together reports the job (`n_checkpoints`): the `nCheckpoints` it was created with, else Together's default " +
+        '1. Null on Nscale, which has no such setting.',
       resolve: (h) => h.nCheckpoints ?? null,
     }),
     dpo: t.field({
@@ -257,8 +258,11 @@ export const HyperparametersInput = builder.inputType('HyperparametersInput', {
     }),
     nCheckpoints: t.int({
       description:
-        'Together only: intermediate checkpoints to save (listed in `Job.checkpoints`; a new job can continue from ' +
-        "one with `fromCheckpoint`), from 1 to the model's limit; Together's default 1 when omitted. Shown back as " +
+        "Together only: how many checkpoints the job saves (Together's `n_checkpoints`), from 1 to the model's " +
+        "limit; Together's default 1 when omitted. Together documents it as the intermediate model versions saved " +
+        'during training; `Job.checkpoints` lists them with the final model, and the gateway’s simulator counts the ' +
+        'final model as one of them (1: the final model alone; 3: two intermediate ones spread over the training, ' +
+        'and the final one). A new job can continue from any of them with `fromCheckpoint`. Shown back as ' +
         '`Job.hyperparameters.nCheckpoints`. Refused on Nscale.',
     }),
     earlyStopping: t.field({
@@ -294,7 +298,7 @@ export const CreateJobInput = builder.inputType('CreateJobInput', {
     name: t.string({
       required: true,
       description:
-        'The job name. On Together 1 to 64 letters, digits, "-", "_" or "." (anything else is BAD_USER_INPUT on ' +
+        'The job name. On Together 1 to 64 ASCII letters (a–z, A–Z), digits, "-", "_" or "." (anything else is BAD_USER_INPUT on ' +
         '`name`): Together names the trained model after it, `user/<model>-<name>-<suffix>`, which is then the ' +
         "job's `name`.",
     }),

@@ -51,6 +51,15 @@ export function secondsLeft(startedAt: Date | null, metrics: Metrics | null, now
   return Math.max(0, Math.round(leftMs / 1000));
 }
 
+/**
+ * Whether the provider says the training is over though the job is RUNNING: Together packaging and
+ * storing the output. The last step may be short of the steps planned (a job that stopped early).
+ */
+const trainingDone = (job: JobShape): boolean => {
+  const word = providerStatusOf(job);
+  return word === 'compressing' || word === 'uploading';
+};
+
 builder.objectFields(JobRef, (t) => ({
   progress: t.float({
     nullable: true,
@@ -58,13 +67,15 @@ builder.objectFields(JobRef, (t) => ({
       'Share of the training steps done, from 0 to 1 (the latest step of `metrics` over its `trainingSteps`): ' +
       'of the training, not of the whole job. ' +
       'QUEUED and STARTING: 0. RUNNING: the share so far (0 before the first step). COMPLETED: 1. ' +
+      'RUNNING while the provider packages the output (`providerStatus` `compressing` or `uploading`): 1, also ' +
+      'for a job that stopped early, short of its planned steps (Together’s early stopping). ' +
       'FAILED or CANCELLED: the share reached when it stopped (0 if it never trained). ' +
       'A job may reach 1 and stay RUNNING a while: its training is done and the provider is packaging and ' +
       'storing the output (`providerStatus` `compressing`, then `uploading`, on Together); `providerStatus` ' +
       'also tells a job being cancelled (`cancel_requested`), whose share stays where it stopped. ' +
       'Null when the upstream does not say how many steps the training takes.',
     resolve: async (job, _args, ctx) => {
-      if (job.status === 'completed') return 1;
+      if (job.status === 'completed' || trainingDone(job)) return 1;
       if (job.startedAt === null) return 0;
       return stepFraction(await metricsOf(job, ctx));
     },
@@ -82,7 +93,7 @@ builder.objectFields(JobRef, (t) => ({
       'COMPLETED: 0. QUEUED and STARTING: null (the wait for capacity is unknown). ' +
       'FAILED and CANCELLED: null (it will not finish).',
     resolve: async (job, _args, ctx) => {
-      if (job.status === 'completed') return 0;
+      if (job.status === 'completed' || trainingDone(job)) return 0;
       if (job.status !== 'running' || providerStatusOf(job) === 'cancel_requested') return null;
       return secondsLeft(job.startedAt, await metricsOf(job, ctx), ctx.services.now());
     },

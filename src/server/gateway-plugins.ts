@@ -18,6 +18,7 @@ import { useGraphQLJsExecute } from './use-graphql-js-execute.js';
 import { useInputProblems } from './use-input-problems.js';
 import { useIntrospectionSwitch } from './use-introspection-switch.js';
 import { useMetrics } from './use-metrics.js';
+import { useFiniteFloats } from './use-finite-floats.js';
 import { useOperationLimits } from './use-operation-limits.js';
 import type { OperationsPerCaller } from './use-operations-per-caller.js';
 import type { SubscriptionsPerCaller } from './subscriptions-per-caller.js';
@@ -93,6 +94,7 @@ export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
     useVaryOrigin(),
     wiring.drain.plugin,
     useOperationLimits(settings.operationLimits),
+    useFiniteFloats(),
     useStreamingUploads({
       maxFileBytes: settings.maxUploadBytes,
       maxAnalyzeBytes: settings.maxAnalyzeBytes,

@@ -148,7 +148,7 @@ describe('a job on Together', () => {
     });
     expect(errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([['BAD_USER_INPUT', 'name']]);
     expect(errors?.[0]?.message).toMatch(
-      /^name: "support answers" must be 1 to 64 letters, digits, "-", "_" or "\." on Together/,
+      /^name: "support answers" must be 1 to 64 ASCII letters \(a–z, A–Z\), digits, "-", "_" or "\." on Together/,
     );
     expect(togetherCalls()['POST /fine-tunes']).toBeUndefined();
   });
