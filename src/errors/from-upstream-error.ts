@@ -32,6 +32,8 @@ export function fromUpstreamError(error: UpstreamError, at: ErrorLocation = {}):
   const extensions: Record<string, unknown> = { code: CODE_OF[error.code] };
   if (error.retryAfterSeconds !== undefined) extensions.retryAfterSeconds = error.retryAfterSeconds;
   if (error.field !== undefined) extensions.field = error.field;
+  // An upload that stored its file though the call failed: the id to find it by, not to upload it twice.
+  if (error.fileId !== undefined) extensions.fileId = error.fileId;
   // The gateway's own limit says `limitedBy: "gateway"` (src/server/create-rate-limit.ts).
   if (error.code === 'RATE_LIMITED') extensions.limitedBy = 'upstream';
   const message = error.advice === undefined ? error.message : `${error.message} ${error.advice}`;

@@ -51,9 +51,11 @@ export function publicIdsInText(text: string, given: readonly string[] = []): st
 /** An upstream error of Together's with its ids as the gateway gives them out; anything else unchanged. */
 export function withPublicIdsIn(error: unknown, given: readonly string[] = []): unknown {
   if (!isUpstreamError(error)) return error;
-  const message = publicIdsInText(error.message, given);
-  const advice = error.advice === undefined ? undefined : publicIdsInText(error.advice, given);
-  if (message === error.message && advice === error.advice) return error;
+  const named = error.fileId === undefined ? given : [...given, error.fileId];
+  const message = publicIdsInText(error.message, named);
+  const advice = error.advice === undefined ? undefined : publicIdsInText(error.advice, named);
+  const fileId = error.fileId === undefined ? undefined : publicId('together', error.fileId);
+  if (message === error.message && advice === error.advice && fileId === error.fileId) return error;
   return new UpstreamError(error.code, message, {
     status: error.status,
     upstreamCode: error.upstreamCode,
@@ -62,6 +64,7 @@ export function withPublicIdsIn(error: unknown, given: readonly string[] = []): 
     operation: error.operation,
     field: error.field,
     advice,
+    fileId,
     cause: error.cause,
   });
 }

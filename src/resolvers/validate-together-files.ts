@@ -7,11 +7,16 @@ import type { Problem } from '../errors/input-problems.js';
 import type { ProviderFile } from '../providers/fine-tuning-provider.js';
 import { publicId, upstreamId } from '../providers/provider-ids.js';
 import { isUpstreamError } from '../upstream/errors.js';
+import { quote } from '../upstream/quote.js';
 import type { GatewayContext } from './context.js';
 import type { JobArgs } from './job-args.js';
 
-/** A value as a refusal quotes it: a string in quotes, anything else as it is. */
-export const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+/**
+ * A value as a refusal quotes it: a string in quotes, with the characters that would not show (controls,
+ * bidirectional overrides, zero-width characters) escaped as `\u202E` (../upstream/quote.ts); anything
+ * else as it is.
+ */
+export const show = (v: unknown): string => quote(v);
 
 export function fileIds(args: JobArgs, problems: Problem[]): { training: string | null; validation: string | null } {
   const own = (id: string | number | null | undefined, field: string): string | null => {

@@ -29,8 +29,14 @@ const CsvColumnsInput = builder.inputType('CsvColumnsInput', {
     'Which columns of an uploaded CSV become the prompt and the completion of each sample, where the ' +
     'provider trains on converted files (Together).',
   fields: (t) => ({
-    promptColumn: t.string({ description: 'The prompt column; default `prompt`.' }),
-    answerColumn: t.string({ description: 'The answer column; default `answer`, else `completion`.' }),
+    promptColumn: t.string({
+      description: 'The prompt column; default `prompt`. A blank name is refused.',
+    }),
+    answerColumn: t.string({
+      description:
+        'The answer column; default `answer`, else `completion`. A blank name is refused, and so is the ' +
+        'prompt column: a sample’s prompt and completion come from two different columns.',
+    }),
   }),
 });
 
@@ -54,7 +60,11 @@ export const FileRef = builder.objectRef<ProviderFile>('File').implement({
         '(Together); null when it is usable, and always null on Nscale (its checks run when a job starts).',
       resolve: (f) => f.validationError ?? null,
     }),
-    name: t.exposeString('name', { description: 'The file name given at upload.' }),
+    name: t.exposeString('name', {
+      description:
+        'The file name given at upload. On Together a CSV is stored converted to JSONL, under the same ' +
+        'name with `.jsonl` for `.csv` (`qa.csv` is `qa.jsonl`).',
+    }),
     bytes: t.exposeInt('bytes', { description: 'Size of the file in bytes.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the file was uploaded.' }),
     columns: t.field({
@@ -84,14 +94,18 @@ builder.mutationFields((t) => ({
     description:
       'Upload a CSV file of training or validation data (a GraphQL multipart request). The header row names the columns. ' +
       "The file is streamed to the upstream; one larger than the gateway's limit is refused with BAD_USER_INPUT. " +
-      'On Together a JSONL file (….jsonl) goes as is, and a CSV is converted to JSONL samples on the way (see `csvColumns`).',
+      'On Together a JSONL file (….jsonl) goes as is, and a CSV is converted to JSONL samples on the way (see `csvColumns`). ' +
+      'A file Together stored but did not answer for (its read-back failed, or the clean-up of a failed ' +
+      'upload did) is UPSTREAM_OUTCOME_UNKNOWN with the id in `extensions.fileId`: ask for it with `file` ' +
+      'instead of uploading it again.',
     args: {
       file: t.arg({ type: 'Upload', required: true, description: 'The CSV file (on Together, CSV or JSONL).' }),
       csvColumns: t.arg({
         type: CsvColumnsInput,
         description:
-          'Together only: the CSV columns that become prompt and completion. Refused on Nscale, where a ' +
-          'job names its columns (`dataset.promptColumn`, `dataset.answerColumn`).',
+          'Together only, and CSV files only: the CSV columns that become prompt and completion. Refused ' +
+          'with a JSONL file (sent as it is), and on Nscale, where a job names its columns ' +
+          '(`dataset.promptColumn`, `dataset.answerColumn`).',
       }),
     },
     resolve: async (_root, args, ctx) => {
@@ -102,15 +116,21 @@ builder.mutationFields((t) => ({
           `csvColumns: not available on provider ${provider.api.name}: a job there names its columns ` +
             `(dataset.promptColumn, dataset.answerColumn)`,
         );
-      const csv = {
-        ...(args.csvColumns?.promptColumn ? { promptColumn: args.csvColumns.promptColumn } : {}),
-        ...(args.csvColumns?.answerColumn ? { answerColumn: args.csvColumns.answerColumn } : {}),
-      };
+      // As given, blanks included: the Together client refuses a blank column, and columns given with a
+      // JSONL file, where dropping them here let the default column, or nothing, be used without a word.
+      const given = args.csvColumns;
+      const csv =
+        given == null
+          ? undefined
+          : {
+              ...(given.promptColumn != null ? { promptColumn: given.promptColumn } : {}),
+              ...(given.answerColumn != null ? { answerColumn: given.answerColumn } : {}),
+            };
       const body = await args.file.open();
       try {
         return await provider.api.uploadFile(
           credentials,
-          { filename: args.file.filename, body, contentType: args.file.mimeType, csv },
+          { filename: args.file.filename, body, contentType: args.file.mimeType, ...(csv ? { csv } : {}) },
           ctx.call,
         );
       } catch (error) {

@@ -18,6 +18,8 @@ export interface FailedCall {
   attempt: number;
   /** `Exchange.outcomeUnknownOnLostAnswer`. */
   outcomeUnknown: boolean;
+  /** `Exchange.outcomeUnknownAdvice`. */
+  outcomeUnknownAdvice?: string | undefined;
   /** Whether an attempt may have acted before its answer was lost (the decision's `lostAttempt`). */
   lostAttempt: boolean;
   retryAfterSeconds: number | undefined;
@@ -42,6 +44,7 @@ export function callFailure(
       operation: f.operation,
       kind: outcome.failure,
       outcomeUnknown: f.outcomeUnknown,
+      outcomeUnknownAdvice: f.outcomeUnknownAdvice,
       reason,
       cause: outcome.error,
     });
@@ -52,6 +55,7 @@ export function callFailure(
   // A 502/504 (or 500) on a job creation is not "unavailable": the upstream may have acted.
   const mapped = errorFromResponse(response, f.operation, f.retryAfterSeconds, {
     outcomeUnknown: f.outcomeUnknown,
+    outcomeUnknownAdvice: f.outcomeUnknownAdvice,
     afterLostAttempt: f.lostAttempt,
     dialect: f.dialect,
   });

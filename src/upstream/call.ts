@@ -30,6 +30,11 @@ export interface Exchange extends RequestParts {
   dryRun?: boolean;
   /** A lost answer means "may have happened" (job creation): `UPSTREAM_OUTCOME_UNKNOWN`. */
   outcomeUnknownOnLostAnswer?: boolean;
+  /**
+   * What the caller should check before repeating such an exchange, said with its
+   * `UPSTREAM_OUTCOME_UNKNOWN` (an upload's is not a job's). @default 'Check `jobs` before retrying.'
+   */
+  outcomeUnknownAdvice?: string;
   /** Statuses that count as success besides 2xx (the download's redirect). */
   acceptStatus?: (status: number) => boolean;
   /**
@@ -145,6 +150,7 @@ async function attemptUntilDecided(run: CallRun, o: ResolvedOptions): Promise<Ca
         about: run.about,
         attempt,
         outcomeUnknown: ex.outcomeUnknownOnLostAnswer === true,
+        outcomeUnknownAdvice: ex.outcomeUnknownAdvice,
         lostAttempt,
         retryAfterSeconds: result.kind === 'answered' ? result.retryAfterSeconds : undefined,
         secrets: [run.creds.token, ...(ex.secrets ?? [])],
@@ -179,6 +185,7 @@ async function pause(run: CallRun, ms: number, lostAttempt: boolean, o: Resolved
       operation: run.operation,
       kind: 'transport',
       outcomeUnknown: run.ex.outcomeUnknownOnLostAnswer === true && lostAttempt,
+      outcomeUnknownAdvice: run.ex.outcomeUnknownAdvice,
       reason: deadline.message,
       cause: error,
     });

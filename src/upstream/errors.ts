@@ -33,6 +33,11 @@ export interface UpstreamErrorDetails {
   field?: string;
   /** What the user can do about it, for the gateway to add to the message it shows (`fromUpstreamError`). */
   advice?: string;
+  /**
+   * The upstream's id of a file that the failed call stored, or may have stored (an upload whose
+   * read-back failed): the caller finds it by this id instead of uploading it again.
+   */
+  fileId?: string;
   cause?: unknown;
 }
 
@@ -46,6 +51,7 @@ export class UpstreamError extends Error {
   readonly operation: string | undefined;
   readonly field: string | undefined;
   readonly advice: string | undefined;
+  readonly fileId: string | undefined;
 
   constructor(code: UpstreamErrorCode, message: string, details: UpstreamErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -57,6 +63,7 @@ export class UpstreamError extends Error {
     this.operation = details.operation;
     this.field = details.field;
     this.advice = details.advice;
+    this.fileId = details.fileId;
   }
 }
 

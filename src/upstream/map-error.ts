@@ -17,7 +17,7 @@ export interface RawResponse {
   text: string;
 }
 
-/** The advice of every UPSTREAM_OUTCOME_UNKNOWN (only job creation has that semantics). */
+/** The advice of an UPSTREAM_OUTCOME_UNKNOWN, unless its exchange gives its own (`Exchange.outcomeUnknownAdvice`). */
 const CHECK_BEFORE_RETRYING = 'Check `jobs` before retrying.';
 
 /** An upstream sentence longer than this is cut: it is shown to users and logged. */
@@ -43,6 +43,8 @@ export interface ResponseContext {
    * that only says "not now" (5xx, 408, 429) does not tell either, and is outcome-unknown too.
    */
   afterLostAttempt?: boolean;
+  /** What to check before repeating the exchange, said with its UPSTREAM_OUTCOME_UNKNOWN. @default 'Check `jobs` before retrying.' */
+  outcomeUnknownAdvice?: string;
   /** How the upstream writes its error answers. @default Nscale's `{ code, message }` */
   dialect?: UpstreamDialect;
 }
@@ -66,7 +68,7 @@ export function errorFromResponse(
     return new UpstreamError(
       'UPSTREAM_OUTCOME_UNKNOWN',
       `${operation}: the fine-tuning service answered HTTP ${status} after receiving the request; it ` +
-        `may or may not have taken effect. ${CHECK_BEFORE_RETRYING}`,
+        `may or may not have taken effect. ${context.outcomeUnknownAdvice ?? CHECK_BEFORE_RETRYING}`,
       details,
     );
   }
@@ -199,6 +201,8 @@ export interface NetworkFailure {
   kind: FailureKind;
   /** The request may have reached the upstream, and its effect matters (a job creation). */
   outcomeUnknown: boolean;
+  /** What to check before repeating it, said with its UPSTREAM_OUTCOME_UNKNOWN. @default 'Check `jobs` before retrying.' */
+  outcomeUnknownAdvice?: string;
   /** Human reason for logs and the message: "ECONNRESET", "no answer within 30000 ms". */
   reason: string;
   cause: unknown;
@@ -210,7 +214,7 @@ export function errorFromFailure(f: NetworkFailure): UpstreamError {
     return new UpstreamError(
       'UPSTREAM_OUTCOME_UNKNOWN',
       `${f.operation}: the request was sent but no answer came back (${f.reason}); it may or may not ` +
-        `have taken effect. ${CHECK_BEFORE_RETRYING}`,
+        `have taken effect. ${f.outcomeUnknownAdvice ?? CHECK_BEFORE_RETRYING}`,
       details,
     );
   }

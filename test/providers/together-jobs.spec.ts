@@ -295,7 +295,12 @@ describe('a CSV upload on Together naming a column the file lacks', () => {
     const { errors } = await upload(TOGETHER, columns);
     expect(errors).toHaveLength(1);
     expect(errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
-    expect(errors?.[0]?.message).toMatch(/header has "question", "answer"\.$/);
+    // On `file` (the default columns missing), it goes on to say what is missing and how to name others.
+    expect(errors?.[0]?.message).toMatch(
+      field === 'file'
+        ? /header has "question", "answer": no "prompt" column\. To convert other columns, name them with csvColumns/
+        : /header has "question", "answer"\.$/,
+    );
     if (field !== 'file')
       expect(errors?.[0]?.message).toMatch(new RegExp(`^${field}: "\\w+" is not a column of qa\\.csv`));
   });

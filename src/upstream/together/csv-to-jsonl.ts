@@ -11,7 +11,8 @@
  * upload's refusal: too slow, too large, the client gone) goes on as it is, never as a row's problem.
  *
  * The header is read before anything is sent upstream, so that a CSV without the columns is refused
- * (BAD_USER_INPUT naming the columns found) before a file exists at Together. A later row that
+ * (BAD_USER_INPUT naming the columns found) before a file exists at Together; so is a choice of
+ * columns that would train on wrong data whatever the rows hold (csv-columns.ts). A later row that
  * cannot be converted (an empty answer, a quoting error, more or fewer fields than the header names)
  * fails the upload mid-stream. A row of the wrong width is refused, not read by position: an unquoted
  * comma in a prompt would otherwise move part of it into the answer and train on the wrong text.
@@ -30,6 +31,8 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { CsvError } from 'csv-parse';
 import { HOLDS_NUL_BYTES, NOT_A_CSV_FILE, NOT_UTF8_TEXT } from '../../contract/file-format.js';
 import { UpstreamError } from '../errors.js';
+import { escapeInvisible, quote } from '../quote.js';
+import { columnChoiceProblem, readColumns, type ColumnsRead } from './csv-columns.js';
 
 export interface CsvColumns {
   /** @default 'prompt' */
@@ -68,16 +71,16 @@ export const CONVERSION_GROWS =
   '{"prompt": …, "completion": …}, escaping quotes, backslashes and line breaks, which makes the file larger';
 
 /** The refusal of a CSV whose JSONL would pass `maxBytes`; `whole` when the JSONL was measured to the end. */
-function tooLargeOnceConverted(filename: string, sizes: ConversionProgress, maxBytes: number, whole: boolean) {
+function tooLargeOnceConverted(file: string, sizes: ConversionProgress, maxBytes: number, whole: boolean) {
   const limit = `over Together's upload limit of ${describeSize(maxBytes)}`;
   if (!whole)
     return refuse(
-      `${filename}: too large once converted to JSONL: it makes more than ${describeSize(sizes.jsonlBytes)} ` +
+      `${file}: too large once converted to JSONL: it makes more than ${describeSize(sizes.jsonlBytes)} ` +
         `of JSONL, ${limit}. ${CONVERSION_GROWS}; split the CSV into smaller files.`,
     );
   const fits = Math.floor((sizes.csvBytes * maxBytes) / sizes.jsonlBytes);
   return refuse(
-    `${filename}: too large once converted to JSONL: its ${describeSize(sizes.csvBytes)} of CSV make ` +
+    `${file}: too large once converted to JSONL: its ${describeSize(sizes.csvBytes)} of CSV make ` +
       `${describeSize(sizes.jsonlBytes)} of JSONL, ${limit}. ${CONVERSION_GROWS}; split the CSV into ` +
       `files of at most about ${describeSize(fits)} each.`,
   );
@@ -93,22 +96,30 @@ export async function csvToJsonl(
   columns: CsvColumns = {},
   maxBytes = Number.POSITIVE_INFINITY,
 ): Promise<ConvertedCsv> {
+  const chosen = columnChoiceProblem(columns);
+  if (chosen) {
+    source.destroy();
+    throw chosen;
+  }
+  // The file's name as every refusal shows it: what would not show on screen escaped (../quote.ts).
+  const file = escapeInvisible(filename);
   const sizes: ConversionProgress = { csvBytes: 0, jsonlBytes: 0 };
-  const csv = await readCsv(source, filename, sizes);
+  const csv = await readCsv(source, file, sizes);
   const { rows } = csv;
   const first = await rows.next().catch((error: unknown) => {
-    throw csv.unread() ?? refuse(`${filename}: not a readable CSV file: ${(error as CsvError).message}`);
+    throw csv.unread() ?? refuse(`${file}: not a readable CSV file: ${(error as CsvError).message}`);
   });
-  if (first.done === true) throw refuse(`${filename}: the CSV file is empty.`);
+  if (first.done === true) throw refuse(`${file}: the CSV file is empty.`);
   const header = first.value.map((h) => h.trim());
-  const promptAt = header.indexOf(columns.promptColumn ?? 'prompt');
-  const answerName = columns.answerColumn ?? (header.includes('answer') ? 'answer' : 'completion');
-  const answerAt = header.indexOf(answerName);
-  if (promptAt < 0 || answerAt < 0) {
+  let read: ColumnsRead;
+  try {
+    read = readColumns(header, columns, filename);
+  } catch (error) {
     csv.close();
     source.destroy();
-    throw missingColumn(filename, header, columns, { promptAt, answerAt, answerName });
+    throw error;
   }
+  const { promptAt, answerAt, answerName } = read;
   let row = 0;
   /** The next row's JSONL line, or null at the end; a row that cannot be converted is the refusal. */
   const nextLine = async (): Promise<string | null> => {
@@ -116,15 +127,15 @@ export async function csvToJsonl(
     try {
       next = await rows.next();
     } catch (error) {
-      throw csv.unread() ?? refuse(`${filename}: row ${row + 1}: ${(error as Error).message}`);
+      throw csv.unread() ?? refuse(`${file}: row ${row + 1}: ${(error as Error).message}`);
     }
     if (next.done === true) return null;
     row++;
     const fields = next.value;
-    if (fields.length !== header.length) throw refuse(`${filename}: row ${row}: ${widthProblem(fields, header)}`);
+    if (fields.length !== header.length) throw refuse(`${file}: row ${row}: ${widthProblem(fields, header)}`);
     const prompt = fields[promptAt]!;
     const completion = fields[answerAt]!;
-    if (completion.trim() === '') throw refuse(`${filename}: row ${row}: the ${answerName} is empty.`);
+    if (completion.trim() === '') throw refuse(`${file}: row ${row}: the ${escapeInvisible(answerName)} is empty.`);
     return `${JSON.stringify({ prompt, completion })}\n`;
   };
   async function* lines(): AsyncGenerator<string> {
@@ -132,12 +143,12 @@ export async function csvToJsonl(
       const bytes = Buffer.byteLength(line);
       if (sizes.jsonlBytes + bytes > maxBytes) {
         sizes.jsonlBytes += bytes;
-        throw tooLargeOnceConverted(filename, sizes, maxBytes, await measureRest());
+        throw tooLargeOnceConverted(file, sizes, maxBytes, await measureRest());
       }
       sizes.jsonlBytes += bytes;
       yield line;
     }
-    if (row === 0) throw refuse(`${filename}: the CSV file has a header but no rows.`);
+    if (row === 0) throw refuse(`${file}: the CSV file has a header but no rows.`);
   }
   /** Converts the rest without sending it, to say how large the whole JSONL is: false when a row stopped it. */
   async function measureRest(): Promise<boolean> {
@@ -158,8 +169,8 @@ export async function csvToJsonl(
   return { body: out, progress: () => ({ ...sizes }) };
 }
 
-/** The CSV's rows as csv-parse reads them from `source`'s bytes, once known to be UTF-8 text. */
-async function readCsv(source: Readable, filename: string, sizes: ConversionProgress) {
+/** The CSV's rows as csv-parse reads them from `source`'s bytes, once known to be UTF-8 text (`file`: its shown name). */
+async function readCsv(source: Readable, file: string, sizes: ConversionProgress) {
   const { parse } = await import('csv-parse');
   const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true });
   /**
@@ -172,7 +183,7 @@ async function readCsv(source: Readable, filename: string, sizes: ConversionProg
     unread ??= error;
     parser.destroy(error as Error);
   };
-  const text = utf8Text(filename);
+  const text = utf8Text(file);
   source.on('error', stop);
   text.on('error', stop);
   source.pipe(text).pipe(parser);
@@ -193,9 +204,9 @@ async function readCsv(source: Readable, filename: string, sizes: ConversionProg
  * (Latin-1, a UTF-16 BOM) is refused in the pre-flight's words as its chunk arrives, where csv-parse
  * would read it on, sending U+FFFD or U+0000 to Together. A UTF-8 BOM decodes (csv-parse drops it).
  */
-function utf8Text(filename: string): Transform {
+function utf8Text(file: string): Transform {
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  const notCsv = (why: string): UpstreamError => refuse(`${filename}: ${NOT_A_CSV_FILE}: ${why}`);
+  const notCsv = (why: string): UpstreamError => refuse(`${file}: ${NOT_A_CSV_FILE}: ${why}`);
   const decodes = (chunk?: Buffer): boolean => {
     try {
       if (chunk === undefined) decoder.decode();
@@ -218,43 +229,13 @@ function utf8Text(filename: string): Transform {
   });
 }
 
-/**
- * The refusal of a CSV whose header lacks a column the conversion reads: on the column the caller
- * named (`csvColumns.promptColumn`), where it is that one, so a form shows it beside its picker; on
- * `file` when the caller named none (the default columns are missing).
- */
-function missingColumn(
-  filename: string,
-  header: readonly string[],
-  columns: CsvColumns,
-  at: { promptAt: number; answerAt: number; answerName: string },
-): UpstreamError {
-  const has = header.map((h) => JSON.stringify(h)).join(', ');
-  const named =
-    at.promptAt < 0 && columns.promptColumn != null
-      ? { field: 'csvColumns.promptColumn', name: columns.promptColumn }
-      : at.answerAt < 0 && columns.answerColumn != null && at.promptAt >= 0
-        ? { field: 'csvColumns.answerColumn', name: columns.answerColumn }
-        : null;
-  if (named)
-    return refuse(
-      `${named.field}: ${JSON.stringify(named.name)} is not a column of ${filename}: its header has ${has}.`,
-      named.field,
-    );
-  return refuse(
-    `${filename}: Together fine-tunes on JSONL; a CSV is converted from its ` +
-      `${JSON.stringify(columns.promptColumn ?? 'prompt')} and ${JSON.stringify(at.answerName)} columns, ` +
-      `and this file's header has ${has}.`,
-  );
-}
-
 /** Why a row's fields cannot be matched to the header's columns (the pre-flight's words for it). */
 function widthProblem(fields: readonly string[], header: readonly string[]): string {
   if (fields.length > header.length)
     return `has ${fields.length} fields, the header names ${header.length} (an unquoted comma?); quote a value that holds a comma.`;
   const missing = header
     .slice(fields.length)
-    .map((h) => JSON.stringify(h))
+    .map((h) => quote(h))
     .join(', ');
   return `has ${fields.length} of ${header.length} fields: no value for ${missing}.`;
 }

@@ -5,8 +5,18 @@
  * the credential, and may be another host's); then the file is read back, checked by Together.
  *
  * Formats: JSONL goes as is; CSV is converted to JSONL as it streams (csv-to-jsonl.ts); anything
- * else is refused before a request is made. A PUT that fails leaves a pending file at Together: it
- * is deleted, best effort, so that a failed upload leaves nothing behind.
+ * else is refused before a request is made, and so is `csv` (the columns a CSV is converted from)
+ * given with a JSONL file, which would otherwise be ignored without a word.
+ *
+ * What a failure leaves behind, and what the caller is told of it:
+ * - `POST /files` is never retried (each attempt would leave another pending file), and a lost answer
+ *   (or a 500/502/504 after Together received it) is UPSTREAM_OUTCOME_UNKNOWN: Together may have made
+ *   the file's entry, an empty one (the bytes go only once its answer names the upload URL).
+ * - A PUT that fails leaves a pending file at Together: it is deleted, best effort, so that a failed
+ *   upload leaves nothing behind. When the bytes may have arrived (no answer, or a 5xx) and the delete
+ *   fails too, the file may be stored: UPSTREAM_OUTCOME_UNKNOWN naming it (`fileId`), not "unavailable",
+ *   which a caller would answer by uploading it again.
+ * - A file stored and not read back is never reported as a failed upload (read-back-file.ts).
  *
  * A CSV's JSONL is held to the upload limit as it is made (the conversion refuses it, naming both
  * sizes, before a byte past the limit is sent); should Together still refuse a converted file as too
@@ -14,14 +24,16 @@
  */
 import { PassThrough, type Readable } from 'node:stream';
 import type { Call, Exchange } from '../call.js';
-import { UpstreamError } from '../errors.js';
+import { UpstreamError, isUpstreamError } from '../errors.js';
 import type { JsonCall } from '../json-call.js';
 import type { RawResponse } from '../map-error.js';
 import type { ResolvedOptions } from '../options.js';
 import { parseResponse } from '../parse-response.js';
 import { segment } from '../path.js';
+import { quote } from '../quote.js';
 import type { BearerCredentials, CallOptions } from '../types.js';
 import { CONVERSION_GROWS, csvToJsonl, describeSize, type ConversionProgress } from './csv-to-jsonl.js';
+import { readBackFile } from './read-back-file.js';
 import type { TogetherFileUpload } from './together-client-types.js';
 import { togetherFileSchema, type TogetherFile } from './wire-files.js';
 
@@ -44,6 +56,15 @@ interface Prepared {
 
 async function prepare(upload: TogetherFileUpload, maxBytes: number): Promise<Prepared> {
   const kind = EXTENSION.exec(upload.filename)?.[1]?.toLowerCase();
+  if (kind === 'jsonl' && upload.csv !== undefined) {
+    upload.body.destroy();
+    throw new UpstreamError(
+      'BAD_USER_INPUT',
+      `csvColumns: ${quote(upload.filename)} is a JSONL file, sent to Together as it is: csvColumns ` +
+        `applies to CSV files (….csv) only; leave it out.`,
+      { field: 'csvColumns' },
+    );
+  }
   if (kind === 'jsonl') return { filename: upload.filename, body: upload.body, bytes: upload.bytes };
   if (kind === 'csv') {
     const { body, progress } = await csvToJsonl(upload.body, upload.filename, upload.csv, maxBytes);
@@ -52,7 +73,7 @@ async function prepare(upload: TogetherFileUpload, maxBytes: number): Promise<Pr
   upload.body.destroy();
   throw new UpstreamError(
     'BAD_USER_INPUT',
-    `${JSON.stringify(upload.filename)}: Together takes JSONL files (….jsonl); a CSV (….csv) with ` +
+    `${quote(upload.filename)}: Together takes JSONL files (….jsonl); a CSV (….csv) with ` +
       `prompt and answer columns is converted to JSONL on the way.`,
     { field: 'file' },
   );
@@ -98,7 +119,49 @@ function refusedOnceConverted(error: unknown, csvName: string, progress: Convers
   );
 }
 
+/**
+ * Said with an UPSTREAM_OUTCOME_UNKNOWN of `POST /files`: what it may have left, and that nothing of
+ * the file went with it.
+ */
+const START_UNKNOWN =
+  'None of the file was sent: an entry Together may have made for it holds nothing (it stays PENDING ' +
+  "among the account's files at Together, where it can be deleted), and uploading the file again stores it once.";
+
+/** `POST /files`: the upload URL and the new file's id; the file deleted again when the caller left meanwhile. */
+async function startUpload(
+  call: Call,
+  json: JsonCall,
+  o: ResolvedOptions,
+  creds: BearerCredentials,
+  fields: URLSearchParams,
+  opts: CallOptions | undefined,
+): Promise<{ url: URL; fileId: string }> {
+  // Never retried: each attempt would leave another pending file.
+  const ex: Exchange = {
+    method: 'POST',
+    route: '/files',
+    path: '/files',
+    query: fields,
+    form: fields,
+    retry: false,
+    outcomeUnknownOnLostAnswer: true,
+    outcomeUnknownAdvice: START_UNKNOWN,
+  };
+  // Not cut short by the caller leaving: Together may have made the file before its answer came,
+  // and only the answer names it, for the clean-up below (an abort here left PENDING files behind).
+  const { signal, ...untilAnswered } = opts ?? {};
+  if (signal?.aborted) throw signal.reason;
+  const { response } = await call(creds, { ...ex, acceptStatus: (s) => s === 302 }, untilAnswered);
+  const started = uploadTarget(response, 'POST /files', o.baseUrl);
+  if (signal?.aborted) {
+    await forget(json, creds, started.fileId);
+    throw signal.reason;
+  }
+  return started;
+}
+
 export function uploadFile(call: Call, json: JsonCall, o: ResolvedOptions, maxBytes = TOGETHER_MAX_UPLOAD_BYTES) {
+  const read = getTogetherFile(json);
   return async (creds: BearerCredentials, upload: TogetherFileUpload, opts?: CallOptions): Promise<TogetherFile> => {
     const { filename, body, bytes, conversion } = await prepare(upload, maxBytes);
     const fields = new URLSearchParams({
@@ -108,25 +171,7 @@ export function uploadFile(call: Call, json: JsonCall, o: ResolvedOptions, maxBy
     });
     let started: { url: URL; fileId: string };
     try {
-      // Never retried: each attempt would leave another pending file.
-      const ex: Exchange = {
-        method: 'POST',
-        route: '/files',
-        path: '/files',
-        query: fields,
-        form: fields,
-        retry: false,
-      };
-      // Not cut short by the caller leaving: Together may have made the file before its answer came,
-      // and only the answer names it, for the clean-up below (an abort here left PENDING files behind).
-      const { signal, ...untilAnswered } = opts ?? {};
-      if (signal?.aborted) throw signal.reason;
-      const { response } = await call(creds, { ...ex, acceptStatus: (s) => s === 302 }, untilAnswered);
-      started = uploadTarget(response, 'POST /files', o.baseUrl);
-      if (signal?.aborted) {
-        await forget(json, creds, started.fileId);
-        throw signal.reason;
-      }
+      started = await startUpload(call, json, o, creds, fields, opts);
     } catch (error) {
       body.destroy();
       throw error;
@@ -149,21 +194,51 @@ export function uploadFile(call: Call, json: JsonCall, o: ResolvedOptions, maxBy
     try {
       await call(creds, put, opts);
     } catch (error) {
-      await forget(json, creds, started.fileId);
-      throw conversion ? refusedOnceConverted(error, upload.filename, conversion()) : error;
+      const deleted = await forget(json, creds, started.fileId);
+      const refusal = conversion ? refusedOnceConverted(error, upload.filename, conversion()) : error;
+      throw afterFailedPut(refusal, deleted, started.fileId);
     }
-    return getTogetherFile(json)(creds, started.fileId, opts);
+    return readBackFile(read, o, creds, { id: started.fileId, name: filename }, opts);
   };
 }
 
-async function forget(json: JsonCall, creds: BearerCredentials, fileId: string): Promise<void> {
+/**
+ * A failed PUT's error, as what it left behind makes it. A failure on Together's side (no answer, a
+ * 5xx) may have come after the bytes arrived: with the file deleted, nothing is kept (said, so that
+ * the caller knows uploading again is safe); with the delete failed too, the file may be stored, and
+ * "unavailable" would have the caller upload it twice. A refusal (4xx), or the caller's own stream
+ * failing, stored nothing: as it is.
+ */
+function afterFailedPut(error: unknown, deleted: boolean, fileId: string): unknown {
+  if (!isUpstreamError(error) || (error.code !== 'UPSTREAM_UNAVAILABLE' && error.code !== 'UPSTREAM_ERROR'))
+    return error;
+  const details = { status: error.status, upstreamCode: error.upstreamCode, operation: error.operation };
+  if (deleted)
+    return new UpstreamError(error.code, error.message, {
+      ...details,
+      retryAfterSeconds: error.retryAfterSeconds,
+      advice: 'The file Together had begun was deleted: nothing is kept, and uploading the file again is safe.',
+      cause: error.cause,
+    });
+  return new UpstreamError(
+    'UPSTREAM_OUTCOME_UNKNOWN',
+    `${error.message} Deleting the file at Together afterwards failed too: it may hold the upload, as ${fileId}.`,
+    { ...details, fileId, advice: `Check it with file(id: "${fileId}") before uploading again.`, cause: error.cause },
+  );
+}
+
+/** Deletes a file the upload began, best effort: whether it is gone (deleted now, or before). */
+async function forget(json: JsonCall, creds: BearerCredentials, fileId: string): Promise<boolean> {
   const ex: Exchange = {
     method: 'DELETE',
     route: '/files/{id}',
     path: `/files/${segment('file', fileId)}`,
     retry: true,
+    acceptAfterLostAttempt: 404,
   };
-  await json(creds, ex, undefined, () => undefined).catch(() => undefined);
+  return json(creds, ex, undefined, () => true).catch(
+    (error: unknown) => isUpstreamError(error) && error.code === 'NOT_FOUND',
+  );
 }
 
 export function getTogetherFile(json: JsonCall) {
