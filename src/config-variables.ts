@@ -226,8 +226,10 @@ export const settingVariables = z.object({
     z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
     'With `REDIS_URL`: the secret shared by every instance that signs the live-update messages they ' +
       'exchange through Redis (HMAC-SHA-256); a message unsigned or signed with another secret is dropped ' +
-      "and logged. Keep it out of the Redis server's reach. Without it the gateway starts with a warning, and " +
-      'anything that can publish on the Redis server can forge job states: set it in production.',
+      'and logged. The rate limit keys tokens in Redis with a key derived from it (an HMAC, never a plain ' +
+      "hash: changing it starts the quotas afresh). Keep it out of the Redis server's reach. Without it the " +
+      'gateway starts with a warning, anything that can publish on the Redis server can forge job states, and ' +
+      "anyone reading it can check a guessed token against the rate limit's keys: set it in production.",
     'unset (a warning with `REDIS_URL`)',
   ),
   REDIS_HEARTBEAT_MS: about(

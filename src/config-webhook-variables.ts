@@ -1,11 +1,11 @@
 /**
  * The settings of durable state and webhooks: the database (PostgreSQL, or the embedded PGlite), the
- * key that seals stored secrets, and how deliveries go out (allowed hosts, timeouts, the retry
- * schedule). Part of the one settings schema (config-variables.ts lists them in its order).
+ * key that seals stored secrets, how deliveries go out (allowed hosts, timeouts, the retry schedule),
+ * and how long the download links kept there live. Part of the one settings schema (config-variables.ts lists them in its order).
  */
 import { z } from 'zod';
 import { about } from './config-about.js';
-import { bool, hostName, list, milliseconds, positiveInt } from './env-values.js';
+import { bool, hostName, list, milliseconds, positiveInt, seconds } from './env-values.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -48,8 +48,8 @@ export const webhookVariables = {
   DATABASE_URL: about(
     postgresUrl.optional(),
     "PostgreSQL holding the gateway's durable state (webhook endpoints, sealed credentials, " +
-      'deliveries); migrations run at start. Unset: an embedded PostgreSQL (PGlite) in `DATA_DIR`, ' +
-      'opened when webhooks are first used.',
+      'deliveries, download links on Together); migrations run at start. Unset: an embedded PostgreSQL ' +
+      '(PGlite) in `DATA_DIR`, opened when webhooks or download links are first used.',
     'unset (embedded PGlite)',
   ),
   DATA_DIR: about(
@@ -63,7 +63,7 @@ export const webhookVariables = {
   ),
   WEBHOOK_ENCRYPTION_KEY: about(
     encryptionKey.optional(),
-    'Key that seals the signing secrets and upstream credentials stored for webhooks (AES-256-GCM): ' +
+    'Key that seals the signing secrets and upstream credentials stored for webhooks and download links (AES-256-GCM): ' +
       '32 bytes as base64 or hex. Required with `DATABASE_URL` (the gateway refuses to start with ' +
       'endpoints stored and no key); without it, the embedded database generates one beside itself.',
     'unset',
@@ -109,6 +109,14 @@ export const webhookVariables = {
       'after the last thing that happened to it (its creation or its last attempt), in milliseconds; then ' +
       'every instance deletes it within the hour (within the retention, if shorter). A pending delivery is ' +
       'never deleted; one deleted can no longer be listed or redelivered. The default is 30 days.',
+  ),
+  DOWNLOAD_LINK_TTL_SECONDS: about(
+    seconds(1).default(600),
+    "How long a download link the gateway makes lives, in seconds: Together's `Job.downloadUrl`, " +
+      "`<gateway>/downloads/<grant>`, which fetches the weights with the caller's key (sealed in the " +
+      'database) for whoever holds it. The same caller asking again gets the same link while more than ' +
+      'half of this is left. Needs the database and its key (`WEBHOOKS_ENABLED`, and `WEBHOOK_ENCRYPTION_KEY` ' +
+      "with `DATABASE_URL`); without them `downloadUrl` is Together's own endpoint, which only answers to the key.",
   ),
   WEBHOOK_ENDPOINT_RESCAN_MS: about(
     milliseconds(1).default(5_000),

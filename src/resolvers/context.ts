@@ -15,6 +15,7 @@ import type { PreflightService } from './analyze-dataset.js';
 import type { CallerCache } from './caller-cache.js';
 import type { BaseModelCatalogue } from './base-model-catalogue.js';
 import type { DatasetCatalogue } from './dataset-catalogue.js';
+import type { DownloadLinks } from './download-link.js';
 import { createRequestLoaders, type Loaders } from './loaders.js';
 import type { WebhookServices } from './webhooks/webhook-services.js';
 
@@ -45,6 +46,12 @@ export interface GatewayServices {
   preflight: PreflightService;
   /** Webhook endpoints and deliveries (their store, settings, URL policy, clock); null when WEBHOOKS_ENABLED is false. */
   webhooks: WebhookServices | null;
+  /**
+   * The gateway's own download links (Together's `downloadUrl`: download-link.ts), on the database the
+   * webhooks use; null without one (WEBHOOKS_ENABLED=false, or DATABASE_URL without
+   * WEBHOOK_ENCRYPTION_KEY): `downloadUrl` is then Together's own endpoint.
+   */
+  downloads: DownloadLinks | null;
 }
 
 /**

@@ -6,6 +6,8 @@
 import { onTogether } from '../providers/job-shape.js';
 import { JobRef } from './job.js';
 import { builder } from './builder.js';
+import { artifactOf, togetherDownloadUrl } from './job-provider-fields.js';
+import type { DownloadTarget } from '../resolvers/download-link.js';
 import { togetherSession } from '../resolvers/together-session.js';
 import type { TogetherCheckpoint, TogetherEvent } from '../upstream/together/wire-job-reads.js';
 
@@ -20,7 +22,10 @@ const JobEventRef = builder.objectRef<TogetherEvent>('JobEvent').implement({
   }),
 });
 
-const JobCheckpointRef = builder.objectRef<TogetherCheckpoint>('JobCheckpoint').implement({
+/** A checkpoint with what its download needs of its job: Together's id and the job's kind of weights. */
+type JobCheckpoint = TogetherCheckpoint & { of: Pick<DownloadTarget, 'jobId' | 'artifact'> };
+
+const JobCheckpointRef = builder.objectRef<JobCheckpoint>('JobCheckpoint').implement({
   description:
     'A checkpoint a job saved (Together): training can continue from it (`CreateJobInput.fromCheckpoint`: `<job id>:<step>`).',
   fields: (t) => ({
@@ -28,6 +33,21 @@ const JobCheckpointRef = builder.objectRef<TogetherCheckpoint>('JobCheckpoint').
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was saved.' }),
     final: t.exposeBoolean('final', { description: 'Whether it is the final model rather than an intermediate one.' }),
     label: t.exposeString('label', { description: 'Together’s label, such as "Intermediate (step 10)".' }),
+    downloadUrl: t.string({
+      nullable: true,
+      description:
+        "A short-lived URL of this checkpoint's weights (a .tar.gz: the adapter of a LoRA job, the model of a " +
+        'full one) that needs no credentials, like `Job.downloadUrl` on Together (the final checkpoint’s is ' +
+        'the same link): a link of this gateway, which fetches them from Together with your key, for ' +
+        'DOWNLOAD_LINK_TTL_SECONDS (10 minutes by default). Null only with an error saying why it could not be made.',
+      resolve: (checkpoint, _args, ctx) => {
+        const together = togetherSession(ctx);
+        // `checkpoints` is answered on Together only.
+        if (!together) throw new Error('a Together checkpoint outside a Together request');
+        const step = checkpoint.final ? null : checkpoint.step;
+        return togetherDownloadUrl(ctx, together, { ...checkpoint.of, step });
+      },
+    }),
   }),
 });
 
@@ -46,9 +66,10 @@ builder.objectFields(JobRef, (t) => ({
     nullable: true,
     description:
       'The checkpoints the job saved, newest first (Together). Null on Nscale, which keeps only the final adapter.',
-    resolve: (job, _args, ctx) => {
+    resolve: async (job, _args, ctx) => {
       if (!togetherSession(ctx) || !onTogether(job)) return null;
-      return ctx.loaders().checkpoints.load(job.upstreamJobId);
+      const of = { jobId: job.upstreamJobId, artifact: artifactOf(job) };
+      return (await ctx.loaders().checkpoints.load(job.upstreamJobId)).map((checkpoint) => ({ ...checkpoint, of }));
     },
   }),
 }));

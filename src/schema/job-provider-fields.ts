@@ -4,13 +4,16 @@
  * which each provider serves its own way.
  */
 import { publicId } from '../providers/provider-ids.js';
+import type { GatewayContext } from '../resolvers/context.js';
+import { togetherDownloadLink, type DownloadTarget } from '../resolvers/download-link.js';
 import { togetherSession } from '../resolvers/together-session.js';
-import { togetherHyperparameters } from '../providers/together-job.js';
+import { togetherHyperparameters, type TogetherJobView } from '../providers/together-job.js';
 import { builder } from './builder.js';
 import { HyperparametersRef } from './hyperparameters.js';
 import { onTogether } from '../providers/job-shape.js';
 import { JobRef } from './job.js';
 import { ProviderEnum } from './provider.js';
+import { noteValidUntil } from './response-cache-policy.js';
 
 builder.objectFields(JobRef, (t) => ({
   hyperparameters: t.field({
@@ -41,18 +44,48 @@ builder.objectFields(JobRef, (t) => ({
   downloadUrl: t.string({
     nullable: true,
     description:
-      'A short-lived URL of the trained adapter (a .tar.gz); null until the job is COMPLETED. Ask again when it has expired. ' +
-      'On Together: its download endpoint for the adapter (LoRA) or the merged weights (full ' +
-      'training), served to the holder of the account’s key.',
+      'A short-lived URL of the trained weights (a .tar.gz) that needs no credentials: anyone holding it ' +
+      'can fetch it (a browser link works), so share it as you would the weights. Null until the job is ' +
+      'COMPLETED; ask again when it has expired. On Nscale: its pre-signed URL of the adapter, valid for ' +
+      'a few minutes. On Together: a link of this gateway (`/downloads/…`) to the adapter (LoRA) or the ' +
+      'merged weights (full training), which fetches them from Together with your key; it lives ' +
+      'DOWNLOAD_LINK_TTL_SECONDS (10 minutes by default), and asking again while more than half of that ' +
+      'is left gives the same link.',
     resolve: async (job, _args, ctx) => {
       if (job.status !== 'completed') return null;
       const together = togetherSession(ctx);
-      if (together && onTogether(job)) {
-        const artifact = job.hyperparameters.trainingType === 'full' ? 'merged' : 'adapter';
-        return (await together.client.getDownloadUrl(together.creds, job.upstreamJobId, { ...ctx.call, artifact }))
-          .href;
-      }
+      if (together && onTogether(job))
+        return togetherDownloadUrl(ctx, together, { jobId: job.upstreamJobId, artifact: artifactOf(job), step: null });
       return (await ctx.services.client.getDownloadUrl(ctx.credentials(), job.id, ctx.call)).href;
     },
   }),
 }));
+
+/** The weights a Together job has: its adapter (LoRA), or the merged model (full training's only one). */
+export const artifactOf = (job: TogetherJobView): DownloadTarget['artifact'] =>
+  job.hyperparameters.trainingType === 'full' ? 'merged' : 'adapter';
+
+/**
+ * Together's download of `target` for the caller: a link of the gateway's own (download-link.ts), which
+ * a cached answer holds only while a fresh answer would give it too (response-cache-policy.ts); without
+ * the gateway's database, Together's own endpoint, which answers only to the key.
+ */
+export async function togetherDownloadUrl(
+  ctx: GatewayContext,
+  together: NonNullable<ReturnType<typeof togetherSession>>,
+  target: DownloadTarget,
+): Promise<string> {
+  const links = ctx.services.downloads;
+  if (!links) {
+    const step = target.step === null ? {} : { step: target.step };
+    const url = await together.client.getDownloadUrl(together.creds, target.jobId, {
+      ...ctx.call,
+      artifact: target.artifact,
+      ...step,
+    });
+    return url.href;
+  }
+  const link = await togetherDownloadLink(ctx, links, together, target);
+  noteValidUntil(ctx, link.reusableUntil);
+  return link.url;
+}

@@ -23,7 +23,10 @@
  *   (bench/RESULTS.md, issue 22). Once terminal a job no longer changes, so long. A job a live-update
  *   poller watches is evicted the moment its poller sees it change, whatever is left of this.
  * - `Job.downloadUrl`: the link is short-lived (the simulator's live 300 s, real ones are pre-signed
- *   for minutes): a cached answer hands out a link with most of its life left.
+ *   for minutes): a cached answer hands out a link with most of its life left. Together's links are
+ *   the gateway's own (DOWNLOAD_LINK_TTL_SECONDS): an answer holding one is kept only while the link
+ *   has more than half its life left (`noteValidUntil`, job-provider-fields.ts), however short it is set.
+ *   `JobCheckpoint.downloadUrl` likewise.
  * - Never cached: `costEstimate` (a dry run whose `allowedToProceed` follows the balance) and
  *   `analyzeDataset` (its answer is about files the request uploads), introspection.
  *
@@ -77,6 +80,7 @@ export function responseTtlPolicy(intervals: PolicyIntervals): ResponseTtlPolicy
       JobConnection: list,
       Job: TERMINAL_JOB_MS,
       'Job.downloadUrl': MINUTE,
+      'JobCheckpoint.downloadUrl': MINUTE,
       'Query.costEstimate': 0,
       'Query.analyzeDataset': 0,
       'Query.__schema': 0,

@@ -5,7 +5,8 @@
  * connected once and checked at start, and the response cache (build-redis-and-cache.ts); the
  * operation guards (build-operation-guards.ts); the provider seams, caches and token pool
  * (build-gateway-services.ts); live updates (build-live-updates.ts), which the response cache hears;
- * and webhooks (build-webhooks.ts: the store, the watcher, the sender). `close()` stops what it
+ * webhooks (build-webhooks.ts: the store, the watcher, the sender), and the download links on the
+ * webhooks' database (build-downloads.ts). `close()` stops what it
  * started, in the reverse order of need, and so does a start that fails half-way.
  */
 import type { Logger } from 'pino';
@@ -23,6 +24,7 @@ import { redisRealm } from './redis-realm.js';
 import type { BuiltResponseCache } from './response-cache/build-response-cache.js';
 import { watchTokenOutcomes } from './watch-token-outcomes.js';
 import { buildWebhooks } from './build-webhooks.js';
+import { buildDownloadLinks } from './build-downloads.js';
 import { buildGatewayServices } from './build-gateway-services.js';
 import { buildProviderLiveUpdates, liveHubs } from './build-live-updates.js';
 import { buildOperationGuards, operationNames } from './build-operation-guards.js';
@@ -110,6 +112,7 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     });
     if (webhooks) stops.push(() => webhooks.close());
     services.webhooks = webhooks?.services ?? null;
+    services.downloads = buildDownloadLinks(settings, webhooks?.store ?? null, logger);
     return {
       simulator,
       togetherSimulator: together?.simulator ?? null,

@@ -55,5 +55,6 @@ export function buildGatewayServices(
       duplicateRows: settings.analyzeDuplicateRows,
     },
     webhooks: null,
+    downloads: null,
   };
 }

@@ -8,16 +8,17 @@ import { parse } from 'graphql';
 import type { Settings } from '../config.js';
 import type { GatewayDeps } from './compose-gateway.js';
 import type { OperationGuardParts } from './gateway-plugins.js';
-import type { GatewayRedis } from './gateway-redis.js';
+import type { DeploymentRedis } from './build-redis-and-cache.js';
 import { StartError } from './start-error.js';
 import { startOperationGuards } from './start-operation-guards.js';
 
 export async function buildOperationGuards(
   settings: Settings,
   deps: GatewayDeps,
-  redis: GatewayRedis | null,
+  redis: DeploymentRedis | null,
 ): Promise<OperationGuardParts> {
-  const built = await startOperationGuards(settings, redis?.rateLimit ?? null).catch((error: unknown) => {
+  const shared = redis?.rateLimit ? { client: redis.rateLimit, realm: redis.realm } : null;
+  const built = await startOperationGuards(settings, shared).catch((error: unknown) => {
     throw new StartError((error as Error).message);
   });
   const given = deps.prebuilt ?? {};

@@ -27,9 +27,14 @@ export function upstreamUrls(
   ];
 }
 
+/** The gateway's Redis connections, with the deployment's share of that Redis (redis-realm.ts) that its keys are named under. */
+export interface DeploymentRedis extends GatewayRedis {
+  readonly realm: string;
+}
+
 /**
  * The gateway's Redis connections (when REDIS_URL is set) and the response cache (when on), which may
- * use them; `upstreams` (the providers' base URLs) name the cache's share of Redis. Nothing uses the
+ * use them; `upstreams` (the providers' base URLs) name their share of Redis (the cache's, the rate limit's). Nothing uses the
  * connections before Redis has answered them (`checkAtStart`): a refusal throws a StartError, and
  * what started is stopped by the caller.
  */
@@ -40,14 +45,18 @@ export async function buildRedisAndCache(
   stops: Stop[],
   upstreams: readonly string[],
   metrics: GatewayMetrics | null,
-): Promise<{ redis: GatewayRedis | null; responseCache: BuiltResponseCache | null }> {
+): Promise<{ redis: DeploymentRedis | null; responseCache: BuiltResponseCache | null }> {
+  const realm = redisRealm(upstreams, settings.redisUrl);
   const redis = settings.redisUrl
-    ? openGatewayRedis(settings.redisUrl, {
-        logger,
-        rateLimit: !!settings.rateLimit,
-        responseCache: settings.responseCache?.store === 'redis' && !deps.responseCache?.redis,
-        connect: deps.connectRedis,
-      })
+    ? Object.assign(
+        openGatewayRedis(settings.redisUrl, {
+          logger,
+          rateLimit: !!settings.rateLimit,
+          responseCache: settings.responseCache?.store === 'redis' && !deps.responseCache?.redis,
+          connect: deps.connectRedis,
+        }),
+        { realm },
+      )
     : null;
   if (redis) {
     stops.push(() => redis.close());
@@ -61,7 +70,7 @@ export async function buildRedisAndCache(
         {
           ...deps.responseCache,
           now: deps.now,
-          realm: redisRealm(upstreams, settings.redisUrl),
+          realm,
           polling: settings.polling,
           ...(metrics ? { onListedJob: metrics.listedJobLookup } : {}),
         },

@@ -12,7 +12,9 @@
  * the upstream. A caller without a token is its address.
  *
  * The quotas of tokens and of callers without one are in Redis when given a client, so that every
- * instance counts against one quota; should Redis fail, they are counted in this instance's memory
+ * instance counts against one quota, under the deployment's prefix (`ftgw:rl:<realm>`) and with each
+ * token keyed by an HMAC under the deployment's key (rate-limit-key.ts), never a plain hash of it;
+ * should Redis fail, they are counted in this instance's memory
  * until it answers again. What concerns unproven tokens (their address's quota, failed
  * authentications, which tokens are proven) is per instance. Memory is bounded: every table is an
  * LRU of at most RATE_LIMIT_MAX_KEYS keys (window-counter.ts).
@@ -22,7 +24,7 @@ import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Settings } from '../config.js';
 import { gatewayError } from '../errors/gateway-error.js';
-import { addressKey, tokenKey, type RateLimitSubject } from './rate-limit-key.js';
+import { addressKey, rateLimitKeySecret, tokenKeyer, type RateLimitSubject } from './rate-limit-key.js';
 import { createTokenTrust } from './token-trust.js';
 import { createWindowCounter, type Spent } from './window-counter.js';
 
@@ -32,10 +34,15 @@ export interface RateLimitOptions extends NonNullable<Settings['rateLimit']>, Pa
   authFailures?: number;
   /** Keys each table holds at most. @default 100_000, RATE_LIMIT_MAX_KEYS's */
   maxKeys?: number;
-  /** Shares the counts between instances. @default none (in memory) */
+  /** Shares the counts between instances; then `tokenSecret` must be given. @default none (in memory) */
   redis?: Redis | null;
-  /** Prefix of the Redis keys (tests use one of their own). @default "gateway:rate-limit" */
+  /** Prefix of the Redis keys: `ftgw:rl:` and the deployment's realm (start-operation-guards.ts). @default "ftgw:rl" */
   keyPrefix?: string;
+  /**
+   * The key tokens are keyed with (an HMAC: rate-limit-key.ts `rateLimitKeySecret`), the same on every
+   * instance that shares `redis`. @default a random key of this instance's own (in memory only)
+   */
+  tokenSecret?: Buffer;
 }
 
 export interface RateLimit {
@@ -52,7 +59,13 @@ export function createRateLimit(options: RateLimitOptions): RateLimit {
   const authFailures = options.authFailures ?? 10;
   const maxKeys = options.maxKeys ?? 100_000;
   const windowMs = duration * 1000;
-  const keyPrefix = options.keyPrefix ?? 'gateway:rate-limit';
+  const keyPrefix = options.keyPrefix ?? 'ftgw:rl';
+  if (options.redis && !options.tokenSecret)
+    throw new TypeError(
+      "createRateLimit: a rate limit shared through Redis needs `tokenSecret`, the deployment's key for its " +
+        'token keys (rate-limit-key.ts rateLimitKeySecret); none was given.',
+    );
+  const tokenKey = tokenKeyer(options.tokenSecret ?? rateLimitKeySecret(null));
   const redis = options.redis
     ? new RateLimiterRedis({ storeClient: options.redis, points, duration, keyPrefix })
     : null;

@@ -12,6 +12,7 @@ import { useAnonymousHealthCheck } from './use-anonymous-health-check.js';
 import { useAutomaticPersistedQueries, type DocumentStore } from './use-automatic-persisted-queries.js';
 import { useChangedEventsOnly } from './use-changed-events-only.js';
 import { useDashboard } from './use-dashboard.js';
+import { useDownloads } from './use-downloads.js';
 import { useFieldSuggestionsSwitch } from './use-field-suggestions-switch.js';
 import { useGraphiQLPage } from './use-graphiql-page.js';
 import { useGraphQLJsExecute } from './use-graphql-js-execute.js';
@@ -91,6 +92,15 @@ export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
     useDashboard(parts.dashboardDir ? { dir: parts.dashboardDir } : {}),
     ...(settings.switches.graphiql ? [useGraphiQLPage({ endpoint: '/graphql', render: renderGraphiQLPage })] : []),
     useRequestLog(wiring.scopes),
+    // After the request log, whose line it gets (an answer made in onRequest stops the onRequest hooks after it).
+    useDownloads({
+      links: parts.services.downloads,
+      together: parts.services.providers.get('together')?.together ?? null,
+      now: parts.services.now,
+      redactor: parts.redactor,
+      scopes: wiring.scopes,
+      ...(parts.metrics ? { count: parts.metrics.download } : {}),
+    }),
     useVaryOrigin(),
     wiring.drain.plugin,
     useOperationLimits(settings.operationLimits),

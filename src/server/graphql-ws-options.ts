@@ -26,6 +26,7 @@ import { createSocketSubscribe, type RootValue } from './subscribe-socket-operat
 import { scrubbedError, toClientError } from './to-client-error.js';
 import { reviveHashOnlyOperations } from './ws/hash-only-operations.js';
 import type { IdleSockets } from './ws/idle-sockets.js';
+import { SocketTallies } from './ws/socket-tallies.js';
 import { createSubscriptionGroups, type SubscriptionGroups } from './ws/subscription-groups.js';
 
 /** The abort signal of each operation (http.ts keeps them: one `close` listener per socket). */
@@ -55,11 +56,14 @@ export function graphqlWsOptions(
   const connections = createSocketConnections(gateway.logger);
   const { scopeOf } = connections;
   const operations = options.idleSockets ? options.idleSockets.track(options.operations) : options.operations;
+  // Each operation counted once and each error it answers (ws/socket-tallies.ts), when metrics are on.
+  const tallies = gateway.metrics ? new SocketTallies(gateway.metrics) : null;
   const subscribe = createSocketSubscribe({
     gateway,
     operations,
     connections,
     groups,
+    tallies,
     ...(options.idleSockets ? { proven: options.idleSockets.proven } : {}),
   });
 
@@ -90,14 +94,23 @@ export function graphqlWsOptions(
       );
       return subscribe(ctx, id, payload);
     },
+    // The errors of an operation run on its own, as sent (a group's members: ws/ws-next-frames.ts).
+    ...(tallies
+      ? {
+          onNext: (_ctx, _id, payload, _args, result) => {
+            if (result.errors) tallies.of(payload)?.errors(result.errors);
+          },
+        }
+      : {}),
     onComplete: (ctx, id) => {
       scopeOf(ctx.extra).log.info({ transport: 'ws', id }, 'operation ended');
       operations.end(ctx.extra.socket, id);
     },
     // Errors thrown mid-stream would reach the client as they are: give them the gateway's codes.
     // Scrubbed before the operation ends: ending it releases the secrets it holds.
-    onError: (ctx, id, _payload, errors) => {
+    onError: (ctx, id, payload, errors) => {
       const coded = errors.map((e) => withoutHttp(scrubbedError(toClientError(e), gateway.redactor).toJSON()));
+      tallies?.of(payload)?.errors(coded);
       operations.end(ctx.extra.socket, id);
       scopeOf(ctx.extra).log.info(
         { transport: 'ws', id, codes: coded.map((e) => e.extensions?.['code']) },

@@ -1,6 +1,6 @@
 /**
- * A deployment's share of a Redis server: what its live updates' keys and channels, and its response
- * cache's, are prefixed with. Redis keeps keys per database number (`REDIS_URL`'s `/5`) but not
+ * A deployment's share of a Redis server: what its live updates' keys and channels, its response
+ * cache's and its rate limit's keys are prefixed with. Redis keeps keys per database number (`REDIS_URL`'s `/5`) but not
  * pub/sub channels: two deployments on one Redis server, on databases of their own, received each
  * other's job events (an organization of the same name in front of another upstream: its jobs shown
  * to the other's subscribers, recorded and delivered to its webhooks). So the realm is named by the

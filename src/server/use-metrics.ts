@@ -1,5 +1,7 @@
 /**
- * The GraphQL request metrics, through `@graphql-yoga/plugin-prometheus` on the gateway's own registry
+ * The GraphQL metrics of HTTP and SSE: each operation and each error it answers counted
+ * (operation-tally.ts; WebSocket operations are counted by the WebSocket transport), the duration
+ * histograms of `@graphql-yoga/plugin-prometheus` on the gateway's own registry
  * (src/telemetry/gateway-metrics.ts holds the rest of the gateway's metrics), and every HTTP response
  * counted by status and error code, refusals included. They are served on their own listener
  * (metrics-server.ts), never on the public port. Only the metrics named here are on; their labels are
@@ -10,16 +12,12 @@
  * An operation's name is read from its document, the operation it runs, the same way for every
  * metric: unnamed is `anonymous` everywhere (the library's own default says `Anonymous`).
  */
-import {
-  createCounter,
-  createHistogram,
-  usePrometheus,
-  type FillLabelsFnParams,
-} from '@graphql-yoga/plugin-prometheus';
-import { getOperationAST, type ExecutionResult } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { createHistogram, usePrometheus, type FillLabelsFnParams } from '@graphql-yoga/plugin-prometheus';
+import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { GatewayMetrics } from '../telemetry/gateway-metrics.js';
-import { toClientError } from './to-client-error.js';
+import { readCaller } from './caller.js';
+import { cacheHitLabels, operationLabels, OperationTally } from './operation-tally.js';
 
 export interface UseMetricsOptions {
   metrics: GatewayMetrics;
@@ -28,53 +26,37 @@ export interface UseMetricsOptions {
 /** GraphQL operations are answered in milliseconds to the upstream's 15 s deadline. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15];
 
-const PHASE_CODES: Record<string, string> = { parse: 'GRAPHQL_PARSE_FAILED', validate: 'GRAPHQL_VALIDATION_FAILED' };
-
 export function useMetrics(options: UseMetricsOptions): Plugin {
   const prometheus = usePrometheusMetrics(options.metrics);
-  const responses = useResponseCount(options.metrics);
   return {
+    ...useOperationCount(options.metrics),
     onPluginInit({ addPlugin }) {
       addPlugin(prometheus);
-      addPlugin(responses);
     },
   };
 }
 
 function usePrometheusMetrics(metrics: GatewayMetrics): Plugin {
   const registry = metrics.registry;
-  const { labelNames: operationLabels, fill: operation } = operationLabelling(metrics);
-  const withoutOrganization = (params: FillLabelsFnParams, context: unknown) => {
-    const { operationName, operationType } = operation(params, context);
-    return { operationName, operationType };
+  // The duration of an operation carries its name and type only (no organization on a histogram).
+  const durationLabels = (params: FillLabelsFnParams, untyped: unknown) => {
+    const context = (untyped ?? {}) as HttpContext;
+    const operation = params.document
+      ? getOperationAST(params.document, context.params?.operationName ?? undefined)
+      : undefined;
+    return {
+      operationName: metrics.operationName(operation?.name?.value, metrics.provenCaller(context.requestId)),
+      operationType: operation?.operation ?? params.operationType ?? 'unknown',
+    };
   };
 
   return usePrometheus({
     registry,
     endpoint: false,
     metrics: {
-      graphql_envelop_request: createCounter({
-        registry,
-        counter: {
-          name: 'gateway_graphql_requests_total',
-          help: 'GraphQL operations executed (queries, mutations, subscriptions), by operation name and type',
-          labelNames: operationLabels,
-        },
-        fillLabelsFn: operation,
-      }),
-      graphql_envelop_error_result: createCounter({
-        registry,
-        counter: {
-          name: 'gateway_graphql_errors_total',
-          help: 'Errors in GraphQL responses, by operation name and type, phase and error code (extensions.code)',
-          labelNames: [...operationLabels, 'phase', 'code'],
-        },
-        fillLabelsFn: (params, context) => ({
-          ...operation(params, context),
-          phase: params.errorPhase ?? 'execute',
-          code: errorCodeOf(params),
-        }),
-      }),
+      // Counted by every transport instead (operation-tally.ts, useOperationCount below): see why there.
+      graphql_envelop_request: false,
+      graphql_envelop_error_result: false,
       graphql_envelop_request_duration: createHistogram({
         registry,
         histogram: {
@@ -85,7 +67,7 @@ function usePrometheusMetrics(metrics: GatewayMetrics): Plugin {
           labelNames: ['operationName', 'operationType'],
           buckets: BUCKETS,
         },
-        fillLabelsFn: withoutOrganization,
+        fillLabelsFn: durationLabels,
       }),
       graphql_yoga_http_duration: createHistogram({
         registry,
@@ -116,67 +98,137 @@ function usePrometheusMetrics(metrics: GatewayMetrics): Plugin {
   });
 }
 
-/**
- * Each response by status and the code of its first error. Refusals never reach execution (the rate
- * limit, a body too large or not JSON, a persisted-query miss, an operation limit): the result yoga
- * makes of them, already masked into the closed vocabulary, is read here; a response made without a
- * result (415) counts as `none`.
- */
-function useResponseCount(metrics: GatewayMetrics): Plugin {
-  const codes = new WeakMap<Request, string>();
-  return {
-    onResultProcess({ request, result }) {
-      const first = (Array.isArray(result) ? result[0] : result) as ExecutionResult | undefined;
-      const code = first?.errors?.[0]?.extensions?.['code'];
-      if (code !== undefined) codes.set(request, typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR');
-    },
-    onResponse({ request, response }) {
-      metrics.response(response.status, codes.get(request) ?? 'none');
-    },
-  };
-}
+/** How yoga's response-cache plugin marks an answer it served (@graphql-yoga/plugin-response-cache). */
+const SERVED_FROM_CACHE = Symbol.for('servedFromResponseCache');
 
-interface OperationContext {
+/** What the counters read of a yoga context (an HTTP request's; a WebSocket operation's has no `request`). */
+interface HttpContext {
+  request?: Request;
   params?: { operationName?: string | null };
   requestId?: string;
-  credentials?: () => { organizationId: string };
+  credentials?: () => { organizationId?: string | null };
 }
 
 /**
- * The labels every operation metric carries: its capped name, its type, and the organization when
- * turned on. A name or organization takes a free slot only for a caller the upstream accepted in this
- * request (GatewayMetrics.provenCaller).
+ * One HTTP request's operation: its account, and what its labels are made of, learnt as it goes. Kept
+ * per request in a WeakMap keyed by the Request: it holds strings and the (cached, shared) document,
+ * never the context, which refers to the Request: a value reaching its own key made every entry an
+ * ephemeron cycle for the garbage collector, which cost about 20 µs of CPU per request.
  */
-function operationLabelling(metrics: GatewayMetrics) {
-  const org = metrics.organization;
-  const organizationOf = (context: OperationContext, proven: boolean): string => {
-    try {
-      return org!(context.credentials?.().organizationId, proven);
-    } catch {
-      return 'none'; // no credentials: the request is refused UNAUTHENTICATED
+class HttpOperation extends OperationTally {
+  sentName: string | null | undefined = undefined;
+  query: string | null | undefined = undefined;
+  document: DocumentNode | null = null;
+  /** Its context's, once built: whose acceptance by the upstream lets its names take label slots. */
+  requestId: string | undefined = undefined;
+  /** Its caller's, once its context is built, when the organization label is on. */
+  organizationId: string | null | undefined = undefined;
+  /** The code of the first error of its answer, for `gateway_http_responses_total`; null without one. */
+  firstCode: string | null = null;
+
+  /** Counts the operation and the errors of its answer; a stream's are counted as they are sent. */
+  answered(result: unknown, request: Request): void {
+    const { metrics } = this;
+    // A hit of the response cache is answered from its params, its document never parsed, no context
+    // built: the organization its caller presented, as for a hit answered before yoga.
+    if (this.document === null && (result as Record<symbol, unknown> | null)?.[SERVED_FROM_CACHE] === true) {
+      const organizationId = metrics.organization
+        ? readCaller({ transport: 'http', request }).credentials.organizationId
+        : null;
+      this.count(cacheHitLabels(metrics, this.query, this.sentName, organizationId));
+    } else {
+      this.count(operationLabels(metrics, this.document, this.sentName, this.requestId, this.organizationId));
     }
-  };
-  return {
-    labelNames: ['operationName', 'operationType', ...(org ? ['organization'] : [])],
-    fill: (params: FillLabelsFnParams, untyped: unknown) => {
-      const context = (untyped ?? {}) as OperationContext;
-      const proven = metrics.provenCaller(context.requestId);
-      const operation = params.document
-        ? getOperationAST(params.document, context.params?.operationName ?? undefined)
-        : undefined;
-      return {
-        operationName: metrics.operationName(operation?.name?.value, proven),
-        operationType: operation?.operation ?? params.operationType ?? 'unknown',
-        ...(org ? { organization: organizationOf(context, proven) } : {}),
-      };
-    },
-  };
+    if (isAsyncIterable(result)) return;
+    if (!Array.isArray(result)) return this.errorsOf(result as ExecutionResult, true);
+    for (let i = 0; i < result.length; i++) this.errorsOf(result[i] as ExecutionResult, i === 0); // a batch
+  }
+
+  private errorsOf(result: ExecutionResult, first: boolean): void {
+    const errors = result.errors;
+    if (!errors?.length) return;
+    const code = errors[0]!.extensions?.['code'];
+    // The response's: its first error's code; one without a code is `none`, as it always was.
+    if (first && code !== undefined) this.firstCode = typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
+    this.errors(errors);
+  }
 }
 
-/** An error's code from the closed vocabulary: its own, its phase's, or what a client would be shown. */
-function errorCodeOf(params: FillLabelsFnParams & { error?: unknown; errorPhase?: string }): string {
-  const given = (params.error as { extensions?: { code?: unknown } } | undefined)?.extensions?.code;
-  if (typeof given === 'string') return given;
-  const phaseCode = params.errorPhase ? PHASE_CODES[params.errorPhase] : undefined;
-  return phaseCode ?? String(toClientError(params.error).extensions['code'] ?? 'INTERNAL_SERVER_ERROR');
+function organizationOf(context: HttpContext): string | null | undefined {
+  try {
+    return context.credentials?.().organizationId;
+  } catch {
+    return undefined; // no credentials: the request is refused UNAUTHENTICATED
+  }
+}
+
+/**
+ * The operations of HTTP requests (SSE included) counted, and each response by status and the code of
+ * its first error. An operation is followed from its params (its phase moves with envelop's hooks) to
+ * the result yoga makes of it, read when it is processed: an answer, or a refusal that never reached
+ * execution (the rate limit, a body too large or not JSON, a persisted-query miss, an operation
+ * limit), already masked into the closed vocabulary. A response made without a result (415) counts as
+ * `none`. The hooks are shared functions: the request path allocates the operation's record alone.
+ */
+function useOperationCount(metrics: GatewayMetrics): Plugin {
+  const operations = new WeakMap<Request, HttpOperation>();
+  const of = (context: unknown): HttpOperation | undefined => {
+    const request = (context as HttpContext | undefined)?.request;
+    return request === undefined ? undefined : operations.get(request);
+  };
+  // A subscription's events are counted as SSE sends them; an error thrown mid-stream cuts the stream,
+  // answering nothing.
+  const stream = {
+    onNext: ({ args, result }: { args: { contextValue?: unknown }; result: ExecutionResult }) => {
+      if (result.errors) of(args.contextValue)?.errors(result.errors);
+    },
+  };
+  const executing = (operation: HttpOperation, context: HttpContext) => {
+    operation.phase = 'execute';
+    operation.requestId = context.requestId;
+    if (metrics.organization) operation.organizationId = organizationOf(context);
+  };
+  const subscribed = {
+    onSubscribeResult: ({ result }: { result: unknown }) => (isAsyncIterable(result) ? stream : undefined),
+  };
+  return {
+    onParams({ request, params }) {
+      const operation = new HttpOperation(metrics);
+      operation.sentName = params.operationName;
+      operation.query = params.query;
+      operations.set(request, operation);
+    },
+    onParse({ context }) {
+      const operation = of(context);
+      if (operation !== undefined) operation.phase = 'parse';
+    },
+    onValidate({ context, params }) {
+      const operation = of(context);
+      if (operation === undefined) return;
+      operation.document = params.documentAST;
+      operation.phase = 'validate';
+    },
+    onContextBuilding({ context }) {
+      const operation = of(context);
+      if (operation !== undefined) operation.phase = 'context';
+    },
+    onExecute({ args }) {
+      const operation = of(args.contextValue);
+      if (operation !== undefined) executing(operation, args.contextValue as HttpContext);
+    },
+    onSubscribe({ args }) {
+      const operation = of(args.contextValue);
+      if (operation === undefined) return undefined;
+      executing(operation, args.contextValue as HttpContext);
+      return subscribed as never;
+    },
+    onResultProcess({ request, result }) {
+      let operation = operations.get(request);
+      if (operation === undefined) operations.set(request, (operation = new HttpOperation(metrics)));
+      operation.answered(result, request);
+    },
+    onResponse({ request, response }) {
+      metrics.response(response.status, operations.get(request)?.firstCode ?? 'none');
+    },
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * One log line per HTTP request, for operators: method, path, operation name and type, status and
  * duration (`ms`: until the answer was ready). Never headers, variables or bodies (they carry tokens
- * and Hugging Face secrets). Health and readiness probes log at debug, so that they do not drown the rest.
+ * and Hugging Face secrets), nor a download link's grant (its path is logged as `/downloads/{grant}`). Health and readiness probes log at debug, so that they do not drown the rest.
  *
  * A response the client did not get whole says so, with `"aborted":true` at warn (`status` is then what
  * the gateway answered, not what the client received): the request line itself when the connection was
@@ -14,6 +14,7 @@
 import { ServerResponse } from 'node:http';
 import { getOperationAST, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { DOWNLOADS_PATH } from '../resolvers/download-link.js';
 import type { RequestScopes } from './use-request-id.js';
 
 interface Entry {
@@ -37,7 +38,7 @@ export function useRequestLog(scopes: RequestScopes, probePaths: readonly string
   return {
     // `url` is the URL yoga's adapter parses once per request (the metrics and dashboard plugins read it too).
     onRequest({ request, url }) {
-      entries.set(request, { startedAt: performance.now(), path: url.pathname });
+      entries.set(request, { startedAt: performance.now(), path: loggedPath(url.pathname) });
     },
     onParams({ request, params }) {
       const entry = entries.get(request);
@@ -83,6 +84,11 @@ export function useRequestLog(scopes: RequestScopes, probePaths: readonly string
       });
     },
   };
+}
+
+/** The path as logged: a download link's grant (a bearer credential while it lives) as its template. */
+function loggedPath(pathname: string): string {
+  return pathname.startsWith(DOWNLOADS_PATH) ? `${DOWNLOADS_PATH}{grant}` : pathname;
 }
 
 /** The Node response under yoga's adapter (`serverContext.res`), or null (yoga.fetch, other runtimes). */

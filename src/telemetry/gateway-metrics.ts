@@ -1,8 +1,9 @@
 /**
  * The gateway's own metrics, on one prom-client `Registry` per gateway (never the global default, so
- * that two gateways in one process, or tests, do not share counters). The GraphQL request metrics are
- * the prometheus plugin's (src/server/use-metrics.ts), registered on the same registry; here are the
- * rest: upstream exchanges, connections, live updates, the base-model cache and the response cache, fed by the observers
+ * that two gateways in one process, or tests, do not share counters). The GraphQL operation and error
+ * counters are here, fed by every transport (src/server/operation-tally.ts); the GraphQL duration
+ * histograms are the prometheus plugin's (src/server/use-metrics.ts), registered on the same registry.
+ * Here too: upstream exchanges, connections, live updates, the base-model cache and the response cache, fed by the observers
  * that src/upstream and src/subscriptions offer (they know nothing of prom-client). The gauges read at
  * each scrape (pollers, leases, streams, open connections) are in scraped-gauges.ts.
  *
@@ -40,6 +41,43 @@ export interface GatewayMetricsOptions {
   responseCache?: boolean;
 }
 
+/**
+ * How a request to one of the gateway's download links (Together's `downloadUrl`) ended: `served` (the
+ * upstream's file streamed on), or refused: `unknown` (no such link), `expired`, `busy` (too many
+ * transfers of the link at once), `upstream_missing` (the upstream no longer has the file),
+ * `upstream_refused` (it refused the key kept for the link), `upstream_unavailable`, `upstream_failed`,
+ * `aborted` (the client left before the file began) and `error` (the gateway's own failure: its
+ * database out of reach, a bug).
+ */
+export const DOWNLOAD_OUTCOMES = [
+  'served',
+  'unknown',
+  'expired',
+  'busy',
+  'upstream_missing',
+  'upstream_refused',
+  'upstream_unavailable',
+  'upstream_failed',
+  'aborted',
+  'error',
+] as const;
+export type DownloadOutcome = (typeof DOWNLOAD_OUTCOMES)[number];
+
+/**
+ * The labels of a GraphQL operation on `gateway_graphql_requests_total` and `gateway_graphql_errors_total`:
+ * its name (bounded: `operationName`), its type (`query`, `mutation`, `subscription`, or `unknown` when
+ * its document was not read), and its organization only when `organizationLabel` is on.
+ */
+export type OperationLabels = { operationName: string; operationType: string; organization?: string };
+
+/**
+ * How far an operation had gone when an error was answered: refused before its document was parsed
+ * (`admission`: the rate limit, a body or message refused, a persisted query, trusted documents, a
+ * caller's bounds), then `parse`, `validate` (operation limits included), `context`, `execute`
+ * (a subscription's events included).
+ */
+export type OperationPhase = 'admission' | 'parse' | 'validate' | 'context' | 'execute';
+
 /** How the response cache served an answer: from the cache, run and stored, or run and not stored. */
 export type ResponseCacheResult = 'hit' | 'stored' | 'uncached';
 
@@ -52,6 +90,10 @@ export interface GatewayMetrics {
   provenCaller(requestId: string | undefined): boolean;
   /** Counts an HTTP response the gateway sent, by status and the code of its first error (`none` without errors). */
   response(status: number, code: string): void;
+  /** Counts one GraphQL operation answered, on any transport, refusals included (operation-tally.ts). */
+  graphqlOperation(labels: OperationLabels): void;
+  /** Counts one error an operation answered, by the phase it had reached and its code (`extensions.code`). */
+  graphqlError(labels: OperationLabels, phase: OperationPhase, code: string): void;
   upstream: UpstreamObserver;
   live: LiveUpdatesObserver;
   /** Base-model catalogue lookups: served from the cache (true) or fetched. */
@@ -76,6 +118,8 @@ export interface GatewayMetrics {
   webhookDeliveriesDeleted(count: number): void;
   /** Reads the deliveries due and not yet attempted (all instances, from the store) at each scrape. */
   watchWebhookBacklog(read: () => Promise<{ due: number; oldestDueAt: Date | null }>, now: () => number): void;
+  /** Counts a request to one of the gateway's download links by how it ended (served, or why not). */
+  download(outcome: DownloadOutcome): void;
 }
 
 /** Upstream latencies are remote calls: from a few milliseconds to the 15 s deadline. */
@@ -98,6 +142,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     labelNames: ['status', 'code'] as const,
     registers,
   });
+  const operations = operationCounters(registers, options.organizationLabel === true);
   const proven = provenRequests();
   const upstream = upstreamExchangeMetrics(registers);
   const polls = new Counter({
@@ -149,6 +194,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     organization: options.organizationLabel ? boundedLabel(limit) : null,
     provenCaller: proven.has,
     response: (status, code) => responses.inc({ status: String(status), code }),
+    ...operations,
     upstream: combineObservers(proven.observer, upstream),
     live: { poll: (kind, outcome) => polls.inc({ kind, outcome }) },
     catalogueLookup: (hit) => catalogue?.inc({ result: hit ? 'hit' : 'miss' }),
@@ -157,6 +203,50 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     ...gauges,
     watchCircuitBreaker,
     ...webhookMetrics(registers),
+    ...downloadMetrics(registers),
+  };
+}
+
+/** The download links' counter, every outcome at 0 from the start. */
+function downloadMetrics(registers: Registry[]): Pick<GatewayMetrics, 'download'> {
+  const downloads = new Counter({
+    name: 'gateway_downloads_total',
+    help:
+      "Requests to the gateway's download links (Together's downloadUrl), by outcome (served: the file " +
+      'streamed on; unknown, expired, busy: refused by the gateway; upstream_*: the upstream did not serve ' +
+      "it; aborted: the client left before the file began; error: the gateway's own failure)",
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  for (const outcome of DOWNLOAD_OUTCOMES) downloads.labels({ outcome }).inc(0);
+  return { download: (outcome) => downloads.inc({ outcome }) };
+}
+
+/** The GraphQL operation and error counters, fed by every transport (src/server/operation-tally.ts). */
+function operationCounters(
+  registers: Registry[],
+  organizationLabel: boolean,
+): Pick<GatewayMetrics, 'graphqlOperation' | 'graphqlError'> {
+  const operationLabels = ['operationName', 'operationType', ...(organizationLabel ? ['organization'] : [])];
+  const operations = new Counter({
+    name: 'gateway_graphql_requests_total',
+    help:
+      'GraphQL operations answered (queries, mutations, subscriptions; over HTTP, SSE and WebSocket; refusals ' +
+      'included), by operation name and type',
+    labelNames: operationLabels,
+    registers,
+  });
+  const operationErrors = new Counter({
+    name: 'gateway_graphql_errors_total',
+    help:
+      'Errors in GraphQL answers, by operation name and type, phase (admission: refused before parsing; parse, ' +
+      'validate, context, execute) and error code (extensions.code)',
+    labelNames: [...operationLabels, 'phase', 'code'],
+    registers,
+  });
+  return {
+    graphqlOperation: (labels) => operations.inc(labels),
+    graphqlError: (labels, phase, code) => operationErrors.inc({ ...labels, phase, code }),
   };
 }
 

@@ -8,36 +8,17 @@
  * jobs never show.
  */
 import { mkdir } from 'node:fs/promises';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { LLAMA_INSTRUCT, QA_CSV, seedDataset } from '../harness/fixtures.js';
 import { DEMO, OTHER, headersFor, startStack, type Stack } from '../harness/stack.js';
-import { CHROMIUM, SKIP_REASON, ensureDashboardBuilt, launchChromium } from './chromium.js';
+import { CHROMIUM, SKIP_REASON, dashboardBrowser } from './chromium.js';
 
 let stack: Stack;
-let browser: Browser;
-const blocked: string[] = [];
-
-beforeAll(async () => {
-  if (!CHROMIUM) return;
-  ensureDashboardBuilt();
-  stack = await startStack({ http: true, simulator: { jobSeconds: 12 }, gateway: { fallbackCredentials: DEMO } });
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
-
-async function open(path: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('requestfailed', (request) => blocked.push(request.url()));
-  page.on('console', (message) => {
-    if (message.type() === 'error') blocked.push(`console: ${message.text()} ${message.location().url}`);
-  });
-  await page.goto(`${stack.server!.url}${path}`);
-  return page;
-}
+const { blocked, open } = dashboardBrowser(
+  async () =>
+    (stack = await startStack({ http: true, simulator: { jobSeconds: 12 }, gateway: { fallbackCredentials: DEMO } })),
+);
 
 /**
  * About 200 examples (about 50 steps at batch size 4, so the curve has points to grow by), one with

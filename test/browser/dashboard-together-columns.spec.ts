@@ -6,35 +6,15 @@
  * the converted file. A header with both `answer` and `completion` waits for the user's pick too. The
  * cost estimate of such a small job is shown below the cent, not rounded to "$0.01".
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { DEMO, startStack, type Stack } from '../harness/stack.js';
-import { CHROMIUM, SKIP_REASON, ensureDashboardBuilt, launchChromium } from './chromium.js';
+import { CHROMIUM, SKIP_REASON, dashboardBrowser } from './chromium.js';
 
 let stack: Stack;
-let browser: Browser;
-const blocked: string[] = [];
-
-beforeAll(async () => {
-  if (!CHROMIUM) return;
-  ensureDashboardBuilt();
-  stack = await startStack({ http: true, gateway: { fallbackCredentials: DEMO } });
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
-
-async function open(path: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('requestfailed', (request) => blocked.push(request.url()));
-  page.on('console', (message) => {
-    if (message.type() === 'error') blocked.push(`console: ${message.text()} ${message.location().url}`);
-  });
-  await page.goto(`${stack.server!.url}${path}`);
-  return page;
-}
+const { blocked, open } = dashboardBrowser(
+  async () => (stack = await startStack({ http: true, gateway: { fallbackCredentials: DEMO } })),
+);
 
 const rows = (count: number, answer = (i: number) => `Answer number ${i}.`) =>
   Array.from({ length: count }, (_, i) => `"Question ${i}?","${answer(i)}"`);

@@ -6,38 +6,18 @@
  * learning rate Nscale refuses, picks Together's default batch for the model, and the job is created
  * with it. A model sent without limits is said to have none.
  */
-import type { Browser, Page, Request } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page, Request } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { HYPERPARAMETER_RULES, satisfiesRule } from '../../src/contract/hyperparameters.js';
 import { LIMITS } from '../../src/simulator/together/model-limits.js';
 import { FINE_TUNE_MODELS } from '../../src/simulator/together/models.js';
 import { DEMO, startStack, type Stack } from '../harness/stack.js';
-import { CHROMIUM, SKIP_REASON, ensureDashboardBuilt, launchChromium } from './chromium.js';
+import { CHROMIUM, SKIP_REASON, dashboardBrowser } from './chromium.js';
 
 let stack: Stack;
-let browser: Browser;
-const blocked: string[] = [];
-
-beforeAll(async () => {
-  if (!CHROMIUM) return;
-  ensureDashboardBuilt();
-  stack = await startStack({ http: true, gateway: { fallbackCredentials: DEMO } });
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
-
-async function open(path: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('requestfailed', (request) => blocked.push(request.url()));
-  page.on('console', (message) => {
-    if (message.type() === 'error') blocked.push(`console: ${message.text()} ${message.location().url}`);
-  });
-  await page.goto(`${stack.server!.url}${path}`);
-  return page;
-}
+const { blocked, open, newPage } = dashboardBrowser(
+  async () => (stack = await startStack({ http: true, gateway: { fallbackCredentials: DEMO } })),
+);
 
 const CSV = [
   'prompt,answer',
@@ -133,7 +113,7 @@ describe.skipIf(!CHROMIUM)(`the new-job form's limits in Chromium${SKIP_REASON}`
   }, 120_000);
 
   it('says so when the gateway sent no limits for the model, and hints nothing', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await newPage();
     // The answer of a gateway whose provider gave no limits: hyperparameterLimits null on every model.
     await page.route('**/graphql', async (route) => {
       const body = route.request().postDataJSON() as { query?: string } | null;

@@ -3,41 +3,24 @@
  * credentials of each): switch the provider in the header, and the new-job page offers what Together
  * does (no dataset step: the uploaded file's id goes in `files`; the estimate comes without a commit;
  * no Datasets page), the job starts, its loss chart grows over WebSocket to COMPLETED, and the
- * download link shows. Counted from both simulators: everything reached Together, nothing Nscale.
+ * download link shows and downloads the adapter in the browser (the gateway's own link: Together's
+ * answers only to the key). Counted from both simulators: everything reached Together, nothing Nscale.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { DEMO, startStack, type Stack } from '../harness/stack.js';
-import { CHROMIUM, SKIP_REASON, ensureDashboardBuilt, launchChromium } from './chromium.js';
+import { CHROMIUM, SKIP_REASON, dashboardBrowser } from './chromium.js';
 
 let stack: Stack;
-let browser: Browser;
-const blocked: string[] = [];
-
-beforeAll(async () => {
-  if (!CHROMIUM) return;
-  ensureDashboardBuilt();
-  stack = await startStack({
-    http: true,
-    env: { SIMULATOR_JOB_SECONDS: '10' },
-    gateway: { fallbackCredentials: DEMO },
-  });
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
-
-async function open(path: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('requestfailed', (request) => blocked.push(request.url()));
-  page.on('console', (message) => {
-    if (message.type() === 'error') blocked.push(`console: ${message.text()} ${message.location().url}`);
-  });
-  await page.goto(`${stack.server!.url}${path}`);
-  return page;
-}
+const { blocked, open } = dashboardBrowser(
+  async () =>
+    (stack = await startStack({
+      http: true,
+      env: { SIMULATOR_JOB_SECONDS: '10' },
+      gateway: { fallbackCredentials: DEMO },
+    })),
+);
 
 /** About 200 samples in the columns Together's CSV conversion reads by default. */
 const CSV = [
@@ -102,6 +85,15 @@ describe.skipIf(!CHROMIUM)(`dashboard on Together in Chromium${SKIP_REASON}`, ()
     expect(togetherCalls()['POST /fine-tunes']).toBe(1);
     expect(stack.calls()).toEqual({});
     expect(blocked).toEqual([]);
+
+    // The link works in the browser, which holds no Together key: the gateway's own link (a .tar.gz).
+    const link = page.getByRole('link', { name: /Download the adapter/ });
+    expect(await link.getAttribute('href')).toMatch(new RegExp(`^${stack.server!.url}/downloads/[\\w-]{43}$`));
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    expect(download.suggestedFilename()).toMatch(/-adapter\.tar\.gz$/);
+    const archive = readFileSync((await download.path())!);
+    expect(archive.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b])); // gzip, not Together's 401
+    expect(togetherCalls()['GET /finetune/download']).toBe(1);
     await page.close();
   }, 120_000);
 });

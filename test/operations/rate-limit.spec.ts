@@ -1,11 +1,12 @@
 /**
  * The per-caller rate limit: in memory (one instance), over WebSocket too, and shared by two
- * gateways through Redis. Keys are hashes of tokens, never tokens.
+ * gateways through Redis. Keys are HMACs of tokens under the deployment's key, never tokens nor their plain hashes.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRateLimit } from '../../src/server/create-rate-limit.js';
+import { sha256Hex } from '../../src/server/sha256-hex.js';
 import { DEMO, OTHER, headersFor, startStack, type Stack } from '../harness/stack.js';
 import { subscribeWs, wsClient } from '../harness/ws.js';
 import { REDIS, REDIS_SKIP_REASON, REDIS_URL } from '../harness/redis-available.js';
@@ -87,6 +88,7 @@ describe('rate limit in memory', () => {
 
 describe.skipIf(!REDIS)(`rate limit shared through Redis${REDIS_SKIP_REASON}`, () => {
   const keyPrefix = `test:rate-limit:${randomUUID()}`;
+  const tokenSecret = randomBytes(32);
   let redis: Redis[];
   let a: Stack;
   let b: Stack;
@@ -94,13 +96,27 @@ describe.skipIf(!REDIS)(`rate limit shared through Redis${REDIS_SKIP_REASON}`, (
     redis = [new Redis(REDIS_URL), new Redis(REDIS_URL)];
     a = await startStack({
       gateway: {
-        rateLimit: createRateLimit({ points: 3, windowSeconds: 60, trustProxy: false, redis: redis[0], keyPrefix }),
+        rateLimit: createRateLimit({
+          points: 3,
+          windowSeconds: 60,
+          trustProxy: false,
+          redis: redis[0],
+          keyPrefix,
+          tokenSecret,
+        }),
       },
     });
     b = await startStack({
       sharedSimulator: a.simulator,
       gateway: {
-        rateLimit: createRateLimit({ points: 3, windowSeconds: 60, trustProxy: false, redis: redis[1], keyPrefix }),
+        rateLimit: createRateLimit({
+          points: 3,
+          windowSeconds: 60,
+          trustProxy: false,
+          redis: redis[1],
+          keyPrefix,
+          tokenSecret,
+        }),
       },
     });
   });
@@ -112,7 +128,7 @@ describe.skipIf(!REDIS)(`rate limit shared through Redis${REDIS_SKIP_REASON}`, (
     await Promise.all(redis.map((r) => r.quit()));
   });
 
-  it('two gateways spend one quota per caller, keyed by a hash of the token', async () => {
+  it('two gateways spend one quota per caller, keyed by an HMAC of the token', async () => {
     expect((await post(a)).status).toBe(200);
     expect((await post(b)).status).toBe(200);
     expect((await post(a)).status).toBe(200);
@@ -127,6 +143,16 @@ describe.skipIf(!REDIS)(`rate limit shared through Redis${REDIS_SKIP_REASON}`, (
       expect(key).toMatch(/:token:[0-9a-f]{32}$/);
       expect(key).not.toContain(DEMO.token);
       expect(key).not.toContain(OTHER.token);
+      expect(key).not.toContain(sha256Hex(DEMO.token).slice(0, 32));
     }
+  });
+
+  it('is never shared through Redis without the deployment key', () => {
+    expect(() =>
+      createRateLimit({ points: 3, windowSeconds: 60, trustProxy: false, redis: redis[0], keyPrefix }),
+    ).toThrow(
+      "createRateLimit: a rate limit shared through Redis needs `tokenSecret`, the deployment's key for its " +
+        'token keys (rate-limit-key.ts rateLimitKeySecret); none was given.',
+    );
   });
 });

@@ -22,6 +22,9 @@ afterAll(() => stack.close());
 const series = async (prefix: string) =>
   (await metrics.registry.metrics()).split('\n').filter((line) => line.startsWith(prefix));
 
+/** The value of one series (`name{labels}`), 0 while absent. */
+const valueOf = async (key: string) => Number((await series(`${key} `))[0]?.slice(key.length + 1) ?? 0);
+
 describe('metric labels', () => {
   it('junk names sent early, without credentials or with invented ones, leave the slots to real operations', async () => {
     const fake = { token: 'invented-token', organizationId: 'junk-org' };
@@ -51,7 +54,10 @@ describe('metric labels', () => {
     ).toBe(true);
   });
 
-  it('counts a validation failure once, by its phase and code, and the errors of an execution one by one', async () => {
+  it('counts each error of a validation failure and of an execution by its phase and code, and each operation once', async () => {
+    const refusedSeries =
+      'gateway_graphql_requests_total{operationName="other",operationType="query",organization="anonymous"}';
+    const refusedBefore = await valueOf(refusedSeries);
     const invalid = await stack.gql('query Invalid { baseModels { noSuchField alsoMissing } }');
     expect(invalid.errors?.map((e) => e.extensions?.['code'])).toEqual([
       'GRAPHQL_VALIDATION_FAILED',
@@ -64,16 +70,17 @@ describe('metric labels', () => {
 
     const errors = await series('gateway_graphql_errors_total');
     expect(errors.filter((l) => l.includes('phase="validate"'))).toEqual([
-      'gateway_graphql_errors_total{operationName="other",operationType="query",organization="anonymous",phase="validate",code="GRAPHQL_VALIDATION_FAILED"} 1',
+      'gateway_graphql_errors_total{operationName="other",operationType="query",organization="anonymous",phase="validate",code="GRAPHQL_VALIDATION_FAILED"} 2',
     ]);
     expect(errors.filter((l) => l.includes('code="NOT_FOUND"'))).toEqual([
       'gateway_graphql_errors_total{operationName="TwoMissing",operationType="query",organization="demo-org",phase="execute",code="NOT_FOUND"} 2',
     ]);
-    // An operation that never executed is no request; one whose fields failed is.
+    // An operation refused by validation is answered too: counted like one whose fields failed.
     const requests = await series('gateway_graphql_requests_total');
     expect(requests).toContain(
       'gateway_graphql_requests_total{operationName="TwoMissing",operationType="query",organization="demo-org"} 1',
     );
+    expect((await valueOf(refusedSeries)) - refusedBefore).toBe(1);
     const durations = (await series('gateway_http_request_duration_seconds_count')).filter((l) =>
       l.includes('statusCode="400"'),
     );

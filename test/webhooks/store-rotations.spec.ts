@@ -88,9 +88,10 @@ for (const kind of BACKENDS) {
         backend.db,
       );
       await sql`alter table webhook_attempts drop column interrupted`.execute(backend.db);
+      await sql`drop table download_grants`.execute(backend.db);
       await sql`delete from gateway_migrations where name >= '2026-12-08-previous-secrets'`.execute(backend.db);
       expect(await migrateToLatest(backend.db)).toEqual({
-        applied: ['2026-12-08-previous-secrets', '2026-12-09-interrupted-attempts'],
+        applied: ['2026-12-08-previous-secrets', '2026-12-09-interrupted-attempts', '2026-12-10-download-grants'],
         newer: [],
       });
       // The single column no longer counts: what signs now comes from the list alone.

@@ -4,8 +4,9 @@
  * a dashboard's job detail, more than a REST pass-through spends asking the upstream (bench:fleet).
  * Here a plain JSON query whose answer is in the cache is answered from the Node request itself: the
  * same caller reading and key (cache-identity.ts), the same refusals, the same bytes and headers and
- * the same metrics as that hit would have had through yoga, and its request log line (marked
- * `"cache":"hit"`, with the operation's type, which yoga's line for a hit lacks).
+ * the same metrics as that hit would have had through yoga (the operation counted, named after its
+ * document's first definition when the body names none, and the organization its caller presented),
+ * and its request log line (marked `"cache":"hit"`, with the operation's type, which yoga's line for a hit lacks).
  *
  * A miss costs a little twice: its body is parsed and its key hashed here, then again by yoga and its
  * response-cache plugin (which know nothing of this reading). A miss of an answer served before, while
@@ -27,6 +28,7 @@ import type { SecretRedactor } from '../../secrets/secret-redactor.js';
 import type { GatewayMetrics } from '../../telemetry/gateway-metrics.js';
 import { requestIdFrom } from '../../telemetry/request-scope.js';
 import { readCaller, type Caller } from '../caller.js';
+import { cacheHitLabels } from '../operation-tally.js';
 import type { RateLimit } from '../create-rate-limit.js';
 import { requestSecrets } from '../request-secrets.js';
 import { REQUEST_ID_HEADER } from '../use-request-id.js';
@@ -75,6 +77,8 @@ interface Params {
 interface Reading {
   key: string;
   operationName: string | null | undefined;
+  /** Its text (the body's own string), named on the metrics when it is answered (operation-tally.ts). */
+  query: string;
   secrets: readonly string[];
 }
 
@@ -175,7 +179,7 @@ async function answer(
   }
   const release = options.redactor.hold([...caller.secrets, ...reading.secrets]);
   try {
-    send(options, exchange, hit, reading.operationName, refresh !== undefined);
+    send(options, exchange, hit, reading, refresh !== undefined, caller.credentials.organizationId);
   } finally {
     release();
   }
@@ -199,6 +203,7 @@ function readingOf(readings: LRUCache<string, Reading>, identity: CacheIdentity,
   const reading: Reading = {
     key: cacheKey(identity, params.query, params.operationName, params.variables),
     operationName: params.operationName,
+    query: params.query,
     secrets,
   };
   readings.set(memo, reading);
@@ -258,10 +263,12 @@ function send(
   options: FastHitsOptions,
   exchange: Exchange,
   hit: Hit,
-  operationName: string | null | undefined,
+  reading: Reading,
   joined: boolean,
+  organizationId: string | null,
 ): void {
   const { req, res } = exchange;
+  const { operationName } = reading;
   const body = storedBody(hit.data);
   const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER] as string | undefined);
   res.writeHead(200, {
@@ -274,8 +281,12 @@ function send(
     vary: [...VARY, 'Origin'].join(', '),
   });
   res.end(body);
-  options.metrics?.responseCacheAnswer('hit');
-  options.metrics?.response(200, 'none');
+  const { metrics } = options;
+  if (metrics) {
+    metrics.responseCacheAnswer('hit');
+    metrics.response(200, 'none');
+    metrics.graphqlOperation(cacheHitLabels(metrics, reading.query, operationName, organizationId));
+  }
   const ms = Math.round((performance.now() - exchange.startedAt) * 10) / 10;
   // The fields a child logger bound to the request id would write first, without making one.
   options.logger.info(

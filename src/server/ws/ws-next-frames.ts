@@ -2,11 +2,14 @@
  * The last step of a grouped subscription: each event written on a member's WebSocket as graphql-ws's
  * own `next` message, `{"id":…,"type":"next","payload":…}` around the group's serialised result
  * (subscription-groups.ts), so that the result is stringified once per event, not once per member
- * as graphql-ws would. Errors, completion and unsubscribing still go through graphql-ws.
+ * as graphql-ws would. Errors, completion and unsubscribing still go through graphql-ws. The errors
+ * of each event written are counted in the member's account of the metrics (socket-tallies.ts), as
+ * graphql-ws-options.ts's `onNext` counts those of an operation run on its own.
  */
 import type { Socket } from 'node:net';
 import type { ExecutionResult } from 'graphql';
 import type { WebSocket } from 'ws';
+import type { OperationTally } from '../operation-tally.js';
 import type { GroupEvent } from './subscription-groups.js';
 
 const NEXT_TAIL = Buffer.from('}');
@@ -22,6 +25,7 @@ export function writeNextMessages(
   socket: WebSocket,
   tcp: Socket,
   id: string,
+  tally: OperationTally | null = null,
 ): AsyncIterableIterator<never> {
   const head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
   const send = (data: Buffer) =>
@@ -36,6 +40,8 @@ export function writeNextMessages(
       for (;;) {
         const step = await events.next();
         if (step.done) return { value: undefined, done: true };
+        const { errors } = step.value.result;
+        if (errors && tally && socket.readyState === socket.OPEN) tally.errors(errors);
         await send(Buffer.concat([head, step.value.bytes(), NEXT_TAIL]));
       }
     },

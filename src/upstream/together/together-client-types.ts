@@ -9,6 +9,7 @@ import type { CircuitBreakerView } from '../circuit-breaker.js';
 import type { JobStatus } from '../schemas.js';
 import type { BearerCredentials, CallOptions } from '../types.js';
 import type { TogetherCreateJobInput, TogetherEstimateInput } from './create-job-input.js';
+import type { OpenDownload } from './download-stream.js';
 import type { CsvColumns } from './csv-to-jsonl.js';
 import type { TogetherJob } from './wire-job.js';
 import type { TogetherCheckpoint, TogetherEstimate, TogetherEvent, TogetherMetrics } from './wire-job-reads.js';
@@ -89,6 +90,12 @@ export interface TogetherClient {
    * job (it exists for this key, has completed, has that artifact and step); nothing is downloaded.
    */
   getDownloadUrl(creds: Creds, id: string, opts: TogetherDownloadOptions): Promise<URL>;
+  /**
+   * The weights at `upstreamPath` (the path and query of a `getDownloadUrl`, kept in a download grant)
+   * as a stream, with the key: one attempt, the body not read here (download-stream.ts). An answer
+   * other than 200, 206 or 416 is an UpstreamError by its status; another path is refused unsent.
+   */
+  openDownload: OpenDownload;
   close(): Promise<void>;
   circuitBreaker: CircuitBreakerView | null;
 }

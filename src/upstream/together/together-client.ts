@@ -15,6 +15,7 @@ import { resolveOptions, type ResolvedOptions, type UpstreamClientOptions } from
 import { parseResponse } from '../parse-response.js';
 import { segment } from '../path.js';
 import { jobEndpoints } from './job-endpoints.js';
+import { downloadStream } from './download-stream.js';
 import { jobOutputEndpoints } from './job-output-endpoints.js';
 import { modelEndpoints } from './model-endpoints.js';
 import type { TogetherClient } from './together-client-types.js';
@@ -34,10 +35,19 @@ export interface TogetherClientOptions extends UpstreamClientOptions {
   maxUploadBytes?: number;
 }
 
+/**
+ * Connections of the pool that streams downloads (download-stream.ts) when no dispatcher is injected:
+ * a transfer holds its connection for as long as it lasts, so downloads have a pool of their own and
+ * never take the connections of the API's calls; downloads beyond it wait for one.
+ */
+const DOWNLOAD_CONNECTIONS = 16;
+
 export function createTogetherClient(options: TogetherClientOptions): TogetherClient {
   const o: ResolvedOptions = { ...resolveOptions(options), dialect: TOGETHER_DIALECT };
   const ownAgent = options.dispatcher === undefined ? createAgent(o) : undefined;
   const dispatcher: Dispatcher = options.dispatcher ?? (ownAgent as Agent);
+  const downloadAgent =
+    options.dispatcher === undefined ? createAgent({ ...o, connections: DOWNLOAD_CONNECTIONS }) : undefined;
   const breaker = options.circuitBreaker ? createCircuitBreaker({ now: o.now, ...options.circuitBreaker }) : null;
   const call = guardedCall(dispatcher, o, breaker);
   const json = jsonCall(call);
@@ -60,8 +70,11 @@ export function createTogetherClient(options: TogetherClientOptions): TogetherCl
     },
     ...jobs,
     ...jobOutputEndpoints(json, o, jobs.getJob),
+    openDownload: downloadStream(options.dispatcher ?? (downloadAgent as Agent), o),
     close: async () => {
       await ownAgent?.close();
+      // A transfer still running at close has nobody left to serve (the server closed first): cut, not awaited.
+      await downloadAgent?.destroy();
     },
     circuitBreaker: breaker,
   };

@@ -1,10 +1,12 @@
 /**
  * The WebhookStore over Kysely: one implementation for PostgreSQL and PGlite alike (the queries are
- * PostgreSQL's, the dialect only carries them). Built by open-store.ts once the schema is migrated.
+ * PostgreSQL's, the dialect only carries them), the download grants' included. Built by open-store.ts
+ * once the schema is migrated.
  */
 import type { WebhookStore } from '../webhook-store.js';
 import { claimDue, dueBacklog, finishAttempt, releaseClaims } from './claim-and-finish.js';
 import { attempts, listDeliveries, redeliver } from './delivery-reads.js';
+import { issueDownloadGrant, openDownloadGrant, reusableDownloadGrant } from './download-grants.js';
 import {
   createEndpoint,
   deleteEndpoint,
@@ -44,6 +46,9 @@ export function createKyselyWebhookStore(ctx: StoreContext, onClose: () => Promi
     pruneDeliveries: (before, limit) => pruneDeliveries(ctx, before, limit),
     endpointCount: () => endpointCount(ctx),
     dueBacklog: (now) => dueBacklog(ctx, now),
+    issueDownloadGrant: (grant, now) => issueDownloadGrant(ctx, grant, now),
+    reusableDownloadGrant: (key, until) => reusableDownloadGrant(ctx, key, until),
+    openDownloadGrant: (id, now) => openDownloadGrant(ctx, id, now),
     close: () => (closing ??= onClose()),
   };
 }

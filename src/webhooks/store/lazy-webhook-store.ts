@@ -2,12 +2,13 @@
  * The embedded database, opened on first use: PGlite costs seconds and hundreds of megabytes to open,
  * so a gateway whose DATA_DIR holds no database yet does not open one at start. Until an endpoint is
  * created there is nothing to read, so every other method answers what an empty database would
- * (the watcher's and the sender's periodic reads then cost nothing); the first `createEndpoint` opens
- * it, and from then on every call goes to it. Imports no database code itself.
+ * (the watcher's and the sender's periodic reads then cost nothing); the first `createEndpoint` or
+ * `issueDownloadGrant` (the first download link on Together) opens it, and from then on every call
+ * goes to it. Imports no database code itself.
  */
 import type { WebhookStore } from '../webhook-store.js';
 
-type Reader = Exclude<keyof WebhookStore, 'createEndpoint' | 'close'>;
+type Reader = Exclude<keyof WebhookStore, 'createEndpoint' | 'issueDownloadGrant' | 'close'>;
 
 /** What each method answers while no database exists: what it would answer on an empty one. */
 const EMPTY: { [K in Reader]: () => Awaited<ReturnType<WebhookStore[K]>> } = {
@@ -30,6 +31,8 @@ const EMPTY: { [K in Reader]: () => Awaited<ReturnType<WebhookStore[K]>> } = {
   pruneDeliveries: () => 0,
   endpointCount: () => 0,
   dueBacklog: () => ({ due: 0, oldestDueAt: null }),
+  reusableDownloadGrant: () => null,
+  openDownloadGrant: () => ({ kind: 'unknown' }),
 };
 
 export function lazyWebhookStore(open: () => Promise<WebhookStore>): WebhookStore {
@@ -57,6 +60,7 @@ export function lazyWebhookStore(open: () => Promise<WebhookStore>): WebhookStor
   return {
     ...readers,
     createEndpoint: async (input, limit, now) => (await opened()).createEndpoint(input, limit, now),
+    issueDownloadGrant: async (grant, now) => (await opened()).issueDownloadGrant(grant, now),
     async close() {
       closed = true;
       const store = await opening?.catch(() => null);

@@ -1,6 +1,6 @@
 /**
- * The webhook tables as Kysely sees them (what migrations.ts creates). Sealed columns hold seal.ts's
- * text form, never a secret in the clear.
+ * The webhook tables, and the download grants that share their database and key, as Kysely sees them
+ * (what migrations.ts creates). Sealed columns hold seal.ts's text form, never a secret in the clear.
  */
 import type { ColumnType, Generated } from 'kysely';
 import type { DeliveryState, EndpointState } from '../webhook-store.js';
@@ -85,10 +85,32 @@ export interface KeyCheckTable {
   updated_at: Date;
 }
 
+/** A download link of the gateway (download-grants.ts): never the grant's id nor the key in the clear. */
+export interface DownloadGrantsTable {
+  /** SHA-256 (hex) of the grant's id, the link's last segment. */
+  grant_hash: string;
+  provider: string;
+  /** The account's fingerprint (as an endpoint's `owner_key`): whose key the grant fetches with. */
+  owner_key: string;
+  /** The provider's own job id (`ft-…`). */
+  job_id: string;
+  artifact: 'adapter' | 'merged';
+  /** A saved checkpoint's step; null for the final weights. */
+  step: number | null;
+  /** Path and query below the configured origin, built by the gateway (`/v1/finetune/download?ft_id=…`). */
+  upstream_path: string;
+  sealed_credentials: string;
+  /** The grant's id, sealed: read back only to hand the same link to the same caller again. */
+  sealed_id: string;
+  created_at: Date;
+  expires_at: Date;
+}
+
 export interface WebhookTables {
   webhook_endpoints: EndpointsTable;
   webhook_job_statuses: JobStatusesTable;
   webhook_deliveries: DeliveriesTable;
   webhook_attempts: AttemptsTable;
   webhook_key_check: KeyCheckTable;
+  download_grants: DownloadGrantsTable;
 }
