@@ -213,7 +213,7 @@ function webhooksOf(e: Env) {
     /** Durable state: PostgreSQL at `url`, or the embedded PGlite in `dataDir`. */
     database: { url: e.DATABASE_URL ?? null, dataDir: e.DATA_DIR },
     /** The gateway's download links (Together's `downloadUrl`): how long each lives, in ms. */
-    downloads: { linkTtlMs: e.DOWNLOAD_LINK_TTL_SECONDS * 1000 },
+    downloads: { linkTtlMs: e.DOWNLOAD_LINK_TTL_SECONDS * 1000, baseUrl: e.DOWNLOAD_LINK_BASE_URL ?? null },
     /** Webhook endpoints and deliveries, or null when off. */
     webhooks: e.WEBHOOKS_ENABLED
       ? {

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { about } from './config-about.js';
-import { bool, hostName, list, milliseconds, positiveInt, seconds } from './env-values.js';
+import { bool, hostName, httpUrl, list, milliseconds, positiveInt, seconds } from './env-values.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -117,6 +117,23 @@ export const webhookVariables = {
       'database) for whoever holds it. The same caller asking again gets the same link while more than ' +
       'half of this is left. Needs the database and its key (`WEBHOOKS_ENABLED`, and `WEBHOOK_ENCRYPTION_KEY` ' +
       "with `DATABASE_URL`); without them `downloadUrl` is Together's own endpoint, which only answers to the key.",
+  ),
+  DOWNLOAD_LINK_BASE_URL: about(
+    httpUrl('https://fine-tuning.example.com')
+      .refine(
+        (value) => {
+          if (!URL.canParse(value)) return true; // said by url() above
+          const url = new URL(value);
+          return !url.username && !url.password && !url.search && !url.hash;
+        },
+        { message: 'must be a plain URL: no user name, password, query or fragment' },
+      )
+      .transform((value) => value.replace(/\/+$/, ''))
+      .optional(),
+    'The URL clients reach the gateway at, which the download links it makes start with: ' +
+      '`<this>/downloads/<grant>` (a path is kept, for a gateway served under one behind its proxy). Unset, ' +
+      "a link is made on the request's own scheme and `Host`: behind a proxy that terminates TLS that is an " +
+      '`http://` link (the gateway trusts no `X-Forwarded-*` header for it), so set this there.',
   ),
   WEBHOOK_ENDPOINT_RESCAN_MS: about(
     milliseconds(1).default(5_000),

@@ -10,8 +10,9 @@
  * per poll, and asks Together nothing (the job was read with the caller's key already: it is theirs).
  * A new grant is made only after `getDownloadUrl` checked the job and built the upstream path.
  *
- * The origin is the request's own (yoga's request URL, from its Host): the gateway has no setting of a
- * public URL, and trusts no `X-Forwarded-Host`.
+ * The link is made on DOWNLOAD_LINK_BASE_URL when the operator set it (the URL clients use, behind a
+ * proxy that terminates TLS), else on the request's own origin (yoga's request URL, from its Host):
+ * the gateway trusts no `X-Forwarded-Host` or `-Proto` for it.
  */
 import type { IncomingMessage } from 'node:http';
 import { gatewayError } from '../errors/gateway-error.js';
@@ -30,6 +31,8 @@ export interface DownloadLinks {
   grants: DownloadGrantStore;
   /** DOWNLOAD_LINK_TTL_SECONDS, in ms. */
   ttlMs: number;
+  /** DOWNLOAD_LINK_BASE_URL, without a trailing slash; null: the request's origin. */
+  baseUrl: string | null;
 }
 
 export interface DownloadLink {
@@ -55,7 +58,7 @@ export async function togetherDownloadLink(
   together: { client: TogetherClient; creds: BearerCredentials },
   target: DownloadTarget,
 ): Promise<DownloadLink> {
-  const origin = requestOrigin(ctx);
+  const origin = links.baseUrl ?? requestOrigin(ctx);
   const now = ctx.services.now();
   const key: DownloadGrantKey = {
     provider: 'together',

@@ -30,5 +30,5 @@ export function buildDownloadLinks(
     );
     return null;
   }
-  return { grants: store, ttlMs: settings.downloads.linkTtlMs };
+  return { grants: store, ttlMs: settings.downloads.linkTtlMs, baseUrl: settings.downloads.baseUrl };
 }
