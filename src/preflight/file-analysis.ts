@@ -18,6 +18,7 @@ import { CsvScanner, type ScannedRecord } from './csv-scanner.js';
 import type { FieldText } from './field-text.js';
 import { FileTally, type CountedRow } from './file-tally.js';
 import { headerProblem } from '../contract/csv-header.js';
+import { quote } from '../contract/quote.js';
 import { HOLDS_NUL_BYTES, NOT_A_CSV_FILE, NOT_UTF8_TEXT } from '../contract/file-format.js';
 import { AnalysisInputError, describeBytes } from './input-error.js';
 import type { FileReport, RowProblem } from './report.js';
@@ -224,7 +225,7 @@ export class FileAnalysis {
     if (record.fieldCount < width) {
       const missing = this.header
         .slice(record.fieldCount)
-        .map((h) => JSON.stringify(h))
+        .map((h) => quote(h))
         .join(', ');
       return problem(
         'MISSING_COLUMN',
@@ -239,7 +240,7 @@ export class FileAnalysis {
       );
     const answer = record.fields[this.answerIndex]!;
     const prompt = this.promptIndex === -1 ? null : record.fields[this.promptIndex]!;
-    const column = `answer column ${JSON.stringify(this.options.answerColumn)}`;
+    const column = `answer column ${quote(this.options.answerColumn)}`;
     if (answer.empty && this.options.provider === 'together') {
       this.refusedEmptyRows++;
       return problem(
@@ -260,10 +261,10 @@ export class FileAnalysis {
     const columnIndex = (column: string, what: string): number => {
       const index = header.indexOf(column.trim());
       if (index === -1) {
-        const names = header.map((h) => JSON.stringify(h)).join(', ');
+        const names = header.map((h) => quote(h)).join(', ');
         throw new AnalysisInputError(
           'NO_SUCH_COLUMN',
-          `${label}: no ${what} column ${JSON.stringify(column)}; the header row names ${names}`,
+          `${label}: no ${what} column ${quote(column)}; the header row names ${names}`,
         );
       }
       return index;

@@ -7,7 +7,7 @@ import type { Problem } from '../errors/input-problems.js';
 import type { ProviderFile } from '../providers/fine-tuning-provider.js';
 import { publicId, upstreamId } from '../providers/provider-ids.js';
 import { isUpstreamError } from '../upstream/errors.js';
-import { quote } from '../upstream/quote.js';
+import { quote } from '../contract/quote.js';
 import type { GatewayContext } from './context.js';
 import type { JobArgs } from './job-args.js';
 

@@ -167,6 +167,13 @@ describe('analyzeDataset', () => {
       'NO_SUCH_COLUMN',
       'input.trainingFile: no answer column "answer"; the header row names "prompt", "completion"',
     ],
+    [
+      // A right-to-left override reorders what follows it on screen: the refusal shows what was sent.
+      'no such column, the header holding characters that do not show',
+      'prompt,\u202Eanswer,\u200Banswer\na,b,c\n',
+      'NO_SUCH_COLUMN',
+      'input.trainingFile: no answer column "answer"; the header row names "prompt", "\\u202Eanswer", "\\u200Banswer"',
+    ],
   ])('refuses %s with a coded error', async (_name, content, code, message) => {
     const error = await run(content).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AnalysisInputError);

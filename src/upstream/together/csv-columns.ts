@@ -15,7 +15,7 @@
  * and is said to be.
  */
 import { UpstreamError } from '../errors.js';
-import { escapeInvisible, quote } from '../quote.js';
+import { escapeInvisible, quote } from '../../contract/quote.js';
 import type { CsvColumns } from './csv-to-jsonl.js';
 
 const DEFAULT_PROMPT = 'prompt';

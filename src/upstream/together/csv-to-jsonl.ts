@@ -31,7 +31,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { CsvError } from 'csv-parse';
 import { HOLDS_NUL_BYTES, NOT_A_CSV_FILE, NOT_UTF8_TEXT } from '../../contract/file-format.js';
 import { UpstreamError } from '../errors.js';
-import { escapeInvisible, quote } from '../quote.js';
+import { escapeInvisible, quote } from '../../contract/quote.js';
 import { columnChoiceProblem, readColumns, type ColumnsRead } from './csv-columns.js';
 
 export interface CsvColumns {

@@ -13,7 +13,7 @@
 import { startDeadline } from '../call-deadline.js';
 import { UpstreamError, isUpstreamError, type UpstreamErrorCode } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
-import { quote } from '../quote.js';
+import { quote } from '../../contract/quote.js';
 import { backoffDelayMs } from '../retry.js';
 import type { BearerCredentials, CallOptions } from '../types.js';
 import type { TogetherFile } from './wire-files.js';

@@ -30,7 +30,7 @@ import type { RawResponse } from '../map-error.js';
 import type { ResolvedOptions } from '../options.js';
 import { parseResponse } from '../parse-response.js';
 import { segment } from '../path.js';
-import { quote } from '../quote.js';
+import { quote } from '../../contract/quote.js';
 import type { BearerCredentials, CallOptions } from '../types.js';
 import { CONVERSION_GROWS, csvToJsonl, describeSize, type ConversionProgress } from './csv-to-jsonl.js';
 import { readBackFile } from './read-back-file.js';

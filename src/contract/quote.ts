@@ -9,8 +9,9 @@
  * overrides and isolates, zero-width characters, U+FEFF, soft hyphen…: Unicode's `Cf`), the line and
  * paragraph separators, spaces other than U+0020, and lone surrogates.
  *
- * In src/upstream because the Together client's CSV conversion quotes names too, and the resolvers'
- * refusals use the same helper (`show` in src/resolvers/validate-together-files.ts).
+ * Pure, in src/contract: the Together client's CSV conversion, the resolvers' refusals (`show` in
+ * src/resolvers/validate-together-files.ts) and the pre-flight analysis (in its worker threads) quote
+ * names with it.
  */
 
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Zs}\p{Cs}]/gu;
