@@ -4,6 +4,7 @@
  * which provider has `events` and `checkpoints`).
  */
 import { onTogether } from '../providers/job-shape.js';
+import { publicIdsInText } from '../providers/together-public-ids.js';
 import { JobRef } from './job.js';
 import { builder } from './builder.js';
 import { artifactOf, togetherDownloadUrl } from './job-provider-fields.js';
@@ -17,7 +18,12 @@ const JobEventRef = builder.objectRef<TogetherEvent>('JobEvent').implement({
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it happened.' }),
     type: t.exposeString('type', { description: "Together's event type, such as `job_start` or `checkpoint_save`." }),
     level: t.exposeString('level', { nullable: true, description: '`info`, `warning` or `error`, when given.' }),
-    message: t.exposeString('message', { description: 'What happened, in Together’s words.' }),
+    message: t.string({
+      description:
+        'What happened, in Together’s words, with the ids it names (a job’s, a file’s) in the form this API ' +
+        'takes (`together:file-…`), so that they can be sent back.',
+      resolve: (event) => publicIdsInText(event.message),
+    }),
     step: t.exposeInt('step', { nullable: true, description: 'The training step it happened at, when it has one.' }),
   }),
 });

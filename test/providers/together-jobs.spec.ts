@@ -108,6 +108,12 @@ describe('a job on Together', () => {
     );
     expect(done.downloadUrl).toMatch(/^http/);
     expect(done.events.length).toBeGreaterThan(0);
+    // Together's sentences name its ids as this API takes them back (trial: "file-00f9…" could not be sent).
+    const named = done.events.flatMap(
+      (e: { message: string }) => e.message.match(/\S*(?:ft|file)-[0-9a-f]{8}\S*/g) ?? [],
+    );
+    expect(named.length).toBeGreaterThan(0);
+    for (const id of named) expect(id).toMatch(/^together:(?:ft|file)-/);
     expect(done.checkpoints.some((c: { final: boolean }) => c.final)).toBe(true);
     expect(stack.calls()).toEqual({});
   });
