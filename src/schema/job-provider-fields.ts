@@ -9,7 +9,7 @@ import { togetherDownloadLink, type DownloadTarget } from '../resolvers/download
 import { togetherSession } from '../resolvers/together-session.js';
 import { togetherHyperparameters, type TogetherJobView } from '../providers/together-job.js';
 import { builder } from './builder.js';
-import { HyperparametersRef } from './hyperparameters.js';
+import { HyperparametersRef } from './job-hyperparameters.js';
 import { onTogether } from '../providers/job-shape.js';
 import { JobRef } from './job.js';
 import { ProviderEnum } from './provider.js';

@@ -7,7 +7,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { DownloadOutcome } from '../telemetry/gateway-metrics.js';
+import type { DownloadOutcome } from '../telemetry/download-metrics.js';
 import { isUpstreamError } from '../upstream/errors.js';
 import type { TogetherDownload } from '../upstream/together/download-stream.js';
 import type { DownloadGrantKey } from '../webhooks/download-grant-store.js';

@@ -96,16 +96,20 @@ function labelsOf(
 
 /**
  * The labels of an answer served from the response cache, whose document is not parsed (through yoga
- * or before it: response-cache/fast-hits.ts): a query, named as sent or after the document's first
- * definition. A hit makes no upstream call: its name takes no free label slot.
+ * or before it: response-cache/fast-hits.ts): a query, under `name` (`hitOperationName`). A hit makes
+ * no upstream call: its name takes no free label slot.
  */
 export function cacheHitLabels(
   metrics: GatewayMetrics,
-  query: string | null | undefined,
-  sentName: string | null | undefined,
+  name: string | null,
   organizationId: string | null | undefined,
 ): OperationLabels {
-  return labelsOf(metrics, sentName ?? leadingQueryName(query), 'query', false, organizationId);
+  return labelsOf(metrics, name, 'query', false, organizationId);
+}
+
+/** The name a cache hit is counted under: the one sent, else the document's first definition's. */
+export function hitOperationName(query: string | null | undefined, sentName: string | null | undefined): string | null {
+  return sentName ?? leadingQueryName(query);
 }
 
 /**

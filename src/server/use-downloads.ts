@@ -19,7 +19,7 @@ import { ServerResponse } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import { DOWNLOADS_PATH, type DownloadLinks } from '../resolvers/download-link.js';
 import type { SecretRedactor } from '../secrets/secret-redactor.js';
-import type { DownloadOutcome } from '../telemetry/gateway-metrics.js';
+import type { DownloadOutcome } from '../telemetry/download-metrics.js';
 import { dropBody } from '../upstream/together/download-stream.js';
 import type { TogetherClient } from '../upstream/together/together-client-types.js';
 import type { DownloadGrantLookup, OpenedDownloadGrant } from '../webhooks/download-grant-store.js';
@@ -61,56 +61,62 @@ const refusals = {
   aborted: { status: 499, message: 'The client closed the request.', outcome: 'aborted' },
 } satisfies Record<string, Refusal>;
 
+type OnRequestPayload = Parameters<NonNullable<Plugin['onRequest']>>[0];
+
 export function useDownloads(options: DownloadsOptions): Plugin {
   const transfers = new Map<string, number>();
   return {
-    async onRequest({ request, url, endResponse, fetchAPI, serverContext }) {
-      if (!url.pathname.startsWith(DOWNLOADS_PATH)) return;
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        endResponse(
-          new fetchAPI.Response('A download link is read with GET or HEAD.\n', {
-            status: 405,
-            headers: { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' },
-          }),
-        );
-        return;
-      }
-      const id = url.pathname.slice(DOWNLOADS_PATH.length);
-      const refuse = (refusal: Refusal) => {
-        options.count?.(refusal.outcome);
-        return refusalResponse(refusal, fetchAPI.Response);
-      };
-      const lookup = await lookUp(options, id).catch((error: unknown) => {
-        const log = options.scopes.of(request).log;
-        // The database out of reach is an outage, not a bug: a warning, without the driver's error.
-        if (unreachable(error) !== null) log.warn('download link: the database cannot be reached');
-        else log.error({ err: error }, 'download link: the grant could not be read');
-        return null;
-      });
-      if (!lookup) return endResponse(refuse(refusals.error));
-      if (lookup.kind !== 'valid') return endResponse(refuse(refusals[lookup.kind]));
-      if ((transfers.get(id) ?? 0) >= MAX_TRANSFERS) return endResponse(refuse(refusals.busy));
-      transfers.set(id, (transfers.get(id) ?? 0) + 1);
-      const release = options.redactor.hold([lookup.grant.credentials.token, id]);
-      const done = () => {
-        release();
-        const left = (transfers.get(id) ?? 1) - 1;
-        if (left > 0) transfers.set(id, left);
-        else transfers.delete(id);
-      };
-      try {
-        endResponse(await transfer(options, { request, serverContext }, lookup.grant, done, fetchAPI.Response));
-      } catch (error) {
-        const log = options.scopes.of(request).log;
-        const refusal = request.signal.aborted ? refusals.aborted : (upstreamRefusal(error) ?? refusals.error);
-        // Logged while the key is still held by the redactor.
-        if (refusal === refusals.error) log.error({ err: error }, 'download link: the download failed');
-        else log.info({ outcome: refusal.outcome, upstreamStatus: statusOf(error) }, 'download link refused');
-        done();
-        endResponse(refuse(refusal));
-      }
+    // Synchronous for every other path: no promise made per request for the requests this is not.
+    onRequest(payload) {
+      if (payload.url.pathname.startsWith(DOWNLOADS_PATH)) return serve(payload);
     },
   };
+
+  async function serve({ request, url, endResponse, fetchAPI, serverContext }: OnRequestPayload): Promise<void> {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      endResponse(
+        new fetchAPI.Response('A download link is read with GET or HEAD.\n', {
+          status: 405,
+          headers: { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' },
+        }),
+      );
+      return;
+    }
+    const id = url.pathname.slice(DOWNLOADS_PATH.length);
+    const refuse = (refusal: Refusal) => {
+      options.count?.(refusal.outcome);
+      return refusalResponse(refusal, fetchAPI.Response);
+    };
+    const lookup = await lookUp(options, id).catch((error: unknown) => {
+      const log = options.scopes.of(request).log;
+      // The database out of reach is an outage, not a bug: a warning, without the driver's error.
+      if (unreachable(error) !== null) log.warn('download link: the database cannot be reached');
+      else log.error({ err: error }, 'download link: the grant could not be read');
+      return null;
+    });
+    if (!lookup) return endResponse(refuse(refusals.error));
+    if (lookup.kind !== 'valid') return endResponse(refuse(refusals[lookup.kind]));
+    if ((transfers.get(id) ?? 0) >= MAX_TRANSFERS) return endResponse(refuse(refusals.busy));
+    transfers.set(id, (transfers.get(id) ?? 0) + 1);
+    const release = options.redactor.hold([lookup.grant.credentials.token, id]);
+    const done = () => {
+      release();
+      const left = (transfers.get(id) ?? 1) - 1;
+      if (left > 0) transfers.set(id, left);
+      else transfers.delete(id);
+    };
+    try {
+      endResponse(await transfer(options, { request, serverContext }, lookup.grant, done, fetchAPI.Response));
+    } catch (error) {
+      const log = options.scopes.of(request).log;
+      const refusal = request.signal.aborted ? refusals.aborted : (upstreamRefusal(error) ?? refusals.error);
+      // Logged while the key is still held by the redactor.
+      if (refusal === refusals.error) log.error({ err: error }, 'download link: the download failed');
+      else log.info({ outcome: refusal.outcome, upstreamStatus: statusOf(error) }, 'download link refused');
+      done();
+      endResponse(refuse(refusal));
+    }
+  }
 }
 
 async function lookUp(options: DownloadsOptions, id: string): Promise<DownloadGrantLookup> {

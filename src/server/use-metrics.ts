@@ -17,7 +17,7 @@ import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphq
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { GatewayMetrics } from '../telemetry/gateway-metrics.js';
 import { readCaller } from './caller.js';
-import { cacheHitLabels, operationLabels, OperationTally } from './operation-tally.js';
+import { cacheHitLabels, hitOperationName, operationLabels, OperationTally } from './operation-tally.js';
 
 export interface UseMetricsOptions {
   metrics: GatewayMetrics;
@@ -135,7 +135,7 @@ class HttpOperation extends OperationTally {
       const organizationId = metrics.organization
         ? readCaller({ transport: 'http', request }).credentials.organizationId
         : null;
-      this.count(cacheHitLabels(metrics, this.query, this.sentName, organizationId));
+      this.count(cacheHitLabels(metrics, hitOperationName(this.query, this.sentName), organizationId));
     } else {
       this.count(operationLabels(metrics, this.document, this.sentName, this.requestId, this.organizationId));
     }

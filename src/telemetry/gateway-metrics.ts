@@ -5,14 +5,15 @@
  * histograms are the prometheus plugin's (src/server/use-metrics.ts), registered on the same registry.
  * Here too: upstream exchanges, connections, live updates, the base-model cache and the response cache, fed by the observers
  * that src/upstream and src/subscriptions offer (they know nothing of prom-client). The gauges read at
- * each scrape (pollers, leases, streams, open connections) are in scraped-gauges.ts.
+ * each scrape (pollers, leases, streams, open connections) are in scraped-gauges.ts; the webhooks' and the
+ * download links' metrics in webhook-metrics.ts and download-metrics.ts.
  *
  * Label values are bounded: route templates (never ids), statuses, topic kinds, and operation names
  * capped by `operationName` (at most `operationNameLimit`, taken only by callers the upstream accepted,
  * then `other`: bounded-label.ts). No token, and no organization id unless `organizationLabel` is on.
  * No `nodejs_version_info` either: which Node runs tells an attacker which of its flaws to try.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { CircuitBreakerView } from '../upstream/circuit-breaker.js';
 import type { ProviderName } from '../providers/provider-name.js';
 import type { LiveUpdatesObserver } from '../live/observed.js';
@@ -20,7 +21,9 @@ import { combineObservers, type UpstreamObserver } from '../upstream/observer.js
 import { boundedLabel, type BoundedLabel } from './bounded-label.js';
 import { circuitBreakerMetrics } from './circuit-breaker-metrics.js';
 import { METRICS_DEFAULTS } from './defaults.js';
+import { webhookMetrics } from './webhook-metrics.js';
 import { provenRequests } from './proven-requests.js';
+import { downloadMetrics, type DownloadOutcome } from './download-metrics.js';
 import {
   scrapedGauges,
   type ConnectionGauges,
@@ -40,28 +43,6 @@ export interface GatewayMetricsOptions {
   /** Whether the response cache is on (RESPONSE_CACHE_ENABLED): its answers are counted only then. @default false */
   responseCache?: boolean;
 }
-
-/**
- * How a request to one of the gateway's download links (Together's `downloadUrl`) ended: `served` (the
- * upstream's file streamed on), or refused: `unknown` (no such link), `expired`, `busy` (too many
- * transfers of the link at once), `upstream_missing` (the upstream no longer has the file),
- * `upstream_refused` (it refused the key kept for the link), `upstream_unavailable`, `upstream_failed`,
- * `aborted` (the client left before the file began) and `error` (the gateway's own failure: its
- * database out of reach, a bug).
- */
-export const DOWNLOAD_OUTCOMES = [
-  'served',
-  'unknown',
-  'expired',
-  'busy',
-  'upstream_missing',
-  'upstream_refused',
-  'upstream_unavailable',
-  'upstream_failed',
-  'aborted',
-  'error',
-] as const;
-export type DownloadOutcome = (typeof DOWNLOAD_OUTCOMES)[number];
 
 /**
  * The labels of a GraphQL operation on `gateway_graphql_requests_total` and `gateway_graphql_errors_total`:
@@ -207,21 +188,6 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
   };
 }
 
-/** The download links' counter, every outcome at 0 from the start. */
-function downloadMetrics(registers: Registry[]): Pick<GatewayMetrics, 'download'> {
-  const downloads = new Counter({
-    name: 'gateway_downloads_total',
-    help:
-      "Requests to the gateway's download links (Together's downloadUrl), by outcome (served: the file " +
-      'streamed on; unknown, expired, busy: refused by the gateway; upstream_*: the upstream did not serve ' +
-      "it; aborted: the client left before the file began; error: the gateway's own failure)",
-    labelNames: ['outcome'] as const,
-    registers,
-  });
-  for (const outcome of DOWNLOAD_OUTCOMES) downloads.labels({ outcome }).inc(0);
-  return { download: (outcome) => downloads.inc({ outcome }) };
-}
-
 /** The GraphQL operation and error counters, fed by every transport (src/server/operation-tally.ts). */
 function operationCounters(
   registers: Registry[],
@@ -247,68 +213,6 @@ function operationCounters(
   return {
     graphqlOperation: (labels) => operations.inc(labels),
     graphqlError: (labels, phase, code) => operationErrors.inc({ ...labels, phase, code }),
-  };
-}
-
-/** The webhooks' counters: attempts by outcome, endpoints paused, deliveries deleted past their retention. */
-function webhookMetrics(
-  registers: Registry[],
-): Pick<
-  GatewayMetrics,
-  'webhookAttempt' | 'webhookEndpointPaused' | 'webhookDeliveriesDeleted' | 'watchWebhookBacklog'
-> {
-  let backlog: { read: () => Promise<{ due: number; oldestDueAt: Date | null }>; now: () => number } | null = null;
-  // Read at each scrape, from the store every instance shares; a store that cannot be read gives NaN, not a reassuring 0.
-  const readBacklog = async (): Promise<{ due: number; waitedSeconds: number } | null> => {
-    if (!backlog) return null;
-    try {
-      const { due, oldestDueAt } = await backlog.read();
-      return { due, waitedSeconds: oldestDueAt ? Math.max(0, (backlog.now() - oldestDueAt.getTime()) / 1000) : 0 };
-    } catch {
-      return null;
-    }
-  };
-  new Gauge({
-    name: 'gateway_webhook_deliveries_due',
-    help: 'Webhook deliveries due and not yet being attempted, all instances (read from the store at each scrape)',
-    registers,
-    async collect() {
-      this.set((await readBacklog())?.due ?? Number.NaN);
-    },
-  });
-  new Gauge({
-    name: 'gateway_webhook_oldest_due_seconds',
-    help: 'Seconds the oldest webhook delivery due has waited for an attempt, all instances (0: none waits); alert on it',
-    registers,
-    async collect() {
-      this.set((await readBacklog())?.waitedSeconds ?? Number.NaN);
-    },
-  });
-  const webhookAttempts = new Counter({
-    name: 'gateway_webhook_attempts_total',
-    help:
-      'Webhook delivery attempts recorded, by outcome (delivered: 2xx; failed: another answer, a ' +
-      'timeout, a refused address or connection, a redirect; gone: 410, which disables the endpoint; ' +
-      'interrupted: its instance stopped before the outcome, counted by the instance that took the delivery over)',
-    labelNames: ['outcome'] as const,
-    registers,
-  });
-  for (const outcome of ['delivered', 'failed', 'gone', 'interrupted']) webhookAttempts.labels({ outcome }).inc(0);
-  const webhookPauses = new Counter({
-    name: 'gateway_webhook_endpoints_paused_total',
-    help: 'Webhook endpoints paused because the upstream refused the credentials stored for them (401, 403)',
-    registers,
-  });
-  const webhookDeleted = new Counter({
-    name: 'gateway_webhook_deliveries_deleted_total',
-    help: 'Finished webhook deliveries deleted with their attempts past WEBHOOK_DELIVERY_RETENTION_MS, by this instance',
-    registers,
-  });
-  return {
-    watchWebhookBacklog: (read, now) => void (backlog = { read, now }),
-    webhookAttempt: (outcome) => webhookAttempts.inc({ outcome }),
-    webhookEndpointPaused: () => webhookPauses.inc(),
-    webhookDeliveriesDeleted: (count) => webhookDeleted.inc(count),
   };
 }
 

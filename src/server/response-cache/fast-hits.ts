@@ -28,15 +28,15 @@ import type { SecretRedactor } from '../../secrets/secret-redactor.js';
 import type { GatewayMetrics } from '../../telemetry/gateway-metrics.js';
 import { requestIdFrom } from '../../telemetry/request-scope.js';
 import { readCaller, type Caller } from '../caller.js';
-import { cacheHitLabels } from '../operation-tally.js';
+import { cacheHitLabels, hitOperationName } from '../operation-tally.js';
 import type { RateLimit } from '../create-rate-limit.js';
 import { requestSecrets } from '../request-secrets.js';
 import { REQUEST_ID_HEADER } from '../use-request-id.js';
 import type { OperationsPerCaller } from '../use-operations-per-caller.js';
 import { refusedBeforeYoga } from '../use-rate-limit.js';
 import { VARY } from './cache-headers.js';
-import { MAX_VARIABLES_DEPTH, nestedDeeperThan } from '../use-variables-depth.js';
 import { cacheKey, type CacheIdentity } from './cache-identity.js';
+import { eligible, paramsOf, readBody, requestView } from './hit-request.js';
 import { STORED, type ResponseCache, type StoredMark } from './response-cache.js';
 import { storedBody } from './stored-body.js';
 
@@ -67,18 +67,12 @@ export type FastHits = (req: IncomingMessage, res: ServerResponse, next: () => v
 /** The most bytes of a body read here: a dashboard's query is a few kilobytes. */
 const MAX_READ_BYTES = 64 * 1024;
 
-interface Params {
-  query: string;
-  operationName: string | null | undefined;
-  variables: Record<string, unknown> | null | undefined;
-}
-
 /** What a body says, read once for each caller that sends it: its key, its operation and the secrets in it. */
 interface Reading {
   key: string;
   operationName: string | null | undefined;
-  /** Its text (the body's own string), named on the metrics when it is answered (operation-tally.ts). */
-  query: string;
+  /** The name its hits are counted under (operation-tally.ts), read once, not at each hit. */
+  metricName: string | null;
   secrets: readonly string[];
 }
 
@@ -111,30 +105,6 @@ export function createFastHits(options: FastHitsOptions): FastHits {
       );
     });
   };
-}
-
-/** The media type of the answer when `req` may be a hit answered here, else null. */
-function eligible(req: IncomingMessage, endpoint: string, limit: number, cors: ReadonlySet<string>): string | null {
-  const { headers } = req;
-  if (req.method !== 'POST' || req.url !== endpoint) return null;
-  if (!/^application\/json\s*(;\s*charset=utf-8\s*)?$/i.test(headers['content-type'] ?? '')) return null;
-  const length = headers['content-length'];
-  if (length === undefined || !/^\d+$/.test(length) || Number(length) === 0 || Number(length) > limit) return null;
-  if (headers['transfer-encoding'] !== undefined || headers['if-none-match'] !== undefined) return null;
-  if (headers.origin !== undefined && cors.has(headers.origin)) return null;
-  // yoga's choice for these (use-result-processor.ts); anything else is left to it.
-  const accept = (headers.accept ?? '*/*').replace(/\s|;charset=utf-8/gi, '').toLowerCase();
-  if (accept === '*/*' || accept === 'application/json') return 'application/json';
-  if (accept === 'application/graphql-response+json') return accept;
-  return null;
-}
-
-/** The whole body (its length is declared and bounded); never called if the client leaves before sending it. */
-function readBody(req: IncomingMessage, done: (body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  req.on('error', () => {}); // the client left: there is no one to answer
-  req.on('data', (chunk: Buffer) => chunks.push(chunk));
-  req.once('end', () => done(Buffer.concat(chunks)));
 }
 
 interface Exchange {
@@ -203,41 +173,11 @@ function readingOf(readings: LRUCache<string, Reading>, identity: CacheIdentity,
   const reading: Reading = {
     key: cacheKey(identity, params.query, params.operationName, params.variables),
     operationName: params.operationName,
-    query: params.query,
+    metricName: hitOperationName(params.query, params.operationName),
     secrets,
   };
   readings.set(memo, reading);
   return reading;
-}
-
-/** A single query with its text: what the cache may have answered; null for anything else. */
-function paramsOf(text: string): Params | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return null; // yoga answers it
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
-  const { query, operationName, variables, ...rest } = parsed as Record<string, unknown>;
-  if (typeof query !== 'string' || query === '' || Object.keys(rest).length > 0) return null;
-  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
-  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables)))
-    return null;
-  if (nestedDeeperThan(variables, MAX_VARIABLES_DEPTH)) return null; // yoga refuses it
-  return { query, operationName, variables: variables as Params['variables'] };
-}
-
-/**
- * What the caller reading needs of a fetch Request (its headers, its URL), read from the Node
- * request as yoga's adapter would: a repeated header is its values joined.
- */
-function requestView(req: IncomingMessage): Request {
-  const get = (name: string): string | null => {
-    const value = req.headers[name.toLowerCase()];
-    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-  };
-  return { headers: { get }, url: `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}` } as unknown as Request;
 }
 
 interface Hit {
@@ -285,7 +225,7 @@ function send(
   if (metrics) {
     metrics.responseCacheAnswer('hit');
     metrics.response(200, 'none');
-    metrics.graphqlOperation(cacheHitLabels(metrics, reading.query, operationName, organizationId));
+    metrics.graphqlOperation(cacheHitLabels(metrics, reading.metricName, organizationId));
   }
   const ms = Math.round((performance.now() - exchange.startedAt) * 10) / 10;
   // The fields a child logger bound to the request id would write first, without making one.

@@ -1,0 +1,69 @@
+/**
+ * The webhooks' metrics: the backlog every instance shares (read from the store at each scrape), and
+ * the counters of attempts, paused endpoints and deleted deliveries. Part of the gateway's metrics
+ * (gateway-metrics.ts), on its registry.
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { GatewayMetrics } from './gateway-metrics.js';
+
+/** The webhooks' counters: attempts by outcome, endpoints paused, deliveries deleted past their retention. */
+export function webhookMetrics(
+  registers: Registry[],
+): Pick<
+  GatewayMetrics,
+  'webhookAttempt' | 'webhookEndpointPaused' | 'webhookDeliveriesDeleted' | 'watchWebhookBacklog'
+> {
+  let backlog: { read: () => Promise<{ due: number; oldestDueAt: Date | null }>; now: () => number } | null = null;
+  // Read at each scrape, from the store every instance shares; a store that cannot be read gives NaN, not a reassuring 0.
+  const readBacklog = async (): Promise<{ due: number; waitedSeconds: number } | null> => {
+    if (!backlog) return null;
+    try {
+      const { due, oldestDueAt } = await backlog.read();
+      return { due, waitedSeconds: oldestDueAt ? Math.max(0, (backlog.now() - oldestDueAt.getTime()) / 1000) : 0 };
+    } catch {
+      return null;
+    }
+  };
+  new Gauge({
+    name: 'gateway_webhook_deliveries_due',
+    help: 'Webhook deliveries due and not yet being attempted, all instances (read from the store at each scrape)',
+    registers,
+    async collect() {
+      this.set((await readBacklog())?.due ?? Number.NaN);
+    },
+  });
+  new Gauge({
+    name: 'gateway_webhook_oldest_due_seconds',
+    help: 'Seconds the oldest webhook delivery due has waited for an attempt, all instances (0: none waits); alert on it',
+    registers,
+    async collect() {
+      this.set((await readBacklog())?.waitedSeconds ?? Number.NaN);
+    },
+  });
+  const webhookAttempts = new Counter({
+    name: 'gateway_webhook_attempts_total',
+    help:
+      'Webhook delivery attempts recorded, by outcome (delivered: 2xx; failed: another answer, a ' +
+      'timeout, a refused address or connection, a redirect; gone: 410, which disables the endpoint; ' +
+      'interrupted: its instance stopped before the outcome, counted by the instance that took the delivery over)',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  for (const outcome of ['delivered', 'failed', 'gone', 'interrupted']) webhookAttempts.labels({ outcome }).inc(0);
+  const webhookPauses = new Counter({
+    name: 'gateway_webhook_endpoints_paused_total',
+    help: 'Webhook endpoints paused because the upstream refused the credentials stored for them (401, 403)',
+    registers,
+  });
+  const webhookDeleted = new Counter({
+    name: 'gateway_webhook_deliveries_deleted_total',
+    help: 'Finished webhook deliveries deleted with their attempts past WEBHOOK_DELIVERY_RETENTION_MS, by this instance',
+    registers,
+  });
+  return {
+    watchWebhookBacklog: (read, now) => void (backlog = { read, now }),
+    webhookAttempt: (outcome) => webhookAttempts.inc({ outcome }),
+    webhookEndpointPaused: () => webhookPauses.inc(),
+    webhookDeliveriesDeleted: (count) => webhookDeleted.inc(count),
+  };
+}
