@@ -54,6 +54,16 @@ describe('a Float literal beyond the largest number', () => {
     expect(calls()).toEqual([]);
   });
 
+  it.each([
+    ['a 400-digit Int literal for an Int', `{ jobs(first: ${'9'.repeat(400)}) { totalCount } }`],
+    ['a Float literal beyond the largest for an Int', '{ jobs(first: 1e309) { totalCount } }'],
+    ['a 400-digit literal for an ID', `{ job(id: ${'9'.repeat(400)}) { id } }`],
+  ])('leaves %s to the rules of an Int or an ID: one error for the one value', async (_case, query) => {
+    const answer = await send(query, headersFor(DEMO));
+    expect(answer.errors).toHaveLength(1);
+    expect(answer.errors![0]!.message).not.toMatch(/beyond the largest number/);
+  });
+
   it('leaves the largest finite Float to the field’s own rule', async () => {
     const answer = await send(estimate('weightDecay: 1e308'), TOGETHER);
     expect(answer.errors?.[0]?.message).not.toMatch(/beyond the largest number/);
