@@ -5,6 +5,8 @@
  * (non-idle) samples in the window.
  */
 import { readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CpuProfile } from './cpu-profile.js';
 
@@ -17,39 +19,66 @@ export interface ProfileSummary {
 
 interface TimedProfile extends CpuProfile {
   startTime: number;
-  nodes: Array<CpuProfile['nodes'][number] & { callFrame: { functionName: string; url: string; lineNumber?: number } }>;
+  nodes: Array<
+    CpuProfile['nodes'][number] & {
+      callFrame: { functionName: string; url: string; lineNumber?: number; columnNumber?: number };
+    }
+  >;
 }
 
-/** Per file URL: the lines (0-based) where a bundled module's code starts, and that module's path; null if none. */
-const bundleMaps = new Map<string, Array<[number, string]> | null>();
+/** What tells a bundle's frames apart, per file URL: its source map, or its marker lines; null if neither. */
+type BundleMap = { sourceMap: SourceMap; dir: string } | { markers: Array<[number, string]> } | null;
+const bundleMaps = new Map<string, BundleMap>();
+
+/** `dist/x/y.js` (tsc's output, which esbuild bundled) as `src/x/y.ts`; a package's path from `node_modules/`. */
+function moduleOfPath(path: string): string | null {
+  const pkg = /(?:^|\/)(node_modules\/.+)$/.exec(path);
+  if (pkg) return pkg[1]!;
+  const ours = /(?:^|\/)dist\/(.+)\.js$/.exec(path);
+  return ours ? `src/${ours[1]}.ts` : null;
+}
+
+function readBundleMap(url: string): BundleMap {
+  if (!url.startsWith('file://')) return null;
+  const path = fileURLToPath(url);
+  try {
+    // The production bundle ships linked source maps (scripts/bundle-server.mjs).
+    const payload = JSON.parse(readFileSync(`${path}.map`, 'utf8')) as ConstructorParameters<typeof SourceMap>[0];
+    return { sourceMap: new SourceMap(payload), dir: dirname(path) };
+  } catch {
+    // no map beside it: an older bundle, whose modules esbuild marked with a comment line each
+  }
+  const markers: Array<[number, string]> = [];
+  try {
+    readFileSync(path, 'utf8')
+      .split('\n')
+      .forEach((text, i) => {
+        const marker = /^\/\/ ((?:dist|node_modules)\/\S+\.[cm]?js)$/.exec(text);
+        if (marker) markers.push([i, moduleOfPath(marker[1]!)!]);
+      });
+  } catch {
+    // gone since the run, or not readable: its frames keep their own URL
+  }
+  return markers.length ? { markers } : null;
+}
 
 /**
- * The module a frame of the bundled production start ran in (scripts/bundle-server.mjs): esbuild writes
- * `// dist/…` or `// node_modules/…` on the line before each module's code, so the last such line at
- * or above the frame names it, as `src/…` for ours (tsc's `dist/x/y.js` is `src/x/y.ts`). Null for a
- * frame of a file that is not such a bundle (the sources under tsx, tsc's output, Node's internals).
+ * The module a frame of the bundled production start ran in (scripts/bundle-server.mjs), as `src/…`
+ * for ours (tsc's `dist/x/y.js` is `src/x/y.ts`) or `node_modules/…`: read from the chunk's source
+ * map, or, for a bundle without one, from the last `// dist/…` or `// node_modules/…` line esbuild
+ * wrote at or above the frame. Null for a frame of a file that is not such a bundle (the sources under
+ * tsx, tsc's output, Node's internals).
  */
-function bundledModule(url: string, line: number | undefined): string | null {
-  if (!url.startsWith('file://')) return null;
+function bundledModule(url: string, line: number | undefined, column: number | undefined): string | null {
   let map = bundleMaps.get(url);
-  if (map === undefined) {
-    map = [];
-    try {
-      readFileSync(fileURLToPath(url), 'utf8')
-        .split('\n')
-        .forEach((text, i) => {
-          const marker = /^\/\/ ((?:dist|node_modules)\/\S+\.[cm]?js)$/.exec(text);
-          if (marker) map!.push([i, marker[1]!.replace(/^dist\/(.*)\.js$/, 'src/$1.ts')]);
-        });
-    } catch {
-      // gone since the run, or not readable: its frames keep their own URL
-    }
-    if (map.length === 0) map = null;
-    bundleMaps.set(url, map);
-  }
+  if (map === undefined) bundleMaps.set(url, (map = readBundleMap(url)));
   if (!map || line === undefined) return null;
+  if ('sourceMap' in map) {
+    const entry = map.sourceMap.findEntry(line, column ?? 0) as { originalSource?: string };
+    return entry.originalSource ? moduleOfPath(resolve(map.dir, entry.originalSource)) : null;
+  }
   let found: string | null = null;
-  for (const [start, module] of map) {
+  for (const [start, module] of map.markers) {
     if (start > line) break;
     found = module;
   }
@@ -92,12 +121,12 @@ export function summarizeProfile(profile: TimedProfile, fromUs?: number, toUs?: 
   profile.samples.forEach((id, i) => {
     if (windowed && !inWindow[i]) return;
     const node = nodes.get(id)!;
-    const { functionName, url: frameUrl, lineNumber } = node.callFrame;
+    const { functionName, url: frameUrl, lineNumber, columnNumber } = node.callFrame;
     if (functionName === '(idle)') return;
     const us = profile.timeDeltas[i + 1] ?? 0;
     busyUs += us;
     // A frame of the bundled start counts for the module it came from, as it would unbundled.
-    const module = bundledModule(frameUrl, lineNumber);
+    const module = bundledModule(frameUrl, lineNumber, columnNumber);
     const url = module ? `file:///${module}` : frameUrl;
     const where = module
       ? `${module.replace(/^node_modules\//, '')} (${frameUrl.replace(/^.*\//, '')}:${(lineNumber ?? 0) + 1})`
