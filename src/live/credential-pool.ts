@@ -21,6 +21,8 @@ export interface CredentialPool<M extends PoolMember> {
   /** Removes every member holding `token` and returns them (for ending them with the error). */
   dropToken(token: string): M[];
   readonly size: number;
+  /** How many distinct tokens the members hold. */
+  readonly tokens: number;
 }
 
 export function createCredentialPool<M extends PoolMember>(): CredentialPool<M> {
@@ -70,6 +72,9 @@ export function createCredentialPool<M extends PoolMember>(): CredentialPool<M> 
     },
     get size() {
       return size;
+    },
+    get tokens() {
+      return byToken.size;
     },
   };
 }

@@ -64,9 +64,10 @@ export interface IntervalOptions {
    */
   heartbeatMs?: number;
   /**
-   * On an instance that does not hold a topic's lease (it does not poll), how often one of its
-   * subscribers' tokens is re-checked with the upstream, round robin, so that a revoked token stops
-   * receiving another instance's events there too. 0 turns it off. @default 60_000
+   * On an instance that does not hold a topic's lease (it does not poll), how often each of its
+   * subscribers' tokens is re-checked with the upstream (one at a time, round robin, spread over the
+   * interval; at most one per poll interval), so that a revoked token stops receiving another
+   * instance's events there too within about this long. 0 turns it off. @default 60_000
    */
   standbyRecheckMs?: number;
 }

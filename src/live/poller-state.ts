@@ -104,6 +104,8 @@ export interface PollerEnv {
   /** The strategy's healthy poll interval now, or null when nothing more is to be polled. */
   baseDelayMs: number | null;
   intervals: Pick<Intervals, 'maxBackoffMs' | 'giveUpAfterMs' | 'standbyRecheckMs'>;
+  /** How many distinct tokens the poller's members hold: on a standby, each is re-checked once per `standbyRecheckMs`. */
+  tokens: number;
 }
 
 export interface PollerStep {

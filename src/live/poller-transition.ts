@@ -138,10 +138,14 @@ function duringTick(state: Ticking, event: TickEvent, env: PollerEnv): PollerSte
 
 /**
  * Without the lease this instance never polls, so its subscribers' tokens would be checked only when
- * they joined and at their `exp`: now and then, one of them (round robin) is asked about again.
+ * they joined and at their `exp`: each is asked about again once per `standbyRecheckMs`, one token at
+ * a time (round robin), the re-checks spread over the interval (at most one a turn: with more tokens
+ * than turns in the interval, a token waits as many turns as there are tokens, as the holder's polls do).
+ * One token per interval in all left a revoked token's subscriptions running for as many intervals as
+ * the standby had tokens.
  */
 function recheckOrWait(state: Ticking, env: PollerEnv, before: PollerEffect[] = []): PollerStep {
-  const every = env.intervals.standbyRecheckMs;
+  const every = env.intervals.standbyRecheckMs / Math.max(1, env.tokens);
   if (every === 0 || env.now - state.lastRecheck < every) return schedule(state, env, before);
   return { state: { ...state, lastRecheck: env.now }, effects: [...before, { type: 'recheck', at: env.now }] };
 }

@@ -85,7 +85,12 @@ export function createSharedPoller(opts: SharedPollerOptions): SharedPoller {
   let released: Promise<void> | undefined;
 
   const dispatch = (event: PollerEvent): void => {
-    const env = { now: clock.now(), baseDelayMs: strategy.baseDelay(), intervals: opts.intervals };
+    const env = {
+      now: clock.now(),
+      baseDelayMs: strategy.baseDelay(),
+      intervals: opts.intervals,
+      tokens: members.pool.tokens,
+    };
     const step = pollerTransition(state, event, env);
     const wasFailing = isFailing(state);
     state = step.state;

@@ -17,6 +17,7 @@ const env: PollerEnv = {
   now: NOW,
   baseDelayMs: 2_000,
   intervals: { maxBackoffMs: 30_000, giveUpAfterMs: 300_000, standbyRecheckMs: 60_000 },
+  tokens: 1,
 };
 const outage = (failures: number, extra: Partial<FailureRecord> = {}): FailureRecord => ({
   failures,

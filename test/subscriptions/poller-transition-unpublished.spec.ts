@@ -17,6 +17,7 @@ const env: PollerEnv = {
   now: NOW,
   baseDelayMs: RUNNING_MS,
   intervals: { maxBackoffMs: 30_000, giveUpAfterMs: 300_000, standbyRecheckMs: 60_000 },
+  tokens: 1,
 };
 const progress = { fresh: false, record: HEALTHY, lastRecheck: NOW - 1_000 };
 

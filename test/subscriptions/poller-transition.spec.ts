@@ -17,6 +17,7 @@ const env: PollerEnv = {
   now: NOW,
   baseDelayMs: RUNNING_MS,
   intervals: { maxBackoffMs: 30_000, giveUpAfterMs: 300_000, standbyRecheckMs: 60_000 },
+  tokens: 1,
 };
 const progress = { fresh: false, record: HEALTHY, lastRecheck: NOW - 1_000 };
 const starting: PollerState = { phase: 'starting', ...progress };
@@ -125,6 +126,20 @@ const rows: Row[] = [
     { type: 'claimed', gained: false, held: false },
     { now: NOW + 60_000 },
     { state: { ...ticking, lastRecheck: NOW + 60_000 }, effects: [{ type: 'recheck', at: NOW + 60_000 }] },
+  ],
+  [
+    'standby with four tokens, a quarter of the interval since the last re-check: re-check the next one',
+    ticking,
+    { type: 'claimed', gained: false, held: false },
+    { now: NOW - 1_000 + 15_000, tokens: 4 },
+    { state: { ...ticking, lastRecheck: NOW + 14_000 }, effects: [{ type: 'recheck', at: NOW + 14_000 }] },
+  ],
+  [
+    'standby with four tokens, less than a quarter since: wait',
+    ticking,
+    { type: 'claimed', gained: false, held: false },
+    { now: NOW - 1_000 + 14_999, tokens: 4 },
+    { state: waiting, effects: [timer(RUNNING_MS)] },
   ],
   [
     'standby with re-checks off: wait',

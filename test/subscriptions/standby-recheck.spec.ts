@@ -84,6 +84,47 @@ describe.skipIf(!REDIS)(`standby instances re-check their subscribers' tokens${R
     await until(() => first.statuses().at(-1) === 'completed', "the holder's subscriber to get it");
   });
 
+  it('each token of the standby is re-checked once per interval, not one token per interval', async () => {
+    const job = await stack.createJob();
+    stack.at(job, 0.5);
+    const holder = hubOn(stack.client, 'holder', 0);
+    const first = read(holder.watchJob(DEMO, job.id));
+    await until(() => first.events.length === 1, 'the holder to start polling');
+    const asked = new Map<string, number>();
+    const counting = new Proxy(stack.client, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        return (creds: Credentials, ...rest: unknown[]) => {
+          asked.set(creds.token, (asked.get(creds.token) ?? 0) + 1);
+          return (value as (...a: unknown[]) => unknown).call(target, creds, ...rest);
+        };
+      },
+    });
+    const tokens = await Promise.all(
+      [1, 2, 3, 4].map((n) => stack.jwt('demo-org', Date.now() + 3_600_000 + n * 1_000)),
+    );
+    // Re-checks every 200 ms of the standby's own clock, its turns 20 ms apart.
+    const clock = manualClock(JOB_SECONDS);
+    const standby = hubOn(counting, 'standby', 200, clock);
+    const streams = tokens.map((token) => read(standby.watchJob({ token, organizationId: 'demo-org' }, job.id)));
+    await until(() => streams.every((s) => s.events.length === 1), 'the standby subscribers to start');
+    const atJoin = new Map(asked);
+    // Its timers when it waits: the three of the other test, and each subscriber's token expiry.
+    const waitingTimers = 3 + tokens.length;
+    // An interval and a half, 16 turns of 20 ms (re-checks fall on turns: one every third, 60 ms, for
+    // four tokens); one token per interval would have re-checked one of them, or two.
+    for (let turn = 0; turn < 16; turn++) {
+      await until(() => clock.pendingTimers() === waitingTimers, 'the standby poller to wait for its next turn');
+      clock.advance(20);
+    }
+    await until(() => clock.pendingTimers() === waitingTimers, 'the last turn to end');
+    const rechecked = tokens.filter((token) => (asked.get(token) ?? 0) > (atJoin.get(token) ?? 0));
+    expect(rechecked).toHaveLength(4);
+    void first.iterator.return?.();
+    for (const s of streams) void s.iterator.return?.();
+  });
+
   it('with re-checks off, the standby instance asks the upstream nothing while it waits', async () => {
     const job = await stack.createJob();
     stack.at(job, 0.5);
