@@ -97,7 +97,9 @@ builder.mutationFields((t) => ({
       'On Together a JSONL file (….jsonl) goes as is, and a CSV is converted to JSONL samples on the way (see `csvColumns`). ' +
       'A file Together stored but did not answer for (its read-back failed, or the clean-up of a failed ' +
       'upload did) is UPSTREAM_OUTCOME_UNKNOWN with the id in `extensions.fileId`: ask for it with `file` ' +
-      'instead of uploading it again.',
+      'instead of uploading it again. On Nscale, an upload sent whole whose answer was lost (or was an ' +
+      'HTTP 500, 502 or 504) is UPSTREAM_OUTCOME_UNKNOWN without an id: the file may be stored, and ' +
+      'uploading it again stores another copy.',
     args: {
       file: t.arg({ type: 'Upload', required: true, description: 'The CSV file (on Together, CSV or JSONL).' }),
       csvColumns: t.arg({

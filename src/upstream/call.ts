@@ -149,7 +149,7 @@ async function attemptUntilDecided(run: CallRun, o: ResolvedOptions): Promise<Ca
         operation: run.operation,
         about: run.about,
         attempt,
-        outcomeUnknown: ex.outcomeUnknownOnLostAnswer === true,
+        outcomeUnknown: mayHaveActed(ex),
         outcomeUnknownAdvice: ex.outcomeUnknownAdvice,
         lostAttempt,
         retryAfterSeconds: result.kind === 'answered' ? result.retryAfterSeconds : undefined,
@@ -163,6 +163,16 @@ async function attemptUntilDecided(run: CallRun, o: ResolvedOptions): Promise<Ca
     o.logger.debug({ ...run.about, attempt, delayMs: decision.delayMs, ...why }, 'upstream call failed; retrying');
     await pause(run, decision.delayMs, lostAttempt, o);
   }
+}
+
+/**
+ * Whether the exchange's effect may have happened although no answer says so: one whose effect matters
+ * (`outcomeUnknownOnLostAnswer`) and, when it streams a body, only once the whole body was sent: an
+ * upload cut before its end left the upstream a multipart body without its closing boundary, which
+ * stores nothing.
+ */
+function mayHaveActed(ex: Exchange): boolean {
+  return ex.outcomeUnknownOnLostAnswer === true && (ex.stream === undefined || ex.stream.body.readableEnded);
 }
 
 function answered(response: RawResponse, ex: Exchange, now: number): AttemptResult {

@@ -1,4 +1,9 @@
-/** POST /files (the streamed multipart upload, never retried: the stream is consumed) and GET /files/{id}. */
+/**
+ * POST /files (the streamed multipart upload, never retried: the stream is consumed) and GET /files/{id}.
+ * An upload whose whole body was sent and whose answer was lost (or was a 500, 502 or 504) may have
+ * stored the file: UPSTREAM_OUTCOME_UNKNOWN, not "unavailable", so that no one uploads it again as if
+ * it had failed. One cut before its end stored nothing (call.ts).
+ */
 import type { Exchange } from './call.js';
 import { getExchange, type JsonCall } from './json-call.js';
 import { multipartFile } from './multipart.js';
@@ -7,6 +12,10 @@ import { parseResponse } from './parse-response.js';
 import { segment } from './path.js';
 import { fileSchema } from './schemas.js';
 import type { UpstreamClient } from './types.js';
+
+const UPLOAD_UNKNOWN =
+  'The whole file was sent, so the service may have stored it under an id this answer did not bring back; ' +
+  'uploading it again stores another copy.';
 
 export function fileEndpoints(json: JsonCall, o: ResolvedOptions): Pick<UpstreamClient, 'uploadFile' | 'getFile'> {
   return {
@@ -25,6 +34,8 @@ export function fileEndpoints(json: JsonCall, o: ResolvedOptions): Pick<Upstream
         path: '/files',
         stream: { body, contentType, source: upload.body },
         retry: false,
+        outcomeUnknownOnLostAnswer: true,
+        outcomeUnknownAdvice: UPLOAD_UNKNOWN,
         deadlineMs: o.uploadDeadlineMs,
       };
       return json(creds, ex, opts, (r, op) => parseResponse(fileSchema, r, op));

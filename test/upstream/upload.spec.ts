@@ -178,10 +178,41 @@ describe('uploadFile', () => {
     expect((error as Error).message).toBe('disk read failed');
   });
 
-  it('a dropped connection mid-upload → UPSTREAM_UNAVAILABLE, token-free', async () => {
+  it('a dropped connection mid-upload → UPSTREAM_UNAVAILABLE, token-free: a cut body stores nothing', async () => {
     const c = await serve((req) => req.once('data', () => req.socket.destroy()));
-    const error = await rejectionOf(c.uploadFile(CREDS, { filename: 'a.csv', body: Readable.from(['a,b\n1,2\n']) }));
+    // The file's end is never sent: the connection drops while the rest is still to come.
+    const body = new PassThrough();
+    body.write('a,b\n1,2\n');
+    const error = await rejectionOf(c.uploadFile(CREDS, { filename: 'a.csv', body }));
     expect(error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', operation: 'POST /files' });
+    expect(everythingAbout(error)).not.toContain(TOKEN);
+  });
+
+  it.each([
+    ['its answer is lost', (res: ServerResponse) => res.socket?.destroy()],
+    [
+      'it answers 500',
+      (res: ServerResponse) => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end('{"code":"internal","message":null}');
+      },
+    ],
+  ])('the whole file sent and %s → UPSTREAM_OUTCOME_UNKNOWN, not retried, token-free', async (_case, answer) => {
+    let count = 0;
+    let received = '';
+    const c = await serve((req, res) => {
+      count++;
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => (received += chunk));
+      req.on('end', () => answer(res));
+    });
+    const error = await rejectionOf(c.uploadFile(CREDS, { filename: 'a.csv', body: Readable.from(['a,b\n1,2\n']) }));
+    expect(received).toContain('1,2');
+    expect(error).toMatchObject({ code: 'UPSTREAM_OUTCOME_UNKNOWN', operation: 'POST /files' });
+    expect((error as Error).message).toMatch(
+      /may or may not have taken effect\. The whole file was sent, so the service may have stored it/,
+    );
+    expect(count).toBe(1);
     expect(everythingAbout(error)).not.toContain(TOKEN);
   });
 
