@@ -3,11 +3,13 @@
  * the server at POSTGRES_TEST_URL, dropped afterwards; skipped, saying why, where none answers) and
  * PGlite (in memory). `store()` opens one more store on the same database, as one more gateway
  * instance would: on PostgreSQL its own pool, on PGlite its own Kysely over the one PGlite.
+ * `describeOnBackends` declares a spec's suite once on each, with its backend and stores opened.
  */
 import { randomBytes } from 'node:crypto';
 import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'kysely';
 import { pino, type Logger } from 'pino';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { eventsOfMove } from '../../src/webhooks/events.js';
 import {
   connectPglite,
@@ -16,13 +18,24 @@ import {
   storeOn,
   type WebhookDb,
 } from '../../src/webhooks/store/open-store.js';
-import type { NewEndpoint, SeenJob, WebhookOwner, WebhookStore } from '../../src/webhooks/webhook-store.js';
+import type {
+  NewEndpoint,
+  SeenJob,
+  StoredEndpoint,
+  WebhookOwner,
+  WebhookStore,
+} from '../../src/webhooks/webhook-store.js';
 import type { JobStatus } from '../../src/upstream/schemas.js';
 import { POSTGRES, POSTGRES_SKIP_REASON, scratchDatabase } from '../harness/postgres-available.js';
 
+export interface StoreOptions {
+  key?: Buffer | null;
+  logger?: Logger;
+}
+
 export interface Backend {
   /** One more store on this database (one more instance), with `key` (default: the backend's KEY). */
-  store(options?: { key?: Buffer | null; logger?: Logger }): Promise<WebhookStore>;
+  store(options?: StoreOptions): Promise<WebhookStore>;
   /** Plain SQL on the database, beside the stores (to look at or alter rows). */
   db: WebhookDb;
   close(): Promise<void>;
@@ -105,6 +118,59 @@ export const BACKENDS: BackendKind[] = [
 /** Opening PGlite (WebAssembly, initdb in memory) takes seconds on a busy 2-core machine. */
 export const OPEN_TIMEOUT_MS = 120_000;
 
+/** What the body of `describeOnBackends` is handed: its backend, and the stores it declares. */
+export interface BackendSuite {
+  backend: Backend;
+  /**
+   * Declares one more store on the backend (one more instance, `options` as for `Backend.store`),
+   * opened after those declared before it and closed in the same order, before the backend.
+   */
+  store(options?: StoreOptions): WebhookStore;
+}
+
+/**
+ * Declares `body` as a suite on each backend, titled `${title} on PostgreSQL` (with the reason where
+ * it is skipped) and `${title} on PGlite`. The backend and the stores the body declares open in
+ * beforeAll (within OPEN_TIMEOUT_MS) and close in afterAll; the body has them at once, as stand-ins
+ * that its tests and hooks use once they are open.
+ */
+export function describeOnBackends(title: string, body: (suite: BackendSuite) => void): void {
+  for (const kind of BACKENDS) {
+    describe.skipIf(!kind.available)(`${title} on ${kind.name}${kind.skipReason}`, () => {
+      let backend: Backend | undefined;
+      const declared: Array<StoreOptions | undefined> = [];
+      const stores: WebhookStore[] = [];
+      beforeAll(async () => {
+        backend = await kind.open();
+        for (const options of declared) stores.push(await backend.store(options));
+      }, OPEN_TIMEOUT_MS);
+      afterAll(async () => {
+        for (const store of stores) await store.close();
+        await backend?.close();
+      });
+      body({
+        backend: whenOpen(`the ${kind.name} backend`, () => backend),
+        store(options) {
+          const index = declared.push(options) - 1;
+          return whenOpen(`store ${index + 1} on ${kind.name}`, () => stores[index]);
+        },
+      });
+    });
+  }
+}
+
+/** Stands in for what `opened()` gives once it is open: reads go to it, its methods bound to it. */
+function whenOpen<T extends object>(what: string, opened: () => T | undefined): T {
+  return new Proxy({} as T, {
+    get(_, property) {
+      const target = opened();
+      if (target === undefined) throw new Error(`${what} is not open: it opens in beforeAll, for the tests and hooks`);
+      const value: unknown = Reflect.get(target, property);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 export const T0 = new Date('2026-12-01T10:00:00.000Z');
 export const at = (ms: number) => new Date(T0.getTime() + ms);
 
@@ -144,4 +210,26 @@ export async function countRows(db: WebhookDb, table: string, column: string, va
     column,
   )} = ${value}`.execute(db);
   return rows[0]!.n;
+}
+
+/**
+ * An endpoint on `store` of a fresh owner (or `owner`), its baseline one running job: its deliveries
+ * are the only ones the test's claims may keep.
+ */
+export function endpointWithBaseline(
+  store: WebhookStore,
+  owner: WebhookOwner = freshOwner(),
+  events?: StoredEndpoint['events'],
+): Promise<StoredEndpoint> {
+  return store.createEndpoint(
+    newEndpoint(owner, { ...(events ? { events } : {}), baseline: [{ jobId: 'job-base', status: 'running' }] }),
+    10,
+    T0,
+  );
+}
+
+/** Claims everything due at `now` and gives back, unfinished, the claims of other endpoints (none, normally). */
+export async function claimAll(store: WebhookStore, endpointId: string, now: Date, leaseMs = 60_000) {
+  const claims = await store.claimDue(`instance-${endpointId}`, 1_000, leaseMs, now);
+  return claims.filter((claim) => claim.endpointId === endpointId);
 }

@@ -5,52 +5,40 @@
  * it; an endpoint switched off takes its deliveries out. A store that cannot be read reads NaN
  * (not a reassuring 0).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createGatewayMetrics } from '../../src/telemetry/gateway-metrics.js';
-import type { WebhookStore } from '../../src/webhooks/webhook-store.js';
-import { BACKENDS, OPEN_TIMEOUT_MS, T0, at, freshOwner, newEndpoint, seenJob, type Backend } from './store-backends.js';
+import { T0, at, describeOnBackends, freshOwner, newEndpoint, seenJob } from './store-backends.js';
 
-for (const kind of BACKENDS) {
-  describe.skipIf(!kind.available)(`the webhook backlog on ${kind.name}${kind.skipReason}`, () => {
-    let backend: Backend;
-    let store: WebhookStore;
-    beforeAll(async () => {
-      backend = await kind.open();
-      store = await backend.store();
-    }, OPEN_TIMEOUT_MS);
-    afterAll(async () => {
-      await store?.close();
-      await backend?.close();
-    });
+describeOnBackends('the webhook backlog', (suite) => {
+  const store = suite.store();
 
-    it('counts what is due and waiting, and when the oldest fell due', async () => {
-      expect(await store.dueBacklog(at(0))).toEqual({ due: 0, oldestDueAt: null });
-      const owner = freshOwner();
-      const endpoint = await store.createEndpoint(
-        newEndpoint(owner, { baseline: [{ jobId: 'job-base', status: 'running' }] }),
-        10,
-        T0,
-      );
-      const first = await store.recordJob(endpoint, seenJob('job-1', 'queued'), at(1_000));
-      const second = await store.recordJob(endpoint, seenJob('job-2', 'queued'), at(5_000));
-      const recorded = first.length + second.length;
-      expect(recorded).toBeGreaterThan(1);
-      // Not yet due before they were recorded; all of them after.
-      expect(await store.dueBacklog(at(500))).toEqual({ due: 0, oldestDueAt: null });
-      expect(await store.dueBacklog(at(10_000))).toEqual({ due: recorded, oldestDueAt: at(1_000) });
+  it('counts what is due and waiting, and when the oldest fell due', async () => {
+    expect(await store.dueBacklog(at(0))).toEqual({ due: 0, oldestDueAt: null });
+    const owner = freshOwner();
+    const endpoint = await store.createEndpoint(
+      newEndpoint(owner, { baseline: [{ jobId: 'job-base', status: 'running' }] }),
+      10,
+      T0,
+    );
+    const first = await store.recordJob(endpoint, seenJob('job-1', 'queued'), at(1_000));
+    const second = await store.recordJob(endpoint, seenJob('job-2', 'queued'), at(5_000));
+    const recorded = first.length + second.length;
+    expect(recorded).toBeGreaterThan(1);
+    // Not yet due before they were recorded; all of them after.
+    expect(await store.dueBacklog(at(500))).toEqual({ due: 0, oldestDueAt: null });
+    expect(await store.dueBacklog(at(10_000))).toEqual({ due: recorded, oldestDueAt: at(1_000) });
 
-      // One claimed (leased for 60 s): out of the backlog; back in once its lease has expired.
-      const [claimed] = await store.claimDue('instance-a', 1, 60_000, at(10_000));
-      expect(claimed).toBeDefined();
-      expect((await store.dueBacklog(at(10_000))).due).toBe(recorded - 1);
-      expect((await store.dueBacklog(at(80_000))).due).toBe(recorded);
+    // One claimed (leased for 60 s): out of the backlog; back in once its lease has expired.
+    const [claimed] = await store.claimDue('instance-a', 1, 60_000, at(10_000));
+    expect(claimed).toBeDefined();
+    expect((await store.dueBacklog(at(10_000))).due).toBe(recorded - 1);
+    expect((await store.dueBacklog(at(80_000))).due).toBe(recorded);
 
-      // Its endpoint switched off: nothing of it waits to be sent.
-      await store.updateEndpoint(owner, endpoint.id, { enabled: false }, at(80_000));
-      expect(await store.dueBacklog(at(80_000))).toEqual({ due: 0, oldestDueAt: null });
-    });
+    // Its endpoint switched off: nothing of it waits to be sent.
+    await store.updateEndpoint(owner, endpoint.id, { enabled: false }, at(80_000));
+    expect(await store.dueBacklog(at(80_000))).toEqual({ due: 0, oldestDueAt: null });
   });
-}
+});
 
 describe('the webhook backlog in the metrics', () => {
   const scrape = async (read: () => Promise<{ due: number; oldestDueAt: Date | null }>, now: number) => {

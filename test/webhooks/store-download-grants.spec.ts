@@ -8,10 +8,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { DownloadGrantKey, NewDownloadGrant } from '../../src/webhooks/download-grant-store.js';
-import type { WebhookStore } from '../../src/webhooks/webhook-store.js';
-import { BACKENDS, OPEN_TIMEOUT_MS, at, type Backend } from './store-backends.js';
+import { at, describeOnBackends } from './store-backends.js';
 
 const MINUTE = 60_000;
 let grants = 0;
@@ -39,112 +38,98 @@ function newGrant(key: DownloadGrantKey, expiresAt: Date, token = `tg-key-${rand
 
 const hashOf = (id: string) => createHash('sha256').update(id).digest('hex');
 
-for (const kind of BACKENDS) {
-  describe.skipIf(!kind.available)(`download grants on ${kind.name}${kind.skipReason}`, () => {
-    let backend: Backend;
-    let store: WebhookStore;
+describeOnBackends('download grants', (suite) => {
+  const backend = suite.backend;
+  const store = suite.store();
 
-    beforeAll(async () => {
-      backend = await kind.open();
-      store = await backend.store();
-    }, OPEN_TIMEOUT_MS);
-    afterAll(async () => {
-      await store?.close();
-      await backend?.close();
+  const rowOf = async (id: string) =>
+    (await sql<Record<string, any>>`select * from download_grants where grant_hash = ${hashOf(id)}`.execute(backend.db))
+      .rows[0];
+
+  it('opens a grant by its id, which the row holds only hashed; key and id are sealed', async () => {
+    const key = grantKey();
+    const fresh = newGrant(key, at(10 * MINUTE));
+    const issued = await store.issueDownloadGrant(fresh, at(0));
+    expect(issued.id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(issued.expiresAt).toEqual(at(10 * MINUTE));
+    expect(await store.openDownloadGrant(issued.id, at(MINUTE))).toEqual({
+      kind: 'valid',
+      grant: { ...key, upstreamPath: fresh.upstreamPath, credentials: fresh.credentials, expiresAt: at(10 * MINUTE) },
     });
-
-    const rowOf = async (id: string) =>
-      (
-        await sql<Record<string, any>>`select * from download_grants where grant_hash = ${hashOf(id)}`.execute(
-          backend.db,
-        )
-      ).rows[0];
-
-    it('opens a grant by its id, which the row holds only hashed; key and id are sealed', async () => {
-      const key = grantKey();
-      const fresh = newGrant(key, at(10 * MINUTE));
-      const issued = await store.issueDownloadGrant(fresh, at(0));
-      expect(issued.id).toMatch(/^[A-Za-z0-9_-]{43}$/);
-      expect(issued.expiresAt).toEqual(at(10 * MINUTE));
-      expect(await store.openDownloadGrant(issued.id, at(MINUTE))).toEqual({
-        kind: 'valid',
-        grant: { ...key, upstreamPath: fresh.upstreamPath, credentials: fresh.credentials, expiresAt: at(10 * MINUTE) },
-      });
-      const row = (await rowOf(issued.id))!;
-      const text = JSON.stringify(row);
-      expect(text).not.toContain(issued.id);
-      expect(text).not.toContain(fresh.credentials.token);
-      expect(row['sealed_credentials']).toMatch(/^v1\./);
-      expect(row['sealed_id']).toMatch(/^v1\./);
-      // Another id of the same form, and ids of no form, open nothing.
-      expect(await store.openDownloadGrant(randomBytes(32).toString('base64url'), at(MINUTE))).toEqual({
-        kind: 'unknown',
-      });
-      expect(await store.openDownloadGrant(`${issued.id}x`, at(MINUTE))).toEqual({ kind: 'unknown' });
-      expect(await store.openDownloadGrant("' or 1=1 --", at(MINUTE))).toEqual({ kind: 'unknown' });
+    const row = (await rowOf(issued.id))!;
+    const text = JSON.stringify(row);
+    expect(text).not.toContain(issued.id);
+    expect(text).not.toContain(fresh.credentials.token);
+    expect(row['sealed_credentials']).toMatch(/^v1\./);
+    expect(row['sealed_id']).toMatch(/^v1\./);
+    // Another id of the same form, and ids of no form, open nothing.
+    expect(await store.openDownloadGrant(randomBytes(32).toString('base64url'), at(MINUTE))).toEqual({
+      kind: 'unknown',
     });
-
-    it('reuses a grant only for the same account, job, artifact and step, while it lives past the moment asked', async () => {
-      const key = grantKey();
-      const issued = await store.issueDownloadGrant(newGrant(key, at(10 * MINUTE)), at(0));
-      expect(await store.reusableDownloadGrant(key, at(5 * MINUTE))).toEqual(issued);
-      expect(await store.reusableDownloadGrant(key, at(10 * MINUTE))).toBeNull();
-      for (const other of [
-        { ...key, ownerKey: 'together:someone-else' },
-        { ...key, jobId: 'ft-another' },
-        { ...key, artifact: 'merged' as const },
-        { ...key, step: 3 },
-      ])
-        expect(await store.reusableDownloadGrant(other, at(MINUTE))).toBeNull();
-      const stepped = await store.issueDownloadGrant(newGrant({ ...key, step: 3 }, at(10 * MINUTE)), at(0));
-      expect(await store.reusableDownloadGrant({ ...key, step: 3 }, at(MINUTE))).toEqual(stepped);
-    });
-
-    it('says expired, and deletes the grant, once it is past its expiry', async () => {
-      const issued = await store.issueDownloadGrant(newGrant(grantKey(), at(10 * MINUTE)), at(0));
-      expect(await store.openDownloadGrant(issued.id, at(10 * MINUTE))).toEqual({ kind: 'expired' });
-      expect(await rowOf(issued.id)).toBeUndefined();
-      expect(await store.openDownloadGrant(issued.id, at(10 * MINUTE))).toEqual({ kind: 'unknown' });
-    });
-
-    it('deletes a bounded batch of expired grants, oldest first, at each new grant', async () => {
-      await sql`delete from download_grants`.execute(backend.db);
-      for (let i = 1; i <= 150; i++) await store.issueDownloadGrant(newGrant(grantKey(), at(i)), at(0));
-      const count = async () =>
-        (await sql<{ n: number }>`select count(*)::int as n from download_grants`.execute(backend.db)).rows[0]!.n;
-      expect(await count()).toBe(150);
-      // At 10 min all 150 have expired: a new grant deletes 100 of them, the next one the other 50.
-      await store.issueDownloadGrant(newGrant(grantKey(), at(20 * MINUTE)), at(10 * MINUTE));
-      expect(await count()).toBe(51);
-      const left = await sql<{ e: Date }>`select min(expires_at) as e from download_grants`.execute(backend.db);
-      expect(new Date(left.rows[0]!.e)).toEqual(at(101));
-      await store.issueDownloadGrant(newGrant(grantKey(), at(20 * MINUTE)), at(10 * MINUTE));
-      expect(await count()).toBe(2);
-    });
-
-    it('opens as no grant, and is not reused, once sealed under another key (and is then deleted)', async () => {
-      const key = grantKey();
-      const issued = await store.issueDownloadGrant(newGrant(key, at(10 * MINUTE)), at(0));
-      const rekeyed = await backend.store({ key: randomBytes(32) });
-      try {
-        expect(await rekeyed.reusableDownloadGrant(key, at(MINUTE))).toBeNull();
-        expect(await rekeyed.openDownloadGrant(issued.id, at(MINUTE))).toEqual({ kind: 'unknown' });
-        expect(await rowOf(issued.id)).toBeUndefined();
-      } finally {
-        await rekeyed.close();
-      }
-    });
-
-    it("serves another instance's grant (one database, one key)", async () => {
-      const key = grantKey();
-      const issued = await store.issueDownloadGrant(newGrant(key, at(10 * MINUTE)), at(0));
-      const other = await backend.store();
-      try {
-        expect(await other.reusableDownloadGrant(key, at(MINUTE))).toEqual(issued);
-        expect((await other.openDownloadGrant(issued.id, at(MINUTE))).kind).toBe('valid');
-      } finally {
-        await other.close();
-      }
-    });
+    expect(await store.openDownloadGrant(`${issued.id}x`, at(MINUTE))).toEqual({ kind: 'unknown' });
+    expect(await store.openDownloadGrant("' or 1=1 --", at(MINUTE))).toEqual({ kind: 'unknown' });
   });
-}
+
+  it('reuses a grant only for the same account, job, artifact and step, while it lives past the moment asked', async () => {
+    const key = grantKey();
+    const issued = await store.issueDownloadGrant(newGrant(key, at(10 * MINUTE)), at(0));
+    expect(await store.reusableDownloadGrant(key, at(5 * MINUTE))).toEqual(issued);
+    expect(await store.reusableDownloadGrant(key, at(10 * MINUTE))).toBeNull();
+    for (const other of [
+      { ...key, ownerKey: 'together:someone-else' },
+      { ...key, jobId: 'ft-another' },
+      { ...key, artifact: 'merged' as const },
+      { ...key, step: 3 },
+    ])
+      expect(await store.reusableDownloadGrant(other, at(MINUTE))).toBeNull();
+    const stepped = await store.issueDownloadGrant(newGrant({ ...key, step: 3 }, at(10 * MINUTE)), at(0));
+    expect(await store.reusableDownloadGrant({ ...key, step: 3 }, at(MINUTE))).toEqual(stepped);
+  });
+
+  it('says expired, and deletes the grant, once it is past its expiry', async () => {
+    const issued = await store.issueDownloadGrant(newGrant(grantKey(), at(10 * MINUTE)), at(0));
+    expect(await store.openDownloadGrant(issued.id, at(10 * MINUTE))).toEqual({ kind: 'expired' });
+    expect(await rowOf(issued.id)).toBeUndefined();
+    expect(await store.openDownloadGrant(issued.id, at(10 * MINUTE))).toEqual({ kind: 'unknown' });
+  });
+
+  it('deletes a bounded batch of expired grants, oldest first, at each new grant', async () => {
+    await sql`delete from download_grants`.execute(backend.db);
+    for (let i = 1; i <= 150; i++) await store.issueDownloadGrant(newGrant(grantKey(), at(i)), at(0));
+    const count = async () =>
+      (await sql<{ n: number }>`select count(*)::int as n from download_grants`.execute(backend.db)).rows[0]!.n;
+    expect(await count()).toBe(150);
+    // At 10 min all 150 have expired: a new grant deletes 100 of them, the next one the other 50.
+    await store.issueDownloadGrant(newGrant(grantKey(), at(20 * MINUTE)), at(10 * MINUTE));
+    expect(await count()).toBe(51);
+    const left = await sql<{ e: Date }>`select min(expires_at) as e from download_grants`.execute(backend.db);
+    expect(new Date(left.rows[0]!.e)).toEqual(at(101));
+    await store.issueDownloadGrant(newGrant(grantKey(), at(20 * MINUTE)), at(10 * MINUTE));
+    expect(await count()).toBe(2);
+  });
+
+  it('opens as no grant, and is not reused, once sealed under another key (and is then deleted)', async () => {
+    const key = grantKey();
+    const issued = await store.issueDownloadGrant(newGrant(key, at(10 * MINUTE)), at(0));
+    const rekeyed = await backend.store({ key: randomBytes(32) });
+    try {
+      expect(await rekeyed.reusableDownloadGrant(key, at(MINUTE))).toBeNull();
+      expect(await rekeyed.openDownloadGrant(issued.id, at(MINUTE))).toEqual({ kind: 'unknown' });
+      expect(await rowOf(issued.id)).toBeUndefined();
+    } finally {
+      await rekeyed.close();
+    }
+  });
+
+  it("serves another instance's grant (one database, one key)", async () => {
+    const key = grantKey();
+    const issued = await store.issueDownloadGrant(newGrant(key, at(10 * MINUTE)), at(0));
+    const other = await backend.store();
+    try {
+      expect(await other.reusableDownloadGrant(key, at(MINUTE))).toEqual(issued);
+      expect((await other.openDownloadGrant(issued.id, at(MINUTE))).kind).toBe('valid');
+    } finally {
+      await other.close();
+    }
+  });
+});
