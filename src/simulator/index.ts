@@ -2,13 +2,12 @@
  * The upstream simulator: a stateful HTTP server that speaks the fine-tuning REST contract
  * (docs/nscale-contract.md) for several organizations at once. This file only composes.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SEED_BASE_MODELS } from './seed-base-models.js';
 import type { SimulatorDeps } from './api-context.js';
 import { createAuthenticator } from './auth.js';
 import { createDownloadRegistry } from './downloads.js';
-import { createFaultInjector, faultOptionsSchema, type FaultOptions } from './faults.js';
+import { createFaultInjector, type FaultOptions } from './faults.js';
+import { closeServer, listen, setFaultsOn } from './http-server.js';
 import { resolveOptions, type SimulatorOptions } from './options.js';
 import { createRowCounter } from './row-counter.js';
 import { createRequestListener } from './server.js';
@@ -52,18 +51,14 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
   };
   const stats = createRequestStats();
   const faults = createFaultInjector(resolved.faults);
-  const server = createServer(
-    createRequestListener({ deps, stats, faults, auth: createAuthenticator(resolved.tenants, resolved.jwtSecret) }),
-  );
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(resolved.port, resolved.host, () => resolve());
+  const listener = createRequestListener({
+    deps,
+    stats,
+    faults,
+    auth: createAuthenticator(resolved.tenants, resolved.jwtSecret),
   });
-  const { address, port } = server.address() as AddressInfo;
-  const host =
-    address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address.includes(':') ? `[${address}]` : address;
-  origin = `http://${host}:${port}`;
+  const { server, origin: listening } = await listen(listener, resolved.port, resolved.host);
+  origin = listening;
 
   return {
     origin,
@@ -71,19 +66,9 @@ export async function startSimulator(options?: SimulatorOptions): Promise<Simula
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
     recentRequests: () => stats.recent(),
-    setFaults(next) {
-      const parsed = faultOptionsSchema.safeParse(next);
-      if (!parsed.success)
-        throw new TypeError(
-          `setFaults: ${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
-        );
-      faults.set(parsed.data);
-    },
+    setFaults: setFaultsOn(faults),
     close: async () => {
-      await new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
+      await closeServer(server);
       await deps.rowCounter.close();
     },
   };

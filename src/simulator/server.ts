@@ -12,7 +12,8 @@ import type { Authenticator } from './auth.js';
 import { serveDownload } from './download-route.js';
 import { DOWNLOAD_PATH_PREFIX } from './downloads.js';
 import type { FaultAction, FaultInjector } from './faults.js';
-import { errorReply, writeReply, type Reply } from './reply.js';
+import { routedListener, type Routed } from './http-server.js';
+import { errorReply, type Reply } from './reply.js';
 import { matchRoute } from './routes.js';
 import type { RequestStats } from './stats.js';
 
@@ -37,8 +38,7 @@ function faultReply(action: Exclude<FaultAction, { kind: 'drop' }>): Reply {
     : errorReply(new ApiError('unavailable', 'the service is temporarily unavailable (simulated)'));
 }
 
-/** What the request becomes: an answer, or a connection dropped without one. */
-type Outcome = Reply | 'drop';
+type Outcome = Routed['outcome'];
 
 async function handleApi(
   req: IncomingMessage,
@@ -99,38 +99,6 @@ async function route(req: IncomingMessage, parts: PipelineParts): Promise<{ outc
   }
 }
 
-/** Small bodies nobody read (`{}` sent to cancel) are drained so the connection can be kept alive. */
-const DRAIN_LIMIT_BYTES = 64 * 1024;
-
-export async function finishBody(req: IncomingMessage): Promise<boolean> {
-  if (req.complete) return true;
-  const declared = Number(req.headers['content-length']);
-  if (!Number.isFinite(declared) || declared > DRAIN_LIMIT_BYTES || req.readableFlowing === false) return false;
-  req.resume();
-  await new Promise<void>((resolve) => {
-    req.once('end', resolve);
-    req.once('close', resolve);
-  });
-  return req.complete;
-}
-
 export function createRequestListener(parts: PipelineParts): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    const started = performance.now();
-    void route(req, parts).then(({ outcome, route: name }) => {
-      const ms = Math.round(performance.now() - started);
-      if (outcome === 'drop') {
-        parts.deps.options.logger.info({ method: req.method, route: name, dropped: true, ms }, 'request');
-        req.socket.destroy();
-        return;
-      }
-      parts.deps.options.logger.info({ method: req.method, route: name, status: outcome.status, ms }, 'request');
-      void finishBody(req).then((drained) => {
-        // Answered before a large body was read (a refusal, an upload over the limit): say so and
-        // close, rather than read on a body nobody will use.
-        const reply = drained ? outcome : { ...outcome, headers: { ...outcome.headers, connection: 'close' } };
-        writeReply(res, reply);
-      });
-    });
-  };
+  return routedListener((req) => route(req, parts), parts.deps.options.logger);
 }

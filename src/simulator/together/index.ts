@@ -3,9 +3,8 @@
  * (docs/together-contract.md) under `/v1`, for several accounts at once, with the Nscale simulator's
  * fault injection and admin routes. This file only composes.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createFaultInjector, faultOptionsSchema } from '../faults.js';
+import { createFaultInjector } from '../faults.js';
+import { closeServer, listen, setFaultsOn } from '../http-server.js';
 import type { Simulator } from '../index.js';
 import { createRequestStats } from '../stats.js';
 import { createTogetherAuthenticator } from './auth.js';
@@ -36,18 +35,14 @@ export async function startTogetherSimulator(options?: TogetherSimulatorOptions)
   };
   const stats = createRequestStats();
   const faults = createFaultInjector(resolved.faults);
-  const server = createServer(
-    createTogetherListener({ deps, stats, faults, authenticate: createTogetherAuthenticator(resolved.tenants) }),
-  );
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(resolved.port, resolved.host, () => resolve());
+  const listener = createTogetherListener({
+    deps,
+    stats,
+    faults,
+    authenticate: createTogetherAuthenticator(resolved.tenants),
   });
-  const { address, port } = server.address() as AddressInfo;
-  const host =
-    address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address.includes(':') ? `[${address}]` : address;
-  origin = `http://${host}:${port}`;
+  const { server, origin: listening } = await listen(listener, resolved.port, resolved.host);
+  origin = listening;
 
   return {
     origin,
@@ -55,18 +50,7 @@ export async function startTogetherSimulator(options?: TogetherSimulatorOptions)
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
     recentRequests: () => stats.recent(),
-    setFaults(next) {
-      const parsed = faultOptionsSchema.safeParse(next);
-      if (!parsed.success)
-        throw new TypeError(
-          `setFaults: ${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
-        );
-      faults.set(parsed.data);
-    },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    setFaults: setFaultsOn(faults),
+    close: () => closeServer(server),
   };
 }

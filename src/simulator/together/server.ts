@@ -9,8 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ADMIN_PREFIX, handleAdmin } from '../admin.js';
 import { ApiError } from '../api-error.js';
 import type { FaultAction, FaultInjector } from '../faults.js';
-import { writeReply, type Reply } from '../reply.js';
-import { finishBody } from '../server.js';
+import { routedListener, type Routed } from '../http-server.js';
+import type { Reply } from '../reply.js';
 import type { RequestStats } from '../stats.js';
 import type { TogetherAuthenticator } from './auth.js';
 import type { TogetherDeps } from './context.js';
@@ -26,7 +26,7 @@ export interface TogetherPipeline {
   authenticate: TogetherAuthenticator;
 }
 
-type Outcome = Reply | 'drop';
+type Outcome = Routed['outcome'];
 
 function faultReply(action: Exclude<FaultAction, { kind: 'drop' }>): Reply {
   if (action.kind === 'rateLimit') {
@@ -123,19 +123,5 @@ async function route(req: IncomingMessage, parts: TogetherPipeline): Promise<{ o
 }
 
 export function createTogetherListener(parts: TogetherPipeline): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    const started = performance.now();
-    void route(req, parts).then(({ outcome, route: name }) => {
-      const ms = Math.round(performance.now() - started);
-      if (outcome === 'drop') {
-        parts.deps.options.logger.info({ method: req.method, route: name, dropped: true, ms }, 'request');
-        req.socket.destroy();
-        return;
-      }
-      parts.deps.options.logger.info({ method: req.method, route: name, status: outcome.status, ms }, 'request');
-      void finishBody(req).then((drained) =>
-        writeReply(res, drained ? outcome : { ...outcome, headers: { ...outcome.headers, connection: 'close' } }),
-      );
-    });
-  };
+  return routedListener((req) => route(req, parts), parts.deps.options.logger);
 }
