@@ -7,15 +7,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
-import { DEMO, headersFor, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
-import { TOGETHER_CSV } from '../harness/together-job.js';
+import { DEMO, headersFor, startStack, type Stack } from '../harness/stack.js';
+import {
+  gatewayGql,
+  gatewayUpload,
+  PREFERENCE_JSONL,
+  TOGETHER_CSV,
+  TOGETHER_HEADERS as TOGETHER,
+  TOGETHER_MODEL as SMALL,
+} from '../harness/together-job.js';
 
 let stack: Stack;
 let datasetId: string;
 
 const NSCALE = headersFor(DEMO);
-const TOGETHER = { authorization: 'Bearer demo-token', 'x-provider': 'together' };
-const SMALL = 'meta-llama/Llama-3.2-3B-Instruct';
 /** Offered for LoRA training only (src/simulator/together/models.ts: above 16B parameters). */
 const LARGE = 'meta-llama/Llama-3.3-70B-Instruct-Reference';
 
@@ -26,38 +31,9 @@ const DPO = { dpo: { beta: 0.1 } };
 const FULL = { lora: { enabled: false } };
 const METHODS = { loraSft: {}, loraDpo: DPO, fullSft: FULL, fullDpo: { ...FULL, ...DPO } } as const;
 
-const PREFERENCE_JSONL = Array.from({ length: 20 }, (_, i) =>
-  JSON.stringify({
-    input: { messages: [{ role: 'user', content: `Say something kind about ${i}.` }] },
-    preferred_output: [{ role: 'assistant', content: `${i} is a lovely number.` }],
-    non_preferred_output: [{ role: 'assistant', content: `${i} is dull.` }],
-  }),
-).join('\n');
-
-async function gql(headers: Record<string, string>, query: string, variables?: object): Promise<GraphQLResponse> {
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: response.status, ...((await response.json()) as object) };
-}
-
-async function upload(file: File): Promise<string> {
-  const form = new FormData();
-  form.set(
-    'operations',
-    JSON.stringify({ query: 'mutation($f: Upload!) { uploadFile(file: $f) { id } }', variables: { f: null } }),
-  );
-  form.set('map', JSON.stringify({ 0: ['variables.f'] }));
-  form.set('0', file);
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { accept: 'application/graphql-response+json', ...TOGETHER },
-    body: form,
-  });
-  return ((await response.json()) as { data: { uploadFile: { id: string } } }).data.uploadFile.id;
-}
+const gql = (headers: Record<string, string>, query: string, variables?: object) =>
+  gatewayGql(stack.gateway, query, variables, headers);
+const upload = async (file: File): Promise<string> => (await gatewayUpload(stack.gateway, file)).data!.uploadFile.id;
 
 const limitsOf = async (headers: Record<string, string>, id: string) => {
   const answer = await gql(headers, `query($id: ID!) { baseModel(id: $id) { ${LIMITS} } }`, { id });

@@ -10,16 +10,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { satisfiesLimit, type NumericLimit } from '../../src/contract/hyperparameter-limits.js';
 import { sortedSchema } from '../../src/schema/index.js';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
-import { DEMO, headersFor, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
-import { TOGETHER_CSV } from '../harness/together-job.js';
+import { DEMO, headersFor, startStack, type Stack } from '../harness/stack.js';
+import {
+  gatewayGql,
+  gatewayUpload,
+  TOGETHER_CSV,
+  TOGETHER_HEADERS as TOGETHER,
+  TOGETHER_MODEL,
+} from '../harness/together-job.js';
 
 let stack: Stack;
 let datasetId: string;
 let togetherFiles: { trainingFileId: string; validationFileId: string };
 
 const NSCALE = headersFor(DEMO);
-const TOGETHER = { authorization: 'Bearer demo-token', 'x-provider': 'together' };
-const TOGETHER_MODEL = 'meta-llama/Llama-3.2-3B-Instruct';
 
 const LIMIT = 'min max maxExclusive integer allowedValues default';
 const BATCH_SIZES = `batchSizes { loraSft { ${LIMIT} } loraDpo { ${LIMIT} } fullSft { ${LIMIT} } fullDpo { ${LIMIT} } }`;
@@ -57,33 +61,12 @@ const CASES: Case[] = [
 ];
 type Limits = Record<string, any>;
 
-async function gql(headers: Record<string, string>, query: string, variables?: object): Promise<GraphQLResponse> {
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: response.status, ...((await response.json()) as object) };
-}
+const gql = (headers: Record<string, string>, query: string, variables?: object) =>
+  gatewayGql(stack.gateway, query, variables, headers);
+const uploadTogether = async (name: string): Promise<string> =>
+  (await gatewayUpload(stack.gateway, new File([TOGETHER_CSV], name, { type: 'text/csv' }))).data!.uploadFile.id;
 
-async function uploadTogether(name: string): Promise<string> {
-  const form = new FormData();
-  form.set(
-    'operations',
-    JSON.stringify({ query: 'mutation($f: Upload!) { uploadFile(file: $f) { id } }', variables: { f: null } }),
-  );
-  form.set('map', JSON.stringify({ 0: ['variables.f'] }));
-  form.set('0', new File([TOGETHER_CSV], name, { type: 'text/csv' }));
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { accept: 'application/graphql-response+json', ...TOGETHER },
-    body: form,
-  });
-  return ((await response.json()) as { data: { uploadFile: { id: string } } }).data.uploadFile.id;
-}
-
-const nonZero = (stats: Record<string, number>) => Object.fromEntries(Object.entries(stats).filter(([, n]) => n > 0));
-const togetherCalls = () => nonZero(stack.togetherSimulator!.stats());
+const togetherCalls = () => stack.togetherCalls();
 const resetStats = () => {
   stack.simulator.resetStats();
   stack.togetherSimulator!.resetStats();

@@ -1,5 +1,6 @@
 /** Reads a GraphQL-over-SSE subscription (yoga's "distinct connections" mode) event by event. */
-import { headersFor } from './stack.js';
+import { expect } from 'vitest';
+import { eventually, headersFor } from './stack.js';
 import type { Credentials } from '../../src/upstream/types.js';
 
 export interface SseEvents {
@@ -64,4 +65,27 @@ export function subscribeSse(
     },
     abort: () => controller.abort(),
   };
+}
+
+/**
+ * The first payload of `field` (among the events so far, or to come) that `match` takes, every event
+ * up to it free of errors; fails after 10 s, waiting for `what`.
+ */
+export function firstEvent(
+  subscription: SseEvents,
+  field: string,
+  match: (payload: Record<string, any>) => boolean,
+  what: string,
+): Promise<any> {
+  return eventually(
+    () =>
+      subscription.events
+        .map((e) => {
+          expect(e.errors).toBeUndefined();
+          return e.data?.[field];
+        })
+        .find((payload) => payload != null && match(payload)),
+    10_000,
+    what,
+  );
 }

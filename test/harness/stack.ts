@@ -51,6 +51,8 @@ export interface Stack {
   ): Promise<GraphQLResponse<T>>;
   /** Request counts of the simulator since the last `resetStats`, only the non-zero ones. */
   calls(): Record<string, number>;
+  /** The same of the embedded Together simulator (none when the stack has none). */
+  togetherCalls(): Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -157,6 +159,8 @@ function stackSettings(options: StackOptions): Settings {
   };
 }
 
+const nonZero = (stats: Record<string, number>) => Object.fromEntries(Object.entries(stats).filter(([, n]) => n > 0));
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const g = options.gateway ?? {};
   const composed = await composeGateway(stackSettings(options), {
@@ -204,9 +208,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const body = (await response.json()) as Omit<GraphQLResponse, 'status'>;
       return { status: response.status, ...body } as never;
     },
-    calls() {
-      return Object.fromEntries(Object.entries(simulator.stats()).filter(([, n]) => n > 0));
-    },
+    calls: () => nonZero(simulator.stats()),
+    togetherCalls: () => nonZero(composed.togetherSimulator?.stats() ?? {}),
     close: () => composed.close(),
   };
 }

@@ -9,64 +9,40 @@
  * trains from 10 s to 85 s, compresses until 92.5 s, uploads until 100 s; an Nscale job starts at
  * 10 s and runs from 20 s to 100 s. The response cache is on, with ten-minute times-to-live.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { seedDataset, jobHeldAt } from '../harness/fixtures.js';
-import { manualClock } from '../harness/manual-clock.js';
 import { ask, LONG_TTLS } from '../harness/response-cache.js';
-import { subscribeSse, type SseEvents } from '../harness/sse.js';
-import { DEMO, eventually, startStack, type Stack } from '../harness/stack.js';
+import { firstEvent, type SseEvents } from '../harness/sse.js';
+import { DEMO, eventually } from '../harness/stack.js';
+import { useTogetherClockStack } from '../harness/together-clock-stack.js';
 import { createTogetherJob } from '../harness/together-job.js';
 
 const JOB_SECONDS = 100;
 const COMPRESSING = 0.88;
 const UPLOADING = 0.96;
-const KEY = { token: 'tg-provider-status', organizationId: '' };
-const TOGETHER = { authorization: `Bearer ${KEY.token}`, 'x-provider': 'together' };
-const clock = manualClock(JOB_SECONDS);
-let stack: Stack;
-
-beforeAll(async () => {
-  stack = await startStack({
-    simulator: { jobSeconds: JOB_SECONDS, now: clock.now },
-    togetherSimulator: { jobSeconds: JOB_SECONDS, now: clock.now, tenants: [{ token: KEY.token, accountId: 'tg' }] },
-    gateway: { now: clock.now },
-    responseCache: { policy: LONG_TTLS },
-  });
+const tg = useTogetherClockStack({
+  token: 'tg-provider-status',
+  jobSeconds: JOB_SECONDS,
+  nscaleOnClock: true,
+  responseCache: { policy: LONG_TTLS },
 });
-afterAll(() => stack.close());
-
-const onTogether = (query: string, variables: Record<string, unknown> = {}) =>
-  ask(stack, query, variables, KEY, { headers: { 'x-provider': 'together' }, upstream: stack.togetherSimulator! });
-
-const fetchIn = (url: string, init: RequestInit) =>
-  Promise.resolve(
-    stack.gateway.yoga.fetch(url, { ...init, headers: { ...(init.headers as object), 'x-provider': 'together' } }),
-  );
-
-const watch = (query: string, variables: Record<string, unknown> = {}) =>
-  subscribeSse(fetchIn, 'http://localhost', query, variables, KEY);
+const { clock, onTogether, watch, headers: TOGETHER } = tg;
 
 /** The first event (so far, or to come) of `field` with that `providerStatus` (and `id`). */
-function eventWith(events: SseEvents, field: string, providerStatus: string, id?: string) {
-  return eventually(
-    () =>
-      events.events
-        .map((e) => {
-          expect(e.errors).toBeUndefined();
-          return e.data?.[field];
-        })
-        .find((j) => j?.providerStatus === providerStatus && (id === undefined || j.id === id)),
-    10_000,
+const eventWith = (events: SseEvents, field: string, providerStatus: string, id?: string) =>
+  firstEvent(
+    events,
+    field,
+    (j) => j.providerStatus === providerStatus && (id === undefined || j.id === id),
     `a ${field} event with providerStatus ${providerStatus}`,
   );
-}
 
 /** `job(id)` under an operation name of its own (the cache keeps each document's answer apart). */
 const jobQuery = (name: string, fields: string) => `query ${name}($id: ID!) { job(id: $id) { ${fields} } }`;
 
 describe('Job.providerStatus on Together', () => {
   it('job(id): a job packaging its output is RUNNING, compressing then uploading, at the same upstream calls', async () => {
-    const job = await createTogetherJob(stack.gateway, TOGETHER, 'packaging');
+    const job = await createTogetherJob(tg.stack.gateway, TOGETHER, 'packaging');
     clock.at(job, COMPRESSING);
     const without = await onTogether(jobQuery('Without', 'status progress'), { id: job.id });
     const compressing = await onTogether(jobQuery('Compressing', 'status providerStatus progress'), { id: job.id });
@@ -83,7 +59,7 @@ describe('Job.providerStatus on Together', () => {
   });
 
   it('cancelJob and job(id): a job whose cancel is requested is RUNNING, cancel_requested, then CANCELLED', async () => {
-    const job = await createTogetherJob(stack.gateway, TOGETHER, 'cancelling');
+    const job = await createTogetherJob(tg.stack.gateway, TOGETHER, 'cancelling');
     clock.at(job, 0.5);
     const cancel = await onTogether('mutation($id: ID!) { cancelJob(id: $id) { status providerStatus } }', {
       id: job.id,
@@ -105,7 +81,7 @@ describe('Job.providerStatus on Together', () => {
   });
 
   it('jobUpdated: running → compressing → uploading is an event for a subscription selecting it, none for `{ status }`', async () => {
-    const job = await createTogetherJob(stack.gateway, TOGETHER, 'watched');
+    const job = await createTogetherJob(tg.stack.gateway, TOGETHER, 'watched');
     clock.at(job, 0.5);
     const query = (fields: string) => `subscription($id: ID!) { jobUpdated(id: $id) { ${fields} } }`;
     const withWord = watch(query('status providerStatus'), { id: job.id });
@@ -137,7 +113,7 @@ describe('Job.providerStatus on Together', () => {
   });
 
   it('jobsUpdated: a listed job moving from running to compressing is an event', async () => {
-    const job = await createTogetherJob(stack.gateway, TOGETHER, 'listed');
+    const job = await createTogetherJob(tg.stack.gateway, TOGETHER, 'listed');
     clock.at(job, 0.5);
     const list = watch('subscription { jobsUpdated { id status providerStatus } }');
     await eventWith(list, 'jobsUpdated', 'running', job.id);
@@ -151,7 +127,7 @@ describe('Job.providerStatus on Together', () => {
   });
 
   it("the response cache: an answer holding the job is evicted when the poller sees its provider's word alone move", async () => {
-    const job = await createTogetherJob(stack.gateway, TOGETHER, 'cached');
+    const job = await createTogetherJob(tg.stack.gateway, TOGETHER, 'cached');
     // From compressing to uploading nothing else of the job moves: its steps are all done.
     clock.at(job, COMPRESSING);
     const subscription = watch('subscription($id: ID!) { jobUpdated(id: $id) { providerStatus } }', { id: job.id });
@@ -173,9 +149,9 @@ describe('Job.providerStatus on Together', () => {
 
 describe('Job.providerStatus on Nscale', () => {
   it("job(id): Nscale's own status as its API sends it, at the same upstream calls", async () => {
-    const { datasetId } = await seedDataset(stack, DEMO, 'provider-status');
-    const job = await jobHeldAt(stack, DEMO, datasetId, clock, 'nscale-status', 0.15);
-    const nscale = (name: string, fields: string) => ask(stack, jobQuery(name, fields), { id: job.id }, DEMO);
+    const { datasetId } = await seedDataset(tg.stack, DEMO, 'provider-status');
+    const job = await jobHeldAt(tg.stack, DEMO, datasetId, clock, 'nscale-status', 0.15);
+    const nscale = (name: string, fields: string) => ask(tg.stack, jobQuery(name, fields), { id: job.id }, DEMO);
     const without = await nscale('NscaleWithout', 'status');
     const starting = await nscale('NscaleStarting', 'status providerStatus');
     expect(starting.body.errors).toBeUndefined();

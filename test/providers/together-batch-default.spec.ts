@@ -6,8 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BATCH_SIZE } from '../../src/contract/hyperparameters.js';
-import { QA_CSV, QWEN_SMALL, seedDataset } from '../harness/fixtures.js';
-import { DEMO, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+import { QWEN_SMALL, seedDataset } from '../harness/fixtures.js';
+import { DEMO, startStack, type Stack } from '../harness/stack.js';
+import { gatewayGql, TOGETHER_MODEL as MODEL, uploadQaCsv } from '../harness/together-job.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -15,36 +16,8 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-const TOGETHER = { authorization: 'Bearer demo-token', 'x-provider': 'together' };
-const MODEL = 'meta-llama/Llama-3.2-3B-Instruct';
-
-async function togetherGql(query: string, variables?: object): Promise<GraphQLResponse> {
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...TOGETHER },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: response.status, ...((await response.json()) as object) };
-}
-
-async function uploadedFile(): Promise<string> {
-  const form = new FormData();
-  form.set(
-    'operations',
-    JSON.stringify({
-      query: 'mutation($file: Upload!, $c: CsvColumnsInput) { uploadFile(file: $file, csvColumns: $c) { id } }',
-      variables: { file: null, c: { promptColumn: 'question' } },
-    }),
-  );
-  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.set('0', new File([QA_CSV], 'qa.csv', { type: 'text/csv' }));
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { accept: 'application/graphql-response+json', ...TOGETHER },
-    body: form,
-  });
-  return ((await response.json()) as GraphQLResponse).data?.uploadFile.id as string;
-}
+const togetherGql = (query: string, variables?: object) => gatewayGql(stack.gateway, query, variables);
+const uploadedFile = async () => (await uploadQaCsv(stack.gateway)).data?.uploadFile.id as string;
 
 describe('an omitted batch size', () => {
   it('is Together’s own default on Together: the job is created with the model’s largest batch', async () => {

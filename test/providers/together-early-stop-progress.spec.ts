@@ -5,49 +5,25 @@
  * training is done, however many of its planned steps it took: `progress` 1, `estimatedSecondsLeft` 0,
  * without asking the metrics. On a manual clock, JOB_SECONDS 100.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manualClock } from '../harness/manual-clock.js';
-import { ask } from '../harness/response-cache.js';
-import { startStack, type Stack } from '../harness/stack.js';
+import { describe, expect, it } from 'vitest';
+import { useTogetherClockStack } from '../harness/together-clock-stack.js';
+import { gatewayUpload, uploadedId } from '../harness/together-job.js';
 
 const JOB_SECONDS = 100;
-const KEY = { token: 'tg-early-stop', organizationId: '' };
-const clock = manualClock(JOB_SECONDS);
-let stack: Stack;
-
-beforeAll(async () => {
-  stack = await startStack({
-    togetherSimulator: { jobSeconds: JOB_SECONDS, now: clock.now, tenants: [{ token: KEY.token, accountId: 'tg' }] },
-    gateway: { now: clock.now },
-  });
-});
-afterAll(() => stack.close());
-
-const onTogether = (query: string, variables: Record<string, unknown> = {}) =>
-  ask(stack, query, variables, KEY, { headers: { 'x-provider': 'together' }, upstream: stack.togetherSimulator! });
+const tg = useTogetherClockStack({ token: 'tg-early-stop', jobSeconds: JOB_SECONDS });
+const { clock, onTogether } = tg;
 
 const rows = (count: number, seed: string) =>
   Array.from({ length: count }, (_, i) =>
     JSON.stringify({ prompt: `${seed} question ${i}?`, completion: `${seed} answer ${i}.` }),
   ).join('\n');
 
-async function upload(name: string, body: string): Promise<string> {
-  const form = new FormData();
-  form.set(
-    'operations',
-    JSON.stringify({ query: 'mutation($file: Upload!) { uploadFile(file: $file) { id } }', variables: { file: null } }),
+const upload = async (name: string, body: string): Promise<string> =>
+  uploadedId(
+    await gatewayUpload(tg.stack.gateway, new File([body], name, { type: 'application/jsonl' }), {
+      headers: tg.headers,
+    }),
   );
-  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.set('0', new File([body], name, { type: 'application/jsonl' }));
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${KEY.token}`, 'x-provider': 'together' },
-    body: form,
-  });
-  const answer = (await response.json()) as { data?: { uploadFile: { id: string } }; errors?: unknown };
-  expect(answer.errors).toBeUndefined();
-  return answer.data!.uploadFile.id;
-}
 
 /** Named for its instant: the response cache (on by default) keeps each document's answer apart. */
 const jobAt = (instant: number) => `query At${instant}($id: ID!) { job(id: $id) { status providerStatus progress

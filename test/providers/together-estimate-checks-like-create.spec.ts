@@ -5,8 +5,14 @@
  * is now checked by the gateway for both, before either reaches Together.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { QA_CSV } from '../harness/fixtures.js';
 import { startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+import {
+  gatewayGql,
+  TOGETHER_MODEL as MODEL,
+  uploadedId,
+  uploadPreferenceJsonl,
+  uploadQaCsv,
+} from '../harness/together-job.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -15,53 +21,14 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 beforeEach(() => stack.togetherSimulator!.resetStats());
 
-const TOGETHER = { authorization: 'Bearer demo-token', 'x-provider': 'together' };
-const MODEL = 'meta-llama/Llama-3.2-3B-Instruct';
 const CREATE = 'mutation($i: CreateJobInput!) { createJob(input: $i) { id } }';
 const ESTIMATE = 'query($i: CreateJobInput!) { costEstimate(input: $i) { cost } }';
-const PREFERENCE_JSONL = Array.from({ length: 20 }, (_, i) =>
-  JSON.stringify({
-    input: { messages: [{ role: 'user', content: `Say something kind about ${i}.` }] },
-    preferred_output: [{ role: 'assistant', content: `${i} is a lovely number.` }],
-    non_preferred_output: [{ role: 'assistant', content: `${i} is dull.` }],
-  }),
-).join('\n');
 
-const calls = () => Object.fromEntries(Object.entries(stack.togetherSimulator!.stats()).filter(([, n]) => n > 0));
+const calls = () => stack.togetherCalls();
+const gql = (query: string, variables: object) => gatewayGql(stack.gateway, query, variables);
 
-async function gql(query: string, variables: object): Promise<GraphQLResponse> {
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...TOGETHER },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as GraphQLResponse;
-}
-
-async function uploaded(file: File, csvColumns: object | null): Promise<string> {
-  const form = new FormData();
-  form.set(
-    'operations',
-    JSON.stringify({
-      query: 'mutation($file: Upload!, $c: CsvColumnsInput) { uploadFile(file: $file, csvColumns: $c) { id } }',
-      variables: { file: null, c: csvColumns },
-    }),
-  );
-  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.set('0', file);
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { accept: 'application/graphql-response+json', ...TOGETHER },
-    body: form,
-  });
-  const body = (await response.json()) as GraphQLResponse;
-  expect(body.errors).toBeUndefined();
-  return body.data?.uploadFile.id as string;
-}
-
-const instructionFile = () =>
-  uploaded(new File([QA_CSV], 'qa.csv', { type: 'text/csv' }), { promptColumn: 'question' });
-const preferenceFile = () => uploaded(new File([PREFERENCE_JSONL], 'pairs.jsonl'), null);
+const instructionFile = async () => uploadedId(await uploadQaCsv(stack.gateway));
+const preferenceFile = async () => uploadedId(await uploadPreferenceJsonl(stack.gateway));
 
 const job = (file: string, hyperparameters: object) => ({
   name: 'estimate-like-create',

@@ -7,8 +7,14 @@
 import { Agent, type Dispatcher } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTogetherClient } from '../../src/upstream/together/together-client.js';
-import { QA_CSV } from '../harness/fixtures.js';
-import { DEMO, headersFor, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+import { DEMO, headersFor, startStack, type Stack } from '../harness/stack.js';
+import {
+  gatewayGql,
+  TOGETHER_HEADERS as TOGETHER,
+  TOGETHER_MODEL as MODEL,
+  uploadedId,
+  uploadQaCsv,
+} from '../harness/together-job.js';
 
 /** The JSON bodies of the job creations the Together simulator received, as sent on the wire. */
 const created: Array<Record<string, unknown>> = [];
@@ -35,40 +41,12 @@ beforeEach(() => {
   stack.togetherSimulator!.resetStats();
 });
 
-const TOGETHER = { authorization: 'Bearer demo-token', 'x-provider': 'together' };
-const MODEL = 'meta-llama/Llama-3.2-3B-Instruct';
 const TOKEN = `hf_${'a1B2c3D4e5'.repeat(4)}`;
 const CREATE = 'mutation($i: CreateJobInput!) { createJob(input: $i) { id provider status } }';
 
-async function gql(query: string, headers: Record<string, string>, variables?: object): Promise<GraphQLResponse> {
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: response.status, ...((await response.json()) as object) };
-}
-
-async function uploadedFile(): Promise<string> {
-  const form = new FormData();
-  form.set(
-    'operations',
-    JSON.stringify({
-      query: 'mutation($file: Upload!, $c: CsvColumnsInput) { uploadFile(file: $file, csvColumns: $c) { id } }',
-      variables: { file: null, c: { promptColumn: 'question' } },
-    }),
-  );
-  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.set('0', new File([QA_CSV], 'qa.csv', { type: 'text/csv' }));
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { accept: 'application/graphql-response+json', ...TOGETHER },
-    body: form,
-  });
-  const body = (await response.json()) as GraphQLResponse;
-  expect(body.errors).toBeUndefined();
-  return body.data?.uploadFile.id as string;
-}
+const gql = (query: string, headers: Record<string, string>, variables?: object) =>
+  gatewayGql(stack.gateway, query, variables, headers);
+const uploadedFile = async () => uploadedId(await uploadQaCsv(stack.gateway));
 
 const job = (file: string, huggingFaceExport: object) => ({
   name: 'qa-to-hub',

@@ -6,40 +6,20 @@
  * at no extra upstream call; in `jobUpdated`, in the pushed snapshot; in `jobsUpdated`, anew for
  * each event. On a manual clock, JOB_SECONDS 100: the job runs from 10 s to 85 s.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manualClock } from '../harness/manual-clock.js';
-import { ask } from '../harness/response-cache.js';
-import { subscribeSse, type SseEvents } from '../harness/sse.js';
-import { eventually, startStack, type Stack } from '../harness/stack.js';
+import { describe, expect, it } from 'vitest';
+import { firstEvent, type SseEvents } from '../harness/sse.js';
+import { eventually } from '../harness/stack.js';
+import { useTogetherClockStack } from '../harness/together-clock-stack.js';
 import { createTogetherJob } from '../harness/together-job.js';
 
 const JOB_SECONDS = 100;
-const KEY = { token: 'tg-progress', organizationId: '' };
-const TOGETHER = { authorization: `Bearer ${KEY.token}`, 'x-provider': 'together' };
-const clock = manualClock(JOB_SECONDS);
-let stack: Stack;
-
-beforeAll(async () => {
-  stack = await startStack({
-    togetherSimulator: { jobSeconds: JOB_SECONDS, now: clock.now, tenants: [{ token: KEY.token, accountId: 'tg' }] },
-    // The gateway's own clock (what `estimatedSecondsLeft` counts from) is the simulator's.
-    gateway: { now: clock.now },
-  });
-});
-afterAll(() => stack.close());
-
-const onTogether = (query: string, variables: Record<string, unknown> = {}) =>
-  ask(stack, query, variables, KEY, { headers: { 'x-provider': 'together' }, upstream: stack.togetherSimulator! });
-
-const fetchIn = (url: string, init: RequestInit) =>
-  Promise.resolve(
-    stack.gateway.yoga.fetch(url, { ...init, headers: { ...(init.headers as object), 'x-provider': 'together' } }),
-  );
+const tg = useTogetherClockStack({ token: 'tg-progress', jobSeconds: JOB_SECONDS });
+const { clock, onTogether, watch: subscribe, headers: TOGETHER, key: KEY } = tg;
 
 /** What Together itself says of the job's training in all (read from the simulator, not the gateway). */
 async function upstreamTotals(publicId: string) {
   const id = publicId.replace(/^together:/, '');
-  const response = await fetch(`${stack.togetherSimulator!.apiBaseUrl}/fine-tunes/${id}`, {
+  const response = await fetch(`${tg.stack.togetherSimulator!.apiBaseUrl}/fine-tunes/${id}`, {
     headers: { authorization: `Bearer ${KEY.token}` },
   });
   const job = (await response.json()) as {
@@ -69,7 +49,7 @@ function expectConsistent(job: any, totals: Awaited<ReturnType<typeof upstreamTo
 
 describe("a running Together job's totals and progress", () => {
   it('job(id): the totals of the full job, with the job and its metrics as the only upstream calls', async () => {
-    const job = await createTogetherJob(stack.gateway, TOGETHER, 'progress-one');
+    const job = await createTogetherJob(tg.stack.gateway, TOGETHER, 'progress-one');
     clock.at(job, 0.5);
     const totals = await upstreamTotals(job.id);
     const answer = await onTogether(`query($id: ID!) { job(id: $id) { ${FIELDS} } }`, { id: job.id });
@@ -79,7 +59,7 @@ describe("a running Together job's totals and progress", () => {
   });
 
   it('jobs: the totals of the full job, not of the truncated listed one; once with job(id) in one document', async () => {
-    const job = await createTogetherJob(stack.gateway, TOGETHER, 'progress-listed');
+    const job = await createTogetherJob(tg.stack.gateway, TOGETHER, 'progress-listed');
     clock.at(job, 0.6);
     const totals = await upstreamTotals(job.id);
     const listed = await onTogether(`{ jobs(first: 50) { edges { node { id ${FIELDS} } } } }`);
@@ -104,27 +84,27 @@ describe("a running Together job's totals and progress", () => {
   });
 
   it('jobUpdated: each snapshot holds the totals, read with the poll that read the job', async () => {
-    const job = await createTogetherJob(stack.gateway, TOGETHER, 'progress-watched');
+    const job = await createTogetherJob(tg.stack.gateway, TOGETHER, 'progress-watched');
     clock.at(job, 0.07);
     const query = `subscription($id: ID!) { jobUpdated(id: $id) { ${FIELDS} } }`;
-    const watch = subscribeSse(fetchIn, 'http://localhost', query, { id: job.id }, KEY);
+    const watch = subscribe(query, { id: job.id });
     await eventWith(watch, 'QUEUED');
     clock.at(job, 0.5);
     const running = await eventWith(watch, 'RUNNING');
     expectConsistent(running, await upstreamTotals(job.id), 35);
     // While it runs, each poll reads the job and its metrics, and nothing more (one of each in flight at most).
-    stack.togetherSimulator!.resetStats();
-    const metricsReads = () => stack.togetherSimulator!.stats()['GET /fine-tunes/{id}/metrics'] ?? 0;
+    tg.stack.togetherSimulator!.resetStats();
+    const metricsReads = () => tg.stack.togetherSimulator!.stats()['GET /fine-tunes/{id}/metrics'] ?? 0;
     await eventually(() => (metricsReads() >= 4 ? true : undefined), 10_000, 'four polls');
     watch.abort();
-    const stats = stack.togetherSimulator!.stats();
+    const stats = tg.stack.togetherSimulator!.stats();
     expect(stats['GET /fine-tunes/{id}']).toBeLessThanOrEqual((stats['GET /fine-tunes/{id}/metrics'] ?? 0) + 1);
   });
 
   it('jobsUpdated: each event reads the totals anew, not those of the job as it was at an earlier event', async () => {
-    const job = await createTogetherJob(stack.gateway, TOGETHER, 'progress-in-list');
+    const job = await createTogetherJob(tg.stack.gateway, TOGETHER, 'progress-in-list');
     clock.at(job, 0.07);
-    const watch = subscribeSse(fetchIn, 'http://localhost', `subscription { jobsUpdated { id ${FIELDS} } }`, {}, KEY);
+    const watch = subscribe(`subscription { jobsUpdated { id ${FIELDS} } }`);
     const queued = await eventWith(watch, 'QUEUED', job.id, 'jobsUpdated');
     expect(queued).toMatchObject({ progress: 0, metrics: { trainingSteps: null } });
     clock.at(job, 0.5);
@@ -135,16 +115,6 @@ describe("a running Together job's totals and progress", () => {
 });
 
 /** The first event (so far, or to come) of the job in `status`. */
-async function eventWith(watch: SseEvents, status: string, id?: string, field = 'jobUpdated') {
-  return eventually(
-    () =>
-      watch.events
-        .map((e) => {
-          expect(e.errors).toBeUndefined();
-          return e.data?.[field];
-        })
-        .find((j) => j?.status === status && (id === undefined || j.id === id)),
-    10_000,
-    `a ${status} event`,
-  );
+function eventWith(watch: SseEvents, status: string, id?: string, field = 'jobUpdated') {
+  return firstEvent(watch, field, (j) => j.status === status && (id === undefined || j.id === id), `a ${status} event`);
 }

@@ -7,8 +7,16 @@
  * Hugging Face token appears in no answer, the gateway's or the simulator's. Nscale jobs read null.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QA_CSV, QWEN_SMALL, seedDataset } from '../harness/fixtures.js';
+import { QWEN_SMALL, seedDataset } from '../harness/fixtures.js';
 import { DEMO, eventually, headersFor, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+import {
+  gatewayAnswer,
+  TOGETHER_HEADERS as TOGETHER,
+  TOGETHER_MODEL as MODEL,
+  uploadedId,
+  uploadPreferenceJsonl,
+  uploadQaCsv,
+} from '../harness/together-job.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -16,16 +24,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-const TOGETHER = { authorization: 'Bearer demo-token', 'x-provider': 'together' };
-const MODEL = 'meta-llama/Llama-3.2-3B-Instruct';
 const TOKEN = `hf_${'z9Y8x7W6v5'.repeat(4)}`;
-const PREFERENCE_JSONL = Array.from({ length: 20 }, (_, i) =>
-  JSON.stringify({
-    input: { messages: [{ role: 'user', content: `Say something kind about ${i}.` }] },
-    preferred_output: [{ role: 'assistant', content: `${i} is a lovely number.` }],
-    non_preferred_output: [{ role: 'assistant', content: `${i} is dull.` }],
-  }),
-).join('\n');
 
 const SETTINGS = 'id fromCheckpoint hyperparameters { nEvals batchSize nCheckpoints dpo { beta } lora { r } }';
 const CREATE = `mutation($i: CreateJobInput!) { createJob(input: $i) { ${SETTINGS} } }`;
@@ -36,40 +35,13 @@ const JOBS = `{ jobs(first: 20) { edges { node { ${SETTINGS} } } } }`;
 const answers: string[] = [];
 
 async function gql(query: string, headers: Record<string, string>, variables?: object): Promise<GraphQLResponse> {
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  const text = await response.text();
+  const { status, text } = await gatewayAnswer(stack.gateway, query, variables, headers);
   answers.push(text);
-  return { status: response.status, ...(JSON.parse(text) as object) };
+  return { status, ...(JSON.parse(text) as object) };
 }
 
-async function uploaded(file: File, csvColumns: object | null): Promise<string> {
-  const form = new FormData();
-  form.set(
-    'operations',
-    JSON.stringify({
-      query: 'mutation($file: Upload!, $c: CsvColumnsInput) { uploadFile(file: $file, csvColumns: $c) { id } }',
-      variables: { file: null, c: csvColumns },
-    }),
-  );
-  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.set('0', file);
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { accept: 'application/graphql-response+json', ...TOGETHER },
-    body: form,
-  });
-  const body = (await response.json()) as GraphQLResponse;
-  expect(body.errors).toBeUndefined();
-  return body.data?.uploadFile.id as string;
-}
-
-const preferenceFile = () => uploaded(new File([PREFERENCE_JSONL], 'pairs.jsonl'), null);
-const instructionFile = () =>
-  uploaded(new File([QA_CSV], 'qa.csv', { type: 'text/csv' }), { promptColumn: 'question' });
+const preferenceFile = async () => uploadedId(await uploadPreferenceJsonl(stack.gateway));
+const instructionFile = async () => uploadedId(await uploadQaCsv(stack.gateway));
 
 async function created(input: object): Promise<Record<string, any>> {
   const res = await gql(CREATE, TOGETHER, { i: input });

@@ -9,8 +9,8 @@ import { getNamedType, isInputObjectType, type GraphQLInputObjectType } from 'gr
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sortedSchema } from '../../src/schema/index.js';
 import { CREATE_JOB_INPUT_FIELDS } from '../../src/upstream/together/create-job-input.js';
-import { QA_CSV } from '../harness/fixtures.js';
-import { eventually, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+import { eventually, startStack, type Stack } from '../harness/stack.js';
+import { gatewayGql, TOGETHER_MODEL as MODEL, uploadQaCsv } from '../harness/together-job.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -19,40 +19,16 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 beforeEach(() => stack.togetherSimulator!.resetStats());
 
-const TOGETHER = { authorization: 'Bearer demo-token', 'x-provider': 'together' };
-const MODEL = 'meta-llama/Llama-3.2-3B-Instruct';
 const CREATE = 'mutation($i: CreateJobInput!) { createJob(input: $i) { id status } }';
-const togetherCalls = () =>
-  Object.fromEntries(Object.entries(stack.togetherSimulator!.stats()).filter(([, n]) => n > 0));
+const togetherCalls = () => stack.togetherCalls();
 /** Together's own form of an id, not preceded by the gateway's `together:`. */
 const RAW_ID = /(?<!together:)\b(ft|file)-[0-9a-f]{8}/;
 
-async function gql(query: string, variables?: object, headers: Record<string, string> = TOGETHER) {
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: response.status, ...((await response.json()) as object) } as GraphQLResponse;
-}
+const gql = (query: string, variables?: object, headers?: Record<string, string>) =>
+  gatewayGql(stack.gateway, query, variables, headers);
 
 async function uploadedFile(): Promise<string> {
-  const form = new FormData();
-  form.set(
-    'operations',
-    JSON.stringify({
-      query: 'mutation($file: Upload!, $c: CsvColumnsInput) { uploadFile(file: $file, csvColumns: $c) { id } }',
-      variables: { file: null, c: { promptColumn: 'question' } },
-    }),
-  );
-  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.set('0', new File([QA_CSV], 'qa.csv', { type: 'text/csv' }));
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { accept: 'application/graphql-response+json', ...TOGETHER },
-    body: form,
-  });
-  const id = ((await response.json()) as GraphQLResponse).data?.uploadFile.id as string;
+  const id = (await uploadQaCsv(stack.gateway)).data?.uploadFile.id as string;
   expect(id).toMatch(/^together:file-/);
   return id;
 }

@@ -4,8 +4,8 @@ import {
   client,
   dataFile,
   LLAMA_8B,
+  sdkTenant,
   sdkUpload,
-  sdkWorld,
   type SdkWorld,
   type TogetherClient,
 } from './sdk-harness.js';
@@ -14,9 +14,7 @@ let world: SdkWorld;
 let api: TogetherClient;
 let train: string;
 beforeAll(async () => {
-  world = await sdkWorld();
-  api = client(world, 'errors-token');
-  train = (await sdkUpload(api, dataFile('errors-train.jsonl', chatRows(16)))).id;
+  ({ world, api, train } = await sdkTenant('errors-token', { train: ['errors-train.jsonl', chatRows(16)] }));
 });
 afterEach(() => world.sim.setFaults({}));
 

@@ -5,8 +5,8 @@ import {
   client,
   dataFile,
   LLAMA_8B,
+  sdkTenant,
   sdkUpload,
-  sdkWorld,
   type SdkWorld,
   type TogetherClient,
 } from './sdk-harness.js';
@@ -14,8 +14,7 @@ import {
 let world: SdkWorld;
 let api: TogetherClient;
 beforeAll(async () => {
-  world = await sdkWorld();
-  api = client(world, 'files-token');
+  ({ world, api } = await sdkTenant('files-token'));
 });
 
 const multipart = async (fields: Record<string, string>, name: string, content: string) => {

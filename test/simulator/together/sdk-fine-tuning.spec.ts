@@ -2,12 +2,11 @@ import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   chatRows,
-  client,
   dataFile,
   LLAMA_8B,
   preferenceRows,
+  sdkTenant,
   sdkUpload,
-  sdkWorld,
   type SdkWorld,
   type TogetherClient,
 } from './sdk-harness.js';
@@ -18,10 +17,10 @@ let api: TogetherClient;
 let train: string;
 let validation: string;
 beforeAll(async () => {
-  world = await sdkWorld();
-  api = client(world, 'conformance-token');
-  train = (await sdkUpload(api, dataFile('conformance-train.jsonl', chatRows(48)))).id;
-  validation = (await sdkUpload(api, dataFile('conformance-validation.jsonl', chatRows(6, ' (held out)')))).id;
+  ({ world, api, train, validation } = await sdkTenant('conformance-token', {
+    train: ['conformance-train.jsonl', chatRows(48)],
+    validation: ['conformance-validation.jsonl', chatRows(6, ' (held out)')],
+  }));
 });
 
 describe('the catalogue through the SDK', () => {

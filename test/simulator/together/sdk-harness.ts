@@ -65,6 +65,25 @@ export function client(world: SdkWorld, token: string, maxRetries = 0): Together
   return new world.Together({ apiKey: token, baseURL: world.sim.apiBaseUrl, maxRetries });
 }
 
+/** A spec's tenant: the worker's world, a client of the tenant's token, and each uploaded file's id by its name. */
+export type SdkTenant<K extends string> = { world: SdkWorld; api: TogetherClient } & Record<K, string>;
+
+/**
+ * The SDK specs' setup, for their `beforeAll`: the worker's world, a client of the tenant `token`, and
+ * each of `uploads` (a file name and its rows, see `dataFile`) uploaded through the SDK, in turn.
+ */
+export async function sdkTenant<K extends string = never>(
+  token: string,
+  uploads: Record<K, [name: string, lines: ReadonlyArray<unknown>]> = {} as never,
+): Promise<SdkTenant<K>> {
+  const world = await sdkWorld();
+  const api = client(world, token);
+  const files = {} as Record<K, string>;
+  for (const [key, [name, lines]] of Object.entries(uploads) as Array<[K, [string, ReadonlyArray<unknown>]]>)
+    files[key] = (await sdkUpload(api, dataFile(name, lines))).id;
+  return { ...files, world, api };
+}
+
 export async function sdkUpload(
   api: TogetherClient,
   path: string,

@@ -1,15 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  chatRows,
-  client,
-  dataFile,
-  LLAMA_8B,
-  sdkUpload,
-  sdkWorld,
-  type SdkWorld,
-  type TogetherClient,
-} from './sdk-harness.js';
+import { chatRows, LLAMA_8B, sdkTenant, type SdkWorld, type TogetherClient } from './sdk-harness.js';
 import { safetensorsHeader, untar } from './untar.js';
 
 let world: SdkWorld;
@@ -17,10 +8,10 @@ let api: TogetherClient;
 let train: string;
 let validation: string;
 beforeAll(async () => {
-  world = await sdkWorld();
-  api = client(world, 'lifecycle-token');
-  train = (await sdkUpload(api, dataFile('lifecycle-train.jsonl', chatRows(64)))).id;
-  validation = (await sdkUpload(api, dataFile('lifecycle-validation.jsonl', chatRows(8, ' again')))).id;
+  ({ world, api, train, validation } = await sdkTenant('lifecycle-token', {
+    train: ['lifecycle-train.jsonl', chatRows(64)],
+    validation: ['lifecycle-validation.jsonl', chatRows(8, ' again')],
+  }));
 });
 
 const balance = async (): Promise<number> => {
