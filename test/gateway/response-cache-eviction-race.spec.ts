@@ -333,9 +333,9 @@ describe('the response cache in front of a shared store', () => {
 
   it("notes every eviction: a poller's, a mutation's, another instance's", async () => {
     const cache = createResponseCache({ backing: createMemoryStore({ maxEntries: 10, maxBytes: 100_000 }), logger });
-    const list = tiedTo(cacheKey(identity, '{ jobs { totalCount } }', null, {}), []);
-    const models = tiedTo(cacheKey(identity, '{ baseModels { id } }', null, {}), []);
-    const elsewhere = tiedTo(cacheKey(other, '{ jobs { totalCount } }', null, {}), []);
+    const list = tiedTo(cacheKey(identity, 'localhost', '{ jobs { totalCount } }', null, {}), []);
+    const models = tiedTo(cacheKey(identity, 'localhost', '{ baseModels { id } }', null, {}), []);
+    const elsewhere = tiedTo(cacheKey(other, 'localhost', '{ jobs { totalCount } }', null, {}), []);
     let mark = cache.mark();
     await cache.jobsChanged('nscale', 'acme', ['j1']);
     expect([list, models, elsewhere].map((ties) => cache.evictedSince(mark, ties))).toEqual([true, false, false]);
@@ -357,7 +357,7 @@ describe('the response cache in front of a shared store', () => {
         void invalidated.push([...entities].map((e) => `${e.typename}:${e.id}`)),
     };
     const cache = createResponseCache({ backing, logger, sharedStore: true });
-    await cache.store.set(cacheKey(identity, '{ baseModels { id } }', null, {}), { data: {} }, [], 60_000);
+    await cache.store.set(cacheKey(identity, 'localhost', '{ baseModels { id } }', null, {}), { data: {} }, [], 60_000);
     // Another account's eviction: the other instance removed those answers already, none of them written here.
     cache.evictHere([{ typename: ACCOUNT, id: other.scope }]);
     expect(invalidated).toEqual([]);

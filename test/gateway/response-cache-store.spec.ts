@@ -66,8 +66,8 @@ describe('the response cache in front of a store', () => {
       },
       logger,
     });
-    const list = cacheKey(identity, '{ jobs { totalCount } }', null, {});
-    const models = cacheKey(identity, '{ baseModels { id } }', null, {});
+    const list = cacheKey(identity, 'localhost', '{ jobs { totalCount } }', null, {});
+    const models = cacheKey(identity, 'localhost', '{ baseModels { id } }', null, {});
     await cache.store.set(list, answer(1), [job('j1'), { typename: 'JobEdge' }], 5_000);
     await cache.store.set(models, answer(1), [{ typename: 'BaseModel', id: 'm1' }], 5_000);
     expect(written.map((w) => w.entities.map((e) => e.typename))).toEqual([
@@ -125,9 +125,9 @@ describe('the response cache in front of a store', () => {
   });
 
   it('keys a caller by provider, account and token, and never holds the token', () => {
-    const same = cacheKey(cacheIdentity('nscale', { token: 't1', organizationId: 'acme' }), '{ a }', null, {});
-    const sibling = cacheKey(cacheIdentity('nscale', { token: 't2', organizationId: 'acme' }), '{ a }', null, {});
-    const together = cacheKey(cacheIdentity('together', { token: 't1' }), '{ a }', null, {});
+    const same = cacheKey(cacheIdentity('nscale', { token: 't1', organizationId: 'acme' }), 'h', '{ a }', null, {});
+    const sibling = cacheKey(cacheIdentity('nscale', { token: 't2', organizationId: 'acme' }), 'h', '{ a }', null, {});
+    const together = cacheKey(cacheIdentity('together', { token: 't1' }), 'h', '{ a }', null, {});
     expect(new Set([same, sibling, together]).size).toBe(3);
     expect(same.slice(0, 22)).toBe(sibling.slice(0, 22)); // one organization: one scope
     for (const key of [same, sibling, together]) expect(key).not.toMatch(/t1|t2|acme/);

@@ -5,6 +5,8 @@
  * time-to-live below `Job.downloadUrl`'s minute, and what the cache serves always leaves half a
  * lifetime to use the link. With the default ten minutes the field's minute applies. The jobs run on a
  * manual clock; the gateway on real time where the cache's own expiry is watched (its store's clock).
+ * A link is on the origin the caller reached the gateway at: the cache never hands one name's link to
+ * a caller of another (trial: a gateway reached as two names served whichever filled the cache first).
  */
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
@@ -24,7 +26,11 @@ const TOGETHER = { 'x-provider': 'together' };
 const silent = pino({ level: 'silent' });
 const DOWNLOAD_URL = 'query($id: ID!) { job(id: $id) { status downloadUrl } }';
 
-async function start(ttlSeconds: number, now = clock.now): Promise<{ stack: Stack; store: WebhookStore }> {
+async function start(
+  ttlSeconds: number,
+  now = clock.now,
+  http = false,
+): Promise<{ stack: Stack; store: WebhookStore }> {
   const db = await connectPglite('memory://', silent);
   await migrateToLatest(db);
   const store = storeOn(db, { key: randomBytes(32), logger: silent });
@@ -34,6 +40,7 @@ async function start(ttlSeconds: number, now = clock.now): Promise<{ stack: Stac
     webhookStore: store,
     webhookDelivery: false,
     gateway: { now },
+    http,
   });
   return { stack, store };
 }
@@ -74,5 +81,32 @@ describe('a download link in a cached answer', () => {
     const first = await read(stack, job.id);
     expect(first.body.errors).toBeUndefined();
     expect(first.headers.get('cache-control')).toBe('private, max-age=60');
+  });
+
+  it('keeps the answers of each name the gateway is reached at apart: each holds a link on its own', async () => {
+    await stack?.close();
+    await store?.close();
+    ({ stack, store } = await start(600, clock.now, true));
+    const job = await createTogetherJob(stack.gateway, { authorization: `Bearer ${KEY.token}`, ...TOGETHER }, 'c4');
+    clock.at(job, 1.5);
+    const port = new URL(stack.server!.url).port;
+    const over = async (origin: string) => {
+      const response = await fetch(`${origin}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY.token}`, ...TOGETHER },
+        body: JSON.stringify({ query: DOWNLOAD_URL, variables: { id: job.id } }),
+      });
+      const body = (await response.json()) as { data?: { job: { downloadUrl: string } }; errors?: unknown };
+      expect(body.errors).toBeUndefined();
+      return { link: body.data!.job.downloadUrl, age: response.headers.get('age') };
+    };
+    for (const origin of [`http://127.0.0.1:${port}`, `http://localhost:${port}`]) {
+      const first = await over(origin);
+      expect(first.link.startsWith(`${origin}/downloads/`)).toBe(true);
+      // Asked again on the same name, the cache answers (with `Age`), and with the same link.
+      const again = await over(origin);
+      expect(again.age).not.toBeNull();
+      expect(again.link).toBe(first.link);
+    }
   });
 });

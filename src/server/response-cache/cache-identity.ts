@@ -86,16 +86,20 @@ const JOBS_FIELD = /\bjobs\b/;
 
 /**
  * The key of an answer: `<scope>.<j|o>.<hash>`, where `j` marks a document that may list jobs (its
- * answer is evicted when any job of the account changes) and the hash covers the caller, the document,
- * the operation and the variables.
+ * answer is evicted when any job of the account changes) and the hash covers the caller, the `Host`
+ * the request was sent to, the document, the operation and the variables. The host, because an answer
+ * may hold a link on the origin the caller reached the gateway at (Together's `downloadUrl` without
+ * DOWNLOAD_LINK_BASE_URL): a gateway reached under two names must not hand one name's links to callers
+ * of the other (trial). Read as the request's raw `Host` header, the same before yoga and in it.
  */
 export function cacheKey(
   identity: CacheIdentity,
+  host: string,
   documentString: string,
   operationName: string | null | undefined,
   variables: unknown,
 ): string {
-  const hash = digest([identity.session, documentString, operationName ?? '', JSON.stringify(variables ?? {})]);
+  const hash = digest([identity.session, host, documentString, operationName ?? '', JSON.stringify(variables ?? {})]);
   return `${identity.scope}.${JOBS_FIELD.test(documentString) ? 'j' : 'o'}.${hash}`;
 }
 

@@ -126,7 +126,7 @@ async function answer(
   const caller = readCaller({ transport: 'http', request, req });
   const identity = options.identify(request, caller);
   if (!identity || (identity.expiresAt !== null && options.now() >= identity.expiresAt)) return false;
-  const reading = readingOf(readings, identity, exchange.body);
+  const reading = readingOf(readings, identity, req.headers.host ?? '', exchange.body);
   if (!reading) return false;
   const { key } = reading;
   let stored = await options.cache.store.get(key);
@@ -156,10 +156,15 @@ async function answer(
   return true;
 }
 
-/** What `body` says for this caller, read once and then kept; null for a body the cache cannot have answered. */
-function readingOf(readings: LRUCache<string, Reading>, identity: CacheIdentity, body: Buffer): Reading | null {
+/** What `body` says for this caller and `host`, read once and then kept; null for a body the cache cannot have answered. */
+function readingOf(
+  readings: LRUCache<string, Reading>,
+  identity: CacheIdentity,
+  host: string,
+  body: Buffer,
+): Reading | null {
   const text = body.toString('utf8');
-  const memo = `${identity.session}\n${text}`;
+  const memo = `${identity.session}\n${host}\n${text}`;
   const kept = readings.get(memo);
   if (kept) return kept;
   const params = paramsOf(text);
@@ -171,7 +176,7 @@ function readingOf(readings: LRUCache<string, Reading>, identity: CacheIdentity,
     return null; // more secrets than one operation may hold: yoga refuses it (use-secret-scope.ts)
   }
   const reading: Reading = {
-    key: cacheKey(identity, params.query, params.operationName, params.variables),
+    key: cacheKey(identity, host, params.query, params.operationName, params.variables),
     operationName: params.operationName,
     metricName: hitOperationName(params.query, params.operationName),
     secrets,

@@ -100,7 +100,9 @@ export function useGatewayResponseCache(options: GatewayResponseCacheOptions): P
           session: (request) => (served(request) ? identityOf(request)!.session : null),
           buildResponseCacheKey: ({ documentString, operationName, variableValues, request }) => {
             const identity = served(request) ? identityOf(request) : null;
-            return identity ? cacheKey(identity, documentString, operationName, variableValues) : '';
+            return identity
+              ? cacheKey(identity, request.headers.get('host') ?? '', documentString, operationName, variableValues)
+              : '';
           },
           ttl: 0,
           ...cacheRules(schema, policy),
