@@ -198,12 +198,27 @@ function fastHitsOf(
 }
 
 function yogaLogging(log: Logger) {
+  const line = (args: unknown[]) => args.map(loggable).join(' ');
   return {
-    debug: (...args: unknown[]) => log.debug(args.map(String).join(' ')),
-    info: (...args: unknown[]) => log.info(args.map(String).join(' ')),
-    warn: (...args: unknown[]) => log.warn(args.map(String).join(' ')),
+    debug: (...args: unknown[]) => log.debug(line(args)),
+    info: (...args: unknown[]) => log.info(line(args)),
+    warn: (...args: unknown[]) => log.warn(line(args)),
     // yoga logs every error it sees, the client's own mistakes included; what is really internal is
     // logged once, at error level, by internalErrors (use-internal-error-log.ts). Its copies go to debug.
-    error: (...args: unknown[]) => log.debug(args.map(String).join(' ')),
+    error: (...args: unknown[]) => log.debug(line(args)),
   };
+}
+
+/**
+ * What yoga logs, as text. A GraphQL error as its message, where in the document and the path, never
+ * as `String(error)`: graphql-js adds an excerpt of the document, whose lines it wraps every 80
+ * characters, so a token written in the document (a Hugging Face token inline) came out in two pieces
+ * that no scrubber of whole secrets matches (operator trial).
+ */
+function loggable(arg: unknown): string {
+  if (!(arg instanceof Error) || !('locations' in arg) || !('path' in arg)) return String(arg);
+  const { locations, path } = arg as { locations?: ReadonlyArray<{ line: number; column: number }>; path?: unknown };
+  const at = locations?.length ? ` (at ${locations.map((l) => `${l.line}:${l.column}`).join(', ')})` : '';
+  const where = Array.isArray(path) ? ` path ${path.join('.')}` : '';
+  return `${arg.name}: ${arg.message}${at}${where}`;
 }

@@ -112,6 +112,30 @@ describe('secrets in logs, errors and responses', () => {
   });
 });
 
+describe('a token written in the document itself', () => {
+  /** Every run of 12 characters of `secret` that `text` holds: what a scrubber of whole tokens misses. */
+  const fragments = (text: string, secret: string) =>
+    Array.from({ length: secret.length - 11 }, (_, i) => secret.slice(i, i + 12)).filter((f) => text.includes(f));
+
+  it('never reaches the debug log in pieces: an error is logged without graphql-js source excerpt (operator trial)', async () => {
+    // graphql-js's excerpt of the document wraps its lines every 80 characters: the token straddles the 80th.
+    const document = `mutation { exportJobToHuggingFace(input:{accessToken:"${HF_PLAIN}", jobId:"job-x", userId:"me", repositoryId:"me/adapter"}) { id } }`;
+    expect(document.indexOf(HF_PLAIN)).toBeLessThan(80);
+    expect(document.indexOf(HF_PLAIN) + HF_PLAIN.length).toBeGreaterThan(80);
+    simulator.setFaults({ route: '/jobs/{id}/exports/hugging-face', error: { status: 500 } });
+    try {
+      const body = await post(document, {});
+      expect(JSON.parse(body)).toMatchObject({ errors: [{ path: ['exportJobToHuggingFace'] }] });
+      const log = lines.join('\n');
+      expect(log).toContain('exportJobToHuggingFace');
+      expect(fragments(log, HF_PLAIN)).toEqual([]);
+      expect(fragments(body, HF_PLAIN)).toEqual([]);
+    } finally {
+      simulator.setFaults({});
+    }
+  });
+});
+
 describe('the redactor', () => {
   it('scrubs a held secret in base64 at any offset (a Basic or Bearer header) until released', async () => {
     const { createSecretRedactor } = await import('../../src/secrets/secret-redactor.js');
