@@ -40,7 +40,7 @@ export function defaultCredentialsRefusal(site: RequestSite, allowedHosts: reado
       return (
         `The default credentials serve only requests sent to localhost, 127.0.0.1, [::1] or a host ` +
         `listed in GATEWAY_ALLOWED_HOSTS, and the ${header} header of this request is none of them: ` +
-        `send credentials of your own (Authorization and X-Organization-Id). GATEWAY_ALLOWED_HOSTS is ` +
+        `send credentials of your own (Authorization, and on Nscale X-Organization-Id). GATEWAY_ALLOWED_HOSTS is ` +
         `for names the operator publishes; behind a proxy, have it forward the name clients used (Host, X-Forwarded-Host).`
       );
     }

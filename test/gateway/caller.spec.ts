@@ -42,7 +42,7 @@ const OWN = `Bearer ${OTHER.token}`;
 const OWN_PAGES =
   "must carry its own credentials: this gateway's default credentials serve only its own pages (on localhost or a host listed in GATEWAY_ALLOWED_HOSTS) and clients that are not browsers.";
 const notTo = (header: 'Host' | 'X-Forwarded-Host') =>
-  `The default credentials serve only requests sent to localhost, 127.0.0.1, [::1] or a host listed in GATEWAY_ALLOWED_HOSTS, and the ${header} header of this request is none of them: send credentials of your own (Authorization and X-Organization-Id). GATEWAY_ALLOWED_HOSTS is for names the operator publishes; behind a proxy, have it forward the name clients used (Host, X-Forwarded-Host).`;
+  `The default credentials serve only requests sent to localhost, 127.0.0.1, [::1] or a host listed in GATEWAY_ALLOWED_HOSTS, and the ${header} header of this request is none of them: send credentials of your own (Authorization, and on Nscale X-Organization-Id). GATEWAY_ALLOWED_HOSTS is for names the operator publishes; behind a proxy, have it forward the name clients used (Host, X-Forwarded-Host).`;
 const TOKEN_ALONE =
   'A token was sent without an organization id: send "X-Organization-Id: <organization id>" with it (over WebSocket, connectionParams "organizationId").';
 const ORGANIZATION_ALONE =

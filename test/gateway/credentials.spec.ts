@@ -140,7 +140,7 @@ describe('default credentials and the Host a request was sent to', () => {
     return (await response.json()) as { errors?: Array<{ message: string; extensions: { code: string } }> };
   };
   const REBIND_MESSAGE =
-    'The default credentials serve only requests sent to localhost, 127.0.0.1, [::1] or a host listed in GATEWAY_ALLOWED_HOSTS, and the Host header of this request is none of them: send credentials of your own (Authorization and X-Organization-Id). GATEWAY_ALLOWED_HOSTS is for names the operator publishes; behind a proxy, have it forward the name clients used (Host, X-Forwarded-Host).';
+    'The default credentials serve only requests sent to localhost, 127.0.0.1, [::1] or a host listed in GATEWAY_ALLOWED_HOSTS, and the Host header of this request is none of them: send credentials of your own (Authorization, and on Nscale X-Organization-Id). GATEWAY_ALLOWED_HOSTS is for names the operator publishes; behind a proxy, have it forward the name clients used (Host, X-Forwarded-Host).';
 
   it.each([
     ['a JSON POST', false],
