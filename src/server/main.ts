@@ -64,7 +64,7 @@ try {
   throw error;
 }
 fatalLogger = running.gateway.logger;
-const graphiql = `${running.url.replace('127.0.0.1', 'localhost')}/graphql`;
+const endpoint = `${running.url.replace('127.0.0.1', 'localhost')}/graphql`;
 for (const line of upstreamLines(config, running)) logger.info(line);
 logger.info(
   running.metricsServer
@@ -76,8 +76,14 @@ logger.info(
     ? `tracing: on, spans of service "${config.tracing.serviceName}" exported to ${config.tracing.tracesUrl} (OTLP/HTTP)`
     : 'tracing: off (set OTEL_EXPORTER_OTLP_ENDPOINT to export spans)',
 );
-logger.info(`GraphQL gateway ready: open GraphiQL at ${graphiql}`);
-console.log(`\n  GraphiQL: ${graphiql}\n`);
+if (config.switches.graphiql) {
+  logger.info(`GraphQL gateway ready: open GraphiQL at ${endpoint}`);
+  console.log(`\n  GraphiQL: ${endpoint}\n`);
+} else {
+  // Not "open GraphiQL": a browser gets 406 there (client trial).
+  logger.info(`GraphQL gateway ready at ${endpoint} (GraphiQL off: GRAPHIQL_ENABLED=false)`);
+  console.log(`\n  GraphQL: ${endpoint}\n`);
+}
 releaseStartupMemory();
 
 let stopping = false;

@@ -35,7 +35,7 @@ export async function startGatewayProcess(
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const onData = () => {
-      const match = /GraphiQL: (http:\/\/[^\s]+)\/graphql/.exec(out);
+      const match = /(?:GraphiQL|GraphQL): (http:\/\/[^\s]+)\/graphql/.exec(out);
       if (!match) return;
       child.stdout!.off('data', onData);
       resolve(match[1]!.replace('localhost', '127.0.0.1'));

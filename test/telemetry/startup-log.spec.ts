@@ -36,6 +36,19 @@ describe('the start-up log', () => {
     }
   });
 
+  it('does not send a browser to GraphiQL when it is off', async () => {
+    const gateway = await startGatewayProcess({ LOG_LEVEL: 'info', GRAPHIQL_ENABLED: 'false' });
+    try {
+      const said = await messages(gateway);
+      expect(said.find((m) => m.startsWith('GraphQL gateway ready'))).toMatch(
+        /^GraphQL gateway ready at http:\/\/localhost:\d+\/graphql \(GraphiQL off: GRAPHIQL_ENABLED=false\)$/,
+      );
+      expect(gateway.output()).not.toContain('GraphiQL: http');
+    } finally {
+      await gateway.stop();
+    }
+  });
+
   it('says tracing is off, and how to turn it on', async () => {
     const gateway = await startGatewayProcess({ LOG_LEVEL: 'info' });
     try {
