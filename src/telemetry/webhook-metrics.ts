@@ -6,6 +6,15 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { GatewayMetrics } from './gateway-metrics.js';
 
+/**
+ * How long a scrape waits for the backlog (the store's read of deliveries due). A database that does
+ * not answer would otherwise hold the whole scrape until the store's own bound (its connection or query
+ * timeout, 5–10 s): Prometheus's default scrape timeout is 10 s, and a scrape that times out loses all
+ * of the instance's metrics. The read is one count on the due index, milliseconds when the database
+ * answers; past 1.5 s the gauges read NaN, and the rest of the metrics are served.
+ */
+export const BACKLOG_READ_TIMEOUT_MS = 1_500;
+
 /** The webhooks' counters: attempts by outcome, endpoints paused, deliveries deleted past their retention. */
 export function webhookMetrics(
   registers: Registry[],
@@ -14,8 +23,9 @@ export function webhookMetrics(
   'webhookAttempt' | 'webhookEndpointPaused' | 'webhookDeliveriesDeleted' | 'watchWebhookBacklog'
 > {
   let backlog: { read: () => Promise<{ due: number; oldestDueAt: Date | null }>; now: () => number } | null = null;
+  let reading: Promise<{ due: number; waitedSeconds: number } | null> | null = null;
   // Read at each scrape, from the store every instance shares; a store that cannot be read gives NaN, not a reassuring 0.
-  const readBacklog = async (): Promise<{ due: number; waitedSeconds: number } | null> => {
+  const read = async (): Promise<{ due: number; waitedSeconds: number } | null> => {
     if (!backlog) return null;
     try {
       const { due, oldestDueAt } = await backlog.read();
@@ -23,6 +33,15 @@ export function webhookMetrics(
     } catch {
       return null;
     }
+  };
+  // One read at a time, shared by both gauges and by scrapes that come while it is under way (a
+  // database that does not answer is not asked again at each scrape); a scrape waits for it at most
+  // BACKLOG_READ_TIMEOUT_MS, then reads NaN.
+  const readBacklog = () => {
+    reading ??= read().finally(() => (reading = null));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((resolve) => (timer = setTimeout(resolve, BACKLOG_READ_TIMEOUT_MS, null)));
+    return Promise.race([reading, late]).finally(() => clearTimeout(timer));
   };
   new Gauge({
     name: 'gateway_webhook_deliveries_due',

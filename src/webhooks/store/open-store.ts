@@ -10,9 +10,10 @@ import { Kysely, PGliteDialect, PostgresDialect, type LogEvent, type PGlite as P
 import type { Logger } from 'pino';
 import { createSealer } from '../seal.js';
 import type { WebhookStore } from '../webhook-store.js';
+import { boundedPool } from './bounded-pool.js';
 import { checkKey } from './key-check.js';
 import { createKyselyWebhookStore } from './kysely-webhook-store.js';
-import { migrateToLatest } from './migrations.js';
+import { migrateToLatest as migrate } from './migrations.js';
 import type { WebhookTables } from './tables.js';
 
 export type WebhookDb = Kysely<WebhookTables>;
@@ -39,6 +40,21 @@ function queryLog(logger: Logger) {
 /** Connections PostgreSQL gives one instance: claims, records and the API's reads, each short. */
 const POOL_SIZE = 5;
 
+/**
+ * How long a query waits for PostgreSQL's answer. pg waits as long as the connection stays open, and a
+ * frozen server (or a path that drops packets) keeps it open: a webhook API call would hang until the
+ * database came back. The store's statements are short (indexed reads and writes of a few rows, a
+ * batch of a thousand deletes): 5 s is far above them, and below the 10 s clients and
+ * proxies commonly give up at. Past it the webhook API answers SERVICE_UNAVAILABLE (the connection
+ * counts as lost, store-unavailable.ts) and the worker tries again on its next turn. Not applied to
+ * the migrations (migrateToLatest): an index built on a large table, or waiting for the lock of another
+ * instance migrating, may rightly take longer.
+ */
+export const QUERY_TIMEOUT_MS = 5_000;
+
+/** Whether each database's queries are bounded now (off during its migrations). */
+const bounded = new WeakMap<WebhookDb, { on: boolean }>();
+
 export async function connectPostgres(url: string, logger: Logger): Promise<WebhookDb> {
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({
@@ -62,7 +78,11 @@ export async function connectPostgres(url: string, logger: Logger): Promise<Webh
     ),
   );
   const log = queryLog(logger);
-  return new Kysely<WebhookTables>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
+  const bound = { on: true };
+  const dialect = new PostgresDialect({ pool: boundedPool(pool, () => (bound.on ? QUERY_TIMEOUT_MS : undefined)) });
+  const db = new Kysely<WebhookTables>({ dialect, ...(log ? { log } : {}) });
+  bounded.set(db, bound);
+  return db;
 }
 
 /**
@@ -118,7 +138,16 @@ function withoutParametersInErrors(pglite: PGlite): PGliteForKysely {
   };
 }
 
-export { migrateToLatest };
+/** The migrations, their queries unbounded (see QUERY_TIMEOUT_MS); nothing else runs on `db` meanwhile. */
+export async function migrateToLatest(db: WebhookDb): ReturnType<typeof migrate> {
+  const bound = bounded.get(db);
+  if (bound) bound.on = false;
+  try {
+    return await migrate(db);
+  } finally {
+    if (bound) bound.on = true;
+  }
+}
 
 export async function storedEndpointCount(db: WebhookDb): Promise<number> {
   const { count } = await db
