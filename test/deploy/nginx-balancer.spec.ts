@@ -99,6 +99,20 @@ describe.skipIf(!NGINX)(TITLE, () => {
       'x-forwarded-proto': 'http',
     });
 
+    it('logs a download link as /downloads/{grant}, and no query string, never the link itself', async () => {
+      const grant = 'Gr4nt-0f-a-j0b-w31ghts-3xampl3';
+      for (const path of [`/downloads/${grant}`, '/graphql?query=%7Bsecret-query%7D']) {
+        const response = await fetch(`${url}${path}`, { dispatcher: agent });
+        await response.arrayBuffer();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200)); // nginx writes its line after answering
+      const log = balancer.accessLog();
+      expect(log).toContain('"GET /downloads/{grant} HTTP/1.1" 200');
+      expect(log).toContain('"GET /graphql HTTP/1.1" 200');
+      expect(log).not.toContain(grant);
+      expect(log).not.toContain('secret-query');
+    });
+
     it.each([
       ['/graphql (HTTP)', '/graphql', 'POST'],
       ['/ (the dashboard)', '/dashboard/', 'GET'],

@@ -40,10 +40,13 @@ export function loopbackConfig(shipped: string, options: { port: number; upstrea
     /^http \{$/m,
     1,
     (m) =>
-      `${m}\n  access_log off;\n` +
+      `${m}\n` +
       ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
         .map((kind) => `  ${kind}_temp_path ${join(scratch, `${kind}_temp`)};\n`)
         .join(''),
+  );
+  conf = substitute(conf, /^[ \t]*access_log \/dev\/stdout gateway;$/m, 1, (m) =>
+    m.replace('/dev/stdout', join(scratch, 'access.log')),
   );
   return `pid ${join(scratch, 'nginx.pid')};\nerror_log ${join(scratch, 'error.log')} warn;\n${conf}`;
 }
@@ -70,6 +73,8 @@ export interface Balancer {
   port: number;
   /** The configuration nginx runs, for a failure message. */
   config: string;
+  /** What nginx wrote to its access log so far (the shipped format, in a file here rather than on stdout). */
+  accessLog(): string;
   stop(): Promise<void>;
 }
 
@@ -102,6 +107,7 @@ export async function startBalancer(nginx: string, shipped: string, upstreams: s
   return {
     port,
     config,
+    accessLog: () => (existsSync(join(scratch, 'access.log')) ? readFileSync(join(scratch, 'access.log'), 'utf8') : ''),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
