@@ -67,6 +67,28 @@ export function createRedisLiveness(opts: RedisLivenessOptions): RedisLiveness {
   };
 }
 
+/**
+ * A repeated Redis call's failures logged once per run of them: the first at warn, the rest at debug,
+ * and the first success after them at debug (the connection's own line says it is back). A Redis that refuses the gateway (NOAUTH after a restart
+ * with a password) fails every heartbeat, every few hundred milliseconds: one warning a failure
+ * flooded the log (operator trial), where the readiness check and the connection's own line say it.
+ */
+function failureRun(logger: RedisLivenessOptions['logger'], what: string) {
+  let failures = 0;
+  return {
+    failed(error: unknown): void {
+      failures += 1;
+      if (failures === 1)
+        logger.warn({ err: error }, `live updates: ${what} failed (logged once until it works again)`);
+      else logger.debug({ err: error, failures }, `live updates: ${what} failed`);
+    },
+    succeeded(): void {
+      if (failures > 0) logger.debug({ failures }, `live updates: ${what} works again`);
+      failures = 0;
+    },
+  };
+}
+
 /** This instance's own heartbeat key, set on `start` and refreshed every third of `heartbeatMs`. */
 function createHeartbeat(opts: RedisLivenessOptions, ownKey: string) {
   const { redis, clock, logger } = opts;
@@ -74,15 +96,14 @@ function createHeartbeat(opts: RedisLivenessOptions, ownKey: string) {
   let started: Promise<void> | undefined;
   let timer: unknown;
   let closed = false;
+  const refreshes = failureRun(logger, 'heartbeat refresh');
 
   const beat = () => redis.set(ownKey, '1', 'PX', opts.heartbeatMs).then(() => undefined);
   const scheduleBeat = () => {
     if (closed) return;
     timer = clock.setTimer(() => {
       timer = undefined;
-      beat()
-        .catch((error: unknown) => logger.warn({ err: error }, 'live updates: heartbeat refresh failed'))
-        .finally(scheduleBeat);
+      beat().then(refreshes.succeeded, refreshes.failed).finally(scheduleBeat);
     }, refreshMs);
   };
 
@@ -112,6 +133,7 @@ function createDeathWatch(opts: RedisLivenessOptions, keyOf: (instanceId: string
   let timer: unknown;
   let checking = false;
   let closed = false;
+  const checks = failureRun(logger, 'heartbeat check');
 
   const scheduleCheck = () => {
     if (closed || timer !== undefined || checking || watchers.size === 0) return;
@@ -127,6 +149,7 @@ function createDeathWatch(opts: RedisLivenessOptions, keyOf: (instanceId: string
     checking = true;
     try {
       const beats = await redis.mget(...instances.map(keyOf));
+      checks.succeeded();
       instances.forEach((instanceId, i) => {
         if (beats[i] !== null) return;
         const callbacks = watchers.get(instanceId);
@@ -138,7 +161,7 @@ function createDeathWatch(opts: RedisLivenessOptions, keyOf: (instanceId: string
         for (const callback of callbacks ?? []) callback();
       });
     } catch (error) {
-      logger.warn({ err: error }, 'live updates: heartbeat check failed');
+      checks.failed(error);
     } finally {
       checking = false;
       scheduleCheck();
