@@ -128,16 +128,17 @@ export async function analyzeDataset(options: AnalyzeDatasetOptions): Promise<Da
           false,
         );
 
-  const rows = training.report.rowsRead;
+  // The service holds out the last rows of the file by position, usable or not (so the tokens agree
+  // with its dry run); the rows counted are those trained or evaluated on, as the tokens are.
   const holdOut = validation === null && options.holdOut !== false;
-  const held = holdOut ? heldOutRows(rows) : 0;
+  const held = holdOut ? heldOutRows(training.report.rowsRead) : 0;
   const split: SplitReport = {
     source: validation !== null ? 'VALIDATION_FILE' : holdOut ? 'HOLD_OUT' : 'NONE',
-    trainingRows: rows - held,
-    validationRows: validation === null ? held : validation.report.rowsRead,
+    trainingRows: training.report.usableRows - training.heldOut.usableRows,
+    validationRows: validation === null ? training.heldOut.usableRows : validation.report.usableRows,
     heldOutRows: held,
-    trainingTokens: training.report.tokens.total - training.heldOutTokens,
-    validationTokens: validation === null ? training.heldOutTokens : validation.report.tokens.total,
+    trainingTokens: training.report.tokens.total - training.heldOut.tokens,
+    validationTokens: validation === null ? training.heldOut.tokens : validation.report.tokens.total,
   };
 
   const price = options.price ?? {

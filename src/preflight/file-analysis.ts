@@ -58,8 +58,11 @@ export interface FileAnalysisOptions {
 
 export interface FileOutcome {
   report: FileReport;
-  /** Tokens of the rows the service would hold out (0 unless `holdOut`). */
-  heldOutTokens: number;
+  /**
+   * Of the rows the service would hold out (its last 1%, taken by position: none unless `holdOut`),
+   * those usable, which are evaluated on, and their tokens.
+   */
+  heldOut: { usableRows: number; tokens: number };
   /** Why the upload would refuse the file as it stands (the rows at fault are among the problems), or null. */
   uploadRefusal: string | null;
 }
@@ -193,7 +196,7 @@ export class FileAnalysis {
       throw new AnalysisInputError('NO_DATA_ROWS', `${label}: the CSV has a header row but no data rows`);
     return {
       report: this.tally.report(this.options.fileName, this.bytes, stoppedAt),
-      heldOutTokens: this.options.holdOut ? this.tally.heldOutTokens() : 0,
+      heldOut: this.options.holdOut ? this.tally.heldOut() : { usableRows: 0, tokens: 0 },
       uploadRefusal: this.uploadRefusal(stoppedAt),
     };
   }

@@ -48,8 +48,8 @@ export class FileTally {
   private overContextCount = 0;
   private readonly overContext: RowTokensAt[] = [];
   private estimatedRows = 0;
-  /** Tokens of the last rows (the hold-out), oldest first from `tailStart`. */
-  private tail: number[] = [];
+  /** Tokens of the last rows (the hold-out), oldest first from `tailStart`; null for a row not usable. */
+  private tail: (number | null)[] = [];
   private tailStart = 0;
 
   constructor(private readonly options: FileTallyOptions) {
@@ -60,7 +60,7 @@ export class FileTally {
   rowRead(): number {
     this.rows++;
     if (this.options.holdOut) {
-      this.tail.push(0);
+      this.tail.push(null);
       const keep = Math.max(1, heldOutRows(this.rows));
       if (this.tail.length - this.tailStart > keep) this.tailStart++;
       // Compacted now and then, so that the array holds about the tail only.
@@ -116,12 +116,21 @@ export class FileTally {
     return this.rows;
   }
 
-  /** Tokens of the last `heldOutRows(rowsRead)` rows (0 without a hold-out). */
-  heldOutTokens(): number {
+  /**
+   * The last `heldOutRows(rowsRead)` rows, the service's hold-out (it takes them by position, usable or
+   * not): how many of them are usable (evaluated on), and their tokens. Nothing without a hold-out.
+   */
+  heldOut(): { usableRows: number; tokens: number } {
     const held = heldOutRows(this.rows);
-    let sum = 0;
-    for (let i = this.tail.length - held; i < this.tail.length; i++) sum += this.tail[i] ?? 0;
-    return sum;
+    let usableRows = 0;
+    let tokens = 0;
+    for (let i = Math.max(0, this.tail.length - held); i < this.tail.length; i++) {
+      const rowTokens = this.tail[i];
+      if (rowTokens == null) continue;
+      usableRows++;
+      tokens += rowTokens;
+    }
+    return { usableRows, tokens };
   }
 
   private approximations(): string[] {

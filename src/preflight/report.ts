@@ -64,9 +64,14 @@ export interface FileReport {
 export interface SplitReport {
   /** Where the validation rows come from. */
   source: 'VALIDATION_FILE' | 'HOLD_OUT' | 'NONE';
+  /** Usable rows trained on (the hold-out excluded): those `trainingTokens` counts. */
   trainingRows: number;
+  /** Usable rows evaluated on (held out, or of the validation file): those `validationTokens` counts. */
   validationRows: number;
-  /** Training rows held out for evaluation (1% when there is no validation file). */
+  /**
+   * Rows the service holds out of the training file when there is no validation file: its last 1%
+   * (at least one), taken by position, usable or not; only the usable ones are `validationRows`.
+   */
   heldOutRows: number;
   trainingTokens: number;
   validationTokens: number;

@@ -11,11 +11,11 @@ import { AnalysisInputError } from '../preflight/input-error.js';
 import type { DatasetReport } from '../preflight/report.js';
 import type { TokenPool } from '../preflight/token-pool.js';
 import { badUserInput } from '../errors/bad-user-input.js';
-import { InputProblems } from '../errors/input-problems.js';
+import { InputProblems, type Problem } from '../errors/input-problems.js';
 import { togetherAnalysisPlan } from './analyze-together-dataset.js';
 import type { GatewayContext } from './context.js';
 import { togetherSession } from './together-session.js';
-import { withNscaleBatchSize, type JobArgs } from './job-args.js';
+import { refusedByProvider, withNscaleBatchSize, type JobArgs } from './job-args.js';
 import type { UploadedFile } from './upload.js';
 import { validateJobInput } from './validate-job-input.js';
 
@@ -75,26 +75,7 @@ export async function resolveAnalyzeDataset(
   }
   ctx.credentials(); // Nscale's credentials, checked before anything is read.
   const compareWith = args.compareWithDatasetId == null ? null : String(args.compareWithDatasetId);
-  const checked = await validateJobInput(
-    {
-      name: 'pre-flight analysis',
-      baseModelId: args.baseModelId,
-      dataset: { id: compareWith ?? '-', promptColumn: args.promptColumn ?? null, answerColumn: args.answerColumn },
-      hyperparameters: withNscaleBatchSize(args.hyperparameters),
-    },
-    ctx.loaders(),
-  );
-  if (!checked.ok) {
-    // With no dataset to compare with, the placeholder id is not a problem of the caller's.
-    const problems = checked.problems
-      .filter((p) => compareWith !== null || p.field !== 'dataset.id')
-      .map((p) =>
-        p.field === 'dataset.id'
-          ? { ...p, field: 'compareWithDatasetId', message: p.message.replace(/^dataset\.id/, 'compareWithDatasetId') }
-          : p,
-      );
-    if (problems.length > 0) throw new InputProblems(problems);
-  }
+  const checked = await checkNscaleInput(args, ctx, compareWith);
   // Here every problem left was the placeholder dataset's: the hyperparameters are valid as given.
   const nEpochs = checked.ok ? checked.job.hyperparameters.nEpochs : args.hyperparameters.nEpochs;
   const nEvals = checked.ok ? checked.job.hyperparameters.nEvals : args.hyperparameters.nEvals;
@@ -112,6 +93,37 @@ export async function resolveAnalyzeDataset(
     };
   }
   return { ...report, upstream };
+}
+
+/**
+ * The input checked as `createJob` and `costEstimate` check it on Nscale (`checkedJob`): what the
+ * provider cannot honour (Together's settings), then the job's own rules, every problem at once, each
+ * named by analyzeDataset's own field. The dataset is the one to compare with, or a placeholder.
+ */
+async function checkNscaleInput(
+  args: AnalyzeDatasetArgs,
+  ctx: GatewayContext,
+  compareWith: string | null,
+): Promise<Awaited<ReturnType<typeof validateJobInput>>> {
+  const dataset = { id: compareWith ?? '-', promptColumn: args.promptColumn ?? null, answerColumn: args.answerColumn };
+  const job = { name: 'pre-flight analysis', baseModelId: args.baseModelId, dataset };
+  const refused = refusedByProvider({ ...job, hyperparameters: args.hyperparameters }, 'nscale');
+  const checked = await validateJobInput(
+    { ...job, hyperparameters: withNscaleBatchSize(args.hyperparameters) },
+    ctx.loaders(),
+  );
+  // With no dataset to compare with, the placeholder id is not a problem of the caller's.
+  const problems = [...refused, ...(checked.ok ? [] : checked.problems)]
+    .filter((p) => compareWith !== null || p.field !== 'dataset.id')
+    .map(ownField);
+  if (problems.length > 0) throw new InputProblems(problems);
+  return checked;
+}
+
+/** The placeholder dataset's id is analyzeDataset's `compareWithDatasetId`, when there is one to compare with. */
+function ownField(p: Problem): Problem {
+  if (p.field !== 'dataset.id') return p;
+  return { field: 'compareWithDatasetId', message: p.message.replace(/^dataset\.id/, 'compareWithDatasetId') };
 }
 
 /** What the provider decides of an analysis: the model, the settings priced, and (Together) its price and hold-out. */

@@ -148,10 +148,20 @@ const SplitRef = builder.objectRef<SplitReport>('DatasetSplit').implement({
       description: 'Where the validation rows come from.',
       resolve: (s) => s.source,
     }),
-    trainingRows: t.exposeInt('trainingRows', { description: 'Rows trained on per epoch (hold-out excluded).' }),
-    validationRows: t.exposeInt('validationRows', { description: 'Rows of one evaluation.' }),
+    trainingRows: t.exposeInt('trainingRows', {
+      description:
+        'Rows trained on per epoch (hold-out excluded): usable rows only, the rows `trainingTokens` counts ' +
+        '(a row with a problem, such as an empty answer, trains nothing).',
+    }),
+    validationRows: t.exposeInt('validationRows', {
+      description:
+        'Rows of one evaluation: the usable rows held out, or of the validation file, the rows `validationTokens` counts.',
+    }),
     heldOutRows: t.exposeInt('heldOutRows', {
-      description: 'Training rows held out for evaluation (0 with a validation file).',
+      description:
+        'Training rows held out for evaluation (0 with a validation file): the last 1% of the rows read (at ' +
+        'least one), taken by position as the service takes them, usable or not; only the usable ones are ' +
+        'evaluated on (`validationRows`).',
     }),
     trainingTokens: t.exposeInt('trainingTokens', { description: 'Tokens of one pass over the training rows.' }),
     validationTokens: t.exposeInt('validationTokens', { description: 'Tokens of one evaluation.' }),

@@ -94,7 +94,7 @@ describe('analyzeDataset', () => {
       expect(report.split).toMatchObject({
         validationSource: 'HOLD_OUT',
         trainingRows: 47,
-        validationRows: 1,
+        validationRows: 0,
         validationTokens: 0,
       });
       expect(stack.calls()['POST /jobs']).toBeGreaterThan(0);
