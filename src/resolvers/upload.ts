@@ -13,3 +13,12 @@ export interface UploadedFile {
   /** Why the part's stream was cut short by the gateway (the size limit), if it was. */
   failure(): Error | undefined;
 }
+
+/**
+ * The fields (`Type.field`) whose resolver reads an Upload's stream once, to its end: `uploadFile`
+ * streams it to the upstream as it reads. A part one of them reads can be read by no other field (the
+ * other would get what it left: nothing), so an Upload variable such a field reads and another field
+ * reads too is refused before the operation runs (src/server/upload-variables.ts). `analyzeDataset`
+ * is not one: its fields open a shared part together, before it flows, and each reads it whole.
+ */
+export const READ_ONCE_UPLOAD_FIELDS: ReadonlySet<string> = new Set(['Mutation.uploadFile']);

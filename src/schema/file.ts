@@ -94,6 +94,9 @@ builder.mutationFields((t) => ({
     description:
       'Upload a CSV file of training or validation data (a GraphQL multipart request). The header row names the columns. ' +
       "The file is streamed to the upstream; one larger than the gateway's limit is refused with BAD_USER_INPUT. " +
+      'Each `uploadFile` field reads its own file part, once: an Upload variable read by two fields of an ' +
+      'operation is refused with BAD_USER_INPUT before anything is uploaded (send the file once for each ' +
+      'field, as separate parts mapped to separate variables). ' +
       'On Together a JSONL file (….jsonl) goes as is, and a CSV is converted to JSONL samples on the way (see `csvColumns`). ' +
       'A file Together stored but did not answer for (its read-back failed, or the clean-up of a failed ' +
       'upload did) is UPSTREAM_OUTCOME_UNKNOWN with the id in `extensions.fileId`: ask for it with `file` ' +

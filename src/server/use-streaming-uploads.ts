@@ -8,6 +8,8 @@
  * - `file-parts.ts`: the order in which fields may open the parts (a streamed body is read in order);
  * - `file-part.ts`: one part's stream, as the `Upload` scalar hands it to resolvers;
  * - `upload-fields.ts`: the input field a part fills (`trainingFile`), which its refusals name;
+ * - `upload-variables.ts`: where the parts land in the operation's variables, and which fields read
+ *   them, checked before the operation executes (a part where no Upload goes, one read by two fields);
  * - `upload-limits.ts`: every size and count limit, and the refusal of a file that is too large;
  * - `upload-pace.ts`: the slowest a body may arrive, and the refusal of one too slow.
  *
@@ -16,21 +18,37 @@
  */
 import { Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
+import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { READ_ONCE_UPLOAD_FIELDS } from '../resolvers/upload.js';
 import { drainRefusedBody } from './drain-refused-body.js';
 import { FileParts } from './file-parts.js';
 import { parseMultipart } from './parse-multipart.js';
 import type { UploadLimits } from './upload-limits.js';
 import { paced, type UploadPace } from './upload-pace.js';
+import { uploadVariablesRefusal, type UploadExecution } from './upload-variables.js';
 
 export interface StreamingUploadsOptions extends UploadLimits {
   /** The slowest a body may arrive (upload-pace.ts). @default no floor */
   pace?: UploadPace;
+  /**
+   * The fields (`Type.field`) that read an Upload once, to its end: a part one of them reads may be
+   * read by no other field (upload-variables.ts). @default READ_ONCE_UPLOAD_FIELDS (`uploadFile`)
+   */
+  readOnce?: ReadonlySet<string>;
 }
 
 export function useStreamingUploads(options: StreamingUploadsOptions): Plugin {
   // The file parts of each multipart request in progress, drained once its response is ready.
   const partsOf = new WeakMap<Request, FileParts>();
+  const readOnce = options.readOnce ?? READ_ONCE_UPLOAD_FIELDS;
+  // Before the operation runs, so before any part is read or any upstream call is made.
+  const check = ({ args, setResult }: { args: UploadExecution; setResult: (result: ExecutionResult) => void }) => {
+    const request = (args.contextValue as { request?: Request } | undefined)?.request;
+    const parts = request && partsOf.get(request);
+    const refusal = parts ? uploadVariablesRefusal(args, parts.values(), readOnce) : null;
+    if (refusal) setResult({ errors: [refusal] });
+  };
   return {
     onRequestParse({ request, serverContext, setRequestParser }) {
       if (
@@ -51,6 +69,12 @@ export function useStreamingUploads(options: StreamingUploadsOptions): Plugin {
       const parts = new FileParts(options.maxFileBytes); // until the operations say otherwise
       partsOf.set(request, parts);
       setRequestParser(() => parseMultipart(request.headers.get('content-type')!, body, parts, options));
+    },
+    onExecute({ args, setResultAndStopExecution }) {
+      check({ args, setResult: setResultAndStopExecution });
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      check({ args, setResult: setResultAndStopExecution });
     },
     onResponse({ request, response, serverContext }) {
       const parts = partsOf.get(request);
