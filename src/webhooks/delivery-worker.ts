@@ -27,9 +27,9 @@ export interface DeliveryWorkerOptions {
   /** One attempt: the delivery, signed with these secrets, stamped with this time. */
   send(claim: ClaimedDelivery, signingSecrets: string[], at: Date): Promise<SendOutcome>;
   /**
-   * When to try again after attempt number `attempt` (1 for the first) failed, counting only the
-   * attempts that had an outcome (not those interrupted by their instance's death); null when the
-   * schedule is spent.
+   * When to try again after attempt number `attempt` (1 for the first) of the delivery's current series
+   * failed (a redelivery starts a new series), counting only the attempts that had an outcome (not those
+   * interrupted by their instance's death); null when the schedule is spent.
    */
   retryAt(attempt: number, at: Date): Date | null;
   instanceId: string;
@@ -107,9 +107,10 @@ async function attempt(options: DeliveryWorkerOptions, claim: ClaimedDelivery): 
   // The store counts an attempt when its outcome is recorded, or when the claim of an expired
   // lease records it interrupted: this one is the next.
   const number = claim.attemptCount + 1;
-  // The schedule counts the attempts that had an outcome: an instance that died mid-attempt spends
-  // no retry (its delivery is sent again as soon as its lease expires, as before).
-  const scheduled = number - claim.interruptedAttempts;
+  // The schedule counts the attempts of the current series (a redelivery starts one: the delivery's
+  // earlier attempts, failed or delivered, spend none of its retries) that had an outcome: an instance
+  // that died mid-attempt spends no retry (its delivery is sent again as soon as its lease expires).
+  const scheduled = claim.seriesAttempts + 1 - claim.interruptedAttempts;
   logger.debug({ deliveryId: claim.id, endpointId: claim.endpointId, attempt: number }, 'webhook attempt');
   const outcome = await outcomeOf(options, claim, { secrets, at, scheduled });
   const recorded = await store.finishAttempt(claim, outcome, new Date(now()));

@@ -131,7 +131,13 @@ export interface ClaimedDelivery extends StoredDelivery {
   /** Fences `finishAttempt`: only the holder of this exact lease can record the outcome. */
   lease: string;
   /**
-   * Of `attemptCount`, the attempts that ended with no outcome (their instance stopped, its lease
+   * Of `attemptCount`, the attempts of the delivery's current series: those since it last ended
+   * (delivered, 410, or failed with no retry left), so a redelivery of it starts a new series. The
+   * retry schedule and its give-up count these only, not the attempts before the redelivery.
+   */
+  seriesAttempts: number;
+  /**
+   * Of `seriesAttempts`, the attempts that ended with no outcome (their instance stopped, its lease
    * expired): the retry schedule counts the others only, so a crash spends no retry.
    */
   interruptedAttempts: number;

@@ -194,6 +194,7 @@ const claimed = (attempts: number, interrupted: number): ClaimedDelivery => ({
   jobId: 'job-1',
   state: 'pending',
   attemptCount: attempts,
+  seriesAttempts: attempts,
   interruptedAttempts: interrupted,
   interrupted: true,
   nextAttemptAt: new Date(0),

@@ -73,14 +73,19 @@ describeOnBackends('signing secret rotations', (suite) => {
     // The database as it was before the migration (and the ones after it): no list, the previous
     // secret in the single column.
     await sql`alter table webhook_endpoints drop column previous_secrets`.execute(backend.db);
-    await sql`alter table webhook_deliveries drop column attempt_started_at, drop column interrupted_attempts`.execute(
+    await sql`alter table webhook_deliveries drop column attempt_started_at, drop column interrupted_attempts, drop column series_start`.execute(
       backend.db,
     );
     await sql`alter table webhook_attempts drop column interrupted`.execute(backend.db);
     await sql`drop table download_grants`.execute(backend.db);
     await sql`delete from gateway_migrations where name >= '2026-12-08-previous-secrets'`.execute(backend.db);
     expect(await migrateToLatest(backend.db)).toEqual({
-      applied: ['2026-12-08-previous-secrets', '2026-12-09-interrupted-attempts', '2026-12-10-download-grants'],
+      applied: [
+        '2026-12-08-previous-secrets',
+        '2026-12-09-interrupted-attempts',
+        '2026-12-10-download-grants',
+        '2026-12-11-attempt-series',
+      ],
       newer: [],
     });
     // The single column no longer counts: what signs now comes from the list alone.

@@ -24,6 +24,7 @@ const claimOf = (): ClaimedDelivery => {
     jobId: 'job-1',
     state: 'pending',
     attemptCount: 0,
+    seriesAttempts: 0,
     interruptedAttempts: 0,
     interrupted: false,
     nextAttemptAt: new Date(0),

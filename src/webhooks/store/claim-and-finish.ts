@@ -19,6 +19,12 @@
  * statement the attempt the killed instance began as interrupted (no outcome), with when it began:
  * the claim writes that time with the lease, before any request is sent. `finishAttempt` is fenced on
  * the lease value: an instance whose lease expired and was taken over records nothing more.
+ *
+ * A delivery's attempts come in series: an attempt that ends the delivery (delivered, 410, or failed
+ * with no retry left) ends its series, and `finishAttempt` records that the next series begins after
+ * it (`series_start`, the attempt count then; `interrupted_attempts` back to 0). So a redelivery of a
+ * finished delivery starts a new series, and the retry schedule and its give-up count only the
+ * current series' attempts (`ClaimedDelivery.seriesAttempts`), not the earlier ones.
  */
 import { sql, type Selectable, type Transaction } from 'kysely';
 import type { AttemptOutcome, ClaimCaps, ClaimedDelivery } from '../webhook-store.js';
@@ -36,6 +42,11 @@ import type { DeliveriesTable, WebhookTables } from './tables.js';
 const UNCAPPED = 2_147_483_647;
 
 type Tx = Transaction<WebhookTables>;
+
+/** The attempt count at which the delivery's current series began (migration 2026-12-11-attempt-series). */
+interface SeriesColumn {
+  series_start: number;
+}
 
 /** One claim's terms. */
 interface Claim {
@@ -99,7 +110,7 @@ async function lockEndpoints(tx: Tx, c: Claim): Promise<string[]> {
  * same statement (interrupted-attempts.ts).
  */
 async function leaseDeliveries(tx: Tx, c: Claim, endpointIds: string[]) {
-  const { rows } = await sql<Selectable<DeliveriesTable> & { url: string } & InterruptedColumns>`
+  const { rows } = await sql<Selectable<DeliveriesTable> & SeriesColumn & { url: string } & InterruptedColumns>`
     with busy_owner as (${busyOwners(c)}),
     busy_endpoint as (
       select d.endpoint_id, count(*)::int as n from webhook_deliveries d
@@ -173,6 +184,7 @@ export async function claimDue(
       ...toDelivery(row),
       url: row.url,
       lease: row.lease_value!,
+      seriesAttempts: row.attempt_count - row.series_start,
       interruptedAttempts: row.interrupted_attempts,
       interrupted: row.interrupted,
     }))
@@ -211,6 +223,12 @@ function endpointChange(outcome: AttemptOutcome, deliveryId: string, attempts: n
   };
 }
 
+/** The delivery has ended: its next attempts (a redelivery's) are a new series, with no interrupted attempt yet. */
+async function endSeries(tx: Tx, deliveryId: string): Promise<void> {
+  await sql`update webhook_deliveries set series_start = attempt_count, interrupted_attempts = 0
+    where id = ${deliveryId}`.execute(tx);
+}
+
 export async function finishAttempt(
   ctx: StoreContext,
   claim: ClaimedDelivery,
@@ -245,7 +263,10 @@ export async function finishAttempt(
         error: outcome.kind === 'failed' ? outcome.error : null,
       })
       .execute();
-    const change = endpointChange(outcome, claim.id, row.attempt_count);
+    // The series began where the claim found it (only a fenced finish moves it).
+    const seriesAttempts = row.attempt_count - (claim.attemptCount - claim.seriesAttempts);
+    if (deliveryChanges(outcome).state !== 'pending') await endSeries(tx, claim.id);
+    const change = endpointChange(outcome, claim.id, seriesAttempts);
     if (change)
       await tx
         .updateTable('webhook_endpoints')

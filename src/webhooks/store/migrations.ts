@@ -240,6 +240,24 @@ const downloadGrants: Migration = {
   },
 };
 
+/**
+ * Series of attempts (claim-and-finish.ts): `series_start` is the `attempt_count` at which the
+ * delivery's current series began. An attempt that ends the delivery (delivered, 410, or failed with
+ * no retry left) ends its series, so a redelivery starts a new one: the retry schedule and its give-up
+ * count only the failed attempts of the current series. Rows of an older instance keep 0 (one series).
+ */
+const attemptSeries: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .alterTable('webhook_deliveries')
+      .addColumn('series_start', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.alterTable('webhook_deliveries').dropColumn('series_start').execute();
+  },
+};
+
 const MIGRATIONS: Record<string, Migration> = {
   '2026-12-01-webhooks': webhooks001,
   '2026-12-06-delivery-retention': deliveryRetention,
@@ -247,6 +265,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-08-previous-secrets': previousSecrets,
   '2026-12-09-interrupted-attempts': interruptedAttempts,
   '2026-12-10-download-grants': downloadGrants,
+  '2026-12-11-attempt-series': attemptSeries,
 };
 
 const MIGRATION_TABLE = 'gateway_migrations';
