@@ -89,6 +89,11 @@ async function openPostgres(url: string, options: WebhookDatabaseOptions): Promi
             `endpoint${count === 1 ? '' : 's'} whose secrets it sealed: set ${KEY_SETTING} to the key they ` +
             `were sealed with.`,
         );
+      // Said now, not first at a caller's createWebhookEndpoint (operator trial).
+      options.logger.warn(
+        `${KEY_SETTING} is not set with DATABASE_URL: creating a webhook endpoint is refused ` +
+          `(SERVICE_UNAVAILABLE) until it is set (32 random bytes as base64, the same on every instance)`,
+      );
     }
     return store.storeOn(db, { key: options.encryptionKey, logger: options.logger });
   } catch (error) {

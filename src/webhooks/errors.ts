@@ -14,21 +14,25 @@ export function endpointLimitReached(limit: number): GraphQLError {
   );
 }
 
-/** PostgreSQL without WEBHOOK_ENCRYPTION_KEY: nothing secret can be stored or read. */
+/**
+ * PostgreSQL without WEBHOOK_ENCRYPTION_KEY: nothing secret can be stored or read. The operator's
+ * setting to fix, not a fault: SERVICE_UNAVAILABLE, as an unwritable DATA_DIR is (operator trial: it
+ * was an unmasked INTERNAL_SERVER_ERROR, the code the docs keep for masked faults).
+ */
 export function encryptionKeyMissing(): GraphQLError {
   return gatewayError(
-    'INTERNAL_SERVER_ERROR',
-    'This gateway cannot store webhook secrets: its operator must set WEBHOOK_ENCRYPTION_KEY (32 ' +
-      'random bytes as base64, e.g. `openssl rand -base64 32`).',
+    'SERVICE_UNAVAILABLE',
+    'This gateway cannot store webhook secrets: nothing was changed. Its operator must set ' +
+      'WEBHOOK_ENCRYPTION_KEY (32 random bytes as base64, e.g. `openssl rand -base64 32`).',
   );
 }
 
-/** The encryption key in force is not the one the stored endpoints were sealed with. */
+/** The encryption key in force is not the one the stored endpoints were sealed with (a setting, as above). */
 export function encryptionKeyMismatch(): GraphQLError {
   return gatewayError(
-    'INTERNAL_SERVER_ERROR',
+    'SERVICE_UNAVAILABLE',
     "This gateway's WEBHOOK_ENCRYPTION_KEY is not the key the stored webhook secrets were sealed " +
-      'with: its operator must set the same key on every instance.',
+      'with: nothing was changed. Its operator must set the same key on every instance.',
   );
 }
 

@@ -227,7 +227,7 @@ describeOnBackends('webhook store endpoints', (suite) => {
     try {
       const refusal = await keyless.createEndpoint(newEndpoint(freshOwner()), 10, T0).catch((e: unknown) => e);
       expect(refusal).toBeInstanceOf(GraphQLError);
-      expect((refusal as GraphQLError).extensions.code).toBe('INTERNAL_SERVER_ERROR');
+      expect((refusal as GraphQLError).extensions.code).toBe('SERVICE_UNAVAILABLE');
       expect((refusal as GraphQLError).message).toMatch(/WEBHOOK_ENCRYPTION_KEY/);
     } finally {
       await keyless.close();

@@ -156,7 +156,7 @@ describe.skipIf(!POSTGRES)(`PostgreSQL at DATABASE_URL${POSTGRES_SKIP_REASON}`, 
     try {
       expect(await first.endpointCount()).toBe(0);
       const refusal = (await second.createEndpoint(input, 10, T0).catch((e: unknown) => e)) as GraphQLError;
-      expect(refusal.extensions.code).toBe('INTERNAL_SERVER_ERROR');
+      expect(refusal.extensions.code).toBe('SERVICE_UNAVAILABLE');
       expect(refusal.message).toMatch(/must set WEBHOOK_ENCRYPTION_KEY/);
     } finally {
       await Promise.all([first.close(), second.close()]);
@@ -216,7 +216,7 @@ describe.skipIf(!POSTGRES)(`PostgreSQL at DATABASE_URL${POSTGRES_SKIP_REASON}`, 
       try {
         await expect(next.createEndpoint(newEndpoint(owner), 10, T0)).resolves.toMatchObject({ state: 'active' });
         const refusal = (await old.createEndpoint(newEndpoint(owner), 10, T0).catch((e: unknown) => e)) as GraphQLError;
-        expect(refusal.extensions.code).toBe('INTERNAL_SERVER_ERROR');
+        expect(refusal.extensions.code).toBe('SERVICE_UNAVAILABLE');
         expect(refusal.message).toMatch(
           /WEBHOOK_ENCRYPTION_KEY is not the key the stored webhook secrets were sealed with/,
         );
