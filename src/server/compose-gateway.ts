@@ -160,7 +160,7 @@ async function listen(
 }
 
 async function listenForMetrics(
-  settings: Pick<Settings, 'metrics' | 'metricsListener'>,
+  settings: Pick<Settings, 'metrics' | 'metricsListener' | 'port'>,
   backends: Backends,
   server: RunningServer,
 ): Promise<RunningMetricsServer> {
@@ -173,7 +173,9 @@ async function listenForMetrics(
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE')
       throw new StartError(
-        `METRICS_PORT=${port}: the port is already in use on ${host} (another instance on this machine? give each its own METRICS_PORT)`,
+        port === settings.port
+          ? `METRICS_PORT=${port} is the gateway's own PORT: give the metrics a port of their own (they are never served on the public one)`
+          : `METRICS_PORT=${port}: the port is already in use on ${host} (another instance on this machine? give each its own METRICS_PORT)`,
       );
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
       throw new StartError(`METRICS_HOST=${host}: no such interface on this machine`);

@@ -40,6 +40,20 @@ describe('the metrics listener', () => {
     });
   });
 
+  it('says METRICS_PORT is the gateway’s own PORT, rather than another instance’s, when they are the same', async () => {
+    const free = createServer();
+    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+    const { port } = free.address() as { port: number };
+    await new Promise((resolve) => free.close(resolve));
+    const started = startStack({
+      http: true,
+      sharedSimulator: stack.simulator,
+      env: { PORT: String(port), METRICS_PORT: String(port) },
+      gateway: { metrics: createGatewayMetrics({ processMetrics: false }) },
+    });
+    await expect(started).rejects.toThrow(`METRICS_PORT=${port} is the gateway's own PORT`);
+  });
+
   it('names METRICS_PORT when its port is taken', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));

@@ -310,9 +310,12 @@ export async function migrateToLatest(db: Kysely<any>): Promise<MigrationOutcome
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((result) => result.status === 'Error')?.migrationName;
-    throw new Error(`database migration ${failed ?? ''} failed: ${(error as Error).message ?? String(error)}`, {
-      cause: error,
-    });
+    throw new Error(
+      `database migration${failed ? ` ${failed}` : 's'} failed: ${(error as Error).message ?? String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   return { applied: (results ?? []).map((result) => result.migrationName), newer: [] };
 }
