@@ -1,8 +1,8 @@
 /**
  * One job, live through `jobUpdated`: status and progress, the loss chart, hyperparameters, dataset,
- * timestamps, the error of a failed job; cancel, download the adapter, export to Hugging Face, where
- * the provider can (its capabilities): a Together job trains on files, not a dataset, and exports to
- * Hugging Face only as it is created.
+ * timestamps, the error of a failed job; cancel, download the trained weights (the adapter of a LoRA
+ * job, the model of a full one), export to Hugging Face, where the provider can (its capabilities): a
+ * Together job trains on files, not a dataset, and exports to Hugging Face only as it is created.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, request, subscribe, type LiveState } from './api';
@@ -170,7 +170,8 @@ function jobLiveText(ended: boolean, final: boolean, live: LiveState): string {
 
 /**
  * Cancel (asked twice, as deleting a webhook endpoint is: a job cancelled cannot be resumed, and
- * what it ran is paid), and the adapter's download.
+ * what it ran is paid), and the download of what the job trained: the adapter of a LoRA job, the
+ * model of a job that trained every weight (full training, Together: its settings have no LoRA).
  */
 function JobActions(props: {
   job: Job;
@@ -209,7 +210,7 @@ function JobActions(props: {
         ) : null}
         {job.downloadUrl ? (
           <a class="button" href={job.downloadUrl} download>
-            Download the adapter (.tar.gz)
+            Download the {job.hyperparameters.lora ? 'adapter' : 'model'} (.tar.gz)
           </a>
         ) : null}
       </div>

@@ -46,7 +46,8 @@ export function togetherHyperparameters(job: TogetherJobView, maxBatchSize: numb
     // Together keeps the final model, never a "best" one.
     bestCheckpoints: false,
     // train_on_inputs is the inverse; `auto` leaves the prompt out for instruction samples, which the gateway sends.
-    maskPromptLabels: h.trainOnInputs !== true,
+    // DPO takes no train_on_inputs: it never trains on the prompt, which is masked (createJob refuses false with it).
+    maskPromptLabels: h.method === 'dpo' || h.trainOnInputs !== true,
     nCheckpoints: h.nCheckpoints ?? TOGETHER_DEFAULT_CHECKPOINTS,
     dpo: h.method === 'dpo' ? { beta: h.dpoBeta ?? TOGETHER_DEFAULT_DPO_BETA } : null,
     lora:

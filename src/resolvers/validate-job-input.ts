@@ -8,11 +8,13 @@
  * and a message naming the value and the rule, or the request to send.
  *
  * The input arrives complete: the GraphQL input's defaults (schema/hyperparameters.ts) are the only
- * ones, so nothing is filled here. A problem's `field` and the prefix of its message are its path in
+ * ones, so nothing is filled here but `maskPromptLabels`, whose default is the training method's
+ * (supervised training's, the only one here) and so not the input's. A problem's `field` and the prefix of its message are its path in
  * the input, taken from zod's issue path (or, for the upstream pass, from the same path notation).
  */
 import { z } from 'zod';
 import {
+  DEFAULT_MASK_PROMPT_LABELS,
   describeBatchSizes,
   describeRule,
   HYPERPARAMETER_RULES,
@@ -38,7 +40,8 @@ export interface CreateJobArgs {
     warmupRatio: number;
     weightDecay: number;
     bestCheckpoints: boolean;
-    maskPromptLabels: boolean;
+    /** Omitted or null: the training method's default (schema/hyperparameters.ts): false for SFT, Nscale's only method. */
+    maskPromptLabels?: boolean | null;
     lora: { enabled: boolean; r: number; alpha: number; dropout: number; trainableModules: string[] };
   };
 }
@@ -55,6 +58,11 @@ const nonBlank = () => z.string().refine((value) => value.trim() !== '', { error
 
 const h = HYPERPARAMETER_RULES;
 const l = LORA_RULES;
+
+/** LoRA's modules, each named once: a rule of every provider's (Together's check, validate-together-job.ts, reuses it). */
+export const uniqueTrainableModules = z.array(z.string()).refine((m) => new Set(m).size === m.length, {
+  error: (i) => `${formatValue(i.input)} names a module more than once`,
+});
 
 const inputSchema = z.object({
   name: nonBlank(),
@@ -87,7 +95,11 @@ const inputSchema = z.object({
     warmupRatio: ruled(h.warmupRatio),
     weightDecay: ruled(h.weightDecay),
     bestCheckpoints: z.boolean(),
-    maskPromptLabels: z.boolean(),
+    // Omitted: supervised training's default, the only training on Nscale.
+    maskPromptLabels: z
+      .boolean()
+      .nullish()
+      .transform((v) => v ?? DEFAULT_MASK_PROMPT_LABELS),
     lora: z.object({
       enabled: z.boolean().refine((v) => v, {
         error: () => 'false is not supported: only LoRA fine-tuning is offered (full fine-tuning is not available yet)',
@@ -95,9 +107,7 @@ const inputSchema = z.object({
       r: ruled(l.r),
       alpha: ruled(l.alpha),
       dropout: ruled(l.dropout),
-      trainableModules: z.array(z.string()).refine((m) => new Set(m).size === m.length, {
-        error: (i) => `${formatValue(i.input)} names a module more than once`,
-      }),
+      trainableModules: uniqueTrainableModules,
     }),
   }),
 });

@@ -3,9 +3,11 @@
  * model's own limits (Together's `GET /fine-tunes/models/limits`, read with the catalogue): every
  * problem at once, each with its field path and a message naming the value and the rule, in the same
  * shape as Nscale's checks (validate-job-input.ts). Then the request to send, in the Together client's
- * input (the gateway's defaults are the GraphQL input's; nothing is filled here).
+ * input (the gateway's defaults are the GraphQL input's; nothing is filled here but `maskPromptLabels`,
+ * whose default is the training method's: SFT's when it is sent).
  */
 import { satisfiesLimit, togetherBatchSizeLimit, togetherCheckpointsLimit } from '../contract/hyperparameter-limits.js';
+import { DEFAULT_MASK_PROMPT_LABELS } from '../contract/hyperparameters.js';
 import type { Problem } from '../errors/input-problems.js';
 import { upstreamId } from '../providers/provider-ids.js';
 import type { TogetherCreateJobInput } from '../upstream/together/create-job-input.js';
@@ -13,6 +15,7 @@ import type { TogetherModelLimits } from '../upstream/together/wire-files.js';
 import type { GatewayContext } from './context.js';
 import { refusedByProvider, type JobArgs } from './job-args.js';
 import { repositoryAndTokenProblems } from './validate-export-input.js';
+import { uniqueTrainableModules } from './validate-job-input.js';
 import { checkFile, fileIds, show } from './validate-together-files.js';
 
 type Check = (field: string, ok: boolean, message: () => string) => void;
@@ -119,13 +122,28 @@ function checkSettings(
       satisfiesLimit(togetherCheckpointsLimit(limits), h.nCheckpoints),
       () => `${h.nCheckpoints} is not an integer from 1 to ${limits.maxCheckpoints} for ${m}`,
     );
-  if (h.dpo)
-    check(
-      'hyperparameters.dpo.beta',
-      atLeast(h.dpo.beta, 0) && h.dpo.beta > 0,
-      () => `${h.dpo?.beta} is not a finite number above 0`,
-    );
+  if (h.dpo) checkDpo(h.dpo, h.maskPromptLabels, check);
   checkEarlyStopping(h, hasValidation, check);
+}
+
+/**
+ * Preference training's settings. Together's DPO takes no `train_on_inputs` (its OpenAPI
+ * `TrainingMethodDPO`, the SDK's type): it never trains on the prompt, so the prompt stays masked,
+ * and a `maskPromptLabels: false` it could not honour is refused rather than dropped.
+ */
+function checkDpo(dpo: { beta: number }, maskPromptLabels: boolean | null | undefined, check: Check): void {
+  check(
+    'hyperparameters.dpo.beta',
+    atLeast(dpo.beta, 0) && dpo.beta > 0,
+    () => `${dpo.beta} is not a finite number above 0`,
+  );
+  check(
+    'hyperparameters.maskPromptLabels',
+    maskPromptLabels !== false,
+    () =>
+      'false is not available with hyperparameters.dpo: preference training (DPO) never trains on the prompt ' +
+      "(Together's DPO takes no train_on_inputs); leave it out, or send true",
+  );
 }
 
 /** Early stopping's settings, and the evaluations it needs to watch. */
@@ -187,6 +205,8 @@ function checkLora(lora: JobArgs['hyperparameters']['lora'], limits: TogetherMod
     lora.dropout >= 0 && lora.dropout < 1,
     () => `${lora.dropout} is not a number from 0 up to (not including) 1`,
   );
+  const once = uniqueTrainableModules.safeParse(lora.trainableModules);
+  check('hyperparameters.lora.trainableModules', once.success, () => once.error?.issues[0]?.message ?? '');
   const unknown = lora.trainableModules.filter((module) => !limits.lora.targetModules.includes(module));
   check(
     'hyperparameters.lora.trainableModules',
@@ -248,8 +268,11 @@ function togetherInput(
           trainableModules: l.trainableModules.length === 0 ? 'all-linear' : l.trainableModules.join(','),
         }
       : { type: 'full' },
-    // maskPromptLabels is the gateway's name for leaving the prompt out of the loss: Together's train_on_inputs, inverted.
-    method: h.dpo ? { method: 'dpo', beta: h.dpo.beta } : { method: 'sft', trainOnInputs: !h.maskPromptLabels },
+    // maskPromptLabels is the gateway's name for leaving the prompt out of the loss: Together's train_on_inputs,
+    // inverted, which only SFT takes (DPO never trains on the prompt: checkDpo). Omitted, SFT's default.
+    method: h.dpo
+      ? { method: 'dpo', beta: h.dpo.beta }
+      : { method: 'sft', trainOnInputs: !(h.maskPromptLabels ?? DEFAULT_MASK_PROMPT_LABELS) },
     ...(h.earlyStopping ? { earlyStopping: { ...h.earlyStopping } } : {}),
     ...(fromCheckpoint ? { fromCheckpoint } : {}),
     ...(args.huggingFaceExport

@@ -5,7 +5,9 @@
  * The inputs own the job defaults, in one place, where clients see them (GraphiQL, schema.graphql):
  * every default comes from the contract's constants, and the two nested inputs default to the whole
  * object, so that graphql-js hands resolvers a complete job. Nothing after this fills a default
- * again: the validator checks what it gets and the upstream client sends every field it is given.
+ * again (the validator checks what it gets and the upstream client sends every field it is given),
+ * but for the two fields whose default is not one value, which say so: `batchSize` (the provider's)
+ * and `maskPromptLabels` (the training method's), filled by each provider's validator.
  */
 import {
   DEFAULT_BATCH_SIZE,
@@ -55,7 +57,10 @@ const DEFAULT_LORA = {
   trainableModules: [...DEFAULT_TRAINABLE_MODULES],
 };
 
-/** No `batchSize`: its default depends on the provider (see the field). */
+/**
+ * No `batchSize`, no `maskPromptLabels`: their defaults depend on the provider and on the training
+ * method (see the fields).
+ */
 export const DEFAULT_HYPERPARAMETERS = {
   nEpochs: h.nEpochs.default,
   nEvals: h.nEvals.default,
@@ -63,7 +68,6 @@ export const DEFAULT_HYPERPARAMETERS = {
   warmupRatio: h.warmupRatio.default,
   weightDecay: h.weightDecay.default,
   bestCheckpoints: DEFAULT_BEST_CHECKPOINTS,
-  maskPromptLabels: DEFAULT_MASK_PROMPT_LABELS,
   lora: DEFAULT_LORA,
 };
 
@@ -101,6 +105,22 @@ export const LoraInput = builder.inputType('LoraInput', {
     }),
   }),
 });
+
+/** Nscale's alone: Together keeps the final model (job-args.ts refuses `true` there). */
+const BEST_CHECKPOINTS_TEXT =
+  `Nscale only: keep the checkpoint with the best validation metric instead of the last; default ` +
+  `${DEFAULT_BEST_CHECKPOINTS}. \`true\` is refused on Together (not available on provider together: the ` +
+  'final model is kept), whose jobs read `Job.hyperparameters.bestCheckpoints` false.';
+
+/** No one default: the training method's (each provider's validator fills it). */
+const MASK_PROMPT_LABELS_TEXT =
+  "Leave the prompt tokens out of the loss. Omitted (or null), the training method's default: " +
+  `${DEFAULT_MASK_PROMPT_LABELS} for supervised training (SFT), on every provider; true for preference ` +
+  "training (`dpo`, Together), which never trains on the prompt: Together's DPO takes no " +
+  '`train_on_inputs`, so `false` with `dpo` is refused (BAD_USER_INPUT on `hyperparameters.maskPromptLabels`). ' +
+  "For SFT on Together it is sent as `train_on_inputs` (its opposite); Together's own default when none " +
+  'is sent, `auto`, would mask the prompts of chat and instruction samples: send `true` for that. ' +
+  'Shown back as `Job.hyperparameters.maskPromptLabels`.';
 
 export const HyperparametersInput = builder.inputType('HyperparametersInput', {
   description:
@@ -148,16 +168,9 @@ export const HyperparametersInput = builder.inputType('HyperparametersInput', {
     bestCheckpoints: t.boolean({
       required: true,
       defaultValue: DEFAULT_HYPERPARAMETERS.bestCheckpoints,
-      description: `Keep the checkpoint with the best validation metric instead of the last; default ${DEFAULT_BEST_CHECKPOINTS}.`,
+      description: BEST_CHECKPOINTS_TEXT,
     }),
-    maskPromptLabels: t.boolean({
-      required: true,
-      defaultValue: DEFAULT_HYPERPARAMETERS.maskPromptLabels,
-      description:
-        `Leave the prompt tokens out of the loss; default ${DEFAULT_MASK_PROMPT_LABELS} on every provider. On Together ` +
-        "it is sent as `train_on_inputs` (its opposite); Together's own default when none is sent, `auto`, would " +
-        'mask the prompts of chat and instruction samples: send `true` for that.',
-    }),
+    maskPromptLabels: t.boolean({ description: MASK_PROMPT_LABELS_TEXT }),
     lora: t.field({
       type: LoraInput,
       required: true,

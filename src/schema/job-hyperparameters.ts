@@ -67,10 +67,15 @@ export const HyperparametersRef = builder.objectRef<HyperparametersShape>('Hyper
     }),
     weightDecay: t.exposeFloat('weightDecay', { description: 'Weight decay of the optimizer.' }),
     bestCheckpoints: t.exposeBoolean('bestCheckpoints', {
-      description: 'Whether the checkpoint with the best validation metric is kept rather than the last.',
+      description:
+        'Whether the checkpoint with the best validation metric is kept rather than the last. Always false on ' +
+        'Together, which keeps the final model.',
     }),
     maskPromptLabels: t.exposeBoolean('maskPromptLabels', {
-      description: 'Whether the prompt tokens are left out of the loss.',
+      description:
+        'Whether the prompt tokens are left out of the loss. Always true for preference training (`dpo`, on ' +
+        "Together), which never trains on the prompt (Together's DPO takes no `train_on_inputs`); for supervised " +
+        "training on Together, the opposite of the job's `train_on_inputs` (its `auto` reads true).",
     }),
     lora: t.field({
       type: LoraConfigRef,

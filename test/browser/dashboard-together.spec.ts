@@ -5,11 +5,13 @@
  * no Datasets page), the job starts, its loss chart grows over WebSocket to COMPLETED, and the
  * download link shows and downloads the adapter in the browser (the gateway's own link: Together's
  * answers only to the key). Counted from both simulators: everything reached Together, nothing Nscale.
+ * A job that trained every weight (full training) offers the model, not an adapter, to download.
  */
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { DEMO, startStack, type Stack } from '../harness/stack.js';
+import { createTogetherJob, TOGETHER_HEADERS } from '../harness/together-job.js';
 import { CHROMIUM, SKIP_REASON, dashboardBrowser } from './chromium.js';
 
 let stack: Stack;
@@ -96,4 +98,20 @@ describe.skipIf(!CHROMIUM)(`dashboard on Together in Chromium${SKIP_REASON}`, ()
     expect(togetherCalls()['GET /finetune/download']).toBe(1);
     await page.close();
   }, 120_000);
+
+  it('labels the download of a full-training job by what it trained: the model, not an adapter', async () => {
+    const job = await createTogetherJob(stack.gateway, TOGETHER_HEADERS, 'full-weights', { lora: { enabled: false } });
+    const page = await open('/dashboard/#/jobs');
+    await page.getByLabel('Provider').selectOption('together');
+    await page.goto(`${stack.server!.url}/dashboard/#/jobs/${encodeURIComponent(job.id)}`);
+    await page.getByRole('heading', { name: /full-weights/ }).waitFor();
+    // The job's settings say it: no LoRA, every weight trained.
+    await page.getByText('none: every weight trained (full training)').waitFor();
+    await page.getByTestId('job-status').filter({ hasText: 'Completed' }).waitFor({ timeout: 40_000 });
+    const link = page.getByRole('link', { name: /^Download the / });
+    expect(await link.getAttribute('href')).toMatch(new RegExp(`^${stack.server!.url}/downloads/[\\w-]{43}$`));
+    expect(await link.textContent()).toBe('Download the model (.tar.gz)');
+    expect(blocked).toEqual([]);
+    await page.close();
+  }, 90_000);
 });
