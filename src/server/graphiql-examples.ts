@@ -87,7 +87,9 @@ mutation CreateJob($datasetId: ID!) {
 `,
   },
   {
-    query: `# Pushed over WebSocket as the job changes; ends after its final status.
+    query: `# Pushed as the job changes; ends after its final status. GraphiQL
+# sends it over SSE (an HTTP request, with the Headers panel); other
+# clients may also use graphql-ws at ws://<host>/graphql.
 subscription Watch($jobId: ID!) {
   jobUpdated(id: $jobId) {
     id status startedAt completedAt
@@ -145,9 +147,11 @@ query Deliveries($endpointId: ID!) {
 # without it, a request runs on the default provider (the
 # first one listed here). A Together API key goes as
 # "Authorization": "Bearer <key>" beside it (the embedded
-# simulator needs none). Over WebSocket (subscriptions):
-# connectionParams.provider. Run this to see what each
-# provider can do; BaseModels in this tab lists Together's.
+# simulator needs none). Subscriptions too: GraphiQL sends
+# them over SSE with this panel's headers (a graphql-ws
+# client names it in connectionParams.provider). Run this to
+# see what each provider can do; TogetherModels lists
+# Together's models.
 query Providers {
   providers {
     name
@@ -230,10 +234,15 @@ subscription WatchTogether($jobId: ID!) {
   },
 ];
 
-/** GraphiQL's page, rendered once by useGraphiQLPage. */
+/**
+ * GraphiQL's page, rendered once by useGraphiQLPage. Subscriptions go over SSE: each one an HTTP
+ * request carrying the tab's Headers panel (`X-Provider`, `Authorization`), as queries do. Over
+ * graphql-ws GraphiQL sends an empty `connection_init` and never the panel's headers, so a tab's
+ * subscription ran on the default provider, without the caller's credentials.
+ */
 export const GRAPHIQL = {
   title: 'Fine-tuning gateway',
-  subscriptionsProtocol: 'WS',
+  subscriptionsProtocol: 'SSE',
   defaultTabs: GRAPHIQL_TABS,
   defaultQuery: GRAPHIQL_TABS[0]!.query,
 } as const;

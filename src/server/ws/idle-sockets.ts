@@ -12,7 +12,7 @@
  * Proven tokens are remembered by their key (rate-limit-key.ts: a hash, never the token), the `maxProven` most recent.
  *
  * Closed with 4401 (graphql-ws's Unauthorized): a graphql-ws client does not retry it, and a lazy
- * one (the dashboard's, GraphiQL's) opens a new socket with its next operation.
+ * one (the dashboard's) opens a new socket with its next operation.
  */
 import { LRUCache } from 'lru-cache';
 import type { WebSocket } from 'ws';
