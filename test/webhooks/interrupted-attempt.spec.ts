@@ -147,8 +147,16 @@ describe.skipIf(!POSTGRES)(`an attempt cut short by kill -9${POSTGRES_SKIP_REASO
     );
     expect(sent[0]!.answered).toBeNull();
 
-    const page = await gql(survivor, DELIVERIES, { e: endpointId });
-    const nodes = page.webhookDeliveries.edges.map((e: { node: any }) => e.node);
+    // The survivor records the outcome once the receiver's answer reached it: read until it has.
+    const nodes = await eventually(
+      async () => {
+        const page = await gql(survivor, DELIVERIES, { e: endpointId });
+        const found = page.webhookDeliveries.edges.map((e: { node: any }) => e.node);
+        return found[0]?.state === 'SUCCEEDED' ? found : undefined;
+      },
+      10_000,
+      'the outcome recorded',
+    );
     expect(nodes).toHaveLength(1);
     const [delivery] = nodes;
     expect(delivery).toMatchObject({
