@@ -103,7 +103,11 @@ describe.skipIf(!CHROMIUM)(`dashboard on Together in Chromium${SKIP_REASON}`, ()
     const job = await createTogetherJob(stack.gateway, TOGETHER_HEADERS, 'full-weights', { lora: { enabled: false } });
     const page = await open('/dashboard/#/jobs');
     await page.getByLabel('Provider').selectOption('together');
-    await page.goto(`${stack.server!.url}/dashboard/#/jobs/${encodeURIComponent(job.id)}`);
+    // Opened from Together's list, as a user does, once the list shows it.
+    await page
+      .locator(`a[href="#/jobs/${encodeURIComponent(job.id)}"]`)
+      .first()
+      .click();
     await page.getByRole('heading', { name: /full-weights/ }).waitFor();
     // The job's settings say it: no LoRA, every weight trained.
     await page.getByText('none: every weight trained (full training)').waitFor();
