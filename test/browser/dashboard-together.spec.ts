@@ -101,6 +101,7 @@ describe.skipIf(!CHROMIUM)(`dashboard on Together in Chromium${SKIP_REASON}`, ()
 
   it('labels the download of a full-training job by what it trained: the model, not an adapter', async () => {
     const job = await createTogetherJob(stack.gateway, TOGETHER_HEADERS, 'full-weights', { lora: { enabled: false } });
+    const before = blocked.length; // what the test before left (its page's sockets closing)
     const page = await open('/dashboard/#/jobs');
     await page.getByLabel('Provider').selectOption('together');
     // Opened from Together's list, as a user does, once the list shows it.
@@ -115,7 +116,11 @@ describe.skipIf(!CHROMIUM)(`dashboard on Together in Chromium${SKIP_REASON}`, ()
     const link = page.getByRole('link', { name: /^Download the / });
     expect(await link.getAttribute('href')).toMatch(new RegExp(`^${stack.server!.url}/downloads/[\\w-]{43}$`));
     expect(await link.textContent()).toBe('Download the model (.tar.gz)');
-    expect(blocked).toEqual([]);
+    // A page's socket closing (the test before's, or the Nscale one the provider switch closes) may make
+    // Chromium warn that a message met it closing: harmless, the subscription had ended (a leftover).
+    // Anything else fails.
+    const closing = /^console: WebSocket is already in CLOSING or CLOSED state/;
+    expect(blocked.slice(before).filter((b) => !closing.test(b))).toEqual([]);
     await page.close();
   }, 90_000);
 });
