@@ -4,7 +4,9 @@
  * user picks the prompt column (nothing is uploaded, nor guessed, before), the upload names the picks
  * (`csvColumns`), a row the conversion refuses is said beside the field, and the job is created from
  * the converted file. A header with both `answer` and `completion` waits for the user's pick too. The
- * cost estimate of such a small job is shown below the cent, not rounded to "$0.01".
+ * cost estimate of such a small job is shown below the cent, not rounded to "$0.01". The header is read
+ * as the gateway reads it (csv-parse): a quoted name with a comma and a line break, in a file longer
+ * than what the browser reads of it; a file the gateway could not read is refused in its words, unsent.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -122,6 +124,41 @@ describe.skipIf(!CHROMIUM)(`the new-job form's CSV columns on Together in Chromi
     await page.waitForURL(/#\/jobs\/together%3A.+/);
     await page.getByRole('heading', { name: /together-question-answer/ }).waitFor();
     expect(stack.togetherSimulator!.stats()['POST /fine-tunes']).toBe(1);
+    expect(blocked).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('reads a quoted header of a long file as the gateway does, and refuses an unreadable one before any upload', async () => {
+    const page = await open('/dashboard/#/new');
+    const uploads = uploadsAnswered(page);
+    await page.getByLabel('Provider').selectOption('together');
+    await page.getByTestId('files-note').waitFor();
+    const file = page.getByLabel('Training file (CSV or JSONL)');
+    const prompt = page.getByLabel('Prompt column', { exact: true });
+
+    // 400 KB: more than the browser reads; its first rows are shown, its header names as written.
+    const long = rows(8000, (i) => `Answer number ${i}, at some length to fill the file.`);
+    await file.setInputFiles(csv('long.csv', ['"the question,\nas asked",answer', ...long]));
+    await page.locator('caption', { hasText: 'long.csv: its columns and first values' }).waitFor();
+    expect(await prompt.locator('option').allTextContents()).toEqual([
+      'Choose a column',
+      'the question,\nas asked',
+      'answer',
+    ]);
+    expect(await page.locator('table').first().textContent()).toContain('Question 1?');
+
+    // A quote never closed: the gateway's parser refuses the file, and so does the page, unsent.
+    await file.setInputFiles(csv('open.csv', ['question,answer', '"Hi?,Hello.']));
+    const refusal = page.locator('.upload .error').first();
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/open\.csv: not a readable CSV file: Quote Not Closed/);
+
+    // A header that does not end within what the browser reads.
+    await file.setInputFiles(csv('wide.csv', [Array.from({ length: 30_000 }, (_, i) => `column${i}`).join(',')]));
+    await expect
+      .poll(() => refusal.textContent())
+      .toMatch(/wide\.csv: the CSV header does not end within its first 256 KiB\./);
+    expect(uploads).toEqual([]);
     expect(blocked).toEqual([]);
     await page.close();
   }, 120_000);
