@@ -30,7 +30,7 @@ const LEASE_MARGIN_MS = 5_000;
 /** Attempts one instance has in flight at once. */
 const CONCURRENCY = 16;
 /**
- * Fairness of those slots (claim-and-finish.ts): at most 2 attempts in flight per endpoint across the
+ * Fairness of those slots (claim-due.ts): at most 2 attempts in flight per endpoint across the
  * fleet (one slow answer does not stop the next delivery, and the endpoint's deliveries stay nearly
  * in order), and at most a quarter of an instance's slots per owner, so that an owner whose endpoints
  * never answer leaves the other three quarters to everyone else.

@@ -12,6 +12,7 @@
  */
 import type { GraphQLError } from 'graphql';
 import { gatewayError } from '../errors/gateway-error.js';
+import { QueryTimeoutError } from './store/bounded-pool.js';
 import type { WebhookStore } from './webhook-store.js';
 
 type Unreachable = 'not-connected' | 'lost' | 'cannot-serve';
@@ -43,6 +44,8 @@ const LOST = new Set(['ECONNRESET', 'EPIPE']);
  *   delivery worker's log names the cause.
  *
  * The session lost under the operation (`lost`: a change may or may not have been committed):
+ * - The gateway's own QueryTimeoutError (store/bounded-pool.ts): PostgreSQL did not answer a query
+ *   within the store's bound, and the connection was given up.
  * - Class 08 (connection exception), 08P01 protocol_violation included: PgBouncer reports its own
  *   outages under it ("pgbouncer cannot connect to server", "no more connections allowed").
  * - 57P01 admin_shutdown, 57P02 crash_shutdown, 57P04 database_dropped, 57P05 idle_session_timeout:
@@ -77,9 +80,11 @@ function postgresOutage(code: string, severity: unknown): Unreachable | null {
   return null;
 }
 
-/** Whether `error` (from pg or Node's sockets) says the database cannot serve now, and how. */
+/** Whether `error` (from pg, Node's sockets or the store's query bound) says the database cannot serve now, and how. */
 export function unreachable(error: unknown): Unreachable | null {
   if (!(error instanceof Error)) return null;
+  // A query not answered within the store's bound: its connection given up under the operation.
+  if (error instanceof QueryTimeoutError) return 'lost';
   const { code, severity } = error as { code?: unknown; severity?: unknown };
   if (typeof code === 'string') {
     if (NOT_CONNECTED.has(code)) return 'not-connected';
@@ -87,7 +92,8 @@ export function unreachable(error: unknown): Unreachable | null {
     const outage = postgresOutage(code, severity);
     if (outage) return outage;
   }
-  // pg's own, without a code: its pool's connection timeout, and a socket closed under a query.
+  // pg's own, without a code: its pool's connection timeout, and its socket closed under a query
+  // ("Connection terminated…"; the store's query bound is told above, by its class).
   if (error.message === 'timeout exceeded when trying to connect') return 'not-connected';
   if (error.message.startsWith('Connection terminated')) return 'lost';
   return null;

@@ -6,6 +6,7 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { unreachable, withStoreUnavailable } from '../../src/webhooks/store-unavailable.js';
+import { QueryTimeoutError } from '../../src/webhooks/store/bounded-pool.js';
 import type { WebhookStore } from '../../src/webhooks/webhook-store.js';
 
 const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
@@ -18,6 +19,12 @@ describe('the webhook database out of reach', () => {
     for (const code of ['ECONNRESET', 'EPIPE', '57P01', '57P02', '08006', '08003'])
       expect(unreachable(coded('x', code)), code).toBe('lost');
     expect(unreachable(new Error('Connection terminated unexpectedly'))).toBe('lost');
+    // The store's query bound (bounded-pool.ts): told by its class, not by its message.
+    const timeout = new QueryTimeoutError(5_000, { cause: new Error('Query read timeout') });
+    expect(timeout.message).toBe('PostgreSQL did not answer a query within 5000 ms: its connection is given up');
+    expect(timeout.code).toBe('GATEWAY_QUERY_TIMEOUT');
+    expect(unreachable(timeout)).toBe('lost');
+    expect(unreachable(new Error(timeout.message))).toBeNull();
     // A unique violation, a syntax error, a serialization failure, a plain bug: not an outage.
     for (const code of ['23505', '42601', '40001', 'ERR_INVALID_ARG_TYPE', '0800'])
       expect(unreachable(coded('x', code)), code).toBeNull();

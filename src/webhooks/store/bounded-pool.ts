@@ -4,17 +4,31 @@
  * without closing it (frozen, a network path that drops packets, a proxy stuck) would hold the
  * caller, and the pooled connection, until it came back (12 min 56 s in an operator's trial).
  *
- * A query not answered within the bound is rejected as a connection lost ("Connection terminated…",
- * which the webhook API answers with SERVICE_UNAVAILABLE, src/webhooks/store-unavailable.ts: a
- * change under way may or may not have been committed). Its connection takes no more queries (a
- * transaction's ROLLBACK fails at once, rather than waiting behind the query) and is destroyed when
- * released, never handed to another caller.
+ * A query not answered within the bound is rejected with a QueryTimeoutError, a connection lost: the
+ * webhook API answers it with SERVICE_UNAVAILABLE (src/webhooks/store-unavailable.ts, `unreachable`),
+ * saying that a change under way may or may not have been committed. Its connection takes no more
+ * queries (a transaction's ROLLBACK fails at once, with the same error, rather than waiting behind the
+ * query) and is destroyed when released, never handed to another caller.
  */
 import type pg from 'pg';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 
 /** pg's error for a query not answered within `query_timeout`. */
 const READ_TIMEOUT = 'Query read timeout';
+
+/**
+ * A query PostgreSQL did not answer within the bound, and so the connection given up: to the caller,
+ * a connection lost under the operation (store-unavailable.ts tells it by its class). `code` names it
+ * in logs; pg's own error is its `cause`.
+ */
+export class QueryTimeoutError extends Error {
+  readonly code = 'GATEWAY_QUERY_TIMEOUT';
+
+  constructor(boundMs: number | undefined, options?: ErrorOptions) {
+    super(`PostgreSQL did not answer a query within ${boundMs} ms: its connection is given up`, options);
+    this.name = 'QueryTimeoutError';
+  }
+}
 
 function boundedClient(client: pg.PoolClient, boundMs: () => number | undefined): PostgresPoolClient {
   let lost: Error | null = null;
@@ -26,9 +40,7 @@ function boundedClient(client: pg.PoolClient, boundMs: () => number | undefined)
       return await client.query(config as pg.QueryConfig);
     } catch (error) {
       if (!(error instanceof Error) || error.message !== READ_TIMEOUT) throw error;
-      lost = new Error(`Connection terminated: PostgreSQL did not answer a query within ${bound} ms`, {
-        cause: error,
-      });
+      lost = new QueryTimeoutError(bound, { cause: error });
       throw lost;
     }
   };

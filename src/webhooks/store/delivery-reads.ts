@@ -79,7 +79,7 @@ export async function redeliver(
     if (found.state === 'pending' && found.lease_expires_at !== null && found.lease_expires_at > now)
       throw deliveryInFlight(deliveryId);
     // An expired lease is left as it is: its attempt ended with no outcome, and the claim that takes
-    // the delivery over records it interrupted (claim-and-finish.ts). A finished delivery has none.
+    // the delivery over records it interrupted (claim-due.ts). A finished delivery has none.
     return tx
       .updateTable('webhook_deliveries')
       .set({ state: 'pending', next_attempt_at: now })

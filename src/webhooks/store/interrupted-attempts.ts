@@ -4,7 +4,7 @@
  * takes the lease, so before any request is sent), and a lease is cleared when its outcome is
  * recorded (finishAttempt): a lease found expired is therefore an attempt that never ended. The
  * claim that takes such a delivery over records that attempt, `interrupted`, in its own statement
- * (claim-and-finish.ts `leaseDeliveries`: no round trip more per attempt), and its instance logs it.
+ * (claim-due.ts `leaseDeliveries`: no round trip more per attempt), and its instance logs it.
  */
 import type { Logger } from 'pino';
 import { sql } from 'kysely';

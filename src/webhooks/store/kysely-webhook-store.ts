@@ -4,9 +4,10 @@
  * once the schema is migrated.
  */
 import type { WebhookStore } from '../webhook-store.js';
-import { claimDue, dueBacklog, finishAttempt, releaseClaims } from './claim-and-finish.js';
+import { claimDue, dueBacklog, releaseClaims } from './claim-due.js';
 import { attempts, listDeliveries, redeliver } from './delivery-reads.js';
 import { issueDownloadGrant, openDownloadGrant, reusableDownloadGrant } from './download-grants.js';
+import { finishAttempt } from './finish-attempt.js';
 import {
   createEndpoint,
   deleteEndpoint,

@@ -74,7 +74,7 @@ export interface AttemptsTable {
   duration_ms: number;
   response_code: number | null;
   error: string | null;
-  /** No outcome: the claim of an expired lease recorded it (claim-and-finish.ts). */
+  /** No outcome: the claim of an expired lease recorded it (claim-due.ts). */
   interrupted: Generated<boolean>;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Sending, as the database sees it. `claimDue` leases due deliveries to one instance, fairly: at most
+ * Claiming, as the database sees it. `claimDue` leases due deliveries to one instance, fairly: at most
  * `perEndpoint` attempts in flight per endpoint across the fleet (unexpired leases, whichever instance
  * holds them), at most `perOwner` of this instance's per owner, and the owners served in turns (each
  * owner's first delivery, then each one's second, …; an owner with fewer attempts in flight first),
@@ -17,17 +17,14 @@
  * The lease (a random value per claim, with an expiry past the attempt's timeout) outlives a killed
  * instance only until it expires; then another instance claims the delivery, and records in the same
  * statement the attempt the killed instance began as interrupted (no outcome), with when it began:
- * the claim writes that time with the lease, before any request is sent. `finishAttempt` is fenced on
- * the lease value: an instance whose lease expired and was taken over records nothing more.
+ * the claim writes that time with the lease, before any request is sent. The attempt's outcome is
+ * recorded by finish-attempt.ts, fenced on the lease value.
  *
- * A delivery's attempts come in series: an attempt that ends the delivery (delivered, 410, or failed
- * with no retry left) ends its series, and `finishAttempt` records that the next series begins after
- * it (`series_start`, the attempt count then; `interrupted_attempts` back to 0). So a redelivery of a
- * finished delivery starts a new series, and the retry schedule and its give-up count only the
- * current series' attempts (`ClaimedDelivery.seriesAttempts`), not the earlier ones.
+ * Also here: `releaseClaims`, leases given back unused, and `dueBacklog`, what is due, read as a
+ * claim's first step reads it.
  */
 import { sql, type Selectable, type Transaction } from 'kysely';
-import type { AttemptOutcome, ClaimCaps, ClaimedDelivery } from '../webhook-store.js';
+import type { ClaimCaps, ClaimedDelivery } from '../webhook-store.js';
 import {
   interruptedAttempts,
   interruptedColumns,
@@ -69,7 +66,8 @@ const busyOwners = (c: Claim) => sql`
 /**
  * Step 1: the endpoints with a delivery due and room for an attempt, in their owners' turns; locked.
  * Each endpoint's oldest due delivery is one probe of its due index, and the attempts in flight are
- * read on the index of leased rows (migrations.ts): a claim costs the endpoints, not the backlog.
+ * read on the index of leased rows (migrations/2026-12-08-fair-claims.ts): a claim costs the
+ * endpoints, not the backlog.
  */
 async function lockEndpoints(tx: Tx, c: Claim): Promise<string[]> {
   const { rows } = await sql<{ id: string }>`
@@ -189,98 +187,6 @@ export async function claimDue(
       interrupted: row.interrupted,
     }))
     .sort((a, b) => (a.nextAttemptAt?.getTime() ?? 0) - (b.nextAttemptAt?.getTime() ?? 0));
-}
-
-function deliveryChanges(outcome: AttemptOutcome) {
-  switch (outcome.kind) {
-    case 'delivered':
-      return { state: 'succeeded' as const, next_attempt_at: null, last_response_code: outcome.responseCode };
-    case 'failed':
-      return outcome.retryAt
-        ? { state: 'pending' as const, next_attempt_at: outcome.retryAt, last_response_code: outcome.responseCode }
-        : { state: 'failed' as const, next_attempt_at: null, last_response_code: outcome.responseCode };
-    case 'gone':
-      return { state: 'failed' as const, next_attempt_at: null, last_response_code: 410 };
-  }
-}
-
-/** What the outcome does to the endpoint: a success ends FAILING, no retry left starts it, 410 disables. */
-function endpointChange(outcome: AttemptOutcome, deliveryId: string, attempts: number) {
-  if (outcome.kind === 'delivered') return { from: ['failing'], state: 'active' as const, reason: null };
-  if (outcome.kind === 'gone')
-    return {
-      from: ['active', 'failing', 'paused'],
-      state: 'disabled' as const,
-      reason: `The endpoint answered 410 Gone to delivery ${deliveryId}: enable it again to resume deliveries.`,
-    };
-  if (outcome.retryAt) return null;
-  return {
-    from: ['active'],
-    state: 'failing' as const,
-    reason:
-      `Delivery ${deliveryId} failed after ${attempts} attempt${attempts === 1 ? '' : 's'} ` +
-      `(${outcome.responseCode === null ? 'no response' : `HTTP ${outcome.responseCode}`}).`,
-  };
-}
-
-/** The delivery has ended: its next attempts (a redelivery's) are a new series, with no interrupted attempt yet. */
-async function endSeries(tx: Tx, deliveryId: string): Promise<void> {
-  await sql`update webhook_deliveries set series_start = attempt_count, interrupted_attempts = 0
-    where id = ${deliveryId}`.execute(tx);
-}
-
-export async function finishAttempt(
-  ctx: StoreContext,
-  claim: ClaimedDelivery,
-  outcome: AttemptOutcome,
-  now: Date,
-): Promise<boolean> {
-  const finished = await ctx.db.transaction().execute(async (tx) => {
-    const row = await tx
-      .updateTable('webhook_deliveries')
-      .set((eb) => ({
-        ...deliveryChanges(outcome),
-        attempt_count: eb('attempt_count', '+', 1),
-        lease_owner: null,
-        lease_value: null,
-        lease_expires_at: null,
-        attempt_started_at: null,
-      }))
-      .where('id', '=', claim.id)
-      .where('lease_value', '=', claim.lease)
-      .where('state', '=', 'pending')
-      .returning(['attempt_count'])
-      .executeTakeFirst();
-    if (!row) return false;
-    await tx
-      .insertInto('webhook_attempts')
-      .values({
-        delivery_id: claim.id,
-        number: row.attempt_count,
-        started_at: new Date(now.getTime() - outcome.durationMs),
-        duration_ms: Math.round(outcome.durationMs),
-        response_code: outcome.kind === 'gone' ? 410 : outcome.responseCode,
-        error: outcome.kind === 'failed' ? outcome.error : null,
-      })
-      .execute();
-    // The series began where the claim found it (only a fenced finish moves it).
-    const seriesAttempts = row.attempt_count - (claim.attemptCount - claim.seriesAttempts);
-    if (deliveryChanges(outcome).state !== 'pending') await endSeries(tx, claim.id);
-    const change = endpointChange(outcome, claim.id, seriesAttempts);
-    if (change)
-      await tx
-        .updateTable('webhook_endpoints')
-        .set({ state: change.state, state_reason: change.reason, updated_at: now })
-        .where('id', '=', claim.endpointId)
-        .where('state', 'in', change.from as ('active' | 'failing' | 'paused')[])
-        .execute();
-    return true;
-  });
-  ctx.logger.debug(
-    { deliveryId: claim.id, endpointId: claim.endpointId, outcome: outcome.kind, recorded: finished },
-    finished ? 'webhook delivery attempt recorded' : 'webhook delivery attempt not recorded: its lease was lost',
-  );
-  return finished;
 }
 
 /**
