@@ -154,6 +154,8 @@ export type AttemptOutcome =
 
 export interface DeliveryPage {
   deliveries: StoredDelivery[];
+  /** Each delivery's own cursor, in order: passed as `after`, the next page starts after that delivery. */
+  cursors: string[];
   /** Pass as `after` for the next page; null when this page is the last. */
   endCursor: string | null;
 }

@@ -1,6 +1,6 @@
 /**
  * An endpoint's deliveries through the API, over the real store: paged newest first with stable
- * cursors (every delivery once, from any edge's cursor), each with its attempts as the sender
+ * cursors (every delivery once, from any edge's cursor, which stays on its delivery as new ones arrive), each with its attempts as the sender
  * recorded them and the payload it sent, and a redelivery under the same `webhook-id`. Deliveries are
  * recorded as the watcher records them (`recordJob` with the lead's payload bodies), and attempts
  * as the worker records them (`claimDue`, `finishAttempt`).
@@ -104,6 +104,30 @@ describe('webhookDeliveries', () => {
         hasNextPage: root.data!.webhookDeliveries.pageInfo.hasNextPage,
       },
     });
+  });
+  it('keeps each cursor on its delivery while new ones arrive at the top (a trial paged back onto read ones)', async () => {
+    const first = (await page(10)).data!.webhookDeliveries;
+    const whole = (await page(100)).data!.webhookDeliveries;
+    expect(whole.pageInfo.hasNextPage).toBe(false);
+    const newest = first.edges[0];
+    expect(newest.node.jobId).toBe('job-24');
+    // Two more deliveries, newer than every one read.
+    const endpoint = { id: endpointId, events: ['JOB_CREATED', 'JOB_STATUS_CHANGED'] as const };
+    for (const job of ['late-0', 'late-1'])
+      await stack.store.recordJob({ ...endpoint, events: [...endpoint.events] }, seenStatus(job, 'queued'), new Date());
+
+    const after = (await page(3, newest.cursor)).data!.webhookDeliveries;
+    expect(after.edges.map((e: any) => e.node.jobId)).toEqual(['job-23', 'job-22', 'job-21']);
+    // The end of a whole list stays its end: nothing older came.
+    const none = (await page(5, whole.pageInfo.endCursor)).data!.webhookDeliveries;
+    expect(none.edges).toEqual([]);
+    // The new ones are read from the top.
+    const top = (await page(3)).data!.webhookDeliveries;
+    expect(top.edges.map((e: any) => e.node.jobId)).toEqual(['late-1', 'late-0', 'job-24']);
+    // A cursor of the first form (a count from the newest, given before this change) is still read, as it counted.
+    const counted = Buffer.from(JSON.stringify([1, null, 3])).toString('base64url');
+    const old = (await page(2, counted)).data!.webhookDeliveries;
+    expect(old.edges.map((e: any) => e.node.jobId)).toEqual(['job-23', 'job-22']);
   });
 });
 

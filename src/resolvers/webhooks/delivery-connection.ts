@@ -1,13 +1,15 @@
 /**
  * The deliveries of an endpoint as a Relay connection, newest first, over the store's own paging
- * (`listDeliveries`: a page and the cursor that continues after it). The store names only where a
- * page ends; a Relay edge needs a cursor of its own, so an edge's cursor here is the store's cursor
- * the page began at and how many deliveries of that page come up to and including the edge
- * (the last edge of a page that has more is simply the store's next cursor). Reading after an edge
- * asks the store for the skipped ones too, at most one page more. Opaque to clients: base64url of a
- * small versioned JSON array; anything else is BAD_USER_INPUT naming `after`.
+ * (`listDeliveries`). Each edge's cursor is the store's cursor of that delivery (its insertion
+ * sequence, which only grows): reading after it starts after that very delivery, however many arrived
+ * at the top since. Opaque to clients; anything else is BAD_USER_INPUT naming `after`.
+ *
+ * Cursors of the first form (version 1: where a page began and how many of it were read) are still
+ * read, as they were, for a client holding one across an upgrade: they counted from the newest, so
+ * they shifted as deliveries arrived (a trial paged back onto deliveries already read).
  */
 import { badUserInput } from '../../errors/bad-user-input.js';
+import { isDeliveryCursor } from '../../webhooks/store/delivery-cursor.js';
 import type { StoredDelivery, WebhookOwner, WebhookStore } from '../../webhooks/webhook-store.js';
 
 /** The largest page `first` may ask for. */
@@ -20,6 +22,7 @@ export interface DeliveryConnection {
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
 
+/** Where a page starts: after the store's cursor `after` (null: the newest), `skip` more skipped (version 1 only). */
 interface Position {
   /** The store's cursor a page began at; null for the first page. */
   after: string | null;
@@ -30,9 +33,8 @@ interface Position {
 const VERSION = 1;
 const MAX_CURSOR_LENGTH = 2_048;
 
-const encode = (p: Position) => Buffer.from(JSON.stringify([VERSION, p.after, p.skip]), 'utf8').toString('base64url');
-
 function decode(raw: string): Position {
+  if (raw.length <= MAX_CURSOR_LENGTH && isDeliveryCursor(raw)) return { after: raw, skip: 0 };
   let value: unknown;
   try {
     value =
@@ -64,14 +66,8 @@ export async function deliveryConnection(
   const start = after == null ? { after: null, skip: 0 } : decode(after);
   const page = await store.listDeliveries(owner, endpointId, start.skip + first, start.after);
   const deliveries = page.deliveries.slice(start.skip);
-  const edges = deliveries.map((delivery, i) => {
-    const last = i === deliveries.length - 1;
-    const cursor =
-      last && page.endCursor !== null
-        ? encode({ after: page.endCursor, skip: 0 })
-        : encode({ after: start.after, skip: start.skip + i + 1 });
-    return { node: { ...delivery, owner }, cursor };
-  });
+  const cursors = page.cursors.slice(start.skip);
+  const edges = deliveries.map((delivery, i) => ({ node: { ...delivery, owner }, cursor: cursors[i]! }));
   return {
     edges,
     pageInfo: {

@@ -32,6 +32,7 @@ export async function listDeliveries(
   const last = page.at(-1);
   return {
     deliveries: page.map(toDelivery),
+    cursors: page.map((row) => encodeDeliveryCursor(row.seq)),
     endCursor: rows.length > size && last ? encodeDeliveryCursor(last.seq) : null,
   };
 }

@@ -25,7 +25,7 @@ const EMPTY: { [K in Reader]: () => Awaited<ReturnType<WebhookStore[K]>> } = {
   claimDue: () => [],
   finishAttempt: () => false,
   releaseClaims: () => 0,
-  listDeliveries: () => ({ deliveries: [], endCursor: null }),
+  listDeliveries: () => ({ deliveries: [], cursors: [], endCursor: null }),
   attempts: () => [],
   redeliver: () => null,
   pruneDeliveries: () => 0,
