@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenPool, type TokenPool } from '../../src/preflight/token-pool.js';
 import { LLAMA_INSTRUCT } from '../harness/fixtures.js';
 import { DEMO, headersFor, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+import { gatewayMultipart } from '../harness/together-job.js';
 
 let stack: Stack;
 let pool: TokenPool;
@@ -31,29 +32,21 @@ const UPLOAD = 'mutation($file: Upload!) { uploadFile(file: $file) { id } }';
 
 type Provider = 'nscale' | 'together';
 
-async function multipart(
+/** `query` in-process as the demo tenant on `provider`, with `csv` as `train.csv` at `path`. */
+const multipart = (
   query: string,
   variables: object,
   path: string,
   csv: string | Uint8Array<ArrayBuffer>,
   provider: Provider = 'nscale',
-): Promise<GraphQLResponse> {
-  const form = new FormData();
-  form.set('operations', JSON.stringify({ query, variables }));
-  form.set('map', JSON.stringify({ 0: [path] }));
-  form.set('0', new File([csv], 'train.csv'));
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: {
-      accept: 'application/graphql-response+json',
-      ...(provider === 'nscale'
-        ? headersFor(DEMO)
-        : { authorization: `Bearer ${DEMO.token}`, 'x-provider': 'together' }),
-    },
-    body: form,
-  });
-  return { status: response.status, ...((await response.json()) as object) } as GraphQLResponse;
-}
+): Promise<GraphQLResponse> =>
+  gatewayMultipart(
+    stack.gateway,
+    query,
+    variables,
+    { [path]: new File([csv], 'train.csv') },
+    provider === 'nscale' ? headersFor(DEMO) : { authorization: `Bearer ${DEMO.token}`, 'x-provider': 'together' },
+  );
 
 const upload = (csv: string) => multipart(UPLOAD, { file: null }, 'variables.file', csv);
 const analyze = (csv: string, promptColumn: string | null = 'question') =>

@@ -1,8 +1,9 @@
 /**
  * A Together job created through the gateway as a client does it: a CSV uploaded with `uploadFile`
  * (GraphQL multipart), then `createJob` on that file. Shared by the Together and webhook specs, with
- * the parts the Together specs make their own requests of: a Together caller's headers, one GraphQL
- * operation in-process (`yoga.fetch`), one upload, and the files they upload.
+ * the parts the specs make their own requests of: a Together caller's headers, one GraphQL operation
+ * in-process (`yoga.fetch`), one GraphQL multipart request in-process (any operation, any files, as
+ * any caller: Nscale's too), one upload, and the files they upload.
  */
 import { expect } from 'vitest';
 import type { Gateway } from '../../src/server/gateway.js';
@@ -83,20 +84,52 @@ export interface UploadOptions {
   headers?: Record<string, string>;
 }
 
+/**
+ * The files of a multipart request, each at the path of the variable it fills (`variables.file`,
+ * `variables.input.trainingFile`): sent as parts "0", "1", … in this order, under each File's name.
+ */
+export type FileParts = Record<string, File>;
+
+function multipartAnswer(
+  gateway: Gateway,
+  headers: Record<string, string>,
+  query: string,
+  variables: object,
+  files: FileParts,
+): Promise<Answered> {
+  const paths = Object.keys(files);
+  const form = new FormData();
+  form.set('operations', JSON.stringify({ query, variables }));
+  form.set('map', JSON.stringify(Object.fromEntries(paths.map((path, i) => [i, [path]]))));
+  paths.forEach((path, i) => form.set(String(i), files[path]!));
+  return send(gateway, headers, form);
+}
+
+/**
+ * One GraphQL multipart request in-process as `headers` (a Together caller's by default): the
+ * operation, its variables (a file's `null` in place), and `files` mapped to their paths; its status
+ * and its body.
+ */
+export async function gatewayMultipart(
+  gateway: Gateway,
+  query: string,
+  variables: object,
+  files: FileParts,
+  headers: Record<string, string> = TOGETHER_HEADERS,
+): Promise<GraphQLResponse> {
+  return parsed(await multipartAnswer(gateway, headers, query, variables, files));
+}
+
 function uploadAnswer(gateway: Gateway, file: File, options: UploadOptions): Promise<Answered> {
   const { csvColumns, headers = TOGETHER_HEADERS } = options;
-  const operation =
+  const [query, variables] =
     csvColumns === undefined
-      ? { query: 'mutation($file: Upload!) { uploadFile(file: $file) { id } }', variables: { file: null } }
-      : {
-          query: 'mutation($file: Upload!, $c: CsvColumnsInput) { uploadFile(file: $file, csvColumns: $c) { id } }',
-          variables: { file: null, c: csvColumns },
-        };
-  const form = new FormData();
-  form.set('operations', JSON.stringify(operation));
-  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.set('0', file);
-  return send(gateway, headers, form);
+      ? ['mutation($file: Upload!) { uploadFile(file: $file) { id } }', { file: null }]
+      : [
+          'mutation($file: Upload!, $c: CsvColumnsInput) { uploadFile(file: $file, csvColumns: $c) { id } }',
+          { file: null, c: csvColumns },
+        ];
+  return multipartAnswer(gateway, headers, query, variables, { 'variables.file': file });
 }
 
 /** Uploads `file` through the gateway with `uploadFile` (GraphQL multipart): its status and its body. */
@@ -108,10 +141,14 @@ export async function gatewayUpload(
   return parsed(await uploadAnswer(gateway, file, options));
 }
 
-/** Uploads fixtures.ts's QA_CSV as a Together caller does, naming its prompt column (`question`). */
-export const uploadQaCsv = (gateway: Gateway): Promise<GraphQLResponse> =>
+/** Uploads fixtures.ts's QA_CSV as a Together caller (`headers`) does, naming its prompt column (`question`). */
+export const uploadQaCsv = (
+  gateway: Gateway,
+  headers: Record<string, string> = TOGETHER_HEADERS,
+): Promise<GraphQLResponse> =>
   gatewayUpload(gateway, new File([QA_CSV], 'qa.csv', { type: 'text/csv' }), {
     csvColumns: { promptColumn: 'question' },
+    headers,
   });
 
 /** Uploads PREFERENCE_JSONL as a Together caller does, as `pairs.jsonl` with `csvColumns` null. */

@@ -8,7 +8,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTokenPool, type TokenPool } from '../../src/preflight/token-pool.js';
 import { DEMO, headersFor, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
-import { gatewayGql, TOGETHER_HEADERS, TOGETHER_MODEL, uploadedId, uploadQaCsv } from '../harness/together-job.js';
+import {
+  gatewayGql,
+  gatewayMultipart,
+  gatewayUpload,
+  TOGETHER_HEADERS,
+  TOGETHER_MODEL,
+  uploadedId,
+  uploadQaCsv,
+} from '../harness/together-job.js';
 
 const MISTRAL = 'a7b8c9d0-e1f2-3456-abcd-789012345678';
 const NSCALE = headersFor(DEMO);
@@ -53,8 +61,7 @@ async function analyze(
   input: Record<string, unknown>,
   validation = false,
 ): Promise<GraphQLResponse> {
-  const files = ['variables.input.trainingFile', ...(validation ? ['variables.input.validationFile'] : [])];
-  const form = new FormData();
+  const paths = ['variables.input.trainingFile', ...(validation ? ['variables.input.validationFile'] : [])];
   const variables = {
     input: {
       trainingFile: null,
@@ -64,15 +71,8 @@ async function analyze(
       ...input,
     },
   };
-  form.set('operations', JSON.stringify({ query: ANALYZE, variables }));
-  form.set('map', JSON.stringify(Object.fromEntries(files.map((path, i) => [i, [path]]))));
-  files.forEach((_, i) => form.set(String(i), new File([CSV], `file-${i}.csv`)));
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { accept: 'application/graphql-response+json', ...headers },
-    body: form,
-  });
-  return { status: response.status, ...((await response.json()) as object) } as GraphQLResponse;
+  const files = Object.fromEntries(paths.map((path, i) => [path, new File([CSV], `file-${i}.csv`)]));
+  return gatewayMultipart(stack.gateway, ANALYZE, variables, files, headers);
 }
 
 const refusals = (res: GraphQLResponse) =>
@@ -80,20 +80,7 @@ const refusals = (res: GraphQLResponse) =>
 
 /** Nscale's dataset of CSV, for `compareWithDatasetId` and costEstimate. */
 async function nscaleDataset(): Promise<string> {
-  const form = new FormData();
-  form.set(
-    'operations',
-    JSON.stringify({ query: 'mutation($f: Upload!) { uploadFile(file: $f) { id } }', variables: { f: null } }),
-  );
-  form.set('map', JSON.stringify({ 0: ['variables.f'] }));
-  form.set('0', new File([CSV], 'qa.csv'));
-  const uploaded = (await (
-    await stack.gateway.yoga.fetch('http://localhost/graphql', {
-      method: 'POST',
-      headers: { accept: 'application/graphql-response+json', ...NSCALE },
-      body: form,
-    })
-  ).json()) as GraphQLResponse;
+  const uploaded = await gatewayUpload(stack.gateway, new File([CSV], 'qa.csv'), { headers: NSCALE });
   expect(uploaded.errors).toBeUndefined();
   const dataset = await stack.gql<any>(
     'mutation($f: ID!) { createDataset(input: { name: "refusals", trainingFileId: $f }) { id } }',

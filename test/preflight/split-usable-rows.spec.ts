@@ -13,8 +13,14 @@ import { heldOutRows } from '../../src/contract/hold-out.js';
 import { countRowTokens } from '../../src/contract/row-tokens.js';
 import { loadTokenCounter, type TokenCounter } from '../../src/contract/tokenizers.js';
 import { createTokenPool, type TokenPool } from '../../src/preflight/token-pool.js';
-import { DEMO, headersFor, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
-import { TOGETHER_HEADERS, TOGETHER_MODEL } from '../harness/together-job.js';
+import { DEMO, headersFor, startStack, type Stack } from '../harness/stack.js';
+import {
+  gatewayMultipart,
+  gatewayUpload,
+  TOGETHER_HEADERS,
+  TOGETHER_MODEL,
+  type FileParts,
+} from '../harness/together-job.js';
 
 const EXAMPLE = readFileSync(new URL('../../examples/support-faq.csv', import.meta.url), 'utf8');
 const MISTRAL = 'a7b8c9d0-e1f2-3456-abcd-789012345678';
@@ -46,25 +52,6 @@ const ANALYZE = `query($input: AnalyzeDatasetInput!) { analyzeDataset(input: $in
   upstreamEstimate { tokens cost matchesLocal }
 } }`;
 
-/** One GraphQL multipart request in-process: the operation, then each file at its variable's path. */
-async function multipart(
-  headers: Record<string, string>,
-  query: string,
-  variables: object,
-  files: Record<string, [string, string]>,
-): Promise<GraphQLResponse> {
-  const form = new FormData();
-  form.set('operations', JSON.stringify({ query, variables }));
-  form.set('map', JSON.stringify(Object.fromEntries(Object.keys(files).map((path, i) => [i, [path]]))));
-  Object.values(files).forEach(([name, content], i) => form.set(String(i), new File([content], name)));
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { accept: 'application/graphql-response+json', ...headers },
-    body: form,
-  });
-  return { status: response.status, ...((await response.json()) as object) } as GraphQLResponse;
-}
-
 /** analyzeDataset on `training` (and `validation`), the prompt and answer columns `question` and `answer`. */
 async function analyze(
   headers: Record<string, string>,
@@ -72,10 +59,10 @@ async function analyze(
   training: string,
   validation?: string,
 ): Promise<Record<string, any>> {
-  const files: Record<string, [string, string]> = { 'variables.input.trainingFile': ['train.csv', training] };
-  if (validation !== undefined) files['variables.input.validationFile'] = ['valid.csv', validation];
-  const res = await multipart(
-    headers,
+  const files: FileParts = { 'variables.input.trainingFile': new File([training], 'train.csv') };
+  if (validation !== undefined) files['variables.input.validationFile'] = new File([validation], 'valid.csv');
+  const res = await gatewayMultipart(
+    stack.gateway,
     ANALYZE,
     {
       input: {
@@ -87,6 +74,7 @@ async function analyze(
       },
     },
     files,
+    headers,
   );
   expect(res.errors).toBeUndefined();
   return res.data!.analyzeDataset as Record<string, any>;
@@ -94,12 +82,7 @@ async function analyze(
 
 /** `csv` uploaded to Nscale and made a dataset: its id, for the upstream's dry run beside the analysis. */
 async function nscaleDataset(csv: string): Promise<string> {
-  const uploaded = await multipart(
-    NSCALE,
-    'mutation($file: Upload!) { uploadFile(file: $file) { id } }',
-    { file: null },
-    { 'variables.file': ['train.csv', csv] },
-  );
+  const uploaded = await gatewayUpload(stack.gateway, new File([csv], 'train.csv'), { headers: NSCALE });
   expect(uploaded.errors).toBeUndefined();
   const dataset = await stack.gql<any>(
     'mutation($f: ID!) { createDataset(input: { name: "split", trainingFileId: $f }) { id } }',

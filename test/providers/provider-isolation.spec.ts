@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
 import { DEMO, OTHER, headersFor, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+import { gatewayUpload } from '../harness/together-job.js';
 
 const CSV = ['prompt,answer', '"What is LoRA?","Low-rank adaptation."', '"What is an epoch?","A full pass."'].join(
   '\n',
@@ -47,19 +48,9 @@ async function gql(headers: Record<string, string>, query: string, variables?: o
 }
 
 async function togetherJob(caller: Caller): Promise<string> {
-  const form = new FormData();
-  form.set(
-    'operations',
-    JSON.stringify({ query: 'mutation($file: Upload!) { uploadFile(file: $file) { id } }', variables: { file: null } }),
-  );
-  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.set('0', new File([CSV], `${caller.name}.csv`, { type: 'text/csv' }));
-  const uploaded = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { accept: 'application/graphql-response+json', ...caller.headers },
-    body: form,
-  });
-  const fileId = ((await uploaded.json()) as GraphQLResponse).data?.uploadFile.id as string;
+  const file = new File([CSV], `${caller.name}.csv`, { type: 'text/csv' });
+  const uploaded = await gatewayUpload(stack.gateway, file, { headers: caller.headers });
+  const fileId = uploaded.data?.uploadFile.id as string;
   const input = {
     name: caller.name,
     baseModelId: TOGETHER_MODEL,

@@ -7,11 +7,11 @@
  * On a manual clock, with ten-minute times-to-live: an answer that changes was evicted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QA_CSV } from '../harness/fixtures.js';
 import { manualClock } from '../harness/manual-clock.js';
 import { ask, LONG_TTLS } from '../harness/response-cache.js';
 import { subscribeSse } from '../harness/sse.js';
 import { eventually, startStack, type Stack } from '../harness/stack.js';
+import { uploadedId, uploadQaCsv } from '../harness/together-job.js';
 import type { Credentials } from '../../src/upstream/types.js';
 
 const JOB_SECONDS = 100;
@@ -44,24 +44,9 @@ const onTogether = (query: string, variables: Record<string, unknown>, creds: Cr
   ask(stack, query, variables, creds, { headers: { 'x-provider': 'together' }, upstream: stack.togetherSimulator! });
 
 async function upload(creds: Credentials): Promise<string> {
-  const form = new FormData();
-  form.set(
-    'operations',
-    JSON.stringify({
-      query: 'mutation($file: Upload!) { uploadFile(file: $file, csvColumns: { promptColumn: "question" }) { id } }',
-      variables: { file: null },
-    }),
+  return uploadedId(
+    await uploadQaCsv(stack.gateway, { authorization: `Bearer ${creds.token}`, 'x-provider': 'together' }),
   );
-  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.set('0', new File([QA_CSV], 'qa.csv', { type: 'text/csv' }));
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${creds.token}`, 'x-provider': 'together' },
-    body: form,
-  });
-  const body = (await response.json()) as { data?: { uploadFile: { id: string } }; errors?: unknown };
-  expect(body.errors).toBeUndefined();
-  return body.data!.uploadFile.id;
 }
 
 const CREATE = 'mutation($i: CreateJobInput!) { createJob(input: $i) { id createdAt } }';

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRAPHIQL_TABS } from '../../src/server/graphiql-examples.js';
 import { QWEN_SMALL } from '../harness/fixtures.js';
 import { DEMO, eventually, headersFor, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+import { gatewayMultipart } from '../harness/together-job.js';
 
 const OPERATIONS = readFileSync(new URL('../../dashboard/src/operations.ts', import.meta.url), 'utf8');
 const dashboard = (name: string): string => {
@@ -55,16 +56,13 @@ async function run(headers: Record<string, string>, query: string, variables?: o
 }
 
 async function upload(headers: Record<string, string>): Promise<string> {
-  const form = new FormData();
-  form.set('operations', JSON.stringify({ query: dashboard('UploadFile'), variables: { file: null } }));
-  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.set('0', new File([CSV], 'qa.csv', { type: 'text/csv' }));
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { accept: 'application/graphql-response+json', ...headers },
-    body: form,
-  });
-  const body = (await response.json()) as GraphQLResponse;
+  const body = await gatewayMultipart(
+    stack.gateway,
+    dashboard('UploadFile'),
+    { file: null },
+    { 'variables.file': new File([CSV], 'qa.csv', { type: 'text/csv' }) },
+    headers,
+  );
   expect(body.errors).toBeUndefined();
   return body.data?.uploadFile.id as string;
 }

@@ -7,14 +7,14 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenPool, type TokenPool } from '../../src/preflight/token-pool.js';
-import { startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+import { startStack, type Stack } from '../harness/stack.js';
+import { gatewayGql, gatewayMultipart, gatewayUpload } from '../harness/together-job.js';
 
 // Without its rows with an empty answer, which Together's upload check refuses.
 const EXAMPLE = readFileSync(new URL('../../examples/support-faq.csv', import.meta.url), 'utf8')
   .split('\n')
   .filter((line) => !/,(""|\s*)$/.test(line))
   .join('\n');
-const TOGETHER = { authorization: 'Bearer demo-token', 'x-provider': 'together' };
 const MODELS = {
   llama3: 'meta-llama/Llama-3.2-3B-Instruct',
   qwen2: 'Qwen/Qwen2.5-7B-Instruct',
@@ -41,49 +41,31 @@ const ANALYZE = `query($input: AnalyzeDatasetInput!) { analyzeDataset(input: $in
   tokenizer { packageName }
 } }`;
 
-async function multipart(query: string, variables: object, files: Record<string, [string, string]>) {
-  const form = new FormData();
-  form.set('operations', JSON.stringify({ query, variables }));
-  form.set('map', JSON.stringify(Object.fromEntries(Object.keys(files).map((path, i) => [i, [path]]))));
-  Object.values(files).forEach(([name, content], i) => form.set(String(i), new File([content], name)));
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { accept: 'application/graphql-response+json', ...TOGETHER },
-    body: form,
-  });
-  return { status: response.status, ...((await response.json()) as object) } as GraphQLResponse;
-}
-
 const analyze = (input: object, name = 'support-faq.csv', content = EXAMPLE) =>
-  multipart(
+  gatewayMultipart(
+    stack.gateway,
     ANALYZE,
     { input: { trainingFile: null, promptColumn: 'question', answerColumn: 'answer', ...input } },
-    { 'variables.input.trainingFile': [name, content] },
+    { 'variables.input.trainingFile': new File([content], name) },
   );
 
 async function togetherEstimate(baseModelId: string, nEpochs: number, content = EXAMPLE) {
-  const uploaded = await multipart(
-    'mutation($file: Upload!, $c: CsvColumnsInput) { uploadFile(file: $file, csvColumns: $c) { id } }',
-    { file: null, c: { promptColumn: 'question' } },
-    { 'variables.file': ['support-faq.csv', content] },
-  );
-  expect(uploaded.errors).toBeUndefined();
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...TOGETHER },
-    body: JSON.stringify({
-      query: 'query($i: CreateJobInput!) { costEstimate(input: $i) { tokens cost trainingTokens validationTokens } }',
-      variables: {
-        i: {
-          name: 'est',
-          baseModelId,
-          files: { trainingFileId: uploaded.data?.uploadFile.id },
-          hyperparameters: { nEpochs },
-        },
-      },
-    }),
+  const uploaded = await gatewayUpload(stack.gateway, new File([content], 'support-faq.csv'), {
+    csvColumns: { promptColumn: 'question' },
   });
-  const body = (await response.json()) as GraphQLResponse;
+  expect(uploaded.errors).toBeUndefined();
+  const body = await gatewayGql(
+    stack.gateway,
+    'query($i: CreateJobInput!) { costEstimate(input: $i) { tokens cost trainingTokens validationTokens } }',
+    {
+      i: {
+        name: 'est',
+        baseModelId,
+        files: { trainingFileId: uploaded.data?.uploadFile.id },
+        hyperparameters: { nEpochs },
+      },
+    },
+  );
   expect(body.errors).toBeUndefined();
   return body.data?.costEstimate as { tokens: number; cost: number; trainingTokens: number; validationTokens: number };
 }

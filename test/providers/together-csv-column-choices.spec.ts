@@ -11,8 +11,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { QA_CSV } from '../harness/fixtures.js';
 import { startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
-
-const TOGETHER = { authorization: 'Bearer demo-token', 'x-provider': 'together' };
+import { gatewayMultipart } from '../harness/together-job.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -24,24 +23,13 @@ beforeEach(() => stack.togetherSimulator!.resetStats());
 const togetherCalls = () =>
   Object.fromEntries(Object.entries(stack.togetherSimulator!.stats()).filter(([, n]) => n > 0));
 
-async function upload(name: string, content: string, csvColumns?: object): Promise<GraphQLResponse> {
-  const form = new FormData();
-  form.set(
-    'operations',
-    JSON.stringify({
-      query: 'mutation($file: Upload!, $c: CsvColumnsInput) { uploadFile(file: $file, csvColumns: $c) { id name } }',
-      variables: { file: null, c: csvColumns ?? null },
-    }),
+const upload = (name: string, content: string, csvColumns?: object): Promise<GraphQLResponse> =>
+  gatewayMultipart(
+    stack.gateway,
+    'mutation($file: Upload!, $c: CsvColumnsInput) { uploadFile(file: $file, csvColumns: $c) { id name } }',
+    { file: null, c: csvColumns ?? null },
+    { 'variables.file': new File([content], name) },
   );
-  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.set('0', new File([content], name));
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { accept: 'application/graphql-response+json', ...TOGETHER },
-    body: form,
-  });
-  return (await response.json()) as GraphQLResponse;
-}
 
 /** The one refusal of `res`: its field and message, with nothing sent to Together. */
 function refusal(res: GraphQLResponse): { field: string; message: string } {

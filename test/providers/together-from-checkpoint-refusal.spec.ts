@@ -4,64 +4,31 @@
  * if the step had been dropped), Together's reason and the rule (regression).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QA_CSV } from '../harness/fixtures.js';
-import { startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+import { startStack, type Stack } from '../harness/stack.js';
+import { gatewayGql, uploadQaCsv } from '../harness/together-job.js';
 
 let stack: Stack;
 let fileId: string;
 beforeAll(async () => {
   stack = await startStack({ env: { SIMULATOR_JOB_SECONDS: '1' } });
-  fileId = await uploaded();
+  fileId = (await uploadQaCsv(stack.gateway)).data?.uploadFile.id as string;
 });
 afterAll(() => stack.close());
 
-const TOGETHER = { authorization: 'Bearer demo-token', 'x-provider': 'together' };
 const RULE =
   'fromCheckpoint takes `<job id>` or `<job id>:<step>`: a completed job of this account, on the same ' +
   'base model, and with a step one of the checkpoints it saved.';
 
-async function post(body: BodyInit, json = true): Promise<GraphQLResponse> {
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: {
-      accept: 'application/graphql-response+json',
-      ...(json ? { 'content-type': 'application/json' } : {}),
-      ...TOGETHER,
-    },
-    body,
-  });
-  return { status: response.status, ...((await response.json()) as object) } as GraphQLResponse;
-}
-
-async function uploaded(): Promise<string> {
-  const form = new FormData();
-  form.set(
-    'operations',
-    JSON.stringify({
-      query: 'mutation($file: Upload!) { uploadFile(file: $file, csvColumns: { promptColumn: "question" }) { id } }',
-      variables: { file: null },
-    }),
-  );
-  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.set('0', new File([QA_CSV], 'qa.csv', { type: 'text/csv' }));
-  return (await post(form, false)).data?.uploadFile.id as string;
-}
-
 const ask = (query: string, fromCheckpoint: string) =>
-  post(
-    JSON.stringify({
-      query,
-      variables: {
-        i: {
-          name: 'continued',
-          baseModelId: 'meta-llama/Llama-3.2-3B-Instruct',
-          files: { trainingFileId: fileId },
-          hyperparameters: { batchSize: 8 },
-          fromCheckpoint,
-        },
-      },
-    }),
-  );
+  gatewayGql(stack.gateway, query, {
+    i: {
+      name: 'continued',
+      baseModelId: 'meta-llama/Llama-3.2-3B-Instruct',
+      files: { trainingFileId: fileId },
+      hyperparameters: { batchSize: 8 },
+      fromCheckpoint,
+    },
+  });
 
 const CREATE = 'mutation($i: CreateJobInput!) { createJob(input: $i) { id } }';
 

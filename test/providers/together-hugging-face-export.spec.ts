@@ -4,10 +4,8 @@
  * `exportJobToHuggingFace`'s repository and token, and the token never comes back; on Nscale it is
  * refused naming the provider (a completed job is exported there instead), before any upstream call.
  */
-import { Agent, type Dispatcher } from 'undici';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTogetherClient } from '../../src/upstream/together/together-client.js';
-import { DEMO, headersFor, startStack, type Stack } from '../harness/stack.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO, headersFor } from '../harness/stack.js';
 import {
   gatewayGql,
   TOGETHER_HEADERS as TOGETHER,
@@ -15,38 +13,18 @@ import {
   uploadedId,
   uploadQaCsv,
 } from '../harness/together-job.js';
+import { useTogetherPostedJobsStack } from '../harness/together-posted-jobs.js';
 
-/** The JSON bodies of the job creations the Together simulator received, as sent on the wire. */
-const created: Array<Record<string, unknown>> = [];
-const agent = new Agent().compose((dispatch) => (opts: Dispatcher.DispatchOptions, handler) => {
-  if (opts.method === 'POST' && opts.path.endsWith('/fine-tunes') && typeof opts.body === 'string')
-    created.push(JSON.parse(opts.body) as Record<string, unknown>);
-  return dispatch(opts, handler);
-});
-
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({
-    env: { SIMULATOR_JOB_SECONDS: '1' },
-    togetherClient: (options) => createTogetherClient({ ...options, dispatcher: agent }),
-  });
-});
-afterAll(async () => {
-  await stack.close();
-  await agent.close();
-});
-beforeEach(() => {
-  created.length = 0;
-  stack.simulator.resetStats();
-  stack.togetherSimulator!.resetStats();
-});
+/** The stack, and the JSON bodies of the job creations the Together simulator received in this test. */
+const tg = useTogetherPostedJobsStack();
+const { created } = tg;
 
 const TOKEN = `hf_${'a1B2c3D4e5'.repeat(4)}`;
 const CREATE = 'mutation($i: CreateJobInput!) { createJob(input: $i) { id provider status } }';
 
 const gql = (query: string, headers: Record<string, string>, variables?: object) =>
-  gatewayGql(stack.gateway, query, variables, headers);
-const uploadedFile = async () => uploadedId(await uploadQaCsv(stack.gateway));
+  gatewayGql(tg.stack.gateway, query, variables, headers);
+const uploadedFile = async () => uploadedId(await uploadQaCsv(tg.stack.gateway));
 
 const job = (file: string, huggingFaceExport: object) => ({
   name: 'qa-to-hub',
@@ -64,7 +42,7 @@ describe('a Hugging Face export chosen at creation', () => {
     });
     expect(res.errors).toBeUndefined();
     expect(res.data?.createJob).toMatchObject({ provider: 'TOGETHER' });
-    expect(stack.togetherSimulator!.stats()['POST /fine-tunes']).toBe(1);
+    expect(tg.stack.togetherSimulator!.stats()['POST /fine-tunes']).toBe(1);
     expect(created).toHaveLength(1);
     expect(created[0]).toMatchObject({ hf_output_repo_name: 'someone/qa-adapter', hf_api_token: TOKEN });
     expect(JSON.stringify(res)).not.toContain(TOKEN);
@@ -81,7 +59,7 @@ describe('a Hugging Face export chosen at creation', () => {
 
   it('checks the repository and the token first, every problem at once, without repeating the token', async () => {
     const file = await uploadedFile();
-    stack.togetherSimulator!.resetStats();
+    tg.stack.togetherSimulator!.resetStats();
     const badToken = 'hf_short-and-secret';
     const res = await gql(CREATE, TOGETHER, { i: job(file, { repositoryId: 'no-slash', accessToken: badToken }) });
     expect(res.errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([
@@ -90,7 +68,7 @@ describe('a Hugging Face export chosen at creation', () => {
     ]);
     expect(res.errors?.[1]?.message).toMatch(/^huggingFaceExport\.repositoryId: "no-slash" is not a repository id/);
     expect(JSON.stringify(res)).not.toContain(badToken);
-    expect(stack.togetherSimulator!.stats()['POST /fine-tunes']).toBeUndefined();
+    expect(tg.stack.togetherSimulator!.stats()['POST /fine-tunes']).toBeUndefined();
     expect(created).toHaveLength(0);
   });
 
@@ -107,8 +85,8 @@ describe('a Hugging Face export chosen at creation', () => {
     expect(refusal?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(refusal?.message).toMatch(/not available on provider nscale.*exportJobToHuggingFace/);
     expect(JSON.stringify(res)).not.toContain(TOKEN);
-    expect(stack.simulator.stats()['POST /jobs']).toBeUndefined();
-    expect(Object.values(stack.togetherSimulator!.stats()).every((n) => n === 0)).toBe(true);
+    expect(tg.stack.simulator.stats()['POST /jobs']).toBeUndefined();
+    expect(Object.values(tg.stack.togetherSimulator!.stats()).every((n) => n === 0)).toBe(true);
   });
 });
 
@@ -128,8 +106,8 @@ describe('exportJobToHuggingFace on Together', () => {
     });
     expect(res.errors).toEqual([expect.objectContaining({ ...refusal, path: ['exportJobToHuggingFace'] })]);
     expect(JSON.stringify(res)).not.toContain(badToken);
-    expect(Object.values(stack.togetherSimulator!.stats()).every((n) => n === 0)).toBe(true);
-    expect(Object.values(stack.simulator.stats()).every((n) => n === 0)).toBe(true);
+    expect(Object.values(tg.stack.togetherSimulator!.stats()).every((n) => n === 0)).toBe(true);
+    expect(Object.values(tg.stack.simulator.stats()).every((n) => n === 0)).toBe(true);
   });
 
   it('is refused the same way when the input is valid', async () => {
@@ -147,6 +125,6 @@ describe('exportJobToHuggingFace on Together', () => {
       ['BAD_USER_INPUT', 'accessToken'],
       ['BAD_USER_INPUT', 'repositoryId'],
     ]);
-    expect(Object.values(stack.simulator.stats()).every((n) => n === 0)).toBe(true);
+    expect(Object.values(tg.stack.simulator.stats()).every((n) => n === 0)).toBe(true);
   });
 });

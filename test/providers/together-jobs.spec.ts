@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { QA_CSV, QWEN_SMALL, seedDataset } from '../harness/fixtures.js';
 import { DEMO, eventually, headersFor, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+import { gatewayMultipart } from '../harness/together-job.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -34,25 +35,14 @@ async function gql(query: string, headers: Record<string, string>, variables?: o
   return { status: response.status, ...((await response.json()) as object) };
 }
 
-async function upload(headers: Record<string, string>, csvColumns?: object): Promise<GraphQLResponse> {
-  const form = new FormData();
-  form.set(
-    'operations',
-    JSON.stringify({
-      query:
-        'mutation($file: Upload!, $c: CsvColumnsInput) { uploadFile(file: $file, csvColumns: $c) { id name provider validationError columns { name } } }',
-      variables: { file: null, c: csvColumns ?? null },
-    }),
+const upload = (headers: Record<string, string>, csvColumns?: object): Promise<GraphQLResponse> =>
+  gatewayMultipart(
+    stack.gateway,
+    'mutation($file: Upload!, $c: CsvColumnsInput) { uploadFile(file: $file, csvColumns: $c) { id name provider validationError columns { name } } }',
+    { file: null, c: csvColumns ?? null },
+    { 'variables.file': new File([QA_CSV], 'qa.csv', { type: 'text/csv' }) },
+    headers,
   );
-  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.set('0', new File([QA_CSV], 'qa.csv', { type: 'text/csv' }));
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { accept: 'application/graphql-response+json', ...headers },
-    body: form,
-  });
-  return (await response.json()) as GraphQLResponse;
-}
 
 const ESTIMATE =
   'query($i: CreateJobInput!) { costEstimate(input: $i) { tokens cost currency minimumApplied trainingTokens validationTokens allowedToProceed reason } }';

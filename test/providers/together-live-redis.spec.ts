@@ -11,10 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayMetrics, type GatewayMetrics } from '../../src/telemetry/gateway-metrics.js';
 import { REDIS, REDIS_SKIP_REASON, REDIS_URL } from '../harness/redis-available.js';
 import { subscribeSse } from '../harness/sse.js';
-import { startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+import { startStack, type Stack } from '../harness/stack.js';
+import { gatewayGql, gatewayUpload, TOGETHER_HEADERS as TOGETHER } from '../harness/together-job.js';
 
 const keyPrefix = `test:together-live:${randomUUID()}:`;
-const TOGETHER = { authorization: 'Bearer demo-token', 'x-provider': 'together' };
 const CSV = ['prompt,answer', '"What is LoRA?","Low-rank adaptation."', '"What is an epoch?","A full pass."'].join(
   '\n',
 );
@@ -59,30 +59,11 @@ const fetchOn =
     Promise.resolve(stack.gateway.yoga.fetch(url, { ...init, headers: { ...(init.headers as object), ...TOGETHER } }));
 
 async function createTogetherJob(stack: Stack): Promise<string> {
-  const form = new FormData();
-  form.set(
-    'operations',
-    JSON.stringify({ query: 'mutation($file: Upload!) { uploadFile(file: $file) { id } }', variables: { file: null } }),
-  );
-  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.set('0', new File([CSV], 'live.csv', { type: 'text/csv' }));
-  const uploaded = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { accept: 'application/graphql-response+json', ...TOGETHER },
-    body: form,
+  const uploaded = await gatewayUpload(stack.gateway, new File([CSV], 'live.csv', { type: 'text/csv' }));
+  const fileId = uploaded.data?.uploadFile.id as string;
+  const body = await gatewayGql(stack.gateway, 'mutation($i: CreateJobInput!) { createJob(input: $i) { id } }', {
+    i: { name: 'live', baseModelId: 'meta-llama/Llama-3.2-3B-Instruct', files: { trainingFileId: fileId } },
   });
-  const fileId = ((await uploaded.json()) as GraphQLResponse).data?.uploadFile.id as string;
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...TOGETHER },
-    body: JSON.stringify({
-      query: 'mutation($i: CreateJobInput!) { createJob(input: $i) { id } }',
-      variables: {
-        i: { name: 'live', baseModelId: 'meta-llama/Llama-3.2-3B-Instruct', files: { trainingFileId: fileId } },
-      },
-    }),
-  });
-  const body = (await response.json()) as GraphQLResponse;
   expect(body.errors).toBeUndefined();
   return body.data?.createJob.id as string;
 }

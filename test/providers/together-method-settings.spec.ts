@@ -8,11 +8,9 @@
  * - `lora.trainableModules` naming a module twice is refused on Together as on Nscale, in the same words.
  * - The schema says which provider refuses `bestCheckpoints`, and that `maskPromptLabels` has no one default.
  */
-import { Agent, type Dispatcher } from 'undici';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTogetherClient } from '../../src/upstream/together/together-client.js';
+import { describe, expect, it } from 'vitest';
 import { QWEN_SMALL, seedDataset } from '../harness/fixtures.js';
-import { DEMO, headersFor, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+import { DEMO, headersFor, type GraphQLResponse } from '../harness/stack.js';
 import {
   gatewayGql,
   TOGETHER_HEADERS as TOGETHER,
@@ -21,31 +19,11 @@ import {
   uploadPreferenceJsonl,
   uploadQaCsv,
 } from '../harness/together-job.js';
+import { useTogetherPostedJobsStack } from '../harness/together-posted-jobs.js';
 
-/** The JSON bodies of the job creations the Together simulator received, as sent on the wire. */
-const created: Array<Record<string, any>> = [];
-const agent = new Agent().compose((dispatch) => (opts: Dispatcher.DispatchOptions, handler) => {
-  if (opts.method === 'POST' && opts.path.endsWith('/fine-tunes') && typeof opts.body === 'string')
-    created.push(JSON.parse(opts.body) as Record<string, any>);
-  return dispatch(opts, handler);
-});
-
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({
-    env: { SIMULATOR_JOB_SECONDS: '1' },
-    togetherClient: (options) => createTogetherClient({ ...options, dispatcher: agent }),
-  });
-});
-afterAll(async () => {
-  await stack.close();
-  await agent.close();
-});
-beforeEach(() => {
-  created.length = 0;
-  stack.simulator.resetStats();
-  stack.togetherSimulator!.resetStats();
-});
+/** The stack, and the JSON bodies of the job creations the Together simulator received in this test. */
+const tg = useTogetherPostedJobsStack();
+const { created } = tg;
 
 const SETTINGS = 'id hyperparameters { maskPromptLabels dpo { beta } lora { trainableModules } }';
 const CREATE = `mutation($i: CreateJobInput!) { createJob(input: $i) { ${SETTINGS} } }`;
@@ -53,9 +31,9 @@ const ESTIMATE = 'query($i: CreateJobInput!) { costEstimate(input: $i) { cost } 
 const JOB = `query($id: ID!) { job(id: $id) { ${SETTINGS} } }`;
 
 const gql = (query: string, variables?: object, headers: Record<string, string> = TOGETHER) =>
-  gatewayGql(stack.gateway, query, variables, headers);
-const preferenceFile = async () => uploadedId(await uploadPreferenceJsonl(stack.gateway));
-const instructionFile = async () => uploadedId(await uploadQaCsv(stack.gateway));
+  gatewayGql(tg.stack.gateway, query, variables, headers);
+const preferenceFile = async () => uploadedId(await uploadPreferenceJsonl(tg.stack.gateway));
+const instructionFile = async () => uploadedId(await uploadQaCsv(tg.stack.gateway));
 
 const job = (file: string, hyperparameters: object) => ({
   name: 'method-settings',
@@ -64,7 +42,7 @@ const job = (file: string, hyperparameters: object) => ({
   hyperparameters: { batchSize: 8, ...hyperparameters },
 });
 
-const postedJobs = () => stack.togetherSimulator!.stats()['POST /fine-tunes'];
+const postedJobs = () => tg.stack.togetherSimulator!.stats()['POST /fine-tunes'];
 const refusals = (res: GraphQLResponse) =>
   res.errors?.map((e) => ({ field: e.extensions?.field, code: e.extensions?.code, message: e.message }));
 
@@ -99,7 +77,7 @@ describe('maskPromptLabels with preference training (DPO) on Together', () => {
     const input = job(await preferenceFile(), { dpo: { beta: 0.2 }, maskPromptLabels: false });
     const res = await gql(ESTIMATE, { i: input });
     expect(refusals(res)).toEqual([DPO_MASK_REFUSAL]);
-    expect(stack.togetherSimulator!.stats()['POST /fine-tunes/estimate-price']).toBeUndefined();
+    expect(tg.stack.togetherSimulator!.stats()['POST /fine-tunes/estimate-price']).toBeUndefined();
   });
 
   it('omitted, is the method’s default: sent as nothing (DPO takes no train_on_inputs) and read back true', async () => {
@@ -141,7 +119,7 @@ describe('maskPromptLabels with supervised training (SFT)', () => {
   });
 
   it('on Nscale, omitted or null, is false as before, and true is true', async () => {
-    const { datasetId } = await seedDataset(stack, DEMO);
+    const { datasetId } = await seedDataset(tg.stack, DEMO);
     for (const [maskPromptLabels, expected] of [
       [undefined, false],
       [null, false],
@@ -157,13 +135,13 @@ describe('maskPromptLabels with supervised training (SFT)', () => {
       const res = await gql(CREATE, { i: input }, headersFor(DEMO));
       expect(res.errors, String(maskPromptLabels)).toBeUndefined();
       expect(res.data?.createJob.hyperparameters.maskPromptLabels, String(maskPromptLabels)).toBe(expected);
-      const upstream = await stack.client.getJob(DEMO, res.data?.createJob.id as string);
+      const upstream = await tg.stack.client.getJob(DEMO, res.data?.createJob.id as string);
       expect(upstream.hyperparameters.maskPromptLabels, String(maskPromptLabels)).toBe(expected);
     }
   });
 
   it('on Nscale, a job of the default settings (no hyperparameters at all) still masks nothing', async () => {
-    const { datasetId } = await seedDataset(stack, DEMO);
+    const { datasetId } = await seedDataset(tg.stack, DEMO);
     const input = {
       name: 'on-nscale',
       baseModelId: QWEN_SMALL,
@@ -171,7 +149,7 @@ describe('maskPromptLabels with supervised training (SFT)', () => {
     };
     const res = await gql(CREATE, { i: input }, headersFor(DEMO));
     expect(res.errors).toBeUndefined();
-    const upstream = await stack.client.getJob(DEMO, res.data?.createJob.id as string);
+    const upstream = await tg.stack.client.getJob(DEMO, res.data?.createJob.id as string);
     expect(upstream.hyperparameters.maskPromptLabels).toBe(false);
   });
 });
@@ -191,7 +169,7 @@ describe('lora.trainableModules naming a module twice', () => {
     expect(postedJobs()).toBeUndefined();
     expect(created).toEqual([]);
 
-    const { datasetId } = await seedDataset(stack, DEMO);
+    const { datasetId } = await seedDataset(tg.stack, DEMO);
     const onNscale = await gql(
       CREATE,
       {
@@ -205,7 +183,7 @@ describe('lora.trainableModules naming a module twice', () => {
       headersFor(DEMO),
     );
     expect(refusals(onNscale)).toEqual([DUPLICATE]);
-    expect(stack.simulator.stats()['POST /jobs']).toBeUndefined();
+    expect(tg.stack.simulator.stats()['POST /jobs']).toBeUndefined();
   });
 
   it('each named once, is sent to Together as given', async () => {

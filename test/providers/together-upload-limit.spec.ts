@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTogetherClient } from '../../src/upstream/together/together-client.js';
 import { startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+import { gatewayUpload } from '../harness/together-job.js';
 
 const LIMIT = 256 * 1024;
 let told: Stack;
@@ -29,25 +30,8 @@ afterAll(async () => {
 // 1,200 rows of a short prompt and a 100-line answer: 246,014 bytes of CSV, 397,200 of JSONL.
 const CSV = `prompt,answer\n${`q,"${'x\n'.repeat(100)}"\n`.repeat(1200)}`;
 
-async function upload(stack: Stack): Promise<GraphQLResponse> {
-  const form = new FormData();
-  form.set(
-    'operations',
-    JSON.stringify({ query: 'mutation($f: Upload!) { uploadFile(file: $f) { id } }', variables: { f: null } }),
-  );
-  form.set('map', JSON.stringify({ 0: ['variables.f'] }));
-  form.set('0', new File([CSV], 'grow.csv'));
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: {
-      accept: 'application/graphql-response+json',
-      authorization: 'Bearer demo-token',
-      'x-provider': 'together',
-    },
-    body: form,
-  });
-  return (await response.json()) as GraphQLResponse;
-}
+/** `CSV` uploaded to Together as `grow.csv`, in-process through `stack`'s gateway. */
+const upload = (stack: Stack): Promise<GraphQLResponse> => gatewayUpload(stack.gateway, new File([CSV], 'grow.csv'));
 
 describe('uploadFile on Together: a CSV that outgrows the limit once converted', () => {
   it('is BAD_USER_INPUT on file naming the conversion, both sizes and the limit', async () => {

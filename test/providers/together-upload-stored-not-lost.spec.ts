@@ -12,23 +12,14 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTogetherClient } from '../../src/upstream/together/together-client.js';
 import { startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+import { gatewayMultipart } from '../harness/together-job.js';
 
 const TOGETHER = { authorization: 'Bearer demo-token', 'x-provider': 'together' };
 const JSONL = `${JSON.stringify({ prompt: 'What is 2 + 2?', completion: 'It is 4.' })}\n`;
 const UPLOAD = 'mutation($file: Upload!) { uploadFile(file: $file) { id name bytes validationError } }';
 
-async function upload(stack: Stack, name = 'qa.jsonl'): Promise<GraphQLResponse> {
-  const form = new FormData();
-  form.set('operations', JSON.stringify({ query: UPLOAD, variables: { file: null } }));
-  form.set('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.set('0', new File([JSONL], name));
-  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
-    method: 'POST',
-    headers: { accept: 'application/graphql-response+json', ...TOGETHER },
-    body: form,
-  });
-  return { status: response.status, ...((await response.json()) as object) } as GraphQLResponse;
-}
+const upload = (stack: Stack, name = 'qa.jsonl'): Promise<GraphQLResponse> =>
+  gatewayMultipart(stack.gateway, UPLOAD, { file: null }, { 'variables.file': new File([JSONL], name) });
 
 async function gql(stack: Stack, query: string, variables: object): Promise<GraphQLResponse> {
   const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
