@@ -219,6 +219,7 @@ function webhooksOf(e: Env) {
       ? {
           encryptionKey: e.WEBHOOK_ENCRYPTION_KEY ?? null,
           allowedHosts: e.WEBHOOK_ALLOWED_HOSTS,
+          allowedPorts: e.WEBHOOK_ALLOWED_PORTS,
           retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE,
           attemptTimeoutMs: e.WEBHOOK_ATTEMPT_TIMEOUT_MS,
           maxResponseBytes: e.WEBHOOK_MAX_RESPONSE_BYTES,

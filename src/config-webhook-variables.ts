@@ -1,7 +1,7 @@
 /**
  * The settings of durable state and webhooks: the database (PostgreSQL, or the embedded PGlite), the
- * key that seals stored secrets, how deliveries go out (allowed hosts, timeouts, the retry schedule),
- * and how long the download links kept there live. Part of the one settings schema (config-variables.ts lists them in its order).
+ * key that seals stored secrets, how deliveries go out (allowed hosts and ports, timeouts, the retry
+ * schedule), and how long the download links kept there live. Part of the one settings schema (config-variables.ts lists them in its order).
  */
 import { z } from 'zod';
 import { about } from './config-about.js';
@@ -29,6 +29,27 @@ const postgresUrl = z
   .refine((value) => URL.canParse(value) && /^postgres(ql)?:$/.test(new URL(value).protocol), {
     message: 'must be a PostgreSQL URL such as postgres://user@127.0.0.1:5432/gateway',
   });
+
+/**
+ * Port numbers from 1 to 65535, comma-separated (`443,8443`), each entry checked: an empty one
+ * (`443,,8443`, `443,`) is refused rather than skipped, since it is a typo more often than a wish.
+ */
+const ports = z.string().transform((value, ctx) => {
+  const out = new Set<number>();
+  for (const raw of value.split(',').map((v) => v.trim())) {
+    const port = /^\d{1,5}$/.test(raw) ? Number(raw) : 0;
+    if (port < 1 || port > 65_535) {
+      const message =
+        raw === ''
+          ? 'has an empty entry; list port numbers from 1 to 65535, comma-separated, such as 443,8443'
+          : `${JSON.stringify(raw)} is not a port number from 1 to 65535`;
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+    out.add(port);
+  }
+  return [...out];
+});
 
 /** 32 bytes, as base64 (44 characters) or hex (64). */
 const encryptionKey = z.string().transform((value, ctx) => {
@@ -74,6 +95,13 @@ export const webhookVariables = {
       'address, and where plain `http` is allowed (comma-separated). Every other endpoint must be ' +
       '`https` to a public address.',
     'none',
+  ),
+  WEBHOOK_ALLOWED_PORTS: about(
+    ports.default([443, 8443]),
+    'Ports webhook endpoints on public hosts may name (comma-separated); a URL without a port is 443. ' +
+      "Hosts in `WEBHOOK_ALLOWED_HOSTS` may use any port. Each attempt's error (connection refused, timed " +
+      "out, the start of an answer) is shown to the endpoint's owner and an attempt can be re-run on demand, " +
+      "so any port allowed is one every caller can probe on any public host from the gateway's address.",
   ),
   WEBHOOK_RETRY_SCHEDULE: about(
     durations.default([

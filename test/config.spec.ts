@@ -123,6 +123,27 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(expected);
   });
 
+  it('reads the ports webhook endpoints on public hosts may name: 443 and 8443 by default', () => {
+    expect(loadConfig({}).webhooks?.allowedPorts).toEqual([443, 8443]);
+    expect(loadConfig({ WEBHOOK_ALLOWED_PORTS: ' 443 , 9443,443' }).webhooks?.allowedPorts).toEqual([443, 9443]);
+    expect(loadConfig({ WEBHOOK_ALLOWED_PORTS: '65535' }).webhooks?.allowedPorts).toEqual([65535]);
+  });
+
+  it.each([
+    ['0', 'WEBHOOK_ALLOWED_PORTS="0": "0" is not a port number from 1 to 65535'],
+    ['70000', 'WEBHOOK_ALLOWED_PORTS="70000": "70000" is not a port number from 1 to 65535'],
+    ['443,abc', 'WEBHOOK_ALLOWED_PORTS="443,abc": "abc" is not a port number from 1 to 65535'],
+    ['443.5', 'WEBHOOK_ALLOWED_PORTS="443.5": "443.5" is not a port number from 1 to 65535'],
+    [
+      '443,,8443',
+      'WEBHOOK_ALLOWED_PORTS="443,,8443": has an empty entry; list port numbers from 1 to 65535, comma-separated, such as 443,8443',
+    ],
+    ['443,', 'WEBHOOK_ALLOWED_PORTS="443,": has an empty entry'],
+  ])('refuses WEBHOOK_ALLOWED_PORTS=%j at start, naming the variable, the value and the rule', (value, expected) => {
+    expect(() => loadConfig({ WEBHOOK_ALLOWED_PORTS: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ WEBHOOK_ALLOWED_PORTS: value })).toThrow(expected);
+  });
+
   it('reads the upload and request body limits: 100 MiB and 1 MiB by default', () => {
     expect(loadConfig({})).toMatchObject({ maxUploadBytes: 104_857_600, maxRequestBodyBytes: 1_048_576 });
     expect(loadConfig({ MAX_UPLOAD_BYTES: '2000000', MAX_REQUEST_BODY_BYTES: '65536' })).toMatchObject({

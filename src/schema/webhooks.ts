@@ -75,9 +75,11 @@ const EndpointRef = builder.objectRef<StoredEndpoint>('WebhookEndpoint').impleme
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was registered.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it was last changed.' }),
-    previousSecretExpiresAt: t.expose('previousSecretExpiresAt', {
+    previousSecretExpiresAt: t.field({
       type: 'DateTime',
       nullable: true,
+      // The column keeps the last expiry once it passed (deliveries read what is in force: rows.ts).
+      resolve: ({ previousSecretExpiresAt: until }) => (until !== null && until.getTime() > Date.now() ? until : null),
       description:
         'After a rotation, until when deliveries are signed with the previous secret too (one more `v1,` ' +
         'signature); null when only one secret signs. Every secret rotated away within ' +
@@ -133,8 +135,9 @@ const CreateInput = builder.inputType('CreateWebhookEndpointInput', {
       required: true,
       description:
         `Where to POST deliveries, at most ${MAX_URL_LENGTH} characters, without a user name or ` +
-        `password: https, to a public address (plain http and private addresses only for hosts the ` +
-        `operator lists in WEBHOOK_ALLOWED_HOSTS).`,
+        `password: https, to a public address, on a port the operator allows in WEBHOOK_ALLOWED_PORTS ` +
+        `(443 and 8443 by default; no port means 443). Plain http, private addresses and other ports ` +
+        `only for hosts the operator lists in WEBHOOK_ALLOWED_HOSTS.`,
     }),
     events: t.field({
       type: [WebhookEventEnum],

@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
 import type { Settings } from '../config.js';
 import type { LiveUpdates } from '../live/hub.js';
 import type { ProviderName } from '../providers/provider-name.js';
@@ -20,6 +21,7 @@ import { createDeliveryWorker, type DeliveryWorker } from '../webhooks/delivery-
 import { retryAt } from '../webhooks/outbound/retry-at.js';
 import { sendWebhook } from '../webhooks/outbound/send-webhook.js';
 import { createWebhookDispatcher } from '../webhooks/outbound/webhook-dispatcher.js';
+import type { FullJobRead } from '../webhooks/failure-reason.js';
 import { createWebhookWatcher, type WebhookWatcher } from '../webhooks/watcher.js';
 import type { WebhookStore } from '../webhooks/webhook-store.js';
 import { webhookApiServices } from './webhook-api-services.js';
@@ -71,6 +73,10 @@ export interface WebhookParts {
   store?: WebhookStore | undefined;
   /** Whether to watch and send (false: the API alone, for its specs). */
   deliver: boolean;
+  /** Each provider's read of a job in full, for the watcher (a failed job its list shows without why). */
+  fullJobs?: Partial<Record<ProviderName, FullJobRead>>;
+  /** What attempts connect through, made by the caller (specs), who closes it; the guarded dispatcher otherwise. */
+  dispatcher?: Dispatcher | undefined;
 }
 
 export async function buildWebhooks(
@@ -108,12 +114,14 @@ type WebhookConfig = NonNullable<Settings['webhooks']>;
 
 /** The watcher and the delivery worker of this instance, on `store`. */
 function startDelivery(config: WebhookConfig, store: WebhookStore, parts: WebhookParts, logger: Logger) {
-  const dispatcher = createWebhookDispatcher({
-    allowedHosts: config.allowedHosts,
-    attemptTimeoutMs: config.attemptTimeoutMs,
-    // The attempt's record names no address (its owner reads it); the operator's log does.
-    onRefused: (problem) => logger.info({ problem }, 'webhook connection refused: the address is not public'),
-  });
+  const dispatcher =
+    parts.dispatcher ??
+    createWebhookDispatcher({
+      allowedHosts: config.allowedHosts,
+      attemptTimeoutMs: config.attemptTimeoutMs,
+      // The attempt's record names no address (its owner reads it); the operator's log does.
+      onRefused: (problem) => logger.info({ problem }, 'webhook connection refused: the address is not public'),
+    });
   const instanceId = randomUUID();
   logger.info({ instanceId }, 'webhook deliveries: this instance claims deliveries as this id');
   const worker = createDeliveryWorker({
@@ -129,6 +137,7 @@ function startDelivery(config: WebhookConfig, store: WebhookStore, parts: Webhoo
         maxResponseBytes: config.maxResponseBytes,
         bodyWaitMs: BODY_WAIT_MS,
         allowedHosts: config.allowedHosts,
+        allowedPorts: config.allowedPorts,
         dispatcher,
       }),
     retryAt: (attempt, at) => retryAt(attempt, config.retryScheduleMs, at),
@@ -150,6 +159,7 @@ function startDelivery(config: WebhookConfig, store: WebhookStore, parts: Webhoo
     logger,
     onDeliveries: worker.kick,
     ...(parts.metrics ? { onPaused: parts.metrics.webhookEndpointPaused } : {}),
+    ...(parts.fullJobs ? { fullJobs: parts.fullJobs } : {}),
   });
   const retention = startDeliveryRetention({
     store,
@@ -167,7 +177,7 @@ function startDelivery(config: WebhookConfig, store: WebhookStore, parts: Webhoo
       await watcher.close();
       await worker.close();
       await retention.close();
-      await dispatcher.close();
+      if (!parts.dispatcher) await dispatcher.close();
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The webhook API's services (resolvers/webhooks/webhook-services.ts) from the settings: the store
  * (the composition root opens it: PostgreSQL at start, the embedded database on first use), the URL
- * policy with the operator's allowed hosts, and the gateway's clock. Null when WEBHOOKS_ENABLED is false.
+ * policy with the operator's allowed hosts and ports, and the gateway's clock. Null when WEBHOOKS_ENABLED is false.
  */
 import type { Settings } from '../config.js';
 import type { CheckEndpointUrl, WebhookServices } from '../resolvers/webhooks/webhook-services.js';
@@ -24,6 +24,7 @@ export function webhookApiServices(
   if (!webhooks) return null;
   const policy: EndpointUrlPolicy = {
     allowedHosts: webhooks.allowedHosts,
+    allowedPorts: webhooks.allowedPorts,
     ...(options.lookup ? { lookup: options.lookup } : {}),
   };
   const checkUrl: CheckEndpointUrl = (url) => checkEndpointUrl(url, policy);

@@ -2,8 +2,8 @@
  * What createWebhookEndpoint and updateWebhookEndpoint refuse, and how: every problem of the input at
  * once, each its own BAD_USER_INPUT error with `extensions.field` and a message naming the field, the
  * value and the rule, before any upstream call or store access; then the URL policy (https, public
- * addresses, WEBHOOK_ALLOWED_HOSTS), checked for a caller the upstream has accepted, before anything
- * is stored. A URL's user name or password is never repeated.
+ * addresses, WEBHOOK_ALLOWED_PORTS, WEBHOOK_ALLOWED_HOSTS), checked for a caller the upstream has
+ * accepted, before anything is stored. A URL's user name or password is never repeated.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NSCALE_DEMO, startWebhookStack, type WebhookStack } from './api-stack.js';
@@ -161,6 +161,7 @@ describe('the URL policy at registration', () => {
     ['https://localhost/hooks', /localhost is a loopback name/],
     ['http://example.com/hooks', /must use https/],
     ['https://8.8.8.8:0/', /names port 0/],
+    ['https://8.8.8.8:22/', /names port 22; webhooks go to ports 443, 8443 only/],
   ] as const;
 
   it.each(REFUSED)('refuses %s with BAD_USER_INPUT naming url, storing nothing', async (url, reason) => {
@@ -173,6 +174,56 @@ describe('the URL policy at registration', () => {
     // The caller was checked first (one call), then nothing was stored.
     expect(stack.calls()).toEqual({ 'GET /jobs': 1 });
     expect(stack.storeCalls()).toEqual({});
+  });
+
+  it('refuses a public address on a port not in WEBHOOK_ALLOWED_PORTS, saying which ports and how to get another', async () => {
+    const refused = await create({ url: 'https://1.1.1.1:22/', events: ['JOB_COMPLETED'] });
+    expect(problems(refused.errors)).toEqual([
+      {
+        field: 'url',
+        code: 'BAD_USER_INPUT',
+        message:
+          'url: https://1.1.1.1:22/: names port 22; webhooks go to ports 443, 8443 only, unless the host is ' +
+          'listed in WEBHOOK_ALLOWED_HOSTS (the operator sets WEBHOOK_ALLOWED_PORTS)',
+      },
+    ]);
+    expect(stack.storeCalls()).toEqual({});
+  });
+
+  it('accepts the default ports on a public address: 443, named or not, and 8443', async () => {
+    const urls: string[] = [];
+    for (const url of ['https://1.1.1.1/hooks', 'https://8.8.8.8:443/hooks', 'https://8.8.8.8:8443/hooks']) {
+      const created = await create({ url, events: ['JOB_COMPLETED'] });
+      expect(created.errors).toBeUndefined();
+      const endpoint = created.data?.createWebhookEndpoint.endpoint as { id: string; url: string };
+      urls.push(endpoint.url);
+      await stack.as(NSCALE_DEMO)('mutation($id: ID!) { deleteWebhookEndpoint(id: $id) { id } }', { id: endpoint.id });
+    }
+    expect(urls).toEqual(['https://1.1.1.1/hooks', 'https://8.8.8.8/hooks', 'https://8.8.8.8:8443/hooks']);
+  });
+
+  it('reads WEBHOOK_ALLOWED_PORTS; a host in WEBHOOK_ALLOWED_HOSTS may still name any port', async () => {
+    const narrowed = await startWebhookStack({
+      env: { WEBHOOK_ALLOWED_HOSTS: '1.1.1.1', WEBHOOK_ALLOWED_PORTS: '8443' },
+    });
+    try {
+      const as = narrowed.as(NSCALE_DEMO);
+      const refused = await as(CREATE, { input: { url: 'https://8.8.8.8/hooks', events: ['JOB_COMPLETED'] } });
+      expect(problems(refused.errors)).toEqual([
+        {
+          field: 'url',
+          code: 'BAD_USER_INPUT',
+          message:
+            'url: https://8.8.8.8/hooks: names no port (so 443); webhooks go to port 8443 only, unless the host ' +
+            'is listed in WEBHOOK_ALLOWED_HOSTS (the operator sets WEBHOOK_ALLOWED_PORTS)',
+        },
+      ]);
+      const allowed = await as(CREATE, { input: { url: 'https://1.1.1.1:22/hooks', events: ['JOB_COMPLETED'] } });
+      expect(allowed.errors).toBeUndefined();
+      expect(allowed.data?.createWebhookEndpoint.endpoint.url).toBe('https://1.1.1.1:22/hooks');
+    } finally {
+      await narrowed.close();
+    }
   });
 
   it('allows plain http to a loopback host the operator lists in WEBHOOK_ALLOWED_HOSTS', async () => {

@@ -6,7 +6,7 @@
  * caller's credentials), counted from the simulators.
  */
 import { Webhook } from 'standardwebhooks';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LLAMA_INSTRUCT, seedDataset } from '../harness/fixtures.js';
 import { DEMO } from '../harness/stack.js';
 import { nscaleJob, seenStatus, togetherJob } from './api-fixtures.js';
@@ -150,6 +150,13 @@ describe.each(PROVIDERS)('webhook endpoints on $name', (p) => {
     expect((await run(LIST)).data?.webhookEndpoints[0].previousSecretExpiresAt).toBe(
       next.endpoint.previousSecretExpiresAt,
     );
+    // Once the grace has passed only one secret signs, and the field says so (it kept the expiry: trial).
+    vi.useFakeTimers({ toFake: ['Date'], now: expires + 1 });
+    try {
+      expect((await run(ONE, { id: endpoint.id })).data?.webhookEndpoint.previousSecretExpiresAt).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
     const deleted = await run(DELETE, { id: endpoint.id });
     expect(deleted.data?.deleteWebhookEndpoint).toEqual({ id: endpoint.id });
     expect((await run(LIST)).data?.webhookEndpoints).toEqual([]);

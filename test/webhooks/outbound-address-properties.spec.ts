@@ -163,6 +163,7 @@ describe('address policy properties', () => {
       fc.asyncProperty(literal, fc.constantFrom('https', 'http'), async (host, scheme) => {
         const result = await checkEndpointUrl(`${scheme}://${host}/hook`, {
           allowedHosts: [],
+          allowedPorts: [443, 8443],
           lookup: lookupMustNotRun,
         });
         expect(result.ok).toBe(false);

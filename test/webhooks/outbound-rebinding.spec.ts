@@ -58,6 +58,7 @@ function dispatcherWith(lookup: ResolveHost, allowedHosts: string[], ca?: string
 /** What the endpoint's owner reads in the attempt: the name, not where it resolved. */
 const NOT_PUBLIC = `refused address: ${HOST} resolves to an address that is not public (such as a loopback, private or link-local address)`;
 
+/** The URL's port allowed (the receiver's, random), as an operator would list it: the address is what is checked. */
 function message(url: string, overrides: Partial<WebhookMessage> & Pick<WebhookMessage, 'dispatcher'>): WebhookMessage {
   return {
     url,
@@ -68,6 +69,7 @@ function message(url: string, overrides: Partial<WebhookMessage> & Pick<WebhookM
     timeoutMs: 2_000,
     maxResponseBytes: 1024,
     allowedHosts: [],
+    allowedPorts: [Number(new URL(url).port || 443)],
     ...overrides,
   };
 }
@@ -81,7 +83,10 @@ describe('connect-time address check', () => {
     let answer = [v4('93.184.216.34')];
     const lookup = rebindingLookup(() => answer);
     const url = `https://${HOST}:${hook.port}/hook`;
-    expect(await checkEndpointUrl(url, { allowedHosts: [], lookup })).toEqual({ ok: true, url });
+    expect(await checkEndpointUrl(url, { allowedHosts: [], allowedPorts: [hook.port], lookup })).toEqual({
+      ok: true,
+      url,
+    });
 
     answer = [v4('127.0.0.1')];
     const outcome = await sendWebhook(message(url, { dispatcher: dispatcherWith(lookup, []) }));

@@ -2,7 +2,8 @@
  * sendWebhook against real receivers on 127.0.0.1 (listed in the allowed hosts, as an operator
  * lists a local receiver): what the receiver gets (Standard Webhooks headers verified with the
  * `standardwebhooks` package, nothing else), and how every answer or failure becomes an outcome:
- * 2xx, 410, 500, a receiver that never answers, an endless body, a redirect.
+ * 2xx, 410, 500, a receiver that never answers, an endless body, a redirect; and the URLs the policy
+ * refuses at delivery (an address not allowed, a port no longer in WEBHOOK_ALLOWED_PORTS), never sent to.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,8 +17,11 @@ import {
   verifiedWith,
   type WebhookReceiver,
 } from '../harness/webhook-receiver.js';
+import { NoConnections } from './no-connections.js';
 
 const ALLOWED = ['127.0.0.1'];
+/** WEBHOOK_ALLOWED_PORTS's default: the receivers' random ports pass because 127.0.0.1 is an allowed host. */
+const PORTS = [443, 8443];
 const TIMEOUT_MS = 400;
 const body = JSON.stringify({
   type: 'JOB_COMPLETED',
@@ -52,6 +56,7 @@ function message(url: string, secrets: string[], overrides: Partial<WebhookMessa
     timeoutMs: TIMEOUT_MS,
     maxResponseBytes: 1024,
     allowedHosts: ALLOWED,
+    allowedPorts: PORTS,
     dispatcher,
     ...overrides,
   };
@@ -297,6 +302,44 @@ describe('sendWebhook: outcomes', () => {
       `refused URL: ${hook.url}: 127.0.0.1 is a loopback address; webhooks go to public addresses only, unless the host is listed in WEBHOOK_ALLOWED_HOSTS`,
     );
     expect(hook.connections()).toBe(0);
+  });
+
+  it('a stored URL whose port is no longer allowed → failed with the refusal, and no connection is made', async () => {
+    // Registered while 8443 was allowed; the operator has since set WEBHOOK_ALLOWED_PORTS=443.
+    const nowhere = new NoConnections();
+    const narrowed = await sendWebhook(
+      message('https://8.8.8.8:8443/hook', [newSigningSecret()], {
+        allowedHosts: [],
+        allowedPorts: [443],
+        dispatcher: nowhere,
+      }),
+    );
+    expect(narrowed).toMatchObject({
+      kind: 'failed',
+      responseCode: null,
+      error:
+        'refused URL: https://8.8.8.8:8443/hook: names port 8443; webhooks go to port 443 only, unless the host ' +
+        'is listed in WEBHOOK_ALLOWED_HOSTS (the operator sets WEBHOOK_ALLOWED_PORTS)',
+    });
+    const scan = await sendWebhook(
+      message('https://1.1.1.1:22/', [newSigningSecret()], { allowedHosts: [], dispatcher: nowhere }),
+    );
+    expect(scan).toMatchObject({
+      kind: 'failed',
+      responseCode: null,
+      error:
+        'refused URL: https://1.1.1.1:22/: names port 22; webhooks go to ports 443, 8443 only, unless the host ' +
+        'is listed in WEBHOOK_ALLOWED_HOSTS (the operator sets WEBHOOK_ALLOWED_PORTS)',
+    });
+    expect(nowhere.dispatched).toEqual([]);
+  });
+
+  it('a host in WEBHOOK_ALLOWED_HOSTS is still sent to on any port, whatever WEBHOOK_ALLOWED_PORTS says', async () => {
+    const hook = await receiver();
+    expect(await sendWebhook(message(hook.url, [newSigningSecret()], { allowedPorts: [443] }))).toMatchObject({
+      kind: 'delivered',
+    });
+    expect(hook.deliveries).toHaveLength(1);
   });
 
   it('a secret that is not a Standard Webhooks secret is a programming error, thrown without the secret', async () => {

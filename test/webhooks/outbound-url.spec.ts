@@ -1,7 +1,9 @@
 /**
  * checkEndpointUrl, the registration check: each class of address refused with a message naming the
  * URL and what is wrong with it, the spellings of 127.0.0.1 that URL parsing turns into it, names
- * resolved through an injected lookup, and the allowed hosts that let local receivers through.
+ * resolved through an injected lookup, the allowed hosts that let local receivers through, and the
+ * allowed ports (WEBHOOK_ALLOWED_PORTS), without which an endpoint could name any port of any public
+ * host and its attempts' errors would port-scan it from the gateway.
  */
 import { describe, expect, it } from 'vitest';
 import { checkEndpointUrl, type EndpointUrlCheck } from '../../src/webhooks/outbound/endpoint-url.js';
@@ -24,8 +26,16 @@ function resolvingTo(...addresses: string[]): ResolveHost & { calls: string[] } 
   );
 }
 
-function check(url: string, lookup: ResolveHost = noLookup, allowedHosts: string[] = []): Promise<EndpointUrlCheck> {
-  return checkEndpointUrl(url, { allowedHosts, lookup });
+/** WEBHOOK_ALLOWED_PORTS's default. */
+const DEFAULT_PORTS = [443, 8443];
+
+function check(
+  url: string,
+  lookup: ResolveHost = noLookup,
+  allowedHosts: string[] = [],
+  allowedPorts: number[] = DEFAULT_PORTS,
+): Promise<EndpointUrlCheck> {
+  return checkEndpointUrl(url, { allowedHosts, allowedPorts, lookup });
 }
 
 const refused = (message: string) => ({ ok: false, message });
@@ -223,6 +233,7 @@ describe('checkEndpointUrl: names, resolved', () => {
     const silent: ResolveHost = () => new Promise(() => {});
     const result = await checkEndpointUrl('https://slow.example.com/x', {
       allowedHosts: [],
+      allowedPorts: DEFAULT_PORTS,
       lookup: silent,
       lookupTimeoutMs: 50,
     });
@@ -276,5 +287,71 @@ describe('checkEndpointUrl: WEBHOOK_ALLOWED_HOSTS', () => {
 
   it('credentials stay refused on an allowed host', async () => {
     expect(await check('http://a:b@127.0.0.1:8080/hook', noLookup, ['127.0.0.1'])).toMatchObject({ ok: false });
+  });
+});
+
+/** The refusal of a port that is not allowed, as the owner of `shown` reads it. */
+const refusedPort = (shown: string, named: string, ports = 'ports 443, 8443') =>
+  refused(
+    `${shown}: ${named}; webhooks go to ${ports} only, unless the host is listed in WEBHOOK_ALLOWED_HOSTS ` +
+      '(the operator sets WEBHOOK_ALLOWED_PORTS)',
+  );
+
+describe('checkEndpointUrl: WEBHOOK_ALLOWED_PORTS', () => {
+  it('a public address on another port is refused, naming the port, the ports allowed and the way out', async () => {
+    expect(await check('https://1.1.1.1:22/')).toEqual(refusedPort('https://1.1.1.1:22/', 'names port 22'));
+  });
+
+  it.each([
+    ['https://8.8.8.8:80/x', 'names port 80'],
+    ['https://8.8.8.8:8080/x', 'names port 8080'],
+    ['https://8.8.8.8:6379/x', 'names port 6379'],
+    ['https://8.8.8.8:65535/x', 'names port 65535'],
+    ['https://[2606:4700:4700::1111]:25/x', 'names port 25'],
+  ])('%s is refused: %s', async (url, named) => {
+    expect(await check(url)).toEqual(refusedPort(url, named));
+  });
+
+  it('a host name on a port not allowed is refused before any lookup', async () => {
+    expect(await check('https://hooks.example.com:22/x', noLookup)).toEqual(
+      refusedPort('https://hooks.example.com:22/x', 'names port 22'),
+    );
+  });
+
+  it.each([
+    ['https://1.1.1.1/', 'https://1.1.1.1/'],
+    ['https://1.1.1.1:443/x', 'https://1.1.1.1/x'],
+    ['https://8.8.8.8:8443/x', 'https://8.8.8.8:8443/x'],
+    ['https://[2606:4700:4700::1111]:8443/x', 'https://[2606:4700:4700::1111]:8443/x'],
+  ])('the default ports pass: %s → %s', async (url, normalised) => {
+    expect(await check(url)).toEqual({ ok: true, url: normalised });
+  });
+
+  it('the operator narrows the list: a URL without a port is 443, refused when 443 is not listed', async () => {
+    expect(await check('https://8.8.8.8:8443/x', noLookup, [], [8443])).toEqual({
+      ok: true,
+      url: 'https://8.8.8.8:8443/x',
+    });
+    expect(await check('https://8.8.8.8/x', noLookup, [], [8443])).toEqual(
+      refusedPort('https://8.8.8.8/x', 'names no port (so 443)', 'port 8443'),
+    );
+    expect(await check('https://8.8.8.8:9443/x', noLookup, [], [443, 9443])).toMatchObject({ ok: true });
+  });
+
+  it.each([
+    ['https://1.1.1.1:22/', ['1.1.1.1'], 'https://1.1.1.1:22/'],
+    ['https://receiver.internal:9000/hook', ['receiver.internal'], 'https://receiver.internal:9000/hook'],
+    ['http://10.0.0.5:8080/hook', ['10.0.0.5'], 'http://10.0.0.5:8080/hook'],
+  ])('a host in WEBHOOK_ALLOWED_HOSTS may name any port: %s with %j', async (url, allowed, normalised) => {
+    expect(await check(url, noLookup, allowed, [443])).toEqual({ ok: true, url: normalised });
+  });
+
+  it('the refusals that came before stay first: a private address or plain http is told as such', async () => {
+    expect(await check('https://10.0.0.5:22/x')).toEqual(
+      refusedAddress('https://10.0.0.5:22/x', '10.0.0.5 is a private address'),
+    );
+    expect(await check('http://8.8.8.8:22/x')).toEqual(
+      refused('http://8.8.8.8:22/x: must use https (plain http is allowed only to hosts in WEBHOOK_ALLOWED_HOSTS)'),
+    );
   });
 });

@@ -121,6 +121,10 @@ describeOnBackends('webhook store deliveries', (suite) => {
     const first = await two.listDeliveries(owner, endpoint.id, 2, null);
     expect(jobsOf(first)).toEqual(['job-page-4', 'job-page-3']);
     expect(first.endCursor).toEqual(expect.any(String));
+    // Each delivery's own cursor; the page's end is its last delivery's.
+    expect(first.cursors).toHaveLength(2);
+    expect(first.cursors[1]).toBe(first.endCursor);
+    expect(jobsOf(await two.listDeliveries(owner, endpoint.id, 10, first.cursors[0]!))[0]).toBe('job-page-3');
     const second = await two.listDeliveries(owner, endpoint.id, 2, first.endCursor);
     expect(jobsOf(second)).toEqual(['job-page-2', 'job-page-1']);
     // New deliveries at the top do not shift the pages after a cursor.
@@ -132,6 +136,7 @@ describeOnBackends('webhook store deliveries', (suite) => {
 
     expect(await two.listDeliveries(freshOwner(), endpoint.id, 10, null)).toEqual({
       deliveries: [],
+      cursors: [],
       endCursor: null,
     });
     const [claim] = await claimAll(one, endpoint.id, at(20));

@@ -10,10 +10,10 @@ import type { WebhookStore } from '../../webhooks/webhook-store.js';
 export type WebhookSettings = NonNullable<Settings['webhooks']>;
 
 /**
- * The URL policy at registration (src/webhooks/outbound `checkEndpointUrl`: https unless the host is
- * listed in WEBHOOK_ALLOWED_HOSTS, and no loopback, private, link-local, multicast or metadata
- * address, resolved names included): the URL normalised, or why it is refused, in a message that
- * starts with the URL (without any credentials it held).
+ * The URL policy at registration (src/webhooks/outbound `checkEndpointUrl`: https on a port of
+ * WEBHOOK_ALLOWED_PORTS unless the host is listed in WEBHOOK_ALLOWED_HOSTS, and no loopback, private,
+ * link-local, multicast or metadata address, resolved names included): the URL normalised, or why it
+ * is refused, in a message that starts with the URL (without any credentials it held).
  */
 export type CheckEndpointUrl = (url: string) => Promise<
   | { ok: true; url: string }

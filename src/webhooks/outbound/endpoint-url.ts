@@ -1,10 +1,17 @@
 /**
  * The URL policy of webhook endpoints, applied when one is registered (or its URL changed):
- * `https` to a host whose every address is public, or any `http(s)` URL to a host listed in
- * WEBHOOK_ALLOWED_HOSTS. The URL is read as WHATWG URL parsing reads it, which is also how undici
- * reads it when delivering, so the tricks that spell 127.0.0.1 differently (`2130706433`, `0x7f.1`,
- * `[::ffff:7f00:1]`) are already the plain address here. Every delivery checks the addresses again
- * at connect time (webhook-dispatcher.ts): a name may resolve elsewhere later (DNS rebinding).
+ * `https` to a host whose every address is public, on a port listed in WEBHOOK_ALLOWED_PORTS, or
+ * any `http(s)` URL to a host listed in WEBHOOK_ALLOWED_HOSTS. The URL is read as WHATWG URL parsing
+ * reads it, which is also how undici reads it when delivering, so the tricks that spell 127.0.0.1
+ * differently (`2130706433`, `0x7f.1`, `[::ffff:7f00:1]`) are already the plain address here. Every
+ * delivery checks the addresses again at connect time (webhook-dispatcher.ts): a name may resolve
+ * elsewhere later (DNS rebinding).
+ *
+ * The port rule is against port scanning through the gateway: an attempt's recorded error (connection
+ * refused, timed out, the start of an answer) is its owner's to read, and `redeliverWebhook` re-runs
+ * an attempt on demand, so an endpoint on any port of any public host would tell its owner what
+ * listens there, as seen from the gateway's address. Every delivery checks the port again
+ * (send-webhook.ts), so an endpoint registered before the operator narrowed the list is not sent to.
  *
  * A refusal's message starts with the URL (without any credentials it carried) and says what is wrong.
  * A text that cannot be read as an http(s) URL and holds an `@` is not repeated at all: what precedes
@@ -22,9 +29,15 @@ export type EndpointUrlCheck =
   /** `detail`: for the operator's log only (which address a name resolved to), never for the caller. */
   | { ok: false; message: string; detail?: string };
 
-export interface EndpointUrlPolicy {
-  /** WEBHOOK_ALLOWED_HOSTS: reachable over `http` too, and at any address. */
+/** The rules that need no DNS: the operator's allowed hosts and ports. */
+export interface EndpointUrlRules {
+  /** WEBHOOK_ALLOWED_HOSTS: reachable over `http` too, at any address and on any port. */
   allowedHosts: readonly string[];
+  /** WEBHOOK_ALLOWED_PORTS: the ports any other host may be reached on (no port in the URL: 443 for https). */
+  allowedPorts: readonly number[];
+}
+
+export interface EndpointUrlPolicy extends EndpointUrlRules {
   /** Every address of a host name. @default dns.lookup with `all: true` */
   lookup?: ResolveHost;
   /** How long resolving the host may take before the URL is refused. @default 5_000 */
@@ -49,7 +62,7 @@ export type ParsedEndpointUrl = { ok: true; url: URL; allowed: boolean } | { ok:
  * The checks that need no DNS, shared by registration and delivery. The URL comes back normalised:
  * WHATWG serialisation, no fragment, no trailing dot on the host name.
  */
-export function parseEndpointUrl(text: string, allowedHosts: readonly string[]): ParsedEndpointUrl {
+export function parseEndpointUrl(text: string, rules: EndpointUrlRules): ParsedEndpointUrl {
   const url = URL.canParse(text) && text.length <= MAX_URL_LENGTH ? new URL(text) : null;
   if (url === null) {
     const problem =
@@ -75,14 +88,28 @@ export function parseEndpointUrl(text: string, allowedHosts: readonly string[]):
   const host = url.hostname.replace(/\.+$/, '');
   if (host === '') return refuse(url.href, 'has no host name');
   url.hostname = host;
-  const allowed = isAllowedHost(host, allowedHosts);
+  const allowed = isAllowedHost(host, rules.allowedHosts);
   if (!allowed) {
     const problem = hostProblem(host);
     if (problem !== null) return refuse(url.href, `${problem}; webhooks go to public addresses only, ${ALLOWED_HINT}`);
     if (url.protocol === 'http:')
       return refuse(url.href, `must use https (plain http is allowed only to hosts in WEBHOOK_ALLOWED_HOSTS)`);
+    const port = portProblem(url, rules.allowedPorts);
+    if (port !== null) return refuse(url.href, port);
   }
   return { ok: true, url, allowed };
+}
+
+/** Why the URL's port (443 when it names none) may not be used by a host that is not allowed, or null. */
+function portProblem(url: URL, allowedPorts: readonly number[]): string | null {
+  const port = url.port === '' ? 443 : Number(url.port);
+  if (allowedPorts.includes(port)) return null;
+  const named = url.port === '' ? 'names no port (so 443)' : `names port ${port}`;
+  const ports =
+    allowedPorts.length === 0
+      ? 'no port'
+      : `${allowedPorts.length === 1 ? 'port' : 'ports'} ${allowedPorts.join(', ')} only`;
+  return `${named}; webhooks go to ${ports}, ${ALLOWED_HINT} (the operator sets WEBHOOK_ALLOWED_PORTS)`;
 }
 
 /** What is wrong with a host before any DNS: an address literal that is not public, or a localhost name. */
@@ -103,7 +130,7 @@ function hostProblem(host: string): string | null {
  * among public ones is refused: the connection could go to any of them).
  */
 export async function checkEndpointUrl(text: string, policy: EndpointUrlPolicy): Promise<EndpointUrlCheck> {
-  const parsed = parseEndpointUrl(text, policy.allowedHosts);
+  const parsed = parseEndpointUrl(text, policy);
   if (!parsed.ok) return parsed;
   const { url, allowed } = parsed;
   const host = canonicalHost(url.hostname);

@@ -42,6 +42,8 @@ export interface WebhookMessage {
   bodyWaitMs?: number;
   /** WEBHOOK_ALLOWED_HOSTS. */
   allowedHosts: readonly string[];
+  /** WEBHOOK_ALLOWED_PORTS: a URL stored before the operator narrowed them fails its attempts, unsent. */
+  allowedPorts: readonly number[];
   /** createWebhookDispatcher's: it refuses addresses that are not public at connect time. */
   dispatcher: Dispatcher;
 }
@@ -80,7 +82,7 @@ export async function sendWebhook(m: WebhookMessage): Promise<SentOutcome> {
     error,
     durationMs: elapsed(),
   });
-  const parsed = parseEndpointUrl(m.url, m.allowedHosts);
+  const parsed = parseEndpointUrl(m.url, m);
   if (!parsed.ok) return failed(`refused URL: ${parsed.message}`);
   const headers = webhookHeaders(m);
   const deadline = new AbortController();
