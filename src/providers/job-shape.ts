@@ -19,6 +19,16 @@ export const onTogether = (job: JobShape): job is TogetherJobView & { metricsSna
 export const upstreamJobId = (job: JobShape): string => (onTogether(job) ? job.upstreamJobId : job.id);
 
 /**
+ * Whether the job failed and why is not in hand: a failed Together job's message is its last
+ * error-level event, and Together's list (`GET /fine-tunes`) leaves a job's events out, so a listed
+ * failed job says that it failed, not why (Together's job objects have no other error field). Its full
+ * job (`GET /fine-tunes/{id}`) says why: `JobError.message` (src/schema/job.ts) and the webhook watcher
+ * read it then, and only then.
+ */
+export const failureReasonUnread = (job: JobShape): boolean =>
+  onTogether(job) && job.status === 'failed' && (job.error?.message ?? null) === null;
+
+/**
  * The provider's own word for the job's status, as its API sends it: on Together its raw status
  * (`compressing`, `cancel_requested`, …), kept beside the mapped one; on Nscale its wire status, which
  * is the gateway's vocabulary already (`status` as read, lowercase). Read from the job the gateway has

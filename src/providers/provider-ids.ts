@@ -12,6 +12,14 @@ const TOGETHER_PREFIX = 'together:';
 const TOGETHER_OWN_ID = /^(ft|file)-[0-9a-f-]{8,}$/i;
 const OVER_WEBSOCKET = '(over WebSocket, connectionParams.provider)';
 
+/**
+ * Whether `id` has the form of Together's own id of a fine-tune job (`ft-…`, as its API and SDK give
+ * it). Not proof that it is Together's: Nscale's ids are opaque, and could take any form.
+ */
+export function hasTogetherJobForm(id: string): boolean {
+  return TOGETHER_OWN_ID.test(id) && id.toLowerCase().startsWith('ft-');
+}
+
 export function providerOfId(id: string): ProviderName {
   return id.startsWith(TOGETHER_PREFIX) ? 'together' : 'nscale';
 }

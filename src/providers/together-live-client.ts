@@ -60,6 +60,19 @@ function jobTotalsMemory() {
   };
 }
 
+/**
+ * A Together job in full (`GET /fine-tunes/{id}`, its events with it), by its public id and for the
+ * engine's credentials of its account, as the gateway's Together view: what the webhook watcher reads
+ * of a failed job that the list shows without why (`failureReasonUnread`, webhooks/failure-reason.ts).
+ */
+export function togetherFullJob(
+  together: TogetherClient,
+): (creds: Credentials, id: string, opts: CallOptions) => Promise<TogetherJobView> {
+  const client = withPublicIds(together);
+  return async (creds, id, opts) =>
+    togetherJobView(await client.getJob({ token: creds.token }, upstreamId('together', id), opts));
+}
+
 export function togetherLiveClient(together: TogetherClient): LiveClient {
   // Its errors name ids as the gateway gives them out (`together:ft-…`), as the jobs it answers do.
   const client = withPublicIds(together);

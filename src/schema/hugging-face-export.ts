@@ -1,4 +1,6 @@
 import type { HuggingFaceExport } from '../upstream/schemas.js';
+import { upstreamIdOf } from '../resolvers/request-id-of.js';
+import { orUnknownJob } from '../resolvers/unknown-job.js';
 import { exportInputProblems, type ExportArgs } from '../resolvers/validate-export-input.js';
 import { builder } from './builder.js';
 
@@ -47,11 +49,17 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, { input }, ctx) =>
-      ctx.services.client.exportToHuggingFace(
-        ctx.credentials(),
-        String(input.jobId),
-        { userId: input.userId, accessToken: input.accessToken, repositoryId: input.repositoryId },
-        ctx.call,
+      orUnknownJob(
+        ctx,
+        input.jobId,
+        ctx.services.client.exportToHuggingFace(
+          ctx.credentials(),
+          // An id of Together's (`together:…`) is refused before any call, naming the field.
+          upstreamIdOf(ctx, input.jobId, 'jobId'),
+          { userId: input.userId, accessToken: input.accessToken, repositoryId: input.repositoryId },
+          ctx.call,
+        ),
+        'jobId',
       ),
   }),
 }));

@@ -1,6 +1,7 @@
 import { JOB_STATUSES, type JobStatusWire } from '../contract/hyperparameters.js';
 import { checkedJob } from '../resolvers/checked-job.js';
 import { upstreamIdOf } from '../resolvers/request-id-of.js';
+import { orUnknownJob } from '../resolvers/unknown-job.js';
 import { loadAhead } from '../resolvers/per-key-loader.js';
 import { selectedSubfields } from '../resolvers/selected-subfields.js';
 import { MAX_LIST_CALLS } from '../resolvers/job-page.js';
@@ -11,7 +12,13 @@ import { togetherSession } from '../resolvers/together-session.js';
 import { validateTogetherJob } from '../resolvers/validate-together-job.js';
 import { isUpstreamError } from '../upstream/errors.js';
 import type { Job } from '../upstream/schemas.js';
-import { onTogether, providerStatusOf, upstreamJobId, type JobShape } from '../providers/job-shape.js';
+import {
+  failureReasonUnread,
+  onTogether,
+  providerStatusOf,
+  upstreamJobId,
+  type JobShape,
+} from '../providers/job-shape.js';
 import { gatewayStatus, TOGETHER_STATUSES, type TogetherStatus } from '../upstream/together/job-status.js';
 import { BaseModelRef } from './base-model.js';
 import { builder } from './builder.js';
@@ -65,11 +72,26 @@ const PROVIDER_STATUS_TEXT = [
   'Null only from a provider that reports no status word of its own.',
 ].join(' ');
 
-const JobErrorRef = builder.objectRef<NonNullable<Job['error']>>('JobError').implement({
+/**
+ * A job's error; `fullJobId` when its message is to be read from the full job (`failureReasonUnread`:
+ * a failed Together job from Together's list), by the id the request's job loader knows it by.
+ */
+type JobErrorShape = NonNullable<Job['error']> & { fullJobId?: string };
+
+const JobErrorRef = builder.objectRef<JobErrorShape>('JobError').implement({
   description: 'Why a job failed.',
   fields: (t) => ({
     code: t.exposeString('code', { description: "The upstream's code for the failure." }),
-    message: t.exposeString('message', { nullable: true, description: 'What went wrong, when the upstream says.' }),
+    message: t.string({
+      nullable: true,
+      description: 'What went wrong, when the upstream says.',
+      // A listed Together job's from its full job, through the request's job loader: one read per
+      // failed job, shared with a `job(id)` of the same request (and none when that read it already).
+      resolve: async (error, _args, ctx) => {
+        if (error.fullJobId === undefined) return error.message ?? null;
+        return (await ctx.loaders().job.load(error.fullJobId)).error?.message ?? null;
+      },
+    }),
   }),
 });
 
@@ -156,7 +178,8 @@ export const JobRef = builder.objectRef<JobShape>('Job').implement({
       type: JobErrorRef,
       nullable: true,
       description: 'Why the job failed; null unless FAILED.',
-      resolve: (job) => job.error,
+      resolve: (job): JobErrorShape | null | undefined =>
+        job.error && failureReasonUnread(job) ? { ...job.error, fullJobId: upstreamJobId(job) } : job.error,
     }),
     metrics: t.field({
       type: MetricsRef,
@@ -239,7 +262,7 @@ builder.queryFields((t) => ({
         if (selected.has('events')) loadAhead(loaders.events, id);
         if (selected.has('checkpoints')) loadAhead(loaders.checkpoints, id);
       }
-      return loaders.job.load(id);
+      return orUnknownJob(ctx, args.id, loaders.job.load(id));
     },
   }),
 }));
@@ -275,8 +298,13 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, ctx) => {
       const id = upstreamIdOf(ctx, args.id);
       const together = togetherSession(ctx);
-      if (together) return together.client.cancelJob(together.creds, id, ctx.call).then(togetherJobView);
-      return ctx.services.client.cancelJob(ctx.credentials(), id, ctx.call);
+      if (together)
+        return orUnknownJob(
+          ctx,
+          args.id,
+          together.client.cancelJob(together.creds, id, ctx.call).then(togetherJobView),
+        );
+      return orUnknownJob(ctx, args.id, ctx.services.client.cancelJob(ctx.credentials(), id, ctx.call));
     },
   }),
 }));

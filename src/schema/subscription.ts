@@ -5,6 +5,7 @@ import { togetherLiveCredentials } from '../providers/together-live-client.js';
 import type { Credentials } from '../upstream/types.js';
 import { liveSource, unwrap, type LiveItem } from '../resolvers/live-source.js';
 import { upstreamIdOf } from '../resolvers/request-id-of.js';
+import { asUnknownJob } from '../resolvers/unknown-job.js';
 import type { Metrics } from '../upstream/schemas.js';
 import { builder } from './builder.js';
 import { upstreamJobId, type JobShape } from '../providers/job-shape.js';
@@ -67,7 +68,11 @@ builder.subscriptionFields((t) => ({
         const { hub, creds, together } = live(ctx);
         return hub.watchJob(creds, together ? String(args.id) : id, watchOptions(ctx));
       }),
-    resolve: (item: LiveItem<JobSnapshot>, _args, ctx) => toJob(item, ctx, true),
+    resolve: (item: LiveItem<JobSnapshot>, args, ctx) => {
+      // The access check's NOT_FOUND (or the job's, gone meanwhile), in the same words as `job`'s.
+      if ('error' in item) throw asUnknownJob(ctx, args.id, item.error);
+      return toJob(item, ctx, true);
+    },
   }),
   jobsUpdated: t.field({
     type: JobRef,

@@ -23,6 +23,7 @@ import type { OperationGuardParts } from './gateway-plugins.js';
 import { redisRealm } from './redis-realm.js';
 import type { BuiltResponseCache } from './response-cache/build-response-cache.js';
 import { watchTokenOutcomes } from './watch-token-outcomes.js';
+import { togetherFullJob } from '../providers/together-live-client.js';
 import { buildWebhooks } from './build-webhooks.js';
 import { buildDownloadLinks } from './build-downloads.js';
 import { buildGatewayServices } from './build-gateway-services.js';
@@ -109,6 +110,8 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
       now: deps.now ?? Date.now,
       store: deps.webhookStore,
       deliver: deps.webhookDelivery ?? true,
+      // With the client Together's live updates poll through: a failed job's reason, which its list leaves out.
+      ...(together ? { fullJobs: { together: togetherFullJob(together.client) } } : {}),
     });
     if (webhooks) stops.push(() => webhooks.close());
     services.webhooks = webhooks?.services ?? null;

@@ -11,20 +11,23 @@
  * deletions) and at once after a change made here (`refresh`). A stream the upstream ends with
  * UNAUTHENTICATED or FORBIDDEN pauses its endpoint with the reason; any other end is retried at the
  * next rescan.
+ *
+ * A failed job whose list entry does not say why (Together's: failure-reason.ts) is read in full
+ * before its move is recorded, and only when the move sends the endpoint an event (`recordSeen`).
  */
 import type { Logger } from 'pino';
 import type { LiveUpdates } from '../live/hub.js';
-import type { JobSnapshot } from '../live/snapshot.js';
 import type { ProviderName } from '../providers/provider-name.js';
 import { togetherLiveCredentials } from '../providers/together-live-client.js';
-import type { JobShape } from '../providers/job-shape.js';
+import { failureReasonUnread, type JobShape } from '../providers/job-shape.js';
 import { outageLog, type OutageMessages } from '../telemetry/outage-log.js';
 import { isUpstreamError } from '../upstream/errors.js';
 import type { Credentials } from '../upstream/types.js';
 import { eventsOfMove } from './events.js';
+import { failureReasons, type FailureReasons, type FullJobRead } from './failure-reason.js';
 import { pausedReason } from './paused-reason.js';
 import { webhookBody } from './payload.js';
-import type { EndpointSecrets, SeenJob, StoredEndpoint, WebhookStore } from './webhook-store.js';
+import type { EndpointSecrets, SeenJob, StoredDelivery, StoredEndpoint, WebhookStore } from './webhook-store.js';
 
 export interface WebhookWatcherOptions {
   store: WebhookStore;
@@ -37,6 +40,11 @@ export interface WebhookWatcherOptions {
   onDeliveries?: () => void;
   /** Told when an endpoint is paused (metrics). */
   onPaused?: () => void;
+  /**
+   * Each provider's read of a job in full, for a failed job its list shows without why
+   * (`failureReasonUnread`: Together's). Without one, such a job's events say `message: null`.
+   */
+  fullJobs?: Partial<Record<ProviderName, FullJobRead>>;
 }
 
 export interface WebhookWatcher {
@@ -66,8 +74,7 @@ function engineCredentials(endpoint: WatchedEndpoint): Credentials {
   return { token, organizationId: organizationId ?? endpoint.ownerKey };
 }
 
-export function seenJob(provider: ProviderName, snapshot: JobSnapshot, at: Date): SeenJob {
-  const job = snapshot.job as JobShape;
+export function seenJob(provider: ProviderName, job: JobShape, at: Date): SeenJob {
   return {
     jobId: job.id,
     status: job.status,
@@ -77,6 +84,55 @@ export function seenJob(provider: ProviderName, snapshot: JobSnapshot, at: Date)
         body: webhookBody(type, provider, job, previous, at),
       })),
   };
+}
+
+/** Thrown from `SeenJob.bodies` to roll a move back: its events need the job's failure reason first. */
+class ReasonFirst extends Error {}
+
+/**
+ * What the watch of `endpoint` does with a snapshot: `store.recordJob`. A failed job whose list entry
+ * does not say why is first recorded with bodies that roll the move back when it sends the endpoint an
+ * event (the store compares with the status it holds, under its lock: a job seen failed before, or
+ * seen again at each watch's start, costs no read); then its full job is read and the move recorded
+ * with its reason. A read that fails does not lose the move: it is recorded with `message: null`,
+ * since the job, failed for good, never shows in another snapshot that would record it again (unless
+ * the watch is closing: its move stays unrecorded, for the next watch's first snapshot to record).
+ */
+async function recordSeen(
+  deps: Pick<WebhookWatcherOptions, 'store' | 'now' | 'logger'> & { reasons: FailureReasons },
+  endpoint: WatchedEndpoint,
+  job: JobShape,
+  stopped: () => boolean,
+): Promise<StoredDelivery[]> {
+  const { store, now, logger, reasons } = deps;
+  const seen = seenJob(endpoint.provider, job, new Date(now()));
+  if (!failureReasonUnread(job) || !reasons.readable(endpoint.provider))
+    return store.recordJob(endpoint, seen, new Date(now()));
+  const wanted = new Set(endpoint.events);
+  const unlessSent: SeenJob = {
+    ...seen,
+    bodies(previous) {
+      const bodies = seen.bodies(previous);
+      if (bodies.some(({ type }) => wanted.has(type))) throw new ReasonFirst();
+      return bodies;
+    },
+  };
+  try {
+    return await store.recordJob(endpoint, unlessSent, new Date(now()));
+  } catch (error) {
+    if (!(error instanceof ReasonFirst)) throw error;
+  }
+  let full = job;
+  try {
+    full = await reasons.withReason(endpoint, engineCredentials(endpoint), job);
+  } catch (error) {
+    if (stopped()) throw error;
+    logger.warn(
+      { endpointId: endpoint.id, jobId: job.id, err: error },
+      "reading a failed job in full failed: its webhooks go out without the failure's message",
+    );
+  }
+  return store.recordJob(endpoint, seenJob(endpoint.provider, full, new Date(now())), new Date(now()));
 }
 
 const SCAN_OUTAGE: OutageMessages = {
@@ -110,18 +166,18 @@ export function createWebhookWatcher(options: WebhookWatcherOptions): WebhookWat
   const { store, hubs, now, logger } = options;
   const watches = new Map<string, Watch>();
   let closed = false;
+  // Ends the full reads in flight at close (a read is shared by the watches of an owner's endpoints).
+  const closing = new AbortController();
+  const recording = { store, now, logger, reasons: failureReasons(options.fullJobs ?? {}, closing.signal) };
 
   async function follow(endpoint: WatchedEndpoint, hub: LiveUpdates, signal: AbortSignal): Promise<void> {
     const followed = await unfinished(store, logger, endpoint);
     if (signal.aborted || closed) return;
     const stream = hub.watchJobs(engineCredentials(endpoint), {}, { signal, follow: followed });
+    const stopped = () => signal.aborted || closed;
     try {
       for await (const snapshot of stream) {
-        const inserted = await store.recordJob(
-          endpoint,
-          seenJob(endpoint.provider, snapshot, new Date(now())),
-          new Date(now()),
-        );
+        const inserted = await recordSeen(recording, endpoint, snapshot.job as JobShape, stopped);
         if (inserted.length > 0) options.onDeliveries?.();
       }
     } catch (error) {
@@ -186,6 +242,7 @@ export function createWebhookWatcher(options: WebhookWatcherOptions): WebhookWat
     watchedCount: () => watches.size,
     async close() {
       closed = true;
+      closing.abort();
       clearInterval(timer);
       await tail;
       const all = [...watches.values()];

@@ -137,11 +137,35 @@ describe('errors', () => {
       errors: [
         {
           message:
-            'Content-Type text/plain is not supported: send application/json (a GraphQL request) or multipart/form-data (a GraphQL multipart upload).',
+            'Content-Type text/plain is not supported: send application/json or application/graphql+json (a GraphQL ' +
+            'request as JSON), application/graphql (the document alone), application/x-www-form-urlencoded (the ' +
+            'request as form fields) or multipart/form-data (a GraphQL multipart upload).',
           extensions: { code: 'BAD_USER_INPUT' },
         },
       ],
     });
+  });
+
+  it('every content type the 415 names is one the endpoint takes', async () => {
+    const query = '{ __typename }';
+    const multipart = new FormData();
+    multipart.set('operations', JSON.stringify({ query }));
+    multipart.set('map', '{}');
+    const bodies: Array<[string | null, BodyInit]> = [
+      ['application/json', JSON.stringify({ query })],
+      ['application/graphql+json', JSON.stringify({ query })],
+      ['application/graphql', query],
+      ['application/x-www-form-urlencoded', `query=${encodeURIComponent(query)}`],
+      [null, multipart], // multipart/form-data with its boundary, set by fetch
+    ];
+    for (const [type, body] of bodies) {
+      const response = await stack.gateway.yoga.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: type === null ? {} : { 'content-type': type },
+        body,
+      });
+      expect([type, response.status, await response.json()]).toEqual([type, 200, { data: { __typename: 'Query' } }]);
+    }
   });
 
   it('a mutation over GET is refused with 405 and BAD_USER_INPUT', async () => {

@@ -28,7 +28,20 @@ async function gql(query: string, headers: Record<string, string>, variables?: o
   return { status: response.status, ...((await response.json()) as object) };
 }
 
+/** The errors of a subscription's one and last event, read over SSE. */
+async function subscriptionErrors(query: string, headers: Record<string, string>, variables: object): Promise<unknown> {
+  const response = await stack.gateway.yoga.fetch('http://localhost/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const events = (await response.text()).split('\n').filter((line) => line.startsWith('data: {'));
+  expect(events).toHaveLength(1);
+  return (JSON.parse(events[0]!.slice('data: '.length)) as { errors?: unknown }).errors;
+}
+
 const TOGETHER = { authorization: 'Bearer demo-token', 'x-provider': 'together' };
+const HF_TOKEN = `hf_${'a'.repeat(34)}`;
 const MODELS = '{ baseModels { provider id name contextLength trainingPrecision } }';
 
 describe('providers', () => {
@@ -87,7 +100,74 @@ describe('providers', () => {
         extensions: { code: 'BAD_USER_INPUT', field: 'id' },
       }),
     ]);
+    // The export names its job in `jobId`: refused alike, naming that field.
+    const exported = await gql(
+      'mutation($i: ExportJobToHuggingFaceInput!) { exportJobToHuggingFace(input: $i) { id } }',
+      headersFor(DEMO),
+      { i: { jobId: 'together:ft-1', userId: 'alice', repositoryId: 'alice/adapter', accessToken: HF_TOKEN } },
+    );
+    expect(exported.errors).toEqual([
+      expect.objectContaining({
+        message:
+          'jobId: "together:ft-1" is an id of provider together, and this request is for provider nscale: send it ' +
+          'with X-Provider: together (over WebSocket, connectionParams.provider)',
+        extensions: { code: 'BAD_USER_INPUT', field: 'jobId' },
+      }),
+    ]);
     expect(stack.calls()).toEqual({});
+    expect(togetherCalls()).toEqual({});
+  });
+
+  it('answers an unknown job NOT_FOUND in the same words on both providers, naming the argument', async () => {
+    const nscale = { provider: 'nscale', headers: headersFor(DEMO), id: 'job-0123456789abcdef' };
+    const together = {
+      provider: 'together',
+      headers: TOGETHER,
+      id: 'together:ft-00000000-0000-4000-8000-000000000000',
+    };
+    for (const { provider, headers, id } of [nscale, together]) {
+      const expected = {
+        message: `id: "${id}" is not one of your jobs on provider ${provider} (see jobs)`,
+        extensions: { code: 'NOT_FOUND', field: 'id' },
+      };
+      for (const query of [
+        'query($id: ID!) { job(id: $id) { id } }',
+        'mutation($id: ID!) { cancelJob(id: $id) { id } }',
+      ])
+        expect((await gql(query, headers, { id })).errors, `${provider}: ${query}`).toEqual([
+          expect.objectContaining(expected),
+        ]);
+      expect(
+        await subscriptionErrors('subscription($id: ID!) { jobUpdated(id: $id) { id } }', headers, { id }),
+      ).toEqual([expect.objectContaining(expected)]);
+    }
+    const exported = await gql(
+      'mutation($i: ExportJobToHuggingFaceInput!) { exportJobToHuggingFace(input: $i) { id } }',
+      headersFor(DEMO),
+      { i: { jobId: nscale.id, userId: 'alice', repositoryId: 'alice/adapter', accessToken: HF_TOKEN } },
+    );
+    expect(exported.errors).toEqual([
+      expect.objectContaining({
+        message: `jobId: "${nscale.id}" is not one of your jobs on provider nscale (see jobs)`,
+        extensions: { code: 'NOT_FOUND', field: 'jobId' },
+      }),
+    ]);
+  });
+
+  it("answers an id of Together's own form on Nscale NOT_FOUND, saying how a Together job is sent", async () => {
+    // Nscale's ids are opaque: only Nscale's answer says the job is not there; the form then says whose it looks.
+    const id = 'ft-7dc96862-1f0e-4a54-9c1e-3c0e8b5e4f10';
+    const { errors } = await gql('mutation($id: ID!) { cancelJob(id: $id) { id } }', headersFor(DEMO), { id });
+    expect(errors).toEqual([
+      expect.objectContaining({
+        message:
+          `id: "${id}" is not one of your jobs on provider nscale (see jobs); it has the form of Together's own job ` +
+          'ids: a Together job is sent with X-Provider: together (over WebSocket, connectionParams.provider), as ' +
+          `the gateway gives it out: "together:${id}"`,
+        extensions: { code: 'NOT_FOUND', field: 'id' },
+      }),
+    ]);
+    expect(stack.calls()).toEqual({ 'POST /jobs/{id}/cancel': 1 });
     expect(togetherCalls()).toEqual({});
   });
 

@@ -43,7 +43,7 @@ describe('jobUpdated over WebSocket', () => {
       const refused = subscribeWs(client, WATCH, { id: job.id });
       await refused.done;
       expect(refused.events).toEqual([
-        { data: null, errors: [expect.objectContaining({ extensions: { code: 'NOT_FOUND' } })] },
+        { data: null, errors: [expect.objectContaining({ extensions: { code: 'NOT_FOUND', field: 'id' } })] },
       ]);
       const ok = await new Promise((resolve, reject) =>
         client.subscribe({ query: '{ baseModels { id } }' }, { next: resolve, error: reject, complete: () => {} }),

@@ -71,7 +71,7 @@ describe('subscription groups', () => {
     const intruder = subscribeWs(client(OTHER), WATCH, { id: job.id });
     await intruder.done;
     expect(intruder.events).toEqual([
-      { data: null, errors: [expect.objectContaining({ extensions: { code: 'NOT_FOUND' } })] },
+      { data: null, errors: [expect.objectContaining({ extensions: { code: 'NOT_FOUND', field: 'id' } })] },
     ]);
     owner.unsubscribe();
   });

@@ -12,6 +12,9 @@
  * - `totalPriceUsd`: Together's `total_price` is an integer count of nanodollars (the spec types it
  *   `integer`; Together's Python SDK converts it with `price / 1_000_000_000`), read here in US
  *   dollars. The price estimate, by contrast, is in dollars on the wire (`wire-job-reads.ts`).
+ * - `error.message`: the last error-level event's (a `job_error`); Together's job objects have no
+ *   other error field. The list's jobs have no events, so a listed failed job's is null here: who
+ *   shows it reads the full job then (`failureReasonUnread` in src/providers/job-shape.ts).
  * - `trainingSteps`: the latest `total_steps` of the job's events (only the full job has them);
  *   Together sends 0 until the training has started, read as unknown (null). With the metrics'
  *   latest step it gives the share done and the pace (`withJobTotals` in `wire-job-reads.ts`).
