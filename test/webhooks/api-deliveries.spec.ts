@@ -124,10 +124,22 @@ describe('webhookDeliveries', () => {
     // The new ones are read from the top.
     const top = (await page(3)).data!.webhookDeliveries;
     expect(top.edges.map((e: any) => e.node.jobId)).toEqual(['late-1', 'late-0', 'job-24']);
-    // A cursor of the first form (a count from the newest, given before this change) is still read, as it counted.
+    // The form the release before wrote and reads (rolling upgrades, rollbacks): after this delivery, none skipped.
+    const [version, storeCursor, skip] = JSON.parse(Buffer.from(newest.cursor, 'base64url').toString('utf8'));
+    expect([version, typeof storeCursor, skip]).toEqual([1, 'string', 0]);
+    // An edge cursor the release before gave a first page counted from the newest: refused, not read where it now points.
     const counted = Buffer.from(JSON.stringify([1, null, 3])).toString('base64url');
-    const old = (await page(2, counted)).data!.webhookDeliveries;
-    expect(old.edges.map((e: any) => e.node.jobId)).toEqual(['job-23', 'job-22']);
+    const refused = await page(2, counted);
+    expect(refused.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(
+        /^after: this cursor counts deliveries from the newest .* read the first page again/,
+      ),
+      extensions: { code: 'BAD_USER_INPUT', field: 'after' },
+    });
+    // Its endCursors (after a delivery, a count past it) stay where they were.
+    const past = Buffer.from(JSON.stringify([1, storeCursor, 2])).toString('base64url');
+    const fromPast = (await page(2, past)).data!.webhookDeliveries;
+    expect(fromPast.edges.map((e: any) => e.node.jobId)).toEqual(['job-21', 'job-20']);
   });
 });
 

@@ -1,15 +1,17 @@
 /**
  * The deliveries of an endpoint as a Relay connection, newest first, over the store's own paging
- * (`listDeliveries`). Each edge's cursor is the store's cursor of that delivery (its insertion
- * sequence, which only grows): reading after it starts after that very delivery, however many arrived
- * at the top since. Opaque to clients; anything else is BAD_USER_INPUT naming `after`.
+ * (`listDeliveries`). A cursor is where a page starts: after the store's cursor of a delivery (its
+ * insertion sequence, which only grows), and how many after it were read already. Each edge's cursor
+ * names its own delivery, so reading after it starts after that very delivery however many arrived at
+ * the top since. Opaque to clients: base64url of a small versioned JSON array, the form the release
+ * before wrote too, so that both read each other's during a rolling upgrade or a rollback; anything
+ * else is BAD_USER_INPUT naming `after`.
  *
- * Cursors of the first form (version 1: where a page began and how many of it were read) are still
- * read, as they were, for a client holding one across an upgrade: they counted from the newest, so
- * they shifted as deliveries arrived (a trial paged back onto deliveries already read).
+ * The release before gave the edges of a first page (all but its last) a count from the newest
+ * delivery instead, which moved as deliveries arrived (a trial paged back onto deliveries already
+ * read): such a cursor is refused, with what to do, rather than read where it may now point.
  */
 import { badUserInput } from '../../errors/bad-user-input.js';
-import { isDeliveryCursor } from '../../webhooks/store/delivery-cursor.js';
 import type { StoredDelivery, WebhookOwner, WebhookStore } from '../../webhooks/webhook-store.js';
 
 /** The largest page `first` may ask for. */
@@ -22,19 +24,20 @@ export interface DeliveryConnection {
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
 
-/** Where a page starts: after the store's cursor `after` (null: the newest), `skip` more skipped (version 1 only). */
+/** Where a page starts: after the store's cursor `after` (null: the newest), `skip` more skipped. */
 interface Position {
-  /** The store's cursor a page began at; null for the first page. */
+  /** The store's cursor of the delivery before; null for the first page. */
   after: string | null;
-  /** How many deliveries after it were already read. */
+  /** How many deliveries after it were already read (0 in the cursors given now). */
   skip: number;
 }
 
 const VERSION = 1;
 const MAX_CURSOR_LENGTH = 2_048;
 
+const encode = (p: Position) => Buffer.from(JSON.stringify([VERSION, p.after, p.skip]), 'utf8').toString('base64url');
+
 function decode(raw: string): Position {
-  if (raw.length <= MAX_CURSOR_LENGTH && isDeliveryCursor(raw)) return { after: raw, skip: 0 };
   let value: unknown;
   try {
     value =
@@ -47,8 +50,16 @@ function decode(raw: string): Position {
   if (Array.isArray(value) && value.length === 3) {
     const [version, after, skip] = value as unknown[];
     if (version === VERSION && (after === null || typeof after === 'string'))
-      if (Number.isSafeInteger(skip) && (skip as number) >= 0 && (skip as number) <= MAX_DELIVERY_PAGE)
+      if (Number.isSafeInteger(skip) && (skip as number) >= 0 && (skip as number) <= MAX_DELIVERY_PAGE) {
+        if (after === null && skip !== 0)
+          throw badUserInput(
+            'after',
+            'after: this cursor counts deliveries from the newest (an earlier release gave it), and new ' +
+              'deliveries may have moved what it points at: read the first page again, or continue from a ' +
+              "page's endCursor",
+          );
         return { after, skip: skip as number };
+      }
   }
   const quoted = raw.length <= 64 ? JSON.stringify(raw) : `a string of ${raw.length} characters`;
   throw badUserInput('after', `after: ${quoted} is not a cursor of this connection (use a page's endCursor)`);
@@ -67,7 +78,10 @@ export async function deliveryConnection(
   const page = await store.listDeliveries(owner, endpointId, start.skip + first, start.after);
   const deliveries = page.deliveries.slice(start.skip);
   const cursors = page.cursors.slice(start.skip);
-  const edges = deliveries.map((delivery, i) => ({ node: { ...delivery, owner }, cursor: cursors[i]! }));
+  const edges = deliveries.map((delivery, i) => ({
+    node: { ...delivery, owner },
+    cursor: encode({ after: cursors[i]!, skip: 0 }),
+  }));
   return {
     edges,
     pageInfo: {

@@ -10,11 +10,6 @@ export function encodeDeliveryCursor(seq: string | number | bigint): string {
   return Buffer.from(`${PREFIX}${String(seq)}`, 'utf8').toString('base64url');
 }
 
-/** Whether `cursor` is one of ours by its form (its sequence is checked by decodeDeliveryCursor). */
-export function isDeliveryCursor(cursor: string): boolean {
-  return /^[\w-]+$/.test(cursor) && Buffer.from(cursor, 'base64url').toString('utf8').startsWith(PREFIX);
-}
-
 /** The sequence the cursor names, as decimal text; a coded BAD_USER_INPUT when it is not one of ours. */
 export function decodeDeliveryCursor(cursor: string): string {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
