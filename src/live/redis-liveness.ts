@@ -3,7 +3,9 @@
  * died (`kill -9`, a lost host) within about one poll interval instead of the lease's lifetime.
  *
  * Each instance keeps ONE heartbeat key, `SET <prefix>alive:{instances}:<id> 1 PX heartbeatMs`,
- * refreshed every third of `heartbeatMs`, from its first lease claim until it closes (then deleted).
+ * refreshed every third of `heartbeatMs`, from its first lease claim until it closes (then set to
+ * `stopped` until it expires: its watchers take over at once, as from a dead one, without a warning,
+ * since a shutdown is no failure; a release before read only whether the key was there).
  * A poller that fails to take a lease watches the holder's instance (named in the lease value); one
  * timer per instance reads every watched instance's key in one MGET every sixth of `heartbeatMs`,
  * and tells the watchers of an instance whose key is gone, which then take the lease over at once
@@ -37,7 +39,7 @@ export interface RedisLiveness {
   start(): Promise<void>;
   /** Calls `onDead` once, when `instanceId`'s heartbeat is found missing. Returns the function that stops watching. */
   watch(instanceId: string, onDead: () => void): () => void;
-  /** Stops the timers and deletes this instance's heartbeat. */
+  /** Stops the timers and marks this instance's heartbeat stopped. */
   close(): Promise<void>;
 }
 
@@ -46,6 +48,9 @@ export function instanceOfLease(value: string): string {
   const colon = value.lastIndexOf(':');
   return colon < 0 ? value : value.slice(0, colon);
 }
+
+/** The heartbeat's value once its instance has shut down (a live one's is `1`). */
+const STOPPED = 'stopped';
 
 export function createRedisLiveness(opts: RedisLivenessOptions): RedisLiveness {
   const { redis, logger } = opts;
@@ -59,9 +64,9 @@ export function createRedisLiveness(opts: RedisLivenessOptions): RedisLiveness {
       watchers.close();
       if (heartbeat.close())
         await redis
-          .del(keyOf(opts.instanceId))
+          .set(keyOf(opts.instanceId), STOPPED, 'PX', opts.heartbeatMs)
           .catch((error: unknown) =>
-            logger.warn({ err: error }, 'live updates: could not delete the heartbeat; it will expire'),
+            logger.warn({ err: error }, 'live updates: could not mark the heartbeat stopped; it will expire'),
           );
     },
   };
@@ -151,13 +156,17 @@ function createDeathWatch(opts: RedisLivenessOptions, keyOf: (instanceId: string
       const beats = await redis.mget(...instances.map(keyOf));
       checks.succeeded();
       instances.forEach((instanceId, i) => {
-        if (beats[i] !== null) return;
+        const beat = beats[i];
+        if (beat !== null && beat !== STOPPED) return;
         const callbacks = watchers.get(instanceId);
         watchers.delete(instanceId);
-        logger.warn(
-          { instance: instanceId },
-          'live updates: an instance stopped heartbeating; taking over its poll leases',
-        );
+        if (beat === STOPPED)
+          logger.debug({ instance: instanceId }, 'live updates: an instance shut down; taking over its poll leases');
+        else
+          logger.warn(
+            { instance: instanceId },
+            'live updates: an instance stopped heartbeating; taking over its poll leases',
+          );
         for (const callback of callbacks ?? []) callback();
       });
     } catch (error) {

@@ -152,4 +152,31 @@ describe.skipIf(!REDIS)(`failover between instances on Redis${REDIS_SKIP_REASON}
     await until(() => published.length === 4, 'the terminal state on the channel');
     expect(published.slice(3)).toEqual([onA.events.at(-1)!.version]);
   });
+
+  it('takes over from a holder that shut down, with no warning: a shutdown is no failure (operator trial)', async () => {
+    const job = await stack.createJob();
+    stack.at(job, 0.5);
+    const leaseKey = `${keyPrefix}lease:{job:demo-org:${encodeURIComponent(job.id)}}`;
+    const a = instance('a');
+    const onA = read(a.hub.watchJob(DEMO, job.id));
+    await until(() => onA.events.length === 1, 'a to poll');
+    const b = instance('b');
+    const onB = read(b.hub.watchJob(DEMO, job.id));
+    await until(() => onB.events.length === 1 && b.clock.pendingTimers() === 3, 'b to wait as a standby, watching a');
+
+    await a.hub.close();
+    expect(await admin.get(`${keyPrefix}alive:{instances}:a`)).toBe('stopped');
+    // B's next check finds A stopped and takes the lease at once, as from a dead holder.
+    b.clock.advance(CHECK_MS);
+    await eventually(
+      async () => ((await admin.get(leaseKey))?.startsWith('b:') ? true : undefined),
+      5_000,
+      'b to hold',
+    );
+    stack.at(job, 1.5);
+    b.clock.advance(INTERVAL_MS);
+    await onB.finished;
+    expect(onB.statuses().at(-1)).toBe('completed');
+    expect([...a.logs, ...b.logs]).toEqual([]);
+  });
 });
