@@ -199,7 +199,7 @@ function JobActions(props: {
               {busy ? 'Cancelling…' : 'Cancel the job for good'}
             </button>
             <button type="button" class="secondary" disabled={busy} onClick={() => setConfirming(false)}>
-              Keep it running
+              {job.status === 'RUNNING' ? 'Keep it running' : 'Keep the job'}
             </button>
           </>
         ) : null}

@@ -126,7 +126,7 @@ function summaryOf(points: readonly LossPoint[], totalSteps: number | null, best
 function LossTable({ points }: { points: readonly LossPoint[] }) {
   return (
     <details>
-      <summary>Losses as a table ({points.length} steps)</summary>
+      <summary>Losses as a table ({points.length === 1 ? '1 step' : `${points.length} steps`})</summary>
       <div class="table-wrap">
         <table>
           <thead>

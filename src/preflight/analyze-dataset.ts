@@ -65,6 +65,9 @@ const usd = (n: number): string => `$${n.toFixed(2)}`;
 // Together bills to the micro-dollar: a small job's fraction of a cent is shown as such.
 const microUsd = (n: number): string => `$${Number(n.toFixed(6))}`;
 const thousands = (n: number): string => n.toLocaleString('en-US');
+/** Cents, and below a cent two significant digits ($0.00095): a small job's price is not "$0.00". */
+const fine = (n: number): string =>
+  n === 0 || n >= 0.01 ? usd(n) : `$${n.toFixed(Math.min(10, Math.ceil(-Math.log10(n)) + 1))}`;
 
 /**
  * What the price leaves unsaid when a file as it stands would be refused by the upload: its rows at
@@ -89,7 +92,7 @@ function explain(cost: Omit<CostReport, 'explanation'>, split: SplitReport, mini
     `training tokens + ${cost.nEvals} evaluation${cost.nEvals === 1 ? '' : 's'} × ` +
     `${thousands(split.validationTokens)} validation tokens = ${thousands(cost.tokens)} tokens`;
   const raw = (cost.tokens * cost.pricePerMillionTokens) / 1_000_000;
-  const exact = minimumUsd === 0 ? microUsd : usd;
+  const exact = minimumUsd === 0 ? microUsd : fine;
   const priced = `${parts} × ${usd(cost.pricePerMillionTokens)} per million tokens = ${exact(raw)}`;
   return cost.minimumApplied ? `${priced}, below the ${usd(minimumUsd)} minimum per job: ${usd(cost.cost)}` : priced;
 }

@@ -122,9 +122,9 @@ describe.skipIf(!CHROMIUM)(`dashboard across a gateway restart${SKIP_REASON}`, (
     await live.filter({ hasText: 'Live: updates as the job changes.' }).waitFor();
     expect(await page.getByTestId('job-status').textContent()).toBe('Queued');
 
-    // Cancel asks first: the first click cancels nothing, and "Keep it running" backs out.
+    // Cancel asks first: the first click cancels nothing, and "Keep the job" (a queued one runs not yet) backs out.
     await page.getByRole('button', { name: 'Cancel job' }).click();
-    await page.getByRole('button', { name: 'Keep it running' }).click();
+    await page.getByRole('button', { name: 'Keep the job' }).click();
     await page.getByRole('button', { name: 'Cancel job' }).click();
     await page.getByRole('button', { name: 'Cancel the job for good' }).waitFor();
     expect((await first.client.getJob(DEMO, job.id)).status).toBe('queued');
