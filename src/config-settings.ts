@@ -10,12 +10,12 @@ import { PROVIDER_NAMES, type ProviderName } from './providers/provider-name.js'
 /** Demo tenant of the embedded simulator. */
 export const DEMO_CREDENTIALS = { token: 'demo-token', organizationId: 'demo-org' } as const;
 
-type Upstream = { kind: 'embedded'; jobSeconds: number } | { kind: 'remote'; baseUrl: string };
+type Upstream = { kind: 'embedded'; jobSeconds: number; failureRate: number } | { kind: 'remote'; baseUrl: string };
 
 function upstreamOf(e: Env): Upstream {
   return e.NSCALE_API_URL
     ? { kind: 'remote', baseUrl: e.NSCALE_API_URL.replace(/\/+$/, '') }
-    : { kind: 'embedded', jobSeconds: e.SIMULATOR_JOB_SECONDS };
+    : { kind: 'embedded', jobSeconds: e.SIMULATOR_JOB_SECONDS, failureRate: e.SIMULATOR_FAILURE_RATE };
 }
 
 /**
@@ -48,7 +48,10 @@ export interface TogetherSetting {
 /** Together, when enabled: with no URL set at all, on its embedded simulator beside Nscale's. */
 function togetherOf(e: Env): TogetherSetting | null {
   if (!e.NSCALE_API_URL && !e.TOGETHER_API_URL)
-    return { upstream: { kind: 'embedded', jobSeconds: e.SIMULATOR_JOB_SECONDS }, fallbackToken: TOGETHER_DEMO_KEY };
+    return {
+      upstream: { kind: 'embedded', jobSeconds: e.SIMULATOR_JOB_SECONDS, failureRate: e.SIMULATOR_FAILURE_RATE },
+      fallbackToken: TOGETHER_DEMO_KEY,
+    };
   if (!e.TOGETHER_API_URL) return null;
   // config.ts's rules guarantee the key when single-tenant.
   const fallbackToken = e.GATEWAY_SINGLE_TENANT ? e.TOGETHER_API_KEY! : null;

@@ -32,6 +32,7 @@ import {
   seconds,
 } from './env-values.js';
 import { DEFAULT_INTERVALS } from './live/options.js';
+import { SIMULATOR_FAILURE_RATE } from './simulator/failure-rate.js';
 import { SIMULATOR_JOB_SECONDS } from './simulator/job-seconds.js';
 import { UPSTREAM_DEFAULTS } from './upstream/options.js';
 
@@ -95,6 +96,7 @@ export const settingVariables = z.object({
       '(`NSCALE_API_URL` or `TOGETHER_API_URL`) and the credentials of each one enabled.',
   ),
   SIMULATOR_JOB_SECONDS,
+  SIMULATOR_FAILURE_RATE,
   TOGETHER_API_URL: about(
     upstreamUrl.optional(),
     "Base URL of Together AI's API, up to `/v1` (the real one is `https://api.together.xyz/v1`). " +

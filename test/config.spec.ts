@@ -6,7 +6,7 @@ describe('loadConfig', () => {
   it('defaults to the embedded simulator, serving the demo tenant to callers without credentials', () => {
     const config = loadConfig({});
     expect(config.port).toBe(4000);
-    expect(config.upstream).toEqual({ kind: 'embedded', jobSeconds: 30 });
+    expect(config.upstream).toEqual({ kind: 'embedded', jobSeconds: 30, failureRate: 0 });
     expect(config.fallbackCredentials).toEqual({ token: 'demo-token', organizationId: 'demo-org' });
     expect(config.redisUrl).toBeNull();
   });

@@ -43,6 +43,7 @@ export async function embeddedSimulator(settings: Settings, deps: GatewayDeps): 
     port: 0,
     host: '127.0.0.1',
     jobSeconds: settings.upstream.jobSeconds,
+    failureRate: settings.upstream.failureRate,
     maxUploadBytes: settings.maxUploadBytes,
     ...deps.simulator,
   });
@@ -70,6 +71,7 @@ export async function togetherBackend(
       port: 0,
       host: '127.0.0.1',
       jobSeconds: together.upstream.jobSeconds,
+      failureRate: together.upstream.failureRate,
       ...deps.togetherSimulator,
       maxUploadBytes,
     });

@@ -14,6 +14,7 @@ import pino from 'pino';
 import { z } from 'zod';
 import { faultOptionsSchema } from './faults.js';
 import { startSimulator, type Simulator } from './index.js';
+import { SIMULATOR_FAILURE_RATE } from './failure-rate.js';
 import { SIMULATOR_JOB_SECONDS } from './job-seconds.js';
 import { publicOriginSchema } from './options.js';
 import { startTogetherFromEnv } from './together/main-together.js';
@@ -35,7 +36,7 @@ const envSchema = z.object({
   SIMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(4010),
   SIMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
   SIMULATOR_JOB_SECONDS,
-  SIMULATOR_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
+  SIMULATOR_FAILURE_RATE,
   SIMULATOR_JWT_SECRET: z.string().min(1).optional(),
   SIMULATOR_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().optional(),
   SIMULATOR_DOWNLOAD_TTL_SECONDS: z.coerce.number().positive().optional(),
