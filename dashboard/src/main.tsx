@@ -68,6 +68,9 @@ function App() {
   };
   // Credentials are kept per provider: the switch checks access again with the new provider's.
   const switchProvider = (provider: ProviderName) => {
+    // A job is one provider's: its page cannot show it on the other (it answered with the gateway's
+    // refusal of a mixed id: dashboard trial). The jobs list of the provider picked is what follows.
+    if (route.page === 'job') location.hash = '#/jobs';
     saveProvider(provider);
     setPicked(provider);
     resetSubscriptions();

@@ -3,7 +3,8 @@
  * jobs, and a status filter nothing matches, say so (not "Waiting for the job list…" forever); user
  * strings with bidi controls (U+202E) stay inside themselves instead of turning the page's own words
  * around them; the Datasets page is usable on a 375 px screen; and credentials a gateway with default
- * ones refused can be forgotten from the sign-in form.
+ * ones refused can be forgotten from the sign-in form. Switching provider on a job's page leads to the
+ * other provider's jobs list, not to a refusal of the first provider's job id.
  */
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -162,6 +163,22 @@ describe.skipIf(!CHROMIUM)(`dashboard pages${SKIP_REASON}`, () => {
     await page.getByRole('button', { name: "Use the gateway's defaults" }).click();
     await page.getByRole('heading', { name: 'Jobs' }).waitFor();
     expect(await page.evaluate(() => sessionStorage.getItem('fine-tuning-dashboard.credentials'))).toBeNull();
+    await page.close();
+  });
+
+  it("goes to the jobs list when the provider is switched on a job's page", async () => {
+    const { datasetId } = await seedDataset(stack, DEMO, 'switched');
+    const job = await stack.client.createJob(DEMO, {
+      name: 'switched',
+      baseModelId: LLAMA_INSTRUCT,
+      dataset: { id: datasetId, answerColumn: 'answer' },
+    });
+    const page = await open(`#/jobs/${encodeURIComponent(job.id)}`);
+    await page.getByRole('heading', { name: /switched/ }).waitFor();
+    await page.getByLabel('Provider').selectOption('together');
+    await page.waitForURL(/#\/jobs$/);
+    await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
+    expect(await page.locator('.error, [role="alert"]').allTextContents()).toEqual([]);
     await page.close();
   });
 });
