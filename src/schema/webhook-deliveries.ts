@@ -165,7 +165,8 @@ builder.mutationFields((t) => ({
       "(the `webhook-id` its receiver may already have). A delivery that is not of the caller's " +
       'endpoints is NOT_FOUND. CONFLICT, with nothing changed, while an attempt at it is in flight ' +
       '(redeliver once its outcome shows) and while its endpoint is switched off or DISABLED (turn it ' +
-      'on with `updateWebhookEndpoint` first).',
+      "on with `updateWebhookEndpoint` first), and while the URL policy refuses its endpoint's URL " +
+      '(reason URL_REFUSED: give it a URL the policy allows with `updateWebhookEndpoint` first).',
     args: { delivery: t.arg.id({ required: true, description: 'The delivery id (its `webhook-id`).' }) },
     resolve: (_root, args, ctx) => redeliver(ctx, String(args.delivery)),
   }),

@@ -36,7 +36,9 @@ const STATE_TEXT: Record<EndpointState, string> = {
     'The upstream refused the credentials stored with the endpoint (`stateReason` says how): its ' +
     'jobs are not watched until its owner updates it (any update stores their current credentials).',
   failing:
-    'A delivery ran out of retries. Deliveries go on; the next one acknowledged makes the endpoint ACTIVE again.',
+    "A delivery ran out of retries, or the URL policy refuses the endpoint's URL (a port or host the " +
+    'operator no longer allows: nothing is sent to it, and `stateReason` says what to do). Deliveries go on ' +
+    'being attempted; the next one acknowledged makes the endpoint ACTIVE again, and so does any update.',
   disabled: 'The endpoint answered 410 Gone: nothing is sent until its owner updates it.',
 };
 
@@ -128,17 +130,16 @@ const DeletePayloadRef = builder.objectRef<{ id: string }>('DeleteWebhookEndpoin
   fields: (t) => ({ id: t.exposeID('id', { description: 'The id of the deleted endpoint.' }) }),
 });
 
+const URL_RULE =
+  `at most ${MAX_URL_LENGTH} characters, without a user name or ` +
+  `password: https, to a public address, on a port the operator allows in WEBHOOK_ALLOWED_PORTS ` +
+  `(443 and 8443 by default; no port means 443). Plain http, private addresses and other ports ` +
+  `only for hosts the operator lists in WEBHOOK_ALLOWED_HOSTS.`;
+
 const CreateInput = builder.inputType('CreateWebhookEndpointInput', {
   description: 'A new webhook endpoint.',
   fields: (t) => ({
-    url: t.string({
-      required: true,
-      description:
-        `Where to POST deliveries, at most ${MAX_URL_LENGTH} characters, without a user name or ` +
-        `password: https, to a public address, on a port the operator allows in WEBHOOK_ALLOWED_PORTS ` +
-        `(443 and 8443 by default; no port means 443). Plain http, private addresses and other ports ` +
-        `only for hosts the operator lists in WEBHOOK_ALLOWED_HOSTS.`,
-    }),
+    url: t.string({ required: true, description: `Where to POST deliveries, ${URL_RULE}` }),
     events: t.field({
       type: [WebhookEventEnum],
       required: true,
@@ -157,6 +158,13 @@ const UpdateInput = builder.inputType('UpdateWebhookEndpointInput', {
     "again: the owner's answer to PAUSED, FAILING or DISABLED.",
   fields: (t) => ({
     id: t.id({ required: true, description: 'The endpoint id.' }),
+    url: t.string({
+      description:
+        `Where to POST deliveries from now on, checked as at registration (a refusal is BAD_USER_INPUT ` +
+        `on \`url\`): ${URL_RULE} The endpoint's pending deliveries go to it, those waiting for a retry ` +
+        'at once; failed ones can be redelivered (`redeliverWebhook`). The answer to a URL the policy ' +
+        'refuses (FAILING, `stateReason` saying so).',
+    }),
     events: t.field({
       type: [WebhookEventEnum],
       description: 'The events to receive instead: at least one, each once.',
@@ -198,7 +206,7 @@ builder.mutationFields((t) => ({
   updateWebhookEndpoint: t.field({
     type: EndpointRef,
     description:
-      "Change an endpoint's events, switch or note; store the caller's current credentials with it and " +
+      "Change an endpoint's URL, events, switch or note; store the caller's current credentials with it and " +
       "make it ACTIVE again. An endpoint that is not the caller's is NOT_FOUND.",
     extensions: { inputProblems: (args: { input: UpdateEndpointArgs }) => updateEndpointProblems(args.input) },
     args: { input: t.arg({ type: UpdateInput, required: true, description: 'The changes.' }) },

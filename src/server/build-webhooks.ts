@@ -2,7 +2,8 @@
  * Webhooks, assembled from the settings for the composition root (build-backends.ts): the store on
  * the configured database (webhook-database.ts: PostgreSQL, or the embedded PGlite opened when first
  * needed), the outbound dispatcher that refuses non-public addresses at connect time, the watcher
- * (each endpoint's job list, through every provider's live updates), the delivery worker, the hourly
+ * (each endpoint's job list, through every provider's live updates), the delivery worker (and a warning
+ * naming the stored endpoints the URL policy now refuses), the hourly
  * deletion of deliveries past their retention, and what the resolvers reach (`WebhookServices`). Null
  * when WEBHOOKS_ENABLED is false. `stopClaiming()` is a shutdown's first step (no attempt begins
  * after it; those in flight go on); `close()` stops watching and sending (waiting for attempts in
@@ -22,6 +23,7 @@ import { retryAt } from '../webhooks/outbound/retry-at.js';
 import { sendWebhook } from '../webhooks/outbound/send-webhook.js';
 import { createWebhookDispatcher } from '../webhooks/outbound/webhook-dispatcher.js';
 import type { FullJobRead } from '../webhooks/failure-reason.js';
+import { warnRefusedEndpoints } from '../webhooks/refused-endpoints.js';
 import { createWebhookWatcher, type WebhookWatcher } from '../webhooks/watcher.js';
 import type { WebhookStore } from '../webhooks/webhook-store.js';
 import { webhookApiServices } from './webhook-api-services.js';
@@ -124,6 +126,7 @@ function startDelivery(config: WebhookConfig, store: WebhookStore, parts: Webhoo
     });
   const instanceId = randomUUID();
   logger.info({ instanceId }, 'webhook deliveries: this instance claims deliveries as this id');
+  void warnRefusedEndpoints(store, config, logger);
   const worker = createDeliveryWorker({
     store,
     send: (claim, signingSecrets, at) =>

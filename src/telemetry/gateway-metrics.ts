@@ -91,8 +91,8 @@ export interface GatewayMetrics {
   connectionClosedByLimit(limit: ConnectionLimitName): void;
   /** Reports the upstream's circuit breaker: its state at each scrape, and every transition. */
   watchCircuitBreaker(breaker: CircuitBreakerView, provider: ProviderName): void;
-  /** Counts a webhook delivery attempt recorded, by outcome (delivered, failed, gone, interrupted). */
-  webhookAttempt(outcome: 'delivered' | 'failed' | 'gone' | 'interrupted'): void;
+  /** Counts a webhook delivery attempt recorded, by outcome (delivered, failed, refused, gone, interrupted). */
+  webhookAttempt(outcome: 'delivered' | 'failed' | 'refused' | 'gone' | 'interrupted'): void;
   /** Counts a webhook endpoint paused because the upstream refused its stored credentials. */
   webhookEndpointPaused(): void;
   /** Counts finished webhook deliveries deleted past WEBHOOK_DELIVERY_RETENTION_MS (by this instance). */

@@ -63,12 +63,15 @@ export function webhookMetrics(
     name: 'gateway_webhook_attempts_total',
     help:
       'Webhook delivery attempts recorded, by outcome (delivered: 2xx; failed: another answer, a ' +
-      'timeout, a refused address or connection, a redirect; gone: 410, which disables the endpoint; ' +
+      'timeout, a refused address or connection, a redirect; refused: not sent, the URL policy refusing ' +
+      "the endpoint's stored URL (WEBHOOK_ALLOWED_PORTS, WEBHOOK_ALLOWED_HOSTS narrowed since its " +
+      'registration); gone: 410, which disables the endpoint; ' +
       'interrupted: its instance stopped before the outcome, counted by the instance that took the delivery over)',
     labelNames: ['outcome'] as const,
     registers,
   });
-  for (const outcome of ['delivered', 'failed', 'gone', 'interrupted']) webhookAttempts.labels({ outcome }).inc(0);
+  for (const outcome of ['delivered', 'failed', 'refused', 'gone', 'interrupted'])
+    webhookAttempts.labels({ outcome }).inc(0);
   const webhookPauses = new Counter({
     name: 'gateway_webhook_endpoints_paused_total',
     help: 'Webhook endpoints paused because the upstream refused the credentials stored for them (401, 403)',

@@ -45,8 +45,11 @@ export interface DeliveryWorkerOptions {
   caps: ClaimCaps;
   now: () => number;
   logger: Logger;
-  /** Told of each recorded outcome, and of each attempt found interrupted as its delivery was claimed (metrics). */
-  onOutcome?: (outcome: AttemptOutcome['kind'] | 'interrupted') => void;
+  /**
+   * Told of each recorded outcome (`refused`: failed unsent, the URL policy refusing the endpoint's
+   * URL), and of each attempt found interrupted as its delivery was claimed (metrics).
+   */
+  onOutcome?: (outcome: AttemptOutcome['kind'] | 'refused' | 'interrupted') => void;
 }
 
 export interface DeliveryWorker {
@@ -97,8 +100,32 @@ async function outcomeOf(
   return sent.kind === 'failed' ? { ...sent, retryAt: options.retryAt(scheduled, new Date(options.now())) } : sent;
 }
 
+/**
+ * The operator's line of a failed attempt: at warn the first time this run that the URL policy refuses
+ * an endpoint's URL (`warned` remembers endpoint and URL: its later refusals would flood), at info otherwise.
+ */
+function logFailure(
+  { logger }: DeliveryWorkerOptions,
+  warned: Set<string>,
+  claim: ClaimedDelivery,
+  number: number,
+  outcome: Exclude<AttemptOutcome, { kind: 'delivered' }>,
+): void {
+  const line = failedAttemptLog(claim, number, outcome);
+  const key = `${claim.endpointId} ${claim.url}`;
+  if (outcome.kind !== 'failed' || outcome.refused === undefined || warned.has(key))
+    return logger.info(line, 'webhook attempt failed');
+  warned.add(key);
+  logger.warn(
+    line,
+    "webhook attempt refused by the URL policy: the endpoint's stored URL is not allowed (WEBHOOK_ALLOWED_PORTS, " +
+      'WEBHOOK_ALLOWED_HOSTS); nothing is sent to it until its owner updates its url or the policy allows it ' +
+      '(logged once per endpoint and URL)',
+  );
+}
+
 /** One attempt at `claim`, its outcome recorded (fenced on its lease). */
-async function attempt(options: DeliveryWorkerOptions, claim: ClaimedDelivery): Promise<void> {
+async function attempt(options: DeliveryWorkerOptions, claim: ClaimedDelivery, warned: Set<string>): Promise<void> {
   const { store, logger, now } = options;
   const at = new Date(now());
   const secrets = await store.signingSecrets(claim.endpointId, at);
@@ -118,8 +145,8 @@ async function attempt(options: DeliveryWorkerOptions, claim: ClaimedDelivery): 
     logger.warn({ deliveryId: claim.id }, 'webhook attempt outcome not recorded: the lease was lost meanwhile');
     return;
   }
-  options.onOutcome?.(outcome.kind);
-  if (outcome.kind !== 'delivered') logger.info(failedAttemptLog(claim, number, outcome), 'webhook attempt failed');
+  options.onOutcome?.(outcome.kind === 'failed' && outcome.refused !== undefined ? 'refused' : outcome.kind);
+  if (outcome.kind !== 'delivered') logFailure(options, warned, claim, number, outcome);
 }
 
 /** The claims taken as claiming stopped, given back unattempted: another instance sends them at once. */
@@ -140,12 +167,13 @@ async function giveBack({ store, logger }: DeliveryWorkerOptions, claims: Claime
 export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
   const { store, logger, now } = options;
   const flying = new Set<Promise<void>>();
+  const warned = new Set<string>();
   let claiming = true;
   let scanning = false;
   let again = false;
 
   function launch(claim: ClaimedDelivery): void {
-    const run = attempt(options, claim)
+    const run = attempt(options, claim, warned)
       .catch((error: unknown) => logger.error({ deliveryId: claim.id, err: error }, 'webhook attempt failed to run'))
       .finally(() => {
         flying.delete(run);

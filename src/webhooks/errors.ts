@@ -78,3 +78,17 @@ export function endpointNotSending(deliveryId: string, why: 'switched-off' | 'di
     { field: 'delivery', reason: why === 'switched-off' ? 'ENDPOINT_SWITCHED_OFF' : 'ENDPOINT_DISABLED' },
   );
 }
+
+/**
+ * A redelivery to an endpoint whose URL the URL policy refuses (a port or host the operator no longer
+ * allows): its attempt would fail unsent. `refusal` is the policy's message (it starts with the URL).
+ */
+export function endpointUrlRefused(deliveryId: string, refusal: string): GraphQLError {
+  return gatewayError(
+    'CONFLICT',
+    `delivery: ${JSON.stringify(deliveryId)} was not redelivered: this gateway's URL policy refuses its ` +
+      `endpoint's URL, so nothing would be sent (${refusal}). Give the endpoint a URL the policy allows ` +
+      'with updateWebhookEndpoint(input: { id, url }) first, then redeliver.',
+    { field: 'delivery', reason: 'URL_REFUSED' },
+  );
+}

@@ -23,7 +23,8 @@ export interface WebhookOwner {
 /**
  * ACTIVE: delivering. PAUSED: the upstream refused the stored credentials (`stateReason` says how);
  * nothing is watched until the owner updates the endpoint (which stores their current credentials).
- * FAILING: a delivery ran out of retries; deliveries go on, and the next success makes it ACTIVE.
+ * FAILING: a delivery ran out of retries, or the URL policy refuses the endpoint's URL (nothing is
+ * sent to it); deliveries go on, and the next success (or any update) makes it ACTIVE.
  * DISABLED: the endpoint answered 410 Gone; nothing is sent until it is enabled again.
  */
 export type EndpointState = 'active' | 'paused' | 'failing' | 'disabled';
@@ -61,6 +62,8 @@ export interface NewEndpoint extends WebhookOwner {
 }
 
 export interface EndpointPatch {
+  /** Already checked by the URL policy; the endpoint's pending deliveries waiting for a retry are due at once. */
+  url?: string;
   events?: WebhookEventType[];
   enabled?: boolean;
   description?: string | null;
@@ -147,8 +150,19 @@ export interface ClaimedDelivery extends StoredDelivery {
 
 export type AttemptOutcome =
   | { kind: 'delivered'; responseCode: number; durationMs: number }
-  /** `retryAt` null: no retry left (the delivery fails and its endpoint is marked failing). */
-  | { kind: 'failed'; responseCode: number | null; error: string; durationMs: number; retryAt: Date | null }
+  /**
+   * `retryAt` null: no retry left (the delivery fails and its endpoint is marked failing). `refused`:
+   * the URL policy refused the endpoint's URL, so nothing was sent; the endpoint's `stateReason` from
+   * this attempt on (it becomes FAILING at once), saying what its owner can do.
+   */
+  | {
+      kind: 'failed';
+      responseCode: number | null;
+      error: string;
+      durationMs: number;
+      retryAt: Date | null;
+      refused?: string;
+    }
   /** 410 Gone: the delivery fails and the endpoint is disabled. */
   | { kind: 'gone'; durationMs: number };
 
@@ -218,7 +232,15 @@ export interface WebhookStore extends DownloadGrantStore {
    * CONFLICT (errors.ts) while an attempt at it is in flight, and while its endpoint is switched off
    * or DISABLED (it would wait there, due and never sent).
    */
-  redeliver(owner: WebhookOwner, deliveryId: string, now: Date): Promise<StoredDelivery | null>;
+  redeliver(
+    owner: WebhookOwner,
+    deliveryId: string,
+    now: Date,
+    /** Why the URL policy refuses the endpoint's URL (CONFLICT URL_REFUSED), or null when it allows it. */
+    urlRefusal?: (url: string) => string | null,
+  ): Promise<StoredDelivery | null>;
+  /** Every stored endpoint's id and URL (all owners): the start names those the URL policy now refuses. */
+  endpointUrls(): Promise<{ id: string; url: string }[]>;
   /**
    * Deletes up to `limit` finished deliveries (succeeded, or failed for good) with their attempts,
    * oldest first, when nothing happened to them since `before` (made before it, no attempt since).

@@ -24,6 +24,8 @@ export interface CreateEndpointArgs {
 
 export interface UpdateEndpointArgs {
   id: string | number;
+  /** A new URL, checked as at registration (its form here, the URL policy in the resolver). */
+  url?: string | null;
   events?: WebhookEventType[] | null;
   enabled?: boolean | null;
   description?: string | null;
@@ -89,7 +91,7 @@ const description = z
   });
 
 const createSchema = z.object({ url, events, description });
-const updateSchema = z.object({ events: events.nullish(), description });
+const updateSchema = z.object({ url: url.nullish(), events: events.nullish(), description });
 
 /** A problem at `path` of the input: its field is the path, and the message starts with it. */
 function problemsOf(result: z.ZodSafeParseResult<unknown>): Problem[] {

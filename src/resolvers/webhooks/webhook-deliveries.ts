@@ -2,9 +2,10 @@
  * The webhook operations on deliveries, for a caller the upstream has accepted (webhook-caller.ts):
  * an endpoint's deliveries a page at a time, a delivery's attempts, and a redelivery (the same
  * delivery, same `webhook-id`, pending again and due now, so that receivers that already have it
- * can drop it). A delivery or endpoint id the owner does not have is NOT_FOUND, whoever's it is.
+ * can drop it; refused while the URL policy refuses its endpoint's URL). A delivery or endpoint id the owner does not have is NOT_FOUND, whoever's it is.
  */
 import { gatewayError } from '../../errors/gateway-error.js';
+import { parseEndpointUrl } from '../../webhooks/outbound/endpoint-url.js';
 import type { StoredAttempt } from '../../webhooks/webhook-store.js';
 import type { GatewayContext } from '../context.js';
 import { deliveryConnection, type DeliveryConnection, type DeliveryShape } from './delivery-connection.js';
@@ -44,7 +45,12 @@ export async function attemptsOf(ctx: GatewayContext, delivery: DeliveryShape): 
 
 export async function redeliver(ctx: GatewayContext, deliveryId: string): Promise<DeliveryShape> {
   const { store, owner, services } = await webhookCaller(ctx);
-  const delivery = await store.redeliver(owner, deliveryId, services.now());
+  // The URL policy as each attempt applies it (send-webhook.ts): a URL it refuses is never sent to.
+  const urlRefusal = (url: string) => {
+    const parsed = parseEndpointUrl(url, services.settings);
+    return parsed.ok ? null : parsed.message;
+  };
+  const delivery = await store.redeliver(owner, deliveryId, services.now(), urlRefusal);
   if (!delivery)
     throw gatewayError(
       'NOT_FOUND',

@@ -100,6 +100,22 @@ export function parseEndpointUrl(text: string, rules: EndpointUrlRules): ParsedE
   return { ok: true, url, allowed };
 }
 
+/**
+ * What an endpoint's owner reads (its `stateReason`) when the URL policy refuses its stored URL at
+ * delivery (the operator narrowed the rules after it was registered): why, and what to do.
+ */
+export function refusedUrlReason(message: string, allowedPorts: readonly number[]): string {
+  const ports =
+    allowedPorts.length === 0
+      ? 'a host the operator allows'
+      : `a port of ${allowedPorts.join(', ')}${allowedPorts.includes(443) ? ' (none named means 443)' : ''}`;
+  return (
+    `Nothing is sent to this endpoint: this gateway's URL policy refuses its URL (${message}). Update the ` +
+    `endpoint's url (updateWebhookEndpoint) to an https URL on ${ports}, or ask the operator; its pending ` +
+    'deliveries are then sent, and failed ones can be redelivered.'
+  );
+}
+
 /** Why the URL's port (443 when it names none) may not be used by a host that is not allowed, or null. */
 function portProblem(url: URL, allowedPorts: readonly number[]): string | null {
   const port = url.port === '' ? 443 : Number(url.port);

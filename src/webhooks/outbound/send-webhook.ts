@@ -13,7 +13,7 @@
 import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import type { AttemptOutcome } from '../webhook-store.js';
-import { parseEndpointUrl } from './endpoint-url.js';
+import { parseEndpointUrl, refusedUrlReason } from './endpoint-url.js';
 import { readCapped } from './read-capped.js';
 import { AddressRefusedError } from './webhook-dispatcher.js';
 import { signatureHeader } from './webhook-signature.js';
@@ -76,14 +76,16 @@ const DEFAULT_BODY_WAIT_MS = 1_000;
 export async function sendWebhook(m: WebhookMessage): Promise<SentOutcome> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const failed = (error: string, responseCode: number | null = null): SentOutcome => ({
-    kind: 'failed',
+  const failed = (error: string, responseCode: number | null = null) => ({
+    kind: 'failed' as const,
     responseCode,
     error,
     durationMs: elapsed(),
   });
   const parsed = parseEndpointUrl(m.url, m);
-  if (!parsed.ok) return failed(`refused URL: ${parsed.message}`);
+  // Nothing sent: recorded as a refusal (the endpoint FAILING at once, saying why), not as no response.
+  if (!parsed.ok)
+    return { ...failed(`refused URL: ${parsed.message}`), refused: refusedUrlReason(parsed.message, m.allowedPorts) };
   const headers = webhookHeaders(m);
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new AttemptTimeout()), m.timeoutMs);

@@ -3,7 +3,7 @@
  * opaque cursor), each delivery's attempts, and a redelivery (refused while it cannot be sent). Each query joins the endpoint and names
  * the owner, so a delivery id of another owner answers nothing.
  */
-import { deliveryInFlight, endpointNotSending } from '../errors.js';
+import { deliveryInFlight, endpointNotSending, endpointUrlRefused } from '../errors.js';
 import type { DeliveryPage, StoredAttempt, StoredDelivery, WebhookOwner } from '../webhook-store.js';
 import { decodeDeliveryCursor, encodeDeliveryCursor } from './delivery-cursor.js';
 import { toAttempt, toDelivery } from './rows.js';
@@ -55,20 +55,21 @@ export async function attempts(ctx: StoreContext, owner: WebhookOwner, deliveryI
  * Pending again and due now, in one transaction that locks the delivery first (a claim skips it
  * meanwhile). Refused, with a coded CONFLICT, while an attempt at it is in flight (a lease in force:
  * its outcome, recorded when it ends, would overwrite the redelivery, so the resend would silently
- * never happen), and while its endpoint sends nothing (switched off, or DISABLED by a 410: the
- * delivery would wait there, due and never sent).
+ * never happen), and while its endpoint sends nothing (switched off, or DISABLED by a 410, or a URL
+ * that `urlRefusal` says the URL policy refuses: the delivery would wait there, or fail unsent).
  */
 export async function redeliver(
   ctx: StoreContext,
   owner: WebhookOwner,
   deliveryId: string,
   now: Date,
+  urlRefusal?: (url: string) => string | null,
 ): Promise<StoredDelivery | null> {
   const row = await ctx.db.transaction().execute(async (tx) => {
     const found = await tx
       .selectFrom('webhook_deliveries as d')
       .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
-      .select(['d.state', 'd.lease_expires_at', 'e.enabled', 'e.state as endpoint_state'])
+      .select(['d.state', 'd.lease_expires_at', 'e.enabled', 'e.state as endpoint_state', 'e.url'])
       .where('d.id', '=', deliveryId)
       .where('e.provider', '=', owner.provider)
       .where('e.owner_key', '=', owner.ownerKey)
@@ -77,6 +78,8 @@ export async function redeliver(
     if (!found) return undefined;
     if (!found.enabled) throw endpointNotSending(deliveryId, 'switched-off');
     if (found.endpoint_state === 'disabled') throw endpointNotSending(deliveryId, 'disabled');
+    const refused = urlRefusal?.(found.url) ?? null;
+    if (refused !== null) throw endpointUrlRefused(deliveryId, refused);
     if (found.state === 'pending' && found.lease_expires_at !== null && found.lease_expires_at > now)
       throw deliveryInFlight(deliveryId);
     // An expired lease is left as it is: its attempt ended with no outcome, and the claim that takes

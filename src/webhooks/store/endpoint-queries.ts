@@ -100,6 +100,7 @@ export async function getEndpoint(ctx: StoreContext, owner: WebhookOwner, id: st
 
 function changesOf(ctx: StoreContext, id: string, patch: EndpointPatch, now: Date): Updateable<EndpointsTable> {
   const set: Updateable<EndpointsTable> = { updated_at: now };
+  if (patch.url !== undefined) set.url = patch.url;
   if (patch.events !== undefined) set.events = [...patch.events];
   if (patch.description !== undefined) set.description = patch.description;
   if (patch.enabled !== undefined) set.enabled = patch.enabled;
@@ -120,14 +121,29 @@ export async function updateEndpoint(
   patch: EndpointPatch,
   now: Date,
 ): Promise<StoredEndpoint | null> {
-  const row = await ctx.db
-    .updateTable('webhook_endpoints')
-    .set(changesOf(ctx, id, patch, now))
-    .where('id', '=', id)
-    .where('provider', '=', owner.provider)
-    .where('owner_key', '=', owner.ownerKey)
-    .returningAll()
-    .executeTakeFirst();
+  const row = await ctx.db.transaction().execute(async (tx) => {
+    const updated = await tx
+      .updateTable('webhook_endpoints')
+      .set(changesOf(ctx, id, patch, now))
+      .where('id', '=', id)
+      .where('provider', '=', owner.provider)
+      .where('owner_key', '=', owner.ownerKey)
+      .returningAll()
+      .executeTakeFirst();
+    // A new URL: the deliveries waiting for a retry (those the old URL failed, or the URL policy
+    // refused) are due at once. Each claim reads the endpoint's URL, so every later attempt uses it;
+    // an attempt in flight (a lease in force) keeps its schedule.
+    if (updated && patch.url !== undefined)
+      await tx
+        .updateTable('webhook_deliveries')
+        .set({ next_attempt_at: now })
+        .where('endpoint_id', '=', id)
+        .where('state', '=', 'pending')
+        .where('next_attempt_at', '>', now)
+        .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
+        .execute();
+    return updated;
+  });
   if (row)
     ctx.logger.debug({ ...ownerFields(owner), endpointId: id, fields: Object.keys(patch) }, 'webhook endpoint updated');
   return row ? toEndpoint(row) : null;
@@ -235,6 +251,10 @@ export async function pauseEndpoint(ctx: StoreContext, endpointId: string, reaso
     .execute();
   // Not the reason: it quotes the upstream's answer, which is the watcher's to log.
   ctx.logger.debug({ endpointId }, 'webhook endpoint paused');
+}
+
+export async function endpointUrls(ctx: StoreContext): Promise<{ id: string; url: string }[]> {
+  return ctx.db.selectFrom('webhook_endpoints').select(['id', 'url']).orderBy('created_at').orderBy('id').execute();
 }
 
 export async function endpointCount(ctx: StoreContext): Promise<number> {

@@ -1,7 +1,8 @@
 /**
  * An attempt's outcome, as the database sees it: `finishAttempt` records the attempt a claim
  * (claim-due.ts) leased, and what it does to the delivery (delivered, to be retried, failed) and to
- * its endpoint (a success ends FAILING, no retry left starts it, 410 disables it), in one
+ * its endpoint (a success ends FAILING, no retry left or a URL the policy refuses starts it, 410
+ * disables it; a change of state is logged at warn), in one
  * transaction. It is fenced on the claim's lease value: an instance whose lease expired and was taken
  * over records nothing more (the claim that took over recorded the attempt interrupted).
  *
@@ -31,7 +32,10 @@ function deliveryChanges(outcome: AttemptOutcome) {
   }
 }
 
-/** What the outcome does to the endpoint: a success ends FAILING, no retry left starts it, 410 disables. */
+/**
+ * What the outcome does to the endpoint: a success ends FAILING, no retry left starts it, 410 disables,
+ * and a URL the policy refuses starts it at once, saying so (nothing was sent: not "no response").
+ */
 function endpointChange(outcome: AttemptOutcome, deliveryId: string, attempts: number) {
   if (outcome.kind === 'delivered') return { from: ['failing'], state: 'active' as const, reason: null };
   if (outcome.kind === 'gone')
@@ -40,12 +44,21 @@ function endpointChange(outcome: AttemptOutcome, deliveryId: string, attempts: n
       state: 'disabled' as const,
       reason: `The endpoint answered 410 Gone to delivery ${deliveryId}: enable it again to resume deliveries.`,
     };
+  const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
+  if (outcome.refused !== undefined)
+    return {
+      from: ['active', 'failing'],
+      state: 'failing' as const,
+      reason: outcome.retryAt
+        ? outcome.refused
+        : `Delivery ${deliveryId} failed after ${tries}, none sent. ${outcome.refused}`,
+    };
   if (outcome.retryAt) return null;
   return {
     from: ['active'],
     state: 'failing' as const,
     reason:
-      `Delivery ${deliveryId} failed after ${attempts} attempt${attempts === 1 ? '' : 's'} ` +
+      `Delivery ${deliveryId} failed after ${tries} ` +
       `(${outcome.responseCode === null ? 'no response' : `HTTP ${outcome.responseCode}`}).`,
   };
 }
@@ -78,7 +91,7 @@ export async function finishAttempt(
       .where('state', '=', 'pending')
       .returning(['attempt_count'])
       .executeTakeFirst();
-    if (!row) return false;
+    if (!row) return { recorded: false, became: null };
     await tx
       .insertInto('webhook_attempts')
       .values({
@@ -94,18 +107,28 @@ export async function finishAttempt(
     const seriesAttempts = row.attempt_count - (claim.attemptCount - claim.seriesAttempts);
     if (deliveryChanges(outcome).state !== 'pending') await endSeries(tx, claim.id);
     const change = endpointChange(outcome, claim.id, seriesAttempts);
-    if (change)
-      await tx
-        .updateTable('webhook_endpoints')
-        .set({ state: change.state, state_reason: change.reason, updated_at: now })
-        .where('id', '=', claim.endpointId)
-        .where('state', 'in', change.from as ('active' | 'failing' | 'paused')[])
-        .execute();
-    return true;
+    if (!change) return { recorded: true, became: null };
+    const changed = await tx
+      .updateTable('webhook_endpoints')
+      .set({ state: change.state, state_reason: change.reason, updated_at: now })
+      .where('id', '=', claim.endpointId)
+      .where('state', 'in', change.from as ('active' | 'failing' | 'paused')[])
+      // Not again at each refused attempt: only a change of state or reason is one.
+      .where((eb) => eb.or([eb('state', '!=', change.state), eb('state_reason', 'is distinct from', change.reason)]))
+      .executeTakeFirst();
+    return { recorded: true, became: Number(changed.numUpdatedRows) > 0 ? change : null };
   });
+  // The operator's word of an endpoint that stopped receiving (the owner reads the same reason).
+  if (finished.became && finished.became.state !== 'active')
+    ctx.logger.warn(
+      { endpointId: claim.endpointId, deliveryId: claim.id, reason: finished.became.reason },
+      `webhook endpoint is now ${finished.became.state.toUpperCase()}`,
+    );
   ctx.logger.debug(
-    { deliveryId: claim.id, endpointId: claim.endpointId, outcome: outcome.kind, recorded: finished },
-    finished ? 'webhook delivery attempt recorded' : 'webhook delivery attempt not recorded: its lease was lost',
+    { deliveryId: claim.id, endpointId: claim.endpointId, outcome: outcome.kind, recorded: finished.recorded },
+    finished.recorded
+      ? 'webhook delivery attempt recorded'
+      : 'webhook delivery attempt not recorded: its lease was lost',
   );
-  return finished;
+  return finished.recorded;
 }

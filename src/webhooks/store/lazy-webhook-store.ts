@@ -30,6 +30,7 @@ const EMPTY: { [K in Reader]: () => Awaited<ReturnType<WebhookStore[K]>> } = {
   redeliver: () => null,
   pruneDeliveries: () => 0,
   endpointCount: () => 0,
+  endpointUrls: () => [],
   dueBacklog: () => ({ due: 0, oldestDueAt: null }),
   reusableDownloadGrant: () => null,
   openDownloadGrant: () => ({ kind: 'unknown' }),
