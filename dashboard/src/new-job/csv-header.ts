@@ -34,16 +34,18 @@ export async function readCsvStart(file: File, rows = 3): Promise<CsvStart> {
   return { header: header.map((name) => name.trim()), rows: rest };
 }
 
+/** The one column of `header` among `names`; null when it has none of them, or several (the user picks). */
+export function onlyColumn(header: readonly string[], names: readonly string[]): string | null {
+  const found = names.filter((name) => header.includes(name));
+  return found.length === 1 ? found[0]! : null;
+}
+
 /**
  * The columns the gateway would take without being told, where the header leaves no doubt: `prompt`,
  * and `answer` or `completion` when it has exactly one of them. Anything else is null: the user picks.
  */
 export function unambiguousColumns(header: readonly string[]): { prompt: string | null; answer: string | null } {
-  const answers = ['answer', 'completion'].filter((name) => header.includes(name));
-  return {
-    prompt: header.includes('prompt') ? 'prompt' : null,
-    answer: answers.length === 1 ? answers[0]! : null,
-  };
+  return { prompt: onlyColumn(header, ['prompt']), answer: onlyColumn(header, ['answer', 'completion']) };
 }
 
 /**

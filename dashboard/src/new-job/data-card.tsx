@@ -3,6 +3,7 @@
  * training file. On a provider that trains on the files themselves (`files`: Together), a CSV is
  * converted to samples on upload, so each file's columns are picked from its header before it is sent
  * (csv-upload.tsx), and a JSONL file goes as it is; Nscale takes CSV only and names the columns in the dataset.
+ * A column the header leaves in doubt (derive-form.ts) waits on "Choose a column", with why beside it.
  */
 import type { Dispatch } from 'preact/hooks';
 import { CsvUpload, type UploadedFile } from './csv-upload';
@@ -56,6 +57,9 @@ export function DataCard({ state, form, problems, dispatch, files }: Props & { f
   );
 }
 
+/** The prompt picker's value while the user has to choose (a disabled option, never picked): no column's name. */
+const CHOOSE = ' choose';
+
 function ColumnPickers({ state, form, problems, dispatch, columns }: Props & { columns: readonly string[] }) {
   const validationColumns = state.validation?.file.columns?.map((c) => c.name);
   // Called once per select: a vnode is rendered in one place only.
@@ -70,10 +74,15 @@ function ColumnPickers({ state, form, problems, dispatch, columns }: Props & { c
       <label>
         Prompt column
         <select
-          value={form.promptColumn}
+          value={form.promptColumn ?? CHOOSE}
           onChange={(e) => dispatch({ type: 'typed', field: 'promptColumn', value: e.currentTarget.value })}
           aria-describedby={problemId(problems, 'dataset.promptColumn')}
         >
+          {form.promptColumn === null ? (
+            <option value={CHOOSE} disabled>
+              Choose a column
+            </option>
+          ) : null}
           <option value="">(none)</option>
           {options()}
         </select>
@@ -86,6 +95,11 @@ function ColumnPickers({ state, form, problems, dispatch, columns }: Props & { c
           onChange={(e) => dispatch({ type: 'typed', field: 'answerColumn', value: e.currentTarget.value })}
           aria-describedby={problemId(problems, 'dataset.answerColumn')}
         >
+          {form.answerColumn ? null : (
+            <option value="" disabled>
+              Choose a column
+            </option>
+          )}
           {options()}
         </select>
         <FieldProblem problems={problems} field="dataset.answerColumn" />

@@ -3,7 +3,14 @@
  * elsewhere. A pick that no longer applies (a column the new file lacks, a batch size the model does not
  * take) gives way to the guess without being forgotten: pick the model back and the batch size returns.
  * The batch size's guess is the provider's default for the model (its `hyperparameterLimits`).
+ *
+ * A dataset's columns (Nscale, where a job names them and the gateway takes none unasked) are guessed only
+ * where the header leaves no doubt, as Together's are (csv-header.ts): the answer is the one column named
+ * `answer` or `completion`, the prompt the one named `prompt` or `question` (none when it has neither, as
+ * Nscale's prompt is optional). Otherwise the picker waits for the user, and nothing is checked, priced
+ * or made until they choose (job-input.ts).
  */
+import { onlyColumn } from './csv-header';
 import type { BaseModel } from './use-base-models';
 import type { NewJobState } from './new-job-state';
 
@@ -15,13 +22,19 @@ export interface FormChoices {
   batchSize: number | null;
   /** The training file's columns; null before it is uploaded or read. */
   columns: readonly string[] | null;
-  /** "" for none. */
-  promptColumn: string;
+  /** "" for none; null while the user has to choose (the header has several prompt-like columns). */
+  promptColumn: string | null;
+  /** "" while the user has to choose. */
   answerColumn: string;
 }
 
-const ANSWER_LIKE = /answer|completion|response|output/i;
-const PROMPT_LIKE = /prompt|question|input|instruction/i;
+/** The column names taken unasked for a dataset's answer and prompt, where the header has one of them. */
+const ANSWER_NAMES = ['answer', 'completion'];
+const PROMPT_NAMES = ['prompt', 'question'];
+
+function guessedPrompt(names: readonly string[]): string | null {
+  return names.some((name) => PROMPT_NAMES.includes(name)) ? onlyColumn(names, PROMPT_NAMES) : '';
+}
 
 export function deriveForm(state: NewJobState, models: readonly BaseModel[]): FormChoices {
   const model = models.find((m) => m.id === state.baseModelId) ?? models[0];
@@ -38,13 +51,7 @@ export function deriveForm(state: NewJobState, models: readonly BaseModel[]): Fo
     batchSizes,
     batchSize: [state.batchSize, byDefault, batchSizes[0]].find(taken) ?? null,
     columns,
-    answerColumn:
-      answer !== null && names.includes(answer)
-        ? answer
-        : (names.find((n) => ANSWER_LIKE.test(n)) ?? names.at(-1) ?? ''),
-    promptColumn:
-      prompt !== null && (prompt === '' || names.includes(prompt))
-        ? prompt
-        : (names.find((n) => PROMPT_LIKE.test(n)) ?? ''),
+    answerColumn: answer !== null && names.includes(answer) ? answer : (onlyColumn(names, ANSWER_NAMES) ?? ''),
+    promptColumn: prompt !== null && (prompt === '' || names.includes(prompt)) ? prompt : guessedPrompt(names),
   };
 }

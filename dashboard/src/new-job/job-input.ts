@@ -47,21 +47,40 @@ function dataOf(
     if (!state.training) return null;
     return { files: { trainingFileId: state.training.file.id, validationFileId: state.validation?.file.id ?? null } };
   }
-  if (!source.id || !form.answerColumn) return null;
+  if (!source.id || !form.answerColumn || form.promptColumn === null) return null;
   return { dataset: { id: source.id, answerColumn: form.answerColumn, promptColumn: form.promptColumn || null } };
+}
+
+/**
+ * A dataset's columns the header left to the user (derive-form.ts) and they have not chosen yet: until
+ * they do, nothing is checked, priced or made (a local problem keeps the estimate's button off).
+ */
+function columnsToChoose(form: FormChoices, source: TrainingSource): Problems {
+  if (source.kind !== 'dataset' || !form.columns) return {};
+  const local: Record<string, string[]> = {};
+  if (!form.answerColumn)
+    local['dataset.answerColumn'] = [
+      'Choose the answer column: the header has no single column named "answer" or "completion".',
+    ];
+  if (form.promptColumn === null)
+    local['dataset.promptColumn'] = [
+      'Choose the prompt column (or none): the header has both "prompt" and "question".',
+    ];
+  return local;
 }
 
 export function jobInput(state: NewJobState, form: FormChoices, source: TrainingSource): JobInput {
   const hyperparameters = hyperparametersOf(state, form);
+  const local = { ...hyperparameters.local, ...columnsToChoose(form, source) };
   const data = dataOf(state, form, source);
-  if (!data || !form.baseModelId) return { input: null, local: hyperparameters.local };
+  if (!data || !form.baseModelId) return { input: null, local };
   const input: CreateJobInput = {
     name: state.name.trim() || (state.training ? fileStem(state.training.file.name) : '') || 'job',
     baseModelId: form.baseModelId,
     ...data,
     hyperparameters: hyperparameters.value,
   };
-  return { input, local: hyperparameters.local };
+  return { input, local };
 }
 
 /** Number of a box, for the pre-flight check; undefined when empty (the default applies). */
