@@ -9,6 +9,8 @@ import type { Credentials } from './credentials';
 
 export function CredentialsForm(props: {
   reason: string | null;
+  /** What the provider calls its credential (Together: "Together API key"). */
+  tokenLabel: string;
   organization: boolean;
   onSubmit(credentials: Credentials): void;
   /** Forgets the credentials kept in this tab (null: none are kept). */
@@ -35,7 +37,7 @@ export function CredentialsForm(props: {
         </p>
       ) : null}
       <label>
-        Service token
+        {props.tokenLabel}
         <input
           type="password"
           autocomplete="off"

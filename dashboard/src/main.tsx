@@ -95,6 +95,7 @@ function App() {
         {access.state === 'needed' ? (
           <CredentialsForm
             reason={access.reason}
+            tokenLabel={current?.name === 'TOGETHER' ? 'Together API key' : 'Service token'}
             organization={current?.name !== 'TOGETHER'}
             onSubmit={applyCredentials}
             onForget={loadCredentials() ? () => applyCredentials(null) : null}

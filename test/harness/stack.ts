@@ -88,6 +88,8 @@ const HARNESS_ENV: Record<string, string> = {
 export interface GatewayOverrides {
   /** @default null: callers must bring credentials (the embedded simulator's demo fallback is off here) */
   fallbackCredentials?: Credentials | null;
+  /** Together's default key (null: Together callers must bring theirs). @default the embedded simulator's demo key */
+  togetherFallbackToken?: string | null;
   allowedHosts?: string[];
   corsOrigins?: string[];
   operationLimits?: Partial<Settings['operationLimits']>;
@@ -147,6 +149,9 @@ function stackSettings(options: StackOptions): Settings {
   return {
     ...loaded,
     fallbackCredentials: g.fallbackCredentials ?? null,
+    ...(g.togetherFallbackToken !== undefined && loaded.together
+      ? { together: { ...loaded.together, fallbackToken: g.togetherFallbackToken } }
+      : {}),
     ...pick('allowedHosts'),
     ...pick('corsOrigins'),
     ...pick('maxUploadBytes'),
