@@ -1,7 +1,8 @@
 /**
  * The settings of durable state and webhooks: the database (PostgreSQL, or the embedded PGlite), the
  * key that seals stored secrets, how deliveries go out (allowed hosts and ports, timeouts, the retry
- * schedule), and how long the download links kept there live. Part of the one settings schema (config-variables.ts lists them in its order).
+ * schedule), and how long the download links kept there live. Part of the one settings schema
+ * (config-variables.ts lists them in its order).
  */
 import { z } from 'zod';
 import { about } from './config-about.js';

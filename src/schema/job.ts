@@ -11,18 +11,12 @@ import { InputProblems } from '../errors/input-problems.js';
 import { togetherSession } from '../resolvers/together-session.js';
 import { validateTogetherJob } from '../resolvers/validate-together-job.js';
 import { isUpstreamError } from '../upstream/errors.js';
-import type { Job } from '../upstream/schemas.js';
-import {
-  failureReasonUnread,
-  onTogether,
-  providerStatusOf,
-  upstreamJobId,
-  type JobShape,
-} from '../providers/job-shape.js';
+import { onTogether, providerStatusOf, upstreamJobId, type JobShape } from '../providers/job-shape.js';
 import { gatewayStatus, TOGETHER_STATUSES, type TogetherStatus } from '../upstream/together/job-status.js';
 import { BaseModelRef } from './base-model.js';
 import { builder } from './builder.js';
 import { DatasetRef } from './dataset.js';
+import { jobErrorOf, JobErrorRef } from './job-error.js';
 import { CreateJobInput } from './hyperparameters.js';
 import { MetricsRef } from './metrics.js';
 import { noteJob } from './response-cache-policy.js';
@@ -71,29 +65,6 @@ const PROVIDER_STATUS_TEXT = [
     '`estimatedSecondsLeft` 0, for minutes) or while it is being cancelled (`cancel_requested`).',
   'Null only from a provider that reports no status word of its own.',
 ].join(' ');
-
-/**
- * A job's error; `fullJobId` when its message is to be read from the full job (`failureReasonUnread`:
- * a failed Together job from Together's list), by the id the request's job loader knows it by.
- */
-type JobErrorShape = NonNullable<Job['error']> & { fullJobId?: string };
-
-const JobErrorRef = builder.objectRef<JobErrorShape>('JobError').implement({
-  description: 'Why a job failed.',
-  fields: (t) => ({
-    code: t.exposeString('code', { description: "The upstream's code for the failure." }),
-    message: t.string({
-      nullable: true,
-      description: 'What went wrong, when the upstream says.',
-      // A listed Together job's from its full job, through the request's job loader: one read per
-      // failed job, shared with a `job(id)` of the same request (and none when that read it already).
-      resolve: async (error, _args, ctx) => {
-        if (error.fullJobId === undefined) return error.message ?? null;
-        return (await ctx.loaders().job.load(error.fullJobId)).error?.message ?? null;
-      },
-    }),
-  }),
-});
 
 const JOB_NAME =
   'The job name. On Together the name Together gives the trained model, `user/<model>-<name>-<suffix>`, ' +
@@ -178,8 +149,7 @@ export const JobRef = builder.objectRef<JobShape>('Job').implement({
       type: JobErrorRef,
       nullable: true,
       description: 'Why the job failed; null unless FAILED.',
-      resolve: (job): JobErrorShape | null | undefined =>
-        job.error && failureReasonUnread(job) ? { ...job.error, fullJobId: upstreamJobId(job) } : job.error,
+      resolve: jobErrorOf,
     }),
     metrics: t.field({
       type: MetricsRef,

@@ -9,8 +9,9 @@
  * as BAD_USER_INPUT naming both hashes.
  *
  * Each caller has its own documents: entries are keyed by the caller's credentials as presented (a
- * SHA-256 of the `X-Provider` value as written, organization and token; callers without any of the three
- * share one space, and callers without credentials one per `X-Provider` value) as well as the hash. A shared store answered "found" for a document someone else had run: a
+ * SHA-256 of the `X-Provider` value as written, organization and token; callers without any of the
+ * three share one space, and callers without credentials one per `X-Provider` value) as well as the
+ * hash. A shared store answered "found" for a document someone else had run: a
  * membership oracle across tenants (does anyone here run `mutation createJob … "secret-model"`?).
  * Keying by caller closes it: a caller learns only what it registered itself. It was chosen over
  * answering every hash-only request "not found" (which would make APQ useless) and over a per-caller

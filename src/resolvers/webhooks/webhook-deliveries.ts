@@ -2,7 +2,8 @@
  * The webhook operations on deliveries, for a caller the upstream has accepted (webhook-caller.ts):
  * an endpoint's deliveries a page at a time, a delivery's attempts, and a redelivery (the same
  * delivery, same `webhook-id`, pending again and due now, so that receivers that already have it
- * can drop it; refused while the URL policy refuses its endpoint's URL). A delivery or endpoint id the owner does not have is NOT_FOUND, whoever's it is.
+ * can drop it; refused while the URL policy refuses its endpoint's URL). A delivery or endpoint id the
+ * owner does not have is NOT_FOUND, whoever's it is.
  */
 import { gatewayError } from '../../errors/gateway-error.js';
 import { parseEndpointUrl } from '../../webhooks/outbound/endpoint-url.js';
