@@ -52,6 +52,11 @@ export interface RequestSite {
   /** `Host` (for a request made in-process without one, the host of its URL). */
   readonly host: string | null;
   readonly forwardedHost: string | null;
+  /**
+   * `http` or `https`, as the client reached the gateway: `X-Forwarded-Proto`'s first value when a
+   * proxy in front sent one (deploy/nginx.conf does), else the connection's own (TLS or not).
+   */
+  readonly scheme: string;
   readonly origin: string | null;
   /** `Sec-Fetch-Site`, sent by browsers: `same-origin`, `same-site`, `cross-site` or `none`. */
   readonly fetchSite: string | null;
@@ -88,6 +93,7 @@ export function readCaller(source: CallerSource): Caller {
   const site: RequestSite = {
     host: header('host') ?? (source.transport === 'http' ? new URL(source.request.url).host : null),
     forwardedHost: header('x-forwarded-host'),
+    scheme: header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() || ownScheme(source),
     origin: header('origin'),
     fetchSite: header('sec-fetch-site'),
   };
@@ -102,6 +108,13 @@ export function readCaller(source: CallerSource): Caller {
     rateLimitSubject: { token, remoteAddress: peer?.socket.remoteAddress, forwardedFor: header('x-forwarded-for') },
     site,
   };
+}
+
+/** The scheme of the connection itself: `https` over TLS (a Node TLS socket, or a fetch URL given as `https:`). */
+function ownScheme(source: CallerSource): string {
+  if (source.transport === 'http' && !source.req) return new URL(source.request.url).protocol.replace(/:$/, '');
+  const socket = source.transport === 'http' ? source.req!.socket : source.request.socket;
+  return (socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
 }
 
 /** One header's value (the first, when repeated), from a fetch Request or a Node request. */

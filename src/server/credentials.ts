@@ -25,8 +25,8 @@ const FOREIGN_FETCH_SITES = new Set(['same-site', 'cross-site']);
  *   rebinding) sends that name, and looks same-origin to the browser and to the Origin rule below;
  * - when a browser says where the request comes from (`Sec-Fetch-Site`), its own pages (`same-origin`)
  *   or the user's own action (`none`: typed into the address bar, a bookmark);
- * - requests whose `Origin`, when sent, is the host they were sent to. Clients that are not browsers
- *   (curl, servers) send neither header.
+ * - requests whose `Origin`, when sent, is the origin they were sent to: the same scheme (`site.scheme`),
+ *   host and port. Clients that are not browsers (curl, servers) send neither header.
  */
 export function defaultCredentialsRefusal(site: RequestSite, allowedHosts: readonly string[]): string | null {
   const names = [site.host, ...(site.forwardedHost ?? '').split(',')]
@@ -51,8 +51,8 @@ export function defaultCredentialsRefusal(site: RequestSite, allowedHosts: reado
     const said = FOREIGN_FETCH_SITES.has(fetchSite) ? `is ${fetchSite}` : 'is neither same-origin nor none';
     return `A request from another site (its Sec-Fetch-Site header ${said}) must carry its own credentials: ${OWN_PAGES}`;
   }
-  return isCrossSite(site.origin, site.host, site.forwardedHost)
-    ? `A request from another site (its Origin header is not the host it was sent to) must carry its own credentials: ${OWN_PAGES}`
+  return isCrossSite(site)
+    ? `A request from another site (its Origin header is not the scheme, host and port it was sent to) must carry its own credentials: ${OWN_PAGES}`
     : null;
 }
 
@@ -67,19 +67,33 @@ function hostnameOf(host: string): string | null {
 }
 
 /**
- * Whether a browser request was made from another site: its `Origin`, when sent, is not the host it
- * was sent to. Same-site pages (GraphiQL served by the gateway itself) and clients that send no
- * `Origin` (curl, servers) are not.
+ * Whether a browser request was made from another site: its `Origin`, when sent, is not the origin
+ * (scheme, host and port) it was sent to: `site.scheme` with the `Host` or `X-Forwarded-Host`. A page
+ * on `http://` is another site than the same name on `https://` (and the other way round): a
+ * plain-text page on the gateway's name, which anyone on the network path can write, must not borrow
+ * what the TLS one may. Same-site pages (GraphiQL served by the gateway itself) and clients that send
+ * no `Origin` (curl, servers) are not.
  */
-function isCrossSite(origin: string | null | undefined, ...hosts: Array<string | null | undefined>): boolean {
-  if (!origin) return false;
-  let originHost: string;
+function isCrossSite(site: RequestSite): boolean {
+  if (!site.origin) return false;
+  let origin: string;
   try {
-    originHost = new URL(origin).host;
+    origin = new URL(site.origin).origin;
   } catch {
     return true; // "null" (sandboxed frames, file:// pages) and malformed values are foreign.
   }
-  return !hosts.some((host) => host && host.split(',')[0]!.trim().toLowerCase() === originHost.toLowerCase());
+  return ![site.host, site.forwardedHost].some((host) => host && originOf(site.scheme, host) === origin);
+}
+
+/** `https://gateway.example.com` from the scheme and a Host value (a default port dropped), or null. */
+function originOf(scheme: string, host: string): string | null {
+  const name = host.split(',')[0]!.trim();
+  if (!/^https?$/.test(scheme) || !/^[^\s/\\@?#]+$/.test(name)) return null;
+  try {
+    return new URL(`${scheme}://${name}`).origin;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * Limits on what one operation may ask for, so that a single request cannot make the gateway (and
- * through it the upstream) do unbounded work: depth, directives, tokens and a cost budget enforced by
- * graphql-armor during parsing and validation, and field selections and aliases counted by our own
- * rule (selection-count-rule.ts: armor exempts `__typename` and ignores repeated fields). A refusal
+ * through it the upstream) do unbounded work: depth, directives and tokens enforced by graphql-armor
+ * during parsing and validation, field selections and aliases counted by our own rule
+ * (selection-count-rule.ts: armor exempts `__typename` and ignores repeated fields), and a cost budget
+ * by another (cost-limit-rule.ts: armor's refused the API's own documented pages). A refusal
  * carries the code OPERATION_LIMIT_EXCEEDED (armor leaves its errors without a code) and comes before
  * any upstream call. The settings that set them, and their defaults, are in config-variables.ts (MAX_OPERATION_*).
  */
@@ -10,6 +11,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Settings } from '../config.js';
+import { costLimitRule } from './cost-limit-rule.js';
 import { selectionCountRule } from './selection-count-rule.js';
 
 /** Depth, alias, field, directive, token and cost limits: MAX_OPERATION_* in src/config-variables.ts, with their defaults. */
@@ -20,7 +22,6 @@ const SETTINGS: ReadonlyArray<[RegExp, string]> = [
   [/^Query depth limit/, 'MAX_OPERATION_DEPTH'],
   [/^Directives limit/, 'MAX_OPERATION_DIRECTIVES'],
   [/^Token limit/, 'MAX_OPERATION_TOKENS'],
-  [/^Query Cost limit/, 'MAX_OPERATION_COST'],
 ];
 
 const tagged = (_ctx: unknown, error: GraphQLError) => {
@@ -44,15 +45,18 @@ export function useOperationLimits(l: OperationLimits): Plugin {
     maxAliases: { enabled: false },
     maxDirectives: { n: l.maxDirectives, ...reject },
     maxTokens: { n: l.maxTokens, ...reject },
-    costLimit: { maxCost: l.maxCost, ignoreIntrospection: true, ...reject },
+    // Counted by costLimitRule instead, page sizes given by variables included.
+    costLimit: { enabled: false },
   }) as Plugin;
   const rule = selectionCountRule({ maxFields: l.maxFields, maxAliases: l.maxAliases });
+  const cost = costLimitRule(l.maxCost);
   return {
     onPluginInit({ addPlugin }) {
       addPlugin(armor);
     },
     onValidate({ addValidationRule }) {
       addValidationRule(rule);
+      addValidationRule(cost);
     },
   };
 }

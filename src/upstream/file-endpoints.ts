@@ -12,6 +12,7 @@ import { parseResponse } from './parse-response.js';
 import { segment } from './path.js';
 import { fileSchema } from './schemas.js';
 import type { UpstreamClient } from './types.js';
+import { checkedUtf8 } from './utf8-text.js';
 
 const UPLOAD_UNKNOWN =
   'The whole file was sent, so the service may have stored it under an id this answer did not bring back; ' +
@@ -21,9 +22,14 @@ export function fileEndpoints(json: JsonCall, o: ResolvedOptions): Pick<Upstream
   return {
     uploadFile: async (creds, upload, opts) => {
       let framed: ReturnType<typeof multipartFile>;
+      // The service takes UTF-8 CSV only: a file that is not is refused here, naming it, the line and
+      // what to do (utf8-text.ts), where the service's refusal named only the GraphQL variable. The
+      // upload's own failure (too large, too slow) reaches the check and ends the call as it is.
+      const source = checkedUtf8(upload.body, upload.filename);
       try {
-        framed = multipartFile('file', upload.filename, upload.contentType ?? 'text/csv', upload.body);
+        framed = multipartFile('file', upload.filename, upload.contentType ?? 'text/csv', source);
       } catch (error) {
+        source.destroy();
         upload.body.destroy();
         throw error;
       }
@@ -32,7 +38,7 @@ export function fileEndpoints(json: JsonCall, o: ResolvedOptions): Pick<Upstream
         method: 'POST',
         route: '/files',
         path: '/files',
-        stream: { body, contentType, source: upload.body },
+        stream: { body, contentType, source },
         retry: false,
         outcomeUnknownOnLostAnswer: true,
         outcomeUnknownAdvice: UPLOAD_UNKNOWN,

@@ -55,14 +55,16 @@ export type DownloadGrantLookup =
 export interface DownloadGrantStore {
   /**
    * Stores a new grant and answers its id. Deletes, in the same go, a bounded batch of grants expired
-   * by `now` (the oldest first), so that the table holds little more than the grants alive.
+   * for longer than the store keeps them (a day, store/download-grants.ts `EXPIRED_KEPT_MS`; the oldest
+   * first), so that the table holds little more than the grants alive and the recently expired.
    */
   issueDownloadGrant(grant: NewDownloadGrant, now: Date): Promise<IssuedDownloadGrant>;
   /** The newest grant of `key` still valid after `until`, or null (a grant sealed under another key is passed over). */
   reusableDownloadGrant(key: DownloadGrantKey, until: Date): Promise<IssuedDownloadGrant | null>;
   /**
-   * The grant of the link id `id` at `now`. An expired grant is deleted as it is read (`expired`); an
-   * id of no grant, or a grant that does not open under the key in force, is `unknown` (the latter deleted).
+   * The grant of the link id `id` at `now`. An expired grant is `expired` on every read for a day
+   * after its expiry (its sealed key wiped at the first), then deleted as it is read (`unknown`); an id
+   * of no grant, or a grant that does not open under the key in force, is `unknown` (the latter deleted).
    */
   openDownloadGrant(id: string, now: Date): Promise<DownloadGrantLookup>;
 }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenPool, type TokenPool } from '../../src/preflight/token-pool.js';
 import { LLAMA_INSTRUCT } from '../harness/fixtures.js';
 import { DEMO, headersFor, startStack, type GraphQLResponse, type Stack } from '../harness/stack.js';
+import { RESAVE_AS_UTF8 } from '../../src/upstream/utf8-text.js';
 import { gatewayMultipart } from '../harness/together-job.js';
 
 let stack: Stack;
@@ -182,23 +183,37 @@ describe('analyzeDataset predicts what each provider’s upload does with line e
     });
 
     // Regression: Together's conversion sent Latin-1 as U+FFFD, a NUL byte as \u0000, and read
-    // UTF-16 with its BOM, while the pre-flight (and Nscale's upload) refuse the file.
+    // UTF-16 with its BOM, while the pre-flight (and Nscale's upload) refuse the file. And the
+    // upload's refusal said `file: …` (the GraphQL variable) on both, nothing of where or what to do:
+    // now both name the file, the byte at fault and say to re-save it as UTF-8, in the same words.
     it.each([
-      ['Latin-1', Buffer.from('prompt,answer\nq,caf\xe9\n', 'latin1'), 'it is not UTF-8 text'],
-      ['a NUL byte in a cell', Buffer.from('prompt,answer\nq,a\0b\n'), 'it holds binary data (NUL bytes)'],
+      [
+        'Latin-1',
+        Buffer.from('prompt,answer\nq,caf\xe9\n', 'latin1'),
+        'it is not UTF-8 text',
+        '"train.csv" is not UTF-8 text: the byte 0xE9 at line 2 (byte offset 19) is not valid UTF-8 ' +
+          `(a file saved as Latin-1 or Windows-1252?): ${RESAVE_AS_UTF8}.`,
+      ],
+      [
+        'a NUL byte in a cell',
+        Buffer.from('prompt,answer\nq,a\0b\n'),
+        'it holds binary data (NUL bytes)',
+        '"train.csv" is not a text file: it holds binary data (a NUL byte at line 2 (byte offset 17)), not ' +
+          `UTF-8 text; if it is text, ${RESAVE_AS_UTF8}.`,
+      ],
       [
         'UTF-16LE with its BOM',
         Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('prompt,answer\nq,a\n', 'utf16le')]),
         'it holds binary data (NUL bytes)',
+        `"train.csv" is UTF-16 text, not UTF-8: ${RESAVE_AS_UTF8}.`,
       ],
-    ])('%s: refused by both, in the same words', async (_name, bytes, why) => {
+    ])('%s: refused by both, in the same words, naming the file', async (_name, bytes, why, said) => {
       const file = new Uint8Array(bytes);
       const uploaded = await uploadTo(provider, file);
-      expect(uploaded.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'file' });
-      // The Nscale service's own words (the simulator) differ by a word; Together's conversion says the pre-flight's.
-      const said =
-        provider === 'nscale' ? `file: not a valid CSV file: ${why}` : `file: train.csv: not a CSV file: ${why}`;
-      expect(uploaded.errors?.[0]?.message).toBe(said);
+      expect(uploaded.errors).toEqual([
+        expect.objectContaining({ message: said, extensions: { code: 'BAD_USER_INPUT', field: 'file' } }),
+      ]);
+      expect(uploaded.errors?.[0]?.path).toEqual(['uploadFile']);
       const predicted = prediction(await analyzeFor(provider, file));
       expect(predicted.refused).toBe(true);
       expect(predicted.message.startsWith(`trainingFile: not a CSV file: ${why}; `)).toBe(true);

@@ -115,7 +115,32 @@ const ROWS: Row[] = [
   { case: 'sent to localhost without a port', headers: { host: 'localhost' }, expected: 'DEMO' },
   {
     case: 'sent to an allowed host, any case, with its own Origin',
-    headers: { host: 'Gateway.Example.COM:8443', origin: 'https://gateway.example.com:8443' },
+    headers: {
+      host: 'Gateway.Example.COM:8443',
+      origin: 'https://gateway.example.com:8443',
+      'x-forwarded-proto': 'https',
+    },
+    expected: 'DEMO',
+  },
+  // Regression: the Origin rule compared host and port only, so a page on http:// passed where the
+  // gateway is reached over https://, and the other way round.
+  {
+    case: 'an http:// Origin where the gateway is reached over https://',
+    headers: {
+      host: 'Gateway.Example.COM:8443',
+      origin: 'http://gateway.example.com:8443',
+      'x-forwarded-proto': 'https',
+    },
+    expected: `A request from another site (its Origin header is not the scheme, host and port it was sent to) ${OWN_PAGES}`,
+  },
+  {
+    case: 'an https:// Origin where the gateway is reached over http://',
+    headers: { origin: 'https://localhost:4000' },
+    expected: `A request from another site (its Origin header is not the scheme, host and port it was sent to) ${OWN_PAGES}`,
+  },
+  {
+    case: 'its own Origin with the default port of https',
+    headers: { host: 'gateway.example.com:443', origin: 'https://gateway.example.com', 'x-forwarded-proto': 'https' },
     expected: 'DEMO',
   },
   {
@@ -138,6 +163,7 @@ const ROWS: Row[] = [
     headers: {
       host: '127.0.0.1:4000',
       'x-forwarded-host': 'gateway.example.com',
+      'x-forwarded-proto': 'https',
       origin: 'https://gateway.example.com',
     },
     expected: 'DEMO',
@@ -158,12 +184,12 @@ const ROWS: Row[] = [
   {
     case: 'an Origin on another site',
     headers: { origin: 'https://evil.example' },
-    expected: `A request from another site (its Origin header is not the host it was sent to) ${OWN_PAGES}`,
+    expected: `A request from another site (its Origin header is not the scheme, host and port it was sent to) ${OWN_PAGES}`,
   },
   {
     case: 'the Origin "null" (a sandboxed frame)',
     headers: { origin: 'null' },
-    expected: `A request from another site (its Origin header is not the host it was sent to) ${OWN_PAGES}`,
+    expected: `A request from another site (its Origin header is not the scheme, host and port it was sent to) ${OWN_PAGES}`,
   },
   {
     case: 'another site and a re-bound name, with credentials of its own',

@@ -93,7 +93,7 @@ describe('default credentials and other sites', () => {
     const res = await ask({ origin: 'https://evil.example' });
     expect(res.errors?.[0]).toMatchObject({
       message:
-        "A request from another site (its Origin header is not the host it was sent to) must carry its own credentials: this gateway's default credentials serve only its own pages (on localhost or a host listed in GATEWAY_ALLOWED_HOSTS) and clients that are not browsers.",
+        "A request from another site (its Origin header is not the scheme, host and port it was sent to) must carry its own credentials: this gateway's default credentials serve only its own pages (on localhost or a host listed in GATEWAY_ALLOWED_HOSTS) and clients that are not browsers.",
       extensions: { code: 'UNAUTHENTICATED' },
     });
     expect(demo.calls()).toEqual({});
@@ -179,8 +179,15 @@ describe('default credentials and the Host a request was sent to', () => {
     ['127.0.0.1:4000', { 'sec-fetch-site': 'same-origin', origin: 'http://127.0.0.1:4000' }],
     ['[::1]:4000', { 'sec-fetch-site': 'none' }],
     ['localhost', {}],
-    ['Gateway.Example.COM:8443', { origin: 'https://gateway.example.com:8443' }],
-    ['127.0.0.1:4000', { 'x-forwarded-host': 'gateway.example.com', origin: 'https://gateway.example.com' }],
+    ['Gateway.Example.COM:8443', { origin: 'https://gateway.example.com:8443', 'x-forwarded-proto': 'https' }],
+    [
+      '127.0.0.1:4000',
+      {
+        'x-forwarded-host': 'gateway.example.com',
+        'x-forwarded-proto': 'https',
+        origin: 'https://gateway.example.com',
+      },
+    ],
   ] as Array<[string, Record<string, string>]>)('a request sent to %s %j gets them', async (host, headers) => {
     const res = await send(host, headers);
     // The default credentials were used: the upstream answered (the file id is unknown to it).
@@ -204,6 +211,30 @@ describe('default credentials and the Host a request was sent to', () => {
       expect(demo.calls()).toEqual({});
     },
   );
+
+  // Regression: the Origin rule compared host and port only: a page on http:// got the default
+  // credentials of a gateway reached over https://, and the other way round.
+  it.each([
+    [
+      'an http:// page, the gateway reached over https://',
+      'gateway.example.com',
+      'http://gateway.example.com',
+      'https',
+    ],
+    ['an https:// page, the gateway reached over http://', 'localhost:4000', 'https://localhost:4000', undefined],
+    ['an https:// page, its proxy saying the client came over http', 'localhost:443', 'https://localhost', 'http'],
+  ])('%s gets UNAUTHENTICATED, and reaches no upstream', async (_name, host, origin, proto) => {
+    const res = await send(host, { origin, ...(proto ? { 'x-forwarded-proto': proto } : {}) });
+    expect(res.errors).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(
+          /^A request from another site \(its Origin header is not the scheme, host and port/,
+        ),
+        extensions: { code: 'UNAUTHENTICATED' },
+      }),
+    ]);
+    expect(demo.calls()).toEqual({});
+  });
 
   it('a request to any host is served with credentials of its own', async () => {
     const res = await send('rebind.example:4000', {

@@ -37,8 +37,15 @@ describe('operation limits', () => {
     ],
     [
       'a cost past the budget',
-      `{ ${Array.from({ length: 12 }, (_, i) => `j${i}: jobs(first: 20) { edges { node { id name status dataset { name trainingFile { name columns { name sampleValues } } } } } }`).join(' ')} }`,
-      /^Query Cost limit of 5000 exceeded, found \d+ \(setting MAX_OPERATION_COST\)\.$/,
+      `{ ${Array.from({ length: 10 }, (_, i) => `j${i}: jobs(first: 100) { edges { node { id name status dataset { name trainingFile { name columns { name sampleValues } } } } } }`).join(' ')} }`,
+      /^Query Cost limit of 5000 exceeded, found 19000 \(setting MAX_OPERATION_COST\): 1 per scalar field, .*; ask for fewer fields or smaller pages\.$/,
+    ],
+    // Regression: graphql-armor multiplied by `first` only when written in the document, so pages asked
+    // for through a variable cost one item each.
+    [
+      'pages asked for through a variable, counted at the largest page',
+      `query($n: Int!) { ${Array.from({ length: 10 }, (_, i) => `j${i}: jobs(first: $n) { edges { node { id name status } } }`).join(' ')} }`,
+      /^Query Cost limit of 5000 exceeded, found 9000 \(setting MAX_OPERATION_COST\)/,
     ],
   ])('refuses %s', async (_name, query, message) => {
     const res = await stack.gql(query);

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGatewayMetrics, type GatewayMetrics } from '../../src/telemetry/gateway-metrics.js';
 import { createTogetherClient } from '../../src/upstream/together/together-client.js';
 import { connectPglite, migrateToLatest, storeOn, type WebhookDb } from '../../src/webhooks/store/open-store.js';
+import { EXPIRED_KEPT_MS } from '../../src/webhooks/store/download-grants.js';
 import type { WebhookStore } from '../../src/webhooks/webhook-store.js';
 import { manualClock } from '../harness/manual-clock.js';
 import { tracesIn } from '../harness/secret-traces.js';
@@ -260,23 +261,39 @@ describe("Together's downloadUrl, a link of the gateway", () => {
     await retried.arrayBuffer();
   });
 
-  it('answers 410 to an expired link, without asking the upstream, and forgets it', async () => {
+  // Regression: the grant was deleted at the first 410, so the second request to the same expired
+  // link answered 404 ("No such download link.") instead of 410.
+  it('answers 410 to an expired link on every request, without asking the upstream, until a day past its expiry', async () => {
     const jobC = await completedJob(KEY_A, 'download-expiring');
     const expiring = await linkOf(KEY_A, jobC);
-    clock.set(clock.now() + TTL_MS + 1);
-    const response = await fetch(expiring);
-    expect(response.status).toBe(410);
-    expect(await response.text()).toMatch(/expired/);
+    const expiresAt = clock.now() + TTL_MS;
+    clock.set(expiresAt + 1);
+    for (const method of ['GET', 'GET', 'HEAD']) {
+      const response = await fetch(expiring, { method });
+      expect(response.status).toBe(410);
+      if (method === 'GET')
+        expect(await response.text()).toBe(
+          'This download link has expired: ask for downloadUrl again for a new one.\n',
+        );
+    }
     expect(downloadCalls()).toBe(0);
     const hash = hashOf(grantOf(expiring));
-    expect((await grantRows()).some((row) => row['grant_hash'] === hash)).toBe(false);
-    expect((await fetch(expiring)).status).toBe(404);
-    // Asked again, the job has a new link, which works.
+    // Kept to say so, its sealed key wiped.
+    const kept = (await grantRows()).find((row) => row['grant_hash'] === hash);
+    expect(kept?.['sealed_credentials']).toBe('');
+    // Asked again, the job has a new link, which works; the old one still says 410.
     const renewed = await linkOf(KEY_A, jobC);
     expect(renewed).not.toBe(expiring);
     const fetched = await fetch(renewed);
     expect(fetched.status).toBe(200);
     await fetched.arrayBuffer();
+    expect((await fetch(expiring)).status).toBe(410);
+    // A day past its expiry, it is purged: unknown.
+    clock.set(expiresAt + EXPIRED_KEPT_MS);
+    const purged = await fetch(expiring);
+    expect(purged.status).toBe(404);
+    expect(await purged.text()).toBe('No such download link.\n');
+    expect((await grantRows()).some((row) => row['grant_hash'] === hash)).toBe(false);
   });
 
   it('gives a new link once the grant has lived half its life (the old one still works until it expires)', async () => {

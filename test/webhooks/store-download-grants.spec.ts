@@ -2,7 +2,8 @@
  * The download grants of the gateway's own links, on PostgreSQL and on PGlite: a grant opens by its
  * id and by nothing else (the row holds its hash); its key and id are sealed, bound to the row; it is
  * reused only for the same account, job, artifact and step while it lives past the moment asked; an
- * expired grant is deleted as it is read, and each new grant deletes a bounded batch of expired ones;
+ * expired grant says so on every read for a day (its sealed key wiped), then is deleted as it is read,
+ * and each new grant deletes a bounded batch of those expired for longer;
  * a grant sealed under another key (the key changed at a restart) opens as no grant, and is not reused;
  * two instances on one database serve each other's grants.
  */
@@ -10,6 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import type { DownloadGrantKey, NewDownloadGrant } from '../../src/webhooks/download-grant-store.js';
+import { EXPIRED_KEPT_MS } from '../../src/webhooks/store/download-grants.js';
 import { at, describeOnBackends } from './store-backends.js';
 
 const MINUTE = 60_000;
@@ -86,11 +88,21 @@ describeOnBackends('download grants', (suite) => {
     expect(await store.reusableDownloadGrant({ ...key, step: 3 }, at(MINUTE))).toEqual(stepped);
   });
 
-  it('says expired, and deletes the grant, once it is past its expiry', async () => {
-    const issued = await store.issueDownloadGrant(newGrant(grantKey(), at(10 * MINUTE)), at(0));
+  // Regression: an expired grant was deleted at its first read, so a second request to the same link
+  // answered "unknown" (404) instead of "expired" (410).
+  it('says expired on every read until a day past its expiry (its sealed key wiped), then is deleted', async () => {
+    expect(EXPIRED_KEPT_MS).toBe(24 * 60 * MINUTE);
+    const fresh = newGrant(grantKey(), at(10 * MINUTE));
+    const issued = await store.issueDownloadGrant(fresh, at(0));
     expect(await store.openDownloadGrant(issued.id, at(10 * MINUTE))).toEqual({ kind: 'expired' });
+    const kept = (await rowOf(issued.id))!;
+    expect(kept['sealed_credentials']).toBe('');
+    expect(kept['sealed_id']).toBe('');
+    expect(await store.openDownloadGrant(issued.id, at(11 * MINUTE))).toEqual({ kind: 'expired' });
+    const horizon = 10 * MINUTE + EXPIRED_KEPT_MS;
+    expect(await store.openDownloadGrant(issued.id, at(horizon - 1))).toEqual({ kind: 'expired' });
+    expect(await store.openDownloadGrant(issued.id, at(horizon))).toEqual({ kind: 'unknown' });
     expect(await rowOf(issued.id)).toBeUndefined();
-    expect(await store.openDownloadGrant(issued.id, at(10 * MINUTE))).toEqual({ kind: 'unknown' });
   });
 
   it('deletes a bounded batch of expired grants, oldest first, at each new grant', async () => {
@@ -99,13 +111,17 @@ describeOnBackends('download grants', (suite) => {
     const count = async () =>
       (await sql<{ n: number }>`select count(*)::int as n from download_grants`.execute(backend.db)).rows[0]!.n;
     expect(await count()).toBe(150);
-    // At 10 min all 150 have expired: a new grant deletes 100 of them, the next one the other 50.
-    await store.issueDownloadGrant(newGrant(grantKey(), at(20 * MINUTE)), at(10 * MINUTE));
-    expect(await count()).toBe(51);
+    // Within a day of their expiry they are kept (each still says 410).
+    await store.issueDownloadGrant(newGrant(grantKey(), at(EXPIRED_KEPT_MS + 20 * MINUTE)), at(EXPIRED_KEPT_MS));
+    expect(await count()).toBe(151);
+    // Past it, a new grant deletes 100 of them, the next one the other 50.
+    const later = EXPIRED_KEPT_MS + 10 * MINUTE;
+    await store.issueDownloadGrant(newGrant(grantKey(), at(later + 10 * MINUTE)), at(later));
+    expect(await count()).toBe(52);
     const left = await sql<{ e: Date }>`select min(expires_at) as e from download_grants`.execute(backend.db);
     expect(new Date(left.rows[0]!.e)).toEqual(at(101));
-    await store.issueDownloadGrant(newGrant(grantKey(), at(20 * MINUTE)), at(10 * MINUTE));
-    expect(await count()).toBe(2);
+    await store.issueDownloadGrant(newGrant(grantKey(), at(later + 10 * MINUTE)), at(later));
+    expect(await count()).toBe(3);
   });
 
   it('opens as no grant, and is not reused, once sealed under another key (and is then deleted)', async () => {

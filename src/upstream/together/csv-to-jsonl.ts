@@ -6,8 +6,8 @@
  * bytes go on chunk by chunk with the stream's backpressure, never held whole.
  *
  * The CSV must be UTF-8 text, as the pre-flight and Nscale's upload require: a NUL byte or bytes that
- * do not decode refuse it in the pre-flight's words as they arrive (csv-parse would send them on as
- * U+0000 or U+FFFD, or read a UTF-16 file by its BOM). An error of the source stream itself (the
+ * do not decode refuse it as they arrive, naming the file, the line and what to do (../utf8-text.ts;
+ * csv-parse would send them on as U+0000 or U+FFFD, or read a UTF-16 file by its BOM). An error of the source stream itself (the
  * upload's refusal: too slow, too large, the client gone) goes on as it is, never as a row's problem.
  *
  * The header is read before anything is sent upstream, so that a CSV without the columns is refused
@@ -27,10 +27,10 @@
  * limit. Sent on, the file would have met Together's own refusal mid-stream, which says nothing of
  * the conversion (or, the connection closed under the PUT, reads as EPIPE).
  */
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { CsvError } from 'csv-parse';
-import { HOLDS_NUL_BYTES, NOT_A_CSV_FILE, NOT_UTF8_TEXT } from '../../contract/file-format.js';
 import { UpstreamError } from '../errors.js';
+import { utf8Text } from '../utf8-text.js';
 import { escapeInvisible, quote } from '../../contract/quote.js';
 import { columnChoiceProblem, readColumns, type ColumnsRead } from './csv-columns.js';
 
@@ -104,7 +104,7 @@ export async function csvToJsonl(
   // The file's name as every refusal shows it: what would not show on screen escaped (../quote.ts).
   const file = escapeInvisible(filename);
   const sizes: ConversionProgress = { csvBytes: 0, jsonlBytes: 0 };
-  const csv = await readCsv(source, file, sizes);
+  const csv = await readCsv(source, filename, sizes);
   const { rows } = csv;
   const first = await rows.next().catch((error: unknown) => {
     throw csv.unread() ?? refuse(`${file}: not a readable CSV file: ${(error as CsvError).message}`);
@@ -169,8 +169,8 @@ export async function csvToJsonl(
   return { body: out, progress: () => ({ ...sizes }) };
 }
 
-/** The CSV's rows as csv-parse reads them from `source`'s bytes, once known to be UTF-8 text (`file`: its shown name). */
-async function readCsv(source: Readable, file: string, sizes: ConversionProgress) {
+/** The CSV's rows as csv-parse reads them from `source`'s bytes, once known to be UTF-8 text (../utf8-text.ts). */
+async function readCsv(source: Readable, filename: string, sizes: ConversionProgress) {
   const { parse } = await import('csv-parse');
   const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true });
   /**
@@ -183,7 +183,7 @@ async function readCsv(source: Readable, file: string, sizes: ConversionProgress
     unread ??= error;
     parser.destroy(error as Error);
   };
-  const text = utf8Text(file);
+  const text = utf8Text(filename);
   source.on('error', stop);
   text.on('error', stop);
   source.pipe(text).pipe(parser);
@@ -196,37 +196,6 @@ async function readCsv(source: Readable, file: string, sizes: ConversionProgress
       if (!text.destroyed) text.destroy();
     },
   };
-}
-
-/**
- * The upload's bytes passed on as they are once known to be UTF-8 text, as the pre-flight and Nscale's
- * upload require: a file with a NUL byte (binary, or UTF-16) or bytes that do not decode as UTF-8
- * (Latin-1, a UTF-16 BOM) is refused in the pre-flight's words as its chunk arrives, where csv-parse
- * would read it on, sending U+FFFD or U+0000 to Together. A UTF-8 BOM decodes (csv-parse drops it).
- */
-function utf8Text(file: string): Transform {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  const notCsv = (why: string): UpstreamError => refuse(`${file}: ${NOT_A_CSV_FILE}: ${why}`);
-  const decodes = (chunk?: Buffer): boolean => {
-    try {
-      if (chunk === undefined) decoder.decode();
-      else decoder.decode(chunk, { stream: true });
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  return new Transform({
-    transform(chunk: Buffer | string, _encoding, done: TransformCallback) {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      if (bytes.includes(0)) return done(notCsv(HOLDS_NUL_BYTES));
-      if (!decodes(bytes)) return done(notCsv(NOT_UTF8_TEXT));
-      done(null, bytes);
-    },
-    flush(done: TransformCallback) {
-      done(decodes() ? null : notCsv(NOT_UTF8_TEXT));
-    },
-  });
 }
 
 /** Why a row's fields cannot be matched to the header's columns (the pre-flight's words for it). */

@@ -34,6 +34,7 @@ import { quote } from '../../contract/quote.js';
 import type { BearerCredentials, CallOptions } from '../types.js';
 import { CONVERSION_GROWS, csvToJsonl, describeSize, type ConversionProgress } from './csv-to-jsonl.js';
 import { readBackFile } from './read-back-file.js';
+import { checkedUtf8 } from '../utf8-text.js';
 import type { TogetherFileUpload } from './together-client-types.js';
 import { togetherFileSchema, type TogetherFile } from './wire-files.js';
 
@@ -65,7 +66,9 @@ async function prepare(upload: TogetherFileUpload, maxBytes: number): Promise<Pr
       { field: 'csvColumns' },
     );
   }
-  if (kind === 'jsonl') return { filename: upload.filename, body: upload.body, bytes: upload.bytes };
+  // Together takes UTF-8 JSONL only: one that is not is refused as it streams, naming the file and the line.
+  if (kind === 'jsonl')
+    return { filename: upload.filename, body: checkedUtf8(upload.body, upload.filename), bytes: upload.bytes };
   if (kind === 'csv') {
     const { body, progress } = await csvToJsonl(upload.body, upload.filename, upload.csv, maxBytes);
     return { filename: upload.filename.replace(EXTENSION, '.jsonl'), body, bytes: undefined, conversion: progress };

@@ -2,8 +2,14 @@
  * The download grants' queries (download-grant-store.ts says what a grant is). A grant's id is 256
  * random bits; the row is keyed by its SHA-256, so that the id a link carries is found without being
  * stored, and its sealed columns are bound to that hash (a sealed key moved to another row does not
- * open there). Expired grants are deleted as they are read, and in batches of EXPIRED_BATCH at each
- * creation: no timer, and the table holds little more than the grants alive.
+ * open there).
+ *
+ * An expired grant is kept for EXPIRED_KEPT_MS past its expiry, so that its link keeps answering 410
+ * Gone ("ask for downloadUrl again") rather than 404 to every request in that time: a client retrying
+ * a download, or a second tab, is told the same thing as the first request. Its sealed key and id are
+ * wiped at its first expired read (nothing opens it any more). Past that horizon it is deleted as it is
+ * read (then unknown: 404), and in batches of EXPIRED_BATCH at each creation: no timer, and the table
+ * holds little more than the grants alive and those of the last EXPIRED_KEPT_MS.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
@@ -25,6 +31,8 @@ const ID_BYTES = 32;
 const ID_FORM = /^[A-Za-z0-9_-]{43}$/;
 /** Expired grants deleted at each creation, at most (on the expiry index, oldest first). */
 const EXPIRED_BATCH = 100;
+/** How long an expired grant is kept, answering 410, before it is purged: a day. */
+export const EXPIRED_KEPT_MS = 24 * 60 * 60 * 1000;
 
 const hashOf = (id: string): string => createHash('sha256').update(id, 'utf8').digest('hex');
 const idContext = (hash: string) => `download grant ${hash} id`;
@@ -54,7 +62,7 @@ export async function issueDownloadGrant(
       eb
         .selectFrom('download_grants')
         .select('grant_hash')
-        .where('expires_at', '<=', now)
+        .where('expires_at', '<=', new Date(now.getTime() - EXPIRED_KEPT_MS))
         .orderBy('expires_at')
         .limit(EXPIRED_BATCH),
     )
@@ -109,11 +117,21 @@ export async function openDownloadGrant(ctx: StoreContext, id: string, now: Date
   const hash = hashOf(id);
   const row = await ctx.db.selectFrom('download_grants').selectAll().where('grant_hash', '=', hash).executeTakeFirst();
   if (!row) return { kind: 'unknown' };
-  const expired = row.expires_at.getTime() <= now.getTime();
-  const credentials = expired || !ctx.sealer ? null : openedCredentials(ctx.sealer, row);
+  const expiredFor = now.getTime() - row.expires_at.getTime();
+  if (expiredFor >= 0 && expiredFor < EXPIRED_KEPT_MS) {
+    // Kept to say 410, but nothing opens it any more: the caller's key need not wait at rest for the purge.
+    if (row.sealed_credentials !== '')
+      await ctx.db
+        .updateTable('download_grants')
+        .set({ sealed_credentials: '', sealed_id: '' })
+        .where('grant_hash', '=', hash)
+        .execute();
+    return { kind: 'expired' };
+  }
+  const credentials = expiredFor >= 0 || !ctx.sealer ? null : openedCredentials(ctx.sealer, row);
   if (credentials === null) {
     await ctx.db.deleteFrom('download_grants').where('grant_hash', '=', hash).execute();
-    return expired ? { kind: 'expired' } : { kind: 'unknown' };
+    return { kind: 'unknown' };
   }
   return {
     kind: 'valid',

@@ -3,8 +3,11 @@
  *
  * - A CSV that is not UTF-8 text was converted anyway: Latin-1 bytes went to Together as U+FFFD, a NUL
  *   byte as `\u0000`, and a UTF-16LE file with its BOM was read as UTF-16 by csv-parse, while the
- *   pre-flight (and Nscale's upload) refuse all three. Now the conversion refuses them in the
- *   pre-flight's words, BAD_USER_INPUT on `file`; a UTF-8 BOM is still taken.
+ *   pre-flight (and Nscale's upload) refuse all three. Now the conversion refuses them, BAD_USER_INPUT
+ *   on `file`; a UTF-8 BOM is still taken.
+ * - Those refusals said `file: data.csv: not a CSV file: it is not UTF-8 text`: the GraphQL variable,
+ *   and nothing of where or what to do. Now they name the file, the byte at fault (line and byte
+ *   offset) and say to re-save it as UTF-8 (src/upstream/utf8-text.ts, shared with Nscale's upload).
  * - The upload's own refusal (too slow, too large, the client gone) met while reading rows was said to
  *   be a row's problem (`data.csv: row 4996: file: the upload arrived too slowly…`), HTTP 200 instead
  *   of Nscale's 408. Now an error of the source stream goes on as it is.
@@ -12,9 +15,9 @@
 import { PassThrough, Readable } from 'node:stream';
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { HOLDS_NUL_BYTES, NOT_A_CSV_FILE, NOT_UTF8_TEXT } from '../../../src/contract/file-format.js';
 import { UpstreamError } from '../../../src/upstream/errors.js';
 import { csvToJsonl } from '../../../src/upstream/together/csv-to-jsonl.js';
+import { RESAVE_AS_UTF8 } from '../../../src/upstream/utf8-text.js';
 
 /** The whole conversion: its JSONL, or the error it ended with (at the header, or mid-stream). */
 async function convert(chunks: Buffer[] | Readable): Promise<{ jsonl: string } | { error: unknown }> {
@@ -30,49 +33,60 @@ async function convert(chunks: Buffer[] | Readable): Promise<{ jsonl: string } |
 }
 
 const rows = (n: number): string => Array.from({ length: n }, (_, i) => `q${i},a${i}\n`).join('');
-const notCsv = (why: string) => ({
-  error: expect.objectContaining({
-    code: 'BAD_USER_INPUT',
-    field: 'file',
-    message: `data.csv: ${NOT_A_CSV_FILE}: ${why}`,
-  }) as unknown,
+const notCsv = (message: string) => ({
+  error: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'file', message }) as unknown,
 });
+const notUtf8 = (byte: string, line: number, offset: number) =>
+  `"data.csv" is not UTF-8 text: the byte 0x${byte} at line ${line} (byte offset ${offset.toLocaleString('en-US')}) is not valid UTF-8 ` +
+  `(a file saved as Latin-1 or Windows-1252?): ${RESAVE_AS_UTF8}.`;
+const UTF16 = `"data.csv" is UTF-16 text, not UTF-8: ${RESAVE_AS_UTF8}.`;
 
 describe('a CSV that is not UTF-8 text', () => {
-  it('the pre-flight’s words are the ones shared with the conversion', () => {
-    expect(`${NOT_A_CSV_FILE}: ${NOT_UTF8_TEXT}`).toBe('not a CSV file: it is not UTF-8 text');
-    expect(`${NOT_A_CSV_FILE}: ${HOLDS_NUL_BYTES}`).toBe('not a CSV file: it holds binary data (NUL bytes)');
+  it('says what to do: re-save the file as UTF-8', () => {
+    expect(RESAVE_AS_UTF8).toMatch(/^re-save it as UTF-8 \(.*\) and upload it again$/);
   });
 
   it.each([
     [
       'a Latin-1 byte in a row',
       [Buffer.from('prompt,answer\nq,caf'), Buffer.from([0xe9]), Buffer.from('\n')],
-      NOT_UTF8_TEXT,
+      notUtf8('E9', 2, 19),
     ],
     [
       'a Latin-1 byte in the header',
       [Buffer.from([0x70, 0xe9, 0x2c, 0x61, 0x0a]), Buffer.from('q,a\n')],
-      NOT_UTF8_TEXT,
+      notUtf8('E9', 1, 1),
     ],
-    ['a NUL byte in a cell', [Buffer.from('prompt,answer\nq,a\0b\n')], HOLDS_NUL_BYTES],
+    [
+      'a 3-byte character cut by a line break, past many lines and chunks',
+      [Buffer.from(`prompt,answer\n${rows(1000)}q,\xe2`, 'latin1'), Buffer.from([0x82, 0x0a])],
+      notUtf8('E2', 1002, 14 + rows(1000).length + 2),
+    ],
+    [
+      'a character split between chunks, then a bad one',
+      [Buffer.from('prompt,answer\nq,\u00e9'.slice(0, -1)), Buffer.from('é'.slice(0, 1)), Buffer.from([0xff])],
+      notUtf8('FF', 2, 18),
+    ],
+    [
+      'a NUL byte in a cell',
+      [Buffer.from('prompt,answer\nq,a\0b\n')],
+      `"data.csv" is not a text file: it holds binary data (a NUL byte at line 2 (byte offset 17)), not UTF-8 ` +
+        `text; if it is text, ${RESAVE_AS_UTF8}.`,
+    ],
     [
       'UTF-16LE with its BOM',
       [Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('prompt,answer\nq,a\n', 'utf16le')])],
-      HOLDS_NUL_BYTES,
+      UTF16,
     ],
-    [
-      'a UTF-16LE BOM before UTF-8 text',
-      [Buffer.from([0xff, 0xfe]), Buffer.from('prompt,answer\nq,a\n')],
-      NOT_UTF8_TEXT,
-    ],
+    ['UTF-16LE without a BOM', [Buffer.from('prompt,answer\nq,a\n', 'utf16le')], UTF16],
+    ['a UTF-16LE BOM before UTF-8 text', [Buffer.from([0xff, 0xfe]), Buffer.from('prompt,answer\nq,a\n')], UTF16],
     [
       'a character cut short at the end of the file',
       [Buffer.from('prompt,answer\nq,caf'), Buffer.from([0xc3])],
-      NOT_UTF8_TEXT,
+      notUtf8('C3', 2, 19),
     ],
-  ])('%s: refused in the pre-flight’s words, nothing converted', async (_name, chunks, why) => {
-    expect(await convert(chunks)).toEqual(notCsv(why));
+  ])('%s: refused naming the file, where, and what to do; nothing converted', async (_name, chunks, message) => {
+    expect(await convert(chunks)).toEqual(notCsv(message));
   });
 
   it('refused as the offending bytes arrive, after the rows before them', async () => {
@@ -92,7 +106,7 @@ describe('a CSV that is not UTF-8 text', () => {
     source.write(Buffer.from([0x71, 0x2c, 0xff, 0x0a]));
     expect(await failed).toMatchObject({
       code: 'BAD_USER_INPUT',
-      message: `data.csv: ${NOT_A_CSV_FILE}: ${NOT_UTF8_TEXT}`,
+      message: notUtf8('FF', 5, 14 + rows(3).length + 2),
     });
     expect(lines).toHaveLength(2);
   });
