@@ -8,17 +8,28 @@
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError, request, subscribe, type LiveState } from './api';
-import { formatDuration, formatTime, STATUSES, statusLabel } from './format';
-import type { JobStatus, JobsListSubscription } from './gql/graphql';
+import { STATUSES, statusLabel } from './format';
+import type { JobStatus } from './gql/graphql';
+import { JobsTable, type Row } from './jobs-table';
 import { liveWord, ReconnectButton, useLiveState } from './live-status';
 import { JobsCount, JobsList } from './operations';
-import { ProgressBar } from './progress-bar';
-
-type Row = JobsListSubscription['jobsUpdated'];
 const PAGE_SIZE = 20;
 
-export function JobsPage() {
-  const [status, setStatus] = useState<JobStatus | ''>('');
+/**
+ * The status filter of the URL (`#/jobs?status=FAILED`, any case), or null for all jobs; `unknown` is
+ * what the URL held that is no status: the list then shows all jobs, and says so.
+ */
+function filterOf(param: string | null): { status: JobStatus | ''; unknown: string | null } {
+  if (param === null || param === '') return { status: '', unknown: null };
+  const status = STATUSES.find((s) => s === param.toUpperCase());
+  return status ? { status, unknown: null } : { status: '', unknown: param };
+}
+
+/** The list's URL for a filter: a new history entry, so that Back returns to the filter before. */
+const hashOf = (status: JobStatus | '') => (status ? `#/jobs?status=${status}` : '#/jobs');
+
+export function JobsPage({ status: param }: { status: string | null }) {
+  const { status, unknown } = filterOf(param);
   return (
     <section aria-labelledby="jobs-title">
       <div class="heading">
@@ -29,7 +40,7 @@ export function JobsPage() {
       </div>
       <label class="inline">
         Status
-        <select value={status} onChange={(e) => setStatus(e.currentTarget.value as JobStatus | '')}>
+        <select value={status} onChange={(e) => (location.hash = hashOf(e.currentTarget.value as JobStatus | ''))}>
           <option value="">All</option>
           {STATUSES.map((s) => (
             <option key={s} value={s}>
@@ -38,6 +49,11 @@ export function JobsPage() {
           ))}
         </select>
       </label>
+      {unknown !== null ? (
+        <p class="notice" role="alert" data-testid="unknown-status">
+          The link asks for status “<bdi>{unknown}</bdi>”, which is not a job status: all jobs are shown.
+        </p>
+      ) : null}
       {/* Keyed by the status: a new filter starts from an empty list, on its own subscription. */}
       <LiveJobs key={status} status={status} />
     </section>
@@ -160,47 +176,6 @@ function waitingText(live: LiveState): string {
   return 'Waiting for the job list…';
 }
 
-function JobsTable({ jobs }: { jobs: readonly Row[] }) {
-  const now = useNow(jobs.some((job) => job.status === 'RUNNING'));
-  return (
-    <div class="table-wrap">
-      <table class="jobs">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Model</th>
-            <th scope="col">Status</th>
-            <th scope="col">Progress</th>
-            <th scope="col">Created</th>
-          </tr>
-        </thead>
-        <tbody>
-          {jobs.map((job) => (
-            <tr key={job.id} data-job-id={job.id}>
-              <td data-label="Name">
-                {/* Isolated: a name's bidi controls (U+202E) must not turn the text around it. */}
-                <a href={`#/jobs/${encodeURIComponent(job.id)}`}>
-                  <bdi>{job.name}</bdi>
-                </a>
-              </td>
-              <td data-label="Model">
-                <bdi>{job.baseModel?.name ?? job.baseModelId}</bdi>
-              </td>
-              <td data-label="Status">
-                <span class={`status status-${job.status.toLowerCase()}`}>{statusLabel(job.status)}</span>
-              </td>
-              <td data-label="Progress">
-                <RowProgress job={job} now={now} />
-              </td>
-              <td data-label="Created">{formatTime(job.createdAt)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
 function Pager({ page, pages, onPage }: { page: number; pages: number; onPage(page: number): void }) {
   return (
     <nav class="pager" aria-label="Pages of jobs">
@@ -215,42 +190,4 @@ function Pager({ page, pages, onPage }: { page: number; pages: number; onPage(pa
       </button>
     </nav>
   );
-}
-
-/** The time, once a second while `ticking` (a running job's time so far is shown). */
-function useNow(ticking: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!ticking) return;
-    const tick = () => setNow(Date.now());
-    // At once too, not a second late: the time read when the page opened may be long past.
-    const first = setTimeout(tick, 0);
-    const timer = setInterval(tick, 1000);
-    return () => {
-      clearTimeout(first);
-      clearInterval(timer);
-    };
-  }, [ticking]);
-  return now;
-}
-
-function RowProgress({ job, now }: { job: Row; now: number }) {
-  const label = `Progress of ${job.name}`;
-  if (job.status === 'RUNNING') {
-    const ran = job.startedAt ? Math.max(0, Math.round((now - Date.parse(job.startedAt)) / 1000)) : null;
-    return (
-      <div class="progress">
-        <progress aria-label={label} />
-        <span class="progress-text">
-          {ran === null ? 'running' : `running for ${formatDuration(ran)}`} ·{' '}
-          <a href={`#/jobs/${encodeURIComponent(job.id)}`} aria-label={`Steps and time left of ${job.name}`}>
-            steps and time left
-          </a>
-        </span>
-      </div>
-    );
-  }
-  if (job.status === 'COMPLETED') return <ProgressBar fraction={1} label={label} secondsLeft={0} />;
-  if (job.status === 'QUEUED' || job.status === 'STARTING') return <ProgressBar fraction={0} label={label} />;
-  return <span class="muted">stopped</span>;
 }

@@ -1,11 +1,15 @@
 /**
  * The dashboard: a single page on the gateway's public GraphQL API. Pages by URL hash (#/jobs,
  * #/jobs/<id>, #/new, #/datasets, #/webhooks) so that the gateway serves one static file for all of them.
+ * The jobs list's status filter is in the hash too (#/jobs?status=FAILED): a reload, a shared link and
+ * Back keep it.
  */
 import { render, type ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
+import './top-bar.css';
+import './jobs-list.css';
 import { ApiError, request, resetSubscriptions } from './api';
 import { loadCredentials, saveCredentials, type Credentials } from './credentials';
 import { CredentialsForm } from './credentials-form';
@@ -20,7 +24,11 @@ import { useProviders } from './use-providers';
 import { WebhooksPage } from './webhooks/webhooks-page';
 
 type Route =
-  { page: 'jobs' } | { page: 'job'; id: string } | { page: 'new' } | { page: 'datasets' } | { page: 'webhooks' };
+  | { page: 'jobs'; status: string | null }
+  | { page: 'job'; id: string }
+  | { page: 'new' }
+  | { page: 'datasets' }
+  | { page: 'webhooks' };
 
 function routeOf(hash: string): Route {
   const job = /^#\/jobs\/(.+)$/.exec(hash);
@@ -28,7 +36,9 @@ function routeOf(hash: string): Route {
   if (hash === '#/new') return { page: 'new' };
   if (hash === '#/datasets') return { page: 'datasets' };
   if (hash === '#/webhooks') return { page: 'webhooks' };
-  return { page: 'jobs' };
+  // The list, with the status filter of its query string (checked by the list: an unknown one shows all).
+  const query = /^#\/jobs\?(.*)$/.exec(hash);
+  return { page: 'jobs', status: query ? new URLSearchParams(query[1]).get('status') : null };
 }
 
 type Access = { state: 'checking' } | { state: 'ok'; own: boolean } | { state: 'needed'; reason: string | null };
@@ -101,7 +111,7 @@ function App() {
             onForget={loadCredentials() ? () => applyCredentials(null) : null}
           />
         ) : null}
-        {ok && route.page === 'jobs' ? <JobsPage /> : null}
+        {ok && route.page === 'jobs' ? <JobsPage status={route.status} /> : null}
         {ok && route.page === 'job' ? <JobPage key={route.id} id={route.id} capabilities={capabilities} /> : null}
         {ok && route.page === 'new' ? <NewJobPage capabilities={capabilities} /> : null}
         {ok && route.page === 'datasets' ? <DatasetsPage /> : null}

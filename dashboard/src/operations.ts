@@ -37,6 +37,8 @@ export const Providers = graphql(`
 /**
  * The list: job fields only. Its events carry no metrics, so the list costs the upstream one poll for
  * all; `progress` and `estimatedSecondsLeft` are asked only by JobDetail (they read the job's metrics).
+ * `error` is the reason a FAILED job's row shows (on Together, its message costs one read of each
+ * failed job as the list opens: Together's list leaves it out).
  */
 export const JobsList = graphql(`
   subscription JobsList($status: JobStatus) {
@@ -51,6 +53,10 @@ export const JobsList = graphql(`
       createdAt
       startedAt
       completedAt
+      error {
+        code
+        message
+      }
     }
   }
 `);

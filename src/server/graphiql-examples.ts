@@ -7,13 +7,17 @@ const TOGETHER_HEADERS = JSON.stringify({ 'X-Provider': 'together' }, null, 2);
  */
 export const GRAPHIQL_TABS: Array<{ query: string; variables?: string; headers?: string }> = [
   {
-    query: `# Welcome! One GraphQL API in front of LoRA
-# fine-tuning services (Nscale, Together AI). Run
-# this (the ▶ button), then follow the tabs: dataset,
-# estimate and job, the job list, live updates, and
-# webhooks; the last tabs run the journey on Together.
-# The Docs panel (top left) describes every type and
-# field. To watch jobs train as loss curves: /dashboard
+    // Lines of 42 characters at most: GraphiQL gives the editor half of the window, and at 1280 px
+    // the longer ones were cut at its edge (dashboard trial). Monaco does not wrap them.
+    query: `# Welcome! One GraphQL API in front of
+# LoRA fine-tuning services (Nscale,
+# Together AI). Run this (the ▶ button),
+# then follow the tabs: dataset, estimate
+# and job, the job list, live updates and
+# webhooks; the last tabs run the journey
+# on Together. The Docs panel (top left)
+# describes every type and field. To watch
+# jobs train as loss curves: /dashboard
 query BaseModels {
   baseModels {
     id

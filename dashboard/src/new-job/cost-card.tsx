@@ -11,6 +11,8 @@ interface Props {
   uploaded: boolean;
   /** The user asked for the estimate (and so for the dataset it needs), or the estimate needs no dataset. */
   committed: boolean;
+  /** The dataset the estimate needs is being made (asked for, not answered yet). */
+  preparing: boolean;
   /** The provider prices a job before it starts (`costEstimate`). */
   priced: boolean;
   canEstimate: boolean;
@@ -25,6 +27,7 @@ export function CostCard(props: Props) {
     problems,
     uploaded,
     committed,
+    preparing,
     priced,
     canEstimate,
     onEstimate,
@@ -41,16 +44,18 @@ export function CostCard(props: Props) {
           {estimate.minimumApplied ? ' (the minimum per job)' : ''}
         </p>
       ) : (
-        <p class="muted">
-          {estimating
-            ? 'Estimating…'
-            : !priced
-              ? 'This provider gives no price before a job starts.'
-              : !uploaded
-                ? 'Upload a training file first.'
+        <p class="muted" data-testid="estimate-state">
+          {!priced
+            ? 'This provider gives no price before a job starts.'
+            : !uploaded
+              ? 'Upload a training file first.'
+              : estimating || (committed && preparing)
+                ? // Computing, in words that cannot be read as the inputs being wrong (dashboard trial).
+                  'Computing the estimate…'
                 : committed
-                  ? 'The estimate appears once the inputs are valid.'
-                  : "The pre-flight check above prices the job locally. The service's own estimate needs a dataset of these files, made when you ask for it."}
+                  ? 'No estimate yet: the estimate appears once every field above is valid.'
+                  : 'The pre-flight check above prices the job locally. ' +
+                    "The service's own estimate needs a dataset of these files, made when you ask for it."}
         </p>
       )}
       {uploaded && !committed && priced ? (

@@ -71,6 +71,7 @@ export function NewJobPage({ capabilities }: { capabilities: ProviderInfo['capab
         problems={problems}
         uploaded={state.training !== null}
         committed={state.committed || files}
+        preparing={state.committed && !files && state.training !== null && !dataset.settled}
         priced={priced}
         canEstimate={state.training !== null && Object.keys(job.local).length === 0}
         onEstimate={() => dispatch({ type: 'commit' })}

@@ -14,7 +14,10 @@ type CostEstimate = EstimateQuery['costEstimate'];
 
 export interface EstimateState {
   estimate: CostEstimate | null;
-  /** Asked and not answered yet. */
+  /**
+   * An estimate of the current input is coming: about to be asked (the input settles for
+   * ESTIMATE_DELAY_MS first), or asked and not answered yet.
+   */
   estimating: boolean;
   problems: Problems;
 }
@@ -46,7 +49,9 @@ export function useEstimate(input: CreateJobInput | null): EstimateState {
       clearTimeout(timer);
     };
   }, [key]);
-  if (key === null || !answer) return { estimate: null, estimating: false, problems: NO_PROBLEMS };
-  const own = answer.key === key;
-  return { estimate: own ? answer.estimate : null, estimating: own && answer.estimating, problems: answer.problems };
+  if (key === null) return { estimate: null, estimating: false, problems: NO_PROBLEMS };
+  // An input not answered yet is being priced (its request waits for the input to settle): the card
+  // says so, not that the inputs are wrong (dashboard trial).
+  if (answer?.key !== key) return { estimate: null, estimating: true, problems: answer?.problems ?? NO_PROBLEMS };
+  return { estimate: answer.estimate, estimating: answer.estimating, problems: answer.problems };
 }
