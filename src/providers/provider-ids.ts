@@ -20,6 +20,11 @@ export function hasTogetherJobForm(id: string): boolean {
   return TOGETHER_OWN_ID.test(id) && id.toLowerCase().startsWith('ft-');
 }
 
+/** Whether `id` has the form of Together's own id of a file (`file-…`); as with jobs, not proof that it is Together's. */
+export function hasTogetherFileForm(id: string): boolean {
+  return TOGETHER_OWN_ID.test(id) && id.toLowerCase().startsWith('file-');
+}
+
 export function providerOfId(id: string): ProviderName {
   return id.startsWith(TOGETHER_PREFIX) ? 'together' : 'nscale';
 }

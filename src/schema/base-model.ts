@@ -2,7 +2,7 @@ import { hyperparameterLimitsOf, type ProviderBaseModel } from '../providers/fin
 import { builder } from './builder.js';
 import { HyperparameterLimitsRef } from './hyperparameter-limits.js';
 import { ProviderEnum } from './provider.js';
-import { gatewayError } from '../errors/gateway-error.js';
+import { unknownIdError } from '../resolvers/unknown-id.js';
 
 export const BaseModelRef = builder.objectRef<ProviderBaseModel>('BaseModel').implement({
   description: 'A pre-trained model that a fine-tuning job starts from.',
@@ -50,11 +50,13 @@ builder.queryFields((t) => ({
   baseModel: t.field({
     type: BaseModelRef,
     nullable: true,
-    description: 'One base model by id; null with a NOT_FOUND error when there is no such model.',
+    description:
+      'One base model by id; null with a NOT_FOUND error when the provider has no such model (naming `id` in ' +
+      '`extensions.field`, as `job` does).',
     args: { id: t.arg.id({ required: true, description: 'The base model id.' }) },
     resolve: async (_root, args, ctx) => {
       const model = await ctx.loaders().baseModel.load(String(args.id));
-      if (!model) throw gatewayError('NOT_FOUND', `No base model with id ${JSON.stringify(String(args.id))}.`);
+      if (!model) throw unknownIdError(ctx, 'baseModel', String(args.id));
       return model;
     },
   }),

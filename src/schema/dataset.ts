@@ -1,6 +1,7 @@
 import { datasetsById } from '../resolvers/dataset-catalogue.js';
 import type { Dataset } from '../upstream/schemas.js';
 import { datasetInputProblems, type CreateDatasetArgs } from '../resolvers/validate-dataset-input.js';
+import { orUnknownId } from '../resolvers/unknown-id.js';
 import { builder } from './builder.js';
 import { FileRef } from './file.js';
 
@@ -62,10 +63,13 @@ builder.queryFields((t) => ({
   dataset: t.field({
     type: DatasetRef,
     nullable: true,
-    description: 'One dataset by id; null with a NOT_FOUND error when the caller cannot see it.',
+    description:
+      'One dataset by id; null with a NOT_FOUND error when the caller cannot see it (naming `id` in ' +
+      '`extensions.field`, as `job` does).',
     extensions: NO_DATASETS,
     args: { id: t.arg.id({ required: true, description: 'The dataset id.' }) },
-    resolve: (_root, args, ctx) => ctx.loaders().datasetById.load(String(args.id)),
+    resolve: (_root, args, ctx) =>
+      orUnknownId(ctx, 'dataset', args.id, ctx.loaders().datasetById.load(String(args.id))),
   }),
 }));
 
@@ -93,12 +97,19 @@ builder.mutationFields((t) => ({
       ),
   }),
   deleteDataset: t.id({
-    description: 'Delete a dataset; returns its id. Jobs that used it keep running.',
+    description:
+      'Delete a dataset; returns its id. Jobs that used it keep running. A dataset the caller cannot see ' +
+      'is NOT_FOUND naming `id`, as `dataset` answers it.',
     extensions: NO_DATASETS,
     args: { id: t.arg.id({ required: true, description: 'The dataset id.' }) },
     resolve: async (_root, args, ctx) => {
       try {
-        await ctx.services.client.deleteDataset(ctx.credentials(), String(args.id), ctx.call);
+        await orUnknownId(
+          ctx,
+          'dataset',
+          args.id,
+          ctx.services.client.deleteDataset(ctx.credentials(), String(args.id), ctx.call),
+        );
       } finally {
         // Even a failed delete may have happened upstream: the next page reads the list again.
         ctx.services.datasets?.forget(ctx.credentials());

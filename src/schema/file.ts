@@ -3,6 +3,7 @@ import type { FileColumn } from '../upstream/schemas.js';
 import { badUserInput } from '../errors/bad-user-input.js';
 import { asFileRefusal } from '../resolvers/file-refusal.js';
 import { upstreamIdOf } from '../resolvers/request-id-of.js';
+import { orUnknownId } from '../resolvers/unknown-id.js';
 import { builder } from './builder.js';
 import { ProviderEnum } from './provider.js';
 
@@ -82,9 +83,12 @@ builder.queryFields((t) => ({
   file: t.field({
     type: FileRef,
     nullable: true,
-    description: 'One uploaded file by id; null with a NOT_FOUND error when the caller cannot see it.',
+    description:
+      'One uploaded file by id; null with a NOT_FOUND error when the caller cannot see it (naming `id` in ' +
+      '`extensions.field`, worded alike on every provider).',
     args: { id: t.arg.id({ required: true, description: 'The file id returned by `uploadFile`.' }) },
-    resolve: (_root, args, ctx) => ctx.loaders().file.load(upstreamIdOf(ctx, args.id)),
+    resolve: (_root, args, ctx) =>
+      orUnknownId(ctx, 'file', args.id, ctx.loaders().file.load(upstreamIdOf(ctx, args.id))),
   }),
 }));
 

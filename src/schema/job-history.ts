@@ -12,8 +12,13 @@ import type { DownloadTarget } from '../resolvers/download-link.js';
 import { togetherSession } from '../resolvers/together-session.js';
 import type { TogetherCheckpoint, TogetherEvent } from '../upstream/together/wire-job-reads.js';
 
+// No `id`: Together gives an event no identity (its `hash` is not documented, and empty on the simulator), and
+// none made up here would be stable (a position shifts if Together ever drops old entries; a time and a type
+// may repeat within a second). A client cache keeps events inside their job's `events` list.
 const JobEventRef = builder.objectRef<TogetherEvent>('JobEvent').implement({
-  description: "One entry of a job's event log (Together).",
+  description:
+    "One entry of a job's event log (Together). It has no id (Together gives its events none): a normalized " +
+    "client cache keeps the log as a value of its job's `events`.",
   fields: (t) => ({
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it happened.' }),
     type: t.exposeString('type', { description: "Together's event type, such as `job_start` or `checkpoint_save`." }),
@@ -28,13 +33,24 @@ const JobEventRef = builder.objectRef<TogetherEvent>('JobEvent').implement({
   }),
 });
 
-/** A checkpoint with what its download needs of its job: Together's id and the job's kind of weights. */
-type JobCheckpoint = TogetherCheckpoint & { of: Pick<DownloadTarget, 'jobId' | 'artifact'> };
+/**
+ * A checkpoint with what its download needs of its job (Together's id and the job's kind of weights),
+ * and its job's id as the API gives it (`together:ft-…`), which its own id starts with.
+ */
+type JobCheckpoint = TogetherCheckpoint & { of: Pick<DownloadTarget, 'jobId' | 'artifact'>; ofJob: string };
 
 const JobCheckpointRef = builder.objectRef<JobCheckpoint>('JobCheckpoint').implement({
   description:
     'A checkpoint a job saved (Together): training can continue from it (`CreateJobInput.fromCheckpoint`: `<job id>:<step>`).',
   fields: (t) => ({
+    id: t.id({
+      description:
+        "The id of the checkpoint: its job's id and its step, `<job id>:<step>` (as `fromCheckpoint` takes it), " +
+        'for an intermediate checkpoint; `<job id>:final` for the final one (which may have been saved at the same ' +
+        'step as an intermediate one, after early stopping). The same on every read, unique among checkpoints: ' +
+        'for a normalized client cache.',
+      resolve: (checkpoint) => `${checkpoint.ofJob}:${checkpoint.final ? 'final' : checkpoint.step}`,
+    }),
     step: t.exposeInt('step', { description: 'The training step it was saved at.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was saved.' }),
     final: t.exposeBoolean('final', { description: 'Whether it is the final model rather than an intermediate one.' }),
@@ -75,7 +91,8 @@ builder.objectFields(JobRef, (t) => ({
     resolve: async (job, _args, ctx) => {
       if (!togetherSession(ctx) || !onTogether(job)) return null;
       const of = { jobId: job.upstreamJobId, artifact: artifactOf(job) };
-      return (await ctx.loaders().checkpoints.load(job.upstreamJobId)).map((checkpoint) => ({ ...checkpoint, of }));
+      const checkpoints = await ctx.loaders().checkpoints.load(job.upstreamJobId);
+      return checkpoints.map((checkpoint) => ({ ...checkpoint, of, ofJob: job.id }));
     },
   }),
 }));

@@ -11,14 +11,14 @@ import { InputProblems } from '../errors/input-problems.js';
 import { togetherSession } from '../resolvers/together-session.js';
 import { validateTogetherJob } from '../resolvers/validate-together-job.js';
 import { isUpstreamError } from '../upstream/errors.js';
-import { onTogether, providerStatusOf, upstreamJobId, type JobShape } from '../providers/job-shape.js';
+import { onTogether, providerStatusOf, type JobShape } from '../providers/job-shape.js';
 import { gatewayStatus, TOGETHER_STATUSES, type TogetherStatus } from '../upstream/together/job-status.js';
 import { BaseModelRef } from './base-model.js';
 import { builder } from './builder.js';
 import { DatasetRef } from './dataset.js';
 import { jobErrorOf, JobErrorRef } from './job-error.js';
 import { CreateJobInput } from './hyperparameters.js';
-import { MetricsRef } from './metrics.js';
+import { jobMetrics, MetricsRef } from './metrics.js';
 import { noteJob } from './response-cache-policy.js';
 
 const STATUS_TEXT: Record<JobStatusWire, string> = {
@@ -155,8 +155,7 @@ export const JobRef = builder.objectRef<JobShape>('Job').implement({
       type: MetricsRef,
       nullable: true,
       description: 'Training progress: the loss curve and totals.',
-      resolve: (job, _args, ctx) =>
-        job.metricsSnapshot !== undefined ? job.metricsSnapshot : ctx.loaders().metrics.load(upstreamJobId(job)),
+      resolve: (job, _args, ctx) => jobMetrics(job, ctx),
     }),
   }),
 });

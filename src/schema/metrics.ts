@@ -2,7 +2,7 @@ import type { GatewayContext } from '../resolvers/context.js';
 import type { Loaders } from '../resolvers/loaders.js';
 import type { MetricPoint, Metrics } from '../upstream/schemas.js';
 import { totalsPendingFrom, withJobTotals } from '../upstream/together/wire-job-reads.js';
-import { onTogether } from '../providers/job-shape.js';
+import { onTogether, upstreamJobId, type JobShape } from '../providers/job-shape.js';
 import { builder } from './builder.js';
 
 /** Each metrics' totals, once added: one read of the job for all the fields that show them. */
@@ -42,6 +42,27 @@ async function totalsFromJob(metrics: Metrics, jobId: string, jobs: Loaders['job
   return onTogether(job) ? withJobTotals(metrics, job) : metrics;
 }
 
+/**
+ * A job's metrics with the gateway's id of their job (`together:…` on Together): what gives `Metrics` an
+ * identity of its own, so that a normalized client cache (Apollo's, urql's) merges two answers about the
+ * same job's metrics instead of one replacing the other.
+ */
+export type JobMetrics = Metrics & { readonly ofJob: string };
+
+/** `metrics` as the metrics of the job `jobId` (the id the API gives the job). */
+export function metricsOfJob(metrics: Metrics, jobId: string): JobMetrics {
+  return { ...metrics, ofJob: jobId };
+}
+
+/** `Job.metrics`: a live event's snapshot of them (null: none), else the upstream's, as the metrics of that job. */
+export function jobMetrics(job: JobShape, ctx: GatewayContext): JobMetrics | null | Promise<JobMetrics> {
+  if (job.metricsSnapshot !== undefined) return job.metricsSnapshot && metricsOfJob(job.metricsSnapshot, job.id);
+  return ctx
+    .loaders()
+    .metrics.load(upstreamJobId(job))
+    .then((metrics) => metricsOfJob(metrics, job.id));
+}
+
 const MetricPointRef = builder.objectRef<MetricPoint>('MetricPoint').implement({
   description: 'The losses of a job at one training step. A loss that diverged (NaN or infinite upstream) is null.',
   fields: (t) => ({
@@ -64,9 +85,16 @@ const MetricPointRef = builder.objectRef<MetricPoint>('MetricPoint').implement({
   }),
 });
 
-export const MetricsRef = builder.objectRef<Metrics>('Metrics').implement({
+export const MetricsRef = builder.objectRef<JobMetrics>('Metrics').implement({
   description: 'Training progress of a job: its loss curve and totals.',
   fields: (t) => ({
+    id: t.id({
+      description:
+        "The id of these metrics: their job's id followed by `:metrics` (`<job id>:metrics`), the same for as long " +
+        'as the job exists, on every read and in every `jobUpdated` event, and unique among metrics (a job has ' +
+        "one). For a normalized client cache: answers holding the same job's metrics merge into one object.",
+      resolve: (m) => `${m.ofJob}:metrics`,
+    }),
     points: t.field({
       type: [MetricPointRef],
       description: 'Every recorded step, oldest first; empty before the first step.',
