@@ -27,6 +27,13 @@ export interface Progress {
    * a poll succeeds. Absent otherwise.
    */
   spent?: true;
+  /**
+   * Redis came back after an outage and this instance keeps no last state of the topic (a list: Redis
+   * keeps none), so what the holder published while this instance was not listening is lost to it:
+   * unless it holds the lease, it reads the topic once itself for its own subscribers (`reread`).
+   * Kept until that read succeeds. Absent otherwise.
+   */
+  reread?: true;
 }
 
 export type PollerState =
@@ -40,15 +47,21 @@ export type PollerState =
   | { phase: 'disposed' };
 
 export type PollerEvent =
-  /** Listening started and the last state was read. */
-  | { type: 'listening' }
+  /**
+   * Listening started and the last state was read. `reread`: Redis keeps no last state of this topic
+   * (a list), so what was published before this instance listened is read by the standby itself.
+   */
+  | { type: 'listening'; reread: boolean }
   | { type: 'listen-failed'; error: unknown }
   /** The timer of the next tick fired. */
   | { type: 'timer' }
   /** The transport found the lease's holder dead: claim now. */
   | { type: 'vacant' }
-  /** Redis is reachable again after an outage (the transport listens again and read the last state). */
-  | { type: 'reconnected' }
+  /**
+   * Redis is reachable again after an outage (the transport listens again and read the last state).
+   * `reread`: Redis keeps no last state of this topic (a list), so a standby must read it itself.
+   */
+  | { type: 'reconnected'; reread: boolean }
   /**
    * The upstream answered for this poller's account elsewhere: a list poll, another job's poll, a
    * subscriber's access check (account-answers.ts). `ahead`: that answer shows the job in a later
@@ -66,6 +79,10 @@ export type PollerEvent =
   | { type: 'published'; ok: boolean; snapshots: readonly JobSnapshot[] }
   /** The publish of `snapshots` failed (Redis unreachable): nothing went out. */
   | { type: 'publish-failed'; error: unknown; snapshots: readonly JobSnapshot[] }
+  /** The standby's own read after a reconnection (`reread`) answered these snapshots: the topic's whole state. */
+  | { type: 'reread'; snapshots: readonly JobSnapshot[] }
+  /** That read, made with `token`, failed. */
+  | { type: 'reread-failed'; error: unknown; token: string }
   /** What was published was handed to the strategy (and through it to the members). */
   | { type: 'delivered' }
   /** The standby re-check ended (or had no token to check). */
@@ -88,6 +105,8 @@ export type PollerEffect =
   | { type: 'publish'; snapshots: readonly JobSnapshot[] }
   /** Hand the snapshots to the strategy (which may answer `finished`) → `delivered`. */
   | { type: 'deliver'; snapshots: readonly JobSnapshot[] }
+  /** Read the whole topic with the next token of the pool, for this instance only → `reread`, `reread-failed` or `no-credentials`. */
+  | { type: 'reread' }
   /** Ask the upstream about the next token of the pool, as of `at` → `rechecked` or `recheck-failed`. */
   | { type: 'recheck'; at: number }
   /** End the members holding `token` with `error` (→ `emptied` when none is left). */

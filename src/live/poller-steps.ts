@@ -24,27 +24,16 @@ export interface PollerStepDeps extends Pick<
 }
 
 export function pollerSteps(deps: PollerStepDeps) {
-  const { topic, strategy, transport, clock, logger, pool, lease, signal, dispatch, receive } = deps;
+  const { topic, strategy, transport, clock, pool, lease, signal, dispatch, receive } = deps;
   const cleanups: Array<() => void> = [];
   let timer: unknown;
   const stopListening = () => {
     for (const cleanup of cleanups.splice(0)) cleanup();
   };
 
-  /**
-   * Reads what was last published: on listening, the current state; after a reconnection, all of
-   * it (changes a holder could publish only once Redis was back may have gone out before this
-   * instance listened again), the strategy dropping what is not new.
-   */
-  const resync = async (all: boolean) => {
-    try {
-      const published = await transport.lastPublished(topic);
-      const snapshots = all ? published : published.slice(-1);
-      if (snapshots.length > 0) receive(snapshots);
-    } catch (error) {
-      logger.warn({ err: error }, 'live updates: could not read the last state');
-    }
-  };
+  const resync = (all: boolean) => readLastPublished(deps, all);
+  // Redis keeps the last state of a job, not of a list: a list's standby reads the list itself.
+  const unkept = topic.kind !== 'job';
 
   return {
     stopListening,
@@ -66,13 +55,14 @@ export function pollerSteps(deps: PollerStepDeps) {
     async listen() {
       try {
         cleanups.push(await transport.listen(topic, receive));
-        cleanups.push(transport.onResync(topic, () => void resync(true).then(() => dispatch({ type: 'reconnected' }))));
+        const reconnected = () => void resync(true).then(() => dispatch({ type: 'reconnected', reread: unkept }));
+        cleanups.push(transport.onResync(topic, reconnected));
         if (deps.isDisposed()) return stopListening();
         await resync(false);
       } catch (error) {
         return dispatch({ type: 'listen-failed', error });
       }
-      dispatch({ type: 'listening' });
+      dispatch({ type: 'listening', reread: unkept });
     },
     async claim() {
       let gained: boolean;
@@ -94,6 +84,7 @@ export function pollerSteps(deps: PollerStepDeps) {
       }
       dispatch({ type: 'fetched', snapshots });
     },
+    reread: () => reread(deps),
     async publish(snapshots: readonly JobSnapshot[]) {
       let ok: boolean;
       try {
@@ -114,4 +105,32 @@ export function pollerSteps(deps: PollerStepDeps) {
       dispatch({ type: 'rechecked' });
     },
   };
+}
+
+/** A standby's own read of the whole topic (after a reconnection), for this instance's subscribers only. */
+async function reread({ pool, clock, strategy, signal, dispatch }: PollerStepDeps): Promise<void> {
+  const creds = pool.next(clock.now());
+  if (!creds) return dispatch({ type: 'no-credentials' });
+  let snapshots: JobSnapshot[];
+  try {
+    snapshots = await strategy.fetch(creds, signal, true);
+  } catch (error) {
+    return dispatch({ type: 'reread-failed', error, token: creds.token });
+  }
+  dispatch({ type: 'reread', snapshots });
+}
+
+/**
+ * Reads what was last published: on listening, the current state; after a reconnection, all of it
+ * (changes a holder could publish only once Redis was back may have gone out before this instance
+ * listened again), the strategy dropping what is not new.
+ */
+async function readLastPublished({ transport, topic, receive, logger }: PollerStepDeps, all: boolean): Promise<void> {
+  try {
+    const published = await transport.lastPublished(topic);
+    const snapshots = all ? published : published.slice(-1);
+    if (snapshots.length > 0) receive(snapshots);
+  } catch (error) {
+    logger.warn({ err: error }, 'live updates: could not read the last state');
+  }
 }

@@ -16,16 +16,18 @@
  * and owed (`unpublished`) to the others, published before whatever the next poll finds, as soon as
  * a publish goes through (README.md, Failures).
  */
-import { UpstreamError } from '../upstream/errors.js';
+import { isUpstreamError } from '../upstream/errors.js';
+import { LiveUpdatesUnavailableError } from './live-unavailable.js';
 import { nextPollDelay } from './poll-delay.js';
 import { decideAfterFailure, HEALTHY, type PollFailure } from './poll-failure-policy.js';
 import type { PollerEffect, PollerEnv, PollerEvent, PollerState, PollerStep, Progress } from './poller-state.js';
-import type { JobSnapshot } from './snapshot.js';
+import { abandoned, owed } from './poller-owed.js';
 
 type Ticking = Extract<PollerState, { phase: 'ticking' }>;
 type Live = Exclude<PollerState, { phase: 'disposed' }>;
 
 const DISPOSED: PollerState = { phase: 'disposed' };
+const UNAVAILABLE = 'Live updates are unavailable right now (Redis cannot be reached); subscribe again later.';
 
 export function initialPollerState(now: number): PollerState {
   return { phase: 'starting', fresh: false, record: HEALTHY, lastRecheck: now };
@@ -40,28 +42,28 @@ export function pollerTransition(state: PollerState, event: PollerEvent, env: Po
     case 'emptied':
       return dispose(undefined, abandoned(state, 'the poller stopped'));
     case 'listen-failed':
-      return dispose(
-        new UpstreamError('UPSTREAM_UNAVAILABLE', 'Live updates are unavailable right now; subscribe again later.', {
-          cause: event.error,
-        }),
-        [
-          {
-            type: 'log',
-            level: 'error',
-            fields: { err: event.error },
-            message: 'live updates: could not listen for events',
-          },
-        ],
-      );
+      // Redis (the listening) failed, not the upstream: the gateway's own code (live-unavailable.ts).
+      return dispose(new LiveUpdatesUnavailableError(UNAVAILABLE, { cause: event.error }), [
+        {
+          type: 'log',
+          level: 'error',
+          fields: { err: event.error },
+          message: 'live updates: could not listen for events',
+        },
+      ]);
     case 'vacant':
       return wake(state);
     case 'reconnected':
-      // Only a holder that owes changes has something to publish now; the others' last state is current.
+      // A holder that owes changes publishes them now. A standby of a topic whose last state Redis does
+      // not keep (a list) reads it itself: what was published before it listened again is lost to it.
+      if (event.reread) return wake({ ...state, reread: true });
       return state.unpublished?.length ? wake(state) : unchanged(state);
     case 'answered':
       return answered(state, event);
     case 'listening':
-      return state.phase === 'starting' ? tick(state) : unchanged(state);
+      // A list's standby reads it once (its seed, when recent: no call): listening may have come late.
+      if (state.phase !== 'starting') return unchanged(state);
+      return tick(event.reread ? { ...state, reread: true } : state);
     case 'timer':
       return state.phase === 'waiting' ? tick(state) : unchanged(state);
     default:
@@ -88,8 +90,11 @@ type TickEvent = Exclude<
 function duringTick(state: Ticking, event: TickEvent, env: PollerEnv): PollerStep {
   switch (event.type) {
     case 'claimed': {
-      const next = { ...state, fresh: state.fresh || event.gained };
+      const { reread, ...rest } = state;
+      const next = { ...rest, fresh: state.fresh || event.gained };
+      // The holder's own subscribers are current (it delivers what it polls): no read of its own.
       if (event.held) return { state: next, effects: [{ type: 'poll', fresh: next.fresh }] };
+      if (reread) return { state, effects: [{ type: 'reread' }] };
       // Another instance polls now, and publishes the current state: what we owe can no longer go out.
       return recheckOrWait({ ...next, unpublished: undefined }, env, abandoned(state, 'another instance polls now'));
     }
@@ -123,10 +128,19 @@ function duringTick(state: Ticking, event: TickEvent, env: PollerEnv): PollerSte
       const next = { ...state, unpublished: owed(event.snapshots) };
       return { state: next, effects: [...effects, { type: 'deliver', snapshots: event.snapshots }] };
     }
+    case 'reread': {
+      const { reread: _done, ...next } = state;
+      if (event.snapshots.length === 0) return schedule(next, env);
+      return { state: next, effects: [{ type: 'deliver', snapshots: event.snapshots }] };
+    }
+    case 'reread-failed':
+      // Like a re-check's: the reread stays due, and is tried again at the next tick.
+      return afterFailure(state, event.error, 'recheck', env, event.token);
     case 'fetch-failed':
       return afterFailure(state, event.error, 'poll', env, event.token);
     case 'failed':
-      return afterFailure(state, event.error, 'poll', env);
+      // The lease claim: Redis's failure, not the upstream's.
+      return afterFailure(state, event.error, 'lease', env);
     case 'recheck-failed':
       return afterFailure(state, event.error, 'recheck', env, event.token);
     case 'no-credentials':
@@ -148,32 +162,6 @@ function recheckOrWait(state: Ticking, env: PollerEnv, before: PollerEffect[] = 
   const every = env.intervals.standbyRecheckMs / Math.max(1, env.tokens);
   if (every === 0 || env.now - state.lastRecheck < every) return schedule(state, env, before);
   return { state: { ...state, lastRecheck: env.now }, effects: [...before, { type: 'recheck', at: env.now }] };
-}
-
-/**
- * `snapshots` (oldest first) as owed to the other instances: the latest of each job and status, in
- * the order first seen. Every status a job went through is kept, and where it is now; the bound is
- * the number of statuses per job, however long Redis stays away.
- */
-function owed(snapshots: readonly JobSnapshot[]): JobSnapshot[] {
-  const byJobAndStatus = new Map<string, JobSnapshot>();
-  for (const snapshot of snapshots)
-    byJobAndStatus.set(JSON.stringify([snapshot.job.id, snapshot.job.status]), snapshot);
-  return [...byJobAndStatus.values()];
-}
-
-/** Says so when owed changes are given up (`why`): they reached this instance's subscribers only. */
-function abandoned(state: Live, why: string): PollerEffect[] {
-  const changes = state.unpublished?.length ?? 0;
-  if (changes === 0) return [];
-  return [
-    {
-      type: 'log',
-      level: 'warn',
-      fields: { changes },
-      message: `live updates: changes seen while Redis could not be reached were delivered on this instance only (${why})`,
-    },
-  ];
 }
 
 /**
@@ -205,11 +193,12 @@ function wake(state: Live, byAnswer = false): PollerStep {
 function afterFailure(
   state: Ticking,
   error: unknown,
-  during: PollFailure['during'],
+  step: PollFailure['during'] | 'lease',
   env: PollerEnv,
   token?: string,
 ): PollerStep {
   const { giveUpAfterMs } = env.intervals;
+  const during = step === 'lease' ? 'poll' : step;
   const decision = decideAfterFailure({ error, during, record: state.record, now: env.now, giveUpAfterMs });
   switch (decision.action) {
     case 'drop-token': {
@@ -229,11 +218,15 @@ function afterFailure(
       return schedule(state, env, effects);
     }
     case 'end':
-      return dispose(decision.error);
+      if (step !== 'lease' || isUpstreamError(error)) return dispose(decision.error);
+      return dispose(new LiveUpdatesUnavailableError(UNAVAILABLE, { cause: error }));
     case 'back-off': {
       const next = { ...state, record: decision.record };
       const fields = { err: error, failures: decision.record.failures };
-      const message = 'live updates: poll failed; retrying with backoff';
+      const message =
+        step === 'lease'
+          ? 'live updates: Redis failed (the poll lease could not be claimed); retrying with backoff'
+          : 'live updates: poll failed; retrying with backoff';
       return schedule(next, env, [{ type: 'log', level: 'warn', fields, message }]);
     }
     case 'ignore':
@@ -266,11 +259,11 @@ function tick(state: Live, before: PollerEffect[] = [], byAnswer = false): Polle
   };
 }
 
-function progressOf({ fresh, record, lastRecheck, unpublished, spent }: Live): Progress {
+function progressOf({ fresh, record, lastRecheck, unpublished, spent, reread }: Live): Progress {
   const progress: Progress = unpublished?.length
     ? { fresh, record, lastRecheck, unpublished }
     : { fresh, record, lastRecheck };
-  return spent ? { ...progress, spent } : progress;
+  return { ...progress, ...(spent ? { spent } : {}), ...(reread ? { reread } : {}) };
 }
 
 function dispose(error?: Error, before: PollerEffect[] = []): PollerStep {

@@ -17,6 +17,13 @@
  * and while it has standby pollers, 6 MGETs per `heartbeatMs` over the instances it watches.
  * The keys share the `{instances}` hash tag, so that the MGET stays in one cluster slot.
  *
+ * A heartbeat missing just after THIS instance's own connection came back proves nothing: Redis may
+ * have restarted empty, and every live instance beats again only once its own connection is back
+ * (ioredis retries up to 2 s apart). So no verdict is drawn from a check sent while this instance's
+ * connection was away, nor within `settleMs` after it came back: a live instance has beaten again by
+ * then, and a holder that really died during the outage has its lease expire within that time anyway.
+ * (Operator trial: after a 10 s Redis restart, a live holder was declared dead and lost its leases.)
+ *
  * An instance that looks dead but is only paused (a long GC, SIGSTOP, a partition) is safe too:
  * its lease is taken by compare-and-set, and everything it would publish afterwards is refused by
  * the lease check in the publish script (fencing), so two instances never publish for one job.
@@ -30,6 +37,8 @@ export interface RedisLivenessOptions {
   keyPrefix: string;
   instanceId: string;
   heartbeatMs: number;
+  /** After this instance's connection comes back, how long no instance is declared dead (see the header). */
+  settleMs: number;
   clock: Clock;
   logger: LiveUpdatesLogger;
 }
@@ -74,8 +83,9 @@ export function createRedisLiveness(opts: RedisLivenessOptions): RedisLiveness {
 
 /**
  * A repeated Redis call's failures logged once per run of them: the first at warn, the rest at debug,
- * and the first success after them at debug (the connection's own line says it is back). A Redis that refuses the gateway (NOAUTH after a restart
- * with a password) fails every heartbeat, every few hundred milliseconds: one warning a failure
+ * and the first success after them at debug (the connection's own line says it is back). A Redis
+ * that refuses the gateway (NOAUTH after a restart with a password) fails every heartbeat, every few
+ * hundred milliseconds: one warning a failure
  * flooded the log (operator trial), where the readiness check and the connection's own line say it.
  */
 function failureRun(logger: RedisLivenessOptions['logger'], what: string) {
@@ -135,6 +145,7 @@ function createDeathWatch(opts: RedisLivenessOptions, keyOf: (instanceId: string
   const { redis, clock, logger } = opts;
   const checkMs = Math.max(5, Math.floor(opts.heartbeatMs / 6));
   const watchers = new Map<string, Set<() => void>>();
+  const connection = connectedSince(redis, clock);
   let timer: unknown;
   let checking = false;
   let closed = false;
@@ -152,9 +163,14 @@ function createDeathWatch(opts: RedisLivenessOptions, keyOf: (instanceId: string
     const instances = [...watchers.keys()];
     if (instances.length === 0) return;
     checking = true;
+    const since = connection.since();
+    const settled = since !== null && clock.now() - since >= opts.settleMs;
     try {
       const beats = await redis.mget(...instances.map(keyOf));
       checks.succeeded();
+      // Sent while away (answered from ioredis's offline queue), or too soon after a reconnection, or
+      // the connection came back since: no verdict.
+      if (!settled || connection.since() !== since) return;
       instances.forEach((instanceId, i) => {
         const beat = beats[i];
         if (beat !== null && beat !== STOPPED) return;
@@ -192,9 +208,35 @@ function createDeathWatch(opts: RedisLivenessOptions, keyOf: (instanceId: string
     },
     close() {
       closed = true;
+      connection.stop();
       if (timer !== undefined) clock.clearTimer(timer);
       timer = undefined;
       watchers.clear();
+    },
+  };
+}
+
+/**
+ * Since when `redis` has been connected this time (ms), or null while it is away. The first connection
+ * counts as long established: only a connection that came BACK may find keys lost by a Redis restart.
+ */
+function connectedSince(redis: Redis, clock: Clock) {
+  let since: number | null = redis.status === 'ready' ? Number.NEGATIVE_INFINITY : null;
+  let everReady = since !== null;
+  const onReady = () => {
+    since = everReady ? clock.now() : Number.NEGATIVE_INFINITY;
+    everReady = true;
+  };
+  const onClose = () => {
+    since = null;
+  };
+  redis.on('ready', onReady);
+  redis.on('close', onClose);
+  return {
+    since: () => since,
+    stop() {
+      redis.off('ready', onReady);
+      redis.off('close', onClose);
     },
   };
 }

@@ -78,6 +78,8 @@ export function createRedisTransport(opts: RedisTransportOptions): Transport {
     keyPrefix,
     instanceId: opts.instanceId,
     heartbeatMs: opts.heartbeatMs,
+    // A lease's lifetime: what a dead holder's lease takes to expire anyway (redis-liveness.ts).
+    settleMs: opts.leaseMs,
     clock: opts.clock,
     logger,
   });

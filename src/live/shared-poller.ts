@@ -174,6 +174,8 @@ function runEffect(effect: PollerEffect, shell: EffectShell): void {
       return void steps.poll(effect.fresh);
     case 'publish':
       return void steps.publish(effect.snapshots);
+    case 'reread':
+      return void steps.reread();
     case 'recheck':
       return void steps.recheck(effect.at);
     case 'deliver':

@@ -3,10 +3,13 @@
  * stream (access refused, token expired, upstream gone for good) becomes one last item, which the
  * field's resolver throws: the subscriber receives it as a coded GraphQL error in a final result,
  * and the stream completes, on every transport alike (a throwing source would make graphql-ws close
- * the whole socket). Built on yoga's Repeater so that a client leaving stops the stream at once,
+ * the whole socket). The engine's own failure (Redis away: LiveUpdatesUnavailableError) is the
+ * gateway's SERVICE_UNAVAILABLE, never blamed on the upstream. Built on yoga's Repeater so that a client leaving stops the stream at once,
  * even while it waits for the next poll.
  */
 import { Repeater } from 'graphql-yoga';
+import { gatewayError } from '../errors/gateway-error.js';
+import { isLiveUpdatesUnavailable } from '../live/live-unavailable.js';
 
 export type LiveItem<T> = { value: T } | { error: unknown };
 
@@ -24,7 +27,9 @@ export function liveSource<T>(open: () => AsyncIterableIterator<T>): AsyncIterab
     try {
       for await (const value of inner) await push({ value });
     } catch (error) {
-      await push({ error });
+      await push({
+        error: isLiveUpdatesUnavailable(error) ? gatewayError('SERVICE_UNAVAILABLE', error.message) : error,
+      });
     }
     stop();
   });

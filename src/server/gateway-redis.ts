@@ -27,7 +27,6 @@
  */
 import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { outageLog } from '../telemetry/outage-log.js';
 import {
   connectRedis,
   handshakeAnswer,
@@ -203,21 +202,13 @@ function refusedMessage(refusal: string): string {
  * ioredis reconnects by itself; without a listener its connection errors would be thrown as unhandled
  * 'error' events. Failed commands still reach their callers: pollers back off and end coded, the rate
  * limit counts in memory. An outage is logged when it starts and when the connection is back, not
- * once per reconnection attempt (outage-log.ts); so is a refusal, as an error naming REDIS_URL, once
+ * once per reconnection attempt, and without a stack (`connectionOutage`); so is a refusal, as an error naming REDIS_URL, once
  * for all the connections it refuses (not while the start checks them: its StartError tells it), and
  * it is kept in `refusals` (for readiness) until the connection is ready.
  */
 function watchConnection(redis: Redis, role: string, watch: Watch): void {
   const { logger, refusals } = watch;
-  const outage = outageLog(
-    logger,
-    {
-      level: 'warn',
-      failed: 'Redis connection lost; reconnecting (logged again once it is back)',
-      back: 'Redis connection back',
-    },
-    { role },
-  );
+  const outage = connectionOutage(logger, role);
   const message = ({ kind, reply }: RedisRefusal) =>
     kind === 'database' ? refusedDatabaseMessage(reply) : refusedMessage(reply);
   redis.on('error', (error: unknown) => {
@@ -234,6 +225,36 @@ function watchConnection(redis: Redis, role: string, watch: Watch): void {
     if (refusals.delete(redis) && refusals.size === 0) logger.info({ role }, 'Redis accepts REDIS_URL now');
     outage.succeeded();
   });
+}
+
+/**
+ * An outage of one connection in two lines: a warning when it is lost, with the reason (ioredis's
+ * message and code, no stack: the same few frames of its socket code at every outage), and an info
+ * line with `downMs` and the failed attempts when it is back. Not outage-log.ts's, whose first line
+ * carries the whole error.
+ */
+function connectionOutage(logger: Logger, role: string) {
+  let since: number | null = null;
+  let failures = 0;
+  return {
+    failed(error: unknown) {
+      failures += 1;
+      if (since !== null) return;
+      since = Date.now();
+      const reason = error instanceof Error ? error.message : String(error);
+      const code = (error as { code?: unknown } | null)?.code;
+      logger.warn(
+        { role, reason, ...(typeof code === 'string' ? { code } : {}) },
+        'Redis connection lost; reconnecting (logged again once it is back)',
+      );
+    },
+    succeeded() {
+      if (since === null) return;
+      logger.info({ role, downMs: Date.now() - since, failures }, 'Redis connection back');
+      since = null;
+      failures = 0;
+    },
+  };
 }
 
 /**

@@ -174,6 +174,12 @@ describe.skipIf(!REDIS)(`the log of a Redis outage${REDIS_SKIP_REASON}`, () => {
         [40, 'publisher'],
         [40, 'subscriber'],
       ]);
+      // The reason, not ioredis's stack trace (operator trial: a stack per line).
+      for (const line of lost) {
+        expect(line['err']).toBeUndefined();
+        expect(line['reason']).toEqual(expect.any(String));
+        expect(JSON.stringify(line)).not.toContain('    at ');
+      }
       const back = lines.filter((l) => l['msg'] === 'Redis connection back');
       expect(back.map((l) => l['role']).sort()).toEqual(['publisher', 'subscriber']);
       for (const line of back) {

@@ -113,16 +113,21 @@ const rows: Row[] = [
   [
     'Redis back while owing and waiting: the timer goes, tick now',
     waiting(owing([starting])),
-    { type: 'reconnected' },
+    { type: 'reconnected', reread: false },
     { state: ticking(owing([starting])), effects: [{ type: 'clear-timer' }, { type: 'claim' }] },
   ],
   [
     'Redis back while owing, during a tick: tick again right after it',
     ticking(owing([starting])),
-    { type: 'reconnected' },
+    { type: 'reconnected', reread: false },
     { state: { ...ticking(owing([starting])), woken: true } as PollerState, effects: [] },
   ],
-  ['Redis back, nothing owed: nothing to do', waiting(), { type: 'reconnected' }, { state: waiting(), effects: [] }],
+  [
+    'Redis back, nothing owed: nothing to do',
+    waiting(),
+    { type: 'reconnected', reread: false },
+    { state: waiting(), effects: [] },
+  ],
   [
     'the topic finished while owing: dispose, saying what the others did not get',
     waiting(owing([starting])),

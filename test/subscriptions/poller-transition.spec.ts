@@ -71,7 +71,7 @@ const rows: Row[] = [
   [
     'listening: the first tick claims the lease',
     starting,
-    { type: 'listening' },
+    { type: 'listening', reread: false },
     {},
     { state: ticking, effects: [claim] },
   ],
@@ -252,13 +252,21 @@ const rows: Row[] = [
     },
   ],
   [
-    'Redis failing on the claim: back off the same way',
+    'Redis failing on the claim: back off the same way, logged as Redis’s failure',
     { ...ticking, record: outage(2, 6_000) },
     { type: 'failed', error: redisDown },
     {},
     {
       state: { phase: 'waiting', ...progress, record: outage(3, 6_000) },
-      effects: [backedOff(redisDown, 3), timer(16_000)],
+      effects: [
+        {
+          type: 'log',
+          level: 'warn',
+          fields: { err: redisDown, failures: 3 },
+          message: 'live updates: Redis failed (the poll lease could not be claimed); retrying with backoff',
+        },
+        timer(16_000),
+      ],
     },
   ],
   [
@@ -299,12 +307,12 @@ describe('the shared poller’s transitions', () => {
     expect(initialPollerState(NOW)).toEqual({ phase: 'starting', fresh: false, record: HEALTHY, lastRecheck: NOW });
   });
 
-  it('cannot listen: dispose with a coded UPSTREAM_UNAVAILABLE, logging why', () => {
+  it('cannot listen: dispose with a coded SERVICE_UNAVAILABLE (Redis, not the upstream), logging why', () => {
     const step = pollerTransition(starting, { type: 'listen-failed', error: redisDown }, env);
     expect(step.state).toEqual(disposed);
     expect(step.effects).toEqual([
       { type: 'log', level: 'error', fields: { err: redisDown }, message: 'live updates: could not listen for events' },
-      { type: 'dispose', error: expect.objectContaining({ code: 'UPSTREAM_UNAVAILABLE', cause: redisDown }) },
+      { type: 'dispose', error: expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', cause: redisDown }) },
     ]);
   });
 

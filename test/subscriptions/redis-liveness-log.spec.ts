@@ -19,6 +19,9 @@ function setup() {
     set: () => (refusing ? noauth() : Promise.resolve('OK')),
     mget: (...keys: string[]) => (refusing ? noauth() : Promise.resolve(keys.map(() => '1'))),
     del: () => Promise.resolve(1),
+    status: 'ready',
+    on: () => undefined,
+    off: () => undefined,
   } as unknown as Redis;
   const said: Array<{ level: string; msg: string }> = [];
   const at = (level: string) => (_obj: object, msg?: string) => void said.push({ level, msg: msg ?? '' });
@@ -28,6 +31,7 @@ function setup() {
     keyPrefix: 'test:',
     instanceId: 'me',
     heartbeatMs: HEARTBEAT_MS,
+    settleMs: 10_000,
     clock,
     logger: { debug: at('debug'), warn: at('warn'), error: at('error') },
   });
