@@ -60,3 +60,17 @@ export const guardVariables = {
       '`X-Forwarded-For` entry (the one a load balancer in front appended) instead of the socket.',
   ),
 };
+
+/**
+ * How long a client may take over a request's body, listed in config-variables.ts beside the other
+ * times a client has (HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS).
+ */
+export const bodyGuardVariables = {
+  HTTP_BODY_TIMEOUT_MS: about(
+    milliseconds(1).default(15_000),
+    'Time a client has to send the body of a request that is not a multipart upload (a JSON query, a form), ' +
+      'from the end of its headers, in milliseconds; a body still arriving then is answered 408 and its ' +
+      'connection closed. `MAX_REQUEST_BODY_BYTES` (1 MiB) takes 8.4 s at 1 Mbit/s; a query of a few ' +
+      'kilobytes, one round trip. Uploads have their own pace instead (`UPLOAD_MIN_BYTES_PER_SECOND`).',
+  ),
+};

@@ -104,6 +104,8 @@ function limitsOf(e: Env) {
     maxAnalyzeBytes: e.ANALYZE_MAX_BYTES,
     analyzeDuplicateRows: e.ANALYZE_DUPLICATE_ROWS,
     analyzeWorkerHeapMb: e.ANALYZE_WORKER_HEAP_MB,
+    /** Each caller's share of the analysis pool (src/preflight/analysis-admission.ts). */
+    analyzeAdmission: { perCaller: e.ANALYZE_MAX_PER_CALLER, maxWaitMs: e.ANALYZE_QUEUE_WAIT_SECONDS * 1000 },
     maxRequestBodyBytes: e.MAX_REQUEST_BODY_BYTES,
     /** Slowest an upload body may arrive, measured over each window. */
     uploadPace: { minBytesPerSecond: e.UPLOAD_MIN_BYTES_PER_SECOND, windowMs: e.UPLOAD_RATE_WINDOW_SECONDS * 1000 },
@@ -117,6 +119,8 @@ function limitsOf(e: Env) {
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
       /** 0: none. */
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      /** A body that is not a multipart upload: body-deadline.ts. */
+      bodyTimeoutMs: e.HTTP_BODY_TIMEOUT_MS,
       unauthenticatedSocketIdleMs: e.WS_UNAUTHENTICATED_IDLE_MS,
     },
   };

@@ -16,6 +16,7 @@ import { chatTemplateFor, type ChatTemplate } from '../contract/chat-templates.j
 import type { TokenCounter } from '../contract/tokenizers.js';
 import { CsvScanner, type ScannedRecord } from './csv-scanner.js';
 import type { FieldText } from './field-text.js';
+import { withPieceMemo } from './piece-memo.js';
 import { FileTally, type CountedRow } from './file-tally.js';
 import { headerProblem } from '../contract/csv-header.js';
 import { quote } from '../contract/quote.js';
@@ -135,12 +136,16 @@ export class FileAnalysis {
   /** Rows without an answer that make the upload refuse the file (Together's conversion). */
   private refusedEmptyRows = 0;
 
+  private readonly counter: TokenCounter;
+
   constructor(
     private readonly options: FileAnalysisOptions,
-    private readonly counter: TokenCounter,
+    counter: TokenCounter,
     /** Checked between rows: true once the caller has left. */
     private readonly cancelled: () => boolean,
   ) {
+    // Long pieces seen again in this file are not encoded again (piece-memo.ts): same counts, to the token.
+    this.counter = withPieceMemo(counter);
     this.template = chatTemplateFor(options.baseModelId)!;
     this.tally = new FileTally(options);
     this.scanner = new CsvScanner(

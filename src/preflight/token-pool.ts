@@ -4,18 +4,20 @@
  * counted. The main thread only moves the upload's chunks to the worker, a few ahead at most, so a
  * slow worker slows the upload instead of filling memory.
  *
- * It starts on first use, is sized to the machine (one thread per core, leaving one for the main
+ * It starts on first use (piscina itself is imported then: a gateway nobody asks to analyse never
+ * loads it), is sized to the machine (one thread per core, leaving one for the main
  * thread), and stops every thread after `idleTimeoutMs` without work. While it runs it keeps at least
  * one thread: with piscina's `minThreads: 0`, a task queued while another task's worker was being
  * terminated could wait with no thread at all (piscina's `_ensureMinimumWorkers` starts none). And a
  * caller who leaves is cancelled through the task (count-worker.ts), never by terminating a worker.
  * Each thread's heap is capped (`heapLimitMb`): whatever a file holds, a worker cannot take the
- * process's memory with it.
+ * process's memory with it. Its places go to callers in fair shares (`admit`, analysis-admission.ts).
  */
 import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
+import { createAnalysisAdmission, type AdmissionOptions } from './analysis-admission.js';
 import type { FileTask, TaskOutcome } from './count-worker.js';
 import type { FileAnalysisOptions } from './file-analysis.js';
 
@@ -28,11 +30,19 @@ export interface TokenPoolOptions {
   idleTimeoutMs?: number;
   /** Old-generation heap of each thread, in MiB (ANALYZE_WORKER_HEAP_MB). @default 512 */
   heapLimitMb?: number;
+  /** Each caller's share of the pool's places, and the bounded wait for one (analysis-admission.ts). */
+  admission?: Omit<AdmissionOptions, 'slots'>;
 }
 
 export interface TokenPool {
   /** Analyses one file as `input` streams in; rejects with the signal's reason once the worker has let go. */
   analyze(options: FileAnalysisOptions, input: Readable, signal?: AbortSignal): Promise<TaskOutcome>;
+  /**
+   * A place in the pool for one caller's analysis (all its files), in fair share with the other callers
+   * (analysis-admission.ts); resolves with the function that gives it back. Rejects with
+   * `AnalysisRefused` when the caller has its share already, or the pool is too busy to wait for.
+   */
+  admit(caller: string, signal?: AbortSignal): Promise<() => void>;
   readonly maxThreads: number;
   /** Worker threads alive now (0 before first use and after an idle spell). */
   threads(): number;
@@ -87,15 +97,20 @@ function pump(input: Readable, port: MessagePort): { sent: Promise<void>; stop()
   return { sent, stop: () => finish() };
 }
 
+/** The pool's places, as many as its threads run files at once: admitted analyses never wait in piscina's queue. */
+function admissionFor(options: TokenPoolOptions, maxThreads: number): Pick<TokenPool, 'admit'> {
+  const slots = maxThreads * (options.filesPerThread ?? 4);
+  const admission = createAnalysisAdmission({ ...options.admission, slots });
+  return { admit: (caller, signal) => admission.enter(caller, signal) };
+}
+
 export function createTokenPool(options: TokenPoolOptions = {}): TokenPool {
-  const maxThreads = options.maxThreads ?? Math.max(1, availableParallelism() - 1);
-  const idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+  const { maxThreads = Math.max(1, availableParallelism() - 1), idleTimeoutMs = 30_000 } = options;
   let starting: Promise<Piscina> | undefined;
   let pool: Piscina | undefined;
   let closed = false;
   let pending = 0;
   let idle: NodeJS.Timeout | undefined;
-
   // piscina itself is imported on first use: a gateway nobody asks to analyse never loads it.
   const started = (): Promise<Piscina> =>
     (starting ??= import('piscina').then(({ Piscina }) => {
@@ -122,7 +137,6 @@ export function createTokenPool(options: TokenPoolOptions = {}): TokenPool {
       void stopping.then((p) => p.destroy());
     }, idleTimeoutMs).unref();
   };
-
   async function analyze(fileOptions: FileAnalysisOptions, input: Readable, signal?: AbortSignal) {
     if (closed) throw new Error('the token pool is closed');
     signal?.throwIfAborted();
@@ -164,6 +178,7 @@ export function createTokenPool(options: TokenPoolOptions = {}): TokenPool {
   return {
     maxThreads,
     analyze,
+    ...admissionFor(options, maxThreads),
     threads: () => pool?.threads.length ?? 0,
     pending: () => pending,
     async close() {

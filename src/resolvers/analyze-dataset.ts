@@ -3,14 +3,17 @@
  * the uploaded files analysed as they stream in (src/preflight), and, when the caller names a dataset
  * already uploaded with the same data, the upstream's dry run beside the local figure.
  */
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { GraphQLError } from 'graphql';
 import { ACCEPTED_FORMAT } from '../contract/file-format.js';
 import { analyzeDataset, type AnalyzeDatasetOptions, type DatasetFile } from '../preflight/analyze-dataset.js';
+import { AnalysisRefused } from '../preflight/analysis-admission.js';
 import { AnalysisInputError } from '../preflight/input-error.js';
 import type { DatasetReport } from '../preflight/report.js';
 import type { TokenPool } from '../preflight/token-pool.js';
 import { badUserInput } from '../errors/bad-user-input.js';
+import { gatewayError } from '../errors/gateway-error.js';
 import { InputProblems, type Problem } from '../errors/input-problems.js';
 import { togetherAnalysisPlan } from './analyze-together-dataset.js';
 import type { GatewayContext } from './context.js';
@@ -143,13 +146,42 @@ export type AnalysisPlan = Pick<
   jsonLines?: string;
 };
 
-/** The files analysed as they stream in; an upload cut at the limit, or a file that cannot be read, is the error. */
+/**
+ * Whose share of the analysis pool an analysis takes: the caller as the gateway resolved it (provider,
+ * organization, token), as the response cache keys callers; a hash, so the token is not kept.
+ */
+function analysisCaller(ctx: GatewayContext): string {
+  const { provider, credentials } = ctx.session();
+  const parts = [provider.api.name, credentials.organizationId ?? '', credentials.token];
+  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
+}
+
+/** A place in the analysis pool for this caller, or RATE_LIMITED (HTTP 429) saying why not and when to retry. */
+async function admitted(ctx: GatewayContext, preflight: PreflightService): Promise<() => void> {
+  try {
+    return await preflight.pool.admit(analysisCaller(ctx), ctx.call.signal);
+  } catch (error) {
+    if (!(error instanceof AnalysisRefused)) throw error;
+    const retry = String(error.retryAfterSeconds);
+    throw gatewayError('RATE_LIMITED', error.message, {
+      limitedBy: 'gateway',
+      retryAfterSeconds: error.retryAfterSeconds,
+      http: { status: 429, headers: { 'Retry-After': retry } },
+    });
+  }
+}
+
+/**
+ * The files analysed as they stream in, once the caller has a place in the pool (none of its parts is
+ * read before); an upload cut at the limit, or a file that cannot be read, is the error.
+ */
 async function runAnalysis(
   args: AnalyzeDatasetArgs,
   ctx: GatewayContext,
   preflight: PreflightService,
   plan: AnalysisPlan,
 ): Promise<DatasetReport> {
+  const release = await admitted(ctx, preflight);
   const opened: Readable[] = [];
   const file = (upload: UploadedFile): DatasetFile => ({
     fileName: upload.filename,
@@ -179,6 +211,7 @@ async function runAnalysis(
     if (error instanceof AnalysisInputError) throw asGraphQLError(error, plan.jsonLines);
     throw error;
   } finally {
+    release();
     for (const stream of opened) stream.resume(); // Whatever was not read is drained, so that the request body ends.
   }
 }

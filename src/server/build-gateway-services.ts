@@ -50,7 +50,13 @@ export function buildGatewayServices(
     now,
     // One figure for the analysis and for the file parts it reads (upload-limits.ts).
     preflight: {
-      pool: deps.tokenPool ?? createTokenPool({ heapLimitMb: settings.analyzeWorkerHeapMb }),
+      pool:
+        deps.tokenPool ??
+        createTokenPool({
+          heapLimitMb: settings.analyzeWorkerHeapMb,
+          // A share per caller (analysis-admission.ts); refusals counted by reason.
+          admission: { ...settings.analyzeAdmission, ...(metrics ? { onRefused: metrics.analyzeRefused } : {}) },
+        }),
       maxBytes: settings.maxAnalyzeBytes,
       duplicateRows: settings.analyzeDuplicateRows,
     },

@@ -2,7 +2,8 @@
  * Bounds on the TCP connections of the HTTP/WebSocket server, so that one client (or many slow ones)
  * cannot take every file descriptor: a total (Node's own `maxConnections`, which closes a connection
  * past it as it arrives), a count per client address (closed the same way, before any byte is
- * parsed), and the time a client may take over its headers and its whole request.
+ * parsed; an IPv6 client by its /64, address-group.ts), and the time a client may take over its headers
+ * and its whole request (its body, when not an upload: body-deadline.ts).
  *
  * Behind a load balancer every connection has the balancer's address: the per-address count is then
  * the balancer's, and the settings say to raise it or turn it off (0).
@@ -10,6 +11,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Settings } from '../config.js';
+import { addressGroup } from './address-group.js';
 
 export type ConnectionLimits = Settings['connections'];
 
@@ -45,7 +47,7 @@ export function limitConnections(
   let open = 0;
   // Prepended: a refused connection is destroyed before the HTTP parser has read anything from it.
   server.prependListener('connection', (socket: Socket) => {
-    const address = socket.remoteAddress ?? '';
+    const address = addressGroup(socket.remoteAddress ?? ''); // IPv6: its /64
     const count = (perAddress.get(address) ?? 0) + 1;
     if (limits.maxConnectionsPerAddress > 0 && count > limits.maxConnectionsPerAddress) {
       socket.destroy();

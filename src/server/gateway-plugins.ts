@@ -110,7 +110,10 @@ export function gatewayPlugins(parts: GatewayParts, wiring: Wiring): Plugin[] {
       maxAnalyzeBytes: settings.maxAnalyzeBytes,
       pace: settings.uploadPace,
     }),
-    useRequestBodyLimit({ maxBytes: settings.maxRequestBodyBytes }),
+    useRequestBodyLimit({
+      maxBytes: settings.maxRequestBodyBytes,
+      ...(parts.metrics ? { tooDeep: () => parts.metrics!.requestRefusedByLimit('http_json_depth') } : {}),
+    }),
     useUnsupportedMediaType(), // after every request parser: it answers only what none of them took
     useInputProblems(),
     wiring.internalErrors, // after every plugin that rewrites execution errors, before yoga masks them

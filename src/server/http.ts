@@ -7,11 +7,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { createBodyDeadline } from './body-deadline.js';
 import { limitConnections, serverTimeouts, type ConnectionLimits } from './connection-limits.js';
 import type { Gateway } from './gateway.js';
 import { graphqlWsOptions } from './graphql-ws-options.js';
 import { readableUrl, refuseUnreadableUrl } from './unreadable-url.js';
 import { createIdleSockets } from './ws/idle-sockets.js';
+import { refuseDeepMessages } from './ws/message-depth.js';
 
 export interface HttpServerOptions {
   port: number;
@@ -56,9 +58,11 @@ export async function startHttpServer(gateway: Gateway, options: HttpServerOptio
   const { yoga, fastHits } = gateway;
   const streams = eventStreams();
   const requests = inFlight();
+  const bodyDeadline = createBodyDeadline(options.limits.bodyTimeoutMs, gateway);
   const server = createServer(serverTimeouts(options.limits), (req, res) => {
     streams.track(req, res);
     requests.track(res);
+    bodyDeadline(req, res);
     const toYoga = () => {
       if (readableUrl(req)) void yoga.requestListener(req, res);
       else refuseUnreadableUrl(req, res, gateway.logger, gateway.metrics);
@@ -92,7 +96,11 @@ export async function startHttpServer(gateway: Gateway, options: HttpServerOptio
     }),
     wss,
   );
-  wss.on('connection', (socket) => quietClientErrors(socket, gateway, closedByLimit));
+  // After graphql-ws's own `connection` listener, whose `message` listener the depth check goes in front of.
+  wss.on('connection', (socket) => {
+    quietClientErrors(socket, gateway, closedByLimit);
+    refuseDeepMessages(socket, () => gateway.metrics?.requestRefusedByLimit('ws_json_depth'));
+  });
   gateway.metrics?.watchConnections({
     webSockets: () => wss.clients.size,
     eventStreams: () => streams.size(),

@@ -17,6 +17,7 @@ import { createGraphQLError } from 'graphql-yoga';
 import { badUserInput } from '../errors/bad-user-input.js';
 import type { FilePart } from './file-part.js';
 import type { FileParts } from './file-parts.js';
+import { jsonDepthPast, jsonTooDeep, MAX_JSON_DEPTH } from './json-depth.js';
 import { uploadFields } from './upload-fields.js';
 import { busboyLimits, MAX_FIELD_BYTES, maxFilesOf, partLimit, shownName, type UploadLimits } from './upload-limits.js';
 import { UploadTooSlow } from './upload-pace.js';
@@ -62,6 +63,8 @@ export function parseMultipart(
       if (settled && name !== 'map') return;
       // busboy cuts a field at `fieldSize` and says so: the cut JSON would read as malformed.
       if (info.valueTruncated && (name === 'operations' || name === 'map')) return fail(tooLarge(name));
+      const tooDeep = name === 'operations' || name === 'map' ? deepField(name, value) : null;
+      if (tooDeep) return fail(tooDeep);
       if (name === 'operations') {
         const parsed = parseJson(value);
         if (!parsed || typeof parsed !== 'object')
@@ -165,6 +168,14 @@ function applyFileMap(
     }
   }
   return null;
+}
+
+/** A field nested past MAX_JSON_DEPTH (json-depth.ts), refused before it is parsed; null for one within it. */
+function deepField(name: 'operations' | 'map', text: string): Error | null {
+  const at = jsonDepthPast(text);
+  if (at === -1) return null;
+  if (name === 'operations') return jsonTooDeep(text, at);
+  return refuse(`Multipart field "map" is nested more than ${MAX_JSON_DEPTH} levels deep; a file map is two.`);
 }
 
 function parseJson(text: string): unknown {

@@ -1,7 +1,8 @@
 /**
  * Whose quota an operation spends. A token is keyed by a hash of it (the token itself is never stored,
- * in memory or in Redis); a caller is told apart by its client address when it sends no token, and
- * also while its token is unproven (create-rate-limit.ts: anyone can invent tokens).
+ * in memory or in Redis); a caller is told apart by its client address (an IPv6 one by its /64:
+ * address-group.ts) when it sends no token, and also while its token is unproven (create-rate-limit.ts:
+ * anyone can invent tokens).
  *
  * The rate limit's own keys (create-rate-limit.ts: its Redis keys, shared by a deployment's instances)
  * are an HMAC of the token under a key of the deployment's (`tokenKeyer`), not a plain hash: anyone
@@ -9,6 +10,7 @@
  * token across deployments. The other per-caller tables, in this process's memory only, use `tokenKey`.
  */
 import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
+import { addressGroup } from './address-group.js';
 import { sha256Hex } from './sha256-hex.js';
 
 /** Read from the request or the WebSocket connection by caller.ts (`Caller.rateLimitSubject`). */
@@ -49,7 +51,7 @@ export function rateLimitKeySecret(shared: { messageSecret: string | null; realm
 export function addressKey(subject: RateLimitSubject, trustProxy: boolean): string {
   // The last entry is the one the proxy in front appended; earlier ones are whatever the client claimed.
   const forwarded = trustProxy ? subject.forwardedFor?.split(',').at(-1)?.trim() : undefined;
-  return `address:${forwarded || subject.remoteAddress || 'unknown'}`;
+  return `address:${addressGroup(forwarded || subject.remoteAddress || 'unknown')}`; // IPv6: its /64
 }
 
 /** The token's key when the caller sent one, else its address's. */

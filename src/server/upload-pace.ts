@@ -5,6 +5,14 @@
  * (300 s), and seventy of them held every connection to the upstream. A body that brings fewer bytes
  * than the floor in any one window (a stalled body brings none) fails, and the refusal names the rule
  * and the file part it cut.
+ *
+ * Only the client's slowness counts: a window at whose end the gateway itself holds bytes it has not
+ * read yet (its parser paused because a part waits for its reader: an analysis waiting for a place in
+ * the pool, or a worker behind the upload) is not the client's, and is not held against it. Such a
+ * window brought few bytes because the gateway stopped reading them, not because they were slow to
+ * come: four analyses of one caller held the pool, and the fifth caller's queued upload was cut as
+ * "0 bytes in the last 15 s" by the gateway's own back-pressure. Once the gateway reads again and has
+ * nothing left unread, a window the client fills too slowly fails as before.
  */
 import { Transform, type Readable } from 'node:stream';
 import type { GraphQLError } from 'graphql';
@@ -25,8 +33,11 @@ export function paced(body: Readable, pace: UploadPace): Readable {
       done(null, chunk);
     },
   });
+  // Bytes that arrived and wait for the gateway to read them: the body's own buffer (paused by the pipe)
+  // and this stream's two sides.
+  const gatewayBehind = (): boolean => body.readableLength + counted.writableLength + counted.readableLength > 0;
   const timer = setInterval(() => {
-    if (bytes < floor) counted.destroy(new UploadTooSlow(bytes, pace));
+    if (bytes < floor && !gatewayBehind()) counted.destroy(new UploadTooSlow(bytes, pace));
     bytes = 0;
   }, pace.windowMs);
   timer.unref();

@@ -12,18 +12,32 @@
  *
  * A body refused before it was read whole is drained (drain-refused-body.ts), so that the client,
  * still sending, reads the 413 rather than a reset.
+ *
+ * Here too, the body's nesting (json-depth.ts): the text is read once, scanned, and handed to yoga's
+ * parser, which reads the text the request keeps (node-fetch's ponyfill) instead of the body again.
+ * Past MAX_JSON_DEPTH, HTTP 400 with BAD_USER_INPUT naming the field, before `JSON.parse` runs.
  */
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import type { GraphQLError } from 'graphql';
+import { createGraphQLError, type FetchAPI, type Plugin } from 'graphql-yoga';
 import { drainRefusedBody } from './drain-refused-body.js';
+import { jsonDepthPast, jsonTooDeep } from './json-depth.js';
 
 export interface RequestBodyLimitOptions {
   /** Largest body of a request that is not a multipart upload, in bytes (MAX_REQUEST_BODY_BYTES, src/config-variables.ts). */
   maxBytes: number;
+  /** Called for each body refused for its nesting (json-depth.ts): a metric's count. */
+  tooDeep?: () => void;
 }
 
-export function useRequestBodyLimit({ maxBytes }: RequestBodyLimitOptions): Plugin {
+export function useRequestBodyLimit({ maxBytes, tooDeep }: RequestBodyLimitOptions): Plugin {
+  const refuseDeep = (text: string, shape: TextShape) => {
+    const refusal = deepRefusal(text, shape);
+    if (refusal === null) return;
+    tooDeep?.();
+    throw refusal;
+  };
   return {
     onRequestParse({ request, requestParser, setRequestParser, serverContext, fetchAPI }) {
       // Multipart uploads: use-streaming-uploads.ts takes exactly these, and bounds them itself.
@@ -41,23 +55,71 @@ export function useRequestBodyLimit({ maxBytes }: RequestBodyLimitOptions): Plug
           if (req) drainRefusedBody(req);
           throw tooLarge(maxBytes);
         }
-        return;
       }
-      if (!requestParser || !request.body) return;
-      setRequestParser(async () => {
-        // Read whole, then parsed by yoga's own parser for its content type (JSON, GraphQL, form).
-        const body =
-          req && !req.readableDidRead ? await readNode(req, maxBytes) : await readFetch(request.body!, maxBytes);
-        return requestParser(
-          new fetchAPI.Request(request.url, {
-            method: request.method,
-            headers: request.headers,
-            body: body.toString('utf8'),
-          }),
-        );
-      });
+      if (!requestParser) return; // no parser takes it: use-unsupported-media-type.ts answers
+      const shape = textShape(request.headers.get('content-type'));
+      if (request.method === 'GET' || !request.body) {
+        setRequestParser((request) => {
+          const query = request.url.indexOf('?');
+          if (query !== -1) refuseDeep(request.url.slice(query + 1), 'form');
+          return requestParser(request);
+        });
+      } else if (declared !== null) {
+        // Read once: the body's text is kept by the request (node-fetch's ponyfill), which the parser reads again.
+        setRequestParser(async (request) => {
+          let text: string;
+          try {
+            text = await request.text();
+          } catch {
+            return requestParser(request); // the client left: yoga's parser says so as ever
+          }
+          refuseDeep(text, shape);
+          return requestParser(request.bodyUsed ? withText(fetchAPI, request, text) : request);
+        });
+      } else {
+        setRequestParser(async (request) => {
+          // Read whole, then parsed by yoga's own parser for its content type (JSON, GraphQL, form).
+          const body =
+            req && !req.readableDidRead ? await readNode(req, maxBytes) : await readFetch(request.body!, maxBytes);
+          const text = body.toString('utf8');
+          refuseDeep(text, shape);
+          return requestParser(withText(fetchAPI, request, text));
+        });
+      }
     },
   };
+}
+
+/** How a body's text is read: JSON (any type but these two), a form's fields, or a GraphQL document (no JSON in it). */
+type TextShape = 'json' | 'form' | 'graphql';
+
+function textShape(contentType: string | null): TextShape {
+  if (contentType === null) return 'json';
+  if (/^\s*application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType)) return 'form';
+  return /^\s*application\/graphql\s*(;|$)/i.test(contentType) ? 'graphql' : 'json';
+}
+
+/**
+ * The refusal of a body nested past MAX_JSON_DEPTH (json-depth.ts), before yoga's parser reads it, or null.
+ * A form's (or a GET's query string's) `variables` and `extensions` are the JSON yoga's parsers read in it.
+ */
+function deepRefusal(text: string, shape: TextShape): GraphQLError | null {
+  if (shape === 'json') {
+    const at = jsonDepthPast(text);
+    return at === -1 ? null : jsonTooDeep(text, at);
+  }
+  if (shape === 'graphql' || text === '') return null;
+  const params = new URLSearchParams(text);
+  for (const name of ['variables', 'extensions']) {
+    const value = params.get(name);
+    const at = value === null ? -1 : jsonDepthPast(value);
+    if (at !== -1) return jsonTooDeep(`{"${name}":${value}}`, at + name.length + 4);
+  }
+  return null;
+}
+
+function withText(fetchAPI: FetchAPI, request: Request, text: string): Request {
+  return new fetchAPI.Request(request.url, { method: request.method, headers: request.headers, body: text });
 }
 
 /** Reads Node's request to its end, or refuses it at `maxBytes` and drains the rest. */

@@ -6,6 +6,7 @@
  * an error-level line, as often as it liked. The deepest input today (a job's LoRA modules) is four
  * levels down; 32 leaves room for any the schema may grow.
  */
+import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { gatewayError } from '../errors/gateway-error.js';
 
@@ -25,12 +26,16 @@ export function nestedDeeperThan(value: unknown, max: number): boolean {
 export function useVariablesDepth(): Plugin {
   return {
     onParams({ params }) {
-      if (!nestedDeeperThan(params.variables, MAX_VARIABLES_DEPTH)) return;
-      throw gatewayError(
-        'BAD_USER_INPUT',
-        `variables: nested more than ${MAX_VARIABLES_DEPTH} levels deep; no input of this API goes deeper than a few.`,
-        { field: 'variables', http: { status: 400 } },
-      );
+      if (nestedDeeperThan(params.variables, MAX_VARIABLES_DEPTH)) throw variablesTooDeep();
     },
   };
+}
+
+/** The refusal, also when the body's own scan (json-depth.ts) finds the variables too deep before parsing. */
+export function variablesTooDeep(): GraphQLError {
+  return gatewayError(
+    'BAD_USER_INPUT',
+    `variables: nested more than ${MAX_VARIABLES_DEPTH} levels deep; no input of this API goes deeper than a few.`,
+    { field: 'variables', http: { status: 400 } },
+  );
 }

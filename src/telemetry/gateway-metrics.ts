@@ -24,6 +24,8 @@ import { METRICS_DEFAULTS } from './defaults.js';
 import { webhookMetrics } from './webhook-metrics.js';
 import { provenRequests } from './proven-requests.js';
 import { downloadMetrics, type DownloadOutcome } from './download-metrics.js';
+import { analyzeMetrics } from './analyze-metrics.js';
+import type { RefusalReason } from '../preflight/analysis-admission.js';
 import {
   scrapedGauges,
   type ConnectionGauges,
@@ -89,6 +91,8 @@ export interface GatewayMetrics {
   watchConnections(connections: ConnectionGauges): void;
   /** Counts a connection closed by one of the transports' limits. */
   connectionClosedByLimit(limit: ConnectionLimitName): void;
+  /** Counts an HTTP request or a WebSocket message refused by a limit on how it is sent, before it is parsed. */
+  requestRefusedByLimit(limit: RequestLimitName): void;
   /** Reports the upstream's circuit breaker: its state at each scrape, and every transition. */
   watchCircuitBreaker(breaker: CircuitBreakerView, provider: ProviderName): void;
   /** Counts a webhook delivery attempt recorded, by outcome (delivered, failed, refused, gone, interrupted). */
@@ -101,7 +105,15 @@ export interface GatewayMetrics {
   watchWebhookBacklog(read: () => Promise<{ due: number; oldestDueAt: Date | null }>, now: () => number): void;
   /** Counts a request to one of the gateway's download links by how it ended (served, or why not). */
   download(outcome: DownloadOutcome): void;
+  /** Counts an analyzeDataset refused a place in the analysis pool, by reason (analyze-metrics.ts). */
+  analyzeRefused(reason: RefusalReason): void;
 }
+
+/**
+ * The limits on how a request is sent (src/server/body-deadline.ts, json-depth.ts): a body still arriving at
+ * HTTP_BODY_TIMEOUT_MS (408, connection closed), a body or a WebSocket message nested too deep (400; close 4400).
+ */
+export type RequestLimitName = 'http_body_timeout' | 'http_json_depth' | 'ws_json_depth';
 
 /** Upstream latencies are remote calls: from a few milliseconds to the 15 s deadline. */
 const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15];
@@ -181,11 +193,25 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     catalogueLookup: (hit) => catalogue?.inc({ result: hit ? 'hit' : 'miss' }),
     responseCacheAnswer: (result) => answers?.inc({ result }),
     listedJobLookup: (used) => listedJobs?.inc({ result: used ? 'listed' : 'asked' }),
+    requestRefusedByLimit: requestLimitCounter(registers),
     ...gauges,
     watchCircuitBreaker,
     ...webhookMetrics(registers),
     ...downloadMetrics(registers),
+    ...analyzeMetrics(registers),
   };
+}
+
+function requestLimitCounter(registers: Registry[]): GatewayMetrics['requestRefusedByLimit'] {
+  const refused = new Counter({
+    name: 'gateway_requests_refused_by_limit_total',
+    help:
+      'HTTP requests and WebSocket messages refused by a limit on how they are sent, before they are parsed: ' +
+      'http_body_timeout (408, connection closed), http_json_depth (400), ws_json_depth (socket closed with 4400)',
+    labelNames: ['limit'] as const,
+    registers,
+  });
+  return (limit) => refused.inc({ limit });
 }
 
 /** The GraphQL operation and error counters, fed by every transport (src/server/operation-tally.ts). */

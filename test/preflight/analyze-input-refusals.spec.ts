@@ -34,6 +34,7 @@ beforeAll(async () => {
       filesAnalysed++;
       return pool.analyze(...args);
     },
+    admit: (...args) => pool.admit(...args),
     maxThreads: pool.maxThreads,
     threads: () => pool.threads(),
     pending: () => pool.pending(),

@@ -4,6 +4,7 @@
  * its headers the caller reading takes. Anything it does not take is left to yoga, which answers it.
  */
 import type { IncomingMessage } from 'node:http';
+import { jsonDepthPast } from '../json-depth.js';
 import { MAX_VARIABLES_DEPTH, nestedDeeperThan } from '../use-variables-depth.js';
 
 export interface Params {
@@ -43,6 +44,8 @@ export function readBody(req: IncomingMessage, done: (body: Buffer) => void): vo
 
 /** A single query with its text: what the cache may have answered; null for anything else. */
 export function paramsOf(text: string): Params | null {
+  // Nested past the bound: not parsed here, and yoga refuses it (use-request-body-limit.ts) as it would anyway.
+  if (jsonDepthPast(text) !== -1) return null;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
