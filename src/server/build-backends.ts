@@ -20,9 +20,11 @@ import type { Tracing } from '../telemetry/tracing.js';
 import type { ClosableUpstreamClient } from '../upstream/client.js';
 import type { GatewayDeps } from './compose-gateway.js';
 import type { OperationGuardParts } from './gateway-plugins.js';
+import { firstProblem } from './readiness-response.js';
 import { redisRealm } from './redis-realm.js';
 import type { BuiltResponseCache } from './response-cache/build-response-cache.js';
 import { watchTokenOutcomes } from './watch-token-outcomes.js';
+import { webhookDatabaseProblem } from './webhook-database.js';
 import { togetherFullJob } from '../providers/together-live-client.js';
 import { buildWebhooks } from './build-webhooks.js';
 import { buildDownloadLinks } from './build-downloads.js';
@@ -54,7 +56,10 @@ export interface Backends {
   services: GatewayServices;
   /** The response cache, or null when off (RESPONSE_CACHE_ENABLED=false). */
   responseCache: BuiltResponseCache | null;
-  /** Why the gateway cannot serve now (a database Redis refuses), or is degraded (Redis unreachable), or null. */
+  /**
+   * Why the gateway cannot serve now (a database Redis refuses), or is degraded (Redis, or the webhook
+   * database, unreachable), or null.
+   */
   problem(): string | null;
   /** A shutdown's first step: no webhook attempt begins after it (those in flight go on until close()). */
   stopClaiming(): void;
@@ -127,7 +132,7 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
       guards,
       services,
       responseCache,
-      problem: () => redis?.problem() ?? null,
+      problem: () => firstProblem(redis?.problem() ?? null, webhookDatabaseProblem(webhooks?.store)),
       stopClaiming: () => webhooks?.stopClaiming(),
       close,
     };

@@ -150,7 +150,7 @@ export function upstreamClient(
     deadlineMs: settings.upstreamDeadlineMs,
     connections: settings.upstreamConnections,
     callerConnections: settings.upstreamCallerConnections,
-    logger: logger.child({ component: 'upstream' }),
+    logger: logger.child({ component: 'upstream', provider: 'nscale' }),
     observer: combineObservers(requestIdToUpstream, metrics?.upstream, tracing?.upstream),
     circuitBreaker: settings.circuitBreaker,
   };

@@ -6,8 +6,9 @@
  * once would turn "Redis is down" or "the fine-tuning service is down" into "the gateway is down"
  * (queries, mutations, GraphiQL, the dashboard and health, which need neither). So:
  *
- * - a problem marked `degradedOnly` (Redis unreachable: live updates across instances are paused)
- *   leaves the status at 200 and is said in the body as `degraded`;
+ * - a problem marked `degradedOnly` (Redis unreachable: live updates across instances are paused;
+ *   the webhook database unreachable: webhooks and download links wait) leaves the status at 200 and
+ *   is said in the body as `degraded`;
  * - each provider's circuit breaker (`"closed"`, `"open"`, `"half-open"`), and the worst of them as
  *   `circuitBreaker`, are reported without changing the status either.
  *
@@ -26,6 +27,17 @@ const DEGRADED_ONLY = 'Degraded (still ready): ';
 /** `reason`, marked as degrading the gateway without keeping it from taking work: `/readyz` stays 200 and says it. */
 export function degradedOnly(reason: string): string {
   return DEGRADED_ONLY + reason;
+}
+
+/**
+ * One problem out of several (Redis's, the webhook database's), each null when there is none: the
+ * first that keeps the gateway from taking work, else every degradation said together, else null.
+ */
+export function firstProblem(...problems: ReadonlyArray<string | null>): string | null {
+  const present = problems.filter((p): p is string => p !== null);
+  const blocking = present.find((p) => !p.startsWith(DEGRADED_ONLY));
+  if (blocking !== undefined || present.length < 2) return blocking ?? present[0] ?? null;
+  return degradedOnly(present.map((p) => p.slice(DEGRADED_ONLY.length)).join(' '));
 }
 
 /** `problem`: why the gateway cannot take work now (or, marked by `degradedOnly`, what is degraded), or null. */

@@ -24,9 +24,11 @@ import { access, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { embeddedDatabaseUnavailable } from '../webhooks/errors.js';
+import { unreachable } from '../webhooks/store-unavailable.js';
 import { lazyWebhookStore } from '../webhooks/store/lazy-webhook-store.js';
 import type { WebhookDb } from '../webhooks/store/open-store.js';
 import type { WebhookStore } from '../webhooks/webhook-store.js';
+import { degradedOnly } from './readiness-response.js';
 import { StartError } from './start-error.js';
 
 export interface WebhookDatabaseSettings {
@@ -95,11 +97,64 @@ async function openPostgres(url: string, options: WebhookDatabaseOptions): Promi
           `(SERVICE_UNAVAILABLE) until it is set (32 random bytes as base64, the same on every instance)`,
       );
     }
-    return store.storeOn(db, { key: options.encryptionKey, logger: options.logger });
+    return watchedForOutages(store.storeOn(db, { key: options.encryptionKey, logger: options.logger }), options.logger);
   } catch (error) {
     await db.destroy().catch(() => undefined);
     throw error;
   }
+}
+
+const outages = new WeakMap<WebhookStore, () => string | null>();
+const AFFECTED =
+  "webhook endpoints and deliveries, and Together's download links, are unavailable until it is back " +
+  '(deliveries wait); queries, mutations and subscriptions are served.';
+
+/**
+ * Why the webhook database (PostgreSQL) cannot serve now, as its store's own calls last found it (the delivery
+ * worker's scans, every WEBHOOK_SCAN_MS), or null: no query of its own; no address, user or password.
+ */
+export function webhookDatabaseProblem(store: WebhookStore | null | undefined): string | null {
+  return (store && outages.get(store)?.()) ?? null;
+}
+
+/**
+ * `store`, watching how its calls end: one failing for an outage (store-unavailable.ts) marks the database
+ * out of reach, unless one begun later has succeeded; one begun after it and succeeding marks it back.
+ */
+function watchedForOutages(store: WebhookStore, logger: Logger): WebhookStore {
+  let [begun, answered] = [0, 0]; // calls begun, and the latest of them that succeeded
+  let down: { since: number; problem: string } | null = null;
+  const ended = (call: number, error?: unknown): void => {
+    const how = error === undefined ? null : unreachable(error);
+    if (how && call > answered) {
+      const what = how === 'cannot-serve' ? 'cannot serve now (out of resources, or read-only)' : 'cannot be reached';
+      if (down === null) logger.warn({ how }, `the webhook database (DATABASE_URL) ${what}: ${AFFECTED}`);
+      down = { since: call, problem: degradedOnly(`The webhook database (DATABASE_URL) ${what}: ${AFFECTED}`) };
+    } else if (error === undefined) {
+      answered = Math.max(answered, call);
+      if (down === null || call < down.since) return;
+      down = null;
+      logger.info('the webhook database (DATABASE_URL) answers again: webhooks and download links are served');
+    }
+  };
+  const watched = new Proxy(store, {
+    get(target, name, receiver) {
+      const value: unknown = Reflect.get(target, name, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const call = ++begun;
+        const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (result instanceof Promise)
+          result.then(
+            () => ended(call),
+            (e: unknown) => ended(call, e),
+          );
+        return result;
+      };
+    },
+  });
+  outages.set(watched, () => down?.problem ?? null);
+  return watched;
 }
 
 /** DATA_DIR unusable for the embedded database: not writable (checked first), or PGlite would not open in it. */

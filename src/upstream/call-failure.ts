@@ -29,6 +29,8 @@ export interface FailedCall {
   logger: UpstreamLogger;
   /** `ResolvedOptions.dialect`: how the upstream writes its error answers. */
   dialect?: UpstreamDialect;
+  /** The call's deadline, in milliseconds: said when it is what ended the call. */
+  deadlineMs?: number;
 }
 
 /** Codes that say the upstream, not the caller, failed: worth a warning. */
@@ -46,6 +48,7 @@ export function callFailure(
       outcomeUnknown: f.outcomeUnknown,
       outcomeUnknownAdvice: f.outcomeUnknownAdvice,
       reason,
+      timedOutAfterMs: outcome.timedOut ? f.deadlineMs : undefined,
       cause: outcome.error,
     });
     f.logger.warn({ ...f.about, attempt: f.attempt, code: mapped.code, reason }, 'upstream call failed');

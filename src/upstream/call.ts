@@ -157,6 +157,7 @@ async function attemptUntilDecided(run: CallRun, o: ResolvedOptions): Promise<Ca
         inputFields: ex.inputFields,
         logger: o.logger,
         dialect: o.dialect,
+        deadlineMs: run.deadline.ms,
       });
     }
     const why = outcome.kind === 'answered' ? { status: outcome.response.status } : { reason: outcome.reason };
@@ -197,6 +198,7 @@ async function pause(run: CallRun, ms: number, lostAttempt: boolean, o: Resolved
       outcomeUnknown: run.ex.outcomeUnknownOnLostAnswer === true && lostAttempt,
       outcomeUnknownAdvice: run.ex.outcomeUnknownAdvice,
       reason: deadline.message,
+      timedOutAfterMs: deadline.ms,
       cause: error,
     });
   }

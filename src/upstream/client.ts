@@ -12,7 +12,7 @@ import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
 import { createCall, type Call } from './call.js';
 import { withCallerShare } from './caller-share.js';
-import { createCircuitBreaker, type CircuitBreaker, type CircuitBreakerView } from './circuit-breaker.js';
+import type { CircuitBreaker, CircuitBreakerView } from './circuit-breaker.js';
 import { datasetEndpoints } from './dataset-endpoints.js';
 import { fileEndpoints } from './file-endpoints.js';
 import { jobEndpoints } from './job-endpoints.js';
@@ -23,6 +23,7 @@ import type { UpstreamClientOptions } from './options.js';
 import { parseResponse } from './parse-response.js';
 import { baseModelSchema, listSchema } from './schemas.js';
 import type { UpstreamClient } from './types.js';
+import { loggedCircuitBreaker } from './logged-circuit-breaker.js';
 import { withCircuitBreaker } from './with-circuit-breaker.js';
 
 export type { UpstreamClientOptions } from './options.js';
@@ -38,7 +39,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): ClosableUp
   const o = resolveOptions(options);
   const ownAgent = options.dispatcher === undefined ? createAgent(o) : undefined;
   const dispatcher: Dispatcher = options.dispatcher ?? (ownAgent as Agent);
-  const breaker = options.circuitBreaker ? createCircuitBreaker({ now: o.now, ...options.circuitBreaker }) : null;
+  const breaker = loggedCircuitBreaker(options.circuitBreaker, o);
   const call = guardedCall(dispatcher, o, breaker);
   const json = jsonCall(call);
   return {

@@ -205,6 +205,11 @@ export interface NetworkFailure {
   outcomeUnknownAdvice?: string;
   /** Human reason for logs and the message: "ECONNRESET", "no answer within 30000 ms". */
   reason: string;
+  /**
+   * Set when the call's deadline, this many milliseconds, ended it after the request left: the
+   * upstream was reached, and was slow, so it is not called unreachable.
+   */
+  timedOutAfterMs?: number | undefined;
   cause: unknown;
 }
 
@@ -225,9 +230,21 @@ export function errorFromFailure(f: NetworkFailure): UpstreamError {
       details,
     );
   }
+  if (f.timedOutAfterMs !== undefined && f.kind === 'transport') {
+    return new UpstreamError(
+      'UPSTREAM_UNAVAILABLE',
+      `${f.operation}: the fine-tuning service did not answer within ${duration(f.timedOutAfterMs)}.`,
+      details,
+    );
+  }
   return new UpstreamError(
     'UPSTREAM_UNAVAILABLE',
     `${f.operation}: the fine-tuning service is unreachable (${f.reason}).`,
     details,
   );
+}
+
+/** "15 s", "2.5 s", "20 ms": how a person reads a deadline. */
+function duration(ms: number): string {
+  return ms < 1_000 ? `${ms} ms` : `${Number((ms / 1_000).toFixed(1))} s`;
 }

@@ -21,7 +21,8 @@ export interface UpstreamLogger {
 
 export interface RetryOptions {
   /**
-   * Attempts in all, the first included, for idempotent calls (GET, DELETE, cancel, dry run).
+   * Attempts in all, the first included, for idempotent calls (GET, DELETE, cancel, dry run); a 500
+   * is tried again once at most (retry.ts).
    * Job creation, dataset creation, exports and uploads always make exactly one attempt.
    * @default 3
    */

@@ -8,14 +8,15 @@
  *   or cancel's 409 may be our own first attempt's doing.
  * - An answer that says "not now" (RETRYABLE_STATUSES) is tried again while attempts remain, after
  *   the Retry-After the upstream asked for, or else the backoff; a Retry-After longer than
- *   `maxRetryAfterMs` ends the call now (its caller is told when to retry). A 502/504 marks the
- *   attempt as lost: a proxy's own attempt may have reached the service.
+ *   `maxRetryAfterMs` ends the call now (its caller is told when to retry). A 500
+ *   (RETRIED_ONCE_STATUSES) is tried again the same way, once at most (after the first attempt). A
+ *   500/502/504 marks the attempt as lost: the service (or a proxy's own attempt) may have acted.
  * - No answer: a failure that is not a network one (`other`), or the call's deadline, ends the call;
  *   a refused connect or a broken exchange is tried again, the broken one marking the attempt lost.
  * - A pause that would end at or past the deadline is not taken: the call fails now instead.
  */
 import type { FailureKind } from './map-error.js';
-import { RETRYABLE_STATUSES } from './retry.js';
+import { RETRIED_ONCE_STATUSES, RETRYABLE_STATUSES } from './retry.js';
 
 /** How one attempt ended, as far as the decision needs to know. */
 export type AttemptResult =
@@ -63,10 +64,10 @@ function afterAnswer(result: Extract<AttemptResult, { kind: 'answered' }>, p: Ca
   if (result.accepted || (p.lostAttempt && result.status === p.acceptAfterLostAttempt)) {
     return { action: 'accept', lostAttempt: p.lostAttempt };
   }
-  if (!RETRYABLE_STATUSES.has(result.status) || p.attempt >= p.maxAttempts) {
-    return { action: 'fail', lostAttempt: p.lostAttempt };
-  }
-  const lostAttempt = p.lostAttempt || result.status === 502 || result.status === 504;
+  const once = RETRIED_ONCE_STATUSES.has(result.status);
+  const attempts = once ? Math.min(2, p.maxAttempts) : RETRYABLE_STATUSES.has(result.status) ? p.maxAttempts : 1;
+  if (p.attempt >= attempts) return { action: 'fail', lostAttempt: p.lostAttempt };
+  const lostAttempt = p.lostAttempt || once || result.status === 502 || result.status === 504;
   const delayMs = result.retryAfterSeconds === undefined ? p.backoffMs : result.retryAfterSeconds * 1000;
   if (result.retryAfterSeconds !== undefined && delayMs > p.maxRetryAfterMs) return { action: 'fail', lostAttempt };
   return retryWithin(delayMs, lostAttempt, p);

@@ -6,10 +6,18 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 /**
  * Answers that say "not now" rather than "no": rate limited, or a gateway/upstream that is down or
- * overloaded. A 500 is not among them: it is more often a request the upstream cannot handle at all,
- * and repeating it triples the load for nothing.
+ * overloaded. Tried again while the call's attempts last.
  */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+
+/**
+ * A 500 is tried again once, not more: it is often a fault that passes (one bad replica, a lost
+ * connection behind the service), and a read that fails on it fails the caller's whole operation
+ * (an operator trial: 30 % of 500s failed 60 % of operations, which make several reads); but it may
+ * also be a request the upstream cannot handle at all, and repeating that until the attempts run out
+ * triples the load for nothing. One retry doubles it at most.
+ */
+export const RETRIED_ONCE_STATUSES: ReadonlySet<number> = new Set([500]);
 
 export interface BackoffPolicy {
   baseDelayMs: number;

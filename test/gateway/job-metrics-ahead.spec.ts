@@ -131,16 +131,16 @@ describe('what looking ahead does not change', () => {
   });
 
   it('a failed metrics call is not made again by Job.metrics: the job comes back, its metrics as the error', async () => {
-    // The metrics fail (a 500 is not retried) while the job is still held: Job.metrics reads the failure.
+    // The metrics fail (a 500, and the one retry a 500 gets) while the job is still held: Job.metrics reads the failure.
     stack.simulator.setFaults({
       route: JOB,
       latencyMs: 300,
-      rules: [{ route: METRICS, error: { status: 500, count: 1 } }],
+      rules: [{ route: METRICS, error: { status: 500, count: 2 } }],
     });
     const res = await stack.gql('query($id: ID!) { job(id: $id) { id metrics { trainingSteps } } }', { id: jobId });
     expect(res.data?.job).toEqual({ id: jobId, metrics: null });
     expect(res.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([[['job', 'metrics'], 'UPSTREAM_ERROR']]);
-    expect(stack.calls()).toEqual({ [JOB]: 1, [METRICS]: 1 });
+    expect(stack.calls()).toEqual({ [JOB]: 1, [METRICS]: 2 });
   });
 
   it('a job the caller cannot see: one NOT_FOUND for the job, and the metrics call it cost', async () => {

@@ -98,10 +98,11 @@ describe('one refresh at a time per cached answer', () => {
     stack.simulator.setFaults({
       route: PAGE,
       latencyMs: HELD_MS,
-      rules: [{ route: PAGE, error: { status: 500, count: 1 } }],
+      // Two: a 500 is tried again once, so the refresh's attempt and its retry both fail.
+      rules: [{ route: PAGE, error: { status: 500, count: 2 } }],
     });
     const answers = await Promise.all([list(ACME_1), list(ACME_1), list(ACME_1)]);
-    expect(pageCalls(answers)).toBe(3);
+    expect(pageCalls(answers)).toBe(4);
     const codes = answers.map((a) => a.body.errors?.[0]?.extensions?.['code'] ?? 'data').sort();
     expect(codes).toEqual(['UPSTREAM_ERROR', 'data', 'data']);
   });

@@ -123,9 +123,7 @@ describe('deadline', () => {
       .delay(FOREVER);
     const error = await rejectionOf(up.client.getJob(CREDS, 'job-1'));
     expect(error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
-    expect((error as Error).message).toBe(
-      'GET /jobs/{id}: the fine-tuning service is unreachable (no answer within 20 ms).',
-    );
+    expect((error as Error).message).toBe('GET /jobs/{id}: the fine-tuning service did not answer within 20 ms.');
   });
 
   it('covers retries and their sleeps (real sleep, cut short by the deadline)', async () => {

@@ -61,11 +61,19 @@ const rows: Row[] = [
   ],
   ['a 400: refused, never repeated', answer(400), FIRST, { action: 'fail', lostAttempt: false }],
   [
-    'a 500: not retried (more often a request it cannot handle)',
+    'a 500: tried again once after the backoff (the service may have acted: lost)',
     answer(500),
     FIRST,
-    { action: 'fail', lostAttempt: false },
+    { action: 'retry', delayMs: 150, lostAttempt: true },
   ],
+  [
+    'a 500 on the second attempt: not tried a third time (it may be a request it cannot handle)',
+    answer(500),
+    at({ attempt: 2, lostAttempt: true }),
+    { action: 'fail', lostAttempt: true },
+  ],
+  ['a 500 on an exchange never repeated', answer(500), at({ maxAttempts: 1 }), { action: 'fail', lostAttempt: false }],
+  ['a 501: refused by nature, never repeated', answer(501), FIRST, { action: 'fail', lostAttempt: false }],
   ['a 503: retried after the backoff', answer(503), FIRST, { action: 'retry', delayMs: 150, lostAttempt: false }],
   ['a 429: retried after the backoff', answer(429), FIRST, { action: 'retry', delayMs: 150, lostAttempt: false }],
   [

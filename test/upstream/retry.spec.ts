@@ -116,14 +116,48 @@ describe('retries of idempotent calls', () => {
     expect(up.delays).toHaveLength(1);
   });
 
-  it('does not retry a 500', async () => {
+  it('a single 500 on a GET is tried again once, after the backoff, and the call succeeds', async () => {
+    up.pool.intercept({ path: jobPath, method: 'GET' }).reply(500, '{"code":"internal"}');
+    up.pool.intercept({ path: jobPath, method: 'GET' }).reply(200, wireJob(), JSON_HEADERS);
+    expect((await up.client.getJob(CREDS, 'job-1')).id).toBe('job-1');
+    expect(up.delays).toEqual([50]);
+    expect(up.logs.filter((l) => l.level === 'warn')).toEqual([]);
+  });
+
+  it('a 500 that lasts: two attempts, not three, then UPSTREAM_ERROR', async () => {
     const c = counting();
     up.pool
       .intercept({ path: jobPath, method: 'GET' })
       .reply(() => (c.bump(), { statusCode: 500, data: '{}' }))
       .persist();
+    expect(await rejectionOf(up.client.getJob(CREDS, 'job-1'))).toMatchObject({ code: 'UPSTREAM_ERROR', status: 500 });
+    expect(c.count).toBe(2);
+  });
+
+  it('a retried 500 stays within the deadline: no retry whose backoff would end past it', async () => {
+    let clock = 0;
+    await withOptions({
+      now: () => clock,
+      deadlineMs: 1_000,
+      retry: { baseDelayMs: 800, maxDelayMs: 800 },
+      random: () => 0.99,
+    });
+    const c = counting();
+    up.pool
+      .intercept({ path: jobPath, method: 'GET' })
+      .reply(() => (c.bump(), (clock += 300), { statusCode: 500, data: '{}' }))
+      .persist();
     expect(await rejectionOf(up.client.getJob(CREDS, 'job-1'))).toMatchObject({ code: 'UPSTREAM_ERROR' });
     expect(c.count).toBe(1);
+    expect(up.delays).toEqual([]);
+  });
+
+  it('a connection reset on a GET is tried again', async () => {
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    up.pool.intercept({ path: jobPath, method: 'GET' }).replyWithError(reset);
+    up.pool.intercept({ path: jobPath, method: 'GET' }).reply(200, wireJob(), JSON_HEADERS);
+    expect((await up.client.getJob(CREDS, 'job-1')).id).toBe('job-1');
+    expect(up.delays).toHaveLength(1);
   });
 
   it('does not retry a 4xx', async () => {
@@ -176,6 +210,19 @@ describe('calls that are not retried', () => {
       retryAfterSeconds: 1,
     });
     expect(c.count).toBe(1);
+  });
+
+  it('job creation: a 500 is answered once, UPSTREAM_OUTCOME_UNKNOWN (it may have created the job)', async () => {
+    const c = counting();
+    up.pool
+      .intercept({ path: `${ORG_PATH}/jobs`, method: 'POST' })
+      .reply(() => (c.bump(), { statusCode: 500, data: '{}' }))
+      .persist();
+    expect(await rejectionOf(up.client.createJob(CREDS, JOB_INPUT))).toMatchObject({
+      code: 'UPSTREAM_OUTCOME_UNKNOWN',
+    });
+    expect(c.count).toBe(1);
+    expect(up.delays).toEqual([]);
   });
 
   it('dataset creation and exports: one attempt', async () => {
@@ -240,6 +287,14 @@ describe('repeats after a lost answer', () => {
     up.pool
       .intercept({ path: `${ORG_PATH}/datasets/ds-1`, method: 'DELETE' })
       .replyWithError(new errors.SocketError('other side closed'));
+    up.pool
+      .intercept({ path: `${ORG_PATH}/datasets/ds-1`, method: 'DELETE' })
+      .reply(404, { code: 'not_found', message: 'no dataset' });
+    await expect(up.client.deleteDataset(CREDS, 'ds-1')).resolves.toBeUndefined();
+  });
+
+  it('delete: a 404 after a 500 means it is gone (the 500 may have deleted it)', async () => {
+    up.pool.intercept({ path: `${ORG_PATH}/datasets/ds-1`, method: 'DELETE' }).reply(500, '{}');
     up.pool
       .intercept({ path: `${ORG_PATH}/datasets/ds-1`, method: 'DELETE' })
       .reply(404, { code: 'not_found', message: 'no dataset' });

@@ -9,7 +9,7 @@
  */
 import type { Agent, Dispatcher } from 'undici';
 import { createAgent, guardedCall } from '../client.js';
-import { createCircuitBreaker } from '../circuit-breaker.js';
+import { loggedCircuitBreaker } from '../logged-circuit-breaker.js';
 import { jsonCall } from '../json-call.js';
 import { resolveOptions, type ResolvedOptions, type UpstreamClientOptions } from '../options.js';
 import { parseResponse } from '../parse-response.js';
@@ -48,7 +48,7 @@ export function createTogetherClient(options: TogetherClientOptions): TogetherCl
   const dispatcher: Dispatcher = options.dispatcher ?? (ownAgent as Agent);
   const downloadAgent =
     options.dispatcher === undefined ? createAgent({ ...o, connections: DOWNLOAD_CONNECTIONS }) : undefined;
-  const breaker = options.circuitBreaker ? createCircuitBreaker({ now: o.now, ...options.circuitBreaker }) : null;
+  const breaker = loggedCircuitBreaker(options.circuitBreaker, o);
   const call = guardedCall(dispatcher, o, breaker);
   const json = jsonCall(call);
   const jobs = jobEndpoints(call, json);
