@@ -153,7 +153,10 @@ function startDelivery(config: WebhookConfig, store: WebhookStore, parts: Webhoo
     logger,
     ...(parts.metrics ? { onOutcome: parts.metrics.webhookAttempt } : {}),
   });
-  parts.metrics?.watchWebhookBacklog(() => store.dueBacklog(new Date(parts.now())), parts.now);
+  parts.metrics?.watchWebhookBacklog(async () => {
+    const [due, pending] = await Promise.all([store.dueBacklog(new Date(parts.now())), store.pendingBacklog()]);
+    return { ...due, ...pending };
+  }, parts.now);
   const watcher = createWebhookWatcher({
     store,
     hubs: parts.hubs,

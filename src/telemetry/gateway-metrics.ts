@@ -21,7 +21,7 @@ import { combineObservers, type UpstreamObserver } from '../upstream/observer.js
 import { boundedLabel, type BoundedLabel } from './bounded-label.js';
 import { circuitBreakerMetrics } from './circuit-breaker-metrics.js';
 import { METRICS_DEFAULTS } from './defaults.js';
-import { webhookMetrics } from './webhook-metrics.js';
+import { webhookMetrics, type WebhookBacklog } from './webhook-metrics.js';
 import { provenRequests } from './proven-requests.js';
 import { downloadMetrics, type DownloadOutcome } from './download-metrics.js';
 import { analyzeMetrics } from './analyze-metrics.js';
@@ -101,8 +101,11 @@ export interface GatewayMetrics {
   webhookEndpointPaused(): void;
   /** Counts finished webhook deliveries deleted past WEBHOOK_DELIVERY_RETENTION_MS (by this instance). */
   webhookDeliveriesDeleted(count: number): void;
-  /** Reads the deliveries due and not yet attempted (all instances, from the store) at each scrape. */
-  watchWebhookBacklog(read: () => Promise<{ due: number; oldestDueAt: Date | null }>, now: () => number): void;
+  /**
+   * Reads the deliveries due and not yet attempted, and those not yet delivered (waiting for a retry
+   * included), all instances, from the store, at each scrape.
+   */
+  watchWebhookBacklog(read: () => Promise<WebhookBacklog>, now: () => number): void;
   /** Counts a request to one of the gateway's download links by how it ended (served, or why not). */
   download(outcome: DownloadOutcome): void;
   /** Counts an analyzeDataset refused a place in the analysis pool, by reason (analyze-metrics.ts). */

@@ -14,7 +14,7 @@
  */
 import type { Logger } from 'pino';
 import { outageLog } from '../telemetry/outage-log.js';
-import { failedAttemptLog } from './failed-attempt-log.js';
+import { failedAttemptLog, failedAttemptRate } from './failed-attempt-log.js';
 import type { AttemptOutcome, ClaimCaps, ClaimedDelivery, WebhookStore } from './webhook-store.js';
 
 /** An attempt's outcome, before the worker decides when to retry. */
@@ -100,21 +100,32 @@ async function outcomeOf(
   return sent.kind === 'failed' ? { ...sent, retryAt: options.retryAt(scheduled, new Date(options.now())) } : sent;
 }
 
+/** What the failed-attempt lines remember: the refusals warned of, and each endpoint's last info line. */
+interface FailureLogs {
+  warned: Set<string>;
+  rate: ReturnType<typeof failedAttemptRate>;
+}
+
 /**
  * The operator's line of a failed attempt: at warn the first time this run that the URL policy refuses
- * an endpoint's URL (`warned` remembers endpoint and URL: its later refusals would flood), at info otherwise.
+ * an endpoint's URL (`warned` remembers endpoint and URL: its later refusals would flood), otherwise at
+ * info once a minute per endpoint (with how many went unlogged since), at debug in between.
  */
 function logFailure(
   { logger }: DeliveryWorkerOptions,
-  warned: Set<string>,
+  { warned, rate }: FailureLogs,
   claim: ClaimedDelivery,
   number: number,
   outcome: Exclude<AttemptOutcome, { kind: 'delivered' }>,
 ): void {
   const line = failedAttemptLog(claim, number, outcome);
   const key = `${claim.endpointId} ${claim.url}`;
-  if (outcome.kind !== 'failed' || outcome.refused === undefined || warned.has(key))
-    return logger.info(line, 'webhook attempt failed');
+  if (outcome.kind !== 'failed' || outcome.refused === undefined || warned.has(key)) {
+    // One line a minute per endpoint at info, each attempt at debug (failed-attempt-log.ts).
+    const { info, unlogged } = rate(claim.endpointId);
+    if (info) return logger.info({ ...line, unlogged }, 'webhook attempt failed');
+    return logger.debug(line, 'webhook attempt failed');
+  }
   warned.add(key);
   logger.warn(
     line,
@@ -125,7 +136,7 @@ function logFailure(
 }
 
 /** One attempt at `claim`, its outcome recorded (fenced on its lease). */
-async function attempt(options: DeliveryWorkerOptions, claim: ClaimedDelivery, warned: Set<string>): Promise<void> {
+async function attempt(options: DeliveryWorkerOptions, claim: ClaimedDelivery, logs: FailureLogs): Promise<void> {
   const { store, logger, now } = options;
   const at = new Date(now());
   const secrets = await store.signingSecrets(claim.endpointId, at);
@@ -146,7 +157,7 @@ async function attempt(options: DeliveryWorkerOptions, claim: ClaimedDelivery, w
     return;
   }
   options.onOutcome?.(outcome.kind === 'failed' && outcome.refused !== undefined ? 'refused' : outcome.kind);
-  if (outcome.kind !== 'delivered') logFailure(options, warned, claim, number, outcome);
+  if (outcome.kind !== 'delivered') logFailure(options, logs, claim, number, outcome);
 }
 
 /** The claims taken as claiming stopped, given back unattempted: another instance sends them at once. */
@@ -167,13 +178,13 @@ async function giveBack({ store, logger }: DeliveryWorkerOptions, claims: Claime
 export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
   const { store, logger, now } = options;
   const flying = new Set<Promise<void>>();
-  const warned = new Set<string>();
+  const logs: FailureLogs = { warned: new Set(), rate: failedAttemptRate(now) };
   let claiming = true;
   let scanning = false;
   let again = false;
 
   function launch(claim: ClaimedDelivery): void {
-    const run = attempt(options, claim, warned)
+    const run = attempt(options, claim, logs)
       .catch((error: unknown) => logger.error({ deliveryId: claim.id, err: error }, 'webhook attempt failed to run'))
       .finally(() => {
         flying.delete(run);

@@ -34,17 +34,19 @@ const INITIAL_STATUS: JobStatus = 'queued';
  * endpoint was off, paused or its database out of reach), JOB_STATUS_CHANGED, since it did move
  * (from a status not seen: the payload's `previousStatus` is null), and its status's own event when it
  * has one, so that a receiver of JOB_STATUS_CHANGED or JOB_COMPLETED alone learns of a job first seen
- * completed. A move to another status: JOB_STATUS_CHANGED and the new status's own event. No move:
- * nothing.
+ * completed. A move to another status: JOB_STATUS_CHANGED and the new status's own event; so too
+ * a move of a job the endpoint knew (`known`) from a status not known (after a gap: the moves between
+ * were seen but not kept, webhook-store.ts `SeenJob.afterGap`), with `previous` null. No move: nothing.
  *
  * Each event of a move is one delivery whose id is derived from (endpoint, job, event, `previous`,
  * `current`) (store/delivery-id.ts): a first sight past the initial status is one move, from null, for
  * every instance that sees it, so they insert it once.
  */
-export function eventsOfMove(previous: JobStatus | null, current: JobStatus): WebhookEventType[] {
+export function eventsOfMove(previous: JobStatus | null, current: JobStatus, known = false): WebhookEventType[] {
   if (previous === current) return [];
   const own = ON_STATUS[current];
   const moved: WebhookEventType[] = own ? ['JOB_STATUS_CHANGED', own] : ['JOB_STATUS_CHANGED'];
-  if (previous !== null) return moved;
+  // `known` with `previous` null: a job the endpoint knew, moved after a gap (statuses seen, not kept).
+  if (previous !== null || known) return moved;
   return current === INITIAL_STATUS ? ['JOB_CREATED'] : ['JOB_CREATED', ...moved];
 }

@@ -49,3 +49,33 @@ export function failedAttemptLog(
     retryAt: outcome.retryAt?.toISOString() ?? null,
   };
 }
+
+/**
+ * How often the "webhook attempt failed" line is logged at info per endpoint: a receiver that is down
+ * fails every attempt of every delivery (117 lines in 70 s for one endpoint in a trial), and one line a
+ * minute says as much. The attempts in between are logged at debug, and counted in the next info line
+ * (`unlogged`); an endpoint that becomes FAILING or DISABLED is logged at warn, with its reason, apart.
+ */
+export const FAILED_ATTEMPT_LOG_EVERY_MS = 60_000;
+
+/** Endpoints remembered at most: past it, those not logged within the interval are forgotten. */
+const REMEMBERED = 10_000;
+
+/**
+ * Decides, per endpoint, whether a failed attempt's line goes out at info (the first, then one per
+ * `everyMs`) and how many were logged at debug since the last (`unlogged`).
+ */
+export function failedAttemptRate(now: () => number, everyMs = FAILED_ATTEMPT_LOG_EVERY_MS) {
+  const last = new Map<string, { at: number; unlogged: number }>();
+  return (endpointId: string): { info: boolean; unlogged: number } => {
+    const t = now();
+    const seen = last.get(endpointId);
+    if (seen && t - seen.at < everyMs) {
+      seen.unlogged += 1;
+      return { info: false, unlogged: seen.unlogged };
+    }
+    if (!seen && last.size >= REMEMBERED) for (const [id, entry] of last) if (t - entry.at >= everyMs) last.delete(id);
+    last.set(endpointId, { at: t, unlogged: 0 });
+    return { info: true, unlogged: seen?.unlogged ?? 0 };
+  };
+}

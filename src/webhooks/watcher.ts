@@ -1,7 +1,9 @@
 /**
  * Watching the jobs of every webhook endpoint, with nobody subscribed: each instance holds one
  * `watchJobs` stream of the live-update engine per endpoint, with the endpoint's stored credentials,
- * and records what each snapshot shows (`store.recordJob`, which inserts the deliveries of a move).
+ * and records what each snapshot shows (`store.recordJob`, which inserts the deliveries of a move),
+ * through a queue per endpoint that keeps the moves seen, in order, while the database cannot record
+ * them (watcher-queue.ts): the moves seen during an outage are recorded, and sent, once it is back.
  * The streams join the engine's list pollers, so an organization's job list is polled once per
  * interval across the fleet whatever the number of endpoints and dashboards watching it (one
  * poller per organization, one lease holder per topic on Redis); every instance records the same
@@ -18,16 +20,14 @@
 import type { Logger } from 'pino';
 import type { LiveUpdates } from '../live/hub.js';
 import type { ProviderName } from '../providers/provider-name.js';
-import { togetherLiveCredentials } from '../providers/together-live-client.js';
-import { failureReasonUnread, type JobShape } from '../providers/job-shape.js';
+import type { JobShape } from '../providers/job-shape.js';
 import { outageLog, type OutageMessages } from '../telemetry/outage-log.js';
 import { isUpstreamError } from '../upstream/errors.js';
-import type { Credentials } from '../upstream/types.js';
-import { eventsOfMove } from './events.js';
-import { failureReasons, type FailureReasons, type FullJobRead } from './failure-reason.js';
+import { failureReasons, type FullJobRead } from './failure-reason.js';
 import { pausedReason } from './paused-reason.js';
-import { webhookBody } from './payload.js';
-import type { EndpointSecrets, SeenJob, StoredDelivery, StoredEndpoint, WebhookStore } from './webhook-store.js';
+import { engineCredentials, recordSeen } from './record-seen.js';
+import { MoveQueue, type WatchedEndpoint } from './watcher-queue.js';
+import type { WebhookStore } from './webhook-store.js';
 
 export interface WebhookWatcherOptions {
   store: WebhookStore;
@@ -45,6 +45,10 @@ export interface WebhookWatcherOptions {
    * (`failureReasonUnread`: Together's). Without one, such a job's events say `message: null`.
    */
   fullJobs?: Partial<Record<ProviderName, FullJobRead>>;
+  /** How long after a failed recording an endpoint's moves are tried again. @default 2_000 */
+  recordRetryMs?: number;
+  /** Jobs per endpoint whose moves are kept while they cannot be recorded (watcher-queue.ts). @default 5_000 */
+  queuedJobs?: number;
 }
 
 export interface WebhookWatcher {
@@ -52,10 +56,10 @@ export interface WebhookWatcher {
   refresh(): Promise<void>;
   /** Endpoints watched by this instance. */
   watchedCount(): number;
+  /** Moves seen and not yet recorded (the database slow or out of reach), all endpoints. */
+  unrecordedCount(): number;
   close(): Promise<void>;
 }
-
-type WatchedEndpoint = StoredEndpoint & EndpointSecrets;
 
 interface Watch {
   /** What the stream was opened with: a change (events, credentials) reopens it. */
@@ -67,79 +71,24 @@ interface Watch {
 const fingerprintOf = (e: WatchedEndpoint): string =>
   JSON.stringify([e.events, e.credentials.token, e.credentials.organizationId ?? null, e.updatedAt.getTime()]);
 
-/** The engine's credentials for an endpoint's owner (Together: the key and its fingerprint as account). */
-function engineCredentials(endpoint: WatchedEndpoint): Credentials {
-  const { token, organizationId } = endpoint.credentials;
-  if (endpoint.provider === 'together') return togetherLiveCredentials(token);
-  return { token, organizationId: organizationId ?? endpoint.ownerKey };
-}
-
-export function seenJob(provider: ProviderName, job: JobShape, at: Date): SeenJob {
-  return {
-    jobId: job.id,
-    status: job.status,
-    bodies: (previous) =>
-      eventsOfMove(previous, job.status).map((type) => ({
-        type,
-        body: webhookBody(type, provider, job, previous, at),
-      })),
-  };
-}
-
-/** Thrown from `SeenJob.bodies` to roll a move back: its events need the job's failure reason first. */
-class ReasonFirst extends Error {}
-
-/**
- * What the watch of `endpoint` does with a snapshot: `store.recordJob`. A failed job whose list entry
- * does not say why is first recorded with bodies that roll the move back when it sends the endpoint an
- * event (the store compares with the status it holds, under its lock: a job seen failed before, or
- * seen again at each watch's start, costs no read); then its full job is read and the move recorded
- * with its reason. A read that fails does not lose the move: it is recorded with `message: null`,
- * since the job, failed for good, never shows in another snapshot that would record it again (unless
- * the watch is closing: its move stays unrecorded, for the next watch's first snapshot to record).
- */
-async function recordSeen(
-  deps: Pick<WebhookWatcherOptions, 'store' | 'now' | 'logger'> & { reasons: FailureReasons },
-  endpoint: WatchedEndpoint,
-  job: JobShape,
-  stopped: () => boolean,
-): Promise<StoredDelivery[]> {
-  const { store, now, logger, reasons } = deps;
-  const seen = seenJob(endpoint.provider, job, new Date(now()));
-  if (!failureReasonUnread(job) || !reasons.readable(endpoint.provider))
-    return store.recordJob(endpoint, seen, new Date(now()));
-  const wanted = new Set(endpoint.events);
-  const unlessSent: SeenJob = {
-    ...seen,
-    bodies(previous) {
-      const bodies = seen.bodies(previous);
-      if (bodies.some(({ type }) => wanted.has(type))) throw new ReasonFirst();
-      return bodies;
-    },
-  };
-  try {
-    return await store.recordJob(endpoint, unlessSent, new Date(now()));
-  } catch (error) {
-    if (!(error instanceof ReasonFirst)) throw error;
-  }
-  let full = job;
-  try {
-    full = await reasons.withReason(endpoint, engineCredentials(endpoint), job);
-  } catch (error) {
-    if (stopped()) throw error;
-    logger.warn(
-      { endpointId: endpoint.id, jobId: job.id, err: error },
-      "reading a failed job in full failed: its webhooks go out without the failure's message",
-    );
-  }
-  return store.recordJob(endpoint, seenJob(endpoint.provider, full, new Date(now())), new Date(now()));
-}
-
 const SCAN_OUTAGE: OutageMessages = {
   level: 'error',
   failed: 'reading the webhook endpoints failed (logged again once it works)',
   back: 'reading the webhook endpoints works again',
 };
+
+const RECORD_OUTAGE: OutageMessages = {
+  level: 'error',
+  failed: 'recording webhook moves failed: they are kept in memory and tried again (logged again once it works)',
+  back: 'recording webhook moves works again: the moves kept are recorded',
+};
+
+/** How long after a failed recording the moves waiting are tried again: an outage costs a connection attempt per endpoint per turn. */
+const RECORD_RETRY_MS = 2_000;
+/** A job's moves kept while they cannot be recorded: more than a job makes (queued, starting, running, an end). */
+const MOVES_PER_JOB = 16;
+/** Jobs per endpoint with moves kept: the list's window (1,000) and the jobs followed past it (1,000), with room. */
+const QUEUED_JOBS = 5_000;
 
 /** Unfinished jobs a new watch follows at most (the engine reads them by id in turns, a few a poll). */
 const FOLLOWED_AT_MOST = 1_000;
@@ -162,34 +111,108 @@ async function unfinished(
   }
 }
 
+/**
+ * Each endpoint's queue of moves waiting to be recorded (watcher-queue.ts), made at its first move and
+ * kept (a queue that drained holds nothing). `onGap`: moves of the endpoint were not kept past the bound.
+ */
+function watchQueues(options: WebhookWatcherOptions, signal: AbortSignal, onGap: (endpointId: string) => void) {
+  const { store, now, logger } = options;
+  const queues = new Map<string, MoveQueue>();
+  const recording = { store, now, logger, reasons: failureReasons(options.fullJobs ?? {}, signal) };
+  const outage = outageLog(logger, RECORD_OUTAGE);
+  const of = (endpointId: string): MoveQueue => {
+    let queue = queues.get(endpointId);
+    if (queue) return queue;
+    queue = new MoveQueue(endpointId, {
+      record: (move) => recordSeen(recording, move, () => signal.aborted),
+      retryMs: options.recordRetryMs ?? RECORD_RETRY_MS,
+      movesPerJob: MOVES_PER_JOB,
+      jobs: options.queuedJobs ?? QUEUED_JOBS,
+      logger,
+      outage,
+      ...(options.onDeliveries ? { onDeliveries: options.onDeliveries } : {}),
+      onGap: () => onGap(endpointId),
+    });
+    queues.set(endpointId, queue);
+    return queue;
+  };
+  return {
+    of,
+    unrecorded: () => [...queues.values()].reduce((sum, queue) => sum + queue.size(), 0),
+    close: () => closeQueues(logger, [...queues.values()]),
+  };
+}
+
+/**
+ * Hands each snapshot to the endpoint's queue as it comes, never waiting for the database: the engine
+ * keeps only the latest state of a job its reader has not taken, and a move merged there is lost
+ * (watcher-queue.ts). `afterGap`: the jobs seen so far by a watch reopened after moves were not kept
+ * (each one's first sight is recorded after a gap); null otherwise.
+ */
+async function queueAll(
+  stream: AsyncIterable<{ job: unknown }>,
+  queue: MoveQueue,
+  { endpoint, now, afterGap }: { endpoint: WatchedEndpoint; now: () => number; afterGap: Set<string> | null },
+): Promise<void> {
+  for await (const snapshot of stream) {
+    const job = snapshot.job as JobShape;
+    const first = afterGap !== null && !afterGap.has(job.id);
+    if (first) afterGap.add(job.id);
+    queue.push({ endpoint, job, seenAt: new Date(now()), afterGap: first });
+  }
+}
+
+/** A watch's stream ended: the endpoint paused when the upstream refused its credentials, else retried at the next rescan. */
+async function watchEnded(options: WebhookWatcherOptions, endpoint: WatchedEndpoint, error: unknown): Promise<void> {
+  const { store, now, logger } = options;
+  if (isUpstreamError(error) && (error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN')) {
+    const reason = pausedReason(error, endpoint.credentials.token, now());
+    logger.warn({ endpointId: endpoint.id, code: error.code }, 'webhook endpoint paused: credentials refused');
+    await store.pauseEndpoint(endpoint.id, reason, new Date(now()));
+    options.onPaused?.();
+    return;
+  }
+  logger.warn({ endpointId: endpoint.id, err: error }, 'webhook watch ended; retried at the next rescan');
+}
+
+/** Stops the queues; the moves still waiting (the database out of reach at shutdown) are lost, and said so. */
+async function closeQueues(logger: Logger, queues: MoveQueue[]): Promise<void> {
+  const left = await Promise.all(queues.map((queue) => queue.close()));
+  const unrecorded = left.reduce((sum, n) => sum + n, 0);
+  if (unrecorded > 0)
+    logger.warn(
+      { unrecorded },
+      'webhook moves seen but not recorded at shutdown (the database out of reach): ' +
+        "the next watch compares each job's status with the one stored",
+    );
+}
+
 export function createWebhookWatcher(options: WebhookWatcherOptions): WebhookWatcher {
   const { store, hubs, now, logger } = options;
   const watches = new Map<string, Watch>();
+  // Endpoints whose next watch records each job's first sight after a gap (moves not kept: watcher-queue.ts).
+  const gapped = new Set<string>();
   let closed = false;
   // Ends the full reads in flight at close (a read is shared by the watches of an owner's endpoints).
   const closing = new AbortController();
-  const recording = { store, now, logger, reasons: failureReasons(options.fullJobs ?? {}, closing.signal) };
+  const queues = watchQueues(options, closing.signal, (endpointId) => {
+    // Reopened at once: the scan starts its next watch, which compares each job with the stored status.
+    gapped.add(endpointId);
+    watches.get(endpointId)?.abort.abort();
+    watches.delete(endpointId);
+    void refresh();
+  });
 
   async function follow(endpoint: WatchedEndpoint, hub: LiveUpdates, signal: AbortSignal): Promise<void> {
     const followed = await unfinished(store, logger, endpoint);
     if (signal.aborted || closed) return;
+    const afterGap = gapped.delete(endpoint.id) ? new Set<string>() : null;
     const stream = hub.watchJobs(engineCredentials(endpoint), {}, { signal, follow: followed });
-    const stopped = () => signal.aborted || closed;
     try {
-      for await (const snapshot of stream) {
-        const inserted = await recordSeen(recording, endpoint, snapshot.job as JobShape, stopped);
-        if (inserted.length > 0) options.onDeliveries?.();
-      }
+      await queueAll(stream, queues.of(endpoint.id), { endpoint, now, afterGap });
     } catch (error) {
       if (signal.aborted || closed) return;
-      if (isUpstreamError(error) && (error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN')) {
-        const reason = pausedReason(error, endpoint.credentials.token, now());
-        logger.warn({ endpointId: endpoint.id, code: error.code }, 'webhook endpoint paused: credentials refused');
-        await store.pauseEndpoint(endpoint.id, reason, new Date(now()));
-        options.onPaused?.();
-        return;
-      }
-      logger.warn({ endpointId: endpoint.id, err: error }, 'webhook watch ended; retried at the next rescan');
+      await watchEnded(options, endpoint, error);
     }
   }
 
@@ -240,6 +263,7 @@ export function createWebhookWatcher(options: WebhookWatcherOptions): WebhookWat
   return {
     refresh,
     watchedCount: () => watches.size,
+    unrecordedCount: queues.unrecorded,
     async close() {
       closed = true;
       closing.abort();
@@ -248,6 +272,7 @@ export function createWebhookWatcher(options: WebhookWatcherOptions): WebhookWat
       const all = [...watches.values()];
       for (const watch of all) watch.abort.abort();
       await Promise.all(all.map((w) => w.done));
+      await queues.close();
     },
   };
 }

@@ -75,8 +75,23 @@ export interface EndpointPatch {
 export interface SeenJob {
   jobId: string;
   status: JobStatus;
-  /** The event body for each type the move sends (JSON text), given the previous status. */
-  bodies(previous: JobStatus | null): { type: WebhookEventType; body: string }[];
+  /**
+   * The event body for each type the move sends (JSON text), given the previous status; `known`: the
+   * endpoint knew the job before (its previous status is null only after a gap, so no JOB_CREATED).
+   */
+  bodies(previous: JobStatus | null, known: boolean): { type: WebhookEventType; body: string }[];
+  /**
+   * When the poll saw it (default: the `now` of `recordJob`). A move seen before the status the store
+   * holds was seen (another instance recorded a later move meanwhile) is stale: nothing is recorded.
+   */
+  seenAt?: Date;
+  /**
+   * Moves of the job between the status stored and this one were seen but not kept (past the watcher's
+   * bound, watcher-queue.ts): a move from the job's stored status would be made up, so this one is
+   * recorded from an unseen status (`previousStatus` null), as for a job first seen past QUEUED, without
+   * JOB_CREATED for a job the endpoint knew.
+   */
+  afterGap?: boolean;
 }
 
 export type DeliveryState = 'pending' | 'succeeded' | 'failed';
@@ -166,6 +181,11 @@ export type AttemptOutcome =
   /** 410 Gone: the delivery fails and the endpoint is disabled. */
   | { kind: 'gone'; durationMs: number };
 
+export interface PendingBacklog {
+  pending: number;
+  oldestPendingAt: Date | null;
+}
+
 export interface DeliveryPage {
   deliveries: StoredDelivery[];
   /** Each delivery's own cursor, in order: passed as `after`, the next page starts after that delivery. */
@@ -254,5 +274,11 @@ export interface WebhookStore extends DownloadGrantStore {
    * sends (on, not DISABLED), all owners: how many, and when the oldest of them fell due (null: none).
    */
   dueBacklog(now: Date): Promise<{ due: number; oldestDueAt: Date | null }>;
+  /**
+   * The deliveries not yet delivered to an endpoint that sends (on, not DISABLED), all owners, those
+   * waiting for a retry and in flight included: how many (at most 10,000 counted per endpoint), and
+   * when the oldest of them was recorded (null: none).
+   */
+  pendingBacklog(): Promise<PendingBacklog>;
   close(): Promise<void>;
 }

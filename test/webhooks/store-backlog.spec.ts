@@ -40,6 +40,50 @@ describeOnBackends('the webhook backlog', (suite) => {
   });
 });
 
+describeOnBackends('the pending webhook backlog', (suite) => {
+  const store = suite.store();
+
+  // The trial: a receiver killed for 70 s, ~20 deliveries waiting for their retry, and the due backlog
+  // read 0–2, its oldest 0–0.3 s: an alert on it never fired. The pending backlog counts them.
+  it('counts the deliveries waiting for a retry, from when they were recorded, until they are delivered', async () => {
+    const before = await store.pendingBacklog();
+    const owner = freshOwner();
+    const endpoint = await store.createEndpoint(
+      newEndpoint(owner, { baseline: [{ jobId: 'job-base', status: 'running' }] }),
+      10,
+      T0,
+    );
+    const recorded = [
+      ...(await store.recordJob(endpoint, seenJob('job-p1', 'queued'), at(1_000))),
+      ...(await store.recordJob(endpoint, seenJob('job-p2', 'queued'), at(2_000))),
+    ];
+    const claims = await store.claimDue('instance-p', 10, 60_000, at(3_000));
+    const mine = claims.filter((c) => c.endpointId === endpoint.id);
+    expect(mine).toHaveLength(recorded.length);
+    // Every attempt failed: each delivery waits an hour for its retry; none is due.
+    for (const claim of mine)
+      await store.finishAttempt(
+        claim,
+        { kind: 'failed', responseCode: null, error: 'connection refused', durationMs: 5, retryAt: at(3_600_000) },
+        at(3_000),
+      );
+    const due = await store.dueBacklog(at(60_000));
+    expect(due.due).toBe(0);
+    const pending = await store.pendingBacklog();
+    expect(pending.pending).toBe(before.pending + recorded.length);
+    expect(pending.oldestPendingAt!.getTime()).toBeLessThanOrEqual(at(1_000).getTime());
+
+    // Delivered: out of it. Switched off: nothing of it waits to be sent.
+    const [retried] = (await store.claimDue('instance-p', 10, 60_000, at(3_600_000))).filter(
+      (c) => c.endpointId === endpoint.id,
+    );
+    await store.finishAttempt(retried!, { kind: 'delivered', responseCode: 200, durationMs: 5 }, at(3_600_000));
+    expect((await store.pendingBacklog()).pending).toBe(before.pending + recorded.length - 1);
+    await store.updateEndpoint(owner, endpoint.id, { enabled: false }, at(3_600_000));
+    expect(await store.pendingBacklog()).toEqual(before);
+  });
+});
+
 describe('the webhook backlog in the metrics', () => {
   const scrape = async (read: () => Promise<{ due: number; oldestDueAt: Date | null }>, now: number) => {
     const metrics = createGatewayMetrics({ processMetrics: false });
@@ -57,6 +101,18 @@ describe('the webhook backlog in the metrics', () => {
       'gateway_webhook_deliveries_due 0',
       'gateway_webhook_oldest_due_seconds 0',
     ]);
+  });
+
+  it('reads the pending backlog: deliveries waiting for a retry, and how long since the oldest was recorded', async () => {
+    const metrics = createGatewayMetrics({ processMetrics: false });
+    metrics.watchWebhookBacklog(
+      async () => ({ due: 0, oldestDueAt: null, pending: 20, oldestPendingAt: at(0) }),
+      () => at(70_000).getTime(),
+    );
+    const text = await metrics.registry.metrics();
+    expect(
+      text.split('\n').filter((l) => /^gateway_webhook_(deliveries_pending|oldest_pending_seconds) /.test(l)),
+    ).toEqual(['gateway_webhook_deliveries_pending 20', 'gateway_webhook_oldest_pending_seconds 70']);
   });
 
   it('reads NaN, not a reassuring 0, when the store cannot be read', async () => {

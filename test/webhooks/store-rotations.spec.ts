@@ -78,6 +78,7 @@ describeOnBackends('signing secret rotations', (suite) => {
     );
     await sql`alter table webhook_attempts drop column interrupted`.execute(backend.db);
     await sql`drop table download_grants`.execute(backend.db);
+    await sql`drop index webhook_deliveries_pending_age`.execute(backend.db);
     await sql`delete from gateway_migrations where name >= '2026-12-08-previous-secrets'`.execute(backend.db);
     expect(await migrateToLatest(backend.db)).toEqual({
       applied: [
@@ -85,6 +86,7 @@ describeOnBackends('signing secret rotations', (suite) => {
         '2026-12-09-interrupted-attempts',
         '2026-12-10-download-grants',
         '2026-12-11-attempt-series',
+        '2026-12-12-pending-age',
       ],
       newer: [],
     });

@@ -21,6 +21,7 @@ import {
   updateEndpoint,
   watchedEndpoints,
 } from './endpoint-queries.js';
+import { pendingBacklog } from './pending-backlog.js';
 import { pruneDeliveries } from './prune-deliveries.js';
 import { recordJob, unfinishedJobIds } from './record-job.js';
 import type { StoreContext } from './store-context.js';
@@ -49,6 +50,7 @@ export function createKyselyWebhookStore(ctx: StoreContext, onClose: () => Promi
     pruneDeliveries: (before, limit) => pruneDeliveries(ctx, before, limit),
     endpointCount: () => endpointCount(ctx),
     dueBacklog: (now) => dueBacklog(ctx, now),
+    pendingBacklog: () => pendingBacklog(ctx),
     issueDownloadGrant: (grant, now) => issueDownloadGrant(ctx, grant, now),
     reusableDownloadGrant: (key, until) => reusableDownloadGrant(ctx, key, until),
     openDownloadGrant: (id, now) => openDownloadGrant(ctx, id, now),

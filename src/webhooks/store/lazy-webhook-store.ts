@@ -32,6 +32,7 @@ const EMPTY: { [K in Reader]: () => Awaited<ReturnType<WebhookStore[K]>> } = {
   endpointCount: () => 0,
   endpointUrls: () => [],
   dueBacklog: () => ({ due: 0, oldestDueAt: null }),
+  pendingBacklog: () => ({ pending: 0, oldestPendingAt: null }),
   reusableDownloadGrant: () => null,
   openDownloadGrant: () => ({ kind: 'unknown' }),
 };

@@ -15,6 +15,7 @@ import { previousSecrets } from './migrations/2026-12-08-previous-secrets.js';
 import { interruptedAttempts } from './migrations/2026-12-09-interrupted-attempts.js';
 import { downloadGrants } from './migrations/2026-12-10-download-grants.js';
 import { attemptSeries } from './migrations/2026-12-11-attempt-series.js';
+import { pendingAge } from './migrations/2026-12-12-pending-age.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-12-01-webhooks': webhooks001,
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-09-interrupted-attempts': interruptedAttempts,
   '2026-12-10-download-grants': downloadGrants,
   '2026-12-11-attempt-series': attemptSeries,
+  '2026-12-12-pending-age': pendingAge,
 };
 
 const MIGRATION_TABLE = 'gateway_migrations';

@@ -30,24 +30,32 @@ export async function unfinishedJobIds(ctx: StoreContext, endpointId: string, li
   return rows.map((row) => row.job_id);
 }
 
-async function lockedStatus(tx: Tx, endpointId: string, jobId: string): Promise<JobStatus | undefined> {
+interface Locked {
+  status: JobStatus;
+  updatedAt: Date;
+}
+
+async function lockedStatus(tx: Tx, endpointId: string, jobId: string): Promise<Locked | undefined> {
   const row = await tx
     .selectFrom('webhook_job_statuses')
-    .select('status')
+    .select(['status', 'updated_at'])
     .where('endpoint_id', '=', endpointId)
     .where('job_id', '=', jobId)
     .forUpdate()
     .executeTakeFirst();
-  return row?.status as JobStatus | undefined;
+  return row && { status: row.status as JobStatus, updatedAt: new Date(row.updated_at) };
 }
 
 /**
  * The status before this move, with the row now locked or inserted by this transaction; `undefined`
- * when the endpoint is gone.
+ * when the endpoint is gone, or when the row holds a status seen after this one (`seenAt`): another
+ * instance recorded a later move while this one kept this move through an outage. Recording it now
+ * would send a move backwards (COMPLETED to RUNNING): it is stale, and nothing is recorded.
  */
 async function previousStatus(tx: Tx, endpointId: string, job: SeenJob, now: Date) {
+  const stale = (locked: Locked) => job.seenAt !== undefined && locked.updatedAt.getTime() > job.seenAt.getTime();
   const locked = await lockedStatus(tx, endpointId, job.jobId);
-  if (locked !== undefined) return { previous: locked as JobStatus | null };
+  if (locked !== undefined) return stale(locked) ? undefined : { previous: locked.status as JobStatus | null };
   // Key-share lock on the endpoint: it cannot be deleted under this transaction (nor is a missing one an FK error).
   const endpoint = await tx
     .selectFrom('webhook_endpoints')
@@ -58,12 +66,14 @@ async function previousStatus(tx: Tx, endpointId: string, job: SeenJob, now: Dat
   if (!endpoint) return undefined;
   const inserted = await tx
     .insertInto('webhook_job_statuses')
-    .values({ endpoint_id: endpointId, job_id: job.jobId, status: job.status, updated_at: now })
+    .values({ endpoint_id: endpointId, job_id: job.jobId, status: job.status, updated_at: job.seenAt ?? now })
     .onConflict((conflict) => conflict.columns(['endpoint_id', 'job_id']).doNothing())
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return { previous: null, inserted: true };
   // Another instance inserted it meanwhile (and has committed: the conflict waited for it).
-  return { previous: (await lockedStatus(tx, endpointId, job.jobId)) ?? null };
+  const theirs = await lockedStatus(tx, endpointId, job.jobId);
+  if (theirs !== undefined && stale(theirs)) return undefined;
+  return { previous: theirs?.status ?? null };
 }
 
 export async function recordJob(
@@ -75,25 +85,29 @@ export async function recordJob(
   const rows = await ctx.db.transaction().execute(async (tx) => {
     const seen = await previousStatus(tx, endpoint.id, job, now);
     if (!seen || seen.previous === job.status) return [];
-    if (!('inserted' in seen))
+    const known = !('inserted' in seen);
+    if (known)
       await tx
         .updateTable('webhook_job_statuses')
-        .set({ status: job.status, updated_at: now })
+        .set({ status: job.status, updated_at: job.seenAt ?? now })
         .where('endpoint_id', '=', endpoint.id)
         .where('job_id', '=', job.jobId)
         .execute();
+    // After a gap, the status the job left is not known: the one stored may be several moves back.
+    const gapFrom = known && job.afterGap ? seen.previous : undefined;
+    const previous = gapFrom === undefined ? seen.previous : null;
     const wanted = new Set(endpoint.events);
-    const events = job.bodies(seen.previous).filter(({ type }) => wanted.has(type));
+    const events = job.bodies(previous, known).filter(({ type }) => wanted.has(type));
     if (events.length === 0) return [];
     return tx
       .insertInto('webhook_deliveries')
       .values(
         events.map(({ type, body }) => ({
-          id: deliveryId(endpoint.id, job.jobId, type, seen.previous, job.status),
+          id: deliveryId(endpoint.id, job.jobId, type, previous, job.status, gapFrom),
           endpoint_id: endpoint.id,
           job_id: job.jobId,
           type,
-          previous_status: seen.previous,
+          previous_status: previous,
           job_status: job.status,
           state: 'pending' as const,
           next_attempt_at: now,
