@@ -4,7 +4,7 @@
  * in its order).
  */
 import { about } from './config-about.js';
-import { bool, milliseconds, nonNegativeInt, positiveInt } from './env-values.js';
+import { bool, milliseconds, nonNegativeInt, positiveInt, seconds } from './env-values.js';
 
 export const guardVariables = {
   MAX_OPERATION_DEPTH: about(positiveInt.default(12), 'Deepest selection nesting of one operation.'),
@@ -72,5 +72,21 @@ export const bodyGuardVariables = {
       'from the end of its headers, in milliseconds; a body still arriving then is answered 408 and its ' +
       'connection closed. `MAX_REQUEST_BODY_BYTES` (1 MiB) takes 8.4 s at 1 Mbit/s; a query of a few ' +
       'kilobytes, one round trip. Uploads have their own pace instead (`UPLOAD_MIN_BYTES_PER_SECOND`).',
+  ),
+};
+
+/** The analysis pool's share per caller (src/preflight/analysis-admission.ts), beside ANALYZE_WORKER_HEAP_MB. */
+export const analyzeGuardVariables = {
+  ANALYZE_MAX_PER_CALLER: about(
+    positiveInt.default(2),
+    'Dataset analyses (`analyzeDataset`) one caller (provider, organization and token) may have running ' +
+      'or waiting for the analysis pool at once; one more is refused at once with `RATE_LIMITED` (HTTP ' +
+      "429, `Retry-After`), so that one caller's large files cannot hold every other tenant's analysis.",
+  ),
+  ANALYZE_QUEUE_WAIT_SECONDS: about(
+    seconds(1).default(30),
+    'Longest an analysis waits for a place in the analysis pool (its threads × 4 files) before it is ' +
+      'refused with `RATE_LIMITED` saying the gateway was busy, in seconds; a place that frees goes to the ' +
+      'waiting caller with the fewest analyses running, and at most twice the places may wait.',
   ),
 };

@@ -16,7 +16,7 @@
 import { z } from 'zod';
 import { about } from './config-about.js';
 import { responseCacheVariables } from './config-cache-variables.js';
-import { bodyGuardVariables, guardVariables } from './config-guard-variables.js';
+import { analyzeGuardVariables, bodyGuardVariables, guardVariables } from './config-guard-variables.js';
 import { observabilityVariables } from './config-observability-variables.js';
 import { webhookVariables } from './config-webhook-variables.js';
 import {
@@ -171,18 +171,7 @@ export const settingVariables = z.object({
       '48 MiB by default). Past it, later rows are still checked against those remembered, and the ' +
       "report's `approximations` says the duplicate count is partial.",
   ),
-  ANALYZE_MAX_PER_CALLER: about(
-    positiveInt.default(2),
-    'Dataset analyses (`analyzeDataset`) one caller (provider, organization and token) may have running ' +
-      'or waiting for the analysis pool at once; one more is refused at once with `RATE_LIMITED` (HTTP ' +
-      "429, `Retry-After`), so that one caller's large files cannot hold every other tenant's analysis.",
-  ),
-  ANALYZE_QUEUE_WAIT_SECONDS: about(
-    seconds(1).default(30),
-    'Longest an analysis waits for a place in the analysis pool (its threads × 4 files) before it is ' +
-      'refused with `RATE_LIMITED` saying the gateway was busy, in seconds; a place that frees goes to the ' +
-      'waiting caller with the fewest analyses running, and at most twice the places may wait.',
-  ),
+  ...analyzeGuardVariables,
   ANALYZE_WORKER_HEAP_MB: about(
     positiveInt.default(512),
     "Heap of each `analyzeDataset` worker thread, in MiB: the bound on an analysis's memory whatever " +
