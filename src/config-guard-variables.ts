@@ -18,7 +18,8 @@ export const guardVariables = {
   MAX_OPERATION_TOKENS: about(positiveInt.default(3000), 'Most lexical tokens in one GraphQL document.'),
   MAX_OPERATION_COST: about(
     positiveInt.default(5000),
-    'Cost budget of one operation: 1 per scalar field, 2 per object field plus its selection, times the page its `first` asks for (100 when a variable gives it).',
+    'Cost budget of one operation: 1 per scalar field, 2 per object field plus its selection, ' +
+      'times the page its `first` asks for (100 when a variable gives it).',
   ),
   UPSTREAM_BREAKER_THRESHOLD: about(
     nonNegativeInt.default(5),

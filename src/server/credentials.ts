@@ -52,7 +52,8 @@ export function defaultCredentialsRefusal(site: RequestSite, allowedHosts: reado
     return `A request from another site (its Sec-Fetch-Site header ${said}) must carry its own credentials: ${OWN_PAGES}`;
   }
   return isCrossSite(site)
-    ? `A request from another site (its Origin header is not the scheme, host and port it was sent to) must carry its own credentials: ${OWN_PAGES}`
+    ? 'A request from another site (its Origin header is not the scheme, host and port it was sent to) ' +
+        `must carry its own credentials: ${OWN_PAGES}`
     : null;
 }
 

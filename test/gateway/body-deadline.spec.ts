@@ -4,37 +4,18 @@
  * 100000` and sending a byte every 5 s held all of MAX_CONNECTIONS, and every other client was refused.
  * Also the time before a request's headers: a connection that sends nothing is closed too.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { createGatewayMetrics, type GatewayMetrics } from '../../src/telemetry/gateway-metrics.js';
+import { describe, expect, it } from 'vitest';
 import { openRaw, type RawSocket } from '../harness/raw-socket.js';
-import { DEMO, headersFor, startStack, type Stack } from '../harness/stack.js';
+import { useRawStack } from '../harness/raw-stack.js';
+import { DEMO, headersFor } from '../harness/stack.js';
 
-let stack: Stack | null = null;
-let metrics: GatewayMetrics;
-const opened: RawSocket[] = [];
-
-afterEach(async () => {
-  for (const raw of opened.splice(0)) raw.socket.destroy();
-  await stack?.close();
-  stack = null;
-});
-
-async function start(env: Record<string, string>): Promise<string> {
-  metrics = createGatewayMetrics({ processMetrics: false });
-  stack = await startStack({ http: true, env, gateway: { metrics } });
-  return stack.server!.url;
-}
+const { start, track, metric } = useRawStack();
 
 async function open(url: string): Promise<RawSocket> {
-  const raw = await openRaw(url);
-  opened.push(raw);
-  return raw;
+  return track(await openRaw(url));
 }
 
-async function refusedByLimit(limit: string): Promise<number> {
-  const metric = await metrics.registry.getSingleMetric('gateway_requests_refused_by_limit_total')!.get();
-  return metric.values.find((v) => v.labels['limit'] === limit)?.value ?? 0;
-}
+const refusedByLimit = (limit: string) => metric('gateway_requests_refused_by_limit_total', { limit });
 
 const QUERY = JSON.stringify({ query: '{ providers { name } }' });
 

@@ -3,9 +3,8 @@
  * message is bounded like an HTTP body, from its frame header; a socket idle without credentials is
  * closed; connections are capped in total and per address, and counted in the metrics.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { createGatewayMetrics, type GatewayMetrics } from '../../src/telemetry/gateway-metrics.js';
-import { DEMO, eventually, startStack, type Stack } from '../harness/stack.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO, eventually } from '../harness/stack.js';
 import {
   closeCode,
   openRaw,
@@ -16,36 +15,11 @@ import {
   textMessages,
   type RawSocket,
 } from '../harness/raw-socket.js';
+import { useRawStack } from '../harness/raw-stack.js';
 
-let stack: Stack | null = null;
-let metrics: GatewayMetrics;
-const opened: RawSocket[] = [];
-
-afterEach(async () => {
-  for (const raw of opened.splice(0)) raw.socket.destroy();
-  await stack?.close();
-  stack = null;
-});
-
-async function start(env: Record<string, string>): Promise<string> {
-  metrics = createGatewayMetrics({ processMetrics: false });
-  stack = await startStack({ http: true, env, gateway: { metrics } });
-  return stack.server!.url;
-}
-
-async function closedByLimit(limit: string): Promise<number> {
-  const metric = await metrics.registry.getSingleMetric('gateway_connections_closed_by_limit_total')!.get();
-  return metric.values.find((v) => v.labels['limit'] === limit)?.value ?? 0;
-}
-
-async function tcpConnections(): Promise<number> {
-  return (await metrics.registry.getSingleMetric('gateway_tcp_connections')!.get()).values[0]!.value;
-}
-
-const track = <T extends RawSocket>(raw: T): T => {
-  opened.push(raw);
-  return raw;
-};
+const { start, track, metric } = useRawStack();
+const closedByLimit = (limit: string) => metric('gateway_connections_closed_by_limit_total', { limit });
+const tcpConnections = () => metric('gateway_tcp_connections');
 
 /** A connection that has begun a request and never finishes its headers (a slow-header client). */
 async function slowHeaders(url: string): Promise<RawSocket> {

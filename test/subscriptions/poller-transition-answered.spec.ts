@@ -4,21 +4,15 @@
  * poller-transition.spec.ts: a holder waiting out a backoff polls at once, and so does a healthy one
  * that the answer shows behind; once per outage, never against the upstream's own Retry-After.
  */
-import { describe, expect, it } from 'vitest';
+import { describe } from 'vitest';
 import { HEALTHY, type FailureRecord } from '../../src/live/poll-failure-policy.js';
-import type { PollerEffect, PollerEnv, PollerEvent, PollerState } from '../../src/live/poller-state.js';
-import { pollerTransition } from '../../src/live/poller-transition.js';
+import type { PollerEffect, PollerEvent, PollerState } from '../../src/live/poller-state.js';
 import { makeSnapshot } from '../../src/live/snapshot.js';
 import { UpstreamError } from '../../src/upstream/errors.js';
+import { NOW, pollerEnv, itTransitions, type TransitionRow } from '../harness/poller-rows.js';
 import type { Job } from '../../src/upstream/schemas.js';
 
-const NOW = 1_000_000;
-const env: PollerEnv = {
-  now: NOW,
-  baseDelayMs: 2_000,
-  intervals: { maxBackoffMs: 30_000, giveUpAfterMs: 300_000, standbyRecheckMs: 60_000 },
-  tokens: 1,
-};
+const env = pollerEnv(2_000);
 const outage = (failures: number, extra: Partial<FailureRecord> = {}): FailureRecord => ({
   failures,
   failingSince: NOW - 60_000,
@@ -48,14 +42,7 @@ const woke: PollerEffect[] = [{ type: 'clear-timer' }, { type: 'claim' }];
 const e503 = new UpstreamError('UPSTREAM_UNAVAILABLE', 'down', { status: 503 });
 const completed = makeSnapshot({ id: 'j', status: 'completed' } as unknown as Job, null);
 
-type Row = [
-  name: string,
-  state: PollerState,
-  event: PollerEvent,
-  expected: { state: PollerState; effects: PollerEffect[] },
-];
-
-const rows: Row[] = [
+const rows: TransitionRow[] = [
   [
     'in backoff, the account answers: poll now, once for this outage',
     waiting(FAILING),
@@ -150,7 +137,5 @@ function unchanged(state: PollerState) {
 }
 
 describe('the shared poller when its account answers elsewhere', () => {
-  it.each(rows)('%s', (_name, state, event, expected) => {
-    expect(pollerTransition(state, event, env)).toEqual(expected);
-  });
+  itTransitions(rows, env);
 });

@@ -7,35 +7,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LiveUpdatesUnavailableError } from '../../src/live/live-unavailable.js';
-import { HEALTHY } from '../../src/live/poll-failure-policy.js';
-import type { PollerEffect, PollerEnv, PollerEvent, PollerState } from '../../src/live/poller-state.js';
 import { pollerTransition } from '../../src/live/poller-transition.js';
 import { makeSnapshot } from '../../src/live/snapshot.js';
+import { NOW, healthyStates, pollerEnv, itTransitions, type TransitionRow } from '../harness/poller-rows.js';
 import type { Job } from '../../src/upstream/schemas.js';
 
-const NOW = 1_000_000;
 const LIST_MS = 5_000;
-const env: PollerEnv = {
-  now: NOW,
-  baseDelayMs: LIST_MS,
-  intervals: { maxBackoffMs: 30_000, giveUpAfterMs: 300_000, standbyRecheckMs: 0 },
-  tokens: 1,
-};
-const progress = { fresh: false, record: HEALTHY, lastRecheck: NOW };
-const ticking = (extra: object = {}): PollerState => ({ phase: 'ticking', woken: false, ...progress, ...extra });
-const waiting = (extra: object = {}): PollerState => ({ phase: 'waiting', ...progress, ...extra });
+const env = pollerEnv(LIST_MS, 0);
+const { progress, ticking, waiting } = healthyStates(NOW);
 const completed = makeSnapshot({ id: 'j', status: 'completed' } as unknown as Job, null);
 const serverError = new Error('503');
 const redisDown = new Error('Reached the max retries per request limit (which is 20).');
 
-type Row = [
-  name: string,
-  state: PollerState,
-  event: PollerEvent,
-  expected: { state: PollerState; effects: PollerEffect[] },
-];
-
-const rows: Row[] = [
+const rows: TransitionRow[] = [
   [
     'a list starts listening: the first tick claims, with a read of its own due',
     { phase: 'starting', ...progress },
@@ -92,9 +76,7 @@ const rows: Row[] = [
 ];
 
 describe('a list standby’s own read after Redis came back', () => {
-  it.each(rows)('%s', (_name, state, event, expected) => {
-    expect(pollerTransition(state, event, env)).toEqual(expected);
-  });
+  itTransitions(rows, env);
 
   it('ends a stream that cannot listen, and one Redis fails past giveUpAfterMs, with SERVICE_UNAVAILABLE', () => {
     const listen = pollerTransition(

@@ -5,21 +5,15 @@
  * only with a warning.
  */
 import { describe, expect, it } from 'vitest';
-import { HEALTHY } from '../../src/live/poll-failure-policy.js';
-import type { PollerEffect, PollerEnv, PollerEvent, PollerState } from '../../src/live/poller-state.js';
+import type { PollerEffect, PollerState } from '../../src/live/poller-state.js';
 import { pollerTransition } from '../../src/live/poller-transition.js';
 import { makeSnapshot, type JobSnapshot } from '../../src/live/snapshot.js';
+import { NOW, healthyStates, pollerEnv, itTransitions, type TransitionRow } from '../harness/poller-rows.js';
 import type { Job, JobStatus, Metrics } from '../../src/upstream/schemas.js';
 
-const NOW = 1_000_000;
 const RUNNING_MS = 2_000;
-const env: PollerEnv = {
-  now: NOW,
-  baseDelayMs: RUNNING_MS,
-  intervals: { maxBackoffMs: 30_000, giveUpAfterMs: 300_000, standbyRecheckMs: 60_000 },
-  tokens: 1,
-};
-const progress = { fresh: false, record: HEALTHY, lastRecheck: NOW - 1_000 };
+const env = pollerEnv(RUNNING_MS);
+const { progress, ticking, waiting } = healthyStates(NOW - 1_000);
 
 const snapshot = (status: JobStatus, points = 0, id = 'j'): JobSnapshot =>
   makeSnapshot(
@@ -32,8 +26,6 @@ const running3 = snapshot('running', 3);
 const running5 = snapshot('running', 5);
 
 const owing = (unpublished: JobSnapshot[]) => ({ ...progress, unpublished });
-const ticking = (extra: object = {}): PollerState => ({ phase: 'ticking', woken: false, ...progress, ...extra });
-const waiting = (extra: object = {}): PollerState => ({ phase: 'waiting', ...progress, ...extra });
 const redisDown = new Error('Redis cannot be reached (connection reconnecting)');
 
 const couldNotPublish: PollerEffect = {
@@ -51,14 +43,7 @@ const abandoned = (changes: number, why: string): PollerEffect => ({
   message: `live updates: changes seen while Redis could not be reached were delivered on this instance only (${why})`,
 });
 
-type Row = [
-  name: string,
-  state: PollerState,
-  event: PollerEvent,
-  expected: { state: PollerState; effects: PollerEffect[] },
-];
-
-const rows: Row[] = [
+const rows: TransitionRow[] = [
   [
     'the first publish failing: say so once, deliver here, owe it to the others',
     ticking(),
@@ -140,9 +125,7 @@ const rows: Row[] = [
 ];
 
 describe('the shared poller’s transitions while Redis cannot be reached', () => {
-  it.each(rows)('%s', (_name, state, event, expected) => {
-    expect(pollerTransition(state, event, env)).toEqual(expected);
-  });
+  itTransitions(rows, env);
 
   it('owes one snapshot per job and status, in the order first seen, however many polls Redis stays away', () => {
     const other = snapshot('queued', 0, 'k');
