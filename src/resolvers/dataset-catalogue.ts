@@ -8,7 +8,8 @@
  * organization) is asked for by id, and the answer joins the caller's entry: the dataset, or its
  * NOT_FOUND (an id that is gone stays gone, so a job whose dataset was deleted does not cost a call on
  * every page). A deletion through this gateway forgets the caller's entry, and a list read before it and
- * answered after it is not kept (`CallerCache.set`'s mark); one made elsewhere shows within the TTL. Single lookups (`Query.dataset`, the checks of `createJob`) do not use this cache.
+ * answered after it is not kept (`CallerCache.set`'s mark); one made elsewhere shows within the TTL.
+ * Single lookups (`Query.dataset`, the checks of `createJob`) do not use this cache.
  */
 import type { Dataset } from '../upstream/schemas.js';
 import { CallerCache } from './caller-cache.js';

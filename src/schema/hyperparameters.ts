@@ -134,7 +134,9 @@ export const HyperparametersInput = builder.inputType('HyperparametersInput', {
     nEpochs: t.int({
       required: true,
       defaultValue: DEFAULT_HYPERPARAMETERS.nEpochs,
-      description: `Complete passes through the training data. ${range(h.nEpochs, modelLimit("an integer from 1 to the base model's maximum"))}`,
+      description:
+        'Complete passes through the training data. ' +
+        range(h.nEpochs, modelLimit("an integer from 1 to the base model's maximum")),
     }),
     nEvals: t.int({
       required: true,
@@ -158,7 +160,9 @@ export const HyperparametersInput = builder.inputType('HyperparametersInput', {
     warmupRatio: t.float({
       required: true,
       defaultValue: DEFAULT_HYPERPARAMETERS.warmupRatio,
-      description: `Share of the steps over which the learning rate rises linearly. ${range(h.warmupRatio, 'a number from 0 up to (not including) 1')}`,
+      description:
+        'Share of the steps over which the learning rate rises linearly. ' +
+        range(h.warmupRatio, 'a number from 0 up to (not including) 1'),
     }),
     weightDecay: t.float({
       required: true,

@@ -71,7 +71,8 @@ const AttemptRef = builder.objectRef<StoredAttempt>('WebhookAttempt').implement(
     error: t.exposeString('error', {
       nullable: true,
       description:
-        'Why the attempt failed: the failure when no answer came, or the start of the body of a non-2xx answer; for an INTERRUPTED attempt, that it has no outcome; null when it succeeded.',
+        'Why the attempt failed: the failure when no answer came, or the start of the body of a non-2xx answer; ' +
+        'for an INTERRUPTED attempt, that it has no outcome; null when it succeeded.',
     }),
   }),
 });

@@ -9,7 +9,8 @@ const EVENT_TEXT: Record<WebhookEventType, string> = {
   JOB_FAILED: "A job stopped on an error (the payload's job carries it).",
   JOB_CANCELLED: 'A job was cancelled.',
   JOB_STATUS_CHANGED:
-    "Any change of a job's status, with the status before (`previousStatus`; null when the gateway did not see it: a job first seen past QUEUED).",
+    "Any change of a job's status, with the status before " +
+    '(`previousStatus`; null when the gateway did not see it: a job first seen past QUEUED).',
 };
 
 export const WebhookEventEnum = builder.enumType('WebhookEvent', {

@@ -171,7 +171,9 @@ const UpdateInput = builder.inputType('UpdateWebhookEndpointInput', {
     }),
     enabled: t.boolean({ description: 'Switch deliveries off (false) or on again (true).' }),
     description: t.string({
-      description: `A new note, at most ${MAX_DESCRIPTION_LENGTH} characters, without control characters (tab and line breaks apart); null or blank removes it.`,
+      description:
+        `A new note, at most ${MAX_DESCRIPTION_LENGTH} characters, ` +
+        'without control characters (tab and line breaks apart); null or blank removes it.',
     }),
   }),
 });

@@ -73,7 +73,10 @@ export type CallerSource =
 
 /** The scheme and the credential of an Authorization value (`Bearer abc`, `Basic …`). */
 const SCHEME = /^(\S+)\s+(.+)$/;
-/** An Authorization value that is a scheme's name alone (`Bearer ` with an empty token): no secret, and held as one it scrubbed the word from every message. */
+/**
+ * An Authorization value that is a scheme's name alone (`Bearer ` with an empty token): no secret, and
+ * held as one it scrubbed the word from every message.
+ */
 const SCHEME_ONLY = /^(bearer|basic|token)$/i;
 
 export function readCaller(source: CallerSource): Caller {

@@ -175,7 +175,8 @@ async function listenForMetrics(
       throw new StartError(
         port === settings.port
           ? `METRICS_PORT=${port} is the gateway's own PORT: give the metrics a port of their own (they are never served on the public one)`
-          : `METRICS_PORT=${port}: the port is already in use on ${host} (another instance on this machine? give each its own METRICS_PORT)`,
+          : `METRICS_PORT=${port}: the port is already in use on ${host} ` +
+              '(another instance on this machine? give each its own METRICS_PORT)',
       );
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
       throw new StartError(`METRICS_HOST=${host}: no such interface on this machine`);

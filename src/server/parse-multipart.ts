@@ -160,7 +160,10 @@ function applyFileMap(
   for (const [partName, paths] of entries) {
     // A part is streamed to the one resolver that reads it, never held: it cannot fill two variables.
     if (paths.length !== 1)
-      return `Multipart "map": part ${shownName(partName)} is mapped to ${paths.length} variables; each file part fills exactly one (send the file once for each).`;
+      return (
+        `Multipart "map": part ${shownName(partName)} is mapped to ${paths.length} variables; ` +
+        'each file part fills exactly one (send the file once for each).'
+      );
     const part = parts.add(partName, fieldOf(paths[0]!));
     for (const path of paths) {
       if (!setPath(operations, path, part.upload))

@@ -1,7 +1,8 @@
 /**
  * One log line per HTTP request, for operators: method, path, operation name and type, status and
  * duration (`ms`: until the answer was ready). Never headers, variables or bodies (they carry tokens
- * and Hugging Face secrets), nor a download link's grant (its path is logged as `/downloads/{grant}`). Health and readiness probes log at debug, so that they do not drown the rest.
+ * and Hugging Face secrets), nor a download link's grant (its path is logged as `/downloads/{grant}`).
+ * Health and readiness probes log at debug, so that they do not drown the rest.
  *
  * A response the client did not get whole says so, with `"aborted":true` at warn (`status` is then what
  * the gateway answered, not what the client received): the request line itself when the connection was

@@ -59,7 +59,8 @@ async function migrated(db: WebhookDb, where: string, logger: Logger): Promise<v
     if (newer.length > 0)
       logger.warn(
         { newer },
-        `${where}: the database was migrated by a newer version of the gateway; this one runs on its schema (a rolling upgrade or a rollback)`,
+        `${where}: the database was migrated by a newer version of the gateway; ` +
+          'this one runs on its schema (a rolling upgrade or a rollback)',
       );
   } catch (error) {
     throw new StartError(`${where}: the database could not be opened or migrated: ${(error as Error).message}`, {

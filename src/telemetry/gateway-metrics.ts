@@ -83,7 +83,10 @@ export interface GatewayMetrics {
   catalogueLookup(hit: boolean): void;
   /** Counts a GraphQL answer over HTTP by how the response cache served it (nothing when it is off). */
   responseCacheAnswer(result: ResponseCacheResult): void;
-  /** Counts an Nscale `job(id)` on a query the response cache serves: taken from the caller's listed jobs (true) or asked of the upstream. */
+  /**
+   * Counts an Nscale `job(id)` on a query the response cache serves: taken from the caller's listed
+   * jobs (true) or asked of the upstream.
+   */
   listedJobLookup(used: boolean): void;
   /** Reads the hub's pollers, streams and leases at each scrape; called once per hub (one per provider), they add up. */
   watchLiveUpdates(hub: LiveUpdatesGauges): void;

@@ -170,7 +170,8 @@ async function giveBack({ store, logger }: DeliveryWorkerOptions, claims: Claime
   } catch (error) {
     logger.warn(
       { deliveries, err: error },
-      'webhook deliveries claimed as this instance stopped claiming could not be given back: another instance sends them once their leases expire',
+      'webhook deliveries claimed as this instance stopped claiming could not be given back: ' +
+        'another instance sends them once their leases expire',
     );
   }
 }

@@ -10,7 +10,9 @@ import type { UpstreamError } from '../upstream/errors.js';
 import { jwtExpiry } from '../upstream/jwt-expiry.js';
 
 const RESUME =
-  "Its jobs are not watched until its owner updates it (updateWebhookEndpoint) with credentials the upstream accepts: any update stores the caller's current credentials in place of these, and resumes the endpoint; moves made meanwhile are still sent.";
+  'Its jobs are not watched until its owner updates it (updateWebhookEndpoint) with credentials the upstream accepts: ' +
+  "any update stores the caller's current credentials in place of these, and resumes the endpoint; " +
+  'moves made meanwhile are still sent.';
 
 /** Why the stored credentials were refused: their token's expiry, the upstream's answer, or the code alone. */
 function refusal(error: UpstreamError, token: string, now: number): string {
