@@ -111,7 +111,7 @@ export async function composeGateway(settings: Settings, deps: GatewayDeps): Pro
     dashboardDir: deps.dashboardDir,
   });
   const server = deps.listen === false ? null : await listen(gateway, settings, deps.listen ?? {}, backends);
-  const metricsServer = server && backends.metrics ? await listenForMetrics(settings, backends, server) : null;
+  const metricsServer = server && backends.metrics ? await listenForMetrics(settings, backends, server, logger) : null;
   let closing: Promise<void> | null = null;
   return {
     gateway,
@@ -163,10 +163,12 @@ async function listenForMetrics(
   settings: Pick<Settings, 'metrics' | 'metricsListener' | 'port'>,
   backends: Backends,
   server: RunningServer,
+  logger: Logger,
 ): Promise<RunningMetricsServer> {
   const { port, host } = settings.metricsListener;
   try {
-    return await startMetricsServer({ registry: backends.metrics!.registry, path: settings.metrics.path, port, host });
+    const { registry } = backends.metrics!;
+    return await startMetricsServer({ registry, path: settings.metrics.path, port, host, logger });
   } catch (error) {
     await server.close();
     await backends.close();

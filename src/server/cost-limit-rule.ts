@@ -3,7 +3,7 @@
  * resolve: 1 per scalar field, 2 per object field plus what it selects, the whole multiplied by the
  * page a paged field asks for (its `first`). So `webhookDeliveries(first: 100) { edges { node { …
  * attempts { … } } } }` costs about 100 × the fields of one delivery: a page of 100 jobs with the
- * fields GraphiQL's Jobs tab selects costs 2,900, and fits the default 5000; three such pages do not.
+ * fields GraphiQL's Jobs tab selects costs 2,900, and fits the default 5000; two such pages (5,800) do not.
  *
  * Why not graphql-armor's cost limit, which this replaces: it multiplied every level by 1.5 on top of
  * the page size, so a value four levels down (a page's `edges { node { attempts { error } } }`) counted

@@ -6,9 +6,13 @@
  *
  * Only `GET`/`HEAD` of the path answer; everything else is 404, and nothing of the GraphQL side runs
  * here, so that a scrape costs the gateway nothing but the registry's serialisation.
+ *
+ * A scrape whose metrics cannot be collected (a collector failing; a text past V8's longest string)
+ * is answered 500 and logged at error, with the error: Prometheus only says that the target is down.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
 export interface MetricsServerOptions {
@@ -19,6 +23,8 @@ export interface MetricsServerOptions {
   port: number;
   /** METRICS_HOST. @default 127.0.0.1 */
   host?: string;
+  /** Where a failed scrape is logged: the gateway's logger. @default a logger of its own on stdout, at error */
+  logger?: Pick<Logger, 'error'>;
 }
 
 export interface RunningMetricsServer {
@@ -31,6 +37,7 @@ export interface RunningMetricsServer {
 export async function startMetricsServer(options: MetricsServerOptions): Promise<RunningMetricsServer> {
   const { registry } = options;
   const path = options.path ?? '/metrics';
+  const logger = options.logger ?? pino({ level: 'error' });
   const server = createServer((req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://metrics').pathname;
     if (pathname !== path || (req.method !== 'GET' && req.method !== 'HEAD')) {
@@ -39,10 +46,12 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
     }
     registry.metrics().then(
       (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(req.method === 'HEAD' ? '' : text),
-      () =>
+      (error: unknown) => {
+        logger.error({ err: error, path }, 'metrics: could not be collected; the scrape was answered 500');
         res
           .writeHead(500, { 'content-type': 'text/plain; charset=utf-8' })
-          .end('The metrics could not be collected.\n'),
+          .end('The metrics could not be collected.\n');
+      },
     );
   });
   await new Promise<void>((resolve, reject) => {

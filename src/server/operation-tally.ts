@@ -14,10 +14,12 @@
  *
  * On the request path of every operation: the labels are made once per operation (one `getOperationAST`,
  * one bounded-label lookup), nothing is allocated per error but the counter's own label object, and an
- * answer without errors costs a property read.
+ * answer without errors costs a property read. A name longer than a label value may be (100 characters,
+ * bounded-label.ts) is counted as `other` on every transport: each goes through `metrics.operationName`.
  */
 import { getOperationAST, Lexer, Source, TokenKind, type DocumentNode } from 'graphql';
 import type { GatewayMetrics, OperationLabels, OperationPhase } from '../telemetry/gateway-metrics.js';
+import type { RequestProof } from '../telemetry/proven-requests.js';
 import { toClientError } from './to-client-error.js';
 
 /** What a client reads of an error: `extensions.code`, or what the gateway's masking makes of it. */
@@ -65,18 +67,20 @@ function errorCode(error: unknown, phase: OperationPhase): string {
  * The labels of an operation: the name and type of the operation its document runs (`sentName`
  * selects it, as execution does); without a document (refused before it was parsed), the name it was
  * sent with and type `unknown`. A name or organization takes a free label slot only when the upstream
- * accepted the caller in this request (`requestId`: GatewayMetrics.provenCaller).
+ * accepted the caller in this request: `proof`, an HTTP request's own (GatewayMetrics.claimRequest,
+ * null before it claimed its id), or a WebSocket connection's id (GatewayMetrics.provenCaller).
  */
 export function operationLabels(
   metrics: GatewayMetrics,
   document: DocumentNode | null | undefined,
   sentName: string | null | undefined,
-  requestId: string | undefined,
+  proof: RequestProof | string | null | undefined,
   organizationId: string | null | undefined,
 ): OperationLabels {
   const operation = document ? getOperationAST(document, sentName ?? undefined) : null;
   const name = operation ? operation.name?.value : sentName;
-  return labelsOf(metrics, name, operation?.operation ?? 'unknown', metrics.provenCaller(requestId), organizationId);
+  const proven = typeof proof === 'string' ? metrics.provenCaller(proof) : proof?.proven === true;
+  return labelsOf(metrics, name, operation?.operation ?? 'unknown', proven, organizationId);
 }
 
 /** The labels of an operation named `name` (bounded: a free slot only when `proven`), of type `type`. */

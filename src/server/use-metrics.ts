@@ -16,6 +16,7 @@ import { createHistogram, usePrometheus, type FillLabelsFnParams } from '@graphq
 import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { GatewayMetrics } from '../telemetry/gateway-metrics.js';
+import type { RequestProof } from '../telemetry/proven-requests.js';
 import { readCaller } from './caller.js';
 import { cacheHitLabels, hitOperationName, operationLabels, OperationTally } from './operation-tally.js';
 
@@ -27,16 +28,17 @@ export interface UseMetricsOptions {
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15];
 
 export function useMetrics(options: UseMetricsOptions): Plugin {
-  const prometheus = usePrometheusMetrics(options.metrics);
+  const operations = new WeakMap<Request, HttpOperation>();
+  const prometheus = usePrometheusMetrics(options.metrics, operations);
   return {
-    ...useOperationCount(options.metrics),
+    ...useOperationCount(options.metrics, operations),
     onPluginInit({ addPlugin }) {
       addPlugin(prometheus);
     },
   };
 }
 
-function usePrometheusMetrics(metrics: GatewayMetrics): Plugin {
+function usePrometheusMetrics(metrics: GatewayMetrics, operations: WeakMap<Request, HttpOperation>): Plugin {
   const registry = metrics.registry;
   // The duration of an operation carries its name and type only (no organization on a histogram).
   const durationLabels = (params: FillLabelsFnParams, untyped: unknown) => {
@@ -44,8 +46,12 @@ function usePrometheusMetrics(metrics: GatewayMetrics): Plugin {
     const operation = params.document
       ? getOperationAST(params.document, context.params?.operationName ?? undefined)
       : undefined;
+    // An HTTP request's own proof; a WebSocket operation's, its connection's id.
+    const request = context.request;
+    const proven =
+      request === undefined ? metrics.provenCaller(context.requestId) : operations.get(request)?.proof?.proven === true;
     return {
-      operationName: metrics.operationName(operation?.name?.value, metrics.provenCaller(context.requestId)),
+      operationName: metrics.operationName(operation?.name?.value, proven),
       operationType: operation?.operation ?? params.operationType ?? 'unknown',
     };
   };
@@ -119,8 +125,11 @@ class HttpOperation extends OperationTally {
   sentName: string | null | undefined = undefined;
   query: string | null | undefined = undefined;
   document: DocumentNode | null = null;
-  /** Its context's, once built: whose acceptance by the upstream lets its names take label slots. */
-  requestId: string | undefined = undefined;
+  /**
+   * Its proof, once it executes: the claim on its context's request id, which only the upstream's
+   * answers to its own calls set (proven-requests.ts). Then its names may take label slots.
+   */
+  proof: RequestProof | null = null;
   /** Its caller's, once its context is built, when the organization label is on. */
   organizationId: string | null | undefined = undefined;
   /** The code of the first error of its answer, for `gateway_http_responses_total`; null without one. */
@@ -137,7 +146,7 @@ class HttpOperation extends OperationTally {
         : null;
       this.count(cacheHitLabels(metrics, hitOperationName(this.query, this.sentName), organizationId));
     } else {
-      this.count(operationLabels(metrics, this.document, this.sentName, this.requestId, this.organizationId));
+      this.count(operationLabels(metrics, this.document, this.sentName, this.proof, this.organizationId));
     }
     if (isAsyncIterable(result)) return;
     if (!Array.isArray(result)) return this.errorsOf(result as ExecutionResult, true);
@@ -170,8 +179,7 @@ function organizationOf(context: HttpContext): string | null | undefined {
  * limit), already masked into the closed vocabulary. A response made without a result (415) counts as
  * `none`. The hooks are shared functions: the request path allocates the operation's record alone.
  */
-function useOperationCount(metrics: GatewayMetrics): Plugin {
-  const operations = new WeakMap<Request, HttpOperation>();
+function useOperationCount(metrics: GatewayMetrics, operations: WeakMap<Request, HttpOperation>): Plugin {
   const of = (context: unknown): HttpOperation | undefined => {
     const request = (context as HttpContext | undefined)?.request;
     return request === undefined ? undefined : operations.get(request);
@@ -185,7 +193,9 @@ function useOperationCount(metrics: GatewayMetrics): Plugin {
   };
   const executing = (operation: HttpOperation, context: HttpContext) => {
     operation.phase = 'execute';
-    operation.requestId = context.requestId;
+    // Claimed before its first upstream call, once (a batch's operations share their request's).
+    if (operation.proof === null && context.requestId !== undefined)
+      operation.proof = metrics.claimRequest(context.requestId);
     if (metrics.organization) operation.organizationId = organizationOf(context);
   };
   const subscribed = {

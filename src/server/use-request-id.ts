@@ -4,6 +4,10 @@
  * (the request's child logger). The scope (src/telemetry/request-scope.ts) is kept per request here
  * and handed on explicitly: the gateway's context puts its id in every upstream call's options, the
  * request log and the internal-error log write with its logger.
+ *
+ * An id the caller chose is for correlation only, never a credential: what the upstream answered to
+ * one request is not credited to another that sends the same id (the metrics' label slots are claimed
+ * per request, src/telemetry/proven-requests.ts).
  */
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';

@@ -10,8 +10,9 @@
  *
  * Label values are bounded: route templates (never ids), statuses, topic kinds, and operation names
  * capped by `operationName` (at most `operationNameLimit`, taken only by callers the upstream accepted,
- * then `other`: bounded-label.ts). No token, and no organization id unless `organizationLabel` is on.
- * No `nodejs_version_info` either: which Node runs tells an attacker which of its flaws to try.
+ * then `other`; none longer than 100 characters: bounded-label.ts). No token, and no organization id
+ * unless `organizationLabel` is on. No `nodejs_version_info` either: which Node runs tells an attacker
+ * which of its flaws to try.
  */
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { CircuitBreakerView } from '../upstream/circuit-breaker.js';
@@ -22,7 +23,7 @@ import { boundedLabel, type BoundedLabel } from './bounded-label.js';
 import { circuitBreakerMetrics } from './circuit-breaker-metrics.js';
 import { METRICS_DEFAULTS } from './defaults.js';
 import { webhookMetrics, type WebhookBacklog } from './webhook-metrics.js';
-import { provenRequests } from './proven-requests.js';
+import { provenRequests, type RequestProof } from './proven-requests.js';
 import { downloadMetrics, type DownloadOutcome } from './download-metrics.js';
 import { analyzeMetrics } from './analyze-metrics.js';
 import type { RefusalReason } from '../preflight/analysis-admission.js';
@@ -69,7 +70,15 @@ export interface GatewayMetrics {
   operationName: BoundedLabel;
   /** Bounded organization label, or null when the operator has not turned it on. */
   organization: BoundedLabel | null;
-  /** Whether the upstream accepted the caller of request `requestId` (proven-requests.ts): only then may its labels take slots. */
+  /**
+   * Claims `requestId` for one HTTP request, before its first upstream call (proven-requests.ts): its
+   * labels may take slots once the proof is set, when the upstream accepted its caller.
+   */
+  claimRequest(requestId: string): RequestProof;
+  /**
+   * Whether the upstream accepted the caller of `requestId`, an id no HTTP request claimed (a WebSocket
+   * connection's, proven-requests.ts): only then may its labels take slots.
+   */
   provenCaller(requestId: string | undefined): boolean;
   /** Counts an HTTP response the gateway sent, by status and the code of its first error (`none` without errors). */
   response(status: number, code: string): void;
@@ -191,6 +200,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     registry,
     operationName: boundedLabel(limit),
     organization: options.organizationLabel ? boundedLabel(limit) : null,
+    claimRequest: proven.claim,
     provenCaller: proven.has,
     response: (status, code) => responses.inc({ status: String(status), code }),
     ...operations,

@@ -2,8 +2,9 @@
  * The request log line of a response the client never got whole. An operator trial cut a slow upload
  * with SIGTERM: the client saw only `HTTP 100` (curl exit 55), and the gateway logged
  * `"status":200,"ms":10101`, a success nobody received, which error-rate queries then missed. Such a
- * line now says `"aborted":true`, at `warn`, when the connection was gone before the answer was ready
- * (the client left, or the gateway cut it while stopping); an answer cut while being sent gets a
+ * line now says `"aborted":true`, at `warn`, with no status (none was sent) and its reason, when the
+ * connection was gone before the answer was ready (the client left, or the gateway cut it while
+ * stopping); an answer cut while being sent gets a
  * `response cut` line with `"aborted":true`. A response sent whole logs as before.
  */
 import { createServer, request, type Server } from 'node:http';
@@ -111,7 +112,14 @@ describe('the request log line of a response not sent whole', () => {
     // The gateway answers after the client has gone: nobody receives that 200.
     await new Promise((resolve) => setTimeout(resolve, 50));
     release();
-    expect(await lineOf('LeftEarly')).toMatchObject({ level: 40, status: 200, aborted: true, operation: 'query' });
+    const left = await lineOf('LeftEarly');
+    expect(left).toMatchObject({
+      level: 40,
+      aborted: true,
+      reason: 'connection closed before the answer',
+      operation: 'query',
+    });
+    expect(left).not.toHaveProperty('status');
   });
 
   it('says aborted when the server cut the connection under a request in flight (a shutdown)', async () => {
@@ -126,7 +134,9 @@ describe('the request log line of a response not sent whole', () => {
     server.closeAllConnections();
     expect(await outcome).toBe('ECONNRESET');
     release();
-    expect(await lineOf('CutByShutdown')).toMatchObject({ level: 40, status: 200, aborted: true });
+    const cut = await lineOf('CutByShutdown');
+    expect(cut).toMatchObject({ level: 40, aborted: true, reason: 'connection closed before the answer' });
+    expect(cut).not.toHaveProperty('status');
   });
 
   it('adds a "response cut" line, aborted, when the connection closed while the answer was being sent', async () => {

@@ -6,7 +6,8 @@
  * same caller reading and key (cache-identity.ts), the same refusals, the same bytes and headers and
  * the same metrics as that hit would have had through yoga (the operation counted, named after its
  * document's first definition when the body names none, and the organization its caller presented),
- * and its request log line (marked `"cache":"hit"`, with the operation's type, which yoga's line for a hit lacks).
+ * and its request log line (marked `"cache":"hit"`, with the operation's type, which yoga's line for a hit lacks;
+ * its operation name cut past 100 characters, as on yoga's: logged-text.ts).
  *
  * A miss costs a little twice: its body is parsed and its key hashed here, then again by yoga and its
  * response-cache plugin (which know nothing of this reading). A miss of an answer served before, while
@@ -26,6 +27,7 @@ import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { SecretRedactor } from '../../secrets/secret-redactor.js';
 import type { GatewayMetrics } from '../../telemetry/gateway-metrics.js';
+import { cutForLog, MAX_LOGGED_NAME_CHARS } from '../../telemetry/logged-text.js';
 import { requestIdFrom } from '../../telemetry/request-scope.js';
 import { readCaller, type Caller } from '../caller.js';
 import { cacheHitLabels, hitOperationName } from '../operation-tally.js';
@@ -242,7 +244,7 @@ function send(
       status: 200,
       ms,
       operation: 'query',
-      ...(operationName ? { operationName } : {}),
+      ...(operationName ? { operationName: cutForLog(operationName, MAX_LOGGED_NAME_CHARS) } : {}),
       cache: 'hit',
       // Answered with the refresh it waited for (shared-misses.ts).
       ...(joined ? { joined: true } : {}),
