@@ -39,9 +39,11 @@ RUN mkdir -p /app/.data && chown node:node /app/.data
 # The other files stay root's and read-only to the process, which runs as the image's unprivileged user.
 USER node
 EXPOSE 4000
-# No curl in slim images: node's fetch. Liveness, not readiness: /readyz is 503 while Redis is
-# unreachable, and an orchestrator that restarts unhealthy containers would then restart every
-# instance at once on a Redis blip; /healthz fails only when the process itself stops answering.
+# No curl in slim images: node's fetch. Liveness, not readiness: /readyz is 503 while the instance
+# drains on SIGTERM (and while Redis refuses REDIS_URL's database after a restart), and an
+# orchestrator that restarts unhealthy containers would restart it instead of letting it finish.
+# (While Redis or the webhook database cannot be reached /readyz stays 200, with a `degraded` reason.)
+# /healthz fails only when the process itself stops answering.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node is PID 1 (exec form: no shell in between). The gateway handles SIGTERM and SIGINT itself

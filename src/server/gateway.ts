@@ -16,6 +16,7 @@ import type { ProviderBreakers } from './readiness-response.js';
 import { createSocketAdmission, type AdmitSocketOperation } from './admit-socket-operation.js';
 import { corsAllowList } from './cors-allow-list.js';
 import { createContextFactory, type TransportContext } from './create-context-factory.js';
+import { createDocumentCache, type DocumentCache } from './document-cache.js';
 import { cacheIdentifier, gatewayPlugins, type OperationGuardParts } from './gateway-plugins.js';
 import { createFastHits, type FastHits, type FastHitsOptions } from './response-cache/fast-hits.js';
 import { operationsPerCaller } from './use-operations-per-caller.js';
@@ -94,6 +95,8 @@ export interface Gateway {
   subscriptions: SubscriptionsPerCaller;
   /** Cache hits answered before yoga (response-cache/fast-hits.ts); null when the cache is off. */
   fastHits: FastHits | null;
+  /** The parsed and validated documents kept between requests (document-cache.ts), bounded in bytes. */
+  documents: DocumentCache;
 }
 
 export function createGateway(parts: GatewayParts): Gateway {
@@ -115,6 +118,7 @@ export function createGateway(parts: GatewayParts): Gateway {
     trustProxy: settings.rateLimit?.trustProxy ?? false,
   });
   const identify = parts.responseCache ? cacheIdentifier(parts) : null;
+  const documents = createDocumentCache();
 
   const yoga = createYoga<TransportContext, GatewayContext>({
     schema,
@@ -125,6 +129,7 @@ export function createGateway(parts: GatewayParts): Gateway {
     multipart: false, // useStreamingUploads parses multipart requests without buffering them.
     maxRequestBodySize: false, // useRequestBodyLimit bounds other bodies, upload-limits.ts multipart ones.
     graphiql: false, // served by useGraphiQLPage (gateway-plugins.ts): rendered once, cached, not framable
+    parserAndValidationCache: false, // `documents` instead: yoga's kept invalid documents, bounded by count only
     maskedErrors: {
       isDev: false, // Never stack traces or inner errors in responses, whatever NODE_ENV says.
       // Internal errors are logged by internalErrors' plugin, with the request's logger, where it sees them.
@@ -140,21 +145,22 @@ export function createGateway(parts: GatewayParts): Gateway {
       scopes,
       drain,
     }),
-    plugins: gatewayPlugins(parts, {
-      scopes,
-      drain,
-      operations,
-      subscriptions,
-      identify,
-      internalErrors: internalErrors.plugin,
-      problem: () => (ready ? parts.readiness() : 'Draining: the gateway is shutting down.'),
-    }),
+    plugins: [
+      ...gatewayPlugins(parts, {
+        scopes,
+        drain,
+        operations,
+        subscriptions,
+        identify,
+        internalErrors: internalErrors.plugin,
+        problem: () => (ready ? parts.readiness() : 'Draining: the gateway is shutting down.'),
+      }),
+      // Last: it wraps the parser every other plugin chose, and keeps what passed every rule they added.
+      documents.plugin,
+    ],
   });
 
-  if (parts.metrics && services.live) parts.metrics.watchLiveUpdates(services.live);
-  for (const provider of services.providers.values())
-    if (parts.metrics && provider.live) parts.metrics.watchLiveUpdates(provider.live);
-  for (const { provider, breaker } of parts.circuitBreakers) parts.metrics?.watchCircuitBreaker(breaker, provider);
+  watchWithMetrics(parts);
   return {
     yoga,
     services,
@@ -170,10 +176,19 @@ export function createGateway(parts: GatewayParts): Gateway {
       trustedDocuments: parts.guards.trustedDocuments,
     }),
     subscriptions,
+    documents,
     fastHits: identify
       ? fastHitsOf(parts, { operations, identify, endpoint: yoga.graphqlEndpoint, logger: log })
       : null,
   };
+}
+
+/** What the metrics follow, when they are on: the live updates and each provider's circuit breaker. */
+function watchWithMetrics({ metrics, services, circuitBreakers }: GatewayParts): void {
+  if (!metrics) return;
+  if (services.live) metrics.watchLiveUpdates(services.live);
+  for (const provider of services.providers.values()) if (provider.live) metrics.watchLiveUpdates(provider.live);
+  for (const { provider, breaker } of circuitBreakers) metrics.watchCircuitBreaker(breaker, provider);
 }
 
 /**

@@ -28,12 +28,52 @@ export interface RunningGateway {
 }
 
 export async function startFromConfig(settings: Settings, rootLogger: Logger): Promise<RunningGateway> {
+  let composed;
   try {
-    const composed = await composeGateway(settings, { logger: rootLogger });
-    return { ...composed, server: composed.server!, url: composed.server!.url };
+    composed = await composeGateway(settings, { logger: rootLogger });
   } catch (error) {
     throw listenError(error, settings);
   }
+  const exposure = defaultCredentialsExposure(settings);
+  if (exposure) composed.gateway.logger.warn(exposure);
+  return { ...composed, server: composed.server!, url: composed.server!.url };
+}
+
+/** Addresses only this machine reaches: `localhost`, 127.0.0.0/8 and `::1` (IPv4-mapped or not). */
+const LOOPBACK_HOST = /^(?:localhost|(?:::ffff:)?127(?:\.\d{1,3}){3}|::1|\[::1\])$/i;
+
+/**
+ * The start-up warning of single-tenant mode on an address other machines reach, or null. The default
+ * credentials' rule on `Host` (credentials.ts: loopback names, GATEWAY_ALLOWED_HOSTS) stops web pages
+ * re-bound to the gateway's address (DNS rebinding), not other clients: any of them can send
+ * `Host: localhost` (trial 3, where compose published the port on every interface).
+ */
+export function defaultCredentialsExposure(
+  settings: Pick<Settings, 'host' | 'providers' | 'upstream' | 'together' | 'fallbackCredentials'>,
+): string | null {
+  const operator = settings.providers
+    .map((name) => operatorCredentials(settings, name))
+    .filter((names): names is string => names !== null);
+  if (operator.length === 0 || LOOPBACK_HOST.test(settings.host)) return null;
+  return (
+    `single-tenant mode (GATEWAY_SINGLE_TENANT) listening on HOST=${settings.host}, not a loopback address: ` +
+    `anyone who can reach this port can use the operator's credentials (${operator.join('; ')}) by sending ` +
+    `"Host: localhost" (the default credentials' Host rule stops web pages, not other clients). Listen on ` +
+    `loopback (HOST=127.0.0.1, or publish the port on 127.0.0.1 only), or let only a proxy that authenticates ` +
+    `its clients reach the port.`
+  );
+}
+
+/** The settings naming the operator's credentials that callers without theirs get on `name`, or null (none, or a demo tenant). */
+function operatorCredentials(
+  settings: Pick<Settings, 'upstream' | 'together' | 'fallbackCredentials'>,
+  name: Settings['providers'][number],
+): string | null {
+  if (name === 'nscale')
+    return settings.upstream.kind === 'remote' && settings.fallbackCredentials
+      ? 'NSCALE_API_TOKEN and NSCALE_ORGANIZATION_ID'
+      : null;
+  return settings.together?.upstream.kind === 'remote' && settings.together.fallbackToken ? 'TOGETHER_API_KEY' : null;
 }
 
 /**
@@ -56,10 +96,7 @@ export function upstreamLines(
           (name === 'nscale' ? 'tenant' : 'account'),
       );
     else if (upstream?.kind === 'remote') {
-      const operator =
-        name === 'nscale'
-          ? settings.fallbackCredentials && 'NSCALE_API_TOKEN and NSCALE_ORGANIZATION_ID'
-          : settings.together?.fallbackToken && 'TOGETHER_API_KEY';
+      const operator = operatorCredentials(settings, name);
       lines.push(
         `upstream: ${name} at ${withoutCredentials(upstream.baseUrl)}; credentials come from each request` +
           (operator ? ` (single-tenant mode: requests without them use the operator's ${operator})` : ''),

@@ -78,16 +78,23 @@ interface Reading {
   secrets: readonly string[];
 }
 
-/** Characters of bodies kept with their readings (a dashboard sends a few dozen distinct ones). */
+/**
+ * Characters of bodies kept with their readings (a dashboard sends a few dozen distinct ones), each
+ * reading counted as `READING_CHARS` more (its key, name and secrets, the entry's own keeping), and
+ * readings kept at most: many tiny bodies under made-up tokens must not outgrow the bound.
+ */
 const READINGS_MAX_CHARS = 4 * 1024 * 1024;
+const READING_CHARS = 256;
+const READINGS_MAX = 10_000;
 
 export function createFastHits(options: FastHitsOptions): FastHits {
   const cors = new Set(options.corsOrigins);
   const limit = Math.min(MAX_READ_BYTES, options.maxBodyBytes);
   // Keyed by the caller's session and the body's text: in this process only, never logged or stored.
   const readings = new LRUCache<string, Reading>({
+    max: READINGS_MAX,
     maxSize: READINGS_MAX_CHARS,
-    sizeCalculation: (_reading, key) => key.length,
+    sizeCalculation: (_reading, key) => key.length + READING_CHARS,
   });
   return (req, res, next) => {
     const mediaType = eligible(req, options.endpoint, limit, cors);
