@@ -13,6 +13,7 @@ import type { CallCredentials, CallOptions, Credentials, UpstreamClient } from '
 import type { TogetherClient } from '../upstream/together/together-client-types.js';
 import type { PreflightService } from './analyze-dataset.js';
 import type { CallerCache } from './caller-cache.js';
+import type { CreationKeys } from './create-job-once.js';
 import type { BaseModelCatalogue } from './base-model-catalogue.js';
 import type { DatasetCatalogue } from './dataset-catalogue.js';
 import type { DownloadLinks } from './download-link.js';
@@ -52,6 +53,11 @@ export interface GatewayServices {
    * WEBHOOK_ENCRYPTION_KEY): `downloadUrl` is then Together's own endpoint.
    */
   downloads: DownloadLinks | null;
+  /**
+   * `createJob`'s idempotency keys (create-job-once.ts), on the database the webhooks use; null or
+   * absent without one (WEBHOOKS_ENABLED=false): a keyed `createJob` is then SERVICE_UNAVAILABLE.
+   */
+  creationKeys?: CreationKeys | null;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { HuggingFaceExport } from '../upstream/schemas.js';
 import { upstreamIdOf } from '../resolvers/request-id-of.js';
 import { orUnknownJob } from '../resolvers/unknown-job.js';
+import { orJobConflict } from '../resolvers/job-conflict.js';
 import { exportInputProblems, type ExportArgs } from '../resolvers/validate-export-input.js';
 import { builder } from './builder.js';
 
@@ -31,7 +32,8 @@ builder.mutationFields((t) => ({
     type: HuggingFaceExportRef,
     description:
       'Export the adapter of a COMPLETED job to a Hugging Face repository; any other status gives ' +
-      'CONFLICT. On a provider other than Nscale it is refused first, with BAD_USER_INPUT naming the provider ' +
+      'CONFLICT, naming the argument (`extensions.field`: `jobId`), the job’s status and the rule, then the ' +
+      'provider’s own words, quoted. On a provider other than Nscale it is refused first, with BAD_USER_INPUT naming the provider ' +
       '(`extensions.provider`; on Together, choose the export at creation: `CreateJobInput.huggingFaceExport`). ' +
       'Then the user name, repository and token form are checked: every problem is its own BAD_USER_INPUT ' +
       'error with `extensions.field`.',
@@ -48,18 +50,17 @@ builder.mutationFields((t) => ({
         description: 'The job and the repository to export it to.',
       }),
     },
-    resolve: (_root, { input }, ctx) =>
-      orUnknownJob(
-        ctx,
-        input.jobId,
-        ctx.services.client.exportToHuggingFace(
-          ctx.credentials(),
-          // An id of Together's (`together:…`) is refused before any call, naming the field.
-          upstreamIdOf(ctx, input.jobId, 'jobId'),
-          { userId: input.userId, accessToken: input.accessToken, repositoryId: input.repositoryId },
-          ctx.call,
-        ),
-        'jobId',
-      ),
+    resolve: (_root, { input }, ctx) => {
+      // An id of Together's (`together:…`) is refused before any call, naming the field.
+      const id = upstreamIdOf(ctx, input.jobId, 'jobId');
+      const exported = ctx.services.client.exportToHuggingFace(
+        ctx.credentials(),
+        id,
+        { userId: input.userId, accessToken: input.accessToken, repositoryId: input.repositoryId },
+        ctx.call,
+      );
+      const argument = { id: input.jobId, field: 'jobId', upstreamId: id };
+      return orUnknownJob(ctx, input.jobId, orJobConflict(ctx, 'export', argument, exported), 'jobId');
+    },
   }),
 }));

@@ -257,5 +257,20 @@ export const CreateJobInput = builder.inputType('CreateJobInput', {
       defaultValue: DEFAULT_HYPERPARAMETERS,
       description: 'Training settings; defaults apply when omitted.',
     }),
+    idempotencyKey: t.string({
+      description:
+        '`createJob` only (`costEstimate` ignores it): a key of the caller’s choosing, 1 to 128 characters of ' +
+        'A–Z, a–z, 0–9, ".", "_", ":" or "-" (a UUID fits; anything else is BAD_USER_INPUT on `idempotencyKey`). ' +
+        'For 24 hours after the first request that sent it, the same caller (provider, organization and token) ' +
+        'sending the same key with the same input gets the job that request created, read again from the ' +
+        'provider, and no other job is created; another caller’s keys never meet this one’s. The same key with ' +
+        'another input is BAD_USER_INPUT on `idempotencyKey`, and creates nothing; a retry while the first ' +
+        'creation is still under way waits up to 10 s for it, then answers CONFLICT (try again). A keyed ' +
+        'creation goes on when its caller leaves, so that a retry gets the job; if the provider’s answer was ' +
+        'lost, the key answers UPSTREAM_OUTCOME_UNKNOWN and never creates another job (check `jobs`). A ' +
+        'creation the provider refused keeps nothing: the key may be sent again. Kept in the gateway’s ' +
+        'database: when it cannot be reached, or the gateway keeps none, a keyed `createJob` is SERVICE_UNAVAILABLE ' +
+        'and creates nothing. Without a key, a retry after a lost answer may create a second job.',
+    }),
   }),
 });

@@ -88,7 +88,8 @@ builder.objectFields(JobRef, (t) => ({
       'RUNNING: the steps left times the time per step since `startedAt`, less the time since the latest step (never below 0); ' +
       'null before the first step; 0 once training is done while the job is still RUNNING (`providerStatus` ' +
       '`compressing` or `uploading` on Together: the output is being packaged). A job being cancelled ' +
-      '(`providerStatus` `cancel_requested`) is RUNNING until the provider has stopped it: null then, as for ' +
+      '(`providerStatus` `cancel_requested`) keeps its status (RUNNING, or QUEUED if it never started) until ' +
+      'the provider has stopped it: null then, as for ' +
       'CANCELLED (its training will not finish). ' +
       'COMPLETED: 0. QUEUED and STARTING: null (the wait for capacity is unknown). ' +
       'FAILED and CANCELLED: null (it will not finish).',

@@ -1,18 +1,18 @@
 import { JOB_STATUSES, type JobStatusWire } from '../contract/hyperparameters.js';
-import { checkedJob } from '../resolvers/checked-job.js';
+import { createJobOnce } from '../resolvers/create-job-once.js';
+import { jobCreation } from '../resolvers/job-creation.js';
 import { upstreamIdOf } from '../resolvers/request-id-of.js';
 import { orUnknownJob } from '../resolvers/unknown-job.js';
+import { orJobConflict } from '../resolvers/job-conflict.js';
 import { loadAhead } from '../resolvers/per-key-loader.js';
 import { selectedSubfields } from '../resolvers/selected-subfields.js';
 import { MAX_LIST_CALLS } from '../resolvers/job-page.js';
 import { MAX_PAGE, resolveJobs } from '../resolvers/jobs-connection.js';
 import { togetherJobView } from '../providers/together-job.js';
-import { InputProblems } from '../errors/input-problems.js';
 import { togetherSession } from '../resolvers/together-session.js';
-import { validateTogetherJob } from '../resolvers/validate-together-job.js';
 import { isUpstreamError } from '../upstream/errors.js';
 import { onTogether, providerStatusOf, type JobShape } from '../providers/job-shape.js';
-import { gatewayStatus, TOGETHER_STATUSES, type TogetherStatus } from '../upstream/together/job-status.js';
+import { gatewayStatusesOf, TOGETHER_STATUSES, type TogetherStatus } from '../upstream/together/job-status.js';
 import { BaseModelRef } from './base-model.js';
 import { builder } from './builder.js';
 import { DatasetRef } from './dataset.js';
@@ -50,6 +50,12 @@ const TOGETHER_STATUS_TEXT: Record<TogetherStatus, string> = {
   completed: 'finished, the output ready',
 };
 
+/** The `status` a Together status gives: `QUEUED or RUNNING` for `cancel_requested`, by whether the training started. */
+const togetherStatusGives = (status: TogetherStatus): string =>
+  gatewayStatusesOf(status)
+    .map((s) => s.toUpperCase())
+    .join(' or ');
+
 const PROVIDER_STATUS_TEXT = [
   "The provider's own word for where the job is, as its API reports it: for display, to tell a user what a " +
     'job is doing within its `status` ("Packaging the model…", "Cancelling…"). Branch on `status`, which means ' +
@@ -58,11 +64,11 @@ const PROVIDER_STATUS_TEXT = [
     'an event when it alone changes, to a subscription that selects it.',
   `On Nscale: its status as sent, the same as \`status\` in lowercase (${JOB_STATUSES.map((s) => `\`${s}\``).join(', ')}).`,
   'On Together: its `FinetuneJobStatus`, each value shown here with the `status` it gives: ' +
-    TOGETHER_STATUSES.map((s) => `\`${s}\` (${TOGETHER_STATUS_TEXT[s]}) → ${gatewayStatus(s).toUpperCase()}`).join(
-      '; ',
-    ) +
+    TOGETHER_STATUSES.map((s) => `\`${s}\` (${TOGETHER_STATUS_TEXT[s]}) → ${togetherStatusGives(s)}`).join('; ') +
     '. So a Together job may stay RUNNING with its training done (`compressing`, then `uploading`: `progress` 1, ' +
-    '`estimatedSecondsLeft` 0, for minutes) or while it is being cancelled (`cancel_requested`).',
+    '`estimatedSecondsLeft` 0, for minutes), and keeps its status while it is being cancelled ' +
+    '(`cancel_requested`): QUEUED when its training never started (no `startedAt`; it never shows RUNNING), ' +
+    'RUNNING when it had.',
   'Null only from a provider that reports no status word of its own.',
 ].join(' ');
 
@@ -247,33 +253,30 @@ builder.mutationFields((t) => ({
       'suit the training chosen, where Together reported their rows. What only Together can check (that the ' +
       'job of `fromCheckpoint` exists, the files whose rows it did not report) is its refusal, a ' +
       'BAD_USER_INPUT naming the field the same way. Check the data and the price first with `analyzeDataset` ' +
-      'and `costEstimate`.',
+      'and `costEstimate`. With `input.idempotencyKey`, a retry of the same job by the same caller within 24 hours ' +
+      'creates nothing more and answers the job the first request created (see `CreateJobInput.idempotencyKey`).',
     args: { input: t.arg({ type: CreateJobInput, required: true, description: 'The job to start.' }) },
-    resolve: async (_root, { input }, ctx): Promise<JobShape> => {
-      const together = togetherSession(ctx);
-      if (!together) return ctx.services.client.createJob(ctx.credentials(), await checkedJob(input, ctx), ctx.call);
-      const checked = await validateTogetherJob(input, ctx);
-      if (!checked.ok) throw new InputProblems(checked.problems);
-      return togetherJobView(await together.client.createJob(together.creds, checked.job, ctx.call));
-    },
+    resolve: async (_root, { input }, ctx): Promise<JobShape> =>
+      createJobOnce(ctx, input.idempotencyKey, input, await jobCreation(input, ctx)),
   }),
   cancelJob: t.field({
     type: JobRef,
     description:
-      'Cancel a job that is QUEUED, STARTING or RUNNING; a job already finished gives CONFLICT. The job is answered as ' +
-      'the provider then reports it: CANCELLED on Nscale; on Together still RUNNING until Together has stopped it ' +
-      '(a step may still land meanwhile), which `jobUpdated` then delivers as CANCELLED.',
+      'Cancel a job that is QUEUED, STARTING or RUNNING. A job already finished gives CONFLICT, alike on every ' +
+      'provider: naming the argument (`extensions.field`: `id`), the job’s status and the statuses a cancel takes, ' +
+      'then the provider’s own words, quoted. The job is answered as the provider then reports it: CANCELLED on ' +
+      'Nscale; on Together still in the status it had (`providerStatus` `cancel_requested`) until Together has ' +
+      'stopped it, which `jobUpdated` then delivers as CANCELLED: RUNNING if its training had started (a step may ' +
+      'still land meanwhile), QUEUED if it never started (it never shows RUNNING).',
     args: { id: t.arg.id({ required: true, description: 'The job id.' }) },
     resolve: (_root, args, ctx) => {
       const id = upstreamIdOf(ctx, args.id);
       const together = togetherSession(ctx);
-      if (together)
-        return orUnknownJob(
-          ctx,
-          args.id,
-          together.client.cancelJob(together.creds, id, ctx.call).then(togetherJobView),
-        );
-      return orUnknownJob(ctx, args.id, ctx.services.client.cancelJob(ctx.credentials(), id, ctx.call));
+      const cancelled: Promise<JobShape> = together
+        ? together.client.cancelJob(together.creds, id, ctx.call).then(togetherJobView)
+        : ctx.services.client.cancelJob(ctx.credentials(), id, ctx.call);
+      const argument = { id: args.id, field: 'id', upstreamId: id };
+      return orUnknownJob(ctx, args.id, orJobConflict(ctx, 'cancel', argument, cancelled));
     },
   }),
 }));

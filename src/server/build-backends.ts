@@ -5,9 +5,10 @@
  * connected once and checked at start, and the response cache (build-redis-and-cache.ts); the
  * operation guards (build-operation-guards.ts); the provider seams, caches and token pool
  * (build-gateway-services.ts); live updates (build-live-updates.ts), which the response cache hears;
- * webhooks (build-webhooks.ts: the store, the watcher, the sender), and the download links on the
- * webhooks' database (build-downloads.ts). `close()` stops what it
- * started, in the reverse order of need, and so does a start that fails half-way.
+ * webhooks (build-webhooks.ts: the store, the watcher, the sender), the download links on the
+ * webhooks' database (build-downloads.ts) and createJob's idempotency keys on it
+ * (build-creation-keys.ts). `close()` stops what it started, in the reverse order of need, and so
+ * does a start that fails half-way.
  */
 import type { Logger } from 'pino';
 import type { Settings } from '../config.js';
@@ -27,6 +28,7 @@ import { watchTokenOutcomes } from './watch-token-outcomes.js';
 import { webhookDatabaseProblem } from './webhook-database.js';
 import { togetherFullJob } from '../providers/together-live-client.js';
 import { buildWebhooks } from './build-webhooks.js';
+import { buildCreationKeys } from './build-creation-keys.js';
 import { buildDownloadLinks } from './build-downloads.js';
 import { buildGatewayServices } from './build-gateway-services.js';
 import { buildProviderLiveUpdates, liveHubs } from './build-live-updates.js';
@@ -121,6 +123,7 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     if (webhooks) stops.push(() => webhooks.close());
     services.webhooks = webhooks?.services ?? null;
     services.downloads = buildDownloadLinks(settings, webhooks?.store ?? null, logger);
+    services.creationKeys = buildCreationKeys(settings, webhooks?.store ?? null, services.now);
     return {
       simulator,
       togetherSimulator: together?.simulator ?? null,

@@ -62,5 +62,6 @@ export function buildGatewayServices(
     },
     webhooks: null,
     downloads: null,
+    creationKeys: null,
   };
 }

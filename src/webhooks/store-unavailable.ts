@@ -106,6 +106,8 @@ const CHANGES = new Set<string>([
   'rotateSecret',
   'deleteEndpoint',
   'redeliver',
+  'claimCreationKey',
+  'finishCreationKey',
 ] satisfies (keyof WebhookStore)[]);
 
 function storeUnavailable(how: Unreachable, changes: boolean): GraphQLError {

@@ -11,6 +11,7 @@
 import type { ProviderName } from '../providers/provider-name.js';
 import type { JobStatus } from '../upstream/schemas.js';
 import type { CallCredentials } from '../upstream/types.js';
+import type { CreationKeyStore } from './creation-key-store.js';
 import type { DownloadGrantStore } from './download-grant-store.js';
 import type { WebhookEventType } from './events.js';
 
@@ -198,7 +199,7 @@ export interface DeliveryPage {
  * The gateway's durable state on its one database: the webhooks', and the download grants
  * (download-grant-store.ts), which share its connections, its lazy opening and its sealing key.
  */
-export interface WebhookStore extends DownloadGrantStore {
+export interface WebhookStore extends DownloadGrantStore, CreationKeyStore {
   /** Refuses with a coded error (see errors.ts) when the owner already has `limit` endpoints. */
   createEndpoint(input: NewEndpoint, limit: number, now: Date): Promise<StoredEndpoint>;
   listEndpoints(owner: WebhookOwner): Promise<StoredEndpoint[]>;

@@ -50,7 +50,7 @@ describe('errors', () => {
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 30 });
   });
 
-  it("cancelling a finished job is CONFLICT with the upstream's message", async () => {
+  it("cancelling a finished job is CONFLICT naming `id`, the job's status and the rule, then the upstream's message", async () => {
     const { datasetId } = await seedDataset(stack, DEMO);
     const job = await stack.client.createJob(DEMO, {
       name: 'to cancel',
@@ -62,12 +62,14 @@ describe('errors', () => {
     const again = await stack.gql('mutation($id: ID!) { cancelJob(id: $id) { status } }', { id: job.id });
     expect(again.data).toBeNull();
     expect(again.errors?.[0]).toMatchObject({
-      message: `job ${job.id} is already cancelled; only queued, starting or running jobs can be cancelled`,
-      extensions: { code: 'CONFLICT' },
+      message:
+        `id: job "${job.id}" is CANCELLED; only a QUEUED, STARTING or RUNNING job can be cancelled. Nscale answered: ` +
+        `"job ${job.id} is already cancelled; only queued, starting or running jobs can be cancelled"`,
+      extensions: { code: 'CONFLICT', field: 'id' },
     });
   });
 
-  it('a job that is not completed has no download URL, and exports of it are CONFLICT', async () => {
+  it('a job that is not completed has no download URL, and exports of it are CONFLICT naming `jobId` and the rule', async () => {
     const { datasetId } = await seedDataset(stack, DEMO);
     const job = await stack.client.createJob(DEMO, {
       name: 'young',
@@ -81,7 +83,12 @@ describe('errors', () => {
       'mutation($i: ExportJobToHuggingFaceInput!) { exportJobToHuggingFace(input: $i) { id } }',
       { i: { jobId: job.id, userId: 'someone', accessToken: token, repositoryId: 'someone/adapter' } },
     );
-    expect(exported.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    expect(exported.errors?.[0]).toMatchObject({
+      message:
+        `jobId: job "${job.id}" is QUEUED; only a COMPLETED job can be exported. Nscale answered: ` +
+        `"job ${job.id} is queued; only a completed job can be exported"`,
+      extensions: { code: 'CONFLICT', field: 'jobId' },
+    });
     expect(JSON.stringify(exported)).not.toContain(token);
   });
 

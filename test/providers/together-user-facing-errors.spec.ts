@@ -151,7 +151,7 @@ describe('Together’s own refusals', () => {
     expect(errors?.[0]?.message).not.toMatch(RAW_ID);
   });
 
-  it('of a cancel (CONFLICT) show the job’s id as the API shows it', async () => {
+  it('of a cancel (CONFLICT) name `id`, the job’s status and the rule, with the job’s id as the API shows it', async () => {
     const file = await uploadedFile();
     const id = (await gql(CREATE, { i: job(file) })).data?.createJob.id as string;
     expect(id).toMatch(/^together:ft-/);
@@ -165,9 +165,40 @@ describe('Together’s own refusals', () => {
     );
     const { errors } = await gql('mutation($id: ID!) { cancelJob(id: $id) { id } }', { id });
     expect(errors).toHaveLength(1);
-    expect(errors?.[0]?.extensions?.code).toBe('CONFLICT');
-    expect(errors?.[0]?.message).toContain(id);
+    // As on Nscale (test/gateway/errors.spec.ts): the argument, the status, the rule; then Together's words.
+    expect(errors?.[0]).toMatchObject({
+      message:
+        `id: job "${id}" is COMPLETED; only a QUEUED, STARTING or RUNNING job can be cancelled. Together answered: ` +
+        `"Fine-tune job ${id} is completed: only a job that has not ended can be cancelled."`,
+      extensions: { code: 'CONFLICT', field: 'id' },
+    });
     expect(errors?.[0]?.message).not.toMatch(RAW_ID);
+  });
+
+  it('of a cancel (CONFLICT) whose job cannot be read back say so, the rule and Together’s words kept', async () => {
+    const file = await uploadedFile();
+    const id = (await gql(CREATE, { i: job(file) })).data?.createJob.id as string;
+    await eventually(
+      async () =>
+        (await gql('query($id: ID!) { job(id: $id) { status } }', { id })).data?.job.status === 'COMPLETED'
+          ? true
+          : undefined,
+      20_000,
+      'the Together job to complete',
+    );
+    stack.togetherSimulator!.setFaults({ route: 'GET /fine-tunes/{id}', error: { rate: 1, status: 500 } });
+    try {
+      const { errors } = await gql('mutation($id: ID!) { cancelJob(id: $id) { id } }', { id });
+      expect(errors?.[0]).toMatchObject({
+        message:
+          `id: job "${id}" is in a status that does not allow it (the job could not be read back to say which); ` +
+          'only a QUEUED, STARTING or RUNNING job can be cancelled. Together answered: ' +
+          `"Fine-tune job ${id} is completed: only a job that has not ended can be cancelled."`,
+        extensions: { code: 'CONFLICT', field: 'id' },
+      });
+    } finally {
+      stack.togetherSimulator!.setFaults({});
+    }
   });
 
   it('of a job that is not there (NOT_FOUND) show the id as the API shows it', async () => {

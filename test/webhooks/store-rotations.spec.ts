@@ -79,6 +79,7 @@ describeOnBackends('signing secret rotations', (suite) => {
     await sql`alter table webhook_attempts drop column interrupted`.execute(backend.db);
     await sql`drop table download_grants`.execute(backend.db);
     await sql`drop index webhook_deliveries_pending_age`.execute(backend.db);
+    await sql`drop table creation_keys`.execute(backend.db);
     await sql`delete from gateway_migrations where name >= '2026-12-08-previous-secrets'`.execute(backend.db);
     expect(await migrateToLatest(backend.db)).toEqual({
       applied: [
@@ -87,6 +88,7 @@ describeOnBackends('signing secret rotations', (suite) => {
         '2026-12-10-download-grants',
         '2026-12-11-attempt-series',
         '2026-12-12-pending-age',
+        '2026-12-13-creation-keys',
       ],
       newer: [],
     });

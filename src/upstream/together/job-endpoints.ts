@@ -23,7 +23,6 @@ import {
   withCheckpointNamed,
   type TogetherCreateJobInput,
 } from './create-job-input.js';
-import { togetherStatusesOf } from './job-status.js';
 import type { TogetherClient } from './together-client-types.js';
 import { jobDeletedSchema, jobListSchema, togetherJobSchema } from './wire-job.js';
 import { estimateSchema } from './wire-job-reads.js';
@@ -92,9 +91,8 @@ export function jobEndpoints(call: Call, json: JsonCall): JobEndpoints {
     listJobs: async (creds, opts) => {
       const ex: Exchange = { method: 'GET', route: '/fine-tunes', path: '/fine-tunes', retry: true };
       const jobs = await json(creds, ex, opts, (r, op) => parseResponse(jobListSchema, r, op).data);
-      if (opts?.status === undefined) return jobs;
-      const keep = new Set(togetherStatusesOf(opts.status));
-      return jobs.filter((job) => keep.has(job.upstreamStatus));
+      // By the status each job is shown in: a `cancel_requested` job is QUEUED or RUNNING (job-status.ts).
+      return opts?.status === undefined ? jobs : jobs.filter((job) => job.status === opts.status);
     },
 
     getJob,

@@ -4,6 +4,8 @@
  * model, status, dates, hyperparameters under the same names), plus what only Together has.
  *
  * Mapping choices (docs/together-contract.md, "The gateway's client"):
+ * - `status`: Together's onto the gateway's (`job-status.ts`); a `cancel_requested` job keeps the
+ *   status it had, QUEUED or RUNNING, by whether its training started (`trainingStarted`).
  * - `name`: Together jobs have none; the name of the model the job produces (`model_output_name`)
  *   is what Together shows for it.
  * - `completedAt`: Together sends no end date; a job that has ended was last updated when it ended,
@@ -23,7 +25,7 @@
  *   read would make every poll of a running job a new snapshot for live subscribers.
  */
 import { z } from 'zod';
-import { gatewayStatus, togetherStatusSchema, TOGETHER_TERMINAL } from './job-status.js';
+import { gatewayStatus, togetherStatusSchema, TOGETHER_TERMINAL, trainingStarted } from './job-status.js';
 import { wireEventSchema } from './wire-job-reads.js';
 
 /** Nanodollars (1e-9 USD) per US dollar: the unit of a job's `total_price`. */
@@ -101,7 +103,7 @@ export const togetherJobSchema = z
       name: j.model_output_name ?? j.id,
       baseModelId: j.model,
       baseModelName: j.model,
-      status: gatewayStatus(j.status),
+      status: gatewayStatus(j.status, trainingStarted(j)),
       upstreamStatus: j.status,
       createdAt: j.created_at,
       startedAt: j.started_at ?? null,

@@ -1,10 +1,11 @@
 /**
  * The WebhookStore over Kysely: one implementation for PostgreSQL and PGlite alike (the queries are
- * PostgreSQL's, the dialect only carries them), the download grants' included. Built by open-store.ts
+ * PostgreSQL's, the dialect only carries them), the download grants' and the creation keys' included. Built by open-store.ts
  * once the schema is migrated.
  */
 import type { WebhookStore } from '../webhook-store.js';
 import { claimDue, dueBacklog, releaseClaims } from './claim-due.js';
+import { claimCreationKey, finishCreationKey } from './creation-keys.js';
 import { attempts, listDeliveries, redeliver } from './delivery-reads.js';
 import { issueDownloadGrant, openDownloadGrant, reusableDownloadGrant } from './download-grants.js';
 import { finishAttempt } from './finish-attempt.js';
@@ -54,6 +55,8 @@ export function createKyselyWebhookStore(ctx: StoreContext, onClose: () => Promi
     issueDownloadGrant: (grant, now) => issueDownloadGrant(ctx, grant, now),
     reusableDownloadGrant: (key, until) => reusableDownloadGrant(ctx, key, until),
     openDownloadGrant: (id, now) => openDownloadGrant(ctx, id, now),
+    claimCreationKey: (key, inputHash, now, expiresAt) => claimCreationKey(ctx, key, inputHash, now, expiresAt),
+    finishCreationKey: (key, outcome, now) => finishCreationKey(ctx, key, outcome, now),
     close: () => (closing ??= onClose()),
   };
 }

@@ -2,13 +2,14 @@
  * The embedded database, opened on first use: PGlite costs seconds and hundreds of megabytes to open,
  * so a gateway whose DATA_DIR holds no database yet does not open one at start. Until an endpoint is
  * created there is nothing to read, so every other method answers what an empty database would
- * (the watcher's and the sender's periodic reads then cost nothing); the first `createEndpoint` or
- * `issueDownloadGrant` (the first download link on Together) opens it, and from then on every call
+ * (the watcher's and the sender's periodic reads then cost nothing); the first `createEndpoint`,
+ * `issueDownloadGrant` (the first download link on Together) or `claimCreationKey` (the first
+ * `createJob` with an idempotency key) opens it, and from then on every call
  * goes to it. Imports no database code itself.
  */
 import type { WebhookStore } from '../webhook-store.js';
 
-type Reader = Exclude<keyof WebhookStore, 'createEndpoint' | 'issueDownloadGrant' | 'close'>;
+type Reader = Exclude<keyof WebhookStore, 'createEndpoint' | 'issueDownloadGrant' | 'claimCreationKey' | 'close'>;
 
 /** What each method answers while no database exists: what it would answer on an empty one. */
 const EMPTY: { [K in Reader]: () => Awaited<ReturnType<WebhookStore[K]>> } = {
@@ -35,6 +36,8 @@ const EMPTY: { [K in Reader]: () => Awaited<ReturnType<WebhookStore[K]>> } = {
   pendingBacklog: () => ({ pending: 0, oldestPendingAt: null }),
   reusableDownloadGrant: () => null,
   openDownloadGrant: () => ({ kind: 'unknown' }),
+  // Only ever after a claim, which opened the database.
+  finishCreationKey: () => undefined,
 };
 
 export function lazyWebhookStore(open: () => Promise<WebhookStore>): WebhookStore {
@@ -63,6 +66,7 @@ export function lazyWebhookStore(open: () => Promise<WebhookStore>): WebhookStor
     ...readers,
     createEndpoint: async (input, limit, now) => (await opened()).createEndpoint(input, limit, now),
     issueDownloadGrant: async (grant, now) => (await opened()).issueDownloadGrant(grant, now),
+    claimCreationKey: async (key, hash, now, expiresAt) => (await opened()).claimCreationKey(key, hash, now, expiresAt),
     async close() {
       closed = true;
       const store = await opening?.catch(() => null);

@@ -16,6 +16,7 @@ import { interruptedAttempts } from './migrations/2026-12-09-interrupted-attempt
 import { downloadGrants } from './migrations/2026-12-10-download-grants.js';
 import { attemptSeries } from './migrations/2026-12-11-attempt-series.js';
 import { pendingAge } from './migrations/2026-12-12-pending-age.js';
+import { creationKeys } from './migrations/2026-12-13-creation-keys.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-12-01-webhooks': webhooks001,
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-10-download-grants': downloadGrants,
   '2026-12-11-attempt-series': attemptSeries,
   '2026-12-12-pending-age': pendingAge,
+  '2026-12-13-creation-keys': creationKeys,
 };
 
 const MIGRATION_TABLE = 'gateway_migrations';

@@ -106,6 +106,22 @@ export interface DownloadGrantsTable {
   expires_at: Date;
 }
 
+/** A createJob's idempotency key (creation-keys.ts): never the caller's token, only its scope's hash. */
+export interface CreationKeysTable {
+  /** The caller: a hash of provider, account and token (the response cache's caller identity). */
+  scope: string;
+  idempotency_key: string;
+  provider: string;
+  /** SHA-256 (hex) of the job's input as the caller sent it, the key left out. */
+  input_hash: string;
+  state: 'creating' | 'created' | 'unknown';
+  /** The provider's own job id, once created. */
+  job_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+  expires_at: Date;
+}
+
 export interface WebhookTables {
   webhook_endpoints: EndpointsTable;
   webhook_job_statuses: JobStatusesTable;
@@ -113,4 +129,5 @@ export interface WebhookTables {
   webhook_attempts: AttemptsTable;
   webhook_key_check: KeyCheckTable;
   download_grants: DownloadGrantsTable;
+  creation_keys: CreationKeysTable;
 }

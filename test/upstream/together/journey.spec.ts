@@ -151,16 +151,36 @@ describe('Together client: the journey', () => {
     await expect(w.client.getJob(ALICE, created.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
-  it('cancels: cancel_requested stays running, then cancelled; a cancelled job cannot be cancelled again', async () => {
+  it('cancels: cancel_requested stays queued (never started) or running (started), then cancelled', async () => {
     const train = await upload('c.jsonl', 40);
     const job = await w.client.createJob(ALICE, { model: MODEL, trainingFileId: train.id });
     await expect(w.client.getDownloadUrl(ALICE, job.id, { artifact: 'adapter' })).rejects.toMatchObject({
       code: 'CONFLICT',
     });
     await expect(w.client.deleteJob(ALICE, job.id)).rejects.toMatchObject({ code: 'CONFLICT' });
-    const cancelling = await w.client.cancelJob(ALICE, job.id);
-    expect(cancelling).toMatchObject({ upstreamStatus: 'cancel_requested', status: 'running' });
+    const started = await w.client.createJob(ALICE, { model: MODEL, trainingFileId: train.id });
+    w.advance(JOB_SECONDS * 0.5);
+    // Created at `started`'s half-way: a fresh job, still pending.
+    const pending = await w.client.createJob(ALICE, { model: MODEL, trainingFileId: train.id });
+    const cancelling = await w.client.cancelJob(ALICE, pending.id);
+    expect(cancelling).toMatchObject({ upstreamStatus: 'cancel_requested', status: 'queued', startedAt: null });
+    expect(await w.client.getJob(ALICE, pending.id)).toMatchObject({
+      upstreamStatus: 'cancel_requested',
+      status: 'queued',
+    });
+    const stopping = await w.client.cancelJob(ALICE, started.id);
+    expect(stopping).toMatchObject({ upstreamStatus: 'cancel_requested', status: 'running' });
+    expect(await w.client.getJob(ALICE, started.id)).toMatchObject({ status: 'running' });
+    // The list's filter keeps each under the status it is shown in.
+    const idsWith = async (status: 'queued' | 'running') =>
+      (await w.client.listJobs(ALICE, { status })).map((j) => j.id);
+    expect(await idsWith('queued')).toContain(pending.id);
+    expect(await idsWith('queued')).not.toContain(started.id);
+    expect(await idsWith('running')).toContain(started.id);
+    expect(await idsWith('running')).not.toContain(pending.id);
+    await w.client.cancelJob(ALICE, job.id);
     w.advance(JOB_SECONDS);
+    expect(await w.client.getJob(ALICE, pending.id)).toMatchObject({ status: 'cancelled', startedAt: null });
     expect(await w.client.getJob(ALICE, job.id)).toMatchObject({ status: 'cancelled', upstreamStatus: 'cancelled' });
     await expect(w.client.cancelJob(ALICE, job.id)).rejects.toMatchObject({ code: 'CONFLICT' });
     expect((await w.client.listJobs(ALICE, { status: 'cancelled' })).map((j) => j.id)).toContain(job.id);

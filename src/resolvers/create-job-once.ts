@@ -1,0 +1,163 @@
+/**
+ * `createJob` with an `idempotencyKey`: at most one job per caller and key, for IDEMPOTENCY_KEY_TTL_MS.
+ * The first request records the key as under way, with a hash of the job's input, in the gateway's
+ * database (creation-key-store.ts), creates the job and records its id; a retry with the same input
+ * reads that job back from the provider (its status current) and creates nothing. A retry while the
+ * first is still under way waits for it, up to WAIT_MS, then answers CONFLICT; the same key with
+ * another input is refused (BAD_USER_INPUT), and so is nothing created.
+ *
+ * A keyed creation is not stopped when its caller leaves (the request's AbortSignal is not passed
+ * to it): it runs to its answer or its deadline, so that the id is recorded for the retry. Its answer
+ * lost (UPSTREAM_OUTCOME_UNKNOWN) leaves the key `unknown`: the job may exist, and the key never
+ * creates another. Without the database (none configured, or out of reach) a keyed creation is
+ * refused with SERVICE_UNAVAILABLE before anything is sent; without a key nothing here runs.
+ */
+import { createHash } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+import { gatewayError } from '../errors/gateway-error.js';
+import type { JobShape } from '../providers/job-shape.js';
+import { upstreamJobId } from '../providers/job-shape.js';
+import type { ProviderName } from '../providers/provider-name.js';
+import { isUpstreamError } from '../upstream/errors.js';
+import { sleep } from '../upstream/sleep.js';
+import type { CallCredentials, CallOptions } from '../upstream/types.js';
+import type { CreationKey, CreationKeyStore, CreationOutcome } from '../webhooks/creation-key-store.js';
+import type { GatewayContext } from './context.js';
+import type { JobCreation } from './job-creation.js';
+
+/** How long a key stands for its job: a day. */
+const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
+/** How long a retry waits for a creation under way before answering CONFLICT, and how often it looks. */
+const WAIT_MS = 10_000;
+const LOOK_EVERY_MS = 200;
+
+/** The keys' store and what the gateway knows of its callers (the composition root builds it). */
+export interface CreationKeys {
+  /** The store, its outages answered as SERVICE_UNAVAILABLE (store-unavailable.ts). */
+  store: CreationKeyStore;
+  /** The caller's scope: a hash of provider, account and token (never the token itself). */
+  scopeOf(provider: ProviderName, credentials: CallCredentials): string;
+  /** Past this, a creation still recorded as under way lost its answer (its instance stopped): the upstream deadline and a margin. */
+  staleAfterMs: number;
+  now(): number;
+}
+
+/** The job of `creation`, created once per caller and `key` (see the header); created plainly without a key. */
+export async function createJobOnce(
+  ctx: GatewayContext,
+  key: string | null | undefined,
+  input: object,
+  creation: JobCreation,
+): Promise<JobShape> {
+  if (key == null) return creation.create(ctx.call);
+  const keys = ctx.services.creationKeys;
+  if (!keys) throw noDatabase();
+  const { provider, credentials } = ctx.session();
+  const name = provider.api.name;
+  const record: CreationKey = { provider: name, scope: keys.scopeOf(name, credentials), key };
+  const hash = inputHash(input);
+  const waitUntil = Date.now() + WAIT_MS;
+  for (;;) {
+    const now = keys.now();
+    const claim = await keys.store.claimCreationKey(
+      record,
+      hash,
+      new Date(now),
+      new Date(now + IDEMPOTENCY_KEY_TTL_MS),
+    );
+    if (claim.kind === 'claimed') return createClaimed(keys, record, creation, ctx.call);
+    if (claim.kind === 'created') return creation.read(claim.jobId);
+    if (claim.kind === 'other-input') throw otherInput(key);
+    if (claim.kind === 'unknown' || now - claim.since.getTime() > keys.staleAfterMs) throw outcomeUnknown(key);
+    if (Date.now() >= waitUntil) throw stillUnderWay(key, now - claim.since.getTime());
+    await sleep(LOOK_EVERY_MS, ctx.call.signal ?? new AbortController().signal);
+  }
+}
+
+/** Creates the claimed job without the caller's signal, and records how it ended. */
+async function createClaimed(
+  keys: CreationKeys,
+  record: CreationKey,
+  creation: JobCreation,
+  call: CallOptions,
+): Promise<JobShape> {
+  // Deliberately not `call.signal`: the caller leaving must not turn a known outcome into an unknown one.
+  const unabortable: CallOptions = {
+    ...(call.requestId === undefined ? {} : { requestId: call.requestId }),
+    ...(call.deadlineMs === undefined ? {} : { deadlineMs: call.deadlineMs }),
+    ...(call.reached === undefined ? {} : { reached: call.reached }),
+  };
+  const finish = (outcome: CreationOutcome) =>
+    // A record left `creating` counts as lost after `staleAfterMs`: the caller still gets its answer now.
+    keys.store.finishCreationKey(record, outcome, new Date(keys.now())).catch(() => undefined);
+  let job: JobShape;
+  try {
+    job = await creation.create(unabortable);
+  } catch (error) {
+    await finish({ kind: mayHaveCreated(error) ? 'unknown' : 'refused' });
+    throw error;
+  }
+  await finish({ kind: 'created', jobId: upstreamJobId(job) });
+  return job;
+}
+
+/** Whether a failed creation may have made the job: its answer lost, or unreadable; anything but a coded refusal. */
+function mayHaveCreated(error: unknown): boolean {
+  if (isUpstreamError(error))
+    return error.code === 'UPSTREAM_OUTCOME_UNKNOWN' || (error.status !== undefined && error.status < 300);
+  if (error instanceof GraphQLError) return error.extensions.code === 'UPSTREAM_OUTCOME_UNKNOWN';
+  return true;
+}
+
+/** SHA-256 of the input in a canonical form: keys sorted, nulls and the key itself left out. */
+function inputHash(input: object): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value === null || typeof value !== 'object') return value;
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([name, v]) => v != null && name !== 'idempotencyKey')
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return Object.fromEntries(entries.map(([name, v]) => [name, canonical(v)]));
+  };
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(input)))
+    .digest('hex');
+}
+
+const field = { field: 'idempotencyKey' };
+
+function noDatabase(): GraphQLError {
+  return gatewayError(
+    'SERVICE_UNAVAILABLE',
+    "idempotencyKey: this gateway keeps no database (WEBHOOKS_ENABLED=false), where a key's record is kept: " +
+      'nothing was created. Send the job without a key (at the risk of two jobs on a retry), or to a gateway with one.',
+    field,
+  );
+}
+
+function otherInput(key: string): GraphQLError {
+  return gatewayError(
+    'BAD_USER_INPUT',
+    `idempotencyKey: ${JSON.stringify(key)} was sent with another job's input in the last 24 hours, and a key ` +
+      "stands for one job: nothing was created. Send that job's input again, or a new key for a new job.",
+    field,
+  );
+}
+
+function stillUnderWay(key: string, forMs: number): GraphQLError {
+  return gatewayError(
+    'CONFLICT',
+    `idempotencyKey: the creation of ${JSON.stringify(key)} is still under way (for ${Math.round(forMs / 1000)} s): ` +
+      'nothing more was created. Try again shortly: the same key then answers the job.',
+    field,
+  );
+}
+
+function outcomeUnknown(key: string): GraphQLError {
+  return gatewayError(
+    'UPSTREAM_OUTCOME_UNKNOWN',
+    `idempotencyKey: the creation of ${JSON.stringify(key)} lost the provider's answer: the job may or may not ` +
+      'exist, and this key creates no other for 24 hours. Check `jobs`; send a new key to create a job anyway.',
+    field,
+  );
+}
