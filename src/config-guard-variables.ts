@@ -91,3 +91,23 @@ export const analyzeGuardVariables = {
       'waiting caller with the fewest analyses running, and at most twice the places may wait.',
   ),
 };
+
+/**
+ * WebSockets: how long one may stay open without a proven caller, and the keep-alive pings; listed in
+ * config-variables.ts after the times a client has over a request.
+ */
+export const webSocketVariables = {
+  WS_UNAUTHENTICATED_IDLE_MS: about(
+    milliseconds(1).default(30_000),
+    'A WebSocket whose `connection_init` brought no token, or a token the upstream has not accepted on this ' +
+      'instance yet (made up, say), is closed (code 4401) once it has had no operation running for this long, ' +
+      'in milliseconds.',
+  ),
+  WS_PING_INTERVAL_MS: about(
+    milliseconds(0).default(30_000),
+    'The gateway pings every WebSocket this often, in milliseconds, so that a quiet subscription is not cut by ' +
+      "the idle timeout of a proxy or load balancer in between (keep it below theirs: nginx's " +
+      '`proxy_read_timeout`, often 60 s on cloud load balancers), and cuts one that has not answered the previous ' +
+      'ping (a peer gone without closing). Browsers and graphql-ws clients answer by themselves. `0` turns it off.',
+  ),
+};

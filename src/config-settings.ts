@@ -122,6 +122,9 @@ function limitsOf(e: Env) {
       /** A body that is not a multipart upload: body-deadline.ts. */
       bodyTimeoutMs: e.HTTP_BODY_TIMEOUT_MS,
       unauthenticatedSocketIdleMs: e.WS_UNAUTHENTICATED_IDLE_MS,
+      // Keep-alive pings to every WebSocket (ws/keep-alive-pings.ts); 0: none. Optional in the type only, so
+      // that limits written out by hand for the connection caps alone (a spec's) need not name it: absent, none.
+      ...({ wsPingIntervalMs: e.WS_PING_INTERVAL_MS } as { wsPingIntervalMs?: number }),
     },
   };
 }

@@ -8,15 +8,20 @@
  * and may not import them) and SIMULATOR_JOB_SECONDS (src/simulator/job-seconds.ts, shared with
  * `npm run simulator`).
  *
- * What one caller may ask of the gateway (operation limits, the breaker, the rate limit) is declared
- * in config-guard-variables.ts and listed here in its place; the database and webhooks in
- * config-webhook-variables.ts; the response cache in config-cache-variables.ts; logs, metrics and
- * tracing in config-observability-variables.ts.
+ * What one caller may ask of the gateway (operation limits, the breaker, the rate limit, what a
+ * WebSocket may hold) is declared in config-guard-variables.ts and listed here in its place; the
+ * database and webhooks in config-webhook-variables.ts; the response cache in
+ * config-cache-variables.ts; logs, metrics and tracing in config-observability-variables.ts.
  */
 import { z } from 'zod';
 import { about } from './config-about.js';
 import { responseCacheVariables } from './config-cache-variables.js';
-import { analyzeGuardVariables, bodyGuardVariables, guardVariables } from './config-guard-variables.js';
+import {
+  analyzeGuardVariables,
+  bodyGuardVariables,
+  guardVariables,
+  webSocketVariables,
+} from './config-guard-variables.js';
 import { observabilityVariables } from './config-observability-variables.js';
 import { webhookVariables } from './config-webhook-variables.js';
 import {
@@ -60,7 +65,8 @@ export const settingVariables = z.object({
       '(`localhost`, `127.0.0.1`, `[::1]`) whose requests may use the default credentials (demo tenant ' +
       'or single-tenant operator). A request to any other `Host` must bring its own: a page whose name ' +
       "was re-bound to this gateway's address (DNS rebinding) sends its own name as `Host`. Behind a " +
-      'proxy, list the name clients use (a forwarded `X-Forwarded-Host` must be allowed too).',
+      'proxy, list the name clients use (a forwarded `X-Forwarded-Host` must be allowed too). This stops web ' +
+      'pages, not other clients (they can send `Host: localhost`): it is no access control (see the operations guide).',
     'none',
   ),
   CORS_ORIGINS: about(
@@ -207,12 +213,7 @@ export const settingVariables = z.object({
       '`MAX_UPLOAD_BYTES` must fit); `0` turns it off.',
   ),
   ...bodyGuardVariables,
-  WS_UNAUTHENTICATED_IDLE_MS: about(
-    milliseconds(1).default(30_000),
-    'A WebSocket whose `connection_init` brought no token, or a token the upstream has not accepted on this ' +
-      'instance yet (made up, say), is closed (code 4401) once it has had no operation running for this long, ' +
-      'in milliseconds.',
-  ),
+  ...webSocketVariables,
   REDIS_URL: about(
     z
       .url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' })

@@ -19,7 +19,7 @@ export interface RedisChannelsOptions {
   logger: LiveUpdatesLogger;
   /** How long `listen` waits for the connection to be ready before it fails. */
   readyTimeoutMs: number;
-  /** Reads each message; one it refuses (malformed, unsigned, badly signed) is dropped with a log line. */
+  /** Reads each message; one it refuses (malformed, unsigned, badly signed) is dropped and counted in a log line. */
   codec: SnapshotCodec;
 }
 
@@ -36,6 +36,7 @@ export function createRedisChannels(opts: RedisChannelsOptions): RedisChannels {
   const listeners = new Map<string, Set<Listener>>();
   const subscribed = new Map<string, Promise<unknown>>();
   const resyncs = resyncRegistry();
+  const refused = refusedMessages(logger, opts.clock);
 
   const onMessage = (channel: string, message: string) => {
     const set = listeners.get(channel);
@@ -44,7 +45,7 @@ export function createRedisChannels(opts: RedisChannelsOptions): RedisChannels {
     try {
       snapshots = opts.codec.decode(message, channel);
     } catch (error) {
-      logger.warn({ err: error, channel }, 'live updates: dropped a malformed or unauthenticated message');
+      refused.drop(error, channel);
       return;
     }
     for (const listener of [...set]) listener(snapshots);
@@ -102,6 +103,7 @@ export function createRedisChannels(opts: RedisChannelsOptions): RedisChannels {
     async close() {
       subscriber.off('message', onMessage);
       subscriber.off('ready', onReady);
+      refused.close();
       const channels = [...listeners.keys()];
       listeners.clear();
       subscribed.clear();
@@ -111,6 +113,48 @@ export function createRedisChannels(opts: RedisChannelsOptions): RedisChannels {
           .unsubscribe(...channels)
           .catch((error: unknown) => logger.warn({ err: error }, 'live updates: UNSUBSCRIBE failed'));
       }
+    },
+  };
+}
+
+/** At most one line about refused messages per this period. */
+export const REFUSED_LOG_MS = 60_000;
+
+/**
+ * The log of the messages dropped (malformed, unsigned, signed with another secret). Instances that
+ * disagree on REDIS_MESSAGE_SECRET refuse every message of each other: one warn line per message, with
+ * a stack, flooded the logs. One line now (no stack: the reason is the codec's message) for the first,
+ * then at most one every REFUSED_LOG_MS with the count dropped since the previous line; the count
+ * left at `close()` is logged then.
+ */
+function refusedMessages(logger: LiveUpdatesLogger, clock: Clock) {
+  let dropped = 0;
+  let last = { reason: '', channel: '' };
+  let timer: unknown = null;
+  const write = () => {
+    logger.warn(
+      { dropped, reason: last.reason, channel: last.channel },
+      "live updates: dropped messages from Redis, malformed or not signed with this instance's REDIS_MESSAGE_SECRET " +
+        '(`dropped`: how many since the previous such line, at most one a minute)',
+    );
+    dropped = 0;
+  };
+  const tick = () => {
+    timer = null;
+    if (dropped === 0) return;
+    write();
+    timer = clock.setTimer(tick, REFUSED_LOG_MS);
+  };
+  return {
+    drop(error: unknown, channel: string) {
+      dropped += 1;
+      last = { reason: error instanceof Error ? error.message : String(error), channel };
+      if (timer === null) tick();
+    },
+    close() {
+      if (timer !== null) clock.clearTimer(timer);
+      timer = null;
+      if (dropped > 0) write();
     },
   };
 }

@@ -20,6 +20,7 @@
 import type { ExecutionResult } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import type { WebSocket } from 'ws';
+import { cutForLog, MAX_LOGGED_NAME_CHARS } from '../telemetry/logged-text.js';
 import type { Gateway } from './gateway.js';
 import { createSocketConnections, type SocketExtra } from './socket-connections.js';
 import { createSocketSubscribe, type RootValue } from './subscribe-socket-operation.js';
@@ -89,7 +90,11 @@ export function graphqlWsOptions(
     },
     onSubscribe: async (ctx, id, payload) => {
       scopeOf(ctx.extra).log.info(
-        { transport: 'ws', id, operationName: payload.operationName ?? undefined },
+        {
+          transport: 'ws',
+          id,
+          operationName: payload.operationName ? cutForLog(payload.operationName, MAX_LOGGED_NAME_CHARS) : undefined,
+        },
         'operation started',
       );
       return subscribe(ctx, id, payload);

@@ -11,8 +11,10 @@ import { createBodyDeadline } from './body-deadline.js';
 import { limitConnections, serverTimeouts, type ConnectionLimits } from './connection-limits.js';
 import type { Gateway } from './gateway.js';
 import { graphqlWsOptions } from './graphql-ws-options.js';
+import { httpDrain } from './http-drain.js';
 import { readableUrl, refuseUnreadableUrl } from './unreadable-url.js';
 import { createIdleSockets } from './ws/idle-sockets.js';
+import { pingSockets } from './ws/keep-alive-pings.js';
 import { refuseDeepMessages } from './ws/message-depth.js';
 
 export interface HttpServerOptions {
@@ -48,8 +50,11 @@ export interface RunningServer {
    * Graceful stop: refuse new connections, close WebSockets with 1001 and cut SSE streams (neither
    * reports a subscription complete, so clients resubscribe elsewhere), let requests in flight
    * finish for up to `drainMs`, then answer the queries still waiting for the upstream with a coded
-   * error, and after `answerMs` cut what remains. Live updates (pollers, leases) are stopped by whoever
-   * owns them, after: the subscriptions ended here leave their pollers by themselves.
+   * error, and after `answerMs` cut what remains. Keep-alive connections are not cut at once (a proxy
+   * may be sending on one): every answer from the start of the drain says `Connection: close`, and
+   * the connections still idle are closed once no request has come for a while, within `drainMs`
+   * (http-drain.ts). Live updates (pollers, leases) are stopped by whoever owns them, after: the
+   * subscriptions ended here leave their pollers by themselves.
    */
   close(): Promise<void>;
 }
@@ -57,11 +62,10 @@ export interface RunningServer {
 export async function startHttpServer(gateway: Gateway, options: HttpServerOptions): Promise<RunningServer> {
   const { yoga, fastHits } = gateway;
   const streams = eventStreams();
-  const requests = inFlight();
   const bodyDeadline = createBodyDeadline(options.limits.bodyTimeoutMs, gateway);
   const server = createServer(serverTimeouts(options.limits), (req, res) => {
+    drain.track(res);
     streams.track(req, res);
-    requests.track(res);
     bodyDeadline(req, res);
     const toYoga = () => {
       if (readableUrl(req)) void yoga.requestListener(req, res);
@@ -73,6 +77,7 @@ export async function startHttpServer(gateway: Gateway, options: HttpServerOptio
   });
   const closedByLimit = gateway.metrics?.connectionClosedByLimit ?? (() => {});
   const tcp = limitConnections(server, options.limits, closedByLimit);
+  const drain = httpDrain(server, { drainMs: options.drainMs ?? 5_000, openConnections: tcp.open });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', () => {
@@ -101,6 +106,9 @@ export async function startHttpServer(gateway: Gateway, options: HttpServerOptio
     quietClientErrors(socket, gateway, closedByLimit);
     refuseDeepMessages(socket, () => gateway.metrics?.requestRefusedByLimit('ws_json_depth'));
   });
+  const pings = pingSockets(wss, options.limits.wsPingIntervalMs ?? 0, () =>
+    gateway.logger.debug({ transport: 'ws' }, 'websocket cut: no pong to the previous ping'),
+  );
   gateway.metrics?.watchConnections({
     webSockets: () => wss.clients.size,
     eventStreams: () => streams.size(),
@@ -117,7 +125,9 @@ export async function startHttpServer(gateway: Gateway, options: HttpServerOptio
     close() {
       closing ??= (async () => {
         gateway.setReady(false);
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        pings.stop();
+        // Stops listening; idle keep-alive connections stay open for a while (a proxy may be sending on one).
+        drain.begin();
         // WebSockets that never answer the close frame are cut (ws would wait 30 s for them, past main.ts's 10 s).
         const deadline = setTimeout(() => {
           for (const socket of wss.clients) socket.terminate();
@@ -128,14 +138,10 @@ export async function startHttpServer(gateway: Gateway, options: HttpServerOptio
         const socketsClosed = ws.dispose();
         // Likewise SSE: a stream cut without `event: complete` is retried by its client.
         streams.cut();
-        server.closeIdleConnections();
         // Requests in flight finish by themselves, or the queries among them are answered with a coded
         // error; only then is whatever remains (a mutation slower than the grace period) cut.
-        if (!(await requests.settled(options.drainMs ?? 5_000))) {
-          gateway.abortPendingQueries();
-          await requests.settled(options.answerMs ?? 2_000);
-        }
-        server.closeAllConnections();
+        await drain.answered(options.answerMs ?? 2_000, () => gateway.abortPendingQueries());
+        const stopped = drain.end();
         await gateway.yoga.dispose();
         await Promise.all([socketsClosed, stopped]);
         clearTimeout(deadline);
@@ -180,36 +186,6 @@ function eventStreams() {
       for (const res of open) if (res.headersSent) res.destroy();
     },
     size: (): number => open.size,
-  };
-}
-
-/** The HTTP responses not yet finished, so that a shutdown can wait for them. */
-function inFlight() {
-  const open = new Set<ServerResponse>();
-  let onEmpty: (() => void) | null = null;
-  return {
-    track(res: ServerResponse): void {
-      open.add(res);
-      res.once('close', () => {
-        open.delete(res);
-        if (open.size === 0) onEmpty?.();
-      });
-    },
-    /** Resolves true once none is left, or false after `ms`. */
-    settled(ms: number): Promise<boolean> {
-      if (open.size === 0) return Promise.resolve(true);
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          onEmpty = null;
-          resolve(false);
-        }, ms);
-        onEmpty = () => {
-          clearTimeout(timer);
-          onEmpty = null;
-          resolve(true);
-        };
-      });
-    },
   };
 }
 
