@@ -1,12 +1,32 @@
 import type { GatewayContext } from '../resolvers/context.js';
 import type { Loaders } from '../resolvers/loaders.js';
+import { isUpstreamError } from '../upstream/errors.js';
 import type { MetricPoint, Metrics } from '../upstream/schemas.js';
 import { totalsPendingFrom, withJobTotals } from '../upstream/together/wire-job-reads.js';
 import { onTogether, upstreamJobId, type JobShape } from '../providers/job-shape.js';
 import { builder } from './builder.js';
 
-/** Each metrics' totals, once added: one read of the job for all the fields that show them. */
+/** Each metrics' totals, once added: one read of the job (or of its metrics) for all the fields that show them. */
 const withTotalsOnce = new WeakMap<Metrics, Promise<Metrics>>();
+
+/**
+ * Metrics without points whose totals are still to be read from the job's own metrics (by its
+ * upstream id): what a `jobUpdated` event carries of an Nscale job that its poller read no metrics of
+ * yet (queued or starting), whose totals Nscale sends with the metrics only, not on the job.
+ */
+type MetricsReadLater = Metrics & { totalsFromMetrics?: string };
+
+/** No points yet, and the totals of the job `jobId` (the upstream's id) to be read from its metrics when a field shows one. */
+export function totalsFromMetricsOf(jobId: string): Metrics {
+  const later: MetricsReadLater = {
+    points: [],
+    trainingSteps: null,
+    trainingTokens: null,
+    validationSteps: null,
+    totalsFromMetrics: jobId,
+  };
+  return later;
+}
 
 /**
  * `metrics` with their totals. Nscale's carry them; Together's records do not, its job does
@@ -14,14 +34,20 @@ const withTotalsOnce = new WeakMap<Metrics, Promise<Metrics>>();
  * request's job loader, so a request that already read the job (`job(id)`) asks nothing more, and one
  * that listed it reads it once. A subscription keeps its loaders for its whole life and clears the job
  * with its metrics at each event (subscription.ts), so each event's totals are read with its metrics:
- * a job first read before training started would otherwise keep its steps unknown.
+ * a job first read before training started would otherwise keep its steps unknown. An Nscale job's
+ * event without metrics (`totalsFromMetricsOf`) reads them through the metrics loader, which the
+ * subscription keeps until its poller reads metrics: once for the subscription, not per event.
  */
 export function withTotals(metrics: Metrics, ctx: GatewayContext): Metrics | Promise<Metrics> {
   const jobId = totalsPendingFrom(metrics);
-  if (jobId === null) return metrics;
+  const metricsOf = (metrics as MetricsReadLater).totalsFromMetrics;
+  if (jobId === null && metricsOf === undefined) return metrics;
   let added = withTotalsOnce.get(metrics);
   if (added === undefined) {
-    added = totalsFromJob(metrics, jobId, ctx.loaders().job);
+    added =
+      jobId !== null
+        ? totalsFromJob(metrics, jobId, ctx.loaders().job)
+        : totalsFromMetrics(metrics, metricsOf!, ctx.loaders().metrics);
     withTotalsOnce.set(metrics, added);
   }
   return added;
@@ -40,6 +66,21 @@ function totalOf<K extends 'trainingSteps' | 'trainingTokens' | 'validationSteps
 async function totalsFromJob(metrics: Metrics, jobId: string, jobs: Loaders['job']): Promise<Metrics> {
   const job = await jobs.load(jobId);
   return onTogether(job) ? withJobTotals(metrics, job) : metrics;
+}
+
+/**
+ * `metrics` with the totals of the job's metrics as the upstream answers them; none (null) for a job
+ * that has no metrics at all (stopped before it ran), as its poller reads it.
+ */
+async function totalsFromMetrics(metrics: MetricsReadLater, jobId: string, read: Loaders['metrics']): Promise<Metrics> {
+  const { totalsFromMetrics: _read, ...without } = metrics;
+  try {
+    const { trainingSteps, trainingTokens, validationSteps } = await read.load(jobId);
+    return { ...without, trainingSteps, trainingTokens, validationSteps };
+  } catch (error) {
+    if (isUpstreamError(error) && error.code === 'NOT_FOUND') return without;
+    throw error;
+  }
 }
 
 /**

@@ -7,16 +7,16 @@ import { liveSource, unwrap, type LiveItem } from '../resolvers/live-source.js';
 import { upstreamIdOf } from '../resolvers/request-id-of.js';
 import { asUnknownJob } from '../resolvers/unknown-job.js';
 import type { Metrics } from '../upstream/schemas.js';
+import { withJobTotals } from '../upstream/together/wire-job-reads.js';
 import { builder } from './builder.js';
-import { upstreamJobId, type JobShape } from '../providers/job-shape.js';
+import { onTogether, upstreamJobId, type JobShape } from '../providers/job-shape.js';
 import { JobRef, JobStatusEnum } from './job.js';
+import { totalsFromMetricsOf } from './metrics.js';
 
 builder.subscriptionType({
   description:
     'Live updates, pushed as jobs change: graphql-ws over WebSocket at /graphql, or SSE (`Accept: text/event-stream`).',
 });
-
-const NO_METRICS: Metrics = { points: [], trainingSteps: null, trainingTokens: null, validationSteps: null };
 
 /**
  * The request's provider's live updates, and the caller's credentials there: Nscale's hub with its
@@ -36,19 +36,36 @@ function watchOptions(ctx: GatewayContext): WatchOptions {
 }
 
 /**
+ * The metrics of a job whose snapshot holds none (its poller reads them once training started): no
+ * points, and the totals a `job(id)` query gives at that moment, so that a client cache merging the
+ * event's metrics does not blank them. Together's are on the job the poll read (`token_count`,
+ * `n_evals`, and the steps once training started): no call. Nscale sends them with the metrics only:
+ * read when a field shows one (`withTotals`, metrics.ts), once for the subscription (see `toJob`).
+ */
+function metricsBeforeTraining(job: JobShape): Metrics {
+  if (!onTogether(job)) return totalsFromMetricsOf(upstreamJobId(job));
+  return withJobTotals({ points: [], trainingSteps: null, trainingTokens: null, validationSteps: null }, job);
+}
+
+/**
  * One event to the resolvers of one subscriber. The snapshot's job (and, for `jobUpdated`, its
  * metrics) serve `Job` without upstream calls. Only what changes as a job runs is cleared per event
  * (the job as loaded by id, whose totals go with its metrics on Together, its metrics, and on Together
  * its events and checkpoints); linked objects that do not change with
  * the job (base model, dataset, files) stay loaded for the subscription's life, fetched once with the
- * subscriber's own token.
+ * subscriber's own token. An Nscale job's metrics read for their totals while its snapshots hold none
+ * stay loaded too: the totals are fixed when the job is created, and no points come before training.
  */
 function toJob(item: LiveItem<JobSnapshot>, ctx: GatewayContext, withMetrics: boolean): JobShape {
   const snapshot = unwrap(item);
-  const id = upstreamJobId(snapshot.job as JobShape);
+  const job = snapshot.job as JobShape;
+  const id = upstreamJobId(job);
   const loaders = ctx.loaders();
-  for (const running of [loaders.job, loaders.metrics, loaders.events, loaders.checkpoints]) running.clear(id);
-  return withMetrics ? { ...snapshot.job, metricsSnapshot: snapshot.metrics ?? NO_METRICS } : snapshot.job;
+  const totalsKept = withMetrics && snapshot.metrics === null && !onTogether(job);
+  for (const running of [loaders.job, loaders.metrics, loaders.events, loaders.checkpoints]) {
+    if (!(totalsKept && running === loaders.metrics)) running.clear(id);
+  }
+  return withMetrics ? { ...job, metricsSnapshot: snapshot.metrics ?? metricsBeforeTraining(job) } : job;
 }
 
 builder.subscriptionFields((t) => ({

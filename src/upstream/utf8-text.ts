@@ -5,7 +5,7 @@
  * user can act on, before the upstream reads on (Together's conversion would send U+FFFD or U+0000,
  * Nscale's refusal named the GraphQL variable and nothing else).
  *
- * The refusal names the file by its name (the one shown to the user, not `file`, the variable), says
+ * The refusal names the field (`file: `) and the file by its name (the one shown to the user), says
  * where the first byte at fault is (line and byte offset, counted as the bytes pass: nothing is kept
  * but the last 3 bytes) and says what to do: re-save it as UTF-8. A UTF-16 file (its byte order mark,
  * or the NUL bytes of ASCII text in it) is told so; a NUL byte in other text is binary data. A UTF-8
@@ -21,12 +21,15 @@ export const RESAVE_AS_UTF8 =
   'editor: the character set or encoding "UTF-8") and upload it again';
 
 /**
- * The gateway's refusal of an upload's encoding: BAD_USER_INPUT on `file`, its message already in the
- * user's terms (src/resolvers/file-refusal.ts passes it on as it is, with no `file: ` before it).
+ * The gateway's refusal of an upload's encoding: BAD_USER_INPUT on `file`, its message in the user's
+ * terms and in the shape of every other refusal of an upload: the field, then the file by its name and
+ * what is wrong with it (`file: "pic.png" is not a text file: …`). src/resolvers/file-refusal.ts passes
+ * it on as it is.
  */
 export class UploadEncodingError extends UpstreamError {
+  /** `message`: what is wrong, starting with the file's name; `file: ` is put before it. */
   constructor(message: string) {
-    super('BAD_USER_INPUT', message, { field: 'file' });
+    super('BAD_USER_INPUT', `file: ${message}`, { field: 'file' });
   }
 }
 

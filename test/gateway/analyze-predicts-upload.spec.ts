@@ -191,21 +191,21 @@ describe('analyzeDataset predicts what each provider’s upload does with line e
         'Latin-1',
         Buffer.from('prompt,answer\nq,caf\xe9\n', 'latin1'),
         'it is not UTF-8 text',
-        '"train.csv" is not UTF-8 text: the byte 0xE9 at line 2 (byte offset 19) is not valid UTF-8 ' +
+        'file: "train.csv" is not UTF-8 text: the byte 0xE9 at line 2 (byte offset 19) is not valid UTF-8 ' +
           `(a file saved as Latin-1 or Windows-1252?): ${RESAVE_AS_UTF8}.`,
       ],
       [
         'a NUL byte in a cell',
         Buffer.from('prompt,answer\nq,a\0b\n'),
         'it holds binary data (NUL bytes)',
-        '"train.csv" is not a text file: it holds binary data (a NUL byte at line 2 (byte offset 17)), not ' +
+        'file: "train.csv" is not a text file: it holds binary data (a NUL byte at line 2 (byte offset 17)), not ' +
           `UTF-8 text; if it is text, ${RESAVE_AS_UTF8}.`,
       ],
       [
         'UTF-16LE with its BOM',
         Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('prompt,answer\nq,a\n', 'utf16le')]),
         'it holds binary data (NUL bytes)',
-        `"train.csv" is UTF-16 text, not UTF-8: ${RESAVE_AS_UTF8}.`,
+        `file: "train.csv" is UTF-16 text, not UTF-8: ${RESAVE_AS_UTF8}.`,
       ],
     ])('%s: refused by both, in the same words, naming the file', async (_name, bytes, why, said) => {
       const file = new Uint8Array(bytes);

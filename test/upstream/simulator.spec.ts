@@ -448,7 +448,7 @@ describe('bad input → BAD_USER_INPUT naming the field, nothing created', () =>
     const error = await codeOf(client.uploadFile(DEMO, { filename: 'x.csv', body: Readable.from([bytes]) }));
     // The gateway's own refusal (utf8-text.ts): no upstream status; the upload to the upstream is cut.
     expect(error).toMatchObject({ code: 'BAD_USER_INPUT', status: undefined });
-    expect(error.message).toMatch(/^"x\.csv" is not a text file: it holds binary data \(a NUL byte at /);
+    expect(error.message).toMatch(/^file: "x\.csv" is not a text file: it holds binary data \(a NUL byte at /);
   });
 
   it('dataset naming an unknown file', async () => {

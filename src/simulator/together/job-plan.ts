@@ -1,7 +1,8 @@
 /**
  * What a fine-tune will do, fixed when it is created: its tokens (per pass, each row cut at
- * `max_seq_length`), steps (rows / batch size per epoch, at least ten in all), the steps at which it
- * evaluates and saves checkpoints, where early stopping halts it, and its price. The estimate
+ * `max_seq_length`), steps (`n_epochs` × the steps of an epoch: rows / batch size, rounded up, raised
+ * so that the training takes at least ten steps in all), the steps at which it evaluates and saves
+ * checkpoints, where early stopping halts it, and its price. The estimate
  * endpoint prices the same way, so an estimate and a job's `total_price` agree.
  */
 import type { Sample } from './samples.js';
@@ -21,7 +22,7 @@ export interface JobPlan {
   trainingRows: number;
   trainingTokens: number;
   validationTokens: number;
-  /** Steps of the full schedule. */
+  /** Steps of the full schedule: `n_epochs` × `stepsPerEpoch`, so the last epoch ends at the last step. */
   steps: number;
   /** Steps actually trained: `steps`, or the halt step of early stopping. */
   trainedSteps: number;
@@ -34,6 +35,16 @@ export interface JobPlan {
 }
 
 const MIN_STEPS = 10;
+
+/**
+ * The steps of one epoch: a batch a step (rows / batch size, rounded up), at least one, raised for
+ * small files so that the whole training takes at least MIN_STEPS steps (a loss curve worth the name)
+ * while each epoch still takes the same whole number of steps: a 47-row file at batch size 32 takes 2
+ * steps an epoch, raised to 4 for 3 epochs (12 steps, epochs ending at steps 4, 8 and 12).
+ */
+function stepsPerEpochOf(rows: number, batchSize: number, epochs: number): number {
+  return Math.max(1, Math.ceil(rows / batchSize), Math.ceil(MIN_STEPS / epochs));
+}
 
 export function fileTokens(samples: readonly Sample[], counter: SampleCounter, maxSeqLength: number): number {
   return samples.reduce((sum, sample) => sum + Math.min(maxSeqLength, counter(sample, maxSeqLength).total), 0);
@@ -72,8 +83,8 @@ export async function planJob(jobId: string, settings: JobSettings): Promise<Job
   const counter = await loadSampleCounter(settings.model);
   const train = trainingFile.check?.ok === true ? trainingFile.check.samples : [];
   const validation = validationFile?.check?.ok === true ? validationFile.check.samples : [];
-  const stepsPerEpoch = Math.ceil(train.length / settings.batchSize);
-  const steps = Math.max(MIN_STEPS, stepsPerEpoch * body.n_epochs);
+  const stepsPerEpoch = stepsPerEpochOf(train.length, settings.batchSize, body.n_epochs);
+  const steps = stepsPerEpoch * body.n_epochs;
   const evalSteps = body.n_evals === 0 ? [] : spread(body.n_evals, steps);
   const stop = earlyStop(jobId, settings, evalSteps, steps);
   const trainedSteps = stop?.haltStep ?? steps;
@@ -85,7 +96,7 @@ export async function planJob(jobId: string, settings: JobSettings): Promise<Job
     validationTokens,
     steps,
     trainedSteps,
-    stepsPerEpoch: Math.max(1, Math.round(steps / body.n_epochs)),
+    stepsPerEpoch,
     evalSteps: evalSteps.filter((s) => s <= trainedSteps),
     checkpointSteps: spread(body.n_checkpoints, steps).filter((s) => s < trainedSteps),
     earlyStop: stop,

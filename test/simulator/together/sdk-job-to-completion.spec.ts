@@ -153,7 +153,8 @@ describe('a job followed to completed with the SDK alone', () => {
     expect(stop?.early_stopping_best_step).toBe(done.early_stopping_best_step);
     const metrics = (await api.fineTuning.listMetrics(job.id)).metrics!;
     expect(metrics.at(-1)!['global_step']).toBe(stop?.step);
-    // 10 evaluations over 10 steps (64 rows at the "max" batch of 32, 4 epochs, raised to the 10-step minimum).
-    expect(stop!.step).toBe(3);
+    // 10 evaluations spread over 12 steps, at steps 1, 2, 4, …: 64 rows at the "max" batch of 32 make 2 steps
+    // an epoch, raised to 3 so that the 4 epochs take at least 10 steps (each epoch a whole number of them).
+    expect(stop!.step).toBe(4);
   });
 });

@@ -37,9 +37,10 @@ const notCsv = (message: string) => ({
   error: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'file', message }) as unknown,
 });
 const notUtf8 = (byte: string, line: number, offset: number) =>
-  `"data.csv" is not UTF-8 text: the byte 0x${byte} at line ${line} (byte offset ${offset.toLocaleString('en-US')}) is not valid UTF-8 ` +
+  `file: "data.csv" is not UTF-8 text: the byte 0x${byte} at line ${line} ` +
+  `(byte offset ${offset.toLocaleString('en-US')}) is not valid UTF-8 ` +
   `(a file saved as Latin-1 or Windows-1252?): ${RESAVE_AS_UTF8}.`;
-const UTF16 = `"data.csv" is UTF-16 text, not UTF-8: ${RESAVE_AS_UTF8}.`;
+const UTF16 = `file: "data.csv" is UTF-16 text, not UTF-8: ${RESAVE_AS_UTF8}.`;
 
 describe('a CSV that is not UTF-8 text', () => {
   it('says what to do: re-save the file as UTF-8', () => {
@@ -70,7 +71,7 @@ describe('a CSV that is not UTF-8 text', () => {
     [
       'a NUL byte in a cell',
       [Buffer.from('prompt,answer\nq,a\0b\n')],
-      `"data.csv" is not a text file: it holds binary data (a NUL byte at line 2 (byte offset 17)), not UTF-8 ` +
+      `file: "data.csv" is not a text file: it holds binary data (a NUL byte at line 2 (byte offset 17)), not UTF-8 ` +
         `text; if it is text, ${RESAVE_AS_UTF8}.`,
     ],
     [
