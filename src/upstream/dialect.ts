@@ -21,11 +21,17 @@ export interface UpstreamDialect {
   organizationPaths: boolean;
   /** Reads an error answer's parsed JSON; undefined when it is not this upstream's envelope. */
   readErrorEnvelope(body: unknown): ErrorEnvelope | undefined;
+  /**
+   * The provider, as a caller names it (`X-Provider`), and the credential its bearer token is: what
+   * the refusal of a token (HTTP 401, map-error.ts) names.
+   */
+  provider: { name: string; credential: string };
 }
 
 /** The Nscale contract: `/organizations/{org}/…`, errors as `{ code, message }`. */
 export const NSCALE_DIALECT: UpstreamDialect = {
   organizationPaths: true,
+  provider: { name: 'nscale', credential: 'Nscale service token' },
   readErrorEnvelope(body) {
     const parsed = errorEnvelopeSchema.safeParse(body);
     if (!parsed.success) return undefined;

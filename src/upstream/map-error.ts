@@ -95,7 +95,7 @@ export function errorFromResponse(
     case 401:
       return new UpstreamError(
         'UNAUTHENTICATED',
-        own('The fine-tuning service did not accept the credentials.'),
+        tokenRefused(context.dialect ?? NSCALE_DIALECT, envelope.message),
         details,
       );
     case 402:
@@ -126,6 +126,19 @@ export function errorFromResponse(
         details,
       );
   }
+}
+
+/**
+ * The gateway's words for a 401: the credential refused (the Authorization bearer token, and whose),
+ * the upstream's own reason quoted when it gave one (`unknown token`, `the token has expired`), and
+ * what to do, in the shape of every refusal of the gateway (`field: what: rule`).
+ */
+function tokenRefused({ provider }: UpstreamDialect, reason: string | undefined): string {
+  const why = reason === undefined ? '' : ` (${JSON.stringify(reason)})`;
+  return (
+    `Authorization: provider ${provider.name} refused the bearer token${why}: send a valid ` +
+    `${provider.credential} as "Authorization: Bearer <token>" (over WebSocket, connectionParams "authorization").`
+  );
 }
 
 /** The envelope when the body is one; an unreadable error body still maps by its status. */

@@ -23,7 +23,6 @@ async function answer(status: number, body: unknown, headers: Record<string, str
 describe('error mapping by status', () => {
   it.each([
     [400, 'invalid_argument', 'BAD_USER_INPUT', 'n_epochs: 25 is not an integer from 1 to 20'],
-    [401, 'unauthenticated', 'UNAUTHENTICATED', 'the token has expired'],
     [402, 'resource_exhausted', 'INSUFFICIENT_CREDIT', 'the estimate of $12.00 exceeds the $3.00 left'],
     [403, 'permission_denied', 'FORBIDDEN', 'this token may not act for organization other-org'],
     [404, 'not_found', 'NOT_FOUND', 'no job "job-1" in this organization'],
@@ -33,6 +32,15 @@ describe('error mapping by status', () => {
   ] as const)('%i %s → %s, keeping the message meant for users', async (status, upstreamCode, code, message) => {
     const error = await answer(status, { code: upstreamCode, message });
     expect(error).toMatchObject({ code, status, upstreamCode, operation: 'GET /jobs/{id}', message });
+  });
+
+  it('401 → UNAUTHENTICATED in the gateway words, naming the credential and quoting the upstream', async () => {
+    const error = await answer(401, { code: 'unauthenticated', message: 'the token has expired' });
+    expect(error).toMatchObject({ code: 'UNAUTHENTICATED', status: 401, upstreamCode: 'unauthenticated' });
+    expect(error.message).toBe(
+      'Authorization: provider nscale refused the bearer token ("the token has expired"): send a valid Nscale ' +
+        'service token as "Authorization: Bearer <token>" (over WebSocket, connectionParams "authorization").',
+    );
   });
 
   it('402 and 429 share the envelope code resource_exhausted; the status decides', async () => {

@@ -18,6 +18,7 @@ const envelopeSchema = z.object({
 
 export const TOGETHER_DIALECT: UpstreamDialect = {
   organizationPaths: false,
+  provider: { name: 'together', credential: 'Together API key' },
   readErrorEnvelope(body) {
     const parsed = envelopeSchema.safeParse(body);
     if (!parsed.success) return undefined;
