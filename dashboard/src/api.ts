@@ -9,16 +9,23 @@ import { credentialHeaders, loadCredentials } from './credentials';
 import type { TypedDocumentString } from './gql/graphql';
 import { loadProvider, providerHeaders } from './provider';
 import { RETRY_ATTEMPTS, retryDelayMs, shouldRetry } from './reconnect-policy';
+import { userMessage } from './user-message';
 
 export interface ApiProblem {
   message: string;
   extensions?: { code?: string; field?: string; [key: string]: unknown };
 }
 
-/** A GraphQL answer with errors: every problem, each with its code and (for input problems) field. */
+/**
+ * A GraphQL answer with errors: every problem, each with its code and (for input problems) field, its
+ * message in the dashboard's words (user-message.ts: no advice about HTTP headers for a page's user).
+ */
 export class ApiError extends Error {
-  constructor(readonly problems: ApiProblem[]) {
-    super(problems.map((p) => p.message).join('\n'));
+  readonly problems: ApiProblem[];
+  constructor(problems: ApiProblem[]) {
+    const shown = problems.map((p) => ({ ...p, message: userMessage(p.message) }));
+    super(shown.map((p) => p.message).join('\n'));
+    this.problems = shown;
   }
   get code(): string | undefined {
     return this.problems[0]?.extensions?.code;

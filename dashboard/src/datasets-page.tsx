@@ -70,7 +70,10 @@ export function DatasetsPage() {
         </p>
       ) : null}
       {datasets === null ? (
-        <p role="status">Loading…</p>
+        // The list could not be read: the problem above says why, and nothing is coming.
+        problem ? null : (
+          <p role="status">Loading…</p>
+        )
       ) : datasets.length === 0 ? (
         <p>No datasets.</p>
       ) : (

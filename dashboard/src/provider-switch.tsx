@@ -1,8 +1,7 @@
 /** The header's provider switch, shown where the gateway serves more than one provider. */
+import { PROVIDER_LABELS } from './provider-labels';
 import type { ProviderName } from './provider';
 import { nameOf, type ProviderInfo } from './use-providers';
-
-const LABELS: Record<ProviderName, string> = { nscale: 'Nscale', together: 'Together AI' };
 
 export function ProviderSwitch(props: {
   providers: readonly ProviderInfo[];
@@ -16,7 +15,7 @@ export function ProviderSwitch(props: {
       <select value={nameOf(props.current)} onChange={(e) => props.onChange(e.currentTarget.value as ProviderName)}>
         {props.providers.map((provider) => (
           <option key={provider.name} value={nameOf(provider)}>
-            {LABELS[nameOf(provider)]}
+            {PROVIDER_LABELS[nameOf(provider)]}
           </option>
         ))}
       </select>

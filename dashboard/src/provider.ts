@@ -10,10 +10,20 @@ const KEY = 'fine-tuning-dashboard.provider';
 /** The gateway's spelling of a provider in `X-Provider`: the enum value in lower case. */
 export type ProviderName = Lowercase<`${Provider}`>;
 
+const isProviderName = (value: string | null): value is ProviderName => value === 'nscale' || value === 'together';
+
+/**
+ * The provider an id names: the gateway gives out Together's ids with its `together:` prefix
+ * (`together:ft-…`); Nscale's are as Nscale made them, and name no provider (null).
+ */
+export function providerOfId(id: string): ProviderName | null {
+  return id.startsWith('together:') ? 'together' : null;
+}
+
 export function loadProvider(): ProviderName | null {
   try {
     const value = sessionStorage.getItem(KEY);
-    return value === 'nscale' || value === 'together' ? value : null;
+    return isProviderName(value) ? value : null;
   } catch {
     return null;
   }

@@ -1,7 +1,7 @@
 /**
  * The providers the gateway serves (`providers`), read once, and the one in effect: the user's pick
- * where the gateway still serves it, else the gateway's default. A pick the gateway no longer serves
- * is forgotten, so that requests stop naming it.
+ * where the gateway still serves it, else the gateway's default (none until they are read). A pick
+ * the gateway no longer serves is forgotten, so that requests stop naming it.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { request } from './api';
@@ -16,14 +16,21 @@ export const nameOf = (provider: ProviderInfo): ProviderName => provider.name.to
 export function useProviders(picked: ProviderName | null): {
   providers: readonly ProviderInfo[];
   current: ProviderInfo | null;
+  /** Whether the gateway has answered (`providers` empty after that: it could not say). */
+  loaded: boolean;
 } {
   const [providers, setProviders] = useState<readonly ProviderInfo[]>([]);
+  const [loaded, setLoaded] = useState(false);
   useEffect(() => {
     let current = true;
     request(Providers).then(
-      (data) => current && setProviders(data.providers),
+      (data) => {
+        if (!current) return;
+        setProviders(data.providers);
+        setLoaded(true);
+      },
       // An older gateway without `providers`: the dashboard runs as it did, on its only provider.
-      () => undefined,
+      () => current && setLoaded(true),
     );
     return () => {
       current = false;
@@ -33,5 +40,5 @@ export function useProviders(picked: ProviderName | null): {
   useEffect(() => {
     if (picked && providers.length && !served) saveProvider(null);
   }, [picked, providers, served]);
-  return { providers, current: served ?? providers.find((p) => p.isDefault) ?? providers[0] ?? null };
+  return { providers, current: served ?? providers.find((p) => p.isDefault) ?? providers[0] ?? null, loaded };
 }

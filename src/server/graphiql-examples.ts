@@ -3,7 +3,10 @@ const TOGETHER_HEADERS = JSON.stringify({ 'X-Provider': 'together' }, null, 2);
 
 /**
  * GraphiQL's options: its title, and the operations it opens with (the whole journey of a new user,
- * one tab each, on the default provider, then on Together with its header set in the tab).
+ * one tab each, on the default provider, then on Together with its header set in the tab). A tab's
+ * title is its first operation's name: all of them fit GraphiQL's tab strip in a 1280-px window, with
+ * the page's own stylesheet (use-graphiql-page.ts); a new tab or a longer name must still fit
+ * (test/browser/dashboard-zoom-layout.spec.ts: the last tab was hidden under the "+" button and the logo).
  */
 export const GRAPHIQL_TABS: Array<{ query: string; variables?: string; headers?: string }> = [
   {

@@ -26,6 +26,21 @@ interface RenderedPage {
   etag: string;
 }
 
+/**
+ * The page's own stylesheet, after GraphiQL's: its header holds every example tab
+ * (graphiql-examples.ts) in a 1280-px window. GraphiQL's header shrank the tab strip and its logo
+ * together, so the last tab sat under the "+" button and the logo, in a strip that scrolled without a
+ * scrollbar (a trial's user never saw it). Here the tabs are a little closer and smaller (the close
+ * button keeps its room) and the title wraps to two short lines of a fixed width, so that the tabs
+ * come first. test/browser/dashboard-zoom-layout.spec.ts checks every tab in view and under the
+ * pointer at 1280 × 800.
+ */
+const GRAPHIQL_PAGE_STYLE = [
+  '.graphiql-container .graphiql-tabs { gap: 4px; }',
+  '.graphiql-container .graphiql-tab .graphiql-tab-button { padding-right: 24px; font-size: 14px; }',
+  '.graphiql-container .graphiql-logo span { display: inline-block; max-width: 7em; font-size: 13px; line-height: 1.15; }',
+].join('\n');
+
 const SECURITY_HEADERS = {
   'content-security-policy': "frame-ancestors 'none'",
   'x-frame-options': 'DENY',
@@ -70,7 +85,9 @@ export function useGraphiQLPage({ endpoint, render }: GraphiQLPageOptions): Plug
 }
 
 async function renderOnce(render: () => Promise<string>): Promise<RenderedPage> {
-  const html = new TextEncoder().encode(await render());
+  // The first </head> is the page's: GraphiQL's own styles and script come before and after it.
+  const page = (await render()).replace('</head>', () => `<style>\n${GRAPHIQL_PAGE_STYLE}\n</style>\n</head>`);
+  const html = new TextEncoder().encode(page);
   const gzipped = await promisify(gzip)(html);
   const etag = `"${createHash('sha256').update(html).digest('base64url').slice(0, 27)}"`;
   return { html, gzipped: new Uint8Array(gzipped), etag };

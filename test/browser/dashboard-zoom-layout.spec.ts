@@ -1,11 +1,13 @@
 /**
  * What a trial user could not read, in real headless Chromium: the dashboard's header at 200 % zoom (a
  * 1280 × 800 window is 640 × 400 CSS pixels then) took a third of the screen, its provider switch a
- * tall block whose label did not show; and GraphiQL's welcome text was cut at the editor's edge in a
- * 1280 × 800 window.
+ * tall block whose label did not show; GraphiQL's welcome text was cut at the editor's edge in a
+ * 1280 × 800 window; and in that window GraphiQL's last tab (WatchTogether) sat under its "+" button
+ * and logo, in a tab strip that scrolled without a scrollbar.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GRAPHIQL_TABS } from '../../src/server/graphiql-examples.js';
 import { DEMO, startStack, type Stack } from '../harness/stack.js';
 import { CHROMIUM, SKIP_REASON, ensureDashboardBuilt, launchChromium } from './chromium.js';
 
@@ -93,4 +95,41 @@ describe.skipIf(!CHROMIUM)(`the dashboard at 200 % zoom, and GraphiQL at 1280 px
     for (const line of lines) expect(line.overflow, line.text).toBeLessThanOrEqual(0);
     await page.close();
   });
+
+  it('shows every one of GraphiQL’s tabs whole, and under the pointer, in a 1280 × 800 window', async () => {
+    const page = await open('/graphql', 1280, 800);
+    await page
+      .locator('.graphiql-tab-button')
+      .nth(GRAPHIQL_TABS.length - 1)
+      .waitFor();
+    await page.evaluate(() => document.fonts.ready); // Roboto, GraphiQL's own (it swaps in once loaded)
+    const strip = await page.locator('.graphiql-tabs').evaluate((list) => {
+      const shown = list.getBoundingClientRect();
+      return {
+        scrolls: list.scrollWidth > list.clientWidth,
+        tabs: [...list.querySelectorAll('.graphiql-tab-button')].map((button) => {
+          const { left, right, top, bottom } = button.getBoundingClientRect();
+          const hit = document.elementFromPoint((left + right) / 2, (top + bottom) / 2);
+          return {
+            title: button.textContent,
+            inStrip: left >= shown.left && right <= shown.right,
+            // what a click at its middle lands on (it was the "+" button and the logo's title)
+            underPointer: hit !== null && button.contains(hit),
+            whole: button.scrollWidth <= button.clientWidth,
+          };
+        }),
+      };
+    });
+    expect(strip.tabs.map((tab) => tab.title)).toHaveLength(GRAPHIQL_TABS.length);
+    expect(strip.tabs.at(-1)!.title).toBe('WatchTogether');
+    for (const tab of strip.tabs)
+      expect(tab, tab.title!).toEqual({ ...tab, inStrip: true, underPointer: true, whole: true });
+    expect(strip.scrolls).toBe(false);
+    // The logo and its title (two short lines) still in the window, after the tabs and the "+" button.
+    const logo = await box(page, '.graphiql-logo');
+    const add = await box(page, '.graphiql-tab-add');
+    expect(logo.x).toBeGreaterThanOrEqual(add.x + add.width);
+    expect(logo.x + logo.width).toBeLessThanOrEqual(1280);
+    await page.close();
+  }, 60_000);
 });
