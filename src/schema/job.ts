@@ -23,7 +23,7 @@ import { noteJob } from './response-cache-policy.js';
 
 const STATUS_TEXT: Record<JobStatusWire, string> = {
   queued: 'Waiting for capacity.',
-  starting: 'Capacity found; training is being set up.',
+  starting: 'Capacity found; training is being set up. Nscale only: a Together job goes from QUEUED to RUNNING.',
   running: 'Training; metrics grow step by step.',
   completed: 'Finished; the adapter can be downloaded or exported.',
   failed: 'Stopped by an error; see `error`.',
@@ -31,7 +31,8 @@ const STATUS_TEXT: Record<JobStatusWire, string> = {
 };
 
 export const JobStatusEnum = builder.enumType('JobStatus', {
-  description: 'Where a job is in its life: QUEUED → STARTING → RUNNING → COMPLETED, or FAILED, or CANCELLED.',
+  description:
+    'Where a job is in its life: QUEUED → STARTING (Nscale only) → RUNNING → COMPLETED, or FAILED, or CANCELLED.',
   values: Object.fromEntries(
     JOB_STATUSES.map((status) => [status.toUpperCase(), { value: status, description: STATUS_TEXT[status] }]),
   ) as Record<Uppercase<JobStatusWire>, { value: JobStatusWire; description: string }>,
