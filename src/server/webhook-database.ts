@@ -56,12 +56,9 @@ async function migrated(db: WebhookDb, where: string, logger: Logger): Promise<v
   const { migrateToLatest } = await import('../webhooks/store/open-store.js');
   try {
     const { newer } = await migrateToLatest(db);
+    const said = 'this one runs on its schema (a rolling upgrade or a rollback)';
     if (newer.length > 0)
-      logger.warn(
-        { newer },
-        `${where}: the database was migrated by a newer version of the gateway; ` +
-          'this one runs on its schema (a rolling upgrade or a rollback)',
-      );
+      logger.warn({ newer }, `${where}: the database was migrated by a newer version of the gateway; ${said}`);
   } catch (error) {
     throw new StartError(`${where}: the database could not be opened or migrated: ${(error as Error).message}`, {
       cause: error,

@@ -100,6 +100,7 @@ describe('the request log line of a response not sent whole', () => {
     const line = await lineOf('Fast');
     expect(line).toMatchObject({ level: 30, method: 'POST', path: '/graphql', status: 200, operation: 'query' });
     expect(line).not.toHaveProperty('aborted');
+    expect(line).not.toHaveProperty('reason');
   });
 
   it('says aborted, at warn, when the client left before the answer was ready', async () => {
