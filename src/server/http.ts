@@ -106,9 +106,10 @@ export async function startHttpServer(gateway: Gateway, options: HttpServerOptio
     quietClientErrors(socket, gateway, closedByLimit);
     refuseDeepMessages(socket, () => gateway.metrics?.requestRefusedByLimit('ws_json_depth'));
   });
-  const pings = pingSockets(wss, options.limits.wsPingIntervalMs ?? 0, () =>
-    gateway.logger.debug({ transport: 'ws' }, 'websocket cut: no pong to the previous ping'),
-  );
+  const pings = pingSockets(wss, options.limits.wsPingIntervalMs ?? 0, () => {
+    closedByLimit('ws_ping_timeout');
+    gateway.logger.debug({ transport: 'ws' }, 'websocket cut: no pong to the previous ping');
+  });
   gateway.metrics?.watchConnections({
     webSockets: () => wss.clients.size,
     eventStreams: () => streams.size(),

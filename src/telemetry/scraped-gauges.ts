@@ -25,7 +25,11 @@ export interface ConnectionGauges {
 
 /** The limits that close a connection (src/server/connection-limits.ts, ws/idle-sockets.ts). */
 export type ConnectionLimitName =
-  'max_connections' | 'max_connections_per_address' | 'ws_max_message_bytes' | 'ws_unauthenticated_idle';
+  | 'max_connections'
+  | 'max_connections_per_address'
+  | 'ws_max_message_bytes'
+  | 'ws_unauthenticated_idle'
+  | 'ws_ping_timeout';
 
 /** The live-update gauges, summed over every hub watched (one per provider). */
 function liveGauges(registers: Registry[]): GatewayMetrics['watchLiveUpdates'] {
@@ -108,7 +112,9 @@ export function scrapedGauges(
   });
   const closedByLimit = new Counter({
     name: 'gateway_connections_closed_by_limit_total',
-    help: 'Connections closed by a limit: max_connections, max_connections_per_address, ws_max_message_bytes, ws_unauthenticated_idle',
+    help:
+      'Connections closed by a limit: max_connections, max_connections_per_address, ws_max_message_bytes, ' +
+      'ws_unauthenticated_idle, ws_ping_timeout',
     labelNames: ['limit'] as const,
     registers,
   });

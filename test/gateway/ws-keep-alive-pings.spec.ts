@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { eventually } from '../harness/stack.js';
 import { useRawStack } from '../harness/raw-stack.js';
 
-const { start } = useRawStack();
+const { start, metric } = useRawStack();
 
 /** An open graphql-transport-ws socket on the gateway, acknowledged, that counts the pings it receives. */
 async function socketOn(url: string, options: { autoPong: boolean }) {
@@ -38,6 +38,8 @@ describe('WebSocket keep-alive pings (WS_PING_INTERVAL_MS)', () => {
       const code = await eventually(() => gone.seen.closed ?? undefined, 10_000, 'the silent socket to be cut');
       expect(code).toBe(1006);
       expect(gone.seen.pings).toBeGreaterThanOrEqual(1);
+      const closedByPing = { limit: 'ws_ping_timeout' };
+      expect(await metric('gateway_connections_closed_by_limit_total', closedByPing)).toBe(1);
 
       await eventually(() => (alive.seen.pings >= 5 ? true : undefined), 10_000, 'five pings');
       expect(alive.seen.closed).toBeNull();
