@@ -7,17 +7,12 @@
  * itself, nothing to retry), and requests in flight are answered as before, with `Connection: close`
  * too. Raw sockets hold the connections, as a proxy's pool does.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openRaw, type RawSocket } from '../harness/raw-socket.js';
-import { DEMO, eventually, headersFor, startStack, type Stack } from '../harness/stack.js';
+import { useRawStack } from '../harness/raw-stack.js';
+import { DEMO, eventually, headersFor } from '../harness/stack.js';
 
-let stack: Stack | null = null;
-const opened: RawSocket[] = [];
-afterEach(async () => {
-  for (const raw of opened.splice(0)) raw.socket.destroy();
-  await stack?.close();
-  stack = null;
-});
+const { start, track, stack } = useRawStack();
 
 const QUERY = JSON.stringify({ query: '{ jobs(first: 1) { totalCount } }' });
 
@@ -77,8 +72,7 @@ function responses(bytes: Buffer): RawResponse[] {
 
 /** A raw connection whose resets are recorded (openRaw swallows them). */
 async function connection(url: string): Promise<RawSocket & { errors: string[] }> {
-  const raw = await openRaw(url);
-  opened.push(raw);
+  const raw = track(await openRaw(url));
   const errors: string[] = [];
   raw.socket.on('error', (error: NodeJS.ErrnoException) => errors.push(error.code ?? error.message));
   return { ...raw, errors };
@@ -103,8 +97,7 @@ async function answered(raw: RawSocket, count: number): Promise<RawResponse[]> {
 
 describe('close() with keep-alive connections (a proxy pooling connections in front)', () => {
   it('answers a request sent on a connection idle at close(), in full and with Connection: close, then closes it', async () => {
-    stack = await startStack({ http: true });
-    const { url } = stack.server!;
+    const url = await start({});
     const pooled = await connection(url);
     pooled.socket.write(postQuery(url));
     const [before] = await answered(pooled, 1);
@@ -114,7 +107,7 @@ describe('close() with keep-alive connections (a proxy pooling connections in fr
     unused.socket.write(postQuery(url));
     await answered(unused, 1);
 
-    const closing = stack.server!.close();
+    const closing = stack().server!.close();
     // The proxy picks its pooled connection just as the gateway begins to drain.
     pooled.socket.write(postQuery(url));
     const [, during] = await answered(pooled, 2);
@@ -133,14 +126,13 @@ describe('close() with keep-alive connections (a proxy pooling connections in fr
   }, 30_000);
 
   it('answers a request in flight at close() as before, with Connection: close', async () => {
-    stack = await startStack({ http: true });
-    const { url } = stack.server!;
-    stack.simulator.setFaults({ route: 'GET /jobs', latencyMs: 500 });
+    const url = await start({});
+    stack().simulator.setFaults({ route: 'GET /jobs', latencyMs: 500 });
     const busy = await connection(url);
     busy.socket.write(postQuery(url));
-    await eventually(() => ((stack!.simulator.stats()['GET /jobs'] ?? 0) >= 1 ? true : undefined), 10_000, 'the call');
+    await eventually(() => ((stack().simulator.stats()['GET /jobs'] ?? 0) >= 1 ? true : undefined), 10_000, 'the call');
 
-    const closing = stack.server!.close();
+    const closing = stack().server!.close();
     const [answer] = await answered(busy, 1);
     expect(answer!.status).toBe(200);
     expect(answer!.headers.connection).toBe('close');

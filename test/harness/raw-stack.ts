@@ -12,6 +12,8 @@ export interface RawStack {
   start(env: Record<string, string>): Promise<string>;
   /** Records a socket to destroy after the test. */
   track<T extends RawSocket>(raw: T): T;
+  /** The stack `start` started (its server, its simulator), for a test that stops it itself. */
+  stack(): Stack;
   /** The value of a labelled counter (or of an unlabelled gauge when `label` is omitted). */
   metric(name: string, label?: Record<string, string>): Promise<number>;
 }
@@ -32,6 +34,10 @@ export function useRawStack(): RawStack {
       metrics = createGatewayMetrics({ processMetrics: false });
       stack = await startStack({ http: true, env, gateway: { metrics } });
       return stack.server!.url;
+    },
+    stack() {
+      if (!stack) throw new Error('useRawStack: start() the stack first');
+      return stack;
     },
     track(raw) {
       opened.push(raw);
