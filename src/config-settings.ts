@@ -150,6 +150,8 @@ function liveOf(e: Env) {
     redisHeartbeatMs: e.REDIS_HEARTBEAT_MS,
     /** Signs the messages exchanged through Redis (config.ts requires it with `redisUrl`). */
     redisMessageSecret: e.REDIS_MESSAGE_SECRET ?? null,
+    /** Also accepted on messages from other instances, never signed with (a rotation under way). */
+    redisMessageSecretAccepted: e.REDIS_MESSAGE_SECRET_ACCEPTED ?? null,
     polling: {
       runningMs: e.POLL_INTERVAL_RUNNING_MS,
       queuedMs: e.POLL_INTERVAL_QUEUED_MS,

@@ -237,6 +237,13 @@ export const settingVariables = z.object({
       "anyone reading it can check a guessed token against the rate limit's keys: set it in production.",
     'unset (a warning with `REDIS_URL`)',
   ),
+  REDIS_MESSAGE_SECRET_ACCEPTED: about(
+    z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+    'With `REDIS_MESSAGE_SECRET`: one more secret that messages from other instances may be signed with, ' +
+      'checked but never used to sign: how the secret is rotated without dropping messages between ' +
+      'instances (docs/operations.md, "Rotating REDIS_MESSAGE_SECRET").',
+    'unset',
+  ),
   REDIS_HEARTBEAT_MS: about(
     milliseconds(30).default(DEFAULT_INTERVALS.heartbeatMs),
     "With `REDIS_URL`: lifetime of each instance's heartbeat in Redis, in milliseconds. An instance " +

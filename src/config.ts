@@ -24,6 +24,12 @@ export const settingsSchema = settingVariables
       whole(
         'GATEWAY_SINGLE_TENANT=true needs NSCALE_API_URL or TOGETHER_API_URL (the embedded simulators always serve their demo tenant)',
       );
+    if (e.REDIS_MESSAGE_SECRET_ACCEPTED && !e.REDIS_MESSAGE_SECRET)
+      whole('REDIS_MESSAGE_SECRET_ACCEPTED needs REDIS_MESSAGE_SECRET (the secret this instance signs with)');
+    if (e.REDIS_MESSAGE_SECRET_ACCEPTED && e.REDIS_MESSAGE_SECRET_ACCEPTED === e.REDIS_MESSAGE_SECRET)
+      whole(
+        'REDIS_MESSAGE_SECRET_ACCEPTED is REDIS_MESSAGE_SECRET: set it to the other secret of a rotation, or unset it',
+      );
     if (e.RESPONSE_CACHE_ENABLED && e.RESPONSE_CACHE_STORE === 'redis' && !e.REDIS_URL)
       whole('RESPONSE_CACHE_STORE=redis needs REDIS_URL');
   })

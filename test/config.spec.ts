@@ -47,6 +47,14 @@ describe('loadConfig', () => {
       { GATEWAY_SINGLE_TENANT: 'true', NSCALE_API_URL: 'http://x/api/v1' },
       'GATEWAY_SINGLE_TENANT=true needs NSCALE_API_TOKEN and NSCALE_ORGANIZATION_ID',
     ],
+    [
+      { REDIS_MESSAGE_SECRET_ACCEPTED: 'the old secret of a rotation' },
+      'REDIS_MESSAGE_SECRET_ACCEPTED needs REDIS_MESSAGE_SECRET',
+    ],
+    [
+      { REDIS_MESSAGE_SECRET: 'one secret, both sides', REDIS_MESSAGE_SECRET_ACCEPTED: 'one secret, both sides' },
+      'REDIS_MESSAGE_SECRET_ACCEPTED is REDIS_MESSAGE_SECRET',
+    ],
     [{ POLL_INTERVAL_RUNNING_MS: '0' }, 'POLL_INTERVAL_RUNNING_MS="0"'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL="loud"'],
     [{ LOG_WRITES: 'buffered' }, 'LOG_WRITES="buffered"'],

@@ -160,6 +160,7 @@ function redisTransport(o: ResolvedOptions, connections: RedisConnections): Tran
     clock: o.clock,
     logger: o.logger,
     messageSecret: o.messageSecret,
+    acceptedMessageSecret: o.acceptedMessageSecret,
   });
 }
 

@@ -85,6 +85,8 @@ export interface LiveUpdatesOptions {
    * signed with another secret is dropped and logged (snapshot-codec.ts). @default null: unsigned
    */
   messageSecret?: string | null;
+  /** With `messageSecret`: one more secret that messages may be signed with, checked but never signed with (a rotation). @default null */
+  acceptedMessageSecret?: string | null;
   /** Prefix of every Redis key and channel; lets tests and deployments share a server. @default 'ftgw:live:' */
   keyPrefix?: string;
   /** Names this instance in lease values and logs. @default a random UUID */
@@ -166,6 +168,7 @@ export interface ResolvedOptions extends z.output<typeof restSchema> {
   clock: Clock;
   logger: LiveUpdatesLogger;
   messageSecret: string | null;
+  acceptedMessageSecret: string | null;
 }
 
 const silent: LiveUpdatesLogger = { debug() {}, warn() {}, error() {} };
@@ -193,6 +196,7 @@ export function resolveOptions(options: LiveUpdatesOptions): ResolvedOptions {
     clock: options.clock ?? systemClock,
     logger: options.logger ?? silent,
     messageSecret: options.messageSecret ?? null,
+    acceptedMessageSecret: options.acceptedMessageSecret ?? null,
   };
 }
 

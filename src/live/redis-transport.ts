@@ -59,13 +59,15 @@ export interface RedisTransportOptions {
   logger: LiveUpdatesLogger;
   /** Signs every message and last state, and drops those not signed with it (snapshot-codec.ts); null: unsigned. */
   messageSecret: string | null;
+  /** Also accepted on what others sign, never signed with (a rotation under way). */
+  acceptedMessageSecret?: string | null;
 }
 
 export function createRedisTransport(opts: RedisTransportOptions): Transport {
   const { publisher, keyPrefix, logger } = opts;
   const stateTtlMs = opts.leaseMs * 6;
   const leases = new WeakMap<Lease, RedisLease>();
-  const codec = snapshotCodec(opts.messageSecret);
+  const codec = snapshotCodec(opts.messageSecret, opts.acceptedMessageSecret ?? null);
   const channels = createRedisChannels({
     codec,
     subscriber: opts.subscriber,

@@ -8,6 +8,9 @@
  * hand any subscriber a forged job state. Each message is `hmac1:<HMAC-SHA-256>:<json>`, the MAC
  * taken over the topic's channel name and the JSON, so that a genuine message replayed on another
  * topic (another tenant's job) fails too. A message unsigned or signed with another secret is refused.
+ *
+ * During a rotation an instance also accepts one more secret (`accepted`), which it never signs with:
+ * instances that sign with the old secret and those that sign with the new one keep hearing each other.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { JobSnapshot } from './snapshot.js';
@@ -21,11 +24,14 @@ export interface SnapshotCodec {
 
 const SIGNED = /^hmac1:([A-Za-z0-9_-]{43}):/;
 
-/** Signs and checks messages with `secret`; null: plain JSON, neither signed nor checked. */
-export function snapshotCodec(secret: string | null): SnapshotCodec {
+/** Signs and checks messages with `secret` (and checks with `accepted` too); null: plain JSON, neither signed nor checked. */
+export function snapshotCodec(secret: string | null, accepted: string | null = null): SnapshotCodec {
   if (secret === null) return { encode: encodeSnapshots, decode: decodeSnapshots };
-  const mac = (scope: string, json: string) =>
-    createHmac('sha256', secret).update(scope).update('\n').update(json).digest();
+  const macWith = (key: string, scope: string, json: string) =>
+    createHmac('sha256', key).update(scope).update('\n').update(json).digest();
+  const mac = (scope: string, json: string) => macWith(secret, scope, json);
+  const matches = (given: Buffer, expected: Buffer) =>
+    given.length === expected.length && timingSafeEqual(given, expected);
   return {
     encode(snapshots, scope) {
       const json = encodeSnapshots(snapshots);
@@ -36,8 +42,8 @@ export function snapshotCodec(secret: string | null): SnapshotCodec {
       if (!signed) throw new TypeError('snapshot message: unsigned (REDIS_MESSAGE_SECRET is set)');
       const json = text.slice(signed[0].length);
       const given = Buffer.from(signed[1]!, 'base64url');
-      const expected = mac(scope, json);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      const signedByUs = matches(given, mac(scope, json));
+      if (!signedByUs && (accepted === null || !matches(given, macWith(accepted, scope, json)))) {
         throw new TypeError('snapshot message: bad signature (another secret, or another topic)');
       }
       return decodeSnapshots(json);

@@ -25,7 +25,7 @@ export interface LiveUpdatesParts {
 }
 
 export function configuredLiveUpdates(
-  settings: Pick<Settings, 'polling' | 'redisHeartbeatMs' | 'redisMessageSecret'>,
+  settings: Pick<Settings, 'polling' | 'redisHeartbeatMs' | 'redisMessageSecret' | 'redisMessageSecretAccepted'>,
   { client, logger, observer, tracer, redis, onChange, overrides = {} }: LiveUpdatesParts,
 ): LiveUpdates {
   const shared = overrides.redis ?? redis;
@@ -39,6 +39,7 @@ export function configuredLiveUpdates(
     client,
     logger,
     messageSecret: settings.redisMessageSecret,
+    acceptedMessageSecret: settings.redisMessageSecretAccepted,
     ...(observer ? { observer } : {}),
     ...(tracer ? { tracer } : {}),
     ...(onChange ? { onChange } : {}),

@@ -27,7 +27,10 @@ afterEach(async () => {
   await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
 });
 
-function instance(name: string) {
+function instance(
+  name: string,
+  secrets: { messageSecret: string; acceptedMessageSecret?: string } = { messageSecret: SECRET },
+) {
   const publisher = new Redis(REDIS_URL);
   const subscriber = new Redis(REDIS_URL);
   connections.push(publisher, subscriber);
@@ -35,7 +38,7 @@ function instance(name: string) {
     redis: { publisher, subscriber },
     keyPrefix,
     instanceId: name,
-    messageSecret: SECRET,
+    ...secrets,
     intervals: { runningMs: 20, queuedMs: 20, listMs: 20, maxBackoffMs: 80, leaseMs: 2_000 },
   });
 }
@@ -55,6 +58,20 @@ describe('the snapshot codec', () => {
     expect(() => codec.decode(encodeSnapshots([snapshot]), 'events:{job:a:j1}')).toThrow(/unsigned/);
     const foreign = snapshotCodec('another secret, not ours').encode([snapshot], 'events:{job:a:j1}');
     expect(() => codec.decode(foreign, 'events:{job:a:j1}')).toThrow(/bad signature/);
+  });
+
+  it('during a rotation, also reads what the other secret signed, and signs with its own only', () => {
+    const NEW = 'the new secret of the rotation';
+    const old = snapshotCodec(SECRET, NEW);
+    const fresh = snapshotCodec(NEW, SECRET);
+    const topic = 'events:{job:a:j1}';
+    expect(fresh.decode(old.encode([snapshot], topic), topic)).toEqual([snapshot]);
+    expect(old.decode(fresh.encode([snapshot], topic), topic)).toEqual([snapshot]);
+    // Signed with its own secret: an instance that has only the new one refuses the old side's messages.
+    expect(() => snapshotCodec(NEW).decode(old.encode([snapshot], topic), topic)).toThrow(/bad signature/);
+    const third = snapshotCodec('a third secret, in neither').encode([snapshot], topic);
+    expect(() => old.decode(third, topic)).toThrow(/bad signature/);
+    expect(() => fresh.decode(old.encode([snapshot], 'events:{job:b:j1}'), topic)).toThrow(/bad signature/);
   });
 });
 
@@ -88,5 +105,22 @@ describe.skipIf(!REDIS)(`forged messages on a job's channel${REDIS_SKIP_REASON}`
     await until(() => onB.events.at(-1)?.job.status === 'completed', 'the real completion on b');
     expect(onB.events.filter((e) => e.version.startsWith('forged'))).toEqual([]);
     expect(onB.events.map((e) => (e.job as { name?: string }).name)).not.toContain('FORGED');
+  });
+});
+
+describe.skipIf(!REDIS)(`rotating REDIS_MESSAGE_SECRET${REDIS_SKIP_REASON}`, () => {
+  it('keeps instances on either side of the rotation hearing each other', async () => {
+    const NEW = 'the new secret of the rotation';
+    const before = instance('before', { messageSecret: SECRET, acceptedMessageSecret: NEW });
+    const after = instance('after', { messageSecret: NEW, acceptedMessageSecret: SECRET });
+    const job = await stack.createJob();
+    stack.at(job, 0.4);
+    const onBefore = read(before.watchJob(DEMO, job.id));
+    await until(() => onBefore.events.length === 1, 'the poller on the instance before the rotation');
+    const onAfter = read(after.watchJob(DEMO, job.id));
+    await until(() => onAfter.events.length === 1, 'the instance after the rotation listening');
+    stack.at(job, 1.5);
+    await until(() => onAfter.events.at(-1)?.job.status === 'completed', 'the completion, signed with the old secret');
+    expect(onAfter.events.at(-1)!.version).toBe(onBefore.events.at(-1)!.version);
   });
 });
