@@ -9,6 +9,7 @@ import { ApiError, request, subscribe, type LiveState } from './api';
 import { formatTime, statusLabel } from './format';
 import type { JobDetailSubscription } from './gql/graphql';
 import { HuggingFaceExportForm } from './hugging-face-export-form';
+import { JobHistoryCard } from './job-history';
 import { ReconnectButton, useLiveState } from './live-status';
 import { LossChart } from './loss-chart';
 import { CancelJob, JobDetail as JobDetailDocument } from './operations';
@@ -144,6 +145,14 @@ export function JobPage({ id, capabilities }: { id: string; capabilities: Capabi
         <JobDetails job={job} />
         <JobHyperparameters hyperparameters={job.hyperparameters} />
       </div>
+      {capabilities?.events || capabilities?.checkpoints ? (
+        <JobHistoryCard
+          id={job.id}
+          status={job.status}
+          active={!final}
+          wanted={{ events: capabilities.events, checkpoints: capabilities.checkpoints }}
+        />
+      ) : null}
       {/* Exporting an ended job (exportJobToHuggingFace) is Nscale's: Together, whose capability says it
           exports, does so only as the job is created. */}
       {job.status === 'COMPLETED' && job.provider === 'NSCALE' && capabilities?.huggingFaceExport !== false ? (

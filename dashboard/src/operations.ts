@@ -29,6 +29,8 @@ export const Providers = graphql(`
         datasets
         huggingFaceExport
         cancel
+        events
+        checkpoints
       }
     }
   }
@@ -140,6 +142,34 @@ export const JobDetail = graphql(`
           trainingLoss
           validationLoss
         }
+      }
+    }
+  }
+`);
+
+/**
+ * A job's event log and saved checkpoints, on a provider that keeps them (Together): asked by the job
+ * page apart from its subscription, as it opens, when the job's status changes and every half minute
+ * while it runs, since each is an upstream call of its own that a change of the loss does not need.
+ */
+export const JobHistory = graphql(`
+  query JobHistory($id: ID!, $events: Boolean!, $checkpoints: Boolean!) {
+    job(id: $id) {
+      id
+      events @include(if: $events) {
+        createdAt
+        type
+        level
+        message
+        step
+      }
+      checkpoints @include(if: $checkpoints) {
+        id
+        label
+        step
+        final
+        createdAt
+        downloadUrl
       }
     }
   }

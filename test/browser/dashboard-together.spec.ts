@@ -6,6 +6,8 @@
  * download link shows and downloads the adapter in the browser (the gateway's own link: Together's
  * answers only to the key). Counted from both simulators: everything reached Together, nothing Nscale.
  * A job that trained every weight (full training) offers the model, not an adapter, to download.
+ * A job's saved checkpoints, each with its download, and its event log are on its page, read apart
+ * from its subscription (an upstream call each, made again only when its status changes).
  */
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
@@ -119,6 +121,49 @@ describe.skipIf(!CHROMIUM)(`dashboard on Together in Chromium${SKIP_REASON}`, ()
     // A page's socket closing (the test before's, or the Nscale one the provider switch closes) may make
     // Chromium warn that a message met it closing: harmless, the subscription had ended (a leftover).
     // Anything else fails.
+    const closing = /^console: WebSocket is already in CLOSING or CLOSED state/;
+    expect(blocked.slice(before).filter((b) => !closing.test(b))).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it("lists the job's checkpoints, each downloadable, and its event log, read again only as its status changes", async () => {
+    const job = await createTogetherJob(stack.gateway, TOGETHER_HEADERS, 'with-checkpoints', {
+      nEpochs: 2,
+      batchSize: 8,
+      nCheckpoints: 3,
+    });
+    const before = blocked.length;
+    const page = await open('/dashboard/#/jobs');
+    await page.getByLabel('Provider').selectOption('together');
+    stack.togetherSimulator!.resetStats(); // the job pages of the tests before read theirs
+    await page.goto(`${stack.server!.url}/dashboard/#/jobs/${encodeURIComponent(job.id)}`);
+    await page.getByTestId('job-status').filter({ hasText: 'Completed' }).waitFor({ timeout: 40_000 });
+    const checkpoints = page.getByRole('table', { name: 'Checkpoints' });
+    // Two intermediate checkpoints and the final model (the simulator counts it among the three).
+    await checkpoints.getByRole('row').nth(3).waitFor({ timeout: 10_000 });
+    const rows = await checkpoints.getByRole('row').allTextContents();
+    expect(rows).toHaveLength(4); // with the header
+    expect(rows[1]).toMatch(/^Final model/);
+    const links = checkpoints.getByRole('link', { name: 'Download (.tar.gz)' });
+    expect(await links.count()).toBe(3);
+    for (const href of await links.evaluateAll((as) => as.map((a) => a.getAttribute('href'))))
+      expect(href).toMatch(new RegExp(`^${stack.server!.url}/downloads/[\\w-]{43}$`));
+    const events = page.getByRole('list', { name: 'Events' }).getByRole('listitem');
+    expect(await events.count()).toBeGreaterThan(1);
+
+    // Read once per status the page saw (queued, running, completed: at most one more for a status
+    // passed between two events), not at every new loss point.
+    const reads = togetherCalls();
+    expect(reads['GET /fine-tunes/{id}/checkpoints']).toBeGreaterThanOrEqual(1);
+    expect(reads['GET /fine-tunes/{id}/checkpoints']).toBeLessThanOrEqual(4);
+    expect(reads['GET /fine-tunes/{id}/events']).toBeLessThanOrEqual(4);
+
+    // Refresh asks the gateway again (which answers a completed job's from its response cache).
+    const [asked] = await Promise.all([
+      page.waitForRequest((r) => r.url().endsWith('/graphql') && (r.postData() ?? '').includes('query JobHistory')),
+      page.getByRole('button', { name: 'Refresh' }).click(),
+    ]);
+    expect((await asked.response())?.status()).toBe(200);
     const closing = /^console: WebSocket is already in CLOSING or CLOSED state/;
     expect(blocked.slice(before).filter((b) => !closing.test(b))).toEqual([]);
     await page.close();
