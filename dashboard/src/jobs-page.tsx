@@ -17,19 +17,25 @@ const PAGE_SIZE = 20;
 
 /**
  * The status filter of the URL (`#/jobs?status=FAILED`, any case), or null for all jobs; `unknown` is
- * what the URL held that is no status: the list then shows all jobs, and says so.
+ * what the URL held that is no status of the provider's jobs (`statuses`): the list then shows all
+ * jobs, and says so.
  */
-function filterOf(param: string | null): { status: JobStatus | ''; unknown: string | null } {
+function filterOf(
+  param: string | null,
+  statuses: readonly JobStatus[],
+): { status: JobStatus | ''; unknown: string | null } {
   if (param === null || param === '') return { status: '', unknown: null };
-  const status = STATUSES.find((s) => s === param.toUpperCase());
+  const status = statuses.find((s) => s === param.toUpperCase());
   return status ? { status, unknown: null } : { status: '', unknown: param };
 }
 
 /** The list's URL for a filter: a new history entry, so that Back returns to the filter before. */
 const hashOf = (status: JobStatus | '') => (status ? `#/jobs?status=${status}` : '#/jobs');
 
-export function JobsPage({ status: param }: { status: string | null }) {
-  const { status, unknown } = filterOf(param);
+/** `statuses`: those the provider's jobs can have (`ProviderInfo.jobStatuses`), every one until it is known. */
+export function JobsPage(props: { status: string | null; statuses: readonly JobStatus[] | null }) {
+  const statuses = props.statuses ?? STATUSES;
+  const { status, unknown } = filterOf(props.status, statuses);
   return (
     <section aria-labelledby="jobs-title">
       <div class="heading">
@@ -42,7 +48,7 @@ export function JobsPage({ status: param }: { status: string | null }) {
         Status
         <select value={status} onChange={(e) => (location.hash = hashOf(e.currentTarget.value as JobStatus | ''))}>
           <option value="">All</option>
-          {STATUSES.map((s) => (
+          {statuses.map((s) => (
             <option key={s} value={s}>
               {statusLabel(s)}
             </option>
@@ -51,7 +57,11 @@ export function JobsPage({ status: param }: { status: string | null }) {
       </label>
       {unknown !== null ? (
         <p class="notice" role="alert" data-testid="unknown-status">
-          The link asks for status “<bdi>{unknown}</bdi>”, which is not a job status: all jobs are shown.
+          The link asks for status “<bdi>{unknown}</bdi>”, which{' '}
+          {STATUSES.some((s) => s === unknown.toUpperCase())
+            ? 'jobs on this provider never have'
+            : 'is not a job status'}
+          : all jobs are shown.
         </p>
       ) : null}
       {/* Keyed by the status: a new filter starts from an empty list, on its own subscription. */}

@@ -164,7 +164,7 @@ function RoutePage(props: {
   const capabilities = current?.capabilities ?? null;
   switch (route.page) {
     case 'jobs':
-      return <JobsPage status={route.status} />;
+      return <JobsPage status={route.status} statuses={current?.jobStatuses ?? null} />;
     case 'job': {
       const named = providerOfId(route.id);
       if (!named || (current && nameOf(current) === named))

@@ -32,6 +32,7 @@ export const Providers = graphql(`
         events
         checkpoints
       }
+      jobStatuses
     }
   }
 `);

@@ -15,7 +15,7 @@ import {
   togetherHyperparameterLimits,
   type HyperparameterLimits,
 } from '../contract/hyperparameter-limits.js';
-import type { UpstreamFile } from '../upstream/schemas.js';
+import type { JobStatus, UpstreamFile } from '../upstream/schemas.js';
 import type { CallCredentials, CallOptions } from '../upstream/types.js';
 import type { TogetherModelLimits } from '../upstream/together/wire-files.js';
 import type { ProviderName } from './provider-name.js';
@@ -94,6 +94,8 @@ export interface ProviderUpload {
 export interface FineTuningProvider {
   readonly name: ProviderName;
   readonly capabilities: ProviderCapabilities;
+  /** The statuses its jobs can have (`ProviderInfo.jobStatuses`), in `JobStatus`'s order. */
+  readonly jobStatuses: readonly JobStatus[];
   listBaseModels(creds: CallCredentials, opts?: CallOptions): Promise<ProviderBaseModel[]>;
   uploadFile(creds: CallCredentials, upload: ProviderUpload, opts?: CallOptions): Promise<ProviderFile>;
   /** `id` is the upstream's own id (provider-ids.ts `upstreamId`). */

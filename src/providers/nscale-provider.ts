@@ -2,6 +2,7 @@
  * Nscale behind the provider seam (fine-tuning-provider.ts), over the Nscale client. Its ids and
  * shapes are today's, unchanged: a client that never names a provider sees exactly what it saw.
  */
+import { jobStatusSchema } from '../upstream/schemas.js';
 import type { CallCredentials, Credentials, UpstreamClient } from '../upstream/types.js';
 import type { FineTuningProvider, ProviderCapabilities } from './fine-tuning-provider.js';
 
@@ -22,6 +23,7 @@ export function nscaleProvider(client: UpstreamClient): FineTuningProvider {
   return {
     name: 'nscale',
     capabilities: NSCALE_CAPABILITIES,
+    jobStatuses: jobStatusSchema.options,
     listBaseModels: async (creds, opts) =>
       (await client.listBaseModels(nscaleCredentials(creds), opts)).map((m) => ({ provider: 'nscale', ...m })),
     uploadFile: async (creds, { filename, body, contentType }, opts) => ({

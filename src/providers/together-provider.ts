@@ -2,6 +2,7 @@
  * Together AI behind the provider seam (fine-tuning-provider.ts), over the gateway's Together client.
  * Together's credentials are its API key alone; what its catalogue does not say is null.
  */
+import { TOGETHER_GATEWAY_STATUSES } from '../upstream/together/job-status.js';
 import type { TogetherClient } from '../upstream/together/together-client-types.js';
 import type { TogetherFile } from '../upstream/together/wire-files.js';
 import type { FineTuningProvider, ProviderCapabilities, ProviderFile } from './fine-tuning-provider.js';
@@ -27,6 +28,7 @@ export function togetherProvider(together: TogetherClient): FineTuningProvider {
   return {
     name: 'together',
     capabilities: TOGETHER_CAPABILITIES,
+    jobStatuses: TOGETHER_GATEWAY_STATUSES,
     listBaseModels: async (creds, opts) =>
       (await client.listBaseModels({ token: creds.token }, opts)).map((m) => ({
         provider: 'together',

@@ -4,7 +4,9 @@
  */
 import type { ProviderCapabilities } from '../providers/fine-tuning-provider.js';
 import { PROVIDER_NAMES, type ProviderName } from '../providers/provider-name.js';
+import type { JobStatus } from '../upstream/schemas.js';
 import { builder } from './builder.js';
+import { JobStatusEnum } from './job.js';
 
 const PROVIDER_TEXT: Record<ProviderName, string> = {
   nscale: 'Nscale: send `X-Provider: nscale` (the default when enabled), a service token and an organization id.',
@@ -47,6 +49,7 @@ interface ProviderShape {
   name: ProviderName;
   isDefault: boolean;
   capabilities: ProviderCapabilities;
+  jobStatuses: readonly JobStatus[];
 }
 
 const CapabilitiesRef = builder.objectRef<ProviderCapabilities>('ProviderCapabilities').implement({
@@ -67,6 +70,13 @@ const ProviderInfoRef = builder.objectRef<ProviderShape>('ProviderInfo').impleme
     name: t.field({ type: ProviderEnum, description: 'The provider.', resolve: (p) => p.name }),
     isDefault: t.exposeBoolean('isDefault', { description: 'Whether requests that name no provider run on it.' }),
     capabilities: t.field({ type: CapabilitiesRef, description: 'What it can do.', resolve: (p) => p.capabilities }),
+    jobStatuses: t.field({
+      type: [JobStatusEnum],
+      description:
+        "The statuses its jobs can have, in `JobStatus`'s order (Together: every one but STARTING): " +
+        'the choices of a status filter (`jobs(status:)`, `jobsUpdated(status:)`).',
+      resolve: (p) => [...p.jobStatuses],
+    }),
   }),
 });
 
@@ -79,6 +89,7 @@ builder.queryFields((t) => ({
         name: p.api.name,
         isDefault: i === 0,
         capabilities: p.api.capabilities,
+        jobStatuses: p.api.jobStatuses,
       })),
   }),
 }));

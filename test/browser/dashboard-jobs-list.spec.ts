@@ -156,4 +156,22 @@ describe.skipIf(!CHROMIUM)(`the jobs list in Chromium${SKIP_REASON}`, () => {
     expect(blocked).toEqual([]);
     await page.close();
   });
+
+  it("offers only the statuses the provider's jobs can have: no Starting on Together", async () => {
+    const page = await open('/dashboard/#/jobs');
+    const options = () => page.getByLabel('Status').locator('option').allTextContents();
+    await page.getByRole('status').filter({ hasText: /live/ }).waitFor();
+    expect(await options()).toEqual(['All', 'Queued', 'Starting', 'Running', 'Completed', 'Failed', 'Cancelled']);
+    await page.getByLabel('Provider').selectOption('together');
+    await expect.poll(options).toEqual(['All', 'Queued', 'Running', 'Completed', 'Failed', 'Cancelled']);
+    // A link that filters on a status Together's jobs never have shows them all, saying why.
+    await page.evaluate(() => (location.hash = '#/jobs?status=STARTING'));
+    expect(await page.getByTestId('unknown-status').innerText()).toBe(
+      'The link asks for status “STARTING”, which jobs on this provider never have: all jobs are shown.',
+    );
+    expect(await page.getByLabel('Status').inputValue()).toBe('');
+    const closing = /^console: WebSocket is already in CLOSING or CLOSED state/;
+    expect(blocked.filter((b) => !closing.test(b))).toEqual([]);
+    await page.close();
+  });
 });

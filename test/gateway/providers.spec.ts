@@ -53,6 +53,14 @@ describe('providers', () => {
     ]);
   });
 
+  it("lists the statuses each provider's jobs can have: a status filter's choices (Together has no STARTING)", async () => {
+    const { data } = await gql('{ providers { name jobStatuses } }', {});
+    expect(data?.providers).toEqual([
+      { name: 'NSCALE', jobStatuses: ['QUEUED', 'STARTING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] },
+      { name: 'TOGETHER', jobStatuses: ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] },
+    ]);
+  });
+
   it('puts a request on Together with X-Provider: together, and never calls Nscale for it', async () => {
     const { data, errors } = await gql(MODELS, TOGETHER);
     expect(errors).toBeUndefined();

@@ -62,6 +62,12 @@ export function gatewayStatusesOf(status: TogetherStatus): JobStatus[] {
   return [...new Set([gatewayStatus(status, false), gatewayStatus(status, true)])];
 }
 
+/** The gateway statuses a Together job can have, in the order of `JobStatus` (every one but STARTING). */
+export const TOGETHER_GATEWAY_STATUSES: readonly JobStatus[] = (() => {
+  const given = new Set(TOGETHER_STATUSES.flatMap(gatewayStatusesOf));
+  return (['queued', 'starting', 'running', 'completed', 'failed', 'cancelled'] as const).filter((s) => given.has(s));
+})();
+
 /** What a job's events say of its training: the SDK's `FinetuneEvent` fields read here. */
 interface StartSign {
   type: string;
