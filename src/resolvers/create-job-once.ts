@@ -40,7 +40,12 @@ export interface CreationKeys {
   /** Past this, a creation still recorded as under way lost its answer (its instance stopped): the upstream deadline and a margin. */
   staleAfterMs: number;
   now(): number;
+  /** Told when how a creation ended could not be recorded, even after the retries (the gateway logs it). */
+  unrecorded(record: CreationKey, outcome: CreationOutcome, error: unknown): void;
 }
+
+/** The waits before the second and third tries of recording how a creation ended (a database blip). */
+const RECORD_RETRIES_MS = [250, 1_000];
 
 /** The job of `creation`, created once per caller and `key` (see the header); created plainly without a key. */
 export async function createJobOnce(
@@ -87,9 +92,7 @@ async function createClaimed(
     ...(call.deadlineMs === undefined ? {} : { deadlineMs: call.deadlineMs }),
     ...(call.reached === undefined ? {} : { reached: call.reached }),
   };
-  const finish = (outcome: CreationOutcome) =>
-    // A record left `creating` counts as lost after `staleAfterMs`: the caller still gets its answer now.
-    keys.store.finishCreationKey(record, outcome, new Date(keys.now())).catch(() => undefined);
+  const finish = (outcome: CreationOutcome) => recordOutcome(keys, record, outcome);
   let job: JobShape;
   try {
     job = await creation.create(unabortable);
@@ -99,6 +102,32 @@ async function createClaimed(
   }
   await finish({ kind: 'created', jobId: upstreamJobId(job) });
   return job;
+}
+
+/**
+ * Records how a creation ended; a failed write is tried again in the background (the caller gets its
+ * answer at once, and a retry of its key waits while the record says `creating`). Never recorded, the
+ * key reads as lost after `staleAfterMs` (UPSTREAM_OUTCOME_UNKNOWN), so the gateway is told, with the job.
+ */
+async function recordOutcome(keys: CreationKeys, record: CreationKey, outcome: CreationOutcome): Promise<void> {
+  const write = () => keys.store.finishCreationKey(record, outcome, new Date(keys.now()));
+  try {
+    await write();
+  } catch (first) {
+    const retry = async () => {
+      let last = first;
+      for (const waitMs of RECORD_RETRIES_MS) {
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        try {
+          return await write();
+        } catch (error) {
+          last = error;
+        }
+      }
+      keys.unrecorded(record, outcome, last);
+    };
+    void retry();
+  }
 }
 
 /** Whether a failed creation may have made the job: its answer lost, or unreadable; anything but a coded refusal. */

@@ -123,7 +123,7 @@ export async function buildBackends(settings: Settings, deps: GatewayDeps, logge
     if (webhooks) stops.push(() => webhooks.close());
     services.webhooks = webhooks?.services ?? null;
     services.downloads = buildDownloadLinks(settings, webhooks?.store ?? null, logger);
-    services.creationKeys = buildCreationKeys(settings, webhooks?.store ?? null, services.now);
+    services.creationKeys = buildCreationKeys(settings, webhooks?.store ?? null, services.now, logger);
     return {
       simulator,
       togetherSimulator: together?.simulator ?? null,

@@ -5,6 +5,7 @@
  * scoped as the response cache scopes it (cache-identity.ts: a hash of provider, account and token),
  * so that two callers' keys never meet and no token is stored.
  */
+import type { Logger } from 'pino';
 import type { Settings } from '../config.js';
 import type { CreationKeys } from '../resolvers/create-job-once.js';
 import { withStoreUnavailable } from '../webhooks/store-unavailable.js';
@@ -18,12 +19,25 @@ export function buildCreationKeys(
   settings: Pick<Settings, 'upstreamDeadlineMs'>,
   store: WebhookStore | null,
   now: () => number,
+  logger: Logger,
 ): CreationKeys | null {
   if (!store) return null;
+  const staleAfterMs = settings.upstreamDeadlineMs + STALE_MARGIN_MS;
   return {
     store: withStoreUnavailable(store),
     scopeOf: (provider, credentials) => cacheIdentity(provider, credentials).session,
-    staleAfterMs: settings.upstreamDeadlineMs + STALE_MARGIN_MS,
+    staleAfterMs,
     now,
+    unrecorded: (record, outcome, error) =>
+      logger.error(
+        {
+          err: error,
+          provider: record.provider,
+          outcome: outcome.kind,
+          ...(outcome.kind === 'created' ? { jobId: outcome.jobId } : {}),
+        },
+        `createJob: how a keyed creation ended could not be recorded in the database; a retry with its ` +
+          `idempotencyKey answers UPSTREAM_OUTCOME_UNKNOWN once ${Math.round(staleAfterMs / 1000)} s have passed`,
+      ),
   };
 }
