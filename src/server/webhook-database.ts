@@ -104,8 +104,8 @@ async function openPostgres(url: string, options: WebhookDatabaseOptions): Promi
 
 const outages = new WeakMap<WebhookStore, () => string | null>();
 const AFFECTED =
-  "webhook endpoints and deliveries, and Together's download links, are unavailable until it is back " +
-  '(deliveries wait); queries, mutations and subscriptions are served.';
+  "webhook endpoints and deliveries, Together's download links and createJob with an idempotencyKey are " +
+  'unavailable until it is back (deliveries wait); other queries, mutations and subscriptions are served.';
 
 /**
  * Why the webhook database (PostgreSQL) cannot serve now, as its store's own calls last found it (the delivery

@@ -113,14 +113,14 @@ const CHANGES = new Set<string>([
 function storeUnavailable(how: Unreachable, changes: boolean): GraphQLError {
   const message =
     how === 'not-connected'
-      ? "This gateway's webhook database (DATABASE_URL) cannot be reached: nothing was read or changed. Try again shortly."
+      ? "This gateway's database (DATABASE_URL) cannot be reached: nothing was read or changed. Try again shortly."
       : how === 'cannot-serve'
-        ? "This gateway's webhook database (DATABASE_URL) cannot serve the operation right now " +
+        ? "This gateway's database (DATABASE_URL) cannot serve the operation right now " +
           '(it is out of resources, or read-only): nothing was changed. Try again shortly.'
         : changes
-          ? 'This gateway lost its webhook database (DATABASE_URL) during the operation: ' +
+          ? 'This gateway lost its database (DATABASE_URL) during the operation: ' +
             'the change may or may not have been made. Read it back before trying again.'
-          : 'This gateway lost its webhook database (DATABASE_URL) during the operation. Try again shortly.';
+          : 'This gateway lost its database (DATABASE_URL) during the operation. Try again shortly.';
   return gatewayError('SERVICE_UNAVAILABLE', message);
 }
 

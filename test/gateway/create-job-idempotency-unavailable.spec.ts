@@ -58,7 +58,7 @@ describe.each([
   {
     what: 'the database out of reach',
     options: { webhookStore: unreachableStore, webhookDelivery: false },
-    message: /webhook database \(DATABASE_URL\) cannot be reached: nothing was read or changed/,
+    message: /database \(DATABASE_URL\) cannot be reached: nothing was read or changed/,
   },
   {
     what: 'no database (WEBHOOKS_ENABLED=false)',

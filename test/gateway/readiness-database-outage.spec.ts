@@ -16,8 +16,9 @@ import { startWebhookE2E, type WebhookE2E } from '../webhooks/e2e-stack.js';
 
 const PASSWORD = 'a-password-that-must-not-show';
 const DEGRADED =
-  "The webhook database (DATABASE_URL) cannot be reached: webhook endpoints and deliveries, and Together's " +
-  'download links, are unavailable until it is back (deliveries wait); queries, mutations and subscriptions are served.';
+  "The webhook database (DATABASE_URL) cannot be reached: webhook endpoints and deliveries, Together's download " +
+  'links and createJob with an idempotencyKey are unavailable until it is back (deliveries wait); other queries, ' +
+  'mutations and subscriptions are served.';
 const server = new URL(POSTGRES_URL);
 const relay = tcpRelay({ host: server.hostname, port: Number(server.port || 5432) });
 const lines: Array<Record<string, any>> = [];

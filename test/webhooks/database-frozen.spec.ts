@@ -18,9 +18,9 @@ const LIST = '{ webhookEndpoints { id state } }';
 const CREATE =
   'mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { endpoint { id state } } }';
 const UNAVAILABLE = [
-  "This gateway's webhook database (DATABASE_URL) cannot be reached: nothing was read or changed. Try again shortly.",
-  'This gateway lost its webhook database (DATABASE_URL) during the operation. Try again shortly.',
-  'This gateway lost its webhook database (DATABASE_URL) during the operation: the change may or may not have been made. Read it back before trying again.',
+  "This gateway's database (DATABASE_URL) cannot be reached: nothing was read or changed. Try again shortly.",
+  'This gateway lost its database (DATABASE_URL) during the operation. Try again shortly.',
+  'This gateway lost its database (DATABASE_URL) during the operation: the change may or may not have been made. Read it back before trying again.',
 ];
 /** Generous ceilings on a loaded machine: the bounds are 5 s (a query) and 1.5 s (a scrape's read of the backlog). */
 const API_CEILING_MS = 15_000;

@@ -62,7 +62,7 @@ describe.skipIf(!POSTGRES)(`the webhook database out of reach${POSTGRES_SKIP_REA
     await relay.close();
     clock.at(job, 1.5);
     const NOT_CONNECTED =
-      "This gateway's webhook database (DATABASE_URL) cannot be reached: nothing was read or changed. Try again shortly.";
+      "This gateway's database (DATABASE_URL) cannot be reached: nothing was read or changed. Try again shortly.";
     const unavailable = (answer: Awaited<ReturnType<Stack['gql']>>) => {
       expect(answer.errors).toHaveLength(1);
       expect(answer.errors![0]!.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE' });
@@ -76,9 +76,7 @@ describe.skipIf(!POSTGRES)(`the webhook database out of reach${POSTGRES_SKIP_REA
       async () => {
         const message = unavailable(await stack.gql(LIST, {}, DEMO));
         if (message === NOT_CONNECTED) return true;
-        expect(message).toBe(
-          'This gateway lost its webhook database (DATABASE_URL) during the operation. Try again shortly.',
-        );
+        expect(message).toBe('This gateway lost its database (DATABASE_URL) during the operation. Try again shortly.');
         return undefined;
       },
       10_000,

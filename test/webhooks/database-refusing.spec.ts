@@ -20,7 +20,7 @@ const LIST = '{ webhookEndpoints { id state } }';
 const CREATE =
   'mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { endpoint { id state } } }';
 const NOT_CONNECTED =
-  "This gateway's webhook database (DATABASE_URL) cannot be reached: nothing was read or changed. Try again shortly.";
+  "This gateway's database (DATABASE_URL) cannot be reached: nothing was read or changed. Try again shortly.";
 
 /** An error as pg hands it over: a SQLSTATE and the server's severity. */
 const pgError = (code: string, severity = 'ERROR') => Object.assign(new Error('x'), { code, severity });
@@ -58,7 +58,7 @@ describe('which PostgreSQL errors are an outage of the webhook database', () => 
     expect(refused).toBeInstanceOf(GraphQLError);
     expect(refused.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE' });
     expect(refused.message).toBe(
-      "This gateway's webhook database (DATABASE_URL) cannot serve the operation right now (it is out of resources, or read-only): nothing was changed. Try again shortly.",
+      "This gateway's database (DATABASE_URL) cannot serve the operation right now (it is out of resources, or read-only): nothing was changed. Try again shortly.",
     );
   });
 });
@@ -102,7 +102,7 @@ describe.skipIf(!POSTGRES)(`the webhook database refusing connections (SQLSTATE 
         const [error] = answer.errors!;
         if (error!.message === NOT_CONNECTED) return error;
         expect(error).toMatchObject({
-          message: 'This gateway lost its webhook database (DATABASE_URL) during the operation. Try again shortly.',
+          message: 'This gateway lost its database (DATABASE_URL) during the operation. Try again shortly.',
           extensions: { code: 'SERVICE_UNAVAILABLE' },
         });
         return undefined;

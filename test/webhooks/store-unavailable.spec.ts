@@ -50,7 +50,7 @@ describe('the webhook database out of reach', () => {
 
     const lostRead = (await store.getEndpoint(owner, 'e').catch((error: unknown) => error)) as GraphQLError;
     expect(lostRead.message).toBe(
-      'This gateway lost its webhook database (DATABASE_URL) during the operation. Try again shortly.',
+      'This gateway lost its database (DATABASE_URL) during the operation. Try again shortly.',
     );
     const lostChange = (await store
       .createEndpoint({} as never, 1, new Date())
