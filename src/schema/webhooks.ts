@@ -31,7 +31,9 @@ import { DeliveryConnectionRef } from './webhook-deliveries.js';
 import { WebhookEventEnum } from './webhook-event.js';
 
 const STATE_TEXT: Record<EndpointState, string> = {
-  active: 'Delivering.',
+  active:
+    'Healthy: delivering while `enabled` is true. The state says how deliveries fare, not the switch: an endpoint ' +
+    'switched off (`enabled: false`) keeps its state, and nothing is sent to it.',
   paused:
     'The upstream refused the credentials stored with the endpoint (`stateReason` says how): its ' +
     'jobs are not watched until its owner updates it (any update stores their current credentials).',
