@@ -93,15 +93,31 @@ async function createClaimed(
     ...(call.reached === undefined ? {} : { reached: call.reached }),
   };
   const finish = (outcome: CreationOutcome) => recordOutcome(keys, record, outcome);
-  let job: JobShape;
-  try {
-    job = await creation.create(unabortable);
-  } catch (error) {
-    await finish({ kind: mayHaveCreated(error) ? 'unknown' : 'refused' });
-    throw error;
-  }
-  await finish({ kind: 'created', jobId: upstreamJobId(job) });
-  return job;
+  const creating = (async () => {
+    let job: JobShape;
+    try {
+      job = await creation.create(unabortable);
+    } catch (error) {
+      await finish({ kind: mayHaveCreated(error) ? 'unknown' : 'refused' });
+      throw error;
+    }
+    await finish({ kind: 'created', jobId: upstreamJobId(job) });
+    return job;
+  })();
+  // The request ended meanwhile (its client left, or the gateway shuts down and answers it with the
+  // signal's reason): the creation goes on to record its outcome, and the request is answered now.
+  return call.signal ? untilAborted(creating, call.signal) : creating;
+}
+
+/** `work`'s outcome, or the rejection with `signal`'s reason once it aborts first (`work` left to run). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  work.catch(() => undefined); // its failure is recorded where it is made; nobody may be waiting here
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /**

@@ -83,6 +83,8 @@ export interface Gateway {
   setReady(ready: boolean): void;
   /** Shutdown: ends the upstream calls of queries still running with UPSTREAM_UNAVAILABLE, so that they are answered. */
   abortPendingQueries(): void;
+  /** Shutdown, last: ends the mutations still running with UPSTREAM_OUTCOME_UNKNOWN, so that they are answered. */
+  abortPendingMutations(): void;
   /** The secrets in flight; transports scrub what they send with it (graphql-ws-options.ts). */
   redactor: SecretRedactor;
   /** The gateway's metrics, when on: the transports report their connections to it. */
@@ -171,6 +173,7 @@ export function createGateway(parts: GatewayParts): Gateway {
       ready = value;
     },
     abortPendingQueries: () => drain.abortQueries(),
+    abortPendingMutations: () => drain.abortMutations(),
     admitSocketOperation: createSocketAdmission({
       rateLimit: parts.guards.rateLimit,
       trustedDocuments: parts.guards.trustedDocuments,

@@ -31,13 +31,17 @@ export interface HttpDrain {
   begin(): void;
   /**
    * Resolves once the requests in flight, and those sent meanwhile on connections kept alive, are
-   * answered: by themselves within `drainMs` of `begin()`, or else after `abortQueries()` (the
-   * queries waiting for the upstream answered with a coded error) and `answerMs` more.
+   * answered: by themselves within `drainMs` of `begin()`, or else after `abort.queries()` (the
+   * queries waiting for the upstream answered with a coded error) and `answerMs` more, the mutations
+   * still running ended (`abort.mutations()`) for the last `LAST_ANSWER_MS` of it.
    */
-  answered(answerMs: number, abortQueries: () => void): Promise<void>;
+  answered(answerMs: number, abort: { queries(): void; mutations(): void }): Promise<void>;
   /** Cuts every connection left and stops Node's connection checks; resolves once none is open. */
   end(): Promise<void>;
 }
+
+/** The time a mutation ended at shutdown is given to write its answer, before the connections are cut. */
+const LAST_ANSWER_MS = 500;
 
 export function httpDrain(
   server: Server,
@@ -84,11 +88,14 @@ export function httpDrain(
       NetServer.prototype.close.call(server);
       idle = closeIdleWhenQuiet(Math.min(options.quietMs ?? QUIET_MS, drainMs));
     },
-    async answered(answerMs, abortQueries) {
+    async answered(answerMs, abort) {
       await idle;
       if (await requests.settled(started + drainMs - Date.now())) return;
-      abortQueries();
-      await requests.settled(answerMs);
+      abort.queries();
+      const lastMs = Math.min(LAST_ANSWER_MS, answerMs / 2);
+      if (await requests.settled(answerMs - lastMs)) return;
+      abort.mutations();
+      await requests.settled(lastMs);
     },
     end() {
       server.closeAllConnections();

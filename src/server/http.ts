@@ -140,8 +140,9 @@ export async function startHttpServer(gateway: Gateway, options: HttpServerOptio
         // Likewise SSE: a stream cut without `event: complete` is retried by its client.
         streams.cut();
         // Requests in flight finish by themselves, or the queries among them are answered with a coded
-        // error; only then is whatever remains (a mutation slower than the grace period) cut.
-        await drain.answered(options.answerMs ?? 2_000, () => gateway.abortPendingQueries());
+        // error, and then the mutations (their outcome unknown); only then is whatever remains cut.
+        const abort = { queries: gateway.abortPendingQueries, mutations: gateway.abortPendingMutations };
+        await drain.answered(options.answerMs ?? 2_000, abort);
         const stopped = drain.end();
         await gateway.yoga.dispose();
         await Promise.all([socketsClosed, stopped]);

@@ -1,9 +1,10 @@
 /**
  * At shutdown, queries still waiting for the upstream (sent and slow, or queued behind a full
  * connection pool) are ended with a coded error, so that each client gets an answer within the grace
- * period instead of a cut connection. Only queries: a mutation that may have reached the upstream is
- * left to finish (or to be cut at the end of the grace period), since ending it early could not say
- * whether it happened.
+ * period instead of a cut connection. A mutation that may have reached the upstream is given longer:
+ * it is ended only just before the connections are cut, with UPSTREAM_OUTCOME_UNKNOWN (the change may
+ * or may not have been made), so that its client is told not to send it again blindly rather than
+ * left with a reset it would take for "nothing happened".
  *
  * Each HTTP request's upstream calls run on a signal of their own (`signalFor`), which this aborts
  * for the queries executing when `abortQueries()` is called; the upstream client rejects an aborted
@@ -22,10 +23,13 @@ export interface ShutdownDrain {
   plugin: Plugin;
   /** Ends the upstream calls of every query still executing with UPSTREAM_UNAVAILABLE. */
   abortQueries(): void;
+  /** Ends every mutation still executing with UPSTREAM_OUTCOME_UNKNOWN. */
+  abortMutations(): void;
 }
 
 export function createShutdownDrain(): ShutdownDrain {
   const executing = new Set<AbortController>();
+  const changing = new Set<AbortController>();
   return {
     signalFor(request) {
       // One controller per request, aborted when the client leaves or at shutdown (AbortSignal.any
@@ -45,9 +49,11 @@ export function createShutdownDrain(): ShutdownDrain {
     plugin: {
       onExecute({ args }) {
         const drain = (args.contextValue as { [DRAIN]?: AbortController })[DRAIN];
-        if (!drain || getOperationAST(args.document, args.operationName)?.operation !== 'query') return;
-        executing.add(drain);
-        return { onExecuteDone: () => void executing.delete(drain) };
+        const operation = drain && getOperationAST(args.document, args.operationName)?.operation;
+        const running = operation === 'query' ? executing : operation === 'mutation' ? changing : null;
+        if (!drain || !running) return;
+        running.add(drain);
+        return { onExecuteDone: () => void running.delete(drain) };
       },
     },
     abortQueries() {
@@ -57,6 +63,16 @@ export function createShutdownDrain(): ShutdownDrain {
       );
       for (const drain of executing) drain.abort(reason);
       executing.clear();
+    },
+    abortMutations() {
+      const reason = gatewayError(
+        'UPSTREAM_OUTCOME_UNKNOWN',
+        "The gateway is shutting down and could not wait longer for the provider's answer: this change may " +
+          'or may not have been made. Check before sending it again (createJob sent again with the same ' +
+          'idempotencyKey is safe).',
+      );
+      for (const drain of changing) drain.abort(reason);
+      changing.clear();
     },
   };
 }
