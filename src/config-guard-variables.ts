@@ -41,7 +41,7 @@ export const guardVariables = {
     positiveInt.default(120),
     'Operations (HTTP requests or WebSocket subscribes) one caller may start per window. A token ' +
       'counts as a caller of its own once the upstream has accepted it; until then it also spends its ' +
-      "client address's quota, shared by every such token from there.",
+      "client address's quota, shared by every such token from there (one such token may spend a quarter of it).",
   ),
   RATE_LIMIT_WINDOW_SECONDS: about(positiveInt.default(60), 'Length of the rate-limit window, in seconds.'),
   RATE_LIMIT_AUTH_FAILURES: about(

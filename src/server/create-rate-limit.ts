@@ -9,7 +9,10 @@
  * a fresh quota each), so until the upstream accepts it, it also spends the quota its client address
  * shares with every unproven token from there, and the address's failed authentications (the
  * upstream's 401s, RATE_LIMIT_AUTH_FAILURES per window) stop its unproven tokens before any reaches
- * the upstream. A caller without a token is its address.
+ * the upstream. One unproven token may spend at most a quarter of that quota: a token the upstream
+ * never accepts (sent with another organization's id: 403 after 403) would otherwise take it all,
+ * and no new token from the address (every client, behind a proxy not trusted) could then reach the
+ * upstream to be proven. A caller without a token is its address.
  *
  * The quotas of tokens and of callers without one are in Redis when given a client, so that every
  * instance counts against one quota, under the deployment's prefix (`ftgw:rl:<realm>`) and with each
@@ -71,6 +74,8 @@ export function createRateLimit(options: RateLimitOptions): RateLimit {
     : null;
   const memory = createWindowCounter({ points, windowMs, maxKeys });
   const unproven = createWindowCounter({ points, windowMs, maxKeys });
+  const unprovenShare = Math.max(1, Math.floor(points / 4));
+  const unprovenToken = createWindowCounter({ points: unprovenShare, windowMs, maxKeys });
   const failures = createWindowCounter({ points: authFailures, windowMs, maxKeys });
   const trust = createTokenTrust(maxKeys);
 
@@ -105,6 +110,14 @@ export function createRateLimit(options: RateLimitOptions): RateLimit {
         return refusal(
           failed.msBeforeNext,
           `Too many failed authentications from this address: at most ${authFailures} per ${duration} s (RATE_LIMIT_AUTH_FAILURES).`,
+        );
+      }
+      const own = unprovenToken.consume(token);
+      if (!own.ok) {
+        return refusal(
+          own.msBeforeNext,
+          `Rate limit of this gateway (not the fine-tuning service's): a token the service has not accepted yet ` +
+            `may start at most ${unprovenShare} operations per ${duration} s (a quarter of RATE_LIMIT_POINTS).`,
         );
       }
       const refused = quota(unproven.consume(address)) ?? (await shared(token));

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWindowCounter } from '../../src/server/window-counter.js';
-import { DEMO, headersFor, startStack, type Stack } from '../harness/stack.js';
+import { DEMO, OTHER, headersFor, startStack, type Stack } from '../harness/stack.js';
 import type { Credentials } from '../../src/upstream/types.js';
 
 const QUERY = '{ datasets { id } }';
@@ -73,6 +73,32 @@ describe('rotating fake tokens from one address', () => {
     expect(answers.filter((a) => a.status === 429 && a.code === 'RATE_LIMITED')).toHaveLength(21);
     // DEMO's own quota is untouched by the address's.
     for (let i = 0; i < 9; i++) expect((await post(DEMO)).status).toBe(200);
+  });
+});
+
+describe('a token the upstream never accepts (another organization: 403 after 403)', () => {
+  it('spends at most a quarter of its address quota, so a new token from there is still accepted', async () => {
+    stack = await startStack({
+      env: { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_POINTS: '8', RATE_LIMIT_AUTH_FAILURES: '1000' },
+      gateway: { responseCache: null },
+    });
+    const misconfigured: Credentials = { token: DEMO.token, organizationId: OTHER.organizationId };
+    const answers = [];
+    for (let i = 0; i < 10; i++) answers.push(await post(misconfigured));
+    expect(answers.slice(0, 2).map((a) => a.code)).toEqual(['FORBIDDEN', 'FORBIDDEN']);
+    for (const refused of answers.slice(2)) {
+      expect(refused).toEqual({
+        status: 429,
+        code: 'RATE_LIMITED',
+        message: expect.stringMatching(
+          /^Rate limit of this gateway \(not the fine-tuning service's\): a token the service has not accepted yet may start at most 2 operations per 60 s \(a quarter of RATE_LIMIT_POINTS\)\. Retry after \d+ s\.$/,
+        ),
+      });
+    }
+    expect(stack.calls()).toEqual({ 'GET /datasets': 2 });
+    // Another client of the same address, with its own token: not locked out by the first one.
+    expect((await post(OTHER)).status).toBe(200);
+    expect(stack.calls()).toEqual({ 'GET /datasets': 3 });
   });
 });
 
