@@ -8,9 +8,18 @@
  *
  * A keyed creation is not stopped when its caller leaves (the request's AbortSignal is not passed
  * to it): it runs to its answer or its deadline, so that the id is recorded for the retry. Its answer
- * lost (UPSTREAM_OUTCOME_UNKNOWN) leaves the key `unknown`: the job may exist, and the key never
- * creates another. Without the database (none configured, or out of reach) a keyed creation is
- * refused with SERVICE_UNAVAILABLE before anything is sent; without a key nothing here runs.
+ * lost (UPSTREAM_OUTCOME_UNKNOWN) leaves the key `unknown`: the job may exist. Without the database
+ * (none configured, or out of reach) a keyed creation is refused with SERVICE_UNAVAILABLE before
+ * anything is sent; without a key nothing here runs.
+ *
+ * A retry that finds the key `unknown`, or still under way past `staleAfterMs` (the creating instance
+ * stopped: its call ended by its deadline), asks the provider (`reconcile`): the caller's jobs created
+ * since the claim (less CLOCK_SKEW_MS) that match the input (job-creation.ts says how), leaving out
+ * those another key of the caller recorded. One job: the key is recorded as created with it, and it is
+ * answered. None, once `settleMs` has passed since the call ended: nothing was created, and the retry
+ * takes the key over and creates the job. The store moves the record only from the state and claim
+ * the retry read, so of two retries racing, one creates and the other waits for it. The list unreadable,
+ * two jobs matching, or none yet within `settleMs`: UPSTREAM_OUTCOME_UNKNOWN, nothing created.
  */
 import { createHash } from 'node:crypto';
 import { GraphQLError } from 'graphql';
@@ -21,7 +30,7 @@ import type { ProviderName } from '../providers/provider-name.js';
 import { isUpstreamError } from '../upstream/errors.js';
 import { sleep } from '../upstream/sleep.js';
 import type { CallCredentials, CallOptions } from '../upstream/types.js';
-import type { CreationKey, CreationKeyStore, CreationOutcome } from '../webhooks/creation-key-store.js';
+import type { CreationClaim, CreationKey, CreationKeyStore, CreationOutcome } from '../webhooks/creation-key-store.js';
 import type { GatewayContext } from './context.js';
 import type { JobCreation } from './job-creation.js';
 
@@ -30,6 +39,8 @@ const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
 /** How long a retry waits for a creation under way before answering CONFLICT, and how often it looks. */
 const WAIT_MS = 10_000;
 const LOOK_EVERY_MS = 200;
+/** How far before a claim a provider's clock may put the job it made (instances' and provider's clocks differ). */
+const CLOCK_SKEW_MS = 60_000;
 
 /** The keys' store and what the gateway knows of its callers (the composition root builds it). */
 export interface CreationKeys {
@@ -37,8 +48,10 @@ export interface CreationKeys {
   store: CreationKeyStore;
   /** The caller's scope: a hash of provider, account and token (never the token itself). */
   scopeOf(provider: ProviderName, credentials: CallCredentials): string;
-  /** Past this, a creation still recorded as under way lost its answer (its instance stopped): the upstream deadline and a margin. */
+  /** Past this, a creation still recorded as under way lost its answer (its instance stopped): the upstream deadline and `settleMs`. */
   staleAfterMs: number;
+  /** After a creation's call ended, how long before the provider's list is taken to show its job if it was made. */
+  settleMs: number;
   now(): number;
   /** Told when how a creation ended could not be recorded, even after the retries (the gateway logs it). */
   unrecorded(record: CreationKey, outcome: CreationOutcome, error: unknown): void;
@@ -64,19 +77,63 @@ export async function createJobOnce(
   const waitUntil = Date.now() + WAIT_MS;
   for (;;) {
     const now = keys.now();
-    const claim = await keys.store.claimCreationKey(
-      record,
-      hash,
-      new Date(now),
-      new Date(now + IDEMPOTENCY_KEY_TTL_MS),
-    );
+    const expiresAt = new Date(now + IDEMPOTENCY_KEY_TTL_MS);
+    const claim = await keys.store.claimCreationKey(record, hash, new Date(now), expiresAt);
     if (claim.kind === 'claimed') return createClaimed(keys, record, creation, ctx.call);
     if (claim.kind === 'created') return creation.read(claim.jobId);
     if (claim.kind === 'other-input') throw otherInput(key);
-    if (claim.kind === 'unknown' || now - claim.since.getTime() > keys.staleAfterMs) throw outcomeUnknown(key);
+    if (claim.kind === 'unknown' || now - claim.since.getTime() > keys.staleAfterMs) {
+      const settled = await reconcile(keys, record, claim, creation, now, expiresAt);
+      if (settled.kind === 'found') return creation.read(settled.jobId);
+      if (settled.kind === 'retaken') return createClaimed(keys, record, creation, ctx.call);
+      if (settled.kind === 'unsettled') throw outcomeUnknown(key, settled.checkAgainInMs);
+      // Another retry moved the record first: read it again (within the wait, should it keep moving).
+      if (Date.now() < waitUntil) continue;
+    }
     if (Date.now() >= waitUntil) throw stillUnderWay(key, now - claim.since.getTime());
     await sleep(LOOK_EVERY_MS, ctx.call.signal ?? new AbortController().signal);
   }
+}
+
+type Reconciled =
+  | { kind: 'found'; jobId: string }
+  | { kind: 'retaken' }
+  | { kind: 'moved' }
+  /** Nothing to conclude now; the provider is asked again after `checkAgainInMs` (null: not by waiting). */
+  | { kind: 'unsettled'; checkAgainInMs: number | null };
+
+/** Settles an unsettled key by the caller's jobs on the provider (see the header). */
+async function reconcile(
+  keys: CreationKeys,
+  record: CreationKey,
+  claim: Extract<CreationClaim, { kind: 'creating' | 'unknown' }>,
+  creation: JobCreation,
+  now: number,
+  expiresAt: Date,
+): Promise<Reconciled> {
+  let listed: string[];
+  try {
+    listed = await creation.matching(new Date(claim.since.getTime() - CLOCK_SKEW_MS));
+  } catch {
+    return { kind: 'unsettled', checkAgainInMs: null };
+  }
+  const others = new Set(await keys.store.jobsOfOtherKeys(record, listed));
+  const found = listed.filter((id) => !others.has(id));
+  const seen = { state: claim.kind, since: claim.since };
+  if (found.length > 1) return { kind: 'unsettled', checkAgainInMs: null };
+  if (found.length === 1) {
+    const jobId = found[0]!;
+    return (await keys.store.settleCreationKey(record, seen, jobId, new Date(now)))
+      ? { kind: 'found', jobId }
+      : { kind: 'moved' };
+  }
+  // A call that ended just now may still have made its job (the provider finishing it late); a stale
+  // creation's ended by its deadline, `settleMs` before it became stale.
+  const settlesInMs = claim.kind === 'unknown' ? claim.endedAt.getTime() + keys.settleMs - now : 0;
+  if (settlesInMs > 0) return { kind: 'unsettled', checkAgainInMs: settlesInMs };
+  return (await keys.store.retakeCreationKey(record, seen, new Date(now), expiresAt))
+    ? { kind: 'retaken' }
+    : { kind: 'moved' };
 }
 
 /** Creates the claimed job without the caller's signal, and records how it ended. */
@@ -198,11 +255,17 @@ function stillUnderWay(key: string, forMs: number): GraphQLError {
   );
 }
 
-function outcomeUnknown(key: string): GraphQLError {
+function outcomeUnknown(key: string, checkAgainInMs: number | null): GraphQLError {
+  const next =
+    checkAgainInMs === null
+      ? "the gateway could not tell from the provider's jobs"
+      : `no job of it shows on the provider yet: retry with this key after ${Math.ceil(checkAgainInMs / 1000)} s, ` +
+        'and the gateway then looks again, and creates it if there is still none';
   return gatewayError(
     'UPSTREAM_OUTCOME_UNKNOWN',
     `idempotencyKey: the creation of ${JSON.stringify(key)} lost the provider's answer: the job may or may not ` +
-      'exist, and this key creates no other for 24 hours. Check `jobs`; send a new key to create a job anyway.',
+      `exist (${next}). This key creates no other while that is so; check \`jobs\`, or send a new key to ` +
+      'create a job anyway.',
     field,
   );
 }

@@ -12,8 +12,15 @@ import { withStoreUnavailable } from '../webhooks/store-unavailable.js';
 import type { WebhookStore } from '../webhooks/webhook-store.js';
 import { cacheIdentity } from './response-cache/cache-identity.js';
 
-/** Beyond the upstream deadline, how long a creation recorded as under way is still waited for (an instance's stop, a slow write). */
-const STALE_MARGIN_MS = 60_000;
+/**
+ * After a creation's call ended (by its answer or by its deadline), how long before the provider's
+ * list is taken to show the job if it was made, so that a retry finding none may create it: the
+ * provider finishing a request the gateway already gave up on, its list catching up, and the
+ * instances' clocks (a claim's time is one instance's, the retry's another's). Thirty seconds: a
+ * creation is answered in well under a second, NTP keeps clocks within milliseconds, and an
+ * unrecorded outcome no longer needs this margin (a retry after it finds the job on the provider).
+ */
+const SETTLE_MS = 30_000;
 
 export function buildCreationKeys(
   settings: Pick<Settings, 'upstreamDeadlineMs'>,
@@ -22,11 +29,12 @@ export function buildCreationKeys(
   logger: Logger,
 ): CreationKeys | null {
   if (!store) return null;
-  const staleAfterMs = settings.upstreamDeadlineMs + STALE_MARGIN_MS;
+  const staleAfterMs = settings.upstreamDeadlineMs + SETTLE_MS;
   return {
     store: withStoreUnavailable(store),
     scopeOf: (provider, credentials) => cacheIdentity(provider, credentials).session,
     staleAfterMs,
+    settleMs: SETTLE_MS,
     now,
     unrecorded: (record, outcome, error) =>
       logger.error(
@@ -37,7 +45,7 @@ export function buildCreationKeys(
           ...(outcome.kind === 'created' ? { jobId: outcome.jobId } : {}),
         },
         `createJob: how a keyed creation ended could not be recorded in the database; a retry with its ` +
-          `idempotencyKey answers UPSTREAM_OUTCOME_UNKNOWN once ${Math.round(staleAfterMs / 1000)} s have passed`,
+          `idempotencyKey looks for the job on the provider once ${Math.round(staleAfterMs / 1000)} s have passed`,
       ),
   };
 }

@@ -108,6 +108,8 @@ const CHANGES = new Set<string>([
   'redeliver',
   'claimCreationKey',
   'finishCreationKey',
+  'settleCreationKey',
+  'retakeCreationKey',
 ] satisfies (keyof WebhookStore)[]);
 
 function storeUnavailable(how: Unreachable, changes: boolean): GraphQLError {

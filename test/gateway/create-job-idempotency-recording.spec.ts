@@ -88,7 +88,7 @@ describe('createJob with an idempotencyKey when recording its outcome fails', ()
     const [line] = await eventually(() => (unrecorded().length ? unrecorded() : undefined), 5_000, 'the log line');
     expect(line).toMatchObject({ level: 50, provider: 'nscale', outcome: 'created', jobId: id });
     expect(line!.msg).toMatch(
-      /a retry with its idempotencyKey answers UPSTREAM_OUTCOME_UNKNOWN once \d+ s have passed/,
+      /a retry with its idempotencyKey looks for the job on the provider once \d+ s have passed/,
     );
     expect(JSON.stringify(line)).not.toContain(DEMO.token);
     expect(creations()).toBe(1);

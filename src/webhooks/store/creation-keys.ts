@@ -3,10 +3,12 @@
  * that does nothing on conflict with a live record, so two requests with the same key, on any
  * instances, never both create: the one whose insert lands creates, the other reads its record.
  * Expired records are replaced when their key comes again, and deleted in batches of EXPIRED_BATCH
- * at each claim (oldest first, on the expiry index): no timer.
+ * at each claim (oldest first, on the expiry index): no timer. A settle or a retake is one update
+ * conditioned on the state and claim time the caller read: of two concurrent ones, the second finds
+ * the row changed (PostgreSQL re-reads it once the first commits) and changes nothing.
  */
 import { sql } from 'kysely';
-import type { CreationClaim, CreationKey, CreationOutcome } from '../creation-key-store.js';
+import type { CreationClaim, CreationKey, CreationOutcome, UnsettledKey } from '../creation-key-store.js';
 import type { StoreContext } from './store-context.js';
 
 /** Expired records deleted at each claim, at most. */
@@ -56,7 +58,7 @@ export async function claimCreationKey(
   if (inserted) return { kind: 'claimed' };
   const row = await ctx.db
     .selectFrom('creation_keys')
-    .select(['input_hash', 'state', 'job_id', 'created_at'])
+    .select(['input_hash', 'state', 'job_id', 'created_at', 'updated_at'])
     .where('scope', '=', key.scope)
     .where('idempotency_key', '=', key.key)
     .executeTakeFirst();
@@ -64,7 +66,7 @@ export async function claimCreationKey(
   if (!row) return { kind: 'creating', since: now };
   if (row.input_hash !== inputHash) return { kind: 'other-input' };
   if (row.state === 'created' && row.job_id !== null) return { kind: 'created', jobId: row.job_id };
-  if (row.state === 'unknown') return { kind: 'unknown' };
+  if (row.state === 'unknown') return { kind: 'unknown', since: row.created_at, endedAt: row.updated_at };
   return { kind: 'creating', since: row.created_at };
 }
 
@@ -94,4 +96,66 @@ export async function finishCreationKey(
     .where('idempotency_key', '=', key.key)
     .where('state', '=', 'creating')
     .execute();
+}
+
+/** The record of `key`, if still as `seen` and live at `now`, moved to `to`; whether it was. */
+async function moveUnsettled(
+  ctx: StoreContext,
+  key: CreationKey,
+  seen: UnsettledKey,
+  now: Date,
+  to: { state: 'created'; job_id: string } | { state: 'creating'; job_id: null; created_at: Date; expires_at: Date },
+): Promise<boolean> {
+  const moved = await ctx.db
+    .updateTable('creation_keys')
+    .set({ ...to, updated_at: now })
+    .where('scope', '=', key.scope)
+    .where('idempotency_key', '=', key.key)
+    .where('state', '=', seen.state)
+    .where('created_at', '=', seen.since)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return Number(moved.numUpdatedRows) > 0;
+}
+
+export function settleCreationKey(
+  ctx: StoreContext,
+  key: CreationKey,
+  seen: UnsettledKey,
+  jobId: string,
+  now: Date,
+): Promise<boolean> {
+  return moveUnsettled(ctx, key, seen, now, { state: 'created', job_id: jobId });
+}
+
+export function retakeCreationKey(
+  ctx: StoreContext,
+  key: CreationKey,
+  seen: UnsettledKey,
+  now: Date,
+  expiresAt: Date,
+): Promise<boolean> {
+  return moveUnsettled(ctx, key, seen, now, {
+    state: 'creating',
+    job_id: null,
+    created_at: now,
+    expires_at: expiresAt,
+  });
+}
+
+export async function jobsOfOtherKeys(
+  ctx: StoreContext,
+  key: CreationKey,
+  jobIds: readonly string[],
+): Promise<string[]> {
+  if (jobIds.length === 0) return [];
+  const rows = await ctx.db
+    .selectFrom('creation_keys')
+    .select('job_id')
+    .where('scope', '=', key.scope)
+    .where('idempotency_key', '<>', key.key)
+    .where('state', '=', 'created')
+    .where('job_id', 'in', [...jobIds])
+    .execute();
+  return rows.map((row) => row.job_id).filter((id): id is string => id !== null);
 }

@@ -5,7 +5,13 @@
  */
 import type { WebhookStore } from '../webhook-store.js';
 import { claimDue, dueBacklog, releaseClaims } from './claim-due.js';
-import { claimCreationKey, finishCreationKey } from './creation-keys.js';
+import {
+  claimCreationKey,
+  finishCreationKey,
+  jobsOfOtherKeys,
+  retakeCreationKey,
+  settleCreationKey,
+} from './creation-keys.js';
 import { attempts, listDeliveries, redeliver } from './delivery-reads.js';
 import { issueDownloadGrant, openDownloadGrant, reusableDownloadGrant } from './download-grants.js';
 import { finishAttempt } from './finish-attempt.js';
@@ -57,6 +63,9 @@ export function createKyselyWebhookStore(ctx: StoreContext, onClose: () => Promi
     openDownloadGrant: (id, now) => openDownloadGrant(ctx, id, now),
     claimCreationKey: (key, inputHash, now, expiresAt) => claimCreationKey(ctx, key, inputHash, now, expiresAt),
     finishCreationKey: (key, outcome, now) => finishCreationKey(ctx, key, outcome, now),
+    settleCreationKey: (key, seen, jobId, now) => settleCreationKey(ctx, key, seen, jobId, now),
+    retakeCreationKey: (key, seen, now, expiresAt) => retakeCreationKey(ctx, key, seen, now, expiresAt),
+    jobsOfOtherKeys: (key, jobIds) => jobsOfOtherKeys(ctx, key, jobIds),
     close: () => (closing ??= onClose()),
   };
 }

@@ -4,8 +4,8 @@
  * created there is nothing to read, so every other method answers what an empty database would
  * (the watcher's and the sender's periodic reads then cost nothing); the first `createEndpoint`,
  * `issueDownloadGrant` (the first download link on Together) or `claimCreationKey` (the first
- * `createJob` with an idempotency key) opens it, and from then on every call
- * goes to it. Imports no database code itself.
+ * `createJob` with an idempotency key; the keys' other methods only ever follow a claim) opens it,
+ * and from then on every call goes to it. Imports no database code itself.
  */
 import type { WebhookStore } from '../webhook-store.js';
 
@@ -38,6 +38,9 @@ const EMPTY: { [K in Reader]: () => Awaited<ReturnType<WebhookStore[K]>> } = {
   openDownloadGrant: () => ({ kind: 'unknown' }),
   // Only ever after a claim, which opened the database.
   finishCreationKey: () => undefined,
+  settleCreationKey: () => false,
+  retakeCreationKey: () => false,
+  jobsOfOtherKeys: () => [],
 };
 
 export function lazyWebhookStore(open: () => Promise<WebhookStore>): WebhookStore {
