@@ -135,6 +135,32 @@ function logFailure(
   );
 }
 
+/**
+ * Why the outcome of an attempt was not recorded, read only then: its endpoint was deleted meanwhile,
+ * and its deliveries with it (expected: an owner may delete an endpoint at any time), or its lease was
+ * lost (the attempt outlived it and another instance took the delivery over). The delivery alone is
+ * gone only once finished and pruned, which another instance's lease did: a lost lease as well.
+ */
+async function notRecorded({ store, logger, now }: DeliveryWorkerOptions, claim: ClaimedDelivery): Promise<void> {
+  const fields = { deliveryId: claim.id, endpointId: claim.endpointId };
+  let endpointGone: boolean;
+  try {
+    endpointGone = (await store.signingSecrets(claim.endpointId, new Date(now()))) === null;
+  } catch (error) {
+    logger.warn(
+      { ...fields, err: error },
+      'webhook attempt outcome not recorded: the lease was lost or the endpoint deleted meanwhile (reading which failed)',
+    );
+    return;
+  }
+  if (endpointGone)
+    logger.info(
+      fields,
+      'webhook attempt outcome not recorded: its endpoint was deleted meanwhile, with its deliveries',
+    );
+  else logger.warn(fields, 'webhook attempt outcome not recorded: the lease was lost meanwhile');
+}
+
 /** One attempt at `claim`, its outcome recorded (fenced on its lease). */
 async function attempt(options: DeliveryWorkerOptions, claim: ClaimedDelivery, logs: FailureLogs): Promise<void> {
   const { store, logger, now } = options;
@@ -152,10 +178,7 @@ async function attempt(options: DeliveryWorkerOptions, claim: ClaimedDelivery, l
   logger.debug({ deliveryId: claim.id, endpointId: claim.endpointId, attempt: number }, 'webhook attempt');
   const outcome = await outcomeOf(options, claim, { secrets, at, scheduled });
   const recorded = await store.finishAttempt(claim, outcome, new Date(now()));
-  if (!recorded) {
-    logger.warn({ deliveryId: claim.id }, 'webhook attempt outcome not recorded: the lease was lost meanwhile');
-    return;
-  }
+  if (!recorded) return notRecorded(options, claim);
   options.onOutcome?.(outcome.kind === 'failed' && outcome.refused !== undefined ? 'refused' : outcome.kind);
   if (outcome.kind !== 'delivered') logFailure(options, logs, claim, number, outcome);
 }

@@ -58,6 +58,8 @@ export interface WebhookWatcher {
   watchedCount(): number;
   /** Moves seen and not yet recorded (the database slow or out of reach), all endpoints. */
   unrecordedCount(): number;
+  /** Queues of moves kept (watcher-queue.ts): one per endpoint watched, or no longer watched and still recording. */
+  queueCount(): number;
   close(): Promise<void>;
 }
 
@@ -112,19 +114,29 @@ async function unfinished(
 }
 
 /**
- * Each endpoint's queue of moves waiting to be recorded (watcher-queue.ts), made at its first move and
- * kept (a queue that drained holds nothing). `onGap`: moves of the endpoint were not kept past the bound.
+ * Each endpoint's queue of moves waiting to be recorded (watcher-queue.ts), shared by its watches
+ * (`holding`: one replacing another keeps the moves in order), freed once none holds it and it has
+ * drained (the moves seen before its last watch stopped, deleted or paused, are recorded first; a
+ * later watch makes a new one). `onGap`: moves of the endpoint were not kept past the bound.
  */
 function watchQueues(options: WebhookWatcherOptions, signal: AbortSignal, onGap: (endpointId: string) => void) {
   const { store, now, logger } = options;
-  const queues = new Map<string, MoveQueue>();
+  const queues = new Map<string, { queue: MoveQueue; holders: number }>();
   const recording = { store, now, logger, reasons: failureReasons(options.fullJobs ?? {}, signal) };
   const outage = outageLog(logger, RECORD_OUTAGE);
-  const of = (endpointId: string): MoveQueue => {
-    let queue = queues.get(endpointId);
-    if (queue) return queue;
-    queue = new MoveQueue(endpointId, {
-      record: (move) => recordSeen(recording, move, () => signal.aborted),
+  const free = (endpointId: string): void => {
+    const held = queues.get(endpointId);
+    if (held && held.holders === 0 && held.queue.size() === 0) queues.delete(endpointId);
+  };
+  const all = (): MoveQueue[] => Array.from(queues.values(), (held) => held.queue);
+  const make = (endpointId: string): MoveQueue =>
+    new MoveQueue(endpointId, {
+      record: async (move) => {
+        const inserted = await recordSeen(recording, move, () => signal.aborted);
+        // Once the queue has counted this move: the last one of a queue no watch holds frees it.
+        if (queues.get(endpointId)?.holders === 0) setImmediate(() => free(endpointId));
+        return inserted;
+      },
       retryMs: options.recordRetryMs ?? RECORD_RETRY_MS,
       movesPerJob: MOVES_PER_JOB,
       jobs: options.queuedJobs ?? QUEUED_JOBS,
@@ -133,13 +145,22 @@ function watchQueues(options: WebhookWatcherOptions, signal: AbortSignal, onGap:
       ...(options.onDeliveries ? { onDeliveries: options.onDeliveries } : {}),
       onGap: () => onGap(endpointId),
     });
-    queues.set(endpointId, queue);
-    return queue;
-  };
   return {
-    of,
-    unrecorded: () => [...queues.values()].reduce((sum, queue) => sum + queue.size(), 0),
-    close: () => closeQueues(logger, [...queues.values()]),
+    /** The endpoint's queue, held by a watch for as long as `watching` lasts. */
+    async holding(endpointId: string, watching: (queue: MoveQueue) => Promise<void>): Promise<void> {
+      const held = queues.get(endpointId) ?? { queue: make(endpointId), holders: 0 };
+      held.holders += 1;
+      queues.set(endpointId, held);
+      try {
+        await watching(held.queue);
+      } finally {
+        held.holders -= 1;
+        free(endpointId);
+      }
+    },
+    count: () => queues.size,
+    unrecorded: () => all().reduce((sum, queue) => sum + queue.size(), 0),
+    close: () => closeQueues(logger, all()),
   };
 }
 
@@ -209,7 +230,7 @@ export function createWebhookWatcher(options: WebhookWatcherOptions): WebhookWat
     const afterGap = gapped.delete(endpoint.id) ? new Set<string>() : null;
     const stream = hub.watchJobs(engineCredentials(endpoint), {}, { signal, follow: followed });
     try {
-      await queueAll(stream, queues.of(endpoint.id), { endpoint, now, afterGap });
+      await queues.holding(endpoint.id, (queue) => queueAll(stream, queue, { endpoint, now, afterGap }));
     } catch (error) {
       if (signal.aborted || closed) return;
       await watchEnded(options, endpoint, error);
@@ -264,6 +285,7 @@ export function createWebhookWatcher(options: WebhookWatcherOptions): WebhookWat
     refresh,
     watchedCount: () => watches.size,
     unrecordedCount: queues.unrecorded,
+    queueCount: queues.count,
     async close() {
       closed = true;
       closing.abort();
