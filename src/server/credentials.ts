@@ -162,7 +162,18 @@ export function resolveProviderCredentials(
       }),
     };
   }
-  if (access.name === 'nscale') return resolveCredentials(caller, access.fallback as Credentials | null, allowedHosts);
+  if (access.name === 'nscale') {
+    const outcome = resolveCredentials(caller, access.fallback as Credentials | null, allowedHosts);
+    // A bearer token alone on a request that named no provider: perhaps another provider's key (a
+    // Together key sent without X-Provider), which the Nscale refusal alone would not tell its sender.
+    const others = enabled.filter((p) => p.name !== 'nscale').map((p) => p.name);
+    if (outcome.ok || asked !== null || others.length === 0) return outcome;
+    if (!caller.credentials.token || caller.credentials.organizationId) return outcome;
+    return refuse(
+      `${outcome.error.message} A request that names no provider runs on nscale: if the token is a key of ` +
+        `another provider (${others.join(', ')}), name it: "X-Provider: ${others[0]}" (over WebSocket, connectionParams "provider").`,
+    );
+  }
   const { authorization, token } = caller.credentials;
   if (!authorization) {
     const refusal = access.fallback ? defaultCredentialsRefusal(caller.site, allowedHosts) : null;

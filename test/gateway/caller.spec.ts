@@ -44,7 +44,7 @@ const OWN_PAGES =
 const notTo = (header: 'Host' | 'X-Forwarded-Host') =>
   `The default credentials serve only requests sent to localhost, 127.0.0.1, [::1] or a host listed in GATEWAY_ALLOWED_HOSTS, and the ${header} header of this request is none of them: send credentials of your own (Authorization, and on Nscale X-Organization-Id). GATEWAY_ALLOWED_HOSTS is for names the operator publishes; behind a proxy, have it forward the name clients used (Host, X-Forwarded-Host).`;
 const TOKEN_ALONE =
-  'A token was sent without an organization id: send "X-Organization-Id: <organization id>" with it (over WebSocket, connectionParams "organizationId").';
+  'A token was sent without an organization id: send "X-Organization-Id: <organization id>" with it (over WebSocket, connectionParams "organizationId"). A request that names no provider runs on nscale: if the token is a key of another provider (together), name it: "X-Provider: together" (over WebSocket, connectionParams "provider").';
 const ORGANIZATION_ALONE =
   'An organization id was sent without a token: send "Authorization: Bearer <service token>" with it.';
 const NOT_BEARER = 'The Authorization value must have the form "Bearer <service token>".';

@@ -33,7 +33,7 @@ describe('credentials', () => {
     const res = await raw({ authorization: 'Bearer demo-token' });
     expect(res.errors?.[0]).toMatchObject({
       message:
-        'A token was sent without an organization id: send "X-Organization-Id: <organization id>" with it (over WebSocket, connectionParams "organizationId").',
+        'A token was sent without an organization id: send "X-Organization-Id: <organization id>" with it (over WebSocket, connectionParams "organizationId"). A request that names no provider runs on nscale: if the token is a key of another provider (together), name it: "X-Provider: together" (over WebSocket, connectionParams "provider").',
       extensions: { code: 'UNAUTHENTICATED' },
     });
   });
