@@ -217,13 +217,16 @@ function checkLora(lora: JobArgs['hyperparameters']['lora'], limits: TogetherMod
   );
 }
 
-/** `together:<job>` or `together:<job>:<step>` → Together's `<job>[:<step>]`. */
+/**
+ * `together:<job>`, `together:<job>:<step>` or `together:<job>:final` (a final checkpoint's
+ * `JobCheckpoint.id`, the job's own model) → Together's `<job>[:<step>]`.
+ */
 function checkpointOf(value: string | null | undefined, problems: Problem[]): string | undefined {
   if (value == null) return undefined;
   const field = 'fromCheckpoint';
   const whole = value.trim();
-  const match = /^(.*?)(:\d+)?$/.exec(whole);
-  const step = match?.[2] ?? '';
+  const match = /^(.*?)(:\d+|:final)?$/.exec(whole);
+  const step = match?.[2] === ':final' ? '' : (match?.[2] ?? '');
   try {
     // Refused, the whole value is named, step and all: its job part alone read as if the step were dropped.
     const job = upstreamId('together', match?.[1] ?? '', field, step);

@@ -240,8 +240,9 @@ export const CreateJobInput = builder.inputType('CreateJobInput', {
     }),
     fromCheckpoint: t.string({
       description:
-        'Together only: continue training from a job of the same account, `<job id>` or `<job ' +
-        'id>:<step>` (a saved checkpoint, see `Job.checkpoints`), shown back as `Job.fromCheckpoint`. Refused on Nscale.',
+        'Together only: continue training from a job of the same account, `<job id>` (its final model, also ' +
+        '`<job id>:final`) or `<job id>:<step>` (a saved checkpoint): any `Job.checkpoints { id }` is taken as it is. ' +
+        'Shown back as `Job.fromCheckpoint`. Refused on Nscale.',
     }),
     huggingFaceExport: t.field({
       type: JobHuggingFaceExportInput,

@@ -133,6 +133,17 @@ describe('a Together job created with every Together-only setting', () => {
     expect(read.data?.job).toMatchObject({ fromCheckpoint: continued.id, hyperparameters: { dpo: { beta: 0.2 } } });
   });
 
+  it("takes the final checkpoint's own id (`<job id>:final`, as Job.checkpoints lists it) for the job id", async () => {
+    const again = await created({
+      name: 'from-final-id',
+      baseModelId: MODEL,
+      files: { trainingFileId: await preferenceFile() },
+      fromCheckpoint: `${continued.id}:final`,
+      hyperparameters: { batchSize: 8, dpo: { beta: 0.2 } },
+    });
+    expect(again.fromCheckpoint).toBe(continued.id);
+  });
+
   it('never answers the Hugging Face token nor, as Together does not, the export target or early stopping', async () => {
     const upstreamId = (job.id as string).replace(/^together:/, '');
     const raw = await fetch(`${stack.togetherSimulator!.origin}/v1/fine-tunes/${upstreamId}`, {
