@@ -31,6 +31,14 @@ builder.objectFields(JobRef, (t) => ({
     description: 'The provider running the job.',
     resolve: (job) => (onTogether(job) ? 'together' : 'nscale'),
   }),
+  cost: t.float({
+    nullable: true,
+    description:
+      'Together: what the provider charges for the job, in USD (Together’s `total_price`: the billed tokens at ' +
+      'the model’s price, known from creation), to compare with the `costEstimate` it was created after. Null on ' +
+      'Nscale, whose jobs do not say, and on Together until it does.',
+    resolve: (job) => (onTogether(job) ? job.totalPriceUsd : null),
+  }),
   trainingFileId: t.id({
     nullable: true,
     description: 'Together: the training file (`uploadFile`’s id). Null on Nscale, where the dataset holds it.',

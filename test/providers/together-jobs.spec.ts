@@ -46,7 +46,7 @@ const upload = (headers: Record<string, string>, csvColumns?: object): Promise<G
 
 const ESTIMATE =
   'query($i: CreateJobInput!) { costEstimate(input: $i) { tokens cost currency minimumApplied trainingTokens validationTokens allowedToProceed reason } }';
-const CREATE = 'mutation($i: CreateJobInput!) { createJob(input: $i) { id provider status baseModel { name } } }';
+const CREATE = 'mutation($i: CreateJobInput!) { createJob(input: $i) { id provider status cost baseModel { name } } }';
 
 describe('a job on Together', () => {
   it('goes from a CSV upload to a completed job with its loss curve and download link', async () => {
@@ -73,6 +73,8 @@ describe('a job on Together', () => {
     const created = await gql(CREATE, TOGETHER, { i: input });
     expect(created.errors).toBeUndefined();
     expect(created.data?.createJob).toMatchObject({ provider: 'TOGETHER', baseModel: { name: expect.any(String) } });
+    // What Together charges for the job (its total_price, nanodollars on the wire): what the estimate said.
+    expect(created.data?.createJob.cost).toBeCloseTo(e.cost, 9);
     const id = created.data?.createJob.id as string;
     expect(id).toMatch(/^together:/);
     expect(togetherCalls()['POST /fine-tunes']).toBe(1);
