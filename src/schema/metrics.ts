@@ -169,7 +169,9 @@ export const MetricsRef = builder.objectRef<JobMetrics>('Metrics').implement({
     }),
     validationSteps: t.int({
       nullable: true,
-      description: 'Evaluation steps in all.',
+      description:
+        'Evaluation steps in all. On Together, the evaluations the job was created with (`n_evals`, which the ' +
+        'price counts), though a training of fewer steps runs at most one per step.',
       resolve: (m, _args, ctx) => totalOf(m, ctx, 'validationSteps'),
     }),
   }),
